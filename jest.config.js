@@ -1,0 +1,9 @@
+/** Jest configuration: TypeScript through ts-jest (transpile only; `npm run typecheck` checks types). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  setupFiles: ['reflect-metadata'],
+  testTimeout: 30000,
+};
