@@ -1,0 +1,120 @@
+import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import type { Clock, UnitOfWork } from './ports';
+import type { SecretBox } from './secret-box';
+import { transact } from './transactions';
+import { ALL_SCOPES, type ApiKey, type KeyAlgorithm, type Scope } from './types';
+import { RollbackWithUserErrors, UserErrorCode, fail, ok, userError, type DomainResult } from './user-errors';
+
+/** HMAC secrets are 32 random bytes (the profile's minimum is 32). */
+export const HMAC_SECRET_BYTES = 32;
+
+/** What a caller asks for when creating a key. */
+export interface CreateApiKeyInput {
+  readonly label: string;
+  readonly scopes: readonly Scope[];
+  readonly algorithm: KeyAlgorithm;
+  /** Ed25519 only: the client's own public key (SPKI DER base64 or PEM); when absent the server generates a pair. */
+  readonly publicKey?: string | null;
+}
+
+/** A newly created key and, once only, the material the client needs to sign. */
+export interface CreatedApiKey {
+  readonly apiKey: ApiKey;
+  /** Ed25519 private key (PKCS#8 DER, base64) when the server generated the pair; never stored. */
+  readonly privateKey: string | null;
+  /** HMAC secret (base64); stored only encrypted. */
+  readonly secret: string | null;
+}
+
+/** Key material ready for signature verification. */
+export interface VerificationMaterial { readonly apiKey: ApiKey; readonly publicKey: KeyObject | null; readonly secret: Buffer | null }
+
+/** Creates, lists and revokes API keys; the server never keeps a private key or a plaintext secret. */
+export interface ApiKeyService {
+  /** `grantable` bounds the scopes: a key can never mint a key with more power than its own. */
+  createApiKey(accountId: string, input: CreateApiKeyInput, grantable?: readonly Scope[]): Promise<DomainResult<CreatedApiKey>>;
+  revokeApiKey(accountId: string, keyId: string): Promise<DomainResult<ApiKey>>;
+  listApiKeys(accountId: string): Promise<ApiKey[]>;
+  /** Loads a key with its decrypted verification material; null when unknown. */
+  loadVerificationMaterial(keyId: string): Promise<VerificationMaterial | null>;
+}
+
+/** Key ids: a readable prefix and 96 random bits. */
+export function newKeyId(): string {
+  return 'key_' + randomBytes(12).toString('hex');
+}
+
+function parsePublicKey(text: string): KeyObject | null {
+  try {
+    const key = text.includes('BEGIN PUBLIC KEY')
+      ? createPublicKey(text)
+      : createPublicKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'spki' });
+    return key.asymmetricKeyType === 'ed25519' ? key : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Creates the API key service. */
+export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secretBox: SecretBox }): ApiKeyService {
+  const { uow, clock, secretBox } = deps;
+  return {
+    async createApiKey(accountId, input, grantable = ALL_SCOPES) {
+      const scopes = [...new Set(input.scopes)];
+      if (scopes.length === 0) return fail(userError(UserErrorCode.INVALID_SCOPES, 'A key needs at least one scope.', ['input', 'scopes']));
+      const excess = scopes.filter((s) => !grantable.includes(s));
+      if (excess.length > 0) return fail(userError(UserErrorCode.INVALID_SCOPES, `This key cannot grant scopes it does not hold: ${excess.join(', ')}.`, ['input', 'scopes']));
+      const id = newKeyId();
+      let publicKey: string | null = null;
+      let privateKey: string | null = null;
+      let secret: string | null = null;
+      let secretCiphertext: string | null = null;
+      if (input.algorithm === 'ed25519') {
+        if (input.publicKey) {
+          const parsed = parsePublicKey(input.publicKey);
+          if (!parsed) return fail(userError(UserErrorCode.INVALID_PUBLIC_KEY, 'publicKey must be an Ed25519 public key (SPKI DER base64 or PEM).', ['input', 'publicKey']));
+          publicKey = parsed.export({ format: 'der', type: 'spki' }).toString('base64');
+        } else {
+          const pair = generateKeyPairSync('ed25519');
+          publicKey = pair.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+          privateKey = pair.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+        }
+      } else {
+        if (input.publicKey) return fail(userError(UserErrorCode.INVALID_PUBLIC_KEY, 'HMAC keys take no publicKey; the server generates the secret.', ['input', 'publicKey']));
+        const raw = randomBytes(HMAC_SECRET_BYTES);
+        secret = raw.toString('base64');
+        secretCiphertext = secretBox.seal(raw, id);
+      }
+      const apiKey: ApiKey = {
+        id, accountId, label: input.label, scopes: ALL_SCOPES.filter((s) => scopes.includes(s)), algorithm: input.algorithm,
+        publicKey, secretCiphertext, createdAt: clock(), lastUsedAt: null, revokedAt: null,
+      };
+      const saved = await transact(uow, async (repo) => {
+        await repo.insertApiKey(apiKey);
+        return apiKey;
+      });
+      return saved.ok ? ok({ apiKey: saved.value, privateKey, secret }) : saved;
+    },
+
+    async revokeApiKey(accountId, keyId) {
+      return transact(uow, async (repo) => {
+        const revoked = await repo.revokeApiKey(keyId, accountId, clock());
+        if (revoked) return revoked;
+        const existing = await repo.findApiKey(keyId);
+        if (!existing || existing.accountId !== accountId) throw new RollbackWithUserErrors([userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id'])]);
+        throw new RollbackWithUserErrors([userError(UserErrorCode.API_KEY_ALREADY_REVOKED, 'The key is already revoked.', ['id'])]);
+      });
+    },
+
+    listApiKeys: (accountId) => uow.repo.listApiKeys(accountId),
+
+    async loadVerificationMaterial(keyId) {
+      const apiKey = await uow.repo.findApiKey(keyId);
+      if (!apiKey) return null;
+      if (apiKey.algorithm === 'ed25519') {
+        return { apiKey, publicKey: createPublicKey({ key: Buffer.from(apiKey.publicKey ?? '', 'base64'), format: 'der', type: 'spki' }), secret: null };
+      }
+      return { apiKey, publicKey: null, secret: secretBox.open(apiKey.secretCiphertext ?? '', apiKey.id) };
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/** The trading domain: rules for accounts, ledger, orders, transfers and API keys. No GraphQL, HTTP or drivers here. */
+export * from './assets';
+export * from './decimal';
+export * from './types';
+export * from './user-errors';
+export * from './ports';
+export { EXTERNAL_ACCOUNT_ID } from './ledger';
+export { createSecretBox, type SecretBox } from './secret-box';
+export { createAccountService, type AccountService } from './accounts.service';
+export { createOrderService, type OrderService, type PlaceOrderInput } from './orders.service';
+export { createTransferService, type TransferService, type CreateTransferInput } from './transfers.service';
+export { createApiKeyService, newKeyId, HMAC_SECRET_BYTES, type ApiKeyService, type CreateApiKeyInput, type CreatedApiKey, type VerificationMaterial } from './api-keys.service';
+export { createDomainServices, type DomainServices } from './services';

@@ -1,0 +1,71 @@
+import type { AssetCode } from './assets';
+import type { Account, ApiKey, Balance, Journal, Order, OrderStatus, Page, Transfer } from './types';
+
+/** Options for listing a page of rows ordered newest first. */
+export interface PageQuery { readonly limit: number; /** Return rows older than this sequence number. */ readonly beforeSeq?: number }
+
+/**
+ * Everything the domain needs from storage. One implementation serves PostgreSQL and
+ * PGlite (same SQL dialect); a contract suite runs against both.
+ */
+export interface TradingRepository {
+  /** Inserts an account; false when the name is already taken. */
+  insertAccount(account: Account): Promise<boolean>;
+  findAccount(id: string): Promise<Account | null>;
+  findAccountByName(name: string): Promise<Account | null>;
+  /** Balances of every asset for the account (zero rows are included). */
+  listBalances(accountId: string): Promise<Balance[]>;
+  /**
+   * Records a balanced journal and applies it to balances. Returns false, having possibly
+   * written part of it, when a balance would go negative: the caller must roll back.
+   */
+  postJournal(journal: Journal): Promise<boolean>;
+
+  /** Inserts an order (the store assigns `seq`); 'duplicate' when the account already used its clientOrderId. */
+  insertOrder(order: Omit<Order, 'seq'>): Promise<Order | 'duplicate'>;
+  findOrder(id: string): Promise<Order | null>;
+  /** Moves an OPEN order of this account to CANCELED; null when no such open order exists. */
+  cancelOpenOrder(id: string, accountId: string, at: Date): Promise<Order | null>;
+  listOrders(accountId: string, query: PageQuery & { readonly status?: OrderStatus }): Promise<Page<Order>>;
+
+  /** Inserts a transfer (the store assigns `seq`). */
+  insertTransfer(transfer: Omit<Transfer, 'seq'>): Promise<Transfer>;
+  listTransfers(accountId: string, query: PageQuery): Promise<Page<Transfer>>;
+
+  insertApiKey(key: ApiKey): Promise<void>;
+  findApiKey(id: string): Promise<ApiKey | null>;
+  listApiKeys(accountId: string): Promise<ApiKey[]>;
+  /** Sets revokedAt on an active key of this account; null when there is none. */
+  revokeApiKey(id: string, accountId: string, at: Date): Promise<ApiKey | null>;
+  /** Records last use for many keys at once (batched so a request never costs a write). */
+  touchApiKeys(lastUsed: ReadonlyMap<string, Date>): Promise<void>;
+
+  /** Compares every balance with its ledger and every asset's total with zero. */
+  reconcile(): Promise<ReconciliationReport>;
+}
+
+/** Result of a ledger reconciliation; empty lists mean the books are consistent. */
+export interface ReconciliationReport {
+  /** Balances whose stored value differs from the sum of their ledger entries. */
+  readonly balanceMismatches: ReadonlyArray<{ accountId: string; asset: AssetCode; stored: string; ledger: string; bucket: 'available' | 'held' }>;
+  /** Assets whose ledger entries do not sum to zero across all accounts. */
+  readonly unbalancedAssets: ReadonlyArray<{ asset: string; sum: string }>;
+  /** Open orders whose hold is not reflected in the held balance. */
+  readonly heldMismatches: ReadonlyArray<{ accountId: string; asset: AssetCode; held: string; openOrderHolds: string }>;
+}
+
+/**
+ * Runs work atomically. Nested calls join the enclosing transaction as a savepoint, so an
+ * outer layer (the idempotency record) can commit in the same transaction as the effect.
+ */
+export interface UnitOfWork {
+  transaction<T>(work: (repo: TradingRepository) => Promise<T>): Promise<T>;
+  /** Repository for reads outside a transaction (joins the current one when inside). */
+  readonly repo: TradingRepository;
+}
+
+/** The source of the current time; injectable so tests control it. */
+export type Clock = () => Date;
+
+/** The source of new identifiers; injectable for deterministic tests. */
+export type IdGenerator = () => string;

@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import { createAccountService, type AccountService } from './accounts.service';
+import { createApiKeyService, type ApiKeyService } from './api-keys.service';
+import { createOrderService, type OrderService } from './orders.service';
+import type { Clock, IdGenerator, UnitOfWork } from './ports';
+import type { SecretBox } from './secret-box';
+import { createTransferService, type TransferService } from './transfers.service';
+
+/** All domain services, built over one unit of work. */
+export interface DomainServices {
+  readonly accounts: AccountService;
+  readonly orders: OrderService;
+  readonly transfers: TransferService;
+  readonly apiKeys: ApiKeyService;
+  readonly uow: UnitOfWork;
+  readonly clock: Clock;
+}
+
+/** Wires the domain services; `clock` and `newId` default to the real ones. */
+export function createDomainServices(deps: { uow: UnitOfWork; secretBox: SecretBox; clock?: Clock; newId?: IdGenerator }): DomainServices {
+  const clock = deps.clock ?? (() => new Date());
+  const newId = deps.newId ?? randomUUID;
+  const base = { uow: deps.uow, clock, newId };
+  return Object.freeze({
+    accounts: createAccountService(base),
+    orders: createOrderService(base),
+    transfers: createTransferService(base),
+    apiKeys: createApiKeyService({ uow: deps.uow, clock, secretBox: deps.secretBox }),
+    uow: deps.uow,
+    clock,
+  });
+}

@@ -1,0 +1,15 @@
+import type { TradingRepository, UnitOfWork } from './ports';
+import { RollbackWithUserErrors, fail, ok, type DomainResult } from './user-errors';
+
+/**
+ * Runs `work` in a transaction and turns a RollbackWithUserErrors into a failed result
+ * (the transaction, or its savepoint when nested, is rolled back first).
+ */
+export async function transact<T>(uow: UnitOfWork, work: (repo: TradingRepository) => Promise<T>): Promise<DomainResult<T>> {
+  try {
+    return ok(await uow.transaction(work));
+  } catch (error) {
+    if (error instanceof RollbackWithUserErrors) return fail(...error.errors);
+    throw error;
+  }
+}

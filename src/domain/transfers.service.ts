@@ -1,0 +1,45 @@
+import { isAssetCode } from './assets';
+import { isUserError, parsePositiveAmount } from './amounts';
+import { transferJournal } from './ledger';
+import type { Clock, IdGenerator, PageQuery, UnitOfWork } from './ports';
+import { transact } from './transactions';
+import type { Page, Transfer } from './types';
+import { RollbackWithUserErrors, UserErrorCode, fail, userError, type DomainResult } from './user-errors';
+
+/** What a client asks for when moving funds. */
+export interface CreateTransferInput { readonly toAccountId: string; readonly asset: string; readonly amount: string; readonly memo?: string | null }
+
+/** Moves available funds between accounts. Transfers are final: nothing reverses them. */
+export interface TransferService {
+  createTransfer(fromAccountId: string, input: CreateTransferInput): Promise<DomainResult<Transfer>>;
+  listTransfers(accountId: string, query: PageQuery): Promise<Page<Transfer>>;
+}
+
+/** Creates the transfer service. */
+export function createTransferService(deps: { uow: UnitOfWork; clock: Clock; newId: IdGenerator }): TransferService {
+  const { uow, clock, newId } = deps;
+  return {
+    async createTransfer(fromAccountId, input) {
+      if (!isAssetCode(input.asset)) return fail(userError(UserErrorCode.UNKNOWN_ASSET, 'Unknown asset.', ['input', 'asset']));
+      const asset = input.asset;
+      const amount = parsePositiveAmount(input.amount, asset, ['input', 'amount']);
+      if (isUserError(amount)) return fail(amount);
+      if (input.toAccountId === fromAccountId) return fail(userError(UserErrorCode.SELF_TRANSFER, 'Cannot transfer to the same account.', ['input', 'toAccountId']));
+      const to = await uow.repo.findAccount(input.toAccountId);
+      if (!to) return fail(userError(UserErrorCode.ACCOUNT_NOT_FOUND, 'No such destination account.', ['input', 'toAccountId']));
+      const now = clock();
+      const transfer: Omit<Transfer, 'seq'> = {
+        id: newId(), fromAccountId, toAccountId: to.id, asset, amount: amount.toFixed(), memo: input.memo ?? null, createdAt: now,
+      };
+      return transact(uow, async (repo) => {
+        const posted = await repo.postJournal(transferJournal(newId(), transfer.id, fromAccountId, to.id, asset, amount, now));
+        if (!posted) throw new RollbackWithUserErrors([userError(UserErrorCode.INSUFFICIENT_FUNDS, `Insufficient available ${asset}.`, ['input', 'amount'])]);
+        return repo.insertTransfer(transfer);
+      });
+    },
+
+    listTransfers(accountId, query) {
+      return uow.repo.listTransfers(accountId, query);
+    },
+  };
+}

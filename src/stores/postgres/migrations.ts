@@ -1,0 +1,107 @@
+import { EXTERNAL_ACCOUNT_ID } from '../../domain';
+import type { SqlDriver } from './sql-driver';
+
+/**
+ * Schema migrations, applied in order, each once. Balances can never go negative: the
+ * CHECK constraints are the last line of defence behind the conditional updates in code.
+ */
+const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE accounts (
+        id uuid PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        kind text NOT NULL DEFAULT 'USER' CHECK (kind IN ('USER', 'EXTERNAL')),
+        created_at timestamptz NOT NULL
+      );
+      INSERT INTO accounts (id, name, kind, created_at) VALUES ('${EXTERNAL_ACCOUNT_ID}', '__external__', 'EXTERNAL', now());
+      CREATE TABLE balances (
+        account_id uuid NOT NULL REFERENCES accounts (id),
+        asset text NOT NULL,
+        available numeric(38, 18) NOT NULL DEFAULT 0 CHECK (available >= 0),
+        held numeric(38, 18) NOT NULL DEFAULT 0 CHECK (held >= 0),
+        PRIMARY KEY (account_id, asset)
+      );
+      CREATE TABLE journals (
+        id uuid PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('DEPOSIT', 'ORDER_HOLD', 'ORDER_RELEASE', 'TRANSFER')),
+        reference text,
+        created_at timestamptz NOT NULL
+      );
+      CREATE TABLE ledger_entries (
+        id bigserial PRIMARY KEY,
+        journal_id uuid NOT NULL REFERENCES journals (id),
+        account_id uuid NOT NULL REFERENCES accounts (id),
+        asset text NOT NULL,
+        bucket text NOT NULL CHECK (bucket IN ('available', 'held')),
+        amount numeric(38, 18) NOT NULL CHECK (amount <> 0)
+      );
+      CREATE INDEX ledger_entries_account_asset ON ledger_entries (account_id, asset);
+      CREATE TABLE orders (
+        id uuid PRIMARY KEY,
+        seq bigserial NOT NULL UNIQUE,
+        account_id uuid NOT NULL REFERENCES accounts (id),
+        market text NOT NULL,
+        side text NOT NULL CHECK (side IN ('BUY', 'SELL')),
+        type text NOT NULL CHECK (type IN ('LIMIT')),
+        price numeric(38, 18) NOT NULL CHECK (price > 0),
+        quantity numeric(38, 18) NOT NULL CHECK (quantity > 0),
+        client_order_id text,
+        status text NOT NULL CHECK (status IN ('OPEN', 'CANCELED')),
+        hold_asset text NOT NULL,
+        hold_amount numeric(38, 18) NOT NULL CHECK (hold_amount > 0),
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        UNIQUE (account_id, client_order_id)
+      );
+      CREATE INDEX orders_account_seq ON orders (account_id, seq DESC);
+      CREATE TABLE transfers (
+        id uuid PRIMARY KEY,
+        seq bigserial NOT NULL UNIQUE,
+        from_account_id uuid NOT NULL REFERENCES accounts (id),
+        to_account_id uuid NOT NULL REFERENCES accounts (id),
+        asset text NOT NULL,
+        amount numeric(38, 18) NOT NULL CHECK (amount > 0),
+        memo text,
+        created_at timestamptz NOT NULL,
+        CHECK (from_account_id <> to_account_id)
+      );
+      CREATE INDEX transfers_from_seq ON transfers (from_account_id, seq DESC);
+      CREATE INDEX transfers_to_seq ON transfers (to_account_id, seq DESC);
+      CREATE TABLE api_keys (
+        id text PRIMARY KEY,
+        account_id uuid NOT NULL REFERENCES accounts (id),
+        label text NOT NULL,
+        scopes text[] NOT NULL,
+        algorithm text NOT NULL CHECK (algorithm IN ('ed25519', 'hmac-sha256')),
+        public_key text,
+        secret_ciphertext text,
+        created_at timestamptz NOT NULL,
+        last_used_at timestamptz,
+        revoked_at timestamptz,
+        CHECK ((algorithm = 'ed25519' AND public_key IS NOT NULL AND secret_ciphertext IS NULL)
+            OR (algorithm = 'hmac-sha256' AND secret_ciphertext IS NOT NULL AND public_key IS NULL))
+      );
+      CREATE INDEX api_keys_account ON api_keys (account_id);
+    `,
+  },
+];
+
+/** Brings the schema up to date. Safe when several processes start at once (advisory lock). */
+export async function migrate(driver: SqlDriver): Promise<number> {
+  return driver.begin(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(7238001)');
+    await tx.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => Number(r.version)));
+    let count = 0;
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of migration.sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [migration.version]);
+      count += 1;
+    }
+    return count;
+  });
+}

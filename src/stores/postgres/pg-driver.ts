@@ -1,0 +1,67 @@
+import { Pool, type PoolClient } from 'pg';
+import type { SqlDriver, SqlExecutor } from './sql-driver';
+
+/** Options of the PostgreSQL driver. */
+export interface PgDriverOptions {
+  /** postgres:// connection string. */
+  readonly url: string;
+  /** Connections in the pool. Defaults to 10. */
+  readonly maxConnections?: number;
+  /** Server-side statement timeout in ms; a statement over it fails and its transaction rolls back. Defaults to 5_000. */
+  readonly statementTimeoutMs?: number;
+  /** PostgreSQL schema to use (search_path). Defaults to the server's default (public). */
+  readonly schema?: string;
+}
+
+/** PostgreSQL through a `pg` pool. */
+export function createPgDriver(options: PgDriverOptions): SqlDriver {
+  if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new Error('schema must be a lowercase SQL identifier');
+  const statementTimeout = options.statementTimeoutMs ?? 5_000;
+  const pool = new Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: 5_000,
+    statement_timeout: statementTimeout,
+    idle_in_transaction_session_timeout: statementTimeout * 2,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  // An idle client that loses its connection emits here; without a listener the process would crash.
+  pool.on('error', () => undefined);
+
+  const executor = (client: Pool | PoolClient): SqlExecutor => ({
+    async query<R>(text: string, params: readonly unknown[] = []) {
+      const result = await client.query(text, params as unknown[]);
+      return result.rows as R[];
+    },
+  });
+
+  return {
+    kind: 'postgres',
+    ...executor(pool),
+    async begin(work) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await work(executor(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          broken = rollbackError as Error; // the connection is unusable: destroy it instead of pooling it
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Account, ApiKey, AssetCode, Balance, KeyAlgorithm, Order, OrderSide, OrderStatus, Scope, Transfer } from '../../domain';
+import { Dec } from '../../domain';
+
+/** Rows as both drivers return them: NUMERIC as strings, bigint as string (pg) or number (PGlite). */
+export type Row = Record<string, unknown>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a canonical UUID; anything else would make PostgreSQL raise on a uuid column. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** NUMERIC(38,18) comes back padded with zeros; the API shows the canonical form. */
+export function num(value: unknown): string {
+  return new Dec(String(value)).toFixed();
+}
+
+const date = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
+const dateOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : date(value));
+
+/** Maps an accounts row. */
+export function toAccount(r: Row): Account {
+  return { id: String(r.id), name: String(r.name), createdAt: date(r.created_at) };
+}
+
+/** Maps a balances row. */
+export function toBalance(r: Row): Balance {
+  return { asset: r.asset as AssetCode, available: num(r.available), held: num(r.held) };
+}
+
+/** Maps an orders row. */
+export function toOrder(r: Row): Order {
+  return {
+    id: String(r.id), seq: Number(r.seq), accountId: String(r.account_id), market: String(r.market),
+    side: r.side as OrderSide, type: 'LIMIT', price: num(r.price), quantity: num(r.quantity),
+    clientOrderId: (r.client_order_id as string | null) ?? null, status: r.status as OrderStatus,
+    holdAsset: r.hold_asset as AssetCode, holdAmount: num(r.hold_amount), createdAt: date(r.created_at), updatedAt: date(r.updated_at),
+  };
+}
+
+/** Maps a transfers row. */
+export function toTransfer(r: Row): Transfer {
+  return {
+    id: String(r.id), seq: Number(r.seq), fromAccountId: String(r.from_account_id), toAccountId: String(r.to_account_id),
+    asset: r.asset as AssetCode, amount: num(r.amount), memo: (r.memo as string | null) ?? null, createdAt: date(r.created_at),
+  };
+}
+
+/** Maps an api_keys row. */
+export function toApiKey(r: Row): ApiKey {
+  return {
+    id: String(r.id), accountId: String(r.account_id), label: String(r.label), scopes: r.scopes as Scope[],
+    algorithm: r.algorithm as KeyAlgorithm, publicKey: (r.public_key as string | null) ?? null,
+    secretCiphertext: (r.secret_ciphertext as string | null) ?? null, createdAt: date(r.created_at),
+    lastUsedAt: dateOrNull(r.last_used_at), revokedAt: dateOrNull(r.revoked_at),
+  };
+}

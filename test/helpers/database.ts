@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { createPgDriver, createPgliteDriver, migrate, type SqlDriver } from '../../src/stores/postgres';
+
+/** A migrated database for one test file, and how to dispose of it. */
+export interface TestDatabase { readonly driver: SqlDriver; close(): Promise<void> }
+
+/** An in-memory PGlite, migrated. Opening PGlite takes seconds: share one per test file. */
+export async function openPgliteDatabase(): Promise<TestDatabase> {
+  const driver = await createPgliteDriver();
+  await migrate(driver);
+  return { driver, close: () => driver.close() };
+}
+
+/**
+ * A fresh PostgreSQL schema on the test server, migrated; dropped on close. Test files
+ * run in parallel, so each gets its own schema instead of sharing tables.
+ */
+export async function openPostgresDatabase(url: string, options: { maxConnections?: number } = {}): Promise<TestDatabase> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const driver = createPgDriver({ url, schema, maxConnections: options.maxConnections ?? 20 });
+  await migrate(driver);
+  return {
+    driver,
+    async close() {
+      await driver.close();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
