@@ -1,0 +1,135 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import {
+  retryAfterFor,
+  toPositiveMs,
+  type ClaimResult,
+  type IdempotencyStore,
+} from '../../directives/idempotent';
+
+/**
+ * Redis idempotency store: the fast path shared by every server process.
+ *
+ * Each scope is one hash `{ state, fp, token | outcome }` whose TTL is the lease while in
+ * progress and the retention once completed, so Redis itself forgets abandoned claims and old
+ * outcomes. Every method is one Lua script: read-compare-write in a single atomic step and a
+ * single round trip (a GET-then-SET would let two duplicates both see "no key" and both run).
+ * The key is `<prefix>{<scopeKey>}`: the hash tag keeps any future per-scope key in the same
+ * Redis Cluster slot. Losing the data (FLUSHALL, eviction, failover) only means `claim` answers
+ * `acquired` again; the durable SQL record prevents a second execution.
+ */
+
+/** Options of {@link createRedisIdempotencyStore}. */
+export interface RedisIdempotencyStoreOptions {
+  /** Prefix of every key, before the `{scopeKey}` hash tag. Defaults to `signet:idem:`. */
+  keyPrefix?: string;
+}
+
+/** Reply `{'acquired'} | {'mismatch'} | {'completed', outcome} | {'in_progress', pttl}`. */
+const CLAIM = `
+local cur = redis.call('HMGET', KEYS[1], 'state', 'fp', 'outcome')
+if not cur[1] then
+  redis.call('HSET', KEYS[1], 'state', 'in_progress', 'fp', ARGV[1], 'token', ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  return {'acquired'}
+end
+if cur[2] ~= ARGV[1] then return {'mismatch'} end
+if cur[1] == 'completed' then return {'completed', cur[3]} end
+return {'in_progress', redis.call('PTTL', KEYS[1])}
+`;
+
+/** ARGV: token, fp, outcome, ttlMs. Replies 1 if stored, 0 if the token no longer owns the lease. */
+const COMPLETE = `
+local cur = redis.call('HMGET', KEYS[1], 'state', 'token', 'fp')
+if cur[1] ~= 'in_progress' or cur[2] ~= ARGV[1] or cur[3] ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], 'token')
+redis.call('HSET', KEYS[1], 'state', 'completed', 'outcome', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+`;
+
+/** ARGV: token. Replies 1 if released, 0 if the token no longer owns the lease. */
+const RELEASE = `
+local cur = redis.call('HMGET', KEYS[1], 'state', 'token')
+if cur[1] ~= 'in_progress' or cur[2] ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`;
+
+/** ARGV: fp, outcome, ttlMs. DEL first so no field of a previous state (a token) survives. */
+const REMEMBER = `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'state', 'completed', 'fp', ARGV[1], 'outcome', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+
+interface LuaScript {
+  source: string;
+  sha: string;
+}
+
+function lua(source: string): LuaScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+const SCRIPTS = { claim: lua(CLAIM), complete: lua(COMPLETE), release: lua(RELEASE), remember: lua(REMEMBER) };
+
+/**
+ * EVALSHA, falling back to EVAL (which also caches the script) when the server does not know the
+ * script yet: after a restart, SCRIPT FLUSH or a failover. Done here rather than with
+ * `defineCommand` so the shared client is not mutated and stays typed.
+ */
+async function runScript(redis: Redis | Cluster, script: LuaScript, key: string, args: (string | number)[]): Promise<unknown> {
+  try {
+    return await redis.evalsha(script.sha, 1, key, ...args);
+  } catch (err) {
+    if (!(err instanceof Error && err.message.startsWith('NOSCRIPT'))) throw err;
+    return redis.eval(script.source, 1, key, ...args);
+  }
+}
+
+/**
+ * Creates an {@link IdempotencyStore} on an ioredis client (standalone or Cluster). The client is
+ * borrowed: the caller owns its connection and quits it on shutdown.
+ */
+export function createRedisIdempotencyStore(
+  redis: Redis | Cluster,
+  options: RedisIdempotencyStoreOptions = {},
+): IdempotencyStore {
+  const keyPrefix = options.keyPrefix ?? 'signet:idem:';
+  const keyOf = (scopeKey: string): string => `${keyPrefix}{${scopeKey}}`;
+
+  return {
+    async claim(scopeKey, fingerprint, leaseMs): Promise<ClaimResult> {
+      const lease = toPositiveMs('leaseMs', leaseMs);
+      const token = randomUUID();
+      const reply = await runScript(redis, SCRIPTS.claim, keyOf(scopeKey), [fingerprint, token, lease]);
+      const [kind, value] = Array.isArray(reply) ? (reply as unknown[]) : [];
+      if (kind === 'acquired') return { kind, token };
+      if (kind === 'mismatch') return { kind };
+      if (kind === 'completed' && typeof value === 'string') return { kind, outcome: value };
+      // PTTL is the remaining lease; it can read 0 (or -1 if someone stripped the TTL), which
+      // retryAfterFor lifts to the minimum hint.
+      if (kind === 'in_progress' && typeof value === 'number') {
+        return { kind, retryAfterMs: retryAfterFor(value, lease) };
+      }
+      throw new Error(`redis idempotency store: unexpected claim reply ${JSON.stringify(reply)}`);
+    },
+
+    async complete(scopeKey, token, fingerprint, outcome, ttlMs) {
+      const ttl = toPositiveMs('ttlMs', ttlMs);
+      const reply = await runScript(redis, SCRIPTS.complete, keyOf(scopeKey), [token, fingerprint, outcome, ttl]);
+      return reply === 1;
+    },
+
+    async release(scopeKey, token) {
+      return (await runScript(redis, SCRIPTS.release, keyOf(scopeKey), [token])) === 1;
+    },
+
+    async remember(scopeKey, fingerprint, outcome, ttlMs) {
+      const ttl = toPositiveMs('ttlMs', ttlMs);
+      await runScript(redis, SCRIPTS.remember, keyOf(scopeKey), [fingerprint, outcome, ttl]);
+    },
+  };
+}
