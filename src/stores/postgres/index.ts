@@ -5,3 +5,4 @@ export { createPgliteDriver } from './pglite-driver';
 export { createSqlUnitOfWork } from './sql-unit-of-work';
 export { createSqlTradingRepository } from './sql-trading-repository';
 export { migrate } from './migrations';
+export { openPgliteDataDir, type PgliteDataDir } from './pglite-data-dir';

@@ -1,0 +1,91 @@
+import { isAbsolute, resolve } from 'node:path';
+
+/** Log levels pino understands. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Signet's configuration: parsed once from the environment in `main.ts`, validated, frozen. */
+export interface SignetConfig {
+  /** TCP port (`PORT`). Defaults to 4000. */
+  readonly port: number;
+  /** Interface to listen on (`HOST`). Defaults to 127.0.0.1: loopback only until you choose otherwise. */
+  readonly host: string;
+  /** PostgreSQL connection string (`DATABASE_URL`). Null: embedded PGlite in `dataDir`. */
+  readonly databaseUrl: string | null;
+  /** Directory for embedded data, the generated master key and demo credentials (`SIGNET_DATA_DIR`). Defaults to ./.signet. */
+  readonly dataDir: string;
+  /** Redis connection string (`REDIS_URL`). Null: in-process memory stores, single instance only. */
+  readonly redisUrl: string | null;
+  /** 32-byte key encrypting HMAC secrets at rest (`SIGNET_MASTER_KEY`, base64). Null: embedded mode generates one in `dataDir`. */
+  readonly masterKey: Buffer | null;
+  /** Serve schema introspection (`SIGNET_INTROSPECTION`). Defaults to on, off when NODE_ENV=production. */
+  readonly introspection: boolean;
+  /** Log level (`LOG_LEVEL`). Defaults to info. */
+  readonly logLevel: LogLevel;
+  /** True only with NODE_ENV=development: unmasked errors and stack traces in responses. */
+  readonly development: boolean;
+  /** True with NODE_ENV=production. */
+  readonly production: boolean;
+}
+
+/** Start-up refused: every problem found, each with the variable to fix. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function parseBoolean(name: string, value: string | undefined, fallback: boolean, problems: string[]): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (/^(1|true|on|yes)$/i.test(value)) return true;
+  if (/^(0|false|off|no)$/i.test(value)) return false;
+  problems.push(`${name} must be true or false (got "${value.slice(0, 20)}")`);
+  return fallback;
+}
+
+function parseUrl(name: string, value: string | undefined, protocols: readonly string[], problems: string[]): string | null {
+  if (value === undefined || value === '') return null;
+  try {
+    const url = new URL(value);
+    if (protocols.includes(url.protocol)) return value;
+  } catch {
+    // reported below without echoing the value: it may hold a password
+  }
+  problems.push(`${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
+  return null;
+}
+
+/** Parses and validates the environment; throws ConfigError listing every problem. */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>, cwd: string = process.cwd()): SignetConfig {
+  const problems: string[] = [];
+  const nodeEnv = env.NODE_ENV ?? '';
+  const production = nodeEnv === 'production';
+
+  let port = 4000;
+  if (env.PORT !== undefined && env.PORT !== '') {
+    port = Number(env.PORT);
+    if (!/^\d+$/.test(env.PORT) || port > 65535) problems.push(`PORT must be an integer from 0 to 65535 (got "${env.PORT.slice(0, 20)}")`);
+  }
+  const host = env.HOST || '127.0.0.1';
+  const databaseUrl = parseUrl('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:'], problems);
+  const redisUrl = parseUrl('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:'], problems);
+  const dataDirText = env.SIGNET_DATA_DIR || './.signet';
+  const dataDir = isAbsolute(dataDirText) ? dataDirText : resolve(cwd, dataDirText);
+
+  let masterKey: Buffer | null = null;
+  if (env.SIGNET_MASTER_KEY) {
+    const decoded = Buffer.from(env.SIGNET_MASTER_KEY, 'base64');
+    if (decoded.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(env.SIGNET_MASTER_KEY)) problems.push('SIGNET_MASTER_KEY must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)');
+    else masterKey = decoded;
+  } else if (databaseUrl) {
+    // Several instances share one database: a key generated per machine would make secrets unreadable elsewhere.
+    problems.push('SIGNET_MASTER_KEY is required with DATABASE_URL (32 bytes base64, the same on every instance)');
+  }
+
+  const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const introspection = parseBoolean('SIGNET_INTROSPECTION', env.SIGNET_INTROSPECTION, !production, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({ port, host, databaseUrl, dataDir, redisUrl, masterKey, introspection, logLevel, development: nodeEnv === 'development', production });
+}

@@ -1,0 +1,86 @@
+import 'reflect-metadata';
+import { ConfigError, parseConfig, type SignetConfig } from './config';
+import pino, { type Logger } from 'pino';
+import { createDomainServices, createSecretBox, type DomainServices } from './domain';
+import { createPgDriver, createPgliteDriver, createSqlUnitOfWork, migrate, openPgliteDataDir, type SqlDriver } from './stores/postgres';
+import type { ReadinessCheck } from './transport/http/health';
+import { runCli } from './transport/cli/program';
+
+/** Everything a running process holds: the services over their adapters, and how to close them. */
+export interface Runtime {
+  readonly config: SignetConfig;
+  readonly logger: Logger;
+  readonly services: DomainServices;
+  readonly driver: SqlDriver;
+  readonly readiness: readonly ReadinessCheck[];
+  /** True when the database was created by this start (the embedded demo seed runs then). */
+  readonly freshDatabase: boolean;
+  close(): Promise<void>;
+}
+
+/** Builds the logger: JSON lines; request headers that carry credentials are never logged. */
+export function createLogger(level: SignetConfig['logLevel']): Logger {
+  return pino({
+    level,
+    base: { service: 'signet' },
+    redact: { paths: ['req.headers.authorization', 'req.headers.signature', 'req.headers["signature-input"]', 'privateKey', 'secret'], censor: '[redacted]' },
+  });
+}
+
+/** Opens the database (PostgreSQL or embedded PGlite), migrates it and wires the domain services. */
+export async function openRuntime(config: SignetConfig, logger: Logger): Promise<Runtime> {
+  let driver: SqlDriver;
+  let masterKey = config.masterKey;
+  let releaseDataDir = () => undefined as void;
+  if (config.databaseUrl) {
+    driver = createPgDriver({ url: config.databaseUrl });
+  } else {
+    const dataDir = openPgliteDataDir(config.dataDir);
+    releaseDataDir = () => dataDir.release();
+    masterKey = masterKey ?? dataDir.masterKey;
+    try {
+      driver = await createPgliteDriver(dataDir.pgdataPath);
+    } catch (error) {
+      dataDir.release();
+      throw error;
+    }
+  }
+  const applied = await migrate(driver);
+  const services = createDomainServices({ uow: createSqlUnitOfWork(driver), secretBox: createSecretBox(masterKey as Buffer) });
+  return {
+    config, logger, services, driver,
+    readiness: [{ name: 'database', check: () => driver.ping() }],
+    freshDatabase: applied > 0 && !config.databaseUrl,
+    async close() {
+      await driver.close();
+      releaseDataDir();
+    },
+  };
+}
+
+/**
+ * Entry point of the `signet` command. The only place that reads the environment: it parses
+ * a frozen config and hands it to the CLI, which builds the adapters and the server.
+ */
+export async function main(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let config;
+  try {
+    config = parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`signet: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  return runCli(argv, config, { openRuntime, createLogger });
+}
+
+if (require.main === module) {
+  main().then((code) => {
+    if (code !== 0) process.exitCode = code;
+  }, (error) => {
+    process.stderr.write(`signet: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

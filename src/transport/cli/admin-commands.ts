@@ -1,0 +1,114 @@
+import type { Command } from 'commander';
+import type { SignetConfig } from '../../config';
+import { ALL_SCOPES, type DomainResult, type KeyAlgorithm, type Scope } from '../../domain';
+import type { Runtime } from '../../main';
+import { CliError, type CliDeps } from './program';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Prints JSON for scripts, or a few aligned `label value` lines for people. */
+function output(json: boolean, value: Record<string, unknown>): void {
+  if (json) {
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+    return;
+  }
+  const width = Math.max(...Object.keys(value).map((k) => k.length));
+  for (const [k, v] of Object.entries(value)) process.stdout.write(`${k.padEnd(width)}  ${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
+}
+
+function unwrap<T>(result: DomainResult<T>): T {
+  if (result.ok) return result.value;
+  throw new CliError(result.errors.map((e) => `${e.code}: ${e.message}`).join('\n'));
+}
+
+/** Parses "USD:1000,BTC:1" into pairs; rejects anything else with a clear message. */
+export function parseDeposits(text: string): Array<[string, string]> {
+  return text.split(',').filter(Boolean).map((part) => {
+    const match = /^([A-Za-z]{2,10}):([0-9.]+)$/.exec(part.trim());
+    if (!match) throw new CliError(`--deposit takes ASSET:AMOUNT pairs separated by commas, e.g. USD:1000,BTC:1 (got "${part}")`, 2);
+    return [match[1].toUpperCase(), match[2]];
+  });
+}
+
+/** Parses "read,trade" into scopes. */
+export function parseScopes(text: string): Scope[] {
+  const scopes = text.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const unknown = scopes.filter((s) => !ALL_SCOPES.includes(s as Scope));
+  if (scopes.length === 0 || unknown.length > 0) throw new CliError(`--scopes takes a comma list of ${ALL_SCOPES.map((s) => s.toLowerCase()).join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`, 2);
+  return scopes as Scope[];
+}
+
+/** `accounts create|deposit` and `keys create|revoke`: operator commands that act on the database directly. */
+export function registerAdminCommands(program: Command, config: SignetConfig, deps: CliDeps): void {
+  const withRuntime = async (work: (runtime: Runtime) => Promise<void>) => {
+    const runtime = await deps.openRuntime(config, deps.createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+    try {
+      await work(runtime);
+    } finally {
+      await runtime.close();
+    }
+  };
+  const resolveAccount = async (runtime: Runtime, ref: string) => {
+    const account = UUID.test(ref) ? await runtime.services.accounts.findAccount(ref) : await runtime.services.accounts.findAccountByName(ref);
+    if (!account) throw new CliError(`No account with id or name "${ref}".`);
+    return account;
+  };
+
+  const accounts = program.command('accounts').description('Manage accounts.');
+  accounts.command('create').description('Open an account, optionally funded from the external system.')
+    .requiredOption('--name <name>', 'account name (unique)')
+    .option('--deposit <pairs>', 'initial funding, e.g. USD:1000,BTC:1')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { name: string; deposit?: string; json?: boolean }) => {
+      const deposits = opts.deposit ? parseDeposits(opts.deposit) : [];
+      await withRuntime(async (runtime) => {
+        const account = unwrap(await runtime.services.accounts.createAccount(opts.name));
+        for (const [asset, amount] of deposits) unwrap(await runtime.services.accounts.deposit(account.id, asset, amount));
+        const balances = await runtime.services.accounts.listBalances(account.id);
+        output(!!opts.json, { id: account.id, name: account.name, balances: Object.fromEntries(balances.map((b) => [b.asset, b.available])) });
+      });
+    });
+  accounts.command('deposit').description('Fund an account from the external system (recorded in the ledger).')
+    .requiredOption('--account <id-or-name>', 'account id or name')
+    .requiredOption('--asset <asset>', 'USD, BTC or ETH')
+    .requiredOption('--amount <amount>', 'positive decimal, e.g. 250.50')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { account: string; asset: string; amount: string; json?: boolean }) => {
+      await withRuntime(async (runtime) => {
+        const account = await resolveAccount(runtime, opts.account);
+        const balance = unwrap(await runtime.services.accounts.deposit(account.id, opts.asset.toUpperCase(), opts.amount));
+        output(!!opts.json, { account: account.id, asset: balance.asset, available: balance.available, held: balance.held });
+      });
+    });
+
+  const keys = program.command('keys').description('Manage API keys.');
+  keys.command('create').description('Create an API key; prints the private key or secret once.')
+    .requiredOption('--account <id-or-name>', 'account id or name')
+    .requiredOption('--scopes <list>', `comma list of ${ALL_SCOPES.map((s) => s.toLowerCase()).join(', ')}`)
+    .option('--alg <algorithm>', 'ed25519 (recommended) or hmac-sha256', 'ed25519')
+    .option('--label <label>', 'a name for the key', 'cli')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { account: string; scopes: string; alg: string; label: string; json?: boolean }) => {
+      if (opts.alg !== 'ed25519' && opts.alg !== 'hmac-sha256') throw new CliError('--alg must be ed25519 or hmac-sha256', 2);
+      const scopes = parseScopes(opts.scopes);
+      await withRuntime(async (runtime) => {
+        const account = await resolveAccount(runtime, opts.account);
+        const created = unwrap(await runtime.services.apiKeys.createApiKey(account.id, { label: opts.label, scopes, algorithm: opts.alg as KeyAlgorithm }));
+        output(!!opts.json, {
+          keyId: created.apiKey.id, accountId: account.id, algorithm: created.apiKey.algorithm, scopes: created.apiKey.scopes,
+          ...(created.privateKey ? { privateKey: created.privateKey } : {}), ...(created.secret ? { secret: created.secret } : {}),
+        });
+        if (!opts.json) process.stderr.write('Store the private key or secret now: it is not shown again.\n');
+      });
+    });
+  keys.command('revoke <keyId>').description('Revoke an API key at once.')
+    .option('--json', 'machine-readable output')
+    .action(async (keyId: string, opts: { json?: boolean }) => {
+      await withRuntime(async (runtime) => {
+        const key = await runtime.services.uow.repo.findApiKey(keyId);
+        if (!key) throw new CliError(`No API key "${keyId}".`);
+        const revoked = unwrap(await runtime.services.apiKeys.revokeApiKey(key.accountId, keyId));
+        output(!!opts.json, { keyId: revoked.id, revokedAt: revoked.revokedAt?.toISOString() });
+      });
+    });
+}

@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import type { Logger } from 'pino';
+import type { SignetConfig } from '../../config';
+import type { Runtime } from '../../main';
+import { registerAdminCommands } from './admin-commands';
+import { serve } from './serve';
+
+/** What the CLI needs from the composition root. */
+export interface CliDeps {
+  openRuntime(config: SignetConfig, logger: Logger): Promise<Runtime>;
+  createLogger(level: SignetConfig['logLevel']): Logger;
+}
+
+/** A CLI failure with a message for the user and an exit code; no stack trace. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+/** Runs the `signet` command line; resolves to the process exit code. */
+export async function runCli(argv: readonly string[], config: SignetConfig, deps: CliDeps): Promise<number> {
+  const program = new Command('signet')
+    .description('Signet: GraphQL trading API with signed, idempotent, rate-limited mutations.')
+    .exitOverride()
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  let exitCode = 0;
+  program.command('serve').description('Start the API server (embedded PGlite and memory stores unless DATABASE_URL / REDIS_URL are set).')
+    .action(async () => {
+      exitCode = await serve(config, deps);
+    });
+  registerAdminCommands(program, config, deps);
+
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CliError) {
+      process.stderr.write(`signet: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,56 @@
+import type { SignetConfig } from '../../config';
+import { buildSignetSchema } from '../graphql/build-schema';
+import { createHttpServer } from '../http/create-http-server';
+import { seedDemo } from './demo-seed';
+import type { CliDeps } from './program';
+
+/** How long shutdown waits for in-flight requests before giving up. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** `signet serve`: opens the stores, seeds the demo on a new embedded database, listens until SIGTERM/SIGINT. */
+export async function serve(config: SignetConfig, deps: CliDeps): Promise<number> {
+  const logger = deps.createLogger(config.logLevel);
+  const runtime = await deps.openRuntime(config, logger);
+  if (config.databaseUrl) logger.info('database: PostgreSQL');
+  else logger.info({ dataDir: config.dataDir }, 'database: embedded PGlite (single process)');
+  if (!config.redisUrl) logger.warn('security stores: in-process memory; run a single instance only (set REDIS_URL to scale out)');
+
+  if (runtime.freshDatabase) {
+    const demo = await seedDemo(runtime.services, config.dataDir);
+    const lines = demo.credentials.map((c) => `  ${c.name}: account ${c.accountId}\n    keyId      ${c.keyId}\n    privateKey ${c.privateKey}`);
+    process.stdout.write(`\nDemo accounts created (shown once; also saved to ${demo.path}, mode 0600):\n${lines.join('\n')}\n\n`);
+  }
+
+  const app = await createHttpServer({
+    schema: buildSignetSchema(), services: runtime.services, logger, introspection: config.introspection,
+    development: config.development, readiness: runtime.readiness,
+  });
+  const address = await app.listen({ port: config.port, host: config.host });
+  logger.info({ address }, `Signet listening: ${address}/graphql`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+      const force = setTimeout(() => {
+        logger.error('shutdown grace period exceeded; exiting');
+        resolve(1);
+      }, SHUTDOWN_GRACE_MS);
+      force.unref();
+      try {
+        await app.close();
+        await runtime.close();
+        clearTimeout(force);
+        logger.info('stopped');
+        resolve(0);
+      } catch (error) {
+        logger.error({ err: error }, 'error during shutdown');
+        resolve(1);
+      }
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+}

@@ -1,0 +1,55 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { Logger } from 'pino';
+import { currentRequestId } from '../request-scope';
+import { ErrorCode, SignetError, isRetryable } from './errors';
+
+/** Apollo's own codes for malformed requests: their messages are safe to show. */
+const CLIENT_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.BAD_USER_INPUT, ErrorCode.BAD_REQUEST, ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED,
+  ErrorCode.OPERATION_RESOLUTION_FAILURE, ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
+]);
+
+interface ValidationFailure { property?: string; constraints?: Record<string, string>; children?: ValidationFailure[] }
+
+/** Flattens class-validator failures to { field, messages } with no `target` or `value` echo. */
+function describeValidation(failures: ValidationFailure[], prefix = ''): Array<{ field: string; messages: string[] }> {
+  return failures.flatMap((f) => {
+    const field = prefix ? `${prefix}.${f.property}` : String(f.property);
+    const own = f.constraints ? [{ field, messages: Object.values(f.constraints) }] : [];
+    return [...own, ...describeValidation(f.children ?? [], field)];
+  });
+}
+
+/**
+ * Builds Apollo's formatError: Signet errors and request-shape errors pass with their code;
+ * everything else is logged in full with the request id and masked as INTERNAL_SERVER_ERROR.
+ * With `development` on, masked errors keep their message and stack for local debugging.
+ */
+export function createFormatError(options: { logger: Logger; development: boolean }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const requestId = currentRequestId();
+    const original = unwrapResolverError(error);
+    const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+    if (original instanceof SignetError) {
+      return { ...base, extensions: { ...original.extensions, requestId } };
+    }
+    const code = String(formatted.extensions?.code ?? '');
+    if (CLIENT_CODES.has(code)) {
+      const validation = (original as { extensions?: { validationErrors?: ValidationFailure[] } } | undefined)?.extensions?.validationErrors;
+      return {
+        ...base,
+        extensions: { code, retryable: false, requestId, ...(validation ? { fields: describeValidation(validation) } : {}) },
+      };
+    }
+    options.logger.error({ err: original, requestId, path: formatted.path }, 'unexpected error masked as INTERNAL_SERVER_ERROR');
+    return {
+      ...base,
+      message: options.development ? formatted.message : 'Internal server error',
+      extensions: {
+        code: ErrorCode.INTERNAL_SERVER_ERROR, retryable: isRetryable(ErrorCode.INTERNAL_SERVER_ERROR), requestId,
+        ...(options.development && original instanceof Error ? { stacktrace: original.stack?.split('\n') } : {}),
+      },
+    };
+  };
+}

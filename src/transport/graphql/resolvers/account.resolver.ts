@@ -1,0 +1,42 @@
+import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import type { Account } from '../../../domain';
+import type { GraphQLContext } from '../context';
+import { OrderStatusEnum } from '../types/enums';
+import { AccountType, ApiKeyType, BalanceType, OrderConnection, TransferConnection } from '../types/models';
+import { connection, pageArgs } from './pagination';
+
+/** Fields of an account. Each can fail on its own: it is nullable so its siblings still arrive. */
+@Resolver(() => AccountType)
+export class AccountResolver {
+  @FieldResolver(() => [BalanceType], { nullable: true, description: 'One balance per asset.' })
+  balances(@Root() account: Account, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.accounts.listBalances(account.id);
+  }
+
+  @FieldResolver(() => OrderConnection, { nullable: true, description: 'Orders, newest first.' })
+  async orders(
+    @Root() account: Account,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true, description: '1-100, default 20.' }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('status', () => OrderStatusEnum, { nullable: true }) status?: OrderStatusEnum,
+  ) {
+    const page = await ctx.services.orders.listOrders(account.id, { ...pageArgs(first, after), status });
+    return connection(page);
+  }
+
+  @FieldResolver(() => TransferConnection, { nullable: true, description: 'Transfers sent and received, newest first.' })
+  async transfers(
+    @Root() account: Account,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true, description: '1-100, default 20.' }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return connection(await ctx.services.transfers.listTransfers(account.id, pageArgs(first, after)));
+  }
+
+  @FieldResolver(() => [ApiKeyType], { nullable: true, description: 'API keys of the account, active and revoked.' })
+  apiKeys(@Root() account: Account, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.apiKeys.listApiKeys(account.id);
+  }
+}

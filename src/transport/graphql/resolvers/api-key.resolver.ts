@@ -1,0 +1,23 @@
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { requirePrincipal, type GraphQLContext } from '../context';
+import { CreateApiKeyInput } from '../types/inputs';
+import { CreateApiKeyPayload, RevokeApiKeyPayload } from '../types/payloads';
+import { payload } from './payload';
+
+/** API key management. */
+@Resolver()
+export class ApiKeyResolver {
+  @Mutation(() => CreateApiKeyPayload, { nullable: true, description: 'Creates an API key with at most the scopes of the calling key.' })
+  async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: GraphQLContext) {
+    const principal = requirePrincipal(ctx);
+    const result = await ctx.services.apiKeys.createApiKey(principal.accountId, input, principal.scopes);
+    if (!result.ok) return { privateKey: null, secret: null, ...payload('apiKey', result) };
+    return { ...result.value, userErrors: [] };
+  }
+
+  @Mutation(() => RevokeApiKeyPayload, { nullable: true, description: 'Revokes a key of your account at once, on every server.' })
+  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    const principal = requirePrincipal(ctx);
+    return payload('apiKey', await ctx.services.apiKeys.revokeApiKey(principal.accountId, id));
+  }
+}

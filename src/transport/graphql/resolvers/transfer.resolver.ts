@@ -1,0 +1,15 @@
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { requirePrincipal, type GraphQLContext } from '../context';
+import { CreateTransferInput } from '../types/inputs';
+import { CreateTransferPayload } from '../types/payloads';
+import { payload } from './payload';
+
+/** Transfer mutations. */
+@Resolver()
+export class TransferResolver {
+  @Mutation(() => CreateTransferPayload, { nullable: true, description: 'Moves available funds to another account at once. FINAL: no API reverses it.' })
+  async createTransfer(@Arg('input', () => CreateTransferInput) input: CreateTransferInput, @Ctx() ctx: GraphQLContext) {
+    const principal = requirePrincipal(ctx);
+    return payload('transfer', await ctx.services.transfers.createTransfer(principal.accountId, input));
+  }
+}

@@ -1,0 +1,38 @@
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches, MaxLength } from 'class-validator';
+import { Field, ID, InputType } from 'type-graphql';
+import { DecimalScalar } from './scalars';
+import { AssetEnum, KeyAlgorithmEnum, OrderSideEnum, OrderTypeEnum, ScopeEnum } from './enums';
+
+/** Printable identifiers clients choose themselves. */
+const CLIENT_ID = /^[A-Za-z0-9._:-]+$/;
+
+/** Arguments of placeOrder. */
+@InputType({ description: 'A limit order to place.' })
+export class PlaceOrderInput {
+  @Field({ description: 'Market symbol, e.g. BTC-USD.' }) @MaxLength(32) market!: string;
+  @Field(() => OrderSideEnum) side!: OrderSideEnum;
+  @Field(() => OrderTypeEnum, { defaultValue: OrderTypeEnum.LIMIT }) type!: OrderTypeEnum;
+  @Field(() => DecimalScalar, { description: 'Limit price in the quote asset; a multiple of the tick size.' }) price!: string;
+  @Field(() => DecimalScalar, { description: 'Quantity of the base asset; a multiple of the lot size.' }) quantity!: string;
+  @Field(() => String, { nullable: true, description: 'Your own id for the order (1-64 of A-Z a-z 0-9 . _ : -), unique per account.' })
+  @IsOptional() @Length(1, 64) @Matches(CLIENT_ID) clientOrderId?: string | null;
+}
+
+/** Arguments of createTransfer. */
+@InputType({ description: 'A final transfer of available funds to another account.' })
+export class CreateTransferInput {
+  @Field(() => ID) @MaxLength(64) toAccountId!: string;
+  @Field(() => AssetEnum) asset!: AssetEnum;
+  @Field(() => DecimalScalar, { description: 'Positive, at most the asset\'s decimal places.' }) amount!: string;
+  @Field(() => String, { nullable: true, description: 'Up to 140 characters, shown to both parties.' }) @IsOptional() @MaxLength(140) memo?: string | null;
+}
+
+/** Arguments of createApiKey. */
+@InputType({ description: 'A new API key. Ed25519 is recommended: the server keeps only the public key.' })
+export class CreateApiKeyInput {
+  @Field({ description: '1-64 characters.' }) @Length(1, 64) label!: string;
+  @Field(() => [ScopeEnum]) @ArrayMinSize(1) @ArrayMaxSize(4) scopes!: ScopeEnum[];
+  @Field(() => KeyAlgorithmEnum, { defaultValue: KeyAlgorithmEnum.ED25519 }) algorithm!: KeyAlgorithmEnum;
+  @Field(() => String, { nullable: true, description: 'Ed25519 only: your public key (SPKI DER base64 or PEM). Omit to have the server generate a pair.' })
+  @IsOptional() @MaxLength(512) publicKey?: string | null;
+}

@@ -1,0 +1,81 @@
+// The handler form (not the plugin) so the request scope can wrap it.
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import type { DomainServices, Principal } from '../../domain';
+import type { GraphQLContext } from '../graphql/context';
+import { createApolloServer } from '../graphql/create-apollo-server';
+import { requestScope } from '../request-scope';
+import { createHttpErrorHandler } from './http-errors';
+import { LANDING_PAGE } from './landing-page';
+import { requestIdFor } from './request-id';
+import { registerHealthRoutes, type ReadinessCheck } from './health';
+
+/** Largest request body accepted; larger bodies get 413 before parsing. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received, for Content-Digest verification. */
+    rawBody?: Buffer;
+  }
+}
+
+/** What the HTTP server needs. */
+export interface HttpServerDeps {
+  readonly schema: GraphQLSchema;
+  readonly services: DomainServices;
+  readonly logger: Logger;
+  readonly introspection: boolean;
+  readonly development: boolean;
+  /** Dependencies /readyz checks. */
+  readonly readiness: readonly ReadinessCheck[];
+  /** Identifies the caller of a request; null when unsigned. Only signature verification may set a principal. */
+  readonly authenticate?: (request: FastifyRequest) => Promise<Principal | null>;
+}
+
+/** Builds the Fastify app with Apollo on /graphql, health routes and the landing page. Not yet listening. */
+export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestIdFor,
+    return503OnClosing: true,
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // Keep the raw bytes: signatures cover a digest of the body as sent, not of re-serialized JSON.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    request.rawBody = body as Buffer;
+    parseJson(request, (body as Buffer).toString('utf8'), done);
+  });
+  app.setErrorHandler(createHttpErrorHandler(deps.logger));
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ errors: [{ message: 'Not found.', extensions: { code: 'NOT_FOUND', retryable: false, requestId: request.id } }] });
+  });
+
+  const apollo = createApolloServer({
+    schema: deps.schema, logger: deps.logger, introspection: deps.introspection, development: deps.development,
+    plugins: [fastifyApolloDrainPlugin(app)],
+  });
+  await apollo.start();
+  const authenticate = deps.authenticate ?? (async () => null);
+  const handler = fastifyApolloHandler(apollo, {
+    context: async (request): Promise<GraphQLContext> => ({
+      requestId: request.id,
+      principal: await authenticate(request),
+      services: deps.services,
+    }),
+  });
+  // The request scope lets formatError stamp every error with the request id.
+  const graphqlHandler: RouteHandlerMethod = function (request, reply) {
+    return requestScope.run({ requestId: request.id }, () => handler.call(this, request as Parameters<typeof handler>[0], reply as Parameters<typeof handler>[1]));
+  };
+  app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', handler: graphqlHandler });
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(LANDING_PAGE));
+  registerHealthRoutes(app, deps.readiness);
+  return app;
+}

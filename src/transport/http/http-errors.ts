@@ -1,0 +1,29 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { ErrorCode, isRetryable } from '../graphql/errors';
+
+/** A whole-request rejection, shaped like a GraphQL error response so clients parse one format. */
+export function errorBody(code: ErrorCode, message: string, requestId: string, extra: Record<string, unknown> = {}) {
+  return { errors: [{ message, extensions: { code, retryable: isRetryable(code), requestId, ...extra } }] };
+}
+
+const BY_STATUS: Record<number, [ErrorCode, string]> = {
+  400: [ErrorCode.BAD_REQUEST, 'Malformed request body.'],
+  404: [ErrorCode.NOT_FOUND, 'Not found.'],
+  405: [ErrorCode.METHOD_NOT_ALLOWED, 'Method not allowed.'],
+  413: [ErrorCode.PAYLOAD_TOO_LARGE, 'Request body too large.'],
+  415: [ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Unsupported content type; send application/json.'],
+};
+
+/** Fastify error handler: known client errors keep a safe message; everything else is logged and masked. */
+export function createHttpErrorHandler(logger: Logger) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const status = error.statusCode ?? 500;
+    const known = BY_STATUS[status];
+    if (known && status < 500) {
+      return reply.status(status).send(errorBody(known[0], known[1], request.id));
+    }
+    logger.error({ err: error, requestId: request.id }, 'unhandled HTTP error');
+    return reply.status(500).send(errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', request.id));
+  };
+}

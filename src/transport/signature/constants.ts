@@ -1,0 +1,47 @@
+/**
+ * The Signet signature profile: the fixed parts of RFC 9421 this server accepts.
+ * Kept apart from the verifier so the SDK and the playground can share the same rules.
+ */
+
+/** Covered components every signed request must include; `@query` is required too when the URL has a query. */
+export const REQUIRED_COMPONENTS = Object.freeze(['@method', '@authority', '@path', 'content-digest'] as const);
+
+/** Derived components we can compute without trusting a request header (RFC 9421 §2.2). */
+export const SUPPORTED_DERIVED_COMPONENTS: ReadonlySet<string> = new Set([
+  '@method',
+  '@authority',
+  '@path',
+  '@query',
+  '@target-uri',
+]);
+
+/**
+ * Largest Signature, Signature-Input or Content-Digest field accepted, in bytes. Checked before
+ * any parsing or crypto so an attacker cannot make us parse or hash arbitrarily large input.
+ */
+export const MAX_SIGNATURE_HEADER_BYTES = 4096;
+
+/** Longest nonce accepted, in characters (ASCII only, so also bytes). */
+export const MAX_NONCE_LENGTH = 64;
+
+/** A nonce: 16–64 characters of the base64 / base64url / unreserved alphabets (enough entropy, bounded store keys). */
+export const NONCE_PATTERN = /^[A-Za-z0-9._~+/=-]{16,64}$/;
+
+/** A key id: 1–128 characters that are safe in logs, Redis keys and Redis Cluster hash tags. */
+export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Default tolerance for client clocks running ahead of ours, in seconds. */
+export const DEFAULT_FUTURE_SKEW_SECONDS = 5;
+
+/** Signature-Input parameters we understand; anything else is refused rather than ignored. */
+export const ALLOWED_SIGNATURE_PARAMETERS: ReadonlySet<string> = new Set([
+  'created',
+  'expires',
+  'nonce',
+  'keyid',
+  'alg',
+  'tag',
+]);
+
+/** Exact signature lengths per algorithm, in bytes (RFC 9421 §3.3.6 and §3.3.3). */
+export const SIGNATURE_LENGTHS = Object.freeze({ ed25519: 64, 'hmac-sha256': 32 } as const);

@@ -1,0 +1,25 @@
+/**
+ * Public surface of the request-signature check (RFC 9421 HTTP Message Signatures with RFC 9530
+ * Content-Digest). Add exports here on purpose; everything else in this folder is internal.
+ */
+export {
+  KEY_ID_PATTERN,
+  MAX_NONCE_LENGTH,
+  MAX_SIGNATURE_HEADER_BYTES,
+  NONCE_PATTERN,
+  REQUIRED_COMPONENTS,
+} from './constants';
+export { computeContentDigest } from './content-digest';
+export type { NonceStore } from './nonce-store';
+export { buildSignatureBase, type SignatureBaseMessage } from './signature-base';
+export { signRequest, type SignedRequest, type SignedRequestHeaders, type SignRequestOptions } from './sign-request';
+export type {
+  DigestAlgorithm,
+  SignatureAlgorithm,
+  SignatureFailureReason,
+  SignedRequestParts,
+  VerificationKey,
+  VerificationResult,
+  VerifierOptions,
+} from './types';
+export { createSignatureVerifier } from './verify-signature';

@@ -1,0 +1,91 @@
+/**
+ * Shapes shared by the verifier, the signer and their callers. No runtime code lives here.
+ */
+import type { KeyObject } from 'node:crypto';
+
+/** Signature algorithms a key can be registered with; one algorithm per key. */
+export type SignatureAlgorithm = 'ed25519' | 'hmac-sha256';
+
+/** Content-Digest algorithms we compute and accept (RFC 9530). */
+export type DigestAlgorithm = 'sha-256' | 'sha-512';
+
+/**
+ * Why a signed request was refused. The HTTP layer maps these to 400/401 answers; note that an
+ * unknown or revoked key deliberately yields `SIGNATURE_INVALID`, the same as a bad signature.
+ */
+export type SignatureFailureReason =
+  | 'SIGNATURE_INVALID'
+  | 'SIGNATURE_EXPIRED'
+  | 'NONCE_REUSED'
+  | 'DIGEST_MISMATCH'
+  | 'MALFORMED_SIGNATURE'
+  | 'KEY_INVALID';
+
+/** The parts of an incoming HTTP request the verifier reads, as received (nothing normalized). */
+export interface SignedRequestParts {
+  /** Request method as received (Node gives it uppercase). */
+  method: string;
+  /** Raw path as received, without the query; never normalized (`/a/../b` stays as is). */
+  path: string;
+  /** Raw query without the leading `?`; `''` when there is none. */
+  query: string;
+  /** Whether the request target had a `?` at all (distinguishes `/p?` from `/p`). */
+  hasQuery: boolean;
+  /** Node-style headers: lowercased names, repeated lines joined with `, ` or given as arrays. */
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The body bytes exactly as received; Content-Digest is recomputed over these. */
+  rawBody: Uint8Array;
+}
+
+/** A verification key as the key store knows it. */
+export interface VerificationKey {
+  /** The key id clients put in `keyid`. */
+  keyId: string;
+  /** Account the key acts for. */
+  accountId: string;
+  /** Scopes granted to the key (least privilege). */
+  scopes: readonly string[];
+  /** The one algorithm this key may be used with. */
+  algorithm: SignatureAlgorithm;
+  /** Ed25519 public key; required when `algorithm` is `ed25519`. */
+  publicKey?: KeyObject;
+  /** HMAC secret (at least 32 bytes); required when `algorithm` is `hmac-sha256`. */
+  secret?: Uint8Array;
+  /** A revoked key verifies nothing and is reported exactly like an unknown key. */
+  revoked?: boolean;
+}
+
+/** Outcome of verifying one request. */
+export type VerificationResult =
+  | { status: 'absent' }
+  | {
+      status: 'verified';
+      keyId: string;
+      accountId: string;
+      scopes: readonly string[];
+      /** The signature's `created`, in seconds since the epoch. */
+      created: number;
+      nonce: string;
+    }
+  | { status: 'rejected'; reason: SignatureFailureReason; keyId?: string };
+
+/** Dependencies and policy of a verifier; see {@link createSignatureVerifier}. */
+export interface VerifierOptions {
+  /**
+   * The configured public authority (`host[:port]`) this server answers as. `@authority` is
+   * always this value, never the Host header, so a signature cannot be replayed to another host.
+   */
+  authority: string;
+  /** Scheme used for `@target-uri`. Defaults to `'https'`. */
+  scheme?: 'https' | 'http';
+  /** Oldest accepted `created`, in seconds before now. */
+  maxAgeSeconds: number;
+  /** Newest accepted `created`, in seconds after now. Defaults to 5. */
+  futureSkewSeconds?: number;
+  /** Clock, in milliseconds since the epoch (injectable for tests). */
+  now: () => number;
+  /** Looks a key up by id; `null` when unknown. Errors propagate (the caller answers 503/500). */
+  resolveKey(keyId: string): Promise<VerificationKey | null>;
+  /** Claims a nonce once per key (see `NonceStore.claim`); errors propagate. */
+  claimNonce(keyId: string, nonce: string, ttlMs: number): Promise<boolean>;
+}

@@ -1,0 +1,168 @@
+/**
+ * The request signature check: RFC 9421 verification, RFC 9530 Content-Digest and the nonce
+ * claim, in an order that never lets an unauthenticated or stale request touch shared state.
+ *
+ *   headers absent?            → absent
+ *   size guard, strict parse   → MALFORMED_SIGNATURE / KEY_INVALID
+ *   coverage, signature base   → MALFORMED_SIGNATURE
+ *   created / expires          → SIGNATURE_EXPIRED
+ *   Content-Digest vs raw body → DIGEST_MISMATCH
+ *   key lookup + crypto        → SIGNATURE_INVALID (unknown, revoked, wrong alg, bad bytes alike)
+ *   nonce claim                → NONCE_REUSED
+ *   → verified
+ *
+ * Anything derived from the request never throws (it becomes MALFORMED_SIGNATURE). Failures of our
+ * own dependencies (key resolver, nonce store, clock, a corrupt key record) do throw, so the
+ * caller answers 5xx and the request is never treated as verified.
+ */
+import { DEFAULT_FUTURE_SKEW_SECONDS, REQUIRED_COMPONENTS } from './constants';
+import { checkContentDigest } from './content-digest';
+import { buildSignatureBase, componentValue, type SignatureBaseMessage } from './signature-base';
+import { dummyVerify, verifyWithKey } from './signature-crypto';
+import { exceedsHeaderLimit, parseSignatureFields, type ParsedSignature } from './signature-headers';
+import type {
+  SignatureFailureReason,
+  SignedRequestParts,
+  VerificationKey,
+  VerificationResult,
+  VerifierOptions,
+} from './types';
+
+type Rejection = Extract<VerificationResult, { status: 'rejected' }>;
+type Prepared = { done: VerificationResult } | { signature: ParsedSignature; base: Uint8Array };
+
+const encoder = new TextEncoder();
+
+function reject(reason: SignatureFailureReason, keyId?: string): { done: Rejection } {
+  return { done: keyId === undefined ? { status: 'rejected', reason } : { status: 'rejected', reason, keyId } };
+}
+
+function ownHeader(headers: SignedRequestParts['headers'], name: string): string | readonly string[] | undefined {
+  return Object.prototype.hasOwnProperty.call(headers, name) ? headers[name] : undefined;
+}
+
+function checkOptions(options: VerifierOptions): { maxAgeMs: number; skewMs: number } {
+  try {
+    componentValue('@authority', { method: 'GET', authority: options.authority, path: '/', headers: {} });
+  } catch {
+    throw new TypeError('authority must be host[:port]');
+  }
+  const skew = options.futureSkewSeconds ?? DEFAULT_FUTURE_SKEW_SECONDS;
+  if (!Number.isSafeInteger(options.maxAgeSeconds) || options.maxAgeSeconds <= 0) {
+    throw new RangeError('maxAgeSeconds must be a positive integer');
+  }
+  if (!Number.isSafeInteger(skew) || skew < 0) throw new RangeError('futureSkewSeconds must be a non-negative integer');
+  if (typeof options.now !== 'function' || typeof options.resolveKey !== 'function' || typeof options.claimNonce !== 'function') {
+    throw new TypeError('now, resolveKey and claimNonce are required');
+  }
+  return { maxAgeMs: options.maxAgeSeconds * 1000, skewMs: skew * 1000 };
+}
+
+/**
+ * Creates the verifier for one server configuration. The returned function resolves to a
+ * {@link VerificationResult} for any request and rejects only when a dependency fails.
+ */
+export function createSignatureVerifier(options: VerifierOptions): (req: SignedRequestParts) => Promise<VerificationResult> {
+  const { maxAgeMs, skewMs } = checkOptions(options);
+  const { authority, now, resolveKey, claimNonce } = options;
+  const scheme = options.scheme ?? 'https';
+  // A nonce must outlive every instant at which its signature could still pass the freshness check.
+  const nonceTtlMs = maxAgeMs + skewMs;
+
+  function clock(): number {
+    const ms = now();
+    // NaN would make every freshness comparison false, i.e. "fresh": refuse to run on it.
+    if (!Number.isFinite(ms)) throw new Error('signature verifier clock returned a non-finite time');
+    return ms;
+  }
+
+  function isFresh(signature: ParsedSignature, nowMs: number): boolean {
+    const createdMs = signature.created * 1000;
+    if (createdMs < nowMs - maxAgeMs || createdMs > nowMs + skewMs) return false;
+    if (signature.expires === undefined) return true;
+    return signature.expires * 1000 > nowMs && signature.expires >= signature.created;
+  }
+
+  /** Everything decided by the request alone. Never throws. */
+  function prepare(req: SignedRequestParts, nowMs: number): Prepared {
+    const input = ownHeader(req.headers, 'signature-input');
+    const sig = ownHeader(req.headers, 'signature');
+    if (input === undefined && sig === undefined) return { done: { status: 'absent' } };
+    // Only one of the pair, or a repeated line given as an array: there is no single signature to check.
+    if (typeof input !== 'string' || typeof sig !== 'string') return reject('MALFORMED_SIGNATURE');
+
+    const parsed = parseSignatureFields(input, sig);
+    if (!parsed.ok) return reject(parsed.reason);
+    const signature = parsed.signature;
+    const { keyId } = signature;
+
+    const hasQuery = req.hasQuery || req.query !== '';
+    const required: readonly string[] = hasQuery ? [...REQUIRED_COMPONENTS, '@query'] : REQUIRED_COMPONENTS;
+    if (!required.every((name) => signature.components.includes(name))) return reject('MALFORMED_SIGNATURE');
+
+    const message: SignatureBaseMessage = {
+      method: req.method,
+      authority,
+      path: req.path,
+      query: hasQuery ? req.query : undefined,
+      scheme,
+      headers: req.headers,
+    };
+    // Throws on unsupported, duplicate or absent components and on unsignable values.
+    const base = encoder.encode(buildSignatureBase(signature.components, message, signature.signatureParams));
+
+    if (!isFresh(signature, nowMs)) return reject('SIGNATURE_EXPIRED', keyId);
+
+    // content-digest is covered (checked above), so the base builder has already seen it present.
+    const digestField = ownHeader(req.headers, 'content-digest');
+    const digest = typeof digestField === 'string' ? digestField : (digestField ?? []).join(', ');
+    if (exceedsHeaderLimit(digest)) return reject('MALFORMED_SIGNATURE');
+    if (!(req.rawBody instanceof Uint8Array)) return reject('MALFORMED_SIGNATURE');
+    const digestCheck = checkContentDigest(digest, req.rawBody);
+    if (digestCheck === 'malformed') return reject('MALFORMED_SIGNATURE');
+    if (digestCheck !== 'match') return reject('DIGEST_MISMATCH', keyId);
+
+    return { signature, base };
+  }
+
+  return async function verifySignedRequest(req: SignedRequestParts): Promise<VerificationResult> {
+    const nowMs = clock();
+    let prepared: Prepared;
+    try {
+      prepared = prepare(req, nowMs);
+    } catch {
+      // Parser and base-builder errors on client input; the message is not echoed anywhere.
+      prepared = reject('MALFORMED_SIGNATURE');
+    }
+    if ('done' in prepared) return prepared.done;
+    const { signature, base } = prepared;
+    const { keyId } = signature;
+
+    const key: VerificationKey | null = await resolveKey(keyId);
+    if (key === null || key === undefined || key.revoked === true) {
+      dummyVerify(base, signature.signature);
+      return reject('SIGNATURE_INVALID', keyId).done;
+    }
+    if (key.keyId !== keyId) throw new Error('signature key resolver returned a key for another key id');
+
+    // Verify with the key's own algorithm even when `alg` disagrees, so timing is the same; the
+    // `alg` check only ever turns a success into a failure (no algorithm confusion).
+    const valid = verifyWithKey(key, base, signature.signature) === true;
+    const algAgrees = signature.alg === undefined || signature.alg === key.algorithm;
+    if (!valid || !algAgrees) return reject('SIGNATURE_INVALID', keyId).done;
+
+    // The key lookup may have been slow: a request that went stale meanwhile must not claim.
+    if (!isFresh(signature, clock())) return reject('SIGNATURE_EXPIRED', keyId).done;
+    const claimed = await claimNonce(keyId, signature.nonce, nonceTtlMs);
+    if (claimed !== true) return reject('NONCE_REUSED', keyId).done;
+
+    return {
+      status: 'verified',
+      keyId,
+      accountId: key.accountId,
+      scopes: Object.freeze([...key.scopes]),
+      created: signature.created,
+      nonce: signature.nonce,
+    };
+  };
+}
