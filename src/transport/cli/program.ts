@@ -4,6 +4,7 @@ import type { SignetConfig } from '../../config';
 import type { Runtime } from '../../main';
 import { registerAdminCommands } from './admin-commands';
 import { serve } from './serve';
+import { writeSchema } from './schema-command';
 
 /** What the CLI needs from the composition root. */
 export interface CliDeps {
@@ -31,6 +32,9 @@ export async function runCli(argv: readonly string[], config: SignetConfig, deps
     .action(async () => {
       exitCode = await serve(config, deps);
     });
+  program.command('schema').description('Print the GraphQL SDL (with applied directives), or write it to a file.')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action((opts: { out?: string }) => writeSchema(opts.out));
   registerAdminCommands(program, config, deps);
 
   try {

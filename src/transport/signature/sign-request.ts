@@ -14,6 +14,7 @@ import type { DigestAlgorithm, SignatureAlgorithm } from './types';
 
 /** What to sign and with which key. Times are seconds since the epoch. */
 export interface SignRequestOptions {
+  /** HTTP method, as it will be sent. */
   method: string;
   /** The server's public authority, `host[:port]`. */
   authority: string;
@@ -23,7 +24,9 @@ export interface SignRequestOptions {
   query?: string;
   /** The exact body bytes that will be sent (strings are UTF-8). */
   body: Buffer | Uint8Array | string;
+  /** The `keyid` parameter. */
   keyId: string;
+  /** Algorithm of the key; must match `privateKey` / `secret`. */
   algorithm: SignatureAlgorithm;
   /** Ed25519 private key (KeyObject or PKCS#8 PEM), for `ed25519`. */
   privateKey?: KeyObject | string;
@@ -33,9 +36,11 @@ export interface SignRequestOptions {
   created?: number;
   /** Defaults to 24 random bytes in base64url (32 characters); `null` omits it (negative tests). */
   nonce?: string | null;
+  /** Optional `expires` parameter. */
   expires?: number;
   /** `alg` parameter to send verbatim; omitted by default (the key decides the algorithm). */
   alg?: string;
+  /** Optional `tag` parameter. */
   tag?: string;
   /** Dictionary label; defaults to `sig1`. */
   label?: string;

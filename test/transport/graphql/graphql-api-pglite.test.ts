@@ -1,0 +1,4 @@
+import { openPgliteDatabase } from '../../helpers/database';
+import { defineGraphQLApiSuite } from './graphql-api.suite';
+
+defineGraphQLApiSuite('PGlite', openPgliteDatabase);

@@ -1,0 +1,126 @@
+import { CancelOrderDocument, CreateApiKeyDocument, CreateTransferDocument, MarketsDocument, MeDocument, MyOrdersDocument, MyTransfersDocument, PlaceOrderDocument, RevokeApiKeyDocument } from '../../../src/sdk/generated/graphql';
+import type { DomainServices } from '../../../src/domain';
+import type { TestDatabase } from '../../helpers/database';
+import { fundedAccount, servicesFor } from '../../helpers/domain';
+import { createTestGraphQL, principalFor, type TestGraphQL } from '../../helpers/graphql';
+import { captureLogger } from '../../helpers/logger';
+
+/** The GraphQL API's behaviour, run against each SQL engine. */
+export function defineGraphQLApiSuite(name: string, open: () => Promise<TestDatabase>): void {
+  describe(`GraphQL API on ${name}`, () => {
+    let db: TestDatabase;
+    let services: DomainServices;
+    let api: TestGraphQL;
+    const log = captureLogger();
+    beforeAll(async () => {
+      db = await open();
+      services = servicesFor(db.driver);
+      api = await createTestGraphQL(services, { logger: log.logger });
+    });
+    afterAll(async () => {
+      await api?.stop();
+      await db?.close();
+    });
+
+    test('me returns the calling account and its balances', async () => {
+      const id = await fundedAccount(services, { USD: '10.5' }, 'me');
+      const result = await api.execute(MeDocument, {}, principalFor(id));
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.me?.id).toBe(id);
+      expect(result.data?.me?.balances).toContainEqual({ asset: 'USD', available: '10.5', held: '0' });
+    });
+
+    test('without a principal, private fields are null with UNAUTHENTICATED and public fields still resolve', async () => {
+      const result = await api.execute('{ markets { symbol } serverTime me { id } }');
+      expect(result.data).toMatchObject({ markets: [{ symbol: 'BTC-USD' }, { symbol: 'ETH-USD' }], me: null });
+      expect(result.errors).toEqual([expect.objectContaining({ path: ['me'], extensions: expect.objectContaining({ code: 'UNAUTHENTICATED', retryable: false, requestId: expect.any(String) }) })]);
+      const mutation = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '1', quantity: '1' } });
+      expect(mutation.data?.placeOrder).toBeNull();
+      expect(mutation.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
+    test('markets list their trading rules', async () => {
+      const result = await api.execute(MarketsDocument, {});
+      expect(result.data?.markets[0]).toEqual({ symbol: 'BTC-USD', baseAsset: 'BTC', quoteAsset: 'USD', tickSize: '0.01', lotSize: '0.00001', minQuantity: '0.00001', maxQuantity: '100', maxPrice: '10000000' });
+    });
+
+    test('placing and cancelling an order, with business failures as userErrors', async () => {
+      const id = await fundedAccount(services, { USD: '1000' }, 'trader');
+      const me = principalFor(id);
+      const placed = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '30000', quantity: '0.01', clientOrderId: 'bot-1' } }, me);
+      expect(placed.errors).toBeUndefined();
+      expect(placed.data?.placeOrder).toMatchObject({ order: { status: 'OPEN', holdAsset: 'USD', holdAmount: '300', clientOrderId: 'bot-1' }, userErrors: [] });
+      const tooBig = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '30000', quantity: '1' } }, me);
+      expect(tooBig.data?.placeOrder).toEqual({ order: null, userErrors: [{ code: 'INSUFFICIENT_FUNDS', message: expect.any(String), field: ['input', 'quantity'] }] });
+      const orderId = placed.data?.placeOrder?.order?.id as string;
+      const canceled = await api.execute(CancelOrderDocument, { id: orderId }, me);
+      expect(canceled.data?.cancelOrder?.order?.status).toBe('CANCELED');
+      const again = await api.execute(CancelOrderDocument, { id: orderId }, me);
+      expect(again.data?.cancelOrder?.userErrors.map((e) => e.code)).toEqual(['ORDER_NOT_OPEN']);
+    });
+
+    test('transfers and API keys through the API', async () => {
+      const from = await fundedAccount(services, { USD: '100' }, 'payer');
+      const to = await fundedAccount(services, {}, 'payee');
+      const sent = await api.execute(CreateTransferDocument, { input: { toAccountId: to, asset: 'USD', amount: '12.34', memo: 'lunch' } }, principalFor(from));
+      expect(sent.data?.createTransfer).toMatchObject({ transfer: { toAccountId: to, amount: '12.34', memo: 'lunch' }, userErrors: [] });
+      const listed = await api.execute(MyTransfersDocument, { first: 5 }, principalFor(to));
+      expect(listed.data?.me?.transfers?.nodes.map((t) => t.amount)).toEqual(['12.34']);
+      const key = await api.execute(CreateApiKeyDocument, { input: { label: 'ci', scopes: ['READ'], algorithm: 'HMAC_SHA256' } }, principalFor(from));
+      expect(key.data?.createApiKey).toMatchObject({ apiKey: { algorithm: 'HMAC_SHA256', scopes: ['READ'], publicKey: null }, privateKey: null, secret: expect.any(String), userErrors: [] });
+      const beyond = await api.execute(CreateApiKeyDocument, { input: { label: 'x', scopes: ['TRANSFER'] } }, principalFor(from, ['READ', 'MANAGE_KEYS']));
+      expect(beyond.data?.createApiKey?.userErrors.map((e) => e.code)).toEqual(['INVALID_SCOPES']);
+      const revoked = await api.execute(RevokeApiKeyDocument, { id: key.data?.createApiKey?.apiKey?.id as string }, principalFor(from));
+      expect(revoked.data?.revokeApiKey?.apiKey?.revokedAt).toEqual(expect.any(String));
+    });
+
+    test('partial data: when the orders source fails, balances and transfers still arrive and one masked error names the path', async () => {
+      const id = await fundedAccount(services, { USD: '5' }, 'partial');
+      const failing = { ...services, orders: { ...services.orders, listOrders: async () => { throw new Error('relation "orders" does not exist at character 42'); } } };
+      const broken = await createTestGraphQL(failing, { logger: log.logger });
+      try {
+        const result = await broken.execute('{ me { balances { asset available } orders { nodes { id } } transfers { nodes { id } } } }', {}, principalFor(id));
+        expect(result.data?.me).toEqual({ balances: expect.arrayContaining([{ asset: 'USD', available: '5' }]), orders: null, transfers: { nodes: [] } });
+        expect(result.errors).toHaveLength(1);
+        const [error] = result.errors!;
+        expect(error).toEqual({ message: 'Internal server error', locations: expect.any(Array), path: ['me', 'orders'], extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: false, requestId: expect.any(String) } });
+        expect(JSON.stringify(result)).not.toMatch(/relation|character|stack|at Object/);
+        const logged = log.lines().find((l) => l.requestId === error.extensions?.requestId);
+        expect(logged?.msg).toMatch(/masked/);
+        expect(JSON.stringify(logged)).toContain('relation \\"orders\\" does not exist');
+      } finally {
+        await broken.stop();
+      }
+    });
+
+    test('string inputs are length-checked and the rejection echoes neither target nor value', async () => {
+      const id = await fundedAccount(services, { USD: '5' }, 'limits');
+      const secretMemo = 'M'.repeat(141);
+      const result = await api.execute(CreateTransferDocument, { input: { toAccountId: id, asset: 'USD', amount: '1', memo: secretMemo } }, principalFor(id));
+      expect(result.data?.createTransfer).toBeNull();
+      expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false, requestId: expect.any(String), fields: [{ field: 'memo', messages: [expect.stringMatching(/140/)] }] });
+      expect(JSON.stringify(result)).not.toContain(secretMemo);
+      expect(JSON.stringify(result)).not.toMatch(/"target"|"value"/);
+      const badClientId = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '1', quantity: '1', clientOrderId: 'has spaces' } }, principalFor(id));
+      expect(badClientId.errors?.[0]?.extensions?.fields).toEqual([{ field: 'clientOrderId', messages: expect.any(Array) }]);
+    });
+
+    test('decimals must be strings in plain notation; precision and sign are checked as user errors', async () => {
+      const id = await fundedAccount(services, { USD: '100' }, 'decimals');
+      const asNumber = await api.execute('mutation($p: Decimal!) { placeOrder(input: { market: "BTC-USD", side: BUY, price: $p, quantity: "1" }) { order { id } } }', { p: 30000.5 } as never, principalFor(id));
+      expect(asNumber.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const exponent = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '1e5', quantity: '1' } }, principalFor(id));
+      expect(exponent.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const precise = await api.execute(CreateTransferDocument, { input: { toAccountId: id, asset: 'USD', amount: '0.001' } }, principalFor(id));
+      expect(precise.data?.createTransfer?.userErrors.map((e) => e.code)).toEqual(['INVALID_AMOUNT']);
+    });
+
+    test('pagination arguments are validated', async () => {
+      const id = await fundedAccount(services, {}, 'pages');
+      const tooMany = await api.execute(MyOrdersDocument, { first: 101 }, principalFor(id));
+      expect(tooMany.errors?.[0]).toMatchObject({ path: ['me', 'orders'], extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
+      const badCursor = await api.execute(MyOrdersDocument, { after: 'not-a-cursor' }, principalFor(id));
+      expect(badCursor.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    });
+  });
+}
