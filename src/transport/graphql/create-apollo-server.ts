@@ -39,7 +39,8 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     costLimit: { maxCost: QUERY_LIMITS.maxCost },
     maxAliases: { n: QUERY_LIMITS.maxAliases },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives },
-    maxTokens: { n: QUERY_LIMITS.maxTokens },
+    // Token limits go through Apollo's own parser (parseOptions below): armor's plugin turns syntax errors into 500s.
+    maxTokens: { enabled: false },
     // "Did you mean …" suggestions reveal field names when introspection is off.
     blockFieldSuggestion: { enabled: !options.introspection },
   });
@@ -50,6 +51,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     persistedQueries: false,
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: options.development,
     formatError: createFormatError({ logger: options.logger, development: options.development }),
     validationRules: protection.validationRules,

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { createRedisNonceStore } from '../../../src/stores/redis/redis-nonce-store';
+import { describeWithRedis } from '../../helpers/services';
+import { defineNonceStoreContract } from '../nonce-store.contract';
+
+describeWithRedis('redis nonce store', (url) => {
+  // A unique prefix per run: parallel runs and leftovers never collide.
+  const prefix = `signet-test:${process.pid}:${randomBytes(6).toString('hex')}:nonce:`;
+  let redis: Redis;
+
+  beforeAll(() => {
+    redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  });
+
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  defineNonceStoreContract('redis nonce store', () => ({
+    store: createRedisNonceStore(redis, { prefix }),
+    elapse: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    shortTtlMs: 1_000,
+  }));
+
+  it('stores one key per claim, hash-tagged on the key id, expiring with the ttl', async () => {
+    const store = createRedisNonceStore(redis, { prefix });
+    await store.claim('key-tagged', 'nonce-0123456789abcdef', 30_000);
+    const key = `${prefix}{key-tagged}:nonce-0123456789abcdef`;
+    await expect(redis.get(key)).resolves.toBe('1');
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(25_000);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+  });
+
+  it('keeps a key id containing braces inside its own hash tag', async () => {
+    const store = createRedisNonceStore(redis, { prefix });
+    await expect(store.claim('a}b', 'nonce-0123456789abcdef', 30_000)).resolves.toBe(true);
+    await expect(redis.exists(`${prefix}{a%7Db}:nonce-0123456789abcdef`)).resolves.toBe(1);
+  });
+
+  it('counts only an exact OK reply as a successful claim', async () => {
+    const fake = { set: jest.fn().mockResolvedValue('ok') } as unknown as Redis;
+    await expect(createRedisNonceStore(fake).claim('k', 'nonce-0123456789abcdef', 1000)).resolves.toBe(false);
+  });
+
+  it('surfaces a Redis failure as a rejection, never as a successful claim', async () => {
+    const fake = { set: jest.fn().mockRejectedValue(new Error('connection lost')) } as unknown as Redis;
+    await expect(createRedisNonceStore(fake).claim('k', 'nonce-0123456789abcdef', 1000)).rejects.toThrow('connection lost');
+  });
+});
