@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserErrorCode } from '../src/domain';
+import { ErrorCode } from '../src/transport/graphql/errors';
+
+/** Codes documented in ERRORS.md: every backticked code in the first column of a table row. */
+function documentedCodes(): Set<string> {
+  const text = readFileSync(join(__dirname, '..', 'ERRORS.md'), 'utf8');
+  return new Set([...text.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]));
+}
+
+describe('ERRORS.md', () => {
+  const documented = documentedCodes();
+
+  test.each(Object.values(ErrorCode))('documents the GraphQL error code %s', (code) => {
+    expect(documented).toContain(code);
+  });
+
+  test.each(Object.values(UserErrorCode))('documents the business error code %s', (code) => {
+    expect(documented).toContain(code);
+  });
+
+  test('documents no code that the source does not define', () => {
+    const defined = new Set<string>([...Object.values(ErrorCode), ...Object.values(UserErrorCode)]);
+    expect([...documented].filter((c) => !defined.has(c))).toEqual([]);
+  });
+});
