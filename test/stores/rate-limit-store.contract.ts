@@ -56,6 +56,23 @@ export function defineRateLimitStoreContract(
       expect(decisions.filter((d) => d.allowed)).toHaveLength(10);
     });
 
+    it('peek reports what consume would decide and counts nothing', async () => {
+      const key = freshKey('peek');
+      const rule = { max: 2, windowMs: 60_000 };
+      expect(await store.peek(key, rule)).toMatchObject({ allowed: true, remaining: 2, retryAfterMs: 0 });
+      await store.consume(key, rule);
+      await store.consume(key, rule);
+      for (let i = 0; i < 3; i += 1) {
+        const peeked = await store.peek(key, rule);
+        expect(peeked).toMatchObject({ allowed: false, remaining: 0 });
+        expect(peeked.retryAfterMs).toBeGreaterThan(0);
+        expect(peeked.retryAfterMs).toBeLessThanOrEqual(60_000);
+      }
+      const other = freshKey('peek-other');
+      await store.peek(other, rule);
+      expect((await store.consume(other, rule)).remaining).toBe(1);
+    });
+
     it('counts remaining down and reports the limit', async () => {
       const decisions = await consumeTimes(freshKey('countdown'), { max: 3, windowMs: 60_000 }, 4);
       expect(decisions.map((d) => [d.allowed, d.remaining, d.limit])).toEqual([

@@ -63,6 +63,12 @@ export interface RateLimitStore {
    * Rejects with a RangeError when the rule is invalid (see `normalizeRateLimitRule`).
    */
   consume(key: string, rule: RateLimitRule): Promise<RateLimitDecision>;
+  /**
+   * What `consume` would decide for `rule.cost`, without counting anything. Guards use it to
+   * refuse a blocked caller before doing expensive work (the brute-force guard checks it
+   * before verifying a signature, and counts only failures).
+   */
+  peek(key: string, rule: RateLimitRule): Promise<RateLimitDecision>;
 }
 
 /** A rule with its defaults filled in and its numbers checked. */

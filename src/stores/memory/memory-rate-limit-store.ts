@@ -79,6 +79,16 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return decisionFrom({ allowed, count: window.count, ttlMs: window.endsAt - now }, r);
   }
 
+  /** See `RateLimitStore.peek`. */
+  async peek(key: string, rule: RateLimitRule): Promise<RateLimitDecision> {
+    const r = normalizeRateLimitRule(rule);
+    const now = this.now();
+    const window = this.windows.get(key);
+    const live = window !== undefined && window.endsAt > now ? window : undefined;
+    const count = live?.count ?? 0;
+    return decisionFrom({ allowed: count + r.cost <= r.max, count, ttlMs: live ? live.endsAt - now : 0 }, r);
+  }
+
   /** Drops every expired window now; returns how many were dropped. */
   sweep(): number {
     const now = this.now();

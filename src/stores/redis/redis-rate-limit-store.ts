@@ -45,6 +45,16 @@ return { allowed and 1 or 0, count, ttl }
 
 const CONSUME_SHA = createHash('sha1').update(CONSUME_SCRIPT).digest('hex');
 
+// KEYS[1] = window key; ARGV = max, cost. Reads only: { allowed, count, ttlMs (0 when no window) }.
+const PEEK_SCRIPT = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then ttl = 0 end
+return { (count + tonumber(ARGV[2]) <= tonumber(ARGV[1])) and 1 or 0, count, ttl }
+`;
+
+const PEEK_SHA = createHash('sha1').update(PEEK_SCRIPT).digest('hex');
+
 /** Default key prefix; the full key is `signet:rl:{<caller key>}`. */
 export const DEFAULT_RATE_LIMIT_PREFIX = 'signet:rl:';
 
@@ -86,17 +96,27 @@ export class RedisRateLimitStore implements RateLimitStore {
   /** See `RateLimitStore.consume`. Rejects with the Redis error when Redis is unreachable. */
   async consume(key: string, rule: RateLimitRule): Promise<RateLimitDecision> {
     const r = normalizeRateLimitRule(rule);
-    const args = [this.redisKey(key), r.max, r.windowMs, r.cost, r.countRejected ? 1 : 0];
-    let reply: unknown;
+    const reply = await this.run(CONSUME_SCRIPT, CONSUME_SHA, [this.redisKey(key), r.max, r.windowMs, r.cost, r.countRejected ? 1 : 0]);
+    const [allowed, count, ttlMs] = parseReply(reply);
+    return decisionFrom({ allowed: allowed === 1, count, ttlMs }, r);
+  }
+
+  /** See `RateLimitStore.peek`: one read-only script, nothing written. */
+  async peek(key: string, rule: RateLimitRule): Promise<RateLimitDecision> {
+    const r = normalizeRateLimitRule(rule);
+    const reply = await this.run(PEEK_SCRIPT, PEEK_SHA, [this.redisKey(key), r.max, r.cost]);
+    const [allowed, count, ttlMs] = parseReply(reply);
+    return decisionFrom({ allowed: allowed === 1, count, ttlMs: Math.max(ttlMs, 0) }, r);
+  }
+
+  private async run(script: string, sha: string, args: (string | number)[]): Promise<unknown> {
     try {
-      reply = await this.client.evalsha(CONSUME_SHA, 1, ...args);
+      return await this.client.evalsha(sha, 1, ...args);
     } catch (error) {
       // After a restart or SCRIPT FLUSH the cache is empty; EVAL runs and caches it again.
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      reply = await this.client.eval(CONSUME_SCRIPT, 1, ...args);
+      return this.client.eval(script, 1, ...args);
     }
-    const [allowed, count, ttlMs] = parseReply(reply);
-    return decisionFrom({ allowed: allowed === 1, count, ttlMs }, r);
   }
 }
 
