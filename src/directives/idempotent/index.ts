@@ -20,3 +20,4 @@ export {
   type ClaimResult,
   type IdempotencyStore,
 } from './idempotency-store';
+export type { IdempotencyRecord, IdempotencyRecordStore } from './idempotency-record-store';

@@ -6,3 +6,5 @@ export { createSqlUnitOfWork } from './sql-unit-of-work';
 export { createSqlTradingRepository } from './sql-trading-repository';
 export { migrate } from './migrations';
 export { openPgliteDataDir, type PgliteDataDir } from './pglite-data-dir';
+export { createSqlStores, type SqlStores } from './sql-unit-of-work';
+export { createSqlIdempotencyRecordStore } from './sql-idempotency-record-store';

@@ -86,6 +86,20 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX api_keys_account ON api_keys (account_id);
     `,
   },
+  {
+    // Durable @idempotent records; the index on expires_at keeps purges from scanning the table.
+    version: 2,
+    sql: `
+      CREATE TABLE idempotency_records (
+        scope_key text PRIMARY KEY,
+        fingerprint text NOT NULL,
+        outcome text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX idempotency_records_expires_at ON idempotency_records (expires_at);
+    `,
+  },
 ];
 
 /** Brings the schema up to date. Safe when several processes start at once (advisory lock). */

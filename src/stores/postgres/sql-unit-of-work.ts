@@ -1,23 +1,35 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IdempotencyRecordStore } from '../../directives/idempotent';
 import type { UnitOfWork } from '../../domain';
 import type { SqlDriver, SqlExecutor } from './sql-driver';
+import { createSqlIdempotencyRecordStore } from './sql-idempotency-record-store';
 import { createSqlTradingRepository } from './sql-trading-repository';
 
 interface Ambient { readonly tx: SqlExecutor; savepoints: number }
 
+/** The SQL stores that must share one ambient transaction. */
+export interface SqlStores {
+  /** The unit of work; its transactions are the ones the other stores join. */
+  readonly uow: UnitOfWork;
+  /** Durable idempotency records, written in the transaction of `uow` that is running. */
+  readonly idempotencyRecords: IdempotencyRecordStore;
+}
+
 /**
- * Unit of work over a SQL driver. The open transaction travels in AsyncLocalStorage, so a
- * nested `transaction()` (a service called by the idempotency layer) becomes a savepoint of
- * the outer one, and reads made inside a transaction use its connection.
+ * Builds the unit of work and every store that must join its transactions. The open
+ * transaction travels in AsyncLocalStorage, so a nested `transaction()` (a service called by
+ * the idempotency layer) becomes a savepoint of the outer one, and reads made inside a
+ * transaction use its connection: that is how an idempotency record commits with its effect.
  */
-export function createSqlUnitOfWork(driver: SqlDriver): UnitOfWork {
+export function createSqlStores(driver: SqlDriver): SqlStores {
   const ambient = new AsyncLocalStorage<Ambient>();
   const current: SqlExecutor = {
     query: (text, params) => (ambient.getStore()?.tx ?? driver).query(text, params),
   };
   const repo = createSqlTradingRepository(current);
+  const records = createSqlIdempotencyRecordStore(current);
 
-  return {
+  const uow: UnitOfWork = {
     repo,
     async transaction(work) {
       const outer = ambient.getStore();
@@ -34,4 +46,21 @@ export function createSqlUnitOfWork(driver: SqlDriver): UnitOfWork {
       }
     },
   };
+
+  const idempotencyRecords: IdempotencyRecordStore = {
+    ...records,
+    // Outside a transaction the advisory lock would be released the moment it is taken and
+    // silently protect nothing, so that call is a bug worth failing loudly.
+    async lock(scopeKey) {
+      if (!ambient.getStore()) throw new Error('IdempotencyRecordStore.lock must be called inside uow.transaction()');
+      return records.lock(scopeKey);
+    },
+  };
+
+  return { uow, idempotencyRecords };
+}
+
+/** Unit of work over a SQL driver (see {@link createSqlStores} for how transactions nest). */
+export function createSqlUnitOfWork(driver: SqlDriver): UnitOfWork {
+  return createSqlStores(driver).uow;
 }

@@ -1,0 +1,68 @@
+import type { IdempotencyRecord, IdempotencyRecordStore } from '../../directives/idempotent';
+import type { SqlExecutor } from './sql-driver';
+import type { Row } from './sql-rows';
+
+const COLUMNS = 'scope_key, fingerprint, outcome, created_at, expires_at';
+
+const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
+
+function toRecord(r: Row): IdempotencyRecord {
+  return {
+    scopeKey: String(r.scope_key), fingerprint: String(r.fingerprint), outcome: String(r.outcome),
+    createdAt: toDate(r.created_at), expiresAt: toDate(r.expires_at),
+  };
+}
+
+/**
+ * Durable idempotency records in SQL, shared by PostgreSQL and PGlite (table from migration 2).
+ * `db` should route to the ambient transaction, like the trading repository's executor: build
+ * it with `createSqlStores(driver).idempotencyRecords`, so `lock` and `save` join the
+ * transaction of the effect they guard.
+ */
+export function createSqlIdempotencyRecordStore(db: SqlExecutor): IdempotencyRecordStore {
+  return {
+    async lock(scopeKey) {
+      // A transaction-scoped advisory lock frees itself at COMMIT/ROLLBACK, so a killed process
+      // never leaves a key locked. hashtextextended exists in PostgreSQL >= 11 and in PGlite.
+      await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [scopeKey]);
+    },
+
+    async find(scopeKey, now) {
+      const rows = await db.query(`SELECT ${COLUMNS} FROM idempotency_records WHERE scope_key = $1 AND expires_at > $2`, [scopeKey, now]);
+      return rows[0] ? toRecord(rows[0]) : null;
+    },
+
+    async save(record) {
+      // One statement decides the race: a concurrent insert of the same key waits on the primary
+      // key until the other transaction ends, then either replaces an expired row or returns no
+      // row (a live one won). The DO UPDATE WHERE makes "expired" relative to this record's time.
+      const rows = await db.query(
+        `INSERT INTO idempotency_records (${COLUMNS}) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (scope_key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, outcome = EXCLUDED.outcome,
+           created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+         WHERE idempotency_records.expires_at <= EXCLUDED.created_at
+         RETURNING scope_key`,
+        [record.scopeKey, record.fingerprint, record.outcome, record.createdAt, record.expiresAt],
+      );
+      return rows.length > 0 ? 'saved' : 'conflict';
+    },
+
+    async purgeExpired(now, limit) {
+      if (!Number.isInteger(limit) || limit <= 0) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+      // SKIP LOCKED: concurrent purgers take different rows instead of queueing, and a row that a
+      // `save` is replacing right now is left alone. The outer expiry check is a second guard: a
+      // live record that replaced an expired one must never be deleted, or its key would run twice.
+      const rows = await db.query<{ n: number | string }>(
+        `WITH purged AS (
+           DELETE FROM idempotency_records
+           WHERE scope_key IN (SELECT scope_key FROM idempotency_records WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)
+             AND expires_at <= $1
+           RETURNING 1
+         )
+         SELECT count(*)::int AS n FROM purged`,
+        [now, limit],
+      );
+      return Number(rows[0]?.n ?? 0);
+    },
+  };
+}

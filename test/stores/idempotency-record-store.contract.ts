@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { IdempotencyRecord, IdempotencyRecordStore } from '../../src/directives/idempotent';
+import type { UnitOfWork } from '../../src/domain';
+import { createSqlStores } from '../../src/stores/postgres';
+import type { TestDatabase } from '../helpers/database';
+
+/**
+ * The contract of the durable IdempotencyRecordStore (STYLE.md rule 4), run on every SQL engine.
+ * `open` gives a migrated database shared by the whole suite, so every case uses its own scope
+ * keys, and the purge case lives in its own era (2001) that no other case's records reach.
+ */
+
+const FP = 'sha256:aaaa';
+const OTHER_FP = 'sha256:bbbb';
+const MINUTE = 60_000;
+const T0 = Date.parse('2030-01-01T00:00:00.000Z');
+const PURGE_ERA = Date.parse('2001-01-01T00:00:00.000Z');
+
+/** The instant `minutes` after `base` (T0 unless told). */
+const at = (minutes: number, base = T0): Date => new Date(base + minutes * MINUTE);
+
+/** Registers the contract cases for one database engine. */
+export function defineIdempotencyRecordStoreContract(name: string, open: () => Promise<TestDatabase>): void {
+  describe(`idempotency record store contract: ${name}`, () => {
+    let db: TestDatabase;
+    let uow: UnitOfWork;
+    let store: IdempotencyRecordStore;
+    let counter = 0;
+    const runId = `${process.pid}-${Date.now().toString(36)}`;
+    const newScope = (): string => `acct-${runId}:placeOrder:key-${++counter}`;
+
+    /** A record completed at T0 and kept for an hour, unless overridden. */
+    const record = (scopeKey: string, overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord => ({
+      scopeKey, fingerprint: FP, outcome: JSON.stringify({ data: { placeOrder: { id: scopeKey } } }), createdAt: at(0), expiresAt: at(60), ...overrides,
+    });
+    /** Saves in its own committed transaction, as the directive always does. */
+    const saveCommitted = (r: IdempotencyRecord) => uow.transaction(() => store.save(r));
+    const rollsBack = (work: () => Promise<unknown>) => expect(uow.transaction(async () => { await work(); throw new Error('boom'); })).rejects.toThrow('boom');
+
+    beforeAll(async () => {
+      db = await open();
+      ({ uow, idempotencyRecords: store } = createSqlStores(db.driver));
+    });
+    afterAll(async () => db?.close());
+
+    test('a saved record is found with every field intact', async () => {
+      const saved = record(newScope());
+      expect(await saveCommitted(saved)).toBe('saved');
+      expect(await store.find(saved.scopeKey, at(1))).toEqual(saved);
+    });
+
+    test('an unknown scope key is not found', async () => {
+      expect(await store.find(newScope(), at(0))).toBeNull();
+    });
+
+    test('a record is not found from its expiry instant on', async () => {
+      const saved = record(newScope());
+      await saveCommitted(saved);
+      expect(await store.find(saved.scopeKey, new Date(saved.expiresAt.getTime() - 1))).toEqual(saved);
+      expect(await store.find(saved.scopeKey, saved.expiresAt)).toBeNull();
+      expect(await store.find(saved.scopeKey, at(24 * 60))).toBeNull();
+    });
+
+    test('saving over a live record is a conflict and keeps the original', async () => {
+      const original = record(newScope());
+      await saveCommitted(original);
+      const duplicate = record(original.scopeKey, { fingerprint: OTHER_FP, outcome: '"second"', createdAt: at(59), expiresAt: at(120) });
+      expect(await saveCommitted(duplicate)).toBe('conflict');
+      expect(await store.find(original.scopeKey, at(30))).toEqual(original);
+    });
+
+    test('saving over an expired record replaces it', async () => {
+      const old = record(newScope());
+      await saveCommitted(old);
+      const fresh = record(old.scopeKey, { fingerprint: OTHER_FP, outcome: '"fresh"', createdAt: old.expiresAt, expiresAt: at(120) });
+      expect(await saveCommitted(fresh)).toBe('saved');
+      expect(await store.find(old.scopeKey, at(61))).toEqual(fresh);
+    });
+
+    test('a record saved in a transaction that rolls back is not found', async () => {
+      const lost = record(newScope());
+      await rollsBack(() => store.save(lost));
+      expect(await store.find(lost.scopeKey, at(1))).toBeNull();
+      expect(await saveCommitted(lost)).toBe('saved'); // the key is free again: nothing half-written
+    });
+
+    test('a record saved in a nested transaction rolls back with the outer one', async () => {
+      const lost = record(newScope());
+      await rollsBack(() => uow.transaction(() => store.save(lost)));
+      expect(await store.find(lost.scopeKey, at(1))).toBeNull();
+    });
+
+    test('the record and the effect commit or roll back together', async () => {
+      const account = () => ({ id: randomUUID(), name: `idem-${randomUUID()}`, createdAt: at(0) });
+      const rolledBack = { account: account(), record: record(newScope()) };
+      await rollsBack(async () => {
+        expect(await uow.repo.insertAccount(rolledBack.account)).toBe(true);
+        expect(await store.save(rolledBack.record)).toBe('saved');
+      });
+      expect(await uow.repo.findAccount(rolledBack.account.id)).toBeNull();
+      expect(await store.find(rolledBack.record.scopeKey, at(1))).toBeNull();
+
+      const committed = { account: account(), record: record(newScope()) };
+      await uow.transaction(async (repo) => {
+        expect(await repo.insertAccount(committed.account)).toBe(true);
+        expect(await store.save(committed.record)).toBe('saved');
+      });
+      expect(await uow.repo.findAccount(committed.account.id)).toEqual(committed.account);
+      expect(await store.find(committed.record.scopeKey, at(1))).toEqual(committed.record);
+    });
+
+    test('lock serializes two executions of one key: exactly one saves, the other finds its record', async () => {
+      const scopeKey = newScope();
+      // Without the lock both would find nothing during the delay, and the loser would only learn
+      // at save time ('conflict'), after executing its effect.
+      const execute = (who: string) => uow.transaction(async () => {
+        await store.lock(scopeKey);
+        const found = await store.find(scopeKey, at(0));
+        if (found) return { who, replayed: found.outcome };
+        await delay(100);
+        return { who, saved: await store.save(record(scopeKey, { outcome: JSON.stringify(who) })) };
+      });
+      const results = await Promise.all([execute('first'), execute('second')]);
+      const saved = results.filter((r) => 'saved' in r);
+      const replayed = results.filter((r) => 'replayed' in r);
+      expect(saved).toEqual([{ who: expect.any(String), saved: 'saved' }]);
+      expect(replayed).toEqual([{ who: expect.any(String), replayed: JSON.stringify(saved[0].who) }]);
+      expect((await store.find(scopeKey, at(1)))?.outcome).toBe(JSON.stringify(saved[0].who));
+    });
+
+    test('lock outside a transaction is rejected, since it would protect nothing', async () => {
+      await expect(store.lock(newScope())).rejects.toThrow('inside uow.transaction()');
+    });
+
+    test('purgeExpired deletes only expired records, at most limit per call', async () => {
+      const expired = [1, 2, 3].map(() => record(newScope(), { createdAt: at(0, PURGE_ERA), expiresAt: at(60, PURGE_ERA) }));
+      const live = [1, 2].map(() => record(newScope(), { createdAt: at(0, PURGE_ERA), expiresAt: at(3 * 60, PURGE_ERA) }));
+      for (const r of [...expired, ...live]) await saveCommitted(r);
+      const now = at(2 * 60, PURGE_ERA);
+
+      expect(await store.purgeExpired(now, 2)).toBe(2);
+      expect(await store.purgeExpired(now, 2)).toBe(1);
+      expect(await store.purgeExpired(now, 2)).toBe(0);
+      for (const r of live) expect(await store.find(r.scopeKey, now)).toEqual(r);
+      // Purged keys are really gone (not merely expired): a late save is not a conflict even at the old time.
+      expect(await saveCommitted(record(expired[0].scopeKey, { createdAt: at(0, PURGE_ERA), expiresAt: at(1, PURGE_ERA) }))).toBe('saved');
+    });
+
+    test('purgeExpired rejects a limit that is not a positive integer', async () => {
+      for (const limit of [0, -1, 1.5, Number.NaN]) await expect(store.purgeExpired(at(0), limit)).rejects.toThrow(RangeError);
+    });
+  });
+}
