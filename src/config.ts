@@ -20,6 +20,10 @@ export interface SignetConfig {
   readonly masterKey: Buffer | null;
   /** Serve schema introspection (`SIGNET_INTROSPECTION`). Defaults to on, off when NODE_ENV=production. */
   readonly introspection: boolean;
+  /** `host[:port]` clients sign as `@authority` (`SIGNET_PUBLIC_AUTHORITY`). Null: `HOST:PORT` as listened on. */
+  readonly publicAuthority: string | null;
+  /** Oldest accepted signature `created`, in seconds (`SIGNET_SIGNATURE_MAX_AGE`, 5-120). Defaults to 30. */
+  readonly signatureMaxAgeSeconds: number;
   /** Log level (`LOG_LEVEL`). Defaults to info. */
   readonly logLevel: LogLevel;
   /** True only with NODE_ENV=development: unmasked errors and stack traces in responses. */
@@ -85,7 +89,22 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const publicAuthority = env.SIGNET_PUBLIC_AUTHORITY || null;
+  if (publicAuthority !== null && !/^[a-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/.test(publicAuthority)) {
+    problems.push('SIGNET_PUBLIC_AUTHORITY must be a lowercase host[:port], e.g. api.example.com or 127.0.0.1:4000');
+  }
+  let signatureMaxAgeSeconds = 30;
+  if (env.SIGNET_SIGNATURE_MAX_AGE) {
+    signatureMaxAgeSeconds = Number(env.SIGNET_SIGNATURE_MAX_AGE);
+    if (!/^\d+$/.test(env.SIGNET_SIGNATURE_MAX_AGE) || signatureMaxAgeSeconds < 5 || signatureMaxAgeSeconds > 120) {
+      problems.push('SIGNET_SIGNATURE_MAX_AGE must be a whole number of seconds from 5 to 120');
+    }
+  }
+
   const introspection = parseBoolean('SIGNET_INTROSPECTION', env.SIGNET_INTROSPECTION, !production, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ port, host, databaseUrl, dataDir, redisUrl, masterKey, introspection, logLevel, development: nodeEnv === 'development', production });
+  return Object.freeze({
+    port, host, databaseUrl, dataDir, redisUrl, masterKey, introspection, logLevel, publicAuthority, signatureMaxAgeSeconds,
+    development: nodeEnv === 'development', production,
+  });
 }

@@ -3,7 +3,12 @@ import { ConfigError, parseConfig, type SignetConfig } from './config';
 import pino, { type Logger } from 'pino';
 import { createDomainServices, createSecretBox, type DomainServices } from './domain';
 import { createPgDriver, createPgliteDriver, createSqlUnitOfWork, migrate, openPgliteDataDir, type SqlDriver } from './stores/postgres';
+import Redis from 'ioredis';
+import { createMemoryIdempotencyStore, createMemoryNonceStore, createMemoryRateLimitStore } from './stores/memory';
+import { createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
 import type { ReadinessCheck } from './transport/http/health';
+import { createMetrics, type SignetMetrics } from './transport/metrics';
+import type { SecurityStores } from './transport/security-stores';
 import { runCli } from './transport/cli/program';
 
 /** Everything a running process holds: the services over their adapters, and how to close them. */
@@ -12,6 +17,8 @@ export interface Runtime {
   readonly logger: Logger;
   readonly services: DomainServices;
   readonly driver: SqlDriver;
+  readonly security: SecurityStores;
+  readonly metrics: SignetMetrics;
   readonly readiness: readonly ReadinessCheck[];
   /** True when the database was created by this start (the embedded demo seed runs then). */
   readonly freshDatabase: boolean;
@@ -47,15 +54,37 @@ export async function openRuntime(config: SignetConfig, logger: Logger): Promise
   }
   const applied = await migrate(driver);
   const services = createDomainServices({ uow: createSqlUnitOfWork(driver), secretBox: createSecretBox(masterKey as Buffer) });
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
+  const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
+  if (redis) readiness.push({ name: 'redis', check: async () => { await redis.ping(); } });
   return {
-    config, logger, services, driver,
-    readiness: [{ name: 'database', check: () => driver.ping() }],
+    config, logger, services, driver, readiness,
+    security: redis ? redisSecurityStores(redis) : memorySecurityStores(),
+    metrics: createMetrics({ defaultMetrics: true }),
     freshDatabase: applied > 0 && !config.databaseUrl,
     async close() {
+      redis?.disconnect();
       await driver.close();
       releaseDataDir();
     },
   };
+}
+
+/** A Redis connection that fails fast: a command waits at most 2 s, and nothing queues while disconnected. */
+function connectRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, { connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
+  return redis;
+}
+
+/** Security stores shared by every instance through Redis. */
+function redisSecurityStores(redis: Redis): SecurityStores {
+  return { kind: 'redis', nonces: createRedisNonceStore(redis), rateLimits: createRedisRateLimitStore({ client: redis }), idempotency: createRedisIdempotencyStore(redis) };
+}
+
+/** In-process security stores: correct for one server process only. */
+function memorySecurityStores(): SecurityStores {
+  return { kind: 'memory', nonces: createMemoryNonceStore(), rateLimits: createMemoryRateLimitStore(), idempotency: createMemoryIdempotencyStore() };
 }
 
 /**

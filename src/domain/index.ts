@@ -11,3 +11,4 @@ export { createOrderService, type OrderService, type PlaceOrderInput } from './o
 export { createTransferService, type TransferService, type CreateTransferInput } from './transfers.service';
 export { createApiKeyService, newKeyId, HMAC_SECRET_BYTES, type ApiKeyService, type CreateApiKeyInput, type CreatedApiKey, type VerificationMaterial } from './api-keys.service';
 export { createDomainServices, type DomainServices } from './services';
+export { createKeyUsageRecorder, type KeyUsageRecorder } from './api-key-usage';

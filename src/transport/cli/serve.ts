@@ -1,6 +1,5 @@
 import type { SignetConfig } from '../../config';
-import { buildSignetSchema } from '../graphql/build-schema';
-import { createHttpServer } from '../http/create-http-server';
+import { createSignetServer } from '../http/create-signet-server';
 import { seedDemo } from './demo-seed';
 import type { CliDeps } from './program';
 
@@ -21,12 +20,15 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
     process.stdout.write(`\nDemo accounts created (shown once; also saved to ${demo.path}, mode 0600):\n${lines.join('\n')}\n\n`);
   }
 
-  const app = await createHttpServer({
-    schema: buildSignetSchema(), services: runtime.services, logger, introspection: config.introspection,
-    development: config.development, readiness: runtime.readiness,
+  const server = await createSignetServer({
+    services: runtime.services, security: runtime.security, logger, metrics: runtime.metrics, readiness: runtime.readiness,
+    introspection: config.introspection, development: config.development,
+    publicAuthority: config.publicAuthority, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds,
   });
+  const app = server.app;
   const address = await app.listen({ port: config.port, host: config.host });
-  logger.info({ address }, `Signet listening: ${address}/graphql`);
+  const authority = config.publicAuthority ?? new URL(address).host;
+  logger.info({ address, authority }, `Signet listening: ${address}/graphql (clients sign @authority "${authority}")`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -40,7 +42,7 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
       }, SHUTDOWN_GRACE_MS);
       force.unref();
       try {
-        await app.close();
+        await server.close();
         await runtime.close();
         clearTimeout(force);
         logger.info('stopped');

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
+import { declareDirectives } from '../../directives';
 import { AccountResolver } from './resolvers/account.resolver';
 import { ApiKeyResolver } from './resolvers/api-key.resolver';
 import { OrderResolver } from './resolvers/order.resolver';
@@ -8,12 +9,13 @@ import { QueryResolver } from './resolvers/query.resolver';
 import { TransferResolver } from './resolvers/transfer.resolver';
 
 /**
- * Builds the executable schema from the type-graphql resolvers. It depends on nothing at
+ * Builds the schema from the type-graphql resolvers, with Signet's directives declared.
+ * Resolvers are wrapped by `applyDirectiveTransformers` when a server is created. It depends on nothing at
  * run time (services arrive in the context), so `npm run schema` can print it offline.
  */
 export function buildSignetSchema(): GraphQLSchema {
-  return buildSchemaSync({
+  return declareDirectives(buildSchemaSync({
     resolvers: [QueryResolver, AccountResolver, OrderResolver, TransferResolver, ApiKeyResolver],
     validate: { forbidUnknownValues: false, stopAtFirstError: false },
-  });
+  }));
 }

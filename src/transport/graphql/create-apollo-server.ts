@@ -3,6 +3,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
+import { applyDirectiveTransformers } from '../../directives';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './format-error';
 
@@ -46,7 +47,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
   });
   const protection = armor.protect();
   return new ApolloServer<GraphQLContext>({
-    schema: options.schema,
+    schema: applyDirectiveTransformers(options.schema),
     introspection: options.introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,

@@ -8,6 +8,7 @@ import { GraphQLError } from 'graphql';
 export enum ErrorCode {
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   FORBIDDEN = 'FORBIDDEN',
+  RATE_LIMITED = 'RATE_LIMITED',
   BAD_USER_INPUT = 'BAD_USER_INPUT',
   BAD_REQUEST = 'BAD_REQUEST',
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
@@ -23,7 +24,7 @@ export enum ErrorCode {
 }
 
 /** Codes whose condition may pass: a client can retry the same request later. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.SERVICE_UNAVAILABLE]);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED]);
 
 /** True when a client may retry a request that failed with `code`. */
 export function isRetryable(code: string): boolean {

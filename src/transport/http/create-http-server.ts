@@ -1,9 +1,11 @@
 // The handler form (not the plugin) so the request scope can wrap it.
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { DomainServices, Principal } from '../../domain';
+import type { SignetMetrics } from '../metrics';
+import type { AuthOutcome } from './signature-auth';
 import type { GraphQLContext } from '../graphql/context';
 import { createApolloServer } from '../graphql/create-apollo-server';
 import { requestScope } from '../request-scope';
@@ -19,6 +21,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The body exactly as received, for Content-Digest verification. */
     rawBody?: Buffer;
+    /** The verified caller; set only by signature authentication. */
+    principal?: Principal | null;
   }
 }
 
@@ -31,8 +35,14 @@ export interface HttpServerDeps {
   readonly development: boolean;
   /** Dependencies /readyz checks. */
   readonly readiness: readonly ReadinessCheck[];
-  /** Identifies the caller of a request; null when unsigned. Only signature verification may set a principal. */
-  readonly authenticate?: (request: FastifyRequest) => Promise<Principal | null>;
+  /**
+   * Identifies the caller before GraphQL runs: a principal, null when unsigned, or 'replied'
+   * when it refused the request itself (401/429/503). Only signature verification sets a principal;
+   * without it every request is unsigned.
+   */
+  readonly authenticate?: (request: FastifyRequest, reply: FastifyReply) => Promise<AuthOutcome>;
+  /** Counters served at GET /metrics. */
+  readonly metrics?: SignetMetrics;
 }
 
 /** Builds the Fastify app with Apollo on /graphql, health routes and the landing page. Not yet listening. */
@@ -62,11 +72,11 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     plugins: [fastifyApolloDrainPlugin(app)],
   });
   await apollo.start();
-  const authenticate = deps.authenticate ?? (async () => null);
+  const authenticate = deps.authenticate ?? (async (): Promise<AuthOutcome> => ({ principal: null }));
   const handler = fastifyApolloHandler(apollo, {
     context: async (request): Promise<GraphQLContext> => ({
       requestId: request.id,
-      principal: await authenticate(request),
+      principal: request.principal ?? null,
       services: deps.services,
     }),
   });
@@ -74,7 +84,21 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   const graphqlHandler: RouteHandlerMethod = function (request, reply) {
     return requestScope.run({ requestId: request.id }, () => handler.call(this, request as Parameters<typeof handler>[0], reply as Parameters<typeof handler>[1]));
   };
-  app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', handler: graphqlHandler });
+  app.route({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: '/graphql',
+    // Signature verification runs once per HTTP request, before any GraphQL parsing or execution.
+    preHandler: async (request, reply) => {
+      const outcome = await authenticate(request, reply);
+      if (outcome === 'replied') return reply;
+      request.principal = outcome.principal;
+    },
+    handler: graphqlHandler,
+  });
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  }
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(LANDING_PAGE));
   registerHealthRoutes(app, deps.readiness);
   return app;

@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, ID, Mutation, Resolver } from 'type-graphql';
 import { requirePrincipal, type GraphQLContext } from '../context';
 import { CreateApiKeyInput } from '../types/inputs';
 import { CreateApiKeyPayload, RevokeApiKeyPayload } from '../types/payloads';
@@ -8,6 +8,7 @@ import { payload } from './payload';
 @Resolver()
 export class ApiKeyResolver {
   @Mutation(() => CreateApiKeyPayload, { nullable: true, description: 'Creates an API key with at most the scopes of the calling key.' })
+  @Directive('@signed(scopes: [MANAGE_KEYS])')
   async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     const result = await ctx.services.apiKeys.createApiKey(principal.accountId, input, principal.scopes);
@@ -16,6 +17,7 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => RevokeApiKeyPayload, { nullable: true, description: 'Revokes a key of your account at once, on every server.' })
+  @Directive('@signed(scopes: [MANAGE_KEYS])')
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     return payload('apiKey', await ctx.services.apiKeys.revokeApiKey(principal.accountId, id));

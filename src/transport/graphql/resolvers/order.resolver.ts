@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, ID, Mutation, Resolver } from 'type-graphql';
 import { requirePrincipal, type GraphQLContext } from '../context';
 import { PlaceOrderInput } from '../types/inputs';
 import { CancelOrderPayload, PlaceOrderPayload } from '../types/payloads';
@@ -8,12 +8,14 @@ import { payload } from './payload';
 @Resolver()
 export class OrderResolver {
   @Mutation(() => PlaceOrderPayload, { nullable: true, description: 'Places a resting limit order and holds its funds.' })
+  @Directive('@signed(scopes: [TRADE])')
   async placeOrder(@Arg('input', () => PlaceOrderInput) input: PlaceOrderInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     return payload('order', await ctx.services.orders.placeOrder(principal.accountId, input));
   }
 
   @Mutation(() => CancelOrderPayload, { nullable: true, description: 'Cancels an open order and releases its hold.' })
+  @Directive('@signed(scopes: [TRADE])')
   async cancelOrder(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     return payload('order', await ctx.services.orders.cancelOrder(principal.accountId, id));

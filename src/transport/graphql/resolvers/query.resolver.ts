@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, ID, Query, Resolver } from 'type-graphql';
 import { MARKETS, type Account } from '../../../domain';
 import { requirePrincipal, type GraphQLContext } from '../context';
 import { AccountType, MarketType, OrderType } from '../types/models';
@@ -7,11 +7,13 @@ import { AccountType, MarketType, OrderType } from '../types/models';
 @Resolver()
 export class QueryResolver {
   @Query(() => AccountType, { nullable: true, description: 'The account of the signing key.' })
+  @Directive('@signed(scopes: [READ])')
   async me(@Ctx() ctx: GraphQLContext): Promise<Account | null> {
     return ctx.services.accounts.findAccount(requirePrincipal(ctx).accountId);
   }
 
   @Query(() => OrderType, { nullable: true, description: 'One of your orders by id; null when it does not exist or is not yours.' })
+  @Directive('@signed(scopes: [READ])')
   async order(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.orders.findOrder(requirePrincipal(ctx).accountId, id);
   }

@@ -1,4 +1,4 @@
-import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, Mutation, Resolver } from 'type-graphql';
 import { requirePrincipal, type GraphQLContext } from '../context';
 import { CreateTransferInput } from '../types/inputs';
 import { CreateTransferPayload } from '../types/payloads';
@@ -8,6 +8,7 @@ import { payload } from './payload';
 @Resolver()
 export class TransferResolver {
   @Mutation(() => CreateTransferPayload, { nullable: true, description: 'Moves available funds to another account at once. FINAL: no API reverses it.' })
+  @Directive('@signed(scopes: [TRANSFER])')
   async createTransfer(@Arg('input', () => CreateTransferInput) input: CreateTransferInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     return payload('transfer', await ctx.services.transfers.createTransfer(principal.accountId, input));

@@ -1,0 +1,20 @@
+import { GraphQLSchema } from 'graphql';
+import { describeSignedFields, signedDirective, signedTransformer } from './signed';
+
+/**
+ * Declares Signet's directives on a schema built by type-graphql (which attaches applied
+ * directives to fields but not their definitions) and documents their requirements in field
+ * descriptions. Pure: the printed SDL comes from this.
+ */
+export function declareDirectives(schema: GraphQLSchema): GraphQLSchema {
+  const declared = new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), signedDirective(schema)] });
+  return describeSignedFields(declared);
+}
+
+/**
+ * Wraps resolvers with the directives' behaviour. Applied innermost first, so at run time a
+ * field goes through @signed, then @rateLimit, then @idempotent, then its resolver.
+ */
+export function applyDirectiveTransformers(schema: GraphQLSchema): GraphQLSchema {
+  return signedTransformer(schema);
+}

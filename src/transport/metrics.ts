@@ -1,0 +1,24 @@
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Counters of security and reliability events, exposed at GET /metrics (Prometheus text format). */
+export interface SignetMetrics {
+  readonly registry: Registry;
+  /** Signed requests, by outcome: `verified` or a rejection reason (SIGNATURE_INVALID, NONCE_REUSED…). */
+  readonly signatureChecks: Counter<'outcome'>;
+  /** Requests refused by a rate limit, by layer (ip, account, field, auth_failures). */
+  readonly rateLimited: Counter<'layer'>;
+  /** Idempotent calls, by outcome (executed, replayed, in_progress, key_reused). */
+  readonly idempotency: Counter<'outcome'>;
+}
+
+/** Creates a fresh registry (one per server, so tests do not share counters). */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): SignetMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    signatureChecks: new Counter({ name: 'signet_signature_checks_total', help: 'Signed requests by outcome', labelNames: ['outcome'], registers: [registry] }),
+    rateLimited: new Counter({ name: 'signet_rate_limited_total', help: 'Requests refused by a rate limit, by layer', labelNames: ['layer'], registers: [registry] }),
+    idempotency: new Counter({ name: 'signet_idempotency_total', help: 'Idempotent calls by outcome', labelNames: ['outcome'], registers: [registry] }),
+  };
+}

@@ -1,0 +1,39 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { DomainServices, Principal } from '../../src/domain';
+import { buildSignetSchema } from '../../src/transport/graphql/build-schema';
+import { createHttpServer } from '../../src/transport/http/create-http-server';
+import type { ReadinessCheck } from '../../src/transport/http/health';
+import { silentLogger } from './logger';
+
+/** A Signet HTTP server listening on an ephemeral loopback port. */
+export interface TestHttpServer { readonly url: string; readonly app: FastifyInstance; close(): Promise<void> }
+
+/** Starts the real HTTP stack over `services` on 127.0.0.1:0. */
+export async function startTestHttpServer(services: DomainServices, options: {
+  logger?: Logger; introspection?: boolean; readiness?: ReadinessCheck[]; authenticate?: (request: FastifyRequest) => Promise<Principal | null>;
+} = {}): Promise<TestHttpServer> {
+  const app = await createHttpServer({
+    schema: buildSignetSchema(), services, logger: options.logger ?? silentLogger, introspection: options.introspection ?? true,
+    development: false, readiness: options.readiness ?? [], authenticate: options.authenticate,
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url, app, close: () => app.close() };
+}
+
+/** POSTs a GraphQL body as JSON (or raw text) and returns status, headers and parsed body. */
+export async function postGraphQL(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, json, text };
+}

@@ -1,0 +1,90 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
+import type { DomainServices, KeyAlgorithm, Scope } from '../../src/domain';
+import { ALL_SCOPES } from '../../src/domain';
+import { createMemoryIdempotencyStore, createMemoryNonceStore, createMemoryRateLimitStore } from '../../src/stores/memory';
+import { createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
+import type { AUTH_FAILURE_LIMITS } from '../../src/transport/http/auth-failure-guard';
+import { createSignetServer } from '../../src/transport/http/create-signet-server';
+import { createMetrics, type SignetMetrics } from '../../src/transport/metrics';
+import type { SecurityStores } from '../../src/transport/security-stores';
+import { signRequest, type SignRequestOptions } from '../../src/transport/signature';
+import { silentLogger } from './logger';
+
+/** Fresh in-process security stores. */
+export function memoryStores(): SecurityStores {
+  return { kind: 'memory', nonces: createMemoryNonceStore(), rateLimits: createMemoryRateLimitStore(), idempotency: createMemoryIdempotencyStore() };
+}
+
+/** Security stores on a test Redis, with a unique key prefix per call so suites never collide. */
+export function redisStores(url: string): { stores: SecurityStores; redis: Redis; close(): Promise<void> } {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  const run = randomUUID().slice(0, 8);
+  const stores: SecurityStores = {
+    kind: 'redis',
+    nonces: createRedisNonceStore(redis, { prefix: `t${run}:nonce:` }),
+    rateLimits: createRedisRateLimitStore({ client: redis, prefix: `t${run}:rl:` }),
+    idempotency: createRedisIdempotencyStore(redis, { keyPrefix: `t${run}:idem:` }),
+  };
+  return { stores, redis, close: async () => { await redis.quit(); } };
+}
+
+/** A listening Signet server (signature auth and all) on an ephemeral loopback port. */
+export interface RunningSignet { readonly url: string; readonly authority: string; readonly metrics: SignetMetrics; close(): Promise<void> }
+
+/** Starts the full HTTP stack over `services` and `security` on 127.0.0.1:0. */
+export async function startSignet(services: DomainServices, security: SecurityStores, options: {
+  logger?: Logger; now?: () => number; maxAgeSeconds?: number; authFailureLimits?: typeof AUTH_FAILURE_LIMITS;
+} = {}): Promise<RunningSignet> {
+  const metrics = createMetrics();
+  const server = await createSignetServer({
+    services, security, logger: options.logger ?? silentLogger, metrics, readiness: [], introspection: true, development: false,
+    publicAuthority: null, signatureMaxAgeSeconds: options.maxAgeSeconds ?? 30, now: options.now,
+    // Suites send dozens of deliberate failures; the guard has its own test with tight limits.
+    authFailureLimits: options.authFailureLimits ?? { perIp: { max: 10_000, windowMs: 60_000 }, perKey: { max: 10_000, windowMs: 60_000 } },
+  });
+  const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  return { url, authority: new URL(url).host, metrics, close: () => server.close() };
+}
+
+/** A key a test signs with. */
+export interface TestKey { readonly keyId: string; readonly accountId: string; readonly algorithm: KeyAlgorithm; readonly privateKey?: KeyObject; readonly secret?: Buffer }
+
+/** Creates an API key for `accountId` and returns its signing material. */
+export async function createTestKey(services: DomainServices, accountId: string, algorithm: KeyAlgorithm = 'ed25519', scopes: readonly Scope[] = ALL_SCOPES): Promise<TestKey> {
+  const created = await services.apiKeys.createApiKey(accountId, { label: 'test', scopes, algorithm });
+  if (!created.ok) throw new Error(JSON.stringify(created.errors));
+  const { apiKey, privateKey, secret } = created.value;
+  return {
+    keyId: apiKey.id, accountId, algorithm,
+    privateKey: privateKey ? createPrivateKey({ key: Buffer.from(privateKey, 'base64'), format: 'der', type: 'pkcs8' }) : undefined,
+    secret: secret ? Buffer.from(secret, 'base64') : undefined,
+  };
+}
+
+/** Options for one signed request; anything in `sign` overrides the defaults (for negative cases). */
+export interface SignedCall { body?: string; sign?: Partial<SignRequestOptions>; headers?: Record<string, string>; path?: string; method?: string }
+
+/** Signs a GraphQL request with `key` exactly as a client would, sends it, and parses the answer. */
+export async function signedRequest(server: RunningSignet, key: TestKey, payload: unknown, call: SignedCall = {}) {
+  const body = call.body ?? JSON.stringify(payload);
+  const path = call.path ?? '/graphql';
+  const method = call.method ?? 'POST';
+  const signed = signRequest({
+    method, authority: server.authority, path, body, keyId: key.keyId, algorithm: key.algorithm,
+    privateKey: key.privateKey, secret: key.secret, ...call.sign,
+  });
+  const response = await fetch(`${server.url}${path}`, {
+    method, headers: { 'content-type': 'application/json', ...signed.headers, ...call.headers }, body: method === 'GET' ? undefined : body,
+  });
+  const text = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, json, text, signed };
+}
