@@ -52,7 +52,14 @@ export async function openRuntime(config: SignetConfig, logger: Logger): Promise
       throw error;
     }
   }
-  const applied = await migrate(driver);
+  let applied: number;
+  try {
+    applied = await migrate(driver);
+  } catch (error) {
+    await driver.close().catch(() => undefined);
+    releaseDataDir();
+    throw error;
+  }
   const services = createDomainServices({ uow: createSqlUnitOfWork(driver), secretBox: createSecretBox(masterKey as Buffer) });
   const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];

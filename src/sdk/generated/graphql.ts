@@ -148,15 +148,35 @@ export type Market = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Cancels an open order and releases its hold. */
+  /**
+   * Cancels an open order and releases its hold.
+   *
+   * Requires a signed request with scope TRADE.
+   */
   cancelOrder: Maybe<CancelOrderPayload>;
-  /** Creates an API key with at most the scopes of the calling key. */
+  /**
+   * Creates an API key with at most the scopes of the calling key.
+   *
+   * Requires a signed request with scope MANAGE_KEYS.
+   */
   createApiKey: Maybe<CreateApiKeyPayload>;
-  /** Moves available funds to another account at once. FINAL: no API reverses it. */
+  /**
+   * Moves available funds to another account at once. FINAL: no API reverses it.
+   *
+   * Requires a signed request with scope TRANSFER.
+   */
   createTransfer: Maybe<CreateTransferPayload>;
-  /** Places a resting limit order and holds its funds. */
+  /**
+   * Places a resting limit order and holds its funds.
+   *
+   * Requires a signed request with scope TRADE.
+   */
   placeOrder: Maybe<PlaceOrderPayload>;
-  /** Revokes a key of your account at once, on every server. */
+  /**
+   * Revokes a key of your account at once, on every server.
+   *
+   * Requires a signed request with scope MANAGE_KEYS.
+   */
   revokeApiKey: Maybe<RevokeApiKeyPayload>;
 };
 
@@ -256,9 +276,17 @@ export type Query = {
   __typename?: 'Query';
   /** Listed markets and their trading rules. Public. */
   markets: Array<Market>;
-  /** The account of the signing key. */
+  /**
+   * The account of the signing key.
+   *
+   * Requires a signed request with scope READ.
+   */
   me: Maybe<Account>;
-  /** One of your orders by id; null when it does not exist or is not yours. */
+  /**
+   * One of your orders by id; null when it does not exist or is not yours.
+   *
+   * Requires a signed request with scope READ.
+   */
   order: Maybe<Order>;
   /** The server clock; signatures must be created within the allowed window of it. Public. */
   serverTime: Scalars['DateTimeISO']['output'];

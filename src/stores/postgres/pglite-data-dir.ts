@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Directories this process holds: the pid lock alone cannot stop a second opener in the same process. */
+const heldHere = new Set<string>();
 
 /** The embedded data directory: PGlite files, the generated master key, a lock. */
 export interface PgliteDataDir {
@@ -27,16 +30,23 @@ function isAlive(pid: number): boolean {
  */
 export function openPgliteDataDir(dataDir: string): PgliteDataDir {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const lockPath = join(dataDir, 'signet.lock');
-  if (existsSync(lockPath)) {
+  const dir = realpathSync(resolve(dataDir));
+  const inUse = (pid: number) => new Error(`The data directory ${dataDir} is in use by process ${pid} (a running Signet server?). Stop it, or point SIGNET_DATA_DIR elsewhere.`);
+  if (heldHere.has(dir)) throw inUse(process.pid);
+  const lockPath = join(dir, 'signet.lock');
+  try {
+    // 'wx' makes taking the lock atomic between two processes starting at once.
+    writeFileSync(lockPath, String(process.pid), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const pid = Number(readFileSync(lockPath, 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-      throw new Error(`The data directory ${dataDir} is in use by process ${pid} (a running Signet server?). Stop it, or point SIGNET_DATA_DIR elsewhere.`);
-    }
+    // A lock left by a dead process (or by an earlier run that had our pid, as pid 1 in a container) is stale.
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw inUse(pid);
+    writeFileSync(lockPath, String(process.pid), { mode: 0o600 });
   }
-  writeFileSync(lockPath, String(process.pid), { mode: 0o600 });
+  heldHere.add(dir);
 
-  const keyPath = join(dataDir, 'master.key');
+  const keyPath = join(dir, 'master.key');
   let masterKey: Buffer;
   if (existsSync(keyPath)) {
     masterKey = Buffer.from(readFileSync(keyPath, 'utf8').trim(), 'base64');
@@ -47,9 +57,10 @@ export function openPgliteDataDir(dataDir: string): PgliteDataDir {
   }
   chmodSync(keyPath, 0o600);
   return {
-    pgdataPath: join(dataDir, 'pgdata'),
+    pgdataPath: join(dir, 'pgdata'),
     masterKey,
     release() {
+      heldHere.delete(dir);
       try {
         if (readFileSync(lockPath, 'utf8').trim() === String(process.pid)) rmSync(lockPath);
       } catch {

@@ -62,8 +62,12 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
     .action(async (opts: { name: string; deposit?: string; json?: boolean }) => {
       const deposits = opts.deposit ? parseDeposits(opts.deposit) : [];
       await withRuntime(async (runtime) => {
-        const account = unwrap(await runtime.services.accounts.createAccount(opts.name));
-        for (const [asset, amount] of deposits) unwrap(await runtime.services.accounts.deposit(account.id, asset, amount));
+        // One transaction: a bad deposit leaves no half-made account behind.
+        const account = await runtime.services.uow.transaction(async () => {
+          const created = unwrap(await runtime.services.accounts.createAccount(opts.name));
+          for (const [asset, amount] of deposits) unwrap(await runtime.services.accounts.deposit(created.id, asset, amount));
+          return created;
+        });
         const balances = await runtime.services.accounts.listBalances(account.id);
         output(!!opts.json, { id: account.id, name: account.name, balances: Object.fromEntries(balances.map((b) => [b.asset, b.available])) });
       });

@@ -46,6 +46,8 @@ export async function runCli(argv: readonly string[], config: SignetConfig, deps
       process.stderr.write(`signet: ${error.message}\n`);
       return error.exitCode;
     }
-    throw error;
+    // Start-up failures (data directory in use, database unreachable): a message, not a stack trace.
+    process.stderr.write(`signet: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
   }
 }

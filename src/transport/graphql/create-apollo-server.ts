@@ -52,6 +52,8 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     persistedQueries: false,
+    // The process owner (serve.ts) handles SIGTERM: Apollo's own handler would re-kill the process mid-drain.
+    stopOnTerminationSignals: false,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: options.development,
     formatError: createFormatError({ logger: options.logger, development: options.development }),

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { ConfigError, parseConfig } from '../src/config';
+
+const CWD = '/srv/signet';
+const MASTER_KEY = randomBytes(32).toString('base64');
+
+/** The ConfigError that `env` stops start-up with; fails the test when start-up goes through. */
+function problemsOf(env: Record<string, string>): ConfigError {
+  try {
+    parseConfig(env, CWD);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(Object.keys(env))}`);
+}
+
+describe('parseConfig', () => {
+  describe('with an empty environment', () => {
+    const config = parseConfig({}, CWD);
+
+    test('listens on 127.0.0.1:4000', () => {
+      expect(config.port).toBe(4000);
+      expect(config.host).toBe('127.0.0.1');
+    });
+
+    test('keeps embedded data in ./.signet under the working directory', () => {
+      expect(config.dataDir).toBe(resolve(CWD, '.signet'));
+    });
+
+    test('uses embedded PGlite, memory stores and a generated master key', () => {
+      expect(config.databaseUrl).toBeNull();
+      expect(config.redisUrl).toBeNull();
+      expect(config.masterKey).toBeNull();
+    });
+
+    test('serves introspection, logs at info, and is neither development nor production', () => {
+      expect(config.introspection).toBe(true);
+      expect(config.logLevel).toBe('info');
+      expect(config.development).toBe(false);
+      expect(config.production).toBe(false);
+    });
+
+    test('is frozen: nothing can change it after start-up', () => {
+      expect(Object.isFrozen(config)).toBe(true);
+      expect(() => {
+        (config as { port: number }).port = 1;
+      }).toThrow(TypeError);
+      expect(config.port).toBe(4000);
+    });
+  });
+
+  test('reads every variable when each is valid', () => {
+    const key = randomBytes(32);
+    const config = parseConfig({
+      PORT: '8080', HOST: '0.0.0.0', DATABASE_URL: 'postgres://signet:pw@db:5432/signet', REDIS_URL: 'rediss://cache:6380',
+      SIGNET_MASTER_KEY: key.toString('base64'), LOG_LEVEL: 'debug', SIGNET_DATA_DIR: '/var/lib/signet',
+    }, CWD);
+    expect(config).toMatchObject({
+      port: 8080, host: '0.0.0.0', databaseUrl: 'postgres://signet:pw@db:5432/signet', redisUrl: 'rediss://cache:6380',
+      logLevel: 'debug', dataDir: '/var/lib/signet',
+    });
+    expect(config.masterKey?.equals(key)).toBe(true);
+  });
+
+  test('a relative SIGNET_DATA_DIR is resolved against the working directory', () => {
+    expect(parseConfig({ SIGNET_DATA_DIR: 'data/signet' }, CWD).dataDir).toBe('/srv/signet/data/signet');
+  });
+
+  test('an empty PORT means the default', () => {
+    expect(parseConfig({ PORT: '' }, CWD).port).toBe(4000);
+  });
+
+  describe('introspection and error detail follow NODE_ENV', () => {
+    test('production turns introspection off', () => {
+      const config = parseConfig({ NODE_ENV: 'production' }, CWD);
+      expect(config.introspection).toBe(false);
+      expect(config.production).toBe(true);
+      expect(config.development).toBe(false);
+    });
+
+    test('SIGNET_INTROSPECTION=true turns it back on in production', () => {
+      expect(parseConfig({ NODE_ENV: 'production', SIGNET_INTROSPECTION: 'true' }, CWD).introspection).toBe(true);
+    });
+
+    test('SIGNET_INTROSPECTION=false turns it off outside production', () => {
+      expect(parseConfig({ SIGNET_INTROSPECTION: 'false' }, CWD).introspection).toBe(false);
+    });
+
+    test('development mode (unmasked errors) only with NODE_ENV=development', () => {
+      expect(parseConfig({ NODE_ENV: 'development' }, CWD).development).toBe(true);
+      expect(parseConfig({ NODE_ENV: 'test' }, CWD).development).toBe(false);
+      expect(parseConfig({ NODE_ENV: 'dev' }, CWD).development).toBe(false);
+      expect(parseConfig({ NODE_ENV: 'production' }, CWD).development).toBe(false);
+    });
+  });
+
+  describe('a bad value stops start-up with a ConfigError naming the variable', () => {
+    test.each([
+      ['PORT', 'abc'],
+      ['PORT', '70000'],
+      ['PORT', '-1'],
+      ['PORT', '80.5'],
+      ['LOG_LEVEL', 'loud'],
+      ['SIGNET_INTROSPECTION', 'maybe'],
+    ])('%s=%s', (name, value) => {
+      const error = problemsOf({ [name]: value });
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]).toContain(name);
+      expect(error.message).toContain(name);
+    });
+
+    test('DATABASE_URL with another scheme is refused without echoing the URL (it may hold a password)', () => {
+      const url = 'mysql://admin:hunter2@db.internal/signet';
+      const error = problemsOf({ DATABASE_URL: url, SIGNET_MASTER_KEY: MASTER_KEY });
+      expect(error.problems).toEqual([expect.stringContaining('DATABASE_URL')]);
+      expect(error.message).toContain('postgres://');
+      expect(error.message).not.toContain('hunter2');
+      expect(error.message).not.toContain('mysql');
+    });
+
+    test('an unparseable DATABASE_URL is refused without echoing it', () => {
+      const error = problemsOf({ DATABASE_URL: 'not a url, password=hunter2', SIGNET_MASTER_KEY: MASTER_KEY });
+      expect(error.problems).toEqual([expect.stringContaining('DATABASE_URL')]);
+      expect(error.message).not.toContain('hunter2');
+    });
+
+    test('REDIS_URL must be redis:// or rediss://', () => {
+      const error = problemsOf({ REDIS_URL: 'http://x' });
+      expect(error.problems).toEqual([expect.stringContaining('REDIS_URL')]);
+      expect(error.message).toContain('redis://');
+    });
+
+    test('SIGNET_MASTER_KEY of 16 bytes is refused without echoing the key', () => {
+      const short = randomBytes(16).toString('base64');
+      const error = problemsOf({ SIGNET_MASTER_KEY: short });
+      expect(error.problems).toEqual([expect.stringContaining('SIGNET_MASTER_KEY')]);
+      expect(error.message).toContain('32 bytes');
+      expect(error.message).not.toContain(short);
+    });
+
+    test('SIGNET_MASTER_KEY that is not base64 is refused, even when it decodes to 32 bytes', () => {
+      // Node's decoder skips the stray '!', so only the alphabet check catches this one.
+      const junk = MASTER_KEY.slice(0, 20) + '!' + MASTER_KEY.slice(20);
+      expect(Buffer.from(junk, 'base64')).toHaveLength(32);
+      expect(problemsOf({ SIGNET_MASTER_KEY: junk }).problems).toEqual([expect.stringContaining('SIGNET_MASTER_KEY')]);
+      expect(problemsOf({ SIGNET_MASTER_KEY: 'not base64 at all' }).problems).toEqual([expect.stringContaining('SIGNET_MASTER_KEY')]);
+    });
+
+    test('DATABASE_URL without SIGNET_MASTER_KEY is refused: every instance must share one key', () => {
+      const error = problemsOf({ DATABASE_URL: 'postgres://db/signet' });
+      expect(error.problems).toEqual([expect.stringContaining('SIGNET_MASTER_KEY is required with DATABASE_URL')]);
+    });
+  });
+
+  test('several problems are all reported at once', () => {
+    const error = problemsOf({ PORT: 'abc', REDIS_URL: 'http://x', LOG_LEVEL: 'loud', SIGNET_INTROSPECTION: 'maybe', DATABASE_URL: 'postgres://db/signet' });
+    expect(error.problems).toHaveLength(5);
+    for (const name of ['PORT', 'REDIS_URL', 'LOG_LEVEL', 'SIGNET_INTROSPECTION', 'SIGNET_MASTER_KEY']) {
+      expect(error.problems.filter((p) => p.startsWith(name))).toHaveLength(1);
+      expect(error.message).toContain(name);
+    }
+  });
+});

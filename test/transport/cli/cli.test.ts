@@ -1,0 +1,307 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../../src/config';
+import { createLogger, main, openRuntime, type Runtime } from '../../../src/main';
+import { seedDemo, type DemoCredential } from '../../../src/transport/cli/demo-seed';
+
+/** What one `signet …` invocation printed and returned. */
+interface CliRun { readonly code: number; readonly stdout: string; readonly stderr: string }
+
+/** Runs `signet <args>` in process with `env`, capturing stdout and stderr. */
+async function signet(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const collect = (into: string[]) => ((chunk: string | Uint8Array) => {
+    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  }) as typeof process.stdout.write;
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(collect(out));
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(collect(err));
+  try {
+    const code = await main(['node', 'signet', ...args], env);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+/** Parses a successful `--json` run; fails with what the CLI said otherwise. */
+function json(run: CliRun): Record<string, any> {
+  if (run.code !== 0) throw new Error(`signet exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+/** True when any file of the PGlite data holds `needle` byte for byte. */
+function pgdataContains(dataDir: string, needle: Buffer): boolean {
+  return filesUnder(join(dataDir, 'pgdata')).some((file) => readFileSync(file).includes(needle));
+}
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TIMEOUT = 60_000;
+
+describe('signet CLI on an embedded data directory', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let carolId: string;
+  const openOn = (): Promise<Runtime> => openRuntime(parseConfig(env), createLogger('silent'));
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'signet-cli-'));
+    env = { SIGNET_DATA_DIR: dataDir };
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  describe('accounts', () => {
+    test('accounts create opens a funded account and prints it as JSON', async () => {
+      const run = await signet(env, 'accounts', 'create', '--name', 'carol', '--deposit', 'USD:1000,BTC:1', '--json');
+      const account = json(run);
+      expect(account).toEqual({ id: expect.stringMatching(UUID), name: 'carol', balances: { USD: '1000', BTC: '1', ETH: '0' } });
+      expect(run.stderr).toBe('');
+      carolId = account.id;
+    }, TIMEOUT);
+
+    test('the generated master.key is readable by its owner only (0600)', () => {
+      expect(mode(join(dataDir, 'master.key'))).toBe(0o600);
+      expect(Buffer.from(readFileSync(join(dataDir, 'master.key'), 'utf8').trim(), 'base64')).toHaveLength(32);
+    });
+
+    test('a second account with a taken name fails with ACCOUNT_NAME_TAKEN', async () => {
+      const run = await signet(env, 'accounts', 'create', '--name', 'carol', '--json');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('ACCOUNT_NAME_TAKEN');
+      expect(run.stdout).toBe('');
+    }, TIMEOUT);
+
+    test('accounts deposit funds an account found by name', async () => {
+      const run = await signet(env, 'accounts', 'deposit', '--account', 'carol', '--asset', 'USD', '--amount', '250.50', '--json');
+      expect(json(run)).toEqual({ account: carolId, asset: 'USD', available: '1250.5', held: '0' });
+    }, TIMEOUT);
+
+    test('accounts deposit funds an account found by id (asset in any case)', async () => {
+      const run = await signet(env, 'accounts', 'deposit', '--account', carolId, '--asset', 'btc', '--amount', '0.5', '--json');
+      expect(json(run)).toEqual({ account: carolId, asset: 'BTC', available: '1.5', held: '0' });
+    }, TIMEOUT);
+
+    test('a deposit to an unknown account names the account it could not find', async () => {
+      const run = await signet(env, 'accounts', 'deposit', '--account', 'nobody', '--asset', 'USD', '--amount', '1');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('No account with id or name "nobody"');
+    }, TIMEOUT);
+
+    test('a malformed --deposit exits 2 with the expected syntax, before creating the account', async () => {
+      const run = await signet(env, 'accounts', 'create', '--name', 'mallory', '--deposit', 'USD=1000');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--deposit takes ASSET:AMOUNT pairs separated by commas, e.g. USD:1000,BTC:1 (got "USD=1000")');
+      expect(run.stdout).toBe('');
+      const runtime = await openOn();
+      try {
+        expect(await runtime.services.accounts.findAccountByName('mallory')).toBeNull();
+      } finally {
+        await runtime.close();
+      }
+    }, TIMEOUT);
+
+    test('a --deposit with an unknown asset creates nothing', async () => {
+      const run = await signet(env, 'accounts', 'create', '--name', 'dave', '--deposit', 'USD:1000,DOGE:1');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('UNKNOWN_ASSET');
+      const runtime = await openOn();
+      try {
+        expect(await runtime.services.accounts.findAccountByName('dave')).toBeNull();
+      } finally {
+        await runtime.close();
+      }
+    }, TIMEOUT);
+  });
+
+  describe('keys', () => {
+    let ed25519: Record<string, any>;
+    let hmac: Record<string, any>;
+
+    test('keys create prints an Ed25519 key id and its private key once', async () => {
+      const run = await signet(env, 'keys', 'create', '--account', 'carol', '--scopes', 'read,trade', '--json');
+      ed25519 = json(run);
+      expect(ed25519).toEqual({
+        keyId: expect.stringMatching(/^key_[0-9a-f]{24}$/), accountId: carolId, algorithm: 'ed25519', scopes: ['READ', 'TRADE'],
+        privateKey: expect.any(String),
+      });
+      const key = createPrivateKey({ key: Buffer.from(ed25519.privateKey, 'base64'), format: 'der', type: 'pkcs8' });
+      expect(key.asymmetricKeyType).toBe('ed25519');
+    }, TIMEOUT);
+
+    test('keys create --alg hmac-sha256 prints a 32-byte secret and no private key', async () => {
+      const run = await signet(env, 'keys', 'create', '--account', carolId, '--scopes', 'read', '--alg', 'hmac-sha256', '--json');
+      hmac = json(run);
+      expect(hmac).toEqual({ keyId: expect.stringMatching(/^key_/), accountId: carolId, algorithm: 'hmac-sha256', scopes: ['READ'], secret: expect.any(String) });
+      expect(Buffer.from(hmac.secret, 'base64')).toHaveLength(32);
+    }, TIMEOUT);
+
+    test('without --json the key is printed for people, with a warning that it is shown once', async () => {
+      const run = await signet(env, 'keys', 'create', '--account', 'carol', '--scopes', 'read');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^keyId +key_[0-9a-f]{24}$/m);
+      expect(run.stdout).toMatch(/^privateKey +\S+$/m);
+      expect(run.stderr).toContain('it is not shown again');
+    }, TIMEOUT);
+
+    test('the database keeps the public key and an encrypted secret, never the private key or the plain secret', async () => {
+      const privateDer = Buffer.from(ed25519.privateKey, 'base64');
+      const secret = Buffer.from(hmac.secret, 'base64');
+      const runtime = await openOn();
+      try {
+        const rows = await runtime.driver.query<Record<string, unknown>>('SELECT * FROM api_keys WHERE id = ANY($1::text[]) ORDER BY algorithm', [[ed25519.keyId, hmac.keyId]]);
+        expect(rows).toHaveLength(2);
+        const [edRow, hmacRow] = rows;
+        const publicKey = createPublicKey(createPrivateKey({ key: privateDer, format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' }).toString('base64');
+        expect(edRow).toMatchObject({ id: ed25519.keyId, algorithm: 'ed25519', public_key: publicKey, secret_ciphertext: null });
+        expect(hmacRow).toMatchObject({ id: hmac.keyId, algorithm: 'hmac-sha256', public_key: null, secret_ciphertext: expect.any(String) });
+        const stored = JSON.stringify(rows);
+        expect(stored).not.toContain(ed25519.privateKey);
+        expect(stored).not.toContain(hmac.secret);
+        // The secret still opens with master.key in a later process.
+        const material = await runtime.services.apiKeys.loadVerificationMaterial(hmac.keyId);
+        expect(material?.secret?.equals(secret)).toBe(true);
+      } finally {
+        await runtime.close();
+      }
+      // Nor anywhere on disk: the private key's 32-byte seed ends its PKCS#8 DER encoding.
+      expect(pgdataContains(dataDir, Buffer.from(ed25519.keyId))).toBe(true);
+      expect(pgdataContains(dataDir, Buffer.from(ed25519.privateKey))).toBe(false);
+      expect(pgdataContains(dataDir, privateDer.subarray(-32))).toBe(false);
+      expect(pgdataContains(dataDir, Buffer.from(hmac.secret))).toBe(false);
+      expect(pgdataContains(dataDir, secret)).toBe(false);
+    }, TIMEOUT);
+
+    test('keys create with an unknown scope exits 2 and names it', async () => {
+      const run = await signet(env, 'keys', 'create', '--account', 'carol', '--scopes', 'read,fly');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--scopes takes a comma list of read, trade, transfer, manage_keys (unknown: FLY)');
+    });
+
+    test('keys create with an unknown algorithm exits 2', async () => {
+      const run = await signet(env, 'keys', 'create', '--account', 'carol', '--scopes', 'read', '--alg', 'rsa');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--alg must be ed25519 or hmac-sha256');
+    });
+
+    test('keys revoke revokes a key; revoking it again fails with API_KEY_ALREADY_REVOKED', async () => {
+      const before = Date.now();
+      const revoked = json(await signet(env, 'keys', 'revoke', ed25519.keyId, '--json'));
+      expect(revoked).toEqual({ keyId: ed25519.keyId, revokedAt: expect.any(String) });
+      expect(Date.parse(revoked.revokedAt)).toBeGreaterThanOrEqual(before - 1000);
+
+      const again = await signet(env, 'keys', 'revoke', ed25519.keyId);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('API_KEY_ALREADY_REVOKED');
+    }, TIMEOUT);
+
+    test('keys revoke of an unknown key says so', async () => {
+      const run = await signet(env, 'keys', 'revoke', 'key_000000000000000000000000');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('No API key "key_000000000000000000000000"');
+    }, TIMEOUT);
+  });
+
+  describe('usage and environment errors', () => {
+    test('an unknown command exits 2 with usage on stderr', async () => {
+      const run = await signet(env, 'frobnicate');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("unknown command 'frobnicate'");
+      expect(run.stderr).toContain('Usage: signet');
+      expect(run.stdout).toBe('');
+    });
+
+    test('a missing required option exits 2 and names the option', async () => {
+      const run = await signet(env, 'accounts', 'create');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("required option '--name <name>' not specified");
+    });
+
+    test('an invalid environment (PORT=abc) exits 2 with the problem on stderr', async () => {
+      const run = await signet({ ...env, PORT: 'abc' }, 'accounts', 'create', '--name', 'zed');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('signet: Invalid configuration');
+      expect(run.stderr).toContain('PORT must be an integer from 0 to 65535 (got "abc")');
+      expect(run.stdout).toBe('');
+    });
+  });
+
+  describe('demo seed', () => {
+    test('writes demo-credentials.json with mode 0600, and every private key matches its stored public key', async () => {
+      const runtime = await openOn();
+      let credentials: DemoCredential[];
+      try {
+        const seeded = await seedDemo(runtime.services, dataDir);
+        credentials = seeded.credentials;
+        expect(seeded.path).toBe(join(dataDir, 'demo-credentials.json'));
+        expect(mode(seeded.path)).toBe(0o600);
+        expect(JSON.parse(readFileSync(seeded.path, 'utf8'))).toEqual({ credentials });
+        expect(credentials.map((c) => c.name)).toEqual(['alice', 'bob']);
+
+        const data = Buffer.from('GET /graphql signet demo');
+        for (const credential of credentials) {
+          const stored = await runtime.services.uow.repo.findApiKey(credential.keyId);
+          expect(stored).toMatchObject({ accountId: credential.accountId, algorithm: 'ed25519', revokedAt: null });
+          const publicKey = createPublicKey({ key: Buffer.from(stored?.publicKey ?? '', 'base64'), format: 'der', type: 'spki' });
+          const privateKey = createPrivateKey({ key: Buffer.from(credential.privateKey, 'base64'), format: 'der', type: 'pkcs8' });
+          const signature = sign(null, data, privateKey);
+          expect(verify(null, data, publicKey, signature)).toBe(true);
+          expect(verify(null, Buffer.from('tampered'), publicKey, signature)).toBe(false);
+        }
+        // Each key verifies only its own account's signatures.
+        const alice = await runtime.services.uow.repo.findApiKey(credentials[0].keyId);
+        const bobSignature = sign(null, data, createPrivateKey({ key: Buffer.from(credentials[1].privateKey, 'base64'), format: 'der', type: 'pkcs8' }));
+        expect(verify(null, data, createPublicKey({ key: Buffer.from(alice?.publicKey ?? '', 'base64'), format: 'der', type: 'spki' }), bobSignature)).toBe(false);
+      } finally {
+        await runtime.close();
+      }
+    }, TIMEOUT);
+  });
+
+  describe('the data directory lock', () => {
+    let holder: ChildProcess | undefined;
+    afterEach(() => {
+      if (holder && holder.exitCode === null && holder.signalCode === null) holder.kill();
+      holder = undefined;
+    });
+
+    test('a command refuses a directory locked by another live process, and proceeds once that process is gone', async () => {
+      holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      const pid = holder.pid as number;
+      writeFileSync(join(dataDir, 'signet.lock'), String(pid));
+
+      const refused = await signet(env, 'accounts', 'create', '--name', 'frank');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`is in use by process ${pid}`);
+
+      const exited = new Promise((resolve) => holder?.once('exit', resolve));
+      holder.kill();
+      await exited;
+      const run = await signet(env, 'accounts', 'create', '--name', 'frank', '--json');
+      expect(json(run)).toMatchObject({ name: 'frank' });
+    }, TIMEOUT);
+
+    test('while a runtime holds the directory, a command says it is in use; after close it succeeds', async () => {
+      const runtime = await openOn();
+      try {
+        const refused = await signet(env, 'accounts', 'create', '--name', 'grace');
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/data directory .* is in use/);
+      } finally {
+        await runtime.close();
+      }
+      const run = await signet(env, 'accounts', 'create', '--name', 'grace', '--json');
+      expect(json(run)).toMatchObject({ name: 'grace' });
+    }, TIMEOUT);
+  });
+});

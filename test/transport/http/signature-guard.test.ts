@@ -1,0 +1,101 @@
+import type { DomainServices } from '../../../src/domain';
+import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
+import { fundedAccount, servicesFor } from '../../helpers/domain';
+import { createTestKey, memoryStores, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
+import type { SecurityStores } from '../../../src/transport/security-stores';
+
+const ME = { query: '{ me { id } }' };
+
+describe('brute-force guard and key bookkeeping', () => {
+  let db: TestDatabase;
+  let services: DomainServices;
+  let accountId: string;
+  let key: TestKey;
+  beforeAll(async () => {
+    db = await openPgliteDatabase();
+    services = servicesFor(db.driver);
+    accountId = await fundedAccount(services, { USD: '10' }, 'guarded');
+    key = await createTestKey(services, accountId);
+  });
+  afterAll(async () => db?.close());
+
+  test('after too many bad signatures for a key id, even a valid one is refused with 429 and Retry-After, before any crypto', async () => {
+    const server = await startSignet(services, memoryStores(), { authFailureLimits: { perIp: { max: 100, windowMs: 60_000 }, perKey: { max: 3, windowMs: 60_000 } } });
+    try {
+      const other = await createTestKey(services, accountId);
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i += 1) statuses.push((await signedRequest(server, key, ME, { sign: { privateKey: other.privateKey } })).status);
+      expect(statuses).toEqual([401, 401, 401]);
+      const lookups = jest.spyOn(services.apiKeys, 'loadVerificationMaterial');
+      const blocked = await signedRequest(server, key, ME);
+      expect(blocked.status).toBe(429);
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(blocked.json.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+      expect(lookups).not.toHaveBeenCalled();
+      lookups.mockRestore();
+      // Another key from the same IP is not affected by this key's failures.
+      expect((await signedRequest(server, other, ME)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('after too many failures from one IP, that IP is refused whatever key it uses', async () => {
+    const server = await startSignet(services, memoryStores(), { authFailureLimits: { perIp: { max: 2, windowMs: 60_000 }, perKey: { max: 100, windowMs: 60_000 } } });
+    try {
+      const other = await createTestKey(services, accountId);
+      await signedRequest(server, { ...key, keyId: 'key_aaaaaaaaaaaaaaaaaaaaaaaa' }, ME);
+      await signedRequest(server, { ...key, keyId: 'key_bbbbbbbbbbbbbbbbbbbbbbbb' }, ME);
+      expect((await signedRequest(server, other, ME)).status).toBe(429);
+      // Unsigned public traffic is not a signature attempt and still flows.
+      const open = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ serverTime }' }) });
+      expect(open.status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('replays and stale signatures do not count as guessing (a captured request cannot lock a key out)', async () => {
+    const server = await startSignet(services, memoryStores(), { authFailureLimits: { perIp: { max: 100, windowMs: 60_000 }, perKey: { max: 2, windowMs: 60_000 } } });
+    try {
+      const first = await signedRequest(server, key, ME, { sign: { nonce: 'captured-request-nonce-01' } });
+      expect(first.status).toBe(200);
+      for (let i = 0; i < 4; i += 1) expect((await signedRequest(server, key, ME, { sign: { nonce: 'captured-request-nonce-01' } })).json.errors[0].extensions.reason).toBe('NONCE_REUSED');
+      for (let i = 0; i < 4; i += 1) expect((await signedRequest(server, key, ME, { sign: { created: Math.floor(Date.now() / 1000) - 120 } })).status).toBe(401);
+      expect((await signedRequest(server, key, ME)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('lastUsedAt is recorded without a write per request (flushed in batches, and on shutdown)', async () => {
+    const server = await startSignet(services, memoryStores());
+    const touches = jest.spyOn(services.uow.repo, 'touchApiKeys');
+    try {
+      for (let i = 0; i < 5; i += 1) expect((await signedRequest(server, key, ME)).status).toBe(200);
+      expect(touches).not.toHaveBeenCalled();
+    } finally {
+      await server.close();
+    }
+    expect(touches).toHaveBeenCalledTimes(1);
+    touches.mockRestore();
+    const stored = await services.uow.repo.findApiKey(key.keyId);
+    expect(stored?.lastUsedAt).toBeInstanceOf(Date);
+    expect(Date.now() - (stored?.lastUsedAt as Date).getTime()).toBeLessThan(60_000);
+  });
+
+  test('when the nonce store is down, signed requests fail closed with 503 and nothing runs', async () => {
+    const broken: SecurityStores = { ...memoryStores(), nonces: { claim: async () => { throw new Error('ECONNREFUSED 127.0.0.1:6379'); } } };
+    const server = await startSignet(services, broken);
+    try {
+      const before = (await services.orders.listOrders(accountId, { limit: 100 })).items.length;
+      const res = await signedRequest(server, key, { query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "1", quantity: "0.01" }) { order { id } } }' });
+      expect(res.status).toBe(503);
+      expect(res.json.errors[0].extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+      expect(res.text).not.toContain('ECONNREFUSED');
+      expect((await services.orders.listOrders(accountId, { limit: 100 })).items.length).toBe(before);
+    } finally {
+      await server.close();
+    }
+  });
+});
