@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateKey } from 'node:crypto';
+import { main } from '../../src/main';
 import { signRequest } from '../../src/transport/signature';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
 
@@ -40,6 +41,19 @@ describe('npm start on a fresh machine (embedded default)', () => {
     expect(json.errors).toBeUndefined();
     expect(json.data.me).toMatchObject({ id: alice.accountId, name: 'alice' });
     expect(json.data.me.balances).toEqual(expect.arrayContaining([{ asset: 'USD', available: '100000' }, { asset: 'BTC', available: '10' }]));
+  });
+
+  test('signet call signs a request with the demo credentials file', async () => {
+    const out: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
+    try {
+      const file = join(dataDir, 'demo-credentials.json');
+      const code = await main(['node', 'signet', 'call', '--credentials', file, '--as', 'bob', '--url', server.url, '--query', '{ me { name } }'], {});
+      expect(code).toBe(0);
+      expect(JSON.parse(out.join(''))).toEqual({ data: { me: { name: 'bob' } } });
+    } finally {
+      write.mockRestore();
+    }
   });
 
   test('SIGTERM shuts down gracefully and releases the data directory', async () => {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { SignetConfig } from '../../config';
 import type { Runtime } from '../../main';
 import { registerAdminCommands } from './admin-commands';
+import { registerCallCommand } from './call-command';
 import { serve } from './serve';
 import { writeSchema } from './schema-command';
 
@@ -36,6 +37,7 @@ export async function runCli(argv: readonly string[], config: SignetConfig, deps
     .option('--out <file>', 'write to this file instead of stdout')
     .action((opts: { out?: string }) => writeSchema(opts.out));
   registerAdminCommands(program, config, deps);
+  registerCallCommand(program);
 
   try {
     await program.parseAsync([...argv]);
