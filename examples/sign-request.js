@@ -1,0 +1,38 @@
+// Signs one GraphQL request per Signet's RFC 9421 profile using only node:crypto, and prints the answer.
+// Usage: SIGNET_URL=http://127.0.0.1:4000 SIGNET_KEY_ID=key_… SIGNET_PRIVATE_KEY=<base64 PKCS#8>  node examples/sign-request.js '{ me { balances { asset available } } }'
+//    or: SIGNET_KEY_ID=key_… SIGNET_SECRET=<base64 HMAC secret> node examples/sign-request.js '{ me { id } }'
+'use strict';
+const crypto = require('node:crypto');
+
+async function main() {
+  const url = new URL('/graphql', process.env.SIGNET_URL || 'http://127.0.0.1:4000');
+  const body = JSON.stringify({ query: process.argv[2] || '{ me { id } }' });
+  const keyId = process.env.SIGNET_KEY_ID;
+  const hmac = Boolean(process.env.SIGNET_SECRET);
+
+  // RFC 9530: the digest of the exact bytes sent.
+  const contentDigest = `sha-256=:${crypto.createHash('sha256').update(body).digest('base64')}:`;
+  // RFC 9421: covered components and parameters; created in seconds, a fresh nonce every time.
+  const created = Math.floor(Date.now() / 1000);
+  const nonce = crypto.randomBytes(18).toString('base64url');
+  const params = `("@method" "@authority" "@path" "content-digest");created=${created};nonce="${nonce}";keyid="${keyId}"`;
+  const base = [
+    `"@method": POST`,
+    `"@authority": ${url.host}`,
+    `"@path": ${url.pathname}`,
+    `"content-digest": ${contentDigest}`,
+    `"@signature-params": ${params}`,
+  ].join('\n');
+  const signature = hmac
+    ? crypto.createHmac('sha256', Buffer.from(process.env.SIGNET_SECRET, 'base64')).update(base).digest('base64')
+    : crypto.sign(null, Buffer.from(base), crypto.createPrivateKey({ key: Buffer.from(process.env.SIGNET_PRIVATE_KEY, 'base64'), format: 'der', type: 'pkcs8' })).toString('base64');
+
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-digest': contentDigest, 'signature-input': `sig1=${params}`, signature: `sig1=:${signature}:` },
+    body,
+  });
+  console.log(response.status, await response.text());
+}
+
+main();

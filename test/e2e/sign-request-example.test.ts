@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { DomainServices } from '../../src/domain';
+import { openPgliteDatabase, type TestDatabase } from '../helpers/database';
+import { fundedAccount, servicesFor } from '../helpers/domain';
+import { memoryStores, startSignet, type RunningSignet } from '../helpers/signet-server';
+
+const run = promisify(execFile);
+const SCRIPT = join(__dirname, '..', '..', 'examples', 'sign-request.js');
+
+describe('the README signing script (examples/sign-request.js)', () => {
+  let db: TestDatabase;
+  let services: DomainServices;
+  let server: RunningSignet;
+  let accountId: string;
+  beforeAll(async () => {
+    db = await openPgliteDatabase();
+    services = servicesFor(db.driver);
+    server = await startSignet(services, memoryStores());
+    accountId = await fundedAccount(services, { USD: '42' }, 'script');
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+  });
+
+  test.each(['ed25519', 'hmac-sha256'] as const)('signs a me query with an %s key using only node:crypto', async (algorithm) => {
+    const created = await services.apiKeys.createApiKey(accountId, { label: 'script', scopes: ['READ'], algorithm });
+    if (!created.ok) throw new Error('key creation failed');
+    const env = {
+      PATH: process.env.PATH ?? '', SIGNET_URL: server.url, SIGNET_KEY_ID: created.value.apiKey.id,
+      ...(created.value.privateKey ? { SIGNET_PRIVATE_KEY: created.value.privateKey } : { SIGNET_SECRET: created.value.secret as string }),
+    };
+    const { stdout } = await run(process.execPath, [SCRIPT, '{ me { id balances { asset available } } }'], { env });
+    const [status, ...rest] = stdout.trim().split(' ');
+    expect(status).toBe('200');
+    const json = JSON.parse(rest.join(' '));
+    expect(json.data.me.id).toBe(accountId);
+    expect(json.data.me.balances).toContainEqual({ asset: 'USD', available: '42' });
+  });
+});
