@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserErrorCode } from '../src/domain';
 import { ErrorCode } from '../src/transport/graphql/errors';
+import { SIGNATURE_FAILURE_REASONS } from '../src/transport/signature';
 
 /** Codes documented in ERRORS.md: every backticked code in the first column of a table row. */
 function documentedCodes(): Set<string> {
@@ -20,8 +21,12 @@ describe('ERRORS.md', () => {
     expect(documented).toContain(code);
   });
 
+  test.each([...SIGNATURE_FAILURE_REASONS])('documents the signature rejection reason %s', (reason) => {
+    expect(documented).toContain(reason);
+  });
+
   test('documents no code that the source does not define', () => {
-    const defined = new Set<string>([...Object.values(ErrorCode), ...Object.values(UserErrorCode)]);
+    const defined = new Set<string>([...Object.values(ErrorCode), ...Object.values(UserErrorCode), ...SIGNATURE_FAILURE_REASONS]);
     expect([...documented].filter((c) => !defined.has(c))).toEqual([]);
   });
 });

@@ -45,3 +45,6 @@ export const ALLOWED_SIGNATURE_PARAMETERS: ReadonlySet<string> = new Set([
 
 /** Exact signature lengths per algorithm, in bytes (RFC 9421 §3.3.6 and §3.3.3). */
 export const SIGNATURE_LENGTHS = Object.freeze({ ed25519: 64, 'hmac-sha256': 32 } as const);
+
+/** Every `extensions.reason` a signature rejection can carry (documented in ERRORS.md; a test checks). */
+export const SIGNATURE_FAILURE_REASONS = ['SIGNATURE_INVALID', 'SIGNATURE_EXPIRED', 'NONCE_REUSED', 'DIGEST_MISMATCH', 'MALFORMED_SIGNATURE', 'KEY_INVALID'] as const;

@@ -8,6 +8,7 @@ export {
   MAX_SIGNATURE_HEADER_BYTES,
   NONCE_PATTERN,
   REQUIRED_COMPONENTS,
+  SIGNATURE_FAILURE_REASONS,
 } from './constants';
 export { computeContentDigest } from './content-digest';
 export type { NonceStore } from './nonce-store';

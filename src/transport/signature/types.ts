@@ -2,6 +2,7 @@
  * Shapes shared by the verifier, the signer and their callers. No runtime code lives here.
  */
 import type { KeyObject } from 'node:crypto';
+import type { SIGNATURE_FAILURE_REASONS } from './constants';
 
 /** Signature algorithms a key can be registered with; one algorithm per key. */
 export type SignatureAlgorithm = 'ed25519' | 'hmac-sha256';
@@ -13,13 +14,7 @@ export type DigestAlgorithm = 'sha-256' | 'sha-512';
  * Why a signed request was refused. The HTTP layer maps these to 400/401 answers; note that an
  * unknown or revoked key deliberately yields `SIGNATURE_INVALID`, the same as a bad signature.
  */
-export type SignatureFailureReason =
-  | 'SIGNATURE_INVALID'
-  | 'SIGNATURE_EXPIRED'
-  | 'NONCE_REUSED'
-  | 'DIGEST_MISMATCH'
-  | 'MALFORMED_SIGNATURE'
-  | 'KEY_INVALID';
+export type SignatureFailureReason = (typeof SIGNATURE_FAILURE_REASONS)[number];
 
 /** The parts of an incoming HTTP request the verifier reads, as received (nothing normalized). */
 export interface SignedRequestParts {
