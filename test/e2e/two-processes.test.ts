@@ -45,8 +45,8 @@ gate(`two signet processes sharing PostgreSQL and Redis${TEST_DATABASE_URL && TE
   });
 
   const sign = (body: string, signer: TestKey = key) => signRequest({ method: 'POST', authority: AUTHORITY, path: '/graphql', body, keyId: signer.keyId, algorithm: signer.algorithm, privateKey: signer.privateKey, secret: signer.secret });
-  const send = (server: SignetProcess, body: string, headers: Record<string, string>) =>
-    fetch(`${server.url}/graphql`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  const send = (server: SignetProcess, body: string, headers: object) =>
+    fetch(`${server.url}/graphql`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(headers as Record<string, string>) } });
   const orderCount = async () => (await services.orders.listOrders(accountId, { limit: 100 })).items.length;
 
   test('a request accepted by one process is a replayed nonce on the other', async () => {
