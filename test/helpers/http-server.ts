@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { DomainServices, Principal } from '../../src/domain';
+import type { DomainServices } from '../../src/domain';
 import { buildSignetSchema } from '../../src/transport/graphql/build-schema';
 import { createHttpServer } from '../../src/transport/http/create-http-server';
 import type { ReadinessCheck } from '../../src/transport/http/health';
@@ -11,11 +11,11 @@ export interface TestHttpServer { readonly url: string; readonly app: FastifyIns
 
 /** Starts the real HTTP stack over `services` on 127.0.0.1:0. */
 export async function startTestHttpServer(services: DomainServices, options: {
-  logger?: Logger; introspection?: boolean; readiness?: ReadinessCheck[]; authenticate?: (request: FastifyRequest) => Promise<Principal | null>;
+  logger?: Logger; introspection?: boolean; readiness?: ReadinessCheck[];
 } = {}): Promise<TestHttpServer> {
   const app = await createHttpServer({
     schema: buildSignetSchema(), services, logger: options.logger ?? silentLogger, introspection: options.introspection ?? true,
-    development: false, readiness: options.readiness ?? [], authenticate: options.authenticate,
+    development: false, readiness: options.readiness ?? [],
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url, app, close: () => app.close() };
