@@ -24,31 +24,31 @@ export type Scalars = {
 export type Account = {
   __typename?: 'Account';
   /** API keys of the account, active and revoked. */
-  apiKeys: Maybe<Array<ApiKey>>;
+  apiKeys?: Maybe<Array<ApiKey>>;
   /** One balance per asset. */
-  balances: Maybe<Array<Balance>>;
+  balances?: Maybe<Array<Balance>>;
   createdAt: Scalars['DateTimeISO']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   /** Orders, newest first. */
-  orders: Maybe<OrderConnection>;
+  orders?: Maybe<OrderConnection>;
   /** Transfers sent and received, newest first. */
-  transfers: Maybe<TransferConnection>;
+  transfers?: Maybe<TransferConnection>;
 };
 
 
 /** An account that holds balances, orders, transfers and API keys. */
 export type AccountOrdersArgs = {
-  after: InputMaybe<Scalars['String']['input']>;
-  first: InputMaybe<Scalars['Int']['input']>;
-  status: InputMaybe<OrderStatus>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<OrderStatus>;
 };
 
 
 /** An account that holds balances, orders, transfers and API keys. */
 export type AccountTransfersArgs = {
-  after: InputMaybe<Scalars['String']['input']>;
-  first: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** An API key. Its private key or secret is shown only once, at creation. */
@@ -59,10 +59,10 @@ export type ApiKey = {
   /** The key id: the `keyid` parameter of a signature. */
   id: Scalars['ID']['output'];
   label: Scalars['String']['output'];
-  lastUsedAt: Maybe<Scalars['DateTimeISO']['output']>;
+  lastUsedAt?: Maybe<Scalars['DateTimeISO']['output']>;
   /** Ed25519 public key (SPKI DER, base64); null for HMAC keys. */
-  publicKey: Maybe<Scalars['String']['output']>;
-  revokedAt: Maybe<Scalars['DateTimeISO']['output']>;
+  publicKey?: Maybe<Scalars['String']['output']>;
+  revokedAt?: Maybe<Scalars['DateTimeISO']['output']>;
   scopes: Array<Scope>;
 };
 
@@ -83,7 +83,7 @@ export type Balance = {
 /** The canceled order, or the user errors that prevented it. */
 export type CancelOrderPayload = {
   __typename?: 'CancelOrderPayload';
-  order: Maybe<Order>;
+  order?: Maybe<Order>;
   userErrors: Array<UserError>;
 };
 
@@ -100,11 +100,11 @@ export type CreateApiKeyInput = {
 /** The new key. privateKey or secret is shown here once and never again. */
 export type CreateApiKeyPayload = {
   __typename?: 'CreateApiKeyPayload';
-  apiKey: Maybe<ApiKey>;
+  apiKey?: Maybe<ApiKey>;
   /** Ed25519 private key (PKCS#8 DER, base64) when the server generated the pair. */
-  privateKey: Maybe<Scalars['String']['output']>;
+  privateKey?: Maybe<Scalars['String']['output']>;
   /** HMAC-SHA256 secret (base64). */
-  secret: Maybe<Scalars['String']['output']>;
+  secret?: Maybe<Scalars['String']['output']>;
   userErrors: Array<UserError>;
 };
 
@@ -121,7 +121,7 @@ export type CreateTransferInput = {
 /** The transfer, or the user errors that prevented it. */
 export type CreateTransferPayload = {
   __typename?: 'CreateTransferPayload';
-  transfer: Maybe<Transfer>;
+  transfer?: Maybe<Transfer>;
   userErrors: Array<UserError>;
 };
 
@@ -153,31 +153,31 @@ export type Mutation = {
    *
    * Requires a signed request with scope TRADE.
    */
-  cancelOrder: Maybe<CancelOrderPayload>;
+  cancelOrder?: Maybe<CancelOrderPayload>;
   /**
    * Creates an API key with at most the scopes of the calling key.
    *
    * Requires a signed request with scope MANAGE_KEYS.
    */
-  createApiKey: Maybe<CreateApiKeyPayload>;
+  createApiKey?: Maybe<CreateApiKeyPayload>;
   /**
    * Moves available funds to another account at once. FINAL: no API reverses it.
    *
    * Requires a signed request with scope TRANSFER.
    */
-  createTransfer: Maybe<CreateTransferPayload>;
+  createTransfer?: Maybe<CreateTransferPayload>;
   /**
    * Places a resting limit order and holds its funds.
    *
    * Requires a signed request with scope TRADE.
    */
-  placeOrder: Maybe<PlaceOrderPayload>;
+  placeOrder?: Maybe<PlaceOrderPayload>;
   /**
    * Revokes a key of your account at once, on every server.
    *
    * Requires a signed request with scope MANAGE_KEYS.
    */
-  revokeApiKey: Maybe<RevokeApiKeyPayload>;
+  revokeApiKey?: Maybe<RevokeApiKeyPayload>;
 };
 
 
@@ -208,7 +208,7 @@ export type MutationRevokeApiKeyArgs = {
 /** A limit order. It rests (OPEN) until canceled; its funds are held meanwhile. */
 export type Order = {
   __typename?: 'Order';
-  clientOrderId: Maybe<Scalars['String']['output']>;
+  clientOrderId?: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTimeISO']['output'];
   /** Amount reserved while the order is open (BUY: price × quantity rounded up). */
   holdAmount: Scalars['Decimal']['output'];
@@ -247,7 +247,7 @@ export type OrderType =
 export type PageInfo = {
   __typename?: 'PageInfo';
   /** Pass as `after` to get the next page. */
-  endCursor: Maybe<Scalars['String']['output']>;
+  endCursor?: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
 };
 
@@ -268,7 +268,7 @@ export type PlaceOrderInput = {
 /** The placed order, or the user errors that prevented it. */
 export type PlaceOrderPayload = {
   __typename?: 'PlaceOrderPayload';
-  order: Maybe<Order>;
+  order?: Maybe<Order>;
   userErrors: Array<UserError>;
 };
 
@@ -281,13 +281,13 @@ export type Query = {
    *
    * Requires a signed request with scope READ.
    */
-  me: Maybe<Account>;
+  me?: Maybe<Account>;
   /**
    * One of your orders by id; null when it does not exist or is not yours.
    *
    * Requires a signed request with scope READ.
    */
-  order: Maybe<Order>;
+  order?: Maybe<Order>;
   /** The server clock; signatures must be created within the allowed window of it. Public. */
   serverTime: Scalars['DateTimeISO']['output'];
 };
@@ -300,7 +300,7 @@ export type QueryOrderArgs = {
 /** The revoked key, or the user errors that prevented it. */
 export type RevokeApiKeyPayload = {
   __typename?: 'RevokeApiKeyPayload';
-  apiKey: Maybe<ApiKey>;
+  apiKey?: Maybe<ApiKey>;
   userErrors: Array<UserError>;
 };
 
@@ -323,7 +323,7 @@ export type Transfer = {
   createdAt: Scalars['DateTimeISO']['output'];
   fromAccountId: Scalars['ID']['output'];
   id: Scalars['ID']['output'];
-  memo: Maybe<Scalars['String']['output']>;
+  memo?: Maybe<Scalars['String']['output']>;
   toAccountId: Scalars['ID']['output'];
 };
 
@@ -339,7 +339,7 @@ export type UserError = {
   __typename?: 'UserError';
   code: UserErrorCode;
   /** Path of the input field the error concerns, e.g. ["input", "price"]. */
-  field: Maybe<Array<Scalars['String']['output']>>;
+  field?: Maybe<Array<Scalars['String']['output']>>;
   message: Scalars['String']['output'];
 };
 
@@ -366,68 +366,68 @@ export type UserErrorCode =
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { __typename?: 'Query', me: { __typename?: 'Account', id: string, name: string, balances: Array<{ __typename?: 'Balance', asset: Asset, available: string, held: string }> | null } | null };
+export type MeQuery = { __typename?: 'Query', me?: { __typename?: 'Account', id: string, name: string, balances?: Array<{ __typename?: 'Balance', asset: Asset, available: string, held: string }> | null } | null };
 
 export type MyOrdersQueryVariables = Exact<{
-  first: InputMaybe<Scalars['Int']['input']>;
-  after: InputMaybe<Scalars['String']['input']>;
-  status: InputMaybe<OrderStatus>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<OrderStatus>;
 }>;
 
 
-export type MyOrdersQuery = { __typename?: 'Query', me: { __typename?: 'Account', id: string, orders: { __typename?: 'OrderConnection', nodes: Array<{ __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null } | null };
+export type MyOrdersQuery = { __typename?: 'Query', me?: { __typename?: 'Account', id: string, orders?: { __typename?: 'OrderConnection', nodes: Array<{ __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId?: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } | null } | null };
 
 export type MyTransfersQueryVariables = Exact<{
-  first: InputMaybe<Scalars['Int']['input']>;
-  after: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
 }>;
 
 
-export type MyTransfersQuery = { __typename?: 'Query', me: { __typename?: 'Account', id: string, transfers: { __typename?: 'TransferConnection', nodes: Array<{ __typename?: 'Transfer', id: string, fromAccountId: string, toAccountId: string, asset: Asset, amount: string, memo: string | null, createdAt: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } | null } | null };
+export type MyTransfersQuery = { __typename?: 'Query', me?: { __typename?: 'Account', id: string, transfers?: { __typename?: 'TransferConnection', nodes: Array<{ __typename?: 'Transfer', id: string, fromAccountId: string, toAccountId: string, asset: Asset, amount: string, memo?: string | null, createdAt: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } | null } | null };
 
 export type MyApiKeysQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MyApiKeysQuery = { __typename?: 'Query', me: { __typename?: 'Account', id: string, apiKeys: Array<{ __typename?: 'ApiKey', id: string, label: string, scopes: Array<Scope>, algorithm: KeyAlgorithm, publicKey: string | null, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> | null } | null };
+export type MyApiKeysQuery = { __typename?: 'Query', me?: { __typename?: 'Account', id: string, apiKeys?: Array<{ __typename?: 'ApiKey', id: string, label: string, scopes: Array<Scope>, algorithm: KeyAlgorithm, publicKey?: string | null, createdAt: string, lastUsedAt?: string | null, revokedAt?: string | null }> | null } | null };
 
 export type OrderQueryVariables = Exact<{
   id: Scalars['ID']['input'];
 }>;
 
 
-export type OrderQuery = { __typename?: 'Query', order: { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string } | null };
+export type OrderQuery = { __typename?: 'Query', order?: { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId?: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string } | null };
 
 export type CreateApiKeyMutationVariables = Exact<{
   input: CreateApiKeyInput;
 }>;
 
 
-export type CreateApiKeyMutation = { __typename?: 'Mutation', createApiKey: { __typename?: 'CreateApiKeyPayload', privateKey: string | null, secret: string | null, apiKey: { __typename?: 'ApiKey', id: string, label: string, scopes: Array<Scope>, algorithm: KeyAlgorithm, publicKey: string | null, createdAt: string } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field: Array<string> | null }> } | null };
+export type CreateApiKeyMutation = { __typename?: 'Mutation', createApiKey?: { __typename?: 'CreateApiKeyPayload', privateKey?: string | null, secret?: string | null, apiKey?: { __typename?: 'ApiKey', id: string, label: string, scopes: Array<Scope>, algorithm: KeyAlgorithm, publicKey?: string | null, createdAt: string } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
 
 export type RevokeApiKeyMutationVariables = Exact<{
   id: Scalars['ID']['input'];
 }>;
 
 
-export type RevokeApiKeyMutation = { __typename?: 'Mutation', revokeApiKey: { __typename?: 'RevokeApiKeyPayload', apiKey: { __typename?: 'ApiKey', id: string, revokedAt: string | null } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field: Array<string> | null }> } | null };
+export type RevokeApiKeyMutation = { __typename?: 'Mutation', revokeApiKey?: { __typename?: 'RevokeApiKeyPayload', apiKey?: { __typename?: 'ApiKey', id: string, revokedAt?: string | null } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
 
-export type OrderFieldsFragment = { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string };
+export type OrderFieldsFragment = { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId?: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string };
 
-export type UserErrorFieldsFragment = { __typename?: 'UserError', code: UserErrorCode, message: string, field: Array<string> | null };
+export type UserErrorFieldsFragment = { __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null };
 
 export type PlaceOrderMutationVariables = Exact<{
   input: PlaceOrderInput;
 }>;
 
 
-export type PlaceOrderMutation = { __typename?: 'Mutation', placeOrder: { __typename?: 'PlaceOrderPayload', order: { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field: Array<string> | null }> } | null };
+export type PlaceOrderMutation = { __typename?: 'Mutation', placeOrder?: { __typename?: 'PlaceOrderPayload', order?: { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId?: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
 
 export type CancelOrderMutationVariables = Exact<{
   id: Scalars['ID']['input'];
 }>;
 
 
-export type CancelOrderMutation = { __typename?: 'Mutation', cancelOrder: { __typename?: 'CancelOrderPayload', order: { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field: Array<string> | null }> } | null };
+export type CancelOrderMutation = { __typename?: 'Mutation', cancelOrder?: { __typename?: 'CancelOrderPayload', order?: { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId?: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
 
 export type MarketsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -444,7 +444,7 @@ export type CreateTransferMutationVariables = Exact<{
 }>;
 
 
-export type CreateTransferMutation = { __typename?: 'Mutation', createTransfer: { __typename?: 'CreateTransferPayload', transfer: { __typename?: 'Transfer', id: string, fromAccountId: string, toAccountId: string, asset: Asset, amount: string, memo: string | null, createdAt: string } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field: Array<string> | null }> } | null };
+export type CreateTransferMutation = { __typename?: 'Mutation', createTransfer?: { __typename?: 'CreateTransferPayload', transfer?: { __typename?: 'Transfer', id: string, fromAccountId: string, toAccountId: string, asset: Asset, amount: string, memo?: string | null, createdAt: string } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
 
 export const OrderFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Order"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"clientOrderId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"holdAsset"}},{"kind":"Field","name":{"kind":"Name","value":"holdAmount"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<OrderFieldsFragment, unknown>;
 export const UserErrorFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UserErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UserError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]} as unknown as DocumentNode<UserErrorFieldsFragment, unknown>;

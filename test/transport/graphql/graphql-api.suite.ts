@@ -80,7 +80,7 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
       const broken = await createTestGraphQL(failing, { logger: log.logger });
       try {
         const result = await broken.execute('{ me { balances { asset available } orders { nodes { id } } transfers { nodes { id } } } }', {}, principalFor(id));
-        expect(result.data?.me).toEqual({ balances: expect.arrayContaining([{ asset: 'USD', available: '5' }]), orders: null, transfers: { nodes: [] } });
+        expect((result.data as { me: unknown } | undefined)?.me).toEqual({ balances: expect.arrayContaining([{ asset: 'USD', available: '5' }]), orders: null, transfers: { nodes: [] } });
         expect(result.errors).toHaveLength(1);
         const [error] = result.errors!;
         expect(error).toEqual({ message: 'Internal server error', locations: expect.any(Array), path: ['me', 'orders'], extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: false, requestId: expect.any(String) } });
