@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import ms from 'ms';
 
 /** Log levels pino understands. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -24,6 +25,12 @@ export interface SignetConfig {
   readonly publicAuthority: string | null;
   /** Oldest accepted signature `created`, in seconds (`SIGNET_SIGNATURE_MAX_AGE`, 5-120). Defaults to 30. */
   readonly signatureMaxAgeSeconds: number;
+  /** How long a completed idempotent outcome is kept, in ms (`SIGNET_IDEMPOTENCY_TTL`, e.g. "24h"). Defaults to 24 h. */
+  readonly idempotencyTtlMs: number;
+  /** Trust X-Forwarded-For for the client IP (`SIGNET_TRUST_PROXY`). Defaults to off: only behind a proxy you control. */
+  readonly trustProxy: boolean;
+  /** Field rate-limit overrides (`SIGNET_RATE_LIMITS`, JSON: {"Mutation.placeOrder":{"max":100,"window":"10s"}}). */
+  readonly rateLimitOverrides: Readonly<Record<string, { max: number; window: string }>>;
   /** Log level (`LOG_LEVEL`). Defaults to info. */
   readonly logLevel: LogLevel;
   /** True only with NODE_ENV=development: unmasked errors and stack traces in responses. */
@@ -101,10 +108,32 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     }
   }
 
+  let idempotencyTtlMs = 24 * 60 * 60 * 1000;
+  if (env.SIGNET_IDEMPOTENCY_TTL) {
+    const parsed = ms(env.SIGNET_IDEMPOTENCY_TTL as ms.StringValue) as number | undefined;
+    if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 60_000 || parsed > 30 * 86_400_000) {
+      problems.push('SIGNET_IDEMPOTENCY_TTL must be a duration from 1m to 30d, e.g. "24h"');
+    } else idempotencyTtlMs = parsed;
+  }
+  const trustProxy = parseBoolean('SIGNET_TRUST_PROXY', env.SIGNET_TRUST_PROXY, false, problems);
+  let rateLimitOverrides: Record<string, { max: number; window: string }> = {};
+  if (env.SIGNET_RATE_LIMITS) {
+    try {
+      const parsed = JSON.parse(env.SIGNET_RATE_LIMITS) as Record<string, { max: number; window: string }>;
+      const valid = typeof parsed === 'object' && parsed !== null && Object.entries(parsed).every(([k, v]) =>
+        /^[A-Za-z]+\.[A-Za-z]+$/.test(k) && Number.isSafeInteger(v?.max) && v.max > 0 && typeof v?.window === 'string' && typeof ms(v.window as ms.StringValue) === 'number');
+      if (!valid) throw new Error('shape');
+      rateLimitOverrides = parsed;
+    } catch {
+      problems.push('SIGNET_RATE_LIMITS must be JSON like {"Mutation.placeOrder":{"max":100,"window":"10s"}}');
+    }
+  }
+
   const introspection = parseBoolean('SIGNET_INTROSPECTION', env.SIGNET_INTROSPECTION, !production, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port, host, databaseUrl, dataDir, redisUrl, masterKey, introspection, logLevel, publicAuthority, signatureMaxAgeSeconds,
+    idempotencyTtlMs, trustProxy, rateLimitOverrides: Object.freeze(rateLimitOverrides),
     development: nodeEnv === 'development', production,
   });
 }

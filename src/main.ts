@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { ConfigError, parseConfig, type SignetConfig } from './config';
 import pino, { type Logger } from 'pino';
 import { createDomainServices, createSecretBox, type DomainServices } from './domain';
-import { createPgDriver, createPgliteDriver, createSqlUnitOfWork, migrate, openPgliteDataDir, type SqlDriver } from './stores/postgres';
+import type { DirectiveDeps } from './directives';
+import type { IdempotencyRecordStore } from './directives/idempotent';
+import { createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type SqlDriver } from './stores/postgres';
 import Redis from 'ioredis';
 import { createMemoryIdempotencyStore, createMemoryNonceStore, createMemoryRateLimitStore } from './stores/memory';
 import { createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
@@ -18,7 +20,10 @@ export interface Runtime {
   readonly services: DomainServices;
   readonly driver: SqlDriver;
   readonly security: SecurityStores;
+  readonly idempotencyRecords: IdempotencyRecordStore;
   readonly metrics: SignetMetrics;
+  /** Stores and policy for the directive transformers. */
+  directiveDeps(): DirectiveDeps;
   readonly readiness: readonly ReadinessCheck[];
   /** True when the database was created by this start (the embedded demo seed runs then). */
   readonly freshDatabase: boolean;
@@ -60,14 +65,20 @@ export async function openRuntime(config: SignetConfig, logger: Logger): Promise
     releaseDataDir();
     throw error;
   }
-  const services = createDomainServices({ uow: createSqlUnitOfWork(driver), secretBox: createSecretBox(masterKey as Buffer) });
+  const sql = createSqlStores(driver);
+  const services = createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer) });
   const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => { await redis.ping(); } });
+  const security = redis ? redisSecurityStores(redis) : memorySecurityStores();
+  const metrics = createMetrics({ defaultMetrics: true });
+  const fallbackRateLimits = createMemoryRateLimitStore();
   return {
-    config, logger, services, driver, readiness,
-    security: redis ? redisSecurityStores(redis) : memorySecurityStores(),
-    metrics: createMetrics({ defaultMetrics: true }),
+    config, logger, services, driver, readiness, security, metrics, idempotencyRecords: sql.idempotencyRecords,
+    directiveDeps: () => ({
+      rateLimits: security.rateLimits, fallbackRateLimits, idempotency: security.idempotency, idempotencyRecords: sql.idempotencyRecords,
+      uow: sql.uow, now: Date.now, idempotencyTtlMs: config.idempotencyTtlMs, rateLimitOverrides: config.rateLimitOverrides, metrics, logger,
+    }),
     freshDatabase: applied > 0 && !config.databaseUrl,
     async close() {
       redis?.disconnect();

@@ -1,5 +1,8 @@
 import { GraphQLSchema } from 'graphql';
+import type { DirectiveDeps } from './deps';
 import { describeSignedFields, signedDirective, signedTransformer } from './signed';
+
+export type { DirectiveDeps } from './deps';
 
 /**
  * Declares Signet's directives on a schema built by type-graphql (which attaches applied
@@ -15,6 +18,7 @@ export function declareDirectives(schema: GraphQLSchema): GraphQLSchema {
  * Wraps resolvers with the directives' behaviour. Applied innermost first, so at run time a
  * field goes through @signed, then @rateLimit, then @idempotent, then its resolver.
  */
-export function applyDirectiveTransformers(schema: GraphQLSchema): GraphQLSchema {
+export function applyDirectiveTransformers(schema: GraphQLSchema, deps: DirectiveDeps): GraphQLSchema {
+  void deps;
   return signedTransformer(schema);
 }

@@ -1,10 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { createDomainServices, createSecretBox, type DomainServices } from '../../src/domain';
-import { createSqlUnitOfWork, type SqlDriver } from '../../src/stores/postgres';
+import type { IdempotencyRecordStore } from '../../src/directives/idempotent';
+import { createSqlStores, type SqlDriver } from '../../src/stores/postgres';
+
+const recordStores = new WeakMap<DomainServices, IdempotencyRecordStore>();
 
 /** Domain services over a test database, with a throwaway master key. */
 export function servicesFor(driver: SqlDriver, options: { clock?: () => Date } = {}): DomainServices {
-  return createDomainServices({ uow: createSqlUnitOfWork(driver), secretBox: createSecretBox(randomBytes(32)), clock: options.clock });
+  const sql = createSqlStores(driver);
+  const services = createDomainServices({ uow: sql.uow, secretBox: createSecretBox(randomBytes(32)), clock: options.clock });
+  recordStores.set(services, sql.idempotencyRecords);
+  return services;
+}
+
+/** The durable idempotency records that share `services`' transactions. */
+export function idempotencyRecordsOf(services: DomainServices): IdempotencyRecordStore {
+  const records = recordStores.get(services);
+  if (!records) throw new Error('services were not built by servicesFor');
+  return records;
 }
 
 /** Creates an account with a unique name and the given deposits, e.g. { USD: '1000' }. */

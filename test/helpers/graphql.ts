@@ -4,7 +4,10 @@ import type { ApolloServer } from '@apollo/server';
 import { print, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { ALL_SCOPES, type DomainServices, type Principal, type Scope } from '../../src/domain';
+import type { DirectiveDeps } from '../../src/directives';
 import { buildSignetSchema } from '../../src/transport/graphql/build-schema';
+import { emptyExchange } from '../../src/transport/graphql/context';
+import { directiveDepsFor } from './directives';
 import type { GraphQLContext } from '../../src/transport/graphql/context';
 import { createApolloServer } from '../../src/transport/graphql/create-apollo-server';
 import { requestScope } from '../../src/transport/request-scope';
@@ -25,9 +28,10 @@ export function principalFor(accountId: string, scopes: readonly Scope[] = ALL_S
 }
 
 /** Builds the Apollo server exactly as production does and executes through it (no HTTP). */
-export async function createTestGraphQL(services: DomainServices, options: { logger?: Logger; development?: boolean } = {}): Promise<TestGraphQL> {
+export async function createTestGraphQL(services: DomainServices, options: { logger?: Logger; development?: boolean; directives?: DirectiveDeps } = {}): Promise<TestGraphQL> {
   const server: ApolloServer<GraphQLContext> = createApolloServer({
     schema: buildSignetSchema(), logger: options.logger ?? silentLogger, introspection: true, development: options.development ?? false,
+    directives: options.directives ?? directiveDepsFor(services),
   });
   await server.start();
   let n = 0;
@@ -37,7 +41,7 @@ export async function createTestGraphQL(services: DomainServices, options: { log
       const query = typeof document === 'string' ? document : print(document);
       const response = await requestScope.run({ requestId }, () => server.executeOperation(
         { query, variables },
-        { contextValue: { requestId, principal, services } },
+        { contextValue: { requestId, principal, services, http: emptyExchange() } },
       ));
       if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
       return { data: response.body.singleResult.data as never, errors: response.body.singleResult.errors };

@@ -4,6 +4,7 @@ import type { DomainServices } from '../../src/domain';
 import { buildSignetSchema } from '../../src/transport/graphql/build-schema';
 import { createHttpServer } from '../../src/transport/http/create-http-server';
 import type { ReadinessCheck } from '../../src/transport/http/health';
+import { directiveDepsFor } from './directives';
 import { silentLogger } from './logger';
 
 /** A Signet HTTP server listening on an ephemeral loopback port. */
@@ -15,7 +16,7 @@ export async function startTestHttpServer(services: DomainServices, options: {
 } = {}): Promise<TestHttpServer> {
   const app = await createHttpServer({
     schema: buildSignetSchema(), services, logger: options.logger ?? silentLogger, introspection: options.introspection ?? true,
-    development: false, readiness: options.readiness ?? [],
+    development: false, readiness: options.readiness ?? [], directives: directiveDepsFor(services),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url, app, close: () => app.close() };

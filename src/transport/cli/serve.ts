@@ -21,9 +21,9 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
   }
 
   const server = await createSignetServer({
-    services: runtime.services, security: runtime.security, logger, metrics: runtime.metrics, readiness: runtime.readiness,
+    services: runtime.services, security: runtime.security, directives: runtime.directiveDeps(), logger, metrics: runtime.metrics, readiness: runtime.readiness,
     introspection: config.introspection, development: config.development,
-    publicAuthority: config.publicAuthority, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds,
+    publicAuthority: config.publicAuthority, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds, trustProxy: config.trustProxy,
   });
   const app = server.app;
   const address = await app.listen({ port: config.port, host: config.host });

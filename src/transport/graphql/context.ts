@@ -1,5 +1,20 @@
 import type { DomainServices, Principal } from '../../domain';
+import type { RateLimitHeaderEntry } from '../../directives/rate-limit';
 import { UnauthenticatedError } from './errors';
+
+/** What the HTTP layer tells GraphQL about the request, and collects for the response. */
+export interface HttpExchange {
+  /** Request headers as received (lowercased names). */
+  readonly requestHeaders: Readonly<Record<string, string | string[] | undefined>>;
+  /** The client IP (from X-Forwarded-For only when SIGNET_TRUST_PROXY is set). */
+  readonly clientIp: string;
+  /** Headers to add to the HTTP response (e.g. Idempotent-Replayed). */
+  readonly responseHeaders: Map<string, string>;
+  /** Top-level response `extensions` to add (e.g. idempotentReplay). */
+  readonly responseExtensions: Record<string, unknown>;
+  /** Rate-limit decisions taken for this request; the tightest becomes the RateLimit headers. */
+  readonly rateLimits: RateLimitHeaderEntry[];
+}
 
 /** Per-request GraphQL context. */
 export interface GraphQLContext {
@@ -7,6 +22,12 @@ export interface GraphQLContext {
   /** The verified caller; null for unsigned requests. Only signature verification sets it. */
   readonly principal: Principal | null;
   readonly services: DomainServices;
+  readonly http: HttpExchange;
+}
+
+/** A fresh exchange for a request that did not come over HTTP (tests, in-process calls). */
+export function emptyExchange(clientIp = '127.0.0.1', requestHeaders: HttpExchange['requestHeaders'] = {}): HttpExchange {
+  return { requestHeaders, clientIp, responseHeaders: new Map(), responseExtensions: {}, rateLimits: [] };
 }
 
 /** The verified caller, or an UNAUTHENTICATED error at the field that needs one. */

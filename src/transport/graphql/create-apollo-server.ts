@@ -3,7 +3,8 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
-import { applyDirectiveTransformers } from '../../directives';
+import { applyDirectiveTransformers, type DirectiveDeps } from '../../directives';
+import { responsePlugin } from './response-plugin';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './format-error';
 
@@ -29,6 +30,8 @@ export interface ApolloOptions {
   readonly introspection: boolean;
   /** Unmasked errors and stack traces: only with NODE_ENV=development. */
   readonly development: boolean;
+  /** Stores and policy the directive transformers use. */
+  readonly directives: DirectiveDeps;
   /** Extra plugins (the HTTP layer adds the drain plugin). */
   readonly plugins?: ApolloServerPlugin<GraphQLContext>[];
 }
@@ -47,7 +50,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
   });
   const protection = armor.protect();
   return new ApolloServer<GraphQLContext>({
-    schema: applyDirectiveTransformers(options.schema),
+    schema: applyDirectiveTransformers(options.schema, options.directives),
     introspection: options.introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -58,7 +61,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     includeStacktraceInErrorResponses: options.development,
     formatError: createFormatError({ logger: options.logger, development: options.development }),
     validationRules: protection.validationRules,
-    plugins: [...protection.plugins, ApolloServerPluginLandingPageDisabled(), ...(options.plugins ?? [])],
+    plugins: [...protection.plugins, ApolloServerPluginLandingPageDisabled(), responsePlugin(), ...(options.plugins ?? [])],
     logger: options.logger,
   });
 }

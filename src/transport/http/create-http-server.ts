@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { DomainServices, Principal } from '../../domain';
 import type { SignetMetrics } from '../metrics';
 import type { AuthOutcome } from './signature-auth';
-import type { GraphQLContext } from '../graphql/context';
+import type { DirectiveDeps } from '../../directives';
+import { emptyExchange, type GraphQLContext } from '../graphql/context';
 import { createApolloServer } from '../graphql/create-apollo-server';
 import { requestScope } from '../request-scope';
 import { createHttpErrorHandler } from './http-errors';
@@ -41,6 +42,10 @@ export interface HttpServerDeps {
    * without it every request is unsigned.
    */
   readonly authenticate?: (request: FastifyRequest, reply: FastifyReply) => Promise<AuthOutcome>;
+  /** Stores and policy of the directives. */
+  readonly directives: DirectiveDeps;
+  /** Take the client IP from X-Forwarded-For (only behind a proxy you control). */
+  readonly trustProxy?: boolean;
   /** Counters served at GET /metrics. */
   readonly metrics?: SignetMetrics;
 }
@@ -52,6 +57,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     return503OnClosing: true,
+    trustProxy: deps.trustProxy ?? false,
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -69,7 +75,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
 
   const apollo = createApolloServer({
     schema: deps.schema, logger: deps.logger, introspection: deps.introspection, development: deps.development,
-    plugins: [fastifyApolloDrainPlugin(app)],
+    directives: deps.directives, plugins: [fastifyApolloDrainPlugin(app)],
   });
   await apollo.start();
   const authenticate = deps.authenticate ?? (async (): Promise<AuthOutcome> => ({ principal: null }));
@@ -78,6 +84,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       requestId: request.id,
       principal: request.principal ?? null,
       services: deps.services,
+      http: emptyExchange(request.ip, request.headers),
     }),
   });
   // The request scope lets formatError stamp every error with the request id.

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { DirectiveDeps } from '../../directives';
 import type { Logger } from 'pino';
 import { createKeyUsageRecorder, type DomainServices } from '../../domain';
 import { buildSignetSchema } from '../graphql/build-schema';
@@ -13,6 +14,8 @@ import { createSignatureAuth } from './signature-auth';
 export interface SignetServerDeps {
   readonly services: DomainServices;
   readonly security: SecurityStores;
+  /** Directive stores and policy (built from `security` by the composition root). */
+  readonly directives: DirectiveDeps;
   readonly logger: Logger;
   readonly metrics: SignetMetrics;
   readonly readiness: readonly ReadinessCheck[];
@@ -21,6 +24,8 @@ export interface SignetServerDeps {
   /** `host[:port]` clients sign for; null → the address the server listens on. */
   readonly publicAuthority: string | null;
   readonly signatureMaxAgeSeconds: number;
+  /** Take the client IP from X-Forwarded-For (SIGNET_TRUST_PROXY). */
+  readonly trustProxy?: boolean;
   /** Brute-force guard limits; defaults to AUTH_FAILURE_LIMITS. */
   readonly authFailureLimits?: typeof AUTH_FAILURE_LIMITS;
   /** Clock in ms (injectable for tests). */
@@ -47,7 +52,7 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
   });
   app = await createHttpServer({
     schema: buildSignetSchema(), services: deps.services, logger: deps.logger, introspection: deps.introspection,
-    development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics,
+    development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics, directives: deps.directives, trustProxy: deps.trustProxy,
   });
   const built = app;
   return {

@@ -3,6 +3,7 @@ import type { DomainServices } from '../../../src/domain';
 import type { TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
 import { createTestGraphQL, principalFor, type TestGraphQL } from '../../helpers/graphql';
+import { directiveDepsFor } from '../../helpers/directives';
 import { captureLogger } from '../../helpers/logger';
 
 /** The GraphQL API's behaviour, run against each SQL engine. */
@@ -77,7 +78,7 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
     test('partial data: when the orders source fails, balances and transfers still arrive and one masked error names the path', async () => {
       const id = await fundedAccount(services, { USD: '5' }, 'partial');
       const failing = { ...services, orders: { ...services.orders, listOrders: async () => { throw new Error('relation "orders" does not exist at character 42'); } } };
-      const broken = await createTestGraphQL(failing, { logger: log.logger });
+      const broken = await createTestGraphQL(failing, { logger: log.logger, directives: directiveDepsFor(services) });
       try {
         const result = await broken.execute('{ me { balances { asset available } orders { nodes { id } } transfers { nodes { id } } } }', {}, principalFor(id));
         expect((result.data as { me: unknown } | undefined)?.me).toEqual({ balances: expect.arrayContaining([{ asset: 'USD', available: '5' }]), orders: null, transfers: { nodes: [] } });

@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import type { UnitOfWork } from '../domain';
+import type { SignetMetrics } from '../transport/metrics';
+import type { IdempotencyRecordStore, IdempotencyStore } from './idempotent';
+import type { RateLimitStore } from './rate-limit';
+
+/** What the directive transformers need at run time. */
+export interface DirectiveDeps {
+  /** Shared rate-limit counters (Redis or memory). */
+  readonly rateLimits: RateLimitStore;
+  /** Per-instance fallback for reads when the shared store is down. */
+  readonly fallbackRateLimits: RateLimitStore;
+  /** Fast path of idempotency (Redis or memory): leases and cached outcomes. */
+  readonly idempotency: IdempotencyStore;
+  /** Durable idempotency records, committed with the effect. */
+  readonly idempotencyRecords: IdempotencyRecordStore;
+  /** The unit of work the records and the effect share. */
+  readonly uow: UnitOfWork;
+  /** Clock in ms since the epoch (injectable). */
+  readonly now: () => number;
+  /** How long a completed outcome is kept (SIGNET_IDEMPOTENCY_TTL). */
+  readonly idempotencyTtlMs: number;
+  /** Field limit overrides by `Type.field` (operators, benchmarks). */
+  readonly rateLimitOverrides?: Readonly<Record<string, { max: number; window: string }>>;
+  readonly metrics: SignetMetrics;
+  readonly logger: Logger;
+}
