@@ -9,6 +9,9 @@ export enum ErrorCode {
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   FORBIDDEN = 'FORBIDDEN',
   RATE_LIMITED = 'RATE_LIMITED',
+  IDEMPOTENCY_KEY_REQUIRED = 'IDEMPOTENCY_KEY_REQUIRED',
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  IDEMPOTENCY_IN_PROGRESS = 'IDEMPOTENCY_IN_PROGRESS',
   BAD_USER_INPUT = 'BAD_USER_INPUT',
   BAD_REQUEST = 'BAD_REQUEST',
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
@@ -24,7 +27,7 @@ export enum ErrorCode {
 }
 
 /** Codes whose condition may pass: a client can retry the same request later. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED]);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED, ErrorCode.IDEMPOTENCY_IN_PROGRESS]);
 
 /** True when a client may retry a request that failed with `code`. */
 export function isRetryable(code: string): boolean {
