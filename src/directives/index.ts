@@ -1,5 +1,6 @@
 import { GraphQLSchema } from 'graphql';
 import type { DirectiveDeps } from './deps';
+import { describeRateLimitedFields, rateLimitDirective, rateLimitTransformer } from './rate-limit';
 import { describeSignedFields, signedDirective, signedTransformer } from './signed';
 
 export type { DirectiveDeps } from './deps';
@@ -10,8 +11,8 @@ export type { DirectiveDeps } from './deps';
  * descriptions. Pure: the printed SDL comes from this.
  */
 export function declareDirectives(schema: GraphQLSchema): GraphQLSchema {
-  const declared = new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), signedDirective(schema)] });
-  return describeSignedFields(declared);
+  const declared = new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), signedDirective(schema), rateLimitDirective()] });
+  return describeRateLimitedFields(describeSignedFields(declared));
 }
 
 /**
@@ -19,6 +20,5 @@ export function declareDirectives(schema: GraphQLSchema): GraphQLSchema {
  * field goes through @signed, then @rateLimit, then @idempotent, then its resolver.
  */
 export function applyDirectiveTransformers(schema: GraphQLSchema, deps: DirectiveDeps): GraphQLSchema {
-  void deps;
-  return signedTransformer(schema);
+  return signedTransformer(rateLimitTransformer(schema, deps));
 }

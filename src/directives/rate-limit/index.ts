@@ -1,6 +1,6 @@
 /**
  * Public surface of the `@rateLimit` engine: the store port, window parsing and the
- * RateLimit header fields. The directive and its transformer will be added here too.
+ * RateLimit header fields, and the `@rateLimit` directive with its transformer.
  */
 export type {
   NormalizedRateLimitRule,
@@ -20,3 +20,6 @@ export {
   tightestEntry,
   toDelaySeconds,
 } from './ratelimit-headers';
+export { RATE_LIMIT, rateLimitDirective, type RateLimitArgs } from './rate-limit.directive';
+export { describeRateLimit, describeRateLimitedFields, rateLimitTransformer } from './rate-limit.transformer';
+export { RateLimitedError } from './rate-limit-errors';

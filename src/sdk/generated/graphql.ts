@@ -23,16 +23,28 @@ export type Scalars = {
 /** An account that holds balances, orders, transfers and API keys. */
 export type Account = {
   __typename?: 'Account';
-  /** API keys of the account, active and revoked. */
+  /**
+   * API keys of the account, active and revoked.
+   *
+   * Rate limit: 60 per 1m per account (per IP when unsigned).
+   */
   apiKeys?: Maybe<Array<ApiKey>>;
   /** One balance per asset. */
   balances?: Maybe<Array<Balance>>;
   createdAt: Scalars['DateTimeISO']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
-  /** Orders, newest first. */
+  /**
+   * Orders, newest first.
+   *
+   * Rate limit: 300 per 1m per account (per IP when unsigned).
+   */
   orders?: Maybe<OrderConnection>;
-  /** Transfers sent and received, newest first. */
+  /**
+   * Transfers sent and received, newest first.
+   *
+   * Rate limit: 300 per 1m per account (per IP when unsigned).
+   */
   transfers?: Maybe<TransferConnection>;
 };
 
@@ -152,30 +164,40 @@ export type Mutation = {
    * Cancels an open order and releases its hold.
    *
    * Requires a signed request with scope TRADE.
+   *
+   * Rate limit: 240 per 1m per account (per IP when unsigned).
    */
   cancelOrder?: Maybe<CancelOrderPayload>;
   /**
    * Creates an API key with at most the scopes of the calling key.
    *
    * Requires a signed request with scope MANAGE_KEYS.
+   *
+   * Rate limit: 5 per 10m per account (per IP when unsigned).
    */
   createApiKey?: Maybe<CreateApiKeyPayload>;
   /**
    * Moves available funds to another account at once. FINAL: no API reverses it.
    *
    * Requires a signed request with scope TRANSFER.
+   *
+   * Rate limit: 10 per 1m per account (per IP when unsigned).
    */
   createTransfer?: Maybe<CreateTransferPayload>;
   /**
    * Places a resting limit order and holds its funds.
    *
    * Requires a signed request with scope TRADE.
+   *
+   * Rate limit: 120 per 1m per account (per IP when unsigned).
    */
   placeOrder?: Maybe<PlaceOrderPayload>;
   /**
    * Revokes a key of your account at once, on every server.
    *
    * Requires a signed request with scope MANAGE_KEYS.
+   *
+   * Rate limit: 20 per 10m per account (per IP when unsigned).
    */
   revokeApiKey?: Maybe<RevokeApiKeyPayload>;
 };
@@ -274,22 +296,34 @@ export type PlaceOrderPayload = {
 
 export type Query = {
   __typename?: 'Query';
-  /** Listed markets and their trading rules. Public. */
-  markets: Array<Market>;
+  /**
+   * Listed markets and their trading rules. Public.
+   *
+   * Rate limit: 300 per 1m per account (per IP when unsigned).
+   */
+  markets?: Maybe<Array<Market>>;
   /**
    * The account of the signing key.
    *
    * Requires a signed request with scope READ.
+   *
+   * Rate limit: 600 per 1m per account (per IP when unsigned).
    */
   me?: Maybe<Account>;
   /**
    * One of your orders by id; null when it does not exist or is not yours.
    *
    * Requires a signed request with scope READ.
+   *
+   * Rate limit: 600 per 1m per account (per IP when unsigned).
    */
   order?: Maybe<Order>;
-  /** The server clock; signatures must be created within the allowed window of it. Public. */
-  serverTime: Scalars['DateTimeISO']['output'];
+  /**
+   * The server clock; signatures must be created within the allowed window of it. Public.
+   *
+   * Rate limit: 300 per 1m per account (per IP when unsigned).
+   */
+  serverTime?: Maybe<Scalars['DateTimeISO']['output']>;
 };
 
 
@@ -432,12 +466,12 @@ export type CancelOrderMutation = { __typename?: 'Mutation', cancelOrder?: { __t
 export type MarketsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MarketsQuery = { __typename?: 'Query', markets: Array<{ __typename?: 'Market', symbol: string, baseAsset: Asset, quoteAsset: Asset, tickSize: string, lotSize: string, minQuantity: string, maxQuantity: string, maxPrice: string }> };
+export type MarketsQuery = { __typename?: 'Query', markets?: Array<{ __typename?: 'Market', symbol: string, baseAsset: Asset, quoteAsset: Asset, tickSize: string, lotSize: string, minQuantity: string, maxQuantity: string, maxPrice: string }> | null };
 
 export type ServerTimeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ServerTimeQuery = { __typename?: 'Query', serverTime: string };
+export type ServerTimeQuery = { __typename?: 'Query', serverTime?: string | null };
 
 export type CreateTransferMutationVariables = Exact<{
   input: CreateTransferInput;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { DomainServices, Principal } from '../../domain';
 import type { SignetMetrics } from '../metrics';
 import type { AuthOutcome } from './signature-auth';
+import type { RequestLimiter } from './request-limits';
 import type { DirectiveDeps } from '../../directives';
 import { emptyExchange, type GraphQLContext } from '../graphql/context';
 import { createApolloServer } from '../graphql/create-apollo-server';
@@ -44,6 +45,8 @@ export interface HttpServerDeps {
   readonly authenticate?: (request: FastifyRequest, reply: FastifyReply) => Promise<AuthOutcome>;
   /** Stores and policy of the directives. */
   readonly directives: DirectiveDeps;
+  /** Per-IP (before parsing) and per-account request limits. */
+  readonly requestLimiter?: RequestLimiter;
   /** Take the client IP from X-Forwarded-For (only behind a proxy you control). */
   readonly trustProxy?: boolean;
   /** Counters served at GET /metrics. */
@@ -95,10 +98,15 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
     // Signature verification runs once per HTTP request, before any GraphQL parsing or execution.
+    // The per-IP layer runs before the body is read or parsed: the cheapest possible refusal.
+    onRequest: async (request, reply) => {
+      if (deps.requestLimiter && (await deps.requestLimiter.checkIp(request, reply))) return reply;
+    },
     preHandler: async (request, reply) => {
       const outcome = await authenticate(request, reply);
       if (outcome === 'replied') return reply;
       request.principal = outcome.principal;
+      if (outcome.principal && deps.requestLimiter && (await deps.requestLimiter.checkAccount(outcome.principal.accountId, request, reply))) return reply;
     },
     handler: graphqlHandler,
   });

@@ -9,6 +9,7 @@ import { AUTH_FAILURE_LIMITS, createAuthFailureGuard } from './auth-failure-guar
 import { createHttpServer } from './create-http-server';
 import type { ReadinessCheck } from './health';
 import { createSignatureAuth } from './signature-auth';
+import { createRequestLimiter, type REQUEST_LIMITS } from './request-limits';
 
 /** Everything a Signet server is built from. */
 export interface SignetServerDeps {
@@ -26,6 +27,8 @@ export interface SignetServerDeps {
   readonly signatureMaxAgeSeconds: number;
   /** Take the client IP from X-Forwarded-For (SIGNET_TRUST_PROXY). */
   readonly trustProxy?: boolean;
+  /** Per-IP and per-account limits; defaults to REQUEST_LIMITS. */
+  readonly requestLimits?: typeof REQUEST_LIMITS;
   /** Brute-force guard limits; defaults to AUTH_FAILURE_LIMITS. */
   readonly authFailureLimits?: typeof AUTH_FAILURE_LIMITS;
   /** Clock in ms (injectable for tests). */
@@ -53,6 +56,7 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
   app = await createHttpServer({
     schema: buildSignetSchema(), services: deps.services, logger: deps.logger, introspection: deps.introspection,
     development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics, directives: deps.directives, trustProxy: deps.trustProxy,
+    requestLimiter: createRequestLimiter({ store: deps.security.rateLimits, fallback: deps.directives.fallbackRateLimits, metrics: deps.metrics, logger: deps.logger, limits: deps.requestLimits }),
   });
   const built = app;
   return {

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { Account } from '../../../domain';
 import type { GraphQLContext } from '../context';
 import { OrderStatusEnum } from '../types/enums';
@@ -14,6 +14,7 @@ export class AccountResolver {
   }
 
   @FieldResolver(() => OrderConnection, { nullable: true, description: 'Orders, newest first.' })
+  @Directive('@rateLimit(max: 300, window: "1m")')
   async orders(
     @Root() account: Account,
     @Ctx() ctx: GraphQLContext,
@@ -26,6 +27,7 @@ export class AccountResolver {
   }
 
   @FieldResolver(() => TransferConnection, { nullable: true, description: 'Transfers sent and received, newest first.' })
+  @Directive('@rateLimit(max: 300, window: "1m")')
   async transfers(
     @Root() account: Account,
     @Ctx() ctx: GraphQLContext,
@@ -36,6 +38,7 @@ export class AccountResolver {
   }
 
   @FieldResolver(() => [ApiKeyType], { nullable: true, description: 'API keys of the account, active and revoked.' })
+  @Directive('@rateLimit(max: 60, window: "1m")')
   apiKeys(@Root() account: Account, @Ctx() ctx: GraphQLContext) {
     return ctx.services.apiKeys.listApiKeys(account.id);
   }

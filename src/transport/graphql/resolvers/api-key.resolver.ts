@@ -8,6 +8,7 @@ import { payload } from './payload';
 @Resolver()
 export class ApiKeyResolver {
   @Mutation(() => CreateApiKeyPayload, { nullable: true, description: 'Creates an API key with at most the scopes of the calling key.' })
+  @Directive('@rateLimit(max: 5, window: "10m")')
   @Directive('@signed(scopes: [MANAGE_KEYS])')
   async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
@@ -17,6 +18,7 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => RevokeApiKeyPayload, { nullable: true, description: 'Revokes a key of your account at once, on every server.' })
+  @Directive('@rateLimit(max: 20, window: "10m")')
   @Directive('@signed(scopes: [MANAGE_KEYS])')
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);

@@ -8,6 +8,7 @@ import { payload } from './payload';
 @Resolver()
 export class OrderResolver {
   @Mutation(() => PlaceOrderPayload, { nullable: true, description: 'Places a resting limit order and holds its funds.' })
+  @Directive('@rateLimit(max: 120, window: "1m")')
   @Directive('@signed(scopes: [TRADE])')
   async placeOrder(@Arg('input', () => PlaceOrderInput) input: PlaceOrderInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
@@ -15,6 +16,7 @@ export class OrderResolver {
   }
 
   @Mutation(() => CancelOrderPayload, { nullable: true, description: 'Cancels an open order and releases its hold.' })
+  @Directive('@rateLimit(max: 240, window: "1m")')
   @Directive('@signed(scopes: [TRADE])')
   async cancelOrder(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);

@@ -7,18 +7,21 @@ import { AccountType, MarketType, OrderType } from '../types/models';
 @Resolver()
 export class QueryResolver {
   @Query(() => AccountType, { nullable: true, description: 'The account of the signing key.' })
+  @Directive('@rateLimit(max: 600, window: "1m")')
   @Directive('@signed(scopes: [READ])')
   async me(@Ctx() ctx: GraphQLContext): Promise<Account | null> {
     return ctx.services.accounts.findAccount(requirePrincipal(ctx).accountId);
   }
 
   @Query(() => OrderType, { nullable: true, description: 'One of your orders by id; null when it does not exist or is not yours.' })
+  @Directive('@rateLimit(max: 600, window: "1m")')
   @Directive('@signed(scopes: [READ])')
   async order(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.orders.findOrder(requirePrincipal(ctx).accountId, id);
   }
 
-  @Query(() => [MarketType], { description: 'Listed markets and their trading rules. Public.' })
+  @Query(() => [MarketType], { nullable: true, description: 'Listed markets and their trading rules. Public.' })
+  @Directive('@rateLimit(max: 300, window: "1m")')
   markets(): MarketType[] {
     return [...MARKETS.values()].map((m) => ({
       symbol: m.symbol, baseAsset: m.baseAsset as MarketType['baseAsset'], quoteAsset: m.quoteAsset as MarketType['quoteAsset'],
@@ -26,7 +29,8 @@ export class QueryResolver {
     }));
   }
 
-  @Query(() => Date, { description: 'The server clock; signatures must be created within the allowed window of it. Public.' })
+  @Query(() => Date, { nullable: true, description: 'The server clock; signatures must be created within the allowed window of it. Public.' })
+  @Directive('@rateLimit(max: 300, window: "1m")')
   serverTime(@Ctx() ctx: GraphQLContext): Date {
     return ctx.services.clock();
   }

@@ -8,6 +8,7 @@ import { payload } from './payload';
 @Resolver()
 export class TransferResolver {
   @Mutation(() => CreateTransferPayload, { nullable: true, description: 'Moves available funds to another account at once. FINAL: no API reverses it.' })
+  @Directive('@rateLimit(max: 10, window: "1m")')
   @Directive('@signed(scopes: [TRANSFER])')
   async createTransfer(@Arg('input', () => CreateTransferInput) input: CreateTransferInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);

@@ -1,0 +1,91 @@
+import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
+import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
+import type { DirectiveDeps } from '../deps';
+import type { GraphQLContext } from '../../transport/graphql/context';
+import { ServiceUnavailableError } from '../../transport/graphql/errors';
+import { RateLimitedError } from './rate-limit-errors';
+import { RATE_LIMIT, type RateLimitArgs } from './rate-limit.directive';
+import { toDelaySeconds } from './ratelimit-headers';
+import type { RateLimitDecision, RateLimitRule } from './rate-limit-store';
+import { parseWindow } from './window';
+
+/** Reads a dotted path ("input.market") out of resolver arguments. */
+function valueAt(args: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), args);
+}
+
+/** The effective limit of a field: its directive, or an operator override by `Type.field`. */
+function limitFor(typeName: string, fieldName: string, applied: RateLimitArgs, deps: DirectiveDeps) {
+  const override = deps.rateLimitOverrides?.[`${typeName}.${fieldName}`];
+  const max = override?.max ?? applied.max;
+  const window = override?.window ?? applied.window;
+  return { max, window, windowMs: parseWindow(window) };
+}
+
+/**
+ * Wraps each `@rateLimit` field with one atomic check (identity: the verified account, else
+ * the client IP). Aliases call the resolver once each, so `a: f b: f` counts twice. When the
+ * shared store is unreachable, mutations fail closed (SERVICE_UNAVAILABLE, nothing runs) and
+ * queries fall back to this instance's memory limiter.
+ */
+export function rateLimitTransformer(schema: GraphQLSchema, deps: DirectiveDeps): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
+      const applied = getDirective(schema, field, RATE_LIMIT)?.[0] as RateLimitArgs | undefined;
+      if (!applied) return field;
+      const { max, window, windowMs } = limitFor(typeName, fieldName, applied, deps);
+      const policy = `${typeName}.${fieldName}`;
+      const failClosed = typeName === 'Mutation';
+      const resolve = field.resolve ?? defaultFieldResolver;
+      return {
+        ...field,
+        async resolve(source, args, context: GraphQLContext, info) {
+          const identity = context.principal ? `account:${context.principal.accountId}` : `ip:${context.http.clientIp}`;
+          const argPart = applied.identityArgs?.length ? `:${JSON.stringify(applied.identityArgs.map((p) => valueAt(args, p) ?? null))}` : '';
+          const list = applied.arrayLengthField ? valueAt(args, applied.arrayLengthField) : undefined;
+          const rule: RateLimitRule = {
+            max, windowMs, countRejected: !applied.uncountRejected,
+            // graphql-rate-limit charges a list argument by its length, an empty or absent one as 1.
+            cost: Array.isArray(list) && list.length > 0 ? list.length : 1,
+          };
+          const key = `field:${policy}:${identity}${argPart}`;
+          let decision: RateLimitDecision;
+          try {
+            decision = await deps.rateLimits.consume(key, rule);
+          } catch (error) {
+            deps.logger.warn({ err: { message: (error as Error).message }, policy, requestId: context.requestId }, 'rate-limit store unavailable');
+            if (failClosed) throw new ServiceUnavailableError('Rate limiting is temporarily unavailable; nothing was executed. Retry later.', { retryAfter: 1 });
+            decision = await deps.fallbackRateLimits.consume(key, rule);
+          }
+          context.http.rateLimits.push({ policy, rule: { max, windowMs }, decision });
+          if (!decision.allowed) {
+            deps.metrics.rateLimited.inc({ layer: 'field' });
+            throw new RateLimitedError(applied.message ?? `Too many ${info.fieldName} calls: at most ${max} per ${window}.`, {
+              retryAfter: toDelaySeconds(decision.retryAfterMs), limit: max, window,
+            });
+          }
+          return resolve(source, args, context, info);
+        },
+      };
+    },
+  });
+}
+
+/** The `@rateLimit` of a field definition, for docs and tests. */
+export function describeRateLimit(schema: GraphQLSchema, typeName: string, fieldName: string): RateLimitArgs | undefined {
+  const type = schema.getType(typeName);
+  const field = type && 'getFields' in type ? (type.getFields() as Record<string, { astNode?: unknown }>)[fieldName] : undefined;
+  return field ? (getDirective(schema, field as never, RATE_LIMIT)?.[0] as RateLimitArgs | undefined) : undefined;
+}
+
+/** Adds "Rate limit: N per W." to each limited field's description (docs, playground, codegen). */
+export function describeRateLimitedFields(schema: GraphQLSchema): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field) => {
+      const applied = getDirective(schema, field, RATE_LIMIT)?.[0] as RateLimitArgs | undefined;
+      if (!applied) return field;
+      const note = `Rate limit: ${applied.max} per ${applied.window} per account (per IP when unsigned).`;
+      return { ...field, description: field.description ? `${field.description}\n\n${note}` : note };
+    },
+  });
+}
