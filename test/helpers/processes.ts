@@ -16,13 +16,17 @@ export interface SignetProcess {
   kill(): Promise<void>;
 }
 
+/** Whole-request limits for test processes (merged into any SIGNET_RATE_LIMITS a test passes). */
+export const WIDE_REQUEST_LIMITS = { 'Request.ip': { max: 1_000_000, window: '1m' }, 'Request.account': { max: 1_000_000, window: '1m' } };
+
 /** A master key shared by processes that share a database. */
 export const TEST_MASTER_KEY = randomBytes(32).toString('base64');
 
 /** Starts `node bin/signet.js serve` with `env` (PORT=0, HOST=127.0.0.1) and waits until it listens. */
 export async function spawnSignet(env: Record<string, string>, timeoutMs = 30_000): Promise<SignetProcess> {
   const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    // Test processes share one Redis and one client IP: raise the whole-request layers out of the way.
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SIGNET_RATE_LIMITS: JSON.stringify(WIDE_REQUEST_LIMITS), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -48,7 +48,8 @@ export function rateLimitTransformer(schema: GraphQLSchema, deps: DirectiveDeps)
             // graphql-rate-limit charges a list argument by its length, an empty or absent one as 1.
             cost: Array.isArray(list) && list.length > 0 ? list.length : 1,
           };
-          const key = `field:${policy}:${identity}${argPart}`;
+          // The window is part of the key: changing a limit's window starts fresh counters.
+          const key = `field:${policy}:${windowMs}:${identity}${argPart}`;
           let decision: RateLimitDecision;
           try {
             decision = await deps.rateLimits.consume(key, rule);

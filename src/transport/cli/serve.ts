@@ -1,5 +1,6 @@
 import type { SignetConfig } from '../../config';
 import { createSignetServer } from '../http/create-signet-server';
+import { requestLimitsFrom } from '../http/request-limits';
 import { seedDemo } from './demo-seed';
 import type { CliDeps } from './program';
 
@@ -24,6 +25,7 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
     services: runtime.services, security: runtime.security, directives: runtime.directiveDeps(), logger, metrics: runtime.metrics, readiness: runtime.readiness,
     introspection: config.introspection, development: config.development,
     publicAuthority: config.publicAuthority, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds, trustProxy: config.trustProxy,
+    requestLimits: requestLimitsFrom(config.rateLimitOverrides),
   });
   const app = server.app;
   const address = await app.listen({ port: config.port, host: config.host });

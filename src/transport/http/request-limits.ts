@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { rateLimitHeaders, toDelaySeconds, type RateLimitDecision, type RateLimitRule, type RateLimitStore } from '../../directives/rate-limit';
+import { parseWindow, rateLimitHeaders, toDelaySeconds, type RateLimitDecision, type RateLimitRule, type RateLimitStore } from '../../directives/rate-limit';
 import { ErrorCode } from '../graphql/errors';
 import type { SignetMetrics } from '../metrics';
 import { errorBody } from './http-errors';
@@ -12,6 +12,15 @@ export const REQUEST_LIMITS = Object.freeze({
   /** Per verified account, across all its operations and keys. */
   perAccount: { max: 3000, windowMs: 60_000 } as RateLimitRule,
 });
+
+/** REQUEST_LIMITS with operator overrides `Request.ip` / `Request.account` from SIGNET_RATE_LIMITS applied. */
+export function requestLimitsFrom(overrides: Readonly<Record<string, { max: number; window: string }>>): typeof REQUEST_LIMITS {
+  const pick = (name: string, fallback: RateLimitRule): RateLimitRule => {
+    const o = overrides[name];
+    return o ? { max: o.max, windowMs: parseWindow(o.window) } : fallback;
+  };
+  return { perIp: pick('Request.ip', REQUEST_LIMITS.perIp), perAccount: pick('Request.account', REQUEST_LIMITS.perAccount) };
+}
 
 /** The per-IP and per-account layers, answering HTTP 429 with Retry-After when exceeded. */
 export interface RequestLimiter {

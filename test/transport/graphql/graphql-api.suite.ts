@@ -42,7 +42,7 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
 
     test('markets list their trading rules', async () => {
       const result = await api.execute(MarketsDocument, {});
-      expect(result.data?.markets[0]).toEqual({ symbol: 'BTC-USD', baseAsset: 'BTC', quoteAsset: 'USD', tickSize: '0.01', lotSize: '0.00001', minQuantity: '0.00001', maxQuantity: '100', maxPrice: '10000000' });
+      expect(result.data?.markets?.[0]).toEqual({ symbol: 'BTC-USD', baseAsset: 'BTC', quoteAsset: 'USD', tickSize: '0.01', lotSize: '0.00001', minQuantity: '0.00001', maxQuantity: '100', maxPrice: '10000000' });
     });
 
     test('placing and cancelling an order, with business failures as userErrors', async () => {
