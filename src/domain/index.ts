@@ -12,3 +12,4 @@ export { createTransferService, type TransferService, type CreateTransferInput }
 export { createApiKeyService, newKeyId, HMAC_SECRET_BYTES, type ApiKeyService, type CreateApiKeyInput, type CreatedApiKey, type VerificationMaterial } from './api-keys.service';
 export { createDomainServices, type DomainServices } from './services';
 export { createKeyUsageRecorder, type KeyUsageRecorder } from './api-key-usage';
+export { createBookPriceSource, valueInUsd, PriceUnavailableError, DEFAULT_PRICE_TABLE, type PriceSource, type PriceQuote, type OrderBookReader, type PriceTable } from './prices';
