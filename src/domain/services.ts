@@ -4,6 +4,7 @@ import { createApiKeyService, type ApiKeyService } from './api-keys.service';
 import { createOrderService, type OrderService } from './orders.service';
 import type { Clock, IdGenerator, UnitOfWork } from './ports';
 import type { SecretBox } from './secret-box';
+import { createBookPriceSource, type PriceSource } from './prices';
 import { createTransferService, type TransferService } from './transfers.service';
 
 /** All domain services, built over one unit of work. */
@@ -14,10 +15,12 @@ export interface DomainServices {
   readonly apiKeys: ApiKeyService;
   readonly uow: UnitOfWork;
   readonly clock: Clock;
+  /** USD prices for valuations (the HTTP feed, or the embedded order-book source). */
+  readonly prices: PriceSource;
 }
 
 /** Wires the domain services; `clock` and `newId` default to the real ones. */
-export function createDomainServices(deps: { uow: UnitOfWork; secretBox: SecretBox; clock?: Clock; newId?: IdGenerator }): DomainServices {
+export function createDomainServices(deps: { uow: UnitOfWork; secretBox: SecretBox; clock?: Clock; newId?: IdGenerator; prices?: PriceSource }): DomainServices {
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;
   const base = { uow: deps.uow, clock, newId };
@@ -28,5 +31,7 @@ export function createDomainServices(deps: { uow: UnitOfWork; secretBox: SecretB
     apiKeys: createApiKeyService({ uow: deps.uow, clock, secretBox: deps.secretBox }),
     uow: deps.uow,
     clock,
+    // Without a feed or a book, the configured table alone prices the assets.
+    prices: deps.prices ?? createBookPriceSource({ book: { bestQuotes: async () => [] }, clock }),
   });
 }

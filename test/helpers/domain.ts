@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createDomainServices, createSecretBox, type DomainServices } from '../../src/domain';
+import { createDomainServices, createSecretBox, type DomainServices, type PriceSource } from '../../src/domain';
 import type { IdempotencyRecordStore } from '../../src/directives/idempotent';
-import { createSqlStores, type SqlDriver } from '../../src/stores/postgres';
+import { createSqlStores, type SqlDriver, type SqlStores } from '../../src/stores/postgres';
 
 const recordStores = new WeakMap<DomainServices, IdempotencyRecordStore>();
 
 /** Domain services over a test database, with a throwaway master key. */
-export function servicesFor(driver: SqlDriver, options: { clock?: () => Date } = {}): DomainServices {
+export function servicesFor(driver: SqlDriver, options: { clock?: () => Date; prices?: (sql: SqlStores) => PriceSource } = {}): DomainServices {
   const sql = createSqlStores(driver);
-  const services = createDomainServices({ uow: sql.uow, secretBox: createSecretBox(randomBytes(32)), clock: options.clock });
+  const services = createDomainServices({ uow: sql.uow, secretBox: createSecretBox(randomBytes(32)), clock: options.clock, prices: options.prices?.(sql) });
   recordStores.set(services, sql.idempotencyRecords);
   return services;
 }

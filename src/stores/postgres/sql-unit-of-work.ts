@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IdempotencyRecordStore } from '../../directives/idempotent';
-import type { UnitOfWork } from '../../domain';
+import type { OrderBookReader, UnitOfWork } from '../../domain';
 import type { SqlDriver, SqlExecutor } from './sql-driver';
 import { createSqlIdempotencyRecordStore } from './sql-idempotency-record-store';
+import { createSqlOrderBook } from './sql-order-book';
 import { createSqlTradingRepository } from './sql-trading-repository';
 
 interface Ambient { readonly tx: SqlExecutor; savepoints: number }
@@ -13,6 +14,8 @@ export interface SqlStores {
   readonly uow: UnitOfWork;
   /** Durable idempotency records, written in the transaction of `uow` that is running. */
   readonly idempotencyRecords: IdempotencyRecordStore;
+  /** Best resting prices, for the embedded price source. */
+  readonly orderBook: OrderBookReader;
 }
 
 /**
@@ -57,7 +60,7 @@ export function createSqlStores(driver: SqlDriver): SqlStores {
     },
   };
 
-  return { uow, idempotencyRecords };
+  return { uow, idempotencyRecords, orderBook: createSqlOrderBook(current) };
 }
 
 /** Unit of work over a SQL driver (see {@link createSqlStores} for how transactions nest). */

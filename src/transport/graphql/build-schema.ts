@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
 import { declareDirectives } from '../../directives';
 import { AccountResolver } from './resolvers/account.resolver';
+import { BalanceResolver } from './resolvers/balance.resolver';
 import { ApiKeyResolver } from './resolvers/api-key.resolver';
 import { OrderResolver } from './resolvers/order.resolver';
 import { QueryResolver } from './resolvers/query.resolver';
@@ -15,7 +16,7 @@ import { TransferResolver } from './resolvers/transfer.resolver';
  */
 export function buildSignetSchema(): GraphQLSchema {
   return declareDirectives(buildSchemaSync({
-    resolvers: [QueryResolver, AccountResolver, OrderResolver, TransferResolver, ApiKeyResolver],
+    resolvers: [QueryResolver, AccountResolver, BalanceResolver, OrderResolver, TransferResolver, ApiKeyResolver],
     validate: { forbidUnknownValues: false, stopAtFirstError: false },
   }));
 }

@@ -23,11 +23,12 @@ export enum ErrorCode {
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  PRICE_UNAVAILABLE = 'PRICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
 /** Codes whose condition may pass: a client can retry the same request later. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED, ErrorCode.IDEMPOTENCY_IN_PROGRESS]);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED, ErrorCode.IDEMPOTENCY_IN_PROGRESS, ErrorCode.PRICE_UNAVAILABLE]);
 
 /** True when a client may retry a request that failed with `code`. */
 export function isRetryable(code: string): boolean {
@@ -66,5 +67,12 @@ export class BadUserInputError extends SignetError {
 export class ServiceUnavailableError extends SignetError {
   constructor(message = 'Service temporarily unavailable; retry later.', extensions: Record<string, unknown> = {}) {
     super(ErrorCode.SERVICE_UNAVAILABLE, message, extensions);
+  }
+}
+
+/** Prices cannot be had right now: valuations are null, everything else still arrives. */
+export class PriceUnavailableGraphQLError extends SignetError {
+  constructor() {
+    super(ErrorCode.PRICE_UNAVAILABLE, 'Prices are temporarily unavailable; balances are unaffected. Retry later.', { retryAfter: 1 });
   }
 }

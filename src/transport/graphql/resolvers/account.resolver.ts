@@ -2,7 +2,9 @@ import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from 'type-gr
 import type { Account } from '../../../domain';
 import type { GraphQLContext } from '../context';
 import { OrderStatusEnum } from '../types/enums';
-import { AccountType, ApiKeyType, BalanceType, OrderConnection, TransferConnection } from '../types/models';
+import { AccountType, ApiKeyType, BalanceType, OrderConnection, TransferConnection, ValuationType } from '../types/models';
+import { Dec } from '../../../domain';
+import { balanceValue, requestQuote } from './valuation';
 import { connection, pageArgs } from './pagination';
 
 /** Fields of an account. Each can fail on its own: it is nullable so its siblings still arrive. */
@@ -11,6 +13,13 @@ export class AccountResolver {
   @FieldResolver(() => [BalanceType], { nullable: true, description: 'One balance per asset.' })
   balances(@Root() account: Account, @Ctx() ctx: GraphQLContext) {
     return ctx.services.accounts.listBalances(account.id);
+  }
+
+  @FieldResolver(() => ValuationType, { nullable: true, description: 'USD value of all balances; null with PRICE_UNAVAILABLE when prices cannot be had.' })
+  async valuation(@Root() account: Account, @Ctx() ctx: GraphQLContext) {
+    const [quote, balances] = await Promise.all([requestQuote(ctx), ctx.services.accounts.listBalances(account.id)]);
+    const total = balances.reduce((sum, b) => sum.plus(balanceValue(quote, b)), new Dec(0));
+    return { totalUsd: total.toFixed(2), asOf: quote.asOf };
   }
 
   @FieldResolver(() => OrderConnection, { nullable: true, description: 'Orders, newest first.' })

@@ -19,6 +19,13 @@ export class BalanceType {
   @Field(() => DecimalScalar) held!: string;
 }
 
+/** Total USD value of an account. */
+@ObjectType('Valuation', { description: 'What the account\'s balances are worth in USD at `asOf`.' })
+export class ValuationType {
+  @Field(() => DecimalScalar, { description: 'Sum of every balance (available + held) in USD, to the cent.' }) totalUsd!: string;
+  @Field({ description: 'When the prices used were observed.' }) asOf!: Date;
+}
+
 /** A market's trading rules. */
 @ObjectType('Market', { description: 'A market and its trading rules.' })
 export class MarketType {
