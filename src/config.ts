@@ -1,5 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import ms from 'ms';
+import { parseClientConfig, type ClientConfig } from './client-config';
+import { parsePriceConfig, type PriceConfig } from './price-config';
 
 /** Log levels pino understands. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -15,8 +17,10 @@ export interface SignetConfig {
   readonly databaseUrl: string | null;
   /** Directory for embedded data, the generated master key and demo credentials (`SIGNET_DATA_DIR`). Defaults to ./.signet. */
   readonly dataDir: string;
-  /** Redis connection string (`REDIS_URL`). Null: in-process memory stores, single instance only. */
+  /** Redis connection string (`REDIS_URL`): `redis://`, `rediss://` or a cluster list. Null: in-process memory stores, single instance only. */
   readonly redisUrl: string | null;
+  /** The cluster `REDIS_URL` names (`redis+cluster://host:port,host:port,…`). Null: a single Redis (or none). */
+  readonly redisCluster: RedisClusterTarget | null;
   /** 32-byte key encrypting HMAC secrets at rest (`SIGNET_MASTER_KEY`, base64). Null: embedded mode generates one in `dataDir`. */
   readonly masterKey: Buffer | null;
   /** Serve schema introspection (`SIGNET_INTROSPECTION`). Defaults to on, off when NODE_ENV=production. */
@@ -37,6 +41,55 @@ export interface SignetConfig {
   readonly development: boolean;
   /** True with NODE_ENV=production. */
   readonly production: boolean;
+  /** Server and credentials for the trading CLI commands (`SIGNET_URL`, `SIGNET_KEY_ID`, `SIGNET_PRIVATE_KEY`, `SIGNET_SECRET`); all optional. */
+  readonly client: ClientConfig;
+  /** Price source of valuations (`SIGNET_PRICE_FEED_URL`, `SIGNET_PRICE_FEED_TIMEOUT_MS`, `SIGNET_PRICE_TABLE`). Defaults to the embedded source. */
+  readonly prices: PriceConfig;
+}
+
+/** A Redis Cluster to connect to: seed nodes (ioredis discovers the rest) and the credentials every node shares. */
+export interface RedisClusterTarget {
+  /** Seed nodes, in the order given; one reachable node is enough to discover the cluster. */
+  readonly nodes: readonly { readonly host: string; readonly port: number }[];
+  /** ACL user, if the URL names one. */
+  readonly username?: string;
+  /** Password, if the URL carries one. */
+  readonly password?: string;
+  /** True for `rediss+cluster://`: TLS to every node. */
+  readonly tls: boolean;
+}
+
+const CLUSTER_NODE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253})(?::(\d{1,5}))?$/;
+
+/**
+ * Parses `redis+cluster://[user:password@]host:port,host:port,…` (or `rediss+cluster://`).
+ * WHATWG URLs cannot hold a list of hosts, hence a parser of its own. A node without a port
+ * means 6379; a path other than `/` is refused (a cluster has only database 0). Returns null
+ * when the text is not such a URL.
+ */
+export function parseRedisClusterUrl(text: string): RedisClusterTarget | null {
+  const match = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]+)\/?$/i.exec(text);
+  if (!match) return null;
+  const [, scheme, userinfo, hostList] = match;
+  const nodes: { host: string; port: number }[] = [];
+  for (const part of hostList.split(',')) {
+    const node = CLUSTER_NODE.exec(part.trim());
+    const port = node?.[2] === undefined ? 6379 : Number(node[2]);
+    if (!node || port < 1 || port > 65535) return null;
+    nodes.push({ host: node[1].replace(/^\[|\]$/g, ''), port });
+  }
+  let username: string | undefined;
+  let password: string | undefined;
+  if (userinfo) {
+    const colon = userinfo.indexOf(':');
+    try {
+      username = decodeURIComponent(colon === -1 ? userinfo : userinfo.slice(0, colon)) || undefined;
+      password = colon === -1 ? undefined : decodeURIComponent(userinfo.slice(colon + 1)) || undefined;
+    } catch {
+      return null;
+    }
+  }
+  return Object.freeze({ nodes: Object.freeze(nodes.map((n) => Object.freeze(n))), username, password, tls: scheme.toLowerCase() === 'rediss' });
 }
 
 /** Start-up refused: every problem found, each with the variable to fix. */
@@ -79,7 +132,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   }
   const host = env.HOST || '127.0.0.1';
   const databaseUrl = parseUrl('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:'], problems);
-  const redisUrl = parseUrl('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:'], problems);
+  const clusterScheme = /^rediss?\+cluster:/i.test(env.REDIS_URL ?? '');
+  const redisCluster = clusterScheme ? parseRedisClusterUrl(env.REDIS_URL as string) : null;
+  if (clusterScheme && !redisCluster) problems.push('REDIS_URL must list cluster nodes as redis+cluster://host:port,host:port (rediss+cluster:// for TLS)');
+  const redisUrl = clusterScheme ? (redisCluster ? (env.REDIS_URL as string) : null) : parseUrl('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:'], problems);
   const dataDirText = env.SIGNET_DATA_DIR || './.signet';
   const dataDir = isAbsolute(dataDirText) ? dataDirText : resolve(cwd, dataDirText);
 
@@ -130,10 +186,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   }
 
   const introspection = parseBoolean('SIGNET_INTROSPECTION', env.SIGNET_INTROSPECTION, !production, problems);
+  const client = parseClientConfig(env, problems);
+  const prices = parsePriceConfig(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
-    port, host, databaseUrl, dataDir, redisUrl, masterKey, introspection, logLevel, publicAuthority, signatureMaxAgeSeconds,
+    port, host, databaseUrl, dataDir, redisUrl, redisCluster, masterKey, introspection, logLevel, publicAuthority, signatureMaxAgeSeconds,
     idempotencyTtlMs, trustProxy, rateLimitOverrides: Object.freeze(rateLimitOverrides),
-    development: nodeEnv === 'development', production,
+    development: nodeEnv === 'development', production, client, prices,
   });
 }

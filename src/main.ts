@@ -1,13 +1,14 @@
 import 'reflect-metadata';
-import { ConfigError, parseConfig, type SignetConfig } from './config';
+import { ConfigError, parseConfig, type RedisClusterTarget, type SignetConfig } from './config';
 import pino, { type Logger } from 'pino';
-import { createDomainServices, createSecretBox, type DomainServices } from './domain';
+import { createBookPriceSource, createDomainServices, createSecretBox, type DomainServices, type OrderBookReader, type PriceSource } from './domain';
 import type { DirectiveDeps } from './directives';
-import type { IdempotencyRecordStore } from './directives/idempotent';
+import type { IdempotencyFaults, IdempotencyRecordStore } from './directives/idempotent';
 import { createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type SqlDriver } from './stores/postgres';
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import { createMemoryIdempotencyStore, createMemoryNonceStore, createMemoryRateLimitStore } from './stores/memory';
 import { createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
+import { createHttpPriceSource } from './stores/price-feed/http-price-source';
 import type { ReadinessCheck } from './transport/http/health';
 import { createMetrics, type SignetMetrics } from './transport/metrics';
 import type { SecurityStores } from './transport/security-stores';
@@ -40,7 +41,7 @@ export function createLogger(level: SignetConfig['logLevel']): Logger {
 }
 
 /** Opens the database (PostgreSQL or embedded PGlite), migrates it and wires the domain services. */
-export async function openRuntime(config: SignetConfig, logger: Logger): Promise<Runtime> {
+export async function openRuntime(config: SignetConfig, logger: Logger, options: { faults?: IdempotencyFaults } = {}): Promise<Runtime> {
   let driver: SqlDriver;
   let masterKey = config.masterKey;
   let releaseDataDir = () => undefined as void;
@@ -66,8 +67,9 @@ export async function openRuntime(config: SignetConfig, logger: Logger): Promise
     throw error;
   }
   const sql = createSqlStores(driver);
-  const services = createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer) });
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
+  const prices = openPriceSource(config.prices, sql.orderBook, logger);
+  const services = createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer), prices: prices.source });
+  const redis = config.redisCluster ? await connectRedisCluster(config.redisCluster, logger) : config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => { await redis.ping(); } });
   const security = redis ? redisSecurityStores(redis) : memorySecurityStores();
@@ -77,10 +79,11 @@ export async function openRuntime(config: SignetConfig, logger: Logger): Promise
     config, logger, services, driver, readiness, security, metrics, idempotencyRecords: sql.idempotencyRecords,
     directiveDeps: () => ({
       rateLimits: security.rateLimits, fallbackRateLimits, idempotency: security.idempotency, idempotencyRecords: sql.idempotencyRecords,
-      uow: sql.uow, now: Date.now, idempotencyTtlMs: config.idempotencyTtlMs, rateLimitOverrides: config.rateLimitOverrides, metrics, logger,
+      uow: sql.uow, now: Date.now, idempotencyTtlMs: config.idempotencyTtlMs, rateLimitOverrides: config.rateLimitOverrides, metrics, logger, faults: options.faults,
     }),
     freshDatabase: applied > 0 && !config.databaseUrl,
     async close() {
+      prices.close();
       redis?.disconnect();
       await driver.close();
       releaseDataDir();
@@ -88,21 +91,83 @@ export async function openRuntime(config: SignetConfig, logger: Logger): Promise
   };
 }
 
+/**
+ * The price source of valuations: the HTTP feed (timeout, circuit breaker, stale cache) when
+ * configured, else mid prices of resting orders backed by the configured table. `close` stops
+ * the breaker's timers so shutdown is not held open by them.
+ */
+function openPriceSource(config: SignetConfig['prices'], book: OrderBookReader, logger: Logger): { source: PriceSource; close(): void } {
+  if (config.feedUrl) {
+    const feed = createHttpPriceSource({ url: config.feedUrl, timeoutMs: config.feedTimeoutMs });
+    logger.info({ timeoutMs: config.feedTimeoutMs }, 'prices: HTTP price feed');
+    return { source: feed, close: () => feed.close() };
+  }
+  logger.info('prices: embedded (mid of resting orders, else SIGNET_PRICE_TABLE)');
+  return { source: createBookPriceSource({ book, table: config.table }), close: () => undefined };
+}
+
+/** Fail-fast options of every Redis connection (standalone, or each node of a cluster). */
+const FAIL_FAST = { connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerRequest: 1 } as const;
+
 /** A Redis connection that fails fast: a command waits at most 2 s, and nothing queues while disconnected. */
 function connectRedis(url: string, logger: Logger): Redis {
-  const redis = new Redis(url, { connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  const redis = new Redis(url, { ...FAIL_FAST, enableOfflineQueue: false, lazyConnect: false });
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
   return redis;
 }
 
-/** Security stores shared by every instance through Redis. */
-function redisSecurityStores(redis: Redis): SecurityStores {
+/**
+ * A Redis Cluster client with the same fail-fast behaviour as {@link connectRedis}. It waits up to
+ * 5 s for the slot map, because without it every command is refused (no offline queue); a cluster
+ * still unreachable then is logged and reported by /readyz, and the client keeps trying.
+ */
+async function connectRedisCluster(target: RedisClusterTarget, logger: Logger): Promise<Cluster> {
+  const cluster = new Cluster(target.nodes.map((n) => ({ host: n.host, port: n.port })), {
+    enableOfflineQueue: false, lazyConnect: false, slotsRefreshTimeout: 2_000,
+    redisOptions: { ...FAIL_FAST, username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) },
+  });
+  cluster.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis cluster error'));
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 5_000);
+    cluster.once('ready', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  if (!ready) logger.warn({ nodes: target.nodes }, 'redis cluster not ready after 5 s; protected requests fail closed until it is');
+  return cluster;
+}
+
+/** Security stores shared by every instance through Redis (one server or a cluster: every script touches one key). */
+function redisSecurityStores(redis: Redis | Cluster): SecurityStores {
   return { kind: 'redis', nonces: createRedisNonceStore(redis), rateLimits: createRedisRateLimitStore({ client: redis }), idempotency: createRedisIdempotencyStore(redis) };
 }
 
 /** In-process security stores: correct for one server process only. */
 function memorySecurityStores(): SecurityStores {
   return { kind: 'memory', nonces: createMemoryNonceStore(), rateLimits: createMemoryRateLimitStore(), idempotency: createMemoryIdempotencyStore() };
+}
+
+/**
+ * TEST ONLY. `SIGNET_FAULT_INJECTION=kill-before-commit:<mutation>` or `kill-after-commit:<mutation>`
+ * makes @idempotent SIGKILL this process at that point of that mutation, so the crash tests can
+ * prove exactly-once across real process deaths. Honoured only with NODE_ENV=test (never in
+ * production or development); when set, a loud warning says whether it is on or ignored.
+ */
+function faultInjectionFrom(env: NodeJS.ProcessEnv): IdempotencyFaults | undefined {
+  const spec = env.SIGNET_FAULT_INJECTION;
+  if (!spec) return undefined;
+  const match = /^(kill-before-commit|kill-after-commit):([A-Za-z]+)$/.exec(spec);
+  if (env.NODE_ENV !== 'test' || !match) {
+    process.stderr.write(`signet: WARNING: SIGNET_FAULT_INJECTION is set but IGNORED (${match ? 'only NODE_ENV=test honours it' : 'unrecognized value'}); unset it.\n`);
+    return undefined;
+  }
+  process.stderr.write(`signet: WARNING: FAULT INJECTION ENABLED (${spec}): this process will SIGKILL itself. Test use only.\n`);
+  const [, point, field] = match;
+  const kill = (f: string): void => {
+    if (f === field) process.kill(process.pid, 'SIGKILL');
+  };
+  return point === 'kill-before-commit' ? { beforeCommit: kill } : { afterCommit: kill };
 }
 
 /**
@@ -120,7 +185,8 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
     }
     throw error;
   }
-  return runCli(argv, config, { openRuntime, createLogger });
+  const faults = faultInjectionFrom(env);
+  return runCli(argv, config, { openRuntime: (c, l) => openRuntime(c, l, { faults }), createLogger });
 }
 
 if (require.main === module) {

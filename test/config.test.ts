@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConfigError, parseConfig } from '../src/config';
+import { ConfigError, parseConfig, parseRedisClusterUrl } from '../src/config';
 
 const CWD = '/srv/signet';
 const MASTER_KEY = randomBytes(32).toString('base64');
@@ -161,5 +161,35 @@ describe('parseConfig', () => {
       expect(error.problems.filter((p) => p.startsWith(name))).toHaveLength(1);
       expect(error.message).toContain(name);
     }
+  });
+
+  describe('REDIS_URL may name a Redis Cluster', () => {
+    test('redis+cluster:// with a list of host:port gives the seed nodes', () => {
+      const config = parseConfig({ REDIS_URL: 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002' }, CWD);
+      expect(config.redisUrl).toBe('redis+cluster://127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002');
+      expect(config.redisCluster).toEqual({
+        nodes: [{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7001 }, { host: '127.0.0.1', port: 7002 }], username: undefined, password: undefined, tls: false,
+      });
+    });
+
+    test('credentials, TLS, IPv6 and a default port are understood', () => {
+      expect(parseRedisClusterUrl('rediss+cluster://app:p%40ss@cache-a:6380,[::1],cache-c/')).toEqual({
+        nodes: [{ host: 'cache-a', port: 6380 }, { host: '::1', port: 6379 }, { host: 'cache-c', port: 6379 }], username: 'app', password: 'p@ss', tls: true,
+      });
+    });
+
+    test('plain redis:// and rediss:// URLs are a single server, not a cluster', () => {
+      expect(parseConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }, CWD).redisCluster).toBeNull();
+      expect(parseConfig({ REDIS_URL: 'rediss://cache:6380' }, CWD).redisCluster).toBeNull();
+    });
+
+    test.each(['redis+cluster://', 'redis+cluster://a:1,,b:2', 'redis+cluster://a:99999', 'redis+cluster://a:1/2', 'redis+cluster://a b:1'])('%s is refused, naming the form', (url) => {
+      const error = problemsOf({ REDIS_URL: url });
+      expect(error.problems).toEqual([expect.stringContaining('redis+cluster://host:port,host:port')]);
+    });
+
+    test('a malformed cluster URL is refused without echoing its password', () => {
+      expect(problemsOf({ REDIS_URL: 'redis+cluster://u:hunter2@a:1,/' }).message).not.toContain('hunter2');
+    });
   });
 });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { UnitOfWork } from '../domain';
 import type { SignetMetrics } from '../transport/metrics';
-import type { IdempotencyRecordStore, IdempotencyStore } from './idempotent';
+import type { IdempotencyFaults, IdempotencyRecordStore, IdempotencyStore } from './idempotent';
 import type { RateLimitStore } from './rate-limit';
 
 /** What the directive transformers need at run time. */
@@ -24,4 +24,6 @@ export interface DirectiveDeps {
   readonly rateLimitOverrides?: Readonly<Record<string, { max: number; window: string }>>;
   readonly metrics: SignetMetrics;
   readonly logger: Logger;
+  /** TEST ONLY crash points of @idempotent (SIGNET_FAULT_INJECTION with NODE_ENV=test); main.ts never sets it otherwise. */
+  readonly faults?: IdempotencyFaults;
 }

@@ -1,5 +1,6 @@
 import { GraphQLSchema } from 'graphql';
 import type { DirectiveDeps } from './deps';
+import { describeIdempotentFields, idempotentDirective, idempotentTransformer } from './idempotent';
 import { describeRateLimitedFields, rateLimitDirective, rateLimitTransformer } from './rate-limit';
 import { describeSignedFields, signedDirective, signedTransformer } from './signed';
 
@@ -11,8 +12,8 @@ export type { DirectiveDeps } from './deps';
  * descriptions. Pure: the printed SDL comes from this.
  */
 export function declareDirectives(schema: GraphQLSchema): GraphQLSchema {
-  const declared = new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), signedDirective(schema), rateLimitDirective()] });
-  return describeRateLimitedFields(describeSignedFields(declared));
+  const declared = new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), signedDirective(schema), rateLimitDirective(), idempotentDirective()] });
+  return describeIdempotentFields(describeRateLimitedFields(describeSignedFields(declared)));
 }
 
 /**
@@ -20,5 +21,5 @@ export function declareDirectives(schema: GraphQLSchema): GraphQLSchema {
  * field goes through @signed, then @rateLimit, then @idempotent, then its resolver.
  */
 export function applyDirectiveTransformers(schema: GraphQLSchema, deps: DirectiveDeps): GraphQLSchema {
-  return signedTransformer(rateLimitTransformer(schema, deps));
+  return signedTransformer(rateLimitTransformer(idempotentTransformer(schema, deps), deps));
 }

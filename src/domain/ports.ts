@@ -31,6 +31,7 @@ export interface TradingRepository {
   /** Inserts a transfer (the store assigns `seq`). */
   insertTransfer(transfer: Omit<Transfer, 'seq'>): Promise<Transfer>;
   listTransfers(accountId: string, query: PageQuery): Promise<Page<Transfer>>;
+  findTransfer(id: string): Promise<Transfer | null>;
 
   insertApiKey(key: ApiKey): Promise<void>;
   findApiKey(id: string): Promise<ApiKey | null>;

@@ -13,6 +13,8 @@ export interface CreateTransferInput { readonly toAccountId: string; readonly as
 export interface TransferService {
   createTransfer(fromAccountId: string, input: CreateTransferInput): Promise<DomainResult<Transfer>>;
   listTransfers(accountId: string, query: PageQuery): Promise<Page<Transfer>>;
+  /** The transfer when the account sent or received it; null otherwise (others' transfers are invisible). */
+  findTransfer(accountId: string, transferId: string): Promise<Transfer | null>;
 }
 
 /** Creates the transfer service. */
@@ -40,6 +42,11 @@ export function createTransferService(deps: { uow: UnitOfWork; clock: Clock; new
 
     listTransfers(accountId, query) {
       return uow.repo.listTransfers(accountId, query);
+    },
+
+    async findTransfer(accountId, transferId) {
+      const transfer = await uow.repo.findTransfer(transferId);
+      return transfer && (transfer.fromAccountId === accountId || transfer.toAccountId === accountId) ? transfer : null;
     },
   };
 }

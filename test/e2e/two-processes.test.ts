@@ -59,7 +59,7 @@ gate(`two signet processes sharing PostgreSQL and Redis${TEST_DATABASE_URL && TE
   });
 
   test('of 20 concurrent identical signed orders split across both processes, exactly one executes', async () => {
-    const body = JSON.stringify({ query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { id } } }' });
+    const body = JSON.stringify({ query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) @idempotent(key: "two-processes-1") { order { id } } }' });
     const signed = sign(body);
     const before = await orderCount();
     const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i % 2 === 0 ? a : b, body, signed.headers).then((r) => r.status)));

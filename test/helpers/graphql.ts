@@ -6,19 +6,20 @@ import type { Logger } from 'pino';
 import { ALL_SCOPES, type DomainServices, type Principal, type Scope } from '../../src/domain';
 import type { DirectiveDeps } from '../../src/directives';
 import { buildSignetSchema } from '../../src/transport/graphql/build-schema';
-import { emptyExchange } from '../../src/transport/graphql/context';
+import { emptyExchange, type HttpExchange } from '../../src/transport/graphql/context';
 import { directiveDepsFor } from './directives';
 import type { GraphQLContext } from '../../src/transport/graphql/context';
 import { createApolloServer } from '../../src/transport/graphql/create-apollo-server';
 import { requestScope } from '../../src/transport/request-scope';
 import { silentLogger } from './logger';
 
-/** A response: typed data and GraphQL errors. */
-export interface TestResult<T> { data: T | null | undefined; errors: readonly GraphQLFormattedError[] | undefined }
+/** A response: typed data, GraphQL errors, top-level extensions, and the exchange (response headers the plugin copied out). */
+export interface TestResult<T> { data: T | null | undefined; errors: readonly GraphQLFormattedError[] | undefined; extensions?: Record<string, unknown>; http: HttpExchange }
 
 /** Runs operations in process against the real schema, acting as `principal` (tests only). */
 export interface TestGraphQL {
-  execute<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V> | string, variables?: V, principal?: Principal | null): Promise<TestResult<T>>;
+  /** `headers` are the request headers (lowercase names), e.g. `{ 'idempotency-key': 'k-1' }`. */
+  execute<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V> | string, variables?: V, principal?: Principal | null, headers?: HttpExchange['requestHeaders']): Promise<TestResult<T>>;
   stop(): Promise<void>;
 }
 
@@ -36,15 +37,17 @@ export async function createTestGraphQL(services: DomainServices, options: { log
   await server.start();
   let n = 0;
   return {
-    async execute(document, variables, principal = null) {
+    async execute(document, variables, principal = null, headers = {}) {
       const requestId = `test-request-${++n}`;
       const query = typeof document === 'string' ? document : print(document);
+      const http = emptyExchange('127.0.0.1', headers);
       const response = await requestScope.run({ requestId }, () => server.executeOperation(
         { query, variables },
-        { contextValue: { requestId, principal, services, http: emptyExchange() } },
+        { contextValue: { requestId, principal, services, http } },
       ));
       if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
-      return { data: response.body.singleResult.data as never, errors: response.body.singleResult.errors };
+      const { data, errors, extensions } = response.body.singleResult;
+      return { data: data as never, errors, extensions, http };
     },
     stop: () => server.stop(),
   };

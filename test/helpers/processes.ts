@@ -34,7 +34,10 @@ export async function spawnSignet(env: Record<string, string>, timeoutMs = 30_00
   child.stderr?.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`signet did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // a process that never listened would otherwise outlive the test run
+      reject(new Error(`signet did not start in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const check = () => {
       const match = /Signet listening: (http:\/\/[^/\s]+)\/graphql/.exec(output);
       if (match) {

@@ -104,6 +104,18 @@ export function defineTradingStoreContract(name: string, open: () => Promise<Tes
       expect(listed.items.map((x) => x.amount)).toEqual(['20.25']);
     });
 
+    test('a transfer is found by id by its sender and receiver only', async () => {
+      const from = await fundedAccount(services, { USD: '5' });
+      const to = await fundedAccount(services);
+      const stranger = await fundedAccount(services);
+      const t = await services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '1' });
+      if (!t.ok) throw new Error('transfer failed');
+      expect(await services.transfers.findTransfer(from, t.value.id)).toEqual(t.value);
+      expect(await services.transfers.findTransfer(to, t.value.id)).toEqual(t.value);
+      expect(await services.transfers.findTransfer(stranger, t.value.id)).toBeNull();
+      expect(await services.transfers.findTransfer(from, 'not-a-uuid')).toBeNull();
+    });
+
     test('orders page newest first with a cursor and a status filter', async () => {
       const id = await fundedAccount(services, { USD: '10000' });
       const ids: string[] = [];

@@ -1,6 +1,7 @@
 /**
- * Public surface of the `@idempotent` building blocks. Add exports here with intention:
- * adapters in `src/stores/*` and the directive transformer import only from this file.
+ * Public surface of `@idempotent`: the directive, its transformer and the ports with their
+ * building blocks. Add exports here with intention: `src/directives/index.ts`, the adapters in
+ * `src/stores/*` and the composition root import only from this file.
  */
 export { fingerprintArguments } from './fingerprint';
 export {
@@ -21,3 +22,6 @@ export {
   type IdempotencyStore,
 } from './idempotency-store';
 export type { IdempotencyRecord, IdempotencyRecordStore } from './idempotency-record-store';
+export { IDEMPOTENT, IDEMPOTENT_DIRECTIVE_SDL, describeIdempotentFields, idempotentDirective, idempotentRequirement } from './idempotent.directive';
+export { idempotentTransformer } from './idempotent.transformer';
+export type { IdempotencyFaults } from './idempotent-execution';

@@ -117,6 +117,12 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
       return toTransfer(rows[0]);
     },
 
+    async findTransfer(id) {
+      if (!isUuid(id)) return null;
+      const rows = await db.query(`SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE id = $1`, [id]);
+      return rows[0] ? toTransfer(rows[0]) : null;
+    },
+
     async listTransfers(accountId, q) {
       const rows = await db.query(
         `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE (from_account_id = $1 OR to_account_id = $1) AND ($2::bigint IS NULL OR seq < $2)

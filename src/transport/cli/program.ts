@@ -4,6 +4,7 @@ import type { SignetConfig } from '../../config';
 import type { Runtime } from '../../main';
 import { registerAdminCommands } from './admin-commands';
 import { registerCallCommand } from './call-command';
+import { registerTradeCommands } from './trade-commands';
 import { serve } from './serve';
 import { writeSchema } from './schema-command';
 
@@ -38,6 +39,7 @@ export async function runCli(argv: readonly string[], config: SignetConfig, deps
     .action((opts: { out?: string }) => writeSchema(opts.out));
   registerAdminCommands(program, config, deps);
   registerCallCommand(program);
+  registerTradeCommands(program, config);
 
   try {
     await program.parseAsync([...argv]);

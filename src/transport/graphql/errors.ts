@@ -22,13 +22,16 @@ export enum ErrorCode {
   NOT_FOUND = 'NOT_FOUND',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   PRICE_UNAVAILABLE = 'PRICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
 /** Codes whose condition may pass: a client can retry the same request later. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED, ErrorCode.IDEMPOTENCY_IN_PROGRESS, ErrorCode.PRICE_UNAVAILABLE]);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED, ErrorCode.IDEMPOTENCY_IN_PROGRESS, ErrorCode.PRICE_UNAVAILABLE, ErrorCode.REQUEST_TIMEOUT,
+]);
 
 /** True when a client may retry a request that failed with `code`. */
 export function isRetryable(code: string): boolean {

@@ -3,12 +3,16 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 import { currentRequestId } from '../request-scope';
 import { ErrorCode, SignetError, isRetryable } from './errors';
+import { classifyInfrastructureFailure } from './infrastructure-errors';
 
 /** Apollo's own codes for malformed requests: their messages are safe to show. */
 const CLIENT_CODES: ReadonlySet<string> = new Set([
   ErrorCode.BAD_USER_INPUT, ErrorCode.BAD_REQUEST, ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED,
   ErrorCode.OPERATION_RESOLUTION_FAILURE, ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
 ]);
+
+/** What a client sees for a dependency failure: nothing about which one, or why. */
+export const UNAVAILABLE_MESSAGE = 'Service temporarily unavailable; retry later.';
 
 interface ValidationFailure { property?: string; constraints?: Record<string, string>; children?: ValidationFailure[] }
 
@@ -23,7 +27,9 @@ function describeValidation(failures: ValidationFailure[], prefix = ''): Array<{
 
 /**
  * Builds Apollo's formatError: Signet errors and request-shape errors pass with their code;
- * everything else is logged in full with the request id and masked as INTERNAL_SERVER_ERROR.
+ * infrastructure failures (database or Redis timeout, lost connection) become SERVICE_UNAVAILABLE,
+ * retryable, with a fixed message; everything else is masked as INTERNAL_SERVER_ERROR. Both
+ * masked kinds are logged in full with the request id.
  * With `development` on, masked errors keep their message and stack for local debugging.
  */
 export function createFormatError(options: { logger: Logger; development: boolean }) {
@@ -40,6 +46,17 @@ export function createFormatError(options: { logger: Logger; development: boolea
       return {
         ...base,
         extensions: { code, retryable: false, requestId, ...(validation ? { fields: describeValidation(validation) } : {}) },
+      };
+    }
+    const infrastructure = classifyInfrastructureFailure(original);
+    if (infrastructure) {
+      // A dependency failed, not the request: the same request may succeed later (a keyed
+      // mutation whose commit did land before the connection dropped is then replayed, not rerun).
+      options.logger.warn({ err: original, requestId, path: formatted.path, ...infrastructure }, 'dependency failure masked as SERVICE_UNAVAILABLE');
+      return {
+        ...base,
+        message: options.development ? formatted.message : UNAVAILABLE_MESSAGE,
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true, retryAfter: 1, requestId },
       };
     }
     options.logger.error({ err: original, requestId, path: formatted.path }, 'unexpected error masked as INTERNAL_SERVER_ERROR');

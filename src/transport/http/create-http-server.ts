@@ -12,7 +12,9 @@ import { emptyExchange, type GraphQLContext } from '../graphql/context';
 import { createApolloServer } from '../graphql/create-apollo-server';
 import { requestScope } from '../request-scope';
 import { createHttpErrorHandler } from './http-errors';
+import { HTTP_TIMEOUTS, armBodyDeadline, createClientErrorHandler } from './client-errors';
 import { LANDING_PAGE } from './landing-page';
+import { prefersHtml, registerPlayground } from '../playground';
 import { requestIdFor } from './request-id';
 import { registerHealthRoutes, type ReadinessCheck } from './health';
 
@@ -51,16 +53,27 @@ export interface HttpServerDeps {
   readonly trustProxy?: boolean;
   /** Counters served at GET /metrics. */
   readonly metrics?: SignetMetrics;
+  /** Slow-client deadlines; defaults to HTTP_TIMEOUTS (tests shorten them). */
+  readonly httpTimeouts?: Partial<typeof HTTP_TIMEOUTS>;
 }
 
-/** Builds the Fastify app with Apollo on /graphql, health routes and the landing page. Not yet listening. */
+/** Builds the Fastify app with Apollo on /graphql, health routes, the landing page and (with introspection) the playground. Not yet listening. */
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
+  const clientErrorHandler = createClientErrorHandler(deps.logger);
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     return503OnClosing: true,
     trustProxy: deps.trustProxy ?? false,
+    // Slow clients: a request must arrive whole in time, an idle socket is closed (client-errors.ts).
+    requestTimeout: deps.httpTimeouts?.requestMs ?? HTTP_TIMEOUTS.requestMs,
+    connectionTimeout: deps.httpTimeouts?.connectionMs ?? HTTP_TIMEOUTS.connectionMs,
+    http: { connectionsCheckingInterval: deps.httpTimeouts?.checkIntervalMs ?? HTTP_TIMEOUTS.checkIntervalMs },
+    clientErrorHandler,
+  });
+  app.addHook('onRequest', async (request) => {
+    armBodyDeadline(request.raw, deps.httpTimeouts?.requestMs ?? HTTP_TIMEOUTS.requestMs, clientErrorHandler);
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -94,12 +107,16 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   const graphqlHandler: RouteHandlerMethod = function (request, reply) {
     return requestScope.run({ requestId: request.id }, () => handler.call(this, request as Parameters<typeof handler>[0], reply as Parameters<typeof handler>[1]));
   };
+  // The playground is a schema explorer: it follows the introspection switch (off by default in production).
+  const playground = deps.introspection ? registerPlayground(app) : null;
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
     // Signature verification runs once per HTTP request, before any GraphQL parsing or execution.
     // The per-IP layer runs before the body is read or parsed: the cheapest possible refusal.
     onRequest: async (request, reply) => {
+      // A browser opening /graphql gets the playground page instead of Apollo's CSRF refusal.
+      if (playground && prefersHtml(request)) return playground.sendPage(reply);
       if (deps.requestLimiter && (await deps.requestLimiter.checkIp(request, reply))) return reply;
     },
     preHandler: async (request, reply) => {

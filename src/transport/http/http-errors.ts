@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ErrorCode, isRetryable } from '../graphql/errors';
+import { UNAVAILABLE_MESSAGE } from '../graphql/format-error';
+import { classifyInfrastructureFailure } from '../graphql/infrastructure-errors';
 
 /** A whole-request rejection, shaped like a GraphQL error response so clients parse one format. */
 export function errorBody(code: ErrorCode, message: string, requestId: string, extra: Record<string, unknown> = {}) {
@@ -15,13 +17,21 @@ const BY_STATUS: Record<number, [ErrorCode, string]> = {
   415: [ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Unsupported content type; send application/json.'],
 };
 
-/** Fastify error handler: known client errors keep a safe message; everything else is logged and masked. */
+/**
+ * Fastify error handler: known client errors keep a safe message; a dependency failure in a hook
+ * is 503 SERVICE_UNAVAILABLE (retryable); everything else is logged and masked as a 500.
+ */
 export function createHttpErrorHandler(logger: Logger) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const status = error.statusCode ?? 500;
     const known = BY_STATUS[status];
     if (known && status < 500) {
       return reply.status(status).send(errorBody(known[0], known[1], request.id));
+    }
+    const infrastructure = classifyInfrastructureFailure(error);
+    if (infrastructure) {
+      logger.warn({ err: error, requestId: request.id, ...infrastructure }, 'dependency failure before GraphQL; 503');
+      return reply.status(503).header('retry-after', '1').send(errorBody(ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, request.id, { retryAfter: 1 }));
     }
     logger.error({ err: error, requestId: request.id }, 'unhandled HTTP error');
     return reply.status(500).send(errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', request.id));

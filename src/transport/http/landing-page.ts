@@ -4,6 +4,7 @@ export const LANDING_PAGE = `<!doctype html>
 <body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
 <h1>Signet</h1>
 <p>GraphQL trading API. Send queries and signed mutations to <a href="/graphql"><code>POST /graphql</code></a>.</p>
+<p>Explore the schema and sign requests in the browser: <a href="/playground"><code>/playground</code></a> (when introspection is on).</p>
 <p>Health: <a href="/healthz"><code>/healthz</code></a> · Readiness: <a href="/readyz"><code>/readyz</code></a></p>
 </body></html>
 `;

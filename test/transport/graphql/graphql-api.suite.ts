@@ -48,10 +48,10 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
     test('placing and cancelling an order, with business failures as userErrors', async () => {
       const id = await fundedAccount(services, { USD: '1000' }, 'trader');
       const me = principalFor(id);
-      const placed = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '30000', quantity: '0.01', clientOrderId: 'bot-1' } }, me);
+      const placed = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '30000', quantity: '0.01', clientOrderId: 'bot-1' }, idempotencyKey: 'place-1' }, me);
       expect(placed.errors).toBeUndefined();
       expect(placed.data?.placeOrder).toMatchObject({ order: { status: 'OPEN', holdAsset: 'USD', holdAmount: '300', clientOrderId: 'bot-1' }, userErrors: [] });
-      const tooBig = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '30000', quantity: '1' } }, me);
+      const tooBig = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '30000', quantity: '1' }, idempotencyKey: 'place-2' }, me);
       expect(tooBig.data?.placeOrder).toEqual({ order: null, userErrors: [{ code: 'INSUFFICIENT_FUNDS', message: expect.any(String), field: ['input', 'quantity'] }] });
       const orderId = placed.data?.placeOrder?.order?.id as string;
       const canceled = await api.execute(CancelOrderDocument, { id: orderId }, me);
@@ -63,7 +63,7 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
     test('transfers and API keys through the API', async () => {
       const from = await fundedAccount(services, { USD: '100' }, 'payer');
       const to = await fundedAccount(services, {}, 'payee');
-      const sent = await api.execute(CreateTransferDocument, { input: { toAccountId: to, asset: 'USD', amount: '12.34', memo: 'lunch' } }, principalFor(from));
+      const sent = await api.execute(CreateTransferDocument, { input: { toAccountId: to, asset: 'USD', amount: '12.34', memo: 'lunch' }, idempotencyKey: 'lunch-1' }, principalFor(from));
       expect(sent.data?.createTransfer).toMatchObject({ transfer: { toAccountId: to, amount: '12.34', memo: 'lunch' }, userErrors: [] });
       const listed = await api.execute(MyTransfersDocument, { first: 5 }, principalFor(to));
       expect(listed.data?.me?.transfers?.nodes.map((t) => t.amount)).toEqual(['12.34']);
@@ -97,12 +97,12 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
     test('string inputs are length-checked and the rejection echoes neither target nor value', async () => {
       const id = await fundedAccount(services, { USD: '5' }, 'limits');
       const secretMemo = 'M'.repeat(141);
-      const result = await api.execute(CreateTransferDocument, { input: { toAccountId: id, asset: 'USD', amount: '1', memo: secretMemo } }, principalFor(id));
+      const result = await api.execute(CreateTransferDocument, { input: { toAccountId: id, asset: 'USD', amount: '1', memo: secretMemo }, idempotencyKey: 'memo-1' }, principalFor(id));
       expect(result.data?.createTransfer).toBeNull();
       expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false, requestId: expect.any(String), fields: [{ field: 'memo', messages: [expect.stringMatching(/140/)] }] });
       expect(JSON.stringify(result)).not.toContain(secretMemo);
       expect(JSON.stringify(result)).not.toMatch(/"target"|"value"/);
-      const badClientId = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '1', quantity: '1', clientOrderId: 'has spaces' } }, principalFor(id));
+      const badClientId = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '1', quantity: '1', clientOrderId: 'has spaces' }, idempotencyKey: 'spaces-1' }, principalFor(id));
       expect(badClientId.errors?.[0]?.extensions?.fields).toEqual([{ field: 'clientOrderId', messages: expect.any(Array) }]);
     });
 
@@ -112,7 +112,7 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
       expect(asNumber.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       const exponent = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '1e5', quantity: '1' } }, principalFor(id));
       expect(exponent.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      const precise = await api.execute(CreateTransferDocument, { input: { toAccountId: id, asset: 'USD', amount: '0.001' } }, principalFor(id));
+      const precise = await api.execute(CreateTransferDocument, { input: { toAccountId: id, asset: 'USD', amount: '0.001' }, idempotencyKey: 'precise-1' }, principalFor(id));
       expect(precise.data?.createTransfer?.userErrors.map((e) => e.code)).toEqual(['INVALID_AMOUNT']);
     });
 

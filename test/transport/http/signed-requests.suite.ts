@@ -9,8 +9,8 @@ import { createTestKey, signedRequest, startSignet, type RunningSignet, type Tes
 
 const ME = { query: '{ me { id balances { asset available held } } }' };
 const PLACE = (clientOrderId: string) => ({
-  query: 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id status } userErrors { code } } }',
-  variables: { i: { market: 'BTC-USD', side: 'BUY', price: '100', quantity: '0.01', clientOrderId } },
+  query: 'mutation($i: PlaceOrderInput!, $k: String) { placeOrder(input: $i) @idempotent(key: $k) { order { id status } userErrors { code } } }',
+  variables: { i: { market: 'BTC-USD', side: 'BUY', price: '100', quantity: '0.01', clientOrderId }, k: clientOrderId },
 });
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 

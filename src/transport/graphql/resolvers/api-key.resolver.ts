@@ -10,6 +10,7 @@ export class ApiKeyResolver {
   @Mutation(() => CreateApiKeyPayload, { nullable: true, description: 'Creates an API key with at most the scopes of the calling key.' })
   @Directive('@rateLimit(max: 5, window: "10m")')
   @Directive('@signed(scopes: [MANAGE_KEYS])')
+  @Directive('@idempotent')
   async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     const result = await ctx.services.apiKeys.createApiKey(principal.accountId, input, principal.scopes);
@@ -20,6 +21,7 @@ export class ApiKeyResolver {
   @Mutation(() => RevokeApiKeyPayload, { nullable: true, description: 'Revokes a key of your account at once, on every server.' })
   @Directive('@rateLimit(max: 20, window: "10m")')
   @Directive('@signed(scopes: [MANAGE_KEYS])')
+  @Directive('@idempotent')
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     return payload('apiKey', await ctx.services.apiKeys.revokeApiKey(principal.accountId, id));

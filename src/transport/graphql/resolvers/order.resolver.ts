@@ -10,6 +10,7 @@ export class OrderResolver {
   @Mutation(() => PlaceOrderPayload, { nullable: true, description: 'Places a resting limit order and holds its funds.' })
   @Directive('@rateLimit(max: 120, window: "1m")')
   @Directive('@signed(scopes: [TRADE])')
+  @Directive('@idempotent(required: true)')
   async placeOrder(@Arg('input', () => PlaceOrderInput) input: PlaceOrderInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     return payload('order', await ctx.services.orders.placeOrder(principal.accountId, input));
@@ -18,6 +19,7 @@ export class OrderResolver {
   @Mutation(() => CancelOrderPayload, { nullable: true, description: 'Cancels an open order and releases its hold.' })
   @Directive('@rateLimit(max: 240, window: "1m")')
   @Directive('@signed(scopes: [TRADE])')
+  @Directive('@idempotent')
   async cancelOrder(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     return payload('order', await ctx.services.orders.cancelOrder(principal.accountId, id));

@@ -10,6 +10,7 @@ export class TransferResolver {
   @Mutation(() => CreateTransferPayload, { nullable: true, description: 'Moves available funds to another account at once. FINAL: no API reverses it.' })
   @Directive('@rateLimit(max: 10, window: "1m")')
   @Directive('@signed(scopes: [TRANSFER])')
+  @Directive('@idempotent(required: true)')
   async createTransfer(@Arg('input', () => CreateTransferInput) input: CreateTransferInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     return payload('transfer', await ctx.services.transfers.createTransfer(principal.accountId, input));

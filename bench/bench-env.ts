@@ -1,0 +1,125 @@
+/**
+ * Where the bench runs: PostgreSQL + Redis when BENCH_DATABASE_URL / BENCH_REDIS_URL are set
+ * (a dedicated schema, created here and dropped afterwards), else the embedded default (PGlite
+ * in a temporary data directory, in-memory security stores).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { ALL_SCOPES, createDomainServices, createSecretBox, type DomainServices } from '../src/domain';
+import type { IdempotencyRecordStore } from '../src/directives/idempotent';
+import { createPgDriver, createPgliteDriver, createSqlStores, migrate, type SqlDriver } from '../src/stores/postgres';
+import { BENCH_DEPOSIT_USD } from './control-server';
+import type { BenchCredential } from './requests';
+
+/** Signing accounts seeded on PostgreSQL (the embedded server seeds its two demo accounts itself). */
+const POSTGRES_ACCOUNTS = 4;
+
+/** The database side of the bench, seen from the bench process. */
+export interface BenchDatabase {
+  readonly services: DomainServices;
+  readonly idempotencyRecords: IdempotencyRecordStore;
+  readonly uow: ReturnType<typeof createSqlStores>['uow'];
+  close(): Promise<void>;
+}
+
+/** The services the bench uses, and how to point servers at them. */
+export interface BenchEnv {
+  /** `embedded` (PGlite + memory), `services` (PostgreSQL + Redis) or a mix, for the report. */
+  readonly label: string;
+  readonly databaseUrl?: string;
+  readonly redisUrl?: string;
+  /** Environment for one server process; embedded: a fresh data directory per call. */
+  serverEnv(): Record<string, string>;
+  /** Signing credentials valid on a server started with `env` (embedded: its demo accounts). */
+  credentialsFor(env: Record<string, string>): Promise<BenchCredential[]>;
+  /** A database the bench process itself may use (PostgreSQL: the shared schema; else an in-memory PGlite). */
+  openLocalDatabase(): Promise<BenchDatabase & { credentials: BenchCredential[] }>;
+  /** Drops the schema and removes temporary directories. */
+  close(): Promise<void>;
+}
+
+/** Creates `count` funded accounts with one all-scope Ed25519 key each. */
+export async function seedSigningAccounts(services: DomainServices, count: number): Promise<BenchCredential[]> {
+  const credentials: BenchCredential[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const account = await services.accounts.createAccount(`bench-${randomBytes(4).toString('hex')}`);
+    if (!account.ok) throw new Error(account.errors[0].message);
+    const deposit = await services.accounts.deposit(account.value.id, 'USD', BENCH_DEPOSIT_USD);
+    if (!deposit.ok) throw new Error(deposit.errors[0].message);
+    const key = await services.apiKeys.createApiKey(account.value.id, { label: 'bench', scopes: ALL_SCOPES, algorithm: 'ed25519' });
+    if (!key.ok || !key.value.privateKey) throw new Error('bench: key creation failed');
+    credentials.push({ accountId: account.value.id, keyId: key.value.apiKey.id, privateKey: key.value.privateKey });
+  }
+  return credentials;
+}
+
+function databaseOver(driver: SqlDriver, masterKey: Buffer): BenchDatabase {
+  const sql = createSqlStores(driver);
+  return { services: createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey) }), idempotencyRecords: sql.idempotencyRecords, uow: sql.uow, close: () => driver.close() };
+}
+
+/** Reads the mode from BENCH_DATABASE_URL / BENCH_REDIS_URL and prepares it. */
+export async function openBenchEnv(env: NodeJS.ProcessEnv = process.env): Promise<BenchEnv> {
+  const databaseUrl = env.BENCH_DATABASE_URL || undefined;
+  const redisUrl = env.BENCH_REDIS_URL || undefined;
+  const masterKey = randomBytes(32);
+  const tempDirs: string[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
+    tempDirs.push(dir);
+    return dir;
+  };
+  const label = databaseUrl && redisUrl ? 'services' : !databaseUrl && !redisUrl ? 'embedded' : databaseUrl ? 'postgres+memory' : 'pglite+redis';
+
+  let schema: string | undefined;
+  let pgUrl: string | undefined;
+  let shared: (BenchDatabase & { credentials: BenchCredential[] }) | undefined;
+  if (databaseUrl) {
+    schema = `bench_${randomBytes(6).toString('hex')}`;
+    const admin = new Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+    const url = new URL(databaseUrl);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    pgUrl = url.toString();
+    const driver = createPgDriver({ url: databaseUrl, schema, maxConnections: 4 });
+    await migrate(driver);
+    const db = databaseOver(driver, masterKey);
+    shared = { ...db, credentials: await seedSigningAccounts(db.services, POSTGRES_ACCOUNTS) };
+  }
+
+  return {
+    label, databaseUrl, redisUrl,
+    serverEnv() {
+      const db: Record<string, string> = pgUrl ? { DATABASE_URL: pgUrl, SIGNET_MASTER_KEY: masterKey.toString('base64') } : { SIGNET_DATA_DIR: tempDir() };
+      return { ...db, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) };
+    },
+    async credentialsFor(serverEnv) {
+      if (shared) return shared.credentials;
+      // A new embedded database seeds alice and bob and saves their keys here (demo-seed.ts).
+      const demo = JSON.parse(readFileSync(join(serverEnv.SIGNET_DATA_DIR, 'demo-credentials.json'), 'utf8')) as { credentials: BenchCredential[] };
+      return demo.credentials.map(({ accountId, keyId, privateKey }) => ({ accountId, keyId, privateKey }));
+    },
+    async openLocalDatabase() {
+      if (shared) return { ...shared, close: async () => undefined };
+      const driver = await createPgliteDriver();
+      await migrate(driver);
+      const db = databaseOver(driver, masterKey);
+      return { ...db, credentials: await seedSigningAccounts(db.services, 1) };
+    },
+    async close() {
+      await shared?.close();
+      if (databaseUrl && schema) {
+        const admin = new Client({ connectionString: databaseUrl });
+        await admin.connect();
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await admin.end();
+      }
+      for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

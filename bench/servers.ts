@@ -1,0 +1,104 @@
+/**
+ * Server processes for the bench: the production `signet serve` (from dist-bench, the same
+ * sources `npm run build` compiles) and the directive-free control server. Each runs in its own
+ * process so the load generator never shares an event loop with the server it measures.
+ */
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { BENCH_AUTHORITY } from './requests';
+
+/** A running server process. */
+export interface BenchServer {
+  readonly url: string;
+  /** What it printed (bounded). */
+  output(): string;
+  /** SIGTERM and wait for exit (the CPU profile, when asked for, is written then). */
+  stop(): Promise<void>;
+}
+
+const DIST = join(__dirname, '..');
+
+/**
+ * Limits raised out of the way for the bench: the figures measure the cost of the checks, not
+ * their refusals. Every check still runs (the directive and both request layers count each call).
+ */
+export const BENCH_RATE_LIMITS = Object.fromEntries(
+  ['Mutation.placeOrder', 'Query.me', 'Query.serverTime', 'Request.ip', 'Request.account'].map((name) => [name, { max: 100_000_000, window: '1m' }]),
+);
+
+/** The environment every bench server gets, on top of the mode's database and Redis settings. */
+export function benchServerEnv(extra: Record<string, string>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', SIGNET_PUBLIC_AUTHORITY: BENCH_AUTHORITY,
+    SIGNET_RATE_LIMITS: JSON.stringify(BENCH_RATE_LIMITS), ...extra,
+  };
+}
+
+/** A free loopback port chosen by the OS. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Node flags: `--cpu-prof` into BENCH_CPU_PROF when set (see the README's Benchmarks section). */
+function nodeFlags(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+async function start(script: string, args: string[], env: Record<string, string>, ready: (output: string, url: string) => Promise<string | null>): Promise<BenchServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [...nodeFlags(), script, ...args], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  // Always drain the pipes (a full pipe would block the server); keep only the tail.
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 60_000;
+  let found: string | null = null;
+  while (!found) {
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${script} did not start in 60 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    found = await ready(output, url).catch(() => null);
+  }
+  const serverUrl = found;
+  return {
+    url: serverUrl,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Starts `signet serve` (production composition) and waits until /healthz answers. */
+export function startSignetServe(env: Record<string, string>): Promise<BenchServer> {
+  return start(join(DIST, 'src', 'main.js'), ['serve'], env, async (_output, url) => ((await fetch(`${url}/healthz`)).ok ? url : null));
+}
+
+/** Starts the control server; resolves with it and the account ids it seeded. */
+export async function startControlServer(env: Record<string, string>, accounts: number): Promise<{ server: BenchServer; accounts: string[] }> {
+  let seeded: string[] = [];
+  const server = await start(join(DIST, 'bench', 'control-server.js'), [], { ...env, BENCH_ACCOUNTS: String(accounts) }, async (output) => {
+    const line = /BENCH_READY (\{.*\})/.exec(output);
+    if (!line) return null;
+    const ready = JSON.parse(line[1]) as { url: string; accounts: string[] };
+    seeded = ready.accounts;
+    return ready.url;
+  });
+  return { server, accounts: seeded };
+}

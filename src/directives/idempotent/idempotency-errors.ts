@@ -1,0 +1,27 @@
+import { ErrorCode, SignetError } from '../../transport/graphql/errors';
+
+/**
+ * Field errors of `@idempotent`. Each nulls only its field (HTTP 200): GraphQL responses are
+ * partial, so the 409/422 statuses of Stripe and the IETF draft would mislabel the siblings.
+ */
+
+/** A mutation that requires a key got none; nothing ran. */
+export class IdempotencyKeyRequiredError extends SignetError {
+  constructor(field: string) {
+    super(ErrorCode.IDEMPOTENCY_KEY_REQUIRED, `${field} requires an idempotency key: send an Idempotency-Key header or @idempotent(key: "…") on the field.`);
+  }
+}
+
+/** The key was already used for this mutation with other arguments; nothing ran. */
+export class IdempotencyKeyReusedError extends SignetError {
+  constructor(field: string) {
+    super(ErrorCode.IDEMPOTENCY_KEY_REUSED, `This idempotency key was already used for ${field} with different arguments; use a new key for a new operation.`);
+  }
+}
+
+/** A request with the same key is executing right now; nothing ran. Retryable after `retryAfter` seconds. */
+export class IdempotencyInProgressError extends SignetError {
+  constructor(field: string, retryAfterSeconds: number) {
+    super(ErrorCode.IDEMPOTENCY_IN_PROGRESS, `A ${field} request with this idempotency key is in progress; retry in ${retryAfterSeconds} s to get its outcome.`, { retryAfter: retryAfterSeconds });
+  }
+}

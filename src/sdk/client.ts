@@ -1,0 +1,212 @@
+/**
+ * The Signet client: typed documents in, typed results out; every request signed (RFC 9421),
+ * `@idempotent` mutations keyed, transient failures retried with the same key and a fresh
+ * signature, and the clock corrected once the server says our signature is stale.
+ */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { utf8 } from './bytes';
+import { describeOperation, type OperationInfo } from './operations';
+import { SignetRequestError } from './request-error';
+import { collectUserErrors, isReplay, judge, provesNotSent, readResponse, type ReadResponse, type SignetGraphQLError, type SignetUserError } from './response';
+import { abortError, backoffDelay, resolveRetry, sleep as realSleep, type RetryOptions } from './retry-policy';
+import { importSigningKey, signRequestWebCrypto, type SignetAlgorithm } from './web-crypto-signer';
+
+/** How to reach and authenticate to a Signet server. Without `keyId` requests are unsigned (public fields only). */
+export interface SignetClientOptions {
+  /** Server URL, e.g. `http://127.0.0.1:4000` (`/graphql` is added when the path is empty) or the full endpoint. */
+  url: string;
+  /** The API key id (`keyid`). */
+  keyId?: string;
+  /** Ed25519 private key: base64 PKCS#8 DER as `signet keys create` prints it, PEM, or a CryptoKey. */
+  privateKey?: string | CryptoKey;
+  /** HMAC-SHA256 secret: base64 as printed, bytes, or a CryptoKey. */
+  secret?: string | Uint8Array | CryptoKey;
+  /** Defaults to `ed25519` with `privateKey`, `hmac-sha256` with `secret`. */
+  alg?: SignetAlgorithm;
+  /** The `@authority` the server expects, when it differs from the URL's host (behind a proxy). */
+  authority?: string;
+  /** Defaults to `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** Milliseconds since the epoch; defaults to `Date.now`. */
+  clock?: () => number;
+  /** Retry bounds; see {@link RetryOptions} for the defaults. */
+  retry?: Partial<RetryOptions>;
+  /** Uniform [0, 1) source for backoff jitter; defaults to `Math.random`. */
+  random?: () => number;
+  /** Waits between attempts; defaults to a timer. Injected by tests that drive a virtual clock. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** What a caller passes per request. */
+export interface SignetRequestOptions {
+  /** The idempotency key of this logical call; generated (UUID v4) for `@idempotent` mutations when omitted. */
+  idempotencyKey?: string;
+  /** Aborting rejects the request promptly with an AbortError (during a wait too). */
+  signal?: AbortSignal;
+  /** Called before each wait between attempts, e.g. to show progress. */
+  onRetry?(info: SignetRetryInfo): void;
+}
+
+/** Why and how long the client is about to wait. */
+export interface SignetRetryInfo {
+  /** Failed attempts so far, counted against `maxAttempts` (1 = the first send failed). */
+  attempt: number;
+  /** The attempt budget. */
+  maxAttempts: number;
+  delayMs: number;
+  /** An error code (`IDEMPOTENCY_IN_PROGRESS`), `HTTP 502`, or `NETWORK_ERROR`. */
+  reason: string;
+  idempotencyKey?: string;
+}
+
+/** The answer to one logical request. GraphQL and user errors are data here; only transport failures throw. */
+export interface SignetResult<TData> {
+  data: TData | null;
+  /** GraphQL errors (`extensions.code` tells them apart); empty when none. */
+  errors: readonly SignetGraphQLError[];
+  /** Business outcomes collected from every root payload's `userErrors`. */
+  userErrors: readonly SignetUserError[];
+  /** True when the server returned a stored outcome of an earlier attempt (the effect did not run again). */
+  replayed: boolean;
+  /** HTTP status of the last answer. */
+  status: number;
+  /** The key sent as `Idempotency-Key`, when the document is keyed. */
+  idempotencyKey?: string;
+  /** Sends made, retries and the clock-skew correction included. */
+  attempts: number;
+  /** The server's request id (`X-Request-Id`), for support. */
+  requestId?: string;
+}
+
+/** A configured client. */
+export interface SignetClient {
+  /** Sends one operation; resolves to its typed result, rejects only on network failure, a non-GraphQL answer or abort. */
+  request<TData, TVars extends Record<string, unknown>>(
+    document: TypedDocumentNode<TData, TVars>,
+    variables: TVars,
+    options?: SignetRequestOptions,
+  ): Promise<SignetResult<TData>>;
+  /** Current correction added to the clock, in ms (learned from the server's `Date` after a SIGNATURE_EXPIRED). */
+  readonly clockOffsetMs: number;
+}
+
+const KEY_CHARS = /^[\x20-\x7e]{1,255}$/;
+
+function endpoint(url: string): URL {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError('url must be http(s)');
+  if (parsed.pathname === '/' || parsed.pathname === '') parsed.pathname = '/graphql';
+  return parsed;
+}
+
+/** The one key of this call, checked like the server does so a bad key fails before anything is sent. */
+function chooseKey(info: OperationInfo, variables: Record<string, unknown>, given?: string): string | undefined {
+  if (info.keyedFields.length !== 1) {
+    // The header names one keyed field; several need @idempotent(key:) each. A key we would drop
+    // silently would look like protection it is not.
+    if (given !== undefined) throw new TypeError(`idempotencyKey applies to a document with one @idempotent mutation (this one has ${info.keyedFields.length})`);
+    return undefined;
+  }
+  const fromVariables = typeof variables.idempotencyKey === 'string' ? variables.idempotencyKey : undefined;
+  if (given !== undefined && fromVariables !== undefined && given !== fromVariables) {
+    throw new TypeError('idempotencyKey option and $idempotencyKey variable disagree; pass one key');
+  }
+  const key = given ?? fromVariables ?? globalThis.crypto.randomUUID();
+  if (!KEY_CHARS.test(key) || key.trim() !== key) throw new TypeError('an idempotency key is 1-255 printable ASCII characters, no leading or trailing space');
+  return key;
+}
+
+/** Creates a client. Key material is imported once, on the first signed request. */
+export function createSignetClient(options: SignetClientOptions): SignetClient {
+  const url = endpoint(options.url);
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const clock = options.clock ?? Date.now;
+  const random = options.random ?? Math.random;
+  const wait = options.sleep ?? realSleep;
+  const policy = resolveRetry(options.retry);
+  const alg: SignetAlgorithm = options.alg ?? (options.secret !== undefined ? 'hmac-sha256' : 'ed25519');
+  if (options.keyId !== undefined && (alg === 'ed25519' ? options.privateKey : options.secret) === undefined) {
+    throw new TypeError(alg === 'ed25519' ? 'an ed25519 client needs privateKey' : 'an hmac-sha256 client needs secret');
+  }
+  let key: Promise<CryptoKey> | undefined;
+  const signingKey = () =>
+    (key ??= importSigningKey(alg === 'ed25519' ? { alg, privateKey: options.privateKey as string | CryptoKey } : { alg, secret: options.secret as string }));
+  let clockOffsetMs = 0;
+
+  /** Headers for one attempt. Signing errors (bad key material) propagate: they are not network failures. */
+  async function headersFor(body: Uint8Array, idempotencyKey: string | undefined): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    // Quoted: the IETF draft makes the header an sf-string; the server also takes bare tokens.
+    if (idempotencyKey !== undefined) headers['idempotency-key'] = `"${idempotencyKey.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+    if (options.keyId !== undefined) {
+      // A fresh nonce and `created` on every attempt: the server refuses a nonce it has seen.
+      const created = Math.floor((clock() + clockOffsetMs) / 1000);
+      const signed = await signRequestWebCrypto({ method: 'POST', url, authority: options.authority, body, keyId: options.keyId, alg, key: await signingKey(), created });
+      Object.assign(headers, signed.headers);
+    }
+    return headers;
+  }
+
+  async function request<TData, TVars extends Record<string, unknown>>(
+    document: TypedDocumentNode<TData, TVars>,
+    variables: TVars,
+    requestOptions: SignetRequestOptions = {},
+  ): Promise<SignetResult<TData>> {
+    const { signal, onRetry } = requestOptions;
+    const info = describeOperation(document);
+    const idempotencyKey = chooseKey(info, variables ?? {}, requestOptions.idempotencyKey);
+    // Safe to resend: reads, and mutations whose every root field is covered by the one key.
+    const safe = info.kind === 'query' || (idempotencyKey !== undefined && info.unkeyedFields.length === 0);
+    const body = utf8(JSON.stringify({ query: info.query, operationName: info.operationName, variables: variables ?? {} }));
+    const started = clock();
+    let attempts = 0;
+    let failures = 0;
+    let skewCorrected = false;
+
+    for (;;) {
+      if (signal?.aborted) throw abortError(signal);
+      attempts += 1;
+      let answer: ReadResponse | undefined;
+      let networkError: unknown;
+      const headers = await headersFor(body, idempotencyKey);
+      try {
+        answer = await readResponse(await fetchImpl(url.href, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal }));
+      } catch (error) {
+        if (signal?.aborted) throw abortError(signal);
+        networkError = error;
+      }
+      const verdict = answer ? judge(answer, clock()) : { kind: 'transient' as const, reason: 'NETWORK_ERROR' };
+      if (verdict.kind === 'skew' && !skewCorrected) {
+        // A 401 means nothing ran, so even an unkeyed mutation may be re-sent once with a corrected clock.
+        skewCorrected = true;
+        clockOffsetMs = verdict.serverTimeMs - clock();
+        continue;
+      }
+      if (verdict.kind === 'transient' && (safe || (networkError !== undefined && provesNotSent(networkError)))) {
+        failures += 1;
+        const delayMs = Math.max(backoffDelay(policy, failures, random), verdict.retryAfterMs ?? 0);
+        if (failures < policy.maxAttempts && clock() - started + delayMs <= policy.maxTotalMs) {
+          onRetry?.({ attempt: failures, maxAttempts: policy.maxAttempts, delayMs, reason: verdict.reason, idempotencyKey });
+          await wait(delayMs, signal);
+          continue;
+        }
+      }
+      if (!answer) {
+        throw new SignetRequestError('NETWORK_ERROR', `request failed: ${(networkError as Error)?.message ?? String(networkError)}`, attempts, undefined, { cause: networkError });
+      }
+      if (!answer.body) throw new SignetRequestError('BAD_RESPONSE', `HTTP ${answer.status}: the answer is not a GraphQL response`, attempts, answer.status);
+      const data = (answer.body.data ?? null) as Record<string, unknown> | null;
+      return {
+        data: data as TData | null, errors: answer.body.errors ?? [], userErrors: collectUserErrors(data), replayed: isReplay(answer),
+        status: answer.status, idempotencyKey, attempts, requestId: answer.headers.get('x-request-id') ?? undefined,
+      };
+    }
+  }
+
+  return {
+    request,
+    get clockOffsetMs() {
+      return clockOffsetMs;
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Public surface of the Signet SDK: a typed, signing, retrying GraphQL client for Node 20 and
+ * browsers. Nothing here imports `node:` modules; crypto is WebCrypto (`globalThis.crypto`).
+ * Add exports on purpose: everything else in this folder is internal.
+ */
+export {
+  createSignetClient,
+  type SignetClient,
+  type SignetClientOptions,
+  type SignetRequestOptions,
+  type SignetResult,
+  type SignetRetryInfo,
+} from './client';
+export { IDEMPOTENT_MUTATION_FIELDS, describeOperation, type OperationInfo } from './operations';
+export { SignetRequestError, type RequestErrorCode } from './request-error';
+export { TRANSIENT_CODES, type SignetGraphQLError, type SignetUserError } from './response';
+export { DEFAULT_RETRY, type RetryOptions } from './retry-policy';
+export {
+  contentDigest,
+  importSigningKey,
+  randomNonce,
+  signRequestWebCrypto,
+  type SignetAlgorithm,
+  type SigningKeyMaterial,
+  type WebCryptoSignOptions,
+  type WebCryptoSignedRequest,
+} from './web-crypto-signer';
+/** The typed documents and schema types generated from `schema/operations/*.graphql` (`npm run codegen`). */
+export * from './generated/graphql';

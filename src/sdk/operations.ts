@@ -1,0 +1,75 @@
+/**
+ * What the client needs to know about a document before sending it: its text, its operation
+ * type, and which root fields are `@idempotent` mutations (those get an Idempotency-Key and may
+ * be retried). Computed once per document object.
+ */
+import { Kind, print, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+
+/**
+ * Mutation fields marked `@idempotent` in `schema/schema.graphql`. A test compares this set with
+ * the schema's directives, so it cannot drift; it is a constant so the browser bundle needs no schema.
+ */
+export const IDEMPOTENT_MUTATION_FIELDS: ReadonlySet<string> = new Set([
+  'placeOrder',
+  'cancelOrder',
+  'createTransfer',
+  'createApiKey',
+  'revokeApiKey',
+]);
+
+/** A document as the client sends it. */
+export interface OperationInfo {
+  /** The printed document (the `query` of the request body). */
+  readonly query: string;
+  /** The operation's name, when it has one. */
+  readonly operationName?: string;
+  readonly kind: 'query' | 'mutation' | 'subscription';
+  /** Root fields of a mutation that are `@idempotent`, one entry per response key, in document order. */
+  readonly keyedFields: readonly string[];
+  /** Root mutation fields that are not `@idempotent`: a retry of these could run twice. */
+  readonly unkeyedFields: readonly string[];
+}
+
+const cache = new WeakMap<DocumentNode, OperationInfo>();
+
+/**
+ * Root fields by response key (alias or name), following fragments. Keyed by response key because
+ * that is how the server counts keyed fields: `a: placeOrder … b: placeOrder …` is two calls.
+ */
+function rootFields(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, into = new Map<string, string>(), seen = new Set<string>()): Map<string, string> {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) into.set(selection.alias?.value ?? selection.name.value, selection.name.value);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) rootFields(selection.selectionSet, fragments, into, seen);
+    else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const fragment = fragments.get(selection.name.value);
+      if (fragment) rootFields(fragment.selectionSet, fragments, into, seen);
+    }
+  }
+  return into;
+}
+
+/**
+ * Describes a document with exactly one operation (the server refuses batches, and the generated
+ * documents hold one each). Throws a TypeError for documents the client cannot send.
+ */
+export function describeOperation(document: DocumentNode): OperationInfo {
+  const cached = cache.get(document);
+  if (cached) return cached;
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (operations.length !== 1) throw new TypeError(`a request holds exactly one operation (this document has ${operations.length})`);
+  const [operation] = operations;
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+  );
+  const fields = operation.operation === 'mutation' ? [...rootFields(operation.selectionSet, fragments).values()] : [];
+  const info: OperationInfo = {
+    query: print(document),
+    operationName: operation.name?.value,
+    kind: operation.operation,
+    keyedFields: fields.filter((f) => IDEMPOTENT_MUTATION_FIELDS.has(f)),
+    unkeyedFields: fields.filter((f) => !IDEMPOTENT_MUTATION_FIELDS.has(f) && f !== '__typename'),
+  };
+  cache.set(document, info);
+  return info;
+}

@@ -1,0 +1,114 @@
+/**
+ * Reading a Signet HTTP answer and deciding what it means for a retry. Whole-request refusals
+ * (401, 413, 429, 503) carry a GraphQL-shaped body too, so every answer parses one way.
+ */
+import { parseRetryAfter } from './retry-policy';
+
+/** Codes whose condition passes by itself: retrying later with the same idempotency key is safe. */
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set(['IDEMPOTENCY_IN_PROGRESS', 'SERVICE_UNAVAILABLE']);
+
+/** A GraphQL error as Signet sends it (`extensions.code` is listed in ERRORS.md). */
+export interface SignetGraphQLError {
+  message: string;
+  path?: ReadonlyArray<string | number>;
+  extensions?: {
+    code?: string;
+    retryable?: boolean;
+    /** Seconds to wait before retrying, when the server knows. */
+    retryAfter?: number;
+    /** Why a signature was refused (`SIGNATURE_EXPIRED`, `NONCE_REUSED`, …). */
+    reason?: string;
+    requestId?: string;
+    [key: string]: unknown;
+  };
+}
+
+/** A business outcome from a mutation payload's `userErrors`, with the root field it came from. */
+export interface SignetUserError {
+  code: string;
+  message: string;
+  field?: readonly string[] | null;
+  /** Response key of the root field whose payload held it (e.g. `placeOrder`). */
+  path: string;
+}
+
+/** One HTTP answer, read. `body` is undefined when it was not a GraphQL JSON response. */
+export interface ReadResponse {
+  status: number;
+  headers: Headers;
+  body?: { data?: Record<string, unknown> | null; errors?: SignetGraphQLError[]; extensions?: Record<string, unknown> };
+}
+
+/** What an answer means for the attempt loop. */
+export type Verdict =
+  | { kind: 'final' }
+  | { kind: 'transient'; reason: string; retryAfterMs?: number }
+  | { kind: 'skew'; serverTimeMs: number };
+
+/** Reads the body as JSON; a proxy's HTML error page yields `body: undefined`, not an exception. */
+export async function readResponse(response: Response): Promise<ReadResponse> {
+  const text = await response.text();
+  let body: ReadResponse['body'];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed === 'object' && ('data' in parsed || 'errors' in parsed)) body = parsed as ReadResponse['body'];
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+
+/** Decides whether an answer is final, transient (retry later) or a clock-skew refusal. */
+export function judge(answer: ReadResponse, now: number): Verdict {
+  const errors = answer.body?.errors ?? [];
+  const first = errors[0]?.extensions;
+  const hinted = (): number | undefined => {
+    const fromHeader = parseRetryAfter(answer.headers.get('retry-after'), now);
+    const fromBody = errors.map((e) => e.extensions?.retryAfter).filter((s): s is number => typeof s === 'number' && Number.isFinite(s));
+    const candidates = [...(fromHeader === undefined ? [] : [fromHeader]), ...fromBody.map((s) => s * 1000)];
+    return candidates.length === 0 ? undefined : Math.max(...candidates);
+  };
+  if (answer.status === 401 && first?.reason === 'SIGNATURE_EXPIRED') {
+    const serverTimeMs = Date.parse(answer.headers.get('date') ?? '');
+    return Number.isNaN(serverTimeMs) ? { kind: 'final' } : { kind: 'skew', serverTimeMs };
+  }
+  if (answer.status === 429) {
+    // Without Retry-After we would only be guessing how long the limit lasts.
+    const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'), now);
+    return retryAfterMs === undefined ? { kind: 'final' } : { kind: 'transient', reason: first?.code ?? 'HTTP 429', retryAfterMs };
+  }
+  if (answer.status >= 500) return { kind: 'transient', reason: first?.code ?? `HTTP ${answer.status}`, retryAfterMs: hinted() };
+  if (answer.status === 200 && errors.length > 0) {
+    const codes = errors.map((e) => e.extensions?.code ?? '');
+    // One non-transient error (a real refusal) makes the whole answer final: never retried.
+    if (codes.every((code) => TRANSIENT_CODES.has(code))) return { kind: 'transient', reason: codes[0], retryAfterMs: hinted() };
+  }
+  return { kind: 'final' };
+}
+
+/** Every `userErrors` entry of the root payloads, tagged with its root field. */
+export function collectUserErrors(data: Record<string, unknown> | null | undefined): SignetUserError[] {
+  const found: SignetUserError[] = [];
+  for (const [path, payload] of Object.entries(data ?? {})) {
+    const list = payload !== null && typeof payload === 'object' ? (payload as { userErrors?: unknown }).userErrors : undefined;
+    if (!Array.isArray(list)) continue;
+    for (const e of list as Array<Omit<SignetUserError, 'path'>>) found.push({ code: e.code, message: e.message, field: e.field, path });
+  }
+  return found;
+}
+
+/** True when the server answered with a stored outcome instead of running the mutation again. */
+export function isReplay(answer: ReadResponse): boolean {
+  const marker = answer.body?.extensions?.idempotentReplay;
+  return answer.headers.get('idempotent-replayed') === 'true' || (marker !== undefined && marker !== null && marker !== false);
+}
+
+/**
+ * True when a fetch failure proves the request never left: the connection was refused or the name
+ * did not resolve. Anything else (reset, timeout) may have reached the server after all.
+ */
+export function provesNotSent(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : (error as { code?: unknown } | null)?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+}

@@ -1,0 +1,72 @@
+/**
+ * How long the client waits between attempts: exponential backoff with full jitter (AWS
+ * Architecture Blog, "Exponential Backoff And Jitter"), never sooner than the server asked,
+ * bounded in attempts and total time, and cancellable.
+ */
+
+/** Retry bounds of a client. */
+export interface RetryOptions {
+  /** Attempts in total, the first included (1 disables retries). Defaults to 5. */
+  maxAttempts: number;
+  /** No attempt starts later than this many ms after the first one. Defaults to 30 000. */
+  maxTotalMs: number;
+  /** Backoff before retry n is a random delay up to `baseDelayMs × 2^(n-1)`. Defaults to 250. */
+  baseDelayMs: number;
+  /** Cap on one computed backoff (a server's `Retry-After` may be longer). Defaults to 8 000. */
+  maxDelayMs: number;
+}
+
+/** The defaults: a few attempts within 30 s, which fits the server's 30 s signature window. */
+export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({ maxAttempts: 5, maxTotalMs: 30_000, baseDelayMs: 250, maxDelayMs: 8_000 });
+
+/** Merges overrides onto the defaults; refuses bounds that would retry forever or not at all. */
+export function resolveRetry(overrides: Partial<RetryOptions> = {}): RetryOptions {
+  const policy = { ...DEFAULT_RETRY, ...overrides };
+  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) throw new RangeError('retry.maxAttempts must be an integer >= 1');
+  for (const name of ['maxTotalMs', 'baseDelayMs', 'maxDelayMs'] as const) {
+    if (!Number.isFinite(policy[name]) || policy[name] < 0) throw new RangeError(`retry.${name} must be a finite number >= 0`);
+  }
+  return policy;
+}
+
+/**
+ * Backoff before retry number `retry` (1 for the first retry): uniform in [0, min(cap, base·2^(retry-1))).
+ * Full jitter spreads a crowd of clients that failed together, so they do not retry together.
+ */
+export function backoffDelay(policy: RetryOptions, retry: number, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
+  const r = Math.min(Math.max(random(), 0), 1);
+  return Math.floor(ceiling * r);
+}
+
+/** The error an aborted request rejects with: a DOMException named `AbortError`, as `fetch` uses. */
+export function abortError(signal?: AbortSignal): Error {
+  const error = new DOMException('The request was aborted.', 'AbortError');
+  // Keep the caller's reason reachable without changing the error's type.
+  if (signal?.reason !== undefined) Object.defineProperty(error, 'cause', { value: signal.reason });
+  return error;
+}
+
+/** Waits `ms`, or rejects with an AbortError as soon as `signal` aborts (the timer is cleared). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Parses `Retry-After` (delta-seconds or an HTTP date) into ms from `now`; undefined when absent or bad. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { ErrorCode } from '../graphql/errors';
+import { errorBody } from './http-errors';
+
+/**
+ * Deadlines of the HTTP layer, against slow or stalled clients. The server's own work is
+ * bounded by each dependency's timeout instead (see the README, "Failure behaviour"): a
+ * handler is never cut off mid-transaction, where the client could not know what committed.
+ */
+export const HTTP_TIMEOUTS = Object.freeze({
+  /** Longest time to receive the request headers, and then again the body: 10 s each. */
+  requestMs: 10_000,
+  /** A socket with no traffic either way for this long is closed, even mid-request: 30 s. */
+  connectionMs: 30_000,
+  /** How often the request deadline is checked (Node's default is 30 s, far too coarse). */
+  checkIntervalMs: 1_000,
+});
+
+/** Node errors on a connection before Fastify has a request for it, answered with Signet's error shape. */
+const BY_NODE_CODE: Record<string, [number, ErrorCode, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, ErrorCode.REQUEST_TIMEOUT, 'The request was not received in time; send it again.'],
+  HPE_HEADER_OVERFLOW: [431, ErrorCode.BAD_REQUEST, 'Request headers too large.'],
+};
+
+/**
+ * Fastify's `clientErrorHandler`: a stalled, garbled or oversized request on the raw socket gets
+ * the same JSON error body as every other rejection (never Node's bare text), then the socket is
+ * closed. Nothing of the request ran: the HTTP parser gave up before any handler saw it whole.
+ */
+export function createClientErrorHandler(logger: Logger) {
+  return (error: Error & { code?: string }, socket: Socket): void => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, code, message] = BY_NODE_CODE[error.code ?? ''] ?? [400, ErrorCode.BAD_REQUEST, 'Malformed HTTP request.'];
+    const requestId = randomUUID();
+    logger.info({ event: 'client_error', code: error.code, status, requestId }, 'connection-level client error');
+    // A response already under way owns the socket; writing into it would corrupt it.
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
+      const body = JSON.stringify(errorBody(code, message, requestId));
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
+    }
+    socket.destroy();
+  };
+}
+
+/**
+ * Node's `requestTimeout` stops guarding once the headers are parsed, so a body dripped a byte at
+ * a time would hold a connection for hours. This gives the body its own deadline from the moment
+ * the headers arrived: past it, the client gets the 408 above and the socket is closed.
+ */
+export function armBodyDeadline(request: IncomingMessage, ms: number, onTimeout: (error: Error & { code: string }, socket: Socket) => void): void {
+  if (request.complete) return;
+  const timer = setTimeout(() => {
+    if (!request.complete) onTimeout(Object.assign(new Error('request body not received in time'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), request.socket);
+  }, ms);
+  timer.unref();
+  const disarm = () => clearTimeout(timer);
+  request.once('end', disarm);
+  request.once('close', disarm);
+}

@@ -1,0 +1,138 @@
+/**
+ * The playground's GraphiQL fetcher: JSON POSTs to /graphql (the only form Apollo's CSRF
+ * prevention accepts without a preflight header), signed in the browser with the SDK's WebCrypto
+ * signer when a key is loaded, and with an `Idempotency-Key` on mutations that can take one.
+ * Browser code: bundled by scripts/build-playground.js, never loaded by the server.
+ */
+import { GraphQLError, Kind, parse, type DocumentNode, type ExecutionResult, type FieldNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { IDEMPOTENT_MUTATION_FIELDS, signRequestWebCrypto, type SignetAlgorithm } from '../../../sdk';
+
+/** A loaded key: the CryptoKey is non-extractable, so even this page's scripts cannot read it back. */
+export interface SigningIdentity {
+  readonly keyId: string;
+  readonly alg: SignetAlgorithm;
+  readonly key: CryptoKey;
+}
+
+/** What one request did, for the signing panel's status line. */
+export interface SentRequest {
+  /** The key id it was signed with; undefined when sent unsigned. */
+  readonly keyId?: string;
+  /** The Idempotency-Key sent, if any. */
+  readonly idempotencyKey?: string;
+  /** HTTP status, or 0 when the request never got an answer. */
+  readonly status: number;
+  /** Why it could not be signed or sent, if it could not. */
+  readonly problem?: string;
+}
+
+/** The GraphiQL fetcher contract (structurally `Fetcher` from @graphiql/toolkit, for the cases we serve). */
+export type PlaygroundFetcher = (
+  params: { query: string; operationName?: string | null; variables?: unknown },
+  opts?: { headers?: Record<string, unknown> },
+) => Promise<ExecutionResult>;
+
+/** Options of {@link createSignedFetcher}. */
+export interface SignedFetcherOptions {
+  /** Absolute URL of the GraphQL endpoint. */
+  readonly url: string;
+  /** `@authority` to sign: the page's `location.host`, which is the host the browser sends. */
+  readonly authority: string;
+  /** The key to sign with right now, or null for unsigned requests. Read per request. */
+  readonly identity: () => SigningIdentity | null;
+  /** Told about every request (after it is answered or fails). */
+  readonly onSent?: (sent: SentRequest) => void;
+  /** Defaults to the global fetch; injectable for tests. */
+  readonly fetch?: typeof fetch;
+  /** Idempotency keys; defaults to a random UUID v4. */
+  readonly randomUUID?: () => string;
+}
+
+/** Root fields of a selection set (following inline fragments and named fragments once each). */
+function rootFields(selectionSet: SelectionSetNode, document: DocumentNode, seen = new Set<string>()): FieldNode[] {
+  const out: FieldNode[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) out.push(selection);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) out.push(...rootFields(selection.selectionSet, document, seen));
+    else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const fragment = document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value);
+      if (fragment && fragment.kind === Kind.FRAGMENT_DEFINITION) out.push(...rootFields(fragment.selectionSet, document, seen));
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether to send an `Idempotency-Key` header with this operation. The server applies the header
+ * to exactly one `@idempotent` field, so: only mutations with one such field, and not when that
+ * field already names its key with `@idempotent(key:)` (two keys for one call are refused).
+ * Unparsable documents get no key: the server will report the syntax error.
+ */
+export function wantsIdempotencyKey(query: string, operationName?: string | null): boolean {
+  let document: DocumentNode;
+  try {
+    document = parse(query);
+  } catch {
+    return false;
+  }
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+  if (operation?.operation !== 'mutation') return false;
+  const keyed = rootFields(operation.selectionSet, document).filter((f) => IDEMPOTENT_MUTATION_FIELDS.has(f.name.value));
+  if (keyed.length !== 1) return false;
+  return !keyed[0].directives?.some((d) => d.name.value === 'idempotent' && d.arguments?.some((a) => a.name.value === 'key'));
+}
+
+/** Header values from GraphiQL's headers editor, as strings, minus anything this fetcher owns. */
+function userHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
+  const owned = new Set(['content-type', 'content-digest', 'signature', 'signature-input']);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined && value !== null && !owned.has(name.toLowerCase())) out[name.toLowerCase()] = String(value);
+  }
+  return out;
+}
+
+/** A UUID v4. `crypto.randomUUID` exists only in secure contexts; `getRandomValues` everywhere. */
+function uuidV4(): string {
+  if (typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID();
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Builds the fetcher GraphiQL calls for every operation, introspection included. */
+export function createSignedFetcher(options: SignedFetcherOptions): PlaygroundFetcher {
+  const send = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const uuid = options.randomUUID ?? uuidV4;
+  return async (params, opts) => {
+    // The exact bytes sent are the bytes signed: serialize once.
+    const body = JSON.stringify({ query: params.query, operationName: params.operationName ?? undefined, variables: params.variables ?? undefined });
+    const headers: Record<string, string> = { ...userHeaders(opts?.headers), 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+    // A key typed into the headers editor wins: the user may be replaying a call on purpose.
+    if (headers['idempotency-key'] === undefined && wantsIdempotencyKey(params.query, params.operationName)) headers['idempotency-key'] = uuid();
+    const identity = options.identity();
+    const sent = { keyId: identity?.keyId, idempotencyKey: headers['idempotency-key'] };
+    try {
+      if (identity) {
+        const signed = await signRequestWebCrypto({ method: 'POST', url: options.url, authority: options.authority, body, keyId: identity.keyId, alg: identity.alg, key: identity.key });
+        Object.assign(headers, signed.headers);
+      }
+      const response = await send(options.url, { method: 'POST', headers, body, credentials: 'omit' });
+      options.onSent?.({ ...sent, status: response.status });
+      const text = await response.text();
+      try {
+        return JSON.parse(text) as ExecutionResult;
+      } catch {
+        // 413, 429 from a proxy and the like answer without a GraphQL body: show them as errors.
+        return { errors: [new GraphQLError(`HTTP ${response.status}: ${text.slice(0, 500)}`)] };
+      }
+    } catch (error) {
+      options.onSent?.({ ...sent, status: 0, problem: (error as Error).message });
+      throw error;
+    }
+  };
+}

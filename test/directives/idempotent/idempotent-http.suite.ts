@@ -1,0 +1,103 @@
+import type { DomainServices } from '../../../src/domain';
+import type { SecurityStores } from '../../../src/transport/security-stores';
+import type { TestDatabase } from '../../helpers/database';
+import { balancesOf, fundedAccount, servicesFor } from '../../helpers/domain';
+import { WIDE_FIELD_LIMITS } from '../../helpers/idempotency';
+import { createTestKey, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
+
+const PLACE = {
+  query: 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id status } userErrors { code } } }',
+  variables: { i: { market: 'BTC-USD', side: 'BUY', price: '100', quantity: '0.01' } },
+};
+
+/** Idempotency over real HTTP with signatures, against one kind of database and security stores. */
+export function defineIdempotentHttpSuite(
+  name: string,
+  skipReason: string | null,
+  openDatabase: () => Promise<TestDatabase>,
+  openStores: () => Promise<{ stores: SecurityStores; close(): Promise<void> }>,
+): void {
+  (skipReason ? describe.skip : describe)(`@idempotent over HTTP (${name})${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+    let db: TestDatabase;
+    let services: DomainServices;
+    let stores: { stores: SecurityStores; close(): Promise<void> };
+    let server: RunningSignet;
+
+    beforeAll(async () => {
+      db = await openDatabase();
+      services = servicesFor(db.driver);
+      stores = await openStores();
+      server = await startSignet(services, stores.stores, { directives: { rateLimitOverrides: WIDE_FIELD_LIMITS } });
+    }, 60_000);
+    afterAll(async () => {
+      await server?.close();
+      await stores?.close();
+      await db?.close();
+    });
+
+    async function trader(): Promise<{ accountId: string; key: TestKey; orders: () => Promise<number> }> {
+      const accountId = await fundedAccount(services, { USD: '1000' }, 'http');
+      const key = await createTestKey(services, accountId, 'ed25519');
+      return { accountId, key, orders: async () => (await services.orders.listOrders(accountId, { limit: 100 })).items.length };
+    }
+
+    test('a retry with a fresh signature and the same Idempotency-Key replays, with the Idempotent-Replayed header', async () => {
+      const { key, orders } = await trader();
+      const first = await signedRequest(server, key, PLACE, { headers: { 'idempotency-key': '"http-1"' } });
+      expect(first.status).toBe(200);
+      expect(first.headers.get('idempotent-replayed')).toBeNull();
+      expect(first.json.extensions?.idempotentReplay).toBeUndefined();
+      const retry = await signedRequest(server, key, PLACE, { headers: { 'idempotency-key': '"http-1"' } });
+      expect(retry.signed.headers['signature-input']).not.toBe(first.signed.headers['signature-input']);
+      expect(retry.status).toBe(200);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(retry.json.data).toEqual(first.json.data);
+      expect(retry.json.extensions.idempotentReplay).toEqual({ placeOrder: true });
+      expect(await orders()).toBe(1);
+    });
+
+    test('the same bytes sent twice fail the nonce check (401 NONCE_REUSED); signatures and idempotency are separate layers', async () => {
+      const { key, orders } = await trader();
+      const first = await signedRequest(server, key, PLACE, { headers: { 'idempotency-key': 'bytes-1' } });
+      expect(first.status).toBe(200);
+      const again = await fetch(`${server.url}/graphql`, {
+        method: 'POST', body: JSON.stringify(PLACE), headers: { 'content-type': 'application/json', 'idempotency-key': 'bytes-1', ...first.signed.headers },
+      });
+      expect(again.status).toBe(401);
+      expect((await again.json()).errors[0].extensions.reason).toBe('NONCE_REUSED');
+      expect(again.headers.get('idempotent-replayed')).toBeNull();
+      expect(await orders()).toBe(1);
+    });
+
+    test('a missing required key is a field error in a 200 response: IDEMPOTENCY_KEY_REQUIRED, nothing placed', async () => {
+      const { key, orders } = await trader();
+      const res = await signedRequest(server, key, PLACE);
+      expect(res.status).toBe(200);
+      expect(res.json.data.placeOrder).toBeNull();
+      expect(res.json.errors[0].extensions).toMatchObject({ code: 'IDEMPOTENCY_KEY_REQUIRED', retryable: false, requestId: res.headers.get('x-request-id') });
+      expect(await orders()).toBe(0);
+    });
+
+    test('50 concurrent identical requests through one server: one order, one hold, every answer the outcome or IN_PROGRESS; then all replay', async () => {
+      const { accountId, key, orders } = await trader();
+      const headers = { 'idempotency-key': 'burst-1' };
+      const responses = await Promise.all(Array.from({ length: 50 }, () => signedRequest(server, key, PLACE, { headers })));
+      expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
+      const outcomes = responses.filter((r) => r.json.data.placeOrder !== null);
+      const busy = responses.filter((r) => r.json.data.placeOrder === null);
+      expect(outcomes.length + busy.length).toBe(50);
+      expect(outcomes.filter((r) => r.headers.get('idempotent-replayed') === null)).toHaveLength(1);
+      const orderId = outcomes[0].json.data.placeOrder.order.id;
+      expect(new Set(outcomes.map((r) => r.json.data.placeOrder.order.id))).toEqual(new Set([orderId]));
+      for (const r of busy) expect(r.json.errors[0].extensions).toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS', retryable: true, retryAfter: expect.any(Number) });
+      expect(await orders()).toBe(1);
+      expect(await balancesOf(services, accountId)).toMatchObject({ USD: { available: '999', held: '1' } });
+      const retries = await Promise.all(Array.from({ length: 10 }, () => signedRequest(server, key, PLACE, { headers })));
+      for (const r of retries) {
+        expect(r.headers.get('idempotent-replayed')).toBe('true');
+        expect(r.json.data.placeOrder.order.id).toBe(orderId);
+      }
+      expect(await orders()).toBe(1);
+    });
+  });
+}

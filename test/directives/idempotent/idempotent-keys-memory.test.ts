@@ -1,0 +1,4 @@
+import { memoryBackend } from './fixture';
+import { defineKeySuite } from './idempotent-keys.suite';
+
+defineKeySuite(memoryBackend);

@@ -1,0 +1,4 @@
+import { redisBackend } from './fixture';
+import { defineKeySuite } from './idempotent-keys.suite';
+
+defineKeySuite(redisBackend);

@@ -1,0 +1,4 @@
+import { memoryBackend } from './fixture';
+import { defineReplaySuite } from './idempotent-replay.suite';
+
+defineReplaySuite(memoryBackend);

@@ -1,0 +1,4 @@
+import { redisBackend } from './fixture';
+import { defineReplaySuite } from './idempotent-replay.suite';
+
+defineReplaySuite(redisBackend);

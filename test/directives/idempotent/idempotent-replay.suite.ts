@@ -1,0 +1,183 @@
+import { fingerprintArguments, idempotencyScopeKey } from '../../../src/directives/idempotent';
+import type { DomainServices } from '../../../src/domain';
+import { balancesOf, fundedAccount } from '../../helpers/domain';
+import { principalFor } from '../../helpers/graphql';
+import { forgetfulMemoryStore } from '../../helpers/idempotency';
+import { PLACE, buy, codeOf, describeOn, useIdempotencyFixture, type IdempotencyBackend } from './fixture';
+
+/** What a retry gets back: replays, mismatches, what consumes a key and what does not, retention, cache loss. */
+export function defineReplaySuite(backend: IdempotencyBackend): void {
+  describeOn(backend, '@idempotent replays', () => {
+    const fx = useIdempotencyFixture(backend);
+
+    test('a retried placeOrder replays the original order, marked as a replay, and holds the funds once', async () => {
+      const { run, ordersOf, services } = fx();
+      const id = await fundedAccount(services, { USD: '1000' });
+      const first = await run(PLACE, { input: buy(), key: 'order-1' }, principalFor(id));
+      expect(first.errors).toBeUndefined();
+      expect(first.extensions?.idempotentReplay).toBeUndefined();
+      expect(first.http.responseHeaders.has('idempotent-replayed')).toBe(false);
+      const retry = await run(PLACE, { input: buy(), key: 'order-1' }, principalFor(id));
+      expect(retry.errors).toBeUndefined();
+      expect(retry.data.placeOrder).toEqual(first.data.placeOrder);
+      expect(retry.extensions?.idempotentReplay).toEqual({ placeOrder: true });
+      expect(retry.http.responseHeaders.get('idempotent-replayed')).toBe('true');
+      expect(await ordersOf(id)).toHaveLength(1);
+      expect(await balancesOf(services, id)).toMatchObject({ USD: { available: '999', held: '1' } });
+    });
+
+    test('a business failure is an outcome: the retry replays the same userErrors even after funds arrive', async () => {
+      const { run, ordersOf, services } = fx();
+      const id = await fundedAccount(services, { USD: '0.5' });
+      const first = await run(PLACE, { input: buy(), key: 'poor-1' }, principalFor(id));
+      expect(first.data.placeOrder.userErrors.map((e: { code: string }) => e.code)).toEqual(['INSUFFICIENT_FUNDS']);
+      await services.accounts.deposit(id, 'USD', '1000');
+      const retry = await run(PLACE, { input: buy(), key: 'poor-1' }, principalFor(id));
+      expect(retry.data.placeOrder).toEqual(first.data.placeOrder);
+      expect(retry.extensions?.idempotentReplay).toEqual({ placeOrder: true });
+      expect(await ordersOf(id)).toHaveLength(0);
+    });
+
+    test('the same key with other arguments is IDEMPOTENCY_KEY_REUSED and nothing runs', async () => {
+      const { run, ordersOf, services } = fx();
+      const id = await fundedAccount(services, { USD: '1000' });
+      await run(PLACE, { input: buy('0.01'), key: 'reuse-1' }, principalFor(id));
+      const other = await run(PLACE, { input: buy('0.02'), key: 'reuse-1' }, principalFor(id));
+      expect(other.data.placeOrder).toBeNull();
+      expect(other.errors?.[0]).toMatchObject({ path: ['placeOrder'], extensions: { code: 'IDEMPOTENCY_KEY_REUSED', retryable: false } });
+      expect(await ordersOf(id)).toHaveLength(1);
+      expect(await balancesOf(services, id)).toMatchObject({ USD: { held: '1' } });
+    });
+
+    test('reordered input keys and a literal instead of variables are the same request, not a mismatch', async () => {
+      const { run, ordersOf, services } = fx();
+      const id = await fundedAccount(services, { USD: '1000' });
+      const first = await run(PLACE, { input: { market: 'BTC-USD', side: 'BUY', price: '100', quantity: '0.01' }, key: 'same-1' }, principalFor(id));
+      const reordered = await run(PLACE, { key: 'same-1', input: { quantity: '0.01', price: '100', side: 'BUY', market: 'BTC-USD' } }, principalFor(id));
+      const literal = await run(`mutation { placeOrder(input: { quantity: "0.01", side: BUY, type: LIMIT, price: "100", market: "BTC-USD" }) @idempotent(key: "same-1") { order { id status } userErrors { code message field } } }`, {}, principalFor(id));
+      for (const retry of [reordered, literal]) {
+        expect(retry.errors).toBeUndefined();
+        expect(retry.data.placeOrder).toEqual(first.data.placeOrder);
+        expect(retry.extensions?.idempotentReplay).toEqual({ placeOrder: true });
+      }
+      expect(await ordersOf(id)).toHaveLength(1);
+    });
+
+    test('failures before execution do not consume the key: a forbidden call and a rejected input, then the real call runs', async () => {
+      const { run, ordersOf, services } = fx();
+      const id = await fundedAccount(services, { USD: '1000' });
+      const forbidden = await run(PLACE, { input: buy(), key: 'pre-1' }, principalFor(id, ['READ']));
+      expect(codeOf(forbidden)).toBe('FORBIDDEN');
+      const invalid = await run(PLACE, { input: { ...buy(), clientOrderId: 'has spaces' }, key: 'pre-1' }, principalFor(id));
+      expect(codeOf(invalid)).toBe('BAD_USER_INPUT');
+      const real = await run(PLACE, { input: buy(), key: 'pre-1' }, principalFor(id));
+      expect(real.errors).toBeUndefined();
+      expect(real.data.placeOrder.order.status).toBe('OPEN');
+      expect(real.extensions?.idempotentReplay).toBeUndefined();
+      expect(await ordersOf(id)).toHaveLength(1);
+    });
+
+    test('an unexpected failure rolls the effect back and releases the key; the retry executes once', async () => {
+      const { services, serverWith, ordersOf } = fx();
+      const id = await fundedAccount(services, { USD: '1000' });
+      let failures = 1;
+      // The order and its hold are written, then the call dies: the whole transaction must roll back.
+      const flaky: DomainServices = { ...services, orders: { ...services.orders, async placeOrder(accountId, input) {
+        const result = await services.orders.placeOrder(accountId, input);
+        if (failures-- > 0) throw new Error('connection reset after insert');
+        return result;
+      } } };
+      const api = await serverWith({ services: flaky });
+      const failed = await api.execute<any, Record<string, unknown>>(PLACE, { input: buy(), key: 'flaky-1' }, principalFor(id));
+      expect(codeOf(failed)).toBe('INTERNAL_SERVER_ERROR');
+      expect(await ordersOf(id)).toHaveLength(0);
+      expect(await balancesOf(services, id)).toMatchObject({ USD: { available: '1000', held: '0' } });
+      const retry = await api.execute<any, Record<string, unknown>>(PLACE, { input: buy(), key: 'flaky-1' }, principalFor(id));
+      expect(retry.errors).toBeUndefined();
+      expect(retry.extensions?.idempotentReplay).toBeUndefined();
+      expect(await ordersOf(id)).toHaveLength(1);
+    });
+
+    test('retention: a retry 1 s before the TTL replays (from cache or database), 1 s after it runs afresh', async () => {
+      const { services, serverWith, ordersOf } = fx();
+      const id = await fundedAccount(services, { USD: '1000' });
+      const ttl = 600_000;
+      let t = Date.now();
+      const now = () => t;
+      // The memory store shares the injected clock, so cache and durable record expire together.
+      const fast = forgetfulMemoryStore({ now });
+      try {
+        const api = await serverWith({ deps: { now, idempotency: fast.store, idempotencyTtlMs: ttl } });
+        const first = await api.execute<any, Record<string, unknown>>(PLACE, { input: buy(), key: 'ttl-1' }, principalFor(id));
+        t += ttl - 1_000;
+        const cached = await api.execute<any, Record<string, unknown>>(PLACE, { input: buy(), key: 'ttl-1' }, principalFor(id));
+        expect(cached.data).toEqual(first.data);
+        expect(cached.extensions?.idempotentReplay).toEqual({ placeOrder: true });
+        await fast.forget();
+        const durable = await api.execute<any, Record<string, unknown>>(PLACE, { input: buy(), key: 'ttl-1' }, principalFor(id));
+        expect(durable.data).toEqual(first.data);
+        expect(durable.extensions?.idempotentReplay).toEqual({ placeOrder: true });
+        t += 2_000;
+        const fresh = await api.execute<any, Record<string, unknown>>(PLACE, { input: buy(), key: 'ttl-1' }, principalFor(id));
+        expect(fresh.extensions?.idempotentReplay).toBeUndefined();
+        expect(fresh.data.placeOrder.order.id).not.toBe(first.data.placeOrder.order.id);
+        expect(await ordersOf(id)).toHaveLength(2);
+      } finally {
+        await fast.close();
+      }
+    });
+
+    test('when the fast path forgets everything (FLUSHALL) between attempts, the retry replays from the database and nothing runs twice', async () => {
+      const { run, ordersOf, services, fast } = fx();
+      const id = await fundedAccount(services, { USD: '1000' });
+      const first = await run(PLACE, { input: buy(), key: 'flush-1' }, principalFor(id));
+      await fast.forget();
+      const retry = await run(PLACE, { input: buy(), key: 'flush-1' }, principalFor(id));
+      expect(retry.data).toEqual(first.data);
+      expect(retry.extensions?.idempotentReplay).toEqual({ placeOrder: true });
+      // The durable replay put the outcome back in the fast path: the next retry needs no transaction.
+      const scope = idempotencyScopeKey({ accountId: id, field: 'placeOrder', key: 'flush-1' });
+      const cached = await fast.store.claim(scope, fingerprintArguments({ input: { ...buy(), type: 'LIMIT' } }), 1_000);
+      expect(cached.kind).toBe('completed');
+      await fast.forget();
+      const mismatch = await run(PLACE, { input: buy('0.02'), key: 'flush-1' }, principalFor(id));
+      expect(codeOf(mismatch)).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(await ordersOf(id)).toHaveLength(1);
+      expect(await balancesOf(services, id)).toMatchObject({ USD: { held: '1' } });
+    });
+
+    test('a replay re-resolves the order: any selection set, and the current status after a cancel', async () => {
+      const { run, services } = fx();
+      const id = await fundedAccount(services, { USD: '1000' });
+      const first = await run(`mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) @idempotent(key: "shape-1") { order { id } } }`, {}, principalFor(id));
+      const orderId = first.data.placeOrder.order.id;
+      const wider = `mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) @idempotent(key: "shape-1") { order { id status price holdAmount } userErrors { code } } }`;
+      expect((await run(wider, {}, principalFor(id))).data.placeOrder).toEqual({ order: { id: orderId, status: 'OPEN', price: '100', holdAmount: '1' }, userErrors: [] });
+      const canceled = await run('mutation($id: ID!) { cancelOrder(id: $id) { order { status } } }', { id: orderId }, principalFor(id));
+      expect(canceled.data.cancelOrder.order.status).toBe('CANCELED');
+      const after = await run(wider, {}, principalFor(id));
+      expect(after.data.placeOrder.order).toMatchObject({ id: orderId, status: 'CANCELED' });
+      expect(after.extensions?.idempotentReplay).toEqual({ placeOrder: true });
+    });
+
+    test('createTransfer replays the transfer and moves the funds once; createApiKey replays the key without its secret', async () => {
+      const { run, services } = fx();
+      const from = await fundedAccount(services, { USD: '100' });
+      const to = await fundedAccount(services);
+      const send = 'mutation($input: CreateTransferInput!) { createTransfer(input: $input) @idempotent(key: "rent-1") { transfer { id amount } userErrors { code } } }';
+      const input = { toAccountId: to, asset: 'USD', amount: '40' };
+      const sent = await run(send, { input }, principalFor(from));
+      const again = await run(send, { input }, principalFor(from));
+      expect(again.data).toEqual(sent.data);
+      expect(again.extensions?.idempotentReplay).toEqual({ createTransfer: true });
+      expect(await balancesOf(services, to)).toMatchObject({ USD: { available: '40' } });
+      const create = 'mutation { createApiKey(input: { label: "bot", scopes: [READ], algorithm: HMAC_SHA256 }) @idempotent(key: "key-1") { apiKey { id label } privateKey secret userErrors { code } } }';
+      const created = await run(create, {}, principalFor(from));
+      expect(created.data.createApiKey.secret).toEqual(expect.any(String));
+      const replayed = await run(create, {}, principalFor(from));
+      expect(replayed.data.createApiKey).toEqual({ apiKey: created.data.createApiKey.apiKey, privateKey: null, secret: null, userErrors: [] });
+      expect(replayed.extensions?.idempotentReplay).toEqual({ createApiKey: true });
+      expect(await services.apiKeys.listApiKeys(from)).toHaveLength(1);
+    });
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * examples/trading-bot.js against a spawned embedded server with the demo credentials: killed
+ * with SIGKILL while an order rests, restarted, and then checked for duplicates and a ledger
+ * that reconciles (through the API, then in the data directory after the server stops).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config';
+import { createLogger, openRuntime } from '../../src/main';
+import { createSignetClient, MeDocument, MyOrdersDocument, type OrderFieldsFragment } from '../../src/sdk';
+import { spawnSignet, type SignetProcess } from '../helpers/processes';
+
+const BOT = join(__dirname, '..', '..', 'examples', 'trading-bot.js');
+const ITERATIONS = 5;
+
+/** A bot process and everything it printed. */
+function startBot(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [BOT, ...args], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  return { child, output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+}
+
+function waitFor(output: () => string, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      const match = pattern.exec(output());
+      if (match) {
+        clearInterval(poll);
+        resolve(match);
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(poll);
+        reject(new Error(`timed out waiting for ${pattern}:\n${output()}`));
+      }
+    }, 5);
+  });
+}
+
+describe('the example trading bot survives SIGKILL and a restart', () => {
+  let dataDir: string;
+  let server: SignetProcess;
+  let args: string[];
+  let alice: { keyId: string; privateKey: string; accountId: string };
+
+  beforeAll(async () => {
+    expect(existsSync(join(__dirname, '..', '..', 'dist', 'sdk', 'index.js'))).toBe(true); // built by the global setup
+    dataDir = mkdtempSync(join(tmpdir(), 'signet-bot-'));
+    server = await spawnSignet({ SIGNET_DATA_DIR: dataDir });
+    const credentials = join(dataDir, 'demo-credentials.json');
+    alice = JSON.parse(readFileSync(credentials, 'utf8')).credentials.find((c: { name: string }) => c.name === 'alice');
+    args = ['--url', server.url, '--credentials', credentials, '--as', 'alice', '--iterations', String(ITERATIONS), '--state', join(dataDir, 'bot-state.json'), '--rest-ms', '600'];
+  }, 60_000);
+  afterAll(async () => {
+    await server?.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('killed while step 2 rests, the restarted bot cancels the leftover, replays step 2 and finishes', async () => {
+    const first = startBot(args);
+    const [, killedOrderId] = await waitFor(first.output, /step 2: placed (\S+)\n/);
+    await waitFor(first.output, /step 2: \d+ open order/);
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBeNull();
+    expect(first.output()).not.toMatch(/step 2: cancelled/);
+
+    const second = startBot(args);
+    expect(await second.exited).toBe(0);
+    const out = second.output();
+    expect(out).toMatch(/starting at step 2 of 5/);
+    expect(out).toMatch(/cancelled 1 open order\(s\) left by an earlier run/);
+    expect(out).toContain(`step 2: placed ${killedOrderId} (replayed)`);
+    expect(out).toMatch(/step 4: cancelled \S+\n/);
+    expect(out).toMatch(/done after 5 steps/);
+
+    // A third run has nothing left to do and places nothing.
+    const third = startBot(args);
+    expect(await third.exited).toBe(0);
+    expect(third.output()).not.toMatch(/placed/);
+  }, 60_000);
+
+  test('through the API: exactly one order per step, none open, and no funds left on hold', async () => {
+    const client = createSignetClient({ url: server.url, keyId: alice.keyId, privateKey: alice.privateKey });
+    const orders: OrderFieldsFragment[] = [];
+    let after: string | null | undefined;
+    do {
+      const page = (await client.request(MyOrdersDocument, { first: 100, after })).data?.me?.orders;
+      orders.push(...(page?.nodes ?? []));
+      after = page?.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after);
+    const steps = orders.map((o) => o.clientOrderId?.replace(/^bot-[0-9a-f]{8}-/, ''));
+    expect(steps.sort()).toEqual(['0', '1', '2', '3', '4']);
+    expect(orders.every((o) => o.status === 'CANCELED')).toBe(true);
+    const me = await client.request(MeDocument, {});
+    expect(me.data?.me?.balances).toEqual(expect.arrayContaining([{ asset: 'USD', available: '100000', held: '0' }]));
+  });
+
+  test('in the data directory after shutdown: every journal balances and the ledger sums to the balances', async () => {
+    expect(await server.stop()).toBe(0);
+    const runtime = await openRuntime(parseConfig({ SIGNET_DATA_DIR: dataDir }), createLogger('silent'));
+    try {
+      const sql = runtime.driver;
+      expect(await sql.query('SELECT journal_id FROM ledger_entries GROUP BY journal_id, asset HAVING sum(amount) <> 0')).toEqual([]);
+      const drift = await sql.query(`
+        SELECT b.account_id, b.asset FROM balances b
+        LEFT JOIN (SELECT account_id, asset, sum(amount) FILTER (WHERE bucket = 'available') AS available, sum(amount) FILTER (WHERE bucket = 'held') AS held
+                   FROM ledger_entries GROUP BY account_id, asset) l ON l.account_id = b.account_id AND l.asset = b.asset
+        WHERE b.available <> coalesce(l.available, 0) OR b.held <> coalesce(l.held, 0)`);
+      expect(drift).toEqual([]);
+      const [orders] = await sql.query<{ total: string; distinct_ids: string }>(
+        'SELECT count(*) AS total, count(DISTINCT client_order_id) AS distinct_ids FROM orders WHERE account_id = $1', [alice.accountId]);
+      expect({ total: Number(orders.total), distinct: Number(orders.distinct_ids) }).toEqual({ total: ITERATIONS, distinct: ITERATIONS });
+      const journals = await sql.query<{ kind: string; n: string }>("SELECT kind, count(*) AS n FROM journals WHERE kind LIKE 'ORDER_%' GROUP BY kind ORDER BY kind");
+      expect(journals.map((j) => [j.kind, Number(j.n)])).toEqual([['ORDER_HOLD', ITERATIONS], ['ORDER_RELEASE', ITERATIONS]]);
+    } finally {
+      await runtime.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import type { IdempotencyStore } from '../../src/directives/idempotent';
+import { createMemoryIdempotencyStore } from '../../src/stores/memory';
+import { createRedisIdempotencyStore } from '../../src/stores/redis';
+
+/** Field limits high enough that @rateLimit never interferes with an idempotency test. */
+export const WIDE_FIELD_LIMITS: Readonly<Record<string, { max: number; window: string }>> = Object.freeze(Object.fromEntries(
+  ['placeOrder', 'cancelOrder', 'createTransfer', 'createApiKey', 'revokeApiKey'].map((f) => [`Mutation.${f}`, { max: 1_000_000, window: '1m' }]),
+));
+
+/**
+ * A fast-path store that can lose everything on demand, as Redis does on FLUSHALL: `forget()`
+ * drops all of this store's entries (never anyone else's). `store` stays the same object, so a
+ * server built over it keeps running across the loss.
+ */
+export interface ForgetfulStore {
+  readonly store: IdempotencyStore;
+  forget(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A memory fast path; `forget()` swaps in an empty store. */
+export function forgetfulMemoryStore(options: { now?: () => number } = {}): ForgetfulStore {
+  let current = createMemoryIdempotencyStore(options);
+  const store: IdempotencyStore = {
+    claim: (...a) => current.claim(...a),
+    complete: (...a) => current.complete(...a),
+    release: (...a) => current.release(...a),
+    remember: (...a) => current.remember(...a),
+  };
+  return {
+    store,
+    async forget() {
+      current.close();
+      current = createMemoryIdempotencyStore(options);
+    },
+    async close() {
+      current.close();
+    },
+  };
+}
+
+/**
+ * A Redis fast path under a prefix unique to this call; `forget()` deletes exactly that prefix's
+ * keys (a real FLUSHALL would wipe other suites sharing the test server).
+ */
+export function forgetfulRedisStore(url: string): ForgetfulStore {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  const keyPrefix = `t${randomUUID().slice(0, 8)}:idem:`;
+  return {
+    store: createRedisIdempotencyStore(redis, { keyPrefix }),
+    async forget() {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 500);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    },
+    async close() {
+      await redis.quit();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The SDK's WebCrypto signer against an independent RFC 9421 implementation
+ * (`http-message-signatures`, dev dependency): it verifies what the SDK signs, it builds the same
+ * base, and a running Signet server accepts what it signs. That library reads the real clock,
+ * so everything here is signed "now".
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createSigner, createVerifier, httpbis } from 'http-message-signatures';
+import { importSigningKey, signRequestWebCrypto, type SignetAlgorithm } from '../../src/sdk';
+import type { DomainServices } from '../../src/domain';
+import { openPgliteDatabase, type TestDatabase } from '../helpers/database';
+import { fundedAccount, servicesFor } from '../helpers/domain';
+import { createTestKey, memoryStores, startSignet, type RunningSignet } from '../helpers/signet-server';
+import { ed25519Key, hmacKey, verifyCalls } from './helpers';
+
+const ed = ed25519Key();
+const hmac = hmacKey();
+const BODY = JSON.stringify({ query: 'mutation { placeOrder(input: {market: "BTC-USD", side: BUY, price: "1", quantity: "1"}) { order { id } } }' });
+const URL_WITH_QUERY = 'https://api.signet.test/graphql?op=placeOrder';
+
+async function sdkSigned(alg: SignetAlgorithm, url = URL_WITH_QUERY) {
+  const key = alg === 'ed25519' ? await importSigningKey({ alg, privateKey: ed.privateKeyBase64 }) : await importSigningKey({ alg, secret: hmac.secretBase64 });
+  return signRequestWebCrypto({ method: 'POST', url, body: BODY, keyId: alg === 'ed25519' ? ed.keyId : hmac.keyId, alg, key });
+}
+
+describe('the SDK signer and http-message-signatures', () => {
+  const components = ['@method', '@authority', '@path', 'content-digest', '@query'];
+
+  test.each(['ed25519', 'hmac-sha256'] as const)('its verifier accepts an SDK-signed %s request, and rejects it elsewhere', async (alg) => {
+    const signed = await sdkSigned(alg);
+    const verify = alg === 'ed25519' ? createVerifier(ed.publicKey, 'ed25519') : createVerifier(hmac.secret, 'hmac-sha256');
+    const keyLookup = jest.fn(async () => ({ id: 'k', algs: [alg], verify }));
+    const config = { keyLookup, requiredFields: components, requiredParams: ['created', 'nonce', 'keyid'] as const, maxAge: 30 };
+    const message = { method: 'POST', url: URL_WITH_QUERY, headers: { 'content-type': 'application/json', ...signed.headers } };
+    await expect(httpbis.verifyMessage({ ...config, requiredParams: [...config.requiredParams] }, message)).resolves.toBe(true);
+    expect(keyLookup).toHaveBeenCalledTimes(1);
+    const moved = { ...message, url: URL_WITH_QUERY.replace('op=placeOrder', 'op=cancelOrder') };
+    await expect(httpbis.verifyMessage({ keyLookup, requiredFields: components }, moved)).resolves.toBe(false);
+  });
+
+  test('builds byte-for-byte the signature base that library builds', async () => {
+    const signed = await sdkSigned('ed25519');
+    const input = signed.headers['signature-input'];
+    const theirs = httpbis.formatSignatureBase([
+      ...httpbis.createSignatureBase({ fields: components }, { method: 'POST', url: URL_WITH_QUERY, headers: { ...signed.headers } }),
+      ['"@signature-params"', [input.slice('sig1='.length)]],
+    ]);
+    expect(theirs).toBe(signed.signatureBase);
+    expect(signed.headers['content-digest']).toBe(`sha-256=:${createHash('sha256').update(BODY).digest('base64')}:`);
+    expect(signed.nonce.length).toBeGreaterThanOrEqual(16);
+  });
+
+  test.each(['ed25519', 'hmac-sha256'] as const)('our server-side verifier accepts an SDK-signed %s request', async (alg) => {
+    const signed = await sdkSigned(alg, 'http://127.0.0.1:4000/graphql');
+    const call = { url: 'http://127.0.0.1:4000/graphql', method: 'POST', headers: { ...signed.headers }, body: BODY, rawBody: new TextEncoder().encode(BODY) };
+    const key = alg === 'ed25519'
+      ? { keyId: ed.keyId, accountId: 'a', scopes: ['TRADE'], algorithm: alg, publicKey: ed.publicKey }
+      : { keyId: hmac.keyId, accountId: 'a', scopes: ['TRADE'], algorithm: alg, secret: hmac.secret };
+    const [result] = await verifyCalls([call], key, Date.now);
+    expect(result).toMatchObject({ status: 'verified', keyId: key.keyId, nonce: signed.nonce });
+  });
+});
+
+describe('a running Signet server and requests signed by http-message-signatures', () => {
+  let db: TestDatabase;
+  let services: DomainServices;
+  let server: RunningSignet;
+  let accountId: string;
+  beforeAll(async () => {
+    db = await openPgliteDatabase();
+    services = servicesFor(db.driver);
+    server = await startSignet(services, memoryStores());
+    accountId = await fundedAccount(services, { USD: '10' }, 'interop');
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+  });
+
+  test.each(['ed25519', 'hmac-sha256'] as const)('the server accepts a %s request signed by that library', async (alg) => {
+    const key = await createTestKey(services, accountId, alg, ['READ']);
+    const body = JSON.stringify({ query: '{ me { id balances { asset available } } }' });
+    const url = `${server.url}/graphql`;
+    const material = alg === 'ed25519' ? key.privateKey! : key.secret!;
+    const signed = await httpbis.signMessage(
+      {
+        key: createSigner(material, alg, key.keyId),
+        name: 'sig1',
+        fields: ['@method', '@authority', '@path', 'content-digest'],
+        params: ['created', 'nonce', 'keyid'],
+        paramValues: { nonce: randomBytes(18).toString('base64url') },
+      },
+      // The digest is computed here with node:crypto, independently of Signet's code.
+      { method: 'POST', url, headers: { 'content-type': 'application/json', 'content-digest': `sha-256=:${createHash('sha256').update(body).digest('base64')}:` } },
+    );
+    const response = await fetch(url, { method: 'POST', headers: signed.headers as Record<string, string>, body });
+    const json = await response.json();
+    expect(response.status).toBe(200);
+    expect(json.errors).toBeUndefined();
+    expect(json.data.me).toEqual({ id: accountId, balances: expect.arrayContaining([{ asset: 'USD', available: '10' }]) });
+  });
+});

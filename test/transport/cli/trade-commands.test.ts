@@ -1,0 +1,186 @@
+/**
+ * `signet balances | orders | order place | order cancel | transfer` against a real Signet server
+ * in process (PGlite, memory stores), with credentials from a file or from the environment.
+ */
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DomainServices } from '../../../src/domain';
+import { main } from '../../../src/main';
+import { progressReporter } from '../../../src/transport/cli/trade-client';
+import { formatTable } from '../../../src/transport/cli/trade-commands';
+import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
+import { balancesOf, fundedAccount, servicesFor } from '../../helpers/domain';
+import { createTestKey, memoryStores, startSignet, type RunningSignet } from '../../helpers/signet-server';
+
+interface CliRun { readonly code: number; readonly stdout: string; readonly stderr: string }
+
+/** Runs `signet <args>` in process with `env`, capturing stdout and stderr. */
+async function signet(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const collect = (into: string[]) => ((chunk: string | Uint8Array) => {
+    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  }) as typeof process.stdout.write;
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(collect(out));
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(collect(err));
+  try {
+    const code = await main(['node', 'signet', ...args], env);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+function json(run: CliRun): any {
+  if (run.code !== 0) throw new Error(`signet exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('signet trading commands', () => {
+  let db: TestDatabase;
+  let services: DomainServices;
+  let server: RunningSignet;
+  let dir: string;
+  let aliceId: string;
+  let bobId: string;
+  let file: string;
+  let flags: string[];
+  let envCredentials: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    db = await openPgliteDatabase();
+    services = servicesFor(db.driver);
+    server = await startSignet(services, memoryStores());
+    aliceId = await fundedAccount(services, { USD: '1000', BTC: '1', ETH: '1' }, 'alice');
+    bobId = await fundedAccount(services, {}, 'bob');
+    const ed = await createTestKey(services, aliceId, 'ed25519');
+    const hmac = await createTestKey(services, aliceId, 'hmac-sha256', ['READ']);
+    dir = mkdtempSync(join(tmpdir(), 'signet-trade-'));
+    file = join(dir, 'creds.json');
+    const privateKey = ed.privateKey!.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+    writeFileSync(file, JSON.stringify({ credentials: [
+      { name: 'alice', keyId: ed.keyId, algorithm: 'ed25519', privateKey },
+      { name: 'alice-read', keyId: hmac.keyId, algorithm: 'hmac-sha256', secret: hmac.secret!.toString('base64') },
+    ] }));
+    flags = ['--credentials', file, '--as', 'alice', '--url', server.url];
+    envCredentials = { SIGNET_URL: server.url, SIGNET_KEY_ID: ed.keyId, SIGNET_PRIVATE_KEY: privateKey };
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('balances prints a table by default and JSON with --json', async () => {
+    const table = await signet({}, 'balances', ...flags);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^ASSET\s+AVAILABLE\s+HELD\n/);
+    expect(table.stdout).toMatch(/^USD\s+1000\s+0$/m);
+    expect(json(await signet({}, 'balances', ...flags, '--json'))).toEqual({ account: aliceId, balances: expect.arrayContaining([{ asset: 'BTC', available: '1', held: '0' }]) });
+  });
+
+  test('credentials come from SIGNET_URL / SIGNET_KEY_ID / SIGNET_PRIVATE_KEY, or an hmac key via --as', async () => {
+    expect(json(await signet(envCredentials, 'balances', '--json')).account).toBe(aliceId);
+    expect(json(await signet({}, 'balances', '--credentials', file, '--as', 'alice-read', '--url', server.url, '--json')).account).toBe(aliceId);
+  });
+
+  test('order place, orders --status OPEN, order cancel: the whole life of an order', async () => {
+    const placed = await signet({}, 'order', 'place', '--market', 'btc-usd', '--side', 'buy', '--price', '30000', '--quantity', '0.01', ...flags);
+    expect(placed.code).toBe(0);
+    const id = /^order\s+(\S+)$/m.exec(placed.stdout)?.[1] as string;
+    expect(placed.stdout).toMatch(/^hold\s+300 USD$/m);
+    expect(placed.stdout).toMatch(/^idempotency key\s+[0-9a-f-]{36}$/m);
+
+    const open = await signet({}, 'orders', '--status', 'OPEN', ...flags);
+    expect(open.stdout).toMatch(/^ID\s+MARKET\s+SIDE\s+PRICE\s+QUANTITY\s+STATUS\s+CREATED\n/);
+    expect(open.stdout).toContain(id);
+    expect((await balancesOf(services, aliceId)).USD).toEqual({ available: '700', held: '300' });
+
+    const cancelled = json(await signet({}, 'order', 'cancel', id, ...flags, '--json'));
+    expect(cancelled.order).toMatchObject({ id, status: 'CANCELED' });
+    expect(json(await signet({}, 'orders', '--status', 'OPEN', ...flags, '--json')).orders).toEqual([]);
+    expect((await balancesOf(services, aliceId)).USD).toEqual({ available: '1000', held: '0' });
+  });
+
+  test('the same --idempotency-key twice places one order; the second run says it was replayed', async () => {
+    const args = ['order', 'place', '--market', 'ETH-USD', '--side', 'SELL', '--price', '2000', '--quantity', '0.5', '--idempotency-key', 'cli-retry-1', ...flags];
+    const first = json(await signet({}, ...args, '--json'));
+    const again = await signet({}, ...args);
+    expect(first).toMatchObject({ replayed: false, idempotencyKey: 'cli-retry-1' });
+    expect(again.stdout).toContain(first.order.id);
+    expect(again.stdout).toMatch(/^replayed\s+yes/m);
+    await signet({}, 'order', 'cancel', first.order.id, ...flags);
+  });
+
+  test('transfer sends funds with a memo', async () => {
+    const sent = json(await signet({}, 'transfer', '--to', bobId, '--asset', 'usd', '--amount', '10', '--memo', 'lunch', ...flags, '--json'));
+    expect(sent.transfer).toMatchObject({ toAccountId: bobId, asset: 'USD', amount: '10', memo: 'lunch' });
+    expect((await balancesOf(services, bobId)).USD.available).toBe('10');
+  });
+
+  test.each([
+    ['a business error prints its code', ['order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--price', '30000', '--quantity', '90'], 1, /^signet: INSUFFICIENT_FUNDS: /m],
+    ['an unknown market', ['order', 'place', '--market', 'DOGE-USD', '--side', 'BUY', '--price', '1', '--quantity', '1'], 1, /UNKNOWN_MARKET: /],
+    ['cancelling an order that does not exist', ['order', 'cancel', '00000000-0000-4000-8000-0000000000ff'], 1, /ORDER_NOT_FOUND: /],
+    ['a bad --side', ['order', 'place', '--market', 'BTC-USD', '--side', 'HOLD', '--price', '1', '--quantity', '1'], 2, /--side must be one of BUY, SELL/],
+    ['a bad --first', ['orders', '--first', '500'], 2, /--first must be an integer/],
+  ])('%s exits non-zero', async (_name, args, code, message) => {
+    const run = await signet({}, ...args, ...flags);
+    expect(run.code).toBe(code);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
+  });
+
+  test('no credentials, or a malformed SIGNET_PRIVATE_KEY, is a usage error that says what to set', async () => {
+    const none = await signet({}, 'balances', '--url', server.url);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/SIGNET_KEY_ID/);
+    const bad = await signet({ ...envCredentials, SIGNET_PRIVATE_KEY: 'not base64!' }, 'balances');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/SIGNET_PRIVATE_KEY must be/);
+    expect(bad.stderr).not.toContain('not base64!');
+  });
+
+  test('a key the server does not know fails with UNAUTHENTICATED and its reason', async () => {
+    const run = await signet({ ...envCredentials, SIGNET_KEY_ID: 'key_000000000000000000000000' }, 'balances');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/UNAUTHENTICATED \(SIGNATURE_INVALID\): /);
+  });
+
+  test('waits between retries show progress on a terminal, then the network error is reported', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+    try {
+      const run = await signet({ ...envCredentials, SIGNET_URL: url }, 'balances');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/retrying in \d+\.\d s \(attempt 2 of 5\)/);
+      expect(run.stderr).toMatch(/NETWORK_ERROR: /);
+    } finally {
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as { isTTY?: boolean }).isTTY;
+    }
+  }, 30_000);
+
+  test('progress stays off stderr when it is not a terminal (scripts)', () => {
+    const write = jest.fn();
+    progressReporter({ isTTY: false, write } as unknown as NodeJS.WriteStream)({ attempt: 1, maxAttempts: 5, delayMs: 100, reason: 'SERVICE_UNAVAILABLE' });
+    expect(write).not.toHaveBeenCalled();
+  });
+
+  test('formatTable aligns columns', () => {
+    expect(formatTable(['A', 'LONGER'], [['xyz', '1'], ['q', '22']])).toBe('A    LONGER\nxyz  1\nq    22\n');
+  });
+});

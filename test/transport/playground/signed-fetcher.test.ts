@@ -1,0 +1,107 @@
+import { importSigningKey } from '../../../src/sdk';
+import { createSignedFetcher, wantsIdempotencyKey, type SentRequest, type SigningIdentity } from '../../../src/transport/playground/browser/signed-fetcher';
+import type { DomainServices } from '../../../src/domain';
+import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
+import { fundedAccount, servicesFor } from '../../helpers/domain';
+import { createTestKey, memoryStores, startSignet, type RunningSignet } from '../../helpers/signet-server';
+
+const PLACE = 'placeOrder(input: { market: "BTC-USD", side: BUY, price: "30000", quantity: "0.01" }) { order { id status } userErrors { code } }';
+
+describe('which playground operations get an Idempotency-Key', () => {
+  test('a mutation with one @idempotent field gets one; queries do not', () => {
+    expect(wantsIdempotencyKey(`mutation { ${PLACE} }`)).toBe(true);
+    expect(wantsIdempotencyKey('{ markets { symbol } }')).toBe(false);
+  });
+
+  test('the operation chosen by operationName decides', () => {
+    const document = `query Q { serverTime } mutation M { ${PLACE} }`;
+    expect(wantsIdempotencyKey(document, 'M')).toBe(true);
+    expect(wantsIdempotencyKey(document, 'Q')).toBe(false);
+    expect(wantsIdempotencyKey(document)).toBe(false);
+  });
+
+  test('fields reached through fragments count', () => {
+    expect(wantsIdempotencyKey(`mutation { ...F } fragment F on Mutation { ${PLACE} }`)).toBe(true);
+  });
+
+  test('two keyed fields get none (the header names one call), nor does a field with its own @idempotent(key:)', () => {
+    expect(wantsIdempotencyKey(`mutation { a: ${PLACE} b: ${PLACE} }`)).toBe(false);
+    expect(wantsIdempotencyKey(`mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "1", quantity: "1" }) @idempotent(key: "k-1") { order { id } } }`)).toBe(false);
+  });
+
+  test('an unparsable document gets none: the server reports the syntax error', () => {
+    expect(wantsIdempotencyKey('mutation { placeOrder(')).toBe(false);
+  });
+});
+
+describe('the playground fetcher', () => {
+  function recordingFetch(answer = '{"data":{}}', status = 200) {
+    const calls: Array<{ url: string; init: RequestInit }> = [];
+    const fetch = (async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      return new Response(answer, { status });
+    }) as unknown as typeof globalThis.fetch;
+    return { calls, fetch };
+  }
+
+  test('sends unsigned JSON POSTs (what CSRF prevention accepts) when no key is loaded', async () => {
+    const { calls, fetch } = recordingFetch();
+    const fetcher = createSignedFetcher({ url: 'http://127.0.0.1:4000/graphql', authority: '127.0.0.1:4000', identity: () => null, fetch });
+    await fetcher({ query: '{ serverTime }' });
+    const headers = calls[0].init.headers as Record<string, string>;
+    expect(calls[0].init.method).toBe('POST');
+    expect(headers['content-type']).toBe('application/json');
+    expect(headers.signature).toBeUndefined();
+    expect(calls[0].init.body).toBe('{"query":"{ serverTime }"}');
+  });
+
+  test('the headers editor cannot replace the signature or content type, but its Idempotency-Key wins', async () => {
+    const { calls, fetch } = recordingFetch();
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => null, fetch, randomUUID: () => 'generated' });
+    await fetcher({ query: `mutation { ${PLACE} }` }, { headers: { 'Content-Type': 'text/plain', Signature: 'forged', 'Idempotency-Key': 'mine-1', 'X-Request-Id': 'req-12345678' } });
+    expect(calls[0].init.headers).toMatchObject({ 'content-type': 'application/json', 'idempotency-key': 'mine-1', 'x-request-id': 'req-12345678' });
+    expect((calls[0].init.headers as Record<string, string>).signature).toBeUndefined();
+  });
+
+  test('an answer that is not JSON shows as an error with its status', async () => {
+    const { fetch } = recordingFetch('Too Many Requests', 429);
+    const sent: SentRequest[] = [];
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => null, fetch, onSent: (s) => sent.push(s) });
+    const result = JSON.parse(JSON.stringify(await fetcher({ query: '{ serverTime }' })));
+    expect(result).toEqual({ errors: [{ message: 'HTTP 429: Too Many Requests' }] });
+    expect(sent).toEqual([{ keyId: undefined, idempotencyKey: undefined, status: 429 }]);
+  });
+});
+
+describe('the playground fetcher against a Signet server', () => {
+  let db: TestDatabase;
+  let services: DomainServices;
+  let server: RunningSignet;
+  let accountId: string;
+  beforeAll(async () => {
+    db = await openPgliteDatabase();
+    services = servicesFor(db.driver);
+    accountId = await fundedAccount(services, { USD: '100000' }, 'playground');
+    server = await startSignet(services, memoryStores());
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+  });
+
+  test('an HMAC-signed mutation from the playground is accepted, keyed, and not repeated when replayed with its key', async () => {
+    const key = await createTestKey(services, accountId, 'hmac-sha256');
+    const identity: SigningIdentity = { keyId: key.keyId, alg: 'hmac-sha256', key: await importSigningKey({ alg: 'hmac-sha256', secret: new Uint8Array(key.secret!) }) };
+    const sent: SentRequest[] = [];
+    const fetcher = createSignedFetcher({ url: `${server.url}/graphql`, authority: server.authority, identity: () => identity, onSent: (s) => sent.push(s) });
+    const first: any = await fetcher({ query: `mutation { ${PLACE} }` });
+    expect(first.errors).toBeUndefined();
+    expect(first.data.placeOrder.order.status).toBe('OPEN');
+    expect(sent[0]).toMatchObject({ keyId: key.keyId, status: 200, idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    // The same key typed into the headers editor replays the outcome instead of placing a second order.
+    const replay: any = await fetcher({ query: `mutation { ${PLACE} }` }, { headers: { 'idempotency-key': sent[0].idempotencyKey } });
+    expect(replay.data.placeOrder.order.id).toBe(first.data.placeOrder.order.id);
+    const mine: any = await fetcher({ query: '{ me { orders { nodes { id } } } }' });
+    expect(mine.data.me.orders.nodes).toEqual([{ id: first.data.placeOrder.order.id }]);
+  });
+});
