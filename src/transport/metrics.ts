@@ -7,7 +7,7 @@ export interface SignetMetrics {
   readonly signatureChecks: Counter<'outcome'>;
   /** Requests refused by a rate limit, by layer (ip, account, field, auth_failures). */
   readonly rateLimited: Counter<'layer'>;
-  /** Idempotent calls, by outcome (executed, replayed, in_progress, key_reused). */
+  /** Idempotent calls, by outcome (executed, replayed, in_progress, key_reused, key_required). */
   readonly idempotency: Counter<'outcome'>;
 }
 

@@ -46,6 +46,8 @@ export type Account = {
    * Rate limit: 300 per 1m per account (per IP when unsigned).
    */
   transfers?: Maybe<TransferConnection>;
+  /** USD value of all balances; null with PRICE_UNAVAILABLE when prices cannot be had. */
+  valuation?: Maybe<Valuation>;
 };
 
 
@@ -90,6 +92,8 @@ export type Balance = {
   asset: Asset;
   available: Scalars['Decimal']['output'];
   held: Scalars['Decimal']['output'];
+  /** Value of available + held in USD, from the price source. */
+  valueUsd?: Maybe<Scalars['Decimal']['output']>;
 };
 
 /** The canceled order, or the user errors that prevented it. */
@@ -406,6 +410,15 @@ export type UserErrorCode =
   | 'SELF_TRANSFER'
   | 'UNKNOWN_ASSET'
   | 'UNKNOWN_MARKET';
+
+/** What the account's balances are worth in USD at `asOf`. */
+export type Valuation = {
+  __typename?: 'Valuation';
+  /** When the prices used were observed. */
+  asOf: Scalars['DateTimeISO']['output'];
+  /** Sum of every balance (available + held) in USD, to the cent. */
+  totalUsd: Scalars['Decimal']['output'];
+};
 
 export type PlaceLimitOrderMutationVariables = Exact<{
   input: PlaceOrderInput;

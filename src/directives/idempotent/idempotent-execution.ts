@@ -6,6 +6,9 @@ import type { IdempotencyRecord } from './idempotency-record-store';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS } from './idempotency-store';
 import { parseOutcome, replayPayload, serializeOutcome, type EntityKind } from './idempotent-outcome';
 
+/** Longest retry hint given to a concurrent duplicate, in seconds. */
+const IN_PROGRESS_POLL_SECONDS = 1;
+
 /**
  * Test-only crash points (SIGNET_FAULT_INJECTION, honoured by main.ts only with NODE_ENV=test):
  * called with the field name just before the durable record commits with the effect, and just
@@ -53,14 +56,16 @@ export async function executeIdempotent(call: IdempotentCall): Promise<unknown> 
     // Without the lease two instances could both reach the database; the advisory lock would
     // still keep them apart, but the fast path is part of the contract: fail closed, say so.
     deps.logger.warn({ err: { message: (error as Error).message }, requestId: call.context.requestId }, 'idempotency store unavailable; refusing keyed mutation');
-    throw new ServiceUnavailableError('Idempotency store unavailable; nothing was executed. Retry later with the same key.');
+    throw new ServiceUnavailableError('Idempotency store unavailable; nothing was executed. Retry later with the same key.', { retryAfter: 1 });
   }
   if (claim.kind === 'completed') return replay(call, claim.outcome, 'cache');
   if (claim.kind === 'mismatch') throw keyReused(call, 'cache');
   if (claim.kind === 'in_progress') {
     deps.metrics.idempotency.inc({ outcome: 'in_progress' });
     deps.logger.info({ event: 'idempotency_in_progress', requestId: call.context.requestId, scope: scopeKey }, 'idempotent call already in progress');
-    throw new IdempotencyInProgressError(call.field, Math.max(1, Math.ceil(claim.retryAfterMs / 1000)));
+    // A poll hint, not the lease: the first call usually finishes in milliseconds, while the
+    // remaining lease (up to 10 s) only matters if its process died. Retrying sooner is harmless.
+    throw new IdempotencyInProgressError(call.field, Math.min(IN_PROGRESS_POLL_SECONDS, Math.max(1, Math.ceil(claim.retryAfterMs / 1000))));
   }
 
   const token = claim.token;
