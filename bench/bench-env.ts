@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { ALL_SCOPES, createDomainServices, createSecretBox, type DomainServices } from '../src/domain';
+import { createDomainServices, createSecretBox, type DomainServices } from '../src/domain';
 import type { IdempotencyRecordStore } from '../src/directives/idempotent';
-import { createPgDriver, createPgliteDriver, createSqlStores, migrate, type SqlDriver } from '../src/stores/postgres';
-import { BENCH_DEPOSIT_USD } from './control-server';
+import { createPgDriver, createPgliteDriver, createSqlStores, migrate, type SqlDriver, type SqlExecutor } from '../src/stores/postgres';
+import { seedSigningAccounts } from './seed';
 import type { BenchCredential } from './requests';
 
 /** Signing accounts seeded on PostgreSQL (the embedded server seeds its two demo accounts itself). */
@@ -22,7 +22,27 @@ export interface BenchDatabase {
   readonly services: DomainServices;
   readonly idempotencyRecords: IdempotencyRecordStore;
   readonly uow: ReturnType<typeof createSqlStores>['uow'];
+  /** SQL statements sent so far through this process's driver (BEGIN and COMMIT included). */
+  sqlStatements(): number;
   close(): Promise<void>;
+}
+
+/** Wraps a driver to count the statements it sends: each one is a round trip to the database. */
+function countingDriver(driver: SqlDriver): SqlDriver & { statements(): number } {
+  let statements = 0;
+  const counted = (executor: SqlExecutor): SqlExecutor => ({
+    query: (text, params) => {
+      statements += 1;
+      return executor.query(text, params);
+    },
+  });
+  return {
+    ...counted(driver), kind: driver.kind, ping: () => driver.ping(), close: () => driver.close(), statements: () => statements,
+    begin: (work) => {
+      statements += 2; // BEGIN and COMMIT (or ROLLBACK)
+      return driver.begin((tx) => work(counted(tx)));
+    },
+  };
 }
 
 /** The services the bench uses, and how to point servers at them. */
@@ -41,24 +61,13 @@ export interface BenchEnv {
   close(): Promise<void>;
 }
 
-/** Creates `count` funded accounts with one all-scope Ed25519 key each. */
-export async function seedSigningAccounts(services: DomainServices, count: number): Promise<BenchCredential[]> {
-  const credentials: BenchCredential[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const account = await services.accounts.createAccount(`bench-${randomBytes(4).toString('hex')}`);
-    if (!account.ok) throw new Error(account.errors[0].message);
-    const deposit = await services.accounts.deposit(account.value.id, 'USD', BENCH_DEPOSIT_USD);
-    if (!deposit.ok) throw new Error(deposit.errors[0].message);
-    const key = await services.apiKeys.createApiKey(account.value.id, { label: 'bench', scopes: ALL_SCOPES, algorithm: 'ed25519' });
-    if (!key.ok || !key.value.privateKey) throw new Error('bench: key creation failed');
-    credentials.push({ accountId: account.value.id, keyId: key.value.apiKey.id, privateKey: key.value.privateKey });
-  }
-  return credentials;
-}
-
-function databaseOver(driver: SqlDriver, masterKey: Buffer): BenchDatabase {
+function databaseOver(raw: SqlDriver, masterKey: Buffer): BenchDatabase {
+  const driver = countingDriver(raw);
   const sql = createSqlStores(driver);
-  return { services: createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey) }), idempotencyRecords: sql.idempotencyRecords, uow: sql.uow, close: () => driver.close() };
+  return {
+    services: createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey) }), idempotencyRecords: sql.idempotencyRecords, uow: sql.uow,
+    sqlStatements: driver.statements, close: () => driver.close(),
+  };
 }
 
 /** Reads the mode from BENCH_DATABASE_URL / BENCH_REDIS_URL and prepares it. */

@@ -1,24 +1,37 @@
 /**
- * Scenario 3's server (a child process of the bench): the same Fastify + Apollo stack, resolvers,
- * domain services and database as `signet serve`, with NO directive applied and no signature
- * check. It exists only here: it is built from exported factories by this bench entry point, and
- * nothing in src/ (configuration, environment, CLI) can produce it.
+ * Scenario 3's servers (a child process of the bench): the same Fastify + Apollo stack, resolvers,
+ * domain services and database as `signet serve`, with NO directive applied. They exist only here:
+ * built from exported factories by this bench entry point; nothing in src/ (configuration,
+ * environment, CLI) can produce them.
  *
- * Run by bench/run.ts as `node dist-bench/bench/control-server.js` with the same environment as
- * the protected server (DATABASE_URL or SIGNET_DATA_DIR, LOG_LEVEL) plus BENCH_ACCOUNTS. It seeds
- * that many funded accounts, listens on PORT, and prints one line `BENCH_READY <json>`.
+ * - `BENCH_CONTROL=signed` (scenario 3): the HTTP layer as in production — signature verification,
+ *   nonce claim, per-IP and per-account limits — so 4 vs 3 is the cost of the directives.
+ * - `BENCH_CONTROL=bare` (scenario 3b): no signature check either; the caller is whoever
+ *   `x-bench-account` names, so 4 vs 3b is the cost of the whole security layer.
+ *
+ * Run by bench/run.ts as `node dist-bench/bench/control-server.js` with a protected server's
+ * environment plus BENCH_CONTROL and BENCH_ACCOUNTS. It seeds that many funded accounts with keys,
+ * listens on PORT and prints one line `BENCH_READY {"url":…,"credentials":[…]}`.
  */
 import 'reflect-metadata';
 import { MapperKind, getDirectiveExtensions, mapSchema } from '@graphql-tools/utils';
 import type { GraphQLSchema } from 'graphql';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { parseConfig } from '../src/config';
-import { ALL_SCOPES, type DomainServices } from '../src/domain';
+import type { DirectiveDeps } from '../src/directives';
+import { ALL_SCOPES, createKeyUsageRecorder, type DomainServices } from '../src/domain';
 import { createLogger, openRuntime } from '../src/main';
 import { buildSignetSchema } from '../src/transport/graphql/build-schema';
-import { createHttpServer } from '../src/transport/http/create-http-server';
-
-/** USD each bench account starts with: orders hold one cent each, so this never runs out. */
-export const BENCH_DEPOSIT_USD = '10000000';
+import { createAuthFailureGuard } from '../src/transport/http/auth-failure-guard';
+import { createHttpServer, type HttpServerDeps } from '../src/transport/http/create-http-server';
+import { createRequestLimiter, requestLimitsFrom } from '../src/transport/http/request-limits';
+import type { ReadinessCheck } from '../src/transport/http/health';
+import { createSignatureAuth } from '../src/transport/http/signature-auth';
+import type { SignetMetrics } from '../src/transport/metrics';
+import type { SecurityStores } from '../src/transport/security-stores';
+import { BENCH_AUTHORITY } from './requests';
+import { seedSigningAccounts } from './seed';
 
 /**
  * The schema with every applied directive removed from every field, so the directive
@@ -41,41 +54,73 @@ export function withoutAppliedDirectives(schema: GraphQLSchema): GraphQLSchema {
   return stripped;
 }
 
-/** Creates `count` accounts funded with {@link BENCH_DEPOSIT_USD}; returns their ids. */
-export async function seedControlAccounts(services: DomainServices, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const account = await services.accounts.createAccount(`bench-control-${process.pid}-${i}`);
-    if (!account.ok) throw new Error(account.errors[0].message);
-    const deposit = await services.accounts.deposit(account.value.id, 'USD', BENCH_DEPOSIT_USD);
-    if (!deposit.ok) throw new Error(deposit.errors[0].message);
-    ids.push(account.value.id);
+/** What a control server is built from: the parts `openRuntime` (or the bench) provides. */
+export interface ControlServerDeps {
+  readonly services: DomainServices;
+  readonly security: SecurityStores;
+  readonly directives: DirectiveDeps;
+  readonly metrics: SignetMetrics;
+  readonly logger: Logger;
+  readonly readiness: readonly ReadinessCheck[];
+  /** Request-layer limits (SIGNET_RATE_LIMITS `Request.*`). */
+  readonly rateLimitOverrides: Readonly<Record<string, { max: number; window: string }>>;
+  readonly signatureMaxAgeSeconds: number;
+}
+
+/**
+ * Builds a control app (not listening): `signed` wires what createSignetServer wires minus the
+ * directive transformers; `bare` trusts `x-bench-account` for any of `accountIds`.
+ */
+export async function createControlApp(deps: ControlServerDeps, variant: 'signed' | 'bare', accountIds: readonly string[]): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+  const { services, security, metrics, logger } = deps;
+  const usage = createKeyUsageRecorder({ uow: services.uow, onError: (err) => logger.warn({ err }, 'could not record API key use') });
+  let layers: Pick<HttpServerDeps, 'authenticate' | 'requestLimiter'>;
+  if (variant === 'signed') {
+    layers = {
+      authenticate: createSignatureAuth({
+        authority: () => BENCH_AUTHORITY, maxAgeSeconds: deps.signatureMaxAgeSeconds, now: Date.now,
+        apiKeys: services.apiKeys, nonces: security.nonces, failureGuard: createAuthFailureGuard(security.rateLimits), usage, metrics, logger,
+      }),
+      requestLimiter: createRequestLimiter({ store: security.rateLimits, fallback: deps.directives.fallbackRateLimits, metrics, logger, limits: requestLimitsFrom(deps.rateLimitOverrides) }),
+    };
+  } else {
+    const known = new Set(accountIds);
+    layers = {
+      // The caller is whoever the header names: no signature, no scope, no limit (the point of this control).
+      authenticate: async (request) => {
+        const id = request.headers['x-bench-account'];
+        return { principal: typeof id === 'string' && known.has(id) ? { accountId: id, keyId: 'bench-control', scopes: ALL_SCOPES } : null };
+      },
+    };
   }
-  return ids;
+  const app = await createHttpServer({
+    schema: withoutAppliedDirectives(buildSignetSchema()), services, logger, introspection: false, development: false,
+    readiness: deps.readiness, directives: deps.directives, metrics, ...layers,
+  });
+  return {
+    app,
+    async close() {
+      await app.close();
+      await usage.close();
+    },
+  };
 }
 
 async function main(): Promise<void> {
+  const variant = process.env.BENCH_CONTROL === 'bare' ? 'bare' : 'signed';
   const config = parseConfig(process.env);
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config, logger);
-  const accounts = await seedControlAccounts(runtime.services, Number(process.env.BENCH_ACCOUNTS ?? 2));
-  const known = new Set(accounts);
-  const app = await createHttpServer({
-    schema: withoutAppliedDirectives(buildSignetSchema()), services: runtime.services, logger, introspection: false, development: false,
-    readiness: runtime.readiness, directives: runtime.directiveDeps(),
-    // The caller is whoever the header names: no signature, no scope, no limit (the point of the control).
-    authenticate: async (request) => {
-      const id = request.headers['x-bench-account'];
-      return { principal: typeof id === 'string' && known.has(id) ? { accountId: id, keyId: 'bench-control', scopes: ALL_SCOPES } : null };
-    },
+  const credentials = await seedSigningAccounts(runtime.services, Number(process.env.BENCH_ACCOUNTS ?? 2));
+  const control = await createControlApp({
+    services: runtime.services, security: runtime.security, directives: runtime.directiveDeps(), metrics: runtime.metrics, logger,
+    readiness: runtime.readiness, rateLimitOverrides: config.rateLimitOverrides, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds,
+  }, variant, credentials.map((c) => c.accountId));
+  const url = await control.app.listen({ host: '127.0.0.1', port: config.port });
+  process.stdout.write(`BENCH_READY ${JSON.stringify({ url, credentials })}\n`);
+  process.once('SIGTERM', () => {
+    void control.close().then(() => runtime.close());
   });
-  const url = await app.listen({ host: '127.0.0.1', port: config.port });
-  process.stdout.write(`BENCH_READY ${JSON.stringify({ url, accounts })}\n`);
-  const stop = async () => {
-    await app.close();
-    await runtime.close();
-  };
-  process.once('SIGTERM', () => void stop());
 }
 
 if (require.main === module) {

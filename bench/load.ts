@@ -2,8 +2,11 @@
  * Closed-loop HTTP load through autocannon's programmatic API, on loopback only. One scenario
  * may split its connections over several servers (one autocannon instance each, run at the
  * same time); latencies are collected per response so the percentiles of a split run are exact.
+ * A measurement may run in several rounds (interleaved with other scenarios' rounds, so that
+ * scenarios compared with each other see the same background load); its figures cover them all.
  */
 import autocannon from 'autocannon';
+import { cpuShares, noCpuUsage, watchCpu, type CpuShares } from './cpu';
 
 /** One request to send: built afresh for every request (fresh nonce, fresh idempotency key). */
 export interface BenchRequest {
@@ -19,15 +22,13 @@ export interface LoadSpec {
   readonly next: (target: string) => BenchRequest;
   /** Concurrent connections per target. */
   readonly connectionsPerTarget: number;
-  /** Measured seconds. */
-  readonly durationSeconds: number;
-  /** Unmeasured seconds first (JIT, connection pools, script caches). */
-  readonly warmupSeconds: number;
+  /** CPU milliseconds the servers have used so far (read around every measured round). */
+  readonly serverCpuMs?: () => number;
 }
 
-/** The figures of one measured run. */
+/** The figures of one measurement. */
 export interface LoadFigures {
-  /** Completed requests per second over the measured period. */
+  /** Completed requests per second over the measured rounds. */
   readonly requestsPerSecond: number;
   /** Median latency, ms. */
   readonly p50Ms: number;
@@ -35,8 +36,15 @@ export interface LoadFigures {
   readonly p99Ms: number;
   /** Responses that were not 2xx, or carried a GraphQL `errors` array, plus socket errors and timeouts. */
   readonly errors: number;
-  /** Completed requests in the measured period. */
+  /** Completed requests in the measured rounds. */
   readonly requests: number;
+  /**
+   * Server CPU (user + system, all target processes) per completed request, ms. Less sensitive
+   * than requests/s to what else the machine runs, so it compares scenarios more steadily.
+   */
+  readonly serverCpuMsPerRequest?: number;
+  /** How the machine's CPU was shared during the measured rounds (Linux only). */
+  readonly cpu?: CpuShares;
   /** The first error body seen, shortened (for the report, so a failing scenario says why). */
   readonly sampleError?: string;
 }
@@ -90,28 +98,52 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-/** Warms up, then measures; every target is loaded at the same time. */
-export async function runLoad(spec: LoadSpec): Promise<LoadFigures> {
-  spec.targets.forEach(assertLoopback);
-  if (spec.warmupSeconds > 0) {
-    const ignored: Tally = { latencies: [], errors: 0, requests: 0 };
-    await Promise.all(spec.targets.map((t) => hammer(t, spec, spec.warmupSeconds, ignored)));
-  }
-  const tally: Tally = { latencies: [], errors: 0, requests: 0 };
-  const started = process.hrtime.bigint();
-  await Promise.all(spec.targets.map((t) => hammer(t, spec, spec.durationSeconds, tally)));
-  const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const sorted = tally.latencies.sort((a, b) => a - b);
-  return {
-    requestsPerSecond: Math.round(tally.requests / elapsedSeconds),
-    p50Ms: round(percentile(sorted, 50)),
-    p99Ms: round(percentile(sorted, 99)),
-    errors: tally.errors,
-    requests: tally.requests,
-    ...(tally.sampleError ? { sampleError: tally.sampleError } : {}),
-  };
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/** A measurement accumulated over rounds. */
+export interface Measurement {
+  /** Loads every target for `seconds` without counting anything (JIT, pools, script caches). */
+  warmUp(seconds: number): Promise<void>;
+  /** Loads every target at once for `seconds` and counts it. */
+  round(seconds: number): Promise<void>;
+  /** The figures over every counted round. */
+  figures(): LoadFigures;
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
+/** Starts a measurement of `spec` (nothing runs until `warmUp` or `round`). */
+export function createMeasurement(spec: LoadSpec): Measurement {
+  spec.targets.forEach(assertLoopback);
+  const tally: Tally = { latencies: [], errors: 0, requests: 0 };
+  const usage = noCpuUsage();
+  let serverCpuMs = 0;
+  let elapsedSeconds = 0;
+  return {
+    async warmUp(seconds) {
+      const ignored: Tally = { latencies: [], errors: 0, requests: 0 };
+      await Promise.all(spec.targets.map((t) => hammer(t, spec, seconds, ignored)));
+    },
+    async round(seconds) {
+      const cpuBefore = spec.serverCpuMs?.() ?? NaN;
+      const stopWatching = spec.serverCpuMs ? watchCpu(spec.serverCpuMs, usage) : undefined;
+      const started = process.hrtime.bigint();
+      await Promise.all(spec.targets.map((t) => hammer(t, spec, seconds, tally)));
+      elapsedSeconds += Number(process.hrtime.bigint() - started) / 1e9;
+      stopWatching?.();
+      serverCpuMs += (spec.serverCpuMs?.() ?? NaN) - cpuBefore;
+    },
+    figures() {
+      const sorted = [...tally.latencies].sort((a, b) => a - b);
+      const cpu = cpuShares(usage);
+      return {
+        requestsPerSecond: Math.round(tally.requests / (elapsedSeconds || 1)),
+        p50Ms: round3(percentile(sorted, 50)),
+        p99Ms: round3(percentile(sorted, 99)),
+        errors: tally.errors,
+        requests: tally.requests,
+        ...(Number.isFinite(serverCpuMs) && tally.requests > 0 ? { serverCpuMsPerRequest: round3(serverCpuMs / tally.requests) } : {}),
+        ...(cpu ? { cpu } : {}),
+        ...(tally.sampleError ? { sampleError: tally.sampleError } : {}),
+      };
+    },
+  };
 }

@@ -5,17 +5,18 @@
  * dropped afterwards), else the embedded default (PGlite + memory stores). Servers run as child
  * processes; autocannon runs here. Results: bench/results/<mode>.json and bench/RESULTS.md.
  *
- * Knobs (environment): BENCH_DURATION (measured seconds per scenario, default 6), BENCH_WARMUP
- * (default 2), BENCH_CONNECTIONS (per server process, default 10), BENCH_CPU_PROF (a directory:
+ * Knobs (environment): BENCH_DURATION (measured seconds per scenario, default 6, split into
+ * BENCH_ROUNDS rounds, default 3, taken in turn with the scenarios it is compared with),
+ * BENCH_WARMUP (default 2), BENCH_CONNECTIONS (per server process, default 10), BENCH_CPU_PROF (a directory:
  * servers run with `node --cpu-prof` and write their profiles there on exit), BENCH_ONLY (scenario
  * ids, e.g. "3,4": runs only those, for profiling; nothing is written then).
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { openBenchEnv, type BenchEnv } from './bench-env';
-import { runLoad, type BenchRequest, type LoadFigures } from './load';
+import { createMeasurement, type BenchRequest } from './load';
 import { runRateLimitAccuracyBench } from './rate-limit-accuracy';
-import { measureRedisCost } from './redis-cost';
+import { measureRequestCosts } from './request-cost';
 import { machine, targets, writeResults, type ModeResult, type ScenarioResult } from './report';
 import { controlRequests, scenarioRequests, type BenchCredential } from './requests';
 import { benchServerEnv, startControlServer, startSignetServe, type BenchServer } from './servers';
@@ -24,19 +25,40 @@ const settings = {
   durationSeconds: Number(process.env.BENCH_DURATION ?? 6),
   warmupSeconds: Number(process.env.BENCH_WARMUP ?? 2),
   connectionsPerServer: Number(process.env.BENCH_CONNECTIONS ?? 10),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
 };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((id) => id.trim())) : null;
 
-/** Runs one scenario against `servers`, logging its figures as it goes. */
-async function scenario(id: string, title: string, servers: readonly BenchServer[], next: (target: string) => BenchRequest): Promise<ScenarioResult> {
-  if (only && !only.has(id)) return { id, title, servers: servers.length, skipped: 'not in BENCH_ONLY' };
-  const figures: LoadFigures = await runLoad({ targets: servers.map((s) => s.url), next, connectionsPerTarget: settings.connectionsPerServer, durationSeconds: settings.durationSeconds, warmupSeconds: settings.warmupSeconds });
-  log(`  ${id.padEnd(3)} ${title.padEnd(58)} ${String(figures.requestsPerSecond).padStart(6)} req/s  p50 ${figures.p50Ms} ms  p99 ${figures.p99Ms} ms  errors ${figures.errors}`);
-  if (figures.sampleError) log(`      first error: ${figures.sampleError.slice(0, 200)}`);
-  return { id, title, servers: servers.length, figures };
+/** One scenario to measure. */
+interface Plan { readonly id: string; readonly title: string; readonly servers: readonly BenchServer[]; readonly next: (target: string) => BenchRequest }
+
+/**
+ * Measures `plans` together: each is warmed up, then they take turns for `rounds` rounds, so
+ * scenarios compared with each other (3 with 4, 4 with 6b) see the same background load.
+ */
+async function measure(plans: readonly Plan[]): Promise<ScenarioResult[]> {
+  const active = plans.filter((plan) => !only || only.has(plan.id)).map((plan) => ({
+    plan,
+    measurement: createMeasurement({
+      targets: plan.servers.map((s) => s.url), next: plan.next, connectionsPerTarget: settings.connectionsPerServer,
+      serverCpuMs: () => plan.servers.reduce((sum, s) => sum + s.cpuMs(), 0),
+    }),
+  }));
+  for (const { measurement } of active) await measurement.warmUp(settings.warmupSeconds);
+  for (let round = 0; round < settings.rounds; round += 1) {
+    for (const { measurement } of active) await measurement.round(settings.durationSeconds / settings.rounds);
+  }
+  return active.map(({ plan, measurement }) => {
+    const figures = measurement.figures();
+    log(`  ${plan.id.padEnd(3)} ${plan.title.padEnd(58)} ${String(figures.requestsPerSecond).padStart(6)} req/s  p50 ${figures.p50Ms} ms  p99 ${figures.p99Ms} ms  ` +
+      `errors ${figures.errors}  server CPU ${figures.serverCpuMsPerRequest ?? '?'} ms/req`);
+    if (figures.cpu) log(`      machine CPU: ${Object.entries(figures.cpu).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
+    if (figures.sampleError) log(`      first error: ${figures.sampleError.slice(0, 200)}`);
+    return { id: plan.id, title: plan.title, servers: plan.servers.length, figures };
+  });
 }
 
 /** Sends one protected order with `key` so that scenario 5 has an outcome to replay. */
@@ -46,53 +68,46 @@ async function placeOnce(server: BenchServer, request: BenchRequest): Promise<vo
   if (!response.ok || text.includes('"errors"')) throw new Error(`the order to replay failed: ${response.status} ${text.slice(0, 300)}`);
 }
 
-/** Scenarios 1, 2, 4 and 5 on one `signet serve` process. */
-async function singleProcessScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]; credentials: BenchCredential[] }> {
-  const serverEnv = benchServerEnv(env.serverEnv());
-  const server = await startSignetServe(serverEnv);
+const SKIPPED_PAIR = 'needs BENCH_DATABASE_URL and BENCH_REDIS_URL (the embedded default is one process: PGlite and memory stores cannot be shared)';
+
+/**
+ * Every load scenario. All servers start first and stay up (an idle server costs nothing):
+ * one `signet serve`, the two control servers and, with PostgreSQL + Redis, a pair of
+ * `signet serve` processes sharing them.
+ */
+async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]; credentials: BenchCredential[] }> {
+  const servers: BenchServer[] = [];
   try {
+    const serverEnv = benchServerEnv(env.serverEnv());
+    const single = await startSignetServe(serverEnv);
+    servers.push(single);
     const credentials = await env.credentialsFor(serverEnv);
+    const signedControl = await startControlServer(benchServerEnv(env.serverEnv()), 'signed', credentials.length);
+    const bareControl = await startControlServer(benchServerEnv(env.serverEnv()), 'bare', credentials.length);
+    servers.push(signedControl.server, bareControl.server);
+    const shared = env.databaseUrl && env.redisUrl;
+    const pair = shared ? await Promise.all([startSignetServe(serverEnv), startSignetServe(serverEnv)]) : [];
+    servers.push(...pair);
+
     const requests = scenarioRequests(credentials);
-    const results = [
-      await scenario('1', 'public `serverTime`, unsigned', [server], requests.serverTime),
-      await scenario('2', 'signed `me { balances }`', [server], requests.meBalances),
-      await scenario('4', '`placeOrder` signed + idempotent + rate-limited', [server], requests.protectedOrder),
-    ];
+    const results = await measure([{ id: '1', title: 'public `serverTime`, unsigned', servers: [single], next: requests.serverTime }]);
+    results.push(...await measure([
+      { id: '2', title: 'signed `me { balances }`', servers: [single], next: requests.meBalances },
+      ...(shared ? [{ id: '6a', title: 'scenario 2 on two processes (load split)', servers: pair, next: requests.meBalances }] : []),
+    ]));
+    results.push(...await measure([
+      { id: '3b', title: 'control: `placeOrder`, no directives, no signature check', servers: [bareControl.server], next: controlRequests(bareControl.credentials.map((c) => c.accountId)) },
+      { id: '3', title: 'control: `placeOrder`, no directives (signature check on)', servers: [signedControl.server], next: scenarioRequests(signedControl.credentials).protectedOrder },
+      { id: '4', title: '`placeOrder` signed + idempotent + rate-limited', servers: [single], next: requests.protectedOrder },
+      ...(shared ? [{ id: '6b', title: 'scenario 4 on two processes (load split)', servers: pair, next: requests.protectedOrder }] : []),
+    ]));
     const key = randomUUID();
-    await placeOnce(server, requests.replayOrder(key));
-    results.push(await scenario('5', 'idempotent replay (same key, fresh signature)', [server], () => requests.replayOrder(key)));
+    await placeOnce(single, requests.replayOrder(key));
+    results.push(...await measure([{ id: '5', title: 'idempotent replay (same key, fresh signature)', servers: [single], next: () => requests.replayOrder(key) }]));
+    if (!shared) {
+      results.push({ id: '6a', title: 'scenario 2 on two processes', servers: 2, skipped: SKIPPED_PAIR }, { id: '6b', title: 'scenario 4 on two processes', servers: 2, skipped: SKIPPED_PAIR });
+    }
     return { results, credentials };
-  } finally {
-    await server.stop();
-  }
-}
-
-/** Scenario 3: the control server, over the same database kind and as many accounts. */
-async function controlScenario(env: BenchEnv, accounts: number): Promise<ScenarioResult> {
-  if (only && !only.has('3')) return { id: '3', title: 'control', servers: 1, skipped: 'not in BENCH_ONLY' };
-  const { server, accounts: ids } = await startControlServer(benchServerEnv(env.serverEnv()), accounts);
-  try {
-    return await scenario('3', 'control: `placeOrder`, no directives', [server], controlRequests(ids));
-  } finally {
-    await server.stop();
-  }
-}
-
-/** Scenario 6: scenarios 2 and 4 split across two processes sharing PostgreSQL and Redis. */
-async function twoProcessScenarios(env: BenchEnv, credentials: BenchCredential[]): Promise<ScenarioResult[]> {
-  if (!env.databaseUrl || !env.redisUrl) {
-    const skipped = 'needs BENCH_DATABASE_URL and BENCH_REDIS_URL (the embedded default is one process: PGlite and memory stores cannot be shared)';
-    return [{ id: '6a', title: 'scenario 2 on two processes', servers: 2, skipped }, { id: '6b', title: 'scenario 4 on two processes', servers: 2, skipped }];
-  }
-  if (only && !only.has('6a') && !only.has('6b')) return [];
-  const serverEnv = benchServerEnv(env.serverEnv());
-  const servers = await Promise.all([startSignetServe(serverEnv), startSignetServe(serverEnv)]);
-  try {
-    const requests = scenarioRequests(credentials);
-    return [
-      await scenario('6a', 'scenario 2 on two processes (load split)', servers, requests.meBalances),
-      await scenario('6b', 'scenario 4 on two processes (load split)', servers, requests.protectedOrder),
-    ];
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
   }
@@ -116,35 +131,34 @@ async function cleanRedis(redisUrl: string, accountIds: readonly string[]): Prom
 }
 
 async function main(): Promise<void> {
+  const host = machine(); // before any load: its load average says what else the machine was doing
   const env = await openBenchEnv();
   const accounts: string[] = [];
-  log(`Signet bench: ${env.label} (${env.databaseUrl ? 'PostgreSQL' : 'PGlite'} + ${env.redisUrl ? 'Redis' : 'memory'}), ${settings.warmupSeconds}+${settings.durationSeconds} s per scenario`);
+  log(`Signet bench: ${env.label} (${env.databaseUrl ? 'PostgreSQL' : 'PGlite'} + ${env.redisUrl ? 'Redis' : 'memory'}), ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s in ${settings.rounds} rounds per scenario`);
   try {
-    const single = await singleProcessScenarios(env);
-    accounts.push(...single.credentials.map((c) => c.accountId));
-    const control = await controlScenario(env, single.credentials.length);
-    const pair = await twoProcessScenarios(env, single.credentials);
-    const byId = new Map([...single.results, control, ...pair].map((s) => [s.id, s]));
-    const scenarios = ['1', '2', '3', '4', '5', '6a', '6b'].map((id) => byId.get(id) as ScenarioResult);
+    const load = await loadScenarios(env);
+    accounts.push(...load.credentials.map((c) => c.accountId));
+    const byId = new Map(load.results.map((s) => [s.id, s]));
+    const scenarios = ['1', '2', '3', '3b', '4', '5', '6a', '6b'].flatMap((id) => byId.get(id) ?? []);
 
     if (only) return; // a partial run (profiling) never overwrites the results
-    let redisCost: ModeResult['redisCost'] = { skipped: 'no Redis (memory stores): set BENCH_REDIS_URL' };
+    const db = await env.openLocalDatabase();
+    let costs: ModeResult['costs'];
+    try {
+      accounts.push(...db.credentials.map((c) => c.accountId));
+      costs = await measureRequestCosts(db, env.redisUrl);
+      for (const row of costs.rows) log(`  cost of scenario ${row.scenario}: ${row.sqlStatements} SQL statements, ${row.redisRoundTrips ?? 0} Redis round trips ${JSON.stringify(row.redisCommands ?? {})}`);
+    } finally {
+      await db.close();
+    }
     let accuracy: ModeResult['accuracy'] = { skipped: "needs Redis for graphql-rate-limit's RedisStore: set BENCH_REDIS_URL" };
     if (env.redisUrl) {
-      const db = await env.openLocalDatabase();
-      try {
-        accounts.push(...db.credentials.map((c) => c.accountId));
-        redisCost = await measureRedisCost(env.redisUrl, db);
-        log(`  Redis per protected mutation: ${redisCost.roundTrips} round trips; commands ${JSON.stringify(redisCost.clientCommands)}`);
-      } finally {
-        await db.close();
-      }
       accuracy = await runRateLimitAccuracyBench(env.redisUrl, { trials: 5 });
       log(`  rate-limit accuracy: ${accuracy.results.map((r) => `${r.name}: ${r.admittedPerTrial.join(' ')}`).join('; ')}`);
     }
     const result: ModeResult = {
       label: env.label, database: env.databaseUrl ? 'PostgreSQL' : 'PGlite (embedded)', redis: env.redisUrl ? 'Redis' : 'memory stores',
-      date: new Date().toISOString(), machine: machine(), settings, scenarios, redisCost, accuracy,
+      date: new Date().toISOString(), machine: host, settings, scenarios, costs, accuracy,
     };
     targets(result).forEach((line) => log(`  ${line.replace(/\*\*/g, '')}`));
     log(`Results written to ${writeResults(result)}`);

@@ -6,13 +6,16 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { BENCH_AUTHORITY } from './requests';
+import { processCpuMs } from './cpu';
+import { BENCH_AUTHORITY, type BenchCredential } from './requests';
 
 /** A running server process. */
 export interface BenchServer {
   readonly url: string;
   /** What it printed (bounded). */
   output(): string;
+  /** CPU time (user + system) the process has used, ms; NaN where /proc is unavailable. */
+  cpuMs(): number;
   /** SIGTERM and wait for exit (the CPU profile, when asked for, is written then). */
   stop(): Promise<void>;
 }
@@ -78,6 +81,7 @@ async function start(script: string, args: string[], env: Record<string, string>
   return {
     url: serverUrl,
     output: () => output,
+    cpuMs: () => processCpuMs(child.pid),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
@@ -90,15 +94,15 @@ export function startSignetServe(env: Record<string, string>): Promise<BenchServ
   return start(join(DIST, 'src', 'main.js'), ['serve'], env, async (_output, url) => ((await fetch(`${url}/healthz`)).ok ? url : null));
 }
 
-/** Starts the control server; resolves with it and the account ids it seeded. */
-export async function startControlServer(env: Record<string, string>, accounts: number): Promise<{ server: BenchServer; accounts: string[] }> {
-  let seeded: string[] = [];
-  const server = await start(join(DIST, 'bench', 'control-server.js'), [], { ...env, BENCH_ACCOUNTS: String(accounts) }, async (output) => {
+/** Starts a control server (`signed` or `bare`, see control-server.ts); resolves with it and the credentials it seeded. */
+export async function startControlServer(env: Record<string, string>, variant: 'signed' | 'bare', accounts: number): Promise<{ server: BenchServer; credentials: BenchCredential[] }> {
+  let credentials: BenchCredential[] = [];
+  const server = await start(join(DIST, 'bench', 'control-server.js'), [], { ...env, BENCH_CONTROL: variant, BENCH_ACCOUNTS: String(accounts) }, async (output) => {
     const line = /BENCH_READY (\{.*\})/.exec(output);
     if (!line) return null;
-    const ready = JSON.parse(line[1]) as { url: string; accounts: string[] };
-    seeded = ready.accounts;
+    const ready = JSON.parse(line[1]) as { url: string; credentials: BenchCredential[] };
+    credentials = ready.credentials;
     return ready.url;
   });
-  return { server, accounts: seeded };
+  return { server, credentials };
 }

@@ -55,9 +55,32 @@ function parsePublicKey(text: string): KeyObject | null {
   }
 }
 
+/** Parsed public keys kept by {@link createApiKeyService}; beyond this the memo starts over. */
+const MAX_PARSED_PUBLIC_KEYS = 10_000;
+
+/**
+ * Parses stored SPKI DER (base64) into a KeyObject, remembering the result by the bytes
+ * themselves. Parsing costs about as much as an Ed25519 verification (OpenSSL 3 decoders) and
+ * ran on every signed request. Only the parse is memoized: the key row, `revokedAt` included,
+ * is still read from the database on every request, so a revocation takes effect at once.
+ */
+function publicKeyParser(): (der: string) => KeyObject {
+  const parsed = new Map<string, KeyObject>();
+  return (der) => {
+    let key = parsed.get(der);
+    if (!key) {
+      key = createPublicKey({ key: Buffer.from(der, 'base64'), format: 'der', type: 'spki' });
+      if (parsed.size >= MAX_PARSED_PUBLIC_KEYS) parsed.clear();
+      parsed.set(der, key);
+    }
+    return key;
+  };
+}
+
 /** Creates the API key service. */
 export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secretBox: SecretBox }): ApiKeyService {
   const { uow, clock, secretBox } = deps;
+  const verificationKeyOf = publicKeyParser();
   return {
     async createApiKey(accountId, input, grantable = ALL_SCOPES) {
       const scopes = [...new Set(input.scopes)];
@@ -112,7 +135,7 @@ export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secre
       const apiKey = await uow.repo.findApiKey(keyId);
       if (!apiKey) return null;
       if (apiKey.algorithm === 'ed25519') {
-        return { apiKey, publicKey: createPublicKey({ key: Buffer.from(apiKey.publicKey ?? '', 'base64'), format: 'der', type: 'spki' }), secret: null };
+        return { apiKey, publicKey: verificationKeyOf(apiKey.publicKey ?? ''), secret: null };
       }
       return { apiKey, publicKey: null, secret: secretBox.open(apiKey.secretCiphertext ?? '', apiKey.id) };
     },

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from 'ioredis';
 import { createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
-import { spawnSignet } from '../helpers/processes';
+import { spawnSignet, type SignetProcess } from '../helpers/processes';
 import { redisClusterUnavailableReason, startLocalRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster';
 import { defineIdempotencyStoreContract } from './idempotency-store.contract';
 import { defineNonceStoreContract } from './nonce-store.contract';
@@ -60,8 +60,9 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
 
   test('a signet process given REDIS_URL=redis+cluster://… keeps its security state on the cluster', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'signet-cluster-serve-'));
-    const server = await spawnSignet({ REDIS_URL: cluster.url, SIGNET_DATA_DIR: dataDir });
+    let server: SignetProcess | undefined;
     try {
+      server = await spawnSignet({ REDIS_URL: cluster.url, SIGNET_DATA_DIR: dataDir });
       const ready = await fetch(`${server.url}/readyz`);
       expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' } });
       const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ serverTime }"}' });
@@ -71,7 +72,7 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
       expect(await client.exists('signet:rl:{ip:127.0.0.1}')).toBe(1);
       expect(server.output()).not.toContain('in-process memory');
     } finally {
-      await server.stop();
+      await server?.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 45_000);

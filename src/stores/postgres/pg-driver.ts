@@ -41,6 +41,13 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
     async begin(work) {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // A checked-out client whose connection drops between statements emits 'error'; the pool
+      // only listens while the client is idle, so without this the process would crash. The
+      // statement in flight (or the next one) fails on its own and the transaction rolls back.
+      const onConnectionError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onConnectionError);
       try {
         await client.query('BEGIN');
         const result = await work(executor(client));
@@ -54,6 +61,7 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
         }
         throw error;
       } finally {
+        client.off('error', onConnectionError);
         client.release(broken);
       }
     },

@@ -10,14 +10,17 @@ import { errorBody } from './http-errors';
  * bounded by each dependency's timeout instead (see the README, "Failure behaviour"): a
  * handler is never cut off mid-transaction, where the client could not know what committed.
  */
-export const HTTP_TIMEOUTS = Object.freeze({
-  /** Longest time to receive the request headers, and then again the body: 10 s each. */
-  requestMs: 10_000,
-  /** A socket with no traffic either way for this long is closed, even mid-request: 30 s. */
-  connectionMs: 30_000,
-  /** How often the request deadline is checked (Node's default is 30 s, far too coarse). */
-  checkIntervalMs: 1_000,
-});
+export const HTTP_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({ requestMs: 10_000, connectionMs: 30_000, checkIntervalMs: 1_000 });
+
+/** Deadlines against slow clients, in ms. */
+export interface HttpTimeouts {
+  /** Longest time to receive the request headers, and then again the body. Defaults to 10 s each. */
+  readonly requestMs: number;
+  /** A socket with no traffic either way for this long is closed, even mid-request. Defaults to 30 s. */
+  readonly connectionMs: number;
+  /** How often the header deadline is checked (Node's default of 30 s is far too coarse). Defaults to 1 s. */
+  readonly checkIntervalMs: number;
+}
 
 /** Node errors on a connection before Fastify has a request for it, answered with Signet's error shape. */
 const BY_NODE_CODE: Record<string, [number, ErrorCode, string]> = {

@@ -12,7 +12,7 @@ import { emptyExchange, type GraphQLContext } from '../graphql/context';
 import { createApolloServer } from '../graphql/create-apollo-server';
 import { requestScope } from '../request-scope';
 import { createHttpErrorHandler } from './http-errors';
-import { HTTP_TIMEOUTS, armBodyDeadline, createClientErrorHandler } from './client-errors';
+import { HTTP_TIMEOUTS, armBodyDeadline, createClientErrorHandler, type HttpTimeouts } from './client-errors';
 import { LANDING_PAGE } from './landing-page';
 import { prefersHtml, registerPlayground } from '../playground';
 import { requestIdFor } from './request-id';
@@ -54,7 +54,7 @@ export interface HttpServerDeps {
   /** Counters served at GET /metrics. */
   readonly metrics?: SignetMetrics;
   /** Slow-client deadlines; defaults to HTTP_TIMEOUTS (tests shorten them). */
-  readonly httpTimeouts?: Partial<typeof HTTP_TIMEOUTS>;
+  readonly httpTimeouts?: Partial<HttpTimeouts>;
 }
 
 /** Builds the Fastify app with Apollo on /graphql, health routes, the landing page and (with introspection) the playground. Not yet listening. */

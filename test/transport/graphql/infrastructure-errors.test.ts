@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import Fastify from 'fastify';
 import { GraphQLError } from 'graphql';
 import Redis from 'ioredis';
 import { MaxRetriesPerRequestError } from 'ioredis/built/errors';
@@ -6,6 +7,7 @@ import { DatabaseError, Pool } from 'pg';
 import { ErrorCode } from '../../../src/transport/graphql/errors';
 import { createFormatError } from '../../../src/transport/graphql/format-error';
 import { classifyInfrastructureFailure } from '../../../src/transport/graphql/infrastructure-errors';
+import { createHttpErrorHandler } from '../../../src/transport/http/http-errors';
 import { captureLogger } from '../../helpers/logger';
 import { describeWithPostgres } from '../../helpers/services';
 
@@ -176,5 +178,32 @@ describe('formatError turns infrastructure failures into SERVICE_UNAVAILABLE', (
   test('development mode keeps the real message for local debugging', () => {
     const { formatted } = format(fieldError(new Error('Connection terminated unexpectedly')), true);
     expect(formatted).toMatchObject({ message: 'Connection terminated unexpectedly', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } });
+  });
+});
+
+describe('the HTTP error handler answers a dependency failure outside GraphQL with 503', () => {
+  test('a hook that hits a refused database connection: 503 SERVICE_UNAVAILABLE with Retry-After, nothing about the database', async () => {
+    const log = captureLogger();
+    const app = Fastify();
+    app.setErrorHandler(createHttpErrorHandler(log.logger));
+    app.get('/boom', async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    });
+    app.get('/bug', async () => {
+      throw new TypeError('x is undefined');
+    });
+    try {
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      const res = await fetch(`${url}/boom`);
+      const body = await res.text();
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(JSON.parse(body).errors[0]).toMatchObject({ message: 'Service temporarily unavailable; retry later.', extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, retryAfter: 1 } });
+      expect(body).not.toMatch(/5432|ECONNREFUSED/);
+      expect(log.text()).toMatch(/ECONNREFUSED/);
+      expect((await fetch(`${url}/bug`)).status).toBe(500);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+
+/** A free loopback TCP port (bound, then released: good enough for a test that claims it at once). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A throwaway `redis-server` of the test's own (never the shared one): it may be killed and restarted at will. */
+export interface OwnRedis {
+  readonly url: string;
+  readonly port: number;
+  /** True while the server process runs. */
+  running(): boolean;
+  /** SIGKILLs the server: clients see connections drop, as in a crash. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, empty (no persistence), and waits until it answers. */
+  start(): Promise<void>;
+  /** Kills it for good. */
+  close(): Promise<void>;
+}
+
+/** Starts `redis-server` on a free loopback port with persistence off, and waits until it answers PING. */
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitForPing(port, 10_000);
+  };
+  const kill = async () => {
+    const current = child;
+    child = null;
+    if (!current || current.exitCode !== null || current.signalCode !== null) return;
+    const exited = new Promise((resolve) => current.once('exit', resolve));
+    current.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, port, running: () => child !== null, kill, start, close: kill };
+}
+
+/** Sends a raw PING over TCP until `+PONG` comes back (a raw socket: nothing left running after a refused connect). */
+async function waitForPing(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answered = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+      socket.setTimeout(500, () => socket.destroy());
+      socket.once('data', (d) => {
+        socket.destroy();
+        resolve(d.toString().startsWith('+PONG'));
+      });
+      socket.once('error', () => resolve(false));
+      socket.once('close', () => resolve(false));
+    });
+    if (answered) return;
+    if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer PING in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

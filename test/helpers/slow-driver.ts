@@ -1,0 +1,36 @@
+import type { SqlDriver, SqlExecutor } from '../../src/stores/postgres';
+
+/** A driver that, while armed, runs `SELECT pg_sleep(…)` inside the transaction just before a matching statement. */
+export interface SlowDriver extends SqlDriver {
+  /** Makes the next transactions sleep `seconds` before statements matching `pattern`; `disarm` stops it. */
+  arm(pattern: RegExp, seconds: number): void;
+  disarm(): void;
+}
+
+/**
+ * Wraps `driver` so a test can make one statement of a real transaction slow: with a statement
+ * timeout shorter than the sleep, the sleep fails with SQLSTATE 57014 after the earlier
+ * statements of the same transaction have run, which is exactly a timeout mid-transaction.
+ */
+export function slowDriver(driver: SqlDriver): SlowDriver {
+  let trap: { pattern: RegExp; seconds: number } | null = null;
+  const slowed = (tx: SqlExecutor): SqlExecutor => ({
+    async query<R>(text: string, params?: readonly unknown[]) {
+      if (trap && trap.pattern.test(text)) await tx.query('SELECT pg_sleep($1)', [trap.seconds]);
+      return tx.query<R>(text, params);
+    },
+  });
+  return {
+    ...driver,
+    query: (text, params) => driver.query(text, params),
+    begin: (work) => driver.begin((tx) => work(slowed(tx))),
+    ping: () => driver.ping(),
+    close: () => driver.close(),
+    arm(pattern, seconds) {
+      trap = { pattern, seconds };
+    },
+    disarm() {
+      trap = null;
+    },
+  };
+}

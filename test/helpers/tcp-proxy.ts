@@ -1,0 +1,57 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+/** A loopback TCP proxy a test can cut (every connection dropped, new ones refused) and restore. */
+export interface TcpProxy {
+  readonly port: number;
+  /** Destroys every proxied connection and stops listening: connects are refused until `restore`. */
+  cut(): Promise<void>;
+  /** Listens again on the same port (no-op while listening). */
+  restore(): Promise<void>;
+  /** Connections proxied so far. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+/** Starts a proxy on 127.0.0.1 (ephemeral port) to `target`, e.g. PostgreSQL on 127.0.0.1:5432. */
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const open = new Set<Socket>();
+  let total = 0;
+  const onConnection = (client: Socket) => {
+    total += 1;
+    const upstream = connect(target.port, target.host);
+    open.add(client);
+    open.add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
+  let server: Server = createServer(onConnection);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const cut = async () => {
+    const closed = new Promise((resolve) => server.close(resolve));
+    for (const socket of open) socket.destroy();
+    open.clear();
+    await closed;
+  };
+  return {
+    port,
+    cut,
+    async restore() {
+      if (server.listening) return;
+      server = createServer(onConnection);
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+    },
+    connections: () => total,
+    close: async () => {
+      if (server.listening) await cut();
+    },
+  };
+}
