@@ -71,7 +71,7 @@ gate(`PostgreSQL outage: coded errors, no partial writes, recovery without resta
   }, 15_000);
 
   test('with PostgreSQL reachable: ready, and a signed order executes', async () => {
-    expect((await readiness()).status).toBe(200);
+    await untilReady();
     expect(await order(`pg-${randomBytes(6).toString('hex')}`)).toMatchObject({ kind: 'ok' });
   });
 

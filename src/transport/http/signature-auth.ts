@@ -110,6 +110,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
     } catch (error) {
       // A store or the database failed: nothing was verified, nothing runs; the client may retry.
       options.logger.error({ err: error, requestId: request.id }, 'signature verification unavailable');
+      reply.header('retry-after', '1');
       return refuse(reply, 503, ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { retryAfter: 1 });
     }
   };

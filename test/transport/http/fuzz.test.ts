@@ -8,7 +8,7 @@ import { bookCounts, type BookCounts } from '../../helpers/ledger-checks';
 import { createTestKey, memoryStores, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
 
 /** Bounded so the whole file runs in well under 30 s. */
-const RUNS = 120;
+const RUNS = 100;
 const WIDE = { max: 1_000_000, windowMs: 60_000 };
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } userErrors { code } } }';
 const TRANSFER = 'mutation($i: CreateTransferInput!) { createTransfer(input: $i) { transfer { id } userErrors { code } } }';

@@ -91,7 +91,8 @@ describe('brute-force guard and key bookkeeping', () => {
       const before = (await services.orders.listOrders(accountId, { limit: 100 })).items.length;
       const res = await signedRequest(server, key, { query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "1", quantity: "0.01" }) { order { id } } }' });
       expect(res.status).toBe(503);
-      expect(res.json.errors[0].extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+      expect(res.json.errors[0].extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true, retryAfter: 1 });
+      expect(res.headers.get('retry-after')).toBe('1');
       expect(res.text).not.toContain('ECONNREFUSED');
       expect((await services.orders.listOrders(accountId, { limit: 100 })).items.length).toBe(before);
     } finally {
