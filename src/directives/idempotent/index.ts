@@ -25,3 +25,4 @@ export type { IdempotencyRecord, IdempotencyRecordStore } from './idempotency-re
 export { IDEMPOTENT, IDEMPOTENT_DIRECTIVE_SDL, describeIdempotentFields, idempotentDirective, idempotentRequirement } from './idempotent.directive';
 export { idempotentTransformer } from './idempotent.transformer';
 export type { IdempotencyFaults } from './idempotent-execution';
+export { startRecordPurger, type RecordPurger } from './record-purger';

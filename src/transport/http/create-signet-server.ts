@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { DirectiveDeps } from '../../directives';
+import { startRecordPurger } from '../../directives/idempotent';
 import type { Logger } from 'pino';
 import { createKeyUsageRecorder, type DomainServices } from '../../domain';
 import { buildSignetSchema } from '../graphql/build-schema';
@@ -59,9 +60,15 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
     requestLimiter: createRequestLimiter({ store: deps.security.rateLimits, fallback: deps.directives.fallbackRateLimits, metrics: deps.metrics, logger: deps.logger, limits: deps.requestLimits }),
   });
   const built = app;
+  // Durable idempotency records past their retention are reclaimed in the background.
+  const purger = startRecordPurger({
+    records: deps.directives.idempotencyRecords, now: deps.directives.now,
+    onError: (err) => deps.logger.warn({ err }, 'could not purge expired idempotency records'),
+  });
   return {
     app: built,
     async close() {
+      purger.stop();
       await built.close();
       await usage.close();
     },

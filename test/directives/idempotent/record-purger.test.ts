@@ -1,0 +1,30 @@
+import { startRecordPurger } from '../../../src/directives/idempotent';
+import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
+import { idempotencyRecordsOf, servicesFor } from '../../helpers/domain';
+
+describe('expired idempotency records are purged in the background', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await openPgliteDatabase();
+  });
+  afterAll(async () => db?.close());
+
+  test('a purge pass removes every expired record in batches and keeps live ones', async () => {
+    const services = servicesFor(db.driver);
+    const records = idempotencyRecordsOf(services);
+    const base = Date.parse('2030-01-01T00:00:00Z');
+    for (let i = 0; i < 25; i += 1) {
+      await records.save({ scopeKey: `old-${i}`, fingerprint: 'f', outcome: '{}', createdAt: new Date(base - 2 * 86_400_000), expiresAt: new Date(base - 86_400_000) });
+    }
+    await records.save({ scopeKey: 'live', fingerprint: 'f', outcome: '{}', createdAt: new Date(base), expiresAt: new Date(base + 86_400_000) });
+    const purger = startRecordPurger({ records, now: () => base, batchSize: 10, intervalMs: 3_600_000 });
+    try {
+      expect(await purger.runOnce()).toBe(25);
+      expect(await purger.runOnce()).toBe(0);
+      expect(await records.find('live', new Date(base))).not.toBeNull();
+      expect(await records.find('old-3', new Date(base - 2 * 86_400_000))).toBeNull();
+    } finally {
+      purger.stop();
+    }
+  });
+});
