@@ -6,28 +6,9 @@ import { join } from 'node:path';
 import { parseConfig } from '../../../src/config';
 import { createLogger, main, openRuntime, type Runtime } from '../../../src/main';
 import { seedDemo, type DemoCredential } from '../../../src/transport/cli/demo-seed';
+import { signet, type CliRun } from '../../helpers/cli';
 
 /** What one `signet …` invocation printed and returned. */
-interface CliRun { readonly code: number; readonly stdout: string; readonly stderr: string }
-
-/** Runs `signet <args>` in process with `env`, capturing stdout and stderr. */
-async function signet(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const collect = (into: string[]) => ((chunk: string | Uint8Array) => {
-    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  }) as typeof process.stdout.write;
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(collect(out));
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(collect(err));
-  try {
-    const code = await main(['node', 'signet', ...args], env);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
 
 /** Parses a successful `--json` run; fails with what the CLI said otherwise. */
 function json(run: CliRun): Record<string, any> {

@@ -7,33 +7,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DomainServices } from '../../../src/domain';
-import { main } from '../../../src/main';
 import { progressReporter } from '../../../src/transport/cli/trade-client';
 import { formatTable } from '../../../src/transport/cli/trade-commands';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { balancesOf, fundedAccount, servicesFor } from '../../helpers/domain';
 import { createTestKey, memoryStores, startSignet, type RunningSignet } from '../../helpers/signet-server';
+import { signet, type CliRun } from '../../helpers/cli';
 
-interface CliRun { readonly code: number; readonly stdout: string; readonly stderr: string }
-
-/** Runs `signet <args>` in process with `env`, capturing stdout and stderr. */
-async function signet(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const collect = (into: string[]) => ((chunk: string | Uint8Array) => {
-    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  }) as typeof process.stdout.write;
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(collect(out));
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(collect(err));
-  try {
-    const code = await main(['node', 'signet', ...args], env);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
 
 function json(run: CliRun): any {
   if (run.code !== 0) throw new Error(`signet exited ${run.code}: ${run.stderr}`);
