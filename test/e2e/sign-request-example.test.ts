@@ -2,28 +2,21 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DomainServices } from '../../src/domain';
-import { openPgliteDatabase, type TestDatabase } from '../helpers/database';
-import { fundedAccount, servicesFor } from '../helpers/domain';
-import { memoryStores, startSignet, type RunningSignet } from '../helpers/signet-server';
+import { openEmbeddedSignet, type EmbeddedSignet, type RunningSignet } from '../helpers/signet-server';
 
 const run = promisify(execFile);
 const SCRIPT = join(__dirname, '..', '..', 'examples', 'sign-request.js');
 
 describe('the README signing script (examples/sign-request.js)', () => {
-  let db: TestDatabase;
+  let fixture: EmbeddedSignet;
   let services: DomainServices;
   let server: RunningSignet;
   let accountId: string;
   beforeAll(async () => {
-    db = await openPgliteDatabase();
-    services = servicesFor(db.driver);
-    server = await startSignet(services, memoryStores());
-    accountId = await fundedAccount(services, { USD: '42' }, 'script');
+    fixture = await openEmbeddedSignet({ USD: '42' }, 'script');
+    ({ services, server, accountId } = fixture);
   });
-  afterAll(async () => {
-    await server?.close();
-    await db?.close();
-  });
+  afterAll(async () => fixture?.close());
 
   test.each(['ed25519', 'hmac-sha256'] as const)('signs a me query with an %s key using only node:crypto', async (algorithm) => {
     const created = await services.apiKeys.createApiKey(accountId, { label: 'script', scopes: ['READ'], algorithm });

@@ -14,6 +14,8 @@ import type { SecurityStores } from '../../src/transport/security-stores';
 import { signRequest, type SignRequestOptions } from '../../src/transport/signature';
 import type { DirectiveDeps } from '../../src/directives';
 import { directiveDepsFor } from './directives';
+import { openPgliteDatabase } from './database';
+import { fundedAccount, servicesFor } from './domain';
 import { silentLogger } from './logger';
 
 /** Fresh in-process security stores. */
@@ -92,4 +94,22 @@ export async function signedRequest(server: RunningSignet, key: TestKey, payload
     json = undefined;
   }
   return { status: response.status, headers: response.headers, json, text, signed };
+}
+
+/** A Signet server on an in-memory PGlite with memory stores, and one funded account. */
+export interface EmbeddedSignet { readonly services: DomainServices; readonly server: RunningSignet; readonly accountId: string; close(): Promise<void> }
+
+/** Opens the usual embedded fixture: PGlite, memory stores, a listening server and an account funded with `deposits`. */
+export async function openEmbeddedSignet(deposits: Record<string, string>, namePrefix: string): Promise<EmbeddedSignet> {
+  const db = await openPgliteDatabase();
+  const services = servicesFor(db.driver);
+  const accountId = await fundedAccount(services, deposits, namePrefix);
+  const server = await startSignet(services, memoryStores());
+  return {
+    services, server, accountId,
+    async close() {
+      await server.close();
+      await db.close();
+    },
+  };
 }

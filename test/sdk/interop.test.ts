@@ -8,9 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createSigner, createVerifier, httpbis } from 'http-message-signatures';
 import { importSigningKey, signRequestWebCrypto, type SignetAlgorithm } from '../../src/sdk';
 import type { DomainServices } from '../../src/domain';
-import { openPgliteDatabase, type TestDatabase } from '../helpers/database';
-import { fundedAccount, servicesFor } from '../helpers/domain';
-import { createTestKey, memoryStores, startSignet, type RunningSignet } from '../helpers/signet-server';
+import { createTestKey, openEmbeddedSignet, type EmbeddedSignet, type RunningSignet } from '../helpers/signet-server';
 import { ed25519Key, hmacKey, verifyCalls } from './helpers';
 
 const ed = ed25519Key();
@@ -62,20 +60,15 @@ describe('the SDK signer and http-message-signatures', () => {
 });
 
 describe('a running Signet server and requests signed by http-message-signatures', () => {
-  let db: TestDatabase;
+  let fixture: EmbeddedSignet;
   let services: DomainServices;
   let server: RunningSignet;
   let accountId: string;
   beforeAll(async () => {
-    db = await openPgliteDatabase();
-    services = servicesFor(db.driver);
-    server = await startSignet(services, memoryStores());
-    accountId = await fundedAccount(services, { USD: '10' }, 'interop');
+    fixture = await openEmbeddedSignet({ USD: '10' }, 'interop');
+    ({ services, server, accountId } = fixture);
   });
-  afterAll(async () => {
-    await server?.close();
-    await db?.close();
-  });
+  afterAll(async () => fixture?.close());
 
   test.each(['ed25519', 'hmac-sha256'] as const)('the server accepts a %s request signed by that library', async (alg) => {
     const key = await createTestKey(services, accountId, alg, ['READ']);

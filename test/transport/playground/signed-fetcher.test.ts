@@ -1,9 +1,7 @@
 import { importSigningKey } from '../../../src/sdk';
 import { createSignedFetcher, wantsIdempotencyKey, type SentRequest, type SigningIdentity } from '../../../src/transport/playground/browser/signed-fetcher';
 import type { DomainServices } from '../../../src/domain';
-import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
-import { fundedAccount, servicesFor } from '../../helpers/domain';
-import { createTestKey, memoryStores, startSignet, type RunningSignet } from '../../helpers/signet-server';
+import { createTestKey, openEmbeddedSignet, type EmbeddedSignet, type RunningSignet } from '../../helpers/signet-server';
 
 const PLACE = 'placeOrder(input: { market: "BTC-USD", side: BUY, price: "30000", quantity: "0.01" }) { order { id status } userErrors { code } }';
 
@@ -74,20 +72,15 @@ describe('the playground fetcher', () => {
 });
 
 describe('the playground fetcher against a Signet server', () => {
-  let db: TestDatabase;
+  let fixture: EmbeddedSignet;
   let services: DomainServices;
   let server: RunningSignet;
   let accountId: string;
   beforeAll(async () => {
-    db = await openPgliteDatabase();
-    services = servicesFor(db.driver);
-    accountId = await fundedAccount(services, { USD: '100000' }, 'playground');
-    server = await startSignet(services, memoryStores());
+    fixture = await openEmbeddedSignet({ USD: '100000' }, 'playground');
+    ({ services, server, accountId } = fixture);
   });
-  afterAll(async () => {
-    await server?.close();
-    await db?.close();
-  });
+  afterAll(async () => fixture?.close());
 
   test('an HMAC-signed mutation from the playground is accepted, keyed, and not repeated when replayed with its key', async () => {
     const key = await createTestKey(services, accountId, 'hmac-sha256');
