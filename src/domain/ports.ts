@@ -55,12 +55,38 @@ export interface ReconciliationReport {
   readonly heldMismatches: ReadonlyArray<{ accountId: string; asset: AssetCode; held: string; openOrderHolds: string }>;
 }
 
+/** How the `transaction()` calls nested inside a top-level transaction run. */
+export interface TransactionOptions {
+  /**
+   * Chosen by the top-level call; a nested call may only repeat its transaction's mode.
+   *
+   * - `'savepoint'` (default): each nested call is a savepoint, so a nested failure undoes only
+   *   its own writes and the enclosing work may go on (two extra statements per nested call).
+   * - `'join'`: nested calls run in this transaction with no statement of their own. A nested
+   *   failure still propagates as usual (so `transact` still turns it into userErrors), but its
+   *   writes cannot be undone alone: it marks the whole transaction rollback-only
+   *   ({@link TransactionScope.rollbackOnly}). From then on the transaction refuses statements
+   *   (they would see the failed call's partial writes) and can never commit: if the work
+   *   returns normally anyway, everything is rolled back and the call rejects. For a caller that
+   *   never goes on after a nested failure and rolls back itself: the idempotency layer, which
+   *   runs exactly one service call per transaction.
+   */
+  readonly nested?: 'savepoint' | 'join';
+}
+
+/** What the work of a transaction can ask about it. */
+export interface TransactionScope {
+  /** True once a nested call joined in `'join'` mode failed: the work must end by throwing. */
+  readonly rollbackOnly: boolean;
+}
+
 /**
- * Runs work atomically. Nested calls join the enclosing transaction as a savepoint, so an
- * outer layer (the idempotency record) can commit in the same transaction as the effect.
+ * Runs work atomically. Nested calls join the enclosing transaction (as a savepoint unless the
+ * top-level call chose `nested: 'join'`), so an outer layer (the idempotency record) can commit
+ * in the same transaction as the effect.
  */
 export interface UnitOfWork {
-  transaction<T>(work: (repo: TradingRepository) => Promise<T>): Promise<T>;
+  transaction<T>(work: (repo: TradingRepository, scope: TransactionScope) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Repository for reads outside a transaction (joins the current one when inside). */
   readonly repo: TradingRepository;
 }

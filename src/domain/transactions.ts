@@ -3,7 +3,8 @@ import { RollbackWithUserErrors, fail, ok, type DomainResult } from './user-erro
 
 /**
  * Runs `work` in a transaction and turns a RollbackWithUserErrors into a failed result
- * (the transaction, or its savepoint when nested, is rolled back first).
+ * (the transaction, or its savepoint when nested, is rolled back first; nested in a transaction
+ * that joins nested calls flat, the whole enclosing transaction is left rollback-only instead).
  */
 export async function transact<T>(uow: UnitOfWork, work: (repo: TradingRepository) => Promise<T>): Promise<DomainResult<T>> {
   try {

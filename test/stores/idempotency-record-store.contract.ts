@@ -110,27 +110,45 @@ export function defineIdempotencyRecordStoreContract(name: string, open: () => P
       expect(await store.find(committed.record.scopeKey, at(1))).toEqual(committed.record);
     });
 
-    test('lock serializes two executions of one key: exactly one saves, the other finds its record', async () => {
+    /**
+     * Two transactions saving one key, the second starting once the first has saved but not
+     * committed: what the directive relies on instead of a lock. (PGlite runs one transaction at
+     * a time, so there the second simply starts after the first ended: same answer.)
+     */
+    async function raceForKey(firstEnds: 'commit' | 'rollback') {
       const scopeKey = newScope();
-      // Without the lock both would find nothing during the delay, and the loser would only learn
-      // at save time ('conflict'), after executing its effect.
-      const execute = (who: string) => uow.transaction(async () => {
-        await store.lock(scopeKey);
-        const found = await store.find(scopeKey, at(0));
-        if (found) return { who, replayed: found.outcome };
+      const events: string[] = [];
+      let saved!: () => void;
+      const firstSaved = new Promise<void>((resolve) => { saved = resolve; });
+      const first = uow.transaction(async () => {
+        events.push(`first ${await store.save(record(scopeKey, { outcome: '"first"' }))}`);
+        saved();
         await delay(100);
-        return { who, saved: await store.save(record(scopeKey, { outcome: JSON.stringify(who) })) };
+        events.push(firstEnds === 'commit' ? 'first commits' : 'first rolls back');
+        if (firstEnds === 'rollback') throw new Error('first rolled back');
+      }).catch(() => undefined);
+      await firstSaved;
+      const second = await uow.transaction(async () => {
+        const result = await store.save(record(scopeKey, { outcome: '"second"' }));
+        events.push(`second ${result}`);
+        return result;
       });
-      const results = await Promise.all([execute('first'), execute('second')]);
-      const saved = results.filter((r) => 'saved' in r);
-      const replayed = results.filter((r) => 'replayed' in r);
-      expect(saved).toEqual([{ who: expect.any(String), saved: 'saved' }]);
-      expect(replayed).toEqual([{ who: expect.any(String), replayed: JSON.stringify(saved[0].who) }]);
-      expect((await store.find(scopeKey, at(1)))?.outcome).toBe(JSON.stringify(saved[0].who));
+      await first;
+      return { events, second, stored: await store.find(scopeKey, at(1)) };
+    }
+
+    test('a save of a key another transaction saved waits for it, then is a conflict once it commits (no lock needed)', async () => {
+      const { events, second, stored } = await raceForKey('commit');
+      expect(events).toEqual(['first saved', 'first commits', 'second conflict']);
+      expect(second).toBe('conflict');
+      expect(stored?.outcome).toBe('"first"');
     });
 
-    test('lock outside a transaction is rejected, since it would protect nothing', async () => {
-      await expect(store.lock(newScope())).rejects.toThrow('inside uow.transaction()');
+    test('a save of a key another transaction saved waits for it, then saves once it rolls back', async () => {
+      const { events, second, stored } = await raceForKey('rollback');
+      expect(events).toEqual(['first saved', 'first rolls back', 'second saved']);
+      expect(second).toBe('saved');
+      expect(stored?.outcome).toBe('"second"');
     });
 
     test('purgeExpired deletes only expired records, at most limit per call', async () => {

@@ -3,7 +3,7 @@ import type { GraphQLContext } from '../../transport/graphql/context';
 import { ServiceUnavailableError } from '../../transport/graphql/errors';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from './idempotency-errors';
 import type { IdempotencyRecord } from './idempotency-record-store';
-import { DEFAULT_IDEMPOTENCY_LEASE_MS } from './idempotency-store';
+import { DEFAULT_IDEMPOTENCY_LEASE_MS, type ClaimResult } from './idempotency-store';
 import { parseOutcome, replayPayload, serializeOutcome, type EntityKind } from './idempotent-outcome';
 
 /** Longest retry hint given to a concurrent duplicate, in seconds. */
@@ -32,29 +32,53 @@ export interface IdempotentCall {
   readonly fingerprint: string;
   /** Runs the wrapped resolver: the effect. */
   readonly execute: () => Promise<unknown>;
+  /** The fast-path claim when the request's admission already made it (same scope and fingerprint). */
+  readonly claimed?: ClaimResult;
 }
 
 /** Thrown inside the transaction to roll back an effect whose record lost the race to another execution. */
 class RecordConflict extends Error {}
+
+/** Thrown out of the effect's transaction to roll back a refusal (a nested transaction failed) before recording it. */
+class RolledBackRefusal extends Error {
+  constructor(readonly result: unknown, readonly outcome: string) {
+    super('refusal rolled back before it is recorded');
+  }
+}
+
+type Decision = { kind: 'found'; record: IdempotencyRecord } | { kind: 'executed'; result: unknown; outcome: string };
 
 /**
  * Executes a keyed call at most once per scope, or replays its outcome.
  *
  * 1. Fast path (Redis or memory): `claim` answers completed → replay, mismatch → KEY_REUSED,
  *    in progress → IN_PROGRESS; acquired → go on. A store that throws fails closed: nothing runs.
- * 2. Durable path, one transaction: advisory lock on the scope, look for a committed record
- *    (the cache may have forgotten it: FLUSHALL, eviction, a lease that expired mid-call), else
- *    run the effect and insert the record, so both commit or neither does.
+ * 2. Durable path, one transaction: BEGIN, effect, INSERT record, COMMIT: one statement more
+ *    than the bare mutation (no lock, no lookup, no savepoint). Still exactly-once under READ
+ *    COMMITTED: an effect commits only with a record its own `save` inserted, and the record's
+ *    primary key lets one live record per scope commit (the port's doc has the full argument).
+ *    - Concurrent duplicates past the cache: the later insert waits until the earlier
+ *      transaction ends; committed → 'conflict' → RecordConflict rolls the later effect back
+ *      and the winner, read after the rollback, is replayed; rolled back → the later one saves.
+ *    - A retry after the cache forgot a committed outcome (FLUSHALL, eviction, a lease that
+ *      expired mid-call): the effect runs, its insert conflicts at once, it rolls back, and the
+ *      record is replayed. It ran twice; it committed once.
+ *    - The service's transaction joins this one flat (`nested: 'join'`). A refusal (userErrors)
+ *      leaves it rollback-only: roll it all back, then record the refusal in a second, short
+ *      transaction (a conflict there replays the winner, as above). A refusal has no effect to
+ *      keep, so recording it after the rollback keeps the guarantee; a crash in between only
+ *      lets the retry execute.
  * 3. After commit: cache the outcome; on a durable replay, re-populate the cache.
  */
 export async function executeIdempotent(call: IdempotentCall): Promise<unknown> {
   const { deps, scopeKey, fingerprint } = call;
   let claim;
   try {
-    claim = await deps.idempotency.claim(scopeKey, fingerprint, DEFAULT_IDEMPOTENCY_LEASE_MS);
+    claim = call.claimed ?? await deps.idempotency.claim(scopeKey, fingerprint, DEFAULT_IDEMPOTENCY_LEASE_MS);
   } catch (error) {
-    // Without the lease two instances could both reach the database; the advisory lock would
-    // still keep them apart, but the fast path is part of the contract: fail closed, say so.
+    // Without the lease two instances could both reach the database; the record's primary key
+    // would still let only one effect commit, but the fast path is part of the contract: fail
+    // closed, say so.
     deps.logger.warn({ err: { message: (error as Error).message }, requestId: call.context.requestId }, 'idempotency store unavailable; refusing keyed mutation');
     throw new ServiceUnavailableError('Idempotency store unavailable; nothing was executed. Retry later with the same key.', { retryAfter: 1 });
   }
@@ -69,21 +93,17 @@ export async function executeIdempotent(call: IdempotentCall): Promise<unknown> 
   }
 
   const token = claim.token;
-  let decided: { kind: 'found'; record: IdempotencyRecord } | { kind: 'executed'; result: unknown; outcome: string };
+  let decided: Decision;
   try {
-    decided = await deps.uow.transaction(async () => {
-      await deps.idempotencyRecords.lock(scopeKey);
-      const existing = await deps.idempotencyRecords.find(scopeKey, new Date(deps.now()));
-      if (existing) return { kind: 'found' as const, record: existing };
+    decided = await deps.uow.transaction(async (_repo, tx) => {
       const result = await call.execute();
       const outcome = serializeOutcome(call.kind, result);
-      const createdAt = deps.now();
-      const saved = await deps.idempotencyRecords.save({
-        scopeKey, fingerprint, outcome, createdAt: new Date(createdAt), expiresAt: new Date(createdAt + deps.idempotencyTtlMs),
-      });
-      if (saved === 'conflict') throw new RecordConflict();
-      deps.faults?.beforeCommit?.(call.field);
-      return { kind: 'executed' as const, result, outcome };
+      if (tx.rollbackOnly) throw refusalOf(call, result, outcome);
+      return saveRecord(call, result, outcome);
+    }, { nested: 'join' }).catch((error: unknown) => {
+      // The refusal's partial writes are rolled back and it has no effect to keep: record it alone.
+      if (error instanceof RolledBackRefusal) return deps.uow.transaction(() => saveRecord(call, error.result, error.outcome));
+      throw error;
     });
   } catch (error) {
     // Rolled back: nothing of this call was committed, so the key stays unused and a retry runs.
@@ -114,6 +134,29 @@ export async function executeIdempotent(call: IdempotentCall): Promise<unknown> 
   }
   deps.metrics.idempotency.inc({ outcome: 'executed' });
   return decided.result;
+}
+
+/** Inserts the record of an outcome inside the running transaction; a live record of the scope → RecordConflict. */
+async function saveRecord(call: IdempotentCall, result: unknown, outcome: string): Promise<Decision> {
+  const { deps } = call;
+  const createdAt = deps.now();
+  const saved = await deps.idempotencyRecords.save({
+    scopeKey: call.scopeKey, fingerprint: call.fingerprint, outcome, createdAt: new Date(createdAt), expiresAt: new Date(createdAt + deps.idempotencyTtlMs),
+  });
+  if (saved === 'conflict') throw new RecordConflict();
+  deps.faults?.beforeCommit?.(call.field);
+  return { kind: 'executed', result, outcome };
+}
+
+/**
+ * The signal that rolls back a rollback-only transaction so its refusal can be recorded alone.
+ * Only a payload with userErrors and no entity is a refusal; anything else means a nested
+ * failure was swallowed, and recording it would replay an outcome whose effect never committed.
+ */
+function refusalOf(call: IdempotentCall, result: unknown, outcome: string): Error {
+  const { entity, userErrors } = parseOutcome(outcome);
+  if (entity === null && userErrors.length > 0) return new RolledBackRefusal(result, outcome);
+  return new Error(`@idempotent: a nested transaction of ${call.field} failed, yet it returned no refusal; rolled back, not recorded`);
 }
 
 /** Builds the replayed payload and marks the response as a replay (header and per-field extension). */

@@ -16,17 +16,11 @@ function toRecord(r: Row): IdempotencyRecord {
 /**
  * Durable idempotency records in SQL, shared by PostgreSQL and PGlite (table from migration 2).
  * `db` should route to the ambient transaction, like the trading repository's executor: build
- * it with `createSqlStores(driver).idempotencyRecords`, so `lock` and `save` join the
- * transaction of the effect they guard.
+ * it with `createSqlStores(driver).idempotencyRecords`, so `save` joins the transaction of the
+ * effect it guards.
  */
 export function createSqlIdempotencyRecordStore(db: SqlExecutor): IdempotencyRecordStore {
   return {
-    async lock(scopeKey) {
-      // A transaction-scoped advisory lock frees itself at COMMIT/ROLLBACK, so a killed process
-      // never leaves a key locked. hashtextextended exists in PostgreSQL >= 11 and in PGlite.
-      await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [scopeKey]);
-    },
-
     async find(scopeKey, now) {
       const rows = await db.query(`SELECT ${COLUMNS} FROM idempotency_records WHERE scope_key = $1 AND expires_at > $2`, [scopeKey, now]);
       return rows[0] ? toRecord(rows[0]) : null;
@@ -35,7 +29,9 @@ export function createSqlIdempotencyRecordStore(db: SqlExecutor): IdempotencyRec
     async save(record) {
       // One statement decides the race: a concurrent insert of the same key waits on the primary
       // key until the other transaction ends, then either replaces an expired row or returns no
-      // row (a live one won). The DO UPDATE WHERE makes "expired" relative to this record's time.
+      // row (a live one won). ON CONFLICT checks the latest committed row, not the statement's
+      // snapshot, which is why READ COMMITTED needs no lock before it. The DO UPDATE WHERE makes
+      // "expired" relative to this record's time.
       const rows = await db.query(
         `INSERT INTO idempotency_records (${COLUMNS}) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (scope_key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, outcome = EXCLUDED.outcome,

@@ -1,12 +1,20 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IdempotencyRecordStore } from '../../directives/idempotent';
-import type { OrderBookReader, UnitOfWork } from '../../domain';
+import type { OrderBookReader, TransactionScope, UnitOfWork } from '../../domain';
 import type { SqlDriver, SqlExecutor } from './sql-driver';
 import { createSqlIdempotencyRecordStore } from './sql-idempotency-record-store';
 import { createSqlOrderBook } from './sql-order-book';
 import { createSqlTradingRepository } from './sql-trading-repository';
 
-interface Ambient { readonly tx: SqlExecutor; savepoints: number }
+/** The open transaction of this async context. */
+interface Ambient {
+  readonly tx: SqlExecutor;
+  /** How nested calls run, chosen by the top-level call. */
+  readonly nested: 'savepoint' | 'join';
+  savepoints: number;
+  /** Set when a joined nested call failed: the transaction may run no statement and never commit. */
+  rollbackOnly: boolean;
+}
 
 /** The SQL stores that must share one ambient transaction. */
 export interface SqlStores {
@@ -21,26 +29,52 @@ export interface SqlStores {
 /**
  * Builds the unit of work and every store that must join its transactions. The open
  * transaction travels in AsyncLocalStorage, so a nested `transaction()` (a service called by
- * the idempotency layer) becomes a savepoint of the outer one, and reads made inside a
- * transaction use its connection: that is how an idempotency record commits with its effect.
+ * the idempotency layer) runs inside the outer one: as a savepoint by default, or joined flat
+ * when the top-level call chose `nested: 'join'` (see `TransactionOptions`). Reads made inside
+ * a transaction use its connection: that is how an idempotency record commits with its effect.
  */
 export function createSqlStores(driver: SqlDriver): SqlStores {
   const ambient = new AsyncLocalStorage<Ambient>();
   const current: SqlExecutor = {
-    query: (text, params) => (ambient.getStore()?.tx ?? driver).query(text, params),
+    query: (text, params) => {
+      const open = ambient.getStore();
+      if (open?.rollbackOnly) return Promise.reject(new Error('transaction is rollback-only (a joined nested transaction failed); no statement may run in it'));
+      return (open?.tx ?? driver).query(text, params);
+    },
   };
   const repo = createSqlTradingRepository(current);
-  const records = createSqlIdempotencyRecordStore(current);
+  const scopeOf = (open: Ambient): TransactionScope => ({ get rollbackOnly() { return open.rollbackOnly; } });
 
   const uow: UnitOfWork = {
     repo,
-    async transaction(work) {
+    async transaction(work, options) {
       const outer = ambient.getStore();
-      if (!outer) return driver.begin((tx) => ambient.run({ tx, savepoints: 0 }, () => work(repo)));
+      if (!outer) {
+        return driver.begin((tx) => {
+          const open: Ambient = { tx, nested: options?.nested ?? 'savepoint', savepoints: 0, rollbackOnly: false };
+          return ambient.run(open, async () => {
+            const result = await work(repo, scopeOf(open));
+            // Committing now would keep the failed call's partial writes: roll back instead.
+            if (open.rollbackOnly) throw new Error('a joined nested transaction failed, so this transaction was rolled back, not committed');
+            return result;
+          });
+        });
+      }
+      if (options?.nested && options.nested !== outer.nested) {
+        throw new Error(`a nested transaction cannot switch to nested: '${options.nested}'; the top-level transaction chose '${outer.nested}'`);
+      }
+      if (outer.nested === 'join') {
+        try {
+          return await work(repo, scopeOf(outer));
+        } catch (error) {
+          outer.rollbackOnly = true;
+          throw error;
+        }
+      }
       const name = `sp_${++outer.savepoints}`;
       await outer.tx.query(`SAVEPOINT ${name}`);
       try {
-        const result = await work(repo);
+        const result = await work(repo, scopeOf(outer));
         await outer.tx.query(`RELEASE SAVEPOINT ${name}`);
         return result;
       } catch (error) {
@@ -50,17 +84,7 @@ export function createSqlStores(driver: SqlDriver): SqlStores {
     },
   };
 
-  const idempotencyRecords: IdempotencyRecordStore = {
-    ...records,
-    // Outside a transaction the advisory lock would be released the moment it is taken and
-    // silently protect nothing, so that call is a bug worth failing loudly.
-    async lock(scopeKey) {
-      if (!ambient.getStore()) throw new Error('IdempotencyRecordStore.lock must be called inside uow.transaction()');
-      return records.lock(scopeKey);
-    },
-  };
-
-  return { uow, idempotencyRecords, orderBook: createSqlOrderBook(current) };
+  return { uow, idempotencyRecords: createSqlIdempotencyRecordStore(current), orderBook: createSqlOrderBook(current) };
 }
 
 /** Unit of work over a SQL driver (see {@link createSqlStores} for how transactions nest). */

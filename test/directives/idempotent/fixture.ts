@@ -1,5 +1,6 @@
 import type { DirectiveDeps } from '../../../src/directives';
 import type { DomainServices, Order, Principal } from '../../../src/domain';
+import type { SqlExecutor } from '../../../src/stores/postgres';
 import type { HttpExchange } from '../../../src/transport/graphql/context';
 import { createMetrics, type SignetMetrics } from '../../../src/transport/metrics';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
@@ -41,6 +42,8 @@ export function describeOn(backend: IdempotencyBackend, title: string, fn: () =>
 /** What the tests of one file share: a database, a fast path that can forget, a server over both. */
 export interface IdempotencyFixture {
   readonly services: DomainServices;
+  /** The database itself, for checks on the books (`test/helpers/ledger-checks.ts`). */
+  readonly sql: SqlExecutor;
   readonly fast: ForgetfulStore;
   readonly metrics: SignetMetrics;
   readonly log: ReturnType<typeof captureLogger>;
@@ -75,7 +78,7 @@ export function useIdempotencyFixture(backend: IdempotencyBackend): () => Idempo
     };
     const api = await serverWith({});
     fixture = {
-      services, fast, metrics, log, serverWith,
+      services, sql: db.driver, fast, metrics, log, serverWith,
       run: (query, variables, principal, headers) => api.execute(query, variables, principal, headers),
       ordersOf: async (accountId) => (await services.orders.listOrders(accountId, { limit: 100 })).items,
     };

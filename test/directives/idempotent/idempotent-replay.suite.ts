@@ -1,6 +1,8 @@
-import { fingerprintArguments, idempotencyScopeKey } from '../../../src/directives/idempotent';
+import { randomUUID } from 'node:crypto';
+import { fingerprintArguments, idempotencyScopeKey, type IdempotencyStore } from '../../../src/directives/idempotent';
 import type { DomainServices } from '../../../src/domain';
-import { balancesOf, fundedAccount } from '../../helpers/domain';
+import { balancesOf, fundedAccount, idempotencyRecordsOf } from '../../helpers/domain';
+import { CLEAN_RECONCILIATION, bookCounts, orphanJournals, ordersWithoutTheirHolds } from '../../helpers/ledger-checks';
 import { principalFor } from '../../helpers/graphql';
 import { forgetfulMemoryStore } from '../../helpers/idempotency';
 import { PLACE, buy, codeOf, describeOn, useIdempotencyFixture, type IdempotencyBackend } from './fixture';
@@ -127,8 +129,8 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       }
     });
 
-    test('when the fast path forgets everything (FLUSHALL) between attempts, the retry replays from the database and nothing runs twice', async () => {
-      const { run, ordersOf, services, fast } = fx();
+    test('when the fast path forgets everything (FLUSHALL) between attempts, the retry replays from the database and nothing commits twice', async () => {
+      const { run, ordersOf, services, fast, sql } = fx();
       const id = await fundedAccount(services, { USD: '1000' });
       const first = await run(PLACE, { input: buy(), key: 'flush-1' }, principalFor(id));
       await fast.forget();
@@ -144,6 +146,61 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       expect(codeOf(mismatch)).toBe('IDEMPOTENCY_KEY_REUSED');
       expect(await ordersOf(id)).toHaveLength(1);
       expect(await balancesOf(services, id)).toMatchObject({ USD: { held: '1' } });
+      // The retries ran the resolver again, in transactions that rolled back: one hold in the books.
+      expect(await ordersWithoutTheirHolds(sql)).toEqual([]);
+      expect(await orphanJournals(sql)).toEqual([]);
+      expect(await services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
+    });
+
+    test('a refusal under a key (INSUFFICIENT_FUNDS) leaves the books untouched, is recorded, and replays from the database even once funds arrive', async () => {
+      const { run, ordersOf, services, fast, sql } = fx();
+      const id = await fundedAccount(services, { USD: '0.5' });
+      const before = await bookCounts(sql);
+      const first = await run(PLACE, { input: buy(), key: 'refused-1' }, principalFor(id));
+      expect(first.data.placeOrder).toEqual({ order: null, userErrors: [{ code: 'INSUFFICIENT_FUNDS', message: expect.any(String), field: ['input', 'quantity'] }] });
+      // The hold's partial writes were rolled back; only the record of the refusal was kept.
+      expect(await bookCounts(sql)).toEqual({ ...before, idempotencyRecords: before.idempotencyRecords + 1 });
+      expect(await balancesOf(services, id)).toMatchObject({ USD: { available: '0.5', held: '0' } });
+      const scope = idempotencyScopeKey({ accountId: id, field: 'placeOrder', key: 'refused-1' });
+      expect(await idempotencyRecordsOf(services).find(scope, new Date())).toMatchObject({ outcome: expect.stringContaining('INSUFFICIENT_FUNDS') });
+
+      await services.accounts.deposit(id, 'USD', '1000');
+      await fast.forget();
+      const afterDeposit = await bookCounts(sql);
+      // This time the resolver succeeds, but its record conflicts with the refusal: rolled back, refusal replayed.
+      const retry = await run(PLACE, { input: buy(), key: 'refused-1' }, principalFor(id));
+      expect(retry.data.placeOrder).toEqual(first.data.placeOrder);
+      expect(retry.extensions?.idempotentReplay).toEqual({ placeOrder: true });
+      expect(await bookCounts(sql)).toEqual(afterDeposit);
+      expect(await ordersOf(id)).toHaveLength(0);
+      expect(await balancesOf(services, id)).toMatchObject({ USD: { available: '1000.5', held: '0' } });
+      expect(await services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
+    });
+
+    test.each([
+      ['funds for every duplicate', '1000'],
+      ['funds for one order only (the losers are refused before their record conflicts)', '1'],
+    ])('20 concurrent duplicates past a fast path that remembers nothing (%s) commit one order, and all answer with it', async (_label, funds) => {
+      const { services, serverWith, ordersOf, sql, log } = fx();
+      const id = await fundedAccount(services, { USD: funds });
+      // Every claim is acquired and nothing is ever cached: only the durable record stands between the duplicates.
+      const amnesiac: IdempotencyStore = {
+        claim: async () => ({ kind: 'acquired', token: randomUUID() }), complete: async () => true, release: async () => true, remember: async () => undefined,
+      };
+      const api = await serverWith({ deps: { idempotency: amnesiac } });
+      const results = await Promise.all(Array.from({ length: 20 }, () => api.execute<any, Record<string, unknown>>(PLACE, { input: buy(), key: `amnesia-${funds}` }, principalFor(id))));
+      expect(results.map((r) => r.errors)).toEqual(Array(20).fill(undefined));
+      const orderIds = new Set(results.map((r) => r.data.placeOrder.order?.id));
+      expect(orderIds.size).toBe(1);
+      expect(results.filter((r) => r.extensions?.idempotentReplay === undefined)).toHaveLength(1);
+      expect(results.every((r) => r.data.placeOrder.userErrors.length === 0)).toBe(true);
+      // Each loser ran its effect and lost at its record insert, then replayed the winner.
+      const scope = idempotencyScopeKey({ accountId: id, field: 'placeOrder', key: `amnesia-${funds}` });
+      expect(log.lines().filter((l) => l.scope === scope && l.event === 'idempotency_record_conflict')).toHaveLength(19);
+      expect((await ordersOf(id)).map((o) => o.id)).toEqual([...orderIds]);
+      expect(await balancesOf(services, id)).toMatchObject({ USD: { available: String(Number(funds) - 1), held: '1' } });
+      expect(await ordersWithoutTheirHolds(sql)).toEqual([]);
+      expect(await services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
     });
 
     test('a replay re-resolves the order: any selection set, and the current status after a cancel', async () => {

@@ -1,0 +1,76 @@
+import type { DomainServices, PlaceOrderInput } from '../../../src/domain';
+import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
+import { directiveDepsFor } from '../../helpers/directives';
+import { balancesOf, fundedAccount, servicesFor } from '../../helpers/domain';
+import { createTestGraphQL, principalFor, type TestGraphQL } from '../../helpers/graphql';
+import { WIDE_FIELD_LIMITS } from '../../helpers/idempotency';
+import { describeWithPostgres } from '../../helpers/services';
+import { loggedDriver, type LoggedDriver } from '../../stores/postgres/statement-log';
+import { PLACE, buy } from './fixture';
+
+const CANCEL = 'mutation($id: ID!, $key: String) { cancelOrder(id: $id) @idempotent(key: $key) { order { id status } userErrors { code } } }';
+const RECORD_INSERT = /^INSERT INTO idempotency_records /;
+/** The order of `buy()`, as the service takes it. */
+const ORDER: PlaceOrderInput = { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '100', quantity: '0.01' };
+
+/**
+ * What `@idempotent` adds to a mutation in SQL statements, counted through the driver (each is a
+ * round trip), as `bench/request-cost.ts` does: a keyed success is the bare mutation plus the
+ * record insert, inside the same BEGIN … COMMIT.
+ */
+function defineStatementSuite(name: string, open: () => Promise<TestDatabase>): void {
+  describe(`@idempotent SQL statements on ${name}`, () => {
+    let db: TestDatabase;
+    let driver: LoggedDriver;
+    let services: DomainServices;
+    let api: TestGraphQL;
+    beforeAll(async () => {
+      db = await open();
+      driver = loggedDriver(db.driver);
+      services = servicesFor(driver);
+      api = await createTestGraphQL(services, { directives: directiveDepsFor(services, { rateLimitOverrides: WIDE_FIELD_LIMITS }) });
+    }, 60_000);
+    afterAll(async () => {
+      await api?.stop();
+      await db?.close();
+    });
+
+    test('a keyed placeOrder costs one statement more than the bare service call: the record insert, before COMMIT (no advisory lock, lookup or SAVEPOINT)', async () => {
+      const id = await fundedAccount(services, { USD: '1000' });
+      const bare = await driver.statementsOf(() => services.orders.placeOrder(id, ORDER));
+      const keyed = await driver.statementsOf(() => api.execute(PLACE, { input: buy(), key: 'cost-1' }, principalFor(id)));
+      expect(keyed).toEqual([...bare.slice(0, -1), expect.stringMatching(RECORD_INSERT), 'COMMIT']);
+      expect({ bare: bare.length, keyed: keyed.length }).toEqual({ bare: bare.length, keyed: bare.length + 1 });
+      expect(keyed.filter((s) => /advisory|SAVEPOINT|FROM idempotency_records/i.test(s))).toEqual([]);
+    });
+
+    test('a keyed cancelOrder costs one statement more than the same mutation unkeyed', async () => {
+      const id = await fundedAccount(services, { USD: '1000' });
+      const place = async (key: string) => (await api.execute<any, Record<string, unknown>>(PLACE, { input: buy(), key }, principalFor(id))).data.placeOrder.order.id;
+      const [a, b] = [await place('cancel-a'), await place('cancel-b')];
+      const unkeyed = await driver.statementsOf(() => api.execute(CANCEL, { id: a }, principalFor(id)));
+      const keyed = await driver.statementsOf(() => api.execute(CANCEL, { id: b, key: 'cancel-1' }, principalFor(id)));
+      expect(keyed).toEqual([...unkeyed.slice(0, -1), expect.stringMatching(RECORD_INSERT), 'COMMIT']);
+      expect(keyed.filter((s) => /advisory|SAVEPOINT|FROM idempotency_records/i.test(s))).toEqual([]);
+    });
+
+    test('a keyed refusal rolls its partial writes back whole, then records the refusal alone: BEGIN, INSERT, COMMIT', async () => {
+      const id = await fundedAccount(services, { USD: '0.5' });
+      const bare = await driver.statementsOf(() => services.orders.placeOrder(id, ORDER));
+      expect(bare.at(-1)).toBe('ROLLBACK');
+      const keyed = await driver.statementsOf(() => api.execute(PLACE, { input: buy(), key: 'poor-1' }, principalFor(id)));
+      expect(keyed).toEqual([...bare, 'BEGIN', expect.stringMatching(RECORD_INSERT), 'COMMIT']);
+      expect(await balancesOf(services, id)).toMatchObject({ USD: { available: '0.5', held: '0' } });
+    });
+
+    test('a retry answered from the cache runs no SQL statement beyond re-resolving the order', async () => {
+      const id = await fundedAccount(services, { USD: '1000' });
+      await api.execute(PLACE, { input: buy(), key: 'cached-1' }, principalFor(id));
+      const retry = await driver.statementsOf(() => api.execute(PLACE, { input: buy(), key: 'cached-1' }, principalFor(id)));
+      expect(retry).toEqual([expect.stringMatching(/^SELECT .* FROM orders WHERE id = \$1/)]);
+    });
+  });
+}
+
+defineStatementSuite('PGlite', openPgliteDatabase);
+describeWithPostgres('PostgreSQL', (url) => defineStatementSuite('PostgreSQL', () => openPostgresDatabase(url)));

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { Account, UnitOfWork } from '../../../src/domain';
+import { createSqlStores } from '../../../src/stores/postgres';
+import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
+import { describeWithPostgres } from '../../helpers/services';
+import { loggedDriver, type LoggedDriver } from './statement-log';
+
+const newAccount = (): Account => ({ id: randomUUID(), name: `uow-${randomUUID()}`, createdAt: new Date() });
+/** The statements of a transaction with each account insert (and its balance rows) as 'INSERT account'. */
+const shape = (statements: string[]) => statements
+  .filter((s) => !s.startsWith('INSERT INTO balances'))
+  .map((s) => (s.startsWith('INSERT INTO accounts') ? 'INSERT account' : s));
+
+/** How nested `uow.transaction()` calls run: savepoints by default, joined flat on request. */
+function defineUnitOfWorkSuite(name: string, open: () => Promise<TestDatabase>): void {
+  describe(`SQL unit of work: ${name}`, () => {
+    let db: TestDatabase;
+    let driver: LoggedDriver;
+    let uow: UnitOfWork;
+    beforeAll(async () => {
+      db = await open();
+      driver = loggedDriver(db.driver);
+      ({ uow } = createSqlStores(driver));
+    });
+    afterAll(async () => db?.close());
+
+    const exists = async (account: Account) => (await uow.repo.findAccount(account.id)) !== null;
+
+    test('by default a nested call is a savepoint: its failure undoes only its own writes and the outer work commits', async () => {
+      const [kept, undone] = [newAccount(), newAccount()];
+      const statements = await driver.statementsOf(() => uow.transaction(async (repo) => {
+        await repo.insertAccount(kept);
+        await expect(uow.transaction(async (nested) => {
+          await nested.insertAccount(undone);
+          throw new Error('refused');
+        })).rejects.toThrow('refused');
+      }));
+      expect(shape(statements)).toEqual(['BEGIN', 'INSERT account', 'SAVEPOINT sp_1', 'INSERT account', 'ROLLBACK TO SAVEPOINT sp_1', 'COMMIT']);
+      expect([await exists(kept), await exists(undone)]).toEqual([true, false]);
+    });
+
+    test("nested: 'join' runs nested calls in the outer transaction with no statement of their own", async () => {
+      const [outer, inner] = [newAccount(), newAccount()];
+      const statements = await driver.statementsOf(() => uow.transaction(async (repo, tx) => {
+        await repo.insertAccount(outer);
+        await uow.transaction((nested) => nested.insertAccount(inner));
+        expect(tx.rollbackOnly).toBe(false);
+      }, { nested: 'join' }));
+      expect(shape(statements)).toEqual(['BEGIN', 'INSERT account', 'INSERT account', 'COMMIT']);
+      expect([await exists(outer), await exists(inner)]).toEqual([true, true]);
+    });
+
+    test('a joined call that fails propagates its error and leaves the transaction rollback-only: no further statement runs', async () => {
+      const [outer, inner, late] = [newAccount(), newAccount(), newAccount()];
+      const signal = new Error('roll back');
+      const statements = await driver.statementsOf(() => expect(uow.transaction(async (repo, tx) => {
+        await repo.insertAccount(outer);
+        await expect(uow.transaction(async (nested) => {
+          await nested.insertAccount(inner);
+          throw new Error('refused');
+        })).rejects.toThrow('refused');
+        expect(tx.rollbackOnly).toBe(true);
+        await expect(repo.insertAccount(late)).rejects.toThrow('rollback-only');
+        throw signal;
+      }, { nested: 'join' })).rejects.toBe(signal));
+      expect(shape(statements)).toEqual(['BEGIN', 'INSERT account', 'INSERT account', 'ROLLBACK']);
+      expect([await exists(outer), await exists(inner), await exists(late)]).toEqual([false, false, false]);
+    });
+
+    test('a rollback-only transaction whose work returns normally is rolled back, not committed, and rejects', async () => {
+      const [outer, inner] = [newAccount(), newAccount()];
+      await expect(uow.transaction(async (repo) => {
+        await repo.insertAccount(outer);
+        // The failure is swallowed: the partial writes must still not commit.
+        await uow.transaction(async (nested) => {
+          await nested.insertAccount(inner);
+          throw new Error('refused');
+        }).catch(() => undefined);
+        return 'done';
+      }, { nested: 'join' })).rejects.toThrow('rolled back, not committed');
+      expect([await exists(outer), await exists(inner)]).toEqual([false, false]);
+    });
+
+    test('a nested call cannot switch to the other mode', async () => {
+      await expect(uow.transaction(() => uow.transaction(async () => 'x', { nested: 'join' }))).rejects.toThrow("the top-level transaction chose 'savepoint'");
+      await expect(uow.transaction(() => uow.transaction(async () => 'x', { nested: 'savepoint' }), { nested: 'join' })).rejects.toThrow("the top-level transaction chose 'join'");
+    });
+  });
+}
+
+defineUnitOfWorkSuite('PGlite (in memory)', openPgliteDatabase);
+describeWithPostgres('PostgreSQL', (url) => defineUnitOfWorkSuite('PostgreSQL', () => openPostgresDatabase(url)));
