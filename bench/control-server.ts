@@ -23,11 +23,10 @@ import type { DirectiveDeps } from '../src/directives';
 import { ALL_SCOPES, createKeyUsageRecorder, type DomainServices } from '../src/domain';
 import { createLogger, openRuntime } from '../src/main';
 import { buildSignetSchema } from '../src/transport/graphql/build-schema';
-import { createAuthFailureGuard } from '../src/transport/http/auth-failure-guard';
 import { createHttpServer, type HttpServerDeps } from '../src/transport/http/create-http-server';
-import { createRequestLimiter, requestLimitsFrom } from '../src/transport/http/request-limits';
+import { requestLimitsFrom } from '../src/transport/http/request-limits';
+import { createSecurityLayers } from '../src/transport/http/create-signet-server';
 import type { ReadinessCheck } from '../src/transport/http/health';
-import { createSignatureAuth } from '../src/transport/http/signature-auth';
 import type { SignetMetrics } from '../src/transport/metrics';
 import type { SecurityStores } from '../src/transport/security-stores';
 import { BENCH_AUTHORITY } from './requests';
@@ -76,13 +75,10 @@ export async function createControlApp(deps: ControlServerDeps, variant: 'signed
   const usage = createKeyUsageRecorder({ uow: services.uow, onError: (err) => logger.warn({ err }, 'could not record API key use') });
   let layers: Pick<HttpServerDeps, 'authenticate' | 'requestLimiter'>;
   if (variant === 'signed') {
-    layers = {
-      authenticate: createSignatureAuth({
-        authority: () => BENCH_AUTHORITY, maxAgeSeconds: deps.signatureMaxAgeSeconds, now: Date.now,
-        apiKeys: services.apiKeys, nonces: security.nonces, failureGuard: createAuthFailureGuard(security.rateLimits), usage, metrics, logger,
-      }),
-      requestLimiter: createRequestLimiter({ store: security.rateLimits, fallback: deps.directives.fallbackRateLimits, metrics, logger, limits: requestLimitsFrom(deps.rateLimitOverrides) }),
-    };
+    layers = createSecurityLayers({
+      authority: () => BENCH_AUTHORITY, now: Date.now, security, apiKeys: services.apiKeys, usage, fallbackRateLimits: deps.directives.fallbackRateLimits,
+      maxAgeSeconds: deps.signatureMaxAgeSeconds, requestLimits: requestLimitsFrom(deps.rateLimitOverrides), metrics, logger,
+    });
   } else {
     const known = new Set(accountIds);
     layers = {

@@ -9,8 +9,8 @@
  */
 import { Redis, type Command } from 'ioredis';
 import pino from 'pino';
-import { createMemoryIdempotencyStore, createMemoryNonceStore, createMemoryRateLimitStore } from '../src/stores/memory';
-import { createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from '../src/stores/redis';
+import { createMemoryRateLimitStore } from '../src/stores/memory';
+import { memorySecurityStores, redisSecurityStores } from '../src/main';
 import type { DirectiveDeps } from '../src/directives';
 import { createSignetServer } from '../src/transport/http/create-signet-server';
 import { requestLimitsFrom } from '../src/transport/http/request-limits';
@@ -76,9 +76,7 @@ export async function measureRequestCosts(db: BenchDatabase & { credentials: Ben
   const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   const observer = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   const redisCounts = redis ? countCommands(redis) : undefined;
-  const security: SecurityStores = redis
-    ? { kind: 'redis', nonces: createRedisNonceStore(redis), rateLimits: createRedisRateLimitStore({ client: redis }), idempotency: createRedisIdempotencyStore(redis) }
-    : { kind: 'memory', nonces: createMemoryNonceStore(), rateLimits: createMemoryRateLimitStore(), idempotency: createMemoryIdempotencyStore() };
+  const security: SecurityStores = redis ? redisSecurityStores(redis) : memorySecurityStores();
   const metrics = createMetrics();
   const logger = pino({ level: 'warn' });
   const directives: DirectiveDeps = {

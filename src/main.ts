@@ -7,7 +7,8 @@ import type { IdempotencyFaults, IdempotencyRecordStore } from './directives/ide
 import { createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type SqlDriver } from './stores/postgres';
 import Redis, { Cluster } from 'ioredis';
 import { createMemoryIdempotencyStore, createMemoryNonceStore, createMemoryRateLimitStore } from './stores/memory';
-import { createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
+import { createRedisAdmissionStore, createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
+import { createSequentialAdmissionStore } from './transport/admission';
 import { createHttpPriceSource } from './stores/price-feed/http-price-source';
 import type { ReadinessCheck } from './transport/http/health';
 import { createMetrics, type SignetMetrics } from './transport/metrics';
@@ -139,13 +140,17 @@ async function connectRedisCluster(target: RedisClusterTarget, logger: Logger): 
 }
 
 /** Security stores shared by every instance through Redis (one server or a cluster: every script touches one key). */
-function redisSecurityStores(redis: Redis | Cluster): SecurityStores {
-  return { kind: 'redis', nonces: createRedisNonceStore(redis), rateLimits: createRedisRateLimitStore({ client: redis }), idempotency: createRedisIdempotencyStore(redis) };
+export function redisSecurityStores(redis: Redis | Cluster): SecurityStores {
+  return {
+    kind: 'redis', nonces: createRedisNonceStore(redis), rateLimits: createRedisRateLimitStore({ client: redis }), idempotency: createRedisIdempotencyStore(redis),
+    admission: createRedisAdmissionStore(redis),
+  };
 }
 
 /** In-process security stores: correct for one server process only. */
-function memorySecurityStores(): SecurityStores {
-  return { kind: 'memory', nonces: createMemoryNonceStore(), rateLimits: createMemoryRateLimitStore(), idempotency: createMemoryIdempotencyStore() };
+export function memorySecurityStores(): SecurityStores {
+  const parts = { nonces: createMemoryNonceStore(), rateLimits: createMemoryRateLimitStore(), idempotency: createMemoryIdempotencyStore() };
+  return { kind: 'memory', ...parts, admission: createSequentialAdmissionStore(parts) };
 }
 
 /**

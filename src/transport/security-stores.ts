@@ -1,6 +1,7 @@
 import type { IdempotencyStore } from '../directives/idempotent';
 import type { RateLimitStore } from '../directives/rate-limit';
 import type { NonceStore } from './signature';
+import type { AdmissionStore } from './admission';
 
 /** The shared security state of a server: Redis for several instances, memory for one. */
 export interface SecurityStores {
@@ -9,4 +10,6 @@ export interface SecurityStores {
   readonly nonces: NonceStore;
   readonly rateLimits: RateLimitStore;
   readonly idempotency: IdempotencyStore;
+  /** The three above in one call per request (one Redis script; the memory stores in turn). */
+  readonly admission: AdmissionStore;
 }

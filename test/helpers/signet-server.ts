@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { DomainServices, KeyAlgorithm, Scope } from '../../src/domain';
 import { ALL_SCOPES } from '../../src/domain';
 import { createMemoryIdempotencyStore, createMemoryNonceStore, createMemoryRateLimitStore } from '../../src/stores/memory';
-import { createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
+import { createRedisAdmissionStore, createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
+import { createSequentialAdmissionStore } from '../../src/transport/admission';
 import type { AUTH_FAILURE_LIMITS } from '../../src/transport/http/auth-failure-guard';
 import { createSignetServer } from '../../src/transport/http/create-signet-server';
 import type { REQUEST_LIMITS } from '../../src/transport/http/request-limits';
@@ -20,7 +21,8 @@ import { silentLogger } from './logger';
 
 /** Fresh in-process security stores. */
 export function memoryStores(): SecurityStores {
-  return { kind: 'memory', nonces: createMemoryNonceStore(), rateLimits: createMemoryRateLimitStore(), idempotency: createMemoryIdempotencyStore() };
+  const parts = { nonces: createMemoryNonceStore(), rateLimits: createMemoryRateLimitStore(), idempotency: createMemoryIdempotencyStore() };
+  return { kind: 'memory', ...parts, admission: createSequentialAdmissionStore(parts) };
 }
 
 /** Security stores on a test Redis, with a unique key prefix per call so suites never collide. */
@@ -32,6 +34,7 @@ export function redisStores(url: string): { stores: SecurityStores; redis: Redis
     nonces: createRedisNonceStore(redis, { prefix: `t${run}:nonce:` }),
     rateLimits: createRedisRateLimitStore({ client: redis, prefix: `t${run}:rl:` }),
     idempotency: createRedisIdempotencyStore(redis, { keyPrefix: `t${run}:idem:` }),
+    admission: createRedisAdmissionStore(redis, { noncePrefix: `t${run}:nonce:`, rateLimitPrefix: `t${run}:rl:`, idempotencyPrefix: `t${run}:idem:` }),
   };
   return { stores, redis, close: async () => { await redis.quit(); } };
 }

@@ -9,9 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from 'ioredis';
-import { createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
+import { createRedisAdmissionStore, createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
 import { redisClusterUnavailableReason, startLocalRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster';
+import { defineAdmissionStoreContract } from './admission-store.contract';
 import { defineIdempotencyStoreContract } from './idempotency-store.contract';
 import { defineNonceStoreContract } from './nonce-store.contract';
 import { defineRateLimitStoreContract } from './rate-limit-store.contract';
@@ -52,6 +53,15 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
     advance: sleep,
     isGone: async (key) => (await client.exists(rateLimits().redisKey(key))) === 0,
   });
+
+  // On a cluster an admission list is cut into one script per hash tag, run in order: the
+  // contract (gates that stop the list, leases behind limits that ran in an earlier call) holds.
+  defineAdmissionStoreContract('redis admission on a cluster', () => ({
+    admission: createRedisAdmissionStore(client, { rateLimitPrefix: `c${run}:rl:`, noncePrefix: `c${run}:nonce:`, idempotencyPrefix: `c${run}:idem:` }),
+    rateLimits: rateLimits(),
+    nonces: createRedisNonceStore(client, { prefix: `c${run}:nonce:` }),
+    idempotency: createRedisIdempotencyStore(client, { keyPrefix: `c${run}:idem:` }),
+  }));
 
   test('the suites spread their keys over more than one master (the cluster really shards them)', async () => {
     const sizes = await Promise.all(client.nodes('master').map((node) => node.dbsize()));

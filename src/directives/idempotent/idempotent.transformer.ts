@@ -5,11 +5,20 @@ import type { GraphQLContext } from '../../transport/graphql/context';
 import { BadUserInputError, UnauthenticatedError } from '../../transport/graphql/errors';
 import { fingerprintArguments } from './fingerprint';
 import { IdempotencyKeyRequiredError } from './idempotency-errors';
-import { idempotencyScopeKey } from './idempotency-store';
+import { idempotencyScopeKey, type ClaimResult } from './idempotency-store';
+import { admittedRootField, type AdmittedField } from '../../transport/admission/admitted-fields';
 import { idempotentRequirement } from './idempotent.directive';
 import { executeIdempotent } from './idempotent-execution';
 import { entityKindOf } from './idempotent-outcome';
 import { keyDecisionFor } from './operation-keys';
+
+/** The lease the request's admission took for this very call, if it took one; taking it marks it used. */
+function takeAdmittedLease(admitted: AdmittedField | undefined, scopeKey: string, fingerprint: string): ClaimResult | undefined {
+  const lease = admitted?.lease;
+  if (!lease || lease.taken || lease.scopeKey !== scopeKey || lease.fingerprint !== fingerprint) return undefined;
+  lease.taken = true;
+  return lease.claim;
+}
 
 /**
  * Wraps each Mutation field whose definition carries `@idempotent`:
@@ -54,13 +63,14 @@ export function idempotentTransformer(schema: GraphQLSchema, deps: DirectiveDeps
           // @signed runs first; this guards a schema where the field is not signed.
           const principal = context.principal;
           if (!principal) throw new UnauthenticatedError(`${fieldName} requires a signed request.`);
+          const scopeKey = idempotencyScopeKey({ accountId: principal.accountId, field: fieldName, key: decision.key });
+          // graphql-js coerces arguments into plain objects (type-graphql builds its input
+          // class instances later, inside `resolve`), which is what the fingerprint accepts.
+          const fingerprint = fingerprintArguments(args);
           return executeIdempotent({
-            deps, context, accountId: principal.accountId, field: fieldName, responseKey: String(info.path.key), kind,
-            scopeKey: idempotencyScopeKey({ accountId: principal.accountId, field: fieldName, key: decision.key }),
-            // graphql-js coerces arguments into plain objects (type-graphql builds its input
-            // class instances later, inside `resolve`), which is what the fingerprint accepts.
-            fingerprint: fingerprintArguments(args),
+            deps, context, accountId: principal.accountId, field: fieldName, responseKey: String(info.path.key), kind, scopeKey, fingerprint,
             execute: async () => resolve(source, args, context, info),
+            claimed: takeAdmittedLease(admittedRootField(context, info), scopeKey, fingerprint),
           });
         },
       };

@@ -24,5 +24,6 @@ export {
 export type { IdempotencyRecord, IdempotencyRecordStore } from './idempotency-record-store';
 export { IDEMPOTENT, IDEMPOTENT_DIRECTIVE_SDL, describeIdempotentFields, idempotentDirective, idempotentRequirement } from './idempotent.directive';
 export { idempotentTransformer } from './idempotent.transformer';
+export { keyDecisionsFor, rootFields, type FieldKeyDecision, type OperationView } from './operation-keys';
 export type { IdempotencyFaults } from './idempotent-execution';
 export { startRecordPurger, type RecordPurger } from './record-purger';

@@ -18,6 +18,9 @@ export type FieldKeyDecision =
   | { readonly kind: 'none' }
   | { readonly kind: 'invalid'; readonly reason: string };
 
+/** The parts of an operation the analysis reads: a resolver's `info`, or Apollo's request context before execution. */
+export type OperationView = Pick<GraphQLResolveInfo, 'schema' | 'operation' | 'fragments' | 'variableValues'>;
+
 interface Analysis {
   readonly operation: GraphQLResolveInfo['operation'];
   readonly byResponseKey: ReadonlyMap<string, FieldKeyDecision>;
@@ -35,15 +38,20 @@ const analyses = new WeakMap<HttpExchange, Analysis>();
  * `@idempotent` in the schema; only those count and only those get a decision.
  */
 export function keyDecisionFor(info: GraphQLResolveInfo, http: HttpExchange, keyed: ReadonlySet<string>): FieldKeyDecision {
-  let analysis = analyses.get(http);
-  if (!analysis || analysis.operation !== info.operation) {
-    analysis = { operation: info.operation, byResponseKey: analyze(info, http, keyed) };
-    analyses.set(http, analysis);
-  }
-  return analysis.byResponseKey.get(String(info.path.key)) ?? { kind: 'none' };
+  return keyDecisionsFor(info, http, keyed).get(String(info.path.key)) ?? { kind: 'none' };
 }
 
-function analyze(info: GraphQLResolveInfo, http: HttpExchange, keyed: ReadonlySet<string>): Map<string, FieldKeyDecision> {
+/** The key decisions of every keyed root field of the operation, by response key (computed once per exchange). */
+export function keyDecisionsFor(view: OperationView, http: HttpExchange, keyed: ReadonlySet<string>): ReadonlyMap<string, FieldKeyDecision> {
+  let analysis = analyses.get(http);
+  if (!analysis || analysis.operation !== view.operation) {
+    analysis = { operation: view.operation, byResponseKey: analyze(view, http, keyed) };
+    analyses.set(http, analysis);
+  }
+  return analysis.byResponseKey;
+}
+
+function analyze(info: OperationView, http: HttpExchange, keyed: ReadonlySet<string>): Map<string, FieldKeyDecision> {
   const fields = [...rootFields(info)].filter(([, nodes]) => keyed.has(nodes[0].name.value));
   const header = parseIdempotencyKeyHeader(http.requestHeaders['idempotency-key']);
   const decisions = new Map<string, FieldKeyDecision>();
@@ -61,7 +69,7 @@ function analyze(info: GraphQLResolveInfo, http: HttpExchange, keyed: ReadonlySe
   return decisions;
 }
 
-function decide(info: GraphQLResolveInfo, nodes: readonly FieldNode[], header: ReturnType<typeof parseIdempotencyKeyHeader>, keyedCount: number): FieldKeyDecision {
+function decide(info: OperationView, nodes: readonly FieldNode[], header: ReturnType<typeof parseIdempotencyKeyHeader>, keyedCount: number): FieldKeyDecision {
   if (!header.ok) return { kind: 'invalid', reason: header.reason };
   if (header.key !== undefined && keyedCount > 1) {
     return { kind: 'invalid', reason: `the Idempotency-Key header applies to one keyed mutation per request and this operation has ${keyedCount}; give each field its own @idempotent(key: "…")` };
@@ -88,7 +96,7 @@ function decide(info: GraphQLResolveInfo, nodes: readonly FieldNode[], header: R
 }
 
 /** Root fields that will execute, by response key, following fragments and @skip/@include as graphql-js does. */
-function rootFields(info: GraphQLResolveInfo): Map<string, FieldNode[]> {
+export function rootFields(info: OperationView): Map<string, FieldNode[]> {
   const fields = new Map<string, FieldNode[]>();
   const visited = new Set<string>();
   const included = (node: Parameters<typeof getDirectiveValues>[1]): boolean =>

@@ -6,21 +6,9 @@ import { ServiceUnavailableError } from '../../transport/graphql/errors';
 import { RateLimitedError } from './rate-limit-errors';
 import { RATE_LIMIT, type RateLimitArgs } from './rate-limit.directive';
 import { toDelaySeconds } from './ratelimit-headers';
-import type { RateLimitDecision, RateLimitRule } from './rate-limit-store';
-import { parseWindow } from './window';
-
-/** Reads a dotted path ("input.market") out of resolver arguments. */
-function valueAt(args: Record<string, unknown>, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), args);
-}
-
-/** The effective limit of a field: its directive, or an operator override by `Type.field`. */
-function limitFor(typeName: string, fieldName: string, applied: RateLimitArgs, deps: DirectiveDeps) {
-  const override = deps.rateLimitOverrides?.[`${typeName}.${fieldName}`];
-  const max = override?.max ?? applied.max;
-  const window = override?.window ?? applied.window;
-  return { max, window, windowMs: parseWindow(window) };
-}
+import type { RateLimitDecision } from './rate-limit-store';
+import { fieldLimitCheck, fieldLimitOf } from './field-limit';
+import { admittedRootField } from '../../transport/admission/admitted-fields';
 
 /**
  * Wraps each `@rateLimit` field with one atomic check (identity: the verified account, else
@@ -33,32 +21,26 @@ export function rateLimitTransformer(schema: GraphQLSchema, deps: DirectiveDeps)
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
       const applied = getDirective(schema, field, RATE_LIMIT)?.[0] as RateLimitArgs | undefined;
       if (!applied) return field;
-      const { max, window, windowMs } = limitFor(typeName, fieldName, applied, deps);
-      const policy = `${typeName}.${fieldName}`;
+      fieldLimitOf(typeName, fieldName, applied, deps.rateLimitOverrides); // a bad window fails at start-up, not per call
       const failClosed = typeName === 'Mutation';
       const resolve = field.resolve ?? defaultFieldResolver;
+      const limited = { typeName, fieldName, applied, overrides: deps.rateLimitOverrides };
       return {
         ...field,
         async resolve(source, args, context: GraphQLContext, info) {
           const identity = context.principal ? `account:${context.principal.accountId}` : `ip:${context.http.clientIp}`;
-          const argPart = applied.identityArgs?.length ? `:${JSON.stringify(applied.identityArgs.map((p) => valueAt(args, p) ?? null))}` : '';
-          const list = applied.arrayLengthField ? valueAt(args, applied.arrayLengthField) : undefined;
-          const rule: RateLimitRule = {
-            max, windowMs, countRejected: !applied.uncountRejected,
-            // graphql-rate-limit charges a list argument by its length, an empty or absent one as 1.
-            cost: Array.isArray(list) && list.length > 0 ? list.length : 1,
-          };
-          // The window is part of the key: changing a limit's window starts fresh counters.
-          const key = `field:${policy}:${windowMs}:${identity}${argPart}`;
+          const { policy, key, rule, max, window } = fieldLimitCheck(limited, args, identity);
+          // A root field of a signed request was already checked by the request's admission.
+          const admitted = admittedRootField(context, info)?.limit;
           let decision: RateLimitDecision;
           try {
-            decision = await deps.rateLimits.consume(key, rule);
+            decision = admitted?.key === key ? admitted.decision : await deps.rateLimits.consume(key, rule);
           } catch (error) {
             deps.logger.warn({ err: { message: (error as Error).message }, policy, requestId: context.requestId }, 'rate-limit store unavailable');
             if (failClosed) throw new ServiceUnavailableError('Rate limiting is temporarily unavailable; nothing was executed. Retry later.', { retryAfter: 1 });
             decision = await deps.fallbackRateLimits.consume(key, rule);
           }
-          context.http.rateLimits.push({ policy, rule: { max, windowMs }, decision });
+          context.http.rateLimits.push({ policy, rule: { max, windowMs: rule.windowMs }, decision });
           if (!decision.allowed) {
             deps.metrics.rateLimited.inc({ layer: 'field' });
             throw new RateLimitedError(applied.message ?? `Too many ${info.fieldName} calls: at most ${max} per ${window}.`, {

@@ -2,3 +2,4 @@
 export { createRedisNonceStore } from './redis-nonce-store';
 export { createRedisRateLimitStore, RedisRateLimitStore } from './redis-rate-limit-store';
 export { createRedisIdempotencyStore } from './redis-idempotency-store';
+export { createRedisAdmissionStore, type RedisAdmissionStoreOptions } from './redis-admission-store';

@@ -25,6 +25,14 @@ export interface RedisIdempotencyStoreOptions {
   keyPrefix?: string;
 }
 
+/** Default key prefix of idempotency scopes. */
+export const DEFAULT_IDEMPOTENCY_PREFIX = 'signet:idem:';
+
+/** The Redis key of one idempotency scope: `<prefix>{<scopeKey>}`. */
+export function idempotencyRedisKey(scopeKey: string, prefix = DEFAULT_IDEMPOTENCY_PREFIX): string {
+  return `${prefix}{${scopeKey}}`;
+}
+
 /** Reply `{'acquired'} | {'mismatch'} | {'completed', outcome} | {'in_progress', pttl}`. */
 const CLAIM = `
 local cur = redis.call('HMGET', KEYS[1], 'state', 'fp', 'outcome')
@@ -97,8 +105,8 @@ export function createRedisIdempotencyStore(
   redis: Redis | Cluster,
   options: RedisIdempotencyStoreOptions = {},
 ): IdempotencyStore {
-  const keyPrefix = options.keyPrefix ?? 'signet:idem:';
-  const keyOf = (scopeKey: string): string => `${keyPrefix}{${scopeKey}}`;
+  const keyPrefix = options.keyPrefix ?? DEFAULT_IDEMPOTENCY_PREFIX;
+  const keyOf = (scopeKey: string): string => idempotencyRedisKey(scopeKey, keyPrefix);
 
   return {
     async claim(scopeKey, fingerprint, leaseMs): Promise<ClaimResult> {

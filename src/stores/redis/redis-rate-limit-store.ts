@@ -58,6 +58,11 @@ const PEEK_SHA = createHash('sha1').update(PEEK_SCRIPT).digest('hex');
 /** Default key prefix; the full key is `signet:rl:{<caller key>}`. */
 export const DEFAULT_RATE_LIMIT_PREFIX = 'signet:rl:';
 
+/** The Redis key of a limiter key: the hash tag covers the whole caller key, keeping it one slot on Cluster. */
+export function rateLimitRedisKey(key: string, prefix = DEFAULT_RATE_LIMIT_PREFIX): string {
+  return `${prefix}{${key}}`;
+}
+
 /** The two commands the store uses; satisfied by ioredis `Redis` and `Cluster` (and by test doubles). */
 export interface RedisScriptClient {
   /** EVALSHA sha numkeys key... arg... */
@@ -90,7 +95,7 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   /** The Redis key holding `key`'s window. The hash tag covers the whole caller key, keeping it one slot on Cluster. */
   redisKey(key: string): string {
-    return `${this.prefix}{${key}}`;
+    return rateLimitRedisKey(key, this.prefix);
   }
 
   /** See `RateLimitStore.consume`. Rejects with the Redis error when Redis is unreachable. */

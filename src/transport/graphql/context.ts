@@ -1,5 +1,6 @@
 import type { DomainServices, Principal } from '../../domain';
 import type { RateLimitHeaderEntry } from '../../directives/rate-limit';
+import type { AdmittedFields, RequestAdmission } from '../admission';
 import { UnauthenticatedError } from './errors';
 
 /** What the HTTP layer tells GraphQL about the request, and collects for the response. */
@@ -23,6 +24,10 @@ export interface GraphQLContext {
   readonly principal: Principal | null;
   readonly services: DomainServices;
   readonly http: HttpExchange;
+  /** A verified request's admission (nonce, limits, leases); run once the operation is known. */
+  readonly admission?: RequestAdmission;
+  /** What the admission decided for root fields; read by the `@rateLimit` and `@idempotent` wrappers. */
+  admitted?: AdmittedFields;
 }
 
 /** A fresh exchange for a request that did not come over HTTP (tests, in-process calls). */

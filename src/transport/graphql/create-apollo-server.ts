@@ -4,6 +4,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { applyDirectiveTransformers, type DirectiveDeps } from '../../directives';
+import { admissionPlugin } from './admission-plugin';
 import { responsePlugin } from './response-plugin';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './format-error';
@@ -61,7 +62,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     includeStacktraceInErrorResponses: options.development,
     formatError: createFormatError({ logger: options.logger, development: options.development }),
     validationRules: protection.validationRules,
-    plugins: [...protection.plugins, ApolloServerPluginLandingPageDisabled(), responsePlugin(), ...(options.plugins ?? [])],
+    plugins: [...protection.plugins, ApolloServerPluginLandingPageDisabled(), admissionPlugin(options.directives), responsePlugin(), ...(options.plugins ?? [])],
     logger: options.logger,
   });
 }

@@ -1,3 +1,4 @@
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 
 /**
@@ -77,5 +78,16 @@ export class ServiceUnavailableError extends SignetError {
 export class PriceUnavailableGraphQLError extends SignetError {
   constructor() {
     super(ErrorCode.PRICE_UNAVAILABLE, 'Prices are temporarily unavailable; balances are unaffected. Retry later.', { retryAfter: 1 });
+  }
+}
+
+/**
+ * A whole request refused before anything of it executes (a replayed nonce, a request limit, the
+ * admission store down). Apollo applies `extensions.http` (status and headers) to the response
+ * and strips it; the client sees the code, the message and the other extensions.
+ */
+export class RequestRefusedError extends SignetError {
+  constructor(status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}, extensions: Record<string, unknown> = {}) {
+    super(code, message, { ...extensions, http: { status, headers: new HeaderMap(Object.entries(headers)) } });
   }
 }

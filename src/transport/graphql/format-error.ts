@@ -38,7 +38,9 @@ export function createFormatError(options: { logger: Logger; development: boolea
     const original = unwrapResolverError(error);
     const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
     if (original instanceof SignetError) {
-      return { ...base, extensions: { ...original.extensions, requestId } };
+      // `http` (status and headers of a whole-request refusal) is for Apollo, not the client.
+      const { http: _http, ...extensions } = original.extensions;
+      return { ...base, extensions: { ...extensions, requestId } };
     }
     const code = String(formatted.extensions?.code ?? '');
     if (CLIENT_CODES.has(code)) {

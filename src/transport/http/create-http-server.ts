@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { DomainServices, Principal } from '../../domain';
 import type { SignetMetrics } from '../metrics';
 import type { AuthOutcome } from './signature-auth';
+import type { RequestAdmission } from '../admission';
 import type { RequestLimiter } from './request-limits';
 import type { DirectiveDeps } from '../../directives';
 import { emptyExchange, type GraphQLContext } from '../graphql/context';
@@ -27,6 +28,8 @@ declare module 'fastify' {
     rawBody?: Buffer;
     /** The verified caller; set only by signature authentication. */
     principal?: Principal | null;
+    /** A verified request's admission (nonce claim, limits), run by GraphQL once the operation is known. */
+    admission?: RequestAdmission;
   }
 }
 
@@ -47,7 +50,7 @@ export interface HttpServerDeps {
   readonly authenticate?: (request: FastifyRequest, reply: FastifyReply) => Promise<AuthOutcome>;
   /** Stores and policy of the directives. */
   readonly directives: DirectiveDeps;
-  /** Per-IP (before parsing) and per-account request limits. */
+  /** Per-IP request limit of unsigned requests (signed ones spend theirs in their admission). */
   readonly requestLimiter?: RequestLimiter;
   /** Take the client IP from X-Forwarded-For (only behind a proxy you control). */
   readonly trustProxy?: boolean;
@@ -55,6 +58,11 @@ export interface HttpServerDeps {
   readonly metrics?: SignetMetrics;
   /** Slow-client deadlines; defaults to HTTP_TIMEOUTS (tests shorten them). */
   readonly httpTimeouts?: Partial<HttpTimeouts>;
+}
+
+/** Whether the request carries signature headers (verified or not). */
+function isSigned(request: FastifyRequest): boolean {
+  return request.headers['signature'] !== undefined || request.headers['signature-input'] !== undefined;
 }
 
 /** Builds the Fastify app with Apollo on /graphql, health routes, the landing page and (with introspection) the playground. Not yet listening. */
@@ -99,6 +107,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     context: async (request): Promise<GraphQLContext> => ({
       requestId: request.id,
       principal: request.principal ?? null,
+      admission: request.admission,
       services: deps.services,
       http: emptyExchange(request.ip, request.headers),
     }),
@@ -113,19 +122,30 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
     // Signature verification runs once per HTTP request, before any GraphQL parsing or execution.
-    // The per-IP layer runs before the body is read or parsed: the cheapest possible refusal.
+    // The per-IP layer runs before the body is read or parsed: the cheapest possible refusal. A
+    // signed request spends its address and account limits in its admission instead (one round
+    // trip with its nonce and field checks), unless this process already knows the address is over.
     onRequest: async (request, reply) => {
       // A browser opening /graphql gets the playground page instead of Apollo's CSRF refusal.
       if (playground && prefersHtml(request)) return playground.sendPage(reply);
-      if (deps.requestLimiter && (await deps.requestLimiter.checkIp(request, reply))) return reply;
+      if (deps.requestLimiter && (await deps.requestLimiter.checkIp(request, reply, { signed: isSigned(request) }))) return reply;
     },
     preHandler: async (request, reply) => {
       const outcome = await authenticate(request, reply);
-      if (outcome === 'replied') return reply;
+      if (outcome === 'replied') {
+        // Refused before its admission: it still spends its address's budget.
+        if (isSigned(request)) await deps.requestLimiter?.countIp(request);
+        return reply;
+      }
       request.principal = outcome.principal;
-      if (outcome.principal && deps.requestLimiter && (await deps.requestLimiter.checkAccount(outcome.principal.accountId, request, reply))) return reply;
+      request.admission = outcome.admission;
     },
     handler: graphqlHandler,
+    // A verified request that ended before GraphQL resolved an operation (parse or validation
+    // error, CSRF, GET mutation) never ran its admission: run its gates now, so it counts.
+    onResponse: async (request) => {
+      if (request.admission && !request.admission.settled) await request.admission.admit([]).catch(() => undefined);
+    },
   });
   const metrics = deps.metrics;
   if (metrics) {

@@ -2,15 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import type { DirectiveDeps } from '../../directives';
 import { startRecordPurger } from '../../directives/idempotent';
 import type { Logger } from 'pino';
-import { createKeyUsageRecorder, type DomainServices } from '../../domain';
+import { createKeyUsageRecorder, type ApiKeyService, type DomainServices, type KeyUsageRecorder } from '../../domain';
+import type { RateLimitStore } from '../../directives/rate-limit';
 import { buildSignetSchema } from '../graphql/build-schema';
 import type { SignetMetrics } from '../metrics';
 import type { SecurityStores } from '../security-stores';
 import { AUTH_FAILURE_LIMITS, createAuthFailureGuard } from './auth-failure-guard';
-import { createHttpServer } from './create-http-server';
+import { createHttpServer, type HttpServerDeps } from './create-http-server';
 import type { ReadinessCheck } from './health';
 import { createSignatureAuth } from './signature-auth';
 import { createRequestLimiter, type REQUEST_LIMITS } from './request-limits';
+import { createLocalBlocks } from './local-blocks';
+import { createRequestAdmissions } from './request-admission';
 
 /** Everything a Signet server is built from. */
 export interface SignetServerDeps {
@@ -39,6 +42,44 @@ export interface SignetServerDeps {
 /** A built server; `close` stops it and flushes key-usage times. */
 export interface SignetServer { readonly app: FastifyInstance; close(): Promise<void> }
 
+/** What the HTTP security layers are built from. */
+export interface SecurityLayerDeps {
+  /** `host[:port]` clients sign for, resolved on first use. */
+  readonly authority: () => string;
+  readonly now: () => number;
+  readonly security: SecurityStores;
+  readonly apiKeys: ApiKeyService;
+  readonly usage: KeyUsageRecorder;
+  /** Local limiter the per-IP layer falls back to when the shared store is down. */
+  readonly fallbackRateLimits: RateLimitStore;
+  readonly maxAgeSeconds: number;
+  readonly requestLimits?: typeof REQUEST_LIMITS;
+  readonly authFailureLimits?: typeof AUTH_FAILURE_LIMITS;
+  readonly metrics: SignetMetrics;
+  readonly logger: Logger;
+}
+
+/**
+ * The layers in front of GraphQL: signature verification, whose verified requests carry their
+ * admission (address and account limits, failed-signature guard, nonce: one store call with
+ * the root fields' checks), and the per-IP limit of unsigned requests.
+ */
+export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<HttpServerDeps, 'authenticate' | 'requestLimiter'>> {
+  // What this process has seen refused, so a known-blocked source is refused before any work.
+  const blocks = createLocalBlocks();
+  const failureGuard = createAuthFailureGuard(deps.security.rateLimits, blocks, deps.authFailureLimits);
+  const requestLimiter = createRequestLimiter({
+    store: deps.security.rateLimits, fallback: deps.fallbackRateLimits, metrics: deps.metrics, logger: deps.logger, blocks, limits: deps.requestLimits,
+  });
+  const admissions = createRequestAdmissions({
+    store: deps.security.admission, limiter: requestLimiter, guard: failureGuard, usage: deps.usage, metrics: deps.metrics, logger: deps.logger, now: deps.now,
+  });
+  const authenticate = createSignatureAuth({
+    authority: deps.authority, maxAgeSeconds: deps.maxAgeSeconds, now: deps.now, apiKeys: deps.apiKeys, failureGuard, admissions, metrics: deps.metrics, logger: deps.logger,
+  });
+  return { authenticate, requestLimiter };
+}
+
 /** The whole HTTP stack with signature authentication wired to the stores. Not yet listening. */
 export async function createSignetServer(deps: SignetServerDeps): Promise<SignetServer> {
   const now = deps.now ?? Date.now;
@@ -50,14 +91,14 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
     if (!address || typeof address === 'string') throw new Error('the server is not listening yet');
     return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
   };
-  const authenticate = createSignatureAuth({
-    authority, maxAgeSeconds: deps.signatureMaxAgeSeconds, now, apiKeys: deps.services.apiKeys, nonces: deps.security.nonces,
-    failureGuard: createAuthFailureGuard(deps.security.rateLimits, deps.authFailureLimits), usage, metrics: deps.metrics, logger: deps.logger,
+  const { authenticate, requestLimiter } = createSecurityLayers({
+    authority, now, security: deps.security, apiKeys: deps.services.apiKeys, usage, fallbackRateLimits: deps.directives.fallbackRateLimits,
+    maxAgeSeconds: deps.signatureMaxAgeSeconds, requestLimits: deps.requestLimits, authFailureLimits: deps.authFailureLimits, metrics: deps.metrics, logger: deps.logger,
   });
   app = await createHttpServer({
     schema: buildSignetSchema(), services: deps.services, logger: deps.logger, introspection: deps.introspection,
     development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics, directives: deps.directives, trustProxy: deps.trustProxy,
-    requestLimiter: createRequestLimiter({ store: deps.security.rateLimits, fallback: deps.directives.fallbackRateLimits, metrics: deps.metrics, logger: deps.logger, limits: deps.requestLimits }),
+    requestLimiter,
   });
   const built = app;
   // Durable idempotency records past their retention are reclaimed in the background.

@@ -1,9 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { parseWindow, rateLimitHeaders, toDelaySeconds, type RateLimitDecision, type RateLimitRule, type RateLimitStore } from '../../directives/rate-limit';
+import type { AdmissionCheck } from '../admission';
 import { ErrorCode } from '../graphql/errors';
 import type { SignetMetrics } from '../metrics';
 import { errorBody } from './http-errors';
+import type { LocalBlocks } from './local-blocks';
 
 /** Whole-request limits: the cheap outer layers in front of the per-field ones. */
 export const REQUEST_LIMITS = Object.freeze({
@@ -22,12 +24,34 @@ export function requestLimitsFrom(overrides: Readonly<Record<string, { max: numb
   return { perIp: pick('Request.ip', REQUEST_LIMITS.perIp), perAccount: pick('Request.account', REQUEST_LIMITS.perAccount) };
 }
 
-/** The per-IP and per-account layers, answering HTTP 429 with Retry-After when exceeded. */
+/** The two request layers, as the limiter and the admission name them. */
+export type RequestLayer = 'ip' | 'account';
+
+/** A request-layer refusal: status 429, the client-facing message and extensions, and its headers. */
+export interface LayerRefusal {
+  readonly message: string;
+  readonly extensions: { retryAfter: number; limit: number; window: string };
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * The per-IP and per-account layers, answering HTTP 429 with Retry-After when exceeded.
+ *
+ * Unsigned requests spend the per-IP limit before their body is read (`checkIp`). A signed
+ * request spends both in its admission, one round trip with its nonce and field checks
+ * (`admissionChecks`); before its body is read it is only refused when this process already
+ * knows its address is over the limit (`checkIp` with `signed`), and a signed request refused
+ * before admission still spends its address's budget (`countIp`).
+ */
 export interface RequestLimiter {
   /** onRequest: refuses an IP over its limit before any parsing. Returns true when it replied. */
-  checkIp(request: FastifyRequest, reply: FastifyReply): Promise<boolean>;
-  /** After signature verification: refuses an account over its limit. Returns true when it replied. */
-  checkAccount(accountId: string, request: FastifyRequest, reply: FastifyReply): Promise<boolean>;
+  checkIp(request: FastifyRequest, reply: FastifyReply, options: { signed: boolean }): Promise<boolean>;
+  /** Spends one request of the address's budget without answering (a signed request refused before its admission). */
+  countIp(request: FastifyRequest): Promise<void>;
+  /** The gates of a signed request's admission for `layer`. */
+  admissionCheck(layer: RequestLayer, id: string): AdmissionCheck & { kind: 'limit' };
+  /** What to answer when a layer refused; remembers an address refusal locally until its window ends. */
+  refusal(layer: RequestLayer, id: string, decision: RateLimitDecision): LayerRefusal;
 }
 
 /**
@@ -35,8 +59,12 @@ export interface RequestLimiter {
  * back to this instance's memory limiter: a coarse guard keeps working, and the stricter
  * money-moving checks downstream fail closed on their own.
  */
-export function createRequestLimiter(deps: { store: RateLimitStore; fallback: RateLimitStore; metrics: SignetMetrics; logger: Logger; limits?: typeof REQUEST_LIMITS }): RequestLimiter {
+export function createRequestLimiter(deps: {
+  store: RateLimitStore; fallback: RateLimitStore; metrics: SignetMetrics; logger: Logger; blocks: LocalBlocks; limits?: typeof REQUEST_LIMITS;
+}): RequestLimiter {
   const limits = deps.limits ?? REQUEST_LIMITS;
+  const ruleOf = (layer: RequestLayer): RateLimitRule => (layer === 'ip' ? limits.perIp : limits.perAccount);
+  const keyOf = (layer: RequestLayer, id: string): string => `${layer}:${id}`;
   const consume = async (key: string, rule: RateLimitRule): Promise<RateLimitDecision> => {
     try {
       return await deps.store.consume(key, rule);
@@ -45,21 +73,41 @@ export function createRequestLimiter(deps: { store: RateLimitStore; fallback: Ra
       return deps.fallback.consume(key, rule);
     }
   };
-  const enforce = async (layer: 'ip' | 'account', policy: string, key: string, rule: RateLimitRule, request: FastifyRequest, reply: FastifyReply) => {
-    const decision = await consume(key, rule);
-    const headers = rateLimitHeaders([{ policy, rule, decision }]);
-    if (headers && !decision.allowed) {
-      reply.header('ratelimit-policy', headers['RateLimit-Policy']).header('ratelimit', headers.RateLimit);
-    }
-    if (decision.allowed) return false;
+  const refusal = (layer: RequestLayer, id: string, decision: RateLimitDecision): LayerRefusal => {
+    const rule = ruleOf(layer);
+    if (layer === 'ip') deps.blocks.block(keyOf(layer, id), decision.retryAfterMs);
     deps.metrics.rateLimited.inc({ layer });
     const retryAfter = toDelaySeconds(decision.retryAfterMs);
-    await reply.status(429).header('retry-after', String(retryAfter))
-      .send(errorBody(ErrorCode.RATE_LIMITED, `Too many requests from this ${layer === 'ip' ? 'address' : 'account'}; retry in ${retryAfter} s.`, request.id, { retryAfter, limit: rule.max, window: `${rule.windowMs / 1000}s` }));
+    const headers: Record<string, string> = { 'retry-after': String(retryAfter) };
+    const fields = rateLimitHeaders([{ policy: layer, rule, decision }]);
+    if (fields) Object.assign(headers, { 'ratelimit-policy': fields['RateLimit-Policy'], ratelimit: fields.RateLimit });
+    return {
+      message: `Too many requests from this ${layer === 'ip' ? 'address' : 'account'}; retry in ${retryAfter} s.`,
+      extensions: { retryAfter, limit: rule.max, window: `${rule.windowMs / 1000}s` },
+      headers,
+    };
+  };
+  const send = async (request: FastifyRequest, reply: FastifyReply, refused: LayerRefusal): Promise<true> => {
+    await reply.status(429).headers(refused.headers).send(errorBody(ErrorCode.RATE_LIMITED, refused.message, request.id, refused.extensions));
     return true;
   };
   return {
-    checkIp: (request, reply) => enforce('ip', 'ip', `ip:${request.ip}`, limits.perIp, request, reply),
-    checkAccount: (accountId, request, reply) => enforce('account', 'account', `account:${accountId}`, limits.perAccount, request, reply),
+    async checkIp(request, reply, { signed }) {
+      const key = keyOf('ip', request.ip);
+      const knownMs = deps.blocks.remaining(key);
+      if (knownMs > 0) {
+        const rule = ruleOf('ip');
+        return send(request, reply, refusal('ip', request.ip, { allowed: false, limit: rule.max, remaining: 0, resetMs: knownMs, retryAfterMs: knownMs }));
+      }
+      if (signed) return false;
+      const decision = await consume(key, ruleOf('ip'));
+      return decision.allowed ? false : send(request, reply, refusal('ip', request.ip, decision));
+    },
+    async countIp(request) {
+      const decision = await consume(keyOf('ip', request.ip), ruleOf('ip'));
+      if (!decision.allowed) deps.blocks.block(keyOf('ip', request.ip), decision.retryAfterMs);
+    },
+    admissionCheck: (layer, id) => ({ kind: 'limit', key: keyOf(layer, id), rule: ruleOf(layer), gate: true }),
+    refusal,
   };
 }

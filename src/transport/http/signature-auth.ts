@@ -1,11 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { ApiKeyService, KeyUsageRecorder, Principal, Scope } from '../../domain';
-import { createSignatureVerifier, type NonceStore, type SignatureFailureReason, type VerificationKey } from '../signature';
+import type { ApiKeyService, Principal, Scope } from '../../domain';
+import { createSignatureVerifier, type SignatureFailureReason, type VerificationKey } from '../signature';
 import { ErrorCode } from '../graphql/errors';
 import type { SignetMetrics } from '../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
 import { errorBody } from './http-errors';
+import type { RequestAdmission } from '../admission';
+import type { VerifiedRequest } from './request-admission';
+import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
 
 /** What signature authentication needs. */
 export interface SignatureAuthOptions {
@@ -16,25 +19,18 @@ export interface SignatureAuthOptions {
   /** Clock in ms since the epoch. */
   readonly now: () => number;
   readonly apiKeys: ApiKeyService;
-  readonly nonces: NonceStore;
   readonly failureGuard: AuthFailureGuard;
-  readonly usage: KeyUsageRecorder;
+  /** Builds the admission of a verified request: its nonce claim and limits, run later in one round trip. */
+  readonly admissions: (request: VerifiedRequest) => RequestAdmission;
   readonly metrics: SignetMetrics;
   readonly logger: Logger;
 }
 
-/** Outcome for the route: the principal (null when unsigned), or `replied` when the request was refused. */
-export type AuthOutcome = { readonly principal: Principal | null } | 'replied';
-
-/** Client-facing text per reason; none reveals whether a key exists. */
-const REASON_TEXT: Record<SignatureFailureReason, string> = {
-  SIGNATURE_INVALID: 'The signature does not verify.',
-  SIGNATURE_EXPIRED: 'The signature is outside the accepted time window; check your clock against the Date header.',
-  NONCE_REUSED: 'The nonce was already used; sign every request with a fresh nonce.',
-  DIGEST_MISMATCH: 'Content-Digest does not match the body.',
-  MALFORMED_SIGNATURE: 'The signature headers are malformed or do not cover the required components.',
-  KEY_INVALID: 'The keyid is not a valid key id.',
-};
+/**
+ * Outcome for the route: the principal (null when unsigned) with, for a verified request, the
+ * admission that must pass before anything runs; or `replied` when the request was refused.
+ */
+export type AuthOutcome = { readonly principal: Principal | null; readonly admission?: RequestAdmission } | 'replied';
 
 /**
  * Failures that count towards the brute-force guard: the ones an attacker gets while guessing.
@@ -53,7 +49,9 @@ function guardKeyId(request: FastifyRequest): string | undefined {
 /**
  * Verifies a request's RFC 9421 signature once, before GraphQL runs. Unsigned requests pass
  * with no principal (public fields still work); a signature that fails any check is refused
- * with 401 and nothing executes; a source with too many failures gets 429 before any crypto.
+ * with 401 and nothing executes; a source this process knows to be blocked gets 429 before any
+ * crypto. A verified request comes back with its admission (nonce claim, limits, guard
+ * counters), which GraphQL runs with the root fields' checks in one round trip.
  */
 export function createSignatureAuth(options: SignatureAuthOptions) {
   const resolveKey = async (keyId: string): Promise<VerificationKey | null> => {
@@ -67,10 +65,8 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
   };
   let verifier: ReturnType<typeof createSignatureVerifier> | undefined;
   const verify = (...args: Parameters<ReturnType<typeof createSignatureVerifier>>) => {
-    verifier ??= createSignatureVerifier({
-      authority: options.authority(), maxAgeSeconds: options.maxAgeSeconds, now: options.now, resolveKey,
-      claimNonce: (keyId, nonce, ttlMs) => options.nonces.claim(keyId, nonce, ttlMs),
-    });
+    // No claimNonce: the nonce is claimed in the request's admission, with its other checks.
+    verifier ??= createSignatureVerifier({ authority: options.authority(), maxAgeSeconds: options.maxAgeSeconds, now: options.now, resolveKey });
     return verifier(...args);
   };
 
@@ -78,18 +74,20 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
     void reply.status(status).send(errorBody(code, message, reply.request.id, extra));
     return 'replied';
   };
+  const tooManyFailures = (reply: FastifyReply, blockedMs: number): AuthOutcome => {
+    options.metrics.rateLimited.inc({ layer: 'auth_failures' });
+    const retryAfter = Math.ceil(blockedMs / 1000);
+    reply.header('retry-after', String(retryAfter));
+    return refuse(reply, 429, ErrorCode.RATE_LIMITED, 'Too many failed signature attempts; retry later.', { retryAfter });
+  };
 
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<AuthOutcome> {
     const signed = request.headers['signature'] !== undefined || request.headers['signature-input'] !== undefined;
     if (!signed) return { principal: null };
     const keyId = guardKeyId(request);
     try {
-      const blockedMs = await options.failureGuard.blockedFor(request.ip, keyId);
-      if (blockedMs > 0) {
-        options.metrics.rateLimited.inc({ layer: 'auth_failures' });
-        reply.header('retry-after', String(Math.ceil(blockedMs / 1000)));
-        return refuse(reply, 429, ErrorCode.RATE_LIMITED, 'Too many failed signature attempts; retry later.', { retryAfter: Math.ceil(blockedMs / 1000) });
-      }
+      const knownBlockedMs = options.failureGuard.knownBlockedFor(request.ip, keyId);
+      if (knownBlockedMs > 0) return tooManyFailures(reply, knownBlockedMs);
       const url = request.raw.url ?? '/';
       const q = url.indexOf('?');
       const result = await verify({
@@ -98,15 +96,20 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       });
       if (result.status === 'absent') return { principal: null };
       if (result.status === 'verified') {
-        options.metrics.signatureChecks.inc({ outcome: 'verified' });
-        options.usage.record(result.keyId, new Date(options.now()));
-        return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] } };
+        const admission = options.admissions({
+          requestId: request.id, ip: request.ip, keyId: result.keyId, accountId: result.accountId, nonce: result.nonce, nonceTtlMs: result.nonceTtlMs,
+        });
+        return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] }, admission };
       }
       options.metrics.signatureChecks.inc({ outcome: result.reason });
       request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, ip: request.ip, requestId: request.id }, 'signed request rejected');
-      const waitMs = GUESSING_FAILURES.has(result.reason) ? await options.failureGuard.recordFailure(request.ip, keyId) : 0;
-      if (waitMs > 0) reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
-      return refuse(reply, 401, ErrorCode.UNAUTHENTICATED, REASON_TEXT[result.reason], { reason: result.reason });
+      if (GUESSING_FAILURES.has(result.reason)) {
+        const failure = await options.failureGuard.recordFailure(request.ip, keyId);
+        // Blocked through another instance before this attempt: the answer is the block, as it would have been there.
+        if (failure.alreadyBlocked) return tooManyFailures(reply, failure.blockedMs);
+        if (failure.blockedMs > 0) reply.header('retry-after', String(Math.ceil(failure.blockedMs / 1000)));
+      }
+      return refuse(reply, 401, ErrorCode.UNAUTHENTICATED, SIGNATURE_REASON_TEXT[result.reason], { reason: result.reason });
     } catch (error) {
       // A store or the database failed: nothing was verified, nothing runs; the client may retry.
       options.logger.error({ err: error, requestId: request.id }, 'signature verification unavailable');

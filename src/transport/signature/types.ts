@@ -61,6 +61,8 @@ export type VerificationResult =
       /** The signature's `created`, in seconds since the epoch. */
       created: number;
       nonce: string;
+      /** How long the nonce must stay claimed: the freshness window plus the allowed skew. */
+      nonceTtlMs: number;
     }
   | { status: 'rejected'; reason: SignatureFailureReason; keyId?: string };
 
@@ -81,6 +83,11 @@ export interface VerifierOptions {
   now: () => number;
   /** Looks a key up by id; `null` when unknown. Errors propagate (the caller answers 503/500). */
   resolveKey(keyId: string): Promise<VerificationKey | null>;
-  /** Claims a nonce once per key (see `NonceStore.claim`); errors propagate. */
-  claimNonce(keyId: string, nonce: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Claims a nonce once per key (see `NonceStore.claim`); errors propagate. When omitted, a
+   * `verified` result means the signature and freshness checks passed and the nonce is NOT yet
+   * claimed: the caller must claim it (`nonce`, `nonceTtlMs`) before anything of the request runs.
+   * The server does, in the request's admission, together with its other shared-state checks.
+   */
+  claimNonce?(keyId: string, nonce: string, ttlMs: number): Promise<boolean>;
 }

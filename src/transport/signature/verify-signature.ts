@@ -8,7 +8,7 @@
  *   created / expires          → SIGNATURE_EXPIRED
  *   Content-Digest vs raw body → DIGEST_MISMATCH
  *   key lookup + crypto        → SIGNATURE_INVALID (unknown, revoked, wrong alg, bad bytes alike)
- *   nonce claim                → NONCE_REUSED
+ *   nonce claim                → NONCE_REUSED  (here, or by the caller when claimNonce is not given)
  *   → verified
  *
  * Anything derived from the request never throws (it becomes MALFORMED_SIGNATURE). Failures of our
@@ -52,9 +52,10 @@ function checkOptions(options: VerifierOptions): { maxAgeMs: number; skewMs: num
     throw new RangeError('maxAgeSeconds must be a positive integer');
   }
   if (!Number.isSafeInteger(skew) || skew < 0) throw new RangeError('futureSkewSeconds must be a non-negative integer');
-  if (typeof options.now !== 'function' || typeof options.resolveKey !== 'function' || typeof options.claimNonce !== 'function') {
-    throw new TypeError('now, resolveKey and claimNonce are required');
+  if (typeof options.now !== 'function' || typeof options.resolveKey !== 'function') {
+    throw new TypeError('now and resolveKey are required');
   }
+  if (options.claimNonce !== undefined && typeof options.claimNonce !== 'function') throw new TypeError('claimNonce must be a function');
   return { maxAgeMs: options.maxAgeSeconds * 1000, skewMs: skew * 1000 };
 }
 
@@ -153,8 +154,8 @@ export function createSignatureVerifier(options: VerifierOptions): (req: SignedR
 
     // The key lookup may have been slow: a request that went stale meanwhile must not claim.
     if (!isFresh(signature, clock())) return reject('SIGNATURE_EXPIRED', keyId).done;
-    const claimed = await claimNonce(keyId, signature.nonce, nonceTtlMs);
-    if (claimed !== true) return reject('NONCE_REUSED', keyId).done;
+    // Without claimNonce the caller claims `nonce` itself before anything of the request runs.
+    if (claimNonce && (await claimNonce(keyId, signature.nonce, nonceTtlMs)) !== true) return reject('NONCE_REUSED', keyId).done;
 
     return {
       status: 'verified',
@@ -163,6 +164,7 @@ export function createSignatureVerifier(options: VerifierOptions): (req: SignedR
       scopes: Object.freeze([...key.scopes]),
       created: signature.created,
       nonce: signature.nonce,
+      nonceTtlMs,
     };
   };
 }

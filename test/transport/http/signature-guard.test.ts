@@ -3,6 +3,7 @@ import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
 import { createTestKey, memoryStores, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
 import type { SecurityStores } from '../../../src/transport/security-stores';
+import { createSequentialAdmissionStore } from '../../../src/transport/admission';
 
 const ME = { query: '{ me { id } }' };
 
@@ -85,7 +86,9 @@ describe('brute-force guard and key bookkeeping', () => {
   });
 
   test('when the nonce store is down, signed requests fail closed with 503 and nothing runs', async () => {
-    const broken: SecurityStores = { ...memoryStores(), nonces: { claim: async () => { throw new Error('ECONNREFUSED 127.0.0.1:6379'); } } };
+    const parts = { ...memoryStores(), nonces: { claim: async () => { throw new Error('ECONNREFUSED 127.0.0.1:6379'); } } };
+    // The nonce is claimed in the request's admission, which runs over the stores it is built from.
+    const broken: SecurityStores = { ...parts, admission: createSequentialAdmissionStore(parts) };
     const server = await startSignet(services, broken);
     try {
       const before = (await services.orders.listOrders(accountId, { limit: 100 })).items.length;

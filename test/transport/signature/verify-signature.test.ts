@@ -20,6 +20,7 @@ describe('a correctly signed request', () => {
       scopes: ['TRADE'],
       created: NOW_S,
       nonce: 'nonce-ed25519-0000000001',
+      nonceTtlMs: 35_000,
     });
     expect(claimNonce).toHaveBeenCalledTimes(1);
     expect(claimNonce).toHaveBeenCalledWith(ED25519.keyId, 'nonce-ed25519-0000000001', 35_000);
@@ -312,6 +313,15 @@ describe('replay protection', () => {
     await expect(verify(forged)).resolves.toMatchObject({ reason: 'SIGNATURE_INVALID' });
     expect(claimNonce).toHaveBeenCalledTimes(0);
     await expect(verify(honest)).resolves.toMatchObject({ status: 'verified' });
+  });
+
+  it('without claimNonce, leaves the claim to the caller: the result names the nonce and how long to keep it', async () => {
+    const { verify, store } = setup({ claimNonce: undefined });
+    const req = signedRequest({ nonce: 'nonce-claimed-by-the-caller-01' });
+    await expect(verify(req)).resolves.toMatchObject({ status: 'verified', nonce: 'nonce-claimed-by-the-caller-01', nonceTtlMs: 35_000 });
+    // Nothing was claimed here: the same request verifies again, and the caller's claim decides.
+    await expect(verify(req)).resolves.toMatchObject({ status: 'verified' });
+    expect(store.size()).toBe(0);
   });
 
   it('treats anything but a literal true from the nonce store as a reused nonce', async () => {

@@ -1,0 +1,54 @@
+import type { DirectiveDeps } from '../deps';
+import type { RateLimitArgs } from './rate-limit.directive';
+import type { RateLimitRule } from './rate-limit-store';
+import { parseWindow } from './window';
+
+/** One call's check of a `@rateLimit` field: the counter it spends and the rule it is held to. */
+export interface FieldLimitCheck {
+  /** `Type.field`: the policy name in RateLimit headers and logs. */
+  readonly policy: string;
+  /** The counter key: policy, window, identity and the values of `identityArgs`. */
+  readonly key: string;
+  readonly rule: RateLimitRule;
+  /** The effective limit and window (after operator overrides), for messages. */
+  readonly max: number;
+  readonly window: string;
+}
+
+/** Reads a dotted path ("input.market") out of resolver arguments. */
+function valueAt(args: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), args);
+}
+
+/** The effective limit of a field: its directive, or an operator override by `Type.field`. */
+export function fieldLimitOf(typeName: string, fieldName: string, applied: RateLimitArgs, overrides: DirectiveDeps['rateLimitOverrides']) {
+  const override = overrides?.[`${typeName}.${fieldName}`];
+  const max = override?.max ?? applied.max;
+  const window = override?.window ?? applied.window;
+  return { max, window, windowMs: parseWindow(window) };
+}
+
+/**
+ * The check one call of a limited field makes, given its coerced arguments and the caller's
+ * identity (`account:<id>` when signed, else `ip:<address>`). The `@rateLimit` wrapper and the
+ * request admission (which checks root fields before execution) both build it here, so they
+ * always spend the same counter.
+ */
+export function fieldLimitCheck(
+  field: { typeName: string; fieldName: string; applied: RateLimitArgs; overrides: DirectiveDeps['rateLimitOverrides'] },
+  args: Record<string, unknown>,
+  identity: string,
+): FieldLimitCheck {
+  const { typeName, fieldName, applied } = field;
+  const { max, window, windowMs } = fieldLimitOf(typeName, fieldName, applied, field.overrides);
+  const policy = `${typeName}.${fieldName}`;
+  const argPart = applied.identityArgs?.length ? `:${JSON.stringify(applied.identityArgs.map((p) => valueAt(args, p) ?? null))}` : '';
+  const list = applied.arrayLengthField ? valueAt(args, applied.arrayLengthField) : undefined;
+  const rule: RateLimitRule = {
+    max, windowMs, countRejected: !applied.uncountRejected,
+    // graphql-rate-limit charges a list argument by its length, an empty or absent one as 1.
+    cost: Array.isArray(list) && list.length > 0 ? list.length : 1,
+  };
+  // The window is part of the key: changing a limit's window starts fresh counters.
+  return { policy, key: `field:${policy}:${windowMs}:${identity}${argPart}`, rule, max, window };
+}

@@ -1,0 +1,236 @@
+/**
+ * Redis `AdmissionStore`: a request's whole admission list (limits, guard counters, the nonce,
+ * idempotency leases) as ONE Lua script, so a signed mutation pays one round trip before it
+ * runs instead of one per check, and the checks run back to back with nothing interleaved.
+ *
+ * The script repeats, step for step, the scripts of the single-purpose stores (fixed-window
+ * consume and peek of `redis-rate-limit-store.ts`, `SET NX PX` of `redis-nonce-store.ts`, the
+ * claim of `redis-idempotency-store.ts`) on the same keys, so the two paths share state.
+ *
+ * Redis Cluster: a script may only touch keys of one slot. The list is cut into runs of
+ * consecutive checks that share a hash tag, one script call per run, in order; a failed gate
+ * stops before the next run and a lease whose limit ran in an earlier run is decided here. On a
+ * single Redis server the whole list is one run.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { Cluster, type Redis } from 'ioredis';
+import {
+  decisionFrom,
+  normalizeRateLimitRule,
+  type NormalizedRateLimitRule,
+} from '../../directives/rate-limit';
+import { retryAfterFor, toPositiveMs, type ClaimResult } from '../../directives/idempotent';
+import {
+  isFailedGate,
+  leaseMayRun,
+  type AdmissionCheck,
+  type AdmissionOutcome,
+  type AdmissionStore,
+} from '../../transport/admission';
+import { DEFAULT_IDEMPOTENCY_PREFIX, idempotencyRedisKey } from './redis-idempotency-store';
+import { DEFAULT_NONCE_PREFIX, nonceRedisKey } from './redis-nonce-store';
+import { DEFAULT_RATE_LIMIT_PREFIX, rateLimitRedisKey } from './redis-rate-limit-store';
+
+/**
+ * KEYS: one per check. ARGV: six slots per check: kind, then its arguments:
+ *   limit   max, windowMs, cost, countRejected (1/0), gate (1/0)
+ *   blocked max, cost
+ *   nonce   ttlMs
+ *   lease   fingerprint, token, leaseMs, after (1-based index of a limit in this call, 0 = none)
+ * Reply, one entry per check: {0} skipped | {1, allowed, count, pttl} limit | {2, allowed, count, pttl}
+ * blocked | {3, claimed} nonce | {4, 'acquired'|'mismatch'} | {4, 'completed', outcome} | {4, 'in_progress', pttl}.
+ */
+const ADMIT_SCRIPT = `
+local out = {}
+local allowedAt = {}
+local stopped = false
+for i = 1, #KEYS do
+  local p = (i - 1) * 6
+  local kind = ARGV[p + 1]
+  local key = KEYS[i]
+  if stopped then
+    out[i] = {0}
+  elseif kind == 'limit' then
+    local max = tonumber(ARGV[p + 2])
+    local cost = tonumber(ARGV[p + 4])
+    local count = tonumber(redis.call('GET', key) or '0')
+    local allowed = count + cost <= max
+    if allowed or ARGV[p + 5] == '1' then
+      count = redis.call('INCRBY', key, cost)
+    end
+    local ttl = redis.call('PTTL', key)
+    if ttl == -1 then
+      redis.call('PEXPIRE', key, ARGV[p + 3])
+      ttl = tonumber(ARGV[p + 3])
+    end
+    allowedAt[i] = allowed
+    out[i] = {1, allowed and 1 or 0, count, ttl}
+    if ARGV[p + 6] == '1' and not allowed then stopped = true end
+  elseif kind == 'blocked' then
+    local count = tonumber(redis.call('GET', key) or '0')
+    local ttl = redis.call('PTTL', key)
+    if ttl < 0 then ttl = 0 end
+    local allowed = count + tonumber(ARGV[p + 3]) <= tonumber(ARGV[p + 2])
+    out[i] = {2, allowed and 1 or 0, count, ttl}
+    if not allowed then stopped = true end
+  elseif kind == 'nonce' then
+    local claimed = redis.call('SET', key, '1', 'PX', ARGV[p + 2], 'NX')
+    out[i] = {3, claimed and 1 or 0}
+    if not claimed then stopped = true end
+  elseif kind == 'lease' then
+    local after = tonumber(ARGV[p + 5])
+    if after > 0 and not allowedAt[after] then
+      out[i] = {0}
+    else
+      local cur = redis.call('HMGET', key, 'state', 'fp', 'outcome')
+      if not cur[1] then
+        redis.call('HSET', key, 'state', 'in_progress', 'fp', ARGV[p + 2], 'token', ARGV[p + 3])
+        redis.call('PEXPIRE', key, ARGV[p + 4])
+        out[i] = {4, 'acquired'}
+      elseif cur[2] ~= ARGV[p + 2] then
+        out[i] = {4, 'mismatch'}
+      elseif cur[1] == 'completed' then
+        out[i] = {4, 'completed', cur[3]}
+      else
+        out[i] = {4, 'in_progress', redis.call('PTTL', key)}
+      end
+    end
+  else
+    return redis.error_reply('unknown admission check ' .. tostring(kind))
+  end
+end
+return out
+`;
+
+const ADMIT_SHA = createHash('sha1').update(ADMIT_SCRIPT).digest('hex');
+
+/** Key prefixes; each must match the prefix of the single-purpose store sharing its keys. */
+export interface RedisAdmissionStoreOptions {
+  /** Defaults to `signet:rl:` (the rate-limit store's default). */
+  readonly rateLimitPrefix?: string;
+  /** Defaults to `signet:nonce:`. */
+  readonly noncePrefix?: string;
+  /** Defaults to `signet:idem:`. */
+  readonly idempotencyPrefix?: string;
+}
+
+/** A check ready for the script: its key, its six arguments, and what the reply is read with. */
+interface Prepared {
+  readonly key: string;
+  readonly args: (string | number)[];
+  readonly rule?: NormalizedRateLimitRule;
+  readonly token?: string;
+  readonly leaseMs?: number;
+}
+
+/** The hash tag of a key (the part between the first `{` and the next `}`), or the whole key. */
+function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
+}
+
+/** Creates the one-script admission store on an ioredis client or cluster (borrowed, never closed). */
+export function createRedisAdmissionStore(redis: Redis | Cluster, options: RedisAdmissionStoreOptions = {}): AdmissionStore {
+  const rlPrefix = options.rateLimitPrefix ?? DEFAULT_RATE_LIMIT_PREFIX;
+  const noncePrefix = options.noncePrefix ?? DEFAULT_NONCE_PREFIX;
+  const idemPrefix = options.idempotencyPrefix ?? DEFAULT_IDEMPOTENCY_PREFIX;
+  const clustered = redis instanceof Cluster;
+
+  /** Validates a check (the same errors as the single-purpose stores) and lays out its arguments. */
+  const prepare = (check: AdmissionCheck): Prepared => {
+    switch (check.kind) {
+      case 'limit': {
+        const rule = normalizeRateLimitRule(check.rule);
+        return { key: rateLimitRedisKey(check.key, rlPrefix), args: ['limit', rule.max, rule.windowMs, rule.cost, rule.countRejected ? 1 : 0, check.gate ? 1 : 0], rule };
+      }
+      case 'blocked': {
+        const rule = normalizeRateLimitRule(check.rule);
+        return { key: rateLimitRedisKey(check.key, rlPrefix), args: ['blocked', rule.max, rule.cost, '', '', ''], rule };
+      }
+      case 'nonce':
+        if (!Number.isFinite(check.ttlMs) || check.ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
+        return { key: nonceRedisKey(check.keyId, check.nonce, noncePrefix), args: ['nonce', Math.ceil(check.ttlMs), '', '', '', ''] };
+      case 'lease': {
+        const leaseMs = toPositiveMs('leaseMs', check.leaseMs);
+        const token = randomUUID();
+        return { key: idempotencyRedisKey(check.scopeKey, idemPrefix), args: ['lease', check.fingerprint, token, leaseMs, 0, ''], token, leaseMs };
+      }
+    }
+  };
+
+  const read = (prepared: Prepared, reply: unknown): AdmissionOutcome => {
+    const entry = Array.isArray(reply) ? (reply as unknown[]) : [];
+    const [tag, a, b, c] = entry;
+    if (tag === 0) return { kind: 'skipped' };
+    if ((tag === 1 || tag === 2) && prepared.rule && typeof a === 'number' && typeof b === 'number' && typeof c === 'number') {
+      const decision = decisionFrom({ allowed: a === 1, count: b, ttlMs: tag === 2 ? Math.max(c, 0) : c }, prepared.rule);
+      return tag === 1 ? { kind: 'limit', decision } : { kind: 'blocked', decision };
+    }
+    if (tag === 3 && (a === 0 || a === 1)) return { kind: 'nonce', claimed: a === 1 };
+    if (tag === 4) {
+      let claim: ClaimResult | undefined;
+      if (a === 'acquired' && prepared.token) claim = { kind: 'acquired', token: prepared.token };
+      else if (a === 'mismatch') claim = { kind: 'mismatch' };
+      else if (a === 'completed' && typeof b === 'string') claim = { kind: 'completed', outcome: b };
+      else if (a === 'in_progress' && typeof b === 'number' && prepared.leaseMs) claim = { kind: 'in_progress', retryAfterMs: retryAfterFor(b, prepared.leaseMs) };
+      if (claim) return { kind: 'lease', claim };
+    }
+    throw new Error(`redis admission store: unexpected reply ${JSON.stringify(entry)}`);
+  };
+
+  const runScript = async (keys: string[], args: (string | number)[]): Promise<unknown[]> => {
+    let reply: unknown;
+    try {
+      reply = await redis.evalsha(ADMIT_SHA, keys.length, ...keys, ...args);
+    } catch (error) {
+      // After a restart or SCRIPT FLUSH the cache is empty; EVAL runs and caches it again.
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      reply = await redis.eval(ADMIT_SCRIPT, keys.length, ...keys, ...args);
+    }
+    if (!Array.isArray(reply) || reply.length !== keys.length) throw new Error(`redis admission store: unexpected reply ${JSON.stringify(reply)}`);
+    return reply;
+  };
+
+  return {
+    async admit(checks) {
+      if (checks.length === 0) return [];
+      const prepared = checks.map(prepare);
+      const outcomes: AdmissionOutcome[] = new Array(checks.length);
+      let start = 0;
+      while (start < checks.length) {
+        // One run: the whole list on a single server; consecutive checks of one hash tag on a cluster.
+        let end = start + 1;
+        if (clustered) while (end < checks.length && hashTag(prepared[end].key) === hashTag(prepared[start].key)) end += 1;
+        else end = checks.length;
+        const keys: string[] = [];
+        const args: (string | number)[] = [];
+        const sent: number[] = [];
+        for (let i = start; i < end; i += 1) {
+          const check = checks[i];
+          if (check.kind === 'lease' && check.after !== undefined && check.after < start) {
+            // Its limit ran in an earlier call: decide here whether the lease may be taken at all.
+            if (!leaseMayRun(check, outcomes)) { outcomes[i] = { kind: 'skipped' }; continue; }
+          }
+          const slot = [...prepared[i].args];
+          if (check.kind === 'lease' && check.after !== undefined && check.after >= start) {
+            const local = sent.indexOf(check.after);
+            slot[4] = local === -1 ? 0 : local + 1;
+          }
+          sent.push(i);
+          keys.push(prepared[i].key);
+          args.push(...slot);
+        }
+        const replies = sent.length > 0 ? await runScript(keys, args) : [];
+        sent.forEach((index, n) => { outcomes[index] = read(prepared[index], replies[n]); });
+        const stoppedAt = sent.find((index) => isFailedGate(checks[index], outcomes[index]));
+        start = end;
+        if (stoppedAt !== undefined) {
+          for (let i = start; i < checks.length; i += 1) outcomes[i] = { kind: 'skipped' };
+          break;
+        }
+      }
+      return outcomes;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { getArgumentValues, type GraphQLField, type GraphQLFieldConfig, type GraphQLObjectType } from 'graphql';
+import { getDirective } from '@graphql-tools/utils';
+import type { DirectiveDeps } from '../../directives';
+import {
+  DEFAULT_IDEMPOTENCY_LEASE_MS, fingerprintArguments, idempotencyScopeKey, idempotentRequirement, keyDecisionsFor, rootFields as rootFieldsOf,
+  type OperationView,
+} from '../../directives/idempotent';
+import { RATE_LIMIT, fieldLimitCheck, type RateLimitArgs } from '../../directives/rate-limit';
+import { signedScopes } from '../../directives/signed';
+import type { Principal } from '../../domain';
+import type { HttpExchange } from '../graphql/context';
+import type { AdmissionCheck } from './admission-store';
+
+/** Where one root field's checks sit in the plan's list, and what they must match at resolve time. */
+export interface PlannedField {
+  readonly responseKey: string;
+  readonly limit?: { readonly index: number; readonly key: string };
+  readonly lease?: { readonly index: number; readonly scopeKey: string; readonly fingerprint: string };
+}
+
+/** The field part of a request's admission list: checks (lease `after` indexes into this list) and where each field's are. */
+export interface FieldPlan {
+  readonly checks: AdmissionCheck[];
+  readonly fields: PlannedField[];
+}
+
+type AnyField = GraphQLField<unknown, unknown> & GraphQLFieldConfig<unknown, unknown>;
+
+/** The root type an operation executes on, or undefined (subscriptions: none here). */
+function rootTypeOf(view: OperationView): GraphQLObjectType | undefined {
+  const { schema, operation } = view;
+  if (operation.operation === 'mutation') return schema.getMutationType() ?? undefined;
+  if (operation.operation === 'query') return schema.getQueryType() ?? undefined;
+  return undefined;
+}
+
+/** Mutation fields with `@idempotent`, per schema (what the `@idempotent` wrapper calls "keyed"). */
+const keyedBySchema = new WeakMap<OperationView['schema'], ReadonlySet<string>>();
+function keyedFields(schema: OperationView['schema']): ReadonlySet<string> {
+  let keyed = keyedBySchema.get(schema);
+  if (!keyed) {
+    const fields = Object.values(schema.getMutationType()?.getFields() ?? {}) as AnyField[];
+    keyed = new Set(fields.filter((f) => idempotentRequirement(schema, f)).map((f) => f.name));
+    keyedBySchema.set(schema, keyed);
+  }
+  return keyed;
+}
+
+/**
+ * The checks the directives of the operation's root fields would make, computed before
+ * execution so they can join the request's one admission call: each `@rateLimit` root field's
+ * counter (identity: the signed account) and, behind it, each keyed `@idempotent` field's lease.
+ * A field the caller cannot run anyway (a missing scope, arguments that do not coerce, an invalid
+ * idempotency key) is left out: its wrapper refuses it without spending anything, as before.
+ */
+export function planRootFields(input: { view: OperationView; http: HttpExchange; principal: Principal; deps: DirectiveDeps }): FieldPlan {
+  const { view, http, principal, deps } = input;
+  const checks: AdmissionCheck[] = [];
+  const fields: PlannedField[] = [];
+  const rootType = rootTypeOf(view);
+  if (!rootType) return { checks, fields };
+  const definitions = rootType.getFields();
+  const isMutation = view.operation.operation === 'mutation';
+  const keyed = keyedFields(view.schema);
+  const keyDecisions = isMutation ? keyDecisionsFor(view, http, keyed) : new Map();
+
+  for (const [responseKey, nodes] of rootFieldsOf(view)) {
+    const definition = definitions[nodes[0].name.value] as AnyField | undefined;
+    if (!definition) continue; // __typename
+    const scopes = signedScopes(view.schema, definition);
+    if (scopes && !scopes.every((s) => principal.scopes.includes(s as never))) continue;
+    const applied = getDirective(view.schema, definition, RATE_LIMIT)?.[0] as RateLimitArgs | undefined;
+    const keyDecision = keyed.has(definition.name) ? keyDecisions.get(responseKey) : undefined;
+    if (!applied && keyDecision?.kind !== 'key') continue;
+    let args: Record<string, unknown>;
+    try {
+      args = getArgumentValues(definition, nodes[0], view.variableValues);
+    } catch {
+      continue; // execution reports the coercion error for this field
+    }
+    let limit: PlannedField['limit'];
+    if (applied) {
+      const check = fieldLimitCheck({ typeName: rootType.name, fieldName: definition.name, applied, overrides: deps.rateLimitOverrides }, args, `account:${principal.accountId}`);
+      limit = { index: checks.length, key: check.key };
+      checks.push({ kind: 'limit', key: check.key, rule: check.rule, gate: false });
+    }
+    let lease: PlannedField['lease'];
+    if (keyDecision?.kind === 'key') {
+      const scopeKey = idempotencyScopeKey({ accountId: principal.accountId, field: definition.name, key: keyDecision.key });
+      const fingerprint = fingerprintArguments(args);
+      lease = { index: checks.length, scopeKey, fingerprint };
+      checks.push({ kind: 'lease', scopeKey, fingerprint, leaseMs: DEFAULT_IDEMPOTENCY_LEASE_MS, after: limit?.index });
+    }
+    fields.push({ responseKey, limit, lease });
+  }
+  return { checks, fields };
+}

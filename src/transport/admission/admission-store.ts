@@ -1,0 +1,71 @@
+/**
+ * The port of request admission: the shared-state checks a signed request must pass before
+ * anything of it runs, taken together so that an adapter can answer them in one round trip.
+ *
+ * A request's checks form one ordered list (see `admission-plan.ts`):
+ *
+ * ```
+ *   limit(ip) → blocked(ip failures) → blocked(key failures) → nonce → limit(account)   request gates
+ *   → for each root field: limit(field) → lease(idempotency scope, only if that limit allowed)
+ * ```
+ *
+ * Semantics every adapter keeps:
+ * - checks run in list order, each one as atomic as its own store's operation;
+ * - a *gate* that fails (a `limit` with `gate: true` over its limit, a `blocked` source, a nonce
+ *   already claimed) stops the list: every later check is `skipped` and changes nothing, so a
+ *   refused request never claims a nonce, spends a budget or takes a key;
+ * - a `lease` whose `after` names a `limit` that did not allow the call is `skipped` (a refused
+ *   call must not take the idempotency key);
+ * - a store failure rejects the whole call; what ran before it stays done (as with separate calls).
+ *
+ * The same key names and values as the single-purpose stores (rate-limit, nonce, idempotency)
+ * are used, so a field checked here and a field checked by its own directive share counters.
+ */
+import type { ClaimResult } from '../../directives/idempotent';
+import type { RateLimitDecision, RateLimitRule } from '../../directives/rate-limit';
+
+/** One check of an admission list. */
+export type AdmissionCheck =
+  /** Consume one call of a fixed-window limit (`RateLimitStore.consume`); with `gate`, refusal stops the list. */
+  | { readonly kind: 'limit'; readonly key: string; readonly rule: RateLimitRule; readonly gate: boolean }
+  /** A brute-force guard counter, read only (`RateLimitStore.peek`); over its limit it is a failed gate. */
+  | { readonly kind: 'blocked'; readonly key: string; readonly rule: RateLimitRule }
+  /** Claim a signature nonce once per key (`NonceStore.claim`); already claimed is a failed gate. */
+  | { readonly kind: 'nonce'; readonly keyId: string; readonly nonce: string; readonly ttlMs: number }
+  /**
+   * Take the idempotency lease of a scope (`IdempotencyStore.claim`); `after` is the index of the
+   * `limit` check that must have allowed the call first.
+   */
+  | { readonly kind: 'lease'; readonly scopeKey: string; readonly fingerprint: string; readonly leaseMs: number; readonly after?: number };
+
+/** What one check answered, index for index with the list. */
+export type AdmissionOutcome =
+  | { readonly kind: 'skipped' }
+  | { readonly kind: 'limit'; readonly decision: RateLimitDecision }
+  | { readonly kind: 'blocked'; readonly decision: RateLimitDecision }
+  | { readonly kind: 'nonce'; readonly claimed: boolean }
+  | { readonly kind: 'lease'; readonly claim: ClaimResult };
+
+/** Runs admission lists. */
+export interface AdmissionStore {
+  /** Runs `checks` with the semantics above; resolves one outcome per check. */
+  admit(checks: readonly AdmissionCheck[]): Promise<AdmissionOutcome[]>;
+}
+
+/** Whether an outcome is a failed gate, i.e. the one that stopped the list. */
+export function isFailedGate(check: AdmissionCheck, outcome: AdmissionOutcome): boolean {
+  if (outcome.kind === 'limit') return check.kind === 'limit' && check.gate && !outcome.decision.allowed;
+  if (outcome.kind === 'blocked') return !outcome.decision.allowed;
+  if (outcome.kind === 'nonce') return !outcome.claimed;
+  return false;
+}
+
+/**
+ * Whether a `lease` check may run, given the outcomes so far: its `after` limit (if any) must
+ * have run and allowed the call.
+ */
+export function leaseMayRun(check: Extract<AdmissionCheck, { kind: 'lease' }>, outcomes: readonly AdmissionOutcome[]): boolean {
+  if (check.after === undefined) return true;
+  const limit = outcomes[check.after];
+  return limit?.kind === 'limit' && limit.decision.allowed;
+}

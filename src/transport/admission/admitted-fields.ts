@@ -1,0 +1,23 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { ClaimResult } from '../../directives/idempotent';
+import type { RateLimitDecision } from '../../directives/rate-limit';
+
+/**
+ * What the request's admission already decided for one root field, before execution: the
+ * `@rateLimit` check it spent and the idempotency lease it took. The field's directive wrappers
+ * use these instead of asking the stores again (same key, same fingerprint, or they ask anyway).
+ */
+export interface AdmittedField {
+  readonly limit?: { readonly key: string; readonly decision: RateLimitDecision };
+  /** `taken` is set by the `@idempotent` wrapper that uses the lease; an untaken acquired lease is released after the response. */
+  readonly lease?: { readonly scopeKey: string; readonly fingerprint: string; readonly claim: ClaimResult; taken: boolean };
+}
+
+/** Admitted root fields by response key (alias or name). */
+export type AdmittedFields = ReadonlyMap<string, AdmittedField>;
+
+/** The admitted decisions of the root field being resolved, if the request's admission made any. */
+export function admittedRootField(context: { admitted?: AdmittedFields }, info: GraphQLResolveInfo): AdmittedField | undefined {
+  if (!context.admitted || info.path.prev !== undefined) return undefined;
+  return context.admitted.get(String(info.path.key));
+}

@@ -1,0 +1,17 @@
+import type { AdmissionCheck, AdmissionOutcome } from './admission-store';
+
+/**
+ * The admission of one verified request: its gates (address limit, failed-signature guard,
+ * nonce, account limit) and the checks of its root fields, in one store call.
+ */
+export interface RequestAdmission {
+  /**
+   * Runs the gates, then `fieldChecks` (a lease's `after` indexes into `fieldChecks`). Resolves
+   * the outcomes of `fieldChecks`; rejects with a RequestRefusedError (401 NONCE_REUSED, 429,
+   * 503) when a gate refused or the store failed, and then nothing of the request may run.
+   * Runs once: a second call rejects.
+   */
+  admit(fieldChecks: readonly AdmissionCheck[]): Promise<AdmissionOutcome[]>;
+  /** Whether `admit` has been called. */
+  readonly settled: boolean;
+}

@@ -1,0 +1,47 @@
+import type { IdempotencyStore } from '../../directives/idempotent';
+import type { RateLimitStore } from '../../directives/rate-limit';
+import type { NonceStore } from '../signature';
+import { isFailedGate, leaseMayRun, type AdmissionCheck, type AdmissionOutcome, type AdmissionStore } from './admission-store';
+
+/** The single-purpose stores an admission list is made of. */
+export interface AdmissionParts {
+  readonly rateLimits: RateLimitStore;
+  readonly nonces: NonceStore;
+  readonly idempotency: IdempotencyStore;
+}
+
+/**
+ * An {@link AdmissionStore} that runs each check on its own store, one after the other. It is
+ * the embedded default (memory stores answer without I/O, so one call per check costs nothing)
+ * and a reference for the one-script Redis adapter: both pass the same contract suite.
+ */
+export function createSequentialAdmissionStore(parts: AdmissionParts): AdmissionStore {
+  const run = async (check: AdmissionCheck): Promise<AdmissionOutcome> => {
+    switch (check.kind) {
+      case 'limit':
+        return { kind: 'limit', decision: await parts.rateLimits.consume(check.key, check.rule) };
+      case 'blocked':
+        return { kind: 'blocked', decision: await parts.rateLimits.peek(check.key, check.rule) };
+      case 'nonce':
+        return { kind: 'nonce', claimed: await parts.nonces.claim(check.keyId, check.nonce, check.ttlMs) };
+      case 'lease':
+        return { kind: 'lease', claim: await parts.idempotency.claim(check.scopeKey, check.fingerprint, check.leaseMs) };
+    }
+  };
+  return {
+    async admit(checks) {
+      const outcomes: AdmissionOutcome[] = [];
+      let stopped = false;
+      for (const check of checks) {
+        if (stopped || (check.kind === 'lease' && !leaseMayRun(check, outcomes))) {
+          outcomes.push({ kind: 'skipped' });
+          continue;
+        }
+        const outcome = await run(check);
+        outcomes.push(outcome);
+        stopped = isFailedGate(check, outcome);
+      }
+      return outcomes;
+    },
+  };
+}

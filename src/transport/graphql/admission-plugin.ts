@@ -1,0 +1,66 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind, getVariableValues, type FragmentDefinitionNode } from 'graphql';
+import type { DirectiveDeps } from '../../directives';
+import { planRootFields, type AdmittedField, type FieldPlan } from '../admission';
+import type { AdmissionOutcome } from '../admission';
+import type { GraphQLContext } from './context';
+
+/** The admitted decisions by response key, from the plan and what the store answered. */
+function admittedFrom(plan: FieldPlan, outcomes: readonly AdmissionOutcome[]): Map<string, AdmittedField> {
+  const admitted = new Map<string, AdmittedField>();
+  for (const field of plan.fields) {
+    const limit = field.limit ? outcomes[field.limit.index] : undefined;
+    const lease = field.lease ? outcomes[field.lease.index] : undefined;
+    admitted.set(field.responseKey, {
+      limit: field.limit && limit?.kind === 'limit' ? { key: field.limit.key, decision: limit.decision } : undefined,
+      lease: field.lease && lease?.kind === 'lease' ? { scopeKey: field.lease.scopeKey, fingerprint: field.lease.fingerprint, claim: lease.claim, taken: false } : undefined,
+    });
+  }
+  return admitted;
+}
+
+/**
+ * Runs a verified request's admission once the operation is known and before it executes: the
+ * request's gates (address and account limits, guard, nonce) and its root fields' `@rateLimit`
+ * counters and `@idempotent` leases, in one store call. A refused gate ends the request with its
+ * HTTP status (401 NONCE_REUSED, 429, 503). Leases taken for fields that then did not use them
+ * (nothing ran) are released when the response is sent.
+ *
+ * Requests that fail before an operation is resolved (parse, validation, unknown operation) run
+ * no field here; the HTTP layer still runs their admission after responding, so they count.
+ */
+export function admissionPlugin(deps: DirectiveDeps): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operation, document, schema, request }) {
+          const { admission, principal } = contextValue;
+          if (!admission || !principal || !operation || admission.settled) return;
+          let plan: FieldPlan = { checks: [], fields: [] };
+          // Variables that do not coerce fail execution before any field runs: then only the gates.
+          const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
+          if (variables.coerced) {
+            const fragments: Record<string, FragmentDefinitionNode> = {};
+            for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+            plan = planRootFields({ view: { schema, operation, fragments, variableValues: variables.coerced }, http: contextValue.http, principal, deps });
+          }
+          const outcomes = await admission.admit(plan.checks);
+          contextValue.admitted = admittedFrom(plan, outcomes);
+        },
+        async willSendResponse({ contextValue }) {
+          for (const field of contextValue.admitted?.values() ?? []) {
+            const lease = field.lease;
+            if (!lease || lease.taken || lease.claim.kind !== 'acquired') continue;
+            const token = lease.claim.token;
+            try {
+              await deps.idempotency.release(lease.scopeKey, token);
+            } catch (error) {
+              // The lease expires on its own; until then a retry is told IN_PROGRESS.
+              deps.logger.warn({ err: { message: (error as Error).message }, requestId: contextValue.requestId }, 'could not release an unused idempotency lease');
+            }
+          }
+        },
+      };
+    },
+  };
+}

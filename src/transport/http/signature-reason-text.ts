@@ -1,0 +1,12 @@
+import type { SignatureFailureReason } from '../signature';
+
+/** Client-facing text per reason; none reveals whether a key exists. */
+export const SIGNATURE_REASON_TEXT: Record<SignatureFailureReason, string> = {
+  SIGNATURE_INVALID: 'The signature does not verify.',
+  SIGNATURE_EXPIRED: 'The signature is outside the accepted time window; check your clock against the Date header.',
+  NONCE_REUSED: 'The nonce was already used; sign every request with a fresh nonce.',
+  DIGEST_MISMATCH: 'Content-Digest does not match the body.',
+  MALFORMED_SIGNATURE: 'The signature headers are malformed or do not cover the required components.',
+  KEY_INVALID: 'The keyid is not a valid key id.',
+};
+

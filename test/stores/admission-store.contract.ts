@@ -1,0 +1,155 @@
+/**
+ * The AdmissionStore contract (STYLE rule 4): every adapter runs these same cases, next to the
+ * single-purpose stores whose keys it shares (a field checked in an admission and the same field
+ * checked by its directive must spend one counter).
+ */
+import { randomBytes } from 'node:crypto';
+import type { IdempotencyStore } from '../../src/directives/idempotent';
+import type { RateLimitStore } from '../../src/directives/rate-limit';
+import type { AdmissionCheck, AdmissionStore } from '../../src/transport/admission';
+import type { NonceStore } from '../../src/transport/signature';
+
+/** What an adapter's test gives the contract: the admission store and the stores it shares keys with. */
+export interface AdmissionStoreHarness {
+  admission: AdmissionStore;
+  rateLimits: RateLimitStore;
+  nonces: NonceStore;
+  idempotency: IdempotencyStore;
+}
+
+const fresh = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
+const MINUTE = 60_000;
+
+/** The gates of a signed request, as the server lays them out, on fresh keys. */
+function requestGates(ids: { ip: string; key: string; account: string; nonce: string }, ipMax = 100): AdmissionCheck[] {
+  return [
+    { kind: 'limit', key: `ip:${ids.ip}`, rule: { max: ipMax, windowMs: MINUTE }, gate: true },
+    { kind: 'blocked', key: `authfail:ip:${ids.ip}`, rule: { max: 3, windowMs: MINUTE } },
+    { kind: 'blocked', key: `authfail:key:${ids.key}`, rule: { max: 3, windowMs: MINUTE } },
+    { kind: 'nonce', keyId: ids.key, nonce: ids.nonce, ttlMs: 35_000 },
+    { kind: 'limit', key: `account:${ids.account}`, rule: { max: 100, windowMs: MINUTE }, gate: true },
+  ];
+}
+
+function freshIds() {
+  return { ip: fresh('ip'), key: fresh('key'), account: fresh('acct'), nonce: fresh('nonce') };
+}
+
+/** Defines the contract suite for one adapter; `makeHarness` is called before each case. */
+export function defineAdmissionStoreContract(name: string, makeHarness: () => AdmissionStoreHarness | Promise<AdmissionStoreHarness>): void {
+  describe(`${name} (AdmissionStore contract)`, () => {
+    let h: AdmissionStoreHarness;
+    beforeEach(async () => {
+      h = await makeHarness();
+    });
+
+    it('answers an empty list with nothing', async () => {
+      await expect(h.admission.admit([])).resolves.toEqual([]);
+    });
+
+    it('runs every check of an admitted request, in order, and takes the lease with a token', async () => {
+      const ids = freshIds();
+      const scope = fresh('scope');
+      const outcomes = await h.admission.admit([
+        ...requestGates(ids),
+        { kind: 'limit', key: `field:${ids.account}`, rule: { max: 5, windowMs: MINUTE }, gate: false },
+        { kind: 'lease', scopeKey: scope, fingerprint: 'fp-1', leaseMs: 10_000, after: 5 },
+      ]);
+      expect(outcomes.map((o) => o.kind)).toEqual(['limit', 'blocked', 'blocked', 'nonce', 'limit', 'limit', 'lease']);
+      expect(outcomes[0]).toMatchObject({ decision: { allowed: true, remaining: 99 } });
+      expect(outcomes[1]).toMatchObject({ decision: { allowed: true, remaining: 3 } });
+      expect(outcomes[3]).toEqual({ kind: 'nonce', claimed: true });
+      expect(outcomes[5]).toMatchObject({ decision: { allowed: true, limit: 5, remaining: 4 } });
+      const lease = outcomes[6];
+      expect(lease.kind === 'lease' && lease.claim.kind === 'acquired' && lease.claim.token.length > 0).toBe(true);
+      // The lease is the idempotency store's: a duplicate there sees it in progress, and the token completes it.
+      await expect(h.idempotency.claim(scope, 'fp-1', 10_000)).resolves.toMatchObject({ kind: 'in_progress' });
+      if (lease.kind === 'lease' && lease.claim.kind === 'acquired') {
+        await expect(h.idempotency.complete(scope, lease.claim.token, 'fp-1', '{"done":1}', MINUTE)).resolves.toBe(true);
+      }
+      await expect(h.idempotency.claim(scope, 'fp-1', 10_000)).resolves.toEqual({ kind: 'completed', outcome: '{"done":1}' });
+    });
+
+    it('a replayed nonce stops the list: nothing after it is spent or taken', async () => {
+      const ids = freshIds();
+      const scope = fresh('scope');
+      const list = [...requestGates(ids), { kind: 'lease', scopeKey: scope, fingerprint: 'fp', leaseMs: 10_000 } as AdmissionCheck];
+      const first = await h.admission.admit(list);
+      const lease = first[5];
+      if (lease.kind === 'lease' && lease.claim.kind === 'acquired') await h.idempotency.release(scope, lease.claim.token);
+      const replay = await h.admission.admit(list);
+      expect(replay[3]).toEqual({ kind: 'nonce', claimed: false });
+      expect(replay.slice(4)).toEqual([{ kind: 'skipped' }, { kind: 'skipped' }]);
+      // The account spent one call (the first request), not two; the lease was not taken again.
+      await expect(h.rateLimits.peek(`account:${ids.account}`, { max: 100, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 99 });
+      await expect(h.idempotency.claim(scope, 'fp', 10_000)).resolves.toMatchObject({ kind: 'acquired' });
+    });
+
+    it('an address over its limit stops the list before the nonce, which stays unclaimed', async () => {
+      const ids = freshIds();
+      await h.admission.admit(requestGates({ ...ids, nonce: fresh('n') }, 1));
+      const refused = await h.admission.admit(requestGates(ids, 1));
+      expect(refused[0]).toMatchObject({ kind: 'limit', decision: { allowed: false, limit: 1 } });
+      expect(refused[0].kind === 'limit' && refused[0].decision.retryAfterMs > 0).toBe(true);
+      expect(refused.slice(1).every((o) => o.kind === 'skipped')).toBe(true);
+      await expect(h.nonces.claim(ids.key, ids.nonce, 35_000)).resolves.toBe(true);
+    });
+
+    it('a source over its failed-signature budget is blocked, and the guard counter is only read', async () => {
+      const ids = freshIds();
+      for (let i = 0; i < 3; i += 1) await h.rateLimits.consume(`authfail:key:${ids.key}`, { max: 3, windowMs: MINUTE, countRejected: false });
+      const outcomes = await h.admission.admit(requestGates(ids));
+      expect(outcomes[2]).toMatchObject({ kind: 'blocked', decision: { allowed: false, remaining: 0 } });
+      expect(outcomes.slice(3).every((o) => o.kind === 'skipped')).toBe(true);
+      await expect(h.rateLimits.peek(`authfail:key:${ids.key}`, { max: 3, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 0, allowed: false });
+      await expect(h.nonces.claim(ids.key, ids.nonce, 35_000)).resolves.toBe(true);
+    });
+
+    it('a field over its limit skips only its own lease; the other fields still run', async () => {
+      const account = fresh('acct');
+      const [scopeA, scopeB] = [fresh('a'), fresh('b')];
+      const field = (key: string, max: number): AdmissionCheck => ({ kind: 'limit', key, rule: { max, windowMs: MINUTE }, gate: false });
+      await h.rateLimits.consume(`field:A:${account}`, { max: 1, windowMs: MINUTE });
+      const outcomes = await h.admission.admit([
+        field(`field:A:${account}`, 1),
+        { kind: 'lease', scopeKey: scopeA, fingerprint: 'fa', leaseMs: 10_000, after: 0 },
+        field(`field:B:${account}`, 1),
+        { kind: 'lease', scopeKey: scopeB, fingerprint: 'fb', leaseMs: 10_000, after: 2 },
+      ]);
+      expect(outcomes[0]).toMatchObject({ kind: 'limit', decision: { allowed: false } });
+      expect(outcomes[1]).toEqual({ kind: 'skipped' });
+      expect(outcomes[2]).toMatchObject({ kind: 'limit', decision: { allowed: true } });
+      expect(outcomes[3]).toMatchObject({ kind: 'lease', claim: { kind: 'acquired' } });
+      await expect(h.idempotency.claim(scopeA, 'fa', 10_000)).resolves.toMatchObject({ kind: 'acquired' });
+    });
+
+    it('answers a lease held, completed or used with other arguments like the idempotency store', async () => {
+      const scope = fresh('scope');
+      const held = await h.idempotency.claim(scope, 'fp', 10_000);
+      const lease = (fingerprint: string): AdmissionCheck[] => [{ kind: 'lease', scopeKey: scope, fingerprint, leaseMs: 10_000 }];
+      const [inProgress] = await h.admission.admit(lease('fp'));
+      expect(inProgress).toMatchObject({ kind: 'lease', claim: { kind: 'in_progress' } });
+      expect(inProgress.kind === 'lease' && inProgress.claim.kind === 'in_progress' && inProgress.claim.retryAfterMs > 0).toBe(true);
+      await expect(h.admission.admit(lease('other'))).resolves.toEqual([{ kind: 'lease', claim: { kind: 'mismatch' } }]);
+      if (held.kind === 'acquired') await h.idempotency.complete(scope, held.token, 'fp', 'outcome-1', MINUTE);
+      await expect(h.admission.admit(lease('fp'))).resolves.toEqual([{ kind: 'lease', claim: { kind: 'completed', outcome: 'outcome-1' } }]);
+    });
+
+    it('under 40 concurrent admissions, admits exactly the limit and gives one lease', async () => {
+      const account = fresh('acct');
+      const scope = fresh('scope');
+      const results = await Promise.all(Array.from({ length: 40 }, () => h.admission.admit([
+        { kind: 'limit', key: `account:${account}`, rule: { max: 10, windowMs: MINUTE }, gate: true },
+        { kind: 'lease', scopeKey: scope, fingerprint: 'fp', leaseMs: 10_000 },
+      ])));
+      expect(results.filter(([limit]) => limit.kind === 'limit' && limit.decision.allowed)).toHaveLength(10);
+      expect(results.filter(([, lease]) => lease.kind === 'lease' && lease.claim.kind === 'acquired')).toHaveLength(1);
+      expect(results.filter(([, lease]) => lease.kind === 'skipped')).toHaveLength(30);
+    });
+
+    it('rejects a list with an invalid rule or duration, like the single-purpose stores', async () => {
+      await expect(h.admission.admit([{ kind: 'limit', key: fresh('k'), rule: { max: 0, windowMs: MINUTE }, gate: true }])).rejects.toThrow(RangeError);
+      await expect(h.admission.admit([{ kind: 'lease', scopeKey: fresh('s'), fingerprint: 'f', leaseMs: 0 }])).rejects.toThrow(RangeError);
+    });
+  });
+}

@@ -1,0 +1,8 @@
+import { createMemoryIdempotencyStore, createMemoryNonceStore, createMemoryRateLimitStore } from '../../../src/stores/memory';
+import { createSequentialAdmissionStore } from '../../../src/transport/admission';
+import { defineAdmissionStoreContract } from '../admission-store.contract';
+
+defineAdmissionStoreContract('sequential admission over the memory stores', () => {
+  const parts = { rateLimits: createMemoryRateLimitStore(), nonces: createMemoryNonceStore(), idempotency: createMemoryIdempotencyStore() };
+  return { ...parts, admission: createSequentialAdmissionStore(parts) };
+});

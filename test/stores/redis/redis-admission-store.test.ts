@@ -1,0 +1,65 @@
+import { Redis } from 'ioredis';
+import { createRedisAdmissionStore, createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from '../../../src/stores/redis';
+import { describeWithRedis } from '../../helpers/services';
+import { defineAdmissionStoreContract } from '../admission-store.contract';
+
+describeWithRedis('redis admission store', (url) => {
+  const prefix = `signet:test:${process.pid}-${Date.now().toString(36)}:`;
+  const prefixes = { rateLimitPrefix: `${prefix}rl:`, noncePrefix: `${prefix}nonce:`, idempotencyPrefix: `${prefix}idem:` };
+  let redis: Redis;
+  let observer: Redis;
+
+  beforeAll(() => {
+    redis = new Redis(url, { maxRetriesPerRequest: 1 });
+    observer = new Redis(url, { maxRetriesPerRequest: 1 });
+  });
+  afterAll(async () => {
+    const keys = await observer.keys(`${prefix}*`);
+    if (keys.length > 0) await observer.del(...keys);
+    await Promise.all([redis.quit(), observer.quit()]);
+  });
+
+  defineAdmissionStoreContract('redis (one script)', () => ({
+    admission: createRedisAdmissionStore(redis, prefixes),
+    rateLimits: createRedisRateLimitStore({ client: redis, prefix: prefixes.rateLimitPrefix }),
+    nonces: createRedisNonceStore(redis, { prefix: prefixes.noncePrefix }),
+    idempotency: createRedisIdempotencyStore(redis, { keyPrefix: prefixes.idempotencyPrefix }),
+  }));
+
+  it('answers a whole request in one round trip, and re-loads its script after SCRIPT FLUSH', async () => {
+    const admission = createRedisAdmissionStore(redis, prefixes);
+    const sent: string[] = [];
+    const original = redis.sendCommand.bind(redis);
+    const spy = jest.spyOn(redis, 'sendCommand').mockImplementation((command) => {
+      sent.push(command.name);
+      return original(command);
+    });
+    try {
+      const list = [
+        { kind: 'limit', key: `ip:rt-${Date.now()}`, rule: { max: 10, windowMs: 60_000 }, gate: true },
+        { kind: 'nonce', keyId: 'rt-key', nonce: `rt-${Date.now()}`, ttlMs: 35_000 },
+        { kind: 'limit', key: `field:rt-${Date.now()}`, rule: { max: 10, windowMs: 60_000 }, gate: false },
+        { kind: 'lease', scopeKey: `rt-${Date.now()}`, fingerprint: 'fp', leaseMs: 10_000, after: 2 },
+      ] as const;
+      const outcomes = await admission.admit(list);
+      expect(outcomes.map((o) => o.kind)).toEqual(['limit', 'nonce', 'limit', 'lease']);
+      expect(sent).toEqual(['evalsha']);
+      await observer.script('FLUSH');
+      sent.length = 0;
+      await expect(admission.admit([{ kind: 'nonce', keyId: 'rt-key', nonce: `rt2-${Date.now()}`, ttlMs: 35_000 }])).resolves.toEqual([{ kind: 'nonce', claimed: true }]);
+      expect(sent).toEqual(['evalsha', 'eval']);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('rejects when Redis is unreachable, so the request fails closed', async () => {
+    const dead = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    dead.on('error', () => undefined);
+    try {
+      await expect(createRedisAdmissionStore(dead).admit([{ kind: 'nonce', keyId: 'k', nonce: 'n-unreachable', ttlMs: 1000 }])).rejects.toThrow();
+    } finally {
+      dead.disconnect();
+    }
+  });
+});

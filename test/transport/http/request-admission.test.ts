@@ -1,0 +1,132 @@
+/**
+ * A signed request's shared-state checks (address and account limits, failed-signature guard,
+ * nonce, root-field limits, idempotency leases) run as ONE admission: one Redis round trip
+ * before anything executes, plus one after a keyed mutation commits to cache its outcome.
+ */
+import type { Redis } from 'ioredis';
+import type { DomainServices } from '../../../src/domain';
+import type { AdmissionStore } from '../../../src/transport/admission';
+import type { SecurityStores } from '../../../src/transport/security-stores';
+import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
+import { fundedAccount, servicesFor } from '../../helpers/domain';
+import { describeWithRedis } from '../../helpers/services';
+import { createTestKey, memoryStores, redisStores, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
+
+const PLACE = (key: string) => ({
+  query: 'mutation($i: PlaceOrderInput!, $k: String) { placeOrder(input: $i) @idempotent(key: $k) { order { id status } userErrors { code } } }',
+  variables: { i: { market: 'BTC-USD', side: 'BUY', price: '100', quantity: '0.01', clientOrderId: key }, k: key },
+});
+const ME = { query: '{ me { id } }' };
+
+let db: TestDatabase;
+let services: DomainServices;
+let accountId: string;
+let key: TestKey;
+
+beforeAll(async () => {
+  db = await openPgliteDatabase();
+  services = servicesFor(db.driver);
+  accountId = await fundedAccount(services, { USD: '100000' }, 'admission');
+  key = await createTestKey(services, accountId, 'ed25519');
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+describeWithRedis('request admission on Redis', (url) => {
+  let redis: Redis;
+  let close: () => Promise<void>;
+  let server: RunningSignet;
+  const sent: string[] = [];
+
+  beforeAll(async () => {
+    const opened = redisStores(url);
+    redis = opened.redis;
+    close = opened.close;
+    await redis.ping(); // the connection's own handshake is not a request's round trip
+    const original = redis.sendCommand.bind(redis);
+    jest.spyOn(redis, 'sendCommand').mockImplementation((command) => {
+      sent.push(command.name);
+      return original(command);
+    });
+    server = await startSignet(services, opened.stores);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await close?.();
+  });
+
+  /** The Redis commands one signed request sends, in order. */
+  async function commandsOf(payload: unknown): Promise<{ status: number; json: any; commands: string[] }> {
+    sent.length = 0;
+    const res = await signedRequest(server, key, payload);
+    return { status: res.status, json: res.json, commands: [...sent] };
+  }
+
+  test('a signed, keyed, rate-limited placeOrder costs two round trips: its admission, then its cached outcome', async () => {
+    const { status, json, commands } = await commandsOf(PLACE(`two-trips-${Date.now()}`));
+    expect(status).toBe(200);
+    expect(json.data.placeOrder.order.status).toBe('OPEN');
+    expect(commands).toEqual(['evalsha', 'evalsha']);
+  });
+
+  test('its retry costs one: the admission finds the completed outcome and the replay needs nothing more', async () => {
+    const payload = PLACE(`replay-trip-${Date.now()}`);
+    const first = await commandsOf(payload);
+    const retry = await commandsOf(payload);
+    expect(retry.json.data.placeOrder.order.id).toBe(first.json.data.placeOrder.order.id);
+    expect(retry.json.extensions.idempotentReplay).toEqual({ placeOrder: true });
+    expect(retry.commands).toEqual(['evalsha']);
+  });
+
+  test('a signed query costs one round trip; an unsigned one spends its address limit before its body is read, then its field limit', async () => {
+    expect((await commandsOf(ME)).commands).toEqual(['evalsha']);
+    sent.length = 0;
+    const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ serverTime }"}' });
+    expect(res.status).toBe(200);
+    expect(sent).toEqual(['evalsha', 'evalsha']);
+  });
+});
+
+describe('request admission (memory stores)', () => {
+  /** Memory stores whose admission calls are counted. */
+  function countedStores(): { stores: SecurityStores; admissions: () => number } {
+    const base = memoryStores();
+    let calls = 0;
+    const admission: AdmissionStore = { admit: (checks) => { calls += 1; return base.admission.admit(checks); } };
+    return { stores: { ...base, admission }, admissions: () => calls };
+  }
+
+  test('a signed request that fails validation still spends its account budget (its admission runs after the response)', async () => {
+    const server = await startSignet(services, memoryStores(), { requestLimits: { perIp: { max: 1000, windowMs: 60_000 }, perAccount: { max: 1, windowMs: 60_000 } } });
+    try {
+      const invalid = await signedRequest(server, key, { query: '{ noSuchField }' });
+      expect(invalid.status).toBe(400);
+      const next = await signedRequest(server, key, ME);
+      expect(next.status).toBe(429);
+      expect(next.json.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 1 });
+      expect(next.headers.get('retry-after')).toEqual(expect.stringMatching(/^\d+$/));
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('an address this process has seen refused is refused again before verification, without asking the store', async () => {
+    const { stores, admissions } = countedStores();
+    const server = await startSignet(services, stores, { requestLimits: { perIp: { max: 2, windowMs: 60_000 }, perAccount: { max: 1000, windowMs: 60_000 } } });
+    try {
+      expect((await signedRequest(server, key, ME)).status).toBe(200);
+      expect((await signedRequest(server, key, ME)).status).toBe(200);
+      const refused = await signedRequest(server, key, ME);
+      expect(refused.status).toBe(429);
+      expect(refused.json.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 2 });
+      expect(admissions()).toBe(3);
+      const again = await signedRequest(server, key, ME);
+      expect(again.status).toBe(429);
+      expect(again.headers.get('retry-after')).toEqual(expect.stringMatching(/^\d+$/));
+      expect(admissions()).toBe(3);
+    } finally {
+      await server.close();
+    }
+  });
+});
