@@ -20,14 +20,14 @@ export interface AdmissionStoreHarness {
 const fresh = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
 const MINUTE = 60_000;
 
-/** The gates of a signed request, as the server lays them out, on fresh keys. */
+/** The gates of a signed request, with the server's key layout (hash tags: address, key id, account), on fresh ids. */
 function requestGates(ids: { ip: string; key: string; account: string; nonce: string }, ipMax = 100): AdmissionCheck[] {
   return [
-    { kind: 'limit', key: `ip:${ids.ip}`, rule: { max: ipMax, windowMs: MINUTE }, gate: true },
-    { kind: 'blocked', key: `authfail:ip:${ids.ip}`, rule: { max: 3, windowMs: MINUTE } },
-    { kind: 'blocked', key: `authfail:key:${ids.key}`, rule: { max: 3, windowMs: MINUTE } },
+    { kind: 'limit', key: `ip:{${ids.ip}}`, rule: { max: ipMax, windowMs: MINUTE }, gate: true },
+    { kind: 'blocked', key: `authfail:ip:{${ids.ip}}`, rule: { max: 3, windowMs: MINUTE } },
+    { kind: 'blocked', key: `authfail:key:{${ids.key}}`, rule: { max: 3, windowMs: MINUTE } },
     { kind: 'nonce', keyId: ids.key, nonce: ids.nonce, ttlMs: 35_000 },
-    { kind: 'limit', key: `account:${ids.account}`, rule: { max: 100, windowMs: MINUTE }, gate: true },
+    { kind: 'limit', key: `account:{${ids.account}}`, rule: { max: 100, windowMs: MINUTE }, gate: true },
   ];
 }
 
@@ -49,10 +49,10 @@ export function defineAdmissionStoreContract(name: string, makeHarness: () => Ad
 
     it('runs every check of an admitted request, in order, and takes the lease with a token', async () => {
       const ids = freshIds();
-      const scope = fresh('scope');
+      const scope = `${ids.account}:placeOrder:${fresh('k')}`;
       const outcomes = await h.admission.admit([
         ...requestGates(ids),
-        { kind: 'limit', key: `field:${ids.account}`, rule: { max: 5, windowMs: MINUTE }, gate: false },
+        { kind: 'limit', key: `field:P:account:{${ids.account}}`, rule: { max: 5, windowMs: MINUTE }, gate: false },
         { kind: 'lease', scopeKey: scope, fingerprint: 'fp-1', leaseMs: 10_000, after: 5 },
       ]);
       expect(outcomes.map((o) => o.kind)).toEqual(['limit', 'blocked', 'blocked', 'nonce', 'limit', 'limit', 'lease']);
@@ -81,7 +81,7 @@ export function defineAdmissionStoreContract(name: string, makeHarness: () => Ad
       expect(replay[3]).toEqual({ kind: 'nonce', claimed: false });
       expect(replay.slice(4)).toEqual([{ kind: 'skipped' }, { kind: 'skipped' }]);
       // The account spent one call (the first request), not two; the lease was not taken again.
-      await expect(h.rateLimits.peek(`account:${ids.account}`, { max: 100, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 99 });
+      await expect(h.rateLimits.peek(`account:{${ids.account}}`, { max: 100, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 99 });
       await expect(h.idempotency.claim(scope, 'fp', 10_000)).resolves.toMatchObject({ kind: 'acquired' });
     });
 
@@ -97,11 +97,11 @@ export function defineAdmissionStoreContract(name: string, makeHarness: () => Ad
 
     it('a source over its failed-signature budget is blocked, and the guard counter is only read', async () => {
       const ids = freshIds();
-      for (let i = 0; i < 3; i += 1) await h.rateLimits.consume(`authfail:key:${ids.key}`, { max: 3, windowMs: MINUTE, countRejected: false });
+      for (let i = 0; i < 3; i += 1) await h.rateLimits.consume(`authfail:key:{${ids.key}}`, { max: 3, windowMs: MINUTE, countRejected: false });
       const outcomes = await h.admission.admit(requestGates(ids));
       expect(outcomes[2]).toMatchObject({ kind: 'blocked', decision: { allowed: false, remaining: 0 } });
       expect(outcomes.slice(3).every((o) => o.kind === 'skipped')).toBe(true);
-      await expect(h.rateLimits.peek(`authfail:key:${ids.key}`, { max: 3, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 0, allowed: false });
+      await expect(h.rateLimits.peek(`authfail:key:{${ids.key}}`, { max: 3, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 0, allowed: false });
       await expect(h.nonces.claim(ids.key, ids.nonce, 35_000)).resolves.toBe(true);
     });
 

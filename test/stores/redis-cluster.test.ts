@@ -63,6 +63,29 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
     idempotency: createRedisIdempotencyStore(client, { keyPrefix: `c${run}:idem:` }),
   }));
 
+  test('a whole request\'s admission takes one script per hash tag: its address, its key id, its account', async () => {
+    const admission = createRedisAdmissionStore(client, { rateLimitPrefix: `c${run}:rl:`, noncePrefix: `c${run}:nonce:`, idempotencyPrefix: `c${run}:idem:` });
+    const spy = jest.spyOn(client, 'evalsha');
+    try {
+      const [ip, key, account] = ['198.51.100.7', `key_${run}`, `acct-${run}`];
+      const rule = { max: 100, windowMs: 60_000 };
+      const outcomes = await admission.admit([
+        { kind: 'limit', key: `ip:{${ip}}`, rule, gate: true },
+        { kind: 'blocked', key: `authfail:ip:{${ip}}`, rule },
+        { kind: 'blocked', key: `authfail:key:{${key}}`, rule },
+        { kind: 'nonce', keyId: key, nonce: `n-${Date.now()}`, ttlMs: 35_000 },
+        { kind: 'limit', key: `account:{${account}}`, rule, gate: true },
+        { kind: 'limit', key: `field:Mutation.placeOrder:60000:account:{${account}}`, rule, gate: false },
+        { kind: 'lease', scopeKey: `${account}:placeOrder:k-${Date.now()}`, fingerprint: 'fp', leaseMs: 10_000, after: 5 },
+      ]);
+      expect(outcomes.map((o) => o.kind)).toEqual(['limit', 'blocked', 'blocked', 'nonce', 'limit', 'limit', 'lease']);
+      expect(outcomes[6]).toMatchObject({ claim: { kind: 'acquired' } });
+      expect(spy.mock.calls.map((call) => call[1])).toEqual([2, 2, 3]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   test('the suites spread their keys over more than one master (the cluster really shards them)', async () => {
     const sizes = await Promise.all(client.nodes('master').map((node) => node.dbsize()));
     expect(sizes.filter((size) => size > 0).length).toBeGreaterThan(1);
@@ -79,7 +102,7 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
       expect(response.status).toBe(200);
       expect((await response.json()).data.serverTime).toEqual(expect.any(String));
       // The per-IP layer counted this request in the cluster, not in process memory.
-      expect(await client.exists('signet:rl:{ip:127.0.0.1}')).toBe(1);
+      expect(await client.exists('signet:rl:ip:{127.0.0.1}')).toBe(1);
       expect(server.output()).not.toContain('in-process memory');
     } finally {
       await server?.stop();

@@ -15,6 +15,15 @@ export interface FieldLimitCheck {
   readonly window: string;
 }
 
+/**
+ * The identity part of a field key. The id is the key's hash tag, so on Redis Cluster a caller's
+ * field counters share a slot with its request counters (user-supplied `identityArgs` values come
+ * after it and never choose the tag).
+ */
+export const accountIdentity = (accountId: string): string => `account:{${accountId}}`;
+/** The identity of an unsigned caller: its address (see {@link accountIdentity}). */
+export const ipIdentity = (ip: string): string => `ip:{${ip}}`;
+
 /** Reads a dotted path ("input.market") out of resolver arguments. */
 function valueAt(args: Record<string, unknown>, path: string): unknown {
   return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), args);
@@ -30,7 +39,7 @@ export function fieldLimitOf(typeName: string, fieldName: string, applied: RateL
 
 /**
  * The check one call of a limited field makes, given its coerced arguments and the caller's
- * identity (`account:<id>` when signed, else `ip:<address>`). The `@rateLimit` wrapper and the
+ * identity ({@link accountIdentity} when signed, else {@link ipIdentity}). The `@rateLimit` wrapper and the
  * request admission (which checks root fields before execution) both build it here, so they
  * always spend the same counter.
  */

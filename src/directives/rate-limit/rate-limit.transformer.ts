@@ -7,7 +7,7 @@ import { RateLimitedError } from './rate-limit-errors';
 import { RATE_LIMIT, type RateLimitArgs } from './rate-limit.directive';
 import { toDelaySeconds } from './ratelimit-headers';
 import type { RateLimitDecision } from './rate-limit-store';
-import { fieldLimitCheck, fieldLimitOf } from './field-limit';
+import { accountIdentity, fieldLimitCheck, fieldLimitOf, ipIdentity } from './field-limit';
 import { admittedRootField } from '../../transport/admission/admitted-fields';
 
 /**
@@ -28,7 +28,7 @@ export function rateLimitTransformer(schema: GraphQLSchema, deps: DirectiveDeps)
       return {
         ...field,
         async resolve(source, args, context: GraphQLContext, info) {
-          const identity = context.principal ? `account:${context.principal.accountId}` : `ip:${context.http.clientIp}`;
+          const identity = context.principal ? accountIdentity(context.principal.accountId) : ipIdentity(context.http.clientIp);
           const { policy, key, rule, max, window } = fieldLimitCheck(limited, args, identity);
           // A root field of a signed request was already checked by the request's admission.
           const admitted = admittedRootField(context, info)?.limit;

@@ -28,9 +28,15 @@ export interface RedisIdempotencyStoreOptions {
 /** Default key prefix of idempotency scopes. */
 export const DEFAULT_IDEMPOTENCY_PREFIX = 'signet:idem:';
 
-/** The Redis key of one idempotency scope: `<prefix>{<scopeKey>}`. */
+/**
+ * The Redis key of one idempotency scope. The hash tag is the scope's first `:` segment, the
+ * account (see `idempotencyScopeKey`: percent-encoded, so brace-free): `<prefix>{<account>}:<rest>`.
+ * One account's leases then share a Cluster slot with its request counters, so a request's
+ * admission stays one script per account. A scope without `:` is its own tag: `<prefix>{<scope>}`.
+ */
 export function idempotencyRedisKey(scopeKey: string, prefix = DEFAULT_IDEMPOTENCY_PREFIX): string {
-  return `${prefix}{${scopeKey}}`;
+  const colon = scopeKey.indexOf(':');
+  return colon === -1 ? `${prefix}{${scopeKey}}` : `${prefix}{${scopeKey.slice(0, colon)}}${scopeKey.slice(colon)}`;
 }
 
 /** Reply `{'acquired'} | {'mismatch'} | {'completed', outcome} | {'in_progress', pttl}`. */

@@ -55,12 +55,20 @@ return { (count + tonumber(ARGV[2]) <= tonumber(ARGV[1])) and 1 or 0, count, ttl
 
 const PEEK_SHA = createHash('sha1').update(PEEK_SCRIPT).digest('hex');
 
-/** Default key prefix; the full key is `signet:rl:{<caller key>}`. */
+/** Default key prefix; the full key is `signet:rl:{<caller key>}`, or `signet:rl:<caller key>` when it names its own hash tag. */
 export const DEFAULT_RATE_LIMIT_PREFIX = 'signet:rl:';
 
-/** The Redis key of a limiter key: the hash tag covers the whole caller key, keeping it one slot on Cluster. */
+/**
+ * The Redis key of a limiter key. A caller key may name its own Cluster hash tag, Redis-style
+ * (the first `{`, up to the next `}`, not empty): `account:{a1}`, `ip:{203.0.113.9}`. Then the
+ * counters of one account or address share a slot with the rest of that request's admission.
+ * Any other key is wrapped whole as its own tag. A key that starts with `{` is always wrapped,
+ * so the two forms can never yield the same Redis key.
+ */
 export function rateLimitRedisKey(key: string, prefix = DEFAULT_RATE_LIMIT_PREFIX): string {
-  return `${prefix}{${key}}`;
+  const open = key.indexOf('{');
+  const tagged = open > 0 && key.indexOf('}', open + 1) > open + 1;
+  return tagged ? `${prefix}${key}` : `${prefix}{${key}}`;
 }
 
 /** The two commands the store uses; satisfied by ioredis `Redis` and `Cluster` (and by test doubles). */

@@ -5,7 +5,7 @@ import {
   DEFAULT_IDEMPOTENCY_LEASE_MS, fingerprintArguments, idempotencyScopeKey, idempotentRequirement, keyDecisionsFor, rootFields as rootFieldsOf,
   type OperationView,
 } from '../../directives/idempotent';
-import { RATE_LIMIT, fieldLimitCheck, type RateLimitArgs } from '../../directives/rate-limit';
+import { RATE_LIMIT, accountIdentity, fieldLimitCheck, type RateLimitArgs } from '../../directives/rate-limit';
 import { signedScopes } from '../../directives/signed';
 import type { Principal } from '../../domain';
 import type { HttpExchange } from '../graphql/context';
@@ -80,7 +80,7 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
     }
     let limit: PlannedField['limit'];
     if (applied) {
-      const check = fieldLimitCheck({ typeName: rootType.name, fieldName: definition.name, applied, overrides: deps.rateLimitOverrides }, args, `account:${principal.accountId}`);
+      const check = fieldLimitCheck({ typeName: rootType.name, fieldName: definition.name, applied, overrides: deps.rateLimitOverrides }, args, accountIdentity(principal.accountId));
       limit = { index: checks.length, key: check.key };
       checks.push({ kind: 'limit', key: check.key, rule: check.rule, gate: false });
     }

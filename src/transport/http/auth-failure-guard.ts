@@ -38,8 +38,9 @@ export interface AuthFailureGuard {
 /** Builds the guard on the rate-limit engine and this process's memo of blocks. */
 export function createAuthFailureGuard(store: RateLimitStore, blocks: LocalBlocks, limits = AUTH_FAILURE_LIMITS): AuthFailureGuard {
   const keys = (ip: string, keyId: string | undefined): Array<[string, RateLimitRule]> => [
-    [`authfail:ip:${ip}`, limits.perIp],
-    ...(keyId ? [[`authfail:key:${keyId}`, limits.perKey] as [string, RateLimitRule]] : []),
+    // Hash tags: the address (with its request counter), the key id (with its nonces).
+    [`authfail:ip:{${ip}}`, limits.perIp],
+    ...(keyId ? [[`authfail:key:{${keyId}}`, limits.perKey] as [string, RateLimitRule]] : []),
   ];
   return {
     knownBlockedFor(ip, keyId) {

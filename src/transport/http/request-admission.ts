@@ -32,8 +32,9 @@ export interface RequestAdmissionDeps {
 export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: VerifiedRequest) => RequestAdmission {
   return (request) => {
     let settled = false;
+    const ipGate = deps.limiter.admissionCheck('ip', request.ip);
     const gates: AdmissionCheck[] = [
-      deps.limiter.admissionCheck('ip', request.ip),
+      ipGate,
       ...deps.guard.admissionChecks(request.ip, request.keyId),
       { kind: 'nonce', keyId: request.keyId, nonce: request.nonce, ttlMs: request.nonceTtlMs },
       deps.limiter.admissionCheck('account', request.accountId),
@@ -50,7 +51,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
         return new RequestRefusedError(429, ErrorCode.RATE_LIMITED, 'Too many failed signature attempts; retry later.', { 'retry-after': String(retryAfter) }, { retryAfter });
       }
       if (check.kind === 'limit' && outcome.kind === 'limit') {
-        const layer = check === gates[0] ? 'ip' : 'account';
+        const layer = check === ipGate ? 'ip' : 'account';
         const refused = deps.limiter.refusal(layer, layer === 'ip' ? request.ip : request.accountId, outcome.decision);
         return new RequestRefusedError(429, ErrorCode.RATE_LIMITED, refused.message, refused.headers, refused.extensions);
       }

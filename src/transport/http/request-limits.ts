@@ -64,7 +64,8 @@ export function createRequestLimiter(deps: {
 }): RequestLimiter {
   const limits = deps.limits ?? REQUEST_LIMITS;
   const ruleOf = (layer: RequestLayer): RateLimitRule => (layer === 'ip' ? limits.perIp : limits.perAccount);
-  const keyOf = (layer: RequestLayer, id: string): string => `${layer}:${id}`;
+  // The id is the key's hash tag: on Redis Cluster an address's or account's counters share a slot.
+  const keyOf = (layer: RequestLayer, id: string): string => `${layer}:{${id}}`;
   const consume = async (key: string, rule: RateLimitRule): Promise<RateLimitDecision> => {
     try {
       return await deps.store.consume(key, rule);

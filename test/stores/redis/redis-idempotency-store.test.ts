@@ -43,7 +43,8 @@ describeWithRedis('redis idempotency store', (url) => {
     it('keeps one hash per scope under a Cluster hash tag, expiring with the lease', async () => {
       const store = createRedisIdempotencyStore(redis, { keyPrefix });
       await store.claim('acct:placeOrder:layout', 'fp', 5_000);
-      const key = `${keyPrefix}{acct:placeOrder:layout}`;
+      // The account is the hash tag: one account's leases share a Cluster slot with its counters.
+      const key = `${keyPrefix}{acct}:placeOrder:layout`;
       expect(await redis.hget(key, 'state')).toBe('in_progress');
       const ttl = await redis.pttl(key);
       expect(ttl).toBeGreaterThan(0);
@@ -52,7 +53,7 @@ describeWithRedis('redis idempotency store', (url) => {
 
     it('uses the documented default prefix', async () => {
       const store = createRedisIdempotencyStore(redis);
-      const scope = `${keyPrefix}default-prefix`;
+      const scope = `${process.pid}-${Date.now()}-default-prefix`;
       try {
         await store.claim(scope, 'fp', 5_000);
         expect(await redis.exists(`signet:idem:{${scope}}`)).toBe(1);

@@ -72,6 +72,17 @@ describeWithRedis('RedisRateLimitStore', (url) => {
     }
   });
 
+  it('keeps a hash tag the caller key names itself, and never confuses the two layouts', async () => {
+    const id = randomUUID();
+    const s = createRedisRateLimitStore({ client: redis, prefix });
+    expect(s.redisKey(`account:{${id}}`)).toBe(`${prefix}account:{${id}}`);
+    expect(s.redisKey(`{${id}}`)).toBe(`${prefix}{{${id}}}`); // starts with "{": wrapped, so it cannot equal the plain key's form
+    expect(s.redisKey(id)).toBe(`${prefix}{${id}}`);
+    expect(s.redisKey(`a{}b`)).toBe(`${prefix}{a{}b}`); // an empty tag is no tag to Redis either
+    await s.consume(`account:{${id}}`, rule);
+    expect(await redis.get(`${prefix}account:{${id}}`)).toBe('1');
+  });
+
   it('sets the expiry when the window opens and never extends it', async () => {
     const s = store();
     const key = randomUUID();
