@@ -46,6 +46,18 @@ function keyedFields(schema: OperationView['schema']): ReadonlySet<string> {
   return keyed;
 }
 
+/** The directives of a root field that the plan reads; parsed once per field definition, not per request. */
+interface RootFieldDirectives { readonly scopes?: readonly string[]; readonly rateLimit?: RateLimitArgs }
+const directivesByField = new WeakMap<AnyField, RootFieldDirectives>();
+function directivesOf(schema: OperationView['schema'], field: AnyField): RootFieldDirectives {
+  let found = directivesByField.get(field);
+  if (!found) {
+    found = { scopes: signedScopes(schema, field), rateLimit: getDirective(schema, field, RATE_LIMIT)?.[0] as RateLimitArgs | undefined };
+    directivesByField.set(field, found);
+  }
+  return found;
+}
+
 /**
  * The checks the directives of the operation's root fields would make, computed before
  * execution so they can join the request's one admission call: each `@rateLimit` root field's
@@ -67,9 +79,8 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
   for (const [responseKey, nodes] of rootFieldsOf(view)) {
     const definition = definitions[nodes[0].name.value] as AnyField | undefined;
     if (!definition) continue; // __typename
-    const scopes = signedScopes(view.schema, definition);
+    const { scopes, rateLimit: applied } = directivesOf(view.schema, definition);
     if (scopes && !scopes.every((s) => principal.scopes.includes(s as never))) continue;
-    const applied = getDirective(view.schema, definition, RATE_LIMIT)?.[0] as RateLimitArgs | undefined;
     const keyDecision = keyed.has(definition.name) ? keyDecisions.get(responseKey) : undefined;
     if (!applied && keyDecision?.kind !== 'key') continue;
     let args: Record<string, unknown>;
