@@ -4,12 +4,13 @@
  * slots would fail here with CROSSSLOT; a key routed to the wrong node, with MOVED loops.
  * Then a `signet serve` process started with `REDIS_URL=redis+cluster://…` uses it.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from 'ioredis';
 import { createRedisAdmissionStore, createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
+import { signRequest } from '../../src/transport/signature';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
 import { redisClusterUnavailableReason, startLocalRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster';
 import { defineAdmissionStoreContract } from './admission-store.contract';
@@ -104,6 +105,30 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
       // The per-IP layer counted this request in the cluster, not in process memory.
       expect(await client.exists('signet:rl:ip:{127.0.0.1}')).toBe(1);
       expect(server.output()).not.toContain('in-process memory');
+
+      // A signed, keyed order: its admission (three scripts, one per hash tag) and its outcome on the cluster.
+      const { credentials } = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as { credentials: Array<{ name: string; keyId: string; privateKey: string; accountId: string }> };
+      const alice = credentials.find((c) => c.name === 'alice')!;
+      const body = JSON.stringify({ query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { id status } userErrors { code } } }' });
+      const signedOrder = () => {
+        const signed = signRequest({
+          method: 'POST', authority: new URL(server!.url).host, path: '/graphql', body, keyId: alice.keyId, algorithm: 'ed25519',
+          privateKey: createPrivateKey({ key: Buffer.from(alice.privateKey, 'base64'), format: 'der', type: 'pkcs8' }),
+        });
+        return { 'content-type': 'application/json', 'idempotency-key': '"cluster-order-1"', ...signed.headers };
+      };
+      const order = (headers: Record<string, string>) => fetch(`${server!.url}/graphql`, { method: 'POST', headers, body });
+      const firstHeaders = signedOrder();
+      const first = await (await order(firstHeaders)).json();
+      expect(first.errors).toBeUndefined();
+      expect(first.data.placeOrder.order.status).toBe('OPEN');
+      const retry = await order(signedOrder());
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect((await retry.json()).data.placeOrder.order.id).toBe(first.data.placeOrder.order.id);
+      const replayed = await order(firstHeaders);
+      expect(replayed.status).toBe(401);
+      expect((await replayed.json()).errors[0].extensions.reason).toBe('NONCE_REUSED');
+      expect(await client.exists(`signet:rl:account:{${alice.accountId}}`)).toBe(1);
     } finally {
       await server?.stop();
       rmSync(dataDir, { recursive: true, force: true });
