@@ -30,27 +30,33 @@ function valueAt(args: Record<string, unknown>, path: string): unknown {
 }
 
 /** The effective limit of a field: its directive, or an operator override by `Type.field`. */
-export function fieldLimitOf(typeName: string, fieldName: string, applied: RateLimitArgs, overrides: DirectiveDeps['rateLimitOverrides']) {
+function fieldLimitOf(typeName: string, fieldName: string, applied: RateLimitArgs, overrides: DirectiveDeps['rateLimitOverrides']) {
   const override = overrides?.[`${typeName}.${fieldName}`];
   const max = override?.max ?? applied.max;
   const window = override?.window ?? applied.window;
   return { max, window, windowMs: parseWindow(window) };
 }
 
+/** A limited field, resolved once (at schema build or first use): its policy, directive and effective limit. */
+export interface LimitedField {
+  readonly policy: string;
+  readonly applied: RateLimitArgs;
+  readonly limit: { readonly max: number; readonly window: string; readonly windowMs: number };
+}
+
+/** Resolves a limited field once; a bad window (directive or override) throws here, at start-up. */
+export function limitedField(typeName: string, fieldName: string, applied: RateLimitArgs, overrides: DirectiveDeps['rateLimitOverrides']): LimitedField {
+  return { policy: `${typeName}.${fieldName}`, applied, limit: fieldLimitOf(typeName, fieldName, applied, overrides) };
+}
+
 /**
  * The check one call of a limited field makes, given its coerced arguments and the caller's
- * identity ({@link accountIdentity} when signed, else {@link ipIdentity}). The `@rateLimit` wrapper and the
- * request admission (which checks root fields before execution) both build it here, so they
- * always spend the same counter.
+ * identity ({@link accountIdentity} when signed, else {@link ipIdentity}). The `@rateLimit`
+ * wrapper and the request admission (which checks root fields before execution) both build it
+ * here, so they always spend the same counter.
  */
-export function fieldLimitCheck(
-  field: { typeName: string; fieldName: string; applied: RateLimitArgs; overrides: DirectiveDeps['rateLimitOverrides'] },
-  args: Record<string, unknown>,
-  identity: string,
-): FieldLimitCheck {
-  const { typeName, fieldName, applied } = field;
-  const { max, window, windowMs } = fieldLimitOf(typeName, fieldName, applied, field.overrides);
-  const policy = `${typeName}.${fieldName}`;
+export function fieldLimitCheck(field: LimitedField, args: Record<string, unknown>, identity: string): FieldLimitCheck {
+  const { policy, applied, limit: { max, window, windowMs } } = field;
   const argPart = applied.identityArgs?.length ? `:${JSON.stringify(applied.identityArgs.map((p) => valueAt(args, p) ?? null))}` : '';
   const list = applied.arrayLengthField ? valueAt(args, applied.arrayLengthField) : undefined;
   const rule: RateLimitRule = {

@@ -23,4 +23,4 @@ export {
 export { RATE_LIMIT, rateLimitDirective, type RateLimitArgs } from './rate-limit.directive';
 export { describeRateLimit, describeRateLimitedFields, rateLimitTransformer } from './rate-limit.transformer';
 export { RateLimitedError } from './rate-limit-errors';
-export { accountIdentity, fieldLimitCheck, fieldLimitOf, ipIdentity, type FieldLimitCheck } from './field-limit';
+export { accountIdentity, fieldLimitCheck, ipIdentity, limitedField, type FieldLimitCheck, type LimitedField } from './field-limit';

@@ -7,7 +7,7 @@ import { RateLimitedError } from './rate-limit-errors';
 import { RATE_LIMIT, type RateLimitArgs } from './rate-limit.directive';
 import { toDelaySeconds } from './ratelimit-headers';
 import type { RateLimitDecision } from './rate-limit-store';
-import { accountIdentity, fieldLimitCheck, fieldLimitOf, ipIdentity } from './field-limit';
+import { accountIdentity, fieldLimitCheck, ipIdentity, limitedField } from './field-limit';
 import { admittedRootField } from '../../transport/admission/admitted-fields';
 
 /**
@@ -21,10 +21,9 @@ export function rateLimitTransformer(schema: GraphQLSchema, deps: DirectiveDeps)
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
       const applied = getDirective(schema, field, RATE_LIMIT)?.[0] as RateLimitArgs | undefined;
       if (!applied) return field;
-      fieldLimitOf(typeName, fieldName, applied, deps.rateLimitOverrides); // a bad window fails at start-up, not per call
+      const limited = limitedField(typeName, fieldName, applied, deps.rateLimitOverrides);
       const failClosed = typeName === 'Mutation';
       const resolve = field.resolve ?? defaultFieldResolver;
-      const limited = { typeName, fieldName, applied, overrides: deps.rateLimitOverrides };
       return {
         ...field,
         async resolve(source, args, context: GraphQLContext, info) {

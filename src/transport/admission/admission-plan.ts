@@ -5,7 +5,7 @@ import {
   DEFAULT_IDEMPOTENCY_LEASE_MS, fingerprintArguments, idempotencyScopeKey, idempotentRequirement, keyDecisionsFor, rootFields as rootFieldsOf,
   type OperationView,
 } from '../../directives/idempotent';
-import { RATE_LIMIT, accountIdentity, fieldLimitCheck, type RateLimitArgs } from '../../directives/rate-limit';
+import { RATE_LIMIT, accountIdentity, fieldLimitCheck, limitedField, type LimitedField, type RateLimitArgs } from '../../directives/rate-limit';
 import { signedScopes } from '../../directives/signed';
 import type { Principal } from '../../domain';
 import type { HttpExchange } from '../graphql/context';
@@ -47,12 +47,13 @@ function keyedFields(schema: OperationView['schema']): ReadonlySet<string> {
 }
 
 /** The directives of a root field that the plan reads; parsed once per field definition, not per request. */
-interface RootFieldDirectives { readonly scopes?: readonly string[]; readonly rateLimit?: RateLimitArgs }
+interface RootFieldDirectives { readonly scopes?: readonly string[]; readonly limited?: LimitedField }
 const directivesByField = new WeakMap<AnyField, RootFieldDirectives>();
-function directivesOf(schema: OperationView['schema'], field: AnyField): RootFieldDirectives {
+function directivesOf(view: OperationView, typeName: string, field: AnyField, deps: DirectiveDeps): RootFieldDirectives {
   let found = directivesByField.get(field);
   if (!found) {
-    found = { scopes: signedScopes(schema, field), rateLimit: getDirective(schema, field, RATE_LIMIT)?.[0] as RateLimitArgs | undefined };
+    const applied = getDirective(view.schema, field, RATE_LIMIT)?.[0] as RateLimitArgs | undefined;
+    found = { scopes: signedScopes(view.schema, field), limited: applied ? limitedField(typeName, field.name, applied, deps.rateLimitOverrides) : undefined };
     directivesByField.set(field, found);
   }
   return found;
@@ -79,10 +80,10 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
   for (const [responseKey, nodes] of rootFieldsOf(view)) {
     const definition = definitions[nodes[0].name.value] as AnyField | undefined;
     if (!definition) continue; // __typename
-    const { scopes, rateLimit: applied } = directivesOf(view.schema, definition);
+    const { scopes, limited } = directivesOf(view, rootType.name, definition, deps);
     if (scopes && !scopes.every((s) => principal.scopes.includes(s as never))) continue;
     const keyDecision = keyed.has(definition.name) ? keyDecisions.get(responseKey) : undefined;
-    if (!applied && keyDecision?.kind !== 'key') continue;
+    if (!limited && keyDecision?.kind !== 'key') continue;
     let args: Record<string, unknown>;
     try {
       args = getArgumentValues(definition, nodes[0], view.variableValues);
@@ -90,8 +91,8 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
       continue; // execution reports the coercion error for this field
     }
     let limit: PlannedField['limit'];
-    if (applied) {
-      const check = fieldLimitCheck({ typeName: rootType.name, fieldName: definition.name, applied, overrides: deps.rateLimitOverrides }, args, accountIdentity(principal.accountId));
+    if (limited) {
+      const check = fieldLimitCheck(limited, args, accountIdentity(principal.accountId));
       limit = { index: checks.length, key: check.key };
       checks.push({ kind: 'limit', key: check.key, rule: check.rule, gate: false });
     }
