@@ -41,6 +41,31 @@ describe('brute-force guard and key bookkeeping', () => {
     }
   });
 
+  test('a key id blocked through another instance is refused there too: a valid request after its crypto, a bad one with 429, not 401', async () => {
+    // Two servers over the same stores: what one counts, the other's admission reads.
+    const shared = memoryStores();
+    const limits = { authFailureLimits: { perIp: { max: 100, windowMs: 60_000 }, perKey: { max: 2, windowMs: 60_000 } } };
+    const [first, second] = [await startSignet(services, shared, limits), await startSignet(services, shared, limits)];
+    try {
+      const other = await createTestKey(services, accountId);
+      for (let i = 0; i < 2; i += 1) expect((await signedRequest(first, key, ME, { sign: { privateKey: other.privateKey } })).status).toBe(401);
+      const valid = await signedRequest(second, key, ME);
+      expect(valid.status).toBe(429);
+      expect(valid.json.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true, retryAfter: expect.any(Number) });
+      expect(Number(valid.headers.get('retry-after'))).toBeGreaterThan(0);
+      const third = await startSignet(services, shared, limits);
+      try {
+        const bad = await signedRequest(third, key, ME, { sign: { privateKey: other.privateKey } });
+        expect(bad.status).toBe(429);
+        expect(bad.json.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED' });
+      } finally {
+        await third.close();
+      }
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
   test('after too many failures from one IP, that IP is refused whatever key it uses', async () => {
     const server = await startSignet(services, memoryStores(), { authFailureLimits: { perIp: { max: 2, windowMs: 60_000 }, perKey: { max: 100, windowMs: 60_000 } } });
     try {
