@@ -4,9 +4,8 @@ import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { DomainServices, KeyAlgorithm, Scope } from '../../src/domain';
 import { ALL_SCOPES } from '../../src/domain';
-import { createMemoryIdempotencyStore, createMemoryNonceStore, createMemoryRateLimitStore } from '../../src/stores/memory';
 import { createRedisAdmissionStore, createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
-import { createSequentialAdmissionStore } from '../../src/transport/admission';
+import { memorySecurityStores } from '../../src/main';
 import type { AUTH_FAILURE_LIMITS } from '../../src/transport/http/auth-failure-guard';
 import { createSignetServer } from '../../src/transport/http/create-signet-server';
 import type { REQUEST_LIMITS } from '../../src/transport/http/request-limits';
@@ -21,8 +20,7 @@ import { silentLogger } from './logger';
 
 /** Fresh in-process security stores. */
 export function memoryStores(): SecurityStores {
-  const parts = { nonces: createMemoryNonceStore(), rateLimits: createMemoryRateLimitStore(), idempotency: createMemoryIdempotencyStore() };
-  return { kind: 'memory', ...parts, admission: createSequentialAdmissionStore(parts) };
+  return memorySecurityStores();
 }
 
 /** Security stores on a test Redis, with a unique key prefix per call so suites never collide. */

@@ -5,7 +5,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { DomainServices, Principal } from '../../domain';
 import type { SignetMetrics } from '../metrics';
-import type { AuthOutcome } from './signature-auth';
+import { hasSignatureHeaders, type AuthOutcome } from './signature-auth';
 import type { RequestAdmission } from '../admission';
 import type { RequestLimiter } from './request-limits';
 import type { DirectiveDeps } from '../../directives';
@@ -58,11 +58,6 @@ export interface HttpServerDeps {
   readonly metrics?: SignetMetrics;
   /** Slow-client deadlines; defaults to HTTP_TIMEOUTS (tests shorten them). */
   readonly httpTimeouts?: Partial<HttpTimeouts>;
-}
-
-/** Whether the request carries signature headers (verified or not). */
-function isSigned(request: FastifyRequest): boolean {
-  return request.headers['signature'] !== undefined || request.headers['signature-input'] !== undefined;
 }
 
 /** Builds the Fastify app with Apollo on /graphql, health routes, the landing page and (with introspection) the playground. Not yet listening. */
@@ -128,13 +123,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     onRequest: async (request, reply) => {
       // A browser opening /graphql gets the playground page instead of Apollo's CSRF refusal.
       if (playground && prefersHtml(request)) return playground.sendPage(reply);
-      if (deps.requestLimiter && (await deps.requestLimiter.checkIp(request, reply, { signed: isSigned(request) }))) return reply;
+      if (deps.requestLimiter && (await deps.requestLimiter.checkIp(request, reply, { signed: hasSignatureHeaders(request) }))) return reply;
     },
     preHandler: async (request, reply) => {
       const outcome = await authenticate(request, reply);
       if (outcome === 'replied') {
         // Refused before its admission: it still spends its address's budget.
-        if (isSigned(request)) await deps.requestLimiter?.countIp(request);
+        if (hasSignatureHeaders(request)) await deps.requestLimiter?.countIp(request);
         return reply;
       }
       request.principal = outcome.principal;

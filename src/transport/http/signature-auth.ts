@@ -39,6 +39,11 @@ export type AuthOutcome = { readonly principal: Principal | null; readonly admis
  */
 const GUESSING_FAILURES: ReadonlySet<SignatureFailureReason> = new Set(['SIGNATURE_INVALID', 'KEY_INVALID', 'MALFORMED_SIGNATURE', 'DIGEST_MISMATCH']);
 
+/** Whether the request carries signature headers (verified or not): a signature attempt. */
+export function hasSignatureHeaders(request: FastifyRequest): boolean {
+  return request.headers['signature'] !== undefined || request.headers['signature-input'] !== undefined;
+}
+
 /** A cheap, untrusted read of `keyid` for the brute-force guard only (verification parses strictly). */
 function guardKeyId(request: FastifyRequest): string | undefined {
   const input = request.headers['signature-input'];
@@ -82,8 +87,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
   };
 
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<AuthOutcome> {
-    const signed = request.headers['signature'] !== undefined || request.headers['signature-input'] !== undefined;
-    if (!signed) return { principal: null };
+    if (!hasSignatureHeaders(request)) return { principal: null };
     const keyId = guardKeyId(request);
     try {
       const knownBlockedMs = options.failureGuard.knownBlockedFor(request.ip, keyId);
