@@ -5,7 +5,7 @@ import { balancesOf, fundedAccount, servicesFor } from '../../helpers/domain';
 import { createTestGraphQL, principalFor, type TestGraphQL } from '../../helpers/graphql';
 import { WIDE_FIELD_LIMITS } from '../../helpers/idempotency';
 import { describeWithPostgres } from '../../helpers/services';
-import { loggedDriver, type LoggedDriver } from '../../stores/postgres/statement-log';
+import { loggedDriver, type LoggedDriver } from '../../helpers/statement-log';
 import { PLACE, buy } from './fixture';
 
 const CANCEL = 'mutation($id: ID!, $key: String) { cancelOrder(id: $id) @idempotent(key: $key) { order { id status } userErrors { code } } }';

@@ -3,7 +3,7 @@ import type { Account, UnitOfWork } from '../../../src/domain';
 import { createSqlStores } from '../../../src/stores/postgres';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
 import { describeWithPostgres } from '../../helpers/services';
-import { loggedDriver, type LoggedDriver } from './statement-log';
+import { loggedDriver, type LoggedDriver } from '../../helpers/statement-log';
 
 const newAccount = (): Account => ({ id: randomUUID(), name: `uow-${randomUUID()}`, createdAt: new Date() });
 /** The statements of a transaction with each account insert (and its balance rows) as 'INSERT account'. */

@@ -1,4 +1,4 @@
-import type { SqlDriver, SqlExecutor } from '../../../src/stores/postgres';
+import type { SqlDriver, SqlExecutor } from '../../src/stores/postgres';
 
 /** A driver that records every statement it sends, BEGIN and COMMIT / ROLLBACK included. */
 export interface LoggedDriver extends SqlDriver {
