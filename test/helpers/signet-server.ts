@@ -14,7 +14,7 @@ import type { SecurityStores } from '../../src/transport/security-stores';
 import { signRequest, type SignRequestOptions } from '../../src/transport/signature';
 import type { DirectiveDeps } from '../../src/directives';
 import { directiveDepsFor } from './directives';
-import { openPgliteDatabase } from './database';
+import { openPgliteDatabase, type TestDatabase } from './database';
 import { fundedAccount, servicesFor } from './domain';
 import { silentLogger } from './logger';
 
@@ -95,6 +95,17 @@ export async function signedRequest(server: RunningSignet, key: TestKey, payload
     json = undefined;
   }
   return { status: response.status, headers: response.headers, json, text, signed };
+}
+
+/** An in-memory PGlite with the domain services, one funded account and an ed25519 key for it. */
+export interface SigningAccount { readonly db: TestDatabase; readonly services: DomainServices; readonly accountId: string; readonly key: TestKey }
+
+/** Opens a {@link SigningAccount}: the fixture of suites that start their own servers over `services`. */
+export async function openSigningAccount(deposits: Record<string, string>, namePrefix: string): Promise<SigningAccount> {
+  const db = await openPgliteDatabase();
+  const services = servicesFor(db.driver);
+  const accountId = await fundedAccount(services, deposits, namePrefix);
+  return { db, services, accountId, key: await createTestKey(services, accountId, 'ed25519') };
 }
 
 /** A Signet server on an in-memory PGlite with memory stores, and one funded account. */

@@ -7,10 +7,9 @@ import type { Redis } from 'ioredis';
 import type { DomainServices } from '../../../src/domain';
 import type { AdmissionStore } from '../../../src/transport/admission';
 import type { SecurityStores } from '../../../src/transport/security-stores';
-import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
-import { fundedAccount, servicesFor } from '../../helpers/domain';
+import type { TestDatabase } from '../../helpers/database';
 import { describeWithRedis } from '../../helpers/services';
-import { createTestKey, memoryStores, redisStores, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
+import { memoryStores, openSigningAccount, redisStores, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
 
 const PLACE = (key: string) => ({
   query: 'mutation($i: PlaceOrderInput!, $k: String) { placeOrder(input: $i) @idempotent(key: $k) { order { id status } userErrors { code } } }',
@@ -20,14 +19,10 @@ const ME = { query: '{ me { id } }' };
 
 let db: TestDatabase;
 let services: DomainServices;
-let accountId: string;
 let key: TestKey;
 
 beforeAll(async () => {
-  db = await openPgliteDatabase();
-  services = servicesFor(db.driver);
-  accountId = await fundedAccount(services, { USD: '100000' }, 'admission');
-  key = await createTestKey(services, accountId, 'ed25519');
+  ({ db, services, key } = await openSigningAccount({ USD: '100000' }, 'admission'));
 });
 afterAll(async () => {
   await db?.close();

@@ -1,7 +1,6 @@
 import type { DomainServices } from '../../../src/domain';
-import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
-import { fundedAccount, servicesFor } from '../../helpers/domain';
-import { createTestKey, memoryStores, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
+import type { TestDatabase } from '../../helpers/database';
+import { createTestKey, memoryStores, openSigningAccount, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
 import type { SecurityStores } from '../../../src/transport/security-stores';
 import { createSequentialAdmissionStore } from '../../../src/transport/admission';
 
@@ -13,10 +12,7 @@ describe('brute-force guard and key bookkeeping', () => {
   let accountId: string;
   let key: TestKey;
   beforeAll(async () => {
-    db = await openPgliteDatabase();
-    services = servicesFor(db.driver);
-    accountId = await fundedAccount(services, { USD: '10' }, 'guarded');
-    key = await createTestKey(services, accountId);
+    ({ db, services, accountId, key } = await openSigningAccount({ USD: '10' }, 'guarded'));
   });
   afterAll(async () => db?.close());
 
