@@ -27,6 +27,7 @@ import {
   type AdmissionOutcome,
   type AdmissionStore,
 } from '../../transport/admission';
+import { hashTagOf } from './hash-tag';
 import { DEFAULT_IDEMPOTENCY_PREFIX, idempotencyRedisKey } from './redis-idempotency-store';
 import { DEFAULT_NONCE_PREFIX, nonceRedisKey } from './redis-nonce-store';
 import { DEFAULT_RATE_LIMIT_PREFIX, rateLimitRedisKey } from './redis-rate-limit-store';
@@ -123,12 +124,8 @@ interface Prepared {
   readonly leaseMs?: number;
 }
 
-/** The hash tag of a key (the part between the first `{` and the next `}`), or the whole key. */
-function hashTag(key: string): string {
-  const open = key.indexOf('{');
-  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
-  return close > open + 1 ? key.slice(open + 1, close) : key;
-}
+/** What decides a key's Cluster slot: its hash tag, else the whole key. */
+const slotText = (key: string): string => hashTagOf(key) ?? key;
 
 /** Creates the one-script admission store on an ioredis client or cluster (borrowed, never closed). */
 export function createRedisAdmissionStore(redis: Redis | Cluster, options: RedisAdmissionStoreOptions = {}): AdmissionStore {
@@ -201,7 +198,7 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
       while (start < checks.length) {
         // One run: the whole list on a single server; consecutive checks of one hash tag on a cluster.
         let end = start + 1;
-        if (clustered) while (end < checks.length && hashTag(prepared[end].key) === hashTag(prepared[start].key)) end += 1;
+        if (clustered) while (end < checks.length && slotText(prepared[end].key) === slotText(prepared[start].key)) end += 1;
         else end = checks.length;
         const keys: string[] = [];
         const args: (string | number)[] = [];

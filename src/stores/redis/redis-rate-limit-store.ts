@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { hashTagOf } from './hash-tag';
 import {
   decisionFrom,
   normalizeRateLimitRule,
@@ -66,8 +67,7 @@ export const DEFAULT_RATE_LIMIT_PREFIX = 'signet:rl:';
  * so the two forms can never yield the same Redis key.
  */
 export function rateLimitRedisKey(key: string, prefix = DEFAULT_RATE_LIMIT_PREFIX): string {
-  const open = key.indexOf('{');
-  const tagged = open > 0 && key.indexOf('}', open + 1) > open + 1;
+  const tagged = !key.startsWith('{') && hashTagOf(key) !== undefined;
   return tagged ? `${prefix}${key}` : `${prefix}{${key}}`;
 }
 

@@ -1,8 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, getVariableValues, type FragmentDefinitionNode } from 'graphql';
 import type { DirectiveDeps } from '../../directives';
-import { planRootFields, type AdmittedField, type FieldPlan } from '../admission';
-import type { AdmissionOutcome } from '../admission';
+import { planRootFields, type AdmissionOutcome, type AdmittedField, type FieldPlan } from '../admission';
 import type { GraphQLContext } from './context';
 
 /** The admitted decisions by response key, from the plan and what the store answered. */
