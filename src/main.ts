@@ -74,6 +74,11 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => { await redis.ping(); } });
   const security = redis ? redisSecurityStores(redis) : memorySecurityStores();
+  // The nonce store records since when it is complete (a new or emptied Redis: from now on)
+  // before any key is created, so keys created from here on are never refused as unproven.
+  // Best effort: the first claim records it too.
+  await security.nonces.open().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'nonce store not reachable at start-up'));
+  if (redis) void warnIfRedisMayEvict(redis, logger);
   const metrics = createMetrics({ defaultMetrics: true });
   const fallbackRateLimits = createMemoryRateLimitStore();
   return {
@@ -105,6 +110,23 @@ function openPriceSource(config: SignetConfig['prices'], book: OrderBookReader, 
   }
   logger.info('prices: embedded (mid of resting orders, else SIGNET_PRICE_TABLE)');
   return { source: createBookPriceSource({ book, table: config.table }), close: () => undefined };
+}
+
+/**
+ * Replay protection needs Redis to keep every key until it expires: with an eviction policy it
+ * could drop nonces while keeping the completeness marker. CONFIG may be disabled (managed
+ * Redis); then nothing is said.
+ */
+async function warnIfRedisMayEvict(redis: Redis | Cluster, logger: Logger): Promise<void> {
+  try {
+    const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+    for (const node of nodes) {
+      const [, policy] = (await node.config('GET', 'maxmemory-policy')) as string[];
+      if (policy && policy !== 'noeviction') logger.warn({ policy }, 'redis maxmemory-policy is not noeviction: evicted nonces would weaken replay protection');
+    }
+  } catch {
+    // CONFIG unavailable: nothing to check.
+  }
 }
 
 /** Fail-fast options of every Redis connection (standalone, or each node of a cluster). */
@@ -147,9 +169,15 @@ export function redisSecurityStores(redis: Redis | Cluster): SecurityStores {
   };
 }
 
-/** In-process security stores: correct for one server process only. */
-export function memorySecurityStores(): SecurityStores {
-  const parts = { nonces: createMemoryNonceStore(), rateLimits: createMemoryRateLimitStore(), idempotency: createMemoryIdempotencyStore() };
+/**
+ * In-process security stores: correct for one server process only. The nonce store is complete
+ * since it was created unless told otherwise (`nonceCompleteSinceMs`: only for a store that has
+ * provably seen every claim of its keys, e.g. one built before any key existed).
+ */
+export function memorySecurityStores(options: { nonceCompleteSinceMs?: number } = {}): SecurityStores {
+  const parts = {
+    nonces: createMemoryNonceStore({ completeSinceMs: options.nonceCompleteSinceMs }), rateLimits: createMemoryRateLimitStore(), idempotency: createMemoryIdempotencyStore(),
+  };
   return { kind: 'memory', ...parts, admission: createSequentialAdmissionStore(parts) };
 }
 

@@ -182,7 +182,7 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
         clockOffsetMs = verdict.serverTimeMs - clock();
         continue;
       }
-      if (verdict.kind === 'transient' && (safe || (networkError !== undefined && provesNotSent(networkError)))) {
+      if (verdict.kind === 'transient' && (safe || verdict.notRun === true || (networkError !== undefined && provesNotSent(networkError)))) {
         failures += 1;
         const delayMs = Math.max(backoffDelay(policy, failures, random), verdict.retryAfterMs ?? 0);
         if (failures < policy.maxAttempts && clock() - started + delayMs <= policy.maxTotalMs) {

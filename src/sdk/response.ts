@@ -42,7 +42,8 @@ export interface ReadResponse {
 /** What an answer means for the attempt loop. */
 export type Verdict =
   | { kind: 'final' }
-  | { kind: 'transient'; reason: string; retryAfterMs?: number }
+  /** `notRun`: the server says nothing of the request ran, so even an unkeyed mutation may be re-sent. */
+  | { kind: 'transient'; reason: string; retryAfterMs?: number; notRun?: boolean }
   | { kind: 'skew'; serverTimeMs: number };
 
 /** Reads the body as JSON; a proxy's HTML error page yields `body: undefined`, not an exception. */
@@ -76,6 +77,10 @@ export function judge(answer: ReadResponse, now: number): Verdict {
     // Without Retry-After we would only be guessing how long the limit lasts.
     const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'), now);
     return retryAfterMs === undefined ? { kind: 'final' } : { kind: 'transient', reason: first?.code ?? 'HTTP 429', retryAfterMs };
+  }
+  // The server's replay protection restarted: this signature could not be proven unused, nothing ran.
+  if (answer.status === 503 && first?.reason === 'REPLAY_PROTECTION_RECOVERING') {
+    return { kind: 'transient', reason: 'REPLAY_PROTECTION_RECOVERING', retryAfterMs: hinted(), notRun: true };
   }
   if (answer.status >= 500) return { kind: 'transient', reason: first?.code ?? `HTTP ${answer.status}`, retryAfterMs: hinted() };
   if (answer.status === 200 && errors.length > 0) {

@@ -17,16 +17,27 @@ import { directiveDepsFor } from './directives';
 import { openPgliteDatabase, type TestDatabase } from './database';
 import { fundedAccount, servicesFor } from './domain';
 import { silentLogger } from './logger';
+import { requestFrom } from './from-address';
 
-/** Fresh in-process security stores. */
+/**
+ * Fresh in-process security stores for a test whose keys no other store has ever seen: their
+ * nonce store may vouch for every claim since the epoch. (A test of what a new process or an
+ * emptied store does builds its stores with `memorySecurityStores()` or starts a real process.)
+ */
 export function memoryStores(): SecurityStores {
-  return memorySecurityStores();
+  return memorySecurityStores({ nonceCompleteSinceMs: 0 });
 }
 
-/** Security stores on a test Redis, with a unique key prefix per call so suites never collide. */
+/**
+ * Security stores on a test Redis, with a unique key prefix per call so suites never collide.
+ * The prefix is new, so no claim was ever made under it: its nonce store is marked complete
+ * since the epoch (as `memoryStores()`), and keys the test created earlier are not refused.
+ */
 export function redisStores(url: string): { stores: SecurityStores; redis: Redis; close(): Promise<void> } {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   const run = randomUUID().slice(0, 8);
+  // Sent before any command the stores send on this one connection, so it lands first.
+  void redis.set(`t${run}:nonce:complete-since`, '0').catch(() => undefined);
   const stores: SecurityStores = {
     kind: 'redis',
     nonces: createRedisNonceStore(redis, { prefix: `t${run}:nonce:` }),
@@ -51,7 +62,7 @@ export async function startSignet(services: DomainServices, security: SecuritySt
     publicAuthority: null, signatureMaxAgeSeconds: options.maxAgeSeconds ?? 30, now: options.now,
     // Suites send dozens of deliberate failures; the guard has its own test with tight limits.
     requestLimits: options.requestLimits,
-    authFailureLimits: options.authFailureLimits ?? { perIp: { max: 10_000, windowMs: 60_000 }, perKey: { max: 10_000, windowMs: 60_000 } },
+    authFailureLimits: options.authFailureLimits ?? { perIp: { max: 10_000, windowMs: 60_000 } },
   });
   const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
   return { url, authority: new URL(url).host, metrics, close: () => server.close() };
@@ -73,7 +84,11 @@ export async function createTestKey(services: DomainServices, accountId: string,
 }
 
 /** Options for one signed request; anything in `sign` overrides the defaults (for negative cases). */
-export interface SignedCall { body?: string; sign?: Partial<SignRequestOptions>; headers?: Record<string, string>; path?: string; method?: string }
+export interface SignedCall {
+  body?: string; sign?: Partial<SignRequestOptions>; headers?: Record<string, string>; path?: string; method?: string;
+  /** Loopback source address to send from (e.g. 127.0.0.2), to play another client. */
+  from?: string;
+}
 
 /** Signs a GraphQL request with `key` exactly as a client would, sends it, and parses the answer. */
 export async function signedRequest(server: RunningSignet, key: TestKey, payload: unknown, call: SignedCall = {}) {
@@ -84,9 +99,8 @@ export async function signedRequest(server: RunningSignet, key: TestKey, payload
     method, authority: server.authority, path, body, keyId: key.keyId, algorithm: key.algorithm,
     privateKey: key.privateKey, secret: key.secret, ...call.sign,
   });
-  const response = await fetch(`${server.url}${path}`, {
-    method, headers: { 'content-type': 'application/json', ...signed.headers, ...call.headers }, body: method === 'GET' ? undefined : body,
-  });
+  const init = { method, headers: { 'content-type': 'application/json', ...signed.headers, ...call.headers }, body: method === 'GET' ? undefined : body };
+  const response = call.from ? await requestFrom(call.from, `${server.url}${path}`, init) : await fetch(`${server.url}${path}`, init);
   const text = await response.text();
   let json: any;
   try {

@@ -85,10 +85,10 @@ export function virtualTime(startMs = Date.UTC(2030, 0, 1)) {
 
 /** Checks recorded calls with the server's verifier at `nowMs`; resolves to each outcome. */
 export async function verifyCalls(calls: readonly RecordedCall[], key: VerificationKey, nowMs: () => number) {
-  const nonces = createMemoryNonceStore({ now: nowMs });
+  const nonces = createMemoryNonceStore({ now: nowMs, completeSinceMs: 0 });
   const verify = createSignatureVerifier({
     authority: new URL(calls[0].url).host, maxAgeSeconds: 30, now: nowMs,
-    resolveKey: async (id) => (id === key.keyId ? key : null), claimNonce: (id, nonce, ttl) => nonces.claim(id, nonce, ttl),
+    resolveKey: async (id) => (id === key.keyId ? key : null), claimNonce: (id, nonce, request) => nonces.claim(id, nonce, request),
   });
   const results = [];
   for (const call of calls) {

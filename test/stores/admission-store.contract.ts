@@ -20,13 +20,15 @@ export interface AdmissionStoreHarness {
 const fresh = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
 const MINUTE = 60_000;
 
-/** The gates of a signed request, with the server's key layout (hash tags: address, key id, account), on fresh ids. */
-function requestGates(ids: { ip: string; key: string; account: string; nonce: string }, ipMax = 100): AdmissionCheck[] {
+/** A nonce claim of a signature made just now. */
+const justSigned = () => ({ ttlMs: 35_000, notBeforeMs: Date.now() });
+
+/** The gates of a signed request, with the server's key layout (hash tags: key id, address, account), on fresh ids. */
+function requestGates(ids: { ip: string; key: string; account: string; nonce: string }, ipMax = 100, notBeforeMs = Date.now()): AdmissionCheck[] {
   return [
+    { kind: 'nonce', keyId: ids.key, nonce: ids.nonce, ttlMs: 35_000, notBeforeMs },
     { kind: 'limit', key: `ip:{${ids.ip}}`, rule: { max: ipMax, windowMs: MINUTE }, gate: true },
     { kind: 'blocked', key: `authfail:ip:{${ids.ip}}`, rule: { max: 3, windowMs: MINUTE } },
-    { kind: 'blocked', key: `authfail:key:{${ids.key}}`, rule: { max: 3, windowMs: MINUTE } },
-    { kind: 'nonce', keyId: ids.key, nonce: ids.nonce, ttlMs: 35_000 },
     { kind: 'limit', key: `account:{${ids.account}}`, rule: { max: 100, windowMs: MINUTE }, gate: true },
   ];
 }
@@ -41,6 +43,7 @@ export function defineAdmissionStoreContract(name: string, makeHarness: () => Ad
     let h: AdmissionStoreHarness;
     beforeEach(async () => {
       h = await makeHarness();
+      await h.nonces.open();
     });
 
     it('answers an empty list with nothing', async () => {
@@ -53,14 +56,14 @@ export function defineAdmissionStoreContract(name: string, makeHarness: () => Ad
       const outcomes = await h.admission.admit([
         ...requestGates(ids),
         { kind: 'limit', key: `field:P:account:{${ids.account}}`, rule: { max: 5, windowMs: MINUTE }, gate: false },
-        { kind: 'lease', scopeKey: scope, fingerprint: 'fp-1', leaseMs: 10_000, after: 5 },
+        { kind: 'lease', scopeKey: scope, fingerprint: 'fp-1', leaseMs: 10_000, after: 4 },
       ]);
-      expect(outcomes.map((o) => o.kind)).toEqual(['limit', 'blocked', 'blocked', 'nonce', 'limit', 'limit', 'lease']);
-      expect(outcomes[0]).toMatchObject({ decision: { allowed: true, remaining: 99 } });
-      expect(outcomes[1]).toMatchObject({ decision: { allowed: true, remaining: 3 } });
-      expect(outcomes[3]).toEqual({ kind: 'nonce', claimed: true });
-      expect(outcomes[5]).toMatchObject({ decision: { allowed: true, limit: 5, remaining: 4 } });
-      const lease = outcomes[6];
+      expect(outcomes.map((o) => o.kind)).toEqual(['nonce', 'limit', 'blocked', 'limit', 'limit', 'lease']);
+      expect(outcomes[0]).toEqual({ kind: 'nonce', claim: { status: 'claimed' } });
+      expect(outcomes[1]).toMatchObject({ decision: { allowed: true, remaining: 99 } });
+      expect(outcomes[2]).toMatchObject({ decision: { allowed: true, remaining: 3 } });
+      expect(outcomes[4]).toMatchObject({ decision: { allowed: true, limit: 5, remaining: 4 } });
+      const lease = outcomes[5];
       expect(lease.kind === 'lease' && lease.claim.kind === 'acquired' && lease.claim.token.length > 0).toBe(true);
       // The lease is the idempotency store's: a duplicate there sees it in progress, and the token completes it.
       await expect(h.idempotency.claim(scope, 'fp-1', 10_000)).resolves.toMatchObject({ kind: 'in_progress' });
@@ -75,34 +78,48 @@ export function defineAdmissionStoreContract(name: string, makeHarness: () => Ad
       const scope = fresh('scope');
       const list = [...requestGates(ids), { kind: 'lease', scopeKey: scope, fingerprint: 'fp', leaseMs: 10_000 } as AdmissionCheck];
       const first = await h.admission.admit(list);
-      const lease = first[5];
+      const lease = first[4];
       if (lease.kind === 'lease' && lease.claim.kind === 'acquired') await h.idempotency.release(scope, lease.claim.token);
       const replay = await h.admission.admit(list);
-      expect(replay[3]).toEqual({ kind: 'nonce', claimed: false });
-      expect(replay.slice(4)).toEqual([{ kind: 'skipped' }, { kind: 'skipped' }]);
-      // The account spent one call (the first request), not two; the lease was not taken again.
+      expect(replay[0]).toEqual({ kind: 'nonce', claim: { status: 'reused' } });
+      expect(replay.slice(1)).toEqual([{ kind: 'skipped' }, { kind: 'skipped' }, { kind: 'skipped' }, { kind: 'skipped' }]);
+      // The address and the account spent one call (the first request), not two; the lease was not taken again.
+      await expect(h.rateLimits.peek(`ip:{${ids.ip}}`, { max: 100, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 99 });
       await expect(h.rateLimits.peek(`account:{${ids.account}}`, { max: 100, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 99 });
       await expect(h.idempotency.claim(scope, 'fp', 10_000)).resolves.toMatchObject({ kind: 'acquired' });
     });
 
-    it('an address over its limit stops the list before the nonce, which stays unclaimed', async () => {
+    it('a nonce the store cannot prove unseen stops the list, and is not claimed', async () => {
+      const ids = freshIds();
+      const outcomes = await h.admission.admit(requestGates(ids, 100, Date.now() - 3_600_000));
+      expect(outcomes[0]).toMatchObject({ kind: 'nonce', claim: { status: 'unproven' } });
+      expect(outcomes.slice(1).every((o) => o.kind === 'skipped')).toBe(true);
+      await expect(h.rateLimits.peek(`ip:{${ids.ip}}`, { max: 100, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 100 });
+      await expect(h.nonces.claim(ids.key, ids.nonce, justSigned())).resolves.toEqual({ status: 'claimed' });
+    });
+
+    it('an address over its limit stops the list after the nonce, which is used up: the same bytes never pass later', async () => {
       const ids = freshIds();
       await h.admission.admit(requestGates({ ...ids, nonce: fresh('n') }, 1));
       const refused = await h.admission.admit(requestGates(ids, 1));
-      expect(refused[0]).toMatchObject({ kind: 'limit', decision: { allowed: false, limit: 1 } });
-      expect(refused[0].kind === 'limit' && refused[0].decision.retryAfterMs > 0).toBe(true);
-      expect(refused.slice(1).every((o) => o.kind === 'skipped')).toBe(true);
-      await expect(h.nonces.claim(ids.key, ids.nonce, 35_000)).resolves.toBe(true);
+      expect(refused[0]).toEqual({ kind: 'nonce', claim: { status: 'claimed' } });
+      expect(refused[1]).toMatchObject({ kind: 'limit', decision: { allowed: false, limit: 1 } });
+      expect(refused[1].kind === 'limit' && refused[1].decision.retryAfterMs > 0).toBe(true);
+      expect(refused.slice(2).every((o) => o.kind === 'skipped')).toBe(true);
+      await expect(h.nonces.claim(ids.key, ids.nonce, justSigned())).resolves.toEqual({ status: 'reused' });
+      // From another address, inside its own budget: the replay is still refused, at the nonce.
+      const elsewhere = await h.admission.admit(requestGates({ ...ids, ip: fresh('ip') }, 1));
+      expect(elsewhere[0]).toEqual({ kind: 'nonce', claim: { status: 'reused' } });
     });
 
     it('a source over its failed-signature budget is blocked, and the guard counter is only read', async () => {
       const ids = freshIds();
-      for (let i = 0; i < 3; i += 1) await h.rateLimits.consume(`authfail:key:{${ids.key}}`, { max: 3, windowMs: MINUTE, countRejected: false });
+      for (let i = 0; i < 3; i += 1) await h.rateLimits.consume(`authfail:ip:{${ids.ip}}`, { max: 3, windowMs: MINUTE, countRejected: false });
       const outcomes = await h.admission.admit(requestGates(ids));
       expect(outcomes[2]).toMatchObject({ kind: 'blocked', decision: { allowed: false, remaining: 0 } });
       expect(outcomes.slice(3).every((o) => o.kind === 'skipped')).toBe(true);
-      await expect(h.rateLimits.peek(`authfail:key:{${ids.key}}`, { max: 3, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 0, allowed: false });
-      await expect(h.nonces.claim(ids.key, ids.nonce, 35_000)).resolves.toBe(true);
+      await expect(h.rateLimits.peek(`authfail:ip:{${ids.ip}}`, { max: 3, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 0, allowed: false });
+      await expect(h.nonces.claim(ids.key, ids.nonce, justSigned())).resolves.toEqual({ status: 'reused' });
     });
 
     it('a field over its limit skips only its own lease; the other fields still run', async () => {

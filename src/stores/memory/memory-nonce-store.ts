@@ -1,8 +1,10 @@
 /**
  * In-process nonce store: the embedded default for a single server process. Not shared between
- * processes, so a multi-instance deployment must use the Redis adapter.
+ * processes, so a multi-instance deployment must use the Redis adapter. It starts empty with
+ * every process, so it is complete only since it was created: a signature that could have been
+ * used before that (by the previous process) is `unproven`.
  */
-import type { NonceStore } from '../../transport/signature/nonce-store';
+import type { NonceClaim, NonceClaimRequest, NonceStore } from '../../transport/signature/nonce-store';
 
 /** Options of {@link createMemoryNonceStore}. */
 export interface MemoryNonceStoreOptions {
@@ -13,6 +15,12 @@ export interface MemoryNonceStoreOptions {
    * Size it for peak signed requests per second × (maxAge + skew) seconds.
    */
   maxEntries?: number;
+  /**
+   * Since when the store holds every claim, in ms since the epoch. Defaults to its creation
+   * (`now()`): a new process cannot know the nonces its predecessor accepted. Only a store that
+   * provably saw every claim of its keys (a test's) may say earlier.
+   */
+  completeSinceMs?: number;
 }
 
 /** The memory adapter, plus `size()` so tests can see that expired entries are swept. */
@@ -29,6 +37,7 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 100_000;
   if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) throw new RangeError('maxEntries must be a positive integer');
+  const completeSinceMs = options.completeSinceMs ?? now();
   // Map keeps insertion order; a claim re-inserts its key, so the oldest claims come first.
   const expiries = new Map<string, number>();
 
@@ -45,14 +54,16 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
   }
 
   return {
-    async claim(keyId: string, nonce: string, ttlMs: number): Promise<boolean> {
+    async claim(keyId: string, nonce: string, { ttlMs, notBeforeMs }: NonceClaimRequest): Promise<NonceClaim> {
       if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
+      if (Number.isNaN(notBeforeMs)) throw new RangeError('notBeforeMs must be a number');
+      if (notBeforeMs < completeSinceMs) return { status: 'unproven', completeSinceMs };
       const at = now();
       sweep(at);
       // JSON of the pair: unambiguous whatever characters the key id or nonce contain.
       const key = JSON.stringify([keyId, nonce]);
       const existing = expiries.get(key);
-      if (existing !== undefined && existing > at) return false;
+      if (existing !== undefined && existing > at) return { status: 'reused' };
       expiries.delete(key);
       if (expiries.size >= maxEntries) {
         sweep(at, true);
@@ -60,7 +71,10 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
         if (expiries.size >= maxEntries) throw new Error('memory nonce store is full');
       }
       expiries.set(key, at + Math.ceil(ttlMs));
-      return true;
+      return { status: 'claimed' };
+    },
+    async open(): Promise<void> {
+      // Complete since its creation; nothing to record.
     },
     size(): number {
       sweep(now(), true);

@@ -29,26 +29,35 @@ import {
 } from '../../transport/admission';
 import { hashTagOf } from './hash-tag';
 import { DEFAULT_IDEMPOTENCY_PREFIX, idempotencyRedisKey } from './redis-idempotency-store';
-import { DEFAULT_NONCE_PREFIX, nonceRedisKey } from './redis-nonce-store';
+import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, evalCached, nonceMarkerKey, nonceRedisKey, readClaimReply } from './redis-nonce-store';
 import { DEFAULT_RATE_LIMIT_PREFIX, rateLimitRedisKey } from './redis-rate-limit-store';
 
 /**
- * KEYS: one per check. ARGV: six slots per check: kind, then its arguments:
+ * KEYS: one per check, two for a nonce (the nonce, then its completeness marker). ARGV: six
+ * slots per check: kind, then its arguments:
  *   limit   max, windowMs, cost, countRejected (1/0), gate (1/0)
  *   blocked max, cost
- *   nonce   ttlMs
+ *   nonce   ttlMs, notBeforeMs, nowMs
  *   lease   fingerprint, token, leaseMs, after (1-based index of a limit in this call, 0 = none)
  * Reply, one entry per check: {0} skipped | {1, allowed, count, pttl} limit | {2, allowed, count, pttl}
- * blocked | {3, claimed} nonce | {4, 'acquired'|'mismatch'} | {4, 'completed', outcome} | {4, 'in_progress', pttl}.
+ * blocked | {3, {1} | {0} | {2, since}} nonce (claimed, reused, unproven: `claim_nonce` of the
+ * nonce store) | {4, 'acquired'|'mismatch'} | {4, 'completed', outcome} | {4, 'in_progress', pttl}.
  */
-const ADMIT_SCRIPT = `
+const ADMIT_SCRIPT = `${CLAIM_NONCE_LUA}
 local out = {}
 local allowedAt = {}
 local stopped = false
-for i = 1, #KEYS do
+local k = 1
+for i = 1, #ARGV / 6 do
   local p = (i - 1) * 6
   local kind = ARGV[p + 1]
-  local key = KEYS[i]
+  local key = KEYS[k]
+  k = k + 1
+  local marker = nil
+  if kind == 'nonce' then
+    marker = KEYS[k]
+    k = k + 1
+  end
   if stopped then
     out[i] = {0}
   elseif kind == 'limit' then
@@ -75,9 +84,9 @@ for i = 1, #KEYS do
     out[i] = {2, allowed and 1 or 0, count, ttl}
     if not allowed then stopped = true end
   elseif kind == 'nonce' then
-    local claimed = redis.call('SET', key, '1', 'PX', ARGV[p + 2], 'NX')
-    out[i] = {3, claimed and 1 or 0}
-    if not claimed then stopped = true end
+    local claim = claim_nonce(key, marker, ARGV[p + 2], ARGV[p + 3], ARGV[p + 4])
+    out[i] = {3, claim}
+    if claim[1] ~= 1 then stopped = true end
   elseif kind == 'lease' then
     local after = tonumber(ARGV[p + 5])
     if after > 0 and not allowedAt[after] then
@@ -113,11 +122,13 @@ export interface RedisAdmissionStoreOptions {
   readonly noncePrefix?: string;
   /** Defaults to `signet:idem:`. */
   readonly idempotencyPrefix?: string;
+  /** Clock in ms since the epoch, written into a missing nonce completeness marker. Defaults to `Date.now`. */
+  readonly now?: () => number;
 }
 
-/** A check ready for the script: its key, its six arguments, and what the reply is read with. */
+/** A check ready for the script: its keys (the first decides its slot), its six arguments, and what the reply is read with. */
 interface Prepared {
-  readonly key: string;
+  readonly keys: readonly string[];
   readonly args: (string | number)[];
   readonly rule?: NormalizedRateLimitRule;
   readonly token?: string;
@@ -125,7 +136,7 @@ interface Prepared {
 }
 
 /** What decides a key's Cluster slot: its hash tag, else the whole key. */
-const slotText = (key: string): string => hashTagOf(key) ?? key;
+const slotText = (prepared: Prepared): string => hashTagOf(prepared.keys[0]) ?? prepared.keys[0];
 
 /** Creates the one-script admission store on an ioredis client or cluster (borrowed, never closed). */
 export function createRedisAdmissionStore(redis: Redis | Cluster, options: RedisAdmissionStoreOptions = {}): AdmissionStore {
@@ -133,25 +144,27 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
   const noncePrefix = options.noncePrefix ?? DEFAULT_NONCE_PREFIX;
   const idemPrefix = options.idempotencyPrefix ?? DEFAULT_IDEMPOTENCY_PREFIX;
   const clustered = redis instanceof Cluster;
+  const now = options.now ?? Date.now;
 
   /** Validates a check (the same errors as the single-purpose stores) and lays out its arguments. */
   const prepare = (check: AdmissionCheck): Prepared => {
     switch (check.kind) {
       case 'limit': {
         const rule = normalizeRateLimitRule(check.rule);
-        return { key: rateLimitRedisKey(check.key, rlPrefix), args: ['limit', rule.max, rule.windowMs, rule.cost, rule.countRejected ? 1 : 0, check.gate ? 1 : 0], rule };
+        return { keys: [rateLimitRedisKey(check.key, rlPrefix)], args: ['limit', rule.max, rule.windowMs, rule.cost, rule.countRejected ? 1 : 0, check.gate ? 1 : 0], rule };
       }
       case 'blocked': {
         const rule = normalizeRateLimitRule(check.rule);
-        return { key: rateLimitRedisKey(check.key, rlPrefix), args: ['blocked', rule.max, rule.cost, '', '', ''], rule };
+        return { keys: [rateLimitRedisKey(check.key, rlPrefix)], args: ['blocked', rule.max, rule.cost, '', '', ''], rule };
       }
-      case 'nonce':
-        if (!Number.isFinite(check.ttlMs) || check.ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
-        return { key: nonceRedisKey(check.keyId, check.nonce, noncePrefix), args: ['nonce', Math.ceil(check.ttlMs), '', '', '', ''] };
+      case 'nonce': {
+        const key = nonceRedisKey(check.keyId, check.nonce, noncePrefix);
+        return { keys: [key, nonceMarkerKey(key, noncePrefix, clustered)], args: ['nonce', ...claimArguments(check, now()), '', ''] };
+      }
       case 'lease': {
         const leaseMs = toPositiveMs('leaseMs', check.leaseMs);
         const token = randomUUID();
-        return { key: idempotencyRedisKey(check.scopeKey, idemPrefix), args: ['lease', check.fingerprint, token, leaseMs, 0, ''], token, leaseMs };
+        return { keys: [idempotencyRedisKey(check.scopeKey, idemPrefix)], args: ['lease', check.fingerprint, token, leaseMs, 0, ''], token, leaseMs };
       }
     }
   };
@@ -164,7 +177,7 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
       const decision = decisionFrom({ allowed: a === 1, count: b, ttlMs: tag === 2 ? Math.max(c, 0) : c }, prepared.rule);
       return tag === 1 ? { kind: 'limit', decision } : { kind: 'blocked', decision };
     }
-    if (tag === 3 && (a === 0 || a === 1)) return { kind: 'nonce', claimed: a === 1 };
+    if (tag === 3) return { kind: 'nonce', claim: readClaimReply(a) };
     if (tag === 4) {
       let claim: ClaimResult | undefined;
       if (a === 'acquired' && prepared.token) claim = { kind: 'acquired', token: prepared.token };
@@ -176,16 +189,9 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
     throw new Error(`redis admission store: unexpected reply ${JSON.stringify(entry)}`);
   };
 
-  const runScript = async (keys: string[], args: (string | number)[]): Promise<unknown[]> => {
-    let reply: unknown;
-    try {
-      reply = await redis.evalsha(ADMIT_SHA, keys.length, ...keys, ...args);
-    } catch (error) {
-      // After a restart or SCRIPT FLUSH the cache is empty; EVAL runs and caches it again.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      reply = await redis.eval(ADMIT_SCRIPT, keys.length, ...keys, ...args);
-    }
-    if (!Array.isArray(reply) || reply.length !== keys.length) throw new Error(`redis admission store: unexpected reply ${JSON.stringify(reply)}`);
+  const runScript = async (keys: string[], args: (string | number)[], count: number): Promise<unknown[]> => {
+    const reply = await evalCached(redis, ADMIT_SCRIPT, ADMIT_SHA, keys, args);
+    if (!Array.isArray(reply) || reply.length !== count) throw new Error(`redis admission store: unexpected reply ${JSON.stringify(reply)}`);
     return reply;
   };
 
@@ -198,7 +204,7 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
       while (start < checks.length) {
         // One run: the whole list on a single server; consecutive checks of one hash tag on a cluster.
         let end = start + 1;
-        if (clustered) while (end < checks.length && slotText(prepared[end].key) === slotText(prepared[start].key)) end += 1;
+        if (clustered) while (end < checks.length && slotText(prepared[end]) === slotText(prepared[start])) end += 1;
         else end = checks.length;
         const keys: string[] = [];
         const args: (string | number)[] = [];
@@ -215,10 +221,10 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
             slot[4] = local === -1 ? 0 : local + 1;
           }
           sent.push(i);
-          keys.push(prepared[i].key);
+          keys.push(...prepared[i].keys);
           args.push(...slot);
         }
-        const replies = sent.length > 0 ? await runScript(keys, args) : [];
+        const replies = sent.length > 0 ? await runScript(keys, args, sent.length) : [];
         sent.forEach((index, n) => { outcomes[index] = read(prepared[index], replies[n]); });
         const stoppedAt = sent.find((index) => isFailedGate(checks[index], outcomes[index]));
         start = end;

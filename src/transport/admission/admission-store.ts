@@ -5,15 +5,16 @@
  * A request's checks form one ordered list (see `admission-plan.ts`):
  *
  * ```
- *   limit(ip) → blocked(ip failures) → blocked(key failures) → nonce → limit(account)   request gates
+ *   nonce → limit(ip) → blocked(ip failures) → limit(account)                           request gates
  *   → for each root field: limit(field) → lease(idempotency scope, only if that limit allowed)
  * ```
  *
  * Semantics every adapter keeps:
  * - checks run in list order, each one as atomic as its own store's operation;
  * - a *gate* that fails (a `limit` with `gate: true` over its limit, a `blocked` source, a nonce
- *   already claimed) stops the list: every later check is `skipped` and changes nothing, so a
- *   refused request never claims a nonce, spends a budget or takes a key;
+ *   already claimed or not provably unseen) stops the list: every later check is `skipped` and
+ *   changes nothing, so a refused request never spends a budget or takes a key (the nonce comes
+ *   first: a request refused by a later gate has used its signature up, and never runs later);
  * - a `lease` whose `after` names a `limit` that did not allow the call is `skipped` (a refused
  *   call must not take the idempotency key);
  * - a store failure rejects the whole call; what ran before it stays done (as with separate calls).
@@ -23,6 +24,7 @@
  */
 import type { ClaimResult } from '../../directives/idempotent';
 import type { RateLimitDecision, RateLimitRule } from '../../directives/rate-limit';
+import type { NonceClaim } from '../signature';
 
 /** One check of an admission list. */
 export type AdmissionCheck =
@@ -30,8 +32,8 @@ export type AdmissionCheck =
   | { readonly kind: 'limit'; readonly key: string; readonly rule: RateLimitRule; readonly gate: boolean }
   /** A brute-force guard counter, read only (`RateLimitStore.peek`); over its limit it is a failed gate. */
   | { readonly kind: 'blocked'; readonly key: string; readonly rule: RateLimitRule }
-  /** Claim a signature nonce once per key (`NonceStore.claim`); already claimed is a failed gate. */
-  | { readonly kind: 'nonce'; readonly keyId: string; readonly nonce: string; readonly ttlMs: number }
+  /** Claim a signature nonce once per key (`NonceStore.claim`); anything but `claimed` is a failed gate. */
+  | { readonly kind: 'nonce'; readonly keyId: string; readonly nonce: string; readonly ttlMs: number; readonly notBeforeMs: number }
   /**
    * Take the idempotency lease of a scope (`IdempotencyStore.claim`); `after` is the index of the
    * `limit` check that must have allowed the call first.
@@ -43,7 +45,7 @@ export type AdmissionOutcome =
   | { readonly kind: 'skipped' }
   | { readonly kind: 'limit'; readonly decision: RateLimitDecision }
   | { readonly kind: 'blocked'; readonly decision: RateLimitDecision }
-  | { readonly kind: 'nonce'; readonly claimed: boolean }
+  | { readonly kind: 'nonce'; readonly claim: NonceClaim }
   | { readonly kind: 'lease'; readonly claim: ClaimResult };
 
 /** Runs admission lists. */
@@ -56,7 +58,7 @@ export interface AdmissionStore {
 export function isFailedGate(check: AdmissionCheck, outcome: AdmissionOutcome): boolean {
   if (outcome.kind === 'limit') return check.kind === 'limit' && check.gate && !outcome.decision.allowed;
   if (outcome.kind === 'blocked') return !outcome.decision.allowed;
-  if (outcome.kind === 'nonce') return !outcome.claimed;
+  if (outcome.kind === 'nonce') return outcome.claim.status !== 'claimed';
   return false;
 }
 

@@ -1,8 +1,8 @@
 import type { AdmissionCheck, AdmissionOutcome } from './admission-store';
 
 /**
- * The admission of one verified request: its gates (address limit, failed-signature guard,
- * nonce, account limit) and the checks of its root fields, in one store call.
+ * The admission of one verified request: its gates (nonce, address limit, failed-signature
+ * guard, account limit) and the checks of its root fields, in one store call.
  */
 export interface RequestAdmission {
   /**
@@ -14,4 +14,6 @@ export interface RequestAdmission {
   admit(fieldChecks: readonly AdmissionCheck[]): Promise<AdmissionOutcome[]>;
   /** Whether `admit` has been called. */
   readonly settled: boolean;
+  /** Whether `admit` spent one request of the address's budget (false when a gate before it refused). */
+  readonly addressCounted: boolean;
 }

@@ -23,7 +23,7 @@ export function createSequentialAdmissionStore(parts: AdmissionParts): Admission
       case 'blocked':
         return { kind: 'blocked', decision: await parts.rateLimits.peek(check.key, check.rule) };
       case 'nonce':
-        return { kind: 'nonce', claimed: await parts.nonces.claim(check.keyId, check.nonce, check.ttlMs) };
+        return { kind: 'nonce', claim: await parts.nonces.claim(check.keyId, check.nonce, check) };
       case 'lease':
         return { kind: 'lease', claim: await parts.idempotency.claim(check.scopeKey, check.fingerprint, check.leaseMs) };
     }

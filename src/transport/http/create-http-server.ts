@@ -30,6 +30,8 @@ declare module 'fastify' {
     principal?: Principal | null;
     /** A verified request's admission (nonce claim, limits), run by GraphQL once the operation is known. */
     admission?: RequestAdmission;
+    /** Whether the request has been counted against its address's limit (or refused before its body was read). */
+    addressCounted?: boolean;
   }
 }
 
@@ -52,6 +54,8 @@ export interface HttpServerDeps {
   readonly directives: DirectiveDeps;
   /** Per-IP request limit of unsigned requests (signed ones spend theirs in their admission). */
   readonly requestLimiter?: RequestLimiter;
+  /** Claims the nonce of a signed request refused before its admission, so its bytes never run later. */
+  readonly retireSignature?: (request: FastifyRequest) => Promise<void>;
   /** Take the client IP from X-Forwarded-For (only behind a proxy you control). */
   readonly trustProxy?: boolean;
   /** Counters served at GET /metrics. */
@@ -123,23 +127,29 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     onRequest: async (request, reply) => {
       // A browser opening /graphql gets the playground page instead of Apollo's CSRF refusal.
       if (playground && prefersHtml(request)) return playground.sendPage(reply);
-      if (deps.requestLimiter && (await deps.requestLimiter.checkIp(request, reply, { signed: hasSignatureHeaders(request) }))) return reply;
+      const signed = hasSignatureHeaders(request);
+      if (deps.requestLimiter && (await deps.requestLimiter.checkIp(request, reply, { signed }))) {
+        // Refused before its body was read: a signed one still has its signature used up.
+        if (signed) await deps.retireSignature?.(request);
+        return reply;
+      }
     },
     preHandler: async (request, reply) => {
       const outcome = await authenticate(request, reply);
-      if (outcome === 'replied') {
-        // Refused before its admission: it still spends its address's budget.
-        if (hasSignatureHeaders(request)) await deps.requestLimiter?.countIp(request);
-        return reply;
-      }
+      if (outcome === 'replied') return reply;
       request.principal = outcome.principal;
       request.admission = outcome.admission;
     },
     handler: graphqlHandler,
-    // A verified request that ended before GraphQL resolved an operation (parse or validation
-    // error, CSRF, GET mutation) never ran its admission: run its gates now, so it counts.
     onResponse: async (request) => {
+      // A verified request that ended before GraphQL resolved an operation (parse or validation
+      // error, CSRF, GET mutation) never ran its admission: run its gates now, so it counts.
       if (request.admission && !request.admission.settled) await request.admission.admit([]).catch(() => undefined);
+      // Every signed request that reached the body parser counts against its address, also one
+      // refused before or by its admission (unparseable body, bad signature, reused nonce).
+      if (hasSignatureHeaders(request) && !request.addressCounted && !request.admission?.addressCounted) {
+        await deps.requestLimiter?.countIp(request).catch(() => undefined);
+      }
     },
   });
   const metrics = deps.metrics;

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DirectiveDeps } from '../../directives';
 import { startRecordPurger } from '../../directives/idempotent';
 import type { Logger } from 'pino';
@@ -14,6 +14,7 @@ import { createSignatureAuth } from './signature-auth';
 import { createRequestLimiter, type REQUEST_LIMITS } from './request-limits';
 import { createLocalBlocks } from './local-blocks';
 import { createRequestAdmissions } from './request-admission';
+import { createSignatureRetirement } from './signature-retirement';
 
 /** Everything a Signet server is built from. */
 export interface SignetServerDeps {
@@ -64,7 +65,7 @@ export interface SecurityLayerDeps {
  * admission (address and account limits, failed-signature guard, nonce: one store call with
  * the root fields' checks), and the per-IP limit of unsigned requests.
  */
-export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<HttpServerDeps, 'authenticate' | 'requestLimiter'>> {
+export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<HttpServerDeps, 'authenticate' | 'requestLimiter' | 'retireSignature'>> {
   // What this process has seen refused, so a known-blocked source is refused before any work.
   const blocks = createLocalBlocks();
   const failureGuard = createAuthFailureGuard(deps.security.rateLimits, blocks, deps.authFailureLimits);
@@ -74,10 +75,13 @@ export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<Htt
   const admissions = createRequestAdmissions({
     store: deps.security.admission, limiter: requestLimiter, guard: failureGuard, usage: deps.usage, metrics: deps.metrics, logger: deps.logger, now: deps.now,
   });
+  const sourceOf = (request: FastifyRequest): string => request.ip;
+  const retireSignature = createSignatureRetirement({ nonces: deps.security.nonces, maxAgeSeconds: deps.maxAgeSeconds, now: deps.now, logger: deps.logger, sourceOf });
   const authenticate = createSignatureAuth({
     authority: deps.authority, maxAgeSeconds: deps.maxAgeSeconds, now: deps.now, apiKeys: deps.apiKeys, failureGuard, admissions, metrics: deps.metrics, logger: deps.logger,
+    retireSignature, sourceOf,
   });
-  return { authenticate, requestLimiter };
+  return { authenticate, requestLimiter, retireSignature };
 }
 
 /** The whole HTTP stack with signature authentication wired to the stores. Not yet listening. */
@@ -91,14 +95,14 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
     if (!address || typeof address === 'string') throw new Error('the server is not listening yet');
     return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
   };
-  const { authenticate, requestLimiter } = createSecurityLayers({
+  const { authenticate, requestLimiter, retireSignature } = createSecurityLayers({
     authority, now, security: deps.security, apiKeys: deps.services.apiKeys, usage, fallbackRateLimits: deps.directives.fallbackRateLimits,
     maxAgeSeconds: deps.signatureMaxAgeSeconds, requestLimits: deps.requestLimits, authFailureLimits: deps.authFailureLimits, metrics: deps.metrics, logger: deps.logger,
   });
   app = await createHttpServer({
     schema: buildSignetSchema(), services: deps.services, logger: deps.logger, introspection: deps.introspection,
     development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics, directives: deps.directives, trustProxy: deps.trustProxy,
-    requestLimiter,
+    requestLimiter, retireSignature,
   });
   const built = app;
   // Durable idempotency records past their retention are reclaimed in the background.

@@ -6,6 +6,7 @@ import type { SignetMetrics } from '../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
 import type { RequestLimiter } from './request-limits';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
+import { DEFAULT_FUTURE_SKEW_SECONDS } from '../signature';
 
 /** A verified request whose shared-state checks have not run yet. */
 export interface VerifiedRequest {
@@ -15,6 +16,8 @@ export interface VerifiedRequest {
   readonly accountId: string;
   readonly nonce: string;
   readonly nonceTtlMs: number;
+  /** How far back the nonce store must be complete to prove the nonce unseen. */
+  readonly notBeforeMs: number;
 }
 
 /** What every admission of a server shares. */
@@ -32,14 +35,20 @@ export interface RequestAdmissionDeps {
 export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: VerifiedRequest) => RequestAdmission {
   return (request) => {
     let settled = false;
+    let addressCounted = false;
     const ipGate = deps.limiter.admissionCheck('ip', request.ip);
+    // The nonce comes first: whatever refuses the request after it, its signature is used up
+    // and its captured bytes never run later, from any address.
     const gates: AdmissionCheck[] = [
+      { kind: 'nonce', keyId: request.keyId, nonce: request.nonce, ttlMs: request.nonceTtlMs, notBeforeMs: request.notBeforeMs },
       ipGate,
-      ...deps.guard.admissionChecks(request.ip, request.keyId),
-      { kind: 'nonce', keyId: request.keyId, nonce: request.nonce, ttlMs: request.nonceTtlMs },
+      deps.guard.admissionCheck(request.ip),
       deps.limiter.admissionCheck('account', request.accountId),
     ];
     const refuse = (check: AdmissionCheck, outcome: AdmissionOutcome): RequestRefusedError => {
+      if (check.kind === 'nonce' && outcome.kind === 'nonce' && outcome.claim.status === 'unproven') {
+        return replayProtectionRecovering(outcome.claim.completeSinceMs, deps, request);
+      }
       if (check.kind === 'nonce') {
         deps.metrics.signatureChecks.inc({ outcome: 'NONCE_REUSED' });
         deps.logger.warn({ event: 'signature_rejected', reason: 'NONCE_REUSED', keyId: request.keyId, ip: request.ip, requestId: request.requestId }, 'signed request rejected');
@@ -61,6 +70,9 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       get settled() {
         return settled;
       },
+      get addressCounted() {
+        return addressCounted;
+      },
       async admit(fieldChecks) {
         if (settled) throw new Error('a request is admitted once');
         settled = true;
@@ -74,6 +86,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
           deps.logger.error({ err: error, requestId: request.requestId }, 'request admission unavailable');
           throw new RequestRefusedError(503, ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { 'retry-after': '1' }, { retryAfter: 1 });
         }
+        addressCounted = outcomes[gates.indexOf(ipGate)]?.kind === 'limit';
         for (let i = 0; i < gates.length; i += 1) {
           const outcome = outcomes[i];
           if (isFailedGate(gates[i], outcome)) throw refuse(gates[i], outcome);
@@ -85,3 +98,21 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
     };
   };
 }
+
+/**
+ * The nonce store lost its data (restart, flush, failover) after this signature could have been
+ * used: it cannot be proven unseen, so it never runs. Nothing ran; a request signed again once
+ * the skew has passed since the store became complete is accepted (retry-after says when).
+ */
+function replayProtectionRecovering(completeSinceMs: number, deps: RequestAdmissionDeps, request: VerifiedRequest): RequestRefusedError {
+  const retryAfter = Math.max(1, Math.ceil((completeSinceMs + DEFAULT_FUTURE_SKEW_SECONDS * 1000 - deps.now()) / 1000));
+  deps.metrics.signatureChecks.inc({ outcome: 'REPLAY_PROTECTION_RECOVERING' });
+  deps.logger.warn({ event: 'signature_unproven', keyId: request.keyId, ip: request.ip, requestId: request.requestId, completeSince: new Date(completeSinceMs).toISOString() },
+    'signed request refused: the nonce store is complete only since a recent restart or flush');
+  return new RequestRefusedError(503, ErrorCode.SERVICE_UNAVAILABLE, REPLAY_PROTECTION_RECOVERING_TEXT, { 'retry-after': String(retryAfter) },
+    { reason: 'REPLAY_PROTECTION_RECOVERING', retryAfter });
+}
+
+/** What a client reads when its signature predates the nonce store's recovery. */
+export const REPLAY_PROTECTION_RECOVERING_TEXT =
+  'Replay protection restarted and cannot prove this signature unused; nothing ran. Sign the request again and retry after Retry-After.';

@@ -40,8 +40,9 @@ export interface LayerRefusal {
  * Unsigned requests spend the per-IP limit before their body is read (`checkIp`). A signed
  * request spends both in its admission, one round trip with its nonce and field checks
  * (`admissionChecks`); before its body is read it is only refused when this process already
- * knows its address is over the limit (`checkIp` with `signed`), and a signed request refused
- * before admission still spends its address's budget (`countIp`).
+ * knows its address is over the limit (`checkIp` with `signed`), and a signed request whose
+ * admission did not count it (refused before or by its nonce, unparseable body) spends its
+ * address's budget after its response (`countIp`). Each marks `request.addressCounted`.
  */
 export interface RequestLimiter {
   /** onRequest: refuses an IP over its limit before any parsing. Returns true when it replied. */
@@ -97,14 +98,18 @@ export function createRequestLimiter(deps: {
       const key = keyOf('ip', request.ip);
       const knownMs = deps.blocks.remaining(key);
       if (knownMs > 0) {
+        // Refused before its body is read: nothing more to count.
+        request.addressCounted = true;
         const rule = ruleOf('ip');
         return send(request, reply, refusal('ip', request.ip, { allowed: false, limit: rule.max, remaining: 0, resetMs: knownMs, retryAfterMs: knownMs }));
       }
       if (signed) return false;
+      request.addressCounted = true;
       const decision = await consume(key, ruleOf('ip'));
       return decision.allowed ? false : send(request, reply, refusal('ip', request.ip, decision));
     },
     async countIp(request) {
+      request.addressCounted = true;
       const decision = await consume(keyOf('ip', request.ip), ruleOf('ip'));
       if (!decision.allowed) deps.blocks.block(keyOf('ip', request.ip), decision.retryAfterMs);
     },

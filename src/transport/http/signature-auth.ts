@@ -22,6 +22,10 @@ export interface SignatureAuthOptions {
   readonly failureGuard: AuthFailureGuard;
   /** Builds the admission of a verified request: its nonce claim and limits, run later in one round trip. */
   readonly admissions: (request: VerifiedRequest) => RequestAdmission;
+  /** Claims the nonce of a request refused before its admission, so its bytes never run later. */
+  readonly retireSignature: (request: FastifyRequest) => Promise<void>;
+  /** The request's client source for limits and the guard (address, or IPv6 /64). */
+  readonly sourceOf: (request: FastifyRequest) => string;
   readonly metrics: SignetMetrics;
   readonly logger: Logger;
 }
@@ -44,19 +48,14 @@ export function hasSignatureHeaders(request: FastifyRequest): boolean {
   return request.headers['signature'] !== undefined || request.headers['signature-input'] !== undefined;
 }
 
-/** A cheap, untrusted read of `keyid` for the brute-force guard only (verification parses strictly). */
-function guardKeyId(request: FastifyRequest): string | undefined {
-  const input = request.headers['signature-input'];
-  const match = typeof input === 'string' ? /keyid="([A-Za-z0-9._-]{1,128})"/.exec(input.slice(0, 4096)) : null;
-  return match?.[1];
-}
-
 /**
  * Verifies a request's RFC 9421 signature once, before GraphQL runs. Unsigned requests pass
  * with no principal (public fields still work); a signature that fails any check is refused
  * with 401 and nothing executes; a source this process knows to be blocked gets 429 before any
  * crypto. A verified request comes back with its admission (nonce claim, limits, guard
- * counters), which GraphQL runs with the root fields' checks in one round trip.
+ * counter), which GraphQL runs with the root fields' checks in one round trip. A request refused
+ * here that could still verify later (blocked source, `created` ahead, key store down) has its
+ * nonce claimed anyway: a refused request never runs later from its captured bytes.
  */
 export function createSignatureAuth(options: SignatureAuthOptions) {
   const resolveKey = async (keyId: string): Promise<VerificationKey | null> => {
@@ -66,6 +65,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
     return {
       keyId: apiKey.id, accountId: apiKey.accountId, scopes: apiKey.scopes, algorithm: apiKey.algorithm,
       publicKey: material.publicKey ?? undefined, secret: material.secret ?? undefined, revoked: apiKey.revokedAt !== null,
+      createdAtMs: apiKey.createdAt.getTime(),
     };
   };
   let verifier: ReturnType<typeof createSignatureVerifier> | undefined;
@@ -88,10 +88,13 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
 
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<AuthOutcome> {
     if (!hasSignatureHeaders(request)) return { principal: null };
-    const keyId = guardKeyId(request);
+    const source = options.sourceOf(request);
     try {
-      const knownBlockedMs = options.failureGuard.knownBlockedFor(request.ip, keyId);
-      if (knownBlockedMs > 0) return tooManyFailures(reply, knownBlockedMs);
+      const knownBlockedMs = options.failureGuard.knownBlockedFor(source);
+      if (knownBlockedMs > 0) {
+        await options.retireSignature(request);
+        return tooManyFailures(reply, knownBlockedMs);
+      }
       const url = request.raw.url ?? '/';
       const q = url.indexOf('?');
       const result = await verify({
@@ -101,14 +104,18 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       if (result.status === 'absent') return { principal: null };
       if (result.status === 'verified') {
         const admission = options.admissions({
-          requestId: request.id, ip: request.ip, keyId: result.keyId, accountId: result.accountId, nonce: result.nonce, nonceTtlMs: result.nonceTtlMs,
+          requestId: request.id, ip: source, keyId: result.keyId, accountId: result.accountId, nonce: result.nonce, nonceTtlMs: result.nonceTtlMs,
+          notBeforeMs: result.notBeforeMs,
         });
         return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] }, admission };
       }
+      if (result.status === 'unproven') throw new Error('the verifier claimed a nonce; the admission claims it here');
       options.metrics.signatureChecks.inc({ outcome: result.reason });
-      request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, ip: request.ip, requestId: request.id }, 'signed request rejected');
+      request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, ip: source, requestId: request.id }, 'signed request rejected');
+      // Created ahead of our clock: the same bytes would pass in a few seconds.
+      if (result.reason === 'SIGNATURE_EXPIRED') await options.retireSignature(request);
       if (GUESSING_FAILURES.has(result.reason)) {
-        const failure = await options.failureGuard.recordFailure(request.ip, keyId);
+        const failure = await options.failureGuard.recordFailure(source);
         // Blocked through another instance before this attempt: the answer is the block, as it would have been there.
         if (failure.alreadyBlocked) return tooManyFailures(reply, failure.blockedMs);
         if (failure.blockedMs > 0) reply.header('retry-after', String(Math.ceil(failure.blockedMs / 1000)));
@@ -117,6 +124,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
     } catch (error) {
       // A store or the database failed: nothing was verified, nothing runs; the client may retry.
       options.logger.error({ err: error, requestId: request.id }, 'signature verification unavailable');
+      await options.retireSignature(request);
       reply.header('retry-after', '1');
       return refuse(reply, 503, ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { retryAfter: 1 });
     }

@@ -3,6 +3,7 @@
  * Content-Digest). Add exports here on purpose; everything else in this folder is internal.
  */
 export {
+  DEFAULT_FUTURE_SKEW_SECONDS,
   KEY_ID_PATTERN,
   MAX_NONCE_LENGTH,
   MAX_SIGNATURE_HEADER_BYTES,
@@ -11,7 +12,8 @@ export {
   SIGNATURE_FAILURE_REASONS,
 } from './constants';
 export { computeContentDigest } from './content-digest';
-export type { NonceStore } from './nonce-store';
+export type { NonceClaim, NonceClaimRequest, NonceStore } from './nonce-store';
+export { signatureToRetire, type SignatureToRetire } from './refused-signature';
 export { buildSignatureBase, type SignatureBaseMessage } from './signature-base';
 export { signRequest, type SignedRequest, type SignedRequestHeaders, type SignRequestOptions } from './sign-request';
 export type {

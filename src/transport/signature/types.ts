@@ -3,6 +3,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { SIGNATURE_FAILURE_REASONS } from './constants';
+import type { NonceClaim, NonceClaimRequest } from './nonce-store';
 
 /** Signature algorithms a key can be registered with; one algorithm per key. */
 export type SignatureAlgorithm = 'ed25519' | 'hmac-sha256';
@@ -48,6 +49,11 @@ export interface VerificationKey {
   secret?: Uint8Array;
   /** A revoked key verifies nothing and is reported exactly like an unknown key. */
   revoked?: boolean;
+  /**
+   * When the key was created (ms since the epoch). No nonce of the key can have been used
+   * before it, so a nonce store that lost its data still vouches for keys created after that.
+   */
+  createdAtMs?: number;
 }
 
 /** Outcome of verifying one request. */
@@ -63,7 +69,11 @@ export type VerificationResult =
       nonce: string;
       /** How long the nonce must stay claimed: the freshness window plus the allowed skew. */
       nonceTtlMs: number;
+      /** The earliest instant this nonce could have been used before (see `NonceClaimRequest.notBeforeMs`). */
+      notBeforeMs: number;
     }
+  /** Valid, but the nonce store cannot prove the nonce unseen (it is complete only since `completeSinceMs`). */
+  | { status: 'unproven'; keyId: string; completeSinceMs: number; retryAfterMs: number }
   | { status: 'rejected'; reason: SignatureFailureReason; keyId?: string };
 
 /** Dependencies and policy of a verifier; see {@link createSignatureVerifier}. */
@@ -89,5 +99,5 @@ export interface VerifierOptions {
    * claimed: the caller must claim it (`nonce`, `nonceTtlMs`) before anything of the request runs.
    * The server does, in the request's admission, together with its other shared-state checks.
    */
-  claimNonce?(keyId: string, nonce: string, ttlMs: number): Promise<boolean>;
+  claimNonce?(keyId: string, nonce: string, request: NonceClaimRequest): Promise<NonceClaim>;
 }

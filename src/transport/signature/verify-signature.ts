@@ -8,7 +8,8 @@
  *   created / expires          → SIGNATURE_EXPIRED
  *   Content-Digest vs raw body → DIGEST_MISMATCH
  *   key lookup + crypto        → SIGNATURE_INVALID (unknown, revoked, wrong alg, bad bytes alike)
- *   nonce claim                → NONCE_REUSED  (here, or by the caller when claimNonce is not given)
+ *   nonce claim                → NONCE_REUSED, or unproven when the store may have forgotten it
+ *                                (here, or by the caller when claimNonce is not given)
  *   → verified
  *
  * Anything derived from the request never throws (it becomes MALFORMED_SIGNATURE). Failures of our
@@ -75,6 +76,11 @@ export function createSignatureVerifier(options: VerifierOptions): (req: SignedR
     // NaN would make every freshness comparison false, i.e. "fresh": refuse to run on it.
     if (!Number.isFinite(ms)) throw new Error('signature verifier clock returned a non-finite time');
     return ms;
+  }
+
+  /** A fresh signature is accepted once it was created at least the skew after the store became complete. */
+  function unproven(keyId: string, completeSinceMs: number, nowMs: number): VerificationResult {
+    return { status: 'unproven', keyId, completeSinceMs, retryAfterMs: Math.max(0, completeSinceMs + skewMs - nowMs) };
   }
 
   function isFresh(signature: ParsedSignature, nowMs: number): boolean {
@@ -154,8 +160,15 @@ export function createSignatureVerifier(options: VerifierOptions): (req: SignedR
 
     // The key lookup may have been slow: a request that went stale meanwhile must not claim.
     if (!isFresh(signature, clock())) return reject('SIGNATURE_EXPIRED', keyId).done;
+    // A previous use of these bytes can only have been claimed after `created - skew`, and after
+    // the key existed: how far back the nonce store must be complete to prove the nonce unseen.
+    const notBeforeMs = Math.max(signature.created * 1000 - skewMs, key.createdAtMs ?? Number.NEGATIVE_INFINITY);
     // Without claimNonce the caller claims `nonce` itself before anything of the request runs.
-    if (claimNonce && (await claimNonce(keyId, signature.nonce, nonceTtlMs)) !== true) return reject('NONCE_REUSED', keyId).done;
+    if (claimNonce) {
+      const claim = await claimNonce(keyId, signature.nonce, { ttlMs: nonceTtlMs, notBeforeMs });
+      if (claim.status === 'unproven') return unproven(keyId, claim.completeSinceMs, clock());
+      if (claim.status !== 'claimed') return reject('NONCE_REUSED', keyId).done;
+    }
 
     return {
       status: 'verified',
@@ -165,6 +178,7 @@ export function createSignatureVerifier(options: VerifierOptions): (req: SignedR
       created: signature.created,
       nonce: signature.nonce,
       nonceTtlMs,
+      notBeforeMs,
     };
   };
 }

@@ -19,15 +19,37 @@ describeWithRedis('redis nonce store', (url) => {
     await redis.quit();
   });
 
+  /** Deletes every key of this run's prefix: what a restart without persistence or FLUSHALL does to them. */
+  const forgetAll = async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  };
+
   defineNonceStoreContract('redis nonce store', () => ({
     store: createRedisNonceStore(redis, { prefix }),
     elapse: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: Date.now,
     shortTtlMs: 1_000,
+    loseData: async () => {
+      await forgetAll();
+      return createRedisNonceStore(redis, { prefix });
+    },
   }));
+
+  const fresh = (ttlMs: number) => ({ ttlMs, notBeforeMs: Date.now() });
+
+  it('keeps its completeness marker beside the nonces, never expiring', async () => {
+    const store = createRedisNonceStore(redis, { prefix });
+    await store.open();
+    const since = Number(await redis.get(`${prefix}complete-since`));
+    expect(since).toBeGreaterThan(Date.now() - 600_000);
+    expect(since).toBeLessThanOrEqual(Date.now());
+    await expect(redis.pttl(`${prefix}complete-since`)).resolves.toBe(-1);
+  });
 
   it('stores one key per claim, hash-tagged on the key id, expiring with the ttl', async () => {
     const store = createRedisNonceStore(redis, { prefix });
-    await store.claim('key-tagged', 'nonce-0123456789abcdef', 30_000);
+    await store.claim('key-tagged', 'nonce-0123456789abcdef', fresh(30_000));
     const key = `${prefix}{key-tagged}:nonce-0123456789abcdef`;
     await expect(redis.get(key)).resolves.toBe('1');
     const ttl = await redis.pttl(key);
@@ -37,17 +59,19 @@ describeWithRedis('redis nonce store', (url) => {
 
   it('keeps a key id containing braces inside its own hash tag', async () => {
     const store = createRedisNonceStore(redis, { prefix });
-    await expect(store.claim('a}b', 'nonce-0123456789abcdef', 30_000)).resolves.toBe(true);
+    await expect(store.claim('a}b', 'nonce-0123456789abcdef', fresh(30_000))).resolves.toEqual({ status: 'claimed' });
     await expect(redis.exists(`${prefix}{a%7Db}:nonce-0123456789abcdef`)).resolves.toBe(1);
   });
 
-  it('counts only an exact OK reply as a successful claim', async () => {
-    const fake = { set: jest.fn().mockResolvedValue('ok') } as unknown as Redis;
-    await expect(createRedisNonceStore(fake).claim('k', 'nonce-0123456789abcdef', 1000)).resolves.toBe(false);
+  it('takes only the exact replies of its script as answers; anything else is an error, never a claim', async () => {
+    for (const reply of ['OK', ['1'], [2], [2, 'soon'], null]) {
+      const fake = { evalsha: jest.fn().mockResolvedValue(reply) } as unknown as Redis;
+      await expect(createRedisNonceStore(fake).claim('k', 'nonce-0123456789abcdef', fresh(1000))).rejects.toThrow('unexpected reply');
+    }
   });
 
   it('surfaces a Redis failure as a rejection, never as a successful claim', async () => {
-    const fake = { set: jest.fn().mockRejectedValue(new Error('connection lost')) } as unknown as Redis;
-    await expect(createRedisNonceStore(fake).claim('k', 'nonce-0123456789abcdef', 1000)).rejects.toThrow('connection lost');
+    const fake = { evalsha: jest.fn().mockRejectedValue(new Error('connection lost')) } as unknown as Redis;
+    await expect(createRedisNonceStore(fake).claim('k', 'nonce-0123456789abcdef', fresh(1000))).rejects.toThrow('connection lost');
   });
 });

@@ -6,6 +6,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMemoryNonceStore } from '../../../src/stores/memory/memory-nonce-store';
+import type { NonceClaimRequest } from '../../../src/transport/signature';
 import {
   createSignatureVerifier,
   signRequest,
@@ -42,9 +43,10 @@ export function defaultKeys(): Map<string, VerificationKey> {
 export function setup(overrides: Partial<VerifierOptions> = {}) {
   const clock = { now: NOW_MS };
   const keys = defaultKeys();
-  const store = createMemoryNonceStore({ now: () => clock.now });
+  // Its keys were never used with another store: complete since the epoch.
+  const store = createMemoryNonceStore({ now: () => clock.now, completeSinceMs: 0 });
   const resolveKey = jest.fn(async (keyId: string) => keys.get(keyId) ?? null);
-  const claimNonce = jest.fn((keyId: string, nonce: string, ttlMs: number) => store.claim(keyId, nonce, ttlMs));
+  const claimNonce = jest.fn((keyId: string, nonce: string, request: NonceClaimRequest) => store.claim(keyId, nonce, request));
   const verify = createSignatureVerifier({
     authority: AUTHORITY,
     maxAgeSeconds: 30,

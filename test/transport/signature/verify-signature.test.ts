@@ -2,6 +2,7 @@
  * The verifier's behaviour on well-formed requests: acceptance, freshness, body binding, keys,
  * algorithm confusion, replay, and failures of its own dependencies.
  */
+import { createMemoryNonceStore } from '../../../src/stores/memory/memory-nonce-store';
 import { createHmac } from 'node:crypto';
 import * as signatureCrypto from '../../../src/transport/signature/signature-crypto';
 import { computeContentDigest, signRequest } from '../../../src/transport/signature';
@@ -21,9 +22,11 @@ describe('a correctly signed request', () => {
       created: NOW_S,
       nonce: 'nonce-ed25519-0000000001',
       nonceTtlMs: 35_000,
+      // A previous use of these bytes can only have been claimed from `created` minus the skew on.
+      notBeforeMs: NOW_S * 1000 - 5_000,
     });
     expect(claimNonce).toHaveBeenCalledTimes(1);
-    expect(claimNonce).toHaveBeenCalledWith(ED25519.keyId, 'nonce-ed25519-0000000001', 35_000);
+    expect(claimNonce).toHaveBeenCalledWith(ED25519.keyId, 'nonce-ed25519-0000000001', { ttlMs: 35_000, notBeforeMs: NOW_S * 1000 - 5_000 });
   });
 
   it('is verified with an hmac-sha256 key', async () => {
@@ -324,10 +327,32 @@ describe('replay protection', () => {
     expect(store.size()).toBe(0);
   });
 
-  it('treats anything but a literal true from the nonce store as a reused nonce', async () => {
-    const claimNonce = jest.fn().mockResolvedValue('yes' as unknown as boolean);
+  it('treats anything but a claimed answer from the nonce store as a reused nonce', async () => {
+    const claimNonce = jest.fn().mockResolvedValue({ status: 'yes' });
     const { verify } = setup({ claimNonce });
     await expect(verify(signedRequest())).resolves.toMatchObject({ reason: 'NONCE_REUSED' });
+  });
+
+  it('never verifies a signature the nonce store cannot prove unseen (it lost its data after the signature was made)', async () => {
+    const { verify, clock } = setup({ claimNonce: undefined });
+    const store = createMemoryNonceStore({ now: () => clock.now });
+    const req = signedRequest();
+    const afterLoss = setup({ claimNonce: (keyId, nonce, request) => store.claim(keyId, nonce, request) });
+    await expect(verify(req)).resolves.toMatchObject({ status: 'verified' });
+    // The store came up empty at NOW_MS: the same bytes (created at NOW_S) could have been used before.
+    await expect(afterLoss.verify(req)).resolves.toEqual({ status: 'unproven', keyId: ED25519.keyId, completeSinceMs: NOW_MS, retryAfterMs: 5_000 });
+    // Signed again once the skew has passed, it verifies.
+    afterLoss.clock.now = NOW_MS + 5_000;
+    await expect(afterLoss.verify(signedRequest({ created: NOW_S + 5, nonce: 'nonce-after-the-loss-0001' }))).resolves.toMatchObject({ status: 'verified' });
+  });
+
+  it('vouches for a key created after the store became complete: its nonces cannot predate the store', async () => {
+    const { clock, keys } = setup();
+    const store = createMemoryNonceStore({ now: () => clock.now });
+    const key = keys.get(ED25519.keyId);
+    keys.set(ED25519.keyId, { ...key!, createdAtMs: NOW_MS + 1 });
+    const { verify } = setup({ claimNonce: (keyId, nonce, request) => store.claim(keyId, nonce, request), resolveKey: async (id) => keys.get(id) ?? null });
+    await expect(verify(signedRequest())).resolves.toMatchObject({ status: 'verified', notBeforeMs: NOW_MS + 1 });
   });
 });
 

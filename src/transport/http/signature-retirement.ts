@@ -1,0 +1,56 @@
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { performance } from 'node:perf_hooks';
+import { signatureToRetire, type NonceStore } from '../signature';
+
+/** How many refused signatures one source may have retired per minute; past it they are refused without a store write. */
+export const RETIREMENTS_PER_SOURCE = Object.freeze({ max: 120, windowMs: 60_000 });
+
+/** What retiring a refused request's signature needs. */
+export interface SignatureRetirementDeps {
+  readonly nonces: NonceStore;
+  readonly maxAgeSeconds: number;
+  /** Clock in ms since the epoch (the verifier's). */
+  readonly now: () => number;
+  readonly logger: Logger;
+  /** The request's rate-limit source (client address or IPv6 /64). */
+  readonly sourceOf: (request: FastifyRequest) => string;
+  readonly limits?: typeof RETIREMENTS_PER_SOURCE;
+}
+
+/**
+ * Retires the signature of a signed request refused before its admission claimed its nonce (a
+ * source this process knows to be blocked, `created` ahead of our clock, the key store down):
+ * the nonce is claimed anyway, so the captured bytes never run later from another address.
+ *
+ * One store write per refused request, bounded per source: a source flooding while blocked
+ * spends its own allowance (120 a minute) and then costs nothing more, so it can neither fill
+ * the nonce store nor turn refusals back into work. Store failures are logged, never thrown:
+ * the refusal stands either way.
+ */
+export function createSignatureRetirement(deps: SignatureRetirementDeps): (request: FastifyRequest) => Promise<void> {
+  const limits = deps.limits ?? RETIREMENTS_PER_SOURCE;
+  const spent = new Map<string, { count: number; resetAt: number }>();
+  const allow = (source: string): boolean => {
+    const at = performance.now();
+    const entry = spent.get(source);
+    if (!entry || entry.resetAt <= at) {
+      spent.delete(source);
+      spent.set(source, { count: 1, resetAt: at + limits.windowMs });
+      // Bounded: the oldest sources go first.
+      if (spent.size > 10_000) spent.delete(spent.keys().next().value as string);
+      return true;
+    }
+    entry.count += 1;
+    return entry.count <= limits.max;
+  };
+  return async (request) => {
+    const target = signatureToRetire(request.headers, deps.now(), deps.maxAgeSeconds);
+    if (!target || !allow(deps.sourceOf(request))) return;
+    try {
+      await deps.nonces.claim(target.keyId, target.nonce, target.claim);
+    } catch (error) {
+      deps.logger.warn({ err: { message: (error as Error).message }, requestId: request.id }, 'could not retire a refused signature (nonce store unavailable)');
+    }
+  };
+}

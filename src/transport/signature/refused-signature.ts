@@ -1,0 +1,38 @@
+/**
+ * A signed request refused before its nonce was claimed (its source known to be blocked, its
+ * `created` ahead of our clock, our key store down) must still never run later from its
+ * captured bytes, from any address. This reads, without verifying, the nonce such a request
+ * would claim and how long it must stay claimed, so the caller can claim it anyway. Claiming a
+ * nonce of a request we did not verify is harmless: nonces are random, and a client signs each
+ * request with a fresh one.
+ */
+import { DEFAULT_FUTURE_SKEW_SECONDS } from './constants';
+import type { NonceClaimRequest } from './nonce-store';
+import { parseSignatureFields } from './signature-headers';
+import type { SignedRequestParts } from './types';
+
+/** The claim that retires a refused request's signature. */
+export interface SignatureToRetire {
+  readonly keyId: string;
+  readonly nonce: string;
+  readonly claim: NonceClaimRequest;
+}
+
+/**
+ * What to claim so that the refused request's signature never passes later, or undefined when
+ * it never can anyway (no strictly parseable signature, or `created` already too old). A
+ * signature created ahead of the clock is held until it would go stale, but at most `maxAge`
+ * plus the skew ahead: a client that far off is refused until it corrects its clock.
+ */
+export function signatureToRetire(headers: SignedRequestParts['headers'], nowMs: number, maxAgeSeconds: number): SignatureToRetire | undefined {
+  const input = headers['signature-input'];
+  const signature = headers['signature'];
+  if (typeof input !== 'string' || typeof signature !== 'string') return undefined;
+  const parsed = parseSignatureFields(input, signature);
+  if (!parsed.ok) return undefined;
+  const { keyId, nonce, created } = parsed.signature;
+  const skewMs = DEFAULT_FUTURE_SKEW_SECONDS * 1000;
+  const staleAtMs = created * 1000 + maxAgeSeconds * 1000;
+  if (staleAtMs <= nowMs || created * 1000 > nowMs + maxAgeSeconds * 1000 + skewMs) return undefined;
+  return { keyId, nonce, claim: { ttlMs: staleAtMs - nowMs + skewMs, notBeforeMs: created * 1000 - skewMs } };
+}
