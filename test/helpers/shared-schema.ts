@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import Redis from 'ioredis';
 import { Client } from 'pg';
+import { DEFAULT_NONCE_PREFIX } from '../../src/stores/redis/redis-nonce-store';
 import { createDomainServices, createSecretBox, type DomainServices } from '../../src/domain';
 import { createPgDriver, createSqlStores, migrate, type SqlDriver } from '../../src/stores/postgres';
 import { signRequest } from '../../src/transport/signature';
@@ -27,8 +29,19 @@ export interface SharedSchema {
   close(): Promise<void>;
 }
 
-/** Creates and migrates the schema; `close` drops it. */
+/**
+ * Creates and migrates the schema; `close` drops it. A Redis whose nonce store has no
+ * completeness marker yet has never served a signet process, so no claim was ever made in it:
+ * it is marked complete since the epoch, and keys the test creates before starting its
+ * processes are not refused as unproven (a Redis that later loses its data records anew).
+ */
 export async function openSharedSchema(databaseUrl: string, redisUrl: string): Promise<SharedSchema> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    await redis.set(`${DEFAULT_NONCE_PREFIX}complete-since`, '0', 'NX');
+  } finally {
+    redis.disconnect();
+  }
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: databaseUrl });
   await admin.connect();
