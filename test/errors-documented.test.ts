@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserErrorCode } from '../src/domain';
 import { ErrorCode } from '../src/transport/graphql/errors';
-import { SIGNATURE_FAILURE_REASONS } from '../src/transport/signature';
+import { REPLAY_PROTECTION_RECOVERING, SIGNATURE_FAILURE_REASONS } from '../src/transport/signature';
 
 /** Codes documented in ERRORS.md: every backticked code in the first column of a table row. */
 function documentedCodes(): Set<string> {
@@ -25,8 +25,12 @@ describe('ERRORS.md', () => {
     expect(documented).toContain(reason);
   });
 
+  test('documents the reason of a signature the nonce store cannot prove unused', () => {
+    expect(documented).toContain(REPLAY_PROTECTION_RECOVERING);
+  });
+
   test('documents no code that the source does not define', () => {
-    const defined = new Set<string>([...Object.values(ErrorCode), ...Object.values(UserErrorCode), ...SIGNATURE_FAILURE_REASONS]);
+    const defined = new Set<string>([...Object.values(ErrorCode), ...Object.values(UserErrorCode), ...SIGNATURE_FAILURE_REASONS, REPLAY_PROTECTION_RECOVERING]);
     expect([...documented].filter((c) => !defined.has(c))).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import type { SignetMetrics } from '../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
 import type { RequestLimiter } from './request-limits';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
-import { DEFAULT_FUTURE_SKEW_SECONDS } from '../signature';
+import { DEFAULT_FUTURE_SKEW_SECONDS, REPLAY_PROTECTION_RECOVERING } from '../signature';
 
 /** A verified request whose shared-state checks have not run yet. */
 export interface VerifiedRequest {
@@ -106,11 +106,11 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
  */
 function replayProtectionRecovering(completeSinceMs: number, deps: RequestAdmissionDeps, request: VerifiedRequest): RequestRefusedError {
   const retryAfter = Math.max(1, Math.ceil((completeSinceMs + DEFAULT_FUTURE_SKEW_SECONDS * 1000 - deps.now()) / 1000));
-  deps.metrics.signatureChecks.inc({ outcome: 'REPLAY_PROTECTION_RECOVERING' });
+  deps.metrics.signatureChecks.inc({ outcome: REPLAY_PROTECTION_RECOVERING });
   deps.logger.warn({ event: 'signature_unproven', keyId: request.keyId, ip: request.ip, requestId: request.requestId, completeSince: new Date(completeSinceMs).toISOString() },
     'signed request refused: the nonce store is complete only since a recent restart or flush');
   return new RequestRefusedError(503, ErrorCode.SERVICE_UNAVAILABLE, REPLAY_PROTECTION_RECOVERING_TEXT, { 'retry-after': String(retryAfter) },
-    { reason: 'REPLAY_PROTECTION_RECOVERING', retryAfter });
+    { reason: REPLAY_PROTECTION_RECOVERING, retryAfter });
 }
 
 /** What a client reads when its signature predates the nonce store's recovery. */

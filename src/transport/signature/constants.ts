@@ -48,3 +48,9 @@ export const SIGNATURE_LENGTHS = Object.freeze({ ed25519: 64, 'hmac-sha256': 32 
 
 /** Every `extensions.reason` a signature rejection can carry (documented in ERRORS.md; a test checks). */
 export const SIGNATURE_FAILURE_REASONS = ['SIGNATURE_INVALID', 'SIGNATURE_EXPIRED', 'NONCE_REUSED', 'DIGEST_MISMATCH', 'MALFORMED_SIGNATURE', 'KEY_INVALID'] as const;
+
+/**
+ * `extensions.reason` of a 503 for a signature the nonce store cannot prove unused (it lost its
+ * data after the signature could have been used); documented in ERRORS.md.
+ */
+export const REPLAY_PROTECTION_RECOVERING = 'REPLAY_PROTECTION_RECOVERING';
