@@ -24,7 +24,8 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
   const server = await createSignetServer({
     services: runtime.services, security: runtime.security, directives: runtime.directiveDeps(), logger, metrics: runtime.metrics, readiness: runtime.readiness,
     introspection: config.introspection, development: config.development,
-    publicAuthority: config.publicAuthority, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds, trustProxy: config.trustProxy,
+    publicAuthority: config.publicAuthority, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds,
+    clientAddress: { trustProxy: config.trustProxy, ipv6LimitPrefix: config.ipv6LimitPrefix },
     requestLimits: requestLimitsFrom(config.rateLimitOverrides),
   });
   const app = server.app;

@@ -18,6 +18,7 @@ import { LANDING_PAGE } from './landing-page';
 import { prefersHtml, registerPlayground } from '../playground';
 import { requestIdFor } from './request-id';
 import { registerHealthRoutes, type ReadinessCheck } from './health';
+import { CLIENT_ADDRESS_DEFAULTS, fastifyTrustProxy, registerClientAddress, type ClientAddressOptions } from './client-address';
 
 /** Largest request body accepted; larger bodies get 413 before parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -52,8 +53,8 @@ export interface HttpServerDeps {
   readonly directives: DirectiveDeps;
   /** Per-IP request limit of unsigned requests (signed ones spend theirs in their admission). */
   readonly requestLimiter?: RequestLimiter;
-  /** Take the client IP from X-Forwarded-For (only behind a proxy you control). */
-  readonly trustProxy?: boolean;
+  /** Which proxies name the client, and how addresses group into limit subjects; defaults to CLIENT_ADDRESS_DEFAULTS. */
+  readonly clientAddress?: ClientAddressOptions;
   /** Counters served at GET /metrics. */
   readonly metrics?: SignetMetrics;
   /** Slow-client deadlines; defaults to HTTP_TIMEOUTS (tests shorten them). */
@@ -63,18 +64,21 @@ export interface HttpServerDeps {
 /** Builds the Fastify app with Apollo on /graphql, health routes, the landing page and (with introspection) the playground. Not yet listening. */
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
   const clientErrorHandler = createClientErrorHandler(deps.logger);
+  const clientAddress = deps.clientAddress ?? CLIENT_ADDRESS_DEFAULTS;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     return503OnClosing: true,
-    trustProxy: deps.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(clientAddress.trustProxy),
     // Slow clients: a request must arrive whole in time, an idle socket is closed (client-errors.ts).
     requestTimeout: deps.httpTimeouts?.requestMs ?? HTTP_TIMEOUTS.requestMs,
     connectionTimeout: deps.httpTimeouts?.connectionMs ?? HTTP_TIMEOUTS.connectionMs,
     http: { connectionsCheckingInterval: deps.httpTimeouts?.checkIntervalMs ?? HTTP_TIMEOUTS.checkIntervalMs },
     clientErrorHandler,
   });
+  // First hook: everything after it reads request.clientIp / clientLimitKey, never request.ip.
+  registerClientAddress(app, clientAddress);
   app.addHook('onRequest', async (request) => {
     armBodyDeadline(request.raw, deps.httpTimeouts?.requestMs ?? HTTP_TIMEOUTS.requestMs, clientErrorHandler);
   });
@@ -104,7 +108,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       principal: request.principal ?? null,
       admission: request.admission,
       services: deps.services,
-      http: emptyExchange(request.ip, request.headers),
+      http: emptyExchange(request.clientIp, request.headers, request.clientLimitKey),
     }),
   });
   // The request scope lets formatError stamp every error with the request id.

@@ -14,6 +14,7 @@ import { createSignatureAuth } from './signature-auth';
 import { createRequestLimiter, type REQUEST_LIMITS } from './request-limits';
 import { createLocalBlocks } from './local-blocks';
 import { createRequestAdmissions } from './request-admission';
+import type { ClientAddressOptions } from './client-address';
 
 /** Everything a Signet server is built from. */
 export interface SignetServerDeps {
@@ -29,8 +30,8 @@ export interface SignetServerDeps {
   /** `host[:port]` clients sign for; null → the address the server listens on. */
   readonly publicAuthority: string | null;
   readonly signatureMaxAgeSeconds: number;
-  /** Take the client IP from X-Forwarded-For (SIGNET_TRUST_PROXY). */
-  readonly trustProxy?: boolean;
+  /** Which proxies name the client (SIGNET_TRUST_PROXY) and the IPv6 limit prefix; defaults: none, /64. */
+  readonly clientAddress?: ClientAddressOptions;
   /** Per-IP and per-account limits; defaults to REQUEST_LIMITS. */
   readonly requestLimits?: typeof REQUEST_LIMITS;
   /** Brute-force guard limits; defaults to AUTH_FAILURE_LIMITS. */
@@ -97,7 +98,7 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
   });
   app = await createHttpServer({
     schema: buildSignetSchema(), services: deps.services, logger: deps.logger, introspection: deps.introspection,
-    development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics, directives: deps.directives, trustProxy: deps.trustProxy,
+    development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics, directives: deps.directives, clientAddress: deps.clientAddress,
     requestLimiter,
   });
   const built = app;

@@ -90,7 +90,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
     if (!hasSignatureHeaders(request)) return { principal: null };
     const keyId = guardKeyId(request);
     try {
-      const knownBlockedMs = options.failureGuard.knownBlockedFor(request.ip, keyId);
+      const knownBlockedMs = options.failureGuard.knownBlockedFor(request.clientLimitKey, keyId);
       if (knownBlockedMs > 0) return tooManyFailures(reply, knownBlockedMs);
       const url = request.raw.url ?? '/';
       const q = url.indexOf('?');
@@ -101,14 +101,14 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       if (result.status === 'absent') return { principal: null };
       if (result.status === 'verified') {
         const admission = options.admissions({
-          requestId: request.id, ip: request.ip, keyId: result.keyId, accountId: result.accountId, nonce: result.nonce, nonceTtlMs: result.nonceTtlMs,
+          requestId: request.id, ip: request.clientLimitKey, keyId: result.keyId, accountId: result.accountId, nonce: result.nonce, nonceTtlMs: result.nonceTtlMs,
         });
         return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] }, admission };
       }
       options.metrics.signatureChecks.inc({ outcome: result.reason });
-      request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, ip: request.ip, requestId: request.id }, 'signed request rejected');
+      request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, ip: request.clientIp, requestId: request.id }, 'signed request rejected');
       if (GUESSING_FAILURES.has(result.reason)) {
-        const failure = await options.failureGuard.recordFailure(request.ip, keyId);
+        const failure = await options.failureGuard.recordFailure(request.clientLimitKey, keyId);
         // Blocked through another instance before this attempt: the answer is the block, as it would have been there.
         if (failure.alreadyBlocked) return tooManyFailures(reply, failure.blockedMs);
         if (failure.blockedMs > 0) reply.header('retry-after', String(Math.ceil(failure.blockedMs / 1000)));
