@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import ms from 'ms';
 import { parseClientConfig, type ClientConfig } from './client-config';
-import { parseNetworkConfig, type TrustProxy } from './network-config';
+import { parseNetworkConfig, type MetricsExposure, type TrustProxy } from './network-config';
 import { parsePriceConfig, type PriceConfig } from './price-config';
 
 /** Log levels pino understands. */
@@ -36,6 +36,8 @@ export interface SignetConfig {
   readonly trustProxy: TrustProxy;
   /** IPv6 clients share per-client limits per network of this many bits (`SIGNET_IPV6_LIMIT_PREFIX`, 32-128). Defaults to 64. */
   readonly ipv6LimitPrefix: number;
+  /** Where GET /metrics is served (`SIGNET_METRICS_LISTEN`, `SIGNET_METRICS_ALLOW`). Defaults to loopback clients on the public port; none in production. */
+  readonly metrics: MetricsExposure;
   /** Field rate-limit overrides (`SIGNET_RATE_LIMITS`, JSON: {"Mutation.placeOrder":{"max":100,"window":"10s"}}). */
   readonly rateLimitOverrides: Readonly<Record<string, { max: number; window: string }>>;
   /** Log level (`LOG_LEVEL`). Defaults to info. */
@@ -174,7 +176,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       problems.push('SIGNET_IDEMPOTENCY_TTL must be a duration from 1m to 30d, e.g. "24h"');
     } else idempotencyTtlMs = parsed;
   }
-  const network = parseNetworkConfig(env, problems);
+  const network = parseNetworkConfig(env, { production, port }, problems);
   let rateLimitOverrides: Record<string, { max: number; window: string }> = {};
   if (env.SIGNET_RATE_LIMITS) {
     try {

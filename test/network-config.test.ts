@@ -49,3 +49,23 @@ describe('SIGNET_IPV6_LIMIT_PREFIX', () => {
     expect(problemsOf({ SIGNET_IPV6_LIMIT_PREFIX: '64x' })[0]).toMatch(/from 32 to 128/);
   });
 });
+
+describe('metrics exposure', () => {
+  test('in production /metrics is on no port by default', () => {
+    expect(parseConfig({ NODE_ENV: 'production' }, CWD).metrics).toEqual({ listen: null, allow: [] });
+  });
+
+  test('outside production the public port serves it to loopback clients only', () => {
+    expect(parseConfig({}, CWD).metrics).toEqual({ listen: null, allow: ['loopback'] });
+    expect(parseConfig({ SIGNET_METRICS_ALLOW: 'none' }, CWD).metrics.allow).toEqual([]);
+  });
+
+  test('an operator listener and an allowlist are read and validated', () => {
+    const config = parseConfig({ NODE_ENV: 'production', SIGNET_METRICS_LISTEN: '[::1]:9464', SIGNET_METRICS_ALLOW: '10.0.0.0/8,192.0.2.7' }, CWD);
+    expect(config.metrics).toEqual({ listen: { host: '::1', port: 9464 }, allow: ['10.0.0.0/8', '192.0.2.7'] });
+    expect(Object.isFrozen(config.metrics)).toBe(true);
+    expect(problemsOf({ SIGNET_METRICS_LISTEN: '9464' })[0]).toMatch(/SIGNET_METRICS_LISTEN must be host:port/);
+    expect(problemsOf({ SIGNET_METRICS_LISTEN: '127.0.0.1:4000' })[0]).toMatch(/another port than PORT/);
+    expect(problemsOf({ SIGNET_METRICS_ALLOW: 'everyone' })[0]).toMatch(/SIGNET_METRICS_ALLOW must be "none" or addresses\/CIDRs/);
+  });
+});

@@ -19,6 +19,7 @@ import { prefersHtml, registerPlayground } from '../playground';
 import { requestIdFor } from './request-id';
 import { registerHealthRoutes, type ReadinessCheck } from './health';
 import { CLIENT_ADDRESS_DEFAULTS, fastifyTrustProxy, registerClientAddress, type ClientAddressOptions } from './client-address';
+import { registerPublicMetrics } from './metrics-routes';
 
 /** Largest request body accepted; larger bodies get 413 before parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -55,8 +56,10 @@ export interface HttpServerDeps {
   readonly requestLimiter?: RequestLimiter;
   /** Which proxies name the client, and how addresses group into limit subjects; defaults to CLIENT_ADDRESS_DEFAULTS. */
   readonly clientAddress?: ClientAddressOptions;
-  /** Counters served at GET /metrics. */
+  /** Counters served at GET /metrics, to clients in `metricsAllow`. */
   readonly metrics?: SignetMetrics;
+  /** Client address ranges that may GET /metrics on this port; empty or absent: not served here. */
+  readonly metricsAllow?: readonly string[];
   /** Slow-client deadlines; defaults to HTTP_TIMEOUTS (tests shorten them). */
   readonly httpTimeouts?: Partial<HttpTimeouts>;
 }
@@ -146,10 +149,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       if (request.admission && !request.admission.settled) await request.admission.admit([]).catch(() => undefined);
     },
   });
-  const metrics = deps.metrics;
-  if (metrics) {
-    app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
-  }
+  if (deps.metrics) registerPublicMetrics(app, deps.metrics, deps.metricsAllow ?? []);
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(LANDING_PAGE));
   registerHealthRoutes(app, deps.readiness);
   return app;
