@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TrustProxy } from '../../network-config';
 import { ErrorCode } from '../graphql/errors';
 import { errorBody } from './http-errors';
@@ -39,6 +39,19 @@ export function fastifyTrustProxy(rule: TrustProxy): false | ((address: string, 
   }
   const trusted = createAddressMatcher(rule.ranges);
   return (address) => trusted(address);
+}
+
+/**
+ * pino `req` serializer for Fastify's request logs: Fastify's own fields, but the canonical client
+ * address instead of `request.ip` (which, behind a proxy, is whatever text the chosen entry holds).
+ * Fastify logs "incoming request" before any hook, so the address is canonicalized here too.
+ */
+export function serializeRequestForLog(request: FastifyRequest) {
+  const raw = typeof request.ip === 'string' ? request.ip : request.socket?.remoteAddress;
+  return {
+    method: request.method, url: request.url, host: request.host,
+    remoteAddress: request.clientIp || canonicalAddress(raw ?? '') || 'invalid', remotePort: request.socket?.remotePort,
+  };
 }
 
 /**
