@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TrustProxy } from '../../network-config';
 import { ErrorCode } from '../graphql/errors';
 import { errorBody } from './http-errors';
-import { canonicalAddress, createAddressMatcher, limitSubject } from './ip-ranges';
+import { canonicalAddress, clientOf, createAddressMatcher } from './ip-ranges';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,12 +64,12 @@ export function registerClientAddress(app: FastifyInstance, options: ClientAddre
   app.decorateRequest('clientIp', '');
   app.decorateRequest('clientLimitKey', '');
   app.addHook('onRequest', async (request, reply) => {
-    const address = canonicalAddress(request.ip ?? '');
-    if (address === null) {
+    const client = clientOf(request.ip ?? '', options.ipv6LimitPrefix);
+    if (client === null) {
       request.log.warn({ event: 'client_address_invalid', requestId: request.id }, 'forwarded client address is not an IP address; check SIGNET_TRUST_PROXY');
-      return reply.status(400).send(errorBody(ErrorCode.BAD_REQUEST, 'The forwarded client address is not an IP address.', request.id));
+      return reply.status(400).header('x-request-id', request.id).send(errorBody(ErrorCode.BAD_REQUEST, 'The forwarded client address is not an IP address.', request.id));
     }
-    request.clientIp = address;
-    request.clientLimitKey = limitSubject(address, options.ipv6LimitPrefix);
+    request.clientIp = client.address;
+    request.clientLimitKey = client.limitKey;
   });
 }

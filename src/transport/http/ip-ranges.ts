@@ -3,6 +3,7 @@
  * subject a per-client limit counts against, and address ranges (CIDRs) to match. Pure: no
  * Fastify, no config; used by the client-address hook, the metrics allowlist and config checks.
  */
+import { isIPv6 } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
 /** Named ranges accepted wherever a range list is (the names @fastify/proxy-addr also knows). */
@@ -15,6 +16,12 @@ export const NAMED_RANGES: Readonly<Record<string, readonly string[]>> = Object.
 /** Longer than any textual address (45 characters with an embedded IPv4): refused before parsing. */
 const MAX_ADDRESS_LENGTH = 64;
 
+/**
+ * Dotted four-part decimal without leading zeros: already the canonical spelling. Octal, hex and
+ * integer spellings (which tools read differently) do not match.
+ */
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 /** One parsed range: an address and its prefix length. */
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
@@ -25,9 +32,15 @@ type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
  */
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   if (text.length === 0 || text.length > MAX_ADDRESS_LENGTH) return null;
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
-  if (!ipaddr.IPv6.isValid(text)) return null;
-  const v6 = ipaddr.IPv6.parse(text);
+  if (IPV4.test(text)) return ipaddr.IPv4.parse(text);
+  // Node's native check first: it is ten times cheaper than ipaddr.js's, and this runs per request.
+  if (!isIPv6(text)) return null;
+  let v6: ipaddr.IPv6;
+  try {
+    v6 = ipaddr.IPv6.parse(text);
+  } catch {
+    return null;
+  }
   if (v6.isIPv4MappedAddress()) return v6.toIPv4Address();
   return new ipaddr.IPv6(v6.parts);
 }
@@ -37,17 +50,34 @@ function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
  * IPv6), or null when `text` is not an IP address. Every spelling of one address gives one text.
  */
 export function canonicalAddress(text: string): string | null {
+  if (IPV4.test(text)) return text;
   return parseAddress(text)?.toString() ?? null;
 }
 
+/** A client as limits see it. */
+export interface ClientOf {
+  /** The canonical address. */
+  readonly address: string;
+  /** What per-client limits count against: the IPv4 address, or the IPv6 network (`2001:db8:1:2::/64`). */
+  readonly limitKey: string;
+}
+
 /**
- * What a per-client limit counts against: the IPv4 address itself, or the IPv6 network of
- * `ipv6PrefixLength` bits (`2001:db8:1:2::/64`), since one subscriber usually holds a whole /64
- * and could otherwise rotate through 2^64 addresses. `address` must be canonical.
+ * The client at `text` (any spelling), or null when it is not an IP address. IPv6 clients are
+ * limited per network of `ipv6PrefixLength` bits, since one subscriber usually holds a whole /64
+ * and could otherwise rotate through 2^64 addresses. Parses once: it runs on every request.
  */
-export function limitSubject(address: string, ipv6PrefixLength: number): string {
-  if (!address.includes(':') || ipv6PrefixLength >= 128) return address;
-  return `${ipaddr.IPv6.networkAddressFromCIDR(`${address}/${ipv6PrefixLength}`).toString()}/${ipv6PrefixLength}`;
+export function clientOf(text: string, ipv6PrefixLength: number): ClientOf | null {
+  if (IPV4.test(text)) return { address: text, limitKey: text };
+  const parsed = parseAddress(text);
+  if (!parsed) return null;
+  const address = parsed.toString();
+  if (parsed.kind() === 'ipv4' || ipv6PrefixLength >= 128) return { address, limitKey: address };
+  const parts = (parsed as ipaddr.IPv6).parts.map((part, i) => {
+    const keep = Math.min(16, Math.max(0, ipv6PrefixLength - 16 * i));
+    return part & (0xffff << (16 - keep)) & 0xffff;
+  });
+  return { address, limitKey: `${new ipaddr.IPv6(parts).toString()}/${ipv6PrefixLength}` };
 }
 
 /** Parses one range entry: a name of NAMED_RANGES, an address, or `address/prefix`. Null when invalid. */

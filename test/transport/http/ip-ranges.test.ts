@@ -1,4 +1,4 @@
-import { canonicalAddress, createAddressMatcher, limitSubject, parseRangeList } from '../../../src/transport/http/ip-ranges';
+import { canonicalAddress, clientOf, createAddressMatcher, parseRangeList } from '../../../src/transport/http/ip-ranges';
 
 describe('canonicalAddress', () => {
   test('five spellings of one IPv4 address are one address', () => {
@@ -22,23 +22,29 @@ describe('canonicalAddress', () => {
   });
 });
 
-describe('limitSubject', () => {
-  test('an IPv4 client is its address', () => {
-    expect(limitSubject('203.0.113.7', 64)).toBe('203.0.113.7');
+describe('clientOf', () => {
+  const limitKey = (text: string, bits = 64) => clientOf(text, bits)?.limitKey;
+
+  test('an IPv4 client is its address, whichever way it is spelled', () => {
+    expect(clientOf('203.0.113.7', 64)).toEqual({ address: '203.0.113.7', limitKey: '203.0.113.7' });
+    expect(clientOf('::ffff:cb00:7107', 64)).toEqual({ address: '203.0.113.7', limitKey: '203.0.113.7' });
   });
 
   test('two IPv6 addresses in one /64 share a subject; another /64 does not', () => {
-    const a = limitSubject(canonicalAddress('2001:db8:1:2::1')!, 64);
-    const b = limitSubject(canonicalAddress('2001:db8:1:2:ffff:ffff:ffff:ffff')!, 64);
-    const c = limitSubject(canonicalAddress('2001:db8:1:3::1')!, 64);
-    expect(a).toBe('2001:db8:1:2::/64');
-    expect(b).toBe(a);
-    expect(c).toBe('2001:db8:1:3::/64');
+    expect(clientOf('2001:DB8:1:2::1', 64)).toEqual({ address: '2001:db8:1:2::1', limitKey: '2001:db8:1:2::/64' });
+    expect(limitKey('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(limitKey('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64');
   });
 
-  test('the prefix length is configurable; /128 is the address itself', () => {
-    expect(limitSubject('2001:db8:1:2::1', 48)).toBe('2001:db8:1::/48');
-    expect(limitSubject('2001:db8:1:2::1', 128)).toBe('2001:db8:1:2::1');
+  test('the prefix length is configurable, including prefixes inside a 16-bit group; /128 is the address itself', () => {
+    expect(limitKey('2001:db8:1:2::1', 48)).toBe('2001:db8:1::/48');
+    expect(limitKey('2001:db8:1:2ff::1', 56)).toBe('2001:db8:1:200::/56');
+    expect(limitKey('2001:db8:ffff:ffff::1', 35)).toBe('2001:db8:e000::/35');
+    expect(limitKey('2001:db8:1:2::1', 128)).toBe('2001:db8:1:2::1');
+  });
+
+  test('anything else is no client', () => {
+    for (const text of ['not-an-ip', '', '010.0.0.1', '1.2.3.4:80', '[::1]', ':::1']) expect(clientOf(text, 64)).toBeNull();
   });
 });
 
