@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import ms from 'ms';
 import { parseClientConfig, type ClientConfig } from './client-config';
+import { parseNetworkConfig, type MetricsExposure, type TrustProxy } from './network-config';
 import { parsePriceConfig, type PriceConfig } from './price-config';
 
 /** Log levels pino understands. */
@@ -31,8 +32,12 @@ export interface SignetConfig {
   readonly signatureMaxAgeSeconds: number;
   /** How long a completed idempotent outcome is kept, in ms (`SIGNET_IDEMPOTENCY_TTL`, e.g. "24h"). Defaults to 24 h. */
   readonly idempotencyTtlMs: number;
-  /** Trust X-Forwarded-For for the client IP (`SIGNET_TRUST_PROXY`). Defaults to off: only behind a proxy you control. */
-  readonly trustProxy: boolean;
+  /** Proxies that may name the client in X-Forwarded-For (`SIGNET_TRUST_PROXY`: hop count or addresses/CIDRs). Defaults to none. */
+  readonly trustProxy: TrustProxy;
+  /** IPv6 clients share per-client limits per network of this many bits (`SIGNET_IPV6_LIMIT_PREFIX`, 32-128). Defaults to 64. */
+  readonly ipv6LimitPrefix: number;
+  /** Where GET /metrics is served (`SIGNET_METRICS_LISTEN`, `SIGNET_METRICS_ALLOW`). Defaults to loopback clients on the public port; none in production. */
+  readonly metrics: MetricsExposure;
   /** Field rate-limit overrides (`SIGNET_RATE_LIMITS`, JSON: {"Mutation.placeOrder":{"max":100,"window":"10s"}}). */
   readonly rateLimitOverrides: Readonly<Record<string, { max: number; window: string }>>;
   /** Log level (`LOG_LEVEL`). Defaults to info. */
@@ -171,7 +176,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       problems.push('SIGNET_IDEMPOTENCY_TTL must be a duration from 1m to 30d, e.g. "24h"');
     } else idempotencyTtlMs = parsed;
   }
-  const trustProxy = parseBoolean('SIGNET_TRUST_PROXY', env.SIGNET_TRUST_PROXY, false, problems);
+  const network = parseNetworkConfig(env, { production, port }, problems);
   let rateLimitOverrides: Record<string, { max: number; window: string }> = {};
   if (env.SIGNET_RATE_LIMITS) {
     try {
@@ -191,7 +196,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port, host, databaseUrl, dataDir, redisUrl, redisCluster, masterKey, introspection, logLevel, publicAuthority, signatureMaxAgeSeconds,
-    idempotencyTtlMs, trustProxy, rateLimitOverrides: Object.freeze(rateLimitOverrides),
+    idempotencyTtlMs, ...network, rateLimitOverrides: Object.freeze(rateLimitOverrides),
     development: nodeEnv === 'development', production, client, prices,
   });
 }

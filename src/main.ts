@@ -14,6 +14,7 @@ import type { ReadinessCheck } from './transport/http/health';
 import { createMetrics, type SignetMetrics } from './transport/metrics';
 import type { SecurityStores } from './transport/security-stores';
 import { runCli } from './transport/cli/program';
+import { serializeRequestForLog } from './transport/http/client-address';
 
 /** Everything a running process holds: the services over their adapters, and how to close them. */
 export interface Runtime {
@@ -38,6 +39,8 @@ export function createLogger(level: SignetConfig['logLevel']): Logger {
     level,
     base: { service: 'signet' },
     redact: { paths: ['req.headers.authorization', 'req.headers.signature', 'req.headers["signature-input"]', 'privateKey', 'secret'], censor: '[redacted]' },
+    // Request logs name the canonical client address, never the raw forwarded text.
+    serializers: { req: serializeRequestForLog },
   });
 }
 

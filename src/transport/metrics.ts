@@ -2,7 +2,10 @@ import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Counters of security and reliability events, exposed at GET /metrics (Prometheus text format). */
 export interface SignetMetrics {
+  /** What /metrics may show on the public port to allowed clients: everything but build details. */
   readonly registry: Registry;
+  /** What the operator listener shows: `registry` plus the exact runtime version (`nodejs_version_info`); merged per call, so metrics registered later are included. */
+  operatorView(): Registry;
   /** Signed requests, by outcome: `verified` or a rejection reason (SIGNATURE_INVALID, NONCE_REUSED…). */
   readonly signatureChecks: Counter<'outcome'>;
   /** Requests refused by a rate limit, by layer (ip, account, field, auth_failures). */
@@ -11,14 +14,27 @@ export interface SignetMetrics {
   readonly idempotency: Counter<'outcome'>;
 }
 
+/** Default metrics that name the exact runtime build: a vulnerability lookup key, kept off the public port. */
+const OPERATOR_ONLY = ['nodejs_version_info'];
+
 /** Creates a fresh registry (one per server, so tests do not share counters). */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): SignetMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
-  return {
+  const operatorOnly = new Registry();
+  if (options.defaultMetrics) {
+    collectDefaultMetrics({ register: registry });
+    for (const name of OPERATOR_ONLY) {
+      const metric = registry.getSingleMetric(name);
+      if (!metric) continue;
+      registry.removeSingleMetric(name);
+      operatorOnly.registerMetric(metric);
+    }
+  }
+  const metrics = {
     registry,
     signatureChecks: new Counter({ name: 'signet_signature_checks_total', help: 'Signed requests by outcome', labelNames: ['outcome'], registers: [registry] }),
     rateLimited: new Counter({ name: 'signet_rate_limited_total', help: 'Requests refused by a rate limit, by layer', labelNames: ['layer'], registers: [registry] }),
     idempotency: new Counter({ name: 'signet_idempotency_total', help: 'Idempotent calls by outcome', labelNames: ['outcome'], registers: [registry] }),
   };
+  return { ...metrics, operatorView: () => Registry.merge([registry, operatorOnly]) };
 }

@@ -9,6 +9,8 @@ import { memorySecurityStores } from '../../src/main';
 import type { AUTH_FAILURE_LIMITS } from '../../src/transport/http/auth-failure-guard';
 import { createSignetServer } from '../../src/transport/http/create-signet-server';
 import type { REQUEST_LIMITS } from '../../src/transport/http/request-limits';
+import type { ClientAddressOptions } from '../../src/transport/http/client-address';
+import type { MetricsExposure } from '../../src/network-config';
 import { createMetrics, type SignetMetrics } from '../../src/transport/metrics';
 import type { SecurityStores } from '../../src/transport/security-stores';
 import { signRequest, type SignRequestOptions } from '../../src/transport/signature';
@@ -54,14 +56,16 @@ export interface RunningSignet { readonly url: string; readonly authority: strin
 /** Starts the full HTTP stack over `services` and `security` on 127.0.0.1:0. */
 export async function startSignet(services: DomainServices, security: SecurityStores, options: {
   logger?: Logger; now?: () => number; maxAgeSeconds?: number; authFailureLimits?: typeof AUTH_FAILURE_LIMITS; directives?: Partial<DirectiveDeps>;
-  requestLimits?: typeof REQUEST_LIMITS;
+  requestLimits?: typeof REQUEST_LIMITS; clientAddress?: ClientAddressOptions; metricsExposure?: MetricsExposure;
 } = {}): Promise<RunningSignet> {
   const metrics = createMetrics();
   const server = await createSignetServer({
     services, security, directives: directiveDepsFor(services, { security, metrics, ...options.directives }), logger: options.logger ?? silentLogger, metrics, readiness: [], introspection: true, development: false,
     publicAuthority: null, signatureMaxAgeSeconds: options.maxAgeSeconds ?? 30, now: options.now,
     // Suites send dozens of deliberate failures; the guard has its own test with tight limits.
-    requestLimits: options.requestLimits,
+    requestLimits: options.requestLimits, clientAddress: options.clientAddress,
+    // As `signet serve` outside production: /metrics for loopback clients on the public port.
+    metricsExposure: options.metricsExposure ?? { listen: null, allow: ['loopback'] },
     authFailureLimits: options.authFailureLimits ?? { perIp: { max: 10_000, windowMs: 60_000 } },
   });
   const url = await server.app.listen({ host: '127.0.0.1', port: 0 });

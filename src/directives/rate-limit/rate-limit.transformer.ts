@@ -27,7 +27,7 @@ export function rateLimitTransformer(schema: GraphQLSchema, deps: DirectiveDeps)
       return {
         ...field,
         async resolve(source, args, context: GraphQLContext, info) {
-          const identity = context.principal ? accountIdentity(context.principal.accountId) : ipIdentity(context.http.clientIp);
+          const identity = context.principal ? accountIdentity(context.principal.accountId) : ipIdentity(context.http.clientLimitKey);
           const { policy, key, rule, max, window } = fieldLimitCheck(limited, args, identity);
           // A root field of a signed request was already checked by the request's admission.
           const admitted = admittedRootField(context, info)?.limit;

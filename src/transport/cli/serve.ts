@@ -24,13 +24,24 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
   const server = await createSignetServer({
     services: runtime.services, security: runtime.security, directives: runtime.directiveDeps(), logger, metrics: runtime.metrics, readiness: runtime.readiness,
     introspection: config.introspection, development: config.development,
-    publicAuthority: config.publicAuthority, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds, trustProxy: config.trustProxy,
+    publicAuthority: config.publicAuthority, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds,
+    clientAddress: { trustProxy: config.trustProxy, ipv6LimitPrefix: config.ipv6LimitPrefix }, metricsExposure: config.metrics,
     requestLimits: requestLimitsFrom(config.rateLimitOverrides),
   });
   const app = server.app;
   const address = await app.listen({ port: config.port, host: config.host });
   const authority = config.publicAuthority ?? new URL(address).host;
   logger.info({ address, authority }, `Signet listening: ${address}/graphql (clients sign @authority "${authority}")`);
+  let operations: string | null;
+  try {
+    operations = await server.listenOperations();
+  } catch (error) {
+    // The operator listener could not bind (e.g. port taken): stop rather than run without the metrics the operator asked for.
+    await server.close();
+    await runtime.close();
+    throw error;
+  }
+  if (operations) logger.info({ address: operations }, `metrics listener: ${operations}/metrics`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -7,8 +7,10 @@ import { UnauthenticatedError } from './errors';
 export interface HttpExchange {
   /** Request headers as received (lowercased names). */
   readonly requestHeaders: Readonly<Record<string, string | string[] | undefined>>;
-  /** The client IP (from X-Forwarded-For only when SIGNET_TRUST_PROXY is set). */
+  /** The client's canonical IP address (from X-Forwarded-For only as far as SIGNET_TRUST_PROXY trusts it). */
   readonly clientIp: string;
+  /** What per-client limits count against: the IPv4 address, or the client's IPv6 network (`2001:db8::/64`). */
+  readonly clientLimitKey: string;
   /** Headers to add to the HTTP response (e.g. Idempotent-Replayed). */
   readonly responseHeaders: Map<string, string>;
   /** Top-level response `extensions` to add (e.g. idempotentReplay). */
@@ -31,8 +33,8 @@ export interface GraphQLContext {
 }
 
 /** A fresh exchange for a request that did not come over HTTP (tests, in-process calls). */
-export function emptyExchange(clientIp = '127.0.0.1', requestHeaders: HttpExchange['requestHeaders'] = {}): HttpExchange {
-  return { requestHeaders, clientIp, responseHeaders: new Map(), responseExtensions: {}, rateLimits: [] };
+export function emptyExchange(clientIp = '127.0.0.1', requestHeaders: HttpExchange['requestHeaders'] = {}, clientLimitKey = clientIp): HttpExchange {
+  return { requestHeaders, clientIp, clientLimitKey, responseHeaders: new Map(), responseExtensions: {}, rateLimits: [] };
 }
 
 /** The verified caller, or an UNAUTHENTICATED error at the field that needs one. */

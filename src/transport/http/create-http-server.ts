@@ -18,6 +18,8 @@ import { LANDING_PAGE } from './landing-page';
 import { prefersHtml, registerPlayground } from '../playground';
 import { requestIdFor } from './request-id';
 import { registerHealthRoutes, type ReadinessCheck } from './health';
+import { CLIENT_ADDRESS_DEFAULTS, fastifyTrustProxy, registerClientAddress, type ClientAddressOptions } from './client-address';
+import { registerPublicMetrics } from './metrics-routes';
 
 /** Largest request body accepted; larger bodies get 413 before parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -56,10 +58,12 @@ export interface HttpServerDeps {
   readonly requestLimiter?: RequestLimiter;
   /** Claims the nonce of a signed request refused before its admission, so its bytes never run later. */
   readonly retireSignature?: (request: FastifyRequest) => Promise<void>;
-  /** Take the client IP from X-Forwarded-For (only behind a proxy you control). */
-  readonly trustProxy?: boolean;
-  /** Counters served at GET /metrics. */
+  /** Which proxies name the client, and how addresses group into limit subjects; defaults to CLIENT_ADDRESS_DEFAULTS. */
+  readonly clientAddress?: ClientAddressOptions;
+  /** Counters served at GET /metrics, to clients in `metricsAllow`. */
   readonly metrics?: SignetMetrics;
+  /** Client address ranges that may GET /metrics on this port; empty or absent: not served here. */
+  readonly metricsAllow?: readonly string[];
   /** Slow-client deadlines; defaults to HTTP_TIMEOUTS (tests shorten them). */
   readonly httpTimeouts?: Partial<HttpTimeouts>;
 }
@@ -67,18 +71,21 @@ export interface HttpServerDeps {
 /** Builds the Fastify app with Apollo on /graphql, health routes, the landing page and (with introspection) the playground. Not yet listening. */
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
   const clientErrorHandler = createClientErrorHandler(deps.logger);
+  const clientAddress = deps.clientAddress ?? CLIENT_ADDRESS_DEFAULTS;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     return503OnClosing: true,
-    trustProxy: deps.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(clientAddress.trustProxy),
     // Slow clients: a request must arrive whole in time, an idle socket is closed (client-errors.ts).
     requestTimeout: deps.httpTimeouts?.requestMs ?? HTTP_TIMEOUTS.requestMs,
     connectionTimeout: deps.httpTimeouts?.connectionMs ?? HTTP_TIMEOUTS.connectionMs,
     http: { connectionsCheckingInterval: deps.httpTimeouts?.checkIntervalMs ?? HTTP_TIMEOUTS.checkIntervalMs },
     clientErrorHandler,
   });
+  // First hook: everything after it reads request.clientIp / clientLimitKey, never request.ip.
+  registerClientAddress(app, clientAddress);
   app.addHook('onRequest', async (request) => {
     armBodyDeadline(request.raw, deps.httpTimeouts?.requestMs ?? HTTP_TIMEOUTS.requestMs, clientErrorHandler);
   });
@@ -108,7 +115,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       principal: request.principal ?? null,
       admission: request.admission,
       services: deps.services,
-      http: emptyExchange(request.ip, request.headers),
+      http: emptyExchange(request.clientIp, request.headers, request.clientLimitKey),
     }),
   });
   // The request scope lets formatError stamp every error with the request id.
@@ -152,10 +159,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       }
     },
   });
-  const metrics = deps.metrics;
-  if (metrics) {
-    app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
-  }
+  if (deps.metrics) registerPublicMetrics(app, deps.metrics, deps.metricsAllow ?? []);
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(LANDING_PAGE));
   registerHealthRoutes(app, deps.readiness);
   return app;

@@ -15,6 +15,9 @@ import { createRequestLimiter, type REQUEST_LIMITS } from './request-limits';
 import { createLocalBlocks } from './local-blocks';
 import { createRequestAdmissions } from './request-admission';
 import { createSignatureRetirement } from './signature-retirement';
+import type { ClientAddressOptions } from './client-address';
+import { createMetricsListener } from './metrics-routes';
+import type { MetricsExposure } from '../../network-config';
 
 /** Everything a Signet server is built from. */
 export interface SignetServerDeps {
@@ -30,8 +33,10 @@ export interface SignetServerDeps {
   /** `host[:port]` clients sign for; null → the address the server listens on. */
   readonly publicAuthority: string | null;
   readonly signatureMaxAgeSeconds: number;
-  /** Take the client IP from X-Forwarded-For (SIGNET_TRUST_PROXY). */
-  readonly trustProxy?: boolean;
+  /** Which proxies name the client (SIGNET_TRUST_PROXY) and the IPv6 limit prefix; defaults: none, /64. */
+  readonly clientAddress?: ClientAddressOptions;
+  /** Where /metrics is served (SIGNET_METRICS_LISTEN / SIGNET_METRICS_ALLOW); absent: nowhere. */
+  readonly metricsExposure?: MetricsExposure;
   /** Per-IP and per-account limits; defaults to REQUEST_LIMITS. */
   readonly requestLimits?: typeof REQUEST_LIMITS;
   /** Brute-force guard limits; defaults to AUTH_FAILURE_LIMITS. */
@@ -40,8 +45,13 @@ export interface SignetServerDeps {
   readonly now?: () => number;
 }
 
-/** A built server; `close` stops it and flushes key-usage times. */
-export interface SignetServer { readonly app: FastifyInstance; close(): Promise<void> }
+/** A built server; `close` stops it (and the operator listener) and flushes key-usage times. */
+export interface SignetServer {
+  readonly app: FastifyInstance;
+  /** Starts the operator listener of `metricsExposure.listen`; its address, or null when none is configured. */
+  listenOperations(): Promise<string | null>;
+  close(): Promise<void>;
+}
 
 /** What the HTTP security layers are built from. */
 export interface SecurityLayerDeps {
@@ -75,7 +85,7 @@ export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<Htt
   const admissions = createRequestAdmissions({
     store: deps.security.admission, limiter: requestLimiter, guard: failureGuard, usage: deps.usage, metrics: deps.metrics, logger: deps.logger, now: deps.now,
   });
-  const sourceOf = (request: FastifyRequest): string => request.ip;
+  const sourceOf = (request: FastifyRequest): string => request.clientLimitKey;
   const retireSignature = createSignatureRetirement({ nonces: deps.security.nonces, maxAgeSeconds: deps.maxAgeSeconds, now: deps.now, logger: deps.logger, sourceOf });
   const authenticate = createSignatureAuth({
     authority: deps.authority, maxAgeSeconds: deps.maxAgeSeconds, now: deps.now, apiKeys: deps.apiKeys, failureGuard, admissions, metrics: deps.metrics, logger: deps.logger,
@@ -101,10 +111,12 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
   });
   app = await createHttpServer({
     schema: buildSignetSchema(), services: deps.services, logger: deps.logger, introspection: deps.introspection,
-    development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics, directives: deps.directives, trustProxy: deps.trustProxy,
-    requestLimiter, retireSignature,
+    development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics, directives: deps.directives, clientAddress: deps.clientAddress,
+    metricsAllow: deps.metricsExposure?.allow, requestLimiter, retireSignature,
   });
   const built = app;
+  const listen = deps.metricsExposure?.listen ?? null;
+  const operations = listen ? createMetricsListener(deps.metrics, deps.logger) : null;
   // Durable idempotency records past their retention are reclaimed in the background.
   const purger = startRecordPurger({
     records: deps.directives.idempotencyRecords, now: deps.directives.now,
@@ -112,9 +124,12 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
   });
   return {
     app: built,
+    async listenOperations() {
+      return operations && listen ? operations.listen({ host: listen.host, port: listen.port }) : null;
+    },
     async close() {
       purger.stop();
-      await built.close();
+      await Promise.all([built.close(), operations?.close()]);
       await usage.close();
     },
   };

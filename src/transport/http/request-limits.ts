@@ -95,23 +95,23 @@ export function createRequestLimiter(deps: {
   };
   return {
     async checkIp(request, reply, { signed }) {
-      const key = keyOf('ip', request.ip);
+      const key = keyOf('ip', request.clientLimitKey);
       const knownMs = deps.blocks.remaining(key);
       if (knownMs > 0) {
         // Refused before its body is read: nothing more to count.
         request.addressCounted = true;
         const rule = ruleOf('ip');
-        return send(request, reply, refusal('ip', request.ip, { allowed: false, limit: rule.max, remaining: 0, resetMs: knownMs, retryAfterMs: knownMs }));
+        return send(request, reply, refusal('ip', request.clientLimitKey, { allowed: false, limit: rule.max, remaining: 0, resetMs: knownMs, retryAfterMs: knownMs }));
       }
       if (signed) return false;
       request.addressCounted = true;
       const decision = await consume(key, ruleOf('ip'));
-      return decision.allowed ? false : send(request, reply, refusal('ip', request.ip, decision));
+      return decision.allowed ? false : send(request, reply, refusal('ip', request.clientLimitKey, decision));
     },
     async countIp(request) {
       request.addressCounted = true;
-      const decision = await consume(keyOf('ip', request.ip), ruleOf('ip'));
-      if (!decision.allowed) deps.blocks.block(keyOf('ip', request.ip), decision.retryAfterMs);
+      const decision = await consume(keyOf('ip', request.clientLimitKey), ruleOf('ip'));
+      if (!decision.allowed) deps.blocks.block(keyOf('ip', request.clientLimitKey), decision.retryAfterMs);
     },
     admissionCheck: (layer, id) => ({ kind: 'limit', key: keyOf(layer, id), rule: ruleOf(layer), gate: true }),
     refusal,

@@ -111,7 +111,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       }
       if (result.status === 'unproven') throw new Error('the verifier claimed a nonce; the admission claims it here');
       options.metrics.signatureChecks.inc({ outcome: result.reason });
-      request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, ip: source, requestId: request.id }, 'signed request rejected');
+      request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, ip: request.clientIp, requestId: request.id }, 'signed request rejected');
       // Created ahead of our clock: the same bytes would pass in a few seconds.
       if (result.reason === 'SIGNATURE_EXPIRED') await options.retireSignature(request);
       if (GUESSING_FAILURES.has(result.reason)) {

@@ -1,0 +1,116 @@
+/**
+ * The network section of the config: which proxies may name the client address, how client
+ * addresses group into limit subjects, and where /metrics is served. Parsed with the rest of the
+ * environment in `parseConfig` (only `main.ts` reads the environment).
+ */
+import { parseRangeList } from './transport/http/ip-ranges';
+
+/**
+ * Which `X-Forwarded-For` entries are trusted. The client address is the right-most entry not
+ * added by a trusted proxy: never the left-most, which the client writes itself.
+ */
+export type TrustProxy =
+  /** Ignore X-Forwarded-For: the client is the TCP peer. */
+  | { readonly kind: 'none' }
+  /** Trust this many proxies in front of Signet, whoever they are (the listener must be reachable only through them). */
+  | { readonly kind: 'hops'; readonly hops: number }
+  /** Trust proxies whose address lies in one of these ranges (addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`). */
+  | { readonly kind: 'ranges'; readonly ranges: readonly string[] };
+
+/** Where the operator listener binds. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Where GET /metrics is served. */
+export interface MetricsExposure {
+  /** A separate listener serving only /metrics (`SIGNET_METRICS_LISTEN`, `host:port`). Null: none. */
+  readonly listen: ListenAddress | null;
+  /**
+   * Client address ranges that may GET /metrics on the public port (`SIGNET_METRICS_ALLOW`, a list
+   * or `none`); others get 404. Defaults to none with NODE_ENV=production, `loopback` otherwise.
+   */
+  readonly allow: readonly string[];
+}
+
+/** The network fields of SignetConfig. */
+export interface NetworkConfig {
+  /** `SIGNET_TRUST_PROXY`: a hop count (`1`) or proxy ranges (`10.0.0.0/8,127.0.0.1`). Defaults to none. */
+  readonly trustProxy: TrustProxy;
+  /** IPv6 clients share per-client limits per network of this many bits (`SIGNET_IPV6_LIMIT_PREFIX`, 32-128). Defaults to 64. */
+  readonly ipv6LimitPrefix: number;
+  /** `SIGNET_METRICS_LISTEN` and `SIGNET_METRICS_ALLOW`. */
+  readonly metrics: MetricsExposure;
+}
+
+/** More proxies than this in one chain is a typo, not a deployment. */
+const MAX_HOPS = 10;
+
+const TRUST_PROXY_FORMS = 'the number of proxies in front of Signet (e.g. 1) or their addresses/CIDRs (e.g. 10.0.0.0/8,127.0.0.1)';
+
+function parseTrustProxy(value: string | undefined, problems: string[]): TrustProxy {
+  if (value === undefined || /^(|0|false|off|no|none)$/i.test(value.trim())) return { kind: 'none' };
+  const text = value.trim();
+  if (/^(true|on|yes)$/i.test(text)) {
+    // The old boolean trusted every hop, so the client-written left-most entry became the address.
+    problems.push(`SIGNET_TRUST_PROXY=${text} is refused: it trusted the client-written left-most X-Forwarded-For entry. Set ${TRUST_PROXY_FORMS}`);
+    return { kind: 'none' };
+  }
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (hops > MAX_HOPS) problems.push(`SIGNET_TRUST_PROXY must be a hop count from 0 to ${MAX_HOPS}, or proxy addresses/CIDRs`);
+    return hops > MAX_HOPS ? { kind: 'none' } : { kind: 'hops', hops };
+  }
+  const { entries, invalid } = parseRangeList(text);
+  if (invalid.length > 0 || entries.length === 0) {
+    const named = invalid.length > 0 ? `; not an address or CIDR: ${invalid.map((e) => `"${e.slice(0, 45)}"`).join(', ')}` : '';
+    problems.push(`SIGNET_TRUST_PROXY must be ${TRUST_PROXY_FORMS}${named}`);
+    return { kind: 'none' };
+  }
+  return { kind: 'ranges', ranges: Object.freeze(entries) };
+}
+
+const LISTEN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/;
+
+function parseListen(value: string | undefined, port: number, problems: string[]): ListenAddress | null {
+  if (value === undefined || value === '') return null;
+  const match = LISTEN.exec(value.trim());
+  const listenPort = Number(match?.[2]);
+  if (!match || listenPort > 65535) {
+    problems.push('SIGNET_METRICS_LISTEN must be host:port, e.g. 127.0.0.1:9464 or [::1]:9464');
+    return null;
+  }
+  if (listenPort !== 0 && listenPort === port) problems.push('SIGNET_METRICS_LISTEN must use another port than PORT (it is a separate listener)');
+  return Object.freeze({ host: match[1].replace(/^\[|\]$/g, ''), port: listenPort });
+}
+
+function parseAllow(value: string | undefined, production: boolean, problems: string[]): readonly string[] {
+  if (value === undefined || value.trim() === '') return Object.freeze(production ? [] : ['loopback']);
+  if (value.trim().toLowerCase() === 'none') return Object.freeze([]);
+  const { entries, invalid } = parseRangeList(value);
+  if (invalid.length > 0) {
+    problems.push(`SIGNET_METRICS_ALLOW must be "none" or addresses/CIDRs (e.g. 10.0.0.0/8,loopback); not an address or CIDR: ${invalid.map((e) => `"${e.slice(0, 45)}"`).join(', ')}`);
+    return Object.freeze([]);
+  }
+  return Object.freeze(entries);
+}
+
+/** Parses SIGNET_TRUST_PROXY, SIGNET_IPV6_LIMIT_PREFIX, SIGNET_METRICS_LISTEN and SIGNET_METRICS_ALLOW, one problem per bad variable. */
+export function parseNetworkConfig(
+  env: Readonly<Record<string, string | undefined>>, context: { production: boolean; port: number }, problems: string[],
+): NetworkConfig {
+  const trustProxy = parseTrustProxy(env.SIGNET_TRUST_PROXY, problems);
+  let ipv6LimitPrefix = 64;
+  const prefixText = env.SIGNET_IPV6_LIMIT_PREFIX;
+  if (prefixText) {
+    const bits = Number(prefixText);
+    if (!/^\d{1,3}$/.test(prefixText) || bits < 32 || bits > 128) problems.push('SIGNET_IPV6_LIMIT_PREFIX must be a prefix length from 32 to 128 (64: one subscriber network)');
+    else ipv6LimitPrefix = bits;
+  }
+  const metrics = Object.freeze({
+    listen: parseListen(env.SIGNET_METRICS_LISTEN, context.port, problems),
+    allow: parseAllow(env.SIGNET_METRICS_ALLOW, context.production, problems),
+  });
+  return { trustProxy: Object.freeze(trustProxy), ipv6LimitPrefix, metrics };
+}

@@ -1,0 +1,75 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TrustProxy } from '../../network-config';
+import { ErrorCode } from '../graphql/errors';
+import { errorBody } from './http-errors';
+import { canonicalAddress, clientOf, createAddressMatcher } from './ip-ranges';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client's canonical IP address (see client-address.ts); use it, never `request.ip`. */
+    clientIp: string;
+    /** What per-client limits count against: the IPv4 address or the client's IPv6 network. */
+    clientLimitKey: string;
+  }
+}
+
+/** How the client address is found and grouped. */
+export interface ClientAddressOptions {
+  /** Which X-Forwarded-For entries to trust (SIGNET_TRUST_PROXY). */
+  readonly trustProxy: TrustProxy;
+  /** IPv6 limit subjects are networks of this many bits (SIGNET_IPV6_LIMIT_PREFIX). */
+  readonly ipv6LimitPrefix: number;
+}
+
+/** Defaults: no proxy trusted; IPv6 clients limited per /64. */
+export const CLIENT_ADDRESS_DEFAULTS: ClientAddressOptions = Object.freeze({ trustProxy: Object.freeze({ kind: 'none' as const }), ipv6LimitPrefix: 64 });
+
+/**
+ * Fastify's `trustProxy` for a rule. @fastify/proxy-addr walks X-Forwarded-For from the right,
+ * skipping the socket peer and each entry this function trusts, and stops at the first one it
+ * does not: the right-most untrusted entry. A hop count is a function because Fastify 5.12 turns
+ * a number into "trust nothing"; a range list is matched on canonical addresses, so a proxy
+ * seen as `::ffff:10.0.0.1` on a dual-stack socket is in `10.0.0.0/8`.
+ */
+export function fastifyTrustProxy(rule: TrustProxy): false | ((address: string, hop: number) => boolean) {
+  if (rule.kind === 'none') return false;
+  if (rule.kind === 'hops') {
+    const hops = rule.hops;
+    return (_address, hop) => hop < hops;
+  }
+  const trusted = createAddressMatcher(rule.ranges);
+  return (address) => trusted(address);
+}
+
+/**
+ * pino `req` serializer for Fastify's request logs: Fastify's own fields, but the canonical client
+ * address instead of `request.ip` (which, behind a proxy, is whatever text the chosen entry holds).
+ * Fastify logs "incoming request" before any hook, so the address is canonicalized here too.
+ */
+export function serializeRequestForLog(request: FastifyRequest) {
+  const raw = typeof request.ip === 'string' ? request.ip : request.socket?.remoteAddress;
+  return {
+    method: request.method, url: request.url, host: request.host,
+    remoteAddress: request.clientIp || canonicalAddress(raw ?? '') || 'invalid', remotePort: request.socket?.remotePort,
+  };
+}
+
+/**
+ * Decorates every request with `clientIp` and `clientLimitKey`, in the first onRequest hook, so
+ * limits, guards, logs and GraphQL all see one canonical client. A forwarded "address" that is
+ * not one (the trusted hops reached an entry the client wrote) is refused with 400: it would
+ * otherwise be a fresh limit subject per string.
+ */
+export function registerClientAddress(app: FastifyInstance, options: ClientAddressOptions): void {
+  app.decorateRequest('clientIp', '');
+  app.decorateRequest('clientLimitKey', '');
+  app.addHook('onRequest', async (request, reply) => {
+    const client = clientOf(request.ip ?? '', options.ipv6LimitPrefix);
+    if (client === null) {
+      request.log.warn({ event: 'client_address_invalid', requestId: request.id }, 'forwarded client address is not an IP address; check SIGNET_TRUST_PROXY');
+      return reply.status(400).header('x-request-id', request.id).send(errorBody(ErrorCode.BAD_REQUEST, 'The forwarded client address is not an IP address.', request.id));
+    }
+    request.clientIp = client.address;
+    request.clientLimitKey = client.limitKey;
+  });
+}

@@ -1,0 +1,71 @@
+import { ConfigError, parseConfig } from '../src/config';
+
+const CWD = '/srv/signet';
+
+/** The problems `env` stops start-up with. */
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    parseConfig(env, CWD);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe('SIGNET_TRUST_PROXY', () => {
+  test('unset, empty, 0 or false: X-Forwarded-For is ignored', () => {
+    for (const value of [undefined, '', '0', 'false', 'off']) {
+      expect(parseConfig(value === undefined ? {} : { SIGNET_TRUST_PROXY: value }, CWD).trustProxy).toEqual({ kind: 'none' });
+    }
+  });
+
+  test('a number is the count of proxies in front of Signet', () => {
+    expect(parseConfig({ SIGNET_TRUST_PROXY: '2' }, CWD).trustProxy).toEqual({ kind: 'hops', hops: 2 });
+  });
+
+  test('a list names the proxies by address, CIDR or range name', () => {
+    expect(parseConfig({ SIGNET_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,loopback' }, CWD).trustProxy).toEqual({ kind: 'ranges', ranges: ['10.0.0.0/8', '127.0.0.1', 'loopback'] });
+  });
+
+  test('true is refused, with a message that names the forms that replace it', () => {
+    const [problem] = problemsOf({ SIGNET_TRUST_PROXY: 'true' });
+    expect(problem).toMatch(/SIGNET_TRUST_PROXY=true is refused: it trusted the client-written left-most X-Forwarded-For entry/);
+    expect(problem).toContain('(e.g. 1)');
+    expect(problem).toContain('10.0.0.0/8,127.0.0.1');
+  });
+
+  test('an entry that is not an address or CIDR, or too many hops, is refused', () => {
+    expect(problemsOf({ SIGNET_TRUST_PROXY: '10.0.0.0/8,proxy.internal' })[0]).toMatch(/not an address or CIDR: "proxy.internal"/);
+    expect(problemsOf({ SIGNET_TRUST_PROXY: '11' })[0]).toMatch(/hop count from 0 to 10/);
+  });
+});
+
+describe('SIGNET_IPV6_LIMIT_PREFIX', () => {
+  test('defaults to /64 and accepts 32 to 128', () => {
+    expect(parseConfig({}, CWD).ipv6LimitPrefix).toBe(64);
+    expect(parseConfig({ SIGNET_IPV6_LIMIT_PREFIX: '56' }, CWD).ipv6LimitPrefix).toBe(56);
+    expect(problemsOf({ SIGNET_IPV6_LIMIT_PREFIX: '16' })[0]).toMatch(/from 32 to 128/);
+    expect(problemsOf({ SIGNET_IPV6_LIMIT_PREFIX: '64x' })[0]).toMatch(/from 32 to 128/);
+  });
+});
+
+describe('metrics exposure', () => {
+  test('in production /metrics is on no port by default', () => {
+    expect(parseConfig({ NODE_ENV: 'production' }, CWD).metrics).toEqual({ listen: null, allow: [] });
+  });
+
+  test('outside production the public port serves it to loopback clients only', () => {
+    expect(parseConfig({}, CWD).metrics).toEqual({ listen: null, allow: ['loopback'] });
+    expect(parseConfig({ SIGNET_METRICS_ALLOW: 'none' }, CWD).metrics.allow).toEqual([]);
+  });
+
+  test('an operator listener and an allowlist are read and validated', () => {
+    const config = parseConfig({ NODE_ENV: 'production', SIGNET_METRICS_LISTEN: '[::1]:9464', SIGNET_METRICS_ALLOW: '10.0.0.0/8,192.0.2.7' }, CWD);
+    expect(config.metrics).toEqual({ listen: { host: '::1', port: 9464 }, allow: ['10.0.0.0/8', '192.0.2.7'] });
+    expect(Object.isFrozen(config.metrics)).toBe(true);
+    expect(problemsOf({ SIGNET_METRICS_LISTEN: '9464' })[0]).toMatch(/SIGNET_METRICS_LISTEN must be host:port/);
+    expect(problemsOf({ SIGNET_METRICS_LISTEN: '127.0.0.1:4000' })[0]).toMatch(/another port than PORT/);
+    expect(problemsOf({ SIGNET_METRICS_ALLOW: 'everyone' })[0]).toMatch(/SIGNET_METRICS_ALLOW must be "none" or addresses\/CIDRs/);
+  });
+});
