@@ -2,7 +2,7 @@ import { GraphQLSchema } from 'graphql';
 import type { DirectiveDeps } from './deps';
 import { describeIdempotentFields, idempotentDirective, idempotentTransformer } from './idempotent';
 import { describeRateLimitedFields, rateLimitDirective, rateLimitTransformer } from './rate-limit';
-import { describeSignedFields, signedDirective, signedTransformer } from './signed';
+import { describeSignedFields, signedDirective, signedOnlyFields, signedTransformer } from './signed';
 
 export type { DirectiveDeps } from './deps';
 
@@ -13,7 +13,7 @@ export type { DirectiveDeps } from './deps';
  */
 export function declareDirectives(schema: GraphQLSchema): GraphQLSchema {
   const declared = new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), signedDirective(schema), rateLimitDirective(), idempotentDirective()] });
-  return describeIdempotentFields(describeRateLimitedFields(describeSignedFields(declared)));
+  return describeIdempotentFields(describeRateLimitedFields(describeSignedFields(declared), signedOnlyFields(declared)));
 }
 
 /**

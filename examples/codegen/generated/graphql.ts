@@ -26,24 +26,27 @@ export type Account = {
   /**
    * API keys of the account, active and revoked.
    *
-   * Rate limit: 60 per 1m per account (per IP when unsigned).
+   * Rate limit: 60 per 1m per account.
    */
   apiKeys?: Maybe<Array<ApiKey>>;
-  /** One balance per asset. */
+  /** One balance per asset (every asset, zero when never funded), ordered by asset code. */
   balances?: Maybe<Array<Balance>>;
+  /** When the account was opened (server clock, UTC). */
   createdAt: Scalars['DateTimeISO']['output'];
+  /** Server-assigned opaque id: the `toAccountId` others send transfers to. */
   id: Scalars['ID']['output'];
+  /** Unique account name, set when the account was opened. */
   name: Scalars['String']['output'];
   /**
    * Orders, newest first.
    *
-   * Rate limit: 300 per 1m per account (per IP when unsigned).
+   * Rate limit: 300 per 1m per account.
    */
   orders?: Maybe<OrderConnection>;
   /**
    * Transfers sent and received, newest first.
    *
-   * Rate limit: 300 per 1m per account (per IP when unsigned).
+   * Rate limit: 300 per 1m per account.
    */
   transfers?: Maybe<TransferConnection>;
   /** USD value of all balances; null with PRICE_UNAVAILABLE when prices cannot be had. */
@@ -68,29 +71,41 @@ export type AccountTransfersArgs = {
 /** An API key. Its private key or secret is shown only once, at creation. */
 export type ApiKey = {
   __typename?: 'ApiKey';
+  /** The `alg` its signatures use. */
   algorithm: KeyAlgorithm;
+  /** When the key was created (server clock, UTC). */
   createdAt: Scalars['DateTimeISO']['output'];
   /** The key id: the `keyid` parameter of a signature. */
   id: Scalars['ID']['output'];
+  /** The name given at creation. */
   label: Scalars['String']['output'];
+  /** Last verified signature with this key, recorded in batches (may lag by a few seconds); null when never used. */
   lastUsedAt?: Maybe<Scalars['DateTimeISO']['output']>;
   /** Ed25519 public key (SPKI DER, base64); null for HMAC keys. */
   publicKey?: Maybe<Scalars['String']['output']>;
+  /** When the key was revoked; null while it is active. A revoked key never verifies again. */
   revokedAt?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** What requests signed with this key may do. */
   scopes: Array<Scope>;
 };
 
-/** An asset held in accounts. */
+/** An asset held in accounts. Amounts of it are Decimal strings with at most its number of decimal places. */
 export type Asset =
+  /** Bitcoin; 8 decimal places. */
   | 'BTC'
+  /** Ether; 8 decimal places. */
   | 'ETH'
+  /** US dollar; 2 decimal places. */
   | 'USD';
 
 /** An asset balance: available can be spent; held is reserved by open orders. */
 export type Balance = {
   __typename?: 'Balance';
+  /** The asset this balance counts. */
   asset: Asset;
+  /** Amount free to spend: new orders and transfers draw on it. Never negative. */
   available: Scalars['Decimal']['output'];
+  /** Amount reserved by open orders; released when they are canceled. Never negative. */
   held: Scalars['Decimal']['output'];
   /** Value of available + held in USD, from the price source. */
   valueUsd?: Maybe<Scalars['Decimal']['output']>;
@@ -99,69 +114,87 @@ export type Balance = {
 /** The canceled order, or the user errors that prevented it. */
 export type CancelOrderPayload = {
   __typename?: 'CancelOrderPayload';
+  /** The order, now CANCELED with its hold released; null when userErrors is not empty. */
   order?: Maybe<Order>;
+  /** Empty on success; otherwise why nothing changed (then the entity field is null). */
   userErrors: Array<UserError>;
 };
 
 /** A new API key. Ed25519 is recommended: the server keeps only the public key. */
 export type CreateApiKeyInput = {
+  /** Signature algorithm of the new key. */
   algorithm?: KeyAlgorithm;
-  /** 1-64 characters. */
+  /** Your name for the key (1-64 characters), shown in apiKeys. */
   label: Scalars['String']['input'];
   /** Ed25519 only: your public key (SPKI DER base64 or PEM). Omit to have the server generate a pair. */
   publicKey?: InputMaybe<Scalars['String']['input']>;
+  /** 1-4 scopes, each one the calling key holds itself. */
   scopes: Array<Scope>;
 };
 
 /** The new key. privateKey or secret is shown here once and never again. */
 export type CreateApiKeyPayload = {
   __typename?: 'CreateApiKeyPayload';
+  /** The new, active key; null when userErrors is not empty. */
   apiKey?: Maybe<ApiKey>;
-  /** Ed25519 private key (PKCS#8 DER, base64) when the server generated the pair. */
+  /** Ed25519 private key (PKCS#8 DER, base64) when the server generated the pair; null when you sent a public key, for HMAC keys, and on an idempotent replay. */
   privateKey?: Maybe<Scalars['String']['output']>;
-  /** HMAC-SHA256 secret (base64). */
+  /** HMAC-SHA256 secret (base64) for an HMAC key; null otherwise and on an idempotent replay. */
   secret?: Maybe<Scalars['String']['output']>;
+  /** Empty on success; otherwise why nothing changed (then the entity field is null). */
   userErrors: Array<UserError>;
 };
 
 /** A final transfer of available funds to another account. */
 export type CreateTransferInput = {
-  /** Positive, at most the asset's decimal places. */
+  /** Amount to move: positive, at most the asset's decimal places (USD 2, BTC and ETH 8). */
   amount: Scalars['Decimal']['input'];
+  /** Asset to move from your available balance. */
   asset: Asset;
   /** Up to 140 characters, shown to both parties. */
   memo?: InputMaybe<Scalars['String']['input']>;
+  /** Id of the receiving account (not your own). */
   toAccountId: Scalars['ID']['input'];
 };
 
 /** The transfer, or the user errors that prevented it. */
 export type CreateTransferPayload = {
   __typename?: 'CreateTransferPayload';
+  /** The completed transfer; null when userErrors is not empty. */
   transfer?: Maybe<Transfer>;
+  /** Empty on success; otherwise why nothing changed (then the entity field is null). */
   userErrors: Array<UserError>;
 };
 
 /** RFC 9421 signature algorithm of an API key. */
 export type KeyAlgorithm =
+  /** RFC 9421 `ed25519`: asymmetric; the server stores only the public key. Recommended. */
   | 'ED25519'
+  /** RFC 9421 `hmac-sha256`: a shared secret, stored encrypted by the server. */
   | 'HMAC_SHA256';
 
 /** A market and its trading rules. */
 export type Market = {
   __typename?: 'Market';
+  /** The asset bought or sold; quantities are in it. */
   baseAsset: Asset;
   /** Quantities are multiples of this. */
   lotSize: Scalars['Decimal']['output'];
+  /** Highest limit price accepted, in the quote asset. */
   maxPrice: Scalars['Decimal']['output'];
+  /** Largest quantity an order may have, in the base asset. */
   maxQuantity: Scalars['Decimal']['output'];
+  /** Smallest quantity an order may have, in the base asset. */
   minQuantity: Scalars['Decimal']['output'];
+  /** The asset prices are in; a BUY holds it. */
   quoteAsset: Asset;
-  /** For example BTC-USD. */
+  /** For example BTC-USD: base asset, then quote asset. */
   symbol: Scalars['String']['output'];
   /** Prices are multiples of this. */
   tickSize: Scalars['Decimal']['output'];
 };
 
+/** Writes. Each needs a request signed (RFC 9421) with a key holding the scope it names; business refusals arrive as userErrors in its payload. */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -169,7 +202,7 @@ export type Mutation = {
    *
    * Requires a signed request with scope TRADE.
    *
-   * Rate limit: 240 per 1m per account (per IP when unsigned).
+   * Rate limit: 240 per 1m per account.
    *
    * Idempotent: retry safely with an idempotency key (optional).
    */
@@ -179,7 +212,7 @@ export type Mutation = {
    *
    * Requires a signed request with scope MANAGE_KEYS.
    *
-   * Rate limit: 5 per 10m per account (per IP when unsigned).
+   * Rate limit: 5 per 10m per account.
    *
    * Idempotent: retry safely with an idempotency key (optional).
    */
@@ -189,7 +222,7 @@ export type Mutation = {
    *
    * Requires a signed request with scope TRANSFER.
    *
-   * Rate limit: 10 per 1m per account (per IP when unsigned).
+   * Rate limit: 10 per 1m per account.
    *
    * Idempotent: retry safely with an idempotency key (required).
    */
@@ -199,7 +232,7 @@ export type Mutation = {
    *
    * Requires a signed request with scope TRADE.
    *
-   * Rate limit: 120 per 1m per account (per IP when unsigned).
+   * Rate limit: 120 per 1m per account.
    *
    * Idempotent: retry safely with an idempotency key (required).
    */
@@ -209,7 +242,7 @@ export type Mutation = {
    *
    * Requires a signed request with scope MANAGE_KEYS.
    *
-   * Rate limit: 20 per 10m per account (per IP when unsigned).
+   * Rate limit: 20 per 10m per account.
    *
    * Idempotent: retry safely with an idempotency key (optional).
    */
@@ -217,26 +250,31 @@ export type Mutation = {
 };
 
 
+/** Writes. Each needs a request signed (RFC 9421) with a key holding the scope it names; business refusals arrive as userErrors in its payload. */
 export type MutationCancelOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Writes. Each needs a request signed (RFC 9421) with a key holding the scope it names; business refusals arrive as userErrors in its payload. */
 export type MutationCreateApiKeyArgs = {
   input: CreateApiKeyInput;
 };
 
 
+/** Writes. Each needs a request signed (RFC 9421) with a key holding the scope it names; business refusals arrive as userErrors in its payload. */
 export type MutationCreateTransferArgs = {
   input: CreateTransferInput;
 };
 
 
+/** Writes. Each needs a request signed (RFC 9421) with a key holding the scope it names; business refusals arrive as userErrors in its payload. */
 export type MutationPlaceOrderArgs = {
   input: PlaceOrderInput;
 };
 
 
+/** Writes. Each needs a request signed (RFC 9421) with a key holding the scope it names; business refusals arrive as userErrors in its payload. */
 export type MutationRevokeApiKeyArgs = {
   id: Scalars['ID']['input'];
 };
@@ -244,47 +282,82 @@ export type MutationRevokeApiKeyArgs = {
 /** A limit order. It rests (OPEN) until canceled; its funds are held meanwhile. */
 export type Order = {
   __typename?: 'Order';
+  /** The id you gave at placement; null when you gave none. */
   clientOrderId?: Maybe<Scalars['String']['output']>;
+  /** When the order was placed (server clock, UTC). */
   createdAt: Scalars['DateTimeISO']['output'];
   /** Amount reserved while the order is open (BUY: price × quantity rounded up). */
   holdAmount: Scalars['Decimal']['output'];
   /** Asset reserved while the order is open. */
   holdAsset: Asset;
+  /** Server-assigned opaque id. */
   id: Scalars['ID']['output'];
+  /** Market symbol, e.g. BTC-USD. */
   market: Scalars['String']['output'];
+  /** Limit price in the quote asset. */
   price: Scalars['Decimal']['output'];
+  /** Quantity in the base asset. */
   quantity: Scalars['Decimal']['output'];
+  /** BUY or SELL of the base asset. */
   side: OrderSide;
+  /** OPEN while resting, CANCELED once canceled. */
   status: OrderStatus;
+  /** Always LIMIT for now. */
   type: OrderType;
+  /** When the order last changed status (server clock, UTC); equals createdAt until then. */
   updatedAt: Scalars['DateTimeISO']['output'];
 };
 
 /** A page of orders, newest first. */
 export type OrderConnection = {
   __typename?: 'OrderConnection';
+  /** The orders of this page with their cursors, in the same order as nodes. */
+  edges: Array<OrderEdge>;
+  /** The orders of this page, newest first (the edges' nodes, without cursors). */
   nodes: Array<Order>;
+  /** Cursors and whether more pages follow. */
   pageInfo: PageInfo;
 };
 
+/** An order and its position in the list. */
+export type OrderEdge = {
+  __typename?: 'OrderEdge';
+  /** Opaque cursor of this order: pass it as `after` to continue after it. */
+  cursor: Scalars['String']['output'];
+  /** The order. */
+  node: Order;
+};
+
+/** Whether an order buys or sells the base asset of its market. */
 export type OrderSide =
+  /** Buy the base asset; holds price × quantity of the quote asset while open. */
   | 'BUY'
+  /** Sell the base asset; holds the quantity of the base asset while open. */
   | 'SELL';
 
+/** Lifecycle state of an order. */
 export type OrderStatus =
+  /** Canceled by its owner; the hold was released. Final. */
   | 'CANCELED'
+  /** Resting; its funds are held. */
   | 'OPEN';
 
 /** Only resting limit orders exist until a matching engine does. */
 export type OrderType =
+  /** Rests at its limit price until canceled. */
   | 'LIMIT';
 
-/** Where a page ends and whether more follow. */
+/** Where a page starts and ends, and whether more follow. Pagination is forward only: `first` and `after`. */
 export type PageInfo = {
   __typename?: 'PageInfo';
-  /** Pass as `after` to get the next page. */
+  /** Cursor of the last item of this page, to pass as `after` for the next page; null when the page is empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when items follow this page: pass endCursor as `after` to get them. */
   hasNextPage: Scalars['Boolean']['output'];
+  /** Always false: pagination is forward only (the Relay spec allows false when paging with first/after). Go back by keeping earlier cursors. */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first item of this page; null when the page is empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** A limit order to place. */
@@ -297,17 +370,22 @@ export type PlaceOrderInput = {
   price: Scalars['Decimal']['input'];
   /** Quantity of the base asset; a multiple of the lot size. */
   quantity: Scalars['Decimal']['input'];
+  /** BUY holds price × quantity of the quote asset; SELL holds quantity of the base asset. */
   side: OrderSide;
+  /** LIMIT, the only type for now. */
   type?: OrderType;
 };
 
 /** The placed order, or the user errors that prevented it. */
 export type PlaceOrderPayload = {
   __typename?: 'PlaceOrderPayload';
+  /** The new OPEN order, its funds held; null when userErrors is not empty. */
   order?: Maybe<Order>;
+  /** Empty on success; otherwise why nothing changed (then the entity field is null). */
   userErrors: Array<UserError>;
 };
 
+/** Reads. markets and serverTime are public; the others need a request signed (RFC 9421) with a READ key. */
 export type Query = {
   __typename?: 'Query';
   /**
@@ -321,7 +399,7 @@ export type Query = {
    *
    * Requires a signed request with scope READ.
    *
-   * Rate limit: 600 per 1m per account (per IP when unsigned).
+   * Rate limit: 600 per 1m per account.
    */
   me?: Maybe<Account>;
   /**
@@ -329,7 +407,7 @@ export type Query = {
    *
    * Requires a signed request with scope READ.
    *
-   * Rate limit: 600 per 1m per account (per IP when unsigned).
+   * Rate limit: 600 per 1m per account.
    */
   order?: Maybe<Order>;
   /**
@@ -341,6 +419,7 @@ export type Query = {
 };
 
 
+/** Reads. markets and serverTime are public; the others need a request signed (RFC 9421) with a READ key. */
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
 };
@@ -348,7 +427,9 @@ export type QueryOrderArgs = {
 /** The revoked key, or the user errors that prevented it. */
 export type RevokeApiKeyPayload = {
   __typename?: 'RevokeApiKeyPayload';
+  /** The key, now with revokedAt set; null when userErrors is not empty. */
   apiKey?: Maybe<ApiKey>;
+  /** Empty on success; otherwise why nothing changed (then the entity field is null). */
   userErrors: Array<UserError>;
 };
 
@@ -366,49 +447,88 @@ export type Scope =
 /** A final movement of funds between accounts. No API reverses it. */
 export type Transfer = {
   __typename?: 'Transfer';
+  /** Amount moved, positive, in the asset. */
   amount: Scalars['Decimal']['output'];
+  /** The asset moved. */
   asset: Asset;
+  /** When the transfer took effect (server clock, UTC). */
   createdAt: Scalars['DateTimeISO']['output'];
+  /** Sending account; your own id when you sent it. */
   fromAccountId: Scalars['ID']['output'];
+  /** Server-assigned opaque id. */
   id: Scalars['ID']['output'];
+  /** The sender's note (up to 140 characters); null when none was given. */
   memo?: Maybe<Scalars['String']['output']>;
+  /** Receiving account; your own id when you received it. */
   toAccountId: Scalars['ID']['output'];
 };
 
 /** A page of transfers (sent and received), newest first. */
 export type TransferConnection = {
   __typename?: 'TransferConnection';
+  /** The transfers of this page with their cursors, in the same order as nodes. */
+  edges: Array<TransferEdge>;
+  /** The transfers of this page, newest first (the edges' nodes, without cursors). */
   nodes: Array<Transfer>;
+  /** Cursors and whether more pages follow. */
   pageInfo: PageInfo;
+};
+
+/** A transfer and its position in the list. */
+export type TransferEdge = {
+  __typename?: 'TransferEdge';
+  /** Opaque cursor of this transfer: pass it as `after` to continue after it. */
+  cursor: Scalars['String']['output'];
+  /** The transfer. */
+  node: Transfer;
 };
 
 /** A business rule said no. The request itself succeeded. */
 export type UserError = {
   __typename?: 'UserError';
+  /** Stable code to branch on. */
   code: UserErrorCode;
-  /** Path of the input field the error concerns, e.g. ["input", "price"]. */
+  /** Path of the input field the error concerns, e.g. ["input", "price"]; null when it concerns no single field. */
   field?: Maybe<Array<Scalars['String']['output']>>;
+  /** Human-readable explanation, in English; may change: never parse it. */
   message: Scalars['String']['output'];
 };
 
-/** Business outcomes a client can branch on; see ERRORS.md. */
+/** Business outcomes a client can branch on; see ERRORS.md. Nothing changed when one is returned. */
 export type UserErrorCode =
+  /** Account creation (CLI only): an account with this name exists. */
   | 'ACCOUNT_NAME_TAKEN'
+  /** createTransfer: the destination account does not exist. */
   | 'ACCOUNT_NOT_FOUND'
+  /** revokeApiKey: the key is already revoked. */
   | 'API_KEY_ALREADY_REVOKED'
+  /** revokeApiKey: no key with this id belongs to the account. */
   | 'API_KEY_NOT_FOUND'
+  /** placeOrder: the account already has an order with this clientOrderId. */
   | 'DUPLICATE_CLIENT_ORDER_ID'
+  /** placeOrder, createTransfer: the available balance does not cover the hold or the transfer. */
   | 'INSUFFICIENT_FUNDS'
+  /** createTransfer: the amount is not positive, has more decimals than the asset allows, or is too large. */
   | 'INVALID_AMOUNT'
+  /** Account creation (CLI only): names are 1-64 letters, digits, spaces, "_", "." or "-". */
   | 'INVALID_NAME'
+  /** placeOrder: the price is not positive, not a multiple of the tick size, or above the market's maxPrice. */
   | 'INVALID_PRICE'
+  /** createApiKey: the public key is not an Ed25519 SPKI key, or one was given for an HMAC key. */
   | 'INVALID_PUBLIC_KEY'
+  /** placeOrder: the quantity is not positive, not a multiple of the lot size, or outside minQuantity..maxQuantity. */
   | 'INVALID_QUANTITY'
+  /** createApiKey: no scopes, or scopes the calling key does not hold itself. */
   | 'INVALID_SCOPES'
+  /** cancelOrder: no order with this id belongs to the account. */
   | 'ORDER_NOT_FOUND'
+  /** cancelOrder: the order is already canceled. */
   | 'ORDER_NOT_OPEN'
+  /** createTransfer: the destination is the sending account. */
   | 'SELF_TRANSFER'
+  /** createTransfer: the asset is not one this API holds. */
   | 'UNKNOWN_ASSET'
+  /** placeOrder: the market symbol is not listed (see `markets`). */
   | 'UNKNOWN_MARKET';
 
 /** What the account's balances are worth in USD at `asOf`. */

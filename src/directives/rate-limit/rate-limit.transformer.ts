@@ -60,13 +60,19 @@ export function describeRateLimit(schema: GraphQLSchema, typeName: string, field
   return field ? (getDirective(schema, field as never, RATE_LIMIT)?.[0] as RateLimitArgs | undefined) : undefined;
 }
 
-/** Adds "Rate limit: N per W." to each limited field's description (docs, playground, codegen). */
-export function describeRateLimitedFields(schema: GraphQLSchema): GraphQLSchema {
+/**
+ * Adds "Rate limit: N per W per …" to each limited field's description (docs, playground,
+ * codegen). The identity is the account for a signed request, the client IP otherwise; a
+ * field that never runs unsigned (`signedOnly`) is only ever counted per account, so its note
+ * says just that.
+ */
+export function describeRateLimitedFields(schema: GraphQLSchema, signedOnly: (typeName: string, fieldName: string) => boolean): GraphQLSchema {
   return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (field) => {
+    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
       const applied = getDirective(schema, field, RATE_LIMIT)?.[0] as RateLimitArgs | undefined;
       if (!applied) return field;
-      const note = `Rate limit: ${applied.max} per ${applied.window} per account (per IP when unsigned).`;
+      const identity = signedOnly(typeName, fieldName) ? 'per account' : 'per account (per IP when unsigned)';
+      const note = `Rate limit: ${applied.max} per ${applied.window} ${identity}.`;
       return { ...field, description: field.description ? `${field.description}\n\n${note}` : note };
     },
   });

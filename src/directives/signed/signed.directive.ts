@@ -18,6 +18,6 @@ export function signedDirective(schema: GraphQLSchema): GraphQLDirective {
     name: SIGNED,
     description: 'Requires a request signed (RFC 9421) with an active API key holding every listed scope.',
     locations: [DirectiveLocation.FIELD_DEFINITION],
-    args: { scopes: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(scope))) } },
+    args: { scopes: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(scope))), description: 'Every scope the signing key must hold; a key lacking one gets FORBIDDEN.' } },
   });
 }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import type { GraphQLSchema } from 'graphql';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
 import { declareDirectives } from '../../directives';
 import { AccountResolver } from './resolvers/account.resolver';
@@ -9,14 +10,24 @@ import { OrderResolver } from './resolvers/order.resolver';
 import { QueryResolver } from './resolvers/query.resolver';
 import { TransferResolver } from './resolvers/transfer.resolver';
 
+/** Descriptions of the root types, which type-graphql cannot set. */
+const ROOT_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  Query: 'Reads. markets and serverTime are public; the others need a request signed (RFC 9421) with a READ key.',
+  Mutation: 'Writes. Each needs a request signed (RFC 9421) with a key holding the scope it names; business refusals arrive as userErrors in its payload.',
+};
+
 /**
  * Builds the schema from the type-graphql resolvers, with Signet's directives declared.
  * Resolvers are wrapped by `applyDirectiveTransformers` when a server is created. It depends on nothing at
  * run time (services arrive in the context), so `npm run schema` can print it offline.
  */
 export function buildSignetSchema(): GraphQLSchema {
-  return declareDirectives(buildSchemaSync({
+  const built = buildSchemaSync({
     resolvers: [QueryResolver, AccountResolver, BalanceResolver, OrderResolver, TransferResolver, ApiKeyResolver],
     validate: { forbidUnknownValues: false, stopAtFirstError: false },
-  }));
+  });
+  const described = mapSchema(built, {
+    [MapperKind.ROOT_OBJECT]: (type) => new GraphQLObjectType({ ...type.toConfig(), description: ROOT_DESCRIPTIONS[type.name] ?? type.description }),
+  });
+  return declareDirectives(described);
 }

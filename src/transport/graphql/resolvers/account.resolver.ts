@@ -2,7 +2,8 @@ import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from 'type-gr
 import type { Account } from '../../../domain';
 import type { GraphQLContext } from '../context';
 import { OrderStatusEnum } from '../types/enums';
-import { AccountType, ApiKeyType, BalanceType, OrderConnection, TransferConnection, ValuationType } from '../types/models';
+import { AccountType, ApiKeyType, BalanceType, ValuationType } from '../types/models';
+import { OrderConnection, TransferConnection } from '../types/connections';
 import { Dec } from '../../../domain';
 import { balanceValue, requestQuote } from './valuation';
 import { connection, pageArgs } from './pagination';
@@ -10,7 +11,7 @@ import { connection, pageArgs } from './pagination';
 /** Fields of an account. Each can fail on its own: it is nullable so its siblings still arrive. */
 @Resolver(() => AccountType)
 export class AccountResolver {
-  @FieldResolver(() => [BalanceType], { nullable: true, description: 'One balance per asset.' })
+  @FieldResolver(() => [BalanceType], { nullable: true, description: 'One balance per asset (every asset, zero when never funded), ordered by asset code.' })
   balances(@Root() account: Account, @Ctx() ctx: GraphQLContext) {
     return ctx.services.accounts.listBalances(account.id);
   }
@@ -27,9 +28,9 @@ export class AccountResolver {
   async orders(
     @Root() account: Account,
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { nullable: true, description: '1-100, default 20.' }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
-    @Arg('status', () => OrderStatusEnum, { nullable: true }) status?: OrderStatusEnum,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1-100; default 20.' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'A cursor from this list (an edge cursor or pageInfo.endCursor): the page starts after it. Omit for the first page.' }) after?: string,
+    @Arg('status', () => OrderStatusEnum, { nullable: true, description: 'Only orders in this status; omit for all. Keep it the same across the pages of one listing.' }) status?: OrderStatusEnum,
   ) {
     const page = await ctx.services.orders.listOrders(account.id, { ...pageArgs(first, after), status });
     return connection(page);
@@ -40,8 +41,8 @@ export class AccountResolver {
   async transfers(
     @Root() account: Account,
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { nullable: true, description: '1-100, default 20.' }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1-100; default 20.' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'A cursor from this list (an edge cursor or pageInfo.endCursor): the page starts after it. Omit for the first page.' }) after?: string,
   ) {
     return connection(await ctx.services.transfers.listTransfers(account.id, pageArgs(first, after)));
   }

@@ -11,7 +11,7 @@ export class ApiKeyResolver {
   @Directive('@rateLimit(max: 5, window: "10m")')
   @Directive('@signed(scopes: [MANAGE_KEYS])')
   @Directive('@idempotent')
-  async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: GraphQLContext) {
+  async createApiKey(@Arg('input', () => CreateApiKeyInput, { description: 'The key to create.' }) input: CreateApiKeyInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     const result = await ctx.services.apiKeys.createApiKey(principal.accountId, input, principal.scopes);
     if (!result.ok) return { privateKey: null, secret: null, ...payload('apiKey', result) };
@@ -22,7 +22,7 @@ export class ApiKeyResolver {
   @Directive('@rateLimit(max: 20, window: "10m")')
   @Directive('@signed(scopes: [MANAGE_KEYS])')
   @Directive('@idempotent')
-  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  async revokeApiKey(@Arg('id', () => ID, { description: 'Id of a key of your account; may be the key signing this request.' }) id: string, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     return payload('apiKey', await ctx.services.apiKeys.revokeApiKey(principal.accountId, id));
   }

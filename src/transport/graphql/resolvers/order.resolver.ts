@@ -11,7 +11,7 @@ export class OrderResolver {
   @Directive('@rateLimit(max: 120, window: "1m")')
   @Directive('@signed(scopes: [TRADE])')
   @Directive('@idempotent(required: true)')
-  async placeOrder(@Arg('input', () => PlaceOrderInput) input: PlaceOrderInput, @Ctx() ctx: GraphQLContext) {
+  async placeOrder(@Arg('input', () => PlaceOrderInput, { description: 'The order to place.' }) input: PlaceOrderInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     return payload('order', await ctx.services.orders.placeOrder(principal.accountId, input));
   }
@@ -20,7 +20,7 @@ export class OrderResolver {
   @Directive('@rateLimit(max: 240, window: "1m")')
   @Directive('@signed(scopes: [TRADE])')
   @Directive('@idempotent')
-  async cancelOrder(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  async cancelOrder(@Arg('id', () => ID, { description: 'Id of an OPEN order of your account.' }) id: string, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     return payload('order', await ctx.services.orders.cancelOrder(principal.accountId, id));
   }

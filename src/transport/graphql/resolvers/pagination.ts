@@ -20,8 +20,28 @@ export function pageArgs(first: number | undefined, after: string | undefined | 
   return { limit, beforeSeq: Number(match[1]) };
 }
 
-/** Builds a connection object from a page of rows. */
-export function connection<T extends { seq: number }>(page: { items: readonly T[]; hasNextPage: boolean }) {
-  const last = page.items[page.items.length - 1];
-  return { nodes: [...page.items], pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? encodeCursor(last.seq) : null } };
+/** A Relay connection of rows: edges with their cursors, the same rows as `nodes`, and page info. */
+export interface Connection<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  nodes: T[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/**
+ * Builds a connection from a page of rows. Each edge's cursor is the row's own cursor, so
+ * `endCursor` is the last edge's. `hasPreviousPage` is always false: paging is forward only,
+ * and the Relay spec lets a first/after connection answer false rather than pay a query for it.
+ */
+export function connection<T extends { seq: number }>(page: { items: readonly T[]; hasNextPage: boolean }): Connection<T> {
+  const edges = page.items.map((node) => ({ cursor: encodeCursor(node.seq), node }));
+  return {
+    edges,
+    nodes: [...page.items],
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
 }

@@ -16,7 +16,7 @@ export class QueryResolver {
   @Query(() => OrderType, { nullable: true, description: 'One of your orders by id; null when it does not exist or is not yours.' })
   @Directive('@rateLimit(max: 600, window: "1m")')
   @Directive('@signed(scopes: [READ])')
-  async order(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  async order(@Arg('id', () => ID, { description: 'The order id returned by placeOrder or listed in me.orders.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.orders.findOrder(requirePrincipal(ctx).accountId, id);
   }
 

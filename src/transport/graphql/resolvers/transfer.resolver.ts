@@ -11,7 +11,7 @@ export class TransferResolver {
   @Directive('@rateLimit(max: 10, window: "1m")')
   @Directive('@signed(scopes: [TRANSFER])')
   @Directive('@idempotent(required: true)')
-  async createTransfer(@Arg('input', () => CreateTransferInput) input: CreateTransferInput, @Ctx() ctx: GraphQLContext) {
+  async createTransfer(@Arg('input', () => CreateTransferInput, { description: 'The transfer to make.' }) input: CreateTransferInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     return payload('transfer', await ctx.services.transfers.createTransfer(principal.accountId, input));
   }
