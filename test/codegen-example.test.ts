@@ -8,19 +8,10 @@ import { generate, loadCodegenConfig } from '@graphql-codegen/cli';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ts from 'typescript';
+import { typeCheck } from './helpers/type-check';
 
 const root = join(__dirname, '..');
 const example = join(root, 'examples', 'codegen');
-
-/** Type-checks `files` strictly, as a team's project with default settings would; returns the messages. */
-function typeCheck(files: string[]): string[] {
-  const program = ts.createProgram(files, {
-    strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS,
-    moduleResolution: ts.ModuleResolutionKind.Node10, skipLibCheck: true, types: [],
-  });
-  return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-}
 
 describe('examples/codegen (Codegen for users)', () => {
   let dir: string;

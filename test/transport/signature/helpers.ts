@@ -3,7 +3,7 @@
  * `signedRequest(...)`, which signs through the public `signRequest` helper.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMemoryNonceStore } from '../../../src/stores/memory/memory-nonce-store';
 import type { NonceClaimRequest } from '../../../src/transport/signature';
@@ -108,7 +108,7 @@ export function signedRequest(fixture: SignedRequestFixture = {}): SignedRequest
   };
 }
 
-/** The RFC 9421 / RFC 9530 vectors shared with the SDK (`/work/shared/vectors/rfc9421.json`). */
+/** The RFC 9421 / RFC 9530 vectors (`test/fixtures/rfc9421/rfc9421.json`; sources in its README). */
 export interface Rfc9421Vectors {
   keys: {
     'test-shared-secret': { secretBase64: string };
@@ -124,17 +124,10 @@ export interface Rfc9421Vectors {
   cases: Array<{ name: string; created: number; signatureBase: string; signatureInput: string; signature: string }>;
 }
 
-/**
- * Loads the shared vectors, read at runtime because the file may live outside this package's
- * rootDir: `$SIGNET_VECTORS`, then `shared/vectors/` in the repo, then the workspace's copy.
- */
+/** Where the vendored vectors live: inside the repository, so a plain clone runs this suite. */
+const RFC9421_VECTORS_FILE = join(__dirname, '..', '..', 'fixtures', 'rfc9421', 'rfc9421.json');
+
+/** Loads the vendored RFC 9421 vectors. */
 export function loadVectors(): Rfc9421Vectors {
-  const candidates = [
-    process.env.SIGNET_VECTORS,
-    join(__dirname, '../../../shared/vectors/rfc9421.json'),
-    join(__dirname, '../../../../shared/vectors/rfc9421.json'),
-  ].filter((p): p is string => p !== undefined);
-  const found = candidates.find((p) => existsSync(p));
-  if (found === undefined) throw new Error(`RFC 9421 vectors not found (looked in ${candidates.join(', ')})`);
-  return JSON.parse(readFileSync(found, 'utf8')) as Rfc9421Vectors;
+  return JSON.parse(readFileSync(RFC9421_VECTORS_FILE, 'utf8')) as Rfc9421Vectors;
 }

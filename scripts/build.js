@@ -1,0 +1,67 @@
+// The one build behind `npm run build`, `npm start`, `npm run signet` and the tests' global setup:
+// the server (dist/) with `tsc -b`, which compiles only what changed since dist/.tsbuildinfo, then
+// the playground bundle, skipped when its inputs are unchanged. So a CLI call never runs stale
+// code and never waits for a full rebuild.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const { readdirSync, readFileSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const { buildPlayground } = require('./build-playground');
+
+const ROOT = join(__dirname, '..');
+
+/** Newest modification time under `dir`: files and the directories themselves (an entry removed changes its directory's). */
+function newestMtime(dir, skip) {
+  let newest = statSync(dir).mtimeMs;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (path === skip) continue;
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path, skip) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * True when dist/ is what `tsc -b` would build from `root`, by tsc -b's own up-to-date test (no
+ * input newer than dist/.tsbuildinfo, no errors recorded in it) without loading TypeScript: that
+ * alone costs ~0.5 s, a third of a CLI call. Anything else (no build info, an edited, added or
+ * removed file, a changed tsconfig) goes to tsc -b.
+ */
+function isServerUpToDate(root = ROOT) {
+  const buildInfo = join(root, 'dist', '.tsbuildinfo');
+  let built;
+  try {
+    built = statSync(buildInfo).mtimeMs;
+  } catch {
+    return false;
+  }
+  // tsconfig.build.json compiles src/ except the browser code (esbuild bundles that).
+  const sources = newestMtime(join(root, 'src'), join(root, 'src', 'transport', 'playground', 'browser'));
+  const configs = ['tsconfig.json', 'tsconfig.build.json'].map((name) => statSync(join(root, name)).mtimeMs);
+  if (Math.max(sources, ...configs) >= built) return false;
+  // A build with errors records them (and files still to check or emit); tsc -b reports them again.
+  const info = JSON.parse(readFileSync(buildInfo, 'utf8'));
+  return !['semanticDiagnosticsPerFile', 'emitDiagnosticsPerFile', 'affectedFilesPendingEmit', 'changeFileSet', 'errors'].some((key) => key in info);
+}
+
+/** Compiles src/ into dist/ incrementally; throws (after tsc printed the errors) when it does not compile. */
+function buildServer() {
+  if (isServerUpToDate()) return;
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [ROOT] }), '-b', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/** Brings dist/ and dist/playground up to date with the sources. */
+async function build() {
+  buildServer();
+  await buildPlayground();
+}
+
+module.exports = { build, buildServer, isServerUpToDate };
+
+if (require.main === module) {
+  // Silent on success: `npm run signet -- … --json` builds first, and its stdout must stay pure JSON.
+  build().catch((error) => {
+    if (error.status === undefined) console.error(error); // tsc already printed its own errors
+    process.exit(1);
+  });
+}
