@@ -41,7 +41,7 @@ describe('a pasted key is checked at paste time', () => {
     expect(await pasteError(importPastedKey('ed25519', ' '))).toBe('Paste the private key.');
     expect(await pasteError(importPastedKey('ed25519', 'not base64!'))).toMatch(/not base64/);
     expect(await pasteError(importPastedKey('ed25519', pair.publicKey.export({ format: 'der', type: 'spki' }).toString('base64')))).toMatch(/public key: paste the private key/);
-    expect(await pasteError(importPastedKey('ed25519', pair.publicKey.export({ format: 'pem', type: 'spki' }).toString()))).toMatch(/PEM "PUBLIC KEY", not a private key/);
+    expect(await pasteError(importPastedKey('ed25519', pair.publicKey.export({ format: 'pem', type: 'spki' }).toString()))).toMatch(/PEM "PUBLIC KEY": paste an unencrypted PKCS#8 private key/);
     expect(await pasteError(importPastedKey('ed25519', Buffer.alloc(32, 1).toString('base64')))).toMatch(/32 raw bytes/);
     const truncated = pair.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(0, 40).toString('base64');
     expect(await pasteError(importPastedKey('ed25519', truncated))).toMatch(/not an Ed25519 private key/);
@@ -105,6 +105,15 @@ describe('a pasted key is proven by one signed request before the playground say
   test('a key without READ scope is still proven (its signature verified), without the account', async () => {
     const key = await createTestKey(services, accountId, 'ed25519', ['TRADE']);
     await expect(checkSigningKey(await identity(key.keyId, pkcs8Text(key)), endpoint())).resolves.toEqual({ verified: true, note: 'the key has no READ scope, so its account is not shown' });
+  });
+
+  test('a rate-limited or failing check proves nothing, and says when to retry', async () => {
+    const answering = (status: number, body: string) => (async () => new Response(body, { status })) as unknown as typeof fetch;
+    const candidate = await identity('key_1', strangerPrivateKey());
+    const limited = await checkSigningKey(candidate, { ...endpoint(), fetch: answering(429, '{"errors":[{"message":"Too many","extensions":{"code":"RATE_LIMITED","retryAfter":42}}]}') });
+    expect(limited).toEqual({ verified: false, message: 'Not checked (RATE_LIMITED): too many failed attempts for this key id or address; try again in 42 s. Requests stay unsigned.' });
+    const down = await checkSigningKey(candidate, { ...endpoint(), fetch: answering(503, 'Service Unavailable') });
+    expect(down).toEqual({ verified: false, message: 'Not checked (HTTP 503): the server did not answer the check. Requests stay unsigned.' });
   });
 
   test('a server that cannot be reached proves nothing', async () => {

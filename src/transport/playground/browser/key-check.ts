@@ -7,8 +7,11 @@
 import type { ExecutionResult } from 'graphql';
 import { createSignedFetcher, type SentRequest, type SignedFetcherOptions, type SigningIdentity } from './signed-fetcher';
 
-/** The operation that proves a key; named so it is recognisable in server logs. */
-export const KEY_CHECK_QUERY = 'query SignetPlaygroundKeyCheck { me { id } }';
+/** Name of the operation that proves a key, so it is recognisable in server logs. */
+export const KEY_CHECK_OPERATION = 'SignetPlaygroundKeyCheck';
+
+/** The operation that proves a key: `me` needs a verified signature (and READ scope). */
+export const KEY_CHECK_QUERY = `query ${KEY_CHECK_OPERATION} { me { id } }`;
 
 /** What the check found. `message` is the panel's text for a refusal. */
 export type KeyCheckResult =
@@ -20,7 +23,8 @@ export type KeyCheckOptions = Pick<SignedFetcherOptions, 'url' | 'authority' | '
 
 /** Text for a request-level refusal of the probe. */
 function refusalMessage(keyId: string, sent: SentRequest): string {
-  const { code, reason, retryAfter } = sent.refusal ?? { code: `HTTP ${sent.status}` };
+  if (!sent.refusal) return `Not checked (HTTP ${sent.status}): the server did not answer the check. Requests stay unsigned.`;
+  const { code, reason, retryAfter } = sent.refusal;
   if (code === 'UNAUTHENTICATED') {
     switch (reason) {
       case 'SIGNATURE_INVALID':
@@ -51,7 +55,7 @@ export async function checkSigningKey(candidate: SigningIdentity, options: KeyCh
   const fetcher = createSignedFetcher({ ...options, identity: () => candidate, onSent: (s) => (sent = s) });
   let result: ExecutionResult;
   try {
-    result = await fetcher({ query: KEY_CHECK_QUERY, operationName: 'SignetPlaygroundKeyCheck' });
+    result = await fetcher({ query: KEY_CHECK_QUERY, operationName: KEY_CHECK_OPERATION });
   } catch (error) {
     return { verified: false, message: `Not checked: the request failed (${(error as Error).message}). Requests stay unsigned.` };
   }

@@ -30,7 +30,7 @@ export function checkKeyId(keyId: string): void {
 
 function bytesOf(text: string, what: string): Uint8Array {
   const pem = /-----BEGIN ([A-Z ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
-  if (pem && pem[1] !== 'PRIVATE KEY') throw new KeyPasteError(`This is a PEM "${pem[1]}", not a private key: paste the PKCS#8 private key (MC4CAQAw…).`);
+  if (pem && pem[1] !== 'PRIVATE KEY') throw new KeyPasteError(`This is a PEM "${pem[1]}": paste an unencrypted PKCS#8 private key (BEGIN PRIVATE KEY, or base64 MC4CAQAw…).`);
   try {
     return fromBase64(pem ? pem[2] : text, what);
   } catch {
