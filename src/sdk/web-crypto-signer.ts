@@ -38,6 +38,11 @@ export interface WebCryptoSignOptions {
   nonce?: string;
   /** Dictionary label; defaults to `sig1`. */
   label?: string;
+  /**
+   * Headers that will be sent with the request (names in any case). An `Idempotency-Key` among
+   * them is covered by the signature, so it cannot be swapped in transit; the others are ignored.
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** The headers to add to the request, plus what was signed (useful when debugging a 401). */
@@ -65,6 +70,14 @@ export function randomNonce(): string {
 function derFromText(text: string): Uint8Array {
   const pem = /-----BEGIN PRIVATE KEY-----([\s\S]*?)-----END PRIVATE KEY-----/.exec(text);
   return fromBase64(pem ? pem[1] : text, 'privateKey');
+}
+
+/** The one value of header `name` (lowercase) in `headers`, matched case-insensitively. */
+function headerValue(headers: Readonly<Record<string, string>> | undefined, name: string): string | undefined {
+  const values = Object.entries(headers ?? {}).filter(([key]) => key.toLowerCase() === name).map(([, value]) => value);
+  // Two spellings of one header would be sent as one combined field: refuse rather than guess which was meant.
+  if (values.length > 1) throw new TypeError(`headers has ${name} more than once`);
+  return values[0];
 }
 
 function checkCryptoKey(key: CryptoKey, alg: SignetAlgorithm): CryptoKey {
@@ -108,7 +121,8 @@ function sfString(value: string, what: string): string {
 
 /**
  * Signs a request per the Signet profile: Content-Digest over the body, covered components
- * `@method @authority @path content-digest` (+ `@query` when the URL has one), parameters
+ * `@method @authority @path content-digest` (+ `@query` when the URL has one, + `idempotency-key`
+ * when `headers` has one), parameters
  * `created`, `nonce`, `keyid`. Resolves to the headers to send with exactly that body.
  */
 export async function signRequestWebCrypto(options: WebCryptoSignOptions): Promise<WebCryptoSignedRequest> {
@@ -118,13 +132,15 @@ export async function signRequestWebCrypto(options: WebCryptoSignOptions): Promi
   const nonce = options.nonce ?? randomNonce();
   // `fetch` sends a URL with an empty query without the `?`, so an empty search means no @query.
   const query = url.search === '' ? undefined : url.search.slice(1);
-  const components = [...REQUIRED_COMPONENTS, ...(query === undefined ? [] : ['@query'])];
+  const idempotencyKey = headerValue(options.headers, 'idempotency-key');
+  const components = [...REQUIRED_COMPONENTS, ...(query === undefined ? [] : ['@query']), ...(idempotencyKey === undefined ? [] : ['idempotency-key'])];
   const digest = await contentDigest(options.body);
+  const covered = idempotencyKey === undefined ? { 'content-digest': digest } : { 'content-digest': digest, 'idempotency-key': idempotencyKey };
   const params =
     `(${components.map((c) => `"${c}"`).join(' ')});created=${created};nonce=${sfString(nonce, 'nonce')};keyid=${sfString(options.keyId, 'keyId')}`;
   const signatureBase = buildSignatureBase(
     components,
-    { method: options.method, authority: options.authority ?? url.host, path: url.pathname, query, headers: { 'content-digest': digest } },
+    { method: options.method, authority: options.authority ?? url.host, path: url.pathname, query, headers: covered },
     params,
   );
   const key = checkCryptoKey(options.key, options.alg);

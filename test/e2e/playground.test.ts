@@ -1,8 +1,10 @@
 /**
  * The browser playground end to end: a real `signet serve` process, the bundled GraphiQL page in
- * headless Chromium, the demo key pasted into the signing panel, an order placed with a signed
- * mutation and read back. Leaves a screenshot in test-artifacts/playground.png.
+ * headless Chromium, a wrong private key refused for alice's key id and her own one proven by the
+ * server, an order placed with a signed mutation, replayed with its Idempotency-Key and read back.
+ * Leaves a screenshot in test-artifacts/playground.png.
  */
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +33,23 @@ async function setOperation(page: Page, name: string, text: string): Promise<voi
   await page.locator('.graphiql-tab-active').getByText(name, { exact: true }).waitFor({ timeout: STEP_MS });
 }
 
+/** Replaces the request headers editor's text (the Headers tab is opened first so its model exists). */
+async function setHeaders(page: Page, text: string): Promise<void> {
+  await page.getByRole('button', { name: 'Headers', exact: true }).click({ timeout: STEP_MS });
+  await page.waitForFunction(() => (globalThis as any).__MONACO?.editor.getModels().some((m: any) => m.uri.path.endsWith('request-headers.json')), undefined, { timeout: STEP_MS });
+  await page.evaluate((value) => {
+    const monaco = (globalThis as any).__MONACO;
+    monaco.editor.getModels().find((m: any) => m.uri.path.endsWith('request-headers.json')).setValue(value);
+  }, text);
+}
+
+/** Pastes a key id and private key into the signing panel and presses Sign requests. */
+async function pasteKey(page: Page, keyId: string, privateKey: string): Promise<void> {
+  await page.getByLabel('Key id').fill(keyId);
+  await page.getByLabel('Private key or secret').fill(privateKey);
+  await page.getByRole('button', { name: 'Sign requests' }).click();
+}
+
 /** Runs what is in the editor and waits until the response pane shows `expected`; returns the parsed response. */
 async function run(page: Page, expected: string): Promise<any> {
   const response = () => page.evaluate(() => (globalThis as any).__MONACO?.editor.getModels().find((m: any) => m.uri.path.endsWith('response.json'))?.getValue() as string | undefined);
@@ -52,11 +71,13 @@ describeInBrowser(haveChromium ? 'the playground in headless Chromium' : `the pl
   let server: SignetProcess | undefined;
   let browser: Browser | undefined;
   let alice: DemoCredential;
+  let bob: DemoCredential;
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'signet-playground-'));
     server = await spawnSignet({ SIGNET_DATA_DIR: dataDir });
     const file = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as { credentials: DemoCredential[] };
     alice = file.credentials.find((c) => c.name === 'alice')!;
+    bob = file.credentials.find((c) => c.name === 'bob')!;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -70,7 +91,7 @@ describeInBrowser(haveChromium ? 'the playground in headless Chromium' : `the pl
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('a browser loads the playground, queries, signs with the demo key, places an order and sees it in me.orders', async () => {
+  test('a browser loads the playground, refuses a wrong key, signs with the demo key once proven, places an order, replays it and sees it in me.orders', async () => {
     const page = await browser!.newPage({ viewport: { width: 1440, height: 900 } });
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -83,14 +104,19 @@ describeInBrowser(haveChromium ? 'the playground in headless Chromium' : `the pl
     });
 
     // A browser visiting /graphql gets the page, like /playground; it introspects the schema at once.
+    const introspected = page.waitForResponse((r) => r.request().method() === 'POST' && (r.request().postData() ?? '').includes('SignetPlaygroundSchema'), { timeout: STEP_MS });
     const page1 = await page.goto(`${server!.url}/graphql`, { timeout: STEP_MS });
     expect(page1?.status()).toBe(200);
-    await page.getByText('Last request: unsigned · HTTP 200').waitFor({ timeout: STEP_MS });
+    expect((await introspected).status()).toBe(200);
     await page.waitForFunction(() => (globalThis as any).__MONACO?.editor.getModels().some((m: any) => m.uri.path.endsWith('operation.graphql')), undefined, { timeout: STEP_MS });
+    // The schema fetch is GraphiQL's, not the user's: no "Last request" before the user runs one.
+    await expect(page.locator('.signet-signing-last').count()).resolves.toBe(0);
+    await page.getByText('Unsigned: public fields').waitFor({ timeout: STEP_MS });
 
     await setOperation(page, 'Markets', 'query Markets { markets { symbol } }');
     const markets = await run(page, 'ETH-USD');
     expect(markets.data.markets).toEqual([{ symbol: 'BTC-USD' }, { symbol: 'ETH-USD' }]);
+    await page.getByText('Last request: unsigned · HTTP 200').waitFor({ timeout: STEP_MS });
 
     // The docs come from introspection and carry the requirements the schema describes.
     await page.locator('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]').click();
@@ -100,12 +126,26 @@ describeInBrowser(haveChromium ? 'the playground in headless Chromium' : `the pl
     await expect(page.getByText(/Idempotent: retry safely with an idempotency key \(required\)/).count()).resolves.toBe(1);
     await expect(page.getByText(/Rate limit: 120 per 1m per account/).count()).resolves.toBe(1);
 
-    // Paste alice's demo key: the panel keeps a CryptoKey in memory and clears the text.
-    await page.getByLabel('Key id').fill(alice.keyId);
-    await page.getByLabel('Private key or secret').fill(alice.privateKey);
-    await page.getByRole('button', { name: 'Sign requests' }).click();
-    await page.getByText(`Signing every request as ${alice.keyId} (ed25519)`).waitFor({ timeout: STEP_MS });
+    // A private key that is not alice's, for alice's key id: the server refuses the check and nothing says signed.
+    await pasteKey(page, alice.keyId, bob.privateKey);
+    await page.getByText(`Refused (SIGNATURE_INVALID): this private key does not belong to key id ${alice.keyId}`).waitFor({ timeout: STEP_MS });
+    await expect(page.getByText(/Signed as/).count()).resolves.toBe(0);
     await expect(page.getByLabel('Private key or secret').inputValue()).resolves.toBe('');
+    // A public key pasted by mistake is named here, before any request.
+    const requestsBefore = sent.length;
+    const alicePublic = createPublicKey(createPrivateKey({ key: Buffer.from(alice.privateKey, 'base64'), format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' }).toString('base64');
+    await pasteKey(page, alice.keyId, alicePublic);
+    await page.getByRole('alert').getByText('This is an Ed25519 public key: paste the private key (MC4CAQAw…).').waitFor({ timeout: STEP_MS });
+    expect(sent.length).toBe(requestsBefore);
+
+    // Alice's own key: proven by one signed { me { id } }, then the panel says signed, with her account.
+    await pasteKey(page, alice.keyId, alice.privateKey);
+    await page.getByText(`Signed as ${alice.keyId} (account ${alice.accountId}; ed25519)`).waitFor({ timeout: STEP_MS });
+    await page.getByText(`Public key (derived here): ${alicePublic}`).waitFor({ timeout: STEP_MS });
+    await expect(page.getByLabel('Private key or secret').inputValue()).resolves.toBe('');
+    const check = sent.at(-1)!;
+    expect(check.postData()).toContain('SignetPlaygroundKeyCheck');
+    expect(await check.headerValue('signature-input')).toContain(`keyid="${alice.keyId}"`);
 
     await setOperation(page, 'PlaceOrder', 'mutation PlaceOrder {\n  placeOrder(input: { market: "BTC-USD", side: BUY, price: "30000", quantity: "0.01" }) {\n    order { id status }\n    userErrors { code message }\n  }\n}\n');
     const placed = await run(page, '"status": "OPEN"');
@@ -117,7 +157,24 @@ describeInBrowser(haveChromium ? 'the playground in headless Chromium' : `the pl
     expect(headers['content-type']).toBe('application/json');
     expect(headers['idempotency-key']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(headers['signature-input']).toContain(`keyid="${alice.keyId}"`);
-    await page.getByText(`Idempotency-Key ${headers['idempotency-key']}`).waitFor({ timeout: STEP_MS });
+    // The Idempotency-Key is covered by the signature (the server refuses an uncovered one).
+    expect(headers['signature-input']).toContain('"idempotency-key"');
+    await page.getByText(`Last request: signed as ${alice.keyId} · Idempotency-Key ${headers['idempotency-key']} · HTTP 200`, { exact: true }).waitFor({ timeout: STEP_MS });
+
+    // The same mutation again with its Idempotency-Key typed into the Headers tab: a replay, shown as one.
+    await setHeaders(page, JSON.stringify({ 'Idempotency-Key': headers['idempotency-key'] }));
+    await page.evaluate(() => {
+      const model = (globalThis as any).__MONACO.editor.getModels().find((m: any) => m.uri.path.endsWith('response.json'));
+      model.setValue('');
+    });
+    const replayed = await run(page, orderId);
+    expect(replayed.data.placeOrder.order.id).toBe(orderId);
+    const replayRequest = sent.at(-1)!;
+    expect(await replayRequest.headerValue('idempotency-key')).toBe(headers['idempotency-key']);
+    expect(await replayRequest.headerValue('signature-input')).toContain('"idempotency-key"');
+    expect((await replayRequest.response())?.headers()['idempotent-replayed']).toBe('true');
+    await page.getByText(`Idempotency-Key ${headers['idempotency-key']} · HTTP 200 · replay of an earlier request with this Idempotency-Key`).waitFor({ timeout: STEP_MS });
+    await setHeaders(page, '');
 
     await setOperation(page, 'MyOrders', 'query MyOrders {\n  me {\n    orders {\n      nodes { id status }\n    }\n  }\n}\n');
     const mine = await run(page, orderId);
@@ -133,6 +190,7 @@ describeInBrowser(haveChromium ? 'the playground in headless Chromium' : `the pl
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'playground.png') });
-    expect(problems).toEqual([]);
+    // The one refused key check above, which Chromium logs like any 4xx; nothing else.
+    expect(problems).toEqual(['console error: Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
   }, 45_000);
 });

@@ -1,5 +1,5 @@
 import { importSigningKey } from '../../../src/sdk';
-import { createSignedFetcher, wantsIdempotencyKey, type SentRequest, type SigningIdentity } from '../../../src/transport/playground/browser/signed-fetcher';
+import { createSignedFetcher, SCHEMA_QUERY_NAME, wantsIdempotencyKey, type SentRequest, type SigningIdentity } from '../../../src/transport/playground/browser/signed-fetcher';
 import type { DomainServices } from '../../../src/domain';
 import { createTestKey, openEmbeddedSignet, type EmbeddedSignet, type RunningSignet } from '../../helpers/signet-server';
 
@@ -32,15 +32,22 @@ describe('which playground operations get an Idempotency-Key', () => {
   });
 });
 
+/** A fetch that records what it was given and answers `answer` (with `headers`). */
+function recordingFetch(answer = '{"data":{}}', status = 200, headers: Record<string, string> = {}) {
+  const calls: Array<{ url: string; init: RequestInit }> = [];
+  const fetch = (async (url: string, init: RequestInit) => {
+    calls.push({ url, init });
+    return new Response(answer, { status, headers });
+  }) as unknown as typeof globalThis.fetch;
+  return { calls, fetch };
+}
+
+/** An HMAC identity over a fixed secret, for tests that only look at what is sent. */
+async function hmacIdentity(): Promise<SigningIdentity> {
+  return { keyId: 'key_test', alg: 'hmac-sha256', key: await importSigningKey({ alg: 'hmac-sha256', secret: new Uint8Array(32).fill(7) }) };
+}
+
 describe('the playground fetcher', () => {
-  function recordingFetch(answer = '{"data":{}}', status = 200) {
-    const calls: Array<{ url: string; init: RequestInit }> = [];
-    const fetch = (async (url: string, init: RequestInit) => {
-      calls.push({ url, init });
-      return new Response(answer, { status });
-    }) as unknown as typeof globalThis.fetch;
-    return { calls, fetch };
-  }
 
   test('sends unsigned JSON POSTs (what CSRF prevention accepts) when no key is loaded', async () => {
     const { calls, fetch } = recordingFetch();
@@ -71,6 +78,73 @@ describe('the playground fetcher', () => {
   });
 });
 
+describe('the Idempotency-Key the playground sends is covered by its signature', () => {
+  test('a keyed mutation lists "idempotency-key" in Signature-Input, after the required components', async () => {
+    const { calls, fetch } = recordingFetch();
+    const identity = await hmacIdentity();
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => identity, fetch, randomUUID: () => 'generated-1' });
+    await fetcher({ query: `mutation { ${PLACE} }` });
+    const headers = calls[0].init.headers as Record<string, string>;
+    expect(headers['idempotency-key']).toBe('generated-1');
+    expect(headers['signature-input']).toMatch(/^sig1=\("@method" "@authority" "@path" "content-digest" "idempotency-key"\);/);
+  });
+
+  test('a key typed into the headers editor is covered too, in any case', async () => {
+    const { calls, fetch } = recordingFetch();
+    const identity = await hmacIdentity();
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => identity, fetch });
+    await fetcher({ query: `mutation { ${PLACE} }` }, { headers: { 'IDEMPOTENCY-KEY': 'typed-1' } });
+    const headers = calls[0].init.headers as Record<string, string>;
+    expect(headers['idempotency-key']).toBe('typed-1');
+    expect(headers['signature-input']).toContain('"idempotency-key"');
+  });
+
+  test('a request without an Idempotency-Key covers only the required components', async () => {
+    const { calls, fetch } = recordingFetch();
+    const identity = await hmacIdentity();
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => identity, fetch });
+    await fetcher({ query: '{ me { id } }' });
+    expect((calls[0].init.headers as Record<string, string>)['signature-input']).toMatch(/^sig1=\("@method" "@authority" "@path" "content-digest"\);/);
+  });
+});
+
+describe('what the playground fetcher reports to the status line', () => {
+  test('GraphiQL\'s schema fetch is not reported: the user has not sent anything yet', async () => {
+    const { calls, fetch } = recordingFetch('{"data":{"__schema":{}}}');
+    const sent: SentRequest[] = [];
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => null, fetch, onSent: (s) => sent.push(s) });
+    await fetcher({ query: `query ${SCHEMA_QUERY_NAME} { __schema { queryType { name } } }`, operationName: SCHEMA_QUERY_NAME });
+    expect(calls).toHaveLength(1);
+    expect(sent).toEqual([]);
+    await fetcher({ query: '{ serverTime }' });
+    expect(sent).toEqual([{ keyId: undefined, idempotencyKey: undefined, status: 200 }]);
+  });
+
+  test('an answer with Idempotent-Replayed: true is reported as a replay', async () => {
+    const { fetch } = recordingFetch('{"data":{"placeOrder":null}}', 200, { 'idempotent-replayed': 'true' });
+    const sent: SentRequest[] = [];
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => null, fetch, onSent: (s) => sent.push(s), randomUUID: () => 'k-1' });
+    await fetcher({ query: `mutation { ${PLACE} }` });
+    expect(sent).toEqual([{ keyId: undefined, idempotencyKey: 'k-1', status: 200, replayed: true }]);
+  });
+
+  test('extensions.idempotentReplay alone (a proxy dropped the header) is reported as a replay too', async () => {
+    const { fetch } = recordingFetch('{"data":{"placeOrder":null},"extensions":{"idempotentReplay":{"placeOrder":true}}}');
+    const sent: SentRequest[] = [];
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => null, fetch, onSent: (s) => sent.push(s) });
+    await fetcher({ query: `mutation { ${PLACE} }` });
+    expect(sent[0].replayed).toBe(true);
+  });
+
+  test('a refused request reports its code and reason', async () => {
+    const { fetch } = recordingFetch('{"errors":[{"message":"Unauthenticated","extensions":{"code":"UNAUTHENTICATED","reason":"SIGNATURE_INVALID"}}]}', 401);
+    const sent: SentRequest[] = [];
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => null, fetch, onSent: (s) => sent.push(s) });
+    await fetcher({ query: '{ me { id } }' });
+    expect(sent).toEqual([{ keyId: undefined, idempotencyKey: undefined, status: 401, refusal: { code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' } }]);
+  });
+});
+
 describe('the playground fetcher against a Signet server', () => {
   let fixture: EmbeddedSignet;
   let services: DomainServices;
@@ -92,9 +166,31 @@ describe('the playground fetcher against a Signet server', () => {
     expect(first.data.placeOrder.order.status).toBe('OPEN');
     expect(sent[0]).toMatchObject({ keyId: key.keyId, status: 200, idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     // The same key typed into the headers editor replays the outcome instead of placing a second order.
+    expect(sent[0].replayed).toBeUndefined();
     const replay: any = await fetcher({ query: `mutation { ${PLACE} }` }, { headers: { 'idempotency-key': sent[0].idempotencyKey } });
     expect(replay.data.placeOrder.order.id).toBe(first.data.placeOrder.order.id);
+    expect(sent[1]).toMatchObject({ status: 200, idempotencyKey: sent[0].idempotencyKey, replayed: true });
     const mine: any = await fetcher({ query: '{ me { orders { nodes { id } } } }' });
     expect(mine.data.me.orders.nodes).toEqual([{ id: first.data.placeOrder.order.id }]);
+  });
+
+  test('the server verifies the covered Idempotency-Key: one swapped after signing is refused and nothing runs', async () => {
+    const key = await createTestKey(services, accountId, 'hmac-sha256');
+    const identity: SigningIdentity = { keyId: key.keyId, alg: 'hmac-sha256', key: await importSigningKey({ alg: 'hmac-sha256', secret: new Uint8Array(key.secret!) }) };
+    const sent: SentRequest[] = [];
+    let signatureInput = '';
+    // A man in the middle: forwards the signed request with another Idempotency-Key.
+    const swapping = (async (url: string, init: RequestInit) => {
+      const headers = init.headers as Record<string, string>;
+      signatureInput = headers['signature-input'];
+      return fetch(url, { ...init, headers: { ...headers, 'idempotency-key': 'swapped-in-transit' } });
+    }) as unknown as typeof globalThis.fetch;
+    const fetcher = createSignedFetcher({ url: `${server.url}/graphql`, authority: server.authority, identity: () => identity, fetch: swapping, onSent: (s) => sent.push(s) });
+    const before = await services.orders.listOrders(accountId, { limit: 100 });
+    const refused: any = await fetcher({ query: `mutation { ${PLACE} }` });
+    expect(signatureInput).toContain('"idempotency-key"');
+    expect(sent[0]).toMatchObject({ status: 401, refusal: { code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' } });
+    expect(refused.data ?? null).toBeNull();
+    expect(await services.orders.listOrders(accountId, { limit: 100 })).toEqual(before);
   });
 });

@@ -10,7 +10,7 @@ import './playground.css';
 import { GraphiQL } from 'graphiql';
 import { useMemo, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createSignedFetcher, type SentRequest, type SigningIdentity } from './signed-fetcher';
+import { createSignedFetcher, SCHEMA_QUERY_NAME, type SentRequest, type SigningIdentity } from './signed-fetcher';
 import { SigningPanel } from './signing-panel';
 
 /** What a first visit shows in the editor. */
@@ -32,30 +32,25 @@ export const DEFAULT_QUERY = `# Welcome to the Signet playground.
 
 /** The page: signing panel on top, GraphiQL below. */
 export function PlaygroundApp() {
-  const [identity, setIdentity] = useState<SigningIdentity | null>(null);
   const [lastSent, setLastSent] = useState<SentRequest | null>(null);
   // The fetcher reads the key through a ref: a new fetcher per key would make GraphiQL re-introspect.
   const identityRef = useRef<SigningIdentity | null>(null);
-  const fetcher = useMemo(
-    () => createSignedFetcher({
-      url: new URL('/graphql', window.location.origin).href,
-      // The host the browser puts in the request is the @authority the server verifies.
-      authority: window.location.host,
-      identity: () => identityRef.current,
-      onSent: setLastSent,
-    }),
+  const endpoint = useMemo(
+    // The host the browser puts in the request is the @authority the server verifies.
+    () => ({ url: new URL('/graphql', window.location.origin).href, authority: window.location.host }),
     [],
   );
+  const fetcher = useMemo(() => createSignedFetcher({ ...endpoint, identity: () => identityRef.current, onSent: setLastSent }), [endpoint]);
   const changeIdentity = (next: SigningIdentity | null) => {
     identityRef.current = next;
-    setIdentity(next);
   };
   return (
     <div className="signet-playground">
-      <SigningPanel identity={identity} onIdentity={changeIdentity} lastSent={lastSent} />
+      <SigningPanel onIdentity={changeIdentity} endpoint={endpoint} lastSent={lastSent} />
       <div className="signet-graphiql">
         {/* Header persistence stays off (GraphiQL's default): headers never reach localStorage. */}
-        <GraphiQL fetcher={fetcher} defaultQuery={DEFAULT_QUERY} shouldPersistHeaders={false}>
+        {/* The schema fetch carries its own operation name so the status line does not count it as the user's request. */}
+        <GraphiQL fetcher={fetcher} defaultQuery={DEFAULT_QUERY} shouldPersistHeaders={false} introspectionQueryName={SCHEMA_QUERY_NAME}>
           <GraphiQL.Logo>Signet</GraphiQL.Logo>
         </GraphiQL>
       </div>

@@ -1,7 +1,8 @@
 /**
  * The playground's GraphiQL fetcher: JSON POSTs to /graphql (the only form Apollo's CSRF
  * prevention accepts without a preflight header), signed in the browser with the SDK's WebCrypto
- * signer when a key is loaded, and with an `Idempotency-Key` on mutations that can take one.
+ * signer when a key is loaded, and with an `Idempotency-Key` (covered by the signature) on
+ * mutations that can take one.
  * Browser code: bundled by scripts/build-playground.js, never loaded by the server.
  */
 import { GraphQLError, Kind, parse, type DocumentNode, type ExecutionResult, type FieldNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
@@ -22,6 +23,10 @@ export interface SentRequest {
   readonly idempotencyKey?: string;
   /** HTTP status, or 0 when the request never got an answer. */
   readonly status: number;
+  /** True when the server answered with a stored outcome (`Idempotent-Replayed: true`): nothing ran again. */
+  readonly replayed?: boolean;
+  /** The first error's `extensions.code` (and `reason`) when the whole request was refused (HTTP 4xx). */
+  readonly refusal?: { readonly code: string; readonly reason?: string; readonly retryAfter?: number };
   /** Why it could not be signed or sent, if it could not. */
   readonly problem?: string;
 }
@@ -40,13 +45,22 @@ export interface SignedFetcherOptions {
   readonly authority: string;
   /** The key to sign with right now, or null for unsigned requests. Read per request. */
   readonly identity: () => SigningIdentity | null;
-  /** Told about every request (after it is answered or fails). */
+  /**
+   * Told about every request the user ran (after it is answered or fails). GraphiQL's own schema
+   * fetch ({@link SCHEMA_QUERY_NAME}) is not reported: the user has not sent anything yet.
+   */
   readonly onSent?: (sent: SentRequest) => void;
   /** Defaults to the global fetch; injectable for tests. */
   readonly fetch?: typeof fetch;
   /** Idempotency keys; defaults to a random UUID v4. */
   readonly randomUUID?: () => string;
 }
+
+/**
+ * Operation name GraphiQL gives its schema introspection (its `introspectionQueryName` prop), so
+ * the fetcher can tell that fetch from the user's operations. Namespaced so no user query has it.
+ */
+export const SCHEMA_QUERY_NAME = 'SignetPlaygroundSchema';
 
 /** Root fields of a selection set (following inline fragments and named fragments once each). */
 function rootFields(selectionSet: SelectionSetNode, document: DocumentNode, seen = new Set<string>()): FieldNode[] {
@@ -104,11 +118,31 @@ function uuidV4(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** Whether an answer is a replay of a stored outcome: the header, or `extensions.idempotentReplay` (what survives a proxy that drops headers). */
+function isReplay(response: Response, result: ExecutionResult | undefined): boolean {
+  if (response.headers.get('idempotent-replayed')?.trim().toLowerCase() === 'true') return true;
+  const replays = result?.extensions?.idempotentReplay;
+  return typeof replays === 'object' && replays !== null && Object.values(replays).some((value) => value === true);
+}
+
+/** The refusal a 4xx answer carries in its first error, for the status line. */
+function refusalOf(status: number, result: ExecutionResult | undefined): SentRequest['refusal'] {
+  if (status < 400 || status > 499) return undefined;
+  const extensions = result?.errors?.[0]?.extensions;
+  if (!extensions || typeof extensions.code !== 'string') return undefined;
+  return {
+    code: extensions.code,
+    ...(typeof extensions.reason === 'string' ? { reason: extensions.reason } : {}),
+    ...(typeof extensions.retryAfter === 'number' ? { retryAfter: extensions.retryAfter } : {}),
+  };
+}
+
 /** Builds the fetcher GraphiQL calls for every operation, introspection included. */
 export function createSignedFetcher(options: SignedFetcherOptions): PlaygroundFetcher {
   const send = options.fetch ?? globalThis.fetch.bind(globalThis);
   const uuid = options.randomUUID ?? uuidV4;
   return async (params, opts) => {
+    const report = params.operationName === SCHEMA_QUERY_NAME ? undefined : options.onSent;
     // The exact bytes sent are the bytes signed: serialize once.
     const body = JSON.stringify({ query: params.query, operationName: params.operationName ?? undefined, variables: params.variables ?? undefined });
     const headers: Record<string, string> = { ...userHeaders(opts?.headers), 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
@@ -118,20 +152,25 @@ export function createSignedFetcher(options: SignedFetcherOptions): PlaygroundFe
     const sent = { keyId: identity?.keyId, idempotencyKey: headers['idempotency-key'] };
     try {
       if (identity) {
-        const signed = await signRequestWebCrypto({ method: 'POST', url: options.url, authority: options.authority, body, keyId: identity.keyId, alg: identity.alg, key: identity.key });
+        // The headers go into the signer, which covers the Idempotency-Key: the server refuses an
+        // uncovered one, since a key swapped in transit would turn a retry into a second order.
+        const signed = await signRequestWebCrypto({ method: 'POST', url: options.url, authority: options.authority, body, keyId: identity.keyId, alg: identity.alg, key: identity.key, headers });
         Object.assign(headers, signed.headers);
       }
       const response = await send(options.url, { method: 'POST', headers, body, credentials: 'omit' });
-      options.onSent?.({ ...sent, status: response.status });
       const text = await response.text();
+      let result: ExecutionResult | undefined;
       try {
-        return JSON.parse(text) as ExecutionResult;
+        result = JSON.parse(text) as ExecutionResult;
       } catch {
-        // 413, 429 from a proxy and the like answer without a GraphQL body: show them as errors.
-        return { errors: [new GraphQLError(`HTTP ${response.status}: ${text.slice(0, 500)}`)] };
+        result = undefined;
       }
+      const refusal = refusalOf(response.status, result);
+      report?.({ ...sent, status: response.status, ...(isReplay(response, result) ? { replayed: true } : {}), ...(refusal ? { refusal } : {}) });
+      // 413, 429 from a proxy and the like answer without a GraphQL body: show them as errors.
+      return result ?? { errors: [new GraphQLError(`HTTP ${response.status}: ${text.slice(0, 500)}`)] };
     } catch (error) {
-      options.onSent?.({ ...sent, status: 0, problem: (error as Error).message });
+      report?.({ ...sent, status: 0, problem: (error as Error).message });
       throw error;
     }
   };

@@ -3,52 +3,63 @@
  * `signet keys create` and demo-credentials.json print it) or an HMAC secret. The text is imported
  * into a non-extractable CryptoKey and then cleared: nothing is stored (no localStorage, no
  * cookies) and nothing but signatures leaves the page. Reloading the page forgets the key.
+ * The key signs requests only once the server has verified one signed request with it.
  */
-import { useState, type FormEvent } from 'react';
-import { importSigningKey, type SignetAlgorithm } from '../../../sdk';
+import { useRef, useState, type FormEvent } from 'react';
+import type { SignetAlgorithm } from '../../../sdk';
+import { checkSigningKey, type KeyCheckOptions } from './key-check';
+import { checkKeyId, importPastedKey, KeyPasteError } from './key-import';
 import type { SentRequest, SigningIdentity } from './signed-fetcher';
+import { describeKeyState, describeSent, type KeyState } from './status-line';
 
 /** Props of {@link SigningPanel}. */
 export interface SigningPanelProps {
-  /** The key currently signing requests, or null. */
-  readonly identity: SigningIdentity | null;
-  /** Called with a freshly imported key, or null to go back to unsigned requests. */
+  /** Called with a key the server has verified, or null to go back to unsigned requests. */
   readonly onIdentity: (identity: SigningIdentity | null) => void;
-  /** The last request the playground sent, for the status line. */
+  /** Where the key check sends its probe. */
+  readonly endpoint: KeyCheckOptions;
+  /** The last request the user ran, for the status line; null until there is one. */
   readonly lastSent: SentRequest | null;
 }
 
-function describeSent(sent: SentRequest): string {
-  const parts = [sent.keyId ? `signed as ${sent.keyId}` : 'unsigned'];
-  if (sent.idempotencyKey) parts.push(`Idempotency-Key ${sent.idempotencyKey}`);
-  parts.push(sent.status === 0 ? `failed: ${sent.problem ?? 'no answer'}` : `HTTP ${sent.status}`);
-  return `Last request: ${parts.join(' · ')}`;
-}
-
 /** Key entry form and signing status. */
-export function SigningPanel({ identity, onIdentity, lastSent }: SigningPanelProps) {
+export function SigningPanel({ onIdentity, endpoint, lastSent }: SigningPanelProps) {
   const [alg, setAlg] = useState<SignetAlgorithm>('ed25519');
   const [keyId, setKeyId] = useState('');
   const [material, setMaterial] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [state, setState] = useState<KeyState>({ kind: 'none' });
+  // A newer paste (or Forget) supersedes a check still in flight: its answer must not sign anything.
+  const attempt = useRef(0);
 
   async function load(event: FormEvent) {
     event.preventDefault();
     setProblem(null);
-    if (!/^\S+$/.test(keyId.trim())) return setProblem('Enter the key id (key_…).');
-    setBusy(true);
+    const id = keyId.trim();
+    const current = ++attempt.current;
     try {
-      const text = material.trim();
-      const key = await importSigningKey(alg === 'ed25519' ? { alg, privateKey: text } : { alg, secret: text });
-      onIdentity({ keyId: keyId.trim(), alg, key });
+      checkKeyId(id);
+      const imported = await importPastedKey(alg, material);
       // Only the non-extractable CryptoKey stays; drop the pasted text from the page.
       setMaterial('');
+      onIdentity(null);
+      setState({ kind: 'checking', keyId: id });
+      const candidate: SigningIdentity = { keyId: id, alg, key: imported.key };
+      const check = await checkSigningKey(candidate, endpoint);
+      if (current !== attempt.current) return;
+      if (!check.verified) return setState({ kind: 'refused', keyId: id, message: check.message });
+      onIdentity(candidate);
+      setState({ kind: 'signed', keyId: id, alg, accountId: check.accountId, note: check.note, publicKey: imported.publicKey });
     } catch (error) {
-      setProblem((error as Error).message);
-    } finally {
-      setBusy(false);
+      if (current !== attempt.current) return;
+      setProblem(error instanceof KeyPasteError ? error.message : `Could not load the key: ${(error as Error).message}`);
     }
+  }
+
+  function forget() {
+    attempt.current++;
+    onIdentity(null);
+    setState({ kind: 'none' });
   }
 
   return (
@@ -78,15 +89,14 @@ export function SigningPanel({ identity, onIdentity, lastSent }: SigningPanelPro
             size={34}
           />
         </label>
-        <button type="submit" disabled={busy || material.trim() === ''}>Sign requests</button>
-        {identity && <button type="button" onClick={() => onIdentity(null)}>Forget key</button>}
+        <button type="submit" disabled={state.kind === 'checking' || material.trim() === ''}>Sign requests</button>
+        {state.kind !== 'none' && <button type="button" onClick={forget}>Forget key</button>}
       </form>
-      <p className="signet-signing-status" role="status">
-        {identity
-          ? `Signing every request as ${identity.keyId} (${identity.alg}) in this browser; mutations get a fresh Idempotency-Key. The key stays in this page's memory.`
-          : 'Unsigned: public fields (markets, serverTime) only. Paste a key to sign requests in this browser; it is never stored or sent.'}
+      <p className={`signet-signing-status signet-key-${state.kind}`} role="status">
+        {describeKeyState(state)}
         {problem && <span className="signet-signing-problem" role="alert"> {problem}</span>}
       </p>
+      {state.kind === 'signed' && state.publicKey && <p className="signet-signing-public">Public key (derived here): <code>{state.publicKey}</code></p>}
       {lastSent && <p className="signet-signing-last">{describeSent(lastSent)}</p>}
     </section>
   );
