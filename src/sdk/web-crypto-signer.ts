@@ -4,7 +4,7 @@
  * server's own pure `buildSignatureBase`: one implementation of the bytes that get verified. It is
  * imported from its file, not from the folder's index, because the index also loads `node:crypto`.
  */
-import { REQUIRED_COMPONENTS } from '../transport/signature/constants';
+import { IDEMPOTENCY_KEY_COMPONENT, REQUIRED_COMPONENTS } from '../transport/signature/constants';
 import { buildSignatureBase } from '../transport/signature/signature-base';
 import { fromBase64, plainBytes, toBase64, utf8 } from './bytes';
 
@@ -38,6 +38,11 @@ export interface WebCryptoSignOptions {
   nonce?: string;
   /** Dictionary label; defaults to `sig1`. */
   label?: string;
+  /**
+   * The other headers that will be sent (names in any case). An `Idempotency-Key` among them is
+   * covered with its exact value: the server refuses a request that carries an uncovered one.
+   */
+  headers?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The headers to add to the request, plus what was signed (useful when debugging a 401). */
@@ -106,10 +111,23 @@ function sfString(value: string, what: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
+/** The `Idempotency-Key` value among `headers`, whatever the case of its name. */
+function idempotencyKeyField(headers: WebCryptoSignOptions['headers']): string | undefined {
+  if (headers === undefined) return undefined;
+  const values = Object.keys(headers)
+    .filter((name) => name.toLowerCase() === IDEMPOTENCY_KEY_COMPONENT)
+    .map((name) => headers[name])
+    .filter((value): value is string => value !== undefined);
+  // Two spellings of one header would be sent as two lines, which the server refuses anyway.
+  if (values.length > 1) throw new TypeError('headers name Idempotency-Key more than once');
+  return values[0];
+}
+
 /**
  * Signs a request per the Signet profile: Content-Digest over the body, covered components
- * `@method @authority @path content-digest` (+ `@query` when the URL has one), parameters
- * `created`, `nonce`, `keyid`. Resolves to the headers to send with exactly that body.
+ * `@method @authority @path content-digest` (+ `@query` when the URL has one, + `idempotency-key`
+ * when `headers` has one), parameters `created`, `nonce`, `keyid`. Resolves to the headers to send
+ * with exactly that body.
  */
 export async function signRequestWebCrypto(options: WebCryptoSignOptions): Promise<WebCryptoSignedRequest> {
   const url = typeof options.url === 'string' ? new URL(options.url) : options.url;
@@ -118,13 +136,20 @@ export async function signRequestWebCrypto(options: WebCryptoSignOptions): Promi
   const nonce = options.nonce ?? randomNonce();
   // `fetch` sends a URL with an empty query without the `?`, so an empty search means no @query.
   const query = url.search === '' ? undefined : url.search.slice(1);
-  const components = [...REQUIRED_COMPONENTS, ...(query === undefined ? [] : ['@query'])];
+  const idempotencyKey = idempotencyKeyField(options.headers);
+  const components = [
+    ...REQUIRED_COMPONENTS,
+    ...(query === undefined ? [] : ['@query']),
+    ...(idempotencyKey === undefined ? [] : [IDEMPOTENCY_KEY_COMPONENT]),
+  ];
   const digest = await contentDigest(options.body);
+  const covered: Record<string, string> = { 'content-digest': digest };
+  if (idempotencyKey !== undefined) covered[IDEMPOTENCY_KEY_COMPONENT] = idempotencyKey;
   const params =
     `(${components.map((c) => `"${c}"`).join(' ')});created=${created};nonce=${sfString(nonce, 'nonce')};keyid=${sfString(options.keyId, 'keyId')}`;
   const signatureBase = buildSignatureBase(
     components,
-    { method: options.method, authority: options.authority ?? url.host, path: url.pathname, query, headers: { 'content-digest': digest } },
+    { method: options.method, authority: options.authority ?? url.host, path: url.pathname, query, headers: covered },
     params,
   );
   const key = checkCryptoKey(options.key, options.alg);
