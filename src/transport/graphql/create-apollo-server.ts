@@ -8,6 +8,7 @@ import { admissionPlugin } from './admission-plugin';
 import { responsePlugin } from './response-plugin';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './format-error';
+import { introspectionCachePlugin } from './introspection-cache-plugin';
 import { introspectionLimitRule } from './introspection-limit-rule';
 
 /** Limits on query shape, enforced during validation before anything executes. */
@@ -87,7 +88,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
       ...protection.validationRules,
       ...introspectionCost.validationRules,
     ],
-    plugins: [...protection.plugins, ...introspectionCost.plugins, ApolloServerPluginLandingPageDisabled(), admissionPlugin(options.directives), responsePlugin(), ...(options.plugins ?? [])],
+    plugins: [...protection.plugins, ...introspectionCost.plugins, introspectionCachePlugin(), ApolloServerPluginLandingPageDisabled(), admissionPlugin(options.directives), responsePlugin(), ...(options.plugins ?? [])],
     logger: options.logger,
   });
 }

@@ -106,6 +106,20 @@ describe('introspection limits', () => {
     expect(six.json.errors[0].message).toMatch(/__type at most 5 /);
   });
 
+  test('a repeated introspection query is answered from memory with the same bytes; other variables get their own answer', async () => {
+    const query = getIntrospectionQuery(EVERY_OPTION);
+    const first = await postGraphQL(server.url, { query });
+    const again = await postGraphQL(server.url, { query });
+    expect(again.status).toBe(200);
+    expect(again.text).toBe(first.text);
+    const lookup = 'query Lookup($name: String!) { __type(name: $name) { name kind } }';
+    const order = await postGraphQL(server.url, { query: lookup, variables: { name: 'Order' } });
+    const side = await postGraphQL(server.url, { query: lookup, variables: { name: 'OrderSide' } });
+    expect(order.json.data.__type).toEqual({ name: 'Order', kind: 'OBJECT' });
+    expect(side.json.data.__type).toEqual({ name: 'OrderSide', kind: 'ENUM' });
+    expect((await postGraphQL(server.url, { query: lookup, variables: { name: 'Order' } })).json.data.__type).toEqual({ name: 'Order', kind: 'OBJECT' });
+  });
+
   test('a flood of the heaviest introspection documents from one address leaves another client\'s public query responsive', async () => {
     const baseline: number[] = [];
     for (let i = 0; i < 20; i++) baseline.push(await timedPublicQuery(server.url));
