@@ -41,7 +41,7 @@ export function createSigner(credentials: readonly BenchCredential[]) {
   let turn = 0;
   return (body: string, extra: Record<string, string> = {}, keyIndex?: number): BenchRequest => {
     const key = keys[keyIndex ?? (turn = (turn + 1) % keys.length)];
-    const signed = signRequest({ method: 'POST', authority: BENCH_AUTHORITY, path: '/graphql', body, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey });
+    const signed = signRequest({ method: 'POST', authority: BENCH_AUTHORITY, path: '/graphql', body, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey, headers: extra });
     return { body, headers: { ...signed.headers, ...extra } };
   };
 }

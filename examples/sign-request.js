@@ -1,6 +1,7 @@
 // Signs one GraphQL request per Signet's RFC 9421 profile using only node:crypto, and prints the answer.
 // Usage: SIGNET_URL=http://127.0.0.1:4000 SIGNET_KEY_ID=key_… SIGNET_PRIVATE_KEY=<base64 PKCS#8>  node examples/sign-request.js '{ me { balances { asset available } } }'
 //    or: SIGNET_KEY_ID=key_… SIGNET_SECRET=<base64 HMAC secret> node examples/sign-request.js '{ me { id } }'
+// Keyed mutations: also set SIGNET_IDEMPOTENCY_KEY; the header is then covered (the server refuses an uncovered one).
 'use strict';
 const crypto = require('node:crypto');
 
@@ -9,18 +10,22 @@ async function main() {
   const body = JSON.stringify({ query: process.argv[2] || '{ me { id } }' });
   const keyId = process.env.SIGNET_KEY_ID;
   const hmac = Boolean(process.env.SIGNET_SECRET);
+  // Sent as a quoted structured-field string, as the Idempotency-Key draft specifies.
+  const idempotencyKey = process.env.SIGNET_IDEMPOTENCY_KEY ? JSON.stringify(process.env.SIGNET_IDEMPOTENCY_KEY) : undefined;
 
   // RFC 9530: the digest of the exact bytes sent.
   const contentDigest = `sha-256=:${crypto.createHash('sha256').update(body).digest('base64')}:`;
   // RFC 9421: covered components and parameters; created in seconds, a fresh nonce every time.
   const created = Math.floor(Date.now() / 1000);
   const nonce = crypto.randomBytes(18).toString('base64url');
-  const params = `("@method" "@authority" "@path" "content-digest");created=${created};nonce="${nonce}";keyid="${keyId}"`;
+  const components = `"@method" "@authority" "@path" "content-digest"${idempotencyKey ? ' "idempotency-key"' : ''}`;
+  const params = `(${components});created=${created};nonce="${nonce}";keyid="${keyId}"`;
   const base = [
     `"@method": POST`,
     `"@authority": ${url.host}`,
     `"@path": ${url.pathname}`,
     `"content-digest": ${contentDigest}`,
+    ...(idempotencyKey ? [`"idempotency-key": ${idempotencyKey}`] : []),
     `"@signature-params": ${params}`,
   ].join('\n');
   const signature = hmac
@@ -29,7 +34,10 @@ async function main() {
 
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'content-digest': contentDigest, 'signature-input': `sig1=${params}`, signature: `sig1=:${signature}:` },
+    headers: {
+      'content-type': 'application/json', 'content-digest': contentDigest, 'signature-input': `sig1=${params}`, signature: `sig1=:${signature}:`,
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    },
     body,
   });
   console.log(response.status, await response.text());

@@ -141,7 +141,8 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
     if (options.keyId !== undefined) {
       // A fresh nonce and `created` on every attempt: the server refuses a nonce it has seen.
       const created = Math.floor((clock() + clockOffsetMs) / 1000);
-      const signed = await signRequestWebCrypto({ method: 'POST', url, authority: options.authority, body, keyId: options.keyId, alg, key: await signingKey(), created });
+      // The Idempotency-Key is among `headers`, so the signature covers it (the server insists).
+      const signed = await signRequestWebCrypto({ method: 'POST', url, authority: options.authority, body, keyId: options.keyId, alg, key: await signingKey(), created, headers });
       Object.assign(headers, signed.headers);
     }
     return headers;

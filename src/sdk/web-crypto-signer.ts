@@ -4,7 +4,7 @@
  * server's own pure `buildSignatureBase`: one implementation of the bytes that get verified. It is
  * imported from its file, not from the folder's index, because the index also loads `node:crypto`.
  */
-import { REQUIRED_COMPONENTS } from '../transport/signature/constants';
+import { IDEMPOTENCY_KEY_COMPONENT, REQUIRED_COMPONENTS } from '../transport/signature/constants';
 import { buildSignatureBase } from '../transport/signature/signature-base';
 import { fromBase64, plainBytes, toBase64, utf8 } from './bytes';
 
@@ -39,10 +39,10 @@ export interface WebCryptoSignOptions {
   /** Dictionary label; defaults to `sig1`. */
   label?: string;
   /**
-   * Headers that will be sent with the request (names in any case). An `Idempotency-Key` among
-   * them is covered by the signature, so it cannot be swapped in transit; the others are ignored.
+   * The other headers that will be sent (names in any case). An `Idempotency-Key` among them is
+   * covered with its exact value: the server refuses a request that carries an uncovered one.
    */
-  headers?: Readonly<Record<string, string>>;
+  headers?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The headers to add to the request, plus what was signed (useful when debugging a 401). */
@@ -70,14 +70,6 @@ export function randomNonce(): string {
 function derFromText(text: string): Uint8Array {
   const pem = /-----BEGIN PRIVATE KEY-----([\s\S]*?)-----END PRIVATE KEY-----/.exec(text);
   return fromBase64(pem ? pem[1] : text, 'privateKey');
-}
-
-/** The one value of header `name` (lowercase) in `headers`, matched case-insensitively. */
-function headerValue(headers: Readonly<Record<string, string>> | undefined, name: string): string | undefined {
-  const values = Object.entries(headers ?? {}).filter(([key]) => key.toLowerCase() === name).map(([, value]) => value);
-  // Two spellings of one header would be sent as one combined field: refuse rather than guess which was meant.
-  if (values.length > 1) throw new TypeError(`headers has ${name} more than once`);
-  return values[0];
 }
 
 function checkCryptoKey(key: CryptoKey, alg: SignetAlgorithm): CryptoKey {
@@ -119,11 +111,23 @@ function sfString(value: string, what: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
+/** The `Idempotency-Key` value among `headers`, whatever the case of its name. */
+function idempotencyKeyField(headers: WebCryptoSignOptions['headers']): string | undefined {
+  if (headers === undefined) return undefined;
+  const values = Object.keys(headers)
+    .filter((name) => name.toLowerCase() === IDEMPOTENCY_KEY_COMPONENT)
+    .map((name) => headers[name])
+    .filter((value): value is string => value !== undefined);
+  // Two spellings of one header would be sent as two lines, which the server refuses anyway.
+  if (values.length > 1) throw new TypeError('headers name Idempotency-Key more than once');
+  return values[0];
+}
+
 /**
  * Signs a request per the Signet profile: Content-Digest over the body, covered components
  * `@method @authority @path content-digest` (+ `@query` when the URL has one, + `idempotency-key`
- * when `headers` has one), parameters
- * `created`, `nonce`, `keyid`. Resolves to the headers to send with exactly that body.
+ * when `headers` has one), parameters `created`, `nonce`, `keyid`. Resolves to the headers to send
+ * with exactly that body.
  */
 export async function signRequestWebCrypto(options: WebCryptoSignOptions): Promise<WebCryptoSignedRequest> {
   const url = typeof options.url === 'string' ? new URL(options.url) : options.url;
@@ -132,10 +136,15 @@ export async function signRequestWebCrypto(options: WebCryptoSignOptions): Promi
   const nonce = options.nonce ?? randomNonce();
   // `fetch` sends a URL with an empty query without the `?`, so an empty search means no @query.
   const query = url.search === '' ? undefined : url.search.slice(1);
-  const idempotencyKey = headerValue(options.headers, 'idempotency-key');
-  const components = [...REQUIRED_COMPONENTS, ...(query === undefined ? [] : ['@query']), ...(idempotencyKey === undefined ? [] : ['idempotency-key'])];
+  const idempotencyKey = idempotencyKeyField(options.headers);
+  const components = [
+    ...REQUIRED_COMPONENTS,
+    ...(query === undefined ? [] : ['@query']),
+    ...(idempotencyKey === undefined ? [] : [IDEMPOTENCY_KEY_COMPONENT]),
+  ];
   const digest = await contentDigest(options.body);
-  const covered = idempotencyKey === undefined ? { 'content-digest': digest } : { 'content-digest': digest, 'idempotency-key': idempotencyKey };
+  const covered: Record<string, string> = { 'content-digest': digest };
+  if (idempotencyKey !== undefined) covered[IDEMPOTENCY_KEY_COMPONENT] = idempotencyKey;
   const params =
     `(${components.map((c) => `"${c}"`).join(' ')});created=${created};nonce=${sfString(nonce, 'nonce')};keyid=${sfString(options.keyId, 'keyId')}`;
   const signatureBase = buildSignatureBase(

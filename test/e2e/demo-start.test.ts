@@ -56,6 +56,25 @@ describe('npm start on a fresh machine (embedded default)', () => {
     }
   });
 
+  test('signet call --idempotency-key sends a covered key: the same call twice places one order', async () => {
+    const out: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
+    try {
+      const file = join(dataDir, 'demo-credentials.json');
+      const place = 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { id } userErrors { code } } }';
+      const args = ['node', 'signet', 'call', '--credentials', file, '--as', 'bob', '--url', server.url, '--query', place, '--idempotency-key', 'cli-call-1'];
+      expect(await main(args, {})).toBe(0);
+      expect(await main(args, {})).toBe(0);
+      const [first, second] = out.join('').trim().split('\n').map((line) => JSON.parse(line));
+      expect(first.errors).toBeUndefined();
+      expect(first.data.placeOrder.order.id).toEqual(expect.any(String));
+      expect(second.data).toEqual(first.data);
+      expect(second.extensions.idempotentReplay).toEqual({ placeOrder: true });
+    } finally {
+      write.mockRestore();
+    }
+  });
+
   test('SIGTERM shuts down gracefully and releases the data directory', async () => {
     expect(await server.stop()).toBe(0);
     expect(server.output()).toMatch(/"msg":"stopped"/);

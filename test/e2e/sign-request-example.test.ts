@@ -32,4 +32,24 @@ describe('the README signing script (examples/sign-request.js)', () => {
     expect(json.data.me.id).toBe(accountId);
     expect(json.data.me.balances).toContainEqual({ asset: 'USD', available: '42' });
   });
+
+  test('places a keyed order with SIGNET_IDEMPOTENCY_KEY, covered by the signature; the same key again replays', async () => {
+    const created = await services.apiKeys.createApiKey(accountId, { label: 'script-trade', scopes: ['TRADE'], algorithm: 'ed25519' });
+    if (!created.ok) throw new Error('key creation failed');
+    const env = {
+      PATH: process.env.PATH ?? '', SIGNET_URL: server.url, SIGNET_KEY_ID: created.value.apiKey.id,
+      SIGNET_PRIVATE_KEY: created.value.privateKey as string, SIGNET_IDEMPOTENCY_KEY: 'script-order-1',
+    };
+    const place = 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { id } userErrors { code } } }';
+    const answers = [];
+    for (let i = 0; i < 2; i++) {
+      const { stdout } = await run(process.execPath, [SCRIPT, place], { env });
+      const [status, ...rest] = stdout.trim().split(' ');
+      expect(status).toBe('200');
+      answers.push(JSON.parse(rest.join(' ')));
+    }
+    expect(answers[0].errors).toBeUndefined();
+    expect(answers[1].data).toEqual(answers[0].data);
+    expect((await services.orders.listOrders(accountId, { limit: 10 })).items).toHaveLength(1);
+  });
 });

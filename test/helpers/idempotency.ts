@@ -9,6 +9,12 @@ export const WIDE_FIELD_LIMITS: Readonly<Record<string, { max: number; window: s
   ['placeOrder', 'cancelOrder', 'createTransfer', 'createApiKey', 'revokeApiKey'].map((f) => [`Mutation.${f}`, { max: 1_000_000, window: '1m' }]),
 ));
 
+/** The Idempotency-Key among headers a test sends, to be covered as every signer covers it. */
+export function idempotencyKeyOf(headers: Record<string, string> = {}): Record<string, string> {
+  const key = headers['idempotency-key'];
+  return key === undefined ? {} : { 'idempotency-key': key };
+}
+
 /**
  * A fast-path store that can lose everything on demand, as Redis does on FLUSHALL: `forget()`
  * drops all of this store's entries (never anyone else's). `store` stays the same object, so a

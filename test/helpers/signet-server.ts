@@ -16,6 +16,7 @@ import type { SecurityStores } from '../../src/transport/security-stores';
 import { signRequest, type SignRequestOptions } from '../../src/transport/signature';
 import type { DirectiveDeps } from '../../src/directives';
 import { directiveDepsFor } from './directives';
+import { idempotencyKeyOf } from './idempotency';
 import { openPgliteDatabase, type TestDatabase } from './database';
 import { fundedAccount, servicesFor } from './domain';
 import { silentLogger } from './logger';
@@ -101,7 +102,7 @@ export async function signedRequest(server: RunningSignet, key: TestKey, payload
   const method = call.method ?? 'POST';
   const signed = signRequest({
     method, authority: server.authority, path, body, keyId: key.keyId, algorithm: key.algorithm,
-    privateKey: key.privateKey, secret: key.secret, ...call.sign,
+    privateKey: key.privateKey, secret: key.secret, headers: idempotencyKeyOf(call.headers), ...call.sign,
   });
   const init = { method, headers: { 'content-type': 'application/json', ...signed.headers, ...call.headers }, body: method === 'GET' ? undefined : body };
   const response = call.from ? await requestFrom(call.from, `${server.url}${path}`, init) : await fetch(`${server.url}${path}`, init);

@@ -24,6 +24,8 @@ function sdkSuite(openDatabase: () => Promise<TestDatabase>, openStores: () => {
   let accountId: string;
   let otherId: string;
   let client: SignetClient;
+  /** Signature-Input of every request the client sent, with the Idempotency-Key it carried. */
+  const sent: Array<{ signatureInput?: string; idempotencyKey?: string }> = [];
 
   beforeAll(async () => {
     db = await openDatabase();
@@ -34,7 +36,12 @@ function sdkSuite(openDatabase: () => Promise<TestDatabase>, openStores: () => {
     otherId = await fundedAccount(services, {}, 'sdk-peer');
     const key = await createTestKey(services, accountId, 'ed25519');
     const privateKey = key.privateKey!.export({ format: 'der', type: 'pkcs8' }).toString('base64');
-    client = createSignetClient({ url: server.url, keyId: key.keyId, privateKey });
+    const recording: typeof fetch = async (input, init) => {
+      const headers = (init?.headers ?? {}) as Record<string, string>;
+      sent.push({ signatureInput: headers['signature-input'], idempotencyKey: headers['idempotency-key'] });
+      return fetch(input, init);
+    };
+    client = createSignetClient({ url: server.url, keyId: key.keyId, privateKey, fetch: recording });
   }, 60_000);
   afterAll(async () => {
     await server?.close();
@@ -63,6 +70,10 @@ function sdkSuite(openDatabase: () => Promise<TestDatabase>, openStores: () => {
     const second = await client.request(PlaceOrderDocument, { input: BUY }, { idempotencyKey: 'sdk-replay-1' });
     expect(second.replayed).toBe(true);
     expect(second.data?.placeOrder?.order?.id).toBe(first.data?.placeOrder?.order?.id);
+    // The server refuses an uncovered key; the SDK covers it on every keyed request.
+    const keyed = sent.filter((s) => s.idempotencyKey === '"sdk-replay-1"');
+    expect(keyed).toHaveLength(2);
+    for (const { signatureInput } of keyed) expect(signatureInput).toMatch(/^sig1=\([^)]*"idempotency-key"[^)]*\)/);
     expect((await balancesOf(services, accountId)).USD).toEqual({ available: '700', held: '300' });
     await client.request(CancelOrderDocument, { id: first.data!.placeOrder!.order!.id });
   });

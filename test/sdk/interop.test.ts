@@ -57,6 +57,25 @@ describe('the SDK signer and http-message-signatures', () => {
     const [result] = await verifyCalls([call], key, Date.now);
     expect(result).toMatchObject({ status: 'verified', keyId: key.keyId, nonce: signed.nonce });
   });
+
+  test('covers an Idempotency-Key given in headers (any case): that library verifies it, our verifier refuses it rewritten', async () => {
+    const key = await importSigningKey({ alg: 'ed25519', privateKey: ed.privateKeyBase64 });
+    const url = 'http://127.0.0.1:4000/graphql';
+    const signed = await signRequestWebCrypto({ method: 'POST', url, body: BODY, keyId: ed.keyId, alg: 'ed25519', key, headers: { 'Idempotency-Key': '"order-7"', accept: 'application/json' } });
+    expect(signed.headers['signature-input']).toMatch(/^sig1=\("@method" "@authority" "@path" "content-digest" "idempotency-key"\);/);
+    expect(signed.signatureBase).toContain('\n"idempotency-key": "order-7"\n');
+
+    const fields = ['@method', '@authority', '@path', 'content-digest', 'idempotency-key'];
+    const keyLookup = async () => ({ id: ed.keyId, algs: ['ed25519' as const], verify: createVerifier(ed.publicKey, 'ed25519') });
+    const message = { method: 'POST', url, headers: { ...signed.headers, 'idempotency-key': '"order-7"' } };
+    await expect(httpbis.verifyMessage({ keyLookup, requiredFields: fields }, message)).resolves.toBe(true);
+
+    const record = { keyId: ed.keyId, accountId: 'a', scopes: ['TRADE'], algorithm: 'ed25519' as const, publicKey: ed.publicKey };
+    const call = (idempotencyKey: string) => ({ url, method: 'POST', headers: { ...signed.headers, 'idempotency-key': idempotencyKey }, body: BODY, rawBody: new TextEncoder().encode(BODY) });
+    const [rewritten, honest] = await verifyCalls([call('"order-8"'), call('"order-7"')], record, Date.now);
+    expect(rewritten).toMatchObject({ status: 'rejected', reason: 'SIGNATURE_INVALID' });
+    expect(honest).toMatchObject({ status: 'verified' });
+  });
 });
 
 describe('a running Signet server and requests signed by http-message-signatures', () => {

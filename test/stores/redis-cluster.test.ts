@@ -124,6 +124,7 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
         const signed = signRequest({
           method: 'POST', authority: new URL(server!.url).host, path: '/graphql', body, keyId: alice.keyId, algorithm: 'ed25519',
           privateKey: createPrivateKey({ key: Buffer.from(alice.privateKey, 'base64'), format: 'der', type: 'pkcs8' }),
+          headers: { 'idempotency-key': '"cluster-order-1"' },
         });
         return { 'content-type': 'application/json', 'idempotency-key': '"cluster-order-1"', ...signed.headers };
       };

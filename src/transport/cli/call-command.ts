@@ -31,7 +31,8 @@ export function registerCallCommand(program: Command): void {
     .requiredOption('--query <graphql>', 'the GraphQL document')
     .option('--variables <json>', 'variables as JSON', '{}')
     .option('--url <url>', 'server URL; its host:port is the signed @authority', 'http://127.0.0.1:4000')
-    .action(async (opts: { credentials: string; as?: string; query: string; variables: string; url: string }) => {
+    .option('--idempotency-key <key>', 'send this Idempotency-Key (covered by the signature); reuse it to retry a mutation safely')
+    .action(async (opts: { credentials: string; as?: string; query: string; variables: string; url: string; idempotencyKey?: string }) => {
       const credential = readCredential(opts.credentials, opts.as);
       let variables: unknown;
       try {
@@ -41,12 +42,15 @@ export function registerCallCommand(program: Command): void {
       }
       const url = new URL('/graphql', opts.url);
       const body = JSON.stringify({ query: opts.query, variables });
+      // A quoted sf-string, as the Idempotency-Key draft specifies; the server checks the key itself.
+      const keyed: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': JSON.stringify(opts.idempotencyKey) };
       const signed = signRequest({
         method: 'POST', authority: url.host, path: url.pathname, body, keyId: credential.keyId, algorithm: credential.algorithm,
         privateKey: credential.privateKey ? createPrivateKey({ key: Buffer.from(credential.privateKey, 'base64'), format: 'der', type: 'pkcs8' }) : undefined,
         secret: credential.secret ? Buffer.from(credential.secret, 'base64') : undefined,
+        headers: keyed,
       });
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...signed.headers }, body });
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signed.headers }, body });
       const text = await response.text();
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
       if (!response.ok) throw new CliError(`HTTP ${response.status}`, 1);

@@ -8,13 +8,25 @@ import { admissionPlugin } from './admission-plugin';
 import { responsePlugin } from './response-plugin';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './format-error';
+import { introspectionCachePlugin } from './introspection-cache-plugin';
+import { introspectionLimitRule } from './introspection-limit-rule';
 
 /** Limits on query shape, enforced during validation before anything executes. */
 export const QUERY_LIMITS = Object.freeze({
-  /** Deepest selection allowed (introspection is exempt). */
+  /** Deepest selection allowed (`__schema` is exempt: its standard query nests `ofType` nine deep). */
   maxDepth: 10,
-  /** Cost budget per operation (graphql-armor's cost model: objects 2, scalars 1, depth multiplier 1.5). */
+  /** Cost budget per operation without `__schema` (graphql-armor's cost model: objects 2, scalars 1, depth multiplier 1.5). */
   maxCost: 5000,
+  /**
+   * Cost budget per operation with `__schema` counted. The standard introspection query costs
+   * 87,498 with every getIntrospectionQuery option on (GraphiQL's, 87,485; the default, 87,383):
+   * one fits, a second copy of its type list does not.
+   */
+  maxCostWithIntrospection: 100_000,
+  /** `__schema` fields per document: one introspection per request. */
+  maxSchemaFields: 1,
+  /** `__type` fields per document: a few lookups. */
+  maxTypeFields: 5,
   /** Aliases per operation: each aliased mutation is a separate call. */
   maxAliases: 15,
   /** Directives per operation. */
@@ -50,6 +62,16 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     blockFieldSuggestion: { enabled: !options.introspection },
   });
   const protection = armor.protect();
+  // armor's cost rule above skips `__schema`, keeping the app budget tight; this second instance
+  // counts it, against a budget that fits one standard introspection query.
+  const introspectionCost = new ApolloArmor({
+    costLimit: { maxCost: QUERY_LIMITS.maxCostWithIntrospection, ignoreIntrospection: false },
+    maxDepth: { enabled: false },
+    maxAliases: { enabled: false },
+    maxDirectives: { enabled: false },
+    maxTokens: { enabled: false },
+    blockFieldSuggestion: { enabled: false },
+  }).protect();
   return new ApolloServer<GraphQLContext>({
     schema: applyDirectiveTransformers(options.schema, options.directives),
     introspection: options.introspection,
@@ -61,8 +83,12 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: options.development,
     formatError: createFormatError({ logger: options.logger, development: options.development }),
-    validationRules: protection.validationRules,
-    plugins: [...protection.plugins, ApolloServerPluginLandingPageDisabled(), admissionPlugin(options.directives), responsePlugin(), ...(options.plugins ?? [])],
+    validationRules: [
+      introspectionLimitRule({ maxSchemaFields: QUERY_LIMITS.maxSchemaFields, maxTypeFields: QUERY_LIMITS.maxTypeFields }),
+      ...protection.validationRules,
+      ...introspectionCost.validationRules,
+    ],
+    plugins: [...protection.plugins, ...introspectionCost.plugins, introspectionCachePlugin(), ApolloServerPluginLandingPageDisabled(), admissionPlugin(options.directives), responsePlugin(), ...(options.plugins ?? [])],
     logger: options.logger,
   });
 }

@@ -8,5 +8,6 @@ export const SIGNATURE_REASON_TEXT: Record<SignatureFailureReason, string> = {
   DIGEST_MISMATCH: 'Content-Digest does not match the body.',
   MALFORMED_SIGNATURE: 'The signature headers are malformed or do not cover the required components.',
   KEY_INVALID: 'The keyid is not a valid key id.',
+  IDEMPOTENCY_KEY_NOT_COVERED: 'The request carries an Idempotency-Key header but the signature does not cover it: add "idempotency-key" to the covered components.',
 };
 

@@ -6,6 +6,13 @@
 /** Covered components every signed request must include; `@query` is required too when the URL has a query. */
 export const REQUIRED_COMPONENTS = Object.freeze(['@method', '@authority', '@path', 'content-digest'] as const);
 
+/**
+ * The `Idempotency-Key` field component. It decides whether a mutation runs or replays, so a
+ * request that carries the header must cover it: otherwise anyone holding the captured bytes
+ * could rewrite the key and have a signed order executed twice.
+ */
+export const IDEMPOTENCY_KEY_COMPONENT = 'idempotency-key';
+
 /** Derived components we can compute without trusting a request header (RFC 9421 §2.2). */
 export const SUPPORTED_DERIVED_COMPONENTS: ReadonlySet<string> = new Set([
   '@method',
@@ -47,7 +54,7 @@ export const ALLOWED_SIGNATURE_PARAMETERS: ReadonlySet<string> = new Set([
 export const SIGNATURE_LENGTHS = Object.freeze({ ed25519: 64, 'hmac-sha256': 32 } as const);
 
 /** Every `extensions.reason` a signature rejection can carry (documented in ERRORS.md; a test checks). */
-export const SIGNATURE_FAILURE_REASONS = ['SIGNATURE_INVALID', 'SIGNATURE_EXPIRED', 'NONCE_REUSED', 'DIGEST_MISMATCH', 'MALFORMED_SIGNATURE', 'KEY_INVALID'] as const;
+export const SIGNATURE_FAILURE_REASONS = ['SIGNATURE_INVALID', 'SIGNATURE_EXPIRED', 'NONCE_REUSED', 'DIGEST_MISMATCH', 'MALFORMED_SIGNATURE', 'KEY_INVALID', 'IDEMPOTENCY_KEY_NOT_COVERED'] as const;
 
 /**
  * `extensions.reason` of a 503 for a signature the nonce store cannot prove unused (it lost its

@@ -5,7 +5,7 @@
  * with it; the verifier is the only judge.
  */
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { REQUIRED_COMPONENTS } from './constants';
+import { IDEMPOTENCY_KEY_COMPONENT, REQUIRED_COMPONENTS } from './constants';
 import { computeContentDigest } from './content-digest';
 import { buildSignatureBase, type SignatureBaseMessage } from './signature-base';
 import { signBytes, type SigningMaterial } from './signature-crypto';
@@ -44,9 +44,12 @@ export interface SignRequestOptions {
   tag?: string;
   /** Dictionary label; defaults to `sig1`. */
   label?: string;
-  /** Covered components, in order; defaults to the required set (+ `@query` when `query` is given). */
+  /**
+   * Covered components, in order; defaults to the required set, + `@query` when `query` is given,
+   * + `idempotency-key` when `headers` has one (the server refuses a request whose key is uncovered).
+   */
   components?: readonly string[];
-  /** Other request headers (lowercased names) that covered field components read. */
+  /** Other request headers (lowercased names) that covered field components read; pass the `idempotency-key` you send. */
   headers?: Readonly<Record<string, string>>;
   /** Content-Digest algorithm; defaults to `sha-256`. Ignored when `headers['content-digest']` is given. */
   digestAlgorithm?: DigestAlgorithm;
@@ -82,8 +85,11 @@ function signingMaterial(options: SignRequestOptions): SigningMaterial {
  */
 export function signRequest(options: SignRequestOptions): SignedRequest {
   const contentDigest = options.headers?.['content-digest'] ?? computeContentDigest(options.body, options.digestAlgorithm);
-  const components =
-    options.components ?? [...REQUIRED_COMPONENTS, ...(options.query === undefined ? [] : ['@query'])];
+  const components = options.components ?? [
+    ...REQUIRED_COMPONENTS,
+    ...(options.query === undefined ? [] : ['@query']),
+    ...(options.headers?.[IDEMPOTENCY_KEY_COMPONENT] === undefined ? [] : [IDEMPOTENCY_KEY_COMPONENT]),
+  ];
   const created = options.created ?? Math.floor((options.now ?? Date.now)() / 1000);
   const nonce = options.nonce === undefined ? randomBytes(24).toString('base64url') : options.nonce;
 

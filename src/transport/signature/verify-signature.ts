@@ -5,6 +5,7 @@
  *   headers absent?            → absent
  *   size guard, strict parse   → MALFORMED_SIGNATURE / KEY_INVALID
  *   coverage, signature base   → MALFORMED_SIGNATURE
+ *   Idempotency-Key uncovered  → IDEMPOTENCY_KEY_NOT_COVERED
  *   created / expires          → SIGNATURE_EXPIRED
  *   Content-Digest vs raw body → DIGEST_MISMATCH
  *   key lookup + crypto        → SIGNATURE_INVALID (unknown, revoked, wrong alg, bad bytes alike)
@@ -16,7 +17,7 @@
  * own dependencies (key resolver, nonce store, clock, a corrupt key record) do throw, so the
  * caller answers 5xx and the request is never treated as verified.
  */
-import { DEFAULT_FUTURE_SKEW_SECONDS, REQUIRED_COMPONENTS } from './constants';
+import { DEFAULT_FUTURE_SKEW_SECONDS, IDEMPOTENCY_KEY_COMPONENT, REQUIRED_COMPONENTS } from './constants';
 import { checkContentDigest } from './content-digest';
 import { buildSignatureBase, componentValue, type SignatureBaseMessage } from './signature-base';
 import { dummyVerify, verifyWithKey } from './signature-crypto';
@@ -106,6 +107,10 @@ export function createSignatureVerifier(options: VerifierOptions): (req: SignedR
     const hasQuery = req.hasQuery || req.query !== '';
     const required: readonly string[] = hasQuery ? [...REQUIRED_COMPONENTS, '@query'] : REQUIRED_COMPONENTS;
     if (!required.every((name) => signature.components.includes(name))) return reject('MALFORMED_SIGNATURE');
+    // The key decides execute-or-replay: an uncovered one could be rewritten on captured bytes.
+    if (ownHeader(req.headers, IDEMPOTENCY_KEY_COMPONENT) !== undefined && !signature.components.includes(IDEMPOTENCY_KEY_COMPONENT)) {
+      return reject('IDEMPOTENCY_KEY_NOT_COVERED', keyId);
+    }
 
     const message: SignatureBaseMessage = {
       method: req.method,

@@ -1,4 +1,6 @@
+import { request as httpRequest } from 'node:http';
 import type { DomainServices } from '../../../src/domain';
+import { signRequest } from '../../../src/transport/signature';
 import type { SecurityStores } from '../../../src/transport/security-stores';
 import type { TestDatabase } from '../../helpers/database';
 import { balancesOf, fundedAccount, servicesFor } from '../../helpers/domain';
@@ -9,6 +11,18 @@ const PLACE = {
   query: 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id status } userErrors { code } } }',
   variables: { i: { market: 'BTC-USD', side: 'BUY', price: '100', quantity: '0.01' } },
 };
+
+/** POSTs with node:http, which sends an array header as repeated lines (fetch would join them). */
+function rawPost(url: string, body: string, headers: Record<string, string | string[]>): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}/graphql`, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; }).on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 /** Idempotency over real HTTP with signatures, against one kind of database and security stores. */
 export function defineIdempotentHttpSuite(
@@ -67,6 +81,52 @@ export function defineIdempotentHttpSuite(
       expect((await again.json()).errors[0].extensions.reason).toBe('NONCE_REUSED');
       expect(again.headers.get('idempotent-replayed')).toBeNull();
       expect(await orders()).toBe(1);
+    });
+
+    test('captured bytes with the Idempotency-Key rewritten are refused, so the client\'s retry places the only order', async () => {
+      const { key, orders } = await trader();
+      // The client signs a keyed order; an attacker captures the bytes, swaps the key and delivers them first.
+      const body = JSON.stringify(PLACE);
+      const captured = signRequest({
+        method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey,
+        headers: { 'idempotency-key': '"client-1"' },
+      });
+      const rewritten = await fetch(`${server.url}/graphql`, {
+        method: 'POST', body, headers: { 'content-type': 'application/json', ...captured.headers, 'idempotency-key': '"attacker-1"' },
+      });
+      // The client saw no answer and retries with a fresh signature and its own key.
+      const retry = await signedRequest(server, key, PLACE, { headers: { 'idempotency-key': '"client-1"' } });
+      expect(await orders()).toBe(1);
+      expect(rewritten.status).toBe(401);
+      expect((await rewritten.json()).errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' });
+      expect(retry.status).toBe(200);
+      expect(retry.json.data.placeOrder.order.status).toBe('OPEN');
+      expect(retry.signed.headers['signature-input']).toContain('"idempotency-key"');
+    });
+
+    test('an Idempotency-Key the signature does not cover is 401 IDEMPOTENCY_KEY_NOT_COVERED, naming the component; nothing placed', async () => {
+      const { key, orders } = await trader();
+      const res = await signedRequest(server, key, PLACE, {
+        headers: { 'idempotency-key': '"uncovered-1"' }, sign: { components: ['@method', '@authority', '@path', 'content-digest'] },
+      });
+      expect(res.status).toBe(401);
+      expect(res.json.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'IDEMPOTENCY_KEY_NOT_COVERED' });
+      expect(res.json.errors[0].message).toContain('"idempotency-key"');
+      expect(await orders()).toBe(0);
+    });
+
+    test('two covered Idempotency-Key lines verify as one joined value and are refused by the idempotency layer; nothing placed', async () => {
+      const { key, orders } = await trader();
+      const body = JSON.stringify(PLACE);
+      const signed = signRequest({
+        method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey,
+        headers: { 'idempotency-key': 'dup-1, dup-2' },
+      });
+      const res = await rawPost(server.url, body, { 'content-type': 'application/json', ...signed.headers, 'idempotency-key': ['dup-1', 'dup-2'] });
+      expect(res.status).toBe(200);
+      expect(res.json.data.placeOrder).toBeNull();
+      expect(res.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(await orders()).toBe(0);
     });
 
     test('a missing required key is a field error in a 200 response: IDEMPOTENCY_KEY_REQUIRED, nothing placed', async () => {

@@ -3,7 +3,7 @@ import type { DomainServices } from '../../../src/domain';
 import { signRequest } from '../../../src/transport/signature';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
-import { WIDE_FIELD_LIMITS } from '../../helpers/idempotency';
+import { idempotencyKeyOf, WIDE_FIELD_LIMITS } from '../../helpers/idempotency';
 import { bookCounts, type BookCounts } from '../../helpers/ledger-checks';
 import { createTestKey, memoryStores, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
 
@@ -78,7 +78,7 @@ describe('fuzzed requests: every answer is structured, nothing leaks, rejected r
   }
 
   const signed = (body: string, extra: Record<string, string> = {}) => ({
-    ...signRequest({ method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey }).headers,
+    ...signRequest({ method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey, headers: idempotencyKeyOf(extra) }).headers,
     ...extra,
   });
 

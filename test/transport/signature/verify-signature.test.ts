@@ -301,6 +301,56 @@ describe('what the signature binds', () => {
   });
 });
 
+describe('the Idempotency-Key is covered whenever it is sent', () => {
+  const WITHOUT_KEY = ['@method', '@authority', '@path', 'content-digest'];
+
+  it('verifies a request whose signature covers its Idempotency-Key (the fixture signer covers it by default)', async () => {
+    const { verify } = setup();
+    const req = signedRequest({ headers: { 'idempotency-key': '"order-1"' } });
+    expect(req.headers['signature-input']).toContain('"idempotency-key"');
+    await expect(verify(req)).resolves.toMatchObject({ status: 'verified' });
+  });
+
+  it('refuses an Idempotency-Key the signature does not cover, before any key lookup or nonce claim', async () => {
+    const { verify, resolveKey, claimNonce } = setup();
+    const req = signedRequest({ components: WITHOUT_KEY, headers: { 'idempotency-key': '"order-1"' } });
+    await expect(verify(req)).resolves.toEqual({ status: 'rejected', reason: 'IDEMPOTENCY_KEY_NOT_COVERED', keyId: ED25519.keyId });
+    expect(resolveKey).not.toHaveBeenCalled();
+    expect(claimNonce).not.toHaveBeenCalled();
+  });
+
+  it('refuses an Idempotency-Key added to a request signed without one', async () => {
+    const { verify } = setup();
+    await expect(verify(signedRequest({ edit: { 'idempotency-key': 'added-1' } }))).resolves.toMatchObject({ reason: 'IDEMPOTENCY_KEY_NOT_COVERED' });
+  });
+
+  it('refuses an empty Idempotency-Key that is not covered: present is present', async () => {
+    const { verify } = setup();
+    await expect(verify(signedRequest({ edit: { 'idempotency-key': '' } }))).resolves.toMatchObject({ reason: 'IDEMPOTENCY_KEY_NOT_COVERED' });
+  });
+
+  it('rejects a rewritten Idempotency-Key: the signature no longer verifies', async () => {
+    const { verify, claimNonce } = setup();
+    const req = signedRequest({ headers: { 'idempotency-key': '"order-1"' }, edit: { 'idempotency-key': '"order-2"' } });
+    await expect(verify(req)).resolves.toMatchObject({ reason: 'SIGNATURE_INVALID' });
+    expect(claimNonce).not.toHaveBeenCalled();
+  });
+
+  it('covers the RFC 9421 value: surrounding whitespace is not part of it, repeated lines join with ", "', async () => {
+    const { verify } = setup();
+    await expect(verify(signedRequest({ headers: { 'idempotency-key': 'k-1' }, edit: { 'idempotency-key': '  k-1 ' } }))).resolves.toMatchObject({ status: 'verified' });
+    // Two lines verify as their joined value; the idempotency layer then refuses the pair (BAD_USER_INPUT).
+    await expect(verify(signedRequest({ headers: { 'idempotency-key': 'k-1, k-2' }, edit: { 'idempotency-key': ['k-1', 'k-2'] } }))).resolves.toMatchObject({ status: 'verified' });
+    await expect(verify(signedRequest({ headers: { 'idempotency-key': 'k-1' }, edit: { 'idempotency-key': ['k-1', 'k-2'] } }))).resolves.toMatchObject({ reason: 'SIGNATURE_INVALID' });
+  });
+
+  it('a missing required component is still MALFORMED_SIGNATURE, whatever else is missing', async () => {
+    const { verify } = setup();
+    const req = signedRequest({ components: ['@method', '@authority', 'content-digest'], headers: { 'idempotency-key': 'k-1' } });
+    await expect(verify(req)).resolves.toMatchObject({ reason: 'MALFORMED_SIGNATURE' });
+  });
+});
+
 describe('replay protection', () => {
   it('rejects a replayed nonce', async () => {
     const { verify } = setup();

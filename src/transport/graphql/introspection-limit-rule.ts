@@ -1,0 +1,45 @@
+/**
+ * A validation rule bounding how much introspection one document may ask for. A full `__schema`
+ * answer is the largest thing this API can return for a few hundred bytes of query (tens of KB of
+ * output and milliseconds of CPU each), and aliases multiply it: fifteen aliased `__schema` fields
+ * fit the alias, token and (introspection-blind) cost limits. No client needs more than one:
+ * GraphiQL, codegen and Apollo tooling each send a single `__schema` per document, and `__type`
+ * is used for a handful of lookups at most.
+ */
+import { GraphQLError, visit, type ASTVisitor, type DocumentNode, type ValidationContext, type ValidationRule } from 'graphql';
+
+/** How many introspection root fields one document may select. */
+export interface IntrospectionLimits {
+  /** `__schema` fields per document, counted across every operation and fragment. */
+  readonly maxSchemaFields: number;
+  /** `__type` fields per document, counted the same way. */
+  readonly maxTypeFields: number;
+}
+
+/**
+ * Creates the rule. Fields are counted where they are written, not per execution: `__schema` and
+ * `__type` exist only on the query root, so a spread fragment's copy merges with the field it
+ * repeats and one written field never runs twice. The whole document is counted when validation
+ * enters it, so this reason comes before any cost figure the other rules report for the same fields.
+ */
+export function introspectionLimitRule(limits: IntrospectionLimits): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => ({
+    Document(document: DocumentNode) {
+      let schemaFields = 0;
+      let typeFields = 0;
+      visit(document, {
+        Field(node) {
+          if (node.name.value === '__schema' && ++schemaFields === limits.maxSchemaFields + 1) {
+            context.reportError(new GraphQLError(
+              `A document may select __schema at most ${limits.maxSchemaFields} time(s); send one introspection query per request.`,
+              { nodes: node },
+            ));
+          }
+          if (node.name.value === '__type' && ++typeFields === limits.maxTypeFields + 1) {
+            context.reportError(new GraphQLError(`A document may select __type at most ${limits.maxTypeFields} times.`, { nodes: node }));
+          }
+        },
+      });
+    },
+  });
+}
