@@ -1,0 +1,162 @@
+/**
+ * Junk naming a key id costs only the source that sent it, never the key's owner. A signed
+ * request refused for any reason never runs later from its captured bytes, from any address: refused by its address's limit (in its admission, or before its body by this
+ * process's memo), by the failed-signature guard, or for a `created` ahead of the server clock.
+ * And every signed request that reaches the body parser counts against its address.
+ */
+import type { DomainServices } from '../../../src/domain';
+import { signRequest } from '../../../src/transport/signature';
+import type { TestDatabase } from '../../helpers/database';
+import { requestFrom } from '../../helpers/from-address';
+import { createTestKey, memoryStores, openSigningAccount, redisStores, signedRequest, startSignet, type RunningSignet, type SignedCall, type TestKey } from '../../helpers/signet-server';
+import { describeWithRedis } from '../../helpers/services';
+import type { SecurityStores } from '../../../src/transport/security-stores';
+
+let keys = 0;
+/** A keyed order, its idempotency key in the signed body: a new one every call. */
+const order = () => ({ query: `mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) @idempotent(key: "refused-${process.pid}-${(keys += 1)}") { order { id } userErrors { code } } }` });
+const WIDE = { max: 100_000, windowMs: 60_000 };
+const ME = { query: '{ me { id } }' };
+
+/** Re-sends a signed request's exact bytes (headers and body) from another loopback address. */
+async function replayFrom(server: RunningSignet, from: string, sent: { signed: { headers: object }; body: string }) {
+  const body = sent.body;
+  const answer = await requestFrom(from, `${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...sent.signed.headers }, body });
+  return { status: answer.status, json: JSON.parse(await answer.text()) };
+}
+
+/** Sends a fresh keyed order and keeps its body for a replay. */
+async function sendOrder(server: RunningSignet, key: TestKey, call: SignedCall = {}) {
+  const body = JSON.stringify(order());
+  return { ...(await signedRequest(server, key, undefined, { ...call, body })), body };
+}
+
+/** The suite over one kind of security stores (fresh ones per server). */
+function defineRefusedSignatureSuite(name: string, openStores: () => SecurityStores) {
+  describe(`signature refusals cost the sender, and a refused request never runs later (${name})`, () => {
+    let db: TestDatabase;
+    let services: DomainServices;
+    let accountId: string;
+    let key: TestKey;
+    const orders = async () => (await services.orders.listOrders(accountId, { limit: 100 })).items.length;
+
+    beforeAll(async () => {
+      ({ db, services, accountId, key } = await openSigningAccount({ USD: '100000' }, 'refused'));
+    });
+    afterAll(async () => db?.close());
+
+    test('refused by its address\'s limit (in its admission, then before its body): replayed from another address, it is a reused nonce', async () => {
+      const server = await startSignet(services, openStores(), { requestLimits: { perIp: { max: 1, windowMs: 60_000 }, perAccount: WIDE } });
+      try {
+        const before = await orders();
+        const first = await sendOrder(server, key, { from: '127.0.0.2' });
+        expect(first.status).toBe(200);
+        expect(first.json.data.placeOrder.order.id).toEqual(expect.any(String));
+        // Over the address's limit in its admission: 429, after its nonce was claimed.
+        const inAdmission = await sendOrder(server, key, { from: '127.0.0.2' });
+        expect(inAdmission.status).toBe(429);
+        // This process now knows the address is over: refused before its body is read.
+        const beforeBody = await sendOrder(server, key, { from: '127.0.0.2' });
+        expect(beforeBody.status).toBe(429);
+        for (const refused of [inAdmission, beforeBody]) {
+          const replay = await replayFrom(server, '127.0.0.3', refused);
+          expect(replay.status).toBe(401);
+          expect(replay.json.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'NONCE_REUSED' });
+        }
+        expect(await orders()).toBe(before + 1);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('refused because its source is blocked for guessing: replayed from another address, it is a reused nonce', async () => {
+      const server = await startSignet(services, openStores(), { authFailureLimits: { perIp: { max: 1, windowMs: 60_000 } } });
+      try {
+        const stranger = await createTestKey(services, accountId);
+        const before = await orders();
+        expect((await sendOrder(server, key, { from: '127.0.0.4', sign: { privateKey: stranger.privateKey } })).status).toBe(401);
+        const blocked = await sendOrder(server, key, { from: '127.0.0.4' });
+        expect(blocked.status).toBe(429);
+        const replay = await replayFrom(server, '127.0.0.5', blocked);
+        expect(replay.json.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'NONCE_REUSED' });
+        expect(await orders()).toBe(before);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('refused for a `created` ahead of the server clock: once that time comes, the same bytes are a reused nonce', async () => {
+      const clock = { now: Date.now() };
+      const server = await startSignet(services, openStores(), { now: () => clock.now });
+      try {
+        const before = await orders();
+        const ahead = await sendOrder(server, key, { sign: { created: Math.floor(clock.now / 1000) + 20 } });
+        expect(ahead.status).toBe(401);
+        expect(ahead.json.errors[0].extensions.reason).toBe('SIGNATURE_EXPIRED');
+        clock.now += 16_000;
+        const replay = await replayFrom(server, '127.0.0.6', ahead);
+        expect(replay.json.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'NONCE_REUSED' });
+        expect(await orders()).toBe(before);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('junk naming a victim\'s key id never refuses the owner: only the guessing source is slowed, before any crypto', async () => {
+      const server = await startSignet(services, openStores(), { authFailureLimits: { perIp: { max: 12, windowMs: 60_000 } } });
+      try {
+        const stranger = await createTestKey(services, accountId);
+        // Ten junk requests naming the victim's key id: a wrong private key, then not even a parseable signature.
+        const junk: number[] = [];
+        for (let i = 0; i < 5; i += 1) junk.push((await signedRequest(server, key, ME, { from: '127.0.0.2', sign: { privateKey: stranger.privateKey } })).status);
+        for (let i = 0; i < 5; i += 1) junk.push((await signedRequest(server, key, ME, { from: '127.0.0.2', headers: { signature: 'sig1=:AAAA:' } })).status);
+        expect(junk).toEqual(new Array(10).fill(401));
+        // The owner, from its own address, is served every time.
+        for (let i = 0; i < 5; i += 1) expect((await signedRequest(server, key, ME, { from: '127.0.0.4' })).status).toBe(200);
+        // The guessing source spends its own budget, then is refused before any key lookup or crypto.
+        for (let i = 0; i < 2; i += 1) expect((await signedRequest(server, key, ME, { from: '127.0.0.2', headers: { signature: 'sig1=:AAAA:' } })).status).toBe(401);
+        const lookups = jest.spyOn(services.apiKeys, 'loadVerificationMaterial');
+        const blocked = await signedRequest(server, key, ME, { from: '127.0.0.2' });
+        expect(blocked.status).toBe(429);
+        expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(blocked.json.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+        expect(lookups).not.toHaveBeenCalled();
+        lookups.mockRestore();
+        expect((await signedRequest(server, key, ME, { from: '127.0.0.4' })).status).toBe(200);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('a Signature header does not exempt an unparseable body from its address\'s limit', async () => {
+      const server = await startSignet(services, openStores(), { requestLimits: { perIp: { max: 20, windowMs: 60_000 }, perAccount: WIDE } });
+      try {
+        const body = '{"query": "{ me { id } }", broken';
+        const statuses: number[] = [];
+        for (let i = 0; i < 40; i += 1) {
+          const signed = signRequest({ method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey });
+          const answer = await requestFrom('127.0.0.7', `${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...signed.headers }, body });
+          statuses.push(answer.status);
+        }
+        // Each counts once answered: the one that crosses the limit is still answered 400, every later one 429.
+        const firstRefused = statuses.indexOf(429);
+        expect(firstRefused === 20 || firstRefused === 21).toBe(true);
+        expect(statuses.slice(0, firstRefused).every((s) => s === 400)).toBe(true);
+        expect(statuses.slice(firstRefused).every((s) => s === 429)).toBe(true);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+}
+
+defineRefusedSignatureSuite('memory stores', memoryStores);
+describeWithRedis('on Redis', (url) => {
+  const handles: Array<{ close(): Promise<void> }> = [];
+  afterAll(async () => { await Promise.all(handles.map((h) => h.close())); });
+  defineRefusedSignatureSuite('Redis stores', () => {
+    const handle = redisStores(url);
+    handles.push(handle);
+    return handle.stores;
+  });
+});
