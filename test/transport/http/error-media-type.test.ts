@@ -80,6 +80,15 @@ describe.each(ACCEPTS)('whole-request errors for Accept: %s', (accept, expected)
     expectErrorBody(await post('/graphql', JSON.stringify({ query: `{ markets { symbol } } #${'x'.repeat(70_000)}` })), 413, 'PAYLOAD_TOO_LARGE');
   });
 
+  test("Apollo's own refusals agree: an unsigned GET without a preflight header (CSRF), a mutation over GET", async () => {
+    const get = async (query: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${server.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { accept, ...headers } });
+      return { status: res.status, headers: res.headers, json: await res.json() };
+    };
+    expectErrorBody(await get('{ markets { symbol } }'), 400, 'BAD_REQUEST');
+    expectErrorBody(await get('mutation { cancelOrder(id: "x") { order { id } } }', { 'apollo-require-preflight': 'true' }), 405, 'BAD_REQUEST');
+  });
+
   test('429 when an address is over its request limit', async () => {
     const limited = await startSignet(services, memoryStores(), { requestLimits: { perIp: { max: 1, windowMs: 60_000 }, perAccount: { max: 100, windowMs: 60_000 } } });
     try {
