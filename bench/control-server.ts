@@ -76,7 +76,7 @@ export async function createControlApp(deps: ControlServerDeps, variant: 'signed
   let layers: Pick<HttpServerDeps, 'authenticate' | 'requestLimiter'>;
   if (variant === 'signed') {
     layers = createSecurityLayers({
-      authority: () => BENCH_AUTHORITY, now: Date.now, security, apiKeys: services.apiKeys, usage, fallbackRateLimits: deps.directives.fallbackRateLimits,
+      target: () => ({ scheme: 'https', authorities: [BENCH_AUTHORITY] }), now: Date.now, security, apiKeys: services.apiKeys, usage, fallbackRateLimits: deps.directives.fallbackRateLimits,
       maxAgeSeconds: deps.signatureMaxAgeSeconds, requestLimits: requestLimitsFrom(deps.rateLimitOverrides), metrics, logger,
     });
   } else {

@@ -97,7 +97,7 @@ export async function measureRequestCosts(db: BenchDatabase & { credentials: Ben
   try {
     for (const plan of plans) {
       const built = plan.server === 'protected'
-        ? await createSignetServer({ ...common, introspection: false, development: false, publicAuthority: BENCH_AUTHORITY, requestLimits: requestLimitsFrom(BENCH_RATE_LIMITS) })
+        ? await createSignetServer({ ...common, introspection: false, development: false, publicUrl: { scheme: 'https', authority: BENCH_AUTHORITY }, requestLimits: requestLimitsFrom(BENCH_RATE_LIMITS) })
         : await createControlApp({ ...common, rateLimitOverrides: BENCH_RATE_LIMITS }, plan.server, db.credentials.map((c) => c.accountId));
       try {
         const url = await built.app.listen({ host: '127.0.0.1', port: 0 });

@@ -26,8 +26,17 @@ export interface SignetConfig {
   readonly masterKey: Buffer | null;
   /** Serve schema introspection (`SIGNET_INTROSPECTION`). Defaults to on, off when NODE_ENV=production. */
   readonly introspection: boolean;
-  /** `host[:port]` clients sign as `@authority` (`SIGNET_PUBLIC_AUTHORITY`). Null: `HOST:PORT` as listened on. */
-  readonly publicAuthority: string | null;
+  /**
+   * The origin clients reach Signet at (`SIGNET_PUBLIC_URL`, e.g. https://api.example.com): its
+   * scheme is signed as `@scheme`/`@target-uri`, its host[:port] as `@authority`. The deprecated
+   * `SIGNET_PUBLIC_AUTHORITY=host` means `https://host`. Null: `http://` and the address listened on.
+   */
+  readonly publicUrl: PublicUrl | null;
+  /**
+   * More `host[:port]` names clients may sign as `@authority` (`SIGNET_PUBLIC_AUTHORITIES`, comma-separated).
+   * Defaults to none; without a public URL the server also accepts `localhost` and `127.0.0.1` at the port it listens on.
+   */
+  readonly publicAuthorities: readonly string[];
   /** Oldest accepted signature `created`, in seconds (`SIGNET_SIGNATURE_MAX_AGE`, 5-120). Defaults to 30. */
   readonly signatureMaxAgeSeconds: number;
   /** How long a completed idempotent outcome is kept, in ms (`SIGNET_IDEMPOTENCY_TTL`, e.g. "24h"). Defaults to 24 h. */
@@ -50,6 +59,45 @@ export interface SignetConfig {
   readonly client: ClientConfig;
   /** Price source of valuations (`SIGNET_PRICE_FEED_URL`, `SIGNET_PRICE_FEED_TIMEOUT_MS`, `SIGNET_PRICE_TABLE`). Defaults to the embedded source. */
   readonly prices: PriceConfig;
+}
+
+/** A public origin: what clients sign for. */
+export interface PublicUrl {
+  /** `http` or `https`, as clients connect (TLS may end at a proxy in front of Signet). */
+  readonly scheme: 'http' | 'https';
+  /** Lowercase `host[:port]`, without a default port (as `new URL(...).host` gives it). */
+  readonly authority: string;
+}
+
+const AUTHORITY = /^[a-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/;
+
+/** Parses SIGNET_PUBLIC_URL / SIGNET_PUBLIC_AUTHORITY (deprecated) / SIGNET_PUBLIC_AUTHORITIES, reporting problems. */
+function parsePublicOrigin(env: Readonly<Record<string, string | undefined>>, problems: string[]): { publicUrl: PublicUrl | null; publicAuthorities: readonly string[] } {
+  let publicUrl: PublicUrl | null = null;
+  if (env.SIGNET_PUBLIC_URL) {
+    if (env.SIGNET_PUBLIC_AUTHORITY) problems.push('SIGNET_PUBLIC_AUTHORITY is deprecated and conflicts with SIGNET_PUBLIC_URL; set SIGNET_PUBLIC_URL only');
+    let url: URL | null = null;
+    try {
+      url = new URL(env.SIGNET_PUBLIC_URL);
+    } catch {
+      url = null;
+    }
+    const origin = url !== null && (url.protocol === 'http:' || url.protocol === 'https:') && url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    if (!url || !origin) problems.push('SIGNET_PUBLIC_URL must be an origin: http(s)://host[:port] with no path, e.g. https://api.example.com');
+    else publicUrl = { scheme: url.protocol === 'https:' ? 'https' : 'http', authority: url.host };
+  } else if (env.SIGNET_PUBLIC_AUTHORITY) {
+    // Deprecated: it predates SIGNET_PUBLIC_URL and always meant an https origin.
+    if (!AUTHORITY.test(env.SIGNET_PUBLIC_AUTHORITY)) problems.push('SIGNET_PUBLIC_AUTHORITY must be a lowercase host[:port], e.g. api.example.com or 127.0.0.1:4000');
+    else publicUrl = { scheme: 'https', authority: env.SIGNET_PUBLIC_AUTHORITY };
+  }
+  let publicAuthorities: string[] = [];
+  if (env.SIGNET_PUBLIC_AUTHORITIES) {
+    publicAuthorities = env.SIGNET_PUBLIC_AUTHORITIES.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    if (publicAuthorities.length === 0 || !publicAuthorities.every((name) => AUTHORITY.test(name))) {
+      problems.push('SIGNET_PUBLIC_AUTHORITIES must be a comma-separated list of lowercase host[:port], e.g. api.example.com,api.example.net:8443');
+    }
+  }
+  return { publicUrl: publicUrl && Object.freeze(publicUrl), publicAuthorities: Object.freeze(publicAuthorities) };
 }
 
 /** A Redis Cluster to connect to: seed nodes (ioredis discovers the rest) and the credentials every node shares. */
@@ -157,10 +205,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
-  const publicAuthority = env.SIGNET_PUBLIC_AUTHORITY || null;
-  if (publicAuthority !== null && !/^[a-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/.test(publicAuthority)) {
-    problems.push('SIGNET_PUBLIC_AUTHORITY must be a lowercase host[:port], e.g. api.example.com or 127.0.0.1:4000');
-  }
+  const { publicUrl, publicAuthorities } = parsePublicOrigin(env, problems);
   let signatureMaxAgeSeconds = 30;
   if (env.SIGNET_SIGNATURE_MAX_AGE) {
     signatureMaxAgeSeconds = Number(env.SIGNET_SIGNATURE_MAX_AGE);
@@ -195,7 +240,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   const prices = parsePriceConfig(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
-    port, host, databaseUrl, dataDir, redisUrl, redisCluster, masterKey, introspection, logLevel, publicAuthority, signatureMaxAgeSeconds,
+    port, host, databaseUrl, dataDir, redisUrl, redisCluster, masterKey, introspection, logLevel, publicUrl, publicAuthorities, signatureMaxAgeSeconds,
     idempotencyTtlMs, ...network, rateLimitOverrides: Object.freeze(rateLimitOverrides),
     development: nodeEnv === 'development', production, client, prices,
   });

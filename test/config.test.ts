@@ -154,6 +154,35 @@ describe('parseConfig', () => {
     });
   });
 
+  describe('the public origin clients sign for', () => {
+    test('defaults to none: the server signs for the address it listens on over plain http', () => {
+      expect(parseConfig({}, CWD)).toMatchObject({ publicUrl: null, publicAuthorities: [] });
+    });
+
+    test('SIGNET_PUBLIC_URL gives the scheme and the authority (default port dropped, lowercased)', () => {
+      expect(parseConfig({ SIGNET_PUBLIC_URL: 'https://API.example.com:443' }, CWD).publicUrl).toEqual({ scheme: 'https', authority: 'api.example.com' });
+      expect(parseConfig({ SIGNET_PUBLIC_URL: 'http://signet.internal:8080/' }, CWD).publicUrl).toEqual({ scheme: 'http', authority: 'signet.internal:8080' });
+    });
+
+    test.each(['ftp://api.example.com', 'https://api.example.com/graphql', 'https://api.example.com?x=1', 'https://user:pw@api.example.com', 'api.example.com'])(
+      'SIGNET_PUBLIC_URL=%s is refused: it must be an http(s) origin',
+      (value) => {
+        expect(problemsOf({ SIGNET_PUBLIC_URL: value }).problems.join('\n')).toMatch(/SIGNET_PUBLIC_URL must be an origin/);
+      },
+    );
+
+    test('the deprecated SIGNET_PUBLIC_AUTHORITY still works and means https', () => {
+      expect(parseConfig({ SIGNET_PUBLIC_AUTHORITY: 'api.example.com' }, CWD).publicUrl).toEqual({ scheme: 'https', authority: 'api.example.com' });
+      expect(problemsOf({ SIGNET_PUBLIC_AUTHORITY: 'API.example.com' }).problems.join('\n')).toMatch(/SIGNET_PUBLIC_AUTHORITY must be a lowercase host/);
+      expect(problemsOf({ SIGNET_PUBLIC_AUTHORITY: 'a.example', SIGNET_PUBLIC_URL: 'https://b.example' }).problems.join('\n')).toMatch(/set SIGNET_PUBLIC_URL only/);
+    });
+
+    test('SIGNET_PUBLIC_AUTHORITIES lists more names; a malformed entry is refused', () => {
+      expect(parseConfig({ SIGNET_PUBLIC_AUTHORITIES: 'api.example.com, api.example.net:8443' }, CWD).publicAuthorities).toEqual(['api.example.com', 'api.example.net:8443']);
+      expect(problemsOf({ SIGNET_PUBLIC_AUTHORITIES: 'api.example.com,evil/path' }).problems.join('\n')).toMatch(/SIGNET_PUBLIC_AUTHORITIES must be/);
+    });
+  });
+
   test('several problems are all reported at once', () => {
     const error = problemsOf({ PORT: 'abc', REDIS_URL: 'http://x', LOG_LEVEL: 'loud', SIGNET_INTROSPECTION: 'maybe', DATABASE_URL: 'postgres://db/signet' });
     expect(error.problems).toHaveLength(5);

@@ -15,6 +15,7 @@ import { createMetrics, type SignetMetrics } from '../../src/transport/metrics';
 import type { SecurityStores } from '../../src/transport/security-stores';
 import { signRequest, type SignRequestOptions } from '../../src/transport/signature';
 import type { DirectiveDeps } from '../../src/directives';
+import type { PublicUrl } from '../../src/config';
 import { directiveDepsFor } from './directives';
 import { idempotencyKeyOf } from './idempotency';
 import { openPgliteDatabase, type TestDatabase } from './database';
@@ -58,11 +59,12 @@ export interface RunningSignet { readonly url: string; readonly authority: strin
 export async function startSignet(services: DomainServices, security: SecurityStores, options: {
   logger?: Logger; now?: () => number; maxAgeSeconds?: number; authFailureLimits?: typeof AUTH_FAILURE_LIMITS; directives?: Partial<DirectiveDeps>;
   requestLimits?: typeof REQUEST_LIMITS; clientAddress?: ClientAddressOptions; metricsExposure?: MetricsExposure;
+  publicUrl?: PublicUrl | null; publicAuthorities?: readonly string[];
 } = {}): Promise<RunningSignet> {
   const metrics = createMetrics();
   const server = await createSignetServer({
     services, security, directives: directiveDepsFor(services, { security, metrics, ...options.directives }), logger: options.logger ?? silentLogger, metrics, readiness: [], introspection: true, development: false,
-    publicAuthority: null, signatureMaxAgeSeconds: options.maxAgeSeconds ?? 30, now: options.now,
+    publicUrl: options.publicUrl ?? null, publicAuthorities: options.publicAuthorities, signatureMaxAgeSeconds: options.maxAgeSeconds ?? 30, now: options.now,
     // Suites send dozens of deliberate failures; the guard has its own test with tight limits.
     requestLimits: options.requestLimits, clientAddress: options.clientAddress,
     // As `signet serve` outside production: /metrics for loopback clients on the public port.

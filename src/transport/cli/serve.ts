@@ -1,6 +1,7 @@
 import type { SignetConfig } from '../../config';
 import { createSignetServer } from '../http/create-signet-server';
 import { requestLimitsFrom } from '../http/request-limits';
+import { signingTargetFor } from '../http/signing-target';
 import { seedDemo } from './demo-seed';
 import type { CliDeps } from './program';
 
@@ -24,14 +25,16 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
   const server = await createSignetServer({
     services: runtime.services, security: runtime.security, directives: runtime.directiveDeps(), logger, metrics: runtime.metrics, readiness: runtime.readiness,
     introspection: config.introspection, development: config.development,
-    publicAuthority: config.publicAuthority, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds,
+    publicUrl: config.publicUrl, publicAuthorities: config.publicAuthorities, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds,
     clientAddress: { trustProxy: config.trustProxy, ipv6LimitPrefix: config.ipv6LimitPrefix }, metricsExposure: config.metrics,
     requestLimits: requestLimitsFrom(config.rateLimitOverrides),
   });
   const app = server.app;
   const address = await app.listen({ port: config.port, host: config.host });
-  const authority = config.publicAuthority ?? new URL(address).host;
-  logger.info({ address, authority }, `Signet listening: ${address}/graphql (clients sign @authority "${authority}")`);
+  const listening = app.server.address();
+  const target = listening && typeof listening !== 'string' ? signingTargetFor(config.publicUrl, config.publicAuthorities, listening) : null;
+  const names = target?.authorities.map((name) => `"${name}"`).join(', ') ?? '';
+  logger.info({ address, scheme: target?.scheme, authorities: target?.authorities }, `Signet listening: ${address}/graphql (clients sign @scheme ${target?.scheme}, @authority ${names})`);
   let operations: string | null;
   try {
     operations = await server.listenOperations();

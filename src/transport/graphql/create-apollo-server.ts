@@ -75,7 +75,10 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
   return new ApolloServer<GraphQLContext>({
     schema: applyDirectiveTransformers(options.schema, options.directives),
     introspection: options.introspection,
-    csrfPrevention: true,
+    // A request carrying Signature/Signature-Input cannot come from a form or a simple cross-site
+    // request (a browser preflights those headers), so it counts as preflighted: signed GET queries
+    // (urql's default) work. Apollo's own two preflight headers still count.
+    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'signature', 'signature-input'] },
     allowBatchedHttpRequests: false,
     persistedQueries: false,
     // The process owner (serve.ts) handles SIGTERM: Apollo's own handler would re-kill the process mid-drain.

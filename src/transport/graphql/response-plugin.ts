@@ -1,17 +1,27 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { rateLimitHeaders } from '../../directives/rate-limit';
+import { authChallengeHeaders } from '../http/auth-challenge';
+import { negotiateGraphQLMediaType } from '../http/error-media-type';
 import type { GraphQLContext } from './context';
 
 /**
  * Copies what the directives collected during execution onto the HTTP response: extra
  * headers, top-level extensions, and the RateLimit-Policy / RateLimit fields of the tightest
- * limit that applied (draft-ietf-httpapi-ratelimit-headers).
+ * limit that applied (draft-ietf-httpapi-ratelimit-headers). Sets the media type with the HTTP
+ * layer's negotiation (the same choice as its own refusals), and gives a 401 (a replayed
+ * nonce refused in admission) the authentication challenge.
  */
 export function responsePlugin(): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ contextValue, response }) {
+        async willSendResponse({ contextValue, response, request }) {
+          // Null (Accept allows neither type): left to Apollo, which answers 406.
+          const mediaType = negotiateGraphQLMediaType(request.http?.headers.get('accept'));
+          if (mediaType && response.body.kind === 'single') response.http.headers.set('content-type', mediaType);
+          if (response.http.status === 401) {
+            for (const [name, value] of Object.entries(authChallengeHeaders(Boolean(request.http?.search)))) response.http.headers.set(name, value);
+          }
           const exchange = contextValue.http;
           for (const [name, value] of exchange.responseHeaders) response.http.headers.set(name, value);
           const limits = rateLimitHeaders(exchange.rateLimits);

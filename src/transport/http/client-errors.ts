@@ -3,6 +3,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../graphql/errors';
+import { errorMediaType } from './error-media-type';
 import { errorBody } from './http-errors';
 
 /**
@@ -32,9 +33,11 @@ const BY_NODE_CODE: Record<string, [number, ErrorCode, string]> = {
  * Fastify's `clientErrorHandler`: a stalled, garbled or oversized request on the raw socket gets
  * the same JSON error body as every other rejection (never Node's bare text), then the socket is
  * closed. Nothing of the request ran: the HTTP parser gave up before any handler saw it whole.
+ * `accept` is the request's Accept when its headers were parsed (a body that never arrived);
+ * before that there is none, and the body goes out as application/json.
  */
 export function createClientErrorHandler(logger: Logger) {
-  return (error: Error & { code?: string }, socket: Socket): void => {
+  return (error: Error & { code?: string }, socket: Socket, accept?: string): void => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const [status, code, message] = BY_NODE_CODE[error.code ?? ''] ?? [400, ErrorCode.BAD_REQUEST, 'Malformed HTTP request.'];
     const requestId = randomUUID();
@@ -43,7 +46,7 @@ export function createClientErrorHandler(logger: Logger) {
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {
       const body = JSON.stringify(errorBody(code, message, requestId));
-      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${errorMediaType(accept)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
     }
     socket.destroy();
   };
@@ -54,10 +57,10 @@ export function createClientErrorHandler(logger: Logger) {
  * a time would hold a connection for hours. This gives the body its own deadline from the moment
  * the headers arrived: past it, the client gets the 408 above and the socket is closed.
  */
-export function armBodyDeadline(request: IncomingMessage, ms: number, onTimeout: (error: Error & { code: string }, socket: Socket) => void): void {
+export function armBodyDeadline(request: IncomingMessage, ms: number, onTimeout: (error: Error & { code: string }, socket: Socket, accept?: string) => void): void {
   if (request.complete) return;
   const timer = setTimeout(() => {
-    if (!request.complete) onTimeout(Object.assign(new Error('request body not received in time'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), request.socket);
+    if (!request.complete) onTimeout(Object.assign(new Error('request body not received in time'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), request.socket, request.headers.accept);
   }, ms);
   timer.unref();
   const disarm = () => clearTimeout(timer);

@@ -12,7 +12,8 @@ import type { DirectiveDeps } from '../../directives';
 import { emptyExchange, type GraphQLContext } from '../graphql/context';
 import { createApolloServer } from '../graphql/create-apollo-server';
 import { requestScope } from '../request-scope';
-import { createHttpErrorHandler } from './http-errors';
+import { createHttpErrorHandler, sendError } from './http-errors';
+import { ErrorCode } from '../graphql/errors';
 import { HTTP_TIMEOUTS, armBodyDeadline, createClientErrorHandler, type HttpTimeouts } from './client-errors';
 import { LANDING_PAGE } from './landing-page';
 import { prefersHtml, registerPlayground } from '../playground';
@@ -99,8 +100,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     parseJson(request, (body as Buffer).toString('utf8'), done);
   });
   app.setErrorHandler(createHttpErrorHandler(deps.logger));
-  app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ errors: [{ message: 'Not found.', extensions: { code: 'NOT_FOUND', retryable: false, requestId: request.id } }] });
+  app.setNotFoundHandler((_request, reply) => {
+    sendError(reply, 404, ErrorCode.NOT_FOUND, 'Not found.');
   });
 
   const apollo = createApolloServer({

@@ -18,6 +18,8 @@ import { createSignatureRetirement } from './signature-retirement';
 import type { ClientAddressOptions } from './client-address';
 import { createMetricsListener } from './metrics-routes';
 import type { MetricsExposure } from '../../network-config';
+import { signingTargetFor, type SigningTarget } from './signing-target';
+import type { PublicUrl } from '../../config';
 
 /** Everything a Signet server is built from. */
 export interface SignetServerDeps {
@@ -30,8 +32,10 @@ export interface SignetServerDeps {
   readonly readiness: readonly ReadinessCheck[];
   readonly introspection: boolean;
   readonly development: boolean;
-  /** `host[:port]` clients sign for; null → the address the server listens on. */
-  readonly publicAuthority: string | null;
+  /** The public origin clients sign for (SIGNET_PUBLIC_URL); null → plain http at the address listened on (and localhost/127.0.0.1 at its port). */
+  readonly publicUrl: PublicUrl | null;
+  /** More `host[:port]` names clients may sign as `@authority` (SIGNET_PUBLIC_AUTHORITIES). Defaults to none. */
+  readonly publicAuthorities?: readonly string[];
   readonly signatureMaxAgeSeconds: number;
   /** Which proxies name the client (SIGNET_TRUST_PROXY) and the IPv6 limit prefix; defaults: none, /64. */
   readonly clientAddress?: ClientAddressOptions;
@@ -55,8 +59,8 @@ export interface SignetServer {
 
 /** What the HTTP security layers are built from. */
 export interface SecurityLayerDeps {
-  /** `host[:port]` clients sign for, resolved on first use. */
-  readonly authority: () => string;
+  /** The scheme and `host[:port]` names clients sign for, resolved on first use (the port may be ephemeral). */
+  readonly target: () => SigningTarget;
   readonly now: () => number;
   readonly security: SecurityStores;
   readonly apiKeys: ApiKeyService;
@@ -88,7 +92,7 @@ export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<Htt
   const sourceOf = (request: FastifyRequest): string => request.clientLimitKey;
   const retireSignature = createSignatureRetirement({ nonces: deps.security.nonces, maxAgeSeconds: deps.maxAgeSeconds, now: deps.now, logger: deps.logger, sourceOf });
   const authenticate = createSignatureAuth({
-    authority: deps.authority, maxAgeSeconds: deps.maxAgeSeconds, now: deps.now, apiKeys: deps.apiKeys, failureGuard, admissions, metrics: deps.metrics, logger: deps.logger,
+    target: deps.target, maxAgeSeconds: deps.maxAgeSeconds, now: deps.now, apiKeys: deps.apiKeys, failureGuard, admissions, metrics: deps.metrics, logger: deps.logger,
     retireSignature, sourceOf,
   });
   return { authenticate, requestLimiter, retireSignature };
@@ -99,14 +103,13 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
   const now = deps.now ?? Date.now;
   const usage = createKeyUsageRecorder({ uow: deps.services.uow, onError: (err) => deps.logger.warn({ err }, 'could not record API key use') });
   let app: FastifyInstance | undefined;
-  const authority = () => {
-    if (deps.publicAuthority) return deps.publicAuthority;
+  const target = (): SigningTarget => {
     const address = app?.server.address();
     if (!address || typeof address === 'string') throw new Error('the server is not listening yet');
-    return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+    return signingTargetFor(deps.publicUrl, deps.publicAuthorities ?? [], address);
   };
   const { authenticate, requestLimiter, retireSignature } = createSecurityLayers({
-    authority, now, security: deps.security, apiKeys: deps.services.apiKeys, usage, fallbackRateLimits: deps.directives.fallbackRateLimits,
+    target, now, security: deps.security, apiKeys: deps.services.apiKeys, usage, fallbackRateLimits: deps.directives.fallbackRateLimits,
     maxAgeSeconds: deps.signatureMaxAgeSeconds, requestLimits: deps.requestLimits, authFailureLimits: deps.authFailureLimits, metrics: deps.metrics, logger: deps.logger,
   });
   app = await createHttpServer({

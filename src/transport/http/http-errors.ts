@@ -3,10 +3,19 @@ import type { Logger } from 'pino';
 import { ErrorCode, isRetryable } from '../graphql/errors';
 import { UNAVAILABLE_MESSAGE } from '../graphql/format-error';
 import { classifyInfrastructureFailure } from '../graphql/infrastructure-errors';
+import { errorMediaType } from './error-media-type';
 
 /** A whole-request rejection, shaped like a GraphQL error response so clients parse one format. */
 export function errorBody(code: ErrorCode, message: string, requestId: string, extra: Record<string, unknown> = {}) {
   return { errors: [{ message, extensions: { code, retryable: isRetryable(code), requestId, ...extra } }] };
+}
+
+/**
+ * Sends a whole-request refusal: `status`, the {@link errorBody} and the media type the request's
+ * Accept asks for. Every `errors` body the HTTP layer sends leaves through here.
+ */
+export function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): FastifyReply {
+  return reply.status(status).type(errorMediaType(reply.request.headers.accept)).send(errorBody(code, message, reply.request.id, extra));
 }
 
 const BY_STATUS: Record<number, [ErrorCode, string]> = {
@@ -26,14 +35,14 @@ export function createHttpErrorHandler(logger: Logger) {
     const status = error.statusCode ?? 500;
     const known = BY_STATUS[status];
     if (known && status < 500) {
-      return reply.status(status).send(errorBody(known[0], known[1], request.id));
+      return sendError(reply, status, known[0], known[1]);
     }
     const infrastructure = classifyInfrastructureFailure(error);
     if (infrastructure) {
       logger.warn({ err: error, requestId: request.id, ...infrastructure }, 'dependency failure before GraphQL; 503');
-      return reply.status(503).header('retry-after', '1').send(errorBody(ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, request.id, { retryAfter: 1 }));
+      return sendError(reply.header('retry-after', '1'), 503, ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, { retryAfter: 1 });
     }
     logger.error({ err: error, requestId: request.id }, 'unhandled HTTP error');
-    return reply.status(500).send(errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', request.id));
+    return sendError(reply, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
   };
 }

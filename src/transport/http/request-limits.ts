@@ -4,7 +4,7 @@ import { parseWindow, rateLimitHeaders, toDelaySeconds, type RateLimitDecision, 
 import type { AdmissionCheck } from '../admission';
 import { ErrorCode } from '../graphql/errors';
 import type { SignetMetrics } from '../metrics';
-import { errorBody } from './http-errors';
+import { sendError } from './http-errors';
 import type { LocalBlocks } from './local-blocks';
 
 /** Whole-request limits: the cheap outer layers in front of the per-field ones. */
@@ -90,7 +90,7 @@ export function createRequestLimiter(deps: {
     };
   };
   const send = async (request: FastifyRequest, reply: FastifyReply, refused: LayerRefusal): Promise<true> => {
-    await reply.status(429).headers(refused.headers).send(errorBody(ErrorCode.RATE_LIMITED, refused.message, request.id, refused.extensions));
+    await sendError(reply.headers(refused.headers), 429, ErrorCode.RATE_LIMITED, refused.message, refused.extensions);
     return true;
   };
   return {

@@ -5,15 +5,17 @@ import { createSignatureVerifier, type SignatureFailureReason, type Verification
 import { ErrorCode } from '../graphql/errors';
 import type { SignetMetrics } from '../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
-import { errorBody } from './http-errors';
+import { authChallengeHeaders } from './auth-challenge';
+import { sendError } from './http-errors';
+import type { SigningTarget } from './signing-target';
 import type { RequestAdmission } from '../admission';
 import type { VerifiedRequest } from './request-admission';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
 
 /** What signature authentication needs. */
 export interface SignatureAuthOptions {
-  /** The public authority (`host[:port]`) clients sign for; resolved on first use (the port may be ephemeral). */
-  readonly authority: () => string;
+  /** The scheme and `host[:port]` names clients sign for; resolved on first use (the port may be ephemeral). */
+  readonly target: () => SigningTarget;
   /** Oldest accepted `created`, in seconds. */
   readonly maxAgeSeconds: number;
   /** Clock in ms since the epoch. */
@@ -68,16 +70,35 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       createdAtMs: apiKey.createdAt.getTime(),
     };
   };
-  let verifier: ReturnType<typeof createSignatureVerifier> | undefined;
-  const verify = (...args: Parameters<ReturnType<typeof createSignatureVerifier>>) => {
-    // No claimNonce: the nonce is claimed in the request's admission, with its other checks.
-    verifier ??= createSignatureVerifier({ authority: options.authority(), maxAgeSeconds: options.maxAgeSeconds, now: options.now, resolveKey });
-    return verifier(...args);
+  let verifier: { verify: ReturnType<typeof createSignatureVerifier>; target: SigningTarget } | undefined;
+  const verifierFor = () => {
+    if (!verifier) {
+      const target = options.target();
+      const [authority, ...authorities] = target.authorities;
+      // No claimNonce: the nonce is claimed in the request's admission, with its other checks.
+      const verify = createSignatureVerifier({ authority, authorities, scheme: target.scheme, maxAgeSeconds: options.maxAgeSeconds, now: options.now, resolveKey });
+      verifier = { verify, target };
+    }
+    return verifier;
   };
 
   const refuse = (reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): AuthOutcome => {
-    void reply.status(status).send(errorBody(code, message, reply.request.id, extra));
+    if (status === 401) reply.headers(authChallengeHeaders((reply.request.raw.url ?? '').includes('?')));
+    void sendError(reply, status, code, message, extra);
     return 'replied';
+  };
+  /**
+   * A signature that does not verify on a request whose Host is none of this server's names was
+   * most likely signed for that name: say which name to sign (public information), never echo the Host.
+   */
+  const invalidSignature = (reply: FastifyReply, target: SigningTarget): AuthOutcome => {
+    const host = reply.request.headers.host?.toLowerCase();
+    if (host !== undefined && target.authorities.includes(host)) {
+      return refuse(reply, 401, ErrorCode.UNAUTHENTICATED, SIGNATURE_REASON_TEXT.SIGNATURE_INVALID, { reason: 'SIGNATURE_INVALID' });
+    }
+    const expectedAuthority = target.authorities[0];
+    const message = `${SIGNATURE_REASON_TEXT.SIGNATURE_INVALID} This request's Host is not a name of this server; sign @authority as "${expectedAuthority}".`;
+    return refuse(reply, 401, ErrorCode.UNAUTHENTICATED, message, { reason: 'SIGNATURE_INVALID', expectedAuthority });
   };
   const tooManyFailures = (reply: FastifyReply, blockedMs: number): AuthOutcome => {
     options.metrics.rateLimited.inc({ layer: 'auth_failures' });
@@ -97,6 +118,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       }
       const url = request.raw.url ?? '/';
       const q = url.indexOf('?');
+      const { verify, target } = verifierFor();
       const result = await verify({
         method: request.raw.method ?? 'GET', path: q === -1 ? url : url.slice(0, q), query: q === -1 ? '' : url.slice(q + 1), hasQuery: q !== -1,
         headers: request.headers, rawBody: request.rawBody ?? new Uint8Array(0),
@@ -120,6 +142,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         if (failure.alreadyBlocked) return tooManyFailures(reply, failure.blockedMs);
         if (failure.blockedMs > 0) reply.header('retry-after', String(Math.ceil(failure.blockedMs / 1000)));
       }
+      if (result.reason === 'SIGNATURE_INVALID') return invalidSignature(reply, target);
       return refuse(reply, 401, ErrorCode.UNAUTHENTICATED, SIGNATURE_REASON_TEXT[result.reason], { reason: result.reason });
     } catch (error) {
       // A store or the database failed: nothing was verified, nothing runs; the client may retry.

@@ -20,6 +20,7 @@ export const SUPPORTED_DERIVED_COMPONENTS: ReadonlySet<string> = new Set([
   '@path',
   '@query',
   '@target-uri',
+  '@scheme',
 ]);
 
 /**

@@ -13,13 +13,13 @@ import { SUPPORTED_DERIVED_COMPONENTS } from './constants';
 export interface SignatureBaseMessage {
   /** Request method as sent (case preserved, RFC 9421 §2.2.1). */
   method: string;
-  /** `host[:port]`, lowercased here; the server passes its configured public authority. */
+  /** `host[:port]`, lowercased here; the server passes one of its configured public authorities. */
   authority: string;
   /** Raw path as sent, not normalized; an empty path is `/` (RFC 9421 §2.2.6). */
   path: string;
   /** Raw query without `?`; `undefined` when the target has no `?` at all. */
   query?: string;
-  /** Scheme for `@target-uri`; defaults to `https`. */
+  /** Scheme for `@scheme` and `@target-uri`; defaults to `https`. */
   scheme?: 'https' | 'http';
   /** Lowercased field names to values; arrays are repeated field lines. */
   headers: Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -72,11 +72,14 @@ function derivedValue(name: string, message: SignatureBaseMessage): string {
       if (!TARGET_CHARS.test(query)) fail('query has characters outside visible ASCII');
       return `?${query}`;
     }
-    case '@target-uri': {
+    case '@scheme': {
       const scheme = message.scheme ?? 'https';
       if (scheme !== 'https' && scheme !== 'http') fail('scheme must be http or https');
+      return scheme;
+    }
+    case '@target-uri': {
       const query = message.query === undefined ? '' : derivedValue('@query', message);
-      return `${scheme}://${derivedValue('@authority', message)}${derivedValue('@path', message)}${query}`;
+      return `${derivedValue('@scheme', message)}://${derivedValue('@authority', message)}${derivedValue('@path', message)}${query}`;
     }
     default:
       return fail(`derived component "${name}" is not supported`);

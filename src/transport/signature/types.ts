@@ -79,11 +79,18 @@ export type VerificationResult =
 /** Dependencies and policy of a verifier; see {@link createSignatureVerifier}. */
 export interface VerifierOptions {
   /**
-   * The configured public authority (`host[:port]`) this server answers as. `@authority` is
-   * always this value, never the Host header, so a signature cannot be replayed to another host.
+   * The configured public authority (`host[:port]`) this server answers as: `@authority` when the
+   * request's Host is not one of this server's names.
    */
   authority: string;
-  /** Scheme used for `@target-uri`. Defaults to `'https'`. */
+  /**
+   * Other configured names of this server (`host[:port]`, e.g. `localhost:4000` beside
+   * `127.0.0.1:4000`). When the Host header is `authority` or one of these, `@authority` is the
+   * Host (the name the client used); any other Host is never used, so a signature made for
+   * another server cannot verify here. Defaults to none.
+   */
+  authorities?: readonly string[];
+  /** The public scheme, used for `@scheme` and `@target-uri`. Defaults to `'https'`. */
   scheme?: 'https' | 'http';
   /** Oldest accepted `created`, in seconds before now. */
   maxAgeSeconds: number;

@@ -43,12 +43,14 @@ function ownHeader(headers: SignedRequestParts['headers'], name: string): string
   return Object.prototype.hasOwnProperty.call(headers, name) ? headers[name] : undefined;
 }
 
-function checkOptions(options: VerifierOptions): { maxAgeMs: number; skewMs: number } {
+function checkOptions(options: VerifierOptions): { maxAgeMs: number; skewMs: number; accepted: ReadonlySet<string> } {
+  const names = [options.authority, ...(options.authorities ?? [])];
   try {
-    componentValue('@authority', { method: 'GET', authority: options.authority, path: '/', headers: {} });
+    for (const name of names) componentValue('@authority', { method: 'GET', authority: name, path: '/', headers: {} });
   } catch {
-    throw new TypeError('authority must be host[:port]');
+    throw new TypeError('authority and authorities must be host[:port]');
   }
+  if (options.scheme !== undefined && options.scheme !== 'https' && options.scheme !== 'http') throw new TypeError('scheme must be http or https');
   const skew = options.futureSkewSeconds ?? DEFAULT_FUTURE_SKEW_SECONDS;
   if (!Number.isSafeInteger(options.maxAgeSeconds) || options.maxAgeSeconds <= 0) {
     throw new RangeError('maxAgeSeconds must be a positive integer');
@@ -58,7 +60,7 @@ function checkOptions(options: VerifierOptions): { maxAgeMs: number; skewMs: num
     throw new TypeError('now and resolveKey are required');
   }
   if (options.claimNonce !== undefined && typeof options.claimNonce !== 'function') throw new TypeError('claimNonce must be a function');
-  return { maxAgeMs: options.maxAgeSeconds * 1000, skewMs: skew * 1000 };
+  return { maxAgeMs: options.maxAgeSeconds * 1000, skewMs: skew * 1000, accepted: new Set(names.map((name) => name.toLowerCase())) };
 }
 
 /**
@@ -66,7 +68,7 @@ function checkOptions(options: VerifierOptions): { maxAgeMs: number; skewMs: num
  * {@link VerificationResult} for any request and rejects only when a dependency fails.
  */
 export function createSignatureVerifier(options: VerifierOptions): (req: SignedRequestParts) => Promise<VerificationResult> {
-  const { maxAgeMs, skewMs } = checkOptions(options);
+  const { maxAgeMs, skewMs, accepted } = checkOptions(options);
   const { authority, now, resolveKey, claimNonce } = options;
   const scheme = options.scheme ?? 'https';
   // A nonce must outlive every instant at which its signature could still pass the freshness check.
@@ -112,9 +114,12 @@ export function createSignatureVerifier(options: VerifierOptions): (req: SignedR
       return reject('IDEMPOTENCY_KEY_NOT_COVERED', keyId);
     }
 
+    // The name the client used when it is one of ours (Host is client input: only a configured name counts).
+    const host = ownHeader(req.headers, 'host');
+    const named = typeof host === 'string' ? host.toLowerCase() : undefined;
     const message: SignatureBaseMessage = {
       method: req.method,
-      authority,
+      authority: named !== undefined && accepted.has(named) ? named : authority,
       path: req.path,
       query: hasQuery ? req.query : undefined,
       scheme,

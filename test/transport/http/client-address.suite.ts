@@ -55,7 +55,7 @@ export function defineClientAddressSuite(name: string, openStores: () => Promise
       const metrics = createMetrics();
       const server = await createSignetServer({
         services, security: opened.stores, directives: directiveDepsFor(services, { security: opened.stores, metrics, ...options.directives }),
-        logger: silentLogger, metrics, readiness: [], introspection: false, development: false, publicAuthority: AUTHORITY, signatureMaxAgeSeconds: 30,
+        logger: silentLogger, metrics, readiness: [], introspection: false, development: false, publicUrl: { scheme: 'https', authority: AUTHORITY }, publicAuthorities: [], signatureMaxAgeSeconds: 30,
         clientAddress,
         requestLimits: { perIp: { max: options.perIp ?? 1000, windowMs: 60_000 }, perAccount: { max: 1000, windowMs: 60_000 } },
         authFailureLimits: { perIp: { max: options.authFailuresPerIp ?? 1000, windowMs: 60_000 } },

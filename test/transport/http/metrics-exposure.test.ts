@@ -37,7 +37,7 @@ describe('GET /metrics exposure', () => {
     const metrics = createMetrics({ defaultMetrics: true });
     const server = await createSignetServer({
       services, security, directives: directiveDepsFor(services, { security, metrics }), logger: silentLogger, metrics, readiness: [],
-      introspection: false, development: false, publicAuthority: null, signatureMaxAgeSeconds: 30, clientAddress, metricsExposure: config.metrics,
+      introspection: false, development: false, publicUrl: null, publicAuthorities: [], signatureMaxAgeSeconds: 30, clientAddress, metricsExposure: config.metrics,
     });
     started.push(server);
     return { url: await server.app.listen({ host: '127.0.0.1', port: 0 }), server };

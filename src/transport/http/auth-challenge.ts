@@ -1,0 +1,29 @@
+/**
+ * What a 401 tells a client about authenticating: the `WWW-Authenticate` challenge HTTP requires
+ * on every 401 (RFC 9110 §11.6.1) and RFC 9421 §5.1 `Accept-Signature`, naming the covered
+ * components and parameters Signet's profile requires, so a client can discover how to sign.
+ */
+import { REQUIRED_COMPONENTS } from '../signature';
+
+/**
+ * RFC 9421 registers no HTTP authentication scheme. `Signature` is the name clients of signed
+ * APIs already recognise (draft-cavage HTTP signatures used it, and it is the field that carries
+ * the credential); the realm names the protection space, and the profile itself is in
+ * Accept-Signature, which is the RFC's own negotiation mechanism.
+ */
+export const WWW_AUTHENTICATE = 'Signature realm="signet"';
+
+/**
+ * The `Accept-Signature` value (an RFC 8941 dictionary: one inner list of components with
+ * required parameters as boolean true). `@query` is required, and so listed, when the request
+ * target has a query (signed GET queries).
+ */
+export function acceptSignature(hasQuery: boolean): string {
+  const components = hasQuery ? [...REQUIRED_COMPONENTS, '@query'] : REQUIRED_COMPONENTS;
+  return `sig1=(${components.map((c) => `"${c}"`).join(' ')});keyid;created;nonce`;
+}
+
+/** The challenge headers of a 401; `hasQuery` when the request target had a query. */
+export function authChallengeHeaders(hasQuery: boolean): Record<string, string> {
+  return { 'www-authenticate': WWW_AUTHENTICATE, 'accept-signature': acceptSignature(hasQuery) };
+}

@@ -1,0 +1,146 @@
+/**
+ * What a client signs as the origin (`@scheme`, `@authority`, `@target-uri`), and what a 401 tells
+ * it: the configured scheme is the one verified, every configured name of the server works, a
+ * signature for another name is refused with the name to use, and each 401 carries the challenge.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { createSigner, httpbis } from 'http-message-signatures';
+import type { DomainServices } from '../../../src/domain';
+import { signRequest } from '../../../src/transport/signature';
+import sf from '../../../src/transport/signature/structured-fields';
+import type { TestDatabase } from '../../helpers/database';
+import { createTestKey, memoryStores, openSigningAccount, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
+
+const ME = JSON.stringify({ query: '{ me { id } }' });
+
+/** POSTs `body` with exactly these headers (Host included, which fetch does not let a caller set). */
+function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Signs with the independent http-message-signatures library, covering `fields`, for `url` as the client sees it. */
+async function signedByLibrary(key: TestKey, url: string, fields: string[]): Promise<Record<string, string>> {
+  const digest = `sha-256=:${createHash('sha256').update(ME).digest('base64')}:`;
+  const signed = await httpbis.signMessage(
+    { key: createSigner(key.privateKey!, 'ed25519', key.keyId), name: 'sig1', fields, params: ['created', 'nonce', 'keyid'], paramValues: { nonce: randomBytes(18).toString('base64url') } },
+    { method: 'POST', url, headers: { 'content-digest': digest } },
+  );
+  return signed.headers as Record<string, string>;
+}
+
+describe('the signed origin', () => {
+  let db: TestDatabase;
+  let services: DomainServices;
+  let key: TestKey;
+  let accountId: string;
+  beforeAll(async () => {
+    ({ db, services, key, accountId } = await openSigningAccount({ USD: '10' }, 'origin'));
+  });
+  afterAll(async () => db?.close());
+
+  describe.each(['http', 'https'] as const)('with SIGNET_PUBLIC_URL=%s://api.signet.test', (scheme) => {
+    let server: RunningSignet;
+    beforeAll(async () => {
+      server = await startSignet(services, memoryStores(), { publicUrl: { scheme, authority: 'api.signet.test' } });
+    });
+    afterAll(async () => server?.close());
+    const other = scheme === 'http' ? 'https' : 'http';
+
+    test.each([['@target-uri'], ['@scheme']])(`a signature covering %s for ${scheme} verifies, one for ${other} does not`, async (component) => {
+      const fields = ['@method', '@authority', '@path', 'content-digest', component];
+      const good = await post(server.url, { host: 'api.signet.test', ...(await signedByLibrary(key, `${scheme}://api.signet.test/graphql`, fields)) }, ME);
+      expect(good.status).toBe(200);
+      expect(good.json.data.me.id).toBe(accountId);
+      const wrong = await post(server.url, { host: 'api.signet.test', ...(await signedByLibrary(key, `${other}://api.signet.test/graphql`, fields)) }, ME);
+      expect(wrong.status).toBe(401);
+      expect(wrong.json.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' });
+    });
+  });
+
+  describe('a server reached directly (no public URL)', () => {
+    let server: RunningSignet;
+    let port: number;
+    beforeAll(async () => {
+      server = await startSignet(services, memoryStores(), { publicAuthorities: ['signet.internal:8443'] });
+      port = Number(new URL(server.url).port);
+    });
+    afterAll(async () => server?.close());
+    const sign = (authority: string) => signRequest({ method: 'POST', authority, path: '/graphql', body: ME, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey }).headers;
+
+    test('accepts a signature for each of its names: the listen address, localhost, 127.0.0.1 and configured ones', async () => {
+      for (const name of [`127.0.0.1:${port}`, `localhost:${port}`, 'signet.internal:8443']) {
+        const res = await post(server.url, { host: name, ...sign(name) }, ME);
+        expect([name, res.status]).toEqual([name, 200]);
+      }
+    });
+
+    test('plain http is the scheme of a server reached directly', async () => {
+      const fields = ['@method', '@authority', '@path', 'content-digest', '@target-uri'];
+      const res = await post(server.url, await signedByLibrary(key, `http://127.0.0.1:${port}/graphql`, fields), ME);
+      expect(res.status).toBe(200);
+    });
+
+    test('a signature made for a name the server does not have is refused, naming the expected authority', async () => {
+      const res = await post(server.url, { host: 'evil.example:80', ...sign('evil.example:80') }, ME);
+      expect(res.status).toBe(401);
+      expect(res.json.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID', expectedAuthority: `127.0.0.1:${port}` });
+      expect(res.json.errors[0].message).toContain(`"127.0.0.1:${port}"`);
+      expect(res.json.errors[0].message).not.toContain('evil.example');
+    });
+
+    test('a signature that fails on one of its own names says only that it does not verify', async () => {
+      const stranger = await createTestKey(services, accountId);
+      const headers = signRequest({ method: 'POST', authority: `localhost:${port}`, path: '/graphql', body: ME, keyId: key.keyId, algorithm: 'ed25519', privateKey: stranger.privateKey }).headers;
+      const res = await post(server.url, { host: `localhost:${port}`, ...headers }, ME);
+      expect(res.status).toBe(401);
+      expect(res.json.errors[0].extensions.expectedAuthority).toBeUndefined();
+    });
+  });
+
+  describe('every 401 says how to authenticate', () => {
+    let server: RunningSignet;
+    beforeAll(async () => {
+      server = await startSignet(services, memoryStores());
+    });
+    afterAll(async () => server?.close());
+
+    const expectChallenge = (headers: Headers, components: string[]) => {
+      expect(headers.get('www-authenticate')).toBe('Signature realm="signet"');
+      const accepted = sf.parseDictionary(headers.get('accept-signature') as string);
+      const [items, params] = accepted.get('sig1') as [Array<[string, Map<string, unknown>]>, Map<string, unknown>];
+      expect(items.map(([name]) => name)).toEqual(components);
+      expect([...params.entries()]).toEqual([['keyid', true], ['created', true], ['nonce', true]]);
+    };
+    const REQUIRED = ['@method', '@authority', '@path', 'content-digest'];
+
+    test('a signature refused before GraphQL', async () => {
+      const res = await signedRequest(server, key, JSON.parse(ME), { sign: { nonce: 'short' } });
+      expect(res.status).toBe(401);
+      expectChallenge(res.headers, REQUIRED);
+    });
+
+    test('a replayed nonce, refused in the admission', async () => {
+      const first = await signedRequest(server, key, JSON.parse(ME));
+      const replay = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...first.signed.headers }, body: ME });
+      expect(replay.status).toBe(401);
+      expectChallenge(replay.headers, REQUIRED);
+    });
+
+    test('a signed GET query is told to cover @query too', async () => {
+      const path = `/graphql?query=${encodeURIComponent('{ me { id } }')}`;
+      const res = await signedRequest(server, key, undefined, { method: 'GET', path, body: '', sign: { nonce: 'short' } });
+      expect(res.status).toBe(401);
+      expectChallenge(res.headers, [...REQUIRED, '@query']);
+    });
+  });
+});
