@@ -1,12 +1,17 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { canonicalKeyId } from './ids';
 import type { Clock, UnitOfWork } from './ports';
 import type { SecretBox } from './secret-box';
+import { isPlainText } from './text';
 import { transact } from './transactions';
 import { ALL_SCOPES, type ApiKey, type KeyAlgorithm, type Scope } from './types';
 import { RollbackWithUserErrors, UserErrorCode, fail, ok, userError, type DomainResult } from './user-errors';
 
 /** HMAC secrets are 32 random bytes (the profile's minimum is 32). */
 export const HMAC_SECRET_BYTES = 32;
+
+/** Longest key label, in UTF-16 units (the GraphQL input says the same). */
+export const MAX_LABEL_LENGTH = 64;
 
 /** What a caller asks for when creating a key. */
 export interface CreateApiKeyInput {
@@ -83,6 +88,9 @@ export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secre
   const verificationKeyOf = publicKeyParser();
   return {
     async createApiKey(accountId, input, grantable = ALL_SCOPES) {
+      if (!isPlainText(input.label, 1, MAX_LABEL_LENGTH)) {
+        return fail(userError(UserErrorCode.INVALID_LABEL, `A label is 1-${MAX_LABEL_LENGTH} characters with no control or bidirectional-override characters.`, ['input', 'label']));
+      }
       const scopes = [...new Set(input.scopes)];
       if (scopes.length === 0) return fail(userError(UserErrorCode.INVALID_SCOPES, 'A key needs at least one scope.', ['input', 'scopes']));
       const excess = scopes.filter((s) => !grantable.includes(s));
@@ -119,7 +127,9 @@ export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secre
       return saved.ok ? ok({ apiKey: saved.value, privateKey, secret }) : saved;
     },
 
-    async revokeApiKey(accountId, keyId) {
+    async revokeApiKey(accountId, keyIdText) {
+      const keyId = canonicalKeyId(keyIdText);
+      if (keyId === null) return fail(userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id']));
       return transact(uow, async (repo) => {
         const revoked = await repo.revokeApiKey(keyId, accountId, clock());
         if (revoked) return revoked;

@@ -106,7 +106,7 @@ export type CancelOrderPayload = {
 /** A new API key. Ed25519 is recommended: the server keeps only the public key. */
 export type CreateApiKeyInput = {
   algorithm?: KeyAlgorithm;
-  /** 1-64 characters. */
+  /** 1-64 characters; no control or bidirectional-override characters. */
   label: Scalars['String']['input'];
   /** Ed25519 only: your public key (SPKI DER base64 or PEM). Omit to have the server generate a pair. */
   publicKey?: InputMaybe<Scalars['String']['input']>;
@@ -129,7 +129,7 @@ export type CreateTransferInput = {
   /** Positive, at most the asset's decimal places. */
   amount: Scalars['Decimal']['input'];
   asset: Asset;
-  /** Up to 140 characters, shown to both parties. */
+  /** Up to 140 characters, shown to both parties; no control or bidirectional-override characters. */
   memo?: InputMaybe<Scalars['String']['input']>;
   toAccountId: Scalars['ID']['input'];
 };
@@ -400,6 +400,8 @@ export type UserErrorCode =
   | 'DUPLICATE_CLIENT_ORDER_ID'
   | 'INSUFFICIENT_FUNDS'
   | 'INVALID_AMOUNT'
+  | 'INVALID_LABEL'
+  | 'INVALID_MEMO'
   | 'INVALID_NAME'
   | 'INVALID_PRICE'
   | 'INVALID_PUBLIC_KEY'

@@ -8,6 +8,7 @@ import { admissionPlugin } from './admission-plugin';
 import { responsePlugin } from './response-plugin';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './format-error';
+import { knownOperationTypesRule } from './known-operation-types.rule';
 
 /** Limits on query shape, enforced during validation before anything executes. */
 export const QUERY_LIMITS = Object.freeze({
@@ -61,7 +62,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: options.development,
     formatError: createFormatError({ logger: options.logger, development: options.development }),
-    validationRules: protection.validationRules,
+    validationRules: [knownOperationTypesRule, ...protection.validationRules],
     plugins: [...protection.plugins, ApolloServerPluginLandingPageDisabled(), admissionPlugin(options.directives), responsePlugin(), ...(options.plugins ?? [])],
     logger: options.logger,
   });
