@@ -2,6 +2,7 @@ import type { SignetConfig } from '../../config';
 import { createSignetServer } from '../http/create-signet-server';
 import { requestLimitsFrom } from '../http/request-limits';
 import { seedDemo } from './demo-seed';
+import { warnAboutWeakKeys } from './weak-key-check';
 import type { CliDeps } from './program';
 
 /** How long shutdown waits for in-flight requests before giving up. */
@@ -14,6 +15,7 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
   if (config.databaseUrl) logger.info('database: PostgreSQL');
   else logger.info({ dataDir: config.dataDir }, 'database: embedded PGlite (single process)');
   if (!config.redisUrl) logger.warn('security stores: in-process memory; run a single instance only (set REDIS_URL to scale out)');
+  await warnAboutWeakKeys(runtime.services, logger);
 
   if (runtime.freshDatabase) {
     const demo = await seedDemo(runtime.services, config.dataDir);
