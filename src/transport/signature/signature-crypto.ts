@@ -83,6 +83,8 @@ export function verifyWithKey(key: VerificationKey, data: Uint8Array, signature:
 // Throwaway keys for dummyVerify, made once at load so the first unknown key costs no extra
 // key generation (which would itself be a timing signal).
 const DUMMY_KEYS = { secret: randomBytes(32), publicKey: generateKeyPairSync('ed25519').publicKey };
+// Its weak-key check is done now too, for the same reason.
+isWeakKey(DUMMY_KEYS.publicKey);
 
 /**
  * Does the work a real verification would, with throwaway keys, and discards the answer. Used for
