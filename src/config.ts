@@ -24,6 +24,12 @@ export interface SignetConfig {
   readonly redisCluster: RedisClusterTarget | null;
   /** 32-byte key encrypting HMAC secrets at rest (`SIGNET_MASTER_KEY`, base64). Null: embedded mode generates one in `dataDir`. */
   readonly masterKey: Buffer | null;
+  /**
+   * Create the demo accounts alice and bob (funded, all-scope keys, private keys printed) when the
+   * embedded database is new (`SIGNET_DEMO_SEED`). Defaults to on, off with NODE_ENV=production or
+   * DATABASE_URL; asking for it with either stops start-up.
+   */
+  readonly demoSeed: boolean;
   /** Serve schema introspection (`SIGNET_INTROSPECTION`). Defaults to on, off when NODE_ENV=production. */
   readonly introspection: boolean;
   /**
@@ -236,11 +242,15 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   }
 
   const introspection = parseBoolean('SIGNET_INTROSPECTION', env.SIGNET_INTROSPECTION, !production, problems);
+  // Demo accounts hold funds and all-scope keys whose private keys go to stdout: never in production.
+  const demoSeed = parseBoolean('SIGNET_DEMO_SEED', env.SIGNET_DEMO_SEED, !production && !databaseUrl, problems);
+  if (demoSeed && production) problems.push('SIGNET_DEMO_SEED=true is refused with NODE_ENV=production: demo accounts are funded, hold all-scope keys and print their private keys (unset it)');
+  else if (demoSeed && databaseUrl) problems.push('SIGNET_DEMO_SEED=true needs the embedded database: demo accounts are only seeded into a new PGlite data directory (unset it, or DATABASE_URL)');
   const client = parseClientConfig(env, problems);
   const prices = parsePriceConfig(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
-    port, host, databaseUrl, dataDir, redisUrl, redisCluster, masterKey, introspection, logLevel, publicUrl, publicAuthorities, signatureMaxAgeSeconds,
+    port, host, databaseUrl, dataDir, redisUrl, redisCluster, masterKey, demoSeed, introspection, logLevel, publicUrl, publicAuthorities, signatureMaxAgeSeconds,
     idempotencyTtlMs, ...network, rateLimitOverrides: Object.freeze(rateLimitOverrides),
     development: nodeEnv === 'development', production, client, prices,
   });

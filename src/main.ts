@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { createBookPriceSource, createDomainServices, createSecretBox, type DomainServices, type OrderBookReader, type PriceSource } from './domain';
 import type { DirectiveDeps } from './directives';
 import type { IdempotencyFaults, IdempotencyRecordStore } from './directives/idempotent';
-import { createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type SqlDriver } from './stores/postgres';
+import { MIGRATION_COUNT, createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type SqlDriver } from './stores/postgres';
 import Redis, { Cluster } from 'ioredis';
 import { createMemoryIdempotencyStore, createMemoryNonceStore, createMemoryRateLimitStore } from './stores/memory';
 import { createRedisAdmissionStore, createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
@@ -28,7 +28,11 @@ export interface Runtime {
   /** Stores and policy for the directive transformers. */
   directiveDeps(): DirectiveDeps;
   readonly readiness: readonly ReadinessCheck[];
-  /** True when the database was created by this start (the embedded demo seed runs then). */
+  /**
+   * True when this start created the embedded database: every migration was applied now, so the
+   * database was empty (a later migration applied to an existing database does not count).
+   * The demo seed runs only then, and only when `config.demoSeed`.
+   */
   readonly freshDatabase: boolean;
   close(): Promise<void>;
 }
@@ -90,7 +94,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
       rateLimits: security.rateLimits, fallbackRateLimits, idempotency: security.idempotency, idempotencyRecords: sql.idempotencyRecords,
       uow: sql.uow, now: Date.now, idempotencyTtlMs: config.idempotencyTtlMs, rateLimitOverrides: config.rateLimitOverrides, metrics, logger, faults: options.faults,
     }),
-    freshDatabase: applied > 0 && !config.databaseUrl,
+    freshDatabase: applied === MIGRATION_COUNT && !config.databaseUrl,
     async close() {
       prices.close();
       redis?.disconnect();

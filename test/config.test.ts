@@ -96,6 +96,35 @@ describe('parseConfig', () => {
     });
   });
 
+  describe('demo seeding (SIGNET_DEMO_SEED) is on only when asked for, never in production', () => {
+    test('defaults to on in development and with NODE_ENV unset', () => {
+      expect(parseConfig({}, CWD).demoSeed).toBe(true);
+      expect(parseConfig({ NODE_ENV: 'development' }, CWD).demoSeed).toBe(true);
+    });
+
+    test('defaults to off with NODE_ENV=production, and with DATABASE_URL', () => {
+      expect(parseConfig({ NODE_ENV: 'production' }, CWD).demoSeed).toBe(false);
+      expect(parseConfig({ DATABASE_URL: 'postgres://db/signet', SIGNET_MASTER_KEY: MASTER_KEY }, CWD).demoSeed).toBe(false);
+    });
+
+    test('SIGNET_DEMO_SEED=false turns it off; =false is accepted in production', () => {
+      expect(parseConfig({ SIGNET_DEMO_SEED: 'false' }, CWD).demoSeed).toBe(false);
+      expect(parseConfig({ NODE_ENV: 'production', SIGNET_DEMO_SEED: 'false' }, CWD).demoSeed).toBe(false);
+    });
+
+    test('SIGNET_DEMO_SEED=true with NODE_ENV=production stops start-up with a clear message', () => {
+      expect(problemsOf({ NODE_ENV: 'production', SIGNET_DEMO_SEED: 'true' }).problems).toEqual([expect.stringMatching(/^SIGNET_DEMO_SEED=true is refused with NODE_ENV=production/)]);
+    });
+
+    test('SIGNET_DEMO_SEED=true with DATABASE_URL stops start-up: seeding is for the embedded database only', () => {
+      expect(problemsOf({ SIGNET_DEMO_SEED: 'yes', DATABASE_URL: 'postgres://db/signet', SIGNET_MASTER_KEY: MASTER_KEY }).problems).toEqual([expect.stringMatching(/^SIGNET_DEMO_SEED=true needs the embedded database/)]);
+    });
+
+    test('a value that is not a boolean is refused', () => {
+      expect(problemsOf({ SIGNET_DEMO_SEED: 'maybe' }).problems).toEqual(['SIGNET_DEMO_SEED must be true or false (got "maybe")']);
+    });
+  });
+
   describe('a bad value stops start-up with a ConfigError naming the variable', () => {
     test.each([
       ['PORT', 'abc'],

@@ -1,5 +1,6 @@
 import { ASSET_CODES, isAssetCode } from './assets';
 import { isUserError, parsePositiveAmount } from './amounts';
+import { canonicalUuid } from './ids';
 import { depositJournal } from './ledger';
 import type { Clock, IdGenerator, UnitOfWork } from './ports';
 import { transact } from './transactions';
@@ -34,19 +35,26 @@ export function createAccountService(deps: { uow: UnitOfWork; clock: Clock; newI
       });
     },
 
-    async deposit(accountId, asset, amountText) {
+    async deposit(accountIdText, asset, amountText) {
       if (!isAssetCode(asset)) return fail(userError(UserErrorCode.UNKNOWN_ASSET, `Unknown asset; expected one of ${ASSET_CODES.join(', ')}.`, ['asset']));
       const amount = parsePositiveAmount(amountText, asset, ['amount']);
       if (isUserError(amount)) return fail(amount);
-      if (!(await uow.repo.findAccount(accountId))) return fail(userError(UserErrorCode.ACCOUNT_NOT_FOUND, 'No such account.', ['accountId']));
+      const accountId = canonicalUuid(accountIdText);
+      if (accountId === null || !(await uow.repo.findAccount(accountId))) return fail(userError(UserErrorCode.ACCOUNT_NOT_FOUND, 'No such account.', ['accountId']));
       return transact(uow, async (repo) => {
         if (!(await repo.postJournal(depositJournal(newId(), accountId, asset, amount, clock())))) throw new Error('deposit could not be posted');
         return (await repo.listBalances(accountId)).find((b) => b.asset === asset) as Balance;
       });
     },
 
-    findAccount: (id) => uow.repo.findAccount(id),
+    async findAccount(idText) {
+      const id = canonicalUuid(idText);
+      return id === null ? null : uow.repo.findAccount(id);
+    },
     findAccountByName: (name) => uow.repo.findAccountByName(name),
-    listBalances: (accountId) => uow.repo.listBalances(accountId),
+    async listBalances(accountIdText) {
+      const accountId = canonicalUuid(accountIdText);
+      return accountId === null ? [] : uow.repo.listBalances(accountId);
+    },
   };
 }

@@ -1,12 +1,18 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { ed25519PublicKeyProblem, type Ed25519KeyProblem } from './ed25519-public-key';
+import { canonicalKeyId } from './ids';
 import type { Clock, UnitOfWork } from './ports';
 import type { SecretBox } from './secret-box';
+import { isPlainText } from './text';
 import { transact } from './transactions';
 import { ALL_SCOPES, type ApiKey, type KeyAlgorithm, type Scope } from './types';
 import { RollbackWithUserErrors, UserErrorCode, fail, ok, userError, type DomainResult } from './user-errors';
 
 /** HMAC secrets are 32 random bytes (the profile's minimum is 32). */
 export const HMAC_SECRET_BYTES = 32;
+
+/** Longest key label, in UTF-16 units (the GraphQL input says the same). */
+export const MAX_LABEL_LENGTH = 64;
 
 /** What a caller asks for when creating a key. */
 export interface CreateApiKeyInput {
@@ -35,8 +41,18 @@ export interface ApiKeyService {
   createApiKey(accountId: string, input: CreateApiKeyInput, grantable?: readonly Scope[]): Promise<DomainResult<CreatedApiKey>>;
   revokeApiKey(accountId: string, keyId: string): Promise<DomainResult<ApiKey>>;
   listApiKeys(accountId: string): Promise<ApiKey[]>;
-  /** Loads a key with its decrypted verification material; null when unknown. */
+  /**
+   * Loads a key with its decrypted verification material; null when unknown, and null for an
+   * Ed25519 key whose stored public key is weak (see {@link ApiKeyService.findWeakKeys}).
+   */
   loadVerificationMaterial(keyId: string): Promise<VerificationMaterial | null>;
+  /**
+   * Active Ed25519 keys whose stored public key would be refused today (small order, non-canonical,
+   * off the curve): registered before the check existed, or written to the table by hand. They never
+   * authenticate (loadVerificationMaterial answers as for an unknown key); start-up lists them so an
+   * operator can revoke them.
+   */
+  findWeakKeys(): Promise<Array<{ keyId: string; problem: Ed25519KeyProblem | 'unparseable' }>>;
 }
 
 /** Key ids: a readable prefix and 96 random bits. */
@@ -55,21 +71,36 @@ function parsePublicKey(text: string): KeyObject | null {
   }
 }
 
+/** Why an Ed25519 KeyObject must not verify anything, or null when it is an ordinary key. */
+export function weakEd25519KeyProblem(key: KeyObject): Ed25519KeyProblem | null {
+  const { x } = key.export({ format: 'jwk' });
+  return ed25519PublicKeyProblem(Buffer.from(x ?? '', 'base64url'));
+}
+
+const KEY_PROBLEM_TEXT: Readonly<Record<Ed25519KeyProblem, string>> = {
+  'length': 'is not 32 bytes',
+  'non-canonical': 'is not in canonical encoding',
+  'not-on-curve': 'is not a point of the curve',
+  'small-order': 'is a small-order point, which would accept forged signatures',
+};
+
 /** Parsed public keys kept by {@link createApiKeyService}; beyond this the memo starts over. */
 const MAX_PARSED_PUBLIC_KEYS = 10_000;
 
 /**
- * Parses stored SPKI DER (base64) into a KeyObject, remembering the result by the bytes
- * themselves. Parsing costs about as much as an Ed25519 verification (OpenSSL 3 decoders) and
- * ran on every signed request. Only the parse is memoized: the key row, `revokedAt` included,
- * is still read from the database on every request, so a revocation takes effect at once.
+ * Parses stored SPKI DER (base64) into a KeyObject, or 'weak' for a key that must never verify,
+ * remembering the result by the bytes themselves. Parsing (and the weak-key check) costs about as
+ * much as an Ed25519 verification and ran on every signed request. Only the parse is memoized:
+ * the key row, `revokedAt` included, is still read from the database on every request, so a
+ * revocation takes effect at once.
  */
-function publicKeyParser(): (der: string) => KeyObject {
-  const parsed = new Map<string, KeyObject>();
+function publicKeyParser(): (der: string) => KeyObject | 'weak' {
+  const parsed = new Map<string, KeyObject | 'weak'>();
   return (der) => {
     let key = parsed.get(der);
     if (!key) {
-      key = createPublicKey({ key: Buffer.from(der, 'base64'), format: 'der', type: 'spki' });
+      const object = createPublicKey({ key: Buffer.from(der, 'base64'), format: 'der', type: 'spki' });
+      key = weakEd25519KeyProblem(object) === null ? object : 'weak';
       if (parsed.size >= MAX_PARSED_PUBLIC_KEYS) parsed.clear();
       parsed.set(der, key);
     }
@@ -83,6 +114,9 @@ export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secre
   const verificationKeyOf = publicKeyParser();
   return {
     async createApiKey(accountId, input, grantable = ALL_SCOPES) {
+      if (!isPlainText(input.label, 1, MAX_LABEL_LENGTH)) {
+        return fail(userError(UserErrorCode.INVALID_LABEL, `A label is 1-${MAX_LABEL_LENGTH} characters with no control or bidirectional-override characters.`, ['input', 'label']));
+      }
       const scopes = [...new Set(input.scopes)];
       if (scopes.length === 0) return fail(userError(UserErrorCode.INVALID_SCOPES, 'A key needs at least one scope.', ['input', 'scopes']));
       const excess = scopes.filter((s) => !grantable.includes(s));
@@ -96,6 +130,8 @@ export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secre
         if (input.publicKey) {
           const parsed = parsePublicKey(input.publicKey);
           if (!parsed) return fail(userError(UserErrorCode.INVALID_PUBLIC_KEY, 'publicKey must be an Ed25519 public key (SPKI DER base64 or PEM).', ['input', 'publicKey']));
+          const problem = weakEd25519KeyProblem(parsed);
+          if (problem) return fail(userError(UserErrorCode.INVALID_PUBLIC_KEY, `publicKey ${KEY_PROBLEM_TEXT[problem]}; generate a new Ed25519 key pair.`, ['input', 'publicKey']));
           publicKey = parsed.export({ format: 'der', type: 'spki' }).toString('base64');
         } else {
           const pair = generateKeyPairSync('ed25519');
@@ -119,7 +155,9 @@ export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secre
       return saved.ok ? ok({ apiKey: saved.value, privateKey, secret }) : saved;
     },
 
-    async revokeApiKey(accountId, keyId) {
+    async revokeApiKey(accountId, keyIdText) {
+      const keyId = canonicalKeyId(keyIdText);
+      if (keyId === null) return fail(userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id']));
       return transact(uow, async (repo) => {
         const revoked = await repo.revokeApiKey(keyId, accountId, clock());
         if (revoked) return revoked;
@@ -131,11 +169,27 @@ export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secre
 
     listApiKeys: (accountId) => uow.repo.listApiKeys(accountId),
 
+    async findWeakKeys() {
+      const weak: Array<{ keyId: string; problem: Ed25519KeyProblem | 'unparseable' }> = [];
+      for (const { id, publicKey } of await uow.repo.listActiveEd25519PublicKeys()) {
+        let problem: Ed25519KeyProblem | 'unparseable' | null;
+        try {
+          problem = weakEd25519KeyProblem(createPublicKey({ key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' }));
+        } catch {
+          problem = 'unparseable';
+        }
+        if (problem) weak.push({ keyId: id, problem });
+      }
+      return weak;
+    },
+
     async loadVerificationMaterial(keyId) {
       const apiKey = await uow.repo.findApiKey(keyId);
       if (!apiKey) return null;
       if (apiKey.algorithm === 'ed25519') {
-        return { apiKey, publicKey: verificationKeyOf(apiKey.publicKey ?? ''), secret: null };
+        const publicKey = verificationKeyOf(apiKey.publicKey ?? '');
+        // Answered like an unknown key: the verifier then does its dummy work and says SIGNATURE_INVALID.
+        return publicKey === 'weak' ? null : { apiKey, publicKey, secret: null };
       }
       return { apiKey, publicKey: null, secret: secretBox.open(apiKey.secretCiphertext ?? '', apiKey.id) };
     },

@@ -1,5 +1,6 @@
 import { ASSETS, MARKETS, type AssetCode, type MarketSpec } from './assets';
 import { Dec, isMultipleOf, parseDecimal } from './decimal';
+import { canonicalUuid } from './ids';
 import { holdJournal, releaseJournal } from './ledger';
 import type { Clock, IdGenerator, PageQuery, UnitOfWork } from './ports';
 import { transact } from './transactions';
@@ -78,7 +79,9 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       });
     },
 
-    async cancelOrder(accountId, orderId) {
+    async cancelOrder(accountId, orderIdText) {
+      const orderId = canonicalUuid(orderIdText);
+      if (orderId === null) return fail(userError(UserErrorCode.ORDER_NOT_FOUND, 'No such order.', ['id']));
       return transact(uow, async (repo) => {
         const now = clock();
         const canceled = await repo.cancelOpenOrder(orderId, accountId, now);
@@ -94,8 +97,9 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       });
     },
 
-    async findOrder(accountId, orderId) {
-      const order = await uow.repo.findOrder(orderId);
+    async findOrder(accountId, orderIdText) {
+      const orderId = canonicalUuid(orderIdText);
+      const order = orderId === null ? null : await uow.repo.findOrder(orderId);
       return order && order.accountId === accountId ? order : null;
     },
 

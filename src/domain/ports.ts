@@ -36,6 +36,8 @@ export interface TradingRepository {
   insertApiKey(key: ApiKey): Promise<void>;
   findApiKey(id: string): Promise<ApiKey | null>;
   listApiKeys(accountId: string): Promise<ApiKey[]>;
+  /** Id and stored public key (SPKI DER base64) of every unrevoked Ed25519 key, for the start-up weak-key check. */
+  listActiveEd25519PublicKeys(): Promise<Array<{ id: string; publicKey: string }>>;
   /** Sets revokedAt on an active key of this account; null when there is none. */
   revokeApiKey(id: string, accountId: string, at: Date): Promise<ApiKey | null>;
   /** Records last use for many keys at once (batched so a request never costs a write). */

@@ -1,10 +1,15 @@
 import { isAssetCode } from './assets';
 import { isUserError, parsePositiveAmount } from './amounts';
+import { canonicalUuid } from './ids';
 import { transferJournal } from './ledger';
 import type { Clock, IdGenerator, PageQuery, UnitOfWork } from './ports';
 import { transact } from './transactions';
+import { isPlainText } from './text';
 import type { Page, Transfer } from './types';
 import { RollbackWithUserErrors, UserErrorCode, fail, userError, type DomainResult } from './user-errors';
+
+/** Longest memo, in UTF-16 units (the GraphQL input says the same). */
+export const MAX_MEMO_LENGTH = 140;
 
 /** What a client asks for when moving funds. */
 export interface CreateTransferInput { readonly toAccountId: string; readonly asset: string; readonly amount: string; readonly memo?: string | null }
@@ -26,12 +31,18 @@ export function createTransferService(deps: { uow: UnitOfWork; clock: Clock; new
       const asset = input.asset;
       const amount = parsePositiveAmount(input.amount, asset, ['input', 'amount']);
       if (isUserError(amount)) return fail(amount);
-      if (input.toAccountId === fromAccountId) return fail(userError(UserErrorCode.SELF_TRANSFER, 'Cannot transfer to the same account.', ['input', 'toAccountId']));
-      const to = await uow.repo.findAccount(input.toAccountId);
+      const memo = input.memo ?? null;
+      if (memo !== null && !isPlainText(memo, 0, MAX_MEMO_LENGTH)) {
+        return fail(userError(UserErrorCode.INVALID_MEMO, `A memo is up to ${MAX_MEMO_LENGTH} characters with no control or bidirectional-override characters.`, ['input', 'memo']));
+      }
+      // Compared in canonical form: the same account written in upper case is still this account.
+      const toAccountId = canonicalUuid(input.toAccountId);
+      if (toAccountId !== null && toAccountId === canonicalUuid(fromAccountId)) return fail(userError(UserErrorCode.SELF_TRANSFER, 'Cannot transfer to the same account.', ['input', 'toAccountId']));
+      const to = toAccountId === null ? null : await uow.repo.findAccount(toAccountId);
       if (!to) return fail(userError(UserErrorCode.ACCOUNT_NOT_FOUND, 'No such destination account.', ['input', 'toAccountId']));
       const now = clock();
       const transfer: Omit<Transfer, 'seq'> = {
-        id: newId(), fromAccountId, toAccountId: to.id, asset, amount: amount.toFixed(), memo: input.memo ?? null, createdAt: now,
+        id: newId(), fromAccountId, toAccountId: to.id, asset, amount: amount.toFixed(), memo, createdAt: now,
       };
       return transact(uow, async (repo) => {
         const posted = await repo.postJournal(transferJournal(newId(), transfer.id, fromAccountId, to.id, asset, amount, now));
@@ -45,7 +56,8 @@ export function createTransferService(deps: { uow: UnitOfWork; clock: Clock; new
     },
 
     async findTransfer(accountId, transferId) {
-      const transfer = await uow.repo.findTransfer(transferId);
+      const id = canonicalUuid(transferId);
+      const transfer = id === null ? null : await uow.repo.findTransfer(id);
       return transfer && (transfer.fromAccountId === accountId || transfer.toAccountId === accountId) ? transfer : null;
     },
   };

@@ -31,6 +31,7 @@ describe('npm start on a fresh machine (embedded default)', () => {
     const { credentials } = JSON.parse(readFileSync(file, 'utf8')) as { credentials: Array<{ name: string; keyId: string; privateKey: string; accountId: string }> };
     const alice = credentials.find((c) => c.name === 'alice')!;
     expect(server.output()).toContain(alice.privateKey);
+    expect(server.output()).toMatch(/"demoSeed":true,"reason":"new embedded database and SIGNET_DEMO_SEED on"/);
     const body = JSON.stringify({ query: '{ me { id name balances { asset available } } }' });
     const signed = signRequest({
       method: 'POST', authority: new URL(server.url).host, path: '/graphql', body, keyId: alice.keyId, algorithm: 'ed25519',
@@ -83,6 +84,7 @@ describe('npm start on a fresh machine (embedded default)', () => {
     const again = await spawnSignet({ SIGNET_DATA_DIR: dataDir });
     try {
       expect(again.output()).not.toMatch(/Demo accounts created/);
+      expect(again.output()).toMatch(/"demoSeed":false,"reason":"the embedded database already existed"/);
     } finally {
       await again.stop();
     }

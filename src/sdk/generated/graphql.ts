@@ -124,7 +124,7 @@ export type CancelOrderPayload = {
 export type CreateApiKeyInput = {
   /** Signature algorithm of the new key. */
   algorithm?: KeyAlgorithm;
-  /** Your name for the key (1-64 characters), shown in apiKeys. */
+  /** Your name for the key (1-64 characters, no control or bidirectional-override characters), shown in apiKeys. */
   label: Scalars['String']['input'];
   /** Ed25519 only: your public key (SPKI DER base64 or PEM). Omit to have the server generate a pair. */
   publicKey?: InputMaybe<Scalars['String']['input']>;
@@ -151,7 +151,7 @@ export type CreateTransferInput = {
   amount: Scalars['Decimal']['input'];
   /** Asset to move from your available balance. */
   asset: Asset;
-  /** Up to 140 characters, shown to both parties. */
+  /** Up to 140 characters, shown to both parties; no control or bidirectional-override characters. */
   memo?: InputMaybe<Scalars['String']['input']>;
   /** Id of the receiving account (not your own). */
   toAccountId: Scalars['ID']['input'];
@@ -510,6 +510,8 @@ export type UserErrorCode =
   | 'INSUFFICIENT_FUNDS'
   /** createTransfer: the amount is not positive, has more decimals than the asset allows, or is too large. */
   | 'INVALID_AMOUNT'
+  | 'INVALID_LABEL'
+  | 'INVALID_MEMO'
   /** Account creation (CLI only): names are 1-64 letters, digits, spaces, "_", "." or "-". */
   | 'INVALID_NAME'
   /** placeOrder: the price is not positive, not a multiple of the tick size, or above the market's maxPrice. */

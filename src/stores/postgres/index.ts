@@ -4,7 +4,7 @@ export { createPgDriver, type PgDriverOptions } from './pg-driver';
 export { createPgliteDriver } from './pglite-driver';
 export { createSqlUnitOfWork } from './sql-unit-of-work';
 export { createSqlTradingRepository } from './sql-trading-repository';
-export { migrate } from './migrations';
+export { MIGRATION_COUNT, migrate } from './migrations';
 export { openPgliteDataDir, type PgliteDataDir } from './pglite-data-dir';
 export { createSqlStores, type SqlStores } from './sql-unit-of-work';
 export { createSqlIdempotencyRecordStore } from './sql-idempotency-record-store';

@@ -102,6 +102,9 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   },
 ];
 
+/** How many migrations a new database receives: `migrate` returning this means the database was empty. */
+export const MIGRATION_COUNT = MIGRATIONS.length;
+
 /** Brings the schema up to date. Safe when several processes start at once (advisory lock). */
 export async function migrate(driver: SqlDriver): Promise<number> {
   return driver.begin(async (tx) => {

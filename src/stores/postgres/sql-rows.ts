@@ -1,14 +1,12 @@
 import type { Account, ApiKey, AssetCode, Balance, KeyAlgorithm, Order, OrderSide, OrderStatus, Scope, Transfer } from '../../domain';
-import { Dec } from '../../domain';
+import { Dec, canonicalUuid } from '../../domain';
 
 /** Rows as both drivers return them: NUMERIC as strings, bigint as string (pg) or number (PGlite). */
 export type Row = Record<string, unknown>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True for a canonical UUID; anything else would make PostgreSQL raise on a uuid column. */
+/** True for a UUID (the domain's one id parser); anything else would make PostgreSQL raise on a uuid column. */
 export function isUuid(value: string): boolean {
-  return UUID.test(value);
+  return canonicalUuid(value) !== null;
 }
 
 /** NUMERIC(38,18) comes back padded with zeros; the API shows the canonical form. */

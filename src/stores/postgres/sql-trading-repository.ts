@@ -149,6 +149,11 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
       return rows.map(toApiKey);
     },
 
+    async listActiveEd25519PublicKeys() {
+      const rows = await db.query("SELECT id, public_key FROM api_keys WHERE algorithm = 'ed25519' AND revoked_at IS NULL AND public_key IS NOT NULL ORDER BY id");
+      return rows.map((r) => ({ id: String(r.id), publicKey: String(r.public_key) }));
+    },
+
     async revokeApiKey(id, accountId, at) {
       const rows = await db.query(`UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL RETURNING ${KEY_COLUMNS}`, [id, accountId, at]);
       return rows[0] ? toApiKey(rows[0]) : null;

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import type { SignetConfig } from '../../config';
-import { ALL_SCOPES, type DomainResult, type KeyAlgorithm, type Scope } from '../../domain';
+import { ALL_SCOPES, canonicalKeyId, canonicalUuid, type DomainResult, type KeyAlgorithm, type Scope } from '../../domain';
 import type { Runtime } from '../../main';
 import { CliError, type CliDeps } from './program';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Prints JSON for scripts, or a few aligned `label value` lines for people. */
 function output(json: boolean, value: Record<string, unknown>): void {
@@ -49,7 +47,7 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
     }
   };
   const resolveAccount = async (runtime: Runtime, ref: string) => {
-    const account = UUID.test(ref) ? await runtime.services.accounts.findAccount(ref) : await runtime.services.accounts.findAccountByName(ref);
+    const account = canonicalUuid(ref) !== null ? await runtime.services.accounts.findAccount(ref) : await runtime.services.accounts.findAccountByName(ref);
     if (!account) throw new CliError(`No account with id or name "${ref}".`);
     return account;
   };
@@ -109,9 +107,10 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
     .option('--json', 'machine-readable output')
     .action(async (keyId: string, opts: { json?: boolean }) => {
       await withRuntime(async (runtime) => {
-        const key = await runtime.services.uow.repo.findApiKey(keyId);
+        const id = canonicalKeyId(keyId);
+        const key = id === null ? null : await runtime.services.uow.repo.findApiKey(id);
         if (!key) throw new CliError(`No API key "${keyId}".`);
-        const revoked = unwrap(await runtime.services.apiKeys.revokeApiKey(key.accountId, keyId));
+        const revoked = unwrap(await runtime.services.apiKeys.revokeApiKey(key.accountId, key.id));
         output(!!opts.json, { keyId: revoked.id, revokedAt: revoked.revokedAt?.toISOString() });
       });
     });

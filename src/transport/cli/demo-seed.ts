@@ -1,5 +1,6 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SignetConfig } from '../../config';
 import { ALL_SCOPES, type DomainServices } from '../../domain';
 
 /** One demo identity: an account and its all-scope Ed25519 key. */
@@ -10,9 +11,26 @@ const DEMO_ACCOUNTS: ReadonlyArray<{ name: string; deposits: Record<string, stri
   { name: 'bob', deposits: { USD: '50000', BTC: '5', ETH: '50' } },
 ];
 
+/** Whether `serve` seeds the demo accounts, and why (or why not), for the start-up log. */
+export interface DemoSeedDecision { readonly seed: boolean; readonly reason: string }
+
+/**
+ * Seeding needs all of: not production, SIGNET_DEMO_SEED on (its default outside production and
+ * without DATABASE_URL), the embedded database, and that database created by this very start.
+ * Config validation already refuses an explicit request in production; the production check here
+ * is the second lock, so no config path can put funded all-scope keys on a production server.
+ */
+export function demoSeedDecision(config: Pick<SignetConfig, 'production' | 'demoSeed' | 'databaseUrl'>, freshDatabase: boolean): DemoSeedDecision {
+  if (config.production) return { seed: false, reason: 'NODE_ENV=production never seeds demo accounts' };
+  if (!config.demoSeed) return { seed: false, reason: 'SIGNET_DEMO_SEED is off' };
+  if (config.databaseUrl) return { seed: false, reason: 'demo accounts are seeded into the embedded database only' };
+  if (!freshDatabase) return { seed: false, reason: 'the embedded database already existed' };
+  return { seed: true, reason: 'new embedded database and SIGNET_DEMO_SEED on' };
+}
+
 /**
  * Seeds alice and bob with balances and one all-scope Ed25519 key each, and writes their
- * credentials to `<dataDir>/demo-credentials.json` (mode 0600). Only for a new embedded database.
+ * credentials to `<dataDir>/demo-credentials.json` (mode 0600). Only when {@link demoSeedDecision} says so.
  */
 export async function seedDemo(services: DomainServices, dataDir: string): Promise<{ credentials: DemoCredential[]; path: string }> {
   const credentials: DemoCredential[] = [];

@@ -2,21 +2,25 @@ import type { SignetConfig } from '../../config';
 import { createSignetServer } from '../http/create-signet-server';
 import { requestLimitsFrom } from '../http/request-limits';
 import { signingTargetFor } from '../http/signing-target';
-import { seedDemo } from './demo-seed';
+import { demoSeedDecision, seedDemo } from './demo-seed';
+import { warnAboutWeakKeys } from './weak-key-check';
 import type { CliDeps } from './program';
 
 /** How long shutdown waits for in-flight requests before giving up. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-/** `signet serve`: opens the stores, seeds the demo on a new embedded database, listens until SIGTERM/SIGINT. */
+/** `signet serve`: opens the stores, seeds the demo when asked on a new embedded database (never in production), listens until SIGTERM/SIGINT. */
 export async function serve(config: SignetConfig, deps: CliDeps): Promise<number> {
   const logger = deps.createLogger(config.logLevel);
   const runtime = await deps.openRuntime(config, logger);
   if (config.databaseUrl) logger.info('database: PostgreSQL');
   else logger.info({ dataDir: config.dataDir }, 'database: embedded PGlite (single process)');
   if (!config.redisUrl) logger.warn('security stores: in-process memory; run a single instance only (set REDIS_URL to scale out)');
+  await warnAboutWeakKeys(runtime.services, logger);
 
-  if (runtime.freshDatabase) {
+  const demoSeed = demoSeedDecision(config, runtime.freshDatabase);
+  logger.info({ demoSeed: demoSeed.seed, reason: demoSeed.reason }, `demo accounts: ${demoSeed.seed ? 'seeding alice and bob' : 'not seeded'} (${demoSeed.reason})`);
+  if (demoSeed.seed) {
     const demo = await seedDemo(runtime.services, config.dataDir);
     const lines = demo.credentials.map((c) => `  ${c.name}: account ${c.accountId}\n    keyId      ${c.keyId}\n    privateKey ${c.privateKey}`);
     process.stdout.write(`\nDemo accounts created (shown once; also saved to ${demo.path}, mode 0600):\n${lines.join('\n')}\n\n`);

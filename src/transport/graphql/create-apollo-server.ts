@@ -10,6 +10,7 @@ import type { GraphQLContext } from './context';
 import { createFormatError } from './format-error';
 import { introspectionCachePlugin } from './introspection-cache-plugin';
 import { introspectionLimitRule } from './introspection-limit-rule';
+import { knownOperationTypesRule } from './known-operation-types.rule';
 
 /** Limits on query shape, enforced during validation before anything executes. */
 export const QUERY_LIMITS = Object.freeze({
@@ -87,6 +88,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     includeStacktraceInErrorResponses: options.development,
     formatError: createFormatError({ logger: options.logger, development: options.development }),
     validationRules: [
+      knownOperationTypesRule,
       introspectionLimitRule({ maxSchemaFields: QUERY_LIMITS.maxSchemaFields, maxTypeFields: QUERY_LIMITS.maxTypeFields }),
       ...protection.validationRules,
       ...introspectionCost.validationRules,

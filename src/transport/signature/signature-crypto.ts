@@ -13,6 +13,7 @@ import {
   verify as cryptoVerify,
   type KeyObject,
 } from 'node:crypto';
+import { weakEd25519KeyProblem } from '../../domain';
 import { SIGNATURE_LENGTHS } from './constants';
 import type { SignatureAlgorithm, VerificationKey } from './types';
 
@@ -23,8 +24,26 @@ function hmac(secret: Uint8Array, data: Uint8Array): Buffer {
   return createHmac('sha256', secret).update(data).digest();
 }
 
+/** Keys already checked for weakness; KeyObjects are memoized upstream, so this is one check per key. */
+const weakKeys = new WeakMap<KeyObject, boolean>();
+
+/**
+ * True for a small-order, non-canonical or off-curve public key. OpenSSL verifies with such keys,
+ * and a small-order one accepts R = identity, S = 0 for every message. Registration refuses them and
+ * the key service never hands out a stored one; this is the last line, whoever resolves the key.
+ */
+function isWeakKey(publicKey: KeyObject): boolean {
+  let weak = weakKeys.get(publicKey);
+  if (weak === undefined) {
+    weak = weakEd25519KeyProblem(publicKey) !== null;
+    weakKeys.set(publicKey, weak);
+  }
+  return weak;
+}
+
 function verifyEd25519(publicKey: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
   if (signature.length !== SIGNATURE_LENGTHS.ed25519) return false;
+  if (isWeakKey(publicKey)) return false;
   try {
     // Explicit === true: only a real boolean true is success, never a truthy or missing value.
     return cryptoVerify(null, data, publicKey, signature) === true;
@@ -64,6 +83,8 @@ export function verifyWithKey(key: VerificationKey, data: Uint8Array, signature:
 // Throwaway keys for dummyVerify, made once at load so the first unknown key costs no extra
 // key generation (which would itself be a timing signal).
 const DUMMY_KEYS = { secret: randomBytes(32), publicKey: generateKeyPairSync('ed25519').publicKey };
+// Its weak-key check is done now too, for the same reason.
+isWeakKey(DUMMY_KEYS.publicKey);
 
 /**
  * Does the work a real verification would, with throwaway keys, and discards the answer. Used for

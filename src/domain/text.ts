@@ -1,0 +1,14 @@
+/**
+ * Free text that clients store and other people read (a transfer memo, an API key label), as a
+ * whole-string pattern. Refused: C0 controls and DEL (NUL above all: PostgreSQL cannot store it
+ * in `text`, so leaving it to the driver turned a client's typo into a server fault), C1
+ * controls, the bidirectional overrides and isolates that make a memo display differently from
+ * what it says ("Trojan Source"), and lone surrogates (not text; they would be stored as U+FFFD).
+ * With the `u` flag `[\ud800-\udfff]` matches only unpaired surrogates, never a valid pair.
+ */
+export const PLAIN_TEXT_PATTERN = /^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ud800-\udfff]*$/u;
+
+/** True when `text` is plain text (see {@link PLAIN_TEXT_PATTERN}) of `minLength` to `maxLength` UTF-16 units. */
+export function isPlainText(text: string, minLength: number, maxLength: number): boolean {
+  return text.length >= minLength && text.length <= maxLength && PLAIN_TEXT_PATTERN.test(text);
+}

@@ -1,0 +1,4 @@
+import { openPgliteDatabase } from '../../helpers/database';
+import { defineWeakKeySuite } from './weak-keys.suite';
+
+defineWeakKeySuite('PGlite', openPgliteDatabase);
