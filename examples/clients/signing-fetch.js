@@ -17,8 +17,10 @@ function createSigningFetch(credentials, options = {}) {
   return async function signingFetch(input, init) {
     const request = new Request(input, init);
     const body = new Uint8Array(await request.arrayBuffer());
+    // The request's own headers go to the signer: an Idempotency-Key among them is covered, as the server requires.
     const signed = await signRequestWebCrypto({
       method: request.method, url: request.url, authority: options.authority, body, keyId: credentials.keyId, alg, key: await keyPromise,
+      headers: Object.fromEntries(request.headers),
     });
     const headers = new Headers(request.headers);
     for (const [name, value] of Object.entries(signed.headers)) headers.set(name, value);

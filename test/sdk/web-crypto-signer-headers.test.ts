@@ -24,6 +24,6 @@ describe('signRequestWebCrypto and the headers it is given', () => {
   });
 
   test('the same header under two spellings is refused rather than one of them signed', async () => {
-    await expect(sign({ 'Idempotency-Key': 'a', 'idempotency-key': 'b' })).rejects.toThrow('headers has idempotency-key more than once');
+    await expect(sign({ 'Idempotency-Key': 'a', 'idempotency-key': 'b' })).rejects.toThrow('headers name Idempotency-Key more than once');
   });
 });
