@@ -510,13 +510,15 @@ export type UserErrorCode =
   | 'INSUFFICIENT_FUNDS'
   /** createTransfer: the amount is not positive, has more decimals than the asset allows, or is too large. */
   | 'INVALID_AMOUNT'
+  /** createApiKey: the label is not 1-64 characters, or holds control, bidirectional-override or lone-surrogate characters. */
   | 'INVALID_LABEL'
+  /** createTransfer: the memo is over 140 characters or holds control, bidirectional-override or lone-surrogate characters (GraphQL input is refused earlier with BAD_USER_INPUT). */
   | 'INVALID_MEMO'
   /** Account creation (CLI only): names are 1-64 letters, digits, spaces, "_", "." or "-". */
   | 'INVALID_NAME'
   /** placeOrder: the price is not positive, not a multiple of the tick size, or above the market's maxPrice. */
   | 'INVALID_PRICE'
-  /** createApiKey: the public key is not an Ed25519 SPKI key, or one was given for an HMAC key. */
+  /** createApiKey: the public key is not an Ed25519 SPKI key (or a weak, small-order or non-canonical one), or one was given for an HMAC key. */
   | 'INVALID_PUBLIC_KEY'
   /** placeOrder: the quantity is not positive, not a multiple of the lot size, or outside minQuantity..maxQuantity. */
   | 'INVALID_QUANTITY'
