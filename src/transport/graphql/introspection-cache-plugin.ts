@@ -5,9 +5,13 @@ import type { GraphQLContext } from './context';
 /** Introspection root fields: their answers depend on the schema alone, never on the caller. */
 const INTROSPECTION_FIELDS: ReadonlySet<string> = new Set(['__schema', '__type', '__typename']);
 
-/** Whether every root selection of `operation` is an introspection field (no spreads, no directives that could skip them). */
-function introspectionOnly(operation: OperationDefinitionNode): boolean {
-  return operation.operation === 'query' && operation.selectionSet.selections.every(
+/**
+ * Whether every root selection of `operation` is an introspection field (no spreads, no
+ * directives that could skip them). Apollo hands no operation when `operationName` names none
+ * of the document's: then nothing is cached and Apollo answers its own 400.
+ */
+function introspectionOnly(operation: OperationDefinitionNode | undefined): boolean {
+  return operation !== undefined && operation.operation === 'query' && operation.selectionSet.selections.every(
     (s) => s.kind === Kind.FIELD && INTROSPECTION_FIELDS.has(s.name.value) && (s.directives?.length ?? 0) === 0,
   );
 }

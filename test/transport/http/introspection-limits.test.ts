@@ -59,6 +59,14 @@ describe('introspection limits', () => {
     await db?.close();
   });
 
+  test('an operationName the document does not define is a client error, not a 500 (the introspection cache reads no missing operation)', async () => {
+    for (const query of ['query A { serverTime }', 'query A { __typename }']) {
+      const res = await postGraphQL(server.url, { query, operationName: 'B' });
+      expect(res.status).toBe(400);
+      expect(res.json.errors[0].extensions.code).toBe('OPERATION_RESOLUTION_FAILURE');
+    }
+  });
+
   test.each([
     ['graphql-js getIntrospectionQuery()', getIntrospectionQuery()],
     ['GraphiQL\'s introspection query', GRAPHIQL_QUERY],
