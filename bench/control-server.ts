@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import { parseConfig } from '../src/config';
 import type { DirectiveDeps } from '../src/directives';
 import { ALL_SCOPES, createKeyUsageRecorder, type DomainServices } from '../src/domain';
-import { createLogger, openRuntime } from '../src/main';
+import { createLogger, openRuntime } from '../src/runtime';
 import { buildSignetSchema } from '../src/transport/graphql/build-schema';
 import { createHttpServer, type HttpServerDeps } from '../src/transport/http/create-http-server';
 import { requestLimitsFrom } from '../src/transport/http/request-limits';

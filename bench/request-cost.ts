@@ -10,7 +10,7 @@
 import { Redis, type Command } from 'ioredis';
 import pino from 'pino';
 import { createMemoryRateLimitStore } from '../src/stores/memory';
-import { memorySecurityStores, redisSecurityStores } from '../src/main';
+import { memorySecurityStores, redisSecurityStores } from '../src/runtime';
 import type { DirectiveDeps } from '../src/directives';
 import { createSignetServer } from '../src/transport/http/create-signet-server';
 import { requestLimitsFrom } from '../src/transport/http/request-limits';

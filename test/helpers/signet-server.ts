@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { DomainServices, KeyAlgorithm, Scope } from '../../src/domain';
 import { ALL_SCOPES } from '../../src/domain';
 import { createRedisAdmissionStore, createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
-import { memorySecurityStores } from '../../src/main';
+import { memorySecurityStores } from '../../src/runtime';
 import type { AUTH_FAILURE_LIMITS } from '../../src/transport/http/auth-failure-guard';
 import { createSignetServer } from '../../src/transport/http/create-signet-server';
 import type { REQUEST_LIMITS } from '../../src/transport/http/request-limits';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SignetConfig } from '../../config';
 import { ALL_SCOPES, canonicalKeyId, canonicalUuid, type DomainResult, type KeyAlgorithm, type Scope } from '../../domain';
-import type { Runtime } from '../../main';
+import type { Runtime } from '../../runtime';
 import { CliError, type CliDeps } from './program';
 
 /** Prints JSON for scripts, or a few aligned `label value` lines for people. */

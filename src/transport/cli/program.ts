@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { Logger } from 'pino';
 import type { SignetConfig } from '../../config';
-import type { Runtime } from '../../main';
+import type { Runtime } from '../../runtime';
 import { registerAdminCommands } from './admin-commands';
 import { registerCallCommand } from './call-command';
 import { registerTradeCommands } from './trade-commands';
