@@ -27,7 +27,7 @@ import { createHttpServer, type HttpServerDeps } from '../src/transport/http/cre
 import { requestLimitsFrom } from '../src/transport/http/request-limits';
 import { createSecurityLayers } from '../src/transport/http/create-signet-server';
 import type { ReadinessCheck } from '../src/transport/http/health';
-import type { SignetMetrics } from '../src/transport/metrics';
+import type { SignetMetrics } from '../src/metrics';
 import type { SecurityStores } from '../src/transport/security-stores';
 import { BENCH_AUTHORITY } from './requests';
 import { seedSigningAccounts } from './seed';

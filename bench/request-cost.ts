@@ -14,7 +14,7 @@ import { memorySecurityStores, redisSecurityStores } from '../src/runtime';
 import type { DirectiveDeps } from '../src/directives';
 import { createSignetServer } from '../src/transport/http/create-signet-server';
 import { requestLimitsFrom } from '../src/transport/http/request-limits';
-import { createMetrics } from '../src/transport/metrics';
+import { createMetrics } from '../src/metrics';
 import type { SecurityStores } from '../src/transport/security-stores';
 import type { BenchDatabase } from './bench-env';
 import { createControlApp } from './control-server';

@@ -14,7 +14,7 @@ import { createRedisAdmissionStore, createRedisIdempotencyStore, createRedisNonc
 import { createSequentialAdmissionStore } from './transport/admission';
 import { createHttpPriceSource } from './stores/price-feed/http-price-source';
 import type { ReadinessCheck } from './transport/http/health';
-import { createMetrics, type SignetMetrics } from './transport/metrics';
+import { createMetrics, type SignetMetrics } from './metrics';
 import type { SecurityStores } from './transport/security-stores';
 import { serializeRequestForLog } from './transport/http/client-address';
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { UnitOfWork } from '../domain';
-import type { SignetMetrics } from '../transport/metrics';
+import type { SignetMetrics } from '../metrics';
 import type { IdempotencyFaults, IdempotencyRecordStore, IdempotencyStore } from './idempotent';
 import type { RateLimitStore } from './rate-limit';
 

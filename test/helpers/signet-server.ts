@@ -11,7 +11,7 @@ import { createSignetServer } from '../../src/transport/http/create-signet-serve
 import type { REQUEST_LIMITS } from '../../src/transport/http/request-limits';
 import type { ClientAddressOptions } from '../../src/transport/http/client-address';
 import type { MetricsExposure } from '../../src/network-config';
-import { createMetrics, type SignetMetrics } from '../../src/transport/metrics';
+import { createMetrics, type SignetMetrics } from '../../src/metrics';
 import type { SecurityStores } from '../../src/transport/security-stores';
 import { signRequest, type SignRequestOptions } from '../../src/transport/signature';
 import type { DirectiveDeps } from '../../src/directives';

@@ -1,6 +1,6 @@
 import type { DirectiveDeps } from '../deps';
 import type { GraphQLContext } from '../../transport/graphql/context';
-import { ServiceUnavailableError } from '../../transport/graphql/errors';
+import { ServiceUnavailableError } from '../../errors';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from './idempotency-errors';
 import type { IdempotencyRecord } from './idempotency-record-store';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS, type ClaimResult } from './idempotency-store';

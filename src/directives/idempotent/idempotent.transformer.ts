@@ -2,7 +2,7 @@ import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
 import type { DirectiveDeps } from '../deps';
 import type { GraphQLContext } from '../../transport/graphql/context';
-import { BadUserInputError, UnauthenticatedError } from '../../transport/graphql/errors';
+import { BadUserInputError, UnauthenticatedError } from '../../errors';
 import { fingerprintArguments } from './fingerprint';
 import { IdempotencyKeyRequiredError } from './idempotency-errors';
 import { idempotencyScopeKey, type ClaimResult } from './idempotency-store';

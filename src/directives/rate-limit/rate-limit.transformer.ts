@@ -2,7 +2,7 @@ import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
 import type { DirectiveDeps } from '../deps';
 import type { GraphQLContext } from '../../transport/graphql/context';
-import { ServiceUnavailableError } from '../../transport/graphql/errors';
+import { ServiceUnavailableError } from '../../errors';
 import { RateLimitedError } from './rate-limit-errors';
 import { RATE_LIMIT, type RateLimitArgs } from './rate-limit.directive';
 import { toDelaySeconds } from './ratelimit-headers';

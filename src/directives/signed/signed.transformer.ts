@@ -1,7 +1,7 @@
 import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from '../../transport/graphql/context';
-import { ForbiddenError, UnauthenticatedError } from '../../transport/graphql/errors';
+import { ForbiddenError, UnauthenticatedError } from '../../errors';
 import { SIGNED } from './signed.directive';
 
 /** The scopes a field's `@signed` asks for, or undefined when it is not signed. */

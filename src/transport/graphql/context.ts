@@ -1,7 +1,7 @@
 import type { DomainServices, Principal } from '../../domain';
 import type { RateLimitHeaderEntry } from '../../directives/rate-limit';
 import type { AdmittedFields, RequestAdmission } from '../admission';
-import { UnauthenticatedError } from './errors';
+import { UnauthenticatedError } from '../../errors';
 
 /** What the HTTP layer tells GraphQL about the request, and collects for the response. */
 export interface HttpExchange {
