@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { SignetConfig } from '../../config';
 import { ALL_SCOPES, canonicalKeyId, canonicalUuid, type DomainResult, type KeyAlgorithm, type Scope } from '../../domain';
 import type { Runtime } from '../../runtime';
-import { CliError, type CliDeps } from './program';
+import type { CliDeps } from './cli-deps';
+import { CliError } from './cli-error';
 
 /** Prints JSON for scripts, or a few aligned `label value` lines for people. */
 function output(json: boolean, value: Record<string, unknown>): void {
