@@ -1,6 +1,6 @@
 /**
  * Dependency rules of src/ (issue 15), checked by `npm run depcheck` in CI and in
- * test/architecture/dependency-rules.test.ts. Type-only imports count: a cycle of types
+ * test/dependency-rules.test.ts. Type-only imports count: a cycle of types
  * still ties the modules together and blocks moving one of them out on its own.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
