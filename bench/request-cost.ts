@@ -10,11 +10,11 @@
 import { Redis, type Command } from 'ioredis';
 import pino from 'pino';
 import { createMemoryRateLimitStore } from '../src/stores/memory';
-import { memorySecurityStores, redisSecurityStores } from '../src/main';
+import { memorySecurityStores, redisSecurityStores } from '../src/runtime';
 import type { DirectiveDeps } from '../src/directives';
 import { createSignetServer } from '../src/transport/http/create-signet-server';
 import { requestLimitsFrom } from '../src/transport/http/request-limits';
-import { createMetrics } from '../src/transport/metrics';
+import { createMetrics } from '../src/metrics';
 import type { SecurityStores } from '../src/transport/security-stores';
 import type { BenchDatabase } from './bench-env';
 import { createControlApp } from './control-server';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserErrorCode } from '../src/domain';
-import { ErrorCode } from '../src/transport/graphql/errors';
+import { ErrorCode } from '../src/errors';
 import { REPLAY_PROTECTION_RECOVERING, SIGNATURE_FAILURE_REASONS } from '../src/transport/signature';
 
 /** Codes documented in ERRORS.md: every backticked code in the first column of a table row. */

@@ -1,8 +1,20 @@
 import type { Logger } from 'pino';
 import type { UnitOfWork } from '../domain';
-import type { SignetMetrics } from '../transport/metrics';
-import type { IdempotencyFaults, IdempotencyRecordStore, IdempotencyStore } from './idempotent';
-import type { RateLimitStore } from './rate-limit';
+import type { SignetMetrics } from '../metrics';
+// Leaf files, not the folders' index: the indexes export code that imports this file.
+import type { IdempotencyRecordStore } from './idempotent/idempotency-record-store';
+import type { IdempotencyStore } from './idempotent/idempotency-store';
+import type { RateLimitStore } from './rate-limit/rate-limit-store';
+
+/**
+ * Test-only crash points (SIGNET_FAULT_INJECTION, honoured by main.ts only with NODE_ENV=test):
+ * called with the field name just before the durable record commits with the effect, and just
+ * after the commit, before the response. The crash tests make them SIGKILL the process.
+ */
+export interface IdempotencyFaults {
+  beforeCommit?(field: string): void;
+  afterCommit?(field: string): void;
+}
 
 /** What the directive transformers need at run time. */
 export interface DirectiveDeps {

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config';
-import { createLogger, openRuntime } from '../../src/main';
+import { createLogger, openRuntime } from '../../src/runtime';
 import { createSignetClient, MeDocument, MyOrdersDocument, type OrderFieldsFragment } from '../../src/sdk';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
 

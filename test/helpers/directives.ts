@@ -1,7 +1,7 @@
 import type { DirectiveDeps } from '../../src/directives';
 import type { DomainServices } from '../../src/domain';
 import { createMemoryIdempotencyStore, createMemoryRateLimitStore } from '../../src/stores/memory';
-import { createMetrics } from '../../src/transport/metrics';
+import { createMetrics } from '../../src/metrics';
 import type { SecurityStores } from '../../src/transport/security-stores';
 import { idempotencyRecordsOf } from './domain';
 import { silentLogger } from './logger';

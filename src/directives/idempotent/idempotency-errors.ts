@@ -1,4 +1,4 @@
-import { ErrorCode, SignetError } from '../../transport/graphql/errors';
+import { ErrorCode, SignetError } from '../../errors';
 
 /**
  * Field errors of `@idempotent`. Each nulls only its field (HTTP 200): GraphQL responses are

@@ -1,6 +1,6 @@
-import type { DirectiveDeps } from '../deps';
-import type { GraphQLContext } from '../../transport/graphql/context';
-import { ServiceUnavailableError } from '../../transport/graphql/errors';
+import type { DirectiveDeps, IdempotencyFaults } from '../deps';
+import type { DirectiveContext } from '../directive-context';
+import { ServiceUnavailableError } from '../../errors';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from './idempotency-errors';
 import type { IdempotencyRecord } from './idempotency-record-store';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS, type ClaimResult } from './idempotency-store';
@@ -9,20 +9,10 @@ import { parseOutcome, replayPayload, serializeOutcome, type EntityKind } from '
 /** Longest retry hint given to a concurrent duplicate, in seconds. */
 const IN_PROGRESS_POLL_SECONDS = 1;
 
-/**
- * Test-only crash points (SIGNET_FAULT_INJECTION, honoured by main.ts only with NODE_ENV=test):
- * called with the field name just before the durable record commits with the effect, and just
- * after the commit, before the response. The crash tests make them SIGKILL the process.
- */
-export interface IdempotencyFaults {
-  beforeCommit?(field: string): void;
-  afterCommit?(field: string): void;
-}
-
 /** One keyed call, with everything the flow needs. */
 export interface IdempotentCall {
   readonly deps: DirectiveDeps;
-  readonly context: GraphQLContext;
+  readonly context: DirectiveContext;
   readonly accountId: string;
   /** The mutation field name (part of the scope) and the response key (alias or name) a replay is reported under. */
   readonly field: string;

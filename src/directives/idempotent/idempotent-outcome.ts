@@ -1,5 +1,5 @@
 import { getNamedType, isObjectType, type GraphQLOutputType } from 'graphql';
-import type { GraphQLContext } from '../../transport/graphql/context';
+import type { DirectiveContext } from '../directive-context';
 
 /**
  * What `@idempotent` stores about a completed call and how a replay turns it back into a payload.
@@ -56,7 +56,7 @@ export function parseOutcome(text: string): StoredOutcome {
  * Rebuilds the payload of a replay for `accountId`: the entity as it is now (null if it is no
  * longer visible to the account) and the original userErrors.
  */
-export async function replayPayload(kind: EntityKind, outcome: StoredOutcome, accountId: string, context: GraphQLContext): Promise<Record<string, unknown>> {
+export async function replayPayload(kind: EntityKind, outcome: StoredOutcome, accountId: string, context: DirectiveContext): Promise<Record<string, unknown>> {
   const entity = outcome.entity ? await loadEntity(outcome.entity.kind, outcome.entity.id, accountId, context) : null;
   const userErrors = outcome.userErrors.map((e) => ({ ...e, field: e.field ? [...e.field] : null }));
   // Shown once: a replayed createApiKey never repeats key material (it was never stored).
@@ -64,7 +64,7 @@ export async function replayPayload(kind: EntityKind, outcome: StoredOutcome, ac
   return { [kind]: entity, userErrors };
 }
 
-async function loadEntity(kind: EntityKind, id: string, accountId: string, context: GraphQLContext): Promise<unknown> {
+async function loadEntity(kind: EntityKind, id: string, accountId: string, context: DirectiveContext): Promise<unknown> {
   const services = context.services;
   switch (kind) {
     case 'order':

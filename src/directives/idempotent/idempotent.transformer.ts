@@ -1,12 +1,12 @@
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
 import type { DirectiveDeps } from '../deps';
-import type { GraphQLContext } from '../../transport/graphql/context';
-import { BadUserInputError, UnauthenticatedError } from '../../transport/graphql/errors';
+import type { DirectiveContext } from '../directive-context';
+import { BadUserInputError, UnauthenticatedError } from '../../errors';
 import { fingerprintArguments } from './fingerprint';
 import { IdempotencyKeyRequiredError } from './idempotency-errors';
 import { idempotencyScopeKey, type ClaimResult } from './idempotency-store';
-import { admittedRootField, type AdmittedField } from '../../transport/admission/admitted-fields';
+import { admittedRootField, type AdmittedField } from '../admitted-fields';
 import { idempotentRequirement } from './idempotent.directive';
 import { executeIdempotent } from './idempotent-execution';
 import { entityKindOf } from './idempotent-outcome';
@@ -52,7 +52,7 @@ export function idempotentTransformer(schema: GraphQLSchema, deps: DirectiveDeps
       const resolve = field.resolve ?? defaultFieldResolver;
       return {
         ...field,
-        async resolve(source, args, context: GraphQLContext, info) {
+        async resolve(source, args, context: DirectiveContext, info) {
           const decision = keyDecisionFor(info, context.http, keyed);
           if (decision.kind === 'invalid') throw new BadUserInputError(`Invalid idempotency key: ${decision.reason}.`);
           if (decision.kind === 'none') {

@@ -25,5 +25,5 @@ export type { IdempotencyRecord, IdempotencyRecordStore } from './idempotency-re
 export { IDEMPOTENT, IDEMPOTENT_DIRECTIVE_SDL, describeIdempotentFields, idempotentDirective, idempotentRequirement } from './idempotent.directive';
 export { idempotentTransformer } from './idempotent.transformer';
 export { keyDecisionsFor, rootFields, type FieldKeyDecision, type OperationView } from './operation-keys';
-export type { IdempotencyFaults } from './idempotent-execution';
+export type { IdempotencyFaults } from '../deps';
 export { startRecordPurger, type RecordPurger } from './record-purger';

@@ -2,7 +2,7 @@ import {
   GraphQLIncludeDirective, GraphQLSkipDirective, Kind, getDirectiveValues,
   type FieldNode, type GraphQLResolveInfo, type SelectionSetNode,
 } from 'graphql';
-import type { HttpExchange } from '../../transport/graphql/context';
+import type { HttpExchange } from '../directive-context';
 import { parseIdempotencyKeyHeader, validateIdempotencyKey } from './idempotency-key';
 import { IDEMPOTENT } from './idempotent.directive';
 

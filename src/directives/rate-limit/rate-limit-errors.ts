@@ -1,4 +1,4 @@
-import { ErrorCode, SignetError } from '../../transport/graphql/errors';
+import { ErrorCode, SignetError } from '../../errors';
 
 /** A field over its limit: the field is null, siblings still resolve. No HTTP status: the response may be partial. */
 export class RateLimitedError extends SignetError {

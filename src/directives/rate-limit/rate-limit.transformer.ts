@@ -1,14 +1,14 @@
 import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
 import type { DirectiveDeps } from '../deps';
-import type { GraphQLContext } from '../../transport/graphql/context';
-import { ServiceUnavailableError } from '../../transport/graphql/errors';
+import type { DirectiveContext } from '../directive-context';
+import { ServiceUnavailableError } from '../../errors';
 import { RateLimitedError } from './rate-limit-errors';
 import { RATE_LIMIT, type RateLimitArgs } from './rate-limit.directive';
 import { toDelaySeconds } from './ratelimit-headers';
 import type { RateLimitDecision } from './rate-limit-store';
 import { accountIdentity, fieldLimitCheck, ipIdentity, limitedField } from './field-limit';
-import { admittedRootField } from '../../transport/admission/admitted-fields';
+import { admittedRootField } from '../admitted-fields';
 
 /**
  * Wraps each `@rateLimit` field with one atomic check (identity: the verified account, else
@@ -26,7 +26,7 @@ export function rateLimitTransformer(schema: GraphQLSchema, deps: DirectiveDeps)
       const resolve = field.resolve ?? defaultFieldResolver;
       return {
         ...field,
-        async resolve(source, args, context: GraphQLContext, info) {
+        async resolve(source, args, context: DirectiveContext, info) {
           const identity = context.principal ? accountIdentity(context.principal.accountId) : ipIdentity(context.http.clientLimitKey);
           const { policy, key, rule, max, window } = fieldLimitCheck(limited, args, identity);
           // A root field of a signed request was already checked by the request's admission.

@@ -1,7 +1,7 @@
 import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
-import type { GraphQLContext } from '../../transport/graphql/context';
-import { ForbiddenError, UnauthenticatedError } from '../../transport/graphql/errors';
+import type { DirectiveContext } from '../directive-context';
+import { ForbiddenError, UnauthenticatedError } from '../../errors';
 import { SIGNED } from './signed.directive';
 
 /** The scopes a field's `@signed` asks for, or undefined when it is not signed. */
@@ -34,7 +34,7 @@ export function signedTransformer(schema: GraphQLSchema): GraphQLSchema {
       const resolve = field.resolve ?? defaultFieldResolver;
       return {
         ...field,
-        resolve(source, args, context: GraphQLContext, info) {
+        resolve(source, args, context: DirectiveContext, info) {
           const principal = context.principal;
           if (!principal) throw new UnauthenticatedError(`${info.fieldName} requires a signed request.`);
           const missing = scopes.filter((s) => !principal.scopes.includes(s as never));

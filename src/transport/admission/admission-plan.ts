@@ -8,7 +8,7 @@ import {
 import { RATE_LIMIT, accountIdentity, fieldLimitCheck, limitedField, type LimitedField, type RateLimitArgs } from '../../directives/rate-limit';
 import { signedScopes } from '../../directives/signed';
 import type { Principal } from '../../domain';
-import type { HttpExchange } from '../graphql/context';
+import type { HttpExchange } from '../../directives/directive-context';
 import type { AdmissionCheck } from './admission-store';
 
 /** Where one root field's checks sit in the plan's list, and what they must match at resolve time. */

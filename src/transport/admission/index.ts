@@ -12,5 +12,5 @@ export {
 } from './admission-store';
 export { createSequentialAdmissionStore, type AdmissionParts } from './sequential-admission-store';
 export type { RequestAdmission } from './request-admission';
-export { admittedRootField, type AdmittedField, type AdmittedFields } from './admitted-fields';
+export { admittedRootField, type AdmittedField, type AdmittedFields } from '../../directives/admitted-fields';
 export { planRootFields, type FieldPlan, type PlannedField } from './admission-plan';

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { SignetConfig } from '../../config';
 import { ALL_SCOPES, canonicalKeyId, canonicalUuid, type DomainResult, type KeyAlgorithm, type Scope } from '../../domain';
-import type { Runtime } from '../../main';
-import { CliError, type CliDeps } from './program';
+import type { Runtime } from '../../runtime';
+import type { CliDeps } from './cli-deps';
+import { CliError } from './cli-error';
 
 /** Prints JSON for scripts, or a few aligned `label value` lines for people. */
 function output(json: boolean, value: Record<string, unknown>): void {

@@ -2,7 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { signRequest } from '../signature';
-import { CliError } from './program';
+import { CliError } from './cli-error';
 
 /** A key to sign with, as `keys create --json` prints it or as `demo-credentials.json` lists it. */
 interface Credential { name?: string; keyId: string; algorithm: 'ed25519' | 'hmac-sha256'; privateKey?: string; secret?: string }

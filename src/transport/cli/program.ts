@@ -1,25 +1,12 @@
 import { Command, CommanderError } from 'commander';
-import type { Logger } from 'pino';
 import type { SignetConfig } from '../../config';
-import type { Runtime } from '../../main';
 import { registerAdminCommands } from './admin-commands';
+import type { CliDeps } from './cli-deps';
+import { CliError } from './cli-error';
 import { registerCallCommand } from './call-command';
 import { registerTradeCommands } from './trade-commands';
 import { serve } from './serve';
 import { writeSchema } from './schema-command';
-
-/** What the CLI needs from the composition root. */
-export interface CliDeps {
-  openRuntime(config: SignetConfig, logger: Logger): Promise<Runtime>;
-  createLogger(level: SignetConfig['logLevel']): Logger;
-}
-
-/** A CLI failure with a message for the user and an exit code; no stack trace. */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-  }
-}
 
 /** Runs the `signet` command line; resolves to the process exit code. */
 export async function runCli(argv: readonly string[], config: SignetConfig, deps: CliDeps): Promise<number> {

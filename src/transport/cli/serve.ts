@@ -4,7 +4,7 @@ import { requestLimitsFrom } from '../http/request-limits';
 import { signingTargetFor } from '../http/signing-target';
 import { demoSeedDecision, seedDemo } from './demo-seed';
 import { warnAboutWeakKeys } from './weak-key-check';
-import type { CliDeps } from './program';
+import type { CliDeps } from './cli-deps';
 
 /** How long shutdown waits for in-flight requests before giving up. */
 const SHUTDOWN_GRACE_MS = 10_000;

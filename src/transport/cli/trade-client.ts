@@ -1,7 +1,7 @@
 import type { ClientConfig } from '../../client-config';
 import { SignetRequestError, createSignetClient, type SignetClient, type SignetResult, type SignetRetryInfo } from '../../sdk';
 import { readCredential } from './call-command';
-import { CliError } from './program';
+import { CliError } from './cli-error';
 
 /** Options every trading command takes. */
 export interface ClientFlags {

@@ -4,7 +4,7 @@ import {
   CancelOrderDocument, CreateTransferDocument, MeDocument, MyOrdersDocument, PlaceOrderDocument,
   type Asset, type OrderFieldsFragment, type OrderSide, type OrderStatus,
 } from '../../sdk';
-import { CliError } from './program';
+import { CliError } from './cli-error';
 import { call, clientFor, progressReporter, unwrapResult, type ClientFlags } from './trade-client';
 
 /** Aligned columns for people; the header row is upper case. */

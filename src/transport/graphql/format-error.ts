@@ -2,7 +2,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 import { currentRequestId } from '../request-scope';
-import { ErrorCode, SignetError, isRetryable } from './errors';
+import { ErrorCode, SignetError, isRetryable } from '../../errors';
 import { classifyInfrastructureFailure } from './infrastructure-errors';
 
 /** Apollo's own codes for malformed requests: their messages are safe to show. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TrustProxy } from '../../network-config';
-import { ErrorCode } from '../graphql/errors';
+import { ErrorCode } from '../../errors';
 import { errorBody } from './http-errors';
 import { canonicalAddress, clientOf, createAddressMatcher } from './ip-ranges';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { ErrorCode } from '../graphql/errors';
+import { ErrorCode } from '../../errors';
 import { errorMediaType } from './error-media-type';
 import { errorBody } from './http-errors';
 

@@ -4,7 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { DomainServices, Principal } from '../../domain';
-import type { SignetMetrics } from '../metrics';
+import type { SignetMetrics } from '../../metrics';
 import { hasSignatureHeaders, type AuthOutcome } from './signature-auth';
 import type { RequestAdmission } from '../admission';
 import type { RequestLimiter } from './request-limits';
@@ -13,7 +13,7 @@ import { emptyExchange, type GraphQLContext } from '../graphql/context';
 import { createApolloServer } from '../graphql/create-apollo-server';
 import { requestScope } from '../request-scope';
 import { createHttpErrorHandler, sendError } from './http-errors';
-import { ErrorCode } from '../graphql/errors';
+import { ErrorCode } from '../../errors';
 import { HTTP_TIMEOUTS, armBodyDeadline, createClientErrorHandler, type HttpTimeouts } from './client-errors';
 import { LANDING_PAGE } from './landing-page';
 import { prefersHtml, registerPlayground } from '../playground';

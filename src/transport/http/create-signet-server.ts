@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { createKeyUsageRecorder, type ApiKeyService, type DomainServices, type KeyUsageRecorder } from '../../domain';
 import type { RateLimitStore } from '../../directives/rate-limit';
 import { buildSignetSchema } from '../graphql/build-schema';
-import type { SignetMetrics } from '../metrics';
+import type { SignetMetrics } from '../../metrics';
 import type { SecurityStores } from '../security-stores';
 import { AUTH_FAILURE_LIMITS, createAuthFailureGuard } from './auth-failure-guard';
 import { createHttpServer, type HttpServerDeps } from './create-http-server';

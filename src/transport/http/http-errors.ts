@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { ErrorCode, isRetryable } from '../graphql/errors';
+import { ErrorCode, isRetryable } from '../../errors';
 import { UNAVAILABLE_MESSAGE } from '../graphql/format-error';
 import { classifyInfrastructureFailure } from '../graphql/infrastructure-errors';
 import { errorMediaType } from './error-media-type';

@@ -1,9 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import type { SignetMetrics } from '../metrics';
+import type { SignetMetrics } from '../../metrics';
 import { createAddressMatcher } from './ip-ranges';
-import { ErrorCode } from '../graphql/errors';
+import { ErrorCode } from '../../errors';
 import { errorBody } from './http-errors';
 
 async function sendRegistry(reply: FastifyReply, registry: Registry): Promise<FastifyReply> {

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { KeyUsageRecorder } from '../../domain';
 import { isFailedGate, type AdmissionCheck, type AdmissionOutcome, type AdmissionStore, type RequestAdmission } from '../admission';
-import { ErrorCode, RequestRefusedError } from '../graphql/errors';
-import type { SignetMetrics } from '../metrics';
+import { ErrorCode, RequestRefusedError } from '../../errors';
+import type { SignetMetrics } from '../../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
 import type { RequestLimiter } from './request-limits';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';

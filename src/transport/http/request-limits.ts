@@ -2,8 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { parseWindow, rateLimitHeaders, toDelaySeconds, type RateLimitDecision, type RateLimitRule, type RateLimitStore } from '../../directives/rate-limit';
 import type { AdmissionCheck } from '../admission';
-import { ErrorCode } from '../graphql/errors';
-import type { SignetMetrics } from '../metrics';
+import { ErrorCode } from '../../errors';
+import type { SignetMetrics } from '../../metrics';
 import { sendError } from './http-errors';
 import type { LocalBlocks } from './local-blocks';
 

@@ -2,7 +2,7 @@ import type { DirectiveDeps } from '../../../src/directives';
 import type { DomainServices, Order, Principal } from '../../../src/domain';
 import type { SqlExecutor } from '../../../src/stores/postgres';
 import type { HttpExchange } from '../../../src/transport/graphql/context';
-import { createMetrics, type SignetMetrics } from '../../../src/transport/metrics';
+import { createMetrics, type SignetMetrics } from '../../../src/metrics';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
 import { directiveDepsFor } from '../../helpers/directives';
 import { servicesFor } from '../../helpers/domain';

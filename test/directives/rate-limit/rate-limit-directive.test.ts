@@ -6,7 +6,7 @@ import { rateLimitDirective, rateLimitTransformer, type RateLimitStore } from '.
 import type { DirectiveDeps } from '../../../src/directives';
 import { createMemoryRateLimitStore } from '../../../src/stores/memory';
 import { emptyExchange, type GraphQLContext } from '../../../src/transport/graphql/context';
-import { createMetrics } from '../../../src/transport/metrics';
+import { createMetrics } from '../../../src/metrics';
 import { silentLogger } from '../../helpers/logger';
 import { describeWithRedis } from '../../helpers/services';
 import { redisStores } from '../../helpers/signet-server';

@@ -10,7 +10,7 @@ import { admissionPlugin } from '../../../src/transport/graphql/admission-plugin
 import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
 import { emptyExchange } from '../../../src/transport/graphql/context';
 import { fingerprintArguments, idempotencyScopeKey } from '../../../src/directives/idempotent';
-import { createMetrics } from '../../../src/transport/metrics';
+import { createMetrics } from '../../../src/metrics';
 import { silentLogger } from '../../helpers/logger';
 import type { DirectiveDeps } from '../../../src/directives';
 import { ALL_SCOPES, type Principal } from '../../../src/domain';

@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import Redis from 'ioredis';
 import { MaxRetriesPerRequestError } from 'ioredis/built/errors';
 import { DatabaseError, Pool } from 'pg';
-import { ErrorCode } from '../../../src/transport/graphql/errors';
+import { ErrorCode } from '../../../src/errors';
 import { createFormatError } from '../../../src/transport/graphql/format-error';
 import { classifyInfrastructureFailure } from '../../../src/transport/graphql/infrastructure-errors';
 import { createHttpErrorHandler } from '../../../src/transport/http/http-errors';

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createLogger } from '../../../src/main';
+import { createLogger } from '../../../src/runtime';
 import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
 import { serializeRequestForLog, type ClientAddressOptions } from '../../../src/transport/http/client-address';
 import { createHttpServer } from '../../../src/transport/http/create-http-server';

@@ -3,7 +3,7 @@ import type { DirectiveDeps } from '../../../src/directives';
 import type { DomainServices } from '../../../src/domain';
 import type { ClientAddressOptions } from '../../../src/transport/http/client-address';
 import { createSignetServer } from '../../../src/transport/http/create-signet-server';
-import { createMetrics } from '../../../src/transport/metrics';
+import { createMetrics } from '../../../src/metrics';
 import type { SecurityStores } from '../../../src/transport/security-stores';
 import { signRequest } from '../../../src/transport/signature';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';

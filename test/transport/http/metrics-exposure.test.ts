@@ -2,7 +2,7 @@ import { parseConfig } from '../../../src/config';
 import type { DomainServices } from '../../../src/domain';
 import type { ClientAddressOptions } from '../../../src/transport/http/client-address';
 import { createSignetServer, type SignetServer } from '../../../src/transport/http/create-signet-server';
-import { createMetrics } from '../../../src/transport/metrics';
+import { createMetrics } from '../../../src/metrics';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { directiveDepsFor } from '../../helpers/directives';
 import { servicesFor } from '../../helpers/domain';

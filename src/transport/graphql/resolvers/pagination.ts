@@ -1,4 +1,4 @@
-import { BadUserInputError } from '../errors';
+import { BadUserInputError } from '../../../errors';
 
 /** Largest page a client may ask for. */
 export const MAX_PAGE_SIZE = 100;

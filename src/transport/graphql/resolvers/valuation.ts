@@ -1,7 +1,7 @@
 import { PriceUnavailableError, valueInUsd, type Balance, type PriceQuote } from '../../../domain';
 import { Dec } from '../../../domain';
 import type { GraphQLContext } from '../context';
-import { PriceUnavailableGraphQLError } from '../errors';
+import { PriceUnavailableGraphQLError } from '../../../errors';
 
 /** One quote per request: every balance and the total use the same prices. */
 const quotes = new WeakMap<GraphQLContext, Promise<PriceQuote>>();

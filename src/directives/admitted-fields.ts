@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { ClaimResult } from '../../directives/idempotent';
-import type { RateLimitDecision } from '../../directives/rate-limit';
+import type { ClaimResult } from './idempotent/idempotency-store';
+import type { RateLimitDecision } from './rate-limit/rate-limit-store';
 
 /**
  * What the request's admission already decided for one root field, before execution: the

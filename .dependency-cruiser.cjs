@@ -1,0 +1,57 @@
+/**
+ * Dependency rules of src/ (issue 15), checked by `npm run depcheck` in CI and in
+ * test/dependency-rules.test.ts. Type-only imports count: a cycle of types
+ * still ties the modules together and blocks moving one of them out on its own.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycles anywhere: move shared types to a leaf file or pass a function instead.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'domain-is-self-contained',
+      severity: 'error',
+      comment: 'src/domain imports only itself, Node built-ins and npm packages (no GraphQL, HTTP, stores, config).',
+      from: { path: '^src/domain/' },
+      to: { pathNot: ['^src/domain/', '(^|/)node_modules/'], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'directives-not-to-transport-stores-or-main',
+      severity: 'error',
+      comment: 'Directives own ports; transports and stores depend on them, never the other way round.',
+      from: { path: '^src/directives/' },
+      to: { path: ['^src/transport/', '^src/stores/', '^src/main\\.ts$'] },
+    },
+    {
+      name: 'stores-not-to-serving-transports',
+      severity: 'error',
+      comment: 'Store adapters implement ports; they never reach into the HTTP, GraphQL, CLI or playground layers.',
+      from: { path: '^src/stores/' },
+      to: { path: '^src/transport/(http|graphql|cli|playground)/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'An import the resolver cannot find is a typo or a missing package, not a dependency to ignore.',
+      from: {},
+      // structured-fields.ts takes only types from this path, which the package's `exports` map
+      // hides from Node but TypeScript (moduleResolution node10) reads; typecheck covers it.
+      to: { couldNotResolve: true, pathNot: '^structured-headers/dist/index$' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: '(^|/)node_modules/' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    // Type-only packages (no `main`, e.g. @graphql-typed-document-node/core) resolve through
+    // their `types`/`typings` entry.
+    enhancedResolveOptions: {
+      exportsFields: ['exports'], conditionNames: ['require', 'node', 'default', 'types'], mainFields: ['main', 'types', 'typings'],
+    },
+  },
+};

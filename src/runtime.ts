@@ -1,0 +1,191 @@
+/**
+ * Composition root: opens the database, the Redis or memory security stores and the logger,
+ * and wires the domain services over them. It reads no environment: `main.ts` hands it the config.
+ */
+import type { RedisClusterTarget, SignetConfig } from './config';
+import pino, { type Logger } from 'pino';
+import { createBookPriceSource, createDomainServices, createSecretBox, type DomainServices, type OrderBookReader, type PriceSource } from './domain';
+import type { DirectiveDeps } from './directives';
+import type { IdempotencyFaults, IdempotencyRecordStore } from './directives/idempotent';
+import { MIGRATION_COUNT, createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type SqlDriver } from './stores/postgres';
+import Redis, { Cluster } from 'ioredis';
+import { createMemoryIdempotencyStore, createMemoryNonceStore, createMemoryRateLimitStore } from './stores/memory';
+import { createRedisAdmissionStore, createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
+import { createSequentialAdmissionStore } from './transport/admission';
+import { createHttpPriceSource } from './stores/price-feed/http-price-source';
+import type { ReadinessCheck } from './transport/http/health';
+import { createMetrics, type SignetMetrics } from './metrics';
+import type { SecurityStores } from './transport/security-stores';
+import { serializeRequestForLog } from './transport/http/client-address';
+
+/** Everything a running process holds: the services over their adapters, and how to close them. */
+export interface Runtime {
+  readonly config: SignetConfig;
+  readonly logger: Logger;
+  readonly services: DomainServices;
+  readonly driver: SqlDriver;
+  readonly security: SecurityStores;
+  readonly idempotencyRecords: IdempotencyRecordStore;
+  readonly metrics: SignetMetrics;
+  /** Stores and policy for the directive transformers. */
+  directiveDeps(): DirectiveDeps;
+  readonly readiness: readonly ReadinessCheck[];
+  /**
+   * True when this start created the embedded database: every migration was applied now, so the
+   * database was empty (a later migration applied to an existing database does not count).
+   * The demo seed runs only then, and only when `config.demoSeed`.
+   */
+  readonly freshDatabase: boolean;
+  close(): Promise<void>;
+}
+
+/** Builds the logger: JSON lines; request headers that carry credentials are never logged. */
+export function createLogger(level: SignetConfig['logLevel']): Logger {
+  return pino({
+    level,
+    base: { service: 'signet' },
+    redact: { paths: ['req.headers.authorization', 'req.headers.signature', 'req.headers["signature-input"]', 'privateKey', 'secret'], censor: '[redacted]' },
+    // Request logs name the canonical client address, never the raw forwarded text.
+    serializers: { req: serializeRequestForLog },
+  });
+}
+
+/** Opens the database (PostgreSQL or embedded PGlite), migrates it and wires the domain services. */
+export async function openRuntime(config: SignetConfig, logger: Logger, options: { faults?: IdempotencyFaults } = {}): Promise<Runtime> {
+  let driver: SqlDriver;
+  let masterKey = config.masterKey;
+  let releaseDataDir = () => undefined as void;
+  if (config.databaseUrl) {
+    driver = createPgDriver({ url: config.databaseUrl });
+  } else {
+    const dataDir = openPgliteDataDir(config.dataDir);
+    releaseDataDir = () => dataDir.release();
+    masterKey = masterKey ?? dataDir.masterKey;
+    try {
+      driver = await createPgliteDriver(dataDir.pgdataPath);
+    } catch (error) {
+      dataDir.release();
+      throw error;
+    }
+  }
+  let applied: number;
+  try {
+    applied = await migrate(driver);
+  } catch (error) {
+    await driver.close().catch(() => undefined);
+    releaseDataDir();
+    throw error;
+  }
+  const sql = createSqlStores(driver);
+  const prices = openPriceSource(config.prices, sql.orderBook, logger);
+  const services = createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer), prices: prices.source });
+  const redis = config.redisCluster ? await connectRedisCluster(config.redisCluster, logger) : config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
+  const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
+  if (redis) readiness.push({ name: 'redis', check: async () => { await redis.ping(); } });
+  const security = redis ? redisSecurityStores(redis) : memorySecurityStores();
+  // The nonce store records since when it is complete (a new or emptied Redis: from now on)
+  // before any key is created, so keys created from here on are never refused as unproven.
+  // Best effort: the first claim records it too.
+  await security.nonces.open().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'nonce store not reachable at start-up'));
+  if (redis) void warnIfRedisMayEvict(redis, logger);
+  const metrics = createMetrics({ defaultMetrics: true });
+  const fallbackRateLimits = createMemoryRateLimitStore();
+  return {
+    config, logger, services, driver, readiness, security, metrics, idempotencyRecords: sql.idempotencyRecords,
+    directiveDeps: () => ({
+      rateLimits: security.rateLimits, fallbackRateLimits, idempotency: security.idempotency, idempotencyRecords: sql.idempotencyRecords,
+      uow: sql.uow, now: Date.now, idempotencyTtlMs: config.idempotencyTtlMs, rateLimitOverrides: config.rateLimitOverrides, metrics, logger, faults: options.faults,
+    }),
+    freshDatabase: applied === MIGRATION_COUNT && !config.databaseUrl,
+    async close() {
+      prices.close();
+      redis?.disconnect();
+      await driver.close();
+      releaseDataDir();
+    },
+  };
+}
+
+/**
+ * The price source of valuations: the HTTP feed (timeout, circuit breaker, stale cache) when
+ * configured, else mid prices of resting orders backed by the configured table. `close` stops
+ * the breaker's timers so shutdown is not held open by them.
+ */
+function openPriceSource(config: SignetConfig['prices'], book: OrderBookReader, logger: Logger): { source: PriceSource; close(): void } {
+  if (config.feedUrl) {
+    const feed = createHttpPriceSource({ url: config.feedUrl, timeoutMs: config.feedTimeoutMs });
+    logger.info({ timeoutMs: config.feedTimeoutMs }, 'prices: HTTP price feed');
+    return { source: feed, close: () => feed.close() };
+  }
+  logger.info('prices: embedded (mid of resting orders, else SIGNET_PRICE_TABLE)');
+  return { source: createBookPriceSource({ book, table: config.table }), close: () => undefined };
+}
+
+/**
+ * Replay protection needs Redis to keep every key until it expires: with an eviction policy it
+ * could drop nonces while keeping the completeness marker. CONFIG may be disabled (managed
+ * Redis); then nothing is said.
+ */
+async function warnIfRedisMayEvict(redis: Redis | Cluster, logger: Logger): Promise<void> {
+  try {
+    const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+    for (const node of nodes) {
+      const [, policy] = (await node.config('GET', 'maxmemory-policy')) as string[];
+      if (policy && policy !== 'noeviction') logger.warn({ policy }, 'redis maxmemory-policy is not noeviction: evicted nonces would weaken replay protection');
+    }
+  } catch {
+    // CONFIG unavailable: nothing to check.
+  }
+}
+
+/** Fail-fast options of every Redis connection (standalone, or each node of a cluster). */
+const FAIL_FAST = { connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerRequest: 1 } as const;
+
+/** A Redis connection that fails fast: a command waits at most 2 s, and nothing queues while disconnected. */
+function connectRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, { ...FAIL_FAST, enableOfflineQueue: false, lazyConnect: false });
+  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
+  return redis;
+}
+
+/**
+ * A Redis Cluster client with the same fail-fast behaviour as {@link connectRedis}. It waits up to
+ * 5 s for the slot map, because without it every command is refused (no offline queue); a cluster
+ * still unreachable then is logged and reported by /readyz, and the client keeps trying.
+ */
+async function connectRedisCluster(target: RedisClusterTarget, logger: Logger): Promise<Cluster> {
+  const cluster = new Cluster(target.nodes.map((n) => ({ host: n.host, port: n.port })), {
+    enableOfflineQueue: false, lazyConnect: false, slotsRefreshTimeout: 2_000,
+    redisOptions: { ...FAIL_FAST, username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) },
+  });
+  cluster.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis cluster error'));
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 5_000);
+    cluster.once('ready', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  if (!ready) logger.warn({ nodes: target.nodes }, 'redis cluster not ready after 5 s; protected requests fail closed until it is');
+  return cluster;
+}
+
+/** Security stores shared by every instance through Redis (one server or a cluster: every script touches one key). */
+export function redisSecurityStores(redis: Redis | Cluster): SecurityStores {
+  return {
+    kind: 'redis', nonces: createRedisNonceStore(redis), rateLimits: createRedisRateLimitStore({ client: redis }), idempotency: createRedisIdempotencyStore(redis),
+    admission: createRedisAdmissionStore(redis),
+  };
+}
+
+/**
+ * In-process security stores: correct for one server process only. The nonce store is complete
+ * since it was created unless told otherwise (`nonceCompleteSinceMs`: only for a store that has
+ * provably seen every claim of its keys, e.g. one built before any key existed).
+ */
+export function memorySecurityStores(options: { nonceCompleteSinceMs?: number } = {}): SecurityStores {
+  const parts = {
+    nonces: createMemoryNonceStore({ completeSinceMs: options.nonceCompleteSinceMs }), rateLimits: createMemoryRateLimitStore(), idempotency: createMemoryIdempotencyStore(),
+  };
+  return { kind: 'memory', ...parts, admission: createSequentialAdmissionStore(parts) };
+}

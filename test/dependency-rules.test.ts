@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+const CONFIG = join(ROOT, '.dependency-cruiser.cjs');
+const DEPCRUISE = join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+const FIXTURE = join(__dirname, 'fixtures', 'dependency-rules');
+
+/** One broken rule as dependency-cruiser reports it (JSON output). */
+interface Violation {
+  readonly rule: { readonly name: string };
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Runs dependency-cruiser with the repository's config on `src/` of `cwd`, as `npm run depcheck` does, plus `extra` options. */
+function cruise(cwd: string, ...extra: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [DEPCRUISE, 'src', '--config', CONFIG, ...extra], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+}
+
+describe('dependency rules (.dependency-cruiser.cjs)', () => {
+  test('npm run depcheck passes on src/: no import cycles, and every layer imports only what it may', () => {
+    const run = spawnSync('npm', ['run', '--silent', 'depcheck'], { cwd: ROOT, encoding: 'utf8' });
+    expect({ status: run.status, output: run.stdout + run.stderr }).toEqual({ status: 0, output: expect.stringContaining('no dependency violations found') });
+  });
+
+  test('each rule catches its violation in the fixture, and the allowed imports pass', () => {
+    const json = cruise(FIXTURE, '--output-type', 'json');
+    expect(json.stderr).toBe('');
+    const { violations } = (JSON.parse(json.stdout) as { summary: { violations: Violation[] } }).summary;
+    const found = violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort();
+    expect(found).toEqual([
+      'directives-not-to-transport-stores-or-main: src/directives/limit/directive-violation.ts -> src/main.ts',
+      'directives-not-to-transport-stores-or-main: src/directives/limit/directive-violation.ts -> src/stores/cache/store-allowed.ts',
+      'directives-not-to-transport-stores-or-main: src/directives/limit/directive-violation.ts -> src/transport/graphql/context.ts',
+      'domain-is-self-contained: src/domain/domain-violation.ts -> src/config.ts',
+      'no-circular: src/cycle/ping.ts -> src/cycle/pong.ts',
+      'not-to-unresolvable: src/unresolvable-violation.ts -> ./missing-module',
+      'stores-not-to-serving-transports: src/stores/cache/store-violation.ts -> src/transport/http/server.ts',
+    ]);
+  });
+
+  test('a violation fails the check (non-zero exit), so CI stops', () => {
+    const run = cruise(FIXTURE);
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toContain('7 dependency violations (7 errors');
+  });
+});
