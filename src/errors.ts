@@ -1,43 +1,8 @@
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
+import { ErrorCode, isRetryable, refusalStatus } from './error-codes.table';
 
-/**
- * Codes of GraphQL errors (security, limits, infrastructure, malformed requests). Public API:
- * clients branch on them, `ERRORS.md` documents each, and a test fails when one is missing.
- * Business outcomes are not here: they are `UserErrorCode`s inside mutation payloads.
- */
-export enum ErrorCode {
-  UNAUTHENTICATED = 'UNAUTHENTICATED',
-  FORBIDDEN = 'FORBIDDEN',
-  RATE_LIMITED = 'RATE_LIMITED',
-  IDEMPOTENCY_KEY_REQUIRED = 'IDEMPOTENCY_KEY_REQUIRED',
-  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
-  IDEMPOTENCY_IN_PROGRESS = 'IDEMPOTENCY_IN_PROGRESS',
-  BAD_USER_INPUT = 'BAD_USER_INPUT',
-  BAD_REQUEST = 'BAD_REQUEST',
-  GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
-  GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
-  OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
-  PERSISTED_QUERY_NOT_SUPPORTED = 'PERSISTED_QUERY_NOT_SUPPORTED',
-  METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
-  NOT_FOUND = 'NOT_FOUND',
-  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
-  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
-  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
-  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
-  PRICE_UNAVAILABLE = 'PRICE_UNAVAILABLE',
-  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
-}
-
-/** Codes whose condition may pass: a client can retry the same request later. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
-  ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED, ErrorCode.IDEMPOTENCY_IN_PROGRESS, ErrorCode.PRICE_UNAVAILABLE, ErrorCode.REQUEST_TIMEOUT,
-]);
-
-/** True when a client may retry a request that failed with `code`. */
-export function isRetryable(code: string): boolean {
-  return RETRYABLE.has(code as ErrorCode);
-}
+export { ErrorCode, ERROR_CODES, isRetryable, refusalStatus, type ErrorCodeSpec } from './error-codes.table';
 
 /** Base of Signet's own GraphQL errors: a registered code, a safe message, `retryable`. */
 export class SignetError extends GraphQLError {
@@ -83,11 +48,12 @@ export class PriceUnavailableGraphQLError extends SignetError {
 
 /**
  * A whole request refused before anything of it executes (a replayed nonce, a request limit, the
- * admission store down). Apollo applies `extensions.http` (status and headers) to the response
- * and strips it; the client sees the code, the message and the other extensions.
+ * admission store down), with its code's status from the error table. Apollo applies
+ * `extensions.http` (status and headers) to the response and strips it; the client sees the
+ * code, the message and the other extensions.
  */
 export class RequestRefusedError extends SignetError {
-  constructor(status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}, extensions: Record<string, unknown> = {}) {
-    super(code, message, { ...extensions, http: { status, headers: new HeaderMap(Object.entries(headers)) } });
+  constructor(code: ErrorCode, message: string, headers: Record<string, string> = {}, extensions: Record<string, unknown> = {}) {
+    super(code, message, { ...extensions, http: { status: refusalStatus(code), headers: new HeaderMap(Object.entries(headers)) } });
   }
 }

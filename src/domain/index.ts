@@ -3,6 +3,7 @@ export * from './assets';
 export * from './decimal';
 export * from './types';
 export * from './user-errors';
+export { USER_ERROR_CODES, type UserErrorCodeSpec } from './user-error-codes.table';
 export * from './ports';
 export { EXTERNAL_ACCOUNT_ID } from './ledger';
 export { canonicalKeyId, canonicalUuid } from './ids';

@@ -47,7 +47,7 @@ export function createFormatError(options: { logger: Logger; development: boolea
       const validation = (original as { extensions?: { validationErrors?: ValidationFailure[] } } | undefined)?.extensions?.validationErrors;
       return {
         ...base,
-        extensions: { code, retryable: false, requestId, ...(validation ? { fields: describeValidation(validation) } : {}) },
+        extensions: { code, retryable: isRetryable(code), requestId, ...(validation ? { fields: describeValidation(validation) } : {}) },
       };
     }
     const infrastructure = classifyInfrastructureFailure(original);
@@ -58,7 +58,7 @@ export function createFormatError(options: { logger: Logger; development: boolea
       return {
         ...base,
         message: options.development ? formatted.message : UNAVAILABLE_MESSAGE,
-        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true, retryAfter: 1, requestId },
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: isRetryable(ErrorCode.SERVICE_UNAVAILABLE), retryAfter: 1, requestId },
       };
     }
     options.logger.error({ err: original, requestId, path: formatted.path }, 'unexpected error masked as INTERNAL_SERVER_ERROR');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { ErrorCode } from '../../errors';
+import { ErrorCode, refusalStatus } from '../../errors';
 import { errorMediaType } from './error-media-type';
 import { errorBody } from './http-errors';
 
@@ -25,7 +25,8 @@ export interface HttpTimeouts {
 
 /** Node errors on a connection before Fastify has a request for it, answered with Signet's error shape. */
 const BY_NODE_CODE: Record<string, [number, ErrorCode, string]> = {
-  ERR_HTTP_REQUEST_TIMEOUT: [408, ErrorCode.REQUEST_TIMEOUT, 'The request was not received in time; send it again.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [refusalStatus(ErrorCode.REQUEST_TIMEOUT), ErrorCode.REQUEST_TIMEOUT, 'The request was not received in time; send it again.'],
+  // One of BAD_REQUEST's other statuses in the error table: the request is refused for its size, not its shape.
   HPE_HEADER_OVERFLOW: [431, ErrorCode.BAD_REQUEST, 'Request headers too large.'],
 };
 
@@ -39,7 +40,7 @@ const BY_NODE_CODE: Record<string, [number, ErrorCode, string]> = {
 export function createClientErrorHandler(logger: Logger) {
   return (error: Error & { code?: string }, socket: Socket, accept?: string): void => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const [status, code, message] = BY_NODE_CODE[error.code ?? ''] ?? [400, ErrorCode.BAD_REQUEST, 'Malformed HTTP request.'];
+    const [status, code, message] = BY_NODE_CODE[error.code ?? ''] ?? [refusalStatus(ErrorCode.BAD_REQUEST), ErrorCode.BAD_REQUEST, 'Malformed HTTP request.'];
     const requestId = randomUUID();
     logger.info({ event: 'client_error', code: error.code, status, requestId }, 'connection-level client error');
     // A response already under way owns the socket; writing into it would corrupt it.

@@ -101,7 +101,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   });
   app.setErrorHandler(createHttpErrorHandler(deps.logger));
   app.setNotFoundHandler((_request, reply) => {
-    sendError(reply, 404, ErrorCode.NOT_FOUND, 'Not found.');
+    sendError(reply, ErrorCode.NOT_FOUND, 'Not found.');
   });
 
   const apollo = createApolloServer({

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { ErrorCode, isRetryable } from '../../errors';
+import { ErrorCode, isRetryable, refusalStatus } from '../../errors';
 import { UNAVAILABLE_MESSAGE } from '../graphql/format-error';
 import { classifyInfrastructureFailure } from '../graphql/infrastructure-errors';
 import { errorMediaType } from './error-media-type';
@@ -11,13 +11,15 @@ export function errorBody(code: ErrorCode, message: string, requestId: string, e
 }
 
 /**
- * Sends a whole-request refusal: `status`, the {@link errorBody} and the media type the request's
- * Accept asks for. Every `errors` body the HTTP layer sends leaves through here.
+ * Sends a whole-request refusal: the code's status from the error table, the {@link errorBody}
+ * and the media type the request's Accept asks for. Every `errors` body the HTTP layer sends
+ * leaves through here.
  */
-export function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): FastifyReply {
-  return reply.status(status).type(errorMediaType(reply.request.headers.accept)).send(errorBody(code, message, reply.request.id, extra));
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): FastifyReply {
+  return reply.status(refusalStatus(code)).type(errorMediaType(reply.request.headers.accept)).send(errorBody(code, message, reply.request.id, extra));
 }
 
+/** Fastify's client-error statuses, by the code that carries each (the table gives each code that status). */
 const BY_STATUS: Record<number, [ErrorCode, string]> = {
   400: [ErrorCode.BAD_REQUEST, 'Malformed request body.'],
   404: [ErrorCode.NOT_FOUND, 'Not found.'],
@@ -35,14 +37,14 @@ export function createHttpErrorHandler(logger: Logger) {
     const status = error.statusCode ?? 500;
     const known = BY_STATUS[status];
     if (known && status < 500) {
-      return sendError(reply, status, known[0], known[1]);
+      return sendError(reply, known[0], known[1]);
     }
     const infrastructure = classifyInfrastructureFailure(error);
     if (infrastructure) {
       logger.warn({ err: error, requestId: request.id, ...infrastructure }, 'dependency failure before GraphQL; 503');
-      return sendError(reply.header('retry-after', '1'), 503, ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, { retryAfter: 1 });
+      return sendError(reply.header('retry-after', '1'), ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, { retryAfter: 1 });
     }
     logger.error({ err: error, requestId: request.id }, 'unhandled HTTP error');
-    return sendError(reply, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+    return sendError(reply, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
   };
 }

@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { SignetMetrics } from '../../metrics';
 import { createAddressMatcher } from './ip-ranges';
-import { ErrorCode } from '../../errors';
+import { ErrorCode, refusalStatus } from '../../errors';
 import { errorBody } from './http-errors';
 
 async function sendRegistry(reply: FastifyReply, registry: Registry): Promise<FastifyReply> {
@@ -34,7 +34,7 @@ export function createMetricsListener(metrics: SignetMetrics, logger: Logger): F
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, return503OnClosing: true });
   app.get('/metrics', async (_request, reply) => sendRegistry(reply, metrics.operatorView()));
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(errorBody(ErrorCode.NOT_FOUND, 'Not found.', request.id));
+    reply.status(refusalStatus(ErrorCode.NOT_FOUND)).send(errorBody(ErrorCode.NOT_FOUND, 'Not found.', request.id));
   });
   return app;
 }

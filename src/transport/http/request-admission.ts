@@ -5,6 +5,7 @@ import { ErrorCode, RequestRefusedError } from '../../errors';
 import type { SignetMetrics } from '../../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
 import type { RequestLimiter } from './request-limits';
+import { REFUSAL_REASONS } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
 import { DEFAULT_FUTURE_SKEW_SECONDS, REPLAY_PROTECTION_RECOVERING } from '../signature';
 
@@ -52,17 +53,17 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       if (check.kind === 'nonce') {
         deps.metrics.signatureChecks.inc({ outcome: 'NONCE_REUSED' });
         deps.logger.warn({ event: 'signature_rejected', reason: 'NONCE_REUSED', keyId: request.keyId, ip: request.ip, requestId: request.requestId }, 'signed request rejected');
-        return new RequestRefusedError(401, ErrorCode.UNAUTHENTICATED, SIGNATURE_REASON_TEXT.NONCE_REUSED, {}, { reason: 'NONCE_REUSED' });
+        return new RequestRefusedError(REFUSAL_REASONS.NONCE_REUSED.code, SIGNATURE_REASON_TEXT.NONCE_REUSED, {}, { reason: 'NONCE_REUSED' });
       }
       if (check.kind === 'blocked' && outcome.kind === 'blocked') {
         deps.metrics.rateLimited.inc({ layer: 'auth_failures' });
         const retryAfter = Math.ceil(deps.guard.noteBlocked(check.key, outcome.decision) / 1000);
-        return new RequestRefusedError(429, ErrorCode.RATE_LIMITED, 'Too many failed signature attempts; retry later.', { 'retry-after': String(retryAfter) }, { retryAfter });
+        return new RequestRefusedError(ErrorCode.RATE_LIMITED, 'Too many failed signature attempts; retry later.', { 'retry-after': String(retryAfter) }, { retryAfter });
       }
       if (check.kind === 'limit' && outcome.kind === 'limit') {
         const layer = check === ipGate ? 'ip' : 'account';
         const refused = deps.limiter.refusal(layer, layer === 'ip' ? request.ip : request.accountId, outcome.decision);
-        return new RequestRefusedError(429, ErrorCode.RATE_LIMITED, refused.message, refused.headers, refused.extensions);
+        return new RequestRefusedError(ErrorCode.RATE_LIMITED, refused.message, refused.headers, refused.extensions);
       }
       throw new Error(`admission gate ${check.kind} refused with ${outcome.kind}`);
     };
@@ -84,7 +85,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
         } catch (error) {
           // Nothing was admitted, nothing runs; the client may retry with a fresh signature.
           deps.logger.error({ err: error, requestId: request.requestId }, 'request admission unavailable');
-          throw new RequestRefusedError(503, ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { 'retry-after': '1' }, { retryAfter: 1 });
+          throw new RequestRefusedError(ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { 'retry-after': '1' }, { retryAfter: 1 });
         }
         addressCounted = outcomes[gates.indexOf(ipGate)]?.kind === 'limit';
         for (let i = 0; i < gates.length; i += 1) {
@@ -109,7 +110,7 @@ function replayProtectionRecovering(completeSinceMs: number, deps: RequestAdmiss
   deps.metrics.signatureChecks.inc({ outcome: REPLAY_PROTECTION_RECOVERING });
   deps.logger.warn({ event: 'signature_unproven', keyId: request.keyId, ip: request.ip, requestId: request.requestId, completeSince: new Date(completeSinceMs).toISOString() },
     'signed request refused: the nonce store is complete only since a recent restart or flush');
-  return new RequestRefusedError(503, ErrorCode.SERVICE_UNAVAILABLE, REPLAY_PROTECTION_RECOVERING_TEXT, { 'retry-after': String(retryAfter) },
+  return new RequestRefusedError(REFUSAL_REASONS[REPLAY_PROTECTION_RECOVERING].code, REPLAY_PROTECTION_RECOVERING_TEXT, { 'retry-after': String(retryAfter) },
     { reason: REPLAY_PROTECTION_RECOVERING, retryAfter });
 }
 

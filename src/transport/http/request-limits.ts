@@ -90,7 +90,7 @@ export function createRequestLimiter(deps: {
     };
   };
   const send = async (request: FastifyRequest, reply: FastifyReply, refused: LayerRefusal): Promise<true> => {
-    await sendError(reply.headers(refused.headers), 429, ErrorCode.RATE_LIMITED, refused.message, refused.extensions);
+    await sendError(reply.headers(refused.headers), ErrorCode.RATE_LIMITED, refused.message, refused.extensions);
     return true;
   };
   return {

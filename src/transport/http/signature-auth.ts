@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiKeyService, Principal, Scope } from '../../domain';
 import { createSignatureVerifier, type SignatureFailureReason, type VerificationKey } from '../signature';
-import { ErrorCode } from '../../errors';
+import { ErrorCode, refusalStatus } from '../../errors';
 import type { SignetMetrics } from '../../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
 import { authChallengeHeaders } from './auth-challenge';
@@ -10,6 +10,7 @@ import { sendError } from './http-errors';
 import type { SigningTarget } from './signing-target';
 import type { RequestAdmission } from '../admission';
 import type { VerifiedRequest } from './request-admission';
+import { REFUSAL_REASONS } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
 
 /** What signature authentication needs. */
@@ -82,9 +83,9 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
     return verifier;
   };
 
-  const refuse = (reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): AuthOutcome => {
-    if (status === 401) reply.headers(authChallengeHeaders((reply.request.raw.url ?? '').includes('?')));
-    void sendError(reply, status, code, message, extra);
+  const refuse = (reply: FastifyReply, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): AuthOutcome => {
+    if (refusalStatus(code) === 401) reply.headers(authChallengeHeaders((reply.request.raw.url ?? '').includes('?')));
+    void sendError(reply, code, message, extra);
     return 'replied';
   };
   /**
@@ -93,18 +94,19 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
    */
   const invalidSignature = (reply: FastifyReply, target: SigningTarget): AuthOutcome => {
     const host = reply.request.headers.host?.toLowerCase();
+    const { code } = REFUSAL_REASONS.SIGNATURE_INVALID;
     if (host !== undefined && target.authorities.includes(host)) {
-      return refuse(reply, 401, ErrorCode.UNAUTHENTICATED, SIGNATURE_REASON_TEXT.SIGNATURE_INVALID, { reason: 'SIGNATURE_INVALID' });
+      return refuse(reply, code, SIGNATURE_REASON_TEXT.SIGNATURE_INVALID, { reason: 'SIGNATURE_INVALID' });
     }
     const expectedAuthority = target.authorities[0];
     const message = `${SIGNATURE_REASON_TEXT.SIGNATURE_INVALID} This request's Host is not a name of this server; sign @authority as "${expectedAuthority}".`;
-    return refuse(reply, 401, ErrorCode.UNAUTHENTICATED, message, { reason: 'SIGNATURE_INVALID', expectedAuthority });
+    return refuse(reply, code, message, { reason: 'SIGNATURE_INVALID', expectedAuthority });
   };
   const tooManyFailures = (reply: FastifyReply, blockedMs: number): AuthOutcome => {
     options.metrics.rateLimited.inc({ layer: 'auth_failures' });
     const retryAfter = Math.ceil(blockedMs / 1000);
     reply.header('retry-after', String(retryAfter));
-    return refuse(reply, 429, ErrorCode.RATE_LIMITED, 'Too many failed signature attempts; retry later.', { retryAfter });
+    return refuse(reply, ErrorCode.RATE_LIMITED, 'Too many failed signature attempts; retry later.', { retryAfter });
   };
 
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<AuthOutcome> {
@@ -143,13 +145,13 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         if (failure.blockedMs > 0) reply.header('retry-after', String(Math.ceil(failure.blockedMs / 1000)));
       }
       if (result.reason === 'SIGNATURE_INVALID') return invalidSignature(reply, target);
-      return refuse(reply, 401, ErrorCode.UNAUTHENTICATED, SIGNATURE_REASON_TEXT[result.reason], { reason: result.reason });
+      return refuse(reply, REFUSAL_REASONS[result.reason].code, SIGNATURE_REASON_TEXT[result.reason], { reason: result.reason });
     } catch (error) {
       // A store or the database failed: nothing was verified, nothing runs; the client may retry.
       options.logger.error({ err: error, requestId: request.id }, 'signature verification unavailable');
       await options.retireSignature(request);
       reply.header('retry-after', '1');
-      return refuse(reply, 503, ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { retryAfter: 1 });
+      return refuse(reply, ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { retryAfter: 1 });
     }
   };
 }

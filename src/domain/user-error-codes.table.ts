@@ -1,0 +1,41 @@
+import { UserErrorCode } from './user-errors';
+
+/** Where one business outcome can occur and what it means, for clients (ERRORS.md). */
+export interface UserErrorCodeSpec {
+  /** The mutations (or CLI commands, marked "(CLI)") that can return the code. */
+  readonly mutations: readonly string[];
+  /** ERRORS.md's "meaning" column (Markdown). */
+  readonly meaning: string;
+}
+
+/** Every business outcome, in ERRORS.md's order; `npm run errors-doc` writes its table from this. */
+export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, UserErrorCodeSpec>> = Object.freeze({
+  [UserErrorCode.UNKNOWN_MARKET]: { mutations: ['placeOrder'], meaning: 'The market symbol is not listed (see the `markets` query).' },
+  [UserErrorCode.UNKNOWN_ASSET]: { mutations: ['createTransfer'], meaning: 'The asset is not one of USD, BTC, ETH.' },
+  [UserErrorCode.INVALID_PRICE]: { mutations: ['placeOrder'], meaning: 'The price is not positive, not a multiple of the tick size, or above the market\'s maximum.' },
+  [UserErrorCode.INVALID_QUANTITY]: { mutations: ['placeOrder'], meaning: 'The quantity is not positive, not a multiple of the lot size, or outside the market\'s minimum and maximum.' },
+  [UserErrorCode.INVALID_AMOUNT]: { mutations: ['createTransfer'], meaning: 'The amount is not positive, has more decimals than the asset allows, or is too large.' },
+  [UserErrorCode.INSUFFICIENT_FUNDS]: { mutations: ['placeOrder', 'createTransfer'], meaning: 'The available balance does not cover the hold or the transfer.' },
+  [UserErrorCode.DUPLICATE_CLIENT_ORDER_ID]: { mutations: ['placeOrder'], meaning: 'The account already has an order with this `clientOrderId`.' },
+  [UserErrorCode.ORDER_NOT_FOUND]: { mutations: ['cancelOrder'], meaning: 'No order with this id belongs to the account (other accounts\' orders are reported the same way).' },
+  [UserErrorCode.ORDER_NOT_OPEN]: { mutations: ['cancelOrder'], meaning: 'The order is already canceled.' },
+  [UserErrorCode.ACCOUNT_NOT_FOUND]: { mutations: ['createTransfer'], meaning: 'The destination account does not exist.' },
+  [UserErrorCode.ACCOUNT_NAME_TAKEN]: { mutations: ['(CLI) accounts create'], meaning: 'An account with this name exists.' },
+  [UserErrorCode.INVALID_NAME]: { mutations: ['(CLI) accounts create'], meaning: 'Names are 1-64 letters, digits, spaces, `_`, `.` or `-`.' },
+  [UserErrorCode.SELF_TRANSFER]: { mutations: ['createTransfer'], meaning: 'The destination is the sending account (ids compare in any case).' },
+  [UserErrorCode.INVALID_MEMO]: {
+    mutations: ['createTransfer'],
+    meaning: 'The memo is over 140 characters or holds control, bidirectional-override or lone-surrogate characters (GraphQL clients get `BAD_USER_INPUT` first; other callers of the domain get this).',
+  },
+  [UserErrorCode.INVALID_PUBLIC_KEY]: {
+    mutations: ['createApiKey'],
+    meaning: 'The public key is not an Ed25519 SPKI key, is weak (not 32 bytes, a non-canonical encoding, off the curve, or a small-order point that would accept forged signatures), or one was given for an HMAC key.',
+  },
+  [UserErrorCode.INVALID_SCOPES]: { mutations: ['createApiKey'], meaning: 'No scopes, or scopes the calling key does not hold itself.' },
+  [UserErrorCode.INVALID_LABEL]: {
+    mutations: ['createApiKey', '(CLI) keys create'],
+    meaning: 'The label is not 1-64 characters, or holds control, bidirectional-override or lone-surrogate characters.',
+  },
+  [UserErrorCode.API_KEY_NOT_FOUND]: { mutations: ['revokeApiKey'], meaning: 'No key with this id belongs to the account.' },
+  [UserErrorCode.API_KEY_ALREADY_REVOKED]: { mutations: ['revokeApiKey'], meaning: 'The key is already revoked.' },
+});

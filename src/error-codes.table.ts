@@ -1,0 +1,170 @@
+/**
+ * The registry of GraphQL error codes and, for each, how it reaches clients: HTTP status,
+ * `retryable`, what it means and what to do. The code that sends an error looks its status and
+ * `retryable` up here, and `npm run errors-doc` writes ERRORS.md's table from it, so the three
+ * cannot drift apart.
+ */
+
+/**
+ * Codes of GraphQL errors (security, limits, infrastructure, malformed requests). Public API:
+ * clients branch on them, `ERRORS.md` documents each from {@link ERROR_CODES}.
+ * Business outcomes are not here: they are `UserErrorCode`s inside mutation payloads.
+ */
+export enum ErrorCode {
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  RATE_LIMITED = 'RATE_LIMITED',
+  IDEMPOTENCY_KEY_REQUIRED = 'IDEMPOTENCY_KEY_REQUIRED',
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  IDEMPOTENCY_IN_PROGRESS = 'IDEMPOTENCY_IN_PROGRESS',
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  BAD_REQUEST = 'BAD_REQUEST',
+  GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
+  OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
+  PERSISTED_QUERY_NOT_SUPPORTED = 'PERSISTED_QUERY_NOT_SUPPORTED',
+  METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
+  NOT_FOUND = 'NOT_FOUND',
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  PRICE_UNAVAILABLE = 'PRICE_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+/** How one error code reaches clients. */
+export interface ErrorCodeSpec {
+  /** Status of a whole-request rejection with this code; null when the code only ever nulls a field. */
+  readonly status: number | null;
+  /** Whole-request statuses besides `status`, chosen where the code says why (Apollo, the raw-socket handler). */
+  readonly otherStatuses: readonly number[];
+  /** True when the code can null a single field in an HTTP 200 response. */
+  readonly field: boolean;
+  /** True when the same request may succeed later (`extensions.retryable`). */
+  readonly retryable: boolean;
+  /** ERRORS.md's HTTP column: the statuses above, in words (a test checks they agree). */
+  readonly http: string;
+  /** ERRORS.md's "meaning" column (Markdown). */
+  readonly meaning: string;
+  /** ERRORS.md's "what to do" column (Markdown). */
+  readonly whatToDo: string;
+}
+
+/** Every GraphQL error code, in ERRORS.md's order. */
+export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.freeze({
+  [ErrorCode.UNAUTHENTICATED]: {
+    status: 401, otherStatuses: [], field: true, retryable: false, http: '200 (field) / 401 (request)',
+    meaning: 'The field needs a signed request, or the request\'s signature failed a check (`extensions.reason` says which).',
+    whatToDo: 'Sign the request; see the README.',
+  },
+  [ErrorCode.RATE_LIMITED]: {
+    status: 429, otherStatuses: [], field: true, retryable: true, http: '429 (request) / 200 (field)',
+    meaning: 'Too many requests, or too many failed signature attempts from this IP or for this key id. `extensions.retryAfter` (seconds) and the `Retry-After` header say when to retry.',
+    whatToDo: 'Wait, then retry.',
+  },
+  [ErrorCode.IDEMPOTENCY_KEY_REQUIRED]: {
+    status: null, otherStatuses: [], field: true, retryable: false, http: '200 (field)',
+    meaning: 'The mutation requires an idempotency key (`placeOrder`, `createTransfer`) and none was given; nothing ran.',
+    whatToDo: 'Send an `Idempotency-Key` header or `@idempotent(key: "…")` on the field.',
+  },
+  [ErrorCode.IDEMPOTENCY_KEY_REUSED]: {
+    status: null, otherStatuses: [], field: true, retryable: false, http: '200 (field)',
+    meaning: 'The key was already used for this mutation with different arguments; nothing ran.',
+    whatToDo: 'Use a new key for a new operation.',
+  },
+  [ErrorCode.IDEMPOTENCY_IN_PROGRESS]: {
+    status: null, otherStatuses: [], field: true, retryable: true, http: '200 (field)',
+    meaning: 'The same key is executing right now (a concurrent duplicate); nothing ran. `extensions.retryAfter` says when to retry.',
+    whatToDo: 'Retry with the same key: you will get the original outcome.',
+  },
+  [ErrorCode.FORBIDDEN]: {
+    status: null, otherStatuses: [], field: true, retryable: false, http: '200 (field)',
+    meaning: 'The signing key lacks a scope the field requires (`extensions.missingScopes`).',
+    whatToDo: 'Use a key with that scope.',
+  },
+  [ErrorCode.BAD_USER_INPUT]: {
+    // 400: Apollo's answer to variables that do not coerce.
+    status: 400, otherStatuses: [], field: true, retryable: false, http: '200 or 400',
+    meaning: 'An argument is malformed: wrong type, a Decimal that is not a plain decimal string, a string over its maximum length or a `memo`/`label` with control, bidirectional-override or lone-surrogate characters (`extensions.fields`), a bad page size or cursor (`extensions.field`); an idempotency key that is malformed (not 1–255 printable ASCII), used by two fields of one document, or sent as a header with several keyed mutations.',
+    whatToDo: 'Fix the argument or the key.',
+  },
+  [ErrorCode.BAD_REQUEST]: {
+    // 405: Apollo's answer to a mutation over GET; 431: headers too large (transport/http/client-errors.ts).
+    status: 400, otherStatuses: [405, 431], field: false, retryable: false, http: '400, 405, 431',
+    meaning: 'The HTTP request is not a valid GraphQL request: malformed JSON, a batched (array) body, a GET without the CSRF preflight header, a mutation over GET (405), a forwarded client address that is not an IP address (a proxy misconfiguration: see README, "Behind a proxy"); or not valid HTTP at all, or headers too large (431), when the connection is then closed.',
+    whatToDo: 'Send one JSON operation per POST with `Content-Type: application/json`.',
+  },
+  [ErrorCode.GRAPHQL_PARSE_FAILED]: {
+    status: 400, otherStatuses: [], field: false, retryable: false, http: '400',
+    meaning: 'The document does not parse, or has more tokens than allowed.',
+    whatToDo: 'Fix the query.',
+  },
+  [ErrorCode.GRAPHQL_VALIDATION_FAILED]: {
+    status: 400, otherStatuses: [], field: false, retryable: false, http: '400',
+    meaning: 'The document does not validate against the schema (including any `subscription` operation: there is no subscription root), or exceeds the depth, cost, alias or directive limits; introspection when it is off; more than one `__schema` or five `__type` fields in one document, or introspection over its cost budget (the message says which).',
+    whatToDo: 'Simplify or fix the query; send one introspection query per request.',
+  },
+  [ErrorCode.OPERATION_RESOLUTION_FAILURE]: {
+    status: 400, otherStatuses: [], field: false, retryable: false, http: '400',
+    meaning: '`operationName` does not name an operation in the document.',
+    whatToDo: 'Send a matching `operationName`.',
+  },
+  [ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED]: {
+    status: 400, otherStatuses: [], field: false, retryable: false, http: '400',
+    meaning: 'Automatic persisted queries are off.',
+    whatToDo: 'Send the full query.',
+  },
+  [ErrorCode.METHOD_NOT_ALLOWED]: {
+    status: 405, otherStatuses: [], field: false, retryable: false, http: '405',
+    meaning: 'The HTTP method is not allowed on that path.',
+    whatToDo: 'Use GET or POST on `/graphql`.',
+  },
+  [ErrorCode.NOT_FOUND]: {
+    status: 404, otherStatuses: [], field: false, retryable: false, http: '404',
+    meaning: 'No such HTTP path.',
+    whatToDo: 'Use `/graphql`, `/healthz` or `/readyz`.',
+  },
+  [ErrorCode.PAYLOAD_TOO_LARGE]: {
+    status: 413, otherStatuses: [], field: false, retryable: false, http: '413',
+    meaning: 'The body is over 64 KiB.',
+    whatToDo: 'Send a smaller request.',
+  },
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: {
+    status: 415, otherStatuses: [], field: false, retryable: false, http: '415',
+    meaning: 'The body\'s content type is not supported.',
+    whatToDo: 'Send `application/json`.',
+  },
+  [ErrorCode.REQUEST_TIMEOUT]: {
+    status: 408, otherStatuses: [], field: false, retryable: true, http: '408',
+    meaning: 'The request did not arrive in time: headers not complete within 10 s, or the body not complete within 10 s after them. Nothing ran; the connection is closed.',
+    whatToDo: 'Send the whole request promptly, on a new connection.',
+  },
+  [ErrorCode.SERVICE_UNAVAILABLE]: {
+    status: 503, otherStatuses: [], field: true, retryable: true, http: '503 or 200 (field)',
+    meaning: 'A dependency (PostgreSQL, Redis) is down, slow or overloaded: a lost connection, a statement over the 5 s statement timeout, a Redis command over 2 s. The transaction rolled back, so nothing was executed; the one exception is a database connection lost during the commit itself, when the outcome is unknown. `extensions.retryAfter` (seconds) hints when to retry.',
+    whatToDo: 'Retry with backoff; for mutations retry with the same idempotency key (a commit that did land is then replayed, never repeated).',
+  },
+  [ErrorCode.PRICE_UNAVAILABLE]: {
+    status: null, otherStatuses: [], field: true, retryable: true, http: '200 (field)',
+    meaning: 'The price feed is slow, failing or its circuit breaker is open: `valueUsd` / `valuation` are null; balances and every other field still arrive.',
+    whatToDo: 'Retry later; use the balances meanwhile.',
+  },
+  [ErrorCode.INTERNAL_SERVER_ERROR]: {
+    status: 500, otherStatuses: [], field: true, retryable: false, http: '200 (field) / 500',
+    meaning: 'Unexpected error. Details are logged with the request id, never sent.',
+    whatToDo: 'Report the `requestId`. For a mutation, the outcome is unknown: retry only with an idempotency key.',
+  },
+});
+
+/** True when a client may retry a request that failed with `code` (false for a code Signet does not define). */
+export function isRetryable(code: string): boolean {
+  return Object.hasOwn(ERROR_CODES, code) && ERROR_CODES[code as ErrorCode].retryable;
+}
+
+/** The HTTP status of a whole request refused with `code`; throws for a code that only ever nulls a field. */
+export function refusalStatus(code: ErrorCode): number {
+  const { status } = ERROR_CODES[code];
+  if (status === null) throw new Error(`${code} is a field error: no whole-request status`);
+  return status;
+}

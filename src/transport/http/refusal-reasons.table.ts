@@ -1,0 +1,57 @@
+import { ErrorCode } from '../../errors';
+import { REPLAY_PROTECTION_RECOVERING, type SignatureFailureReason } from '../signature';
+
+/**
+ * The `extensions.reason`s of whole-request refusals: the code (and so the HTTP status, from the
+ * error table) each comes with, and what it means. The refusing code takes the code from here,
+ * and `npm run errors-doc` writes ERRORS.md's reason tables from it.
+ */
+
+/** Every `extensions.reason` a refusal can carry. */
+export type RefusalReason = SignatureFailureReason | typeof REPLAY_PROTECTION_RECOVERING;
+
+/** How one reason reaches clients. */
+export interface RefusalReasonSpec {
+  /** The error code the reason comes with; the response's status is that code's. */
+  readonly code: ErrorCode;
+  /** True when the response carries `Retry-After`. */
+  readonly retryAfter: boolean;
+  /** ERRORS.md's "meaning" column (Markdown). */
+  readonly meaning: string;
+}
+
+/** Every refusal reason: the signature rejections first, in ERRORS.md's order. */
+export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonSpec>> = Object.freeze({
+  SIGNATURE_INVALID: {
+    code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
+    meaning: 'The signature does not verify: wrong key or secret, altered method/authority/path, an `alg` parameter that disagrees with the key, or an unknown, revoked or weak (small-order) key id (all answered alike on purpose). When the request\'s `Host` is not one of the server\'s names (`SIGNET_PUBLIC_URL`, `SIGNET_PUBLIC_AUTHORITIES`), `extensions.expectedAuthority` and the message name the `@authority` to sign.',
+  },
+  SIGNATURE_EXPIRED: {
+    code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
+    meaning: '`created` is older than the allowed age or more than 5 s ahead, or `expires` has passed. Compare your clock with the response\'s `Date` header.',
+  },
+  NONCE_REUSED: {
+    code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
+    meaning: 'This key already used this nonce within the window: a replay, or a client reusing nonces.',
+  },
+  DIGEST_MISMATCH: {
+    code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
+    meaning: '`Content-Digest` does not match the body bytes received, or lists only unsupported algorithms.',
+  },
+  MALFORMED_SIGNATURE: {
+    code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
+    meaning: 'Headers that do not parse strictly, several signatures, duplicate headers, headers over 4 KiB, a missing required component or parameter, or a nonce outside 16–64 characters.',
+  },
+  KEY_INVALID: {
+    code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
+    meaning: 'The `keyid` is not a well-formed key id.',
+  },
+  IDEMPOTENCY_KEY_NOT_COVERED: {
+    code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
+    meaning: 'The request carries an `Idempotency-Key` header but the signature\'s covered components do not include `"idempotency-key"` (the message names it). The key decides execute-or-replay, so it must be signed; nothing ran. Add it to `Signature-Input` (the SDK, CLI and `signRequest` do).',
+  },
+  [REPLAY_PROTECTION_RECOVERING]: {
+    code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: true,
+    meaning: 'The nonce store lost its data (Redis restarted empty or was flushed, a new embedded process) after this signature could have been used, so it cannot be proven unused. Nothing ran. Sign the request again and retry after `Retry-After` (about 5 s after the loss); the captured bytes themselves are never accepted.',
+  },
+});
