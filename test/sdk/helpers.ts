@@ -88,7 +88,7 @@ export async function verifyCalls(calls: readonly RecordedCall[], key: Verificat
   const nonces = createMemoryNonceStore({ now: nowMs, completeSinceMs: 0 });
   const verify = createSignatureVerifier({
     authority: new URL(calls[0].url).host, maxAgeSeconds: 30, now: nowMs,
-    resolveKey: async (id) => (id === key.keyId ? key : null), claimNonce: (id, nonce, request) => nonces.claim(id, nonce, request),
+    resolveKey: async (id) => (id === key.keyId ? key : null), nonces,
   });
   const results = [];
   for (const call of calls) {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiKeyService, Principal, Scope } from '../../domain';
-import { createSignatureVerifier, type SignatureFailureReason, type VerificationKey } from '../signature';
+import { createDeferredClaimVerifier, type SignatureFailureReason, type VerificationKey } from '../signature';
 import { ErrorCode, refusalStatus } from '../../errors';
 import type { SignetMetrics } from '../../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
@@ -71,13 +71,13 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       createdAtMs: apiKey.createdAt.getTime(),
     };
   };
-  let verifier: { verify: ReturnType<typeof createSignatureVerifier>; target: SigningTarget } | undefined;
+  let verifier: { verify: ReturnType<typeof createDeferredClaimVerifier>; target: SigningTarget } | undefined;
   const verifierFor = () => {
     if (!verifier) {
       const target = options.target();
       const [authority, ...authorities] = target.authorities;
-      // No claimNonce: the nonce is claimed in the request's admission, with its other checks.
-      const verify = createSignatureVerifier({ authority, authorities, scheme: target.scheme, maxAgeSeconds: options.maxAgeSeconds, now: options.now, resolveKey });
+      // Deferred: the nonce is claimed in the request's admission, with its other checks.
+      const verify = createDeferredClaimVerifier({ authority, authorities, scheme: target.scheme, maxAgeSeconds: options.maxAgeSeconds, now: options.now, resolveKey });
       verifier = { verify, target };
     }
     return verifier;
@@ -126,14 +126,15 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         headers: request.headers, rawBody: request.rawBody ?? new Uint8Array(0),
       });
       if (result.status === 'absent') return { principal: null };
-      if (result.status === 'verified') {
+      if (result.status === 'unclaimed') {
+        // Not authenticated yet: the principal only acts once the admission has claimed the nonce.
+        const { claim } = result;
         const admission = options.admissions({
-          requestId: request.id, ip: source, keyId: result.keyId, accountId: result.accountId, nonce: result.nonce, nonceTtlMs: result.nonceTtlMs,
-          notBeforeMs: result.notBeforeMs,
+          requestId: request.id, ip: source, keyId: claim.keyId, accountId: result.accountId, nonce: claim.nonce, nonceTtlMs: claim.ttlMs,
+          notBeforeMs: claim.notBeforeMs,
         });
         return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] }, admission };
       }
-      if (result.status === 'unproven') throw new Error('the verifier claimed a nonce; the admission claims it here');
       options.metrics.signatureChecks.inc({ outcome: result.reason });
       request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, ip: request.clientIp, requestId: request.id }, 'signed request rejected');
       // Created ahead of our clock: the same bytes would pass in a few seconds.

@@ -18,7 +18,10 @@ export { signatureToRetire, type SignatureToRetire } from './refused-signature';
 export { buildSignatureBase, type SignatureBaseMessage } from './signature-base';
 export { signRequest, type SignedRequest, type SignedRequestHeaders, type SignRequestOptions } from './sign-request';
 export type {
+  ClaimingVerifierOptions,
+  DeferredVerificationResult,
   DigestAlgorithm,
+  PendingNonceClaim,
   SignatureAlgorithm,
   SignatureFailureReason,
   SignedRequestParts,
@@ -26,4 +29,4 @@ export type {
   VerificationResult,
   VerifierOptions,
 } from './types';
-export { createSignatureVerifier } from './verify-signature';
+export { createDeferredClaimVerifier, createSignatureVerifier } from './verify-signature';

@@ -3,7 +3,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { SIGNATURE_FAILURE_REASONS } from './constants';
-import type { NonceClaim, NonceClaimRequest } from './nonce-store';
+import type { NonceStore } from './nonce-store';
 
 /** Signature algorithms a key can be registered with; one algorithm per key. */
 export type SignatureAlgorithm = 'ed25519' | 'hmac-sha256';
@@ -56,27 +56,51 @@ export interface VerificationKey {
   createdAtMs?: number;
 }
 
-/** Outcome of verifying one request. */
+/** The signer the request proves to be, once its signature and freshness checks passed. */
+interface VerifiedSigner {
+  keyId: string;
+  accountId: string;
+  scopes: readonly string[];
+  /** The signature's `created`, in seconds since the epoch. */
+  created: number;
+}
+
+/** A nonce claim a caller still has to make (see `NonceStore.claim`) before anything of the request runs. */
+export interface PendingNonceClaim {
+  readonly keyId: string;
+  readonly nonce: string;
+  /** How long the nonce must stay claimed: the freshness window plus the allowed skew. */
+  readonly ttlMs: number;
+  /** The earliest instant this nonce could have been used before (see `NonceClaimRequest.notBeforeMs`). */
+  readonly notBeforeMs: number;
+}
+
+/** Outcome of verifying one request with {@link createSignatureVerifier}: `verified` means the nonce is claimed. */
 export type VerificationResult =
   | { status: 'absent' }
-  | {
+  | (VerifiedSigner & {
       status: 'verified';
-      keyId: string;
-      accountId: string;
-      scopes: readonly string[];
-      /** The signature's `created`, in seconds since the epoch. */
-      created: number;
       nonce: string;
-      /** How long the nonce must stay claimed: the freshness window plus the allowed skew. */
+      /** How long the nonce is claimed: the freshness window plus the allowed skew. */
       nonceTtlMs: number;
       /** The earliest instant this nonce could have been used before (see `NonceClaimRequest.notBeforeMs`). */
       notBeforeMs: number;
-    }
+    })
   /** Valid, but the nonce store cannot prove the nonce unseen (it is complete only since `completeSinceMs`). */
   | { status: 'unproven'; keyId: string; completeSinceMs: number; retryAfterMs: number }
   | { status: 'rejected'; reason: SignatureFailureReason; keyId?: string };
 
-/** Dependencies and policy of a verifier; see {@link createSignatureVerifier}. */
+/**
+ * Outcome of {@link createDeferredClaimVerifier}: never `verified`. `unclaimed` means the signature
+ * and freshness checks passed and the nonce is NOT claimed; the request is not authenticated until
+ * the caller claims `claim` and the store answers `claimed`.
+ */
+export type DeferredVerificationResult =
+  | { status: 'absent' }
+  | (VerifiedSigner & { status: 'unclaimed'; claim: PendingNonceClaim })
+  | { status: 'rejected'; reason: SignatureFailureReason; keyId?: string };
+
+/** Dependencies and policy of a verifier; see {@link createSignatureVerifier} and {@link createDeferredClaimVerifier}. */
 export interface VerifierOptions {
   /**
    * The configured public authority (`host[:port]`) this server answers as: `@authority` when the
@@ -100,11 +124,10 @@ export interface VerifierOptions {
   now: () => number;
   /** Looks a key up by id; `null` when unknown. Errors propagate (the caller answers 503/500). */
   resolveKey(keyId: string): Promise<VerificationKey | null>;
-  /**
-   * Claims a nonce once per key (see `NonceStore.claim`); errors propagate. When omitted, a
-   * `verified` result means the signature and freshness checks passed and the nonce is NOT yet
-   * claimed: the caller must claim it (`nonce`, `nonceTtlMs`) before anything of the request runs.
-   * The server does, in the request's admission, together with its other shared-state checks.
-   */
-  claimNonce?(keyId: string, nonce: string, request: NonceClaimRequest): Promise<NonceClaim>;
+}
+
+/** Options of {@link createSignatureVerifier}: a verifier that claims each nonce itself. */
+export interface ClaimingVerifierOptions extends VerifierOptions {
+  /** Claims a nonce once per key; its errors propagate (the caller answers 5xx). */
+  nonces: Pick<NonceStore, 'claim'>;
 }

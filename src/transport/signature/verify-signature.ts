@@ -10,8 +10,11 @@
  *   Content-Digest vs raw body → DIGEST_MISMATCH
  *   key lookup + crypto        → SIGNATURE_INVALID (unknown, revoked, wrong alg, bad bytes alike)
  *   nonce claim                → NONCE_REUSED, or unproven when the store may have forgotten it
- *                                (here, or by the caller when claimNonce is not given)
  *   → verified
+ *
+ * `createDeferredClaimVerifier` stops before the nonce claim and answers `unclaimed` with the claim
+ * to make: a status that is not `verified`, so a caller that forgets the claim accepts nothing. The
+ * server uses it to claim the nonce in the request's admission, with its other shared-state checks.
  *
  * Anything derived from the request never throws (it becomes MALFORMED_SIGNATURE). Failures of our
  * own dependencies (key resolver, nonce store, clock, a corrupt key record) do throw, so the
@@ -23,6 +26,8 @@ import { buildSignatureBase, componentValue, type SignatureBaseMessage } from '.
 import { dummyVerify, verifyWithKey } from './signature-crypto';
 import { exceedsHeaderLimit, parseSignatureFields, type ParsedSignature } from './signature-headers';
 import type {
+  ClaimingVerifierOptions,
+  DeferredVerificationResult,
   SignatureFailureReason,
   SignedRequestParts,
   VerificationKey,
@@ -30,8 +35,8 @@ import type {
   VerifierOptions,
 } from './types';
 
-type Rejection = Extract<VerificationResult, { status: 'rejected' }>;
-type Prepared = { done: VerificationResult } | { signature: ParsedSignature; base: Uint8Array };
+type Rejection = Extract<DeferredVerificationResult, { status: 'rejected' }>;
+type Prepared = { done: DeferredVerificationResult } | { signature: ParsedSignature; base: Uint8Array };
 
 const encoder = new TextEncoder();
 
@@ -59,17 +64,17 @@ function checkOptions(options: VerifierOptions): { maxAgeMs: number; skewMs: num
   if (typeof options.now !== 'function' || typeof options.resolveKey !== 'function') {
     throw new TypeError('now and resolveKey are required');
   }
-  if (options.claimNonce !== undefined && typeof options.claimNonce !== 'function') throw new TypeError('claimNonce must be a function');
   return { maxAgeMs: options.maxAgeSeconds * 1000, skewMs: skew * 1000, accepted: new Set(names.map((name) => name.toLowerCase())) };
 }
 
-/**
- * Creates the verifier for one server configuration. The returned function resolves to a
- * {@link VerificationResult} for any request and rejects only when a dependency fails.
- */
-export function createSignatureVerifier(options: VerifierOptions): (req: SignedRequestParts) => Promise<VerificationResult> {
+/** Everything up to the nonce claim, shared by both factories; `clock` and `skewMs` serve the claim. */
+function createSignatureCheck(options: VerifierOptions): {
+  check: (req: SignedRequestParts) => Promise<DeferredVerificationResult>;
+  clock: () => number;
+  skewMs: number;
+} {
   const { maxAgeMs, skewMs, accepted } = checkOptions(options);
-  const { authority, now, resolveKey, claimNonce } = options;
+  const { authority, now, resolveKey } = options;
   const scheme = options.scheme ?? 'https';
   // A nonce must outlive every instant at which its signature could still pass the freshness check.
   const nonceTtlMs = maxAgeMs + skewMs;
@@ -79,11 +84,6 @@ export function createSignatureVerifier(options: VerifierOptions): (req: SignedR
     // NaN would make every freshness comparison false, i.e. "fresh": refuse to run on it.
     if (!Number.isFinite(ms)) throw new Error('signature verifier clock returned a non-finite time');
     return ms;
-  }
-
-  /** A fresh signature is accepted once it was created at least the skew after the store became complete. */
-  function unproven(keyId: string, completeSinceMs: number, nowMs: number): VerificationResult {
-    return { status: 'unproven', keyId, completeSinceMs, retryAfterMs: Math.max(0, completeSinceMs + skewMs - nowMs) };
   }
 
   function isFresh(signature: ParsedSignature, nowMs: number): boolean {
@@ -142,7 +142,7 @@ export function createSignatureVerifier(options: VerifierOptions): (req: SignedR
     return { signature, base };
   }
 
-  return async function verifySignedRequest(req: SignedRequestParts): Promise<VerificationResult> {
+  async function check(req: SignedRequestParts): Promise<DeferredVerificationResult> {
     const nowMs = clock();
     let prepared: Prepared;
     try {
@@ -173,22 +173,51 @@ export function createSignatureVerifier(options: VerifierOptions): (req: SignedR
     // A previous use of these bytes can only have been claimed after `created - skew`, and after
     // the key existed: how far back the nonce store must be complete to prove the nonce unseen.
     const notBeforeMs = Math.max(signature.created * 1000 - skewMs, key.createdAtMs ?? Number.NEGATIVE_INFINITY);
-    // Without claimNonce the caller claims `nonce` itself before anything of the request runs.
-    if (claimNonce) {
-      const claim = await claimNonce(keyId, signature.nonce, { ttlMs: nonceTtlMs, notBeforeMs });
-      if (claim.status === 'unproven') return unproven(keyId, claim.completeSinceMs, clock());
-      if (claim.status !== 'claimed') return reject('NONCE_REUSED', keyId).done;
-    }
-
     return {
-      status: 'verified',
+      status: 'unclaimed',
       keyId,
       accountId: key.accountId,
       scopes: Object.freeze([...key.scopes]),
       created: signature.created,
-      nonce: signature.nonce,
-      nonceTtlMs,
-      notBeforeMs,
+      claim: Object.freeze({ keyId, nonce: signature.nonce, ttlMs: nonceTtlMs, notBeforeMs }),
     };
+  }
+
+  return { check, clock, skewMs };
+}
+
+/**
+ * Creates the verifier for one server configuration that claims each nonce through `nonces`:
+ * `verified` only after the store answered `claimed`. The returned function resolves for any
+ * request and rejects only when a dependency fails.
+ */
+export function createSignatureVerifier(options: ClaimingVerifierOptions): (req: SignedRequestParts) => Promise<VerificationResult> {
+  const nonces = options.nonces;
+  if (typeof nonces?.claim !== 'function') throw new TypeError('nonces.claim is required');
+  const { check, clock, skewMs } = createSignatureCheck(options);
+
+  return async function verifySignedRequest(req: SignedRequestParts): Promise<VerificationResult> {
+    const result = await check(req);
+    if (result.status !== 'unclaimed') return result;
+    const { claim, ...signer } = result;
+    const outcome = await nonces.claim(claim.keyId, claim.nonce, { ttlMs: claim.ttlMs, notBeforeMs: claim.notBeforeMs });
+    if (outcome.status === 'unproven') {
+      // A fresh signature is accepted once it was created at least the skew after the store became complete.
+      const retryAfterMs = Math.max(0, outcome.completeSinceMs + skewMs - clock());
+      return { status: 'unproven', keyId: claim.keyId, completeSinceMs: outcome.completeSinceMs, retryAfterMs };
+    }
+    if (outcome.status !== 'claimed') return reject('NONCE_REUSED', claim.keyId).done;
+    return { ...signer, status: 'verified', nonce: claim.nonce, nonceTtlMs: claim.ttlMs, notBeforeMs: claim.notBeforeMs };
   };
+}
+
+/**
+ * Creates a verifier that leaves the nonce claim to its caller: a passing request resolves to
+ * `unclaimed` with the claim to make, never to `verified`. For the server's admission path, which
+ * claims the nonce in one round trip with its other shared-state checks.
+ */
+export function createDeferredClaimVerifier(options: VerifierOptions): (req: SignedRequestParts) => Promise<DeferredVerificationResult> {
+  // A nonce store passed here would be silently unused: the caller meant createSignatureVerifier.
+  if ('nonces' in options || 'claimNonce' in options) throw new TypeError('a deferred-claim verifier takes no nonce store; use createSignatureVerifier');
+  return createSignatureCheck(options).check;
 }

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { createMemoryNonceStore } from '../../../src/stores/memory/memory-nonce-store';
 import type { NonceClaimRequest } from '../../../src/transport/signature';
 import {
+  createDeferredClaimVerifier,
   createSignatureVerifier,
+  type ClaimingVerifierOptions,
   signRequest,
   type SignedRequestParts,
   type SignRequestOptions,
@@ -39,8 +41,11 @@ export function defaultKeys(): Map<string, VerificationKey> {
   ]);
 }
 
-/** A verifier with a movable clock, a real memory nonce store and jest.fn counters on both ports. */
-export function setup(overrides: Partial<VerifierOptions> = {}) {
+/**
+ * A verifier with a movable clock, a real memory nonce store and jest.fn counters on both ports
+ * (`claimNonce` is the spy behind `nonces.claim`).
+ */
+export function setup(overrides: Partial<ClaimingVerifierOptions> = {}) {
   const clock = { now: NOW_MS };
   const keys = defaultKeys();
   // Its keys were never used with another store: complete since the epoch.
@@ -52,10 +57,19 @@ export function setup(overrides: Partial<VerifierOptions> = {}) {
     maxAgeSeconds: 30,
     now: () => clock.now,
     resolveKey,
-    claimNonce,
+    nonces: { claim: claimNonce },
     ...overrides,
   });
   return { clock, keys, store, resolveKey, claimNonce, verify };
+}
+
+/** The server's deferred-claim verifier with a movable clock and a counting key resolver. */
+export function setupDeferred(overrides: Partial<VerifierOptions> = {}) {
+  const clock = { now: NOW_MS };
+  const keys = defaultKeys();
+  const resolveKey = jest.fn(async (keyId: string) => keys.get(keyId) ?? null);
+  const verify = createDeferredClaimVerifier({ authority: AUTHORITY, maxAgeSeconds: 30, now: () => clock.now, resolveKey, ...overrides });
+  return { clock, keys, resolveKey, verify };
 }
 
 /** Options of {@link signedRequest}: signing options plus what actually goes on the wire. */

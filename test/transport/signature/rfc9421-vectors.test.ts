@@ -122,7 +122,7 @@ describe('the vector requests under the Signet profile', () => {
       maxAgeSeconds: 30,
       now: () => vector.created * 1000,
       resolveKey,
-      claimNonce: jest.fn(),
+      nonces: { claim: jest.fn() },
     });
     const result = await verifyRequest({
       method: message.method,

@@ -22,7 +22,7 @@ const field = fc.option(fc.oneof(junk, fc.array(junk, { maxLength: 3 })), { nil:
 
 describe('signature verification under random header junk', () => {
   it('never throws and never verifies', async () => {
-    const { verify, clock } = setup({ claimNonce: async () => ({ status: 'claimed' as const }) });
+    const { verify, clock } = setup({ nonces: { claim: async () => ({ status: 'claimed' as const }) } });
     const template = signedRequest();
     await fc.assert(
       fc.asyncProperty(field, field, field, async (signature, input, digest) => {
@@ -36,7 +36,7 @@ describe('signature verification under random header junk', () => {
   });
 
   it('never verifies a signed request after any one character of its signature fields changes', async () => {
-    const { verify } = setup({ claimNonce: async () => ({ status: 'claimed' as const }) });
+    const { verify } = setup({ nonces: { claim: async () => ({ status: 'claimed' as const }) } });
     const template = signedRequest();
     const names = ['signature', 'signature-input', 'content-digest'] as const;
     await fc.assert(

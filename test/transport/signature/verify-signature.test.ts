@@ -5,7 +5,7 @@
 import { createMemoryNonceStore } from '../../../src/stores/memory/memory-nonce-store';
 import { createHmac } from 'node:crypto';
 import * as signatureCrypto from '../../../src/transport/signature/signature-crypto';
-import { computeContentDigest, signRequest } from '../../../src/transport/signature';
+import { computeContentDigest, createSignatureVerifier, signRequest } from '../../../src/transport/signature';
 import { AUTHORITY, BODY, ED25519, HMAC, NOW_MS, NOW_S, setup, signedRequest } from './helpers';
 
 afterEach(() => jest.restoreAllMocks());
@@ -368,26 +368,18 @@ describe('replay protection', () => {
     await expect(verify(honest)).resolves.toMatchObject({ status: 'verified' });
   });
 
-  it('without claimNonce, leaves the claim to the caller: the result names the nonce and how long to keep it', async () => {
-    const { verify, store } = setup({ claimNonce: undefined });
-    const req = signedRequest({ nonce: 'nonce-claimed-by-the-caller-01' });
-    await expect(verify(req)).resolves.toMatchObject({ status: 'verified', nonce: 'nonce-claimed-by-the-caller-01', nonceTtlMs: 35_000 });
-    // Nothing was claimed here: the same request verifies again, and the caller's claim decides.
-    await expect(verify(req)).resolves.toMatchObject({ status: 'verified' });
-    expect(store.size()).toBe(0);
-  });
-
   it('treats anything but a claimed answer from the nonce store as a reused nonce', async () => {
     const claimNonce = jest.fn().mockResolvedValue({ status: 'yes' });
-    const { verify } = setup({ claimNonce });
+    const { verify } = setup({ nonces: { claim: claimNonce } });
     await expect(verify(signedRequest())).resolves.toMatchObject({ reason: 'NONCE_REUSED' });
   });
 
   it('never verifies a signature the nonce store cannot prove unseen (it lost its data after the signature was made)', async () => {
-    const { verify, clock } = setup({ claimNonce: undefined });
+    // A store complete since the epoch vouches for the request: the signature itself is good.
+    const { verify, clock } = setup();
     const store = createMemoryNonceStore({ now: () => clock.now });
     const req = signedRequest();
-    const afterLoss = setup({ claimNonce: (keyId, nonce, request) => store.claim(keyId, nonce, request) });
+    const afterLoss = setup({ nonces: store });
     await expect(verify(req)).resolves.toMatchObject({ status: 'verified' });
     // The store came up empty at NOW_MS: the same bytes (created at NOW_S) could have been used before.
     await expect(afterLoss.verify(req)).resolves.toEqual({ status: 'unproven', keyId: ED25519.keyId, completeSinceMs: NOW_MS, retryAfterMs: 5_000 });
@@ -401,7 +393,7 @@ describe('replay protection', () => {
     const store = createMemoryNonceStore({ now: () => clock.now });
     const key = keys.get(ED25519.keyId);
     keys.set(ED25519.keyId, { ...key!, createdAtMs: NOW_MS + 1 });
-    const { verify } = setup({ claimNonce: (keyId, nonce, request) => store.claim(keyId, nonce, request), resolveKey: async (id) => keys.get(id) ?? null });
+    const { verify } = setup({ nonces: store, resolveKey: async (id) => keys.get(id) ?? null });
     await expect(verify(signedRequest())).resolves.toMatchObject({ status: 'verified', notBeforeMs: NOW_MS + 1 });
   });
 });
@@ -414,7 +406,7 @@ describe('failures of the verifier\'s own dependencies', () => {
   });
 
   it('rejects the promise when the nonce store throws', async () => {
-    const { verify } = setup({ claimNonce: jest.fn().mockRejectedValue(new Error('redis down')) });
+    const { verify } = setup({ nonces: { claim: jest.fn().mockRejectedValue(new Error('redis down')) } });
     await expect(verify(signedRequest())).rejects.toThrow('redis down');
   });
 
