@@ -12,7 +12,8 @@ import { DEFAULT_FUTURE_SKEW_SECONDS, REPLAY_PROTECTION_RECOVERING } from '../si
 /** A verified request whose shared-state checks have not run yet. */
 export interface VerifiedRequest {
   readonly requestId: string;
-  readonly ip: string;
+  /** The client's limit subject: its address, or its IPv6 /64 (`request.clientLimitKey`). */
+  readonly source: string;
   readonly keyId: string;
   readonly accountId: string;
   readonly nonce: string;
@@ -37,13 +38,13 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
   return (request) => {
     let settled = false;
     let addressCounted = false;
-    const ipGate = deps.limiter.admissionCheck('ip', request.ip);
+    const ipGate = deps.limiter.admissionCheck('ip', request.source);
     // The nonce comes first: whatever refuses the request after it, its signature is used up
     // and its captured bytes never run later, from any address.
     const gates: AdmissionCheck[] = [
       { kind: 'nonce', keyId: request.keyId, nonce: request.nonce, ttlMs: request.nonceTtlMs, notBeforeMs: request.notBeforeMs },
       ipGate,
-      deps.guard.admissionCheck(request.ip),
+      deps.guard.admissionCheck(request.source),
       deps.limiter.admissionCheck('account', request.accountId),
     ];
     const refuse = (check: AdmissionCheck, outcome: AdmissionOutcome): RequestRefusedError => {
@@ -52,7 +53,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       }
       if (check.kind === 'nonce') {
         deps.metrics.signatureChecks.inc({ outcome: 'NONCE_REUSED' });
-        deps.logger.warn({ event: 'signature_rejected', reason: 'NONCE_REUSED', keyId: request.keyId, ip: request.ip, requestId: request.requestId }, 'signed request rejected');
+        deps.logger.warn({ event: 'signature_rejected', reason: 'NONCE_REUSED', keyId: request.keyId, source: request.source, requestId: request.requestId }, 'signed request rejected');
         return new RequestRefusedError(REFUSAL_REASONS.NONCE_REUSED.code, SIGNATURE_REASON_TEXT.NONCE_REUSED, {}, { reason: 'NONCE_REUSED' });
       }
       if (check.kind === 'blocked' && outcome.kind === 'blocked') {
@@ -62,7 +63,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       }
       if (check.kind === 'limit' && outcome.kind === 'limit') {
         const layer = check === ipGate ? 'ip' : 'account';
-        const refused = deps.limiter.refusal(layer, layer === 'ip' ? request.ip : request.accountId, outcome.decision);
+        const refused = deps.limiter.refusal(layer, layer === 'ip' ? request.source : request.accountId, outcome.decision);
         return new RequestRefusedError(ErrorCode.RATE_LIMITED, refused.message, refused.headers, refused.extensions);
       }
       throw new Error(`admission gate ${check.kind} refused with ${outcome.kind}`);
@@ -108,7 +109,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
 function replayProtectionRecovering(completeSinceMs: number, deps: RequestAdmissionDeps, request: VerifiedRequest): RequestRefusedError {
   const retryAfter = Math.max(1, Math.ceil((completeSinceMs + DEFAULT_FUTURE_SKEW_SECONDS * 1000 - deps.now()) / 1000));
   deps.metrics.signatureChecks.inc({ outcome: REPLAY_PROTECTION_RECOVERING });
-  deps.logger.warn({ event: 'signature_unproven', keyId: request.keyId, ip: request.ip, requestId: request.requestId, completeSince: new Date(completeSinceMs).toISOString() },
+  deps.logger.warn({ event: 'signature_unproven', keyId: request.keyId, source: request.source, requestId: request.requestId, completeSince: new Date(completeSinceMs).toISOString() },
     'signed request refused: the nonce store is complete only since a recent restart or flush');
   return new RequestRefusedError(REFUSAL_REASONS[REPLAY_PROTECTION_RECOVERING].code, REPLAY_PROTECTION_RECOVERING_TEXT, { 'retry-after': String(retryAfter) },
     { reason: REPLAY_PROTECTION_RECOVERING, retryAfter });

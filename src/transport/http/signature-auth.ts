@@ -130,7 +130,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         // Not authenticated yet: the principal only acts once the admission has claimed the nonce.
         const { claim } = result;
         const admission = options.admissions({
-          requestId: request.id, ip: source, keyId: claim.keyId, accountId: result.accountId, nonce: claim.nonce, nonceTtlMs: claim.ttlMs,
+          requestId: request.id, source, keyId: claim.keyId, accountId: result.accountId, nonce: claim.nonce, nonceTtlMs: claim.ttlMs,
           notBeforeMs: claim.notBeforeMs,
         });
         return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] }, admission };
