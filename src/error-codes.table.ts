@@ -111,8 +111,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
     whatToDo: 'Send a matching `operationName`.',
   },
   [ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED]: {
-    status: 400, otherStatuses: [], field: false, retryable: false, http: '400',
-    meaning: 'Automatic persisted queries are off.',
+    status: 200, otherStatuses: [], field: false, retryable: false, http: '200',
+    meaning: 'Automatic persisted queries are off. Answered with 200, as Apollo does, so that persisted-query clients fall back to sending the full query.',
     whatToDo: 'Send the full query.',
   },
   [ErrorCode.METHOD_NOT_ALLOWED]: {

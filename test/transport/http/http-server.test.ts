@@ -3,6 +3,7 @@ import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { servicesFor } from '../../helpers/domain';
 import { postGraphQL, startTestHttpServer, type TestHttpServer } from '../../helpers/http-server';
 import type { DomainServices } from '../../../src/domain';
+import { ERROR_CODES } from '../../../src/errors';
 
 describe('HTTP transport', () => {
   let db: TestDatabase;
@@ -38,6 +39,12 @@ describe('HTTP transport', () => {
     expect(res.status).toBe(413);
     expect(codeOf(res.json)).toBe('PAYLOAD_TOO_LARGE');
     expect(res.json.errors[0].extensions.requestId).toEqual(res.headers.get('x-request-id'));
+  });
+
+  test('an automatic persisted query (hash only) is answered as ERRORS.md says: PERSISTED_QUERY_NOT_SUPPORTED, with the status the error table gives', async () => {
+    const res = await postGraphQL(server.url, { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } });
+    expect(codeOf(res.json)).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(res.status).toBe(ERROR_CODES.PERSISTED_QUERY_NOT_SUPPORTED.status);
   });
 
   test('batched (array) bodies are rejected', async () => {
