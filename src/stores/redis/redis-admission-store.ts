@@ -3,9 +3,10 @@
  * idempotency leases) as ONE Lua script, so a signed mutation pays one round trip before it
  * runs instead of one per check, and the checks run back to back with nothing interleaved.
  *
- * The script repeats, step for step, the scripts of the single-purpose stores (fixed-window
- * consume and peek of `redis-rate-limit-store.ts`, `SET NX PX` of `redis-nonce-store.ts`, the
- * claim of `redis-idempotency-store.ts`) on the same keys, so the two paths share state.
+ * The script is composed of the single-purpose stores' own Lua steps, each written once in its
+ * store (`consume_window`/`peek_window` of `redis-rate-limit-store.ts`, `claim_nonce` of
+ * `redis-nonce-store.ts`, `claim_lease` of `redis-idempotency-store.ts`), on the same keys, so
+ * the two paths share state and a rule cannot differ between them.
  *
  * Redis Cluster: a script may only touch keys of one slot. The list is cut into runs of
  * consecutive checks that share a hash tag, one script call per run, in order; a failed gate
@@ -28,9 +29,9 @@ import {
   type AdmissionStore,
 } from '../../transport/admission';
 import { hashTagOf } from './hash-tag';
-import { DEFAULT_IDEMPOTENCY_PREFIX, idempotencyRedisKey } from './redis-idempotency-store';
+import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, idempotencyRedisKey } from './redis-idempotency-store';
 import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, evalCached, nonceMarkerKey, nonceRedisKey, readClaimReply } from './redis-nonce-store';
-import { DEFAULT_RATE_LIMIT_PREFIX, rateLimitRedisKey } from './redis-rate-limit-store';
+import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from './redis-rate-limit-store';
 
 /**
  * KEYS: one per check, two for a nonce (the nonce, then its completeness marker). ARGV: six
@@ -43,7 +44,7 @@ import { DEFAULT_RATE_LIMIT_PREFIX, rateLimitRedisKey } from './redis-rate-limit
  * blocked | {3, {1} | {0} | {2, since}} nonce (claimed, reused, unproven: `claim_nonce` of the
  * nonce store) | {4, 'acquired'|'mismatch'} | {4, 'completed', outcome} | {4, 'in_progress', pttl}.
  */
-const ADMIT_SCRIPT = `${CLAIM_NONCE_LUA}
+const ADMIT_SCRIPT = `${WINDOW_LUA}${CLAIM_NONCE_LUA}${CLAIM_LEASE_LUA}
 local out = {}
 local allowedAt = {}
 local stopped = false
@@ -61,26 +62,12 @@ for i = 1, #ARGV / 6 do
   if stopped then
     out[i] = {0}
   elseif kind == 'limit' then
-    local max = tonumber(ARGV[p + 2])
-    local cost = tonumber(ARGV[p + 4])
-    local count = tonumber(redis.call('GET', key) or '0')
-    local allowed = count + cost <= max
-    if allowed or ARGV[p + 5] == '1' then
-      count = redis.call('INCRBY', key, cost)
-    end
-    local ttl = redis.call('PTTL', key)
-    if ttl == -1 then
-      redis.call('PEXPIRE', key, ARGV[p + 3])
-      ttl = tonumber(ARGV[p + 3])
-    end
+    local allowed, count, ttl = consume_window(key, tonumber(ARGV[p + 2]), ARGV[p + 3], tonumber(ARGV[p + 4]), ARGV[p + 5])
     allowedAt[i] = allowed
     out[i] = {1, allowed and 1 or 0, count, ttl}
     if ARGV[p + 6] == '1' and not allowed then stopped = true end
   elseif kind == 'blocked' then
-    local count = tonumber(redis.call('GET', key) or '0')
-    local ttl = redis.call('PTTL', key)
-    if ttl < 0 then ttl = 0 end
-    local allowed = count + tonumber(ARGV[p + 3]) <= tonumber(ARGV[p + 2])
+    local allowed, count, ttl = peek_window(key, tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3]))
     out[i] = {2, allowed and 1 or 0, count, ttl}
     if not allowed then stopped = true end
   elseif kind == 'nonce' then
@@ -92,18 +79,8 @@ for i = 1, #ARGV / 6 do
     if after > 0 and not allowedAt[after] then
       out[i] = {0}
     else
-      local cur = redis.call('HMGET', key, 'state', 'fp', 'outcome')
-      if not cur[1] then
-        redis.call('HSET', key, 'state', 'in_progress', 'fp', ARGV[p + 2], 'token', ARGV[p + 3])
-        redis.call('PEXPIRE', key, ARGV[p + 4])
-        out[i] = {4, 'acquired'}
-      elseif cur[2] ~= ARGV[p + 2] then
-        out[i] = {4, 'mismatch'}
-      elseif cur[1] == 'completed' then
-        out[i] = {4, 'completed', cur[3]}
-      else
-        out[i] = {4, 'in_progress', redis.call('PTTL', key)}
-      end
+      local claim = claim_lease(key, ARGV[p + 2], ARGV[p + 3], ARGV[p + 4])
+      out[i] = {4, claim[1], claim[2]}
     end
   else
     return redis.error_reply('unknown admission check ' .. tostring(kind))

@@ -39,17 +39,28 @@ export function idempotencyRedisKey(scopeKey: string, prefix = DEFAULT_IDEMPOTEN
   return colon === -1 ? `${prefix}{${scopeKey}}` : `${prefix}{${scopeKey.slice(0, colon)}}${scopeKey.slice(colon)}`;
 }
 
-/** Reply `{'acquired'} | {'mismatch'} | {'completed', outcome} | {'in_progress', pttl}`. */
-const CLAIM = `
-local cur = redis.call('HMGET', KEYS[1], 'state', 'fp', 'outcome')
-if not cur[1] then
-  redis.call('HSET', KEYS[1], 'state', 'in_progress', 'fp', ARGV[1], 'token', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  return {'acquired'}
+/**
+ * The claim step, written once and shared with the admission script:
+ * `claim_lease(key, fp, token, lease_ms)` replies `{'acquired'} | {'mismatch'} |
+ * {'completed', outcome} | {'in_progress', pttl}`.
+ */
+export const CLAIM_LEASE_LUA = `
+local function claim_lease(key, fp, token, lease_ms)
+  local cur = redis.call('HMGET', key, 'state', 'fp', 'outcome')
+  if not cur[1] then
+    redis.call('HSET', key, 'state', 'in_progress', 'fp', fp, 'token', token)
+    redis.call('PEXPIRE', key, lease_ms)
+    return {'acquired'}
+  end
+  if cur[2] ~= fp then return {'mismatch'} end
+  if cur[1] == 'completed' then return {'completed', cur[3]} end
+  return {'in_progress', redis.call('PTTL', key)}
 end
-if cur[2] ~= ARGV[1] then return {'mismatch'} end
-if cur[1] == 'completed' then return {'completed', cur[3]} end
-return {'in_progress', redis.call('PTTL', KEYS[1])}
+`;
+
+/** KEYS[1] scope; ARGV: fp, token, leaseMs. */
+const CLAIM = `${CLAIM_LEASE_LUA}
+return claim_lease(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
 `;
 
 /** ARGV: token, fp, outcome, ttlMs. Replies 1 if stored, 0 if the token no longer owns the lease. */

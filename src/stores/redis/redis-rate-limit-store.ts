@@ -23,35 +23,46 @@ import {
 } from '../../directives/rate-limit';
 
 /**
- * KEYS[1] window counter; ARGV: max, windowMs, cost, countRejected (1/0).
- * Returns { allowed (1/0), count after this check, PTTL in ms (-2 when no window is open) }.
- * PEXPIRE runs only when the key has no expiry, i.e. on the increment that opened the window,
- * so later checks never extend it.
+ * The fixed-window steps, written once and shared with the admission script.
+ * `consume_window(key, max, window_ms, cost, count_rejected)` returns allowed (boolean), the
+ * count after this check and the PTTL in ms (-2 when no window is open). PEXPIRE runs only when
+ * the key has no expiry, i.e. on the increment that opened the window, so later checks never
+ * extend it. `peek_window(key, max, cost)` only reads: allowed, count, ttl (0 when no window).
  */
-const CONSUME_SCRIPT = `
-local max = tonumber(ARGV[1])
-local cost = tonumber(ARGV[3])
-local count = tonumber(redis.call('GET', KEYS[1]) or '0')
-local allowed = count + cost <= max
-if allowed or ARGV[4] == '1' then
-  count = redis.call('INCRBY', KEYS[1], cost)
+export const WINDOW_LUA = `
+local function consume_window(key, max, window_ms, cost, count_rejected)
+  local count = tonumber(redis.call('GET', key) or '0')
+  local allowed = count + cost <= max
+  if allowed or count_rejected == '1' then
+    count = redis.call('INCRBY', key, cost)
+  end
+  local ttl = redis.call('PTTL', key)
+  if ttl == -1 then
+    redis.call('PEXPIRE', key, window_ms)
+    ttl = tonumber(window_ms)
+  end
+  return allowed, count, ttl
 end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl == -1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  ttl = tonumber(ARGV[2])
+local function peek_window(key, max, cost)
+  local count = tonumber(redis.call('GET', key) or '0')
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then ttl = 0 end
+  return count + cost <= max, count, ttl
 end
+`;
+
+/** KEYS[1] window counter; ARGV: max, windowMs, cost, countRejected (1/0). Returns { allowed (1/0), count, PTTL }. */
+const CONSUME_SCRIPT = `${WINDOW_LUA}
+local allowed, count, ttl = consume_window(KEYS[1], tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), ARGV[4])
 return { allowed and 1 or 0, count, ttl }
 `;
 
 const CONSUME_SHA = createHash('sha1').update(CONSUME_SCRIPT).digest('hex');
 
 // KEYS[1] = window key; ARGV = max, cost. Reads only: { allowed, count, ttlMs (0 when no window) }.
-const PEEK_SCRIPT = `
-local count = tonumber(redis.call('GET', KEYS[1]) or '0')
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then ttl = 0 end
-return { (count + tonumber(ARGV[2]) <= tonumber(ARGV[1])) and 1 or 0, count, ttl }
+const PEEK_SCRIPT = `${WINDOW_LUA}
+local allowed, count, ttl = peek_window(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
+return { allowed and 1 or 0, count, ttl }
 `;
 
 const PEEK_SHA = createHash('sha1').update(PEEK_SCRIPT).digest('hex');
