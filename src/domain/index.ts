@@ -5,7 +5,7 @@ export * from './types';
 export * from './user-errors';
 export { USER_ERROR_CODES, type UserErrorCodeSpec } from './user-error-codes.table';
 export * from './ports';
-export { EXTERNAL_ACCOUNT_ID } from './ledger';
+export { EXTERNAL_ACCOUNT_ID, assertBalanced, balanceChanges, mayGoNegative, type BalanceChange } from './ledger';
 export { canonicalKeyId, canonicalUuid } from './ids';
 export { isPlainText, PLAIN_TEXT_PATTERN } from './text';
 export { ed25519PublicKeyProblem, type Ed25519KeyProblem } from './ed25519-public-key';

@@ -1,5 +1,5 @@
 import type { AssetCode } from './assets';
-import type { Dec } from './decimal';
+import { Dec } from './decimal';
 import type { Journal, JournalKind, Posting } from './types';
 
 /**
@@ -8,6 +8,40 @@ import type { Journal, JournalKind, Posting } from './types';
  * addressed by transfers.
  */
 export const EXTERNAL_ACCOUNT_ID = '00000000-0000-4000-8000-000000000001';
+
+/** Whether an account's balances may go negative: only the external system's (see above). */
+export function mayGoNegative(accountId: string): boolean {
+  return accountId === EXTERNAL_ACCOUNT_ID;
+}
+
+/** Throws unless every asset's postings sum to zero: a journal that creates or destroys money is a bug. */
+export function assertBalanced(journal: Journal): void {
+  const sums = new Map<string, Dec>();
+  for (const p of journal.postings) sums.set(p.asset, (sums.get(p.asset) ?? new Dec(0)).plus(p.amount));
+  for (const [asset, sum] of sums) if (!sum.isZero()) throw new Error(`unbalanced journal ${journal.id}: ${asset} sums to ${sum.toFixed()}`);
+}
+
+/** What a journal does to one balance row that must never go negative. */
+export interface BalanceChange { readonly accountId: string; readonly asset: string; readonly available: Dec; readonly held: Dec }
+
+/**
+ * A journal's effect on the balances that must never go negative, one change per (account,
+ * asset), in one fixed order (by account, then asset): a store applies them in this order, each
+ * refused if it would take `available` or `held` below zero, so concurrent journals never
+ * deadlock and no balance but the external system's ever goes negative.
+ */
+export function balanceChanges(journal: Journal): BalanceChange[] {
+  assertBalanced(journal);
+  const changes = new Map<string, { accountId: string; asset: string; available: Dec; held: Dec }>();
+  for (const p of journal.postings) {
+    if (mayGoNegative(p.accountId)) continue;
+    const key = `${p.accountId}/${p.asset}`;
+    const change = changes.get(key) ?? { accountId: p.accountId, asset: p.asset, available: new Dec(0), held: new Dec(0) };
+    change[p.bucket] = change[p.bucket].plus(p.amount);
+    changes.set(key, change);
+  }
+  return [...changes.keys()].sort().map((key) => changes.get(key)!);
+}
 
 /** Moves `amount` between two (account, bucket) places; the result always balances. */
 function journal(id: string, kind: JournalKind, reference: string | null, at: Date, asset: AssetCode, amount: Dec, from: Omit<Posting, 'asset' | 'amount'>, to: Omit<Posting, 'asset' | 'amount'>): Journal {

@@ -1,5 +1,5 @@
-import { ASSET_CODES, Dec, EXTERNAL_ACCOUNT_ID, type ReconciliationReport, type TradingRepository } from '../../domain';
-import type { Journal, Page } from '../../domain';
+import { ASSET_CODES, balanceChanges, type ReconciliationReport, type TradingRepository } from '../../domain';
+import type { Page } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
 import { isUuid, num, toAccount, toApiKey, toBalance, toOrder, toTransfer, type Row } from './sql-rows';
 
@@ -9,13 +9,6 @@ const KEY_COLUMNS = 'id, account_id, label, scopes, algorithm, public_key, secre
 
 function page<T>(rows: Row[], limit: number, map: (r: Row) => T): Page<T> {
   return { items: rows.slice(0, limit).map(map), hasNextPage: rows.length > limit };
-}
-
-/** Throws unless every asset's postings sum to zero: a journal that creates money is a bug. */
-function assertBalanced(journal: Journal): void {
-  const sums = new Map<string, Dec>();
-  for (const p of journal.postings) sums.set(p.asset, (sums.get(p.asset) ?? new Dec(0)).plus(p.amount));
-  for (const [asset, sum] of sums) if (!sum.isZero()) throw new Error(`unbalanced journal ${journal.id}: ${asset} sums to ${sum.toFixed()}`);
 }
 
 /** The trading repository in SQL shared by PostgreSQL and PGlite. */
@@ -46,7 +39,8 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
     },
 
     async postJournal(journal) {
-      assertBalanced(journal);
+      // The domain's rules: the journal balances, and which balances it changes that may not go negative.
+      const changes = balanceChanges(journal);
       await db.query('INSERT INTO journals (id, kind, reference, created_at) VALUES ($1, $2, $3, $4)', [journal.id, journal.kind, journal.reference, journal.createdAt]);
       const values: unknown[] = [journal.id];
       const tuples = journal.postings.map((p) => {
@@ -55,17 +49,9 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
         return `($1::uuid, $${n - 3}::uuid, $${n - 2}, $${n - 1}, $${n}::numeric)`;
       });
       await db.query(`INSERT INTO ledger_entries (journal_id, account_id, asset, bucket, amount) VALUES ${tuples.join(', ')}`, values);
-      // One conditional update per balance row, in a fixed order so concurrent journals never deadlock.
-      const deltas = new Map<string, { accountId: string; asset: string; available: Dec; held: Dec }>();
-      for (const p of journal.postings) {
-        if (p.accountId === EXTERNAL_ACCOUNT_ID) continue;
-        const key = `${p.accountId}/${p.asset}`;
-        const d = deltas.get(key) ?? { accountId: p.accountId, asset: p.asset, available: new Dec(0), held: new Dec(0) };
-        d[p.bucket] = d[p.bucket].plus(p.amount);
-        deltas.set(key, d);
-      }
-      for (const key of [...deltas.keys()].sort()) {
-        const d = deltas.get(key)!;
+      // One conditional update per balance row, in the domain's fixed order (no deadlocks): the row lock
+      // makes the non-negative check exact under concurrency; a CHECK constraint backs it.
+      for (const d of changes) {
         const rows = await db.query(
           `UPDATE balances SET available = available + $3::numeric, held = held + $4::numeric
            WHERE account_id = $1 AND asset = $2 AND available + $3::numeric >= 0 AND held + $4::numeric >= 0 RETURNING 1 AS ok`,

@@ -1,0 +1,48 @@
+/**
+ * The ledger's invariants live in the domain, whatever store applies them: a journal balances
+ * per asset, only the external system's balances may go negative, and the balance changes of a
+ * journal come in one fixed order (so concurrent journals never deadlock).
+ */
+import { EXTERNAL_ACCOUNT_ID, assertBalanced, balanceChanges, mayGoNegative, type Journal } from '../../src/domain';
+
+const A = '11111111-1111-4111-8111-111111111111';
+const B = '22222222-2222-4222-8222-222222222222';
+
+function journal(postings: Journal['postings']): Journal {
+  return { id: 'j-1', kind: 'TRANSFER', reference: null, createdAt: new Date(0), postings };
+}
+
+describe('ledger rules', () => {
+  test('a journal whose postings do not sum to zero per asset is refused (it would create or destroy money)', () => {
+    expect(() => assertBalanced(journal([
+      { accountId: A, bucket: 'available', asset: 'USD', amount: '-10' },
+      { accountId: B, bucket: 'available', asset: 'USD', amount: '9.99' },
+    ]))).toThrow('unbalanced journal j-1: USD sums to -0.01');
+    expect(() => assertBalanced(journal([
+      { accountId: A, bucket: 'available', asset: 'USD', amount: '-10' },
+      { accountId: B, bucket: 'available', asset: 'BTC', amount: '10' },
+    ]))).toThrow('unbalanced');
+    expect(() => balanceChanges(journal([{ accountId: A, bucket: 'available', asset: 'USD', amount: '1' }]))).toThrow('unbalanced');
+  });
+
+  test('only the external system may go negative', () => {
+    expect(mayGoNegative(EXTERNAL_ACCOUNT_ID)).toBe(true);
+    expect(mayGoNegative(A)).toBe(false);
+  });
+
+  test('balance changes: one per account and asset, buckets summed, the external system left out, in a fixed order', () => {
+    const changes = balanceChanges(journal([
+      { accountId: EXTERNAL_ACCOUNT_ID, bucket: 'available', asset: 'USD', amount: '-5' },
+      { accountId: B, bucket: 'available', asset: 'USD', amount: '5' },
+      { accountId: B, bucket: 'available', asset: 'BTC', amount: '-0.1' },
+      { accountId: A, bucket: 'held', asset: 'BTC', amount: '0.1' },
+      { accountId: A, bucket: 'available', asset: 'BTC', amount: '-0.2' },
+      { accountId: A, bucket: 'held', asset: 'BTC', amount: '0.2' },
+    ]));
+    expect(changes.map((c) => ({ accountId: c.accountId, asset: c.asset, available: c.available.toFixed(), held: c.held.toFixed() }))).toEqual([
+      { accountId: A, asset: 'BTC', available: '-0.2', held: '0.3' },
+      { accountId: B, asset: 'BTC', available: '-0.1', held: '0' },
+      { accountId: B, asset: 'USD', available: '5', held: '0' },
+    ]);
+  });
+});
