@@ -1,6 +1,6 @@
 /**
  * A fresh clone runs its tests: the committed HEAD is fetched into an empty temporary folder
- * (nothing beside it, so a test reading `../shared/…` or any other path outside the repository
+ * (nothing beside it, so a test reading a sibling folder of the repository or any other path outside it
  * fails there) and the RFC 9421 vectors suite runs in it with the repository's own jest
  * configuration. Only committed files count: uncommitted changes are not in the clone.
  */
