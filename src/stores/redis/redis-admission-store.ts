@@ -13,7 +13,7 @@
  * stops before the next run and a lease whose limit ran in an earlier run is decided here. On a
  * single Redis server the whole list is one run.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import {
   decisionFrom,
@@ -29,8 +29,9 @@ import {
   type AdmissionStore,
 } from '../../transport/admission';
 import { hashTagOf } from './hash-tag';
+import { luaScript, runLuaScript } from './lua-script';
 import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, idempotencyRedisKey } from './redis-idempotency-store';
-import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, evalCached, nonceMarkerKey, nonceRedisKey, readClaimReply } from './redis-nonce-store';
+import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, nonceMarkerKey, nonceRedisKey, readClaimReply } from './redis-nonce-store';
 import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from './redis-rate-limit-store';
 
 /**
@@ -44,7 +45,7 @@ import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from './redi
  * blocked | {3, {1} | {0} | {2, since}} nonce (claimed, reused, unproven: `claim_nonce` of the
  * nonce store) | {4, 'acquired'|'mismatch'} | {4, 'completed', outcome} | {4, 'in_progress', pttl}.
  */
-const ADMIT_SCRIPT = `${WINDOW_LUA}${CLAIM_NONCE_LUA}${CLAIM_LEASE_LUA}
+const ADMIT_SCRIPT = luaScript(`${WINDOW_LUA}${CLAIM_NONCE_LUA}${CLAIM_LEASE_LUA}
 local out = {}
 local allowedAt = {}
 local stopped = false
@@ -87,9 +88,8 @@ for i = 1, #ARGV / 6 do
   end
 end
 return out
-`;
+`);
 
-const ADMIT_SHA = createHash('sha1').update(ADMIT_SCRIPT).digest('hex');
 
 /** Key prefixes; each must match the prefix of the single-purpose store sharing its keys. */
 export interface RedisAdmissionStoreOptions {
@@ -167,7 +167,7 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
   };
 
   const runScript = async (keys: string[], args: (string | number)[], count: number): Promise<unknown[]> => {
-    const reply = await evalCached(redis, ADMIT_SCRIPT, ADMIT_SHA, keys, args);
+    const reply = await runLuaScript(redis, ADMIT_SCRIPT, keys, args);
     if (!Array.isArray(reply) || reply.length !== count) throw new Error(`redis admission store: unexpected reply ${JSON.stringify(reply)}`);
     return reply;
   };

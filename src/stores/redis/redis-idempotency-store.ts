@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { luaScript, runLuaScript } from './lua-script';
 import {
   retryAfterFor,
   toPositiveMs,
@@ -89,30 +90,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `;
 
-interface LuaScript {
-  source: string;
-  sha: string;
-}
-
-function lua(source: string): LuaScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
-
-const SCRIPTS = { claim: lua(CLAIM), complete: lua(COMPLETE), release: lua(RELEASE), remember: lua(REMEMBER) };
-
-/**
- * EVALSHA, falling back to EVAL (which also caches the script) when the server does not know the
- * script yet: after a restart, SCRIPT FLUSH or a failover. Done here rather than with
- * `defineCommand` so the shared client is not mutated and stays typed.
- */
-async function runScript(redis: Redis | Cluster, script: LuaScript, key: string, args: (string | number)[]): Promise<unknown> {
-  try {
-    return await redis.evalsha(script.sha, 1, key, ...args);
-  } catch (err) {
-    if (!(err instanceof Error && err.message.startsWith('NOSCRIPT'))) throw err;
-    return redis.eval(script.source, 1, key, ...args);
-  }
-}
+const SCRIPTS = { claim: luaScript(CLAIM), complete: luaScript(COMPLETE), release: luaScript(RELEASE), remember: luaScript(REMEMBER) };
 
 /**
  * Creates an {@link IdempotencyStore} on an ioredis client (standalone or Cluster). The client is
@@ -129,7 +107,7 @@ export function createRedisIdempotencyStore(
     async claim(scopeKey, fingerprint, leaseMs): Promise<ClaimResult> {
       const lease = toPositiveMs('leaseMs', leaseMs);
       const token = randomUUID();
-      const reply = await runScript(redis, SCRIPTS.claim, keyOf(scopeKey), [fingerprint, token, lease]);
+      const reply = await runLuaScript(redis, SCRIPTS.claim, [keyOf(scopeKey)], [fingerprint, token, lease]);
       const [kind, value] = Array.isArray(reply) ? (reply as unknown[]) : [];
       if (kind === 'acquired') return { kind, token };
       if (kind === 'mismatch') return { kind };
@@ -144,17 +122,17 @@ export function createRedisIdempotencyStore(
 
     async complete(scopeKey, token, fingerprint, outcome, ttlMs) {
       const ttl = toPositiveMs('ttlMs', ttlMs);
-      const reply = await runScript(redis, SCRIPTS.complete, keyOf(scopeKey), [token, fingerprint, outcome, ttl]);
+      const reply = await runLuaScript(redis, SCRIPTS.complete, [keyOf(scopeKey)], [token, fingerprint, outcome, ttl]);
       return reply === 1;
     },
 
     async release(scopeKey, token) {
-      return (await runScript(redis, SCRIPTS.release, keyOf(scopeKey), [token])) === 1;
+      return (await runLuaScript(redis, SCRIPTS.release, [keyOf(scopeKey)], [token])) === 1;
     },
 
     async remember(scopeKey, fingerprint, outcome, ttlMs) {
       const ttl = toPositiveMs('ttlMs', ttlMs);
-      await runScript(redis, SCRIPTS.remember, keyOf(scopeKey), [fingerprint, outcome, ttl]);
+      await runLuaScript(redis, SCRIPTS.remember, [keyOf(scopeKey)], [fingerprint, outcome, ttl]);
     },
   };
 }

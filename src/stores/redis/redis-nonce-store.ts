@@ -10,9 +10,9 @@
  * marker never expires: Redis must not evict keys (`maxmemory-policy noeviction`), or it could
  * drop nonces and keep the marker.
  */
-import { createHash } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import type { NonceClaim, NonceClaimRequest, NonceStore } from '../../transport/signature/nonce-store';
+import { luaScript, runLuaScript } from './lua-script';
 import { CLUSTER_SLOTS, slotOfKey, tagForSlot } from './slot-tags';
 
 /** Options of {@link createRedisNonceStore}. */
@@ -61,10 +61,9 @@ local function claim_nonce(nonce_key, marker_key, ttl_ms, not_before_ms, now_ms)
 end
 `;
 
-const CLAIM_SCRIPT = `${CLAIM_NONCE_LUA}
+const CLAIM_SCRIPT = luaScript(`${CLAIM_NONCE_LUA}
 return claim_nonce(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
-`;
-const CLAIM_SHA = createHash('sha1').update(CLAIM_SCRIPT).digest('hex');
+`);
 
 /** Validates a claim's numbers (the same errors from every path that claims on Redis). */
 export function claimArguments({ ttlMs, notBeforeMs }: NonceClaimRequest, nowMs: number): [number, number, number] {
@@ -84,16 +83,6 @@ export function readClaimReply(reply: unknown): NonceClaim {
   throw new Error(`redis nonce store: unexpected reply ${JSON.stringify(reply)}`);
 }
 
-/** Runs a script by its SHA, loading it again after a restart or SCRIPT FLUSH. */
-export async function evalCached(redis: Redis | Cluster, script: string, sha: string, keys: string[], args: (string | number)[]): Promise<unknown> {
-  try {
-    return await redis.evalsha(sha, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return redis.eval(script, keys.length, ...keys, ...args);
-  }
-}
-
 /** Creates a {@link NonceStore} on Redis; the client is borrowed, never closed. */
 export function createRedisNonceStore(redis: Redis | Cluster, options: RedisNonceStoreOptions = {}): NonceStore {
   const prefix = options.prefix ?? DEFAULT_NONCE_PREFIX;
@@ -105,7 +94,7 @@ export function createRedisNonceStore(redis: Redis | Cluster, options: RedisNonc
     async claim(keyId, nonce, request) {
       const args = claimArguments(request, now());
       const key = nonceRedisKey(keyId, nonce, prefix);
-      return readClaimReply(await evalCached(redis, CLAIM_SCRIPT, CLAIM_SHA, [key, nonceMarkerKey(key, prefix, clustered)], args));
+      return readClaimReply(await runLuaScript(redis, CLAIM_SCRIPT, [key, nonceMarkerKey(key, prefix, clustered)], args));
     },
     async open() {
       const at = String(Math.floor(now()));

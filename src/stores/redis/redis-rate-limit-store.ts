@@ -11,9 +11,11 @@
  * or its precision; and it fixes `points`/`duration` per limiter instance and registers a
  * command on the shared client. The script below is 15 lines and tested against the contract.
  */
-import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { hashTagOf } from './hash-tag';
+import { luaScript, runLuaScript, type RedisScriptClient } from './lua-script';
+
+export type { RedisScriptClient } from './lua-script';
 import {
   decisionFrom,
   normalizeRateLimitRule,
@@ -52,20 +54,16 @@ end
 `;
 
 /** KEYS[1] window counter; ARGV: max, windowMs, cost, countRejected (1/0). Returns { allowed (1/0), count, PTTL }. */
-const CONSUME_SCRIPT = `${WINDOW_LUA}
+const CONSUME_SCRIPT = luaScript(`${WINDOW_LUA}
 local allowed, count, ttl = consume_window(KEYS[1], tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), ARGV[4])
 return { allowed and 1 or 0, count, ttl }
-`;
-
-const CONSUME_SHA = createHash('sha1').update(CONSUME_SCRIPT).digest('hex');
+`);
 
 // KEYS[1] = window key; ARGV = max, cost. Reads only: { allowed, count, ttlMs (0 when no window) }.
-const PEEK_SCRIPT = `${WINDOW_LUA}
+const PEEK_SCRIPT = luaScript(`${WINDOW_LUA}
 local allowed, count, ttl = peek_window(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
 return { allowed and 1 or 0, count, ttl }
-`;
-
-const PEEK_SHA = createHash('sha1').update(PEEK_SCRIPT).digest('hex');
+`);
 
 /** Default key prefix; the full key is `signet:rl:{<caller key>}`, or `signet:rl:<caller key>` when it names its own hash tag. */
 export const DEFAULT_RATE_LIMIT_PREFIX = 'signet:rl:';
@@ -80,14 +78,6 @@ export const DEFAULT_RATE_LIMIT_PREFIX = 'signet:rl:';
 export function rateLimitRedisKey(key: string, prefix = DEFAULT_RATE_LIMIT_PREFIX): string {
   const tagged = !key.startsWith('{') && hashTagOf(key) !== undefined;
   return tagged ? `${prefix}${key}` : `${prefix}{${key}}`;
-}
-
-/** The two commands the store uses; satisfied by ioredis `Redis` and `Cluster` (and by test doubles). */
-export interface RedisScriptClient {
-  /** EVALSHA sha numkeys key... arg... */
-  evalsha(sha: string, numKeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
-  /** EVAL script numkeys key... arg... */
-  eval(script: string, numKeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
 }
 
 /** Options for `createRedisRateLimitStore`. */
@@ -120,7 +110,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   /** See `RateLimitStore.consume`. Rejects with the Redis error when Redis is unreachable. */
   async consume(key: string, rule: RateLimitRule): Promise<RateLimitDecision> {
     const r = normalizeRateLimitRule(rule);
-    const reply = await this.run(CONSUME_SCRIPT, CONSUME_SHA, [this.redisKey(key), r.max, r.windowMs, r.cost, r.countRejected ? 1 : 0]);
+    const reply = await runLuaScript(this.client, CONSUME_SCRIPT, [this.redisKey(key)], [r.max, r.windowMs, r.cost, r.countRejected ? 1 : 0]);
     const [allowed, count, ttlMs] = parseReply(reply);
     return decisionFrom({ allowed: allowed === 1, count, ttlMs }, r);
   }
@@ -128,19 +118,9 @@ export class RedisRateLimitStore implements RateLimitStore {
   /** See `RateLimitStore.peek`: one read-only script, nothing written. */
   async peek(key: string, rule: RateLimitRule): Promise<RateLimitDecision> {
     const r = normalizeRateLimitRule(rule);
-    const reply = await this.run(PEEK_SCRIPT, PEEK_SHA, [this.redisKey(key), r.max, r.cost]);
+    const reply = await runLuaScript(this.client, PEEK_SCRIPT, [this.redisKey(key)], [r.max, r.cost]);
     const [allowed, count, ttlMs] = parseReply(reply);
     return decisionFrom({ allowed: allowed === 1, count, ttlMs: Math.max(ttlMs, 0) }, r);
-  }
-
-  private async run(script: string, sha: string, args: (string | number)[]): Promise<unknown> {
-    try {
-      return await this.client.evalsha(sha, 1, ...args);
-    } catch (error) {
-      // After a restart or SCRIPT FLUSH the cache is empty; EVAL runs and caches it again.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.client.eval(script, 1, ...args);
-    }
   }
 }
 
