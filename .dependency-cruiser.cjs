@@ -35,6 +35,13 @@ module.exports = {
       to: { path: '^src/transport/(http|graphql|cli|playground)/' },
     },
     {
+      name: 'packages-not-to-app',
+      severity: 'error',
+      comment: 'Workspace packages (packages/*) are for any GraphQL server: they never import the Signet app, its tests or its tools.',
+      from: { path: '^packages/' },
+      to: { path: '^(src|test|bench|scripts|examples)/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'An import the resolver cannot find is a typo or a missing package, not a dependency to ignore.',

@@ -1,10 +1,10 @@
 // The one build behind `npm run build`, `npm start`, `npm run signet` and the tests' global setup:
-// the server (dist/) with `tsc -b`, which compiles only what changed since dist/.tsbuildinfo, then
+// the workspace packages (packages/*/dist) and the server (dist/) with `tsc -b`, which compiles only what changed since dist/.tsbuildinfo, then
 // the playground bundle, skipped when its inputs are unchanged. So a CLI call never runs stale
 // code and never waits for a full rebuild.
 'use strict';
 const { execFileSync } = require('node:child_process');
-const { readdirSync, readFileSync, statSync } = require('node:fs');
+const { existsSync, readdirSync, readFileSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 const { buildPlayground } = require('./build-playground');
 
@@ -21,6 +21,14 @@ function newestMtime(dir, skip) {
   return newest;
 }
 
+/** The workspace packages (packages/<name>/ with a tsconfig.json): built by tsc -b before the app. */
+function workspacePackages(root = ROOT) {
+  const dir = join(root, 'packages');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'tsconfig.json')))
+    .map((entry) => entry.name);
+}
+
 /**
  * True when dist/ is what `tsc -b` would build from `root`, by tsc -b's own up-to-date test (no
  * input newer than dist/.tsbuildinfo, no errors recorded in it) without loading TypeScript: that
@@ -35,10 +43,16 @@ function isServerUpToDate(root = ROOT) {
   } catch {
     return false;
   }
-  // tsconfig.build.json compiles src/ except the browser code (esbuild bundles that).
-  const sources = newestMtime(join(root, 'src'), join(root, 'src', 'transport', 'playground', 'browser'));
-  const configs = ['tsconfig.json', 'tsconfig.build.json'].map((name) => statSync(join(root, name)).mtimeMs);
-  if (Math.max(sources, ...configs) >= built) return false;
+  // tsconfig.build.json compiles src/ except the browser code (esbuild bundles that), after the
+  // workspace packages it references (packages/*/src, each with its own tsconfig.json).
+  const sources = [newestMtime(join(root, 'src'), join(root, 'src', 'transport', 'playground', 'browser'))];
+  const configs = ['tsconfig.base.json', 'tsconfig.json', 'tsconfig.build.json'].map((name) => statSync(join(root, name)).mtimeMs);
+  for (const name of workspacePackages(root)) {
+    if (!existsSync(join(root, 'packages', name, 'dist', 'tsconfig.tsbuildinfo'))) return false; // a package never built, or its dist/ removed
+    sources.push(newestMtime(join(root, 'packages', name, 'src')));
+    configs.push(statSync(join(root, 'packages', name, 'tsconfig.json')).mtimeMs);
+  }
+  if (Math.max(...sources, ...configs) >= built) return false;
   // A build with errors records them (and files still to check or emit); tsc -b reports them again.
   const info = JSON.parse(readFileSync(buildInfo, 'utf8'));
   return !['semanticDiagnosticsPerFile', 'emitDiagnosticsPerFile', 'affectedFilesPendingEmit', 'changeFileSet', 'errors'].some((key) => key in info);

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { ClaimResult } from './idempotent/idempotency-store';
-import type { RateLimitDecision } from './rate-limit/rate-limit-store';
+import type { RateLimitDecision } from '@signet/rate-limit';
 
 /**
  * What the request's admission already decided for one root field, before execution: the

@@ -4,7 +4,7 @@ import type { SignetMetrics } from '../metrics';
 // Leaf files, not the folders' index: the indexes export code that imports this file.
 import type { IdempotencyRecordStore } from './idempotent/idempotency-record-store';
 import type { IdempotencyStore } from './idempotent/idempotency-store';
-import type { RateLimitStore } from './rate-limit/rate-limit-store';
+import type { RateLimitStore } from '@signet/rate-limit';
 
 /**
  * Test-only crash points (SIGNET_FAULT_INJECTION, honoured by main.ts only with NODE_ENV=test):

@@ -22,11 +22,15 @@ describe('the build\'s up-to-date check (scripts/build.js)', () => {
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'signet-build-'));
+    write('tsconfig.base.json', '{}');
     write('tsconfig.json', '{}');
     write('tsconfig.build.json', '{}');
     write('src/main.ts', 'export {};');
     write('src/domain/ledger.ts', 'export {};');
     write('src/transport/playground/browser/app.tsx', 'export {};');
+    write('packages/limits/tsconfig.json', '{}');
+    write('packages/limits/src/index.ts', 'export {};');
+    write('packages/limits/dist/tsconfig.tsbuildinfo', '{}', hourAgo + 30);
     write('dist/.tsbuildinfo', '{"root":[1],"version":"5.9.3"}', hourAgo + 60);
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
@@ -49,6 +53,15 @@ describe('the build\'s up-to-date check (scripts/build.js)', () => {
     expect(isServerUpToDate(root)).toBe(false);
     write('src/domain/orders.ts', 'export {};');
     unlinkSync(join(root, 'src', 'domain', 'orders.ts')); // only the directory's time says so
+    expect(isServerUpToDate(root)).toBe(false);
+  });
+
+  test('an edited workspace package, or one whose dist/ is gone, sends the build to tsc', () => {
+    write('packages/limits/src/index.ts', 'export const z = 3;', hourAgo + 120);
+    expect(isServerUpToDate(root)).toBe(false);
+    write('packages/limits/src/index.ts', 'export {};');
+    expect(isServerUpToDate(root)).toBe(true);
+    rmSync(join(root, 'packages', 'limits', 'dist'), { recursive: true });
     expect(isServerUpToDate(root)).toBe(false);
   });
 

@@ -16,7 +16,7 @@ import { redisClusterUnavailableReason, startLocalRedisCluster, type LocalRedisC
 import { defineAdmissionStoreContract } from './admission-store.contract';
 import { defineIdempotencyStoreContract } from './idempotency-store.contract';
 import { defineNonceStoreContract } from './nonce-store.contract';
-import { defineRateLimitStoreContract } from './rate-limit-store.contract';
+import { defineRateLimitStoreContract } from '@signet/rate-limit/testing';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const unavailable = redisClusterUnavailableReason();

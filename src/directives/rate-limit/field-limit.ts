@@ -1,7 +1,7 @@
 import type { DirectiveDeps } from '../deps';
 import type { RateLimitArgs } from './rate-limit.directive';
-import type { RateLimitRule } from './rate-limit-store';
-import { parseWindow } from './window';
+import type { RateLimitRule } from '@signet/rate-limit';
+import { parseWindow } from '@signet/rate-limit';
 
 /** One call's check of a `@rateLimit` field: the counter it spends and the rule it is held to. */
 export interface FieldLimitCheck {

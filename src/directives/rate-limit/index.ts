@@ -8,9 +8,9 @@ export type {
   RateLimitObservation,
   RateLimitRule,
   RateLimitStore,
-} from './rate-limit-store';
-export { decisionFrom, normalizeRateLimitRule } from './rate-limit-store';
-export { MAX_WINDOW_MS, parseWindow } from './window';
+} from '@signet/rate-limit';
+export { decisionFrom, normalizeRateLimitRule } from '@signet/rate-limit';
+export { MAX_WINDOW_MS, parseWindow } from '@signet/rate-limit';
 export type { RateLimitHeaderEntry, RateLimitHeaders } from './ratelimit-headers';
 export {
   compareTightness,

@@ -6,7 +6,7 @@ import { ServiceUnavailableError } from '../../errors';
 import { RateLimitedError } from './rate-limit-errors';
 import { RATE_LIMIT, type RateLimitArgs } from './rate-limit.directive';
 import { toDelaySeconds } from './ratelimit-headers';
-import type { RateLimitDecision } from './rate-limit-store';
+import type { RateLimitDecision } from '@signet/rate-limit';
 import { accountIdentity, fieldLimitCheck, ipIdentity, limitedField } from './field-limit';
 import { admittedRootField } from '../admitted-fields';
 

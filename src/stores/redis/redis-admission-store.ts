@@ -28,8 +28,7 @@ import {
   type AdmissionOutcome,
   type AdmissionStore,
 } from '../../transport/admission';
-import { hashTagOf } from './hash-tag';
-import { luaScript, runLuaScript } from './lua-script';
+import { hashTagOf, luaScript, runLuaScript } from '@signet/redis-scripts';
 import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, idempotencyRedisKey } from './redis-idempotency-store';
 import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, nonceMarkerKey, nonceRedisKey, readClaimReply } from './redis-nonce-store';
 import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from './redis-rate-limit-store';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { luaScript, runLuaScript } from './lua-script';
+import { luaScript, runLuaScript } from '@signet/redis-scripts';
 import {
   retryAfterFor,
   toPositiveMs,

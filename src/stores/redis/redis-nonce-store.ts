@@ -12,8 +12,7 @@
  */
 import { Cluster, type Redis } from 'ioredis';
 import type { NonceClaim, NonceClaimRequest, NonceStore } from '../../transport/signature/nonce-store';
-import { luaScript, runLuaScript } from './lua-script';
-import { CLUSTER_SLOTS, slotOfKey, tagForSlot } from './slot-tags';
+import { luaScript, runLuaScript, CLUSTER_SLOTS, slotOfKey, tagForSlot } from '@signet/redis-scripts';
 
 /** Options of {@link createRedisNonceStore}. */
 export interface RedisNonceStoreOptions {

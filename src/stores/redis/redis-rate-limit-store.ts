@@ -12,10 +12,9 @@
  * command on the shared client. The script below is 15 lines and tested against the contract.
  */
 import type { Cluster, Redis } from 'ioredis';
-import { hashTagOf } from './hash-tag';
-import { luaScript, runLuaScript, type RedisScriptClient } from './lua-script';
+import { hashTagOf, luaScript, runLuaScript, type RedisScriptClient } from '@signet/redis-scripts';
 
-export type { RedisScriptClient } from './lua-script';
+export type { RedisScriptClient } from '@signet/redis-scripts';
 import {
   decisionFrom,
   normalizeRateLimitRule,

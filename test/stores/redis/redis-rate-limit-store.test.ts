@@ -7,7 +7,7 @@ import {
   type RedisScriptClient,
 } from '../../../src/stores/redis/redis-rate-limit-store';
 import { describeWithRedis } from '../../helpers/services';
-import { defineRateLimitStoreContract } from '../rate-limit-store.contract';
+import { defineRateLimitStoreContract } from '@signet/rate-limit/testing';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -10,7 +10,7 @@ import {
   type RateLimitDecision,
   type RateLimitRule,
   type RateLimitStore,
-} from '../../directives/rate-limit';
+} from './rate-limit-store';
 
 /** Options for `createMemoryRateLimitStore`. */
 export interface MemoryRateLimitStoreOptions {

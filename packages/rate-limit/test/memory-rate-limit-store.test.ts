@@ -1,5 +1,5 @@
-import { createMemoryRateLimitStore, type MemoryRateLimitStore } from '../../../src/stores/memory/memory-rate-limit-store';
-import { defineRateLimitStoreContract } from '../rate-limit-store.contract';
+import { createMemoryRateLimitStore, type MemoryRateLimitStore } from '../src/memory-rate-limit-store';
+import { defineRateLimitStoreContract } from '../src/testing';
 
 /** A store on a fake clock, so window rollover is instant and exact. */
 function storeOnFakeClock(options: { maxKeys?: number; sweepIntervalMs?: number } = {}) {

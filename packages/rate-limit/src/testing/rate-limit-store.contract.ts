@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import type { RateLimitDecision, RateLimitRule, RateLimitStore } from '../../src/directives/rate-limit';
+import type { RateLimitDecision, RateLimitRule, RateLimitStore } from '../rate-limit-store';
 
 /** How the contract drives one adapter. */
 export interface RateLimitStoreContractOptions {

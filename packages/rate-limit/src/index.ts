@@ -1,0 +1,15 @@
+/**
+ * @signet/rate-limit: an exact fixed-window rate limiter. The store port (one atomic "check and
+ * count" per call), rule validation, window parsing and the in-process adapter. No GraphQL, no
+ * HTTP: the `@rateLimit` directive and the Redis adapter are packages of their own.
+ */
+export type {
+  NormalizedRateLimitRule,
+  RateLimitDecision,
+  RateLimitObservation,
+  RateLimitRule,
+  RateLimitStore,
+} from './rate-limit-store';
+export { decisionFrom, normalizeRateLimitRule } from './rate-limit-store';
+export { MAX_WINDOW_MS, checkWindowMs, parseWindow } from './window';
+export { createMemoryRateLimitStore, MemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './memory-rate-limit-store';
