@@ -136,7 +136,7 @@ export function idempotentTransformer<TContext extends object>(schema: GraphQLSc
               isRefusal: (outcome) => codec.isRefusal(outcome),
               replay: (outcome) => codec.replay(outcome, { context, scope }),
             },
-            onEvent: options.onEvent && ((event) => options.onEvent?.(context, { ...event, field: fieldName, scopeKey })),
+            onEvent: (event) => options.onEvent?.(context, { ...event, field: fieldName, scopeKey }),
           });
           if (result.kind === 'replayed') options.markReplayed(context, String(info.path.key));
           return result.value;
