@@ -56,6 +56,20 @@ module.exports = {
       to: { path: ['(^|/)node_modules/(graphql|@graphql-tools/[^/]+)/', '^packages/directive-'] },
     },
     {
+      name: 'directive-idempotent-only-its-core',
+      severity: 'error',
+      comment: 'The @idempotent package imports only its core (@signet/idempotency), graphql and @graphql-tools/utils: the host gives it everything else as functions.',
+      from: { path: '^packages/directive-idempotent/src/' },
+      to: { pathNot: ['^packages/directive-idempotent/src/', '^packages/idempotency/src/', '(^|/)node_modules/(graphql|@graphql-tools/utils)/'] },
+    },
+    {
+      name: 'idempotency-no-graphql',
+      severity: 'error',
+      comment: 'The exactly-once core and its Redis and PostgreSQL adapters know nothing of GraphQL: the directive is a package of its own.',
+      from: { path: '^packages/idempotency(-redis|-postgres)?/src/' },
+      to: { path: ['(^|/)node_modules/(graphql|@graphql-tools/[^/]+)/', '^packages/directive-'] },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'An import the resolver cannot find is a typo or a missing package, not a dependency to ignore.',
