@@ -4,8 +4,8 @@
  * checked by its directive must spend one counter).
  */
 import { randomBytes } from 'node:crypto';
-import type { IdempotencyStore } from '../../src/directives/idempotent';
-import type { RateLimitStore } from '../../src/directives/rate-limit';
+import type { IdempotencyStore } from '@signet/idempotency';
+import type { RateLimitStore } from '@signet/rate-limit';
 import type { AdmissionCheck, AdmissionStore } from '../../src/transport/admission';
 import type { NonceStore } from '../../src/transport/signature';
 

@@ -4,8 +4,8 @@
  * runs instead of one per check, and the checks run back to back with nothing interleaved.
  *
  * The script is composed of the single-purpose stores' own Lua steps, each written once in its
- * store (`consume_window`/`peek_window` of `redis-rate-limit-store.ts`, `claim_nonce` of
- * `redis-nonce-store.ts`, `claim_lease` of `redis-idempotency-store.ts`), on the same keys, so
+ * store (`consume_window`/`peek_window` of `@signet/rate-limit-redis`, `claim_nonce` of
+ * `redis-nonce-store.ts`, `claim_lease` of `@signet/idempotency-redis`), on the same keys, so
  * the two paths share state and a rule cannot differ between them.
  *
  * Redis Cluster: a script may only touch keys of one slot. The list is cut into runs of
@@ -19,8 +19,8 @@ import {
   decisionFrom,
   normalizeRateLimitRule,
   type NormalizedRateLimitRule,
-} from '../../directives/rate-limit';
-import { retryAfterFor, toPositiveMs, type ClaimResult } from '../../directives/idempotent';
+} from '@signet/rate-limit';
+import { retryAfterFor, toPositiveMs, type ClaimResult } from '@signet/idempotency';
 import {
   isFailedGate,
   leaseMayRun,
@@ -29,9 +29,9 @@ import {
   type AdmissionStore,
 } from '../../transport/admission';
 import { hashTagOf, luaScript, runLuaScript } from '@signet/redis-scripts';
-import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, idempotencyRedisKey } from './redis-idempotency-store';
+import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, idempotencyRedisKey } from '@signet/idempotency-redis';
 import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, nonceMarkerKey, nonceRedisKey, readClaimReply } from './redis-nonce-store';
-import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from './redis-rate-limit-store';
+import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from '@signet/rate-limit-redis';
 
 /**
  * KEYS: one per check, two for a nonce (the nonce, then its completeness marker). ARGV: six

@@ -1,11 +1,9 @@
 import { getArgumentValues, type GraphQLField, type GraphQLFieldConfig, type GraphQLObjectType } from 'graphql';
-import { getDirective } from '@graphql-tools/utils';
 import type { DirectiveDeps } from '../../directives';
-import {
-  DEFAULT_IDEMPOTENCY_LEASE_MS, fingerprintArguments, idempotencyScopeKey, idempotentRequirement, keyDecisionsFor, rootFields as rootFieldsOf,
-  type OperationView,
-} from '../../directives/idempotent';
-import { RATE_LIMIT, accountIdentity, fieldLimitCheck, limitedField, type LimitedField, type RateLimitArgs } from '../../directives/rate-limit';
+import { DEFAULT_IDEMPOTENCY_LEASE_MS } from '@signet/idempotency';
+import { idempotentCallIdentity, keyDecisions, keyedFields, rootFields as rootFieldsOf, type OperationView } from '@signet/directive-idempotent';
+import { fieldLimitCheck, limitedFieldOf, type LimitedField } from '@signet/directive-rate-limit';
+import { rateLimitIdentity } from '../../directives/rate-limit';
 import { signedScopes } from '../../directives/signed';
 import type { Principal } from '../../domain';
 import type { HttpExchange } from '../../directives/directive-context';
@@ -34,26 +32,13 @@ function rootTypeOf(view: OperationView): GraphQLObjectType | undefined {
   return undefined;
 }
 
-/** Mutation fields with `@idempotent`, per schema (what the `@idempotent` wrapper calls "keyed"). */
-const keyedBySchema = new WeakMap<OperationView['schema'], ReadonlySet<string>>();
-function keyedFields(schema: OperationView['schema']): ReadonlySet<string> {
-  let keyed = keyedBySchema.get(schema);
-  if (!keyed) {
-    const fields = Object.values(schema.getMutationType()?.getFields() ?? {}) as AnyField[];
-    keyed = new Set(fields.filter((f) => idempotentRequirement(schema, f)).map((f) => f.name));
-    keyedBySchema.set(schema, keyed);
-  }
-  return keyed;
-}
-
 /** The directives of a root field that the plan reads; parsed once per field definition, not per request. */
 interface RootFieldDirectives { readonly scopes?: readonly string[]; readonly limited?: LimitedField }
 const directivesByField = new WeakMap<AnyField, RootFieldDirectives>();
 function directivesOf(view: OperationView, typeName: string, field: AnyField, deps: DirectiveDeps): RootFieldDirectives {
   let found = directivesByField.get(field);
   if (!found) {
-    const applied = getDirective(view.schema, field, RATE_LIMIT)?.[0] as RateLimitArgs | undefined;
-    found = { scopes: signedScopes(view.schema, field), limited: applied ? limitedField(typeName, field.name, applied, deps.rateLimitOverrides) : undefined };
+    found = { scopes: signedScopes(view.schema, field), limited: limitedFieldOf(view.schema, typeName, field, { overrides: deps.rateLimitOverrides }) };
     directivesByField.set(field, found);
   }
   return found;
@@ -75,14 +60,14 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
   const definitions = rootType.getFields();
   const isMutation = view.operation.operation === 'mutation';
   const keyed = keyedFields(view.schema);
-  const keyDecisions = isMutation ? keyDecisionsFor(view, http, keyed) : new Map();
+  const decisions = isMutation ? keyDecisions(view, http.requestHeaders['idempotency-key'], keyed) : new Map();
 
   for (const [responseKey, nodes] of rootFieldsOf(view)) {
     const definition = definitions[nodes[0].name.value] as AnyField | undefined;
     if (!definition) continue; // __typename
     const { scopes, limited } = directivesOf(view, rootType.name, definition, deps);
     if (scopes && !scopes.every((s) => principal.scopes.includes(s as never))) continue;
-    const keyDecision = keyed.has(definition.name) ? keyDecisions.get(responseKey) : undefined;
+    const keyDecision = keyed.has(definition.name) ? decisions.get(responseKey) : undefined;
     if (!limited && keyDecision?.kind !== 'key') continue;
     let args: Record<string, unknown>;
     try {
@@ -92,14 +77,13 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
     }
     let limit: PlannedField['limit'];
     if (limited) {
-      const check = fieldLimitCheck(limited, args, accountIdentity(principal.accountId));
+      const check = fieldLimitCheck(limited, args, rateLimitIdentity(principal, http));
       limit = { index: checks.length, key: check.key };
       checks.push({ kind: 'limit', key: check.key, rule: check.rule, gate: false });
     }
     let lease: PlannedField['lease'];
     if (keyDecision?.kind === 'key') {
-      const scopeKey = idempotencyScopeKey({ accountId: principal.accountId, field: definition.name, key: keyDecision.key });
-      const fingerprint = fingerprintArguments(args);
+      const { scopeKey, fingerprint } = idempotentCallIdentity({ scope: principal.accountId, field: definition.name, key: keyDecision.key, args });
       lease = { index: checks.length, scopeKey, fingerprint };
       checks.push({ kind: 'lease', scopeKey, fingerprint, leaseMs: DEFAULT_IDEMPOTENCY_LEASE_MS, after: limit?.index });
     }

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DirectiveDeps } from '../../directives';
-import { startRecordPurger } from '../../directives/idempotent';
+import { startRecordPurger } from '@signet/idempotency';
 import type { Logger } from 'pino';
 import { createKeyUsageRecorder, type ApiKeyService, type DomainServices, type KeyUsageRecorder } from '../../domain';
-import type { RateLimitStore } from '../../directives/rate-limit';
+import type { RateLimitStore } from '@signet/rate-limit';
 import { buildSignetSchema } from '../graphql/build-schema';
 import type { SignetMetrics } from '../../metrics';
 import type { SecurityStores } from '../security-stores';

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { luaScript, runLuaScript } from '@signet/redis-scripts';
+import {
+  retryAfterFor,
+  toPositiveMs,
+  type ClaimResult,
+  type IdempotencyStore,
+} from '@signet/idempotency';
+
+/**
+ * Redis idempotency store: the fast path shared by every server process.
+ *
+ * Each scope is one hash `{ state, fp, token | outcome }` whose TTL is the lease while in
+ * progress and the retention once completed, so Redis itself forgets abandoned claims and old
+ * outcomes. Every method is one Lua script: read-compare-write in a single atomic step and a
+ * single round trip (a GET-then-SET would let two duplicates both see "no key" and both run).
+ * The key is `<prefix>{<scopeKey>}`: the hash tag keeps any future per-scope key in the same
+ * Redis Cluster slot. Losing the data (FLUSHALL, eviction, failover) only means `claim` answers
+ * `acquired` again; the durable record prevents a second execution.
+ */
+
+/** Options of {@link createRedisIdempotencyStore}. */
+export interface RedisIdempotencyStoreOptions {
+  /** Prefix of every key, before the `{scopeKey}` hash tag. Defaults to `signet:idem:`. */
+  keyPrefix?: string;
+}
+
+/** Default key prefix of idempotency scopes. */
+export const DEFAULT_IDEMPOTENCY_PREFIX = 'signet:idem:';
+
+/**
+ * The Redis key of one idempotency scope. The hash tag is the scope key's first `:` segment, its
+ * owner (see `idempotencyScopeKey`: percent-encoded, so brace-free): `<prefix>{<owner>}:<rest>`.
+ * One owner's leases then share a Cluster slot with other keys tagged by that owner (e.g. its
+ * request counters), so a script over one owner's keys stays one call. A scope without `:` is its own tag: `<prefix>{<scope>}`.
+ */
+export function idempotencyRedisKey(scopeKey: string, prefix = DEFAULT_IDEMPOTENCY_PREFIX): string {
+  const colon = scopeKey.indexOf(':');
+  return colon === -1 ? `${prefix}{${scopeKey}}` : `${prefix}{${scopeKey.slice(0, colon)}}${scopeKey.slice(colon)}`;
+}
+
+/**
+ * The claim step, written once and shared with scripts composed by the host (Signet's
+ * request admission takes a lease in the same script as its other checks):
+ * `claim_lease(key, fp, token, lease_ms)` replies `{'acquired'} | {'mismatch'} |
+ * {'completed', outcome} | {'in_progress', pttl}`.
+ */
+export const CLAIM_LEASE_LUA = `
+local function claim_lease(key, fp, token, lease_ms)
+  local cur = redis.call('HMGET', key, 'state', 'fp', 'outcome')
+  if not cur[1] then
+    redis.call('HSET', key, 'state', 'in_progress', 'fp', fp, 'token', token)
+    redis.call('PEXPIRE', key, lease_ms)
+    return {'acquired'}
+  end
+  if cur[2] ~= fp then return {'mismatch'} end
+  if cur[1] == 'completed' then return {'completed', cur[3]} end
+  return {'in_progress', redis.call('PTTL', key)}
+end
+`;
+
+/** KEYS[1] scope; ARGV: fp, token, leaseMs. */
+const CLAIM = `${CLAIM_LEASE_LUA}
+return claim_lease(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+`;
+
+/** ARGV: token, fp, outcome, ttlMs. Replies 1 if stored, 0 if the token no longer owns the lease. */
+const COMPLETE = `
+local cur = redis.call('HMGET', KEYS[1], 'state', 'token', 'fp')
+if cur[1] ~= 'in_progress' or cur[2] ~= ARGV[1] or cur[3] ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], 'token')
+redis.call('HSET', KEYS[1], 'state', 'completed', 'outcome', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+`;
+
+/** ARGV: token. Replies 1 if released, 0 if the token no longer owns the lease. */
+const RELEASE = `
+local cur = redis.call('HMGET', KEYS[1], 'state', 'token')
+if cur[1] ~= 'in_progress' or cur[2] ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`;
+
+/** ARGV: fp, outcome, ttlMs. DEL first so no field of a previous state (a token) survives. */
+const REMEMBER = `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'state', 'completed', 'fp', ARGV[1], 'outcome', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+
+const SCRIPTS = { claim: luaScript(CLAIM), complete: luaScript(COMPLETE), release: luaScript(RELEASE), remember: luaScript(REMEMBER) };
+
+/**
+ * Creates an {@link IdempotencyStore} on an ioredis client (standalone or Cluster). The client is
+ * borrowed: the caller owns its connection and quits it on shutdown.
+ */
+export function createRedisIdempotencyStore(
+  redis: Redis | Cluster,
+  options: RedisIdempotencyStoreOptions = {},
+): IdempotencyStore {
+  const keyPrefix = options.keyPrefix ?? DEFAULT_IDEMPOTENCY_PREFIX;
+  const keyOf = (scopeKey: string): string => idempotencyRedisKey(scopeKey, keyPrefix);
+
+  return {
+    async claim(scopeKey, fingerprint, leaseMs): Promise<ClaimResult> {
+      const lease = toPositiveMs('leaseMs', leaseMs);
+      const token = randomUUID();
+      const reply = await runLuaScript(redis, SCRIPTS.claim, [keyOf(scopeKey)], [fingerprint, token, lease]);
+      const [kind, value] = Array.isArray(reply) ? (reply as unknown[]) : [];
+      if (kind === 'acquired') return { kind, token };
+      if (kind === 'mismatch') return { kind };
+      if (kind === 'completed' && typeof value === 'string') return { kind, outcome: value };
+      // PTTL is the remaining lease; it can read 0 (or -1 if someone stripped the TTL), which
+      // retryAfterFor lifts to the minimum hint.
+      if (kind === 'in_progress' && typeof value === 'number') {
+        return { kind, retryAfterMs: retryAfterFor(value, lease) };
+      }
+      throw new Error(`redis idempotency store: unexpected claim reply ${JSON.stringify(reply)}`);
+    },
+
+    async complete(scopeKey, token, fingerprint, outcome, ttlMs) {
+      const ttl = toPositiveMs('ttlMs', ttlMs);
+      const reply = await runLuaScript(redis, SCRIPTS.complete, [keyOf(scopeKey)], [token, fingerprint, outcome, ttl]);
+      return reply === 1;
+    },
+
+    async release(scopeKey, token) {
+      return (await runLuaScript(redis, SCRIPTS.release, [keyOf(scopeKey)], [token])) === 1;
+    },
+
+    async remember(scopeKey, fingerprint, outcome, ttlMs) {
+      const ttl = toPositiveMs('ttlMs', ttlMs);
+      await runLuaScript(redis, SCRIPTS.remember, [keyOf(scopeKey)], [fingerprint, outcome, ttl]);
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import {
+  createMemoryIdempotencyStore,
+  type MemoryIdempotencyStoreOptions,
+} from '../src/memory-idempotency-store';
+import { defineIdempotencyStoreContract } from '../src/testing';
+
+/** A store on a hand-driven clock, so expiry tests never wait. */
+function storeOnFakeClock(options: Omit<MemoryIdempotencyStoreOptions, 'now'> = {}) {
+  const clock = { now: 1_700_000_000_000 };
+  const store = createMemoryIdempotencyStore({ ...options, now: () => clock.now });
+  return { store, clock };
+}
+
+defineIdempotencyStoreContract(
+  'memory',
+  () => {
+    const { store, clock } = storeOnFakeClock();
+    return {
+      store,
+      advance: async (ms) => {
+        clock.now += ms;
+      },
+      close: () => store.close(),
+    };
+  },
+  { shortLeaseMs: 1_000 },
+);
+
+describe('memory idempotency store bounds', () => {
+  it('100,000 expired claims are swept on the next access after the sweep interval', async () => {
+    const { store, clock } = storeOnFakeClock({ sweepIntervalMs: 1_000 });
+    try {
+      for (let i = 0; i < 100_000; i++) await store.claim(`scope-${i}`, 'fp', 500);
+      expect(store.size()).toBe(100_000);
+      clock.now += 1_000;
+      await store.claim('after-expiry', 'fp', 500);
+      expect(store.size()).toBe(1);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('completed outcomes are swept after their retention, not after the lease', async () => {
+    const { store, clock } = storeOnFakeClock({ sweepIntervalMs: 100 });
+    try {
+      const claim = await store.claim('kept', 'fp', 100);
+      if (claim.kind !== 'acquired') throw new Error(`expected acquired, got ${claim.kind}`);
+      await store.complete('kept', claim.token, 'fp', '"outcome"', 10_000);
+      clock.now += 5_000;
+      await store.claim('other', 'fp', 100);
+      expect(store.size()).toBe(2);
+      expect(await store.claim('kept', 'fp', 100)).toEqual({ kind: 'completed', outcome: '"outcome"' });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('an idle store frees expired entries on its own timer', async () => {
+    const store = createMemoryIdempotencyStore({ sweepIntervalMs: 20 });
+    try {
+      for (let i = 0; i < 1_000; i++) await store.claim(`scope-${i}`, 'fp', 10);
+      expect(store.size()).toBe(1_000);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(store.size()).toBe(0);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('never holds more than maxEntries, dropping the least recently written entry', async () => {
+    const { store } = storeOnFakeClock({ maxEntries: 3 });
+    try {
+      for (const scope of ['a', 'b', 'c', 'd']) await store.claim(scope, 'fp', 10_000);
+      expect(store.size()).toBe(3);
+      // 'a' was dropped, so it can be acquired again; 'd' is still held.
+      expect((await store.claim('a', 'fp', 10_000)).kind).toBe('acquired');
+      expect((await store.claim('d', 'fp', 10_000)).kind).toBe('in_progress');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('refuses nonsensical options', () => {
+    expect(() => createMemoryIdempotencyStore({ maxEntries: 0 })).toThrow(RangeError);
+    expect(() => createMemoryIdempotencyStore({ sweepIntervalMs: -1 })).toThrow(RangeError);
+  });
+});
