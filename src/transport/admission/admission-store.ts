@@ -24,7 +24,7 @@
  */
 import type { ClaimResult } from '../../directives/idempotent';
 import type { RateLimitDecision, RateLimitRule } from '../../directives/rate-limit';
-import type { NonceClaim } from '../signature';
+import type { NonceClaim } from '@signet/http-message-signatures';
 
 /** One check of an admission list. */
 export type AdmissionCheck =

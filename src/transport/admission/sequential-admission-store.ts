@@ -1,6 +1,6 @@
 import type { IdempotencyStore } from '../../directives/idempotent';
 import type { RateLimitStore } from '../../directives/rate-limit';
-import type { NonceStore } from '../signature';
+import type { NonceStore } from '@signet/http-message-signatures';
 import { isFailedGate, leaseMayRun, type AdmissionCheck, type AdmissionOutcome, type AdmissionStore } from './admission-store';
 
 /** The single-purpose stores an admission list is made of. */
