@@ -63,9 +63,10 @@ export async function wrong(): Promise<void> {
 /** Paths of a tarball that may ship: the manifest, the README and the build. */
 const SHIPPED = /^(package\.json|README\.md|dist\/.+)$/;
 
-async function tsc(project: string): Promise<{ code: number; output: string }> {
+/** The repository's TypeScript on a project in `dir` (diagnostics name files relative to it). */
+async function tsc(dir: string, config = 'tsconfig.json'): Promise<{ code: number; output: string }> {
   try {
-    const { stdout } = await run(process.execPath, [TSC, '-p', project, '--pretty', 'false'], { timeout: 120_000 });
+    const { stdout } = await run(process.execPath, [TSC, '-p', config, '--pretty', 'false'], { cwd: dir, timeout: 120_000 });
     return { code: 0, output: stdout };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string };
@@ -129,7 +130,7 @@ describe('@signet/sdk packed and installed outside the repository', () => {
 
   test('a client type-checks against the installed package with skipLibCheck off, and a type error is caught', async () => {
     expect(compiled).toEqual({ code: 0, output: '' });
-    const wrong = await tsc(join(project, 'tsconfig.wrong.json'));
+    const wrong = await tsc(project, 'tsconfig.wrong.json');
     expect(wrong.code).not.toBe(0);
     const errors = wrong.output.trim().split('\n');
     expect(errors).toEqual([
