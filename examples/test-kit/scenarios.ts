@@ -48,8 +48,11 @@ export interface ExampleSubject<S extends StartedExample> {
   readonly whoami: { readonly operation: Operation; account(data: any): string };
   /** A field limited to `max` calls per window per caller. */
   readonly limited: { readonly operation: Operation; readonly max: number };
-  /** A signed `@idempotent` mutation and how often the toy domain executed it. */
-  readonly mutation: { readonly operation: Operation; result(data: any): unknown; executions(server: S): number };
+  /**
+   * A signed `@idempotent` mutation; `effects`: how many of its effects the toy domain holds
+   * (committed), `runs`: how many times the resolver made one (rolled back or not).
+   */
+  readonly mutation: { readonly operation: Operation; result(data: any): unknown; effects(server: S): number; runs(server: S): number };
 }
 
 /** How long a retryable answer (in progress, store recovering) is retried. */
@@ -114,7 +117,7 @@ export function describeExampleServer<S extends StartedExample>(subject: Example
     it('refuses the signed mutation unsigned, at the field, without executing it', async () => {
       const answer = await send(buildRequest(server.url, subject.mutation.operation, { idempotencyKey: randomUUID() }));
       expect(errorCode(answer)).toBe('UNAUTHENTICATED');
-      expect(subject.mutation.executions(server)).toBe(0);
+      expect(subject.mutation.runs(server)).toBe(0);
     });
 
     it(`admits exactly max of 3×max concurrent @rateLimit calls`, async () => {
@@ -124,6 +127,8 @@ export function describeExampleServer<S extends StartedExample>(subject: Example
       const refused = answers.filter((a) => errorCode(a) === 'RATE_LIMITED');
       expect(admitted).toHaveLength(max);
       expect(refused).toHaveLength(2 * max);
+      // The decisions reach the response through the host's onDecision: RateLimit header fields.
+      for (const answer of answers) expect(answer.headers.get('ratelimit-policy')).toMatch(/;q=\d+;w=60$/);
     });
 
     it('executes an @idempotent mutation once under 20 concurrent duplicates', async () => {
@@ -133,7 +138,9 @@ export function describeExampleServer<S extends StartedExample>(subject: Example
       for (const answer of answers) expect(answer.json.errors).toBeUndefined();
       const results = answers.map((a) => JSON.stringify(subject.mutation.result(a.json.data)));
       expect(new Set(results).size).toBe(1);
-      expect(subject.mutation.executions(server)).toBe(1);
+      expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(19);
+      expect(subject.mutation.runs(server)).toBe(1);
+      expect(subject.mutation.effects(server)).toBe(1);
     });
 
     if (stores === 'redis') {
@@ -153,8 +160,13 @@ export function describeExampleServer<S extends StartedExample>(subject: Example
 
         const again = await untilSettled(call);
         expect(again.json.errors).toBeUndefined();
+        expect(again.headers.get('idempotent-replayed')).toBe('true');
         expect(subject.mutation.result(again.json.data)).toEqual(subject.mutation.result(first.json.data));
-        expect(subject.mutation.executions(server)).toBe(1);
+        // Committed once. The cache forgot the key, so @signet/idempotency ran the resolver again
+        // inside a transaction whose record insert conflicted with the durable one: it rolled back
+        // and the durable outcome was replayed ("it ran twice; it committed once").
+        expect(subject.mutation.effects(server)).toBe(1);
+        expect(subject.mutation.runs(server)).toBe(2);
       });
     }
   });

@@ -6,7 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { createSignatureVerifier, type NonceStore } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
-import type { NotesContext } from './context';
+import { notesContext, type NotesContext } from './context';
 import type { ContextFactory } from './http-handler';
 import type { KeyRegistry } from './keys';
 
@@ -36,12 +36,13 @@ export function authenticator(options: AuthenticatorOptions): ContextFactory<Not
 
   return async (request) => {
     const result = await verify(request);
-    const base = { clientAddress: request.clientAddress, headers: request.headers };
     switch (result.status) {
       case 'absent':
-        return { context: { ...base, principal: null } };
-      case 'verified':
-        return { context: { ...base, principal: { keyId: result.keyId, account: result.accountId, scopes: result.scopes } } };
+        return { context: notesContext(null, request.clientAddress, request.headers) };
+      case 'verified': {
+        const principal = { keyId: result.keyId, account: result.accountId, scopes: result.scopes };
+        return { context: notesContext(principal, request.clientAddress, request.headers) };
+      }
       case 'unproven':
         return {
           refusal: {

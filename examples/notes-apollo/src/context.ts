@@ -3,6 +3,7 @@
  * this type: the server hands them functions that read it (see `directives.ts`).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { rateLimitHeaders, type RateLimitHeaderEntry } from '@signet/rate-limit';
 
 /** The caller a verified signature proved: the key, the account it acts for, its scopes. */
 export interface Principal {
@@ -19,4 +20,18 @@ export interface NotesContext {
   readonly clientAddress: string;
   /** Request headers as received (lowercased names); `@idempotent` reads Idempotency-Key. */
   readonly headers: IncomingHttpHeaders;
+  /** `@rateLimit`'s decisions while serving the request: the RateLimit response headers. */
+  readonly rateLimits: RateLimitHeaderEntry[];
+  /** Root fields whose result `@idempotent` replayed: the Idempotent-Replayed response header. */
+  readonly replayed: string[];
+}
+
+/** A fresh context for a request. */
+export function notesContext(principal: Principal | null, clientAddress: string, headers: IncomingHttpHeaders): NotesContext {
+  return { principal, clientAddress, headers, rateLimits: [], replayed: [] };
+}
+
+/** The response headers the directives' reports call for. */
+export function reportedHeaders(context: NotesContext): Record<string, string> {
+  return { ...rateLimitHeaders(context.rateLimits), ...(context.replayed.length > 0 ? { 'Idempotent-Replayed': 'true' } : {}) };
 }

@@ -49,8 +49,15 @@ async function writeAnswer(res: ServerResponse, answer: HTTPGraphQLResponse): Pr
   res.end();
 }
 
-/** The `node:http` request listener serving `apollo` at {@link GRAPHQL_PATH}. */
-export function graphqlHandler<TContext extends object>(apollo: ApolloServer<TContext>, contextFor: ContextFactory<TContext>) {
+/**
+ * The `node:http` request listener serving `apollo` at {@link GRAPHQL_PATH}; `headersFor` gives
+ * the response headers a request's context collected while it ran (e.g. RateLimit).
+ */
+export function graphqlHandler<TContext extends object>(
+  apollo: ApolloServer<TContext>,
+  contextFor: ContextFactory<TContext>,
+  headersFor: (context: TContext) => Record<string, string>,
+) {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
@@ -87,6 +94,7 @@ export function graphqlHandler<TContext extends object>(apollo: ApolloServer<TCo
       httpGraphQLRequest: { method: req.method, headers, search: received.query === '' ? '' : `?${received.query}`, body },
       context: async () => built.context,
     });
+    for (const [name, value] of Object.entries(headersFor(built.context))) answer.headers.set(name.toLowerCase(), value);
     await writeAnswer(res, answer);
   }
 

@@ -25,7 +25,7 @@ export const NOTES_TYPE_DEFS = /* GraphQL */ `
 
   type Mutation {
     "Writes a note. Send an Idempotency-Key (covered by the signature): a retry with the same key returns the same note."
-    addNote(text: String!): Note! @signed(scopes: ["notes:write"]) @idempotent
+    addNote(text: String!): Note! @signed(scopes: ["notes:write"]) @idempotent(required: true)
   }
 `;
 

@@ -6,14 +6,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import { authenticator } from './authenticate';
+import { reportedHeaders, type NotesContext } from './context';
 import { applyDirectives, directiveTypeDefs } from './directives';
 import { graphqlHandler, GRAPHQL_PATH } from './http-handler';
+import { MemoryIdempotencyRecords } from './idempotency-records';
 import { KeyRegistry, type RegisteredKey } from './keys';
 import { Notebook } from './notebook';
 import { NOTES_TYPE_DEFS, notesResolvers } from './schema';
-import { authenticator } from './authenticate';
 import { openStores } from './stores';
-import type { NotesContext } from './context';
+import { MemoryTransactions } from './transactions';
 
 /** How to start the example. */
 export interface NotesServerOptions {
@@ -40,21 +42,23 @@ export interface RunningNotesServer {
 }
 
 /** Starts the notes server on 127.0.0.1 and resolves once it listens. */
-export async function start(options: NotesServerOptions): Promise<RunningNotesServer> {
+export async function start(options: NotesServerOptions = {}): Promise<RunningNotesServer> {
   const now = options.now ?? Date.now;
-  const notebook = new Notebook(now);
+  const transactions = new MemoryTransactions();
+  const notebook = new Notebook((undo) => transactions.onRollback(undo), now);
+  const records = new MemoryIdempotencyRecords(transactions);
   const stores = await openStores(options.redisUrl, now);
-  const schema = applyDirectives(makeExecutableSchema({ typeDefs: [directiveTypeDefs, NOTES_TYPE_DEFS], resolvers: notesResolvers(notebook) }), { stores, notebook, now });
-  const apollo = new ApolloServer<NotesContext>({ schema, includeStacktraceInErrorResponses: false });
-  await apollo.start();
-
   const keys = new KeyRegistry(options.keys);
+
+  const schema = makeExecutableSchema({ typeDefs: [directiveTypeDefs, NOTES_TYPE_DEFS], resolvers: notesResolvers(notebook) });
+  const apollo = new ApolloServer<NotesContext>({ schema: applyDirectives(schema, { stores, records, transactions, now }), includeStacktraceInErrorResponses: false });
+  await apollo.start();
 
   // The verifier needs the authority, known once the port is: the handler is attached after listen.
   const http = createServer();
   await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
   const authority = `127.0.0.1:${(http.address() as AddressInfo).port}`;
-  http.on('request', graphqlHandler(apollo, authenticator({ keys, nonces: stores.nonces, now, authority })));
+  http.on('request', graphqlHandler(apollo, authenticator({ keys, nonces: stores.nonces, now, authority }), reportedHeaders));
 
   return {
     url: `http://${authority}${GRAPHQL_PATH}`,

@@ -15,6 +15,7 @@ describeExampleServer<RunningNotesServer>({
   mutation: {
     operation: { query: 'mutation Add($text: String!) { addNote(text: $text) { id author text } }', variables: { text: 'buy milk' } },
     result: (data) => data.addNote,
-    executions: (server) => server.notebook.executions,
+    effects: (server) => server.notebook.size,
+    runs: (server) => server.notebook.writes,
   },
 });

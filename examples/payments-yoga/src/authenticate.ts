@@ -8,7 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import { createSignatureVerifier, type NonceStore } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
 import type { KeyRegistry } from './keys';
-import type { Authenticate } from './signature-plugin';
+import type { Authenticate } from './request-plugin';
 
 /** How old a signature may be, in seconds. */
 export const MAX_SIGNATURE_AGE_SECONDS = 300;

@@ -25,7 +25,7 @@ export const PAYMENTS_TYPE_DEFS = /* GraphQL */ `
 
   type Mutation {
     "Pays whole units to another account. Send an Idempotency-Key (covered by the signature): a retry with the same key returns the same payment."
-    sendPayment(to: String!, amount: Int!): Payment! @signed(scopes: ["payments:send"]) @idempotent
+    sendPayment(to: String!, amount: Int!): Payment! @signed(scopes: ["payments:send"]) @idempotent(required: true)
   }
 `;
 

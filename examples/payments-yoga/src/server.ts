@@ -8,21 +8,23 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { authenticator } from './authenticate';
 import type { PaymentsContext } from './context';
 import { applyDirectives, directiveTypeDefs } from './directives';
+import { MemoryIdempotencyRecords } from './idempotency-records';
 import { KeyRegistry, type RegisteredKey } from './keys';
 import { Ledger } from './ledger';
+import { requestPlugin, type NodeServerContext } from './request-plugin';
 import { PAYMENTS_TYPE_DEFS, paymentsResolvers } from './schema';
-import { signaturePlugin } from './signature-plugin';
 import { openStores } from './stores';
+import { MemoryTransactions } from './transactions';
 
 /** The GraphQL endpoint's path. */
 export const GRAPHQL_PATH = '/graphql';
 
 /** How to start the example. */
 export interface PaymentsServerOptions {
+  /** Opening balances by account; a key's account needs one to pay or be paid. */
+  readonly balances: Readonly<Record<string, number>>;
   /** The keys that may sign requests from the start (more with `keys.add`). */
   readonly keys?: readonly RegisteredKey[];
-  /** Opening balances by account; every key's account needs one to pay. */
-  readonly balances: Readonly<Record<string, number>>;
   /** Redis for nonces, rate-limit counters and idempotency leases; memory stores when absent. */
   readonly redisUrl?: string;
   /** TCP port on 127.0.0.1; 0 (the default) picks a free one. */
@@ -46,26 +48,27 @@ export interface RunningPaymentsServer {
 /** Starts the payments server on 127.0.0.1 and resolves once it listens. */
 export async function start(options: PaymentsServerOptions): Promise<RunningPaymentsServer> {
   const now = options.now ?? Date.now;
-  const ledger = new Ledger(options.balances);
+  const transactions = new MemoryTransactions();
+  const ledger = new Ledger(options.balances, (undo) => transactions.onRollback(undo));
+  const records = new MemoryIdempotencyRecords(transactions);
   const stores = await openStores(options.redisUrl, now);
   const keys = new KeyRegistry(options.keys);
+  const schema = createSchema<PaymentsContext>({ typeDefs: [directiveTypeDefs, PAYMENTS_TYPE_DEFS], resolvers: paymentsResolvers(ledger) });
+
   // The verifier needs the authority, known once the port is: the handler is attached after listen.
   const http = createServer();
   await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
   const authority = `127.0.0.1:${(http.address() as AddressInfo).port}`;
 
-  const signatures = signaturePlugin(authenticator({ keys, nonces: stores.nonces, now, authority }));
-  const schema = applyDirectives(createSchema<PaymentsContext>({ typeDefs: [directiveTypeDefs, PAYMENTS_TYPE_DEFS], resolvers: paymentsResolvers(ledger) }), { stores, ledger, now });
-  const yoga = createYoga<{ req: import('node:http').IncomingMessage }, PaymentsContext>({
-    schema,
+  const requests = requestPlugin(authenticator({ keys, nonces: stores.nonces, now, authority }));
+  const yoga = createYoga<NodeServerContext, PaymentsContext>({
+    schema: applyDirectives(schema, { stores, records, transactions, now }),
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: false,
     landingPage: false,
-    maskedErrors: true,
-    plugins: [signatures.plugin],
-    context: ({ request, req }) => ({ principal: signatures.principalOf(request), clientAddress: req.socket.remoteAddress ?? 'unknown', request }),
+    plugins: [requests.plugin],
+    context: ({ request }) => requests.contextOf(request),
   });
-
   http.on('request', yoga);
 
   return {

@@ -15,6 +15,7 @@ describeExampleServer<RunningPaymentsServer>({
   mutation: {
     operation: { query: 'mutation Pay($to: String!, $amount: Int!) { sendPayment(to: $to, amount: $amount) { id from to amount } }', variables: { to: 'bob', amount: 30 } },
     result: (data) => data.sendPayment,
-    executions: (server) => server.ledger.executions,
+    effects: (server) => server.ledger.payments().length,
+    runs: (server) => server.ledger.transfers,
   },
 });
