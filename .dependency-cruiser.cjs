@@ -42,6 +42,20 @@ module.exports = {
       to: { path: '^(src|test|bench|scripts|examples)/' },
     },
     {
+      name: 'directive-rate-limit-only-its-core',
+      severity: 'error',
+      comment: 'The @rateLimit package imports only its core (@signet/rate-limit), graphql and @graphql-tools/utils: the host gives it everything else as functions.',
+      from: { path: '^packages/directive-rate-limit/src/' },
+      to: { pathNot: ['^packages/directive-rate-limit/src/', '^packages/rate-limit/src/', '(^|/)node_modules/(graphql|@graphql-tools/utils)/'] },
+    },
+    {
+      name: 'rate-limit-no-graphql',
+      severity: 'error',
+      comment: 'The rate limiter and its Redis adapter know nothing of GraphQL: the directive is a package of its own.',
+      from: { path: '^packages/rate-limit(-redis)?/src/' },
+      to: { path: ['(^|/)node_modules/(graphql|@graphql-tools/[^/]+)/', '^packages/directive-'] },
+    },
+    {
       name: 'example-servers-use-packages-only',
       severity: 'error',
       comment: 'The example servers prove that any GraphQL server can use the directive packages: they import @signet/* by name, never the Signet app, its tests or tools.',

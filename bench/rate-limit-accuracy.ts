@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { GraphQLResolveInfo } from 'graphql';
 import { getGraphQLRateLimiter, RedisStore } from 'graphql-rate-limit';
 import Redis from 'ioredis';
-import { createRedisRateLimitStore } from '../src/stores/redis/redis-rate-limit-store';
+import { createRedisRateLimitStore } from '@signet/rate-limit-redis';
 
 /** Figures for one implementation, over all trials. */
 export interface RateLimitBenchFigures {

@@ -13,9 +13,9 @@ interface Violation {
   readonly to: string;
 }
 
-/** Runs dependency-cruiser with the repository's config on `src/` of `cwd`, as `npm run depcheck` does, plus `extra` options. */
+/** Runs dependency-cruiser with the repository's config on `src/` and `packages/` of `cwd`, as `npm run depcheck` does, plus `extra` options. */
 function cruise(cwd: string, ...extra: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [DEPCRUISE, 'src', '--config', CONFIG, ...extra], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return spawnSync(process.execPath, [DEPCRUISE, 'src', 'packages', '--config', CONFIG, ...extra], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
 
 describe('dependency rules (.dependency-cruiser.cjs)', () => {
@@ -28,14 +28,19 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
     const json = cruise(FIXTURE, '--output-type', 'json');
     expect(json.stderr).toBe('');
     const { violations } = (JSON.parse(json.stdout) as { summary: { violations: Violation[] } }).summary;
-    const found = violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort();
+    // npm packages resolve wherever node_modules is (above the fixture; linked in a worktree): name them from it.
+    const found = violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to.replace(/^(.*\/)?node_modules\//, 'node_modules/')}`).sort();
     expect(found).toEqual([
+      'directive-rate-limit-only-its-core: packages/directive-rate-limit/src/directive-violation.ts -> node_modules/ioredis/built/index.js',
+      'directive-rate-limit-only-its-core: packages/directive-rate-limit/src/directive-violation.ts -> src/main.ts',
       'directives-not-to-transport-stores-or-main: src/directives/limit/directive-violation.ts -> src/main.ts',
       'directives-not-to-transport-stores-or-main: src/directives/limit/directive-violation.ts -> src/stores/cache/store-allowed.ts',
       'directives-not-to-transport-stores-or-main: src/directives/limit/directive-violation.ts -> src/transport/graphql/context.ts',
       'domain-is-self-contained: src/domain/domain-violation.ts -> src/config.ts',
       'no-circular: src/cycle/ping.ts -> src/cycle/pong.ts',
       'not-to-unresolvable: src/unresolvable-violation.ts -> ./missing-module',
+      'packages-not-to-app: packages/directive-rate-limit/src/directive-violation.ts -> src/main.ts',
+      'rate-limit-no-graphql: packages/rate-limit/src/core-violation.ts -> node_modules/graphql/index.js',
       'stores-not-to-serving-transports: src/stores/cache/store-violation.ts -> src/transport/http/server.ts',
     ]);
   });
@@ -43,6 +48,6 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
   test('a violation fails the check (non-zero exit), so CI stops', () => {
     const run = cruise(FIXTURE);
     expect(run.status).not.toBe(0);
-    expect(run.stdout).toContain('7 dependency violations (7 errors');
+    expect(run.stdout).toContain('11 dependency violations (11 errors');
   });
 });

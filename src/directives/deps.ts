@@ -5,6 +5,7 @@ import type { SignetMetrics } from '../metrics';
 import type { IdempotencyRecordStore } from './idempotent/idempotency-record-store';
 import type { IdempotencyStore } from './idempotent/idempotency-store';
 import type { RateLimitStore } from '@signet/rate-limit';
+import type { RateLimitOverrides } from '@signet/directive-rate-limit';
 
 /**
  * Test-only crash points (SIGNET_FAULT_INJECTION, honoured by main.ts only with NODE_ENV=test):
@@ -33,7 +34,7 @@ export interface DirectiveDeps {
   /** How long a completed outcome is kept (SIGNET_IDEMPOTENCY_TTL). */
   readonly idempotencyTtlMs: number;
   /** Field limit overrides by `Type.field` (operators, benchmarks). */
-  readonly rateLimitOverrides?: Readonly<Record<string, { max: number; window: string }>>;
+  readonly rateLimitOverrides?: RateLimitOverrides;
   readonly metrics: SignetMetrics;
   readonly logger: Logger;
   /** TEST ONLY crash points of @idempotent (SIGNET_FAULT_INJECTION with NODE_ENV=test); main.ts never sets it otherwise. */

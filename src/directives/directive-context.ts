@@ -1,6 +1,6 @@
 import type { DomainServices, Principal } from '../domain';
 import type { AdmittedFields } from './admitted-fields';
-import type { RateLimitHeaderEntry } from './rate-limit/ratelimit-headers';
+import type { RateLimitHeaderEntry } from '@signet/rate-limit';
 
 /** What the HTTP layer tells GraphQL about the request, and collects for the response. */
 export interface HttpExchange {

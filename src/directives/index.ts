@@ -1,7 +1,7 @@
 import { GraphQLSchema } from 'graphql';
 import type { DirectiveDeps } from './deps';
 import { describeIdempotentFields, idempotentDirective, idempotentTransformer } from './idempotent';
-import { describeRateLimitedFields, rateLimitDirective, rateLimitTransformer } from './rate-limit';
+import { describeSignetRateLimits, signetRateLimitDirective, signetRateLimitTransformer } from './rate-limit';
 import { describeSignedFields, signedDirective, signedOnlyFields, signedTransformer } from './signed';
 
 export type { DirectiveDeps } from './deps';
@@ -12,8 +12,8 @@ export type { DirectiveDeps } from './deps';
  * descriptions. Pure: the printed SDL comes from this.
  */
 export function declareDirectives(schema: GraphQLSchema): GraphQLSchema {
-  const declared = new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), signedDirective(schema), rateLimitDirective(), idempotentDirective()] });
-  return describeIdempotentFields(describeRateLimitedFields(describeSignedFields(declared), signedOnlyFields(declared)));
+  const declared = new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), signedDirective(schema), signetRateLimitDirective(), idempotentDirective()] });
+  return describeIdempotentFields(describeSignetRateLimits(describeSignedFields(declared), signedOnlyFields(declared)));
 }
 
 /**
@@ -21,5 +21,5 @@ export function declareDirectives(schema: GraphQLSchema): GraphQLSchema {
  * field goes through @signed, then @rateLimit, then @idempotent, then its resolver.
  */
 export function applyDirectiveTransformers(schema: GraphQLSchema, deps: DirectiveDeps): GraphQLSchema {
-  return signedTransformer(rateLimitTransformer(idempotentTransformer(schema, deps), deps));
+  return signedTransformer(signetRateLimitTransformer(idempotentTransformer(schema, deps), deps));
 }

@@ -1,5 +1,5 @@
 import type { IdempotencyStore } from '../directives/idempotent';
-import type { RateLimitStore } from '../directives/rate-limit';
+import type { RateLimitStore } from '@signet/rate-limit';
 import type { NonceStore } from './signature';
 import type { AdmissionStore } from './admission';
 

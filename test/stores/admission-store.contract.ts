@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IdempotencyStore } from '../../src/directives/idempotent';
-import type { RateLimitStore } from '../../src/directives/rate-limit';
+import type { RateLimitStore } from '@signet/rate-limit';
 import type { AdmissionCheck, AdmissionStore } from '../../src/transport/admission';
 import type { NonceStore } from '../../src/transport/signature';
 

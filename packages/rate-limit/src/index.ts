@@ -1,7 +1,8 @@
 /**
  * @signet/rate-limit: an exact fixed-window rate limiter. The store port (one atomic "check and
- * count" per call), rule validation, window parsing and the in-process adapter. No GraphQL, no
- * HTTP: the `@rateLimit` directive and the Redis adapter are packages of their own.
+ * count" per call), rule validation, window parsing, the in-process adapter and the values of
+ * the RateLimit / RateLimit-Policy response fields. No GraphQL, no HTTP framework: the
+ * `@rateLimit` directive and the Redis adapter are packages of their own.
  */
 export type {
   NormalizedRateLimitRule,
@@ -13,3 +14,12 @@ export type {
 export { decisionFrom, normalizeRateLimitRule } from './rate-limit-store';
 export { MAX_WINDOW_MS, checkWindowMs, parseWindow } from './window';
 export { createMemoryRateLimitStore, MemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './memory-rate-limit-store';
+export type { RateLimitHeaderEntry, RateLimitHeaders } from './ratelimit-headers';
+export {
+  compareTightness,
+  formatRateLimit,
+  formatRateLimitPolicy,
+  rateLimitHeaders,
+  tightestEntry,
+  toDelaySeconds,
+} from './ratelimit-headers';

@@ -4,7 +4,7 @@
  * runs instead of one per check, and the checks run back to back with nothing interleaved.
  *
  * The script is composed of the single-purpose stores' own Lua steps, each written once in its
- * store (`consume_window`/`peek_window` of `redis-rate-limit-store.ts`, `claim_nonce` of
+ * store (`consume_window`/`peek_window` of `@signet/rate-limit-redis`, `claim_nonce` of
  * `redis-nonce-store.ts`, `claim_lease` of `redis-idempotency-store.ts`), on the same keys, so
  * the two paths share state and a rule cannot differ between them.
  *
@@ -19,7 +19,7 @@ import {
   decisionFrom,
   normalizeRateLimitRule,
   type NormalizedRateLimitRule,
-} from '../../directives/rate-limit';
+} from '@signet/rate-limit';
 import { retryAfterFor, toPositiveMs, type ClaimResult } from '../../directives/idempotent';
 import {
   isFailedGate,
@@ -31,7 +31,7 @@ import {
 import { hashTagOf, luaScript, runLuaScript } from '@signet/redis-scripts';
 import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, idempotencyRedisKey } from './redis-idempotency-store';
 import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, nonceMarkerKey, nonceRedisKey, readClaimReply } from './redis-nonce-store';
-import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from './redis-rate-limit-store';
+import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from '@signet/rate-limit-redis';
 
 /**
  * KEYS: one per check, two for a nonce (the nonce, then its completeness marker). ARGV: six

@@ -1,11 +1,11 @@
 import { getArgumentValues, type GraphQLField, type GraphQLFieldConfig, type GraphQLObjectType } from 'graphql';
-import { getDirective } from '@graphql-tools/utils';
 import type { DirectiveDeps } from '../../directives';
 import {
   DEFAULT_IDEMPOTENCY_LEASE_MS, fingerprintArguments, idempotencyScopeKey, idempotentRequirement, keyDecisionsFor, rootFields as rootFieldsOf,
   type OperationView,
 } from '../../directives/idempotent';
-import { RATE_LIMIT, accountIdentity, fieldLimitCheck, limitedField, type LimitedField, type RateLimitArgs } from '../../directives/rate-limit';
+import { fieldLimitCheck, limitedFieldOf, type LimitedField } from '@signet/directive-rate-limit';
+import { rateLimitIdentity } from '../../directives/rate-limit';
 import { signedScopes } from '../../directives/signed';
 import type { Principal } from '../../domain';
 import type { HttpExchange } from '../../directives/directive-context';
@@ -52,8 +52,7 @@ const directivesByField = new WeakMap<AnyField, RootFieldDirectives>();
 function directivesOf(view: OperationView, typeName: string, field: AnyField, deps: DirectiveDeps): RootFieldDirectives {
   let found = directivesByField.get(field);
   if (!found) {
-    const applied = getDirective(view.schema, field, RATE_LIMIT)?.[0] as RateLimitArgs | undefined;
-    found = { scopes: signedScopes(view.schema, field), limited: applied ? limitedField(typeName, field.name, applied, deps.rateLimitOverrides) : undefined };
+    found = { scopes: signedScopes(view.schema, field), limited: limitedFieldOf(view.schema, typeName, field, { overrides: deps.rateLimitOverrides }) };
     directivesByField.set(field, found);
   }
   return found;
@@ -92,7 +91,7 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
     }
     let limit: PlannedField['limit'];
     if (limited) {
-      const check = fieldLimitCheck(limited, args, accountIdentity(principal.accountId));
+      const check = fieldLimitCheck(limited, args, rateLimitIdentity(principal, http));
       limit = { index: checks.length, key: check.key };
       checks.push({ kind: 'limit', key: check.key, rule: check.rule, gate: false });
     }

@@ -23,7 +23,7 @@
  * are used, so a field checked here and a field checked by its own directive share counters.
  */
 import type { ClaimResult } from '../../directives/idempotent';
-import type { RateLimitDecision, RateLimitRule } from '../../directives/rate-limit';
+import type { RateLimitDecision, RateLimitRule } from '@signet/rate-limit';
 import type { NonceClaim } from '../signature';
 
 /** One check of an admission list. */

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { rateLimitHeaders } from '../../directives/rate-limit';
+import { rateLimitHeaders } from '@signet/rate-limit';
 import { authChallengeHeaders } from '../http/auth-challenge';
 import { negotiateGraphQLMediaType } from '../http/error-media-type';
 import type { GraphQLContext } from './context';

@@ -1,4 +1,4 @@
-import type { RateLimitDecision, RateLimitRule, RateLimitStore } from '../../directives/rate-limit';
+import type { RateLimitDecision, RateLimitRule, RateLimitStore } from '@signet/rate-limit';
 import type { AdmissionCheck } from '../admission';
 import type { LocalBlocks } from './local-blocks';
 

@@ -3,7 +3,7 @@ import type { DirectiveDeps } from '../../directives';
 import { startRecordPurger } from '../../directives/idempotent';
 import type { Logger } from 'pino';
 import { createKeyUsageRecorder, type ApiKeyService, type DomainServices, type KeyUsageRecorder } from '../../domain';
-import type { RateLimitStore } from '../../directives/rate-limit';
+import type { RateLimitStore } from '@signet/rate-limit';
 import { buildSignetSchema } from '../graphql/build-schema';
 import type { SignetMetrics } from '../../metrics';
 import type { SecurityStores } from '../security-stores';

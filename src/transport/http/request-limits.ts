@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { parseWindow, rateLimitHeaders, toDelaySeconds, type RateLimitDecision, type RateLimitRule, type RateLimitStore } from '../../directives/rate-limit';
+import { parseWindow, rateLimitHeaders, toDelaySeconds, type RateLimitDecision, type RateLimitRule, type RateLimitStore } from '@signet/rate-limit';
 import type { AdmissionCheck } from '../admission';
 import { ErrorCode } from '../../errors';
 import type { SignetMetrics } from '../../metrics';

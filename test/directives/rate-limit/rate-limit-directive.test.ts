@@ -2,7 +2,8 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { astFromDirective } from '@graphql-tools/utils';
 import { print } from 'graphql';
 import { graphql } from 'graphql';
-import { rateLimitDirective, rateLimitTransformer, type RateLimitStore } from '../../../src/directives/rate-limit';
+import type { RateLimitStore } from '@signet/rate-limit';
+import { signetRateLimitDirective, signetRateLimitTransformer } from '../../../src/directives/rate-limit';
 import type { DirectiveDeps } from '../../../src/directives';
 import { createMemoryRateLimitStore } from '../../../src/stores/memory';
 import { emptyExchange, type GraphQLContext } from '../../../src/transport/graphql/context';
@@ -12,7 +13,7 @@ import { describeWithRedis } from '../../helpers/services';
 import { redisStores } from '../../helpers/signet-server';
 
 const SDL = `
-  ${print(astFromDirective(rateLimitDirective()))}
+  ${print(astFromDirective(signetRateLimitDirective()))}
   type Query {
     ping: String @rateLimit(max: 10, window: "1m")
     pong: String
@@ -31,7 +32,7 @@ const resolvers = {
 
 function build(store: RateLimitStore, fallback: RateLimitStore = createMemoryRateLimitStore()) {
   const deps = { rateLimits: store, fallbackRateLimits: fallback, metrics: createMetrics(), logger: silentLogger } as unknown as DirectiveDeps;
-  const schema = rateLimitTransformer(makeExecutableSchema({ typeDefs: SDL, resolvers }), deps);
+  const schema = signetRateLimitTransformer(makeExecutableSchema({ typeDefs: SDL, resolvers }), deps);
   return (source: string, accountId = 'acct-1', ip = '10.0.0.1') => {
     const contextValue: GraphQLContext = { requestId: 'r', principal: accountId ? { accountId, keyId: 'k', scopes: [] } : null, services: {} as never, http: emptyExchange(ip) };
     return graphql({ schema, source, contextValue }).then((result) => ({ result, http: contextValue.http }));

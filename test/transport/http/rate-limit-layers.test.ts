@@ -1,6 +1,6 @@
 import { parseDictionary } from '../../helpers/structured-fields';
 import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
-import { describeRateLimit } from '../../../src/directives/rate-limit';
+import { describeRateLimit } from '@signet/directive-rate-limit';
 import type { DomainServices } from '../../../src/domain';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';

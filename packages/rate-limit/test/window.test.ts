@@ -1,4 +1,4 @@
-import { MAX_WINDOW_MS, parseWindow } from '../../../src/directives/rate-limit';
+import { MAX_WINDOW_MS, parseWindow } from '../src';
 
 describe('parseWindow', () => {
   it.each([

@@ -7,7 +7,7 @@ import {
   toDelaySeconds,
   type RateLimitDecision,
   type RateLimitHeaderEntry,
-} from '../../../src/directives/rate-limit';
+} from '../src';
 
 // An independent RFC 9651 parser checks our output. `require` because the project's
 // moduleResolution (node10) cannot see the package's types; the shape used is declared here.

@@ -11,7 +11,7 @@
  * `moduleResolution: node10` cannot see `structured-headers`' types; the tests parse the
  * output with that package to keep this honest.
  */
-import type { RateLimitDecision, RateLimitRule } from '@signet/rate-limit';
+import type { RateLimitDecision, RateLimitRule } from './rate-limit-store';
 
 /** One policy that applied to a response: its name (the field name, usually), rule and decision. */
 export interface RateLimitHeaderEntry {

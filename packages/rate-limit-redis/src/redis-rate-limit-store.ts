@@ -1,5 +1,5 @@
 /**
- * Redis `RateLimitStore`: the fixed-window counter of `rate-limit-store.ts` as one Lua script,
+ * Redis `RateLimitStore`: the fixed-window counter of `@signet/rate-limit` as one Lua script,
  * so each check is one round trip (EVALSHA; EVAL once if Redis lost its script cache) and
  * atomic (Redis runs a script without interleaving other commands).
  *
@@ -21,10 +21,11 @@ import {
   type RateLimitDecision,
   type RateLimitRule,
   type RateLimitStore,
-} from '../../directives/rate-limit';
+} from '@signet/rate-limit';
 
 /**
- * The fixed-window steps, written once and shared with the admission script.
+ * The fixed-window steps, written once: this store's scripts use them, and a host may prepend
+ * them to a script of its own that checks limits on the same keys (Signet's request admission).
  * `consume_window(key, max, window_ms, cost, count_rejected)` returns allowed (boolean), the
  * count after this check and the PTTL in ms (-2 when no window is open). PEXPIRE runs only when
  * the key has no expiry, i.e. on the increment that opened the window, so later checks never

@@ -1,7 +1,10 @@
-import type { DirectiveDeps } from '../deps';
-import type { RateLimitArgs } from './rate-limit.directive';
-import type { RateLimitRule } from '@signet/rate-limit';
-import { parseWindow } from '@signet/rate-limit';
+import { getDirective } from '@graphql-tools/utils';
+import type { GraphQLField, GraphQLSchema } from 'graphql';
+import { parseWindow, type RateLimitRule } from '@signet/rate-limit';
+import { DEFAULT_RATE_LIMIT_DIRECTIVE, type RateLimitArgs } from './rate-limit.directive';
+
+/** Operator overrides of fields' limits, by `Type.field`; they win over the directive's own `max`/`window`. */
+export type RateLimitOverrides = Readonly<Record<string, { readonly max: number; readonly window: string }>>;
 
 /** One call's check of a `@rateLimit` field: the counter it spends and the rule it is held to. */
 export interface FieldLimitCheck {
@@ -16,12 +19,12 @@ export interface FieldLimitCheck {
 }
 
 /**
- * The identity part of a field key. The id is the key's hash tag, so on Redis Cluster a caller's
- * field counters share a slot with its request counters (user-supplied `identityArgs` values come
- * after it and never choose the tag).
+ * An identity for a signed-in caller. The id is the key's hash tag, so on Redis Cluster a
+ * caller's field counters share a slot with any other key tagged with it (user-supplied
+ * `identityArgs` values come after it and never choose the tag).
  */
 export const accountIdentity = (accountId: string): string => `account:{${accountId}}`;
-/** The identity of an unsigned caller: its address (see {@link accountIdentity}). */
+/** The identity of an anonymous caller: its address (see {@link accountIdentity}). */
 export const ipIdentity = (ip: string): string => `ip:{${ip}}`;
 
 /** Reads a dotted path ("input.market") out of resolver arguments. */
@@ -30,7 +33,7 @@ function valueAt(args: Record<string, unknown>, path: string): unknown {
 }
 
 /** The effective limit of a field: its directive, or an operator override by `Type.field`. */
-function fieldLimitOf(typeName: string, fieldName: string, applied: RateLimitArgs, overrides: DirectiveDeps['rateLimitOverrides']) {
+function fieldLimitOf(typeName: string, fieldName: string, applied: RateLimitArgs, overrides: RateLimitOverrides | undefined) {
   const override = overrides?.[`${typeName}.${fieldName}`];
   const max = override?.max ?? applied.max;
   const window = override?.window ?? applied.window;
@@ -45,15 +48,32 @@ export interface LimitedField {
 }
 
 /** Resolves a limited field once; a bad window (directive or override) throws here, at start-up. */
-export function limitedField(typeName: string, fieldName: string, applied: RateLimitArgs, overrides: DirectiveDeps['rateLimitOverrides']): LimitedField {
+export function limitedField(typeName: string, fieldName: string, applied: RateLimitArgs, overrides?: RateLimitOverrides): LimitedField {
   return { policy: `${typeName}.${fieldName}`, applied, limit: fieldLimitOf(typeName, fieldName, applied, overrides) };
+}
+
+/** Where to find a field's directive and its overrides. */
+export interface LimitedFieldOptions {
+  /** The directive's name; defaults to `rateLimit`. */
+  readonly directiveName?: string;
+  readonly overrides?: RateLimitOverrides;
+}
+
+/**
+ * The `@rateLimit` a field definition carries, resolved as the directive's transformer resolves
+ * it ({@link limitedField}), or undefined when the field has none. For hosts that check a field
+ * before execution (a request admission): they build the same {@link fieldLimitCheck} from it.
+ */
+export function limitedFieldOf(schema: GraphQLSchema, typeName: string, field: GraphQLField<unknown, unknown>, options: LimitedFieldOptions = {}): LimitedField | undefined {
+  const applied = getDirective(schema, field, options.directiveName ?? DEFAULT_RATE_LIMIT_DIRECTIVE)?.[0] as RateLimitArgs | undefined;
+  return applied ? limitedField(typeName, field.name, applied, options.overrides) : undefined;
 }
 
 /**
  * The check one call of a limited field makes, given its coerced arguments and the caller's
- * identity ({@link accountIdentity} when signed, else {@link ipIdentity}). The `@rateLimit`
- * wrapper and the request admission (which checks root fields before execution) both build it
- * here, so they always spend the same counter.
+ * identity (e.g. {@link accountIdentity} or {@link ipIdentity}). The `@rateLimit` transformer
+ * builds it here, and so does any host that checks a field ahead of execution, so both always
+ * spend the same counter.
  */
 export function fieldLimitCheck(field: LimitedField, args: Record<string, unknown>, identity: string): FieldLimitCheck {
   const { policy, applied, limit: { max, window, windowMs } } = field;

@@ -1,0 +1,93 @@
+import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
+import { defaultFieldResolver, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import { toDelaySeconds, type RateLimitDecision, type RateLimitHeaderEntry, type RateLimitStore } from '@signet/rate-limit';
+import { fieldLimitCheck, limitedField, type RateLimitOverrides } from './field-limit';
+import { DEFAULT_RATE_LIMIT_DIRECTIVE, type RateLimitArgs } from './rate-limit.directive';
+
+/** What a refused call's error may say; the host turns it into its own error. */
+export interface RateLimitedDetails {
+  /** `Type.field`. */
+  readonly policy: string;
+  /** The directive's `message`, else "Too many <field> calls: at most <max> per <window>." */
+  readonly message: string;
+  /** The effective limit and window (after overrides). */
+  readonly max: number;
+  readonly window: string;
+  /** Whole seconds to wait before retrying (`retryAfterMs` rounded up). */
+  readonly retryAfter: number;
+}
+
+/**
+ * What the `@rateLimit` transformer needs from its host. It never sees the host's context type,
+ * errors or metrics: it asks these functions.
+ */
+export interface RateLimitDirectiveOptions<TContext> {
+  /** The directive's name in the schema; defaults to `rateLimit`. */
+  readonly directiveName?: string;
+  /**
+   * The caller's identity, part of every counter key: e.g. `accountIdentity(user.id)` when
+   * signed in, else `ipIdentity(clientIp)`.
+   */
+  identify(context: TContext, info: GraphQLResolveInfo): string;
+  /**
+   * The store this call is checked on: the shared store, or a request-scoped wrapper of it (a
+   * host that already decided some calls before execution answers those from the wrapper).
+   */
+  store(context: TContext, info: GraphQLResolveInfo): RateLimitStore;
+  /**
+   * Where a query field is counted when `store` fails (e.g. a per-process memory store). Fields
+   * of the mutation type never fall back: they fail closed with `unavailable`, as does a query
+   * without a fallback.
+   */
+  readonly fallback?: RateLimitStore;
+  /** The error a refused call throws (the field resolves to null with it; siblings still run). */
+  limited(decision: RateLimitDecision, details: RateLimitedDetails): Error;
+  /** The error thrown when the store failed and the call may not fall back; nothing ran. */
+  unavailable(details: { readonly policy: string }): Error;
+  /** Every decision taken, allowed or not: for RateLimit response headers, metrics, logs. */
+  onDecision?(context: TContext, entry: RateLimitHeaderEntry): void;
+  /** Called with the store's error before falling back or failing closed (log it; do not echo it to clients). */
+  onStoreError?(context: TContext, error: unknown, policy: string): void;
+  /** Limits that replace the directive's `max`/`window`, by `Type.field`. */
+  readonly overrides?: RateLimitOverrides;
+}
+
+/**
+ * Wraps each `@rateLimit` field with one atomic check on the store the host names, keyed by the
+ * caller's identity (see `fieldLimitCheck`). Aliases call the resolver once each, so `a: f b: f`
+ * counts twice. A refused call never runs its resolver. Every window (directive or override) is
+ * parsed here, so a bad one fails when the schema is built, not on the first request.
+ */
+export function rateLimitTransformer<TContext>(schema: GraphQLSchema, options: RateLimitDirectiveOptions<TContext>): GraphQLSchema {
+  const directiveName = options.directiveName ?? DEFAULT_RATE_LIMIT_DIRECTIVE;
+  const mutationType = schema.getMutationType()?.name;
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
+      const applied = getDirective(schema, field, directiveName)?.[0] as RateLimitArgs | undefined;
+      if (!applied) return field;
+      const limited = limitedField(typeName, fieldName, applied, options.overrides);
+      const fallback = typeName === mutationType ? undefined : options.fallback;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      return {
+        ...field,
+        async resolve(source, args, context: TContext, info) {
+          const { policy, key, rule, max, window } = fieldLimitCheck(limited, args, options.identify(context, info));
+          let decision: RateLimitDecision;
+          try {
+            decision = await options.store(context, info).consume(key, rule);
+          } catch (error) {
+            options.onStoreError?.(context, error, policy);
+            if (!fallback) throw options.unavailable({ policy });
+            decision = await fallback.consume(key, rule);
+          }
+          options.onDecision?.(context, { policy, rule: { max, windowMs: rule.windowMs }, decision });
+          if (!decision.allowed) {
+            const message = applied.message ?? `Too many ${info.fieldName} calls: at most ${max} per ${window}.`;
+            throw options.limited(decision, { policy, message, max, window, retryAfter: toDelaySeconds(decision.retryAfterMs) });
+          }
+          return resolve(source, args, context, info);
+        },
+      };
+    },
+  });
+}

@@ -1,0 +1,27 @@
+import { createMemoryRateLimitStore, type RateLimitDecision } from '@signet/rate-limit';
+import { admittedRateLimitStore } from '../../../src/directives/rate-limit/admitted-rate-limit-store';
+
+const rule = { max: 10, windowMs: 60_000 };
+const refused: RateLimitDecision = { allowed: false, limit: 10, remaining: 0, resetMs: 5_000, retryAfterMs: 5_000 };
+
+describe('the store @rateLimit asks for an admitted root field', () => {
+  test('the admission\'s decision answers the same key once, without spending the counter again', async () => {
+    const shared = createMemoryRateLimitStore();
+    const store = admittedRateLimitStore(shared, { key: 'field:Mutation.placeOrder:60000:account:{a}', decision: refused });
+    expect(await store.consume('field:Mutation.placeOrder:60000:account:{a}', rule)).toBe(refused);
+    expect(await shared.peek('field:Mutation.placeOrder:60000:account:{a}', rule)).toMatchObject({ remaining: 10 });
+    expect(await store.consume('field:Mutation.placeOrder:60000:account:{a}', rule)).toMatchObject({ allowed: true, remaining: 9 });
+  });
+
+  test('another key (arguments or identity differ) is checked on the shared store', async () => {
+    const shared = createMemoryRateLimitStore();
+    const store = admittedRateLimitStore(shared, { key: 'field:Query.me:60000:account:{a}', decision: refused });
+    expect(await store.consume('field:Query.me:60000:ip:{192.0.2.1}', rule)).toMatchObject({ allowed: true, remaining: 9 });
+    expect(await shared.peek('field:Query.me:60000:ip:{192.0.2.1}', rule)).toMatchObject({ remaining: 9 });
+  });
+
+  test('a field the admission did not check gets the shared store itself', () => {
+    const shared = createMemoryRateLimitStore();
+    expect(admittedRateLimitStore(shared, undefined)).toBe(shared);
+  });
+});
