@@ -44,6 +44,8 @@ export interface ExampleSubject<S extends StartedExample> {
   /** The account and scopes of the test's key (the account must exist in the toy domain). */
   readonly account: string;
   readonly scopes: readonly string[];
+  /** The one of `scopes` the mutation needs. */
+  readonly writeScope: string;
   /** A signed query whose answer names the verified account. */
   readonly whoami: { readonly operation: Operation; account(data: any): string };
   /** A field limited to `max` calls per window per caller. */
@@ -58,11 +60,11 @@ export interface ExampleSubject<S extends StartedExample> {
 /** How long a retryable answer (in progress, store recovering) is retried. */
 const SETTLE_DEADLINE_MS = 15_000;
 
-function newKey(subject: ExampleSubject<StartedExample>): { registered: ExampleKey; signing: SigningKey } {
+function newKey(subject: ExampleSubject<StartedExample>, scopes = subject.scopes): { registered: ExampleKey; signing: SigningKey } {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const keyId = `test-${randomUUID()}`;
   return {
-    registered: { keyId, algorithm: 'ed25519', publicKey, account: subject.account, scopes: subject.scopes, createdAtMs: Date.now() },
+    registered: { keyId, algorithm: 'ed25519', publicKey, account: subject.account, scopes, createdAtMs: Date.now() },
     signing: { keyId, privateKey },
   };
 }
@@ -117,6 +119,14 @@ export function describeExampleServer<S extends StartedExample>(subject: Example
     it('refuses the signed mutation unsigned, at the field, without executing it', async () => {
       const answer = await send(buildRequest(server.url, subject.mutation.operation, { idempotencyKey: randomUUID() }));
       expect(errorCode(answer)).toBe('UNAUTHENTICATED');
+      expect(subject.mutation.runs(server)).toBe(0);
+    });
+
+    it('refuses the signed mutation to a key without its scope, naming the scope', async () => {
+      const readOnly = newKey(subject as ExampleSubject<StartedExample>, subject.scopes.filter((scope) => scope !== subject.writeScope));
+      server.keys.add(readOnly.registered);
+      const answer = await send(buildRequest(server.url, subject.mutation.operation, { key: readOnly.signing, idempotencyKey: randomUUID() }));
+      expect(answer.json.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: [subject.writeScope] });
       expect(subject.mutation.runs(server)).toBe(0);
     });
 

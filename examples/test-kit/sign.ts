@@ -1,9 +1,10 @@
 /**
- * The one place the example tests sign requests. It signs with the RFC 9421 signer the servers'
- * verifier comes with, covering the Idempotency-Key when one is sent.
+ * The one place the example tests sign requests: with `@signet/http-message-signatures`' signer
+ * over its node:crypto provider, covering the Idempotency-Key when one is sent.
  */
 import type { KeyObject } from 'node:crypto';
-import { signRequest } from '../../src/transport/signature';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 
 /** A client's signing key: its id on the server and the Ed25519 private key. */
 export interface SigningKey {
@@ -14,7 +15,7 @@ export interface SigningKey {
 /** The headers that sign a POST of `body` to `url` (Content-Digest, Signature-Input, Signature). */
 export function signatureHeaders(url: string, body: string, key: SigningKey, headers: Readonly<Record<string, string>> = {}): Record<string, string> {
   const target = new URL(url);
-  const signed = signRequest({
+  const signed = signRequest(nodeCrypto, {
     method: 'POST',
     authority: target.host,
     path: target.pathname,

@@ -10,6 +10,7 @@ describeExampleServer<RunningNotesServer>({
   start: ({ redisUrl }) => start({ redisUrl }),
   account: 'alice',
   scopes: ['notes:read', 'notes:write'],
+  writeScope: 'notes:write',
   whoami: { operation: { query: '{ whoami }' }, account: (data) => data.whoami },
   limited: { operation: { query: '{ notes { id } }' }, max: 5 },
   mutation: {

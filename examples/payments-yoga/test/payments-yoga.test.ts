@@ -10,6 +10,7 @@ describeExampleServer<RunningPaymentsServer>({
   start: ({ redisUrl }) => start({ redisUrl, balances: { alice: 100, bob: 0 } }),
   account: 'alice',
   scopes: ['payments:read', 'payments:send'],
+  writeScope: 'payments:send',
   whoami: { operation: { query: '{ whoami }' }, account: (data) => data.whoami },
   limited: { operation: { query: '{ balance(account: "bob") }' }, max: 4 },
   mutation: {
