@@ -56,6 +56,20 @@ module.exports = {
       to: { path: ['(^|/)node_modules/(graphql|@graphql-tools/[^/]+)/', '^packages/directive-'] },
     },
     {
+      name: 'directive-idempotent-only-its-core',
+      severity: 'error',
+      comment: 'The @idempotent package imports only its core (@signet/idempotency), graphql and @graphql-tools/utils: the host gives it everything else as functions.',
+      from: { path: '^packages/directive-idempotent/src/' },
+      to: { pathNot: ['^packages/directive-idempotent/src/', '^packages/idempotency/src/', '(^|/)node_modules/(graphql|@graphql-tools/utils)/'] },
+    },
+    {
+      name: 'idempotency-no-graphql',
+      severity: 'error',
+      comment: 'The exactly-once core and its Redis and PostgreSQL adapters know nothing of GraphQL: the directive is a package of its own.',
+      from: { path: '^packages/idempotency(-redis|-postgres)?/src/' },
+      to: { path: ['(^|/)node_modules/(graphql|@graphql-tools/[^/]+)/', '^packages/directive-'] },
+    },
+    {
       name: 'example-servers-use-packages-only',
       severity: 'error',
       comment: 'The example servers prove that any GraphQL server can use the directive packages: they import @signet/* by name, never the Signet app, its tests or tools.',

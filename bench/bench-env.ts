@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createDomainServices, createSecretBox, type DomainServices } from '../src/domain';
-import type { IdempotencyRecordStore } from '../src/directives/idempotent';
+import type { IdempotencyRecordStore } from '@signet/idempotency';
 import { createPgDriver, createPgliteDriver, createSqlStores, migrate, type SqlDriver, type SqlExecutor } from '../src/stores/postgres';
 import { seedSigningAccounts } from './seed';
 import type { BenchCredential } from './requests';

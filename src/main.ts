@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, parseConfig } from './config';
-import type { IdempotencyFaults } from './directives/idempotent';
+import type { IdempotencyFaults } from '@signet/idempotency';
 import { createLogger, openRuntime } from './runtime';
 import { runCli } from './transport/cli/program';
 

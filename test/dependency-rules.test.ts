@@ -31,14 +31,18 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
     // npm packages resolve wherever node_modules is (above the fixture; linked in a worktree): name them from it.
     const found = violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to.replace(/^(.*\/)?node_modules\//, 'node_modules/')}`).sort();
     expect(found).toEqual([
+      'directive-idempotent-only-its-core: packages/directive-idempotent/src/directive-violation.ts -> node_modules/pg/lib/index.js',
+      'directive-idempotent-only-its-core: packages/directive-idempotent/src/directive-violation.ts -> src/main.ts',
       'directive-rate-limit-only-its-core: packages/directive-rate-limit/src/directive-violation.ts -> node_modules/ioredis/built/index.js',
       'directive-rate-limit-only-its-core: packages/directive-rate-limit/src/directive-violation.ts -> src/main.ts',
       'directives-not-to-transport-stores-or-main: src/directives/limit/directive-violation.ts -> src/main.ts',
       'directives-not-to-transport-stores-or-main: src/directives/limit/directive-violation.ts -> src/stores/cache/store-allowed.ts',
       'directives-not-to-transport-stores-or-main: src/directives/limit/directive-violation.ts -> src/transport/graphql/context.ts',
       'domain-is-self-contained: src/domain/domain-violation.ts -> src/config.ts',
+      'idempotency-no-graphql: packages/idempotency/src/core-violation.ts -> node_modules/graphql/index.js',
       'no-circular: src/cycle/ping.ts -> src/cycle/pong.ts',
       'not-to-unresolvable: src/unresolvable-violation.ts -> ./missing-module',
+      'packages-not-to-app: packages/directive-idempotent/src/directive-violation.ts -> src/main.ts',
       'packages-not-to-app: packages/directive-rate-limit/src/directive-violation.ts -> src/main.ts',
       'rate-limit-no-graphql: packages/rate-limit/src/core-violation.ts -> node_modules/graphql/index.js',
       'stores-not-to-serving-transports: src/stores/cache/store-violation.ts -> src/transport/http/server.ts',
@@ -48,6 +52,6 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
   test('a violation fails the check (non-zero exit), so CI stops', () => {
     const run = cruise(FIXTURE);
     expect(run.status).not.toBe(0);
-    expect(run.stdout).toContain('11 dependency violations (11 errors');
+    expect(run.stdout).toContain('15 dependency violations (15 errors');
   });
 });

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { ClaimResult } from './idempotent/idempotency-store';
+import type { ClaimResult } from '@signet/idempotency';
 import type { RateLimitDecision } from '@signet/rate-limit';
 
 /**

@@ -1,21 +1,9 @@
 import type { Logger } from 'pino';
 import type { UnitOfWork } from '../domain';
 import type { SignetMetrics } from '../metrics';
-// Leaf files, not the folders' index: the indexes export code that imports this file.
-import type { IdempotencyRecordStore } from './idempotent/idempotency-record-store';
-import type { IdempotencyStore } from './idempotent/idempotency-store';
+import type { IdempotencyFaults, IdempotencyRecordStore, IdempotencyStore } from '@signet/idempotency';
 import type { RateLimitStore } from '@signet/rate-limit';
 import type { RateLimitOverrides } from '@signet/directive-rate-limit';
-
-/**
- * Test-only crash points (SIGNET_FAULT_INJECTION, honoured by main.ts only with NODE_ENV=test):
- * called with the field name just before the durable record commits with the effect, and just
- * after the commit, before the response. The crash tests make them SIGKILL the process.
- */
-export interface IdempotencyFaults {
-  beforeCommit?(field: string): void;
-  afterCommit?(field: string): void;
-}
 
 /** What the directive transformers need at run time. */
 export interface DirectiveDeps {
@@ -37,6 +25,9 @@ export interface DirectiveDeps {
   readonly rateLimitOverrides?: RateLimitOverrides;
   readonly metrics: SignetMetrics;
   readonly logger: Logger;
-  /** TEST ONLY crash points of @idempotent (SIGNET_FAULT_INJECTION with NODE_ENV=test); main.ts never sets it otherwise. */
+  /**
+   * TEST ONLY crash points of @idempotent (SIGNET_FAULT_INJECTION, honoured by main.ts only with
+   * NODE_ENV=test; the crash tests make them SIGKILL the process); main.ts never sets it otherwise.
+   */
   readonly faults?: IdempotencyFaults;
 }

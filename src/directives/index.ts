@@ -1,6 +1,7 @@
 import { GraphQLSchema } from 'graphql';
 import type { DirectiveDeps } from './deps';
-import { describeIdempotentFields, idempotentDirective, idempotentTransformer } from './idempotent';
+import { describeIdempotentFields, idempotentDirective } from '@signet/directive-idempotent';
+import { idempotentTransformer } from './idempotent';
 import { describeSignetRateLimits, signetRateLimitDirective, signetRateLimitTransformer } from './rate-limit';
 import { describeSignedFields, signedDirective, signedOnlyFields, signedTransformer } from './signed';
 

@@ -1,4 +1,4 @@
-import type { IdempotencyStore } from '../directives/idempotent';
+import type { IdempotencyStore } from '@signet/idempotency';
 import type { RateLimitStore } from '@signet/rate-limit';
 import type { NonceStore } from './signature';
 import type { AdmissionStore } from './admission';

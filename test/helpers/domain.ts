@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createDomainServices, createSecretBox, type DomainServices, type PriceSource } from '../../src/domain';
-import type { IdempotencyRecordStore } from '../../src/directives/idempotent';
+import type { IdempotencyRecordStore } from '@signet/idempotency';
 import { createSqlStores, type SqlDriver, type SqlStores } from '../../src/stores/postgres';
 
 const recordStores = new WeakMap<DomainServices, IdempotencyRecordStore>();

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import type { IdempotencyStore } from '../../src/directives/idempotent';
-import { createMemoryIdempotencyStore } from '../../src/stores/memory';
-import { createRedisIdempotencyStore } from '../../src/stores/redis';
+import { createMemoryIdempotencyStore, type IdempotencyStore } from '@signet/idempotency';
+import type { IdempotencyRecordStoreHarness } from '@signet/idempotency/testing';
+import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
+import { createSqlStores } from '../../src/stores/postgres';
+import type { TestDatabase } from './database';
 
 /** Field limits high enough that @rateLimit never interferes with an idempotency test. */
 export const WIDE_FIELD_LIMITS: Readonly<Record<string, { max: number; window: string }>> = Object.freeze(Object.fromEntries(
@@ -67,5 +69,27 @@ export function forgetfulRedisStore(url: string): ForgetfulStore {
     async close() {
       await redis.quit();
     },
+  };
+}
+
+/**
+ * The durable record store as Signet wires it (`createSqlStores` over a migrated test database),
+ * for `@signet/idempotency`'s record-store contract: transactions of the unit of work (nested
+ * ones are savepoints), and an account insert as the effect that must commit with the record.
+ */
+export async function signetRecordStoreHarness(open: () => Promise<TestDatabase>): Promise<IdempotencyRecordStoreHarness> {
+  const db = await open();
+  const { uow, idempotencyRecords } = createSqlStores(db.driver);
+  return {
+    store: idempotencyRecords,
+    transaction: (work) => uow.transaction(() => work()),
+    effect: {
+      async write(id) {
+        const account = { id: randomUUID(), name: `idem-${id}`, createdAt: new Date() };
+        if (!(await uow.repo.insertAccount(account))) throw new Error(`account idem-${id} was not inserted`);
+      },
+      exists: async (id) => (await uow.repo.findAccountByName(`idem-${id}`)) !== null,
+    },
+    close: () => db.close(),
   };
 }

@@ -4,7 +4,7 @@
  * checked by its directive must spend one counter).
  */
 import { randomBytes } from 'node:crypto';
-import type { IdempotencyStore } from '../../src/directives/idempotent';
+import type { IdempotencyStore } from '@signet/idempotency';
 import type { RateLimitStore } from '@signet/rate-limit';
 import type { AdmissionCheck, AdmissionStore } from '../../src/transport/admission';
 import type { NonceStore } from '../../src/transport/signature';

@@ -9,12 +9,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from 'ioredis';
-import { createRedisAdmissionStore, createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
+import { defineIdempotencyStoreContract } from '@signet/idempotency/testing';
+import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
+import { createRedisAdmissionStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
 import { signRequest } from '../../src/transport/signature';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
 import { redisClusterUnavailableReason, startLocalRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster';
 import { defineAdmissionStoreContract } from './admission-store.contract';
-import { defineIdempotencyStoreContract } from './idempotency-store.contract';
 import { defineNonceStoreContract } from './nonce-store.contract';
 import { defineRateLimitStoreContract } from '@signet/rate-limit/testing';
 

@@ -1,8 +1,10 @@
 import { getNamedType, isObjectType, type GraphQLOutputType } from 'graphql';
+import type { FieldOutcomeCodec, IdempotentFieldInfo } from '@signet/directive-idempotent';
 import type { DirectiveContext } from '../directive-context';
 
 /**
- * What `@idempotent` stores about a completed call and how a replay turns it back into a payload.
+ * Signet's outcome codec for `@idempotent`: what is stored about a completed order, transfer or
+ * API-key mutation, and how a replay turns it back into a payload.
  *
  * Stored: the entity's kind and id, and the userErrors, verbatim. Not stored: the entity's
  * fields, nor anything shown once (createApiKey's privateKey or secret). A replay re-resolves the
@@ -11,7 +13,7 @@ import type { DirectiveContext } from '../directive-context';
  */
 
 /** Payload fields that hold the entity of a mutation. */
-export type EntityKind = 'order' | 'transfer' | 'apiKey';
+type EntityKind = 'order' | 'transfer' | 'apiKey';
 
 const ENTITY_KINDS: readonly EntityKind[] = ['order', 'transfer', 'apiKey'];
 
@@ -19,13 +21,13 @@ const ENTITY_KINDS: readonly EntityKind[] = ['order', 'transfer', 'apiKey'];
 interface StoredUserError { readonly code: string; readonly message: string; readonly field: readonly string[] | null }
 
 /** The outcome as stored (JSON in the durable record and the fast-path cache). */
-export interface StoredOutcome {
+interface StoredOutcome {
   readonly entity: { readonly kind: EntityKind; readonly id: string } | null;
   readonly userErrors: readonly StoredUserError[];
 }
 
-/** The entity field of a mutation payload type, or undefined when it has none (the directive refuses such a field). */
-export function entityKindOf(payloadType: GraphQLOutputType): EntityKind | undefined {
+/** The entity field of a mutation payload type, or undefined when it has none (the codec refuses such a field). */
+function entityKindOf(payloadType: GraphQLOutputType): EntityKind | undefined {
   const named = getNamedType(payloadType);
   if (!isObjectType(named)) return undefined;
   const fields = named.getFields();
@@ -33,8 +35,26 @@ export function entityKindOf(payloadType: GraphQLOutputType): EntityKind | undef
   return ENTITY_KINDS.find((kind) => kind in fields);
 }
 
+/**
+ * The codec of a keyed mutation field: its payload must hold an order, transfer or apiKey next to
+ * userErrors (the directive refuses to build the schema otherwise).
+ */
+export function signetOutcomeCodec(field: IdempotentFieldInfo): FieldOutcomeCodec<DirectiveContext> {
+  const kind = entityKindOf(field.type);
+  if (!kind) throw new Error('the payload has no order, transfer or apiKey with userErrors to replay');
+  return {
+    encode: (payload) => serializeOutcome(kind, payload),
+    // Only a payload with userErrors and no entity is a refusal: one with an entity had an effect.
+    isRefusal: (outcome) => {
+      const { entity, userErrors } = parseOutcome(outcome);
+      return entity === null && userErrors.length > 0;
+    },
+    replay: (outcome, { context, scope }) => replayPayload(kind, parseOutcome(outcome), scope, context),
+  };
+}
+
 /** Serializes a resolver's payload. Throws on anything else: a payload we cannot replay must not be recorded. */
-export function serializeOutcome(kind: EntityKind, payload: unknown): string {
+function serializeOutcome(kind: EntityKind, payload: unknown): string {
   if (typeof payload !== 'object' || payload === null) throw new TypeError(`@idempotent: the resolver returned no ${kind} payload`);
   const record = payload as Record<string, unknown>;
   const entity = record[kind] as { id?: unknown } | null | undefined;
@@ -48,7 +68,7 @@ export function serializeOutcome(kind: EntityKind, payload: unknown): string {
 }
 
 /** Parses a stored outcome (written by {@link serializeOutcome}). */
-export function parseOutcome(text: string): StoredOutcome {
+function parseOutcome(text: string): StoredOutcome {
   return JSON.parse(text) as StoredOutcome;
 }
 
@@ -56,7 +76,7 @@ export function parseOutcome(text: string): StoredOutcome {
  * Rebuilds the payload of a replay for `accountId`: the entity as it is now (null if it is no
  * longer visible to the account) and the original userErrors.
  */
-export async function replayPayload(kind: EntityKind, outcome: StoredOutcome, accountId: string, context: DirectiveContext): Promise<Record<string, unknown>> {
+async function replayPayload(kind: EntityKind, outcome: StoredOutcome, accountId: string, context: DirectiveContext): Promise<Record<string, unknown>> {
   const entity = outcome.entity ? await loadEntity(outcome.entity.kind, outcome.entity.id, accountId, context) : null;
   const userErrors = outcome.userErrors.map((e) => ({ ...e, field: e.field ? [...e.field] : null }));
   // Shown once: a replayed createApiKey never repeats key material (it was never stored).

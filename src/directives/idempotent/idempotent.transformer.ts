@@ -1,79 +1,93 @@
-import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
+import { idempotentTransformer as transformer, type IdempotentFieldEvent } from '@signet/directive-idempotent';
+import type { TransactionRunner } from '@signet/idempotency';
+import type { UnitOfWork } from '../../domain';
+import { BadUserInputError, ServiceUnavailableError, UnauthenticatedError } from '../../errors';
 import type { DirectiveDeps } from '../deps';
 import type { DirectiveContext } from '../directive-context';
-import { BadUserInputError, UnauthenticatedError } from '../../errors';
-import { fingerprintArguments } from './fingerprint';
-import { IdempotencyKeyRequiredError } from './idempotency-errors';
-import { idempotencyScopeKey, type ClaimResult } from './idempotency-store';
-import { admittedRootField, type AdmittedField } from '../admitted-fields';
-import { idempotentRequirement } from './idempotent.directive';
-import { executeIdempotent } from './idempotent-execution';
-import { entityKindOf } from './idempotent-outcome';
-import { keyDecisionFor } from './operation-keys';
+import { admittedLeaseStore } from './admitted-lease-store';
+import { IdempotencyInProgressError, IdempotencyKeyRequiredError, IdempotencyKeyReusedError } from './idempotency-errors';
+import { signetOutcomeCodec } from './idempotent-outcome';
 
-/** The lease the request's admission took for this very call, if it took one; taking it marks it used. */
-function takeAdmittedLease(admitted: AdmittedField | undefined, scopeKey: string, fingerprint: string): ClaimResult | undefined {
-  const lease = admitted?.lease;
-  if (!lease || lease.taken || lease.scopeKey !== scopeKey || lease.fingerprint !== fingerprint) return undefined;
-  lease.taken = true;
-  return lease.claim;
+/**
+ * Signet's `@idempotent`: the package's transformer with Signet's answers. Keys belong to the
+ * signed account; the store is the shared one primed with the admission's lease; a replay sets
+ * `Idempotent-Replayed: true` and `extensions.idempotentReplay.<field>`; orders, transfers and
+ * API keys are replayed by re-reading them (`idempotent-outcome.ts`); the effect and its record
+ * share one unit-of-work transaction that services join flat; errors are Signet's; outcomes are
+ * counted in `signet_idempotency_total` and logged with their scope, never their arguments.
+ */
+export function idempotentTransformer(schema: GraphQLSchema, deps: DirectiveDeps): GraphQLSchema {
+  return transformer<DirectiveContext>(schema, {
+    scope: (context) => context.principal?.accountId,
+    headers: (context) => context.http.requestHeaders,
+    store: (context, info) => admittedLeaseStore(deps.idempotency, context, info),
+    markReplayed: (context, responseKey) => {
+      const http = context.http;
+      http.responseHeaders.set('idempotent-replayed', 'true');
+      const prior = http.responseExtensions.idempotentReplay;
+      http.responseExtensions.idempotentReplay = { ...(typeof prior === 'object' && prior !== null ? prior : {}), [responseKey]: true };
+    },
+    codec: signetOutcomeCodec,
+    records: deps.idempotencyRecords,
+    transactions: joinedTransactions(deps.uow),
+    retentionMs: deps.idempotencyTtlMs,
+    now: deps.now,
+    errors: {
+      invalidKey: (reason) => new BadUserInputError(`Invalid idempotency key: ${reason}.`),
+      keyRequired: (field) => new IdempotencyKeyRequiredError(field),
+      // @signed runs first; this guards a schema where the field is not signed.
+      unauthenticated: (field) => new UnauthenticatedError(`${field} requires a signed request.`),
+      unavailable: () => new ServiceUnavailableError('Idempotency store unavailable; nothing was executed. Retry later with the same key.', { retryAfter: 1 }),
+      keyReused: (field) => new IdempotencyKeyReusedError(field),
+      inProgress: (field, retryAfterSeconds) => new IdempotencyInProgressError(field, retryAfterSeconds),
+    },
+    onEvent: (context, event) => report(deps, context.requestId, event),
+    faults: deps.faults,
+  });
 }
 
 /**
- * Wraps each Mutation field whose definition carries `@idempotent`:
- *
- * - the key comes from `@idempotent(key:)` on the field in the operation, else from the
- *   `Idempotency-Key` header (only when the operation has exactly one keyed mutation);
- *   a malformed, ambiguous or duplicated key → BAD_USER_INPUT, nothing runs;
- * - no key: IDEMPOTENCY_KEY_REQUIRED when the schema says `required: true`, else the resolver
- *   runs as if the directive were absent;
- * - with a key: at most one execution per (account, field, key) and fingerprint of the coerced
- *   arguments; see {@link executeIdempotent} for the fast and durable paths.
- *
- * It runs inside `@signed` (and `@rateLimit`), so refused signatures, scopes and limits never
- * touch the key: they fail before it is claimed.
- *
- * @throws Error at build time when the directive is on a field it cannot make idempotent
- *   (not a Mutation field, or a payload without an order/transfer/apiKey and userErrors).
+ * The unit of work as the executor's transaction runner: each run is a top-level transaction
+ * whose nested ones (the service's own `transaction()`) join it flat, with no savepoint.
  */
-export function idempotentTransformer(schema: GraphQLSchema, deps: DirectiveDeps): GraphQLSchema {
-  const mutationType = schema.getMutationType()?.name;
-  // Filled while mapSchema visits the fields, read only when requests run (after the map).
-  const keyed = new Set<string>();
-  return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
-      const requirement = idempotentRequirement(schema, field);
-      if (!requirement) return field;
-      if (typeName !== mutationType) throw new Error(`@idempotent on ${typeName}.${fieldName}: only Mutation fields can be idempotent`);
-      const kind = entityKindOf(field.type);
-      if (!kind) throw new Error(`@idempotent on ${typeName}.${fieldName}: the payload has no order, transfer or apiKey with userErrors to replay`);
-      keyed.add(fieldName);
-      const resolve = field.resolve ?? defaultFieldResolver;
-      return {
-        ...field,
-        async resolve(source, args, context: DirectiveContext, info) {
-          const decision = keyDecisionFor(info, context.http, keyed);
-          if (decision.kind === 'invalid') throw new BadUserInputError(`Invalid idempotency key: ${decision.reason}.`);
-          if (decision.kind === 'none') {
-            if (!requirement.required) return resolve(source, args, context, info);
-            deps.metrics.idempotency.inc({ outcome: 'key_required' });
-            throw new IdempotencyKeyRequiredError(fieldName);
-          }
-          // @signed runs first; this guards a schema where the field is not signed.
-          const principal = context.principal;
-          if (!principal) throw new UnauthenticatedError(`${fieldName} requires a signed request.`);
-          const scopeKey = idempotencyScopeKey({ accountId: principal.accountId, field: fieldName, key: decision.key });
-          // graphql-js coerces arguments into plain objects (type-graphql builds its input
-          // class instances later, inside `resolve`), which is what the fingerprint accepts.
-          const fingerprint = fingerprintArguments(args);
-          return executeIdempotent({
-            deps, context, accountId: principal.accountId, field: fieldName, responseKey: String(info.path.key), kind, scopeKey, fingerprint,
-            execute: async () => resolve(source, args, context, info),
-            claimed: takeAdmittedLease(admittedRootField(context, info), scopeKey, fingerprint),
-          });
-        },
-      };
-    },
-  });
+function joinedTransactions(uow: UnitOfWork): TransactionRunner {
+  return { runInTransaction: (work) => uow.transaction((_repo, scope) => work(scope), { nested: 'join' }) };
 }
+
+/** Counts an idempotency outcome and logs it (with its scope, never the arguments). */
+function report(deps: DirectiveDeps, requestId: string, event: IdempotentFieldEvent): void {
+  const { metrics, logger } = deps;
+  switch (event.kind) {
+    case 'executed':
+    case 'key_required':
+      metrics.idempotency.inc({ outcome: event.kind });
+      return;
+    case 'replayed':
+      metrics.idempotency.inc({ outcome: 'replayed' });
+      logger.info({ event: 'idempotent_replay', requestId, scope: event.scopeKey, source: event.source }, 'idempotent call replayed');
+      return;
+    case 'key_reused':
+      metrics.idempotency.inc({ outcome: 'key_reused' });
+      logger.info({ event: 'idempotency_key_reused', requestId, scope: event.scopeKey, source: event.source }, 'idempotency key reused with other arguments');
+      return;
+    case 'in_progress':
+      metrics.idempotency.inc({ outcome: 'in_progress' });
+      logger.info({ event: 'idempotency_in_progress', requestId, scope: event.scopeKey }, 'idempotent call already in progress');
+      return;
+    case 'store_unavailable':
+      logger.warn({ err: { message: messageOf(event.error) }, requestId }, 'idempotency store unavailable; refusing keyed mutation');
+      return;
+    case 'store_write_failed':
+      logger.warn({ err: { message: messageOf(event.error) } }, `idempotency store ${event.operation} failed; the durable record still decides`);
+      return;
+    case 'record_conflict':
+      logger.info({ event: 'idempotency_record_conflict', requestId, scope: event.scopeKey }, 'another execution committed first; replaying it');
+      return;
+    case 'lease_lost':
+      logger.warn({ event: 'idempotency_lease_lost', requestId, scope: event.scopeKey }, 'lease expired before completion; outcome not cached');
+      return;
+  }
+}
+
+const messageOf = (error: unknown): string => (error as Error).message;

@@ -7,4 +7,3 @@ export { createSqlTradingRepository } from './sql-trading-repository';
 export { MIGRATION_COUNT, migrate } from './migrations';
 export { openPgliteDataDir, type PgliteDataDir } from './pglite-data-dir';
 export { createSqlStores, type SqlStores } from './sql-unit-of-work';
-export { createSqlIdempotencyRecordStore } from './sql-idempotency-record-store';

@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_RECORDS_DDL } from '@signet/idempotency-postgres';
 import { EXTERNAL_ACCOUNT_ID } from '../../domain';
 import type { SqlDriver } from './sql-driver';
 
@@ -87,18 +88,10 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
     `,
   },
   {
-    // Durable @idempotent records; the index on expires_at keeps purges from scanning the table.
+    // Durable @idempotent records, as @signet/idempotency-postgres defines their table (the same
+    // table this migration has always created: existing databases skip it by its version).
     version: 2,
-    sql: `
-      CREATE TABLE idempotency_records (
-        scope_key text PRIMARY KEY,
-        fingerprint text NOT NULL,
-        outcome text NOT NULL,
-        created_at timestamptz NOT NULL,
-        expires_at timestamptz NOT NULL
-      );
-      CREATE INDEX idempotency_records_expires_at ON idempotency_records (expires_at);
-    `,
+    sql: IDEMPOTENCY_RECORDS_DDL,
   },
 ];
 

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { IdempotencyRecordStore } from '../../directives/idempotent';
+import type { IdempotencyRecordStore } from '@signet/idempotency';
+import { createSqlIdempotencyRecordStore } from '@signet/idempotency-postgres';
 import type { OrderBookReader, TransactionScope, UnitOfWork } from '../../domain';
 import type { SqlDriver, SqlExecutor } from './sql-driver';
-import { createSqlIdempotencyRecordStore } from './sql-idempotency-record-store';
 import { createSqlOrderBook } from './sql-order-book';
 import { createSqlTradingRepository } from './sql-trading-repository';
 

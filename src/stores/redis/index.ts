@@ -1,5 +1,4 @@
 /** Redis adapters of the security store ports, shared by every server process. */
 export { createRedisNonceStore } from './redis-nonce-store';
 export { createRedisRateLimitStore, RedisRateLimitStore } from '@signet/rate-limit-redis';
-export { createRedisIdempotencyStore } from './redis-idempotency-store';
 export { createRedisAdmissionStore, type RedisAdmissionStoreOptions } from './redis-admission-store';

@@ -1,9 +1,7 @@
 import { getArgumentValues, type GraphQLField, type GraphQLFieldConfig, type GraphQLObjectType } from 'graphql';
 import type { DirectiveDeps } from '../../directives';
-import {
-  DEFAULT_IDEMPOTENCY_LEASE_MS, fingerprintArguments, idempotencyScopeKey, idempotentRequirement, keyDecisionsFor, rootFields as rootFieldsOf,
-  type OperationView,
-} from '../../directives/idempotent';
+import { DEFAULT_IDEMPOTENCY_LEASE_MS } from '@signet/idempotency';
+import { idempotentCallIdentity, keyDecisions, keyedFields, rootFields as rootFieldsOf, type OperationView } from '@signet/directive-idempotent';
 import { fieldLimitCheck, limitedFieldOf, type LimitedField } from '@signet/directive-rate-limit';
 import { rateLimitIdentity } from '../../directives/rate-limit';
 import { signedScopes } from '../../directives/signed';
@@ -34,18 +32,6 @@ function rootTypeOf(view: OperationView): GraphQLObjectType | undefined {
   return undefined;
 }
 
-/** Mutation fields with `@idempotent`, per schema (what the `@idempotent` wrapper calls "keyed"). */
-const keyedBySchema = new WeakMap<OperationView['schema'], ReadonlySet<string>>();
-function keyedFields(schema: OperationView['schema']): ReadonlySet<string> {
-  let keyed = keyedBySchema.get(schema);
-  if (!keyed) {
-    const fields = Object.values(schema.getMutationType()?.getFields() ?? {}) as AnyField[];
-    keyed = new Set(fields.filter((f) => idempotentRequirement(schema, f)).map((f) => f.name));
-    keyedBySchema.set(schema, keyed);
-  }
-  return keyed;
-}
-
 /** The directives of a root field that the plan reads; parsed once per field definition, not per request. */
 interface RootFieldDirectives { readonly scopes?: readonly string[]; readonly limited?: LimitedField }
 const directivesByField = new WeakMap<AnyField, RootFieldDirectives>();
@@ -74,14 +60,14 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
   const definitions = rootType.getFields();
   const isMutation = view.operation.operation === 'mutation';
   const keyed = keyedFields(view.schema);
-  const keyDecisions = isMutation ? keyDecisionsFor(view, http, keyed) : new Map();
+  const decisions = isMutation ? keyDecisions(view, http.requestHeaders['idempotency-key'], keyed) : new Map();
 
   for (const [responseKey, nodes] of rootFieldsOf(view)) {
     const definition = definitions[nodes[0].name.value] as AnyField | undefined;
     if (!definition) continue; // __typename
     const { scopes, limited } = directivesOf(view, rootType.name, definition, deps);
     if (scopes && !scopes.every((s) => principal.scopes.includes(s as never))) continue;
-    const keyDecision = keyed.has(definition.name) ? keyDecisions.get(responseKey) : undefined;
+    const keyDecision = keyed.has(definition.name) ? decisions.get(responseKey) : undefined;
     if (!limited && keyDecision?.kind !== 'key') continue;
     let args: Record<string, unknown>;
     try {
@@ -97,8 +83,7 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
     }
     let lease: PlannedField['lease'];
     if (keyDecision?.kind === 'key') {
-      const scopeKey = idempotencyScopeKey({ accountId: principal.accountId, field: definition.name, key: keyDecision.key });
-      const fingerprint = fingerprintArguments(args);
+      const { scopeKey, fingerprint } = idempotentCallIdentity({ scope: principal.accountId, field: definition.name, key: keyDecision.key, args });
       lease = { index: checks.length, scopeKey, fingerprint };
       checks.push({ kind: 'lease', scopeKey, fingerprint, leaseMs: DEFAULT_IDEMPOTENCY_LEASE_MS, after: limit?.index });
     }

@@ -22,7 +22,7 @@
  * The same key names and values as the single-purpose stores (rate-limit, nonce, idempotency)
  * are used, so a field checked here and a field checked by its own directive share counters.
  */
-import type { ClaimResult } from '../../directives/idempotent';
+import type { ClaimResult } from '@signet/idempotency';
 import type { RateLimitDecision, RateLimitRule } from '@signet/rate-limit';
 import type { NonceClaim } from '../signature';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DirectiveDeps } from '../../directives';
-import { startRecordPurger } from '../../directives/idempotent';
+import { startRecordPurger } from '@signet/idempotency';
 import type { Logger } from 'pino';
 import { createKeyUsageRecorder, type ApiKeyService, type DomainServices, type KeyUsageRecorder } from '../../domain';
 import type { RateLimitStore } from '@signet/rate-limit';

@@ -1,4 +1,4 @@
-import { fingerprintArguments, idempotencyScopeKey, type IdempotencyStore } from '../../../src/directives/idempotent';
+import { fingerprintArguments, idempotencyScopeKey, type IdempotencyStore } from '@signet/idempotency';
 import { fundedAccount } from '../../helpers/domain';
 import { principalFor } from '../../helpers/graphql';
 import { PLACE, buy, codeOf, describeOn, useIdempotencyFixture, type IdempotencyBackend } from './fixture';
@@ -132,7 +132,7 @@ export function defineKeySuite(backend: IdempotencyBackend): void {
     test('while the same key is in progress, a duplicate gets IDEMPOTENCY_IN_PROGRESS with retryAfter and never runs', async () => {
       const { run, ordersOf, services, fast } = fx();
       const id = await fundedAccount(services, { USD: '100' });
-      const scope = idempotencyScopeKey({ accountId: id, field: 'placeOrder', key: 'busy-1' });
+      const scope = idempotencyScopeKey({ scope: id, field: 'placeOrder', key: 'busy-1' });
       // Another request holds the lease: exactly what a concurrent duplicate finds.
       const held = await fast.store.claim(scope, fingerprintArguments({ input: { ...buy(), type: 'LIMIT' } }), 10_000);
       if (held.kind !== 'acquired') throw new Error('expected to acquire');
@@ -170,7 +170,7 @@ export function defineKeySuite(backend: IdempotencyBackend): void {
       const after = await counts(metrics.idempotency);
       const delta = (outcome: string) => (after[outcome] ?? 0) - (before[outcome] ?? 0);
       expect(['executed', 'replayed', 'key_reused', 'key_required'].map(delta)).toEqual([1, 1, 1, 1]);
-      const scope = idempotencyScopeKey({ accountId: id, field: 'placeOrder', key: 'count-1' });
+      const scope = idempotencyScopeKey({ scope: id, field: 'placeOrder', key: 'count-1' });
       const events = log.lines().filter((l) => l.scope === scope).map((l) => l.event);
       expect(events).toEqual(['idempotent_replay', 'idempotency_key_reused']);
       expect(log.text()).not.toContain('secret-client-id');

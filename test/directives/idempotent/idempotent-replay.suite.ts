@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fingerprintArguments, idempotencyScopeKey, type IdempotencyStore } from '../../../src/directives/idempotent';
+import { fingerprintArguments, idempotencyScopeKey, type IdempotencyStore } from '@signet/idempotency';
 import type { DomainServices } from '../../../src/domain';
 import { balancesOf, fundedAccount, idempotencyRecordsOf } from '../../helpers/domain';
 import { CLEAN_RECONCILIATION, bookCounts, orphanJournals, ordersWithoutTheirHolds } from '../../helpers/ledger-checks';
@@ -138,7 +138,7 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       expect(retry.data).toEqual(first.data);
       expect(retry.extensions?.idempotentReplay).toEqual({ placeOrder: true });
       // The durable replay put the outcome back in the fast path: the next retry needs no transaction.
-      const scope = idempotencyScopeKey({ accountId: id, field: 'placeOrder', key: 'flush-1' });
+      const scope = idempotencyScopeKey({ scope: id, field: 'placeOrder', key: 'flush-1' });
       const cached = await fast.store.claim(scope, fingerprintArguments({ input: { ...buy(), type: 'LIMIT' } }), 1_000);
       expect(cached.kind).toBe('completed');
       await fast.forget();
@@ -161,7 +161,7 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       // The hold's partial writes were rolled back; only the record of the refusal was kept.
       expect(await bookCounts(sql)).toEqual({ ...before, idempotencyRecords: before.idempotencyRecords + 1 });
       expect(await balancesOf(services, id)).toMatchObject({ USD: { available: '0.5', held: '0' } });
-      const scope = idempotencyScopeKey({ accountId: id, field: 'placeOrder', key: 'refused-1' });
+      const scope = idempotencyScopeKey({ scope: id, field: 'placeOrder', key: 'refused-1' });
       expect(await idempotencyRecordsOf(services).find(scope, new Date())).toMatchObject({ outcome: expect.stringContaining('INSUFFICIENT_FUNDS') });
 
       await services.accounts.deposit(id, 'USD', '1000');
@@ -195,7 +195,7 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       expect(results.filter((r) => r.extensions?.idempotentReplay === undefined)).toHaveLength(1);
       expect(results.every((r) => r.data.placeOrder.userErrors.length === 0)).toBe(true);
       // Each loser ran its effect and lost at its record insert, then replayed the winner.
-      const scope = idempotencyScopeKey({ accountId: id, field: 'placeOrder', key: `amnesia-${funds}` });
+      const scope = idempotencyScopeKey({ scope: id, field: 'placeOrder', key: `amnesia-${funds}` });
       expect(log.lines().filter((l) => l.scope === scope && l.event === 'idempotency_record_conflict')).toHaveLength(19);
       expect((await ordersOf(id)).map((o) => o.id)).toEqual([...orderIds]);
       expect(await balancesOf(services, id)).toMatchObject({ USD: { available: String(Number(funds) - 1), held: '1' } });

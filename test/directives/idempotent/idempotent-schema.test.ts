@@ -1,8 +1,9 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { astFromDirective } from '@graphql-tools/utils';
 import { print, type GraphQLSchema } from 'graphql';
+import { idempotentDirective, idempotentDirectiveTypeDefs } from '@signet/directive-idempotent';
 import type { DirectiveDeps } from '../../../src/directives';
-import { IDEMPOTENT_DIRECTIVE_SDL, idempotentDirective, idempotentTransformer } from '../../../src/directives/idempotent';
+import { idempotentTransformer } from '../../../src/directives/idempotent';
 import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
 
 const DECLARATION = print(astFromDirective(idempotentDirective()));
@@ -16,7 +17,7 @@ describe('@idempotent in the schema', () => {
   test('the directive is declared for schema fields and operation fields, with required defaulting to false', () => {
     // Descriptions, commas and line breaks are layout, not meaning.
     const normalize = (sdl: string) => sdl.replace(/"""[^]*?"""/g, '').replace(/[\s,]+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')').trim();
-    expect(normalize(DECLARATION)).toBe(normalize(IDEMPOTENT_DIRECTIVE_SDL));
+    expect(normalize(DECLARATION)).toBe(normalize(idempotentDirectiveTypeDefs()));
     expect(schema.getDirective('idempotent')?.locations).toEqual(['FIELD_DEFINITION', 'FIELD']);
   });
 

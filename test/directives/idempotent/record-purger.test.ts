@@ -1,4 +1,4 @@
-import { startRecordPurger } from '../../../src/directives/idempotent';
+import { startRecordPurger } from '@signet/idempotency';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { idempotencyRecordsOf, servicesFor } from '../../helpers/domain';
 

@@ -1,4 +1,5 @@
-import { createMemoryIdempotencyStore, createMemoryNonceStore, createMemoryRateLimitStore } from '../../../src/stores/memory';
+import { createMemoryIdempotencyStore } from '@signet/idempotency';
+import { createMemoryNonceStore, createMemoryRateLimitStore } from '../../../src/stores/memory';
 import { createSequentialAdmissionStore } from '../../../src/transport/admission';
 import { defineAdmissionStoreContract } from '../admission-store.contract';
 

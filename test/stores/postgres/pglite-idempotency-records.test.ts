@@ -1,4 +1,5 @@
+import { defineIdempotencyRecordStoreContract } from '@signet/idempotency/testing';
 import { openPgliteDatabase } from '../../helpers/database';
-import { defineIdempotencyRecordStoreContract } from '../idempotency-record-store.contract';
+import { signetRecordStoreHarness } from '../../helpers/idempotency';
 
-defineIdempotencyRecordStoreContract('PGlite (in memory)', openPgliteDatabase);
+defineIdempotencyRecordStoreContract('PGlite (in memory)', () => signetRecordStoreHarness(openPgliteDatabase));

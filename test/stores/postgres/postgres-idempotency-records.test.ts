@@ -1,7 +1,8 @@
+import { defineIdempotencyRecordStoreContract } from '@signet/idempotency/testing';
 import { openPostgresDatabase } from '../../helpers/database';
+import { signetRecordStoreHarness } from '../../helpers/idempotency';
 import { describeWithPostgres } from '../../helpers/services';
-import { defineIdempotencyRecordStoreContract } from '../idempotency-record-store.contract';
 
 describeWithPostgres('PostgreSQL', (url) => {
-  defineIdempotencyRecordStoreContract('PostgreSQL', () => openPostgresDatabase(url));
+  defineIdempotencyRecordStoreContract('PostgreSQL', () => signetRecordStoreHarness(() => openPostgresDatabase(url)));
 });

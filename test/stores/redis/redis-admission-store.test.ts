@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { createRedisAdmissionStore, createRedisIdempotencyStore, createRedisNonceStore, createRedisRateLimitStore } from '../../../src/stores/redis';
+import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
+import { createRedisAdmissionStore, createRedisNonceStore, createRedisRateLimitStore } from '../../../src/stores/redis';
 import { describeWithRedis } from '../../helpers/services';
 import { defineAdmissionStoreContract } from '../admission-store.contract';
 

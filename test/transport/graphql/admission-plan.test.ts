@@ -4,12 +4,11 @@
  */
 import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import type { GraphQLContext } from '../../../src/transport/graphql/context';
-import { createMemoryIdempotencyStore } from '../../../src/stores/memory';
 import { planRootFields } from '../../../src/transport/admission';
 import { admissionPlugin } from '../../../src/transport/graphql/admission-plugin';
 import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
 import { emptyExchange } from '../../../src/transport/graphql/context';
-import { fingerprintArguments, idempotencyScopeKey } from '../../../src/directives/idempotent';
+import { createMemoryIdempotencyStore, fingerprintArguments, idempotencyScopeKey } from '@signet/idempotency';
 import { createMetrics } from '../../../src/metrics';
 import { silentLogger } from '../../helpers/logger';
 import type { DirectiveDeps } from '../../../src/directives';
@@ -34,8 +33,8 @@ describe('planning a signed operation', () => {
     const { checks, fields } = plan(`mutation { a: placeOrder(input: ${ORDER}) @idempotent(key: "k-a") { order { id } } b: placeOrder(input: ${ORDER}) @idempotent(key: "k-b") { order { id } } }`);
     expect(checks.map((c) => c.kind)).toEqual(['limit', 'lease', 'limit', 'lease']);
     expect(checks[0]).toMatchObject({ key: 'field:Mutation.placeOrder:60000:account:{acct-1}', rule: { max: 120, windowMs: 60_000 }, gate: false });
-    expect(checks[1]).toMatchObject({ kind: 'lease', scopeKey: idempotencyScopeKey({ accountId: 'acct-1', field: 'placeOrder', key: 'k-a' }), after: 0 });
-    expect(checks[3]).toMatchObject({ scopeKey: idempotencyScopeKey({ accountId: 'acct-1', field: 'placeOrder', key: 'k-b' }), after: 2 });
+    expect(checks[1]).toMatchObject({ kind: 'lease', scopeKey: idempotencyScopeKey({ scope: 'acct-1', field: 'placeOrder', key: 'k-a' }), after: 0 });
+    expect(checks[3]).toMatchObject({ scopeKey: idempotencyScopeKey({ scope: 'acct-1', field: 'placeOrder', key: 'k-b' }), after: 2 });
     expect(fields.map((f) => f.responseKey)).toEqual(['a', 'b']);
   });
 
@@ -44,7 +43,7 @@ describe('planning a signed operation', () => {
       i: { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '100', quantity: '0.01' },
     }, { headers: { 'idempotency-key': '"header-key"' } });
     const lease = checks.find((c) => c.kind === 'lease');
-    expect(lease).toMatchObject({ scopeKey: idempotencyScopeKey({ accountId: 'acct-1', field: 'placeOrder', key: 'header-key' }) });
+    expect(lease).toMatchObject({ scopeKey: idempotencyScopeKey({ scope: 'acct-1', field: 'placeOrder', key: 'header-key' }) });
     expect(lease && lease.kind === 'lease' && lease.fingerprint).toBe(fingerprintArguments({ input: { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '100', quantity: '0.01' } }));
   });
 

@@ -1,5 +1,5 @@
 /**
- * The durable port of `@idempotent`: the authoritative record of each completed idempotent call.
+ * The durable port of idempotent execution: the authoritative record of each completed call.
  *
  * The fast-path `IdempotencyStore` (Redis or memory) may forget anything at any time; this
  * record may not. It is written in the SAME database transaction as the mutation's effect, so
@@ -29,17 +29,17 @@
  *   once, the effect rolls back, the committed record is replayed. Nothing commits twice; the
  *   cost is a wasted execution on that rare path instead of two statements on every call.
  *   A refusal of that re-execution (e.g. INSUFFICIENT_FUNDS, the original having used the
- *   funds) has no effect to keep, so the directive may `save` it in a transaction of its own
+ *   funds) has no effect to keep, so the executor may `save` it in a transaction of its own
  *   after rolling back; that `save` conflicts too and the original is replayed.
  */
 
 /** A completed idempotent call as stored durably. */
 export interface IdempotencyRecord {
-  /** The scope, as built by `idempotencyScopeKey` (account, mutation field, client key). */
+  /** The scope, as built by `idempotencyScopeKey` (scope, mutation field, client key). */
   scopeKey: string;
   /** Fingerprint of the arguments the call executed with; another fingerprint is a key reuse. */
   fingerprint: string;
-  /** The outcome to replay: opaque JSON, produced and parsed by the directive. */
+  /** The outcome to replay: opaque text, produced and read by the host's `OutcomeCodec`. */
   outcome: string;
   /** When the call completed; also the instant `save` uses to decide whether an old record has expired. */
   createdAt: Date;
@@ -49,8 +49,8 @@ export interface IdempotencyRecord {
 
 /**
  * Durable idempotency records. `save` must run inside the same transaction as the effect
- * (adapters are built over the unit of work's ambient executor, so "inside" means inside
- * `uow.transaction(...)`); `find` may run anywhere.
+ * (adapters are built over the host's ambient executor, so "inside" means inside the
+ * `TransactionRunner`'s `runInTransaction(...)`); `find` may run anywhere.
  */
 export interface IdempotencyRecordStore {
   /** The record for scopeKey if present and not expired at `now` (`expiresAt > now`). */

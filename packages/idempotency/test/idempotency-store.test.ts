@@ -3,18 +3,18 @@ import {
   idempotencyScopeKey,
   retryAfterFor,
   toPositiveMs,
-} from '../../../src/directives/idempotent';
+} from '../src';
 
 describe('idempotencyScopeKey', () => {
   it('keeps (account, field, key) unambiguous when parts contain the separator', () => {
-    const a = idempotencyScopeKey({ accountId: 'a:b', field: 'c', key: 'k' });
-    const b = idempotencyScopeKey({ accountId: 'a', field: 'b:c', key: 'k' });
+    const a = idempotencyScopeKey({ scope: 'a:b', field: 'c', key: 'k' });
+    const b = idempotencyScopeKey({ scope: 'a', field: 'b:c', key: 'k' });
     expect(a).not.toBe(b);
     expect(a.split(':')).toHaveLength(3);
   });
 
   it('never contains the braces of a Redis Cluster hash tag', () => {
-    expect(idempotencyScopeKey({ accountId: 'acct-1', field: 'placeOrder', key: '{tag}' })).toBe('acct-1:placeOrder:%7Btag%7D');
+    expect(idempotencyScopeKey({ scope: 'acct-1', field: 'placeOrder', key: '{tag}' })).toBe('acct-1:placeOrder:%7Btag%7D');
   });
 });
 

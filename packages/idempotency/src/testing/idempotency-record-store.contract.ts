@@ -1,15 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { IdempotencyRecord, IdempotencyRecordStore } from '../../src/directives/idempotent';
-import type { UnitOfWork } from '../../src/domain';
-import { createSqlStores } from '../../src/stores/postgres';
-import type { TestDatabase } from '../helpers/database';
+import type { IdempotencyRecord, IdempotencyRecordStore } from '../idempotency-record-store';
 
 /**
- * The contract of the durable IdempotencyRecordStore (STYLE.md rule 4), run on every SQL engine.
- * `open` gives a migrated database shared by the whole suite, so every case uses its own scope
- * keys, and the purge case lives in its own era (2001) that no other case's records reach.
+ * The contract of the durable IdempotencyRecordStore, run on every database engine an adapter
+ * supports. `open` gives a store over a database shared by the whole suite, so every case uses
+ * its own scope keys, and the purge case lives in its own era (2001) that no other case's
+ * records reach.
  */
+
+/** A store over a prepared database, the host's transactions it joins, and a second write to commit with it. */
+export interface IdempotencyRecordStoreHarness {
+  readonly store: IdempotencyRecordStore;
+  /**
+   * Runs `work` in a transaction of the host, as the host nests them (a call inside another one
+   * nests in it); `store.save` inside `work` joins it. Commits when `work` resolves, rolls back
+   * when it throws.
+   */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  /** Another write of the host (an "effect"), joining the running transaction, and whether it is committed. */
+  readonly effect: { write(id: string): Promise<void>; exists(id: string): Promise<boolean> };
+  /** Releases the database (the suite's last step). */
+  close(): Promise<void>;
+}
 
 const FP = 'sha256:aaaa';
 const OTHER_FP = 'sha256:bbbb';
@@ -21,28 +34,28 @@ const PURGE_ERA = Date.parse('2001-01-01T00:00:00.000Z');
 const at = (minutes: number, base = T0): Date => new Date(base + minutes * MINUTE);
 
 /** Registers the contract cases for one database engine. */
-export function defineIdempotencyRecordStoreContract(name: string, open: () => Promise<TestDatabase>): void {
+export function defineIdempotencyRecordStoreContract(name: string, open: () => Promise<IdempotencyRecordStoreHarness>): void {
   describe(`idempotency record store contract: ${name}`, () => {
-    let db: TestDatabase;
-    let uow: UnitOfWork;
+    let harness: IdempotencyRecordStoreHarness;
     let store: IdempotencyRecordStore;
     let counter = 0;
     const runId = `${process.pid}-${Date.now().toString(36)}`;
     const newScope = (): string => `acct-${runId}:placeOrder:key-${++counter}`;
+    const transaction = <T>(work: () => Promise<T>): Promise<T> => harness.transaction(work);
 
     /** A record completed at T0 and kept for an hour, unless overridden. */
     const record = (scopeKey: string, overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord => ({
       scopeKey, fingerprint: FP, outcome: JSON.stringify({ data: { placeOrder: { id: scopeKey } } }), createdAt: at(0), expiresAt: at(60), ...overrides,
     });
-    /** Saves in its own committed transaction, as the directive always does. */
-    const saveCommitted = (r: IdempotencyRecord) => uow.transaction(() => store.save(r));
-    const rollsBack = (work: () => Promise<unknown>) => expect(uow.transaction(async () => { await work(); throw new Error('boom'); })).rejects.toThrow('boom');
+    /** Saves in its own committed transaction, as the executor always does. */
+    const saveCommitted = (r: IdempotencyRecord) => transaction(() => store.save(r));
+    const rollsBack = (work: () => Promise<unknown>) => expect(transaction(async () => { await work(); throw new Error('boom'); })).rejects.toThrow('boom');
 
     beforeAll(async () => {
-      db = await open();
-      ({ uow, idempotencyRecords: store } = createSqlStores(db.driver));
+      harness = await open();
+      store = harness.store;
     });
-    afterAll(async () => db?.close());
+    afterAll(async () => harness?.close());
 
     test('a saved record is found with every field intact', async () => {
       const saved = record(newScope());
@@ -87,32 +100,31 @@ export function defineIdempotencyRecordStoreContract(name: string, open: () => P
 
     test('a record saved in a nested transaction rolls back with the outer one', async () => {
       const lost = record(newScope());
-      await rollsBack(() => uow.transaction(() => store.save(lost)));
+      await rollsBack(() => transaction(() => store.save(lost)));
       expect(await store.find(lost.scopeKey, at(1))).toBeNull();
     });
 
     test('the record and the effect commit or roll back together', async () => {
-      const account = () => ({ id: randomUUID(), name: `idem-${randomUUID()}`, createdAt: at(0) });
-      const rolledBack = { account: account(), record: record(newScope()) };
+      const rolledBack = { effect: randomUUID(), record: record(newScope()) };
       await rollsBack(async () => {
-        expect(await uow.repo.insertAccount(rolledBack.account)).toBe(true);
+        await harness.effect.write(rolledBack.effect);
         expect(await store.save(rolledBack.record)).toBe('saved');
       });
-      expect(await uow.repo.findAccount(rolledBack.account.id)).toBeNull();
+      expect(await harness.effect.exists(rolledBack.effect)).toBe(false);
       expect(await store.find(rolledBack.record.scopeKey, at(1))).toBeNull();
 
-      const committed = { account: account(), record: record(newScope()) };
-      await uow.transaction(async (repo) => {
-        expect(await repo.insertAccount(committed.account)).toBe(true);
+      const committed = { effect: randomUUID(), record: record(newScope()) };
+      await transaction(async () => {
+        await harness.effect.write(committed.effect);
         expect(await store.save(committed.record)).toBe('saved');
       });
-      expect(await uow.repo.findAccount(committed.account.id)).toEqual(committed.account);
+      expect(await harness.effect.exists(committed.effect)).toBe(true);
       expect(await store.find(committed.record.scopeKey, at(1))).toEqual(committed.record);
     });
 
     /**
      * Two transactions saving one key, the second starting once the first has saved but not
-     * committed: what the directive relies on instead of a lock. (PGlite runs one transaction at
+     * committed: what the executor relies on instead of a lock. (PGlite runs one transaction at
      * a time, so there the second simply starts after the first ended: same answer.)
      */
     async function raceForKey(firstEnds: 'commit' | 'rollback') {
@@ -120,7 +132,7 @@ export function defineIdempotencyRecordStoreContract(name: string, open: () => P
       const events: string[] = [];
       let saved!: () => void;
       const firstSaved = new Promise<void>((resolve) => { saved = resolve; });
-      const first = uow.transaction(async () => {
+      const first = transaction(async () => {
         events.push(`first ${await store.save(record(scopeKey, { outcome: '"first"' }))}`);
         saved();
         await delay(100);
@@ -128,7 +140,7 @@ export function defineIdempotencyRecordStoreContract(name: string, open: () => P
         if (firstEnds === 'rollback') throw new Error('first rolled back');
       }).catch(() => undefined);
       await firstSaved;
-      const second = await uow.transaction(async () => {
+      const second = await transaction(async () => {
         const result = await store.save(record(scopeKey, { outcome: '"second"' }));
         events.push(`second ${result}`);
         return result;

@@ -1,7 +1,7 @@
-import type { ClaimResult, IdempotencyStore } from '../../src/directives/idempotent';
+import type { ClaimResult, IdempotencyStore } from '../idempotency-store';
 
 /**
- * The one contract every IdempotencyStore adapter must satisfy (STYLE.md rule 4). Adapter test
+ * The one contract every IdempotencyStore adapter must satisfy. Adapter test
  * files call `defineIdempotencyStoreContract` with a factory; adapter-specific behaviour (memory
  * bounds, Redis key layout) is tested next to the adapter.
  */

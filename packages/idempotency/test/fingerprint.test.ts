@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { fingerprintArguments } from '../../../src/directives/idempotent';
+import { fingerprintArguments } from '../src';
 
 /** Rebuilds `value` with every object's keys in a seeded random order (fromEntries keeps `__proto__` an own key). */
 function shuffleKeys(value: unknown, random: () => number): unknown {

@@ -1,11 +1,12 @@
 /**
- * The fast-path port of `@idempotent`: a shared, expiring record per idempotency scope that
- * lets exactly one request execute while duplicates wait or replay.
+ * The fast-path port of idempotent execution: a shared, expiring record per idempotency scope
+ * that lets exactly one request execute while duplicates wait or replay.
  *
- * This store is a cache, not the authority. The durable record commits in SQL in the same
- * transaction as the effect, so an adapter may lose everything at any time (Redis FLUSHALL,
- * eviction, a restart of the memory store): `claim` then answers `acquired` again, and the caller
- * consults the durable record before executing, and calls `remember` when it finds one.
+ * This store is a cache, not the authority. The durable record (`IdempotencyRecordStore`)
+ * commits in the same transaction as the effect, so an adapter may lose everything at any time
+ * (Redis FLUSHALL, eviction, a restart of the memory store): `claim` then answers `acquired`
+ * again, the effect's record conflicts with the committed one, and the caller calls `remember`
+ * with it.
  *
  * Record life cycle for one scope key:
  *
@@ -20,7 +21,7 @@
 /** Default lease of an in-progress claim: long enough for a mutation, short enough that a crashed process frees the key quickly. */
 export const DEFAULT_IDEMPOTENCY_LEASE_MS = 10_000;
 
-/** Default retention of a completed outcome (24 h, the DESIGN.md idempotency profile). */
+/** Default retention of a completed outcome (24 h, as Stripe keeps its keys). */
 export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
@@ -78,12 +79,13 @@ export interface IdempotencyStore {
 }
 
 /**
- * Builds the scope key for (account, mutation field, client key). Each part is
- * percent-encoded, so the `:` separators are unambiguous (account `a:b` + field `c` never equals
- * account `a` + field `b:c`) and a key cannot contain the `{`/`}` of a Redis Cluster hash tag.
+ * Builds the scope key for (scope, mutation field, client key); `scope` is whom the key belongs
+ * to (an account, a principal): two callers' equal keys never meet. Each part is
+ * percent-encoded, so the `:` separators are unambiguous (scope `a:b` + field `c` never equals
+ * scope `a` + field `b:c`) and a key cannot contain the `{`/`}` of a Redis Cluster hash tag.
  */
-export function idempotencyScopeKey(scope: { accountId: string; field: string; key: string }): string {
-  return [scope.accountId, scope.field, scope.key].map(encodeURIComponent).join(':');
+export function idempotencyScopeKey(parts: { scope: string; field: string; key: string }): string {
+  return [parts.scope, parts.field, parts.key].map(encodeURIComponent).join(':');
 }
 
 /**

@@ -2,7 +2,7 @@ import {
   MAX_IDEMPOTENCY_KEY_LENGTH,
   parseIdempotencyKeyHeader,
   validateIdempotencyKey,
-} from '../../../src/directives/idempotent';
+} from '../src';
 
 const PRINTABLE_ASCII = Array.from({ length: 0x7e - 0x20 + 1 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
 

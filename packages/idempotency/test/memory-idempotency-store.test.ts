@@ -1,8 +1,8 @@
 import {
   createMemoryIdempotencyStore,
   type MemoryIdempotencyStoreOptions,
-} from '../../../src/stores/memory/memory-idempotency-store';
-import { defineIdempotencyStoreContract } from '../idempotency-store.contract';
+} from '../src/memory-idempotency-store';
+import { defineIdempotencyStoreContract } from '../src/testing';
 
 /** A store on a hand-driven clock, so expiry tests never wait. */
 function storeOnFakeClock(options: Omit<MemoryIdempotencyStoreOptions, 'now'> = {}) {

@@ -1,8 +1,10 @@
-import type { IdempotencyRecord, IdempotencyRecordStore } from '../../directives/idempotent';
-import type { SqlExecutor } from './sql-driver';
-import type { Row } from './sql-rows';
+import type { IdempotencyRecord, IdempotencyRecordStore } from '@signet/idempotency';
+import { DEFAULT_IDEMPOTENCY_RECORDS_TABLE, checkRecordsTable } from './records-table';
+import type { SqlExecutor } from './sql-executor';
 
 const COLUMNS = 'scope_key, fingerprint, outcome, created_at, expires_at';
+
+type Row = Record<string, unknown>;
 
 const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
 
@@ -13,16 +15,23 @@ function toRecord(r: Row): IdempotencyRecord {
   };
 }
 
+/** Options of {@link createSqlIdempotencyRecordStore}. */
+export interface SqlIdempotencyRecordStoreOptions {
+  /** The records table, created by `idempotencyRecordsDdl(table)`. Defaults to `idempotency_records`. */
+  readonly table?: string;
+}
+
 /**
- * Durable idempotency records in SQL, shared by PostgreSQL and PGlite (table from migration 2).
- * `db` should route to the ambient transaction, like the trading repository's executor: build
- * it with `createSqlStores(driver).idempotencyRecords`, so `save` joins the transaction of the
- * effect it guards.
+ * Durable idempotency records in PostgreSQL (or PGlite), in the table of `idempotencyRecordsDdl`.
+ * `db` must route to the transaction running in the caller's async context, the one the
+ * host's `TransactionRunner` opened for the effect, so that `save` joins the transaction of the
+ * effect it guards (outside a transaction it may run on any connection).
  */
-export function createSqlIdempotencyRecordStore(db: SqlExecutor): IdempotencyRecordStore {
+export function createSqlIdempotencyRecordStore(db: SqlExecutor, options: SqlIdempotencyRecordStoreOptions = {}): IdempotencyRecordStore {
+  const table = checkRecordsTable(options.table ?? DEFAULT_IDEMPOTENCY_RECORDS_TABLE);
   return {
     async find(scopeKey, now) {
-      const rows = await db.query(`SELECT ${COLUMNS} FROM idempotency_records WHERE scope_key = $1 AND expires_at > $2`, [scopeKey, now]);
+      const rows = await db.query(`SELECT ${COLUMNS} FROM ${table} WHERE scope_key = $1 AND expires_at > $2`, [scopeKey, now]);
       return rows[0] ? toRecord(rows[0]) : null;
     },
 
@@ -33,10 +42,10 @@ export function createSqlIdempotencyRecordStore(db: SqlExecutor): IdempotencyRec
       // snapshot, which is why READ COMMITTED needs no lock before it. The DO UPDATE WHERE makes
       // "expired" relative to this record's time.
       const rows = await db.query(
-        `INSERT INTO idempotency_records (${COLUMNS}) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO ${table} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (scope_key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, outcome = EXCLUDED.outcome,
            created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
-         WHERE idempotency_records.expires_at <= EXCLUDED.created_at
+         WHERE ${table}.expires_at <= EXCLUDED.created_at
          RETURNING scope_key`,
         [record.scopeKey, record.fingerprint, record.outcome, record.createdAt, record.expiresAt],
       );
@@ -50,8 +59,8 @@ export function createSqlIdempotencyRecordStore(db: SqlExecutor): IdempotencyRec
       // live record that replaced an expired one must never be deleted, or its key would run twice.
       const rows = await db.query<{ n: number | string }>(
         `WITH purged AS (
-           DELETE FROM idempotency_records
-           WHERE scope_key IN (SELECT scope_key FROM idempotency_records WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)
+           DELETE FROM ${table}
+           WHERE scope_key IN (SELECT scope_key FROM ${table} WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)
              AND expires_at <= $1
            RETURNING 1
          )

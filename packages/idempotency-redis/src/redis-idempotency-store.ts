@@ -6,7 +6,7 @@ import {
   toPositiveMs,
   type ClaimResult,
   type IdempotencyStore,
-} from '../../directives/idempotent';
+} from '@signet/idempotency';
 
 /**
  * Redis idempotency store: the fast path shared by every server process.
@@ -17,7 +17,7 @@ import {
  * single round trip (a GET-then-SET would let two duplicates both see "no key" and both run).
  * The key is `<prefix>{<scopeKey>}`: the hash tag keeps any future per-scope key in the same
  * Redis Cluster slot. Losing the data (FLUSHALL, eviction, failover) only means `claim` answers
- * `acquired` again; the durable SQL record prevents a second execution.
+ * `acquired` again; the durable record prevents a second execution.
  */
 
 /** Options of {@link createRedisIdempotencyStore}. */
@@ -30,10 +30,10 @@ export interface RedisIdempotencyStoreOptions {
 export const DEFAULT_IDEMPOTENCY_PREFIX = 'signet:idem:';
 
 /**
- * The Redis key of one idempotency scope. The hash tag is the scope's first `:` segment, the
- * account (see `idempotencyScopeKey`: percent-encoded, so brace-free): `<prefix>{<account>}:<rest>`.
- * One account's leases then share a Cluster slot with its request counters, so a request's
- * admission stays one script per account. A scope without `:` is its own tag: `<prefix>{<scope>}`.
+ * The Redis key of one idempotency scope. The hash tag is the scope key's first `:` segment, its
+ * owner (see `idempotencyScopeKey`: percent-encoded, so brace-free): `<prefix>{<owner>}:<rest>`.
+ * One owner's leases then share a Cluster slot with other keys tagged by that owner (e.g. its
+ * request counters), so a script over one owner's keys stays one call. A scope without `:` is its own tag: `<prefix>{<scope>}`.
  */
 export function idempotencyRedisKey(scopeKey: string, prefix = DEFAULT_IDEMPOTENCY_PREFIX): string {
   const colon = scopeKey.indexOf(':');
@@ -41,7 +41,8 @@ export function idempotencyRedisKey(scopeKey: string, prefix = DEFAULT_IDEMPOTEN
 }
 
 /**
- * The claim step, written once and shared with the admission script:
+ * The claim step, written once and shared with scripts composed by the host (Signet's
+ * request admission takes a lease in the same script as its other checks):
  * `claim_lease(key, fp, token, lease_ms)` replies `{'acquired'} | {'mismatch'} |
  * {'completed', outcome} | {'in_progress', pttl}`.
  */

@@ -4,7 +4,7 @@ import {
   toPositiveMs,
   type ClaimResult,
   type IdempotencyStore,
-} from '../../directives/idempotent';
+} from './idempotency-store';
 
 /**
  * In-process idempotency store: the embedded default for a single server process.
@@ -14,7 +14,7 @@ import {
  * the Redis adapter. Memory stays bounded: expired entries are swept at most every
  * `sweepIntervalMs`, amortized on access and also from an `unref()`ed timer so an idle process
  * still frees them, and `maxEntries` caps the map outright. Dropping an entry early is safe
- * (the durable SQL record is the authority), just slower for the duplicate that follows.
+ * (the durable record is the authority), just slower for the duplicate that follows.
  */
 
 /** Options of {@link createMemoryIdempotencyStore}. */

@@ -1,0 +1,23 @@
+import { fingerprintArguments, idempotencyScopeKey } from '@signet/idempotency';
+
+/** What identifies one keyed call: the scope its key lives in, and the fingerprint of its arguments. */
+export interface IdempotentCallIdentity {
+  readonly scopeKey: string;
+  readonly fingerprint: string;
+}
+
+/**
+ * The identity of a keyed call of `field` by `scope` (whom keys belong to, e.g. an account) with
+ * the client's `key` and the field's coerced `args`. The directive claims with it; a host that
+ * claims ahead of execution (Signet's admission) must derive it here too, or the directive
+ * would not recognise the claim as its own.
+ *
+ * `args` are graphql-js's coerced arguments: plain objects, which the fingerprint accepts
+ * (type-graphql, for one, builds its input class instances later, inside `resolve`).
+ */
+export function idempotentCallIdentity(call: { scope: string; field: string; key: string; args: unknown }): IdempotentCallIdentity {
+  return {
+    scopeKey: idempotencyScopeKey({ scope: call.scope, field: call.field, key: call.key }),
+    fingerprint: fingerprintArguments(call.args),
+  };
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { graphql, GraphQLError, type GraphQLSchema } from 'graphql';
+import { createMemoryIdempotencyStore, type IdempotencyStore } from '@signet/idempotency';
+import { idempotentDirectiveTypeDefs, idempotentTransformer, type IdempotentDirectiveOptions, type IdempotentFieldEvent } from '../src';
+import { inMemoryDatabase } from './in-memory-database';
+
+/**
+ * The directive on a server that is not Signet: an SDL-first notes schema, its own context,
+ * errors and codec, the directive renamed `@once`, and a toy database.
+ */
+interface Context { readonly user?: string; readonly headers: Record<string, string | undefined>; readonly replayed: string[] }
+
+const typeDefs = `
+  ${idempotentDirectiveTypeDefs('once')}
+  type Note { id: ID! text: String! }
+  type Query { ping: String }
+  type Mutation { addNote(text: String!): Note @once(required: true) }
+`;
+
+const errorOf = (code: string) => (...args: unknown[]) => new GraphQLError(code, { extensions: { code, args } });
+
+function server(options: { store?: IdempotencyStore } = {}) {
+  const db = inMemoryDatabase();
+  let executions = 0;
+  let store = options.store ?? createMemoryIdempotencyStore();
+  const events: IdempotentFieldEvent[] = [];
+  const base = makeExecutableSchema({
+    typeDefs,
+    resolvers: {
+      Mutation: {
+        addNote: async (_source: unknown, { text }: { text: string }) => {
+          executions += 1;
+          const id = randomUUID();
+          db.writeNote(id, text);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return { id, text };
+        },
+      },
+    },
+  });
+  const directive: IdempotentDirectiveOptions<Context> = {
+    name: 'once',
+    scope: (context) => context.user,
+    headers: (context) => context.headers,
+    store: () => store,
+    markReplayed: (context, responseKey) => context.replayed.push(responseKey),
+    codec: ({ type }) => {
+      if (String(type) !== 'Note') throw new Error('only notes can be replayed');
+      return {
+        encode: (note) => JSON.stringify({ id: (note as { id: string }).id }),
+        isRefusal: () => false,
+        replay: async (outcome) => {
+          const { id } = JSON.parse(outcome) as { id: string };
+          return { id, text: db.notes.get(id) };
+        },
+      };
+    },
+    records: db.records,
+    transactions: db.transactions,
+    retentionMs: 60_000,
+    errors: {
+      invalidKey: errorOf('BAD_KEY'), keyRequired: errorOf('KEY_REQUIRED'), unauthenticated: errorOf('UNAUTHENTICATED'),
+      unavailable: errorOf('UNAVAILABLE'), keyReused: errorOf('KEY_REUSED'), inProgress: errorOf('IN_PROGRESS'),
+    },
+    onEvent: (_context, event) => events.push(event),
+  };
+  const schema: GraphQLSchema = idempotentTransformer(base, directive);
+  const run = async (source: string, context: Partial<Context> = {}) => {
+    const contextValue: Context = { user: 'alice', headers: {}, replayed: [], ...context };
+    const result = await graphql({ schema, source, contextValue });
+    return { ...result, replayed: contextValue.replayed };
+  };
+  return {
+    db, events, run, build: (sdl: string) => idempotentTransformer(makeExecutableSchema({ typeDefs: sdl }), directive),
+    get executions() { return executions; },
+    /** Drops every lease and cached outcome, as a FLUSHALL does to Redis. */
+    forget: () => { store = createMemoryIdempotencyStore(); },
+  };
+}
+
+const ADD = (key: string, text = 'hello') => `mutation { addNote(text: "${text}") @once(key: "${key}") { id text } }`;
+const codes = (result: { errors?: readonly GraphQLError[] }) => (result.errors ?? []).map((e) => e.extensions.code);
+
+describe('@idempotent on a server that is not Signet (renamed @once)', () => {
+  test('20 concurrent duplicates: one execution, the others told it is in progress; a retry replays it', async () => {
+    const api = server();
+    const results = await Promise.all(Array.from({ length: 20 }, () => api.run(ADD('k-20'))));
+    expect(api.executions).toBe(1);
+    expect(results.filter((r) => !r.errors).length).toBe(1);
+    expect(results.flatMap(codes)).toEqual(Array(19).fill('IN_PROGRESS'));
+    const retry = await api.run(ADD('k-20'));
+    expect(retry.data).toEqual(results.find((r) => !r.errors)!.data);
+    expect(retry.replayed).toEqual(['addNote']);
+    expect(api.executions).toBe(1);
+    expect(api.db.notes.size).toBe(1);
+  });
+
+  test('after the fast path lost everything, a retry runs again but commits nothing and replays the first', async () => {
+    const api = server();
+    const first = await api.run(ADD('k-lost'));
+    api.forget();
+    const retry = await api.run(ADD('k-lost'));
+    expect(api.executions).toBe(2);
+    expect(api.db.notes.size).toBe(1);
+    expect(retry.data).toEqual(first.data);
+    expect(retry.replayed).toEqual(['addNote']);
+    expect(api.events.map((e) => e.kind)).toEqual(['executed', 'record_conflict', 'replayed']);
+  });
+
+  test('the key from the Idempotency-Key header; another caller\'s equal key is another scope', async () => {
+    const api = server();
+    const headers = { 'idempotency-key': 'k-header' };
+    const alice = await api.run('mutation { addNote(text: "a") { id } }', { headers });
+    const bob = await api.run('mutation { addNote(text: "a") { id } }', { headers, user: 'bob' });
+    expect(codes(alice)).toEqual([]);
+    expect(codes(bob)).toEqual([]);
+    expect(api.executions).toBe(2);
+    expect((await api.run('mutation { addNote(text: "a") { id } }', { headers })).replayed).toEqual(['addNote']);
+  });
+
+  test('refusals come from the host\'s factories and nothing runs', async () => {
+    const api = server();
+    await api.run(ADD('k-reused', 'one'));
+    expect(codes(await api.run(ADD('k-reused', 'two')))).toEqual(['KEY_REUSED']);
+    expect(codes(await api.run('mutation { addNote(text: "x") { id } }'))).toEqual(['KEY_REQUIRED']);
+    expect(codes(await api.run(ADD(' padded ')))).toEqual(['BAD_KEY']);
+    expect(codes(await api.run(ADD('k-anonymous'), { user: undefined }))).toEqual(['UNAUTHENTICATED']);
+    expect(api.executions).toBe(1);
+    expect(api.events.filter((e) => e.kind === 'key_required')).toEqual([{ kind: 'key_required', field: 'addNote' }]);
+  });
+
+  test('a field the directive cannot make idempotent stops the server from building, with the codec\'s reason', () => {
+    const api = server();
+    const sdl = (field: string) => `${idempotentDirectiveTypeDefs('once')} type Note { id: ID! } type Query { ping: String } ${field}`;
+    expect(() => api.build(sdl('type Mutation { go: String @once }'))).toThrow('@once on Mutation.go: only notes can be replayed');
+    expect(() => api.build(sdl('type Mutation { go: Note } extend type Query { read: Note @once }'))).toThrow('@once on Query.read: only Mutation fields can be idempotent');
+  });
+});
