@@ -16,9 +16,11 @@ module.exports = {
     {
       name: 'domain-is-self-contained',
       severity: 'error',
-      comment: 'src/domain imports only itself, Node built-ins and npm packages (no GraphQL, HTTP, stores, config).',
+      comment: 'src/domain imports only itself, Node built-ins and npm packages (no GraphQL, HTTP, stores, config), plus @signet/http-message-signatures for the key-validity rule.',
       from: { path: '^src/domain/' },
-      to: { pathNot: ['^src/domain/', '(^|/)node_modules/'], dependencyTypesNot: ['core'] },
+      // @signet/http-message-signatures is allowed for the Ed25519 key-validity check (RFC 8032
+      // decoding, small-order points): a protocol rule the verifier enforces too, written once there.
+      to: { pathNot: ['^src/domain/', '(^|/)node_modules/', '^packages/http-message-signatures/src/'], dependencyTypesNot: ['core'] },
     },
     {
       name: 'directives-not-to-transport-stores-or-main',
@@ -68,6 +70,34 @@ module.exports = {
       comment: 'The exactly-once core and its Redis and PostgreSQL adapters know nothing of GraphQL: the directive is a package of its own.',
       from: { path: '^packages/idempotency(-redis|-postgres)?/src/' },
       to: { path: ['(^|/)node_modules/(graphql|@graphql-tools/[^/]+)/', '^packages/directive-'] },
+    },
+    {
+      name: 'http-message-signatures-no-graphql-no-http-framework',
+      severity: 'error',
+      comment: 'RFC 9421/9530 for any HTTP stack: the signature packages import no GraphQL, no HTTP framework and no directive package.',
+      from: { path: '^packages/http-message-signatures(-redis)?/' },
+      to: {
+        path: [
+          '(^|/)node_modules/(graphql|@graphql-tools/[^/]+|@apollo/[^/]+|@as-integrations/[^/]+|@envelop/[^/]+|graphql-yoga|fastify|@fastify/[^/]+|express|koa|hono)/',
+          '^packages/directive-',
+        ],
+      },
+    },
+    {
+      name: 'http-message-signatures-main-entry-is-browser-safe',
+      severity: 'error',
+      comment: 'The main entry of @signet/http-message-signatures bundles for browsers (SDK, playground): Node built-ins only under src/node/ (the /node entry) and src/testing/.',
+      from: { path: '^packages/http-message-signatures/src/', pathNot: '^packages/http-message-signatures/src/(node|testing)/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'directive-signed-imports-only-its-core-and-graphql',
+      severity: 'error',
+      comment: '@signet/directive-signed imports only itself, @signet/http-message-signatures, graphql and @graphql-tools/utils: the host passes everything else in.',
+      from: { path: '^packages/directive-signed/src/' },
+      to: {
+        pathNot: ['^packages/directive-signed/src/', '^packages/http-message-signatures/src/', '(^|/)node_modules/(graphql|@graphql-tools/utils)/'],
+      },
     },
     {
       name: 'example-servers-use-packages-only',

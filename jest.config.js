@@ -7,6 +7,7 @@ module.exports = {
   // The workspace packages by their names, from their sources (the app's dist/ uses their builds).
   moduleNameMapper: {
     '^@signet/([a-z0-9-]+)/testing$': '<rootDir>/packages/$1/src/testing',
+    '^@signet/([a-z0-9-]+)/node$': '<rootDir>/packages/$1/src/node',
     '^@signet/([a-z0-9-]+)$': '<rootDir>/packages/$1/src',
   },
   transform: {

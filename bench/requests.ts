@@ -4,7 +4,8 @@
  * scenario replays one on purpose.
  */
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import { signRequest } from '../src/transport/signature';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import type { BenchRequest } from './load';
 
 /** An account the bench trades as, and the Ed25519 key it signs with. */
@@ -41,7 +42,7 @@ export function createSigner(credentials: readonly BenchCredential[]) {
   let turn = 0;
   return (body: string, extra: Record<string, string> = {}, keyIndex?: number): BenchRequest => {
     const key = keys[keyIndex ?? (turn = (turn + 1) % keys.length)];
-    const signed = signRequest({ method: 'POST', authority: BENCH_AUTHORITY, path: '/graphql', body, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey, headers: extra });
+    const signed = signRequest(nodeCrypto, { method: 'POST', authority: BENCH_AUTHORITY, path: '/graphql', body, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey, headers: extra });
     return { body, headers: { ...signed.headers, ...extra } };
   };
 }

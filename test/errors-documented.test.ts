@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserErrorCode } from '../src/domain';
 import { ErrorCode } from '../src/errors';
-import { REPLAY_PROTECTION_RECOVERING, SIGNATURE_FAILURE_REASONS } from '../src/transport/signature';
+import { SIGNATURE_FAILURE_REASONS } from '@signet/http-message-signatures';
+import { REPLAY_PROTECTION_RECOVERING } from '../src/transport/http/refusal-reasons.table';
 
 /** Codes documented in ERRORS.md: every backticked code in the first column of a table row. */
 function documentedCodes(): Set<string> {

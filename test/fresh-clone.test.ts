@@ -58,7 +58,7 @@ describeInGit(`a fresh clone of HEAD${head === undefined ? ' (skipped: not a git
       join(clone, 'node_modules', 'jest', 'bin', 'jest.js'),
       '--config', JSON.stringify({ ...config, rootDir: clone }),
       '--ci', '--runInBand',
-      'test/transport/signature/rfc9421-vectors.test.ts',
+      'packages/http-message-signatures/test/rfc9421-vectors.test.ts',
     ], { cwd: clone, encoding: 'utf8', timeout: 50_000, env: { ...process.env, CI: 'true', FORCE_COLOR: '0' } });
     const output = `${run.stdout}\n${run.stderr}`;
     // The output first: on failure it shows what the clone's jest printed.

@@ -1,5 +1,6 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { ed25519PublicKeyProblem, type Ed25519KeyProblem } from './ed25519-public-key';
+import type { Ed25519KeyProblem } from '@signet/http-message-signatures';
+import { weakEd25519KeyProblem } from '@signet/http-message-signatures/node';
 import { canonicalKeyId } from './ids';
 import type { Clock, UnitOfWork } from './ports';
 import type { SecretBox } from './secret-box';
@@ -69,12 +70,6 @@ function parsePublicKey(text: string): KeyObject | null {
   } catch {
     return null;
   }
-}
-
-/** Why an Ed25519 KeyObject must not verify anything, or null when it is an ordinary key. */
-export function weakEd25519KeyProblem(key: KeyObject): Ed25519KeyProblem | null {
-  const { x } = key.export({ format: 'jwk' });
-  return ed25519PublicKeyProblem(Buffer.from(x ?? '', 'base64url'));
 }
 
 const KEY_PROBLEM_TEXT: Readonly<Record<Ed25519KeyProblem, string>> = {

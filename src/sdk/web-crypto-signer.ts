@@ -1,12 +1,11 @@
 /**
- * RFC 9421 request signing with WebCrypto only (`globalThis.crypto.subtle`), so the SDK, the CLI
- * and the browser playground sign exactly the same way. The signature base comes from the
- * server's own pure `buildSignatureBase`: one implementation of the bytes that get verified. It is
- * imported from its file, not from the folder's index, because the index also loads `node:crypto`.
+ * RFC 9421 request signing for the SDK and the browser playground: the one signer of
+ * `@signet/http-message-signatures` with its WebCrypto provider (`globalThis.crypto.subtle`), the
+ * signer the server's tools use with node:crypto. This file adds what a client holds: a URL,
+ * headers in any case, and key material as text (imported into CryptoKeys).
  */
-import { IDEMPOTENCY_KEY_COMPONENT, REQUIRED_COMPONENTS } from '../transport/signature/constants';
-import { buildSignatureBase } from '../transport/signature/signature-base';
-import { fromBase64, plainBytes, toBase64, utf8 } from './bytes';
+import { computeContentDigest, IDEMPOTENCY_KEY_COMPONENT, newNonce, signRequest, webCrypto } from '@signet/http-message-signatures';
+import { fromBase64, plainBytes } from './bytes';
 
 /** The signature algorithms a Signet key can use (one per key). */
 export type SignetAlgorithm = 'ed25519' | 'hmac-sha256';
@@ -53,17 +52,16 @@ export interface WebCryptoSignedRequest {
   nonce: string;
 }
 
+/** A fresh nonce: 24 random bytes, base64url without padding (32 characters, within the server's 16–64). */
+export function randomNonce(): string {
+  return newNonce(webCrypto);
+}
+
 function subtle(): SubtleCrypto {
   const api = globalThis.crypto?.subtle;
   // Browsers expose SubtleCrypto only in secure contexts (https or localhost).
   if (!api) throw new Error('WebCrypto (crypto.subtle) is not available here: use Node 20+ or a secure browser context');
   return api;
-}
-
-/** A fresh nonce: 24 random bytes, base64url without padding (32 characters, within the server's 16–64). */
-export function randomNonce(): string {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(24));
-  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /** Strips PEM armour if present; `keys create` prints bare base64 DER, but people paste PEM too. */
@@ -100,15 +98,13 @@ export async function importSigningKey(material: SigningKeyMaterial): Promise<Cr
 }
 
 /** RFC 9530 `Content-Digest` (sha-256) of the exact body bytes. */
-export async function contentDigest(body: string | Uint8Array): Promise<string> {
-  const bytes = typeof body === 'string' ? utf8(body) : body;
-  return `sha-256=:${toBase64(await subtle().digest('SHA-256', plainBytes(bytes)))}:`;
+export function contentDigest(body: string | Uint8Array): Promise<string> {
+  return computeContentDigest(webCrypto, body);
 }
 
-/** An RFC 8941 sf-string; refuses what the format cannot carry rather than escaping it wrongly. */
-function sfString(value: string, what: string): string {
+/** Refuses what an sf-string cannot carry, naming the option, rather than leaving it to the serializer. */
+function checkPrintable(value: string, what: string): void {
   if (!/^[\x20-\x7e]*$/.test(value)) throw new TypeError(`${what} must be printable ASCII`);
-  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 /** The `Idempotency-Key` value among `headers`, whatever the case of its name. */
@@ -134,32 +130,24 @@ export async function signRequestWebCrypto(options: WebCryptoSignOptions): Promi
   const created = options.created ?? Math.floor(Date.now() / 1000);
   if (!Number.isSafeInteger(created) || created < 0) throw new TypeError('created must be whole seconds since the epoch');
   const nonce = options.nonce ?? randomNonce();
-  // `fetch` sends a URL with an empty query without the `?`, so an empty search means no @query.
-  const query = url.search === '' ? undefined : url.search.slice(1);
+  checkPrintable(nonce, 'nonce');
+  checkPrintable(options.keyId, 'keyId');
   const idempotencyKey = idempotencyKeyField(options.headers);
-  const components = [
-    ...REQUIRED_COMPONENTS,
-    ...(query === undefined ? [] : ['@query']),
-    ...(idempotencyKey === undefined ? [] : [IDEMPOTENCY_KEY_COMPONENT]),
-  ];
-  const digest = await contentDigest(options.body);
-  const covered: Record<string, string> = { 'content-digest': digest };
-  if (idempotencyKey !== undefined) covered[IDEMPOTENCY_KEY_COMPONENT] = idempotencyKey;
-  const params =
-    `(${components.map((c) => `"${c}"`).join(' ')});created=${created};nonce=${sfString(nonce, 'nonce')};keyid=${sfString(options.keyId, 'keyId')}`;
-  const signatureBase = buildSignatureBase(
-    components,
-    { method: options.method, authority: options.authority ?? url.host, path: url.pathname, query, headers: covered },
-    params,
-  );
   const key = checkCryptoKey(options.key, options.alg);
-  const algorithm = options.alg === 'ed25519' ? { name: 'Ed25519' } : { name: 'HMAC' };
-  const signature = await subtle().sign(algorithm, key, plainBytes(utf8(signatureBase)));
-  const label = options.label ?? 'sig1';
-  return {
-    headers: { 'content-digest': digest, 'signature-input': `${label}=${params}`, signature: `${label}=:${toBase64(signature)}:` },
-    signatureBase,
+  const signed = await signRequest(webCrypto, {
+    method: options.method,
+    authority: options.authority ?? url.host,
+    path: url.pathname,
+    // `fetch` sends a URL with an empty query without the `?`, so an empty search means no @query.
+    query: url.search === '' ? undefined : url.search.slice(1),
+    body: options.body,
+    keyId: options.keyId,
+    algorithm: options.alg,
+    ...(options.alg === 'ed25519' ? { privateKey: key } : { secret: key }),
     created,
     nonce,
-  };
+    label: options.label,
+    headers: idempotencyKey === undefined ? {} : { [IDEMPOTENCY_KEY_COMPONENT]: idempotencyKey },
+  });
+  return { headers: signed.headers, signatureBase: signed.signatureBase, created, nonce };
 }

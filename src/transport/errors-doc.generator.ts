@@ -1,7 +1,7 @@
 import { USER_ERROR_CODES } from '../domain';
 import { ERROR_CODES, refusalStatus } from '../errors';
 import { REFUSAL_REASONS, type RefusalReason } from './http/refusal-reasons.table';
-import { SIGNATURE_FAILURE_REASONS } from './signature';
+import { SIGNATURE_FAILURE_REASONS } from '@signet/http-message-signatures';
 
 /**
  * Writes ERRORS.md's tables from the error tables in the source (`npm run errors-doc`), between

@@ -1,6 +1,6 @@
 import type { IdempotencyStore } from '@signet/idempotency';
 import type { RateLimitStore } from '@signet/rate-limit';
-import type { NonceStore } from './signature';
+import type { NonceStore } from '@signet/http-message-signatures';
 import type { AdmissionStore } from './admission';
 
 /** The shared security state of a server: Redis for several instances, memory for one. */

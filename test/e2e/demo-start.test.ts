@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateKey } from 'node:crypto';
 import { main } from '../../src/main';
-import { signRequest } from '../../src/transport/signature';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
 
 describe('npm start on a fresh machine (embedded default)', () => {
@@ -33,7 +34,7 @@ describe('npm start on a fresh machine (embedded default)', () => {
     expect(server.output()).toContain(alice.privateKey);
     expect(server.output()).toMatch(/"demoSeed":true,"reason":"new embedded database and SIGNET_DEMO_SEED on"/);
     const body = JSON.stringify({ query: '{ me { id name balances { asset available } } }' });
-    const signed = signRequest({
+    const signed = signRequest(nodeCrypto, {
       method: 'POST', authority: new URL(server.url).host, path: '/graphql', body, keyId: alice.keyId, algorithm: 'ed25519',
       privateKey: createPrivateKey({ key: Buffer.from(alice.privateKey, 'base64'), format: 'der', type: 'pkcs8' }),
     });

@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { signRequest } from '../../src/transport/signature';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { fundedAccount } from '../helpers/domain';
 import { eventually } from '../helpers/eventually';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
@@ -26,7 +27,7 @@ const COUNT_KEYS = JSON.stringify({ query: '{ me { apiKeys { id } } }' });
 interface Captured { readonly headers: Record<string, string>; readonly body: string }
 
 function capture(authority: string, key: Pick<TestKey, 'keyId' | 'privateKey'>, body: string): Captured {
-  const signed = signRequest({ method: 'POST', authority, path: '/graphql', body, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey });
+  const signed = signRequest(nodeCrypto, { method: 'POST', authority, path: '/graphql', body, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey });
   return { headers: { 'content-type': 'application/json', ...signed.headers }, body };
 }
 

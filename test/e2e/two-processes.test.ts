@@ -3,7 +3,8 @@ import { Client } from 'pg';
 import type { DomainServices } from '../../src/domain';
 import { createDomainServices, createSecretBox } from '../../src/domain';
 import { createPgDriver, createSqlUnitOfWork, migrate, type SqlDriver } from '../../src/stores/postgres';
-import { signRequest } from '../../src/transport/signature';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { fundedAccount } from '../helpers/domain';
 import { TEST_MASTER_KEY, spawnSignet, type SignetProcess } from '../helpers/processes';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../helpers/services';
@@ -44,7 +45,7 @@ gate(`two signet processes sharing PostgreSQL and Redis${TEST_DATABASE_URL && TE
     await admin?.end();
   });
 
-  const sign = (body: string, signer: TestKey = key) => signRequest({ method: 'POST', authority: AUTHORITY, path: '/graphql', body, keyId: signer.keyId, algorithm: signer.algorithm, privateKey: signer.privateKey, secret: signer.secret });
+  const sign = (body: string, signer: TestKey = key) => signRequest(nodeCrypto, { method: 'POST', authority: AUTHORITY, path: '/graphql', body, keyId: signer.keyId, algorithm: signer.algorithm, privateKey: signer.privateKey, secret: signer.secret });
   const send = (server: SignetProcess, body: string, headers: object) =>
     fetch(`${server.url}/graphql`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(headers as Record<string, string>) } });
   const orderCount = async () => (await services.orders.listOrders(accountId, { limit: 100 })).items.length;

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { DEFAULT_NONCE_PREFIX } from '../../src/stores/redis/redis-nonce-store';
+import { DEFAULT_NONCE_PREFIX } from '@signet/http-message-signatures-redis';
 import { createDomainServices, createSecretBox, type DomainServices } from '../../src/domain';
 import { createPgDriver, createSqlStores, migrate, type SqlDriver } from '../../src/stores/postgres';
-import { signRequest } from '../../src/transport/signature';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { idempotencyKeyOf, WIDE_FIELD_LIMITS } from './idempotency';
 import { TEST_MASTER_KEY, WIDE_REQUEST_LIMITS, type SignetProcess } from './processes';
 import type { TestKey } from './signet-server';
@@ -70,7 +71,7 @@ export async function openSharedSchema(databaseUrl: string, redisUrl: string): P
 
 /** POSTs `body` to a child process, freshly signed by `key` (a new nonce every call), with extra headers. */
 export async function sendSigned(server: SignetProcess, key: TestKey, body: string, headers: Record<string, string> = {}) {
-  const signed = signRequest({ method: 'POST', authority: SHARED_AUTHORITY, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey, secret: key.secret, headers: idempotencyKeyOf(headers) });
+  const signed = signRequest(nodeCrypto, { method: 'POST', authority: SHARED_AUTHORITY, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey, secret: key.secret, headers: idempotencyKeyOf(headers) });
   const response = await fetch(`${server.url}/graphql`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signed.headers, ...headers } });
   return { status: response.status, replayed: response.headers.get('idempotent-replayed') === 'true', json: await response.json() as any };
 }

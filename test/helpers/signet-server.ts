@@ -14,7 +14,8 @@ import type { ClientAddressOptions } from '../../src/transport/http/client-addre
 import type { MetricsExposure } from '../../src/network-config';
 import { createMetrics, type SignetMetrics } from '../../src/metrics';
 import type { SecurityStores } from '../../src/transport/security-stores';
-import { signRequest, type SignRequestOptions } from '../../src/transport/signature';
+import { signRequest, type SignRequestOptions } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import type { DirectiveDeps } from '../../src/directives';
 import type { PublicUrl } from '../../src/config';
 import { directiveDepsFor } from './directives';
@@ -103,7 +104,7 @@ export async function signedRequest(server: RunningSignet, key: TestKey, payload
   const body = call.body ?? JSON.stringify(payload);
   const path = call.path ?? '/graphql';
   const method = call.method ?? 'POST';
-  const signed = signRequest({
+  const signed = signRequest(nodeCrypto, {
     method, authority: server.authority, path, body, keyId: key.keyId, algorithm: key.algorithm,
     privateKey: key.privateKey, secret: key.secret, headers: idempotencyKeyOf(call.headers), ...call.sign,
   });

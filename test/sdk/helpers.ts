@@ -4,8 +4,8 @@
  * with the server's own RFC 9421 verifier.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createMemoryNonceStore } from '../../src/stores/memory/memory-nonce-store';
-import { createSignatureVerifier, type VerificationKey } from '../../src/transport/signature';
+import { createMemoryNonceStore, createSignatureVerifier, type VerificationKey } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 
 /** An Ed25519 key as `signet keys create` prints it (base64 PKCS#8 DER), with its public half. */
 export function ed25519Key() {
@@ -87,7 +87,7 @@ export function virtualTime(startMs = Date.UTC(2030, 0, 1)) {
 export async function verifyCalls(calls: readonly RecordedCall[], key: VerificationKey, nowMs: () => number) {
   const nonces = createMemoryNonceStore({ now: nowMs, completeSinceMs: 0 });
   const verify = createSignatureVerifier({
-    authority: new URL(calls[0].url).host, maxAgeSeconds: 30, now: nowMs,
+    crypto: nodeCrypto, authority: new URL(calls[0].url).host, maxAgeSeconds: 30, now: nowMs,
     resolveKey: async (id) => (id === key.keyId ? key : null), nonces,
   });
   const results = [];

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IdempotencyStore } from '@signet/idempotency';
 import type { RateLimitStore } from '@signet/rate-limit';
 import type { AdmissionCheck, AdmissionStore } from '../../src/transport/admission';
-import type { NonceStore } from '../../src/transport/signature';
+import type { NonceStore } from '@signet/http-message-signatures';
 
 /** What an adapter's test gives the contract: the admission store and the stores it shares keys with. */
 export interface AdmissionStoreHarness {

@@ -12,11 +12,12 @@ import type { Cluster } from 'ioredis';
 import { defineIdempotencyStoreContract } from '@signet/idempotency/testing';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
 import { createRedisAdmissionStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
-import { signRequest } from '../../src/transport/signature';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
+import { defineNonceStoreContract } from '@signet/http-message-signatures/testing';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
 import { redisClusterUnavailableReason, startLocalRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster';
 import { defineAdmissionStoreContract } from './admission-store.contract';
-import { defineNonceStoreContract } from './nonce-store.contract';
 import { defineRateLimitStoreContract } from '@signet/rate-limit/testing';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -122,7 +123,7 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
       const alice = credentials.find((c) => c.name === 'alice')!;
       const body = JSON.stringify({ query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { id status } userErrors { code } } }' });
       const signedOrder = () => {
-        const signed = signRequest({
+        const signed = signRequest(nodeCrypto, {
           method: 'POST', authority: new URL(server!.url).host, path: '/graphql', body, keyId: alice.keyId, algorithm: 'ed25519',
           privateKey: createPrivateKey({ key: Buffer.from(alice.privateKey, 'base64'), format: 'der', type: 'pkcs8' }),
           headers: { 'idempotency-key': '"cluster-order-1"' },

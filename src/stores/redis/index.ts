@@ -1,4 +1,4 @@
 /** Redis adapters of the security store ports, shared by every server process. */
-export { createRedisNonceStore } from './redis-nonce-store';
+export { createRedisNonceStore } from '@signet/http-message-signatures-redis';
 export { createRedisRateLimitStore, RedisRateLimitStore } from '@signet/rate-limit-redis';
 export { createRedisAdmissionStore, type RedisAdmissionStoreOptions } from './redis-admission-store';

@@ -5,7 +5,7 @@
  *
  * The script is composed of the single-purpose stores' own Lua steps, each written once in its
  * store (`consume_window`/`peek_window` of `@signet/rate-limit-redis`, `claim_nonce` of
- * `redis-nonce-store.ts`, `claim_lease` of `@signet/idempotency-redis`), on the same keys, so
+ * `@signet/http-message-signatures-redis`, `claim_lease` of `@signet/idempotency-redis`), on the same keys, so
  * the two paths share state and a rule cannot differ between them.
  *
  * Redis Cluster: a script may only touch keys of one slot. The list is cut into runs of
@@ -30,7 +30,7 @@ import {
 } from '../../transport/admission';
 import { hashTagOf, luaScript, runLuaScript } from '@signet/redis-scripts';
 import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, idempotencyRedisKey } from '@signet/idempotency-redis';
-import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, nonceMarkerKey, nonceRedisKey, readClaimReply } from './redis-nonce-store';
+import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, nonceMarkerKey, nonceRedisKey, readClaimReply } from '@signet/http-message-signatures-redis';
 import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from '@signet/rate-limit-redis';
 
 /**

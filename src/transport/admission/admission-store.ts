@@ -24,7 +24,7 @@
  */
 import type { ClaimResult } from '@signet/idempotency';
 import type { RateLimitDecision, RateLimitRule } from '@signet/rate-limit';
-import type { NonceClaim } from '../signature';
+import type { NonceClaim } from '@signet/http-message-signatures';
 
 /** One check of an admission list. */
 export type AdmissionCheck =

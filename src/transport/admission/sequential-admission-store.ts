@@ -1,6 +1,6 @@
 import type { IdempotencyStore } from '@signet/idempotency';
 import type { RateLimitStore } from '@signet/rate-limit';
-import type { NonceStore } from '../signature';
+import type { NonceStore } from '@signet/http-message-signatures';
 import { isFailedGate, leaseMayRun, type AdmissionCheck, type AdmissionOutcome, type AdmissionStore } from './admission-store';
 
 /** The single-purpose stores an admission list is made of. */

@@ -1,7 +1,8 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { signRequest } from '../signature';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { CliError } from './cli-error';
 
 /** A key to sign with, as `keys create --json` prints it or as `demo-credentials.json` lists it. */
@@ -44,7 +45,7 @@ export function registerCallCommand(program: Command): void {
       const body = JSON.stringify({ query: opts.query, variables });
       // A quoted sf-string, as the Idempotency-Key draft specifies; the server checks the key itself.
       const keyed: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': JSON.stringify(opts.idempotencyKey) };
-      const signed = signRequest({
+      const signed = signRequest(nodeCrypto, {
         method: 'POST', authority: url.host, path: url.pathname, body, keyId: credential.keyId, algorithm: credential.algorithm,
         privateKey: credential.privateKey ? createPrivateKey({ key: Buffer.from(credential.privateKey, 'base64'), format: 'der', type: 'pkcs8' }) : undefined,
         secret: credential.secret ? Buffer.from(credential.secret, 'base64') : undefined,

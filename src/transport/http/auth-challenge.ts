@@ -3,7 +3,7 @@
  * on every 401 (RFC 9110 §11.6.1) and RFC 9421 §5.1 `Accept-Signature`, naming the covered
  * components and parameters Signet's profile requires, so a client can discover how to sign.
  */
-import { REQUIRED_COMPONENTS } from '../signature';
+import { REQUIRED_COMPONENTS } from '@signet/http-message-signatures';
 
 /**
  * RFC 9421 registers no HTTP authentication scheme. `Signature` is the name clients of signed

@@ -1,11 +1,17 @@
 import { ErrorCode } from '../../errors';
-import { REPLAY_PROTECTION_RECOVERING, type SignatureFailureReason } from '../signature';
+import type { SignatureFailureReason } from '@signet/http-message-signatures';
 
 /**
  * The `extensions.reason`s of whole-request refusals: the code (and so the HTTP status, from the
  * error table) each comes with, and what it means. The refusing code takes the code from here,
  * and `npm run errors-doc` writes ERRORS.md's reason tables from it.
  */
+
+/**
+ * `extensions.reason` of a 503 for a signature the nonce store cannot prove unused (it lost its
+ * data after the signature could have been used); documented in ERRORS.md.
+ */
+export const REPLAY_PROTECTION_RECOVERING = 'REPLAY_PROTECTION_RECOVERING';
 
 /** Every `extensions.reason` a refusal can carry. */
 export type RefusalReason = SignatureFailureReason | typeof REPLAY_PROTECTION_RECOVERING;

@@ -7,7 +7,8 @@ import type { AuthFailureGuard } from './auth-failure-guard';
 import type { RequestLimiter } from './request-limits';
 import { REFUSAL_REASONS } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
-import { DEFAULT_FUTURE_SKEW_SECONDS, REPLAY_PROTECTION_RECOVERING } from '../signature';
+import { DEFAULT_FUTURE_SKEW_SECONDS } from '@signet/http-message-signatures';
+import { REPLAY_PROTECTION_RECOVERING } from './refusal-reasons.table';
 
 /** A verified request whose shared-state checks have not run yet. */
 export interface VerifiedRequest {

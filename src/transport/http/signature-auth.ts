@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiKeyService, Principal, Scope } from '../../domain';
-import { createDeferredClaimVerifier, type SignatureFailureReason, type VerificationKey } from '../signature';
+import type { KeyObject } from 'node:crypto';
+import { createDeferredClaimVerifier, type SignatureFailureReason, type VerificationKey } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { ErrorCode, refusalStatus } from '../../errors';
 import type { SignetMetrics } from '../../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
@@ -61,7 +63,7 @@ export function hasSignatureHeaders(request: FastifyRequest): boolean {
  * nonce claimed anyway: a refused request never runs later from its captured bytes.
  */
 export function createSignatureAuth(options: SignatureAuthOptions) {
-  const resolveKey = async (keyId: string): Promise<VerificationKey | null> => {
+  const resolveKey = async (keyId: string): Promise<VerificationKey<KeyObject> | null> => {
     const material = await options.apiKeys.loadVerificationMaterial(keyId);
     if (!material) return null;
     const { apiKey } = material;
@@ -77,7 +79,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       const target = options.target();
       const [authority, ...authorities] = target.authorities;
       // Deferred: the nonce is claimed in the request's admission, with its other checks.
-      const verify = createDeferredClaimVerifier({ authority, authorities, scheme: target.scheme, maxAgeSeconds: options.maxAgeSeconds, now: options.now, resolveKey });
+      const verify = createDeferredClaimVerifier({ crypto: nodeCrypto, authority, authorities, scheme: target.scheme, maxAgeSeconds: options.maxAgeSeconds, now: options.now, resolveKey });
       verifier = { verify, target };
     }
     return verifier;

@@ -1,4 +1,4 @@
-import type { SignatureFailureReason } from '../signature';
+import type { SignatureFailureReason } from '@signet/http-message-signatures';
 
 /** Client-facing text per reason; none reveals whether a key exists. */
 export const SIGNATURE_REASON_TEXT: Record<SignatureFailureReason, string> = {

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { performance } from 'node:perf_hooks';
-import { signatureToRetire, type NonceStore } from '../signature';
+import { signatureToRetire, type NonceStore } from '@signet/http-message-signatures';
 
 /** How many refused signatures one source may have retired per minute; past it they are refused without a store write. */
 export const RETIREMENTS_PER_SOURCE = Object.freeze({ max: 120, windowMs: 60_000 });

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import type { DomainServices } from '../../../src/domain';
-import { signRequest } from '../../../src/transport/signature';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import type { SecurityStores } from '../../../src/transport/security-stores';
 import type { TestDatabase } from '../../helpers/database';
 import { balancesOf, fundedAccount, servicesFor } from '../../helpers/domain';
@@ -87,7 +88,7 @@ export function defineIdempotentHttpSuite(
       const { key, orders } = await trader();
       // The client signs a keyed order; an attacker captures the bytes, swaps the key and delivers them first.
       const body = JSON.stringify(PLACE);
-      const captured = signRequest({
+      const captured = signRequest(nodeCrypto, {
         method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey,
         headers: { 'idempotency-key': '"client-1"' },
       });
@@ -118,7 +119,7 @@ export function defineIdempotentHttpSuite(
     test('two covered Idempotency-Key lines verify as one joined value and are refused by the idempotency layer; nothing placed', async () => {
       const { key, orders } = await trader();
       const body = JSON.stringify(PLACE);
-      const signed = signRequest({
+      const signed = signRequest(nodeCrypto, {
         method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey,
         headers: { 'idempotency-key': 'dup-1, dup-2' },
       });

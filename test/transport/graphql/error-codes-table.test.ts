@@ -1,6 +1,6 @@
 import { ErrorCode, ERROR_CODES, SignetError, isRetryable, refusalStatus } from '../../../src/errors';
 import { REFUSAL_REASONS } from '../../../src/transport/http/refusal-reasons.table';
-import { SIGNATURE_FAILURE_REASONS } from '../../../src/transport/signature';
+import { SIGNATURE_FAILURE_REASONS } from '@signet/http-message-signatures';
 
 /** Every HTTP status a response carrying `code` can have, by the table's structured fields. */
 function statusesOf(code: ErrorCode): number[] {

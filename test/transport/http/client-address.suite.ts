@@ -5,7 +5,8 @@ import type { ClientAddressOptions } from '../../../src/transport/http/client-ad
 import { createSignetServer } from '../../../src/transport/http/create-signet-server';
 import { createMetrics } from '../../../src/metrics';
 import type { SecurityStores } from '../../../src/transport/security-stores';
-import { signRequest } from '../../../src/transport/signature';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { directiveDepsFor } from '../../helpers/directives';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
@@ -88,11 +89,11 @@ export function defineClientAddressSuite(name: string, openStores: () => Promise
       return out;
     };
     /** A signature over `body` by a key the server does not hold for this key id: a guessing failure. */
-    const forgedHeaders = (body: string): Record<string, string> => ({ ...signRequest({
+    const forgedHeaders = (body: string): Record<string, string> => ({ ...signRequest(nodeCrypto, {
       method: 'POST', authority: AUTHORITY, path: '/graphql', body, keyId: key.keyId, algorithm: 'ed25519',
       privateKey: generateKeyPairSync('ed25519').privateKey,
     }).headers });
-    const signedHeaders = (body: string): Record<string, string> => ({ ...signRequest({
+    const signedHeaders = (body: string): Record<string, string> => ({ ...signRequest(nodeCrypto, {
       method: 'POST', authority: AUTHORITY, path: '/graphql', body, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey,
     }).headers });
 

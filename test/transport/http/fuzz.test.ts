@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { DomainServices } from '../../../src/domain';
-import { signRequest } from '../../../src/transport/signature';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
 import { idempotencyKeyOf, WIDE_FIELD_LIMITS } from '../../helpers/idempotency';
@@ -78,7 +79,7 @@ describe('fuzzed requests: every answer is structured, nothing leaks, rejected r
   }
 
   const signed = (body: string, extra: Record<string, string> = {}) => ({
-    ...signRequest({ method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey, headers: idempotencyKeyOf(extra) }).headers,
+    ...signRequest(nodeCrypto, { method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey, headers: idempotencyKeyOf(extra) }).headers,
     ...extra,
   });
 

@@ -5,7 +5,8 @@
  * And every signed request that reaches the body parser counts against its address.
  */
 import type { DomainServices } from '../../../src/domain';
-import { signRequest } from '../../../src/transport/signature';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import type { TestDatabase } from '../../helpers/database';
 import { requestFrom } from '../../helpers/from-address';
 import { createTestKey, memoryStores, openSigningAccount, redisStores, signedRequest, startSignet, type RunningSignet, type SignedCall, type TestKey } from '../../helpers/signet-server';
@@ -134,7 +135,7 @@ function defineRefusedSignatureSuite(name: string, openStores: () => SecuritySto
         const body = '{"query": "{ me { id } }", broken';
         const statuses: number[] = [];
         for (let i = 0; i < 40; i += 1) {
-          const signed = signRequest({ method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey });
+          const signed = signRequest(nodeCrypto, { method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey });
           const answer = await requestFrom('127.0.0.7', `${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...signed.headers }, body });
           statuses.push(answer.status);
         }

@@ -1,7 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import type { DomainServices } from '../../../src/domain';
 import type { SecurityStores } from '../../../src/transport/security-stores';
-import { computeContentDigest, signRequest } from '../../../src/transport/signature';
+import { computeContentDigest, signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import type { TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
 import { captureLogger } from '../../helpers/logger';
@@ -87,7 +88,7 @@ export function defineSignedRequestSuite(name: string, openDatabase: () => Promi
       const forged = body.replace('"0.01"', '"0.05"');
       const res = await fetch(`${server.url}/graphql`, {
         method: 'POST', body: forged,
-        headers: { 'content-type': 'application/json', 'content-digest': computeContentDigest(forged), 'signature-input': original.signed.headers['signature-input'], signature: original.signed.headers.signature },
+        headers: { 'content-type': 'application/json', 'content-digest': computeContentDigest(nodeCrypto, forged), 'signature-input': original.signed.headers['signature-input'], signature: original.signed.headers.signature },
       });
       const json = await res.json();
       expect(res.status).toBe(401);
@@ -103,7 +104,7 @@ export function defineSignedRequestSuite(name: string, openDatabase: () => Promi
 
     test('of 20 concurrent identical requests exactly one executes', async () => {
       const body = JSON.stringify(PLACE('concurrent-1'));
-      const signed = signRequest({ method: 'POST', authority: server.authority, path: '/graphql', body, keyId: ed.keyId, algorithm: 'ed25519', privateKey: ed.privateKey });
+      const signed = signRequest(nodeCrypto, { method: 'POST', authority: server.authority, path: '/graphql', body, keyId: ed.keyId, algorithm: 'ed25519', privateKey: ed.privateKey });
       const before = await ordersOf();
       const results = await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.url}/graphql`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signed.headers } }).then((r) => r.status)));
       expect(results.filter((s) => s === 200)).toHaveLength(1);

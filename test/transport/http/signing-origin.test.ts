@@ -7,10 +7,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { createSigner, httpbis } from 'http-message-signatures';
 import type { DomainServices } from '../../../src/domain';
-import { signRequest } from '../../../src/transport/signature';
-import sf from '../../../src/transport/signature/structured-fields';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
+import type * as StructuredHeaders from 'structured-headers/dist/index';
 import type { TestDatabase } from '../../helpers/database';
 import { createTestKey, memoryStores, openSigningAccount, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
+
+// structured-headers' types are reachable only through its deep path under moduleResolution node10.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sf = require('structured-headers') as typeof StructuredHeaders;
 
 const ME = JSON.stringify({ query: '{ me { id } }' });
 
@@ -75,7 +80,7 @@ describe('the signed origin', () => {
       port = Number(new URL(server.url).port);
     });
     afterAll(async () => server?.close());
-    const sign = (authority: string) => signRequest({ method: 'POST', authority, path: '/graphql', body: ME, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey }).headers;
+    const sign = (authority: string) => signRequest(nodeCrypto, { method: 'POST', authority, path: '/graphql', body: ME, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey }).headers;
 
     test('accepts a signature for each of its names: the listen address, localhost, 127.0.0.1 and configured ones', async () => {
       for (const name of [`127.0.0.1:${port}`, `localhost:${port}`, 'signet.internal:8443']) {
@@ -100,7 +105,7 @@ describe('the signed origin', () => {
 
     test('a signature that fails on one of its own names says only that it does not verify', async () => {
       const stranger = await createTestKey(services, accountId);
-      const headers = signRequest({ method: 'POST', authority: `localhost:${port}`, path: '/graphql', body: ME, keyId: key.keyId, algorithm: 'ed25519', privateKey: stranger.privateKey }).headers;
+      const headers = signRequest(nodeCrypto, { method: 'POST', authority: `localhost:${port}`, path: '/graphql', body: ME, keyId: key.keyId, algorithm: 'ed25519', privateKey: stranger.privateKey }).headers;
       const res = await post(server.url, { host: `localhost:${port}`, ...headers }, ME);
       expect(res.status).toBe(401);
       expect(res.json.errors[0].extensions.expectedAuthority).toBeUndefined();

@@ -7,7 +7,7 @@
  */
 import { importSigningKey, type SignetAlgorithm } from '../../../sdk';
 import { fromBase64, plainBytes, toBase64 } from '../../../sdk/bytes';
-import { KEY_ID_PATTERN } from '../../signature/constants';
+import { KEY_ID_PATTERN } from '@signet/http-message-signatures';
 
 /** A pasted key, imported. */
 export interface ImportedKey {

@@ -1,0 +1,16 @@
+/**
+ * @signet/http-message-signatures-redis: the Redis `NonceStore` of `@signet/http-message-signatures`,
+ * shared by every server process, one Lua script per claim (standalone Redis or Cluster). Its claim
+ * step (`CLAIM_NONCE_LUA`) and key layout are exported so a host can run the claim inside a larger
+ * script of its own (Signet's admission does) on the very same keys.
+ */
+export {
+  CLAIM_NONCE_LUA,
+  DEFAULT_NONCE_PREFIX,
+  claimArguments,
+  createRedisNonceStore,
+  nonceMarkerKey,
+  nonceRedisKey,
+  readClaimReply,
+  type RedisNonceStoreOptions,
+} from './redis-nonce-store';

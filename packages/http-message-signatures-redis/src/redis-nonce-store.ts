@@ -1,0 +1,111 @@
+/**
+ * Redis nonce store: shared by every server process, atomic through one Lua script per claim.
+ * Works with a standalone Redis and with Redis Cluster (a claim touches one slot).
+ *
+ * Completeness: beside the nonces lives a marker holding since when the store has held every
+ * claim (`<prefix>complete-since`; on a Cluster one per slot, in the slot it speaks for). A
+ * restart without persistence, a FLUSHALL or a failover to an empty node removes the marker
+ * with the nonces; the next claim finds it missing, records "now", and refuses every signature
+ * that could have been used before (`unproven`) until fresh signatures start after it. The
+ * marker never expires: Redis must not evict keys (`maxmemory-policy noeviction`), or it could
+ * drop nonces and keep the marker.
+ */
+import { Cluster, type Redis } from 'ioredis';
+import type { NonceClaim, NonceClaimRequest, NonceStore } from '@signet/http-message-signatures';
+import { luaScript, runLuaScript, CLUSTER_SLOTS, slotOfKey, tagForSlot } from '@signet/redis-scripts';
+
+/** Options of {@link createRedisNonceStore}. */
+export interface RedisNonceStoreOptions {
+  /** Key prefix; defaults to `signet:nonce:`. Must not contain `{` or `}` (Cluster hash tags). */
+  prefix?: string;
+  /** Clock in ms since the epoch, written into a missing completeness marker. Defaults to `Date.now`. */
+  now?: () => number;
+}
+
+/** Default key prefix of nonces. */
+export const DEFAULT_NONCE_PREFIX = 'signet:nonce:';
+
+/**
+ * The Redis key of one (key id, nonce) claim. encodeURIComponent leaves valid key ids unchanged
+ * but escapes braces, which would otherwise end the hash tag early and make `{a}:b}` ambiguous
+ * between key id and nonce. The key id is the Cluster hash tag, so one key's nonces share a slot.
+ */
+export function nonceRedisKey(keyId: string, nonce: string, prefix = DEFAULT_NONCE_PREFIX): string {
+  return `${prefix}{${encodeURIComponent(keyId)}}:${nonce}`;
+}
+
+/**
+ * The completeness marker that speaks for `nonceKey`: one per store on a single server, one per
+ * slot (in that slot) on a Cluster, so a claim's script can read it beside the nonce.
+ */
+export function nonceMarkerKey(nonceKey: string, prefix: string, clustered: boolean): string {
+  return clustered ? `${prefix}complete-since:{${tagForSlot(slotOfKey(nonceKey))}}` : `${prefix}complete-since`;
+}
+
+/**
+ * The claim step, written once and shared with the admission script. Returns {1} claimed,
+ * {0} reused, {2, since} unproven. A missing marker means the store is new or lost its data:
+ * it is complete from `now` on.
+ */
+export const CLAIM_NONCE_LUA = `
+local function claim_nonce(nonce_key, marker_key, ttl_ms, not_before_ms, now_ms)
+  local since = redis.call('GET', marker_key)
+  if not since then
+    redis.call('SET', marker_key, now_ms)
+    since = now_ms
+  end
+  if tonumber(not_before_ms) < tonumber(since) then return {2, tostring(since)} end
+  if redis.call('SET', nonce_key, '1', 'PX', ttl_ms, 'NX') then return {1} end
+  return {0}
+end
+`;
+
+const CLAIM_SCRIPT = luaScript(`${CLAIM_NONCE_LUA}
+return claim_nonce(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
+`);
+
+/** Validates a claim's numbers (the same errors from every path that claims on Redis). */
+export function claimArguments({ ttlMs, notBeforeMs }: NonceClaimRequest, nowMs: number): [number, number, number] {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
+  if (Number.isNaN(notBeforeMs)) throw new RangeError('notBeforeMs must be a number');
+  if (!Number.isFinite(nowMs)) throw new Error('nonce store clock returned a non-finite time');
+  // -Infinity (a store-independent "could never have been used before") travels as a number Lua reads.
+  return [Math.ceil(ttlMs), Math.max(Math.floor(notBeforeMs), -1), Math.floor(nowMs)];
+}
+
+/** Reads the claim step's reply; anything unexpected is an error, never a claim. */
+export function readClaimReply(reply: unknown): NonceClaim {
+  const [tag, since] = Array.isArray(reply) ? (reply as unknown[]) : [];
+  if (tag === 1) return { status: 'claimed' };
+  if (tag === 0) return { status: 'reused' };
+  if (tag === 2 && typeof since === 'string' && Number.isFinite(Number(since))) return { status: 'unproven', completeSinceMs: Number(since) };
+  throw new Error(`redis nonce store: unexpected reply ${JSON.stringify(reply)}`);
+}
+
+/** Creates a {@link NonceStore} on Redis; the client is borrowed, never closed. */
+export function createRedisNonceStore(redis: Redis | Cluster, options: RedisNonceStoreOptions = {}): NonceStore {
+  const prefix = options.prefix ?? DEFAULT_NONCE_PREFIX;
+  if (/[{}]/.test(prefix)) throw new TypeError('prefix must not contain hash-tag braces');
+  const now = options.now ?? Date.now;
+  const clustered = redis instanceof Cluster;
+
+  return {
+    async claim(keyId, nonce, request) {
+      const args = claimArguments(request, now());
+      const key = nonceRedisKey(keyId, nonce, prefix);
+      return readClaimReply(await runLuaScript(redis, CLAIM_SCRIPT, [key, nonceMarkerKey(key, prefix, clustered)], args));
+    },
+    async open() {
+      const at = String(Math.floor(now()));
+      if (!clustered) {
+        await redis.set(`${prefix}complete-since`, at, 'NX');
+        return;
+      }
+      // Every slot's marker, so keys created from now on are never refused on a new cluster.
+      const markers = Array.from({ length: CLUSTER_SLOTS }, (_, slot) => `${prefix}complete-since:{${tagForSlot(slot)}}`);
+      for (let i = 0; i < markers.length; i += 512) {
+        await Promise.all(markers.slice(i, i + 512).map((marker) => redis.set(marker, at, 'NX')));
+      }
+    },
+  };
+}

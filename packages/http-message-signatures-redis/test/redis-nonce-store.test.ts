@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { defineNonceStoreContract } from '@signet/http-message-signatures/testing';
+import { createRedisNonceStore } from '../src/redis-nonce-store';
+
+/** The test Redis (CI always sets it); without it the suite is reported as skipped, with the reason in its title. */
+const TEST_REDIS_URL = process.env.TEST_REDIS_URL || undefined;
+const describeWithRedis = (name: string, fn: (url: string) => void): void =>
+  TEST_REDIS_URL ? describe(name, () => fn(TEST_REDIS_URL)) : describe.skip(`${name} (skipped: TEST_REDIS_URL is not set)`, () => fn(''));
+
+describeWithRedis('redis nonce store', (url) => {
+  // A unique prefix per run: parallel runs and leftovers never collide.
+  const prefix = `signet-test:${process.pid}:${randomBytes(6).toString('hex')}:nonce:`;
+  let redis: Redis;
+
+  beforeAll(() => {
+    redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  });
+
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  /** Deletes every key of this run's prefix: what a restart without persistence or FLUSHALL does to them. */
+  const forgetAll = async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  };
+
+  defineNonceStoreContract('redis nonce store', () => ({
+    store: createRedisNonceStore(redis, { prefix }),
+    elapse: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: Date.now,
+    shortTtlMs: 1_000,
+    loseData: async () => {
+      await forgetAll();
+      return createRedisNonceStore(redis, { prefix });
+    },
+  }));
+
+  const fresh = (ttlMs: number) => ({ ttlMs, notBeforeMs: Date.now() });
+
+  it('keeps its completeness marker beside the nonces, never expiring', async () => {
+    const store = createRedisNonceStore(redis, { prefix });
+    await store.open();
+    const since = Number(await redis.get(`${prefix}complete-since`));
+    expect(since).toBeGreaterThan(Date.now() - 600_000);
+    expect(since).toBeLessThanOrEqual(Date.now());
+    await expect(redis.pttl(`${prefix}complete-since`)).resolves.toBe(-1);
+  });
+
+  it('stores one key per claim, hash-tagged on the key id, expiring with the ttl', async () => {
+    const store = createRedisNonceStore(redis, { prefix });
+    await store.claim('key-tagged', 'nonce-0123456789abcdef', fresh(30_000));
+    const key = `${prefix}{key-tagged}:nonce-0123456789abcdef`;
+    await expect(redis.get(key)).resolves.toBe('1');
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(25_000);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+  });
+
+  it('keeps a key id containing braces inside its own hash tag', async () => {
+    const store = createRedisNonceStore(redis, { prefix });
+    await expect(store.claim('a}b', 'nonce-0123456789abcdef', fresh(30_000))).resolves.toEqual({ status: 'claimed' });
+    await expect(redis.exists(`${prefix}{a%7Db}:nonce-0123456789abcdef`)).resolves.toBe(1);
+  });
+
+  it('takes only the exact replies of its script as answers; anything else is an error, never a claim', async () => {
+    for (const reply of ['OK', ['1'], [2], [2, 'soon'], null]) {
+      const fake = { evalsha: jest.fn().mockResolvedValue(reply) } as unknown as Redis;
+      await expect(createRedisNonceStore(fake).claim('k', 'nonce-0123456789abcdef', fresh(1000))).rejects.toThrow('unexpected reply');
+    }
+  });
+
+  it('surfaces a Redis failure as a rejection, never as a successful claim', async () => {
+    const fake = { evalsha: jest.fn().mockRejectedValue(new Error('connection lost')) } as unknown as Redis;
+    await expect(createRedisNonceStore(fake).claim('k', 'nonce-0123456789abcdef', fresh(1000))).rejects.toThrow('connection lost');
+  });
+});

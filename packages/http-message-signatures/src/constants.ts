@@ -1,0 +1,62 @@
+/**
+ * The signature profile: the fixed parts of RFC 9421 the verifier accepts and the signer writes
+ * by default, shared by both so a signer and a verifier of this package always agree.
+ */
+
+/** Covered components every signed request must include; `@query` is required too when the URL has a query. */
+export const REQUIRED_COMPONENTS = Object.freeze(['@method', '@authority', '@path', 'content-digest'] as const);
+
+/**
+ * The `Idempotency-Key` field component. It decides whether a mutation runs or replays, so a
+ * request that carries the header must cover it: otherwise anyone holding the captured bytes
+ * could rewrite the key and have a signed order executed twice.
+ */
+export const IDEMPOTENCY_KEY_COMPONENT = 'idempotency-key';
+
+/** Derived components we can compute without trusting a request header (RFC 9421 §2.2). */
+export const SUPPORTED_DERIVED_COMPONENTS: ReadonlySet<string> = new Set([
+  '@method',
+  '@authority',
+  '@path',
+  '@query',
+  '@target-uri',
+  '@scheme',
+]);
+
+/**
+ * Largest Signature, Signature-Input or Content-Digest field accepted, in bytes. Checked before
+ * any parsing or crypto so an attacker cannot make us parse or hash arbitrarily large input.
+ */
+export const MAX_SIGNATURE_HEADER_BYTES = 4096;
+
+/** Longest nonce accepted, in characters (ASCII only, so also bytes). */
+export const MAX_NONCE_LENGTH = 64;
+
+/** A nonce: 16–64 characters of the base64 / base64url / unreserved alphabets (enough entropy, bounded store keys). */
+export const NONCE_PATTERN = /^[A-Za-z0-9._~+/=-]{16,64}$/;
+
+/** A key id: 1–128 characters that are safe in logs, Redis keys and Redis Cluster hash tags. */
+export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Default tolerance for client clocks running ahead of ours, in seconds. */
+export const DEFAULT_FUTURE_SKEW_SECONDS = 5;
+
+/** Signature-Input parameters we understand; anything else is refused rather than ignored. */
+export const ALLOWED_SIGNATURE_PARAMETERS: ReadonlySet<string> = new Set([
+  'created',
+  'expires',
+  'nonce',
+  'keyid',
+  'alg',
+  'tag',
+]);
+
+/** Smallest HMAC secret accepted, in bytes. */
+export const MIN_HMAC_SECRET_BYTES = 32;
+
+/** Exact signature lengths per algorithm, in bytes (RFC 9421 §3.3.6 and §3.3.3). */
+export const SIGNATURE_LENGTHS = Object.freeze({ ed25519: 64, 'hmac-sha256': 32 } as const);
+
+/** Every `extensions.reason` a signature rejection can carry (documented in ERRORS.md; a test checks). */
+export const SIGNATURE_FAILURE_REASONS = ['SIGNATURE_INVALID', 'SIGNATURE_EXPIRED', 'NONCE_REUSED', 'DIGEST_MISMATCH', 'MALFORMED_SIGNATURE', 'KEY_INVALID', 'IDEMPOTENCY_KEY_NOT_COVERED'] as const;
+

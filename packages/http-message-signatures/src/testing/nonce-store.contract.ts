@@ -1,0 +1,112 @@
+/**
+ * The NonceStore contract: every adapter (memory here, Redis in its own package, a host's own)
+ * runs these same cases as a Jest suite.
+ */
+import { randomBytes } from 'node:crypto';
+import type { NonceClaimRequest, NonceStore } from '../nonce-store';
+
+/** What an adapter's test gives the contract: the store, and a way to let `ms` pass for it. */
+export interface NonceStoreHarness {
+  store: NonceStore;
+  /** Lets `ms` milliseconds pass: a fake clock for memory, a real wait for Redis. */
+  elapse(ms: number): Promise<void>;
+  /** The store's clock, in ms since the epoch. */
+  now(): number;
+  /** The ttl used by the expiry case (short for real waits). */
+  shortTtlMs: number;
+  /** The store as it is after losing all its data (a new process, a Redis restart or FLUSHALL). */
+  loseData(): Promise<NonceStore>;
+}
+
+function freshNonce(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/** Defines the contract suite for one adapter; `makeStore` is called before each case. */
+export function defineNonceStoreContract(name: string, makeStore: () => NonceStoreHarness | Promise<NonceStoreHarness>): void {
+  describe(`${name} (NonceStore contract)`, () => {
+    let harness: NonceStoreHarness;
+    /** A claim of a signature made just now, with `ttlMs` (default 30 s). */
+    const now = (ttlMs = 30_000): NonceClaimRequest => ({ ttlMs, notBeforeMs: harness.now() });
+    const claimed = { status: 'claimed' };
+    const reused = { status: 'reused' };
+    beforeEach(async () => {
+      harness = await makeStore();
+      await harness.store.open();
+    });
+
+    it('accepts the first claim of a nonce', async () => {
+      await expect(harness.store.claim('key-a', freshNonce(), now())).resolves.toEqual(claimed);
+    });
+
+    it('refuses a second claim of the same nonce for the same key', async () => {
+      const nonce = freshNonce();
+      await harness.store.claim('key-a', nonce, now(30_000));
+      await expect(harness.store.claim('key-a', nonce, now(30_000))).resolves.toEqual(reused);
+      await expect(harness.store.claim('key-a', nonce, now(30_000))).resolves.toEqual(reused);
+    });
+
+    it('keeps nonces of different key ids apart', async () => {
+      const nonce = freshNonce();
+      await expect(harness.store.claim('key-a', nonce, now(30_000))).resolves.toEqual(claimed);
+      await expect(harness.store.claim('key-b', nonce, now(30_000))).resolves.toEqual(claimed);
+      await expect(harness.store.claim('key-b', nonce, now(30_000))).resolves.toEqual(reused);
+    });
+
+    it('does not confuse a key id and nonce that concatenate to the same text', async () => {
+      await expect(harness.store.claim('ab', 'c:nonce-0123456789', now(30_000))).resolves.toEqual(claimed);
+      await expect(harness.store.claim('a', 'bc:nonce-0123456789', now(30_000))).resolves.toEqual(claimed);
+    });
+
+    it('lets a nonce be claimed again once its ttl has passed', async () => {
+      const nonce = freshNonce();
+      const ttl = harness.shortTtlMs;
+      await expect(harness.store.claim('key-a', nonce, now(ttl))).resolves.toEqual(claimed);
+      await expect(harness.store.claim('key-a', nonce, now(ttl))).resolves.toEqual(reused);
+      await harness.elapse(ttl + 250);
+      await expect(harness.store.claim('key-a', nonce, now(ttl))).resolves.toEqual(claimed);
+    });
+
+    it('admits exactly one of 50 concurrent claims of the same nonce', async () => {
+      const nonce = freshNonce();
+      const results = await Promise.all(Array.from({ length: 50 }, () => harness.store.claim('key-a', nonce, now(30_000))));
+      expect(results.filter((r) => r.status === 'claimed')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'reused')).toHaveLength(49);
+    });
+
+    it('refuses as unproven a nonce that could have been used before the store became complete, writing nothing', async () => {
+      const nonce = freshNonce();
+      const anHourAgo = harness.now() - 3_600_000;
+      const answer = await harness.store.claim('key-a', nonce, { ttlMs: 30_000, notBeforeMs: anHourAgo });
+      expect(answer.status).toBe('unproven');
+      expect((answer as { completeSinceMs: number }).completeSinceMs).toBeGreaterThan(anHourAgo);
+      // Nothing was claimed: the same nonce from a signature made after the store was complete passes.
+      await expect(harness.store.claim('key-a', nonce, now())).resolves.toEqual(claimed);
+    });
+
+    it('after losing its data, refuses every signature that could have been used before, and accepts fresh ones', async () => {
+      const nonce = freshNonce();
+      const signedAt = harness.now();
+      await expect(harness.store.claim('key-a', nonce, { ttlMs: 30_000, notBeforeMs: signedAt })).resolves.toEqual(claimed);
+      await harness.elapse(20);
+      const emptied = await harness.loseData();
+      // The replay of the same bytes: its nonce is forgotten, but it cannot be proven unseen.
+      const replay = await emptied.claim('key-a', nonce, { ttlMs: 30_000, notBeforeMs: signedAt });
+      expect(replay.status).toBe('unproven');
+      const since = (replay as { completeSinceMs: number }).completeSinceMs;
+      expect(since).toBeGreaterThan(signedAt);
+      // A signature made after the loss (notBefore at or after the recorded point) is accepted once.
+      const fresh = freshNonce();
+      await expect(emptied.claim('key-a', fresh, { ttlMs: 30_000, notBeforeMs: since })).resolves.toEqual(claimed);
+      await expect(emptied.claim('key-a', fresh, { ttlMs: 30_000, notBeforeMs: since })).resolves.toEqual(reused);
+    });
+
+    it('open() records completeness once: opening again does not move it', async () => {
+      const before = await harness.store.claim('key-a', freshNonce(), { ttlMs: 30_000, notBeforeMs: harness.now() - 3_600_000 });
+      await harness.elapse(20);
+      await harness.store.open();
+      const after = await harness.store.claim('key-a', freshNonce(), { ttlMs: 30_000, notBeforeMs: harness.now() - 3_600_000 });
+      expect(after).toEqual(before);
+    });
+  });
+}

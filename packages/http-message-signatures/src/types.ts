@@ -1,0 +1,121 @@
+/**
+ * Shapes shared by the verifier, the signer and their callers. No runtime code lives here.
+ */
+import type { SIGNATURE_FAILURE_REASONS } from './constants';
+import type { CryptoProvider, VerificationKeyMaterial } from './crypto-provider';
+import type { NonceStore } from './nonce-store';
+
+/**
+ * Why a signed request was refused. The HTTP layer maps these to 400/401 answers; note that an
+ * unknown or revoked key deliberately yields `SIGNATURE_INVALID`, the same as a bad signature.
+ */
+export type SignatureFailureReason = (typeof SIGNATURE_FAILURE_REASONS)[number];
+
+/** The parts of an incoming HTTP request the verifier reads, as received (nothing normalized). */
+export interface SignedRequestParts {
+  /** Request method as received (Node gives it uppercase). */
+  method: string;
+  /** Raw path as received, without the query; never normalized (`/a/../b` stays as is). */
+  path: string;
+  /** Raw query without the leading `?`; `''` when there is none. */
+  query: string;
+  /** Whether the request target had a `?` at all (distinguishes `/p?` from `/p`). */
+  hasQuery: boolean;
+  /** Node-style headers: lowercased names, repeated lines joined with `, ` or given as arrays. */
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The body bytes exactly as received; Content-Digest is recomputed over these. */
+  rawBody: Uint8Array;
+}
+
+/** A verification key as the key store knows it; `PublicKey` is the crypto provider's type (Node: `KeyObject`). */
+export interface VerificationKey<PublicKey = unknown> extends VerificationKeyMaterial<PublicKey> {
+  /** Account the key acts for. */
+  accountId: string;
+  /** Scopes granted to the key (least privilege). */
+  scopes: readonly string[];
+  /** A revoked key verifies nothing and is reported exactly like an unknown key. */
+  revoked?: boolean;
+  /**
+   * When the key was created (ms since the epoch). No nonce of the key can have been used
+   * before it, so a nonce store that lost its data still vouches for keys created after that.
+   */
+  createdAtMs?: number;
+}
+
+/** The signer the request proves to be, once its signature and freshness checks passed. */
+interface VerifiedSigner {
+  keyId: string;
+  accountId: string;
+  scopes: readonly string[];
+  /** The signature's `created`, in seconds since the epoch. */
+  created: number;
+}
+
+/** A nonce claim a caller still has to make (see `NonceStore.claim`) before anything of the request runs. */
+export interface PendingNonceClaim {
+  readonly keyId: string;
+  readonly nonce: string;
+  /** How long the nonce must stay claimed: the freshness window plus the allowed skew. */
+  readonly ttlMs: number;
+  /** The earliest instant this nonce could have been used before (see `NonceClaimRequest.notBeforeMs`). */
+  readonly notBeforeMs: number;
+}
+
+/** Outcome of verifying one request with {@link createSignatureVerifier}: `verified` means the nonce is claimed. */
+export type VerificationResult =
+  | { status: 'absent' }
+  | (VerifiedSigner & {
+      status: 'verified';
+      nonce: string;
+      /** How long the nonce is claimed: the freshness window plus the allowed skew. */
+      nonceTtlMs: number;
+      /** The earliest instant this nonce could have been used before (see `NonceClaimRequest.notBeforeMs`). */
+      notBeforeMs: number;
+    })
+  /** Valid, but the nonce store cannot prove the nonce unseen (it is complete only since `completeSinceMs`). */
+  | { status: 'unproven'; keyId: string; completeSinceMs: number; retryAfterMs: number }
+  | { status: 'rejected'; reason: SignatureFailureReason; keyId?: string };
+
+/**
+ * Outcome of {@link createDeferredClaimVerifier}: never `verified`. `unclaimed` means the signature
+ * and freshness checks passed and the nonce is NOT claimed; the request is not authenticated until
+ * the caller claims `claim` and the store answers `claimed`.
+ */
+export type DeferredVerificationResult =
+  | { status: 'absent' }
+  | (VerifiedSigner & { status: 'unclaimed'; claim: PendingNonceClaim })
+  | { status: 'rejected'; reason: SignatureFailureReason; keyId?: string };
+
+/** Dependencies and policy of a verifier; see {@link createSignatureVerifier} and {@link createDeferredClaimVerifier}. */
+export interface VerifierOptions<PublicKey = unknown> {
+  /** The crypto to verify with: `nodeCrypto` (`@signet/http-message-signatures/node`) or `webCrypto`. */
+  crypto: CryptoProvider<unknown, unknown, PublicKey>;
+  /**
+   * The configured public authority (`host[:port]`) this server answers as: `@authority` when the
+   * request's Host is not one of this server's names.
+   */
+  authority: string;
+  /**
+   * Other configured names of this server (`host[:port]`, e.g. `localhost:4000` beside
+   * `127.0.0.1:4000`). When the Host header is `authority` or one of these, `@authority` is the
+   * Host (the name the client used); any other Host is never used, so a signature made for
+   * another server cannot verify here. Defaults to none.
+   */
+  authorities?: readonly string[];
+  /** The public scheme, used for `@scheme` and `@target-uri`. Defaults to `'https'`. */
+  scheme?: 'https' | 'http';
+  /** Oldest accepted `created`, in seconds before now. */
+  maxAgeSeconds: number;
+  /** Newest accepted `created`, in seconds after now. Defaults to 5. */
+  futureSkewSeconds?: number;
+  /** Clock, in milliseconds since the epoch (injectable for tests). */
+  now: () => number;
+  /** Looks a key up by id; `null` when unknown. Errors propagate (the caller answers 503/500). */
+  resolveKey(keyId: string): Promise<VerificationKey<PublicKey> | null>;
+}
+
+/** Options of {@link createSignatureVerifier}: a verifier that claims each nonce itself. */
+export interface ClaimingVerifierOptions<PublicKey = unknown> extends VerifierOptions<PublicKey> {
+  /** Claims a nonce once per key; its errors propagate (the caller answers 5xx). */
+  nonces: Pick<NonceStore, 'claim'>;
+}

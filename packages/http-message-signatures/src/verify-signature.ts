@@ -1,0 +1,225 @@
+/**
+ * The request signature check: RFC 9421 verification, RFC 9530 Content-Digest and the nonce
+ * claim, in an order that never lets an unauthenticated or stale request touch shared state.
+ *
+ *   headers absent?            → absent
+ *   size guard, strict parse   → MALFORMED_SIGNATURE / KEY_INVALID
+ *   coverage, signature base   → MALFORMED_SIGNATURE
+ *   Idempotency-Key uncovered  → IDEMPOTENCY_KEY_NOT_COVERED
+ *   created / expires          → SIGNATURE_EXPIRED
+ *   Content-Digest vs raw body → DIGEST_MISMATCH
+ *   key lookup + crypto        → SIGNATURE_INVALID (unknown, revoked, wrong alg, bad bytes alike)
+ *   nonce claim                → NONCE_REUSED, or unproven when the store may have forgotten it
+ *   → verified
+ *
+ * `createDeferredClaimVerifier` stops before the nonce claim and answers `unclaimed` with the claim
+ * to make: a status that is not `verified`, so a caller that forgets the claim accepts nothing. The
+ * server uses it to claim the nonce in the request's admission, with its other shared-state checks.
+ *
+ * Anything derived from the request never throws (it becomes MALFORMED_SIGNATURE). Failures of our
+ * own dependencies (crypto provider, key resolver, nonce store, clock, a corrupt key record) do throw, so the
+ * caller answers 5xx and the request is never treated as verified.
+ */
+import { DEFAULT_FUTURE_SKEW_SECONDS, IDEMPOTENCY_KEY_COMPONENT, REQUIRED_COMPONENTS } from './constants';
+import { checkContentDigest } from './content-digest';
+import { buildSignatureBase, componentValue, type SignatureBaseMessage } from './signature-base';
+import { exceedsHeaderLimit, parseSignatureFields, type ParsedSignature } from './signature-headers';
+import type {
+  ClaimingVerifierOptions,
+  DeferredVerificationResult,
+  SignatureFailureReason,
+  SignedRequestParts,
+  VerificationKey,
+  VerificationResult,
+  VerifierOptions,
+} from './types';
+
+type Rejection = Extract<DeferredVerificationResult, { status: 'rejected' }>;
+type Prepared = { done: DeferredVerificationResult } | { signature: ParsedSignature; base: Uint8Array; digest: string; body: Uint8Array };
+
+const encoder = new TextEncoder();
+
+function reject(reason: SignatureFailureReason, keyId?: string): { done: Rejection } {
+  return { done: keyId === undefined ? { status: 'rejected', reason } : { status: 'rejected', reason, keyId } };
+}
+
+function ownHeader(headers: SignedRequestParts['headers'], name: string): string | readonly string[] | undefined {
+  return Object.prototype.hasOwnProperty.call(headers, name) ? headers[name] : undefined;
+}
+
+function checkOptions(options: VerifierOptions<unknown>): { maxAgeMs: number; skewMs: number; accepted: ReadonlySet<string> } {
+  const names = [options.authority, ...(options.authorities ?? [])];
+  try {
+    for (const name of names) componentValue('@authority', { method: 'GET', authority: name, path: '/', headers: {} });
+  } catch {
+    throw new TypeError('authority and authorities must be host[:port]');
+  }
+  if (options.scheme !== undefined && options.scheme !== 'https' && options.scheme !== 'http') throw new TypeError('scheme must be http or https');
+  const skew = options.futureSkewSeconds ?? DEFAULT_FUTURE_SKEW_SECONDS;
+  if (!Number.isSafeInteger(options.maxAgeSeconds) || options.maxAgeSeconds <= 0) {
+    throw new RangeError('maxAgeSeconds must be a positive integer');
+  }
+  if (!Number.isSafeInteger(skew) || skew < 0) throw new RangeError('futureSkewSeconds must be a non-negative integer');
+  if (typeof options.now !== 'function' || typeof options.resolveKey !== 'function') {
+    throw new TypeError('now and resolveKey are required');
+  }
+  if (typeof options.crypto?.verify !== 'function') throw new TypeError('crypto is required (nodeCrypto or webCrypto)');
+  return { maxAgeMs: options.maxAgeSeconds * 1000, skewMs: skew * 1000, accepted: new Set(names.map((name) => name.toLowerCase())) };
+}
+
+/** Everything up to the nonce claim, shared by both factories; `clock` and `skewMs` serve the claim. */
+function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
+  check: (req: SignedRequestParts) => Promise<DeferredVerificationResult>;
+  clock: () => number;
+  skewMs: number;
+} {
+  const { maxAgeMs, skewMs, accepted } = checkOptions(options);
+  const { authority, now, resolveKey, crypto } = options;
+  const scheme = options.scheme ?? 'https';
+  // A nonce must outlive every instant at which its signature could still pass the freshness check.
+  const nonceTtlMs = maxAgeMs + skewMs;
+
+  function clock(): number {
+    const ms = now();
+    // NaN would make every freshness comparison false, i.e. "fresh": refuse to run on it.
+    if (!Number.isFinite(ms)) throw new Error('signature verifier clock returned a non-finite time');
+    return ms;
+  }
+
+  function isFresh(signature: ParsedSignature, nowMs: number): boolean {
+    const createdMs = signature.created * 1000;
+    if (createdMs < nowMs - maxAgeMs || createdMs > nowMs + skewMs) return false;
+    if (signature.expires === undefined) return true;
+    return signature.expires * 1000 > nowMs && signature.expires >= signature.created;
+  }
+
+  /** Everything decided by the request alone. Never throws. */
+  function prepare(req: SignedRequestParts, nowMs: number): Prepared {
+    const input = ownHeader(req.headers, 'signature-input');
+    const sig = ownHeader(req.headers, 'signature');
+    if (input === undefined && sig === undefined) return { done: { status: 'absent' } };
+    // Only one of the pair, or a repeated line given as an array: there is no single signature to check.
+    if (typeof input !== 'string' || typeof sig !== 'string') return reject('MALFORMED_SIGNATURE');
+
+    const parsed = parseSignatureFields(input, sig);
+    if (!parsed.ok) return reject(parsed.reason);
+    const signature = parsed.signature;
+    const { keyId } = signature;
+
+    const hasQuery = req.hasQuery || req.query !== '';
+    const required: readonly string[] = hasQuery ? [...REQUIRED_COMPONENTS, '@query'] : REQUIRED_COMPONENTS;
+    if (!required.every((name) => signature.components.includes(name))) return reject('MALFORMED_SIGNATURE');
+    // The key decides execute-or-replay: an uncovered one could be rewritten on captured bytes.
+    if (ownHeader(req.headers, IDEMPOTENCY_KEY_COMPONENT) !== undefined && !signature.components.includes(IDEMPOTENCY_KEY_COMPONENT)) {
+      return reject('IDEMPOTENCY_KEY_NOT_COVERED', keyId);
+    }
+
+    // The name the client used when it is one of ours (Host is client input: only a configured name counts).
+    const host = ownHeader(req.headers, 'host');
+    const named = typeof host === 'string' ? host.toLowerCase() : undefined;
+    const message: SignatureBaseMessage = {
+      method: req.method,
+      authority: named !== undefined && accepted.has(named) ? named : authority,
+      path: req.path,
+      query: hasQuery ? req.query : undefined,
+      scheme,
+      headers: req.headers,
+    };
+    // Throws on unsupported, duplicate or absent components and on unsignable values.
+    const base = encoder.encode(buildSignatureBase(signature.components, message, signature.signatureParams));
+
+    if (!isFresh(signature, nowMs)) return reject('SIGNATURE_EXPIRED', keyId);
+
+    // content-digest is covered (checked above), so the base builder has already seen it present.
+    const digestField = ownHeader(req.headers, 'content-digest');
+    const digest = typeof digestField === 'string' ? digestField : (digestField ?? []).join(', ');
+    if (exceedsHeaderLimit(digest)) return reject('MALFORMED_SIGNATURE');
+    if (!(req.rawBody instanceof Uint8Array)) return reject('MALFORMED_SIGNATURE');
+
+    return { signature, base, digest, body: req.rawBody };
+  }
+
+  async function check(req: SignedRequestParts): Promise<DeferredVerificationResult> {
+    const nowMs = clock();
+    let prepared: Prepared;
+    try {
+      prepared = prepare(req, nowMs);
+    } catch {
+      // Parser and base-builder errors on client input; the message is not echoed anywhere.
+      prepared = reject('MALFORMED_SIGNATURE');
+    }
+    if ('done' in prepared) return prepared.done;
+    const { signature, base } = prepared;
+    const { keyId } = signature;
+
+    // Client input is parsed inside (never throws for it); a failing digest is our dependency's error.
+    const digestCheck = await checkContentDigest(crypto, prepared.digest, prepared.body);
+    if (digestCheck === 'malformed') return reject('MALFORMED_SIGNATURE').done;
+    if (digestCheck !== 'match') return reject('DIGEST_MISMATCH', keyId).done;
+
+    const key: VerificationKey<PublicKey> | null = await resolveKey(keyId);
+    if (key === null || key === undefined || key.revoked === true) {
+      await crypto.dummyVerify(base, signature.signature);
+      return reject('SIGNATURE_INVALID', keyId).done;
+    }
+    if (key.keyId !== keyId) throw new Error('signature key resolver returned a key for another key id');
+
+    // Verify with the key's own algorithm even when `alg` disagrees, so timing is the same; the
+    // `alg` check only ever turns a success into a failure (no algorithm confusion).
+    const valid = (await crypto.verify(key, base, signature.signature)) === true;
+    const algAgrees = signature.alg === undefined || signature.alg === key.algorithm;
+    if (!valid || !algAgrees) return reject('SIGNATURE_INVALID', keyId).done;
+
+    // The key lookup may have been slow: a request that went stale meanwhile must not claim.
+    if (!isFresh(signature, clock())) return reject('SIGNATURE_EXPIRED', keyId).done;
+    // A previous use of these bytes can only have been claimed after `created - skew`, and after
+    // the key existed: how far back the nonce store must be complete to prove the nonce unseen.
+    const notBeforeMs = Math.max(signature.created * 1000 - skewMs, key.createdAtMs ?? Number.NEGATIVE_INFINITY);
+    return {
+      status: 'unclaimed',
+      keyId,
+      accountId: key.accountId,
+      scopes: Object.freeze([...key.scopes]),
+      created: signature.created,
+      claim: Object.freeze({ keyId, nonce: signature.nonce, ttlMs: nonceTtlMs, notBeforeMs }),
+    };
+  }
+
+  return { check, clock, skewMs };
+}
+
+/**
+ * Creates the verifier for one server configuration that claims each nonce through `nonces`:
+ * `verified` only after the store answered `claimed`. The returned function resolves for any
+ * request and rejects only when a dependency fails.
+ */
+export function createSignatureVerifier<PublicKey>(options: ClaimingVerifierOptions<PublicKey>): (req: SignedRequestParts) => Promise<VerificationResult> {
+  const nonces = options.nonces;
+  if (typeof nonces?.claim !== 'function') throw new TypeError('nonces.claim is required');
+  const { check, clock, skewMs } = createSignatureCheck(options);
+
+  return async function verifySignedRequest(req: SignedRequestParts): Promise<VerificationResult> {
+    const result = await check(req);
+    if (result.status !== 'unclaimed') return result;
+    const { claim, ...signer } = result;
+    const outcome = await nonces.claim(claim.keyId, claim.nonce, { ttlMs: claim.ttlMs, notBeforeMs: claim.notBeforeMs });
+    if (outcome.status === 'unproven') {
+      // A fresh signature is accepted once it was created at least the skew after the store became complete.
+      const retryAfterMs = Math.max(0, outcome.completeSinceMs + skewMs - clock());
+      return { status: 'unproven', keyId: claim.keyId, completeSinceMs: outcome.completeSinceMs, retryAfterMs };
+    }
+    if (outcome.status !== 'claimed') return reject('NONCE_REUSED', claim.keyId).done;
+    return { ...signer, status: 'verified', nonce: claim.nonce, nonceTtlMs: claim.ttlMs, notBeforeMs: claim.notBeforeMs };
+  };
+}
+
+/**
+ * Creates a verifier that leaves the nonce claim to its caller: a passing request resolves to
+ * `unclaimed` with the claim to make, never to `verified`. For the server's admission path, which
+ * claims the nonce in one round trip with its other shared-state checks.
+ */
+export function createDeferredClaimVerifier<PublicKey>(options: VerifierOptions<PublicKey>): (req: SignedRequestParts) => Promise<DeferredVerificationResult> {
+  // A nonce store passed here would be silently unused: the caller meant createSignatureVerifier.
+  if ('nonces' in options || 'claimNonce' in options) throw new TypeError('a deferred-claim verifier takes no nonce store; use createSignatureVerifier');
+  return createSignatureCheck(options).check;
+}
