@@ -2,12 +2,14 @@
  * The scenarios every example server must pass (issue 15, "proof that others can use them"),
  * run against each server twice: with the in-process (memory) adapters and with the Redis ones.
  *
- * - a signed request verifies, and the same bytes re-sent are refused;
+ * - a signed request verifies, and the same bytes re-sent are refused; `@signed` refuses an
+ *   unsigned call and a key without the field's scope;
  * - `@rateLimit(max: N)` admits exactly N of 3×N concurrent calls;
- * - `@idempotent` executes a mutation once under 20 concurrent duplicates, and once more across a
- *   FLUSHALL of the Redis that holds the leases and cached outcomes (Redis runs: a redis-server of
- *   the test's own, never the shared one). The durable idempotency records are the idempotency
- *   package's memory record store, in the server's process, which a FLUSHALL does not touch.
+ * - `@idempotent` executes a mutation once under 20 concurrent duplicates, and its effect stays
+ *   committed once across a FLUSHALL of the Redis that holds the leases and cached outcomes
+ *   (Redis runs: a redis-server of the test's own, never the shared one). The durable records
+ *   are each example's in-memory record store (`idempotency-records.ts`), in the server's
+ *   process, which a FLUSHALL does not touch.
  */
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import Redis from 'ioredis';
