@@ -156,7 +156,7 @@ export function describeExampleServer<S extends StartedExample>(subject: Example
     });
 
     if (stores === 'redis') {
-      it('executes an @idempotent mutation once across a FLUSHALL of its Redis', async () => {
+      it('commits an @idempotent mutation once across a FLUSHALL of its Redis, replaying the durable outcome', async () => {
         const idempotencyKey = randomUUID();
         const call = () => buildRequest(server.url, subject.mutation.operation, { key: key.signing, idempotencyKey });
         const first = await untilSettled(call);
