@@ -109,6 +109,20 @@ module.exports = {
       },
     },
     {
+      name: 'example-servers-use-packages-only',
+      severity: 'error',
+      comment: 'The example servers prove that any GraphQL server can use the directive packages: they import @signet/* by name, never the Signet app, its tests or tools.',
+      from: { path: '^examples/(notes-apollo|payments-yoga)/src/' },
+      to: { path: '^(src|test|bench|scripts|dist)/' },
+    },
+    {
+      name: 'examples-not-to-app',
+      severity: 'error',
+      comment: 'Nothing else in examples/ imports the app\'s sources either (examples/test-kit may use test/helpers, e.g. its own redis-server).',
+      from: { path: '^examples/', pathNot: '^examples/(notes-apollo|payments-yoga)/src/' },
+      to: { path: '^src/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'An import the resolver cannot find is a typo or a missing package, not a dependency to ignore.',

@@ -16,7 +16,7 @@ module.exports = {
     '[\\\\/]@electric-sql[\\\\/]pglite[\\\\/]dist[\\\\/].+\\.cjs$': '<rootDir>/test/builtin-dynamic-import.transformer.js',
   },
   transformIgnorePatterns: ['[\\\\/]node_modules[\\\\/](?!@electric-sql[\\\\/]pglite[\\\\/])'],
-  modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/dist/', '<rootDir>/examples/[^/]+/dist/'],
   setupFiles: ['reflect-metadata'],
   globalSetup: '<rootDir>/test/global-setup.js',
   testTimeout: 30000,
