@@ -100,6 +100,15 @@ module.exports = {
       },
     },
     {
+      name: 'sdk-runs-in-browsers',
+      severity: 'error',
+      comment: '@signet/sdk is for Node 20+ and browsers: it imports only itself, the main entry of @signet/http-message-signatures (never /node or /testing), graphql and @graphql-typed-document-node/core; no Node built-ins.',
+      from: { path: '^packages/sdk/src/' },
+      to: {
+        pathNot: ['^packages/sdk/src/', '^packages/http-message-signatures/src/(?!node/|testing/)', '(^|/)node_modules/(graphql|@graphql-typed-document-node/core)/'],
+      },
+    },
+    {
       name: 'example-servers-use-packages-only',
       severity: 'error',
       comment: 'The example servers prove that any GraphQL server can use the directive packages: they import @signet/* by name, never the Signet app, its tests or tools.',

@@ -16,7 +16,7 @@ const { randomUUID } = require('node:crypto');
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 const { parseArgs } = require('node:util');
-const { CancelOrderDocument, MyOrdersDocument, PlaceOrderDocument, createSignetClient } = require('../dist/sdk');
+const { CancelOrderDocument, MyOrdersDocument, PlaceOrderDocument, createSignetClient } = require('@signet/sdk');
 
 const { values: flags } = parseArgs({
   options: {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 const root = join(__dirname, '..');
 
 describe('codegen.yml', () => {
-  test('generates the committed typed documents in src/sdk/generated (run `npm run codegen` after changing schema/)', async () => {
+  test('generates the committed typed documents in packages/sdk/src/generated (run `npm run codegen` after changing schema/)', async () => {
     const { config } = await loadCodegenConfig({ configFilePath: join(root, 'codegen.yml') });
     const cwd = process.cwd();
     process.chdir(root);

@@ -44,7 +44,11 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
       'not-to-unresolvable: src/unresolvable-violation.ts -> ./missing-module',
       'packages-not-to-app: packages/directive-idempotent/src/directive-violation.ts -> src/main.ts',
       'packages-not-to-app: packages/directive-rate-limit/src/directive-violation.ts -> src/main.ts',
+      'packages-not-to-app: packages/sdk/src/sdk-violation.ts -> src/main.ts',
       'rate-limit-no-graphql: packages/rate-limit/src/core-violation.ts -> node_modules/graphql/index.js',
+      'sdk-runs-in-browsers: packages/sdk/src/sdk-violation.ts -> crypto',
+      'sdk-runs-in-browsers: packages/sdk/src/sdk-violation.ts -> packages/http-message-signatures/src/node/index.ts',
+      'sdk-runs-in-browsers: packages/sdk/src/sdk-violation.ts -> src/main.ts',
       'stores-not-to-serving-transports: src/stores/cache/store-violation.ts -> src/transport/http/server.ts',
     ]);
   });
@@ -52,6 +56,6 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
   test('a violation fails the check (non-zero exit), so CI stops', () => {
     const run = cruise(FIXTURE);
     expect(run.status).not.toBe(0);
-    expect(run.stdout).toContain('15 dependency violations (15 errors');
+    expect(run.stdout).toContain('19 dependency violations (19 errors');
   });
 });

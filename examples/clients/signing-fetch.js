@@ -3,7 +3,7 @@
 // It signs exactly the method, URL and body bytes it then sends, so GET queries (urql's default)
 // are signed too, with their query string covered as @query.
 'use strict';
-const { importSigningKey, signRequestWebCrypto } = require('../../dist/sdk');
+const { importSigningKey, signRequestWebCrypto } = require('@signet/sdk');
 
 /**
  * createSigningFetch({ keyId, privateKey } | { keyId, secret }, { authority?, fetch? }) → fetch

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config';
 import { createLogger, openRuntime } from '../../src/runtime';
-import { createSignetClient, MeDocument, MyOrdersDocument, type OrderFieldsFragment } from '../../src/sdk';
+import { createSignetClient, MeDocument, MyOrdersDocument, type OrderFieldsFragment } from '@signet/sdk';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
 
 const BOT = join(__dirname, '..', '..', 'examples', 'trading-bot.js');
@@ -47,7 +47,7 @@ describe('the example trading bot survives SIGKILL and a restart', () => {
   let alice: { keyId: string; privateKey: string; accountId: string };
 
   beforeAll(async () => {
-    expect(existsSync(join(__dirname, '..', '..', 'dist', 'sdk', 'index.js'))).toBe(true); // built by the global setup
+    expect(existsSync(join(__dirname, '..', '..', 'packages', 'sdk', 'dist', 'index.js'))).toBe(true); // built by the global setup
     dataDir = mkdtempSync(join(tmpdir(), 'signet-bot-'));
     server = await spawnSignet({ SIGNET_DATA_DIR: dataDir });
     const credentials = join(dataDir, 'demo-credentials.json');

@@ -6,7 +6,7 @@
 import {
   CancelOrderDocument, CreateTransferDocument, MarketsDocument, MeDocument, MyOrdersDocument, PlaceOrderDocument,
   createSignetClient, type SignetClient,
-} from '../../src/sdk';
+} from '@signet/sdk';
 import type { DomainServices } from '../../src/domain';
 import type { SecurityStores } from '../../src/transport/security-stores';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../helpers/database';

@@ -6,10 +6,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createSigner, createVerifier, httpbis } from 'http-message-signatures';
-import { importSigningKey, signRequestWebCrypto, type SignetAlgorithm } from '../../src/sdk';
+import { importSigningKey, signRequestWebCrypto, type SignetAlgorithm } from '@signet/sdk';
 import type { DomainServices } from '../../src/domain';
 import { createTestKey, openEmbeddedSignet, type EmbeddedSignet, type RunningSignet } from '../helpers/signet-server';
-import { ed25519Key, hmacKey, verifyCalls } from './helpers';
+import { ed25519Key, hmacKey, verifyCalls } from '../../packages/sdk/test/helpers';
 
 const ed = ed25519Key();
 const hmac = hmacKey();

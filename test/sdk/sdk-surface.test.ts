@@ -6,19 +6,20 @@ import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
-import { IDEMPOTENT_MUTATION_FIELDS, describeOperation, PlaceOrderDocument, MeDocument } from '../../src/sdk';
+import { IDEMPOTENT_MUTATION_FIELDS, describeOperation, PlaceOrderDocument, MeDocument } from '@signet/sdk';
 
 const root = join(__dirname, '..', '..');
 
 describe('the SDK runs in a browser', () => {
-  test('src/sdk/index.ts bundles for the browser platform, pulling in no node: module and no server code', async () => {
+  test('@signet/sdk bundles for the browser platform, pulling in no node: module and no server code', async () => {
     const result = await build({
-      entryPoints: [join(root, 'src/sdk/index.ts')], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent',
+      // The repository's tsconfig maps @signet/* to the packages' sources, so the check reads sources, not builds.
+      entryPoints: [join(root, 'packages/sdk/src/index.ts')], tsconfig: join(root, 'tsconfig.json'), bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent',
     });
     const ours = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules/'));
     // Beside its own files it shares only the signing package's main entry: never its node:crypto
     // provider (`/node`), never the app's server code.
-    const shared = ours.filter((file) => !file.startsWith('src/sdk/'));
+    const shared = ours.filter((file) => !file.startsWith('packages/sdk/src/'));
     expect(shared).toContain('packages/http-message-signatures/src/sign-request.ts');
     expect(shared.filter((file) => !/^packages\/http-message-signatures\/src\/[^/]+\.ts$/.test(file))).toEqual([]);
     const packages = new Set(Object.keys(result.metafile.inputs).filter((f) => f.includes('node_modules/')).map((f) => f.split('node_modules/')[1].split('/')[0]));

@@ -1,5 +1,5 @@
+import { SignetRequestError, createSignetClient, type SignetClient, type SignetResult, type SignetRetryInfo } from '@signet/sdk';
 import type { ClientConfig } from '../../client-config';
-import { SignetRequestError, createSignetClient, type SignetClient, type SignetResult, type SignetRetryInfo } from '../../sdk';
 import { readCredential } from './call-command';
 import { CliError } from './cli-error';
 

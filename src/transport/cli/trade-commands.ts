@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import type { SignetConfig } from '../../config';
 import {
   CancelOrderDocument, CreateTransferDocument, MeDocument, MyOrdersDocument, PlaceOrderDocument,
   type Asset, type OrderFieldsFragment, type OrderSide, type OrderStatus,
-} from '../../sdk';
+} from '@signet/sdk';
+import type { SignetConfig } from '../../config';
 import { CliError } from './cli-error';
 import { call, clientFor, progressReporter, unwrapResult, type ClientFlags } from './trade-client';
 

@@ -1,4 +1,4 @@
-import { CancelOrderDocument, CreateApiKeyDocument, CreateTransferDocument, MarketsDocument, MeDocument, MyOrdersDocument, MyTransfersDocument, PlaceOrderDocument, RevokeApiKeyDocument } from '../../../src/sdk/generated/graphql';
+import { CancelOrderDocument, CreateApiKeyDocument, CreateTransferDocument, MarketsDocument, MeDocument, MyOrdersDocument, MyTransfersDocument, PlaceOrderDocument, RevokeApiKeyDocument } from '@signet/sdk';
 import type { DomainServices } from '../../../src/domain';
 import type { TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';

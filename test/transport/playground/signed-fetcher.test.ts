@@ -1,4 +1,4 @@
-import { importSigningKey } from '../../../src/sdk';
+import { importSigningKey } from '@signet/sdk';
 import { createSignedFetcher, SCHEMA_QUERY_NAME, wantsIdempotencyKey, type SentRequest, type SigningIdentity } from '../../../src/transport/playground/browser/signed-fetcher';
 import type { DomainServices } from '../../../src/domain';
 import { createTestKey, openEmbeddedSignet, type EmbeddedSignet, type RunningSignet } from '../../helpers/signet-server';

@@ -5,9 +5,8 @@
  * the key id and the user can compare it with `signet keys list`.
  * Browser code (runs in Node's WebCrypto too, for the tests).
  */
-import { importSigningKey, type SignetAlgorithm } from '../../../sdk';
-import { fromBase64, plainBytes, toBase64 } from '../../../sdk/bytes';
 import { KEY_ID_PATTERN } from '@signet/http-message-signatures';
+import { fromBase64, importSigningKey, plainBytes, toBase64, type SignetAlgorithm } from '@signet/sdk';
 
 /** A pasted key, imported. */
 export interface ImportedKey {

@@ -6,7 +6,7 @@
  * Browser code: bundled by scripts/build-playground.js, never loaded by the server.
  */
 import { GraphQLError, Kind, parse, type DocumentNode, type ExecutionResult, type FieldNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { IDEMPOTENT_MUTATION_FIELDS, signRequestWebCrypto, type SignetAlgorithm } from '../../../sdk';
+import { IDEMPOTENT_MUTATION_FIELDS, signRequestWebCrypto, type SignetAlgorithm } from '@signet/sdk';
 
 /** A loaded key: the CryptoKey is non-extractable, so even this page's scripts cannot read it back. */
 export interface SigningIdentity {

@@ -6,7 +6,7 @@
  * The key signs requests only once the server has verified one signed request with it.
  */
 import { useRef, useState, type FormEvent } from 'react';
-import type { SignetAlgorithm } from '../../../sdk';
+import type { SignetAlgorithm } from '@signet/sdk';
 import { checkSigningKey, type KeyCheckOptions } from './key-check';
 import { checkKeyId, importPastedKey, KeyPasteError } from './key-import';
 import type { SentRequest, SigningIdentity } from './signed-fetcher';

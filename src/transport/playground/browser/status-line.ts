@@ -2,7 +2,7 @@
  * The signing panel's texts, as plain functions so the tests can pin them without a DOM: what the
  * key state is, and what the last request the user ran did.
  */
-import type { SignetAlgorithm } from '../../../sdk';
+import type { SignetAlgorithm } from '@signet/sdk';
 import type { SentRequest } from './signed-fetcher';
 
 /** Where the signing key stands: only `signed` means requests are signed, and only after the server verified one. */

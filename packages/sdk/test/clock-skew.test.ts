@@ -2,7 +2,7 @@
  * Clock-skew correction: after a 401 SIGNATURE_EXPIRED the client learns the offset from the
  * server's Date header, re-signs once, and keeps the offset for later requests.
  */
-import { createSignetClient, MeDocument, PlaceOrderDocument } from '../../src/sdk';
+import { createSignetClient, MeDocument, PlaceOrderDocument } from '@signet/sdk';
 import { answer, hmacKey, scriptedFetch, signatureParams, verifyCalls, type RecordedCall } from './helpers';
 
 const SERVER_NOW = Date.UTC(2030, 5, 1, 12, 0, 0);

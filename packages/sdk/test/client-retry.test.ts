@@ -4,7 +4,7 @@
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
-import { createSignetClient, MeDocument, PlaceOrderDocument, type SignetClientOptions } from '../../src/sdk';
+import { createSignetClient, MeDocument, PlaceOrderDocument, type SignetClientOptions } from '@signet/sdk';
 import {
   answer, connectionRefused, connectionReset, ed25519Key, fieldError, scriptedFetch, signatureParams, verifyCalls, virtualTime, type Script,
 } from './helpers';

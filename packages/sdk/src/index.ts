@@ -11,6 +11,8 @@ export {
   type SignetResult,
   type SignetRetryInfo,
 } from './client';
+/** Base64 and byte helpers that run unchanged in Node and browsers (key material is printed in base64). */
+export { fromBase64, plainBytes, toBase64 } from './bytes';
 export { IDEMPOTENT_MUTATION_FIELDS, describeOperation, type OperationInfo } from './operations';
 export { SignetRequestError, type RequestErrorCode } from './request-error';
 export { TRANSIENT_CODES, type SignetGraphQLError, type SignetUserError } from './response';

@@ -2,7 +2,7 @@
  * `signRequestWebCrypto` covers an `Idempotency-Key` passed in `headers`: the server refuses an
  * uncovered one, and a covered one cannot be swapped in transit.
  */
-import { importSigningKey, signRequestWebCrypto } from '../../src/sdk';
+import { importSigningKey, signRequestWebCrypto } from '@signet/sdk';
 
 async function sign(headers?: Record<string, string>) {
   const key = await importSigningKey({ alg: 'hmac-sha256', secret: new Uint8Array(32).fill(5) });

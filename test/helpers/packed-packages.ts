@@ -1,0 +1,83 @@
+/**
+ * Packs a workspace package as `npm pack` publishes it, together with everything an install of it
+ * needs: the `@signet/*` packages it depends on (from packages/, their `prepack` builds them) and
+ * every other dependency packed from the repository's own node_modules. `npm install --offline`
+ * of the tarballs then downloads nothing, so a test can install the package outside the repository.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The repository root. */
+export const REPO_ROOT = join(__dirname, '..', '..');
+
+/** The fields of a package.json this helper reads. */
+export interface PackageManifest {
+  name: string;
+  version: string;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+/** One tarball `npm pack` wrote. */
+export interface PackedTarball {
+  readonly name: string;
+  readonly version: string;
+  /** Absolute path of the .tgz. */
+  readonly file: string;
+  /** Paths inside the tarball, relative to its package root. */
+  readonly files: readonly string[];
+  /** The package.json the tarball carries. */
+  readonly manifest: PackageManifest;
+}
+
+/** An `npm` run with no registry to reach: a stray download fails instead of succeeding slowly. */
+export async function npm(args: string[], cwd: string, cache: string): Promise<string> {
+  const { stdout } = await run('npm', [...args, '--offline', '--cache', cache, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cache }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000,
+  });
+  return stdout;
+}
+
+/** The folder of `name` as Node would find it from `fromDir` (walking up node_modules folders). */
+function packageDir(name: string, fromDir: string): string {
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
+    if (dirname(dir) === dir) throw new Error(`${name} is not installed in the repository (needed from ${fromDir})`);
+  }
+}
+
+/** What an install of `manifest` pulls in: its dependencies and its required peers. */
+function needs(manifest: PackageManifest): string[] {
+  const peers = Object.keys(manifest.peerDependencies ?? {}).filter((p) => manifest.peerDependenciesMeta?.[p]?.optional !== true);
+  return [...Object.keys(manifest.dependencies ?? {}), ...peers];
+}
+
+/**
+ * Packs `packageName` (a workspace package) and its dependency closure into `destination`, plus
+ * `extra` packages from node_modules (e.g. `@types/node` for a client project). Workspace packages
+ * run their lifecycle scripts (`prepack` builds them); third-party packages are packed as installed.
+ */
+export async function packWithDependencies(packageName: string, destination: string, cache: string, extra: readonly string[] = []): Promise<PackedTarball[]> {
+  const packed = new Map<string, PackedTarball>();
+  const queue: Array<{ name: string; from: string }> = [packageName, ...extra].map((name) => ({ name, from: REPO_ROOT }));
+  while (queue.length > 0) {
+    const { name, from } = queue.shift()!;
+    if (packed.has(name)) continue;
+    const dir = packageDir(name, from);
+    const ours = name.startsWith('@signet/');
+    const args = ['pack', dir, '--pack-destination', destination, '--json', ...(ours ? [] : ['--ignore-scripts'])];
+    const output = await npm(args, REPO_ROOT, cache);
+    // A `prepack` script's own output comes first on stdout; the JSON report is the last thing printed.
+    const [result] = JSON.parse(output.slice(output.search(/^\[/m))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageManifest;
+    packed.set(name, { name, version: manifest.version, file: join(destination, result.filename), files: result.files.map((f) => f.path), manifest });
+    for (const dependency of needs(manifest)) queue.push({ name: dependency, from: dir });
+  }
+  return [...packed.values()];
+}
