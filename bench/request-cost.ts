@@ -9,7 +9,7 @@
  */
 import { Redis, type Command } from 'ioredis';
 import pino from 'pino';
-import { createMemoryRateLimitStore } from '../src/stores/memory';
+import { createMemoryRateLimitStore } from '@signet/rate-limit';
 import { memorySecurityStores, redisSecurityStores } from '../src/runtime';
 import type { DirectiveDeps } from '../src/directives';
 import { createSignetServer } from '../src/transport/http/create-signet-server';

@@ -10,7 +10,8 @@ import { createMemoryIdempotencyStore, type IdempotencyFaults, type IdempotencyR
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
 import { MIGRATION_COUNT, createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type SqlDriver } from './stores/postgres';
 import Redis, { Cluster } from 'ioredis';
-import { createMemoryNonceStore, createMemoryRateLimitStore } from './stores/memory';
+import { createMemoryNonceStore } from '@signet/http-message-signatures';
+import { createMemoryRateLimitStore } from '@signet/rate-limit';
 import { createRedisAdmissionStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
 import { createSequentialAdmissionStore } from './transport/admission';
 import { createHttpPriceSource } from './stores/price-feed/http-price-source';

@@ -1,7 +1,7 @@
 import type { DirectiveDeps } from '../../src/directives';
 import type { DomainServices } from '../../src/domain';
 import { createMemoryIdempotencyStore } from '@signet/idempotency';
-import { createMemoryRateLimitStore } from '../../src/stores/memory';
+import { createMemoryRateLimitStore } from '@signet/rate-limit';
 import { createMetrics } from '../../src/metrics';
 import type { SecurityStores } from '../../src/transport/security-stores';
 import { idempotencyRecordsOf } from './domain';

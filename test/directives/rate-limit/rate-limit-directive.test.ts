@@ -5,7 +5,7 @@ import { graphql } from 'graphql';
 import type { RateLimitStore } from '@signet/rate-limit';
 import { signetRateLimitDirective, signetRateLimitTransformer } from '../../../src/directives/rate-limit';
 import type { DirectiveDeps } from '../../../src/directives';
-import { createMemoryRateLimitStore } from '../../../src/stores/memory';
+import { createMemoryRateLimitStore } from '@signet/rate-limit';
 import { emptyExchange, type GraphQLContext } from '../../../src/transport/graphql/context';
 import { createMetrics } from '../../../src/metrics';
 import { silentLogger } from '../../helpers/logger';

@@ -1,5 +1,6 @@
 import { createMemoryIdempotencyStore } from '@signet/idempotency';
-import { createMemoryNonceStore, createMemoryRateLimitStore } from '../../../src/stores/memory';
+import { createMemoryNonceStore } from '@signet/http-message-signatures';
+import { createMemoryRateLimitStore } from '@signet/rate-limit';
 import { createSequentialAdmissionStore } from '../../../src/transport/admission';
 import { defineAdmissionStoreContract } from '../admission-store.contract';
 
