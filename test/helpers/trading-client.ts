@@ -19,6 +19,8 @@ export interface LoggedCall {
   state: 'acknowledged' | 'rejected' | 'pending';
   /** The entity id the server acknowledged (for a cancel, the canceled order's id). */
   id?: string;
+  /** What the last answer that left the call pending was (HTTP status and error codes), for diagnostics. */
+  lastRefusal?: string;
 }
 
 /** Counts of what the client did and saw, for the report. */
@@ -58,12 +60,15 @@ export function createTradingClient(target: () => SignetProcess, accounts: Reado
     let res;
     try {
       res = await sendSigned(target(), accounts[call.account].key, call.body, { 'idempotency-key': call.key });
-    } catch {
+    } catch (error) {
       stats.networkErrors += 1;
+      call.lastRefusal = `network error: ${(error as Error).message}`;
       return null;
     }
     const field = res.json?.data ? Object.values(res.json.data)[0] as { order?: { id: string }; transfer?: { id: string }; userErrors: Array<{ code: string }> } | null : null;
     if (!field) {
+      const codes = (res.json?.errors ?? []).map((e: { extensions?: { code?: string } }) => e.extensions?.code ?? '?');
+      call.lastRefusal = `HTTP ${res.status} ${codes.join(',') || '(no error code)'}`;
       stats.unavailable += 1; // a retryable code (SERVICE_UNAVAILABLE, IN_PROGRESS) or a 5xx: the outcome is not known yet
       return null;
     }
@@ -130,7 +135,7 @@ export function createTradingClient(target: () => SignetProcess, accounts: Reado
       const deadline = Date.now() + timeoutMs;
       for (const call of log) {
         while (call.state === 'pending') {
-          if (Date.now() > deadline) throw new Error(`call ${call.key} still pending after ${timeoutMs} ms`);
+          if (Date.now() > deadline) throw new Error(`call ${call.key} still pending after ${timeoutMs} ms (last answer: ${call.lastRefusal ?? 'none'}; ${log.filter((c) => c.state === 'pending').length} calls pending)`);
           if (!(await send(call))) await new Promise((resolve) => setTimeout(resolve, 200));
         }
       }

@@ -56,11 +56,15 @@ describe('memory idempotency store bounds', () => {
   });
 
   it('an idle store frees expired entries on its own timer', async () => {
-    const store = createMemoryIdempotencyStore({ sweepIntervalMs: 20 });
+    // The clock is hand-driven so nothing expires while the entries are written, however slow
+    // the machine; only the sweep timer itself is real (that timer is what this test is about).
+    const { store, clock } = storeOnFakeClock({ sweepIntervalMs: 20 });
     try {
       for (let i = 0; i < 1_000; i++) await store.claim(`scope-${i}`, 'fp', 10);
       expect(store.size()).toBe(1_000);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      clock.now += 11;
+      const deadline = Date.now() + 5_000;
+      while (store.size() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(store.size()).toBe(0);
     } finally {
       store.close();
