@@ -9,6 +9,9 @@ const CANCEL = 'mutation($id: ID!) { cancelOrder(id: $id) { order { id status } 
 const TRANSFER = 'mutation($i: CreateTransferInput!) { createTransfer(input: $i) { transfer { id } userErrors { code } } }';
 const READ = '{ me { balances { asset available held valueUsd } valuation { totalUsd } orders(first: 5) { nodes { id status } } } }';
 
+/** Pending calls retried at the same time by `settle`. */
+const SETTLE_CONCURRENCY = 4;
+
 /** One keyed mutation as the client logged it: the exact body (a retry must resend it), and what it learned. */
 export interface LoggedCall {
   readonly key: string;
@@ -43,7 +46,7 @@ export interface TradingClient {
   read(account: number): Promise<void>;
   /** Resends an acknowledged call with its key (fresh signature): the answer must be a replay of the same entity. */
   replay(): Promise<void>;
-  /** Retries every pending call with its own key until each has an answer. */
+  /** Retries every pending call with its own key until each has an answer, each within `timeoutMs` of its first retry. */
   settle(timeoutMs: number): Promise<void>;
 }
 
@@ -132,13 +135,22 @@ export function createTradingClient(target: () => SignetProcess, accounts: Reado
       if (!answer.replayed || answer.id !== original.id) stats.replayMismatches += 1;
     },
     async settle(timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      for (const call of log) {
+      // Each pending call gets its own budget from the moment its retries start (a lease left by
+      // a cut-off attempt lasts up to 10 s), so the number of calls pending after an outage does not
+      // eat into the budget of the last ones; a few are retried at a time, as a client would.
+      const pending = log.filter((call) => call.state === 'pending');
+      const retryUntilAnswered = async (call: LoggedCall) => {
+        const deadline = Date.now() + timeoutMs;
         while (call.state === 'pending') {
-          if (Date.now() > deadline) throw new Error(`call ${call.key} still pending after ${timeoutMs} ms (last answer: ${call.lastRefusal ?? 'none'}; ${log.filter((c) => c.state === 'pending').length} calls pending)`);
+          if (Date.now() > deadline) throw new Error(`call ${call.key} still pending after ${timeoutMs} ms of retries (last answer: ${call.lastRefusal ?? 'none'}; ${pending.filter((c) => c.state === 'pending').length} of ${pending.length} calls pending)`);
           if (!(await send(call))) await new Promise((resolve) => setTimeout(resolve, 200));
         }
-      }
+      };
+      let next = 0;
+      const worker = async () => {
+        while (next < pending.length) await retryUntilAnswered(pending[next++]);
+      };
+      await Promise.all(Array.from({ length: SETTLE_CONCURRENCY }, worker));
     },
   };
   return client;
