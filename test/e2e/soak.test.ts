@@ -98,7 +98,10 @@ gate(`soak: ${LOAD_SECONDS} s of mixed load with faults${TEST_DATABASE_URL ? '' 
       }
     };
     await Promise.all([...Array.from({ length: WORKERS }, (_, w) => worker(w)), chaos(), sampler()]);
+    const pendingAfterLoad = client.log.filter((call) => call.state === 'pending').length;
+    const settleStarted = Date.now();
     await client.settle(15_000);
+    const settleMs = Date.now() - settleStarted;
     await sleep(IDLE_MS);
     memory.endMb = (await residentBytes(signet)) / MB;
     const { stats } = client;
@@ -107,6 +110,7 @@ gate(`soak: ${LOAD_SECONDS} s of mixed load with faults${TEST_DATABASE_URL ? '' 
         + `${stats.replays} replays, ${stats.reads} reads), faults: ${faults.join('; ')}`,
       `soak: retryable refusals ${stats.unavailable} mutations / ${stats.readsRefused} reads, reads without prices ${stats.readsWithoutPrices}, `
         + `slowest read ${stats.maxReadMs} ms, network errors ${stats.networkErrors}`,
+      `soak: ${pendingAfterLoad} calls pending after the load, settled in ${settleMs} ms`,
       `soak: RSS start ${memory.startMb.toFixed(1)} MB, peak ${memory.peakMb.toFixed(1)} MB, after ${IDLE_MS / 1000} s idle ${memory.endMb.toFixed(1)} MB`,
     ].join('\n'));
   }, (LOAD_SECONDS + 30) * 1000);
