@@ -175,7 +175,7 @@ async function connectRedisCluster(target: RedisClusterTarget, logger: Logger): 
 /** Security stores shared by every instance through Redis (one server or a cluster: every script touches one key). */
 export function redisSecurityStores(redis: Redis | Cluster): SecurityStores {
   return {
-    kind: 'redis', nonces: createRedisNonceStore(redis), rateLimits: createRedisRateLimitStore({ client: redis }), idempotency: createRedisIdempotencyStore(redis),
+    kind: 'redis', nonces: createRedisNonceStore(redis), rateLimits: createRedisRateLimitStore(redis), idempotency: createRedisIdempotencyStore(redis),
     admission: createRedisAdmissionStore(redis),
   };
 }

@@ -57,7 +57,7 @@ export function forgetfulRedisStore(url: string): ForgetfulStore {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   const keyPrefix = `t${randomUUID().slice(0, 8)}:idem:`;
   return {
-    store: createRedisIdempotencyStore(redis, { keyPrefix }),
+    store: createRedisIdempotencyStore(redis, { prefix: keyPrefix }),
     async forget() {
       let cursor = '0';
       do {

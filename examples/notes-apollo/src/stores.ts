@@ -45,9 +45,9 @@ export async function openStores(redisUrl: string | undefined, now: () => number
   await nonces.open();
   return {
     nonces,
-    rateLimits: createRedisRateLimitStore({ client: redis, prefix: `${REDIS_PREFIX}rl:` }),
+    rateLimits: createRedisRateLimitStore(redis, { prefix: `${REDIS_PREFIX}rl:` }),
     fallbackRateLimits,
-    idempotency: createRedisIdempotencyStore(redis, { keyPrefix: `${REDIS_PREFIX}idem:` }),
+    idempotency: createRedisIdempotencyStore(redis, { prefix: `${REDIS_PREFIX}idem:` }),
     async close() {
       await redis.quit();
     },
