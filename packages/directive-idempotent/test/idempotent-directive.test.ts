@@ -42,7 +42,7 @@ function server(options: { store?: IdempotencyStore } = {}) {
   const directive: IdempotentDirectiveOptions<Context> = {
     name: 'once',
     scope: (context) => context.user,
-    headers: (context) => context.headers,
+    header: (context, name) => context.headers[name],
     store: () => store,
     markReplayed: (context, responseKey) => context.replayed.push(responseKey),
     codec: ({ type }) => {
