@@ -91,9 +91,10 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
       ]);
       expect(outcomes.map((o) => o.kind)).toEqual(['nonce', 'limit', 'blocked', 'limit', 'limit', 'lease']);
       expect(outcomes[0]).toEqual({ kind: 'nonce', claim: { status: 'claimed' } });
-      expect(outcomes[5]).toMatchObject({ claim: { kind: 'acquired' } });
-      // The nonce with its slot's completeness marker (two keys), the address's two, the account's three.
-      expect(spy.mock.calls.map((call) => call[1])).toEqual([2, 2, 3]);
+      expect(outcomes[5]).toMatchObject({ claim: { kind: 'acquired', completeSinceMs: expect.any(Number) } });
+      // The nonce with its slot's completeness marker (two keys), the address's two, the account's
+      // four (two limits, the lease with its slot's idempotency marker).
+      expect(spy.mock.calls.map((call) => call[1])).toEqual([2, 2, 4]);
     } finally {
       spy.mockRestore();
     }

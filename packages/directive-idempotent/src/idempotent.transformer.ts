@@ -74,6 +74,8 @@ export interface IdempotentDirectiveOptions<TContext extends object> {
   readonly leaseMs?: number;
   /** Clock in ms since the epoch. Defaults to `Date.now`. */
   readonly now?: () => number;
+  /** When the durable record is read before executing (see `IdempotentExecutorOptions.lookupRecordFirst`). Defaults to `'when-incomplete'`. */
+  readonly lookupRecordFirst?: 'when-incomplete' | 'always';
   readonly errors: IdempotentDirectiveErrors;
   /** Told what happened to each keyed call. */
   onEvent?(context: TContext, event: IdempotentFieldEvent): void;
