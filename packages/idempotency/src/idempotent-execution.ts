@@ -119,7 +119,7 @@ type Decision = { kind: 'found'; record: IdempotencyRecord } | { kind: 'executed
  *    (or `keyReused`), without running the effect. This is what makes a call execute once across
  *    a FLUSHALL or a restart, not just commit once.
  * 2. Durable path, one transaction: BEGIN, effect, INSERT record, COMMIT: one statement more
- *    than the bare effect (no lock, no lookup, no savepoint). Still exactly-once under READ
+ *    than the bare effect (no lock, no savepoint; no lookup once the store's view is complete). Still exactly-once under READ
  *    COMMITTED: an effect commits only with a record its own `save` inserted, and the record's
  *    primary key lets one live record per scope commit (the record port's doc has the argument).
  *    - Concurrent duplicates past the cache: the later insert waits until the earlier
