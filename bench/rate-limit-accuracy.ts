@@ -57,7 +57,7 @@ export async function runRateLimitAccuracyBench(
   const prefix = `signet:bench:${randomUUID()}:`;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
-    const ours = createRedisRateLimitStore({ client: redis, prefix });
+    const ours = createRedisRateLimitStore(redis, { prefix });
     const oursCheck: Check = async (key) => (await ours.consume(key, { max, windowMs: 60_000 })).allowed;
 
     // graphql-rate-limit keys by (context identity, field identity); it calls `set`/`get` with

@@ -76,9 +76,11 @@ export async function measureRequestCosts(db: BenchDatabase & { credentials: Ben
   const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   const observer = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   const redisCounts = redis ? countCommands(redis) : undefined;
-  // The bench seeded its keys in this run and no other store ever saw them: a new memory store
-  // may vouch for every claim of theirs (on Redis, a marker from an earlier run does the same).
-  const security: SecurityStores = redis ? redisSecurityStores(redis) : memorySecurityStores({ nonceCompleteSinceMs: 0 });
+  // The bench seeded its keys and created its database in this run and no other store ever saw
+  // them: a new memory store may vouch for every nonce and idempotency claim of theirs (on Redis,
+  // markers from an earlier run do the same; a first run on an empty Redis counts the
+  // idempotency record lookup of the first retention window: one statement more).
+  const security: SecurityStores = redis ? redisSecurityStores(redis) : memorySecurityStores({ nonceCompleteSinceMs: 0, idempotencyCompleteSinceMs: 0 });
   await security.nonces.open();
   const metrics = createMetrics();
   const logger = pino({ level: 'warn' });

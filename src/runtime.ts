@@ -84,7 +84,10 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   const redis = config.redisCluster ? await connectRedisCluster(config.redisCluster, logger) : config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => { await redis.ping(); } });
-  const security = redis ? redisSecurityStores(redis) : memorySecurityStores();
+  // A database this start created holds no idempotency record yet: a new memory store has seen
+  // every claim of it. Otherwise (a restart) the store is complete only from now on.
+  const freshEmbedded = applied === MIGRATION_COUNT && !config.databaseUrl;
+  const security = redis ? redisSecurityStores(redis) : memorySecurityStores({ idempotencyCompleteSinceMs: freshEmbedded ? 0 : undefined });
   // The nonce store records since when it is complete (a new or emptied Redis: from now on)
   // before any key is created, so keys created from here on are never refused as unproven.
   // Best effort: the first claim records it too.
@@ -98,7 +101,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
       rateLimits: security.rateLimits, fallbackRateLimits, idempotency: security.idempotency, idempotencyRecords: sql.idempotencyRecords,
       uow: sql.uow, now: Date.now, idempotencyTtlMs: config.idempotencyTtlMs, rateLimitOverrides: config.rateLimitOverrides, metrics, logger, faults: options.faults,
     }),
-    freshDatabase: applied === MIGRATION_COUNT && !config.databaseUrl,
+    freshDatabase: freshEmbedded,
     async close() {
       prices.close();
       redis?.disconnect();
@@ -175,19 +178,23 @@ async function connectRedisCluster(target: RedisClusterTarget, logger: Logger): 
 /** Security stores shared by every instance through Redis (one server or a cluster: every script touches one key). */
 export function redisSecurityStores(redis: Redis | Cluster): SecurityStores {
   return {
-    kind: 'redis', nonces: createRedisNonceStore(redis), rateLimits: createRedisRateLimitStore({ client: redis }), idempotency: createRedisIdempotencyStore(redis),
+    kind: 'redis', nonces: createRedisNonceStore(redis), rateLimits: createRedisRateLimitStore(redis), idempotency: createRedisIdempotencyStore(redis),
     admission: createRedisAdmissionStore(redis),
   };
 }
 
 /**
- * In-process security stores: correct for one server process only. The nonce store is complete
- * since it was created unless told otherwise (`nonceCompleteSinceMs`: only for a store that has
- * provably seen every claim of its keys, e.g. one built before any key existed).
+ * In-process security stores: correct for one server process only. The nonce and idempotency
+ * stores are complete since they were created unless told otherwise (`nonceCompleteSinceMs`: only
+ * for a store that has provably seen every claim of its keys, e.g. one built before any key
+ * existed; `idempotencyCompleteSinceMs`: only when no idempotency record predates the store, e.g.
+ * a database created by this start).
  */
-export function memorySecurityStores(options: { nonceCompleteSinceMs?: number } = {}): SecurityStores {
+export function memorySecurityStores(options: { nonceCompleteSinceMs?: number; idempotencyCompleteSinceMs?: number } = {}): SecurityStores {
   const parts = {
-    nonces: createMemoryNonceStore({ completeSinceMs: options.nonceCompleteSinceMs }), rateLimits: createMemoryRateLimitStore(), idempotency: createMemoryIdempotencyStore(),
+    nonces: createMemoryNonceStore({ completeSinceMs: options.nonceCompleteSinceMs }),
+    rateLimits: createMemoryRateLimitStore(),
+    idempotency: createMemoryIdempotencyStore({ completeSinceMs: options.idempotencyCompleteSinceMs }),
   };
   return { kind: 'memory', ...parts, admission: createSequentialAdmissionStore(parts) };
 }

@@ -16,12 +16,14 @@ import { eventually } from '../helpers/eventually';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
 import { startOwnRedis, type OwnRedis } from '../helpers/redis-server';
 import { TEST_DATABASE_URL } from '../helpers/services';
-import { SHARED_AUTHORITY, openSharedSchema, untilReady, type SharedSchema } from '../helpers/shared-schema';
+import { SHARED_AUTHORITY, openSharedSchema, sendSigned, untilReady, type SharedSchema } from '../helpers/shared-schema';
 import { createTestKey, type TestKey } from '../helpers/signet-server';
 
 /** An unkeyed createApiKey: executed twice it would mint a second key and hand its private key to the replayer. */
 const MINT_KEY = JSON.stringify({ query: 'mutation { createApiKey(input: { label: "captured", scopes: [READ] }) { apiKey { id } privateKey userErrors { code } } }' });
 const COUNT_KEYS = JSON.stringify({ query: '{ me { apiKeys { id } } }' });
+/** A keyed placeOrder (holds 1 USD): sent again with its Idempotency-Key it must replay, never place a second order. */
+const PLACE_KEYED = JSON.stringify({ query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { id } userErrors { code } } }' });
 
 /** Bytes on the wire: what an attacker who captured a request can re-send. */
 interface Captured { readonly headers: Record<string, string>; readonly body: string }
@@ -100,6 +102,36 @@ gate(`replays after Redis forgot its nonces${TEST_DATABASE_URL ? '' : ' (skipped
       await redis.kill();
       await redis.start();
     });
+  }, 60_000);
+
+  test('a keyed placeOrder retried (signed afresh) after FLUSHALL replays the first order: the service ran once', async () => {
+    const headers = { 'idempotency-key': `flush-${Date.now()}` };
+    const first = await sendSigned(signet, key, PLACE_KEYED, headers);
+    expect(first.status).toBe(200);
+    const orderId = first.json.data.placeOrder.order.id as string;
+    const orders = await shared.orderCount(key.accountId);
+
+    const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      await admin.flushall(); // this suite's own redis-server
+    } finally {
+      admin.disconnect();
+    }
+    await untilReady(signet);
+    const retry = await eventually(async () => {
+      const answer = await sendSigned(signet, key, PLACE_KEYED, headers);
+      if (answer.status === 503) throw new Error('replay protection still recovering');
+      return answer;
+    }, 15_000, 250);
+    expect(retry.status).toBe(200);
+    expect(retry.replayed).toBe(true);
+    expect(retry.json.data.placeOrder.order.id).toBe(orderId);
+    expect(await shared.orderCount(key.accountId)).toBe(orders);
+    // The emptied idempotency store is complete only since the flush: the record was read before
+    // anything ran and replayed from the database; no execution conflicted with it.
+    const log = signet.output();
+    expect(log).toMatch(/"event":"idempotent_replay"[^\n]*"source":"durable"/);
+    expect(log).not.toMatch(/idempotency_record_conflict/);
   }, 60_000);
 
   test('after FLUSHALL, the captured request is refused and mints nothing', async () => {

@@ -51,13 +51,14 @@ export function forgetfulMemoryStore(options: { now?: () => number } = {}): Forg
 
 /**
  * A Redis fast path under a prefix unique to this call; `forget()` deletes exactly that prefix's
- * keys (a real FLUSHALL would wipe other suites sharing the test server).
+ * keys, its completeness marker included, as FLUSHALL does (a real FLUSHALL would wipe other suites
+ * sharing the test server).
  */
 export function forgetfulRedisStore(url: string): ForgetfulStore {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   const keyPrefix = `t${randomUUID().slice(0, 8)}:idem:`;
   return {
-    store: createRedisIdempotencyStore(redis, { keyPrefix }),
+    store: createRedisIdempotencyStore(redis, { prefix: keyPrefix }),
     async forget() {
       let cursor = '0';
       do {

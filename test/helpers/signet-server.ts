@@ -47,8 +47,8 @@ export function redisStores(url: string): { stores: SecurityStores; redis: Redis
   const stores: SecurityStores = {
     kind: 'redis',
     nonces: createRedisNonceStore(redis, { prefix: `t${run}:nonce:` }),
-    rateLimits: createRedisRateLimitStore({ client: redis, prefix: `t${run}:rl:` }),
-    idempotency: createRedisIdempotencyStore(redis, { keyPrefix: `t${run}:idem:` }),
+    rateLimits: createRedisRateLimitStore(redis, { prefix: `t${run}:rl:` }),
+    idempotency: createRedisIdempotencyStore(redis, { prefix: `t${run}:idem:` }),
     admission: createRedisAdmissionStore(redis, { noncePrefix: `t${run}:nonce:`, rateLimitPrefix: `t${run}:rl:`, idempotencyPrefix: `t${run}:idem:` }),
   };
   return { stores, redis, close: async () => { await redis.quit(); } };

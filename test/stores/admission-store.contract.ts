@@ -71,6 +71,10 @@ export function defineAdmissionStoreContract(name: string, makeHarness: () => Ad
         await expect(h.idempotency.complete(scope, lease.claim.token, 'fp-1', '{"done":1}', MINUTE)).resolves.toBe(true);
       }
       await expect(h.idempotency.claim(scope, 'fp-1', 10_000)).resolves.toEqual({ kind: 'completed', outcome: '{"done":1}' });
+      // The lease says since when the idempotency store's view is complete: the store's own marker.
+      const own = await h.idempotency.claim(`${scope}-other`, 'fp-1', 10_000);
+      expect(own).toMatchObject({ kind: 'acquired', completeSinceMs: expect.any(Number) });
+      expect(lease.kind === 'lease' && lease.claim.kind === 'acquired' && lease.claim.completeSinceMs).toBe((own as { completeSinceMs: number }).completeSinceMs);
     });
 
     it('a replayed nonce stops the list: nothing after it is spent or taken', async () => {

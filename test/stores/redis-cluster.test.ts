@@ -55,11 +55,11 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
   }));
 
   defineIdempotencyStoreContract('redis on a cluster', () => ({
-    store: createRedisIdempotencyStore(client, { keyPrefix: `c${run}:idem:` }),
+    store: createRedisIdempotencyStore(client, { prefix: `c${run}:idem:` }),
     advance: sleep,
   }), { shortLeaseMs: 300 });
 
-  const rateLimits = () => createRedisRateLimitStore({ client, prefix: `c${run}:rl:` });
+  const rateLimits = () => createRedisRateLimitStore(client, { prefix: `c${run}:rl:` });
   defineRateLimitStoreContract('redis on a cluster', rateLimits, {
     shortWindowMs: 300,
     advance: sleep,
@@ -72,7 +72,7 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
     admission: createRedisAdmissionStore(client, { rateLimitPrefix: `c${run}:rl:`, noncePrefix: `c${run}:nonce:`, idempotencyPrefix: `c${run}:idem:` }),
     rateLimits: rateLimits(),
     nonces: createRedisNonceStore(client, { prefix: `c${run}:nonce:` }),
-    idempotency: createRedisIdempotencyStore(client, { keyPrefix: `c${run}:idem:` }),
+    idempotency: createRedisIdempotencyStore(client, { prefix: `c${run}:idem:` }),
   }));
 
   test('a whole request\'s admission takes one script per hash tag: its address, its key id, its account', async () => {
@@ -91,9 +91,10 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
       ]);
       expect(outcomes.map((o) => o.kind)).toEqual(['nonce', 'limit', 'blocked', 'limit', 'limit', 'lease']);
       expect(outcomes[0]).toEqual({ kind: 'nonce', claim: { status: 'claimed' } });
-      expect(outcomes[5]).toMatchObject({ claim: { kind: 'acquired' } });
-      // The nonce with its slot's completeness marker (two keys), the address's two, the account's three.
-      expect(spy.mock.calls.map((call) => call[1])).toEqual([2, 2, 3]);
+      expect(outcomes[5]).toMatchObject({ claim: { kind: 'acquired', completeSinceMs: expect.any(Number) } });
+      // The nonce with its slot's completeness marker (two keys), the address's two, the account's
+      // four (two limits, the lease with its slot's idempotency marker).
+      expect(spy.mock.calls.map((call) => call[1])).toEqual([2, 2, 4]);
     } finally {
       spy.mockRestore();
     }

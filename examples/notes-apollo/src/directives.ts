@@ -10,14 +10,12 @@
 import { idempotentDirectiveTypeDefs, idempotentTransformer } from '@signet/directive-idempotent';
 import { accountIdentity, ipIdentity, rateLimitTransformer, rateLimitTypeDefs } from '@signet/directive-rate-limit';
 import { signedDirectiveTypeDefs, signedTransformer } from '@signet/directive-signed';
-import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from '@signet/idempotency';
+import { DEFAULT_IDEMPOTENCY_RETENTION_MS, type IdempotencyRecordStore, type TransactionRunner } from '@signet/idempotency';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { NotesContext } from './context';
 import { forbidden, rateLimited, unauthenticated, unavailable } from './errors';
-import type { MemoryIdempotencyRecords } from './idempotency-records';
 import { jsonOutcomeCodec } from './outcome-codec';
 import type { Stores } from './stores';
-import type { MemoryTransactions } from './transactions';
 
 /** The directives' declarations, for `typeDefs`. */
 export const directiveTypeDefs = [signedDirectiveTypeDefs(), rateLimitTypeDefs(), idempotentDirectiveTypeDefs()].join('\n');
@@ -25,8 +23,9 @@ export const directiveTypeDefs = [signedDirectiveTypeDefs(), rateLimitTypeDefs()
 /** What the directives run on. */
 export interface DirectiveDeps {
   readonly stores: Stores;
-  readonly records: MemoryIdempotencyRecords;
-  readonly transactions: MemoryTransactions;
+  /** Durable records, committed with the effect (`@signet/idempotency`'s memory record store here). */
+  readonly records: IdempotencyRecordStore;
+  readonly transactions: TransactionRunner;
   readonly now: () => number;
 }
 
@@ -34,7 +33,7 @@ export interface DirectiveDeps {
 export function applyDirectives(schema: GraphQLSchema, deps: DirectiveDeps): GraphQLSchema {
   const idempotent = idempotentTransformer<NotesContext>(schema, {
     scope: (context) => context.principal?.account,
-    headers: (context) => context.headers,
+    header: (context, name) => context.headers[name],
     store: () => deps.stores.idempotency,
     markReplayed: (context, responseKey) => context.replayed.push(responseKey),
     codec: () => jsonOutcomeCodec<NotesContext>(),

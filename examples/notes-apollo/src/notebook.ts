@@ -1,8 +1,8 @@
 /**
  * The toy domain of the notes example: notes kept in memory, nothing else. Each change tells
  * `journal` how to undo it, so a transaction that fails takes its note back (see
- * `transactions.ts`); a test counts the notes to see that twenty duplicate `addNote` calls
- * wrote one.
+ * `createMemoryTransactionRunner` of `@signet/idempotency`); a test counts the notes to see
+ * that twenty duplicate `addNote` calls wrote one.
  */
 
 /** One note. */

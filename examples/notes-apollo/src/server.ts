@@ -10,12 +10,11 @@ import { authenticator } from './authenticate';
 import { reportedHeaders, type NotesContext } from './context';
 import { applyDirectives, directiveTypeDefs } from './directives';
 import { graphqlHandler, GRAPHQL_PATH } from './http-handler';
-import { MemoryIdempotencyRecords } from './idempotency-records';
 import { KeyRegistry, type RegisteredKey } from './keys';
 import { Notebook } from './notebook';
 import { NOTES_TYPE_DEFS, notesResolvers } from './schema';
+import { createMemoryIdempotencyRecordStore, createMemoryTransactionRunner } from '@signet/idempotency';
 import { openStores } from './stores';
-import { MemoryTransactions } from './transactions';
 
 /** How to start the example. */
 export interface NotesServerOptions {
@@ -44,9 +43,9 @@ export interface RunningNotesServer {
 /** Starts the notes server on 127.0.0.1 and resolves once it listens. */
 export async function start(options: NotesServerOptions = {}): Promise<RunningNotesServer> {
   const now = options.now ?? Date.now;
-  const transactions = new MemoryTransactions();
+  const transactions = createMemoryTransactionRunner();
   const notebook = new Notebook((undo) => transactions.onRollback(undo), now);
-  const records = new MemoryIdempotencyRecords(transactions);
+  const records = createMemoryIdempotencyRecordStore(transactions);
   const stores = await openStores(options.redisUrl, now);
   const keys = new KeyRegistry(options.keys);
 

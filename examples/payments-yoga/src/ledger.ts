@@ -1,8 +1,8 @@
 /**
  * The toy domain of the payments example: whole-unit balances in memory and the payments
  * between them. Each change tells `journal` how to undo it, so a transaction that fails takes
- * its payment back (see `transactions.ts`); a test counts the payments to see that twenty
- * duplicate `sendPayment` calls moved the money once.
+ * its payment back (see `createMemoryTransactionRunner` of `@signet/idempotency`); a test counts
+ * the payments to see that twenty duplicate `sendPayment` calls moved the money once.
  */
 
 /** One executed payment. */

@@ -8,13 +8,12 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { authenticator } from './authenticate';
 import type { PaymentsContext } from './context';
 import { applyDirectives, directiveTypeDefs } from './directives';
-import { MemoryIdempotencyRecords } from './idempotency-records';
 import { KeyRegistry, type RegisteredKey } from './keys';
 import { Ledger } from './ledger';
 import { requestPlugin, type NodeServerContext } from './request-plugin';
 import { PAYMENTS_TYPE_DEFS, paymentsResolvers } from './schema';
+import { createMemoryIdempotencyRecordStore, createMemoryTransactionRunner } from '@signet/idempotency';
 import { openStores } from './stores';
-import { MemoryTransactions } from './transactions';
 
 /** The GraphQL endpoint's path. */
 export const GRAPHQL_PATH = '/graphql';
@@ -48,9 +47,9 @@ export interface RunningPaymentsServer {
 /** Starts the payments server on 127.0.0.1 and resolves once it listens. */
 export async function start(options: PaymentsServerOptions): Promise<RunningPaymentsServer> {
   const now = options.now ?? Date.now;
-  const transactions = new MemoryTransactions();
+  const transactions = createMemoryTransactionRunner();
   const ledger = new Ledger(options.balances, (undo) => transactions.onRollback(undo));
-  const records = new MemoryIdempotencyRecords(transactions);
+  const records = createMemoryIdempotencyRecordStore(transactions);
   const stores = await openStores(options.redisUrl, now);
   const keys = new KeyRegistry(options.keys);
   const schema = createSchema<PaymentsContext>({ typeDefs: [directiveTypeDefs, PAYMENTS_TYPE_DEFS], resolvers: paymentsResolvers(ledger) });

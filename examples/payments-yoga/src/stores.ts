@@ -5,7 +5,7 @@
  * - nonces: each signature's nonce, claimed once (replay protection);
  * - rate-limit counters, plus a memory fallback where query fields are counted while Redis is down;
  * - idempotency leases and cached outcomes: a cache in front of the durable records
- *   (`idempotency-records.ts`), which may lose everything at any time.
+ *   (`@signet/idempotency`'s memory record store, see `server.ts`), which may lose everything at any time.
  */
 import { createMemoryNonceStore, type NonceStore } from '@signet/http-message-signatures';
 import { createRedisNonceStore } from '@signet/http-message-signatures-redis';
@@ -45,9 +45,9 @@ export async function openStores(redisUrl: string | undefined, now: () => number
   await nonces.open();
   return {
     nonces,
-    rateLimits: createRedisRateLimitStore({ client: redis, prefix: `${REDIS_PREFIX}rl:` }),
+    rateLimits: createRedisRateLimitStore(redis, { prefix: `${REDIS_PREFIX}rl:` }),
     fallbackRateLimits,
-    idempotency: createRedisIdempotencyStore(redis, { keyPrefix: `${REDIS_PREFIX}idem:` }),
+    idempotency: createRedisIdempotencyStore(redis, { prefix: `${REDIS_PREFIX}idem:` }),
     async close() {
       await redis.quit();
     },

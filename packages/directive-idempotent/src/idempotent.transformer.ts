@@ -52,8 +52,12 @@ export interface IdempotentDirectiveOptions<TContext extends object> {
   readonly name?: string;
   /** Whom the call's key belongs to (an account or principal id); undefined → `errors.unauthenticated`. */
   scope(context: TContext, info: GraphQLResolveInfo): string | undefined;
-  /** The request headers with lower-case names (Node's `req.headers` as is); the directive reads `idempotency-key`. */
-  headers(context: TContext): Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * One request header by its lower-case `name` (the directive asks for `idempotency-key`):
+   * absent, its value, or its values when repeated (Node's `req.headers[name]` as is; Fetch's
+   * `headers.get(name) ?? undefined`, which joins repeats with `, `, refused as two keys alike).
+   */
+  header(context: TContext, name: string): string | string[] | undefined;
   /** The fast-path store this call claims with: the shared one, or a request-scoped wrapper of it. */
   store(context: TContext, info: GraphQLResolveInfo): IdempotencyStore;
   /** Told that the result of the root field at `responseKey` is a replay (e.g. to set an `Idempotent-Replayed` header). */
@@ -70,6 +74,8 @@ export interface IdempotentDirectiveOptions<TContext extends object> {
   readonly leaseMs?: number;
   /** Clock in ms since the epoch. Defaults to `Date.now`. */
   readonly now?: () => number;
+  /** When the durable record is read before executing (see `IdempotentExecutorOptions.lookupRecordFirst`). Defaults to `'when-incomplete'`. */
+  readonly lookupRecordFirst?: 'when-incomplete' | 'always';
   readonly errors: IdempotentDirectiveErrors;
   /** Told what happened to each keyed call. */
   onEvent?(context: TContext, event: IdempotentFieldEvent): void;
@@ -152,13 +158,13 @@ export function idempotentTransformer<TContext extends object>(schema: GraphQLSc
  * operation node serves many requests with other variables and headers) and shared by its fields.
  */
 function keyDecisionCache<TContext extends object>(
-  options: Pick<IdempotentDirectiveOptions<TContext>, 'headers'>, keyed: ReadonlySet<string>, name: string,
+  options: Pick<IdempotentDirectiveOptions<TContext>, 'header'>, keyed: ReadonlySet<string>, name: string,
 ): (context: TContext, info: GraphQLResolveInfo) => FieldKeyDecision {
   const analyses = new WeakMap<TContext, { operation: GraphQLResolveInfo['operation']; decisions: ReadonlyMap<string, FieldKeyDecision> }>();
   return (context, info) => {
     let analysis = analyses.get(context);
     if (!analysis || analysis.operation !== info.operation) {
-      analysis = { operation: info.operation, decisions: keyDecisions(info, options.headers(context)['idempotency-key'], keyed, name) };
+      analysis = { operation: info.operation, decisions: keyDecisions(info, options.header(context, 'idempotency-key'), keyed, name) };
       analyses.set(context, analysis);
     }
     return analysis.decisions.get(String(info.path.key)) ?? { kind: 'none' };

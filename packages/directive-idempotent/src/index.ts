@@ -2,7 +2,7 @@
  * @signet/directive-idempotent: the `@idempotent` directive for any graphql-js schema. Its SDL
  * (the directive's name is the host's choice) and a transformer that runs each keyed Mutation
  * field at most once per key, on `@signet/idempotency`. It takes from the host only functions:
- * whom a key belongs to, the request headers, the store to claim with, where to mark a replay,
+ * whom a key belongs to, a request header, the store to claim with, where to mark a replay,
  * the outcome codec, the transaction runner, errors and where to report events. It knows nothing
  * of the host's context, errors or metrics.
  */

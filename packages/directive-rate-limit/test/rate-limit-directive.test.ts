@@ -109,7 +109,7 @@ const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
   });
-  defineExactnessSuite('a Redis store', () => createRedisRateLimitStore({ client: redis, prefix }));
+  defineExactnessSuite('a Redis store', () => createRedisRateLimitStore(redis, { prefix }));
 });
 
 describe('@rateLimit host functions', () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
-import { luaScript, runLuaScript } from '@signet/redis-scripts';
+import { Cluster, type Redis } from 'ioredis';
+import { luaScript, runLuaScript, slotOfKey, tagForSlot } from '@signet/redis-scripts';
 import {
   retryAfterFor,
   toPositiveMs,
@@ -16,14 +16,25 @@ import {
  * outcomes. Every method is one Lua script: read-compare-write in a single atomic step and a
  * single round trip (a GET-then-SET would let two duplicates both see "no key" and both run).
  * The key is `<prefix>{<scopeKey>}`: the hash tag keeps any future per-scope key in the same
- * Redis Cluster slot. Losing the data (FLUSHALL, eviction, failover) only means `claim` answers
- * `acquired` again; the durable record prevents a second execution.
+ * Redis Cluster slot.
+ *
+ * Completeness: beside the scopes lives a marker holding since when the store has seen every
+ * claim (`<prefix>complete-since`; on a Cluster one per slot, in the slot it speaks for, as the
+ * nonce store does). A FLUSHALL, a restart without persistence or a failover to an empty node
+ * removes it with the scopes; the next claim finds it missing and records "now" (the injected
+ * clock), and every `acquired` claim carries it as `completeSinceMs`. For one retention window
+ * after that, the executor reads the durable record before executing, so a call completed before
+ * the loss is replayed, not run again. The marker never expires; Redis must not evict keys
+ * (`maxmemory-policy noeviction`), or it could drop scopes and keep the marker (else use the
+ * executor's `lookupRecordFirst: 'always'`).
  */
 
 /** Options of {@link createRedisIdempotencyStore}. */
 export interface RedisIdempotencyStoreOptions {
-  /** Prefix of every key, before the `{scopeKey}` hash tag. Defaults to `signet:idem:`. */
-  keyPrefix?: string;
+  /** Prefix of every key, before the `{scopeKey}` hash tag. Defaults to `signet:idem:`. Must not contain `{` or `}`. */
+  prefix?: string;
+  /** Clock in ms since the epoch, written into a missing completeness marker. Defaults to `Date.now`. */
+  now?: () => number;
 }
 
 /** Default key prefix of idempotency scopes. */
@@ -41,18 +52,33 @@ export function idempotencyRedisKey(scopeKey: string, prefix = DEFAULT_IDEMPOTEN
 }
 
 /**
+ * The completeness marker that speaks for the scope at `key` (a Redis key from
+ * {@link idempotencyRedisKey}): one per store on a single server, one per slot (in that slot) on
+ * a Cluster, so a claim's script reads it beside the scope.
+ */
+export function idempotencyMarkerKey(key: string, prefix: string, clustered: boolean): string {
+  return clustered ? `${prefix}complete-since:{${tagForSlot(slotOfKey(key))}}` : `${prefix}complete-since`;
+}
+
+/**
  * The claim step, written once and shared with scripts composed by the host (Signet's
  * request admission takes a lease in the same script as its other checks):
- * `claim_lease(key, fp, token, lease_ms)` replies `{'acquired'} | {'mismatch'} |
- * {'completed', outcome} | {'in_progress', pttl}`.
+ * `claim_lease(key, marker_key, fp, token, lease_ms, now_ms)` replies `{'acquired', since} |
+ * {'mismatch'} | {'completed', outcome} | {'in_progress', pttl}`. A missing marker means the
+ * store is new or lost its data: it is complete from `now_ms` on.
  */
 export const CLAIM_LEASE_LUA = `
-local function claim_lease(key, fp, token, lease_ms)
+local function claim_lease(key, marker_key, fp, token, lease_ms, now_ms)
+  local since = redis.call('GET', marker_key)
+  if not since then
+    redis.call('SET', marker_key, now_ms)
+    since = now_ms
+  end
   local cur = redis.call('HMGET', key, 'state', 'fp', 'outcome')
   if not cur[1] then
     redis.call('HSET', key, 'state', 'in_progress', 'fp', fp, 'token', token)
     redis.call('PEXPIRE', key, lease_ms)
-    return {'acquired'}
+    return {'acquired', tostring(since)}
   end
   if cur[2] ~= fp then return {'mismatch'} end
   if cur[1] == 'completed' then return {'completed', cur[3]} end
@@ -60,10 +86,32 @@ local function claim_lease(key, fp, token, lease_ms)
 end
 `;
 
-/** KEYS[1] scope; ARGV: fp, token, leaseMs. */
+/** KEYS: scope, its completeness marker; ARGV: fp, token, leaseMs, nowMs. */
 const CLAIM = `${CLAIM_LEASE_LUA}
-return claim_lease(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+return claim_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 `;
+
+/** The clock's reading as the claim step takes it (whole ms). */
+export function claimNow(now: () => number): number {
+  const at = now();
+  if (!Number.isFinite(at)) throw new Error('idempotency store clock returned a non-finite time');
+  return Math.floor(at);
+}
+
+/**
+ * Reads the claim step's reply (`token`: the one sent with it; `leaseMs`: the lease asked for);
+ * anything unexpected is an error, never a claim.
+ */
+export function readLeaseReply(reply: unknown, token: string, leaseMs: number): ClaimResult {
+  const [kind, value] = Array.isArray(reply) ? (reply as unknown[]) : [];
+  if (kind === 'acquired' && typeof value === 'string' && Number.isFinite(Number(value))) return { kind, token, completeSinceMs: Number(value) };
+  if (kind === 'mismatch') return { kind };
+  if (kind === 'completed' && typeof value === 'string') return { kind, outcome: value };
+  // PTTL is the remaining lease; it can read 0 (or -1 if someone stripped the TTL), which
+  // retryAfterFor lifts to the minimum hint.
+  if (kind === 'in_progress' && typeof value === 'number') return { kind, retryAfterMs: retryAfterFor(value, leaseMs) };
+  throw new Error(`redis idempotency store: unexpected claim reply ${JSON.stringify(reply)}`);
+}
 
 /** ARGV: token, fp, outcome, ttlMs. Replies 1 if stored, 0 if the token no longer owns the lease. */
 const COMPLETE = `
@@ -101,24 +149,19 @@ export function createRedisIdempotencyStore(
   redis: Redis | Cluster,
   options: RedisIdempotencyStoreOptions = {},
 ): IdempotencyStore {
-  const keyPrefix = options.keyPrefix ?? DEFAULT_IDEMPOTENCY_PREFIX;
-  const keyOf = (scopeKey: string): string => idempotencyRedisKey(scopeKey, keyPrefix);
+  const prefix = options.prefix ?? DEFAULT_IDEMPOTENCY_PREFIX;
+  if (/[{}]/.test(prefix)) throw new TypeError('prefix must not contain hash-tag braces');
+  const now = options.now ?? Date.now;
+  const clustered = redis instanceof Cluster;
+  const keyOf = (scopeKey: string): string => idempotencyRedisKey(scopeKey, prefix);
 
   return {
     async claim(scopeKey, fingerprint, leaseMs): Promise<ClaimResult> {
       const lease = toPositiveMs('leaseMs', leaseMs);
       const token = randomUUID();
-      const reply = await runLuaScript(redis, SCRIPTS.claim, [keyOf(scopeKey)], [fingerprint, token, lease]);
-      const [kind, value] = Array.isArray(reply) ? (reply as unknown[]) : [];
-      if (kind === 'acquired') return { kind, token };
-      if (kind === 'mismatch') return { kind };
-      if (kind === 'completed' && typeof value === 'string') return { kind, outcome: value };
-      // PTTL is the remaining lease; it can read 0 (or -1 if someone stripped the TTL), which
-      // retryAfterFor lifts to the minimum hint.
-      if (kind === 'in_progress' && typeof value === 'number') {
-        return { kind, retryAfterMs: retryAfterFor(value, lease) };
-      }
-      throw new Error(`redis idempotency store: unexpected claim reply ${JSON.stringify(reply)}`);
+      const key = keyOf(scopeKey);
+      const reply = await runLuaScript(redis, SCRIPTS.claim, [key, idempotencyMarkerKey(key, prefix, clustered)], [fingerprint, token, lease, claimNow(now)]);
+      return readLeaseReply(reply, token, lease);
     },
 
     async complete(scopeKey, token, fingerprint, outcome, ttlMs) {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { defineIdempotencyStoreContract } from '@signet/idempotency/testing';
-import { createRedisIdempotencyStore } from '../src/redis-idempotency-store';
+import { slotOfKey } from '@signet/redis-scripts';
+import { createRedisIdempotencyStore, idempotencyMarkerKey } from '../src/redis-idempotency-store';
 
 /** The suite runs against the Redis at TEST_REDIS_URL, and is reported as skipped without one. */
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
@@ -22,7 +23,7 @@ async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
 }
 
 describeWithRedis('redis idempotency store', (url) => {
-  const keyPrefix = `signet:test:${process.pid}-${Date.now().toString(36)}:idem:`;
+  const prefix = `signet:test:${process.pid}-${Date.now().toString(36)}:idem:`;
   const clients: Redis[] = [];
   let redis: Redis;
   const connect = (): Redis => {
@@ -35,22 +36,22 @@ describeWithRedis('redis idempotency store', (url) => {
     redis = connect();
   });
   afterAll(async () => {
-    await deleteKeys(redis, `${keyPrefix}*`);
+    await deleteKeys(redis, `${prefix}*`);
     await Promise.all(clients.map((client) => client.quit()));
   });
 
   defineIdempotencyStoreContract(
     'redis',
-    () => ({ store: createRedisIdempotencyStore(redis, { keyPrefix }), advance: sleep }),
+    () => ({ store: createRedisIdempotencyStore(redis, { prefix }), advance: sleep }),
     { shortLeaseMs: 300 },
   );
 
   describe('redis specifics', () => {
     it('keeps one hash per scope under a Cluster hash tag, expiring with the lease', async () => {
-      const store = createRedisIdempotencyStore(redis, { keyPrefix });
+      const store = createRedisIdempotencyStore(redis, { prefix });
       await store.claim('acct:placeOrder:layout', 'fp', 5_000);
       // The owner (an account) is the hash tag: one account's leases share a Cluster slot with its counters.
-      const key = `${keyPrefix}{acct}:placeOrder:layout`;
+      const key = `${prefix}{acct}:placeOrder:layout`;
       expect(await redis.hget(key, 'state')).toBe('in_progress');
       const ttl = await redis.pttl(key);
       expect(ttl).toBeGreaterThan(0);
@@ -68,19 +69,27 @@ describeWithRedis('redis idempotency store', (url) => {
       }
     });
 
-    it('after losing all its data the store acquires again and old tokens do nothing', async () => {
-      const store = createRedisIdempotencyStore(redis, { keyPrefix });
+    it('after losing all its data the store acquires again, complete only since the loss, and old tokens do nothing', async () => {
+      const clock = { now: 1_700_000_000_000 };
+      const store = createRedisIdempotencyStore(redis, { prefix, now: () => clock.now });
+      await deleteKeys(redis, `${prefix}*`);
       const first = await store.claim('lost', 'fp', 10_000);
       if (first.kind !== 'acquired') throw new Error(`expected acquired, got ${first.kind}`);
-      await deleteKeys(redis, `${keyPrefix}*`); // what FLUSHALL or a failover does to this store
+      expect(first.completeSinceMs).toBe(1_700_000_000_000);
+      clock.now += 60_000;
+      expect(await store.claim('other', 'fp', 10_000)).toMatchObject({ kind: 'acquired', completeSinceMs: 1_700_000_000_000 });
+      await deleteKeys(redis, `${prefix}*`); // what FLUSHALL or a failover does to this store
+      clock.now += 1_000;
       const second = await store.claim('lost', 'fp', 10_000);
-      expect(second.kind).toBe('acquired');
+      expect(second).toEqual({ kind: 'acquired', token: expect.any(String), completeSinceMs: 1_700_000_061_000 });
+      expect(await redis.get(`${prefix}complete-since`)).toBe('1700000061000');
+      expect(await redis.pttl(`${prefix}complete-since`)).toBe(-1); // never expires
       expect(await store.complete('lost', first.token, 'fp', '"stale"', 60_000)).toBe(false);
       expect((await store.claim('lost', 'fp', 10_000)).kind).toBe('in_progress');
     });
 
     it('exactly one of 60 claims over 6 connections acquires', async () => {
-      const stores = Array.from({ length: 6 }, () => createRedisIdempotencyStore(connect(), { keyPrefix }));
+      const stores = Array.from({ length: 6 }, () => createRedisIdempotencyStore(connect(), { prefix }));
       const results = await Promise.all(
         stores.flatMap((store) => Array.from({ length: 10 }, () => store.claim('many-connections', 'fp', 10_000))),
       );
@@ -96,13 +105,25 @@ describeWithRedis('redis idempotency store', (url) => {
         },
         eval: async (...args: unknown[]) => {
           evalCalls.push(args);
-          return ['acquired'];
+          return ['acquired', '1700000000000'];
         },
       } as unknown as Redis;
       const result = await createRedisIdempotencyStore(fake).claim('s', 'fp', 1_000);
-      expect(result.kind).toBe('acquired');
+      expect(result).toMatchObject({ kind: 'acquired', completeSinceMs: 1_700_000_000_000 });
       expect(evalCalls).toHaveLength(1);
-      expect(evalCalls[0]?.slice(1, 3)).toEqual([1, 'signet:idem:{s}']);
+      expect(evalCalls[0]?.slice(1, 4)).toEqual([2, 'signet:idem:{s}', 'signet:idem:complete-since']);
+    });
+
+    it('refuses a reply it does not know, and a prefix with hash-tag braces', async () => {
+      const fake = { evalsha: async () => ['acquired'] } as unknown as Redis;
+      await expect(createRedisIdempotencyStore(fake).claim('s', 'fp', 1_000)).rejects.toThrow(/unexpected claim reply/);
+      expect(() => createRedisIdempotencyStore(redis, { prefix: 'a{b}:' })).toThrow(/braces/);
+    });
+
+    it('on a Cluster, the marker that speaks for a scope lives in its slot', () => {
+      const key = `${prefix}{acct-7}:placeOrder:k`;
+      expect(slotOfKey(idempotencyMarkerKey(key, prefix, true))).toBe(slotOfKey(key));
+      expect(idempotencyMarkerKey(key, prefix, false)).toBe(`${prefix}complete-since`);
     });
   });
 });

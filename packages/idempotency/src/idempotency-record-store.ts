@@ -25,9 +25,12 @@
  *   the second rolls back and replays the first. First rolled back: the second saves and is
  *   the only one. (`save` is the last statement of both: the transaction waited for has run
  *   its whole effect and waits for nothing else, so this wait adds no lock cycle.)
- * - A retry after the fast path forgot a committed outcome: its effect runs, `save` conflicts at
- *   once, the effect rolls back, the committed record is replayed. Nothing commits twice; the
- *   cost is a wasted execution on that rare path instead of two statements on every call.
+ * - A retry after the fast path forgot a committed outcome: while the store's view is young
+ *   (it says since when it is complete) the executor calls `find` first and replays, running
+ *   nothing. Otherwise (a loss the store could not tell: a lease that expired mid-call) its
+ *   effect runs, `save` conflicts at once, the effect rolls back, the committed record is
+ *   replayed. Nothing commits twice; the cost is a wasted execution on that rare path instead of
+ *   a lookup on every call.
  *   A refusal of that re-execution (e.g. INSUFFICIENT_FUNDS, the original having used the
  *   funds) has no effect to keep, so the executor may `save` it in a transaction of its own
  *   after rolling back; that `save` conflicts too and the original is replayed.

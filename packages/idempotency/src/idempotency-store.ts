@@ -4,9 +4,13 @@
  *
  * This store is a cache, not the authority. The durable record (`IdempotencyRecordStore`)
  * commits in the same transaction as the effect, so an adapter may lose everything at any time
- * (Redis FLUSHALL, eviction, a restart of the memory store): `claim` then answers `acquired`
- * again, the effect's record conflicts with the committed one, and the caller calls `remember`
- * with it.
+ * (Redis FLUSHALL, a restart of the memory store). It says so: an `acquired` claim carries
+ * `completeSinceMs`, since when its view is whole (a missing completeness marker means the data
+ * is new or lost, and the adapter records "now"). While that instant is younger than the
+ * retention, the executor reads the durable record before executing and replays it if present
+ * (then `remember`s it here); once it is older, no live outcome can be missing and a claim costs
+ * no lookup. An adapter that may drop single entries while keeping its marker (Redis with an
+ * evicting `maxmemory-policy`) needs the executor's `lookupRecordFirst: 'always'`.
  *
  * Record life cycle for one scope key:
  *
@@ -32,8 +36,15 @@ export const MIN_IDEMPOTENCY_RETRY_AFTER_MS = 100;
 
 /** Answer of {@link IdempotencyStore.claim}. */
 export type ClaimResult =
-  /** Nobody holds the scope: the caller must execute, then `complete()` or `release()` with `token`. */
-  | { kind: 'acquired'; token: string }
+  /**
+   * Nobody holds the scope: the caller must execute, then `complete()` or `release()` with `token`.
+   * `completeSinceMs` (ms since the epoch): since when the store has seen every claim and kept
+   * every outcome, i.e. when it last started empty (created, restarted, flushed). An outcome
+   * completed before it may be committed in the durable record yet unknown here, so the executor
+   * reads the record first while that instant is within the retention window. Absent: the
+   * store cannot tell, which the executor treats as "just now".
+   */
+  | { kind: 'acquired'; token: string; completeSinceMs?: number }
   /** Another request with the same fingerprint is executing; retry after `retryAfterMs` (> 0). */
   | { kind: 'in_progress'; retryAfterMs: number }
   /** Already executed with the same fingerprint: replay `outcome` (the opaque string the caller stored). */

@@ -57,6 +57,17 @@ export interface IdempotentExecutorOptions {
   readonly leaseMs?: number;
   /** Clock in ms since the epoch. Defaults to `Date.now`. */
   readonly now?: () => number;
+  /**
+   * When an acquired claim reads the durable record before executing (and replays it if found):
+   * - `'when-incomplete'` (default): only while the store's view is not complete for the
+   *   retention window (`completeSinceMs > now - retentionMs`, or the store did not say), i.e.
+   *   during the first retention window after the store started empty (FLUSHALL, a restart, a
+   *   new memory store). Afterwards an acquired claim means no live outcome exists: no lookup.
+   * - `'always'`: before every execution, one indexed read more per call; for a fast path that
+   *   may drop single entries while keeping its marker (Redis under an evicting
+   *   `maxmemory-policy`, a store of your own that cannot tell).
+   */
+  readonly lookupRecordFirst?: 'when-incomplete' | 'always';
   readonly errors: IdempotencyErrors;
   /** TEST ONLY crash points. */
   readonly faults?: IdempotencyFaults;
@@ -103,16 +114,21 @@ type Decision = { kind: 'found'; record: IdempotencyRecord } | { kind: 'executed
  *
  * 1. Fast path: `claim` answers completed → replay, mismatch → `keyReused`, in progress →
  *    `inProgress`; acquired → go on. A store that throws fails closed: nothing runs.
+ *    Acquired while the store's view is incomplete (it lost its data less than a retention ago,
+ *    see `lookupRecordFirst`): read the durable record first; found → `remember` it and replay
+ *    (or `keyReused`), without running the effect. This is what makes a call execute once across
+ *    a FLUSHALL or a restart, not just commit once.
  * 2. Durable path, one transaction: BEGIN, effect, INSERT record, COMMIT: one statement more
- *    than the bare effect (no lock, no lookup, no savepoint). Still exactly-once under READ
+ *    than the bare effect (no lock, no savepoint; no lookup once the store's view is complete). Still exactly-once under READ
  *    COMMITTED: an effect commits only with a record its own `save` inserted, and the record's
  *    primary key lets one live record per scope commit (the record port's doc has the argument).
  *    - Concurrent duplicates past the cache: the later insert waits until the earlier
  *      transaction ends; committed → 'conflict' → RecordConflict rolls the later effect back
  *      and the winner, read after the rollback, is replayed; rolled back → the later one saves.
- *    - A retry after the cache forgot a committed outcome (FLUSHALL, eviction, a lease that
- *      expired mid-call): the effect runs, its insert conflicts at once, it rolls back, and the
- *      record is replayed. It ran twice; it committed once.
+ *    - A retry the lookup of step 1 did not catch (the cache lost an outcome its marker does
+ *      not account for: eviction, a lease that expired mid-call, a `complete` that failed): the
+ *      effect runs, its insert conflicts at once, it rolls back, and the record is replayed. It
+ *      ran twice; it committed once.
  *    - Nested transactions join this one flat. A refusal (a nested failure turned into a
  *      result) leaves it rollback-only: roll it all back, then record the refusal in a second,
  *      short transaction (a conflict there replays the winner, as above). A refusal has no
@@ -124,6 +140,17 @@ export function createIdempotentExecutor(options: IdempotentExecutorOptions): Id
   const { records, transactions, retentionMs, errors, faults } = options;
   const now = options.now ?? Date.now;
   const leaseMs = options.leaseMs ?? DEFAULT_IDEMPOTENCY_LEASE_MS;
+  const lookupAlways = options.lookupRecordFirst === 'always';
+  if (options.lookupRecordFirst !== undefined && !lookupAlways && options.lookupRecordFirst !== 'when-incomplete') {
+    throw new RangeError(`lookupRecordFirst must be 'when-incomplete' or 'always', got ${String(options.lookupRecordFirst)}`);
+  }
+
+  /**
+   * Whether the store may have forgotten a live outcome of this scope: it started empty less than
+   * a retention ago (a record created before that start would still be live), or cannot say.
+   */
+  const viewIncomplete = (completeSinceMs: number | undefined): boolean =>
+    lookupAlways || completeSinceMs === undefined || !(completeSinceMs <= now() - retentionMs);
 
   /** Inserts the record of an outcome inside the running transaction; a live record of the scope → RecordConflict. */
   const saveRecord = async (call: IdempotentCall, result: unknown, outcome: string): Promise<Decision> => {
@@ -159,6 +186,17 @@ export function createIdempotentExecutor(options: IdempotentExecutorOptions): Id
     }
 
     const token = claim.token;
+    if (viewIncomplete(claim.completeSinceMs)) {
+      let found: IdempotencyRecord | null;
+      try {
+        found = await records.find(scopeKey, new Date(now()));
+      } catch (error) {
+        await quietly(call, 'release', () => store.release(scopeKey, token));
+        throw error;
+      }
+      if (found) return answerFromRecord(call, found, token);
+    }
+
     let decided: Decision;
     try {
       decided = await transactions.runInTransaction(async (tx) => {
@@ -181,16 +219,7 @@ export function createIdempotentExecutor(options: IdempotentExecutorOptions): Id
       decided = { kind: 'found', record: winner };
     }
 
-    if (decided.kind === 'found') {
-      const { record } = decided;
-      // The durable record is the truth: put it back in the cache (replacing our lease), so the
-      // next duplicate is answered without a transaction.
-      const remainingMs = record.expiresAt.getTime() - now();
-      if (remainingMs > 0) await quietly(call, 'remember', () => store.remember(scopeKey, record.fingerprint, record.outcome, remainingMs));
-      else await quietly(call, 'release', () => store.release(scopeKey, token));
-      if (record.fingerprint !== fingerprint) throw keyReused(call, 'durable');
-      return replay(call, record.outcome, 'durable');
-    }
+    if (decided.kind === 'found') return answerFromRecord(call, decided.record, token);
 
     faults?.afterCommit?.(call.field);
     const stored = await quietly(call, 'complete', () => store.complete(scopeKey, token, fingerprint, decided.outcome, retentionMs));
@@ -199,6 +228,18 @@ export function createIdempotentExecutor(options: IdempotentExecutorOptions): Id
     report({ kind: 'executed' });
     return { kind: 'executed', value: decided.result };
   };
+
+  /** Answers from a committed record, holding the lease `token`: re-caches it, then replays it or refuses the other fingerprint. */
+  async function answerFromRecord(call: IdempotentCall, record: IdempotencyRecord, token: string): Promise<IdempotentResult> {
+    const { store, scopeKey } = call;
+    // The durable record is the truth: put it back in the cache (replacing our lease), so the
+    // next duplicate is answered without a transaction.
+    const remainingMs = record.expiresAt.getTime() - now();
+    if (remainingMs > 0) await quietly(call, 'remember', () => store.remember(scopeKey, record.fingerprint, record.outcome, remainingMs));
+    else await quietly(call, 'release', () => store.release(scopeKey, token));
+    if (record.fingerprint !== call.fingerprint) throw keyReused(call, 'durable');
+    return replay(call, record.outcome, 'durable');
+  }
 
   /** The replayed result, reported as such. */
   async function replay(call: IdempotentCall, outcome: string, source: 'cache' | 'durable'): Promise<IdempotentResult> {

@@ -3,8 +3,8 @@
  * store (leases and cached outcomes; may forget anything) in front of a durable record that
  * commits in the same transaction as the effect (the authority), driven by an executor over two
  * host ports: a transaction runner and an outcome codec. Also the key rules (the
- * `Idempotency-Key` header), the argument fingerprint, an in-process store and a purger of
- * expired records. No GraphQL, no HTTP framework, no database driver: the `@idempotent`
+ * `Idempotency-Key` header), the argument fingerprint, in-process adapters (the fast-path store,
+ * a record store and a transaction runner for data kept in memory) and a purger of expired records. No GraphQL, no HTTP framework, no database driver: the `@idempotent`
  * directive and the Redis and PostgreSQL adapters are packages of their own.
  */
 export { fingerprintArguments } from './fingerprint';
@@ -39,4 +39,6 @@ export {
   type IdempotentResult,
 } from './idempotent-execution';
 export { createMemoryIdempotencyStore, type MemoryIdempotencyStore, type MemoryIdempotencyStoreOptions } from './memory-idempotency-store';
+export { createMemoryTransactionRunner, type MemoryTransactionRunner } from './memory-transaction-runner';
+export { createMemoryIdempotencyRecordStore, type MemoryIdempotencyRecordStore } from './memory-idempotency-record-store';
 export { startRecordPurger, type RecordPurger } from './record-purger';

@@ -14,7 +14,12 @@ import {
  * the Redis adapter. Memory stays bounded: expired entries are swept at most every
  * `sweepIntervalMs`, amortized on access and also from an `unref()`ed timer so an idle process
  * still frees them, and `maxEntries` caps the map outright. Dropping an entry early is safe
- * (the durable record is the authority), just slower for the duplicate that follows.
+ * (the durable record is the authority), just slower for the duplicate that follows: the cap
+ * moves the store's `completeSinceMs` to now, so the executor reads the record first again.
+ *
+ * Completeness: a claim that acquires reports `completeSinceMs`, the store's creation (or the
+ * `completeSinceMs` option, or the last time the cap dropped a live entry). A restarted process
+ * has a new store, so for one retention window its keyed calls read the durable record first.
  */
 
 /** Options of {@link createMemoryIdempotencyStore}. */
@@ -25,6 +30,13 @@ export interface MemoryIdempotencyStoreOptions {
   sweepIntervalMs?: number;
   /** Most entries held; beyond it the least recently written entry is dropped. Defaults to 1_000_000. */
   maxEntries?: number;
+  /**
+   * Since when this store has seen every claim whose outcome the durable records may hold (see
+   * `ClaimResult`). Defaults to its creation: a new process starts with an empty store while the
+   * records (a database) may hold outcomes of the previous one. Set it earlier only for a store
+   * created before any record existed (e.g. `0` beside records that live in the same process).
+   */
+  completeSinceMs?: number;
 }
 
 /** The memory adapter: the {@link IdempotencyStore} port plus test and shutdown hooks. */
@@ -50,6 +62,8 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOpti
   // recently written one, which is what the `maxEntries` cap drops.
   const entries = new Map<string, Entry>();
   let lastSweep = now();
+  let completeSinceMs = options.completeSinceMs ?? lastSweep;
+  if (Number.isNaN(completeSinceMs)) throw new RangeError('completeSinceMs must be a number');
 
   function sweep(at: number): void {
     lastSweep = at;
@@ -72,8 +86,13 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOpti
     entries.delete(scopeKey);
     entries.set(scopeKey, entry);
     if (entries.size > maxEntries) {
-      const oldest = entries.keys().next();
-      if (!oldest.done) entries.delete(oldest.value);
+      const oldest = entries.entries().next();
+      if (!oldest.done) {
+        entries.delete(oldest.value[0]);
+        // A live outcome is forgotten: the store's view is whole only from now on.
+        const at = now();
+        if (oldest.value[1].expiresAt > at) completeSinceMs = Math.max(completeSinceMs, at);
+      }
     }
   }
 
@@ -91,7 +110,7 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOpti
       if (entry === undefined) {
         const token = randomUUID();
         put(scopeKey, { state: 'in_progress', fingerprint, token, expiresAt: at + lease });
-        return { kind: 'acquired', token };
+        return { kind: 'acquired', token, completeSinceMs };
       }
       if (entry.fingerprint !== fingerprint) return { kind: 'mismatch' };
       if (entry.state === 'completed') return { kind: 'completed', outcome: entry.outcome };

@@ -8,12 +8,16 @@ import {
  * commits, and a runner whose nested failures make the transaction rollback-only on demand.
  * Signet's GraphQL suites (test/directives/idempotent) run it on real databases and stores.
  */
-function harness(options: { nestedFailure?: boolean } = {}) {
+const RETENTION_MS = 60_000;
+
+function harness(options: { nestedFailure?: boolean; lookupRecordFirst?: 'when-incomplete' | 'always'; now?: () => number } = {}) {
   const committed = new Map<string, IdempotencyRecord>();
+  let finds = 0;
+  let executions = 0;
   let staged: Map<string, IdempotencyRecord> | undefined;
   const transactionsRun: string[] = [];
   const records: IdempotencyRecordStore = {
-    find: async (scopeKey, now) => { const r = committed.get(scopeKey); return r && r.expiresAt > now ? r : null; },
+    find: async (scopeKey, now) => { finds += 1; const r = committed.get(scopeKey); return r && r.expiresAt > now ? r : null; },
     async save(record) {
       if (!staged) throw new Error('save outside a transaction');
       if (committed.has(record.scopeKey)) return 'conflict';
@@ -42,7 +46,7 @@ function harness(options: { nestedFailure?: boolean } = {}) {
   };
   const events: IdempotencyEvent[] = [];
   const execute = createIdempotentExecutor({
-    records, transactions, retentionMs: 60_000,
+    records, transactions, retentionMs: RETENTION_MS, lookupRecordFirst: options.lookupRecordFirst, now: options.now,
     errors: {
       unavailable: () => new Error('UNAVAILABLE'),
       keyReused: (field) => new Error(`KEY_REUSED ${field}`),
@@ -55,14 +59,15 @@ function harness(options: { nestedFailure?: boolean } = {}) {
     isRefusal: (outcome) => (JSON.parse(outcome) as { refused?: boolean }).refused === true,
     replay: async (outcome) => JSON.parse(outcome),
   };
-  const call = (store: IdempotencyStore, result: unknown, scopeKey = 'u1:pay:k1') => execute({
-    store, scopeKey, fingerprint: 'fp', field: 'pay', codec, onEvent: (e) => events.push(e),
+  const call = (store: IdempotencyStore, result: unknown, scopeKey = 'u1:pay:k1', fingerprint = 'fp') => execute({
+    store, scopeKey, fingerprint, field: 'pay', codec, onEvent: (e) => events.push(e),
     execute: async () => {
+      executions += 1;
       if (options.nestedFailure) rollbackOnly = true;
       return result;
     },
   });
-  return { call, committed, events, transactionsRun };
+  return { call, committed, events, transactionsRun, finds: () => finds, executions: () => executions };
 }
 
 describe('createIdempotentExecutor', () => {
@@ -103,5 +108,102 @@ describe('createIdempotentExecutor', () => {
     expect(await h.call(forgetful, { id: 'p2' }, 'u1:pay:k2')).toEqual({ kind: 'executed', value: { id: 'p2' } });
     expect(h.events.map((e) => e.kind)).toEqual(['store_write_failed', 'executed', 'lease_lost', 'executed']);
     memory.close();
+  });
+});
+
+describe('createIdempotentExecutor after the fast path lost its data', () => {
+  const T0 = 1_700_000_000_000;
+
+  test('a retry after the store started empty (FLUSHALL, a restart) replays the durable record: the effect runs once', async () => {
+    const clock = { now: T0 };
+    const h = harness({ now: () => clock.now });
+    const before = createMemoryIdempotencyStore({ now: () => clock.now });
+    expect(await h.call(before, { id: 'p1' })).toEqual({ kind: 'executed', value: { id: 'p1' } });
+    before.close();
+    clock.now += 1_000;
+    const emptied = createMemoryIdempotencyStore({ now: () => clock.now }); // complete only from now on
+    expect(await h.call(emptied, { id: 'p2' })).toEqual({ kind: 'replayed', value: { id: 'p1' } });
+    expect(h.executions()).toBe(1);
+    expect(h.transactionsRun).toEqual(['commit']);
+    expect(h.events.map((e) => e.kind)).toEqual(['executed', 'replayed']);
+    expect(h.events[1]).toEqual({ kind: 'replayed', source: 'durable' });
+    // Put back in the cache: the next retry is answered without reading the record.
+    expect(await emptied.claim('u1:pay:k1', 'fp', 1_000)).toEqual({ kind: 'completed', outcome: '{"id":"p1"}' });
+    emptied.close();
+  });
+
+  test('the record found first refuses other arguments as a key reuse, running nothing', async () => {
+    const h = harness();
+    const first = createMemoryIdempotencyStore();
+    await h.call(first, { id: 'p1' });
+    first.close();
+    const emptied = createMemoryIdempotencyStore();
+    await expect(h.call(emptied, { id: 'p2' }, 'u1:pay:k1', 'other-fp')).rejects.toThrow('KEY_REUSED pay');
+    expect(h.executions()).toBe(1);
+    emptied.close();
+  });
+
+  test('once the store has been complete for a whole retention, an acquired claim reads no record (the fast path costs nothing more)', async () => {
+    const clock = { now: T0 };
+    const h = harness({ now: () => clock.now });
+    const store = createMemoryIdempotencyStore({ now: () => clock.now, completeSinceMs: T0 - RETENTION_MS });
+    expect(await h.call(store, { id: 'p1' })).toEqual({ kind: 'executed', value: { id: 'p1' } });
+    expect(h.finds()).toBe(0);
+    store.close();
+  });
+
+  test('within the retention after the store started, a new key costs one lookup, then executes', async () => {
+    const clock = { now: T0 };
+    const h = harness({ now: () => clock.now });
+    const store = createMemoryIdempotencyStore({ now: () => clock.now, completeSinceMs: T0 - RETENTION_MS + 1 });
+    expect(await h.call(store, { id: 'p1' })).toEqual({ kind: 'executed', value: { id: 'p1' } });
+    expect({ finds: h.finds(), executions: h.executions() }).toEqual({ finds: 1, executions: 1 });
+    store.close();
+  });
+
+  test("lookupRecordFirst: 'always' reads the record even from a store complete for ages; a store that does not say is read first too", async () => {
+    const always = harness({ lookupRecordFirst: 'always' });
+    const old = createMemoryIdempotencyStore({ completeSinceMs: 0 });
+    await always.call(old, { id: 'p1' });
+    expect(always.finds()).toBe(1);
+    old.close();
+
+    const unsaid = harness();
+    const memory = createMemoryIdempotencyStore();
+    const silent: IdempotencyStore = {
+      ...memory,
+      claim: async (...args) => {
+        const claim = await memory.claim(...args);
+        return claim.kind === 'acquired' ? { kind: 'acquired', token: claim.token } : claim;
+      },
+    };
+    await unsaid.call(silent, { id: 'p1' });
+    expect(unsaid.finds()).toBe(1);
+    memory.close();
+  });
+
+  test('a lookup that fails releases the lease and rethrows: nothing ran, the key stays unused', async () => {
+    const h = harness();
+    const memory = createMemoryIdempotencyStore();
+    const executor = createIdempotentExecutor({
+      records: { find: async () => { throw new Error('db down'); }, save: async () => 'saved', purgeExpired: async () => 0 },
+      transactions: { runInTransaction: (work) => work({ rollbackOnly: false }) },
+      retentionMs: RETENTION_MS,
+      errors: { unavailable: () => new Error('U'), keyReused: () => new Error('R'), inProgress: () => new Error('I') },
+    });
+    let ran = false;
+    await expect(executor({
+      store: memory, scopeKey: 's', fingerprint: 'fp', field: 'pay',
+      codec: { encode: String, isRefusal: () => false, replay: async (o) => o },
+      execute: async () => { ran = true; return 1; },
+    })).rejects.toThrow('db down');
+    expect(ran).toBe(false);
+    expect((await memory.claim('s', 'fp', 1_000)).kind).toBe('acquired');
+    expect(h.executions()).toBe(0);
+    memory.close();
+  });
+
+  test('an unknown lookupRecordFirst is refused when the executor is built', () => {
+    expect(() => harness({ lookupRecordFirst: 'never' as 'always' })).toThrow(RangeError);
   });
 });

@@ -26,6 +26,31 @@ defineIdempotencyStoreContract(
   { shortLeaseMs: 1_000 },
 );
 
+describe('memory idempotency store completeness', () => {
+  it('is complete since its creation unless told otherwise', async () => {
+    const { store, clock } = storeOnFakeClock();
+    const created = clock.now;
+    clock.now += 5_000;
+    expect(await store.claim('a', 'fp', 1_000)).toMatchObject({ kind: 'acquired', completeSinceMs: created });
+    store.close();
+    const vouched = createMemoryIdempotencyStore({ completeSinceMs: 0 });
+    expect(await vouched.claim('a', 'fp', 1_000)).toMatchObject({ kind: 'acquired', completeSinceMs: 0 });
+    vouched.close();
+  });
+
+  it('dropping a live entry at the cap makes the store complete only from then on', async () => {
+    const { store, clock } = storeOnFakeClock({ maxEntries: 2, completeSinceMs: 0 });
+    try {
+      await store.claim('a', 'fp', 60_000);
+      expect(await store.claim('b', 'fp', 60_000)).toMatchObject({ completeSinceMs: 0 });
+      const dropAt = clock.now;
+      expect(await store.claim('c', 'fp', 60_000)).toMatchObject({ completeSinceMs: dropAt }); // 'a' was dropped to make room
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('memory idempotency store bounds', () => {
   it('100,000 expired claims are swept on the next access after the sweep interval', async () => {
     const { store, clock } = storeOnFakeClock({ sweepIntervalMs: 1_000 });

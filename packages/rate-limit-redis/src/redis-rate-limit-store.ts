@@ -82,8 +82,6 @@ export function rateLimitRedisKey(key: string, prefix = DEFAULT_RATE_LIMIT_PREFI
 
 /** Options for `createRedisRateLimitStore`. */
 export interface RedisRateLimitStoreOptions {
-  /** A connected ioredis client or cluster; the store never closes it. */
-  client: Redis | Cluster | RedisScriptClient;
   /** Key prefix, defaults to `signet:rl:`; must not contain `{` or `}` (the hash tag is added after it). */
   prefix?: string;
 }
@@ -93,9 +91,9 @@ export class RedisRateLimitStore implements RateLimitStore {
   private readonly client: RedisScriptClient;
   private readonly prefix: string;
 
-  /** Prefer `createRedisRateLimitStore`. */
-  constructor(options: RedisRateLimitStoreOptions) {
-    this.client = options.client as RedisScriptClient;
+  /** Prefer `createRedisRateLimitStore`. `client`: a connected ioredis client or cluster; the store never closes it. */
+  constructor(client: Redis | Cluster | RedisScriptClient, options: RedisRateLimitStoreOptions = {}) {
+    this.client = client as RedisScriptClient;
     this.prefix = options.prefix ?? DEFAULT_RATE_LIMIT_PREFIX;
     if (/[{}]/.test(this.prefix)) {
       throw new Error(`Rate-limit key prefix ${JSON.stringify(this.prefix)} must not contain "{" or "}"`);
@@ -124,9 +122,9 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 }
 
-/** Creates the Redis-backed rate-limit store on an existing ioredis connection. */
-export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): RedisRateLimitStore {
-  return new RedisRateLimitStore(options);
+/** Creates the Redis-backed rate-limit store on an existing ioredis connection (borrowed, never closed). */
+export function createRedisRateLimitStore(client: Redis | Cluster | RedisScriptClient, options: RedisRateLimitStoreOptions = {}): RedisRateLimitStore {
+  return new RedisRateLimitStore(client, options);
 }
 
 function parseReply(reply: unknown): [number, number, number] {

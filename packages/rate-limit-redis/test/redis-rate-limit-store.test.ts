@@ -32,7 +32,7 @@ describeWithRedis('RedisRateLimitStore', (url) => {
     await redis.quit();
   });
 
-  const store = () => createRedisRateLimitStore({ client: redis, prefix });
+  const store = () => createRedisRateLimitStore(redis, { prefix });
 
   defineRateLimitStoreContract('redis', store, {
     shortWindowMs: 300,
@@ -65,7 +65,7 @@ describeWithRedis('RedisRateLimitStore', (url) => {
 
   it('stores one counter per caller key under signet:rl:{key}, expiring with its window', async () => {
     const key = `placeOrder:${randomUUID()}`;
-    const defaultStore = createRedisRateLimitStore({ client: redis });
+    const defaultStore = createRedisRateLimitStore(redis);
     const redisKey = `${DEFAULT_RATE_LIMIT_PREFIX}{${key}}`;
     try {
       await defaultStore.consume(key, { ...rule, cost: 2 });
@@ -80,7 +80,7 @@ describeWithRedis('RedisRateLimitStore', (url) => {
 
   it('keeps a hash tag the caller key names itself, and never confuses the two layouts', async () => {
     const id = randomUUID();
-    const s = createRedisRateLimitStore({ client: redis, prefix });
+    const s = createRedisRateLimitStore(redis, { prefix });
     expect(s.redisKey(`account:{${id}}`)).toBe(`${prefix}account:{${id}}`);
     expect(s.redisKey(`{${id}}`)).toBe(`${prefix}{{${id}}}`); // starts with "{": wrapped, so it cannot equal the plain key's form
     expect(s.redisKey(id)).toBe(`${prefix}{${id}}`);
@@ -107,7 +107,7 @@ describeWithRedis('RedisRateLimitStore', (url) => {
 
   it('checks in one round trip once Redis has the script cached', async () => {
     const { client, calls } = countingClient();
-    const s = createRedisRateLimitStore({ client, prefix });
+    const s = createRedisRateLimitStore(client, { prefix });
     await s.consume(randomUUID(), rule);
     calls.length = 0;
     await s.consume(randomUUID(), rule);
@@ -117,7 +117,7 @@ describeWithRedis('RedisRateLimitStore', (url) => {
 
   it('falls back to EVAL once when Redis has lost its script cache (NOSCRIPT)', async () => {
     const { client, calls } = countingClient(true);
-    const s = createRedisRateLimitStore({ client, prefix });
+    const s = createRedisRateLimitStore(client, { prefix });
     expect(await s.consume(randomUUID(), rule)).toMatchObject({ allowed: true, remaining: 4 });
     expect(calls).toEqual(['evalsha', 'eval']);
   });
@@ -131,10 +131,10 @@ describeWithRedis('RedisRateLimitStore', (url) => {
         throw new Error('unreachable');
       },
     };
-    await expect(createRedisRateLimitStore({ client }).consume('k', rule)).rejects.toThrow(/READONLY/);
+    await expect(createRedisRateLimitStore(client).consume('k', rule)).rejects.toThrow(/READONLY/);
   });
 
   it('refuses a prefix that would break the hash tag', () => {
-    expect(() => createRedisRateLimitStore({ client: redis, prefix: 'rl:{x}:' })).toThrow(/must not contain/);
+    expect(() => createRedisRateLimitStore(redis, { prefix: 'rl:{x}:' })).toThrow(/must not contain/);
   });
 });

@@ -20,7 +20,7 @@ import { signetOutcomeCodec } from './idempotent-outcome';
 export function idempotentTransformer(schema: GraphQLSchema, deps: DirectiveDeps): GraphQLSchema {
   return transformer<DirectiveContext>(schema, {
     scope: (context) => context.principal?.accountId,
-    headers: (context) => context.http.requestHeaders,
+    header: (context, name) => context.http.requestHeaders[name],
     store: (context, info) => admittedLeaseStore(deps.idempotency, context, info),
     markReplayed: (context, responseKey) => {
       const http = context.http;

@@ -20,7 +20,7 @@ import {
   normalizeRateLimitRule,
   type NormalizedRateLimitRule,
 } from '@signet/rate-limit';
-import { retryAfterFor, toPositiveMs, type ClaimResult } from '@signet/idempotency';
+import { toPositiveMs } from '@signet/idempotency';
 import {
   isFailedGate,
   leaseMayRun,
@@ -29,20 +29,21 @@ import {
   type AdmissionStore,
 } from '../../transport/admission';
 import { hashTagOf, luaScript, runLuaScript } from '@signet/redis-scripts';
-import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, idempotencyRedisKey } from '@signet/idempotency-redis';
+import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, claimNow, idempotencyMarkerKey, idempotencyRedisKey, readLeaseReply } from '@signet/idempotency-redis';
 import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, nonceMarkerKey, nonceRedisKey, readClaimReply } from '@signet/http-message-signatures-redis';
 import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from '@signet/rate-limit-redis';
 
 /**
- * KEYS: one per check, two for a nonce (the nonce, then its completeness marker). ARGV: six
- * slots per check: kind, then its arguments:
+ * KEYS: one per check, two for a nonce and a lease (the key, then its store's completeness
+ * marker). ARGV: six slots per check: kind, then its arguments:
  *   limit   max, windowMs, cost, countRejected (1/0), gate (1/0)
  *   blocked max, cost
  *   nonce   ttlMs, notBeforeMs, nowMs
- *   lease   fingerprint, token, leaseMs, after (1-based index of a limit in this call, 0 = none)
+ *   lease   fingerprint, token, leaseMs, after (1-based index of a limit in this call, 0 = none), nowMs
  * Reply, one entry per check: {0} skipped | {1, allowed, count, pttl} limit | {2, allowed, count, pttl}
  * blocked | {3, {1} | {0} | {2, since}} nonce (claimed, reused, unproven: `claim_nonce` of the
- * nonce store) | {4, 'acquired'|'mismatch'} | {4, 'completed', outcome} | {4, 'in_progress', pttl}.
+ * nonce store) | {4, claim} lease (`claim_lease` of the idempotency store: {'acquired', since},
+ * {'mismatch'}, {'completed', outcome}, {'in_progress', pttl}).
  */
 const ADMIT_SCRIPT = luaScript(`${WINDOW_LUA}${CLAIM_NONCE_LUA}${CLAIM_LEASE_LUA}
 local out = {}
@@ -55,7 +56,7 @@ for i = 1, #ARGV / 6 do
   local key = KEYS[k]
   k = k + 1
   local marker = nil
-  if kind == 'nonce' then
+  if kind == 'nonce' or kind == 'lease' then
     marker = KEYS[k]
     k = k + 1
   end
@@ -79,8 +80,7 @@ for i = 1, #ARGV / 6 do
     if after > 0 and not allowedAt[after] then
       out[i] = {0}
     else
-      local claim = claim_lease(key, ARGV[p + 2], ARGV[p + 3], ARGV[p + 4])
-      out[i] = {4, claim[1], claim[2]}
+      out[i] = {4, claim_lease(key, marker, ARGV[p + 2], ARGV[p + 3], ARGV[p + 4], ARGV[p + 6])}
     end
   else
     return redis.error_reply('unknown admission check ' .. tostring(kind))
@@ -98,7 +98,7 @@ export interface RedisAdmissionStoreOptions {
   readonly noncePrefix?: string;
   /** Defaults to `signet:idem:`. */
   readonly idempotencyPrefix?: string;
-  /** Clock in ms since the epoch, written into a missing nonce completeness marker. Defaults to `Date.now`. */
+  /** Clock in ms since the epoch, written into a missing nonce or idempotency completeness marker. Defaults to `Date.now`. */
   readonly now?: () => number;
 }
 
@@ -140,7 +140,8 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
       case 'lease': {
         const leaseMs = toPositiveMs('leaseMs', check.leaseMs);
         const token = randomUUID();
-        return { keys: [idempotencyRedisKey(check.scopeKey, idemPrefix)], args: ['lease', check.fingerprint, token, leaseMs, 0, ''], token, leaseMs };
+        const key = idempotencyRedisKey(check.scopeKey, idemPrefix);
+        return { keys: [key, idempotencyMarkerKey(key, idemPrefix, clustered)], args: ['lease', check.fingerprint, token, leaseMs, 0, claimNow(now)], token, leaseMs };
       }
     }
   };
@@ -154,14 +155,7 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
       return tag === 1 ? { kind: 'limit', decision } : { kind: 'blocked', decision };
     }
     if (tag === 3) return { kind: 'nonce', claim: readClaimReply(a) };
-    if (tag === 4) {
-      let claim: ClaimResult | undefined;
-      if (a === 'acquired' && prepared.token) claim = { kind: 'acquired', token: prepared.token };
-      else if (a === 'mismatch') claim = { kind: 'mismatch' };
-      else if (a === 'completed' && typeof b === 'string') claim = { kind: 'completed', outcome: b };
-      else if (a === 'in_progress' && typeof b === 'number' && prepared.leaseMs) claim = { kind: 'in_progress', retryAfterMs: retryAfterFor(b, prepared.leaseMs) };
-      if (claim) return { kind: 'lease', claim };
-    }
+    if (tag === 4 && prepared.token && prepared.leaseMs) return { kind: 'lease', claim: readLeaseReply(a, prepared.token, prepared.leaseMs) };
     throw new Error(`redis admission store: unexpected reply ${JSON.stringify(entry)}`);
   };
 

@@ -129,31 +129,37 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       }
     });
 
-    test('when the fast path forgets everything (FLUSHALL) between attempts, the retry replays from the database and nothing commits twice', async () => {
-      const { run, ordersOf, services, fast, sql } = fx();
+    test('when the fast path forgets everything (FLUSHALL) between attempts, the retry replays from the database without running the resolver again', async () => {
+      const { run, ordersOf, services, fast, sql, log } = fx();
       const id = await fundedAccount(services, { USD: '1000' });
       const first = await run(PLACE, { input: buy(), key: 'flush-1' }, principalFor(id));
       await fast.forget();
       const retry = await run(PLACE, { input: buy(), key: 'flush-1' }, principalFor(id));
       expect(retry.data).toEqual(first.data);
       expect(retry.extensions?.idempotentReplay).toEqual({ placeOrder: true });
-      // The durable replay put the outcome back in the fast path: the next retry needs no transaction.
       const scope = idempotencyScopeKey({ scope: id, field: 'placeOrder', key: 'flush-1' });
+      // The emptied store is complete only since the loss, so the executor read the record before
+      // running anything: a replay from the database, and no execution whose record conflicted.
+      expect(log.lines().filter((l) => l.scope === scope).map((l) => [l.event, l.source])).toEqual([['idempotent_replay', 'durable']]);
+      // The durable replay put the outcome back in the fast path: the next retry needs no transaction.
       const cached = await fast.store.claim(scope, fingerprintArguments({ input: { ...buy(), type: 'LIMIT' } }), 1_000);
       expect(cached.kind).toBe('completed');
       await fast.forget();
       const mismatch = await run(PLACE, { input: buy('0.02'), key: 'flush-1' }, principalFor(id));
       expect(codeOf(mismatch)).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(log.lines().filter((l) => l.scope === scope).map((l) => [l.event, l.source])).toEqual([
+        ['idempotent_replay', 'durable'], ['idempotency_key_reused', 'durable'],
+      ]);
       expect(await ordersOf(id)).toHaveLength(1);
       expect(await balancesOf(services, id)).toMatchObject({ USD: { held: '1' } });
-      // The retries ran the resolver again, in transactions that rolled back: one hold in the books.
+      // One hold in the books.
       expect(await ordersWithoutTheirHolds(sql)).toEqual([]);
       expect(await orphanJournals(sql)).toEqual([]);
       expect(await services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
     });
 
     test('a refusal under a key (INSUFFICIENT_FUNDS) leaves the books untouched, is recorded, and replays from the database even once funds arrive', async () => {
-      const { run, ordersOf, services, fast, sql } = fx();
+      const { run, ordersOf, services, fast, sql, log } = fx();
       const id = await fundedAccount(services, { USD: '0.5' });
       const before = await bookCounts(sql);
       const first = await run(PLACE, { input: buy(), key: 'refused-1' }, principalFor(id));
@@ -167,10 +173,12 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       await services.accounts.deposit(id, 'USD', '1000');
       await fast.forget();
       const afterDeposit = await bookCounts(sql);
-      // This time the resolver succeeds, but its record conflicts with the refusal: rolled back, refusal replayed.
+      // The funds are there now, but the emptied store sends the executor to the record first: the
+      // refusal is replayed and the resolver does not run (no execution whose record conflicted).
       const retry = await run(PLACE, { input: buy(), key: 'refused-1' }, principalFor(id));
       expect(retry.data.placeOrder).toEqual(first.data.placeOrder);
       expect(retry.extensions?.idempotentReplay).toEqual({ placeOrder: true });
+      expect(log.lines().filter((l) => l.scope === scope).map((l) => l.event)).toEqual(['idempotent_replay']);
       expect(await bookCounts(sql)).toEqual(afterDeposit);
       expect(await ordersOf(id)).toHaveLength(0);
       expect(await balancesOf(services, id)).toMatchObject({ USD: { available: '1000.5', held: '0' } });
@@ -183,9 +191,10 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
     ])('20 concurrent duplicates past a fast path that remembers nothing (%s) commit one order, and all answer with it', async (_label, funds) => {
       const { services, serverWith, ordersOf, sql, log } = fx();
       const id = await fundedAccount(services, { USD: funds });
-      // Every claim is acquired and nothing is ever cached: only the durable record stands between the duplicates.
+      // Every claim is acquired and nothing is ever cached, while the store claims a complete view
+      // (so no lookup comes first): only the durable record's insert stands between the duplicates.
       const amnesiac: IdempotencyStore = {
-        claim: async () => ({ kind: 'acquired', token: randomUUID() }), complete: async () => true, release: async () => true, remember: async () => undefined,
+        claim: async () => ({ kind: 'acquired', token: randomUUID(), completeSinceMs: Number.NEGATIVE_INFINITY }), complete: async () => true, release: async () => true, remember: async () => undefined,
       };
       const api = await serverWith({ deps: { idempotency: amnesiac } });
       const results = await Promise.all(Array.from({ length: 20 }, () => api.execute<any, Record<string, unknown>>(PLACE, { input: buy(), key: `amnesia-${funds}` }, principalFor(id))));

@@ -1,3 +1,4 @@
+import { createMemoryIdempotencyStore } from '@signet/idempotency';
 import type { DomainServices, PlaceOrderInput } from '../../../src/domain';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
 import { directiveDepsFor } from '../../helpers/directives';
@@ -16,7 +17,10 @@ const ORDER: PlaceOrderInput = { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', 
 /**
  * What `@idempotent` adds to a mutation in SQL statements, counted through the driver (each is a
  * round trip), as `bench/request-cost.ts` does: a keyed success is the bare mutation plus the
- * record insert, inside the same BEGIN … COMMIT.
+ * record insert, inside the same BEGIN … COMMIT. That is the steady state: a fast path whose view
+ * has been complete for a whole retention (its completeness marker is old; here a memory store
+ * that vouches for the fresh database's whole history). In the first retention window after the
+ * fast path started empty (FLUSHALL, a restart of the memory store) one lookup comes first.
  */
 function defineStatementSuite(name: string, open: () => Promise<TestDatabase>): void {
   describe(`@idempotent SQL statements on ${name}`, () => {
@@ -28,7 +32,8 @@ function defineStatementSuite(name: string, open: () => Promise<TestDatabase>): 
       db = await open();
       driver = loggedDriver(db.driver);
       services = servicesFor(driver);
-      api = await createTestGraphQL(services, { directives: directiveDepsFor(services, { rateLimitOverrides: WIDE_FIELD_LIMITS }) });
+      const idempotency = createMemoryIdempotencyStore({ completeSinceMs: 0 });
+      api = await createTestGraphQL(services, { directives: directiveDepsFor(services, { idempotency, rateLimitOverrides: WIDE_FIELD_LIMITS }) });
     }, 60_000);
     afterAll(async () => {
       await api?.stop();
@@ -61,6 +66,18 @@ function defineStatementSuite(name: string, open: () => Promise<TestDatabase>): 
       const keyed = await driver.statementsOf(() => api.execute(PLACE, { input: buy(), key: 'poor-1' }, principalFor(id)));
       expect(keyed).toEqual([...bare, 'BEGIN', expect.stringMatching(RECORD_INSERT), 'COMMIT']);
       expect(await balancesOf(services, id)).toMatchObject({ USD: { available: '0.5', held: '0' } });
+    });
+
+    test('in the first retention window after the fast path started empty, a keyed placeOrder costs one statement more: the record lookup, before BEGIN', async () => {
+      const id = await fundedAccount(services, { USD: '1000' });
+      const emptied = await createTestGraphQL(services, { directives: directiveDepsFor(services, { idempotency: createMemoryIdempotencyStore(), rateLimitOverrides: WIDE_FIELD_LIMITS }) });
+      try {
+        const steady = await driver.statementsOf(() => api.execute(PLACE, { input: buy(), key: 'window-a' }, principalFor(id)));
+        const first = await driver.statementsOf(() => emptied.execute(PLACE, { input: buy(), key: 'window-b' }, principalFor(id)));
+        expect(first).toEqual([expect.stringMatching(/FROM idempotency_records/), ...steady]);
+      } finally {
+        await emptied.stop();
+      }
     });
 
     test('a retry answered from the cache runs no SQL statement beyond re-resolving the order', async () => {

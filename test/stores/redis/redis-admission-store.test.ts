@@ -22,9 +22,9 @@ describeWithRedis('redis admission store', (url) => {
 
   defineAdmissionStoreContract('redis (one script)', () => ({
     admission: createRedisAdmissionStore(redis, prefixes),
-    rateLimits: createRedisRateLimitStore({ client: redis, prefix: prefixes.rateLimitPrefix }),
+    rateLimits: createRedisRateLimitStore(redis, { prefix: prefixes.rateLimitPrefix }),
     nonces: createRedisNonceStore(redis, { prefix: prefixes.noncePrefix }),
-    idempotency: createRedisIdempotencyStore(redis, { keyPrefix: prefixes.idempotencyPrefix }),
+    idempotency: createRedisIdempotencyStore(redis, { prefix: prefixes.idempotencyPrefix }),
   }));
 
   it('answers a whole request in one round trip, and re-loads its script when Redis answers NOSCRIPT', async () => {

@@ -28,7 +28,7 @@ const OTHER_FP = 'sha256:bbbb';
 
 /** Narrows a claim to `acquired` and returns its token, failing the test with the actual result otherwise. */
 function tokenOf(result: ClaimResult): string {
-  expect(result).toEqual({ kind: 'acquired', token: expect.any(String) });
+  expect(result).toEqual({ kind: 'acquired', token: expect.any(String), completeSinceMs: expect.any(Number) });
   return (result as { token: string }).token;
 }
 
@@ -57,6 +57,16 @@ export function defineIdempotencyStoreContract(
 
     it('the first claim acquires the scope with a token', async () => {
       expect(tokenOf(await store.claim(newScope(), FP, LONG_LEASE_MS))).not.toBe('');
+    });
+
+    it('an acquired claim says since when the store has seen every claim, and that instant holds while it keeps its data', async () => {
+      const first = await store.claim(newScope(), FP, LONG_LEASE_MS);
+      const second = await store.claim(newScope(), OTHER_FP, LONG_LEASE_MS);
+      tokenOf(first);
+      tokenOf(second);
+      const since = (first as { completeSinceMs: number }).completeSinceMs;
+      expect(Number.isFinite(since)).toBe(true);
+      expect((second as { completeSinceMs: number }).completeSinceMs).toBe(since);
     });
 
     it('a duplicate while the first is executing is told to retry within the lease', async () => {
