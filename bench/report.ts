@@ -119,9 +119,13 @@ function renderPeers(peers: ModeResult['peers']): string {
   });
   const ratios = peerPairs(peers).map(([peer, signet]) => {
     const [pc, sc] = [peer.figures.serverCpuMsPerRequest, signet.figures.serverCpuMsPerRequest];
-    const admitted = (r: typeof peer) => (r.accuracy ? `${Math.min(...r.accuracy.admittedPerTrial)}–${Math.max(...r.accuracy.admittedPerTrial)}` : '?');
+    const admitted = (r: typeof peer) => {
+      if (!r.accuracy) return '?';
+      const [low, high] = [Math.min(...r.accuracy.admittedPerTrial), Math.max(...r.accuracy.admittedPerTrial)];
+      return low === high ? `${low} in every trial` : `${low}–${high}`;
+    };
     return `- Signet / ${peer.limiter} on ${peer.server} (${peer.store} store): throughput **${times(signet.figures.requestsPerSecond, peer.figures.requestsPerSecond)}**` +
-      `${pc && sc ? `, server CPU per request ${times(sc, pc)}` : ''}; admitted of max ${peers.max} under ${peers.concurrency} concurrent calls: Signet ${admitted(signet)}, ${peer.limiter} ${admitted(peer)}`;
+      `${pc && sc ? `, server CPU per request (Signet / peer) ${times(sc, pc)}` : ''}; admitted of max ${peers.max} under ${peers.concurrency} concurrent calls: Signet ${admitted(signet)}, ${peer.limiter} ${admitted(peer)}`;
   });
   return [
     `The toy mutation \`ping(n: Int!): Int!\` with a per-caller \`@rateLimit\` (raised: every check runs, none refuses; window 1 s), ${peers.callers} callers in turn (\`x-caller\`), ` +

@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     }
     const peers: ModeResult['peers'] = env.redisUrl
       ? await runPeersBench(env.redisUrl, settings, log)
-      : { skipped: 'needs Redis (set BENCH_REDIS_URL): the peers are compared on their shared Redis stores, graphql-rate-limit has no other' };
+      : { skipped: 'needs Redis (set BENCH_REDIS_URL): the peers are compared on the stores several processes can share, and the side by side runs only then' };
     const result: ModeResult = {
       label: env.label, database: env.databaseUrl ? 'PostgreSQL' : 'PGlite (embedded)', redis: env.redisUrl ? 'Redis' : 'memory stores',
       date: new Date().toISOString(), machine: host, settings, scenarios, costs, accuracy, primitive, peers,
