@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { RateLimitBenchResult } from './rate-limit-accuracy';
 import type { LoadFigures } from './load';
+import { peerPairs, type PeersResult } from './peers';
+import type { PrimitiveCosts } from './primitive';
 import type { RequestCosts } from './request-cost';
 
 /** One scenario's outcome: figures, or why it did not run. */
@@ -33,6 +35,10 @@ export interface ModeResult {
   /** Round trips per request, counted (scenarios 2, 3b, 3, 4, 5). */
   readonly costs: RequestCosts;
   readonly accuracy: RateLimitBenchResult | { skipped: string };
+  /** The verification primitive, measured in the bench process in this run (absent in older runs). */
+  readonly primitive?: PrimitiveCosts;
+  /** The peers side by side (absent in older runs). */
+  readonly peers?: PeersResult | { skipped: string };
 }
 
 /** Where the JSON results and the report live (the source bench/ folder, not dist-bench). */
@@ -52,23 +58,86 @@ const DISTURBED_PERCENT = 10;
 
 const fmt = (n: number | undefined) => (n === undefined ? '–' : n.toLocaleString('en-US'));
 
-/** The targets of issue 7, evaluated on one mode's figures. */
+/** `x / y` as "1.23×". */
+const times = (x: number, y: number) => `${(x / y).toFixed(2)}×`;
+
+/** The targets of issues 7 and 14, evaluated on one mode's figures. */
 export function targets(result: ModeResult): string[] {
-  const rps = (id: string) => result.scenarios.find((s) => s.id === id)?.figures?.requestsPerSecond;
-  const cpu = (id: string) => result.scenarios.find((s) => s.id === id)?.figures?.serverCpuMsPerRequest;
+  const figures = (id: string) => result.scenarios.find((s) => s.id === id)?.figures;
+  const rps = (id: string) => figures(id)?.requestsPerSecond;
+  const cpu = (id: string) => figures(id)?.serverCpuMsPerRequest;
+  const met = (ok: boolean) => (ok ? 'met' : 'missed');
   const lines: string[] = [];
   const [s3, s3b, s4, s6b] = [rps('3'), rps('3b'), rps('4'), rps('6b')];
   // One decimal: a ratio of 89.8% must not read as "90%, missed".
-  if (s3 && s4) lines.push(`Scenario 4 / scenario 3 throughput (cost of the directives): **${((s4 / s3) * 100).toFixed(1)}%** (target ≥ 90%: ${s4 / s3 >= 0.9 ? 'met' : 'missed'})`);
-  const [c3, c4] = [cpu('3'), cpu('4')];
+  if (s3 && s4) lines.push(`Scenario 4 / scenario 3 throughput (cost of the directives): **${((s4 / s3) * 100).toFixed(1)}%** (target ≥ 90%: ${met(s4 / s3 >= 0.9)})`);
+  const [c3, c3b, c4] = [cpu('3'), cpu('3b'), cpu('4')];
   if (c3 && c4) lines.push(`Server CPU per request, scenario 4 vs 3: ${c4} vs ${c3} ms (the directives add ${Math.round((c4 / c3 - 1) * 100)}%; throughput at equal CPU would be ${Math.round((c3 / c4) * 100)}%)`);
-  if (s3b && s4) lines.push(`Scenario 4 / scenario 3b throughput (cost of the whole security layer, signature included): **${Math.round((s4 / s3b) * 100)}%**`);
-  const trips = result.costs?.rows.find((row) => row.scenario === '4')?.redisRoundTrips;
-  if (trips !== undefined) lines.push(`Redis round trips per protected mutation: **${trips}** (target ≤ 2: ${trips <= 2 ? 'met' : 'missed'})`);
+  if (s3b && s4) lines.push(`Scenario 4 / scenario 3b throughput (cost of the whole security layer, signature included): **${((s4 / s3b) * 100).toFixed(1)}%** (target ≥ 90%: ${met(s4 / s3b >= 0.9)})`);
+  const p = result.primitive;
+  if (c3 !== undefined && c3b !== undefined && p) {
+    const layer = Math.round((c3 - c3b) * 1000) / 1000;
+    lines.push(`Signature layer (server CPU per request, scenario 3 − 3b): ${layer} ms = **${times(layer, p.ed25519VerifyMs)}** the Ed25519 verification measured in this run ` +
+      `(${p.ed25519VerifyMs} ms; ${times(layer, p.ed25519ImportAndVerifyMs)} its cost with a fresh key import, ${p.ed25519ImportAndVerifyMs} ms) (target ≤ 2×: ${met(layer <= 2 * p.ed25519VerifyMs)}). ` +
+      `HMAC-SHA256: no scenario signs with it (the bench's keys are Ed25519), so no layer to hold against its ${p.hmacSignCompareMs} ms`);
+  } else lines.push('Signature layer vs the verification primitive: not measured (scenarios 3 and 3b and the primitive are needed; older runs lack the primitive)');
+  const [p50, p99] = [figures('4')?.p50Ms, figures('4')?.p99Ms];
+  if (p50 && p99 !== undefined) lines.push(`Scenario 4 p99 / p50: ${p99} / ${p50} ms = **${(p99 / p50).toFixed(2)}** (target ≤ 2.5: ${met(p99 / p50 <= 2.5)})`);
+  const row4 = result.costs?.rows.find((row) => row.scenario === '4');
+  const trips = row4?.redisRoundTrips;
+  if (trips !== undefined) lines.push(`Redis round trips per protected mutation: **${trips}** (target ≤ 2: ${met(trips <= 2)})`);
   else lines.push('Redis round trips per protected mutation: not measured (memory stores: set BENCH_REDIS_URL)');
-  if (s4 && s6b) lines.push(`Two processes / one process on scenario 4: **${(s6b / s4).toFixed(2)}×** (target ≥ 1.6×: ${s6b / s4 >= 1.6 ? 'met' : 'missed'}; ${result.machine.cores} cores)`);
+  if (row4) lines.push(`SQL statements per protected mutation: **${row4.sqlStatements}** (target ≤ 8: ${met(row4.sqlStatements <= 8)})`);
+  if (s4 && s6b) lines.push(`Two processes / one process on scenario 4: **${(s6b / s4).toFixed(2)}×** (target ≥ 1.6×: ${met(s6b / s4 >= 1.6)}; ${result.machine.cores} cores)`);
   else lines.push(`Two processes / one process: not measured (${result.scenarios.find((s) => s.id === '6b')?.skipped ?? 'scenario 6 did not run'})`);
   return lines;
+}
+
+function renderPrimitive(p: PrimitiveCosts | undefined): string {
+  if (!p) return 'Not measured by this (older) run: run `npm run bench` again.';
+  return [
+    `CPU time of the bench process per operation, ${p.iterations} operations each (HMAC: ${p.iterations * 10}) after as many warm-up ones, over the ${p.signatureBaseBytes}-byte signature base of a protected \`placeOrder\`, measured before any load:`,
+    '',
+    '| primitive | CPU ms per operation |',
+    '|---|---|',
+    `| Ed25519 verify, KeyObject imported once (\`crypto.verify\`) | ${p.ed25519VerifyMs} |`,
+    `| Ed25519 verify through \`nodeCrypto.verify\` of @signet/http-message-signatures (its key checks, memoized) | ${p.ed25519ProviderVerifyMs} |`,
+    `| Ed25519 verify with a fresh public-key import (\`createPublicKey\` from SPKI DER, then verify) | ${p.ed25519ImportAndVerifyMs} |`,
+    `| HMAC-SHA256 of the base + \`timingSafeEqual\` | ${p.hmacSignCompareMs} |`,
+  ].join('\n');
+}
+
+function renderPeers(peers: ModeResult['peers']): string {
+  if (!peers) return 'Not measured by this (older) run: run `npm run bench` again.';
+  if ('skipped' in peers) return `Not measured: ${peers.skipped}.`;
+  const bare = (server: string) => peers.rows.find((r) => r.server === server && r.limiter === 'none')?.figures.requestsPerSecond;
+  const rows = peers.rows.map((r) => {
+    const base = bare(r.server);
+    const share = r.limiter === 'none' || !base ? '–' : `${Math.round((r.figures.requestsPerSecond / base) * 100)}%`;
+    const acc = r.accuracy ? `${r.accuracy.admittedPerTrial.join(' ')} | ${r.accuracy.sequentialAdmitted}` : '– | –';
+    return `| ${r.server} | ${r.limiter} | ${r.store} | ${fmt(r.figures.requestsPerSecond)} | ${share} | ${r.figures.p50Ms} | ${r.figures.p99Ms} | ${fmt(r.figures.errors)} | ${r.figures.serverCpuMsPerRequest ?? '–'} | ${acc} |`;
+  });
+  const ratios = peerPairs(peers).map(([peer, signet]) => {
+    const [pc, sc] = [peer.figures.serverCpuMsPerRequest, signet.figures.serverCpuMsPerRequest];
+    const admitted = (r: typeof peer) => {
+      if (!r.accuracy) return '?';
+      const [low, high] = [Math.min(...r.accuracy.admittedPerTrial), Math.max(...r.accuracy.admittedPerTrial)];
+      return low === high ? `${low} in every trial` : `${low}–${high}`;
+    };
+    return `- Signet / ${peer.limiter} on ${peer.server} (${peer.store} store): throughput **${times(signet.figures.requestsPerSecond, peer.figures.requestsPerSecond)}**` +
+      `${pc && sc ? `, server CPU per request (Signet / peer) ${times(sc, pc)}` : ''}; admitted of max ${peers.max} under ${peers.concurrency} concurrent calls: Signet ${admitted(signet)}, ${peer.limiter} ${admitted(peer)}`;
+  });
+  return [
+    `The toy mutation \`ping(n: Int!): Int!\` with a per-caller \`@rateLimit\` (raised: every check runs, none refuses; window 1 s), ${peers.callers} callers in turn (\`x-caller\`), ` +
+      'one child process per row, loaded like the scenarios above (same connections, warm-up and interleaved rounds). Accuracy: `pingLimited` (max ' +
+      `${peers.max} per minute), ${peers.concurrency} concurrent HTTP calls from one fresh caller, ${peers.trials} trials; "sequential" is ${2 * peers.max} calls one after another (must admit ${peers.max}).`,
+    '',
+    `| server | limiter | store | requests/s | of the same server without a limiter | p50 ms | p99 ms | errors | server CPU ms/request | admitted per trial (max ${peers.max}) | sequential (of ${2 * peers.max}) |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    ...ratios,
+  ].join('\n');
 }
 
 function renderMode(r: ModeResult): string {
@@ -135,6 +204,14 @@ function renderMode(r: ModeResult): string {
     '### Rate-limiter accuracy (Signet vs graphql-rate-limit RedisStore)',
     '',
     accuracy,
+    '',
+    '### Verification primitive (same run)',
+    '',
+    renderPrimitive(r.primitive),
+    '',
+    '### Peers side by side (same run)',
+    '',
+    renderPeers(r.peers),
     '',
   ].join('\n');
 }

@@ -9,13 +9,18 @@
  * BENCH_ROUNDS rounds, default 3, taken in turn with the scenarios it is compared with),
  * BENCH_WARMUP (default 2), BENCH_CONNECTIONS (per server process, default 10), BENCH_CPU_PROF (a directory:
  * servers run with `node --cpu-prof` and write their profiles there on exit), BENCH_ONLY (scenario
- * ids, e.g. "3,4": runs only those, for profiling; nothing is written then).
+ * ids, e.g. "3,4", and `peers`: runs only those, for profiling; nothing is written then).
+ *
+ * Also measured in the same run: the verification primitive (primitive.ts, before any load) and,
+ * with Redis, the peers side by side (peers.ts: other servers and rate limiters on a toy mutation).
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { openBenchEnv, type BenchEnv } from './bench-env';
 import { createMeasurement, type BenchRequest } from './load';
 import { runRateLimitAccuracyBench } from './rate-limit-accuracy';
+import { runPeersBench } from './peers';
+import { measureVerificationPrimitives } from './primitive';
 import { measureRequestCosts } from './request-cost';
 import { machine, targets, writeResults, type ModeResult, type ScenarioResult } from './report';
 import { controlRequests, scenarioRequests, type BenchCredential } from './requests';
@@ -132,6 +137,9 @@ async function cleanRedis(redisUrl: string, accountIds: readonly string[]): Prom
 
 async function main(): Promise<void> {
   const host = machine(); // before any load: its load average says what else the machine was doing
+  const primitive = measureVerificationPrimitives(); // before any load, in this run
+  log(`  verification primitive (CPU ms/op over a ${primitive.signatureBaseBytes}-byte base): Ed25519 verify ${primitive.ed25519VerifyMs}, ` +
+    `via nodeCrypto ${primitive.ed25519ProviderVerifyMs}, with key import ${primitive.ed25519ImportAndVerifyMs}; HMAC-SHA256 + timingSafeEqual ${primitive.hmacSignCompareMs}`);
   const env = await openBenchEnv();
   const accounts: string[] = [];
   log(`Signet bench: ${env.label} (${env.databaseUrl ? 'PostgreSQL' : 'PGlite'} + ${env.redisUrl ? 'Redis' : 'memory'}), ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s in ${settings.rounds} rounds per scenario`);
@@ -141,7 +149,10 @@ async function main(): Promise<void> {
     const byId = new Map(load.results.map((s) => [s.id, s]));
     const scenarios = ['1', '2', '3', '3b', '4', '5', '6a', '6b'].flatMap((id) => byId.get(id) ?? []);
 
-    if (only) return; // a partial run (profiling) never overwrites the results
+    if (only) { // a partial run (profiling) never overwrites the results
+      if (only.has('peers') && env.redisUrl) await runPeersBench(env.redisUrl, settings, log);
+      return;
+    }
     const db = await env.openLocalDatabase();
     let costs: ModeResult['costs'];
     try {
@@ -156,9 +167,12 @@ async function main(): Promise<void> {
       accuracy = await runRateLimitAccuracyBench(env.redisUrl, { trials: 5 });
       log(`  rate-limit accuracy: ${accuracy.results.map((r) => `${r.name}: ${r.admittedPerTrial.join(' ')}`).join('; ')}`);
     }
+    const peers: ModeResult['peers'] = env.redisUrl
+      ? await runPeersBench(env.redisUrl, settings, log)
+      : { skipped: 'needs Redis (set BENCH_REDIS_URL): the peers are compared on the stores several processes can share, and the side by side runs only then' };
     const result: ModeResult = {
       label: env.label, database: env.databaseUrl ? 'PostgreSQL' : 'PGlite (embedded)', redis: env.redisUrl ? 'Redis' : 'memory stores',
-      date: new Date().toISOString(), machine: host, settings, scenarios, costs, accuracy,
+      date: new Date().toISOString(), machine: host, settings, scenarios, costs, accuracy, primitive, peers,
     };
     targets(result).forEach((line) => log(`  ${line.replace(/\*\*/g, '')}`));
     log(`Results written to ${writeResults(result)}`);

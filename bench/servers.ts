@@ -106,3 +106,12 @@ export async function startControlServer(env: Record<string, string>, variant: '
   });
   return { server, credentials };
 }
+
+/** Starts one peer server (see peer-server.ts) for the side by side; resolves once it prints its URL. */
+export function startPeerServer(peer: string, run: string, redisUrl: string | undefined): Promise<BenchServer> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', BENCH_PEER: peer, BENCH_PEER_RUN: run, ...(redisUrl ? { BENCH_REDIS_URL: redisUrl } : {}) };
+  return start(join(DIST, 'bench', 'peer-server.js'), [], env, async (output) => {
+    const line = /BENCH_READY (\{.*\})/.exec(output);
+    return line ? (JSON.parse(line[1]) as { url: string }).url : null;
+  });
+}

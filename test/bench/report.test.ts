@@ -1,0 +1,99 @@
+/**
+ * The bench's report arithmetic (issue 14 targets, the peers' pairing) and the signature base the
+ * primitive is timed over. No load runs here: the figures are fixtures.
+ */
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
+import type { LoadFigures } from '../../bench/load';
+import { peerPairs, type PeerRow, type PeersResult } from '../../bench/peers';
+import { realisticSignatureBase } from '../../bench/primitive';
+import { targets, type ModeResult } from '../../bench/report';
+
+const figures = (requestsPerSecond: number, serverCpuMsPerRequest: number, p50Ms = 10, p99Ms = 20): LoadFigures =>
+  ({ requestsPerSecond, serverCpuMsPerRequest, p50Ms, p99Ms, errors: 0, requests: requestsPerSecond * 6 });
+
+function mode(overrides: Partial<ModeResult> = {}): ModeResult {
+  return {
+    label: 'services', database: 'PostgreSQL', redis: 'Redis', date: '2026-12-01T00:00:00.000Z',
+    machine: { cores: 2, cpu: 'test', memoryGiB: 24, node: 'v20', platform: 'linux-x64', loadAverage: 0 },
+    settings: { durationSeconds: 6, warmupSeconds: 2, connectionsPerServer: 10, rounds: 3 },
+    scenarios: [
+      { id: '3b', title: 'bare', servers: 1, figures: figures(1000, 1.0) },
+      { id: '3', title: 'signed', servers: 1, figures: figures(800, 1.2) },
+      { id: '4', title: 'protected', servers: 1, figures: figures(920, 1.25, 10, 24) },
+    ],
+    costs: { requests: 100, rows: [{ scenario: '4', sqlStatements: 8, redisRoundTrips: 2 }] },
+    accuracy: { skipped: 'fixture' },
+    primitive: { signatureBaseBytes: 383, iterations: 10, ed25519VerifyMs: 0.1, ed25519ProviderVerifyMs: 0.1, ed25519ImportAndVerifyMs: 0.2, hmacSignCompareMs: 0.004 },
+    ...overrides,
+  };
+}
+
+const line = (lines: string[], start: string) => lines.find((l) => l.startsWith(start)) ?? '';
+
+describe('bench targets (issue 14)', () => {
+  it('holds the signature layer (3 − 3b server CPU) against the Ed25519 verify measured in the run', () => {
+    const lines = targets(mode());
+    // 1.2 − 1.0 = 0.2 ms = 2× the 0.1 ms verify: at the line, met.
+    expect(line(lines, 'Signature layer')).toContain('0.2 ms = **2.00×** the Ed25519 verification');
+    expect(line(lines, 'Signature layer')).toContain('1.00× its cost with a fresh key import');
+    expect(line(lines, 'Signature layer')).toContain('(target ≤ 2×: met)');
+    const slower = mode({ scenarios: [{ id: '3b', title: '', servers: 1, figures: figures(1000, 1.0) }, { id: '3', title: '', servers: 1, figures: figures(800, 1.21) }] });
+    expect(line(targets(slower), 'Signature layer')).toContain('(target ≤ 2×: missed)');
+  });
+
+  it('says the layer is unmeasured when the run has no primitive (older results)', () => {
+    expect(line(targets(mode({ primitive: undefined })), 'Signature layer')).toContain('not measured');
+  });
+
+  it('evaluates 4 / 3b ≥ 90%, p99/p50 ≤ 2.5, Redis ≤ 2 and SQL ≤ 8', () => {
+    const lines = targets(mode());
+    expect(line(lines, 'Scenario 4 / scenario 3b')).toContain('**92.0%** (target ≥ 90%: met)');
+    expect(line(lines, 'Scenario 4 p99 / p50')).toContain('**2.40** (target ≤ 2.5: met)');
+    expect(line(lines, 'Redis round trips')).toContain('(target ≤ 2: met)');
+    expect(line(lines, 'SQL statements')).toContain('**8** (target ≤ 8: met)');
+    const worse = targets(mode({
+      scenarios: [{ id: '3b', title: '', servers: 1, figures: figures(1000, 1) }, { id: '4', title: '', servers: 1, figures: figures(899, 1, 10, 26) }],
+      costs: { requests: 100, rows: [{ scenario: '4', sqlStatements: 9, redisRoundTrips: 3 }] },
+    }));
+    expect(line(worse, 'Scenario 4 / scenario 3b')).toContain('(target ≥ 90%: missed)');
+    expect(line(worse, 'Scenario 4 p99 / p50')).toContain('(target ≤ 2.5: missed)');
+    expect(line(worse, 'Redis round trips')).toContain('(target ≤ 2: missed)');
+    expect(line(worse, 'SQL statements')).toContain('(target ≤ 8: missed)');
+  });
+});
+
+describe('peer pairs', () => {
+  const row = (id: PeerRow['id'], server: string, limiter: string, store: string): PeerRow => ({ id, server, limiter, store, figures: figures(100, 0.1) });
+  it('pairs each peer limiter with Signet on the same server and store, never with a bare server', () => {
+    const result: PeersResult = {
+      callers: 100, concurrency: 200, max: 10, trials: 5,
+      rows: [
+        row('yoga', 'graphql-yoga', 'none', 'none'),
+        row('yoga+envelop-redis', 'graphql-yoga', '@envelop/rate-limiter', 'Redis'),
+        row('yoga+signet-redis', 'graphql-yoga', 'Signet', 'Redis'),
+        row('yoga+envelop-memory', 'graphql-yoga', '@envelop/rate-limiter', 'memory'),
+        row('yoga+signet-memory', 'graphql-yoga', 'Signet', 'memory'),
+        row('apollo+grl-redis', 'Apollo Server', 'graphql-rate-limit', 'Redis'),
+        row('apollo+signet-redis', 'Apollo Server', 'Signet', 'Redis'),
+      ],
+    };
+    expect(peerPairs(result).map(([peer, signet]) => [peer.id, signet.id])).toEqual([
+      ['yoga+envelop-redis', 'yoga+signet-redis'],
+      ['yoga+envelop-memory', 'yoga+signet-memory'],
+      ['apollo+grl-redis', 'apollo+signet-redis'],
+    ]);
+  });
+});
+
+describe('the primitive signature base', () => {
+  it('is the protected order base: the covered components, then the parameters, and it verifies', () => {
+    const base = realisticSignatureBase();
+    const lines = base.toString().split('\n');
+    expect(lines.map((l) => l.slice(0, l.indexOf(':')))).toEqual(['"@method"', '"@authority"', '"@path"', '"content-digest"', '"idempotency-key"', '"@signature-params"']);
+    expect(base.length).toBeGreaterThan(300);
+    expect(base.length).toBeLessThan(450);
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    expect(nodeCrypto.verify({ keyId: 'k', algorithm: 'ed25519', publicKey }, base, sign(null, base, privateKey))).toBe(true);
+  });
+});
