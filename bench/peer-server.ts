@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   const signetPrefix = `signet:bench:peers:${run}:`;
 
   let schema = makeExecutableSchema({ typeDefs: [RATE_LIMIT_SDL, TOY_TYPE_DEFS], resolvers: toyResolvers });
-  if (peer.limiter === 'Signet') schema = withSignet(schema, redis ? createRedisRateLimitStore({ client: redis, prefix: signetPrefix }) : createMemoryRateLimitStore());
+  if (peer.limiter === 'Signet') schema = withSignet(schema, redis ? createRedisRateLimitStore(redis, { prefix: signetPrefix }) : createMemoryRateLimitStore());
   if (peer.limiter === 'graphql-rate-limit') schema = withGraphqlRateLimit(schema, redis as Redis);
 
   let close: () => Promise<void>;
