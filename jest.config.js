@@ -44,7 +44,8 @@ module.exports = {
     ...shared,
     ...ONLY[name],
     displayName: name,
-    // Exactly this project's files (jest-projects.js lists *.test.ts under the roots).
+    // Exactly this project's files (jest-projects.js lists *.test.ts under the roots, on each start:
+    // a file added while `jest --watch` runs joins at the next start).
     testMatch: files[name].map((file) => `<rootDir>/${file}`),
   })),
   // One worker per core (Jest's default leaves one core to itself: a single worker on 2 cores).
