@@ -1,8 +1,19 @@
-/** Jest configuration: TypeScript through ts-jest (transpile only; `npm run typecheck` checks types). */
-module.exports = {
+/**
+ * Jest configuration: TypeScript through ts-jest (transpile only; `npm run typecheck` checks types).
+ * Three projects, sorted by test/jest-projects.js from what each file does: unit (in-process),
+ * integration (PostgreSQL, Redis, PGlite, sockets, child processes) and e2e (runs the built app).
+ * Only e2e has the global setup (the incremental build of dist/): Jest runs a project's
+ * globalSetup only when that project has a test in the run, so `npm run test:unit` and a run of a
+ * few unit or integration files never build.
+ */
+const { availableParallelism } = require('node:os');
+const { PROJECTS, testFilesByProject } = require('./test/jest-projects');
+
+/** Settings every project shares. */
+const shared = {
+  rootDir: __dirname,
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/packages', '<rootDir>/examples'],
-  testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // The workspace packages by their names, from their sources (the app's dist/ uses their builds).
   moduleNameMapper: {
@@ -18,6 +29,26 @@ module.exports = {
   transformIgnorePatterns: ['[\\\\/]node_modules[\\\\/](?!@electric-sql[\\\\/]pglite[\\\\/])'],
   modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/dist/', '<rootDir>/examples/[^/]+/dist/'],
   setupFiles: ['reflect-metadata'],
-  globalSetup: '<rootDir>/test/global-setup.js',
+};
+
+/** What only one project needs. */
+const ONLY = {
+  // Brings dist/ (and the playground bundle) up to date for the suites that run it.
+  e2e: { globalSetup: '<rootDir>/test/global-setup.js' },
+};
+
+const files = testFilesByProject(__dirname);
+
+module.exports = {
+  projects: PROJECTS.map((name) => ({
+    ...shared,
+    ...ONLY[name],
+    displayName: name,
+    // Exactly this project's files (jest-projects.js lists *.test.ts under the roots, on each start:
+    // a file added while `jest --watch` runs joins at the next start).
+    testMatch: files[name].map((file) => `<rootDir>/${file}`),
+  })),
+  // One worker per core (Jest's default leaves one core to itself: a single worker on 2 cores).
+  maxWorkers: availableParallelism(),
   testTimeout: 30000,
 };

@@ -2,6 +2,8 @@
  * scripts/build-playground.js never changes the bundle a running server reads: an unchanged
  * build does nothing, a changed one is built beside the served one and swapped in whole, and
  * the previous build's lazily loaded chunks stay reachable for pages that were already open.
+ *
+ * @jest-project integration: esbuild bundles in a child process of its own (three full builds).
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

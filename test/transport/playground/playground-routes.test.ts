@@ -1,3 +1,4 @@
+// @jest-project e2e: it serves the bundle the global build writes to dist/playground.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
