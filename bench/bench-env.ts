@@ -65,7 +65,7 @@ function databaseOver(raw: SqlDriver, masterKey: Buffer): BenchDatabase {
   const driver = countingDriver(raw);
   const sql = createSqlStores(driver);
   return {
-    services: createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey) }), idempotencyRecords: sql.idempotencyRecords, uow: sql.uow,
+    services: createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey), cacheVerificationKeys: raw.kind === 'pglite' }), idempotencyRecords: sql.idempotencyRecords, uow: sql.uow,
     sqlStatements: driver.statements, close: () => driver.close(),
   };
 }
