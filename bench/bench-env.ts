@@ -45,7 +45,13 @@ function countingDriver(driver: SqlDriver): SqlDriver & { statements(): number }
   };
 }
 
-/** The services the bench uses, and how to point servers at them. */
+/**
+ * The services the bench uses, and how to point servers at them. The bench process's own
+ * services cache verification keys on PGlite as the runtime does; BENCH_KEY_CACHE=0 turns that off
+ * (for before/after figures in one run of bench/profile/in-process.ts), BENCH_KEY_CACHE=1 turns it on
+ * over PostgreSQL too: only to estimate what a multi-process key cache would save (this one process
+ * revokes nothing while it measures; the servers never run that way).
+ */
 export interface BenchEnv {
   /** `embedded` (PGlite + memory), `services` (PostgreSQL + Redis) or a mix, for the report. */
   readonly label: string;
@@ -65,7 +71,7 @@ function databaseOver(raw: SqlDriver, masterKey: Buffer): BenchDatabase {
   const driver = countingDriver(raw);
   const sql = createSqlStores(driver);
   return {
-    services: createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey) }), idempotencyRecords: sql.idempotencyRecords, uow: sql.uow,
+    services: createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey), cacheVerificationKeys: process.env.BENCH_KEY_CACHE === '1' || (raw.kind === 'pglite' && process.env.BENCH_KEY_CACHE !== '0') }), idempotencyRecords: sql.idempotencyRecords, uow: sql.uow,
     sqlStatements: driver.statements, close: () => driver.close(),
   };
 }

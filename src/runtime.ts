@@ -80,7 +80,8 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   }
   const sql = createSqlStores(driver);
   const prices = openPriceSource(config.prices, sql.orderBook, logger);
-  const services = createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer), prices: prices.source });
+  // PGlite: this process is the only one with the database, and it runs one statement at a time.
+  const services = createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer), prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite' });
   const redis = config.redisCluster ? await connectRedisCluster(config.redisCluster, logger) : config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => { await redis.ping(); } });

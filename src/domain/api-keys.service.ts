@@ -6,6 +6,7 @@ import type { Clock, UnitOfWork } from './ports';
 import type { SecretBox } from './secret-box';
 import { isPlainText } from './text';
 import { transact } from './transactions';
+import { createVerificationKeyCache } from './verification-key-cache';
 import { ALL_SCOPES, type ApiKey, type KeyAlgorithm, type Scope } from './types';
 import { RollbackWithUserErrors, UserErrorCode, fail, ok, userError, type DomainResult } from './user-errors';
 
@@ -85,9 +86,9 @@ const MAX_PARSED_PUBLIC_KEYS = 10_000;
 /**
  * Parses stored SPKI DER (base64) into a KeyObject, or 'weak' for a key that must never verify,
  * remembering the result by the bytes themselves. Parsing (and the weak-key check) costs about as
- * much as an Ed25519 verification and ran on every signed request. Only the parse is memoized:
- * the key row, `revokedAt` included, is still read from the database on every request, so a
- * revocation takes effect at once.
+ * much as an Ed25519 verification and ran on every signed request. Only the parse is memoized
+ * here: the key row, `revokedAt` included, is read from the database on every request unless the
+ * service caches verification material (`cacheVerificationKeys`, embedded PGlite only).
  */
 function publicKeyParser(): (der: string) => KeyObject | 'weak' {
   const parsed = new Map<string, KeyObject | 'weak'>();
@@ -104,9 +105,29 @@ function publicKeyParser(): (der: string) => KeyObject | 'weak' {
 }
 
 /** Creates the API key service. */
-export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secretBox: SecretBox }): ApiKeyService {
+export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secretBox: SecretBox; cacheVerificationKeys?: boolean }): ApiKeyService {
   const { uow, clock, secretBox } = deps;
   const verificationKeyOf = publicKeyParser();
+  // See verification-key-cache.ts for when this is sound (the caller decides: one process, PGlite).
+  const cache = deps.cacheVerificationKeys ? createVerificationKeyCache<VerificationMaterial>() : null;
+  const loadMaterial = async (keyId: string): Promise<VerificationMaterial | null> => {
+    const apiKey = await uow.repo.findApiKey(keyId);
+    if (!apiKey) return null;
+    if (apiKey.algorithm === 'ed25519') {
+      const publicKey = verificationKeyOf(apiKey.publicKey ?? '');
+      // Answered like an unknown key: the verifier then does its dummy work and says SIGNATURE_INVALID.
+      return publicKey === 'weak' ? null : { apiKey, publicKey, secret: null };
+    }
+    return { apiKey, publicKey: null, secret: secretBox.open(apiKey.secretCiphertext ?? '', apiKey.id) };
+  };
+  const revokeIn = (keyId: string, accountId: string) =>
+    transact(uow, async (repo) => {
+      const revoked = await repo.revokeApiKey(keyId, accountId, clock());
+      if (revoked) return revoked;
+      const existing = await repo.findApiKey(keyId);
+      if (!existing || existing.accountId !== accountId) throw new RollbackWithUserErrors([userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id'])]);
+      throw new RollbackWithUserErrors([userError(UserErrorCode.API_KEY_ALREADY_REVOKED, 'The key is already revoked.', ['id'])]);
+    });
   return {
     async createApiKey(accountId, input, grantable = ALL_SCOPES) {
       if (!isPlainText(input.label, 1, MAX_LABEL_LENGTH)) {
@@ -153,13 +174,13 @@ export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secre
     async revokeApiKey(accountId, keyIdText) {
       const keyId = canonicalKeyId(keyIdText);
       if (keyId === null) return fail(userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id']));
-      return transact(uow, async (repo) => {
-        const revoked = await repo.revokeApiKey(keyId, accountId, clock());
-        if (revoked) return revoked;
-        const existing = await repo.findApiKey(keyId);
-        if (!existing || existing.accountId !== accountId) throw new RollbackWithUserErrors([userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id'])]);
-        throw new RollbackWithUserErrors([userError(UserErrorCode.API_KEY_ALREADY_REVOKED, 'The key is already revoked.', ['id'])]);
-      });
+      // Before the UPDATE and once it returned: no material read before the revocation outlives it.
+      cache?.forget(keyId);
+      try {
+        return await revokeIn(keyId, accountId);
+      } finally {
+        cache?.forget(keyId);
+      }
     },
 
     listApiKeys: (accountId) => uow.repo.listApiKeys(accountId),
@@ -178,15 +199,6 @@ export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secre
       return weak;
     },
 
-    async loadVerificationMaterial(keyId) {
-      const apiKey = await uow.repo.findApiKey(keyId);
-      if (!apiKey) return null;
-      if (apiKey.algorithm === 'ed25519') {
-        const publicKey = verificationKeyOf(apiKey.publicKey ?? '');
-        // Answered like an unknown key: the verifier then does its dummy work and says SIGNATURE_INVALID.
-        return publicKey === 'weak' ? null : { apiKey, publicKey, secret: null };
-      }
-      return { apiKey, publicKey: null, secret: secretBox.open(apiKey.secretCiphertext ?? '', apiKey.id) };
-    },
+    loadVerificationMaterial: (keyId) => (cache ? cache.get(keyId, () => loadMaterial(keyId)) : loadMaterial(keyId)),
   };
 }

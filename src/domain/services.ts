@@ -19,8 +19,12 @@ export interface DomainServices {
   readonly prices: PriceSource;
 }
 
-/** Wires the domain services; `clock` and `newId` default to the real ones. */
-export function createDomainServices(deps: { uow: UnitOfWork; secretBox: SecretBox; clock?: Clock; newId?: IdGenerator; prices?: PriceSource }): DomainServices {
+/**
+ * Wires the domain services; `clock` and `newId` default to the real ones. `cacheVerificationKeys`
+ * keeps API keys' verification material in memory: only for a database this process alone writes
+ * and that serializes every statement (embedded PGlite; see verification-key-cache.ts).
+ */
+export function createDomainServices(deps: { uow: UnitOfWork; secretBox: SecretBox; clock?: Clock; newId?: IdGenerator; prices?: PriceSource; cacheVerificationKeys?: boolean }): DomainServices {
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;
   const base = { uow: deps.uow, clock, newId };
@@ -28,7 +32,7 @@ export function createDomainServices(deps: { uow: UnitOfWork; secretBox: SecretB
     accounts: createAccountService(base),
     orders: createOrderService(base),
     transfers: createTransferService(base),
-    apiKeys: createApiKeyService({ uow: deps.uow, clock, secretBox: deps.secretBox }),
+    apiKeys: createApiKeyService({ uow: deps.uow, clock, secretBox: deps.secretBox, cacheVerificationKeys: deps.cacheVerificationKeys }),
     uow: deps.uow,
     clock,
     // Without a feed or a book, the configured table alone prices the assets.

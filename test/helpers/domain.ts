@@ -8,7 +8,8 @@ const recordStores = new WeakMap<DomainServices, IdempotencyRecordStore>();
 /** Domain services over a test database, with a throwaway master key. */
 export function servicesFor(driver: SqlDriver, options: { clock?: () => Date; prices?: (sql: SqlStores) => PriceSource } = {}): DomainServices {
   const sql = createSqlStores(driver);
-  const services = createDomainServices({ uow: sql.uow, secretBox: createSecretBox(randomBytes(32)), clock: options.clock, prices: options.prices?.(sql) });
+  // As the runtime does: verification keys cached on PGlite (one process, one statement at a time).
+  const services = createDomainServices({ uow: sql.uow, secretBox: createSecretBox(randomBytes(32)), clock: options.clock, prices: options.prices?.(sql), cacheVerificationKeys: driver.kind === 'pglite' });
   recordStores.set(services, sql.idempotencyRecords);
   return services;
 }

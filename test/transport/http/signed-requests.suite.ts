@@ -138,6 +138,17 @@ export function defineSignedRequestSuite(name: string, openDatabase: () => Promi
       expect(unknown.json.errors[0].message).toBe(bad.json.errors[0].message);
     });
 
+    test('a key in use is refused on the very next request once revokeApiKey answered, also when the revocation commits with the @idempotent record', async () => {
+      const REVOKE = (id: string) => ({ query: 'mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { revokedAt } userErrors { code } } }', variables: { id } });
+      for (const idempotencyKey of [undefined, `revoke-${Date.now()}`]) {
+        const doomed = await createTestKey(services, accountId, 'ed25519');
+        for (let i = 0; i < 3; i += 1) expect((await signedRequest(server, doomed, ME)).status).toBe(200);
+        const revoked = await signedRequest(server, ed, REVOKE(doomed.keyId), idempotencyKey ? { headers: { 'idempotency-key': idempotencyKey } } : {});
+        expect(revoked.json.data.revokeApiKey).toEqual({ apiKey: { revokedAt: expect.any(String) }, userErrors: [] });
+        await expectRejected(await signedRequest(server, doomed, ME), 'SIGNATURE_INVALID');
+      }
+    });
+
     test('an alg parameter that disagrees with the key is rejected (no algorithm confusion)', async () => {
       await expectRejected(await signedRequest(server, ed, ME, { sign: { alg: 'hmac-sha256' } }), 'SIGNATURE_INVALID');
       await expectRejected(await signedRequest(server, hmac, ME, { sign: { alg: 'ed25519' } }), 'SIGNATURE_INVALID');

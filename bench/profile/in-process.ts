@@ -1,0 +1,102 @@
+/**
+ * Server CPU per request of scenarios 2, 3b, 3 and 4, measured in one process with no network
+ * and no concurrency: the servers are built as request-cost.ts builds them (embedded PGlite and
+ * memory stores, or PostgreSQL + Redis with BENCH_DATABASE_URL / BENCH_REDIS_URL), every request
+ * is built (and signed) before the clock starts, then sent one at a time with Fastify's `inject`.
+ * What it measures is the CPU of this process (`process.cpuUsage`), so other work on a shared
+ * machine barely moves it; run it under `node --cpu-prof` (one scenario: INPROC_ONLY=3) for a
+ * profile with nothing else in it.
+ *
+ *   npx tsc -p tsconfig.bench.json && node dist-bench/bench/profile/in-process.js
+ *
+ * Knobs: INPROC_REQUESTS (per scenario and round, default 1000), INPROC_ROUNDS (default 3; the
+ * scenarios take turns, the figure is the median round), INPROC_ONLY (e.g. "3,3b").
+ */
+import pino from 'pino';
+import { createMemoryRateLimitStore } from '@signet/rate-limit';
+import { Redis } from 'ioredis';
+import { memorySecurityStores, redisSecurityStores } from '../../src/runtime';
+import type { DirectiveDeps } from '../../src/directives';
+import { createSignetServer } from '../../src/transport/http/create-signet-server';
+import { requestLimitsFrom } from '../../src/transport/http/request-limits';
+import { createMetrics } from '../../src/metrics';
+import type { SecurityStores } from '../../src/transport/security-stores';
+import { openBenchEnv } from '../bench-env';
+import { createControlApp } from '../control-server';
+import type { BenchRequest } from '../load';
+import { BENCH_AUTHORITY, controlRequests, scenarioRequests } from '../requests';
+import { BENCH_RATE_LIMITS } from '../servers';
+
+const requests = Number(process.env.INPROC_REQUESTS ?? 1000);
+const rounds = Number(process.env.INPROC_ROUNDS ?? 3);
+const only = process.env.INPROC_ONLY ? new Set(process.env.INPROC_ONLY.split(',')) : null;
+
+async function main(): Promise<void> {
+  const env = await openBenchEnv();
+  const db = await env.openLocalDatabase();
+  const redis = env.redisUrl ? new Redis(env.redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
+  try {
+    const security: SecurityStores = redis ? redisSecurityStores(redis) : memorySecurityStores({ nonceCompleteSinceMs: 0 });
+    await security.nonces.open();
+    const metrics = createMetrics();
+    const logger = pino({ level: 'warn' });
+    const directives: DirectiveDeps = {
+      rateLimits: security.rateLimits, fallbackRateLimits: createMemoryRateLimitStore(), idempotency: security.idempotency, idempotencyRecords: db.idempotencyRecords,
+      uow: db.uow, now: Date.now, idempotencyTtlMs: 24 * 3_600_000, rateLimitOverrides: BENCH_RATE_LIMITS, metrics, logger,
+    };
+    const common = { services: db.services, security, directives, metrics, logger, readiness: [], signatureMaxAgeSeconds: 300 };
+    const accounts = db.credentials.map((c) => c.accountId);
+    const signed = scenarioRequests(db.credentials);
+    const plans = [
+      { id: '2', server: 'protected' as const, next: signed.meBalances },
+      { id: '3b', server: 'bare' as const, next: controlRequests(accounts) },
+      { id: '3', server: 'signed' as const, next: signed.protectedOrder },
+      { id: '4', server: 'protected' as const, next: signed.protectedOrder },
+    ].filter((p) => !only || only.has(p.id));
+    const servers = await Promise.all(plans.map((plan) => (plan.server === 'protected'
+      ? createSignetServer({ ...common, introspection: false, development: false, publicUrl: { scheme: 'https', authority: BENCH_AUTHORITY }, requestLimits: requestLimitsFrom(BENCH_RATE_LIMITS) })
+      : createControlApp({ ...common, rateLimitOverrides: BENCH_RATE_LIMITS }, plan.server, accounts))));
+    // Listening (on a loopback port nothing is sent to) resolves the signing target; requests go through inject.
+    for (const server of servers) await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const send = async (i: number, request: BenchRequest) => {
+      const response = await servers[i].app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', host: BENCH_AUTHORITY, ...request.headers }, payload: request.body, remoteAddress: '127.0.0.1' });
+      if (response.statusCode !== 200 || response.body.includes('"errors"')) throw new Error(`scenario ${plans[i].id}: ${response.statusCode} ${response.body.slice(0, 300)}`);
+    };
+    const figures: number[][] = plans.map(() => []);
+    for (let i = 0; i < plans.length; i += 1) for (let n = 0; n < 200; n += 1) await send(i, plans[i].next()); // warm-up
+    for (let round = 0; round < rounds; round += 1) {
+      for (let i = 0; i < plans.length; i += 1) {
+        const batch = Array.from({ length: requests }, () => plans[i].next());
+        const start = process.cpuUsage();
+        for (const request of batch) await send(i, request);
+        const used = process.cpuUsage(start);
+        figures[i].push((used.user + used.system) / 1000 / requests);
+      }
+    }
+    for (let i = 0; i < plans.length; i += 1) {
+      const sorted = [...figures[i]].sort((a, b) => a - b);
+      process.stdout.write(`scenario ${plans[i].id.padEnd(3)} ${sorted[Math.floor(sorted.length / 2)].toFixed(3)} ms CPU/request (rounds: ${figures[i].map((f) => f.toFixed(3)).join(' ')})\n`);
+    }
+    await Promise.all(servers.map((s) => s.close()));
+    if (redis) {
+      // Scenario 4's idempotency outcomes would stay 24 h in a shared Redis; the rest expires within minutes.
+      for (const id of accounts) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `signet:idem:{${encodeURIComponent(id)}:*`, 'COUNT', 1000);
+          if (keys.length > 0) await redis.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      }
+    }
+  } finally {
+    await redis?.quit();
+    await db.close();
+    await env.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`in-process: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});
