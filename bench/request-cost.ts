@@ -10,6 +10,7 @@
 import { Redis, type Command } from 'ioredis';
 import pino from 'pino';
 import { createMemoryRateLimitStore } from '@signet/rate-limit';
+import { declareCompleteIfNoLiveRecords } from '@signet/idempotency';
 import { memorySecurityStores, redisSecurityStores } from '../src/runtime';
 import type { DirectiveDeps } from '../src/directives';
 import { createSignetServer } from '../src/transport/http/create-signet-server';
@@ -76,12 +77,16 @@ export async function measureRequestCosts(db: BenchDatabase & { credentials: Ben
   const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   const observer = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   const redisCounts = redis ? countCommands(redis) : undefined;
-  // The bench seeded its keys and created its database in this run and no other store ever saw
-  // them: a new memory store may vouch for every nonce and idempotency claim of theirs (on Redis,
-  // markers from an earlier run do the same; a first run on an empty Redis counts the
-  // idempotency record lookup of the first retention window: one statement more).
-  const security: SecurityStores = redis ? redisSecurityStores(redis) : memorySecurityStores({ nonceCompleteSinceMs: 0, idempotencyCompleteSinceMs: 0 });
+  // The bench seeded its keys in this run and no other store ever saw them: a new memory store
+  // may vouch for every nonce of theirs (on Redis, markers from an earlier run do the same).
+  // The idempotency store is declared complete as `openRuntime` does: the bench's database
+  // holds no live record here (in-memory PGlite), or the servers of the load scenarios declared
+  // the Redis marker when they started on the new schema. A Redis marker written within the last
+  // retention window by claims of another database (default prefix) is kept, and then the count
+  // includes the record lookup of that window: one statement more.
+  const security: SecurityStores = redis ? redisSecurityStores(redis) : memorySecurityStores({ nonceCompleteSinceMs: 0 });
   await security.nonces.open();
+  await declareCompleteIfNoLiveRecords(security.idempotency, db.idempotencyRecords, Date.now);
   const metrics = createMetrics();
   const logger = pino({ level: 'warn' });
   const directives: DirectiveDeps = {

@@ -6,7 +6,7 @@ import type { RedisClusterTarget, SignetConfig } from './config';
 import pino, { type Logger } from 'pino';
 import { createBookPriceSource, createDomainServices, createSecretBox, type DomainServices, type OrderBookReader, type PriceSource } from './domain';
 import type { DirectiveDeps } from './directives';
-import { createMemoryIdempotencyStore, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
+import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
 import { MIGRATION_COUNT, createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type SqlDriver } from './stores/postgres';
 import Redis, { Cluster } from 'ioredis';
@@ -82,17 +82,22 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   const prices = openPriceSource(config.prices, sql.orderBook, logger);
   // PGlite: this process is the only one with the database, and it runs one statement at a time.
   const services = createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer), prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite' });
-  const redis = config.redisCluster ? await connectRedisCluster(config.redisCluster, logger) : config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
+  const redis = config.redisCluster ? await connectRedisCluster(config.redisCluster, logger) : config.redisUrl ? await connectRedis(config.redisUrl, logger) : null;
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => { await redis.ping(); } });
-  // A database this start created holds no idempotency record yet: a new memory store has seen
-  // every claim of it. Otherwise (a restart) the store is complete only from now on.
+  // Every migration applied now: this start created the embedded database (the demo seed's cue).
   const freshEmbedded = applied === MIGRATION_COUNT && !config.databaseUrl;
-  const security = redis ? redisSecurityStores(redis) : memorySecurityStores({ idempotencyCompleteSinceMs: freshEmbedded ? 0 : undefined });
+  const security = redis ? redisSecurityStores(redis) : memorySecurityStores();
   // The nonce store records since when it is complete (a new or emptied Redis: from now on)
   // before any key is created, so keys created from here on are never refused as unproven.
   // Best effort: the first claim records it too.
   await security.nonces.open().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'nonce store not reachable at start-up'));
+  // With no live idempotency record in the database (a fresh deployment), a new memory store or a
+  // Redis without a completeness marker has missed nothing: declared complete since 0, keyed calls
+  // skip the record lookup of the first retention window. Best effort: without it they pay it.
+  await declareCompleteIfNoLiveRecords(security.idempotency, sql.idempotencyRecords, Date.now)
+    .then((declaration) => logger.debug({ declaration }, 'idempotency store completeness at start-up'))
+    .catch((err: Error) => logger.warn({ err: { message: err.message } }, 'idempotency store completeness not declared at start-up'));
   if (redis) void warnIfRedisMayEvict(redis, logger);
   const metrics = createMetrics({ defaultMetrics: true });
   const fallbackRateLimits = createMemoryRateLimitStore();
@@ -147,11 +152,33 @@ async function warnIfRedisMayEvict(redis: Redis | Cluster, logger: Logger): Prom
 /** Fail-fast options of every Redis connection (standalone, or each node of a cluster). */
 const FAIL_FAST = { connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerRequest: 1 } as const;
 
-/** A Redis connection that fails fast: a command waits at most 2 s, and nothing queues while disconnected. */
-function connectRedis(url: string, logger: Logger): Redis {
+/**
+ * A Redis connection that fails fast: a command waits at most 2 s, and nothing queues while
+ * disconnected. It waits up to the connect timeout for the connection, so the start-up steps
+ * (completeness markers) are not refused for want of an offline queue; a Redis still unreachable
+ * then is logged and reported by /readyz, and the client keeps trying.
+ */
+async function connectRedis(url: string, logger: Logger): Promise<Redis> {
   const redis = new Redis(url, { ...FAIL_FAST, enableOfflineQueue: false, lazyConnect: false });
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
+  if (!(await whenReady(redis, FAIL_FAST.connectTimeout))) logger.warn('redis not ready after 2 s; protected requests fail closed until it is');
   return redis;
+}
+
+/** Resolves true once `client` is ready, or false after `timeoutMs`. */
+function whenReady(client: Redis | Cluster, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => {
+      client.off('ready', ready);
+      resolve(false);
+    }, timeoutMs);
+    const ready = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    client.once('ready', ready);
+  });
 }
 
 /**
@@ -165,14 +192,7 @@ async function connectRedisCluster(target: RedisClusterTarget, logger: Logger): 
     redisOptions: { ...FAIL_FAST, username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) },
   });
   cluster.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis cluster error'));
-  const ready = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), 5_000);
-    cluster.once('ready', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-  if (!ready) logger.warn({ nodes: target.nodes }, 'redis cluster not ready after 5 s; protected requests fail closed until it is');
+  if (!(await whenReady(cluster, 5_000))) logger.warn({ nodes: target.nodes }, 'redis cluster not ready after 5 s; protected requests fail closed until it is');
   return cluster;
 }
 
@@ -188,14 +208,13 @@ export function redisSecurityStores(redis: Redis | Cluster): SecurityStores {
  * In-process security stores: correct for one server process only. The nonce and idempotency
  * stores are complete since they were created unless told otherwise (`nonceCompleteSinceMs`: only
  * for a store that has provably seen every claim of its keys, e.g. one built before any key
- * existed; `idempotencyCompleteSinceMs`: only when no idempotency record predates the store, e.g.
- * a database created by this start).
+ * existed). The idempotency store is told by `declareCompleteIfNoLiveRecords` (see `openRuntime`).
  */
-export function memorySecurityStores(options: { nonceCompleteSinceMs?: number; idempotencyCompleteSinceMs?: number } = {}): SecurityStores {
+export function memorySecurityStores(options: { nonceCompleteSinceMs?: number } = {}): SecurityStores {
   const parts = {
     nonces: createMemoryNonceStore({ completeSinceMs: options.nonceCompleteSinceMs }),
     rateLimits: createMemoryRateLimitStore(),
-    idempotency: createMemoryIdempotencyStore({ completeSinceMs: options.idempotencyCompleteSinceMs }),
+    idempotency: createMemoryIdempotencyStore(),
   };
   return { kind: 'memory', ...parts, admission: createSequentialAdmissionStore(parts) };
 }

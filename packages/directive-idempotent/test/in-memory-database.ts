@@ -45,6 +45,10 @@ export function inMemoryDatabase() {
     async purgeExpired() {
       return 0;
     },
+    async hasLive(now) {
+      for (const record of records.values()) if (record.expiresAt > now) return true;
+      return false;
+    },
   };
 
   return {

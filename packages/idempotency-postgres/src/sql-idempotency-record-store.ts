@@ -69,5 +69,11 @@ export function createSqlIdempotencyRecordStore(db: SqlExecutor, options: SqlIde
       );
       return Number(rows[0]?.n ?? 0);
     },
+
+    async hasLive(now) {
+      // The index on expires_at (idempotencyRecordsDdl) answers this without a scan.
+      const rows = await db.query<{ live: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${table} WHERE expires_at > $1) AS live`, [now]);
+      return rows[0]?.live === true;
+    },
   };
 }

@@ -27,6 +27,12 @@ import {
  * the loss is replayed, not run again. The marker never expires; Redis must not evict keys
  * (`maxmemory-policy noeviction`), or it could drop scopes and keep the marker (else use the
  * executor's `lookupRecordFirst: 'always'`).
+ *
+ * A host that found no live durable record at start-up may call `declareCompleteSince(0)`:
+ * `SET <prefix>complete-since 0 NX`, so a new or emptied single server skips the window; a
+ * marker already there (the store may have lost data since) is kept. On a Cluster the method is
+ * absent: its completeness is one marker per slot, missing ones written by claims, and setting
+ * all 16384 of them at start-up is not worth one lookup per keyed call for a day.
  */
 
 /** Options of {@link createRedisIdempotencyStore}. */
@@ -57,8 +63,11 @@ export function idempotencyRedisKey(scopeKey: string, prefix = DEFAULT_IDEMPOTEN
  * a Cluster, so a claim's script reads it beside the scope.
  */
 export function idempotencyMarkerKey(key: string, prefix: string, clustered: boolean): string {
-  return clustered ? `${prefix}complete-since:{${tagForSlot(slotOfKey(key))}}` : `${prefix}complete-since`;
+  return clustered ? `${prefix}complete-since:{${tagForSlot(slotOfKey(key))}}` : singleServerMarkerKey(prefix);
 }
+
+/** The one completeness marker of a store on a single server. */
+const singleServerMarkerKey = (prefix: string): string => `${prefix}complete-since`;
 
 /**
  * The claim step, written once and shared with scripts composed by the host (Signet's
@@ -155,7 +164,7 @@ export function createRedisIdempotencyStore(
   const clustered = redis instanceof Cluster;
   const keyOf = (scopeKey: string): string => idempotencyRedisKey(scopeKey, prefix);
 
-  return {
+  const store: IdempotencyStore = {
     async claim(scopeKey, fingerprint, leaseMs): Promise<ClaimResult> {
       const lease = toPositiveMs('leaseMs', leaseMs);
       const token = randomUUID();
@@ -177,6 +186,15 @@ export function createRedisIdempotencyStore(
     async remember(scopeKey, fingerprint, outcome, ttlMs) {
       const ttl = toPositiveMs('ttlMs', ttlMs);
       await runLuaScript(redis, SCRIPTS.remember, [keyOf(scopeKey)], [fingerprint, outcome, ttl]);
+    },
+  };
+  if (clustered) return store;
+  return {
+    ...store,
+    /** Writes the single server's marker only if missing (NX): a marker present is the store's own word. */
+    async declareCompleteSince(sinceMs) {
+      if (!Number.isFinite(sinceMs)) throw new RangeError(`sinceMs must be a finite number, got ${sinceMs}`);
+      return (await redis.set(singleServerMarkerKey(prefix), String(Math.floor(sinceMs)), 'NX')) === 'OK';
     },
   };
 }

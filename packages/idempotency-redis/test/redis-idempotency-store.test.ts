@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { defineIdempotencyStoreContract } from '@signet/idempotency/testing';
 import { slotOfKey } from '@signet/redis-scripts';
 import { createRedisIdempotencyStore, idempotencyMarkerKey } from '../src/redis-idempotency-store';
@@ -88,6 +88,23 @@ describeWithRedis('redis idempotency store', (url) => {
       expect((await store.claim('lost', 'fp', 10_000)).kind).toBe('in_progress');
     });
 
+    it('a declaration writes a missing marker (NX) and keeps one already there', async () => {
+      const own = `${prefix}declare:`;
+      const clock = { now: 1_700_000_000_000 };
+      const store = createRedisIdempotencyStore(redis, { prefix: own, now: () => clock.now });
+      expect(await store.declareCompleteSince?.(0)).toBe(true);
+      expect(await redis.get(`${own}complete-since`)).toBe('0');
+      expect(await redis.pttl(`${own}complete-since`)).toBe(-1);
+      expect(await store.claim('fresh', 'fp', 10_000)).toMatchObject({ kind: 'acquired', completeSinceMs: 0 });
+
+      await deleteKeys(redis, `${own}*`); // a loss after the declaration: a claim writes "now" again
+      expect(await store.claim('after-loss', 'fp', 10_000)).toMatchObject({ kind: 'acquired', completeSinceMs: 1_700_000_000_000 });
+      expect(await store.declareCompleteSince?.(0)).toBe(false); // the store's own marker stands
+      expect(await redis.get(`${own}complete-since`)).toBe('1700000000000');
+      expect(await store.claim('later', 'fp', 10_000)).toMatchObject({ kind: 'acquired', completeSinceMs: 1_700_000_000_000 });
+      await expect(store.declareCompleteSince?.(Number.POSITIVE_INFINITY)).rejects.toThrow(RangeError);
+    });
+
     it('exactly one of 60 claims over 6 connections acquires', async () => {
       const stores = Array.from({ length: 6 }, () => createRedisIdempotencyStore(connect(), { prefix }));
       const results = await Promise.all(
@@ -125,5 +142,19 @@ describeWithRedis('redis idempotency store', (url) => {
       expect(slotOfKey(idempotencyMarkerKey(key, prefix, true))).toBe(slotOfKey(key));
       expect(idempotencyMarkerKey(key, prefix, false)).toBe(`${prefix}complete-since`);
     });
+  });
+});
+
+describe('redis idempotency store on a Cluster', () => {
+  it('offers no declaration: its completeness is one marker per slot', () => {
+    const cluster = new Cluster([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true });
+    const single = new Redis({ lazyConnect: true });
+    try {
+      expect(createRedisIdempotencyStore(cluster).declareCompleteSince).toBeUndefined();
+      expect(createRedisIdempotencyStore(single).declareCompleteSince).toBeInstanceOf(Function);
+    } finally {
+      cluster.disconnect();
+      single.disconnect();
+    }
   });
 });

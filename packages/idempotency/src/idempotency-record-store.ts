@@ -74,4 +74,11 @@ export interface IdempotencyRecordStore {
    * Returns how many rows it deleted.
    */
   purgeExpired(now: Date, limit: number): Promise<number>;
+
+  /**
+   * Whether any record is live at `now` (`expiresAt > now`), committed ones as the caller's
+   * transaction (or none) sees them. A host asks it at start-up: with no live record, a fast-path
+   * store that has seen nothing yet has missed nothing (see `declareCompleteIfNoLiveRecords`).
+   */
+  hasLive(now: Date): Promise<boolean>;
 }

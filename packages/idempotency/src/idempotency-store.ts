@@ -87,6 +87,18 @@ export interface IdempotencyStore {
    * is the truth. `ttlMs` should be the durable record's remaining retention.
    */
   remember(scopeKey: string, fingerprint: string, outcome: string, ttlMs: number): Promise<void>;
+
+  /**
+   * Optional. Records that the store's view is complete since `sinceMs` (ms since the epoch), but
+   * only if it has no completeness yet of its own (no marker: a new or emptied store) or, for
+   * an adapter that knows it has dropped nothing, one that is later. Returns whether it did. Only
+   * a host that knows no live durable record predates the store may call it (e.g. it found none
+   * at start-up: see `declareCompleteIfNoLiveRecords`); otherwise a retry of a call completed
+   * before could run without the record lookup that would replay it. An adapter whose
+   * completeness is not one value (Redis Cluster: one marker per slot) leaves it out or answers
+   * false.
+   */
+  declareCompleteSince?(sinceMs: number): Promise<boolean>;
 }
 
 /**

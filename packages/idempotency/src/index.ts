@@ -42,3 +42,4 @@ export { createMemoryIdempotencyStore, type MemoryIdempotencyStore, type MemoryI
 export { createMemoryTransactionRunner, type MemoryTransactionRunner } from './memory-transaction-runner';
 export { createMemoryIdempotencyRecordStore, type MemoryIdempotencyRecordStore } from './memory-idempotency-record-store';
 export { startRecordPurger, type RecordPurger } from './record-purger';
+export { declareCompleteIfNoLiveRecords, type CompletenessDeclaration } from './declare-complete';

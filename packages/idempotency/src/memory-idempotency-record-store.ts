@@ -48,6 +48,11 @@ export function createMemoryIdempotencyRecordStore(transactions: MemoryTransacti
       return purged;
     },
 
+    async hasLive(now) {
+      for (const record of records.values()) if (record.expiresAt > now) return true;
+      return false;
+    },
+
     size: () => records.size,
   };
 }

@@ -19,7 +19,9 @@ import {
  *
  * Completeness: a claim that acquires reports `completeSinceMs`, the store's creation (or the
  * `completeSinceMs` option, or the last time the cap dropped a live entry). A restarted process
- * has a new store, so for one retention window its keyed calls read the durable record first.
+ * has a new store, so for one retention window its keyed calls read the durable record first,
+ * unless the host declares it complete earlier (`declareCompleteSince`, e.g. after finding no
+ * live record at start-up): honoured only while the cap has dropped no live entry.
  */
 
 /** Options of {@link createMemoryIdempotencyStore}. */
@@ -41,6 +43,8 @@ export interface MemoryIdempotencyStoreOptions {
 
 /** The memory adapter: the {@link IdempotencyStore} port plus test and shutdown hooks. */
 export interface MemoryIdempotencyStore extends IdempotencyStore {
+  /** Always present here: see {@link IdempotencyStore.declareCompleteSince}. */
+  declareCompleteSince(sinceMs: number): Promise<boolean>;
   /** Entries currently held, including expired ones not yet swept (what the memory bound is about). */
   size(): number;
   /** Stops the sweep timer. The store keeps answering; only the idle-time sweep stops. */
@@ -64,6 +68,8 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOpti
   let lastSweep = now();
   let completeSinceMs = options.completeSinceMs ?? lastSweep;
   if (Number.isNaN(completeSinceMs)) throw new RangeError('completeSinceMs must be a number');
+  // Once the cap has forgotten a live outcome, no declaration can make the view whole again.
+  let droppedLive = false;
 
   function sweep(at: number): void {
     lastSweep = at;
@@ -91,7 +97,10 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOpti
         entries.delete(oldest.value[0]);
         // A live outcome is forgotten: the store's view is whole only from now on.
         const at = now();
-        if (oldest.value[1].expiresAt > at) completeSinceMs = Math.max(completeSinceMs, at);
+        if (oldest.value[1].expiresAt > at) {
+          droppedLive = true;
+          completeSinceMs = Math.max(completeSinceMs, at);
+        }
       }
     }
   }
@@ -137,6 +146,14 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOpti
       const at = now();
       read(scopeKey, at); // keeps the amortized sweep running on this path too
       put(scopeKey, { state: 'completed', fingerprint, outcome, expiresAt: at + ttl });
+    },
+
+    /** Moves completeness back to `sinceMs` (never forward), unless a live entry was ever dropped. */
+    async declareCompleteSince(sinceMs) {
+      if (!Number.isFinite(sinceMs)) throw new RangeError(`sinceMs must be a finite number, got ${sinceMs}`);
+      if (droppedLive || sinceMs >= completeSinceMs) return false;
+      completeSinceMs = sinceMs;
+      return true;
     },
 
     size: () => entries.size,

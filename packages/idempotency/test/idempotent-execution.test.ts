@@ -25,6 +25,7 @@ function harness(options: { nestedFailure?: boolean; lookupRecordFirst?: 'when-i
       return 'saved';
     },
     purgeExpired: async () => 0,
+    hasLive: async (now) => [...committed.values()].some((r) => r.expiresAt > now),
   };
   let rollbackOnly = false;
   const transactions: TransactionRunner = {
@@ -186,7 +187,7 @@ describe('createIdempotentExecutor after the fast path lost its data', () => {
     const h = harness();
     const memory = createMemoryIdempotencyStore();
     const executor = createIdempotentExecutor({
-      records: { find: async () => { throw new Error('db down'); }, save: async () => 'saved', purgeExpired: async () => 0 },
+      records: { find: async () => { throw new Error('db down'); }, save: async () => 'saved', purgeExpired: async () => 0, hasLive: async () => false },
       transactions: { runInTransaction: (work) => work({ rollbackOnly: false }) },
       retentionMs: RETENTION_MS,
       errors: { unavailable: () => new Error('U'), keyReused: () => new Error('R'), inProgress: () => new Error('I') },

@@ -49,6 +49,35 @@ describe('memory idempotency store completeness', () => {
       store.close();
     }
   });
+
+  it('a declaration moves completeness back to the declared instant, never forward', async () => {
+    const { store, clock } = storeOnFakeClock();
+    const created = clock.now;
+    try {
+      expect(await store.declareCompleteSince(created + 1)).toBe(false); // later than its own: nothing to record
+      expect(await store.claim('a', 'fp', 1_000)).toMatchObject({ kind: 'acquired', completeSinceMs: created });
+      expect(await store.declareCompleteSince(0)).toBe(true);
+      expect(await store.claim('b', 'fp', 1_000)).toMatchObject({ kind: 'acquired', completeSinceMs: 0 });
+      expect(await store.declareCompleteSince(0)).toBe(false); // already complete since then
+      await expect(store.declareCompleteSince(Number.NaN)).rejects.toThrow(RangeError);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a store that dropped a live entry at the cap refuses a declaration', async () => {
+    const { store, clock } = storeOnFakeClock({ maxEntries: 1 });
+    try {
+      await store.claim('a', 'fp', 60_000);
+      clock.now += 1_000;
+      const dropAt = clock.now;
+      await store.claim('b', 'fp', 60_000); // drops the live 'a'
+      expect(await store.declareCompleteSince(0)).toBe(false);
+      expect(await store.claim('c', 'fp', 60_000)).toMatchObject({ kind: 'acquired', completeSinceMs: dropAt });
+    } finally {
+      store.close();
+    }
+  });
 });
 
 describe('memory idempotency store bounds', () => {

@@ -1,8 +1,10 @@
-import { createMemoryIdempotencyStore } from '@signet/idempotency';
+import { Redis } from 'ioredis';
+import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyStore } from '@signet/idempotency';
+import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
 import type { DomainServices, PlaceOrderInput } from '../../../src/domain';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
 import { directiveDepsFor } from '../../helpers/directives';
-import { balancesOf, fundedAccount, servicesFor } from '../../helpers/domain';
+import { balancesOf, fundedAccount, idempotencyRecordsOf, servicesFor } from '../../helpers/domain';
 import { createTestGraphQL, principalFor, type TestGraphQL } from '../../helpers/graphql';
 import { WIDE_FIELD_LIMITS } from '../../helpers/idempotency';
 import { describeWithPostgres } from '../../helpers/services';
@@ -20,24 +22,45 @@ const ORDER: PlaceOrderInput = { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', 
  * record insert, inside the same BEGIN … COMMIT. That is the steady state: a fast path whose view
  * has been complete for a whole retention (its completeness marker is old; here a memory store
  * that vouches for the fresh database's whole history). In the first retention window after the
- * fast path started empty (FLUSHALL, a restart of the memory store) one lookup comes first.
+ * fast path started empty (FLUSHALL, a restart of the memory store) one lookup comes first,
+ * unless it started beside a database with no live record: then the host declared it complete
+ * since 0 (`declareCompleteIfNoLiveRecords`, as `openRuntime` does at start-up).
  */
+const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
 function defineStatementSuite(name: string, open: () => Promise<TestDatabase>): void {
   describe(`@idempotent SQL statements on ${name}`, () => {
     let db: TestDatabase;
     let driver: LoggedDriver;
     let services: DomainServices;
     let api: TestGraphQL;
+    /** Fast paths started empty before any record existed, as at a fresh deployment's start-up, and what the declaration said. */
+    const startedFresh: Array<{ name: string; store: IdempotencyStore; declaration: string }> = [];
+    let redis: Redis | undefined;
+    const redisPrefix = `signet:test:${process.pid}-${Date.now().toString(36)}:sqlcount:`;
+    const apiOver = (idempotency: IdempotencyStore) => createTestGraphQL(services, { directives: directiveDepsFor(services, { idempotency, rateLimitOverrides: WIDE_FIELD_LIMITS }) });
+    const startFresh = async (name: string, store: IdempotencyStore) => {
+      startedFresh.push({ name, store, declaration: await declareCompleteIfNoLiveRecords(store, idempotencyRecordsOf(services), Date.now) });
+    };
     beforeAll(async () => {
       db = await open();
       driver = loggedDriver(db.driver);
       services = servicesFor(driver);
+      await startFresh('a new memory store', createMemoryIdempotencyStore());
+      if (TEST_REDIS_URL) {
+        redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+        await startFresh('Redis under a prefix with no marker', createRedisIdempotencyStore(redis, { prefix: redisPrefix }));
+      }
       const idempotency = createMemoryIdempotencyStore({ completeSinceMs: 0 });
-      api = await createTestGraphQL(services, { directives: directiveDepsFor(services, { idempotency, rateLimitOverrides: WIDE_FIELD_LIMITS }) });
+      api = await apiOver(idempotency);
     }, 60_000);
     afterAll(async () => {
       await api?.stop();
       await db?.close();
+      if (redis) {
+        const keys = await redis.keys(`${redisPrefix}*`);
+        if (keys.length > 0) await redis.del(...keys);
+        await redis.quit();
+      }
     });
 
     test('a keyed placeOrder costs one statement more than the bare service call: the record insert, before COMMIT (no advisory lock, lookup or SAVEPOINT)', async () => {
@@ -77,6 +100,37 @@ function defineStatementSuite(name: string, open: () => Promise<TestDatabase>): 
         expect(first).toEqual([expect.stringMatching(/FROM idempotency_records/), ...steady]);
       } finally {
         await emptied.stop();
+      }
+    });
+
+    test(`a fast path started beside a database with no live record is declared complete: its first keyed placeOrder costs the steady state (${TEST_REDIS_URL ? 'memory and Redis' : 'memory; Redis skipped: TEST_REDIS_URL is not set'})`, async () => {
+      const id = await fundedAccount(services, { USD: '1000' });
+      expect(startedFresh.map((s) => [s.name, s.declaration])).toEqual(startedFresh.map((s) => [s.name, 'declared']));
+      const steady = await driver.statementsOf(() => api.execute(PLACE, { input: buy(), key: 'declared-steady' }, principalFor(id)));
+      for (const [i, { store }] of startedFresh.entries()) {
+        const fresh = await apiOver(store);
+        try {
+          const first = await driver.statementsOf(() => fresh.execute(PLACE, { input: buy(), key: `declared-${i}` }, principalFor(id)));
+          expect(first).toEqual(steady);
+          expect(first.filter((s) => /FROM idempotency_records/.test(s))).toEqual([]);
+        } finally {
+          await fresh.stop();
+        }
+      }
+    });
+
+    test('a fast path started while a record is live is not declared: its first keyed placeOrder looks the record up (one statement more)', async () => {
+      const id = await fundedAccount(services, { USD: '1000' });
+      const steady = await driver.statementsOf(() => api.execute(PLACE, { input: buy(), key: 'live-steady' }, principalFor(id))); // a live record now
+      const store = createMemoryIdempotencyStore();
+      expect(await declareCompleteIfNoLiveRecords(store, idempotencyRecordsOf(services), Date.now)).toBe('live-records');
+      const restarted = await apiOver(store);
+      try {
+        const first = await driver.statementsOf(() => restarted.execute(PLACE, { input: buy(), key: 'live-first' }, principalFor(id)));
+        expect(first).toEqual([expect.stringMatching(/FROM idempotency_records/), ...steady]);
+        expect(first).toHaveLength(steady.length + 1);
+      } finally {
+        await restarted.stop();
       }
     });
 

@@ -5,8 +5,8 @@ import type { IdempotencyRecord, IdempotencyRecordStore } from '../idempotency-r
 /**
  * The contract of the durable IdempotencyRecordStore, run on every database engine an adapter
  * supports. `open` gives a store over a database shared by the whole suite, so every case uses
- * its own scope keys, and the purge case lives in its own era (2001) that no other case's
- * records reach.
+ * its own scope keys; the purge case lives in its own era (2001) and the liveness case in its
+ * own (2040), both out of reach of every other case's records.
  */
 
 /** A store over a prepared database, the host's transactions it joins, and a second write to commit with it. */
@@ -29,6 +29,7 @@ const OTHER_FP = 'sha256:bbbb';
 const MINUTE = 60_000;
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 const PURGE_ERA = Date.parse('2001-01-01T00:00:00.000Z');
+const LIVE_ERA = Date.parse('2040-01-01T00:00:00.000Z');
 
 /** The instant `minutes` after `base` (T0 unless told). */
 const at = (minutes: number, base = T0): Date => new Date(base + minutes * MINUTE);
@@ -175,6 +176,17 @@ export function defineIdempotencyRecordStoreContract(name: string, open: () => P
       for (const r of live) expect(await store.find(r.scopeKey, now)).toEqual(r);
       // Purged keys are really gone (not merely expired): a late save is not a conflict even at the old time.
       expect(await saveCommitted(record(expired[0].scopeKey, { createdAt: at(0, PURGE_ERA), expiresAt: at(1, PURGE_ERA) }))).toBe('saved');
+    });
+
+    test('hasLive tells whether a committed record is live at an instant', async () => {
+      // Every other case's records have expired by this era.
+      expect(await store.hasLive(at(0, LIVE_ERA))).toBe(false);
+      await rollsBack(() => store.save(record(newScope(), { createdAt: at(0, LIVE_ERA), expiresAt: at(60, LIVE_ERA) })));
+      expect(await store.hasLive(at(0, LIVE_ERA))).toBe(false); // a rolled-back record never was
+      await saveCommitted(record(newScope(), { createdAt: at(0, LIVE_ERA), expiresAt: at(60, LIVE_ERA) }));
+      expect(await store.hasLive(at(0, LIVE_ERA))).toBe(true);
+      expect(await store.hasLive(new Date(at(60, LIVE_ERA).getTime() - 1))).toBe(true);
+      expect(await store.hasLive(at(60, LIVE_ERA))).toBe(false); // expired from its expiry instant on, purged or not
     });
 
     test('purgeExpired rejects a limit that is not a positive integer', async () => {
