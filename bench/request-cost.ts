@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * What one request costs in round trips, counted rather than timed (so other work on the machine
  * cannot blur it): SQL statements through the database driver, Redis commands by name and Redis
@@ -79,12 +80,13 @@ export async function measureRequestCosts(db: BenchDatabase & { credentials: Ben
   const redisCounts = redis ? countCommands(redis) : undefined;
   // The bench seeded its keys in this run and no other store ever saw them: a new memory store
   // may vouch for every nonce of theirs (on Redis, markers from an earlier run do the same).
-  // The idempotency store is declared complete as `openRuntime` does: the bench's database
-  // holds no live record here (in-memory PGlite), or the servers of the load scenarios declared
-  // the Redis marker when they started on the new schema. A Redis marker written within the last
-  // retention window by claims of another database (default prefix) is kept, and then the count
-  // includes the record lookup of that window: one statement more.
-  const security: SecurityStores = redis ? redisSecurityStores(redis) : memorySecurityStores({ nonceCompleteSinceMs: 0 });
+  // The idempotency store is declared complete as `openRuntime` does: the bench's database holds
+  // no live record here. On Redis its idempotency keys get a namespace of this run: the shared
+  // default marker speaks for other databases' records (tests, earlier runs), not this one's.
+  const idempotencyPrefix = `signet:bench:${randomUUID()}:idem:`;
+  const security: SecurityStores = redis
+    ? redisSecurityStores(redis, { idempotencyPrefix })
+    : memorySecurityStores({ nonceCompleteSinceMs: 0 });
   await security.nonces.open();
   await declareCompleteIfNoLiveRecords(security.idempotency, db.idempotencyRecords, Date.now);
   const metrics = createMetrics();
@@ -132,6 +134,7 @@ export async function measureRequestCosts(db: BenchDatabase & { credentials: Ben
       }
     }
   } finally {
+    if (observer) for (const key of await observer.keys(`${idempotencyPrefix}*`)) await observer.del(key);
     await Promise.all([redis?.quit(), observer?.quit()]);
   }
   return { requests, rows };

@@ -196,11 +196,18 @@ async function connectRedisCluster(target: RedisClusterTarget, logger: Logger): 
   return cluster;
 }
 
-/** Security stores shared by every instance through Redis (one server or a cluster: every script touches one key). */
-export function redisSecurityStores(redis: Redis | Cluster): SecurityStores {
+/**
+ * Security stores shared by every instance through Redis (one server or a cluster: every script
+ * touches one key). `idempotencyPrefix` (default `signet:idem:`) namespaces the idempotency
+ * leases, outcomes and completeness marker: instances on different databases sharing one Redis
+ * must not share it (the marker vouches for one database's records).
+ */
+export function redisSecurityStores(redis: Redis | Cluster, options: { idempotencyPrefix?: string } = {}): SecurityStores {
+  const { idempotencyPrefix } = options;
   return {
-    kind: 'redis', nonces: createRedisNonceStore(redis), rateLimits: createRedisRateLimitStore(redis), idempotency: createRedisIdempotencyStore(redis),
-    admission: createRedisAdmissionStore(redis),
+    kind: 'redis', nonces: createRedisNonceStore(redis), rateLimits: createRedisRateLimitStore(redis),
+    idempotency: createRedisIdempotencyStore(redis, { prefix: idempotencyPrefix }),
+    admission: createRedisAdmissionStore(redis, { idempotencyPrefix }),
   };
 }
 
