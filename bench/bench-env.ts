@@ -3,6 +3,7 @@
  * (a dedicated schema, created here and dropped afterwards), else the embedded default (PGlite
  * in a temporary data directory, in-memory security stores).
  */
+import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,6 +58,12 @@ export interface BenchEnv {
   readonly label: string;
   readonly databaseUrl?: string;
   readonly redisUrl?: string;
+  /**
+   * With Redis and the shared PostgreSQL schema: the idempotency key prefix its servers use (one
+   * per database, as SIGNET_IDEMPOTENCY_REDIS_PREFIX asks), so an in-process measurement on that
+   * database shares their completeness marker.
+   */
+  readonly idempotencyRedisPrefix?: string;
   /** Environment for one server process; embedded: a fresh data directory per call. */
   serverEnv(): Record<string, string>;
   /** Signing credentials valid on a server started with `env` (embedded: its demo accounts). */
@@ -107,11 +114,20 @@ export async function openBenchEnv(env: NodeJS.ProcessEnv = process.env): Promis
     shared = { ...db, credentials: await seedSigningAccounts(db.services, POSTGRES_ACCOUNTS) };
   }
 
+  // Each database gets its own idempotency namespace in Redis: the shared schema one, every
+  // embedded data directory another (a marker vouches for one database's records).
+  const sharedIdempotencyPrefix = redisUrl && schema ? `signet:bench:${schema}:idem:` : undefined;
+  const idempotencyPrefixes: string[] = [];
+  const idempotencyPrefixFor = (): string => {
+    const prefix = sharedIdempotencyPrefix ?? `signet:bench:${randomBytes(6).toString('hex')}:idem:`;
+    if (!idempotencyPrefixes.includes(prefix)) idempotencyPrefixes.push(prefix);
+    return prefix;
+  };
   return {
-    label, databaseUrl, redisUrl,
+    label, databaseUrl, redisUrl, idempotencyRedisPrefix: sharedIdempotencyPrefix,
     serverEnv() {
       const db: Record<string, string> = pgUrl ? { DATABASE_URL: pgUrl, SIGNET_MASTER_KEY: masterKey.toString('base64') } : { SIGNET_DATA_DIR: tempDir() };
-      return { ...db, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) };
+      return { ...db, ...(redisUrl ? { REDIS_URL: redisUrl, SIGNET_IDEMPOTENCY_REDIS_PREFIX: idempotencyPrefixFor() } : {}) };
     },
     async credentialsFor(serverEnv) {
       if (shared) return shared.credentials;
@@ -128,6 +144,14 @@ export async function openBenchEnv(env: NodeJS.ProcessEnv = process.env): Promis
     },
     async close() {
       await shared?.close();
+      if (redisUrl && idempotencyPrefixes.length > 0) {
+        const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+        try {
+          for (const prefix of idempotencyPrefixes) for (const key of await redis.keys(`${prefix}*`)) await redis.del(key);
+        } finally {
+          await redis.quit();
+        }
+      }
       if (databaseUrl && schema) {
         const admin = new Client({ connectionString: databaseUrl });
         await admin.connect();

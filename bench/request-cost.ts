@@ -74,16 +74,17 @@ function perRequest(after: Record<string, number>, before: Record<string, number
 const perN = (delta: number, n: number) => Math.round((delta / n) * 100) / 100;
 
 /** Counts scenarios 2, 3b, 3, 4 and 5 over `db` (and Redis at `redisUrl`, else memory stores). */
-export async function measureRequestCosts(db: BenchDatabase & { credentials: BenchCredential[] }, redisUrl: string | undefined, requests = 100): Promise<RequestCosts> {
+export async function measureRequestCosts(db: BenchDatabase & { credentials: BenchCredential[] }, redisUrl: string | undefined, requests = 100, sharedIdempotencyPrefix?: string): Promise<RequestCosts> {
   const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   const observer = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   const redisCounts = redis ? countCommands(redis) : undefined;
   // The bench seeded its keys in this run and no other store ever saw them: a new memory store
   // may vouch for every nonce of theirs (on Redis, markers from an earlier run do the same).
   // The idempotency store is declared complete as `openRuntime` does: the bench's database holds
-  // no live record here. On Redis its idempotency keys get a namespace of this run: the shared
-  // default marker speaks for other databases' records (tests, earlier runs), not this one's.
-  const idempotencyPrefix = `signet:bench:${randomUUID()}:idem:`;
+  // no live record here, or the load scenarios' servers declared it on theirs. On Redis its
+  // idempotency keys share that database's namespace (`sharedIdempotencyPrefix`), or get one of
+  // their own for a local PGlite: the default marker speaks for other databases' records.
+  const idempotencyPrefix = sharedIdempotencyPrefix ?? `signet:bench:${randomUUID()}:idem:`;
   const security: SecurityStores = redis
     ? redisSecurityStores(redis, { idempotencyPrefix })
     : memorySecurityStores({ nonceCompleteSinceMs: 0 });
@@ -134,7 +135,7 @@ export async function measureRequestCosts(db: BenchDatabase & { credentials: Ben
       }
     }
   } finally {
-    if (observer) for (const key of await observer.keys(`${idempotencyPrefix}*`)) await observer.del(key);
+    if (observer && !sharedIdempotencyPrefix) for (const key of await observer.keys(`${idempotencyPrefix}*`)) await observer.del(key);
     await Promise.all([redis?.quit(), observer?.quit()]);
   }
   return { requests, rows };

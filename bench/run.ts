@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     let costs: ModeResult['costs'];
     try {
       accounts.push(...db.credentials.map((c) => c.accountId));
-      costs = await measureRequestCosts(db, env.redisUrl);
+      costs = await measureRequestCosts(db, env.redisUrl, undefined, env.idempotencyRedisPrefix);
       for (const row of costs.rows) log(`  cost of scenario ${row.scenario}: ${row.sqlStatements} SQL statements, ${row.redisRoundTrips ?? 0} Redis round trips ${JSON.stringify(row.redisCommands ?? {})}`);
     } finally {
       await db.close();

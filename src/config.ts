@@ -47,6 +47,12 @@ export interface SignetConfig {
   readonly signatureMaxAgeSeconds: number;
   /** How long a completed idempotent outcome is kept, in ms (`SIGNET_IDEMPOTENCY_TTL`, e.g. "24h"). Defaults to 24 h. */
   readonly idempotencyTtlMs: number;
+  /**
+   * Redis key prefix of the idempotency leases, outcomes and completeness marker
+   * (`SIGNET_IDEMPOTENCY_REDIS_PREFIX`). Null: `signet:idem:`. Deployments on different databases
+   * that share one Redis need different prefixes: the marker vouches for one database's records.
+   */
+  readonly idempotencyRedisPrefix: string | null;
   /** Proxies that may name the client in X-Forwarded-For (`SIGNET_TRUST_PROXY`: hop count or addresses/CIDRs). Defaults to none. */
   readonly trustProxy: TrustProxy;
   /** IPv6 clients share per-client limits per network of this many bits (`SIGNET_IPV6_LIMIT_PREFIX`, 32-128). Defaults to 64. */
@@ -227,6 +233,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       problems.push('SIGNET_IDEMPOTENCY_TTL must be a duration from 1m to 30d, e.g. "24h"');
     } else idempotencyTtlMs = parsed;
   }
+  let idempotencyRedisPrefix: string | null = null;
+  if (env.SIGNET_IDEMPOTENCY_REDIS_PREFIX !== undefined && env.SIGNET_IDEMPOTENCY_REDIS_PREFIX !== '') {
+    if (/^[A-Za-z0-9:._-]{1,64}$/.test(env.SIGNET_IDEMPOTENCY_REDIS_PREFIX)) idempotencyRedisPrefix = env.SIGNET_IDEMPOTENCY_REDIS_PREFIX;
+    else problems.push('SIGNET_IDEMPOTENCY_REDIS_PREFIX must be 1-64 characters of A-Z a-z 0-9 : . _ - (no hash-tag braces), e.g. "signet:staging:idem:"');
+  }
   const network = parseNetworkConfig(env, { production, port }, problems);
   let rateLimitOverrides: Record<string, { max: number; window: string }> = {};
   if (env.SIGNET_RATE_LIMITS) {
@@ -251,7 +262,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port, host, databaseUrl, dataDir, redisUrl, redisCluster, masterKey, demoSeed, introspection, logLevel, publicUrl, publicAuthorities, signatureMaxAgeSeconds,
-    idempotencyTtlMs, ...network, rateLimitOverrides: Object.freeze(rateLimitOverrides),
+    idempotencyTtlMs, idempotencyRedisPrefix, ...network, rateLimitOverrides: Object.freeze(rateLimitOverrides),
     development: nodeEnv === 'development', production, client, prices,
   });
 }

@@ -87,7 +87,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   if (redis) readiness.push({ name: 'redis', check: async () => { await redis.ping(); } });
   // Every migration applied now: this start created the embedded database (the demo seed's cue).
   const freshEmbedded = applied === MIGRATION_COUNT && !config.databaseUrl;
-  const security = redis ? redisSecurityStores(redis) : memorySecurityStores();
+  const security = redis ? redisSecurityStores(redis, { idempotencyPrefix: config.idempotencyRedisPrefix ?? undefined }) : memorySecurityStores();
   // The nonce store records since when it is complete (a new or emptied Redis: from now on)
   // before any key is created, so keys created from here on are never refused as unproven.
   // Best effort: the first claim records it too.

@@ -35,6 +35,11 @@ describe('parseConfig', () => {
       expect(config.masterKey).toBeNull();
     });
 
+    test('keeps idempotency keys in Redis under the default prefix unless SIGNET_IDEMPOTENCY_REDIS_PREFIX names one', () => {
+      expect(config.idempotencyRedisPrefix).toBeNull();
+      expect(parseConfig({ SIGNET_IDEMPOTENCY_REDIS_PREFIX: 'signet:staging:idem:' }, CWD).idempotencyRedisPrefix).toBe('signet:staging:idem:');
+    });
+
     test('serves introspection, logs at info, and is neither development nor production', () => {
       expect(config.introspection).toBe(true);
       expect(config.logLevel).toBe('info');
@@ -133,6 +138,9 @@ describe('parseConfig', () => {
       ['PORT', '80.5'],
       ['LOG_LEVEL', 'loud'],
       ['SIGNET_INTROSPECTION', 'maybe'],
+      ['SIGNET_IDEMPOTENCY_REDIS_PREFIX', 'signet:{tag}:'],
+      ['SIGNET_IDEMPOTENCY_REDIS_PREFIX', 'x'.repeat(65)],
+      ['SIGNET_IDEMPOTENCY_REDIS_PREFIX', 'with space:'],
     ])('%s=%s', (name, value) => {
       const error = problemsOf({ [name]: value });
       expect(error.problems).toHaveLength(1);
