@@ -15,13 +15,12 @@
  *                    one space between items, none inside the parentheses' edges, no item parameters
  *     created, expires  an integer without sign, leading zero or decimal point, at most 15 digits
  *     nonce, keyid, alg, tag  sf-strings as above; nonce and keyid also match their patterns
- *   Signature        label=:base64:   the same label, the exact base64 btoa would write, of 32 or 64 bytes
+ *   Signature        label=:base64:   the same label; canonical base64 (padded, unused bits zero) of 32 or 64 bytes
  *
  * Cost is linear in the input (already bounded by the size guard): no backtracking regex runs
  * on unbounded input; the two patterns run on at most 128 and 64 characters.
  */
 import { ALLOWED_SIGNATURE_PARAMETERS, KEY_ID_PATTERN, MAX_NONCE_LENGTH, NONCE_PATTERN, SIGNATURE_LENGTHS } from './constants';
-import { toBase64 } from './bytes';
 import type { ParsedSignature } from './parsed-signature';
 
 const VALID_SIGNATURE_LENGTHS = new Set<number>(Object.values(SIGNATURE_LENGTHS));
@@ -122,30 +121,37 @@ function readParameters(text: string, pos: number): Parameters | undefined {
   return { created, expires, nonce, keyId, alg, tag };
 }
 
-/** Decodes `label=:base64:` when the base64 is exactly what btoa writes, of a valid signature length. */
+/** The 6-bit value of a base64 character (standard alphabet), or -1. */
+function base64Value(c: number): number {
+  if (c >= 0x41 && c <= 0x5a) return c - 0x41; // A-Z
+  if (isLower(c)) return c - 0x61 + 26;
+  if (isDigit(c)) return c - 0x30 + 52;
+  if (c === 0x2b) return 62; // +
+  if (c === 0x2f) return 63; // /
+  return -1;
+}
+
+/**
+ * Decodes `label=:base64:` when the base64 is the one btoa writes (RFC 4648 §3.5 canonical:
+ * padded, unused bits zero) for a valid signature length; what the strict path re-serializes to.
+ */
 function readSignature(text: string, label: string): Uint8Array | undefined {
   const start = label.length + 2;
   if (!text.startsWith(label) || text.charCodeAt(label.length) !== 0x3d || text.charCodeAt(label.length + 1) !== 0x3a) return undefined;
   if (text.length < start + 1 || text.charCodeAt(text.length - 1) !== 0x3a) return undefined;
   const encoded = text.slice(start, -1);
-  // 32 and 64 bytes encode to 44 and 88 characters; anything else is left to the strict path.
-  if (encoded.length !== 44 && encoded.length !== 88) return undefined;
-  for (let i = 0; i < encoded.length; i++) {
-    const c = encoded.charCodeAt(i);
-    // A-Z a-z 0-9 + / = : what the strict parser lets through to atob (which would skip spaces).
-    if (!(isLower(c) || (c >= 0x41 && c <= 0x5a) || isDigit(c) || c === 0x2b || c === 0x2f || c === 0x3d)) return undefined;
-  }
-  let binary: string;
-  try {
-    binary = atob(encoded);
-  } catch {
-    return undefined;
-  }
+  // 64 bytes: 86 characters, 4 unused bits, `==`; 32 bytes: 43 characters, 2 unused bits, `=`.
+  const padding = encoded.length === 88 ? 2 : encoded.length === 44 ? 1 : -1;
+  if (padding === -1) return undefined;
+  const dataEnd = encoded.length - padding;
+  for (let i = 0; i < dataEnd; i++) if (base64Value(encoded.charCodeAt(i)) === -1) return undefined;
+  for (let i = dataEnd; i < encoded.length; i++) if (encoded.charCodeAt(i) !== 0x3d) return undefined;
+  const unusedBits = padding === 2 ? 0b1111 : 0b11;
+  if ((base64Value(encoded.charCodeAt(dataEnd - 1)) & unusedBits) !== 0) return undefined;
+  const binary = atob(encoded); // cannot throw: checked above
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  // Canonical means re-encoding gives the same text (padding, unused bits): the strict path's rule.
-  if (!VALID_SIGNATURE_LENGTHS.has(bytes.length) || toBase64(bytes) !== encoded) return undefined;
-  return bytes;
+  return VALID_SIGNATURE_LENGTHS.has(bytes.length) ? bytes : undefined;
 }
 
 /**
