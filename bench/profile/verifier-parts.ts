@@ -1,7 +1,8 @@
 /**
  * Micro-benchmark of the signature verifier's non-crypto parts, A/B in one run: the strict
  * Signature-Input/Signature parse (parse + re-serialize) against the verifier's parse (canonical
- * fast path first), then the other per-request pieces next to the Ed25519 primitive for scale.
+ * fast path first), then the other per-request pieces next to the Ed25519 primitive for scale,
+ * and the admission plugin's second coercion of a placeOrder's variables.
  * Rounds alternate between the candidates; the figure is the median round, in ms per call.
  *
  *   npx tsc -p tsconfig.bench.json && node dist-bench/bench/profile/verifier-parts.js
@@ -11,6 +12,10 @@
 import { buildSignatureBase, checkContentDigest, signRequest, type SignatureBaseMessage } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { generateKeyPairSync } from 'node:crypto';
+import 'reflect-metadata';
+import { getVariableValues, parse, type OperationDefinitionNode } from 'graphql';
+import { buildSignetSchema } from '../../src/transport/graphql/build-schema';
+import { PLACE_ORDER_BODY } from '../requests';
 import { parseSignatureFields, parseSignatureFieldsStrictly } from '../../packages/http-message-signatures/src/signature-headers';
 
 const calls = Number(process.env.MICRO_CALLS ?? 20_000);
@@ -37,12 +42,17 @@ const message: SignatureBaseMessage = { method: 'POST', authority: 'api.signet.t
 const key = { keyId: 'bench-key-0001', accountId: 'a', scopes: [], algorithm: 'ed25519' as const, publicKey };
 const base = new TextEncoder().encode(buildSignatureBase(parsed.signature.components, message, parsed.signature.signatureParams));
 
+const schema = buildSignetSchema();
+const placeOrder = JSON.parse(PLACE_ORDER_BODY) as { query: string; variables: Record<string, unknown> };
+const operation = parse(placeOrder.query).definitions[0] as OperationDefinitionNode;
+
 let sink = 0;
 const candidates: Record<string, () => unknown> = {
   'strict parse (parseDictionary + serializeDictionary)': () => parseSignatureFieldsStrictly(input, signature),
   'verifier parse (canonical fast path)': () => parseSignatureFields(input, signature),
   'signature base (buildSignatureBase + encode)': () => new TextEncoder().encode(buildSignatureBase(parsed.signature.components, message, parsed.signature.signatureParams)),
   'nonce store key JSON.stringify([keyId, nonce])': () => JSON.stringify([parsed.signature.keyId, parsed.signature.nonce]),
+  'placeOrder variables coercion (admission plugin getVariableValues)': () => getVariableValues(schema, operation.variableDefinitions ?? [], placeOrder.variables, { maxErrors: 1 }).coerced,
   'Ed25519 verify (primitive, cached KeyObject)': () => nodeCrypto.verify(key, base, parsed.signature.signature),
 };
 
