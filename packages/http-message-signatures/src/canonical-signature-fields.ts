@@ -13,7 +13,7 @@
  *     label, name    an sf-key: [a-z*][a-z0-9_.*-]*; names from ALLOWED_SIGNATURE_PARAMETERS, each once
  *     "c"            an sf-string of printable ASCII with no `\` and no `"` (escapes: strict path)
  *                    one space between items, none inside the parentheses' edges, no item parameters
- *     created, expires  an integer without sign, leading zero or decimal point, at most 15 digits
+ *     created, expires  an integer without sign or leading zero, at most 15 digits, then `;` or the end
  *     nonce, keyid, alg, tag  sf-strings as above; nonce and keyid also match their patterns
  *   Signature        label=:base64:   the same label; canonical base64 (padded, unused bits zero) of 32 or 64 bytes
  *
@@ -72,7 +72,6 @@ function integerEnd(text: string, pos: number): number {
   if (digits === 0 || digits > MAX_INTEGER_DIGITS) return -1;
   if (digits > 1 && text.charCodeAt(pos) === 0x30) return -1; // leading zero: not canonical
   return i; // the caller accepts only ';' or the end next, so `1.0` is not read as 1
-
 }
 
 type Parameters = Pick<ParsedSignature, 'created' | 'expires' | 'nonce' | 'keyId' | 'alg' | 'tag'>;
