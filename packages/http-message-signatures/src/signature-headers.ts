@@ -7,6 +7,10 @@
  * joins them with `, `), repeated parameters and look-alike numbers (`created=01`, `created=1.0`)
  * all fail the same deterministic way; RFC 9421 signers emit the canonical form anyway, because
  * `@signature-params` in the base they sign is that same serialization.
+ *
+ * Parse-then-reserialize is the definition of that rule and stays the judge; a one-pass reader of
+ * the canonical form (canonical-signature-fields.ts) answers first for the fields it recognises,
+ * and only with the result this strict path would give (a property test holds both to it).
  */
 import {
   ALLOWED_SIGNATURE_PARAMETERS,
@@ -17,27 +21,11 @@ import {
   SIGNATURE_LENGTHS,
 } from './constants';
 import { utf8Length } from './bytes';
+import { parseCanonicalSignatureFields } from './canonical-signature-fields';
+import type { ParsedSignature } from './parsed-signature';
 import sf, { type Dictionary, type InnerList, type Item, type Parameters } from './structured-fields';
 
-/** One signature, parsed and checked for shape; nothing about it is trusted yet. */
-export interface ParsedSignature {
-  /** The dictionary label shared by Signature-Input and Signature (e.g. `sig1`). */
-  label: string;
-  /** Covered component identifiers, in the order the signer listed them. */
-  components: string[];
-  /** The serialized inner list: the value of `@signature-params` in the base. */
-  signatureParams: string;
-  keyId: string;
-  nonce: string;
-  /** Seconds since the epoch. */
-  created: number;
-  /** Seconds since the epoch, when present. */
-  expires?: number;
-  alg?: string;
-  tag?: string;
-  /** Decoded signature bytes (32 or 64 long; the key decides which is right). */
-  signature: Uint8Array;
-}
+export type { ParsedSignature } from './parsed-signature';
 
 /** Outcome of {@link parseSignatureFields}. */
 export type SignatureFieldsParse =
@@ -125,7 +113,23 @@ function readComponents(items: Item[]): string[] | undefined {
  */
 export function parseSignatureFields(signatureInput: string, signature: string): SignatureFieldsParse {
   if (exceedsHeaderLimit(signatureInput) || exceedsHeaderLimit(signature)) return MALFORMED;
+  // Canonical fields (what every RFC 9421 signer writes) in one pass; anything else, strictly.
+  const canonical = parseCanonicalSignatureFields(signatureInput, signature);
+  if (canonical !== undefined) return { ok: true, signature: canonical };
+  return parseStrictly(signatureInput, signature);
+}
 
+/**
+ * {@link parseSignatureFields} without the fast path: the reference the fast path is tested
+ * against, and its fallback. Internal (not exported from the package's index).
+ */
+export function parseSignatureFieldsStrictly(signatureInput: string, signature: string): SignatureFieldsParse {
+  if (exceedsHeaderLimit(signatureInput) || exceedsHeaderLimit(signature)) return MALFORMED;
+  return parseStrictly(signatureInput, signature);
+}
+
+/** Parse, re-serialize, compare: the definition of the canonical-form rule. Input under the size guard. */
+function parseStrictly(signatureInput: string, signature: string): SignatureFieldsParse {
   const input = parseSingleMember(signatureInput);
   const sig = parseSingleMember(signature);
   if (input === undefined || sig === undefined) return MALFORMED;
