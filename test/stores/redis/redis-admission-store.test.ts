@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
-import { createRedisAdmissionStore, createRedisNonceStore, createRedisRateLimitStore } from '../../../src/stores/redis';
+import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonceStore, createRedisRateLimitStore } from '../../../src/stores/redis';
 import { describeWithRedis } from '../../helpers/services';
 import { defineAdmissionStoreContract } from '../admission-store.contract';
 
 describeWithRedis('redis admission store', (url) => {
   const prefix = `signet:test:${process.pid}-${Date.now().toString(36)}:`;
-  const prefixes = { rateLimitPrefix: `${prefix}rl:`, noncePrefix: `${prefix}nonce:`, idempotencyPrefix: `${prefix}idem:` };
+  const prefixes = { rateLimitPrefix: `${prefix}rl:`, noncePrefix: `${prefix}nonce:`, idempotencyPrefix: `${prefix}idem:`, keyVersionPrefix: `${prefix}keyver:` };
   let redis: Redis;
   let observer: Redis;
 
@@ -25,6 +25,7 @@ describeWithRedis('redis admission store', (url) => {
     rateLimits: createRedisRateLimitStore(redis, { prefix: prefixes.rateLimitPrefix }),
     nonces: createRedisNonceStore(redis, { prefix: prefixes.noncePrefix }),
     idempotency: createRedisIdempotencyStore(redis, { prefix: prefixes.idempotencyPrefix }),
+    keyVersions: createRedisKeyVersionStore(redis, { prefix: prefixes.keyVersionPrefix }),
   }));
 
   it('answers a whole request in one round trip, and re-loads its script when Redis answers NOSCRIPT', async () => {
