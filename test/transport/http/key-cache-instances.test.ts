@@ -17,6 +17,26 @@ import { startOwnRedis, type OwnRedis } from '../../helpers/redis-server';
 const ME = { query: '{ me { id } }' };
 const REVOKE = 'mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { id revokedAt } userErrors { code } } }';
 const KEY_READ = /FROM api_keys WHERE id = \$1/;
+const PLACE = (key: string) => ({
+  query: 'mutation($i: PlaceOrderInput!, $k: String) { placeOrder(input: $i) @idempotent(key: $k) { order { id status } userErrors { code } } }',
+  variables: { i: { market: 'BTC-USD', side: 'BUY', price: '100', quantity: '0.01', clientOrderId: key }, k: key },
+});
+
+/** The Redis commands `work` sends on `redis`, in order. */
+async function commandsOf(redis: Redis, work: () => Promise<unknown>): Promise<string[]> {
+  const sent: string[] = [];
+  const original = redis.sendCommand.bind(redis);
+  const spy = jest.spyOn(redis, 'sendCommand').mockImplementation((command) => {
+    sent.push(command.name);
+    return original(command);
+  });
+  try {
+    await work();
+  } finally {
+    spy.mockRestore();
+  }
+  return sent;
+}
 
 /** Two servers over one database and one Redis state (`run` prefix), each with its own key cache. */
 interface Instances {
@@ -78,22 +98,30 @@ describeWithPostgres('key material cached per instance (PostgreSQL + Redis)', (p
     test('a key cached on B reads no key row and makes one Redis round trip per signed query', async () => {
       const key = await createTestKey(it2.services, accountId);
       expect((await signedRequest(it2.b, key, ME)).status).toBe(200);
-      const sent: string[] = [];
-      const original = it2.redisB.sendCommand.bind(it2.redisB);
-      const spy = jest.spyOn(it2.redisB, 'sendCommand').mockImplementation((command) => {
-        sent.push(command.name);
-        return original(command);
-      });
-      try {
-        const statements = await it2.driverB.statementsOf(async () => {
+      let statements: string[] = [];
+      const sent = await commandsOf(it2.redisB, async () => {
+        statements = await it2.driverB.statementsOf(async () => {
           const res = await signedRequest(it2.b, key, ME);
           expect(res.json).toEqual({ data: { me: { id: accountId } } });
         });
-        expect(statements.filter((s) => KEY_READ.test(s))).toEqual([]);
-        expect(sent).toEqual(['evalsha']);
-      } finally {
-        spy.mockRestore();
-      }
+      });
+      expect(statements.filter((s) => KEY_READ.test(s))).toEqual([]);
+      expect(sent).toEqual(['evalsha']);
+    });
+
+    test('a signed keyed placeOrder with a cached key: two Redis round trips as before, and no key row read', async () => {
+      const trader = await fundedAccount(it2.services, { USD: '10000' }, 'keycache-trader');
+      const key = await createTestKey(it2.services, trader);
+      expect((await signedRequest(it2.b, key, ME)).status).toBe(200);
+      let statements: string[] = [];
+      const sent = await commandsOf(it2.redisB, async () => {
+        statements = await it2.driverB.statementsOf(async () => {
+          const res = await signedRequest(it2.b, key, PLACE(`cached-${Date.now()}`));
+          expect(res.json.data.placeOrder.order.status).toBe('OPEN');
+        });
+      });
+      expect(sent).toEqual(['evalsha', 'evalsha']);
+      expect(statements.filter((s) => KEY_READ.test(s))).toEqual([]);
     });
 
     test.each([
@@ -179,6 +207,26 @@ describeWithPostgres('key material cached per instance (PostgreSQL + Redis)', (p
         expect((await signedRequest(it2.b, key, ME)).status).toBe(200);
       });
       expect(cached.filter((s) => KEY_READ.test(s))).toEqual([]);
+    });
+
+    test('a keyed placeOrder on stale material: the admission stops after the nonce, the key is reloaded, the rest runs once (lease and all)', async () => {
+      const trader = await fundedAccount(it2.services, { USD: '10000' }, 'keyflush-trader');
+      const key = await createTestKey(it2.services, trader);
+      // Cached on B, and every script loaded (FLUSHALL keeps scripts): only round trips are counted below.
+      expect((await signedRequest(it2.b, key, PLACE(`warm-${Date.now()}`))).json.data.placeOrder.order.status).toBe('OPEN');
+      await flush();
+      const payload = PLACE(`stale-${Date.now()}`);
+      let first: any;
+      const sent = await commandsOf(it2.redisB, async () => {
+        first = (await signedRequest(it2.b, key, payload)).json;
+      });
+      expect(first.data.placeOrder.order.status).toBe('OPEN');
+      // Admission up to the stale version, the rest of it, the outcome cached.
+      expect(sent).toEqual(['evalsha', 'evalsha', 'evalsha']);
+      // The lease was taken in the second call: a retry replays the outcome.
+      const retry = (await signedRequest(it2.b, key, payload)).json;
+      expect(retry.data.placeOrder.order.id).toBe(first.data.placeOrder.order.id);
+      expect(retry.extensions.idempotentReplay).toEqual({ placeOrder: true });
     });
   });
 });
