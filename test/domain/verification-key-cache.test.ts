@@ -71,13 +71,23 @@ describe('versioned key cache (several processes: entries stamped with the share
   });
 
   test('forget drops the entry; past its size the oldest entry goes', async () => {
-    const cache = createVersionedKeyCache<string>(async () => 'v', 2);
+    const cache = createVersionedKeyCache<string>(async () => 'v', { maxEntries: 2 });
     await cache.get('a', async () => 'a1');
     await cache.get('b', async () => 'b1');
     await cache.get('c', async () => 'c1');
     expect(await cache.get('a', async () => 'a2')).toEqual({ value: 'a2', version: 'v' });
     cache.forget('c');
     expect(await cache.get('c', async () => 'c2')).toEqual({ value: 'c2', version: 'v' });
+  });
+
+  test('an entry older than maxAgeMs is read again (a revocation that bypassed the versions shows within it)', async () => {
+    let nowMs = 1_000;
+    const cache = createVersionedKeyCache<string>(async () => 'v', { maxAgeMs: 60_000, now: () => nowMs });
+    await cache.get('k', async () => 'first');
+    nowMs += 59_999;
+    expect(await cache.get('k', async () => 'second')).toEqual({ value: 'first', version: 'v' });
+    nowMs += 1;
+    expect(await cache.get('k', async () => 'second')).toEqual({ value: 'second', version: 'v' });
   });
 });
 
