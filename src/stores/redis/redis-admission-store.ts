@@ -34,7 +34,7 @@ import { hashTagOf, luaScript, runLuaScript } from '@signet/redis-scripts';
 import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, claimNow, idempotencyMarkerKey, idempotencyRedisKey, readLeaseReply } from '@signet/idempotency-redis';
 import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, nonceMarkerKey, nonceRedisKey, readClaimReply } from '@signet/http-message-signatures-redis';
 import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from '@signet/rate-limit-redis';
-import { DEFAULT_KEY_VERSION_PREFIX, KEY_VERSION_LUA, freshKeyVersion, keyVersionRedisKey } from './redis-key-versions';
+import { DEFAULT_KEY_VERSION_PREFIX, KEY_VERSION_LUA, KEY_VERSION_TTL_MS, freshKeyVersion, keyVersionRedisKey } from './redis-key-versions';
 
 /**
  * KEYS: one per check, two for a nonce and a lease (the key, then its store's completeness
@@ -43,7 +43,7 @@ import { DEFAULT_KEY_VERSION_PREFIX, KEY_VERSION_LUA, freshKeyVersion, keyVersio
  *   blocked max, cost
  *   nonce   ttlMs, notBeforeMs, nowMs
  *   lease   fingerprint, token, leaseMs, after (1-based index of a limit in this call, 0 = none), nowMs
- *   keyVersion expected, fresh (the version a key without one gets)
+ *   keyVersion expected, fresh (the version a key without one gets), its TTL in ms
  * Reply, one entry per check: {0} skipped | {1, allowed, count, pttl} limit | {2, allowed, count, pttl}
  * blocked | {3, {1} | {0} | {2, since}} nonce (claimed, reused, unproven: `claim_nonce` of the
  * nonce store) | {4, claim} lease (`claim_lease` of the idempotency store: {'acquired', since},
@@ -88,7 +88,7 @@ for i = 1, #ARGV / 6 do
       out[i] = {4, claim_lease(key, marker, ARGV[p + 2], ARGV[p + 3], ARGV[p + 4], ARGV[p + 6])}
     end
   elseif kind == 'keyVersion' then
-    local version = key_version(key, ARGV[p + 3])
+    local version = key_version(key, ARGV[p + 3], ARGV[p + 4])
     out[i] = {5, version}
     if version ~= ARGV[p + 2] then stopped = true end
   else
@@ -156,7 +156,7 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
         return { keys: [key, idempotencyMarkerKey(key, idemPrefix, clustered)], args: ['lease', check.fingerprint, token, leaseMs, 0, claimNow(now)], token, leaseMs };
       }
       case 'keyVersion':
-        return { keys: [keyVersionRedisKey(check.keyId, keyVersionPrefix)], args: ['keyVersion', check.expected, freshKeyVersion(), '', '', ''] };
+        return { keys: [keyVersionRedisKey(check.keyId, keyVersionPrefix)], args: ['keyVersion', check.expected, freshKeyVersion(), KEY_VERSION_TTL_MS, '', ''] };
     }
   };
 

@@ -28,6 +28,19 @@ describeWithRedis('redis admission store', (url) => {
     keyVersions: createRedisKeyVersionStore(redis, { prefix: prefixes.keyVersionPrefix }),
   }));
 
+  it('writes key versions with a TTL (a guessed key id costs one small key for a day), in the admission and in the store', async () => {
+    const keyVersions = createRedisKeyVersionStore(redis, { prefix: prefixes.keyVersionPrefix });
+    const admission = createRedisAdmissionStore(redis, prefixes);
+    const [guessed, renewed] = [`key_guess_${Date.now()}`, `key_renew_${Date.now()}`];
+    await admission.admit([{ kind: 'keyVersion', keyId: guessed, expected: 'x' }]);
+    await keyVersions.renew(renewed);
+    for (const id of [guessed, renewed]) {
+      const ttl = await observer.pttl(`${prefixes.keyVersionPrefix}{${id}}`);
+      expect(ttl).toBeGreaterThan(86_000_000);
+      expect(ttl).toBeLessThanOrEqual(86_400_000);
+    }
+  });
+
   it('answers a whole request in one round trip, and re-loads its script when Redis answers NOSCRIPT', async () => {
     const admission = createRedisAdmissionStore(redis, prefixes);
     const sent: string[] = [];
