@@ -34,7 +34,7 @@ import { hashTagOf, luaScript, runLuaScript } from '@signet/redis-scripts';
 import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, claimNow, idempotencyMarkerKey, idempotencyRedisKey, readLeaseReply } from '@signet/idempotency-redis';
 import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, nonceMarkerKey, nonceRedisKey, readClaimReply } from '@signet/http-message-signatures-redis';
 import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from '@signet/rate-limit-redis';
-import { DEFAULT_KEY_VERSION_PREFIX, KEY_VERSION_LUA, KEY_VERSION_TTL_MS, freshKeyVersion, keyVersionRedisKey } from './redis-key-versions';
+import { DEFAULT_KEY_VERSION_PREFIX, KEY_VERSION_LUA, KEY_VERSION_TTL_MS, freshKeyVersion, keyVersionRedisKey } from './redis-key-version-store';
 
 /**
  * KEYS: one per check, two for a nonce and a lease (the key, then its store's completeness
