@@ -204,7 +204,9 @@ export function createApiKeyService(deps: {
       try {
         const result = await revokeIn(keyId, accountId);
         // A revocation whose renewal after commit failed (the call threw) is retried by the client:
-        // it lands here as ALREADY_REVOKED, and renews before answering.
+        // it lands here as ALREADY_REVOKED, and renews before answering. (Under @idempotent the
+        // retry replays the recorded outcome instead; an entry another process read between the two
+        // renewals then lasts until its maximum age, 60 s: see createVersionedKeyCache.)
         if (keyVersions && !result.ok && result.errors.some((e) => e.code === UserErrorCode.API_KEY_ALREADY_REVOKED)) await keyVersions.renew(keyId);
         return result;
       } finally {
