@@ -77,12 +77,22 @@ gate(`PostgreSQL outage: coded errors, no partial writes, recovery without resta
 
   test('PostgreSQL cut: signed requests get 503 SERVICE_UNAVAILABLE (retryable), public ones still work, /readyz is 503', async () => {
     const before = await shared.orderCount(accountId);
+    // Never used: its key row is not cached by the process yet.
+    const unused = await createTestKey(shared.services, accountId, 'ed25519');
     await proxy.cut();
     try {
-      const res = await sendSigned(signet, key, place('100'), { 'idempotency-key': `pg-${randomBytes(6).toString('hex')}` });
+      // The key's row must be read: the request is refused at verification, 503.
+      const res = await sendSigned(signet, unused, place('100'), { 'idempotency-key': `pg-${randomBytes(6).toString('hex')}` });
       expect(res.status).toBe(503);
       expect(res.json.errors[0].extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
       expect(JSON.stringify(res.json)).not.toMatch(/ECONNREFUSED|Connection terminated|5432|postgres/i);
+      // A key the process has cached (PostgreSQL + Redis) verifies and is admitted without the
+      // database; the mutation itself then fails: 503 as well, with nothing written.
+      const cached = await sendSigned(signet, key, place('100'), { 'idempotency-key': `pg-${randomBytes(6).toString('hex')}` });
+      expect(cached.status).toBe(503);
+      expect(cached.json.data?.placeOrder ?? null).toBeNull();
+      expect(cached.json.errors[0].extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+      expect(JSON.stringify(cached.json)).not.toMatch(/ECONNREFUSED|Connection terminated|5432|postgres/i);
 
       const pub = await fetch(`${signet.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ serverTime markets { symbol } }' }) });
       expect(pub.status).toBe(200);
