@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createDomainServices, createSecretBox, type DomainServices } from '../src/domain';
+import { createDomainServices, createSecretBox, type DomainServices, type KeyVersionStore } from '../src/domain';
 import type { IdempotencyRecordStore } from '@signet/idempotency';
 import { createPgDriver, createPgliteDriver, createSqlStores, migrate, type SqlDriver, type SqlExecutor } from '../src/stores/postgres';
 import { seedSigningAccounts } from './seed';
@@ -23,6 +23,14 @@ export interface BenchDatabase {
   readonly services: DomainServices;
   readonly idempotencyRecords: IdempotencyRecordStore;
   readonly uow: ReturnType<typeof createSqlStores>['uow'];
+  /**
+   * Services over the same database with the shared key versions (Redis): key material cached as
+   * a server on PostgreSQL + Redis does (the runtime). `services` itself reads the key row on
+   * PostgreSQL unless BENCH_KEY_CACHE=1.
+   */
+  servicesWith(keyVersions: KeyVersionStore): DomainServices;
+  /** The database's driver kind: `pglite` caches key material without Redis. */
+  readonly driverKind: SqlDriver['kind'];
   /** SQL statements sent so far through this process's driver (BEGIN and COMMIT included). */
   sqlStatements(): number;
   close(): Promise<void>;
@@ -50,8 +58,8 @@ function countingDriver(driver: SqlDriver): SqlDriver & { statements(): number }
  * The services the bench uses, and how to point servers at them. The bench process's own
  * services cache verification keys on PGlite as the runtime does; BENCH_KEY_CACHE=0 turns that off
  * (for before/after figures in one run of bench/profile/in-process.ts), BENCH_KEY_CACHE=1 turns it on
- * over PostgreSQL too: only to estimate what a multi-process key cache would save (this one process
- * revokes nothing while it measures; the servers never run that way).
+ * over PostgreSQL too (this one process revokes nothing while it measures; servers on PostgreSQL
+ * cache only with Redis: `servicesWith`).
  */
 export interface BenchEnv {
   /** `embedded` (PGlite + memory), `services` (PostgreSQL + Redis) or a mix, for the report. */
@@ -77,8 +85,11 @@ export interface BenchEnv {
 function databaseOver(raw: SqlDriver, masterKey: Buffer): BenchDatabase {
   const driver = countingDriver(raw);
   const sql = createSqlStores(driver);
+  const secretBox = createSecretBox(masterKey);
   return {
-    services: createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey), cacheVerificationKeys: process.env.BENCH_KEY_CACHE === '1' || (raw.kind === 'pglite' && process.env.BENCH_KEY_CACHE !== '0') }), idempotencyRecords: sql.idempotencyRecords, uow: sql.uow,
+    services: createDomainServices({ uow: sql.uow, secretBox, cacheVerificationKeys: process.env.BENCH_KEY_CACHE === '1' || (raw.kind === 'pglite' && process.env.BENCH_KEY_CACHE !== '0') }), idempotencyRecords: sql.idempotencyRecords, uow: sql.uow,
+    driverKind: raw.kind,
+    servicesWith: (keyVersions) => createDomainServices({ uow: sql.uow, secretBox, keyVersions }),
     sqlStatements: driver.statements, close: () => driver.close(),
   };
 }

@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
  * count once. For the protected mutation, `INFO commandstats` deltas cross-check on the server
  * side (they also count the commands the scripts run, and anything else hitting that Redis).
  * No MONITOR. The servers run in this process because the counters must sit on their connections.
+ * On PostgreSQL + Redis the servers cache key material as the runtime does (key versions on
+ * Redis); BENCH_KEY_CACHE=0 makes them read the key row on every request (the figures before).
  */
 import { Redis, type Command } from 'ioredis';
 import pino from 'pino';
@@ -18,6 +20,7 @@ import { createSignetServer } from '../src/transport/http/create-signet-server';
 import { requestLimitsFrom } from '../src/transport/http/request-limits';
 import { createMetrics } from '../src/metrics';
 import type { SecurityStores } from '../src/transport/security-stores';
+import { createRedisKeyVersionStore } from '../src/stores/redis';
 import type { BenchDatabase } from './bench-env';
 import { createControlApp } from './control-server';
 import type { BenchRequest } from './load';
@@ -96,7 +99,9 @@ export async function measureRequestCosts(db: BenchDatabase & { credentials: Ben
     rateLimits: security.rateLimits, fallbackRateLimits: createMemoryRateLimitStore(), idempotency: security.idempotency, idempotencyRecords: db.idempotencyRecords,
     uow: db.uow, now: Date.now, idempotencyTtlMs: 24 * 3_600_000, rateLimitOverrides: BENCH_RATE_LIMITS, metrics, logger,
   };
-  const common = { services: db.services, security, directives, metrics, logger, readiness: [], signatureMaxAgeSeconds: 30 };
+  // PostgreSQL + Redis: key material cached against the key versions on Redis, as the runtime does.
+  const services = redis && db.driverKind !== 'pglite' && process.env.BENCH_KEY_CACHE !== '0' ? db.servicesWith(createRedisKeyVersionStore(redis)) : db.services;
+  const common = { services, security, directives, metrics, logger, readiness: [], signatureMaxAgeSeconds: 30 };
   const signed = scenarioRequests(db.credentials);
   const replayKey = `bench-replay-${Date.now()}`;
   const plans: Array<{ scenario: string; server: 'protected' | 'signed' | 'bare'; next: () => BenchRequest }> = [

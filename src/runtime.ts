@@ -12,7 +12,7 @@ import { MIGRATION_COUNT, createPgDriver, createPgliteDriver, createSqlStores, m
 import Redis, { Cluster } from 'ioredis';
 import { createMemoryNonceStore } from '@signet/http-message-signatures';
 import { createMemoryRateLimitStore } from '@signet/rate-limit';
-import { createRedisAdmissionStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
+import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
 import { createSequentialAdmissionStore } from './transport/admission';
 import { createHttpPriceSource } from './stores/price-feed/http-price-source';
 import type { ReadinessCheck } from './transport/http/health';
@@ -80,9 +80,15 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   }
   const sql = createSqlStores(driver);
   const prices = openPriceSource(config.prices, sql.orderBook, logger);
-  // PGlite: this process is the only one with the database, and it runs one statement at a time.
-  const services = createDomainServices({ uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer), prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite' });
   const redis = config.redisCluster ? await connectRedisCluster(config.redisCluster, logger) : config.redisUrl ? await connectRedis(config.redisUrl, logger) : null;
+  // Verification material cached in memory. PGlite: this process is the only one with the
+  // database, and it runs one statement at a time. PostgreSQL + Redis: each process caches,
+  // stamped with the key's version on Redis, which each request's admission script checks.
+  // PostgreSQL alone: no cache (nothing tells this process about another one's revocation).
+  const keyVersions = redis && driver.kind !== 'pglite' ? createRedisKeyVersionStore(redis) : undefined;
+  const services = createDomainServices({
+    uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer), prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite', keyVersions,
+  });
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => { await redis.ping(); } });
   // Every migration applied now: this start created the embedded database (the demo seed's cue).

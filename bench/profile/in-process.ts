@@ -11,10 +11,15 @@
  *
  * Knobs: INPROC_REQUESTS (per scenario and round, default 1000), INPROC_ROUNDS (default 3; the
  * scenarios take turns, the figure is the median round), INPROC_ONLY (e.g. "3,3b").
+ *
+ * On PostgreSQL + Redis the signed scenarios run twice in the same rounds: `2`, `3`, `4` with the
+ * key material cached as the runtime does (key versions on Redis), and `2r`, `3r`, `4r` reading the
+ * key row on every request (as before the cache), for before/after figures from one run.
  */
 import pino from 'pino';
 import { createMemoryRateLimitStore } from '@signet/rate-limit';
 import { Redis } from 'ioredis';
+import { createRedisKeyVersionStore } from '../../src/stores/redis';
 import { memorySecurityStores, redisSecurityStores } from '../../src/runtime';
 import type { DirectiveDeps } from '../../src/directives';
 import { createSignetServer } from '../../src/transport/http/create-signet-server';
@@ -44,18 +49,26 @@ async function main(): Promise<void> {
       rateLimits: security.rateLimits, fallbackRateLimits: createMemoryRateLimitStore(), idempotency: security.idempotency, idempotencyRecords: db.idempotencyRecords,
       uow: db.uow, now: Date.now, idempotencyTtlMs: 24 * 3_600_000, rateLimitOverrides: BENCH_RATE_LIMITS, metrics, logger,
     };
-    const common = { services: db.services, security, directives, metrics, logger, readiness: [], signatureMaxAgeSeconds: 300 };
+    // PostgreSQL + Redis: as the runtime, key material cached against the key versions on Redis.
+    const cached = redis && env.databaseUrl ? db.servicesWith(createRedisKeyVersionStore(redis)) : db.services;
+    const common = { services: cached, security, directives, metrics, logger, readiness: [], signatureMaxAgeSeconds: 300 };
     const accounts = db.credentials.map((c) => c.accountId);
     const signed = scenarioRequests(db.credentials);
+    const keyRead = cached !== db.services ? { services: db.services } : null;
     const plans = [
       { id: '2', server: 'protected' as const, next: signed.meBalances },
       { id: '3b', server: 'bare' as const, next: controlRequests(accounts) },
       { id: '3', server: 'signed' as const, next: signed.protectedOrder },
       { id: '4', server: 'protected' as const, next: signed.protectedOrder },
+      ...(keyRead ? [
+        { id: '2r', server: 'protected' as const, next: signed.meBalances, ...keyRead },
+        { id: '3r', server: 'signed' as const, next: signed.protectedOrder, ...keyRead },
+        { id: '4r', server: 'protected' as const, next: signed.protectedOrder, ...keyRead },
+      ] : []),
     ].filter((p) => !only || only.has(p.id));
-    const servers = await Promise.all(plans.map((plan) => (plan.server === 'protected'
-      ? createSignetServer({ ...common, introspection: false, development: false, publicUrl: { scheme: 'https', authority: BENCH_AUTHORITY }, requestLimits: requestLimitsFrom(BENCH_RATE_LIMITS) })
-      : createControlApp({ ...common, rateLimitOverrides: BENCH_RATE_LIMITS }, plan.server, accounts))));
+    const servers = await Promise.all(plans.map((plan: { server: 'protected' | 'bare' | 'signed'; services?: typeof db.services }) => (plan.server === 'protected'
+      ? createSignetServer({ ...common, ...(plan.services ? { services: plan.services } : {}), introspection: false, development: false, publicUrl: { scheme: 'https', authority: BENCH_AUTHORITY }, requestLimits: requestLimitsFrom(BENCH_RATE_LIMITS) })
+      : createControlApp({ ...common, ...(plan.services ? { services: plan.services } : {}), rateLimitOverrides: BENCH_RATE_LIMITS }, plan.server, accounts))));
     // Listening (on a loopback port nothing is sent to) resolves the signing target; requests go through inject.
     for (const server of servers) await server.app.listen({ host: '127.0.0.1', port: 0 });
     const send = async (i: number, request: BenchRequest) => {

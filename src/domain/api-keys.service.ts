@@ -2,11 +2,11 @@ import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } fro
 import type { Ed25519KeyProblem } from '@signet/http-message-signatures';
 import { weakEd25519KeyProblem } from '@signet/http-message-signatures/node';
 import { canonicalKeyId } from './ids';
-import type { Clock, UnitOfWork } from './ports';
+import type { Clock, KeyVersionStore, UnitOfWork } from './ports';
 import type { SecretBox } from './secret-box';
 import { isPlainText } from './text';
 import { transact } from './transactions';
-import { createVerificationKeyCache } from './verification-key-cache';
+import { createVerificationKeyCache, createVersionedKeyCache } from './verification-key-cache';
 import { ALL_SCOPES, type ApiKey, type KeyAlgorithm, type Scope } from './types';
 import { RollbackWithUserErrors, UserErrorCode, fail, ok, userError, type DomainResult } from './user-errors';
 
@@ -34,8 +34,12 @@ export interface CreatedApiKey {
   readonly secret: string | null;
 }
 
-/** Key material ready for signature verification. */
-export interface VerificationMaterial { readonly apiKey: ApiKey; readonly publicKey: KeyObject | null; readonly secret: Buffer | null }
+/**
+ * Key material ready for signature verification. `version`: the shared version it was loaded
+ * under (only with a `KeyVersionStore`); a request verified with it is admitted only while it is
+ * still the key's current version (the admission checks it).
+ */
+export interface VerificationMaterial { readonly apiKey: ApiKey; readonly publicKey: KeyObject | null; readonly secret: Buffer | null; readonly version?: string }
 
 /** Creates, lists and revokes API keys; the server never keeps a private key or a plaintext secret. */
 export interface ApiKeyService {
@@ -48,6 +52,12 @@ export interface ApiKeyService {
    * Ed25519 key whose stored public key is weak (see {@link ApiKeyService.findWeakKeys}).
    */
   loadVerificationMaterial(keyId: string): Promise<VerificationMaterial | null>;
+  /**
+   * Reads the key row again and caches it stamped with `version`, the key's current version as
+   * the caller read it just before (the admission found a cached entry's version stale). Without
+   * a `KeyVersionStore`, the same as loadVerificationMaterial.
+   */
+  reloadVerificationMaterial(keyId: string, version: string): Promise<VerificationMaterial | null>;
   /**
    * Active Ed25519 keys whose stored public key would be refused today (small order, non-canonical,
    * off the curve): registered before the check existed, or written to the table by hand. They never
@@ -105,11 +115,19 @@ function publicKeyParser(): (der: string) => KeyObject | 'weak' {
 }
 
 /** Creates the API key service. */
-export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secretBox: SecretBox; cacheVerificationKeys?: boolean }): ApiKeyService {
-  const { uow, clock, secretBox } = deps;
+export function createApiKeyService(deps: {
+  uow: UnitOfWork; clock: Clock; secretBox: SecretBox; cacheVerificationKeys?: boolean;
+  /** Shared key versions (Redis): material is cached per process and checked by each request's admission. */
+  keyVersions?: KeyVersionStore;
+}): ApiKeyService {
+  const { uow, clock, secretBox, keyVersions } = deps;
   const verificationKeyOf = publicKeyParser();
   // See verification-key-cache.ts for when this is sound (the caller decides: one process, PGlite).
-  const cache = deps.cacheVerificationKeys ? createVerificationKeyCache<VerificationMaterial>() : null;
+  const cache = !keyVersions && deps.cacheVerificationKeys ? createVerificationKeyCache<VerificationMaterial>() : null;
+  // Several processes over PostgreSQL: entries stamped with the shared version they were read under.
+  const versioned = keyVersions ? createVersionedKeyCache<VerificationMaterial>((keyId) => keyVersions.current(keyId), { now: () => clock().getTime() }) : null;
+  const stamped = (entry: { value: VerificationMaterial; version: string } | null): VerificationMaterial | null =>
+    entry && { ...entry.value, version: entry.version };
   const loadMaterial = async (keyId: string): Promise<VerificationMaterial | null> => {
     const apiKey = await uow.repo.findApiKey(keyId);
     if (!apiKey) return null;
@@ -120,8 +138,11 @@ export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secre
     }
     return { apiKey, publicKey: null, secret: secretBox.open(apiKey.secretCiphertext ?? '', apiKey.id) };
   };
+  // With shared versions, the second renewal waits for the outermost commit (an @idempotent
+  // mutation joins this UPDATE into its own transaction): only then can other processes read it.
   const revokeIn = (keyId: string, accountId: string) =>
-    transact(uow, async (repo) => {
+    transact(uow, async (repo, scope) => {
+      if (keyVersions) scope.afterCommit(() => keyVersions.renew(keyId));
       const revoked = await repo.revokeApiKey(keyId, accountId, clock());
       if (revoked) return revoked;
       const existing = await repo.findApiKey(keyId);
@@ -176,10 +197,21 @@ export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secre
       if (keyId === null) return fail(userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id']));
       // Before the UPDATE and once it returned: no material read before the revocation outlives it.
       cache?.forget(keyId);
+      versioned?.forget(keyId);
+      // Shared versions: renewed before the UPDATE and after its commit (see createVersionedKeyCache).
+      // Redis unreachable here: the call throws before anything is written.
+      if (keyVersions) await keyVersions.renew(keyId);
       try {
-        return await revokeIn(keyId, accountId);
+        const result = await revokeIn(keyId, accountId);
+        // A revocation whose renewal after commit failed (the call threw) is retried by the client:
+        // it lands here as ALREADY_REVOKED, and renews before answering. (Under @idempotent the
+        // retry replays the recorded outcome instead; an entry another process read between the two
+        // renewals then lasts until its maximum age, 60 s: see createVersionedKeyCache.)
+        if (keyVersions && !result.ok && result.errors.some((e) => e.code === UserErrorCode.API_KEY_ALREADY_REVOKED)) await keyVersions.renew(keyId);
+        return result;
       } finally {
         cache?.forget(keyId);
+        versioned?.forget(keyId);
       }
     },
 
@@ -199,6 +231,14 @@ export function createApiKeyService(deps: { uow: UnitOfWork; clock: Clock; secre
       return weak;
     },
 
-    loadVerificationMaterial: (keyId) => (cache ? cache.get(keyId, () => loadMaterial(keyId)) : loadMaterial(keyId)),
+    async loadVerificationMaterial(keyId) {
+      if (versioned) return stamped(await versioned.get(keyId, () => loadMaterial(keyId)));
+      return cache ? cache.get(keyId, () => loadMaterial(keyId)) : loadMaterial(keyId);
+    },
+
+    async reloadVerificationMaterial(keyId, version) {
+      if (versioned) return stamped(await versioned.reload(keyId, version, () => loadMaterial(keyId)));
+      return cache ? cache.get(keyId, () => loadMaterial(keyId)) : loadMaterial(keyId);
+    },
   };
 }

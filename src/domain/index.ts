@@ -13,6 +13,7 @@ export { createAccountService, type AccountService } from './accounts.service';
 export { createOrderService, type OrderService, type PlaceOrderInput } from './orders.service';
 export { createTransferService, MAX_MEMO_LENGTH, type TransferService, type CreateTransferInput } from './transfers.service';
 export { createApiKeyService, newKeyId, HMAC_SECRET_BYTES, MAX_LABEL_LENGTH, type ApiKeyService, type CreateApiKeyInput, type CreatedApiKey, type VerificationMaterial } from './api-keys.service';
+export { createMemoryKeyVersionStore } from './memory-key-version-store';
 export { createDomainServices, type DomainServices } from './services';
 export { createKeyUsageRecorder, type KeyUsageRecorder } from './api-key-usage';
 export { createBookPriceSource, valueInUsd, PriceUnavailableError, DEFAULT_PRICE_TABLE, type PriceSource, type PriceQuote, type OrderBookReader, type PriceTable } from './prices';

@@ -80,6 +80,14 @@ export interface TransactionOptions {
 export interface TransactionScope {
   /** True once a nested call joined in `'join'` mode failed: the work must end by throwing. */
   readonly rollbackOnly: boolean;
+  /**
+   * Runs `task` once the top-level transaction has committed, before its `transaction()` call
+   * resolves (a nested call's tasks wait for the outermost commit: only then can another
+   * connection read the writes). Tasks run in order; a failing one rejects that call although
+   * the transaction is committed. Nothing runs when the transaction rolls back (a task of a
+   * nested call whose savepoint alone rolled back still runs: a task must be harmless then).
+   */
+  afterCommit(task: () => Promise<void>): void;
 }
 
 /**
@@ -98,3 +106,16 @@ export type Clock = () => Date;
 
 /** The source of new identifiers; injectable for deterministic tests. */
 export type IdGenerator = () => string;
+
+/**
+ * A version of each API key's verification material, shared by every server process (Redis):
+ * what a process's cache of key rows checks its entries against (see verification-key-cache.ts).
+ * A version is an opaque random token; it changes when the key is revoked and whenever the store
+ * lost it (flush, restart), and never comes back to an earlier value.
+ */
+export interface KeyVersionStore {
+  /** The key's current version; a key that has none yet gets a fresh one. */
+  current(keyId: string): Promise<string>;
+  /** Gives the key a fresh version: every entry stamped with an earlier one is stale from now on. */
+  renew(keyId: string): Promise<void>;
+}

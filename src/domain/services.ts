@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createAccountService, type AccountService } from './accounts.service';
 import { createApiKeyService, type ApiKeyService } from './api-keys.service';
 import { createOrderService, type OrderService } from './orders.service';
-import type { Clock, IdGenerator, UnitOfWork } from './ports';
+import type { Clock, IdGenerator, KeyVersionStore, UnitOfWork } from './ports';
 import type { SecretBox } from './secret-box';
 import { createBookPriceSource, type PriceSource } from './prices';
 import { createTransferService, type TransferService } from './transfers.service';
@@ -22,9 +22,13 @@ export interface DomainServices {
 /**
  * Wires the domain services; `clock` and `newId` default to the real ones. `cacheVerificationKeys`
  * keeps API keys' verification material in memory: only for a database this process alone writes
- * and that serializes every statement (embedded PGlite; see verification-key-cache.ts).
+ * and that serializes every statement (embedded PGlite; see verification-key-cache.ts). `keyVersions`
+ * (Redis, shared by every process) caches it in each process of several over one PostgreSQL, each
+ * request's admission checking the entry is current (see createVersionedKeyCache).
  */
-export function createDomainServices(deps: { uow: UnitOfWork; secretBox: SecretBox; clock?: Clock; newId?: IdGenerator; prices?: PriceSource; cacheVerificationKeys?: boolean }): DomainServices {
+export function createDomainServices(deps: {
+  uow: UnitOfWork; secretBox: SecretBox; clock?: Clock; newId?: IdGenerator; prices?: PriceSource; cacheVerificationKeys?: boolean; keyVersions?: KeyVersionStore;
+}): DomainServices {
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;
   const base = { uow: deps.uow, clock, newId };
@@ -32,7 +36,7 @@ export function createDomainServices(deps: { uow: UnitOfWork; secretBox: SecretB
     accounts: createAccountService(base),
     orders: createOrderService(base),
     transfers: createTransferService(base),
-    apiKeys: createApiKeyService({ uow: deps.uow, clock, secretBox: deps.secretBox, cacheVerificationKeys: deps.cacheVerificationKeys }),
+    apiKeys: createApiKeyService({ uow: deps.uow, clock, secretBox: deps.secretBox, cacheVerificationKeys: deps.cacheVerificationKeys, keyVersions: deps.keyVersions }),
     uow: deps.uow,
     clock,
     // Without a feed or a book, the configured table alone prices the assets.

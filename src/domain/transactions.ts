@@ -1,4 +1,4 @@
-import type { TradingRepository, UnitOfWork } from './ports';
+import type { TradingRepository, TransactionScope, UnitOfWork } from './ports';
 import { RollbackWithUserErrors, fail, ok, type DomainResult } from './user-errors';
 
 /**
@@ -6,7 +6,7 @@ import { RollbackWithUserErrors, fail, ok, type DomainResult } from './user-erro
  * (the transaction, or its savepoint when nested, is rolled back first; nested in a transaction
  * that joins nested calls flat, the whole enclosing transaction is left rollback-only instead).
  */
-export async function transact<T>(uow: UnitOfWork, work: (repo: TradingRepository) => Promise<T>): Promise<DomainResult<T>> {
+export async function transact<T>(uow: UnitOfWork, work: (repo: TradingRepository, scope: TransactionScope) => Promise<T>): Promise<DomainResult<T>> {
   try {
     return ok(await uow.transaction(work));
   } catch (error) {

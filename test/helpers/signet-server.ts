@@ -2,10 +2,10 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
-import type { DomainServices, KeyAlgorithm, Scope } from '../../src/domain';
+import type { DomainServices, KeyAlgorithm, KeyVersionStore, Scope } from '../../src/domain';
 import { ALL_SCOPES } from '../../src/domain';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
-import { createRedisAdmissionStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
+import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
 import { memorySecurityStores } from '../../src/runtime';
 import type { AUTH_FAILURE_LIMITS } from '../../src/transport/http/auth-failure-guard';
 import { createSignetServer } from '../../src/transport/http/create-signet-server';
@@ -38,10 +38,12 @@ export function memoryStores(): SecurityStores {
  * Security stores on a test Redis, with a unique key prefix per call so suites never collide.
  * The prefix is new, so no claim was ever made under it: its nonce store is marked complete
  * since the epoch (as `memoryStores()`), and keys the test created earlier are not refused.
+ * `keyVersions` (same prefix) is for services that cache key material (`servicesFor`); `run`
+ * names the prefix, for several servers that must share one Redis state.
  */
-export function redisStores(url: string): { stores: SecurityStores; redis: Redis; close(): Promise<void> } {
+export function redisStores(url: string, options: { run?: string } = {}): { stores: SecurityStores; redis: Redis; keyVersions: KeyVersionStore; close(): Promise<void> } {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  const run = randomUUID().slice(0, 8);
+  const run = options.run ?? randomUUID().slice(0, 8);
   // Sent before any command the stores send on this one connection, so it lands first.
   void redis.set(`t${run}:nonce:complete-since`, '0').catch(() => undefined);
   const stores: SecurityStores = {
@@ -49,9 +51,10 @@ export function redisStores(url: string): { stores: SecurityStores; redis: Redis
     nonces: createRedisNonceStore(redis, { prefix: `t${run}:nonce:` }),
     rateLimits: createRedisRateLimitStore(redis, { prefix: `t${run}:rl:` }),
     idempotency: createRedisIdempotencyStore(redis, { prefix: `t${run}:idem:` }),
-    admission: createRedisAdmissionStore(redis, { noncePrefix: `t${run}:nonce:`, rateLimitPrefix: `t${run}:rl:`, idempotencyPrefix: `t${run}:idem:` }),
+    admission: createRedisAdmissionStore(redis, { noncePrefix: `t${run}:nonce:`, rateLimitPrefix: `t${run}:rl:`, idempotencyPrefix: `t${run}:idem:`, keyVersionPrefix: `t${run}:keyver:` }),
   };
-  return { stores, redis, close: async () => { await redis.quit(); } };
+  const keyVersions = createRedisKeyVersionStore(redis, { prefix: `t${run}:keyver:` });
+  return { stores, redis, keyVersions, close: async () => { await redis.quit(); } };
 }
 
 /** A listening Signet server (signature auth and all) on an ephemeral loopback port. */

@@ -8,6 +8,7 @@ import type { IdempotencyStore } from '@signet/idempotency';
 import type { RateLimitStore } from '@signet/rate-limit';
 import type { AdmissionCheck, AdmissionStore } from '../../src/transport/admission';
 import type { NonceStore } from '@signet/http-message-signatures';
+import type { KeyVersionStore } from '../../src/domain';
 
 /** What an adapter's test gives the contract: the admission store and the stores it shares keys with. */
 export interface AdmissionStoreHarness {
@@ -15,6 +16,7 @@ export interface AdmissionStoreHarness {
   rateLimits: RateLimitStore;
   nonces: NonceStore;
   idempotency: IdempotencyStore;
+  keyVersions: KeyVersionStore;
 }
 
 const fresh = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
@@ -48,6 +50,38 @@ export function defineAdmissionStoreContract(name: string, makeHarness: () => Ad
 
     it('answers an empty list with nothing', async () => {
       await expect(h.admission.admit([])).resolves.toEqual([]);
+    });
+
+    it('passes a keyVersion check whose expected version is the key\'s current one, and goes on', async () => {
+      const ids = freshIds();
+      const version = await h.keyVersions.current(ids.key);
+      const [nonce, ...rest] = requestGates(ids);
+      const outcomes = await h.admission.admit([nonce, { kind: 'keyVersion', keyId: ids.key, expected: version }, ...rest]);
+      expect(outcomes.map((o) => o.kind)).toEqual(['nonce', 'keyVersion', 'limit', 'blocked', 'limit']);
+      expect(outcomes[1]).toEqual({ kind: 'keyVersion', current: version });
+    });
+
+    it('stops the list at a stale keyVersion (after the nonce claim), answering the current version', async () => {
+      const ids = freshIds();
+      const before = await h.keyVersions.current(ids.key);
+      await h.keyVersions.renew(ids.key);
+      const [nonce, ...rest] = requestGates(ids);
+      const outcomes = await h.admission.admit([nonce, { kind: 'keyVersion', keyId: ids.key, expected: before }, ...rest]);
+      const current = await h.keyVersions.current(ids.key);
+      expect(current).not.toBe(before);
+      expect(outcomes).toEqual([{ kind: 'nonce', claim: { status: 'claimed' } }, { kind: 'keyVersion', current }, { kind: 'skipped' }, { kind: 'skipped' }, { kind: 'skipped' }]);
+      // Nothing after it was spent: the account's budget is whole.
+      await expect(h.rateLimits.peek(`account:{${ids.account}}`, { max: 100, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 100 });
+    });
+
+    it('gives a key without a version a fresh one in the check, the same the store then answers', async () => {
+      const ids = freshIds();
+      const [outcome] = await h.admission.admit([{ kind: 'keyVersion', keyId: ids.key, expected: 'never-issued' }]);
+      expect(outcome.kind).toBe('keyVersion');
+      const current = outcome.kind === 'keyVersion' ? outcome.current : '';
+      expect(current).not.toBe('never-issued');
+      expect(current.length).toBeGreaterThanOrEqual(16);
+      await expect(h.keyVersions.current(ids.key)).resolves.toBe(current);
     });
 
     it('runs every check of an admitted request, in order, and takes the lease with a token', async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Cluster } from 'ioredis';
 import { defineIdempotencyStoreContract } from '@signet/idempotency/testing';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
-import { createRedisAdmissionStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
+import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
 import { signRequest } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { defineNonceStoreContract } from '@signet/http-message-signatures/testing';
@@ -69,32 +69,37 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
   // On a cluster an admission list is cut into one script per hash tag, run in order: the
   // contract (gates that stop the list, leases behind limits that ran in an earlier call) holds.
   defineAdmissionStoreContract('redis admission on a cluster', () => ({
-    admission: createRedisAdmissionStore(client, { rateLimitPrefix: `c${run}:rl:`, noncePrefix: `c${run}:nonce:`, idempotencyPrefix: `c${run}:idem:` }),
+    admission: createRedisAdmissionStore(client, { rateLimitPrefix: `c${run}:rl:`, noncePrefix: `c${run}:nonce:`, idempotencyPrefix: `c${run}:idem:`, keyVersionPrefix: `c${run}:keyver:` }),
     rateLimits: rateLimits(),
     nonces: createRedisNonceStore(client, { prefix: `c${run}:nonce:` }),
     idempotency: createRedisIdempotencyStore(client, { prefix: `c${run}:idem:` }),
+    keyVersions: createRedisKeyVersionStore(client, { prefix: `c${run}:keyver:` }),
   }));
 
   test('a whole request\'s admission takes one script per hash tag: its address, its key id, its account', async () => {
-    const admission = createRedisAdmissionStore(client, { rateLimitPrefix: `c${run}:rl:`, noncePrefix: `c${run}:nonce:`, idempotencyPrefix: `c${run}:idem:` });
+    const admission = createRedisAdmissionStore(client, { rateLimitPrefix: `c${run}:rl:`, noncePrefix: `c${run}:nonce:`, idempotencyPrefix: `c${run}:idem:`, keyVersionPrefix: `c${run}:keyver:` });
+    const [ip, key, account] = ['198.51.100.7', `key_${run}`, `acct-${run}`];
+    const version = await createRedisKeyVersionStore(client, { prefix: `c${run}:keyver:` }).current(key);
     const spy = jest.spyOn(client, 'evalsha');
     try {
-      const [ip, key, account] = ['198.51.100.7', `key_${run}`, `acct-${run}`];
       const rule = { max: 100, windowMs: 60_000 };
       const outcomes = await admission.admit([
         { kind: 'nonce', keyId: key, nonce: `n-${Date.now()}`, ttlMs: 35_000, notBeforeMs: Date.now() },
+        { kind: 'keyVersion', keyId: key, expected: version },
         { kind: 'limit', key: `ip:{${ip}}`, rule, gate: true },
         { kind: 'blocked', key: `authfail:ip:{${ip}}`, rule },
         { kind: 'limit', key: `account:{${account}}`, rule, gate: true },
         { kind: 'limit', key: `field:Mutation.placeOrder:60000:account:{${account}}`, rule, gate: false },
-        { kind: 'lease', scopeKey: `${account}:placeOrder:k-${Date.now()}`, fingerprint: 'fp', leaseMs: 10_000, after: 4 },
+        { kind: 'lease', scopeKey: `${account}:placeOrder:k-${Date.now()}`, fingerprint: 'fp', leaseMs: 10_000, after: 5 },
       ]);
-      expect(outcomes.map((o) => o.kind)).toEqual(['nonce', 'limit', 'blocked', 'limit', 'limit', 'lease']);
+      expect(outcomes.map((o) => o.kind)).toEqual(['nonce', 'keyVersion', 'limit', 'blocked', 'limit', 'limit', 'lease']);
       expect(outcomes[0]).toEqual({ kind: 'nonce', claim: { status: 'claimed' } });
-      expect(outcomes[5]).toMatchObject({ claim: { kind: 'acquired', completeSinceMs: expect.any(Number) } });
-      // The nonce with its slot's completeness marker (two keys), the address's two, the account's
-      // four (two limits, the lease with its slot's idempotency marker).
-      expect(spy.mock.calls.map((call) => call[1])).toEqual([2, 2, 4]);
+      expect(outcomes[1]).toEqual({ kind: 'keyVersion', current: version });
+      expect(outcomes[6]).toMatchObject({ claim: { kind: 'acquired', completeSinceMs: expect.any(Number) } });
+      // The nonce with its slot's completeness marker and the key's version (three keys, one tag:
+      // the key id), the address's two, the account's four (two limits, the lease with its slot's
+      // idempotency marker).
+      expect(spy.mock.calls.map((call) => call[1])).toEqual([3, 2, 4]);
     } finally {
       spy.mockRestore();
     }

@@ -40,6 +40,11 @@ export interface VerificationKey<PublicKey = unknown> extends VerificationKeyMat
    * before it, so a nonce store that lost its data still vouches for keys created after that.
    */
   createdAtMs?: number;
+  /**
+   * An opaque version of this key's material, echoed as the outcome's `keyVersion`: lets a caller
+   * that resolves keys from a cache tell which entry verified the request (and check it was current).
+   */
+  version?: string;
 }
 
 /** The signer the request proves to be, once its signature and freshness checks passed. */
@@ -49,6 +54,8 @@ interface VerifiedSigner {
   scopes: readonly string[];
   /** The signature's `created`, in seconds since the epoch. */
   created: number;
+  /** The resolved key's `version`, when it had one. */
+  keyVersion?: string;
 }
 
 /** A nonce claim a caller still has to make (see `NonceStore.claim`) before anything of the request runs. */

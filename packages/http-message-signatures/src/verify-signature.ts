@@ -181,6 +181,7 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
       accountId: key.accountId,
       scopes: Object.freeze([...key.scopes]),
       created: signature.created,
+      ...(key.version === undefined ? {} : { keyVersion: key.version }),
       claim: Object.freeze({ keyId, nonce: signature.nonce, ttlMs: nonceTtlMs, notBeforeMs }),
     };
   }

@@ -396,6 +396,16 @@ describe('replay protection', () => {
     const { verify } = setup({ nonces: store, resolveKey: async (id) => keys.get(id) ?? null });
     await expect(verify(signedRequest())).resolves.toMatchObject({ status: 'verified', notBeforeMs: NOW_MS + 1 });
   });
+
+  it('echoes the resolved key\'s version as keyVersion, and adds none for a key without one', async () => {
+    const { verify, keys } = setup();
+    const without = await verify(signedRequest());
+    expect(without).toMatchObject({ status: 'verified' });
+    expect(without).not.toHaveProperty('keyVersion');
+    const key = keys.get(ED25519.keyId);
+    keys.set(ED25519.keyId, { ...key!, version: 'v-7' });
+    await expect(verify(signedRequest({ nonce: 'nonce-with-a-key-version-01' }))).resolves.toMatchObject({ status: 'verified', keyVersion: 'v-7' });
+  });
 });
 
 describe('failures of the verifier\'s own dependencies', () => {

@@ -13,7 +13,8 @@ interface Ambient {
   readonly nested: 'savepoint' | 'join';
   savepoints: number;
   /** Set when a joined nested call failed: the transaction may run no statement and never commit. */
-  rollbackOnly: boolean;
+  rollbackOnly: boolean;  /** Run in order once the top-level transaction committed (TransactionScope.afterCommit). */
+  readonly afterCommit: Array<() => Promise<void>>;
 }
 
 /** The SQL stores that must share one ambient transaction. */
@@ -43,15 +44,19 @@ export function createSqlStores(driver: SqlDriver): SqlStores {
     },
   };
   const repo = createSqlTradingRepository(current);
-  const scopeOf = (open: Ambient): TransactionScope => ({ get rollbackOnly() { return open.rollbackOnly; } });
+  const scopeOf = (open: Ambient): TransactionScope => ({
+    get rollbackOnly() { return open.rollbackOnly; },
+    afterCommit: (task) => { open.afterCommit.push(task); },
+  });
 
   const uow: UnitOfWork = {
     repo,
     async transaction(work, options) {
       const outer = ambient.getStore();
       if (!outer) {
-        return driver.begin((tx) => {
-          const open: Ambient = { tx, nested: options?.nested ?? 'savepoint', savepoints: 0, rollbackOnly: false };
+        const afterCommit: Array<() => Promise<void>> = [];
+        const result = await driver.begin((tx) => {
+          const open: Ambient = { tx, nested: options?.nested ?? 'savepoint', savepoints: 0, rollbackOnly: false, afterCommit };
           return ambient.run(open, async () => {
             const result = await work(repo, scopeOf(open));
             // Committing now would keep the failed call's partial writes: roll back instead.
@@ -59,6 +64,9 @@ export function createSqlStores(driver: SqlDriver): SqlStores {
             return result;
           });
         });
+        // Outside the ambient transaction: a task's reads and writes are its own.
+        for (const task of afterCommit) await task();
+        return result;
       }
       if (options?.nested && options.nested !== outer.nested) {
         throw new Error(`a nested transaction cannot switch to nested: '${options.nested}'; the top-level transaction chose '${outer.nested}'`);

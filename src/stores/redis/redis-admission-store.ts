@@ -5,10 +5,12 @@
  *
  * The script is composed of the single-purpose stores' own Lua steps, each written once in its
  * store (`consume_window`/`peek_window` of `@signet/rate-limit-redis`, `claim_nonce` of
- * `@signet/http-message-signatures-redis`, `claim_lease` of `@signet/idempotency-redis`), on the same keys, so
+ * `@signet/http-message-signatures-redis`, `claim_lease` of `@signet/idempotency-redis`, `key_version`
+ * of the key version store beside this file), on the same keys, so
  * the two paths share state and a rule cannot differ between them.
  *
- * Redis Cluster: a script may only touch keys of one slot. The list is cut into runs of
+ * Redis Cluster: a script may only touch keys of one slot (a key's version shares its hash tag, the
+ * key id, with the key's nonces: the two checks run in one call). The list is cut into runs of
  * consecutive checks that share a hash tag, one script call per run, in order; a failed gate
  * stops before the next run and a lease whose limit ran in an earlier run is decided here. On a
  * single Redis server the whole list is one run.
@@ -32,6 +34,7 @@ import { hashTagOf, luaScript, runLuaScript } from '@signet/redis-scripts';
 import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, claimNow, idempotencyMarkerKey, idempotencyRedisKey, readLeaseReply } from '@signet/idempotency-redis';
 import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, nonceMarkerKey, nonceRedisKey, readClaimReply } from '@signet/http-message-signatures-redis';
 import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from '@signet/rate-limit-redis';
+import { DEFAULT_KEY_VERSION_PREFIX, KEY_VERSION_LUA, KEY_VERSION_TTL_MS, freshKeyVersion, keyVersionRedisKey } from './redis-key-version-store';
 
 /**
  * KEYS: one per check, two for a nonce and a lease (the key, then its store's completeness
@@ -40,12 +43,14 @@ import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from '@signe
  *   blocked max, cost
  *   nonce   ttlMs, notBeforeMs, nowMs
  *   lease   fingerprint, token, leaseMs, after (1-based index of a limit in this call, 0 = none), nowMs
+ *   keyVersion expected, fresh (the version a key without one gets), its TTL in ms
  * Reply, one entry per check: {0} skipped | {1, allowed, count, pttl} limit | {2, allowed, count, pttl}
  * blocked | {3, {1} | {0} | {2, since}} nonce (claimed, reused, unproven: `claim_nonce` of the
  * nonce store) | {4, claim} lease (`claim_lease` of the idempotency store: {'acquired', since},
- * {'mismatch'}, {'completed', outcome}, {'in_progress', pttl}).
+ * {'mismatch'}, {'completed', outcome}, {'in_progress', pttl}) | {5, version} keyVersion (a gate:
+ * stops the list when not the expected one).
  */
-const ADMIT_SCRIPT = luaScript(`${WINDOW_LUA}${CLAIM_NONCE_LUA}${CLAIM_LEASE_LUA}
+const ADMIT_SCRIPT = luaScript(`${WINDOW_LUA}${CLAIM_NONCE_LUA}${CLAIM_LEASE_LUA}${KEY_VERSION_LUA}
 local out = {}
 local allowedAt = {}
 local stopped = false
@@ -82,6 +87,10 @@ for i = 1, #ARGV / 6 do
     else
       out[i] = {4, claim_lease(key, marker, ARGV[p + 2], ARGV[p + 3], ARGV[p + 4], ARGV[p + 6])}
     end
+  elseif kind == 'keyVersion' then
+    local version = key_version(key, ARGV[p + 3], ARGV[p + 4])
+    out[i] = {5, version}
+    if version ~= ARGV[p + 2] then stopped = true end
   else
     return redis.error_reply('unknown admission check ' .. tostring(kind))
   end
@@ -98,6 +107,8 @@ export interface RedisAdmissionStoreOptions {
   readonly noncePrefix?: string;
   /** Defaults to `signet:idem:`. */
   readonly idempotencyPrefix?: string;
+  /** Defaults to `signet:keyver:` (the key version store's default). */
+  readonly keyVersionPrefix?: string;
   /** Clock in ms since the epoch, written into a missing nonce or idempotency completeness marker. Defaults to `Date.now`. */
   readonly now?: () => number;
 }
@@ -119,6 +130,7 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
   const rlPrefix = options.rateLimitPrefix ?? DEFAULT_RATE_LIMIT_PREFIX;
   const noncePrefix = options.noncePrefix ?? DEFAULT_NONCE_PREFIX;
   const idemPrefix = options.idempotencyPrefix ?? DEFAULT_IDEMPOTENCY_PREFIX;
+  const keyVersionPrefix = options.keyVersionPrefix ?? DEFAULT_KEY_VERSION_PREFIX;
   const clustered = redis instanceof Cluster;
   const now = options.now ?? Date.now;
 
@@ -143,6 +155,8 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
         const key = idempotencyRedisKey(check.scopeKey, idemPrefix);
         return { keys: [key, idempotencyMarkerKey(key, idemPrefix, clustered)], args: ['lease', check.fingerprint, token, leaseMs, 0, claimNow(now)], token, leaseMs };
       }
+      case 'keyVersion':
+        return { keys: [keyVersionRedisKey(check.keyId, keyVersionPrefix)], args: ['keyVersion', check.expected, freshKeyVersion(), KEY_VERSION_TTL_MS, '', ''] };
     }
   };
 
@@ -156,6 +170,7 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
     }
     if (tag === 3) return { kind: 'nonce', claim: readClaimReply(a) };
     if (tag === 4 && prepared.token && prepared.leaseMs) return { kind: 'lease', claim: readLeaseReply(a, prepared.token, prepared.leaseMs) };
+    if (tag === 5 && typeof a === 'string' && a !== '') return { kind: 'keyVersion', current: a };
     throw new Error(`redis admission store: unexpected reply ${JSON.stringify(entry)}`);
   };
 

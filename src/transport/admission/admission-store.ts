@@ -5,14 +5,14 @@
  * A request's checks form one ordered list (see `admission-plan.ts`):
  *
  * ```
- *   nonce → limit(ip) → blocked(ip failures) → limit(account)                           request gates
+ *   nonce → keyVersion (shared key cache only) → limit(ip) → blocked(ip failures) → limit(account)   request gates
  *   → for each root field: limit(field) → lease(idempotency scope, only if that limit allowed)
  * ```
  *
  * Semantics every adapter keeps:
  * - checks run in list order, each one as atomic as its own store's operation;
  * - a *gate* that fails (a `limit` with `gate: true` over its limit, a `blocked` source, a nonce
- *   already claimed or not provably unseen) stops the list: every later check is `skipped` and
+ *   already claimed or not provably unseen, a key version other than the expected one) stops the list: every later check is `skipped` and
  *   changes nothing, so a refused request never spends a budget or takes a key (the nonce comes
  *   first: a request refused by a later gate has used its signature up, and never runs later);
  * - a `lease` whose `after` names a `limit` that did not allow the call is `skipped` (a refused
@@ -35,6 +35,12 @@ export type AdmissionCheck =
   /** Claim a signature nonce once per key (`NonceStore.claim`); anything but `claimed` is a failed gate. */
   | { readonly kind: 'nonce'; readonly keyId: string; readonly nonce: string; readonly ttlMs: number; readonly notBeforeMs: number }
   /**
+   * Read the API key's shared version (`KeyVersionStore.current`, giving it one when it has none);
+   * any other than `expected` (the version of the cached material that verified the request) is
+   * a failed gate, and the outcome says which version is current.
+   */
+  | { readonly kind: 'keyVersion'; readonly keyId: string; readonly expected: string }
+  /**
    * Take the idempotency lease of a scope (`IdempotencyStore.claim`); `after` is the index of the
    * `limit` check that must have allowed the call first.
    */
@@ -46,6 +52,7 @@ export type AdmissionOutcome =
   | { readonly kind: 'limit'; readonly decision: RateLimitDecision }
   | { readonly kind: 'blocked'; readonly decision: RateLimitDecision }
   | { readonly kind: 'nonce'; readonly claim: NonceClaim }
+  | { readonly kind: 'keyVersion'; readonly current: string }
   | { readonly kind: 'lease'; readonly claim: ClaimResult };
 
 /** Runs admission lists. */
@@ -59,6 +66,7 @@ export function isFailedGate(check: AdmissionCheck, outcome: AdmissionOutcome): 
   if (outcome.kind === 'limit') return check.kind === 'limit' && check.gate && !outcome.decision.allowed;
   if (outcome.kind === 'blocked') return !outcome.decision.allowed;
   if (outcome.kind === 'nonce') return outcome.claim.status !== 'claimed';
+  if (outcome.kind === 'keyVersion') return check.kind === 'keyVersion' && outcome.current !== check.expected;
   return false;
 }
 

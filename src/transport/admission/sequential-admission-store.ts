@@ -1,6 +1,7 @@
 import type { IdempotencyStore } from '@signet/idempotency';
 import type { RateLimitStore } from '@signet/rate-limit';
 import type { NonceStore } from '@signet/http-message-signatures';
+import type { KeyVersionStore } from '../../domain';
 import { isFailedGate, leaseMayRun, type AdmissionCheck, type AdmissionOutcome, type AdmissionStore } from './admission-store';
 
 /** The single-purpose stores an admission list is made of. */
@@ -8,6 +9,8 @@ export interface AdmissionParts {
   readonly rateLimits: RateLimitStore;
   readonly nonces: NonceStore;
   readonly idempotency: IdempotencyStore;
+  /** Needed only by lists with a `keyVersion` check (a shared key cache). */
+  readonly keyVersions?: KeyVersionStore;
 }
 
 /**
@@ -26,6 +29,9 @@ export function createSequentialAdmissionStore(parts: AdmissionParts): Admission
         return { kind: 'nonce', claim: await parts.nonces.claim(check.keyId, check.nonce, check) };
       case 'lease':
         return { kind: 'lease', claim: await parts.idempotency.claim(check.scopeKey, check.fingerprint, check.leaseMs) };
+      case 'keyVersion':
+        if (!parts.keyVersions) throw new Error('a keyVersion check needs a key version store');
+        return { kind: 'keyVersion', current: await parts.keyVersions.current(check.keyId) };
     }
   };
   return {

@@ -113,6 +113,10 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
         if (!key) throw new CliError(`No API key "${keyId}".`);
         const revoked = unwrap(await runtime.services.apiKeys.revokeApiKey(key.accountId, key.id));
         output(!!opts.json, { keyId: revoked.id, revokedAt: revoked.revokedAt?.toISOString() });
+        // Servers on PostgreSQL + Redis cache key rows, told of a revocation through Redis only.
+        if (runtime.config.databaseUrl && runtime.security.kind !== 'redis') {
+          process.stderr.write('Without REDIS_URL (or SIGNET_REDIS_CLUSTER), servers that share a Redis see this revocation within 60 s, not at once; set it to revoke at once.\n');
+        }
       });
     });
 }

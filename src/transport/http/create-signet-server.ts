@@ -88,6 +88,7 @@ export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<Htt
   });
   const admissions = createRequestAdmissions({
     store: deps.security.admission, limiter: requestLimiter, guard: failureGuard, usage: deps.usage, metrics: deps.metrics, logger: deps.logger, now: deps.now,
+    apiKeys: deps.apiKeys,
   });
   const sourceOf = (request: FastifyRequest): string => request.clientLimitKey;
   const retireSignature = createSignatureRetirement({ nonces: deps.security.nonces, maxAgeSeconds: deps.maxAgeSeconds, now: deps.now, logger: deps.logger, sourceOf });

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { KeyUsageRecorder } from '../../domain';
+import type { ApiKeyService, KeyUsageRecorder } from '../../domain';
 import { isFailedGate, type AdmissionCheck, type AdmissionOutcome, type AdmissionStore, type RequestAdmission } from '../admission';
 import { ErrorCode, RequestRefusedError } from '../../errors';
 import type { SignetMetrics } from '../../metrics';
@@ -21,7 +21,15 @@ export interface VerifiedRequest {
   readonly nonceTtlMs: number;
   /** How far back the nonce store must be complete to prove the nonce unseen. */
   readonly notBeforeMs: number;
+  /**
+   * The shared version of the cached key material that verified the request (shared key cache
+   * only): the admission goes on only while it is the key's current version.
+   */
+  readonly keyVersion?: string;
 }
+
+/** Times a request's key material may turn out stale in a row (each time reloaded) before the request gets 503. */
+export const MAX_KEY_VERSION_RELOADS = 3;
 
 /** What every admission of a server shares. */
 export interface RequestAdmissionDeps {
@@ -32,9 +40,22 @@ export interface RequestAdmissionDeps {
   readonly metrics: SignetMetrics;
   readonly logger: Logger;
   readonly now: () => number;
+  /** Reloads a key whose cached material the admission found stale (needed with `keyVersion`). */
+  readonly apiKeys?: Pick<ApiKeyService, 'reloadVerificationMaterial'>;
 }
 
-/** Builds the admission of each verified request. */
+/**
+ * Builds the admission of each verified request.
+ *
+ * A request verified with cached key material (`keyVersion`) has its key's shared version checked
+ * right after its nonce claim, in the same store call. A stale version stops the list there (the
+ * nonce is spent, as for any refusal after it; no budget is): the key row is read again under the
+ * version the store answered, and a key revoked (or gone) meanwhile is refused as a revoked key is
+ * at verification (401 SIGNATURE_INVALID); a key still valid runs the rest of the list again,
+ * behind the new version (one more round trip, only when the material was stale). The key's
+ * material never changes but for its revocation (no statement updates it), so the signature
+ * checked with the cached material holds with the reloaded one.
+ */
 export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: VerifiedRequest) => RequestAdmission {
   return (request) => {
     let settled = false;
@@ -42,12 +63,10 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
     const ipGate = deps.limiter.admissionCheck('ip', request.source);
     // The nonce comes first: whatever refuses the request after it, its signature is used up
     // and its captured bytes never run later, from any address.
-    const gates: AdmissionCheck[] = [
-      { kind: 'nonce', keyId: request.keyId, nonce: request.nonce, ttlMs: request.nonceTtlMs, notBeforeMs: request.notBeforeMs },
-      ipGate,
-      deps.guard.admissionCheck(request.source),
-      deps.limiter.admissionCheck('account', request.accountId),
-    ];
+    const nonceGate: AdmissionCheck = { kind: 'nonce', keyId: request.keyId, nonce: request.nonce, ttlMs: request.nonceTtlMs, notBeforeMs: request.notBeforeMs };
+    const versionGate = (expected: string): AdmissionCheck => ({ kind: 'keyVersion', keyId: request.keyId, expected });
+    const otherGates: AdmissionCheck[] = [ipGate, deps.guard.admissionCheck(request.source), deps.limiter.admissionCheck('account', request.accountId)];
+    let gates: AdmissionCheck[] = request.keyVersion === undefined ? [nonceGate, ...otherGates] : [nonceGate, versionGate(request.keyVersion), ...otherGates];
     const refuse = (check: AdmissionCheck, outcome: AdmissionOutcome): RequestRefusedError => {
       if (check.kind === 'nonce' && outcome.kind === 'nonce' && outcome.claim.status === 'unproven') {
         return replayProtectionRecovering(outcome.claim.completeSinceMs, deps, request);
@@ -69,6 +88,29 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       }
       throw new Error(`admission gate ${check.kind} refused with ${outcome.kind}`);
     };
+    const unavailable = (error: unknown, message: string): RequestRefusedError => {
+      // Nothing was admitted, nothing runs; the client may retry with a fresh signature.
+      deps.logger.error({ err: error, requestId: request.requestId }, message);
+      return new RequestRefusedError(ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { 'retry-after': '1' }, { retryAfter: 1 });
+    };
+    /** The cached material was stale: reload it under `version`; false when the key no longer verifies anything. */
+    const stillValid = async (version: string): Promise<boolean> => {
+      if (!deps.apiKeys) throw new Error('a keyVersion admission needs apiKeys');
+      let material;
+      try {
+        material = await deps.apiKeys.reloadVerificationMaterial(request.keyId, version);
+      } catch (error) {
+        throw unavailable(error, 'key store unavailable');
+      }
+      return material !== null && material.apiKey.revokedAt === null && material.apiKey.accountId === request.accountId;
+    };
+    const revokedKey = async (): Promise<RequestRefusedError> => {
+      deps.metrics.signatureChecks.inc({ outcome: 'SIGNATURE_INVALID' });
+      deps.logger.warn({ event: 'signature_rejected', reason: 'SIGNATURE_INVALID', keyId: request.keyId, source: request.source, requestId: request.requestId }, 'signed request rejected');
+      // Counted as a failure of its source, as the same request is when verification reads the revoked row.
+      await deps.guard.recordFailure(request.source).catch(() => undefined);
+      return new RequestRefusedError(REFUSAL_REASONS.SIGNATURE_INVALID.code, SIGNATURE_REASON_TEXT.SIGNATURE_INVALID, {}, { reason: 'SIGNATURE_INVALID' });
+    };
     return {
       get settled() {
         return settled;
@@ -79,20 +121,26 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       async admit(fieldChecks) {
         if (settled) throw new Error('a request is admitted once');
         settled = true;
-        // A lease's `after` points into fieldChecks; in the whole list it sits behind the gates.
-        const shifted = fieldChecks.map((c) => (c.kind === 'lease' && c.after !== undefined ? { ...c, after: c.after + gates.length } : c));
         let outcomes: AdmissionOutcome[];
-        try {
-          outcomes = await deps.store.admit([...gates, ...shifted]);
-        } catch (error) {
-          // Nothing was admitted, nothing runs; the client may retry with a fresh signature.
-          deps.logger.error({ err: error, requestId: request.requestId }, 'request admission unavailable');
-          throw new RequestRefusedError(ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { 'retry-after': '1' }, { retryAfter: 1 });
-        }
-        addressCounted = outcomes[gates.indexOf(ipGate)]?.kind === 'limit';
-        for (let i = 0; i < gates.length; i += 1) {
-          const outcome = outcomes[i];
-          if (isFailedGate(gates[i], outcome)) throw refuse(gates[i], outcome);
+        for (let reloads = 0; ; reloads += 1) {
+          // A lease's `after` points into fieldChecks; in the whole list it sits behind the gates.
+          const shift = gates.length;
+          const shifted = fieldChecks.map((c) => (c.kind === 'lease' && c.after !== undefined ? { ...c, after: c.after + shift } : c));
+          try {
+            outcomes = await deps.store.admit([...gates, ...shifted]);
+          } catch (error) {
+            throw unavailable(error, 'request admission unavailable');
+          }
+          addressCounted = outcomes[gates.indexOf(ipGate)]?.kind === 'limit';
+          const failed = gates.findIndex((gate, i) => isFailedGate(gate, outcomes[i]));
+          if (failed === -1) break;
+          const gate = gates[failed];
+          const outcome = outcomes[failed];
+          if (gate.kind !== 'keyVersion' || outcome.kind !== 'keyVersion') throw refuse(gate, outcome);
+          if (!(await stillValid(outcome.current))) throw await revokedKey();
+          if (reloads + 1 >= MAX_KEY_VERSION_RELOADS) throw unavailable(new Error('key version kept changing'), 'key material kept going stale');
+          // The nonce is claimed already: the rest of the list, behind the version just read.
+          gates = [versionGate(outcome.current), ...otherGates];
         }
         deps.metrics.signatureChecks.inc({ outcome: 'verified' });
         deps.usage.record(request.keyId, new Date(deps.now()));

@@ -70,7 +70,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
     return {
       keyId: apiKey.id, accountId: apiKey.accountId, scopes: apiKey.scopes, algorithm: apiKey.algorithm,
       publicKey: material.publicKey ?? undefined, secret: material.secret ?? undefined, revoked: apiKey.revokedAt !== null,
-      createdAtMs: apiKey.createdAt.getTime(),
+      createdAtMs: apiKey.createdAt.getTime(), version: material.version,
     };
   };
   let verifier: { verify: ReturnType<typeof createDeferredClaimVerifier>; target: SigningTarget } | undefined;
@@ -133,7 +133,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         const { claim } = result;
         const admission = options.admissions({
           requestId: request.id, source, keyId: claim.keyId, accountId: result.accountId, nonce: claim.nonce, nonceTtlMs: claim.ttlMs,
-          notBeforeMs: claim.notBeforeMs,
+          notBeforeMs: claim.notBeforeMs, keyVersion: result.keyVersion,
         });
         return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] }, admission };
       }

@@ -26,6 +26,40 @@ function defineUnitOfWorkSuite(name: string, open: () => Promise<TestDatabase>):
 
     const exists = async (account: Account) => (await uow.repo.findAccount(account.id)) !== null;
 
+    test('afterCommit tasks run once the outermost transaction committed (a nested call\'s too), before it resolves; none after a rollback', async () => {
+      const account = newAccount();
+      const seen: string[] = [];
+      const statements = await driver.statementsOf(() => uow.transaction(async (repo, scope) => {
+        scope.afterCommit(async () => { seen.push(`outer sees the row: ${await exists(account)}`); });
+        await uow.transaction(async (nested, inner) => {
+          await nested.insertAccount(account);
+          inner.afterCommit(async () => { seen.push('nested'); });
+        });
+        seen.push('work done');
+        void repo;
+      }, { nested: 'join' }));
+      // The task's read went out after COMMIT, on its own (not the transaction's) connection.
+      const commit = statements.indexOf('COMMIT');
+      expect(commit).toBeGreaterThan(0);
+      expect(statements.slice(commit + 1)).toEqual([expect.stringMatching(/FROM accounts/)]);
+      expect(seen).toEqual(['work done', 'outer sees the row: true', 'nested']);
+      const rolledBack: string[] = [];
+      await expect(uow.transaction(async (_repo, scope) => {
+        scope.afterCommit(async () => { rolledBack.push('ran'); });
+        throw new Error('refused');
+      })).rejects.toThrow('refused');
+      expect(rolledBack).toEqual([]);
+    });
+
+    test('a failing afterCommit task rejects the call; the transaction stays committed', async () => {
+      const account = newAccount();
+      await expect(uow.transaction(async (repo, scope) => {
+        await repo.insertAccount(account);
+        scope.afterCommit(async () => { throw new Error('redis down'); });
+      })).rejects.toThrow('redis down');
+      expect(await exists(account)).toBe(true);
+    });
+
     test('by default a nested call is a savepoint: its failure undoes only its own writes and the outer work commits', async () => {
       const [kept, undone] = [newAccount(), newAccount()];
       const statements = await driver.statementsOf(() => uow.transaction(async (repo) => {

@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
-import { createRedisAdmissionStore, createRedisNonceStore, createRedisRateLimitStore } from '../../../src/stores/redis';
+import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonceStore, createRedisRateLimitStore } from '../../../src/stores/redis';
 import { describeWithRedis } from '../../helpers/services';
 import { defineAdmissionStoreContract } from '../admission-store.contract';
 
 describeWithRedis('redis admission store', (url) => {
   const prefix = `signet:test:${process.pid}-${Date.now().toString(36)}:`;
-  const prefixes = { rateLimitPrefix: `${prefix}rl:`, noncePrefix: `${prefix}nonce:`, idempotencyPrefix: `${prefix}idem:` };
+  const prefixes = { rateLimitPrefix: `${prefix}rl:`, noncePrefix: `${prefix}nonce:`, idempotencyPrefix: `${prefix}idem:`, keyVersionPrefix: `${prefix}keyver:` };
   let redis: Redis;
   let observer: Redis;
 
@@ -25,7 +25,21 @@ describeWithRedis('redis admission store', (url) => {
     rateLimits: createRedisRateLimitStore(redis, { prefix: prefixes.rateLimitPrefix }),
     nonces: createRedisNonceStore(redis, { prefix: prefixes.noncePrefix }),
     idempotency: createRedisIdempotencyStore(redis, { prefix: prefixes.idempotencyPrefix }),
+    keyVersions: createRedisKeyVersionStore(redis, { prefix: prefixes.keyVersionPrefix }),
   }));
+
+  it('writes key versions with a TTL (a guessed key id costs one small key for a day), in the admission and in the store', async () => {
+    const keyVersions = createRedisKeyVersionStore(redis, { prefix: prefixes.keyVersionPrefix });
+    const admission = createRedisAdmissionStore(redis, prefixes);
+    const [guessed, renewed] = [`key_guess_${Date.now()}`, `key_renew_${Date.now()}`];
+    await admission.admit([{ kind: 'keyVersion', keyId: guessed, expected: 'x' }]);
+    await keyVersions.renew(renewed);
+    for (const id of [guessed, renewed]) {
+      const ttl = await observer.pttl(`${prefixes.keyVersionPrefix}{${id}}`);
+      expect(ttl).toBeGreaterThan(86_000_000);
+      expect(ttl).toBeLessThanOrEqual(86_400_000);
+    }
+  });
 
   it('answers a whole request in one round trip, and re-loads its script when Redis answers NOSCRIPT', async () => {
     const admission = createRedisAdmissionStore(redis, prefixes);

@@ -1,0 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import type { KeyVersionStore } from './ports';
+
+/**
+ * A `KeyVersionStore` in this process's memory: the reference the Redis store is tested against
+ * (the admission store contract), and a store for tests of one process. Versions are random, so
+ * a new store never hands out a version an earlier one did.
+ */
+export function createMemoryKeyVersionStore(): KeyVersionStore {
+  const versions = new Map<string, string>();
+  const fresh = () => randomBytes(16).toString('base64url');
+  return {
+    async current(keyId) {
+      let version = versions.get(keyId);
+      if (version === undefined) {
+        version = fresh();
+        versions.set(keyId, version);
+      }
+      return version;
+    },
+    async renew(keyId) {
+      versions.set(keyId, fresh());
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * A request verified with cached key material whose version turned out stale, at the admission:
+ * the key is reloaded under the version found; a revoked key is refused, a valid one runs the rest
+ * of the list once, behind the new version, without claiming its nonce again.
+ */
+import { createMemoryIdempotencyStore } from '@signet/idempotency';
+import { createMemoryNonceStore } from '@signet/http-message-signatures';
+import { createMemoryRateLimitStore } from '@signet/rate-limit';
+import { createMemoryKeyVersionStore, type ApiKey, type VerificationMaterial } from '../../../src/domain';
+import { createMetrics } from '../../../src/metrics';
+import { createSequentialAdmissionStore, type AdmissionCheck } from '../../../src/transport/admission';
+import { createAuthFailureGuard } from '../../../src/transport/http/auth-failure-guard';
+import { createLocalBlocks } from '../../../src/transport/http/local-blocks';
+import { MAX_KEY_VERSION_RELOADS, createRequestAdmissions } from '../../../src/transport/http/request-admission';
+import { createRequestLimiter } from '../../../src/transport/http/request-limits';
+import { silentLogger } from '../../helpers/logger';
+
+const KEY: ApiKey = {
+  id: 'key_0123456789abcdef01234567', accountId: 'acct-1', label: 'k', scopes: ['READ'], algorithm: 'ed25519',
+  publicKey: null, secretCiphertext: null, createdAt: new Date(0), lastUsedAt: null, revokedAt: null,
+};
+
+function setup(reload: (version: string) => Promise<VerificationMaterial | null>) {
+  const rateLimits = createMemoryRateLimitStore();
+  const keyVersions = createMemoryKeyVersionStore();
+  const inner = createSequentialAdmissionStore({ rateLimits, nonces: createMemoryNonceStore({ completeSinceMs: 0 }), idempotency: createMemoryIdempotencyStore({ completeSinceMs: 0 }), keyVersions });
+  const calls: AdmissionCheck[][] = [];
+  const store = { admit: (checks: readonly AdmissionCheck[]) => { calls.push([...checks]); return inner.admit(checks); } };
+  const blocks = createLocalBlocks();
+  const metrics = createMetrics();
+  const reloads: string[] = [];
+  const admissions = createRequestAdmissions({
+    store, metrics, logger: silentLogger, now: Date.now, usage: { record: () => undefined, flush: async () => undefined, close: async () => undefined },
+    limiter: createRequestLimiter({ store: rateLimits, fallback: createMemoryRateLimitStore(), metrics, logger: silentLogger, blocks }),
+    guard: createAuthFailureGuard(rateLimits, blocks),
+    apiKeys: { reloadVerificationMaterial: async (_id, version) => { reloads.push(version); return reload(version); } },
+  });
+  const request = (keyVersion: string) => admissions({ requestId: 'r1', source: '192.0.2.1', keyId: KEY.id, accountId: KEY.accountId, nonce: `n-${Math.random()}`, nonceTtlMs: 35_000, notBeforeMs: Date.now(), keyVersion });
+  return { keyVersions, calls, reloads, request, rateLimits };
+}
+
+const material = (apiKey: ApiKey): VerificationMaterial => ({ apiKey, publicKey: null, secret: null });
+
+describe('admission of a request verified with cached key material', () => {
+  test('a current version: one call, the version checked right after the nonce', async () => {
+    const { keyVersions, calls, reloads, request } = setup(async () => material(KEY));
+    await expect(request(await keyVersions.current(KEY.id)).admit([])).resolves.toEqual([]);
+    expect(calls.map((c) => c.map((check) => check.kind))).toEqual([['nonce', 'keyVersion', 'limit', 'blocked', 'limit']]);
+    expect(reloads).toEqual([]);
+  });
+
+  test('a stale version of a key still valid: reloaded under the current version, then the rest of the list once, without the nonce', async () => {
+    const { keyVersions, calls, reloads, request } = setup(async () => material(KEY));
+    const stale = await keyVersions.current(KEY.id);
+    await keyVersions.renew(KEY.id);
+    const current = await keyVersions.current(KEY.id);
+    const field: AdmissionCheck = { kind: 'limit', key: 'field:{acct-1}', rule: { max: 5, windowMs: 60_000 }, gate: false };
+    const outcomes = await request(stale).admit([field, { kind: 'lease', scopeKey: 'acct-1:f:k1', fingerprint: 'fp', leaseMs: 10_000, after: 0 }]);
+    expect(outcomes.map((o) => o.kind)).toEqual(['limit', 'lease']);
+    expect(reloads).toEqual([current]);
+    expect(calls.map((c) => c.map((check) => check.kind))).toEqual([
+      ['nonce', 'keyVersion', 'limit', 'blocked', 'limit', 'limit', 'lease'],
+      ['keyVersion', 'limit', 'blocked', 'limit', 'limit', 'lease'],
+    ]);
+    // The lease's `after` follows its limit in each list.
+    expect(calls[1][5]).toMatchObject({ kind: 'lease', after: 4 });
+    expect(calls[1][0]).toEqual({ kind: 'keyVersion', keyId: KEY.id, expected: current });
+  });
+
+  test('a stale version of a key revoked meanwhile: 401 SIGNATURE_INVALID, nothing else spent', async () => {
+    const { keyVersions, calls, request, rateLimits } = setup(async () => material({ ...KEY, revokedAt: new Date() }));
+    const stale = await keyVersions.current(KEY.id);
+    await keyVersions.renew(KEY.id);
+    await expect(request(stale).admit([])).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' } });
+    expect(calls).toHaveLength(1);
+    await expect(rateLimits.peek('account:{acct-1}', { max: 10_000, windowMs: 60_000 })).resolves.toMatchObject({ remaining: 10_000 });
+  });
+
+  test('a key gone, or now of another account, is refused alike', async () => {
+    for (const reloaded of [null, material({ ...KEY, accountId: 'acct-2' })]) {
+      const { keyVersions, request } = setup(async () => reloaded);
+      const stale = await keyVersions.current(KEY.id);
+      await keyVersions.renew(KEY.id);
+      await expect(request(stale).admit([])).rejects.toMatchObject({ extensions: { reason: 'SIGNATURE_INVALID' } });
+    }
+  });
+
+  test(`a version that keeps changing: 503 after ${MAX_KEY_VERSION_RELOADS} reloads; the key store failing: 503`, async () => {
+    const churn = setup(async () => {
+      await churn.keyVersions.renew(KEY.id);
+      return material(KEY);
+    });
+    await expect(churn.request('stale').admit([])).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    expect(churn.reloads).toHaveLength(MAX_KEY_VERSION_RELOADS);
+    const down = setup(async () => { throw new Error('database down'); });
+    await expect(down.request('stale').admit([])).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
+  });
+});
