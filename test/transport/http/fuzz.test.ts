@@ -143,13 +143,19 @@ describe('fuzzed requests: every answer is structured, nothing leaks, rejected r
       const value = h[m.header];
       const i = m.at % (value.length + 1);
       const spliced = m.mode === 'insert' ? value.slice(0, i) + m.junk + value.slice(i) : m.mode === 'replace' ? value.slice(0, i) + m.junk + value.slice(i + m.junk.length) : value.slice(0, i);
-      if (spliced === value) return; // a no-op splice would be a valid request
+      // A no-op splice would be a valid request; so would one that only adds leading or trailing
+      // spaces, which HTTP strips from a field value before anyone reads it.
+      if (spliced.replace(/^[ \t]+|[ \t]+$/g, '') === value) return;
       await withoutStrayWrites(async () => {
         const json = await sendAndCheck(body, { ...h, [m.header]: spliced });
         expect(json.data?.placeOrder ?? null).toBeNull();
         return json;
       }, true);
-    }), { numRuns: RUNS });
+    }), {
+      numRuns: RUNS,
+      // Seen failing before the stripping rule above: a space before the whole value is no splice at all.
+      examples: [[{ header: 'signature', at: 0, junk: ' ', mode: 'insert' }], [{ header: 'signature-input', at: 10_000, junk: '  ', mode: 'insert' }]],
+    });
   }, 30_000);
 
   test('random request ids, content types and other headers get structured answers', async () => {
