@@ -14,6 +14,7 @@
  * listens on PORT and prints one line `BENCH_READY {"url":…,"credentials":[…]}`.
  */
 import 'reflect-metadata';
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { MapperKind, getDirectiveExtensions, mapSchema } from '@graphql-tools/utils';
 import type { GraphQLSchema } from 'graphql';
 import type { FastifyInstance } from 'fastify';
@@ -70,7 +71,7 @@ export interface ControlServerDeps {
  * Builds a control app (not listening): `signed` wires what createSignetServer wires minus the
  * directive transformers; `bare` trusts `x-bench-account` for any of `accountIds`.
  */
-export async function createControlApp(deps: ControlServerDeps, variant: 'signed' | 'bare', accountIds: readonly string[]): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+export async function createControlApp(deps: ControlServerDeps, variant: 'signed' | 'bare' | 'bare+ed25519', accountIds: readonly string[]): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
   const { services, security, metrics, logger } = deps;
   const usage = createKeyUsageRecorder({ uow: services.uow, onError: (err) => logger.warn({ err }, 'could not record API key use') });
   let layers: Pick<HttpServerDeps, 'authenticate' | 'requestLimiter'>;
@@ -81,9 +82,13 @@ export async function createControlApp(deps: ControlServerDeps, variant: 'signed
     });
   } else {
     const known = new Set(accountIds);
+    // bench/profile only: one Ed25519 verification of a fixed message per request and nothing
+    // else of the signature layer, to see what the primitive costs inside a request.
+    const primitive = variant === 'bare+ed25519' ? fixedEd25519Verification() : undefined;
     layers = {
       // The caller is whoever the header names: no signature, no scope, no limit (the point of this control).
       authenticate: async (request) => {
+        if (primitive && !primitive()) throw new Error('the fixed Ed25519 signature did not verify');
         const id = request.headers['x-bench-account'];
         return { principal: typeof id === 'string' && known.has(id) ? { accountId: id, keyId: 'bench-control', scopes: ALL_SCOPES } : null };
       },
@@ -100,6 +105,14 @@ export async function createControlApp(deps: ControlServerDeps, variant: 'signed
       await usage.close();
     },
   };
+}
+
+/** A check that verifies one fixed Ed25519 signature over a 383-byte message (the size of a placeOrder's base). */
+function fixedEd25519Verification(): () => boolean {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const message = Buffer.alloc(383, 0x61);
+  const signature = sign(null, message, privateKey);
+  return () => verify(null, message, publicKey, signature);
 }
 
 async function main(): Promise<void> {

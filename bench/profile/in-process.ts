@@ -9,8 +9,15 @@
  *
  *   npx tsc -p tsconfig.bench.json && node dist-bench/bench/profile/in-process.js
  *
+ * Run it with `node --expose-gc` to collect the client's garbage (building and signing the batch)
+ * before each measured batch: without it, part of that GC lands in the signed scenarios' figures.
+ *
  * Knobs: INPROC_REQUESTS (per scenario and round, default 1000), INPROC_ROUNDS (default 3; the
- * scenarios take turns, the figure is the median round), INPROC_ONLY (e.g. "3,3b").
+ * scenarios take turns, the figure is the median round), INPROC_BLOCK (take turns every that
+ * many requests instead, e.g. 20: differences of 0.1 ms then stand out of a shared machine's drift), INPROC_ONLY (e.g. "3,3b"). Scenario `3s` (not
+ * in the bench) is 3b's server fed 3's signed requests: 3s − 3b is what carrying a signature costs
+ * the process without checking it, 3 − 3s the checking. Scenario `3v` is 3b's server doing one
+ * Ed25519 verification of a fixed message per request: the primitive's cost inside a request.
  *
  * On PostgreSQL + Redis the signed scenarios run twice in the same rounds: `2`, `3`, `4` with the
  * key material cached as the runtime does (key versions on Redis), and `2r`, `3r`, `4r` reading the
@@ -29,7 +36,8 @@ import type { SecurityStores } from '../../src/transport/security-stores';
 import { openBenchEnv } from '../bench-env';
 import { createControlApp } from '../control-server';
 import type { BenchRequest } from '../load';
-import { BENCH_AUTHORITY, controlRequests, scenarioRequests } from '../requests';
+import { randomUUID } from 'node:crypto';
+import { BENCH_AUTHORITY, PLACE_ORDER_BODY, controlRequests, createSigner, scenarioRequests } from '../requests';
 import { BENCH_RATE_LIMITS } from '../servers';
 
 const requests = Number(process.env.INPROC_REQUESTS ?? 1000);
@@ -54,11 +62,23 @@ async function main(): Promise<void> {
     const common = { services: cached, security, directives, metrics, logger, readiness: [], signatureMaxAgeSeconds: 300 };
     const accounts = db.credentials.map((c) => c.accountId);
     const signed = scenarioRequests(db.credentials);
+    const bareSigner = createSigner(db.credentials);
+    let bareTurn = 0;
+    const signedForBare = (): BenchRequest => {
+      const i = (bareTurn = (bareTurn + 1) % db.credentials.length);
+      const request = bareSigner(PLACE_ORDER_BODY, { 'idempotency-key': randomUUID() }, i);
+      return { body: request.body, headers: { ...request.headers, 'x-bench-account': db.credentials[i].accountId } };
+    };
     const keyRead = cached !== db.services ? { services: db.services } : null;
     const plans = [
       { id: '2', server: 'protected' as const, next: signed.meBalances },
       { id: '3b', server: 'bare' as const, next: controlRequests(accounts) },
       { id: '3', server: 'signed' as const, next: signed.protectedOrder },
+      // 3b's server fed scenario 3's signed requests (plus the caller's header): what carrying a
+      // signature costs without checking it (bigger requests, the client's signing garbage).
+      { id: '3s', server: 'bare' as const, next: signedForBare },
+      // 3b's server with one Ed25519 verification per request (a fixed message): the primitive in situ.
+      { id: '3v', server: 'bare+ed25519' as const, next: controlRequests(accounts) },
       { id: '4', server: 'protected' as const, next: signed.protectedOrder },
       ...(keyRead ? [
         { id: '2r', server: 'protected' as const, next: signed.meBalances, ...keyRead },
@@ -66,7 +86,7 @@ async function main(): Promise<void> {
         { id: '4r', server: 'protected' as const, next: signed.protectedOrder, ...keyRead },
       ] : []),
     ].filter((p) => !only || only.has(p.id));
-    const servers = await Promise.all(plans.map((plan: { server: 'protected' | 'bare' | 'signed'; services?: typeof db.services }) => (plan.server === 'protected'
+    const servers = await Promise.all(plans.map((plan: { server: 'protected' | 'bare' | 'bare+ed25519' | 'signed'; services?: typeof db.services }) => (plan.server === 'protected'
       ? createSignetServer({ ...common, ...(plan.services ? { services: plan.services } : {}), introspection: false, development: false, publicUrl: { scheme: 'https', authority: BENCH_AUTHORITY }, requestLimits: requestLimitsFrom(BENCH_RATE_LIMITS) })
       : createControlApp({ ...common, ...(plan.services ? { services: plan.services } : {}), rateLimitOverrides: BENCH_RATE_LIMITS }, plan.server, accounts))));
     // Listening (on a loopback port nothing is sent to) resolves the signing target; requests go through inject.
@@ -77,9 +97,29 @@ async function main(): Promise<void> {
     };
     const figures: number[][] = plans.map(() => []);
     for (let i = 0; i < plans.length; i += 1) for (let n = 0; n < 200; n += 1) await send(i, plans[i].next()); // warm-up
-    for (let round = 0; round < rounds; round += 1) {
+    // INPROC_BLOCK: the scenarios take turns every that many requests within a round (default:
+    // a whole round each), so drifts of a shared machine's speed fall on all of them alike.
+    const block = Math.min(requests, Number(process.env.INPROC_BLOCK ?? requests));
+    for (let round = 0; round < rounds && block < requests; round += 1) {
+      const batches = plans.map((plan) => Array.from({ length: requests }, () => plan.next()));
+      (globalThis as { gc?: () => void }).gc?.();
+      const used = plans.map(() => 0);
+      for (let from = 0; from < requests; from += block) {
+        for (let i = 0; i < plans.length; i += 1) {
+          const start = process.cpuUsage();
+          for (const request of batches[i].slice(from, from + block)) await send(i, request);
+          const spent = process.cpuUsage(start);
+          used[i] += spent.user + spent.system;
+        }
+      }
+      for (let i = 0; i < plans.length; i += 1) figures[i].push(used[i] / 1000 / requests);
+    }
+    for (let round = 0; round < rounds && block >= requests; round += 1) {
       for (let i = 0; i < plans.length; i += 1) {
         const batch = Array.from({ length: requests }, () => plans[i].next());
+        // Under --expose-gc, the garbage of building (and signing) the batch is collected before
+        // the clock starts, so it is not charged to the signed scenarios' server work.
+        (globalThis as { gc?: () => void }).gc?.();
         const start = process.cpuUsage();
         for (const request of batch) await send(i, request);
         const used = process.cpuUsage(start);
