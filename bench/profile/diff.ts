@@ -10,51 +10,13 @@
  * (no frame of create-http-server yet) are left out too.
  */
 import { readFileSync } from 'node:fs';
-import type { CpuProfile } from './summarize';
-
-interface CallFrame { functionName: string; url: string; lineNumber: number }
-interface Node { id: number; callFrame: CallFrame; children?: number[] }
-
-const IDLE = new Set(['(idle)', '(program)']);
-
-function frameName(frame: CallFrame): string {
-  const path = frame.url.replace(/^file:\/\//, '');
-  const url = path.includes('node_modules/')
-    ? path.replace(/^.*node_modules\//, 'nm:')
-    : path.includes('/packages/')
-      ? path.replace(/^.*\/packages\/([^/]+)\/dist\//, 'packages/$1:')
-      : path.replace(/^.*\/(dist|dist-bench)\//, '$1:');
-  return `${frame.functionName || '(anonymous)'} ${url ? `${url}:${frame.lineNumber + 1}` : ''}`.trim();
-}
+import { aggregate, type CpuProfile } from './summarize';
 
 /** Self and total µs per function name, client-side and start-up samples left out. */
 export function timesByFunction(profile: CpuProfile): { self: Map<string, number>; total: Map<string, number>; busy: number } {
-  const nodes = (profile as unknown as { nodes: Node[] }).nodes;
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const stacks = new Map<number, string[]>();
-  const stack = (id: number) => {
-    let s = stacks.get(id);
-    if (!s) {
-      s = [];
-      for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) s.push(frameName(byId.get(cur)!.callFrame));
-      stacks.set(id, s);
-    }
-    return s;
-  };
-  const self = new Map<string, number>();
-  const total = new Map<string, number>();
-  let busy = 0;
-  let started = false;
-  profile.samples.forEach((id, i) => {
-    const frames = stack(id);
-    if (!started) started = frames.some((f) => f.includes('create-http-server'));
-    if (!started || IDLE.has(frames[0]) || frames.some((f) => f.includes('bench/requests.js'))) return;
-    const us = profile.timeDeltas[i] ?? 0;
-    busy += us;
-    self.set(frames[0], (self.get(frames[0]) ?? 0) + us);
-    for (const f of new Set(frames)) total.set(f, (total.get(f) ?? 0) + us);
+  const { self, total, busy } = aggregate(profile, {
+    from: 'create-http-server',
+    skip: (frames) => frames.some((frame) => frame.includes('bench/requests.js')),
   });
   return { self, total, busy };
 }

@@ -34,10 +34,15 @@ const isApp = (frame: string) => /^\S+ (dist:|dist-bench:|packages\/)/.test(fram
 
 /** The self time of every function, by name (`function file:line`), in µs, with the samples before `from` left out. */
 export function selfTimes(profile: CpuProfile, from?: string): Map<string, number> {
-  return aggregate(profile, from).self;
+  return aggregate(profile, { from }).self;
 }
 
-function aggregate(profile: CpuProfile, from?: string) {
+/** Which samples count: none before the first whose stack has a frame containing `from`; none that `skip` names. */
+export interface SampleSelection { readonly from?: string; readonly skip?: (frames: readonly string[]) => boolean }
+
+/** Self and total (inclusive) µs per function name, µs per app call path, and the busy µs of the selected samples. */
+export function aggregate(profile: CpuProfile, selection: SampleSelection = {}) {
+  const { from, skip } = selection;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -62,7 +67,7 @@ function aggregate(profile: CpuProfile, from?: string) {
     if (!started) return;
     const us = profile.timeDeltas[i] ?? 0;
     const leaf = frames[0];
-    if (IDLE.has(leaf)) return;
+    if (IDLE.has(leaf) || skip?.(frames)) return;
     busy += us;
     self.set(leaf, (self.get(leaf) ?? 0) + us);
     for (const f of new Set(frames)) total.set(f, (total.get(f) ?? 0) + us);
@@ -76,7 +81,7 @@ function aggregate(profile: CpuProfile, from?: string) {
 /** The summary as text. */
 export function summarize(profile: CpuProfile, options: SummaryOptions = {}): string {
   const top = options.top ?? 25;
-  const { self, total, paths, busy } = aggregate(profile, options.from);
+  const { self, total, paths, busy } = aggregate(profile, { from: options.from });
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
   const per = (us: number) => (options.requests ? `${(us / 1000 / options.requests).toFixed(4)} ms/req` : `${(us / 1000).toFixed(0).padStart(6)} ms`);
   const lines = [`busy ${(busy / 1e6).toFixed(2)} s${options.requests ? ` = ${(busy / 1000 / options.requests).toFixed(3)} ms/request over ${options.requests} requests` : ''}` +
