@@ -10,6 +10,7 @@
  *
  * Knobs: MICRO_CALLS (per candidate and round, default 20000), MICRO_ROUNDS (default 7).
  */
+import { MicroTimings } from './micro-timing';
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
@@ -78,29 +79,15 @@ async function main(): Promise<void> {
     'plugin + admission (gates, nonce), control schema (scenario 3)': () => admit(stripped),
     'plugin + admission (gates, nonce, limit, lease), real schema (scenario 4)': () => admit(full),
   };
-  const results = new Map<string, number[]>();
-  let sink = 0;
+  const timings = new MicroTimings();
   for (let round = 0; round < rounds; round++) {
     security = memorySecurityStores({ nonceCompleteSinceMs: 0 });
     await security.nonces.open();
     admissions = createRequestAdmissions({ store: security.admission, limiter, guard, usage, metrics, logger, now: Date.now });
-    for (const [name, run] of Object.entries(candidates)) {
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < calls; i++) if (run() !== undefined) sink++;
-      results.set(name, [...(results.get(name) ?? []), Number(process.hrtime.bigint() - start) / 1e6 / calls]);
-    }
-    for (const [name, run] of Object.entries(asyncCandidates)) {
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < calls; i++) if ((await run()) !== undefined) sink++;
-      results.set(name, [...(results.get(name) ?? []), Number(process.hrtime.bigint() - start) / 1e6 / calls]);
-    }
+    for (const [name, run] of Object.entries(candidates)) timings.timeSync(name, calls, run);
+    for (const [name, run] of Object.entries(asyncCandidates)) await timings.timeAsync(name, calls, run);
   }
-  for (const [name, times] of results) {
-    const sorted = [...times].sort((a, b) => a - b);
-    console.log(`${sorted[Math.floor(sorted.length / 2)].toFixed(4)} ms/call  ${name}  (rounds: ${times.map((t) => t.toFixed(4)).join(' ')})`);
-  }
-  await usage.close();
-  if (sink === 0) console.log('');
+  console.log(timings.report());
 }
 
 void main();

@@ -9,6 +9,7 @@
  *
  * Knobs: MICRO_CALLS (per candidate and round, default 20000), MICRO_ROUNDS (default 7).
  */
+import { MicroTimings } from './micro-timing';
 import { buildSignatureBase, checkContentDigest, signRequest, type SignatureBaseMessage } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { generateKeyPairSync } from 'node:crypto';
@@ -46,7 +47,6 @@ const schema = buildSignetSchema();
 const placeOrder = JSON.parse(PLACE_ORDER_BODY) as { query: string; variables: Record<string, unknown> };
 const operation = parse(placeOrder.query).definitions[0] as OperationDefinitionNode;
 
-let sink = 0;
 const candidates: Record<string, () => unknown> = {
   'strict parse (parseDictionary + serializeDictionary)': () => parseSignatureFieldsStrictly(input, signature),
   'verifier parse (canonical fast path)': () => parseSignatureFields(input, signature),
@@ -60,25 +60,12 @@ async function main(): Promise<void> {
   const async: Record<string, () => Promise<unknown>> = {
     'Content-Digest check (parse + sha-256 of the body)': () => checkContentDigest(nodeCrypto, signed.headers['content-digest'], body),
   };
-  const results = new Map<string, number[]>();
+  const timings = new MicroTimings();
   for (let round = 0; round < rounds; round++) {
-    for (const [name, run] of Object.entries(candidates)) {
-      const n = name.startsWith('Ed25519') ? Math.ceil(calls / 10) : calls;
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < n; i++) if (run() !== undefined) sink++;
-      results.set(name, [...(results.get(name) ?? []), Number(process.hrtime.bigint() - start) / 1e6 / n]);
-    }
-    for (const [name, run] of Object.entries(async)) {
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < calls; i++) if ((await run()) !== undefined) sink++;
-      results.set(name, [...(results.get(name) ?? []), Number(process.hrtime.bigint() - start) / 1e6 / calls]);
-    }
+    for (const [name, run] of Object.entries(candidates)) timings.timeSync(name, name.startsWith('Ed25519') ? Math.ceil(calls / 10) : calls, run);
+    for (const [name, run] of Object.entries(async)) await timings.timeAsync(name, calls, run);
   }
-  for (const [name, times] of results) {
-    const sorted = [...times].sort((a, b) => a - b);
-    console.log(`${sorted[Math.floor(sorted.length / 2)].toFixed(4)} ms/call  ${name}  (rounds: ${times.map((t) => t.toFixed(4)).join(' ')})`);
-  }
-  if (sink === 0) console.log('');
+  console.log(timings.report());
 }
 
 void main();
