@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { deleteKeysUnder } from './redis-keys';
 import { createDomainServices, createSecretBox, type DomainServices, type KeyVersionStore } from '../src/domain';
 import type { IdempotencyRecordStore } from '@signet/idempotency';
 import { createPgDriver, createPgliteDriver, createSqlStores, migrate, type SqlDriver, type SqlExecutor } from '../src/stores/postgres';
@@ -158,7 +159,7 @@ export async function openBenchEnv(env: NodeJS.ProcessEnv = process.env): Promis
       if (redisUrl && idempotencyPrefixes.length > 0) {
         const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
         try {
-          for (const prefix of idempotencyPrefixes) for (const key of await redis.keys(`${prefix}*`)) await redis.del(key);
+          for (const prefix of idempotencyPrefixes) await deleteKeysUnder(redis, prefix);
         } finally {
           await redis.quit();
         }

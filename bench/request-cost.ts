@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { deleteKeysUnder } from './redis-keys';
 /**
  * What one request costs in round trips, counted rather than timed (so other work on the machine
  * cannot blur it): SQL statements through the database driver, Redis commands by name and Redis
@@ -140,7 +141,7 @@ export async function measureRequestCosts(db: BenchDatabase & { credentials: Ben
       }
     }
   } finally {
-    if (observer && !sharedIdempotencyPrefix) for (const key of await observer.keys(`${idempotencyPrefix}*`)) await observer.del(key);
+    if (observer && !sharedIdempotencyPrefix) await deleteKeysUnder(observer, idempotencyPrefix);
     await Promise.all([redis?.quit(), observer?.quit()]);
   }
   return { requests, rows };

@@ -15,7 +15,6 @@
  * with Redis, the peers side by side (peers.ts: other servers and rate limiters on a toy mutation).
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { openBenchEnv, type BenchEnv } from './bench-env';
 import { createMeasurement, type BenchRequest } from './load';
 import { runRateLimitAccuracyBench } from './rate-limit-accuracy';
@@ -118,34 +117,15 @@ async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]
   }
 }
 
-/** Deletes the idempotency outcomes the bench left in Redis (kept 24 h otherwise); the rest expires within a minute. */
-async function cleanRedis(redisUrl: string, accountIds: readonly string[]): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    for (const id of accountIds) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `signet:idem:{${encodeURIComponent(id)}:*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    }
-  } finally {
-    await redis.quit();
-  }
-}
-
 async function main(): Promise<void> {
   const host = machine(); // before any load: its load average says what else the machine was doing
   const primitive = measureVerificationPrimitives(); // before any load, in this run
   log(`  verification primitive (CPU ms/op over a ${primitive.signatureBaseBytes}-byte base): Ed25519 verify ${primitive.ed25519VerifyMs}, ` +
     `via nodeCrypto ${primitive.ed25519ProviderVerifyMs}, with key import ${primitive.ed25519ImportAndVerifyMs}; HMAC-SHA256 + timingSafeEqual ${primitive.hmacSignCompareMs}`);
   const env = await openBenchEnv();
-  const accounts: string[] = [];
   log(`Signet bench: ${env.label} (${env.databaseUrl ? 'PostgreSQL' : 'PGlite'} + ${env.redisUrl ? 'Redis' : 'memory'}), ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s in ${settings.rounds} rounds per scenario`);
   try {
     const load = await loadScenarios(env);
-    accounts.push(...load.credentials.map((c) => c.accountId));
     const byId = new Map(load.results.map((s) => [s.id, s]));
     const scenarios = ['1', '2', '3', '3b', '4', '5', '6a', '6b'].flatMap((id) => byId.get(id) ?? []);
 
@@ -156,7 +136,6 @@ async function main(): Promise<void> {
     const db = await env.openLocalDatabase();
     let costs: ModeResult['costs'];
     try {
-      accounts.push(...db.credentials.map((c) => c.accountId));
       costs = await measureRequestCosts(db, env.redisUrl, undefined, env.idempotencyRedisPrefix);
       for (const row of costs.rows) log(`  cost of scenario ${row.scenario}: ${row.sqlStatements} SQL statements, ${row.redisRoundTrips ?? 0} Redis round trips ${JSON.stringify(row.redisCommands ?? {})}`);
     } finally {
@@ -177,7 +156,6 @@ async function main(): Promise<void> {
     targets(result).forEach((line) => log(`  ${line.replace(/\*\*/g, '')}`));
     log(`Results written to ${writeResults(result)}`);
   } finally {
-    if (env.redisUrl) await cleanRedis(env.redisUrl, accounts).catch((error: Error) => log(`  could not clean Redis: ${error.message}`));
     await env.close();
   }
 }

@@ -33,6 +33,7 @@ import { createSignetServer } from '../../src/transport/http/create-signet-serve
 import { requestLimitsFrom } from '../../src/transport/http/request-limits';
 import { createMetrics } from '../../src/metrics';
 import type { SecurityStores } from '../../src/transport/security-stores';
+import { deleteKeysUnder } from '../redis-keys';
 import { openBenchEnv } from '../bench-env';
 import { createControlApp } from '../control-server';
 import type { BenchRequest } from '../load';
@@ -48,8 +49,10 @@ async function main(): Promise<void> {
   const env = await openBenchEnv();
   const db = await env.openLocalDatabase();
   const redis = env.redisUrl ? new Redis(env.redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
+  // The database's own idempotency namespace (a marker vouches for one database's records).
+  const idempotencyPrefix = env.idempotencyRedisPrefix ?? `signet:bench:inproc:${randomUUID()}:idem:`;
   try {
-    const security: SecurityStores = redis ? redisSecurityStores(redis) : memorySecurityStores({ nonceCompleteSinceMs: 0 });
+    const security: SecurityStores = redis ? redisSecurityStores(redis, { idempotencyPrefix }) : memorySecurityStores({ nonceCompleteSinceMs: 0 });
     await security.nonces.open();
     const metrics = createMetrics();
     const logger = pino({ level: 'warn' });
@@ -131,17 +134,8 @@ async function main(): Promise<void> {
       process.stdout.write(`scenario ${plans[i].id.padEnd(3)} ${sorted[Math.floor(sorted.length / 2)].toFixed(3)} ms CPU/request (rounds: ${figures[i].map((f) => f.toFixed(3)).join(' ')})\n`);
     }
     await Promise.all(servers.map((s) => s.close()));
-    if (redis) {
-      // Scenario 4's idempotency outcomes would stay 24 h in a shared Redis; the rest expires within minutes.
-      for (const id of accounts) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `signet:idem:{${encodeURIComponent(id)}:*`, 'COUNT', 1000);
-          if (keys.length > 0) await redis.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      }
-    }
+    // Scenario 4's idempotency outcomes would stay 24 h in a shared Redis; the rest expires within minutes.
+    if (redis) await deleteKeysUnder(redis, idempotencyPrefix);
   } finally {
     await redis?.quit();
     await db.close();
