@@ -3,6 +3,7 @@ import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
 import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonceStore, createRedisRateLimitStore } from '../../../src/stores/redis';
 import { describeWithRedis } from '../../helpers/services';
 import { defineAdmissionStoreContract } from '../admission-store.contract';
+import { recordRedisCommands } from '../../helpers/redis-commands';
 
 describeWithRedis('redis admission store', (url) => {
   const prefix = `signet:test:${process.pid}-${Date.now().toString(36)}:`;
@@ -43,12 +44,7 @@ describeWithRedis('redis admission store', (url) => {
 
   it('answers a whole request in one round trip, and re-loads its script when Redis answers NOSCRIPT', async () => {
     const admission = createRedisAdmissionStore(redis, prefixes);
-    const sent: string[] = [];
-    const original = redis.sendCommand.bind(redis);
-    const spy = jest.spyOn(redis, 'sendCommand').mockImplementation((command) => {
-      sent.push(command.name);
-      return original(command);
-    });
+    const { sent, restore } = recordRedisCommands(redis);
     try {
       const list = [
         { kind: 'limit', key: `ip:rt-${Date.now()}`, rule: { max: 10, windowMs: 60_000 }, gate: true },
@@ -68,7 +64,7 @@ describeWithRedis('redis admission store', (url) => {
       expect(sent).toEqual(['eval']);
       lost.mockRestore();
     } finally {
-      spy.mockRestore();
+      restore();
     }
   });
 

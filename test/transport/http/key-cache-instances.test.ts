@@ -13,6 +13,7 @@ import { describeWithPostgres, TEST_REDIS_URL } from '../../helpers/services';
 import { createTestKey, redisStores, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
 import { loggedDriver, type LoggedDriver } from '../../helpers/statement-log';
 import { startOwnRedis, type OwnRedis } from '../../helpers/redis-server';
+import { commandsOf } from '../../helpers/redis-commands';
 
 const ME = { query: '{ me { id } }' };
 const REVOKE = 'mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { id revokedAt } userErrors { code } } }';
@@ -21,22 +22,6 @@ const PLACE = (key: string) => ({
   query: 'mutation($i: PlaceOrderInput!, $k: String) { placeOrder(input: $i) @idempotent(key: $k) { order { id status } userErrors { code } } }',
   variables: { i: { market: 'BTC-USD', side: 'BUY', price: '100', quantity: '0.01', clientOrderId: key }, k: key },
 });
-
-/** The Redis commands `work` sends on `redis`, in order. */
-async function commandsOf(redis: Redis, work: () => Promise<unknown>): Promise<string[]> {
-  const sent: string[] = [];
-  const original = redis.sendCommand.bind(redis);
-  const spy = jest.spyOn(redis, 'sendCommand').mockImplementation((command) => {
-    sent.push(command.name);
-    return original(command);
-  });
-  try {
-    await work();
-  } finally {
-    spy.mockRestore();
-  }
-  return sent;
-}
 
 /** Two servers over one database and one Redis state (`run` prefix), each with its own key cache. */
 interface Instances {

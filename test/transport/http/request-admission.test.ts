@@ -10,6 +10,7 @@ import type { SecurityStores } from '../../../src/transport/security-stores';
 import type { TestDatabase } from '../../helpers/database';
 import { describeWithRedis } from '../../helpers/services';
 import { memoryStores, openSigningAccount, redisStores, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
+import { recordRedisCommands } from '../../helpers/redis-commands';
 
 const PLACE = (key: string) => ({
   query: 'mutation($i: PlaceOrderInput!, $k: String) { placeOrder(input: $i) @idempotent(key: $k) { order { id status } userErrors { code } } }',
@@ -32,18 +33,14 @@ describeWithRedis('request admission on Redis', (url) => {
   let redis: Redis;
   let close: () => Promise<void>;
   let server: RunningSignet;
-  const sent: string[] = [];
+  let sent: string[] = [];
 
   beforeAll(async () => {
     const opened = redisStores(url);
     redis = opened.redis;
     close = opened.close;
     await redis.ping(); // the connection's own handshake is not a request's round trip
-    const original = redis.sendCommand.bind(redis);
-    jest.spyOn(redis, 'sendCommand').mockImplementation((command) => {
-      sent.push(command.name);
-      return original(command);
-    });
+    sent = recordRedisCommands(redis).sent;
     server = await startSignet(services, opened.stores);
   });
   afterAll(async () => {
