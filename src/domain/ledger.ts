@@ -9,6 +9,12 @@ import type { Journal, JournalKind, Posting } from './types';
  */
 export const EXTERNAL_ACCOUNT_ID = '00000000-0000-4000-8000-000000000001';
 
+/**
+ * The fee account: where trading fees are paid (see settlement.ts). A system account like the
+ * external one, but its balances never go negative, and transfers cannot address it.
+ */
+export const FEE_ACCOUNT_ID = '00000000-0000-4000-8000-000000000002';
+
 /** Whether an account's balances may go negative: only the external system's (see above). */
 export function mayGoNegative(accountId: string): boolean {
   return accountId === EXTERNAL_ACCOUNT_ID;
@@ -31,14 +37,25 @@ export interface BalanceChange { readonly accountId: string; readonly asset: str
  * deadlock and no balance but the external system's ever goes negative.
  */
 export function balanceChanges(journal: Journal): BalanceChange[] {
-  assertBalanced(journal);
+  return netBalanceChanges([journal]);
+}
+
+/**
+ * The net effect of several journals on the balances that must never go negative (as
+ * balanceChanges, summed per account and asset, in the same fixed order): a batch is checked and
+ * applied as one, so its journals may move money through a balance in any order.
+ */
+export function netBalanceChanges(journals: readonly Journal[]): BalanceChange[] {
   const changes = new Map<string, { accountId: string; asset: string; available: Dec; held: Dec }>();
-  for (const p of journal.postings) {
-    if (mayGoNegative(p.accountId)) continue;
-    const key = `${p.accountId}/${p.asset}`;
-    const change = changes.get(key) ?? { accountId: p.accountId, asset: p.asset, available: new Dec(0), held: new Dec(0) };
-    change[p.bucket] = change[p.bucket].plus(p.amount);
-    changes.set(key, change);
+  for (const journal of journals) {
+    assertBalanced(journal);
+    for (const p of journal.postings) {
+      if (mayGoNegative(p.accountId)) continue;
+      const key = `${p.accountId}/${p.asset}`;
+      const change = changes.get(key) ?? { accountId: p.accountId, asset: p.asset, available: new Dec(0), held: new Dec(0) };
+      change[p.bucket] = change[p.bucket].plus(p.amount);
+      changes.set(key, change);
+    }
   }
   return [...changes.keys()].sort().map((key) => changes.get(key)!);
 }

@@ -1,99 +1,232 @@
-import { ASSETS, MARKETS, type AssetCode, type MarketSpec } from './assets';
-import { Dec, isMultipleOf, parseDecimal } from './decimal';
+import { MARKETS, type MarketSpec } from './assets';
+import { Dec } from './decimal';
 import { canonicalUuid } from './ids';
 import { holdJournal, releaseJournal } from './ledger';
-import type { Clock, IdGenerator, PageQuery, UnitOfWork } from './ports';
+import { planMatch, type IncomingOrder, type MatchPlan, type RestingOrder } from './matching';
+import { validateOrder, type PlaceOrderInput, type ValidOrder } from './order-entry';
+import type { BookEntry, Clock, IdGenerator, OrderUpdate, PageQuery, TradingRepository, UnitOfWork } from './ports';
+import { ceilQuote, settleTrade, type FeeRates, type OrderFillState, type TradeParty } from './settlement';
 import { transact } from './transactions';
-import type { Order, OrderSide, OrderStatus, OrderType, Page } from './types';
-import { RollbackWithUserErrors, UserErrorCode, fail, userError, type DomainResult, type UserError } from './user-errors';
+import type { Fill, Journal, Liquidity, Order, OrderStatus, OrderStatusReason, Page } from './types';
+import { RollbackWithUserErrors, UserErrorCode, fail, userError, type DomainResult } from './user-errors';
 
-/** What a client asks for when placing an order. */
-export interface PlaceOrderInput {
-  readonly market: string;
-  readonly side: OrderSide;
-  readonly type: OrderType;
-  readonly price: string;
-  readonly quantity: string;
-  readonly clientOrderId?: string | null;
-}
+export type { PlaceOrderInput } from './order-entry';
 
-/** Places and cancels resting limit orders; every order holds its funds while open. */
+/** Places, matches and cancels orders; every live order holds its funds. */
 export interface OrderService {
+  /** Validates, matches against the book (price-time priority) and settles the fills, in one transaction. */
   placeOrder(accountId: string, input: PlaceOrderInput): Promise<DomainResult<Order>>;
   cancelOrder(accountId: string, orderId: string): Promise<DomainResult<Order>>;
+  /** Cancels every live order of the account in `market` (every market when null); once it returns none of them can fill. */
+  cancelAllOrders(accountId: string, market: string | null): Promise<DomainResult<Order[]>>;
   /** The order when it belongs to the account; null otherwise (other accounts' orders are invisible). */
   findOrder(accountId: string, orderId: string): Promise<Order | null>;
-  listOrders(accountId: string, query: PageQuery & { status?: OrderStatus }): Promise<Page<Order>>;
+  findOrderByClientOrderId(accountId: string, clientOrderId: string): Promise<Order | null>;
+  listOrders(accountId: string, query: PageQuery & { status?: OrderStatus; live?: boolean; market?: string }): Promise<Page<Order>>;
+  /** The account's fills, newest first (optionally one market). */
+  listAccountFills(accountId: string, query: PageQuery & { market?: string }): Promise<Page<Fill>>;
+  /** An order's fills, newest first; `liquidity: 'TAKER'` gives the fills it made at placement. */
+  listOrderFills(order: Order, query: PageQuery & { liquidity?: Liquidity }): Promise<Page<Fill>>;
 }
 
-interface ValidOrder { market: MarketSpec; price: Dec; quantity: Dec; holdAsset: AssetCode; holdAmount: Dec }
+/** How many resting orders a placement reads at a time; a placement that takes more reads on. */
+const BOOK_BATCH = 50;
 
-/** Checks market, tick/lot precision and size limits; collects every problem at once. */
-function validateOrder(input: PlaceOrderInput): ValidOrder | UserError[] {
-  const market = MARKETS.get(input.market);
-  if (!market) return [userError(UserErrorCode.UNKNOWN_MARKET, `Unknown market "${input.market.slice(0, 32)}". See the markets query.`, ['input', 'market'])];
-  const errors: UserError[] = [];
-  const price = parseDecimal(input.price);
-  if (price === null || price.lte(0)) errors.push(userError(UserErrorCode.INVALID_PRICE, 'Price must be a positive decimal string.', ['input', 'price']));
-  else if (!isMultipleOf(price, market.tickSize)) errors.push(userError(UserErrorCode.INVALID_PRICE, `Price must be a multiple of the tick size ${market.tickSize.toFixed()}.`, ['input', 'price']));
-  else if (price.gt(market.maxPrice)) errors.push(userError(UserErrorCode.INVALID_PRICE, `Price must not exceed ${market.maxPrice.toFixed()}.`, ['input', 'price']));
-  const quantity = parseDecimal(input.quantity);
-  if (quantity === null || quantity.lte(0)) errors.push(userError(UserErrorCode.INVALID_QUANTITY, 'Quantity must be a positive decimal string.', ['input', 'quantity']));
-  else if (!isMultipleOf(quantity, market.lotSize)) errors.push(userError(UserErrorCode.INVALID_QUANTITY, `Quantity must be a multiple of the lot size ${market.lotSize.toFixed()}.`, ['input', 'quantity']));
-  else if (quantity.lt(market.minQuantity) || quantity.gt(market.maxQuantity)) {
-    errors.push(userError(UserErrorCode.INVALID_QUANTITY, `Quantity must be between ${market.minQuantity.toFixed()} and ${market.maxQuantity.toFixed()}.`, ['input', 'quantity']));
+/** A resting order as the placement found it, with the state a trade changes. */
+interface MakerState { readonly entry: BookEntry; readonly resting: RestingOrder; state: OrderFillState; status: OrderStatus; statusReason: OrderStatusReason | null }
+
+/** Reads the book (as far as the incoming order can reach) and plans the match. */
+async function planAgainstBook(repo: TradingRepository, order: ValidOrder, incoming: IncomingOrder): Promise<{ plan: MatchPlan; book: Map<string, BookEntry> }> {
+  const restingSide = order.side === 'BUY' ? 'SELL' : 'BUY';
+  const entries: BookEntry[] = [];
+  const resting: RestingOrder[] = [];
+  for (;;) {
+    const last = entries[entries.length - 1];
+    const batch = await repo.readBook({
+      market: order.market.symbol, side: restingSide, limitPrice: order.price,
+      after: last ? { price: new Dec(last.price), seq: last.seq } : null, limit: BOOK_BATCH,
+    });
+    for (const e of batch) {
+      entries.push(e);
+      resting.push({ id: e.id, accountId: e.accountId, price: new Dec(e.price), remaining: new Dec(e.remaining), seq: e.seq });
+    }
+    const plan = planMatch(incoming, resting, order.market);
+    // A short batch was the rest of the book within the limit.
+    if (!plan.needsMoreBook || batch.length < BOOK_BATCH) return { plan, book: new Map(entries.map((e) => [e.id, e])) };
   }
-  if (errors.length > 0 || price === null || quantity === null) return errors;
-  // A BUY reserves its notional in the quote asset, rounded UP to the asset's precision so the
-  // hold always covers the order; a SELL reserves the base quantity itself.
-  const holdAsset = input.side === 'BUY' ? market.quoteAsset : market.baseAsset;
-  const holdAmount = input.side === 'BUY'
-    ? price.times(quantity).toDecimalPlaces(ASSETS[holdAsset].decimals, Dec.ROUND_UP)
-    : quantity;
-  return { market, price, quantity, holdAsset, holdAmount };
 }
 
-/** Creates the order service. */
-export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId: IdGenerator }): OrderService {
-  const { uow, clock, newId } = deps;
+/** The hold a placement takes; zero for a MARKET BUY by quantity that the book cannot fill at all. */
+function holdFor(order: ValidOrder, plan: MatchPlan): Dec {
+  if (order.side === 'SELL') return order.quantity!;
+  if (order.quoteQuantity !== null) return order.quoteQuantity;
+  if (order.price !== null) return ceilQuote(order.market, order.price.times(order.quantity!));
+  return ceilQuote(order.market, plan.filledQuote);
+}
+
+/** The incoming order's status once its trades are done. */
+function takerOutcome(order: ValidOrder, plan: MatchPlan, fokFailed: boolean): { status: OrderStatus; reason: OrderStatusReason | null } {
+  if (fokFailed) return { status: 'EXPIRED', reason: 'FOK_NOT_FILLABLE' };
+  if (plan.takerCanceledBySelfTrade) return { status: 'CANCELED', reason: 'SELF_TRADE_PREVENTION' };
+  if (order.quoteQuantity !== null) return plan.filledQuantity.isZero() ? { status: 'EXPIRED', reason: 'MARKET_REMAINDER' } : { status: 'FILLED', reason: null };
+  if (plan.filledQuantity.eq(order.quantity!)) return { status: 'FILLED', reason: null };
+  if (order.type === 'MARKET') return { status: 'EXPIRED', reason: 'MARKET_REMAINDER' };
+  if (order.timeInForce === 'IOC') return { status: 'EXPIRED', reason: 'IOC_REMAINDER' };
+  return { status: plan.filledQuantity.isZero() ? 'OPEN' : 'PARTIALLY_FILLED', reason: null };
+}
+
+const isLive = (status: OrderStatus) => status === 'OPEN' || status === 'PARTIALLY_FILLED';
+
+/** Creates the order service; `fees` are the maker and taker rates of every market. */
+export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId: IdGenerator; fees: FeeRates }): OrderService {
+  const { uow, clock, newId, fees } = deps;
+
+  /** Releases what a final order still holds (nothing when it holds nothing). */
+  const releaseOf = (orderId: string, accountId: string, order: { holdAsset: Order['holdAsset'] }, amount: Dec, at: Date): Journal[] =>
+    amount.isZero() ? [] : [releaseJournal(newId(), orderId, accountId, order.holdAsset, amount, at)];
+
+  async function place(repo: TradingRepository, accountId: string, order: ValidOrder): Promise<Order> {
+    const market: MarketSpec = order.market;
+    await repo.lockMarket(market.symbol);
+    const now = clock();
+    const incoming: IncomingOrder = {
+      accountId, side: order.side, limitPrice: order.price, quantity: order.quantity, quoteBudget: order.quoteQuantity, selfTradePrevention: order.selfTradePrevention,
+    };
+    let { plan, book } = await planAgainstBook(repo, order, incoming);
+    if (order.postOnly && book.size > 0) {
+      throw new RollbackWithUserErrors([userError(UserErrorCode.POST_ONLY_WOULD_TAKE, 'The order would trade now (it crosses the best opposite price), and it is postOnly. Nothing was placed.', ['input', 'postOnly'])]);
+    }
+    // FOK: all of it against the book as it is now, or nothing at all (no trade, no self-trade cancel).
+    const fokFailed = order.timeInForce === 'FOK' && !plan.filledQuantity.eq(order.quantity!);
+    if (fokFailed) plan = { trades: [], canceledMakers: [], takerCanceledBySelfTrade: false, filledQuantity: new Dec(0), filledQuote: new Dec(0), needsMoreBook: false };
+
+    const orderId = newId();
+    const hold = holdFor(order, plan);
+    if (!hold.isZero()) {
+      const held = await repo.postJournal(holdJournal(newId(), orderId, accountId, order.holdAsset, hold, now));
+      if (!held) throw new RollbackWithUserErrors([userError(UserErrorCode.INSUFFICIENT_FUNDS, `Insufficient available ${order.holdAsset} to hold ${hold.toFixed()}.`, ['input', order.quoteQuantity !== null ? 'quoteQuantity' : 'quantity'])]);
+    }
+
+    const journals: Journal[] = [];
+    const fills: Array<Omit<Fill, 'sequence'>> = [];
+    const makers = new Map<string, MakerState>();
+    let taker: OrderFillState = { filledQuantity: new Dec(0), filledQuote: new Dec(0), holdRemaining: hold };
+    const makerOf = (resting: RestingOrder): MakerState => {
+      let state = makers.get(resting.id);
+      if (!state) {
+        const entry = book.get(resting.id)!;
+        state = {
+          entry, resting, status: 'OPEN', statusReason: null,
+          state: { filledQuantity: new Dec(entry.filledQuantity), filledQuote: new Dec(entry.filledQuote), holdRemaining: new Dec(entry.holdRemaining) },
+        };
+        makers.set(resting.id, state);
+      }
+      return state;
+    };
+
+    for (const trade of plan.trades) {
+      const maker = makerOf(trade.maker);
+      const takerParty: TradeParty = { accountId, liquidity: 'TAKER', state: taker };
+      const makerParty: TradeParty = { accountId: trade.maker.accountId, liquidity: 'MAKER', state: maker.state };
+      const tradeId = newId();
+      const settled = settleTrade({
+        journalId: newId(), tradeId, at: now, market, fees, price: trade.price, quantity: trade.quantity,
+        buy: order.side === 'BUY' ? takerParty : makerParty, sell: order.side === 'BUY' ? makerParty : takerParty,
+      });
+      journals.push(settled.journal);
+      const takerSide = order.side === 'BUY' ? settled.buyer : settled.seller;
+      const makerSide = order.side === 'BUY' ? settled.seller : settled.buyer;
+      taker = takerSide.after;
+      maker.state = makerSide.after;
+      const makerRemaining = new Dec(maker.entry.remaining).plus(new Dec(maker.entry.filledQuantity)).minus(maker.state.filledQuantity);
+      maker.status = makerRemaining.isZero() ? 'FILLED' : 'PARTIALLY_FILLED';
+      const fill = (id: string, side: typeof makerSide, ofOrder: string): Omit<Fill, 'sequence'> => ({
+        id, tradeId, orderId: ofOrder, accountId: side.accountId, market: market.symbol, side: side.side, price: trade.price.toFixed(),
+        quantity: trade.quantity.toFixed(), quoteAmount: settled.quoteAmount.toFixed(), fee: side.fee.toFixed(),
+        feeAsset: side.side === 'BUY' ? market.baseAsset : market.quoteAsset, liquidity: side.liquidity, createdAt: now,
+      });
+      fills.push(fill(newId(), makerSide, trade.maker.id), fill(newId(), takerSide, orderId));
+    }
+    for (const resting of plan.canceledMakers) {
+      const maker = makerOf(resting);
+      maker.status = 'CANCELED';
+      maker.statusReason = 'SELF_TRADE_PREVENTION';
+    }
+
+    const updates: OrderUpdate[] = [];
+    for (const maker of makers.values()) {
+      let holdRemaining = maker.state.holdRemaining;
+      if (!isLive(maker.status)) {
+        journals.push(...releaseOf(maker.entry.id, maker.entry.accountId, { holdAsset: order.side === 'BUY' ? market.baseAsset : market.quoteAsset }, holdRemaining, now));
+        holdRemaining = new Dec(0);
+      }
+      updates.push({
+        id: maker.entry.id, status: maker.status, statusReason: maker.statusReason, filledQuantity: maker.state.filledQuantity.toFixed(),
+        filledQuote: maker.state.filledQuote.toFixed(), holdRemaining: holdRemaining.toFixed(),
+      });
+    }
+
+    const outcome = takerOutcome(order, plan, fokFailed);
+    let takerHold = taker.holdRemaining;
+    if (!isLive(outcome.status)) {
+      journals.push(...releaseOf(orderId, accountId, order, takerHold, now));
+      takerHold = new Dec(0);
+    }
+    const inserted = await repo.insertOrder({
+      id: orderId, accountId, market: market.symbol, side: order.side, type: order.type, price: order.price?.toFixed() ?? null,
+      // A budgeted MARKET BUY never rests: its quantity is what it bought.
+      quantity: (order.quantity ?? taker.filledQuantity).toFixed(), quoteQuantity: order.quoteQuantity?.toFixed() ?? null,
+      timeInForce: order.timeInForce, postOnly: order.postOnly, selfTradePrevention: order.selfTradePrevention, clientOrderId: order.clientOrderId,
+      status: outcome.status, statusReason: outcome.reason, filledQuantity: taker.filledQuantity.toFixed(), filledQuote: taker.filledQuote.toFixed(),
+      holdAsset: order.holdAsset, holdAmount: hold.toFixed(), holdRemaining: takerHold.toFixed(), createdAt: now, updatedAt: now,
+    });
+    if (inserted === 'duplicate') {
+      throw new RollbackWithUserErrors([userError(UserErrorCode.DUPLICATE_CLIENT_ORDER_ID, 'An order with this clientOrderId already exists.', ['input', 'clientOrderId'])]);
+    }
+    if (updates.length > 0) await repo.updateOrders(updates, now);
+    if (fills.length > 0) await repo.insertFills(fills);
+    if (journals.length > 0 && !(await repo.postJournals(journals))) {
+      throw new Error(`ledger invariant broken: the fills of order ${orderId} do not fit the holds they consume`);
+    }
+    return inserted;
+  }
+
+  async function cancelLocked(repo: TradingRepository, query: Parameters<TradingRepository['cancelLiveOrders']>[0]): Promise<Order[]> {
+    const canceled = await repo.cancelLiveOrders(query);
+    const journals = canceled.flatMap(({ order, released }) => releaseOf(order.id, order.accountId, order, new Dec(released), query.at));
+    if (journals.length > 0 && !(await repo.postJournals(journals))) throw new Error('ledger invariant broken: a canceled order\'s hold is not in the held balance');
+    return canceled.map((c) => c.order);
+  }
+
   return {
     async placeOrder(accountId, input) {
       const valid = validateOrder(input);
       if (Array.isArray(valid)) return fail(...valid);
-      const now = clock();
-      const order: Omit<Order, 'seq'> = {
-        id: newId(), accountId, market: valid.market.symbol, side: input.side, type: input.type,
-        price: valid.price.toFixed(), quantity: valid.quantity.toFixed(), clientOrderId: input.clientOrderId ?? null,
-        status: 'OPEN', holdAsset: valid.holdAsset, holdAmount: valid.holdAmount.toFixed(), createdAt: now, updatedAt: now,
-      };
-      return transact(uow, async (repo) => {
-        const held = await repo.postJournal(holdJournal(newId(), order.id, accountId, valid.holdAsset, valid.holdAmount, now));
-        if (!held) {
-          throw new RollbackWithUserErrors([userError(UserErrorCode.INSUFFICIENT_FUNDS, `Insufficient available ${valid.holdAsset} to hold ${valid.holdAmount.toFixed()}.`, ['input', 'quantity'])]);
-        }
-        const inserted = await repo.insertOrder(order);
-        if (inserted === 'duplicate') {
-          throw new RollbackWithUserErrors([userError(UserErrorCode.DUPLICATE_CLIENT_ORDER_ID, 'An order with this clientOrderId already exists.', ['input', 'clientOrderId'])]);
-        }
-        return inserted;
-      });
+      return transact(uow, (repo) => place(repo, accountId, valid));
     },
 
     async cancelOrder(accountId, orderIdText) {
       const orderId = canonicalUuid(orderIdText);
-      if (orderId === null) return fail(userError(UserErrorCode.ORDER_NOT_FOUND, 'No such order.', ['id']));
+      // Another account's order answers exactly like a missing one: ids are not an oracle.
+      const notFound = () => new RollbackWithUserErrors([userError(UserErrorCode.ORDER_NOT_FOUND, 'No such order.', ['id'])]);
+      if (orderId === null) return fail(...notFound().errors);
       return transact(uow, async (repo) => {
-        const now = clock();
-        const canceled = await repo.cancelOpenOrder(orderId, accountId, now);
-        if (!canceled) {
-          const existing = await repo.findOrder(orderId);
-          // Another account's order answers exactly like a missing one: ids are not an oracle.
-          if (!existing || existing.accountId !== accountId) throw new RollbackWithUserErrors([userError(UserErrorCode.ORDER_NOT_FOUND, 'No such order.', ['id'])]);
-          throw new RollbackWithUserErrors([userError(UserErrorCode.ORDER_NOT_OPEN, `The order is ${existing.status}, not OPEN.`, ['id'])]);
-        }
-        const released = await repo.postJournal(releaseJournal(newId(), canceled.id, accountId, canceled.holdAsset, new Dec(canceled.holdAmount), now));
-        if (!released) throw new Error(`ledger invariant broken: hold of order ${canceled.id} is not in the held balance`);
-        return canceled;
+        if ((await repo.lockMarketOfOrder(orderId, accountId)) === null) throw notFound();
+        const [canceled] = await cancelLocked(repo, { accountId, orderId, reason: 'CANCELED_BY_USER', at: clock() });
+        if (canceled) return canceled;
+        const existing = await repo.findOrder(orderId);
+        if (!existing) throw notFound();
+        throw new RollbackWithUserErrors([userError(UserErrorCode.ORDER_NOT_OPEN, `The order is ${existing.status}: it can no longer be canceled.`, ['id'])]);
+      });
+    },
+
+    async cancelAllOrders(accountId, market) {
+      if (market !== null && !MARKETS.has(market)) return fail(userError(UserErrorCode.UNKNOWN_MARKET, `Unknown market "${market.slice(0, 32)}". See the markets query.`, ['market']));
+      // Every market's lock, in one fixed order (no deadlock with placements or other cancels).
+      const markets = market !== null ? [market] : [...MARKETS.keys()].sort();
+      return transact(uow, async (repo) => {
+        for (const symbol of markets) await repo.lockMarket(symbol);
+        return cancelLocked(repo, { accountId, markets, reason: 'CANCELED_BY_USER', at: clock() });
       });
     },
 
@@ -103,8 +236,20 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       return order && order.accountId === accountId ? order : null;
     },
 
+    findOrderByClientOrderId(accountId, clientOrderId) {
+      return uow.repo.findOrderByClientOrderId(accountId, clientOrderId);
+    },
+
     listOrders(accountId, query) {
       return uow.repo.listOrders(accountId, query);
+    },
+
+    listAccountFills(accountId, query) {
+      return uow.repo.listFills({ ...query, accountId });
+    },
+
+    listOrderFills(order, query) {
+      return uow.repo.listFills({ ...query, orderId: order.id });
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { AssetCode } from './assets';
-import type { Account, ApiKey, Balance, Journal, Order, OrderStatus, Page, Transfer } from './types';
+import type { Dec } from './decimal';
+import type { Account, ApiKey, Balance, Fill, Journal, Liquidity, Order, OrderSide, OrderStatus, OrderStatusReason, Page, Transfer } from './types';
 
 /** Options for listing a page of rows ordered newest first. */
 export interface PageQuery { readonly limit: number; /** Return rows older than this sequence number. */ readonly beforeSeq?: number }
@@ -21,12 +22,47 @@ export interface TradingRepository {
    */
   postJournal(journal: Journal): Promise<boolean>;
 
-  /** Inserts an order (the store assigns `seq`); 'duplicate' when the account already used its clientOrderId. */
+  /**
+   * Records several balanced journals at once (one batch of statements, however many): the same
+   * rules as postJournal; false when a balance would go negative, and the caller must roll back.
+   */
+  postJournals(journals: readonly Journal[]): Promise<boolean>;
+
+  /**
+   * Takes the market's lock until the transaction ends and advances its book sequence, which it
+   * returns: every change to a market's book (placement, cancel) holds this lock, so matching in
+   * one market is serialized across every process sharing the database.
+   */
+  lockMarket(market: string): Promise<number>;
+  /** Locks the market of this account's order (as lockMarket); null when the account has no such order. */
+  lockMarketOfOrder(orderId: string, accountId: string): Promise<string | null>;
+  /**
+   * Live resting orders of one side of a market, best first (SELL: lowest price first; BUY:
+   * highest first; then oldest first), within `limitPrice` when given, after the cursor when given.
+   */
+  readBook(query: { readonly market: string; readonly side: OrderSide; readonly limitPrice: Dec | null; readonly after: { readonly price: Dec; readonly seq: number } | null; readonly limit: number }): Promise<BookEntry[]>;
+
+  /** Inserts an order in its state after placement (the store assigns `seq`); 'duplicate' when the account already used its clientOrderId. */
   insertOrder(order: Omit<Order, 'seq'>): Promise<Order | 'duplicate'>;
+  /** Writes the fill state of orders a placement traded with or canceled (the caller holds the market lock). */
+  updateOrders(updates: readonly OrderUpdate[], at: Date): Promise<void>;
+  /** Inserts fills in the given order (the store assigns each its `sequence`, increasing in that order). */
+  insertFills(fills: ReadonlyArray<Omit<Fill, 'sequence'>>): Promise<void>;
   findOrder(id: string): Promise<Order | null>;
-  /** Moves an OPEN order of this account to CANCELED; null when no such open order exists. */
-  cancelOpenOrder(id: string, accountId: string, at: Date): Promise<Order | null>;
-  listOrders(accountId: string, query: PageQuery & { readonly status?: OrderStatus }): Promise<Page<Order>>;
+  findOrderByClientOrderId(accountId: string, clientOrderId: string): Promise<Order | null>;
+  /**
+   * Moves live orders to CANCELED with `reason` and zero hold remaining: one order (`orderId`) or
+   * every live order of the account in `markets`. Returns each with the hold it still had (to release).
+   */
+  cancelLiveOrders(query: { readonly accountId: string; readonly orderId?: string; readonly markets?: readonly string[]; readonly reason: OrderStatusReason; readonly at: Date }): Promise<Array<{ order: Order; released: string }>>;
+  /** `status`: exactly that status; `live`: OPEN or PARTIALLY_FILLED. */
+  listOrders(accountId: string, query: PageQuery & { readonly status?: OrderStatus; readonly live?: boolean; readonly market?: string }): Promise<Page<Order>>;
+  /** Fills newest first: of an account (optionally one market), of an order, or a market's taker fills (its public trades). */
+  listFills(query: PageQuery & ({ readonly accountId: string; readonly market?: string } | { readonly orderId: string; readonly liquidity?: Liquidity } | { readonly market: string; readonly liquidity: 'TAKER' })): Promise<Page<Fill>>;
+  /** Aggregated price levels of a market's live orders, best first, and the book's sequence, read at one instant. */
+  orderBook(market: string, depth: number): Promise<OrderBookSnapshot>;
+  /** Last trade, best bid and ask, and base volume of the trades since `since`. */
+  ticker(market: string, since: Date): Promise<TickerSnapshot>;
 
   /** Inserts a transfer (the store assigns `seq`). */
   insertTransfer(transfer: Omit<Transfer, 'seq'>): Promise<Transfer>;
@@ -47,14 +83,36 @@ export interface TradingRepository {
   reconcile(): Promise<ReconciliationReport>;
 }
 
+/** A live resting order as the book holds it. */
+export interface BookEntry { readonly id: string; readonly accountId: string; readonly price: string; readonly remaining: string; readonly seq: number; readonly filledQuantity: string; readonly filledQuote: string; readonly holdRemaining: string }
+
+/** An order's new state after a placement traded with it or canceled it. */
+export interface OrderUpdate {
+  readonly id: string;
+  readonly status: OrderStatus;
+  readonly statusReason: OrderStatusReason | null;
+  readonly filledQuantity: string;
+  readonly filledQuote: string;
+  readonly holdRemaining: string;
+}
+
+/** One aggregated price level. */
+export interface BookLevel { readonly price: string; readonly quantity: string; readonly orderCount: number }
+/** A market's book at one instant. */
+export interface OrderBookSnapshot { readonly sequence: number; readonly bids: readonly BookLevel[]; readonly asks: readonly BookLevel[] }
+/** A market's ticker. */
+export interface TickerSnapshot { readonly lastPrice: string | null; readonly bestBid: string | null; readonly bestAsk: string | null; readonly volume: string }
+
 /** Result of a ledger reconciliation; empty lists mean the books are consistent. */
 export interface ReconciliationReport {
   /** Balances whose stored value differs from the sum of their ledger entries. */
   readonly balanceMismatches: ReadonlyArray<{ accountId: string; asset: AssetCode; stored: string; ledger: string; bucket: 'available' | 'held' }>;
   /** Assets whose ledger entries do not sum to zero across all accounts. */
   readonly unbalancedAssets: ReadonlyArray<{ asset: string; sum: string }>;
-  /** Open orders whose hold is not reflected in the held balance. */
+  /** Balances whose held amount differs from the remaining holds of their live orders. */
   readonly heldMismatches: ReadonlyArray<{ accountId: string; asset: AssetCode; held: string; openOrderHolds: string }>;
+  /** Orders whose filled quantity disagrees with their fills, or is above their quantity, or whose final state still holds funds. */
+  readonly orderMismatches: ReadonlyArray<{ orderId: string; problem: string }>;
 }
 
 /** How the `transaction()` calls nested inside a top-level transaction run. */

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createAccountService, type AccountService } from './accounts.service';
 import { createApiKeyService, type ApiKeyService } from './api-keys.service';
+import { createMarketDataService, type MarketDataService } from './market-data.service';
 import { createOrderService, type OrderService } from './orders.service';
+import { DEFAULT_FEE_RATES, type FeeRates } from './settlement';
 import type { Clock, IdGenerator, KeyVersionStore, UnitOfWork } from './ports';
 import type { SecretBox } from './secret-box';
 import { createBookPriceSource, type PriceSource } from './prices';
@@ -11,6 +13,9 @@ import { createTransferService, type TransferService } from './transfers.service
 export interface DomainServices {
   readonly accounts: AccountService;
   readonly orders: OrderService;
+  readonly marketData: MarketDataService;
+  /** Maker and taker fee rates of every market. */
+  readonly feeRates: FeeRates;
   readonly transfers: TransferService;
   readonly apiKeys: ApiKeyService;
   readonly uow: UnitOfWork;
@@ -27,14 +32,17 @@ export interface DomainServices {
  * request's admission checking the entry is current (see createVersionedKeyCache).
  */
 export function createDomainServices(deps: {
-  uow: UnitOfWork; secretBox: SecretBox; clock?: Clock; newId?: IdGenerator; prices?: PriceSource; cacheVerificationKeys?: boolean; keyVersions?: KeyVersionStore;
+  uow: UnitOfWork; secretBox: SecretBox; clock?: Clock; newId?: IdGenerator; prices?: PriceSource; cacheVerificationKeys?: boolean; keyVersions?: KeyVersionStore; feeRates?: FeeRates;
 }): DomainServices {
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;
   const base = { uow: deps.uow, clock, newId };
+  const feeRates = deps.feeRates ?? DEFAULT_FEE_RATES;
   return Object.freeze({
     accounts: createAccountService(base),
-    orders: createOrderService(base),
+    orders: createOrderService({ ...base, fees: feeRates }),
+    marketData: createMarketDataService(base),
+    feeRates,
     transfers: createTransferService(base),
     apiKeys: createApiKeyService({ uow: deps.uow, clock, secretBox: deps.secretBox, cacheVerificationKeys: deps.cacheVerificationKeys, keyVersions: deps.keyVersions }),
     uow: deps.uow,

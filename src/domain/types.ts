@@ -8,12 +8,22 @@ export interface Balance { readonly asset: AssetCode; readonly available: string
 
 /** Order sides. */
 export type OrderSide = 'BUY' | 'SELL';
-/** Order types (only resting limit orders until a matching engine exists). */
-export type OrderType = 'LIMIT';
-/** Order lifecycle states. */
-export type OrderStatus = 'OPEN' | 'CANCELED';
+/** Order types: LIMIT rests at its price until filled or canceled; MARKET takes what the book offers and never rests. */
+export type OrderType = 'LIMIT' | 'MARKET';
+/** How long an order may wait: GTC rests until filled or canceled; IOC fills what it can now; FOK fills entirely now or not at all. */
+export type TimeInForce = 'GTC' | 'IOC' | 'FOK';
+/** What happens when an order would trade with an order of the same account (the incoming order's mode applies). */
+export type SelfTradePrevention = 'CANCEL_NEWEST' | 'CANCEL_OLDEST' | 'CANCEL_BOTH';
+/** Order lifecycle states: OPEN and PARTIALLY_FILLED are live (they may still fill); the others are final. */
+export type OrderStatus = 'OPEN' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED';
+/** The statuses of orders that may still fill. */
+export const LIVE_ORDER_STATUSES: readonly OrderStatus[] = ['OPEN', 'PARTIALLY_FILLED'];
+/** Why an order was canceled or expired. */
+export type OrderStatusReason = 'CANCELED_BY_USER' | 'SELF_TRADE_PREVENTION' | 'IOC_REMAINDER' | 'FOK_NOT_FILLABLE' | 'MARKET_REMAINDER';
+/** Which side of a trade an order was on: the resting order is the maker, the incoming one the taker. */
+export type Liquidity = 'MAKER' | 'TAKER';
 
-/** A resting order and the funds it holds. */
+/** An order, its fills so far and the funds it still holds. */
 export interface Order {
   readonly id: string;
   readonly seq: number;
@@ -21,14 +31,49 @@ export interface Order {
   readonly market: string;
   readonly side: OrderSide;
   readonly type: OrderType;
-  readonly price: string;
+  /** Limit price; null for a MARKET order. */
+  readonly price: string | null;
+  /** Base quantity ordered; a MARKET BUY by quoteQuantity gets its filled quantity once it completes. */
   readonly quantity: string;
+  /** MARKET BUY only: the most quote asset it may spend; null otherwise. */
+  readonly quoteQuantity: string | null;
+  readonly timeInForce: TimeInForce;
+  readonly postOnly: boolean;
+  readonly selfTradePrevention: SelfTradePrevention;
   readonly clientOrderId: string | null;
   readonly status: OrderStatus;
+  readonly statusReason: OrderStatusReason | null;
+  /** Base quantity filled so far. */
+  readonly filledQuantity: string;
+  /** Exact Σ price × quantity of the fills (not rounded): average price = filledQuote / filledQuantity. */
+  readonly filledQuote: string;
   readonly holdAsset: AssetCode;
+  /** Funds reserved at placement. */
   readonly holdAmount: string;
+  /** The part of the hold still reserved (0 once the order is final). */
+  readonly holdRemaining: string;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+}
+
+/** One order's side of a trade. Each trade has two fills (maker and taker) that share `tradeId` and `sequence`. */
+export interface Fill {
+  readonly id: string;
+  /** Increases with every trade, across all markets; both fills of a trade share it. */
+  readonly sequence: number;
+  readonly tradeId: string;
+  readonly orderId: string;
+  readonly accountId: string;
+  readonly market: string;
+  readonly side: OrderSide;
+  readonly price: string;
+  readonly quantity: string;
+  /** Quote amount that changed hands (the buyer's rounding, see the matching rules). */
+  readonly quoteAmount: string;
+  readonly fee: string;
+  readonly feeAsset: AssetCode;
+  readonly liquidity: Liquidity;
+  readonly createdAt: Date;
 }
 
 /** A final movement of available funds between two accounts. */
@@ -70,7 +115,7 @@ export interface ApiKey {
 export type Bucket = 'available' | 'held';
 
 /** Why money moved. */
-export type JournalKind = 'DEPOSIT' | 'ORDER_HOLD' | 'ORDER_RELEASE' | 'TRANSFER';
+export type JournalKind = 'DEPOSIT' | 'ORDER_HOLD' | 'ORDER_RELEASE' | 'TRANSFER' | 'TRADE';
 
 /** One side of a double-entry journal: a signed amount on one account's bucket. */
 export interface Posting { readonly accountId: string; readonly asset: AssetCode; readonly bucket: Bucket; readonly amount: string }

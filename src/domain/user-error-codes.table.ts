@@ -10,15 +10,15 @@ export interface UserErrorCodeSpec {
 
 /** Every business outcome, in ERRORS.md's order; `npm run errors-doc` writes its table from this. */
 export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, UserErrorCodeSpec>> = Object.freeze({
-  [UserErrorCode.UNKNOWN_MARKET]: { mutations: ['placeOrder'], meaning: 'The market symbol is not listed (see the `markets` query).' },
+  [UserErrorCode.UNKNOWN_MARKET]: { mutations: ['placeOrder', 'cancelAllOrders'], meaning: 'The market symbol is not listed (see the `markets` query).' },
   [UserErrorCode.UNKNOWN_ASSET]: { mutations: ['createTransfer'], meaning: 'The asset is not one of USD, BTC, ETH.' },
-  [UserErrorCode.INVALID_PRICE]: { mutations: ['placeOrder'], meaning: 'The price is not positive, not a multiple of the tick size, or above the market\'s maximum.' },
-  [UserErrorCode.INVALID_QUANTITY]: { mutations: ['placeOrder'], meaning: 'The quantity is not positive, not a multiple of the lot size, or outside the market\'s minimum and maximum.' },
+  [UserErrorCode.INVALID_PRICE]: { mutations: ['placeOrder'], meaning: 'The price is not positive, not a multiple of the tick size, or above the market\'s maximum; missing on a LIMIT order, or given on a MARKET order.' },
+  [UserErrorCode.INVALID_QUANTITY]: { mutations: ['placeOrder'], meaning: 'The quantity is not positive, not a multiple of the lot size, or outside the market\'s minimum and maximum; or `quantity`/`quoteQuantity` is missing, both are given, or `quoteQuantity` is not a positive amount in the quote asset\'s precision.' },
   [UserErrorCode.INVALID_AMOUNT]: { mutations: ['createTransfer'], meaning: 'The amount is not positive, has more decimals than the asset allows, or is too large.' },
   [UserErrorCode.INSUFFICIENT_FUNDS]: { mutations: ['placeOrder', 'createTransfer'], meaning: 'The available balance does not cover the hold or the transfer.' },
   [UserErrorCode.DUPLICATE_CLIENT_ORDER_ID]: { mutations: ['placeOrder'], meaning: 'The account already has an order with this `clientOrderId`.' },
   [UserErrorCode.ORDER_NOT_FOUND]: { mutations: ['cancelOrder'], meaning: 'No order with this id belongs to the account (other accounts\' orders are reported the same way).' },
-  [UserErrorCode.ORDER_NOT_OPEN]: { mutations: ['cancelOrder'], meaning: 'The order is already canceled.' },
+  [UserErrorCode.ORDER_NOT_OPEN]: { mutations: ['cancelOrder'], meaning: 'The order is no longer live: already filled, canceled or expired.' },
   [UserErrorCode.ACCOUNT_NOT_FOUND]: { mutations: ['createTransfer'], meaning: 'The destination account does not exist.' },
   [UserErrorCode.ACCOUNT_NAME_TAKEN]: { mutations: ['(CLI) accounts create'], meaning: 'An account with this name exists.' },
   [UserErrorCode.INVALID_NAME]: { mutations: ['(CLI) accounts create'], meaning: 'Names are 1-64 letters, digits, spaces, `_`, `.` or `-`.' },
@@ -38,4 +38,9 @@ export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, UserErrorCodeSpec>
   },
   [UserErrorCode.API_KEY_NOT_FOUND]: { mutations: ['revokeApiKey'], meaning: 'No key with this id belongs to the account.' },
   [UserErrorCode.API_KEY_ALREADY_REVOKED]: { mutations: ['revokeApiKey'], meaning: 'The key is already revoked.' },
+  [UserErrorCode.INVALID_ORDER_OPTIONS]: {
+    mutations: ['placeOrder'],
+    meaning: '`postOnly` on anything but a LIMIT GTC order, `quoteQuantity` on anything but a MARKET BUY, or FOK with `quoteQuantity`.',
+  },
+  [UserErrorCode.POST_ONLY_WOULD_TAKE]: { mutations: ['placeOrder'], meaning: 'A `postOnly` order would have traded at placement (it crosses the best opposite price); nothing was placed.' },
 });

@@ -22,6 +22,8 @@ export enum UserErrorCode {
   INVALID_SCOPES = 'INVALID_SCOPES',
   API_KEY_NOT_FOUND = 'API_KEY_NOT_FOUND',
   API_KEY_ALREADY_REVOKED = 'API_KEY_ALREADY_REVOKED',
+  INVALID_ORDER_OPTIONS = 'INVALID_ORDER_OPTIONS',
+  POST_ONLY_WOULD_TAKE = 'POST_ONLY_WOULD_TAKE',
 }
 
 /** One business error: a code, a human message, and the input path it concerns. */

@@ -1,5 +1,5 @@
 import { IDEMPOTENCY_RECORDS_DDL } from '@signet/idempotency-postgres';
-import { EXTERNAL_ACCOUNT_ID } from '../../domain';
+import { ASSET_CODES, EXTERNAL_ACCOUNT_ID, FEE_ACCOUNT_ID } from '../../domain';
 import type { SqlDriver } from './sql-driver';
 
 /**
@@ -92,6 +92,67 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
     // table this migration has always created: existing databases skip it by its version).
     version: 2,
     sql: IDEMPOTENCY_RECORDS_DDL,
+  },
+  {
+    // Matching: order types and options, fill state, the fee account, fills, a lock and sequence per
+    // market's book, and indexes over live orders only (history never slows the book or open orders).
+    version: 3,
+    sql: `
+      ALTER TABLE accounts DROP CONSTRAINT accounts_kind_check;
+      ALTER TABLE accounts ADD CONSTRAINT accounts_kind_check CHECK (kind IN ('USER', 'EXTERNAL', 'FEES'));
+      INSERT INTO accounts (id, name, kind, created_at) VALUES ('${FEE_ACCOUNT_ID}', '__fees__', 'FEES', now());
+      INSERT INTO balances (account_id, asset) VALUES ${ASSET_CODES.map((code) => `('${FEE_ACCOUNT_ID}', '${code}')`).join(', ')};
+      ALTER TABLE journals DROP CONSTRAINT journals_kind_check;
+      ALTER TABLE journals ADD CONSTRAINT journals_kind_check CHECK (kind IN ('DEPOSIT', 'ORDER_HOLD', 'ORDER_RELEASE', 'TRANSFER', 'TRADE'));
+      ALTER TABLE orders DROP CONSTRAINT orders_type_check;
+      ALTER TABLE orders DROP CONSTRAINT orders_status_check;
+      ALTER TABLE orders DROP CONSTRAINT orders_hold_amount_check;
+      ALTER TABLE orders ALTER COLUMN price DROP NOT NULL;
+      ALTER TABLE orders
+        ADD COLUMN quote_quantity numeric(38, 18) CHECK (quote_quantity > 0),
+        ADD COLUMN time_in_force text NOT NULL DEFAULT 'GTC' CHECK (time_in_force IN ('GTC', 'IOC', 'FOK')),
+        ADD COLUMN post_only boolean NOT NULL DEFAULT false,
+        ADD COLUMN self_trade_prevention text NOT NULL DEFAULT 'CANCEL_NEWEST' CHECK (self_trade_prevention IN ('CANCEL_NEWEST', 'CANCEL_OLDEST', 'CANCEL_BOTH')),
+        ADD COLUMN status_reason text CHECK (status_reason IN ('CANCELED_BY_USER', 'SELF_TRADE_PREVENTION', 'IOC_REMAINDER', 'FOK_NOT_FILLABLE', 'MARKET_REMAINDER')),
+        ADD COLUMN filled_quantity numeric(38, 18) NOT NULL DEFAULT 0,
+        ADD COLUMN filled_quote numeric(38, 18) NOT NULL DEFAULT 0,
+        ADD COLUMN hold_remaining numeric(38, 18) NOT NULL DEFAULT 0;
+      UPDATE orders SET hold_remaining = hold_amount WHERE status = 'OPEN';
+      UPDATE orders SET status_reason = 'CANCELED_BY_USER' WHERE status = 'CANCELED';
+      ALTER TABLE orders
+        ADD CONSTRAINT orders_type_check CHECK (type IN ('LIMIT', 'MARKET') AND (type = 'LIMIT') = (price IS NOT NULL)),
+        ADD CONSTRAINT orders_status_check CHECK (status IN ('OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED')),
+        ADD CONSTRAINT orders_hold_check CHECK (hold_amount >= 0 AND hold_remaining >= 0 AND hold_remaining <= hold_amount),
+        ADD CONSTRAINT orders_fill_check CHECK (filled_quantity >= 0 AND filled_quantity <= quantity AND filled_quote >= 0);
+      CREATE INDEX orders_live_account ON orders (account_id, seq DESC) WHERE status IN ('OPEN', 'PARTIALLY_FILLED');
+      CREATE INDEX orders_live_asks ON orders (market, price, seq) WHERE side = 'SELL' AND status IN ('OPEN', 'PARTIALLY_FILLED');
+      CREATE INDEX orders_live_bids ON orders (market, price DESC, seq) WHERE side = 'BUY' AND status IN ('OPEN', 'PARTIALLY_FILLED');
+      CREATE TABLE market_books (
+        market text PRIMARY KEY,
+        sequence bigint NOT NULL DEFAULT 0
+      );
+      CREATE TABLE fills (
+        id uuid PRIMARY KEY,
+        seq bigserial NOT NULL UNIQUE,
+        trade_id uuid NOT NULL,
+        order_id uuid NOT NULL REFERENCES orders (id),
+        account_id uuid NOT NULL REFERENCES accounts (id),
+        market text NOT NULL,
+        side text NOT NULL CHECK (side IN ('BUY', 'SELL')),
+        price numeric(38, 18) NOT NULL CHECK (price > 0),
+        quantity numeric(38, 18) NOT NULL CHECK (quantity > 0),
+        quote_amount numeric(38, 18) NOT NULL CHECK (quote_amount >= 0),
+        fee numeric(38, 18) NOT NULL CHECK (fee >= 0),
+        fee_asset text NOT NULL,
+        liquidity text NOT NULL CHECK (liquidity IN ('MAKER', 'TAKER')),
+        created_at timestamptz NOT NULL,
+        UNIQUE (trade_id, liquidity)
+      );
+      CREATE INDEX fills_account_seq ON fills (account_id, seq DESC);
+      CREATE INDEX fills_order_seq ON fills (order_id, seq DESC);
+      CREATE INDEX fills_market_trades ON fills (market, seq DESC) WHERE liquidity = 'TAKER';
+      CREATE INDEX fills_market_time ON fills (market, created_at) WHERE liquidity = 'TAKER'
+    `,
   },
 ];
 

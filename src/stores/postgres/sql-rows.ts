@@ -1,4 +1,4 @@
-import type { Account, ApiKey, AssetCode, Balance, KeyAlgorithm, Order, OrderSide, OrderStatus, Scope, Transfer } from '../../domain';
+import type { Account, ApiKey, AssetCode, Balance, Fill, KeyAlgorithm, Liquidity, Order, OrderSide, OrderStatus, OrderStatusReason, OrderType, Scope, SelfTradePrevention, TimeInForce, Transfer } from '../../domain';
 import { Dec, canonicalUuid } from '../../domain';
 
 /** Rows as both drivers return them: NUMERIC as strings, bigint as string (pg) or number (PGlite). */
@@ -27,13 +27,26 @@ export function toBalance(r: Row): Balance {
   return { asset: r.asset as AssetCode, available: num(r.available), held: num(r.held) };
 }
 
+const numOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : num(value));
+
 /** Maps an orders row. */
 export function toOrder(r: Row): Order {
   return {
     id: String(r.id), seq: Number(r.seq), accountId: String(r.account_id), market: String(r.market),
-    side: r.side as OrderSide, type: 'LIMIT', price: num(r.price), quantity: num(r.quantity),
-    clientOrderId: (r.client_order_id as string | null) ?? null, status: r.status as OrderStatus,
-    holdAsset: r.hold_asset as AssetCode, holdAmount: num(r.hold_amount), createdAt: date(r.created_at), updatedAt: date(r.updated_at),
+    side: r.side as OrderSide, type: r.type as OrderType, price: numOrNull(r.price), quantity: num(r.quantity), quoteQuantity: numOrNull(r.quote_quantity),
+    timeInForce: r.time_in_force as TimeInForce, postOnly: r.post_only === true, selfTradePrevention: r.self_trade_prevention as SelfTradePrevention,
+    clientOrderId: (r.client_order_id as string | null) ?? null, status: r.status as OrderStatus, statusReason: (r.status_reason as OrderStatusReason | null) ?? null,
+    filledQuantity: num(r.filled_quantity), filledQuote: num(r.filled_quote),
+    holdAsset: r.hold_asset as AssetCode, holdAmount: num(r.hold_amount), holdRemaining: num(r.hold_remaining), createdAt: date(r.created_at), updatedAt: date(r.updated_at),
+  };
+}
+
+/** Maps a fills row. */
+export function toFill(r: Row): Fill {
+  return {
+    id: String(r.id), sequence: Number(r.seq), tradeId: String(r.trade_id), orderId: String(r.order_id), accountId: String(r.account_id), market: String(r.market),
+    side: r.side as OrderSide, price: num(r.price), quantity: num(r.quantity), quoteAmount: num(r.quote_amount), fee: num(r.fee),
+    feeAsset: r.fee_asset as AssetCode, liquidity: r.liquidity as Liquidity, createdAt: date(r.created_at),
   };
 }
 

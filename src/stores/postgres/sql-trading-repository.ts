@@ -1,9 +1,10 @@
-import { ASSET_CODES, balanceChanges, type ReconciliationReport, type TradingRepository } from '../../domain';
+import { ASSET_CODES, type TradingRepository } from '../../domain';
 import type { Page } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
-import { isUuid, num, toAccount, toApiKey, toBalance, toOrder, toTransfer, type Row } from './sql-rows';
+import { postJournals, reconcileLedger } from './sql-ledger';
+import { createSqlOrderMethods } from './sql-orders';
+import { isUuid, toAccount, toApiKey, toBalance, toTransfer, type Row } from './sql-rows';
 
-const ORDER_COLUMNS = 'id, seq, account_id, market, side, type, price, quantity, client_order_id, status, hold_asset, hold_amount, created_at, updated_at';
 const TRANSFER_COLUMNS = 'id, seq, from_account_id, to_account_id, asset, amount, memo, created_at';
 const KEY_COLUMNS = 'id, account_id, label, scopes, algorithm, public_key, secret_ciphertext, created_at, last_used_at, revoked_at';
 
@@ -38,62 +39,9 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
       return rows.map(toBalance);
     },
 
-    async postJournal(journal) {
-      // The domain's rules: the journal balances, and which balances it changes that may not go negative.
-      const changes = balanceChanges(journal);
-      await db.query('INSERT INTO journals (id, kind, reference, created_at) VALUES ($1, $2, $3, $4)', [journal.id, journal.kind, journal.reference, journal.createdAt]);
-      const values: unknown[] = [journal.id];
-      const tuples = journal.postings.map((p) => {
-        values.push(p.accountId, p.asset, p.bucket, p.amount);
-        const n = values.length;
-        return `($1::uuid, $${n - 3}::uuid, $${n - 2}, $${n - 1}, $${n}::numeric)`;
-      });
-      await db.query(`INSERT INTO ledger_entries (journal_id, account_id, asset, bucket, amount) VALUES ${tuples.join(', ')}`, values);
-      // One conditional update per balance row, in the domain's fixed order (no deadlocks): the row lock
-      // makes the non-negative check exact under concurrency; a CHECK constraint backs it.
-      for (const d of changes) {
-        const rows = await db.query(
-          `UPDATE balances SET available = available + $3::numeric, held = held + $4::numeric
-           WHERE account_id = $1 AND asset = $2 AND available + $3::numeric >= 0 AND held + $4::numeric >= 0 RETURNING 1 AS ok`,
-          [d.accountId, d.asset, d.available.toFixed(), d.held.toFixed()],
-        );
-        if (rows.length === 0) return false;
-      }
-      return true;
-    },
-
-    async insertOrder(o) {
-      const rows = await db.query(
-        `INSERT INTO orders (id, account_id, market, side, type, price, quantity, client_order_id, status, hold_asset, hold_amount, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (account_id, client_order_id) DO NOTHING RETURNING ${ORDER_COLUMNS}`,
-        [o.id, o.accountId, o.market, o.side, o.type, o.price, o.quantity, o.clientOrderId, o.status, o.holdAsset, o.holdAmount, o.createdAt, o.updatedAt],
-      );
-      return rows[0] ? toOrder(rows[0]) : 'duplicate';
-    },
-
-    async findOrder(id) {
-      if (!isUuid(id)) return null;
-      const rows = await db.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`, [id]);
-      return rows[0] ? toOrder(rows[0]) : null;
-    },
-
-    async cancelOpenOrder(id, accountId, at) {
-      if (!isUuid(id)) return null;
-      const rows = await db.query(
-        `UPDATE orders SET status = 'CANCELED', updated_at = $3 WHERE id = $1 AND account_id = $2 AND status = 'OPEN' RETURNING ${ORDER_COLUMNS}`,
-        [id, accountId, at],
-      );
-      return rows[0] ? toOrder(rows[0]) : null;
-    },
-
-    async listOrders(accountId, q) {
-      const rows = await db.query(
-        `SELECT ${ORDER_COLUMNS} FROM orders WHERE account_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR seq < $3)
-         ORDER BY seq DESC LIMIT $4`,
-        [accountId, q.status ?? null, q.beforeSeq ?? null, q.limit + 1],
-      );
-      return page(rows, q.limit, toOrder);
-    },
+    postJournal: (journal) => postJournals(db, [journal]),
+    postJournals: (journals) => postJournals(db, journals),
+    ...createSqlOrderMethods(db),
 
     async insertTransfer(t) {
       const rows = await db.query(
@@ -156,34 +104,6 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
       );
     },
 
-    async reconcile(): Promise<ReconciliationReport> {
-      const balanceRows = await db.query(
-        `WITH l AS (SELECT account_id, asset, bucket, SUM(amount) AS s FROM ledger_entries GROUP BY account_id, asset, bucket)
-         SELECT b.account_id, b.asset, b.available, b.held, COALESCE(la.s, 0) AS la, COALESCE(lh.s, 0) AS lh
-         FROM balances b
-         LEFT JOIN l la ON la.account_id = b.account_id AND la.asset = b.asset AND la.bucket = 'available'
-         LEFT JOIN l lh ON lh.account_id = b.account_id AND lh.asset = b.asset AND lh.bucket = 'held'
-         WHERE b.available <> COALESCE(la.s, 0) OR b.held <> COALESCE(lh.s, 0)`,
-      );
-      const balanceMismatches = balanceRows.flatMap((r) => {
-        const out: ReconciliationReport['balanceMismatches'][number][] = [];
-        const base = { accountId: String(r.account_id), asset: toBalance(r).asset };
-        if (num(r.available) !== num(r.la)) out.push({ ...base, bucket: 'available', stored: num(r.available), ledger: num(r.la) });
-        if (num(r.held) !== num(r.lh)) out.push({ ...base, bucket: 'held', stored: num(r.held), ledger: num(r.lh) });
-        return out;
-      });
-      const unbalanced = await db.query('SELECT asset, SUM(amount) AS s FROM ledger_entries GROUP BY asset HAVING SUM(amount) <> 0');
-      const heldRows = await db.query(
-        `SELECT b.account_id, b.asset, b.held, COALESCE(o.s, 0) AS s FROM balances b
-         LEFT JOIN (SELECT account_id, hold_asset, SUM(hold_amount) AS s FROM orders WHERE status = 'OPEN' GROUP BY account_id, hold_asset) o
-           ON o.account_id = b.account_id AND o.hold_asset = b.asset
-         WHERE b.held <> COALESCE(o.s, 0)`,
-      );
-      return {
-        balanceMismatches,
-        unbalancedAssets: unbalanced.map((r) => ({ asset: String(r.asset), sum: num(r.s) })),
-        heldMismatches: heldRows.map((r) => ({ accountId: String(r.account_id), asset: toBalance(r).asset, held: num(r.held), openOrderHolds: num(r.s) })),
-      };
-    },
+    reconcile: () => reconcileLedger(db),
   };
 }

@@ -1,0 +1,188 @@
+import { LIVE_ORDER_STATUSES, type OrderStatus, type TradingRepository } from '../../domain';
+import type { SqlExecutor } from './sql-driver';
+import { isUuid, num, toFill, toOrder, type Row } from './sql-rows';
+
+/**
+ * Orders, the book, fills and market data in SQL. Every query over live orders names the statuses
+ * as literals, so the planner uses the partial indexes over live orders (migration 3): filled and
+ * canceled history never slows the book, matching or open-order listings.
+ */
+
+/** The live statuses as a SQL list literal. */
+export const LIVE_STATUSES_SQL = `(${LIVE_ORDER_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+
+const ORDER_COLUMNS = `id, seq, account_id, market, side, type, price, quantity, quote_quantity, time_in_force, post_only, self_trade_prevention,
+  client_order_id, status, status_reason, filled_quantity, filled_quote, hold_asset, hold_amount, hold_remaining, created_at, updated_at`;
+const FILL_COLUMNS = 'id, seq, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at';
+const STATUSES: readonly OrderStatus[] = ['OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED'];
+
+function page<T>(rows: Row[], limit: number, map: (r: Row) => T) {
+  return { items: rows.slice(0, limit).map(map), hasNextPage: rows.length > limit };
+}
+
+/** The order, book, fill and market-data methods of the SQL trading repository. */
+export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
+  'lockMarket' | 'lockMarketOfOrder' | 'readBook' | 'insertOrder' | 'updateOrders' | 'insertFills' | 'findOrder' | 'findOrderByClientOrderId'
+  | 'cancelLiveOrders' | 'listOrders' | 'listFills' | 'orderBook' | 'ticker'> {
+  return {
+    async lockMarket(market) {
+      const rows = await db.query<{ sequence: string | number }>(
+        'INSERT INTO market_books (market, sequence) VALUES ($1, 1) ON CONFLICT (market) DO UPDATE SET sequence = market_books.sequence + 1 RETURNING sequence',
+        [market],
+      );
+      return Number(rows[0].sequence);
+    },
+
+    async lockMarketOfOrder(orderId, accountId) {
+      if (!isUuid(orderId)) return null;
+      const rows = await db.query<{ market: string }>(
+        `INSERT INTO market_books (market, sequence) SELECT market, 1 FROM orders WHERE id = $1 AND account_id = $2
+         ON CONFLICT (market) DO UPDATE SET sequence = market_books.sequence + 1 RETURNING market`,
+        [orderId, accountId],
+      );
+      return rows[0]?.market ?? null;
+    },
+
+    async readBook({ market, side, limitPrice, after, limit }) {
+      // Asks: lowest price first; bids: highest first; then oldest first. Each side has its own partial index.
+      const [order, within, beyond] = side === 'SELL' ? ['price, seq', '<=', '>'] : ['price DESC, seq', '>=', '<'];
+      const rows = await db.query(
+        `SELECT id, account_id, price, quantity - filled_quantity AS remaining, seq, filled_quantity, filled_quote, hold_remaining
+         FROM orders WHERE market = $1 AND side = '${side}' AND status IN ${LIVE_STATUSES_SQL}
+           AND ($2::numeric IS NULL OR price ${within} $2::numeric)
+           AND ($3::numeric IS NULL OR price ${beyond} $3::numeric OR (price = $3::numeric AND seq > $4::bigint))
+         ORDER BY ${order} LIMIT $5`,
+        [market, limitPrice?.toFixed() ?? null, after?.price.toFixed() ?? null, after?.seq ?? null, limit],
+      );
+      return rows.map((r) => ({
+        id: String(r.id), accountId: String(r.account_id), price: num(r.price), remaining: num(r.remaining), seq: Number(r.seq),
+        filledQuantity: num(r.filled_quantity), filledQuote: num(r.filled_quote), holdRemaining: num(r.hold_remaining),
+      }));
+    },
+
+    async insertOrder(o) {
+      const rows = await db.query(
+        `INSERT INTO orders (id, account_id, market, side, type, price, quantity, quote_quantity, time_in_force, post_only, self_trade_prevention,
+           client_order_id, status, status_reason, filled_quantity, filled_quote, hold_asset, hold_amount, hold_remaining, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+         ON CONFLICT (account_id, client_order_id) DO NOTHING RETURNING ${ORDER_COLUMNS}`,
+        [o.id, o.accountId, o.market, o.side, o.type, o.price, o.quantity, o.quoteQuantity, o.timeInForce, o.postOnly, o.selfTradePrevention,
+          o.clientOrderId, o.status, o.statusReason, o.filledQuantity, o.filledQuote, o.holdAsset, o.holdAmount, o.holdRemaining, o.createdAt, o.updatedAt],
+      );
+      return rows[0] ? toOrder(rows[0]) : 'duplicate';
+    },
+
+    async updateOrders(updates, at) {
+      if (updates.length === 0) return;
+      await db.query(
+        `UPDATE orders o SET status = v.status, status_reason = v.status_reason, filled_quantity = v.filled_quantity, filled_quote = v.filled_quote,
+           hold_remaining = v.hold_remaining, updated_at = $7
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[])
+           AS v(id, status, status_reason, filled_quantity, filled_quote, hold_remaining)
+         WHERE o.id = v.id`,
+        [updates.map((u) => u.id), updates.map((u) => u.status), updates.map((u) => u.statusReason), updates.map((u) => u.filledQuantity),
+          updates.map((u) => u.filledQuote), updates.map((u) => u.holdRemaining), at],
+      );
+    },
+
+    async insertFills(fills) {
+      if (fills.length === 0) return;
+      // Ordered by position, so each fill's seq follows the order of the trades.
+      await db.query(
+        `INSERT INTO fills (id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at)
+         SELECT id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::numeric[],
+           $10::numeric[], $11::text[], $12::text[], $13::timestamptz[])
+           WITH ORDINALITY AS f(id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at, n)
+         ORDER BY n`,
+        [fills.map((f) => f.id), fills.map((f) => f.tradeId), fills.map((f) => f.orderId), fills.map((f) => f.accountId), fills.map((f) => f.market),
+          fills.map((f) => f.side), fills.map((f) => f.price), fills.map((f) => f.quantity), fills.map((f) => f.quoteAmount), fills.map((f) => f.fee),
+          fills.map((f) => f.feeAsset), fills.map((f) => f.liquidity), fills.map((f) => f.createdAt.toISOString())],
+      );
+    },
+
+    async findOrder(id) {
+      if (!isUuid(id)) return null;
+      const rows = await db.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`, [id]);
+      return rows[0] ? toOrder(rows[0]) : null;
+    },
+
+    async findOrderByClientOrderId(accountId, clientOrderId) {
+      if (!isUuid(accountId)) return null;
+      const rows = await db.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE account_id = $1 AND client_order_id = $2`, [accountId, clientOrderId]);
+      return rows[0] ? toOrder(rows[0]) : null;
+    },
+
+    async cancelLiveOrders({ accountId, orderId, markets, reason, at }) {
+      if (orderId !== undefined && !isUuid(orderId)) return [];
+      const rows = await db.query(
+        `UPDATE orders o SET status = 'CANCELED', status_reason = $4, hold_remaining = 0, updated_at = $5
+         FROM (SELECT id, hold_remaining FROM orders WHERE account_id = $1 AND status IN ${LIVE_STATUSES_SQL}
+                 AND ($2::uuid IS NULL OR id = $2::uuid) AND ($3::text[] IS NULL OR market = ANY($3::text[]))) AS old
+         WHERE o.id = old.id RETURNING ${ORDER_COLUMNS.split(',').map((c) => `o.${c.trim()}`).join(', ')}, old.hold_remaining AS released`,
+        [accountId, orderId ?? null, markets ?? null, reason, at],
+      );
+      return rows.map((r) => ({ order: toOrder(r), released: num(r.released) }));
+    },
+
+    async listOrders(accountId, q) {
+      // Literal statuses: a live or OPEN listing is answered from the live-order index alone.
+      const statuses = q.live ? LIVE_ORDER_STATUSES.filter((s) => q.status === undefined || s === q.status) : q.status !== undefined ? [q.status] : null;
+      if (statuses !== null && statuses.length === 0) return { items: [], hasNextPage: false };
+      if (statuses?.some((s) => !STATUSES.includes(s))) throw new Error('unknown order status');
+      const statusFilter = statuses === null ? '' : `AND status IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
+      const rows = await db.query(
+        `SELECT ${ORDER_COLUMNS} FROM orders WHERE account_id = $1 ${statusFilter} AND ($2::text IS NULL OR market = $2) AND ($3::bigint IS NULL OR seq < $3)
+         ORDER BY seq DESC LIMIT $4`,
+        [accountId, q.market ?? null, q.beforeSeq ?? null, q.limit + 1],
+      );
+      return page(rows, q.limit, toOrder);
+    },
+
+    async listFills(q) {
+      const [where, param] = 'accountId' in q
+        ? ['account_id = $1 AND ($2::text IS NULL OR market = $2)', [q.accountId, q.market ?? null]]
+        : 'orderId' in q
+          ? ['order_id = $1 AND ($2::text IS NULL OR liquidity = $2)', [q.orderId, q.liquidity ?? null]]
+          : [`market = $1 AND liquidity = 'TAKER' AND $2::text IS NULL`, [q.market, null]];
+      const rows = await db.query(
+        `SELECT ${FILL_COLUMNS} FROM fills WHERE ${where} AND ($3::bigint IS NULL OR seq < $3) ORDER BY seq DESC LIMIT $4`,
+        [...param, q.beforeSeq ?? null, q.limit + 1],
+      );
+      return page(rows, q.limit, toFill);
+    },
+
+    async orderBook(market, depth) {
+      // One statement: the sequence and both sides from one snapshot.
+      const rows = await db.query<{ side: string; price: string | null; quantity: string | null; order_count: string | number }>(
+        `(SELECT 'SEQ' AS side, NULL::numeric AS price, NULL::numeric AS quantity, COALESCE((SELECT sequence FROM market_books WHERE market = $1), 0) AS order_count)
+         UNION ALL
+         (SELECT 'BUY', price, SUM(quantity - filled_quantity), COUNT(*) FROM orders WHERE market = $1 AND side = 'BUY' AND status IN ${LIVE_STATUSES_SQL}
+          GROUP BY price ORDER BY price DESC LIMIT $2)
+         UNION ALL
+         (SELECT 'SELL', price, SUM(quantity - filled_quantity), COUNT(*) FROM orders WHERE market = $1 AND side = 'SELL' AND status IN ${LIVE_STATUSES_SQL}
+          GROUP BY price ORDER BY price LIMIT $2)`,
+        [market, depth],
+      );
+      const level = (r: (typeof rows)[number]) => ({ price: num(r.price), quantity: num(r.quantity), orderCount: Number(r.order_count) });
+      return {
+        sequence: Number(rows.find((r) => r.side === 'SEQ')?.order_count ?? 0),
+        bids: rows.filter((r) => r.side === 'BUY').map(level),
+        asks: rows.filter((r) => r.side === 'SELL').map(level),
+      };
+    },
+
+    async ticker(market, since) {
+      const rows = await db.query<{ last_price: string | null; best_bid: string | null; best_ask: string | null; volume: string }>(
+        `SELECT (SELECT price FROM fills WHERE market = $1 AND liquidity = 'TAKER' ORDER BY seq DESC LIMIT 1) AS last_price,
+                (SELECT MAX(price) FROM orders WHERE market = $1 AND side = 'BUY' AND status IN ${LIVE_STATUSES_SQL}) AS best_bid,
+                (SELECT MIN(price) FROM orders WHERE market = $1 AND side = 'SELL' AND status IN ${LIVE_STATUSES_SQL}) AS best_ask,
+                (SELECT COALESCE(SUM(quantity), 0) FROM fills WHERE market = $1 AND liquidity = 'TAKER' AND created_at >= $2) AS volume`,
+        [market, since],
+      );
+      const r = rows[0];
+      const orNull = (v: string | null) => (v === null ? null : num(v));
+      return { lastPrice: orNull(r.last_price), bestBid: orNull(r.best_bid), bestAsk: orNull(r.best_ask), volume: num(r.volume) };
+    },
+  };
+}
