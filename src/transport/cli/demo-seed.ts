@@ -11,6 +11,24 @@ const DEMO_ACCOUNTS: ReadonlyArray<{ name: string; deposits: Record<string, stri
   { name: 'bob', deposits: { USD: '50000', BTC: '5', ETH: '50' } },
 ];
 
+/**
+ * The resting liquidity bob quotes at start (a two-sided book around the default price table), so
+ * a newcomer's first MARKET order fills: BTC-USD 29,900/29,800 bids and 30,100/30,200 asks of
+ * 0.3 BTC, ETH-USD 1,995/1,990 bids and 2,005/2,010 asks of 3 ETH. It holds 29,865 USD, 0.6 BTC and 6 ETH of bob's.
+ */
+export const DEMO_LIQUIDITY: ReadonlyArray<{ market: string; side: 'BUY' | 'SELL'; price: string; quantity: string }> = [
+  { market: 'BTC-USD', side: 'BUY', price: '29900', quantity: '0.3' },
+  { market: 'BTC-USD', side: 'BUY', price: '29800', quantity: '0.3' },
+  { market: 'BTC-USD', side: 'SELL', price: '30100', quantity: '0.3' },
+  { market: 'BTC-USD', side: 'SELL', price: '30200', quantity: '0.3' },
+  { market: 'ETH-USD', side: 'BUY', price: '1995', quantity: '3' },
+  { market: 'ETH-USD', side: 'BUY', price: '1990', quantity: '3' },
+  { market: 'ETH-USD', side: 'SELL', price: '2005', quantity: '3' },
+  { market: 'ETH-USD', side: 'SELL', price: '2010', quantity: '3' },
+];
+/** Who quotes {@link DEMO_LIQUIDITY}. */
+const LIQUIDITY_PROVIDER = 'bob';
+
 /** Whether `serve` seeds the demo accounts, and why (or why not), for the start-up log. */
 export interface DemoSeedDecision { readonly seed: boolean; readonly reason: string }
 
@@ -29,8 +47,9 @@ export function demoSeedDecision(config: Pick<SignetConfig, 'production' | 'demo
 }
 
 /**
- * Seeds alice and bob with balances and one all-scope Ed25519 key each, and writes their
- * credentials to `<dataDir>/demo-credentials.json` (mode 0600). Only when {@link demoSeedDecision} says so.
+ * Seeds alice and bob with balances and one all-scope Ed25519 key each, bob's resting orders
+ * ({@link DEMO_LIQUIDITY}), and writes the credentials to `<dataDir>/demo-credentials.json` (mode
+ * 0600). Only when {@link demoSeedDecision} says so.
  */
 export async function seedDemo(services: DomainServices, dataDir: string): Promise<{ credentials: DemoCredential[]; path: string }> {
   const credentials: DemoCredential[] = [];
@@ -44,9 +63,17 @@ export async function seedDemo(services: DomainServices, dataDir: string): Promi
     const key = await services.apiKeys.createApiKey(account.value.id, { label: 'demo', scopes: ALL_SCOPES, algorithm: 'ed25519' });
     if (!key.ok || !key.value.privateKey) throw new Error('demo seed: key creation failed');
     credentials.push({ name: demo.name, accountId: account.value.id, keyId: key.value.apiKey.id, algorithm: 'ed25519', privateKey: key.value.privateKey });
+    if (demo.name === LIQUIDITY_PROVIDER) await quoteDemoLiquidity(services, account.value.id);
   }
   const path = join(dataDir, 'demo-credentials.json');
   writeFileSync(path, JSON.stringify({ credentials }, null, 2) + '\n', { mode: 0o600 });
   chmodSync(path, 0o600);
   return { credentials, path };
+}
+
+async function quoteDemoLiquidity(services: DomainServices, accountId: string): Promise<void> {
+  for (const [index, quote] of DEMO_LIQUIDITY.entries()) {
+    const placed = await services.orders.placeOrder(accountId, { ...quote, type: 'LIMIT', postOnly: true, clientOrderId: `demo-liquidity-${index + 1}` });
+    if (!placed.ok) throw new Error(`demo seed: ${placed.errors[0].message}`);
+  }
 }
