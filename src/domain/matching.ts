@@ -62,7 +62,10 @@ export function crosses(incoming: Pick<IncomingOrder, 'side' | 'limitPrice'>, pr
 
 /** The most whole lots of `lotSize` that `budget` buys at `price` (exact, never above the budget). */
 function lotsAffordable(budget: Dec, price: Dec, lotSize: Dec): Dec {
-  return budget.div(price).div(lotSize).floor().times(lotSize);
+  let quantity = budget.div(price.times(lotSize)).floor().times(lotSize);
+  // The division is rounded to Dec's precision: never let that rounding buy a lot too many.
+  while (quantity.gt(0) && price.times(quantity).gt(budget)) quantity = quantity.minus(lotSize);
+  return quantity;
 }
 
 /**
