@@ -92,8 +92,8 @@ describeWithPostgres('history does not slow live-order reads (PostgreSQL plans)'
       () => repo.readBook({ market: 'BTC-USD', side: 'BUY', limitPrice: null, after: null, limit: 50 }),
       () => repo.readBook({ market: 'BTC-USD', side: 'BUY', limitPrice: new Dec('140'), after: { price: new Dec('150'), seq: 1 }, limit: 50 }),
     ];
-    const statements = [];
-    const found = [];
+    const statements: LoggedStatement[] = [];
+    const found: number[] = [];
     for (const read of reads) statements.push(...await ordersStatementsOf(async () => found.push((await read()).length)));
     expect(found).toEqual([2, 2, 3, 3]);
     expect(await ordersScans(db, statements)).toEqual([
