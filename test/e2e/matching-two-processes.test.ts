@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { Dec, FEE_ACCOUNT_ID, type OrderBookSnapshot } from '../../src/domain';
 import { balancesOf, fundedAccount } from '../helpers/domain';
@@ -70,7 +71,11 @@ gate(`matching across two signet processes sharing PostgreSQL and Redis${TEST_DA
     const samples: OrderBookSnapshot[] = [];
     let running = true;
     const sampler = (async () => {
-      while (running) samples.push((await shared.services.marketData.orderBook('BTC-USD', 1))!);
+      // Paced: a tight loop would compete with the servers for the database.
+      while (running) {
+        samples.push((await shared.services.marketData.orderBook('BTC-USD', 1))!);
+        await sleep(10);
+      }
     })();
     const orders = Array.from({ length: ORDERS }, (_, i) => orderOf(i));
     const responses = await Promise.all(orders.map(({ account, input }, i) =>
