@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
-import { Dec, FEE_ACCOUNT_ID, type OrderBookSnapshot } from '../../src/domain';
+import { Dec, FEE_ACCOUNT_ID, MARKETS, type AssetCode, type OrderBookSnapshot } from '../../src/domain';
 import { balancesOf, fundedAccount } from '../helpers/domain';
 import { CLEAN_RECONCILIATION } from '../helpers/ledger-checks';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
@@ -11,19 +11,26 @@ import { createTestKey, type TestKey } from '../helpers/signet-server';
 
 const gate = TEST_DATABASE_URL && TEST_REDIS_URL ? describe : describe.skip;
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } userErrors { code } } }';
-/** What each of the 4 accounts starts with: a few orders' worth (each of its 50 orders holds 30-150 USD or 0.001-0.005 BTC), so many are refused. */
-const FUNDS = { USD: '300', BTC: '0.01' };
+/**
+ * What each of the 4 accounts starts with: a few orders' worth (each of its 50 orders holds 20-150 USD,
+ * 0.001-0.005 BTC or 0.01-0.05 ETH), so many are refused.
+ */
+const FUNDS: Readonly<Record<AssetCode, string>> = { USD: '400', BTC: '0.01', ETH: '0.1' };
 const ORDERS = 200;
+/** Each market's mid price and lot; both markets trade at once (their locks are separate, their balances shared). */
+const BOOKS = { 'BTC-USD': { mid: '30000', lot: '0.001' }, 'ETH-USD': { mid: '2000', lot: '0.01' } } as const;
 
 /**
- * Order i of the burst: accounts take turns, each alternating BUY and SELL; bids 30000.00-30000.06
- * and asks 29999.99-30000.05 overlap, so most orders cross whatever rests on the other side.
+ * Order i of the burst: accounts take turns, each alternating BUY and SELL, then the market; bids
+ * mid+0.00 to mid+0.06 and asks mid-0.01 to mid+0.05 overlap, so most orders cross what rests on the other side.
  */
 function orderOf(i: number) {
   const side = Math.floor(i / 4) % 2 === 0 ? 'BUY' : 'SELL';
+  const market = Math.floor(i / 8) % 2 === 0 ? 'BTC-USD' : 'ETH-USD';
+  const { mid, lot } = BOOKS[market];
   const step = new Dec(i % 7).times('0.01');
-  const price = side === 'BUY' ? new Dec('30000').plus(step) : new Dec('30000.05').minus(step);
-  return { account: i % 4, input: { market: 'BTC-USD', side, type: 'LIMIT', price: price.toFixed(2), quantity: new Dec(1 + (i % 5)).times('0.001').toFixed() } };
+  const price = side === 'BUY' ? new Dec(mid).plus(step) : new Dec(mid).plus('0.05').minus(step);
+  return { account: i % 4, input: { market, side, type: 'LIMIT', price: price.toFixed(2), quantity: new Dec(1 + (i % 5)).times(lot).toFixed() } };
 }
 
 const crossed = (book: OrderBookSnapshot) => book.bids.length > 0 && book.asks.length > 0 && !new Dec(book.bids[0].price).lt(book.asks[0].price);
@@ -66,14 +73,14 @@ gate(`matching across two signet processes sharing PostgreSQL and Redis${TEST_DA
     await deleteKeysUnder(TEST_REDIS_URL as string, idempotencyPrefix);
   });
 
-  test(`${ORDERS} concurrent crossing orders from 4 accounts split across both: no overdraw, book never crossed, no fill twice, books reconcile`, async () => {
+  test(`${ORDERS} concurrent crossing orders in two markets from 4 accounts, split across both processes: no overdraw, book never crossed, no fill twice, books reconcile`, async () => {
     // Sample the book while the burst runs: each sample is one snapshot (one statement).
     const samples: OrderBookSnapshot[] = [];
     let running = true;
     const sampler = (async () => {
       // Paced: a tight loop would compete with the servers for the database.
       while (running) {
-        samples.push((await shared.services.marketData.orderBook('BTC-USD', 1))!);
+        for (const market of Object.keys(BOOKS)) samples.push((await shared.services.marketData.orderBook(market, 1))!);
         await sleep(10);
       }
     })();
@@ -91,8 +98,7 @@ gate(`matching across two signet processes sharing PostgreSQL and Redis${TEST_DA
 
     expect(samples.length).toBeGreaterThan(5);
     expect(samples.filter(crossed)).toEqual([]);
-    const book = (await shared.services.marketData.orderBook('BTC-USD', 1))!;
-    expect(crossed(book)).toBe(false);
+    for (const market of Object.keys(BOOKS)) expect([market, crossed((await shared.services.marketData.orderBook(market, 1))!)]).toEqual([market, false]);
 
     // The orders in the database are exactly the acknowledged ones.
     const accountIds = accounts.map((a) => a.id);
@@ -104,11 +110,12 @@ gate(`matching across two signet processes sharing PostgreSQL and Redis${TEST_DA
 
     // No fill twice: every trade is one MAKER and one TAKER fill, the maker rested before the taker came,
     // and each order's fills sum to its filled quantity, never above its quantity.
-    const fills = await shared.driver.query<{ trade_id: string; order_id: string; account_id: string; side: string; quantity: string; quote_amount: string; fee: string; liquidity: string }>(
-      'SELECT trade_id::text AS trade_id, order_id::text AS order_id, account_id::text AS account_id, side, quantity, quote_amount, fee, liquidity FROM fills ORDER BY seq',
+    const fills = await shared.driver.query<{ trade_id: string; order_id: string; account_id: string; market: keyof typeof BOOKS; side: string; quantity: string; quote_amount: string; fee: string; fee_asset: AssetCode; liquidity: string }>(
+      'SELECT trade_id::text AS trade_id, order_id::text AS order_id, account_id::text AS account_id, market, side, quantity, quote_amount, fee, fee_asset, liquidity FROM fills ORDER BY seq',
     );
     const trades = new Map<string, typeof fills>();
     for (const f of fills) trades.set(f.trade_id, [...(trades.get(f.trade_id) ?? []), f]);
+    expect(new Set(fills.map((f) => f.market))).toEqual(new Set(Object.keys(BOOKS)));
     expect(trades.size).toBeGreaterThan(20);
     for (const pair of trades.values()) {
       expect(pair.map((f) => f.liquidity).sort()).toEqual(['MAKER', 'TAKER']);
@@ -126,28 +133,25 @@ gate(`matching across two signet processes sharing PostgreSQL and Redis${TEST_DA
 
     // No overdraw: each balance is what the account was given, plus what it received, minus what it paid and its fees, and none is negative.
     for (const { id } of accounts) {
-      let usd = new Dec(FUNDS.USD);
-      let btc = new Dec(FUNDS.BTC);
+      const expected = new Map(Object.entries(FUNDS).map(([asset, amount]) => [asset, new Dec(amount)]));
+      const add = (asset: string, amount: Dec) => expected.set(asset, expected.get(asset)!.plus(amount));
       for (const f of fills.filter((x) => x.account_id === id)) {
-        if (f.side === 'BUY') {
-          usd = usd.minus(f.quote_amount);
-          btc = btc.plus(f.quantity).minus(f.fee);
-        } else {
-          usd = usd.plus(f.quote_amount).minus(f.fee);
-          btc = btc.minus(f.quantity);
-        }
+        const { baseAsset, quoteAsset } = MARKETS.get(f.market)!;
+        const [paid, received] = f.side === 'BUY' ? [[quoteAsset, f.quote_amount], [baseAsset, f.quantity]] as const : [[baseAsset, f.quantity], [quoteAsset, f.quote_amount]] as const;
+        add(paid[0], new Dec(paid[1]).negated());
+        add(received[0], new Dec(received[1]).minus(f.fee));
       }
       const balances = await balancesOf(shared.services, id);
-      for (const [asset, expected] of [['USD', usd], ['BTC', btc]] as const) {
+      for (const [asset, amount] of expected) {
         const { available, held } = balances[asset];
-        expect([id, asset, new Dec(available).plus(held).toFixed()]).toEqual([id, asset, expected.toFixed()]);
+        expect([id, asset, new Dec(available).plus(held).toFixed()]).toEqual([id, asset, amount.toFixed()]);
         expect(new Dec(available).isNegative() || new Dec(held).isNegative()).toBe(false);
       }
     }
+    // Each fee is in the asset its payer received, and all of them reached the fee account.
     const fees = await balancesOf(shared.services, FEE_ACCOUNT_ID);
-    // Sellers pay fees in USD, buyers in BTC: all of them reached the fee account.
-    const feesPaidBy = (side: string) => fills.filter((f) => f.side === side).reduce((sum, f) => sum.plus(f.fee), new Dec(0)).toFixed();
-    expect({ USD: fees.USD.available, BTC: fees.BTC.available }).toEqual({ USD: feesPaidBy('SELL'), BTC: feesPaidBy('BUY') });
+    const feesIn = (asset: AssetCode) => fills.filter((f) => f.fee_asset === asset).reduce((sum, f) => sum.plus(f.fee), new Dec(0)).toFixed();
+    expect(Object.fromEntries(Object.entries(fees).map(([asset, b]) => [asset, b.available]))).toEqual({ USD: feesIn('USD'), BTC: feesIn('BTC'), ETH: feesIn('ETH') });
 
     expect(await shared.services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
   }, 60_000);
