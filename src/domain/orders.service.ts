@@ -1,7 +1,7 @@
-import { MARKETS, type MarketSpec } from './assets';
+import { MARKETS, type AssetCode, type MarketSpec } from './assets';
 import { Dec } from './decimal';
 import { canonicalUuid } from './ids';
-import { holdJournal, releaseJournal } from './ledger';
+import { FEE_ACCOUNT_ID, holdJournal, releaseJournal } from './ledger';
 import { planMatch, type IncomingOrder, type MatchPlan, type RestingOrder } from './matching';
 import { validateOrder, type PlaceOrderInput, type ValidOrder } from './order-entry';
 import type { BookEntry, Clock, IdGenerator, OrderUpdate, PageQuery, TradingRepository, UnitOfWork } from './ports';
@@ -75,6 +75,13 @@ function takerOutcome(order: ValidOrder, plan: MatchPlan, fokFailed: boolean): {
   return { status: plan.filledQuantity.isZero() ? 'OPEN' : 'PARTIALLY_FILLED', reason: null };
 }
 
+/** Every balance row a placement's journals may change: both assets of the market for the taker, its counterparties and the fee account. */
+function balancesChangedBy(accountId: string, market: MarketSpec, plan: MatchPlan): Array<{ accountId: string; asset: AssetCode }> {
+  const accounts = new Set([accountId, ...plan.trades.map((t) => t.maker.accountId), ...plan.canceledMakers.map((m) => m.accountId)]);
+  if (plan.trades.length > 0) accounts.add(FEE_ACCOUNT_ID);
+  return [...accounts].flatMap((id) => [{ accountId: id, asset: market.baseAsset }, { accountId: id, asset: market.quoteAsset }]);
+}
+
 const isLive = (status: OrderStatus) => status === 'OPEN' || status === 'PARTIALLY_FILLED';
 
 /** Creates the order service; `fees` are the maker and taker rates of every market. */
@@ -99,6 +106,10 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
     // FOK: all of it against the book as it is now, or nothing at all (no trade, no self-trade cancel).
     const fokFailed = order.timeInForce === 'FOK' && !plan.filledQuantity.eq(order.quantity!);
     if (fokFailed) plan = { trades: [], canceledMakers: [], takerCanceledBySelfTrade: false, filledQuantity: new Dec(0), filledQuote: new Dec(0), needsMoreBook: false };
+
+    // The hold writes its row before the trades lock theirs in the fixed order: take them all in that
+    // order first, or two placements (or a placement and a transfer) could each wait for the other's row.
+    if (plan.trades.length > 0 || plan.canceledMakers.length > 0) await repo.lockBalances(balancesChangedBy(accountId, market, plan));
 
     const orderId = newId();
     const hold = holdFor(order, plan);

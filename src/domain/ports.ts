@@ -27,6 +27,13 @@ export interface TradingRepository {
    * rules as postJournal; false when a balance would go negative, and the caller must roll back.
    */
   postJournals(journals: readonly Journal[]): Promise<boolean>;
+  /**
+   * Locks these balance rows until the transaction ends, in the one fixed order postJournals takes
+   * them (account, then asset). Work that must write one row before a multi-row journal (a
+   * placement's hold before its trades) locks every row it will change first, so no two
+   * transactions each hold a row the other waits for.
+   */
+  lockBalances(keys: ReadonlyArray<{ readonly accountId: string; readonly asset: AssetCode }>): Promise<void>;
 
   /**
    * Takes the market's lock until the transaction ends and advances its book sequence, which it

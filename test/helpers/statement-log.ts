@@ -1,9 +1,14 @@
 import type { SqlDriver, SqlExecutor } from '../../src/stores/postgres';
 
+/** One statement as the driver was asked to send it. */
+export interface LoggedStatement { readonly text: string; readonly params: readonly unknown[] }
+
 /** A driver that records every statement it sends, BEGIN and COMMIT / ROLLBACK included. */
 export interface LoggedDriver extends SqlDriver {
   /** The statements sent while `work` ran, whitespace collapsed, in order. */
   statementsOf(work: () => Promise<unknown>): Promise<string[]>;
+  /** The same, with the parameters each was sent with (BEGIN, COMMIT and ROLLBACK have none). */
+  queriesOf(work: () => Promise<unknown>): Promise<LoggedStatement[]>;
 }
 
 /**
@@ -11,30 +16,32 @@ export interface LoggedDriver extends SqlDriver {
  * trip. Only for work that runs alone on the driver (one test at a time).
  */
 export function loggedDriver(driver: SqlDriver): LoggedDriver {
-  const log: string[] = [];
+  const log: LoggedStatement[] = [];
   const logged = (executor: SqlExecutor): SqlExecutor => ({
     query: (text, params) => {
-      log.push(text.replace(/\s+/g, ' ').trim());
+      log.push({ text: text.replace(/\s+/g, ' ').trim(), params: params ?? [] });
       return executor.query(text, params);
     },
   });
+  const queriesOf = async (work: () => Promise<unknown>) => {
+    const from = log.length;
+    await work();
+    return log.slice(from);
+  };
   return {
     ...logged(driver), kind: driver.kind, ping: () => driver.ping(), close: () => driver.close(),
     async begin(work) {
-      log.push('BEGIN');
+      log.push({ text: 'BEGIN', params: [] });
       try {
         const result = await driver.begin((tx) => work(logged(tx)));
-        log.push('COMMIT');
+        log.push({ text: 'COMMIT', params: [] });
         return result;
       } catch (error) {
-        log.push('ROLLBACK');
+        log.push({ text: 'ROLLBACK', params: [] });
         throw error;
       }
     },
-    async statementsOf(work) {
-      const from = log.length;
-      await work();
-      return log.slice(from);
-    },
+    queriesOf,
+    statementsOf: async (work) => (await queriesOf(work)).map((s) => s.text),
   };
 }

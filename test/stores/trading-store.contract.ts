@@ -2,6 +2,8 @@ import type { DomainServices } from '../../src/domain';
 import { UserErrorCode } from '../../src/domain';
 import type { TestDatabase } from '../helpers/database';
 import { balancesOf, fundedAccount, servicesFor } from '../helpers/domain';
+import { CLEAN_RECONCILIATION } from '../helpers/ledger-checks';
+import { defineOrderRepositoryContract } from './order-repository.contract';
 
 const codes = (r: { ok: boolean; errors?: readonly { code: string }[] }) => (r.ok ? [] : (r.errors ?? []).map((e) => e.code));
 const buy = (price: string, quantity: string, extra: Record<string, unknown> = {}) => ({ market: 'BTC-USD', side: 'BUY' as const, type: 'LIMIT' as const, price, quantity, ...extra });
@@ -23,7 +25,7 @@ export function defineTradingStoreContract(name: string, open: () => Promise<Tes
     test('a deposit credits available funds and is recorded in the ledger', async () => {
       const id = await fundedAccount(services, { USD: '1000.50', BTC: '1' });
       expect(await balancesOf(services, id)).toEqual({ USD: { available: '1000.5', held: '0' }, BTC: { available: '1', held: '0' }, ETH: { available: '0', held: '0' } });
-      expect(await services.uow.repo.reconcile()).toEqual({ balanceMismatches: [], unbalancedAssets: [], heldMismatches: [] });
+      expect(await services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
     });
 
     test('account names are unique and validated', async () => {
@@ -173,7 +175,9 @@ export function defineTradingStoreContract(name: string, open: () => Promise<Tes
       expect(results.filter((r) => codes(r)[0] === UserErrorCode.INSUFFICIENT_FUNDS)).toHaveLength(40);
       expect((await services.orders.listOrders(id, { limit: 100, status: 'OPEN' })).items).toHaveLength(10);
       expect(await balancesOf(services, id)).toMatchObject({ USD: { available: '0', held: '1000' } });
-      expect(await services.uow.repo.reconcile()).toEqual({ balanceMismatches: [], unbalancedAssets: [], heldMismatches: [] });
+      expect(await services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
     });
+
+    describe('order repository methods', () => defineOrderRepositoryContract(() => ({ db })));
   });
 }

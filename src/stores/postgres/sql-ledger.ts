@@ -39,6 +39,16 @@ export async function postJournals(db: SqlExecutor, journals: readonly Journal[]
   return rows.length === changes.length;
 }
 
+/** Locks balance rows in the fixed order (account, then asset) of postJournals' lock. */
+export async function lockBalances(db: SqlExecutor, keys: ReadonlyArray<{ accountId: string; asset: string }>): Promise<void> {
+  if (keys.length === 0) return;
+  await db.query(
+    `SELECT 1 FROM balances WHERE (account_id, asset) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))
+     ORDER BY account_id, asset COLLATE "C" FOR UPDATE`,
+    [keys.map((k) => k.accountId), keys.map((k) => k.asset)],
+  );
+}
+
 /** Compares balances with the ledger, every asset's total with zero, holds with live orders, and orders with their fills. */
 export async function reconcileLedger(db: SqlExecutor): Promise<ReconciliationReport> {
   const balanceRows = await db.query(

@@ -1,7 +1,7 @@
 import { ASSET_CODES, type TradingRepository } from '../../domain';
 import type { Page } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
-import { postJournals, reconcileLedger } from './sql-ledger';
+import { lockBalances, postJournals, reconcileLedger } from './sql-ledger';
 import { createSqlOrderMethods } from './sql-orders';
 import { isUuid, toAccount, toApiKey, toBalance, toTransfer, type Row } from './sql-rows';
 
@@ -41,6 +41,7 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
 
     postJournal: (journal) => postJournals(db, [journal]),
     postJournals: (journals) => postJournals(db, journals),
+    lockBalances: (keys) => lockBalances(db, keys),
     ...createSqlOrderMethods(db),
 
     async insertTransfer(t) {
