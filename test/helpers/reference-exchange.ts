@@ -6,11 +6,11 @@ import { UserErrorCode } from '../../src/domain/user-errors';
 
 /**
  * A second, independent implementation of the matching rules of issue 16, written from that
- * contract alone: it shares no code with src/domain/matching.ts,
- * settlement.ts, order-entry.ts or orders.service.ts, only the market table and the decimal type.
- * The property test runs the same steps through it and through the services and compares every
- * outcome, order, fill and balance. It favours obviousness over speed (it re-sorts the book on
- * every placement).
+ * contract alone: no logic shared with src/domain/matching.ts, settlement.ts, order-entry.ts or
+ * orders.service.ts (only the input type, the market table and the decimal type). The property
+ * test runs the same steps through it and through the services and compares every answer,
+ * order, fill and balance. It favours obviousness over speed (it sorts the book on every
+ * placement). Where the contract leaves an order open, it says so and what it chose.
  */
 
 /** Maker and taker fee rates. */
@@ -69,7 +69,10 @@ const roundUp = (value: Dec, asset: AssetCode) => value.toDecimalPlaces(ASSETS[a
 const roundDown = (value: Dec, asset: AssetCode) => value.toDecimalPlaces(ASSETS[asset].decimals, Dec.ROUND_DOWN);
 const given = (value: string | null | undefined): value is string => value !== null && value !== undefined;
 
-/** The rules of the contract that need neither the book nor a balance; the distinct codes, sorted. */
+/**
+ * The rules of the contract that need neither the book nor a balance: the distinct codes, sorted
+ * (the contract says every problem is reported, not how many errors one code may carry).
+ */
 export function referenceValidationCodes(input: PlaceOrderInput): UserErrorCode[] {
   const market = MARKETS.get(input.market);
   if (!market) return [UserErrorCode.UNKNOWN_MARKET];
@@ -180,6 +183,7 @@ export class ReferenceExchange {
       if (budgetLeft !== null) budgetLeft = budgetLeft.minus(maker.price!.times(q));
     }
     const plannedQuantity = trades.reduce((s, t) => s.plus(t.quantity), new Dec(0));
+    // The FOK decision comes before the hold: a MARKET BUY by quantity that cannot fill holds nothing.
     const fokFailed = timeInForce === 'FOK' && !plannedQuantity.eq(quantity!);
     if (fokFailed) { trades = []; stpCanceled = []; takerStoppedBySelfTrade = false; }
     const plannedCost = trades.reduce((s, t) => s.plus(t.maker.price!.times(t.quantity)), new Dec(0));
