@@ -87,15 +87,16 @@ export function planMatch(incoming: IncomingOrder, book: readonly RestingOrder[]
 
   for (const maker of book) {
     if ((remaining !== null && remaining.isZero()) || !crosses(incoming, maker.price)) { stopped = true; break; }
+    let quantity = remaining === null ? maker.remaining : Dec.min(remaining, maker.remaining);
+    if (budget !== null) quantity = Dec.min(quantity, lotsAffordable(budget, maker.price, market.lotSize));
+    // A budget that buys no lot here ends the walk, before self-trade prevention: no trade, nothing to prevent.
+    if (quantity.isZero()) { stopped = true; break; }
     if (maker.accountId === incoming.accountId) {
       const mode = incoming.selfTradePrevention;
       if (mode === 'CANCEL_OLDEST' || mode === 'CANCEL_BOTH') canceledMakers.push(maker);
       if (mode === 'CANCEL_NEWEST' || mode === 'CANCEL_BOTH') { takerCanceledBySelfTrade = true; stopped = true; break; }
       continue;
     }
-    let quantity = remaining === null ? maker.remaining : Dec.min(remaining, maker.remaining);
-    if (budget !== null) quantity = Dec.min(quantity, lotsAffordable(budget, maker.price, market.lotSize));
-    if (quantity.isZero()) { stopped = true; break; }
     const cost = maker.price.times(quantity);
     trades.push({ maker, price: maker.price, quantity });
     filledQuantity = filledQuantity.plus(quantity);

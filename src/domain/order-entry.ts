@@ -100,14 +100,15 @@ export function validateOrder(input: PlaceOrderInput): ValidOrder | UserError[] 
 
   let quantity: Dec | null = null;
   let quoteQuantity: Dec | null = null;
-  if (given(input.quoteQuantity)) {
-    if (type !== 'MARKET' || side !== 'BUY') errors.push(userError(UserErrorCode.INVALID_ORDER_OPTIONS, 'quoteQuantity is for MARKET BUY orders only.', field('quoteQuantity')));
-    else if (given(input.quantity)) errors.push(userError(UserErrorCode.INVALID_QUANTITY, 'Give quantity or quoteQuantity, not both.', field('quantity')));
+  const marketBuy = type === 'MARKET' && side === 'BUY';
+  if (given(input.quoteQuantity) && !marketBuy) errors.push(userError(UserErrorCode.INVALID_ORDER_OPTIONS, 'quoteQuantity is for MARKET BUY orders only.', field('quoteQuantity')));
+  if (given(input.quoteQuantity) && marketBuy) {
+    if (given(input.quantity)) errors.push(userError(UserErrorCode.INVALID_QUANTITY, 'Give quantity or quoteQuantity, not both.', field('quantity')));
     else quoteQuantity = checkQuoteQuantity(input.quoteQuantity, market, errors);
   } else if (given(input.quantity)) {
     quantity = checkQuantity(input.quantity, market, errors);
   } else {
-    errors.push(userError(UserErrorCode.INVALID_QUANTITY, type === 'MARKET' && side === 'BUY' ? 'A MARKET BUY needs quantity or quoteQuantity.' : 'quantity is required.', field('quantity')));
+    errors.push(userError(UserErrorCode.INVALID_QUANTITY, marketBuy ? 'A MARKET BUY needs quantity or quoteQuantity.' : 'quantity is required.', field('quantity')));
   }
 
   if (postOnly && (type !== 'LIMIT' || timeInForce !== 'GTC')) {

@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { createDomainServices, createSecretBox, type DomainServices, type KeyVersionStore, type PriceSource } from '../../src/domain';
+import { createDomainServices, createSecretBox, type DomainServices, type FeeRates, type KeyVersionStore, type PriceSource } from '../../src/domain';
 import type { IdempotencyRecordStore } from '@signet/idempotency';
 import { createSqlStores, type SqlDriver, type SqlStores } from '../../src/stores/postgres';
 
 const recordStores = new WeakMap<DomainServices, IdempotencyRecordStore>();
 
-/** Domain services over a test database, with a throwaway master key. */
-export function servicesFor(driver: SqlDriver, options: { clock?: () => Date; prices?: (sql: SqlStores) => PriceSource; keyVersions?: KeyVersionStore; masterKey?: Buffer } = {}): DomainServices {
+/** Domain services over a test database, with a throwaway master key (and the default fee rates unless `feeRates` is given). */
+export function servicesFor(driver: SqlDriver, options: { clock?: () => Date; prices?: (sql: SqlStores) => PriceSource; keyVersions?: KeyVersionStore; masterKey?: Buffer; feeRates?: FeeRates } = {}): DomainServices {
   const sql = createSqlStores(driver);
   // As the runtime does: verification keys cached on PGlite (one process, one statement at a time),
   // and on PostgreSQL when given the shared key versions (Redis).
   const services = createDomainServices({
     uow: sql.uow, secretBox: createSecretBox(options.masterKey ?? randomBytes(32)), clock: options.clock, prices: options.prices?.(sql),
-    cacheVerificationKeys: driver.kind === 'pglite', keyVersions: options.keyVersions,
+    cacheVerificationKeys: driver.kind === 'pglite', keyVersions: options.keyVersions, feeRates: options.feeRates,
   });
   recordStores.set(services, sql.idempotencyRecords);
   return services;

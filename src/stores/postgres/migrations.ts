@@ -108,6 +108,7 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       ALTER TABLE orders DROP CONSTRAINT orders_status_check;
       ALTER TABLE orders DROP CONSTRAINT orders_hold_amount_check;
       ALTER TABLE orders ALTER COLUMN price DROP NOT NULL;
+      ALTER TABLE orders DROP CONSTRAINT orders_quantity_check;
       ALTER TABLE orders
         ADD COLUMN quote_quantity numeric(38, 18) CHECK (quote_quantity > 0),
         ADD COLUMN time_in_force text NOT NULL DEFAULT 'GTC' CHECK (time_in_force IN ('GTC', 'IOC', 'FOK')),
@@ -121,6 +122,8 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       UPDATE orders SET status_reason = 'CANCELED_BY_USER' WHERE status = 'CANCELED';
       ALTER TABLE orders
         ADD CONSTRAINT orders_type_check CHECK (type IN ('LIMIT', 'MARKET') AND (type = 'LIMIT') = (price IS NOT NULL)),
+        -- A MARKET BUY by quoteQuantity records what it bought as its quantity: 0 when it bought nothing.
+        ADD CONSTRAINT orders_quantity_check CHECK (quantity > 0 OR quote_quantity IS NOT NULL),
         ADD CONSTRAINT orders_status_check CHECK (status IN ('OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED')),
         ADD CONSTRAINT orders_hold_check CHECK (hold_amount >= 0 AND hold_remaining >= 0 AND hold_remaining <= hold_amount),
         ADD CONSTRAINT orders_fill_check CHECK (filled_quantity >= 0 AND filled_quantity <= quantity AND filled_quote >= 0);
