@@ -16,9 +16,9 @@ export type Asset =
 
 /** Whether an order buys or sells the base asset of its market. */
 export type OrderSide =
-  /** Buy the base asset; holds price × quantity of the quote asset while open. */
+  /** Buy the base asset; holds quote asset (price × quantity, or the quoteQuantity budget) while live. */
   | 'BUY'
-  /** Sell the base asset; holds the quantity of the base asset while open. */
+  /** Sell the base asset; holds the quantity of the base asset while live. */
   | 'SELL';
 
 /** Lifecycle state of an order. OPEN and PARTIALLY_FILLED are live (they may still fill); the others are final. */

@@ -41,8 +41,8 @@ registerEnumType(OrderSideEnum, {
   name: 'OrderSide',
   description: 'Whether an order buys or sells the base asset of its market.',
   valuesConfig: {
-    BUY: { description: 'Buy the base asset; holds price × quantity of the quote asset while open.' },
-    SELL: { description: 'Sell the base asset; holds the quantity of the base asset while open.' },
+    BUY: { description: 'Buy the base asset; holds quote asset (price × quantity, or the quoteQuantity budget) while live.' },
+    SELL: { description: 'Sell the base asset; holds the quantity of the base asset while live.' },
   },
 });
 registerEnumType(OrderTypeEnum, {
