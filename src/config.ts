@@ -3,6 +3,8 @@ import ms from 'ms';
 import { parseClientConfig, type ClientConfig } from './client-config';
 import { parseNetworkConfig, type MetricsExposure, type TrustProxy } from './network-config';
 import { parsePriceConfig, type PriceConfig } from './price-config';
+import { parseFeeRates } from './fee-config';
+import type { FeeRates } from './domain/settlement';
 
 /** Log levels pino understands. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -71,6 +73,8 @@ export interface SignetConfig {
   readonly client: ClientConfig;
   /** Price source of valuations (`SIGNET_PRICE_FEED_URL`, `SIGNET_PRICE_FEED_TIMEOUT_MS`, `SIGNET_PRICE_TABLE`). Defaults to the embedded source. */
   readonly prices: PriceConfig;
+  /** Maker and taker fee rates of every market (`SIGNET_MAKER_FEE_RATE`, `SIGNET_TAKER_FEE_RATE`, decimals from 0 to 0.1). Default 0.001 and 0.002. */
+  readonly feeRates: FeeRates;
 }
 
 /** A public origin: what clients sign for. */
@@ -259,10 +263,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   else if (demoSeed && databaseUrl) problems.push('SIGNET_DEMO_SEED=true needs the embedded database: demo accounts are only seeded into a new PGlite data directory (unset it, or DATABASE_URL)');
   const client = parseClientConfig(env, problems);
   const prices = parsePriceConfig(env, problems);
+  const feeRates = parseFeeRates(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port, host, databaseUrl, dataDir, redisUrl, redisCluster, masterKey, demoSeed, introspection, logLevel, publicUrl, publicAuthorities, signatureMaxAgeSeconds,
     idempotencyTtlMs, idempotencyRedisPrefix, ...network, rateLimitOverrides: Object.freeze(rateLimitOverrides),
-    development: nodeEnv === 'development', production, client, prices,
+    development: nodeEnv === 'development', production, client, prices, feeRates,
   });
 }

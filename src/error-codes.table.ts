@@ -30,6 +30,7 @@ export enum ErrorCode {
   REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   PRICE_UNAVAILABLE = 'PRICE_UNAVAILABLE',
+  UNKNOWN_MARKET = 'UNKNOWN_MARKET',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -149,6 +150,11 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
     status: null, otherStatuses: [], field: true, retryable: true, http: '200 (field)',
     meaning: 'The price feed is slow, failing or its circuit breaker is open: `valueUsd` / `valuation` are null; balances and every other field still arrive.',
     whatToDo: 'Retry later; use the balances meanwhile.',
+  },
+  [ErrorCode.UNKNOWN_MARKET]: {
+    status: null, otherStatuses: [], field: true, retryable: false, http: '200 (field)',
+    meaning: 'A query names a market that is not listed: `orderBook`, `trades`, `ticker`, or the `market` filter of `me.orders` / `me.fills` (`extensions.field` is `market`). Mutations report the same code as a `userErrors` entry instead.',
+    whatToDo: 'Use a symbol from the `markets` query.',
   },
   [ErrorCode.INTERNAL_SERVER_ERROR]: {
     status: 500, otherStatuses: [], field: true, retryable: false, http: '200 (field) / 500',

@@ -46,6 +46,13 @@ export class PriceUnavailableGraphQLError extends SignetError {
   }
 }
 
+/** A market data query named a market that is not listed; the field is null. */
+export class UnknownMarketError extends SignetError {
+  constructor(market: string) {
+    super(ErrorCode.UNKNOWN_MARKET, `Unknown market "${market.slice(0, 32)}". See the markets query.`, { field: 'market' });
+  }
+}
+
 /**
  * A whole request refused before anything of it executes (a replayed nonce, a request limit, the
  * admission store down), with its code's status from the error table. Apollo applies

@@ -87,7 +87,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   // PostgreSQL alone: no cache (nothing tells this process about another one's revocation).
   const keyVersions = redis && driver.kind !== 'pglite' ? createRedisKeyVersionStore(redis) : undefined;
   const services = createDomainServices({
-    uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer), prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite', keyVersions,
+    uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer), prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite', keyVersions, feeRates: config.feeRates,
   });
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => { await redis.ping(); } });

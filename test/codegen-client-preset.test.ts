@@ -55,7 +55,7 @@ describe('examples/client-preset (codegen for client teams)', () => {
     const types = outputs.find((o) => o.filename === 'src/gql/graphql.ts')?.content ?? '';
     expect(types).toContain('balances: Array<{ asset: Asset, available: string, held: string }>');
     // Without the scalar mapping these would be `unknown` (and the client above would not compile).
-    expect(types).toContain('price: string, quantity: string, status: OrderStatus, createdAt: string');
+    expect(types).toContain('price: string | null, quantity: string, status: OrderStatus, createdAt: string');
   }, 60_000);
 
   test('the types are real: a number for a Decimal, a lower-case side and an unselected field do not compile', () => {

@@ -47,6 +47,11 @@ describe('parseConfig', () => {
       expect(config.production).toBe(false);
     });
 
+    test('charges the default fees: 0.1 % maker, 0.2 % taker', () => {
+      expect(config.feeRates.maker.toFixed()).toBe('0.001');
+      expect(config.feeRates.taker.toFixed()).toBe('0.002');
+    });
+
     test('is frozen: nothing can change it after start-up', () => {
       expect(Object.isFrozen(config)).toBe(true);
       expect(() => {
@@ -67,6 +72,13 @@ describe('parseConfig', () => {
       logLevel: 'debug', dataDir: '/var/lib/signet',
     });
     expect(config.masterKey?.equals(key)).toBe(true);
+  });
+
+  test('fee rates are read exactly, from 0 (no fee) to 0.1', () => {
+    const { feeRates } = parseConfig({ SIGNET_MAKER_FEE_RATE: '0', SIGNET_TAKER_FEE_RATE: '0.1' }, CWD);
+    expect([feeRates.maker.toFixed(), feeRates.taker.toFixed()]).toEqual(['0', '0.1']);
+    expect(parseConfig({ SIGNET_TAKER_FEE_RATE: '0.00075' }, CWD).feeRates.taker.toFixed()).toBe('0.00075');
+    expect(Object.isFrozen(parseConfig({}, CWD).feeRates)).toBe(true);
   });
 
   test('a relative SIGNET_DATA_DIR is resolved against the working directory', () => {
@@ -141,6 +153,11 @@ describe('parseConfig', () => {
       ['SIGNET_IDEMPOTENCY_REDIS_PREFIX', 'signet:{tag}:'],
       ['SIGNET_IDEMPOTENCY_REDIS_PREFIX', 'x'.repeat(65)],
       ['SIGNET_IDEMPOTENCY_REDIS_PREFIX', 'with space:'],
+      ['SIGNET_MAKER_FEE_RATE', '-0.001'],
+      ['SIGNET_MAKER_FEE_RATE', '0.1000001'],
+      ['SIGNET_TAKER_FEE_RATE', '0.2'],
+      ['SIGNET_TAKER_FEE_RATE', '1e-3'],
+      ['SIGNET_TAKER_FEE_RATE', '0.2%'],
     ])('%s=%s', (name, value) => {
       const error = problemsOf({ [name]: value });
       expect(error.problems).toHaveLength(1);

@@ -18,8 +18,8 @@ export interface TestResult<T> { data: T | null | undefined; errors: readonly Gr
 
 /** Runs operations in process against the real schema, acting as `principal` (tests only). */
 export interface TestGraphQL {
-  /** `headers` are the request headers (lowercase names), e.g. `{ 'idempotency-key': 'k-1' }`. */
-  execute<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V> | string, variables?: V, principal?: Principal | null, headers?: HttpExchange['requestHeaders']): Promise<TestResult<T>>;
+  /** `headers` are the request headers (lowercase names), e.g. `{ 'idempotency-key': 'k-1' }`; `clientIp` the caller's address (default 127.0.0.1). */
+  execute<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V> | string, variables?: V, principal?: Principal | null, headers?: HttpExchange['requestHeaders'], clientIp?: string): Promise<TestResult<T>>;
   stop(): Promise<void>;
 }
 
@@ -37,10 +37,10 @@ export async function createTestGraphQL(services: DomainServices, options: { log
   await server.start();
   let n = 0;
   return {
-    async execute(document, variables, principal = null, headers = {}) {
+    async execute(document, variables, principal = null, headers = {}, clientIp = '127.0.0.1') {
       const requestId = `test-request-${++n}`;
       const query = typeof document === 'string' ? document : print(document);
-      const http = emptyExchange('127.0.0.1', headers);
+      const http = emptyExchange(clientIp, headers);
       const response = await requestScope.run({ requestId }, () => server.executeOperation(
         { query, variables },
         { contextValue: { requestId, principal, services, http } },

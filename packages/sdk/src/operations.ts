@@ -12,6 +12,7 @@ import { Kind, print, type DocumentNode, type FragmentDefinitionNode, type Opera
 export const IDEMPOTENT_MUTATION_FIELDS: ReadonlySet<string> = new Set([
   'placeOrder',
   'cancelOrder',
+  'cancelAllOrders',
   'createTransfer',
   'createApiKey',
   'revokeApiKey',

@@ -4,9 +4,10 @@ import type { DirectiveContext } from '../directive-context';
 
 /**
  * Signet's outcome codec for `@idempotent`: what is stored about a completed order, transfer or
- * API-key mutation, and how a replay turns it back into a payload.
+ * API-key mutation (or one that returns a list of orders, cancelAllOrders), and how a replay turns
+ * it back into a payload.
  *
- * Stored: the entity's kind and id, and the userErrors, verbatim. Not stored: the entity's
+ * Stored: the entity's kind and id (for a list, its kind and the ids in order), and the userErrors, verbatim. Not stored: the entity's
  * fields, nor anything shown once (createApiKey's privateKey or secret). A replay re-resolves the
  * entity from current state (as Shopify does): the same id as the original call, with today's
  * status, and any selection set works. A createApiKey replay therefore has no privateKey/secret.
@@ -14,8 +15,14 @@ import type { DirectiveContext } from '../directive-context';
 
 /** Payload fields that hold the entity of a mutation. */
 type EntityKind = 'order' | 'transfer' | 'apiKey';
+/** Payload fields that hold a list of entities (orders, re-read one by one). */
+type ListKind = 'orders';
 
 const ENTITY_KINDS: readonly EntityKind[] = ['order', 'transfer', 'apiKey'];
+const LIST_KINDS: readonly ListKind[] = ['orders'];
+type PayloadKind = EntityKind | ListKind;
+
+const isListKind = (kind: PayloadKind): kind is ListKind => (LIST_KINDS as readonly string[]).includes(kind);
 
 /** A user error as the payload carries it. */
 interface StoredUserError { readonly code: string; readonly message: string; readonly field: readonly string[] | null }
@@ -23,48 +30,58 @@ interface StoredUserError { readonly code: string; readonly message: string; rea
 /** The outcome as stored (JSON in the durable record and the fast-path cache). */
 interface StoredOutcome {
   readonly entity: { readonly kind: EntityKind; readonly id: string } | null;
+  /** A list payload's entities, in the payload's order; absent for single-entity payloads. */
+  readonly entities?: { readonly kind: ListKind; readonly ids: readonly string[] };
   readonly userErrors: readonly StoredUserError[];
 }
 
-/** The entity field of a mutation payload type, or undefined when it has none (the codec refuses such a field). */
-function entityKindOf(payloadType: GraphQLOutputType): EntityKind | undefined {
+/** The entity (or entity list) field of a mutation payload type, or undefined when it has none (the codec refuses such a field). */
+function payloadKindOf(payloadType: GraphQLOutputType): PayloadKind | undefined {
   const named = getNamedType(payloadType);
   if (!isObjectType(named)) return undefined;
   const fields = named.getFields();
   if (!fields.userErrors) return undefined;
-  return ENTITY_KINDS.find((kind) => kind in fields);
+  return [...ENTITY_KINDS, ...LIST_KINDS].find((kind) => kind in fields);
 }
 
 /**
- * The codec of a keyed mutation field: its payload must hold an order, transfer or apiKey next to
- * userErrors (the directive refuses to build the schema otherwise).
+ * The codec of a keyed mutation field: its payload must hold an order, transfer, apiKey or a list
+ * of orders next to userErrors (the directive refuses to build the schema otherwise).
  */
 export function signetOutcomeCodec(field: IdempotentFieldInfo): FieldOutcomeCodec<DirectiveContext> {
-  const kind = entityKindOf(field.type);
-  if (!kind) throw new Error('the payload has no order, transfer or apiKey with userErrors to replay');
+  const kind = payloadKindOf(field.type);
+  if (!kind) throw new Error('the payload has no order, transfer, apiKey or orders with userErrors to replay');
   return {
     encode: (payload) => serializeOutcome(kind, payload),
     // Only a payload with userErrors and no entity is a refusal: one with an entity had an effect.
     isRefusal: (outcome) => {
-      const { entity, userErrors } = parseOutcome(outcome);
-      return entity === null && userErrors.length > 0;
+      const { entity, entities, userErrors } = parseOutcome(outcome);
+      return entity === null && (entities?.ids.length ?? 0) === 0 && userErrors.length > 0;
     },
     replay: (outcome, { context, scope }) => replayPayload(kind, parseOutcome(outcome), scope, context),
   };
 }
 
+/** The id of a payload's entity; throws when it has none (such a payload could not be replayed). */
+function idOf(kind: PayloadKind, entity: unknown): string {
+  const id = (entity as { id?: unknown }).id;
+  if (typeof id !== 'string') throw new TypeError(`@idempotent: an entity of the payload's ${kind} has no id`);
+  return id;
+}
+
 /** Serializes a resolver's payload. Throws on anything else: a payload we cannot replay must not be recorded. */
-function serializeOutcome(kind: EntityKind, payload: unknown): string {
+function serializeOutcome(kind: PayloadKind, payload: unknown): string {
   if (typeof payload !== 'object' || payload === null) throw new TypeError(`@idempotent: the resolver returned no ${kind} payload`);
   const record = payload as Record<string, unknown>;
-  const entity = record[kind] as { id?: unknown } | null | undefined;
-  if (entity != null && typeof entity.id !== 'string') throw new TypeError(`@idempotent: the ${kind} of the payload has no id`);
   if (!Array.isArray(record.userErrors)) throw new TypeError('@idempotent: the payload has no userErrors list');
-  const outcome: StoredOutcome = {
-    entity: entity != null ? { kind, id: entity.id as string } : null,
-    userErrors: (record.userErrors as StoredUserError[]).map((e) => ({ code: e.code, message: e.message, field: e.field ? [...e.field] : null })),
-  };
-  return JSON.stringify(outcome);
+  const userErrors = (record.userErrors as StoredUserError[]).map((e) => ({ code: e.code, message: e.message, field: e.field ? [...e.field] : null }));
+  if (isListKind(kind)) {
+    const list = record[kind];
+    if (!Array.isArray(list)) throw new TypeError(`@idempotent: the payload's ${kind} is not a list`);
+    return JSON.stringify({ entity: null, entities: { kind, ids: list.map((entity) => idOf(kind, entity)) }, userErrors } satisfies StoredOutcome);
+  }
+  const entity = record[kind];
+  return JSON.stringify({ entity: entity != null ? { kind, id: idOf(kind, entity) } : null, userErrors } satisfies StoredOutcome);
 }
 
 /** Parses a stored outcome (written by {@link serializeOutcome}). */
@@ -74,11 +91,21 @@ function parseOutcome(text: string): StoredOutcome {
 
 /**
  * Rebuilds the payload of a replay for `accountId`: the entity as it is now (null if it is no
- * longer visible to the account) and the original userErrors.
+ * longer visible to the account), or each entity of a list as it is now (those no longer visible
+ * left out), and the original userErrors.
  */
-async function replayPayload(kind: EntityKind, outcome: StoredOutcome, accountId: string, context: DirectiveContext): Promise<Record<string, unknown>> {
-  const entity = outcome.entity ? await loadEntity(outcome.entity.kind, outcome.entity.id, accountId, context) : null;
+async function replayPayload(kind: PayloadKind, outcome: StoredOutcome, accountId: string, context: DirectiveContext): Promise<Record<string, unknown>> {
   const userErrors = outcome.userErrors.map((e) => ({ ...e, field: e.field ? [...e.field] : null }));
+  if (isListKind(kind)) {
+    const entities: unknown[] = [];
+    // One at a time: a replay may run on one transaction's connection, which takes one statement at a time.
+    for (const id of outcome.entities?.ids ?? []) {
+      const entity = await loadEntity('order', id, accountId, context);
+      if (entity !== null) entities.push(entity);
+    }
+    return { [kind]: entities, userErrors };
+  }
+  const entity = outcome.entity ? await loadEntity(outcome.entity.kind, outcome.entity.id, accountId, context) : null;
   // Shown once: a replayed createApiKey never repeats key material (it was never stored).
   if (kind === 'apiKey') return { apiKey: entity, privateKey: null, secret: null, userErrors };
   return { [kind]: entity, userErrors };

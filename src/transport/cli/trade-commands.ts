@@ -19,7 +19,7 @@ function print(flags: ClientFlags, value: unknown, human: () => string): void {
 }
 
 const ORDER_COLUMNS = ['ID', 'MARKET', 'SIDE', 'PRICE', 'QUANTITY', 'STATUS', 'CREATED'];
-const orderRow = (o: OrderFieldsFragment) => [o.id, o.market, o.side, o.price, o.quantity, o.status, o.createdAt];
+const orderRow = (o: OrderFieldsFragment) => [o.id, o.market, o.side, o.price ?? 'MARKET', o.quantity, o.status, o.createdAt];
 
 function choice<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   const upper = value.toUpperCase() as T;

@@ -6,13 +6,16 @@ import { declareDirectives } from '../../directives';
 import { AccountResolver } from './resolvers/account.resolver';
 import { BalanceResolver } from './resolvers/balance.resolver';
 import { ApiKeyResolver } from './resolvers/api-key.resolver';
+import { MarketDataResolver } from './resolvers/market-data.resolver';
+import { OrderFieldsResolver } from './resolvers/order-fields.resolver';
 import { OrderResolver } from './resolvers/order.resolver';
+import { PlaceOrderPayloadResolver } from './resolvers/place-order-payload.resolver';
 import { QueryResolver } from './resolvers/query.resolver';
 import { TransferResolver } from './resolvers/transfer.resolver';
 
 /** Descriptions of the root types, which type-graphql cannot set. */
 const ROOT_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  Query: 'Reads. markets and serverTime are public; the others need a request signed (RFC 9421) with a READ key.',
+  Query: 'Reads. markets, serverTime and the market data (orderBook, trades, ticker) are public; the others need a request signed (RFC 9421) with a READ key.',
   Mutation: 'Writes. Each needs a request signed (RFC 9421) with a key holding the scope it names; business refusals arrive as userErrors in its payload.',
 };
 
@@ -23,7 +26,7 @@ const ROOT_DESCRIPTIONS: Readonly<Record<string, string>> = {
  */
 export function buildSignetSchema(): GraphQLSchema {
   const built = buildSchemaSync({
-    resolvers: [QueryResolver, AccountResolver, BalanceResolver, OrderResolver, TransferResolver, ApiKeyResolver],
+    resolvers: [QueryResolver, MarketDataResolver, AccountResolver, BalanceResolver, OrderResolver, OrderFieldsResolver, PlaceOrderPayloadResolver, TransferResolver, ApiKeyResolver],
     validate: { forbidUnknownValues: false, stopAtFirstError: false },
   });
   const described = mapSchema(built, {

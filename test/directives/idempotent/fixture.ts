@@ -99,5 +99,10 @@ export const PLACE = `mutation($input: PlaceOrderInput!, $key: String) {
 /** A small BUY order on BTC-USD: holds price × quantity USD. */
 export const buy = (quantity = '0.01', price = '100') => ({ market: 'BTC-USD', side: 'BUY', price, quantity });
 
+/** placeOrder's arguments as the server coerces `input` (its defaults filled in): what a claim's fingerprint is taken of. */
+export const coercedPlaceArguments = (input: Record<string, unknown>) => ({
+  input: { type: 'LIMIT', timeInForce: 'GTC', postOnly: false, selfTradePrevention: 'CANCEL_NEWEST', ...input },
+});
+
 /** The first error's extensions code, or undefined. */
 export const codeOf = (result: TestResult<unknown>) => result.errors?.[0]?.extensions?.code;

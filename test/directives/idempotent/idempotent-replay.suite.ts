@@ -5,7 +5,7 @@ import { balancesOf, fundedAccount, idempotencyRecordsOf } from '../../helpers/d
 import { CLEAN_RECONCILIATION, bookCounts, orphanJournals, ordersWithoutTheirHolds } from '../../helpers/ledger-checks';
 import { principalFor } from '../../helpers/graphql';
 import { forgetfulMemoryStore } from '../../helpers/idempotency';
-import { PLACE, buy, codeOf, describeOn, useIdempotencyFixture, type IdempotencyBackend } from './fixture';
+import { PLACE, buy, codeOf, coercedPlaceArguments, describeOn, useIdempotencyFixture, type IdempotencyBackend } from './fixture';
 
 /** What a retry gets back: replays, mismatches, what consumes a key and what does not, retention, cache loss. */
 export function defineReplaySuite(backend: IdempotencyBackend): void {
@@ -142,7 +142,7 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       // running anything: a replay from the database, and no execution whose record conflicted.
       expect(log.lines().filter((l) => l.scope === scope).map((l) => [l.event, l.source])).toEqual([['idempotent_replay', 'durable']]);
       // The durable replay put the outcome back in the fast path: the next retry needs no transaction.
-      const cached = await fast.store.claim(scope, fingerprintArguments({ input: { ...buy(), type: 'LIMIT' } }), 1_000);
+      const cached = await fast.store.claim(scope, fingerprintArguments(coercedPlaceArguments(buy())), 1_000);
       expect(cached.kind).toBe('completed');
       await fast.forget();
       const mismatch = await run(PLACE, { input: buy('0.02'), key: 'flush-1' }, principalFor(id));
@@ -224,6 +224,38 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       const after = await run(wider, {}, principalFor(id));
       expect(after.data.placeOrder.order).toMatchObject({ id: orderId, status: 'CANCELED' });
       expect(after.extensions?.idempotentReplay).toEqual({ placeOrder: true });
+    });
+
+    test('cancelAllOrders stores the ids of the orders it canceled: a replay from the database re-reads each, in order, and cancels nothing new', async () => {
+      const { run, ordersOf, services, fast, log } = fx();
+      const id = await fundedAccount(services, { USD: '1000' });
+      for (const price of ['100', '101']) await run(PLACE, { input: buy('0.01', price), key: `rest-${price}` }, principalFor(id));
+      const cancelAll = 'mutation { cancelAllOrders(market: "BTC-USD") @idempotent(key: "all-1") { orders { id status } userErrors { code } } }';
+      const first = await run(cancelAll, {}, principalFor(id));
+      expect(first.data.cancelAllOrders.orders.map((o: { status: string }) => o.status)).toEqual(['CANCELED', 'CANCELED']);
+      const scope = idempotencyScopeKey({ scope: id, field: 'cancelAllOrders', key: 'all-1' });
+      const stored = JSON.parse((await idempotencyRecordsOf(services).find(scope, new Date()))!.outcome);
+      expect(stored).toEqual({ entity: null, entities: { kind: 'orders', ids: first.data.cancelAllOrders.orders.map((o: { id: string }) => o.id) }, userErrors: [] });
+
+      // A new live order after the call: the replay must not cancel it, nor list it.
+      await run(PLACE, { input: buy('0.01', '102'), key: 'rest-102' }, principalFor(id));
+      await fast.forget();
+      const retry = await run(cancelAll, {}, principalFor(id));
+      expect(retry.data).toEqual(first.data);
+      expect(retry.extensions?.idempotentReplay).toEqual({ cancelAllOrders: true });
+      expect(log.lines().filter((l) => l.scope === scope).map((l) => [l.event, l.source])).toEqual([['idempotent_replay', 'durable']]);
+      expect((await ordersOf(id)).map((o) => o.status)).toEqual(['OPEN', 'CANCELED', 'CANCELED']);
+    });
+
+    test('a cancelAllOrders refusal (UNKNOWN_MARKET) replays the same userErrors and no orders', async () => {
+      const { run, services } = fx();
+      const id = await fundedAccount(services);
+      const unknown = 'mutation { cancelAllOrders(market: "DOGE-USD") @idempotent(key: "all-doge") { orders { id } userErrors { code field } } }';
+      const first = await run(unknown, {}, principalFor(id));
+      expect(first.data.cancelAllOrders).toEqual({ orders: [], userErrors: [{ code: 'UNKNOWN_MARKET', field: ['market'] }] });
+      const retry = await run(unknown, {}, principalFor(id));
+      expect(retry.data).toEqual(first.data);
+      expect(retry.extensions?.idempotentReplay).toEqual({ cancelAllOrders: true });
     });
 
     test('createTransfer replays the transfer and moves the funds once; createApiKey replays the key without its secret', async () => {

@@ -13,16 +13,17 @@ describe('rate-limit notes in the printed schema', () => {
 
   test('every mutation is signed, so its limit is per account only, never "per IP when unsigned"', () => {
     const notes = notesOf('Mutation');
-    expect(notes).toHaveLength(5);
+    expect(notes).toHaveLength(6);
     for (const note of notes) expect(note).toMatch(/^Rate limit: \d+ per \w+ per account\.$/);
   });
 
   test('fields of Account (reached only through the signed `me`) are counted per account', () => {
-    expect(notesOf('Account')).toEqual(['Rate limit: 60 per 1m per account.', 'Rate limit: 300 per 1m per account.', 'Rate limit: 300 per 1m per account.']);
+    expect(notesOf('Account')).toEqual(['Rate limit: 60 per 1m per account.', 'Rate limit: 300 per 1m per account.', 'Rate limit: 300 per 1m per account.', 'Rate limit: 300 per 1m per account.']);
   });
 
   test('public queries say that unsigned calls are counted per IP', () => {
     expect(sdl).toMatch(/Listed markets[^"]*Rate limit: 300 per 1m per account \(per IP when unsigned\)\./);
-    expect(notesOf('Query').filter((n) => n.includes('per IP'))).toHaveLength(2);
+    expect(notesOf('Query').filter((n) => n.includes('per IP'))).toHaveLength(5);
+    expect(sdl).toMatch(/aggregated by price[^"]*Rate limit: 300 per 1m per account \(per IP when unsigned\)\./);
   });
 });

@@ -42,7 +42,7 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
 
     test('markets list their trading rules', async () => {
       const result = await api.execute(MarketsDocument, {});
-      expect(result.data?.markets?.[0]).toEqual({ symbol: 'BTC-USD', baseAsset: 'BTC', quoteAsset: 'USD', tickSize: '0.01', lotSize: '0.00001', minQuantity: '0.00001', maxQuantity: '100', maxPrice: '10000000' });
+      expect(result.data?.markets?.[0]).toEqual({ symbol: 'BTC-USD', baseAsset: 'BTC', quoteAsset: 'USD', tickSize: '0.01', lotSize: '0.00001', minQuantity: '0.00001', maxQuantity: '100', maxPrice: '10000000', makerFeeRate: '0.001', takerFeeRate: '0.002' });
     });
 
     test('placing and cancelling an order, with business failures as userErrors', async () => {
@@ -52,7 +52,7 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
       expect(placed.errors).toBeUndefined();
       expect(placed.data?.placeOrder).toMatchObject({ order: { status: 'OPEN', holdAsset: 'USD', holdAmount: '300', clientOrderId: 'bot-1' }, userErrors: [] });
       const tooBig = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '30000', quantity: '1' }, idempotencyKey: 'place-2' }, me);
-      expect(tooBig.data?.placeOrder).toEqual({ order: null, userErrors: [{ code: 'INSUFFICIENT_FUNDS', message: expect.any(String), field: ['input', 'quantity'] }] });
+      expect(tooBig.data?.placeOrder).toEqual({ order: null, fills: [], userErrors: [{ code: 'INSUFFICIENT_FUNDS', message: expect.any(String), field: ['input', 'quantity'] }] });
       const orderId = placed.data?.placeOrder?.order?.id as string;
       const canceled = await api.execute(CancelOrderDocument, { id: orderId }, me);
       expect(canceled.data?.cancelOrder?.order?.status).toBe('CANCELED');

@@ -16,38 +16,72 @@ export type Asset =
 
 /** Whether an order buys or sells the base asset of its market. */
 export type OrderSide =
-  /** Buy the base asset; holds price × quantity of the quote asset while open. */
+  /** Buy the base asset; holds quote asset (price × quantity, or the quoteQuantity budget) while live. */
   | 'BUY'
-  /** Sell the base asset; holds the quantity of the base asset while open. */
+  /** Sell the base asset; holds the quantity of the base asset while live. */
   | 'SELL';
 
-/** Lifecycle state of an order. */
+/** Lifecycle state of an order. OPEN and PARTIALLY_FILLED are live (they may still fill); the others are final. */
 export type OrderStatus =
-  /** Canceled by its owner; the hold was released. Final. */
+  /** Canceled (statusReason says by whom) before it filled entirely; the rest of its hold was released. Final. */
   | 'CANCELED'
-  /** Resting; its funds are held. */
-  | 'OPEN';
+  /** Its time in force ran out: an IOC, FOK or MARKET order that could not fill (entirely) at placement; the rest of its hold was released. Final. */
+  | 'EXPIRED'
+  /** Its whole quantity traded; any unused hold was released. Final. */
+  | 'FILLED'
+  /** Resting with nothing filled yet; its funds are held. */
+  | 'OPEN'
+  /** Resting with part of its quantity filled; the rest of its funds are held. */
+  | 'PARTIALLY_FILLED';
 
-/** Only resting limit orders exist until a matching engine does. */
+/** How an order is priced. */
 export type OrderType =
-  /** Rests at its limit price until canceled. */
-  | 'LIMIT';
+  /** Trades at its limit price or better; with timeInForce GTC its remainder rests in the book until filled or canceled. */
+  | 'LIMIT'
+  /** Takes the best prices the book offers at placement and never rests: what it cannot fill at once expires (MARKET_REMAINDER). */
+  | 'MARKET';
 
-/** A limit order to place. */
+/** An order to place: LIMIT (with a price) or MARKET (takes the book's prices and never rests). */
 export type PlaceOrderInput = {
-  /** Your own id for the order (1-64 of A-Z a-z 0-9 . _ : -), unique per account. */
+  /** Your own id for the order (1-64 of A-Z a-z 0-9 . _ : -), unique per account; look the order up by it with `order(clientOrderId:)`. */
   clientOrderId?: string | null | undefined;
   /** Market symbol, e.g. BTC-USD. */
   market: string;
-  /** Limit price in the quote asset; a multiple of the tick size. */
-  price: string;
-  /** Quantity of the base asset; a multiple of the lot size. */
-  quantity: string;
-  /** BUY holds price × quantity of the quote asset; SELL holds quantity of the base asset. */
+  /** LIMIT GTC only: refuse the order (POST_ONLY_WOULD_TAKE, nothing placed) if it would trade at placement, so it only ever makes liquidity. */
+  postOnly?: boolean;
+  /** LIMIT only (required there, refused on MARKET): limit price in the quote asset, a multiple of the tick size. */
+  price?: string | null | undefined;
+  /** Quantity of the base asset, a multiple of the lot size. Required except on a MARKET BUY, which gives this or quoteQuantity. */
+  quantity?: string | null | undefined;
+  /** MARKET BUY only, instead of quantity: spend at most this much of the quote asset (positive, in its precision). Not with FOK. */
+  quoteQuantity?: string | null | undefined;
+  /** What happens if it would trade with your own resting order; default CANCEL_NEWEST. */
+  selfTradePrevention?: SelfTradePrevention;
+  /** BUY holds quote asset (price × quantity, or quoteQuantity); SELL holds quantity of the base asset. */
   side: OrderSide;
-  /** LIMIT, the only type for now. */
+  /** GTC (default), IOC or FOK. A MARKET order never rests: GTC means IOC for it. */
+  timeInForce?: TimeInForce;
+  /** LIMIT (default) or MARKET. */
   type?: OrderType;
 };
+
+/** What happens when an incoming order would trade with a resting order of the same account (the incoming order's mode applies). An account never trades with itself. */
+export type SelfTradePrevention =
+  /** Both are CANCELED (SELF_TRADE_PREVENTION); the incoming order stops. */
+  | 'CANCEL_BOTH'
+  /** The incoming order stops: its remainder is CANCELED (SELF_TRADE_PREVENTION); the resting order stays. */
+  | 'CANCEL_NEWEST'
+  /** The resting order is CANCELED (SELF_TRADE_PREVENTION), its hold released, and matching goes on. */
+  | 'CANCEL_OLDEST';
+
+/** How long an order may wait to fill. */
+export type TimeInForce =
+  /** Fill or kill: fills its whole quantity at placement or nothing at all (EXPIRED, FOK_NOT_FILLABLE). Needs a base quantity. */
+  | 'FOK'
+  /** Good till canceled: the remainder of a LIMIT order rests in the book. A MARKET order never rests, so GTC means IOC for it. */
+  | 'GTC'
+  /** Immediate or cancel: fills what it can at placement; the remainder expires (IOC_REMAINDER, or MARKET_REMAINDER for a MARKET order). */
+  | 'IOC';
 
 /** Business outcomes a client can branch on; see ERRORS.md. Nothing changed when one is returned. */
 export type UserErrorCode =
@@ -71,23 +105,27 @@ export type UserErrorCode =
   | 'INVALID_MEMO'
   /** Account creation (CLI only): names are 1-64 letters, digits, spaces, "_", "." or "-". */
   | 'INVALID_NAME'
-  /** placeOrder: the price is not positive, not a multiple of the tick size, or above the market's maxPrice. */
+  /** placeOrder: postOnly on anything but a LIMIT GTC order, quoteQuantity on anything but a MARKET BUY, or FOK with quoteQuantity. */
+  | 'INVALID_ORDER_OPTIONS'
+  /** placeOrder: the price is not positive, not a multiple of the tick size, or above the market's maxPrice; missing on a LIMIT order, or given on a MARKET order. */
   | 'INVALID_PRICE'
   /** createApiKey: the public key is not an Ed25519 SPKI key (or a weak, small-order or non-canonical one), or one was given for an HMAC key. */
   | 'INVALID_PUBLIC_KEY'
-  /** placeOrder: the quantity is not positive, not a multiple of the lot size, or outside minQuantity..maxQuantity. */
+  /** placeOrder: the quantity is not positive, not a multiple of the lot size, or outside minQuantity..maxQuantity; or quantity/quoteQuantity is missing, both are given, or quoteQuantity is not a positive amount in the quote asset's precision. */
   | 'INVALID_QUANTITY'
   /** createApiKey: no scopes, or scopes the calling key does not hold itself. */
   | 'INVALID_SCOPES'
   /** cancelOrder: no order with this id belongs to the account. */
   | 'ORDER_NOT_FOUND'
-  /** cancelOrder: the order is already canceled. */
+  /** cancelOrder: the order is no longer live (already filled, canceled or expired). */
   | 'ORDER_NOT_OPEN'
+  /** placeOrder: a postOnly order would have traded at placement (it crosses the best opposite price); nothing was placed. */
+  | 'POST_ONLY_WOULD_TAKE'
   /** createTransfer: the destination is the sending account. */
   | 'SELF_TRANSFER'
   /** createTransfer: the asset is not one this API holds. */
   | 'UNKNOWN_ASSET'
-  /** placeOrder: the market symbol is not listed (see `markets`). */
+  /** placeOrder, cancelAllOrders: the market symbol is not listed (see `markets`). */
   | 'UNKNOWN_MARKET';
 
 export type MyBalancesQueryVariables = Exact<{ [key: string]: never; }>;
@@ -100,7 +138,7 @@ export type PlaceLimitOrderMutationVariables = Exact<{
 }>;
 
 
-export type PlaceLimitOrderMutation = { placeOrder: { order: { id: string, market: string, side: OrderSide, price: string, quantity: string, status: OrderStatus, createdAt: string } | null, userErrors: Array<{ code: UserErrorCode, message: string, field: Array<string> | null }> } | null };
+export type PlaceLimitOrderMutation = { placeOrder: { order: { id: string, market: string, side: OrderSide, price: string | null, quantity: string, status: OrderStatus, createdAt: string } | null, userErrors: Array<{ code: UserErrorCode, message: string, field: Array<string> | null }> } | null };
 
 
 export const MyBalancesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyBalances"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"balances"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"asset"}},{"kind":"Field","name":{"kind":"Name","value":"available"}},{"kind":"Field","name":{"kind":"Name","value":"held"}}]}}]}}]}}]} as unknown as DocumentNode<MyBalancesQuery, MyBalancesQueryVariables>;

@@ -18,6 +18,8 @@ export type Scalars = {
   DateTimeISO: { input: string; output: string; }
   /** An exact decimal number as a string in plain notation, e.g. "30000.50". Never a JSON number. */
   Decimal: { input: string; output: string; }
+  /** A sequence number: a whole JSON number from 0 to 2^53 − 1 (beyond GraphQL's 32-bit Int). Larger means later. */
+  Sequence: { input: number; output: number; }
 };
 
 /** An account that holds balances, orders, transfers and API keys. */
@@ -33,12 +35,18 @@ export type Account = {
   balances?: Maybe<Array<Balance>>;
   /** When the account was opened (server clock, UTC). */
   createdAt: Scalars['DateTimeISO']['output'];
+  /**
+   * Fills of your orders (as maker and as taker), newest first.
+   *
+   * Rate limit: 300 per 1m per account.
+   */
+  fills?: Maybe<FillConnection>;
   /** Server-assigned opaque id: the `toAccountId` others send transfers to. */
   id: Scalars['ID']['output'];
   /** Unique account name, set when the account was opened. */
   name: Scalars['String']['output'];
   /**
-   * Orders, newest first.
+   * Orders, newest first. Filters combine (all must hold); keep them the same across the pages of one listing.
    *
    * Rate limit: 300 per 1m per account.
    */
@@ -55,9 +63,19 @@ export type Account = {
 
 
 /** An account that holds balances, orders, transfers and API keys. */
+export type AccountFillsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  market?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** An account that holds balances, orders, transfers and API keys. */
 export type AccountOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  live?: InputMaybe<Scalars['Boolean']['input']>;
+  market?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<OrderStatus>;
 };
 
@@ -98,23 +116,43 @@ export type Asset =
   /** US dollar; 2 decimal places. */
   | 'USD';
 
-/** An asset balance: available can be spent; held is reserved by open orders. */
+/** An asset balance: available can be spent; held is reserved by live orders. */
 export type Balance = {
   __typename?: 'Balance';
   /** The asset this balance counts. */
   asset: Asset;
   /** Amount free to spend: new orders and transfers draw on it. Never negative. */
   available: Scalars['Decimal']['output'];
-  /** Amount reserved by open orders; released when they are canceled. Never negative. */
+  /** Amount reserved by live orders; spent as they fill, released when they are canceled or expire. Never negative. */
   held: Scalars['Decimal']['output'];
   /** Value of available + held in USD, from the price source. */
   valueUsd?: Maybe<Scalars['Decimal']['output']>;
 };
 
+/** All live orders of one side at one price. */
+export type BookLevel = {
+  __typename?: 'BookLevel';
+  /** How many live orders rest at this price. */
+  orderCount: Scalars['Int']['output'];
+  /** Price in the quote asset. */
+  price: Scalars['Decimal']['output'];
+  /** Sum of the remaining (unfilled) quantities at this price, in the base asset. */
+  quantity: Scalars['Decimal']['output'];
+};
+
+/** The orders canceled, or the user errors that prevented it. */
+export type CancelAllOrdersPayload = {
+  __typename?: 'CancelAllOrdersPayload';
+  /** The orders this call canceled (CANCELED, CANCELED_BY_USER, holds released), as they are now; empty when none was live or userErrors is not empty. */
+  orders: Array<Order>;
+  /** Empty on success; otherwise why nothing changed (then orders is empty). */
+  userErrors: Array<UserError>;
+};
+
 /** The canceled order, or the user errors that prevented it. */
 export type CancelOrderPayload = {
   __typename?: 'CancelOrderPayload';
-  /** The order, now CANCELED with its hold released; null when userErrors is not empty. */
+  /** The order, now CANCELED (CANCELED_BY_USER) with the rest of its hold released; null when userErrors is not empty. */
   order?: Maybe<Order>;
   /** Empty on success; otherwise why nothing changed (then the entity field is null). */
   userErrors: Array<UserError>;
@@ -166,12 +204,70 @@ export type CreateTransferPayload = {
   userErrors: Array<UserError>;
 };
 
+/** One order's side of a trade. Each trade has two fills, the maker's and the taker's, sharing tradeId. */
+export type Fill = {
+  __typename?: 'Fill';
+  /** When the trade executed (server clock, UTC). */
+  createdAt: Scalars['DateTimeISO']['output'];
+  /** Fee charged to this side, in feeAsset, rounded down to its decimals (may be 0). */
+  fee: Scalars['Decimal']['output'];
+  /** The asset this side received, in which the fee is charged: the base asset for a BUY, the quote asset for a SELL. */
+  feeAsset: Asset;
+  /** Server-assigned opaque id of this fill. */
+  id: Scalars['ID']['output'];
+  /** MAKER when the order was resting, TAKER when it was the incoming order. */
+  liquidity: Liquidity;
+  /** Market symbol, e.g. BTC-USD. */
+  market: Scalars['String']['output'];
+  /** The order that filled. */
+  orderId: Scalars['ID']['output'];
+  /** Trade price in the quote asset: the resting (maker) order's price. */
+  price: Scalars['Decimal']['output'];
+  /** Base quantity traded. */
+  quantity: Scalars['Decimal']['output'];
+  /** Quote amount that changed hands for this trade: the buyer pays in total the exact cost of its fills rounded up to the quote asset's decimals, so one fill's amount may differ from price × quantity by the rounding. */
+  quoteAmount: Scalars['Decimal']['output'];
+  /** Increases with every fill, across all markets and never reused: a trade's maker fill, then its taker fill. */
+  sequence: Scalars['Sequence']['output'];
+  /** The side of the order that filled. */
+  side: OrderSide;
+  /** The trade this fill is one side of; the other order's fill has the same tradeId. */
+  tradeId: Scalars['ID']['output'];
+};
+
+/** A page of fills, newest first (by sequence). */
+export type FillConnection = {
+  __typename?: 'FillConnection';
+  /** The fills of this page with their cursors, in the same order as nodes. */
+  edges: Array<FillEdge>;
+  /** The fills of this page, newest first (the edges' nodes, without cursors). */
+  nodes: Array<Fill>;
+  /** Cursors and whether more pages follow. */
+  pageInfo: PageInfo;
+};
+
+/** A fill and its position in the list. */
+export type FillEdge = {
+  __typename?: 'FillEdge';
+  /** Opaque cursor of this fill: pass it as `after` to continue after it. */
+  cursor: Scalars['String']['output'];
+  /** The fill. */
+  node: Fill;
+};
+
 /** RFC 9421 signature algorithm of an API key. */
 export type KeyAlgorithm =
   /** RFC 9421 `ed25519`: asymmetric; the server stores only the public key. Recommended. */
   | 'ED25519'
   /** RFC 9421 `hmac-sha256`: a shared secret, stored encrypted by the server. */
   | 'HMAC_SHA256';
+
+/** Which side of a trade an order was on; it decides the fee rate. */
+export type Liquidity =
+  /** The resting order: it added liquidity to the book (makerFeeRate). */
+  | 'MAKER'
+  /** The incoming order: it took liquidity from the book (takerFeeRate). */
+  | 'TAKER';
 
 /** A market and its trading rules. */
 export type Market = {
@@ -180,6 +276,8 @@ export type Market = {
   baseAsset: Asset;
   /** Quantities are multiples of this. */
   lotSize: Scalars['Decimal']['output'];
+  /** Fee rate of the resting (maker) side of a trade, e.g. "0.001" for 0.1 %; charged in the asset that side receives, rounded down. */
+  makerFeeRate: Scalars['Decimal']['output'];
   /** Highest limit price accepted, in the quote asset. */
   maxPrice: Scalars['Decimal']['output'];
   /** Largest quantity an order may have, in the base asset. */
@@ -190,6 +288,8 @@ export type Market = {
   quoteAsset: Asset;
   /** For example BTC-USD: base asset, then quote asset. */
   symbol: Scalars['String']['output'];
+  /** Fee rate of the incoming (taker) side of a trade, e.g. "0.002" for 0.2 %; charged in the asset that side receives, rounded down. */
+  takerFeeRate: Scalars['Decimal']['output'];
   /** Prices are multiples of this. */
   tickSize: Scalars['Decimal']['output'];
 };
@@ -198,7 +298,17 @@ export type Market = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
-   * Cancels an open order and releases its hold.
+   * Cancels every live order of your account in one market, or in all markets, and releases their holds. Once it answers, none of them can fill.
+   *
+   * Requires a signed request with scope TRADE.
+   *
+   * Rate limit: 30 per 1m per account.
+   *
+   * Idempotent: retry safely with an idempotency key (optional).
+   */
+  cancelAllOrders?: Maybe<CancelAllOrdersPayload>;
+  /**
+   * Cancels a live (OPEN or PARTIALLY_FILLED) order and releases the rest of its hold.
    *
    * Requires a signed request with scope TRADE.
    *
@@ -228,7 +338,7 @@ export type Mutation = {
    */
   createTransfer?: Maybe<CreateTransferPayload>;
   /**
-   * Places a resting limit order and holds its funds.
+   * Places an order: holds its funds, trades it against the book (price-time priority, at the resting orders' prices) and settles every fill, in one transaction. A LIMIT GTC remainder rests; IOC, FOK and MARKET remainders expire.
    *
    * Requires a signed request with scope TRADE.
    *
@@ -247,6 +357,12 @@ export type Mutation = {
    * Idempotent: retry safely with an idempotency key (optional).
    */
   revokeApiKey?: Maybe<RevokeApiKeyPayload>;
+};
+
+
+/** Writes. Each needs a request signed (RFC 9421) with a key holding the scope it names; business refusals arrive as userErrors in its payload. */
+export type MutationCancelAllOrdersArgs = {
+  market?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -279,33 +395,73 @@ export type MutationRevokeApiKeyArgs = {
   id: Scalars['ID']['input'];
 };
 
-/** A limit order. It rests (OPEN) until canceled; its funds are held meanwhile. */
+/** An order: it trades against the book at placement; a LIMIT GTC remainder rests until filled or canceled, its funds held meanwhile. */
 export type Order = {
   __typename?: 'Order';
+  /** Average price of its fills (their exact cost / filledQuantity), rounded half-even to 10 decimal places, trailing zeros trimmed; null when nothing filled. */
+  averagePrice?: Maybe<Scalars['Decimal']['output']>;
   /** The id you gave at placement; null when you gave none. */
   clientOrderId?: Maybe<Scalars['String']['output']>;
   /** When the order was placed (server clock, UTC). */
   createdAt: Scalars['DateTimeISO']['output'];
-  /** Amount reserved while the order is open (BUY: price × quantity rounded up). */
+  /** Base quantity filled so far. */
+  filledQuantity: Scalars['Decimal']['output'];
+  /** Its fills, as maker and as taker, newest first. */
+  fills?: Maybe<FillConnection>;
+  /** Amount reserved at placement (LIMIT BUY: price × quantity rounded up; MARKET BUY: quoteQuantity, or the cost of the fills the book offered). */
   holdAmount: Scalars['Decimal']['output'];
-  /** Asset reserved while the order is open. */
+  /** Asset reserved while the order is live: the quote asset for a BUY, the base asset for a SELL. */
   holdAsset: Asset;
+  /** Part of the hold still reserved; 0 once the order is final (the rest was spent by fills or released). */
+  holdRemaining: Scalars['Decimal']['output'];
   /** Server-assigned opaque id. */
   id: Scalars['ID']['output'];
   /** Market symbol, e.g. BTC-USD. */
   market: Scalars['String']['output'];
-  /** Limit price in the quote asset. */
-  price: Scalars['Decimal']['output'];
-  /** Quantity in the base asset. */
+  /** True when it was placed postOnly (it only ever made liquidity). */
+  postOnly: Scalars['Boolean']['output'];
+  /** Limit price in the quote asset; null for a MARKET order. */
+  price?: Maybe<Scalars['Decimal']['output']>;
+  /** Quantity in the base asset. A MARKET BUY by quoteQuantity gets what it bought once it completes. */
   quantity: Scalars['Decimal']['output'];
+  /** MARKET BUY by budget: the most quote asset it could spend; null otherwise. */
+  quoteQuantity?: Maybe<Scalars['Decimal']['output']>;
+  /** The part not filled: quantity − filledQuantity (also after a cancel or expiry, when it will never fill). */
+  remainingQuantity: Scalars['Decimal']['output'];
+  /** What it does when it would trade with an order of the same account. */
+  selfTradePrevention: SelfTradePrevention;
   /** BUY or SELL of the base asset. */
   side: OrderSide;
-  /** OPEN while resting, CANCELED once canceled. */
+  /** OPEN or PARTIALLY_FILLED while resting; FILLED, CANCELED or EXPIRED once final. */
   status: OrderStatus;
-  /** Always LIMIT for now. */
+  /** Why it was CANCELED or EXPIRED; null otherwise. */
+  statusReason?: Maybe<OrderStatusReason>;
+  /** As placed, except that a MARKET order's GTC reads IOC (it never rests). */
+  timeInForce: TimeInForce;
+  /** LIMIT or MARKET. */
   type: OrderType;
-  /** When the order last changed status (server clock, UTC); equals createdAt until then. */
+  /** When the order last changed (a fill, a cancel; server clock, UTC); equals createdAt until then. */
   updatedAt: Scalars['DateTimeISO']['output'];
+};
+
+
+/** An order: it trades against the book at placement; a LIMIT GTC remainder rests until filled or canceled, its funds held meanwhile. */
+export type OrderFillsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A market's live orders aggregated by price, read at one instant. */
+export type OrderBook = {
+  __typename?: 'OrderBook';
+  /** Sell levels, lowest price first. */
+  asks: Array<BookLevel>;
+  /** Buy levels, highest price first. */
+  bids: Array<BookLevel>;
+  /** Market symbol, e.g. BTC-USD. */
+  market: Scalars['String']['output'];
+  /** The book's sequence number: it increases with every placement and cancel in the market, so a larger one is a later book. */
+  sequence: Scalars['Sequence']['output'];
 };
 
 /** A page of orders, newest first. */
@@ -330,22 +486,43 @@ export type OrderEdge = {
 
 /** Whether an order buys or sells the base asset of its market. */
 export type OrderSide =
-  /** Buy the base asset; holds price × quantity of the quote asset while open. */
+  /** Buy the base asset; holds quote asset (price × quantity, or the quoteQuantity budget) while live. */
   | 'BUY'
-  /** Sell the base asset; holds the quantity of the base asset while open. */
+  /** Sell the base asset; holds the quantity of the base asset while live. */
   | 'SELL';
 
-/** Lifecycle state of an order. */
+/** Lifecycle state of an order. OPEN and PARTIALLY_FILLED are live (they may still fill); the others are final. */
 export type OrderStatus =
-  /** Canceled by its owner; the hold was released. Final. */
+  /** Canceled (statusReason says by whom) before it filled entirely; the rest of its hold was released. Final. */
   | 'CANCELED'
-  /** Resting; its funds are held. */
-  | 'OPEN';
+  /** Its time in force ran out: an IOC, FOK or MARKET order that could not fill (entirely) at placement; the rest of its hold was released. Final. */
+  | 'EXPIRED'
+  /** Its whole quantity traded; any unused hold was released. Final. */
+  | 'FILLED'
+  /** Resting with nothing filled yet; its funds are held. */
+  | 'OPEN'
+  /** Resting with part of its quantity filled; the rest of its funds are held. */
+  | 'PARTIALLY_FILLED';
 
-/** Only resting limit orders exist until a matching engine does. */
+/** Why an order was canceled or expired. */
+export type OrderStatusReason =
+  /** cancelOrder or cancelAllOrders. */
+  | 'CANCELED_BY_USER'
+  /** A FOK order the book could not fill entirely at placement: nothing of it traded. */
+  | 'FOK_NOT_FILLABLE'
+  /** An IOC order's unfilled remainder. */
+  | 'IOC_REMAINDER'
+  /** A MARKET order's unfilled remainder (the book ran out, or its quoteQuantity budget buys no further lot). */
+  | 'MARKET_REMAINDER'
+  /** It would have traded with an order of the same account (see SelfTradePrevention). */
+  | 'SELF_TRADE_PREVENTION';
+
+/** How an order is priced. */
 export type OrderType =
-  /** Rests at its limit price until canceled. */
-  | 'LIMIT';
+  /** Trades at its limit price or better; with timeInForce GTC its remainder rests in the book until filled or canceled. */
+  | 'LIMIT'
+  /** Takes the best prices the book offers at placement and never rests: what it cannot fill at once expires (MARKET_REMAINDER). */
+  | 'MARKET';
 
 /** Where a page starts and ends, and whether more follow. Pagination is forward only: `first` and `after`. */
 export type PageInfo = {
@@ -360,36 +537,46 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
-/** A limit order to place. */
+/** An order to place: LIMIT (with a price) or MARKET (takes the book's prices and never rests). */
 export type PlaceOrderInput = {
-  /** Your own id for the order (1-64 of A-Z a-z 0-9 . _ : -), unique per account. */
+  /** Your own id for the order (1-64 of A-Z a-z 0-9 . _ : -), unique per account; look the order up by it with `order(clientOrderId:)`. */
   clientOrderId?: InputMaybe<Scalars['String']['input']>;
   /** Market symbol, e.g. BTC-USD. */
   market: Scalars['String']['input'];
-  /** Limit price in the quote asset; a multiple of the tick size. */
-  price: Scalars['Decimal']['input'];
-  /** Quantity of the base asset; a multiple of the lot size. */
-  quantity: Scalars['Decimal']['input'];
-  /** BUY holds price × quantity of the quote asset; SELL holds quantity of the base asset. */
+  /** LIMIT GTC only: refuse the order (POST_ONLY_WOULD_TAKE, nothing placed) if it would trade at placement, so it only ever makes liquidity. */
+  postOnly?: Scalars['Boolean']['input'];
+  /** LIMIT only (required there, refused on MARKET): limit price in the quote asset, a multiple of the tick size. */
+  price?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Quantity of the base asset, a multiple of the lot size. Required except on a MARKET BUY, which gives this or quoteQuantity. */
+  quantity?: InputMaybe<Scalars['Decimal']['input']>;
+  /** MARKET BUY only, instead of quantity: spend at most this much of the quote asset (positive, in its precision). Not with FOK. */
+  quoteQuantity?: InputMaybe<Scalars['Decimal']['input']>;
+  /** What happens if it would trade with your own resting order; default CANCEL_NEWEST. */
+  selfTradePrevention?: SelfTradePrevention;
+  /** BUY holds quote asset (price × quantity, or quoteQuantity); SELL holds quantity of the base asset. */
   side: OrderSide;
-  /** LIMIT, the only type for now. */
+  /** GTC (default), IOC or FOK. A MARKET order never rests: GTC means IOC for it. */
+  timeInForce?: TimeInForce;
+  /** LIMIT (default) or MARKET. */
   type?: OrderType;
 };
 
-/** The placed order, or the user errors that prevented it. */
+/** The placed order and the fills it made at placement, or the user errors that prevented it. */
 export type PlaceOrderPayload = {
   __typename?: 'PlaceOrderPayload';
-  /** The new OPEN order, its funds held; null when userErrors is not empty. */
+  /** The fills the order made at placement (as the taker), in the order they executed; empty when it traded nothing or userErrors is not empty. The same on an idempotent replay. */
+  fills: Array<Fill>;
+  /** The order as it is now: OPEN or PARTIALLY_FILLED if it rests, FILLED, or EXPIRED/CANCELED with statusReason; null when userErrors is not empty. */
   order?: Maybe<Order>;
   /** Empty on success; otherwise why nothing changed (then the entity field is null). */
   userErrors: Array<UserError>;
 };
 
-/** Reads. markets and serverTime are public; the others need a request signed (RFC 9421) with a READ key. */
+/** Reads. markets, serverTime and the market data (orderBook, trades, ticker) are public; the others need a request signed (RFC 9421) with a READ key. */
 export type Query = {
   __typename?: 'Query';
   /**
-   * Listed markets and their trading rules. Public.
+   * Listed markets, their trading rules and fee rates. Public.
    *
    * Rate limit: 300 per 1m per account (per IP when unsigned).
    */
@@ -403,7 +590,7 @@ export type Query = {
    */
   me?: Maybe<Account>;
   /**
-   * One of your orders by id; null when it does not exist or is not yours.
+   * One of your orders, by id or by the clientOrderId you gave it (exactly one of the two); null when it does not exist or is not yours.
    *
    * Requires a signed request with scope READ.
    *
@@ -411,17 +598,57 @@ export type Query = {
    */
   order?: Maybe<Order>;
   /**
+   * A market's live orders aggregated by price, best first, with the book's sequence. Public.
+   *
+   * Rate limit: 300 per 1m per account (per IP when unsigned).
+   */
+  orderBook?: Maybe<OrderBook>;
+  /**
    * The server clock; signatures must be created within the allowed window of it. Public.
    *
    * Rate limit: 300 per 1m per account (per IP when unsigned).
    */
   serverTime?: Maybe<Scalars['DateTimeISO']['output']>;
+  /**
+   * A market's last trade price, best bid and ask, and 24-hour volume. Public.
+   *
+   * Rate limit: 300 per 1m per account (per IP when unsigned).
+   */
+  ticker?: Maybe<Ticker>;
+  /**
+   * A market's trades, newest first. Public.
+   *
+   * Rate limit: 300 per 1m per account (per IP when unsigned).
+   */
+  trades?: Maybe<TradeConnection>;
 };
 
 
-/** Reads. markets and serverTime are public; the others need a request signed (RFC 9421) with a READ key. */
+/** Reads. markets, serverTime and the market data (orderBook, trades, ticker) are public; the others need a request signed (RFC 9421) with a READ key. */
 export type QueryOrderArgs = {
-  id: Scalars['ID']['input'];
+  clientOrderId?: InputMaybe<Scalars['String']['input']>;
+  id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/** Reads. markets, serverTime and the market data (orderBook, trades, ticker) are public; the others need a request signed (RFC 9421) with a READ key. */
+export type QueryOrderBookArgs = {
+  depth?: Scalars['Int']['input'];
+  market: Scalars['String']['input'];
+};
+
+
+/** Reads. markets, serverTime and the market data (orderBook, trades, ticker) are public; the others need a request signed (RFC 9421) with a READ key. */
+export type QueryTickerArgs = {
+  market: Scalars['String']['input'];
+};
+
+
+/** Reads. markets, serverTime and the market data (orderBook, trades, ticker) are public; the others need a request signed (RFC 9421) with a READ key. */
+export type QueryTradesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  market: Scalars['String']['input'];
 };
 
 /** The revoked key, or the user errors that prevented it. */
@@ -443,6 +670,76 @@ export type Scope =
   | 'TRADE'
   /** Move funds to other accounts. */
   | 'TRANSFER';
+
+/** What happens when an incoming order would trade with a resting order of the same account (the incoming order's mode applies). An account never trades with itself. */
+export type SelfTradePrevention =
+  /** Both are CANCELED (SELF_TRADE_PREVENTION); the incoming order stops. */
+  | 'CANCEL_BOTH'
+  /** The incoming order stops: its remainder is CANCELED (SELF_TRADE_PREVENTION); the resting order stays. */
+  | 'CANCEL_NEWEST'
+  /** The resting order is CANCELED (SELF_TRADE_PREVENTION), its hold released, and matching goes on. */
+  | 'CANCEL_OLDEST';
+
+/** A market's last price, best prices and volume. */
+export type Ticker = {
+  __typename?: 'Ticker';
+  /** Lowest live sell price; null when there is none. */
+  bestAsk?: Maybe<Scalars['Decimal']['output']>;
+  /** Highest live buy price; null when there is none. */
+  bestBid?: Maybe<Scalars['Decimal']['output']>;
+  /** Price of the latest trade; null before the first. */
+  lastPrice?: Maybe<Scalars['Decimal']['output']>;
+  /** Market symbol, e.g. BTC-USD. */
+  market: Scalars['String']['output'];
+  /** Base quantity traded in the last 24 hours. */
+  volume24h: Scalars['Decimal']['output'];
+};
+
+/** How long an order may wait to fill. */
+export type TimeInForce =
+  /** Fill or kill: fills its whole quantity at placement or nothing at all (EXPIRED, FOK_NOT_FILLABLE). Needs a base quantity. */
+  | 'FOK'
+  /** Good till canceled: the remainder of a LIMIT order rests in the book. A MARKET order never rests, so GTC means IOC for it. */
+  | 'GTC'
+  /** Immediate or cancel: fills what it can at placement; the remainder expires (IOC_REMAINDER, or MARKET_REMAINDER for a MARKET order). */
+  | 'IOC';
+
+/** A public trade of a market. */
+export type Trade = {
+  __typename?: 'Trade';
+  /** When the trade executed (server clock, UTC). */
+  createdAt: Scalars['DateTimeISO']['output'];
+  /** Id of the taker's fill of the trade. */
+  id: Scalars['ID']['output'];
+  /** Trade price in the quote asset (the resting order's price). */
+  price: Scalars['Decimal']['output'];
+  /** Base quantity traded. */
+  quantity: Scalars['Decimal']['output'];
+  /** The taker fill's sequence: increases with every trade, never reused. */
+  sequence: Scalars['Sequence']['output'];
+  /** Side of the incoming (taker) order: BUY when a buyer took an ask. */
+  takerSide: OrderSide;
+};
+
+/** A page of a market's trades, newest first (by sequence, which never changes: pages are stable while trades happen). */
+export type TradeConnection = {
+  __typename?: 'TradeConnection';
+  /** The trades of this page with their cursors, in the same order as nodes. */
+  edges: Array<TradeEdge>;
+  /** The trades of this page, newest first (the edges' nodes, without cursors). */
+  nodes: Array<Trade>;
+  /** Cursors and whether more pages follow. */
+  pageInfo: PageInfo;
+};
+
+/** A trade and its position in the list. */
+export type TradeEdge = {
+  __typename?: 'TradeEdge';
+  /** Opaque cursor of this trade: pass it as `after` to continue after it. */
+  cursor: Scalars['String']['output'];
+  /** The trade. */
+  node: Trade;
+};
 
 /** A final movement of funds between accounts. No API reverses it. */
 export type Transfer = {
@@ -516,23 +813,27 @@ export type UserErrorCode =
   | 'INVALID_MEMO'
   /** Account creation (CLI only): names are 1-64 letters, digits, spaces, "_", "." or "-". */
   | 'INVALID_NAME'
-  /** placeOrder: the price is not positive, not a multiple of the tick size, or above the market's maxPrice. */
+  /** placeOrder: postOnly on anything but a LIMIT GTC order, quoteQuantity on anything but a MARKET BUY, or FOK with quoteQuantity. */
+  | 'INVALID_ORDER_OPTIONS'
+  /** placeOrder: the price is not positive, not a multiple of the tick size, or above the market's maxPrice; missing on a LIMIT order, or given on a MARKET order. */
   | 'INVALID_PRICE'
   /** createApiKey: the public key is not an Ed25519 SPKI key (or a weak, small-order or non-canonical one), or one was given for an HMAC key. */
   | 'INVALID_PUBLIC_KEY'
-  /** placeOrder: the quantity is not positive, not a multiple of the lot size, or outside minQuantity..maxQuantity. */
+  /** placeOrder: the quantity is not positive, not a multiple of the lot size, or outside minQuantity..maxQuantity; or quantity/quoteQuantity is missing, both are given, or quoteQuantity is not a positive amount in the quote asset's precision. */
   | 'INVALID_QUANTITY'
   /** createApiKey: no scopes, or scopes the calling key does not hold itself. */
   | 'INVALID_SCOPES'
   /** cancelOrder: no order with this id belongs to the account. */
   | 'ORDER_NOT_FOUND'
-  /** cancelOrder: the order is already canceled. */
+  /** cancelOrder: the order is no longer live (already filled, canceled or expired). */
   | 'ORDER_NOT_OPEN'
+  /** placeOrder: a postOnly order would have traded at placement (it crosses the best opposite price); nothing was placed. */
+  | 'POST_ONLY_WOULD_TAKE'
   /** createTransfer: the destination is the sending account. */
   | 'SELF_TRANSFER'
   /** createTransfer: the asset is not one this API holds. */
   | 'UNKNOWN_ASSET'
-  /** placeOrder: the market symbol is not listed (see `markets`). */
+  /** placeOrder, cancelAllOrders: the market symbol is not listed (see `markets`). */
   | 'UNKNOWN_MARKET';
 
 /** What the account's balances are worth in USD at `asOf`. */
@@ -553,10 +854,21 @@ export type MyOrdersQueryVariables = Exact<{
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<OrderStatus>;
+  live?: InputMaybe<Scalars['Boolean']['input']>;
+  market?: InputMaybe<Scalars['String']['input']>;
 }>;
 
 
-export type MyOrdersQuery = { __typename?: 'Query', me?: { __typename?: 'Account', id: string, orders?: { __typename?: 'OrderConnection', nodes: Array<{ __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId?: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } | null } | null };
+export type MyOrdersQuery = { __typename?: 'Query', me?: { __typename?: 'Account', id: string, orders?: { __typename?: 'OrderConnection', nodes: Array<{ __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price?: string | null, quantity: string, quoteQuantity?: string | null, timeInForce: TimeInForce, postOnly: boolean, selfTradePrevention: SelfTradePrevention, clientOrderId?: string | null, status: OrderStatus, statusReason?: OrderStatusReason | null, filledQuantity: string, remainingQuantity: string, averagePrice?: string | null, holdAsset: Asset, holdAmount: string, holdRemaining: string, createdAt: string, updatedAt: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } | null } | null };
+
+export type MyFillsQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  market?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type MyFillsQuery = { __typename?: 'Query', me?: { __typename?: 'Account', id: string, fills?: { __typename?: 'FillConnection', nodes: Array<{ __typename?: 'Fill', id: string, sequence: number, tradeId: string, orderId: string, market: string, side: OrderSide, price: string, quantity: string, quoteAmount: string, fee: string, feeAsset: Asset, liquidity: Liquidity, createdAt: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } | null } | null };
 
 export type MyTransfersQueryVariables = Exact<{
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -572,11 +884,21 @@ export type MyApiKeysQueryVariables = Exact<{ [key: string]: never; }>;
 export type MyApiKeysQuery = { __typename?: 'Query', me?: { __typename?: 'Account', id: string, apiKeys?: Array<{ __typename?: 'ApiKey', id: string, label: string, scopes: Array<Scope>, algorithm: KeyAlgorithm, publicKey?: string | null, createdAt: string, lastUsedAt?: string | null, revokedAt?: string | null }> | null } | null };
 
 export type OrderQueryVariables = Exact<{
-  id: Scalars['ID']['input'];
+  id?: InputMaybe<Scalars['ID']['input']>;
+  clientOrderId?: InputMaybe<Scalars['String']['input']>;
 }>;
 
 
-export type OrderQuery = { __typename?: 'Query', order?: { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId?: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string } | null };
+export type OrderQuery = { __typename?: 'Query', order?: { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price?: string | null, quantity: string, quoteQuantity?: string | null, timeInForce: TimeInForce, postOnly: boolean, selfTradePrevention: SelfTradePrevention, clientOrderId?: string | null, status: OrderStatus, statusReason?: OrderStatusReason | null, filledQuantity: string, remainingQuantity: string, averagePrice?: string | null, holdAsset: Asset, holdAmount: string, holdRemaining: string, createdAt: string, updatedAt: string } | null };
+
+export type OrderFillsQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type OrderFillsQuery = { __typename?: 'Query', order?: { __typename?: 'Order', id: string, fills?: { __typename?: 'FillConnection', nodes: Array<{ __typename?: 'Fill', id: string, sequence: number, tradeId: string, orderId: string, market: string, side: OrderSide, price: string, quantity: string, quoteAmount: string, fee: string, feeAsset: Asset, liquidity: Liquidity, createdAt: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } | null } | null };
 
 export type CreateApiKeyMutationVariables = Exact<{
   input: CreateApiKeyInput;
@@ -594,7 +916,9 @@ export type RevokeApiKeyMutationVariables = Exact<{
 
 export type RevokeApiKeyMutation = { __typename?: 'Mutation', revokeApiKey?: { __typename?: 'RevokeApiKeyPayload', apiKey?: { __typename?: 'ApiKey', id: string, revokedAt?: string | null } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
 
-export type OrderFieldsFragment = { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId?: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string };
+export type OrderFieldsFragment = { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price?: string | null, quantity: string, quoteQuantity?: string | null, timeInForce: TimeInForce, postOnly: boolean, selfTradePrevention: SelfTradePrevention, clientOrderId?: string | null, status: OrderStatus, statusReason?: OrderStatusReason | null, filledQuantity: string, remainingQuantity: string, averagePrice?: string | null, holdAsset: Asset, holdAmount: string, holdRemaining: string, createdAt: string, updatedAt: string };
+
+export type FillFieldsFragment = { __typename?: 'Fill', id: string, sequence: number, tradeId: string, orderId: string, market: string, side: OrderSide, price: string, quantity: string, quoteAmount: string, fee: string, feeAsset: Asset, liquidity: Liquidity, createdAt: string };
 
 export type UserErrorFieldsFragment = { __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null };
 
@@ -604,7 +928,7 @@ export type PlaceOrderMutationVariables = Exact<{
 }>;
 
 
-export type PlaceOrderMutation = { __typename?: 'Mutation', placeOrder?: { __typename?: 'PlaceOrderPayload', order?: { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId?: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
+export type PlaceOrderMutation = { __typename?: 'Mutation', placeOrder?: { __typename?: 'PlaceOrderPayload', order?: { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price?: string | null, quantity: string, quoteQuantity?: string | null, timeInForce: TimeInForce, postOnly: boolean, selfTradePrevention: SelfTradePrevention, clientOrderId?: string | null, status: OrderStatus, statusReason?: OrderStatusReason | null, filledQuantity: string, remainingQuantity: string, averagePrice?: string | null, holdAsset: Asset, holdAmount: string, holdRemaining: string, createdAt: string, updatedAt: string } | null, fills: Array<{ __typename?: 'Fill', id: string, sequence: number, tradeId: string, orderId: string, market: string, side: OrderSide, price: string, quantity: string, quoteAmount: string, fee: string, feeAsset: Asset, liquidity: Liquidity, createdAt: string }>, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
 
 export type CancelOrderMutationVariables = Exact<{
   id: Scalars['ID']['input'];
@@ -612,17 +936,49 @@ export type CancelOrderMutationVariables = Exact<{
 }>;
 
 
-export type CancelOrderMutation = { __typename?: 'Mutation', cancelOrder?: { __typename?: 'CancelOrderPayload', order?: { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price: string, quantity: string, clientOrderId?: string | null, status: OrderStatus, holdAsset: Asset, holdAmount: string, createdAt: string, updatedAt: string } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
+export type CancelOrderMutation = { __typename?: 'Mutation', cancelOrder?: { __typename?: 'CancelOrderPayload', order?: { __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price?: string | null, quantity: string, quoteQuantity?: string | null, timeInForce: TimeInForce, postOnly: boolean, selfTradePrevention: SelfTradePrevention, clientOrderId?: string | null, status: OrderStatus, statusReason?: OrderStatusReason | null, filledQuantity: string, remainingQuantity: string, averagePrice?: string | null, holdAsset: Asset, holdAmount: string, holdRemaining: string, createdAt: string, updatedAt: string } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
+
+export type CancelAllOrdersMutationVariables = Exact<{
+  market?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type CancelAllOrdersMutation = { __typename?: 'Mutation', cancelAllOrders?: { __typename?: 'CancelAllOrdersPayload', orders: Array<{ __typename?: 'Order', id: string, market: string, side: OrderSide, type: OrderType, price?: string | null, quantity: string, quoteQuantity?: string | null, timeInForce: TimeInForce, postOnly: boolean, selfTradePrevention: SelfTradePrevention, clientOrderId?: string | null, status: OrderStatus, statusReason?: OrderStatusReason | null, filledQuantity: string, remainingQuantity: string, averagePrice?: string | null, holdAsset: Asset, holdAmount: string, holdRemaining: string, createdAt: string, updatedAt: string }>, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
 
 export type MarketsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MarketsQuery = { __typename?: 'Query', markets?: Array<{ __typename?: 'Market', symbol: string, baseAsset: Asset, quoteAsset: Asset, tickSize: string, lotSize: string, minQuantity: string, maxQuantity: string, maxPrice: string }> | null };
+export type MarketsQuery = { __typename?: 'Query', markets?: Array<{ __typename?: 'Market', symbol: string, baseAsset: Asset, quoteAsset: Asset, tickSize: string, lotSize: string, minQuantity: string, maxQuantity: string, maxPrice: string, makerFeeRate: string, takerFeeRate: string }> | null };
 
 export type ServerTimeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type ServerTimeQuery = { __typename?: 'Query', serverTime?: string | null };
+
+export type OrderBookQueryVariables = Exact<{
+  market: Scalars['String']['input'];
+  depth?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type OrderBookQuery = { __typename?: 'Query', orderBook?: { __typename?: 'OrderBook', market: string, sequence: number, bids: Array<{ __typename?: 'BookLevel', price: string, quantity: string, orderCount: number }>, asks: Array<{ __typename?: 'BookLevel', price: string, quantity: string, orderCount: number }> } | null };
+
+export type TradesQueryVariables = Exact<{
+  market: Scalars['String']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type TradesQuery = { __typename?: 'Query', trades?: { __typename?: 'TradeConnection', nodes: Array<{ __typename?: 'Trade', id: string, sequence: number, price: string, quantity: string, takerSide: OrderSide, createdAt: string }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } | null };
+
+export type TickerQueryVariables = Exact<{
+  market: Scalars['String']['input'];
+}>;
+
+
+export type TickerQuery = { __typename?: 'Query', ticker?: { __typename?: 'Ticker', market: string, lastPrice?: string | null, bestBid?: string | null, bestAsk?: string | null, volume24h: string } | null };
 
 export type CreateTransferMutationVariables = Exact<{
   input: CreateTransferInput;
@@ -632,17 +988,24 @@ export type CreateTransferMutationVariables = Exact<{
 
 export type CreateTransferMutation = { __typename?: 'Mutation', createTransfer?: { __typename?: 'CreateTransferPayload', transfer?: { __typename?: 'Transfer', id: string, fromAccountId: string, toAccountId: string, asset: Asset, amount: string, memo?: string | null, createdAt: string } | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
 
-export const OrderFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Order"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"clientOrderId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"holdAsset"}},{"kind":"Field","name":{"kind":"Name","value":"holdAmount"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<OrderFieldsFragment, unknown>;
+export const OrderFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Order"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"quoteQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"timeInForce"}},{"kind":"Field","name":{"kind":"Name","value":"postOnly"}},{"kind":"Field","name":{"kind":"Name","value":"selfTradePrevention"}},{"kind":"Field","name":{"kind":"Name","value":"clientOrderId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusReason"}},{"kind":"Field","name":{"kind":"Name","value":"filledQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"remainingQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"averagePrice"}},{"kind":"Field","name":{"kind":"Name","value":"holdAsset"}},{"kind":"Field","name":{"kind":"Name","value":"holdAmount"}},{"kind":"Field","name":{"kind":"Name","value":"holdRemaining"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<OrderFieldsFragment, unknown>;
+export const FillFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"FillFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Fill"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"sequence"}},{"kind":"Field","name":{"kind":"Name","value":"tradeId"}},{"kind":"Field","name":{"kind":"Name","value":"orderId"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"quoteAmount"}},{"kind":"Field","name":{"kind":"Name","value":"fee"}},{"kind":"Field","name":{"kind":"Name","value":"feeAsset"}},{"kind":"Field","name":{"kind":"Name","value":"liquidity"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<FillFieldsFragment, unknown>;
 export const UserErrorFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UserErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UserError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]} as unknown as DocumentNode<UserErrorFieldsFragment, unknown>;
 export const MeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"balances"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"asset"}},{"kind":"Field","name":{"kind":"Name","value":"available"}},{"kind":"Field","name":{"kind":"Name","value":"held"}}]}}]}}]}}]} as unknown as DocumentNode<MeQuery, MeQueryVariables>;
-export const MyOrdersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyOrders"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"OrderStatus"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"orders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OrderFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Order"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"clientOrderId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"holdAsset"}},{"kind":"Field","name":{"kind":"Name","value":"holdAmount"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<MyOrdersQuery, MyOrdersQueryVariables>;
+export const MyOrdersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyOrders"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"OrderStatus"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"live"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"market"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"orders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}},{"kind":"Argument","name":{"kind":"Name","value":"live"},"value":{"kind":"Variable","name":{"kind":"Name","value":"live"}}},{"kind":"Argument","name":{"kind":"Name","value":"market"},"value":{"kind":"Variable","name":{"kind":"Name","value":"market"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OrderFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Order"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"quoteQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"timeInForce"}},{"kind":"Field","name":{"kind":"Name","value":"postOnly"}},{"kind":"Field","name":{"kind":"Name","value":"selfTradePrevention"}},{"kind":"Field","name":{"kind":"Name","value":"clientOrderId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusReason"}},{"kind":"Field","name":{"kind":"Name","value":"filledQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"remainingQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"averagePrice"}},{"kind":"Field","name":{"kind":"Name","value":"holdAsset"}},{"kind":"Field","name":{"kind":"Name","value":"holdAmount"}},{"kind":"Field","name":{"kind":"Name","value":"holdRemaining"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<MyOrdersQuery, MyOrdersQueryVariables>;
+export const MyFillsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyFills"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"market"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"fills"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"market"},"value":{"kind":"Variable","name":{"kind":"Name","value":"market"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"FillFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"FillFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Fill"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"sequence"}},{"kind":"Field","name":{"kind":"Name","value":"tradeId"}},{"kind":"Field","name":{"kind":"Name","value":"orderId"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"quoteAmount"}},{"kind":"Field","name":{"kind":"Name","value":"fee"}},{"kind":"Field","name":{"kind":"Name","value":"feeAsset"}},{"kind":"Field","name":{"kind":"Name","value":"liquidity"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<MyFillsQuery, MyFillsQueryVariables>;
 export const MyTransfersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyTransfers"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"transfers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"fromAccountId"}},{"kind":"Field","name":{"kind":"Name","value":"toAccountId"}},{"kind":"Field","name":{"kind":"Name","value":"asset"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"memo"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}}]} as unknown as DocumentNode<MyTransfersQuery, MyTransfersQueryVariables>;
 export const MyApiKeysDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyApiKeys"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"apiKeys"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"label"}},{"kind":"Field","name":{"kind":"Name","value":"scopes"}},{"kind":"Field","name":{"kind":"Name","value":"algorithm"}},{"kind":"Field","name":{"kind":"Name","value":"publicKey"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastUsedAt"}},{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}}]}}]}}]}}]} as unknown as DocumentNode<MyApiKeysQuery, MyApiKeysQueryVariables>;
-export const OrderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Order"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"order"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OrderFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Order"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"clientOrderId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"holdAsset"}},{"kind":"Field","name":{"kind":"Name","value":"holdAmount"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<OrderQuery, OrderQueryVariables>;
+export const OrderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Order"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"clientOrderId"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"order"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"clientOrderId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"clientOrderId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OrderFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Order"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"quoteQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"timeInForce"}},{"kind":"Field","name":{"kind":"Name","value":"postOnly"}},{"kind":"Field","name":{"kind":"Name","value":"selfTradePrevention"}},{"kind":"Field","name":{"kind":"Name","value":"clientOrderId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusReason"}},{"kind":"Field","name":{"kind":"Name","value":"filledQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"remainingQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"averagePrice"}},{"kind":"Field","name":{"kind":"Name","value":"holdAsset"}},{"kind":"Field","name":{"kind":"Name","value":"holdAmount"}},{"kind":"Field","name":{"kind":"Name","value":"holdRemaining"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<OrderQuery, OrderQueryVariables>;
+export const OrderFillsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OrderFills"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"order"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"fills"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"FillFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"FillFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Fill"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"sequence"}},{"kind":"Field","name":{"kind":"Name","value":"tradeId"}},{"kind":"Field","name":{"kind":"Name","value":"orderId"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"quoteAmount"}},{"kind":"Field","name":{"kind":"Name","value":"fee"}},{"kind":"Field","name":{"kind":"Name","value":"feeAsset"}},{"kind":"Field","name":{"kind":"Name","value":"liquidity"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<OrderFillsQuery, OrderFillsQueryVariables>;
 export const CreateApiKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateApiKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateApiKeyInput"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createApiKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"directives":[{"kind":"Directive","name":{"kind":"Name","value":"idempotent"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"key"},"value":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}}}]}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"apiKey"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"label"}},{"kind":"Field","name":{"kind":"Name","value":"scopes"}},{"kind":"Field","name":{"kind":"Name","value":"algorithm"}},{"kind":"Field","name":{"kind":"Name","value":"publicKey"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"privateKey"}},{"kind":"Field","name":{"kind":"Name","value":"secret"}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"UserErrorFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UserErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UserError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]} as unknown as DocumentNode<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
 export const RevokeApiKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RevokeApiKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revokeApiKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"directives":[{"kind":"Directive","name":{"kind":"Name","value":"idempotent"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"key"},"value":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}}}]}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"apiKey"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"UserErrorFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UserErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UserError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]} as unknown as DocumentNode<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
-export const PlaceOrderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"PlaceOrder"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"PlaceOrderInput"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"placeOrder"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"directives":[{"kind":"Directive","name":{"kind":"Name","value":"idempotent"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"key"},"value":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}}}]}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"order"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OrderFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"UserErrorFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Order"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"clientOrderId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"holdAsset"}},{"kind":"Field","name":{"kind":"Name","value":"holdAmount"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UserErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UserError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]} as unknown as DocumentNode<PlaceOrderMutation, PlaceOrderMutationVariables>;
-export const CancelOrderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CancelOrder"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cancelOrder"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"directives":[{"kind":"Directive","name":{"kind":"Name","value":"idempotent"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"key"},"value":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}}}]}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"order"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OrderFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"UserErrorFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Order"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"clientOrderId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"holdAsset"}},{"kind":"Field","name":{"kind":"Name","value":"holdAmount"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UserErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UserError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]} as unknown as DocumentNode<CancelOrderMutation, CancelOrderMutationVariables>;
-export const MarketsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Markets"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"markets"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"symbol"}},{"kind":"Field","name":{"kind":"Name","value":"baseAsset"}},{"kind":"Field","name":{"kind":"Name","value":"quoteAsset"}},{"kind":"Field","name":{"kind":"Name","value":"tickSize"}},{"kind":"Field","name":{"kind":"Name","value":"lotSize"}},{"kind":"Field","name":{"kind":"Name","value":"minQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"maxQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"maxPrice"}}]}}]}}]} as unknown as DocumentNode<MarketsQuery, MarketsQueryVariables>;
+export const PlaceOrderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"PlaceOrder"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"PlaceOrderInput"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"placeOrder"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"directives":[{"kind":"Directive","name":{"kind":"Name","value":"idempotent"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"key"},"value":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}}}]}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"order"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OrderFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"fills"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"FillFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"UserErrorFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Order"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"quoteQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"timeInForce"}},{"kind":"Field","name":{"kind":"Name","value":"postOnly"}},{"kind":"Field","name":{"kind":"Name","value":"selfTradePrevention"}},{"kind":"Field","name":{"kind":"Name","value":"clientOrderId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusReason"}},{"kind":"Field","name":{"kind":"Name","value":"filledQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"remainingQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"averagePrice"}},{"kind":"Field","name":{"kind":"Name","value":"holdAsset"}},{"kind":"Field","name":{"kind":"Name","value":"holdAmount"}},{"kind":"Field","name":{"kind":"Name","value":"holdRemaining"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"FillFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Fill"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"sequence"}},{"kind":"Field","name":{"kind":"Name","value":"tradeId"}},{"kind":"Field","name":{"kind":"Name","value":"orderId"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"quoteAmount"}},{"kind":"Field","name":{"kind":"Name","value":"fee"}},{"kind":"Field","name":{"kind":"Name","value":"feeAsset"}},{"kind":"Field","name":{"kind":"Name","value":"liquidity"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UserErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UserError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]} as unknown as DocumentNode<PlaceOrderMutation, PlaceOrderMutationVariables>;
+export const CancelOrderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CancelOrder"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cancelOrder"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"directives":[{"kind":"Directive","name":{"kind":"Name","value":"idempotent"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"key"},"value":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}}}]}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"order"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OrderFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"UserErrorFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Order"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"quoteQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"timeInForce"}},{"kind":"Field","name":{"kind":"Name","value":"postOnly"}},{"kind":"Field","name":{"kind":"Name","value":"selfTradePrevention"}},{"kind":"Field","name":{"kind":"Name","value":"clientOrderId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusReason"}},{"kind":"Field","name":{"kind":"Name","value":"filledQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"remainingQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"averagePrice"}},{"kind":"Field","name":{"kind":"Name","value":"holdAsset"}},{"kind":"Field","name":{"kind":"Name","value":"holdAmount"}},{"kind":"Field","name":{"kind":"Name","value":"holdRemaining"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UserErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UserError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]} as unknown as DocumentNode<CancelOrderMutation, CancelOrderMutationVariables>;
+export const CancelAllOrdersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CancelAllOrders"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"market"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cancelAllOrders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"market"},"value":{"kind":"Variable","name":{"kind":"Name","value":"market"}}}],"directives":[{"kind":"Directive","name":{"kind":"Name","value":"idempotent"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"key"},"value":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}}}]}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"orders"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OrderFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"UserErrorFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Order"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"side"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"quoteQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"timeInForce"}},{"kind":"Field","name":{"kind":"Name","value":"postOnly"}},{"kind":"Field","name":{"kind":"Name","value":"selfTradePrevention"}},{"kind":"Field","name":{"kind":"Name","value":"clientOrderId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusReason"}},{"kind":"Field","name":{"kind":"Name","value":"filledQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"remainingQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"averagePrice"}},{"kind":"Field","name":{"kind":"Name","value":"holdAsset"}},{"kind":"Field","name":{"kind":"Name","value":"holdAmount"}},{"kind":"Field","name":{"kind":"Name","value":"holdRemaining"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UserErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UserError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]} as unknown as DocumentNode<CancelAllOrdersMutation, CancelAllOrdersMutationVariables>;
+export const MarketsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Markets"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"markets"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"symbol"}},{"kind":"Field","name":{"kind":"Name","value":"baseAsset"}},{"kind":"Field","name":{"kind":"Name","value":"quoteAsset"}},{"kind":"Field","name":{"kind":"Name","value":"tickSize"}},{"kind":"Field","name":{"kind":"Name","value":"lotSize"}},{"kind":"Field","name":{"kind":"Name","value":"minQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"maxQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"maxPrice"}},{"kind":"Field","name":{"kind":"Name","value":"makerFeeRate"}},{"kind":"Field","name":{"kind":"Name","value":"takerFeeRate"}}]}}]}}]} as unknown as DocumentNode<MarketsQuery, MarketsQueryVariables>;
 export const ServerTimeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ServerTime"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"serverTime"}}]}}]} as unknown as DocumentNode<ServerTimeQuery, ServerTimeQueryVariables>;
+export const OrderBookDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OrderBook"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"market"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"depth"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"orderBook"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"market"},"value":{"kind":"Variable","name":{"kind":"Name","value":"market"}}},{"kind":"Argument","name":{"kind":"Name","value":"depth"},"value":{"kind":"Variable","name":{"kind":"Name","value":"depth"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"sequence"}},{"kind":"Field","name":{"kind":"Name","value":"bids"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"orderCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"asks"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"orderCount"}}]}}]}}]}}]} as unknown as DocumentNode<OrderBookQuery, OrderBookQueryVariables>;
+export const TradesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Trades"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"market"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"trades"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"market"},"value":{"kind":"Variable","name":{"kind":"Name","value":"market"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"sequence"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"takerSide"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<TradesQuery, TradesQueryVariables>;
+export const TickerDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Ticker"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"market"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"ticker"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"market"},"value":{"kind":"Variable","name":{"kind":"Name","value":"market"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"market"}},{"kind":"Field","name":{"kind":"Name","value":"lastPrice"}},{"kind":"Field","name":{"kind":"Name","value":"bestBid"}},{"kind":"Field","name":{"kind":"Name","value":"bestAsk"}},{"kind":"Field","name":{"kind":"Name","value":"volume24h"}}]}}]}}]} as unknown as DocumentNode<TickerQuery, TickerQueryVariables>;
 export const CreateTransferDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateTransfer"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateTransferInput"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createTransfer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"directives":[{"kind":"Directive","name":{"kind":"Name","value":"idempotent"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"key"},"value":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}}}]}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"transfer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"fromAccountId"}},{"kind":"Field","name":{"kind":"Name","value":"toAccountId"}},{"kind":"Field","name":{"kind":"Name","value":"asset"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"memo"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"UserErrorFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UserErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UserError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]} as unknown as DocumentNode<CreateTransferMutation, CreateTransferMutationVariables>;

@@ -1,12 +1,20 @@
 import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import type { Account } from '../../../domain';
+import { MARKETS, type Account } from '../../../domain';
+import { UnknownMarketError } from '../../../errors';
 import type { GraphQLContext } from '../context';
 import { OrderStatusEnum } from '../types/enums';
 import { AccountType, ApiKeyType, BalanceType, ValuationType } from '../types/models';
-import { OrderConnection, TransferConnection } from '../types/connections';
+import { FillConnection, OrderConnection, TransferConnection } from '../types/connections';
 import { Dec } from '../../../domain';
 import { balanceValue, requestQuote } from './valuation';
 import { connection, pageArgs } from './pagination';
+
+/** A market filter: undefined when omitted; UNKNOWN_MARKET when it names no listed market (a typo would otherwise list nothing). */
+function listedMarket(market: string | null | undefined): string | undefined {
+  if (market === undefined || market === null) return undefined;
+  if (!MARKETS.has(market)) throw new UnknownMarketError(market);
+  return market;
+}
 
 /** Fields of an account. Each can fail on its own: it is nullable so its siblings still arrive. */
 @Resolver(() => AccountType)
@@ -23,17 +31,32 @@ export class AccountResolver {
     return { totalUsd: total.toFixed(2), asOf: quote.asOf };
   }
 
-  @FieldResolver(() => OrderConnection, { nullable: true, description: 'Orders, newest first.' })
+  @FieldResolver(() => OrderConnection, { nullable: true, description: 'Orders, newest first. Filters combine (all must hold); keep them the same across the pages of one listing.' })
   @Directive('@rateLimit(max: 300, window: "1m")')
   async orders(
     @Root() account: Account,
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1-100; default 20.' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'A cursor from this list (an edge cursor or pageInfo.endCursor): the page starts after it. Omit for the first page.' }) after?: string,
-    @Arg('status', () => OrderStatusEnum, { nullable: true, description: 'Only orders in this status; omit for all. Keep it the same across the pages of one listing.' }) status?: OrderStatusEnum,
+    @Arg('status', () => OrderStatusEnum, { nullable: true, description: 'Only orders in this status; omit for all.' }) status?: OrderStatusEnum,
+    @Arg('live', () => Boolean, { nullable: true, description: 'true: only live orders (OPEN or PARTIALLY_FILLED), the ones that may still fill; false or omitted: no filter. Cheap however long the history.' }) live?: boolean,
+    @Arg('market', () => String, { nullable: true, description: 'Only orders of this market, e.g. BTC-USD; omit for all.' }) market?: string,
   ) {
-    const page = await ctx.services.orders.listOrders(account.id, { ...pageArgs(first, after), status });
+    const page = await ctx.services.orders.listOrders(account.id, { ...pageArgs(first, after), status, live: live ?? undefined, market: listedMarket(market) });
     return connection(page);
+  }
+
+  @FieldResolver(() => FillConnection, { nullable: true, description: 'Fills of your orders (as maker and as taker), newest first.' })
+  @Directive('@rateLimit(max: 300, window: "1m")')
+  async fills(
+    @Root() account: Account,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1-100; default 20.' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'A cursor from this list (an edge cursor or pageInfo.endCursor): the page starts after it. Omit for the first page.' }) after?: string,
+    @Arg('market', () => String, { nullable: true, description: 'Only fills of this market, e.g. BTC-USD; omit for all. Keep it the same across the pages of one listing.' }) market?: string,
+  ) {
+    const page = await ctx.services.orders.listAccountFills(account.id, { ...pageArgs(first, after), market: listedMarket(market) });
+    return connection(page, (fill) => fill.sequence);
   }
 
   @FieldResolver(() => TransferConnection, { nullable: true, description: 'Transfers sent and received, newest first.' })

@@ -1,13 +1,16 @@
 import { Arg, Ctx, Directive, ID, Mutation, Resolver } from 'type-graphql';
 import { requirePrincipal, type GraphQLContext } from '../context';
 import { PlaceOrderInput } from '../types/inputs';
-import { CancelOrderPayload, PlaceOrderPayload } from '../types/payloads';
+import { CancelAllOrdersPayload, CancelOrderPayload, PlaceOrderPayload } from '../types/payloads';
 import { payload } from './payload';
 
 /** Order mutations. */
 @Resolver()
 export class OrderResolver {
-  @Mutation(() => PlaceOrderPayload, { nullable: true, description: 'Places a resting limit order and holds its funds.' })
+  @Mutation(() => PlaceOrderPayload, {
+    nullable: true,
+    description: 'Places an order: holds its funds, trades it against the book (price-time priority, at the resting orders\' prices) and settles every fill, in one transaction. A LIMIT GTC remainder rests; IOC, FOK and MARKET remainders expire.',
+  })
   @Directive('@rateLimit(max: 120, window: "1m")')
   @Directive('@signed(scopes: [TRADE])')
   @Directive('@idempotent(required: true)')
@@ -16,12 +19,29 @@ export class OrderResolver {
     return payload('order', await ctx.services.orders.placeOrder(principal.accountId, input));
   }
 
-  @Mutation(() => CancelOrderPayload, { nullable: true, description: 'Cancels an open order and releases its hold.' })
+  @Mutation(() => CancelOrderPayload, { nullable: true, description: 'Cancels a live (OPEN or PARTIALLY_FILLED) order and releases the rest of its hold.' })
   @Directive('@rateLimit(max: 240, window: "1m")')
   @Directive('@signed(scopes: [TRADE])')
   @Directive('@idempotent')
-  async cancelOrder(@Arg('id', () => ID, { description: 'Id of an OPEN order of your account.' }) id: string, @Ctx() ctx: GraphQLContext) {
+  async cancelOrder(@Arg('id', () => ID, { description: 'Id of a live order of your account.' }) id: string, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
     return payload('order', await ctx.services.orders.cancelOrder(principal.accountId, id));
+  }
+
+  @Mutation(() => CancelAllOrdersPayload, {
+    nullable: true,
+    description: 'Cancels every live order of your account in one market, or in all markets, and releases their holds. Once it answers, none of them can fill.',
+  })
+  @Directive('@rateLimit(max: 30, window: "1m")')
+  @Directive('@signed(scopes: [TRADE])')
+  @Directive('@idempotent')
+  async cancelAllOrders(
+    @Arg('market', () => String, { nullable: true, description: 'Only this market\'s orders, e.g. BTC-USD; omit for every market.' }) market: string | null | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const principal = requirePrincipal(ctx);
+    const result = await ctx.services.orders.cancelAllOrders(principal.accountId, market ?? null);
+    const { orders, userErrors } = payload('orders', result);
+    return { orders: orders ?? [], userErrors };
   }
 }

@@ -28,12 +28,15 @@ export interface Connection<T> {
 }
 
 /**
- * Builds a connection from a page of rows. Each edge's cursor is the row's own cursor, so
- * `endCursor` is the last edge's. `hasPreviousPage` is always false: paging is forward only,
- * and the Relay spec lets a first/after connection answer false rather than pay a query for it.
+ * Builds a connection from a page of rows. Each edge's cursor is the row's own cursor (its `seq`,
+ * or what `position` reads), so `endCursor` is the last edge's. `hasPreviousPage` is always false:
+ * paging is forward only, and the Relay spec lets a first/after connection answer false rather
+ * than pay a query for it.
  */
-export function connection<T extends { seq: number }>(page: { items: readonly T[]; hasNextPage: boolean }): Connection<T> {
-  const edges = page.items.map((node) => ({ cursor: encodeCursor(node.seq), node }));
+export function connection<T extends { seq: number }>(page: { items: readonly T[]; hasNextPage: boolean }): Connection<T>;
+export function connection<T>(page: { items: readonly T[]; hasNextPage: boolean }, position: (node: T) => number): Connection<T>;
+export function connection<T>(page: { items: readonly T[]; hasNextPage: boolean }, position: (node: T) => number = (node) => (node as { seq: number }).seq): Connection<T> {
+  const edges = page.items.map((node) => ({ cursor: encodeCursor(position(node)), node }));
   return {
     edges,
     nodes: [...page.items],

@@ -1,6 +1,8 @@
 import { Arg, Ctx, Directive, ID, Query, Resolver } from 'type-graphql';
-import { MARKETS, type Account } from '../../../domain';
+import { MARKETS, type Account, type Order } from '../../../domain';
+import { BadUserInputError } from '../../../errors';
 import { requirePrincipal, type GraphQLContext } from '../context';
+import { MAX_CLIENT_ORDER_ID_LENGTH } from '../types/inputs';
 import { AccountType, MarketType, OrderType } from '../types/models';
 
 /** Entry points for reading. */
@@ -13,19 +15,31 @@ export class QueryResolver {
     return ctx.services.accounts.findAccount(requirePrincipal(ctx).accountId);
   }
 
-  @Query(() => OrderType, { nullable: true, description: 'One of your orders by id; null when it does not exist or is not yours.' })
+  @Query(() => OrderType, { nullable: true, description: 'One of your orders, by id or by the clientOrderId you gave it (exactly one of the two); null when it does not exist or is not yours.' })
   @Directive('@rateLimit(max: 600, window: "1m")')
   @Directive('@signed(scopes: [READ])')
-  async order(@Arg('id', () => ID, { description: 'The order id returned by placeOrder or listed in me.orders.' }) id: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.orders.findOrder(requirePrincipal(ctx).accountId, id);
+  async order(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID, { nullable: true, description: 'The order id returned by placeOrder or listed in me.orders.' }) id?: string | null,
+    @Arg('clientOrderId', () => String, { nullable: true, description: 'The clientOrderId given at placement.' }) clientOrderId?: string | null,
+  ): Promise<Order | null> {
+    const accountId = requirePrincipal(ctx).accountId;
+    if (typeof id === 'string' && typeof clientOrderId !== 'string') return ctx.services.orders.findOrder(accountId, id);
+    if (typeof clientOrderId === 'string' && typeof id !== 'string') {
+      // Longer ids are refused at placement: no order can have one.
+      return clientOrderId.length > MAX_CLIENT_ORDER_ID_LENGTH ? null : ctx.services.orders.findOrderByClientOrderId(accountId, clientOrderId);
+    }
+    throw new BadUserInputError('Give exactly one of id and clientOrderId.', { field: typeof id === 'string' ? 'clientOrderId' : 'id' });
   }
 
-  @Query(() => [MarketType], { nullable: true, description: 'Listed markets and their trading rules. Public.' })
+  @Query(() => [MarketType], { nullable: true, description: 'Listed markets, their trading rules and fee rates. Public.' })
   @Directive('@rateLimit(max: 300, window: "1m")')
-  markets(): MarketType[] {
+  markets(@Ctx() ctx: GraphQLContext): MarketType[] {
+    const { maker, taker } = ctx.services.feeRates;
     return [...MARKETS.values()].map((m) => ({
       symbol: m.symbol, baseAsset: m.baseAsset as MarketType['baseAsset'], quoteAsset: m.quoteAsset as MarketType['quoteAsset'],
       tickSize: m.tickSize.toFixed(), lotSize: m.lotSize.toFixed(), minQuantity: m.minQuantity.toFixed(), maxQuantity: m.maxQuantity.toFixed(), maxPrice: m.maxPrice.toFixed(),
+      makerFeeRate: maker.toFixed(), takerFeeRate: taker.toFixed(),
     }));
   }
 

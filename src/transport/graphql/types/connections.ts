@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import { OrderType, TransferType } from './models';
+import { FillType, OrderType, TradeType, TransferType } from './models';
 
 /** Cursor pagination state (Relay `PageInfo`, forward pagination only). */
 @ObjectType({ description: 'Where a page starts and ends, and whether more follow. Pagination is forward only: `first` and `after`.' })
@@ -38,5 +38,35 @@ export class TransferEdge {
 export class TransferConnection {
   @Field(() => [TransferEdge], { description: 'The transfers of this page with their cursors, in the same order as nodes.' }) edges!: TransferEdge[];
   @Field(() => [TransferType], { description: 'The transfers of this page, newest first (the edges\' nodes, without cursors).' }) nodes!: TransferType[];
+  @Field(() => PageInfo, { description: 'Cursors and whether more pages follow.' }) pageInfo!: PageInfo;
+}
+
+/** One fill of a page, with its cursor. */
+@ObjectType({ description: 'A fill and its position in the list.' })
+export class FillEdge {
+  @Field({ description: 'Opaque cursor of this fill: pass it as `after` to continue after it.' }) cursor!: string;
+  @Field(() => FillType, { description: 'The fill.' }) node!: FillType;
+}
+
+/** A page of fills. */
+@ObjectType({ description: 'A page of fills, newest first (by sequence).' })
+export class FillConnection {
+  @Field(() => [FillEdge], { description: 'The fills of this page with their cursors, in the same order as nodes.' }) edges!: FillEdge[];
+  @Field(() => [FillType], { description: 'The fills of this page, newest first (the edges\' nodes, without cursors).' }) nodes!: FillType[];
+  @Field(() => PageInfo, { description: 'Cursors and whether more pages follow.' }) pageInfo!: PageInfo;
+}
+
+/** One public trade of a page, with its cursor. */
+@ObjectType({ description: 'A trade and its position in the list.' })
+export class TradeEdge {
+  @Field({ description: 'Opaque cursor of this trade: pass it as `after` to continue after it.' }) cursor!: string;
+  @Field(() => TradeType, { description: 'The trade.' }) node!: TradeType;
+}
+
+/** A page of public trades. */
+@ObjectType({ description: 'A page of a market\'s trades, newest first (by sequence, which never changes: pages are stable while trades happen).' })
+export class TradeConnection {
+  @Field(() => [TradeEdge], { description: 'The trades of this page with their cursors, in the same order as nodes.' }) edges!: TradeEdge[];
+  @Field(() => [TradeType], { description: 'The trades of this page, newest first (the edges\' nodes, without cursors).' }) nodes!: TradeType[];
   @Field(() => PageInfo, { description: 'Cursors and whether more pages follow.' }) pageInfo!: PageInfo;
 }

@@ -2,24 +2,35 @@ import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches, MaxLength } fr
 import { Field, ID, InputType } from 'type-graphql';
 import { MAX_LABEL_LENGTH, MAX_MEMO_LENGTH, PLAIN_TEXT_PATTERN } from '../../../domain';
 import { DecimalScalar } from './scalars';
-import { AssetEnum, KeyAlgorithmEnum, OrderSideEnum, OrderTypeEnum, ScopeEnum } from './enums';
+import { AssetEnum, KeyAlgorithmEnum, OrderSideEnum, OrderTypeEnum, ScopeEnum, SelfTradePreventionEnum, TimeInForceEnum } from './enums';
 
 /** What a refused memo or label is told (class-validator's default would print the pattern). */
 const PLAIN_TEXT_MESSAGE = '$property must not contain control or bidirectional-override characters';
 
 /** Printable identifiers clients choose themselves. */
 const CLIENT_ID = /^[A-Za-z0-9._:-]+$/;
+/** Longest clientOrderId accepted. */
+export const MAX_CLIENT_ORDER_ID_LENGTH = 64;
 
-/** Arguments of placeOrder. */
-@InputType({ description: 'A limit order to place.' })
+/** Arguments of placeOrder. The domain checks the rules between fields (validateOrder); this checks shape only. */
+@InputType({ description: 'An order to place: LIMIT (with a price) or MARKET (takes the book\'s prices and never rests).' })
 export class PlaceOrderInput {
   @Field({ description: 'Market symbol, e.g. BTC-USD.' }) @MaxLength(32) market!: string;
-  @Field(() => OrderSideEnum, { description: 'BUY holds price × quantity of the quote asset; SELL holds quantity of the base asset.' }) side!: OrderSideEnum;
-  @Field(() => OrderTypeEnum, { defaultValue: OrderTypeEnum.LIMIT, description: 'LIMIT, the only type for now.' }) type!: OrderTypeEnum;
-  @Field(() => DecimalScalar, { description: 'Limit price in the quote asset; a multiple of the tick size.' }) price!: string;
-  @Field(() => DecimalScalar, { description: 'Quantity of the base asset; a multiple of the lot size.' }) quantity!: string;
-  @Field(() => String, { nullable: true, description: 'Your own id for the order (1-64 of A-Z a-z 0-9 . _ : -), unique per account.' })
-  @IsOptional() @Length(1, 64) @Matches(CLIENT_ID) clientOrderId?: string | null;
+  @Field(() => OrderSideEnum, { description: 'BUY holds quote asset (price × quantity, or quoteQuantity); SELL holds quantity of the base asset.' }) side!: OrderSideEnum;
+  @Field(() => OrderTypeEnum, { defaultValue: OrderTypeEnum.LIMIT, description: 'LIMIT (default) or MARKET.' }) type!: OrderTypeEnum;
+  @Field(() => DecimalScalar, { nullable: true, description: 'LIMIT only (required there, refused on MARKET): limit price in the quote asset, a multiple of the tick size.' })
+  price?: string | null;
+  @Field(() => DecimalScalar, { nullable: true, description: 'Quantity of the base asset, a multiple of the lot size. Required except on a MARKET BUY, which gives this or quoteQuantity.' })
+  quantity?: string | null;
+  @Field(() => DecimalScalar, { nullable: true, description: 'MARKET BUY only, instead of quantity: spend at most this much of the quote asset (positive, in its precision). Not with FOK.' })
+  quoteQuantity?: string | null;
+  @Field(() => TimeInForceEnum, { defaultValue: TimeInForceEnum.GTC, description: 'GTC (default), IOC or FOK. A MARKET order never rests: GTC means IOC for it.' }) timeInForce!: TimeInForceEnum;
+  @Field({ defaultValue: false, description: 'LIMIT GTC only: refuse the order (POST_ONLY_WOULD_TAKE, nothing placed) if it would trade at placement, so it only ever makes liquidity.' })
+  postOnly!: boolean;
+  @Field(() => SelfTradePreventionEnum, { defaultValue: SelfTradePreventionEnum.CANCEL_NEWEST, description: 'What happens if it would trade with your own resting order; default CANCEL_NEWEST.' })
+  selfTradePrevention!: SelfTradePreventionEnum;
+  @Field(() => String, { nullable: true, description: 'Your own id for the order (1-64 of A-Z a-z 0-9 . _ : -), unique per account; look the order up by it with `order(clientOrderId:)`.' })
+  @IsOptional() @Length(1, MAX_CLIENT_ORDER_ID_LENGTH) @Matches(CLIENT_ID) clientOrderId?: string | null;
 }
 
 /** Arguments of createTransfer. */

@@ -1,7 +1,9 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { UserErrorCode } from '../../../domain';
-import { DecimalScalar } from './scalars';
-import { AssetEnum, KeyAlgorithmEnum, OrderSideEnum, OrderStatusEnum, OrderTypeEnum, ScopeEnum } from './enums';
+import { DecimalScalar, SequenceScalar } from './scalars';
+import {
+  AssetEnum, KeyAlgorithmEnum, LiquidityEnum, OrderSideEnum, OrderStatusEnum, OrderStatusReasonEnum, OrderTypeEnum, ScopeEnum, SelfTradePreventionEnum, TimeInForceEnum,
+} from './enums';
 
 /** A business error inside a mutation payload. */
 @ObjectType('UserError', { description: 'A business rule said no. The request itself succeeded.' })
@@ -12,11 +14,11 @@ export class UserErrorType {
 }
 
 /** One asset's balance. */
-@ObjectType('Balance', { description: 'An asset balance: available can be spent; held is reserved by open orders.' })
+@ObjectType('Balance', { description: 'An asset balance: available can be spent; held is reserved by live orders.' })
 export class BalanceType {
   @Field(() => AssetEnum, { description: 'The asset this balance counts.' }) asset!: AssetEnum;
   @Field(() => DecimalScalar, { description: 'Amount free to spend: new orders and transfers draw on it. Never negative.' }) available!: string;
-  @Field(() => DecimalScalar, { description: 'Amount reserved by open orders; released when they are canceled. Never negative.' }) held!: string;
+  @Field(() => DecimalScalar, { description: 'Amount reserved by live orders; spent as they fill, released when they are canceled or expire. Never negative.' }) held!: string;
 }
 
 /** Total USD value of an account. */
@@ -37,23 +39,89 @@ export class MarketType {
   @Field(() => DecimalScalar, { description: 'Smallest quantity an order may have, in the base asset.' }) minQuantity!: string;
   @Field(() => DecimalScalar, { description: 'Largest quantity an order may have, in the base asset.' }) maxQuantity!: string;
   @Field(() => DecimalScalar, { description: 'Highest limit price accepted, in the quote asset.' }) maxPrice!: string;
+  @Field(() => DecimalScalar, { description: 'Fee rate of the resting (maker) side of a trade, e.g. "0.001" for 0.1 %; charged in the asset that side receives, rounded down.' }) makerFeeRate!: string;
+  @Field(() => DecimalScalar, { description: 'Fee rate of the incoming (taker) side of a trade, e.g. "0.002" for 0.2 %; charged in the asset that side receives, rounded down.' }) takerFeeRate!: string;
 }
 
-/** A resting order. */
-@ObjectType('Order', { description: 'A limit order. It rests (OPEN) until canceled; its funds are held meanwhile.' })
+/** An order; `remainingQuantity`, `averagePrice` and `fills` are resolved by OrderFieldsResolver. */
+@ObjectType('Order', { description: 'An order: it trades against the book at placement; a LIMIT GTC remainder rests until filled or canceled, its funds held meanwhile.' })
 export class OrderType {
   @Field(() => ID, { description: 'Server-assigned opaque id.' }) id!: string;
   @Field({ description: 'Market symbol, e.g. BTC-USD.' }) market!: string;
   @Field(() => OrderSideEnum, { description: 'BUY or SELL of the base asset.' }) side!: OrderSideEnum;
-  @Field(() => OrderTypeEnum, { description: 'Always LIMIT for now.' }) type!: OrderTypeEnum;
-  @Field(() => DecimalScalar, { description: 'Limit price in the quote asset.' }) price!: string;
-  @Field(() => DecimalScalar, { description: 'Quantity in the base asset.' }) quantity!: string;
+  @Field(() => OrderTypeEnum, { description: 'LIMIT or MARKET.' }) type!: OrderTypeEnum;
+  @Field(() => DecimalScalar, { nullable: true, description: 'Limit price in the quote asset; null for a MARKET order.' }) price!: string | null;
+  @Field(() => DecimalScalar, { description: 'Quantity in the base asset. A MARKET BUY by quoteQuantity gets what it bought once it completes.' }) quantity!: string;
+  @Field(() => DecimalScalar, { nullable: true, description: 'MARKET BUY by budget: the most quote asset it could spend; null otherwise.' }) quoteQuantity!: string | null;
+  @Field(() => TimeInForceEnum, { description: 'As placed, except that a MARKET order\'s GTC reads IOC (it never rests).' }) timeInForce!: TimeInForceEnum;
+  @Field({ description: 'True when it was placed postOnly (it only ever made liquidity).' }) postOnly!: boolean;
+  @Field(() => SelfTradePreventionEnum, { description: 'What it does when it would trade with an order of the same account.' }) selfTradePrevention!: SelfTradePreventionEnum;
   @Field(() => String, { nullable: true, description: 'The id you gave at placement; null when you gave none.' }) clientOrderId!: string | null;
-  @Field(() => OrderStatusEnum, { description: 'OPEN while resting, CANCELED once canceled.' }) status!: OrderStatusEnum;
-  @Field(() => AssetEnum, { description: 'Asset reserved while the order is open.' }) holdAsset!: AssetEnum;
-  @Field(() => DecimalScalar, { description: 'Amount reserved while the order is open (BUY: price × quantity rounded up).' }) holdAmount!: string;
+  @Field(() => OrderStatusEnum, { description: 'OPEN or PARTIALLY_FILLED while resting; FILLED, CANCELED or EXPIRED once final.' }) status!: OrderStatusEnum;
+  @Field(() => OrderStatusReasonEnum, { nullable: true, description: 'Why it was CANCELED or EXPIRED; null otherwise.' }) statusReason!: OrderStatusReasonEnum | null;
+  @Field(() => DecimalScalar, { description: 'Base quantity filled so far.' }) filledQuantity!: string;
+  @Field(() => AssetEnum, { description: 'Asset reserved while the order is live: the quote asset for a BUY, the base asset for a SELL.' }) holdAsset!: AssetEnum;
+  @Field(() => DecimalScalar, { description: 'Amount reserved at placement (LIMIT BUY: price × quantity rounded up; MARKET BUY: quoteQuantity, or the cost of the fills the book offered).' }) holdAmount!: string;
+  @Field(() => DecimalScalar, { description: 'Part of the hold still reserved; 0 once the order is final (the rest was spent by fills or released).' }) holdRemaining!: string;
   @Field({ description: 'When the order was placed (server clock, UTC).' }) createdAt!: Date;
-  @Field({ description: 'When the order last changed status (server clock, UTC); equals createdAt until then.' }) updatedAt!: Date;
+  @Field({ description: 'When the order last changed (a fill, a cancel; server clock, UTC); equals createdAt until then.' }) updatedAt!: Date;
+}
+
+/** One order's side of a trade. */
+@ObjectType('Fill', { description: 'One order\'s side of a trade. Each trade has two fills, the maker\'s and the taker\'s, sharing tradeId.' })
+export class FillType {
+  @Field(() => ID, { description: 'Server-assigned opaque id of this fill.' }) id!: string;
+  @Field(() => SequenceScalar, { description: 'Increases with every fill, across all markets and never reused: a trade\'s maker fill, then its taker fill.' }) sequence!: number;
+  @Field(() => ID, { description: 'The trade this fill is one side of; the other order\'s fill has the same tradeId.' }) tradeId!: string;
+  @Field(() => ID, { description: 'The order that filled.' }) orderId!: string;
+  @Field({ description: 'Market symbol, e.g. BTC-USD.' }) market!: string;
+  @Field(() => OrderSideEnum, { description: 'The side of the order that filled.' }) side!: OrderSideEnum;
+  @Field(() => DecimalScalar, { description: 'Trade price in the quote asset: the resting (maker) order\'s price.' }) price!: string;
+  @Field(() => DecimalScalar, { description: 'Base quantity traded.' }) quantity!: string;
+  @Field(() => DecimalScalar, { description: 'Quote amount that changed hands for this trade: the buyer pays in total the exact cost of its fills rounded up to the quote asset\'s decimals, so one fill\'s amount may differ from price × quantity by the rounding.' })
+  quoteAmount!: string;
+  @Field(() => DecimalScalar, { description: 'Fee charged to this side, in feeAsset, rounded down to its decimals (may be 0).' }) fee!: string;
+  @Field(() => AssetEnum, { description: 'The asset this side received, in which the fee is charged: the base asset for a BUY, the quote asset for a SELL.' }) feeAsset!: AssetEnum;
+  @Field(() => LiquidityEnum, { description: 'MAKER when the order was resting, TAKER when it was the incoming order.' }) liquidity!: LiquidityEnum;
+  @Field({ description: 'When the trade executed (server clock, UTC).' }) createdAt!: Date;
+}
+
+/** A public trade: the taker's fill, without account or fee. */
+@ObjectType('Trade', { description: 'A public trade of a market.' })
+export class TradeType {
+  @Field(() => ID, { description: 'Id of the taker\'s fill of the trade.' }) id!: string;
+  @Field(() => SequenceScalar, { description: 'The taker fill\'s sequence: increases with every trade, never reused.' }) sequence!: number;
+  @Field(() => DecimalScalar, { description: 'Trade price in the quote asset (the resting order\'s price).' }) price!: string;
+  @Field(() => DecimalScalar, { description: 'Base quantity traded.' }) quantity!: string;
+  @Field(() => OrderSideEnum, { description: 'Side of the incoming (taker) order: BUY when a buyer took an ask.' }) takerSide!: OrderSideEnum;
+  @Field({ description: 'When the trade executed (server clock, UTC).' }) createdAt!: Date;
+}
+
+/** One aggregated price level. */
+@ObjectType('BookLevel', { description: 'All live orders of one side at one price.' })
+export class BookLevelType {
+  @Field(() => DecimalScalar, { description: 'Price in the quote asset.' }) price!: string;
+  @Field(() => DecimalScalar, { description: 'Sum of the remaining (unfilled) quantities at this price, in the base asset.' }) quantity!: string;
+  @Field(() => Int, { description: 'How many live orders rest at this price.' }) orderCount!: number;
+}
+
+/** A market's aggregated book. */
+@ObjectType('OrderBook', { description: 'A market\'s live orders aggregated by price, read at one instant.' })
+export class OrderBookType {
+  @Field({ description: 'Market symbol, e.g. BTC-USD.' }) market!: string;
+  @Field(() => SequenceScalar, { description: 'The book\'s sequence number: it increases with every placement and cancel in the market, so a larger one is a later book.' }) sequence!: number;
+  @Field(() => [BookLevelType], { description: 'Buy levels, highest price first.' }) bids!: BookLevelType[];
+  @Field(() => [BookLevelType], { description: 'Sell levels, lowest price first.' }) asks!: BookLevelType[];
+}
+
+/** A market's ticker. */
+@ObjectType('Ticker', { description: 'A market\'s last price, best prices and volume.' })
+export class TickerType {
+  @Field({ description: 'Market symbol, e.g. BTC-USD.' }) market!: string;
+  @Field(() => DecimalScalar, { nullable: true, description: 'Price of the latest trade; null before the first.' }) lastPrice!: string | null;
+  @Field(() => DecimalScalar, { nullable: true, description: 'Highest live buy price; null when there is none.' }) bestBid!: string | null;
+  @Field(() => DecimalScalar, { nullable: true, description: 'Lowest live sell price; null when there is none.' }) bestAsk!: string | null;
+  @Field(() => DecimalScalar, { description: 'Base quantity traded in the last 24 hours.' }) volume24h!: string;
 }
 
 /** A final transfer. */

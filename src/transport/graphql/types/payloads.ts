@@ -1,20 +1,29 @@
 import { Field, ObjectType } from 'type-graphql';
-import { ApiKeyType, OrderType, TransferType, UserErrorType } from './models';
+import { ApiKeyType, FillType, OrderType, TransferType, UserErrorType } from './models';
 
 /** Description of every payload's `userErrors`: one meaning everywhere. */
 const USER_ERRORS = 'Empty on success; otherwise why nothing changed (then the entity field is null).';
 
-/** Result of placeOrder. */
-@ObjectType({ description: 'The placed order, or the user errors that prevented it.' })
+/** Result of placeOrder; `fills` is resolved from the order (PlaceOrderPayloadResolver), so a replay shows the same ones. */
+@ObjectType({ description: 'The placed order and the fills it made at placement, or the user errors that prevented it.' })
 export class PlaceOrderPayload {
-  @Field(() => OrderType, { nullable: true, description: 'The new OPEN order, its funds held; null when userErrors is not empty.' }) order!: OrderType | null;
+  @Field(() => OrderType, { nullable: true, description: 'The order as it is now: OPEN or PARTIALLY_FILLED if it rests, FILLED, or EXPIRED/CANCELED with statusReason; null when userErrors is not empty.' })
+  order!: OrderType | null;
   @Field(() => [UserErrorType], { description: USER_ERRORS }) userErrors!: UserErrorType[];
+}
+
+/** Result of cancelAllOrders. */
+@ObjectType({ description: 'The orders canceled, or the user errors that prevented it.' })
+export class CancelAllOrdersPayload {
+  @Field(() => [OrderType], { description: 'The orders this call canceled (CANCELED, CANCELED_BY_USER, holds released), as they are now; empty when none was live or userErrors is not empty.' })
+  orders!: OrderType[];
+  @Field(() => [UserErrorType], { description: 'Empty on success; otherwise why nothing changed (then orders is empty).' }) userErrors!: UserErrorType[];
 }
 
 /** Result of cancelOrder. */
 @ObjectType({ description: 'The canceled order, or the user errors that prevented it.' })
 export class CancelOrderPayload {
-  @Field(() => OrderType, { nullable: true, description: 'The order, now CANCELED with its hold released; null when userErrors is not empty.' }) order!: OrderType | null;
+  @Field(() => OrderType, { nullable: true, description: 'The order, now CANCELED (CANCELED_BY_USER) with the rest of its hold released; null when userErrors is not empty.' }) order!: OrderType | null;
   @Field(() => [UserErrorType], { description: USER_ERRORS }) userErrors!: UserErrorType[];
 }
 

@@ -1,4 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLSafeInt } from 'graphql-scalars';
 
 const PLAIN_DECIMAL = /^-?(0|[1-9]\d{0,29})(\.\d{1,18})?$/;
 
@@ -20,4 +21,11 @@ export const DecimalScalar = new GraphQLScalarType({
     if (ast.kind !== Kind.STRING) throw new GraphQLError('Decimal literals must be strings, e.g. "30000.50".');
     return parseDecimalText(ast.value);
   },
+});
+
+/** Sequence numbers: whole numbers up to 2^53 − 1 (GraphQL's Int stops at 2^31 − 1, which a busy exchange's fill count passes). */
+export const SequenceScalar = new GraphQLScalarType({
+  ...GraphQLSafeInt.toConfig(),
+  name: 'Sequence',
+  description: 'A sequence number: a whole JSON number from 0 to 2^53 − 1 (beyond GraphQL\'s 32-bit Int). Larger means later.',
 });
