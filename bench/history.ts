@@ -3,8 +3,8 @@
  * only in a million historical (FILLED and CANCELED) orders, measured in this process through
  * the domain services (no HTTP: the difference is in the database). Both databases get the same
  * accounts, a standing book and an account with 5 open orders; the history account is that
- * account. The two are measured in turn, round after round (after an untimed pass over each), so
- * both see the same background load.
+ * account. Each operation is measured on the two in turn, call after call, so both see the same
+ * background load.
  */
 import { type DomainServices, type PlaceOrderInput } from '../src/domain';
 import type { BenchDatabase, BenchEnv } from './bench-env';
@@ -63,7 +63,7 @@ async function prepare(db: BenchDatabase, historicalOrders: number): Promise<Fix
   return { db, holderId, placerId, makerId, seedSeconds };
 }
 
-/** The operations compared, each timed call by call; `before`/`after` run untimed around a round's calls. */
+/** The operations compared, each timed call by call; `before`/`after` run untimed around a round's calls on one database. */
 interface Op {
   readonly op: string;
   readonly call: (f: Fixture) => Promise<unknown>;
@@ -112,22 +112,26 @@ export async function measureHistoryCost(env: BenchEnv, options: { historicalOrd
     const withHistory = await prepare(await scratch(), options.historicalOrders);
     options.log(`  history: seeded in ${withHistory.seedSeconds.toFixed(1)} s`);
     const samples = OPS.map(() => ({ without: [] as number[], with: [] as number[] }));
-    const pass = async (fixture: Fixture, record: (i: number, ms: number) => void) => {
-      for (const [i, op] of OPS.entries()) {
-        await op.before?.(fixture, options.iterations);
-        for (let n = 0; n < options.iterations; n += 1) {
-          const started = process.hrtime.bigint();
-          await op.call(fixture);
-          record(i, Number(process.hrtime.bigint() - started) / 1e6);
-        }
-        await op.after?.(fixture);
-      }
+    const timed = async (op: Op, fixture: Fixture) => {
+      const started = process.hrtime.bigint();
+      await op.call(fixture);
+      return Number(process.hrtime.bigint() - started) / 1e6;
     };
-    // An untimed pass over each first (JIT, caches), then rounds in alternating order so neither database always goes first.
-    for (const fixture of [without, withHistory]) await pass(fixture, () => undefined);
-    for (let round = 0; round < options.rounds; round += 1) {
-      const turns = [[without, 'without'], [withHistory, 'with']] as const;
-      for (const [fixture, key] of round % 2 === 0 ? turns : [...turns].reverse()) await pass(fixture, (i, ms) => samples[i][key].push(ms));
+    // Call by call, the two databases in turn (each first every other call), so the two calls
+    // compared are a few milliseconds apart and see the same load; the first round is untimed
+    // (JIT, caches).
+    for (let round = 0; round <= options.rounds; round += 1) {
+      for (const [i, op] of OPS.entries()) {
+        for (const fixture of [without, withHistory]) await op.before?.(fixture, options.iterations);
+        for (let n = 0; n < options.iterations; n += 1) {
+          const turns = [[without, 'without'], [withHistory, 'with']] as const;
+          for (const [fixture, key] of n % 2 === 0 ? turns : [...turns].reverse()) {
+            const ms = await timed(op, fixture);
+            if (round > 0) samples[i][key].push(ms);
+          }
+        }
+        for (const fixture of [without, withHistory]) await op.after?.(fixture);
+      }
     }
     const ops = OPS.map((op, i) => {
       const [withoutMs, withMs] = [median(samples[i].without), median(samples[i].with)];

@@ -11,8 +11,10 @@
  * servers run with `node --cpu-prof` and write their profiles there on exit), BENCH_ONLY (scenario
  * ids, e.g. "3,4", and `peers`: runs only those, for profiling; nothing is written then).
  *
- * Also measured in the same run: the verification primitive (primitive.ts, before any load) and,
- * with Redis, the peers side by side (peers.ts: other servers and rate limiters on a toy mutation).
+ * Also measured in the same run: the verification primitive (primitive.ts) and the matching module
+ * (matching-throughput.ts), both before any load; after scenario 7 (crossing.ts) its outcome and
+ * `reconcile()`; the cost of history (history.ts, BENCH_HISTORY_ORDERS, see below) and, with Redis,
+ * the peers side by side (peers.ts: other servers and rate limiters on a toy mutation).
  */
 import { randomUUID } from 'node:crypto';
 import { openBenchEnv, type BenchEnv } from './bench-env';
