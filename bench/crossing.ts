@@ -43,13 +43,17 @@ function crossingBody(book: (typeof CROSSING_BOOKS)[number]): string {
 }
 
 /**
- * Seeds the maker account and `makersPerMarket` one-lot SELLs in each crossing book; returns the
- * maker account's id.
+ * Seeds the maker account and the one-lot SELLs scenarios 7 and 7b can take in `scenarioSeconds`
+ * each (warm-up included) at {@link CROSSING_RATE_CEILING}: 7 trades BTC-USD alone, 7b half in each
+ * market. Returns the maker account's id.
  */
-export async function seedCrossingBooks(db: BenchDatabase, makersPerMarket: number): Promise<string> {
+export async function seedCrossingBooks(db: BenchDatabase, scenarioSeconds: number): Promise<string> {
   const makerId = await seedFundedAccount(db.services);
+  const perScenario = CROSSING_RATE_CEILING * scenarioSeconds;
+  const shares: Record<string, number> = { 'BTC-USD': 1.5, 'ETH-USD': 0.5 };
   for (const book of CROSSING_BOOKS) {
-    await seedRestingOrders(db.driver, { accountId: makerId, market: book.market, side: 'SELL', price: book.price, quantity: book.quantity, count: makersPerMarket });
+    const count = Math.ceil(perScenario * shares[book.market]);
+    await seedRestingOrders(db.driver, { accountId: makerId, market: book.market, side: 'SELL', price: book.price, quantity: book.quantity, count });
   }
   return makerId;
 }

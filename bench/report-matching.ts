@@ -10,7 +10,11 @@ const percentFloor = (ratio: number) => (Math.floor(ratio * 1000) / 10).toFixed(
 const met = (ok: boolean) => (ok ? 'met' : 'missed');
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-/** Within 10% of each other: the history's cost ratio is between 1/1.1 and 1.1. */
+/**
+ * "Within 10%": history may cost at most 10% more. Faster with history is no failure of "cost does
+ * not grow with history" (on a near-empty table the planner may scan it whole where, with a
+ * million rows, it takes the live-order index).
+ */
 export const HISTORY_TOLERANCE = 0.1;
 
 /** The issue 16 targets, evaluated on one mode's figures (nothing for an older run without them). */
@@ -32,7 +36,8 @@ export function matchingTargets(result: ModeResult): string[] {
   }
   if (s7 && s7b) {
     lines.push(`Per-market serialization ceiling, two markets / one market under the same load (7b / 7): **${(s7b.requestsPerSecond / s7.requestsPerSecond).toFixed(2)}×** ` +
-      `(${fmt(s7b.requestsPerSecond)} vs ${fmt(s7.requestsPerSecond)} requests/s; no target: above 1× means one market's lock was the ceiling)`);
+      `(${fmt(s7b.requestsPerSecond)} vs ${fmt(s7.requestsPerSecond)} requests/s; no target: above 1× means one market's lock was the ceiling` +
+      `${result.database.startsWith('PGlite') ? '; PGlite runs one statement at a time, so about 1× here' : ''})`);
   }
   const matching = result.matching;
   if (matching) {
@@ -42,9 +47,9 @@ export function matchingTargets(result: ModeResult): string[] {
   if (history && 'skipped' in history) lines.push(`Cost with history: not measured (${history.skipped})`);
   else if (history) {
     for (const op of history.ops) {
-      const within = Math.abs(op.ratio - 1) <= HISTORY_TOLERANCE + 1e-9;
+      const within = op.ratio <= 1 + HISTORY_TOLERANCE + 1e-9;
       lines.push(`With ${fmt(history.historicalOrders)} historical orders / without, ${op.op}: **${op.ratio.toFixed(2)}×** (${op.withMs} vs ${op.withoutMs} ms median) ` +
-        `(target within 10%: ${met(within)})`);
+        `(target ≤ 1.10×: ${met(within)})`);
     }
   }
   return lines;

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { openBenchEnv, type BenchEnv } from './bench-env';
-import { CROSSING_RATE_CEILING, crossingOutcome, crossingRequests, seedCrossingBooks, type CrossingOutcome } from './crossing';
+import { crossingOutcome, crossingRequests, seedCrossingBooks, type CrossingOutcome } from './crossing';
 import { createMeasurement, type BenchRequest } from './load';
 import { measureHistoryCost } from './history';
 import { measureMatchingThroughput } from './matching-throughput';
@@ -105,7 +105,7 @@ async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]
     if (!env.databaseUrl) await single.stop();
     else servers.push(single);
     const crossingSeconds = settings.warmupSeconds + settings.durationSeconds;
-    const makerId = await env.withServerDatabase(serverEnv, (db) => seedCrossingBooks(db, Math.ceil(2 * CROSSING_RATE_CEILING * crossingSeconds)));
+    const makerId = await env.withServerDatabase(serverEnv, (db) => seedCrossingBooks(db, crossingSeconds));
     if (!env.databaseUrl) {
       single = await startSignetServe(serverEnv);
       servers.push(single);
