@@ -12,7 +12,7 @@ import { Client } from 'pg';
 import { deleteKeysUnder } from './redis-keys';
 import { createDomainServices, createSecretBox, type DomainServices, type KeyVersionStore } from '../src/domain';
 import type { IdempotencyRecordStore } from '@signet/idempotency';
-import { createPgDriver, createPgliteDriver, createSqlStores, migrate, type SqlDriver, type SqlExecutor } from '../src/stores/postgres';
+import { createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type SqlDriver, type SqlExecutor } from '../src/stores/postgres';
 import { seedSigningAccounts } from './seed';
 import type { BenchCredential } from './requests';
 
@@ -34,6 +34,8 @@ export interface BenchDatabase {
   readonly driverKind: SqlDriver['kind'];
   /** SQL statements sent so far through this process's driver (BEGIN and COMMIT included). */
   sqlStatements(): number;
+  /** The driver itself, for bulk seeding (book-seed.ts) and checks in SQL. */
+  readonly driver: SqlDriver;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,16 @@ export interface BenchEnv {
   credentialsFor(env: Record<string, string>): Promise<BenchCredential[]>;
   /** A database the bench process itself may use (PostgreSQL: the shared schema; else an in-memory PGlite). */
   openLocalDatabase(): Promise<BenchDatabase & { credentials: BenchCredential[] }>;
+  /**
+   * Runs `work` on the database of the server started with `serverEnv`: PostgreSQL, the shared
+   * schema; embedded, its data directory (only while no server has it open: stop it first).
+   */
+  withServerDatabase<T>(serverEnv: Record<string, string>, work: (db: BenchDatabase) => Promise<T>): Promise<T>;
+  /**
+   * A new empty database (migrated, no accounts) for in-process measurements that compare two
+   * databases: PostgreSQL, a schema of its own; else an in-memory PGlite. Dropped by `close`.
+   */
+  openScratchDatabase(): Promise<BenchDatabase>;
   /** Drops the schema and removes temporary directories. */
   close(): Promise<void>;
 }
@@ -91,7 +103,7 @@ function databaseOver(raw: SqlDriver, masterKey: Buffer): BenchDatabase {
     services: createDomainServices({ uow: sql.uow, secretBox, cacheVerificationKeys: process.env.BENCH_KEY_CACHE === '1' || (raw.kind === 'pglite' && process.env.BENCH_KEY_CACHE !== '0') }), idempotencyRecords: sql.idempotencyRecords, uow: sql.uow,
     driverKind: raw.kind,
     servicesWith: (keyVersions) => createDomainServices({ uow: sql.uow, secretBox, keyVersions }),
-    sqlStatements: driver.statements, close: () => driver.close(),
+    sqlStatements: driver.statements, driver: raw, close: () => driver.close(),
   };
 }
 
@@ -109,14 +121,21 @@ export async function openBenchEnv(env: NodeJS.ProcessEnv = process.env): Promis
   const label = databaseUrl && redisUrl ? 'services' : !databaseUrl && !redisUrl ? 'embedded' : databaseUrl ? 'postgres+memory' : 'pglite+redis';
 
   let schema: string | undefined;
+  const scratchSchemas: string[] = [];
+  const adminQuery = async (text: string) => {
+    const admin = new Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      await admin.query(text);
+    } finally {
+      await admin.end();
+    }
+  };
   let pgUrl: string | undefined;
   let shared: (BenchDatabase & { credentials: BenchCredential[] }) | undefined;
   if (databaseUrl) {
     schema = `bench_${randomBytes(6).toString('hex')}`;
-    const admin = new Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
+    await adminQuery(`CREATE SCHEMA ${schema}`);
     const url = new URL(databaseUrl);
     url.searchParams.set('options', `-c search_path=${schema}`);
     pgUrl = url.toString();
@@ -154,6 +173,34 @@ export async function openBenchEnv(env: NodeJS.ProcessEnv = process.env): Promis
       const db = databaseOver(driver, masterKey);
       return { ...db, credentials: await seedSigningAccounts(db.services, 1) };
     },
+    async withServerDatabase(serverEnv, work) {
+      if (shared) return work(shared);
+      const dataDir = openPgliteDataDir(serverEnv.SIGNET_DATA_DIR);
+      try {
+        const driver = await createPgliteDriver(dataDir.pgdataPath);
+        try {
+          await migrate(driver);
+          return await work(databaseOver(driver, dataDir.masterKey));
+        } finally {
+          await driver.close();
+        }
+      } finally {
+        dataDir.release();
+      }
+    },
+    async openScratchDatabase() {
+      if (!databaseUrl) {
+        const driver = await createPgliteDriver();
+        await migrate(driver);
+        return databaseOver(driver, masterKey);
+      }
+      const scratch = `${schema}_${scratchSchemas.length + 1}`;
+      await adminQuery(`CREATE SCHEMA ${scratch}`);
+      scratchSchemas.push(scratch);
+      const driver = createPgDriver({ url: databaseUrl, schema: scratch, maxConnections: 2 });
+      await migrate(driver);
+      return databaseOver(driver, masterKey);
+    },
     async close() {
       await shared?.close();
       if (redisUrl && idempotencyPrefixes.length > 0) {
@@ -165,10 +212,7 @@ export async function openBenchEnv(env: NodeJS.ProcessEnv = process.env): Promis
         }
       }
       if (databaseUrl && schema) {
-        const admin = new Client({ connectionString: databaseUrl });
-        await admin.connect();
-        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await admin.end();
+        for (const name of [...scratchSchemas, schema]) await adminQuery(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
       }
       for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
     },

@@ -34,7 +34,10 @@ export interface LoadFigures {
   readonly p50Ms: number;
   /** 99th percentile latency, ms. */
   readonly p99Ms: number;
-  /** Responses that were not 2xx, or carried a GraphQL `errors` array, plus socket errors and timeouts. */
+  /**
+   * Responses that were not 2xx, carried a GraphQL `errors` array or a non-empty `userErrors` list
+   * (a refused order), plus socket errors and timeouts.
+   */
   readonly errors: number;
   /** Completed requests in the measured rounds. */
   readonly requests: number;
@@ -76,8 +79,8 @@ async function hammer(target: string, spec: LoadSpec, seconds: number, tally: Ta
         return { ...request, method: 'POST', body: built.body, headers: { 'content-type': 'application/json', ...built.headers } };
       },
       onResponse: (status, body) => {
-        // A GraphQL error is an error even in a 200 (field-level failures keep HTTP 200).
-        if (status < 200 || status >= 300 || body.includes('"errors"')) {
+        // A GraphQL error is an error even in a 200 (field-level failures keep HTTP 200), and so is a refusal in userErrors.
+        if (status < 200 || status >= 300 || body.includes('"errors"') || body.includes('"userErrors":[{')) {
           tally.errors += 1;
           tally.sampleError ??= `${status} ${body.slice(0, 300)}`;
         }

@@ -6,7 +6,11 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CrossingOutcome } from './crossing';
+import type { HistoryResult } from './history';
+import type { MatchingThroughput } from './matching-throughput';
 import type { RateLimitBenchResult } from './rate-limit-accuracy';
+import { matchingTargets, renderMatching } from './report-matching';
 import type { LoadFigures } from './load';
 import { peerPairs, type PeersResult } from './peers';
 import type { PrimitiveCosts } from './primitive';
@@ -44,6 +48,12 @@ export interface ModeResult {
   readonly primitive?: PrimitiveCosts;
   /** The peers side by side (absent in older runs). */
   readonly peers?: PeersResult | { skipped: string };
+  /** What scenarios 7 and 7b left in the server's database (absent in older runs). */
+  readonly crossing?: CrossingOutcome;
+  /** The matching module alone, in the bench process (absent in older runs). */
+  readonly matching?: MatchingThroughput;
+  /** The live paths with and without a million historical orders (absent in older runs). */
+  readonly history?: HistoryResult | { skipped: string };
 }
 
 /** Where the JSON results and the report live (the source bench/ folder, not dist-bench). */
@@ -66,7 +76,7 @@ const fmt = (n: number | undefined) => (n === undefined ? '–' : n.toLocaleStri
 /** `x / y` as "1.23×". */
 const times = (x: number, y: number) => `${(x / y).toFixed(2)}×`;
 
-/** The targets of issues 7 and 14, evaluated on one mode's figures. */
+/** The targets of issues 7, 14 and 16, evaluated on one mode's figures. */
 export function targets(result: ModeResult): string[] {
   const figures = (id: string) => result.scenarios.find((s) => s.id === id)?.figures;
   const rps = (id: string) => figures(id)?.requestsPerSecond;
@@ -95,7 +105,7 @@ export function targets(result: ModeResult): string[] {
   if (row4) lines.push(`SQL statements per protected mutation: **${row4.sqlStatements}** (target ≤ 8: ${met(row4.sqlStatements <= 8)})`);
   if (s4 && s6b) lines.push(`Two processes / one process on scenario 4: **${(s6b / s4).toFixed(2)}×** (target ≥ 1.6×: ${met(s6b / s4 >= 1.6)}; ${result.machine.cores} cores)`);
   else lines.push(`Two processes / one process: not measured (${result.scenarios.find((s) => s.id === '6b')?.skipped ?? 'scenario 6 did not run'})`);
-  return lines;
+  return [...lines, ...matchingTargets(result)];
 }
 
 function renderPrimitive(p: PrimitiveCosts | undefined): string {
@@ -202,6 +212,10 @@ function renderMode(r: ModeResult): string {
     '',
     ...targets(r).map((t) => `- ${t}`),
     '',
+    '### Matching: crossing flow, the module alone, history',
+    '',
+    renderMatching(r),
+    '',
     '### Round trips per request (SQL and Redis)',
     '',
     cost,
@@ -247,7 +261,8 @@ export function renderResults(): string {
     '(same HTTP stack with signature verification, nonce and request limits; same resolvers and database) · 3b control with no',
     'directives and no signature check (caller named by a header) · 4 `placeOrder` signed + idempotent (fresh key) + rate-limited',
     '· 5 idempotent replay (same key, fresh signature) · 6a/6b scenarios 2/4 split across two processes sharing PostgreSQL and',
-    'Redis. Errors: non-2xx, a GraphQL `errors` array, socket errors and timeouts. Rate limits are raised (`SIGNET_RATE_LIMITS`)',
+    'Redis · 7 `placeOrder` as 4, crossing: each order fills against a resting one · 7b scenario 7 over two markets in turn.',
+    'Errors: non-2xx, a GraphQL `errors` array, a non-empty `userErrors`, socket errors and timeouts. Rate limits are raised (`SIGNET_RATE_LIMITS`)',
     'so every check runs but none refuses; servers log at `warn`; the load generator (autocannon) runs on the same machine.',
     '',
     ...modes.map(renderMode),

@@ -11,12 +11,17 @@
  * servers run with `node --cpu-prof` and write their profiles there on exit), BENCH_ONLY (scenario
  * ids, e.g. "3,4", and `peers`: runs only those, for profiling; nothing is written then).
  *
- * Also measured in the same run: the verification primitive (primitive.ts, before any load) and,
- * with Redis, the peers side by side (peers.ts: other servers and rate limiters on a toy mutation).
+ * Also measured in the same run: the verification primitive (primitive.ts) and the matching module
+ * (matching-throughput.ts), both before any load; after scenario 7 (crossing.ts) its outcome and
+ * `reconcile()`; the cost of history (history.ts, BENCH_HISTORY_ORDERS, see below) and, with Redis,
+ * the peers side by side (peers.ts: other servers and rate limiters on a toy mutation).
  */
 import { randomUUID } from 'node:crypto';
 import { openBenchEnv, type BenchEnv } from './bench-env';
+import { crossingOutcome, crossingRequests, seedCrossingBooks, type CrossingOutcome } from './crossing';
 import { createMeasurement, type BenchRequest } from './load';
+import { measureHistoryCost } from './history';
+import { measureMatchingThroughput } from './matching-throughput';
 import { runRateLimitAccuracyBench } from './rate-limit-accuracy';
 import { runPeersBench } from './peers';
 import { measureVerificationPrimitives } from './primitive';
@@ -30,6 +35,17 @@ const settings = {
   warmupSeconds: Number(process.env.BENCH_WARMUP ?? 2),
   connectionsPerServer: Number(process.env.BENCH_CONNECTIONS ?? 10),
   rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+};
+
+/**
+ * The history comparison (history.ts): BENCH_HISTORY_ORDERS historical orders (default 1,000,000; 0
+ * skips it; on the 2-core machine the seed took 24-39 s on PostgreSQL, 48 s on PGlite in memory,
+ * whose process then holds 2.5 GiB, and 150 s on PGlite with three other jobs running: a smaller
+ * count bounds it), BENCH_HISTORY_ITERATIONS calls per operation per round (default 100).
+ */
+const historySettings = {
+  orders: Number(process.env.BENCH_HISTORY_ORDERS ?? 1_000_000),
+  iterations: Number(process.env.BENCH_HISTORY_ITERATIONS ?? 100),
 };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -79,13 +95,22 @@ const SKIPPED_PAIR = 'needs BENCH_DATABASE_URL and BENCH_REDIS_URL (the embedded
  * one `signet serve`, the two control servers and, with PostgreSQL + Redis, a pair of
  * `signet serve` processes sharing them.
  */
-async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]; credentials: BenchCredential[] }> {
+async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]; credentials: BenchCredential[]; crossing: CrossingOutcome }> {
   const servers: BenchServer[] = [];
   try {
     const serverEnv = benchServerEnv(env.serverEnv());
-    const single = await startSignetServe(serverEnv);
-    servers.push(single);
+    let single = await startSignetServe(serverEnv);
     const credentials = await env.credentialsFor(serverEnv);
+    // Scenario 7's makers go into single's database. Embedded, that database is this process's
+    // only while no server has it open: stopped for the seeding, started again (before any load).
+    if (!env.databaseUrl) await single.stop();
+    else servers.push(single);
+    const crossingSeconds = settings.warmupSeconds + settings.durationSeconds;
+    const makerId = await env.withServerDatabase(serverEnv, (db) => seedCrossingBooks(db, crossingSeconds));
+    if (!env.databaseUrl) {
+      single = await startSignetServe(serverEnv);
+      servers.push(single);
+    }
     const signedControl = await startControlServer(benchServerEnv(env.serverEnv()), 'signed', credentials.length);
     const bareControl = await startControlServer(benchServerEnv(env.serverEnv()), 'bare', credentials.length);
     servers.push(signedControl.server, bareControl.server);
@@ -104,6 +129,8 @@ async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]
       { id: '3', title: 'control: `placeOrder`, no directives (signature check on)', servers: [signedControl.server], next: scenarioRequests(signedControl.credentials).protectedOrder },
       { id: '4', title: '`placeOrder` signed + idempotent + rate-limited', servers: [single], next: requests.protectedOrder },
       ...(shared ? [{ id: '6b', title: 'scenario 4 on two processes (load split)', servers: pair, next: requests.protectedOrder }] : []),
+      { id: '7', title: 'crossing `placeOrder` (each fills a resting order), signed + idempotent + rate-limited', servers: [single], next: crossingRequests(credentials, ['BTC-USD']) },
+      { id: '7b', title: 'scenario 7 spread over two markets (BTC-USD, ETH-USD), same connections', servers: [single], next: crossingRequests(credentials, ['BTC-USD', 'ETH-USD']) },
     ]));
     const key = randomUUID();
     await placeOnce(single, requests.replayOrder(key));
@@ -111,7 +138,11 @@ async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]
     if (!shared) {
       results.push({ id: '6a', title: 'scenario 2 on two processes', servers: 2, skipped: SKIPPED_PAIR }, { id: '6b', title: 'scenario 4 on two processes', servers: 2, skipped: SKIPPED_PAIR });
     }
-    return { results, credentials };
+    await Promise.all(servers.map((s) => s.stop()));
+    const crossing = await env.withServerDatabase(serverEnv, (db) => crossingOutcome(db, makerId));
+    log(`  scenario 7/7b: ${Object.entries(crossing.takers).map(([m, n]) => `${n} crossing orders in ${m}`).join(', ')}; not filled ${crossing.unfilledTakers}; ` +
+      `makers left ${JSON.stringify(crossing.makersLeft)}; reconcile ${JSON.stringify(crossing.reconcile)}`);
+    return { results, credentials, crossing };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
   }
@@ -122,12 +153,14 @@ async function main(): Promise<void> {
   const primitive = measureVerificationPrimitives(); // before any load, in this run
   log(`  verification primitive (CPU ms/op over a ${primitive.signatureBaseBytes}-byte base): Ed25519 verify ${primitive.ed25519VerifyMs}, ` +
     `via nodeCrypto ${primitive.ed25519ProviderVerifyMs}, with key import ${primitive.ed25519ImportAndVerifyMs}; HMAC-SHA256 + timingSafeEqual ${primitive.hmacSignCompareMs}`);
+  const matching = measureMatchingThroughput(); // no I/O, before any load too
+  log(`  matching module in-process: ${matching.shapes.map((s) => `${s.matchesPerSecond} matches/s (${s.shape})`).join('; ')}`);
   const env = await openBenchEnv();
   log(`Signet bench: ${env.label} (${env.databaseUrl ? 'PostgreSQL' : 'PGlite'} + ${env.redisUrl ? 'Redis' : 'memory'}), ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s in ${settings.rounds} rounds per scenario`);
   try {
     const load = await loadScenarios(env);
     const byId = new Map(load.results.map((s) => [s.id, s]));
-    const scenarios = ['1', '2', '3', '3b', '4', '5', '6a', '6b'].flatMap((id) => byId.get(id) ?? []);
+    const scenarios = ['1', '2', '3', '3b', '4', '5', '6a', '6b', '7', '7b'].flatMap((id) => byId.get(id) ?? []);
 
     if (only) { // a partial run (profiling) never overwrites the results
       if (only.has('peers') && env.redisUrl) await runPeersBench(env.redisUrl, settings, log);
@@ -146,12 +179,16 @@ async function main(): Promise<void> {
       accuracy = await runRateLimitAccuracyBench(env.redisUrl, { trials: 5 });
       log(`  rate-limit accuracy: ${accuracy.results.map((r) => `${r.name}: ${r.admittedPerTrial.join(' ')}`).join('; ')}`);
     }
+    const history = historySettings.orders > 0
+      ? await measureHistoryCost(env, { historicalOrders: historySettings.orders, iterations: historySettings.iterations, rounds: settings.rounds, log })
+      : { skipped: 'BENCH_HISTORY_ORDERS=0' };
+    if ('ops' in history) for (const op of history.ops) log(`  history ${op.op}: ${op.withoutMs} → ${op.withMs} ms (${op.ratio}×)`);
     const peers: ModeResult['peers'] = env.redisUrl
       ? await runPeersBench(env.redisUrl, settings, log)
       : { skipped: 'needs Redis (set BENCH_REDIS_URL): the peers are compared on the stores several processes can share, and the side by side runs only then' };
     const result: ModeResult = {
       label: env.label, database: env.databaseUrl ? 'PostgreSQL' : 'PGlite (embedded)', redis: env.redisUrl ? 'Redis' : 'memory stores',
-      date: new Date().toISOString(), machine: host, settings, scenarios, costs, accuracy, primitive, peers,
+      date: new Date().toISOString(), machine: host, settings, scenarios, costs, accuracy, primitive, peers, crossing: load.crossing, matching, history,
     };
     targets(result).forEach((line) => log(`  ${line.replace(/\*\*/g, '')}`));
     log(`Results written to ${writeResults(result)}`);

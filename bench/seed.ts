@@ -3,20 +3,31 @@ import { randomBytes } from 'node:crypto';
 import { ALL_SCOPES, type DomainServices } from '../src/domain';
 import type { BenchCredential } from './requests';
 
-/** USD each bench account starts with: a bench order holds one cent, so this never runs out. */
-export const BENCH_DEPOSIT_USD = '10000000';
+/**
+ * What each bench account starts with: a resting bench order holds one cent and a crossing one
+ * well under a dollar (crossing.ts), so this never runs out; the base assets fund SELL makers.
+ */
+export const BENCH_DEPOSITS: Readonly<Record<string, string>> = { USD: '10000000', BTC: '10000', ETH: '100000' };
+
+/** Creates an account funded with {@link BENCH_DEPOSITS}; returns its id. */
+export async function seedFundedAccount(services: DomainServices): Promise<string> {
+  const account = await services.accounts.createAccount(`bench-${randomBytes(4).toString('hex')}`);
+  if (!account.ok) throw new Error(account.errors[0].message);
+  for (const [asset, amount] of Object.entries(BENCH_DEPOSITS)) {
+    const deposit = await services.accounts.deposit(account.value.id, asset, amount);
+    if (!deposit.ok) throw new Error(deposit.errors[0].message);
+  }
+  return account.value.id;
+}
 
 /** Creates `count` funded accounts with one all-scope Ed25519 key each. */
 export async function seedSigningAccounts(services: DomainServices, count: number): Promise<BenchCredential[]> {
   const credentials: BenchCredential[] = [];
   for (let i = 0; i < count; i += 1) {
-    const account = await services.accounts.createAccount(`bench-${randomBytes(4).toString('hex')}`);
-    if (!account.ok) throw new Error(account.errors[0].message);
-    const deposit = await services.accounts.deposit(account.value.id, 'USD', BENCH_DEPOSIT_USD);
-    if (!deposit.ok) throw new Error(deposit.errors[0].message);
-    const key = await services.apiKeys.createApiKey(account.value.id, { label: 'bench', scopes: ALL_SCOPES, algorithm: 'ed25519' });
+    const accountId = await seedFundedAccount(services);
+    const key = await services.apiKeys.createApiKey(accountId, { label: 'bench', scopes: ALL_SCOPES, algorithm: 'ed25519' });
     if (!key.ok || !key.value.privateKey) throw new Error('bench: key creation failed');
-    credentials.push({ accountId: account.value.id, keyId: key.value.apiKey.id, privateKey: key.value.privateKey });
+    credentials.push({ accountId, keyId: key.value.apiKey.id, privateKey: key.value.privateKey });
   }
   return credentials;
 }

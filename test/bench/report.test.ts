@@ -8,6 +8,7 @@ import type { LoadFigures } from '../../bench/load';
 import { peerPairs, type PeerRow, type PeersResult } from '../../bench/peers';
 import { realisticSignatureBase } from '../../bench/primitive';
 import { targets, type ModeResult } from '../../bench/report';
+import { renderMatching } from '../../bench/report-matching';
 
 const figures = (requestsPerSecond: number, serverCpuMsPerRequest: number, p50Ms = 10, p99Ms = 20): LoadFigures =>
   ({ requestsPerSecond, serverCpuMsPerRequest, p50Ms, p99Ms, errors: 0, requests: requestsPerSecond * 6 });
@@ -95,5 +96,69 @@ describe('the primitive signature base', () => {
     expect(base.length).toBeLessThan(450);
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     expect(nodeCrypto.verify({ keyId: 'k', algorithm: 'ed25519', publicKey }, base, sign(null, base, privateKey))).toBe(true);
+  });
+});
+
+describe('bench targets (issue 16)', () => {
+  const crossingMode = (overrides: Partial<ModeResult> = {}, s7 = figures(782, 1.5), s7b = figures(1173, 1.4)) => mode({
+    scenarios: [
+      { id: '4', title: 'protected', servers: 1, figures: figures(920, 1.25) },
+      { id: '7', title: 'crossing', servers: 1, figures: s7 },
+      { id: '7b', title: 'two markets', servers: 1, figures: s7b },
+    ],
+    crossing: { takers: { 'BTC-USD': 9000, 'ETH-USD': 1000 }, unfilledTakers: 0, makersLeft: { 'BTC-USD': 100, 'ETH-USD': 200 }, reconcile: 'clean' },
+    ...overrides,
+  });
+
+  it('holds the crossing flow (7) against resting placements (4) at 85%, rounding down', () => {
+    // 782 / 920 = 85.0%: at the line, met; 781 / 920 = 84.89% reads 84.8%, missed.
+    expect(line(targets(crossingMode()), 'Scenario 7 / scenario 4')).toContain('**85.0%** (target ≥ 85%: met)');
+    expect(line(targets(crossingMode({}, figures(781, 1.5))), 'Scenario 7 / scenario 4')).toContain('**84.8%** (target ≥ 85%: missed)');
+  });
+
+  it('wants 0 errors, every crossing order FILLED and reconcile() clean, and names the mismatches', () => {
+    expect(line(targets(crossingMode()), 'Scenario 7:')).toContain('**0** errors, **0** of 10,000 crossing orders (7 and 7b) not FILLED, `reconcile()` after the load **clean** (target 0, 0, clean: met)');
+    const errors = targets(crossingMode({}, { ...figures(782, 1.5), errors: 3 }));
+    expect(line(errors, 'Scenario 7:')).toContain('**3** errors');
+    expect(line(errors, 'Scenario 7:')).toContain('missed');
+    const unfilled = crossingMode({ crossing: { takers: { 'BTC-USD': 10 }, unfilledTakers: 1, makersLeft: { 'BTC-USD': 0 }, reconcile: 'clean' } });
+    expect(line(targets(unfilled), 'Scenario 7:')).toContain('**1** of 10 crossing orders (7 and 7b) not FILLED');
+    expect(line(targets(unfilled), 'Scenario 7:')).toContain('missed');
+    const broken = crossingMode({
+      crossing: { takers: { 'BTC-USD': 10 }, unfilledTakers: 0, makersLeft: { 'BTC-USD': 0 }, reconcile: { balanceMismatches: 0, unbalancedAssets: 0, heldMismatches: 2, orderMismatches: 0 } },
+    });
+    expect(line(targets(broken), 'Scenario 7:')).toContain('**balanceMismatches 0, unbalancedAssets 0, heldMismatches 2, orderMismatches 0** (target 0, 0, clean: missed)');
+  });
+
+  it('reports the per-market serialization ceiling as two markets / one market', () => {
+    expect(line(targets(crossingMode()), 'Per-market serialization')).toContain('**1.50×** (1,173 vs 782 requests/s');
+  });
+
+  it('reports the matching module alone in matches per second', () => {
+    const matching = { bookSize: 50, shapes: [{ shape: 'one lot', placements: 1000, matches: 1000, matchesPerSecond: 123456, planOnlyMatchesPerSecond: 500000 }] };
+    expect(line(targets(crossingMode({ matching })), 'Matching module')).toBe('Matching module in-process (planMatch + settleTrade, no I/O): **123,456** matches/s (one lot)');
+  });
+
+  it('holds every live path with history to at most 10% above the same path without', () => {
+    const op = (name: string, withoutMs: number, withMs: number) => ({ op: name, withoutMs, withMs, ratio: Math.round((withMs / withoutMs) * 1000) / 1000 });
+    const history = { historicalOrders: 1_000_000, seedSeconds: 40, iterations: 100, rounds: 3, ops: [op('at', 1, 1.1), op('slower', 1, 1.11), op('faster', 1, 0.89)] };
+    const lines = targets(crossingMode({ history }));
+    expect(line(lines, 'With 1,000,000 historical orders / without, at:')).toContain('**1.10×** (1.1 vs 1 ms median) (target ≤ 1.10×: met)');
+    expect(line(lines, 'With 1,000,000 historical orders / without, slower:')).toContain('**1.11×** (1.11 vs 1 ms median) (target ≤ 1.10×: missed)');
+    // Faster with history is no growth of cost with history.
+    expect(line(lines, 'With 1,000,000 historical orders / without, faster:')).toContain('**0.89×** (0.89 vs 1 ms median) (target ≤ 1.10×: met)');
+    expect(line(targets(crossingMode({ history: { skipped: 'BENCH_HISTORY_ORDERS=0' } })), 'Cost with history')).toBe('Cost with history: not measured (BENCH_HISTORY_ORDERS=0)');
+  });
+
+  it('renders the history comparison as a table, one row per operation', () => {
+    const history = { historicalOrders: 250_000, seedSeconds: 12.5, iterations: 100, rounds: 3, ops: [{ op: 'open orders', withoutMs: 0.5, withMs: 0.52, ratio: 1.04 }] };
+    const text = renderMatching(crossingMode({ history }));
+    expect(text).toContain('differ only in 250,000 FILLED and CANCELED BTC-USD orders');
+    expect(text).toContain('| open orders | 0.5 | 0.52 | 1.04× |');
+    expect(renderMatching(mode())).toContain('Scenario 7 not measured by this (older) run.');
+  });
+
+  it('adds no issue 16 line to an older run without scenario 7', () => {
+    expect(targets(mode()).filter((l) => /Scenario 7|serialization|Matching module|historical/.test(l))).toEqual([]);
   });
 });
