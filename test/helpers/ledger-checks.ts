@@ -20,19 +20,24 @@ export async function bookCounts(db: SqlExecutor): Promise<BookCounts> {
 }
 
 /**
- * Orders whose money movements are not all there: no ORDER_HOLD journal, or CANCELED without
- * its ORDER_RELEASE (or with more than one of either). Empty for consistent books.
+ * Orders whose money movements are not all there: no ORDER_HOLD journal for an order that held
+ * funds, a live order already released, a CANCELED one without its ORDER_RELEASE, or more than one
+ * of either. Empty for consistent books.
  */
 export async function ordersWithoutTheirHolds(db: SqlExecutor): Promise<Array<{ id: string; status: string; holds: number; releases: number }>> {
-  const rows = await db.query<{ id: string; status: string; holds: string; releases: string }>(
-    `SELECT o.id::text AS id, o.status,
+  const rows = await db.query<{ id: string; status: string; held: boolean | string; holds: string; releases: string }>(
+    `SELECT o.id::text AS id, o.status, o.hold_amount > 0 AS held,
             count(j.id) FILTER (WHERE j.kind = 'ORDER_HOLD') AS holds, count(j.id) FILTER (WHERE j.kind = 'ORDER_RELEASE') AS releases
        FROM orders o LEFT JOIN journals j ON j.reference = o.id::text
-      GROUP BY o.id, o.status`,
+      GROUP BY o.id, o.status, o.hold_amount`,
   );
+  // One hold when the order held anything; at most one release, and none while the order is live
+  // (a final order's unused hold is released once; reconcile() checks the amounts).
+  const live = new Set(['OPEN', 'PARTIALLY_FILLED']);
   return rows
-    .map((r) => ({ id: r.id, status: r.status, holds: Number(r.holds), releases: Number(r.releases) }))
-    .filter((r) => r.holds !== 1 || r.releases !== (r.status === 'CANCELED' ? 1 : 0));
+    .map((r) => ({ id: r.id, status: r.status, held: r.held === true || String(r.held) === 'true', holds: Number(r.holds), releases: Number(r.releases) }))
+    .filter((r) => r.holds !== (r.held ? 1 : 0) || r.releases > 1 || (live.has(r.status) && r.releases !== 0) || (r.status === 'CANCELED' && r.held && r.releases !== 1))
+    .map(({ held: _held, ...rest }) => rest);
 }
 
 /** Journals of a hold, release or transfer whose order or transfer does not exist: money moved for nothing. */
