@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import {
-  CancelOrderDocument, CreateTransferDocument, MeDocument, MyOrdersDocument, PlaceOrderDocument,
-  type Asset, type OrderFieldsFragment, type OrderSide, type OrderStatus,
+  CancelAllOrdersDocument, CancelOrderDocument, CreateTransferDocument, MeDocument, MyFillsDocument, MyOrdersDocument, OrderBookDocument, PlaceOrderDocument,
+  type Asset, type OrderFieldsFragment, type OrderSide, type OrderStatus, type OrderType, type SelfTradePrevention, type TimeInForce,
 } from '@signet/sdk';
 import type { SignetConfig } from '../../config';
 import { CliError } from './cli-error';
@@ -46,7 +46,14 @@ function describeOutcome(fields: Record<string, string | null | undefined>, resu
   return Object.entries(all).map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('');
 }
 
-/** `balances`, `orders`, `order place|cancel`, `transfer`: signed trading calls through the SDK. */
+/** A page size flag, 1-100. */
+function pageSize(value: string): number {
+  const first = Number(value);
+  if (!Number.isInteger(first) || first < 1 || first > 100) throw new CliError('--first must be an integer from 1 to 100', 2);
+  return first;
+}
+
+/** `balances`, `orders`, `order place|cancel|cancel-all`, `fills`, `book`, `transfer`: signed trading calls through the SDK. */
 export function registerTradeCommands(program: Command, config: SignetConfig): void {
   const onRetry = progressReporter();
 
@@ -58,14 +65,15 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
     });
 
   withClientFlags(program.command('orders').description('List your orders, newest first (signed request).'))
-    .option('--status <status>', 'OPEN or CANCELED')
+    .option('--status <status>', 'OPEN, PARTIALLY_FILLED, FILLED, CANCELED or EXPIRED')
+    .option('--live', 'only orders that can still fill (OPEN or PARTIALLY_FILLED)')
     .option('--first <n>', 'page size, 1-100', '20')
     .option('--after <cursor>', 'the endCursor of the previous page')
-    .action(async (flags: ClientFlags & { status?: string; first: string; after?: string }) => {
-      const status = flags.status === undefined ? undefined : choice<OrderStatus>('--status', flags.status, ['OPEN', 'CANCELED']);
-      const first = Number(flags.first);
-      if (!Number.isInteger(first) || first < 1 || first > 100) throw new CliError('--first must be an integer from 1 to 100', 2);
-      const data = unwrapResult(await call((signal) => clientFor(flags, config.client).request(MyOrdersDocument, { status, first, after: flags.after }, { signal, onRetry })));
+    .action(async (flags: ClientFlags & { status?: string; live?: boolean; first: string; after?: string }) => {
+      const status = flags.status === undefined ? undefined : choice<OrderStatus>('--status', flags.status, ['OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED']);
+      const first = pageSize(flags.first);
+      const variables = { status, first, after: flags.after, ...(flags.live ? { live: true } : {}) };
+      const data = unwrapResult(await call((signal) => clientFor(flags, config.client).request(MyOrdersDocument, variables, { signal, onRetry })));
       const page = data.me?.orders ?? { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
       print(flags, { orders: page.nodes, pageInfo: page.pageInfo }, () => {
         if (page.pageInfo.hasNextPage) process.stderr.write(`more: --after ${page.pageInfo.endCursor}\n`);
@@ -74,23 +82,83 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
     });
 
   const order = program.command('order').description('Place or cancel an order.');
-  withClientFlags(order.command('place').description('Place a limit order; retried safely with one idempotency key.'))
+  withClientFlags(order.command('place').description('Place an order (LIMIT rests what does not fill; MARKET never rests); retried safely with one idempotency key.'))
     .requiredOption('--market <symbol>', 'e.g. BTC-USD')
     .requiredOption('--side <side>', 'BUY or SELL')
-    .requiredOption('--price <decimal>', 'limit price, e.g. 30000')
-    .requiredOption('--quantity <decimal>', 'e.g. 0.01')
+    .option('--type <type>', 'LIMIT or MARKET', 'LIMIT')
+    .option('--price <decimal>', 'limit price, e.g. 30000 (LIMIT only)')
+    .option('--quantity <decimal>', 'base quantity, e.g. 0.01')
+    .option('--quote-quantity <decimal>', 'MARKET BUY only, instead of --quantity: spend at most this much of the quote asset')
+    .option('--time-in-force <tif>', 'GTC, IOC or FOK (default GTC)')
+    .option('--post-only', 'refuse the order if it would trade at placement (LIMIT GTC)')
+    .option('--stp <mode>', 'self-trade prevention: CANCEL_NEWEST, CANCEL_OLDEST or CANCEL_BOTH (default CANCEL_NEWEST)')
     .option('--client-order-id <id>', 'your own id for the order, unique per account')
     .option('--idempotency-key <key>', 'reuse a key to retry a call safely (default: a new UUID)')
-    .action(async (flags: ClientFlags & { market: string; side: string; price: string; quantity: string; clientOrderId?: string; idempotencyKey?: string }) => {
+    .action(async (flags: ClientFlags & {
+      market: string; side: string; type: string; price?: string; quantity?: string; quoteQuantity?: string; timeInForce?: string; postOnly?: boolean; stp?: string;
+      clientOrderId?: string; idempotencyKey?: string;
+    }) => {
       const input = {
-        market: flags.market.toUpperCase(), side: choice<OrderSide>('--side', flags.side, ['BUY', 'SELL']), price: flags.price, quantity: flags.quantity,
+        market: flags.market.toUpperCase(), side: choice<OrderSide>('--side', flags.side, ['BUY', 'SELL']), type: choice<OrderType>('--type', flags.type, ['LIMIT', 'MARKET']),
+        ...(flags.price !== undefined ? { price: flags.price } : {}),
+        ...(flags.quantity !== undefined ? { quantity: flags.quantity } : {}),
+        ...(flags.quoteQuantity !== undefined ? { quoteQuantity: flags.quoteQuantity } : {}),
+        ...(flags.timeInForce !== undefined ? { timeInForce: choice<TimeInForce>('--time-in-force', flags.timeInForce, ['GTC', 'IOC', 'FOK']) } : {}),
+        ...(flags.postOnly ? { postOnly: true } : {}),
+        ...(flags.stp !== undefined ? { selfTradePrevention: choice<SelfTradePrevention>('--stp', flags.stp, ['CANCEL_NEWEST', 'CANCEL_OLDEST', 'CANCEL_BOTH']) } : {}),
         ...(flags.clientOrderId ? { clientOrderId: flags.clientOrderId } : {}),
       };
       const result = await call((signal) => clientFor(flags, config.client).request(PlaceOrderDocument, { input }, { idempotencyKey: flags.idempotencyKey, signal, onRetry }));
-      const placed = unwrapResult(result).placeOrder?.order;
+      const payload = unwrapResult(result).placeOrder;
+      const placed = payload?.order;
       if (!placed) throw new CliError('placeOrder returned no order');
-      print(flags, { order: placed, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome(
-        { order: placed.id, market: placed.market, side: placed.side, price: placed.price, quantity: placed.quantity, status: placed.status, hold: `${placed.holdAmount} ${placed.holdAsset}` }, result));
+      const fills = payload?.fills ?? [];
+      print(flags, { order: placed, fills, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome({
+        order: placed.id, market: placed.market, side: placed.side, type: placed.type, price: placed.price, quantity: placed.quantity, status: placed.status,
+        reason: placed.statusReason, filled: placed.filledQuantity, 'average price': placed.averagePrice, fills: String(fills.length), hold: `${placed.holdAmount} ${placed.holdAsset}`,
+      }, result));
+    });
+
+  withClientFlags(order.command('cancel-all').description('Cancel every live order of yours in one market (or all markets); none of them can fill afterwards.'))
+    .option('--market <symbol>', 'only this market (default: every market)')
+    .option('--idempotency-key <key>', 'reuse a key to retry a call safely (default: a new UUID)')
+    .action(async (flags: ClientFlags & { market?: string; idempotencyKey?: string }) => {
+      const variables = flags.market ? { market: flags.market.toUpperCase() } : {};
+      const result = await call((signal) => clientFor(flags, config.client).request(CancelAllOrdersDocument, variables, { idempotencyKey: flags.idempotencyKey, signal, onRetry }));
+      const canceled = unwrapResult(result).cancelAllOrders?.orders;
+      if (!canceled) throw new CliError('cancelAllOrders returned no orders');
+      print(flags, { orders: canceled, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome({ canceled: String(canceled.length) }, result));
+    });
+
+  withClientFlags(program.command('fills').description('List your fills (your side of each trade), newest first (signed request).'))
+    .option('--market <symbol>', 'only this market')
+    .option('--first <n>', 'page size, 1-100', '20')
+    .option('--after <cursor>', 'the endCursor of the previous page')
+    .action(async (flags: ClientFlags & { market?: string; first: string; after?: string }) => {
+      const variables = { first: pageSize(flags.first), after: flags.after, ...(flags.market ? { market: flags.market.toUpperCase() } : {}) };
+      const data = unwrapResult(await call((signal) => clientFor(flags, config.client).request(MyFillsDocument, variables, { signal, onRetry })));
+      const page = data.me?.fills ?? { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
+      print(flags, { fills: page.nodes, pageInfo: page.pageInfo }, () => {
+        if (page.pageInfo.hasNextPage) process.stderr.write(`more: --after ${page.pageInfo.endCursor}\n`);
+        return page.nodes.length === 0 ? 'no fills\n' : formatTable(['ORDER', 'MARKET', 'SIDE', 'PRICE', 'QUANTITY', 'FEE', 'LIQUIDITY', 'TIME'],
+          page.nodes.map((f) => [f.orderId, f.market, f.side, f.price, f.quantity, `${f.fee} ${f.feeAsset}`, f.liquidity, f.createdAt]));
+      });
+    });
+
+  withClientFlags(program.command('book <market>').description('Show a market\'s order book: aggregated price levels, best first.'))
+    .option('--depth <n>', 'levels per side, 1-100', '10')
+    .action(async (market: string, flags: ClientFlags & { depth: string }) => {
+      const depth = Number(flags.depth);
+      if (!Number.isInteger(depth) || depth < 1 || depth > 100) throw new CliError('--depth must be an integer from 1 to 100', 2);
+      const data = unwrapResult(await call((signal) => clientFor(flags, config.client).request(OrderBookDocument, { market: market.toUpperCase(), depth }, { signal, onRetry })));
+      const book = data.orderBook;
+      if (!book) throw new CliError('orderBook returned no book');
+      print(flags, book, () => {
+        const rows = Array.from({ length: Math.max(book.bids.length, book.asks.length) }, (_, i) => [
+          book.bids[i]?.orderCount.toString() ?? '', book.bids[i]?.quantity ?? '', book.bids[i]?.price ?? '', book.asks[i]?.price ?? '', book.asks[i]?.quantity ?? '', book.asks[i]?.orderCount.toString() ?? '',
+        ]);
+        return `${book.market}  sequence ${book.sequence}\n` + formatTable(['ORDERS', 'BID SIZE', 'BID', 'ASK', 'ASK SIZE', 'ORDERS'], rows);
+      });
     });
 
   withClientFlags(order.command('cancel <id>').description('Cancel an open order; its hold is released.'))

@@ -104,6 +104,31 @@ describe('signet trading commands', () => {
     await signet({}, 'order', 'cancel', first.order.id, ...flags);
   });
 
+  test('a MARKET order fills against the book; fills, book and order cancel-all show the result', async () => {
+    const maker = await fundedAccount(services, { BTC: '1' }, 'cli-maker');
+    const resting = await services.orders.placeOrder(maker, { market: 'BTC-USD', side: 'SELL', type: 'LIMIT', price: '20000', quantity: '0.01' });
+    expect(resting.ok).toBe(true);
+    const book = await signet({}, 'book', 'btc-usd', ...flags);
+    expect(book.stdout).toMatch(/^BTC-USD\s+sequence \d+$/m);
+    expect(book.stdout).toMatch(/\s20000\s+0\.01\s+1$/m);
+
+    const placed = await signet({}, 'order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--type', 'market', '--quantity', '0.004', ...flags);
+    expect(placed.code).toBe(0);
+    expect(placed.stdout).toMatch(/^status\s+FILLED$/m);
+    expect(placed.stdout).toMatch(/^average price\s+20000$/m);
+    expect(placed.stdout).toMatch(/^fills\s+1$/m);
+    const fills = json(await signet({}, 'fills', '--market', 'btc-usd', ...flags, '--json')).fills;
+    expect(fills[0]).toMatchObject({ side: 'BUY', price: '20000', quantity: '0.004', liquidity: 'TAKER', fee: '0.000008', feeAsset: 'BTC' });
+
+    const quoted = json(await signet({}, 'order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--price', '10000', '--quantity', '0.01', '--post-only', ...flags, '--json'));
+    expect(quoted.order).toMatchObject({ status: 'OPEN', postOnly: true });
+    expect(json(await signet({}, 'orders', '--live', ...flags, '--json')).orders.map((o: { id: string }) => o.id)).toContain(quoted.order.id);
+    const canceled = json(await signet({}, 'order', 'cancel-all', '--market', 'BTC-USD', ...flags, '--json'));
+    expect(canceled.orders.map((o: { id: string }) => o.id)).toEqual([quoted.order.id]);
+    expect(json(await signet({}, 'orders', '--live', ...flags, '--json')).orders).toEqual([]);
+    expect(await services.uow.repo.reconcile()).toMatchObject({ balanceMismatches: [], heldMismatches: [], orderMismatches: [] });
+  });
+
   test('transfer sends funds with a memo', async () => {
     const sent = json(await signet({}, 'transfer', '--to', bobId, '--asset', 'usd', '--amount', '10', '--memo', 'lunch', ...flags, '--json'));
     expect(sent.transfer).toMatchObject({ toAccountId: bobId, asset: 'USD', amount: '10', memo: 'lunch' });
@@ -116,6 +141,8 @@ describe('signet trading commands', () => {
     ['cancelling an order that does not exist', ['order', 'cancel', '00000000-0000-4000-8000-0000000000ff'], 1, /ORDER_NOT_FOUND: /],
     ['a bad --side', ['order', 'place', '--market', 'BTC-USD', '--side', 'HOLD', '--price', '1', '--quantity', '1'], 2, /--side must be one of BUY, SELL/],
     ['a bad --first', ['orders', '--first', '500'], 2, /--first must be an integer/],
+    ['a bad --time-in-force', ['order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--price', '1', '--quantity', '1', '--time-in-force', 'DAY'], 2, /--time-in-force must be one of GTC, IOC, FOK/],
+    ['a MARKET order with a price', ['order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--type', 'MARKET', '--price', '1', '--quantity', '0.01'], 1, /INVALID_PRICE: /],
   ])('%s exits non-zero', async (_name, args, code, message) => {
     const run = await signet({}, ...args, ...flags);
     expect(run.code).toBe(code);
