@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// A small market maker on the Signet SDK: every round it cancels its quotes in each market
+// (cancelAllOrders), reads the ticker, and quotes one post-only BUY below and one post-only SELL
+// above the reference price, so the book stays two-sided. The reference is the mid of the best
+// bid and ask left in the book, else the last trade, else the price table (--btc, --eth).
+//
+// Usage (after `npm run build`, with `npm start` running in another terminal):
+//   node examples/market-maker.js --as alice --rounds 10 --interval-ms 2000
+// Every call carries an idempotency key derived from a run id, the round and the market, so a
+// retried call never places a quote twice. A post-only quote that would trade (someone crossed
+// the reference in between) is refused by the server and skipped for that round.
+'use strict';
+const { randomUUID } = require('node:crypto');
+const { readFileSync } = require('node:fs');
+const { parseArgs } = require('node:util');
+const { CancelAllOrdersDocument, PlaceOrderDocument, TickerDocument, MarketsDocument, createSignetClient } = require('@signet/sdk');
+
+const { values: flags } = parseArgs({
+  options: {
+    url: { type: 'string', default: process.env.SIGNET_URL || 'http://127.0.0.1:4000' },
+    credentials: { type: 'string', default: process.env.MM_CREDENTIALS || '.signet/demo-credentials.json' },
+    as: { type: 'string', default: process.env.MM_ACCOUNT || 'alice' },
+    rounds: { type: 'string', default: '10' },
+    'interval-ms': { type: 'string', default: '2000' },
+    // Half the spread, as a fraction of the reference price.
+    'half-spread': { type: 'string', default: '0.001' },
+    size: { type: 'string', default: '0.01' },
+    btc: { type: 'string', default: '30000' },
+    eth: { type: 'string', default: '2000' },
+  },
+});
+const log = (line) => process.stdout.write(`${line}\n`);
+const TABLE = { 'BTC-USD': flags.btc, 'ETH-USD': flags.eth };
+
+/** The data of a result; throws with every error code otherwise. */
+function check(result, what) {
+  const problems = [...result.errors.map((e) => `${e.extensions?.code}: ${e.message}`), ...result.userErrors.map((e) => `${e.code}: ${e.message}`)];
+  if (problems.length > 0) throw new Error(`${what} failed: ${problems.join('; ')}`);
+  return result.data;
+}
+
+/**
+ * Decimal strings scaled to integers of `decimals` places, so prices never pass through floats.
+ * A price rounded to the tick: down for a bid, up for an ask.
+ */
+function quotePrice(reference, fraction, tickSize, side) {
+  const places = Math.max(decimalsOf(reference), decimalsOf(fraction), decimalsOf(tickSize));
+  const scale = 10n ** BigInt(places);
+  const ref = toUnits(reference, places);
+  const frac = toUnits(fraction, places);
+  const tick = toUnits(tickSize, places);
+  const offset = (ref * frac) / scale;
+  const raw = side === 'BUY' ? ref - offset : ref + offset;
+  const ticks = side === 'BUY' ? raw / tick : (raw + tick - 1n) / tick;
+  return fromUnits(ticks * tick, places, scale);
+}
+function decimalsOf(text) { return (text.split('.')[1] || '').length; }
+function toUnits(text, places) { const [i, f = ''] = text.split('.'); return BigInt(i + f.padEnd(places, '0')); }
+function fromUnits(units, places, scale) {
+  const whole = units / scale;
+  const fraction = (units % scale).toString().padStart(places, '0').replace(/0+$/, '');
+  return fraction ? `${whole}.${fraction}` : `${whole}`;
+}
+/** The midpoint of two decimal strings, rounded down to the tick. */
+function mid(bid, ask, tickSize) {
+  const places = Math.max(decimalsOf(bid), decimalsOf(ask), decimalsOf(tickSize));
+  const tick = toUnits(tickSize, places);
+  const units = (toUnits(bid, places) + toUnits(ask, places)) / 2n;
+  return fromUnits((units / tick) * tick, places, 10n ** BigInt(places));
+}
+
+async function main() {
+  const { credentials } = JSON.parse(readFileSync(flags.credentials, 'utf8'));
+  const me = (credentials || []).find((c) => c.name === flags.as);
+  if (!me) throw new Error(`no credential named "${flags.as}" in ${flags.credentials}`);
+  const client = createSignetClient({ url: flags.url, keyId: me.keyId, alg: me.algorithm, privateKey: me.privateKey, secret: me.secret });
+  const markets = check(await client.request(MarketsDocument, {}), 'markets').markets;
+  const run = randomUUID();
+  const rounds = Number(flags.rounds);
+  for (let round = 0; round < rounds; round += 1) {
+    for (const market of markets) {
+      const key = (what) => `mm-${run}-${round}-${market.symbol}-${what}`;
+      check(await client.request(CancelAllOrdersDocument, { market: market.symbol }, { idempotencyKey: key('cancel') }), `cancel ${market.symbol}`);
+      const ticker = check(await client.request(TickerDocument, { market: market.symbol }), 'ticker').ticker;
+      const reference = ticker.bestBid && ticker.bestAsk ? mid(ticker.bestBid, ticker.bestAsk, market.tickSize) : ticker.lastPrice || TABLE[market.symbol];
+      const quoted = [];
+      for (const side of ['BUY', 'SELL']) {
+        const price = quotePrice(reference, flags['half-spread'], market.tickSize, side);
+        const input = { market: market.symbol, side, type: 'LIMIT', price, quantity: flags.size, postOnly: true, clientOrderId: `mm-${run.slice(0, 8)}-${round}-${market.symbol}-${side}` };
+        const result = await client.request(PlaceOrderDocument, { input }, { idempotencyKey: key(side) });
+        if (result.userErrors.length === 1 && result.userErrors[0].code === 'POST_ONLY_WOULD_TAKE') continue;
+        check(result, `quote ${side} ${market.symbol}`);
+        quoted.push(`${side} ${flags.size} @ ${price}`);
+      }
+      log(`round ${round}: ${market.symbol} reference ${reference}: ${quoted.join(', ') || 'nothing quoted'}`);
+    }
+    if (round + 1 < rounds) await new Promise((resolve) => setTimeout(resolve, Number(flags['interval-ms'])));
+  }
+  log(`market maker: done after ${rounds} round(s)`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`market-maker: ${error && error.message ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

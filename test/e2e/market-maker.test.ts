@@ -1,0 +1,66 @@
+/**
+ * The demo where orders fill: a fresh embedded server seeds bob's two-sided book, so alice's
+ * first MARKET order fills; then examples/market-maker.js (as alice) quotes both sides of every
+ * market around the book's mid, post-only, and keeps them two-sided across rounds.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSignetClient, MyOrdersDocument, OrderBookDocument, PlaceOrderDocument } from '@signet/sdk';
+import { spawnSignet, type SignetProcess } from '../helpers/processes';
+
+const MARKET_MAKER = join(__dirname, '..', '..', 'examples', 'market-maker.js');
+
+function runExample(args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [MARKET_MAKER, ...args], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) => child.once('exit', (code) => { clearTimeout(timer); resolve({ code, output }); }));
+}
+
+describe('the demo book and the example market maker', () => {
+  let dataDir: string;
+  let server: SignetProcess;
+  let credentialsFile: string;
+  let alice: ReturnType<typeof createSignetClient>;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'signet-mm-'));
+    server = await spawnSignet({ SIGNET_DATA_DIR: dataDir });
+    credentialsFile = join(dataDir, 'demo-credentials.json');
+    const { credentials } = JSON.parse(readFileSync(credentialsFile, 'utf8'));
+    const me = credentials.find((c: { name: string }) => c.name === 'alice');
+    alice = createSignetClient({ url: server.url, keyId: me.keyId, alg: 'ed25519', privateKey: me.privateKey });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('a newcomer\'s first MARKET order fills against the seeded book', async () => {
+    const result = await alice.request(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', type: 'MARKET', quantity: '0.01' } });
+    expect(result.errors).toEqual([]);
+    expect(result.userErrors).toEqual([]);
+    expect(result.data?.placeOrder?.order).toMatchObject({ status: 'FILLED', filledQuantity: '0.01', averagePrice: '30100' });
+    expect(result.data?.placeOrder?.fills).toEqual([expect.objectContaining({ price: '30100', quantity: '0.01', liquidity: 'TAKER', fee: '0.00002', feeAsset: 'BTC' })]);
+  });
+
+  test('the market maker quotes both sides of every market around the mid, and re-quotes without piling up', async () => {
+    const run = await runExample(['--url', server.url, '--credentials', credentialsFile, '--as', 'alice', '--rounds', '2', '--interval-ms', '50']);
+    expect(run.output).toMatch(/market maker: done after 2 round\(s\)/);
+    expect(run.code).toBe(0);
+    // Bob's seeded book: 29,900 / 30,100 (BTC), 1,995 / 2,005 (ETH); half-spread 0.1 %.
+    expect(run.output).toMatch(/round 1: BTC-USD reference 30000: BUY 0\.01 @ 29970, SELL 0\.01 @ 30030/);
+    expect(run.output).toMatch(/round 1: ETH-USD reference 2000: BUY 0\.01 @ 1998, SELL 0\.01 @ 2002/);
+    for (const [market, bid, ask] of [['BTC-USD', '29970', '30030'], ['ETH-USD', '1998', '2002']]) {
+      const book = (await alice.request(OrderBookDocument, { market, depth: 5 })).data?.orderBook;
+      expect(book?.bids[0]).toEqual({ price: bid, quantity: '0.01', orderCount: 1 });
+      expect(book?.asks[0]).toEqual({ price: ask, quantity: '0.01', orderCount: 1 });
+    }
+    // Each round canceled the previous one's quotes: two per market are live, no more.
+    const live = (await alice.request(MyOrdersDocument, { live: true, first: 100 })).data?.me?.orders?.nodes ?? [];
+    expect(live.map((o) => `${o.market} ${o.side} ${o.price}`).sort()).toEqual(['BTC-USD BUY 29970', 'BTC-USD SELL 30030', 'ETH-USD BUY 1998', 'ETH-USD SELL 2002']);
+  });
+});
