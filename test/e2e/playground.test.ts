@@ -113,6 +113,9 @@ describeInBrowser(haveChromium ? 'the playground in headless Chromium' : `the pl
     await expect(page.locator('.signet-signing-last').count()).resolves.toBe(0);
     await page.getByText('Unsigned: public fields').waitFor({ timeout: STEP_MS });
 
+    // The first screen holds a trade that fills once a key signs it (run below).
+    const firstScreen: string = await page.evaluate(() => (globalThis as any).__MONACO.editor.getModels().find((m: any) => m.uri.path.endsWith('operation.graphql')).getValue());
+    expect(firstScreen).toContain('mutation FirstTrade');
     await setOperation(page, 'Markets', 'query Markets { markets { symbol } }');
     const markets = await run(page, 'ETH-USD');
     expect(markets.data.markets).toEqual([{ symbol: 'BTC-USD' }, { symbol: 'ETH-USD' }]);
@@ -146,6 +149,12 @@ describeInBrowser(haveChromium ? 'the playground in headless Chromium' : `the pl
     const check = sent.at(-1)!;
     expect(check.postData()).toContain('SignetPlaygroundKeyCheck');
     expect(await check.headerValue('signature-input')).toContain(`keyid="${alice.keyId}"`);
+
+    // The first screen's trade fills against the demo book (bob's asks from 30,100).
+    await setOperation(page, 'FirstTrade', firstScreen);
+    const traded = await run(page, '"status": "FILLED"');
+    expect(traded.data.placeOrder.order).toMatchObject({ status: 'FILLED', filledQuantity: '0.001', averagePrice: '30100' });
+    expect(traded.data.placeOrder.fills).toEqual([{ price: '30100', quantity: '0.001', fee: '0.000002', feeAsset: 'BTC', liquidity: 'TAKER' }]);
 
     await setOperation(page, 'PlaceOrder', 'mutation PlaceOrder {\n  placeOrder(input: { market: "BTC-USD", side: BUY, price: "30000", quantity: "0.01" }) {\n    order { id status }\n    userErrors { code message }\n  }\n}\n');
     const placed = await run(page, '"status": "OPEN"');

@@ -19,13 +19,15 @@ export const DEFAULT_QUERY = `# Welcome to the Signet playground.
 # Public fields work unsigned. To call private fields and mutations, paste a key id and
 # private key (or HMAC secret) above: every request is then signed in this browser.
 # The docs (book icon, left) say which fields need a signature, which scope, and their limits.
+#
+# Signed in? Run this: a MARKET BUY that fills against the book at once, with its fills and fees.
+# The book it takes from is public: { orderBook(market: "BTC-USD", depth: 5) { sequence bids { price quantity } asks { price quantity } } }
 
-{
-  serverTime
-  markets {
-    symbol
-    tickSize
-    lotSize
+mutation FirstTrade {
+  placeOrder(input: { market: "BTC-USD", side: BUY, type: MARKET, quantity: "0.001" }) {
+    order { id status filledQuantity averagePrice }
+    fills { price quantity fee feeAsset liquidity }
+    userErrors { code message }
   }
 }
 `;
