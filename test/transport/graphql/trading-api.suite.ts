@@ -198,7 +198,8 @@ export function defineTradingApiSuite(name: string, open: () => Promise<TestData
         [{ market: 'BTC-USD', side: 'BUY', quantity: '0.01' }, ['INVALID_PRICE']],
         [{ market: 'BTC-USD', side: 'BUY', type: 'MARKET' }, ['INVALID_QUANTITY']],
         [{ market: 'BTC-USD', side: 'BUY', type: 'MARKET', quantity: '0.01', quoteQuantity: '10' }, ['INVALID_QUANTITY']],
-        [{ market: 'BTC-USD', side: 'SELL', type: 'MARKET', quoteQuantity: '10' }, ['INVALID_ORDER_OPTIONS']],
+        // A SELL by budget is refused for the budget and, having no quantity, for that too (every problem at once).
+        [{ market: 'BTC-USD', side: 'SELL', type: 'MARKET', quoteQuantity: '10' }, ['INVALID_ORDER_OPTIONS', 'INVALID_QUANTITY']],
         [{ market: 'BTC-USD', side: 'BUY', type: 'MARKET', quantity: '0.01', postOnly: true }, ['INVALID_ORDER_OPTIONS']],
         [{ market: 'BTC-USD', side: 'BUY', type: 'MARKET', quoteQuantity: '10', timeInForce: 'FOK' }, ['INVALID_ORDER_OPTIONS']],
         [{ market: 'BTC-USD', side: 'BUY', price: '30000', quantity: '0.01', postOnly: true }, ['POST_ONLY_WOULD_TAKE']],
