@@ -8,6 +8,7 @@ import { spawnSignet, type SignetProcess } from '../helpers/processes';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../helpers/services';
 import { openSharedSchema, sendSigned, untilReady, type SharedSchema } from '../helpers/shared-schema';
 import { createTestKey, type TestKey } from '../helpers/signet-server';
+import { deleteKeysUnder } from '../../bench/redis-keys';
 
 const gate = TEST_DATABASE_URL && TEST_REDIS_URL ? describe : describe.skip;
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } userErrors { code } } }';
@@ -36,15 +37,10 @@ function orderOf(i: number) {
 const crossed = (book: OrderBookSnapshot) => book.bids.length > 0 && book.asks.length > 0 && !new Dec(book.bids[0].price).lt(book.asks[0].price);
 
 /** Deletes this run's idempotency keys (SCAN under its own prefix; the Redis is shared). */
-async function deleteKeysUnder(url: string, prefix: string): Promise<void> {
+async function deleteRunKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysUnder(redis, prefix);
   } finally {
     await redis.quit();
   }
@@ -70,7 +66,7 @@ gate(`matching across two signet processes sharing PostgreSQL and Redis${TEST_DA
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
     await shared?.close();
-    await deleteKeysUnder(TEST_REDIS_URL as string, idempotencyPrefix);
+    await deleteRunKeys(TEST_REDIS_URL as string, idempotencyPrefix);
   });
 
   test(`${ORDERS} concurrent crossing orders in two markets from 4 accounts, split across both processes: no overdraw, book never crossed, no fill twice, books reconcile`, async () => {
