@@ -6,15 +6,20 @@ describe('HTTP price feed adapter (timeout, circuit breaker, stale-while-error)'
   let feed: FakePriceFeed;
   let source: HttpPriceSource | undefined;
   let clock = 1_000_000;
+  // A slow answer takes far longer than any timeout below, so "answered before the feed did"
+  // is a behaviour, not a timing bound a loaded machine can miss.
+  const FEED_SLOW_MS = 10_000;
   beforeEach(async () => {
-    feed = await startFakePriceFeed(2_000);
+    feed = await startFakePriceFeed(FEED_SLOW_MS);
     clock = 1_000_000;
   });
   afterEach(async () => {
     source?.close();
     await feed.close();
   });
-  const make = (extra: Record<string, number> = {}) => (source = createHttpPriceSource({ url: feed.url, timeoutMs: 200, freshMs: 0, staleMs: 0, volumeThreshold: 3, resetTimeoutMs: 300, now: () => clock, ...extra }));
+  // A healthy call gets a generous timeout: the first fetch of a process on a busy CI machine can
+  // take several hundred ms (CI once saw a healthy feed reported as a timeout with 200 ms).
+  const make = (extra: Record<string, number> = {}) => (source = createHttpPriceSource({ url: feed.url, timeoutMs: 3_000, freshMs: 0, staleMs: 0, volumeThreshold: 3, resetTimeoutMs: 300, now: () => clock, ...extra }));
 
   test('a healthy feed gives USD prices', async () => {
     const quote = await make().current();
@@ -22,12 +27,13 @@ describe('HTTP price feed adapter (timeout, circuit breaker, stale-while-error)'
     expect(quote.usd.get('USD')?.toFixed()).toBe('1');
   });
 
-  test('a slow feed costs at most the timeout, and is reported as unavailable', async () => {
-    const prices = make();
+  test('a slow feed is cut off by the timeout, not waited for, and is reported as unavailable', async () => {
+    const prices = make({ timeoutMs: 200 });
     feed.mode = 'slow';
     const started = Date.now();
-    await expect(prices.current()).rejects.toBeInstanceOf(PriceUnavailableError);
-    expect(Date.now() - started).toBeLessThan(200 + 150);
+    await expect(prices.current()).rejects.toMatchObject({ reason: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(FEED_SLOW_MS / 2);
+    expect(feed.hits).toBe(1);
   });
 
   test('a failing feed opens the breaker, which then answers at once without calling the feed; it recovers half-open', async () => {
@@ -35,10 +41,10 @@ describe('HTTP price feed adapter (timeout, circuit breaker, stale-while-error)'
     feed.mode = 'fail';
     for (let i = 0; i < 3; i += 1) await expect(prices.current()).rejects.toBeInstanceOf(PriceUnavailableError);
     expect(prices.breakerState()).toBe('open');
+    // Open: no call reaches the feed (what "answers at once" means, whatever the machine's load).
+    feed.mode = 'slow';
     const hits = feed.hits;
-    const started = Date.now();
     await expect(prices.current()).rejects.toMatchObject({ reason: 'circuit_open' });
-    expect(Date.now() - started).toBeLessThan(20);
     expect(feed.hits).toBe(hits);
     feed.mode = 'ok';
     await new Promise((r) => setTimeout(r, 350));

@@ -5,6 +5,9 @@ import { fundedAccount, servicesFor } from '../../helpers/domain';
 import { startFakePriceFeed, type FakePriceFeed } from '../../helpers/fake-price-feed';
 import { createTestGraphQL, principalFor } from '../../helpers/graphql';
 
+// A slow answer takes far longer than the timeout, so "answered before the feed did" is a
+// behaviour a loaded machine cannot miss.
+const FEED_SLOW_MS = 10_000;
 const QUERY = '{ me { balances { asset available valueUsd } valuation { totalUsd asOf } } }';
 
 describe('valuations degrade to null, balances never do', () => {
@@ -12,7 +15,7 @@ describe('valuations degrade to null, balances never do', () => {
   let feed: FakePriceFeed;
   beforeAll(async () => {
     db = await openPgliteDatabase();
-    feed = await startFakePriceFeed(2_000);
+    feed = await startFakePriceFeed(FEED_SLOW_MS);
   });
   afterAll(async () => {
     await feed?.close();
@@ -45,7 +48,8 @@ describe('valuations degrade to null, balances never do', () => {
 
   test('a healthy HTTP feed values balances', async () => {
     feed.mode = 'ok';
-    const source = createHttpPriceSource({ url: feed.url, timeoutMs: 200, freshMs: 0, staleMs: 0 });
+    // Generous timeout: a healthy first fetch on a busy CI machine can take several hundred ms.
+    const source = createHttpPriceSource({ url: feed.url, timeoutMs: 3_000, freshMs: 0, staleMs: 0 });
     try {
       const services = servicesWith(source);
       const id = await fundedAccount(services, { BTC: '2' }, 'feed');
@@ -65,7 +69,7 @@ describe('valuations degrade to null, balances never do', () => {
       feed.mode = 'slow';
       const started = Date.now();
       const slow = await run(services, id);
-      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(Date.now() - started).toBeLessThan(FEED_SLOW_MS / 2);
       const me = (slow.data as any).me;
       expect(me.balances).toEqual(expect.arrayContaining([{ asset: 'USD', available: '10', valueUsd: null }, { asset: 'ETH', available: '1', valueUsd: null }]));
       expect(me.valuation).toBeNull();
