@@ -27,8 +27,20 @@ export function assertBalanced(journal: Journal): void {
   for (const [asset, sum] of sums) if (!sum.isZero()) throw new Error(`unbalanced journal ${journal.id}: ${asset} sums to ${sum.toFixed()}`);
 }
 
-/** What a journal does to one balance row that must never go negative. */
-export interface BalanceChange { readonly accountId: string; readonly asset: string; readonly available: Dec; readonly held: Dec }
+/**
+ * What journals do to one balance row that must never go negative: the net change of each bucket,
+ * and the lowest each bucket's running change reaches when the journals apply one after another
+ * (never above zero). A row may take the journals at once exactly when `available + lowestAvailable`
+ * and `held + lowestHeld` are not negative: then no journal, applied in turn, took it below zero.
+ */
+export interface BalanceChange {
+  readonly accountId: string;
+  readonly asset: string;
+  readonly available: Dec;
+  readonly held: Dec;
+  readonly lowestAvailable: Dec;
+  readonly lowestHeld: Dec;
+}
 
 /**
  * A journal's effect on the balances that must never go negative, one change per (account,
@@ -41,20 +53,31 @@ export function balanceChanges(journal: Journal): BalanceChange[] {
 }
 
 /**
- * The net effect of several journals on the balances that must never go negative (as
- * balanceChanges, summed per account and asset, in the same fixed order): a batch is checked and
- * applied as one, so its journals may move money through a balance in any order.
+ * The effect of several journals on the balances that must never go negative (as
+ * balanceChanges, summed per account and asset, in the same fixed order). A batch is checked and
+ * applied as one, with the same outcome as applying its journals one after another in the given
+ * order: each row's lowest running change is checked too, so a hold that a later release in the
+ * batch returns must still fit before it.
  */
 export function netBalanceChanges(journals: readonly Journal[]): BalanceChange[] {
-  const changes = new Map<string, { accountId: string; asset: string; available: Dec; held: Dec }>();
+  const zero = new Dec(0);
+  const changes = new Map<string, { accountId: string; asset: string; available: Dec; held: Dec; lowestAvailable: Dec; lowestHeld: Dec }>();
   for (const journal of journals) {
     assertBalanced(journal);
+    const touched = new Set<string>();
     for (const p of journal.postings) {
       if (mayGoNegative(p.accountId)) continue;
       const key = `${p.accountId}/${p.asset}`;
-      const change = changes.get(key) ?? { accountId: p.accountId, asset: p.asset, available: new Dec(0), held: new Dec(0) };
+      const change = changes.get(key) ?? { accountId: p.accountId, asset: p.asset, available: zero, held: zero, lowestAvailable: zero, lowestHeld: zero };
       change[p.bucket] = change[p.bucket].plus(p.amount);
       changes.set(key, change);
+      touched.add(key);
+    }
+    // A journal applies at once: the running change is looked at between journals, not between postings.
+    for (const key of touched) {
+      const change = changes.get(key)!;
+      if (change.available.lt(change.lowestAvailable)) change.lowestAvailable = change.available;
+      if (change.held.lt(change.lowestHeld)) change.lowestHeld = change.held;
     }
   }
   return [...changes.keys()].sort().map((key) => changes.get(key)!);

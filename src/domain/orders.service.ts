@@ -75,13 +75,6 @@ function takerOutcome(order: ValidOrder, plan: MatchPlan, fokFailed: boolean): {
   return { status: plan.filledQuantity.isZero() ? 'OPEN' : 'PARTIALLY_FILLED', reason: null };
 }
 
-/** Every balance row a placement's journals may change: both assets of the market for the taker, its counterparties and the fee account. */
-function balancesChangedBy(accountId: string, market: MarketSpec, plan: MatchPlan): Array<{ accountId: string; asset: AssetCode }> {
-  const accounts = new Set([accountId, ...plan.trades.map((t) => t.maker.accountId), ...plan.canceledMakers.map((m) => m.accountId)]);
-  if (plan.trades.length > 0) accounts.add(FEE_ACCOUNT_ID);
-  return [...accounts].flatMap((id) => [{ accountId: id, asset: market.baseAsset }, { accountId: id, asset: market.quoteAsset }]);
-}
-
 const isLive = (status: OrderStatus) => status === 'OPEN' || status === 'PARTIALLY_FILLED';
 
 /** Creates the order service; `fees` are the maker and taker rates of every market. */
@@ -107,18 +100,11 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
     const fokFailed = order.timeInForce === 'FOK' && !plan.filledQuantity.eq(order.quantity!);
     if (fokFailed) plan = { trades: [], canceledMakers: [], takerCanceledBySelfTrade: false, filledQuantity: new Dec(0), filledQuote: new Dec(0), needsMoreBook: false };
 
-    // The hold writes its row before the trades lock theirs in the fixed order: take them all in that
-    // order first, or two placements (or a placement and a transfer) could each wait for the other's row.
-    if (plan.trades.length > 0 || plan.canceledMakers.length > 0) await repo.lockBalances(balancesChangedBy(accountId, market, plan));
-
     const orderId = newId();
     const hold = holdFor(order, plan);
-    if (!hold.isZero()) {
-      const held = await repo.postJournal(holdJournal(newId(), orderId, accountId, order.holdAsset, hold, now));
-      if (!held) throw new RollbackWithUserErrors([userError(UserErrorCode.INSUFFICIENT_FUNDS, `Insufficient available ${order.holdAsset} to hold ${hold.toFixed()}.`, ['input', order.quoteQuantity !== null ? 'quoteQuantity' : 'quantity'])]);
-    }
-
-    const journals: Journal[] = [];
+    // The hold comes first: the store checks the journals as if posted in turn, so the hold must fit
+    // the available balance before anything it later releases.
+    const journals: Journal[] = hold.isZero() ? [] : [holdJournal(newId(), orderId, accountId, order.holdAsset, hold, now)];
     const fills: Array<Omit<Fill, 'sequence'>> = [];
     const makers = new Map<string, MakerState>();
     let taker: OrderFillState = { filledQuantity: new Dec(0), filledQuote: new Dec(0), holdRemaining: hold };
@@ -183,23 +169,25 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       journals.push(...releaseOf(orderId, accountId, order, takerHold, now));
       takerHold = new Dec(0);
     }
-    const inserted = await repo.insertOrder({
-      id: orderId, accountId, market: market.symbol, side: order.side, type: order.type, price: order.price?.toFixed() ?? null,
-      // A budgeted MARKET BUY never rests: its quantity is what it bought.
-      quantity: (order.quantity ?? taker.filledQuantity).toFixed(), quoteQuantity: order.quoteQuantity?.toFixed() ?? null,
-      timeInForce: order.timeInForce, postOnly: order.postOnly, selfTradePrevention: order.selfTradePrevention, clientOrderId: order.clientOrderId,
-      status: outcome.status, statusReason: outcome.reason, filledQuantity: taker.filledQuantity.toFixed(), filledQuote: taker.filledQuote.toFixed(),
-      holdAsset: order.holdAsset, holdAmount: hold.toFixed(), holdRemaining: takerHold.toFixed(), createdAt: now, updatedAt: now,
+    const recorded = await repo.recordPlacement({
+      order: {
+        id: orderId, accountId, market: market.symbol, side: order.side, type: order.type, price: order.price?.toFixed() ?? null,
+        // A budgeted MARKET BUY never rests: its quantity is what it bought.
+        quantity: (order.quantity ?? taker.filledQuantity).toFixed(), quoteQuantity: order.quoteQuantity?.toFixed() ?? null,
+        timeInForce: order.timeInForce, postOnly: order.postOnly, selfTradePrevention: order.selfTradePrevention, clientOrderId: order.clientOrderId,
+        status: outcome.status, statusReason: outcome.reason, filledQuantity: taker.filledQuantity.toFixed(), filledQuote: taker.filledQuote.toFixed(),
+        holdAsset: order.holdAsset, holdAmount: hold.toFixed(), holdRemaining: takerHold.toFixed(), createdAt: now, updatedAt: now,
+      },
+      makerUpdates: updates, fills, journals,
     });
-    if (inserted === 'duplicate') {
+    if (recorded === 'duplicate') {
       throw new RollbackWithUserErrors([userError(UserErrorCode.DUPLICATE_CLIENT_ORDER_ID, 'An order with this clientOrderId already exists.', ['input', 'clientOrderId'])]);
     }
-    if (updates.length > 0) await repo.updateOrders(updates, now);
-    if (fills.length > 0) await repo.insertFills(fills);
-    if (journals.length > 0 && !(await repo.postJournals(journals))) {
-      throw new Error(`ledger invariant broken: the fills of order ${orderId} do not fit the holds they consume`);
+    if (recorded.refused.some((row) => row.accountId === accountId && row.asset === order.holdAsset)) {
+      throw new RollbackWithUserErrors([userError(UserErrorCode.INSUFFICIENT_FUNDS, `Insufficient available ${order.holdAsset} to hold ${hold.toFixed()}.`, ['input', order.quoteQuantity !== null ? 'quoteQuantity' : 'quantity'])]);
     }
-    return inserted;
+    if (recorded.refused.length > 0) throw new Error(`ledger invariant broken: the fills of order ${orderId} do not fit the holds they consume`);
+    return recorded.order;
   }
 
   async function cancelLocked(repo: TradingRepository, query: Parameters<TradingRepository['cancelLiveOrders']>[0]): Promise<Order[]> {

@@ -23,17 +23,11 @@ export interface TradingRepository {
   postJournal(journal: Journal): Promise<boolean>;
 
   /**
-   * Records several balanced journals at once (one batch of statements, however many): the same
-   * rules as postJournal; false when a balance would go negative, and the caller must roll back.
+   * Records several balanced journals at once (one statement, however many): the same outcome as
+   * posting them one after another; false when a balance would go negative at any point, and the
+   * caller must roll back.
    */
   postJournals(journals: readonly Journal[]): Promise<boolean>;
-  /**
-   * Locks these balance rows until the transaction ends, in the one fixed order postJournals takes
-   * them (account, then asset). Work that must write one row before a multi-row journal (a
-   * placement's hold before its trades) locks every row it will change first, so no two
-   * transactions each hold a row the other waits for.
-   */
-  lockBalances(keys: ReadonlyArray<{ readonly accountId: string; readonly asset: AssetCode }>): Promise<void>;
 
   /**
    * Takes the market's lock until the transaction ends and advances its book sequence, which it
@@ -49,12 +43,17 @@ export interface TradingRepository {
    */
   readBook(query: { readonly market: string; readonly side: OrderSide; readonly limitPrice: Dec | null; readonly after: { readonly price: Dec; readonly seq: number } | null; readonly limit: number }): Promise<BookEntry[]>;
 
-  /** Inserts an order in its state after placement (the store assigns `seq`); 'duplicate' when the account already used its clientOrderId. */
-  insertOrder(order: Omit<Order, 'seq'>): Promise<Order | 'duplicate'>;
-  /** Writes the fill state of orders a placement traded with or canceled (the caller holds the market lock). */
-  updateOrders(updates: readonly OrderUpdate[], at: Date): Promise<void>;
-  /** Inserts fills in the given order (the store assigns each its `sequence`, increasing in that order). */
-  insertFills(fills: ReadonlyArray<Omit<Fill, 'sequence'>>): Promise<void>;
+  /**
+   * Writes a placement at once (the caller holds the market lock): the new order in its state
+   * after placement (the store assigns `seq`), the resting orders it traded with or canceled, its
+   * fills (the store assigns each its `sequence`, increasing in the given order) and its journals
+   * (the hold, the trades, the releases; checked as if posted one after another). 'duplicate',
+   * with nothing written, when the account already used the clientOrderId. Otherwise the order,
+   * and the balance rows that refused their change: when any did, the caller must roll back.
+   * Balance rows are locked in postJournals' fixed order, so placements in different markets and
+   * transfers never deadlock.
+   */
+  recordPlacement(placement: PlacementRecord): Promise<{ readonly order: Order; readonly refused: ReadonlyArray<{ readonly accountId: string; readonly asset: string }> } | 'duplicate'>;
   findOrder(id: string): Promise<Order | null>;
   findOrderByClientOrderId(accountId: string, clientOrderId: string): Promise<Order | null>;
   /**
@@ -92,6 +91,15 @@ export interface TradingRepository {
 
 /** A live resting order as the book holds it. */
 export interface BookEntry { readonly id: string; readonly accountId: string; readonly price: string; readonly remaining: string; readonly seq: number; readonly filledQuantity: string; readonly filledQuote: string; readonly holdRemaining: string }
+
+/** Everything a placement writes, worked out in memory under the market lock. */
+export interface PlacementRecord {
+  readonly order: Omit<Order, 'seq'>;
+  readonly makerUpdates: readonly OrderUpdate[];
+  readonly fills: ReadonlyArray<Omit<Fill, 'sequence'>>;
+  /** In the order they apply: the hold first, then the trades and the releases. */
+  readonly journals: readonly Journal[];
+}
 
 /** An order's new state after a placement traded with it or canceled it. */
 export interface OrderUpdate {

@@ -3,7 +3,7 @@
  * per asset, only the external system's balances may go negative, and the balance changes of a
  * journal come in one fixed order (so concurrent journals never deadlock).
  */
-import { EXTERNAL_ACCOUNT_ID, assertBalanced, balanceChanges, mayGoNegative, type Journal } from '../../src/domain';
+import { EXTERNAL_ACCOUNT_ID, assertBalanced, balanceChanges, mayGoNegative, netBalanceChanges, type Journal } from '../../src/domain';
 
 const A = '11111111-1111-4111-8111-111111111111';
 const B = '22222222-2222-4222-8222-222222222222';
@@ -44,5 +44,25 @@ describe('ledger rules', () => {
       { accountId: B, asset: 'BTC', available: '-0.1', held: '0' },
       { accountId: B, asset: 'USD', available: '5', held: '0' },
     ]);
+  });
+
+  test('a batch of journals: net change per row, and the lowest each bucket reaches between journals (what posting them in turn needs)', () => {
+    const hold = journal([{ accountId: A, bucket: 'available', asset: 'USD', amount: '-100' }, { accountId: A, bucket: 'held', asset: 'USD', amount: '100' }]);
+    const trade = journal([
+      { accountId: A, bucket: 'held', asset: 'USD', amount: '-60' }, { accountId: B, bucket: 'available', asset: 'USD', amount: '60' },
+      { accountId: B, bucket: 'held', asset: 'BTC', amount: '-0.002' }, { accountId: A, bucket: 'available', asset: 'BTC', amount: '0.002' },
+    ]);
+    const release = journal([{ accountId: A, bucket: 'held', asset: 'USD', amount: '-40' }, { accountId: A, bucket: 'available', asset: 'USD', amount: '40' }]);
+    const view = (journals: Journal[]) => netBalanceChanges(journals).map((c) => [c.accountId, c.asset, c.available.toFixed(), c.held.toFixed(), c.lowestAvailable.toFixed(), c.lowestHeld.toFixed()]);
+    expect(view([hold, trade, release])).toEqual([
+      [A, 'BTC', '0.002', '0', '0', '0'],
+      [A, 'USD', '-60', '0', '-100', '0'],
+      [B, 'BTC', '0', '-0.002', '0', '-0.002'],
+      [B, 'USD', '60', '0', '0', '0'],
+    ]);
+    // Released before held (a wrong order): the same net change, but held goes to -40 on the way.
+    expect(view([release, hold])[0]).toEqual([A, 'USD', '-60', '60', '-60', '-40']);
+    // Within one journal the postings apply together: a release dips nowhere.
+    expect(view([release])[0]).toEqual([A, 'USD', '40', '-40', '0', '-40']);
   });
 });

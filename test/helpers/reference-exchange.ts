@@ -190,9 +190,10 @@ export class ReferenceExchange {
 
     const holdAsset = side === 'BUY' ? market.quoteAsset : market.baseAsset;
     const hold = side === 'SELL' ? quantity! : budget !== null ? budget : limit !== null ? roundUp(limit.times(quantity!), market.quoteAsset) : roundUp(plannedCost, market.quoteAsset);
-    if (this.balance(owner, holdAsset).available.lt(hold)) return fail(UserErrorCode.INSUFFICIENT_FUNDS);
+    // A clientOrderId already used is told before a lack of funds: a retry learns its order exists.
     const clientOrderId = input.clientOrderId ?? null;
     if (clientOrderId !== null && this.orders.some((o) => o.owner === owner && o.clientOrderId === clientOrderId)) return fail(UserErrorCode.DUPLICATE_CLIENT_ORDER_ID);
+    if (this.balance(owner, holdAsset).available.lt(hold)) return fail(UserErrorCode.INSUFFICIENT_FUNDS);
 
     const taker: ReferenceOrder = {
       id, owner, market: market.symbol, side, type, price: limit, quantity: quantity ?? new Dec(0), quoteQuantity: budget, timeInForce,

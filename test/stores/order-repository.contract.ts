@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Dec, EXTERNAL_ACCOUNT_ID, type Fill, type Journal, type Order, type TradingRepository } from '../../src/domain';
+import { Dec, EXTERNAL_ACCOUNT_ID, type Fill, type Journal, type Order, type PlacementRecord, type TradingRepository } from '../../src/domain';
 import { createSqlTradingRepository, type SqlExecutor } from '../../src/stores/postgres';
 import type { TestDatabase } from '../helpers/database';
 
@@ -36,11 +36,20 @@ async function available(repo: TradingRepository, accountId: string): Promise<Re
   return Object.fromEntries((await repo.listBalances(accountId)).map((b) => [b.asset, b.available]));
 }
 
-async function insert(repo: TradingRepository, row: Omit<Order, 'seq'>): Promise<Order> {
-  const inserted = await repo.insertOrder(row);
-  if (inserted === 'duplicate') throw new Error('unexpected duplicate');
-  return inserted;
+/** Records a placement of `row` with the given fills, resting-order updates and journals; throws unless all of it applied. */
+async function insert(repo: TradingRepository, row: Omit<Order, 'seq'>, extra: Partial<Omit<PlacementRecord, 'order'>> = {}): Promise<Order> {
+  const recorded = await repo.recordPlacement({ order: row, makerUpdates: [], fills: [], journals: [], ...extra });
+  if (recorded === 'duplicate') throw new Error('unexpected duplicate');
+  if (recorded.refused.length > 0) throw new Error(`refused: ${JSON.stringify(recorded.refused)}`);
+  return recorded.order;
 }
+
+/** An ORDER_HOLD or ORDER_RELEASE journal of `amount` USD for `accountId`. */
+const holdUsd = (accountId: string, amount: string, release = false): Journal => ({
+  id: randomUUID(), kind: release ? 'ORDER_RELEASE' : 'ORDER_HOLD', reference: randomUUID(), createdAt: new Date(), postings: [
+    { accountId, asset: 'USD', bucket: release ? 'held' : 'available', amount: `-${amount}` }, { accountId, asset: 'USD', bucket: release ? 'available' : 'held', amount },
+  ],
+});
 
 /** A journal moving available `amount` of `asset` from one account to another. */
 const move = (from: string, to: string, asset: 'USD' | 'BTC', amount: string): Journal => ({
@@ -86,7 +95,7 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     expect((await repo.orderBook(market, 1)).sequence).toBe(second + 1);
   }));
 
-  test('insertOrder stores every column as given (the store assigns seq); a reused clientOrderId is "duplicate"', () => scratch(async (repo) => {
+  test('recordPlacement stores the order\'s every column as given (the store assigns seq); a reused clientOrderId is "duplicate"', () => scratch(async (repo) => {
     const owner = await account(repo);
     const row = orderRow(owner, freshMarket(), {
       side: 'BUY', type: 'MARKET', price: null, quantity: '0.12345678', quoteQuantity: '5000.25', timeInForce: 'FOK', postOnly: false, selfTradePrevention: 'CANCEL_BOTH',
@@ -100,7 +109,40 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     const resting = await insert(repo, orderRow(owner, row.market, { side: 'SELL', price: '99.5', postOnly: true, selfTradePrevention: 'CANCEL_OLDEST', status: 'PARTIALLY_FILLED', filledQuantity: '0.5', filledQuote: '49.75', holdAsset: 'BTC', holdAmount: '2', holdRemaining: '1.5' }));
     expect(await repo.findOrder(resting.id)).toMatchObject({ side: 'SELL', price: '99.5', postOnly: true, selfTradePrevention: 'CANCEL_OLDEST', status: 'PARTIALLY_FILLED', filledQuantity: '0.5', filledQuote: '49.75', holdRemaining: '1.5' });
     expect(resting.seq).toBeGreaterThan(inserted.seq);
-    expect(await repo.insertOrder(orderRow(owner, row.market, { clientOrderId: 'round-trip' }))).toBe('duplicate');
+    expect(await repo.recordPlacement({ order: orderRow(owner, row.market, { clientOrderId: 'round-trip' }), makerUpdates: [], fills: [], journals: [] })).toBe('duplicate');
+  }));
+
+  test('recordPlacement writes nothing at all for a duplicate clientOrderId: no resting-order update, fill, journal or balance change', () => scratch(async (repo, tx) => {
+    const market = freshMarket();
+    const owner = await account(repo);
+    expect(await repo.postJournals([move(EXTERNAL_ACCOUNT_ID, owner, 'USD', '500')])).toBe(true);
+    const resting = await insert(repo, orderRow(owner, market, { side: 'SELL', holdAsset: 'BTC', holdAmount: '2', holdRemaining: '2' }));
+    await insert(repo, orderRow(owner, market, { clientOrderId: 'taken', holdAmount: '0', holdRemaining: '0', status: 'CANCELED', statusReason: 'CANCELED_BY_USER' }));
+    const again = orderRow(owner, market, { clientOrderId: 'taken' });
+    const hold = holdUsd(owner, '200');
+    expect(await repo.recordPlacement({
+      order: again, journals: [hold], fills: [fillRow(again, randomUUID())],
+      makerUpdates: [{ id: resting.id, status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', filledQuantity: '0', filledQuote: '0', holdRemaining: '0' }],
+    })).toBe('duplicate');
+    expect(await repo.findOrder(resting.id)).toEqual(resting);
+    expect(await repo.findOrder(again.id)).toBeNull();
+    expect((await repo.listFills({ accountId: owner, limit: 10 })).items).toEqual([]);
+    expect(await tx.query('SELECT 1 FROM journals WHERE id = $1', [hold.id])).toEqual([]);
+    expect(await available(repo, owner)).toMatchObject({ USD: '500' });
+  }));
+
+  test('recordPlacement checks its journals as if posted one after another: a hold that a later release returns must still fit first', () => scratch(async (repo, tx) => {
+    const market = freshMarket();
+    const owner = await account(repo);
+    expect(await repo.postJournals([move(EXTERNAL_ACCOUNT_ID, owner, 'USD', '150')])).toBe(true);
+    // Net, hold 200 then release 200 changes nothing; in turn, the hold needs 200 and there are 150.
+    await tx.query('SAVEPOINT short');
+    const short = await repo.recordPlacement({ order: orderRow(owner, market, { holdRemaining: '0', status: 'EXPIRED', statusReason: 'IOC_REMAINDER' }), makerUpdates: [], fills: [], journals: [holdUsd(owner, '200'), holdUsd(owner, '200', true)] });
+    expect(short).toMatchObject({ refused: [{ accountId: owner, asset: 'USD' }] });
+    await tx.query('ROLLBACK TO SAVEPOINT short');
+    const fits = await insert(repo, orderRow(owner, market, { quantity: '1.5', holdAmount: '150', holdRemaining: '0', status: 'EXPIRED', statusReason: 'IOC_REMAINDER' }), { journals: [holdUsd(owner, '150'), holdUsd(owner, '150', true)] });
+    expect(await repo.findOrder(fits.id)).toEqual(fits);
+    expect(Object.fromEntries((await repo.listBalances(owner)).map((b) => [b.asset, [b.available, b.held]]))).toMatchObject({ USD: ['150', '0'] });
   }));
 
   test('readBook gives live orders only, best price first then oldest first, within the limit price, paged by (price, seq)', () => scratch(async (repo) => {
@@ -135,33 +177,34 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     expect(firstPage[0]).toEqual({ id: a100.id, accountId: owner, price: '100', remaining: '1.5', seq: a100.seq, filledQuantity: '0.5', filledQuote: '50', holdRemaining: '1.5' });
   }));
 
-  test('updateOrders writes the fill state of each order given, and only those', () => scratch(async (repo) => {
+  test('recordPlacement writes the fill state of each resting order given, and only those, updated at the placement\'s time', () => scratch(async (repo) => {
     const market = freshMarket();
     const owner = await account(repo);
     const [one, two, untouched] = [await insert(repo, orderRow(owner, market)), await insert(repo, orderRow(owner, market)), await insert(repo, orderRow(owner, market))];
     const when = at('2030-03-01T00:00:00Z');
-    await repo.updateOrders([
-      { id: one.id, status: 'PARTIALLY_FILLED', statusReason: null, filledQuantity: '0.5', filledQuote: '49.995', holdRemaining: '150' },
-      { id: two.id, status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', filledQuantity: '0', filledQuote: '0', holdRemaining: '0' },
-    ], when);
+    await insert(repo, orderRow(await account(repo), market, { side: 'SELL', holdAsset: 'BTC', holdAmount: '0', holdRemaining: '0', status: 'EXPIRED', statusReason: 'IOC_REMAINDER', createdAt: when, updatedAt: when }), {
+      makerUpdates: [
+        { id: one.id, status: 'PARTIALLY_FILLED', statusReason: null, filledQuantity: '0.5', filledQuote: '49.995', holdRemaining: '150' },
+        { id: two.id, status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', filledQuantity: '0', filledQuote: '0', holdRemaining: '0' },
+      ],
+    });
     expect(await repo.findOrder(one.id)).toEqual({ ...one, status: 'PARTIALLY_FILLED', filledQuantity: '0.5', filledQuote: '49.995', holdRemaining: '150', updatedAt: when });
     expect(await repo.findOrder(two.id)).toEqual({ ...two, status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', holdRemaining: '0', updatedAt: when });
     expect(await repo.findOrder(untouched.id)).toEqual(untouched);
   }));
 
-  test('insertFills numbers the fills in the order given; listFills pages them newest first by account, order or market', () => scratch(async (repo) => {
+  test('recordPlacement numbers the fills in the order given; listFills pages them newest first by account, order or market', () => scratch(async (repo) => {
     const market = freshMarket();
     const [buyer, seller] = [await account(repo), await account(repo)];
     const buy = orderRow(buyer, market);
     const sell = orderRow(seller, market, { side: 'SELL', holdAsset: 'BTC', holdAmount: '2', holdRemaining: '2' });
     await insert(repo, sell);
-    await insert(repo, buy);
     const [t1, t2] = [randomUUID(), randomUUID()];
     const fills = [
       fillRow(sell, t1, { liquidity: 'MAKER', quantity: '0.5', quoteAmount: '50', fee: '0.05' }), fillRow(buy, t1, { quantity: '0.5', quoteAmount: '50', fee: '0.001' }),
       fillRow(sell, t2, { liquidity: 'MAKER', quantity: '0.25', quoteAmount: '25', fee: '0.02' }), fillRow(buy, t2, { quantity: '0.25', quoteAmount: '25', fee: '0.0005' }),
     ];
-    await repo.insertFills(fills);
+    await insert(repo, buy, { fills });
     const all = await repo.listFills({ accountId: buyer, limit: 10 });
     expect(all.items.map((f) => f.id)).toEqual([fills[3].id, fills[1].id]);
     const bySell = (await repo.listFills({ orderId: sell.id, limit: 10 })).items;
@@ -256,16 +299,18 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     const market = freshMarket();
     const [buyer, seller] = [await account(repo), await account(repo)];
     expect(await repo.ticker(market, at('2030-01-01T00:00:00Z'))).toEqual({ lastPrice: null, bestBid: null, bestAsk: null, volume: '0' });
-    const buy = await insert(repo, orderRow(buyer, market, { price: '100', status: 'FILLED', filledQuantity: '2', filledQuote: '199', holdRemaining: '0' }));
     const sell = await insert(repo, orderRow(seller, market, { side: 'SELL', price: '99', holdAsset: 'BTC', holdAmount: '2', holdRemaining: '0', status: 'FILLED', filledQuantity: '2', filledQuote: '199' }));
+    const buy = orderRow(buyer, market, { price: '100', status: 'FILLED', filledQuantity: '2', filledQuote: '199', holdRemaining: '0' });
+    const [old, recent] = [randomUUID(), randomUUID()];
+    await insert(repo, buy, {
+      fills: [
+        fillRow(sell, old, { liquidity: 'MAKER', price: '99.5', createdAt: at('2030-01-01T00:00:00Z') }), fillRow(buy, old, { price: '99.5', createdAt: at('2030-01-01T00:00:00Z') }),
+        fillRow(sell, recent, { liquidity: 'MAKER', price: '99.5', createdAt: at('2030-01-02T12:00:00Z') }), fillRow(buy, recent, { price: '99.5', createdAt: at('2030-01-02T12:00:00Z') }),
+      ],
+    });
     await insert(repo, orderRow(buyer, market, { price: '98.5' }));
     await insert(repo, orderRow(buyer, market, { price: '98.75', status: 'CANCELED', statusReason: 'CANCELED_BY_USER', holdRemaining: '0' }));
     await insert(repo, orderRow(seller, market, { side: 'SELL', price: '101', holdAsset: 'BTC', holdAmount: '2', holdRemaining: '2' }));
-    const [old, recent] = [randomUUID(), randomUUID()];
-    await repo.insertFills([
-      fillRow(sell, old, { liquidity: 'MAKER', price: '99.5', createdAt: at('2030-01-01T00:00:00Z') }), fillRow(buy, old, { price: '99.5', createdAt: at('2030-01-01T00:00:00Z') }),
-      fillRow(sell, recent, { liquidity: 'MAKER', price: '99.5', createdAt: at('2030-01-02T12:00:00Z') }), fillRow(buy, recent, { price: '99.5', createdAt: at('2030-01-02T12:00:00Z') }),
-    ]);
     expect(await repo.ticker(market, at('2030-01-01T12:00:00Z'))).toEqual({ lastPrice: '99.5', bestBid: '98.5', bestAsk: '101', volume: '1' });
     expect((await repo.ticker(market, at('2030-01-01T00:00:00Z'))).volume).toBe('2');
     expect((await repo.ticker(market, at('2030-01-03T00:00:00Z'))).volume).toBe('0');
@@ -278,14 +323,21 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     const before = { a: await available(repo, a), b: await available(repo, b) };
     expect(before).toEqual({ a: { USD: '75.5', BTC: '0.75', ETH: '0' }, b: { USD: '34.5', BTC: '0.25', ETH: '0' } });
 
-    // The batch is checked net (b receives 1 before it sends): 0.01 USD short. As a caller does, it is
-    // rolled back (here to a savepoint), and nothing of it stays.
+    // b receives 1 before it sends 35.51: 0.01 USD short. As a caller does, it is rolled back (here
+    // to a savepoint), and nothing of it stays.
     const refused = move(b, a, 'USD', '35.51');
     await tx.query('SAVEPOINT refused');
     expect(await repo.postJournals([move(a, b, 'USD', '1'), refused])).toBe(false);
     await tx.query('ROLLBACK TO SAVEPOINT refused');
     expect({ a: await available(repo, a), b: await available(repo, b) }).toEqual(before);
     expect(await tx.query('SELECT 1 FROM journals WHERE reference = $1', [refused.reference])).toEqual([]);
+
+    // The batch is checked in order, not net: sending 35.5 before receiving 1 is refused, although net it fits.
+    await tx.query('SAVEPOINT in_order');
+    expect(await repo.postJournals([move(b, a, 'USD', '35.5'), move(a, b, 'USD', '1')])).toBe(false);
+    await tx.query('ROLLBACK TO SAVEPOINT in_order');
+    expect(await repo.postJournals([move(a, b, 'USD', '1'), move(b, a, 'USD', '35.5')])).toBe(true);
+    expect((await available(repo, b)).USD).toBe('0');
   }));
 
   test('reconcile reports an order whose filled quantity disagrees with its fills', () => scratch(async (repo, tx) => {

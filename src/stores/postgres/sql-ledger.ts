@@ -1,52 +1,78 @@
-import { netBalanceChanges, type Journal, type ReconciliationReport } from '../../domain';
+import { netBalanceChanges, type BalanceChange, type Journal, type ReconciliationReport } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
 import { LIVE_STATUSES_SQL } from './sql-orders';
 import { num, toBalance } from './sql-rows';
 
+/** A statement's parameters: `add` appends a value and returns its placeholder (`$n`, with an optional cast). */
+export interface SqlParams {
+  readonly values: unknown[];
+  add(value: unknown, cast?: string): string;
+}
+
+export function sqlParams(): SqlParams {
+  const values: unknown[] = [];
+  return { values, add: (value, cast = '') => `$${values.push(value)}${cast}` };
+}
+
 /**
- * Records journals and applies them to balances in at most two statements, however many
- * journals: (1) the journals, their entries and, when more than one balance changes, a lock on
- * those balance rows taken in the domain's fixed order (no deadlocks); (2) one conditional update
- * of every changed balance, refused per row if it would take `available` or `held` below zero
- * (CHECK constraints back it). Returns false when a row refused: the caller must roll back.
+ * The CTEs that record journals and their entries (`journals_in`, `entries_in`), written only
+ * when `gate` (a SQL condition) holds.
+ */
+export function journalInserts(params: SqlParams, journals: readonly Journal[], gate = 'TRUE'): string[] {
+  const entries = journals.flatMap((j) => j.postings.map((p) => ({ journalId: j.id, ...p })));
+  return [
+    `journals_in AS (INSERT INTO journals (id, kind, reference, created_at)
+       SELECT * FROM unnest(${params.add(journals.map((j) => j.id), '::uuid[]')}, ${params.add(journals.map((j) => j.kind), '::text[]')},
+         ${params.add(journals.map((j) => j.reference), '::text[]')}, ${params.add(journals.map((j) => j.createdAt.toISOString()), '::timestamptz[]')}) WHERE ${gate})`,
+    `entries_in AS (INSERT INTO ledger_entries (journal_id, account_id, asset, bucket, amount)
+       SELECT * FROM unnest(${params.add(entries.map((e) => e.journalId), '::uuid[]')}, ${params.add(entries.map((e) => e.accountId), '::uuid[]')},
+         ${params.add(entries.map((e) => e.asset), '::text[]')}, ${params.add(entries.map((e) => e.bucket), '::text[]')}, ${params.add(entries.map((e) => e.amount), '::numeric[]')}) WHERE ${gate})`,
+  ];
+}
+
+/**
+ * The CTEs that apply journals to balances (`balances_out`, RETURNING each row it changed), only
+ * when `gate` holds. Every changed row is locked first, in the domain's fixed order (account, then
+ * asset), by a `FOR UPDATE` CTE that the update reads as a one-time condition, so it runs to the
+ * end before the first row changes and concurrent batches never deadlock; one row needs no lock
+ * of its own. Each row is refused (left out of `balances_out`) when the journals, applied one
+ * after another, would take `available` or `held` below zero at any point (netBalanceChanges'
+ * lowest running change); CHECK constraints back it.
+ */
+export function balanceUpdates(params: SqlParams, journals: readonly Journal[], gate = 'TRUE'): { ctes: string[]; changes: readonly BalanceChange[] } {
+  const changes = netBalanceChanges(journals);
+  const accounts = params.add(changes.map((c) => c.accountId), '::uuid[]');
+  const assets = params.add(changes.map((c) => c.asset), '::text[]');
+  const ctes: string[] = [];
+  let locked = '';
+  if (changes.length > 1) {
+    ctes.push(`balances_locked AS (SELECT 1 FROM balances WHERE (account_id, asset) IN (SELECT * FROM unnest(${accounts}, ${assets})) AND ${gate}
+       ORDER BY account_id, asset COLLATE "C" FOR UPDATE)`);
+    locked = ' AND (SELECT count(*) FROM balances_locked) > 0';
+  }
+  ctes.push(`balances_out AS (UPDATE balances b SET available = b.available + v.available, held = b.held + v.held
+     FROM unnest(${accounts}, ${assets}, ${params.add(changes.map((c) => c.available.toFixed()), '::numeric[]')}, ${params.add(changes.map((c) => c.held.toFixed()), '::numeric[]')},
+       ${params.add(changes.map((c) => c.lowestAvailable.toFixed()), '::numeric[]')}, ${params.add(changes.map((c) => c.lowestHeld.toFixed()), '::numeric[]')})
+       AS v(account_id, asset, available, held, lowest_available, lowest_held)
+     WHERE b.account_id = v.account_id AND b.asset = v.asset AND b.available + v.lowest_available >= 0 AND b.held + v.lowest_held >= 0
+       AND ${gate}${locked}
+     RETURNING b.account_id, b.asset)`);
+  return { ctes, changes };
+}
+
+/**
+ * Records journals and applies them to balances in one statement, however many journals (see
+ * journalInserts and balanceUpdates). Returns false when a row refused: the caller must roll back.
  */
 export async function postJournals(db: SqlExecutor, journals: readonly Journal[]): Promise<boolean> {
   if (journals.length === 0) return true;
-  const changes = netBalanceChanges(journals);
-  const entries = journals.flatMap((j) => j.postings.map((p) => ({ journalId: j.id, ...p })));
-  const params: unknown[] = [
-    journals.map((j) => j.id), journals.map((j) => j.kind), journals.map((j) => j.reference), journals.map((j) => j.createdAt.toISOString()),
-    entries.map((e) => e.journalId), entries.map((e) => e.accountId), entries.map((e) => e.asset), entries.map((e) => e.bucket), entries.map((e) => e.amount),
-    changes.map((c) => c.accountId), changes.map((c) => c.asset), changes.map((c) => c.available.toFixed()), changes.map((c) => c.held.toFixed()),
-  ];
-  const insert = `WITH j AS (INSERT INTO journals (id, kind, reference, created_at) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])),
-    e AS (INSERT INTO ledger_entries (journal_id, account_id, asset, bucket, amount) SELECT * FROM unnest($5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::numeric[]))`;
-  // The balance changes are the parameters from $n on.
-  const update = (n: number) => `UPDATE balances b SET available = b.available + v.available, held = b.held + v.held
-    FROM unnest($${n}::uuid[], $${n + 1}::text[], $${n + 2}::numeric[], $${n + 3}::numeric[]) AS v(account_id, asset, available, held)
-    WHERE b.account_id = v.account_id AND b.asset = v.asset AND b.available + v.available >= 0 AND b.held + v.held >= 0 RETURNING 1 AS ok`;
-  if (changes.length <= 1) {
-    // One row: its update is its own lock; everything in one statement.
-    const rows = await db.query(`${insert} ${update(10)}`, params);
-    return rows.length === changes.length;
-  }
-  await db.query(
-    `${insert} SELECT 1 FROM balances WHERE (account_id, asset) IN (SELECT * FROM unnest($10::uuid[], $11::text[]))
-     ORDER BY account_id, asset COLLATE "C" FOR UPDATE`,
-    params.slice(0, 11),
+  const params = sqlParams();
+  const balances = balanceUpdates(params, journals);
+  const rows = await db.query<{ applied: string | number }>(
+    `WITH ${[...journalInserts(params, journals), ...balances.ctes].join(',\n')} SELECT count(*) AS applied FROM balances_out`,
+    params.values,
   );
-  const rows = await db.query(update(1), params.slice(9));
-  return rows.length === changes.length;
-}
-
-/** Locks balance rows in the fixed order (account, then asset) of postJournals' lock. */
-export async function lockBalances(db: SqlExecutor, keys: ReadonlyArray<{ accountId: string; asset: string }>): Promise<void> {
-  if (keys.length === 0) return;
-  await db.query(
-    `SELECT 1 FROM balances WHERE (account_id, asset) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))
-     ORDER BY account_id, asset COLLATE "C" FOR UPDATE`,
-    [keys.map((k) => k.accountId), keys.map((k) => k.asset)],
-  );
+  return Number(rows[0].applied) === balances.changes.length;
 }
 
 /** Compares balances with the ledger, every asset's total with zero, holds with live orders, and orders with their fills. */

@@ -11,7 +11,7 @@ import { isUuid, num, toFill, toOrder, type Row } from './sql-rows';
 /** The live statuses as a SQL list literal. */
 export const LIVE_STATUSES_SQL = `(${LIVE_ORDER_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
-const ORDER_COLUMNS = `id, seq, account_id, market, side, type, price, quantity, quote_quantity, time_in_force, post_only, self_trade_prevention,
+export const ORDER_COLUMNS = `id, seq, account_id, market, side, type, price, quantity, quote_quantity, time_in_force, post_only, self_trade_prevention,
   client_order_id, status, status_reason, filled_quantity, filled_quote, hold_asset, hold_amount, hold_remaining, created_at, updated_at`;
 const FILL_COLUMNS = 'id, seq, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at';
 const STATUSES: readonly OrderStatus[] = ['OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED'];
@@ -22,7 +22,7 @@ function page<T>(rows: Row[], limit: number, map: (r: Row) => T) {
 
 /** The order, book, fill and market-data methods of the SQL trading repository. */
 export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
-  'lockMarket' | 'lockMarketOfOrder' | 'readBook' | 'insertOrder' | 'updateOrders' | 'insertFills' | 'findOrder' | 'findOrderByClientOrderId'
+  'lockMarket' | 'lockMarketOfOrder' | 'readBook' | 'findOrder' | 'findOrderByClientOrderId'
   | 'cancelLiveOrders' | 'listOrders' | 'listFills' | 'orderBook' | 'ticker'> {
   return {
     async lockMarket(market) {
@@ -58,47 +58,6 @@ export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
         id: String(r.id), accountId: String(r.account_id), price: num(r.price), remaining: num(r.remaining), seq: Number(r.seq),
         filledQuantity: num(r.filled_quantity), filledQuote: num(r.filled_quote), holdRemaining: num(r.hold_remaining),
       }));
-    },
-
-    async insertOrder(o) {
-      const rows = await db.query(
-        `INSERT INTO orders (id, account_id, market, side, type, price, quantity, quote_quantity, time_in_force, post_only, self_trade_prevention,
-           client_order_id, status, status_reason, filled_quantity, filled_quote, hold_asset, hold_amount, hold_remaining, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-         ON CONFLICT (account_id, client_order_id) DO NOTHING RETURNING ${ORDER_COLUMNS}`,
-        [o.id, o.accountId, o.market, o.side, o.type, o.price, o.quantity, o.quoteQuantity, o.timeInForce, o.postOnly, o.selfTradePrevention,
-          o.clientOrderId, o.status, o.statusReason, o.filledQuantity, o.filledQuote, o.holdAsset, o.holdAmount, o.holdRemaining, o.createdAt, o.updatedAt],
-      );
-      return rows[0] ? toOrder(rows[0]) : 'duplicate';
-    },
-
-    async updateOrders(updates, at) {
-      if (updates.length === 0) return;
-      await db.query(
-        `UPDATE orders o SET status = v.status, status_reason = v.status_reason, filled_quantity = v.filled_quantity, filled_quote = v.filled_quote,
-           hold_remaining = v.hold_remaining, updated_at = $7
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[])
-           AS v(id, status, status_reason, filled_quantity, filled_quote, hold_remaining)
-         WHERE o.id = v.id`,
-        [updates.map((u) => u.id), updates.map((u) => u.status), updates.map((u) => u.statusReason), updates.map((u) => u.filledQuantity),
-          updates.map((u) => u.filledQuote), updates.map((u) => u.holdRemaining), at],
-      );
-    },
-
-    async insertFills(fills) {
-      if (fills.length === 0) return;
-      // Ordered by position, so each fill's seq follows the order of the trades.
-      await db.query(
-        `INSERT INTO fills (id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at)
-         SELECT id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::numeric[],
-           $10::numeric[], $11::text[], $12::text[], $13::timestamptz[])
-           WITH ORDINALITY AS f(id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at, n)
-         ORDER BY n`,
-        [fills.map((f) => f.id), fills.map((f) => f.tradeId), fills.map((f) => f.orderId), fills.map((f) => f.accountId), fills.map((f) => f.market),
-          fills.map((f) => f.side), fills.map((f) => f.price), fills.map((f) => f.quantity), fills.map((f) => f.quoteAmount), fills.map((f) => f.fee),
-          fills.map((f) => f.feeAsset), fills.map((f) => f.liquidity), fills.map((f) => f.createdAt.toISOString())],
-      );
     },
 
     async findOrder(id) {

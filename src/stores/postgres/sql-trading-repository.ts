@@ -1,7 +1,8 @@
 import { ASSET_CODES, type TradingRepository } from '../../domain';
 import type { Page } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
-import { lockBalances, postJournals, reconcileLedger } from './sql-ledger';
+import { postJournals, reconcileLedger } from './sql-ledger';
+import { recordPlacement } from './sql-placement';
 import { createSqlOrderMethods } from './sql-orders';
 import { isUuid, toAccount, toApiKey, toBalance, toTransfer, type Row } from './sql-rows';
 
@@ -41,7 +42,7 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
 
     postJournal: (journal) => postJournals(db, [journal]),
     postJournals: (journals) => postJournals(db, journals),
-    lockBalances: (keys) => lockBalances(db, keys),
+    recordPlacement: (placement) => recordPlacement(db, placement),
     ...createSqlOrderMethods(db),
 
     async insertTransfer(t) {

@@ -1,0 +1,65 @@
+import type { PlacementRecord, TradingRepository } from '../../domain';
+import type { SqlExecutor } from './sql-driver';
+import { balanceUpdates, journalInserts, sqlParams } from './sql-ledger';
+import { ORDER_COLUMNS } from './sql-orders';
+import { toOrder } from './sql-rows';
+
+/**
+ * A whole placement in one statement (the caller holds the market lock and has read the book):
+ * the new order, the resting orders it traded with or canceled, the fills and the journals (hold,
+ * trades, releases) with their balance changes. Everything but the order waits on the order's
+ * insert, so a clientOrderId already used writes nothing at all; the balance rows are locked in
+ * the fixed order after it (see balanceUpdates).
+ */
+export async function recordPlacement(db: SqlExecutor, placement: PlacementRecord): ReturnType<TradingRepository['recordPlacement']> {
+  const { order: o, makerUpdates: updates, fills, journals } = placement;
+  const params = sqlParams();
+  const placed = 'EXISTS (SELECT 1 FROM order_in)';
+  const ctes = [
+    `order_in AS (INSERT INTO orders (id, account_id, market, side, type, price, quantity, quote_quantity, time_in_force, post_only, self_trade_prevention,
+       client_order_id, status, status_reason, filled_quantity, filled_quote, hold_asset, hold_amount, hold_remaining, created_at, updated_at)
+     VALUES (${[o.id, o.accountId, o.market, o.side, o.type, o.price, o.quantity, o.quoteQuantity, o.timeInForce, o.postOnly, o.selfTradePrevention,
+      o.clientOrderId, o.status, o.statusReason, o.filledQuantity, o.filledQuote, o.holdAsset, o.holdAmount, o.holdRemaining, o.createdAt, o.updatedAt]
+      .map((value) => params.add(value)).join(', ')})
+     ON CONFLICT (account_id, client_order_id) DO NOTHING RETURNING ${ORDER_COLUMNS})`,
+  ];
+  if (updates.length > 0) {
+    ctes.push(`makers_out AS (UPDATE orders o SET status = v.status, status_reason = v.status_reason, filled_quantity = v.filled_quantity,
+       filled_quote = v.filled_quote, hold_remaining = v.hold_remaining, updated_at = ${params.add(o.createdAt)}
+     FROM unnest(${params.add(updates.map((u) => u.id), '::uuid[]')}, ${params.add(updates.map((u) => u.status), '::text[]')},
+       ${params.add(updates.map((u) => u.statusReason), '::text[]')}, ${params.add(updates.map((u) => u.filledQuantity), '::numeric[]')},
+       ${params.add(updates.map((u) => u.filledQuote), '::numeric[]')}, ${params.add(updates.map((u) => u.holdRemaining), '::numeric[]')})
+       AS v(id, status, status_reason, filled_quantity, filled_quote, hold_remaining)
+     WHERE o.id = v.id AND ${placed})`);
+  }
+  if (fills.length > 0) {
+    const column = (pick: (f: (typeof fills)[number]) => unknown, cast: string) => params.add(fills.map(pick), cast);
+    // Ordered by position, so each fill's seq follows the order of the trades.
+    ctes.push(`fills_in AS (INSERT INTO fills (id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at)
+     SELECT id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at
+     FROM unnest(${column((f) => f.id, '::uuid[]')}, ${column((f) => f.tradeId, '::uuid[]')}, ${column((f) => f.orderId, '::uuid[]')},
+       ${column((f) => f.accountId, '::uuid[]')}, ${column((f) => f.market, '::text[]')}, ${column((f) => f.side, '::text[]')},
+       ${column((f) => f.price, '::numeric[]')}, ${column((f) => f.quantity, '::numeric[]')}, ${column((f) => f.quoteAmount, '::numeric[]')},
+       ${column((f) => f.fee, '::numeric[]')}, ${column((f) => f.feeAsset, '::text[]')}, ${column((f) => f.liquidity, '::text[]')},
+       ${column((f) => f.createdAt.toISOString(), '::timestamptz[]')})
+       WITH ORDINALITY AS f(id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at, n)
+     WHERE ${placed} ORDER BY n)`);
+  }
+  let changed: ReadonlyArray<{ accountId: string; asset: string }> = [];
+  let applied = 'ARRAY[]::text[]';
+  if (journals.length > 0) {
+    const balances = balanceUpdates(params, journals, placed);
+    ctes.push(...journalInserts(params, journals, placed), ...balances.ctes);
+    changed = balances.changes;
+    applied = `ARRAY(SELECT account_id::text || '/' || asset FROM balances_out)`;
+  }
+  const rows = await db.query(
+    `WITH ${ctes.join(',\n')}
+     SELECT ${ORDER_COLUMNS}, ${applied} AS applied_balances FROM (VALUES (1)) AS one LEFT JOIN order_in ON TRUE`,
+    params.values,
+  );
+  const row = rows[0];
+  if (row.id == null) return 'duplicate';
+  const appliedKeys = new Set(row.applied_balances as string[]);
+  return { order: toOrder(row), refused: changed.filter((c) => !appliedKeys.has(`${c.accountId}/${c.asset}`)) };
+}
