@@ -43,9 +43,9 @@ export interface BenchDatabase {
 function countingDriver(driver: SqlDriver): SqlDriver & { statements(): number } {
   let statements = 0;
   const counted = (executor: SqlExecutor): SqlExecutor => ({
-    query: (text, params) => {
+    query: (text, params, options) => {
       statements += 1;
-      return executor.query(text, params);
+      return executor.query(text, params, options);
     },
   });
   return {

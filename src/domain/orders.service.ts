@@ -29,8 +29,11 @@ export interface OrderService {
   listOrderFills(order: Order, query: PageQuery & { liquidity?: Liquidity }): Promise<Page<Fill>>;
 }
 
-/** How many resting orders a placement reads at a time; a placement that takes more reads on. */
-const BOOK_BATCH = 50;
+/**
+ * How many resting orders a placement reads: a few first (most orders take one or two), then
+ * larger batches while it can take more. Every row read costs even when it does not trade.
+ */
+const BOOK_BATCH = { first: 8, next: 50 } as const;
 
 /** A resting order as the placement found it, with the state a trade changes. */
 interface MakerState { readonly entry: BookEntry; readonly resting: RestingOrder; state: OrderFillState; status: OrderStatus; statusReason: OrderStatusReason | null }
@@ -42,9 +45,10 @@ async function planAgainstBook(repo: TradingRepository, order: ValidOrder, incom
   const resting: RestingOrder[] = [];
   for (;;) {
     const last = entries[entries.length - 1];
+    const limit = last ? BOOK_BATCH.next : BOOK_BATCH.first;
     const batch = await repo.readBook({
       market: order.market.symbol, side: restingSide, limitPrice: order.price,
-      after: last ? { price: new Dec(last.price), seq: last.seq } : null, limit: BOOK_BATCH,
+      after: last ? { price: new Dec(last.price), seq: last.seq } : null, limit,
     });
     for (const e of batch) {
       entries.push(e);
@@ -52,7 +56,7 @@ async function planAgainstBook(repo: TradingRepository, order: ValidOrder, incom
     }
     const plan = planMatch(incoming, resting, order.market);
     // A short batch was the rest of the book within the limit.
-    if (!plan.needsMoreBook || batch.length < BOOK_BATCH) return { plan, book: new Map(entries.map((e) => [e.id, e])) };
+    if (!plan.needsMoreBook || batch.length < limit) return { plan, book: new Map(entries.map((e) => [e.id, e])) };
   }
 }
 

@@ -168,6 +168,30 @@ describe('LIMIT orders', () => {
   });
 });
 
+describe('a sweep through more of the book than one read holds', () => {
+  test('a BUY taking 65 of 70 asks (read 8, then 50 at a time) fills them in price-time order and leaves the 5 last ones', async () => {
+    const seller = await trader({ BTC: '1' });
+    const buyer = await trader({ USD: '100000' });
+    // Prices cycle over 7 ticks, so the book's order (price, then time) is not the order of placement.
+    const asks: Order[] = [];
+    for (let i = 0; i < 70; i += 1) asks.push(await place(seller, limit('SELL', new Dec('29000').plus(new Dec('0.01').times(i % 7)).toFixed(), '0.00001')));
+    const bookOrder = asks.map((order, i) => ({ order, tick: i % 7, i })).sort((a, b) => a.tick - b.tick || a.i - b.i).map((a) => a.order.id);
+
+    const sweep = await place(buyer, limit('BUY', '29000.06', '0.00065'));
+    expect(state(sweep)).toEqual({ status: 'FILLED', statusReason: null, filledQuantity: '0.00065', holdRemaining: '0' });
+    const fills = await fillsOf(sweep);
+    expect(fills).toHaveLength(65);
+    const prices = fills.map((f) => Number(f.price));
+    expect(prices).toEqual([...prices].sort((a, b) => a - b));
+    const live = (await Promise.all(asks.map(stored))).filter((o) => o.status === 'OPEN').map((o) => o.id);
+    expect(new Set(live)).toEqual(new Set(bookOrder.slice(65)));
+
+    // FOK across every batch: 6 lots are not there, so nothing changes; 5 are.
+    expect(state(await place(buyer, limit('BUY', '29000.06', '0.00006', { timeInForce: 'FOK' })))).toMatchObject({ status: 'EXPIRED', statusReason: 'FOK_NOT_FILLABLE' });
+    expect(state(await place(buyer, limit('BUY', '29000.06', '0.00005', { timeInForce: 'FOK' })))).toMatchObject({ status: 'FILLED' });
+  });
+});
+
 describe('MARKET orders', () => {
   test('a MARKET SELL takes the bids best first, never rests (GTC reads as IOC) and its remainder expires', async () => {
     const buyer = await trader({ USD: '100000' });

@@ -1,4 +1,4 @@
-import type { SqlDriver, SqlExecutor } from '../../src/stores/postgres';
+import type { QueryOptions, SqlDriver, SqlExecutor } from '../../src/stores/postgres';
 
 /** A driver that, while armed, runs `SELECT pg_sleep(…)` inside the transaction just before a matching statement. */
 export interface SlowDriver extends SqlDriver {
@@ -15,14 +15,14 @@ export interface SlowDriver extends SqlDriver {
 export function slowDriver(driver: SqlDriver): SlowDriver {
   let trap: { pattern: RegExp; seconds: number } | null = null;
   const slowed = (tx: SqlExecutor): SqlExecutor => ({
-    async query<R>(text: string, params?: readonly unknown[]) {
+    async query<R>(text: string, params?: readonly unknown[], options?: QueryOptions) {
       if (trap && trap.pattern.test(text)) await tx.query('SELECT pg_sleep($1)', [trap.seconds]);
-      return tx.query<R>(text, params);
+      return tx.query<R>(text, params, options);
     },
   });
   return {
     ...driver,
-    query: (text, params) => driver.query(text, params),
+    query: (text, params, options) => driver.query(text, params, options),
     begin: (work) => driver.begin((tx) => work(slowed(tx))),
     ping: () => driver.ping(),
     close: () => driver.close(),

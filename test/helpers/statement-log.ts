@@ -18,9 +18,9 @@ export interface LoggedDriver extends SqlDriver {
 export function loggedDriver(driver: SqlDriver): LoggedDriver {
   const log: LoggedStatement[] = [];
   const logged = (executor: SqlExecutor): SqlExecutor => ({
-    query: (text, params) => {
+    query: (text, params, options) => {
       log.push({ text: text.replace(/\s+/g, ' ').trim(), params: params ?? [] });
-      return executor.query(text, params);
+      return executor.query(text, params, options);
     },
   });
   const queriesOf = async (work: () => Promise<unknown>) => {

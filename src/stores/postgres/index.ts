@@ -1,5 +1,5 @@
 /** SQL adapters: one repository for PostgreSQL (`pg`) and PGlite, plus the unit of work and migrations. */
-export type { SqlDriver, SqlExecutor } from './sql-driver';
+export type { QueryOptions, SqlDriver, SqlExecutor } from './sql-driver';
 export { createPgDriver, type PgDriverOptions } from './pg-driver';
 export { createPgliteDriver } from './pglite-driver';
 export { createSqlUnitOfWork } from './sql-unit-of-work';

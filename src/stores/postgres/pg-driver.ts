@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
-import type { SqlDriver, SqlExecutor } from './sql-driver';
+import type { QueryOptions, SqlDriver, SqlExecutor } from './sql-driver';
 
 /** Options of the PostgreSQL driver. */
 export interface PgDriverOptions {
@@ -11,6 +12,17 @@ export interface PgDriverOptions {
   readonly statementTimeoutMs?: number;
   /** PostgreSQL schema to use (search_path). Defaults to the server's default (public). */
   readonly schema?: string;
+}
+
+const preparedNames = new Map<string, string>();
+/** The name of a prepared statement: one per text (the repository's fixed SQL, so few), the same on every connection. */
+function preparedName(text: string): string {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `signet_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
 }
 
 /** PostgreSQL through a `pg` pool. */
@@ -29,8 +41,10 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
   pool.on('error', () => undefined);
 
   const executor = (client: Pool | PoolClient): SqlExecutor => ({
-    async query<R>(text: string, params: readonly unknown[] = []) {
-      const result = await client.query(text, params as unknown[]);
+    async query<R>(text: string, params: readonly unknown[] = [], options?: QueryOptions) {
+      const result = options?.prepared
+        ? await client.query({ name: preparedName(text), text, values: params as unknown[] })
+        : await client.query(text, params as unknown[]);
       return result.rows as R[];
     },
   });

@@ -1,6 +1,17 @@
+/** How a statement runs. */
+export interface QueryOptions {
+  /**
+   * The statement's plan does not depend on its parameters' values (no `$n IS NULL OR …`, no
+   * choice between indexes by value): each PostgreSQL connection parses and plans it once, then
+   * only binds and runs it (a prepared statement, which PostgreSQL may run with a generic plan).
+   * For the hot statements of placements; PGlite ignores it.
+   */
+  readonly prepared?: boolean;
+}
+
 /** Runs SQL with positional parameters ($1, $2 …) and returns the rows. */
 export interface SqlExecutor {
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]>;
 }
 
 /**

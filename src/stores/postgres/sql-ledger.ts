@@ -70,7 +70,7 @@ export async function postJournals(db: SqlExecutor, journals: readonly Journal[]
   const balances = balanceUpdates(params, journals);
   const rows = await db.query<{ applied: string | number }>(
     `WITH ${[...journalInserts(params, journals), ...balances.ctes].join(',\n')} SELECT count(*) AS applied FROM balances_out`,
-    params.values,
+    params.values, { prepared: true },
   );
   return Number(rows[0].applied) === balances.changes.length;
 }

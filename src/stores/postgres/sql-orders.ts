@@ -28,7 +28,7 @@ export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
     async lockMarket(market) {
       const rows = await db.query<{ sequence: string | number }>(
         'INSERT INTO market_books (market, sequence) VALUES ($1, 1) ON CONFLICT (market) DO UPDATE SET sequence = market_books.sequence + 1 RETURNING sequence',
-        [market],
+        [market], { prepared: true },
       );
       return Number(rows[0].sequence);
     },
@@ -44,15 +44,22 @@ export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
     },
 
     async readBook({ market, side, limitPrice, after, limit }) {
-      // Asks: lowest price first; bids: highest first; then oldest first. Each side has its own partial index.
+      // Asks: lowest price first; bids: highest first; then oldest first. Each side has its own
+      // partial index. The text has a condition only for what is given (no `$n IS NULL OR …`), so
+      // its plan is the same for every value and the statement is prepared once per connection.
       const [order, within, beyond] = side === 'SELL' ? ['price, seq', '<=', '>'] : ['price DESC, seq', '>=', '<'];
+      const params: unknown[] = [market, limit];
+      const conditions: string[] = [];
+      if (limitPrice !== null) conditions.push(`price ${within} $${params.push(limitPrice.toFixed())}::numeric`);
+      if (after !== null) {
+        const price = `$${params.push(after.price.toFixed())}::numeric`;
+        conditions.push(`price ${beyond}= ${price} AND (price ${beyond} ${price} OR seq > $${params.push(after.seq)}::bigint)`);
+      }
       const rows = await db.query(
         `SELECT id, account_id, price, quantity - filled_quantity AS remaining, seq, filled_quantity, filled_quote, hold_remaining
-         FROM orders WHERE market = $1 AND side = '${side}' AND status IN ${LIVE_STATUSES_SQL}
-           AND ($2::numeric IS NULL OR price ${within} $2::numeric)
-           AND ($3::numeric IS NULL OR price ${beyond} $3::numeric OR (price = $3::numeric AND seq > $4::bigint))
-         ORDER BY ${order} LIMIT $5`,
-        [market, limitPrice?.toFixed() ?? null, after?.price.toFixed() ?? null, after?.seq ?? null, limit],
+         FROM orders WHERE market = $1 AND side = '${side}' AND status IN ${LIVE_STATUSES_SQL}${conditions.map((c) => ` AND ${c}`).join('')}
+         ORDER BY ${order} LIMIT $2`,
+        params, { prepared: true },
       );
       return rows.map((r) => ({
         id: String(r.id), accountId: String(r.account_id), price: num(r.price), remaining: num(r.remaining), seq: Number(r.seq),

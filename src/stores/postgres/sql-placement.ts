@@ -56,7 +56,8 @@ export async function recordPlacement(db: SqlExecutor, placement: PlacementRecor
   const rows = await db.query(
     `WITH ${ctes.join(',\n')}
      SELECT ${ORDER_COLUMNS}, ${applied} AS applied_balances FROM (VALUES (1)) AS one LEFT JOIN order_in ON TRUE`,
-    params.values,
+    // A few texts (with or without trades, releases, makers' updates) whose plans depend on no value.
+    params.values, { prepared: true },
   );
   const row = rows[0];
   if (row.id == null) return 'duplicate';

@@ -37,10 +37,10 @@ export interface SqlStores {
 export function createSqlStores(driver: SqlDriver): SqlStores {
   const ambient = new AsyncLocalStorage<Ambient>();
   const current: SqlExecutor = {
-    query: (text, params) => {
+    query: (text, params, options) => {
       const open = ambient.getStore();
       if (open?.rollbackOnly) return Promise.reject(new Error('transaction is rollback-only (a joined nested transaction failed); no statement may run in it'));
-      return (open?.tx ?? driver).query(text, params);
+      return (open?.tx ?? driver).query(text, params, options);
     },
   };
   const repo = createSqlTradingRepository(current);

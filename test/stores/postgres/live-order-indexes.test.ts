@@ -8,7 +8,7 @@ import { loggedDriver, type LoggedDriver, type LoggedStatement } from '../../hel
 const HISTORY = 50_000;
 
 /** One node of an EXPLAIN (FORMAT JSON) plan. */
-interface PlanNode { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] }
+interface PlanNode { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; 'Index Cond'?: string; Plans?: PlanNode[] }
 
 const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
 
@@ -25,6 +25,28 @@ async function ordersScans(db: TestDatabase, statements: readonly LoggedStatemen
       seqScan: nodes.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'orders'),
     };
   }));
+}
+
+/**
+ * The same, as PostgreSQL plans a prepared statement once for any values (a generic plan, which it
+ * may keep for a statement sent with `prepared: true`): forced here, so a plan that needs the
+ * values to find the index would show.
+ */
+async function genericOrdersScans(db: TestDatabase, statements: readonly LoggedStatement[]) {
+  const literal = (value: unknown) => (value === null ? 'NULL' : `'${String(value).replace(/'/g, "''")}'`);
+  return Promise.all(statements.map(({ text, params }) => db.driver.begin(async (tx) => {
+    await tx.query('SET LOCAL plan_cache_mode = force_generic_plan');
+    await tx.query(`PREPARE generic_check AS ${text}`);
+    const [row] = await tx.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) EXECUTE generic_check(${params.map(literal).join(', ')})`);
+    await tx.query('DEALLOCATE generic_check');
+    const nodes = nodesOf(row['QUERY PLAN'][0].Plan);
+    return {
+      indexes: [...new Set(nodes.flatMap((n) => (n['Index Name']?.startsWith('orders') ? [n['Index Name']] : [])))].sort(),
+      seqScan: nodes.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'orders'),
+      // The index scan starts or stops at a price: it does not walk the whole side to find its rows.
+      priceInIndexCond: nodes.some((n) => /\bprice\b/.test(n['Index Cond'] ?? '')),
+    };
+  })));
 }
 
 describeWithPostgres('history does not slow live-order reads (PostgreSQL plans)', (url) => {
@@ -96,12 +118,16 @@ describeWithPostgres('history does not slow live-order reads (PostgreSQL plans)'
     const found: number[] = [];
     for (const read of reads) statements.push(...await ordersStatementsOf(async () => found.push((await read()).length)));
     expect(found).toEqual([2, 2, 3, 3]);
-    expect(await ordersScans(db, statements)).toEqual([
+    const expected = [
       { indexes: ['orders_live_asks'], seqScan: false },
       { indexes: ['orders_live_asks'], seqScan: false },
       { indexes: ['orders_live_bids'], seqScan: false },
       { indexes: ['orders_live_bids'], seqScan: false },
-    ]);
+    ];
+    expect(await ordersScans(db, statements)).toEqual(expected);
+    // The book read is a prepared statement: its plan for any values reads the same index, bounded
+    // by the limit price or the cursor when there is one (a `$n IS NULL OR price <= $n` would not be).
+    expect(await genericOrdersScans(db, statements)).toEqual(expected.map((e, i) => ({ ...e, priceInIndexCond: i % 2 === 1 })));
   });
 
   test('a placement that matches reads the book from the live-order index', async () => {
