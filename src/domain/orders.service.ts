@@ -27,6 +27,8 @@ export interface OrderService {
   listAccountFills(accountId: string, query: PageQuery & { market?: string }): Promise<Page<Fill>>;
   /** An order's fills, newest first; `liquidity: 'TAKER'` gives the fills it made at placement. */
   listOrderFills(order: Order, query: PageQuery & { liquidity?: Liquidity }): Promise<Page<Fill>>;
+  /** The fills of each order, newest first, one page each, in one read (a list of orders with their fills). */
+  listFillsOfOrders(orders: readonly Order[], query: PageQuery): Promise<Array<Page<Fill>>>;
 }
 
 /**
@@ -253,6 +255,10 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
 
     listOrderFills(order, query) {
       return uow.repo.listFills({ ...query, orderId: order.id });
+    },
+
+    listFillsOfOrders(orders, query) {
+      return uow.repo.listFillsOfOrders(orders.map((o) => o.id), query);
     },
   };
 }

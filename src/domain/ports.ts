@@ -65,6 +65,8 @@ export interface TradingRepository {
   listOrders(accountId: string, query: PageQuery & { readonly status?: OrderStatus; readonly live?: boolean; readonly market?: string }): Promise<Page<Order>>;
   /** Fills newest first: of an account (optionally one market), of an order, or a market's taker fills (its public trades). */
   listFills(query: PageQuery & ({ readonly accountId: string; readonly market?: string } | { readonly orderId: string; readonly liquidity?: Liquidity } | { readonly market: string; readonly liquidity: 'TAKER' })): Promise<Page<Fill>>;
+  /** The fills of each order (newest first, one page each, the same page arguments for all), in the order of `orderIds`: one read for many orders. */
+  listFillsOfOrders(orderIds: readonly string[], query: PageQuery): Promise<Array<Page<Fill>>>;
   /** Aggregated price levels of a market's live orders, best first, and the book's sequence, read at one instant. */
   orderBook(market: string, depth: number): Promise<OrderBookSnapshot>;
   /** Last trade, best bid and ask, and base volume of the trades since `since`. */

@@ -223,6 +223,15 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     expect({ ids: page.items.map((f) => f.id), more: page.hasNextPage }).toEqual({ ids: [fills[3].id], more: true });
     const rest = await repo.listFills({ market, liquidity: 'TAKER', limit: 1, beforeSeq: page.items[0].sequence });
     expect({ ids: rest.items.map((f) => f.id), more: rest.hasNextPage }).toEqual({ ids: [fills[1].id], more: false });
+
+    // Many orders at once: each its own page, in the order asked, an unknown or malformed id an empty one.
+    const pages = await repo.listFillsOfOrders([buy.id, randomUUID(), sell.id, 'not-a-uuid'], { limit: 1 });
+    expect(pages.map((p) => ({ ids: p.items.map((f) => f.id), more: p.hasNextPage }))).toEqual([
+      { ids: [fills[3].id], more: true }, { ids: [], more: false }, { ids: [fills[2].id], more: true }, { ids: [], more: false },
+    ]);
+    const after = await repo.listFillsOfOrders([sell.id, buy.id], { limit: 5, beforeSeq: bySell[0].sequence });
+    expect(after.map((p) => p.items.map((f) => f.id))).toEqual([[fills[0].id], [fills[1].id]]);
+    expect(await repo.listFillsOfOrders([], { limit: 5 })).toEqual([]);
   }));
 
   test('cancelLiveOrders cancels one live order, or every live order of the account in the markets given, and returns what each held', () => scratch(async (repo) => {

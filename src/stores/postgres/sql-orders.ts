@@ -23,7 +23,7 @@ function page<T>(rows: Row[], limit: number, map: (r: Row) => T) {
 /** The order, book, fill and market-data methods of the SQL trading repository. */
 export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
   'lockMarket' | 'lockMarketOfOrder' | 'readBook' | 'findOrder' | 'findOrderByClientOrderId'
-  | 'cancelLiveOrders' | 'listOrders' | 'listFills' | 'orderBook' | 'ticker'> {
+  | 'cancelLiveOrders' | 'listOrders' | 'listFills' | 'listFillsOfOrders' | 'orderBook' | 'ticker'> {
   return {
     async lockMarket(market) {
       const rows = await db.query<{ sequence: string | number }>(
@@ -116,6 +116,21 @@ export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
         [...param, q.beforeSeq ?? null, q.limit + 1],
       );
       return page(rows, q.limit, toFill);
+    },
+
+    async listFillsOfOrders(orderIds, q) {
+      const ids = orderIds.filter(isUuid);
+      if (ids.length === 0) return orderIds.map(() => ({ items: [], hasNextPage: false }));
+      // One statement for many orders: each order's page from its own index range (fills_order_seq).
+      const rows = await db.query(
+        `SELECT ${FILL_COLUMNS.split(', ').map((c) => `f.${c}`).join(', ')} FROM unnest($1::uuid[]) AS o(id)
+         CROSS JOIN LATERAL (SELECT ${FILL_COLUMNS} FROM fills WHERE order_id = o.id AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3) AS f
+         ORDER BY f.order_id, f.seq DESC`,
+        [ids, q.beforeSeq ?? null, q.limit + 1],
+      );
+      const byOrder = new Map<string, Row[]>();
+      for (const row of rows) byOrder.set(String(row.order_id), [...(byOrder.get(String(row.order_id)) ?? []), row]);
+      return orderIds.map((id) => page(byOrder.get(id) ?? [], q.limit, toFill));
     },
 
     async orderBook(market, depth) {

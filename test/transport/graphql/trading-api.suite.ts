@@ -8,6 +8,7 @@ import { directiveDepsFor } from '../../helpers/directives';
 import { balancesOf, fundedAccount, servicesFor } from '../../helpers/domain';
 import { createTestGraphQL, principalFor, type TestGraphQL } from '../../helpers/graphql';
 import { CLEAN_RECONCILIATION } from '../../helpers/ledger-checks';
+import { loggedDriver } from '../../helpers/statement-log';
 
 /** Trading through GraphQL: orders that fill, their fills, cancelAllOrders, lookups and public market data. */
 export function defineTradingApiSuite(name: string, open: () => Promise<TestDatabase>): void {
@@ -172,6 +173,35 @@ export function defineTradingApiSuite(name: string, open: () => Promise<TestData
       for (const document of [MyOrdersDocument, MyFillsDocument]) {
         const typo = await api.execute(document, { market: 'BTCUSD' }, me);
         expect(typo.errors?.[0]).toMatchObject({ extensions: { code: 'UNKNOWN_MARKET', field: 'market', retryable: false } });
+      }
+    });
+
+    test('me.orders { fills } reads the fills of every order in the list in one statement, each order its own page', async () => {
+      const seller = await account({ BTC: '1' }, 'batched');
+      const buyer = await account({ USD: '10000' }, 'batched-buyer');
+      const asks = [];
+      for (let i = 0; i < 3; i += 1) asks.push((await place(seller, { market: 'BTC-USD', side: 'SELL', price: '30000', quantity: '0.02' })).data!.placeOrder!.order!.id);
+      // Five one-trade buys: the first two asks get two fills each, the third one.
+      for (let i = 0; i < 5; i += 1) await place(buyer, { market: 'BTC-USD', side: 'BUY', price: '30000', quantity: '0.01' });
+
+      const logged = loggedDriver(db.driver);
+      const counted = await createTestGraphQL(servicesFor(logged));
+      try {
+        const query = '{ me { orders(first: 10) { nodes { id fills(first: 1) { nodes { id orderId } pageInfo { hasNextPage } } } } } }';
+        let result: Awaited<ReturnType<typeof counted.execute>> | undefined;
+        const statements = await logged.queriesOf(async () => { result = await counted.execute(query, {}, principalFor(seller)); });
+        expect(result?.errors).toBeUndefined();
+        const nodes = (result?.data as { me: { orders: { nodes: Array<{ id: string; fills: { nodes: Array<{ id: string; orderId: string }>; pageInfo: { hasNextPage: boolean } } }> } } }).me.orders.nodes;
+        expect(statements.filter((s) => /\bFROM fills\b/.test(s.text))).toHaveLength(1);
+        // Each order's page is its own newest fill, as the order's own listing gives it.
+        expect(nodes.map((n) => n.id).sort()).toEqual([...asks].sort());
+        for (const node of nodes) {
+          const own = await services.orders.listOrderFills((await services.orders.findOrder(seller, node.id))!, { limit: 1 });
+          expect(node.fills.nodes).toEqual(own.items.map((f) => ({ id: f.id, orderId: node.id })));
+          expect(node.fills.pageInfo.hasNextPage).toBe(node.id !== asks[2]);
+        }
+      } finally {
+        await counted.stop();
       }
     });
 

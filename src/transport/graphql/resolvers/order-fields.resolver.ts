@@ -4,6 +4,7 @@ import type { GraphQLContext } from '../context';
 import { FillConnection } from '../types/connections';
 import { OrderType } from '../types/models';
 import { DecimalScalar } from '../types/scalars';
+import { orderFillsLoader } from './order-fills-loader';
 import { connection, pageArgs } from './pagination';
 
 /** Decimal places of `averagePrice` (rounded half-even; trailing zeros trimmed). */
@@ -36,6 +37,6 @@ export class OrderFieldsResolver {
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1-100; default 20.' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'A cursor from this list (an edge cursor or pageInfo.endCursor): the page starts after it. Omit for the first page.' }) after?: string,
   ) {
-    return connection(await ctx.services.orders.listOrderFills(order, pageArgs(first, after)), (fill) => fill.sequence);
+    return connection(await orderFillsLoader(ctx, pageArgs(first, after)).load(order), (fill) => fill.sequence);
   }
 }
