@@ -21,7 +21,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { getGraphQLRateLimiter, RedisStore as GrlRedisStore } from 'graphql-rate-limit';
 import { createYoga } from 'graphql-yoga';
 import { Redis } from 'ioredis';
-import { rateLimitTransformer, rateLimitTypeDefs } from '@signet/directive-rate-limit';
+import { rateLimitTransformer } from '@signet/directive-rate-limit';
 import { createMemoryRateLimitStore, type RateLimitStore } from '@signet/rate-limit';
 import { createRedisRateLimitStore } from '@signet/rate-limit-redis';
 

@@ -1,7 +1,7 @@
-import { MARKETS, type AssetCode, type MarketSpec } from './assets';
+import { MARKETS, type MarketSpec } from './assets';
 import { Dec } from './decimal';
 import { canonicalUuid } from './ids';
-import { FEE_ACCOUNT_ID, holdJournal, releaseJournal } from './ledger';
+import { holdJournal, releaseJournal } from './ledger';
 import { planMatch, type IncomingOrder, type MatchPlan, type RestingOrder } from './matching';
 import { validateOrder, type PlaceOrderInput, type ValidOrder } from './order-entry';
 import type { BookEntry, Clock, IdGenerator, OrderUpdate, PageQuery, TradingRepository, UnitOfWork } from './ports';

@@ -4,7 +4,7 @@
  */
 import { createMemoryNonceStore } from '../src/memory-nonce-store';
 import { createHmac } from 'node:crypto';
-import { computeContentDigest, createSignatureVerifier, signRequest } from '../src';
+import { computeContentDigest, signRequest } from '../src';
 import { nodeCrypto } from '../src/node';
 import { AUTHORITY, BODY, ED25519, HMAC, NOW_MS, NOW_S, setup, signedRequest } from './helpers';
 

@@ -4,7 +4,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config';
-import { main } from '../../../src/main';
 import { createLogger, openRuntime, type Runtime } from '../../../src/runtime';
 import { seedDemo, type DemoCredential } from '../../../src/transport/cli/demo-seed';
 import { signet, type CliRun } from '../../helpers/cli';

@@ -1,6 +1,6 @@
 import type { DomainServices } from '../../../src/domain';
 import type { TestDatabase } from '../../helpers/database';
-import { createTestKey, memoryStores, openSigningAccount, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
+import { createTestKey, memoryStores, openSigningAccount, signedRequest, startSignet, type TestKey } from '../../helpers/signet-server';
 import type { SecurityStores } from '../../../src/transport/security-stores';
 import { createSequentialAdmissionStore } from '../../../src/transport/admission';
 

@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import { ApiKeyType, FillType, OrderType, TransferType, UserErrorType } from './models';
+import { ApiKeyType, OrderType, TransferType, UserErrorType } from './models';
 
 /** Description of every payload's `userErrors`: one meaning everywhere. */
 const USER_ERRORS = 'Empty on success; otherwise why nothing changed (then the entity field is null).';
