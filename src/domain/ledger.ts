@@ -20,6 +20,21 @@ export function mayGoNegative(accountId: string): boolean {
   return accountId === EXTERNAL_ACCOUNT_ID;
 }
 
+/**
+ * Whether an account's balances are rows that journals update and check: every account's but the
+ * two system accounts'. Their balances are the sums of their ledger entries. The external system
+ * may go negative, so there is nothing to check; the fee account only ever receives (fees are
+ * credits, transfers cannot reach it), so there is nothing to check either, and a row would be
+ * one that every trade of every market locks until it commits: markets could not trade in
+ * parallel.
+ */
+export function keepsBalanceRows(accountId: string): boolean {
+  return !SYSTEM_ACCOUNT_IDS.includes(accountId);
+}
+
+/** The accounts whose balances are their ledger sums (see keepsBalanceRows). */
+export const SYSTEM_ACCOUNT_IDS: readonly string[] = [EXTERNAL_ACCOUNT_ID, FEE_ACCOUNT_ID];
+
 /** Throws unless every asset's postings sum to zero: a journal that creates or destroys money is a bug. */
 export function assertBalanced(journal: Journal): void {
   const sums = new Map<string, Dec>();
@@ -66,7 +81,7 @@ export function netBalanceChanges(journals: readonly Journal[]): BalanceChange[]
     assertBalanced(journal);
     const touched = new Set<string>();
     for (const p of journal.postings) {
-      if (mayGoNegative(p.accountId)) continue;
+      if (!keepsBalanceRows(p.accountId)) continue;
       const key = `${p.accountId}/${p.asset}`;
       const change = changes.get(key) ?? { accountId: p.accountId, asset: p.asset, available: zero, held: zero, lowestAvailable: zero, lowestHeld: zero };
       change[p.bucket] = change[p.bucket].plus(p.amount);

@@ -3,7 +3,7 @@
  * per asset, only the external system's balances may go negative, and the balance changes of a
  * journal come in one fixed order (so concurrent journals never deadlock).
  */
-import { EXTERNAL_ACCOUNT_ID, assertBalanced, balanceChanges, mayGoNegative, netBalanceChanges, type Journal } from '../../src/domain';
+import { EXTERNAL_ACCOUNT_ID, FEE_ACCOUNT_ID, assertBalanced, balanceChanges, keepsBalanceRows, mayGoNegative, netBalanceChanges, type Journal } from '../../src/domain';
 
 const A = '11111111-1111-4111-8111-111111111111';
 const B = '22222222-2222-4222-8222-222222222222';
@@ -30,10 +30,12 @@ describe('ledger rules', () => {
     expect(mayGoNegative(A)).toBe(false);
   });
 
-  test('balance changes: one per account and asset, buckets summed, the external system left out, in a fixed order', () => {
+  test('balance changes: one per account and asset, buckets summed, the system accounts (external, fees) left out, in a fixed order', () => {
+    expect([EXTERNAL_ACCOUNT_ID, FEE_ACCOUNT_ID, A].map(keepsBalanceRows)).toEqual([false, false, true]);
     const changes = balanceChanges(journal([
       { accountId: EXTERNAL_ACCOUNT_ID, bucket: 'available', asset: 'USD', amount: '-5' },
-      { accountId: B, bucket: 'available', asset: 'USD', amount: '5' },
+      { accountId: B, bucket: 'available', asset: 'USD', amount: '4.99' },
+      { accountId: FEE_ACCOUNT_ID, bucket: 'available', asset: 'USD', amount: '0.01' },
       { accountId: B, bucket: 'available', asset: 'BTC', amount: '-0.1' },
       { accountId: A, bucket: 'held', asset: 'BTC', amount: '0.1' },
       { accountId: A, bucket: 'available', asset: 'BTC', amount: '-0.2' },
@@ -42,7 +44,7 @@ describe('ledger rules', () => {
     expect(changes.map((c) => ({ accountId: c.accountId, asset: c.asset, available: c.available.toFixed(), held: c.held.toFixed() }))).toEqual([
       { accountId: A, asset: 'BTC', available: '-0.2', held: '0.3' },
       { accountId: B, asset: 'BTC', available: '-0.1', held: '0' },
-      { accountId: B, asset: 'USD', available: '5', held: '0' },
+      { accountId: B, asset: 'USD', available: '4.99', held: '0' },
     ]);
   });
 

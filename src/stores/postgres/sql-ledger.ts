@@ -1,4 +1,4 @@
-import { netBalanceChanges, type BalanceChange, type Journal, type ReconciliationReport } from '../../domain';
+import { SYSTEM_ACCOUNT_IDS, netBalanceChanges, type BalanceChange, type Journal, type ReconciliationReport } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
 import { LIVE_STATUSES_SQL } from './sql-orders';
 import { num, toBalance } from './sql-rows';
@@ -75,6 +75,13 @@ export async function postJournals(db: SqlExecutor, journals: readonly Journal[]
   return Number(rows[0].applied) === balances.changes.length;
 }
 
+/**
+ * The system accounts, whose balances are their ledger sums (keepsBalanceRows): the fee account's
+ * balance rows from migration 3 are no longer written (an instance of the previous version, during
+ * a rolling upgrade, still writes them), so they are not compared.
+ */
+const SYSTEM_ACCOUNTS_SQL = `(${SYSTEM_ACCOUNT_IDS.map((id) => `'${id}'`).join(', ')})`;
+
 /** Compares balances with the ledger, every asset's total with zero, holds with live orders, and orders with their fills. */
 export async function reconcileLedger(db: SqlExecutor): Promise<ReconciliationReport> {
   const balanceRows = await db.query(
@@ -83,7 +90,7 @@ export async function reconcileLedger(db: SqlExecutor): Promise<ReconciliationRe
      FROM balances b
      LEFT JOIN l la ON la.account_id = b.account_id AND la.asset = b.asset AND la.bucket = 'available'
      LEFT JOIN l lh ON lh.account_id = b.account_id AND lh.asset = b.asset AND lh.bucket = 'held'
-     WHERE b.available <> COALESCE(la.s, 0) OR b.held <> COALESCE(lh.s, 0)`,
+     WHERE b.account_id NOT IN ${SYSTEM_ACCOUNTS_SQL} AND (b.available <> COALESCE(la.s, 0) OR b.held <> COALESCE(lh.s, 0))`,
   );
   const balanceMismatches = balanceRows.flatMap((r) => {
     const out: ReconciliationReport['balanceMismatches'][number][] = [];
@@ -97,7 +104,7 @@ export async function reconcileLedger(db: SqlExecutor): Promise<ReconciliationRe
     `SELECT b.account_id, b.asset, b.held, COALESCE(o.s, 0) AS s FROM balances b
      LEFT JOIN (SELECT account_id, hold_asset, SUM(hold_remaining) AS s FROM orders WHERE status IN ${LIVE_STATUSES_SQL} GROUP BY account_id, hold_asset) o
        ON o.account_id = b.account_id AND o.hold_asset = b.asset
-     WHERE b.held <> COALESCE(o.s, 0)`,
+     WHERE b.account_id NOT IN ${SYSTEM_ACCOUNTS_SQL} AND b.held <> COALESCE(o.s, 0)`,
   );
   const orderRows = await db.query<{ id: string; problem: string }>(
     `WITH f AS (SELECT order_id, SUM(quantity) AS q, SUM(price * quantity) AS c FROM fills GROUP BY order_id)

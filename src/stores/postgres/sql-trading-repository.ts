@@ -1,4 +1,4 @@
-import { ASSET_CODES, type TradingRepository } from '../../domain';
+import { ASSET_CODES, keepsBalanceRows, type TradingRepository } from '../../domain';
 import type { Page } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
 import { postJournals, reconcileLedger } from './sql-ledger';
@@ -36,6 +36,15 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
 
     async listBalances(accountId) {
       if (!isUuid(accountId)) return [];
+      if (!keepsBalanceRows(accountId)) {
+        // A system account's balances are the sums of its ledger entries (read for reports and tests, not per request).
+        const sums = await db.query(
+          `SELECT a.asset, COALESCE(SUM(e.amount) FILTER (WHERE e.bucket = 'available'), 0) AS available, COALESCE(SUM(e.amount) FILTER (WHERE e.bucket = 'held'), 0) AS held
+           FROM unnest($2::text[]) AS a(asset) LEFT JOIN ledger_entries e ON e.account_id = $1 AND e.asset = a.asset GROUP BY a.asset ORDER BY a.asset`,
+          [accountId, ASSET_CODES],
+        );
+        return sums.map(toBalance);
+      }
       const rows = await db.query('SELECT asset, available, held FROM balances WHERE account_id = $1 ORDER BY asset', [accountId]);
       return rows.map(toBalance);
     },
