@@ -43,38 +43,44 @@ function crossingBody(book: (typeof CROSSING_BOOKS)[number]): string {
 }
 
 /**
- * Seeds the maker account and the one-lot SELLs scenarios 7 and 7b can take in `scenarioSeconds`
- * each (warm-up included) at {@link CROSSING_RATE_CEILING}: 7 trades BTC-USD alone, 7b half in each
- * market. Returns the maker account's id.
+ * Seeds a maker account per market and the one-lot SELLs scenarios 7 and 7b can take in
+ * `scenarioSeconds` each (warm-up included) at {@link CROSSING_RATE_CEILING}: 7 trades BTC-USD
+ * alone, 7b half in each market. Each market has its own maker, so 7b's two markets share no
+ * maker balance row. Returns the makers' ids by market.
  */
-export async function seedCrossingBooks(db: BenchDatabase, scenarioSeconds: number): Promise<string> {
-  const makerId = await seedFundedAccount(db.services);
+export async function seedCrossingBooks(db: BenchDatabase, scenarioSeconds: number): Promise<Record<string, string>> {
   const perScenario = CROSSING_RATE_CEILING * scenarioSeconds;
   const shares: Record<string, number> = { 'BTC-USD': 1.5, 'ETH-USD': 0.5 };
+  const makers: Record<string, string> = {};
   for (const book of CROSSING_BOOKS) {
+    makers[book.market] = await seedFundedAccount(db.services);
     const count = Math.ceil(perScenario * shares[book.market]);
-    await seedRestingOrders(db.driver, { accountId: makerId, market: book.market, side: 'SELL', price: book.price, quantity: book.quantity, count });
+    await seedRestingOrders(db.driver, { accountId: makers[book.market], market: book.market, side: 'SELL', price: book.price, quantity: book.quantity, count });
   }
-  return makerId;
+  return makers;
 }
 
 /**
- * Signed, idempotent crossing BUYs (a fresh key each), accounts taken in turn; markets taken in
- * turn over `markets` (scenario 7: BTC-USD alone; 7b: BTC-USD and ETH-USD).
+ * Signed, idempotent crossing BUYs (a fresh key each); markets taken in turn over `markets`
+ * (scenario 7: BTC-USD alone; 7b: BTC-USD and ETH-USD), each market with its own share of the
+ * accounts, taken in turn, so two markets share no taker balance row either.
  */
 export function crossingRequests(credentials: readonly BenchCredential[], markets: readonly string[]): () => BenchRequest {
-  const sign = createSigner(credentials);
-  const bodies = markets.map((m) => {
+  if (credentials.length < markets.length) throw new Error(`${markets.length} markets need at least as many accounts, got ${credentials.length}`);
+  const perMarket = markets.map((m, i) => {
     const book = CROSSING_BOOKS.find((b) => b.market === m);
     if (!book) throw new Error(`no crossing book in ${m}`);
-    return crossingBody(book);
+    return { body: crossingBody(book), sign: createSigner(credentials.filter((_, k) => k % markets.length === i)) };
   });
   let turn = 0;
-  return () => sign(bodies[(turn = (turn + 1) % bodies.length)], { 'idempotency-key': randomUUID() });
+  return () => {
+    const next = perMarket[(turn = (turn + 1) % perMarket.length)];
+    return next.sign(next.body, { 'idempotency-key': randomUUID() });
+  };
 }
 
 /** Counts the crossing placements and the makers left, and reconciles the whole database. */
-export async function crossingOutcome(db: BenchDatabase, makerId: string): Promise<CrossingOutcome> {
+export async function crossingOutcome(db: BenchDatabase, makers: Readonly<Record<string, string>>): Promise<CrossingOutcome> {
   const takers: Record<string, number> = {};
   const makersLeft: Record<string, number> = {};
   let unfilledTakers = 0;
@@ -83,7 +89,7 @@ export async function crossingOutcome(db: BenchDatabase, makerId: string): Promi
       `SELECT COUNT(*) FILTER (WHERE side = 'BUY') AS takers, COUNT(*) FILTER (WHERE side = 'BUY' AND status <> 'FILLED') AS unfilled,
          COUNT(*) FILTER (WHERE side = 'SELL' AND account_id = $3 AND status IN ('OPEN', 'PARTIALLY_FILLED')) AS makers
        FROM orders WHERE market = $1 AND price = $2::numeric`,
-      [book.market, book.price, makerId],
+      [book.market, book.price, makers[book.market]],
     );
     takers[book.market] = Number(row.takers);
     makersLeft[book.market] = Number(row.makers);

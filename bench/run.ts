@@ -106,7 +106,7 @@ async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]
     if (!env.databaseUrl) await single.stop();
     else servers.push(single);
     const crossingSeconds = settings.warmupSeconds + settings.durationSeconds;
-    const makerId = await env.withServerDatabase(serverEnv, (db) => seedCrossingBooks(db, crossingSeconds));
+    const makers = await env.withServerDatabase(serverEnv, (db) => seedCrossingBooks(db, crossingSeconds));
     if (!env.databaseUrl) {
       single = await startSignetServe(serverEnv);
       servers.push(single);
@@ -130,7 +130,7 @@ async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]
       { id: '4', title: '`placeOrder` signed + idempotent + rate-limited', servers: [single], next: requests.protectedOrder },
       ...(shared ? [{ id: '6b', title: 'scenario 4 on two processes (load split)', servers: pair, next: requests.protectedOrder }] : []),
       { id: '7', title: 'crossing `placeOrder` (each fills a resting order), signed + idempotent + rate-limited', servers: [single], next: crossingRequests(credentials, ['BTC-USD']) },
-      { id: '7b', title: 'scenario 7 spread over two markets (BTC-USD, ETH-USD), same connections', servers: [single], next: crossingRequests(credentials, ['BTC-USD', 'ETH-USD']) },
+      { id: '7b', title: 'scenario 7 spread over two markets (BTC-USD, ETH-USD), same connections, separate accounts', servers: [single], next: crossingRequests(credentials, ['BTC-USD', 'ETH-USD']) },
     ]));
     const key = randomUUID();
     await placeOnce(single, requests.replayOrder(key));
@@ -139,7 +139,7 @@ async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]
       results.push({ id: '6a', title: 'scenario 2 on two processes', servers: 2, skipped: SKIPPED_PAIR }, { id: '6b', title: 'scenario 4 on two processes', servers: 2, skipped: SKIPPED_PAIR });
     }
     await Promise.all(servers.map((s) => s.stop()));
-    const crossing = await env.withServerDatabase(serverEnv, (db) => crossingOutcome(db, makerId));
+    const crossing = await env.withServerDatabase(serverEnv, (db) => crossingOutcome(db, makers));
     log(`  scenario 7/7b: ${Object.entries(crossing.takers).map(([m, n]) => `${n} crossing orders in ${m}`).join(', ')}; not filled ${crossing.unfilledTakers}; ` +
       `makers left ${JSON.stringify(crossing.makersLeft)}; reconcile ${JSON.stringify(crossing.reconcile)}`);
     return { results, credentials, crossing };
