@@ -11,14 +11,13 @@ export const EXTERNAL_ACCOUNT_ID = '00000000-0000-4000-8000-000000000001';
 
 /**
  * The fee account: where trading fees are paid (see settlement.ts). A system account like the
- * external one, but its balances never go negative, and transfers cannot address it.
+ * external one, but it only ever receives (its balances never go negative), and transfers cannot
+ * address it.
  */
 export const FEE_ACCOUNT_ID = '00000000-0000-4000-8000-000000000002';
 
-/** Whether an account's balances may go negative: only the external system's (see above). */
-export function mayGoNegative(accountId: string): boolean {
-  return accountId === EXTERNAL_ACCOUNT_ID;
-}
+/** The accounts whose balances are their ledger sums (see keepsBalanceRows). */
+export const SYSTEM_ACCOUNT_IDS: readonly string[] = [EXTERNAL_ACCOUNT_ID, FEE_ACCOUNT_ID];
 
 /**
  * Whether an account's balances are rows that journals update and check: every account's but the
@@ -31,9 +30,6 @@ export function mayGoNegative(accountId: string): boolean {
 export function keepsBalanceRows(accountId: string): boolean {
   return !SYSTEM_ACCOUNT_IDS.includes(accountId);
 }
-
-/** The accounts whose balances are their ledger sums (see keepsBalanceRows). */
-export const SYSTEM_ACCOUNT_IDS: readonly string[] = [EXTERNAL_ACCOUNT_ID, FEE_ACCOUNT_ID];
 
 /** Throws unless every asset's postings sum to zero: a journal that creates or destroys money is a bug. */
 export function assertBalanced(journal: Journal): void {
