@@ -1,5 +1,57 @@
-import { PGlite } from '@electric-sql/pglite';
-import type { SqlDriver } from './sql-driver';
+import { PGlite, parse, protocol } from '@electric-sql/pglite';
+import type { QueryOptions, SqlDriver, SqlExecutor } from './sql-driver';
+
+/** A statement PGlite has parsed under a name: what binding it needs. */
+interface NamedStatement { readonly name: string; readonly paramTypes: readonly number[] }
+
+/** Concatenates protocol messages into one buffer: PGlite runs them in one call. */
+function messages(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Prepared statements over PGlite's wire protocol: `PGlite.query` parses (and so plans) its text
+ * on every call, in five calls into the WebAssembly module. A named statement is parsed once per
+ * database; each run is then one call (Bind, Describe, Execute, Sync) and PostgreSQL's plan cache
+ * may reuse a generic plan. Only inside a transaction, where PGlite's own lock is already held.
+ */
+function namedStatements(db: PGlite) {
+  const statements = new Map<string, NamedStatement>();
+  const { serialize } = protocol;
+
+  async function prepare(text: string): Promise<NamedStatement> {
+    const known = statements.get(text);
+    if (known) return known;
+    const name = `signet_${statements.size + 1}`;
+    const described = await db.execProtocolStream(
+      messages(serialize.parse({ name, text, types: [] }), serialize.describe({ type: 'S', name }), serialize.sync()),
+      { syncToFs: false },
+    );
+    const statement = { name, paramTypes: parse.parseDescribeStatementResults(described) };
+    statements.set(text, statement);
+    return statement;
+  }
+
+  return async function run<R>(text: string, params: readonly unknown[]): Promise<R[]> {
+    const statement = await prepare(text);
+    const values = params.map((value, i) => {
+      if (value == null) return null;
+      const serializer = db.serializers[statement.paramTypes[i]];
+      return serializer ? serializer(value) : String(value);
+    });
+    const results = await db.execProtocolStream(
+      messages(serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()),
+      { syncToFs: false },
+    );
+    return parse.parseResults(results, db.parsers)[0].rows as R[];
+  };
+}
 
 /**
  * PGlite: PostgreSQL compiled to WebAssembly, in process. One connection: PGlite queues
@@ -9,6 +61,7 @@ import type { SqlDriver } from './sql-driver';
  */
 export async function createPgliteDriver(dataDir?: string): Promise<SqlDriver> {
   const db = await PGlite.create(dataDir ? { dataDir } : {});
+  const runNamed = namedStatements(db);
   return {
     kind: 'pglite',
     async query<R>(text: string, params: readonly unknown[] = []) {
@@ -17,10 +70,11 @@ export async function createPgliteDriver(dataDir?: string): Promise<SqlDriver> {
     },
     async begin(work) {
       return db.transaction(async (tx) => work({
-        async query<R>(text: string, params: readonly unknown[] = []) {
+        async query<R>(text: string, params: readonly unknown[] = [], options?: QueryOptions) {
+          if (options?.prepared) return runNamed<R>(text, params);
           return (await tx.query<R>(text, params as unknown[])).rows;
         },
-      }));
+      } satisfies SqlExecutor));
     },
     async ping() {
       await db.query('SELECT 1');

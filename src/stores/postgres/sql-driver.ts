@@ -4,7 +4,8 @@ export interface QueryOptions {
    * The statement's plan does not depend on its parameters' values (no `$n IS NULL OR …`, no
    * choice between indexes by value): each PostgreSQL connection parses and plans it once, then
    * only binds and runs it (a prepared statement, which PostgreSQL may run with a generic plan).
-   * For the hot statements of placements; PGlite ignores it.
+   * For the hot statements of placements. PGlite prepares it too inside a transaction (where every
+   * hot statement runs); outside one it runs it as any other statement.
    */
   readonly prepared?: boolean;
 }
