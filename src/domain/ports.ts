@@ -32,7 +32,8 @@ export interface TradingRepository {
   /**
    * Takes the market's lock until the transaction ends and advances its book sequence, which it
    * returns: every change to a market's book (placement, cancel) holds this lock, so matching in
-   * one market is serialized across every process sharing the database.
+   * one market is serialized across every process sharing the database. Waiters get it in the
+   * order they asked (a queue, not a race), so no placement waits much longer than the others.
    */
   lockMarket(market: string): Promise<number>;
   /** Locks the market of this account's order (as lockMarket); null when the account has no such order. */

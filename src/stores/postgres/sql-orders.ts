@@ -16,6 +16,17 @@ export const ORDER_COLUMNS = `id, seq, account_id, market, side, type, price, qu
 const FILL_COLUMNS = 'id, seq, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at';
 const STATUSES: readonly OrderStatus[] = ['OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED'];
 
+/**
+ * A market's lock: a transaction-scoped advisory lock (key space 1397311310, then the market's
+ * hash), which PostgreSQL grants to its waiters in the order they asked. The market's book row
+ * alone is not a fair lock: a waiter that finds the row updated when it wakes starts over behind
+ * newcomers (`INSERT … ON CONFLICT DO UPDATE` and `FOR UPDATE` both do), so under load a few
+ * placements waited many times longer than the rest. Markets whose hashes collide only wait for
+ * each other. The book row's sequence is bumped after, under the lock.
+ */
+const MARKET_LOCK_SQL = (market: string) => `pg_advisory_xact_lock(1397311310, hashtext(${market}))`;
+const BUMP_SEQUENCE_SQL = 'ON CONFLICT (market) DO UPDATE SET sequence = market_books.sequence + 1';
+
 function page<T>(rows: Row[], limit: number, map: (r: Row) => T) {
   return { items: rows.slice(0, limit).map(map), hasNextPage: rows.length > limit };
 }
@@ -27,7 +38,8 @@ export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
   return {
     async lockMarket(market) {
       const rows = await db.query<{ sequence: string | number }>(
-        'INSERT INTO market_books (market, sequence) VALUES ($1, 1) ON CONFLICT (market) DO UPDATE SET sequence = market_books.sequence + 1 RETURNING sequence',
+        `WITH locked AS (SELECT ${MARKET_LOCK_SQL('$1')})
+         INSERT INTO market_books (market, sequence) SELECT $1, 1 FROM locked ${BUMP_SEQUENCE_SQL} RETURNING sequence`,
         [market], { prepared: true },
       );
       return Number(rows[0].sequence);
@@ -36,8 +48,8 @@ export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
     async lockMarketOfOrder(orderId, accountId) {
       if (!isUuid(orderId)) return null;
       const rows = await db.query<{ market: string }>(
-        `INSERT INTO market_books (market, sequence) SELECT market, 1 FROM orders WHERE id = $1 AND account_id = $2
-         ON CONFLICT (market) DO UPDATE SET sequence = market_books.sequence + 1 RETURNING market`,
+        `WITH o AS (SELECT market FROM orders WHERE id = $1 AND account_id = $2), locked AS (SELECT market, ${MARKET_LOCK_SQL('market')} FROM o)
+         INSERT INTO market_books (market, sequence) SELECT market, 1 FROM locked ${BUMP_SEQUENCE_SQL} RETURNING market`,
         [orderId, accountId],
       );
       return rows[0]?.market ?? null;
