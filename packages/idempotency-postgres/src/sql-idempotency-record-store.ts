@@ -31,7 +31,7 @@ export function createSqlIdempotencyRecordStore(db: SqlExecutor, options: SqlIde
   const table = checkRecordsTable(options.table ?? DEFAULT_IDEMPOTENCY_RECORDS_TABLE);
   return {
     async find(scopeKey, now) {
-      const rows = await db.query(`SELECT ${COLUMNS} FROM ${table} WHERE scope_key = $1 AND expires_at > $2`, [scopeKey, now]);
+      const rows = await db.query(`SELECT ${COLUMNS} FROM ${table} WHERE scope_key = $1 AND expires_at > $2`, [scopeKey, now], { prepared: true });
       return rows[0] ? toRecord(rows[0]) : null;
     },
 
@@ -47,7 +47,7 @@ export function createSqlIdempotencyRecordStore(db: SqlExecutor, options: SqlIde
            created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
          WHERE ${table}.expires_at <= EXCLUDED.created_at
          RETURNING scope_key`,
-        [record.scopeKey, record.fingerprint, record.outcome, record.createdAt, record.expiresAt],
+        [record.scopeKey, record.fingerprint, record.outcome, record.createdAt, record.expiresAt], { prepared: true },
       );
       return rows.length > 0 ? 'saved' : 'conflict';
     },

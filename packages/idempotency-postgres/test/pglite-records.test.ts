@@ -48,3 +48,21 @@ describe('the records table', () => {
     }
   });
 });
+
+describe('prepared statements', () => {
+  test('save and find, which run on every guarded call, ask to be prepared; the purge (in batches, off the request path) does not', async () => {
+    const sent: Array<{ text: string; prepared: boolean }> = [];
+    const store = createSqlIdempotencyRecordStore({
+      async query<R>(text: string, _params?: readonly unknown[], options?: { readonly prepared?: boolean }) {
+        sent.push({ text: text.trim().split(/\s+/).slice(0, 2).join(' '), prepared: options?.prepared === true });
+        return (text.startsWith('INSERT') ? [{ scope_key: 'k' }] : text.includes('count') ? [{ n: 0 }] : []) as R[];
+      },
+    });
+    const now = new Date('2026-01-01T00:00:00Z');
+    await store.save({ scopeKey: 'k', fingerprint: 'f', outcome: '{}', createdAt: now, expiresAt: new Date(now.getTime() + 60_000) });
+    await store.find('k', now);
+    await store.purgeExpired(now, 10);
+    expect(sent.slice(0, 2)).toEqual([{ text: 'INSERT INTO', prepared: true }, { text: 'SELECT scope_key,', prepared: true }]);
+    expect(sent.slice(2).every((s) => !s.prepared)).toBe(true);
+  });
+});
