@@ -31,7 +31,28 @@ export function processCpuMs(pid: number | undefined): number {
   }
 }
 
-/** CPU ms of every process whose command name is `name` (postgres backends, redis-server). */
+/**
+ * utime + stime of `pid` plus those of its children that have exited and been waited for
+ * (cutime + cstime), in ms; NaN when unreadable.
+ */
+function processTreeCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU ms of every process whose command name is `name` (postgres backends, redis-server),
+ * including their exited children's: a PostgreSQL backend that ends during a period (its server
+ * process stopped, its pool closed) leaves the sum, and its whole CPU time moves into the
+ * postmaster's children's time, so the difference of two sums stays the CPU used in between.
+ * (Without the children's time, such a period's difference went negative and was shown as 0%,
+ * and PostgreSQL's share as "other processes".)
+ */
 function cpuMsOfCommand(name: string): number {
   let total = 0;
   try {
@@ -39,7 +60,10 @@ function cpuMsOfCommand(name: string): number {
       if (!/^\d+$/.test(pid)) continue;
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith(name)) total += processCpuMs(Number(pid));
+        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith(name)) {
+          const ms = processTreeCpuMs(Number(pid));
+          if (!Number.isNaN(ms)) total += ms;
+        }
       } catch {
         // the process ended while we looked
       }
