@@ -115,7 +115,7 @@ async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]
     const bareControl = await startControlServer(benchServerEnv(env.serverEnv()), 'bare', credentials.length);
     servers.push(signedControl.server, bareControl.server);
     const shared = env.databaseUrl && env.redisUrl;
-    let pair: BenchServer[] = shared ? await Promise.all([startSignetServe(serverEnv), startSignetServe(serverEnv)]) : [];
+    const pair = shared ? await Promise.all([startSignetServe(serverEnv), startSignetServe(serverEnv)]) : [];
     servers.push(...pair);
 
     const requests = scenarioRequests(credentials);
@@ -124,19 +124,6 @@ async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]
       { id: '2', title: 'signed `me { balances }`', servers: [single], next: requests.meBalances },
       ...(shared ? [{ id: '6a', title: 'scenario 2 on two processes (load split)', servers: pair, next: requests.meBalances }] : []),
     ]));
-    // Scenarios 1 and 2 (6a) ran on `single` (the pair) for a while, and a process that has served
-    // thousands of requests serves the next ones with less CPU (optimized code, a grown heap):
-    // against the control servers, idle until now, scenario 4 looked cheaper than scenario 3 although
-    // it does more. Fresh processes start the placement scenarios on equal terms (same data).
-    const restart = async (server: BenchServer) => {
-      await server.stop();
-      servers.splice(servers.indexOf(server), 1);
-      const fresh = await startSignetServe(serverEnv);
-      servers.push(fresh);
-      return fresh;
-    };
-    single = await restart(single);
-    pair = await Promise.all(pair.map(restart));
     results.push(...await measure([
       { id: '3b', title: 'control: `placeOrder`, no directives, no signature check', servers: [bareControl.server], next: controlRequests(bareControl.credentials.map((c) => c.accountId)) },
       { id: '3', title: 'control: `placeOrder`, no directives (signature check on)', servers: [signedControl.server], next: scenarioRequests(signedControl.credentials).protectedOrder },
