@@ -35,6 +35,8 @@ const settings = {
   warmupSeconds: Number(process.env.BENCH_WARMUP ?? 2),
   connectionsPerServer: Number(process.env.BENCH_CONNECTIONS ?? 10),
   rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  /** Unmeasured load before each turn: a server idle through the others' turns starts its own warm again. */
+  turnWarmupSeconds: Number(process.env.BENCH_TURN_WARMUP ?? 1),
 };
 
 /**
@@ -69,7 +71,10 @@ async function measure(plans: readonly Plan[]): Promise<ScenarioResult[]> {
   }));
   for (const { measurement } of active) await measurement.warmUp(settings.warmupSeconds);
   for (let round = 0; round < settings.rounds; round += 1) {
-    for (const { measurement } of active) await measurement.round(settings.durationSeconds / settings.rounds);
+    for (const { measurement } of active) {
+      if (settings.turnWarmupSeconds > 0) await measurement.warmUp(settings.turnWarmupSeconds);
+      await measurement.round(settings.durationSeconds / settings.rounds);
+    }
   }
   return active.map(({ plan, measurement }) => {
     const figures = measurement.figures();
