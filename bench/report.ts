@@ -39,7 +39,7 @@ export interface ModeResult {
   readonly date: string;
   /** `loadAverage`: the 1-minute load when the run started (other work on the machine skews the figures). */
   readonly machine: { cores: number; cpu: string; memoryGiB: number; node: string; platform: string; loadAverage: number };
-  readonly settings: { durationSeconds: number; warmupSeconds: number; connectionsPerServer: number; rounds?: number };
+  readonly settings: { durationSeconds: number; warmupSeconds: number; connectionsPerServer: number; rounds?: number; turnWarmupSeconds?: number };
   readonly scenarios: readonly ScenarioResult[];
   /** Round trips per request, counted (scenarios 2, 3b, 3, 4, 5). */
   readonly costs: RequestCosts;
@@ -197,7 +197,8 @@ function renderMode(r: ModeResult): string {
     '',
     `${r.date} · ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB · Node ${r.machine.node} · ${r.machine.platform} · load ${r.machine.loadAverage ?? '?'} at start · ` +
       `${r.settings.warmupSeconds} s warm-up + ${r.settings.durationSeconds} s measured per scenario` +
-      `${r.settings.rounds ? ` in ${r.settings.rounds} rounds taken in turn with the scenarios it is compared with` : ''}, ${r.settings.connectionsPerServer} connections per server process`,
+      `${r.settings.rounds ? ` in ${r.settings.rounds} rounds taken in turn with the scenarios it is compared with` : ''}` +
+      `${r.settings.turnWarmupSeconds ? ` (each turn after ${r.settings.turnWarmupSeconds} s of unmeasured load)` : ''}, ${r.settings.connectionsPerServer} connections per server process`,
     '',
     '| # | scenario | servers | requests/s | p50 ms | p99 ms | errors | requests | server CPU ms/request |',
     '|---|---|---|---|---|---|---|---|---|',

@@ -110,7 +110,7 @@ async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]
     // only while no server has it open: stopped for the seeding, started again (before any load).
     if (!env.databaseUrl) await single.stop();
     else servers.push(single);
-    const crossingSeconds = settings.warmupSeconds + settings.durationSeconds;
+    const crossingSeconds = settings.warmupSeconds + settings.durationSeconds + settings.rounds * settings.turnWarmupSeconds;
     const makers = await env.withServerDatabase(serverEnv, (db) => seedCrossingBooks(db, crossingSeconds));
     if (!env.databaseUrl) {
       single = await startSignetServe(serverEnv);
@@ -161,7 +161,7 @@ async function main(): Promise<void> {
   const matching = measureMatchingThroughput(); // no I/O, before any load too
   log(`  matching module in-process: ${matching.shapes.map((s) => `${s.matchesPerSecond} matches/s (${s.shape})`).join('; ')}`);
   const env = await openBenchEnv();
-  log(`Signet bench: ${env.label} (${env.databaseUrl ? 'PostgreSQL' : 'PGlite'} + ${env.redisUrl ? 'Redis' : 'memory'}), ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s in ${settings.rounds} rounds per scenario`);
+  log(`Signet bench: ${env.label} (${env.databaseUrl ? 'PostgreSQL' : 'PGlite'} + ${env.redisUrl ? 'Redis' : 'memory'}), ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s in ${settings.rounds} rounds per scenario, ${settings.turnWarmupSeconds} s unmeasured before each round`);
   try {
     const load = await loadScenarios(env);
     const byId = new Map(load.results.map((s) => [s.id, s]));
