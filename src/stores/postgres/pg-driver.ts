@@ -12,7 +12,16 @@ export interface PgDriverOptions {
   readonly statementTimeoutMs?: number;
   /** PostgreSQL schema to use (search_path). Defaults to the server's default (public). */
   readonly schema?: string;
+  /** How long a pooled connection may sit idle before it is closed, in ms. Defaults to 10 minutes. */
+  readonly idleTimeoutMs?: number;
 }
+
+/**
+ * Pooled connections are kept through ordinary lulls (pg's own default closes them after 10 s):
+ * each connection holds the hot statements prepared (see QueryOptions), so a reopened one pays
+ * its connection set-up and prepares them again on the requests that follow a quiet spell.
+ */
+const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
 const preparedNames = new Map<string, string>();
 /** The name of a prepared statement: one per text (the repository's fixed SQL, so few), the same on every connection. */
@@ -35,6 +44,7 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
     connectionTimeoutMillis: 5_000,
     statement_timeout: statementTimeout,
     idle_in_transaction_session_timeout: statementTimeout * 2,
+    idleTimeoutMillis: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   // An idle client that loses its connection emits here; without a listener the process would crash.
