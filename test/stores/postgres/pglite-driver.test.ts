@@ -71,6 +71,16 @@ describe('PGlite driver: prepared statements', () => {
     expect(await driver.query('SELECT count(*)::int AS n FROM items WHERE id::text LIKE $1', ['c%'])).toEqual([{ n: 0 }]);
   });
 
+  test('a statement that returns no rows answers an empty list, and its write is done', async () => {
+    const text = 'UPDATE items SET label = $1 WHERE amount < 0';
+    expect(await driver.begin((tx) => tx.query(text, ['none'], { prepared: true }))).toEqual([]);
+    const write = 'UPDATE items SET label = $1 WHERE amount = (SELECT max(amount) FROM items)';
+    expect(await driver.begin((tx) => tx.query(write, ['highest'], { prepared: true }))).toEqual([]);
+    const atMax = await driver.query('SELECT count(*)::int AS n FROM items WHERE amount = (SELECT max(amount) FROM items)');
+    expect(atMax[0]).toMatchObject({ n: expect.any(Number) });
+    expect(await driver.query('SELECT count(*)::int AS n FROM items WHERE label = $1', ['highest'])).toEqual(atMax);
+  });
+
   test('a statement that does not parse rejects every time, and does not disturb the others', async () => {
     const broken = 'SELEC amount FROM items WHERE amount > $1::numeric';
     for (let i = 0; i < 2; i += 1) {
