@@ -19,27 +19,21 @@ export interface CpuShares {
   readonly idle: number;
 }
 
+/**
+ * CPU ms from the text of a /proc/<pid>/stat: utime + stime, plus cutime + cstime (children that
+ * have exited and been waited for) when `withReapedChildren`. Fields after the command name (which
+ * may contain spaces) start at ") ": utime, stime, cutime and cstime are the 12th to 15th.
+ */
+function statCpuMs(stat: string, withReapedChildren: boolean): number {
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  const own = Number(fields[11]) + Number(fields[12]);
+  return ((withReapedChildren ? own + Number(fields[13]) + Number(fields[14]) : own) * 1000) / CLOCK_TICKS;
+}
+
 /** utime + stime of `pid` from /proc/<pid>/stat, in ms; NaN when unreadable (not Linux, or gone). */
 export function processCpuMs(pid: number | undefined): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces) start at ") ": utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return NaN;
-  }
-}
-
-/**
- * utime + stime of `pid` plus those of its children that have exited and been waited for
- * (cutime + cstime), in ms; NaN when unreadable.
- */
-function processTreeCpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
+    return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'), false);
   } catch {
     return NaN;
   }
@@ -60,10 +54,7 @@ function cpuMsOfCommand(name: string): number {
       if (!/^\d+$/.test(pid)) continue;
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith(name)) {
-          const ms = processTreeCpuMs(Number(pid));
-          if (!Number.isNaN(ms)) total += ms;
-        }
+        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith(name)) total += statCpuMs(stat, true);
       } catch {
         // the process ended while we looked
       }

@@ -4,22 +4,12 @@ import type { QueryOptions, SqlDriver, SqlExecutor } from './sql-driver';
 /** A statement PGlite has parsed under a name: what binding it needs. */
 interface NamedStatement { readonly name: string; readonly paramTypes: readonly number[] }
 
-/** Concatenates protocol messages into one buffer: PGlite runs them in one call. */
-function messages(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
  * Prepared statements over PGlite's wire protocol: `PGlite.query` parses (and so plans) its text
  * on every call, in five calls into the WebAssembly module. A named statement is parsed once per
  * database; each run is then one call (Bind, Describe, Execute, Sync) and PostgreSQL's plan cache
- * may reuse a generic plan. Only inside a transaction, where PGlite's own lock is already held.
+ * may reuse a generic plan. A call's messages go in one buffer, which PGlite runs in turn. Only
+ * inside a transaction, where PGlite's own lock is already held.
  */
 function namedStatements(db: PGlite) {
   const statements = new Map<string, NamedStatement>();
@@ -30,7 +20,7 @@ function namedStatements(db: PGlite) {
     if (known) return known;
     const name = `signet_${statements.size + 1}`;
     const described = await db.execProtocolStream(
-      messages(serialize.parse({ name, text, types: [] }), serialize.describe({ type: 'S', name }), serialize.sync()),
+      Buffer.concat([serialize.parse({ name, text, types: [] }), serialize.describe({ type: 'S', name }), serialize.sync()]),
       { syncToFs: false },
     );
     const statement = { name, paramTypes: parse.parseDescribeStatementResults(described) };
@@ -46,7 +36,7 @@ function namedStatements(db: PGlite) {
       return serializer ? serializer(value) : String(value);
     });
     const results = await db.execProtocolStream(
-      messages(serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()),
+      Buffer.concat([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]),
       { syncToFs: false },
     );
     return parse.parseResults(results, db.parsers)[0].rows as R[];
