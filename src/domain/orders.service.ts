@@ -32,10 +32,12 @@ export interface OrderService {
 }
 
 /**
- * How many resting orders a placement reads: a few first (most orders take one or two), then
- * larger batches while it can take more. Every row read costs even when it does not trade.
+ * How many resting orders a placement reads: two first (most orders take one or two), then
+ * larger batches while it can take more. Every row read costs even when it does not trade: on
+ * PGlite a one-lot crossing placement took 1.69 ms reading 8 first and 1.59 ms reading 2; an
+ * order that takes three or more makers pays one more read.
  */
-const BOOK_BATCH = { first: 8, next: 50 } as const;
+const BOOK_BATCH = { first: 2, next: 50 } as const;
 
 /** A resting order as the placement found it, with the state a trade changes. */
 interface MakerState { readonly entry: BookEntry; readonly resting: RestingOrder; state: OrderFillState; status: OrderStatus; statusReason: OrderStatusReason | null }
