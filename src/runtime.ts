@@ -64,7 +64,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
     releaseDataDir = () => dataDir.release();
     masterKey = masterKey ?? dataDir.masterKey;
     try {
-      driver = await createPgliteDriver(dataDir.pgdataPath);
+      driver = await createPgliteDriver(dataDir.pgdataPath, { onVacuumError: (err) => logger.warn({ err: { message: err.message } }, 'PGlite vacuum failed; the next check tries again') });
     } catch (error) {
       dataDir.release();
       throw error;

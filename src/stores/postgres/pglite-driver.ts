@@ -1,5 +1,6 @@
 import { PGlite, parse, protocol } from '@electric-sql/pglite';
 import type { QueryOptions, SqlDriver, SqlExecutor } from './sql-driver';
+import { DEFAULT_VACUUM_POLICY, createVacuumScheduler, type VacuumPolicy } from './pglite-vacuum';
 
 /** A statement PGlite has parsed under a name: what binding it needs. */
 interface NamedStatement { readonly name: string; readonly paramTypes: readonly number[] }
@@ -43,33 +44,50 @@ function namedStatements(db: PGlite) {
   };
 }
 
+/** How the PGlite driver vacuums (pglite-vacuum.ts). */
+export interface PgliteDriverOptions {
+  /** When to vacuum; `null` never does (PGlite has no autovacuum). Default DEFAULT_VACUUM_POLICY. */
+  readonly vacuum?: VacuumPolicy | null;
+  /** A vacuum that failed (the next check tries again). Default: a process warning. */
+  readonly onVacuumError?: (error: Error) => void;
+}
+
 /**
  * PGlite: PostgreSQL compiled to WebAssembly, in process. One connection: PGlite queues
  * every query and transaction behind one lock, so a query issued outside a running
  * transaction waits for it (the unit of work routes queries inside a transaction to it).
+ * It vacuums as autovacuum would (pglite-vacuum.ts), checking after every few hundred commits.
  * @param dataDir a directory for files, or undefined for an in-memory database (tests).
  */
-export async function createPgliteDriver(dataDir?: string): Promise<SqlDriver> {
+export async function createPgliteDriver(dataDir?: string, options: PgliteDriverOptions = {}): Promise<SqlDriver> {
   const db = await PGlite.create(dataDir ? { dataDir } : {});
   const runNamed = namedStatements(db);
+  const policy = options.vacuum === undefined ? DEFAULT_VACUUM_POLICY : options.vacuum;
+  const onVacuumError = options.onVacuumError ?? ((error: Error) => process.emitWarning(`PGlite vacuum failed: ${error.message}`));
+  const outsideTransactions: SqlExecutor = {
+    async query<R>(text: string, params: readonly unknown[] = []) {
+      return (await db.query<R>(text, params as unknown[])).rows;
+    },
+  };
+  const vacuum = policy ? createVacuumScheduler(outsideTransactions, policy, onVacuumError) : null;
   return {
     kind: 'pglite',
-    async query<R>(text: string, params: readonly unknown[] = []) {
-      const result = await db.query<R>(text, params as unknown[]);
-      return result.rows;
-    },
+    query: outsideTransactions.query,
     async begin(work) {
-      return db.transaction(async (tx) => work({
+      const result = await db.transaction(async (tx) => work({
         async query<R>(text: string, params: readonly unknown[] = [], options?: QueryOptions) {
           if (options?.prepared) return runNamed<R>(text, params);
           return (await tx.query<R>(text, params as unknown[])).rows;
         },
       } satisfies SqlExecutor));
+      vacuum?.committed();
+      return result;
     },
     async ping() {
       await db.query('SELECT 1');
     },
     async close() {
+      await vacuum?.settled();
       await db.close();
     },
   };
