@@ -55,9 +55,13 @@ function isWeakKey(publicKey: KeyObject): boolean {
   return weak;
 }
 
+/** The checks before any curve arithmetic: the signature's length and the key's strength. */
+function mayVerifyEd25519(publicKey: KeyObject, signature: Uint8Array): boolean {
+  return signature.length === SIGNATURE_LENGTHS.ed25519 && !isWeakKey(publicKey);
+}
+
 function verifyEd25519(publicKey: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
-  if (signature.length !== SIGNATURE_LENGTHS.ed25519) return false;
-  if (isWeakKey(publicKey)) return false;
+  if (!mayVerifyEd25519(publicKey, signature)) return false;
   try {
     // Explicit === true: only a real boolean true is success, never a truthy or missing value.
     return cryptoVerify(null, data, publicKey, signature) === true;
@@ -71,7 +75,7 @@ function verifyEd25519(publicKey: KeyObject, data: Uint8Array, signature: Uint8A
  * form, which copies its inputs): the event loop goes on with other requests meanwhile.
  */
 function verifyEd25519InThreadPool(publicKey: KeyObject, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  if (signature.length !== SIGNATURE_LENGTHS.ed25519 || isWeakKey(publicKey)) return Promise.resolve(false);
+  if (!mayVerifyEd25519(publicKey, signature)) return Promise.resolve(false);
   return new Promise((resolve) => {
     try {
       cryptoVerify(null, data, publicKey, signature, (error, valid) => resolve(error === null && valid === true));
