@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ApiKeyService, Principal, Scope } from '../../domain';
 import type { KeyObject } from 'node:crypto';
 import { createDeferredClaimVerifier, type SignatureFailureReason, type VerificationKey } from '@signet/http-message-signatures';
-import { nodeCryptoThreadPool } from '@signet/http-message-signatures/node';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { ErrorCode, refusalStatus } from '../../errors';
 import type { SignetMetrics } from '../../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
@@ -79,7 +79,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       const target = options.target();
       const [authority, ...authorities] = target.authorities;
       // Deferred: the nonce is claimed in the request's admission, with its other checks.
-      const verify = createDeferredClaimVerifier({ crypto: nodeCryptoThreadPool, authority, authorities, scheme: target.scheme, maxAgeSeconds: options.maxAgeSeconds, now: options.now, resolveKey });
+      const verify = createDeferredClaimVerifier({ crypto: nodeCrypto, authority, authorities, scheme: target.scheme, maxAgeSeconds: options.maxAgeSeconds, now: options.now, resolveKey });
       verifier = { verify, target };
     }
     return verifier;

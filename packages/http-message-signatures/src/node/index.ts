@@ -1,5 +1,5 @@
 /**
- * `@signet/http-message-signatures/node`: the node:crypto providers, apart from the main entry so
+ * `@signet/http-message-signatures/node`: the node:crypto provider, apart from the main entry so
  * browser bundles of the signer never pull in node:crypto.
  */
-export { nodeCrypto, nodeCryptoThreadPool, weakEd25519KeyProblem, type NodeCryptoProvider, type NodeCryptoThreadPoolProvider } from './node-crypto-provider';
+export { nodeCrypto, weakEd25519KeyProblem, type NodeCryptoProvider } from './node-crypto-provider';

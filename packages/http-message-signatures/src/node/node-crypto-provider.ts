@@ -1,8 +1,7 @@
 /**
- * The Node crypto providers (node:crypto): `nodeCrypto`, synchronous, for tools, signers and test
- * fixtures, and `nodeCryptoThreadPool`, which verifies Ed25519 signatures on libuv's thread pool,
- * for servers. The key record alone decides the algorithm: nothing here picks one from the
- * request, so an HMAC can never be computed with a public key. Their own entry point
+ * The Node crypto provider (node:crypto): synchronous and fast, for servers, tools and test
+ * fixtures. The key record alone decides the algorithm: nothing here picks one from the request,
+ * so an HMAC can never be computed with a public key. Its own entry point
  * (`@signet/http-message-signatures/node`) keeps node:crypto out of browser bundles.
  */
 import {
@@ -17,14 +16,11 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { MIN_HMAC_SECRET_BYTES, SIGNATURE_LENGTHS } from '../constants';
-import type { CryptoProvider, DigestAlgorithm, SigningMaterial, SyncCryptoProvider, VerificationKeyMaterial } from '../crypto-provider';
+import type { DigestAlgorithm, SigningMaterial, SyncCryptoProvider, VerificationKeyMaterial } from '../crypto-provider';
 import { ed25519PublicKeyProblem, type Ed25519KeyProblem } from '../ed25519-public-key';
 
 /** node:crypto as a provider: Ed25519 keys are KeyObjects (private ones also PKCS#8 PEM), HMAC secrets bytes. */
 export type NodeCryptoProvider = SyncCryptoProvider<KeyObject | string, Uint8Array, KeyObject>;
-
-/** The same keys as {@link NodeCryptoProvider}; Ed25519 verifications answer later. */
-export type NodeCryptoThreadPoolProvider = CryptoProvider<KeyObject | string, Uint8Array, KeyObject>;
 
 const NODE_HASH: Readonly<Record<DigestAlgorithm, string>> = { 'sha-256': 'sha256', 'sha-512': 'sha512' };
 
@@ -55,34 +51,15 @@ function isWeakKey(publicKey: KeyObject): boolean {
   return weak;
 }
 
-/** The checks before any curve arithmetic: the signature's length and the key's strength. */
-function mayVerifyEd25519(publicKey: KeyObject, signature: Uint8Array): boolean {
-  return signature.length === SIGNATURE_LENGTHS.ed25519 && !isWeakKey(publicKey);
-}
-
 function verifyEd25519(publicKey: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
-  if (!mayVerifyEd25519(publicKey, signature)) return false;
+  if (signature.length !== SIGNATURE_LENGTHS.ed25519) return false;
+  if (isWeakKey(publicKey)) return false;
   try {
     // Explicit === true: only a real boolean true is success, never a truthy or missing value.
     return cryptoVerify(null, data, publicKey, signature) === true;
   } catch {
     return false;
   }
-}
-
-/**
- * The same checks, with the curve arithmetic on libuv's thread pool (node:crypto's callback
- * form, which copies its inputs): the event loop goes on with other requests meanwhile.
- */
-function verifyEd25519InThreadPool(publicKey: KeyObject, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  if (!mayVerifyEd25519(publicKey, signature)) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    try {
-      cryptoVerify(null, data, publicKey, signature, (error, valid) => resolve(error === null && valid === true));
-    } catch {
-      resolve(false);
-    }
-  });
 }
 
 function verifyHmac(secret: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
@@ -144,28 +121,4 @@ export const nodeCrypto: NodeCryptoProvider = {
     else verifyHmac(DUMMY_KEYS.secret, data, new Uint8Array(SIGNATURE_LENGTHS['hmac-sha256']));
   },
   randomBytes: (length) => randomBytes(length),
-};
-
-/**
- * `nodeCrypto` with Ed25519 verification (and the dummy verification of unknown keys, so both
- * take the same path) on libuv's thread pool: for servers, whose event loop then spends no time
- * on curve arithmetic. Measured in Signet's bench (2 cores, same runs): a signed `placeOrder`
- * 3–6 points closer to an unsigned one in throughput, and less server CPU per request, the
- * verifications no longer evicting the event loop's caches. HMAC stays inline: a few
- * microseconds, less than the hop. Digests and signing are `nodeCrypto`'s (answered at once).
- */
-export const nodeCryptoThreadPool: NodeCryptoThreadPoolProvider = {
-  sync: false,
-  digest: nodeCrypto.digest,
-  sign: nodeCrypto.sign,
-  verify(key, data, signature) {
-    assertUsable(key);
-    if (key.algorithm === 'ed25519') return verifyEd25519InThreadPool(key.publicKey as KeyObject, data, signature);
-    return verifyHmac(key.secret as Uint8Array, data, signature);
-  },
-  async dummyVerify(data, signature) {
-    if (signature.length === SIGNATURE_LENGTHS.ed25519) await verifyEd25519InThreadPool(DUMMY_KEYS.publicKey, data, signature);
-    else verifyHmac(DUMMY_KEYS.secret, data, new Uint8Array(SIGNATURE_LENGTHS['hmac-sha256']));
-  },
-  randomBytes: nodeCrypto.randomBytes,
 };
