@@ -84,7 +84,7 @@ export async function createPgliteDriver(dataDir?: string, options: PgliteDriver
       return result;
     },
     async ping() {
-      await db.query('SELECT 1');
+      await outsideTransactions.query('SELECT 1');
     },
     async close() {
       await vacuum?.settled();

@@ -2,6 +2,7 @@ import type { DomainServices } from '../../../src/domain';
 import { createPgliteDriver, migrate, type SqlDriver, type SqlExecutor } from '../../../src/stores/postgres';
 import { createVacuumScheduler, type VacuumPolicy } from '../../../src/stores/postgres/pglite-vacuum';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
+import { eventually } from '../../helpers/eventually';
 import { loggedDriver, type LoggedDriver, type LoggedStatement } from '../../helpers/statement-log';
 
 /** Trades one at a time in one market, as a crossing flow does: each fills (and so retires) one resting order. */
@@ -85,14 +86,6 @@ describe('PGlite vacuums as autovacuum would (it has no autovacuum of its own)',
   }, 120_000);
 });
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 async function vacuumCount(driver: SqlDriver, table: string): Promise<number> {
   const [row] = await driver.query<{ n: string }>('SELECT vacuum_count AS n FROM pg_stat_user_tables WHERE relname = $1', [table]);
   return Number(row.n);
@@ -107,7 +100,10 @@ describe('PGlite driver closing during a vacuum', () => {
     await driver.begin((tx) => tx.query('UPDATE churn SET n = n + 1'));
     // PostgreSQL publishes a backend's table statistics at most once a second: wait for the dead
     // rows to show, then the next commit starts a check that finds them and queues a VACUUM.
-    await waitFor(async () => (await driver.query<{ dead: string }>("SELECT n_dead_tup AS dead FROM pg_stat_user_tables WHERE relname = 'churn'"))[0].dead !== '0');
+    await eventually(async () => {
+      const [row] = await driver.query<{ dead: string }>("SELECT n_dead_tup AS dead FROM pg_stat_user_tables WHERE relname = 'churn'");
+      expect(Number(row.dead)).toBeGreaterThan(0);
+    }, 10_000);
     const vacuumsBefore = await vacuumCount(driver, 'churn');
     await driver.begin((tx) => tx.query('SELECT 1'));
     await driver.close();
