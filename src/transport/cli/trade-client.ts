@@ -17,14 +17,16 @@ export const DEFAULT_URL = 'http://127.0.0.1:4000';
 /**
  * The SDK client for a command: credentials from `--credentials file [--as NAME]`, else from
  * SIGNET_KEY_ID with SIGNET_PRIVATE_KEY or SIGNET_SECRET (parsed into the config by main.ts).
+ * `credentials: 'optional'` (public market data) sends unsigned requests when none are given.
  */
-export function clientFor(flags: ClientFlags, config: ClientConfig): SignetClient {
+export function clientFor(flags: ClientFlags, config: ClientConfig, { credentials = 'required' }: { credentials?: 'required' | 'optional' } = {}): SignetClient {
   const url = flags.url ?? config.url ?? DEFAULT_URL;
   if (flags.credentials) {
     const credential = readCredential(flags.credentials, flags.as);
     return createSignetClient({ url, keyId: credential.keyId, alg: credential.algorithm, privateKey: credential.privateKey, secret: credential.secret });
   }
   if (!config.keyId || !(config.privateKey || config.secret)) {
+    if (credentials === 'optional' && !config.keyId && !config.privateKey && !config.secret) return createSignetClient({ url });
     throw new CliError('No credentials: pass --credentials FILE [--as NAME] (e.g. .signet/demo-credentials.json --as alice), or set SIGNET_KEY_ID with SIGNET_PRIVATE_KEY or SIGNET_SECRET.', 2);
   }
   return config.privateKey

@@ -145,12 +145,12 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
       });
     });
 
-  withClientFlags(program.command('book <market>').description('Show a market\'s order book: aggregated price levels, best first.'))
+  withClientFlags(program.command('book <market>').description('Show a market\'s order book: aggregated price levels, best first (public: no credentials needed).'))
     .option('--depth <n>', 'levels per side, 1-100', '10')
     .action(async (market: string, flags: ClientFlags & { depth: string }) => {
       const depth = Number(flags.depth);
       if (!Number.isInteger(depth) || depth < 1 || depth > 100) throw new CliError('--depth must be an integer from 1 to 100', 2);
-      const data = unwrapResult(await call((signal) => clientFor(flags, config.client).request(OrderBookDocument, { market: market.toUpperCase(), depth }, { signal, onRetry })));
+      const data = unwrapResult(await call((signal) => clientFor(flags, config.client, { credentials: 'optional' }).request(OrderBookDocument, { market: market.toUpperCase(), depth }, { signal, onRetry })));
       const book = data.orderBook;
       if (!book) throw new CliError('orderBook returned no book');
       print(flags, book, () => {

@@ -160,6 +160,18 @@ describe('signet trading commands', () => {
     expect(bad.stderr).not.toContain('not base64!');
   });
 
+  test('book is public market data: it answers with no credentials, unsigned', async () => {
+    const maker = await fundedAccount(services, { ETH: '1' }, 'cli-public-maker');
+    expect((await services.orders.placeOrder(maker, { market: 'ETH-USD', side: 'SELL', type: 'LIMIT', price: '2100', quantity: '0.5' })).ok).toBe(true);
+    const run = await signet({}, 'book', 'ETH-USD', '--url', server.url, '--json');
+    expect(run.stderr).toBe('');
+    expect(json(run)).toMatchObject({ market: 'ETH-USD', asks: [{ price: '2100', quantity: '0.5', orderCount: 1 }] });
+    // Half-set credentials are still a usage error, not a silent unsigned call.
+    const half = await signet({ SIGNET_KEY_ID: 'key_000000000000000000000000' }, 'book', 'ETH-USD', '--url', server.url);
+    expect(half.code).toBe(2);
+    expect(half.stderr).toMatch(/SIGNET_PRIVATE_KEY/);
+  });
+
   test('a key the server does not know fails with UNAUTHENTICATED and its reason', async () => {
     const run = await signet({ ...envCredentials, SIGNET_KEY_ID: 'key_000000000000000000000000' }, 'balances');
     expect(run.code).toBe(1);
