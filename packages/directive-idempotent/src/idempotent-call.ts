@@ -1,4 +1,5 @@
 import { fingerprintArguments, idempotencyScopeKey } from '@signet/idempotency';
+import { explicitArguments, type InputValueDefinition } from './explicit-arguments';
 
 /** What identifies one keyed call: the scope its key lives in, and the fingerprint of its arguments. */
 export interface IdempotentCallIdentity {
@@ -14,10 +15,15 @@ export interface IdempotentCallIdentity {
  *
  * `args` are graphql-js's coerced arguments: plain objects, which the fingerprint accepts
  * (type-graphql, for one, builds its input class instances later, inside `resolve`).
+ * `argumentDefinitions` are the field's declared arguments (`GraphQLField.args`): values equal
+ * to their defaults are left out of the fingerprint (explicitArguments), so a retry across a
+ * deploy that adds a defaulted argument or input field is still the same call.
  */
-export function idempotentCallIdentity(call: { scope: string; field: string; key: string; args: unknown }): IdempotentCallIdentity {
+export function idempotentCallIdentity(call: {
+  scope: string; field: string; key: string; args: Record<string, unknown>; argumentDefinitions: readonly InputValueDefinition[];
+}): IdempotentCallIdentity {
   return {
     scopeKey: idempotencyScopeKey({ scope: call.scope, field: call.field, key: call.key }),
-    fingerprint: fingerprintArguments(call.args),
+    fingerprint: fingerprintArguments(explicitArguments(call.args, call.argumentDefinitions)),
   };
 }

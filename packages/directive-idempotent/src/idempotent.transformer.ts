@@ -120,6 +120,7 @@ export function idempotentTransformer<TContext extends object>(schema: GraphQLSc
       }
       keyed.add(fieldName);
       const resolve = field.resolve ?? defaultFieldResolver;
+      const argumentDefinitions = Object.entries(field.args ?? {}).map(([argName, arg]) => ({ name: argName, type: arg.type, defaultValue: arg.defaultValue }));
       return {
         ...field,
         async resolve(source, args, context: TContext, info) {
@@ -133,7 +134,7 @@ export function idempotentTransformer<TContext extends object>(schema: GraphQLSc
           // The host's authentication usually runs first; this guards a schema where it does not.
           const scope = options.scope(context, info);
           if (scope === undefined) throw options.errors.unauthenticated(fieldName);
-          const { scopeKey, fingerprint } = idempotentCallIdentity({ scope, field: fieldName, key: decision.key, args });
+          const { scopeKey, fingerprint } = idempotentCallIdentity({ scope, field: fieldName, key: decision.key, args, argumentDefinitions });
           const result = await execute({
             store: options.store(context, info), scopeKey, fingerprint, field: fieldName,
             execute: async () => resolve(source, args, context, info),

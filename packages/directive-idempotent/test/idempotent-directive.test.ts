@@ -20,13 +20,13 @@ const typeDefs = `
 
 const errorOf = (code: string) => (...args: unknown[]) => new GraphQLError(code, { extensions: { code, args } });
 
-function server(options: { store?: IdempotencyStore } = {}) {
-  const db = inMemoryDatabase();
+function server(options: { store?: IdempotencyStore; typeDefs?: string; db?: ReturnType<typeof inMemoryDatabase> } = {}) {
+  const db = options.db ?? inMemoryDatabase();
   let executions = 0;
   let store = options.store ?? createMemoryIdempotencyStore();
   const events: IdempotentFieldEvent[] = [];
   const base = makeExecutableSchema({
-    typeDefs,
+    typeDefs: options.typeDefs ?? typeDefs,
     resolvers: {
       Mutation: {
         addNote: async (_source: unknown, { text }: { text: string }) => {
@@ -129,6 +129,43 @@ describe('@idempotent on a server that is not Signet (renamed @once)', () => {
     expect(codes(await api.run(ADD('k-anonymous'), { user: undefined }))).toEqual(['UNAUTHENTICATED']);
     expect(api.executions).toBe(1);
     expect(api.events.filter((e) => e.kind === 'key_required')).toEqual([{ kind: 'key_required', field: 'addNote' }]);
+  });
+
+  test('a retry across a deploy that adds a defaulted argument or input field replays: defaults are left out of the fingerprint', async () => {
+    const version = (inputFields: string, args: string) => `
+      ${idempotentDirectiveTypeDefs('once')}
+      type Note { id: ID! text: String! }
+      type Query { ping: String }
+      input NoteStyle { font: String = "serif" ${inputFields} }
+      type Mutation { addNote(text: String!, style: NoteStyle = {}${args}): Note @once(required: true) }
+    `;
+    const v1 = version('', '');
+    // The next release: a defaulted input field, a defaulted argument, and a changed default.
+    const v2 = version('size: Int = 12', ', pinned: Boolean = false').replace('"serif"', '"sans"');
+    const store = createMemoryIdempotencyStore();
+    const db = inMemoryDatabase();
+    const before = server({ typeDefs: v1, store, db });
+    const call = (key: string, style = '{ font: "mono" }') => `mutation { addNote(text: "deploy", style: ${style}) @once(key: "${key}") { id text } }`;
+    const first = await before.run(call('k-deploy'));
+    const implicit = await before.run(call('k-deploy-implicit', '{}'));
+    expect(codes(first)).toEqual([]);
+    expect(before.executions).toBe(2);
+
+    // Served by the new release, from the fast path and, once that forgot, from the durable record.
+    for (const after of [server({ typeDefs: v2, store, db }), server({ typeDefs: v2, db })]) {
+      const retry = await after.run(call('k-deploy'));
+      expect(codes(retry)).toEqual([]);
+      expect(retry.data).toEqual(first.data);
+      expect(retry.replayed).toEqual(['addNote']);
+      // Writing the new defaults out is the same call too.
+      expect((await after.run(call('k-deploy', '{ font: "mono", size: 12 }'))).replayed).toEqual(['addNote']);
+      // A default that changed: the first call left the font to the schema, so does its retry.
+      expect((await after.run(call('k-deploy-implicit', '{}'))).data).toEqual(implicit.data);
+      // Anything else is still another call.
+      expect(codes(await after.run(call('k-deploy', '{ font: "mono", size: 14 }')))).toEqual(['KEY_REUSED']);
+      expect(after.executions).toBe(0);
+    }
+    expect(db.notes.size).toBe(2);
   });
 
   test('a field the directive cannot make idempotent stops the server from building, with the codec\'s reason', () => {

@@ -83,7 +83,7 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
     }
     let lease: PlannedField['lease'];
     if (keyDecision?.kind === 'key') {
-      const { scopeKey, fingerprint } = idempotentCallIdentity({ scope: principal.accountId, field: definition.name, key: keyDecision.key, args });
+      const { scopeKey, fingerprint } = idempotentCallIdentity({ scope: principal.accountId, field: definition.name, key: keyDecision.key, args, argumentDefinitions: definition.args });
       lease = { index: checks.length, scopeKey, fingerprint };
       checks.push({ kind: 'lease', scopeKey, fingerprint, leaseMs: DEFAULT_IDEMPOTENCY_LEASE_MS, after: limit?.index });
     }

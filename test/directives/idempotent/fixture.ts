@@ -1,8 +1,11 @@
+import { explicitArguments } from '@signet/directive-idempotent';
+import { fingerprintArguments } from '@signet/idempotency';
 import type { DirectiveDeps } from '../../../src/directives';
 import type { DomainServices, Order, Principal } from '../../../src/domain';
 import type { SqlExecutor } from '../../../src/stores/postgres';
 import type { HttpExchange } from '../../../src/transport/graphql/context';
 import { createMetrics, type SignetMetrics } from '../../../src/metrics';
+import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
 import { directiveDepsFor } from '../../helpers/directives';
 import { servicesFor } from '../../helpers/domain';
@@ -99,10 +102,16 @@ export const PLACE = `mutation($input: PlaceOrderInput!, $key: String) {
 /** A small BUY order on BTC-USD: holds price × quantity USD. */
 export const buy = (quantity = '0.01', price = '100') => ({ market: 'BTC-USD', side: 'BUY', price, quantity });
 
-/** placeOrder's arguments as the server coerces `input` (its defaults filled in): what a claim's fingerprint is taken of. */
-export const coercedPlaceArguments = (input: Record<string, unknown>) => ({
+/** placeOrder's arguments as the server coerces `input` (its defaults filled in). */
+const coercedPlaceArguments = (input: Record<string, unknown>) => ({
   input: { type: 'LIMIT', timeInForce: 'GTC', postOnly: false, selfTradePrevention: 'CANCEL_NEWEST', ...input },
 });
+
+const placeOrderArguments = buildSignetSchema().getMutationType()!.getFields().placeOrder.args;
+
+/** The fingerprint a keyed placeOrder of `input` claims with: the @idempotent wrapper's, over the coerced arguments. */
+export const placeFingerprint = (input: Record<string, unknown>): string =>
+  fingerprintArguments(explicitArguments(coercedPlaceArguments(input), placeOrderArguments));
 
 /** The first error's extensions code, or undefined. */
 export const codeOf = (result: TestResult<unknown>) => result.errors?.[0]?.extensions?.code;

@@ -1,7 +1,7 @@
-import { fingerprintArguments, idempotencyScopeKey, type IdempotencyStore } from '@signet/idempotency';
+import { idempotencyScopeKey, type IdempotencyStore } from '@signet/idempotency';
 import { fundedAccount } from '../../helpers/domain';
 import { principalFor } from '../../helpers/graphql';
-import { PLACE, buy, codeOf, coercedPlaceArguments, describeOn, useIdempotencyFixture, type IdempotencyBackend } from './fixture';
+import { PLACE, buy, codeOf, placeFingerprint, describeOn, useIdempotencyFixture, type IdempotencyBackend } from './fixture';
 
 const TWO = (keyA: string, keyB: string) => `mutation($a: PlaceOrderInput!, $b: PlaceOrderInput!) {
   a: placeOrder(input: $a) @idempotent(key: "${keyA}") { order { id } }
@@ -134,7 +134,7 @@ export function defineKeySuite(backend: IdempotencyBackend): void {
       const id = await fundedAccount(services, { USD: '100' });
       const scope = idempotencyScopeKey({ scope: id, field: 'placeOrder', key: 'busy-1' });
       // Another request holds the lease: exactly what a concurrent duplicate finds.
-      const held = await fast.store.claim(scope, fingerprintArguments(coercedPlaceArguments(buy())), 10_000);
+      const held = await fast.store.claim(scope, placeFingerprint(buy()), 10_000);
       if (held.kind !== 'acquired') throw new Error('expected to acquire');
       const duplicate = await run(PLACE, { input: buy(), key: 'busy-1' }, principalFor(id));
       expect(duplicate.errors?.[0]).toMatchObject({ path: ['placeOrder'], extensions: { code: 'IDEMPOTENCY_IN_PROGRESS', retryable: true } });

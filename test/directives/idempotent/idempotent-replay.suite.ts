@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { fingerprintArguments, idempotencyScopeKey, type IdempotencyStore } from '@signet/idempotency';
+import { idempotencyScopeKey, type IdempotencyStore } from '@signet/idempotency';
 import type { DomainServices } from '../../../src/domain';
 import { balancesOf, fundedAccount, idempotencyRecordsOf } from '../../helpers/domain';
 import { CLEAN_RECONCILIATION, bookCounts, orphanJournals, ordersWithoutTheirHolds } from '../../helpers/ledger-checks';
 import { principalFor } from '../../helpers/graphql';
 import { forgetfulMemoryStore } from '../../helpers/idempotency';
-import { PLACE, buy, codeOf, coercedPlaceArguments, describeOn, useIdempotencyFixture, type IdempotencyBackend } from './fixture';
+import { PLACE, buy, codeOf, placeFingerprint, describeOn, useIdempotencyFixture, type IdempotencyBackend } from './fixture';
 
 /** What a retry gets back: replays, mismatches, what consumes a key and what does not, retention, cache loss. */
 export function defineReplaySuite(backend: IdempotencyBackend): void {
@@ -142,7 +142,7 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       // running anything: a replay from the database, and no execution whose record conflicted.
       expect(log.lines().filter((l) => l.scope === scope).map((l) => [l.event, l.source])).toEqual([['idempotent_replay', 'durable']]);
       // The durable replay put the outcome back in the fast path: the next retry needs no transaction.
-      const cached = await fast.store.claim(scope, fingerprintArguments(coercedPlaceArguments(buy())), 1_000);
+      const cached = await fast.store.claim(scope, placeFingerprint(buy()), 1_000);
       expect(cached.kind).toBe('completed');
       await fast.forget();
       const mismatch = await run(PLACE, { input: buy('0.02'), key: 'flush-1' }, principalFor(id));

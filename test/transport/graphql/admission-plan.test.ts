@@ -8,6 +8,7 @@ import { planRootFields } from '../../../src/transport/admission';
 import { admissionPlugin } from '../../../src/transport/graphql/admission-plugin';
 import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
 import { emptyExchange } from '../../../src/transport/graphql/context';
+import { idempotentCallIdentity } from '@signet/directive-idempotent';
 import { createMemoryIdempotencyStore, fingerprintArguments, idempotencyScopeKey } from '@signet/idempotency';
 import { createMetrics } from '../../../src/metrics';
 import { silentLogger } from '../../helpers/logger';
@@ -44,7 +45,11 @@ describe('planning a signed operation', () => {
     }, { headers: { 'idempotency-key': '"header-key"' } });
     const lease = checks.find((c) => c.kind === 'lease');
     expect(lease).toMatchObject({ scopeKey: idempotencyScopeKey({ scope: 'acct-1', field: 'placeOrder', key: 'header-key' }) });
-    expect(lease && lease.kind === 'lease' && lease.fingerprint).toBe(fingerprintArguments({ input: { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '100', quantity: '0.01' } }));
+    // The wrapper gets the coerced arguments, defaults filled in, and leaves the defaults out of the fingerprint.
+    const coerced = { input: { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '100', quantity: '0.01', timeInForce: 'GTC', postOnly: false, selfTradePrevention: 'CANCEL_NEWEST' } };
+    const wrapper = idempotentCallIdentity({ scope: 'acct-1', field: 'placeOrder', key: 'header-key', args: coerced, argumentDefinitions: schema.getMutationType()!.getFields().placeOrder.args });
+    expect(lease && lease.kind === 'lease' && lease.fingerprint).toBe(wrapper.fingerprint);
+    expect(wrapper.fingerprint).toBe(fingerprintArguments({ input: { market: 'BTC-USD', side: 'BUY', price: '100', quantity: '0.01' } }));
   });
 
   test('fields the caller cannot run spend nothing: a missing scope, an invalid key, no key at all', () => {

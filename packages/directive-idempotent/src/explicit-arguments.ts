@@ -1,0 +1,64 @@
+import { getNullableType, isInputObjectType, isListType, type GraphQLInputType } from 'graphql';
+
+/** An argument or input field as the schema declares it: what leaving defaults out needs. */
+export interface InputValueDefinition {
+  readonly name: string;
+  readonly type: GraphQLInputType;
+  /** graphql-js's internal (coerced) default, as `GraphQLArgument.defaultValue`; undefined when none. */
+  readonly defaultValue?: unknown;
+}
+
+const fieldsOfType = new WeakMap<object, readonly InputValueDefinition[]>();
+
+function inputFieldsOf(type: Parameters<typeof isInputObjectType>[0] & object): readonly InputValueDefinition[] {
+  let fields = fieldsOfType.get(type);
+  if (!fields) {
+    fields = isInputObjectType(type) ? Object.values(type.getFields()) : [];
+    fieldsOfType.set(type, fields);
+  }
+  return fields;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Deep equality of coerced argument values (JSON values, plain objects, Dates). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = Object.keys(a).filter((k) => a[k] !== undefined);
+    return keys.length === Object.keys(b).filter((k) => b[k] !== undefined).length && keys.every((k) => sameValue(a[k], b[k]));
+  }
+  return false;
+}
+
+function explicitValue(value: unknown, type: GraphQLInputType): unknown {
+  const nullable = getNullableType(type);
+  if (isListType(nullable) && Array.isArray(value)) return value.map((item) => explicitValue(item, nullable.ofType));
+  if (isInputObjectType(nullable) && isPlainObject(value)) return explicitArguments(value, inputFieldsOf(nullable));
+  return value;
+}
+
+/**
+ * The coerced `args` with every value equal to its declared default left out, through input
+ * objects and lists of them: the call as the client chose it, not as the schema of the day fills
+ * it in. Omitting an argument and writing its default out stay the same call, and a later schema
+ * that adds a defaulted argument or input field (or changes a default) leaves a retried call's
+ * fingerprint unchanged, so a retry across that deploy replays instead of being refused as a key
+ * reuse. Values the schema does not declare are kept as they are.
+ */
+export function explicitArguments(args: Record<string, unknown>, definitions: readonly InputValueDefinition[]): Record<string, unknown> {
+  const explicit: Record<string, unknown> = { ...args };
+  for (const definition of definitions) {
+    if (!(definition.name in explicit)) continue;
+    const value = explicit[definition.name];
+    if (definition.defaultValue !== undefined && sameValue(value, definition.defaultValue)) delete explicit[definition.name];
+    else explicit[definition.name] = explicitValue(value, definition.type);
+  }
+  return explicit;
+}
