@@ -4,9 +4,12 @@
  * environment in `parseConfig` (only `main.ts` reads the environment); every field is optional.
  */
 
+/** Where client commands send requests when neither `--url` nor SIGNET_URL says otherwise: what `npm start` serves. */
+export const DEFAULT_CLIENT_URL = 'http://127.0.0.1:4000';
+
 /** Server and credentials for the client commands. Messages never echo key material. */
 export interface ClientConfig {
-  /** Server URL (`SIGNET_URL`, http or https). Null: `http://127.0.0.1:4000`. */
+  /** Server URL (`SIGNET_URL`, http or https). Null: DEFAULT_CLIENT_URL. */
   readonly url: string | null;
   /** API key id (`SIGNET_KEY_ID`). Null: pass `--credentials`. */
   readonly keyId: string | null;

@@ -117,6 +117,18 @@ function chooseKey(info: OperationInfo, variables: Record<string, unknown>, give
 }
 
 /** Creates a client. Key material is imported once, on the first signed request. */
+/**
+ * What went wrong on the wire, in words: Node's fetch says only "fetch failed" and keeps the
+ * reason (`connect ECONNREFUSED 127.0.0.1:4000`, a DNS failure, a reset) in its `cause`.
+ */
+function networkFailureText(error: unknown): string {
+  // Duck-typed: fetch's errors may come from another realm (a test runner's VM), where instanceof fails.
+  const messageOf = (value: unknown) => (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string' ? (value as { message: string }).message : undefined);
+  const message = messageOf(error) ?? String(error);
+  const cause = messageOf((error as { cause?: unknown } | null)?.cause);
+  return cause && cause !== message ? `${message} (${cause})` : message;
+}
+
 export function createSignetClient(options: SignetClientOptions): SignetClient {
   const url = endpoint(options.url);
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -193,7 +205,7 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
         }
       }
       if (!answer) {
-        throw new SignetRequestError('NETWORK_ERROR', `request failed: ${(networkError as Error)?.message ?? String(networkError)}`, attempts, undefined, { cause: networkError });
+        throw new SignetRequestError('NETWORK_ERROR', `request to ${url.origin} failed: ${networkFailureText(networkError)}`, attempts, undefined, { cause: networkError });
       }
       if (!answer.body) throw new SignetRequestError('BAD_RESPONSE', `HTTP ${answer.status}: the answer is not a GraphQL response`, attempts, answer.status);
       const data = (answer.body.data ?? null) as Record<string, unknown> | null;

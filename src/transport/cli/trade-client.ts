@@ -1,5 +1,5 @@
 import { SignetRequestError, createSignetClient, type SignetClient, type SignetResult, type SignetRetryInfo } from '@signet/sdk';
-import type { ClientConfig } from '../../client-config';
+import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
 import { readCredential } from './call-command';
 import { CliError } from './cli-error';
 
@@ -11,8 +11,6 @@ export interface ClientFlags {
   json?: boolean;
 }
 
-/** Where requests go when neither `--url` nor SIGNET_URL says otherwise: what `npm start` serves. */
-export const DEFAULT_URL = 'http://127.0.0.1:4000';
 
 /**
  * The SDK client for a command: credentials from `--credentials file [--as NAME]`, else from
@@ -20,7 +18,7 @@ export const DEFAULT_URL = 'http://127.0.0.1:4000';
  * `credentials: 'optional'` (public market data) sends unsigned requests when none are given.
  */
 export function clientFor(flags: ClientFlags, config: ClientConfig, { credentials = 'required' }: { credentials?: 'required' | 'optional' } = {}): SignetClient {
-  const url = flags.url ?? config.url ?? DEFAULT_URL;
+  const url = flags.url ?? config.url ?? DEFAULT_CLIENT_URL;
   if (flags.credentials) {
     const credential = readCredential(flags.credentials, flags.as);
     return createSignetClient({ url, keyId: credential.keyId, alg: credential.algorithm, privateKey: credential.privateKey, secret: credential.secret });

@@ -3,6 +3,7 @@ import {
   CancelAllOrdersDocument, CancelOrderDocument, CreateTransferDocument, MeDocument, MyFillsDocument, MyOrdersDocument, OrderBookDocument, PlaceOrderDocument,
   type Asset, type OrderFieldsFragment, type OrderSide, type OrderStatus, type OrderType, type SelfTradePrevention, type TimeInForce,
 } from '@signet/sdk';
+import { DEFAULT_CLIENT_URL } from '../../client-config';
 import type { SignetConfig } from '../../config';
 import { CliError } from './cli-error';
 import { call, clientFor, progressReporter, unwrapResult, type ClientFlags } from './trade-client';
@@ -32,7 +33,7 @@ function withClientFlags(command: Command): Command {
   return command
     .option('--credentials <file>', 'JSON with keyId and privateKey or secret (e.g. .signet/demo-credentials.json); default: SIGNET_KEY_ID + SIGNET_PRIVATE_KEY / SIGNET_SECRET')
     .option('--as <name>', 'which credential of a file that lists several (e.g. alice)')
-    .option('--url <url>', 'server URL (default: SIGNET_URL, else http://127.0.0.1:4000)')
+    .option('--url <url>', `server URL (default: SIGNET_URL, else ${DEFAULT_CLIENT_URL})`)
     .option('--json', 'machine-readable output');
 }
 

@@ -172,6 +172,17 @@ describe('signet trading commands', () => {
     expect(half.stderr).toMatch(/SIGNET_PRIVATE_KEY/);
   });
 
+  test('call signs for SIGNET_URL like the other client commands, and says which server it cannot reach', async () => {
+    const me = await signet({ SIGNET_URL: server.url }, 'call', '--credentials', file, '--as', 'alice', '--query', '{ me { id } }');
+    expect(me.stderr).toBe('');
+    expect(JSON.parse(me.stdout)).toEqual({ data: { me: { id: aliceId } } });
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const down = await signet({}, 'call', '--credentials', file, '--as', 'alice', '--url', url, '--query', '{ me { name } }');
+    expect(down.code).toBe(1);
+    expect(down.stderr).toBe(`signet: cannot reach ${url}: connect ECONNREFUSED ${url.slice('http://'.length)}\n`);
+    expect(down.stdout).toBe('');
+  });
+
   test('a key the server does not know fails with UNAUTHENTICATED and its reason', async () => {
     const run = await signet({ ...envCredentials, SIGNET_KEY_ID: 'key_000000000000000000000000' }, 'balances');
     expect(run.code).toBe(1);
@@ -186,7 +197,8 @@ describe('signet trading commands', () => {
       const run = await signet({ ...envCredentials, SIGNET_URL: url }, 'balances');
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/retrying in \d+\.\d s \(attempt 2 of 5\)/);
-      expect(run.stderr).toMatch(/NETWORK_ERROR: /);
+      // Which server, and why: not Node's bare "fetch failed".
+      expect(run.stderr).toContain(`NETWORK_ERROR: request to ${url} failed: fetch failed (connect ECONNREFUSED ${url.slice('http://'.length)})`);
     } finally {
       if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
       else delete (process.stderr as { isTTY?: boolean }).isTTY;
