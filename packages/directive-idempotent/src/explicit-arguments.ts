@@ -1,4 +1,4 @@
-import { getNullableType, isInputObjectType, isListType, type GraphQLInputType } from 'graphql';
+import { getNullableType, isInputObjectType, isListType, type GraphQLInputObjectType, type GraphQLInputType } from 'graphql';
 
 /** An argument or input field as the schema declares it: what leaving defaults out needs. */
 export interface InputValueDefinition {
@@ -8,12 +8,12 @@ export interface InputValueDefinition {
   readonly defaultValue?: unknown;
 }
 
-const fieldsOfType = new WeakMap<object, readonly InputValueDefinition[]>();
+const fieldsOfType = new WeakMap<GraphQLInputObjectType, readonly InputValueDefinition[]>();
 
-function inputFieldsOf(type: Parameters<typeof isInputObjectType>[0] & object): readonly InputValueDefinition[] {
+function inputFieldsOf(type: GraphQLInputObjectType): readonly InputValueDefinition[] {
   let fields = fieldsOfType.get(type);
   if (!fields) {
-    fields = isInputObjectType(type) ? Object.values(type.getFields()) : [];
+    fields = Object.values(type.getFields());
     fieldsOfType.set(type, fields);
   }
   return fields;

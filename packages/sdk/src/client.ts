@@ -116,7 +116,6 @@ function chooseKey(info: OperationInfo, variables: Record<string, unknown>, give
   return key;
 }
 
-/** Creates a client. Key material is imported once, on the first signed request. */
 /**
  * What went wrong on the wire, in words: Node's fetch says only "fetch failed" and keeps the
  * reason (`connect ECONNREFUSED 127.0.0.1:4000`, a DNS failure, a reset) in its `cause`.
@@ -129,6 +128,7 @@ function networkFailureText(error: unknown): string {
   return cause && cause !== message ? `${message} (${cause})` : message;
 }
 
+/** Creates a client. Key material is imported once, on the first signed request. */
 export function createSignetClient(options: SignetClientOptions): SignetClient {
   const url = endpoint(options.url);
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);

@@ -11,7 +11,6 @@ export interface ClientFlags {
   json?: boolean;
 }
 
-
 /**
  * The SDK client for a command: credentials from `--credentials file [--as NAME]`, else from
  * SIGNET_KEY_ID with SIGNET_PRIVATE_KEY or SIGNET_SECRET (parsed into the config by main.ts).
