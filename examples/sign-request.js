@@ -5,11 +5,19 @@
 'use strict';
 const crypto = require('node:crypto');
 
+const USAGE = `usage: SIGNET_KEY_ID=key_… SIGNET_PRIVATE_KEY=<base64 PKCS#8> (or SIGNET_SECRET=<base64 HMAC secret>) [SIGNET_URL=http://127.0.0.1:4000] [SIGNET_IDEMPOTENCY_KEY=…] node examples/sign-request.js '<GraphQL document>'
+(the demo keys: .signet/demo-credentials.json after \`npm start\`)`;
+
 async function main() {
   const url = new URL('/graphql', process.env.SIGNET_URL || 'http://127.0.0.1:4000');
   const body = JSON.stringify({ query: process.argv[2] || '{ me { id } }' });
   const keyId = process.env.SIGNET_KEY_ID;
   const hmac = Boolean(process.env.SIGNET_SECRET);
+  if (!keyId || !(hmac || process.env.SIGNET_PRIVATE_KEY)) {
+    console.error(USAGE);
+    process.exitCode = 2;
+    return;
+  }
   // Sent as a quoted structured-field string, as the Idempotency-Key draft specifies.
   const idempotencyKey = process.env.SIGNET_IDEMPOTENCY_KEY ? JSON.stringify(process.env.SIGNET_IDEMPOTENCY_KEY) : undefined;
 
@@ -43,4 +51,8 @@ async function main() {
   console.log(response.status, await response.text());
 }
 
-main();
+main().catch((error) => {
+  // Node's fetch says "fetch failed" and keeps the reason (ECONNREFUSED, DNS) in its cause.
+  console.error(`sign-request: ${error.cause?.message ?? error.message}`);
+  process.exitCode = 1;
+});

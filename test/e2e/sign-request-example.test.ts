@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DomainServices } from '../../src/domain';
+import { freePort } from '../helpers/ports';
 import { openEmbeddedSignet, type EmbeddedSignet, type RunningSignet } from '../helpers/signet-server';
 
 const run = promisify(execFile);
@@ -31,6 +32,16 @@ describe('the README signing script (examples/sign-request.js)', () => {
     const json = JSON.parse(rest.join(' '));
     expect(json.data.me.id).toBe(accountId);
     expect(json.data.me.balances).toContainEqual({ asset: 'USD', available: '42' });
+  });
+
+  test('without a key it prints its usage and exits 2; an unreachable server is named, not a stack trace', async () => {
+    const missing = await run(process.execPath, [SCRIPT], { env: { PATH: process.env.PATH ?? '', SIGNET_URL: server.url } }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    expect(missing).toMatchObject({ code: 2, stdout: '' });
+    expect((missing as { stderr: string }).stderr).toMatch(/^usage: SIGNET_KEY_ID=key_… SIGNET_PRIVATE_KEY=/);
+    const port = await freePort();
+    const env = { PATH: process.env.PATH ?? '', SIGNET_URL: `http://127.0.0.1:${port}`, SIGNET_KEY_ID: 'key_000000000000000000000000', SIGNET_SECRET: Buffer.alloc(32).toString('base64') };
+    const down = await run(process.execPath, [SCRIPT], { env }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    expect(down).toMatchObject({ code: 1, stdout: '', stderr: `sign-request: connect ECONNREFUSED 127.0.0.1:${port}\n` });
   });
 
   test('places a keyed order with SIGNET_IDEMPOTENCY_KEY, covered by the signature; the same key again replays', async () => {

@@ -2,7 +2,6 @@
  * `signet balances | orders | order place | order cancel | transfer` against a real Signet server
  * in process (PGlite, memory stores), with credentials from a file or from the environment.
  */
-import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { balancesOf, fundedAccount, servicesFor } from '../../helpers/domain';
 import { createTestKey, memoryStores, startSignet, type RunningSignet } from '../../helpers/signet-server';
 import { signet, type CliRun } from '../../helpers/cli';
+import { freePort } from '../../helpers/ports';
 
 
 function json(run: CliRun): any {
@@ -20,13 +20,6 @@ function json(run: CliRun): any {
   return JSON.parse(run.stdout);
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('signet trading commands', () => {
   let db: TestDatabase;
@@ -176,7 +169,7 @@ describe('signet trading commands', () => {
     const me = await signet({ SIGNET_URL: server.url }, 'call', '--credentials', file, '--as', 'alice', '--query', '{ me { id } }');
     expect(me.stderr).toBe('');
     expect(JSON.parse(me.stdout)).toEqual({ data: { me: { id: aliceId } } });
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const down = await signet({}, 'call', '--credentials', file, '--as', 'alice', '--url', url, '--query', '{ me { name } }');
     expect(down.code).toBe(1);
     expect(down.stderr).toBe(`signet: cannot reach ${url}: connect ECONNREFUSED ${url.slice('http://'.length)}\n`);
@@ -190,7 +183,7 @@ describe('signet trading commands', () => {
   });
 
   test('waits between retries show progress on a terminal, then the network error is reported', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
     Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
     try {
