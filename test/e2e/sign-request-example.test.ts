@@ -7,6 +7,9 @@ import { openEmbeddedSignet, type EmbeddedSignet, type RunningSignet } from '../
 
 const run = promisify(execFile);
 const SCRIPT = join(__dirname, '..', '..', 'examples', 'sign-request.js');
+/** A run that must fail: its exit code and output (execFile rejects with them). */
+const runFailing = (env: NodeJS.ProcessEnv) =>
+  run(process.execPath, [SCRIPT], { env }).then(() => { throw new Error('expected the script to fail'); }, (error: { code: number; stdout: string; stderr: string }) => error);
 
 describe('the README signing script (examples/sign-request.js)', () => {
   let fixture: EmbeddedSignet;
@@ -35,12 +38,12 @@ describe('the README signing script (examples/sign-request.js)', () => {
   });
 
   test('without a key it prints its usage and exits 2; an unreachable server is named, not a stack trace', async () => {
-    const missing = await run(process.execPath, [SCRIPT], { env: { PATH: process.env.PATH ?? '', SIGNET_URL: server.url } }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    const missing = await runFailing({ PATH: process.env.PATH ?? '', SIGNET_URL: server.url });
     expect(missing).toMatchObject({ code: 2, stdout: '' });
-    expect((missing as { stderr: string }).stderr).toMatch(/^usage: SIGNET_KEY_ID=key_… SIGNET_PRIVATE_KEY=/);
+    expect(missing.stderr).toMatch(/^usage: SIGNET_KEY_ID=key_… SIGNET_PRIVATE_KEY=/);
     const port = await freePort();
     const env = { PATH: process.env.PATH ?? '', SIGNET_URL: `http://127.0.0.1:${port}`, SIGNET_KEY_ID: 'key_000000000000000000000000', SIGNET_SECRET: Buffer.alloc(32).toString('base64') };
-    const down = await run(process.execPath, [SCRIPT], { env }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    const down = await runFailing(env);
     expect(down).toMatchObject({ code: 1, stdout: '', stderr: `sign-request: connect ECONNREFUSED 127.0.0.1:${port}\n` });
   });
 
