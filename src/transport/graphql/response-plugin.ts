@@ -20,7 +20,8 @@ export function responsePlugin(): ApolloServerPlugin<GraphQLContext> {
           const mediaType = negotiateGraphQLMediaType(request.http?.headers.get('accept'));
           if (mediaType && response.body.kind === 'single') response.http.headers.set('content-type', mediaType);
           if (response.http.status === 401) {
-            for (const [name, value] of Object.entries(authChallengeHeaders(Boolean(request.http?.search)))) response.http.headers.set(name, value);
+            const challenged = { hasQuery: Boolean(request.http?.search), hasIdempotencyKey: request.http?.headers.has('idempotency-key') === true };
+            for (const [name, value] of Object.entries(authChallengeHeaders(challenged))) response.http.headers.set(name, value);
           }
           const exchange = contextValue.http;
           for (const [name, value] of exchange.responseHeaders) response.http.headers.set(name, value);

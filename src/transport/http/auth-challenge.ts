@@ -13,17 +13,25 @@ import { REQUIRED_COMPONENTS } from '@signet/http-message-signatures';
  */
 export const WWW_AUTHENTICATE = 'Signature realm="signet"';
 
+/** What of the refused request decides the components a signature must cover. */
+export interface ChallengedRequest {
+  /** The request target has a query (signed GET queries): `@query` is required. */
+  readonly hasQuery: boolean;
+  /** The request carries an `Idempotency-Key` header: `idempotency-key` is required. */
+  readonly hasIdempotencyKey: boolean;
+}
+
 /**
  * The `Accept-Signature` value (an RFC 8941 dictionary: one inner list of components with
- * required parameters as boolean true). `@query` is required, and so listed, when the request
- * target has a query (signed GET queries).
+ * required parameters as boolean true): the profile's components, plus the ones this request
+ * makes required, so a client that signs what it is told is not refused again.
  */
-export function acceptSignature(hasQuery: boolean): string {
-  const components = hasQuery ? [...REQUIRED_COMPONENTS, '@query'] : REQUIRED_COMPONENTS;
+export function acceptSignature({ hasQuery, hasIdempotencyKey }: ChallengedRequest): string {
+  const components = [...REQUIRED_COMPONENTS, ...(hasQuery ? ['@query'] : []), ...(hasIdempotencyKey ? ['idempotency-key'] : [])];
   return `sig1=(${components.map((c) => `"${c}"`).join(' ')});keyid;created;nonce`;
 }
 
-/** The challenge headers of a 401; `hasQuery` when the request target had a query. */
-export function authChallengeHeaders(hasQuery: boolean): Record<string, string> {
-  return { 'www-authenticate': WWW_AUTHENTICATE, 'accept-signature': acceptSignature(hasQuery) };
+/** The challenge headers of a 401 to `request`. */
+export function authChallengeHeaders(request: ChallengedRequest): Record<string, string> {
+  return { 'www-authenticate': WWW_AUTHENTICATE, 'accept-signature': acceptSignature(request) };
 }

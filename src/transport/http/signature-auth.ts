@@ -86,7 +86,10 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
   };
 
   const refuse = (reply: FastifyReply, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): AuthOutcome => {
-    if (refusalStatus(code) === 401) reply.headers(authChallengeHeaders((reply.request.raw.url ?? '').includes('?')));
+    if (refusalStatus(code) === 401) {
+      const { raw, headers } = reply.request;
+      reply.headers(authChallengeHeaders({ hasQuery: (raw.url ?? '').includes('?'), hasIdempotencyKey: headers['idempotency-key'] !== undefined }));
+    }
     void sendError(reply, code, message, extra);
     return 'replied';
   };

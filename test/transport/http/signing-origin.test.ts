@@ -141,6 +141,21 @@ describe('the signed origin', () => {
       expectChallenge(replay.headers, REQUIRED);
     });
 
+    test('a request with an Idempotency-Key its signature does not cover is told to cover idempotency-key', async () => {
+      const res = await signedRequest(server, key, JSON.parse(ME), { headers: { 'idempotency-key': 'challenge-1' }, sign: { components: REQUIRED } });
+      expect(res.status).toBe(401);
+      expect(res.json.errors[0].extensions.reason).toBe('IDEMPOTENCY_KEY_NOT_COVERED');
+      expectChallenge(res.headers, [...REQUIRED, 'idempotency-key']);
+    });
+
+    test('a replayed nonce with an Idempotency-Key, refused in the admission, is told the same', async () => {
+      const first = await signedRequest(server, key, JSON.parse(ME), { headers: { 'idempotency-key': 'challenge-2' } });
+      expect(first.status).toBe(200);
+      const replay = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...first.signed.headers, 'idempotency-key': 'challenge-2' }, body: ME });
+      expect(replay.status).toBe(401);
+      expectChallenge(replay.headers, [...REQUIRED, 'idempotency-key']);
+    });
+
     test('a signed GET query is told to cover @query too', async () => {
       const path = `/graphql?query=${encodeURIComponent('{ me { id } }')}`;
       const res = await signedRequest(server, key, undefined, { method: 'GET', path, body: '', sign: { nonce: 'short' } });
