@@ -52,6 +52,12 @@ export interface MatchPlan {
   readonly filledQuote: Dec;
   /** The walk reached the end of the given orders and could take more: give it more of the book and plan again. */
   readonly needsMoreBook: boolean;
+  /**
+   * A budgeted MARKET BUY: what is left of its budget buys no further lot, at the price where the
+   * walk stopped or, past the end of the given orders, at its last trade's price. False when the
+   * budget could still buy (the book ran out first), and for every other order.
+   */
+  readonly budgetSpent: boolean;
 }
 
 /** True when a resting order at `price` is within the incoming order's limit. */
@@ -84,13 +90,14 @@ export function planMatch(incoming: IncomingOrder, book: readonly RestingOrder[]
   let filledQuote = new Dec(0);
   let takerCanceledBySelfTrade = false;
   let stopped = false;
+  let budgetSpent = false;
 
   for (const maker of book) {
     if ((remaining !== null && remaining.isZero()) || !crosses(incoming, maker.price)) { stopped = true; break; }
     let quantity = remaining === null ? maker.remaining : Dec.min(remaining, maker.remaining);
     if (budget !== null) quantity = Dec.min(quantity, lotsAffordable(budget, maker.price, market.lotSize));
     // A budget that buys no lot here ends the walk, before self-trade prevention: no trade, nothing to prevent.
-    if (quantity.isZero()) { stopped = true; break; }
+    if (quantity.isZero()) { stopped = true; budgetSpent = true; break; }
     if (maker.accountId === incoming.accountId) {
       const mode = incoming.selfTradePrevention;
       if (mode === 'CANCEL_OLDEST' || mode === 'CANCEL_BOTH') canceledMakers.push(maker);
@@ -105,5 +112,7 @@ export function planMatch(incoming: IncomingOrder, book: readonly RestingOrder[]
     if (budget !== null) budget = budget.minus(cost);
   }
   if (remaining !== null && remaining.isZero()) stopped = true;
-  return { trades, canceledMakers, takerCanceledBySelfTrade, filledQuantity, filledQuote, needsMoreBook: !stopped };
+  const last = trades[trades.length - 1];
+  if (!stopped && budget !== null && last !== undefined) budgetSpent = lotsAffordable(budget, last.price, market.lotSize).isZero();
+  return { trades, canceledMakers, takerCanceledBySelfTrade, filledQuantity, filledQuote, needsMoreBook: !stopped, budgetSpent };
 }

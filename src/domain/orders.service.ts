@@ -76,7 +76,8 @@ function holdFor(order: ValidOrder, plan: MatchPlan): Dec {
 function takerOutcome(order: ValidOrder, plan: MatchPlan, fokFailed: boolean): { status: OrderStatus; reason: OrderStatusReason | null } {
   if (fokFailed) return { status: 'EXPIRED', reason: 'FOK_NOT_FILLABLE' };
   if (plan.takerCanceledBySelfTrade) return { status: 'CANCELED', reason: 'SELF_TRADE_PREVENTION' };
-  if (order.quoteQuantity !== null) return plan.filledQuantity.isZero() ? { status: 'EXPIRED', reason: 'MARKET_REMAINDER' } : { status: 'FILLED', reason: null };
+  // A budget is filled once what is left of it buys no further lot; the book running out first leaves a remainder.
+  if (order.quoteQuantity !== null) return plan.filledQuantity.isZero() || !plan.budgetSpent ? { status: 'EXPIRED', reason: 'MARKET_REMAINDER' } : { status: 'FILLED', reason: null };
   if (plan.filledQuantity.eq(order.quantity!)) return { status: 'FILLED', reason: null };
   if (order.type === 'MARKET') return { status: 'EXPIRED', reason: 'MARKET_REMAINDER' };
   if (order.timeInForce === 'IOC') return { status: 'EXPIRED', reason: 'IOC_REMAINDER' };
@@ -106,7 +107,7 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
     }
     // FOK: all of it against the book as it is now, or nothing at all (no trade, no self-trade cancel).
     const fokFailed = order.timeInForce === 'FOK' && !plan.filledQuantity.eq(order.quantity!);
-    if (fokFailed) plan = { trades: [], canceledMakers: [], takerCanceledBySelfTrade: false, filledQuantity: new Dec(0), filledQuote: new Dec(0), needsMoreBook: false };
+    if (fokFailed) plan = { trades: [], canceledMakers: [], takerCanceledBySelfTrade: false, filledQuantity: new Dec(0), filledQuote: new Dec(0), needsMoreBook: false, budgetSpent: false };
 
     const orderId = newId();
     const hold = holdFor(order, plan);

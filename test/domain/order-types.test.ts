@@ -264,6 +264,23 @@ describe('MARKET BUY by quoteQuantity', () => {
     expect(state(await stored(ask2))).toEqual({ status: 'PARTIALLY_FILLED', statusReason: null, filledQuantity: '0.00225', holdRemaining: '0.00775' });
   });
 
+  test('when the book runs out while the budget could still buy, it expires (MARKET_REMAINDER) with what it bought; a budget the book uses up to the last lot is FILLED', async () => {
+    const seller = await trader({ BTC: '1' });
+    const buyer = await trader({ USD: '1000' });
+    await place(seller, limit('SELL', '30000', '0.001'));
+    // The whole book costs 30: 70 of the 100 budget is left, enough for many lots at 30 000.
+    const ranOut = await place(buyer, marketOrder('BUY', { quoteQuantity: '100' }));
+    expect(ranOut).toMatchObject({
+      status: 'EXPIRED', statusReason: 'MARKET_REMAINDER', quantity: '0.001', filledQuantity: '0.001', filledQuote: '30', holdAmount: '100', holdRemaining: '0',
+    });
+    expect(await balancesOf(services, buyer)).toMatchObject({ USD: { available: '970', held: '0' } });
+
+    await place(seller, limit('SELL', '30000', '0.001'));
+    // The book's last lot uses the budget up: 0.29 is left, less than one lot (0.30) at the last price.
+    const usedUp = await place(buyer, marketOrder('BUY', { quoteQuantity: '30.29' }));
+    expect(state(usedUp)).toEqual({ status: 'FILLED', statusReason: null, filledQuantity: '0.001', holdRemaining: '0' });
+  });
+
   test('against an empty book, or with a budget below one lot, it expires having bought nothing (quantity 0) and holds nothing after', async () => {
     const buyer = await trader({ USD: '1000' });
     const empty = await place(buyer, marketOrder('BUY', { quoteQuantity: '100' }));

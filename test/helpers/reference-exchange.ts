@@ -166,22 +166,28 @@ export class ReferenceExchange {
     let takerStoppedBySelfTrade = false;
     let left = quantity;
     let budgetLeft = budget;
+    // A budget is spent when what is left of it cannot pay one lot where the walk ends (or at its last price, if the book ran out).
+    const lotsFor = (money: Dec, price: Dec) => money.div(price.times(market.lotSize)).floor().times(market.lotSize);
+    let budgetSpent = false;
+    let walkedPastBook = true;
     for (const maker of opposite) {
-      if (left !== null && left.isZero()) break;
+      if (left !== null && left.isZero()) { walkedPastBook = false; break; }
       const makerLeft = maker.quantity.minus(maker.filledQuantity);
       let q = left === null ? makerLeft : Dec.min(left, makerLeft);
-      if (budgetLeft !== null) q = Dec.min(q, budgetLeft.div(maker.price!.times(market.lotSize)).floor().times(market.lotSize));
+      if (budgetLeft !== null) q = Dec.min(q, lotsFor(budgetLeft, maker.price!));
       // Nothing more it could trade here (a budget that buys no lot at this price): the walk ends, with no self-trade to prevent.
-      if (q.isZero()) break;
+      if (q.isZero()) { budgetSpent = true; walkedPastBook = false; break; }
       if (maker.owner === owner) {
         if (stp !== 'CANCEL_NEWEST') stpCanceled.push(maker);
-        if (stp !== 'CANCEL_OLDEST') { takerStoppedBySelfTrade = true; break; }
+        if (stp !== 'CANCEL_OLDEST') { takerStoppedBySelfTrade = true; walkedPastBook = false; break; }
         continue;
       }
       trades.push({ maker, quantity: q });
       if (left !== null) left = left.minus(q);
       if (budgetLeft !== null) budgetLeft = budgetLeft.minus(maker.price!.times(q));
     }
+    const lastTrade = trades[trades.length - 1];
+    if (walkedPastBook && budgetLeft !== null && lastTrade !== undefined) budgetSpent = lotsFor(budgetLeft, lastTrade.maker.price!).isZero();
     const plannedQuantity = trades.reduce((s, t) => s.plus(t.quantity), new Dec(0));
     // The FOK decision comes before the hold: a MARKET BUY by quantity that cannot fill holds nothing.
     const fokFailed = timeInForce === 'FOK' && !plannedQuantity.eq(quantity!);
@@ -213,7 +219,10 @@ export class ReferenceExchange {
     if (budget !== null) taker.quantity = taker.filledQuantity;
     if (fokFailed) this.finish(taker, 'EXPIRED', 'FOK_NOT_FILLABLE');
     else if (takerStoppedBySelfTrade) this.finish(taker, 'CANCELED', 'SELF_TRADE_PREVENTION');
-    else if (budget !== null) this.finish(taker, taker.filledQuantity.isZero() ? 'EXPIRED' : 'FILLED', taker.filledQuantity.isZero() ? 'MARKET_REMAINDER' : null);
+    else if (budget !== null) {
+      if (budgetSpent && !taker.filledQuantity.isZero()) this.finish(taker, 'FILLED', null);
+      else this.finish(taker, 'EXPIRED', 'MARKET_REMAINDER');
+    }
     else if (taker.filledQuantity.eq(taker.quantity)) this.finish(taker, 'FILLED', null);
     else if (type === 'MARKET') this.finish(taker, 'EXPIRED', 'MARKET_REMAINDER');
     else if (timeInForce === 'IOC') this.finish(taker, 'EXPIRED', 'IOC_REMAINDER');

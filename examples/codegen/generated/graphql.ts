@@ -497,7 +497,7 @@ export type OrderStatus =
   | 'CANCELED'
   /** Its time in force ran out: an IOC, FOK or MARKET order that could not fill (entirely) at placement; the rest of its hold was released. Final. */
   | 'EXPIRED'
-  /** Its whole quantity traded; any unused hold was released. Final. */
+  /** Its whole quantity traded (a MARKET BUY by quoteQuantity: its budget, down to less than one lot at the next price); any unused hold was released. Final. */
   | 'FILLED'
   /** Resting with nothing filled yet; its funds are held. */
   | 'OPEN'
@@ -512,7 +512,7 @@ export type OrderStatusReason =
   | 'FOK_NOT_FILLABLE'
   /** An IOC order's unfilled remainder. */
   | 'IOC_REMAINDER'
-  /** A MARKET order's unfilled remainder (the book ran out, or its quoteQuantity budget buys no further lot). */
+  /** A MARKET order's remainder the book could not fill: the book ran out (by quoteQuantity: while the budget could still buy a lot), or the budget buys not even one lot. */
   | 'MARKET_REMAINDER'
   /** It would have traded with an order of the same account (see SelfTradePrevention). */
   | 'SELF_TRADE_PREVENTION';

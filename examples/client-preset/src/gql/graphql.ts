@@ -27,7 +27,7 @@ export type OrderStatus =
   | 'CANCELED'
   /** Its time in force ran out: an IOC, FOK or MARKET order that could not fill (entirely) at placement; the rest of its hold was released. Final. */
   | 'EXPIRED'
-  /** Its whole quantity traded; any unused hold was released. Final. */
+  /** Its whole quantity traded (a MARKET BUY by quoteQuantity: its budget, down to less than one lot at the next price); any unused hold was released. Final. */
   | 'FILLED'
   /** Resting with nothing filled yet; its funds are held. */
   | 'OPEN'

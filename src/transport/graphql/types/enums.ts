@@ -59,7 +59,7 @@ registerEnumType(OrderStatusEnum, {
   valuesConfig: {
     OPEN: { description: 'Resting with nothing filled yet; its funds are held.' },
     PARTIALLY_FILLED: { description: 'Resting with part of its quantity filled; the rest of its funds are held.' },
-    FILLED: { description: 'Its whole quantity traded; any unused hold was released. Final.' },
+    FILLED: { description: 'Its whole quantity traded (a MARKET BUY by quoteQuantity: its budget, down to less than one lot at the next price); any unused hold was released. Final.' },
     CANCELED: { description: 'Canceled (statusReason says by whom) before it filled entirely; the rest of its hold was released. Final.' },
     EXPIRED: { description: 'Its time in force ran out: an IOC, FOK or MARKET order that could not fill (entirely) at placement; the rest of its hold was released. Final.' },
   },
@@ -90,7 +90,7 @@ registerEnumType(OrderStatusReasonEnum, {
     SELF_TRADE_PREVENTION: { description: 'It would have traded with an order of the same account (see SelfTradePrevention).' },
     IOC_REMAINDER: { description: 'An IOC order\'s unfilled remainder.' },
     FOK_NOT_FILLABLE: { description: 'A FOK order the book could not fill entirely at placement: nothing of it traded.' },
-    MARKET_REMAINDER: { description: 'A MARKET order\'s unfilled remainder (the book ran out, or its quoteQuantity budget buys no further lot).' },
+    MARKET_REMAINDER: { description: 'A MARKET order\'s remainder the book could not fill: the book ran out (by quoteQuantity: while the budget could still buy a lot), or the budget buys not even one lot.' },
   },
 });
 registerEnumType(LiquidityEnum, {
