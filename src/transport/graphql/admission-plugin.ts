@@ -3,6 +3,7 @@ import { Kind, getVariableValues, type FragmentDefinitionNode } from 'graphql';
 import type { DirectiveDeps } from '../../directives';
 import { planRootFields, type AdmissionOutcome, type AdmittedField, type FieldPlan } from '../admission';
 import type { GraphQLContext } from './context';
+import { enforceQueryCost } from './query-cost';
 
 /** The admitted decisions by response key, from the plan and what the store answered. */
 function admittedFrom(plan: FieldPlan, outcomes: readonly AdmissionOutcome[]): Map<string, AdmittedField> {
@@ -19,7 +20,9 @@ function admittedFrom(plan: FieldPlan, outcomes: readonly AdmissionOutcome[]): M
 }
 
 /**
- * Runs a verified request's admission once the operation is known and before it executes: the
+ * Decides whether an operation runs, once it is known and before it executes. First its cost
+ * with its variables (`enforceQueryCost`, every request, signed or not): over `maxCost` it is a
+ * 400 and nothing of it is admitted. Then a verified request's admission: the
  * request's gates (address and account limits, guard, nonce) and its root fields' `@rateLimit`
  * counters and `@idempotent` leases, in one store call. A refused gate ends the request with its
  * HTTP status (401 NONCE_REUSED, 429, 503). Leases taken for fields that then did not use them
@@ -28,11 +31,12 @@ function admittedFrom(plan: FieldPlan, outcomes: readonly AdmissionOutcome[]): M
  * Requests that fail before an operation is resolved (parse, validation, unknown operation) run
  * no field here; the HTTP layer still runs their admission after responding, so they count.
  */
-export function admissionPlugin(deps: DirectiveDeps): ApolloServerPlugin<GraphQLContext> {
+export function admissionPlugin(deps: DirectiveDeps, limits: { readonly maxCost: number }): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operation, document, schema, request }) {
+          if (operation) enforceQueryCost({ schema, document, operation, variables: request.variables ?? {} }, limits.maxCost);
           const { admission, principal } = contextValue;
           if (!admission || !principal || !operation || admission.settled) return;
           let plan: FieldPlan = { checks: [], fields: [] };

@@ -9,14 +9,18 @@ import { responsePlugin } from './response-plugin';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './format-error';
 import { introspectionCachePlugin } from './introspection-cache-plugin';
-import { introspectionLimitRule } from './introspection-limit-rule';
+import { introspectionLimitRule, onlyWithSchemaIntrospection } from './introspection-limit-rule';
 import { knownOperationTypesRule } from './known-operation-types.rule';
 
 /** Limits on query shape, enforced during validation before anything executes. */
 export const QUERY_LIMITS = Object.freeze({
   /** Deepest selection allowed (`__schema` is exempt: its standard query nests `ofType` nine deep). */
   maxDepth: 10,
-  /** Cost budget per operation without `__schema` (graphql-armor's cost model: objects 2, scalars 1, depth multiplier 1.5). */
+  /**
+   * Cost budget per operation, with its variables (`query-cost.ts`): each field 1, a page its
+   * selection once per item. A full page of 100 orders with every scalar field costs about 1,700;
+   * 100 orders with 100 fills each, about 50,000.
+   */
   maxCost: 5000,
   /**
    * Cost budget per operation with `__schema` counted. The standard introspection query costs
@@ -54,7 +58,8 @@ export interface ApolloOptions {
 export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQLContext> {
   const armor = new ApolloArmor({
     maxDepth: { n: QUERY_LIMITS.maxDepth },
-    costLimit: { maxCost: QUERY_LIMITS.maxCost },
+    // Costed with the variables, after validation (admission plugin); armor's rule sees only literals.
+    costLimit: { enabled: false },
     maxAliases: { n: QUERY_LIMITS.maxAliases },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives },
     // Token limits go through Apollo's own parser (parseOptions below): armor's plugin turns syntax errors into 500s.
@@ -63,8 +68,8 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     blockFieldSuggestion: { enabled: !options.introspection },
   });
   const protection = armor.protect();
-  // armor's cost rule above skips `__schema`, keeping the app budget tight; this second instance
-  // counts it, against a budget that fits one standard introspection query.
+  // Introspection's own budget (armor's cost model, `__schema` counted), only for documents that
+  // introspect the schema: the application budget above leaves `__schema` out.
   const introspectionCost = new ApolloArmor({
     costLimit: { maxCost: QUERY_LIMITS.maxCostWithIntrospection, ignoreIntrospection: false },
     maxDepth: { enabled: false },
@@ -91,9 +96,9 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
       knownOperationTypesRule,
       introspectionLimitRule({ maxSchemaFields: QUERY_LIMITS.maxSchemaFields, maxTypeFields: QUERY_LIMITS.maxTypeFields }),
       ...protection.validationRules,
-      ...introspectionCost.validationRules,
+      ...introspectionCost.validationRules.map(onlyWithSchemaIntrospection),
     ],
-    plugins: [...protection.plugins, ...introspectionCost.plugins, introspectionCachePlugin(), ApolloServerPluginLandingPageDisabled(), admissionPlugin(options.directives), responsePlugin(), ...(options.plugins ?? [])],
+    plugins: [...protection.plugins, ...introspectionCost.plugins, introspectionCachePlugin(), ApolloServerPluginLandingPageDisabled(), admissionPlugin(options.directives, { maxCost: QUERY_LIMITS.maxCost }), responsePlugin(), ...(options.plugins ?? [])],
     logger: options.logger,
   });
 }

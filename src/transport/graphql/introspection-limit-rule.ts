@@ -43,3 +43,23 @@ export function introspectionLimitRule(limits: IntrospectionLimits): ValidationR
     },
   });
 }
+
+/** Whether a document selects `__schema` anywhere (an operation or a fragment). */
+function selectsSchema(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema') found = true;
+    },
+  });
+  return found;
+}
+
+/**
+ * `rule`, applied only to documents that select `__schema`: introspection's own cost budget.
+ * Application queries are costed with their variables after validation (`query-cost.ts`), so
+ * an oversized page is reported once, by that budget or by its resolver, not again here.
+ */
+export function onlyWithSchemaIntrospection(rule: ValidationRule): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => (selectsSchema(context.getDocument()) ? rule(context) : {});
+}

@@ -71,7 +71,7 @@ describe('the admission plugin after the response', () => {
     const idempotency = createMemoryIdempotencyStore();
     const unused = await idempotency.claim('scope-unused', 'fp', 10_000);
     const used = await idempotency.claim('scope-used', 'fp', 10_000);
-    const plugin = admissionPlugin({ idempotency, logger: silentLogger, metrics: createMetrics() } as unknown as DirectiveDeps);
+    const plugin = admissionPlugin({ idempotency, logger: silentLogger, metrics: createMetrics() } as unknown as DirectiveDeps, { maxCost: 5000 });
     const contextValue = {
       requestId: 'r1',
       admitted: new Map([
