@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import type { DomainServices } from '../../../src/domain';
-import { checkSigningKey } from '../../../src/transport/playground/browser/key-check';
+import { DEFAULT_RETRY } from '@signet/sdk';
+import { checkSigningKey, type KeyCheckRetry } from '../../../src/transport/playground/browser/key-check';
 import { checkKeyId, importPastedKey, KeyPasteError } from '../../../src/transport/playground/browser/key-import';
 import type { SigningIdentity } from '../../../src/transport/playground/browser/signed-fetcher';
 import { createTestKey, openEmbeddedSignet, type EmbeddedSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
@@ -15,6 +16,12 @@ function pkcs8Text(key: TestKey): string {
 function strangerPrivateKey(): string {
   return generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
 }
+
+/** What a just-restarted server answers a signature it cannot prove unused (request-admission.ts). */
+const RECOVERING_BODY = JSON.stringify({ errors: [{
+  message: 'Replay protection restarted and cannot prove this signature unused; nothing ran. Sign the request again and retry after Retry-After.',
+  extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, reason: 'REPLAY_PROTECTION_RECOVERING', retryAfter: 5 },
+}] });
 
 async function pasteError(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
@@ -112,8 +119,74 @@ describe('a pasted key is proven by one signed request before the playground say
     const candidate = await identity('key_1', strangerPrivateKey());
     const limited = await checkSigningKey(candidate, { ...endpoint(), fetch: answering(429, '{"errors":[{"message":"Too many","extensions":{"code":"RATE_LIMITED","retryAfter":42}}]}') });
     expect(limited).toEqual({ verified: false, message: 'Not checked (RATE_LIMITED): too many failed attempts for this key id or address; try again in 42 s. Requests stay unsigned.' });
+    // A proxy's page: the server (or something in front of it) answered, without saying why.
     const down = await checkSigningKey(candidate, { ...endpoint(), fetch: answering(503, 'Service Unavailable') });
-    expect(down).toEqual({ verified: false, message: 'Not checked (HTTP 503): the server did not answer the check. Requests stay unsigned.' });
+    expect(down).toEqual({ verified: false, message: 'Not checked (HTTP 503): the answer named no error code (a proxy in front of the server?). Requests stay unsigned.' });
+  });
+
+  test('a check refused while replay protection recovers from a restart waits Retry-After and tries again, signed afresh', async () => {
+    const key = await createTestKey(services, accountId, 'ed25519');
+    const sentSignatures: string[] = [];
+    // The first answer is the one a just-restarted server gives; later ones come from the real server.
+    const restarted = (async (url: string, init: RequestInit) => {
+      sentSignatures.push((init.headers as Record<string, string>).signature);
+      return sentSignatures.length === 1 ? new Response(RECOVERING_BODY, { status: 503, headers: { 'retry-after': '5' } }) : fetch(url, init);
+    }) as unknown as typeof fetch;
+    const waits: number[] = [];
+    const retries: KeyCheckRetry[] = [];
+    const result = await checkSigningKey(await identity(key.keyId, pkcs8Text(key)), {
+      ...endpoint(), fetch: restarted, sleep: async (ms) => void waits.push(ms), onRetry: (retry) => retries.push(retry),
+    });
+    expect(result).toEqual({ verified: true, accountId });
+    expect(waits).toEqual([5000]);
+    expect(retries).toEqual([{ attempt: 2, maxAttempts: DEFAULT_RETRY.maxAttempts, delayMs: 5000, sent: expect.objectContaining({ status: 503, refusal: { code: 'SERVICE_UNAVAILABLE', reason: 'REPLAY_PROTECTION_RECOVERING', retryable: true, retryAfter: 5 } }) }]);
+    expect(sentSignatures).toHaveLength(2);
+    expect(sentSignatures[1]).not.toBe(sentSignatures[0]);
+  });
+
+  test('a check still refused after a few attempts names the code, the reason and when to retry', async () => {
+    let calls = 0;
+    const recovering = (async () => {
+      calls += 1;
+      return new Response(RECOVERING_BODY, { status: 503 });
+    }) as unknown as typeof fetch;
+    let clock = 0;
+    const result = await checkSigningKey(await identity('key_1', strangerPrivateKey()), { ...endpoint(), fetch: recovering, now: () => clock, sleep: async (ms) => void (clock += ms) });
+    expect(calls).toBe(DEFAULT_RETRY.maxAttempts);
+    expect(clock).toBeLessThanOrEqual(DEFAULT_RETRY.maxTotalMs);
+    expect(result).toEqual({
+      verified: false,
+      message: 'Not checked (HTTP 503 SERVICE_UNAVAILABLE (REPLAY_PROTECTION_RECOVERING)): the server restarted and cannot yet prove a signature unused; nothing ran. Retry in 5 s. Requests stay unsigned.',
+    });
+  });
+
+  test('a refusal that is not retryable, or names no Retry-After, is not retried', async () => {
+    let calls = 0;
+    const answering = (body: string) => (async () => {
+      calls += 1;
+      return new Response(body, { status: 503 });
+    }) as unknown as typeof fetch;
+    const sleep = async () => {
+      throw new Error('must not wait');
+    };
+    const candidate = await identity('key_1', strangerPrivateKey());
+    const noHint = await checkSigningKey(candidate, { ...endpoint(), sleep, fetch: answering('{"errors":[{"message":"down","extensions":{"code":"SERVICE_UNAVAILABLE","retryable":true}}]}') });
+    expect(noHint).toEqual({ verified: false, message: 'Not checked (HTTP 503 SERVICE_UNAVAILABLE). Requests stay unsigned.' });
+    const final = await checkSigningKey(candidate, { ...endpoint(), sleep, fetch: answering('{"errors":[{"message":"no","extensions":{"code":"INTERNAL_SERVER_ERROR","retryable":false,"retryAfter":3}}]}') });
+    expect(final).toEqual({ verified: false, message: 'Not checked (HTTP 503 INTERNAL_SERVER_ERROR): retry in 3 s. Requests stay unsigned.' });
+    expect(calls).toBe(2);
+  });
+
+  test('a check waiting to retry stops when it is cancelled', async () => {
+    const controller = new AbortController();
+    let calls = 0;
+    const recovering = (async () => {
+      calls += 1;
+      return new Response(RECOVERING_BODY, { status: 503 });
+    }) as unknown as typeof fetch;
+    const checking = checkSigningKey(await identity('key_1', strangerPrivateKey()), { ...endpoint(), fetch: recovering, signal: controller.signal, onRetry: () => controller.abort() });
+    await expect(checking).resolves.toEqual({ verified: false, message: 'Not checked: cancelled.' });
+    expect(calls).toBe(1);
   });
 
   test('a server that cannot be reached proves nothing', async () => {

@@ -143,6 +143,23 @@ describe('what the playground fetcher reports to the status line', () => {
     await fetcher({ query: '{ me { id } }' });
     expect(sent).toEqual([{ keyId: undefined, idempotencyKey: undefined, status: 401, refusal: { code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' } }]);
   });
+
+  test('a 503 refusal reports its code, reason and when to retry, like a 4xx one', async () => {
+    const body = '{"errors":[{"message":"Replay protection restarted","extensions":{"code":"SERVICE_UNAVAILABLE","retryable":true,"reason":"REPLAY_PROTECTION_RECOVERING","retryAfter":5}}]}';
+    const { fetch } = recordingFetch(body, 503, { 'retry-after': '5' });
+    const sent: SentRequest[] = [];
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => null, fetch, onSent: (s) => sent.push(s) });
+    await fetcher({ query: '{ me { id } }' });
+    expect(sent).toEqual([{ keyId: undefined, idempotencyKey: undefined, status: 503, refusal: { code: 'SERVICE_UNAVAILABLE', reason: 'REPLAY_PROTECTION_RECOVERING', retryable: true, retryAfter: 5 } }]);
+  });
+
+  test('an answer of 200 with errors is not a refusal: the request ran', async () => {
+    const { fetch } = recordingFetch('{"data":{"me":null},"errors":[{"message":"no","extensions":{"code":"FORBIDDEN"}}]}');
+    const sent: SentRequest[] = [];
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => null, fetch, onSent: (s) => sent.push(s) });
+    await fetcher({ query: '{ me { id } }' });
+    expect(sent).toEqual([{ keyId: undefined, idempotencyKey: undefined, status: 200 }]);
+  });
 });
 
 describe('the playground fetcher against a Signet server', () => {

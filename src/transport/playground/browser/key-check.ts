@@ -5,7 +5,11 @@
  * is the proof. Browser code (runs in Node too, for the tests).
  */
 import type { ExecutionResult } from 'graphql';
+import { DEFAULT_RETRY } from '@signet/sdk';
 import { createSignedFetcher, type SentRequest, type SignedFetcherOptions, type SigningIdentity } from './signed-fetcher';
+import { describeAnswer, type KeyCheckRetry } from './status-line';
+
+export type { KeyCheckRetry } from './status-line';
 
 /** Name of the operation that proves a key, so it is recognisable in server logs. */
 export const KEY_CHECK_OPERATION = 'SignetPlaygroundKeyCheck';
@@ -18,12 +22,52 @@ export type KeyCheckResult =
   | { readonly verified: true; readonly accountId?: string; readonly note?: string }
   | { readonly verified: false; readonly message: string };
 
-/** Options of {@link checkSigningKey}: where to send the probe (as for the playground fetcher). */
-export type KeyCheckOptions = Pick<SignedFetcherOptions, 'url' | 'authority' | 'fetch'>;
+/** Where the probe goes (as for the playground fetcher) and how its retries are told, waited and stopped. */
+export interface KeyCheckOptions extends Pick<SignedFetcherOptions, 'url' | 'authority' | 'fetch'> {
+  /** Told before each wait, so the panel can say why the check takes longer. */
+  readonly onRetry?: (retry: KeyCheckRetry) => void;
+  /** Stops a check waiting to retry (a newer paste, or Forget); it then proves nothing. */
+  readonly signal?: AbortSignal;
+  /** Waits between attempts; injectable for tests. Resolves early when `signal` aborts. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Clock for the total bound, in ms; defaults to Date.now. */
+  readonly now?: () => number;
+}
+
+/** Waits `ms`, or less when `signal` aborts: the caller looks at the signal afterwards. */
+function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * How long to wait before probing again, or undefined to stop. The SDK's and CLI's bounds
+ * (DEFAULT_RETRY: a few attempts, none starting later than 30 s after the first), and only for a
+ * server error the server calls retryable and says when to retry: a restarting server's replay
+ * protection (503 REPLAY_PROTECTION_RECOVERING) refuses every signature for a few seconds, and
+ * nothing ran. Each attempt is signed afresh (new nonce and `created`) by the fetcher. No jittered
+ * backoff on top: one person's check does not stampede, and Retry-After is when it can pass.
+ */
+function retryDelay(sent: SentRequest, attempt: number, elapsedMs: number): number | undefined {
+  const refusal = sent.refusal;
+  if (sent.status < 500 || refusal?.retryable !== true || refusal.retryAfter === undefined) return undefined;
+  const delayMs = refusal.retryAfter * 1000;
+  if (attempt >= DEFAULT_RETRY.maxAttempts || elapsedMs + delayMs > DEFAULT_RETRY.maxTotalMs) return undefined;
+  return delayMs;
+}
 
 /** Text for a request-level refusal of the probe. */
 function refusalMessage(keyId: string, sent: SentRequest): string {
-  if (!sent.refusal) return `Not checked (HTTP ${sent.status}): the server did not answer the check. Requests stay unsigned.`;
+  // Something answered (a proxy's error page, a 502 from a load balancer) without a Signet error body.
+  if (!sent.refusal) return `Not checked (HTTP ${sent.status}): the answer named no error code (a proxy in front of the server?). Requests stay unsigned.`;
   const { code, reason, retryAfter } = sent.refusal;
   if (code === 'UNAUTHENTICATED') {
     switch (reason) {
@@ -42,7 +86,13 @@ function refusalMessage(keyId: string, sent: SentRequest): string {
     const wait = retryAfter === undefined ? 'later' : `in ${retryAfter} s`;
     return `Not checked (RATE_LIMITED): too many failed attempts for this key id or address; try again ${wait}. Requests stay unsigned.`;
   }
-  return `Not checked (${code}${reason ? ` ${reason}` : ''}, HTTP ${sent.status}). Requests stay unsigned.`;
+  const retry = retryAfter === undefined ? '' : ` Retry in ${retryAfter} s.`;
+  if (reason === 'REPLAY_PROTECTION_RECOVERING') {
+    return `Not checked (${describeAnswer(sent)}): the server restarted and cannot yet prove a signature unused; nothing ran.${retry} Requests stay unsigned.`;
+  }
+  return retryAfter === undefined
+    ? `Not checked (${describeAnswer(sent)}). Requests stay unsigned.`
+    : `Not checked (${describeAnswer(sent)}): retry in ${retryAfter} s. Requests stay unsigned.`;
 }
 
 /**
@@ -51,15 +101,29 @@ function refusalMessage(keyId: string, sent: SentRequest): string {
  * for a missing READ scope (the signature itself verified).
  */
 export async function checkSigningKey(candidate: SigningIdentity, options: KeyCheckOptions): Promise<KeyCheckResult> {
+  const { signal, onRetry } = options;
+  const sleep = options.sleep ?? sleepUnlessAborted;
+  const now = options.now ?? Date.now;
   let sent: SentRequest | undefined;
-  const fetcher = createSignedFetcher({ ...options, identity: () => candidate, onSent: (s) => (sent = s) });
+  const fetcher = createSignedFetcher({ url: options.url, authority: options.authority, fetch: options.fetch, identity: () => candidate, onSent: (s) => (sent = s) });
+  const started = now();
   let result: ExecutionResult;
-  try {
-    result = await fetcher({ query: KEY_CHECK_QUERY, operationName: KEY_CHECK_OPERATION });
-  } catch (error) {
-    return { verified: false, message: `Not checked: the request failed (${(error as Error).message}). Requests stay unsigned.` };
+  for (let attempt = 1; ; attempt++) {
+    sent = undefined;
+    try {
+      result = await fetcher({ query: KEY_CHECK_QUERY, operationName: KEY_CHECK_OPERATION });
+    } catch (error) {
+      // Only here did the server not answer: the request itself failed (refused connection, offline…).
+      return { verified: false, message: `Not checked: the request failed (${(error as Error).message}). Requests stay unsigned.` };
+    }
+    const answered: SentRequest = sent ?? { status: 0 };
+    if (answered.status === 200) break;
+    const delayMs = retryDelay(answered, attempt, now() - started);
+    if (delayMs === undefined) return { verified: false, message: refusalMessage(candidate.keyId, answered) };
+    onRetry?.({ sent: answered, delayMs, attempt: attempt + 1, maxAttempts: DEFAULT_RETRY.maxAttempts });
+    if (!signal?.aborted) await sleep(delayMs, signal);
+    if (signal?.aborted) return { verified: false, message: 'Not checked: cancelled.' };
   }
-  if (!sent || sent.status !== 200) return { verified: false, message: refusalMessage(candidate.keyId, sent ?? { status: 0 }) };
   const me = (result.data as { me?: { id?: unknown } | null } | null | undefined)?.me;
   if (me && typeof me.id === 'string') return { verified: true, accountId: me.id };
   const code = result.errors?.[0]?.extensions?.code;

@@ -15,6 +15,16 @@ export interface SigningIdentity {
   readonly key: CryptoKey;
 }
 
+/** A whole-request refusal as the server's error extensions name it. */
+export interface Refusal {
+  readonly code: string;
+  readonly reason?: string;
+  /** The server says the condition passes by itself (ERRORS.md): the same request may be signed again and re-sent. */
+  readonly retryable?: boolean;
+  /** Seconds to wait before retrying, when the server knows. */
+  readonly retryAfter?: number;
+}
+
 /** What one request did, for the signing panel's status line. */
 export interface SentRequest {
   /** The key id it was signed with; undefined when sent unsigned. */
@@ -25,8 +35,8 @@ export interface SentRequest {
   readonly status: number;
   /** True when the server answered with a stored outcome (`Idempotent-Replayed: true`): nothing ran again. */
   readonly replayed?: boolean;
-  /** The first error's `extensions.code` (and `reason`) when the whole request was refused (HTTP 4xx). */
-  readonly refusal?: { readonly code: string; readonly reason?: string; readonly retryAfter?: number };
+  /** The first error's `extensions.code` (and `reason`, …) when the whole request was refused (HTTP 4xx or 5xx). */
+  readonly refusal?: Refusal;
   /** Why it could not be signed or sent, if it could not. */
   readonly problem?: string;
 }
@@ -125,15 +135,20 @@ function isReplay(response: Response, result: ExecutionResult | undefined): bool
   return typeof replays === 'object' && replays !== null && Object.values(replays).some((value) => value === true);
 }
 
-/** The refusal a 4xx answer carries in its first error, for the status line. */
-function refusalOf(status: number, result: ExecutionResult | undefined): SentRequest['refusal'] {
-  if (status < 400 || status > 499) return undefined;
+/**
+ * The refusal an error status carries in its first error, for the status line. Signet refuses with
+ * a GraphQL-shaped body at any status (401, 413, 429, 503 …): a 5xx is read like a 4xx, or a
+ * restarting server's 503 would look like no answer at all.
+ */
+function refusalOf(status: number, result: ExecutionResult | undefined): Refusal | undefined {
+  if (status < 400) return undefined;
   const extensions = result?.errors?.[0]?.extensions;
   if (!extensions || typeof extensions.code !== 'string') return undefined;
   return {
     code: extensions.code,
     ...(typeof extensions.reason === 'string' ? { reason: extensions.reason } : {}),
-    ...(typeof extensions.retryAfter === 'number' ? { retryAfter: extensions.retryAfter } : {}),
+    ...(typeof extensions.retryable === 'boolean' ? { retryable: extensions.retryable } : {}),
+    ...(typeof extensions.retryAfter === 'number' && Number.isFinite(extensions.retryAfter) && extensions.retryAfter >= 0 ? { retryAfter: extensions.retryAfter } : {}),
   };
 }
 

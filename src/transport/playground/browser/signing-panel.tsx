@@ -10,7 +10,7 @@ import type { SignetAlgorithm } from '@signet/sdk';
 import { checkSigningKey, type KeyCheckOptions } from './key-check';
 import { checkKeyId, importPastedKey, KeyPasteError } from './key-import';
 import type { SentRequest, SigningIdentity } from './signed-fetcher';
-import { describeKeyState, describeSent, type KeyState } from './status-line';
+import { afterPasteProblem, describeKeyState, describeSent, type KeyState } from './status-line';
 
 /** Props of {@link SigningPanel}. */
 export interface SigningPanelProps {
@@ -29,14 +29,22 @@ export function SigningPanel({ onIdentity, endpoint, lastSent }: SigningPanelPro
   const [material, setMaterial] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [state, setState] = useState<KeyState>({ kind: 'none' });
-  // A newer paste (or Forget) supersedes a check still in flight: its answer must not sign anything.
+  // A newer paste (or Forget) supersedes a check still in flight: its answer must not sign anything,
+  // and a check waiting to retry stops waiting.
   const attempt = useRef(0);
+  const inFlight = useRef<AbortController | null>(null);
+
+  function supersede(): number {
+    inFlight.current?.abort();
+    inFlight.current = null;
+    return ++attempt.current;
+  }
 
   async function load(event: FormEvent) {
     event.preventDefault();
     setProblem(null);
     const id = keyId.trim();
-    const current = ++attempt.current;
+    const current = supersede();
     try {
       checkKeyId(id);
       const imported = await importPastedKey(alg, material);
@@ -45,19 +53,28 @@ export function SigningPanel({ onIdentity, endpoint, lastSent }: SigningPanelPro
       onIdentity(null);
       setState({ kind: 'checking', keyId: id });
       const candidate: SigningIdentity = { keyId: id, alg, key: imported.key };
-      const check = await checkSigningKey(candidate, endpoint);
+      const controller = (inFlight.current = new AbortController());
+      const check = await checkSigningKey(candidate, {
+        ...endpoint,
+        signal: controller.signal,
+        onRetry: (retry) => {
+          if (current === attempt.current) setState({ kind: 'checking', keyId: id, retry });
+        },
+      });
       if (current !== attempt.current) return;
       if (!check.verified) return setState({ kind: 'refused', keyId: id, message: check.message });
       onIdentity(candidate);
       setState({ kind: 'signed', keyId: id, alg, accountId: check.accountId, note: check.note, publicKey: imported.publicKey });
     } catch (error) {
       if (current !== attempt.current) return;
+      // This attempt's problem replaces the previous attempt's outcome, which may name another key id.
+      setState(afterPasteProblem);
       setProblem(error instanceof KeyPasteError ? error.message : `Could not load the key: ${(error as Error).message}`);
     }
   }
 
   function forget() {
-    attempt.current++;
+    supersede();
     onIdentity(null);
     setState({ kind: 'none' });
   }
