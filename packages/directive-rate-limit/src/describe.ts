@@ -1,5 +1,6 @@
 import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
 import type { GraphQLSchema } from 'graphql';
+import { refuseInterfaceFieldLimits } from './interface-limits';
 import { DEFAULT_RATE_LIMIT_DIRECTIVE, type RateLimitArgs } from './rate-limit.directive';
 
 /** The `@rateLimit` of a field definition (`Type.field`), for docs and tests; undefined when it has none. */
@@ -19,10 +20,12 @@ export interface RateLimitNoteOptions {
 
 /**
  * Adds "Rate limit: N per W <identity>." to each limited field's description, so docs,
- * playgrounds and generated clients show it. Pure: returns a new schema.
+ * playgrounds and generated clients show it. Pure: returns a new schema. Throws, as the
+ * transformer does, on a limit declared on an interface field.
  */
 export function describeRateLimitedFields(schema: GraphQLSchema, options: RateLimitNoteOptions = {}): GraphQLSchema {
   const directiveName = options.directiveName ?? DEFAULT_RATE_LIMIT_DIRECTIVE;
+  refuseInterfaceFieldLimits(schema, directiveName);
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
       const applied = getDirective(schema, field, directiveName)?.[0] as RateLimitArgs | undefined;

@@ -2,6 +2,7 @@ import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { toDelaySeconds, type RateLimitDecision, type RateLimitHeaderEntry, type RateLimitStore } from '@signet/rate-limit';
 import { fieldLimitCheck, limitedField, type RateLimitOverrides } from './field-limit';
+import { refuseInterfaceFieldLimits } from './interface-limits';
 import { DEFAULT_RATE_LIMIT_DIRECTIVE, type RateLimitArgs } from './rate-limit.directive';
 
 /** What a refused call's error may say; the host turns it into its own error. */
@@ -56,10 +57,12 @@ export interface RateLimitDirectiveOptions<TContext> {
  * Wraps each `@rateLimit` field with one atomic check on the store the host names, keyed by the
  * caller's identity (see `fieldLimitCheck`). Aliases call the resolver once each, so `a: f b: f`
  * counts twice. A refused call never runs its resolver. Every window (directive or override) is
- * parsed here, so a bad one fails when the schema is built, not on the first request.
+ * parsed here, so a bad one fails when the schema is built, not on the first request. A
+ * `@rateLimit` on an interface field throws here too: declare it on each implementing field.
  */
 export function rateLimitTransformer<TContext>(schema: GraphQLSchema, options: RateLimitDirectiveOptions<TContext>): GraphQLSchema {
   const directiveName = options.directiveName ?? DEFAULT_RATE_LIMIT_DIRECTIVE;
+  refuseInterfaceFieldLimits(schema, directiveName);
   const mutationType = schema.getMutationType()?.name;
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {

@@ -215,3 +215,27 @@ describe('@rateLimit pure parts', () => {
     expect(describeRateLimit(schema, 'Query', 'search')).toMatchObject({ max: 2, window: '1m', identityArgs: ['term'] });
   });
 });
+
+describe('@rateLimit on an interface field', () => {
+  // graphql-js runs Note.hits, never Searchable.hits: a limit there would be silently ignored,
+  // and inheriting it is ambiguous (one counter for every type, or one per type?).
+  const interfaceSchema = () => makeExecutableSchema({
+    typeDefs: `
+      ${rateLimitTypeDefs()}
+      interface Searchable { hits: Int @rateLimit(max: 1, window: "1m") }
+      type Note implements Searchable { hits: Int }
+      type Page implements Searchable { hits: Int }
+      type Query { a: Searchable }
+    `,
+    resolvers: { Searchable: { __resolveType: () => 'Note' }, Query: { a: () => ({ hits: 5 }) } },
+  });
+
+  test('is refused when the schema is transformed, naming the field and where to declare the limit instead', () => {
+    expect(() => rateLimitTransformer(interfaceSchema(), options(createMemoryRateLimitStore())))
+      .toThrow('@rateLimit on interface field Searchable.hits would not be enforced (graphql-js runs the implementing types\' fields). Declare the limit on each implementing field instead (Note.hits, Page.hits).');
+  });
+
+  test('is refused by the descriptions too, rather than documented as a limit that never applies', () => {
+    expect(() => describeRateLimitedFields(interfaceSchema())).toThrow('@rateLimit on interface field Searchable.hits');
+  });
+});

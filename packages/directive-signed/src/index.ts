@@ -14,4 +14,5 @@ export {
   type SignedTypeDefsOptions,
 } from './signed.directive';
 export { describeSignedFields, signedScopes, signedTransformer, type SignedPrincipal, type SignedTransformerOptions } from './signed.transformer';
+export { requiredScopes } from './required-scopes';
 export { signedOnlyFields, type SignedOnly } from './signed-only-fields';

@@ -37,3 +37,20 @@ describe('signedOnlyFields: which fields can never run for an unsigned request',
     expect(signedOnly('Note', 'text')).toBe(false);
   });
 });
+
+describe('signedOnlyFields with interfaces', () => {
+  test('an object field implementing a @signed interface field is signed-only too', () => {
+    const signedOnly = signedOnlyFields(makeExecutableSchema({
+      typeDefs: `
+        directive @signed(scopes: [String!]!) on FIELD_DEFINITION
+        interface Node { id: ID! secret: String @signed(scopes: ["READ"]) }
+        type Note implements Node { id: ID! secret: String }
+        type Query { node: Node }
+      `,
+      resolverValidationOptions: { requireResolversForResolveType: 'ignore' },
+    }));
+    expect(signedOnly('Node', 'secret')).toBe(true);
+    expect(signedOnly('Note', 'secret')).toBe(true);
+    expect(signedOnly('Note', 'id')).toBe(false);
+  });
+});

@@ -10,9 +10,9 @@
  * marker never expires: Redis must not evict keys (`maxmemory-policy noeviction`), or it could
  * drop nonces and keep the marker.
  */
-import { Cluster, type Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { NonceClaim, NonceClaimRequest, NonceStore } from '@signet/http-message-signatures';
-import { luaScript, runLuaScript, CLUSTER_SLOTS, slotOfKey, tagForSlot } from '@signet/redis-scripts';
+import { isClusterClient, luaScript, runLuaScript, CLUSTER_SLOTS, slotOfKey, tagForSlot } from '@signet/redis-scripts';
 
 /** Options of {@link createRedisNonceStore}. */
 export interface RedisNonceStoreOptions {
@@ -87,7 +87,7 @@ export function createRedisNonceStore(redis: Redis | Cluster, options: RedisNonc
   const prefix = options.prefix ?? DEFAULT_NONCE_PREFIX;
   if (/[{}]/.test(prefix)) throw new TypeError('prefix must not contain hash-tag braces');
   const now = options.now ?? Date.now;
-  const clustered = redis instanceof Cluster;
+  const clustered = isClusterClient(redis);
 
   return {
     async claim(keyId, nonce, request) {

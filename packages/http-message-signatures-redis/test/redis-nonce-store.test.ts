@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { defineNonceStoreContract } from '@signet/http-message-signatures/testing';
+import { slotOfKey } from '@signet/redis-scripts';
 import { createRedisNonceStore } from '../src/redis-nonce-store';
 
 /** The test Redis (CI always sets it); without it the suite is reported as skipped, with the reason in its title. */
@@ -77,5 +78,27 @@ describeWithRedis('redis nonce store', (url) => {
   it('surfaces a Redis failure as a rejection, never as a successful claim', async () => {
     const fake = { evalsha: jest.fn().mockRejectedValue(new Error('connection lost')) } as unknown as Redis;
     await expect(createRedisNonceStore(fake).claim('k', 'nonce-0123456789abcdef', fresh(1000))).rejects.toThrow('connection lost');
+  });
+});
+
+describe('redis nonce store on a Cluster client of another copy of ioredis', () => {
+  // A host's own ioredis is not the module instance this package resolves, so `instanceof Cluster`
+  // would answer false and a claim would send keys from two slots (CROSSSLOT on a real cluster).
+  it('is recognised as a Cluster: a claim reads the marker of the nonce\'s own slot', async () => {
+    let HostCluster!: typeof Cluster;
+    jest.isolateModules(() => { HostCluster = (require('ioredis') as typeof import('ioredis')).Cluster; });
+    expect(HostCluster).not.toBe(Cluster);
+    const cluster = new HostCluster([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true });
+    const sent: unknown[][] = [];
+    (cluster as unknown as { evalsha(...args: unknown[]): Promise<unknown> }).evalsha = async (...args) => { sent.push(args); throw new Error('not connected'); };
+    try {
+      await expect(createRedisNonceStore(cluster).claim('key-1', 'nonce-0123456789abcdef', { ttlMs: 1_000, notBeforeMs: Date.now() })).rejects.toThrow('not connected');
+      const [, numKeys, ...rest] = sent[0] as [string, number, ...string[]];
+      const keys = rest.slice(0, numKeys);
+      expect(keys).toHaveLength(2);
+      expect(slotOfKey(keys[1])).toBe(slotOfKey(keys[0]));
+    } finally {
+      cluster.disconnect();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Cluster, type Redis } from 'ioredis';
-import { luaScript, runLuaScript, slotOfKey, tagForSlot } from '@signet/redis-scripts';
+import type { Cluster, Redis } from 'ioredis';
+import { isClusterClient, luaScript, runLuaScript, slotOfKey, tagForSlot } from '@signet/redis-scripts';
 import {
   retryAfterFor,
   toPositiveMs,
@@ -161,7 +161,7 @@ export function createRedisIdempotencyStore(
   const prefix = options.prefix ?? DEFAULT_IDEMPOTENCY_PREFIX;
   if (/[{}]/.test(prefix)) throw new TypeError('prefix must not contain hash-tag braces');
   const now = options.now ?? Date.now;
-  const clustered = redis instanceof Cluster;
+  const clustered = isClusterClient(redis);
   const keyOf = (scopeKey: string): string => idempotencyRedisKey(scopeKey, prefix);
 
   const store: IdempotencyStore = {

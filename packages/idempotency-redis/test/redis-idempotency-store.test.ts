@@ -158,3 +158,27 @@ describe('redis idempotency store on a Cluster', () => {
     }
   });
 });
+
+describe('redis idempotency store on a Cluster client of another copy of ioredis', () => {
+  // A host's own ioredis is not the module instance this package resolves, so `instanceof Cluster`
+  // would answer false and a claim would send keys from two slots (CROSSSLOT on a real cluster).
+  it('is recognised as a Cluster: no declaration, and a claim\'s keys share one slot', async () => {
+    let HostCluster!: typeof Cluster;
+    jest.isolateModules(() => { HostCluster = (require('ioredis') as typeof import('ioredis')).Cluster; });
+    expect(HostCluster).not.toBe(Cluster);
+    const cluster = new HostCluster([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true });
+    const sent: unknown[][] = [];
+    (cluster as unknown as { evalsha(...args: unknown[]): Promise<unknown> }).evalsha = async (...args) => { sent.push(args); throw new Error('not connected'); };
+    try {
+      const store = createRedisIdempotencyStore(cluster);
+      expect(store.declareCompleteSince).toBeUndefined();
+      await expect(store.claim('acct-7:placeOrder:k', 'fp', 1_000)).rejects.toThrow('not connected');
+      const [, numKeys, ...rest] = sent[0] as [string, number, ...string[]];
+      const keys = rest.slice(0, numKeys);
+      expect(keys).toHaveLength(2);
+      expect(slotOfKey(keys[1])).toBe(slotOfKey(keys[0]));
+    } finally {
+      cluster.disconnect();
+    }
+  });
+});
