@@ -116,6 +116,17 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
       expect(precise.data?.createTransfer?.userErrors.map((e) => e.code)).toEqual(['INVALID_AMOUNT']);
     });
 
+    test('a bad Decimal written inline is reported at its place, naming the value; one with too many digits says so', async () => {
+      const id = await fundedAccount(services, { USD: '100' }, 'inline-decimals');
+      const inline = await api.execute('mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "30000", quantity: "1e-3" }) { order { id } } }', {}, principalFor(id));
+      expect(inline.errors).toHaveLength(1);
+      expect(inline.errors?.[0]?.message).toBe('Expected value of type "Decimal", found "1e-3"; Decimal values are strings in plain decimal notation, e.g. "30000.50".');
+      expect(inline.errors?.[0]?.locations).toEqual([{ line: 1, column: 88 }]);
+      const tooLong = await api.execute(CreateTransferDocument, { input: { toAccountId: id, asset: 'USD', amount: '0.0000000000000000001' }, idempotencyKey: 'digits-1' }, principalFor(id));
+      expect(tooLong.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(tooLong.errors?.[0]?.message).toMatch(/at "input\.amount"; Decimal values have at most 30 digits before the point and 18 after it\.$/);
+    });
+
     test('pagination arguments are validated', async () => {
       const id = await fundedAccount(services, {}, 'pages');
       const tooMany = await api.execute(MyOrdersDocument, { first: 101 }, principalFor(id));

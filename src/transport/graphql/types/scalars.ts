@@ -1,25 +1,38 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { GraphQLSafeInt } from 'graphql-scalars';
 
-const PLAIN_DECIMAL = /^-?(0|[1-9]\d{0,29})(\.\d{1,18})?$/;
+/** Most digits a Decimal may have before and after its point. */
+const MAX_INTEGER_DIGITS = 30;
+const MAX_FRACTION_DIGITS = 18;
+const PLAIN_DECIMAL = new RegExp(`^-?(0|[1-9]\\d{0,${MAX_INTEGER_DIGITS - 1}})(\\.\\d{1,${MAX_FRACTION_DIGITS}})?$`);
+/** Plain notation of any length (digits, an optional point with digits after it). */
+const PLAIN_NOTATION = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 
-function parseDecimalText(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 40 || !PLAIN_DECIMAL.test(value)) {
-    // Numbers are refused on purpose: a JSON number may already have lost precision as a float.
-    throw new GraphQLError('Decimal values are strings in plain decimal notation, e.g. "30000.50".');
-  }
-  return value;
+/** Why `value` is not a Decimal, or null when it is one. */
+function decimalProblem(value: unknown): string | null {
+  // Numbers are refused on purpose: a JSON number may already have lost precision as a float.
+  if (typeof value !== 'string') return 'Decimal values are strings in plain decimal notation, e.g. "30000.50", never JSON numbers.';
+  if (PLAIN_DECIMAL.test(value)) return null;
+  if (PLAIN_NOTATION.test(value)) return `Decimal values have at most ${MAX_INTEGER_DIGITS} digits before the point and ${MAX_FRACTION_DIGITS} after it.`;
+  return 'Decimal values are strings in plain decimal notation, e.g. "30000.50".';
 }
 
 /** Exact decimal numbers as strings ("30000.50"); never floats. */
 export const DecimalScalar = new GraphQLScalarType({
   name: 'Decimal',
-  description: 'An exact decimal number as a string in plain notation, e.g. "30000.50". Never a JSON number.',
+  description: `An exact decimal number as a string in plain notation, e.g. "30000.50": an optional minus sign, at most ${MAX_INTEGER_DIGITS} digits before the point (no leading zeros) and ${MAX_FRACTION_DIGITS} after it. Never a JSON number.`,
   serialize: (value) => String(value),
-  parseValue: parseDecimalText,
+  parseValue(value) {
+    const problem = decimalProblem(value);
+    // A GraphQLError's message is used as is after the variable's path ("… at "input.price"; <message>").
+    if (problem) throw new GraphQLError(problem);
+    return value as string;
+  },
   parseLiteral(ast) {
-    if (ast.kind !== Kind.STRING) throw new GraphQLError('Decimal literals must be strings, e.g. "30000.50".');
-    return parseDecimalText(ast.value);
+    const problem = ast.kind === Kind.STRING ? decimalProblem(ast.value) : 'Decimal literals must be strings, e.g. "30000.50".';
+    // A plain Error: validation reports it with the literal's location and value ("Expected value of type …, found …; <message>").
+    if (problem) throw new TypeError(problem);
+    return (ast as { value: string }).value;
   },
 });
 
