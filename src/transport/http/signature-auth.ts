@@ -48,6 +48,13 @@ export type AuthOutcome = { readonly principal: Principal | null; readonly admis
  */
 const GUESSING_FAILURES: ReadonlySet<SignatureFailureReason> = new Set(['SIGNATURE_INVALID', 'KEY_INVALID', 'MALFORMED_SIGNATURE', 'DIGEST_MISMATCH']);
 
+/**
+ * An `Idempotency-Key` header value no signature can cover: RFC 9421 signature bases hold ASCII
+ * field values only (anything else needs `;bs`, which the profile refuses), so such a request
+ * could never verify. It is told what is wrong with the key instead of MALFORMED_SIGNATURE.
+ */
+const UNSIGNABLE_HEADER_VALUE = /[^\x20-\x7E\t]/;
+
 /** Whether the request carries signature headers (verified or not): a signature attempt. */
 export function hasSignatureHeaders(request: FastifyRequest): boolean {
   return request.headers['signature'] !== undefined || request.headers['signature-input'] !== undefined;
@@ -116,6 +123,11 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
 
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<AuthOutcome> {
     if (!hasSignatureHeaders(request)) return { principal: null };
+    const idempotencyKey = request.headers['idempotency-key'];
+    if (idempotencyKey !== undefined && UNSIGNABLE_HEADER_VALUE.test(String(idempotencyKey))) {
+      // Not a guess at a signature: not counted by the guard, and its bytes can never verify later.
+      return refuse(reply, ErrorCode.BAD_USER_INPUT, 'Invalid idempotency key: the Idempotency-Key header must be 1–255 printable ASCII characters.', { field: 'Idempotency-Key' });
+    }
     const source = options.sourceOf(request);
     try {
       const knownBlockedMs = options.failureGuard.knownBlockedFor(source);

@@ -116,6 +116,21 @@ export function defineIdempotentHttpSuite(
       expect(await orders()).toBe(0);
     });
 
+    test('a non-ASCII Idempotency-Key, which no signature can cover, is 400 BAD_USER_INPUT about the key, not a malformed signature; nothing placed', async () => {
+      const { key, orders } = await trader();
+      const body = JSON.stringify(PLACE);
+      const signed = signRequest(nodeCrypto, {
+        method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey,
+        headers: { 'idempotency-key': 'cle-1' },
+      });
+      // The client meant "clé-1"; node:http sends it as latin1 bytes.
+      const res = await rawPost(server.url, body, { 'content-type': 'application/json', ...signed.headers, 'idempotency-key': 'cl\u00e9-1' });
+      expect(res.status).toBe(400);
+      expect(res.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'Idempotency-Key' });
+      expect(res.json.errors[0].message).toContain('printable ASCII');
+      expect(await orders()).toBe(0);
+    });
+
     test('two covered Idempotency-Key lines verify as one joined value and are refused by the idempotency layer; nothing placed', async () => {
       const { key, orders } = await trader();
       const body = JSON.stringify(PLACE);
