@@ -61,7 +61,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   },
   [ErrorCode.RATE_LIMITED]: {
     status: 429, otherStatuses: [], field: true, retryable: true, http: '429 (request) / 200 (field)',
-    meaning: 'Too many requests, or too many failed signature attempts from this IP or for this key id. `extensions.retryAfter` (seconds) and the `Retry-After` header say when to retry.',
+    meaning: 'Too many requests, or too many failed signature attempts from this client address. `extensions.retryAfter` (seconds) and the `Retry-After` header say when to retry.',
     whatToDo: 'Wait, then retry.',
   },
   [ErrorCode.IDEMPOTENCY_KEY_REQUIRED]: {

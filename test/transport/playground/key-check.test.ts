@@ -118,7 +118,7 @@ describe('a pasted key is proven by one signed request before the playground say
     const answering = (status: number, body: string) => (async () => new Response(body, { status })) as unknown as typeof fetch;
     const candidate = await identity('key_1', strangerPrivateKey());
     const limited = await checkSigningKey(candidate, { ...endpoint(), fetch: answering(429, '{"errors":[{"message":"Too many","extensions":{"code":"RATE_LIMITED","retryAfter":42}}]}') });
-    expect(limited).toEqual({ verified: false, message: 'Not checked (RATE_LIMITED): too many failed attempts for this key id or address; try again in 42 s. Requests stay unsigned.' });
+    expect(limited).toEqual({ verified: false, message: 'Not checked (RATE_LIMITED): too many failed signature attempts from this address; try again in 42 s. Requests stay unsigned.' });
     // A proxy's page: the server (or something in front of it) answered, without saying why.
     const down = await checkSigningKey(candidate, { ...endpoint(), fetch: answering(503, 'Service Unavailable') });
     expect(down).toEqual({ verified: false, message: 'Not checked (HTTP 503): the answer named no error code (a proxy in front of the server?). Requests stay unsigned.' });

@@ -84,7 +84,7 @@ function refusalMessage(keyId: string, sent: SentRequest): string {
   }
   if (code === 'RATE_LIMITED') {
     const wait = retryAfter === undefined ? 'later' : `in ${retryAfter} s`;
-    return `Not checked (RATE_LIMITED): too many failed attempts for this key id or address; try again ${wait}. Requests stay unsigned.`;
+    return `Not checked (RATE_LIMITED): too many failed signature attempts from this address; try again ${wait}. Requests stay unsigned.`;
   }
   const retry = retryAfter === undefined ? '' : ` Retry in ${retryAfter} s.`;
   if (reason === 'REPLAY_PROTECTION_RECOVERING') {
