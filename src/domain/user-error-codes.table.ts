@@ -31,10 +31,10 @@ export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, UserErrorCodeSpec>
     mutations: ['createApiKey'],
     meaning: 'The public key is not an Ed25519 SPKI key, is weak (not 32 bytes, a non-canonical encoding, off the curve, or a small-order point that would accept forged signatures), or one was given for an HMAC key.',
   },
-  [UserErrorCode.INVALID_SCOPES]: { mutations: ['createApiKey'], meaning: 'No scopes, or scopes the calling key does not hold itself.' },
+  [UserErrorCode.INVALID_SCOPES]: { mutations: ['createApiKey'], meaning: 'Scopes the calling key does not hold itself, or no scopes (GraphQL clients get `BAD_USER_INPUT` for an empty or over-long list first; other callers of the domain get this).' },
   [UserErrorCode.INVALID_LABEL]: {
     mutations: ['createApiKey', '(CLI) keys create'],
-    meaning: 'The label is not 1-64 characters, or holds control, bidirectional-override or lone-surrogate characters.',
+    meaning: 'The label is not 1-64 characters, or holds control, bidirectional-override or lone-surrogate characters (GraphQL clients get `BAD_USER_INPUT` first; the CLI and other callers of the domain get this).',
   },
   [UserErrorCode.API_KEY_NOT_FOUND]: { mutations: ['revokeApiKey'], meaning: 'No key with this id belongs to the account.' },
   [UserErrorCode.API_KEY_ALREADY_REVOKED]: { mutations: ['revokeApiKey'], meaning: 'The key is already revoked.' },

@@ -807,7 +807,7 @@ export type UserErrorCode =
   | 'INSUFFICIENT_FUNDS'
   /** createTransfer: the amount is not positive, has more decimals than the asset allows, or is too large. */
   | 'INVALID_AMOUNT'
-  /** createApiKey: the label is not 1-64 characters, or holds control, bidirectional-override or lone-surrogate characters. */
+  /** createApiKey: the label is not 1-64 characters, or holds control, bidirectional-override or lone-surrogate characters (GraphQL input is refused earlier with BAD_USER_INPUT; the CLI gets this). */
   | 'INVALID_LABEL'
   /** createTransfer: the memo is over 140 characters or holds control, bidirectional-override or lone-surrogate characters (GraphQL input is refused earlier with BAD_USER_INPUT). */
   | 'INVALID_MEMO'
@@ -821,7 +821,7 @@ export type UserErrorCode =
   | 'INVALID_PUBLIC_KEY'
   /** placeOrder: the quantity is not positive, not a multiple of the lot size, or outside minQuantity..maxQuantity; or quantity/quoteQuantity is missing, both are given, or quoteQuantity is not a positive amount in the quote asset's precision. */
   | 'INVALID_QUANTITY'
-  /** createApiKey: no scopes, or scopes the calling key does not hold itself. */
+  /** createApiKey: scopes the calling key does not hold itself (an empty or over-long list is refused earlier with BAD_USER_INPUT). */
   | 'INVALID_SCOPES'
   /** cancelOrder: no order with this id belongs to the account. */
   | 'ORDER_NOT_FOUND'
