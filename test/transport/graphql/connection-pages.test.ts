@@ -94,6 +94,22 @@ describe('Relay connections: edges beside nodes, complete pageInfo', () => {
     expect(await page(TRANSFERS, 'transfers', id, 20)).toEqual(empty);
   });
 
+  test('a cursor of another list is refused, naming both lists; one issued before cursors named their list still pages', async () => {
+    const a = await fundedAccount(services, { USD: '100' }, 'mixed-cursors');
+    const b = await fundedAccount(services, { USD: '100' }, 'mixed-cursors-payee');
+    const ids = await placeOrders(a, 3);
+    const done = await services.transfers.createTransfer(a, { toAccountId: b, asset: 'USD', amount: '1' });
+    if (!done.ok) throw new Error(JSON.stringify(done.errors));
+    const transferCursor = (await page(TRANSFERS, 'transfers', a, 1)).pageInfo.endCursor;
+    const mixed = await api.execute(ORDERS, { first: 2, after: transferCursor }, principalFor(a));
+    expect(mixed.errors?.[0]).toMatchObject({ message: 'after is a cursor of another list (transfers), not of orders.', extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
+
+    const orderCursor = (await page(ORDERS, 'orders', a, 1)).pageInfo.endCursor!;
+    const seq = /^orders:(\d+)$/.exec(Buffer.from(orderCursor, 'base64url').toString('utf8'))![1];
+    const legacy = await page(ORDERS, 'orders', a, 5, Buffer.from(`seq:${seq}`, 'utf8').toString('base64url'));
+    expect(legacy.nodes.map((n) => n.id)).toEqual(ids.slice(1));
+  });
+
   test('transfers page the same way, sent and received together', async () => {
     const a = await fundedAccount(services, { USD: '100' }, 'payer');
     const b = await fundedAccount(services, { USD: '100' }, 'payee');

@@ -42,8 +42,8 @@ export class AccountResolver {
     @Arg('live', () => Boolean, { nullable: true, description: 'true: only live orders (OPEN or PARTIALLY_FILLED), the ones that may still fill; false or omitted: no filter. Cheap however long the history.' }) live?: boolean,
     @Arg('market', () => String, { nullable: true, description: 'Only orders of this market, e.g. BTC-USD; omit for all.' }) market?: string,
   ) {
-    const page = await ctx.services.orders.listOrders(account.id, { ...pageArgs(first, after), status, live: live ?? undefined, market: listedMarket(market) });
-    return connection(page);
+    const page = await ctx.services.orders.listOrders(account.id, { ...pageArgs('orders', first, after), status, live: live ?? undefined, market: listedMarket(market) });
+    return connection('orders', page);
   }
 
   @FieldResolver(() => FillConnection, { nullable: true, description: 'Fills of your orders (as maker and as taker), newest first.' })
@@ -55,8 +55,8 @@ export class AccountResolver {
     @Arg('after', () => String, { nullable: true, description: 'A cursor from this list (an edge cursor or pageInfo.endCursor): the page starts after it. Omit for the first page.' }) after?: string,
     @Arg('market', () => String, { nullable: true, description: 'Only fills of this market, e.g. BTC-USD; omit for all. Keep it the same across the pages of one listing.' }) market?: string,
   ) {
-    const page = await ctx.services.orders.listAccountFills(account.id, { ...pageArgs(first, after), market: listedMarket(market) });
-    return connection(page, (fill) => fill.sequence);
+    const page = await ctx.services.orders.listAccountFills(account.id, { ...pageArgs('fills', first, after), market: listedMarket(market) });
+    return connection('fills', page, (fill) => fill.sequence);
   }
 
   @FieldResolver(() => TransferConnection, { nullable: true, description: 'Transfers sent and received, newest first.' })
@@ -67,7 +67,7 @@ export class AccountResolver {
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1-100; default 20.' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'A cursor from this list (an edge cursor or pageInfo.endCursor): the page starts after it. Omit for the first page.' }) after?: string,
   ) {
-    return connection(await ctx.services.transfers.listTransfers(account.id, pageArgs(first, after)));
+    return connection('transfers', await ctx.services.transfers.listTransfers(account.id, pageArgs('transfers', first, after)));
   }
 
   @FieldResolver(() => [ApiKeyType], { nullable: true, description: 'API keys of the account, active and revoked.' })

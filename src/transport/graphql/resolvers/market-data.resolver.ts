@@ -42,9 +42,9 @@ export class MarketDataResolver {
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1-100; default 20.' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'A cursor from this list (an edge cursor or pageInfo.endCursor): the page starts after it. Omit for the first page.' }) after?: string,
   ) {
-    const page = await ctx.services.marketData.trades(market, pageArgs(first, after));
+    const page = await ctx.services.marketData.trades(market, pageArgs('trades', first, after));
     if (!page) throw new UnknownMarketError(market);
-    return connection({ items: page.items.map(toTrade), hasNextPage: page.hasNextPage }, (trade) => trade.sequence);
+    return connection('trades', { items: page.items.map(toTrade), hasNextPage: page.hasNextPage }, (trade) => trade.sequence);
   }
 
   @Query(() => TickerType, { nullable: true, description: 'A market\'s last trade price, best bid and ask, and 24-hour volume. Public.' })

@@ -37,6 +37,6 @@ export class OrderFieldsResolver {
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1-100; default 20.' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'A cursor from this list (an edge cursor or pageInfo.endCursor): the page starts after it. Omit for the first page.' }) after?: string,
   ) {
-    return connection(await orderFillsLoader(ctx, pageArgs(first, after)).load(order), (fill) => fill.sequence);
+    return connection('fills', await orderFillsLoader(ctx, pageArgs('fills', first, after)).load(order), (fill) => fill.sequence);
   }
 }

@@ -5,19 +5,31 @@ export const MAX_PAGE_SIZE = 100;
 /** Page size when `first` is omitted. */
 export const DEFAULT_PAGE_SIZE = 20;
 
-/** Opaque cursor for a row's sequence number. */
-export function encodeCursor(seq: number): string {
-  return Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
+/**
+ * The lists a cursor can belong to, one per sequence: a cursor names its list, so one from
+ * another list is refused instead of starting a page at an unrelated position. `Account.fills`
+ * and `Order.fills` share the fills' sequence.
+ */
+export type CursorList = 'orders' | 'fills' | 'transfers' | 'trades';
+
+/** Opaque cursor for a row's sequence number in `list`. */
+export function encodeCursor(list: CursorList, seq: number): string {
+  return Buffer.from(`${list}:${seq}`, 'utf8').toString('base64url');
 }
 
-/** Validates `first` and `after`; malformed values are BAD_USER_INPUT, never a database error. */
-export function pageArgs(first: number | undefined, after: string | undefined | null): { limit: number; beforeSeq?: number } {
+/**
+ * Validates `first` and `after` for `list`; malformed values, and cursors of another list, are
+ * BAD_USER_INPUT, never a database error. A cursor issued before cursors named their list
+ * (`seq:N`) is still read, so a bot that stored one keeps paging across the upgrade.
+ */
+export function pageArgs(list: CursorList, first: number | undefined, after: string | undefined | null): { limit: number; beforeSeq?: number } {
   const limit = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}.`, { field: 'first' });
   if (after === undefined || after === null) return { limit };
-  const match = /^seq:(\d{1,15})$/.exec(after.length <= 32 ? Buffer.from(after, 'base64url').toString('utf8') : '');
+  const match = /^([a-z]+):(\d{1,15})$/.exec(after.length <= 48 ? Buffer.from(after, 'base64url').toString('utf8') : '');
   if (!match) throw new BadUserInputError('after is not a cursor returned by this API.', { field: 'after' });
-  return { limit, beforeSeq: Number(match[1]) };
+  if (match[1] !== list && match[1] !== 'seq') throw new BadUserInputError(`after is a cursor of another list (${match[1]}), not of ${list}.`, { field: 'after' });
+  return { limit, beforeSeq: Number(match[2]) };
 }
 
 /** A Relay connection of rows: edges with their cursors, the same rows as `nodes`, and page info. */
@@ -33,10 +45,10 @@ export interface Connection<T> {
  * paging is forward only, and the Relay spec lets a first/after connection answer false rather
  * than pay a query for it.
  */
-export function connection<T extends { seq: number }>(page: { items: readonly T[]; hasNextPage: boolean }): Connection<T>;
-export function connection<T>(page: { items: readonly T[]; hasNextPage: boolean }, position: (node: T) => number): Connection<T>;
-export function connection<T>(page: { items: readonly T[]; hasNextPage: boolean }, position: (node: T) => number = (node) => (node as { seq: number }).seq): Connection<T> {
-  const edges = page.items.map((node) => ({ cursor: encodeCursor(position(node)), node }));
+export function connection<T extends { seq: number }>(list: CursorList, page: { items: readonly T[]; hasNextPage: boolean }): Connection<T>;
+export function connection<T>(list: CursorList, page: { items: readonly T[]; hasNextPage: boolean }, position: (node: T) => number): Connection<T>;
+export function connection<T>(list: CursorList, page: { items: readonly T[]; hasNextPage: boolean }, position: (node: T) => number = (node) => (node as { seq: number }).seq): Connection<T> {
+  const edges = page.items.map((node) => ({ cursor: encodeCursor(list, position(node)), node }));
   return {
     edges,
     nodes: [...page.items],
