@@ -7,7 +7,7 @@ import type { GraphQLDirective, GraphQLSchema } from 'graphql';
 import { ForbiddenError, UnauthenticatedError } from '../../errors';
 import type { DirectiveContext } from '../directive-context';
 
-export { describeSignedFields, signedOnlyFields, signedScopes, type SignedOnly } from '@signet/directive-signed';
+export { describeSignedFields, requiredScopes, signedOnlyFields, type SignedOnly } from '@signet/directive-signed';
 
 /** The directive as Signet declares it: `@signed`, its scopes typed by the schema's `Scope` enum. */
 export const SIGNED_OPTIONS: SignedDirectiveOptions = Object.freeze({ name: 'signed', scopeType: 'Scope' });

@@ -4,7 +4,7 @@ import { DEFAULT_IDEMPOTENCY_LEASE_MS } from '@signet/idempotency';
 import { idempotentCallIdentity, keyDecisions, keyedFields, rootFields as rootFieldsOf, type OperationView } from '@signet/directive-idempotent';
 import { fieldLimitCheck, limitedFieldOf, type LimitedField } from '@signet/directive-rate-limit';
 import { rateLimitIdentity } from '../../directives/rate-limit';
-import { signedScopes } from '../../directives/signed';
+import { requiredScopes } from '../../directives/signed';
 import type { Principal } from '../../domain';
 import type { HttpExchange } from '../../directives/directive-context';
 import type { AdmissionCheck } from './admission-store';
@@ -38,7 +38,7 @@ const directivesByField = new WeakMap<AnyField, RootFieldDirectives>();
 function directivesOf(view: OperationView, typeName: string, field: AnyField, deps: DirectiveDeps): RootFieldDirectives {
   let found = directivesByField.get(field);
   if (!found) {
-    found = { scopes: signedScopes(view.schema, field), limited: limitedFieldOf(view.schema, typeName, field, { overrides: deps.rateLimitOverrides }) };
+    found = { scopes: requiredScopes(view.schema, typeName, field.name), limited: limitedFieldOf(view.schema, typeName, field, { overrides: deps.rateLimitOverrides }) };
     directivesByField.set(field, found);
   }
   return found;
