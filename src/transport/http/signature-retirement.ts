@@ -6,6 +6,15 @@ import { signatureToRetire, type NonceStore } from '@signet/http-message-signatu
 /** How many refused signatures one source may have retired per minute; past it they are refused without a store write. */
 export const RETIREMENTS_PER_SOURCE = Object.freeze({ max: 120, windowMs: 60_000 });
 
+/**
+ * How many refused signatures this process retires per minute from all sources together. A
+ * retirement claims a nonce for a request nobody verified, so without this bound many sources
+ * (an IPv6 /54 holds 1,024 /64s) could fill the embedded nonce store (100,000 live nonces, each
+ * held up to about 70 s) and every signed request would get 503. 10,000 a minute keeps retired
+ * nonces to about a quarter of it.
+ */
+export const RETIREMENTS_PER_PROCESS = Object.freeze({ max: 10_000, windowMs: 60_000 });
+
 /** What retiring a refused request's signature needs. */
 export interface SignatureRetirementDeps {
   readonly nonces: NonceStore;
@@ -16,6 +25,7 @@ export interface SignatureRetirementDeps {
   /** The request's rate-limit source (client address or IPv6 /64). */
   readonly sourceOf: (request: FastifyRequest) => string;
   readonly limits?: typeof RETIREMENTS_PER_SOURCE;
+  readonly totalLimits?: typeof RETIREMENTS_PER_PROCESS;
 }
 
 /**
@@ -23,13 +33,26 @@ export interface SignatureRetirementDeps {
  * source this process knows to be blocked, `created` ahead of our clock, the key store down):
  * the nonce is claimed anyway, so the captured bytes never run later from another address.
  *
- * One store write per refused request, bounded per source: a source flooding while blocked
- * spends its own allowance (120 a minute) and then costs nothing more, so it can neither fill
- * the nonce store nor turn refusals back into work. Store failures are logged, never thrown:
- * the refusal stands either way.
+ * One store write per refused request, bounded per source and per process: a source flooding
+ * while blocked spends its own allowance (120 a minute) and then costs nothing more, and all
+ * sources together get 10,000 a minute, so refusals can neither fill the nonce store nor turn
+ * back into work. Past either bound the request is still refused, without a claim (logged once
+ * per minute). Store failures are logged, never thrown: the refusal stands either way.
  */
 export function createSignatureRetirement(deps: SignatureRetirementDeps): (request: FastifyRequest) => Promise<void> {
   const limits = deps.limits ?? RETIREMENTS_PER_SOURCE;
+  const totalLimits = deps.totalLimits ?? RETIREMENTS_PER_PROCESS;
+  const total = { count: 0, resetAt: 0 };
+  const allowTotal = (): boolean => {
+    const at = performance.now();
+    if (total.resetAt <= at) {
+      total.count = 0;
+      total.resetAt = at + totalLimits.windowMs;
+    }
+    total.count += 1;
+    if (total.count === totalLimits.max + 1) deps.logger.warn({ max: totalLimits.max }, 'refused signatures are no longer retired until the minute ends: over the per-process bound (many sources refused at once)');
+    return total.count <= totalLimits.max;
+  };
   const spent = new Map<string, { count: number; resetAt: number }>();
   const allow = (source: string): boolean => {
     const at = performance.now();
@@ -46,7 +69,7 @@ export function createSignatureRetirement(deps: SignatureRetirementDeps): (reque
   };
   return async (request) => {
     const target = signatureToRetire(request.headers, deps.now(), deps.maxAgeSeconds);
-    if (!target || !allow(deps.sourceOf(request))) return;
+    if (!target || !allow(deps.sourceOf(request)) || !allowTotal()) return;
     try {
       await deps.nonces.claim(target.keyId, target.nonce, target.claim);
     } catch (error) {
