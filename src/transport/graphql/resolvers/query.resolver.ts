@@ -2,7 +2,7 @@ import { Arg, Ctx, Directive, ID, Query, Resolver } from 'type-graphql';
 import { MARKETS, type Account, type Order } from '../../../domain';
 import { BadUserInputError } from '../../../errors';
 import { requirePrincipal, type GraphQLContext } from '../context';
-import { MAX_CLIENT_ORDER_ID_LENGTH } from '../types/inputs';
+import { CLIENT_ID, MAX_CLIENT_ORDER_ID_LENGTH } from '../types/inputs';
 import { AccountType, MarketType, OrderType } from '../types/models';
 
 /** Entry points for reading. */
@@ -26,8 +26,9 @@ export class QueryResolver {
     const accountId = requirePrincipal(ctx).accountId;
     if (typeof id === 'string' && typeof clientOrderId !== 'string') return ctx.services.orders.findOrder(accountId, id);
     if (typeof clientOrderId === 'string' && typeof id !== 'string') {
-      // Longer ids are refused at placement: no order can have one.
-      return clientOrderId.length > MAX_CLIENT_ORDER_ID_LENGTH ? null : ctx.services.orders.findOrderByClientOrderId(accountId, clientOrderId);
+      // Ids placement refuses (too long, other characters, a NUL the database cannot even compare): no order has one.
+      const possible = clientOrderId.length <= MAX_CLIENT_ORDER_ID_LENGTH && CLIENT_ID.test(clientOrderId);
+      return possible ? ctx.services.orders.findOrderByClientOrderId(accountId, clientOrderId) : null;
     }
     throw new BadUserInputError('Give exactly one of id and clientOrderId.', { field: typeof id === 'string' ? 'clientOrderId' : 'id' });
   }

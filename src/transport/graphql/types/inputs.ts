@@ -8,7 +8,7 @@ import { AssetEnum, KeyAlgorithmEnum, OrderSideEnum, OrderTypeEnum, ScopeEnum, S
 const PLAIN_TEXT_MESSAGE = '$property must not contain control or bidirectional-override characters';
 
 /** Printable identifiers clients choose themselves. */
-const CLIENT_ID = /^[A-Za-z0-9._:-]+$/;
+export const CLIENT_ID = /^[A-Za-z0-9._:-]+$/;
 /** Longest clientOrderId accepted. */
 export const MAX_CLIENT_ORDER_ID_LENGTH = 64;
 
