@@ -3,8 +3,11 @@ import type { Logger } from 'pino';
 import { performance } from 'node:perf_hooks';
 import { signatureToRetire, type NonceStore } from '@signet/http-message-signatures';
 
+/** How many refused signatures may be retired in a window. */
+export interface RetirementBound { readonly max: number; readonly windowMs: number }
+
 /** How many refused signatures one source may have retired per minute; past it they are refused without a store write. */
-export const RETIREMENTS_PER_SOURCE = Object.freeze({ max: 120, windowMs: 60_000 });
+export const RETIREMENTS_PER_SOURCE: RetirementBound = Object.freeze({ max: 120, windowMs: 60_000 });
 
 /**
  * How many refused signatures this process retires per minute from all sources together. A
@@ -13,7 +16,7 @@ export const RETIREMENTS_PER_SOURCE = Object.freeze({ max: 120, windowMs: 60_000
  * held up to about 70 s) and every signed request would get 503. 10,000 a minute keeps retired
  * nonces to about a quarter of it.
  */
-export const RETIREMENTS_PER_PROCESS = Object.freeze({ max: 10_000, windowMs: 60_000 });
+export const RETIREMENTS_PER_PROCESS: RetirementBound = Object.freeze({ max: 10_000, windowMs: 60_000 });
 
 /** What retiring a refused request's signature needs. */
 export interface SignatureRetirementDeps {
@@ -24,8 +27,8 @@ export interface SignatureRetirementDeps {
   readonly logger: Logger;
   /** The request's rate-limit source (client address or IPv6 /64). */
   readonly sourceOf: (request: FastifyRequest) => string;
-  readonly limits?: typeof RETIREMENTS_PER_SOURCE;
-  readonly totalLimits?: typeof RETIREMENTS_PER_PROCESS;
+  readonly limits?: RetirementBound;
+  readonly totalLimits?: RetirementBound;
 }
 
 /**
