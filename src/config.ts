@@ -1,5 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
+import { isIP } from 'node:net';
 import ms from 'ms';
+import { parseWindow } from '@signet/rate-limit';
 import { parseClientConfig, type ClientConfig } from './client-config';
 import { parseNetworkConfig, type MetricsExposure, type TrustProxy } from './network-config';
 import { parsePriceConfig, type PriceConfig } from './price-config';
@@ -188,6 +190,58 @@ function parseUrl(name: string, value: string | undefined, protocols: readonly s
   return null;
 }
 
+/** A host name as `listen` takes it (RFC 1123 labels). */
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/**
+ * Parses a single Redis's `redis://` / `rediss://` URL. Its path, if any, is the database number:
+ * anything but a whole number would reach Redis as `SELECT NaN`.
+ */
+function parseRedisUrl(value: string | undefined, problems: string[]): string | null {
+  const url = parseUrl('REDIS_URL', value, ['redis:', 'rediss:'], problems);
+  if (url === null) return null;
+  if (!/^\/?(\d{1,5})?$/.test(new URL(url).pathname)) {
+    problems.push('REDIS_URL may end in a database number only, e.g. redis://cache:6379/0');
+    return null;
+  }
+  return url;
+}
+
+const RATE_LIMITS_EXAMPLE = '{"Mutation.placeOrder":{"max":100,"window":"10s"}}';
+
+/**
+ * Parses SIGNET_RATE_LIMITS: JSON of `Type.field` (or `Request.ip` / `Request.account`) to
+ * `{ max, window }`, each window as `@rateLimit` takes it (longer than zero, at most 24 h).
+ * Whether each `Type.field` carries `@rateLimit` is checked against the schema by `serve`.
+ */
+function parseRateLimitOverrides(text: string | undefined, problems: string[]): Record<string, { max: number; window: string }> {
+  if (!text) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    problems.push(`SIGNET_RATE_LIMITS must be JSON like ${RATE_LIMITS_EXAMPLE}`);
+    return {};
+  }
+  const before = problems.length;
+  for (const [key, value] of Object.entries(parsed as Record<string, { max?: unknown; window?: unknown }>)) {
+    if (!/^[A-Za-z]+\.[A-Za-z]+$/.test(key)) problems.push(`SIGNET_RATE_LIMITS: "${key.slice(0, 60)}" is not a Type.field name, e.g. ${RATE_LIMITS_EXAMPLE}`);
+    else if (typeof value !== 'object' || value === null || !Number.isSafeInteger(value.max) || (value.max as number) <= 0) {
+      problems.push(`SIGNET_RATE_LIMITS: "${key}" needs a "max" that is a whole number above zero, e.g. ${RATE_LIMITS_EXAMPLE}`);
+    } else {
+      try {
+        parseWindow(value.window as string);
+      } catch (error) {
+        problems.push(`SIGNET_RATE_LIMITS: "${key}": ${(error as Error).message}`);
+      }
+    }
+  }
+  return problems.length === before ? (parsed as Record<string, { max: number; window: string }>) : {};
+}
+
 /** Parses and validates the environment; throws ConfigError listing every problem. */
 export function parseConfig(env: Readonly<Record<string, string | undefined>>, cwd: string = process.cwd()): SignetConfig {
   const problems: string[] = [];
@@ -200,11 +254,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     if (!/^\d+$/.test(env.PORT) || port > 65535) problems.push(`PORT must be an integer from 0 to 65535 (got "${env.PORT.slice(0, 20)}")`);
   }
   const host = env.HOST || '127.0.0.1';
+  if (isIP(host) === 0 && !HOSTNAME.test(host)) problems.push(`HOST must be an IP address (no brackets) or a host name, e.g. 127.0.0.1, 0.0.0.0, :: or localhost (got "${host.slice(0, 40)}")`);
   const databaseUrl = parseUrl('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:'], problems);
   const clusterScheme = /^rediss?\+cluster:/i.test(env.REDIS_URL ?? '');
   const redisCluster = clusterScheme ? parseRedisClusterUrl(env.REDIS_URL as string) : null;
   if (clusterScheme && !redisCluster) problems.push('REDIS_URL must list cluster nodes as redis+cluster://host:port,host:port (rediss+cluster:// for TLS)');
-  const redisUrl = clusterScheme ? (redisCluster ? (env.REDIS_URL as string) : null) : parseUrl('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:'], problems);
+  const redisUrl = clusterScheme ? (redisCluster ? (env.REDIS_URL as string) : null) : parseRedisUrl(env.REDIS_URL, problems);
   const dataDirText = env.SIGNET_DATA_DIR || './.signet';
   const dataDir = isAbsolute(dataDirText) ? dataDirText : resolve(cwd, dataDirText);
 
@@ -243,18 +298,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     else problems.push('SIGNET_IDEMPOTENCY_REDIS_PREFIX must be 1-64 characters of A-Z a-z 0-9 : . _ - (no hash-tag braces), e.g. "signet:staging:idem:"');
   }
   const network = parseNetworkConfig(env, { production, port }, problems);
-  let rateLimitOverrides: Record<string, { max: number; window: string }> = {};
-  if (env.SIGNET_RATE_LIMITS) {
-    try {
-      const parsed = JSON.parse(env.SIGNET_RATE_LIMITS) as Record<string, { max: number; window: string }>;
-      const valid = typeof parsed === 'object' && parsed !== null && Object.entries(parsed).every(([k, v]) =>
-        /^[A-Za-z]+\.[A-Za-z]+$/.test(k) && Number.isSafeInteger(v?.max) && v.max > 0 && typeof v?.window === 'string' && typeof ms(v.window as ms.StringValue) === 'number');
-      if (!valid) throw new Error('shape');
-      rateLimitOverrides = parsed;
-    } catch {
-      problems.push('SIGNET_RATE_LIMITS must be JSON like {"Mutation.placeOrder":{"max":100,"window":"10s"}}');
-    }
-  }
+  const rateLimitOverrides = parseRateLimitOverrides(env.SIGNET_RATE_LIMITS, problems);
 
   const introspection = parseBoolean('SIGNET_INTROSPECTION', env.SIGNET_INTROSPECTION, !production, problems);
   // Demo accounts hold funds and all-scope keys whose private keys go to stdout: never in production.

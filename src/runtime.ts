@@ -78,9 +78,16 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
     releaseDataDir();
     throw error;
   }
+  let redis: ConnectedRedis | null;
+  try {
+    redis = config.redisCluster ? await connectRedisCluster(config.redisCluster, logger) : config.redisUrl ? await connectRedis(config.redisUrl, logger) : null;
+  } catch (error) {
+    await driver.close().catch(() => undefined);
+    releaseDataDir();
+    throw error;
+  }
   const sql = createSqlStores(driver);
   const prices = openPriceSource(config.prices, sql.orderBook, logger);
-  const redis = config.redisCluster ? await connectRedisCluster(config.redisCluster, logger) : config.redisUrl ? await connectRedis(config.redisUrl, logger) : null;
   // Verification material cached in memory. PGlite: this process is the only one with the
   // database, and it runs one statement at a time. PostgreSQL + Redis: each process caches,
   // stamped with the key's version on Redis, which each request's admission script checks.
@@ -90,7 +97,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
     uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer), prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite', keyVersions, feeRates: config.feeRates,
   });
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
-  if (redis) readiness.push({ name: 'redis', check: async () => { await redis.ping(); } });
+  if (redis) readiness.push({ name: 'redis', check: async () => { redis.assertDatabase(); await redis.ping(); } });
   // Every migration applied now: this start created the embedded database (the demo seed's cue).
   const freshEmbedded = applied === MIGRATION_COUNT && !config.databaseUrl;
   const security = redis ? redisSecurityStores(redis, { idempotencyPrefix: config.idempotencyRedisPrefix ?? undefined }) : memorySecurityStores();
@@ -164,12 +171,35 @@ const FAIL_FAST = { connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerR
  * (completeness markers) are not refused for want of an offline queue; a Redis still unreachable
  * then is logged and reported by /readyz, and the client keeps trying.
  */
-async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+async function connectRedis(url: string, logger: Logger): Promise<ConnectedRedis> {
   const redis = new Redis(url, { ...FAIL_FAST, enableOfflineQueue: false, lazyConnect: false });
-  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
-  if (!(await whenReady(redis, FAIL_FAST.connectTimeout))) logger.warn('redis not ready after 2 s; protected requests fail closed until it is');
-  return redis;
+  const database = Number(new URL(url).pathname.slice(1) || 0);
+  // ioredis sends SELECT when a connection is ready and, if Redis refuses it (a number past the
+  // server's `databases`), only emits an error: the connection stays on database 0.
+  let refusedSelect: Error | null = null;
+  redis.on('connect', () => (refusedSelect = null));
+  redis.on('error', (err: Error & { command?: { name?: string } }) => {
+    if (err.command?.name === 'select') refusedSelect = err;
+    logger.warn({ err: { message: err.message } }, 'redis error');
+  });
+  const assertDatabase = () => {
+    if (refusedSelect) throw new Error(`REDIS_URL names database ${database}, which Redis refused (${refusedSelect.message}); nothing runs on database 0 instead`);
+  };
+  if (await whenReady(redis, FAIL_FAST.connectTimeout)) {
+    try {
+      // Answered after the SELECT sent on ready, so its refusal is known by then.
+      await redis.ping();
+      assertDatabase();
+    } catch (error) {
+      redis.disconnect();
+      throw error;
+    }
+  } else logger.warn('redis not ready after 2 s; protected requests fail closed until it is');
+  return Object.assign(redis, { assertDatabase });
 }
+
+/** A Redis client with a check that it uses the database REDIS_URL names (a Cluster has only database 0). */
+type ConnectedRedis = (Redis | Cluster) & { assertDatabase(): void };
 
 /** Resolves true once `client` is ready, or false after `timeoutMs`. */
 function whenReady(client: Redis | Cluster, timeoutMs: number): Promise<boolean> {
@@ -192,14 +222,14 @@ function whenReady(client: Redis | Cluster, timeoutMs: number): Promise<boolean>
  * 5 s for the slot map, because without it every command is refused (no offline queue); a cluster
  * still unreachable then is logged and reported by /readyz, and the client keeps trying.
  */
-async function connectRedisCluster(target: RedisClusterTarget, logger: Logger): Promise<Cluster> {
+async function connectRedisCluster(target: RedisClusterTarget, logger: Logger): Promise<ConnectedRedis> {
   const cluster = new Cluster(target.nodes.map((n) => ({ host: n.host, port: n.port })), {
     enableOfflineQueue: false, lazyConnect: false, slotsRefreshTimeout: 2_000,
     redisOptions: { ...FAIL_FAST, username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) },
   });
   cluster.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis cluster error'));
   if (!(await whenReady(cluster, 5_000))) logger.warn({ nodes: target.nodes }, 'redis cluster not ready after 5 s; protected requests fail closed until it is');
-  return cluster;
+  return Object.assign(cluster, { assertDatabase: () => undefined });
 }
 
 /**

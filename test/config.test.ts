@@ -186,6 +186,35 @@ describe('parseConfig', () => {
       expect(error.message).toContain('redis://');
     });
 
+    test('REDIS_URL may end in a database number only: another path is refused (it would reach Redis as SELECT NaN)', () => {
+      for (const url of ['redis://cache:6379/abc', 'redis://:hunter2@cache:6379/1/2', 'rediss://cache/0x1']) {
+        const error = problemsOf({ REDIS_URL: url });
+        expect(error.problems).toEqual([expect.stringContaining('REDIS_URL may end in a database number only')]);
+        expect(error.message).not.toContain('hunter2');
+      }
+      expect(parseConfig({ REDIS_URL: 'redis://cache:6379/15' }, CWD).redisUrl).toBe('redis://cache:6379/15');
+      expect(parseConfig({ REDIS_URL: 'redis://cache:6379/' }, CWD).redisUrl).toBe('redis://cache:6379/');
+    });
+
+    test('HOST must be an IP address or a host name, refused before anything is opened', () => {
+      for (const host of ['not a host', '[::1]', 'host_name', '-x']) {
+        expect(problemsOf({ HOST: host }).problems).toEqual([expect.stringContaining('HOST must be an IP address')]);
+      }
+      for (const host of ['0.0.0.0', '::', '::1', 'localhost', 'api.internal', '10.1.2.3']) expect(parseConfig({ HOST: host }, CWD).host).toBe(host);
+    });
+
+    test('SIGNET_RATE_LIMITS windows must be longer than zero, and each problem names the key', () => {
+      for (const window of ['0s', '-1m', '0']) {
+        const error = problemsOf({ SIGNET_RATE_LIMITS: JSON.stringify({ 'Query.serverTime': { max: 5, window } }) });
+        expect(error.problems).toEqual([`SIGNET_RATE_LIMITS: "Query.serverTime": Invalid rate-limit window "${window}": it must be longer than zero`]);
+      }
+      expect(problemsOf({ SIGNET_RATE_LIMITS: JSON.stringify({ 'Query.serverTime': { max: 5, window: '2d' } }) }).problems[0]).toContain('not be longer than 24h');
+      expect(problemsOf({ SIGNET_RATE_LIMITS: JSON.stringify({ 'Query.serverTime': { max: 0, window: '1m' } }) }).problems[0]).toContain('"Query.serverTime" needs a "max"');
+      expect(problemsOf({ SIGNET_RATE_LIMITS: '[1]' }).problems[0]).toContain('SIGNET_RATE_LIMITS must be JSON like');
+      expect(parseConfig({ SIGNET_RATE_LIMITS: JSON.stringify({ 'Query.serverTime': { max: 5, window: '10s' } }) }, CWD).rateLimitOverrides)
+        .toEqual({ 'Query.serverTime': { max: 5, window: '10s' } });
+    });
+
     test('SIGNET_MASTER_KEY of 16 bytes is refused without echoing the key', () => {
       const short = randomBytes(16).toString('base64');
       const error = problemsOf({ SIGNET_MASTER_KEY: short });

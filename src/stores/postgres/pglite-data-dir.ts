@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Directories this process holds: the pid lock alone cannot stop a second opener in the same process. */
@@ -25,6 +25,78 @@ function isAlive(pid: number): boolean {
 }
 
 /**
+ * Creates `path` holding this process's pid, atomically: written under a unique name, then
+ * hard-linked into place (link fails if `path` exists), so no one ever reads it empty.
+ * False when `path` already exists.
+ */
+function createPidFile(path: string): boolean {
+  const draft = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  writeFileSync(draft, String(process.pid), { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(draft, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    rmSync(draft, { force: true });
+  }
+}
+
+/** The pid a pid file names: null when the file is gone, NaN when it holds no pid. */
+function readPid(path: string): number | null {
+  try {
+    return Number(readFileSync(path, 'utf8').trim());
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** A pid that names a live process other than this one (a lock holding this process's own pid is left from an earlier run, as pid 1 in a container). */
+const heldBy = (pid: number): boolean => Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid);
+
+/** Blocks this thread for `ms` (opening the data directory is synchronous). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** How many times an opener waits 10 ms for another one's takeover of a stale lock to finish. */
+const TAKEOVER_WAITS = 200;
+
+/**
+ * Takes `lockPath` for this process, or throws `inUse(pid)` when a live process holds it. A
+ * lock left by a dead process is stale: it is removed only under `<lock>.takeover` (created the
+ * same atomic way), so between reading it stale and removing it no one else can remove it and
+ * put a fresh lock in its place; exactly one of several openers racing on a stale lock wins.
+ */
+function acquireLock(lockPath: string, inUse: (pid: number) => Error, takeoverInterrupted: (pid: number) => Error): void {
+  const guardPath = `${lockPath}.takeover`;
+  for (let waits = 0; ; ) {
+    if (createPidFile(lockPath)) return;
+    const holder = readPid(lockPath);
+    if (holder === null) continue; // released meanwhile
+    if (heldBy(holder)) throw inUse(holder);
+    if (!createPidFile(guardPath)) {
+      const taker = readPid(guardPath);
+      if (taker === null) continue;
+      if (!heldBy(taker)) throw takeoverInterrupted(taker);
+      if (++waits > TAKEOVER_WAITS) throw inUse(taker);
+      sleepSync(10);
+      continue;
+    }
+    try {
+      // Under the guard: the file read now is the one removed (a fresh lock cannot replace it, `link` refuses while it exists).
+      const stale = readPid(lockPath);
+      if (stale !== null && heldBy(stale)) throw inUse(stale);
+      rmSync(lockPath, { force: true });
+    } finally {
+      rmSync(guardPath, { force: true });
+    }
+  }
+}
+
+/**
  * Opens the embedded data directory. PGlite files must never be opened by two processes at
  * once (they would corrupt), so a pid lock refuses a second opener with a clear message.
  */
@@ -34,16 +106,9 @@ export function openPgliteDataDir(dataDir: string): PgliteDataDir {
   const inUse = (pid: number) => new Error(`The data directory ${dataDir} is in use by process ${pid} (a running Signet server?). Stop it, or point SIGNET_DATA_DIR elsewhere.`);
   if (heldHere.has(dir)) throw inUse(process.pid);
   const lockPath = join(dir, 'signet.lock');
-  try {
-    // 'wx' makes taking the lock atomic between two processes starting at once.
-    writeFileSync(lockPath, String(process.pid), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const pid = Number(readFileSync(lockPath, 'utf8').trim());
-    // A lock left by a dead process (or by an earlier run that had our pid, as pid 1 in a container) is stale.
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw inUse(pid);
-    writeFileSync(lockPath, String(process.pid), { mode: 0o600 });
-  }
+  acquireLock(lockPath, inUse, (pid) => new Error(
+    `Process ${pid} died while taking over the stale lock of ${dataDir}. If no Signet process uses that directory, remove ${lockPath}.takeover and start again.`,
+  ));
   heldHere.add(dir);
 
   const keyPath = join(dir, 'master.key');

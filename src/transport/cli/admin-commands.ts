@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SignetConfig } from '../../config';
-import { ALL_SCOPES, canonicalKeyId, canonicalUuid, type DomainResult, type KeyAlgorithm, type Scope } from '../../domain';
+import { ALL_SCOPES, UserErrorCode, canonicalKeyId, canonicalUuid, type ApiKey, type DomainResult, type KeyAlgorithm, type Scope } from '../../domain';
 import type { Runtime } from '../../runtime';
 import type { CliDeps } from './cli-deps';
 import { CliError } from './cli-error';
@@ -15,9 +15,24 @@ function output(json: boolean, value: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(value)) process.stdout.write(`${k.padEnd(width)}  ${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
 }
 
+/** Domain refusals of a value as given (its form, not the state of the database): bad arguments, exit 2 like the CLI's own checks. */
+const ARGUMENT_ERRORS: ReadonlySet<UserErrorCode> = new Set([
+  UserErrorCode.INVALID_AMOUNT, UserErrorCode.INVALID_NAME, UserErrorCode.INVALID_LABEL, UserErrorCode.INVALID_SCOPES,
+  UserErrorCode.INVALID_PRICE, UserErrorCode.INVALID_QUANTITY, UserErrorCode.INVALID_MEMO, UserErrorCode.INVALID_PUBLIC_KEY, UserErrorCode.INVALID_ORDER_OPTIONS,
+]);
+
 function unwrap<T>(result: DomainResult<T>): T {
   if (result.ok) return result.value;
-  throw new CliError(result.errors.map((e) => `${e.code}: ${e.message}`).join('\n'));
+  const exitCode = result.errors.every((e) => ARGUMENT_ERRORS.has(e.code)) ? 2 : 1;
+  throw new CliError(result.errors.map((e) => `${e.code}: ${e.message}`).join('\n'), exitCode);
+}
+
+/** What `keys list` shows of a key: never its secret (only the ciphertext is stored, and that is not shown either). */
+function describeKey(key: ApiKey): Record<string, unknown> {
+  return {
+    keyId: key.id, accountId: key.accountId, algorithm: key.algorithm, scopes: key.scopes, label: key.label,
+    publicKey: key.publicKey, createdAt: key.createdAt.toISOString(), lastUsedAt: key.lastUsedAt?.toISOString() ?? null, revokedAt: key.revokedAt?.toISOString() ?? null,
+  };
 }
 
 /** Parses "USD:1000,BTC:1" into pairs; rejects anything else with a clear message. */
@@ -37,7 +52,7 @@ export function parseScopes(text: string): Scope[] {
   return scopes as Scope[];
 }
 
-/** `accounts create|deposit` and `keys create|revoke`: operator commands that act on the database directly. */
+/** `accounts create|deposit` and `keys create|list|revoke`: operator commands that act on the database directly. */
 export function registerAdminCommands(program: Command, config: SignetConfig, deps: CliDeps): void {
   const withRuntime = async (work: (runtime: Runtime) => Promise<void>) => {
     const runtime = await deps.openRuntime(config, deps.createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
@@ -104,6 +119,24 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
         if (!opts.json) process.stderr.write('Store the private key or secret now: it is not shown again.\n');
       });
     });
+  keys.command('list').description('List an account\'s API keys, oldest first: id, algorithm, scopes, label, times, Ed25519 public key (never a private key or secret).')
+    .requiredOption('--account <id-or-name>', 'account id or name')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { account: string; json?: boolean }) => {
+      await withRuntime(async (runtime) => {
+        const account = await resolveAccount(runtime, opts.account);
+        const listed = (await runtime.services.apiKeys.listApiKeys(account.id)).map(describeKey);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(listed, null, 2) + '\n');
+          return;
+        }
+        if (listed.length === 0) process.stdout.write(`No API keys for account ${account.id}.\n`);
+        for (const [index, key] of listed.entries()) {
+          if (index > 0) process.stdout.write('\n');
+          output(false, key);
+        }
+      });
+    });
   keys.command('revoke <keyId>').description('Revoke an API key at once.')
     .option('--json', 'machine-readable output')
     .action(async (keyId: string, opts: { json?: boolean }) => {
@@ -115,7 +148,7 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
         output(!!opts.json, { keyId: revoked.id, revokedAt: revoked.revokedAt?.toISOString() });
         // Servers on PostgreSQL + Redis cache key rows, told of a revocation through Redis only.
         if (runtime.config.databaseUrl && runtime.security.kind !== 'redis') {
-          process.stderr.write('Without REDIS_URL (or SIGNET_REDIS_CLUSTER), servers that share a Redis see this revocation within 60 s, not at once; set it to revoke at once.\n');
+          process.stderr.write('Without REDIS_URL, servers that share a Redis see this revocation within 60 s, not at once; set it (as the servers have it, a redis+cluster:// URL for a cluster) to revoke at once.\n');
         }
       });
     });

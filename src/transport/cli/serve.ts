@@ -1,55 +1,76 @@
+import type { Logger } from 'pino';
 import type { SignetConfig } from '../../config';
-import { createSignetServer } from '../http/create-signet-server';
+import type { Runtime } from '../../runtime';
+import { buildSignetSchema } from '../graphql/build-schema';
+import { createSignetServer, type SignetServer } from '../http/create-signet-server';
 import { requestLimitsFrom } from '../http/request-limits';
 import { signingTargetFor } from '../http/signing-target';
-import { demoSeedDecision, seedDemo } from './demo-seed';
+import { demoSeedDecision, seedDemo, type DemoCredential } from './demo-seed';
 import { warnAboutWeakKeys } from './weak-key-check';
-import type { CliDeps } from './cli-deps';
+import { PROCESS_SHUTDOWN, type CliDeps, type ShutdownOptions } from './cli-deps';
+import { checkRateLimitOverrides } from './rate-limit-overrides';
 
-/** How long shutdown waits for in-flight requests before giving up. */
-const SHUTDOWN_GRACE_MS = 10_000;
-
-/** `signet serve`: opens the stores, seeds the demo when asked on a new embedded database (never in production), listens until SIGTERM/SIGINT. */
+/**
+ * `signet serve`: opens the stores, seeds the demo when asked on a new embedded database (never in
+ * production), listens until SIGTERM/SIGINT. A start-up that fails once the stores are open
+ * closes them (and the data directory's lock) before the error goes up.
+ */
 export async function serve(config: SignetConfig, deps: CliDeps): Promise<number> {
+  checkRateLimitOverrides(buildSignetSchema(), config.rateLimitOverrides);
+  const shutdown: ShutdownOptions = { ...PROCESS_SHUTDOWN, ...deps.shutdown };
   const logger = deps.createLogger(config.logLevel);
   const runtime = await deps.openRuntime(config, logger);
-  if (config.databaseUrl) logger.info('database: PostgreSQL');
-  else logger.info({ dataDir: config.dataDir }, 'database: embedded PGlite (single process)');
-  if (!config.redisUrl) logger.warn('security stores: in-process memory; run a single instance only (set REDIS_URL to scale out)');
-  await warnAboutWeakKeys(runtime.services, logger);
-
-  const demoSeed = demoSeedDecision(config, runtime.freshDatabase);
-  logger.info({ demoSeed: demoSeed.seed, reason: demoSeed.reason }, `demo accounts: ${demoSeed.seed ? 'seeding alice and bob' : 'not seeded'} (${demoSeed.reason})`);
-  if (demoSeed.seed) {
-    const demo = await seedDemo(runtime.services, config.dataDir);
-    const lines = demo.credentials.map((c) => `  ${c.name}: account ${c.accountId}\n    keyId      ${c.keyId}\n    privateKey ${c.privateKey}`);
-    process.stdout.write(`\nDemo accounts created (shown once; also saved to ${demo.path}, mode 0600):\n${lines.join('\n')}\n\n`);
-  }
-
-  const server = await createSignetServer({
-    services: runtime.services, security: runtime.security, directives: runtime.directiveDeps(), logger, metrics: runtime.metrics, readiness: runtime.readiness,
-    introspection: config.introspection, development: config.development,
-    publicUrl: config.publicUrl, publicAuthorities: config.publicAuthorities, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds,
-    clientAddress: { trustProxy: config.trustProxy, ipv6LimitPrefix: config.ipv6LimitPrefix }, metricsExposure: config.metrics,
-    requestLimits: requestLimitsFrom(config.rateLimitOverrides),
-  });
-  const app = server.app;
-  const address = await app.listen({ port: config.port, host: config.host });
-  const listening = app.server.address();
-  const target = listening && typeof listening !== 'string' ? signingTargetFor(config.publicUrl, config.publicAuthorities, listening) : null;
-  const names = target?.authorities.map((name) => `"${name}"`).join(', ') ?? '';
-  logger.info({ address, scheme: target?.scheme, authorities: target?.authorities }, `Signet listening: ${address}/graphql (clients sign @scheme ${target?.scheme}, @authority ${names})`);
+  let server: SignetServer | null = null;
+  let demo: { credentials: DemoCredential[]; path: string } | null = null;
+  let address: string;
   let operations: string | null;
   try {
+    if (config.databaseUrl) logger.info('database: PostgreSQL');
+    else logger.info({ dataDir: config.dataDir }, 'database: embedded PGlite (single process)');
+    if (!config.redisUrl) logger.warn('security stores: in-process memory; run a single instance only (set REDIS_URL to scale out)');
+    await warnAboutWeakKeys(runtime.services, logger);
+
+    const demoSeed = demoSeedDecision(config, runtime.freshDatabase);
+    logger.info({ demoSeed: demoSeed.seed, reason: demoSeed.reason }, `demo accounts: ${demoSeed.seed ? 'seeding alice and bob' : 'not seeded'} (${demoSeed.reason})`);
+    // Seeded now, while the database is new (a later start would not seed it), but printed only once listening.
+    if (demoSeed.seed) demo = await seedDemo(runtime.services, config.dataDir);
+
+    server = await createSignetServer({
+      services: runtime.services, security: runtime.security, directives: runtime.directiveDeps(), logger, metrics: runtime.metrics, readiness: runtime.readiness,
+      introspection: config.introspection, development: config.development,
+      publicUrl: config.publicUrl, publicAuthorities: config.publicAuthorities, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds,
+      clientAddress: { trustProxy: config.trustProxy, ipv6LimitPrefix: config.ipv6LimitPrefix }, metricsExposure: config.metrics,
+      requestLimits: requestLimitsFrom(config.rateLimitOverrides),
+    });
+    address = await server.app.listen({ port: config.port, host: config.host });
+    // The operator listener could not bind (e.g. port taken): stop rather than run without the metrics the operator asked for.
     operations = await server.listenOperations();
   } catch (error) {
-    // The operator listener could not bind (e.g. port taken): stop rather than run without the metrics the operator asked for.
-    await server.close();
+    if (demo) logger.warn({ path: demo.path }, `start-up failed after the demo accounts were created; their credentials are in ${demo.path}`);
+    await server?.close().catch((err: unknown) => logger.warn({ err }, 'could not close the server after a failed start'));
     await runtime.close();
     throw error;
   }
-  if (operations) logger.info({ address: operations }, `metrics listener: ${operations}/metrics`);
 
+  if (demo) {
+    const lines = demo.credentials.map((c) => `  ${c.name}: account ${c.accountId}\n    keyId      ${c.keyId}\n    privateKey ${c.privateKey}`);
+    process.stdout.write(`\nDemo accounts created (shown once; also saved to ${demo.path}, mode 0600):\n${lines.join('\n')}\n\n`);
+  }
+  const listening = server.app.server.address();
+  const target = listening && typeof listening !== 'string' ? signingTargetFor(config.publicUrl, config.publicAuthorities, listening) : null;
+  const names = target?.authorities.map((name) => `"${name}"`).join(', ') ?? '';
+  logger.info({ address, scheme: target?.scheme, authorities: target?.authorities }, `Signet listening: ${address}/graphql (clients sign @scheme ${target?.scheme}, @authority ${names})`);
+  if (operations) logger.info({ address: operations }, `metrics listener: ${operations}/metrics`);
+  return untilStopped(server, runtime, logger, shutdown);
+}
+
+/**
+ * Waits for SIGTERM/SIGINT, then stops: no new connections, in-flight requests answered (each
+ * response ends its connection), stores closed; resolves 0. Past the grace, the remaining
+ * connections are destroyed and it resolves 1; if closing still holds the process after
+ * `forcedExitMs`, it exits with 1.
+ */
+function untilStopped(server: SignetServer, runtime: Runtime, logger: Logger, shutdown: ShutdownOptions): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (signal: string) => {
@@ -57,9 +78,12 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
       stopping = true;
       logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
       const force = setTimeout(() => {
-        logger.error('shutdown grace period exceeded; exiting');
+        logger.error({ graceMs: shutdown.graceMs }, 'shutdown grace period exceeded; closing the remaining connections and exiting');
+        server.closeAllConnections();
         resolve(1);
-      }, SHUTDOWN_GRACE_MS);
+        // Whatever still holds the event loop (a handler stuck on a dependency) must not keep the process alive.
+        setTimeout(() => shutdown.exit(1), shutdown.forcedExitMs).unref();
+      }, shutdown.graceMs);
       force.unref();
       try {
         await server.close();
@@ -68,11 +92,12 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
         logger.info('stopped');
         resolve(0);
       } catch (error) {
+        clearTimeout(force);
         logger.error({ err: error }, 'error during shutdown');
         resolve(1);
       }
     };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
+    shutdown.signals.once('SIGTERM', () => void stop('SIGTERM'));
+    shutdown.signals.once('SIGINT', () => void stop('SIGINT'));
   });
 }

@@ -21,6 +21,7 @@ import { requestIdFor } from './request-id';
 import { registerHealthRoutes, type ReadinessCheck } from './health';
 import { CLIENT_ADDRESS_DEFAULTS, fastifyTrustProxy, registerClientAddress, type ClientAddressOptions } from './client-address';
 import { registerPublicMetrics } from './metrics-routes';
+import { endConnectionsOnClose } from './end-connections-on-close';
 
 /** Largest request body accepted; larger bodies get 413 before parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -73,6 +74,7 @@ export interface HttpServerDeps {
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
   const clientErrorHandler = createClientErrorHandler(deps.logger);
   const clientAddress = deps.clientAddress ?? CLIENT_ADDRESS_DEFAULTS;
+  const idleMs = deps.httpTimeouts?.connectionMs ?? HTTP_TIMEOUTS.connectionMs;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -81,10 +83,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     trustProxy: fastifyTrustProxy(clientAddress.trustProxy),
     // Slow clients: a request must arrive whole in time, an idle socket is closed (client-errors.ts).
     requestTimeout: deps.httpTimeouts?.requestMs ?? HTTP_TIMEOUTS.requestMs,
-    connectionTimeout: deps.httpTimeouts?.connectionMs ?? HTTP_TIMEOUTS.connectionMs,
+    connectionTimeout: idleMs,
+    // Between two requests of a keep-alive connection too (Fastify's default is 72 s).
+    keepAliveTimeout: idleMs,
     http: { connectionsCheckingInterval: deps.httpTimeouts?.checkIntervalMs ?? HTTP_TIMEOUTS.checkIntervalMs },
     clientErrorHandler,
   });
+  endConnectionsOnClose(app);
   // First hook: everything after it reads request.clientIp / clientLimitKey, never request.ip.
   registerClientAddress(app, clientAddress);
   app.addHook('onRequest', async (request) => {

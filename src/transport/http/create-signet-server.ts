@@ -54,7 +54,10 @@ export interface SignetServer {
   readonly app: FastifyInstance;
   /** Starts the operator listener of `metricsExposure.listen`; its address, or null when none is configured. */
   listenOperations(): Promise<string | null>;
+  /** Stops accepting connections, waits for the requests in flight (each response then ends its connection), flushes key-usage times. */
   close(): Promise<void>;
+  /** Destroys every open connection of both listeners, requests in flight included: for when the shutdown grace is over. */
+  closeAllConnections(): void;
 }
 
 /** What the HTTP security layers are built from. */
@@ -104,10 +107,15 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
   const now = deps.now ?? Date.now;
   const usage = createKeyUsageRecorder({ uow: deps.services.uow, onError: (err) => deps.logger.warn({ err }, 'could not record API key use') });
   let app: FastifyInstance | undefined;
+  // Resolved once, when the server listens (or by the first request, if that comes first), and
+  // kept: after close() the address is gone, but a request still in flight must verify as before.
+  let resolvedTarget: SigningTarget | undefined;
   const target = (): SigningTarget => {
+    if (resolvedTarget) return resolvedTarget;
     const address = app?.server.address();
     if (!address || typeof address === 'string') throw new Error('the server is not listening yet');
-    return signingTargetFor(deps.publicUrl, deps.publicAuthorities ?? [], address);
+    resolvedTarget = signingTargetFor(deps.publicUrl, deps.publicAuthorities ?? [], address);
+    return resolvedTarget;
   };
   const { authenticate, requestLimiter, retireSignature } = createSecurityLayers({
     target, now, security: deps.security, apiKeys: deps.services.apiKeys, usage, fallbackRateLimits: deps.directives.fallbackRateLimits,
@@ -119,6 +127,9 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
     metricsAllow: deps.metricsExposure?.allow, requestLimiter, retireSignature,
   });
   const built = app;
+  built.addHook('onListen', async () => {
+    target();
+  });
   const listen = deps.metricsExposure?.listen ?? null;
   const operations = listen ? createMetricsListener(deps.metrics, deps.logger) : null;
   // Durable idempotency records past their retention are reclaimed in the background.
@@ -130,6 +141,10 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
     app: built,
     async listenOperations() {
       return operations && listen ? operations.listen({ host: listen.host, port: listen.port }) : null;
+    },
+    closeAllConnections() {
+      built.server.closeAllConnections();
+      operations?.server.closeAllConnections();
     },
     async close() {
       purger.stop();

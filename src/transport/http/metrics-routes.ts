@@ -1,10 +1,11 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { SignetMetrics } from '../../metrics';
 import { createAddressMatcher } from './ip-ranges';
 import { ErrorCode, refusalStatus } from '../../errors';
 import { errorBody } from './http-errors';
+import { endConnectionsOnClose } from './end-connections-on-close';
 
 async function sendRegistry(reply: FastifyReply, registry: Registry): Promise<FastifyReply> {
   return reply.type(registry.contentType).header('cache-control', 'no-store').send(await registry.metrics());
@@ -31,7 +32,9 @@ export function registerPublicMetrics(app: FastifyInstance, metrics: SignetMetri
  * the Signet server closes it with the server.
  */
 export function createMetricsListener(metrics: SignetMetrics, logger: Logger): FastifyInstance {
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, return503OnClosing: true });
+  // Scrapes are not logged per request (through logController: the top-level option is deprecated and warns on stderr).
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true });
+  endConnectionsOnClose(app);
   app.get('/metrics', async (_request, reply) => sendRegistry(reply, metrics.operatorView()));
   app.setNotFoundHandler((request, reply) => {
     reply.status(refusalStatus(ErrorCode.NOT_FOUND)).send(errorBody(ErrorCode.NOT_FOUND, 'Not found.', request.id));

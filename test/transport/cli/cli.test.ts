@@ -191,6 +191,43 @@ describe('signet CLI on an embedded data directory', () => {
       expect(run.code).toBe(1);
       expect(run.stderr).toContain('No API key "key_000000000000000000000000"');
     }, TIMEOUT);
+
+    test('keys list shows an account\'s keys (revoked ones with the time), the Ed25519 public key, and never a private key or secret', async () => {
+      const listed = JSON.parse((await signet(env, 'keys', 'list', '--account', 'carol', '--json')).stdout) as Array<Record<string, unknown>>;
+      expect(listed.map((k) => k.keyId)).toEqual(expect.arrayContaining([ed25519.keyId, hmac.keyId]));
+      const revokedKey = listed.find((k) => k.keyId === ed25519.keyId);
+      expect(revokedKey).toEqual({
+        keyId: ed25519.keyId, accountId: carolId, algorithm: 'ed25519', scopes: ['READ', 'TRADE'], label: 'cli',
+        publicKey: expect.any(String), createdAt: expect.any(String), lastUsedAt: null, revokedAt: expect.any(String),
+      });
+      const publicKey = createPublicKey(createPrivateKey({ key: Buffer.from(ed25519.privateKey, 'base64'), format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' }).toString('base64');
+      expect(revokedKey?.publicKey).toBe(publicKey);
+      expect(listed.find((k) => k.keyId === hmac.keyId)).toMatchObject({ algorithm: 'hmac-sha256', publicKey: null, revokedAt: null });
+      const text = JSON.stringify(listed);
+      expect(text).not.toContain(ed25519.privateKey);
+      expect(text).not.toContain(hmac.secret);
+      expect(text).not.toMatch(/secret/i);
+
+      const people = await signet(env, 'keys', 'list', '--account', carolId);
+      expect(people.code).toBe(0);
+      expect(people.stdout).toMatch(new RegExp(`^keyId +${hmac.keyId}$`, 'm'));
+      expect(people.stdout).not.toContain(hmac.secret);
+    }, TIMEOUT);
+
+    test('keys list of an unknown account says so', async () => {
+      const run = await signet(env, 'keys', 'list', '--account', 'nobody');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('No account with id or name "nobody"');
+    }, TIMEOUT);
+
+    test('a value the domain refuses for its form (amount, name, label) is a bad argument: exit 2 with its code', async () => {
+      const amount = await signet(env, 'accounts', 'deposit', '--account', 'carol', '--asset', 'USD', '--amount', '1e5');
+      expect({ code: amount.code, stderr: amount.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('INVALID_AMOUNT') });
+      const name = await signet(env, 'accounts', 'create', '--name', 'bad/name');
+      expect({ code: name.code, stderr: name.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('INVALID_NAME') });
+      const label = await signet(env, 'keys', 'create', '--account', 'carol', '--scopes', 'read', '--label', '');
+      expect({ code: label.code, stderr: label.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('INVALID_LABEL') });
+    }, TIMEOUT);
   });
 
   describe('usage and environment errors', () => {

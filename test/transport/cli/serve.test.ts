@@ -1,0 +1,163 @@
+import { createPrivateKey } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, connect, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { signRequest } from '@signet/http-message-signatures';
+import { nodeCrypto } from '@signet/http-message-signatures/node';
+import { parseConfig } from '../../../src/config';
+import { openRuntime } from '../../../src/runtime';
+import type { CliDeps } from '../../../src/transport/cli/cli-deps';
+import { runCli } from '../../../src/transport/cli/program';
+import { startFakePriceFeed, type FakePriceFeed } from '../../helpers/fake-price-feed';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `signet serve` in this process: its log lines, its stdout, and SIGTERM through `signals`. */
+function serveInProcess(env: Record<string, string>, shutdown: { graceMs?: number } = {}) {
+  const logs: string[] = [];
+  const stdout: string[] = [];
+  const signals = new EventEmitter();
+  const exit = jest.fn();
+  const sink = new Writable({ write(chunk, _encoding, done) { logs.push(String(chunk)); done(); } });
+  const deps: CliDeps = {
+    openRuntime: (config, logger) => openRuntime(config, logger),
+    createLogger: (level) => pino({ level }, sink),
+    shutdown: { signals, exit, forcedExitMs: 200, ...shutdown },
+  };
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout.push(String(chunk)); return true; });
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout.push(String(chunk)); return true; });
+  const code = runCli(['node', 'signet', 'serve'], parseConfig({ PORT: '0', HOST: '127.0.0.1', ...env }), deps).finally(() => {
+    write.mockRestore();
+    stderr.mockRestore();
+  });
+  const listening = async (): Promise<string> => {
+    for (let i = 0; i < 600; i++) {
+      const match = /Signet listening: (http:\/\/[^/\s]+)\/graphql/.exec(logs.join(''));
+      if (match) return match[1];
+      await Promise.race([code, sleep(50)]);
+    }
+    throw new Error(`serve did not listen:\n${logs.join('')}`);
+  };
+  return { code, logs: () => logs.join(''), stdout: () => stdout.join(''), signals, exit, listening };
+}
+
+/** A signed POST /graphql as raw HTTP/1.1 (keep-alive), split in two so the body can arrive late. */
+function signedRequest(url: string, credentials: { keyId: string; privateKey: string }, query: string): [string, string] {
+  const body = JSON.stringify({ query });
+  const { host } = new URL(url);
+  const signed = signRequest(nodeCrypto, {
+    method: 'POST', authority: host, path: '/graphql', body, keyId: credentials.keyId, algorithm: 'ed25519',
+    privateKey: createPrivateKey({ key: Buffer.from(credentials.privateKey, 'base64'), format: 'der', type: 'pkcs8' }),
+  });
+  const headers = Object.entries({ host, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...signed.headers })
+    .map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const half = Math.floor(body.length / 2);
+  return [`POST /graphql HTTP/1.1\r\n${headers}\r\n${body.slice(0, half)}`, body.slice(half)];
+}
+
+/** A raw client: sends `first`, then whatever the test writes; resolves what it received when the server closes. */
+function rawClient(url: string, first: string) {
+  let text = '';
+  const socket = connect(Number(new URL(url).port), '127.0.0.1', () => socket.write(first));
+  socket.setEncoding('utf8');
+  socket.on('data', (d) => (text += d));
+  const closed = new Promise<string>((resolve) => socket.once('close', () => resolve(text)));
+  socket.on('error', () => undefined);
+  return { write: (chunk: string) => socket.write(chunk), closed, destroy: () => socket.destroy() };
+}
+
+const credentialsOf = (dataDir: string, name: string) =>
+  (JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')).credentials as Array<{ name: string; keyId: string; privateKey: string }>).find((c) => c.name === name)!;
+
+describe('signet serve', () => {
+  let dataDir: string;
+  let feed: FakePriceFeed;
+  beforeAll(async () => {
+    feed = await startFakePriceFeed(2_000);
+  });
+  afterAll(async () => {
+    await feed?.close();
+  });
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'signet-serve-'));
+    feed.mode = 'ok';
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('on SIGTERM, requests in flight are answered (a signed one still verified), each response closes its connection, and serve returns 0', async () => {
+    const server = serveInProcess({ SIGNET_DATA_DIR: dataDir, SIGNET_PRICE_FEED_URL: feed.url, SIGNET_PRICE_FEED_TIMEOUT_MS: '5000' });
+    const url = await server.listening();
+    const alice = credentialsOf(dataDir, 'alice');
+    feed.mode = 'slow';
+    const [valuation, valuationRest] = signedRequest(url, alice, '{ me { valuation { totalUsd } } }');
+    // Both bodies complete after SIGTERM: the first signature this server checks comes after close() began.
+    const slow = rawClient(url, valuation);
+    const [name, nameRest] = signedRequest(url, alice, '{ me { name } }');
+    const dripped = rawClient(url, name);
+    await sleep(300);
+    const stopping = Date.now();
+    server.signals.emit('SIGTERM');
+    await sleep(300);
+    slow.write(valuationRest);
+    dripped.write(nameRest);
+    const [slowText, drippedText] = await Promise.all([slow.closed, dripped.closed]);
+    expect(await server.code).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    expect(drippedText).toMatch(/^HTTP\/1\.1 200 /);
+    expect(drippedText).toContain('{"data":{"me":{"name":"alice"}}}');
+    expect(slowText).toMatch(/^HTTP\/1\.1 200 /);
+    expect(slowText).toContain('"totalUsd"');
+    expect(slowText).toMatch(/\r\nconnection: close\r\n/i);
+    expect(server.logs()).not.toContain('not listening');
+    expect(server.logs()).toContain('"msg":"stopped"');
+    expect(existsSync(join(dataDir, 'signet.lock'))).toBe(false);
+    expect(server.exit).not.toHaveBeenCalled();
+  }, 60_000);
+
+  test('past the grace period, the connections left are closed, serve returns 1 and the process is made to exit', async () => {
+    const server = serveInProcess({ SIGNET_DATA_DIR: dataDir, SIGNET_PRICE_FEED_URL: feed.url, SIGNET_PRICE_FEED_TIMEOUT_MS: '5000' }, { graceMs: 300 });
+    const url = await server.listening();
+    feed.mode = 'slow';
+    const [request, rest] = signedRequest(url, credentialsOf(dataDir, 'alice'), '{ me { valuation { totalUsd } } }');
+    const client = rawClient(url, request + rest);
+    await sleep(200);
+    const stopping = Date.now();
+    server.signals.emit('SIGTERM');
+    expect(await server.code).toBe(1);
+    expect(await client.closed).toBe('');
+    expect(Date.now() - stopping).toBeLessThan(1_500);
+    expect(server.logs()).toContain('shutdown grace period exceeded');
+    await sleep(400);
+    expect(server.exit).toHaveBeenCalledWith(1);
+  }, 60_000);
+
+  test('a port already in use fails start-up with exit 1, releases the data directory and prints no private key', async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((taken.address() as { port: number }).port);
+      const server = serveInProcess({ SIGNET_DATA_DIR: dataDir, PORT: port });
+      expect(await server.code).toBe(1);
+      expect(server.stdout()).toContain('EADDRINUSE');
+      expect(server.stdout()).not.toContain('privateKey');
+      expect(existsSync(join(dataDir, 'signet.lock'))).toBe(false);
+      // The demo accounts were created in the new database; where their credentials are is said.
+      expect(server.logs()).toContain(join(dataDir, 'demo-credentials.json'));
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
+
+  test('a SIGNET_RATE_LIMITS key that names no rate-limited field is refused (exit 2) before anything is opened', async () => {
+    const limits = JSON.stringify({ 'Mutation.placeOrdr': { max: 5, window: '1m' }, 'Request.ip': { max: 5, window: '1m' }, 'Query.markets': { max: 5, window: '1m' } });
+    const server = serveInProcess({ SIGNET_DATA_DIR: join(dataDir, 'never'), SIGNET_RATE_LIMITS: limits });
+    expect(await server.code).toBe(2);
+    expect(server.stdout()).toContain('SIGNET_RATE_LIMITS names "Mutation.placeOrdr"');
+    expect(server.stdout()).not.toContain('Query.markets');
+    expect(existsSync(join(dataDir, 'never'))).toBe(false);
+  }, 60_000);
+});
