@@ -118,7 +118,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   },
   [ErrorCode.METHOD_NOT_ALLOWED]: {
     status: 405, otherStatuses: [], field: false, retryable: false, http: '405',
-    meaning: 'The HTTP method is not allowed on that path.',
+    meaning: 'The HTTP method is not allowed on that path (PUT, DELETE or PATCH on `/graphql`; the `Allow` header lists the methods that are).',
     whatToDo: 'Use GET or POST on `/graphql`.',
   },
   [ErrorCode.NOT_FOUND]: {

@@ -165,6 +165,12 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       }
     },
   });
+  // Any other method on /graphql is the path's wrong method, not an unknown path (404).
+  app.route({
+    method: ['PUT', 'DELETE', 'PATCH'],
+    url: '/graphql',
+    handler: async (_request, reply) => sendError(reply.header('allow', 'GET, POST, OPTIONS'), ErrorCode.METHOD_NOT_ALLOWED, 'Method not allowed on /graphql: use POST, or GET for queries.'),
+  });
   if (deps.metrics) registerPublicMetrics(app, deps.metrics, deps.metricsAllow ?? []);
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(LANDING_PAGE));
   registerHealthRoutes(app, deps.readiness);

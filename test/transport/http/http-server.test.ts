@@ -72,6 +72,14 @@ describe('HTTP transport', () => {
     expect(codeOf(await res.json())).toBe('BAD_REQUEST');
   });
 
+  test('PUT, DELETE and PATCH on /graphql are 405 METHOD_NOT_ALLOWED with Allow, not 404', async () => {
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      const res = await fetch(`${server.url}/graphql`, { method });
+      expect({ method, status: res.status, allow: res.headers.get('allow') }).toEqual({ method, status: 405, allow: 'GET, POST, OPTIONS' });
+      expect(codeOf(await res.json())).toBe('METHOD_NOT_ALLOWED');
+    }
+  });
+
   test('CSRF prevention: a simple GET request without a preflight header is refused', async () => {
     const res = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ serverTime }')}`);
     expect(res.status).toBe(400);
