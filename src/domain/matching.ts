@@ -25,7 +25,7 @@ export interface IncomingOrder {
   readonly side: OrderSide;
   /** The limit price; null for a MARKET order (any price). */
   readonly limitPrice: Dec | null;
-  /** Base quantity to fill; null for a MARKET BUY by quote budget. */
+  /** Base quantity to fill; for a MARKET BUY by quote budget, the most it may buy (null: no bound but the budget). */
   readonly quantity: Dec | null;
   /** MARKET BUY only: the most quote asset the fills may cost (exact Σ price × quantity). */
   readonly quoteBudget: Dec | null;

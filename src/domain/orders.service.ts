@@ -99,7 +99,8 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
     await repo.lockMarket(market.symbol);
     const now = clock();
     const incoming: IncomingOrder = {
-      accountId, side: order.side, limitPrice: order.price, quantity: order.quantity, quoteBudget: order.quoteQuantity, selfTradePrevention: order.selfTradePrevention,
+      // A budget buys at most the market's largest order quantity, like any order: past it, what is left of the budget is a remainder.
+      accountId, side: order.side, limitPrice: order.price, quantity: order.quantity ?? market.maxQuantity, quoteBudget: order.quoteQuantity, selfTradePrevention: order.selfTradePrevention,
     };
     let { plan, book } = await planAgainstBook(repo, order, incoming);
     if (order.postOnly && book.size > 0) {

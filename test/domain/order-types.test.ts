@@ -281,6 +281,16 @@ describe('MARKET BUY by quoteQuantity', () => {
     expect(state(usedUp)).toEqual({ status: 'FILLED', statusReason: null, filledQuantity: '0.001', holdRemaining: '0' });
   });
 
+  test('a budget buys no more than the market\'s largest order quantity: the rest of it expires (MARKET_REMAINDER) and is released', async () => {
+    const seller = await trader({ BTC: '300' });
+    const buyer = await trader({ USD: '10000000' });
+    for (let i = 0; i < 3; i += 1) await place(seller, limit('SELL', '30000', '100'));
+    // 9,000,000 would buy 300 BTC; an order may hold at most 100 (maxQuantity), which costs 3,000,000.
+    const buy = await place(buyer, marketOrder('BUY', { quoteQuantity: '9000000' }));
+    expect(buy).toMatchObject({ status: 'EXPIRED', statusReason: 'MARKET_REMAINDER', quantity: '100', filledQuantity: '100', filledQuote: '3000000', holdRemaining: '0' });
+    expect(await balancesOf(services, buyer)).toMatchObject({ USD: { available: '7000000', held: '0' } });
+  });
+
   test('against an empty book, or with a budget below one lot, it expires having bought nothing (quantity 0) and holds nothing after', async () => {
     const buyer = await trader({ USD: '1000' });
     const empty = await place(buyer, marketOrder('BUY', { quoteQuantity: '100' }));

@@ -164,7 +164,8 @@ export class ReferenceExchange {
     let trades: Array<{ maker: ReferenceOrder; quantity: Dec }> = [];
     let stpCanceled: ReferenceOrder[] = [];
     let takerStoppedBySelfTrade = false;
-    let left = quantity;
+    // A budget buys no more than the largest order quantity.
+    let left = quantity ?? (budget !== null ? market.maxQuantity : null);
     let budgetLeft = budget;
     // A budget is spent when what is left of it cannot pay one lot where the walk ends (or at its last price, if the book ran out).
     const lotsFor = (money: Dec, price: Dec) => money.div(price.times(market.lotSize)).floor().times(market.lotSize);

@@ -512,7 +512,7 @@ export type OrderStatusReason =
   | 'FOK_NOT_FILLABLE'
   /** An IOC order's unfilled remainder. */
   | 'IOC_REMAINDER'
-  /** A MARKET order's remainder the book could not fill: the book ran out (by quoteQuantity: while the budget could still buy a lot), or the budget buys not even one lot. */
+  /** A MARKET order's remainder the book could not fill: the book ran out (by quoteQuantity: while the budget could still buy a lot), the budget buys not even one lot, or a budget reached the market's maxQuantity. */
   | 'MARKET_REMAINDER'
   /** It would have traded with an order of the same account (see SelfTradePrevention). */
   | 'SELF_TRADE_PREVENTION';
