@@ -63,8 +63,10 @@ gate(`replays after Redis forgot its nonces${TEST_DATABASE_URL ? '' : ' (skipped
   let signet: SignetProcess;
   let key: TestKey;
 
+  const redisDir = mkdtempSync(join(tmpdir(), 'signet-redis-'));
+
   beforeAll(async () => {
-    redis = await startOwnRedis();
+    redis = await startOwnRedis({ dir: redisDir });
     shared = await openSharedSchema(TEST_DATABASE_URL as string, redis.url);
     const accountId = await fundedAccount(shared.services, { USD: '100' }, 'replay-loss');
     key = await createTestKey(shared.services, accountId, 'ed25519');
@@ -76,6 +78,7 @@ gate(`replays after Redis forgot its nonces${TEST_DATABASE_URL ? '' : ' (skipped
     await signet?.stop();
     await shared?.close();
     await redis?.close();
+    rmSync(redisDir, { recursive: true, force: true });
   });
 
   /** Runs a captured createApiKey, lets `lose` empty Redis, and re-sends the same bytes. */
@@ -96,6 +99,23 @@ gate(`replays after Redis forgot its nonces${TEST_DATABASE_URL ? '' : ' (skipped
     expect(later.json.data?.createApiKey ?? null).toBeNull();
     expect(await keyCount(signet, SHARED_AUTHORITY, key)).toBe(keysBefore);
   }
+
+  test('after a Redis restart from a snapshot older than the request (its marker kept, the nonce gone), the captured request is refused and mints nothing', async () => {
+    const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      await admin.save(); // the snapshot holds the completeness marker, written long before
+    } finally {
+      admin.disconnect();
+    }
+    try {
+      await replayAfter(async () => {
+        await redis.kill(); // a crash: the claims since the snapshot are lost
+        await redis.start(); // loads the snapshot
+      });
+    } finally {
+      rmSync(join(redisDir, 'dump.rdb'), { force: true });
+    }
+  }, 60_000);
 
   test('after a Redis restart without persistence, the captured request is refused and mints nothing', async () => {
     await replayAfter(async () => {

@@ -11,18 +11,23 @@ export interface OwnRedis {
   running(): boolean;
   /** SIGKILLs the server: clients see connections drop, as in a crash. */
   kill(): Promise<void>;
-  /** Starts it again on the same port, empty (no persistence), and waits until it answers. */
+  /** Starts it again on the same port, and waits until it answers: empty, or from the snapshot in `dir` (see startOwnRedis). */
   start(): Promise<void>;
   /** Kills it for good. */
   close(): Promise<void>;
 }
 
-/** Starts `redis-server` on a free loopback port with persistence off, and waits until it answers PING. */
-export async function startOwnRedis(): Promise<OwnRedis> {
+/**
+ * Starts `redis-server` on a free loopback port with automatic persistence off, and waits until it
+ * answers PING. With `dir`, a snapshot taken there on command (SAVE) is what a restart loads, as a
+ * Redis with RDB persistence does after a crash: the data as it was at the snapshot.
+ */
+export async function startOwnRedis(options: { dir?: string } = {}): Promise<OwnRedis> {
   const port = await freePort();
   let child: ChildProcess | null = null;
+  const snapshot = options.dir ? ['--dir', options.dir, '--dbfilename', 'dump.rdb'] : [];
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...snapshot], { stdio: 'ignore' });
     await waitForPing(port, 10_000);
   };
   const kill = async () => {

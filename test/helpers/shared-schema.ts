@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { DEFAULT_NONCE_PREFIX } from '@signet/http-message-signatures-redis';
+import { markNonceStoreComplete } from '@signet/http-message-signatures-redis';
 import { createDomainServices, createSecretBox, type DomainServices } from '../../src/domain';
 import { createPgDriver, createSqlStores, migrate, type SqlDriver } from '../../src/stores/postgres';
 import { signRequest } from '@signet/http-message-signatures';
@@ -39,7 +39,7 @@ export interface SharedSchema {
 export async function openSharedSchema(databaseUrl: string, redisUrl: string): Promise<SharedSchema> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
-    await redis.set(`${DEFAULT_NONCE_PREFIX}complete-since`, '0', 'NX');
+    await markNonceStoreComplete(redis, 0, { onlyIfMissing: true });
   } finally {
     redis.disconnect();
   }

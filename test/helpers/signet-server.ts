@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { DomainServices, KeyAlgorithm, KeyVersionStore, Scope } from '../../src/domain';
 import { ALL_SCOPES } from '../../src/domain';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
+import { markNonceStoreComplete } from '@signet/http-message-signatures-redis';
 import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonceStore, createRedisRateLimitStore } from '../../src/stores/redis';
 import { memorySecurityStores } from '../../src/runtime';
 import type { AUTH_FAILURE_LIMITS } from '../../src/transport/http/auth-failure-guard';
@@ -45,7 +46,7 @@ export function redisStores(url: string, options: { run?: string } = {}): { stor
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   const run = options.run ?? randomUUID().slice(0, 8);
   // Sent before any command the stores send on this one connection, so it lands first.
-  void redis.set(`t${run}:nonce:complete-since`, '0').catch(() => undefined);
+  void markNonceStoreComplete(redis, 0, { prefix: `t${run}:nonce:` }).catch(() => undefined);
   const stores: SecurityStores = {
     kind: 'redis',
     nonces: createRedisNonceStore(redis, { prefix: `t${run}:nonce:` }),

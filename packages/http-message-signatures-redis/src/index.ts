@@ -9,8 +9,10 @@ export {
   DEFAULT_NONCE_PREFIX,
   claimArguments,
   createRedisNonceStore,
+  markNonceStoreComplete,
   nonceMarkerKey,
   nonceRedisKey,
   readClaimReply,
+  type MarkNonceStoreOptions,
   type RedisNonceStoreOptions,
 } from './redis-nonce-store';

@@ -3,12 +3,15 @@
  * Works with a standalone Redis and with Redis Cluster (a claim touches one slot).
  *
  * Completeness: beside the nonces lives a marker holding since when the store has held every
- * claim (`<prefix>complete-since`; on a Cluster one per slot, in the slot it speaks for). A
- * restart without persistence, a FLUSHALL or a failover to an empty node removes the marker
- * with the nonces; the next claim finds it missing, records "now", and refuses every signature
- * that could have been used before (`unproven`) until fresh signatures start after it. The
- * marker never expires: Redis must not evict keys (`maxmemory-policy noeviction`), or it could
- * drop nonces and keep the marker.
+ * claim, and which Redis server process wrote it (`<prefix>complete-since` = `<ms>:<run_id>`; on
+ * a Cluster one per slot, in the slot it speaks for). A restart without persistence, a FLUSHALL
+ * or a failover to an empty node removes the marker with the nonces. A restart from a snapshot or
+ * an append-only file, or a promoted replica, keeps an older copy of both: the marker survives but
+ * the nonces claimed after that copy are gone. Either way the next claim finds no marker of the
+ * server answering it (its `run_id`, which every Redis process draws anew at start), records
+ * "now", and refuses every signature that could have been used before (`unproven`) until fresh
+ * signatures start after it. The marker never expires: Redis must not evict keys
+ * (`maxmemory-policy noeviction`), or it could drop nonces and keep the marker.
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { NonceClaim, NonceClaimRequest, NonceStore } from '@signet/http-message-signatures';
@@ -43,22 +46,81 @@ export function nonceMarkerKey(nonceKey: string, prefix: string, clustered: bool
 }
 
 /**
- * The claim step, written once and shared with the admission script. Returns {1} claimed,
- * {0} reused, {2, since} unproven. A missing marker means the store is new or lost its data:
- * it is complete from `now` on.
+ * Lua: the `run_id` of the Redis process running the script (drawn anew at every start, and
+ * another on a promoted replica), and the completeness a marker states for it: its `since`
+ * when that process wrote it, else nil (no marker, or one a previous process or another node
+ * wrote beside data that may have lost claims since).
  */
-export const CLAIM_NONCE_LUA = `
+const MARKER_LUA = `
+local function server_run_id()
+  return string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+end
+local function marker_since(marker_key, run_id)
+  local marker = redis.call('GET', marker_key)
+  if not marker then return nil end
+  local since, owner = string.match(marker, '^(%d+):(%x+)$')
+  if owner ~= run_id then return nil end
+  return since
+end
+`;
+
+/**
+ * The claim step, written once and shared with the admission script. Returns {1} claimed,
+ * {0} reused, {2, since} unproven. No marker of this Redis process means the store is new or
+ * may have lost claims (see the module comment): it is complete from `now` on.
+ */
+export const CLAIM_NONCE_LUA = `${MARKER_LUA}
 local function claim_nonce(nonce_key, marker_key, ttl_ms, not_before_ms, now_ms)
-  local since = redis.call('GET', marker_key)
+  local run_id = server_run_id()
+  local since = marker_since(marker_key, run_id)
   if not since then
-    redis.call('SET', marker_key, now_ms)
     since = now_ms
+    redis.call('SET', marker_key, since .. ':' .. run_id)
   end
   if tonumber(not_before_ms) < tonumber(since) then return {2, tostring(since)} end
   if redis.call('SET', nonce_key, '1', 'PX', ttl_ms, 'NX') then return {1} end
   return {0}
 end
 `;
+
+/**
+ * Writes a marker for this Redis process (ARGV[2] '1': only where it states nothing yet). Returns
+ * 1 when written. Sent with EVAL, not by SHA: it runs rarely, and a caller's first command on a
+ * connection then lands before anything sent after it (no NOSCRIPT round trip in between).
+ */
+const MARK_SOURCE = `${MARKER_LUA}
+local run_id = server_run_id()
+if ARGV[2] == '1' and marker_since(KEYS[1], run_id) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. run_id)
+return 1
+`;
+
+/** Options of {@link markNonceStoreComplete}. */
+export interface MarkNonceStoreOptions {
+  /** The store's key prefix; defaults to `signet:nonce:`. */
+  readonly prefix?: string;
+  /** Leave a marker the answering Redis process already wrote (the store's `open`); by default it is replaced. */
+  readonly onlyIfMissing?: boolean;
+}
+
+/**
+ * Declares the store complete since `sinceMs`: it has held, or never needed, every claim made
+ * after it. For a store known to be new (a test's, a first deployment's); on a Cluster, every
+ * slot's marker. A claim whose signature could predate `sinceMs` is then refused as `unproven`.
+ */
+export async function markNonceStoreComplete(redis: Redis | Cluster, sinceMs: number, options: MarkNonceStoreOptions = {}): Promise<void> {
+  const prefix = options.prefix ?? DEFAULT_NONCE_PREFIX;
+  if (!Number.isSafeInteger(sinceMs) || sinceMs < 0) throw new RangeError('sinceMs must be a non-negative integer of ms');
+  const args = [String(sinceMs), options.onlyIfMissing ? '1' : '0'];
+  if (!isClusterClient(redis)) {
+    await redis.eval(MARK_SOURCE, 1, `${prefix}complete-since`, ...args);
+    return;
+  }
+  const markers = Array.from({ length: CLUSTER_SLOTS }, (_, slot) => `${prefix}complete-since:{${tagForSlot(slot)}}`);
+  for (let i = 0; i < markers.length; i += 512) {
+    await Promise.all(markers.slice(i, i + 512).map((marker) => redis.eval(MARK_SOURCE, 1, marker, ...args)));
+  }
+}
 
 const CLAIM_SCRIPT = luaScript(`${CLAIM_NONCE_LUA}
 return claim_nonce(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
@@ -96,16 +158,8 @@ export function createRedisNonceStore(redis: Redis | Cluster, options: RedisNonc
       return readClaimReply(await runLuaScript(redis, CLAIM_SCRIPT, [key, nonceMarkerKey(key, prefix, clustered)], args));
     },
     async open() {
-      const at = String(Math.floor(now()));
-      if (!clustered) {
-        await redis.set(`${prefix}complete-since`, at, 'NX');
-        return;
-      }
-      // Every slot's marker, so keys created from now on are never refused on a new cluster.
-      const markers = Array.from({ length: CLUSTER_SLOTS }, (_, slot) => `${prefix}complete-since:{${tagForSlot(slot)}}`);
-      for (let i = 0; i < markers.length; i += 512) {
-        await Promise.all(markers.slice(i, i + 512).map((marker) => redis.set(marker, at, 'NX')));
-      }
+      // On a Cluster every slot's marker, so keys created from now on are never refused on a new cluster.
+      await markNonceStoreComplete(redis, Math.floor(now()), { prefix, onlyIfMissing: true });
     },
   };
 }

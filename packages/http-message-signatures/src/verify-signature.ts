@@ -76,8 +76,14 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
   const { maxAgeMs, skewMs, accepted } = checkOptions(options);
   const { authority, now, resolveKey, crypto } = options;
   const scheme = options.scheme ?? 'https';
-  // A nonce must outlive every instant at which its signature could still pass the freshness check.
-  const nonceTtlMs = maxAgeMs + skewMs;
+  /**
+   * How long a nonce stays claimed: until its signature can no longer pass the freshness check
+   * here (`created + maxAge` by this clock) nor on another process whose clock is up to the skew
+   * behind this one, i.e. until `created + maxAge + skew`, counted from `nowMs`. Counted from the
+   * claim instead, a signature created ahead of this clock would expire from the store while a
+   * process with a slower clock still took it as fresh, and its bytes would run there again.
+   */
+  const nonceTtlMs = (signature: ParsedSignature, nowMs: number) => signature.created * 1000 + maxAgeMs + skewMs - nowMs;
 
   function clock(): number {
     const ms = now();
@@ -171,7 +177,8 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
     if (!valid || !algAgrees) return reject('SIGNATURE_INVALID', keyId).done;
 
     // The key lookup may have been slow: a request that went stale meanwhile must not claim.
-    if (!isFresh(signature, clock())) return reject('SIGNATURE_EXPIRED', keyId).done;
+    const checkedAtMs = clock();
+    if (!isFresh(signature, checkedAtMs)) return reject('SIGNATURE_EXPIRED', keyId).done;
     // A previous use of these bytes can only have been claimed after `created - skew`, and after
     // the key existed: how far back the nonce store must be complete to prove the nonce unseen.
     const notBeforeMs = Math.max(signature.created * 1000 - skewMs, key.createdAtMs ?? Number.NEGATIVE_INFINITY);
@@ -182,7 +189,7 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
       scopes: Object.freeze([...key.scopes]),
       created: signature.created,
       ...(key.version === undefined ? {} : { keyVersion: key.version }),
-      claim: Object.freeze({ keyId, nonce: signature.nonce, ttlMs: nonceTtlMs, notBeforeMs }),
+      claim: Object.freeze({ keyId, nonce: signature.nonce, ttlMs: nonceTtlMs(signature, checkedAtMs), notBeforeMs }),
     };
   }
 

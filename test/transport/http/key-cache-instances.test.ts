@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
+import { markNonceStoreComplete } from '@signet/http-message-signatures-redis';
 import type { DomainServices } from '../../../src/domain';
 import { openPostgresDatabase, type TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
@@ -158,7 +159,7 @@ describeWithPostgres('key material cached per instance (PostgreSQL + Redis)', (p
     const flush = async () => {
       const markers = await admin.keys('t*:nonce:complete-since');
       await admin.flushall();
-      for (const marker of markers) await admin.set(marker, '0');
+      for (const marker of markers) await markNonceStoreComplete(admin, 0, { prefix: marker.slice(0, -'complete-since'.length) });
     };
 
     test('a key cached on B before a FLUSHALL and revoked after it is refused on B', async () => {
