@@ -1,10 +1,10 @@
 import { describeRateLimit } from '@signet/directive-rate-limit';
 import type { GraphQLSchema } from 'graphql';
 import type { SignetConfig } from '../../config';
+import { REQUEST_LIMIT_KEYS } from '../http/request-limits';
 import { CliError } from './cli-error';
 
-/** The override keys that name the whole-request layers (`transport/http/request-limits.ts`), not a field. */
-const REQUEST_LAYER_KEYS: readonly string[] = ['Request.ip', 'Request.account'];
+const REQUEST_LAYER_KEYS: readonly string[] = Object.values(REQUEST_LIMIT_KEYS);
 
 /**
  * Refuses (exit 2) SIGNET_RATE_LIMITS keys that name neither a request layer nor a `Type.field`

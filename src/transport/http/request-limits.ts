@@ -15,13 +15,16 @@ export const REQUEST_LIMITS = Object.freeze({
   perAccount: { max: 3000, windowMs: 60_000 } as RateLimitRule,
 });
 
+/** The SIGNET_RATE_LIMITS keys that override the request layers (every other key names a field). */
+export const REQUEST_LIMIT_KEYS = Object.freeze({ perIp: 'Request.ip', perAccount: 'Request.account' } as const);
+
 /** REQUEST_LIMITS with operator overrides `Request.ip` / `Request.account` from SIGNET_RATE_LIMITS applied. */
 export function requestLimitsFrom(overrides: Readonly<Record<string, { max: number; window: string }>>): typeof REQUEST_LIMITS {
   const pick = (name: string, fallback: RateLimitRule): RateLimitRule => {
     const o = overrides[name];
     return o ? { max: o.max, windowMs: parseWindow(o.window) } : fallback;
   };
-  return { perIp: pick('Request.ip', REQUEST_LIMITS.perIp), perAccount: pick('Request.account', REQUEST_LIMITS.perAccount) };
+  return { perIp: pick(REQUEST_LIMIT_KEYS.perIp, REQUEST_LIMITS.perIp), perAccount: pick(REQUEST_LIMIT_KEYS.perAccount, REQUEST_LIMITS.perAccount) };
 }
 
 /** The two request layers, as the limiter and the admission name them. */
