@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { SignetConfig } from '../../config';
-import { ALL_SCOPES, UserErrorCode, canonicalKeyId, canonicalUuid, type ApiKey, type DomainResult, type KeyAlgorithm, type Scope } from '../../domain';
+import { ALL_SCOPES, canonicalKeyId, canonicalUuid, type ApiKey, type DomainResult, type KeyAlgorithm, type Scope } from '../../domain';
 import type { Runtime } from '../../runtime';
 import type { CliDeps } from './cli-deps';
-import { CliError } from './cli-error';
+import { CliError, exitCodeFor } from './cli-error';
 
 /** Prints JSON for scripts, or a few aligned `label value` lines for people. */
 function output(json: boolean, value: Record<string, unknown>): void {
@@ -15,16 +15,9 @@ function output(json: boolean, value: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(value)) process.stdout.write(`${k.padEnd(width)}  ${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
 }
 
-/** Domain refusals of a value as given (its form, not the state of the database): bad arguments, exit 2 like the CLI's own checks. */
-const ARGUMENT_ERRORS: ReadonlySet<UserErrorCode> = new Set([
-  UserErrorCode.INVALID_AMOUNT, UserErrorCode.INVALID_NAME, UserErrorCode.INVALID_LABEL, UserErrorCode.INVALID_SCOPES,
-  UserErrorCode.INVALID_PRICE, UserErrorCode.INVALID_QUANTITY, UserErrorCode.INVALID_MEMO, UserErrorCode.INVALID_PUBLIC_KEY, UserErrorCode.INVALID_ORDER_OPTIONS,
-]);
-
 function unwrap<T>(result: DomainResult<T>): T {
   if (result.ok) return result.value;
-  const exitCode = result.errors.every((e) => ARGUMENT_ERRORS.has(e.code)) ? 2 : 1;
-  throw new CliError(result.errors.map((e) => `${e.code}: ${e.message}`).join('\n'), exitCode);
+  throw new CliError(result.errors.map((e) => `${e.code}: ${e.message}`).join('\n'), exitCodeFor(result.errors.map((e) => e.code)));
 }
 
 /** What `keys list` shows of a key: never its secret (only the ciphertext is stored, and that is not shown either). */

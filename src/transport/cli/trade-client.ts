@@ -1,7 +1,7 @@
 import { SignetRequestError, createSignetClient, type SignetClient, type SignetResult, type SignetRetryInfo } from '@signet/sdk';
 import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
 import { readCredential } from './call-command';
-import { CliError } from './cli-error';
+import { CliError, exitCodeFor } from './cli-error';
 
 /** Options every trading command takes. */
 export interface ClientFlags {
@@ -71,6 +71,7 @@ export function unwrapResult<T>(result: SignetResult<T>): T {
     }),
     ...result.userErrors.map((e) => `${e.code}: ${e.message}`),
   ];
-  if (lines.length > 0 || result.data === null) throw new CliError(lines.length > 0 ? lines.join('\n') : `HTTP ${result.status}: no data`);
+  const codes = [...result.errors.map((e) => String(e.extensions?.code ?? 'ERROR')), ...result.userErrors.map((e) => e.code)];
+  if (lines.length > 0 || result.data === null) throw new CliError(lines.length > 0 ? lines.join('\n') : `HTTP ${result.status}: no data`, exitCodeFor(codes));
   return result.data;
 }

@@ -135,7 +135,9 @@ describe('signet trading commands', () => {
     ['a bad --side', ['order', 'place', '--market', 'BTC-USD', '--side', 'HOLD', '--price', '1', '--quantity', '1'], 2, /--side must be one of BUY, SELL/],
     ['a bad --first', ['orders', '--first', '500'], 2, /--first must be an integer/],
     ['a bad --time-in-force', ['order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--price', '1', '--quantity', '1', '--time-in-force', 'DAY'], 2, /--time-in-force must be one of GTC, IOC, FOK/],
-    ['a MARKET order with a price', ['order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--type', 'MARKET', '--price', '1', '--quantity', '0.01'], 1, /INVALID_PRICE: /],
+    // A value the server refuses for its form is a bad argument too (exit 2), as in the admin commands.
+    ['a MARKET order with a price', ['order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--type', 'MARKET', '--price', '1', '--quantity', '0.01'], 2, /INVALID_PRICE: /],
+    ['an amount with too many decimals', ['transfer', '--to', '00000000-0000-4000-8000-0000000000ff', '--asset', 'USD', '--amount', '1.001'], 2, /INVALID_AMOUNT: /],
   ])('%s exits non-zero', async (_name, args, code, message) => {
     const run = await signet({}, ...args, ...flags);
     expect(run.code).toBe(code);
