@@ -61,7 +61,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   },
   [ErrorCode.RATE_LIMITED]: {
     status: 429, otherStatuses: [], field: true, retryable: true, http: '429 (request) / 200 (field)',
-    meaning: 'Too many requests, or too many failed signature attempts from this client address. `extensions.retryAfter` (seconds) and the `Retry-After` header say when to retry.',
+    meaning: 'Too many requests, or too many failed signature attempts from this client address. `extensions.retryAfter` (seconds) says when to retry, and on a 429 the `Retry-After` header too (a field-level refusal comes in a 200 with `limit` and `window`, so its siblings still arrive).',
     whatToDo: 'Wait, then retry.',
   },
   [ErrorCode.IDEMPOTENCY_KEY_REQUIRED]: {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TrustProxy } from '../../network-config';
-import { ErrorCode, refusalStatus } from '../../errors';
-import { errorBody } from './http-errors';
+import { ErrorCode } from '../../errors';
+import { sendError } from './http-errors';
 import { canonicalAddress, clientOf, createAddressMatcher } from './ip-ranges';
 
 declare module 'fastify' {
@@ -67,7 +67,7 @@ export function registerClientAddress(app: FastifyInstance, options: ClientAddre
     const client = clientOf(request.ip ?? '', options.ipv6LimitPrefix);
     if (client === null) {
       request.log.warn({ event: 'client_address_invalid', requestId: request.id }, 'forwarded client address is not an IP address; check SIGNET_TRUST_PROXY');
-      return reply.status(refusalStatus(ErrorCode.BAD_REQUEST)).header('x-request-id', request.id).send(errorBody(ErrorCode.BAD_REQUEST, 'The forwarded client address is not an IP address.', request.id));
+      return sendError(reply.header('x-request-id', request.id), ErrorCode.BAD_REQUEST, 'The forwarded client address is not an IP address.');
     }
     request.clientIp = client.address;
     request.clientLimitKey = client.limitKey;

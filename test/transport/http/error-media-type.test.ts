@@ -89,6 +89,16 @@ describe.each(ACCEPTS)('whole-request errors for Accept: %s', (accept, expected)
     expectErrorBody(await get('mutation { cancelOrder(id: "x") { order { id } } }', { 'apollo-require-preflight': 'true' }), 405, 'BAD_REQUEST');
   });
 
+  test('400 for a forwarded client address that is not an IP address', async () => {
+    const proxied = await startSignet(services, memoryStores(), { clientAddress: { trustProxy: { kind: 'hops', hops: 1 }, ipv6LimitPrefix: 64 } });
+    try {
+      const res = await fetch(`${proxied.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept, 'x-forwarded-for': 'junk' }, body: JSON.stringify({ query: '{ serverTime }' }) });
+      expectErrorBody({ status: res.status, headers: res.headers, json: await res.json() }, 400, 'BAD_REQUEST');
+    } finally {
+      await proxied.close();
+    }
+  });
+
   test('429 when an address is over its request limit', async () => {
     const limited = await startSignet(services, memoryStores(), { requestLimits: { perIp: { max: 1, windowMs: 60_000 }, perAccount: { max: 100, windowMs: 60_000 } } });
     try {
