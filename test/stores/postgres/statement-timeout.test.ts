@@ -27,8 +27,9 @@ describeWithPostgres('a transaction that hits the statement timeout leaves no pa
     setup = createPgDriver({ url, schema });
     await migrate(setup);
     fixtures = servicesFor(setup);
-    // The code under test gets a 50 ms statement timeout; the trap sleeps 200 ms inside its transaction.
-    slow = slowDriver(createPgDriver({ url, schema, statementTimeoutMs: 50 }));
+    // The code under test gets a 1 s statement timeout (statements that are not trapped must finish
+    // in time also on a loaded CI machine: with 50 ms a retry timed out there); the trap sleeps 2 s.
+    slow = slowDriver(createPgDriver({ url, schema, statementTimeoutMs: 1_000 }));
     api = await createTestGraphQL(servicesFor(slow));
   });
   afterEach(() => slow.disarm());
@@ -43,7 +44,7 @@ describeWithPostgres('a transaction that hits the statement timeout leaves no pa
   test('placeOrder timing out after its hold was written: SERVICE_UNAVAILABLE, retryable, and no order, no hold, no record', async () => {
     const accountId = await fundedAccount(fixtures, { USD: '1000' }, 'timeout');
     const before = await bookCounts(setup);
-    slow.arm(/INSERT INTO orders/, 0.2); // the hold journal and balance updates have already run by then
+    slow.arm(/INSERT INTO orders/, 2); // the hold journal and balance updates have already run by then
 
     const result = await api.execute(PLACE, { i: ORDER }, principalFor(accountId), { 'idempotency-key': 'timeout-1' });
 
@@ -60,7 +61,7 @@ describeWithPostgres('a transaction that hits the statement timeout leaves no pa
 
   test('the retry with the same key executes once, because the timed-out attempt recorded nothing', async () => {
     const accountId = await fundedAccount(fixtures, { USD: '1000' }, 'retry');
-    slow.arm(/INSERT INTO orders/, 0.2);
+    slow.arm(/INSERT INTO orders/, 2);
     const failed = await api.execute(PLACE, { i: ORDER }, principalFor(accountId), { 'idempotency-key': 'timeout-2' });
     expect(failed.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
     slow.disarm();
@@ -80,7 +81,7 @@ describeWithPostgres('a transaction that hits the statement timeout leaves no pa
     const from = await fundedAccount(fixtures, { USD: '500' }, 'from');
     const to = await fundedAccount(fixtures, {}, 'to');
     const before = await bookCounts(setup);
-    slow.arm(/INSERT INTO transfers/, 0.2);
+    slow.arm(/INSERT INTO transfers/, 2);
 
     const result = await api.execute(TRANSFER, { i: { toAccountId: to, asset: 'USD', amount: '125.50' } }, principalFor(from), { 'idempotency-key': 'timeout-3' });
 
