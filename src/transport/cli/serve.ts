@@ -16,7 +16,8 @@ import { checkRateLimitOverrides } from './rate-limit-overrides';
  * closes them (and the data directory's lock) before the error goes up.
  */
 export async function serve(config: SignetConfig, deps: CliDeps): Promise<number> {
-  checkRateLimitOverrides(buildSignetSchema(), config.rateLimitOverrides);
+  const schema = buildSignetSchema();
+  checkRateLimitOverrides(schema, config.rateLimitOverrides);
   const shutdown: ShutdownOptions = { ...PROCESS_SHUTDOWN, ...deps.shutdown };
   const logger = deps.createLogger(config.logLevel);
   const runtime = await deps.openRuntime(config, logger);
@@ -36,7 +37,7 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
     if (demoSeed.seed) demo = await seedDemo(runtime.services, config.dataDir);
 
     server = await createSignetServer({
-      services: runtime.services, security: runtime.security, directives: runtime.directiveDeps(), logger, metrics: runtime.metrics, readiness: runtime.readiness,
+      schema, services: runtime.services, security: runtime.security, directives: runtime.directiveDeps(), logger, metrics: runtime.metrics, readiness: runtime.readiness,
       introspection: config.introspection, development: config.development,
       publicUrl: config.publicUrl, publicAuthorities: config.publicAuthorities, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds,
       clientAddress: { trustProxy: config.trustProxy, ipv6LimitPrefix: config.ipv6LimitPrefix }, metricsExposure: config.metrics,

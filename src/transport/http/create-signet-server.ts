@@ -4,6 +4,7 @@ import { startRecordPurger } from '@signet/idempotency';
 import type { Logger } from 'pino';
 import { createKeyUsageRecorder, type ApiKeyService, type DomainServices, type KeyUsageRecorder } from '../../domain';
 import type { RateLimitStore } from '@signet/rate-limit';
+import type { GraphQLSchema } from 'graphql';
 import { buildSignetSchema } from '../graphql/build-schema';
 import type { SignetMetrics } from '../../metrics';
 import type { SecurityStores } from '../security-stores';
@@ -23,6 +24,8 @@ import type { PublicUrl } from '../../config';
 
 /** Everything a Signet server is built from. */
 export interface SignetServerDeps {
+  /** The schema as `buildSignetSchema` returns it, when the caller has built it already; built here otherwise. */
+  readonly schema?: GraphQLSchema;
   readonly services: DomainServices;
   readonly security: SecurityStores;
   /** Directive stores and policy (built from `security` by the composition root). */
@@ -122,7 +125,7 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
     maxAgeSeconds: deps.signatureMaxAgeSeconds, requestLimits: deps.requestLimits, authFailureLimits: deps.authFailureLimits, metrics: deps.metrics, logger: deps.logger,
   });
   app = await createHttpServer({
-    schema: buildSignetSchema(), services: deps.services, logger: deps.logger, introspection: deps.introspection,
+    schema: deps.schema ?? buildSignetSchema(), services: deps.services, logger: deps.logger, introspection: deps.introspection,
     development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics, directives: deps.directives, clientAddress: deps.clientAddress,
     metricsAllow: deps.metricsExposure?.allow, requestLimiter, retireSignature,
   });
