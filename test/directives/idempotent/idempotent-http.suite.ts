@@ -37,6 +37,11 @@ export function defineIdempotentHttpSuite(
     let services: DomainServices;
     let stores: { stores: SecurityStores; close(): Promise<void> };
     let server: RunningSignet;
+    /** `body` signed by `key` for this server, covering the Idempotency-Key header value `idempotencyKey`. */
+    const signPlace = (key: TestKey, body: string, idempotencyKey: string) => signRequest(nodeCrypto, {
+      method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey,
+      headers: { 'idempotency-key': idempotencyKey },
+    });
 
     beforeAll(async () => {
       db = await openDatabase();
@@ -88,10 +93,7 @@ export function defineIdempotentHttpSuite(
       const { key, orders } = await trader();
       // The client signs a keyed order; an attacker captures the bytes, swaps the key and delivers them first.
       const body = JSON.stringify(PLACE);
-      const captured = signRequest(nodeCrypto, {
-        method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey,
-        headers: { 'idempotency-key': '"client-1"' },
-      });
+      const captured = signPlace(key, body, '"client-1"');
       const rewritten = await fetch(`${server.url}/graphql`, {
         method: 'POST', body, headers: { 'content-type': 'application/json', ...captured.headers, 'idempotency-key': '"attacker-1"' },
       });
@@ -119,10 +121,7 @@ export function defineIdempotentHttpSuite(
     test('a non-ASCII Idempotency-Key, which no signature can cover, is 400 BAD_USER_INPUT about the key, not a malformed signature; nothing placed', async () => {
       const { key, orders } = await trader();
       const body = JSON.stringify(PLACE);
-      const signed = signRequest(nodeCrypto, {
-        method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey,
-        headers: { 'idempotency-key': 'cle-1' },
-      });
+      const signed = signPlace(key, body, 'cle-1');
       // The client meant "clé-1"; node:http sends it as latin1 bytes.
       const res = await rawPost(server.url, body, { 'content-type': 'application/json', ...signed.headers, 'idempotency-key': 'cl\u00e9-1' });
       expect(res.status).toBe(400);
@@ -134,10 +133,7 @@ export function defineIdempotentHttpSuite(
     test('two covered Idempotency-Key lines verify as one joined value and are refused by the idempotency layer; nothing placed', async () => {
       const { key, orders } = await trader();
       const body = JSON.stringify(PLACE);
-      const signed = signRequest(nodeCrypto, {
-        method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey,
-        headers: { 'idempotency-key': 'dup-1, dup-2' },
-      });
+      const signed = signPlace(key, body, 'dup-1, dup-2');
       const res = await rawPost(server.url, body, { 'content-type': 'application/json', ...signed.headers, 'idempotency-key': ['dup-1', 'dup-2'] });
       expect(res.status).toBe(200);
       expect(res.json.data.placeOrder).toBeNull();
