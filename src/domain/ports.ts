@@ -73,8 +73,12 @@ export interface TradingRepository {
   /** Last trade, best bid and ask, and base volume of the trades since `since`. */
   ticker(market: string, since: Date): Promise<TickerSnapshot>;
 
-  /** Inserts a transfer (the store assigns `seq`). */
-  insertTransfer(transfer: Omit<Transfer, 'seq'>): Promise<Transfer>;
+  /**
+   * Records a transfer with its journal (the store assigns `seq`, in the order the transfers of each
+   * account commit). Returns null, having possibly written part of it, when a balance would go
+   * negative: the caller must roll back.
+   */
+  recordTransfer(transfer: Omit<Transfer, 'seq'>, journal: Journal): Promise<Transfer | null>;
   listTransfers(accountId: string, query: PageQuery): Promise<Page<Transfer>>;
   findTransfer(id: string): Promise<Transfer | null>;
 

@@ -45,9 +45,9 @@ export function createTransferService(deps: { uow: UnitOfWork; clock: Clock; new
         id: newId(), fromAccountId, toAccountId: to.id, asset, amount: amount.toFixed(), memo, createdAt: now,
       };
       return transact(uow, async (repo) => {
-        const posted = await repo.postJournal(transferJournal(newId(), transfer.id, fromAccountId, to.id, asset, amount, now));
-        if (!posted) throw new RollbackWithUserErrors([userError(UserErrorCode.INSUFFICIENT_FUNDS, `Insufficient available ${asset}.`, ['input', 'amount'])]);
-        return repo.insertTransfer(transfer);
+        const recorded = await repo.recordTransfer(transfer, transferJournal(newId(), transfer.id, fromAccountId, to.id, asset, amount, now));
+        if (!recorded) throw new RollbackWithUserErrors([userError(UserErrorCode.INSUFFICIENT_FUNDS, `Insufficient available ${asset}.`, ['input', 'amount'])]);
+        return recorded;
       });
     },
 

@@ -1,5 +1,6 @@
 import type { PlacementRecord, TradingRepository } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
+import { accountLocks } from './sql-account-locks';
 import { balanceUpdates, journalInserts, sqlParams } from './sql-ledger';
 import { ORDER_COLUMNS } from './sql-orders';
 import { toOrder } from './sql-rows';
@@ -7,20 +8,28 @@ import { toOrder } from './sql-rows';
 /**
  * A whole placement in one statement (the caller holds the market lock and has read the book):
  * the new order, the resting orders it traded with or canceled, the fills and the journals (hold,
- * trades, releases) with their balance changes. Everything but the order waits on the order's
- * insert, so a clientOrderId already used writes nothing at all; the balance rows are locked in
- * the fixed order after it (see balanceUpdates).
+ * trades, releases) with their balance changes. The order's insert waits on the locks of every
+ * account it numbers rows for (the taker's and the makers': sql-account-locks.ts), everything else
+ * waits on the order's insert, so a clientOrderId already used writes nothing at all; the balance
+ * rows are locked in the fixed order after it (see balanceUpdates).
  */
 export async function recordPlacement(db: SqlExecutor, placement: PlacementRecord): ReturnType<TradingRepository['recordPlacement']> {
   const { order: o, makerUpdates: updates, fills, journals } = placement;
   const params = sqlParams();
   const placed = 'EXISTS (SELECT 1 FROM order_in)';
+  // The order's and the fills' accounts are locked before the order and the fills are numbered (sql-account-locks.ts).
+  const locks = accountLocks(params, [o.accountId, ...fills.map((f) => f.accountId)]);
+  const value = (v: unknown, cast: string) => params.add(v, cast);
   const ctes = [
+    locks.cte,
     `order_in AS (INSERT INTO orders (id, account_id, market, side, type, price, quantity, quote_quantity, time_in_force, post_only, self_trade_prevention,
        client_order_id, status, status_reason, filled_quantity, filled_quote, hold_asset, hold_amount, hold_remaining, created_at, updated_at)
-     VALUES (${[o.id, o.accountId, o.market, o.side, o.type, o.price, o.quantity, o.quoteQuantity, o.timeInForce, o.postOnly, o.selfTradePrevention,
-      o.clientOrderId, o.status, o.statusReason, o.filledQuantity, o.filledQuote, o.holdAsset, o.holdAmount, o.holdRemaining, o.createdAt, o.updatedAt]
-      .map((value) => params.add(value)).join(', ')})
+     SELECT ${[value(o.id, '::uuid'), value(o.accountId, '::uuid'), value(o.market, '::text'), value(o.side, '::text'), value(o.type, '::text'),
+      value(o.price, '::numeric'), value(o.quantity, '::numeric'), value(o.quoteQuantity, '::numeric'), value(o.timeInForce, '::text'),
+      value(o.postOnly, '::boolean'), value(o.selfTradePrevention, '::text'), value(o.clientOrderId, '::text'), value(o.status, '::text'),
+      value(o.statusReason, '::text'), value(o.filledQuantity, '::numeric'), value(o.filledQuote, '::numeric'), value(o.holdAsset, '::text'),
+      value(o.holdAmount, '::numeric'), value(o.holdRemaining, '::numeric'), value(o.createdAt, '::timestamptz'), value(o.updatedAt, '::timestamptz')].join(', ')}
+     WHERE ${locks.gate}
      ON CONFLICT (account_id, client_order_id) DO NOTHING RETURNING ${ORDER_COLUMNS})`,
   ];
   if (updates.length > 0) {

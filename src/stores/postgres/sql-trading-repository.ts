@@ -1,7 +1,8 @@
 import { ASSET_CODES, keepsBalanceRows, type TradingRepository } from '../../domain';
 import type { Page } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
-import { postJournals, reconcileLedger } from './sql-ledger';
+import { accountLocks } from './sql-account-locks';
+import { balanceUpdates, journalInserts, postJournals, reconcileLedger, sqlParams } from './sql-ledger';
 import { recordPlacement } from './sql-placement';
 import { createSqlOrderMethods } from './sql-orders';
 import { isUuid, toAccount, toApiKey, toBalance, toTransfer, type Row } from './sql-rows';
@@ -54,12 +55,23 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
     recordPlacement: (placement) => recordPlacement(db, placement),
     ...createSqlOrderMethods(db),
 
-    async insertTransfer(t) {
+    async recordTransfer(t, journal) {
+      // One statement: both accounts' locks (sql-account-locks.ts), the journal and its balance
+      // changes, then the transfer (numbered under the locks), only when every balance change applied.
+      const params = sqlParams();
+      const locks = accountLocks(params, [t.fromAccountId, t.toAccountId]);
+      const balances = balanceUpdates(params, [journal], locks.gate);
       const rows = await db.query(
-        `INSERT INTO transfers (id, from_account_id, to_account_id, asset, amount, memo, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${TRANSFER_COLUMNS}`,
-        [t.id, t.fromAccountId, t.toAccountId, t.asset, t.amount, t.memo, t.createdAt],
+        `WITH ${[locks.cte, ...journalInserts(params, [journal], locks.gate), ...balances.ctes].join(',\n')},
+         transfer_in AS (INSERT INTO transfers (id, from_account_id, to_account_id, asset, amount, memo, created_at)
+           SELECT ${params.add(t.id, '::uuid')}, ${params.add(t.fromAccountId, '::uuid')}, ${params.add(t.toAccountId, '::uuid')}, ${params.add(t.asset, '::text')},
+             ${params.add(t.amount, '::numeric')}, ${params.add(t.memo, '::text')}, ${params.add(t.createdAt, '::timestamptz')}
+           WHERE (SELECT count(*) FROM balances_out) = ${params.add(balances.changes.length, '::int')}
+           RETURNING ${TRANSFER_COLUMNS})
+         SELECT * FROM transfer_in`,
+        params.values, { prepared: true },
       );
-      return toTransfer(rows[0]);
+      return rows[0] ? toTransfer(rows[0]) : null;
     },
 
     async findTransfer(id) {
