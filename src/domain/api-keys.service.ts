@@ -13,7 +13,7 @@ import { RollbackWithUserErrors, UserErrorCode, fail, ok, userError, type Domain
 /** HMAC secrets are 32 random bytes (the profile's minimum is 32). */
 export const HMAC_SECRET_BYTES = 32;
 
-/** Longest key label, in UTF-16 units (the GraphQL input says the same). */
+/** Longest key label, in characters (code points; the GraphQL input checks the same way: isPlainText). */
 export const MAX_LABEL_LENGTH = 64;
 
 /** What a caller asks for when creating a key. */

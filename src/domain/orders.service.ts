@@ -109,6 +109,14 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
     // FOK: all of it against the book as it is now, or nothing at all (no trade, no self-trade cancel).
     const fokFailed = order.timeInForce === 'FOK' && !plan.filledQuantity.eq(order.quantity!);
     if (fokFailed) plan = { trades: [], canceledMakers: [], takerCanceledBySelfTrade: false, filledQuantity: new Dec(0), filledQuote: new Dec(0), needsMoreBook: false, budgetSpent: false };
+    // A budget below one lot at the best ask, with asks on the book: refused like a quantity below the
+    // lot size, nothing placed (an order of quantity 0 that "expired" would say the book ran out).
+    if (order.quoteQuantity !== null && plan.trades.length === 0 && plan.budgetSpent) {
+      const canceled = new Set(plan.canceledMakers.map((m) => m.id));
+      const ask = [...book.values()].find((e) => !canceled.has(e.id));
+      throw new RollbackWithUserErrors([userError(UserErrorCode.INVALID_QUANTITY,
+        `quoteQuantity ${order.quoteQuantity.toFixed()} buys less than one lot (${market.lotSize.toFixed()} ${market.baseAsset}${ask ? ` at ${ask.price}` : ''}). Nothing was placed.`, ['input', 'quoteQuantity'])]);
+    }
 
     const orderId = newId();
     const hold = holdFor(order, plan);

@@ -8,7 +8,24 @@
  */
 export const PLAIN_TEXT_PATTERN = /^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ud800-\udfff]*$/u;
 
-/** True when `text` is plain text (see {@link PLAIN_TEXT_PATTERN}) of `minLength` to `maxLength` UTF-16 units. */
+/** The length of `text` in characters (Unicode code points: an emoji is one, as a reader counts it). */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one character.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+    count++;
+  }
+  return count;
+}
+
+/**
+ * True when `text` is plain text (see {@link PLAIN_TEXT_PATTERN}) of `minLength` to `maxLength`
+ * characters ({@link characterCount}). The GraphQL inputs check with this same function, so the
+ * schema refuses exactly what the services would.
+ */
 export function isPlainText(text: string, minLength: number, maxLength: number): boolean {
-  return text.length >= minLength && text.length <= maxLength && PLAIN_TEXT_PATTERN.test(text);
+  const length = characterCount(text);
+  return length >= minLength && length <= maxLength && PLAIN_TEXT_PATTERN.test(text);
 }

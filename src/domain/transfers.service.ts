@@ -8,7 +8,7 @@ import { isPlainText } from './text';
 import type { Page, Transfer } from './types';
 import { RollbackWithUserErrors, UserErrorCode, fail, userError, type DomainResult } from './user-errors';
 
-/** Longest memo, in UTF-16 units (the GraphQL input says the same). */
+/** Longest memo, in characters (code points; the GraphQL input checks the same way: isPlainText). */
 export const MAX_MEMO_LENGTH = 140;
 
 /** What a client asks for when moving funds. */

@@ -291,17 +291,25 @@ describe('MARKET BUY by quoteQuantity', () => {
     expect(await balancesOf(services, buyer)).toMatchObject({ USD: { available: '7000000', held: '0' } });
   });
 
-  test('against an empty book, or with a budget below one lot, it expires having bought nothing (quantity 0) and holds nothing after', async () => {
+  test('against an empty book it expires having bought nothing (quantity 0) and holds nothing after', async () => {
     const buyer = await trader({ USD: '1000' });
     const empty = await place(buyer, marketOrder('BUY', { quoteQuantity: '100' }));
     expect(empty).toMatchObject({ status: 'EXPIRED', statusReason: 'MARKET_REMAINDER', quantity: '0', filledQuantity: '0', holdAmount: '100', holdRemaining: '0' });
-
-    const seller = await trader({ BTC: '1' });
-    await place(seller, limit('SELL', '31000', '0.01'));
-    // One lot costs 0.31.
-    const tooSmall = await place(buyer, marketOrder('BUY', { quoteQuantity: '0.3' }));
-    expect(tooSmall).toMatchObject({ status: 'EXPIRED', statusReason: 'MARKET_REMAINDER', quantity: '0', filledQuantity: '0' });
     expect(await balancesOf(services, buyer)).toMatchObject({ USD: { available: '1000', held: '0' } });
+  });
+
+  test('a budget below one lot at the best ask is INVALID_QUANTITY on quoteQuantity, and nothing is placed (the book did not run out)', async () => {
+    const buyer = await trader({ USD: '1000' });
+    const seller = await trader({ BTC: '1' });
+    const ask = await place(seller, limit('SELL', '31000', '0.01'));
+    // One lot costs 0.31.
+    const refused = await services.orders.placeOrder(buyer, marketOrder('BUY', { quoteQuantity: '0.3' }));
+    expect(refused).toEqual({ ok: false, errors: [expect.objectContaining({ code: 'INVALID_QUANTITY', field: ['input', 'quoteQuantity'], message: expect.stringContaining('less than one lot (0.00001 BTC at 31000)') })] });
+    expect((await services.orders.listOrders(buyer, { limit: 10 })).items).toEqual([]);
+    expect(await balancesOf(services, buyer)).toMatchObject({ USD: { available: '1000', held: '0' } });
+    expect(state(await stored(ask)).status).toBe('OPEN');
+    // One lot's worth fills it.
+    expect(state(await place(buyer, marketOrder('BUY', { quoteQuantity: '0.31' })))).toMatchObject({ status: 'FILLED', filledQuantity: '0.00001' });
   });
 
   test('its budget is held in full: refused when the buyer has less, even if the book would cost less', async () => {

@@ -189,6 +189,8 @@ export class ReferenceExchange {
     }
     const lastTrade = trades[trades.length - 1];
     if (walkedPastBook && budgetLeft !== null && lastTrade !== undefined) budgetSpent = lotsFor(budgetLeft, lastTrade.maker.price!).isZero();
+    // A budget that buys no lot where the walk ends, with no trade before: refused, nothing placed.
+    if (budget !== null && trades.length === 0 && budgetSpent) return fail(UserErrorCode.INVALID_QUANTITY);
     const plannedQuantity = trades.reduce((s, t) => s.plus(t.quantity), new Dec(0));
     // The FOK decision comes before the hold: a MARKET BUY by quantity that cannot fill holds nothing.
     const fokFailed = timeInForce === 'FOK' && !plannedQuantity.eq(quantity!);

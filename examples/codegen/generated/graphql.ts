@@ -16,7 +16,7 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** A date-time string at UTC, such as 2007-12-03T10:15:30Z, compliant with the `date-time` format outlined in section 5.6 of the RFC 3339 profile of the ISO 8601 standard for representation of dates and times using the Gregorian calendar.This scalar is serialized to a string in ISO 8601 format and parsed from a string in ISO 8601 format. */
   DateTimeISO: { input: string; output: string; }
-  /** An exact decimal number as a string in plain notation, e.g. "30000.50": an optional minus sign, at most 30 digits before the point (no leading zeros) and 18 after it. Never a JSON number. */
+  /** An exact decimal number as a string in plain notation, e.g. "30000.50": an optional minus sign, at most 30 digits before the point (no leading zeros) and 18 after it. Never a JSON number. Trailing zeros carry no meaning: "30000.50" and "30000.5" are the same value, and answers use the shorter form. */
   Decimal: { input: string; output: string; }
   /** A sequence number: a whole JSON number from 0 to 2^53 − 1 (beyond GraphQL's 32-bit Int). Larger means later. */
   Sequence: { input: number; output: number; }
@@ -715,10 +715,12 @@ export type Trade = {
   price: Scalars['Decimal']['output'];
   /** Base quantity traded. */
   quantity: Scalars['Decimal']['output'];
-  /** The taker fill's sequence: increases with every trade, never reused. */
+  /** The taker fill's sequence: increases with every trade, never reused; shared by all markets and fills, so not contiguous within one market. */
   sequence: Scalars['Sequence']['output'];
   /** Side of the incoming (taker) order: BUY when a buyer took an ask. */
   takerSide: OrderSide;
+  /** The trade's id: the tradeId of both its fills, so a bot finds its own side of a public trade in `me.fills`. */
+  tradeId: Scalars['ID']['output'];
 };
 
 /** A page of a market's trades, newest first (by sequence, which never changes: pages are stable while trades happen). */

@@ -122,6 +122,19 @@ export function defineKeySuite(backend: IdempotencyBackend): void {
       expect(await ordersOf(id)).toHaveLength(0);
     });
 
+    test('a retry that spells a decimal with trailing zeros ("100.00" for "100") replays the first outcome: arguments compare by value', async () => {
+      const { run, ordersOf, services } = fx();
+      const id = await fundedAccount(services, { USD: '100' });
+      const first = await run(PLACE, { input: buy('0.01', '100'), key: 'spelled' }, principalFor(id));
+      expect(first.errors).toBeUndefined();
+      const retry = await run(PLACE, { input: buy('0.0100', '100.00'), key: 'spelled' }, principalFor(id));
+      expect(retry.errors).toBeUndefined();
+      expect(retry.extensions?.idempotentReplay).toEqual({ placeOrder: true });
+      expect(retry.data).toEqual(first.data);
+      expect(codeOf(await run(PLACE, { input: buy('0.01', '100.01'), key: 'spelled' }, principalFor(id)))).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(await ordersOf(id)).toHaveLength(1);
+    });
+
     test('a 255-character printable key is accepted', async () => {
       const { run, services } = fx();
       const id = await fundedAccount(services, { USD: '100' });

@@ -292,8 +292,11 @@ export function defineTradingApiSuite(name: string, open: () => Promise<TestData
 
       const page1 = await api.execute(TradesDocument, { market: 'ETH-USD', first: 1 });
       expect(page1.data?.trades?.nodes).toEqual([
-        { id: takerFills[1].id, sequence: takerFills[1].sequence, price: '2001', quantity: '0.05', takerSide: 'BUY', createdAt: expect.any(String) },
+        { id: takerFills[1].id, tradeId: takerFills[1].tradeId, sequence: takerFills[1].sequence, price: '2001', quantity: '0.05', takerSide: 'BUY', createdAt: expect.any(String) },
       ]);
+      // The maker finds its side of a public trade by tradeId.
+      const makerFills = await services.orders.listAccountFills(a, { limit: 10, market: 'ETH-USD' });
+      expect(makerFills.items.filter((f) => f.tradeId === page1.data?.trades?.nodes[0].tradeId).map((f) => [f.liquidity, f.price, f.quantity])).toEqual([['MAKER', '2001', '0.05']]);
       const page2 = await api.execute(TradesDocument, { market: 'ETH-USD', first: 1, after: page1.data?.trades?.pageInfo.endCursor });
       expect(page2.data?.trades?.nodes.map((t) => t.id)).toEqual([takerFills[0].id]);
       expect(page2.data?.trades?.pageInfo.hasNextPage).toBe(false);

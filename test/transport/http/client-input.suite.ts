@@ -76,6 +76,23 @@ export function defineClientInputSuite(name: string, openDatabase: () => Promise
       expect(res.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     });
 
+    test('lengths count characters the same way in the schema and the services: an emoji is one (140-character memo, 64-character label)', async () => {
+      const other = await fundedAccount(services, {}, 'memo-len');
+      const memo = `${'a'.repeat(139)}😀`;
+      const sent = await signedRequest(server, key, { query: TRANSFER, variables: { i: { toAccountId: other, asset: 'USD', amount: '1', memo }, k: nextKey() } });
+      expect(sent.json.errors).toBeUndefined();
+      expect(sent.json.data.createTransfer.userErrors).toEqual([]);
+      const tooLong = await signedRequest(server, key, { query: TRANSFER, variables: { i: { toAccountId: other, asset: 'USD', amount: '1', memo: `${memo}b` }, k: nextKey() } });
+      expect(tooLong.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'memo', messages: [expect.stringContaining('up to 140 characters')] }] });
+      const label = `${'k'.repeat(63)}😀`;
+      const created = await signedRequest(server, key, { query: CREATE_KEY, variables: { i: { label, scopes: ['READ'] } } });
+      expect(created.json.errors).toBeUndefined();
+      expect(created.json.data.createApiKey.userErrors).toEqual([]);
+      const longLabel = await signedRequest(server, key, { query: CREATE_KEY, variables: { i: { label: `${label}k`, scopes: ['READ'] } } });
+      expect(longLabel.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'label', messages: [expect.stringContaining('1-64 characters')] }] });
+      expect((await balancesOf(services, other)).USD.available).toBe('1');
+    });
+
     test('a NUL byte in an API key label is BAD_USER_INPUT and creates no key', async () => {
       const before = (await services.apiKeys.listApiKeys(accountId)).length;
       const res = await signedRequest(server, key, { query: CREATE_KEY, variables: { i: { label: 'bot\u0000', scopes: ['READ'] } } });

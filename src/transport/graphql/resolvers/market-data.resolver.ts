@@ -15,7 +15,7 @@ const MARKET_ARG = { description: 'Market symbol, e.g. BTC-USD (see `markets`).'
 
 /** A public trade: the taker's fill without its account, order or fee. */
 function toTrade(fill: Fill): TradeType {
-  return { id: fill.id, sequence: fill.sequence, price: fill.price, quantity: fill.quantity, takerSide: fill.side as TradeType['takerSide'], createdAt: fill.createdAt };
+  return { id: fill.id, tradeId: fill.tradeId, sequence: fill.sequence, price: fill.price, quantity: fill.quantity, takerSide: fill.side as TradeType['takerSide'], createdAt: fill.createdAt };
 }
 
 /** Public market data: no signature needed; unsigned calls are rate-limited per IP. */

@@ -1,11 +1,23 @@
-import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches, MaxLength, ValidateBy } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
-import { MAX_LABEL_LENGTH, MAX_MEMO_LENGTH, PLAIN_TEXT_PATTERN } from '../../../domain';
+import { MAX_LABEL_LENGTH, MAX_MEMO_LENGTH, isPlainText } from '../../../domain';
 import { DecimalScalar } from './scalars';
 import { AssetEnum, KeyAlgorithmEnum, OrderSideEnum, OrderTypeEnum, ScopeEnum, SelfTradePreventionEnum, TimeInForceEnum } from './enums';
 
-/** What a refused memo or label is told (class-validator's default would print the pattern). */
-const PLAIN_TEXT_MESSAGE = '$property must not contain control or bidirectional-override characters';
+/**
+ * Free text (a memo, a label): checked by the services' own rule (isPlainText: length in
+ * characters, no control or bidirectional-override characters), so the schema and the services
+ * never disagree about a value (class-validator's length counts differently).
+ */
+function PlainText(minLength: number, maxLength: number): PropertyDecorator {
+  return ValidateBy({
+    name: 'plainText',
+    validator: {
+      validate: (value) => typeof value === 'string' && isPlainText(value, minLength, maxLength),
+      defaultMessage: () => `$property is ${minLength === 0 ? 'up to ' : `${minLength}-`}${maxLength} characters with no control or bidirectional-override characters`,
+    },
+  });
+}
 
 /** Printable identifiers clients choose themselves. */
 export const CLIENT_ID = /^[A-Za-z0-9._:-]+$/;
@@ -40,14 +52,14 @@ export class CreateTransferInput {
   @Field(() => AssetEnum, { description: 'Asset to move from your available balance.' }) asset!: AssetEnum;
   @Field(() => DecimalScalar, { description: 'Amount to move: positive, at most the asset\'s decimal places (USD 2, BTC and ETH 8).' }) amount!: string;
   @Field(() => String, { nullable: true, description: 'Up to 140 characters, shown to both parties; no control or bidirectional-override characters.' })
-  @IsOptional() @MaxLength(MAX_MEMO_LENGTH) @Matches(PLAIN_TEXT_PATTERN, { message: PLAIN_TEXT_MESSAGE }) memo?: string | null;
+  @IsOptional() @PlainText(0, MAX_MEMO_LENGTH) memo?: string | null;
 }
 
 /** Arguments of createApiKey. */
 @InputType({ description: 'A new API key. Ed25519 is recommended: the server keeps only the public key.' })
 export class CreateApiKeyInput {
   @Field({ description: 'Your name for the key (1-64 characters, no control or bidirectional-override characters), shown in apiKeys.' })
-  @Length(1, MAX_LABEL_LENGTH) @Matches(PLAIN_TEXT_PATTERN, { message: PLAIN_TEXT_MESSAGE }) label!: string;
+  @PlainText(1, MAX_LABEL_LENGTH) label!: string;
   @Field(() => [ScopeEnum], { description: '1-4 scopes, each one the calling key holds itself.' }) @ArrayMinSize(1) @ArrayMaxSize(4) scopes!: ScopeEnum[];
   @Field(() => KeyAlgorithmEnum, { defaultValue: KeyAlgorithmEnum.ED25519, description: 'Signature algorithm of the new key.' }) algorithm!: KeyAlgorithmEnum;
   @Field(() => String, { nullable: true, description: 'Ed25519 only: your public key (SPKI DER base64 or PEM). Omit to have the server generate a pair.' })

@@ -90,7 +90,8 @@ export class FillType {
 @ObjectType('Trade', { description: 'A public trade of a market.' })
 export class TradeType {
   @Field(() => ID, { description: 'Id of the taker\'s fill of the trade.' }) id!: string;
-  @Field(() => SequenceScalar, { description: 'The taker fill\'s sequence: increases with every trade, never reused.' }) sequence!: number;
+  @Field(() => ID, { description: 'The trade\'s id: the tradeId of both its fills, so a bot finds its own side of a public trade in `me.fills`.' }) tradeId!: string;
+  @Field(() => SequenceScalar, { description: 'The taker fill\'s sequence: increases with every trade, never reused; shared by all markets and fills, so not contiguous within one market.' }) sequence!: number;
   @Field(() => DecimalScalar, { description: 'Trade price in the quote asset (the resting order\'s price).' }) price!: string;
   @Field(() => DecimalScalar, { description: 'Base quantity traded.' }) quantity!: string;
   @Field(() => OrderSideEnum, { description: 'Side of the incoming (taker) order: BUY when a buyer took an ask.' }) takerSide!: OrderSideEnum;

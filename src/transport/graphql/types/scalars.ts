@@ -17,22 +17,33 @@ function decimalProblem(value: unknown): string | null {
   return 'Decimal values are strings in plain decimal notation, e.g. "30000.50".';
 }
 
+/**
+ * The one spelling of a decimal's value: no trailing fractional zeros, no bare point, no negative
+ * zero ("905.00" and "905" are both "905"). Arguments are compared after coercion (the
+ * idempotency fingerprint), so a client whose decimal library reformats a price on a retry still
+ * retries the same operation instead of being told it is a new one.
+ */
+function canonicalDecimal(text: string): string {
+  const plain = text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+  return plain === '-0' ? '0' : plain;
+}
+
 /** Exact decimal numbers as strings ("30000.50"); never floats. */
 export const DecimalScalar = new GraphQLScalarType({
   name: 'Decimal',
-  description: `An exact decimal number as a string in plain notation, e.g. "30000.50": an optional minus sign, at most ${MAX_INTEGER_DIGITS} digits before the point (no leading zeros) and ${MAX_FRACTION_DIGITS} after it. Never a JSON number.`,
+  description: `An exact decimal number as a string in plain notation, e.g. "30000.50": an optional minus sign, at most ${MAX_INTEGER_DIGITS} digits before the point (no leading zeros) and ${MAX_FRACTION_DIGITS} after it. Never a JSON number. Trailing zeros carry no meaning: "30000.50" and "30000.5" are the same value, and answers use the shorter form.`,
   serialize: (value) => String(value),
   parseValue(value) {
     const problem = decimalProblem(value);
     // A GraphQLError's message is used as is after the variable's path ("… at "input.price"; <message>").
     if (problem) throw new GraphQLError(problem);
-    return value as string;
+    return canonicalDecimal(value as string);
   },
   parseLiteral(ast) {
     const problem = ast.kind === Kind.STRING ? decimalProblem(ast.value) : 'Decimal literals must be strings, e.g. "30000.50".';
     // A plain Error: validation reports it with the literal's location and value ("Expected value of type …, found …; <message>").
     if (problem) throw new TypeError(problem);
-    return (ast as { value: string }).value;
+    return canonicalDecimal((ast as { value: string }).value);
   },
 });
 
