@@ -11,6 +11,13 @@ const CLIENT_CODES: ReadonlySet<string> = new Set([
   ErrorCode.OPERATION_RESOLUTION_FAILURE, ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
 ]);
 
+/**
+ * graphql-js's "Validation aborted." (its work budget for comparing same-named fields and fragment
+ * spreads ran out) names no limit; this says what to change.
+ */
+const VALIDATION_ABORTED = 'Validation aborted.';
+const VALIDATION_ABORTED_MESSAGE = 'Validation aborted: the document selects the same field many times (or spreads the same fragments many times) in one selection set, more than the server compares. Select each field once.';
+
 /** What a client sees for a dependency failure: nothing about which one, or why. */
 export const UNAVAILABLE_MESSAGE = 'Service temporarily unavailable; retry later.';
 
@@ -47,6 +54,7 @@ export function createFormatError(options: { logger: Logger; development: boolea
       const validation = (original as { extensions?: { validationErrors?: ValidationFailure[] } } | undefined)?.extensions?.validationErrors;
       return {
         ...base,
+        ...(formatted.message === VALIDATION_ABORTED ? { message: VALIDATION_ABORTED_MESSAGE } : {}),
         extensions: { code, retryable: isRetryable(code), requestId, ...(validation ? { fields: describeValidation(validation) } : {}) },
       };
     }

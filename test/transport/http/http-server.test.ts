@@ -117,6 +117,12 @@ describe('HTTP transport', () => {
     expect(res.json.errors[0].message).toMatch(/alias/i);
   });
 
+  test('a document graphql-js stops validating (one field repeated hundreds of times) is refused with a message that says what to change', async () => {
+    const res = await postGraphQL(server.url, { query: `{ ${'__typename '.repeat(750)}}` });
+    expect(res.status).toBe(400);
+    expect(res.json.errors).toEqual([expect.objectContaining({ message: expect.stringContaining('the same field many times'), extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }) })]);
+  });
+
   test('queries over the cost budget are rejected', async () => {
     const fields = Array.from({ length: 14 }, (_, i) => `m${i}: markets { symbol baseAsset quoteAsset tickSize lotSize minQuantity maxQuantity maxPrice }`).join(' ');
     const res = await postGraphQL(server.url, { query: `{ ${fields} ${Array.from({ length: 14 }, (_, i) => `n${i}: me { orders(first: 100) { nodes { id price quantity status market side } } }`).join(' ')} }` });
