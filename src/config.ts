@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import ms from 'ms';
 import { parseWindow } from '@signet/rate-limit';
+import { normalizeAuthority } from '@signet/http-message-signatures';
 import { parseClientConfig, type ClientConfig } from './client-config';
 import { parseNetworkConfig, type MetricsExposure, type TrustProxy } from './network-config';
 import { parsePriceConfig, type PriceConfig } from './price-config';
@@ -43,8 +44,10 @@ export interface SignetConfig {
    */
   readonly publicUrl: PublicUrl | null;
   /**
-   * More `host[:port]` names clients may sign as `@authority` (`SIGNET_PUBLIC_AUTHORITIES`, comma-separated).
-   * Defaults to none; without a public URL the server also accepts `localhost` and `127.0.0.1` at the port it listens on.
+   * More `host[:port]` names clients may sign as `@authority` (`SIGNET_PUBLIC_AUTHORITIES`, comma-separated),
+   * normalized for the public scheme (http without a public URL): a default port (`:443` for https,
+   * `:80` for http) is dropped, as RFC 9421 §2.2.3 has clients sign it. Defaults to none; without a
+   * public URL the server also accepts `localhost` and `127.0.0.1` at the port it listens on.
    */
   readonly publicAuthorities: readonly string[];
   /** Oldest accepted signature `created`, in seconds (`SIGNET_SIGNATURE_MAX_AGE`, 5-120). Defaults to 30. */
@@ -106,7 +109,7 @@ function parsePublicOrigin(env: Readonly<Record<string, string | undefined>>, pr
   } else if (env.SIGNET_PUBLIC_AUTHORITY) {
     // Deprecated: it predates SIGNET_PUBLIC_URL and always meant an https origin.
     if (!AUTHORITY.test(env.SIGNET_PUBLIC_AUTHORITY)) problems.push('SIGNET_PUBLIC_AUTHORITY must be a lowercase host[:port], e.g. api.example.com or 127.0.0.1:4000');
-    else publicUrl = { scheme: 'https', authority: env.SIGNET_PUBLIC_AUTHORITY };
+    else publicUrl = { scheme: 'https', authority: normalizeAuthority(env.SIGNET_PUBLIC_AUTHORITY, 'https') };
   }
   let publicAuthorities: string[] = [];
   if (env.SIGNET_PUBLIC_AUTHORITIES) {
@@ -114,6 +117,9 @@ function parsePublicOrigin(env: Readonly<Record<string, string | undefined>>, pr
     if (publicAuthorities.length === 0 || !publicAuthorities.every((name) => AUTHORITY.test(name))) {
       problems.push('SIGNET_PUBLIC_AUTHORITIES must be a comma-separated list of lowercase host[:port], e.g. api.example.com,api.example.net:8443');
     }
+    // Clients sign `@authority` without the scheme's default port (RFC 9421 §2.2.3): `host:443` over https is `host`.
+    const scheme = publicUrl?.scheme ?? 'http';
+    publicAuthorities = [...new Set(publicAuthorities.map((name) => normalizeAuthority(name, scheme)))];
   }
   return { publicUrl: publicUrl && Object.freeze(publicUrl), publicAuthorities: Object.freeze(publicAuthorities) };
 }

@@ -264,6 +264,15 @@ describe('parseConfig', () => {
       expect(parseConfig({ SIGNET_PUBLIC_AUTHORITIES: 'api.example.com, api.example.net:8443' }, CWD).publicAuthorities).toEqual(['api.example.com', 'api.example.net:8443']);
       expect(problemsOf({ SIGNET_PUBLIC_AUTHORITIES: 'api.example.com,evil/path' }).problems.join('\n')).toMatch(/SIGNET_PUBLIC_AUTHORITIES must be/);
     });
+
+    test('a default port in SIGNET_PUBLIC_AUTHORITIES is dropped for the public scheme, as clients sign @authority (RFC 9421 §2.2.3)', () => {
+      const https = { SIGNET_PUBLIC_URL: 'https://api.example.com', SIGNET_PUBLIC_AUTHORITIES: 'api.example.net:443,api.example.org:80,api.example.net' };
+      expect(parseConfig(https, CWD).publicAuthorities).toEqual(['api.example.net', 'api.example.org:80']);
+      // Without a public URL the scheme is http.
+      expect(parseConfig({ SIGNET_PUBLIC_AUTHORITIES: 'signet.lan:80,signet.lan:443' }, CWD).publicAuthorities).toEqual(['signet.lan', 'signet.lan:443']);
+      expect(parseConfig({ SIGNET_PUBLIC_URL: 'https://api.example.com:443' }, CWD).publicUrl).toEqual({ scheme: 'https', authority: 'api.example.com' });
+      expect(parseConfig({ SIGNET_PUBLIC_AUTHORITY: 'api.example.com:443' }, CWD).publicUrl).toEqual({ scheme: 'https', authority: 'api.example.com' });
+    });
   });
 
   test('several problems are all reported at once', () => {

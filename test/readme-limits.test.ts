@@ -46,6 +46,13 @@ describe('README', () => {
     expect(Object.fromEntries(documentedLimits())).toEqual(Object.fromEntries(declared));
   });
 
+  test('"Retrying safely" says which of the draft\'s statuses become field errors: 409, 422 and the 400 for a missing key', () => {
+    const start = README.indexOf('**Differences from Stripe and the IETF draft.**');
+    const paragraph = README.slice(start, README.indexOf('\n\n', start));
+    expect(paragraph).toMatch(/409 \/ 422/);
+    expect(paragraph).toMatch(/400[^.]*`IDEMPOTENCY_KEY_REQUIRED`/);
+  });
+
   test('"Retrying safely" names every @idempotent mutation', () => {
     const section = README.slice(README.indexOf('## Retrying safely'), README.indexOf('**Keys.**', README.indexOf('## Retrying safely')));
     for (const name of fieldsWith('idempotent').keys()) expect(section).toContain(`\`${name.replace(/^Mutation\./, '')}\``);

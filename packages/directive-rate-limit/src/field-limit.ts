@@ -1,6 +1,7 @@
 import { getDirective } from '@graphql-tools/utils';
-import type { GraphQLField, GraphQLSchema } from 'graphql';
+import { getNullableType, isListType, type GraphQLArgument, type GraphQLField, type GraphQLSchema } from 'graphql';
 import { parseWindow, type RateLimitRule } from '@signet/rate-limit';
+import { parseArgumentPath, typeAtPath, valueAtPath, type ArgumentPath } from './argument-path';
 import { DEFAULT_RATE_LIMIT_DIRECTIVE, type RateLimitArgs } from './rate-limit.directive';
 
 /** Operator overrides of fields' limits, by `Type.field`; they win over the directive's own `max`/`window`. */
@@ -27,17 +28,29 @@ export const accountIdentity = (accountId: string): string => `account:{${accoun
 /** The identity of an anonymous caller: its address (see {@link accountIdentity}). */
 export const ipIdentity = (ip: string): string => `ip:{${ip}}`;
 
-/** Reads a dotted path ("input.market") out of resolver arguments. */
-function valueAt(args: Record<string, unknown>, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), args);
-}
-
 /** The effective limit of a field: its directive, or an operator override by `Type.field`. */
-function fieldLimitOf(typeName: string, fieldName: string, applied: RateLimitArgs, overrides: RateLimitOverrides | undefined) {
-  const override = overrides?.[`${typeName}.${fieldName}`];
+function fieldLimitOf(policy: string, applied: RateLimitArgs, overrides: RateLimitOverrides | undefined) {
+  const override = overrides?.[policy];
   const max = override?.max ?? applied.max;
   const window = override?.window ?? applied.window;
+  // 0 or a negative max would refuse every call (and the store rejects it as an outage): refuse it at build.
+  if (!Number.isSafeInteger(max) || max <= 0) {
+    throw new RangeError(`@rateLimit on ${policy}${override?.max !== undefined ? ' (override)' : ''}: max must be a positive integer, got ${String(max)}`);
+  }
   return { max, window, windowMs: parseWindow(window) };
+}
+
+/** Parses and checks one `identityArgs` or `arrayLengthField` path against the field's arguments. */
+function argumentPathOf(policy: string, option: 'identityArgs' | 'arrayLengthField', path: string, args: readonly GraphQLArgument[]): ArgumentPath {
+  const parsed = typeof path === 'string' ? parseArgumentPath(path) : undefined;
+  const fail = (problem: string): never => {
+    throw new Error(`@rateLimit on ${policy}: ${option} path ${JSON.stringify(path)} ${problem}`);
+  };
+  if (!parsed) return fail('is not a path: use argument and input field names joined by dots, and list indexes as [0] (e.g. "input.market", "items[0].id")');
+  const found = typeAtPath(parsed, args);
+  if ('problem' in found) return fail(found.problem);
+  if (option === 'arrayLengthField' && !isListType(getNullableType(found.type))) fail('does not lead to a list');
+  return parsed;
 }
 
 /** A limited field, resolved once (at schema build or first use): its policy, directive and effective limit. */
@@ -45,11 +58,21 @@ export interface LimitedField {
   readonly policy: string;
   readonly applied: RateLimitArgs;
   readonly limit: { readonly max: number; readonly window: string; readonly windowMs: number };
+  /** `identityArgs` and `arrayLengthField`, parsed and checked against the field's arguments. */
+  readonly paths: { readonly identity: readonly ArgumentPath[]; readonly arrayLength?: ArgumentPath };
 }
 
-/** Resolves a limited field once; a bad window (directive or override) throws here, at start-up. */
-export function limitedField(typeName: string, fieldName: string, applied: RateLimitArgs, overrides?: RateLimitOverrides): LimitedField {
-  return { policy: `${typeName}.${fieldName}`, applied, limit: fieldLimitOf(typeName, fieldName, applied, overrides) };
+/**
+ * Resolves a limited field once. Everything that can be wrong with the directive throws here, at
+ * start-up, naming the field: a bad window or a `max` that is not a positive integer (directive
+ * or override), an `identityArgs` or `arrayLengthField` path that leads to no argument.
+ */
+export function limitedField(typeName: string, field: Pick<GraphQLField<unknown, unknown>, 'name' | 'args'>, applied: RateLimitArgs, overrides?: RateLimitOverrides): LimitedField {
+  const policy = `${typeName}.${field.name}`;
+  const limit = fieldLimitOf(policy, applied, overrides);
+  const identity = (applied.identityArgs ?? []).map((path) => argumentPathOf(policy, 'identityArgs', path, field.args));
+  const arrayLength = applied.arrayLengthField ? argumentPathOf(policy, 'arrayLengthField', applied.arrayLengthField, field.args) : undefined;
+  return { policy, applied, limit, paths: arrayLength ? { identity, arrayLength } : { identity } };
 }
 
 /** Where to find a field's directive and its overrides. */
@@ -66,7 +89,7 @@ export interface LimitedFieldOptions {
  */
 export function limitedFieldOf(schema: GraphQLSchema, typeName: string, field: GraphQLField<unknown, unknown>, options: LimitedFieldOptions = {}): LimitedField | undefined {
   const applied = getDirective(schema, field, options.directiveName ?? DEFAULT_RATE_LIMIT_DIRECTIVE)?.[0] as RateLimitArgs | undefined;
-  return applied ? limitedField(typeName, field.name, applied, options.overrides) : undefined;
+  return applied ? limitedField(typeName, field, applied, options.overrides) : undefined;
 }
 
 /**
@@ -76,9 +99,9 @@ export function limitedFieldOf(schema: GraphQLSchema, typeName: string, field: G
  * spend the same counter.
  */
 export function fieldLimitCheck(field: LimitedField, args: Record<string, unknown>, identity: string): FieldLimitCheck {
-  const { policy, applied, limit: { max, window, windowMs } } = field;
-  const argPart = applied.identityArgs?.length ? `:${JSON.stringify(applied.identityArgs.map((p) => valueAt(args, p) ?? null))}` : '';
-  const list = applied.arrayLengthField ? valueAt(args, applied.arrayLengthField) : undefined;
+  const { policy, applied, limit: { max, window, windowMs }, paths } = field;
+  const argPart = paths.identity.length > 0 ? `:${JSON.stringify(paths.identity.map((p) => valueAtPath(args, p) ?? null))}` : '';
+  const list = paths.arrayLength ? valueAtPath(args, paths.arrayLength) : undefined;
   const rule: RateLimitRule = {
     max, windowMs, countRejected: !applied.uncountRejected,
     // graphql-rate-limit charges a list argument by its length, an empty or absent one as 1.

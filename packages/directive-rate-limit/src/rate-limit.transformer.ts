@@ -1,5 +1,5 @@
 import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, type GraphQLObjectType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { toDelaySeconds, type RateLimitDecision, type RateLimitHeaderEntry, type RateLimitStore } from '@signet/rate-limit';
 import { fieldLimitCheck, limitedField, type RateLimitOverrides } from './field-limit';
 import { refuseInterfaceFieldLimits } from './interface-limits';
@@ -56,8 +56,9 @@ export interface RateLimitDirectiveOptions<TContext> {
 /**
  * Wraps each `@rateLimit` field with one atomic check on the store the host names, keyed by the
  * caller's identity (see `fieldLimitCheck`). Aliases call the resolver once each, so `a: f b: f`
- * counts twice. A refused call never runs its resolver. Every window (directive or override) is
- * parsed here, so a bad one fails when the schema is built, not on the first request. A
+ * counts twice. A refused call never runs its resolver. Every limit is checked here (window and
+ * `max`, directive or override; `identityArgs` and `arrayLengthField` paths against the field's
+ * arguments), so a bad one fails when the schema is built, not on the first request. A
  * `@rateLimit` on an interface field throws here too: declare it on each implementing field.
  */
 export function rateLimitTransformer<TContext>(schema: GraphQLSchema, options: RateLimitDirectiveOptions<TContext>): GraphQLSchema {
@@ -68,7 +69,9 @@ export function rateLimitTransformer<TContext>(schema: GraphQLSchema, options: R
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
       const applied = getDirective(schema, field, directiveName)?.[0] as RateLimitArgs | undefined;
       if (!applied) return field;
-      const limited = limitedField(typeName, fieldName, applied, options.overrides);
+      // The field as the schema defines it (its argument types), for checking identityArgs paths.
+      const defined = (schema.getType(typeName) as GraphQLObjectType).getFields()[fieldName];
+      const limited = limitedField(typeName, defined, applied, options.overrides);
       const fallback = typeName === mutationType ? undefined : options.fallback;
       const resolve = field.resolve ?? defaultFieldResolver;
       return {

@@ -8,6 +8,13 @@ import { andThen, settle, type CryptoProvider, type DigestAlgorithm, type MaybeP
 import sf, { type Item } from './structured-fields';
 import { countTopLevelMembers } from './structured-members';
 
+/**
+ * The `Want-Content-Digest` field value (RFC 9530 §4) naming the algorithms a verifier accepts,
+ * sha-256 preferred: what to send a client whose `Content-Digest` was refused, so it can tell
+ * which algorithms count.
+ */
+export const WANT_CONTENT_DIGEST = 'sha-256=10, sha-512=5';
+
 function isDigestAlgorithm(name: string): name is DigestAlgorithm {
   return name === 'sha-256' || name === 'sha-512';
 }

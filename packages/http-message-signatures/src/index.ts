@@ -6,6 +6,7 @@
  * in-memory store is here, Redis in `@signet/http-message-signatures-redis`, the contract suite in
  * `@signet/http-message-signatures/testing`. Add exports on purpose; everything else is internal.
  */
+export { normalizeAuthority } from './authority';
 export {
   DEFAULT_FUTURE_SKEW_SECONDS,
   IDEMPOTENCY_KEY_COMPONENT,
@@ -17,7 +18,7 @@ export {
   REQUIRED_COMPONENTS,
   SIGNATURE_FAILURE_REASONS,
 } from './constants';
-export { checkContentDigest, computeContentDigest, type ContentDigestCheck } from './content-digest';
+export { checkContentDigest, computeContentDigest, WANT_CONTENT_DIGEST, type ContentDigestCheck } from './content-digest';
 export type {
   CryptoProvider,
   DigestAlgorithm,

@@ -21,6 +21,11 @@ export interface SignedRequestParts {
   query: string;
   /** Whether the request target had a `?` at all (distinguishes `/p?` from `/p`). */
   hasQuery: boolean;
+  /**
+   * The authority of a request target sent in absolute form (`POST http://host:port/p HTTP/1.1`),
+   * as received. It replaces the Host header (RFC 9112 §3.2.2). Absent for the origin form: Host is used.
+   */
+  authority?: string;
   /** Node-style headers: lowercased names, repeated lines joined with `, ` or given as arrays. */
   headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   /** The body bytes exactly as received; Content-Digest is recomputed over these. */
@@ -99,14 +104,16 @@ export interface VerifierOptions<PublicKey = unknown> {
   crypto: CryptoProvider<unknown, unknown, PublicKey>;
   /**
    * The configured public authority (`host[:port]`) this server answers as: `@authority` when the
-   * request's Host is not one of this server's names.
+   * request's Host is not one of this server's names. Normalized as `@authority` is (RFC 9421
+   * §2.2.3): lowercase, without the scheme's default port (`api.example.com:443` over https is
+   * `api.example.com`).
    */
   authority: string;
   /**
    * Other configured names of this server (`host[:port]`, e.g. `localhost:4000` beside
-   * `127.0.0.1:4000`). When the Host header is `authority` or one of these, `@authority` is the
-   * Host (the name the client used); any other Host is never used, so a signature made for
-   * another server cannot verify here. Defaults to none.
+   * `127.0.0.1:4000`), normalized the same way. When the Host header, normalized too, is
+   * `authority` or one of these, `@authority` is that name (the one the client used); any other
+   * Host is never used, so a signature made for another server cannot verify here. Defaults to none.
    */
   authorities?: readonly string[];
   /** The public scheme, used for `@scheme` and `@target-uri`. Defaults to `'https'`. */

@@ -20,6 +20,7 @@
  * own dependencies (crypto provider, key resolver, nonce store, clock, a corrupt key record) do throw, so the
  * caller answers 5xx and the request is never treated as verified.
  */
+import { normalizeAuthority } from './authority';
 import { DEFAULT_FUTURE_SKEW_SECONDS, IDEMPOTENCY_KEY_COMPONENT, REQUIRED_COMPONENTS } from './constants';
 import { checkContentDigest } from './content-digest';
 import { buildSignatureBase, componentValue, type SignatureBaseMessage } from './signature-base';
@@ -47,14 +48,16 @@ function ownHeader(headers: SignedRequestParts['headers'], name: string): string
   return Object.prototype.hasOwnProperty.call(headers, name) ? headers[name] : undefined;
 }
 
-function checkOptions(options: VerifierOptions<unknown>): { maxAgeMs: number; skewMs: number; accepted: ReadonlySet<string> } {
-  const names = [options.authority, ...(options.authorities ?? [])];
+function checkOptions(options: VerifierOptions<unknown>): { maxAgeMs: number; skewMs: number; scheme: 'http' | 'https'; authority: string; accepted: ReadonlySet<string> } {
+  if (options.scheme !== undefined && options.scheme !== 'https' && options.scheme !== 'http') throw new TypeError('scheme must be http or https');
+  const scheme = options.scheme ?? 'https';
+  // RFC 9421 §2.2.3: `@authority` never carries the scheme's default port, so neither may a name it is matched with.
+  const names = [options.authority, ...(options.authorities ?? [])].map((name) => (typeof name === 'string' ? normalizeAuthority(name, scheme) : name));
   try {
     for (const name of names) componentValue('@authority', { method: 'GET', authority: name, path: '/', headers: {} });
   } catch {
     throw new TypeError('authority and authorities must be host[:port]');
   }
-  if (options.scheme !== undefined && options.scheme !== 'https' && options.scheme !== 'http') throw new TypeError('scheme must be http or https');
   const skew = options.futureSkewSeconds ?? DEFAULT_FUTURE_SKEW_SECONDS;
   if (!Number.isSafeInteger(options.maxAgeSeconds) || options.maxAgeSeconds <= 0) {
     throw new RangeError('maxAgeSeconds must be a positive integer');
@@ -64,7 +67,7 @@ function checkOptions(options: VerifierOptions<unknown>): { maxAgeMs: number; sk
     throw new TypeError('now and resolveKey are required');
   }
   if (typeof options.crypto?.verify !== 'function') throw new TypeError('crypto is required (nodeCrypto or webCrypto)');
-  return { maxAgeMs: options.maxAgeSeconds * 1000, skewMs: skew * 1000, accepted: new Set(names.map((name) => name.toLowerCase())) };
+  return { maxAgeMs: options.maxAgeSeconds * 1000, skewMs: skew * 1000, scheme, authority: names[0], accepted: new Set(names) };
 }
 
 /** Everything up to the nonce claim, shared by both factories; `clock` and `skewMs` serve the claim. */
@@ -73,9 +76,8 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
   clock: () => number;
   skewMs: number;
 } {
-  const { maxAgeMs, skewMs, accepted } = checkOptions(options);
-  const { authority, now, resolveKey, crypto } = options;
-  const scheme = options.scheme ?? 'https';
+  const { maxAgeMs, skewMs, scheme, authority, accepted } = checkOptions(options);
+  const { now, resolveKey, crypto } = options;
   /**
    * How long a nonce stays claimed: until its signature can no longer pass the freshness check
    * here (`created + maxAge` by this clock) nor on another process whose clock is up to the skew
@@ -120,9 +122,10 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
       return reject('IDEMPOTENCY_KEY_NOT_COVERED', keyId);
     }
 
-    // The name the client used when it is one of ours (Host is client input: only a configured name counts).
-    const host = ownHeader(req.headers, 'host');
-    const named = typeof host === 'string' ? host.toLowerCase() : undefined;
+    // The name the client used when it is one of ours (Host, or the authority of an absolute-form
+    // target, which replaces it: RFC 9112 §3.2.2). Client input: only a configured name counts.
+    const host = req.authority ?? ownHeader(req.headers, 'host');
+    const named = typeof host === 'string' ? normalizeAuthority(host, scheme) : undefined;
     const message: SignatureBaseMessage = {
       method: req.method,
       authority: named !== undefined && accepted.has(named) ? named : authority,

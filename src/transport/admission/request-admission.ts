@@ -1,3 +1,4 @@
+import type { RateLimitHeaderEntry } from '@signet/rate-limit';
 import type { AdmissionCheck, AdmissionOutcome } from './admission-store';
 
 /**
@@ -16,4 +17,10 @@ export interface RequestAdmission {
   readonly settled: boolean;
   /** Whether `admit` spent one request of the address's budget (false when a gate before it refused). */
   readonly addressCounted: boolean;
+  /**
+   * The request layers' decisions `admit` took (per address, per account; those a gate before
+   * them skipped are absent), named as configured, for the RateLimit headers. Set whether `admit`
+   * resolved or refused; empty before it ran.
+   */
+  readonly rateLimits: readonly RateLimitHeaderEntry[];
 }

@@ -47,7 +47,13 @@ export function admissionPlugin(deps: DirectiveDeps, limits: { readonly maxCost:
             for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
             plan = planRootFields({ view: { schema, operation, fragments, variableValues: variables.coerced }, http: contextValue.http, principal, deps });
           }
-          const outcomes = await admission.admit(plan.checks);
+          let outcomes: AdmissionOutcome[];
+          try {
+            outcomes = await admission.admit(plan.checks);
+          } finally {
+            // The address and account limits that applied, in the RateLimit headers of the answer (a 429 included).
+            contextValue.http.rateLimits.push(...admission.rateLimits);
+          }
           contextValue.admitted = admittedFrom(plan, outcomes);
         },
         async willSendResponse({ contextValue }) {

@@ -22,13 +22,16 @@ export interface ChallengedRequest {
 }
 
 /**
- * The `Accept-Signature` value (an RFC 8941 dictionary: one inner list of components with
- * required parameters as boolean true): the profile's components, plus the ones this request
- * makes required, so a client that signs what it is told is not refused again.
+ * The `Accept-Signature` value (an RFC 8941 dictionary: one inner list of components): the
+ * profile's components, plus the ones this request makes required, so a client that signs what
+ * it is told is not refused again. The only parameter is a bare `created`: RFC 9421 §5.1 gives
+ * bare `created` and `expires` the meaning "include one", but a `nonce` or `keyid` there asks the
+ * signer to use that very value (a bare one would read as the Boolean true). Signet's other
+ * requirements (a fresh `nonce` of 16-64 characters, the key's own `keyid`) are in the README.
  */
 export function acceptSignature({ hasQuery, hasIdempotencyKey }: ChallengedRequest): string {
   const components = [...REQUIRED_COMPONENTS, ...(hasQuery ? ['@query'] : []), ...(hasIdempotencyKey ? ['idempotency-key'] : [])];
-  return `sig1=(${components.map((c) => `"${c}"`).join(' ')});keyid;created;nonce`;
+  return `sig1=(${components.map((c) => `"${c}"`).join(' ')});created`;
 }
 
 /** The challenge headers of a 401 to `request`. */

@@ -8,6 +8,7 @@ import type { SignetMetrics } from '../../metrics';
 import { hasSignatureHeaders, type AuthOutcome } from './signature-auth';
 import type { RequestAdmission } from '../admission';
 import type { RequestLimiter } from './request-limits';
+import type { RateLimitHeaderEntry } from '@signet/rate-limit';
 import type { DirectiveDeps } from '../../directives';
 import { emptyExchange, type GraphQLContext } from '../graphql/context';
 import { createApolloServer } from '../graphql/create-apollo-server';
@@ -36,6 +37,8 @@ declare module 'fastify' {
     admission?: RequestAdmission;
     /** Whether the request has been counted against its address's limit (or refused before its body was read). */
     addressCounted?: boolean;
+    /** The request layers' decisions taken before GraphQL (per IP, unsigned): reported in the RateLimit headers. */
+    requestRateLimits?: RateLimitHeaderEntry[];
   }
 }
 
@@ -116,13 +119,12 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   await apollo.start();
   const authenticate = deps.authenticate ?? (async (): Promise<AuthOutcome> => ({ principal: null }));
   const handler = fastifyApolloHandler(apollo, {
-    context: async (request): Promise<GraphQLContext> => ({
-      requestId: request.id,
-      principal: request.principal ?? null,
-      admission: request.admission,
-      services: deps.services,
-      http: emptyExchange(request.clientIp, request.headers, request.clientLimitKey),
-    }),
+    context: async (request): Promise<GraphQLContext> => {
+      const http = emptyExchange(request.clientIp, request.headers, request.clientLimitKey);
+      // The request layers that applied, announced beside the fields' limits.
+      http.rateLimits.push(...(request.requestRateLimits ?? []));
+      return { requestId: request.id, principal: request.principal ?? null, admission: request.admission, services: deps.services, http };
+    },
   });
   // The request scope lets formatError stamp every error with the request id.
   const graphqlHandler: RouteHandlerMethod = function (request, reply) {

@@ -30,7 +30,7 @@ export interface RefusalReasonSpec {
 export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonSpec>> = Object.freeze({
   SIGNATURE_INVALID: {
     code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
-    meaning: 'The signature does not verify: wrong key or secret, altered method/authority/path, an `alg` parameter that disagrees with the key, or an unknown, revoked or weak (small-order) key id (all answered alike on purpose). When the request\'s `Host` is not one of the server\'s names (`SIGNET_PUBLIC_URL`, `SIGNET_PUBLIC_AUTHORITIES`), `extensions.expectedAuthority` and the message name the `@authority` to sign.',
+    meaning: 'The signature does not verify: wrong key or secret, altered method/authority/path, an `alg` parameter that disagrees with the key, or an unknown, revoked or weak (small-order) key id (all answered alike on purpose). When the request\'s `Host` (or the authority of a request target in absolute form, which replaces it) is not one of the server\'s names (`SIGNET_PUBLIC_URL`, `SIGNET_PUBLIC_AUTHORITIES`; compared in lowercase and without the scheme\'s default port), `extensions.expectedAuthority` and the message name the `@authority` to sign.',
   },
   SIGNATURE_EXPIRED: {
     code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
@@ -42,7 +42,7 @@ export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonSpec>>
   },
   DIGEST_MISMATCH: {
     code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
-    meaning: '`Content-Digest` does not match the body bytes received, or lists only unsupported algorithms.',
+    meaning: '`Content-Digest` does not match the body bytes received, or lists only unsupported algorithms (only `sha-256` and `sha-512` count). The 401 carries `Want-Content-Digest: sha-256=10, sha-512=5` (RFC 9530 §4): the algorithms accepted, sha-256 preferred.',
   },
   MALFORMED_SIGNATURE: {
     code: ErrorCode.UNAUTHENTICATED, retryAfter: false,

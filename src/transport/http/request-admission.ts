@@ -5,6 +5,7 @@ import { ErrorCode, RequestRefusedError } from '../../errors';
 import type { SignetMetrics } from '../../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
 import type { RequestLimiter } from './request-limits';
+import type { RateLimitHeaderEntry } from '@signet/rate-limit';
 import { REFUSAL_REASONS } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
 import { DEFAULT_FUTURE_SKEW_SECONDS } from '@signet/http-message-signatures';
@@ -60,12 +61,23 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
   return (request) => {
     let settled = false;
     let addressCounted = false;
+    let rateLimits: readonly RateLimitHeaderEntry[] = [];
     const ipGate = deps.limiter.admissionCheck('ip', request.source);
+    const accountGate = deps.limiter.admissionCheck('account', request.accountId);
     // The nonce comes first: whatever refuses the request after it, its signature is used up
     // and its captured bytes never run later, from any address.
     const nonceGate: AdmissionCheck = { kind: 'nonce', keyId: request.keyId, nonce: request.nonce, ttlMs: request.nonceTtlMs, notBeforeMs: request.notBeforeMs };
     const versionGate = (expected: string): AdmissionCheck => ({ kind: 'keyVersion', keyId: request.keyId, expected });
-    const otherGates: AdmissionCheck[] = [ipGate, deps.guard.admissionCheck(request.source), deps.limiter.admissionCheck('account', request.accountId)];
+    const otherGates: AdmissionCheck[] = [ipGate, deps.guard.admissionCheck(request.source), accountGate];
+    /** The request layers' decisions in `outcomes` (of `gates`), as RateLimit header entries. */
+    const layerDecisions = (outcomes: readonly AdmissionOutcome[]): RateLimitHeaderEntry[] => {
+      const entries: RateLimitHeaderEntry[] = [];
+      for (const [layer, gate] of [['ip', ipGate], ['account', accountGate]] as const) {
+        const outcome = outcomes[gates.indexOf(gate)];
+        if (outcome?.kind === 'limit') entries.push(deps.limiter.headerEntry(layer, outcome.decision));
+      }
+      return entries;
+    };
     let gates: AdmissionCheck[] = request.keyVersion === undefined ? [nonceGate, ...otherGates] : [nonceGate, versionGate(request.keyVersion), ...otherGates];
     const refuse = (check: AdmissionCheck, outcome: AdmissionOutcome): RequestRefusedError => {
       if (check.kind === 'nonce' && outcome.kind === 'nonce' && outcome.claim.status === 'unproven') {
@@ -83,7 +95,8 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       }
       if (check.kind === 'limit' && outcome.kind === 'limit') {
         const layer = check === ipGate ? 'ip' : 'account';
-        const refused = deps.limiter.refusal(layer, layer === 'ip' ? request.source : request.accountId, outcome.decision);
+        // With the other layer's decision, if it ran (the headers name each policy once).
+        const refused = deps.limiter.refusal(layer, layer === 'ip' ? request.source : request.accountId, outcome.decision, rateLimits);
         return new RequestRefusedError(ErrorCode.RATE_LIMITED, refused.message, refused.headers, refused.extensions);
       }
       throw new Error(`admission gate ${check.kind} refused with ${outcome.kind}`);
@@ -118,6 +131,9 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       get addressCounted() {
         return addressCounted;
       },
+      get rateLimits() {
+        return rateLimits;
+      },
       async admit(fieldChecks) {
         if (settled) throw new Error('a request is admitted once');
         settled = true;
@@ -132,6 +148,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
             throw unavailable(error, 'request admission unavailable');
           }
           addressCounted = outcomes[gates.indexOf(ipGate)]?.kind === 'limit';
+          rateLimits = layerDecisions(outcomes);
           const failed = gates.findIndex((gate, i) => isFailedGate(gate, outcomes[i]));
           if (failed === -1) break;
           const gate = gates[failed];

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { parseWindow, rateLimitHeaders, toDelaySeconds, type RateLimitDecision, type RateLimitRule, type RateLimitStore } from '@signet/rate-limit';
+import { parseWindow, rateLimitHeaders, toDelaySeconds, type RateLimitDecision, type RateLimitHeaderEntry, type RateLimitRule, type RateLimitStore } from '@signet/rate-limit';
 import type { AdmissionCheck } from '../admission';
 import { ErrorCode } from '../../errors';
 import type { SignetMetrics } from '../../metrics';
@@ -30,6 +30,15 @@ export function requestLimitsFrom(overrides: Readonly<Record<string, { max: numb
 /** The two request layers, as the limiter and the admission name them. */
 export type RequestLayer = 'ip' | 'account';
 
+/** Each layer's policy name in RateLimit-Policy / RateLimit: the name SIGNET_RATE_LIMITS configures it by. */
+const POLICY_NAMES: Readonly<Record<RequestLayer, string>> = Object.freeze({ ip: REQUEST_LIMIT_KEYS.perIp, account: REQUEST_LIMIT_KEYS.perAccount });
+
+/** The RateLimit header fields of `entries`, as response header names and values (none for no entry). */
+export function rateLimitHeaderFields(entries: readonly RateLimitHeaderEntry[]): Record<string, string> {
+  const fields = rateLimitHeaders(entries);
+  return fields ? { 'ratelimit-policy': fields['RateLimit-Policy'], ratelimit: fields.RateLimit } : {};
+}
+
 /** A request-layer refusal: status 429, the client-facing message and extensions, and its headers. */
 export interface LayerRefusal {
   readonly message: string;
@@ -54,8 +63,13 @@ export interface RequestLimiter {
   countIp(request: FastifyRequest): Promise<void>;
   /** The gates of a signed request's admission for `layer`. */
   admissionCheck(layer: RequestLayer, id: string): AdmissionCheck & { kind: 'limit' };
-  /** What to answer when a layer refused; remembers an address refusal locally until its window ends. */
-  refusal(layer: RequestLayer, id: string, decision: RateLimitDecision): LayerRefusal;
+  /** The layer's decision as a RateLimit header entry, named as configured (`Request.ip`, `Request.account`). */
+  headerEntry(layer: RequestLayer, decision: RateLimitDecision): RateLimitHeaderEntry;
+  /**
+   * What to answer when a layer refused; remembers an address refusal locally until its window
+   * ends. `applied`: the other layers' decisions for this request, in the RateLimit headers too.
+   */
+  refusal(layer: RequestLayer, id: string, decision: RateLimitDecision, applied?: readonly RateLimitHeaderEntry[]): LayerRefusal;
 }
 
 /**
@@ -78,14 +92,13 @@ export function createRequestLimiter(deps: {
       return deps.fallback.consume(key, rule);
     }
   };
-  const refusal = (layer: RequestLayer, id: string, decision: RateLimitDecision): LayerRefusal => {
+  const headerEntry = (layer: RequestLayer, decision: RateLimitDecision): RateLimitHeaderEntry => ({ policy: POLICY_NAMES[layer], rule: ruleOf(layer), decision });
+  const refusal = (layer: RequestLayer, id: string, decision: RateLimitDecision, applied: readonly RateLimitHeaderEntry[] = []): LayerRefusal => {
     const rule = ruleOf(layer);
     if (layer === 'ip') deps.blocks.block(keyOf(layer, id), decision.retryAfterMs);
     deps.metrics.rateLimited.inc({ layer });
     const retryAfter = toDelaySeconds(decision.retryAfterMs);
-    const headers: Record<string, string> = { 'retry-after': String(retryAfter) };
-    const fields = rateLimitHeaders([{ policy: layer, rule, decision }]);
-    if (fields) Object.assign(headers, { 'ratelimit-policy': fields['RateLimit-Policy'], ratelimit: fields.RateLimit });
+    const headers = { 'retry-after': String(retryAfter), ...rateLimitHeaderFields([...applied, headerEntry(layer, decision)]) };
     return {
       message: `Too many requests from this ${layer === 'ip' ? 'address' : 'account'}; retry in ${retryAfter} s.`,
       extensions: { retryAfter, limit: rule.max, window: `${rule.windowMs / 1000}s` },
@@ -109,7 +122,12 @@ export function createRequestLimiter(deps: {
       if (signed) return false;
       request.addressCounted = true;
       const decision = await consume(key, ruleOf('ip'));
-      return decision.allowed ? false : send(request, reply, refusal('ip', request.clientLimitKey, decision));
+      if (!decision.allowed) return send(request, reply, refusal('ip', request.clientLimitKey, decision));
+      // Announced on whatever answers the request: GraphQL adds the fields' limits to it, a
+      // refusal before GraphQL (413, malformed JSON) keeps these headers as they are.
+      request.requestRateLimits = [headerEntry('ip', decision)];
+      reply.headers(rateLimitHeaderFields(request.requestRateLimits));
+      return false;
     },
     async countIp(request) {
       request.addressCounted = true;
@@ -117,6 +135,7 @@ export function createRequestLimiter(deps: {
       if (!decision.allowed) deps.blocks.block(keyOf('ip', request.clientLimitKey), decision.retryAfterMs);
     },
     admissionCheck: (layer, id) => ({ kind: 'limit', key: keyOf(layer, id), rule: ruleOf(layer), gate: true }),
+    headerEntry,
     refusal,
   };
 }

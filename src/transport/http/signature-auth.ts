@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiKeyService, Principal, Scope } from '../../domain';
 import type { KeyObject } from 'node:crypto';
-import { createDeferredClaimVerifier, type SignatureFailureReason, type VerificationKey } from '@signet/http-message-signatures';
+import { createDeferredClaimVerifier, normalizeAuthority, WANT_CONTENT_DIGEST, type SignatureFailureReason, type VerificationKey } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { ErrorCode, refusalStatus } from '../../errors';
 import type { SignetMetrics } from '../../metrics';
@@ -10,6 +10,7 @@ import type { AuthFailureGuard } from './auth-failure-guard';
 import { authChallengeHeaders } from './auth-challenge';
 import { sendError } from './http-errors';
 import type { SigningTarget } from './signing-target';
+import { requestTargetParts } from './request-target';
 import type { RequestAdmission } from '../admission';
 import type { VerifiedRequest } from './request-admission';
 import { REFUSAL_REASONS } from './refusal-reasons.table';
@@ -95,7 +96,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
   const refuse = (reply: FastifyReply, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): AuthOutcome => {
     if (refusalStatus(code) === 401) {
       const { raw, headers } = reply.request;
-      reply.headers(authChallengeHeaders({ hasQuery: (raw.url ?? '').includes('?'), hasIdempotencyKey: headers['idempotency-key'] !== undefined }));
+      reply.headers(authChallengeHeaders({ hasQuery: requestTargetParts(raw.url ?? '/').hasQuery, hasIdempotencyKey: headers['idempotency-key'] !== undefined }));
     }
     void sendError(reply, code, message, extra);
     return 'replied';
@@ -103,9 +104,10 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
   /**
    * A signature that does not verify on a request whose Host is none of this server's names was
    * most likely signed for that name: say which name to sign (public information), never echo the Host.
+   * The name is the one the verifier used: an absolute-form target's authority, else Host, normalized.
    */
-  const invalidSignature = (reply: FastifyReply, target: SigningTarget): AuthOutcome => {
-    const host = reply.request.headers.host?.toLowerCase();
+  const invalidSignature = (reply: FastifyReply, target: SigningTarget, named: string | undefined): AuthOutcome => {
+    const host = named === undefined ? undefined : normalizeAuthority(named, target.scheme);
     const { code } = REFUSAL_REASONS.SIGNATURE_INVALID;
     if (host !== undefined && target.authorities.includes(host)) {
       return refuse(reply, code, SIGNATURE_REASON_TEXT.SIGNATURE_INVALID, { reason: 'SIGNATURE_INVALID' });
@@ -135,13 +137,10 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         await options.retireSignature(request);
         return tooManyFailures(reply, knownBlockedMs);
       }
-      const url = request.raw.url ?? '/';
-      const q = url.indexOf('?');
+      // Origin form (`/graphql`) or absolute form (`http://host/graphql`, RFC 9112 §3.2.2), as sent.
+      const requestTarget = requestTargetParts(request.raw.url ?? '/');
       const { verify, target } = verifierFor();
-      const result = await verify({
-        method: request.raw.method ?? 'GET', path: q === -1 ? url : url.slice(0, q), query: q === -1 ? '' : url.slice(q + 1), hasQuery: q !== -1,
-        headers: request.headers, rawBody: request.rawBody ?? new Uint8Array(0),
-      });
+      const result = await verify({ method: request.raw.method ?? 'GET', ...requestTarget, headers: request.headers, rawBody: request.rawBody ?? new Uint8Array(0) });
       if (result.status === 'absent') return { principal: null };
       if (result.status === 'unclaimed') {
         // Not authenticated yet: the principal only acts once the admission has claimed the nonce.
@@ -162,7 +161,9 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         if (failure.alreadyBlocked) return tooManyFailures(reply, failure.blockedMs);
         if (failure.blockedMs > 0) reply.header('retry-after', String(Math.ceil(failure.blockedMs / 1000)));
       }
-      if (result.reason === 'SIGNATURE_INVALID') return invalidSignature(reply, target);
+      if (result.reason === 'SIGNATURE_INVALID') return invalidSignature(reply, target, requestTarget.authority ?? request.headers.host);
+      // RFC 9530 §4: which digests count, for a client that sent none of them (or a wrong one).
+      if (result.reason === 'DIGEST_MISMATCH') reply.header('want-content-digest', WANT_CONTENT_DIGEST);
       return refuse(reply, REFUSAL_REASONS[result.reason].code, SIGNATURE_REASON_TEXT[result.reason], { reason: result.reason });
     } catch (error) {
       // A store or the database failed: nothing was verified, nothing runs; the client may retry.

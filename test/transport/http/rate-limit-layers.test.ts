@@ -5,6 +5,16 @@ import type { DomainServices } from '../../../src/domain';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
 import { createTestKey, memoryStores, signedRequest, startSignet } from '../../helpers/signet-server';
+import type * as StructuredHeaders from 'structured-headers/dist/index';
+
+// structured-headers' types are reachable only through its deep path under moduleResolution node10.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sf = require('structured-headers') as typeof StructuredHeaders;
+
+/** RateLimit-Policy or RateLimit parsed as the draft defines them (an sf-list of named items), in order. */
+function policies(value: string | null): Array<[string, Record<string, unknown>]> {
+  return sf.parseList(value ?? '').map(([name, params]) => [String(name), Object.fromEntries(params)]);
+}
 
 const post = (url: string, body: string) => fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
@@ -37,7 +47,7 @@ describe('rate-limit layers over HTTP', () => {
       expect(res.status).toBe(200);
       const policy = parseDictionary(res.headers.get('ratelimit-policy'));
       const limit = res.headers.get('ratelimit') as string;
-      expect(policy).toEqual({ 'Query.markets': { q: 5, w: 60 }, 'Query.serverTime': { q: 300, w: 60 } });
+      expect(policy).toEqual({ 'Query.markets': { q: 5, w: 60 }, 'Query.serverTime': { q: 300, w: 60 }, 'Request.ip': { q: 1200, w: 60 } });
       expect(limit.startsWith('"Query.markets";r=4;t=')).toBe(true);
     } finally {
       await server.close();
@@ -51,7 +61,7 @@ describe('rate-limit layers over HTTP', () => {
       const refused = await post(server.url, '{ this is not json');
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(refused.headers.get('ratelimit')).toMatch(/^"ip";r=0;t=\d+$/);
+      expect(refused.headers.get('ratelimit')).toMatch(/^"Request.ip";r=0;t=\d+$/);
       expect((await refused.json()).errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true, limit: 3 });
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     } finally {
@@ -74,5 +84,62 @@ describe('rate-limit layers over HTTP', () => {
     } finally {
       await server.close();
     }
+  });
+
+  describe('the request limits are announced on every response they applied to, named as configured', () => {
+    const requestLimits = { perIp: { max: 3, windowMs: 60_000 }, perAccount: { max: 2, windowMs: 30_000 } };
+
+    test('unsigned: Request.ip on each 200 with what is left, then on the 429 under the same name', async () => {
+      const server = await startSignet(services, memoryStores(), { requestLimits });
+      try {
+        for (const left of [2, 1, 0]) {
+          const res = await post(server.url, '{"query":"{ serverTime }"}');
+          expect(res.status).toBe(200);
+          expect(policies(res.headers.get('ratelimit-policy'))).toEqual([['Query.serverTime', { q: 300, w: 60 }], ['Request.ip', { q: 3, w: 60 }]]);
+          const [tightest, ...rest] = policies(res.headers.get('ratelimit'));
+          expect(tightest).toEqual(['Request.ip', { r: left, t: expect.any(Number) }]);
+          expect(rest.map(([name]) => name)).toEqual(['Query.serverTime']);
+        }
+        const refused = await post(server.url, '{"query":"{ serverTime }"}');
+        expect(refused.status).toBe(429);
+        expect(policies(refused.headers.get('ratelimit-policy'))).toEqual([['Request.ip', { q: 3, w: 60 }]]);
+        expect(policies(refused.headers.get('ratelimit'))).toEqual([['Request.ip', { r: 0, t: Number(refused.headers.get('retry-after')) }]]);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('unsigned: a request refused before GraphQL still carries the limit it spent', async () => {
+      const server = await startSignet(services, memoryStores(), { requestLimits });
+      try {
+        const res = await post(server.url, '{ this is not json');
+        expect(res.status).toBe(400);
+        expect(policies(res.headers.get('ratelimit-policy'))).toEqual([['Request.ip', { q: 3, w: 60 }]]);
+        expect(policies(res.headers.get('ratelimit'))).toEqual([['Request.ip', { r: 2, t: expect.any(Number) }]]);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('signed: Request.ip and Request.account on each 200, and on the per-account 429', async () => {
+      const server = await startSignet(services, memoryStores(), { requestLimits: { perIp: { max: 1000, windowMs: 60_000 }, perAccount: requestLimits.perAccount } });
+      try {
+        const key = await createTestKey(services, await fundedAccount(services, {}, 'announced'));
+        for (const left of [1, 0]) {
+          const res = await signedRequest(server, key, { query: '{ me { id } }' });
+          expect(res.status).toBe(200);
+          expect(policies(res.headers.get('ratelimit-policy'))).toEqual([['Query.me', { q: 600, w: 60 }], ['Request.account', { q: 2, w: 30 }], ['Request.ip', { q: 1000, w: 60 }]]);
+          expect(policies(res.headers.get('ratelimit'))[0]).toEqual(['Request.account', { r: left, t: expect.any(Number) }]);
+        }
+        const refused = await signedRequest(server, key, { query: '{ me { id } }' });
+        expect(refused.status).toBe(429);
+        expect(policies(refused.headers.get('ratelimit-policy'))).toEqual([['Request.account', { q: 2, w: 30 }], ['Request.ip', { q: 1000, w: 60 }]]);
+        const limits = policies(refused.headers.get('ratelimit'));
+        expect(limits[0]).toEqual(['Request.account', { r: 0, t: Number(refused.headers.get('retry-after')) }]);
+        expect(limits.map(([name]) => name)).toEqual(['Request.account', 'Request.ip']);
+      } finally {
+        await server.close();
+      }
+    });
   });
 });

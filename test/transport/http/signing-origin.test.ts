@@ -19,10 +19,14 @@ const sf = require('structured-headers') as typeof StructuredHeaders;
 
 const ME = JSON.stringify({ query: '{ me { id } }' });
 
-/** POSTs `body` with exactly these headers (Host included, which fetch does not let a caller set). */
-function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: any }> {
+/**
+ * POSTs `body` with exactly these headers (Host included, which fetch does not let a caller set).
+ * `target` is the request target sent on the request line: `/graphql`, or an absolute form.
+ */
+function post(url: string, headers: Record<string, string>, body: string, target = '/graphql'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: any }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+    const { hostname, port } = new URL(url);
+    const req = httpRequest({ hostname, port, path: target, method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (text += d));
@@ -76,7 +80,7 @@ describe('the signed origin', () => {
     let server: RunningSignet;
     let port: number;
     beforeAll(async () => {
-      server = await startSignet(services, memoryStores(), { publicAuthorities: ['signet.internal:8443'] });
+      server = await startSignet(services, memoryStores(), { publicAuthorities: ['signet.internal:8443', 'signet.internal'] });
       port = Number(new URL(server.url).port);
     });
     afterAll(async () => server?.close());
@@ -103,6 +107,40 @@ describe('the signed origin', () => {
       expect(res.json.errors[0].message).not.toContain('evil.example');
     });
 
+    test('a Host with the default port is the name without it (RFC 9421 §2.2.3)', async () => {
+      const res = await post(server.url, { host: 'Signet.Internal:80', ...sign('signet.internal') }, ME);
+      expect(res.status).toBe(200);
+      expect(res.json.data.me.id).toBe(accountId);
+      // The same name with a bad signature is one of the server's: no other name is suggested.
+      const stranger = await createTestKey(services, accountId);
+      const headers = signRequest(nodeCrypto, { method: 'POST', authority: 'signet.internal', path: '/graphql', body: ME, keyId: key.keyId, algorithm: 'ed25519', privateKey: stranger.privateKey }).headers;
+      const refused = await post(server.url, { host: 'signet.internal:80', ...headers }, ME);
+      expect(refused.status).toBe(401);
+      expect(refused.json.errors[0].extensions).toMatchObject({ reason: 'SIGNATURE_INVALID' });
+      expect(refused.json.errors[0].extensions.expectedAuthority).toBeUndefined();
+    });
+
+    describe('a request target in absolute form (RFC 9112 §3.2.2)', () => {
+      const signFor = (authority: string, path: string) =>
+        signRequest(nodeCrypto, { method: 'POST', authority, path, body: ME, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey }).headers;
+
+      test('@path is the path part, percent-encoding as sent', async () => {
+        for (const path of ['/graphql', '/%67raphql']) {
+          const res = await post(server.url, { host: `127.0.0.1:${port}`, ...signFor(`127.0.0.1:${port}`, path) }, ME, `http://127.0.0.1:${port}${path}`);
+          expect([path, res.status, res.json.data?.me.id]).toEqual([path, 200, accountId]);
+        }
+      });
+
+      test("@authority is the target's authority, not Host", async () => {
+        const res = await post(server.url, { host: 'evil.example', ...signFor(`localhost:${port}`, '/graphql') }, ME, `http://LOCALHOST:${port}/graphql`);
+        expect(res.status).toBe(200);
+        // Host names the server, the target another: the target's authority wins, and it is not a name of this server.
+        const refused = await post(server.url, { host: `localhost:${port}`, ...signFor(`localhost:${port}`, '/graphql') }, ME, 'http://evil.example/graphql');
+        expect(refused.status).toBe(401);
+        expect(refused.json.errors[0].extensions).toMatchObject({ reason: 'SIGNATURE_INVALID', expectedAuthority: `127.0.0.1:${port}` });
+      });
+    });
+
     test('a signature that fails on one of its own names says only that it does not verify', async () => {
       const stranger = await createTestKey(services, accountId);
       const headers = signRequest(nodeCrypto, { method: 'POST', authority: `localhost:${port}`, path: '/graphql', body: ME, keyId: key.keyId, algorithm: 'ed25519', privateKey: stranger.privateKey }).headers;
@@ -124,7 +162,8 @@ describe('the signed origin', () => {
       const accepted = sf.parseDictionary(headers.get('accept-signature') as string);
       const [items, params] = accepted.get('sig1') as [Array<[string, Map<string, unknown>]>, Map<string, unknown>];
       expect(items.map(([name]) => name)).toEqual(components);
-      expect([...params.entries()]).toEqual([['keyid', true], ['created', true], ['nonce', true]]);
+      // RFC 9421 §5.1: a bare `created` asks for one; `nonce` or `keyid` would name the value to use.
+      expect([...params.entries()]).toEqual([['created', true]]);
     };
     const REQUIRED = ['@method', '@authority', '@path', 'content-digest'];
 
@@ -154,6 +193,20 @@ describe('the signed origin', () => {
       const replay = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...first.signed.headers, 'idempotency-key': 'challenge-2' }, body: ME });
       expect(replay.status).toBe(401);
       expectChallenge(replay.headers, [...REQUIRED, 'idempotency-key']);
+    });
+
+    test('a Content-Digest refused is answered with the digests that count (Want-Content-Digest, RFC 9530 §4)', async () => {
+      // sha-384 and unixsum are not ours: nothing binds the body.
+      for (const digest of [`sha-384=:${Buffer.alloc(48).toString('base64')}:`, 'unixsum=10', `sha-256=:${Buffer.alloc(32).toString('base64')}:`]) {
+        const res = await signedRequest(server, key, JSON.parse(ME), { sign: { headers: { 'content-digest': digest } }, headers: { 'content-digest': digest } });
+        expect([digest, res.status, res.json.errors[0].extensions.reason]).toEqual([digest, 401, 'DIGEST_MISMATCH']);
+        const wanted = sf.parseDictionary(res.headers.get('want-content-digest') as string);
+        expect([...wanted.entries()].map(([name, [value]]) => [name, value])).toEqual([['sha-256', 10], ['sha-512', 5]]);
+        expectChallenge(res.headers, REQUIRED);
+      }
+      // Other refusals do not carry it.
+      const other = await signedRequest(server, key, JSON.parse(ME), { sign: { nonce: 'short' } });
+      expect(other.headers.get('want-content-digest')).toBeNull();
     });
 
     test('a signed GET query is told to cover @query too', async () => {

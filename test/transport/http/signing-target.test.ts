@@ -22,4 +22,12 @@ describe('the names a server accepts as @authority', () => {
       scheme: 'https', authorities: ['api.example.com', 'api.example.net'],
     });
   });
+
+  test('a default port is never part of a name (RFC 9421 §2.2.3): a server on port 80 over http is 127.0.0.1 and localhost', () => {
+    expect(signingTargetFor(null, ['signet.lan:80', 'signet.lan:443'], { address: '127.0.0.1', family: 'IPv4', port: 80 })).toEqual({
+      scheme: 'http', authorities: ['127.0.0.1', 'localhost', 'signet.lan', 'signet.lan:443'],
+    });
+    expect(signingTargetFor({ scheme: 'https', authority: 'api.example.com' }, ['api.example.net:443', 'api.example.net:80'], { address: '0.0.0.0', family: 'IPv4', port: 443 }).authorities)
+      .toEqual(['api.example.com', 'api.example.net', 'api.example.net:80']);
+  });
 });

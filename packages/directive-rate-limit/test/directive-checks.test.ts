@@ -1,0 +1,78 @@
+/**
+ * What `@rateLimit` checks when the schema is built: `identityArgs` paths (lodash-style, as
+ * graphql-rate-limit reads them) against the field's arguments, and `max`. A mistake there
+ * would otherwise surface on every call (one counter shared by all values, or every call
+ * refused as a store outage), never at start-up.
+ */
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { GraphQLError, graphql, type GraphQLSchema } from 'graphql';
+import { createMemoryRateLimitStore } from '@signet/rate-limit';
+import { ipIdentity, limitedFieldOf, rateLimitTransformer, rateLimitTypeDefs, type RateLimitDirectiveOptions, type RateLimitOverrides } from '../src';
+
+const schemaWith = (directive: string, args = '(items: [ItemInput!]!, input: TagInput, term: String)') => makeExecutableSchema({
+  typeDefs: `
+    ${rateLimitTypeDefs()}
+    input ItemInput { id: ID! }
+    input TagInput { tag: String, items: [ItemInput!] }
+    type Query { limited${args}: Int ${directive} }
+  `,
+  resolvers: { Query: { limited: () => 1 } },
+});
+
+const options = (overrides?: RateLimitOverrides): RateLimitDirectiveOptions<object> => ({
+  identify: () => ipIdentity('192.0.2.1'),
+  store: () => createMemoryRateLimitStore(),
+  limited: (_decision, { message }) => new GraphQLError(message, { extensions: { code: 'TOO_MANY' } }),
+  unavailable: () => new GraphQLError('unavailable', { extensions: { code: 'UNAVAILABLE' } }),
+  overrides,
+});
+
+const transform = (schema: GraphQLSchema, overrides?: RateLimitOverrides) => rateLimitTransformer(schema, options(overrides));
+
+describe('identityArgs paths', () => {
+  test.each([['items[0].id'], ['items.0.id'], ['input["items"][0].id'], ["input['items'].0.id"]])('%s gives each value its own budget', async (path) => {
+    const args = path.startsWith('input') ? (id: string) => `items: [], input: { items: [{ id: "${id}" }] }` : (id: string) => `items: [{ id: "${id}" }]`;
+    // One store for the three calls (options() makes a new one per call).
+    const store = createMemoryRateLimitStore();
+    const schema = rateLimitTransformer(schemaWith(`@rateLimit(max: 1, window: "1m", identityArgs: [${JSON.stringify(path)}])`), { ...options(), store: () => store });
+    const call = async (id: string) => {
+      const { errors } = await graphql({ schema, source: `{ limited(${args(id)}) }`, contextValue: {} });
+      return errors ? errors.map((e) => e.extensions?.code ?? e.message).join() : 'ok';
+    };
+    expect([await call('A'), await call('B'), await call('A')]).toEqual(['ok', 'ok', 'TOO_MANY']);
+  });
+
+  test.each([
+    ['itme[0].id', 'names no argument of the field (arguments: items, input, term)'],
+    ['items.id', 'reads "id" of "items", which has no such field'],
+    ['items[0].name', 'reads "name" of "items[0]", which has no such field'],
+    ['term[0]', 'indexes "term", which is not a list'],
+    ['input.tags', 'reads "tags" of "input", which has no such field'],
+    ['items[x].id', 'is not a path'],
+    ['items..id', 'is not a path'],
+  ])('%s is refused when the schema is built, naming the field and the path', (path, problem) => {
+    const schema = schemaWith(`@rateLimit(max: 1, window: "1m", identityArgs: ["term", ${JSON.stringify(path)}])`);
+    const expected = `@rateLimit on Query.limited: identityArgs path ${JSON.stringify(path)} ${problem}`;
+    expect(() => transform(schema)).toThrow(expected);
+    // The same check where a host resolves the field ahead of execution.
+    expect(() => limitedFieldOf(schema, 'Query', schema.getQueryType()!.getFields().limited)).toThrow(expected);
+  });
+
+  test('arrayLengthField must lead to a list', () => {
+    expect(() => transform(schemaWith('@rateLimit(max: 5, window: "1m", arrayLengthField: "input.items")'))).not.toThrow();
+    expect(() => transform(schemaWith('@rateLimit(max: 5, window: "1m", arrayLengthField: "term")'))).toThrow('@rateLimit on Query.limited: arrayLengthField path "term" does not lead to a list');
+    expect(() => transform(schemaWith('@rateLimit(max: 5, window: "1m", arrayLengthField: "texts")'))).toThrow('arrayLengthField path "texts" names no argument');
+  });
+});
+
+describe('max', () => {
+  test.each([[0], [-1]])('@rateLimit(max: %d) is refused when the schema is built', (max) => {
+    expect(() => transform(schemaWith(`@rateLimit(max: ${max}, window: "1m")`))).toThrow(`@rateLimit on Query.limited: max must be a positive integer, got ${max}`);
+  });
+
+  test.each([[0], [-3], [2.5], [Number.NaN]])('an override with max %d is refused when the schema is built', (max) => {
+    const schema = schemaWith('@rateLimit(max: 10, window: "1m")');
+    expect(() => transform(schema, { 'Query.limited': { max, window: '1m' } })).toThrow(`@rateLimit on Query.limited (override): max must be a positive integer, got ${max}`);
+    expect(() => limitedFieldOf(schema, 'Query', schema.getQueryType()!.getFields().limited, { overrides: { 'Query.limited': { max, window: '1m' } } })).toThrow('max must be a positive integer');
+  });
+});
