@@ -2,6 +2,8 @@
  * Dependency rules of src/ (issue 15), checked by `npm run depcheck` in CI and in
  * test/dependency-rules.test.ts. Type-only imports count: a cycle of types
  * still ties the modules together and blocks moving one of them out on its own.
+ * depcheck also walks bench/, scripts/ and test/ (not test/fixtures/dependency-rules/, whose
+ * violations are deliberate): there only the path-free rules bite (no cycles, every import resolves).
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -3,7 +3,7 @@
  * placements, the per-market serialization ceiling, the matching module alone, and what a
  * million historical orders cost the live paths.
  */
-import type { ModeResult } from './report';
+import type { ModeResult } from './report-types';
 
 /** One decimal, rounded down (as the other "≥" targets): 84.96% never reads as 85%. */
 const percentFloor = (ratio: number) => (Math.floor(ratio * 1000) / 10).toFixed(1);

@@ -6,54 +6,17 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CrossingOutcome } from './crossing';
-import type { HistoryResult } from './history';
-import type { MatchingThroughput } from './matching-throughput';
-import type { RateLimitBenchResult } from './rate-limit-accuracy';
 import { matchingTargets, renderMatching } from './report-matching';
+import type { ModeResult } from './report-types';
 import type { LoadFigures } from './load';
-import { peerPairs, type PeersResult } from './peers';
+import { peerPairs } from './peers';
 import type { PrimitiveCosts } from './primitive';
-import type { RequestCosts } from './request-cost';
+
+export type { ModeResult, ScenarioResult } from './report-types';
 
 /** A ratio as a percentage with one decimal, rounded down: a ratio just under a "≥" target never reads as the target. */
 function percentFloor(ratio: number): string {
   return (Math.floor(ratio * 1000) / 10).toFixed(1);
-}
-
-/** One scenario's outcome: figures, or why it did not run. */
-export interface ScenarioResult {
-  readonly id: string;
-  readonly title: string;
-  /** Server processes the load was split across. */
-  readonly servers: number;
-  readonly figures?: LoadFigures;
-  readonly skipped?: string;
-}
-
-/** Everything one `npm run bench` measured in one mode. */
-export interface ModeResult {
-  readonly label: string;
-  readonly database: string;
-  readonly redis: string;
-  readonly date: string;
-  /** `loadAverage`: the 1-minute load when the run started (other work on the machine skews the figures). */
-  readonly machine: { cores: number; cpu: string; memoryGiB: number; node: string; platform: string; loadAverage: number };
-  readonly settings: { durationSeconds: number; warmupSeconds: number; connectionsPerServer: number; rounds?: number; turnWarmupSeconds?: number };
-  readonly scenarios: readonly ScenarioResult[];
-  /** Round trips per request, counted (scenarios 2, 3b, 3, 4, 5). */
-  readonly costs: RequestCosts;
-  readonly accuracy: RateLimitBenchResult | { skipped: string };
-  /** The verification primitive, measured in the bench process in this run (absent in older runs). */
-  readonly primitive?: PrimitiveCosts;
-  /** The peers side by side (absent in older runs). */
-  readonly peers?: PeersResult | { skipped: string };
-  /** What scenarios 7 and 7b left in the server's database (absent in older runs). */
-  readonly crossing?: CrossingOutcome;
-  /** The matching module alone, in the bench process (absent in older runs). */
-  readonly matching?: MatchingThroughput;
-  /** The live paths with and without a million historical orders (absent in older runs). */
-  readonly history?: HistoryResult | { skipped: string };
 }
 
 /** Where the JSON results and the report live (the source bench/ folder, not dist-bench). */

@@ -26,13 +26,3 @@ export function hasAtMostDecimals(value: Dec, places: number): boolean {
 export function isMultipleOf(value: Dec, step: Dec): boolean {
   return value.mod(step).isZero();
 }
-
-/** Canonical string form used in the API: trailing zeros trimmed, never exponent notation. */
-export function formatDecimal(value: Dec): string {
-  return value.toFixed();
-}
-
-/** Formats a decimal with exactly `places` digits after the point (asset precision). */
-export function formatFixed(value: Dec, places: number): string {
-  return value.toFixed(places);
-}

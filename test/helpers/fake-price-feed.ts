@@ -8,23 +8,29 @@ export interface FakePriceFeed {
   readonly url: string;
   mode: FeedMode;
   prices: Record<string, string>;
+  /** What a slow answer carries instead of `prices` (decided when its request arrives), so a client that waited for one shows it. */
+  slowPrices?: Record<string, string>;
   /** Requests received so far. */
   hits: number;
+  /** Answers sent so far (a slow one counts once its delay is over, whether or not anyone still listens). */
+  answered: number;
   close(): Promise<void>;
 }
 
 /** Starts a fake feed; `slowMs` is how long a slow answer takes. */
 export async function startFakePriceFeed(slowMs = 2_000): Promise<FakePriceFeed> {
   const timers = new Set<NodeJS.Timeout>();
-  const feed: FakePriceFeed = { url: '', mode: 'ok', prices: { BTC: '30000', ETH: '2000' }, hits: 0, close: async () => undefined };
+  const feed: FakePriceFeed = { url: '', mode: 'ok', prices: { BTC: '30000', ETH: '2000' }, hits: 0, answered: 0, close: async () => undefined };
   const server: Server = createServer((_req, res) => {
     feed.hits += 1;
+    const slow = feed.mode === 'slow';
     const answer = () => {
+      feed.answered += 1;
       if (feed.mode === 'fail') return void res.writeHead(500).end('{"error":"boom"}');
       if (feed.mode === 'garbage') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"BTC": 12');
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(feed.prices));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify((slow && feed.slowPrices) || feed.prices));
     };
-    if (feed.mode === 'slow') {
+    if (slow) {
       const t = setTimeout(() => { timers.delete(t); answer(); }, slowMs);
       timers.add(t);
     } else answer();

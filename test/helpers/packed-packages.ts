@@ -35,20 +35,31 @@ export interface PackedTarball {
   readonly manifest: PackageManifest;
 }
 
-/** An `npm` run with no registry to reach: a stray download fails instead of succeeding slowly. */
+/**
+ * An `npm` run with no registry to reach: a stray download fails instead of succeeding slowly. It
+ * reads no user configuration (HOME and the user npmrc point into `cache`, a temporary folder).
+ */
 export async function npm(args: string[], cwd: string, cache: string): Promise<string> {
   const { stdout } = await run('npm', [...args, '--offline', '--cache', cache, '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cache }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000,
+    cwd, env: { PATH: process.env.PATH ?? '', HOME: cache, npm_config_userconfig: join(cache, '.npmrc') }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000,
   });
   return stdout;
 }
 
-/** The folder of `name` as Node would find it from `fromDir` (walking up node_modules folders). */
+/** The repository's own node_modules (a worktree may link it from elsewhere), the last folder packageDir looks in. */
+const REPO_MODULES = realpathSync(join(REPO_ROOT, 'node_modules'));
+
+/**
+ * The folder of `name` as Node would find it from `fromDir` (walking up node_modules folders), but
+ * never above the repository: a package only a parent folder has is reported missing, not packed.
+ */
 function packageDir(name: string, fromDir: string): string {
-  for (let dir = fromDir; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'node_modules', name);
+  for (let dir = realpathSync(fromDir); ; dir = dirname(dir)) {
+    const modules = join(dir, 'node_modules');
+    const candidate = join(modules, name);
     if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
-    if (dirname(dir) === dir) throw new Error(`${name} is not installed in the repository (needed from ${fromDir})`);
+    const last = (existsSync(modules) && realpathSync(modules) === REPO_MODULES) || dirname(dir) === dir;
+    if (last) throw new Error(`${name} is not installed in the repository (needed from ${fromDir})`);
   }
 }
 

@@ -43,11 +43,18 @@ export interface TradingClient {
   /** Cancels one of the account's acknowledged open orders (none: places one instead). */
   cancelOrder(account: number): Promise<void>;
   transfer(from: number): Promise<void>;
-  read(account: number): Promise<void>;
+  /** Reads the account (balances, valuation, orders); resolves its `me` when balances arrived, else null. */
+  read(account: number): Promise<ReadMe | null>;
   /** Resends an acknowledged call with its key (fresh signature): the answer must be a replay of the same entity. */
   replay(): Promise<void>;
   /** Retries every pending call with its own key until each has an answer, each within `timeoutMs` of its first retry. */
   settle(timeoutMs: number): Promise<void>;
+}
+
+/** What a read answered of the account. */
+export interface ReadMe {
+  readonly balances: ReadonlyArray<{ asset: string; available: string; held: string; valueUsd: string | null }>;
+  readonly valuation: { totalUsd: string } | null;
 }
 
 /** Builds a client over `accounts` (their ids and keys), sending to whatever `target()` returns now. */
@@ -122,8 +129,10 @@ export function createTradingClient(target: () => SignetProcess, accounts: Reado
         else if (!res.json?.data?.me?.balances) stats.readErrors += 1;
         else if (codes.size === 1 && codes.has('PRICE_UNAVAILABLE') && res.json.data.me.valuation === null) stats.readsWithoutPrices += 1;
         else if (codes.size > 0 || res.json.data.me.valuation?.totalUsd === undefined) stats.readErrors += 1;
+        return res.json?.data?.me?.balances ? res.json.data.me as ReadMe : null;
       } catch {
         stats.networkErrors += 1;
+        return null;
       }
     },
     async replay() {

@@ -1,38 +1,74 @@
 // @jest-project e2e: the openers are child processes running the built dist/stores/postgres/pglite-data-dir.js
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 
 const MODULE = join(__dirname, '..', '..', '..', 'dist', 'stores', 'postgres', 'pglite-data-dir.js');
 
 /**
- * One opener: waits for the shared start instant, opens the directory, prints ACQUIRED or
- * REFUSED, and holds what it got for `holdMs` (so a later opener finds a live holder).
+ * One opener: loads the module, prints READY and waits for a line on stdin; then opens the
+ * directory, prints ACQUIRED or REFUSED, and holds what it got until stdin closes (so no opener,
+ * however late, finds the lock released by another).
  */
 const OPENER = `
 const { openPgliteDataDir } = require(process.argv[1]);
-const [dir, at, holdMs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
-while (Date.now() < at) {}
-try {
-  const held = openPgliteDataDir(dir);
-  console.log('ACQUIRED');
-  setTimeout(() => held.release(), holdMs);
-} catch (error) {
-  console.log('REFUSED ' + error.message);
-}
+const dir = process.argv[2];
+let held;
+process.stdin.setEncoding('utf8');
+process.stdin.once('data', () => {
+  try {
+    held = openPgliteDataDir(dir);
+    console.log('ACQUIRED');
+  } catch (error) {
+    console.log('REFUSED ' + error.message);
+  }
+});
+process.stdin.on('end', () => held?.release());
+console.log('READY');
 `;
 
-/** Starts `count` openers of `dir` at the same instant; resolves what each printed. */
-function raceOpeners(dir: string, count: number): Promise<string[]> {
-  const at = Date.now() + 1_500;
-  return Promise.all(Array.from({ length: count }, () => new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', OPENER, MODULE, dir, String(at), '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.once('error', reject);
-    child.once('exit', () => resolve(out.trim()));
-  })));
+/** A line-by-line view of a child's stdout: resolves each line as it arrives. */
+function lines(child: ChildProcessByStdio<Writable, Readable, null>): () => Promise<string> {
+  const queue: string[] = [];
+  const waiting: Array<(line: string) => void> = [];
+  let buffer = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffer += chunk;
+    for (let end = buffer.indexOf('\n'); end !== -1; end = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + 1);
+      const reader = waiting.shift();
+      if (reader) reader(line);
+      else queue.push(line);
+    }
+  });
+  child.once('exit', (code) => {
+    for (const reader of waiting.splice(0)) reader(`EXITED ${code}`);
+  });
+  return () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiting.push(resolve)));
+}
+
+/**
+ * Starts `count` openers of `dir` and, once every one is ready, tells them all to open at once;
+ * resolves what each printed once each has opened or been refused, and then lets them release and exit.
+ */
+async function raceOpeners(dir: string, count: number): Promise<string[]> {
+  const openers = Array.from({ length: count }, () => {
+    const child = spawn(process.execPath, ['-e', OPENER, MODULE, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+    return { child, next: lines(child), exited: new Promise<void>((resolve) => child.once('exit', () => resolve())) };
+  });
+  try {
+    const ready = await Promise.all(openers.map((o) => o.next()));
+    if (ready.some((line) => line !== 'READY')) throw new Error(`an opener did not start: ${ready.join(' | ')}`);
+    for (const { child } of openers) child.stdin.write('go\n');
+    return await Promise.all(openers.map((o) => o.next()));
+  } finally {
+    for (const { child } of openers) child.stdin.end();
+    await Promise.all(openers.map((o) => o.exited));
+  }
 }
 
 /** A pid no process has: one that just exited. */

@@ -21,7 +21,10 @@ function serveInProcess(env: Record<string, string>, shutdown: { graceMs?: numbe
   const logs: string[] = [];
   const stdout: string[] = [];
   const signals = new EventEmitter();
-  const exit = jest.fn();
+  let exited: (code: number) => void = () => undefined;
+  /** Resolves with the code `exit` was called with, when it is. */
+  const exitCalled = new Promise<number>((resolve) => { exited = resolve; });
+  const exit = jest.fn((exitCode: number) => exited(exitCode));
   const sink = new Writable({ write(chunk, _encoding, done) { logs.push(String(chunk)); done(); } });
   const deps: CliDeps = {
     openRuntime: (config, logger) => openRuntime(config, logger),
@@ -42,7 +45,24 @@ function serveInProcess(env: Record<string, string>, shutdown: { graceMs?: numbe
     }
     throw new Error(`serve did not listen:\n${logs.join('')}`);
   };
-  return { code, logs: () => logs.join(''), stdout: () => stdout.join(''), signals, exit, listening };
+  /** Resolves once the server has logged `count` requests: Fastify logs one as soon as its headers are parsed. */
+  const requestsArrived = async (count: number): Promise<void> => {
+    while ((logs.join('').match(/"msg":"incoming request"/g) ?? []).length < count) await Promise.race([code, sleep(20)]);
+  };
+  return { code, logs: () => logs.join(''), stdout: () => stdout.join(''), signals, exit, exitCalled, listening, requestsArrived };
+}
+
+/** Resolves once connecting to `url` is refused: the server closed its listening socket, so its close() has begun. */
+async function untilRefused(url: string): Promise<void> {
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(Number(new URL(url).port), '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve(false); });
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+    });
+    if (refused) return;
+    await sleep(20);
+  }
 }
 
 /** A signed POST /graphql as raw HTTP/1.1 (keep-alive), split in two so the body can arrive late. */
@@ -98,15 +118,15 @@ describe('signet serve', () => {
     const slow = rawClient(url, valuation);
     const [name, nameRest] = signedRequest(url, alice, '{ me { name } }');
     const dripped = rawClient(url, name);
-    await sleep(300);
-    const stopping = Date.now();
+    // Both requests are in flight (their headers parsed, their bodies not yet sent) when SIGTERM comes.
+    await server.requestsArrived(2);
     server.signals.emit('SIGTERM');
-    await sleep(300);
+    await untilRefused(url);
     slow.write(valuationRest);
     dripped.write(nameRest);
     const [slowText, drippedText] = await Promise.all([slow.closed, dripped.closed]);
+    // 0: every connection ended by itself, before the grace period (10 s) would have cut it.
     expect(await server.code).toBe(0);
-    expect(Date.now() - stopping).toBeLessThan(5_000);
     expect(drippedText).toMatch(/^HTTP\/1\.1 200 /);
     expect(drippedText).toContain('{"data":{"me":{"name":"alice"}}}');
     expect(slowText).toMatch(/^HTTP\/1\.1 200 /);
@@ -123,16 +143,17 @@ describe('signet serve', () => {
     const url = await server.listening();
     feed.mode = 'slow';
     const [request, rest] = signedRequest(url, credentialsOf(dataDir, 'alice'), '{ me { valuation { totalUsd } } }');
+    const hits = feed.hits;
     const client = rawClient(url, request + rest);
-    await sleep(200);
-    const stopping = Date.now();
+    // The request is in flight: its resolver is waiting for the slow feed (2 s, far past the 300 ms grace).
+    while (feed.hits === hits) await sleep(20);
     server.signals.emit('SIGTERM');
     expect(await server.code).toBe(1);
+    // Cut without waiting for the feed: the connection closed with nothing written to it.
     expect(await client.closed).toBe('');
-    expect(Date.now() - stopping).toBeLessThan(1_500);
     expect(server.logs()).toContain('shutdown grace period exceeded');
-    await sleep(400);
-    expect(server.exit).toHaveBeenCalledWith(1);
+    // Then, forcedExitMs later, the process is made to exit (whatever may still hold its event loop).
+    expect(await server.exitCalled).toBe(1);
   }, 60_000);
 
   test('a port already in use fails start-up with exit 1, releases the data directory and prints no private key', async () => {

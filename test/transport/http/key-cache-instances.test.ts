@@ -10,7 +10,7 @@ import { markNonceStoreComplete } from '@signet/http-message-signatures-redis';
 import type { DomainServices } from '../../../src/domain';
 import { openPostgresDatabase, type TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
-import { describeWithPostgres, TEST_REDIS_URL } from '../../helpers/services';
+import { describeWithPostgres, describeWithRedis } from '../../helpers/services';
 import { createTestKey, redisStores, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
 import { loggedDriver, type LoggedDriver } from '../../helpers/statement-log';
 import { startOwnRedis, type OwnRedis } from '../../helpers/redis-server';
@@ -59,7 +59,6 @@ const expectRevokedKeyRefused = (res: { status: number; json: any }) => {
 };
 
 describeWithPostgres('key material cached per instance (PostgreSQL + Redis)', (pgUrl) => {
-  const describeRedis = TEST_REDIS_URL ? describe : describe.skip;
   let db: TestDatabase;
   beforeAll(async () => {
     db = await openPostgresDatabase(pgUrl);
@@ -68,12 +67,12 @@ describeWithPostgres('key material cached per instance (PostgreSQL + Redis)', (p
     await db?.close();
   });
 
-  describeRedis('on the shared Redis', () => {
+  describeWithRedis('on the shared Redis', (redisUrl) => {
     let it2: Instances;
     let accountId: string;
     let manager: TestKey;
     beforeAll(async () => {
-      it2 = await openInstances(db, TEST_REDIS_URL as string);
+      it2 = await openInstances(db, redisUrl);
       accountId = await fundedAccount(it2.services, {}, 'keycache');
       manager = await createTestKey(it2.services, accountId);
     }, 60_000);
