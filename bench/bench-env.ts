@@ -100,9 +100,10 @@ function databaseOver(raw: SqlDriver, masterKey: Buffer): BenchDatabase {
   const sql = createSqlStores(driver);
   const secretBox = createSecretBox(masterKey);
   return {
-    services: createDomainServices({ uow: sql.uow, secretBox, cacheVerificationKeys: process.env.BENCH_KEY_CACHE === '1' || (raw.kind === 'pglite' && process.env.BENCH_KEY_CACHE !== '0') }), idempotencyRecords: sql.idempotencyRecords, uow: sql.uow,
+    // No open-order limit, as the bench's servers (BENCH_MAX_OPEN_ORDERS in servers.ts).
+    services: createDomainServices({ uow: sql.uow, secretBox, maxOpenOrders: null, cacheVerificationKeys: process.env.BENCH_KEY_CACHE === '1' || (raw.kind === 'pglite' && process.env.BENCH_KEY_CACHE !== '0') }), idempotencyRecords: sql.idempotencyRecords, uow: sql.uow,
     driverKind: raw.kind,
-    servicesWith: (keyVersions) => createDomainServices({ uow: sql.uow, secretBox, keyVersions }),
+    servicesWith: (keyVersions) => createDomainServices({ uow: sql.uow, secretBox, keyVersions, maxOpenOrders: null }),
     sqlStatements: driver.statements, driver: raw, close: () => driver.close(),
   };
 }

@@ -30,11 +30,20 @@ export const BENCH_RATE_LIMITS = Object.fromEntries(
   ['Mutation.placeOrder', 'Query.me', 'Query.serverTime', 'Request.ip', 'Request.account'].map((name) => [name, { max: 100_000_000, window: '1m' }]),
 );
 
+/**
+ * The bench's accounts keep tens of thousands of orders resting (scenarios 3b, 3 and 4 place one
+ * resting order per request), far past the default open-order limit of 500 per account and
+ * market: its services and servers run without one (`SIGNET_MAX_OPEN_ORDERS=unlimited`), so a
+ * resting placement does not count the account's live orders (with a limit it counts at most that
+ * many, which a bot with a few open orders does not notice).
+ */
+export const BENCH_MAX_OPEN_ORDERS = 'unlimited';
+
 /** The environment every bench server gets, on top of the mode's database and Redis settings. */
 export function benchServerEnv(extra: Record<string, string>): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', SIGNET_PUBLIC_AUTHORITY: BENCH_AUTHORITY,
-    SIGNET_RATE_LIMITS: JSON.stringify(BENCH_RATE_LIMITS), ...extra,
+    SIGNET_RATE_LIMITS: JSON.stringify(BENCH_RATE_LIMITS), SIGNET_MAX_OPEN_ORDERS: BENCH_MAX_OPEN_ORDERS, ...extra,
   };
 }
 

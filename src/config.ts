@@ -8,6 +8,7 @@ import { parseNetworkConfig, type MetricsExposure, type TrustProxy } from './net
 import { parsePriceConfig, type PriceConfig } from './price-config';
 import { parseFeeRates } from './fee-config';
 import type { FeeRates } from './domain/settlement';
+import { DEFAULT_MAX_OPEN_ORDERS } from './domain/orders.service';
 
 /** Log levels pino understands. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -80,6 +81,12 @@ export interface SignetConfig {
   readonly prices: PriceConfig;
   /** Maker and taker fee rates of every market (`SIGNET_MAKER_FEE_RATE`, `SIGNET_TAKER_FEE_RATE`, decimals from 0 to 0.1). Default 0.001 and 0.002. */
   readonly feeRates: FeeRates;
+  /**
+   * The most live orders an account may have in one market (`SIGNET_MAX_OPEN_ORDERS`, 1-100000, or
+   * `unlimited`). Default 500. Without a limit one account can rest orders without end, and one
+   * placement walking them holds the market for seconds or minutes.
+   */
+  readonly maxOpenOrders: number | null;
 }
 
 /** A public origin: what clients sign for. */
@@ -314,10 +321,16 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   const client = parseClientConfig(env, problems);
   const prices = parsePriceConfig(env, problems);
   const feeRates = parseFeeRates(env, problems);
+  let maxOpenOrders: number | null = DEFAULT_MAX_OPEN_ORDERS;
+  if (env.SIGNET_MAX_OPEN_ORDERS === 'unlimited') maxOpenOrders = null;
+  else if (env.SIGNET_MAX_OPEN_ORDERS !== undefined && env.SIGNET_MAX_OPEN_ORDERS !== '') {
+    maxOpenOrders = Number(env.SIGNET_MAX_OPEN_ORDERS);
+    if (!/^[1-9]\d{0,5}$/.test(env.SIGNET_MAX_OPEN_ORDERS) || maxOpenOrders > 100_000) problems.push('SIGNET_MAX_OPEN_ORDERS must be a whole number from 1 to 100000 (open orders per account and market), or "unlimited"');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port, host, databaseUrl, dataDir, redisUrl, redisCluster, masterKey, demoSeed, introspection, logLevel, publicUrl, publicAuthorities, signatureMaxAgeSeconds,
     idempotencyTtlMs, idempotencyRedisPrefix, ...network, rateLimitOverrides: Object.freeze(rateLimitOverrides),
-    development: nodeEnv === 'development', production, client, prices, feeRates,
+    development: nodeEnv === 'development', production, client, prices, feeRates, maxOpenOrders,
   });
 }

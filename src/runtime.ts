@@ -94,7 +94,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   // PostgreSQL alone: no cache (nothing tells this process about another one's revocation).
   const keyVersions = redis && driver.kind !== 'pglite' ? createRedisKeyVersionStore(redis) : undefined;
   const services = createDomainServices({
-    uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer), prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite', keyVersions, feeRates: config.feeRates,
+    uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer), prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite', keyVersions, feeRates: config.feeRates, maxOpenOrders: config.maxOpenOrders,
   });
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => { redis.assertDatabase(); await redis.ping(); } });

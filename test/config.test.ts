@@ -81,6 +81,12 @@ describe('parseConfig', () => {
     expect(Object.isFrozen(parseConfig({}, CWD).feeRates)).toBe(true);
   });
 
+  test('SIGNET_MAX_OPEN_ORDERS: 500 by default, a whole number up to 100000, or unlimited', () => {
+    expect(parseConfig({}, CWD).maxOpenOrders).toBe(500);
+    expect(parseConfig({ SIGNET_MAX_OPEN_ORDERS: '100000' }, CWD).maxOpenOrders).toBe(100_000);
+    expect(parseConfig({ SIGNET_MAX_OPEN_ORDERS: 'unlimited' }, CWD).maxOpenOrders).toBeNull();
+  });
+
   test('a relative SIGNET_DATA_DIR is resolved against the working directory', () => {
     expect(parseConfig({ SIGNET_DATA_DIR: 'data/signet' }, CWD).dataDir).toBe('/srv/signet/data/signet');
   });
@@ -158,6 +164,10 @@ describe('parseConfig', () => {
       ['SIGNET_TAKER_FEE_RATE', '0.2'],
       ['SIGNET_TAKER_FEE_RATE', '1e-3'],
       ['SIGNET_TAKER_FEE_RATE', '0.2%'],
+      ['SIGNET_MAX_OPEN_ORDERS', '0'],
+      ['SIGNET_MAX_OPEN_ORDERS', '100001'],
+      ['SIGNET_MAX_OPEN_ORDERS', '1e3'],
+      ['SIGNET_MAX_OPEN_ORDERS', '-1'],
     ])('%s=%s', (name, value) => {
       const error = problemsOf({ [name]: value });
       expect(error.problems).toHaveLength(1);

@@ -33,6 +33,8 @@ export interface DomainServices {
  */
 export function createDomainServices(deps: {
   uow: UnitOfWork; secretBox: SecretBox; clock?: Clock; newId?: IdGenerator; prices?: PriceSource; cacheVerificationKeys?: boolean; keyVersions?: KeyVersionStore; feeRates?: FeeRates;
+  /** The most live orders an account may have in one market; null: no limit. Default DEFAULT_MAX_OPEN_ORDERS (500). */
+  maxOpenOrders?: number | null;
 }): DomainServices {
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;
@@ -40,7 +42,7 @@ export function createDomainServices(deps: {
   const feeRates = deps.feeRates ?? DEFAULT_FEE_RATES;
   return Object.freeze({
     accounts: createAccountService(base),
-    orders: createOrderService({ ...base, fees: feeRates }),
+    orders: createOrderService({ ...base, fees: feeRates, maxOpenOrders: deps.maxOpenOrders }),
     marketData: createMarketDataService(base),
     feeRates,
     transfers: createTransferService(base),

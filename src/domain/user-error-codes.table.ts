@@ -42,5 +42,6 @@ export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, UserErrorCodeSpec>
     mutations: ['placeOrder'],
     meaning: '`postOnly` on anything but a LIMIT GTC order, `quoteQuantity` on anything but a MARKET BUY, or FOK with `quoteQuantity`.',
   },
+  [UserErrorCode.TOO_MANY_OPEN_ORDERS]: { mutations: ['placeOrder'], meaning: 'The order would rest, and the account already has the most open orders one market allows (`SIGNET_MAX_OPEN_ORDERS`, default 500, per account and market); nothing was placed. Cancel some, or place an order that does not rest (IOC, FOK, MARKET, or one that fills at once).' },
   [UserErrorCode.POST_ONLY_WOULD_TAKE]: { mutations: ['placeOrder'], meaning: 'A `postOnly` order would have traded at placement (it crosses the best opposite price); nothing was placed.' },
 });

@@ -24,6 +24,7 @@ export enum UserErrorCode {
   API_KEY_ALREADY_REVOKED = 'API_KEY_ALREADY_REVOKED',
   INVALID_ORDER_OPTIONS = 'INVALID_ORDER_OPTIONS',
   POST_ONLY_WOULD_TAKE = 'POST_ONLY_WOULD_TAKE',
+  TOO_MANY_OPEN_ORDERS = 'TOO_MANY_OPEN_ORDERS',
 }
 
 /** One business error: a code, a human message, and the input path it concerns. */

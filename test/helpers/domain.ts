@@ -6,13 +6,13 @@ import { createSqlStores, type SqlDriver, type SqlStores } from '../../src/store
 const recordStores = new WeakMap<DomainServices, IdempotencyRecordStore>();
 
 /** Domain services over a test database, with a throwaway master key (and the default fee rates unless `feeRates` is given). */
-export function servicesFor(driver: SqlDriver, options: { clock?: () => Date; prices?: (sql: SqlStores) => PriceSource; keyVersions?: KeyVersionStore; masterKey?: Buffer; feeRates?: FeeRates } = {}): DomainServices {
+export function servicesFor(driver: SqlDriver, options: { clock?: () => Date; prices?: (sql: SqlStores) => PriceSource; keyVersions?: KeyVersionStore; masterKey?: Buffer; feeRates?: FeeRates; maxOpenOrders?: number | null } = {}): DomainServices {
   const sql = createSqlStores(driver);
   // As the runtime does: verification keys cached on PGlite (one process, one statement at a time),
   // and on PostgreSQL when given the shared key versions (Redis).
   const services = createDomainServices({
     uow: sql.uow, secretBox: createSecretBox(options.masterKey ?? randomBytes(32)), clock: options.clock, prices: options.prices?.(sql),
-    cacheVerificationKeys: driver.kind === 'pglite', keyVersions: options.keyVersions, feeRates: options.feeRates,
+    cacheVerificationKeys: driver.kind === 'pglite', keyVersions: options.keyVersions, feeRates: options.feeRates, maxOpenOrders: options.maxOpenOrders,
   });
   recordStores.set(services, sql.idempotencyRecords);
   return services;

@@ -38,8 +38,8 @@ async function available(repo: TradingRepository, accountId: string): Promise<Re
 
 /** Records a placement of `row` with the given fills, resting-order updates and journals; throws unless all of it applied. */
 async function insert(repo: TradingRepository, row: Omit<Order, 'seq'>, extra: Partial<Omit<PlacementRecord, 'order'>> = {}): Promise<Order> {
-  const recorded = await repo.recordPlacement({ order: row, makerUpdates: [], fills: [], journals: [], ...extra });
-  if (recorded === 'duplicate') throw new Error('unexpected duplicate');
+  const recorded = await repo.recordPlacement({ order: row, makerUpdates: [], fills: [], journals: [], openOrderLimit: null, ...extra });
+  if (recorded === 'duplicate' || recorded === 'tooManyOpenOrders') throw new Error(`unexpected ${recorded}`);
   if (recorded.refused.length > 0) throw new Error(`refused: ${JSON.stringify(recorded.refused)}`);
   return recorded.order;
 }
@@ -109,7 +109,7 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     const resting = await insert(repo, orderRow(owner, row.market, { side: 'SELL', price: '99.5', postOnly: true, selfTradePrevention: 'CANCEL_OLDEST', status: 'PARTIALLY_FILLED', filledQuantity: '0.5', filledQuote: '49.75', holdAsset: 'BTC', holdAmount: '2', holdRemaining: '1.5' }));
     expect(await repo.findOrder(resting.id)).toMatchObject({ side: 'SELL', price: '99.5', postOnly: true, selfTradePrevention: 'CANCEL_OLDEST', status: 'PARTIALLY_FILLED', filledQuantity: '0.5', filledQuote: '49.75', holdRemaining: '1.5' });
     expect(resting.seq).toBeGreaterThan(inserted.seq);
-    expect(await repo.recordPlacement({ order: orderRow(owner, row.market, { clientOrderId: 'round-trip' }), makerUpdates: [], fills: [], journals: [] })).toBe('duplicate');
+    expect(await repo.recordPlacement({ order: orderRow(owner, row.market, { clientOrderId: 'round-trip' }), makerUpdates: [], fills: [], journals: [], openOrderLimit: null })).toBe('duplicate');
   }));
 
   test('recordPlacement writes nothing at all for a duplicate clientOrderId: no resting-order update, fill, journal or balance change', () => scratch(async (repo, tx) => {
@@ -123,6 +123,7 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     expect(await repo.recordPlacement({
       order: again, journals: [hold], fills: [fillRow(again, randomUUID())],
       makerUpdates: [{ id: resting.id, status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', filledQuantity: '0', filledQuote: '0', holdRemaining: '0' }],
+      openOrderLimit: null,
     })).toBe('duplicate');
     expect(await repo.findOrder(resting.id)).toEqual(resting);
     expect(await repo.findOrder(again.id)).toBeNull();
@@ -131,13 +132,31 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     expect(await available(repo, owner)).toMatchObject({ USD: '500' });
   }));
 
+  test('recordPlacement rests an order only within its openOrderLimit of live orders of the account in the market; over it, nothing is written (a reused clientOrderId is still "duplicate")', () => scratch(async (repo, tx) => {
+    const market = freshMarket();
+    const owner = await account(repo);
+    expect(await repo.postJournals([move(EXTERNAL_ACCOUNT_ID, owner, 'USD', '1000')])).toBe(true);
+    await insert(repo, orderRow(owner, market, { clientOrderId: 'first' }), { journals: [holdUsd(owner, '200')] });
+    await insert(repo, orderRow(owner, market, { holdAmount: '0', holdRemaining: '0', status: 'CANCELED', statusReason: 'CANCELED_BY_USER' }));
+    // Another market's live orders do not count.
+    await insert(repo, orderRow(owner, freshMarket()));
+    const next = orderRow(owner, market);
+    const hold = holdUsd(owner, '200');
+    expect(await repo.recordPlacement({ order: next, makerUpdates: [], fills: [], journals: [hold], openOrderLimit: 1 })).toBe('tooManyOpenOrders');
+    expect(await repo.findOrder(next.id)).toBeNull();
+    expect(await tx.query('SELECT 1 FROM journals WHERE id = $1', [hold.id])).toEqual([]);
+    expect(await repo.recordPlacement({ order: orderRow(owner, market, { clientOrderId: 'first' }), makerUpdates: [], fills: [], journals: [], openOrderLimit: 1 })).toBe('duplicate');
+    const placed = await repo.recordPlacement({ order: next, makerUpdates: [], fills: [], journals: [hold], openOrderLimit: 2 });
+    expect(placed).toMatchObject({ order: { id: next.id }, refused: [] });
+  }));
+
   test('recordPlacement checks its journals as if posted one after another: a hold that a later release returns must still fit first', () => scratch(async (repo, tx) => {
     const market = freshMarket();
     const owner = await account(repo);
     expect(await repo.postJournals([move(EXTERNAL_ACCOUNT_ID, owner, 'USD', '150')])).toBe(true);
     // Net, hold 200 then release 200 changes nothing; in turn, the hold needs 200 and there are 150.
     await tx.query('SAVEPOINT short');
-    const short = await repo.recordPlacement({ order: orderRow(owner, market, { holdRemaining: '0', status: 'EXPIRED', statusReason: 'IOC_REMAINDER' }), makerUpdates: [], fills: [], journals: [holdUsd(owner, '200'), holdUsd(owner, '200', true)] });
+    const short = await repo.recordPlacement({ order: orderRow(owner, market, { holdRemaining: '0', status: 'EXPIRED', statusReason: 'IOC_REMAINDER' }), makerUpdates: [], fills: [], journals: [holdUsd(owner, '200'), holdUsd(owner, '200', true)], openOrderLimit: null });
     expect(short).toMatchObject({ refused: [{ accountId: owner, asset: 'USD' }] });
     await tx.query('ROLLBACK TO SAVEPOINT short');
     const fits = await insert(repo, orderRow(owner, market, { quantity: '1.5', holdAmount: '150', holdRemaining: '0', status: 'EXPIRED', statusReason: 'IOC_REMAINDER' }), { journals: [holdUsd(owner, '150'), holdUsd(owner, '150', true)] });

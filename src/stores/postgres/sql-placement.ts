@@ -2,7 +2,7 @@ import type { PlacementRecord, TradingRepository } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
 import { accountLocks } from './sql-account-locks';
 import { balanceUpdates, journalInserts, sqlParams } from './sql-ledger';
-import { ORDER_COLUMNS } from './sql-orders';
+import { LIVE_STATUSES_SQL, ORDER_COLUMNS } from './sql-orders';
 import { toOrder } from './sql-rows';
 
 /**
@@ -20,6 +20,13 @@ export async function recordPlacement(db: SqlExecutor, placement: PlacementRecor
   // The order's and the fills' accounts are locked before the order and the fills are numbered (sql-account-locks.ts).
   const locks = accountLocks(params, [o.accountId, ...fills.map((f) => f.accountId)]);
   const value = (v: unknown, cast: string) => params.add(v, cast);
+  // An order that rests only within its account's open-order limit in the market: counted here,
+  // under the market lock every placement and cancel of the market holds (taken by an earlier
+  // statement, so this statement's snapshot has every order of the market that committed).
+  const limit = placement.openOrderLimit;
+  const withinLimit = limit === null ? 'TRUE'
+    : `(SELECT count(*) FROM (SELECT 1 FROM orders WHERE account_id = ${value(o.accountId, '::uuid')} AND market = ${value(o.market, '::text')}
+         AND status IN ${LIVE_STATUSES_SQL} LIMIT ${value(limit, '::int')}) AS live) < ${value(limit, '::int')}`;
   const ctes = [
     locks.cte,
     `order_in AS (INSERT INTO orders (id, account_id, market, side, type, price, quantity, quote_quantity, time_in_force, post_only, self_trade_prevention,
@@ -29,7 +36,7 @@ export async function recordPlacement(db: SqlExecutor, placement: PlacementRecor
       value(o.postOnly, '::boolean'), value(o.selfTradePrevention, '::text'), value(o.clientOrderId, '::text'), value(o.status, '::text'),
       value(o.statusReason, '::text'), value(o.filledQuantity, '::numeric'), value(o.filledQuote, '::numeric'), value(o.holdAsset, '::text'),
       value(o.holdAmount, '::numeric'), value(o.holdRemaining, '::numeric'), value(o.createdAt, '::timestamptz'), value(o.updatedAt, '::timestamptz')].join(', ')}
-     WHERE ${locks.gate}
+     WHERE ${locks.gate} AND ${withinLimit}
      ON CONFLICT (account_id, client_order_id) DO NOTHING RETURNING ${ORDER_COLUMNS})`,
   ];
   if (updates.length > 0) {
@@ -64,12 +71,20 @@ export async function recordPlacement(db: SqlExecutor, placement: PlacementRecor
   }
   const rows = await db.query(
     `WITH ${ctes.join(',\n')}
-     SELECT ${ORDER_COLUMNS}, ${applied} AS applied_balances FROM (VALUES (1)) AS one LEFT JOIN order_in ON TRUE`,
+     SELECT ${ORDER_COLUMNS}, ${applied} AS applied_balances, ${withinLimit} AS within_limit FROM (VALUES (1)) AS one LEFT JOIN order_in ON TRUE`,
     // A few texts (with or without trades, releases, makers' updates) whose plans depend on no value.
     params.values, { prepared: true },
   );
   const row = rows[0];
-  if (row.id == null) return 'duplicate';
+  // Nothing inserted: its clientOrderId was used (told first: a retry learns its order exists), or the limit was reached.
+  if (row.id == null) return row.within_limit === false && !(await clientOrderIdUsed(db, o)) ? 'tooManyOpenOrders' : 'duplicate';
   const appliedKeys = new Set(row.applied_balances as string[]);
   return { order: toOrder(row), refused: changed.filter((c) => !appliedKeys.has(`${c.accountId}/${c.asset}`)) };
+}
+
+/** Whether the order's account already has an order with its clientOrderId (only asked after a refused insert). */
+async function clientOrderIdUsed(db: SqlExecutor, o: PlacementRecord['order']): Promise<boolean> {
+  if (o.clientOrderId === null) return false;
+  const rows = await db.query('SELECT 1 FROM orders WHERE account_id = $1 AND client_order_id = $2', [o.accountId, o.clientOrderId]);
+  return rows.length > 0;
 }

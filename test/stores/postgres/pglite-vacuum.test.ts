@@ -17,7 +17,8 @@ async function openMarket(vacuum: VacuumPolicy | null, makers: number): Promise<
   const vacuumErrors: string[] = [];
   const driver = loggedDriver(await createPgliteDriver(undefined, { vacuum, onVacuumError: (error) => vacuumErrors.push(error.message) }));
   await migrate(driver);
-  const services = servicesFor(driver);
+  // One maker account rests every order the market trades against (more than the default open-order limit of 500).
+  const services = servicesFor(driver, { maxOpenOrders: null });
   const maker = await fundedAccount(services, { BTC: '10' }, 'maker');
   const taker = await fundedAccount(services, { USD: '100000' }, 'taker');
   for (let i = 0; i < makers; i += 1) {
