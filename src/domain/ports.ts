@@ -54,7 +54,7 @@ export interface TradingRepository {
    * Balance rows are locked in postJournals' fixed order, so placements in different markets and
    * transfers never deadlock.
    */
-  recordPlacement(placement: PlacementRecord): Promise<{ readonly order: Order; readonly refused: ReadonlyArray<{ readonly accountId: string; readonly asset: string }> } | 'duplicate'>;
+  recordPlacement(placement: PlacementRecord): Promise<{ readonly order: Order; readonly refused: ReadonlyArray<{ readonly accountId: string; readonly asset: string }> } | 'duplicate' | 'tooManyOpenOrders'>;
   findOrder(id: string): Promise<Order | null>;
   findOrderByClientOrderId(accountId: string, clientOrderId: string): Promise<Order | null>;
   /**
@@ -106,6 +106,12 @@ export interface PlacementRecord {
   readonly fills: ReadonlyArray<Omit<Fill, 'sequence'>>;
   /** In the order they apply: the hold first, then the trades and the releases. */
   readonly journals: readonly Journal[];
+  /**
+   * For an order that rests: the most live orders its account may have in its market, this one
+   * included (the store counts them under the market lock, so the count is exact); null when the
+   * order does not rest or no limit applies.
+   */
+  readonly openOrderLimit: number | null;
 }
 
 /** An order's new state after a placement traded with it or canceled it. */
@@ -191,11 +197,21 @@ export type IdGenerator = () => string;
  * A version of each API key's verification material, shared by every server process (Redis):
  * what a process's cache of key rows checks its entries against (see verification-key-cache.ts).
  * A version is an opaque random token; it changes when the key is revoked and whenever the store
- * lost it (flush, restart), and never comes back to an earlier value.
+ * lost it (flush, restart), and never comes back to an earlier value. Only a key id that has an
+ * API key row ever gets one: `peek` and `renew` never create a version, `current` is called only
+ * once the row was found (or for a key a request already verified with).
  */
 export interface KeyVersionStore {
-  /** The key's current version; a key that has none yet gets a fresh one. */
+  /** The key's current version, or null when it has none (nothing is written). */
+  peek(keyId: string): Promise<string | null>;
+  /**
+   * The key's current version; a key that has none gets a fresh one first (set only if still
+   * absent, atomically: the answer is the version now stored, never one a concurrent writer replaced).
+   */
   current(keyId: string): Promise<string>;
-  /** Gives the key a fresh version: every entry stamped with an earlier one is stale from now on. */
+  /**
+   * Replaces the key's version with a fresh one: every entry stamped with an earlier one is stale
+   * from now on. A key with none keeps none (its next version is fresh, which no entry carries).
+   */
   renew(keyId: string): Promise<void>;
 }

@@ -1,3 +1,5 @@
+import type { KeyVersionStore } from './ports';
+
 /**
  * Verification material by key id, kept in memory so a signed request does not read its key row.
  *
@@ -52,26 +54,55 @@ export interface VersionedEntry<T> {
 
 /**
  * Verification material by key id for several processes over one database (PostgreSQL), each
- * entry stamped with the key's shared version (`KeyVersionStore`, on Redis) read BEFORE the row
- * was: a row read after the version means the entry holds what the database said at or after
- * that version was current. Whoever uses an entry must check, atomically with the request's
- * admission, that the stamp is still the key's current version (the admission script does), and
- * else `reload` it under the version it found.
+ * entry stamped with the key's shared version (`KeyVersionStore`, on Redis) observed current
+ * BEFORE the row was read: a row read after the version means the entry holds what the database
+ * said at or after that version was current. Whoever uses an entry must check, atomically with the
+ * request's admission, that the stamp is still the key's current version (the admission script
+ * does), and else `reload` it under the version it found.
  *
- * Why this keeps revocation instant everywhere: `revokeApiKey` renews the version before its
- * UPDATE and again once the UPDATE is committed, and answers only after the second renewal. An
- * entry stamped with the final version was read after it, so after the commit: it says revoked.
- * Any entry read earlier carries an earlier version, which no longer matches. A store that lost
- * its versions (FLUSHALL, restart) hands out fresh random ones, which match no entry either.
- * Unknown keys are never cached (a key created later must be found).
+ * A miss writes a version only for a key whose row exists (a guessed key id must cost the shared
+ * store nothing: under `noeviction` a full Redis refuses every signed request):
+ *   1. `peek` the version (no write). Found: read the row, stamp it with that version. Done.
+ *   2. None: read the row. None, or one that `verifies` nothing (revoked): answer null, as for an
+ *      unknown key (the verifier refuses both alike); nothing written, nothing kept.
+ *   3. A live row: `current` creates the version (only if still absent; the answer is the version
+ *      stored), then the row is read AGAIN and stamped with that version. The first read is never
+ *      stamped or returned: it only decides whether a version may be created.
+ *
+ * Why this keeps revocation instant everywhere: `revokeApiKey` renews the version (R1) before its
+ * UPDATE, commits (C), renews again (R3) once the UPDATE is committed, and answers only after R3.
+ * A renewal replaces an existing version and creates none; a version that was lost never comes
+ * back (its successor is random). So after R3, no version observed before R3 is current. Every
+ * stamped entry (steps 1 and 3, and `reload`) had its version observed current before its row
+ * read began. The admission passes an entry only if its stamp is current at admission, after R3:
+ * then the stamp was observed after R3, so its row was read after C and says revoked. Step 3's
+ * interleavings with the revocation, the miss being P (peek: none), L1 (first row read),
+ * V (create the version), L2 (second row read, stamped):
+ *   - C before L1: L1 sees the revocation, step 2 answers null, nothing is written.
+ *   - L1 before C, V before R3 (before R1, or between R1 and R3: V then answers R1's version, or a
+ *     fresh one if it was lost, since it only sets an absent one): R3 replaces the stamp; the
+ *     admission finds it stale and reloads under the new version, after R3 and so after C: revoked.
+ *     L2 may see the row live or revoked, either is safe.
+ *   - L1 before C, V after R3: L2 is after V, after R3, after C: it reads the revocation, and the
+ *     stamped entry says revoked.
+ * V must set only an absent version and answer the one stored: an unconditional write after R3
+ * would be harmless here but would make every other process's entry stale for nothing, and
+ * answering our own candidate when another writer's version is stored would stamp entries with a
+ * version that never was current (a reload each time, never a stale admission).
+ * The admission's own `key_version` step creates a version when the key has none: it runs only
+ * for a key a request was verified with, so its row existed.
+ *
+ * A store that lost its versions (FLUSHALL, restart) hands out fresh random ones, which match no
+ * entry. Unknown keys are never cached (a key created later must be found).
  *
  * A revocation that bypasses the versions (an UPDATE by hand, `signet keys revoke` run without
  * REDIS_URL) cannot be seen that way: entries are also read again once they are
  * `maxAgeMs` old (default {@link MAX_VERSIONED_ENTRY_AGE_MS}), which bounds how long such a
- * revocation takes. That costs one version read and one row read per key and process per period.
+ * revocation takes. That costs one version read and one row read per key and process per period
+ * (two of each, the first time a key is used after its version expired or was lost).
  */
 export interface VersionedKeyCache<T> {
-  /** The cached entry, else the key's current version then `load()`'s value (kept when not null). */
+  /** The cached entry, else the row read under the key's current version (see above; kept when not null). */
   get(keyId: string, load: () => Promise<T | null>): Promise<VersionedEntry<T> | null>;
   /** `load()`'s value stamped with `version`, which the caller read before calling (kept when not null, else the entry goes). */
   reload(keyId: string, version: string, load: () => Promise<T | null>): Promise<VersionedEntry<T> | null>;
@@ -82,9 +113,21 @@ export interface VersionedKeyCache<T> {
 /** How long a versioned entry is used before its row is read again (revocations that bypass the versions). */
 export const MAX_VERSIONED_ENTRY_AGE_MS = 60_000;
 
-/** Creates an empty versioned cache over `currentVersion` (the shared store's `current`); `now` in ms. */
-export function createVersionedKeyCache<T>(currentVersion: (keyId: string) => Promise<string>, options: { maxEntries?: number; maxAgeMs?: number; now?: () => number } = {}): VersionedKeyCache<T> {
-  const { maxEntries = MAX_CACHED_VERIFICATION_KEYS, maxAgeMs = MAX_VERSIONED_ENTRY_AGE_MS, now = Date.now } = options;
+/** Options of {@link createVersionedKeyCache}. */
+export interface VersionedKeyCacheOptions<T> {
+  /** Entries kept at most; past it the oldest goes. Defaults to {@link MAX_CACHED_VERIFICATION_KEYS}. */
+  readonly maxEntries?: number;
+  /** Age in ms after which an entry is read again. Defaults to {@link MAX_VERSIONED_ENTRY_AGE_MS}. */
+  readonly maxAgeMs?: number;
+  /** The time in ms. Defaults to `Date.now`. */
+  readonly now?: () => number;
+  /** Whether a value can verify anything (false for a revoked key: no version is created for it). Defaults to always. */
+  readonly verifies?: (value: T) => boolean;
+}
+
+/** Creates an empty versioned cache over the shared key versions (`peek` on a miss, `current` only for a live row). */
+export function createVersionedKeyCache<T>(versions: Pick<KeyVersionStore, 'peek' | 'current'>, options: VersionedKeyCacheOptions<T> = {}): VersionedKeyCache<T> {
+  const { maxEntries = MAX_CACHED_VERIFICATION_KEYS, maxAgeMs = MAX_VERSIONED_ENTRY_AGE_MS, now = Date.now, verifies = () => true } = options;
   const entries = new Map<string, VersionedEntry<T> & { readonly loadedAtMs: number }>();
   const keep = (keyId: string, entry: VersionedEntry<T> | null, loadedAtMs: number) => {
     entries.delete(keyId);
@@ -104,7 +147,15 @@ export function createVersionedKeyCache<T>(currentVersion: (keyId: string) => Pr
       const cached = entries.get(keyId);
       if (cached !== undefined && now() - cached.loadedAtMs < maxAgeMs) return { value: cached.value, version: cached.version };
       // The version first: the row read after it is at least as new as the version says.
-      return reload(keyId, await currentVersion(keyId), load);
+      const version = await versions.peek(keyId);
+      if (version !== null) return reload(keyId, version, load);
+      // No version: one is created only for a live row, and the row is read again after it (see above).
+      const first = await load();
+      if (first === null || !verifies(first)) {
+        entries.delete(keyId);
+        return null;
+      }
+      return reload(keyId, await versions.current(keyId), load);
     },
     reload,
     forget(keyId) {

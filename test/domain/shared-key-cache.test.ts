@@ -15,10 +15,10 @@ describeWithPostgres('API key service with shared key versions (PostgreSQL)', (u
   let versions: KeyVersionStore;
   let a: DomainServices;
   let b: DomainServices;
+  const masterKey = randomBytes(32);
   beforeAll(async () => {
     db = await openPostgresDatabase(url);
     versions = createMemoryKeyVersionStore();
-    const masterKey = randomBytes(32);
     a = servicesFor(db.driver, { keyVersions: versions, masterKey });
     b = servicesFor(db.driver, { keyVersions: versions, masterKey });
   }, 60_000);
@@ -53,9 +53,71 @@ describeWithPostgres('API key service with shared key versions (PostgreSQL)', (u
     expect(await versions.current(key.keyId)).not.toBe((raced as { version?: string } | null)?.version);
   });
 
+  test('an unknown key id, loaded again and again, gets no version', async () => {
+    const guessed = `key_${randomBytes(12).toString('hex')}`;
+    for (let i = 0; i < 3; i++) expect(await b.apiKeys.loadVerificationMaterial(guessed)).toBeNull();
+    expect(await versions.peek(guessed)).toBeNull();
+  });
+
+  /** Services over `versions` whose miss, once it found the key's row live and no version, runs `beforeCreate` first. */
+  const racingAtCreation = (keyId: string, beforeCreate: () => Promise<void>) => {
+    let ran = false;
+    const racing: KeyVersionStore = {
+      peek: (id) => versions.peek(id),
+      current: async (id) => {
+        if (id === keyId && !ran) {
+          ran = true;
+          await beforeCreate();
+        }
+        return versions.current(id);
+      },
+      renew: (id) => versions.renew(id),
+    };
+    return { services: servicesFor(db.driver, { keyVersions: racing, masterKey }), ran: () => ran };
+  };
+
+  test('a revocation committed between a miss\'s first row read and its version creation: the material it answers says revoked', async () => {
+    const key = await createTestKey(a, await fundedAccount(a));
+    expect(await versions.peek(key.keyId)).toBeNull();
+    const c = racingAtCreation(key.keyId, async () => {
+      expect((await a.apiKeys.revokeApiKey(key.accountId, key.keyId)).ok).toBe(true);
+    });
+    const material = await c.services.apiKeys.loadVerificationMaterial(key.keyId);
+    expect(c.ran()).toBe(true);
+    expect(material).toMatchObject({ apiKey: { revokedAt: expect.any(Date) }, version: await versions.peek(key.keyId) });
+  });
+
+  test('a revocation whose UPDATE (in an outer transaction) precedes a miss\'s version creation and commits after its second row read: the entry is stale', async () => {
+    const key = await createTestKey(a, await fundedAccount(a));
+    let updated!: () => void;
+    let release!: () => void;
+    const updateDone = new Promise<void>((resolve) => { updated = resolve; });
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    let outer: Promise<void> = Promise.resolve();
+    const c = racingAtCreation(key.keyId, async () => {
+      // As under @idempotent: the revocation's UPDATE joins an outer transaction that commits later.
+      outer = a.uow.transaction(async () => {
+        expect((await a.apiKeys.revokeApiKey(key.accountId, key.keyId)).ok).toBe(true);
+        updated();
+        await released;
+      }, { nested: 'join' });
+      await updateDone;
+    });
+    const raced = await c.services.apiKeys.loadVerificationMaterial(key.keyId);
+    expect(c.ran()).toBe(true);
+    // Both row reads ran before the commit: the material is live, stamped with the version current then.
+    expect(raced?.apiKey.revokedAt).toBeNull();
+    expect(raced?.version).toBe(await versions.peek(key.keyId));
+    release();
+    await outer;
+    // Renewed after the commit: the admission finds the stamp stale and reads the revoked row.
+    expect(await versions.peek(key.keyId)).not.toBe(raced?.version);
+    expect(await c.services.apiKeys.reloadVerificationMaterial(key.keyId, (await versions.peek(key.keyId)) as string)).toMatchObject({ apiKey: { revokedAt: expect.any(Date) } });
+  });
+
   test('the store unreachable before the UPDATE: nothing is revoked and the call rejects', async () => {
     const key = await createTestKey(a, await fundedAccount(a));
-    const down: KeyVersionStore = { current: async () => { throw new Error('redis down'); }, renew: async () => { throw new Error('redis down'); } };
+    const down: KeyVersionStore = { peek: async () => { throw new Error('redis down'); }, current: async () => { throw new Error('redis down'); }, renew: async () => { throw new Error('redis down'); } };
     const broken = servicesFor(db.driver, { keyVersions: down });
     await expect(broken.apiKeys.revokeApiKey(key.accountId, key.keyId)).rejects.toThrow('redis down');
     expect((await a.apiKeys.listApiKeys(key.accountId)).find((k) => k.id === key.keyId)?.revokedAt).toBeNull();
@@ -66,6 +128,7 @@ describeWithPostgres('API key service with shared key versions (PostgreSQL)', (u
     const loaded = await b.apiKeys.loadVerificationMaterial(key.keyId);
     let renewals = 0;
     const flaky: KeyVersionStore = {
+      peek: (id) => versions.peek(id),
       current: (id) => versions.current(id),
       renew: async (id) => {
         renewals += 1;

@@ -1,15 +1,19 @@
 /**
  * Redis `KeyVersionStore`: one random token per API key id, shared by every server process.
  *
- * `<prefix>{<key id>}` holds the token. A key with none (never used, or the store lost it: a
- * FLUSHALL, a restart without persistence) gets a fresh random one, written by the same script
- * that reads it, so a lost token never comes back and every entry stamped with it is stale. The
- * key id is the Cluster hash tag, exactly as in the nonce store's keys: the admission script
+ * `<prefix>{<key id>}` holds the token. Only a key id that has an API key row ever gets one: a
+ * cache miss `peek`s (a plain GET, nothing written), and only once it found the row does it call
+ * `current`, whose script stores a fresh random token when the key has none (only if still
+ * absent: SET NX semantics) and answers the token now stored; the admission script's `key_version`
+ * step does the same for a key a request was verified with. So a request with a guessed key id
+ * writes nothing here (it used to leave a 24 h key per guess, which under `noeviction` could fill
+ * Redis). A lost token (FLUSHALL, a restart without persistence) never comes back: its successor
+ * is random, so every entry stamped with it is stale. `renew` replaces a token that exists
+ * (SET XX) and creates none: a key without one has no entry that could still match.
+ * The key id is the Cluster hash tag, exactly as in the nonce store's keys: the admission script
  * checks the version in the same slot, and so the same call, as the request's nonce claim.
  * Every token expires {@link KEY_VERSION_TTL_MS} after it was written: a token that expires or is
- * evicted is replaced by a new random one, which costs a reload and is never a stale hit. The TTL
- * bounds what key ids never issued cost (a request with a guessed key id reads, and so creates, a
- * version before its row is found missing): one small key each, for a day.
+ * evicted is replaced by a new random one, which costs a reload and is never a stale hit.
  */
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
@@ -38,7 +42,8 @@ export function freshKeyVersion(): string {
 
 /**
  * The read step, shared with the admission script: `key_version(key, fresh, ttl_ms)` answers the
- * key's version, storing `fresh` (for `ttl_ms`) first when it has none.
+ * key's version, storing `fresh` (for `ttl_ms`) first when it has none (in one script: SET NX
+ * semantics, and the answer is the stored token). Only for a key whose row exists (see above).
  */
 export const KEY_VERSION_LUA = `
 local function key_version(key, fresh, ttl_ms)
@@ -66,13 +71,16 @@ export function createRedisKeyVersionStore(redis: Redis | Cluster, options: Redi
   const prefix = options.prefix ?? DEFAULT_KEY_VERSION_PREFIX;
   if (/[{}]/.test(prefix)) throw new TypeError('prefix must not contain hash-tag braces');
   return {
+    async peek(keyId) {
+      return redis.get(keyVersionRedisKey(keyId, prefix));
+    },
     async current(keyId) {
       const reply = await runLuaScript(redis, CURRENT_SCRIPT, [keyVersionRedisKey(keyId, prefix)], [freshKeyVersion(), KEY_VERSION_TTL_MS]);
       if (typeof reply !== 'string' || reply === '') throw new Error(`redis key versions: unexpected reply ${JSON.stringify(reply)}`);
       return reply;
     },
     async renew(keyId) {
-      await redis.set(keyVersionRedisKey(keyId, prefix), freshKeyVersion(), 'PX', KEY_VERSION_TTL_MS);
+      await redis.set(keyVersionRedisKey(keyId, prefix), freshKeyVersion(), 'PX', KEY_VERSION_TTL_MS, 'XX');
     },
   };
 }

@@ -29,13 +29,14 @@ describeWithRedis('redis admission store', (url) => {
     keyVersions: createRedisKeyVersionStore(redis, { prefix: prefixes.keyVersionPrefix }),
   }));
 
-  it('writes key versions with a TTL (a guessed key id costs one small key for a day), in the admission and in the store', async () => {
+  it('writes key versions with a TTL, in the admission (a verified key that had none) and in the store\'s renewal', async () => {
     const keyVersions = createRedisKeyVersionStore(redis, { prefix: prefixes.keyVersionPrefix });
     const admission = createRedisAdmissionStore(redis, prefixes);
-    const [guessed, renewed] = [`key_guess_${Date.now()}`, `key_renew_${Date.now()}`];
-    await admission.admit([{ kind: 'keyVersion', keyId: guessed, expected: 'x' }]);
+    const [admitted, renewed] = [`key_admit_${Date.now()}`, `key_renew_${Date.now()}`];
+    await admission.admit([{ kind: 'keyVersion', keyId: admitted, expected: 'x' }]);
+    await keyVersions.current(renewed);
     await keyVersions.renew(renewed);
-    for (const id of [guessed, renewed]) {
+    for (const id of [admitted, renewed]) {
       const ttl = await observer.pttl(`${prefixes.keyVersionPrefix}{${id}}`);
       expect(ttl).toBeGreaterThan(86_000_000);
       expect(ttl).toBeLessThanOrEqual(86_400_000);

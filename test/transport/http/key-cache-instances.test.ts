@@ -31,6 +31,8 @@ interface Instances {
   readonly services: DomainServices;
   readonly driverB: LoggedDriver;
   readonly redisB: Redis;
+  /** Where both instances keep key versions (`redisStores`' prefix for this run). */
+  readonly keyVersionPrefix: string;
   close(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ async function openInstances(db: TestDatabase, redisUrl: string): Promise<Instan
   const a = await startSignet(services, storesA.stores);
   const b = await startSignet(servicesB, storesB.stores);
   return {
-    a, b, services, driverB, redisB: storesB.redis,
+    a, b, services, driverB, redisB: storesB.redis, keyVersionPrefix: `t${run}:keyver:`,
     async close() {
       await Promise.all([a.close(), b.close()]);
       await Promise.all([storesA.close(), storesB.close()]);
@@ -132,6 +134,23 @@ describeWithPostgres('key material cached per instance (PostgreSQL + Redis)', (p
       expect(revoked.json.data.revokeApiKey.userErrors).toEqual([]);
       expectRevokedKeyRefused(await signedRequest(it2.a, key, ME));
       expectRevokedKeyRefused(await signedRequest(it2.b, key, ME));
+    });
+
+    test('signed requests with key ids that have no key row are refused and leave no key version on Redis', async () => {
+      const before = (await it2.redisB.keys(`${it2.keyVersionPrefix}*`)).sort();
+      // Made-up key ids, sent at once to both instances (a concurrent burst all gets past the guessing guard).
+      const guessed = Array.from({ length: 12 }, () => ({ ...manager, keyId: `key_${randomBytes(12).toString('hex')}` }));
+      const responses = await Promise.all(guessed.map((key, i) => signedRequest(i % 2 === 0 ? it2.a : it2.b, key, ME)));
+      for (const res of responses) {
+        expect(res.status).toBe(401);
+        expect(res.json.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' });
+      }
+      for (const key of guessed) expect(await it2.redisB.exists(`${it2.keyVersionPrefix}{${key.keyId}}`)).toBe(0);
+      expect((await it2.redisB.keys(`${it2.keyVersionPrefix}*`)).sort()).toEqual(before);
+      // A key that exists still gets its version at its first use, and works.
+      const real = await createTestKey(it2.services, accountId);
+      expect((await signedRequest(it2.b, real, ME)).status).toBe(200);
+      expect(await it2.redisB.exists(`${it2.keyVersionPrefix}{${real.keyId}}`)).toBe(1);
     });
   });
 
