@@ -5,6 +5,7 @@ import { parseWindow } from '@signet/rate-limit';
 import { normalizeAuthority } from '@signet/http-message-signatures';
 import { parseClientConfig, type ClientConfig } from './client-config';
 import { parseNetworkConfig, type MetricsExposure, type TrustProxy } from './network-config';
+import type { ConnectionLimits } from './transport/http/connection-limits';
 import { parsePriceConfig, type PriceConfig } from './price-config';
 import { parseFeeRates } from './fee-config';
 import type { FeeRates } from './domain/settlement';
@@ -67,6 +68,11 @@ export interface SignetConfig {
   readonly ipv6LimitPrefix: number;
   /** Where GET /metrics is served (`SIGNET_METRICS_LISTEN`, `SIGNET_METRICS_ALLOW`). Defaults to loopback clients on the public port; none in production. */
   readonly metrics: MetricsExposure;
+  /**
+   * Connections open at once: per TCP peer (`SIGNET_MAX_CONNECTIONS_PER_ADDRESS`, a number or `none`) and in
+   * all (`SIGNET_MAX_CONNECTIONS`). Defaults to 128 per peer (none with SIGNET_TRUST_PROXY) and 4096.
+   */
+  readonly connectionLimits: ConnectionLimits;
   /** Field rate-limit overrides (`SIGNET_RATE_LIMITS`, JSON: {"Mutation.placeOrder":{"max":100,"window":"10s"}}). */
   readonly rateLimitOverrides: Readonly<Record<string, { max: number; window: string }>>;
   /** Log level (`LOG_LEVEL`). Defaults to info. */

@@ -1,9 +1,10 @@
 /**
  * The network section of the config: which proxies may name the client address, how client
- * addresses group into limit subjects, and where /metrics is served. Parsed with the rest of the
+ * addresses group into limit subjects, how many connections may be open, and where /metrics is served. Parsed with the rest of the
  * environment in `parseConfig` (only `main.ts` reads the environment).
  */
 import { parseRangeList } from './transport/http/ip-ranges';
+import { CONNECTION_LIMITS, type ConnectionLimits } from './transport/http/connection-limits';
 
 /**
  * Which `X-Forwarded-For` entries are trusted. The client address is the right-most entry not
@@ -42,6 +43,11 @@ export interface NetworkConfig {
   readonly ipv6LimitPrefix: number;
   /** `SIGNET_METRICS_LISTEN` and `SIGNET_METRICS_ALLOW`. */
   readonly metrics: MetricsExposure;
+  /**
+   * Connections open at once (`SIGNET_MAX_CONNECTIONS_PER_ADDRESS`: a number or `none`; `SIGNET_MAX_CONNECTIONS`).
+   * Defaults to 128 per TCP peer (none with SIGNET_TRUST_PROXY: the peer is then the proxy) and 4096 in all.
+   */
+  readonly connectionLimits: ConnectionLimits;
 }
 
 /** More proxies than this in one chain is a typo, not a deployment. */
@@ -96,7 +102,41 @@ function parseAllow(value: string | undefined, production: boolean, problems: st
   return Object.freeze(entries);
 }
 
-/** Parses SIGNET_TRUST_PROXY, SIGNET_IPV6_LIMIT_PREFIX, SIGNET_METRICS_LISTEN and SIGNET_METRICS_ALLOW, one problem per bad variable. */
+/** Largest connection cap accepted: more is a typo (and more than a process's file descriptors). */
+const MAX_CONNECTIONS = 1_000_000;
+
+/** A connection cap from `text` (a whole number from 1 to MAX_CONNECTIONS), or null after reporting it. */
+function parseConnectionCap(name: string, text: string, forms: string, problems: string[]): number | null {
+  const cap = Number(text);
+  if (/^\d{1,7}$/.test(text) && cap >= 1 && cap <= MAX_CONNECTIONS) return cap;
+  problems.push(`${name} must be ${forms} (got "${text.slice(0, 20)}")`);
+  return null;
+}
+
+/**
+ * SIGNET_MAX_CONNECTIONS_PER_ADDRESS and SIGNET_MAX_CONNECTIONS. The per-address cap counts the
+ * TCP peer: behind a trusted proxy every connection is the proxy's, so it is off by default there
+ * (the proxy may open more than any one client, and the total cap still holds); set it anyway to
+ * bound each proxy, above its upstream connections.
+ */
+function parseConnectionLimits(env: Readonly<Record<string, string | undefined>>, trustProxy: TrustProxy, problems: string[]): ConnectionLimits {
+  let perAddress = trustProxy.kind === 'none' ? CONNECTION_LIMITS.perAddress : null;
+  const perAddressText = env.SIGNET_MAX_CONNECTIONS_PER_ADDRESS?.trim();
+  if (perAddressText) {
+    perAddress = perAddressText.toLowerCase() === 'none'
+      ? null
+      : parseConnectionCap('SIGNET_MAX_CONNECTIONS_PER_ADDRESS', perAddressText, `a whole number from 1 to ${MAX_CONNECTIONS}, or none`, problems) ?? perAddress;
+  }
+  let total = CONNECTION_LIMITS.total;
+  const totalText = env.SIGNET_MAX_CONNECTIONS?.trim();
+  if (totalText) total = parseConnectionCap('SIGNET_MAX_CONNECTIONS', totalText, `a whole number from 1 to ${MAX_CONNECTIONS}`, problems) ?? total;
+  return Object.freeze({ perAddress, total });
+}
+
+/**
+ * Parses SIGNET_TRUST_PROXY, SIGNET_IPV6_LIMIT_PREFIX, SIGNET_MAX_CONNECTIONS_PER_ADDRESS,
+ * SIGNET_MAX_CONNECTIONS, SIGNET_METRICS_LISTEN and SIGNET_METRICS_ALLOW, one problem per bad variable.
+ */
 export function parseNetworkConfig(
   env: Readonly<Record<string, string | undefined>>, context: { production: boolean; port: number }, problems: string[],
 ): NetworkConfig {
@@ -112,5 +152,6 @@ export function parseNetworkConfig(
     listen: parseListen(env.SIGNET_METRICS_LISTEN, context.port, problems),
     allow: parseAllow(env.SIGNET_METRICS_ALLOW, context.production, problems),
   });
-  return { trustProxy: Object.freeze(trustProxy), ipv6LimitPrefix, metrics };
+  const connectionLimits = parseConnectionLimits(env, trustProxy, problems);
+  return { trustProxy: Object.freeze(trustProxy), ipv6LimitPrefix, metrics, connectionLimits };
 }

@@ -50,6 +50,27 @@ describe('SIGNET_IPV6_LIMIT_PREFIX', () => {
   });
 });
 
+describe('connection caps', () => {
+  test('by default 128 connections per client address and 4096 in all', () => {
+    expect(parseConfig({}, CWD).connectionLimits).toEqual({ perAddress: 128, total: 4096 });
+  });
+
+  test('behind a trusted proxy every connection is the proxy\'s: no per-address cap unless asked for', () => {
+    expect(parseConfig({ SIGNET_TRUST_PROXY: '1' }, CWD).connectionLimits).toEqual({ perAddress: null, total: 4096 });
+    expect(parseConfig({ SIGNET_TRUST_PROXY: '10.0.0.0/8' }, CWD).connectionLimits.perAddress).toBeNull();
+    expect(parseConfig({ SIGNET_TRUST_PROXY: '10.0.0.0/8', SIGNET_MAX_CONNECTIONS_PER_ADDRESS: '1000' }, CWD).connectionLimits.perAddress).toBe(1000);
+  });
+
+  test('each cap takes a whole number; the per-address one also none', () => {
+    expect(parseConfig({ SIGNET_MAX_CONNECTIONS_PER_ADDRESS: '16', SIGNET_MAX_CONNECTIONS: '20000' }, CWD).connectionLimits).toEqual({ perAddress: 16, total: 20000 });
+    expect(parseConfig({ SIGNET_MAX_CONNECTIONS_PER_ADDRESS: 'none' }, CWD).connectionLimits.perAddress).toBeNull();
+    expect(problemsOf({ SIGNET_MAX_CONNECTIONS_PER_ADDRESS: '0' })[0]).toMatch(/SIGNET_MAX_CONNECTIONS_PER_ADDRESS must be a whole number from 1 to 1000000, or none/);
+    expect(problemsOf({ SIGNET_MAX_CONNECTIONS_PER_ADDRESS: '64k' })[0]).toMatch(/SIGNET_MAX_CONNECTIONS_PER_ADDRESS must be/);
+    expect(problemsOf({ SIGNET_MAX_CONNECTIONS: 'none' })[0]).toMatch(/SIGNET_MAX_CONNECTIONS must be a whole number from 1 to 1000000 \(got "none"\)/);
+    expect(problemsOf({ SIGNET_MAX_CONNECTIONS: '2000000' })[0]).toMatch(/SIGNET_MAX_CONNECTIONS must be/);
+  });
+});
+
 describe('metrics exposure', () => {
   test('in production /metrics is on no port by default', () => {
     expect(parseConfig({ NODE_ENV: 'production' }, CWD).metrics).toEqual({ listen: null, allow: [] });

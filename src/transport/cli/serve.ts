@@ -41,6 +41,7 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
       introspection: config.introspection, development: config.development,
       publicUrl: config.publicUrl, publicAuthorities: config.publicAuthorities, signatureMaxAgeSeconds: config.signatureMaxAgeSeconds,
       clientAddress: { trustProxy: config.trustProxy, ipv6LimitPrefix: config.ipv6LimitPrefix }, metricsExposure: config.metrics,
+      connectionLimits: config.connectionLimits,
       requestLimits: requestLimitsFrom(config.rateLimitOverrides),
     });
     address = await server.app.listen({ port: config.port, host: config.host });

@@ -23,6 +23,7 @@ import { registerHealthRoutes, type ReadinessCheck } from './health';
 import { CLIENT_ADDRESS_DEFAULTS, fastifyTrustProxy, registerClientAddress, type ClientAddressOptions } from './client-address';
 import { registerPublicMetrics } from './metrics-routes';
 import { endConnectionsOnClose } from './end-connections-on-close';
+import { CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connection-limits';
 
 /** Largest request body accepted; larger bodies get 413 before parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -59,7 +60,7 @@ export interface HttpServerDeps {
   readonly authenticate?: (request: FastifyRequest, reply: FastifyReply) => Promise<AuthOutcome>;
   /** Stores and policy of the directives. */
   readonly directives: DirectiveDeps;
-  /** Per-IP request limit of unsigned requests (signed ones spend theirs in their admission). */
+  /** Per-IP request limit of every route but the probes (signed GraphQL requests spend theirs in their admission). */
   readonly requestLimiter?: RequestLimiter;
   /** Claims the nonce of a signed request refused before its admission, so its bytes never run later. */
   readonly retireSignature?: (request: FastifyRequest) => Promise<void>;
@@ -71,7 +72,19 @@ export interface HttpServerDeps {
   readonly metricsAllow?: readonly string[];
   /** Slow-client deadlines; defaults to HTTP_TIMEOUTS (tests shorten them). */
   readonly httpTimeouts?: Partial<HttpTimeouts>;
+  /** Connections open at once, per TCP peer and in all; defaults to CONNECTION_LIMITS. */
+  readonly connectionLimits?: ConnectionLimits;
 }
+
+/**
+ * Routes the per-IP limit leaves alone: the probes an orchestrator or load balancer polls. A
+ * probe answered 429 reads as "restart me" (/healthz) or "take me out of rotation" (/readyz), and
+ * the prober usually shares its address with others (a node's address, a load balancer's, or
+ * every client's behind a proxy Signet does not trust), so one noisy client would fail them all.
+ * Both are cheap whatever the flood: /healthz does no I/O and /readyz pings its dependencies
+ * once a second past a burst of 3 (health.ts); the connection caps bound the sockets polling them.
+ */
+const UNLIMITED_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
 /** Builds the Fastify app with Apollo on /graphql, health routes, the landing page and (with introspection) the playground. Not yet listening. */
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
@@ -93,6 +106,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     clientErrorHandler,
   });
   endConnectionsOnClose(app);
+  limitConnections(app.server, deps.connectionLimits ?? CONNECTION_LIMITS, { ipv6LimitPrefix: clientAddress.ipv6LimitPrefix, logger: app.log });
   // First hook: everything after it reads request.clientIp / clientLimitKey, never request.ip.
   registerClientAddress(app, clientAddress);
   app.addHook('onRequest', async (request) => {
@@ -101,6 +115,24 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // The per-IP layer, on every route (404s and static files too) but the probes, before any body
+  // is read: the cheapest possible refusal. A signed GraphQL request spends its address and account
+  // limits in its admission instead (one round trip with its nonce and field checks), unless this
+  // process already knows the address is over; a "signed" request elsewhere verifies nothing, so it
+  // counts as unsigned.
+  const requestLimiter = deps.requestLimiter;
+  if (requestLimiter) {
+    app.addHook('onRequest', async (request, reply) => {
+      const route = request.routeOptions.url;
+      if (route !== undefined && UNLIMITED_ROUTES.has(route)) return;
+      const signed = route === '/graphql' && hasSignatureHeaders(request);
+      if (await requestLimiter.checkIp(request, reply, { signed })) {
+        // Refused before its body was read: a signed one still has its signature used up.
+        if (signed) await deps.retireSignature?.(request);
+        return reply;
+      }
+    });
+  }
   // Keep the raw bytes: signatures cover a digest of the body as sent, not of re-serialized JSON.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
@@ -135,19 +167,11 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
-    // Signature verification runs once per HTTP request, before any GraphQL parsing or execution.
-    // The per-IP layer runs before the body is read or parsed: the cheapest possible refusal. A
-    // signed request spends its address and account limits in its admission instead (one round
-    // trip with its nonce and field checks), unless this process already knows the address is over.
+    // Signature verification runs once per HTTP request, before any GraphQL parsing or execution
+    // (and after the per-IP layer, a global hook).
     onRequest: async (request, reply) => {
       // A browser opening /graphql gets the playground page instead of Apollo's CSRF refusal.
       if (playground && prefersHtml(request)) return playground.sendPage(reply);
-      const signed = hasSignatureHeaders(request);
-      if (deps.requestLimiter && (await deps.requestLimiter.checkIp(request, reply, { signed }))) {
-        // Refused before its body was read: a signed one still has its signature used up.
-        if (signed) await deps.retireSignature?.(request);
-        return reply;
-      }
     },
     preHandler: async (request, reply) => {
       const outcome = await authenticate(request, reply);

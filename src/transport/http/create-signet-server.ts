@@ -17,6 +17,7 @@ import { createLocalBlocks } from './local-blocks';
 import { createRequestAdmissions } from './request-admission';
 import { createSignatureRetirement } from './signature-retirement';
 import type { ClientAddressOptions } from './client-address';
+import type { ConnectionLimits } from './connection-limits';
 import { createMetricsListener } from './metrics-routes';
 import type { MetricsExposure } from '../../network-config';
 import { signingTargetFor, type SigningTarget } from './signing-target';
@@ -44,6 +45,8 @@ export interface SignetServerDeps {
   readonly clientAddress?: ClientAddressOptions;
   /** Where /metrics is served (SIGNET_METRICS_LISTEN / SIGNET_METRICS_ALLOW); absent: nowhere. */
   readonly metricsExposure?: MetricsExposure;
+  /** Connections open at once per TCP peer and in all (SIGNET_MAX_CONNECTIONS_PER_ADDRESS / SIGNET_MAX_CONNECTIONS); defaults to CONNECTION_LIMITS. */
+  readonly connectionLimits?: ConnectionLimits;
   /** Per-IP and per-account limits; defaults to REQUEST_LIMITS. */
   readonly requestLimits?: typeof REQUEST_LIMITS;
   /** Brute-force guard limits; defaults to AUTH_FAILURE_LIMITS. */
@@ -83,7 +86,7 @@ export interface SecurityLayerDeps {
 /**
  * The layers in front of GraphQL: signature verification, whose verified requests carry their
  * admission (address and account limits, failed-signature guard, nonce: one store call with
- * the root fields' checks), and the per-IP limit of unsigned requests.
+ * the root fields' checks), and the per-IP limit of every other request but the probes.
  */
 export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<HttpServerDeps, 'authenticate' | 'requestLimiter' | 'retireSignature'>> {
   // What this process has seen refused, so a known-blocked source is refused before any work.
@@ -127,7 +130,7 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
   app = await createHttpServer({
     schema: deps.schema ?? buildSignetSchema(), services: deps.services, logger: deps.logger, introspection: deps.introspection,
     development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics, directives: deps.directives, clientAddress: deps.clientAddress,
-    metricsAllow: deps.metricsExposure?.allow, requestLimiter, retireSignature,
+    metricsAllow: deps.metricsExposure?.allow, requestLimiter, retireSignature, connectionLimits: deps.connectionLimits,
   });
   const built = app;
   built.addHook('onListen', async () => {

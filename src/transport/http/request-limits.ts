@@ -9,7 +9,13 @@ import type { LocalBlocks } from './local-blocks';
 
 /** Whole-request limits: the cheap outer layers in front of the per-field ones. */
 export const REQUEST_LIMITS = Object.freeze({
-  /** Per client IP, checked before the body is parsed. */
+  /**
+   * Per client IP, checked before the body is parsed, on every route (404s, the landing page, the
+   * playground and its files, /metrics) but the liveness and readiness probes /healthz and /readyz:
+   * an orchestrator polls them from an address it may share with other traffic, and a 429 would
+   * read as dead or not ready; both stay cheap under a flood (create-http-server.ts, health.ts).
+   * One playground page load is about 40 requests of the 1200.
+   */
   perIp: { max: 1200, windowMs: 60_000 } as RateLimitRule,
   /** Per verified account, across all its operations and keys. */
   perAccount: { max: 3000, windowMs: 60_000 } as RateLimitRule,
@@ -49,8 +55,9 @@ export interface LayerRefusal {
 /**
  * The per-IP and per-account layers, answering HTTP 429 with Retry-After when exceeded.
  *
- * Unsigned requests spend the per-IP limit before their body is read (`checkIp`). A signed
- * request spends both in its admission, one round trip with its nonce and field checks
+ * Unsigned requests, on every route but the probes, spend the per-IP limit before their body
+ * is read (`checkIp`, a global onRequest hook). A signed GraphQL request spends both in its
+ * admission, one round trip with its nonce and field checks
  * (`admissionChecks`); before its body is read it is only refused when this process already
  * knows its address is over the limit (`checkIp` with `signed`), and a signed request whose
  * admission did not count it (refused before or by its nonce, unparseable body) spends its
