@@ -92,8 +92,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   },
   [ErrorCode.BAD_REQUEST]: {
     // 405: Apollo's answer to a mutation over GET; 431: headers too large (transport/http/client-errors.ts).
-    status: 400, otherStatuses: [405, 431], field: false, retryable: false, http: '400, 405, 431',
-    meaning: 'The HTTP request is not a valid GraphQL request: malformed JSON, a batched (array) body, a GET without the CSRF preflight header, a mutation over GET (405), a forwarded client address that is not an IP address (a proxy misconfiguration: see README, "Behind a proxy"); or not valid HTTP at all, or headers too large (431), when the connection is then closed.',
+    status: 400, otherStatuses: [405, 406, 431], field: false, retryable: false, http: '400, 405, 406, 431',
+    meaning: 'The HTTP request is not a valid GraphQL request: malformed JSON, a batched (array) body, a GET without the CSRF preflight header, a mutation over GET (405), an `Accept` that allows neither `application/graphql-response+json` nor `application/json` (406), a forwarded client address that is not an IP address (a proxy misconfiguration: see README, "Behind a proxy"); or not valid HTTP at all, or headers too large (431), when the connection is then closed.',
     whatToDo: 'Send one JSON operation per POST with `Content-Type: application/json`.',
   },
   [ErrorCode.GRAPHQL_PARSE_FAILED]: {
@@ -118,8 +118,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   },
   [ErrorCode.METHOD_NOT_ALLOWED]: {
     status: 405, otherStatuses: [], field: false, retryable: false, http: '405',
-    meaning: 'The HTTP method is not allowed on that path (PUT, DELETE or PATCH on `/graphql`; the `Allow` header lists the methods that are).',
-    whatToDo: 'Use GET or POST on `/graphql`.',
+    meaning: 'The HTTP method is not allowed on that path (PUT, DELETE or PATCH on `/graphql`, POST on `/healthz`; the `Allow` header lists the methods that are). `OPTIONS /graphql` answers 204 with `Allow`.',
+    whatToDo: 'Use a method the `Allow` header lists: GET or POST on `/graphql`.',
   },
   [ErrorCode.NOT_FOUND]: {
     status: 404, otherStatuses: [], field: false, retryable: false, http: '404',
@@ -133,8 +133,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   },
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: {
     status: 415, otherStatuses: [], field: false, retryable: false, http: '415',
-    meaning: 'The body\'s content type is not supported.',
-    whatToDo: 'Send `application/json`.',
+    meaning: 'The body\'s content type is not supported (anything but `application/json`, `text/plain` included), or it is compressed (a `Content-Encoding` other than `identity`).',
+    whatToDo: 'Send `application/json`, uncompressed.',
   },
   [ErrorCode.REQUEST_TIMEOUT]: {
     status: 408, otherStatuses: [], field: false, retryable: true, http: '408',

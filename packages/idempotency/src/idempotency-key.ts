@@ -102,7 +102,8 @@ export function parseIdempotencyKeyHeader(value: string | string[] | undefined):
 
   const checked = validateIdempotencyKey(field);
   if (!checked.ok) return checked;
-  if (field.includes(',')) return { ok: false, reason: 'the Idempotency-Key header was sent more than once' };
+  // Repeated header lines arrive joined with ", ": a comma is either, and neither names one key.
+  if (field.includes(',')) return { ok: false, reason: 'the Idempotency-Key header holds a comma: it was sent more than once, or an unquoted key contains one (send such a key as a quoted string)' };
   if (!UNQUOTED_KEY.test(field)) {
     return {
       ok: false,

@@ -86,6 +86,11 @@ export interface HttpServerDeps {
  */
 const UNLIMITED_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
+/** The methods /graphql answers, as its `Allow` header lists them. */
+const GRAPHQL_METHODS = 'GET, POST, OPTIONS';
+/** The methods a 405 may name for a known path. */
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
 /** Builds the Fastify app with Apollo on /graphql, health routes, the landing page and (with introspection) the playground. Not yet listening. */
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
   const clientErrorHandler = createClientErrorHandler(deps.logger);
@@ -133,6 +138,16 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       }
     });
   }
+  // A body must be JSON, as sent: Fastify's own text/plain parser goes, so text/plain is 415 like
+  // any other type (it reached Apollo's CSRF refusal unsigned, and a signed one was checked
+  // against no body: a correct signature counted as a failed attempt). A compressed body is 415
+  // too: nothing here inflates it, and its digest would be of bytes this server never parses.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', async (request, reply) => {
+    const encoding = request.headers['content-encoding'];
+    if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') return;
+    return sendError(reply, ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Content-Encoding is not supported: send the body uncompressed (identity).');
+  });
   // Keep the raw bytes: signatures cover a digest of the body as sent, not of re-serialized JSON.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
@@ -140,8 +155,14 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     parseJson(request, (body as Buffer).toString('utf8'), done);
   });
   app.setErrorHandler(createHttpErrorHandler(deps.logger));
-  app.setNotFoundHandler((_request, reply) => {
-    sendError(reply, ErrorCode.NOT_FOUND, 'Not found.');
+  app.setNotFoundHandler((request, reply) => {
+    // A path that exists with other methods is the wrong method (405 with Allow), not an unknown
+    // path. One that exists with this method but sent here is hidden on purpose (/metrics outside
+    // its allowlist): 404.
+    const path = request.url.split('?')[0];
+    const allowed = HTTP_METHODS.filter((method) => app.hasRoute({ method, url: path }));
+    if (allowed.length > 0 && !allowed.includes(request.method as (typeof HTTP_METHODS)[number])) return sendError(reply.header('allow', allowed.join(', ')), ErrorCode.METHOD_NOT_ALLOWED, `Method not allowed on ${path.slice(0, 64)}: use ${allowed.join(' or ')}.`);
+    return sendError(reply, ErrorCode.NOT_FOUND, 'Not found.');
   });
 
   const apollo = createApolloServer({
@@ -164,8 +185,10 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   };
   // The playground is a schema explorer: it follows the introspection switch (off by default in production).
   const playground = deps.introspection ? registerPlayground(app) : null;
+  // OPTIONS names the methods (RFC 9110 §9.3.7); no CORS headers: browsers on other origins are not served.
+  app.options('/graphql', async (_request, reply) => reply.status(204).header('allow', GRAPHQL_METHODS).send());
   app.route({
-    method: ['GET', 'POST', 'OPTIONS'],
+    method: ['GET', 'POST'],
     url: '/graphql',
     // Signature verification runs once per HTTP request, before any GraphQL parsing or execution
     // (and after the per-IP layer, a global hook).
@@ -195,7 +218,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   app.route({
     method: ['PUT', 'DELETE', 'PATCH'],
     url: '/graphql',
-    handler: async (_request, reply) => sendError(reply.header('allow', 'GET, POST, OPTIONS'), ErrorCode.METHOD_NOT_ALLOWED, 'Method not allowed on /graphql: use POST, or GET for queries.'),
+    handler: async (_request, reply) => sendError(reply.header('allow', GRAPHQL_METHODS), ErrorCode.METHOD_NOT_ALLOWED, 'Method not allowed on /graphql: use POST, or GET for queries.'),
   });
   if (deps.metrics) registerPublicMetrics(app, deps.metrics, deps.metricsAllow ?? []);
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(LANDING_PAGE));

@@ -86,10 +86,34 @@ describe('HTTP transport', () => {
     expect(codeOf(await res.json())).toBe('BAD_REQUEST');
   });
 
-  test('a text/plain POST (a CSRF-able simple request) is refused', async () => {
-    const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ serverTime }' }) });
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
+  test('a text/plain POST (a CSRF-able simple request) is 415 like any body that is not JSON, signed or not (a signed one is never checked against no body)', async () => {
+    const body = JSON.stringify({ query: '{ serverTime }' });
+    const signed: Record<string, string> = { signature: 'sig1=:AAAA:', 'signature-input': 'sig1=("@method");created=1;keyid="key_x";nonce="nnnnnnnnnnnnnnnn"' };
+    for (const headers of [{}, signed]) {
+      const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body });
+      expect(res.status).toBe(415);
+      expect(codeOf(await res.json())).toBe('UNSUPPORTED_MEDIA_TYPE');
+    }
+  });
+
+  test('a compressed body (any Content-Encoding but identity) is 415: nothing here inflates it', async () => {
+    const body = JSON.stringify({ query: '{ serverTime }' });
+    for (const encoding of ['gzip', 'br', 'x-bogus']) {
+      const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body });
+      expect([encoding, res.status, codeOf(await res.json())]).toEqual([encoding, 415, 'UNSUPPORTED_MEDIA_TYPE']);
+    }
+    const plain = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'identity' }, body });
+    expect(plain.status).toBe(200);
+  });
+
+  test('OPTIONS /graphql is 204 with Allow; a known path with another method is 405 with Allow, an unknown one 404', async () => {
+    const options = await fetch(`${server.url}/graphql`, { method: 'OPTIONS' });
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'GET, POST, OPTIONS']);
+    const health = await fetch(`${server.url}/healthz`, { method: 'POST' });
+    expect([health.status, health.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    expect(codeOf(await health.json())).toBe('METHOD_NOT_ALLOWED');
+    const missing = await fetch(`${server.url}/nowhere`, { method: 'POST' });
+    expect(missing.status).toBe(404);
   });
 
   test('queries deeper than the limit are rejected before execution', async () => {

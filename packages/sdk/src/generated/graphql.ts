@@ -821,7 +821,7 @@ export type UserErrorCode =
   | 'INVALID_PRICE'
   /** createApiKey: the public key is not an Ed25519 SPKI key (or a weak, small-order or non-canonical one), or one was given for an HMAC key. */
   | 'INVALID_PUBLIC_KEY'
-  /** placeOrder: the quantity is not positive, not a multiple of the lot size, or outside minQuantity..maxQuantity; or quantity/quoteQuantity is missing, both are given, or quoteQuantity is not a positive amount in the quote asset's precision. */
+  /** placeOrder: the quantity is not positive, not a multiple of the lot size, or outside minQuantity..maxQuantity; or quantity/quoteQuantity is missing, both are given, or quoteQuantity is not a positive amount in the quote asset's precision, or buys less than one lot at the best ask. */
   | 'INVALID_QUANTITY'
   /** createApiKey: scopes the calling key does not hold itself (an empty or over-long list is refused earlier with BAD_USER_INPUT). */
   | 'INVALID_SCOPES'
@@ -833,6 +833,8 @@ export type UserErrorCode =
   | 'POST_ONLY_WOULD_TAKE'
   /** createTransfer: the destination is the sending account. */
   | 'SELF_TRANSFER'
+  /** placeOrder: the order would rest, and the account already has the most open orders one market allows (500 unless the operator set SIGNET_MAX_OPEN_ORDERS); nothing was placed. */
+  | 'TOO_MANY_OPEN_ORDERS'
   /** createTransfer: the asset is not one this API holds. */
   | 'UNKNOWN_ASSET'
   /** placeOrder, cancelAllOrders: the market symbol is not listed (see `markets`). */
