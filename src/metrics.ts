@@ -12,6 +12,8 @@ export interface SignetMetrics {
   readonly rateLimited: Counter<'layer'>;
   /** Idempotent calls, by outcome (executed, replayed, in_progress, key_reused, key_required). */
   readonly idempotency: Counter<'outcome'>;
+  /** Connections closed at once by a connection cap, by cap (`per-address`, `total`): every one, where the log shows only some. */
+  readonly connectionsRefused: Counter<'cap'>;
 }
 
 /** Default metrics that name the exact runtime build: a vulnerability lookup key, kept off the public port. */
@@ -35,6 +37,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Signe
     signatureChecks: new Counter({ name: 'signet_signature_checks_total', help: 'Signed requests by outcome', labelNames: ['outcome'], registers: [registry] }),
     rateLimited: new Counter({ name: 'signet_rate_limited_total', help: 'Requests refused by a rate limit, by layer', labelNames: ['layer'], registers: [registry] }),
     idempotency: new Counter({ name: 'signet_idempotency_total', help: 'Idempotent calls by outcome', labelNames: ['outcome'], registers: [registry] }),
+    connectionsRefused: new Counter({ name: 'signet_connections_refused_total', help: 'Connections closed at once by a connection cap, by cap', labelNames: ['cap'], registers: [registry] }),
   };
   return { ...metrics, operatorView: () => Registry.merge([registry, operatorOnly]) };
 }

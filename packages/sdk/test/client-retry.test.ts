@@ -185,14 +185,24 @@ describe('bounds', () => {
 });
 
 describe('AbortSignal', () => {
-  test('aborting during a backoff wait rejects promptly with an AbortError and sends nothing more', async () => {
+  test('aborting during a backoff wait rejects with an AbortError while the wait is pending, and sends nothing more', async () => {
     const { fetch, calls } = scriptedFetch(answer({ data: { placeOrder: null }, errors: [fieldError('IDEMPOTENCY_IN_PROGRESS', { retryAfter: 30 })] }));
-    const sdk = createSignetClient({ url: 'http://127.0.0.1:4000', keyId: key.keyId, privateKey: key.privateKeyBase64, fetch, retry: { maxTotalMs: 60_000 } });
+    // A wait that never ends by itself: only its signal can end it, as the default timer's does.
+    const waits: number[] = [];
+    let waiting: () => void = () => undefined;
+    const waitStarted = new Promise<void>((resolve) => { waiting = resolve; });
+    const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((_resolve, reject) => {
+      waits.push(ms);
+      signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true });
+      waiting();
+    });
+    const sdk = createSignetClient({ url: 'http://127.0.0.1:4000', keyId: key.keyId, privateKey: key.privateKeyBase64, fetch, sleep, retry: { maxTotalMs: 60_000 } });
     const controller = new AbortController();
-    const started = Date.now();
-    const pending = sdk.request(PlaceOrderDocument, INPUT, { signal: controller.signal, onRetry: () => setTimeout(() => controller.abort(), 20) });
+    const pending = sdk.request(PlaceOrderDocument, INPUT, { signal: controller.signal });
+    await waitStarted;
+    expect(waits).toEqual([30_000]);
+    controller.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(calls).toHaveLength(1);
   });
 

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
+import type { SignetMetrics } from '../../metrics';
 import { clientOf } from './ip-ranges';
 
 /** How many connections may be open at once. */
@@ -33,13 +34,19 @@ const TOTAL_CAP_LOG_EVERY_MS = 60_000;
  * fires on a socket that sends a cheap request now and then. A connection over its peer's cap is
  * closed at once, before its first byte is read. Over the total cap Node closes it before
  * anything else sees it. Each peer's first refusal is logged, then nothing until all its
- * connections are closed; total-cap refusals at most once a minute, with their count.
+ * connections are closed; total-cap refusals at most once a minute, with their count. Every
+ * refusal is counted in `metrics.connectionsRefused` (by cap), when given: the logs are thinned.
  */
-export function limitConnections(server: Server, limits: ConnectionLimits, options: { ipv6LimitPrefix: number; logger: FastifyBaseLogger }): void {
+export function limitConnections(
+  server: Server,
+  limits: ConnectionLimits,
+  options: { ipv6LimitPrefix: number; logger: FastifyBaseLogger; metrics?: Pick<SignetMetrics, 'connectionsRefused'> },
+): void {
   server.maxConnections = limits.total;
   let dropped = 0;
   let droppedLoggedAt = Number.NEGATIVE_INFINITY;
   server.on('drop', () => {
+    options.metrics?.connectionsRefused.inc({ cap: 'total' });
     dropped += 1;
     const now = Date.now();
     if (now - droppedLoggedAt < TOTAL_CAP_LOG_EVERY_MS) return;
@@ -56,6 +63,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits, optio
     if (peer === null) return;
     const entry = open.get(peer.limitKey) ?? { count: 0, warned: false };
     if (entry.count >= perAddress) {
+      options.metrics?.connectionsRefused.inc({ cap: 'per-address' });
       if (!entry.warned) {
         entry.warned = true;
         options.logger.warn({ event: 'connections_refused', cap: 'per-address', peer: peer.limitKey, max: perAddress }, `connection refused: ${perAddress} connections already open from ${peer.limitKey}`);

@@ -111,7 +111,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     clientErrorHandler,
   });
   endConnectionsOnClose(app);
-  limitConnections(app.server, deps.connectionLimits ?? CONNECTION_LIMITS, { ipv6LimitPrefix: clientAddress.ipv6LimitPrefix, logger: app.log });
+  limitConnections(app.server, deps.connectionLimits ?? CONNECTION_LIMITS, { ipv6LimitPrefix: clientAddress.ipv6LimitPrefix, logger: app.log, metrics: deps.metrics });
   // First hook: everything after it reads request.clientIp / clientLimitKey, never request.ip.
   registerClientAddress(app, clientAddress);
   app.addHook('onRequest', async (request) => {

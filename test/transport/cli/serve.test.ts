@@ -90,6 +90,29 @@ function rawClient(url: string, first: string) {
   return { write: (chunk: string) => socket.write(chunk), closed, destroy: () => socket.destroy() };
 }
 
+/**
+ * A keep-alive connection from 127.0.0.1 that sends `GET /healthz`: 'answered' once the response
+ * head arrives (the connection stays open), 'closed' when the server closes it before that.
+ */
+function healthzConnection(url: string): Promise<{ outcome: 'answered' | 'closed'; destroy: () => void }> {
+  return new Promise((resolve) => {
+    const socket = connect({ port: Number(new URL(url).port), host: '127.0.0.1', localAddress: '127.0.0.1' }, () => {
+      socket.write(`GET /healthz HTTP/1.1\r\nHost: ${new URL(url).host}\r\n\r\n`);
+    });
+    const destroy = () => socket.destroy();
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.includes('\r\n\r\n')) resolve({ outcome: 'answered', destroy });
+    });
+    // A connection destroyed by the server may reach the client as a reset.
+    socket.on('error', () => undefined);
+    // After an answer this settles nothing: the promise has resolved.
+    socket.once('close', () => resolve({ outcome: 'closed', destroy }));
+  });
+}
+
 const credentialsOf = (dataDir: string, name: string) =>
   (JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')).credentials as Array<{ name: string; keyId: string; privateKey: string }>).find((c) => c.name === name)!;
 
@@ -171,6 +194,22 @@ describe('signet serve', () => {
     } finally {
       taken.close();
     }
+  }, 60_000);
+
+  test('SIGNET_MAX_CONNECTIONS_PER_ADDRESS reaches the server: a third connection from one address is closed at once', async () => {
+    const server = serveInProcess({ SIGNET_DATA_DIR: dataDir, SIGNET_PRICE_FEED_URL: feed.url, SIGNET_MAX_CONNECTIONS_PER_ADDRESS: '2' });
+    const url = await server.listening();
+    const connections: Array<Awaited<ReturnType<typeof healthzConnection>>> = [];
+    try {
+      // One after the other: each is open (answered, kept alive) before the next one connects.
+      for (let i = 0; i < 3; i += 1) connections.push(await healthzConnection(url));
+      expect(connections.map((c) => c.outcome)).toEqual(['answered', 'answered', 'closed']);
+      expect(server.logs()).toContain('"event":"connections_refused"');
+    } finally {
+      for (const connection of connections) connection.destroy();
+      server.signals.emit('SIGTERM');
+    }
+    expect(await server.code).toBe(0);
   }, 60_000);
 
   test('a SIGNET_RATE_LIMITS key that names no rate-limited field is refused (exit 2) before anything is opened', async () => {

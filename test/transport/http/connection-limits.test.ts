@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { DomainServices } from '../../../src/domain';
+import { createMetrics, type SignetMetrics } from '../../../src/metrics';
 import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
 import { createHttpServer } from '../../../src/transport/http/create-http-server';
 import type { ConnectionLimits } from '../../../src/transport/http/connection-limits';
@@ -45,6 +46,11 @@ function attempt(port: number, localAddress: string): Promise<Attempt> {
   });
 }
 
+/** `signet_connections_refused_total` by its `cap` label. */
+async function refusedByCap(metrics: SignetMetrics): Promise<Record<string, number>> {
+  return Object.fromEntries((await metrics.connectionsRefused.get()).values.map((v) => [String(v.labels.cap), v.value]));
+}
+
 describe('connections open at once are capped per address and in all', () => {
   let db: TestDatabase;
   let services: DomainServices;
@@ -60,10 +66,10 @@ describe('connections open at once are capped per address and in all', () => {
   });
   afterAll(async () => db?.close());
 
-  async function start(connectionLimits: ConnectionLimits, logger = captureLogger().logger): Promise<number> {
+  async function start(connectionLimits: ConnectionLimits, logger = captureLogger().logger, metrics?: SignetMetrics): Promise<number> {
     const app = await createHttpServer({
       schema: buildSignetSchema(), services, logger, introspection: false, development: false, readiness: [],
-      directives: directiveDepsFor(services), connectionLimits,
+      directives: directiveDepsFor(services), connectionLimits, metrics,
     });
     apps.push(app);
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -78,13 +84,15 @@ describe('connections open at once are capped per address and in all', () => {
 
   test('an address at its cap has its next connection closed at once; other addresses still connect', async () => {
     const { logger, lines } = captureLogger();
-    const port = await start({ perAddress: 3, total: 100 }, logger);
+    const metrics = createMetrics();
+    const port = await start({ perAddress: 3, total: 100 }, logger, metrics);
     for (let i = 0; i < 3; i += 1) expect(await open(port, '127.0.0.1')).toBe('answered');
     expect(await open(port, '127.0.0.1')).toBe('closed');
     expect(await open(port, '127.0.0.1')).toBe('closed');
     expect(await open(port, '127.0.0.2')).toBe('answered');
-    // The first refusal of the address is logged, not every one.
+    // The first refusal of the address is logged, not every one; every one is counted.
     expect(lines().filter((l) => l.event === 'connections_refused')).toEqual([expect.objectContaining({ cap: 'per-address', peer: '127.0.0.1', max: 3 })]);
+    expect(await refusedByCap(metrics)).toEqual({ 'per-address': 2 });
   });
 
   test('a connection that closes frees its place for the same address', async () => {
@@ -103,13 +111,16 @@ describe('connections open at once are capped per address and in all', () => {
 
   test('past the total cap every new connection is closed, whichever address it comes from', async () => {
     const { logger, lines } = captureLogger();
-    const port = await start({ perAddress: 10, total: 3 }, logger);
+    const metrics = createMetrics();
+    const port = await start({ perAddress: 10, total: 3 }, logger, metrics);
     expect(await open(port, '127.0.0.4')).toBe('answered');
     expect(await open(port, '127.0.0.5')).toBe('answered');
     expect(await open(port, '127.0.0.6')).toBe('answered');
     expect(await open(port, '127.0.0.7')).toBe('closed');
     expect(await open(port, '127.0.0.4')).toBe('closed');
+    // Logged at most once a minute, counted each time.
     expect(lines().filter((l) => l.event === 'connections_refused')).toEqual([expect.objectContaining({ cap: 'total', max: 3 })]);
+    expect(await refusedByCap(metrics)).toEqual({ total: 2 });
   });
 
   test('with no per-address cap one address may open up to the total', async () => {
