@@ -56,7 +56,7 @@ export interface Order {
   readonly updatedAt: Date;
 }
 
-/** One order's side of a trade. Each trade has two fills (maker and taker) that share `tradeId` and `sequence`. */
+/** One order's side of a trade. Each trade has two fills (maker and taker) that share `tradeId`; each fill has its own `sequence` (the maker's, then the taker's). */
 export interface Fill {
   readonly id: string;
   /** Increases with every trade, across all markets; both fills of a trade share it. */
