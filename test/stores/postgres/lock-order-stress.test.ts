@@ -5,6 +5,7 @@ import { openPostgresDatabase, type TestDatabase } from '../../helpers/database'
 import { fundedAccount, servicesFor } from '../../helpers/domain';
 import { CLEAN_RECONCILIATION } from '../../helpers/ledger-checks';
 import { describeWithPostgres } from '../../helpers/services';
+import { seededRandom } from '../../helpers/seeded-random';
 
 /**
  * The lock order (ARCHITECTURE.md, sql-account-locks.ts): market locks (sorted) → account locks
@@ -43,16 +44,6 @@ const ROUND_TRIP_MS = Number(process.env.LOCK_ORDER_STRESS_RTT_MS ?? 2);
 /** The refusals this load may get; any other (or any throw) fails the test. */
 const BUSINESS_ERRORS: ReadonlySet<string> = new Set([UserErrorCode.INSUFFICIENT_FUNDS, UserErrorCode.ORDER_NOT_OPEN, UserErrorCode.POST_ONLY_WOULD_TAKE]);
 
-/** mulberry32: small and deterministic, so a failing mix can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Operation =
   | { kind: 'place'; account: number; input: PlaceOrderInput; label: string }
@@ -64,7 +55,7 @@ const STP_MODES: readonly SelfTradePrevention[] = ['CANCEL_NEWEST', 'CANCEL_OLDE
 
 /** The whole mix, drawn up front (a fixed number of draws per operation) so it does not depend on timing. */
 function operations(phase: (typeof PHASES)[number], seed: number): Operation[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const [limitCut, marketCut, cancelCut, cancelAllCut, cancelAllMarketCut] = phase.cuts;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
   const limitOrder = (): { input: PlaceOrderInput; label: string } => {

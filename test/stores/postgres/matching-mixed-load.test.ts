@@ -5,22 +5,13 @@ import { fundedAccount, servicesFor } from '../../helpers/domain';
 import { CLEAN_RECONCILIATION } from '../../helpers/ledger-checks';
 import { describeWithPostgres } from '../../helpers/services';
 import { toOrder } from '../../../src/stores/postgres/sql-rows';
+import { seededRandom } from '../../helpers/seeded-random';
 
 const ROUNDS = 12;
 const OPERATIONS_PER_ROUND = 48;
 /** The refusals a caller may get under this load; anything else (a deadlock, an invariant) fails the test. */
 const USER_ERRORS_EXPECTED: ReadonlySet<string> = new Set([UserErrorCode.INSUFFICIENT_FUNDS, UserErrorCode.ORDER_NOT_OPEN]);
 
-/** A small deterministic generator (mulberry32), so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const REASONS_OF: Record<Order['status'], ReadonlyArray<OrderStatusReason | null>> = {
   OPEN: [null], PARTIALLY_FILLED: [null], FILLED: [null],
@@ -61,7 +52,7 @@ describeWithPostgres('matching under mixed concurrent load on PostgreSQL', (url)
   afterAll(async () => db?.close());
 
   test(`${ROUNDS} rounds of ${OPERATIONS_PER_ROUND} concurrent placements (both markets), cancels, cancel-alls and transfers: no deadlock, no lost fill`, async () => {
-    const next = random(16);
+    const next = seededRandom(16);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
     const placed: Order[] = [];
     /** The orders each successful cancel answered with, as it answered. */
