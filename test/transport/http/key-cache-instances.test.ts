@@ -99,7 +99,9 @@ describeWithPostgres('key material cached per instance (PostgreSQL + Redis)', (p
     test('a signed keyed placeOrder with a cached key: two Redis round trips as before, and no key row read', async () => {
       const trader = await fundedAccount(it2.services, { USD: '10000' }, 'keycache-trader');
       const key = await createTestKey(it2.services, trader);
-      expect((await signedRequest(it2.b, key, ME)).status).toBe(200);
+      // Caches the key on B and loads both scripts (a script's first use after a Redis restart or
+      // SCRIPT FLUSH is EVALSHA, NOSCRIPT, then EVAL).
+      expect((await signedRequest(it2.b, key, PLACE(`warm-${Date.now()}`))).json.data.placeOrder.order.status).toBe('OPEN');
       let statements: string[] = [];
       const sent = await commandsOf(it2.redisB, async () => {
         statements = await it2.driverB.statementsOf(async () => {
