@@ -58,6 +58,28 @@ describe('the open-order limit per account and market', () => {
     expect(await services.orders.placeOrder(account, bid('50', { clientOrderId: 'c' }))).toMatchObject({ ok: false, errors: [{ code: 'DUPLICATE_CLIENT_ORDER_ID' }] });
     expect(await services.orders.placeOrder(account, bid('50', { clientOrderId: 'd' }))).toMatchObject({ ok: false, errors: [{ code: 'TOO_MANY_OPEN_ORDERS' }] });
   });
+
+  test('own orders the placement cancels by self-trade prevention do not count: at the limit, a BUY that cancels the own resting SELL still rests', async () => {
+    const account = await fundedAccount(services, { USD: '10000', BTC: '1' }, 'limit-stp');
+    for (const price of ['90', '91']) expect((await services.orders.placeOrder(account, bid(price))).ok).toBe(true);
+    const ownAsk = await services.orders.placeOrder(account, { market: 'BTC-USD', side: 'SELL', type: 'LIMIT', price: '30000', quantity: '0.001' });
+    if (!ownAsk.ok) throw new Error(JSON.stringify(ownAsk.errors));
+    for (const mode of ['CANCEL_OLDEST', 'CANCEL_BOTH'] as const) {
+      const result = await services.orders.placeOrder(account, bid('30000', { selfTradePrevention: mode }));
+      if (mode === 'CANCEL_OLDEST') {
+        expect(result).toMatchObject({ ok: true, value: { status: 'OPEN' } });
+        expect((await services.orders.listOrders(account, { limit: 10 })).items.find((o) => o.id === ownAsk.value.id)).toMatchObject({ status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION' });
+        // Back at the limit: one own SELL again in place of the BUY just placed.
+        expect((await services.orders.cancelOrder(account, result.ok ? result.value.id : '')).ok).toBe(true);
+        expect((await services.orders.placeOrder(account, { market: 'BTC-USD', side: 'SELL', type: 'LIMIT', price: '30000', quantity: '0.001' })).ok).toBe(true);
+      } else {
+        // CANCEL_BOTH ends the own SELL and the new BUY: nothing rests, nothing is refused.
+        expect(result).toMatchObject({ ok: true, value: { status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION' } });
+      }
+    }
+    expect((await services.orders.listOrders(account, { limit: 10, live: true })).items).toHaveLength(2);
+    expect(await services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
+  });
 });
 
 describe('a sweep reads the book in batches that grow', () => {

@@ -23,13 +23,17 @@ export async function recordPlacement(db: SqlExecutor, placement: PlacementRecor
   // An order that rests only within its account's open-order limit in the market: counted here,
   // under the market lock every placement and cancel of the market holds (taken by an earlier
   // statement, so this statement's snapshot has every order of the market that committed).
-  // Counted once (a CTE), read by the insert and by the answer.
+  // Counted once (a CTE), read by the insert and by the answer. The account's own orders this
+  // placement ends (self-trade prevention's CANCEL_OLDEST / CANCEL_BOTH) are not counted: they
+  // will not be open once it commits.
   const limit = placement.openOrderLimit;
+  const ended = updates.filter((u) => u.status !== 'OPEN' && u.status !== 'PARTIALLY_FILLED').map((u) => u.id);
   const withinLimit = limit === null ? 'TRUE' : '(SELECT within FROM open_orders)';
   const ctes = [
     locks.cte,
     ...(limit === null ? [] : [`open_orders AS (SELECT count(*) < ${value(limit, '::int')} AS within FROM (SELECT 1 FROM orders
        WHERE account_id = ${value(o.accountId, '::uuid')} AND market = ${value(o.market, '::text')} AND status IN ${LIVE_STATUSES_SQL}
+         AND id <> ALL (${value(ended, '::uuid[]')})
        LIMIT ${value(limit, '::int')}) AS live)`]),
     `order_in AS (INSERT INTO orders (id, account_id, market, side, type, price, quantity, quote_quantity, time_in_force, post_only, self_trade_prevention,
        client_order_id, status, status_reason, filled_quantity, filled_quote, hold_asset, hold_amount, hold_remaining, created_at, updated_at)
