@@ -8,6 +8,7 @@
  * never meant.
  */
 import { SUPPORTED_DERIVED_COMPONENTS } from './constants';
+import { trimFieldWhitespace } from './field-whitespace';
 
 /** The message a signature base is built from. Derived components never read `headers`. */
 export interface SignatureBaseMessage {
@@ -48,7 +49,7 @@ function fieldValue(name: string, headers: SignatureBaseMessage['headers']): str
   if (lines.length === 0) fail(`covered field "${name}" is absent`);
   const values = lines.map((line) => {
     if (typeof line !== 'string' || !FIELD_VALUE_CHARS.test(line)) fail(`field "${name}" has a value we cannot sign`);
-    return line.replace(/^[ \t]+|[ \t]+$/g, '');
+    return trimFieldWhitespace(line);
   });
   return values.join(', ');
 }

@@ -22,6 +22,7 @@ import {
 } from './constants';
 import { utf8Length } from './bytes';
 import { parseCanonicalSignatureFields } from './canonical-signature-fields';
+import { trimFieldWhitespace } from './field-whitespace';
 import type { ParsedSignature } from './parsed-signature';
 import sf, { type Dictionary, type InnerList, type Item, type Parameters } from './structured-fields';
 
@@ -49,7 +50,7 @@ function parseSingleMember(fieldValue: string): [string, Item | InnerList] | und
     return undefined;
   }
   if (dictionary.size !== 1) return undefined;
-  const trimmed = fieldValue.replace(/^[ \t]+|[ \t]+$/g, '');
+  const trimmed = trimFieldWhitespace(fieldValue);
   let canonical: string;
   try {
     canonical = sf.serializeDictionary(dictionary);

@@ -4,9 +4,10 @@
  *
  *   headers absent?            → absent
  *   size guard, strict parse   → MALFORMED_SIGNATURE / KEY_INVALID
- *   coverage, signature base   → MALFORMED_SIGNATURE
+ *   required coverage          → MALFORMED_SIGNATURE
  *   Idempotency-Key uncovered  → IDEMPOTENCY_KEY_NOT_COVERED
  *   created / expires          → SIGNATURE_EXPIRED
+ *   signature base             → MALFORMED_SIGNATURE
  *   Content-Digest vs raw body → DIGEST_MISMATCH
  *   key lookup + crypto        → SIGNATURE_INVALID (unknown, revoked, wrong alg, bad bytes alike)
  *   nonce claim                → NONCE_REUSED, or unproven when the store may have forgotten it
@@ -121,6 +122,9 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
     if (ownHeader(req.headers, IDEMPOTENCY_KEY_COMPONENT) !== undefined && !signature.components.includes(IDEMPOTENCY_KEY_COMPONENT)) {
       return reject('IDEMPOTENCY_KEY_NOT_COVERED', keyId);
     }
+    // Before the base: freshness needs only the parsed parameters, and a stale signature can never
+    // pass, so it must not get the base's work (every covered header read and trimmed) for free.
+    if (!isFresh(signature, nowMs)) return reject('SIGNATURE_EXPIRED', keyId);
 
     // The name the client used when it is one of ours (Host, or the authority of an absolute-form
     // target, which replaces it: RFC 9112 §3.2.2). Client input: only a configured name counts.
@@ -136,8 +140,6 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
     };
     // Throws on unsupported, duplicate or absent components and on unsignable values.
     const base = encoder.encode(buildSignatureBase(signature.components, message, signature.signatureParams));
-
-    if (!isFresh(signature, nowMs)) return reject('SIGNATURE_EXPIRED', keyId);
 
     // content-digest is covered (checked above), so the base builder has already seen it present.
     const digestField = ownHeader(req.headers, 'content-digest');

@@ -5,6 +5,7 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import {
   createMemoryNonceStore,
   type NonceClaimRequest,
@@ -146,4 +147,13 @@ const RFC9421_VECTORS_FILE = join(__dirname, 'fixtures', 'rfc9421', 'rfc9421.jso
 /** Loads the vendored RFC 9421 vectors. */
 export function loadVectors(): Rfc9421Vectors {
   return JSON.parse(readFileSync(RFC9421_VECTORS_FILE, 'utf8')) as Rfc9421Vectors;
+}
+
+/**
+ * `fn()`'s result, or a throw once it has run `ms` without returning. Jest's timeout cannot stop
+ * a synchronous call (a quadratic one would hold the worker for minutes, then pass); node:vm's
+ * watchdog terminates it. For bounds that are generous by orders of magnitude, never tight ones.
+ */
+export function finishingWithin<T>(ms: number, fn: () => T): T {
+  return runInNewContext('fn()', { fn }, { timeout: ms }) as T;
 }

@@ -2,6 +2,7 @@
  * RFC 9421 §2 component values and the §2.5 base layout, on the pure builder the SDK reuses.
  */
 import { buildSignatureBase, type SignatureBaseMessage } from '../src';
+import { finishingWithin } from './helpers';
 
 const message: SignatureBaseMessage = {
   method: 'POST',
@@ -79,5 +80,42 @@ describe('field components (RFC 9421 §2.1)', () => {
     expect(() => base(['@path'], { ...message, path: '/a\n"@method": GET' })).toThrow();
     expect(() => base(['@query'], { ...message, query: 'a b' })).toThrow();
     expect(() => buildSignatureBase([], message, '()\n"x": y\u00e9')).toThrow();
+  });
+});
+
+describe('field value trimming (RFC 9421 §2.1: leading and trailing whitespace of each line)', () => {
+  const valueOf = (value: string | string[]) => base(['x-v'], { ...message, headers: { 'x-v': value } });
+  const line = (value: string) => `"x-v": ${value}\n"@signature-params": ()`;
+
+  it.each([
+    ['strips leading and trailing spaces', '   v   ', 'v'],
+    ['strips leading and trailing tabs', '\t\tv\t', 'v'],
+    ['strips mixed spaces and tabs on both sides', ' \t \tv \t', 'v'],
+    ['keeps interior spaces and tabs as sent', ' a  \t b ', 'a  \t b'],
+    ['keeps an empty value empty', '', ''],
+    ['turns a value of only spaces and tabs into an empty one', ' \t  \t', ''],
+    ['leaves a value with nothing to trim as it is', 'a b', 'a b'],
+  ])('%s', (_label, value, expected) => {
+    expect(valueOf(value)).toBe(line(expected));
+  });
+
+  it('trims each repeated line before joining them', () => {
+    expect(valueOf(['\t a ', '', ' \t', 'b  c\t'])).toBe(line('a, , , b  c'));
+  });
+
+  it('still refuses line breaks rather than unfolding them (obs-fold)', () => {
+    expect(() => valueOf('a\r\n b')).toThrow();
+    expect(() => valueOf(' a\n')).toThrow();
+  });
+
+  // A backtracking trim (/^[ \t]+|[ \t]+$/g) is quadratic on an interior run: minutes for a million spaces.
+  it('builds the base of a value with a million interior spaces at once, keeping them', () => {
+    const spaces = ' '.repeat(1_000_000);
+    expect(finishingWithin(5_000, () => valueOf(`a${spaces}a`))).toBe(line(`a${spaces}a`));
+  });
+
+  it('trims a million leading and trailing spaces and tabs around a million interior ones at once', () => {
+    const run = ' \t'.repeat(500_000);
+    expect(finishingWithin(5_000, () => valueOf(`${run}a${run}b${run}`))).toBe(line(`a${run}b`));
   });
 });

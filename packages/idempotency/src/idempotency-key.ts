@@ -38,6 +38,19 @@ export type IdempotencyKeyHeaderResult =
 const UNQUOTED_KEY = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]+$/;
 
 /**
+ * `value` without its leading and trailing SP/HTAB (RFC 9110 §5.5), in one pass from each end.
+ * Not `/^[ \t]+|[ \t]+$/g`: that retries `[ \t]+$` from every position of an interior run of
+ * whitespace, quadratic in the header's length. Not `trim()`, which strips more than SP/HTAB.
+ */
+function trimFieldWhitespace(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value.charCodeAt(start) === 0x20 || value.charCodeAt(start) === 0x09)) start++;
+  while (end > start && (value.charCodeAt(end - 1) === 0x20 || value.charCodeAt(end - 1) === 0x09)) end--;
+  return value.slice(start, end);
+}
+
+/**
  * Checks a key: 1 to 255 printable ASCII characters (0x20–0x7E).
  *
  * Spaces are allowed inside a key but not at its start or end: many HTTP stacks and client
@@ -83,7 +96,7 @@ export function parseIdempotencyKeyHeader(value: string | string[] | undefined):
   }
   // Field values carry no meaningful leading/trailing whitespace (RFC 9110 §5.5); Node already
   // strips it, but a value may also come from elsewhere (tests, a proxy header).
-  const field = value.replace(/^[ \t]+|[ \t]+$/g, '');
+  const field = trimFieldWhitespace(value);
   if (field === '') return { ok: false, reason: 'the Idempotency-Key header is empty' };
 
   if (field.startsWith('"')) {

@@ -1,8 +1,17 @@
+import { runInNewContext } from 'node:vm';
 import {
   MAX_IDEMPOTENCY_KEY_LENGTH,
   parseIdempotencyKeyHeader,
   validateIdempotencyKey,
 } from '../src';
+
+/**
+ * `fn()`'s result, or a throw once it has run `ms` without returning: Jest's timeout cannot stop
+ * a synchronous call, node:vm's watchdog can. Only for bounds generous by orders of magnitude.
+ */
+function finishingWithin<T>(ms: number, fn: () => T): T {
+  return runInNewContext('fn()', { fn }, { timeout: ms }) as T;
+}
 
 const PRINTABLE_ASCII = Array.from({ length: 0x7e - 0x20 + 1 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
 
@@ -80,5 +89,38 @@ describe('parseIdempotencyKeyHeader', () => {
     const result = parseIdempotencyKeyHeader(header);
     expect(result.ok).toBe(false);
     expect((result as { reason: string }).reason).toMatch(reason);
+  });
+});
+
+describe('parseIdempotencyKeyHeader: whitespace around the field (RFC 9110 §5.5: SP and HTAB)', () => {
+  it.each<[string, string, string]>([
+    ['leading and trailing spaces', '  abc  ', 'abc'],
+    ['leading and trailing tabs', '\t\tabc\t', 'abc'],
+    ['spaces and tabs mixed around an sf-string, whose interior spaces are kept', ' \t "a  b" \t', 'a  b'],
+  ])('strips %s', (_name, header, key) => {
+    expect(parseIdempotencyKeyHeader(header)).toEqual({ ok: true, key });
+  });
+
+  it.each([
+    ['an empty header', ''],
+    ['a header of only spaces and tabs', ' \t \t '],
+  ])('finds nothing in %s', (_name, header) => {
+    expect(parseIdempotencyKeyHeader(header)).toEqual({ ok: false, reason: 'the Idempotency-Key header is empty' });
+  });
+
+  it('strips nothing but SP and HTAB', () => {
+    expect(parseIdempotencyKeyHeader('\u00a0abc').ok).toBe(false);
+    expect(parseIdempotencyKeyHeader('abc\n')).toMatchObject({ ok: false, reason: expect.stringMatching(/control character/) });
+  });
+
+  // A backtracking trim (/^[ \t]+|[ \t]+$/g) is quadratic on an interior run: minutes for a million spaces.
+  it('refuses a header with a million interior spaces at once', () => {
+    const result = finishingWithin(5_000, () => parseIdempotencyKeyHeader(`a${' '.repeat(1_000_000)}b`));
+    expect(result).toEqual({ ok: false, reason: 'the idempotency key is longer than 255 characters' });
+  });
+
+  it('finds the key inside a million spaces and tabs on either side at once', () => {
+    const run = ' \t'.repeat(500_000);
+    expect(finishingWithin(5_000, () => parseIdempotencyKeyHeader(`${run}"order 42"${run}`))).toEqual({ ok: true, key: 'order 42' });
   });
 });
