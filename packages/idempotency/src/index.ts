@@ -38,7 +38,7 @@ export {
   type IdempotentExecutorOptions,
   type IdempotentResult,
 } from './idempotent-execution';
-export { createMemoryIdempotencyStore, type MemoryIdempotencyStore, type MemoryIdempotencyStoreOptions } from './memory-idempotency-store';
+export { createMemoryIdempotencyStore, DEFAULT_MAX_ENTRIES, type MemoryIdempotencyStore, type MemoryIdempotencyStoreOptions } from './memory-idempotency-store';
 export { createMemoryTransactionRunner, type MemoryTransactionRunner } from './memory-transaction-runner';
 export { createMemoryIdempotencyRecordStore, type MemoryIdempotencyRecordStore } from './memory-idempotency-record-store';
 export { startRecordPurger, type RecordPurger } from './record-purger';

@@ -30,7 +30,12 @@ export interface MemoryIdempotencyStoreOptions {
   now?: () => number;
   /** Minimum time between two sweeps of expired entries. Defaults to 1_000 ms. */
   sweepIntervalMs?: number;
-  /** Most entries held; beyond it the least recently written entry is dropped. Defaults to 1_000_000. */
+  /**
+   * Most entries held; beyond it the least recently written entry is dropped. Defaults to
+   * {@link DEFAULT_MAX_ENTRIES} (100,000). An entry costs about 0.5 KB of heap plus its outcome's
+   * text, so the default bounds the store near 50–100 MB; at the cap, keyed calls read the durable
+   * record first (see above) instead of the process growing.
+   */
   maxEntries?: number;
   /**
    * Since when this store has seen every claim whose outcome the durable records may hold (see
@@ -55,11 +60,14 @@ type Entry =
   | { state: 'in_progress'; fingerprint: string; token: string; expiresAt: number }
   | { state: 'completed'; fingerprint: string; outcome: string; expiresAt: number };
 
+/** Entries an in-process store holds unless told otherwise. */
+export const DEFAULT_MAX_ENTRIES = 100_000;
+
 /** Creates an in-process {@link IdempotencyStore}; call `close()` on shutdown. */
 export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = {}): MemoryIdempotencyStore {
   const now = options.now ?? Date.now;
   const sweepIntervalMs = toPositiveMs('sweepIntervalMs', options.sweepIntervalMs ?? 1_000);
-  const maxEntries = options.maxEntries ?? 1_000_000;
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
 
   // Map iteration order is insertion order; `put` re-inserts, so the first key is the least

@@ -138,6 +138,16 @@ describe('memory idempotency store bounds', () => {
     }
   });
 
+  it('holds at most 100,000 entries by default (about 50-100 MB), not a million (0.5 GB and more)', async () => {
+    const store = createMemoryIdempotencyStore();
+    try {
+      for (let i = 0; i <= 100_000; i += 1) await store.claim(`scope-${i}`, 'fp', 60_000);
+      expect(store.size()).toBe(100_000);
+    } finally {
+      store.close();
+    }
+  });
+
   it('refuses nonsensical options', () => {
     expect(() => createMemoryIdempotencyStore({ maxEntries: 0 })).toThrow(RangeError);
     expect(() => createMemoryIdempotencyStore({ sweepIntervalMs: -1 })).toThrow(RangeError);
