@@ -1,12 +1,15 @@
 /**
- * A validation rule bounding how much introspection one document may ask for. A full `__schema`
+ * Validation rules bounding how much introspection one document may ask for. A full `__schema`
  * answer is the largest thing this API can return for a few hundred bytes of query (tens of KB of
  * output and milliseconds of CPU each), and aliases multiply it: fifteen aliased `__schema` fields
- * fit the alias, token and (introspection-blind) cost limits. No client needs more than one:
- * GraphiQL, codegen and Apollo tooling each send a single `__schema` per document, and `__type`
- * is used for a handful of lookups at most.
+ * fit the alias, token and (introspection-blind) cost limits, and so do fifteen aliased `types`
+ * lists under one `__schema` (1 MB of answer for armor's cost of 3,743). No client needs more
+ * than one: GraphiQL, codegen and Apollo tooling each send a single `__schema` per document, with
+ * no alias below it, and `__type` is used for a handful of lookups at most.
  */
-import { GraphQLError, visit, type ASTVisitor, type DocumentNode, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  GraphQLError, visit, type ASTVisitor, type DocumentNode, type FieldNode, type ValidationContext, type ValidationRule,
+} from 'graphql';
 
 /** How many introspection root fields one document may select. */
 export interface IntrospectionLimits {
@@ -43,6 +46,27 @@ export function introspectionLimitRule(limits: IntrospectionLimits): ValidationR
     },
   });
 }
+
+/**
+ * Refuses an alias on a field of an introspection type (`__Schema`, `__Type`, `__Field`, …): below
+ * `__schema` or `__type`, fragments on those types included. Without aliases the fields that repeat
+ * a name there merge, and each runs once per object: the answer is at most about one schema's
+ * worth. Aliased `__type` lookups at the root are the other rule's to count. One error per document.
+ */
+export const introspectionAliasRule: ValidationRule = (context: ValidationContext): ASTVisitor => {
+  let reported = false;
+  return {
+    Field(node: FieldNode) {
+      const parent = context.getParentType();
+      if (reported || !node.alias || !parent?.name.startsWith('__')) return;
+      reported = true;
+      context.reportError(new GraphQLError(
+        `Aliases are not allowed below __schema and __type (found "${node.alias.value}: ${node.name.value}" on ${parent.name}): each one would repeat part of the schema in the answer. Select each field once, without an alias.`,
+        { nodes: node },
+      ));
+    },
+  };
+};
 
 /** Whether a document selects `__schema` anywhere (an operation or a fragment). */
 function selectsSchema(document: DocumentNode): boolean {
