@@ -91,9 +91,9 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
     whatToDo: 'Fix the argument or the key.',
   },
   [ErrorCode.BAD_REQUEST]: {
-    // 405: Apollo's answer to a mutation over GET; 431: headers too large (transport/http/client-errors.ts).
-    status: 400, otherStatuses: [405, 406, 431], field: false, retryable: false, http: '400, 405, 406, 431',
-    meaning: 'The HTTP request is not a valid GraphQL request: malformed JSON, a batched (array) body, a GET without the CSRF preflight header, a mutation over GET (405), an `Accept` that allows neither `application/graphql-response+json` nor `application/json` (406), a forwarded client address that is not an IP address (a proxy misconfiguration: see README, "Behind a proxy"); or not valid HTTP at all, or headers too large (431), when the connection is then closed.',
+    // 405: Apollo's answer to a mutation over GET; 406: transport/http/graphql-route.ts; 414 and 431: a request target or headers too large (transport/http/client-errors.ts).
+    status: 400, otherStatuses: [405, 406, 414, 431], field: false, retryable: false, http: '400, 405, 406, 414, 431',
+    meaning: 'The HTTP request is not a valid GraphQL request: malformed JSON, a batched (array) body, a GET without the CSRF preflight header, a mutation over GET (405), an `Accept` on `/graphql` that allows neither `application/graphql-response+json` nor `application/json` (406, answered before anything runs), a forwarded client address that is not an IP address (a proxy misconfiguration: see README, "Behind a proxy"); or not valid HTTP at all, a request target too long (414: send the operation in a POST body) or headers too large (431), when the connection is then closed.',
     whatToDo: 'Send one JSON operation per POST with `Content-Type: application/json`.',
   },
   [ErrorCode.GRAPHQL_PARSE_FAILED]: {
@@ -103,7 +103,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   },
   [ErrorCode.GRAPHQL_VALIDATION_FAILED]: {
     status: 400, otherStatuses: [], field: false, retryable: false, http: '400',
-    meaning: 'The document does not validate against the schema (including any `subscription` operation: there is no subscription root), or exceeds the depth, cost, alias or directive limits; introspection when it is off; more than one `__schema` or five `__type` fields in one document, or introspection over its cost budget (the message says which).',
+    meaning: 'The document does not validate against the schema (including any `subscription` operation: there is no subscription root), or exceeds the depth, cost, alias or directive limits; one field selected more than 30 times at one place of the response, more than 30 fragment spreads at one place, more than 2000 selections once fragments are expanded, or a fragment cycle; introspection when it is off; more than one `__schema` or five `__type` fields in one document, an alias below `__schema` or `__type`, or introspection over its cost budget (the message says which).',
     whatToDo: 'Simplify or fix the query; send one introspection query per request.',
   },
   [ErrorCode.OPERATION_RESOLUTION_FAILURE]: {
@@ -118,7 +118,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   },
   [ErrorCode.METHOD_NOT_ALLOWED]: {
     status: 405, otherStatuses: [], field: false, retryable: false, http: '405',
-    meaning: 'The HTTP method is not allowed on that path (PUT, DELETE or PATCH on `/graphql`, POST on `/healthz`; the `Allow` header lists the methods that are). `OPTIONS /graphql` answers 204 with `Allow`.',
+    meaning: 'The HTTP method is not allowed on that path (any but GET, HEAD, POST and OPTIONS on `/graphql`, POST on `/healthz`; the `Allow` header lists the methods that are). `OPTIONS /graphql` answers 204 with `Allow`.',
     whatToDo: 'Use a method the `Allow` header lists: GET or POST on `/graphql`.',
   },
   [ErrorCode.NOT_FOUND]: {

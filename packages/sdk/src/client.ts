@@ -92,6 +92,9 @@ export interface SignetClient {
 
 const KEY_CHARS = /^[\x20-\x7e]{1,255}$/;
 
+/** The Accept the GraphQL-over-HTTP spec recommends to a client that may meet servers of either media type. */
+const GRAPHQL_ACCEPT = 'application/graphql-response+json, application/json;q=0.9';
+
 function endpoint(url: string): URL {
   const parsed = new URL(url);
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError('url must be http(s)');
@@ -147,7 +150,9 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
 
   /** Headers for one attempt. Signing errors (bad key material) propagate: they are not network failures. */
   async function headersFor(body: Uint8Array, idempotencyKey: string | undefined): Promise<Record<string, string>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    // GraphQL over HTTP: a client MUST accept application/graphql-response+json; application/json
+    // for servers that predate it. Not signed: either answer is read the same way (response.ts).
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: GRAPHQL_ACCEPT };
     // Quoted: the IETF draft makes the header an sf-string; the server also takes bare tokens.
     if (idempotencyKey !== undefined) headers['idempotency-key'] = `"${idempotencyKey.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
     if (options.keyId !== undefined) {

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { rateLimitHeaders } from '@signet/rate-limit';
 import { authChallengeHeaders } from '../http/auth-challenge';
-import { negotiateGraphQLMediaType } from '../http/error-media-type';
+import { errorMediaType } from '../http/error-media-type';
 import type { GraphQLContext } from './context';
 
 /**
@@ -16,9 +16,10 @@ export function responsePlugin(): ApolloServerPlugin<GraphQLContext> {
     async requestDidStart() {
       return {
         async willSendResponse({ contextValue, response, request }) {
-          // Null (Accept allows neither type): left to Apollo, which answers 406.
-          const mediaType = negotiateGraphQLMediaType(request.http?.headers.get('accept'));
-          if (mediaType && response.body.kind === 'single') response.http.headers.set('content-type', mediaType);
+          // Always set: Apollo answers 406 after executing when it is not. An Accept that allows
+          // neither type was refused with 406 by the /graphql route before anything ran.
+          const mediaType = errorMediaType(request.http?.headers.get('accept'));
+          if (response.body.kind === 'single') response.http.headers.set('content-type', mediaType);
           if (response.http.status === 401) {
             const challenged = { hasQuery: Boolean(request.http?.search), hasIdempotencyKey: request.http?.headers.has('idempotency-key') === true };
             for (const [name, value] of Object.entries(authChallengeHeaders(challenged))) response.http.headers.set(name, value);

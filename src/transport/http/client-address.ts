@@ -41,15 +41,27 @@ export function fastifyTrustProxy(rule: TrustProxy): false | ((address: string, 
   return (address) => trusted(address);
 }
 
+/** Longest path and Host a request log line holds, in characters: a client chooses both. */
+export const MAX_LOGGED_TARGET_CHARS = 256;
+
+function bounded(text: unknown): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  return text.length > MAX_LOGGED_TARGET_CHARS ? `${text.slice(0, MAX_LOGGED_TARGET_CHARS)}…` : text;
+}
+
 /**
  * pino `req` serializer for Fastify's request logs: Fastify's own fields, but the canonical client
- * address instead of `request.ip` (which, behind a proxy, is whatever text the chosen entry holds).
- * Fastify logs "incoming request" before any hook, so the address is canonicalized here too.
+ * address instead of `request.ip` (which, behind a proxy, is whatever text the chosen entry holds),
+ * and the path (no query string) and Host cut at {@link MAX_LOGGED_TARGET_CHARS}: both are the
+ * client's text, up to Node's 16 KiB of headers, on every request, probes and 429s included. The
+ * address is canonicalized here too, for a line written before the client-address hook ran.
  */
 export function serializeRequestForLog(request: FastifyRequest) {
   const raw = typeof request.ip === 'string' ? request.ip : request.socket?.remoteAddress;
+  const url = typeof request.url === 'string' ? request.url : '';
+  const q = url.indexOf('?');
   return {
-    method: request.method, url: request.url, host: request.host,
+    method: bounded(request.method), path: bounded(q === -1 ? url : url.slice(0, q)), host: bounded(request.host),
     remoteAddress: request.clientIp || canonicalAddress(raw ?? '') || 'invalid', remotePort: request.socket?.remotePort,
   };
 }

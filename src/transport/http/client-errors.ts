@@ -30,6 +30,25 @@ const BY_NODE_CODE: Record<string, [number, ErrorCode, string]> = {
   HPE_HEADER_OVERFLOW: [431, ErrorCode.BAD_REQUEST, 'Request headers too large.'],
 };
 
+/** The answer to a request line over Node's header limit by itself: a URL too long (414; the query belongs in a POST body). */
+const TARGET_TOO_LONG: [number, ErrorCode, string] = [414, ErrorCode.BAD_REQUEST, 'Request target too long: send the operation in a POST body.'];
+
+/** The start of a request line that has not ended: a method, a space, then target bytes and no line break. */
+const UNENDED_REQUEST_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ [^\r\n]*$/;
+
+/**
+ * Whether a header overflow happened in the request target. Node's parser gives up at the end of
+ * the span that crossed its limit (`bytesParsed`, an offset into `rawPacket`, the chunk it was
+ * parsing): when that chunk starts a request and has no line break before that offset, the span
+ * was the target. Node tells no more, so a request line that arrived over several reads (the
+ * overflow in a later one, which starts mid-target) is not recognised and stays 431.
+ */
+function requestLineOverflowed(error: Error & { rawPacket?: unknown; bytesParsed?: unknown }): boolean {
+  const { rawPacket: packet, bytesParsed } = error;
+  if (!Buffer.isBuffer(packet) || typeof bytesParsed !== 'number') return false;
+  return UNENDED_REQUEST_LINE.test(packet.subarray(0, bytesParsed).toString('latin1'));
+}
+
 /**
  * Fastify's `clientErrorHandler`: a stalled, garbled or oversized request on the raw socket gets
  * the same JSON error body as every other rejection (never Node's bare text), then the socket is
@@ -38,16 +57,18 @@ const BY_NODE_CODE: Record<string, [number, ErrorCode, string]> = {
  * before that there is none, and the body goes out as application/json.
  */
 export function createClientErrorHandler(logger: Logger) {
-  return (error: Error & { code?: string }, socket: Socket, accept?: string): void => {
+  return (error: Error & { code?: string; rawPacket?: unknown; bytesParsed?: unknown }, socket: Socket, accept?: string): void => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const [status, code, message] = BY_NODE_CODE[error.code ?? ''] ?? [refusalStatus(ErrorCode.BAD_REQUEST), ErrorCode.BAD_REQUEST, 'Malformed HTTP request.'];
+    const [status, code, message] = error.code === 'HPE_HEADER_OVERFLOW' && requestLineOverflowed(error) ? TARGET_TOO_LONG
+      : BY_NODE_CODE[error.code ?? ''] ?? [refusalStatus(ErrorCode.BAD_REQUEST), ErrorCode.BAD_REQUEST, 'Malformed HTTP request.'];
     const requestId = randomUUID();
     logger.info({ event: 'client_error', code: error.code, status, requestId }, 'connection-level client error');
     // A response already under way owns the socket; writing into it would corrupt it.
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {
       const body = JSON.stringify(errorBody(code, message, requestId));
-      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${errorMediaType(accept)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
+      // Date: RFC 9110 §6.6.1 (every 4xx from a server with a clock). Vary: the media type follows Accept when it was read.
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nDate: ${new Date().toUTCString()}\r\nContent-Type: ${errorMediaType(accept)}\r\nVary: Accept\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
     }
     socket.destroy();
   };

@@ -24,6 +24,8 @@ import { CLIENT_ADDRESS_DEFAULTS, fastifyTrustProxy, registerClientAddress, type
 import { registerPublicMetrics } from './metrics-routes';
 import { endConnectionsOnClose } from './end-connections-on-close';
 import { CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connection-limits';
+import { GRAPHQL_METHODS, apolloView, asGet, graphqlOnSend, negotiateOrRefuse } from './graphql-route';
+import { createRequestLogController, logAbortedRequests, requestLogger } from './request-log';
 
 /** Largest request body accepted; larger bodies get 413 before parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -86,10 +88,10 @@ export interface HttpServerDeps {
  */
 const UNLIMITED_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
-/** The methods /graphql answers, as its `Allow` header lists them. */
-const GRAPHQL_METHODS = 'GET, POST, OPTIONS';
 /** The methods a 405 may name for a known path. */
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+/** Paths whose `Allow` is not what their routes say: /graphql has routes only to refuse PUT, DELETE and PATCH. */
+const ALLOW_BY_PATH: ReadonlyMap<string, string> = new Map([['/graphql', GRAPHQL_METHODS]]);
 
 /** Builds the Fastify app with Apollo on /graphql, health routes, the landing page and (with introspection) the playground. Not yet listening. */
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
@@ -97,7 +99,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   const clientAddress = deps.clientAddress ?? CLIENT_ADDRESS_DEFAULTS;
   const idleMs = deps.httpTimeouts?.connectionMs ?? HTTP_TIMEOUTS.connectionMs;
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance: requestLogger(deps.logger) as FastifyBaseLogger,
+    // One bounded line per request, when it ends (request-log.ts).
+    logController: createRequestLogController(),
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     return503OnClosing: true,
@@ -111,6 +115,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     clientErrorHandler,
   });
   endConnectionsOnClose(app);
+  logAbortedRequests(app);
   limitConnections(app.server, deps.connectionLimits ?? CONNECTION_LIMITS, { ipv6LimitPrefix: clientAddress.ipv6LimitPrefix, logger: app.log, metrics: deps.metrics });
   // First hook: everything after it reads request.clientIp / clientLimitKey, never request.ip.
   registerClientAddress(app, clientAddress);
@@ -160,7 +165,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     // path. One that exists with this method but sent here is hidden on purpose (/metrics outside
     // its allowlist): 404.
     const path = request.url.split('?')[0];
-    const allowed = HTTP_METHODS.filter((method) => app.hasRoute({ method, url: path }));
+    const allowed = ALLOW_BY_PATH.get(path)?.split(', ') ?? HTTP_METHODS.filter((method) => app.hasRoute({ method, url: path }));
     if (allowed.length > 0 && !allowed.includes(request.method as (typeof HTTP_METHODS)[number])) return sendError(reply.header('allow', allowed.join(', ')), ErrorCode.METHOD_NOT_ALLOWED, `Method not allowed on ${path.slice(0, 64)}: use ${allowed.join(' or ')}.`);
     return sendError(reply, ErrorCode.NOT_FOUND, 'Not found.');
   });
@@ -179,14 +184,16 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       return { requestId: request.id, principal: request.principal ?? null, admission: request.admission, services: deps.services, http };
     },
   });
-  // The request scope lets formatError stamp every error with the request id.
+  // The request scope lets formatError stamp every error with the request id. Apollo reads a HEAD
+  // as its GET, and a GET without its empty optional parameters (graphql-route.ts).
   const graphqlHandler: RouteHandlerMethod = function (request, reply) {
-    return requestScope.run({ requestId: request.id }, () => handler.call(this, request as Parameters<typeof handler>[0], reply as Parameters<typeof handler>[1]));
+    return requestScope.run({ requestId: request.id }, () => handler.call(this, apolloView(request) as Parameters<typeof handler>[0], reply as Parameters<typeof handler>[1]));
   };
   // The playground is a schema explorer: it follows the introspection switch (off by default in production).
   const playground = deps.introspection ? registerPlayground(app) : null;
   // OPTIONS names the methods (RFC 9110 §9.3.7); no CORS headers: browsers on other origins are not served.
   app.options('/graphql', async (_request, reply) => reply.status(204).header('allow', GRAPHQL_METHODS).send());
+  // GET also answers HEAD (Fastify's automatic HEAD route runs these hooks and handler, and sends no content).
   app.route({
     method: ['GET', 'POST'],
     url: '/graphql',
@@ -194,8 +201,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     // (and after the per-IP layer, a global hook).
     onRequest: async (request, reply) => {
       // A browser opening /graphql gets the playground page instead of Apollo's CSRF refusal.
-      if (playground && prefersHtml(request)) return playground.sendPage(reply);
+      if (playground && prefersHtml(asGet(request))) return playground.sendPage(reply);
+      // Accept allows neither GraphQL type: 406 now, before the body is read or anything runs.
+      const { retireSignature } = deps;
+      const retire = retireSignature && hasSignatureHeaders(request) ? () => retireSignature(request) : null;
+      if (await negotiateOrRefuse(request, reply, retire)) return reply;
     },
+    onSend: graphqlOnSend,
     preHandler: async (request, reply) => {
       const outcome = await authenticate(request, reply);
       if (outcome === 'replied') return reply;

@@ -40,8 +40,10 @@ function parseAccept(accept: string): Range[] {
 /**
  * The GraphQL media type the client prefers, or null when its Accept allows neither. The most
  * specific matching range decides each type's weight (RFC 9110 §12.5.1); on equal weight the
- * more specific match wins, then the one listed first, then `application/json` (Apollo Server
- * negotiates the same way, so its own answers and ours agree). No Accept means application/json.
+ * more specific match wins, then the one listed first, then `application/json`. No Accept means
+ * application/json. Media-type parameters other than `q` are ignored (Apollo Server's negotiator
+ * requires them to match, so it can choose otherwise: every /graphql answer is given this choice
+ * instead, graphql-route.ts).
  */
 export function negotiateGraphQLMediaType(accept: string | readonly string[] | undefined | null): string | null {
   const text = Array.isArray(accept) ? accept.join(',') : (accept as string | undefined | null);
@@ -65,7 +67,8 @@ export function negotiateGraphQLMediaType(accept: string | readonly string[] | u
 
 /**
  * The Content-Type of an `errors` body for a request with this Accept. A refusal is never turned
- * into a 406: a client that accepts neither type still learns why it was refused, in application/json.
+ * into a 406: a client that accepts neither type still learns why it was refused, in application/json
+ * (only /graphql answers 406, when Accept itself is the reason, before anything ran).
  */
 export function errorMediaType(accept: string | readonly string[] | undefined | null): string {
   return negotiateGraphQLMediaType(accept) ?? APPLICATION_JSON;

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { ErrorCode, isRetryable, refusalStatus } from '../../errors';
+import { ERROR_CODES, ErrorCode, isRetryable, refusalStatus } from '../../errors';
 import { UNAVAILABLE_MESSAGE } from '../graphql/format-error';
 import { classifyInfrastructureFailure } from '../graphql/infrastructure-errors';
 import { errorMediaType } from './error-media-type';
@@ -10,13 +10,37 @@ export function errorBody(code: ErrorCode, message: string, requestId: string, e
   return { errors: [{ message, extensions: { code, retryable: isRetryable(code), requestId, ...extra } }] };
 }
 
+/** Adds `Accept` to the reply's `Vary` (RFC 9110 §12.5.5): its media type was chosen by the request's Accept. */
+export function varyOnAccept(reply: FastifyReply): FastifyReply {
+  const current = reply.getHeader('vary');
+  const listed = Array.isArray(current) ? current.join(', ') : current === undefined ? '' : String(current);
+  if (/(?:^|,)\s*(?:\*|accept)\s*(?:,|$)/i.test(listed)) return reply;
+  return reply.header('vary', listed.trim() === '' ? 'Accept' : `${listed}, Accept`);
+}
+
+function send(reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, unknown>): FastifyReply {
+  return varyOnAccept(reply).status(status).type(errorMediaType(reply.request.headers.accept)).send(errorBody(code, message, reply.request.id, extra));
+}
+
 /**
  * Sends a whole-request refusal: the code's status from the error table, the {@link errorBody}
  * and the media type the request's Accept asks for. Every `errors` body the HTTP layer sends
  * leaves through here.
  */
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): FastifyReply {
-  return reply.status(refusalStatus(code)).type(errorMediaType(reply.request.headers.accept)).send(errorBody(code, message, reply.request.id, extra));
+  return send(reply, refusalStatus(code), code, message, extra);
+}
+
+/** The 406 of BAD_REQUEST (one of its statuses in the error table). */
+const NOT_ACCEPTABLE = 406;
+if (!ERROR_CODES[ErrorCode.BAD_REQUEST].otherStatuses.includes(NOT_ACCEPTABLE)) throw new Error('the error table no longer gives BAD_REQUEST a 406');
+
+/**
+ * 406 BAD_REQUEST for a /graphql request whose Accept allows neither GraphQL media type, sent
+ * before anything ran; the body is application/json, the one type such a client may still read.
+ */
+export function sendNotAcceptable(reply: FastifyReply): FastifyReply {
+  return send(reply, NOT_ACCEPTABLE, ErrorCode.BAD_REQUEST, 'Not acceptable: /graphql answers application/graphql-response+json or application/json, and this Accept allows neither. Nothing was run.', {});
 }
 
 /** Fastify's client-error statuses, by the code that carries each (the table gives each code that status). */

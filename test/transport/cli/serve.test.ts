@@ -45,7 +45,7 @@ function serveInProcess(env: Record<string, string>, shutdown: { graceMs?: numbe
     }
     throw new Error(`serve did not listen:\n${logs.join('')}`);
   };
-  /** Resolves once the server has logged `count` requests: Fastify logs one as soon as its headers are parsed. */
+  /** Resolves once the server has logged `count` requests: at LOG_LEVEL=debug, one is logged as soon as its headers are parsed. */
   const requestsArrived = async (count: number): Promise<void> => {
     while ((logs.join('').match(/"msg":"incoming request"/g) ?? []).length < count) await Promise.race([code, sleep(20)]);
   };
@@ -132,7 +132,7 @@ describe('signet serve', () => {
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
   test('on SIGTERM, requests in flight are answered (a signed one still verified), each response closes its connection, and serve returns 0', async () => {
-    const server = serveInProcess({ SIGNET_DATA_DIR: dataDir, SIGNET_PRICE_FEED_URL: feed.url, SIGNET_PRICE_FEED_TIMEOUT_MS: '5000' });
+    const server = serveInProcess({ SIGNET_DATA_DIR: dataDir, SIGNET_PRICE_FEED_URL: feed.url, SIGNET_PRICE_FEED_TIMEOUT_MS: '5000', LOG_LEVEL: 'debug' });
     const url = await server.listening();
     const alice = credentialsOf(dataDir, 'alice');
     feed.mode = 'slow';

@@ -37,7 +37,7 @@ describe('request logs name the canonical client address', () => {
       expect((await send('6.6.6.6, ::FFFF:203.0.113.7, 10.0.0.1')).status).toBe(200);
       expect((await send('junk-<address>, 10.0.0.1')).status).toBe(400);
       const lines = chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-      const addresses = lines.filter((l) => l.msg === 'incoming request').map((l) => l.req.remoteAddress);
+      const addresses = lines.filter((l) => l.msg === 'request completed').map((l) => l.req.remoteAddress);
       expect(addresses).toEqual(['203.0.113.7', 'invalid']);
       expect(lines.some((l) => l.event === 'client_address_invalid')).toBe(true);
       expect(chunks.join('')).not.toContain('junk-');

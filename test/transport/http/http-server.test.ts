@@ -75,7 +75,7 @@ describe('HTTP transport', () => {
   test('PUT, DELETE and PATCH on /graphql are 405 METHOD_NOT_ALLOWED with Allow, not 404', async () => {
     for (const method of ['PUT', 'DELETE', 'PATCH']) {
       const res = await fetch(`${server.url}/graphql`, { method });
-      expect({ method, status: res.status, allow: res.headers.get('allow') }).toEqual({ method, status: 405, allow: 'GET, POST, OPTIONS' });
+      expect({ method, status: res.status, allow: res.headers.get('allow') }).toEqual({ method, status: 405, allow: 'GET, HEAD, POST, OPTIONS' });
       expect(codeOf(await res.json())).toBe('METHOD_NOT_ALLOWED');
     }
   });
@@ -108,7 +108,7 @@ describe('HTTP transport', () => {
 
   test('OPTIONS /graphql is 204 with Allow; a known path with another method is 405 with Allow, an unknown one 404', async () => {
     const options = await fetch(`${server.url}/graphql`, { method: 'OPTIONS' });
-    expect([options.status, options.headers.get('allow')]).toEqual([204, 'GET, POST, OPTIONS']);
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'GET, HEAD, POST, OPTIONS']);
     const health = await fetch(`${server.url}/healthz`, { method: 'POST' });
     expect([health.status, health.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
     expect(codeOf(await health.json())).toBe('METHOD_NOT_ALLOWED');
