@@ -38,12 +38,12 @@ describe('valuations degrade to null, balances never do', () => {
     const id = await fundedAccount(services, { USD: '100', BTC: '0.5' }, 'val');
     const before = await run(services, id);
     expect(before.errors).toBeUndefined();
-    expect(before.data).toMatchObject({ me: { valuation: { totalUsd: '15100.00' } } });
+    expect(before.data).toMatchObject({ me: { valuation: { totalUsd: '15100' } } });
     await services.orders.placeOrder(id, { market: 'BTC-USD', side: 'SELL', type: 'LIMIT', price: '41000', quantity: '0.1' });
     await services.orders.placeOrder(id, { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '39000', quantity: '0.001' });
     const after = await run(services, id);
     const btc = (after.data as any).me.balances.find((b: { asset: string }) => b.asset === 'BTC');
-    expect(btc.valueUsd).toBe('20000.00');
+    expect(btc.valueUsd).toBe('20000');
   });
 
   test('a healthy HTTP feed values balances', async () => {
@@ -55,7 +55,7 @@ describe('valuations degrade to null, balances never do', () => {
       const id = await fundedAccount(services, { BTC: '2' }, 'feed');
       const result = await run(services, id);
       expect(result.errors).toBeUndefined();
-      expect((result.data as any).me.valuation.totalUsd).toBe('60000.00');
+      expect((result.data as any).me.valuation.totalUsd).toBe('60000');
     } finally {
       source.close();
     }

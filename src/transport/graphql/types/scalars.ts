@@ -32,7 +32,8 @@ function canonicalDecimal(text: string): string {
 export const DecimalScalar = new GraphQLScalarType({
   name: 'Decimal',
   description: `An exact decimal number as a string in plain notation, e.g. "30000.50": an optional minus sign, at most ${MAX_INTEGER_DIGITS} digits before the point (no leading zeros) and ${MAX_FRACTION_DIGITS} after it. Never a JSON number. Trailing zeros carry no meaning: "30000.50" and "30000.5" are the same value, and answers use the shorter form.`,
-  serialize: (value) => String(value),
+  // Answers in the one spelling too, whatever a resolver computed (a USD valuation "to the cent" is "200000", not "200000.00").
+  serialize: (value) => canonicalDecimal(String(value)),
   parseValue(value) {
     const problem = decimalProblem(value);
     // A GraphQLError's message is used as is after the variable's path ("… at "input.price"; <message>").
