@@ -56,7 +56,7 @@ export interface ErrorCodeSpec {
 export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.freeze({
   [ErrorCode.UNAUTHENTICATED]: {
     status: 401, otherStatuses: [], field: true, retryable: false, http: '200 (field) / 401 (request)',
-    meaning: 'The field needs a signed request, or the request\'s signature failed a check (`extensions.reason` says which).',
+    meaning: 'The field needs a signed request, or the request\'s signature failed a check (`extensions.reason` says which), or (a field error) the key that signed the request was revoked after its signature verified and before the field\'s transaction began: nothing of that field was written. Once `revokeApiKey` answers, no effect of the key commits.',
     whatToDo: 'Sign the request; see the README.',
   },
   [ErrorCode.RATE_LIMITED]: {

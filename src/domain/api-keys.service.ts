@@ -1,6 +1,7 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { Ed25519KeyProblem } from '@signet/http-message-signatures';
 import { weakEd25519KeyProblem } from '@signet/http-message-signatures/node';
+import { actingAs } from './acting-key';
 import { canonicalKeyId } from './ids';
 import type { Clock, KeyVersionStore, UnitOfWork } from './ports';
 import type { SecretBox } from './secret-box';
@@ -140,7 +141,9 @@ export function createApiKeyService(deps: {
   };
   // With shared versions, the second renewal waits for the outermost commit (an @idempotent
   // mutation joins this UPDATE into its own transaction): only then can other processes read it.
-  const revokeIn = (keyId: string, accountId: string) =>
+  // A revocation does not hold the key that signed it (acting-key.ts): revoking is always safe to
+  // let through, and two keys revoking each other at once would otherwise deadlock.
+  const revokeIn = (keyId: string, accountId: string) => actingAs(null, () =>
     transact(uow, async (repo, scope) => {
       if (keyVersions) scope.afterCommit(() => keyVersions.renew(keyId));
       const revoked = await repo.revokeApiKey(keyId, accountId, clock());
@@ -148,7 +151,7 @@ export function createApiKeyService(deps: {
       const existing = await repo.findApiKey(keyId);
       if (!existing || existing.accountId !== accountId) throw new RollbackWithUserErrors([userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id'])]);
       throw new RollbackWithUserErrors([userError(UserErrorCode.API_KEY_ALREADY_REVOKED, 'The key is already revoked.', ['id'])]);
-    });
+    }));
   return {
     async createApiKey(accountId, input, grantable = ALL_SCOPES) {
       if (!isPlainText(input.label, 1, MAX_LABEL_LENGTH)) {

@@ -87,7 +87,12 @@ export interface TradingRepository {
   listApiKeys(accountId: string): Promise<ApiKey[]>;
   /** Id and stored public key (SPKI DER base64) of every unrevoked Ed25519 key, for the start-up weak-key check. */
   listActiveEd25519PublicKeys(): Promise<Array<{ id: string; publicKey: string }>>;
-  /** Sets revokedAt on an active key of this account; null when there is none. */
+  /**
+   * Whether the key is live (exists, not revoked), holding it so until this transaction ends: a
+   * concurrent revocation waits for the commit, and one that committed first is seen.
+   */
+  holdLiveApiKey(id: string): Promise<boolean>;
+  /** Sets revokedAt on an active key of this account; null when there is none. Waits for the transactions holding the key live. */
   revokeApiKey(id: string, accountId: string, at: Date): Promise<ApiKey | null>;
   /** Records last use for many keys at once (batched so a request never costs a write). */
   touchApiKeys(lastUsed: ReadonlyMap<string, Date>): Promise<void>;

@@ -111,8 +111,22 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
       return rows.map((r) => ({ id: String(r.id), publicKey: String(r.public_key) }));
     },
 
+    // A row lock that revocation's FOR UPDATE waits for, and that waits for a revocation in
+    // progress, then reads the row as it committed (PostgreSQL re-checks the condition on the
+    // newest version). KEY SHARE, the lock a foreign key check takes: signed mutations of one key
+    // never wait for each other, nor for the batched last-use updates (touchApiKeys).
+    async holdLiveApiKey(id) {
+      const rows = await db.query('SELECT 1 FROM api_keys WHERE id = $1 AND revoked_at IS NULL FOR KEY SHARE', [id], { prepared: true });
+      return rows.length === 1;
+    },
+
     async revokeApiKey(id, accountId, at) {
-      const rows = await db.query(`UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL RETURNING ${KEY_COLUMNS}`, [id, accountId, at]);
+      // FOR UPDATE, not the UPDATE's own weaker row lock: it waits for every transaction holding the key live.
+      const rows = await db.query(
+        `WITH target AS (SELECT id FROM api_keys WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL FOR UPDATE)
+         UPDATE api_keys SET revoked_at = $3 FROM target WHERE api_keys.id = target.id RETURNING ${KEY_COLUMNS.split(', ').map((c) => `api_keys.${c}`).join(', ')}`,
+        [id, accountId, at],
+      );
       return rows[0] ? toApiKey(rows[0]) : null;
     },
 

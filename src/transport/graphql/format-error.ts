@@ -2,6 +2,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 import { currentRequestId } from '../request-scope';
+import { ActingKeyRevokedError } from '../../domain';
 import { ErrorCode, SignetError, isRetryable } from '../../errors';
 import { classifyInfrastructureFailure } from './infrastructure-errors';
 
@@ -48,6 +49,10 @@ export function createFormatError(options: { logger: Logger; development: boolea
       // `http` (status and headers of a whole-request refusal) is for Apollo, not the client.
       const { http: _http, ...extensions } = original.extensions;
       return { ...base, extensions: { ...extensions, requestId } };
+    }
+    if (original instanceof ActingKeyRevokedError) {
+      // Revoked between the signature check and the field's transaction: nothing was written.
+      return { ...base, message: original.message, extensions: { code: ErrorCode.UNAUTHENTICATED, retryable: isRetryable(ErrorCode.UNAUTHENTICATED), requestId } };
     }
     const code = String(formatted.extensions?.code ?? '');
     if (CLIENT_CODES.has(code)) {

@@ -3,7 +3,7 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
-import type { DomainServices, Principal } from '../../domain';
+import { actingAs, type DomainServices, type Principal } from '../../domain';
 import type { SignetMetrics } from '../../metrics';
 import { hasSignatureHeaders, type AuthOutcome } from './signature-auth';
 import type { RequestAdmission } from '../admission';
@@ -38,6 +38,8 @@ declare module 'fastify' {
     principal?: Principal | null;
     /** A verified request's admission (nonce claim, limits), run by GraphQL once the operation is known. */
     admission?: RequestAdmission;
+    /** The key whose signature verified; the request's transactions hold it live (domain/acting-key.ts). */
+    actingKeyId?: string;
     /** Whether the request has been counted against its address's limit (or refused before its body was read). */
     addressCounted?: boolean;
     /** The request layers' decisions taken before GraphQL (per IP, unsigned): reported in the RateLimit headers. */
@@ -186,8 +188,11 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   });
   // The request scope lets formatError stamp every error with the request id. Apollo reads a HEAD
   // as its GET, and a GET without its empty optional parameters (graphql-route.ts).
+  // A verified request runs acting with its key: every transaction it begins first holds the key
+  // live, so none commits after the key's revocation answered (domain/acting-key.ts).
   const graphqlHandler: RouteHandlerMethod = function (request, reply) {
-    return requestScope.run({ requestId: request.id }, () => handler.call(this, apolloView(request) as Parameters<typeof handler>[0], reply as Parameters<typeof handler>[1]));
+    return requestScope.run({ requestId: request.id }, () => actingAs(request.actingKeyId ?? null,
+      () => handler.call(this, apolloView(request) as Parameters<typeof handler>[0], reply as Parameters<typeof handler>[1])));
   };
   // The playground is a schema explorer: it follows the introspection switch (off by default in production).
   const playground = deps.introspection ? registerPlayground(app) : null;
@@ -213,6 +218,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       if (outcome === 'replied') return reply;
       request.principal = outcome.principal;
       request.admission = outcome.admission;
+      request.actingKeyId = outcome.actingKeyId;
     },
     handler: graphqlHandler,
     onResponse: async (request) => {

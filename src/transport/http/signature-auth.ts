@@ -40,7 +40,15 @@ export interface SignatureAuthOptions {
  * Outcome for the route: the principal (null when unsigned) with, for a verified request, the
  * admission that must pass before anything runs; or `replied` when the request was refused.
  */
-export type AuthOutcome = { readonly principal: Principal | null; readonly admission?: RequestAdmission } | 'replied';
+export type AuthOutcome = {
+  readonly principal: Principal | null;
+  readonly admission?: RequestAdmission;
+  /**
+   * The key whose signature verified: the request's transactions hold it live, so none of them
+   * commits after its revocation answered (domain/acting-key.ts). Absent when nothing verified.
+   */
+  readonly actingKeyId?: string;
+} | 'replied';
 
 /**
  * Failures that count towards the brute-force guard: the ones an attacker gets while guessing.
@@ -149,7 +157,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
           requestId: request.id, source, keyId: claim.keyId, accountId: result.accountId, nonce: claim.nonce, nonceTtlMs: claim.ttlMs,
           notBeforeMs: claim.notBeforeMs, keyVersion: result.keyVersion,
         });
-        return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] }, admission };
+        return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] }, admission, actingKeyId: result.keyId };
       }
       options.metrics.signatureChecks.inc({ outcome: result.reason });
       request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, ip: request.clientIp, requestId: request.id }, 'signed request rejected');

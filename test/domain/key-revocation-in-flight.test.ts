@@ -1,0 +1,148 @@
+import { ALL_SCOPES, ActingKeyRevokedError, actingAs, type DomainServices } from '../../src/domain';
+import { ACCOUNT_LOCK_KEY_SPACE, accountLockKeys } from '../../src/stores/postgres/sql-account-locks';
+import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../helpers/database';
+import { balancesOf, fundedAccount, servicesFor } from '../helpers/domain';
+import { CLEAN_RECONCILIATION } from '../helpers/ledger-checks';
+import { describeWithPostgres } from '../helpers/services';
+
+/**
+ * Once revokeApiKey answers, nothing signed with the key takes effect: a request that verified
+ * before the revocation and reaches its transaction after it writes nothing, and a revocation
+ * that arrives while such a transaction runs answers only after it committed (so the owner's
+ * next read or cancelAllOrders sees it). The transport runs a signed request's resolvers acting
+ * with its key (actingAs); here the domain services are called the same way.
+ */
+async function keyOf(services: DomainServices, accountId: string): Promise<string> {
+  const created = await services.apiKeys.createApiKey(accountId, { label: 'in-flight', scopes: ALL_SCOPES, algorithm: 'ed25519' });
+  if (!created.ok) throw new Error(JSON.stringify(created.errors));
+  return created.value.apiKey.id;
+}
+
+function examples(open: () => Promise<TestDatabase>) {
+  let db: TestDatabase;
+  let services: DomainServices;
+  beforeAll(async () => {
+    db = await open();
+    services = servicesFor(db.driver);
+  }, 60_000);
+  afterAll(async () => db?.close());
+
+  test('a transfer signed with a key revoked after it verified writes nothing', async () => {
+    const from = await fundedAccount(services, { USD: '100' }, 'revoked-from');
+    const to = await fundedAccount(services, {}, 'revoked-to');
+    const key = await keyOf(services, from);
+    expect((await services.apiKeys.revokeApiKey(from, key)).ok).toBe(true);
+    await expect(actingAs(key, () => services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '10' }))).rejects.toBeInstanceOf(ActingKeyRevokedError);
+    expect((await balancesOf(services, from)).USD).toEqual({ available: '100', held: '0' });
+    expect((await services.transfers.listTransfers(from, { limit: 10 })).items).toEqual([]);
+  });
+
+  test('an order and a new API key alike; a live key goes through', async () => {
+    const account = await fundedAccount(services, { USD: '100000' }, 'revoked-orders');
+    const live = await keyOf(services, account);
+    const revoked = await keyOf(services, account);
+    expect((await services.apiKeys.revokeApiKey(account, revoked)).ok).toBe(true);
+    const order = { market: 'BTC-USD', side: 'BUY' as const, type: 'LIMIT' as const, price: '100', quantity: '0.01' };
+    await expect(actingAs(revoked, () => services.orders.placeOrder(account, order))).rejects.toBeInstanceOf(ActingKeyRevokedError);
+    await expect(actingAs(revoked, () => services.apiKeys.createApiKey(account, { label: 'minted', scopes: ALL_SCOPES, algorithm: 'ed25519' }))).rejects.toBeInstanceOf(ActingKeyRevokedError);
+    expect((await services.orders.listOrders(account, { limit: 10 })).items).toEqual([]);
+    expect((await services.apiKeys.listApiKeys(account)).map((k) => k.label)).toEqual(['in-flight', 'in-flight']);
+    const placed = await actingAs(live, () => services.orders.placeOrder(account, order));
+    expect(placed.ok).toBe(true);
+  });
+
+  test('a key may revoke itself, and two keys may revoke each other', async () => {
+    const account = await fundedAccount(services, {}, 'revoked-self');
+    const a = await keyOf(services, account);
+    const b = await keyOf(services, account);
+    const c = await keyOf(services, account);
+    expect((await actingAs(a, () => services.apiKeys.revokeApiKey(account, a))).ok).toBe(true);
+    const [ofC, byC] = await Promise.all([
+      actingAs(b, () => services.apiKeys.revokeApiKey(account, c)),
+      actingAs(c, () => services.apiKeys.revokeApiKey(account, b)),
+    ]);
+    expect([ofC.ok, byC.ok]).toEqual([true, true]);
+  });
+}
+
+describe('a revoked key\'s requests in flight (PGlite)', () => examples(openPgliteDatabase));
+
+describeWithPostgres('a revoked key\'s requests in flight (PostgreSQL)', (url) => {
+  describe('one at a time', () => examples(() => openPostgresDatabase(url)));
+
+  describe('concurrently', () => {
+    let db: TestDatabase;
+    let services: DomainServices;
+    beforeAll(async () => {
+      db = await openPostgresDatabase(url, { maxConnections: 6 });
+      services = servicesFor(db.driver);
+    });
+    afterAll(async () => db?.close());
+
+    /** Resolves once `n` backends wait for a lock (of any kind). */
+    async function waitingForLocks(n: number): Promise<void> {
+      for (;;) {
+        const rows = await db.driver.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        if (Number(rows[0].n) >= n) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+
+    /** Holds `accountId`'s account lock (a session lock on a connection of its own) until released. */
+    async function holdAccountLock(accountId: string): Promise<{ release(): Promise<void> }> {
+      const locker = await openPostgresDatabase(url, { maxConnections: 1 });
+      const key = [ACCOUNT_LOCK_KEY_SPACE, accountLockKeys([accountId])[0]];
+      await locker.driver.query('SELECT pg_advisory_lock($1, $2)', key);
+      return {
+        async release() {
+          await locker.driver.query('SELECT pg_advisory_unlock($1, $2)', key);
+          await locker.close();
+        },
+      };
+    }
+
+    test('a revocation during a transfer signed with the key answers after the transfer committed', async () => {
+      const from = await fundedAccount(services, { USD: '100' }, 'inflight-from');
+      const to = await fundedAccount(services, {}, 'inflight-to');
+      const key = await keyOf(services, from);
+      const lock = await holdAccountLock(from);
+      const settled: string[] = [];
+      const transfer = actingAs(key, () => services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '10' }))
+        .then((result) => { settled.push('transfer'); return result; });
+      await waitingForLocks(1); // the transfer holds the key and waits for the account
+      const revocation = services.apiKeys.revokeApiKey(from, key).then((result) => { settled.push('revocation'); return result; });
+      await waitingForLocks(2); // the revocation waits for the transfer
+      expect(settled).toEqual([]);
+      await lock.release();
+      const [moved, revoked] = await Promise.all([transfer, revocation]);
+      expect(moved.ok && revoked.ok).toBe(true);
+      expect(settled).toEqual(['transfer', 'revocation']);
+      expect((await balancesOf(services, to)).USD.available).toBe('10');
+      await expect(actingAs(key, () => services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '10' }))).rejects.toBeInstanceOf(ActingKeyRevokedError);
+      expect(await services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
+    }, 20_000);
+
+    test('a transfer that reaches its transaction while the revocation runs waits for it, then writes nothing', async () => {
+      const from = await fundedAccount(services, { USD: '100' }, 'inflight2-from');
+      const to = await fundedAccount(services, {}, 'inflight2-to');
+      const key = await keyOf(services, from);
+      // The revocation's transaction held open: its row lock is taken, its commit has not happened.
+      let commit!: () => void;
+      const committing = new Promise<void>((resolve) => { commit = resolve; });
+      let locked!: () => void;
+      const rowLocked = new Promise<void>((resolve) => { locked = resolve; });
+      const revocation = db.driver.begin(async (tx) => {
+        await tx.query('WITH target AS (SELECT id FROM api_keys WHERE id = $1 FOR UPDATE) UPDATE api_keys SET revoked_at = now() FROM target WHERE api_keys.id = target.id', [key]);
+        locked();
+        await committing;
+      });
+      await rowLocked;
+      const transfer = actingAs(key, () => services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '10' })).catch((error: unknown) => error);
+      await waitingForLocks(1);
+      commit();
+      await revocation;
+      expect(await transfer).toBeInstanceOf(ActingKeyRevokedError);
+      expect((await balancesOf(services, from)).USD).toEqual({ available: '100', held: '0' });
+    }, 20_000);
+  });
+});
