@@ -14,6 +14,8 @@ export interface SignetMetrics {
   readonly idempotency: Counter<'outcome'>;
   /** Connections closed at once by a connection cap, by cap (`per-address`, `total`): every one, where the log shows only some. */
   readonly connectionsRefused: Counter<'cap'>;
+  /** Idle connections closed at the total cap to admit a newcomer from a peer holding fewer. */
+  readonly connectionsEvicted: Counter;
 }
 
 /** Default metrics that name the exact runtime build: a vulnerability lookup key, kept off the public port. */
@@ -38,6 +40,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Signe
     rateLimited: new Counter({ name: 'signet_rate_limited_total', help: 'Requests refused by a rate limit, by layer', labelNames: ['layer'], registers: [registry] }),
     idempotency: new Counter({ name: 'signet_idempotency_total', help: 'Idempotent calls by outcome', labelNames: ['outcome'], registers: [registry] }),
     connectionsRefused: new Counter({ name: 'signet_connections_refused_total', help: 'Connections closed at once by a connection cap, by cap', labelNames: ['cap'], registers: [registry] }),
+    connectionsEvicted: new Counter({ name: 'signet_connections_evicted_total', help: 'Idle connections closed at the total connection cap to admit a newcomer from a peer holding fewer', registers: [registry] }),
   };
   return { ...metrics, operatorView: () => Registry.merge([registry, operatorOnly]) };
 }

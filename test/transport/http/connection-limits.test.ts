@@ -109,14 +109,15 @@ describe('connections open at once are capped per address and in all', () => {
     }, 5_000);
   });
 
-  test('past the total cap every new connection is closed, whichever address it comes from', async () => {
+  // A newcomer from an address holding fewer takes an idle connection's place instead: connection-limits-eviction.test.ts.
+  test('past the total cap a new connection is closed when no address holds more than its own', async () => {
     const { logger, lines } = captureLogger();
     const metrics = createMetrics();
     const port = await start({ perAddress: 10, total: 3 }, logger, metrics);
     expect(await open(port, '127.0.0.4')).toBe('answered');
     expect(await open(port, '127.0.0.5')).toBe('answered');
     expect(await open(port, '127.0.0.6')).toBe('answered');
-    expect(await open(port, '127.0.0.7')).toBe('closed');
+    expect(await open(port, '127.0.0.5')).toBe('closed');
     expect(await open(port, '127.0.0.4')).toBe('closed');
     // Logged at most once a minute, counted each time.
     expect(lines().filter((l) => l.event === 'connections_refused')).toEqual([expect.objectContaining({ cap: 'total', max: 3 })]);
