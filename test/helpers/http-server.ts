@@ -4,7 +4,9 @@ import type { DomainServices } from '../../src/domain';
 import { buildSignetSchema } from '../../src/transport/graphql/build-schema';
 import { createHttpServer } from '../../src/transport/http/create-http-server';
 import type { ReadinessCheck } from '../../src/transport/http/health';
+import { openPgliteDatabase, type TestDatabase } from './database';
 import { directiveDepsFor } from './directives';
+import { servicesFor } from './domain';
 import { silentLogger } from './logger';
 
 /** A Signet HTTP server listening on an ephemeral loopback port. */
@@ -20,6 +22,31 @@ export async function startTestHttpServer(services: DomainServices, options: {
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url, app, close: () => app.close() };
+}
+
+/**
+ * Registers, in the calling describe block, a server over a fresh in-memory PGlite (started before
+ * its tests, closed after them); the handle reads the server once it has started.
+ */
+export function embeddedTestHttpServer(): Pick<TestHttpServer, 'url' | 'app'> {
+  let db: TestDatabase | undefined;
+  let server: TestHttpServer | undefined;
+  beforeAll(async () => {
+    db = await openPgliteDatabase();
+    server = await startTestHttpServer(servicesFor(db.driver));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+  });
+  const started = (): TestHttpServer => {
+    if (!server) throw new Error('the test server has not started: use it inside a test');
+    return server;
+  };
+  return {
+    get url() { return started().url; },
+    get app() { return started().app; },
+  };
 }
 
 /** POSTs a GraphQL body as JSON (or raw text) and returns status, headers and parsed body. */

@@ -5,9 +5,7 @@
  * aliased `__type` lookups at the root still work.
  */
 import { getIntrospectionQuery } from 'graphql';
-import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
-import { servicesFor } from '../../helpers/domain';
-import { postGraphQL, startTestHttpServer, type TestHttpServer } from '../../helpers/http-server';
+import { embeddedTestHttpServer, postGraphQL } from '../../helpers/http-server';
 
 const EVERY_OPTION = { descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true };
 
@@ -19,16 +17,7 @@ function aliasedTypeLists(count: number): string {
 }
 
 describe('aliases below introspection', () => {
-  let db: TestDatabase;
-  let server: TestHttpServer;
-  beforeAll(async () => {
-    db = await openPgliteDatabase();
-    server = await startTestHttpServer(servicesFor(db.driver));
-  });
-  afterAll(async () => {
-    await server?.close();
-    await db?.close();
-  });
+  const server = embeddedTestHttpServer();
 
   /** Expects a 400 naming the alias rule, with nothing executed. */
   function expectAliasRefusal(res: Awaited<ReturnType<typeof postGraphQL>>, found: string): void {

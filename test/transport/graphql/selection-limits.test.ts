@@ -9,9 +9,7 @@ import { getIntrospectionQuery, parse, type DocumentNode } from 'graphql';
 import * as sdk from '@signet/sdk';
 import { QUERY_LIMITS } from '../../../src/transport/graphql/create-apollo-server';
 import { checkSelectionLimits } from '../../../src/transport/graphql/selection-limits.rule';
-import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
-import { servicesFor } from '../../helpers/domain';
-import { postGraphQL, startTestHttpServer, type TestHttpServer } from '../../helpers/http-server';
+import { embeddedTestHttpServer, postGraphQL } from '../../helpers/http-server';
 
 /** How many selection sets graphql-js's overlap rule was given, in this file's server. */
 const mockOverlapRule = { selectionSets: 0 };
@@ -84,16 +82,7 @@ describe('selection limits', () => {
   });
 
   describe('over HTTP', () => {
-    let db: TestDatabase;
-    let server: TestHttpServer;
-    beforeAll(async () => {
-      db = await openPgliteDatabase();
-      server = await startTestHttpServer(servicesFor(db.driver));
-    });
-    afterAll(async () => {
-      await server?.close();
-      await db?.close();
-    });
+    const server = embeddedTestHttpServer();
 
     /** Posts `query` and returns the answer with how many selection sets the overlap rule checked meanwhile. */
     async function post(query: string) {

@@ -5,9 +5,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { getIntrospectionQuery } from 'graphql';
-import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
-import { servicesFor } from '../../helpers/domain';
-import { postGraphQL, startTestHttpServer, type TestHttpServer } from '../../helpers/http-server';
+import { embeddedTestHttpServer, postGraphQL } from '../../helpers/http-server';
 
 const EVERY_OPTION = { descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true };
 /** What GraphiQL 4 sends (its schema store passes these two options). */
@@ -46,16 +44,7 @@ function timedPublicQuery(url: string): Promise<number> {
 }
 
 describe('introspection limits', () => {
-  let db: TestDatabase;
-  let server: TestHttpServer;
-  beforeAll(async () => {
-    db = await openPgliteDatabase();
-    server = await startTestHttpServer(servicesFor(db.driver));
-  });
-  afterAll(async () => {
-    await server?.close();
-    await db?.close();
-  });
+  const server = embeddedTestHttpServer();
 
   test('an operationName the document does not define is a client error, not a 500 (the introspection cache reads no missing operation)', async () => {
     for (const query of ['query A { serverTime }', 'query A { __typename }']) {
