@@ -4,6 +4,7 @@ import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../
 import { balancesOf, fundedAccount, servicesFor } from '../helpers/domain';
 import { CLEAN_RECONCILIATION } from '../helpers/ledger-checks';
 import { describeWithPostgres } from '../helpers/services';
+import { loggedDriver } from '../helpers/statement-log';
 
 /**
  * Once revokeApiKey answers, nothing signed with the key takes effect: a request that verified
@@ -63,12 +64,68 @@ function examples(open: () => Promise<TestDatabase>) {
     ]);
     expect([ofC.ok, byC.ok]).toEqual([true, true]);
   });
+
+  test('a key held by earlier transactions is refused once revoked, through any services over the database', async () => {
+    const from = await fundedAccount(services, { USD: '100' }, 'held-from');
+    const to = await fundedAccount(services, {}, 'held-to');
+    const key = await keyOf(services, from);
+    const move = () => actingAs(key, () => services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '10' }));
+    expect((await move()).ok).toBe(true);
+    expect((await move()).ok).toBe(true);
+    // Revoked through other services (their own repository) over the same database.
+    expect((await servicesFor(db.driver).apiKeys.revokeApiKey(from, key)).ok).toBe(true);
+    await expect(move()).rejects.toBeInstanceOf(ActingKeyRevokedError);
+    expect((await balancesOf(services, to)).USD.available).toBe('20');
+  });
+
+  test('a revocation that rolls back leaves the key live', async () => {
+    const from = await fundedAccount(services, { USD: '100' }, 'unrevoked-from');
+    const to = await fundedAccount(services, {}, 'unrevoked-to');
+    const key = await keyOf(services, from);
+    const move = () => actingAs(key, () => services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '10' }));
+    expect((await move()).ok).toBe(true);
+    await expect(services.uow.transaction(async (repo) => {
+      expect(await repo.revokeApiKey(key, from, new Date())).not.toBeNull();
+      throw new Error('rolled back after the revocation');
+    })).rejects.toThrow('rolled back after the revocation');
+    expect((await move()).ok).toBe(true);
+    expect((await services.apiKeys.listApiKeys(from)).map((k) => k.revokedAt)).toEqual([null]);
+  });
 }
+
+/** The api_keys statements a signed transfer sends with a key that earlier transfers held. */
+async function keyStatementsOfRepeatedTransfer(open: () => Promise<TestDatabase>): Promise<string[]> {
+  const db = await open();
+  try {
+    const driver = loggedDriver(db.driver);
+    const services = servicesFor(driver);
+    const from = await fundedAccount(services, { USD: '100' }, 'count-from');
+    const to = await fundedAccount(services, {}, 'count-to');
+    const key = await keyOf(services, from);
+    const move = () => actingAs(key, () => services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '1' }));
+    await move();
+    return (await driver.statementsOf(move)).filter((text) => text.includes('api_keys'));
+  } finally {
+    await db.close();
+  }
+}
+
+const KEY_HOLD = 'SELECT 1 FROM api_keys WHERE id = $1 AND revoked_at IS NULL FOR KEY SHARE';
+
+// PGlite runs one transaction at a time, so a key found live stays so until a revocation (which
+// forgets it) runs: no row lock to take (serialized-key-holds.ts). PostgreSQL takes it every time.
+test('on PGlite a key held once costs no statement in the transactions after', async () => {
+  expect(await keyStatementsOfRepeatedTransfer(openPgliteDatabase)).toEqual([]);
+});
 
 describe('a revoked key\'s requests in flight (PGlite)', () => examples(openPgliteDatabase));
 
 describeWithPostgres('a revoked key\'s requests in flight (PostgreSQL)', (url) => {
   describe('one at a time', () => examples(() => openPostgresDatabase(url)));
+
+  test('every transaction holds the key row', async () => {
+    expect(await keyStatementsOfRepeatedTransfer(() => openPostgresDatabase(url))).toEqual([KEY_HOLD]);
+  });
 
   describe('concurrently', () => {
     let db: TestDatabase;

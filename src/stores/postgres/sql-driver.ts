@@ -29,3 +29,10 @@ export interface SqlDriver extends SqlExecutor {
   /** Closes connections; in-flight work finishes first. */
   close(): Promise<void>;
 }
+
+/**
+ * Whether no two transactions of `driver` ever overlap and no other process writes its database:
+ * PGlite (one connection: every query and transaction waits behind one lock; its data directory
+ * is locked to one process). Wrappers that keep `kind` keep the property.
+ */
+export const transactionsNeverOverlap = (driver: Pick<SqlDriver, 'kind'>): boolean => driver.kind === 'pglite';

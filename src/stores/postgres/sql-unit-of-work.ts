@@ -2,9 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IdempotencyRecordStore } from '@signet/idempotency';
 import { createSqlIdempotencyRecordStore } from '@signet/idempotency-postgres';
 import type { OrderBookReader, TransactionScope, UnitOfWork } from '../../domain';
-import type { SqlDriver, SqlExecutor } from './sql-driver';
+import { transactionsNeverOverlap, type SqlDriver, type SqlExecutor } from './sql-driver';
 import { createSqlOrderBook } from './sql-order-book';
 import { createSqlTradingRepository } from './sql-trading-repository';
+import { withSerializedKeyHolds } from './serialized-key-holds';
 
 /** The open transaction of this async context. */
 interface Ambient {
@@ -43,7 +44,9 @@ export function createSqlStores(driver: SqlDriver): SqlStores {
       return (open?.tx ?? driver).query(text, params, options);
     },
   };
-  const repo = createSqlTradingRepository(current);
+  const sqlRepo = createSqlTradingRepository(current);
+  // Serialized transactions (PGlite) hold keys in memory: serialized-key-holds.ts.
+  const repo = transactionsNeverOverlap(driver) ? withSerializedKeyHolds(sqlRepo, driver) : sqlRepo;
   const scopeOf = (open: Ambient): TransactionScope => ({
     get rollbackOnly() { return open.rollbackOnly; },
     afterCommit: (task) => { open.afterCommit.push(task); },
