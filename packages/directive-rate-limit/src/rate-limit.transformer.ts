@@ -1,5 +1,5 @@
 import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, type GraphQLObjectType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { toDelaySeconds, type RateLimitDecision, type RateLimitHeaderEntry, type RateLimitStore } from '@signet/rate-limit';
 import { fieldLimitCheck, limitedField, type RateLimitOverrides } from './field-limit';
 import { refuseInterfaceFieldLimits } from './interface-limits';
@@ -56,7 +56,8 @@ export interface RateLimitDirectiveOptions<TContext> {
 /**
  * Wraps each `@rateLimit` field with one atomic check on the store the host names, keyed by the
  * caller's identity (see `fieldLimitCheck`). Aliases call the resolver once each, so `a: f b: f`
- * counts twice. A refused call never runs its resolver. Every limit is checked here (window and
+ * counts twice. A refused call never runs its resolver. On a Subscription field the call is the
+ * subscription (its `subscribe`): a refused one opens no source stream, and events are not counted. Every limit is checked here (window and
  * `max`, directive or override; `identityArgs` and `arrayLengthField` paths against the field's
  * arguments), so a bad one fails when the schema is built, not on the first request. A
  * `@rateLimit` on an interface field throws here too: declare it on each implementing field.
@@ -65,6 +66,7 @@ export function rateLimitTransformer<TContext>(schema: GraphQLSchema, options: R
   const directiveName = options.directiveName ?? DEFAULT_RATE_LIMIT_DIRECTIVE;
   refuseInterfaceFieldLimits(schema, directiveName);
   const mutationType = schema.getMutationType()?.name;
+  const subscriptionType = schema.getSubscriptionType()?.name;
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
       const applied = getDirective(schema, field, directiveName)?.[0] as RateLimitArgs | undefined;
@@ -73,27 +75,30 @@ export function rateLimitTransformer<TContext>(schema: GraphQLSchema, options: R
       const defined = (schema.getType(typeName) as GraphQLObjectType).getFields()[fieldName];
       const limited = limitedField(typeName, defined, applied, options.overrides);
       const fallback = typeName === mutationType ? undefined : options.fallback;
-      const resolve = field.resolve ?? defaultFieldResolver;
-      return {
-        ...field,
-        async resolve(source, args, context: TContext, info) {
-          const { policy, key, rule, max, window } = fieldLimitCheck(limited, args, options.identify(context, info));
-          let decision: RateLimitDecision;
-          try {
-            decision = await options.store(context, info).consume(key, rule);
-          } catch (error) {
-            options.onStoreError?.(context, error, policy);
-            if (!fallback) throw options.unavailable({ policy });
-            decision = await fallback.consume(key, rule);
-          }
-          options.onDecision?.(context, { policy, rule: { max, windowMs: rule.windowMs }, decision });
-          if (!decision.allowed) {
-            const message = applied.message ?? `Too many ${info.fieldName} calls: at most ${max} per ${window}.`;
-            throw options.limited(decision, { policy, message, max, window, retryAfter: toDelaySeconds(decision.retryAfterMs) });
-          }
-          return resolve(source, args, context, info);
-        },
+      const check = async (args: Record<string, unknown>, context: TContext, info: GraphQLResolveInfo): Promise<void> => {
+        const { policy, key, rule, max, window } = fieldLimitCheck(limited, args, options.identify(context, info));
+        let decision: RateLimitDecision;
+        try {
+          decision = await options.store(context, info).consume(key, rule);
+        } catch (error) {
+          options.onStoreError?.(context, error, policy);
+          if (!fallback) throw options.unavailable({ policy });
+          decision = await fallback.consume(key, rule);
+        }
+        options.onDecision?.(context, { policy, rule: { max, windowMs: rule.windowMs }, decision });
+        if (!decision.allowed) {
+          const message = applied.message ?? `Too many ${info.fieldName} calls: at most ${max} per ${window}.`;
+          throw options.limited(decision, { policy, message, max, window, retryAfter: toDelaySeconds(decision.retryAfterMs) });
+        }
       };
+      const limit = (next: GraphQLFieldResolver<unknown, TContext>): GraphQLFieldResolver<unknown, TContext> => async (source, args, context, info) => {
+        await check(args, context, info);
+        return next(source, args, context, info);
+      };
+      // A subscription's call is its `subscribe` (the source stream is opened once); its `resolve`
+      // runs once per event, which is not a call and is never charged.
+      if (typeName === subscriptionType) return { ...field, subscribe: limit(field.subscribe ?? defaultFieldResolver) };
+      return { ...field, resolve: limit(field.resolve ?? defaultFieldResolver) };
     },
   });
 }

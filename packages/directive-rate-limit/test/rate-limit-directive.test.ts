@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { GraphQLError, graphql, type GraphQLSchema } from 'graphql';
+import { GraphQLError, graphql, parse, subscribe, type GraphQLSchema } from 'graphql';
 import Redis from 'ioredis';
 import { createMemoryRateLimitStore, type RateLimitHeaderEntry, type RateLimitStore } from '@signet/rate-limit';
 import { createRedisRateLimitStore } from '@signet/rate-limit-redis';
@@ -237,5 +237,44 @@ describe('@rateLimit on an interface field', () => {
 
   test('is refused by the descriptions too, rather than documented as a limit that never applies', () => {
     expect(() => describeRateLimitedFields(interfaceSchema())).toThrow('@rateLimit on interface field Searchable.hits');
+  });
+});
+
+describe('@rateLimit on a Subscription field', () => {
+  const subscriptionSchema = (store: RateLimitStore, opened: { count: number }) => rateLimitTransformer(makeExecutableSchema({
+    typeDefs: `${rateLimitTypeDefs()}
+      type Query { plain: String }
+      type Subscription { ticks: Int! @rateLimit(max: 2, window: "1m") }`,
+    resolvers: {
+      Query: { plain: () => 'plain' },
+      Subscription: {
+        ticks: {
+          subscribe: async function* ticks() {
+            opened.count += 1;
+            for (let n = 1; n <= 5; n += 1) yield { ticks: n };
+          },
+        },
+      },
+    },
+  }), options(store));
+
+  test('counts subscriptions, not events: a refused one opens no source stream, an admitted one gets every event', async () => {
+    const opened = { count: 0 };
+    const schema = subscriptionSchema(createMemoryRateLimitStore(), opened);
+    const contextValue: NotesContext = { user: unique(), ip: '192.0.2.1', decisions: [] };
+    const open = () => subscribe({ schema, document: parse('subscription { ticks }'), contextValue });
+    const events = async (stream: Awaited<ReturnType<typeof open>>) => {
+      if (!(Symbol.asyncIterator in stream)) throw new Error(`not a stream: ${JSON.stringify(stream)}`);
+      const seen: unknown[] = [];
+      for await (const event of stream) seen.push(event.errors ? event.errors[0].extensions?.code : event.data?.ticks);
+      return seen;
+    };
+    expect(await events(await open())).toEqual([1, 2, 3, 4, 5]);
+    expect(await events(await open())).toEqual([1, 2, 3, 4, 5]);
+    const third = await open();
+    expect(Symbol.asyncIterator in third).toBe(false);
+    expect(third).toMatchObject({ errors: [{ extensions: { code: 'TOO_MANY', policy: 'Subscription.ticks', max: 2 } }] });
+    expect(opened.count).toBe(2);
+    expect(contextValue.decisions.map((d) => d.decision.allowed)).toEqual([true, true, false]);
   });
 });
