@@ -58,6 +58,16 @@ export interface IdempotentDirectiveOptions<TContext extends object> {
    * `headers.get(name) ?? undefined`, which joins repeats with `, `, refused as two keys alike).
    */
   header(context: TContext, name: string): string | string[] | undefined;
+  /**
+   * The HTTP request the operation came in: one object shared by every operation of a batched
+   * request (Node's `req`, Fetch's `Request`), each of which gets its own context. With it, the
+   * `Idempotency-Key` header keys one operation per HTTP request: another operation of the batch
+   * that would take its key from the header is refused (`errors.invalidKey`), as two keyed fields
+   * of one operation are. A server that allows batched requests must give it (Apollo Server's
+   * `allowBatchedHttpRequests`, graphql-yoga's `batching`); without it each operation of a batch
+   * reads the header as its own, and the second becomes a replay of the first.
+   */
+  request?(context: TContext): object | undefined;
   /** The fast-path store this call claims with: the shared one, or a request-scoped wrapper of it. */
   store(context: TContext, info: GraphQLResolveInfo): IdempotencyStore;
   /** Told that the result of the root field at `responseKey` is a replay (e.g. to set an `Idempotent-Replayed` header). */
@@ -157,15 +167,36 @@ export function idempotentTransformer<TContext extends object>(schema: GraphQLSc
  * The key decision of the field being resolved. The operation's decisions are made once per
  * request (cached by its context object and operation: servers cache parsed documents, so one
  * operation node serves many requests with other variables and headers) and shared by its fields.
+ * With `options.request`, the header keys the first operation of an HTTP request that uses it;
+ * the batch's later operations that would take their key from it are refused.
  */
 function keyDecisionCache<TContext extends object>(
-  options: Pick<IdempotentDirectiveOptions<TContext>, 'header'>, keyed: ReadonlySet<string>, name: string,
+  options: Pick<IdempotentDirectiveOptions<TContext>, 'header' | 'request'>, keyed: ReadonlySet<string>, name: string,
 ): (context: TContext, info: GraphQLResolveInfo) => FieldKeyDecision {
   const analyses = new WeakMap<TContext, { operation: GraphQLResolveInfo['operation']; decisions: ReadonlyMap<string, FieldKeyDecision> }>();
+  // The context of the operation that took the header's key, per HTTP request.
+  const headerTakenBy = new WeakMap<object, TContext>();
   return (context, info) => {
     let analysis = analyses.get(context);
     if (!analysis || analysis.operation !== info.operation) {
-      analysis = { operation: info.operation, decisions: keyDecisions(info, options.header(context, 'idempotency-key'), keyed, name) };
+      const header = options.header(context, 'idempotency-key');
+      let decisions = keyDecisions(info, header, keyed, name);
+      const request = header === undefined ? undefined : options.request?.(context);
+      if (request !== undefined) {
+        // The fields that take their key from the header: keyed with it, keyless without it.
+        const own = keyDecisions(info, undefined, keyed, name);
+        const fromHeader = [...decisions].filter(([responseKey, d]) => d.kind === 'key' && own.get(responseKey)?.kind === 'none');
+        const taker = headerTakenBy.get(request);
+        if (fromHeader.length > 0 && taker === undefined) headerTakenBy.set(request, context);
+        else if (fromHeader.length > 0 && taker !== context) {
+          const refused = new Map(decisions);
+          for (const [responseKey] of fromHeader) {
+            refused.set(responseKey, { kind: 'invalid', reason: `the Idempotency-Key header applies to one keyed mutation per HTTP request and another operation of this batch used it; give each field its own @${name}(key: "…")` });
+          }
+          decisions = refused;
+        }
+      }
+      analysis = { operation: info.operation, decisions };
       analyses.set(context, analysis);
     }
     return analysis.decisions.get(String(info.path.key)) ?? { kind: 'none' };

@@ -9,7 +9,7 @@ import { inMemoryDatabase } from './in-memory-database';
  * The directive on a server that is not Signet: an SDL-first notes schema, its own context,
  * errors and codec, the directive renamed `@once`, and a toy database.
  */
-interface Context { readonly user?: string; readonly headers: Record<string, string | undefined>; readonly replayed: string[] }
+interface Context { readonly user?: string; readonly headers: Record<string, string | undefined>; readonly replayed: string[]; readonly request?: object }
 
 const typeDefs = `
   ${idempotentDirectiveTypeDefs('once')}
@@ -43,6 +43,7 @@ function server(options: { store?: IdempotencyStore; typeDefs?: string; db?: Ret
     name: 'once',
     scope: (context) => context.user,
     header: (context, name) => context.headers[name],
+    request: (context) => context.request,
     store: () => store,
     markReplayed: (context, responseKey) => context.replayed.push(responseKey),
     codec: ({ type }) => {
@@ -118,6 +119,29 @@ describe('@idempotent on a server that is not Signet (renamed @once)', () => {
     expect(codes(bob)).toEqual([]);
     expect(api.executions).toBe(2);
     expect((await api.run('mutation { addNote(text: "a") { id } }', { headers })).replayed).toEqual(['addNote']);
+  });
+
+  test('in a batched HTTP request the header keys one operation: the batch\'s other operations that would use it are refused', async () => {
+    const api = server();
+    const headers = { 'idempotency-key': 'k-batch' };
+    // A batch as Apollo Server and graphql-yoga run one: an operation per entry, each with its own
+    // context, all sharing the HTTP request, executed at once.
+    const batch = (operations: string[], withHeader = true) => {
+      const request = {};
+      return Promise.all(operations.map((source) => api.run(source, { headers: withHeader ? headers : {}, request })));
+    };
+    const twice = ['mutation { addNote(text: "a") { id } }', 'mutation Second { addNote(text: "a") { id } }'];
+    const first = await batch(twice);
+    expect(first.map(codes)).toEqual([[], ['BAD_KEY']]);
+    expect(api.executions).toBe(1);
+    const retried = await batch(twice);
+    expect(retried.map(codes)).toEqual([[], ['BAD_KEY']]);
+    expect(retried[0].data).toEqual(first[0].data);
+    expect(api.executions).toBe(1);
+    // Each field with its own key (no header): both run.
+    const keyed = await batch([ADD('k-batch-1'), ADD('k-batch-2')], false);
+    expect(keyed.map(codes)).toEqual([[], []]);
+    expect(api.executions).toBe(3);
   });
 
   test('refusals come from the host\'s factories and nothing runs', async () => {
