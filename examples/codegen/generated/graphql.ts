@@ -430,6 +430,8 @@ export type Order = {
   remainingQuantity: Scalars['Decimal']['output'];
   /** What it does when it would trade with an order of the same account. */
   selfTradePrevention: SelfTradePrevention;
+  /** Placement order: increases with every order placed, across all accounts and markets, never reused (not contiguous). `me.orders` is newest first by it; it does not change when the order fills or is canceled. */
+  sequence: Scalars['Sequence']['output'];
   /** BUY or SELL of the base asset. */
   side: OrderSide;
   /** OPEN or PARTIALLY_FILLED while resting; FILLED, CANCELED or EXPIRED once final. */
@@ -758,6 +760,8 @@ export type Transfer = {
   id: Scalars['ID']['output'];
   /** The sender's note (up to 140 characters); null when none was given. */
   memo?: Maybe<Scalars['String']['output']>;
+  /** Increases with every transfer, across all accounts, never reused (not contiguous). `me.transfers` is newest first by it. */
+  sequence: Scalars['Sequence']['output'];
   /** Receiving account; your own id when you received it. */
   toAccountId: Scalars['ID']['output'];
 };

@@ -110,6 +110,30 @@ describe('Relay connections: edges beside nodes, complete pageInfo', () => {
     expect(legacy.nodes.map((n) => n.id)).toEqual(ids.slice(1));
   });
 
+  test('orders and transfers carry the sequence they are listed by (README "Catching up"): newest first, the number an `after` cursor pages from', async () => {
+    const a = await fundedAccount(services, { USD: '100' }, 'sequences');
+    const b = await fundedAccount(services, { USD: '100' }, 'sequences-payee');
+    await placeOrders(a, 3);
+    for (const [from, to] of [[a, b], [b, a]]) {
+      const done = await services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '1' });
+      if (!done.ok) throw new Error(JSON.stringify(done.errors));
+    }
+    const read = await api.execute(`{ me {
+      orders(first: 10) { edges { cursor node { sequence } } }
+      transfers(first: 10) { edges { cursor node { sequence } } } } }`, {}, principalFor(a));
+    expect(read.errors).toBeUndefined();
+    const me = (read.data as { me: Record<'orders' | 'transfers', { edges: Array<{ cursor: string; node: { sequence: number } }> }> }).me;
+    for (const [list, { edges }] of Object.entries(me)) {
+      expect(edges.length).toBe(list === 'orders' ? 3 : 2);
+      const numbers = edges.map((e) => e.node.sequence);
+      expect(numbers.every((n) => Number.isSafeInteger(n) && n > 0)).toBe(true);
+      expect([...numbers].sort((x, y) => y - x)).toEqual(numbers);
+      expect(new Set(numbers).size).toBe(numbers.length);
+      // Each edge's cursor pages from its row's sequence: what a bot stores is what the list is keyed by.
+      expect(edges.map((e) => Number(/:(\d+)$/.exec(Buffer.from(e.cursor, 'base64url').toString('utf8'))![1]))).toEqual(numbers);
+    }
+  });
+
   test('transfers page the same way, sent and received together', async () => {
     const a = await fundedAccount(services, { USD: '100' }, 'payer');
     const b = await fundedAccount(services, { USD: '100' }, 'payee');

@@ -47,6 +47,7 @@ export class MarketType {
 @ObjectType('Order', { description: 'An order: it trades against the book at placement; a LIMIT GTC remainder rests until filled or canceled, its funds held meanwhile.' })
 export class OrderType {
   @Field(() => ID, { description: 'Server-assigned opaque id.' }) id!: string;
+  @Field(() => SequenceScalar, { name: 'sequence', description: 'Placement order: increases with every order placed, across all accounts and markets, never reused (not contiguous). `me.orders` is newest first by it; it does not change when the order fills or is canceled.' }) seq!: number;
   @Field({ description: 'Market symbol, e.g. BTC-USD.' }) market!: string;
   @Field(() => OrderSideEnum, { description: 'BUY or SELL of the base asset.' }) side!: OrderSideEnum;
   @Field(() => OrderTypeEnum, { description: 'LIMIT or MARKET.' }) type!: OrderTypeEnum;
@@ -129,6 +130,7 @@ export class TickerType {
 @ObjectType('Transfer', { description: 'A final movement of funds between accounts. No API reverses it.' })
 export class TransferType {
   @Field(() => ID, { description: 'Server-assigned opaque id.' }) id!: string;
+  @Field(() => SequenceScalar, { name: 'sequence', description: 'Increases with every transfer, across all accounts, never reused (not contiguous). `me.transfers` is newest first by it.' }) seq!: number;
   @Field(() => ID, { description: 'Sending account; your own id when you sent it.' }) fromAccountId!: string;
   @Field(() => ID, { description: 'Receiving account; your own id when you received it.' }) toAccountId!: string;
   @Field(() => AssetEnum, { description: 'The asset moved.' }) asset!: AssetEnum;
