@@ -209,7 +209,7 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
 export function createSignatureVerifier<PublicKey>(options: ClaimingVerifierOptions<PublicKey>): (req: SignedRequestParts) => Promise<VerificationResult> {
   const nonces = options.nonces;
   if (typeof nonces?.claim !== 'function') throw new TypeError('nonces.claim is required');
-  const { check, clock, skewMs } = createSignatureCheck(options);
+  const { check, skewMs } = createSignatureCheck(options);
 
   return async function verifySignedRequest(req: SignedRequestParts): Promise<VerificationResult> {
     const result = await check(req);
@@ -217,8 +217,9 @@ export function createSignatureVerifier<PublicKey>(options: ClaimingVerifierOpti
     const { claim, ...signer } = result;
     const outcome = await nonces.claim(claim.keyId, claim.nonce, { ttlMs: claim.ttlMs, notBeforeMs: claim.notBeforeMs });
     if (outcome.status === 'unproven') {
-      // A fresh signature is accepted once it was created at least the skew after the store became complete.
-      const retryAfterMs = Math.max(0, outcome.completeSinceMs + skewMs - clock());
+      // A fresh signature is accepted once it was created at least the skew after the store became
+      // complete: counted on the signer's clock (its `created`), which is the clock that must advance.
+      const retryAfterMs = Math.max(0, outcome.completeSinceMs + skewMs - signer.created * 1000);
       return { status: 'unproven', keyId: claim.keyId, completeSinceMs: outcome.completeSinceMs, retryAfterMs };
     }
     if (outcome.status !== 'claimed') return reject('NONCE_REUSED', claim.keyId).done;

@@ -397,6 +397,19 @@ describe('replay protection', () => {
     await expect(afterLoss.verify(signedRequest({ created: NOW_S + 5, nonce: 'nonce-after-the-loss-0001' }))).resolves.toMatchObject({ status: 'verified' });
   });
 
+  it('counts the wait for an unproven signature on the signer\'s clock: a signer 12 s behind waits 12 s longer', async () => {
+    const { clock } = setup();
+    const store = createMemoryNonceStore({ now: () => clock.now });
+    const afterLoss = setup({ nonces: store });
+    const behind = signedRequest({ created: NOW_S - 12, nonce: 'nonce-of-a-clock-12s-behind' });
+    await expect(afterLoss.verify(behind)).resolves.toEqual({ status: 'unproven', keyId: ED25519.keyId, completeSinceMs: NOW_MS, retryAfterMs: 17_000 });
+    // After 16 s its clock reads NOW_S + 4: still too early; after 17 s it verifies.
+    afterLoss.clock.now = NOW_MS + 16_000;
+    await expect(afterLoss.verify(signedRequest({ created: NOW_S + 4, nonce: 'nonce-of-a-clock-12s-behind-2' }))).resolves.toMatchObject({ status: 'unproven' });
+    afterLoss.clock.now = NOW_MS + 17_000;
+    await expect(afterLoss.verify(signedRequest({ created: NOW_S + 5, nonce: 'nonce-of-a-clock-12s-behind-3' }))).resolves.toMatchObject({ status: 'verified' });
+  });
+
   it('vouches for a key created after the store became complete: its nonces cannot predate the store', async () => {
     const { clock, keys } = setup();
     const store = createMemoryNonceStore({ now: () => clock.now });

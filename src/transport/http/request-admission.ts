@@ -22,6 +22,8 @@ export interface VerifiedRequest {
   readonly nonceTtlMs: number;
   /** How far back the nonce store must be complete to prove the nonce unseen. */
   readonly notBeforeMs: number;
+  /** The signature's `created`, ms since the epoch: the signer's clock. */
+  readonly createdMs: number;
   /**
    * The shared version of the cached key material that verified the request (shared key cache
    * only): the admission goes on only while it is the key's current version.
@@ -81,7 +83,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
     let gates: AdmissionCheck[] = request.keyVersion === undefined ? [nonceGate, ...otherGates] : [nonceGate, versionGate(request.keyVersion), ...otherGates];
     const refuse = (check: AdmissionCheck, outcome: AdmissionOutcome): RequestRefusedError => {
       if (check.kind === 'nonce' && outcome.kind === 'nonce' && outcome.claim.status === 'unproven') {
-        return replayProtectionRecovering(outcome.claim.completeSinceMs, deps, request);
+        return replayProtectionRecovering(outcome.claim.completeSinceMs, request, deps);
       }
       if (check.kind === 'nonce') {
         deps.metrics.signatureChecks.inc({ outcome: 'NONCE_REUSED' });
@@ -170,10 +172,11 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
 /**
  * The nonce store lost its data (restart, flush, failover) after this signature could have been
  * used: it cannot be proven unseen, so it never runs. Nothing ran; a request signed again once
- * the skew has passed since the store became complete is accepted (retry-after says when).
+ * the skew has passed since the store became complete is accepted (retry-after says when, counted
+ * on the signer's clock: a client a few seconds behind ours must wait that much longer).
  */
-function replayProtectionRecovering(completeSinceMs: number, deps: RequestAdmissionDeps, request: VerifiedRequest): RequestRefusedError {
-  const retryAfter = Math.max(1, Math.ceil((completeSinceMs + DEFAULT_FUTURE_SKEW_SECONDS * 1000 - deps.now()) / 1000));
+function replayProtectionRecovering(completeSinceMs: number, request: VerifiedRequest, deps: RequestAdmissionDeps): RequestRefusedError {
+  const retryAfter = Math.max(1, Math.ceil((completeSinceMs + DEFAULT_FUTURE_SKEW_SECONDS * 1000 - request.createdMs) / 1000));
   deps.metrics.signatureChecks.inc({ outcome: REPLAY_PROTECTION_RECOVERING });
   deps.logger.warn({ event: 'signature_unproven', keyId: request.keyId, source: request.source, requestId: request.requestId, completeSince: new Date(completeSinceMs).toISOString() },
     'signed request refused: the nonce store is complete only since a recent restart or flush');

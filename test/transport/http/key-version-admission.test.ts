@@ -35,7 +35,7 @@ function setup(reload: (version: string) => Promise<VerificationMaterial | null>
     guard: createAuthFailureGuard(rateLimits, blocks),
     apiKeys: { reloadVerificationMaterial: async (_id, version) => { reloads.push(version); return reload(version); } },
   });
-  const request = (keyVersion: string) => admissions({ requestId: 'r1', source: '192.0.2.1', keyId: KEY.id, accountId: KEY.accountId, nonce: `n-${Math.random()}`, nonceTtlMs: 35_000, notBeforeMs: Date.now(), keyVersion });
+  const request = (keyVersion: string) => admissions({ requestId: 'r1', source: '192.0.2.1', keyId: KEY.id, accountId: KEY.accountId, nonce: `n-${Math.random()}`, nonceTtlMs: 35_000, notBeforeMs: Date.now(), createdMs: Date.now(), keyVersion });
   return { keyVersions, calls, reloads, request, rateLimits };
 }
 
