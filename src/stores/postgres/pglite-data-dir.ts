@@ -97,12 +97,26 @@ function acquireLock(lockPath: string, inUse: (pid: number) => Error, takeoverIn
 }
 
 /**
- * Opens the embedded data directory. PGlite files must never be opened by two processes at
+ * Makes `path` a directory only its owner can enter (0700), whatever mode it had: PGlite writes
+ * its files readable and writable by everyone (0666), so the directory is what keeps other local
+ * users from the ledger and the API keys (PostgreSQL refuses a data directory others can enter).
+ */
+function restrictToOwner(path: string, shown: string): void {
+  try {
+    chmodSync(path, 0o700);
+  } catch (error) {
+    throw new Error(`The data directory ${shown} must be private (mode 0700) and could not be made so (${(error as NodeJS.ErrnoException).code}): run Signet as its owner, or point SIGNET_DATA_DIR at a directory it owns.`);
+  }
+}
+
+/**
+ * Opens the embedded data directory (made private: 0700, itself and its pgdata). PGlite files must never be opened by two processes at
  * once (they would corrupt), so a pid lock refuses a second opener with a clear message.
  */
 export function openPgliteDataDir(dataDir: string): PgliteDataDir {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dir = realpathSync(resolve(dataDir));
+  restrictToOwner(dir, dataDir);
   const inUse = (pid: number) => new Error(`The data directory ${dataDir} is in use by process ${pid} (a running Signet server?). Stop it, or point SIGNET_DATA_DIR elsewhere.`);
   if (heldHere.has(dir)) throw inUse(process.pid);
   const lockPath = join(dir, 'signet.lock');
@@ -121,8 +135,10 @@ export function openPgliteDataDir(dataDir: string): PgliteDataDir {
     writeFileSync(keyPath, masterKey.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   }
   chmodSync(keyPath, 0o600);
+  const pgdataPath = join(dir, 'pgdata');
+  if (existsSync(pgdataPath)) restrictToOwner(pgdataPath, pgdataPath);
   return {
-    pgdataPath: join(dir, 'pgdata'),
+    pgdataPath,
     masterKey,
     release() {
       heldHere.delete(dir);
