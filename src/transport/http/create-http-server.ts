@@ -106,7 +106,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     logController: createRequestLogController(),
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
-    return503OnClosing: true,
+    // Off: a request arriving while closing is refused in the error format (end-connections-on-close.ts).
+    return503OnClosing: false,
     trustProxy: fastifyTrustProxy(clientAddress.trustProxy),
     // Slow clients: a request must arrive whole in time, an idle socket is closed (client-errors.ts).
     requestTimeout: deps.httpTimeouts?.requestMs ?? HTTP_TIMEOUTS.requestMs,

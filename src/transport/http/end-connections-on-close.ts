@@ -1,7 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { sendError } from './http-errors';
+import { REFUSAL_REASONS, SHUTTING_DOWN } from './refusal-reasons.table';
 
 /** How often a closing server looks for connections that went idle since its last look. */
 const CLOSE_IDLE_EVERY_MS = 100;
+
+/** Seconds a request refused during shutdown is told to wait (another instance, or the restart). */
+const SHUTDOWN_RETRY_AFTER_SECONDS = 1;
 
 /**
  * Lets `app.close()` finish once the requests in flight are answered. Fastify closes only the
@@ -9,6 +14,9 @@ const CLOSE_IDLE_EVERY_MS = 100;
  * the server open until its keep-alive timeout. So, once closing: every response says
  * `Connection: close` (Node ends the connection after it), and connections that went idle
  * anyway (a response already being written when close() started) are closed as they do.
+ * A request that arrives once closing (Fastify's `return503OnClosing` is off: its answer is not
+ * the error format) is refused before anything of it runs: 503 SERVICE_UNAVAILABLE, reason
+ * SHUTTING_DOWN, with Retry-After and the request id, as every other refusal.
  */
 export function endConnectionsOnClose(app: FastifyInstance): void {
   let closing = false;
@@ -18,7 +26,12 @@ export function endConnectionsOnClose(app: FastifyInstance): void {
     sweep.unref();
     app.server.once('close', () => clearInterval(sweep));
   });
-  // A callback hook, not an async one: every response passes here, and it must cost no promise.
+  // Callback hooks, not async ones: every request and response passes here, and must cost no promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!closing) return done();
+    reply.header('x-request-id', request.id).header('retry-after', String(SHUTDOWN_RETRY_AFTER_SECONDS));
+    sendError(reply, REFUSAL_REASONS[SHUTTING_DOWN].code, 'The server is shutting down; nothing ran. Retry after Retry-After, on another instance or once it is back.', { reason: SHUTTING_DOWN });
+  });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
     done(null, payload);

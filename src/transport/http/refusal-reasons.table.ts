@@ -13,8 +13,11 @@ import type { SignatureFailureReason } from '@signet/http-message-signatures';
  */
 export const REPLAY_PROTECTION_RECOVERING = 'REPLAY_PROTECTION_RECOVERING';
 
+/** `extensions.reason` of a 503 for a request that arrived after the server began shutting down; documented in ERRORS.md. */
+export const SHUTTING_DOWN = 'SHUTTING_DOWN';
+
 /** Every `extensions.reason` a refusal can carry. */
-export type RefusalReason = SignatureFailureReason | typeof REPLAY_PROTECTION_RECOVERING;
+export type RefusalReason = SignatureFailureReason | typeof REPLAY_PROTECTION_RECOVERING | typeof SHUTTING_DOWN;
 
 /** How one reason reaches clients. */
 export interface RefusalReasonSpec {
@@ -59,5 +62,9 @@ export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonSpec>>
   [REPLAY_PROTECTION_RECOVERING]: {
     code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: true,
     meaning: 'The nonce store lost its data (Redis restarted empty or was flushed, a new embedded process) after this signature could have been used, so it cannot be proven unused. Nothing ran. Sign the request again and retry after `Retry-After` (about 5 s after the loss); the captured bytes themselves are never accepted.',
+  },
+  [SHUTTING_DOWN]: {
+    code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: true,
+    meaning: 'The request arrived after this server began shutting down (SIGTERM): the requests already running are finished, new ones are refused and the connection is closed. Nothing ran; retry after `Retry-After` (on another instance, or once it is back).',
   },
 });

@@ -129,6 +129,31 @@ describe('HTTP connections', () => {
     expect(c.received()).toMatch(/\r\nconnection: close\r\n/i);
   }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
 
+  test('a request that arrives once close() began is refused in the error format: 503 SHUTTING_DOWN with Retry-After and its request id, nothing run', async () => {
+    const { app, port, slowStarted } = await start();
+    const inFlight = await client(port);
+    inFlight.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await slowStarted;
+    // A request whose head is still arriving when the server begins to close.
+    const late = await client(port);
+    late.write('POST /graphql HTTP/1.1\r\nHost: x\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = app.close();
+    const body = '{"query":"{ serverTime }"}';
+    late.write(`content-type: application/json\r\naccept: application/graphql-response+json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    await late.closed;
+    await closing;
+    const [head, answer] = late.received().split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 503 /);
+    expect(head).toMatch(/\r\nretry-after: 1\r\n/i);
+    expect(head).toMatch(/\r\nconnection: close\r\n/i);
+    expect(head).toMatch(/\r\ncontent-type: application\/graphql-response\+json/i);
+    const requestId = /\r\nx-request-id: ([^\r]+)\r\n/i.exec(head)?.[1];
+    expect(requestId).toBeTruthy();
+    expect(JSON.parse(answer)).toEqual({ errors: [{ message: expect.stringContaining('shutting down'), extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId, reason: 'SHUTTING_DOWN' } }] });
+    expect(inFlight.received()).toMatch(/^HTTP\/1\.1 200 /);
+  }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
+
   test('close() also closes a keep-alive connection that was idle when it began', async () => {
     const { app, port } = await start();
     const c = await client(port);
