@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UserErrorCode } from '../src/domain';
 import { ErrorCode } from '../src/errors';
 import { SIGNATURE_FAILURE_REASONS } from '@signet/http-message-signatures';
-import { REPLAY_PROTECTION_RECOVERING } from '../src/transport/http/refusal-reasons.table';
+import { REFUSAL_REASONS } from '../src/transport/http/refusal-reasons.table';
 
 /** Codes documented in ERRORS.md: every backticked code in the first column of a table row. */
 function documentedCodes(): Set<string> {
@@ -26,12 +26,12 @@ describe('ERRORS.md', () => {
     expect(documented).toContain(reason);
   });
 
-  test('documents the reason of a signature the nonce store cannot prove unused', () => {
-    expect(documented).toContain(REPLAY_PROTECTION_RECOVERING);
+  test.each(Object.keys(REFUSAL_REASONS))('documents the refusal reason %s', (reason) => {
+    expect(documented).toContain(reason);
   });
 
   test('documents no code that the source does not define', () => {
-    const defined = new Set<string>([...Object.values(ErrorCode), ...Object.values(UserErrorCode), ...SIGNATURE_FAILURE_REASONS, REPLAY_PROTECTION_RECOVERING]);
+    const defined = new Set<string>([...Object.values(ErrorCode), ...Object.values(UserErrorCode), ...SIGNATURE_FAILURE_REASONS, ...Object.keys(REFUSAL_REASONS)]);
     expect([...documented].filter((c) => !defined.has(c))).toEqual([]);
   });
 });
