@@ -31,6 +31,13 @@ export interface VerifiedRequest {
   readonly keyVersion?: string;
 }
 
+/**
+ * `signet_signature_checks_total`'s outcome for a signed request refused with 503 because a store
+ * or the database failed while checking it (nothing ran): an outage shows in the metrics, not only
+ * in /readyz and the logs.
+ */
+export const SIGNATURE_CHECK_UNAVAILABLE = 'UNAVAILABLE';
+
 /** Times a request's key material may turn out stale in a row (each time reloaded) before the request gets 503. */
 export const MAX_KEY_VERSION_RELOADS = 3;
 
@@ -87,7 +94,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       }
       if (check.kind === 'nonce') {
         deps.metrics.signatureChecks.inc({ outcome: 'NONCE_REUSED' });
-        deps.logger.warn({ event: 'signature_rejected', reason: 'NONCE_REUSED', keyId: request.keyId, source: request.source, requestId: request.requestId }, 'signed request rejected');
+        deps.logger.warn({ event: 'signature_rejected', reason: 'NONCE_REUSED', keyId: request.keyId, source: request.source, reqId: request.requestId }, 'signed request rejected');
         return new RequestRefusedError(REFUSAL_REASONS.NONCE_REUSED.code, SIGNATURE_REASON_TEXT.NONCE_REUSED, {}, { reason: 'NONCE_REUSED' });
       }
       if (check.kind === 'blocked' && outcome.kind === 'blocked') {
@@ -105,7 +112,8 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
     };
     const unavailable = (error: unknown, message: string): RequestRefusedError => {
       // Nothing was admitted, nothing runs; the client may retry with a fresh signature.
-      deps.logger.error({ err: error, requestId: request.requestId }, message);
+      deps.metrics.signatureChecks.inc({ outcome: SIGNATURE_CHECK_UNAVAILABLE });
+      deps.logger.error({ err: error, reqId: request.requestId }, message);
       return new RequestRefusedError(ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { 'retry-after': '1' }, { retryAfter: 1 });
     };
     /** The cached material was stale: reload it under `version`; false when the key no longer verifies anything. */
@@ -121,7 +129,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
     };
     const revokedKey = async (): Promise<RequestRefusedError> => {
       deps.metrics.signatureChecks.inc({ outcome: 'SIGNATURE_INVALID' });
-      deps.logger.warn({ event: 'signature_rejected', reason: 'SIGNATURE_INVALID', keyId: request.keyId, source: request.source, requestId: request.requestId }, 'signed request rejected');
+      deps.logger.warn({ event: 'signature_rejected', reason: 'SIGNATURE_INVALID', keyId: request.keyId, source: request.source, reqId: request.requestId }, 'signed request rejected');
       // Counted as a failure of its source, as the same request is when verification reads the revoked row.
       await deps.guard.recordFailure(request.source).catch(() => undefined);
       return new RequestRefusedError(REFUSAL_REASONS.SIGNATURE_INVALID.code, SIGNATURE_REASON_TEXT.SIGNATURE_INVALID, {}, { reason: 'SIGNATURE_INVALID' });
@@ -178,7 +186,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
 function replayProtectionRecovering(completeSinceMs: number, request: VerifiedRequest, deps: RequestAdmissionDeps): RequestRefusedError {
   const retryAfter = Math.max(1, Math.ceil((completeSinceMs + DEFAULT_FUTURE_SKEW_SECONDS * 1000 - request.createdMs) / 1000));
   deps.metrics.signatureChecks.inc({ outcome: REPLAY_PROTECTION_RECOVERING });
-  deps.logger.warn({ event: 'signature_unproven', keyId: request.keyId, source: request.source, requestId: request.requestId, completeSince: new Date(completeSinceMs).toISOString() },
+  deps.logger.warn({ event: 'signature_unproven', keyId: request.keyId, source: request.source, reqId: request.requestId, completeSince: new Date(completeSinceMs).toISOString() },
     'signed request refused: the nonce store is complete only since a recent restart or flush');
   return new RequestRefusedError(REFUSAL_REASONS[REPLAY_PROTECTION_RECOVERING].code, REPLAY_PROTECTION_RECOVERING_TEXT, { 'retry-after': String(retryAfter) },
     { reason: REPLAY_PROTECTION_RECOVERING, retryAfter });

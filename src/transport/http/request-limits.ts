@@ -91,11 +91,11 @@ export function createRequestLimiter(deps: {
   const ruleOf = (layer: RequestLayer): RateLimitRule => (layer === 'ip' ? limits.perIp : limits.perAccount);
   // The id is the key's hash tag: on Redis Cluster an address's or account's counters share a slot.
   const keyOf = (layer: RequestLayer, id: string): string => `${layer}:{${id}}`;
-  const consume = async (key: string, rule: RateLimitRule): Promise<RateLimitDecision> => {
+  const consume = async (request: FastifyRequest, key: string, rule: RateLimitRule): Promise<RateLimitDecision> => {
     try {
       return await deps.store.consume(key, rule);
     } catch (error) {
-      deps.logger.warn({ err: { message: (error as Error).message } }, 'rate-limit store unavailable; using the local limiter');
+      deps.logger.warn({ err: { message: (error as Error).message }, reqId: request.id }, 'rate-limit store unavailable; using the local limiter');
       return deps.fallback.consume(key, rule);
     }
   };
@@ -128,7 +128,7 @@ export function createRequestLimiter(deps: {
       }
       if (signed) return false;
       request.addressCounted = true;
-      const decision = await consume(key, ruleOf('ip'));
+      const decision = await consume(request, key, ruleOf('ip'));
       if (!decision.allowed) return send(request, reply, refusal('ip', request.clientLimitKey, decision));
       // Announced on whatever answers the request: GraphQL adds the fields' limits to it, a
       // refusal before GraphQL (413, malformed JSON) keeps these headers as they are.
@@ -138,7 +138,7 @@ export function createRequestLimiter(deps: {
     },
     async countIp(request) {
       request.addressCounted = true;
-      const decision = await consume(keyOf('ip', request.clientLimitKey), ruleOf('ip'));
+      const decision = await consume(request, keyOf('ip', request.clientLimitKey), ruleOf('ip'));
       if (!decision.allowed) deps.blocks.block(keyOf('ip', request.clientLimitKey), decision.retryAfterMs);
     },
     admissionCheck: (layer, id) => ({ kind: 'limit', key: keyOf(layer, id), rule: ruleOf(layer), gate: true }),

@@ -12,7 +12,7 @@ import { sendError } from './http-errors';
 import type { SigningTarget } from './signing-target';
 import { requestTargetParts } from './request-target';
 import type { RequestAdmission } from '../admission';
-import type { VerifiedRequest } from './request-admission';
+import { SIGNATURE_CHECK_UNAVAILABLE, type VerifiedRequest } from './request-admission';
 import { REFUSAL_REASONS } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
 
@@ -160,7 +160,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] }, admission, actingKeyId: result.keyId };
       }
       options.metrics.signatureChecks.inc({ outcome: result.reason });
-      request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, ip: request.clientIp, requestId: request.id }, 'signed request rejected');
+      request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, ip: request.clientIp }, 'signed request rejected');
       // Created ahead of our clock: the same bytes would pass in a few seconds.
       if (result.reason === 'SIGNATURE_EXPIRED') await options.retireSignature(request);
       if (GUESSING_FAILURES.has(result.reason)) {
@@ -175,7 +175,8 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       return refuse(reply, REFUSAL_REASONS[result.reason].code, SIGNATURE_REASON_TEXT[result.reason], { reason: result.reason });
     } catch (error) {
       // A store or the database failed: nothing was verified, nothing runs; the client may retry.
-      options.logger.error({ err: error, requestId: request.id }, 'signature verification unavailable');
+      options.metrics.signatureChecks.inc({ outcome: SIGNATURE_CHECK_UNAVAILABLE });
+      options.logger.error({ err: error, reqId: request.id }, 'signature verification unavailable');
       await options.retireSignature(request);
       reply.header('retry-after', '1');
       return refuse(reply, ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { retryAfter: 1 });

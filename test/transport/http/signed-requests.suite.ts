@@ -244,6 +244,9 @@ export function defineSignedRequestSuite(name: string, openDatabase: () => Promi
       expect(lines.some((l) => (l.res as { statusCode?: number } | undefined)?.statusCode === 500)).toBe(false);
       const events = lines.filter((l) => l.event === 'signature_rejected');
       expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['NONCE_REUSED', 'DIGEST_MISMATCH', 'SIGNATURE_EXPIRED', 'MALFORMED_SIGNATURE', 'SIGNATURE_INVALID']));
+      // Each line carries its request's id in the field every request line uses (a log pipeline joins on it).
+      expect(events.filter((e) => typeof e.reqId !== 'string' || e.reqId === '')).toEqual([]);
+      expect(events.filter((e) => 'requestId' in e)).toEqual([]);
       const text = log.text();
       expect(text).not.toContain(hmac.secret!.toString('base64'));
       expect(text).not.toMatch(/sig1=:/);
