@@ -104,10 +104,10 @@ module.exports = {
     {
       name: 'sdk-runs-in-browsers',
       severity: 'error',
-      comment: '@signet/sdk is for Node 20+ and browsers: it imports only itself, the main entry of @signet/http-message-signatures (never /node or /testing), graphql and @graphql-typed-document-node/core; no Node built-ins.',
+      comment: '@signet/sdk is for Node 20+ and browsers: it imports only itself, the main entry of @signet/http-message-signatures (never /node or /testing), graphql, @graphql-typed-document-node/core and structured-headers (pure JavaScript); no Node built-ins.',
       from: { path: '^packages/sdk/src/' },
       to: {
-        pathNot: ['^packages/sdk/src/', '^packages/http-message-signatures/src/(?!node/|testing/)', '(^|/)node_modules/(graphql|@graphql-typed-document-node/core)/'],
+        pathNot: ['^packages/sdk/src/', '^packages/http-message-signatures/src/(?!node/|testing/)', '(^|/)node_modules/(graphql|@graphql-typed-document-node/core|structured-headers)/'],
       },
     },
     {

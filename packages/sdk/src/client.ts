@@ -1,14 +1,18 @@
 /**
  * The Signet client: typed documents in, typed results out; every request signed (RFC 9421),
  * `@idempotent` mutations keyed, transient failures retried with the same key and a fresh
- * signature, and the clock corrected once the server says our signature is stale.
+ * signature, every attempt bounded in time, and the clock corrected from the server's `Date`.
+ * When it gives up it says which key it used and whether the call may have run.
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { utf8 } from './bytes';
 import { describeOperation, type OperationInfo } from './operations';
-import { SignetRequestError } from './request-error';
-import { collectUserErrors, isReplay, judge, provesNotSent, readResponse, type ReadResponse, type SignetGraphQLError, type SignetUserError } from './response';
-import { abortError, backoffDelay, resolveRetry, sleep as realSleep, type RetryOptions } from './retry-policy';
+import { parseRateLimits, type SignetRateLimit } from './rate-limit-headers';
+import { SignetAbortError, SignetRequestError, type RequestOutcome } from './request-error';
+import {
+  collectUserErrors, isReplay, judge, provesNotSent, readResponse, serverDate, type ReadResponse, type SignetGraphQLError, type SignetUserError, type Verdict,
+} from './response';
+import { attemptSignal, backoffDelay, resolveRetry, sleep as realSleep, type RetryOptions } from './retry-policy';
 import { importSigningKey, signRequestWebCrypto, type SignetAlgorithm } from './web-crypto-signer';
 
 /** How to reach and authenticate to a Signet server. Without `keyId` requests are unsigned (public fields only). */
@@ -29,6 +33,11 @@ export interface SignetClientOptions {
   fetch?: typeof fetch;
   /** Milliseconds since the epoch; defaults to `Date.now`. */
   clock?: () => number;
+  /**
+   * Milliseconds one attempt may take, answer body included, before it is abandoned as a network
+   * failure (retried like one; see the README). 0 or Infinity: no limit. Defaults to 10 000.
+   */
+  timeoutMs?: number;
   /** Retry bounds; see {@link RetryOptions} for the defaults. */
   retry?: Partial<RetryOptions>;
   /** Uniform [0, 1) source for backoff jitter; defaults to `Math.random`. */
@@ -41,20 +50,25 @@ export interface SignetClientOptions {
 export interface SignetRequestOptions {
   /** The idempotency key of this logical call; generated (UUID v4) for `@idempotent` mutations when omitted. */
   idempotencyKey?: string;
-  /** Aborting rejects the request promptly with an AbortError (during a wait too). */
+  /** Aborting rejects the request promptly with a {@link SignetAbortError} (an AbortError; during a wait too). */
   signal?: AbortSignal;
+  /** This call's per-attempt timeout, instead of the client's `timeoutMs`. */
+  timeoutMs?: number;
   /** Called before each wait between attempts, e.g. to show progress. */
   onRetry?(info: SignetRetryInfo): void;
 }
 
 /** Why and how long the client is about to wait. */
 export interface SignetRetryInfo {
-  /** Failed attempts so far, counted against `maxAttempts` (1 = the first send failed). */
+  /**
+   * Failed attempts so far, counted against `maxAttempts` (1 = the first send failed). A
+   * REPLAY_PROTECTION_RECOVERING refusal ran nothing and is not counted (so this can be 0).
+   */
   attempt: number;
   /** The attempt budget. */
   maxAttempts: number;
   delayMs: number;
-  /** An error code (`IDEMPOTENCY_IN_PROGRESS`), `HTTP 502`, or `NETWORK_ERROR`. */
+  /** An error code (`IDEMPOTENCY_IN_PROGRESS`), a refusal's reason (`REPLAY_PROTECTION_RECOVERING`), `HTTP 502`, `NETWORK_ERROR` or `TIMEOUT`. */
   reason: string;
   idempotencyKey?: string;
 }
@@ -76,21 +90,43 @@ export interface SignetResult<TData> {
   attempts: number;
   /** The server's request id (`X-Request-Id`), for support. */
   requestId?: string;
+  /** The last answer's headers. */
+  headers: Headers;
+  /** The last answer's `RateLimit` / `RateLimit-Policy` entries, tightest first; empty when none applied. */
+  rateLimit: readonly SignetRateLimit[];
 }
 
 /** A configured client. */
 export interface SignetClient {
-  /** Sends one operation; resolves to its typed result, rejects only on network failure, a non-GraphQL answer or abort. */
+  /**
+   * Sends one operation; resolves to its typed result. Rejects only with a {@link SignetRequestError}
+   * (network failure or timeout, a non-GraphQL answer) or a {@link SignetAbortError}, both carrying
+   * the idempotency key and whether the call may have run (`outcome`).
+   */
   request<TData, TVars extends Record<string, unknown>>(
     document: TypedDocumentNode<TData, TVars>,
     variables: TVars,
     options?: SignetRequestOptions,
   ): Promise<SignetResult<TData>>;
-  /** Current correction added to the clock, in ms (learned from the server's `Date` after a SIGNATURE_EXPIRED). */
+  /** Current correction added to the clock, in ms (learned from the server's `Date` once it differs by more than 2 s). */
   readonly clockOffsetMs: number;
 }
 
 const KEY_CHARS = /^[\x20-\x7e]{1,255}$/;
+
+/** An attempt that outlasts this is abandoned: long enough for a loaded server, short enough for a bot to act. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * How far the server's `Date` may be from our idea of its time before the offset is corrected. The
+ * header has whole seconds and the answer took some time to arrive: less would chase noise.
+ */
+const MAX_CLOCK_DRIFT_MS = 2_000;
+
+function checkTimeout(timeoutMs: number): number {
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new RangeError('timeoutMs must be a number >= 0 (0 or Infinity: no timeout)');
+  return timeoutMs;
+}
 
 /** The Accept the GraphQL-over-HTTP spec recommends to a client that may meet servers of either media type. */
 const GRAPHQL_ACCEPT = 'application/graphql-response+json, application/json;q=0.9';
@@ -139,6 +175,7 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
   const random = options.random ?? Math.random;
   const wait = options.sleep ?? realSleep;
   const policy = resolveRetry(options.retry);
+  const defaultTimeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const alg: SignetAlgorithm = options.alg ?? (options.secret !== undefined ? 'hmac-sha256' : 'ed25519');
   if (options.keyId !== undefined && (alg === 'ed25519' ? options.privateKey : options.secret) === undefined) {
     throw new TypeError(alg === 'ed25519' ? 'an ed25519 client needs privateKey' : 'an hmac-sha256 client needs secret');
@@ -148,8 +185,17 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
     (key ??= importSigningKey(alg === 'ed25519' ? { alg, privateKey: options.privateKey as string | CryptoKey } : { alg, secret: options.secret as string }));
   let clockOffsetMs = 0;
 
-  /** Headers for one attempt. Signing errors (bad key material) propagate: they are not network failures. */
-  async function headersFor(body: Uint8Array, idempotencyKey: string | undefined): Promise<Record<string, string>> {
+  /** Adopts the server's time from a Signet answer's `Date` when ours is off by more than the drift allowed. */
+  function followServerClock(answer: ReadResponse): void {
+    const serverNowMs = serverDate(answer);
+    if (serverNowMs !== undefined && Math.abs(serverNowMs - (clock() + clockOffsetMs)) > MAX_CLOCK_DRIFT_MS) clockOffsetMs = serverNowMs - clock();
+  }
+
+  /**
+   * Headers for one attempt, and the signature's `created` in ms when signed. Signing errors (bad
+   * key material) propagate: they are not network failures.
+   */
+  async function headersFor(body: Uint8Array, idempotencyKey: string | undefined): Promise<{ headers: Record<string, string>; createdMs?: number }> {
     // GraphQL over HTTP: a client MUST accept application/graphql-response+json; application/json
     // for servers that predate it. Not signed: either answer is read the same way (response.ts).
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: GRAPHQL_ACCEPT };
@@ -161,8 +207,9 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
       // The Idempotency-Key is among `headers`, so the signature covers it (the server insists).
       const signed = await signRequestWebCrypto({ method: 'POST', url, authority: options.authority, body, keyId: options.keyId, alg, key: await signingKey(), created, headers });
       Object.assign(headers, signed.headers);
+      return { headers, createdMs: created * 1000 };
     }
-    return headers;
+    return { headers };
   }
 
   async function request<TData, TVars extends Record<string, unknown>>(
@@ -171,6 +218,7 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
     requestOptions: SignetRequestOptions = {},
   ): Promise<SignetResult<TData>> {
     const { signal, onRetry } = requestOptions;
+    const timeoutMs = requestOptions.timeoutMs === undefined ? defaultTimeoutMs : checkTimeout(requestOptions.timeoutMs);
     const info = describeOperation(document);
     const idempotencyKey = chooseKey(info, variables ?? {}, requestOptions.idempotencyKey);
     // Safe to resend: reads, and mutations whose every root field is covered by the one key.
@@ -178,45 +226,92 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
     const body = utf8(JSON.stringify({ query: info.query, operationName: info.operationName, variables: variables ?? {} }));
     const started = clock();
     let attempts = 0;
+    /** Failed attempts counted against maxAttempts. */
     let failures = 0;
+    /** Waits taken, for the backoff's exponent; `uncounted` of them after a refusal that ran nothing. */
+    let waits = 0;
+    let uncounted = 0;
     let skewCorrected = false;
+    /** Whether an attempt may have reached the server; false only while every failure proves it never left. */
+    let reached = false;
+    const outcome = (): RequestOutcome => (reached ? 'unknown' : 'not-sent');
+    const aborted = () => new SignetAbortError(signal?.reason, { idempotencyKey, outcome: outcome(), attempts });
 
     for (;;) {
-      if (signal?.aborted) throw abortError(signal);
+      if (signal?.aborted) throw aborted();
+      const { headers, createdMs } = await headersFor(body, idempotencyKey);
+      if (signal?.aborted) throw aborted();
       attempts += 1;
       let answer: ReadResponse | undefined;
       let networkError: unknown;
-      const headers = await headersFor(body, idempotencyKey);
+      let timedOut = false;
+      const attempt = attemptSignal(signal, timeoutMs);
       try {
-        answer = await readResponse(await fetchImpl(url.href, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal }));
+        answer = await readResponse(await fetchImpl(url.href, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal: attempt.signal }));
       } catch (error) {
-        if (signal?.aborted) throw abortError(signal);
+        // Whatever ended it, a request in flight may have reached the server, unless the failure proves it never left.
+        if (signal?.aborted) {
+          reached = true;
+          throw aborted();
+        }
         networkError = error;
+        timedOut = attempt.timedOut();
+        if (timedOut || !provesNotSent(error)) reached = true;
       }
-      const verdict = answer ? judge(answer, clock()) : { kind: 'transient' as const, reason: 'NETWORK_ERROR' };
+      if (answer) {
+        reached = true;
+        // Only Signet's own answers (GraphQL bodies), not a proxy's error page: its Date is the clock we sign against.
+        if (answer.body) followServerClock(answer);
+      }
+      let verdict: Verdict = answer ? judge(answer, clock()) : { kind: 'transient', reason: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR' };
+      if (verdict.kind === 'transient' && verdict.reason === 'REPLAY_PROTECTION_RECOVERING' && verdict.retryAfterMs !== undefined && createdMs !== undefined) {
+        // This Retry-After says how far the signature's `created` must advance (the server counts it
+        // from the refused `created`), not how long to wait: a clock just moved forward needs less.
+        verdict = { ...verdict, retryAfterMs: Math.max(0, createdMs + verdict.retryAfterMs - (clock() + clockOffsetMs)) };
+      }
       if (verdict.kind === 'skew' && !skewCorrected) {
         // A 401 means nothing ran, so even an unkeyed mutation may be re-sent once with a corrected clock.
         skewCorrected = true;
         clockOffsetMs = verdict.serverTimeMs - clock();
         continue;
       }
-      if (verdict.kind === 'transient' && (safe || verdict.notRun === true || (networkError !== undefined && provesNotSent(networkError)))) {
-        failures += 1;
-        const delayMs = Math.max(backoffDelay(policy, failures, random), verdict.retryAfterMs ?? 0);
-        if (failures < policy.maxAttempts && clock() - started + delayMs <= policy.maxTotalMs) {
+      const retryable = verdict.kind === 'transient'
+        && (safe || verdict.notRun === true || (networkError !== undefined && provesNotSent(networkError)))
+        // A wait the caller will not take: the answer is theirs now (a 429 RATE_LIMITED, say).
+        && !(verdict.retryAfterMs !== undefined && verdict.retryAfterMs > policy.maxRetryAfterMs);
+      if (verdict.kind === 'transient' && retryable) {
+        // A refusal that ran nothing and passes by itself (REPLAY_PROTECTION_RECOVERING) does not use up
+        // an attempt; at most maxAttempts − 1 such retries, so a server that keeps refusing is not hammered.
+        const free = verdict.notRun === true && uncounted < policy.maxAttempts - 1;
+        const counted = free ? failures : failures + 1;
+        const delayMs = Math.max(backoffDelay(policy, waits + 1, random), verdict.retryAfterMs ?? 0);
+        if (counted < policy.maxAttempts && clock() - started + delayMs <= policy.maxTotalMs) {
+          failures = counted;
+          waits += 1;
+          if (free) uncounted += 1;
           onRetry?.({ attempt: failures, maxAttempts: policy.maxAttempts, delayMs, reason: verdict.reason, idempotencyKey });
-          await wait(delayMs, signal);
+          try {
+            await wait(delayMs, signal);
+          } catch (error) {
+            if (signal?.aborted) throw aborted();
+            throw error;
+          }
           continue;
         }
       }
       if (!answer) {
-        throw new SignetRequestError('NETWORK_ERROR', `request to ${url.origin} failed: ${networkFailureText(networkError)}`, attempts, undefined, { cause: networkError });
+        const why = timedOut ? `no answer within ${timeoutMs} ms` : networkFailureText(networkError);
+        throw new SignetRequestError('NETWORK_ERROR', `request to ${url.origin} failed: ${why}`, attempts, undefined, { cause: networkError, idempotencyKey, outcome: outcome() });
       }
-      if (!answer.body) throw new SignetRequestError('BAD_RESPONSE', `HTTP ${answer.status}: the answer is not a GraphQL response`, attempts, answer.status);
+      const rateLimit = parseRateLimits(answer.headers);
+      if (!answer.body) {
+        throw new SignetRequestError('BAD_RESPONSE', `HTTP ${answer.status}: the answer is not a GraphQL response`, attempts, answer.status,
+          { idempotencyKey, outcome: outcome(), headers: answer.headers, rateLimit });
+      }
       const data = (answer.body.data ?? null) as Record<string, unknown> | null;
       return {
         data: data as TData | null, errors: answer.body.errors ?? [], userErrors: collectUserErrors(data), replayed: isReplay(answer),
-        status: answer.status, idempotencyKey, attempts, requestId: answer.headers.get('x-request-id') ?? undefined,
+        status: answer.status, idempotencyKey, attempts, requestId: answer.headers.get('x-request-id') ?? undefined, headers: answer.headers, rateLimit,
       };
     }
   }

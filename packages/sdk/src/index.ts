@@ -14,7 +14,8 @@ export {
 /** Base64 and byte helpers that run unchanged in Node and browsers (key material is printed in base64). */
 export { fromBase64, plainBytes, toBase64 } from './bytes';
 export { IDEMPOTENT_MUTATION_FIELDS, describeOperation, type OperationInfo } from './operations';
-export { SignetRequestError, type RequestErrorCode } from './request-error';
+export { SignetAbortError, SignetRequestError, type RequestErrorCode, type RequestOutcome } from './request-error';
+export type { SignetRateLimit } from './rate-limit-headers';
 export { TRANSIENT_CODES, type SignetGraphQLError, type SignetUserError } from './response';
 export { DEFAULT_RETRY, type RetryOptions } from './retry-policy';
 export {

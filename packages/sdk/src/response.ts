@@ -70,17 +70,18 @@ export function judge(answer: ReadResponse, now: number): Verdict {
     return candidates.length === 0 ? undefined : Math.max(...candidates);
   };
   if (answer.status === 401 && first?.reason === 'SIGNATURE_EXPIRED') {
-    const serverTimeMs = Date.parse(answer.headers.get('date') ?? '');
-    return Number.isNaN(serverTimeMs) ? { kind: 'final' } : { kind: 'skew', serverTimeMs };
+    const serverTimeMs = serverDate(answer);
+    return serverTimeMs === undefined ? { kind: 'final' } : { kind: 'skew', serverTimeMs };
   }
   if (answer.status === 429) {
     // Without Retry-After we would only be guessing how long the limit lasts.
     const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'), now);
     return retryAfterMs === undefined ? { kind: 'final' } : { kind: 'transient', reason: first?.code ?? 'HTTP 429', retryAfterMs };
   }
-  // The server's replay protection restarted: this signature could not be proven unused, nothing ran.
-  if (answer.status === 503 && first?.reason === 'REPLAY_PROTECTION_RECOVERING') {
-    return { kind: 'transient', reason: 'REPLAY_PROTECTION_RECOVERING', retryAfterMs: hinted(), notRun: true };
+  // Refusals that say nothing ran: the server's replay protection restarted (this signature could
+  // not be proven unused), or the request arrived while the server was shutting down.
+  if (answer.status === 503 && (first?.reason === 'REPLAY_PROTECTION_RECOVERING' || first?.reason === 'SHUTTING_DOWN')) {
+    return { kind: 'transient', reason: first.reason, retryAfterMs: hinted(), notRun: true };
   }
   if (answer.status >= 500) return { kind: 'transient', reason: first?.code ?? `HTTP ${answer.status}`, retryAfterMs: hinted() };
   if (answer.status === 200 && errors.length > 0) {
@@ -89,6 +90,12 @@ export function judge(answer: ReadResponse, now: number): Verdict {
     if (codes.every((code) => TRANSIENT_CODES.has(code))) return { kind: 'transient', reason: codes[0], retryAfterMs: hinted() };
   }
   return { kind: 'final' };
+}
+
+/** The server's time from the answer's `Date` header (whole seconds), or undefined when it has none. */
+export function serverDate(answer: ReadResponse): number | undefined {
+  const ms = Date.parse(answer.headers.get('date') ?? '');
+  return Number.isNaN(ms) ? undefined : ms;
 }
 
 /** Every `userErrors` entry of the root payloads, tagged with its root field. */

@@ -6,7 +6,10 @@
 
 /** Retry bounds of a client. */
 export interface RetryOptions {
-  /** Attempts in total, the first included (1 disables retries). Defaults to 5. */
+  /**
+   * Attempts in total, the first included (1 disables retries). Defaults to 5. A 503
+   * REPLAY_PROTECTION_RECOVERING ran nothing and is not counted (at most `maxAttempts` − 1 of them).
+   */
   maxAttempts: number;
   /** No attempt starts later than this many ms after the first one. Defaults to 30 000. */
   maxTotalMs: number;
@@ -14,10 +17,16 @@ export interface RetryOptions {
   baseDelayMs: number;
   /** Cap on one computed backoff (a server's `Retry-After` may be longer). Defaults to 8 000. */
   maxDelayMs: number;
+  /**
+   * The longest wait the server may ask for (`Retry-After`, `extensions.retryAfter`) that the client
+   * will sleep: a longer one ends the retries and the answer (a 429 RATE_LIMITED, say) is returned
+   * at once. Defaults to Infinity (only `maxTotalMs` bounds it).
+   */
+  maxRetryAfterMs: number;
 }
 
 /** The defaults: a few attempts within 30 s, which fits the server's 30 s signature window. */
-export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({ maxAttempts: 5, maxTotalMs: 30_000, baseDelayMs: 250, maxDelayMs: 8_000 });
+export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({ maxAttempts: 5, maxTotalMs: 30_000, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: Infinity });
 
 /** Merges overrides onto the defaults; refuses bounds that would retry forever or not at all. */
 export function resolveRetry(overrides: Partial<RetryOptions> = {}): RetryOptions {
@@ -26,6 +35,7 @@ export function resolveRetry(overrides: Partial<RetryOptions> = {}): RetryOption
   for (const name of ['maxTotalMs', 'baseDelayMs', 'maxDelayMs'] as const) {
     if (!Number.isFinite(policy[name]) || policy[name] < 0) throw new RangeError(`retry.${name} must be a finite number >= 0`);
   }
+  if (typeof policy.maxRetryAfterMs !== 'number' || !(policy.maxRetryAfterMs >= 0)) throw new RangeError('retry.maxRetryAfterMs must be a number >= 0 (Infinity for no cap)');
   return policy;
 }
 
@@ -45,6 +55,16 @@ export function abortError(signal?: AbortSignal): Error {
   // Keep the caller's reason reachable without changing the error's type.
   if (signal?.reason !== undefined) Object.defineProperty(error, 'cause', { value: signal.reason });
   return error;
+}
+
+/**
+ * The signal one attempt runs under: the caller's, and a timer when `timeoutMs` is finite and
+ * positive. `timedOut()` tells an expired attempt (a transient failure) from the caller's abort.
+ */
+export function attemptSignal(signal: AbortSignal | undefined, timeoutMs: number): { signal?: AbortSignal; timedOut(): boolean } {
+  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) return { signal, timedOut: () => false };
+  const timer = AbortSignal.timeout(timeoutMs);
+  return { signal: signal ? AbortSignal.any([signal, timer]) : timer, timedOut: () => timer.aborted && !signal?.aborted };
 }
 
 /** Waits `ms`, or rejects with an AbortError as soon as `signal` aborts (the timer is cleared). */

@@ -138,6 +138,13 @@ describe('what is never retried', () => {
     expect(calls).toHaveLength(2);
   });
 
+  test('an unkeyed mutation is re-sent after a 503 SHUTTING_DOWN: the server says nothing of it ran', async () => {
+    const shuttingDown = answer({ errors: [{ message: 'shutting down', extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'SHUTTING_DOWN', retryable: true } }] }, 503, { 'retry-after': '1' });
+    const { sdk, calls } = client([shuttingDown, answer({ data: { legacyTransfer: true } })]);
+    expect((await sdk.request(UNKEYED, {})).data).toEqual({ legacyTransfer: true });
+    expect(calls).toHaveLength(2);
+  });
+
   test('reads are retried: they are safe to repeat', async () => {
     const me = answer({ data: { me: { id: 'a', name: 'alice', balances: [] } } });
     const { sdk, calls } = client([answer({ errors: [{ message: 'x', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }, 500), me]);

@@ -110,3 +110,12 @@ export function signatureParams(call: RecordedCall): { created: number; nonce: s
     keyid: /;keyid="([^"]+)"/.exec(input)?.[1] ?? '',
   };
 }
+
+/** A script for a connection that never answers: like fetch, it rejects with the signal's reason once the signal aborts. */
+export function neverAnswers(call: RecordedCall): Promise<Response> {
+  return new Promise<Response>((_resolve, reject) => {
+    const { signal } = call;
+    if (signal?.aborted) return reject(signal.reason);
+    signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
