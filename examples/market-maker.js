@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// A small market maker on the Signet SDK: every round it cancels its quotes in each market
-// (cancelAllOrders), reads the ticker, and quotes one post-only BUY below and one post-only SELL
+// A small market maker on the Signet SDK: every round it cancels its own quotes in each market
+// (the ones it placed the round before, one cancelOrder by id each: other orders of the account
+// are left alone), reads the ticker, and quotes one post-only BUY below and one post-only SELL
 // above the reference price, so the book stays two-sided. The reference is the mid of the best
 // bid and ask left in the book, else the last trade, else the price table (--btc, --eth).
+// Its quotes carry a clientOrderId `mm-<run>-<round>-<market>-<side>`; the quotes an earlier run
+// left in the book (it stops with its last quotes resting) are canceled by that id before round 0.
 //
 // Usage (after `npm run build`, with `npm start` running in another terminal):
 //   node examples/market-maker.js --as alice --rounds 10 --interval-ms 2000
@@ -13,7 +16,7 @@
 const { randomUUID } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const { parseArgs } = require('node:util');
-const { CancelAllOrdersDocument, PlaceOrderDocument, TickerDocument, MarketsDocument, createSignetClient } = require('@signet/sdk');
+const { CancelOrderDocument, MyOrdersDocument, PlaceOrderDocument, TickerDocument, MarketsDocument, createSignetClient } = require('@signet/sdk');
 
 const { values: flags } = parseArgs({
   options: {
@@ -69,6 +72,30 @@ function mid(bid, ask, tickSize) {
   return fromUnits((units / tick) * tick, places, 10n ** BigInt(places));
 }
 
+/** The clientOrderId of a quote; QUOTE_ID recognises those of any run of this example. */
+const quoteId = (run, round, market, side) => `mm-${run.slice(0, 8)}-${round}-${market}-${side}`;
+const QUOTE_ID = /^mm-[0-9a-f]{8}-\d+-[A-Z]+-[A-Z]+-(BUY|SELL)$/;
+
+/** Cancels one of its quotes; one that filled or was canceled meanwhile (ORDER_NOT_OPEN) is gone already. */
+async function cancelQuote(client, id, idempotencyKey) {
+  const result = await client.request(CancelOrderDocument, { id }, { idempotencyKey });
+  if (result.userErrors.length === 1 && result.userErrors[0].code === 'ORDER_NOT_OPEN') return;
+  check(result, `cancel ${id}`);
+}
+
+/** Cancels the live quotes an earlier run left, found by their clientOrderId, and nothing else. */
+async function cancelLeftovers(client, run) {
+  const leftovers = [];
+  let after;
+  do {
+    const page = check(await client.request(MyOrdersDocument, { live: true, first: 100, after }), 'orders').me.orders;
+    leftovers.push(...page.nodes.filter((order) => QUOTE_ID.test(order.clientOrderId || '')).map((order) => order.id));
+    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : undefined;
+  } while (after);
+  for (const id of leftovers) await cancelQuote(client, id, `mm-${run}-leftover-${id}`);
+  if (leftovers.length > 0) log(`canceled ${leftovers.length} quote(s) an earlier run left`);
+}
+
 async function main() {
   const { credentials } = JSON.parse(readFileSync(flags.credentials, 'utf8'));
   const me = (credentials || []).find((c) => c.name === flags.as);
@@ -77,19 +104,23 @@ async function main() {
   const markets = check(await client.request(MarketsDocument, {}), 'markets').markets;
   const run = randomUUID();
   const rounds = Number(flags.rounds);
+  await cancelLeftovers(client, run);
+  // The ids of the quotes of the last round, per market: the only orders it cancels.
+  const resting = new Map();
   for (let round = 0; round < rounds; round += 1) {
     for (const market of markets) {
       const key = (what) => `mm-${run}-${round}-${market.symbol}-${what}`;
-      check(await client.request(CancelAllOrdersDocument, { market: market.symbol }, { idempotencyKey: key('cancel') }), `cancel ${market.symbol}`);
+      for (const id of resting.get(market.symbol) || []) await cancelQuote(client, id, key(`cancel-${id}`));
+      resting.set(market.symbol, []);
       const ticker = check(await client.request(TickerDocument, { market: market.symbol }), 'ticker').ticker;
       const reference = ticker.bestBid && ticker.bestAsk ? mid(ticker.bestBid, ticker.bestAsk, market.tickSize) : ticker.lastPrice || TABLE[market.symbol];
       const quoted = [];
       for (const side of ['BUY', 'SELL']) {
         const price = quotePrice(reference, flags['half-spread'], market.tickSize, side);
-        const input = { market: market.symbol, side, type: 'LIMIT', price, quantity: flags.size, postOnly: true, clientOrderId: `mm-${run.slice(0, 8)}-${round}-${market.symbol}-${side}` };
+        const input = { market: market.symbol, side, type: 'LIMIT', price, quantity: flags.size, postOnly: true, clientOrderId: quoteId(run, round, market.symbol, side) };
         const result = await client.request(PlaceOrderDocument, { input }, { idempotencyKey: key(side) });
         if (result.userErrors.length === 1 && result.userErrors[0].code === 'POST_ONLY_WOULD_TAKE') continue;
-        check(result, `quote ${side} ${market.symbol}`);
+        resting.get(market.symbol).push(check(result, `quote ${side} ${market.symbol}`).placeOrder.order.id);
         quoted.push(`${side} ${flags.size} @ ${price}`);
       }
       log(`round ${round}: ${market.symbol} reference ${reference}: ${quoted.join(', ') || 'nothing quoted'}`);

@@ -2,6 +2,7 @@
 // Usage: SIGNET_URL=http://127.0.0.1:4000 SIGNET_KEY_ID=key_… SIGNET_PRIVATE_KEY=<base64 PKCS#8>  node examples/sign-request.js '{ me { balances { asset available } } }'
 //    or: SIGNET_KEY_ID=key_… SIGNET_SECRET=<base64 HMAC secret> node examples/sign-request.js '{ me { id } }'
 // Keyed mutations: also set SIGNET_IDEMPOTENCY_KEY; the header is then covered (the server refuses an uncovered one).
+// Prints the status and the body; exits 1 when the answer is a refusal (non-2xx, or GraphQL errors), 2 without a key.
 'use strict';
 const crypto = require('node:crypto');
 
@@ -48,7 +49,16 @@ async function main() {
     },
     body,
   });
-  console.log(response.status, await response.text());
+  const text = await response.text();
+  console.log(response.status, text);
+  // A refusal fails the script, so a shell can tell: a non-2xx status, or GraphQL errors in a 200.
+  let answer;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    answer = undefined;
+  }
+  if (!response.ok || (Array.isArray(answer?.errors) && answer.errors.length > 0)) process.exitCode = 1;
 }
 
 main().catch((error) => {

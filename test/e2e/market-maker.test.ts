@@ -48,6 +48,9 @@ describe('the demo book and the example market maker', () => {
   });
 
   test('the market maker quotes both sides of every market around the mid, and re-quotes without piling up', async () => {
+    // An order of alice's own, far from the quotes: the market maker must leave it alone.
+    const own = await alice.request(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '20000', quantity: '0.01', clientOrderId: 'alice-own-1' } });
+    expect(own.data?.placeOrder?.order?.status).toBe('OPEN');
     const run = await runExample(['--url', server.url, '--credentials', credentialsFile, '--as', 'alice', '--rounds', '2', '--interval-ms', '50']);
     expect(run.output).toMatch(/market maker: done after 2 round\(s\)/);
     expect(run.code).toBe(0);
@@ -59,8 +62,19 @@ describe('the demo book and the example market maker', () => {
       expect(book?.bids[0]).toEqual({ price: bid, quantity: '0.01', orderCount: 1 });
       expect(book?.asks[0]).toEqual({ price: ask, quantity: '0.01', orderCount: 1 });
     }
-    // Each round canceled the previous one's quotes: two per market are live, no more.
-    const live = (await alice.request(MyOrdersDocument, { live: true, first: 100 })).data?.me?.orders?.nodes ?? [];
-    expect(live.map((o) => `${o.market} ${o.side} ${o.price}`).sort()).toEqual(['BTC-USD BUY 29970', 'BTC-USD SELL 30030', 'ETH-USD BUY 1998', 'ETH-USD SELL 2002']);
+    // Each round canceled the previous one's quotes, and only those: two per market are live, no
+    // more, and alice's own order survived both rounds.
+    const live = async () => ((await alice.request(MyOrdersDocument, { live: true, first: 100 })).data?.me?.orders?.nodes ?? []).map((o) => `${o.market} ${o.side} ${o.price} ${o.clientOrderId}`).sort();
+    const quotes = (run: string) => ['BTC-USD BUY 29970', 'BTC-USD SELL 30030', 'ETH-USD BUY 1998', 'ETH-USD SELL 2002'].map((q) => expect.stringMatching(new RegExp(`^${q} mm-${run}-`)));
+    const afterFirst = await live();
+    expect(afterFirst).toEqual(['BTC-USD BUY 20000 alice-own-1', ...quotes('[0-9a-f]{8}-1')]);
+
+    // A second run cancels the quotes the first one left (by their clientOrderId), and still not alice's order.
+    const again = await runExample(['--url', server.url, '--credentials', credentialsFile, '--as', 'alice', '--rounds', '1', '--interval-ms', '50']);
+    expect(again.output).toMatch(/canceled 4 quote\(s\) an earlier run left/);
+    expect(again.code).toBe(0);
+    const afterSecond = await live();
+    expect(afterSecond).toEqual(['BTC-USD BUY 20000 alice-own-1', ...quotes('[0-9a-f]{8}-0')]);
+    expect(afterSecond.filter((o) => afterFirst.includes(o))).toEqual(['BTC-USD BUY 20000 alice-own-1']);
   });
 });

@@ -47,6 +47,18 @@ describe('the README signing script (examples/sign-request.js)', () => {
     expect(down).toMatchObject({ code: 1, stdout: '', stderr: `sign-request: connect ECONNREFUSED 127.0.0.1:${port}\n` });
   });
 
+  test('a refusal is printed and exits 1: a 400 for a document that does not validate, a 200 with FORBIDDEN', async () => {
+    const created = await services.apiKeys.createApiKey(accountId, { label: 'script-read', scopes: ['READ'], algorithm: 'ed25519' });
+    if (!created.ok) throw new Error('key creation failed');
+    const env = { PATH: process.env.PATH ?? '', SIGNET_URL: server.url, SIGNET_KEY_ID: created.value.apiKey.id, SIGNET_PRIVATE_KEY: created.value.privateKey as string };
+    const invalid = await run(process.execPath, [SCRIPT, '{ me { nope } }'], { env }).then(() => { throw new Error('expected the script to fail'); }, (error: { code: number; stdout: string }) => error);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stdout).toMatch(/^400 .*GRAPHQL_VALIDATION_FAILED/);
+    const forbidden = await run(process.execPath, [SCRIPT, 'mutation { cancelAllOrders { orders { id } } }'], { env }).then(() => { throw new Error('expected the script to fail'); }, (error: { code: number; stdout: string }) => error);
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.stdout).toMatch(/^200 .*"FORBIDDEN"/);
+  });
+
   test('places a keyed order with SIGNET_IDEMPOTENCY_KEY, covered by the signature; the same key again replays', async () => {
     const created = await services.apiKeys.createApiKey(accountId, { label: 'script-trade', scopes: ['TRADE'], algorithm: 'ed25519' });
     if (!created.ok) throw new Error('key creation failed');

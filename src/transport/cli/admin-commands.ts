@@ -17,7 +17,7 @@ function output(json: boolean, value: Record<string, unknown>): void {
 
 function unwrap<T>(result: DomainResult<T>): T {
   if (result.ok) return result.value;
-  throw new CliError(result.errors.map((e) => `${e.code}: ${e.message}`).join('\n'), exitCodeFor(result.errors.map((e) => e.code)));
+  throw new CliError(result.errors.map((e) => `${e.code}: ${e.message}`).join('\n'), exitCodeFor(result.errors.map((e) => e.code)), { code: result.errors[0]?.code });
 }
 
 /** What `keys list` shows of a key: never its secret (only the ciphertext is stored, and that is not shown either). */

@@ -1,10 +1,11 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { Kind, parse } from 'graphql';
 import { signRequest } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
-import { CliError } from './cli-error';
+import { CliError, EXIT, exitCodeFor, retryHint } from './cli-error';
 
 /** A key to sign with, as `keys create --json` prints it or as `demo-credentials.json` lists it. */
 interface Credential { name?: string; keyId: string; algorithm: 'ed25519' | 'hmac-sha256'; privateKey?: string; secret?: string }
@@ -23,6 +24,65 @@ export function readCredential(path: string, name?: string): Credential {
     throw new CliError(`No usable credential${name ? ` named "${name}"` : ''} in ${path} (need keyId and privateKey or secret).`, 2);
   }
   return { ...credential, algorithm: credential.algorithm ?? (credential.secret ? 'hmac-sha256' : 'ed25519') };
+}
+
+/** True when the document holds a mutation (one that does not parse is refused before anything runs). */
+function isMutation(query: string): boolean {
+  try {
+    return parse(query).definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'mutation');
+  } catch {
+    return false;
+  }
+}
+
+/** How to learn the outcome of a mutation sent with `call`: its key is the caller's, in a flag or in the document. */
+function callRetryHint(idempotencyKey: string | undefined): string {
+  return idempotencyKey !== undefined
+    ? retryHint(idempotencyKey)
+    : 'outcome unknown: it may have taken effect. Send it again with the same @idempotent(key:) to get its original outcome (it never runs twice); a mutation without a key may run again.';
+}
+
+interface AnswerError { message?: unknown; extensions?: { code?: unknown; reason?: unknown } }
+
+/**
+ * The failure an answer reports, or undefined for a clean one: GraphQL `errors`, any root
+ * payload's `userErrors` (a refusal like any other), or a non-2xx status. Exit codes as for the
+ * trading commands: 2 when every code refuses an argument's form, 3 when a mutation's outcome is
+ * unknown (an unexpected error, a 5xx or an answer that is not GraphQL), else 1.
+ */
+export function refusalOf(status: number, text: string, mutation: boolean, idempotencyKey?: string): CliError | undefined {
+  let answer: { data?: unknown; errors?: unknown } | undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) answer = parsed;
+  } catch {
+    answer = undefined;
+  }
+  const lines: string[] = [];
+  const codes: string[] = [];
+  for (const e of (Array.isArray(answer?.errors) ? answer.errors : []) as AnswerError[]) {
+    const code = typeof e?.extensions?.code === 'string' ? e.extensions.code : 'ERROR';
+    codes.push(code);
+    lines.push(`${typeof e?.extensions?.reason === 'string' ? `${code} (${e.extensions.reason})` : code}: ${String(e?.message ?? '')}`);
+  }
+  const roots = typeof answer?.data === 'object' && answer.data !== null ? Object.values(answer.data) : [];
+  for (const payload of roots) {
+    const userErrors = (payload as { userErrors?: unknown } | null)?.userErrors;
+    for (const e of Array.isArray(userErrors) ? (userErrors as Array<{ code?: unknown; message?: unknown }>) : []) {
+      const code = typeof e?.code === 'string' ? e.code : 'ERROR';
+      codes.push(code);
+      lines.push(`${code}${e?.message === undefined ? '' : `: ${String(e.message)}`}`);
+    }
+  }
+  const ok = status >= 200 && status < 300;
+  if (lines.length === 0 && ok && answer) return undefined;
+  const unknown = mutation && (exitCodeFor(codes, { mutation }) === EXIT.OUTCOME_UNKNOWN || (lines.length === 0 && (ok || status >= 500)));
+  if (unknown) {
+    const summary = lines.length > 0 ? lines.join('\n') : `BAD_RESPONSE: HTTP ${status}${answer ? '' : ', not a GraphQL response'}`;
+    return new CliError(`${summary}\n${callRetryHint(idempotencyKey)}`, EXIT.OUTCOME_UNKNOWN, { code: codes[0] ?? 'BAD_RESPONSE', outcome: 'unknown', idempotencyKey });
+  }
+  if (lines.length === 0) return new CliError(`HTTP ${status}${answer ? '' : ': not a GraphQL response'}`, EXIT.FAILED, { code: 'BAD_RESPONSE' });
+  return new CliError(lines.join('\n'), exitCodeFor(codes), { code: codes[0] });
 }
 
 /** `signet call`: sends one GraphQL request signed per the RFC 9421 profile and prints the JSON answer. */
@@ -52,16 +112,22 @@ export function registerCallCommand(program: Command, client: ClientConfig): voi
         secret: credential.secret ? Buffer.from(credential.secret, 'base64') : undefined,
         headers: keyed,
       });
+      const mutation = isMutation(opts.query);
       let response: Response;
+      let text: string;
       try {
         response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signed.headers }, body });
+        text = await response.text();
       } catch (error) {
         // Node's fetch says "fetch failed" and keeps the reason (ECONNREFUSED, DNS, reset) in its cause.
-        const { message, cause } = (error ?? {}) as { message?: unknown; cause?: { message?: unknown } };
-        throw new CliError(`cannot reach ${url.origin}: ${String(cause?.message ?? message ?? error)}`, 1);
+        const { message, cause } = (error ?? {}) as { message?: unknown; cause?: { message?: unknown; code?: unknown } };
+        const failure = `cannot reach ${url.origin}: ${String(cause?.message ?? message ?? error)}`;
+        // A refused connection carried nothing; any other failure may have lost the answer to a mutation that ran.
+        if (!mutation || cause?.code === 'ECONNREFUSED') throw new CliError(failure, EXIT.FAILED, { code: 'NETWORK_ERROR' });
+        throw new CliError(`${failure}\n${callRetryHint(opts.idempotencyKey)}`, EXIT.OUTCOME_UNKNOWN, { code: 'NETWORK_ERROR', outcome: 'unknown', idempotencyKey: opts.idempotencyKey });
       }
-      const text = await response.text();
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-      if (!response.ok) throw new CliError(`HTTP ${response.status}`, 1);
+      const refusal = refusalOf(response.status, text, mutation, opts.idempotencyKey);
+      if (refusal) throw refusal;
     });
 }

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { SignetConfig } from '../../config';
 import { registerAdminCommands } from './admin-commands';
 import type { CliDeps } from './cli-deps';
-import { CliError } from './cli-error';
+import { CliError, EXIT } from './cli-error';
 import { registerCallCommand } from './call-command';
 import { registerTradeCommands } from './trade-commands';
 import { serve } from './serve';
@@ -28,17 +28,26 @@ export async function runCli(argv: readonly string[], config: SignetConfig, deps
   registerCallCommand(program, config.client);
   registerTradeCommands(program, config);
 
+  // Scripts that asked for JSON read failures as JSON too: `{ "error": { code, message, … } }` on stdout.
+  const json = argv.slice(2).includes('--json');
   try {
     await program.parseAsync([...argv]);
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0;
+      if (json) process.stdout.write(JSON.stringify(new CliError(error.message.replace(/^error: /, ''), EXIT.USAGE).toJSON(), null, 2) + '\n');
+      return EXIT.USAGE;
+    }
     if (error instanceof CliError) {
       process.stderr.write(`signet: ${error.message}\n`);
+      if (json) process.stdout.write(JSON.stringify(error.toJSON(), null, 2) + '\n');
       return error.exitCode;
     }
     // Start-up failures (data directory in use, database unreachable): a message, not a stack trace.
-    process.stderr.write(`signet: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`signet: ${message}\n`);
+    if (json) process.stdout.write(JSON.stringify(new CliError(message).toJSON(), null, 2) + '\n');
+    return EXIT.FAILED;
   }
 }

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { SignetRequestError, createSignetClient, type SignetClient, type SignetResult, type SignetRetryInfo } from '@signet/sdk';
 import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
 import { readCredential } from './call-command';
-import { CliError, exitCodeFor } from './cli-error';
+import { CliError, EXIT, exitCodeFor, retryHint } from './cli-error';
 
 /** Options every trading command takes. */
 export interface ClientFlags {
@@ -39,21 +40,73 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): (
   };
 }
 
+/** A mutation about to be sent: its idempotency key is chosen before sending, so every failure can name it. */
+export interface KeyedMutation {
+  readonly idempotencyKey: string;
+}
+
+/**
+ * The key of one mutation command: `--idempotency-key` when given, else a new UUID. Generated
+ * here rather than in the SDK, because a key the SDK picks is lost with the error of a failed call.
+ */
+export function keyedMutation(given: string | undefined): KeyedMutation {
+  return { idempotencyKey: given ?? randomUUID() };
+}
+
+/**
+ * A failure after which a mutation may have run: exit `exitCode` with the key to retry with. A read
+ * changed nothing, so it is a plain failure (exit 1; 130 for Ctrl-C).
+ */
+function unknownOutcome(code: string, text: string, exitCode: number, keyed: KeyedMutation | undefined): CliError {
+  if (!keyed) return new CliError(text, exitCode === EXIT.INTERRUPTED ? exitCode : EXIT.FAILED, { code });
+  return new CliError(`${text}\n${retryHint(keyed.idempotencyKey)}`, exitCode, { code, outcome: 'unknown', idempotencyKey: keyed.idempotencyKey });
+}
+
+/** An answer without the payload it must carry (and no error saying why): for a mutation, what ran is unknown. */
+export function missingPayload(what: string, keyed?: KeyedMutation): CliError {
+  return unknownOutcome('BAD_RESPONSE', `BAD_RESPONSE: ${what}`, EXIT.OUTCOME_UNKNOWN, keyed);
+}
+
+const nameOf = (value: unknown): unknown => (value as { name?: unknown } | null | undefined)?.name;
+
+/** True for a timeout, thrown as such or as the cause of an abort (`AbortSignal.timeout`). */
+function isTimeout(error: unknown): boolean {
+  return nameOf(error) === 'TimeoutError' || (nameOf(error) === 'AbortError' && nameOf((error as { cause?: unknown }).cause) === 'TimeoutError');
+}
+
+/**
+ * What a rejected SDK call means to the user, as a CliError with a code and an exit code. With
+ * no answer (`NETWORK_ERROR`, `BAD_RESPONSE`, a timeout) or after Ctrl-C, a mutation's outcome is
+ * unknown: exit 3 (130 for Ctrl-C) and the message names the key to retry with.
+ */
+export function failureOf(error: unknown, keyed?: KeyedMutation): unknown {
+  if (error instanceof SignetRequestError) {
+    // The SDK proved no attempt left this machine (connection refused, name not resolved): nothing changed.
+    if (error.outcome === 'not-sent') return new CliError(`${error.code}: ${error.message}`, EXIT.FAILED, { code: error.code, ...(keyed ? { outcome: 'refused' as const, idempotencyKey: keyed.idempotencyKey } : {}) });
+    return unknownOutcome(error.code, `${error.code}: ${error.message}`, EXIT.OUTCOME_UNKNOWN, keyed);
+  }
+  if (isTimeout(error)) return unknownOutcome('TIMEOUT', 'TIMEOUT: no answer in time', EXIT.OUTCOME_UNKNOWN, keyed);
+  // Duck-typed: an AbortError is a DOMException, which may come from another realm (a test runner's VM).
+  if (nameOf(error) === 'AbortError') {
+    return unknownOutcome('ABORTED', keyed ? 'ABORTED: interrupted; the call may still complete' : 'ABORTED: interrupted', EXIT.INTERRUPTED, keyed);
+  }
+  // The SDK's checks of the arguments (a malformed idempotency key, a bad URL): nothing was sent.
+  if (error instanceof TypeError) return new CliError(error.message, EXIT.USAGE);
+  return error;
+}
+
 /**
  * Runs one SDK call the way every command does: Ctrl-C cancels a retry wait, transport failures
- * and aborts become CLI errors with a code.
+ * and aborts become CLI errors with a code ({@link failureOf}); `keyed` names a mutation's key.
  */
-export async function call<T>(work: (signal: AbortSignal) => Promise<SignetResult<T>>): Promise<SignetResult<T>> {
+export async function call<T>(work: (signal: AbortSignal) => Promise<SignetResult<T>>, keyed?: KeyedMutation): Promise<SignetResult<T>> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
   try {
     return await work(controller.signal);
   } catch (error) {
-    if (error instanceof SignetRequestError) throw new CliError(`${error.code}: ${error.message}`);
-    if (error instanceof Error && error.name === 'AbortError') throw new CliError('ABORTED: interrupted; an in-flight mutation may still complete (retry with the same --idempotency-key to find out)', 130);
-    if (error instanceof TypeError) throw new CliError(error.message, 2);
-    throw error;
+    throw failureOf(error, keyed);
   } finally {
     process.removeListener('SIGINT', onInterrupt);
   }
@@ -61,9 +114,10 @@ export async function call<T>(work: (signal: AbortSignal) => Promise<SignetResul
 
 /**
  * The data of a result, or a CliError listing each GraphQL error and user error as `CODE: message`
- * (security codes carry their reason, e.g. `UNAUTHENTICATED (SIGNATURE_EXPIRED)`).
+ * (security codes carry their reason, e.g. `UNAUTHENTICATED (SIGNATURE_EXPIRED)`). For a keyed
+ * mutation the error says whether its outcome is unknown (exit 3, with the key) or a refusal.
  */
-export function unwrapResult<T>(result: SignetResult<T>): T {
+export function unwrapResult<T>(result: SignetResult<T>, keyed?: KeyedMutation): T {
   const lines = [
     ...result.errors.map((e) => {
       const code = e.extensions?.code ?? 'ERROR';
@@ -72,6 +126,10 @@ export function unwrapResult<T>(result: SignetResult<T>): T {
     ...result.userErrors.map((e) => `${e.code}: ${e.message}`),
   ];
   const codes = [...result.errors.map((e) => String(e.extensions?.code ?? 'ERROR')), ...result.userErrors.map((e) => e.code)];
-  if (lines.length > 0 || result.data === null) throw new CliError(lines.length > 0 ? lines.join('\n') : `HTTP ${result.status}: no data`, exitCodeFor(codes));
-  return result.data;
+  if (lines.length === 0 && result.data !== null) return result.data;
+  // A GraphQL answer with neither data nor errors breaks the protocol: what ran is unknown.
+  if (lines.length === 0) throw unknownOutcome('BAD_RESPONSE', `BAD_RESPONSE: HTTP ${result.status} with no data`, EXIT.OUTCOME_UNKNOWN, keyed);
+  const exitCode = exitCodeFor(codes, { mutation: keyed !== undefined });
+  if (exitCode === EXIT.OUTCOME_UNKNOWN) throw unknownOutcome(codes[0], lines.join('\n'), exitCode, keyed);
+  throw new CliError(lines.join('\n'), exitCode, { code: codes[0], ...(keyed ? { outcome: 'refused' as const, idempotencyKey: keyed.idempotencyKey } : {}) });
 }

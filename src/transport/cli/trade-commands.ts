@@ -6,7 +6,7 @@ import {
 import { DEFAULT_CLIENT_URL } from '../../client-config';
 import type { SignetConfig } from '../../config';
 import { CliError } from './cli-error';
-import { call, clientFor, progressReporter, unwrapResult, type ClientFlags } from './trade-client';
+import { call, clientFor, keyedMutation, missingPayload, progressReporter, unwrapResult, type ClientFlags } from './trade-client';
 
 /** Aligned columns for people; the header row is upper case. */
 export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -94,7 +94,7 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
     .option('--post-only', 'refuse the order if it would trade at placement (LIMIT GTC)')
     .option('--stp <mode>', 'self-trade prevention: CANCEL_NEWEST, CANCEL_OLDEST or CANCEL_BOTH (default CANCEL_NEWEST)')
     .option('--client-order-id <id>', 'your own id for the order, unique per account')
-    .option('--idempotency-key <key>', 'reuse a key to retry a call safely (default: a new UUID)')
+    .option('--idempotency-key <key>', 'reuse a key to retry a call safely (default: a new UUID, printed with the outcome or the failure)')
     .action(async (flags: ClientFlags & {
       market: string; side: string; type: string; price?: string; quantity?: string; quoteQuantity?: string; timeInForce?: string; postOnly?: boolean; stp?: string;
       clientOrderId?: string; idempotencyKey?: string;
@@ -109,10 +109,11 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
         ...(flags.stp !== undefined ? { selfTradePrevention: choice<SelfTradePrevention>('--stp', flags.stp, ['CANCEL_NEWEST', 'CANCEL_OLDEST', 'CANCEL_BOTH']) } : {}),
         ...(flags.clientOrderId ? { clientOrderId: flags.clientOrderId } : {}),
       };
-      const result = await call((signal) => clientFor(flags, config.client).request(PlaceOrderDocument, { input }, { idempotencyKey: flags.idempotencyKey, signal, onRetry }));
-      const payload = unwrapResult(result).placeOrder;
+      const keyed = keyedMutation(flags.idempotencyKey);
+      const result = await call((signal) => clientFor(flags, config.client).request(PlaceOrderDocument, { input }, { idempotencyKey: keyed.idempotencyKey, signal, onRetry }), keyed);
+      const payload = unwrapResult(result, keyed).placeOrder;
       const placed = payload?.order;
-      if (!placed) throw new CliError('placeOrder returned no order');
+      if (!placed) throw missingPayload('placeOrder returned no order', keyed);
       const fills = payload?.fills ?? [];
       print(flags, { order: placed, fills, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome({
         order: placed.id, market: placed.market, side: placed.side, type: placed.type, price: placed.price, quantity: placed.quantity, status: placed.status,
@@ -122,12 +123,13 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
 
   withClientFlags(order.command('cancel-all').description('Cancel every live order of yours in one market (or all markets); none of them can fill afterwards.'))
     .option('--market <symbol>', 'only this market (default: every market)')
-    .option('--idempotency-key <key>', 'reuse a key to retry a call safely (default: a new UUID)')
+    .option('--idempotency-key <key>', 'reuse a key to retry a call safely (default: a new UUID, printed with the outcome or the failure)')
     .action(async (flags: ClientFlags & { market?: string; idempotencyKey?: string }) => {
       const variables = flags.market ? { market: flags.market.toUpperCase() } : {};
-      const result = await call((signal) => clientFor(flags, config.client).request(CancelAllOrdersDocument, variables, { idempotencyKey: flags.idempotencyKey, signal, onRetry }));
-      const canceled = unwrapResult(result).cancelAllOrders?.orders;
-      if (!canceled) throw new CliError('cancelAllOrders returned no orders');
+      const keyed = keyedMutation(flags.idempotencyKey);
+      const result = await call((signal) => clientFor(flags, config.client).request(CancelAllOrdersDocument, variables, { idempotencyKey: keyed.idempotencyKey, signal, onRetry }), keyed);
+      const canceled = unwrapResult(result, keyed).cancelAllOrders?.orders;
+      if (!canceled) throw missingPayload('cancelAllOrders returned no orders', keyed);
       print(flags, { orders: canceled, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome({ canceled: String(canceled.length) }, result));
     });
 
@@ -163,11 +165,12 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
     });
 
   withClientFlags(order.command('cancel <id>').description('Cancel an open order; its hold is released.'))
-    .option('--idempotency-key <key>', 'reuse a key to retry a call safely (default: a new UUID)')
+    .option('--idempotency-key <key>', 'reuse a key to retry a call safely (default: a new UUID, printed with the outcome or the failure)')
     .action(async (id: string, flags: ClientFlags & { idempotencyKey?: string }) => {
-      const result = await call((signal) => clientFor(flags, config.client).request(CancelOrderDocument, { id }, { idempotencyKey: flags.idempotencyKey, signal, onRetry }));
-      const cancelled = unwrapResult(result).cancelOrder?.order;
-      if (!cancelled) throw new CliError('cancelOrder returned no order');
+      const keyed = keyedMutation(flags.idempotencyKey);
+      const result = await call((signal) => clientFor(flags, config.client).request(CancelOrderDocument, { id }, { idempotencyKey: keyed.idempotencyKey, signal, onRetry }), keyed);
+      const cancelled = unwrapResult(result, keyed).cancelOrder?.order;
+      if (!cancelled) throw missingPayload('cancelOrder returned no order', keyed);
       print(flags, { order: cancelled, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome({ order: cancelled.id, status: cancelled.status }, result));
     });
 
@@ -176,12 +179,13 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
     .requiredOption('--asset <asset>', 'USD, BTC or ETH')
     .requiredOption('--amount <decimal>', 'e.g. 10')
     .option('--memo <text>', 'up to 140 characters, shown to both parties')
-    .option('--idempotency-key <key>', 'reuse a key to retry a call safely (default: a new UUID)')
+    .option('--idempotency-key <key>', 'reuse a key to retry a call safely (default: a new UUID, printed with the outcome or the failure)')
     .action(async (flags: ClientFlags & { to: string; asset: string; amount: string; memo?: string; idempotencyKey?: string }) => {
       const input = { toAccountId: flags.to, asset: choice<Asset>('--asset', flags.asset, ['USD', 'BTC', 'ETH']), amount: flags.amount, ...(flags.memo ? { memo: flags.memo } : {}) };
-      const result = await call((signal) => clientFor(flags, config.client).request(CreateTransferDocument, { input }, { idempotencyKey: flags.idempotencyKey, signal, onRetry }));
-      const transfer = unwrapResult(result).createTransfer?.transfer;
-      if (!transfer) throw new CliError('createTransfer returned no transfer');
+      const keyed = keyedMutation(flags.idempotencyKey);
+      const result = await call((signal) => clientFor(flags, config.client).request(CreateTransferDocument, { input }, { idempotencyKey: keyed.idempotencyKey, signal, onRetry }), keyed);
+      const transfer = unwrapResult(result, keyed).createTransfer?.transfer;
+      if (!transfer) throw missingPayload('createTransfer returned no transfer', keyed);
       print(flags, { transfer, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome(
         { transfer: transfer.id, to: transfer.toAccountId, amount: `${transfer.amount} ${transfer.asset}`, memo: transfer.memo }, result));
     });

@@ -56,11 +56,11 @@ describe('signet CLI on an embedded data directory', () => {
       expect(Buffer.from(readFileSync(join(dataDir, 'master.key'), 'utf8').trim(), 'base64')).toHaveLength(32);
     });
 
-    test('a second account with a taken name fails with ACCOUNT_NAME_TAKEN', async () => {
+    test('a second account with a taken name fails with ACCOUNT_NAME_TAKEN (with --json, as a JSON error on stdout)', async () => {
       const run = await signet(env, 'accounts', 'create', '--name', 'carol', '--json');
       expect(run.code).toBe(1);
       expect(run.stderr).toContain('ACCOUNT_NAME_TAKEN');
-      expect(run.stdout).toBe('');
+      expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'ACCOUNT_NAME_TAKEN', message: expect.stringMatching(/^ACCOUNT_NAME_TAKEN: /) } });
     }, TIMEOUT);
 
     test('accounts deposit funds an account found by name', async () => {
@@ -243,6 +243,9 @@ describe('signet CLI on an embedded data directory', () => {
       const run = await signet(env, 'accounts', 'create');
       expect(run.code).toBe(2);
       expect(run.stderr).toContain("required option '--name <name>' not specified");
+      const json = await signet(env, 'accounts', 'create', '--json');
+      expect(json.code).toBe(2);
+      expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'USAGE_ERROR', message: "required option '--name <name>' not specified" } });
     });
 
     test('an invalid environment (PORT=abc) exits 2 with the problem on stderr', async () => {

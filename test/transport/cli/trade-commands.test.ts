@@ -178,6 +178,26 @@ describe('signet trading commands', () => {
     expect(down.stdout).toBe('');
   });
 
+  test('call exits non-zero on a refusal (GraphQL errors, userErrors, a non-2xx status) and names its codes on stderr', async () => {
+    const as = (name: string) => ['call', '--credentials', file, '--as', name, '--url', server.url];
+    const place = (quantity: string, key: string) =>
+      `mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "30000", quantity: "${quantity}" }) @idempotent(key: "${key}") { order { id } userErrors { code message } } }`;
+
+    const forbidden = await signet({}, ...as('alice-read'), '--query', 'mutation { cancelAllOrders { orders { id } } }');
+    expect(forbidden).toMatchObject({ code: 1, stderr: expect.stringMatching(/^signet: FORBIDDEN: /) });
+    expect(JSON.parse(forbidden.stdout).errors[0].extensions.code).toBe('FORBIDDEN');
+
+    const invalid = await signet({}, ...as('alice'), '--query', '{ me { nope } }');
+    expect(invalid).toMatchObject({ code: 1, stderr: expect.stringMatching(/^signet: GRAPHQL_VALIDATION_FAILED: /) });
+
+    // A business refusal in userErrors is a refusal like any other: exit 1 (2 when it refuses a value's form).
+    const refused = await signet({}, ...as('alice'), '--query', place('90', 'call-refused-1'));
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/^signet: INSUFFICIENT_FUNDS: /) });
+    expect(JSON.parse(refused.stdout).data.placeOrder.userErrors[0].code).toBe('INSUFFICIENT_FUNDS');
+    const badForm = await signet({}, ...as('alice'), '--query', place('0.0000000001', 'call-refused-2'));
+    expect(badForm).toMatchObject({ code: 2, stderr: expect.stringMatching(/^signet: INVALID_QUANTITY: /) });
+  });
+
   test('a key the server does not know fails with UNAUTHENTICATED and its reason', async () => {
     const run = await signet({ ...envCredentials, SIGNET_KEY_ID: 'key_000000000000000000000000' }, 'balances');
     expect(run.code).toBe(1);
