@@ -3,7 +3,7 @@ import type { SignetConfig } from '../../config';
 import { ALL_SCOPES, canonicalKeyId, canonicalUuid, type ApiKey, type DomainResult, type KeyAlgorithm, type Scope } from '../../domain';
 import type { Runtime } from '../../runtime';
 import type { CliDeps } from './cli-deps';
-import { CliError, exitCodeFor } from './cli-error';
+import { CliError, EXIT, exitCodeFor } from './cli-error';
 
 /** Prints JSON for scripts, or a few aligned `label value` lines for people. */
 function output(json: boolean, value: Record<string, unknown>): void {
@@ -45,7 +45,7 @@ export function parseScopes(text: string): Scope[] {
   return scopes as Scope[];
 }
 
-/** `accounts create|deposit` and `keys create|list|revoke`: operator commands that act on the database directly. */
+/** `accounts create|deposit`, `keys create|list|revoke` and `reconcile`: operator commands that act on the database directly. */
 export function registerAdminCommands(program: Command, config: SignetConfig, deps: CliDeps): void {
   const withRuntime = async (work: (runtime: Runtime) => Promise<void>) => {
     const runtime = await deps.openRuntime(config, deps.createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
@@ -143,6 +143,19 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
         if (runtime.config.databaseUrl && runtime.security.kind !== 'redis') {
           process.stderr.write('Without REDIS_URL, servers that share a Redis see this revocation within 60 s, not at once; set it (as the servers have it, a redis+cluster:// URL for a cluster) to revoke at once.\n');
         }
+      });
+    });
+
+  program.command('reconcile').description('Check the ledger: every balance equals its ledger entries, every asset sums to zero, every hold equals its live orders\' holds, every order agrees with its fills. Exit 1 on any mismatch.')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      await withRuntime(async (runtime) => {
+        const report = await runtime.services.uow.repo.reconcile();
+        const problems = Object.values(report).reduce((n, list) => n + list.length, 0);
+        if (opts.json) process.stdout.write(JSON.stringify({ clean: problems === 0, ...report }, null, 2) + '\n');
+        else if (problems === 0) process.stdout.write('clean: every balance equals its ledger, every asset sums to zero, every hold equals its live orders\' holds, every order agrees with its fills\n');
+        else for (const [check, list] of Object.entries(report)) for (const item of list) process.stdout.write(`${check}  ${JSON.stringify(item)}\n`);
+        if (problems > 0) throw new CliError(`RECONCILIATION_FAILED: ${problems} mismatch(es); the list is on stdout`, EXIT.FAILED, { code: 'RECONCILIATION_FAILED', answered: true });
       });
     });
 }

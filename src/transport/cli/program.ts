@@ -41,7 +41,7 @@ export async function runCli(argv: readonly string[], config: SignetConfig, deps
     }
     if (error instanceof CliError) {
       process.stderr.write(`signet: ${error.message}\n`);
-      if (json) process.stdout.write(JSON.stringify(error.toJSON(), null, 2) + '\n');
+      if (json && !error.details.answered) process.stdout.write(JSON.stringify(error.toJSON(), null, 2) + '\n');
       return error.exitCode;
     }
     // Start-up failures (data directory in use, database unreachable): a message, not a stack trace.

@@ -289,6 +289,32 @@ describe('signet CLI on an embedded data directory', () => {
     }, TIMEOUT);
   });
 
+  describe('reconcile', () => {
+    test('a clean ledger: exit 0, and with --json the report with nothing in it', async () => {
+      const text = await signet(env, 'reconcile');
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/^clean: every balance equals its ledger/);
+      expect(json(await signet(env, 'reconcile', '--json'))).toEqual({ clean: true, balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [] });
+    }, TIMEOUT);
+
+    test('a balance that no longer equals its ledger: exit 1, the mismatch on stdout (one JSON report with --json)', async () => {
+      const runtime = await openOn();
+      try {
+        // What a bug or a hand edit could leave behind: a balance changed outside the ledger.
+        await runtime.driver.query("UPDATE balances SET available = available + 1 WHERE account_id = $1 AND asset = 'USD'", [carolId]);
+      } finally {
+        await runtime.close();
+      }
+      const text = await signet(env, 'reconcile');
+      expect(text.code).toBe(1);
+      expect(text.stdout).toContain(`balanceMismatches  {"accountId":"${carolId}","asset":"USD"`);
+      expect(text.stderr).toMatch(/^signet: RECONCILIATION_FAILED: 1 mismatch/);
+      const report = await signet(env, 'reconcile', '--json');
+      expect(report.code).toBe(1);
+      expect(JSON.parse(report.stdout)).toMatchObject({ clean: false, balanceMismatches: [{ accountId: carolId, asset: 'USD', bucket: 'available' }] });
+    }, TIMEOUT);
+  });
+
   describe('the data directory lock', () => {
     let holder: ChildProcess | undefined;
     afterEach(() => {
