@@ -1,12 +1,12 @@
-import { MapperKind, getDirective, mapSchema, type DirectableGraphQLObject } from '@graphql-tools/utils';
-import { DirectiveLocation, GraphQLBoolean, GraphQLDirective, GraphQLString, type GraphQLSchema } from 'graphql';
+import { MapperKind, astFromDirective, getDirective, mapSchema, type DirectableGraphQLObject } from '@graphql-tools/utils';
+import { DirectiveLocation, GraphQLBoolean, GraphQLDirective, GraphQLString, print, type GraphQLSchema } from 'graphql';
 
 /** Name of the directive in SDL unless the host chooses another. */
 export const DEFAULT_IDEMPOTENT_DIRECTIVE_NAME = 'idempotent';
 
-/** SDL of the declaration, for SDL-first schemas (`typeDefs`), the schema file and the docs. */
+/** SDL of the declaration (printed from {@link idempotentDirective}: the same descriptions), for SDL-first schemas (`typeDefs`), the schema file and the docs. */
 export function idempotentDirectiveTypeDefs(name = DEFAULT_IDEMPOTENT_DIRECTIVE_NAME): string {
-  return `directive @${name}(required: Boolean = false, key: String) on FIELD_DEFINITION | FIELD`;
+  return print(astFromDirective(idempotentDirective(name)));
 }
 
 /**
@@ -23,7 +23,7 @@ export function idempotentDirective(name = DEFAULT_IDEMPOTENT_DIRECTIVE_NAME): G
     description: 'Retry-safe mutation. In the schema: whether an idempotency key is required. In an operation: the key for this field (otherwise the Idempotency-Key header).',
     locations: [DirectiveLocation.FIELD_DEFINITION, DirectiveLocation.FIELD],
     args: {
-      required: { type: GraphQLBoolean, defaultValue: false, description: 'Schema only: calls without a key fail with IDEMPOTENCY_KEY_REQUIRED.' },
+      required: { type: GraphQLBoolean, defaultValue: false, description: 'Schema only: calls without a key are refused.' },
       key: { type: GraphQLString, description: 'Operation only: the idempotency key, 1-255 printable ASCII characters.' },
     },
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { graphql, GraphQLError, type GraphQLSchema } from 'graphql';
 import { createMemoryIdempotencyStore, type IdempotencyStore } from '@signet/idempotency';
-import { idempotentDirectiveTypeDefs, idempotentTransformer, type IdempotentDirectiveOptions, type IdempotentFieldEvent } from '../src';
+import { idempotentDirective, idempotentDirectiveTypeDefs, idempotentTransformer, type IdempotentDirectiveOptions, type IdempotentFieldEvent } from '../src';
 import { inMemoryDatabase } from './in-memory-database';
 
 /**
@@ -197,5 +197,18 @@ describe('@idempotent on a server that is not Signet (renamed @once)', () => {
     const sdl = (field: string) => `${idempotentDirectiveTypeDefs('once')} type Note { id: ID! } type Query { ping: String } ${field}`;
     expect(() => api.build(sdl('type Mutation { go: String @once }'))).toThrow('@once on Mutation.go: only notes can be replayed');
     expect(() => api.build(sdl('type Mutation { go: Note } extend type Query { read: Note @once }'))).toThrow('@once on Query.read: only Mutation fields can be idempotent');
+  });
+});
+
+describe('the declaration', () => {
+  test('the SDL form prints the code-first one: same descriptions, no host error code, and a name that is not a GraphQL name is refused', () => {
+    const sdl = idempotentDirectiveTypeDefs('once');
+    const built = makeExecutableSchema({ typeDefs: `${sdl}\ntype Query { ping: String }` }).getDirective('once')!;
+    const coded = idempotentDirective('once');
+    expect(built.description).toBe(coded.description);
+    expect(built.args.map((a) => [a.name, a.description])).toEqual(coded.args.map((a) => [a.name, a.description]));
+    // The host chooses its error codes: a description naming one (IDEMPOTENCY_KEY_REQUIRED) is wrong for every other host.
+    expect([coded.description, ...coded.args.map((a) => a.description)].join(' ')).not.toMatch(/[A-Z]{2,}_[A-Z]{2,}/);
+    expect(() => idempotentDirectiveTypeDefs('once) on FIELD directive @x(')).toThrow();
   });
 });

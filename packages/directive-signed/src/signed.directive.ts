@@ -22,8 +22,8 @@ export interface SignedTypeDefsOptions extends SignedDirectiveOptions {
   readonly scopeValues?: readonly string[];
 }
 
-const DESCRIPTION = 'Requires a request signed (RFC 9421) with an active API key holding every listed scope.';
-const SCOPES_DESCRIPTION = 'Every scope the signing key must hold; a key lacking one gets FORBIDDEN.';
+const DESCRIPTION = 'Requires a request signed (RFC 9421) with a key that holds every listed scope.';
+const SCOPES_DESCRIPTION = 'Every scope the signing key must hold; a key lacking one is refused.';
 const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
 /** The directive's name, checked: it is pasted into SDL. */
