@@ -3,26 +3,14 @@
  * a network failure and retried where a retry is safe, within the total time budget, while the
  * caller's own abort still stops at once. Real timers: the timeouts here are tens of ms.
  */
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { parse } from 'graphql';
-import { createSignetClient, MeDocument, PlaceOrderDocument, type SignetClientOptions } from '@signet/sdk';
-import { answer, ed25519Key, neverAnswers, scriptedFetch, virtualTime, type RecordedCall, type Script } from './helpers';
+import { MeDocument, PlaceOrderDocument, type SignetClientOptions } from '@signet/sdk';
+import {
+  answer, ed25519Key, INPUT, neverAnswers, PLACED, scriptedClient, UNKEYED, type RecordedCall, type Script,
+} from './helpers';
 
 const key = ed25519Key();
-const ORDER = { id: 'o-1', market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '30000', quantity: '0.01', clientOrderId: null, status: 'OPEN', holdAsset: 'USD', holdAmount: '300', createdAt: 'x', updatedAt: 'x' };
-const PLACED = answer({ data: { placeOrder: { order: ORDER, userErrors: [] } } });
-const INPUT = { input: { market: 'BTC-USD', side: 'BUY' as const, price: '30000', quantity: '0.01' } };
-const UNKEYED = parse('mutation Legacy { legacyTransfer }') as TypedDocumentNode<{ legacyTransfer: boolean }, Record<string, never>>;
-
-function client(scripts: Script[], overrides: Partial<SignetClientOptions> = {}) {
-  const time = virtualTime();
-  const { fetch, calls } = scriptedFetch(...scripts);
-  const sdk = createSignetClient({
-    url: 'http://127.0.0.1:4000', keyId: key.keyId, privateKey: key.privateKeyBase64, fetch, clock: time.clock, sleep: time.sleep,
-    random: () => 0.5, retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 }, timeoutMs: 30, ...overrides,
-  });
-  return { sdk, calls };
-}
+/** A client over scripted answers (helpers.ts), with this file's retry bounds. */
+const client = (scripts: Script[], overrides: Partial<SignetClientOptions> = {}) => scriptedClient(key, scripts, { retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 }, timeoutMs: 30, ...overrides });
 
 afterEach(() => jest.restoreAllMocks());
 

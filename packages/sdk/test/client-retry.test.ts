@@ -2,29 +2,15 @@
  * The client's retry rules, driven by a scripted fetch and a virtual clock: what is retried, with
  * which key and signature, how long it waits, and what is never retried.
  */
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { createSignetClient, MeDocument, PlaceOrderDocument, type SignetClientOptions } from '@signet/sdk';
 import {
-  answer, connectionRefused, connectionReset, ed25519Key, fieldError, scriptedFetch, signatureParams, verifyCalls, virtualTime, type Script,
+  answer, connectionRefused, connectionReset, ed25519Key, fieldError, INPUT, ORDER, PLACED, scriptedClient, scriptedFetch, signatureParams, UNKEYED, verifyCalls, type Script,
 } from './helpers';
 
 const key = ed25519Key();
-const ORDER = { id: 'o-1', market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '30000', quantity: '0.01', clientOrderId: null, status: 'OPEN', holdAsset: 'USD', holdAmount: '300', createdAt: 'x', updatedAt: 'x' };
-const PLACED = answer({ data: { placeOrder: { order: ORDER, userErrors: [] } } });
-const INPUT = { input: { market: 'BTC-USD', side: 'BUY' as const, price: '30000', quantity: '0.01' } };
-/** A mutation the SDK does not know to be idempotent: a retry could run it twice. */
-const UNKEYED = parse('mutation Legacy { legacyTransfer }') as TypedDocumentNode<{ legacyTransfer: boolean }, Record<string, never>>;
-
-function client(scripts: Script[], overrides: Partial<SignetClientOptions> = {}) {
-  const time = virtualTime();
-  const { fetch, calls } = scriptedFetch(...scripts);
-  const sdk = createSignetClient({
-    url: 'http://127.0.0.1:4000', keyId: key.keyId, privateKey: key.privateKeyBase64, fetch, clock: time.clock, sleep: time.sleep,
-    random: () => 0.5, retry: { maxAttempts: 5, maxTotalMs: 30_000, baseDelayMs: 100, maxDelayMs: 1_000 }, ...overrides,
-  });
-  return { sdk, calls, time };
-}
+/** A client over scripted answers (helpers.ts), with this file's retry bounds. */
+const client = (scripts: Script[], overrides: Partial<SignetClientOptions> = {}) => scriptedClient(key, scripts, { retry: { maxAttempts: 5, maxTotalMs: 30_000, baseDelayMs: 100, maxDelayMs: 1_000 }, ...overrides });
 
 const verificationKey = { keyId: key.keyId, accountId: 'acct', scopes: ['TRADE'], algorithm: 'ed25519' as const, publicKey: key.publicKey };
 

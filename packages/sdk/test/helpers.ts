@@ -4,8 +4,11 @@
  * with the server's own RFC 9421 verifier.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import { createMemoryNonceStore, createSignatureVerifier, type VerificationKey } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
+import { createSignetClient, type SignetClientOptions } from '@signet/sdk';
 
 /** An Ed25519 key as `signet keys create` prints it (base64 PKCS#8 DER), with its public half. */
 export function ed25519Key() {
@@ -118,4 +121,25 @@ export function neverAnswers(call: RecordedCall): Promise<Response> {
     if (signal?.aborted) return reject(signal.reason);
     signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
+}
+
+/** A resting order as `placeOrder` answers it, that answer, and the input that places it. */
+export const ORDER = { id: 'o-1', market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '30000', quantity: '0.01', clientOrderId: null, status: 'OPEN', holdAsset: 'USD', holdAmount: '300', createdAt: 'x', updatedAt: 'x' };
+export const PLACED = answer({ data: { placeOrder: { order: ORDER, userErrors: [] } } });
+export const INPUT = { input: { market: 'BTC-USD', side: 'BUY' as const, price: '30000', quantity: '0.01' } };
+/** A mutation the SDK does not know to be idempotent: a retry could run it twice. */
+export const UNKEYED = parse('mutation Legacy { legacyTransfer }') as TypedDocumentNode<{ legacyTransfer: boolean }, Record<string, never>>;
+
+/**
+ * An Ed25519 client whose `fetch` plays `scripts` on a virtual clock, with jitter fixed and quick
+ * backoff (`retry` and the rest overridable): what it sent is in `calls`.
+ */
+export function scriptedClient(key: ReturnType<typeof ed25519Key>, scripts: Script[], overrides: Partial<SignetClientOptions> = {}) {
+  const time = virtualTime();
+  const { fetch, calls } = scriptedFetch(...scripts);
+  const sdk = createSignetClient({
+    url: 'http://127.0.0.1:4000', keyId: key.keyId, privateKey: key.privateKeyBase64, fetch, clock: time.clock, sleep: time.sleep,
+    random: () => 0.5, ...overrides,
+  });
+  return { sdk, calls, time };
 }

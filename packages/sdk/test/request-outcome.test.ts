@@ -3,25 +3,14 @@
  * learns the idempotency key the attempts carried and whether the call may have run, so a retry
  * with that key resolves a "maybe executed" order instead of placing a second one.
  */
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { parse } from 'graphql';
-import { createSignetClient, MeDocument, PlaceOrderDocument, SignetAbortError, SignetRequestError, type SignetClientOptions } from '@signet/sdk';
-import { answer, connectionRefused, connectionReset, ed25519Key, scriptedFetch, virtualTime, type RecordedCall, type Script } from './helpers';
+import { MeDocument, PlaceOrderDocument, SignetAbortError, SignetRequestError, type SignetClientOptions } from '@signet/sdk';
+import {
+  answer, connectionRefused, connectionReset, ed25519Key, INPUT, ORDER, scriptedClient, UNKEYED, type RecordedCall, type Script,
+} from './helpers';
 
 const key = ed25519Key();
-const ORDER = { id: 'o-1', market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '30000', quantity: '0.01', clientOrderId: null, status: 'OPEN', holdAsset: 'USD', holdAmount: '300', createdAt: 'x', updatedAt: 'x' };
-const INPUT = { input: { market: 'BTC-USD', side: 'BUY' as const, price: '30000', quantity: '0.01' } };
-const UNKEYED = parse('mutation Legacy { legacyTransfer }') as TypedDocumentNode<{ legacyTransfer: boolean }, Record<string, never>>;
-
-function client(scripts: Script[], overrides: Partial<SignetClientOptions> = {}) {
-  const time = virtualTime();
-  const { fetch, calls } = scriptedFetch(...scripts);
-  const sdk = createSignetClient({
-    url: 'http://127.0.0.1:4000', keyId: key.keyId, privateKey: key.privateKeyBase64, fetch, clock: time.clock, sleep: time.sleep,
-    random: () => 0.5, retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 }, ...overrides,
-  });
-  return { sdk, calls };
-}
+/** A client over scripted answers (helpers.ts), with this file's retry bounds. */
+const client = (scripts: Script[], overrides: Partial<SignetClientOptions> = {}) => scriptedClient(key, scripts, { retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 }, ...overrides });
 
 /** The key a recorded call carried, unquoted. */
 const sentKey = (call: RecordedCall) => call.headers['idempotency-key']?.slice(1, -1);
