@@ -65,11 +65,17 @@ function examples(open: () => Promise<TestDatabase>) {
     expect([ofC.ok, byC.ok]).toEqual([true, true]);
   });
 
-  test('a key held by earlier transactions is refused once revoked, through any services over the database', async () => {
-    const from = await fundedAccount(services, { USD: '100' }, 'held-from');
-    const to = await fundedAccount(services, {}, 'held-to');
+  /** An account with a key, a payee, and a 10 USD transfer signed with the key. */
+  async function signedTransfers(name: string) {
+    const from = await fundedAccount(services, { USD: '100' }, `${name}-from`);
+    const to = await fundedAccount(services, {}, `${name}-to`);
     const key = await keyOf(services, from);
     const move = () => actingAs(key, () => services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '10' }));
+    return { from, to, key, move };
+  }
+
+  test('a key held by earlier transactions is refused once revoked, through any services over the database', async () => {
+    const { from, to, key, move } = await signedTransfers('held');
     expect((await move()).ok).toBe(true);
     expect((await move()).ok).toBe(true);
     // Revoked through other services (their own repository) over the same database.
@@ -79,10 +85,7 @@ function examples(open: () => Promise<TestDatabase>) {
   });
 
   test('a revocation that rolls back leaves the key live', async () => {
-    const from = await fundedAccount(services, { USD: '100' }, 'unrevoked-from');
-    const to = await fundedAccount(services, {}, 'unrevoked-to');
-    const key = await keyOf(services, from);
-    const move = () => actingAs(key, () => services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '10' }));
+    const { from, key, move } = await signedTransfers('unrevoked');
     expect((await move()).ok).toBe(true);
     await expect(services.uow.transaction(async (repo) => {
       expect(await repo.revokeApiKey(key, from, new Date())).not.toBeNull();
