@@ -117,7 +117,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     http: { connectionsCheckingInterval: deps.httpTimeouts?.checkIntervalMs ?? HTTP_TIMEOUTS.checkIntervalMs },
     clientErrorHandler,
   });
-  endConnectionsOnClose(app);
+  endConnectionsOnClose(app, deps.retireSignature);
   logAbortedRequests(app);
   limitConnections(app.server, deps.connectionLimits ?? CONNECTION_LIMITS, { ipv6LimitPrefix: clientAddress.ipv6LimitPrefix, logger: app.log, metrics: deps.metrics });
   // First hook: everything after it reads request.clientIp / clientLimitKey, never request.ip.

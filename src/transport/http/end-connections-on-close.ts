@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sendError } from './http-errors';
 import { REFUSAL_REASONS, SHUTTING_DOWN } from './refusal-reasons.table';
+import { hasSignatureHeaders } from './signature-auth';
 
 /** How often a closing server looks for connections that went idle since its last look. */
 const CLOSE_IDLE_EVERY_MS = 100;
@@ -16,9 +17,11 @@ const SHUTDOWN_RETRY_AFTER_SECONDS = 1;
  * anyway (a response already being written when close() started) are closed as they do.
  * A request that arrives once closing (Fastify's `return503OnClosing` is off: its answer is not
  * the error format) is refused before anything of it runs: 503 SERVICE_UNAVAILABLE, reason
- * SHUTTING_DOWN, with Retry-After and the request id, as every other refusal.
+ * SHUTTING_DOWN, with Retry-After and the request id, as every other refusal. A signed one has
+ * its signature used up first (`retireSignature`), as every refusal before verification does:
+ * clients re-send it signed again, and the captured bytes must not run on another instance.
  */
-export function endConnectionsOnClose(app: FastifyInstance): void {
+export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (request: FastifyRequest) => Promise<void>): void {
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
@@ -29,8 +32,13 @@ export function endConnectionsOnClose(app: FastifyInstance): void {
   // Callback hooks, not async ones: every request and response passes here, and must cost no promise.
   app.addHook('onRequest', (request, reply, done) => {
     if (!closing) return done();
-    reply.header('x-request-id', request.id).header('retry-after', String(SHUTDOWN_RETRY_AFTER_SECONDS));
-    sendError(reply, REFUSAL_REASONS[SHUTTING_DOWN].code, 'The server is shutting down; nothing ran. Retry after Retry-After, on another instance or once it is back.', { reason: SHUTTING_DOWN });
+    const refuse = () => {
+      reply.header('x-request-id', request.id).header('retry-after', String(SHUTDOWN_RETRY_AFTER_SECONDS));
+      sendError(reply, REFUSAL_REASONS[SHUTTING_DOWN].code, 'The server is shutting down; nothing ran. Retry after Retry-After, on another instance or once it is back.', { reason: SHUTTING_DOWN });
+    };
+    if (!retireSignature || !hasSignatureHeaders(request)) return refuse();
+    // The retirement logs its own failures; the refusal goes out either way.
+    retireSignature(request).catch(() => undefined).then(refuse);
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');

@@ -76,7 +76,7 @@ export function createSignatureRetirement(deps: SignatureRetirementDeps): (reque
     try {
       await deps.nonces.claim(target.keyId, target.nonce, target.claim);
     } catch (error) {
-      deps.logger.warn({ err: { message: (error as Error).message }, requestId: request.id }, 'could not retire a refused signature (nonce store unavailable)');
+      deps.logger.warn({ err: { message: (error as Error).message }, reqId: request.id }, 'could not retire a refused signature (nonce store unavailable)');
     }
   };
 }

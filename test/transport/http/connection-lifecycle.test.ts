@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DomainServices } from '../../../src/domain';
 import { createMetrics } from '../../../src/metrics';
 import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
@@ -60,10 +60,10 @@ describe('HTTP connections', () => {
   let services: DomainServices;
   const apps: FastifyInstance[] = [];
   const clients: RawClient[] = [];
-  const start = async (httpTimeouts?: { connectionMs: number }) => {
+  const start = async (httpTimeouts?: { connectionMs: number }, retireSignature?: (request: FastifyRequest) => Promise<void>) => {
     const app = await createHttpServer({
       schema: buildSignetSchema(), services, logger: silentLogger, introspection: false, development: false, readiness: [],
-      directives: directiveDepsFor(services), httpTimeouts,
+      directives: directiveDepsFor(services), httpTimeouts, retireSignature,
     });
     // A handler standing in for a slow resolver: it signals that it started, and answers only once
     // close() has begun (a preClose hook added after the server's own, so it runs after it).
@@ -129,8 +129,9 @@ describe('HTTP connections', () => {
     expect(c.received()).toMatch(/\r\nconnection: close\r\n/i);
   }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
 
-  test('a request that arrives once close() began is refused in the error format: 503 SHUTTING_DOWN with Retry-After and its request id, nothing run', async () => {
-    const { app, port, slowStarted } = await start();
+  test('a request that arrives once close() began is refused in the error format: 503 SHUTTING_DOWN with Retry-After and its request id, nothing run, its signature used up', async () => {
+    const retired: string[] = [];
+    const { app, port, slowStarted } = await start(undefined, async (request) => { retired.push(String(request.headers['signature-input'])); });
     const inFlight = await client(port);
     inFlight.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
     await slowStarted;
@@ -140,6 +141,8 @@ describe('HTTP connections', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const closing = app.close();
     const body = '{"query":"{ serverTime }"}';
+    // Signed (the headers are all the refusal reads): its nonce must be claimed, so the captured bytes never run elsewhere.
+    late.write(`signature-input: sig1=("@method");created=1;nonce="late-nonce-0000001";keyid="k"\r\nsignature: sig1=:AAAA:\r\n`);
     late.write(`content-type: application/json\r\naccept: application/graphql-response+json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
     await late.closed;
     await closing;
@@ -152,6 +155,7 @@ describe('HTTP connections', () => {
     expect(requestId).toBeTruthy();
     expect(JSON.parse(answer)).toEqual({ errors: [{ message: expect.stringContaining('shutting down'), extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId, reason: 'SHUTTING_DOWN' } }] });
     expect(inFlight.received()).toMatch(/^HTTP\/1\.1 200 /);
+    expect(retired).toEqual(['sig1=("@method");created=1;nonce="late-nonce-0000001";keyid="k"']);
   }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
 
   test('close() also closes a keep-alive connection that was idle when it began', async () => {
