@@ -47,8 +47,9 @@ interface AnswerError { message?: unknown; extensions?: { code?: unknown; reason
 /**
  * The failure an answer reports, or undefined for a clean one: GraphQL `errors`, any root
  * payload's `userErrors` (a refusal like any other), or a non-2xx status. Exit codes as for the
- * trading commands: 2 when every code refuses an argument's form, 3 when a mutation's outcome is
- * unknown (an unexpected error, a 5xx or an answer that is not GraphQL), else 1.
+ * trading commands: 3 when a mutation ran or may have (a root payload without userErrors beside
+ * the errors, an unexpected error, a 5xx or an answer that is not GraphQL), else 2 when every
+ * code refuses an argument's form, else 1.
  */
 export function refusalOf(status: number, text: string, mutation: boolean, idempotencyKey?: string): CliError | undefined {
   let answer: { data?: unknown; errors?: unknown } | undefined;
@@ -76,7 +77,11 @@ export function refusalOf(status: number, text: string, mutation: boolean, idemp
   }
   const ok = status >= 200 && status < 300;
   if (lines.length === 0 && ok && answer) return undefined;
-  const unknown = mutation && (exitCodeFor(codes, { mutation }) === EXIT.OUTCOME_UNKNOWN || (lines.length === 0 && (ok || status >= 500)));
+  // A root mutation whose payload came back without userErrors ran, whatever failed beside it or
+  // below it (a nested field's error, another root field's refusal): never "nothing changed".
+  const ran = roots.some((payload) => typeof payload === 'object' && payload !== null
+    && !(Array.isArray((payload as { userErrors?: unknown }).userErrors) && ((payload as { userErrors: unknown[] }).userErrors).length > 0));
+  const unknown = mutation && (ran || exitCodeFor(codes, { mutation }) === EXIT.OUTCOME_UNKNOWN || (lines.length === 0 && (ok || status >= 500)));
   if (unknown) {
     const summary = lines.length > 0 ? lines.join('\n') : `BAD_RESPONSE: HTTP ${status}${answer ? '' : ', not a GraphQL response'}`;
     return new CliError(`${summary}\n${callRetryHint(idempotencyKey)}`, EXIT.OUTCOME_UNKNOWN, { code: codes[0] ?? 'BAD_RESPONSE', outcome: 'unknown', idempotencyKey });

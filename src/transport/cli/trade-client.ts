@@ -69,15 +69,11 @@ export function missingPayload(what: string, keyed?: KeyedMutation): CliError {
 
 const nameOf = (value: unknown): unknown => (value as { name?: unknown } | null | undefined)?.name;
 
-/** True for a timeout, thrown as such or as the cause of an abort (`AbortSignal.timeout`). */
-function isTimeout(error: unknown): boolean {
-  return nameOf(error) === 'TimeoutError' || (nameOf(error) === 'AbortError' && nameOf((error as { cause?: unknown }).cause) === 'TimeoutError');
-}
-
 /**
  * What a rejected SDK call means to the user, as a CliError with a code and an exit code. With
- * no answer (`NETWORK_ERROR`, `BAD_RESPONSE`, a timeout) or after Ctrl-C, a mutation's outcome is
- * unknown: exit 3 (130 for Ctrl-C) and the message names the key to retry with.
+ * no answer (`NETWORK_ERROR`, a timeout included, or `BAD_RESPONSE`) or after Ctrl-C, a mutation's
+ * outcome is unknown: exit 3 (130 for Ctrl-C) and the message names the key to retry with, unless
+ * the SDK proved nothing was sent (`outcome: 'not-sent'`).
  */
 export function failureOf(error: unknown, keyed?: KeyedMutation): unknown {
   if (error instanceof SignetRequestError) {
@@ -85,9 +81,12 @@ export function failureOf(error: unknown, keyed?: KeyedMutation): unknown {
     if (error.outcome === 'not-sent') return new CliError(`${error.code}: ${error.message}`, EXIT.FAILED, { code: error.code, ...(keyed ? { outcome: 'refused' as const, idempotencyKey: keyed.idempotencyKey } : {}) });
     return unknownOutcome(error.code, `${error.code}: ${error.message}`, EXIT.OUTCOME_UNKNOWN, keyed);
   }
-  if (isTimeout(error)) return unknownOutcome('TIMEOUT', 'TIMEOUT: no answer in time', EXIT.OUTCOME_UNKNOWN, keyed);
   // Duck-typed: an AbortError is a DOMException, which may come from another realm (a test runner's VM).
   if (nameOf(error) === 'AbortError') {
+    // The SDK's SignetAbortError says whether an attempt had left: before the first send nothing can run.
+    if ((error as { outcome?: unknown }).outcome === 'not-sent') {
+      return new CliError('ABORTED: interrupted before anything was sent', EXIT.INTERRUPTED, { code: 'ABORTED', ...(keyed ? { outcome: 'refused' as const, idempotencyKey: keyed.idempotencyKey } : {}) });
+    }
     return unknownOutcome('ABORTED', keyed ? 'ABORTED: interrupted; the call may still complete' : 'ABORTED: interrupted', EXIT.INTERRUPTED, keyed);
   }
   // The SDK's checks of the arguments (a malformed idempotency key, a bad URL): nothing was sent.

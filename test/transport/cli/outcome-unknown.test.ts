@@ -9,6 +9,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DomainServices } from '../../../src/domain';
+import { refusalOf } from '../../../src/transport/cli/call-command';
 import { failureOf } from '../../../src/transport/cli/trade-client';
 import { CliError } from '../../../src/transport/cli/cli-error';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
@@ -252,11 +253,30 @@ describe('signet mutations whose outcome is unknown', () => {
     expect(jsonError(run)).toEqual({ code: 'USAGE_ERROR', message: expect.stringMatching(/--side must be one of BUY, SELL/) });
   });
 
-  test('a timeout (an abort whose reason is a TimeoutError) is an unknown outcome too: exit 3 with the key', () => {
-    const abort = Object.assign(new DOMException('The request was aborted.', 'AbortError'), { cause: new DOMException('signal timed out', 'TimeoutError') });
-    const failure = failureOf(abort, { idempotencyKey: 'k-1' }) as CliError;
-    expect(failure).toBeInstanceOf(CliError);
-    expect(failure.exitCode).toBe(3);
-    expect(failure.toJSON()).toEqual({ error: { code: 'TIMEOUT', message: expect.stringContaining('--idempotency-key k-1 '), outcome: 'unknown', idempotencyKey: 'k-1' } });
+  test('Ctrl-C before anything was sent (the SDK says not-sent) is no unknown outcome: exit 130, outcome refused, no retry advice', () => {
+    const early = Object.assign(new DOMException('The request was aborted.', 'AbortError'), { outcome: 'not-sent', idempotencyKey: 'k-1', attempts: 0 });
+    const failure = failureOf(early, { idempotencyKey: 'k-1' }) as CliError;
+    expect(failure.exitCode).toBe(130);
+    expect(failure.toJSON()).toEqual({ error: { code: 'ABORTED', message: 'ABORTED: interrupted before anything was sent', outcome: 'refused', idempotencyKey: 'k-1' } });
+    const late = Object.assign(new DOMException('The request was aborted.', 'AbortError'), { outcome: 'unknown', idempotencyKey: 'k-1', attempts: 1 });
+    expect((failureOf(late, { idempotencyKey: 'k-1' }) as CliError).toJSON().error).toMatchObject({ outcome: 'unknown', message: expect.stringContaining('--idempotency-key k-1 ') });
+  });
+});
+
+describe('signet call: a mutation that ran is never reported as nothing changed', () => {
+  test('a root payload without userErrors beside an error (a nested field refused) exits 3; a refused payload alone exits 1 or 2', () => {
+    const nested = JSON.stringify({
+      data: { placeOrder: { order: { id: 'o-1', fills: null }, userErrors: [] } },
+      errors: [{ message: 'first must be at most 100', path: ['placeOrder', 'order', 'fills'], extensions: { code: 'BAD_USER_INPUT' } }],
+    });
+    expect(refusalOf(200, nested, true, 'k-1')).toMatchObject({ exitCode: 3, details: { outcome: 'unknown', idempotencyKey: 'k-1' } });
+    // Two root mutations: one ran, one was refused with userErrors.
+    const half = JSON.stringify({ data: { a: { order: { id: 'o-2' }, userErrors: [] }, b: { order: null, userErrors: [{ code: 'INSUFFICIENT_FUNDS', message: 'poor' }] } } });
+    expect(refusalOf(200, half, true)?.exitCode).toBe(3);
+    // Nothing ran: the refusal's own code decides.
+    expect(refusalOf(200, JSON.stringify({ data: { placeOrder: { order: null, userErrors: [{ code: 'INSUFFICIENT_FUNDS', message: 'poor' }] } } }), true)?.exitCode).toBe(1);
+    expect(refusalOf(200, JSON.stringify({ data: { placeOrder: null }, errors: [{ message: 'bad', extensions: { code: 'BAD_USER_INPUT' } }] }), true)?.exitCode).toBe(2);
+    // A query changed nothing, whatever came back.
+    expect(refusalOf(200, nested, false)?.exitCode).toBe(2);
   });
 });
