@@ -62,6 +62,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   } else {
     const dataDir = openPgliteDataDir(config.dataDir);
     releaseDataDir = () => dataDir.release();
+    for (const change of dataDir.closedToOthers) logger.warn({ change }, 'the data directory was open to other users; closed to them (PGlite files are world-writable, the directory protects them)');
     masterKey = masterKey ?? dataDir.masterKey;
     try {
       driver = await createPgliteDriver(dataDir.pgdataPath, { onVacuumError: (err) => logger.warn({ err: { message: err.message } }, 'PGlite vacuum failed; the next check tries again') });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Directories this process holds: the pid lock alone cannot stop a second opener in the same process. */
@@ -11,6 +11,8 @@ export interface PgliteDataDir {
   readonly pgdataPath: string;
   /** The master key read from (or generated into) `master.key`, mode 0600. */
   readonly masterKey: Buffer;
+  /** Directories whose access for others this open removed (`path: 755 → 750`), for a warning. */
+  readonly closedToOthers: readonly string[];
   /** Removes the lock; call when the database is closed. */
   release(): void;
 }
@@ -97,26 +99,32 @@ function acquireLock(lockPath: string, inUse: (pid: number) => Error, takeoverIn
 }
 
 /**
- * Makes `path` a directory only its owner can enter (0700), whatever mode it had: PGlite writes
- * its files readable and writable by everyone (0666), so the directory is what keeps other local
- * users from the ledger and the API keys (PostgreSQL refuses a data directory others can enter).
+ * Closes `path` to other users (no access for "others"; the group's bits are the deployment's,
+ * e.g. a Kubernetes fsGroup volume): PGlite writes its files readable and writable by everyone
+ * (0666), so the directory is what keeps other local users from the ledger and the API keys
+ * (PostgreSQL, likewise, refuses a data directory more open than 0750). Returns what changed.
  */
-function restrictToOwner(path: string, shown: string): void {
+function closeToOthers(path: string, shown: string): string | null {
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o007) === 0) return null;
+  const closed = mode & ~0o007;
   try {
-    chmodSync(path, 0o700);
+    chmodSync(path, closed);
   } catch (error) {
-    throw new Error(`The data directory ${shown} must be private (mode 0700) and could not be made so (${(error as NodeJS.ErrnoException).code}): run Signet as its owner, or point SIGNET_DATA_DIR at a directory it owns.`);
+    throw new Error(`The data directory ${shown} is open to other users (mode ${mode.toString(8)}) and could not be closed to them (${(error as NodeJS.ErrnoException).code}): run \`chmod o-rwx ${shown}\` as its owner, or point SIGNET_DATA_DIR at a directory Signet's user owns.`);
   }
+  return `${shown}: ${mode.toString(8)} → ${closed.toString(8)}`;
 }
 
 /**
- * Opens the embedded data directory (made private: 0700, itself and its pgdata). PGlite files must never be opened by two processes at
+ * Opens the embedded data directory (created 0700; an existing one, and its pgdata, closed to
+ * other users: closeToOthers). PGlite files must never be opened by two processes at
  * once (they would corrupt), so a pid lock refuses a second opener with a clear message.
  */
 export function openPgliteDataDir(dataDir: string): PgliteDataDir {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dir = realpathSync(resolve(dataDir));
-  restrictToOwner(dir, dataDir);
+  const closedToOthers = [closeToOthers(dir, dataDir)];
   const inUse = (pid: number) => new Error(`The data directory ${dataDir} is in use by process ${pid} (a running Signet server?). Stop it, or point SIGNET_DATA_DIR elsewhere.`);
   if (heldHere.has(dir)) throw inUse(process.pid);
   const lockPath = join(dir, 'signet.lock');
@@ -136,10 +144,11 @@ export function openPgliteDataDir(dataDir: string): PgliteDataDir {
   }
   chmodSync(keyPath, 0o600);
   const pgdataPath = join(dir, 'pgdata');
-  if (existsSync(pgdataPath)) restrictToOwner(pgdataPath, pgdataPath);
+  if (existsSync(pgdataPath)) closedToOthers.push(closeToOthers(pgdataPath, pgdataPath));
   return {
     pgdataPath,
     masterKey,
+    closedToOthers: closedToOthers.filter((change): change is string => change !== null),
     release() {
       heldHere.delete(dir);
       try {
