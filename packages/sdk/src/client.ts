@@ -62,13 +62,13 @@ export interface SignetRequestOptions {
 export interface SignetRetryInfo {
   /**
    * Failed attempts so far, counted against `maxAttempts` (1 = the first send failed). A
-   * REPLAY_PROTECTION_RECOVERING refusal ran nothing and is not counted (so this can be 0).
+   * refusal that ran nothing and passes by itself (REPLAY_PROTECTION_RECOVERING, SHUTTING_DOWN) is not counted (so this can be 0).
    */
   attempt: number;
   /** The attempt budget. */
   maxAttempts: number;
   delayMs: number;
-  /** An error code (`IDEMPOTENCY_IN_PROGRESS`), a refusal's reason (`REPLAY_PROTECTION_RECOVERING`), `HTTP 502`, `NETWORK_ERROR` or `TIMEOUT`. */
+  /** An error code (`IDEMPOTENCY_IN_PROGRESS`), a refusal's reason (`REPLAY_PROTECTION_RECOVERING`, `SHUTTING_DOWN`), `HTTP 502`, `NETWORK_ERROR` or `TIMEOUT`. */
   reason: string;
   idempotencyKey?: string;
 }
@@ -280,7 +280,7 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
         // A wait the caller will not take: the answer is theirs now (a 429 RATE_LIMITED, say).
         && !(verdict.retryAfterMs !== undefined && verdict.retryAfterMs > policy.maxRetryAfterMs);
       if (verdict.kind === 'transient' && retryable) {
-        // A refusal that ran nothing and passes by itself (REPLAY_PROTECTION_RECOVERING) does not use up
+        // A refusal that ran nothing and passes by itself (REPLAY_PROTECTION_RECOVERING, SHUTTING_DOWN) does not use up
         // an attempt; at most maxAttempts − 1 such retries, so a server that keeps refusing is not hammered.
         const free = verdict.notRun === true && uncounted < policy.maxAttempts - 1;
         const counted = free ? failures : failures + 1;

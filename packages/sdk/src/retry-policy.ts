@@ -8,7 +8,7 @@
 export interface RetryOptions {
   /**
    * Attempts in total, the first included (1 disables retries). Defaults to 5. A 503
-   * REPLAY_PROTECTION_RECOVERING ran nothing and is not counted (at most `maxAttempts` − 1 of them).
+   * REPLAY_PROTECTION_RECOVERING or SHUTTING_DOWN ran nothing and is not counted (at most `maxAttempts` − 1 of them).
    */
   maxAttempts: number;
   /** No attempt starts later than this many ms after the first one. Defaults to 30 000. */
