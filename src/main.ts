@@ -42,7 +42,7 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
     throw error;
   }
   const faults = faultInjectionFrom(env);
-  return runCli(argv, config, { openRuntime: (c, l) => openRuntime(c, l, { faults }), createLogger });
+  return runCli(argv, config, { openRuntime: (c, l, options) => openRuntime(c, l, { ...options, faults }), createLogger });
 }
 
 if (require.main === module) {

@@ -53,12 +53,16 @@ export function createLogger(level: SignetConfig['logLevel']): Logger {
 }
 
 /** Opens the database (PostgreSQL or embedded PGlite), migrates it and wires the domain services. */
-export async function openRuntime(config: SignetConfig, logger: Logger, options: { faults?: IdempotencyFaults } = {}): Promise<Runtime> {
+export async function openRuntime(config: SignetConfig, logger: Logger, options: {
+  faults?: IdempotencyFaults;
+  /** PostgreSQL's statement timeout for this runtime's connections (default 5 s: a request's bound; an operator's check over the whole ledger needs longer). */
+  statementTimeoutMs?: number;
+} = {}): Promise<Runtime> {
   let driver: SqlDriver;
   let masterKey = config.masterKey;
   let releaseDataDir = () => undefined as void;
   if (config.databaseUrl) {
-    driver = createPgDriver({ url: config.databaseUrl });
+    driver = createPgDriver({ url: config.databaseUrl, statementTimeoutMs: options.statementTimeoutMs });
   } else {
     const dataDir = openPgliteDataDir(config.dataDir);
     releaseDataDir = () => dataDir.release();

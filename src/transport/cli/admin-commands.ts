@@ -45,10 +45,13 @@ export function parseScopes(text: string): Scope[] {
   return scopes as Scope[];
 }
 
+/** How long one of reconcile's statements may run on PostgreSQL: each sums a whole table (a request's 5 s would stop it on a large ledger). */
+const RECONCILE_STATEMENT_TIMEOUT_MS = 15 * 60_000;
+
 /** `accounts create|deposit`, `keys create|list|revoke` and `reconcile`: operator commands that act on the database directly. */
 export function registerAdminCommands(program: Command, config: SignetConfig, deps: CliDeps): void {
-  const withRuntime = async (work: (runtime: Runtime) => Promise<void>) => {
-    const runtime = await deps.openRuntime(config, deps.createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+  const withRuntime = async (work: (runtime: Runtime) => Promise<void>, options: { statementTimeoutMs?: number } = {}) => {
+    const runtime = await deps.openRuntime(config, deps.createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), options);
     try {
       await work(runtime);
     } finally {
@@ -156,6 +159,6 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
         else if (problems === 0) process.stdout.write('clean: every balance equals its ledger, every asset sums to zero, every hold equals its live orders\' holds, every order agrees with its fills\n');
         else for (const [check, list] of Object.entries(report)) for (const item of list) process.stdout.write(`${check}  ${JSON.stringify(item)}\n`);
         if (problems > 0) throw new CliError(`RECONCILIATION_FAILED: ${problems} mismatch(es); the list is on stdout`, EXIT.FAILED, { code: 'RECONCILIATION_FAILED', answered: true });
-      });
+      }, { statementTimeoutMs: RECONCILE_STATEMENT_TIMEOUT_MS });
     });
 }

@@ -4,7 +4,7 @@ import type { Runtime } from '../../runtime';
 
 /** What the CLI needs from the composition root. */
 export interface CliDeps {
-  openRuntime(config: SignetConfig, logger: Logger): Promise<Runtime>;
+  openRuntime(config: SignetConfig, logger: Logger, options?: { statementTimeoutMs?: number }): Promise<Runtime>;
   createLogger(level: SignetConfig['logLevel']): Logger;
   /** How `serve` stops; tests shorten the grace and stand in for the process. Defaults to {@link PROCESS_SHUTDOWN}. */
   readonly shutdown?: Partial<ShutdownOptions>;
