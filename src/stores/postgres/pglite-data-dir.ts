@@ -11,7 +11,7 @@ export interface PgliteDataDir {
   readonly pgdataPath: string;
   /** The master key read from (or generated into) `master.key`, mode 0600. */
   readonly masterKey: Buffer;
-  /** Directories whose access for others this open removed (`path: 755 → 750`), for a warning. */
+  /** The data directory's access for others that this open removed (`path: 755 → 750`), for a warning. */
   readonly closedToOthers: readonly string[];
   /** Removes the lock; call when the database is closed. */
   release(): void;
@@ -124,7 +124,7 @@ function closeToOthers(path: string, shown: string): string | null {
 export function openPgliteDataDir(dataDir: string): PgliteDataDir {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dir = realpathSync(resolve(dataDir));
-  const closedToOthers = [closeToOthers(dir, dataDir)];
+  const closed = closeToOthers(dir, dataDir);
   const inUse = (pid: number) => new Error(`The data directory ${dataDir} is in use by process ${pid} (a running Signet server?). Stop it, or point SIGNET_DATA_DIR elsewhere.`);
   if (heldHere.has(dir)) throw inUse(process.pid);
   const lockPath = join(dir, 'signet.lock');
@@ -143,12 +143,15 @@ export function openPgliteDataDir(dataDir: string): PgliteDataDir {
     writeFileSync(keyPath, masterKey.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   }
   chmodSync(keyPath, 0o600);
+  // PGlite would create pgdata with the process's umask (0755): created here 0700 instead (PGlite
+  // initialises an empty directory), and one an earlier version left open is closed silently.
   const pgdataPath = join(dir, 'pgdata');
-  if (existsSync(pgdataPath)) closedToOthers.push(closeToOthers(pgdataPath, pgdataPath));
+  if (existsSync(pgdataPath)) closeToOthers(pgdataPath, pgdataPath);
+  else mkdirSync(pgdataPath, { mode: 0o700 });
   return {
     pgdataPath,
     masterKey,
-    closedToOthers: closedToOthers.filter((change): change is string => change !== null),
+    closedToOthers: closed === null ? [] : [closed],
     release() {
       heldHere.delete(dir);
       try {
