@@ -1,8 +1,9 @@
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { DomainServices } from '../../src/domain';
 import { buildSignetSchema } from '../../src/transport/graphql/build-schema';
-import { createHttpServer } from '../../src/transport/http/create-http-server';
+import { createHttpServer, type HttpServerDeps } from '../../src/transport/http/create-http-server';
 import type { ReadinessCheck } from '../../src/transport/http/health';
 import { openPgliteDatabase, type TestDatabase } from './database';
 import { directiveDepsFor } from './directives';
@@ -46,6 +47,41 @@ export function embeddedTestHttpServer(): Pick<TestHttpServer, 'url' | 'app'> {
   return {
     get url() { return started().url; },
     get app() { return started().app; },
+  };
+}
+
+/**
+ * Registers, in the calling describe block, servers started per test over one in-memory PGlite:
+ * `start` builds the real HTTP stack with `deps` on top of the defaults and listens on
+ * 127.0.0.1:0. After each test every server started and every client socket the test put in
+ * `sockets` are closed.
+ */
+export function perTestHttpServers(): { readonly sockets: Socket[]; start(deps?: Partial<HttpServerDeps>): Promise<{ app: FastifyInstance; port: number }> } {
+  let db: TestDatabase | undefined;
+  let services: DomainServices | undefined;
+  const apps: FastifyInstance[] = [];
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    db = await openPgliteDatabase();
+    services = servicesFor(db.driver);
+  });
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+  afterAll(async () => db?.close());
+  return {
+    sockets,
+    async start(deps = {}) {
+      if (!services) throw new Error('the database has not opened: start servers inside a test');
+      const app = await createHttpServer({
+        schema: buildSignetSchema(), services, logger: silentLogger, introspection: false, development: false, readiness: [],
+        directives: directiveDepsFor(services), ...deps,
+      });
+      apps.push(app);
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      return { app, port: (app.server.address() as { port: number }).port };
+    },
   };
 }
 

@@ -1,14 +1,8 @@
 import { connect, type Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { DomainServices } from '../../../src/domain';
 import { createMetrics, type SignetMetrics } from '../../../src/metrics';
-import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
-import { createHttpServer } from '../../../src/transport/http/create-http-server';
-import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
-import { directiveDepsFor } from '../../helpers/directives';
-import { servicesFor } from '../../helpers/domain';
 import { eventually } from '../../helpers/eventually';
+import { perTestHttpServers } from '../../helpers/http-server';
 import { captureLogger } from '../../helpers/logger';
 
 /** Caps small enough to fill by hand: two addresses fill the listener, 4 + 2. */
@@ -99,33 +93,17 @@ function oneClosed(connections: Connection[]): Promise<void> {
 }
 
 describe('at the total connection cap a newcomer takes an idle connection\'s place from the address holding the most', () => {
-  let db: TestDatabase;
-  let services: DomainServices;
-  const apps: FastifyInstance[] = [];
-  const sockets: Socket[] = [];
-  beforeAll(async () => {
-    db = await openPgliteDatabase();
-    services = servicesFor(db.driver);
-  });
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) socket.destroy();
-    serverSockets.clear();
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
-  afterAll(async () => db?.close());
+  const servers = perTestHttpServers();
+  const { sockets } = servers;
+  afterEach(() => serverSockets.clear());
 
   /** The server's side of each connection, by the client's port: what it has read. */
   const serverSockets = new Map<number, Socket>();
 
   async function start(logger: Logger, metrics: SignetMetrics): Promise<number> {
-    const app = await createHttpServer({
-      schema: buildSignetSchema(), services, logger, introspection: false, development: false, readiness: [],
-      directives: directiveDepsFor(services), connectionLimits: LIMITS, metrics,
-    });
-    apps.push(app);
+    const { app, port } = await servers.start({ logger, connectionLimits: LIMITS, metrics });
     app.server.on('connection', (socket: Socket) => serverSockets.set(socket.remotePort ?? 0, socket));
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    return (app.server.address() as { port: number }).port;
+    return port;
   }
 
   /** A connection answered once (GET /healthz) and left open with nothing in flight, or 'closed' if the server closed it instead. */

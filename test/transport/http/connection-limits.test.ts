@@ -1,14 +1,8 @@
 import { connect, type Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import type { DomainServices } from '../../../src/domain';
 import { createMetrics, type SignetMetrics } from '../../../src/metrics';
-import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
-import { createHttpServer } from '../../../src/transport/http/create-http-server';
 import type { ConnectionLimits } from '../../../src/transport/http/connection-limits';
-import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
-import { directiveDepsFor } from '../../helpers/directives';
-import { servicesFor } from '../../helpers/domain';
 import { eventually } from '../../helpers/eventually';
+import { perTestHttpServers } from '../../helpers/http-server';
 import { captureLogger } from '../../helpers/logger';
 
 /** A raw client connection and what became of its first request. */
@@ -52,28 +46,11 @@ async function refusedByCap(metrics: SignetMetrics): Promise<Record<string, numb
 }
 
 describe('connections open at once are capped per address and in all', () => {
-  let db: TestDatabase;
-  let services: DomainServices;
-  const apps: FastifyInstance[] = [];
-  const sockets: Socket[] = [];
-  beforeAll(async () => {
-    db = await openPgliteDatabase();
-    services = servicesFor(db.driver);
-  });
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) socket.destroy();
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
-  afterAll(async () => db?.close());
+  const servers = perTestHttpServers();
+  const { sockets } = servers;
 
   async function start(connectionLimits: ConnectionLimits, logger = captureLogger().logger, metrics?: SignetMetrics): Promise<number> {
-    const app = await createHttpServer({
-      schema: buildSignetSchema(), services, logger, introspection: false, development: false, readiness: [],
-      directives: directiveDepsFor(services), connectionLimits, metrics,
-    });
-    apps.push(app);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    return (app.server.address() as { port: number }).port;
+    return (await servers.start({ logger, connectionLimits, metrics })).port;
   }
 
   async function open(port: number, from: string): Promise<Attempt['outcome']> {
