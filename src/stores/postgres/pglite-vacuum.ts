@@ -43,6 +43,9 @@ export function createVacuumScheduler(db: SqlExecutor, policy: VacuumPolicy, onE
   let running: Promise<void> | null = null;
 
   async function vacuumWhatNeedsIt(): Promise<void> {
+    // A backend publishes its table statistics at most once a second, so without this the check
+    // reads counts up to a second old and lets that second's dead rows pile up past the threshold.
+    await db.query('SELECT pg_stat_force_next_flush()');
     const tables = await db.query<{ name: string }>(
       `SELECT format('%I.%I', schemaname, relname) AS name FROM pg_stat_user_tables
        WHERE n_dead_tup > $1::bigint + $2::float8 * n_live_tup ORDER BY n_dead_tup DESC`,
