@@ -41,15 +41,18 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** Where a logger writes: a server's log stream is its stdout; a one-shot command's stdout is its output, so it logs to stderr. */
+export type LogStream = 'stdout' | 'stderr';
+
 /** Builds the logger: JSON lines; request headers that carry credentials are never logged. */
-export function createLogger(level: SignetConfig['logLevel']): Logger {
+export function createLogger(level: SignetConfig['logLevel'], stream: LogStream = 'stdout'): Logger {
   return pino({
     level,
     base: { service: 'signet' },
     redact: { paths: ['req.headers.authorization', 'req.headers.signature', 'req.headers["signature-input"]', 'privateKey', 'secret'], censor: '[redacted]' },
     // Request logs name the canonical client address, never the raw forwarded text.
     serializers: { req: serializeRequestForLog },
-  });
+  }, stream === 'stderr' ? pino.destination({ dest: 2, sync: true }) : undefined);
 }
 
 /** Opens the database (PostgreSQL or embedded PGlite), migrates it and wires the domain services. */

@@ -51,7 +51,8 @@ const RECONCILE_STATEMENT_TIMEOUT_MS = 15 * 60_000;
 /** `accounts create|deposit`, `keys create|list|revoke` and `reconcile`: operator commands that act on the database directly. */
 export function registerAdminCommands(program: Command, config: SignetConfig, deps: CliDeps): void {
   const withRuntime = async (work: (runtime: Runtime) => Promise<void>, options: { statementTimeoutMs?: number } = {}) => {
-    const runtime = await deps.openRuntime(config, deps.createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), options);
+    // Warnings only, and on stderr: stdout is the command's output (`--json` is parsed by scripts).
+    const runtime = await deps.openRuntime(config, deps.createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr'), options);
     try {
       await work(runtime);
     } finally {

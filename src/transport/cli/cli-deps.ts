@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { SignetConfig } from '../../config';
-import type { Runtime } from '../../runtime';
+import type { LogStream, Runtime } from '../../runtime';
 
 /** What the CLI needs from the composition root. */
 export interface CliDeps {
   openRuntime(config: SignetConfig, logger: Logger, options?: { statementTimeoutMs?: number }): Promise<Runtime>;
-  createLogger(level: SignetConfig['logLevel']): Logger;
+  createLogger(level: SignetConfig['logLevel'], stream?: LogStream): Logger;
   /** How `serve` stops; tests shorten the grace and stand in for the process. Defaults to {@link PROCESS_SHUTDOWN}. */
   readonly shutdown?: Partial<ShutdownOptions>;
 }

@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const BIN = join(__dirname, '..', '..', '..', 'bin', 'signet.js');
+const run = promisify(execFile);
+
+/**
+ * A one-shot command's stdout is its output, which scripts parse (`--json`); whatever the runtime
+ * logs while the command runs goes to stderr. The real binary, because pino writes to the file
+ * descriptor itself, past any stand-in for `process.stdout`.
+ */
+describe('signet commands keep their logs off stdout', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    // Open to other users: opening it logs a warning (the directory is closed to them).
+    dataDir = mkdtempSync(join(tmpdir(), 'signet-streams-'));
+    chmodSync(dataDir, 0o755);
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const signet = (...args: string[]) => run(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', SIGNET_DATA_DIR: dataDir } });
+
+  it('accounts create --json prints one JSON document on stdout, and the start-up warning on stderr', async () => {
+    const { stdout, stderr } = await signet('accounts', 'create', '--name', 'dora', '--json');
+    expect(JSON.parse(stdout)).toMatchObject({ name: 'dora' });
+    expect(stderr).toContain('the data directory was open to other users; closed to them');
+  }, 60_000);
+
+  it('reconcile --json prints its report alone on stdout', async () => {
+    const { stdout, stderr } = await signet('reconcile', '--json');
+    expect(JSON.parse(stdout)).toMatchObject({ clean: true });
+    expect(stderr).toContain('closed to them');
+  }, 60_000);
+});
