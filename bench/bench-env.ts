@@ -181,6 +181,7 @@ export async function openBenchEnv(env: NodeJS.ProcessEnv = process.env): Promis
         const driver = await createPgliteDriver(dataDir.pgdataPath);
         try {
           await migrate(driver);
+          if (!dataDir.masterKey) throw new Error(`${serverEnv.SIGNET_DATA_DIR} holds a database but no master.key`);
           return await work(databaseOver(driver, dataDir.masterKey));
         } finally {
           await driver.close();

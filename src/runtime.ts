@@ -3,12 +3,13 @@
  * and wires the domain services over them. It reads no environment: `main.ts` hands it the config.
  */
 import type { RedisClusterTarget, SignetConfig } from './config';
+import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { createBookPriceSource, createDomainServices, createSecretBox, type DomainServices, type OrderBookReader, type PriceSource } from './domain';
+import { createBookPriceSource, createDomainServices, createSecretBox, masterKeyFit, type DomainServices, type OrderBookReader, type PriceSource, type UnitOfWork } from './domain';
 import type { DirectiveDeps } from './directives';
 import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
-import { MIGRATION_COUNT, createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type SqlDriver } from './stores/postgres';
+import { MIGRATION_COUNT, createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type PgliteDataDir, type SqlDriver } from './stores/postgres';
 import Redis, { Cluster } from 'ioredis';
 import { createMemoryNonceStore } from '@signet/http-message-signatures';
 import { createMemoryRateLimitStore } from '@signet/rate-limit';
@@ -62,15 +63,14 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   statementTimeoutMs?: number;
 } = {}): Promise<Runtime> {
   let driver: SqlDriver;
-  let masterKey = config.masterKey;
+  let dataDir: PgliteDataDir | null = null;
   let releaseDataDir = () => undefined as void;
   if (config.databaseUrl) {
     driver = createPgDriver({ url: config.databaseUrl, statementTimeoutMs: options.statementTimeoutMs });
   } else {
-    const dataDir = openPgliteDataDir(config.dataDir);
-    releaseDataDir = () => dataDir.release();
+    dataDir = openPgliteDataDir(config.dataDir);
+    releaseDataDir = () => dataDir?.release();
     for (const change of dataDir.closedToOthers) logger.warn({ change }, 'the data directory was open to other users; closed to them (PGlite files are world-writable, the directory protects them)');
-    masterKey = masterKey ?? dataDir.masterKey;
     try {
       driver = await createPgliteDriver(dataDir.pgdataPath, { onVacuumError: (err) => logger.warn({ err: { message: err.message } }, 'PGlite vacuum failed; the next check tries again') });
     } catch (error) {
@@ -78,9 +78,12 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
       throw error;
     }
   }
+  const sql = createSqlStores(driver);
   let applied: number;
+  let masterKey: Buffer;
   try {
     applied = await migrate(driver);
+    masterKey = await masterKeyFor(config, dataDir, sql.uow, logger);
   } catch (error) {
     await driver.close().catch(() => undefined);
     releaseDataDir();
@@ -94,7 +97,6 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
     releaseDataDir();
     throw error;
   }
-  const sql = createSqlStores(driver);
   const prices = openPriceSource(config.prices, sql.orderBook, logger);
   // Verification material cached in memory. PGlite: this process is the only one with the
   // database, and it runs one statement at a time. PostgreSQL + Redis: each process caches,
@@ -102,7 +104,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   // PostgreSQL alone: no cache (nothing tells this process about another one's revocation).
   const keyVersions = redis && driver.kind !== 'pglite' ? createRedisKeyVersionStore(redis) : undefined;
   const services = createDomainServices({
-    uow: sql.uow, secretBox: createSecretBox(masterKey as Buffer), prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite', keyVersions, feeRates: config.feeRates, maxOpenOrders: config.maxOpenOrders,
+    uow: sql.uow, secretBox: createSecretBox(masterKey), prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite', keyVersions, feeRates: config.feeRates, maxOpenOrders: config.maxOpenOrders,
   });
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => { redis.assertDatabase(); await redis.ping(); } });
@@ -136,6 +138,29 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
       releaseDataDir();
     },
   };
+}
+
+/**
+ * The master key that seals HMAC secrets: SIGNET_MASTER_KEY, else the embedded `master.key`. A
+ * key that does not open the secrets already sealed in the database stops the start, naming what
+ * to restore: otherwise every HMAC key would fail on every request as "temporarily unavailable".
+ * A `master.key` missing beside an existing database is generated again only when nothing is
+ * sealed under the lost one.
+ */
+async function masterKeyFor(config: SignetConfig, dataDir: PgliteDataDir | null, uow: UnitOfWork, logger: Logger): Promise<Buffer> {
+  const key = config.masterKey ?? dataDir?.masterKey ?? null;
+  const fit = await masterKeyFit(uow, key && createSecretBox(key));
+  if (key && fit !== 'does-not-open') return key;
+  const keyFile = dataDir ? join(config.dataDir, 'master.key') : null;
+  if (key) {
+    const source = config.masterKey ? 'SIGNET_MASTER_KEY' : keyFile;
+    throw new Error(`${source} does not open the HMAC secrets sealed in this database (another master key sealed them): set the key they were sealed with${config.masterKey ? '' : ` (restore ${keyFile} from a backup, or set SIGNET_MASTER_KEY)`}.`);
+  }
+  if (fit === 'does-not-open') {
+    throw new Error(`${keyFile} is missing, and this database holds HMAC secrets sealed under it: restore the file from a backup (or set SIGNET_MASTER_KEY to the key). A new key would leave every HMAC key unusable.`);
+  }
+  logger.warn({ path: keyFile }, 'master.key was missing beside an existing database; no HMAC secret is sealed in it, so a new master key was generated');
+  return (dataDir as PgliteDataDir).createMasterKey();
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Directories this process holds: the pid lock alone cannot stop a second opener in the same process. */
@@ -9,8 +9,14 @@ const heldHere = new Set<string>();
 export interface PgliteDataDir {
   /** Where PGlite keeps its files. */
   readonly pgdataPath: string;
-  /** The master key read from (or generated into) `master.key`, mode 0600. */
-  readonly masterKey: Buffer;
+  /**
+   * The master key read from `master.key` (mode 0600), or generated into it when this open creates
+   * the database. Null when the file is missing beside an existing database: its HMAC secrets may
+   * be sealed under the lost key, which the caller checks before `createMasterKey`.
+   */
+  readonly masterKey: Buffer | null;
+  /** Generates a new master key into `master.key` (never over an existing file). */
+  createMasterKey(): Buffer;
   /** The data directory's access for others that this open removed (`path: 755 → 750`), for a warning. */
   readonly closedToOthers: readonly string[];
   /** Removes the lock; call when the database is closed. */
@@ -133,24 +139,31 @@ export function openPgliteDataDir(dataDir: string): PgliteDataDir {
   ));
   heldHere.add(dir);
 
-  const keyPath = join(dir, 'master.key');
-  let masterKey: Buffer;
-  if (existsSync(keyPath)) {
-    masterKey = Buffer.from(readFileSync(keyPath, 'utf8').trim(), 'base64');
-    if (masterKey.length !== 32) throw new Error(`${keyPath} does not hold a 32-byte base64 key`);
-  } else {
-    masterKey = randomBytes(32);
-    writeFileSync(keyPath, masterKey.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-  }
-  chmodSync(keyPath, 0o600);
   // PGlite would create pgdata with the process's umask (0755): created here 0700 instead (PGlite
   // initialises an empty directory), and one an earlier version left open is closed silently.
   const pgdataPath = join(dir, 'pgdata');
+  const newDatabase = !existsSync(pgdataPath) || readdirSync(pgdataPath).length === 0;
   if (existsSync(pgdataPath)) closeToOthers(pgdataPath, pgdataPath);
   else mkdirSync(pgdataPath, { mode: 0o700 });
+
+  const keyPath = join(dir, 'master.key');
+  const createMasterKey = (): Buffer => {
+    const key = randomBytes(32);
+    writeFileSync(keyPath, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    return key;
+  };
+  let masterKey: Buffer | null = null;
+  if (existsSync(keyPath)) {
+    masterKey = Buffer.from(readFileSync(keyPath, 'utf8').trim(), 'base64');
+    if (masterKey.length !== 32) throw new Error(`${keyPath} does not hold a 32-byte base64 key`);
+    chmodSync(keyPath, 0o600);
+  } else if (newDatabase) {
+    masterKey = createMasterKey();
+  }
   return {
     pgdataPath,
     masterKey,
+    createMasterKey,
     closedToOthers: closed === null ? [] : [closed],
     release() {
       heldHere.delete(dir);
