@@ -1,11 +1,13 @@
 /**
  * The README's field-limit table and its list of keyed mutations say what the schema declares:
  * every `@rateLimit` field is in the table with its limit, nothing else is, and every
- * `@idempotent` mutation is named under "Retrying safely".
+ * `@idempotent` mutation is named under "Retrying safely". And the cost example of "Request
+ * limits" holds for the schema as it is (a field added to Order changes it).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSchema, isObjectType, type ConstDirectiveNode } from 'graphql';
+import { buildSchema, getNamedType, isLeafType, isObjectType, parse, type ConstDirectiveNode, type GraphQLObjectType, type OperationDefinitionNode } from 'graphql';
+import { queryCost } from '../src/transport/graphql/query-cost';
 
 const README = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
 const schema = buildSchema(readFileSync(join(__dirname, '..', 'schema', 'schema.graphql'), 'utf8'));
@@ -51,6 +53,14 @@ describe('README', () => {
     const paragraph = README.slice(start, README.indexOf('\n\n', start));
     expect(paragraph).toMatch(/409 \/ 422/);
     expect(paragraph).toMatch(/400[^.]*`IDEMPOTENCY_KEY_REQUIRED`/);
+  });
+
+  test('the cost example counts every scalar field of Order, at the cost the cost rule gives', () => {
+    const scalars = Object.values((schema.getType('Order') as GraphQLObjectType).getFields())
+      .filter((field) => isLeafType(getNamedType(field.type))).map((field) => field.name);
+    const document = parse(`{ me { orders(first: 100) { nodes { ${scalars.join(' ')} } } } }`);
+    const cost = queryCost({ schema, document, operation: document.definitions[0] as OperationDefinitionNode, variables: {} });
+    expect(README).toContain(`orders with all ${scalars.length} of their scalar fields costs ${cost.toLocaleString('en-US')};`);
   });
 
   test('"Retrying safely" names every @idempotent mutation', () => {

@@ -251,6 +251,11 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     const after = await repo.listFillsOfOrders([sell.id, buy.id], { limit: 5, beforeSeq: bySell[0].sequence });
     expect(after.map((p) => p.items.map((f) => f.id))).toEqual([[fills[0].id], [fills[1].id]]);
     expect(await repo.listFillsOfOrders([], { limit: 5 })).toEqual([]);
+    // An order asked for twice (one request reaching it through two lists) gets its own page each time, not the fills twice.
+    const twice = await repo.listFillsOfOrders([buy.id, sell.id, buy.id], { limit: 2 });
+    expect(twice.map((p) => ({ ids: p.items.map((f) => f.id), more: p.hasNextPage }))).toEqual([
+      { ids: [fills[3].id, fills[1].id], more: false }, { ids: [fills[2].id, fills[0].id], more: false }, { ids: [fills[3].id, fills[1].id], more: false },
+    ]);
   }));
 
   test('cancelLiveOrders cancels one live order, or every live order of the account in the markets given, and returns what each held', () => scratch(async (repo) => {

@@ -131,7 +131,8 @@ export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
     },
 
     async listFillsOfOrders(orderIds, q) {
-      const ids = orderIds.filter(isUuid);
+      // Each order once: a repeated id would fetch its page again and merge both under one key.
+      const ids = [...new Set(orderIds.filter(isUuid))];
       if (ids.length === 0) return orderIds.map(() => ({ items: [], hasNextPage: false }));
       // One statement for many orders: each order's page from its own index range (fills_order_seq).
       const rows = await db.query(
