@@ -42,9 +42,12 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
   const expiries = new Map<string, number>();
 
   /**
-   * Drops expired entries from the front. The verifier always claims with one ttl, so insertion
-   * order is expiry order and this stops at the first live entry; `full` sweeps everything for
-   * the rare mixed-ttl case before refusing a claim for lack of room.
+   * Drops expired entries from the front, stopping at the first live one. Insertion order is only
+   * roughly expiry order: a claim holds until its signature's `created` + max age + skew, so its
+   * ttl depends on `created` (up to max age + skew for a verified signature, about twice that for
+   * a retired one created ahead of the clock), and an expired entry behind a live one stays until
+   * a full sweep. `full` sweeps everything, and runs before a claim is refused for lack of room:
+   * such entries cost memory within `maxEntries`, never a refused claim.
    */
   function sweep(at: number, full = false): void {
     for (const [key, expiresAt] of expiries) {

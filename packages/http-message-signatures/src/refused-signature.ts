@@ -1,10 +1,10 @@
 /**
  * A signed request refused before its nonce was claimed (its source known to be blocked, its
- * `created` ahead of our clock, our key store down) must still never run later from its
- * captured bytes, from any address. This reads, without verifying, the nonce such a request
- * would claim and how long it must stay claimed, so the caller can claim it anyway. Claiming a
- * nonce of a request we did not verify is harmless: nonces are random, and a client signs each
- * request with a fresh one.
+ * `created` ahead of our clock, a header its signature does not cover, our key store down) must
+ * still never run later from its captured bytes, from any address. This reads, without
+ * verifying, the nonce such a request would claim and how long it must stay claimed, so the
+ * caller can claim it anyway. Claiming a nonce of a request we did not verify is harmless:
+ * nonces are random, and a client signs each request with a fresh one.
  */
 import { DEFAULT_FUTURE_SKEW_SECONDS } from './constants';
 import type { NonceClaimRequest } from './nonce-store';

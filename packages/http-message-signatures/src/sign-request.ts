@@ -4,6 +4,7 @@
  * deliberately does not enforce the verifier's policy (nonce or keyid shape, freshness, required
  * components), so tests can build every negative case with it; the verifier is the only judge.
  */
+import { normalizeAuthority } from './authority';
 import { plainBytes, toBase64Url, toBytes } from './bytes';
 import { IDEMPOTENCY_KEY_COMPONENT, REQUIRED_COMPONENTS } from './constants';
 import { computeContentDigest } from './content-digest';
@@ -27,8 +28,10 @@ import sf, { type BareItem, type InnerList, type Item } from './structured-field
 export interface SignRequestOptions<PrivateKey = unknown, Secret = unknown> {
   /** HTTP method, as it will be sent. */
   method: string;
-  /** The server's public authority, `host[:port]`. */
+  /** The server's public authority, `host[:port]`; signed as `@authority` is (RFC 9421 §2.2.3): lowercase, without the scheme's default port. */
   authority: string;
+  /** The server's public scheme, for `@scheme` and `@target-uri` and the default port `authority` drops. Defaults to `'https'`. */
+  scheme?: 'https' | 'http';
   /** Raw path, e.g. `/graphql`. */
   path: string;
   /** Raw query without `?`; omit when the URL has none (then `@query` is not covered by default). */
@@ -115,11 +118,14 @@ function prepare(options: SignRequestOptions, contentDigest: string, nonce: stri
   if (options.tag !== undefined) params.set('tag', options.tag);
   const innerList: InnerList = [components.map((name) => [name, new Map()]), params];
 
+  const scheme = options.scheme ?? 'https';
+  // The verifier's form of the name: `api.example.com:443` over https is signed as `api.example.com`.
   const message: SignatureBaseMessage = {
     method: options.method,
-    authority: options.authority,
+    authority: normalizeAuthority(options.authority, scheme),
     path: options.path,
     query: options.query,
+    scheme,
     headers: { ...options.headers, 'content-digest': contentDigest },
   };
   const signatureBase = buildSignatureBase(components, message, sf.serializeInnerList(innerList));

@@ -53,3 +53,21 @@ describe('the authority a signature is checked against', () => {
     await expect(verify({ ...byHost, authority: 'evil.example' })).resolves.toMatchObject({ status: 'rejected', reason: 'SIGNATURE_INVALID' });
   });
 });
+
+describe('the package\'s signer and verifier agree', () => {
+  it('an authority given with the scheme\'s default port is signed without it', async () => {
+    const { verify } = setup({ authority: 'api.signet.test', scheme: 'https' });
+    for (const host of ['api.signet.test', 'api.signet.test:443']) {
+      await expect(verify(signedRequest({ authority: 'API.signet.test:443', edit: { host } }))).resolves.toMatchObject({ status: 'verified' });
+    }
+    const overHttp = setup({ authority: 'localhost', scheme: 'http' });
+    await expect(overHttp.verify(signedRequest({ authority: 'localhost:80', scheme: 'http', edit: { host: 'localhost:80' } }))).resolves.toMatchObject({ status: 'verified' });
+  });
+
+  it('an http server\'s @scheme and @target-uri are signed with the scheme given', async () => {
+    const { verify } = setup({ authority: '127.0.0.1:4000', scheme: 'http' });
+    const components = ['@method', '@authority', '@path', '@query', 'content-digest', '@scheme', '@target-uri'];
+    const signed = signedRequest({ authority: '127.0.0.1:4000', scheme: 'http', components, query: 'tenant=1', edit: { host: '127.0.0.1:4000' } });
+    await expect(verify(signed)).resolves.toMatchObject({ status: 'verified' });
+  });
+});

@@ -146,6 +146,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       }
     });
   }
+  // A signed /graphql request refused here before its admission (Content-Encoding, Content-Type or
+  // a body Fastify refuses, Accept) has its signature used up first: the headers are not signed,
+  // so the same captured bytes with them put right must not run after the client was told nothing
+  // ran. A body the digest binds cannot be put right (400, 413): retiring it costs one bounded write.
+  const retireRefused = async (request: FastifyRequest): Promise<void> => {
+    if (request.routeOptions.url === '/graphql' && hasSignatureHeaders(request) && request.admission === undefined) await deps.retireSignature?.(request);
+  };
   // A body must be JSON, as sent: Fastify's own text/plain parser goes, so text/plain is 415 like
   // any other type (it reached Apollo's CSRF refusal unsigned, and a signed one was checked
   // against no body: a correct signature counted as a failed attempt). A compressed body is 415
@@ -154,6 +161,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   app.addHook('onRequest', async (request, reply) => {
     const encoding = request.headers['content-encoding'];
     if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') return;
+    await retireRefused(request);
     return sendError(reply, ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Content-Encoding is not supported: send the body uncompressed (identity).');
   });
   // Keep the raw bytes: signatures cover a digest of the body as sent, not of re-serialized JSON.
@@ -162,7 +170,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     request.rawBody = body as Buffer;
     parseJson(request, (body as Buffer).toString('utf8'), done);
   });
-  app.setErrorHandler(createHttpErrorHandler(deps.logger));
+  app.setErrorHandler(createHttpErrorHandler(deps.logger, retireRefused));
   app.setNotFoundHandler((request, reply) => {
     // A path that exists with other methods is the wrong method (405 with Allow), not an unknown
     // path. One that exists with this method but sent here is hidden on purpose (/metrics outside
@@ -209,9 +217,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       // A browser opening /graphql gets the playground page instead of Apollo's CSRF refusal.
       if (playground && prefersHtml(asGet(request))) return playground.sendPage(reply);
       // Accept allows neither GraphQL type: 406 now, before the body is read or anything runs.
-      const { retireSignature } = deps;
-      const retire = retireSignature && hasSignatureHeaders(request) ? () => retireSignature(request) : null;
-      if (await negotiateOrRefuse(request, reply, retire)) return reply;
+      if (await negotiateOrRefuse(request, reply, () => retireRefused(request))) return reply;
     },
     onSend: graphqlOnSend,
     preHandler: async (request, reply) => {

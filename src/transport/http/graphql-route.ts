@@ -26,13 +26,13 @@ export const GRAPHQL_METHODS = 'GET, HEAD, POST, OPTIONS';
  * captured bytes with another Accept must not run after the client was told they did not.
  * Returns true when it replied.
  */
-export async function negotiateOrRefuse(request: FastifyRequest, reply: FastifyReply, retire: (() => Promise<void>) | null): Promise<boolean> {
+export async function negotiateOrRefuse(request: FastifyRequest, reply: FastifyReply, retire: () => Promise<void>): Promise<boolean> {
   const mediaType = negotiateGraphQLMediaType(request.headers.accept);
   if (mediaType !== null) {
     request.graphqlMediaType = mediaType;
     return false;
   }
-  await retire?.();
+  await retire();
   await sendNotAcceptable(reply);
   return true;
 }

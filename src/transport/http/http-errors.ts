@@ -55,9 +55,12 @@ const BY_STATUS: Record<number, [ErrorCode, string]> = {
 /**
  * Fastify error handler: known client errors keep a safe message; a dependency failure in a hook
  * is 503 SERVICE_UNAVAILABLE (retryable); everything else is logged and masked as a 500.
+ * `beforeRefusal` runs first, whatever the answer: the server's retirement of a refused signature
+ * (a body parser's 415 for a Content-Type the signature does not cover, say).
  */
-export function createHttpErrorHandler(logger: Logger) {
-  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+export function createHttpErrorHandler(logger: Logger, beforeRefusal?: (request: FastifyRequest) => Promise<void>) {
+  return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    await beforeRefusal?.(request);
     const status = error.statusCode ?? 500;
     const known = BY_STATUS[status];
     if (known && status < 500) {

@@ -74,9 +74,11 @@ export function hasSignatureHeaders(request: FastifyRequest): boolean {
  * with no principal (public fields still work); a signature that fails any check is refused
  * with 401 and nothing executes; a source this process knows to be blocked gets 429 before any
  * crypto. A verified request comes back with its admission (nonce claim, limits, guard
- * counter), which GraphQL runs with the root fields' checks in one round trip. A request refused
- * here that could still verify later (blocked source, `created` ahead, key store down) has its
- * nonce claimed anyway: a refused request never runs later from its captured bytes.
+ * counter), which GraphQL runs with the root fields' checks in one round trip. Every request
+ * refused here has its nonce claimed anyway (`retireSignature`): most could still verify later,
+ * at another time (blocked source, `created` ahead, key store down) or with a part the signature
+ * does not cover put right (Host, the query, an uncovered Idempotency-Key, the body's bytes), and
+ * a refused request never runs later from its captured bytes.
  */
 export function createSignatureAuth(options: SignatureAuthOptions) {
   const resolveKey = async (keyId: string): Promise<VerificationKey<KeyObject> | null> => {
@@ -135,7 +137,9 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
     if (!hasSignatureHeaders(request)) return { principal: null };
     const idempotencyKey = request.headers['idempotency-key'];
     if (idempotencyKey !== undefined && UNSIGNABLE_HEADER_VALUE.test(String(idempotencyKey))) {
-      // Not a guess at a signature: not counted by the guard, and its bytes can never verify later.
+      // Not a guess at a signature: not counted by the guard. Its signature cannot cover this
+      // header, so the same bytes without it may verify: retired first.
+      await options.retireSignature(request);
       return refuse(reply, ErrorCode.BAD_USER_INPUT, 'Invalid idempotency key: the Idempotency-Key header must be 1–255 printable ASCII characters.', { field: 'Idempotency-Key' });
     }
     const source = options.sourceOf(request);
@@ -161,8 +165,10 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       }
       options.metrics.signatureChecks.inc({ outcome: result.reason });
       request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, ip: request.clientIp }, 'signed request rejected');
-      // Created ahead of our clock: the same bytes would pass in a few seconds.
-      if (result.reason === 'SIGNATURE_EXPIRED') await options.retireSignature(request);
+      // Whatever the reason, the same bytes may pass later: `created` ahead of our clock, Host
+      // another name, the query or an uncovered Idempotency-Key left out, the body's bytes sent
+      // right. None is NONCE_REUSED: this verifier leaves the claim to the admission.
+      await options.retireSignature(request);
       if (GUESSING_FAILURES.has(result.reason)) {
         const failure = await options.failureGuard.recordFailure(source);
         // Blocked through another instance before this attempt: the answer is the block, as it would have been there.

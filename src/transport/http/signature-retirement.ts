@@ -33,8 +33,9 @@ export interface SignatureRetirementDeps {
 
 /**
  * Retires the signature of a signed request refused before its admission claimed its nonce (a
- * source this process knows to be blocked, `created` ahead of our clock, the key store down):
- * the nonce is claimed anyway, so the captured bytes never run later from another address.
+ * source this process knows to be blocked, a failed signature check, a header the signature does
+ * not cover, the key store down): the nonce is claimed anyway, so the captured bytes never run
+ * later, from another address or with that header put right.
  *
  * One store write per refused request, bounded per source and per process: a source flooding
  * while blocked spends its own allowance (120 a minute) and then costs nothing more, and all

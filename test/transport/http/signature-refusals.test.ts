@@ -1,7 +1,9 @@
 /**
  * Junk naming a key id costs only the source that sent it, never the key's owner. A signed
  * request refused for any reason never runs later from its captured bytes, from any address: refused by its address's limit (in its admission, or before its body by this
- * process's memo), by the failed-signature guard, or for a `created` ahead of the server clock.
+ * process's memo), by the failed-signature guard, for a `created` ahead of the server clock, or
+ * for a detail its signature does not cover (Content-Type, Content-Encoding, an Idempotency-Key,
+ * the query, Host, the body's bytes) that the same bytes could send right.
  * And every signed request that reaches the body parser counts against its address.
  */
 import type { DomainServices } from '../../../src/domain';
@@ -19,12 +21,46 @@ const order = () => ({ query: `mutation { placeOrder(input: { market: "BTC-USD",
 const WIDE = { max: 100_000, windowMs: 60_000 };
 const ME = { query: '{ me { id } }' };
 
-/** Re-sends a signed request's exact bytes (headers and body) from another loopback address. */
-async function replayFrom(server: RunningSignet, from: string, sent: { signed: { headers: object }; body: string }) {
+/** Re-sends a signed request's exact bytes (headers and body) from another loopback address, with `headers` it does not sign. */
+async function replayFrom(server: RunningSignet, from: string, sent: { signed: { headers: object }; body: string }, headers: Record<string, string> = {}) {
   const body = sent.body;
-  const answer = await requestFrom(from, `${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...sent.signed.headers }, body });
+  const answer = await requestFrom(from, `${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers, ...sent.signed.headers }, body });
   return { status: answer.status, json: JSON.parse(await answer.text()) };
 }
+
+/**
+ * A keyed order refused for one detail its signature does not cover (`wrong`: how the first send
+ * differs, given the body signed), the answer it gets, and the replay's extra headers (`right`).
+ * The replay sends the same signature and body with that detail right: to /graphql, as
+ * application/json, uncompressed, without an Idempotency-Key, to a Host that is the server's.
+ */
+interface UnsignedDetail {
+  readonly wrong: (body: string, server: RunningSignet) => SignedCall;
+  readonly refusal: { status: number; code: string; reason?: string };
+  readonly right?: (server: RunningSignet) => Record<string, string>;
+}
+const localhost = (server: RunningSignet) => `localhost:${new URL(server.url).port}`;
+const UNSIGNED_DETAILS: ReadonlyArray<[string, UnsignedDetail]> = [
+  ['an unsupported Content-Type', { wrong: () => ({ headers: { 'content-type': 'text/plain' } }), refusal: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } }],
+  ['a compressed body (Content-Encoding)', { wrong: () => ({ headers: { 'content-encoding': 'gzip' } }), refusal: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } }],
+  ['an Idempotency-Key no signature can cover (not ASCII)', {
+    wrong: () => ({ headers: { 'idempotency-key': 'clé-1' }, sign: { headers: {} } }), refusal: { status: 400, code: 'BAD_USER_INPUT' },
+  }],
+  ['an Idempotency-Key the signature does not cover', {
+    wrong: () => ({ headers: { 'idempotency-key': 'uncovered-1' }, sign: { headers: {} } }), refusal: { status: 401, code: 'UNAUTHENTICATED', reason: 'IDEMPOTENCY_KEY_NOT_COVERED' },
+  }],
+  ['a query the signature does not cover', {
+    wrong: () => ({ path: '/graphql?tenant=1', sign: { path: '/graphql' } }), refusal: { status: 401, code: 'UNAUTHENTICATED', reason: 'MALFORMED_SIGNATURE' },
+  }],
+  ['a Host that is not one of the server\'s names', {
+    wrong: (_body, server) => ({ headers: { host: 'api.internal:8080' }, sign: { authority: localhost(server) } }),
+    refusal: { status: 401, code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' },
+    right: (server) => ({ host: localhost(server) }),
+  }],
+  ['a body other than the one signed', {
+    wrong: (body) => ({ body: body.replace('0.01', '0.02'), sign: { body } }), refusal: { status: 401, code: 'UNAUTHENTICATED', reason: 'DIGEST_MISMATCH' },
+  }],
+];
 
 /** Sends a fresh keyed order and keeps its body for a replay. */
 async function sendOrder(server: RunningSignet, key: TestKey, call: SignedCall = {}) {
@@ -97,6 +133,22 @@ function defineRefusedSignatureSuite(name: string, openStores: () => SecuritySto
         clock.now += 16_000;
         const replay = await replayFrom(server, '127.0.0.6', ahead);
         expect(replay.json.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'NONCE_REUSED' });
+        expect(await orders()).toBe(before);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test.each(UNSIGNED_DETAILS)('refused for %s: the same bytes with it put right are a reused nonce, and nothing ran', async (_detail, { wrong, refusal, right }) => {
+      const server = await startSignet(services, openStores());
+      try {
+        const before = await orders();
+        const body = JSON.stringify(order());
+        const refused = await signedRequest(server, key, undefined, { body, from: '127.0.0.8', ...wrong(body, server) });
+        expect(refused.status).toBe(refusal.status);
+        expect(refused.json.errors[0].extensions).toMatchObject({ code: refusal.code, ...(refusal.reason ? { reason: refusal.reason } : {}) });
+        const replay = await replayFrom(server, '127.0.0.9', { ...refused, body }, right?.(server));
+        expect([replay.status, replay.json.errors?.[0]?.extensions]).toEqual([401, expect.objectContaining({ code: 'UNAUTHENTICATED', reason: 'NONCE_REUSED' })]);
         expect(await orders()).toBe(before);
       } finally {
         await server.close();
