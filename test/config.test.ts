@@ -213,6 +213,14 @@ describe('parseConfig', () => {
       for (const host of ['0.0.0.0', '::', '::1', 'localhost', 'api.internal', '10.1.2.3']) expect(parseConfig({ HOST: host }, CWD).host).toBe(host);
     });
 
+    test('HOST made of numbers that is no IPv4 address is refused, naming HOST: listen would fail late (256.1.1.1) or read a shorthand (10.1)', () => {
+      for (const host of ['256.1.1.1', '1.2.3.4.5', '10.1', '4000', '127.0.0.0x1', '10.1.2.3.']) {
+        expect(problemsOf({ HOST: host }).problems).toEqual([`HOST must be an IP address (no brackets) or a host name, e.g. 127.0.0.1, 0.0.0.0, :: or localhost (got "${host}": not an IPv4 address, and a host name does not end in a number)`]);
+      }
+      // Digits elsewhere in a host name are fine.
+      for (const host of ['1.example.com', 'node-2', '10-1-2-3.internal', 'x0a']) expect(parseConfig({ HOST: host }, CWD).host).toBe(host);
+    });
+
     test('SIGNET_RATE_LIMITS windows must be longer than zero, and each problem names the key', () => {
       for (const window of ['0s', '-1m', '0']) {
         const error = problemsOf({ SIGNET_RATE_LIMITS: JSON.stringify({ 'Query.serverTime': { max: 5, window } }) });

@@ -10,9 +10,10 @@ import { describeOperation, type OperationInfo } from './operations';
 import { parseRateLimits, type SignetRateLimit } from './rate-limit-headers';
 import { SignetAbortError, SignetRequestError, type RequestOutcome } from './request-error';
 import {
-  collectUserErrors, isReplay, judge, provesNotSent, readResponse, serverDate, type ReadResponse, type SignetGraphQLError, type SignetUserError, type Verdict,
+  collectUserErrors, isReplay, judge, provesNotSent, readResponse, type ReadResponse, type SignetGraphQLError, type SignetUserError, type Verdict,
 } from './response';
-import { attemptSignal, backoffDelay, resolveRetry, sleep as realSleep, type RetryOptions } from './retry-policy';
+import { attemptSignal, createRetryBudget, resolveRetry, sleep as realSleep, type RetryOptions } from './retry-policy';
+import { createServerClock } from './server-clock';
 import { importSigningKey, signRequestWebCrypto, type SignetAlgorithm } from './web-crypto-signer';
 
 /** How to reach and authenticate to a Signet server. Without `keyId` requests are unsigned (public fields only). */
@@ -117,12 +118,6 @@ const KEY_CHARS = /^[\x20-\x7e]{1,255}$/;
 /** An attempt that outlasts this is abandoned: long enough for a loaded server, short enough for a bot to act. */
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-/**
- * How far the server's `Date` may be from our idea of its time before the offset is corrected. The
- * header has whole seconds and the answer took some time to arrive: less would chase noise.
- */
-const MAX_CLOCK_DRIFT_MS = 2_000;
-
 function checkTimeout(timeoutMs: number): number {
   if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new RangeError('timeoutMs must be a number >= 0 (0 or Infinity: no timeout)');
   return timeoutMs;
@@ -183,13 +178,7 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
   let key: Promise<CryptoKey> | undefined;
   const signingKey = () =>
     (key ??= importSigningKey(alg === 'ed25519' ? { alg, privateKey: options.privateKey as string | CryptoKey } : { alg, secret: options.secret as string }));
-  let clockOffsetMs = 0;
-
-  /** Adopts the server's time from a Signet answer's `Date` when ours is off by more than the drift allowed. */
-  function followServerClock(answer: ReadResponse): void {
-    const serverNowMs = serverDate(answer);
-    if (serverNowMs !== undefined && Math.abs(serverNowMs - (clock() + clockOffsetMs)) > MAX_CLOCK_DRIFT_MS) clockOffsetMs = serverNowMs - clock();
-  }
+  const serverClock = createServerClock(clock);
 
   /**
    * Headers for one attempt, and the signature's `created` in ms when signed. Signing errors (bad
@@ -203,7 +192,7 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
     if (idempotencyKey !== undefined) headers['idempotency-key'] = `"${idempotencyKey.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
     if (options.keyId !== undefined) {
       // A fresh nonce and `created` on every attempt: the server refuses a nonce it has seen.
-      const created = Math.floor((clock() + clockOffsetMs) / 1000);
+      const created = Math.floor(serverClock.now() / 1000);
       // The Idempotency-Key is among `headers`, so the signature covers it (the server insists).
       const signed = await signRequestWebCrypto({ method: 'POST', url, authority: options.authority, body, keyId: options.keyId, alg, key: await signingKey(), created, headers });
       Object.assign(headers, signed.headers);
@@ -224,13 +213,8 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
     // Safe to resend: reads, and mutations whose every root field is covered by the one key.
     const safe = info.kind === 'query' || (idempotencyKey !== undefined && info.unkeyedFields.length === 0);
     const body = utf8(JSON.stringify({ query: info.query, operationName: info.operationName, variables: variables ?? {} }));
-    const started = clock();
+    const budget = createRetryBudget(policy, clock, random);
     let attempts = 0;
-    /** Failed attempts counted against maxAttempts. */
-    let failures = 0;
-    /** Waits taken, for the backoff's exponent; `uncounted` of them after a refusal that ran nothing. */
-    let waits = 0;
-    let uncounted = 0;
     let skewCorrected = false;
     /** Whether an attempt may have reached the server; false only while every failure proves it never left. */
     let reached = false;
@@ -260,36 +244,24 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
       }
       if (answer) {
         reached = true;
-        // Only Signet's own answers (GraphQL bodies), not a proxy's error page: its Date is the clock we sign against.
-        if (answer.body) followServerClock(answer);
+        serverClock.follow(answer);
       }
-      let verdict: Verdict = answer ? judge(answer, clock()) : { kind: 'transient', reason: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR' };
-      if (verdict.kind === 'transient' && verdict.reason === 'REPLAY_PROTECTION_RECOVERING' && verdict.retryAfterMs !== undefined && createdMs !== undefined) {
-        // This Retry-After says how far the signature's `created` must advance (the server counts it
-        // from the refused `created`), not how long to wait: a clock just moved forward needs less.
-        verdict = { ...verdict, retryAfterMs: Math.max(0, createdMs + verdict.retryAfterMs - (clock() + clockOffsetMs)) };
-      }
+      const judged: Verdict = answer ? judge(answer, clock()) : { kind: 'transient', reason: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR' };
+      const verdict = serverClock.untilCreatedAdvances(judged, createdMs);
       if (verdict.kind === 'skew' && !skewCorrected) {
         // A 401 means nothing ran, so even an unkeyed mutation may be re-sent once with a corrected clock.
         skewCorrected = true;
-        clockOffsetMs = verdict.serverTimeMs - clock();
+        serverClock.adopt(verdict.serverTimeMs);
         continue;
       }
       const retryable = verdict.kind === 'transient'
-        && (safe || verdict.notRun === true || (networkError !== undefined && provesNotSent(networkError)))
-        // A wait the caller will not take: the answer is theirs now (a 429 RATE_LIMITED, say).
-        && !(verdict.retryAfterMs !== undefined && verdict.retryAfterMs > policy.maxRetryAfterMs);
+        && (safe || verdict.notRun === true || (networkError !== undefined && provesNotSent(networkError)));
       if (verdict.kind === 'transient' && retryable) {
-        // A refusal that ran nothing and passes by itself (REPLAY_PROTECTION_RECOVERING, SHUTTING_DOWN) does not use up
-        // an attempt; at most maxAttempts − 1 such retries, so a server that keeps refusing is not hammered.
-        const free = verdict.notRun === true && uncounted < policy.maxAttempts - 1;
-        const counted = free ? failures : failures + 1;
-        const delayMs = Math.max(backoffDelay(policy, waits + 1, random), verdict.retryAfterMs ?? 0);
-        if (counted < policy.maxAttempts && clock() - started + delayMs <= policy.maxTotalMs) {
-          failures = counted;
-          waits += 1;
-          if (free) uncounted += 1;
-          onRetry?.({ attempt: failures, maxAttempts: policy.maxAttempts, delayMs, reason: verdict.reason, idempotencyKey });
+        // The bounds (attempts, total time, the longest Retry-After the caller takes) and the wait, never sooner than asked.
+        const retry = budget.next(verdict);
+        if (retry) {
+          const { delayMs } = retry;
+          onRetry?.({ attempt: retry.attempt, maxAttempts: policy.maxAttempts, delayMs, reason: verdict.reason, idempotencyKey });
           try {
             await wait(delayMs, signal);
           } catch (error) {
@@ -319,7 +291,7 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
   return {
     request,
     get clockOffsetMs() {
-      return clockOffsetMs;
+      return serverClock.offsetMs;
     },
   };
 }

@@ -18,6 +18,8 @@ export { SignetAbortError, SignetRequestError, type RequestErrorCode, type Reque
 export type { SignetRateLimit } from './rate-limit-headers';
 export { TRANSIENT_CODES, type SignetGraphQLError, type SignetUserError } from './response';
 export { DEFAULT_RETRY, type RetryOptions } from './retry-policy';
+/** For callers that build and sign each request themselves (the CLI's `call`): the client's re-sending of refusals that ran nothing. */
+export { sendSigned, type SendSignedOptions, type SignedAnswer } from './send-signed';
 export {
   contentDigest,
   importSigningKey,

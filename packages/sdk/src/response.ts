@@ -36,6 +36,8 @@ export interface SignetUserError {
 export interface ReadResponse {
   status: number;
   headers: Headers;
+  /** The body as received. */
+  text: string;
   body?: { data?: Record<string, unknown> | null; errors?: SignetGraphQLError[]; extensions?: Record<string, unknown> };
 }
 
@@ -56,7 +58,7 @@ export async function readResponse(response: Response): Promise<ReadResponse> {
   } catch {
     body = undefined;
   }
-  return { status: response.status, headers: response.headers, body };
+  return { status: response.status, headers: response.headers, text, body };
 }
 
 /** Decides whether an answer is final, transient (retry later) or a clock-skew refusal. */

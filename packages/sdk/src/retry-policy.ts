@@ -49,6 +49,50 @@ export function backoffDelay(policy: RetryOptions, retry: number, random: () => 
   return Math.floor(ceiling * r);
 }
 
+/** A transient failure as the retry bounds see it. */
+export interface RetryableFailure {
+  /** The least the server asked to wait (`Retry-After`), in ms. */
+  retryAfterMs?: number;
+  /** The server ran nothing and the condition passes by itself (REPLAY_PROTECTION_RECOVERING, SHUTTING_DOWN). */
+  notRun?: boolean;
+}
+
+/** One logical call's retries, counted against a policy. */
+export interface RetryBudget {
+  /**
+   * Whether another attempt may start after this failure, and after how long: never sooner than
+   * the server asked, undefined once the attempts or the total time are spent or the server asks
+   * for a longer wait than `maxRetryAfterMs`. A `notRun` failure does not use up an attempt (at
+   * most `maxAttempts` − 1 of them are free, so a server that keeps refusing is not hammered).
+   * A retry it allows is counted; `attempt` is the failed attempts counted so far.
+   */
+  next(failure: RetryableFailure): { attempt: number; delayMs: number } | undefined;
+}
+
+/** The retries of one logical call that starts now (by `clock`), with `random` for the backoff's jitter. */
+export function createRetryBudget(policy: RetryOptions, clock: () => number, random: () => number): RetryBudget {
+  const started = clock();
+  /** Failed attempts counted against maxAttempts. */
+  let failures = 0;
+  /** Waits taken, for the backoff's exponent; `uncounted` of them after a refusal that ran nothing. */
+  let waits = 0;
+  let uncounted = 0;
+  return {
+    next({ retryAfterMs, notRun }) {
+      // A wait the caller will not take: the answer is theirs now (a 429 RATE_LIMITED, say).
+      if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) return undefined;
+      const free = notRun === true && uncounted < policy.maxAttempts - 1;
+      const counted = free ? failures : failures + 1;
+      const delayMs = Math.max(backoffDelay(policy, waits + 1, random), retryAfterMs ?? 0);
+      if (counted >= policy.maxAttempts || clock() - started + delayMs > policy.maxTotalMs) return undefined;
+      failures = counted;
+      waits += 1;
+      if (free) uncounted += 1;
+      return { attempt: failures, delayMs };
+    },
+  };
+}
+
 /** The error an aborted request rejects with: a DOMException named `AbortError`, as `fetch` uses. */
 export function abortError(signal?: AbortSignal): Error {
   const error = new DOMException('The request was aborted.', 'AbortError');

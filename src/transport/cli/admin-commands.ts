@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SignetConfig } from '../../config';
-import { ALL_SCOPES, canonicalKeyId, canonicalUuid, type ApiKey, type DomainResult, type KeyAlgorithm, type Scope } from '../../domain';
+import { ALL_SCOPES, canonicalKeyId, canonicalUuid, type ApiKey, type DomainResult, type KeyAlgorithm, type ReconciliationReport, type Scope } from '../../domain';
 import type { Runtime } from '../../runtime';
 import type { CliDeps } from './cli-deps';
 import { CliError, EXIT, exitCodeFor } from './cli-error';
@@ -50,11 +50,11 @@ const RECONCILE_STATEMENT_TIMEOUT_MS = 15 * 60_000;
 
 /** `accounts create|deposit`, `keys create|list|revoke` and `reconcile`: operator commands that act on the database directly. */
 export function registerAdminCommands(program: Command, config: SignetConfig, deps: CliDeps): void {
-  const withRuntime = async (work: (runtime: Runtime) => Promise<void>, options: { statementTimeoutMs?: number } = {}) => {
+  const withRuntime = async <T>(work: (runtime: Runtime) => Promise<T>, options: { statementTimeoutMs?: number } = {}): Promise<T> => {
     // Warnings only, and on stderr: stdout is the command's output (`--json` is parsed by scripts).
     const runtime = await deps.openRuntime(config, deps.createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr'), options);
     try {
-      await work(runtime);
+      return await work(runtime);
     } finally {
       await runtime.close();
     }
@@ -150,16 +150,22 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
       });
     });
 
-  program.command('reconcile').description('Check the ledger: every balance equals its ledger entries, every asset sums to zero, every hold equals its live orders\' holds, every order agrees with its fills. Exit 1 on any mismatch.')
+  program.command('reconcile').description('Check the ledger: every balance equals its ledger entries, every asset sums to zero, every hold equals its live orders\' holds, every order agrees with its fills. Exit 1 on any mismatch, 4 when the check could not run.')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      await withRuntime(async (runtime) => {
-        const report = await runtime.services.uow.repo.reconcile();
-        const problems = Object.values(report).reduce((n, list) => n + list.length, 0);
-        if (opts.json) process.stdout.write(JSON.stringify({ clean: problems === 0, ...report }, null, 2) + '\n');
-        else if (problems === 0) process.stdout.write('clean: every balance equals its ledger, every asset sums to zero, every hold equals its live orders\' holds, every order agrees with its fills\n');
-        else for (const [check, list] of Object.entries(report)) for (const item of list) process.stdout.write(`${check}  ${JSON.stringify(item)}\n`);
-        if (problems > 0) throw new CliError(`RECONCILIATION_FAILED: ${problems} mismatch(es); the list is on stdout`, EXIT.FAILED, { code: 'RECONCILIATION_FAILED', answered: true });
-      }, { statementTimeoutMs: RECONCILE_STATEMENT_TIMEOUT_MS });
+      let report: ReconciliationReport;
+      try {
+        report = await withRuntime((runtime) => runtime.services.uow.repo.reconcile(), { statementTimeoutMs: RECONCILE_STATEMENT_TIMEOUT_MS });
+      } catch (error) {
+        // The database could not be opened (a data directory in use, a server unreachable) or read: nothing is
+        // known about the ledger, which a monitor must not take for a mismatch (exit 1).
+        const cause = error instanceof Error ? error.message : String(error);
+        throw new CliError(`RECONCILIATION_NOT_RUN: the ledger was not checked: ${cause}`, EXIT.NOT_CHECKED, { code: 'RECONCILIATION_NOT_RUN' });
+      }
+      const problems = Object.values(report).reduce((n, list) => n + list.length, 0);
+      if (opts.json) process.stdout.write(JSON.stringify({ clean: problems === 0, ...report }, null, 2) + '\n');
+      else if (problems === 0) process.stdout.write('clean: every balance equals its ledger, every asset sums to zero, every hold equals its live orders\' holds, every order agrees with its fills\n');
+      else for (const [check, list] of Object.entries(report)) for (const item of list) process.stdout.write(`${check}  ${JSON.stringify(item)}\n`);
+      if (problems > 0) throw new CliError(`RECONCILIATION_FAILED: ${problems} mismatch(es); the list is on stdout`, EXIT.FAILED, { code: 'RECONCILIATION_FAILED', answered: true });
     });
 }

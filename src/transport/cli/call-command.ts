@@ -1,30 +1,13 @@
 import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Kind, parse } from 'graphql';
 import { signRequest } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
+import { sendSigned, type SendSignedOptions, type SignedAnswer } from '@signet/sdk';
 import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
 import { CliError, EXIT, exitCodeFor, retryHint } from './cli-error';
-
-/** A key to sign with, as `keys create --json` prints it or as `demo-credentials.json` lists it. */
-interface Credential { name?: string; keyId: string; algorithm: 'ed25519' | 'hmac-sha256'; privateKey?: string; secret?: string }
-
-/** Reads one credential from a file: a single object, or `{ credentials: [...] }` picked by `--as NAME`. */
-export function readCredential(path: string, name?: string): Credential {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new CliError(`Cannot read credentials from ${path}: ${(error as Error).message}`, 2);
-  }
-  const list = (parsed as { credentials?: Credential[] }).credentials ?? [parsed as Credential];
-  const credential = name ? list.find((c) => c.name === name) : list[0];
-  if (!credential?.keyId || !(credential.privateKey || credential.secret)) {
-    throw new CliError(`No usable credential${name ? ` named "${name}"` : ''} in ${path} (need keyId and privateKey or secret).`, 2);
-  }
-  return { ...credential, algorithm: credential.algorithm ?? (credential.secret ? 'hmac-sha256' : 'ed25519') };
-}
+import { readCredential } from './credentials';
+import { progressReporter } from './trade-client';
 
 /** True when the document holds a mutation (one that does not parse is refused before anything runs). */
 function isMutation(query: string): boolean {
@@ -49,9 +32,11 @@ interface AnswerError { message?: unknown; extensions?: { code?: unknown; reason
  * payload's `userErrors` (a refusal like any other), or a non-2xx status. Exit codes as for the
  * trading commands: 3 when a mutation ran or may have (a root payload without userErrors beside
  * the errors, an unexpected error, a 5xx or an answer that is not GraphQL), else 2 when every
- * code refuses an argument's form, else 1.
+ * code refuses an argument's form, else 1. `notRun`: the answer is a whole-request refusal that
+ * says nothing ran (503 REPLAY_PROTECTION_RECOVERING or SHUTTING_DOWN, its retries spent), a
+ * definite refusal whatever its code. A mutation's definite refusal says `outcome: "refused"`.
  */
-export function refusalOf(status: number, text: string, mutation: boolean, idempotencyKey?: string): CliError | undefined {
+export function refusalOf(status: number, text: string, mutation: boolean, idempotencyKey?: string, { notRun = false }: { notRun?: boolean } = {}): CliError | undefined {
   let answer: { data?: unknown; errors?: unknown } | undefined;
   try {
     const parsed: unknown = JSON.parse(text);
@@ -77,6 +62,10 @@ export function refusalOf(status: number, text: string, mutation: boolean, idemp
   }
   const ok = status >= 200 && status < 300;
   if (lines.length === 0 && ok && answer) return undefined;
+  // `--json` prints the server's answer inside the error object: one document on stdout.
+  const response = answer ? { response: answer } : {};
+  const refused = mutation ? { outcome: 'refused' as const, idempotencyKey } : {};
+  if (notRun) return new CliError(`${lines.join('\n')}\nnothing ran: the server kept refusing it; send it again later`, EXIT.FAILED, { code: codes[0], ...refused, ...response });
   // A root mutation whose payload came back without userErrors ran, whatever failed beside it or
   // below it (a nested field's error, another root field's refusal): never "nothing changed".
   const ran = roots.some((payload) => typeof payload === 'object' && payload !== null
@@ -84,14 +73,21 @@ export function refusalOf(status: number, text: string, mutation: boolean, idemp
   const unknown = mutation && (ran || exitCodeFor(codes, { mutation }) === EXIT.OUTCOME_UNKNOWN || (lines.length === 0 && (ok || status >= 500)));
   if (unknown) {
     const summary = lines.length > 0 ? lines.join('\n') : `BAD_RESPONSE: HTTP ${status}${answer ? '' : ', not a GraphQL response'}`;
-    return new CliError(`${summary}\n${callRetryHint(idempotencyKey)}`, EXIT.OUTCOME_UNKNOWN, { code: codes[0] ?? 'BAD_RESPONSE', outcome: 'unknown', idempotencyKey });
+    return new CliError(`${summary}\n${callRetryHint(idempotencyKey)}`, EXIT.OUTCOME_UNKNOWN, { code: codes[0] ?? 'BAD_RESPONSE', outcome: 'unknown', idempotencyKey, ...response });
   }
-  if (lines.length === 0) return new CliError(`HTTP ${status}${answer ? '' : ': not a GraphQL response'}`, EXIT.FAILED, { code: 'BAD_RESPONSE' });
-  return new CliError(lines.join('\n'), exitCodeFor(codes), { code: codes[0] });
+  if (lines.length === 0) return new CliError(`HTTP ${status}${answer ? '' : ': not a GraphQL response'}`, EXIT.FAILED, { code: 'BAD_RESPONSE', ...refused, ...response });
+  return new CliError(lines.join('\n'), exitCodeFor(codes), { code: codes[0], ...refused, ...response });
 }
 
-/** `signet call`: sends one GraphQL request signed per the RFC 9421 profile and prints the JSON answer. */
-export function registerCallCommand(program: Command, client: ClientConfig): void {
+/** What `call` waits with between attempts; tests run it on a virtual clock (see CliDeps). */
+export type CallTiming = Pick<SendSignedOptions, 'clock' | 'sleep' | 'random'>;
+
+/**
+ * `signet call`: sends one GraphQL request signed per the RFC 9421 profile and prints the JSON
+ * answer. A refusal that ran nothing (a restarted server's replay protection, a server shutting
+ * down) is signed again and re-sent after the wait it asks for, as the SDK does (`sendSigned`).
+ */
+export function registerCallCommand(program: Command, client: ClientConfig, timing: CallTiming = {}): void {
   program.command('call').description('Send a signed GraphQL request (RFC 9421) and print the response.')
     .requiredOption('--credentials <file>', 'JSON with keyId and privateKey (ed25519) or secret (hmac-sha256); demo-credentials.json works')
     .option('--as <name>', 'which credential of a file that lists several (e.g. alice)')
@@ -99,7 +95,8 @@ export function registerCallCommand(program: Command, client: ClientConfig): voi
     .option('--variables <json>', 'variables as JSON', '{}')
     .option('--url <url>', `server URL; its host:port is the signed @authority (default: SIGNET_URL, else ${DEFAULT_CLIENT_URL})`)
     .option('--idempotency-key <key>', 'send this Idempotency-Key (covered by the signature); reuse it to retry a mutation safely')
-    .action(async (opts: { credentials: string; as?: string; query: string; variables: string; url?: string; idempotencyKey?: string }) => {
+    .option('--json', 'stdout holds one JSON document: the answer, or on failure the error object with the answer in "response"')
+    .action(async (opts: { credentials: string; as?: string; query: string; variables: string; url?: string; idempotencyKey?: string; json?: boolean }) => {
       const credential = readCredential(opts.credentials, opts.as);
       let variables: unknown;
       try {
@@ -111,28 +108,39 @@ export function registerCallCommand(program: Command, client: ClientConfig): voi
       const body = JSON.stringify({ query: opts.query, variables });
       // A quoted sf-string, as the Idempotency-Key draft specifies; the server checks the key itself.
       const keyed: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': JSON.stringify(opts.idempotencyKey) };
-      const signed = signRequest(nodeCrypto, {
-        method: 'POST', authority: url.host, path: url.pathname, body, keyId: credential.keyId, algorithm: credential.algorithm,
-        privateKey: credential.privateKey ? createPrivateKey({ key: Buffer.from(credential.privateKey, 'base64'), format: 'der', type: 'pkcs8' }) : undefined,
-        secret: credential.secret ? Buffer.from(credential.secret, 'base64') : undefined,
-        headers: keyed,
-      });
+      const privateKey = credential.privateKey ? createPrivateKey({ key: Buffer.from(credential.privateKey, 'base64'), format: 'der', type: 'pkcs8' }) : undefined;
+      const secret = credential.secret ? Buffer.from(credential.secret, 'base64') : undefined;
+      /** One attempt: signed afresh (new nonce, `created` on the server's clock), then sent. */
+      const attempt = (created: number) => {
+        let signed;
+        try {
+          signed = signRequest(nodeCrypto, {
+            method: 'POST', authority: url.host, scheme: url.protocol === 'http:' ? 'http' : 'https', path: url.pathname, body, keyId: credential.keyId, algorithm: credential.algorithm, privateKey, secret, headers: keyed, created,
+          });
+        } catch (error) {
+          // Bad key material: not a network failure.
+          throw new CliError(error instanceof Error ? error.message : String(error));
+        }
+        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signed.headers }, body });
+      };
       const mutation = isMutation(opts.query);
-      let response: Response;
-      let text: string;
+      let answer: SignedAnswer;
       try {
-        response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signed.headers }, body });
-        text = await response.text();
+        answer = await sendSigned(attempt, { ...timing, onRetry: progressReporter() });
       } catch (error) {
+        if (error instanceof CliError) throw error;
         // Node's fetch says "fetch failed" and keeps the reason (ECONNREFUSED, DNS, reset) in its cause.
         const { message, cause } = (error ?? {}) as { message?: unknown; cause?: { message?: unknown; code?: unknown } };
         const failure = `cannot reach ${url.origin}: ${String(cause?.message ?? message ?? error)}`;
         // A refused connection carried nothing; any other failure may have lost the answer to a mutation that ran.
-        if (!mutation || cause?.code === 'ECONNREFUSED') throw new CliError(failure, EXIT.FAILED, { code: 'NETWORK_ERROR' });
+        if (!mutation || cause?.code === 'ECONNREFUSED') {
+          throw new CliError(failure, EXIT.FAILED, { code: 'NETWORK_ERROR', ...(mutation ? { outcome: 'refused' as const, idempotencyKey: opts.idempotencyKey } : {}) });
+        }
         throw new CliError(`${failure}\n${callRetryHint(opts.idempotencyKey)}`, EXIT.OUTCOME_UNKNOWN, { code: 'NETWORK_ERROR', outcome: 'unknown', idempotencyKey: opts.idempotencyKey });
       }
-      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-      const refusal = refusalOf(response.status, text, mutation, opts.idempotencyKey);
+      const refusal = refusalOf(answer.status, answer.text, mutation, opts.idempotencyKey, { notRun: answer.notRun });
+      // With --json a failure's one document is the error object, which holds the answer.
+      if (!(opts.json && refusal)) process.stdout.write(answer.text.endsWith('\n') ? answer.text : `${answer.text}\n`);
       if (refusal) throw refusal;
     });
 }

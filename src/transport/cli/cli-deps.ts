@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SignetConfig } from '../../config';
 import type { LogStream, Runtime } from '../../runtime';
+import type { CallTiming } from './call-command';
 
 /** What the CLI needs from the composition root. */
 export interface CliDeps {
@@ -8,6 +9,8 @@ export interface CliDeps {
   createLogger(level: SignetConfig['logLevel'], stream?: LogStream): Logger;
   /** How `serve` stops; tests shorten the grace and stand in for the process. Defaults to {@link PROCESS_SHUTDOWN}. */
   readonly shutdown?: Partial<ShutdownOptions>;
+  /** How `call` waits between attempts; tests run it on a virtual clock. Defaults to real time. */
+  readonly callTiming?: CallTiming;
 }
 
 /** Where `serve` hears it should stop, how long it waits, and how it leaves when waiting is not enough. */

@@ -2,7 +2,8 @@ import { UserErrorCode } from '../../domain';
 
 /**
  * The exit codes of every command (README, "CLI"). Scripts branch on them: 1 means nothing
- * changed, 3 means a mutation may have taken effect and only a retry with its key tells which.
+ * changed, 3 means a mutation may have taken effect and only a retry with its key tells which;
+ * for `reconcile`, 1 is a ledger mismatch and 4 a check that did not run.
  */
 export const EXIT = Object.freeze({
   /** A definite refusal or failure: the server said no, or a read failed. Nothing changed. */
@@ -11,6 +12,8 @@ export const EXIT = Object.freeze({
   USAGE: 2,
   /** A mutation's outcome is unknown (answer lost, not a GraphQL answer, timed out): retry with its idempotency key. */
   OUTCOME_UNKNOWN: 3,
+  /** `reconcile` could not check the ledger (database unreachable, data directory in use): nothing is known about it. */
+  NOT_CHECKED: 4,
   /** Ctrl-C (128 + SIGINT), as shells report it; a mutation's outcome is then unknown too. */
   INTERRUPTED: 130,
 } as const);
@@ -31,6 +34,8 @@ export interface CliErrorDetails {
   readonly idempotencyKey?: string;
   /** The command already wrote its `--json` answer (e.g. `reconcile`'s report): no error object follows it on stdout. */
   readonly answered?: boolean;
+  /** `call`: the server's GraphQL response that reported the failure, printed inside the error object instead of beside it. */
+  readonly response?: unknown;
 }
 
 /** A CLI failure with a message for the user and an exit code; no stack trace. */
@@ -39,10 +44,13 @@ export class CliError extends Error {
     super(message);
   }
 
-  /** The `--json` form of this failure, printed on stdout: `{ "error": { code, message, outcome?, idempotencyKey? } }`. */
-  toJSON(): { error: { code: string; message: string; outcome?: MutationOutcome; idempotencyKey?: string } } {
-    const { code = this.exitCode === EXIT.USAGE ? 'USAGE_ERROR' : 'ERROR', outcome, idempotencyKey } = this.details;
-    return { error: { code, message: this.message, ...(outcome ? { outcome } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) } };
+  /** The `--json` form of this failure, printed on stdout: `{ "error": { code, message, outcome?, idempotencyKey? }, "response"? }`. */
+  toJSON(): { error: { code: string; message: string; outcome?: MutationOutcome; idempotencyKey?: string }; response?: unknown } {
+    const { code = this.exitCode === EXIT.USAGE ? 'USAGE_ERROR' : 'ERROR', outcome, idempotencyKey, response } = this.details;
+    return {
+      error: { code, message: this.message, ...(outcome ? { outcome } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) },
+      ...(response === undefined ? {} : { response }),
+    };
   }
 }
 

@@ -25,7 +25,7 @@ export async function runCli(argv: readonly string[], config: SignetConfig, deps
     .option('--out <file>', 'write to this file instead of stdout')
     .action((opts: { out?: string }) => writeSchema(opts.out));
   registerAdminCommands(program, config, deps);
-  registerCallCommand(program, config.client);
+  registerCallCommand(program, config.client, deps.callTiming);
   registerTradeCommands(program, config);
 
   // Scripts that asked for JSON read failures as JSON too: `{ "error": { code, message, … } }` on stdout.

@@ -44,7 +44,12 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
       connectionLimits: config.connectionLimits,
       requestLimits: requestLimitsFrom(config.rateLimitOverrides),
     });
-    address = await server.app.listen({ port: config.port, host: config.host });
+    try {
+      address = await server.app.listen({ port: config.port, host: config.host });
+    } catch (error) {
+      // Node names the address (`EADDRINUSE 127.0.0.1:4000`, `getaddrinfo ENOTFOUND name`), not the variables to change.
+      throw new Error(`HOST=${config.host}, PORT=${config.port}: cannot listen: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
     // The operator listener could not bind (e.g. port taken): stop rather than run without the metrics the operator asked for.
     operations = await server.listenOperations();
   } catch (error) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignetRequestError, createSignetClient, type SignetClient, type SignetResult, type SignetRetryInfo } from '@signet/sdk';
 import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
-import { readCredential } from './call-command';
+import { readCredential } from './credentials';
 import { CliError, EXIT, exitCodeFor, retryHint } from './cli-error';
 
 /** Options every trading command takes. */

@@ -338,6 +338,20 @@ describe('signet CLI on an embedded data directory', () => {
       expect(json(run)).toMatchObject({ name: 'frank' });
     }, TIMEOUT);
 
+    test('reconcile next to a runtime holding the directory did not check the ledger: exit 4, not a mismatch\'s 1; --json prints the error object', async () => {
+      // The ledger is not clean (the previous describe changed a balance): had the check run, it would exit 1.
+      const runtime = await openOn();
+      try {
+        const run = await signet(env, 'reconcile', '--json');
+        expect(run.code).toBe(4);
+        expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'RECONCILIATION_NOT_RUN', message: expect.stringMatching(/^RECONCILIATION_NOT_RUN: the ledger was not checked: The data directory .* is in use/) } });
+        expect(run.stderr).toMatch(/^signet: RECONCILIATION_NOT_RUN: /);
+      } finally {
+        await runtime.close();
+      }
+      expect((await signet(env, 'reconcile')).code).toBe(1);
+    }, TIMEOUT);
+
     test('while a runtime holds the directory, a command says it is in use; after close it succeeds', async () => {
       const runtime = await openOn();
       try {

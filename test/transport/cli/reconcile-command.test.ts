@@ -3,6 +3,7 @@ import { parseConfig } from '../../../src/config';
 import type { Runtime } from '../../../src/runtime';
 import { registerAdminCommands } from '../../../src/transport/cli/admin-commands';
 import type { CliDeps } from '../../../src/transport/cli/cli-deps';
+import { runCli } from '../../../src/transport/cli/program';
 import { silentLogger } from '../../helpers/logger';
 
 /**
@@ -28,4 +29,33 @@ test('reconcile opens its runtime with a long statement timeout and runs the led
   expect(checked).toBe(1);
   expect(opened).toEqual([{ statementTimeoutMs: expect.any(Number) }]);
   expect(opened[0]!.statementTimeoutMs).toBeGreaterThanOrEqual(10 * 60_000);
+});
+
+/**
+ * A monitor reads exit 1 as "the ledger does not add up". When the check could not run (the
+ * database unreachable, a statement cut off, the embedded data directory in use) nothing is known
+ * about the ledger: exit 4, and with --json the usual error object.
+ */
+test.each([
+  ['the database cannot be reached', (): CliDeps['openRuntime'] => async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:5432'); }],
+  ['a statement of the check fails', (): CliDeps['openRuntime'] => async () => ({
+    services: { uow: { repo: { reconcile: async () => { throw new Error('canceling statement due to statement timeout'); } } } },
+    close: async () => undefined,
+  }) as unknown as Runtime],
+])('when %s, reconcile exits 4 (not checked), never 1 (a mismatch)', async (_name, openRuntime) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err.push(String(chunk)); return true; });
+  let code: number;
+  try {
+    code = await runCli(['node', 'signet', 'reconcile', '--json'], parseConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', SIGNET_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') }),
+      { openRuntime: openRuntime(), createLogger: () => silentLogger });
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+  expect(code).toBe(4);
+  expect(JSON.parse(out.join(''))).toEqual({ error: { code: 'RECONCILIATION_NOT_RUN', message: expect.stringMatching(/^RECONCILIATION_NOT_RUN: the ledger was not checked: (connect ECONNREFUSED|canceling statement)/) } });
+  expect(err.join('')).toMatch(/^signet: RECONCILIATION_NOT_RUN: /);
 });

@@ -179,13 +179,14 @@ describe('signet serve', () => {
     expect(await server.exitCalled).toBe(1);
   }, 60_000);
 
-  test('a port already in use fails start-up with exit 1, releases the data directory and prints no private key', async () => {
+  test('a port already in use fails start-up with exit 1 naming HOST and PORT, releases the data directory and prints no private key', async () => {
     const taken: Server = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     try {
       const port = String((taken.address() as { port: number }).port);
       const server = serveInProcess({ SIGNET_DATA_DIR: dataDir, PORT: port });
       expect(await server.code).toBe(1);
+      expect(server.stdout()).toContain(`signet: HOST=127.0.0.1, PORT=${port}: cannot listen: `);
       expect(server.stdout()).toContain('EADDRINUSE');
       expect(server.stdout()).not.toContain('privateKey');
       expect(existsSync(join(dataDir, 'signet.lock'))).toBe(false);
