@@ -5,7 +5,7 @@
 import type { RedisClusterTarget, SignetConfig } from './config';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { createBookPriceSource, createDomainServices, createSecretBox, masterKeyFit, type DomainServices, type OrderBookReader, type PriceSource, type UnitOfWork } from './domain';
+import { createBookPriceSource, createDomainServices, createSecretBox, masterKeyFit, unavailableSecretBox, type DomainServices, type OrderBookReader, type PriceSource, type SecretBox, type UnitOfWork } from './domain';
 import type { DirectiveDeps } from './directives';
 import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
@@ -56,12 +56,16 @@ export function createLogger(level: SignetConfig['logLevel'], stream: LogStream 
   }, stream === 'stderr' ? pino.destination({ dest: 2, sync: true }) : undefined);
 }
 
-/** Opens the database (PostgreSQL or embedded PGlite), migrates it and wires the domain services. */
-export async function openRuntime(config: SignetConfig, logger: Logger, options: {
-  faults?: IdempotencyFaults;
+/** How {@link openRuntime} opens: what the server and the operator commands differ in. */
+export interface RuntimeOptions {
   /** PostgreSQL's statement timeout for this runtime's connections (default 5 s: a request's bound; an operator's check over the whole ledger needs longer). */
-  statementTimeoutMs?: number;
-} = {}): Promise<Runtime> {
+  readonly statementTimeoutMs?: number;
+  /** A master key that opens none of the live HMAC secrets: `refuse` to start (the server, the default), or `warn` and seal nothing (operator commands, which must still revoke those keys). */
+  readonly masterKeyMismatch?: 'refuse' | 'warn';
+}
+
+/** Opens the database (PostgreSQL or embedded PGlite), migrates it and wires the domain services. */
+export async function openRuntime(config: SignetConfig, logger: Logger, options: RuntimeOptions & { faults?: IdempotencyFaults } = {}): Promise<Runtime> {
   let driver: SqlDriver;
   let dataDir: PgliteDataDir | null = null;
   let releaseDataDir = () => undefined as void;
@@ -80,10 +84,10 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   }
   const sql = createSqlStores(driver);
   let applied: number;
-  let masterKey: Buffer;
+  let secretBox: SecretBox;
   try {
     applied = await migrate(driver);
-    masterKey = await masterKeyFor(config, dataDir, sql.uow, logger);
+    secretBox = await secretBoxFor(config, dataDir, sql.uow, logger, options.masterKeyMismatch ?? 'refuse');
   } catch (error) {
     await driver.close().catch(() => undefined);
     releaseDataDir();
@@ -104,7 +108,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   // PostgreSQL alone: no cache (nothing tells this process about another one's revocation).
   const keyVersions = redis && driver.kind !== 'pglite' ? createRedisKeyVersionStore(redis) : undefined;
   const services = createDomainServices({
-    uow: sql.uow, secretBox: createSecretBox(masterKey), prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite', keyVersions, feeRates: config.feeRates, maxOpenOrders: config.maxOpenOrders,
+    uow: sql.uow, secretBox, prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite', keyVersions, feeRates: config.feeRates, maxOpenOrders: config.maxOpenOrders,
   });
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => { redis.assertDatabase(); await redis.ping(); } });
@@ -141,26 +145,37 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
 }
 
 /**
- * The master key that seals HMAC secrets: SIGNET_MASTER_KEY, else the embedded `master.key`. A
- * key that does not open the secrets already sealed in the database stops the start, naming what
- * to restore: otherwise every HMAC key would fail on every request as "temporarily unavailable".
- * A `master.key` missing beside an existing database is generated again only when nothing is
- * sealed under the lost one.
+ * The secret box of HMAC secrets, under SIGNET_MASTER_KEY, else the embedded `master.key`. A key
+ * that opens none of the live HMAC keys' secrets stored in the database stops the start
+ * (`refuse`, the server), naming what to restore: otherwise every HMAC key would fail on every
+ * request as "temporarily unavailable". Operator commands (`warn`) run anyway, so a lost key's
+ * HMAC keys can still be listed and revoked; they then seal and open nothing. A `master.key`
+ * missing beside an existing database is generated again only when no live key needs the lost
+ * one. Secrets a fitting key does not open (another key's, or damaged) are named in a warning.
  */
-async function masterKeyFor(config: SignetConfig, dataDir: PgliteDataDir | null, uow: UnitOfWork, logger: Logger): Promise<Buffer> {
+async function secretBoxFor(config: SignetConfig, dataDir: PgliteDataDir | null, uow: UnitOfWork, logger: Logger, onMismatch: 'refuse' | 'warn'): Promise<SecretBox> {
   const key = config.masterKey ?? dataDir?.masterKey ?? null;
   const fit = await masterKeyFit(uow, key && createSecretBox(key));
-  if (key && fit !== 'does-not-open') return key;
   const keyFile = dataDir ? join(config.dataDir, 'master.key') : null;
-  if (key) {
-    const source = config.masterKey ? 'SIGNET_MASTER_KEY' : keyFile;
-    throw new Error(`${source} does not open the HMAC secrets sealed in this database (another master key sealed them): set the key they were sealed with${config.masterKey ? '' : ` (restore ${keyFile} from a backup, or set SIGNET_MASTER_KEY)`}.`);
+  const source = config.masterKey ? 'SIGNET_MASTER_KEY' : keyFile;
+  const opened = fit.liveSecrets - fit.unopened.length;
+  if (key && (fit.liveSecrets === 0 || opened > 0)) {
+    if (fit.unopened.length > 0) {
+      logger.warn({ keyIds: fit.unopened }, `${source} does not open the secrets of ${fit.unopened.length} live HMAC key(s) (sealed under another master key, or damaged): they fail on every request; revoke them`);
+    }
+    return createSecretBox(key);
   }
-  if (fit === 'does-not-open') {
-    throw new Error(`${keyFile} is missing, and this database holds HMAC secrets sealed under it: restore the file from a backup (or set SIGNET_MASTER_KEY to the key). A new key would leave every HMAC key unusable.`);
+  if (!key && fit.liveSecrets === 0) {
+    logger.warn({ path: keyFile }, 'master.key was missing beside an existing database; no live HMAC key needs it, so a new master key was generated');
+    return createSecretBox((dataDir as PgliteDataDir).createMasterKey());
   }
-  logger.warn({ path: keyFile }, 'master.key was missing beside an existing database; no HMAC secret is sealed in it, so a new master key was generated');
-  return (dataDir as PgliteDataDir).createMasterKey();
+  const problem = key
+    ? `${source} does not open the secrets of the ${fit.liveSecrets} live HMAC key(s) in this database (another master key sealed them)`
+    : `${keyFile} is missing, and the ${fit.liveSecrets} live HMAC key(s) in this database are sealed under it`;
+  const remedy = `restore the master key they were sealed with${config.masterKey ? '' : ` (${keyFile} from a backup, or SIGNET_MASTER_KEY)`}, or revoke them (signet keys revoke ID runs without it) and create new keys`;
+  if (onMismatch === 'refuse') throw new Error(`${problem}: ${remedy}.`);
+  logger.warn({ keyIds: fit.unopened }, `${problem}: HMAC keys can be listed and revoked, not created or used; ${remedy}`);
+  return unavailableSecretBox(problem);
 }
 
 /**

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config';
 import { createLogger, openRuntime, type Runtime } from '../src/runtime';
+import { servicesFor } from './helpers/domain';
 
 /**
  * The master key seals HMAC secrets at rest. A start with a key that cannot open them (a lost
@@ -43,7 +44,7 @@ describe('openRuntime: the master key against the secrets sealed in the database
   test('a master.key lost beside sealed HMAC secrets stops the start, and no new key file replaces it', async () => {
     await withRuntime({}, createHmacKey);
     rmSync(keyFile());
-    await expect(open()).rejects.toThrow(/master\.key is missing, and this database holds HMAC secrets sealed under it: restore the file from a backup/);
+    await expect(open()).rejects.toThrow(/master\.key is missing, and the 1 live HMAC key\(s\) in this database are sealed under it: restore the master key they were sealed with \(.*master\.key from a backup, or SIGNET_MASTER_KEY\), or revoke them/);
     expect(existsSync(keyFile())).toBe(false);
   });
 
@@ -51,13 +52,13 @@ describe('openRuntime: the master key against the secrets sealed in the database
     await withRuntime({}, createHmacKey);
     rmSync(keyFile());
     writeFileSync(keyFile(), randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
-    await expect(open()).rejects.toThrow(/master\.key does not open the HMAC secrets sealed in this database/);
+    await expect(open()).rejects.toThrow(/master\.key does not open the secrets of the 1 live HMAC key\(s\) in this database/);
   });
 
   test('a SIGNET_MASTER_KEY other than the sealing key stops the start, naming the variable', async () => {
     const sealing = randomBytes(32).toString('base64');
     await withRuntime({ SIGNET_MASTER_KEY: sealing }, createHmacKey);
-    await expect(open({ SIGNET_MASTER_KEY: randomBytes(32).toString('base64') })).rejects.toThrow(/^SIGNET_MASTER_KEY does not open the HMAC secrets sealed in this database/);
+    await expect(open({ SIGNET_MASTER_KEY: randomBytes(32).toString('base64') })).rejects.toThrow(/^SIGNET_MASTER_KEY does not open the secrets of the 1 live HMAC key\(s\) in this database/);
     // The right one opens them.
     await withRuntime({ SIGNET_MASTER_KEY: sealing }, async (runtime) => expect(runtime.services).toBeDefined());
   });
@@ -78,7 +79,7 @@ describe('openRuntime: the master key against the secrets sealed in the database
     const warn = jest.spyOn(logger, 'warn').mockImplementation(((...args: unknown[]) => { lines.push(String(args[1] ?? args[0])); }) as never);
     const runtime = await open({}, logger);
     try {
-      expect(lines).toContainEqual(expect.stringContaining('master.key was missing beside an existing database; no HMAC secret is sealed in it'));
+      expect(lines).toContainEqual(expect.stringContaining('master.key was missing beside an existing database; no live HMAC key needs it'));
       expect(statSync(keyFile()).mode & 0o777).toBe(0o600);
       expect(Buffer.from(readFileSync(keyFile(), 'utf8').trim(), 'base64')).toHaveLength(32);
       await createHmacKey(runtime);
@@ -88,5 +89,69 @@ describe('openRuntime: the master key against the secrets sealed in the database
     }
     // And the new key is the one the next start finds.
     await withRuntime({}, async () => undefined);
+  });
+
+  /** Logger lines at warn, as messages. */
+  function warnings(): { logger: ReturnType<typeof createLogger>; lines: string[]; warned: unknown[]; restore(): void } {
+    const lines: string[] = [];
+    const warned: unknown[] = [];
+    const logger = createLogger('warn');
+    const spy = jest.spyOn(logger, 'warn').mockImplementation(((...args: unknown[]) => {
+      lines.push(String(args[1] ?? args[0]));
+      if (typeof args[0] === 'object') warned.push(args[0]);
+    }) as never);
+    return { logger, lines, warned, restore: () => spy.mockRestore() };
+  }
+
+  test('revoked HMAC keys need no master key: a lost master.key beside them alone is generated again', async () => {
+    await withRuntime({}, async (runtime) => {
+      const keyId = await createHmacKey(runtime);
+      const key = await runtime.services.apiKeys.loadVerificationMaterial(keyId);
+      const revoked = await runtime.services.apiKeys.revokeApiKey(key!.apiKey.accountId, keyId);
+      expect(revoked.ok).toBe(true);
+    });
+    rmSync(keyFile());
+    await withRuntime({}, async () => undefined);
+    expect(existsSync(keyFile())).toBe(true);
+  });
+
+  test('the operator commands run without a fitting key, so the lost key\'s HMAC keys can be revoked; they seal nothing meanwhile', async () => {
+    const keyId = await withRuntime({}, createHmacKey);
+    rmSync(keyFile());
+    const log = warnings();
+    const runtime = await openRuntime(parseConfig({ SIGNET_DATA_DIR: dataDir }), log.logger, { masterKeyMismatch: 'warn' });
+    try {
+      expect(log.lines).toContainEqual(expect.stringContaining('HMAC keys can be listed and revoked, not created or used'));
+      expect(existsSync(keyFile())).toBe(false);
+      const material = await runtime.services.apiKeys.loadVerificationMaterial(keyId).catch((error: Error) => error);
+      expect((material as Error).message).toMatch(/^HMAC secrets are unavailable: /);
+      const [listed] = await runtime.services.uow.repo.listApiKeys((await runtime.services.uow.repo.findApiKey(keyId))!.accountId);
+      expect((await runtime.services.apiKeys.revokeApiKey(listed.accountId, keyId)).ok).toBe(true);
+    } finally {
+      log.restore();
+      await runtime.close();
+    }
+    // With no live HMAC key left, the server starts again, on a new master key.
+    await withRuntime({}, async () => undefined);
+  });
+
+  test('a key that opens some live secrets starts, and names the keys whose secrets it does not open', async () => {
+    const sealing = randomBytes(32).toString('base64');
+    // What the lost-key bug could leave: one key sealed under the master key, one under another.
+    const [good, stray] = await withRuntime({ SIGNET_MASTER_KEY: sealing }, async (runtime) => [
+      await createHmacKey(runtime),
+      await createHmacKey({ ...runtime, services: servicesFor(runtime.driver) }),
+    ]);
+    const log = warnings();
+    const runtime = await open({ SIGNET_MASTER_KEY: sealing }, log.logger);
+    try {
+      expect(log.lines).toContainEqual(expect.stringContaining('SIGNET_MASTER_KEY does not open the secrets of 1 live HMAC key(s)'));
+      expect(log.warned).toContainEqual({ keyIds: [stray] });
+      expect(log.lines.join('\n')).not.toContain(good);
+      expect((await runtime.services.apiKeys.loadVerificationMaterial(good))?.secret).toHaveLength(32);
+    } finally {
+      log.restore();
+      await runtime.close();
+    }
   });
 });

@@ -2,25 +2,39 @@ import type { SecretBox } from './secret-box';
 import type { UnitOfWork } from './ports';
 
 /**
- * What a master key can do with the HMAC secrets already sealed in the database: `none-sealed`
- * (no HMAC key stored, so any key will do), `opens` (it is the key they were sealed under), or
- * `does-not-open` (another key, or no key at all: every HMAC key would fail on every request).
+ * What a master key can do with the HMAC secrets of the live keys stored in the database: how
+ * many there are, and which of them it does not open (sealed under another key, or damaged). A
+ * revoked key never signs again, so its secret is not asked for.
  */
-export type MasterKeyFit = 'none-sealed' | 'opens' | 'does-not-open';
+export interface MasterKeyFit {
+  readonly liveSecrets: number;
+  /** Ids of live HMAC keys whose secret this key does not open (all of them when there is no key). */
+  readonly unopened: readonly string[];
+}
 
 /**
- * Checks `secretBox` (null: no master key) against one stored HMAC secret, at start-up: a lost
- * or mistyped master key must stop the process, not surface later as every HMAC request's
- * "temporarily unavailable". One secret is enough: every secret is sealed under the one key.
+ * Tries `secretBox` (null: no master key) on every live HMAC key's sealed secret, at start-up: a
+ * lost or mistyped master key must be named then, not surface later as every HMAC request's
+ * "temporarily unavailable".
  */
 export async function masterKeyFit(uow: UnitOfWork, secretBox: SecretBox | null): Promise<MasterKeyFit> {
-  const sealed = await uow.repo.findSealedSecret();
-  if (!sealed) return 'none-sealed';
-  if (!secretBox) return 'does-not-open';
-  try {
-    secretBox.open(sealed.secretCiphertext, sealed.id);
-    return 'opens';
-  } catch {
-    return 'does-not-open';
-  }
+  const sealed = await uow.repo.listLiveSealedSecrets();
+  const unopened = sealed.filter(({ id, secretCiphertext }) => {
+    if (!secretBox) return true;
+    try {
+      secretBox.open(secretCiphertext, id);
+      return false;
+    } catch {
+      return true;
+    }
+  }).map(({ id }) => id);
+  return { liveSecrets: sealed.length, unopened };
+}
+
+/** A secret box for a process with no master key that fits: it seals and opens nothing, saying why. */
+export function unavailableSecretBox(reason: string): SecretBox {
+  const refuse = (): never => {
+    throw new Error(`HMAC secrets are unavailable: ${reason}`);
+  };
+  return { seal: refuse, open: refuse };
 }

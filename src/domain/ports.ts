@@ -87,8 +87,8 @@ export interface TradingRepository {
   listApiKeys(accountId: string): Promise<ApiKey[]>;
   /** Id and stored public key (SPKI DER base64) of every unrevoked Ed25519 key, for the start-up weak-key check. */
   listActiveEd25519PublicKeys(): Promise<Array<{ id: string; publicKey: string }>>;
-  /** One HMAC key's id and sealed secret (the newest), for the start-up check of the master key; null when none is stored. */
-  findSealedSecret(): Promise<{ id: string; secretCiphertext: string } | null>;
+  /** Id and sealed secret of every unrevoked HMAC key, for the start-up check of the master key. */
+  listLiveSealedSecrets(): Promise<Array<{ id: string; secretCiphertext: string }>>;
   /**
    * Whether the key is live (exists, not revoked), holding it so until this transaction ends: a
    * concurrent revocation waits for the commit, and one that committed first is seen.

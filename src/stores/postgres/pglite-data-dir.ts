@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Directories this process holds: the pid lock alone cannot stop a second opener in the same process. */
@@ -142,7 +142,8 @@ export function openPgliteDataDir(dataDir: string): PgliteDataDir {
   // PGlite would create pgdata with the process's umask (0755): created here 0700 instead (PGlite
   // initialises an empty directory), and one an earlier version left open is closed silently.
   const pgdataPath = join(dir, 'pgdata');
-  const newDatabase = !existsSync(pgdataPath) || readdirSync(pgdataPath).length === 0;
+  // PostgreSQL's own mark of an initialised data directory (a volume's lost+found is not a database).
+  const newDatabase = !existsSync(join(pgdataPath, 'PG_VERSION'));
   if (existsSync(pgdataPath)) closeToOthers(pgdataPath, pgdataPath);
   else mkdirSync(pgdataPath, { mode: 0o700 });
 

@@ -111,9 +111,9 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
       return rows.map((r) => ({ id: String(r.id), publicKey: String(r.public_key) }));
     },
 
-    async findSealedSecret() {
-      const rows = await db.query('SELECT id, secret_ciphertext FROM api_keys WHERE secret_ciphertext IS NOT NULL ORDER BY created_at DESC, id LIMIT 1');
-      return rows[0] ? { id: String(rows[0].id), secretCiphertext: String(rows[0].secret_ciphertext) } : null;
+    async listLiveSealedSecrets() {
+      const rows = await db.query('SELECT id, secret_ciphertext FROM api_keys WHERE secret_ciphertext IS NOT NULL AND revoked_at IS NULL ORDER BY id');
+      return rows.map((r) => ({ id: String(r.id), secretCiphertext: String(r.secret_ciphertext) }));
     },
 
     // A row lock that revocation's FOR UPDATE waits for, and that waits for a revocation in

@@ -52,7 +52,8 @@ const RECONCILE_STATEMENT_TIMEOUT_MS = 15 * 60_000;
 export function registerAdminCommands(program: Command, config: SignetConfig, deps: CliDeps): void {
   const withRuntime = async <T>(work: (runtime: Runtime) => Promise<T>, options: { statementTimeoutMs?: number } = {}): Promise<T> => {
     // Warnings only, and on stderr: stdout is the command's output (`--json` is parsed by scripts).
-    const runtime = await deps.openRuntime(config, deps.createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr'), options);
+    // A master key that opens no HMAC secret is a warning here: `keys revoke` is how such keys are retired.
+    const runtime = await deps.openRuntime(config, deps.createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr'), { ...options, masterKeyMismatch: 'warn' });
     try {
       return await work(runtime);
     } finally {

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { SignetConfig } from '../../config';
-import type { LogStream, Runtime } from '../../runtime';
+import type { LogStream, Runtime, RuntimeOptions } from '../../runtime';
 import type { CallTiming } from './call-command';
 
 /** What the CLI needs from the composition root. */
 export interface CliDeps {
-  openRuntime(config: SignetConfig, logger: Logger, options?: { statementTimeoutMs?: number }): Promise<Runtime>;
+  openRuntime(config: SignetConfig, logger: Logger, options?: RuntimeOptions): Promise<Runtime>;
   createLogger(level: SignetConfig['logLevel'], stream?: LogStream): Logger;
   /** How `serve` stops; tests shorten the grace and stand in for the process. Defaults to {@link PROCESS_SHUTDOWN}. */
   readonly shutdown?: Partial<ShutdownOptions>;

@@ -29,6 +29,18 @@ describe('signet commands keep their logs off stdout', () => {
     expect(stderr).toContain('the data directory was open to other users; closed to them');
   }, 60_000);
 
+  it('with master.key lost, keys list and keys revoke still run (with a warning), so the lost key\'s HMAC keys can be retired', async () => {
+    const account = JSON.parse((await signet('accounts', 'create', '--name', 'erin', '--json')).stdout);
+    const key = JSON.parse((await signet('keys', 'create', '--account', 'erin', '--scopes', 'read', '--alg', 'hmac-sha256', '--json')).stdout);
+    rmSync(join(dataDir, 'master.key'));
+    const listed = await signet('keys', 'list', '--account', account.id, '--json');
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ keyId: key.keyId, revokedAt: null })]);
+    expect(listed.stderr).toContain('HMAC keys can be listed and revoked, not created or used');
+    await signet('keys', 'revoke', key.keyId);
+    // No live HMAC key needs the lost master key any more: the next command makes a new one.
+    expect((await signet('accounts', 'create', '--name', 'frank', '--json')).stderr).toContain('a new master key was generated');
+  }, 60_000);
+
   it('reconcile --json prints its report alone on stdout', async () => {
     const { stdout, stderr } = await signet('reconcile', '--json');
     expect(JSON.parse(stdout)).toMatchObject({ clean: true });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { parseConfig } from '../../../src/config';
-import type { Runtime } from '../../../src/runtime';
+import type { Runtime, RuntimeOptions } from '../../../src/runtime';
 import { registerAdminCommands } from '../../../src/transport/cli/admin-commands';
 import type { CliDeps } from '../../../src/transport/cli/cli-deps';
 import { runCli } from '../../../src/transport/cli/program';
@@ -11,7 +11,7 @@ import { silentLogger } from '../../helpers/logger';
  * long enough for a large ledger, not the 5 s that bounds a request.
  */
 test('reconcile opens its runtime with a long statement timeout and runs the ledger check', async () => {
-  const opened: Array<{ statementTimeoutMs?: number } | undefined> = [];
+  const opened: Array<RuntimeOptions | undefined> = [];
   let checked = 0;
   const runtime = {
     services: { uow: { repo: { reconcile: async () => { checked += 1; return { balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [] }; } } } },
@@ -27,7 +27,7 @@ test('reconcile opens its runtime with a long statement timeout and runs the led
     write.mockRestore();
   }
   expect(checked).toBe(1);
-  expect(opened).toEqual([{ statementTimeoutMs: expect.any(Number) }]);
+  expect(opened).toEqual([{ statementTimeoutMs: expect.any(Number), masterKeyMismatch: 'warn' }]);
   expect(opened[0]!.statementTimeoutMs).toBeGreaterThanOrEqual(10 * 60_000);
 });
 
