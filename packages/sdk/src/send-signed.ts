@@ -8,7 +8,7 @@
  */
 import type { SignetRetryInfo } from './client';
 import { judge, readResponse } from './response';
-import { createRetryBudget, resolveRetry, sleep as realSleep, type RetryOptions } from './retry-policy';
+import { abortError, createRetryBudget, resolveRetry, sleep as realSleep, type RetryOptions } from './retry-policy';
 import { createServerClock } from './server-clock';
 
 /** Timing of {@link sendSigned}: as the client's options, with the same defaults. */
@@ -21,7 +21,7 @@ export interface SendSignedOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Retry bounds; see {@link RetryOptions} for the defaults. */
   retry?: Partial<RetryOptions>;
-  /** Aborting stops a wait between attempts (it rejects with an AbortError). */
+  /** Aborting rejects with an AbortError before the next attempt is sent or during a wait between attempts (an attempt in flight is the caller's to abort). */
   signal?: AbortSignal;
   /** Called before each wait between attempts. */
   onRetry?(info: SignetRetryInfo): void;
@@ -53,6 +53,8 @@ export async function sendSigned(attempt: (created: number) => Promise<Response>
   const budget = createRetryBudget(policy, clock, options.random ?? Math.random);
   let skewCorrected = false;
   for (let attempts = 1; ; attempts += 1) {
+    // Nothing is sent once the caller has given up, not even the first attempt.
+    if (options.signal?.aborted) throw abortError(options.signal);
     const created = Math.floor(serverClock.now() / 1000);
     const answer = await readResponse(await attempt(created));
     serverClock.follow(answer);

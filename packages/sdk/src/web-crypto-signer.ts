@@ -137,6 +137,8 @@ export async function signRequestWebCrypto(options: WebCryptoSignOptions): Promi
   const signed = await signRequest(webCrypto, {
     method: options.method,
     authority: options.authority ?? url.host,
+    // The URL's scheme decides which default port `@authority` drops: http://host:443 keeps `:443`.
+    scheme: url.protocol === 'http:' ? 'http' : 'https',
     path: url.pathname,
     // `fetch` sends a URL with an empty query without the `?`, so an empty search means no @query.
     query: url.search === '' ? undefined : url.search.slice(1),

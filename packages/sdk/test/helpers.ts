@@ -86,11 +86,15 @@ export function virtualTime(startMs = Date.UTC(2030, 0, 1)) {
   };
 }
 
-/** Checks recorded calls with the server's verifier at `nowMs`; resolves to each outcome. */
+/**
+ * Checks recorded calls with the server's verifier at `nowMs`, as the server at the first call's
+ * URL sees them (its scheme, and the Host `fetch` sends); resolves to each outcome.
+ */
 export async function verifyCalls(calls: readonly RecordedCall[], key: VerificationKey, nowMs: () => number) {
   const nonces = createMemoryNonceStore({ now: nowMs, completeSinceMs: 0 });
+  const server = new URL(calls[0].url);
   const verify = createSignatureVerifier({
-    crypto: nodeCrypto, authority: new URL(calls[0].url).host, maxAgeSeconds: 30, now: nowMs,
+    crypto: nodeCrypto, authority: server.host, scheme: server.protocol === 'http:' ? 'http' : 'https', maxAgeSeconds: 30, now: nowMs,
     resolveKey: async (id) => (id === key.keyId ? key : null), nonces,
   });
   const results = [];
@@ -98,7 +102,7 @@ export async function verifyCalls(calls: readonly RecordedCall[], key: Verificat
     const url = new URL(call.url);
     results.push(await verify({
       method: call.method, path: url.pathname, query: url.search.slice(1), hasQuery: url.search !== '',
-      headers: call.headers, rawBody: call.rawBody,
+      headers: { host: url.host, ...call.headers }, rawBody: call.rawBody,
     }));
   }
   return results;

@@ -7,7 +7,7 @@ import { sendSigned, type SendSignedOptions, type SignedAnswer } from '@signet/s
 import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
 import { CliError, EXIT, exitCodeFor, retryHint } from './cli-error';
 import { readCredential } from './credentials';
-import { progressReporter } from './trade-client';
+import { interruptible, interrupted, progressReporter } from './trade-client';
 
 /** True when the document holds a mutation (one that does not parse is refused before anything runs). */
 function isMutation(query: string): boolean {
@@ -23,6 +23,30 @@ function callRetryHint(idempotencyKey: string | undefined): string {
   return idempotencyKey !== undefined
     ? retryHint(idempotencyKey)
     : 'outcome unknown: it may have taken effect. Send it again with the same @idempotent(key:) to get its original outcome (it never runs twice); a mutation without a key may run again.';
+}
+
+/**
+ * Ctrl-C during `call`, reported as the trading commands report it ({@link interrupted}). `inFlight`:
+ * an attempt had left and its answer was not in, so a mutation's outcome is unknown; otherwise the
+ * interrupt came before the first send or in a wait after a refusal that ran nothing: "refused". A
+ * mutation without `--idempotency-key` still reports its outcome (its key, if any, is in the document).
+ */
+function interruptedCall(mutation: boolean, idempotencyKey: string | undefined, inFlight: boolean, sent: number): CliError {
+  const keyed = mutation && idempotencyKey !== undefined ? { idempotencyKey } : undefined;
+  const error = interrupted(keyed, inFlight ? undefined : sent === 0 ? 'before anything was sent' : 'while waiting to retry: nothing ran');
+  if (!mutation || keyed) return error;
+  return inFlight
+    ? new CliError(`${error.message}\n${callRetryHint(undefined)}`, error.exitCode, { ...error.details, outcome: 'unknown' })
+    : new CliError(error.message, error.exitCode, { ...error.details, outcome: 'refused' });
+}
+
+/** How much of an answer that is not JSON `call --json` shows on stderr (a proxy's error page can be long). */
+const NON_JSON_ANSWER_SHOWN = 2_000;
+
+/** The start of an answer that is not JSON, as one block of lines, saying how much was left out. */
+function shownText(text: string): string {
+  const shown = text.length <= NON_JSON_ANSWER_SHOWN ? text : `${text.slice(0, NON_JSON_ANSWER_SHOWN)}… (${text.length - NON_JSON_ANSWER_SHOWN} more characters)`;
+  return shown.endsWith('\n') ? shown : `${shown}\n`;
 }
 
 interface AnswerError { message?: unknown; extensions?: { code?: unknown; reason?: unknown } }
@@ -95,7 +119,7 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
     .option('--variables <json>', 'variables as JSON', '{}')
     .option('--url <url>', `server URL; its host:port is the signed @authority (default: SIGNET_URL, else ${DEFAULT_CLIENT_URL})`)
     .option('--idempotency-key <key>', 'send this Idempotency-Key (covered by the signature); reuse it to retry a mutation safely')
-    .option('--json', 'stdout holds one JSON document: the answer, or on failure the error object with the answer in "response"')
+    .option('--json', 'stdout holds one JSON document: the answer, or on failure the error object with the answer in "response" (an answer that is not JSON goes to stderr)')
     .action(async (opts: { credentials: string; as?: string; query: string; variables: string; url?: string; idempotencyKey?: string; json?: boolean }) => {
       const credential = readCredential(opts.credentials, opts.as);
       let variables: unknown;
@@ -110,8 +134,12 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
       const keyed: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': JSON.stringify(opts.idempotencyKey) };
       const privateKey = credential.privateKey ? createPrivateKey({ key: Buffer.from(credential.privateKey, 'base64'), format: 'der', type: 'pkcs8' }) : undefined;
       const secret = credential.secret ? Buffer.from(credential.secret, 'base64') : undefined;
-      /** One attempt: signed afresh (new nonce, `created` on the server's clock), then sent. */
-      const attempt = (created: number) => {
+      // Where a Ctrl-C finds the call: an attempt whose answer is not in yet, or between attempts.
+      let inFlight = false;
+      let sent = 0;
+      const report = progressReporter();
+      /** One attempt: signed afresh (new nonce, `created` on the server's clock), then sent under `signal`. */
+      const attempt = (signal: AbortSignal) => (created: number) => {
         let signed;
         try {
           signed = signRequest(nodeCrypto, {
@@ -121,12 +149,30 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
           // Bad key material: not a network failure.
           throw new CliError(error instanceof Error ? error.message : String(error));
         }
-        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signed.headers }, body });
+        // In flight until its body is read too (sendSigned reads it next): only a wait announced by onRetry ends it.
+        inFlight = true;
+        sent += 1;
+        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signed.headers }, body, signal });
       };
       const mutation = isMutation(opts.query);
       let answer: SignedAnswer;
       try {
-        answer = await sendSigned(attempt, { ...timing, onRetry: progressReporter() });
+        answer = await interruptible(async (signal) => {
+          try {
+            return await sendSigned(attempt(signal), {
+              ...timing,
+              signal,
+              onRetry: (info) => {
+                // The last answer said nothing ran: until the next attempt leaves, nothing is in flight.
+                inFlight = false;
+                report(info);
+              },
+            });
+          } catch (error) {
+            if (signal.aborted) throw interruptedCall(mutation, opts.idempotencyKey, inFlight, sent);
+            throw error;
+          }
+        });
       } catch (error) {
         if (error instanceof CliError) throw error;
         // Node's fetch says "fetch failed" and keeps the reason (ECONNREFUSED, DNS, reset) in its cause.
@@ -139,8 +185,10 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
         throw new CliError(`${failure}\n${callRetryHint(opts.idempotencyKey)}`, EXIT.OUTCOME_UNKNOWN, { code: 'NETWORK_ERROR', outcome: 'unknown', idempotencyKey: opts.idempotencyKey });
       }
       const refusal = refusalOf(answer.status, answer.text, mutation, opts.idempotencyKey, { notRun: answer.notRun });
-      // With --json a failure's one document is the error object, which holds the answer.
+      // With --json a failure's one document is the error object, which holds the answer. One that is
+      // not JSON (a proxy's HTML error page) cannot go there: it is shown on stderr, cut short.
       if (!(opts.json && refusal)) process.stdout.write(answer.text.endsWith('\n') ? answer.text : `${answer.text}\n`);
+      else if (refusal.details.response === undefined && answer.text !== '') process.stderr.write(shownText(answer.text));
       if (refusal) throw refusal;
     });
 }

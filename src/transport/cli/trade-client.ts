@@ -70,6 +70,18 @@ export function missingPayload(what: string, keyed?: KeyedMutation): CliError {
 const nameOf = (value: unknown): unknown => (value as { name?: unknown } | null | undefined)?.name;
 
 /**
+ * Ctrl-C as a CliError (exit 130, code ABORTED). `nothingRan` says when it came, if nothing can
+ * have run then (`before anything was sent`): a mutation's outcome is "refused". Otherwise a
+ * mutation's outcome is unknown and the message names the key to retry with; a read changed nothing.
+ */
+export function interrupted(keyed: KeyedMutation | undefined, nothingRan?: string): CliError {
+  if (nothingRan !== undefined) {
+    return new CliError(`ABORTED: interrupted ${nothingRan}`, EXIT.INTERRUPTED, { code: 'ABORTED', ...(keyed ? { outcome: 'refused' as const, idempotencyKey: keyed.idempotencyKey } : {}) });
+  }
+  return unknownOutcome('ABORTED', keyed ? 'ABORTED: interrupted; the call may still complete' : 'ABORTED: interrupted', EXIT.INTERRUPTED, keyed);
+}
+
+/**
  * What a rejected SDK call means to the user, as a CliError with a code and an exit code. With
  * no answer (`NETWORK_ERROR`, a timeout included, or `BAD_RESPONSE`) or after Ctrl-C, a mutation's
  * outcome is unknown: exit 3 (130 for Ctrl-C) and the message names the key to retry with, unless
@@ -84,10 +96,7 @@ export function failureOf(error: unknown, keyed?: KeyedMutation): unknown {
   // Duck-typed: an AbortError is a DOMException, which may come from another realm (a test runner's VM).
   if (nameOf(error) === 'AbortError') {
     // The SDK's SignetAbortError says whether an attempt had left: before the first send nothing can run.
-    if ((error as { outcome?: unknown }).outcome === 'not-sent') {
-      return new CliError('ABORTED: interrupted before anything was sent', EXIT.INTERRUPTED, { code: 'ABORTED', ...(keyed ? { outcome: 'refused' as const, idempotencyKey: keyed.idempotencyKey } : {}) });
-    }
-    return unknownOutcome('ABORTED', keyed ? 'ABORTED: interrupted; the call may still complete' : 'ABORTED: interrupted', EXIT.INTERRUPTED, keyed);
+    return interrupted(keyed, (error as { outcome?: unknown }).outcome === 'not-sent' ? 'before anything was sent' : undefined);
   }
   // The SDK's checks of the arguments (a malformed idempotency key, a bad URL): nothing was sent.
   if (error instanceof TypeError) return new CliError(error.message, EXIT.USAGE);
@@ -95,19 +104,29 @@ export function failureOf(error: unknown, keyed?: KeyedMutation): unknown {
 }
 
 /**
- * Runs one SDK call the way every command does: Ctrl-C cancels a retry wait, transport failures
- * and aborts become CLI errors with a code ({@link failureOf}); `keyed` names a mutation's key.
+ * Runs `work` with a signal that Ctrl-C aborts, so a command can say what the interrupt left
+ * ({@link interrupted}) instead of dying mid-call; SIGINT is listened for only while it runs.
  */
-export async function call<T>(work: (signal: AbortSignal) => Promise<SignetResult<T>>, keyed?: KeyedMutation): Promise<SignetResult<T>> {
+export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
   try {
     return await work(controller.signal);
-  } catch (error) {
-    throw failureOf(error, keyed);
   } finally {
     process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
+/**
+ * Runs one SDK call the way every command does: Ctrl-C cancels a retry wait, transport failures
+ * and aborts become CLI errors with a code ({@link failureOf}); `keyed` names a mutation's key.
+ */
+export async function call<T>(work: (signal: AbortSignal) => Promise<SignetResult<T>>, keyed?: KeyedMutation): Promise<SignetResult<T>> {
+  try {
+    return await interruptible(work);
+  } catch (error) {
+    throw failureOf(error, keyed);
   }
 }
 

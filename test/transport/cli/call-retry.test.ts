@@ -3,7 +3,8 @@
  * after a restart, SHUTTING_DOWN): like the SDK, it signs the request again (new nonce, `created`
  * on the server's clock) and sends it after Retry-After, within the SDK's bounds. When the server
  * keeps refusing, nothing ran: exit 1 with outcome "refused", never "outcome unknown". And
- * `call --json`: stdout holds one JSON document, the answer or the error object holding it.
+ * `call --json`: stdout holds one JSON document, the answer or the error object holding it (an
+ * answer that is not JSON goes to stderr). Ctrl-C is reported as for the trading commands.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -24,15 +25,18 @@ const TIMEOUT = 60_000;
 
 /**
  * The server's clock, which jumps forward whenever `call` waits between attempts (its waits are
- * recorded), and `call`'s own, `skewMs` off the server's.
+ * recorded), and `call`'s own, `skewMs` off the server's. `duringWait` runs at the start of each
+ * wait; like a timer, a wait whose signal aborts rejects with an AbortError.
  */
 function virtualTime() {
-  const state = { advancedMs: 0, skewMs: 0, waits: [] as number[] };
+  const state = { advancedMs: 0, skewMs: 0, waits: [] as number[], duringWait: undefined as (() => void) | undefined };
   return {
     state,
     clock: () => Date.now() + state.advancedMs,
     callClock: () => Date.now() + state.advancedMs + state.skewMs,
-    sleep: async (ms: number) => {
+    sleep: async (ms: number, signal?: AbortSignal) => {
+      state.duringWait?.();
+      if (signal?.aborted) throw new DOMException('The operation was aborted.', 'AbortError');
       state.waits.push(ms);
       state.advancedMs += ms;
     },
@@ -51,7 +55,8 @@ function signatureParams(headers: IncomingHttpHeaders): { created: number; nonce
 /**
  * An HTTP front for the server: it answers the first `refusals` requests itself with a whole-request
  * refusal, by default a 503 whose `reason` says nothing ran (as Signet's admission does, `Date` on the
- * test's clock), and forwards the others, Host and all, to the server.
+ * test's clock), or with `page` as text/html when set (a proxy's error page), and forwards the
+ * others, Host and all, to the server. With `holdAnswers` it never passes on the server's answer.
  */
 interface RefusingFront {
   url: string;
@@ -61,17 +66,27 @@ interface RefusingFront {
   reason: string;
   /** Retry-After, in seconds. */
   retryAfter: number;
+  page?: string;
+  holdAnswers: boolean;
   received: Received[];
+  /** Resolves when the server has answered a request the front forwarded. */
+  answered(): Promise<void>;
   close(): Promise<void>;
 }
 
 async function startRefusingFront(port: number, upstreamPort: number, clock: () => number): Promise<RefusingFront> {
+  let onAnswer: (() => void) | undefined;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const forwarded = front.received.length >= front.refusals;
       front.received.push({ ...signatureParams(req.headers), forwarded });
+      if (!forwarded && front.page !== undefined) {
+        res.writeHead(front.status, { 'content-type': 'text/html' });
+        res.end(front.page);
+        return;
+      }
       if (!forwarded) {
         const body = JSON.stringify({ errors: [{
           message: 'Refused without running it; nothing ran.',
@@ -82,6 +97,8 @@ async function startRefusingFront(port: number, upstreamPort: number, clock: () 
         return;
       }
       const upstream = request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        onAnswer?.();
+        if (front.holdAnswers) return void answer.resume();
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       });
@@ -91,7 +108,8 @@ async function startRefusingFront(port: number, upstreamPort: number, clock: () 
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const front: RefusingFront = {
-    url: `http://127.0.0.1:${port}`, refusals: 0, status: 503, code: 'SERVICE_UNAVAILABLE', reason: 'REPLAY_PROTECTION_RECOVERING', retryAfter: 1, received: [],
+    url: `http://127.0.0.1:${port}`, refusals: 0, status: 503, code: 'SERVICE_UNAVAILABLE', reason: 'REPLAY_PROTECTION_RECOVERING', retryAfter: 1, holdAnswers: false, received: [],
+    answered: () => new Promise<void>((resolve) => (onAnswer = resolve)),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
@@ -163,7 +181,10 @@ describe('signet call', () => {
     front.code = 'SERVICE_UNAVAILABLE';
     front.reason = 'REPLAY_PROTECTION_RECOVERING';
     front.retryAfter = 1;
+    front.page = undefined;
+    front.holdAnswers = false;
     time.state.waits = [];
+    time.state.duringWait = undefined;
     time.state.skewMs = 0;
   });
 
@@ -282,11 +303,83 @@ describe('signet call', () => {
       });
     }, TIMEOUT);
 
+    test('an answer that is not JSON (a proxy\'s error page) is shown on stderr, cut to 2,000 characters; stdout holds the error object alone', async () => {
+      front.refusals = Infinity;
+      front.status = 502;
+      front.page = '<html><body><h1>502 Bad Gateway</h1></body></html>';
+      const read = await signetOn(time, 'call', ...credentials, '--query', '{ me { id } }', '--json');
+      expect(read.code).toBe(1);
+      expect(JSON.parse(read.stdout)).toEqual({ error: { code: 'BAD_RESPONSE', message: 'HTTP 502: not a GraphQL response' } });
+      expect(read.stderr).toBe(`${front.page}\nsignet: HTTP 502: not a GraphQL response\n`);
+
+      front.page = `<html>${'x'.repeat(5_000)}</html>`;
+      const long = await signetOn(time, 'call', ...credentials, '--idempotency-key', 'behind-proxy', '--query', placeAt('20105'), '--json');
+      expect(long.code).toBe(3);
+      expect(JSON.parse(long.stdout)).toEqual({ error: { code: 'BAD_RESPONSE', message: expect.stringMatching(/^BAD_RESPONSE: HTTP 502, not a GraphQL response\n/), outcome: 'unknown', idempotencyKey: 'behind-proxy' } });
+      expect(long.stderr).toMatch(/^signet: BAD_RESPONSE: /m);
+      expect(long.stderr.slice(0, long.stderr.indexOf('\nsignet: ') + 1)).toBe(`${front.page.slice(0, 2_000)}… (${front.page.length - 2_000} more characters)\n`);
+    }, TIMEOUT);
+
     test('a server it cannot reach is the usual error object', async () => {
       const closed = `http://127.0.0.1:${await freePort()}`;
       const run = await signetOn(time, 'call', '--credentials', credentials[1], '--url', closed, '--query', '{ me { id } }', '--json');
       expect(run.code).toBe(1);
       expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'NETWORK_ERROR', message: expect.stringMatching(/^cannot reach http:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/) } });
+    }, TIMEOUT);
+  });
+
+  describe('Ctrl-C', () => {
+    /** Ctrl-C, delivered to the handlers `call` added since `before` only (a real SIGINT would reach the test runner too). */
+    const interrupt = (before: ReadonlySet<unknown>) => {
+      for (const listener of process.listeners('SIGINT').filter((l) => !before.has(l))) (listener as () => void)();
+    };
+
+    test('during a wait after a refusal that ran nothing: exit 130, outcome "refused", nothing sent again', async () => {
+      front.refusals = Infinity;
+      const before = new Set<unknown>(process.listeners('SIGINT'));
+      time.state.duringWait = () => interrupt(before);
+      const run = await signetOn(time, 'call', ...credentials, '--idempotency-key', 'ctrl-c-wait', '--query', placeAt('20111'), '--json');
+      expect(run.code).toBe(130);
+      expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'ABORTED', message: 'ABORTED: interrupted while waiting to retry: nothing ran', outcome: 'refused', idempotencyKey: 'ctrl-c-wait' } });
+      expect(run.stderr).toBe('signet: ABORTED: interrupted while waiting to retry: nothing ran\n');
+      expect(front.received).toHaveLength(1);
+      expect(time.state.waits).toEqual([]);
+      expect(await ordersAt('20111')).toEqual([]);
+      // The handler lives only as long as the call.
+      expect(process.listeners('SIGINT')).toHaveLength(before.size);
+    }, TIMEOUT);
+
+    test('while a mutation is in flight: exit 130, outcome "unknown" with its key, which returns the order placed meanwhile', async () => {
+      front.holdAnswers = true;
+      const before = new Set<unknown>(process.listeners('SIGINT'));
+      const answered = front.answered();
+      const running = signetOn(time, 'call', ...credentials, '--idempotency-key', 'ctrl-c-flight', '--query', placeAt('20112'), '--json');
+      await answered;
+      interrupt(before);
+      const run = await running;
+      expect(run.code).toBe(130);
+      expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'ABORTED', message: expect.stringMatching(/^ABORTED: interrupted; the call may still complete\n/), outcome: 'unknown', idempotencyKey: 'ctrl-c-flight' } });
+      expect(run.stderr).toContain('--idempotency-key ctrl-c-flight to get its original outcome');
+      const placed = await ordersAt('20112');
+      expect(placed).toHaveLength(1);
+      front.holdAnswers = false;
+      const again = await signetOn(time, 'call', ...credentials, '--idempotency-key', 'ctrl-c-flight', '--query', placeAt('20112'));
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout).data.placeOrder.order.id).toBe(placed[0].id);
+      expect(await ordersAt('20112')).toHaveLength(1);
+    }, TIMEOUT);
+
+    test('while a mutation without --idempotency-key is in flight: outcome "unknown", and how to learn it', async () => {
+      front.holdAnswers = true;
+      const before = new Set<unknown>(process.listeners('SIGINT'));
+      const answered = front.answered();
+      const running = signetOn(time, 'call', ...credentials, '--query', placeAt('20113'), '--json');
+      await answered;
+      interrupt(before);
+      const run = await running;
+      expect(run.code).toBe(130);
+      expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'ABORTED', message: expect.stringMatching(/^ABORTED: interrupted\noutcome unknown: /), outcome: 'unknown' } });
+      expect(run.stderr).toContain('@idempotent(key:)');
     }, TIMEOUT);
   });
 });
