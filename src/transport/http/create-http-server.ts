@@ -117,11 +117,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     http: { connectionsCheckingInterval: deps.httpTimeouts?.checkIntervalMs ?? HTTP_TIMEOUTS.checkIntervalMs },
     clientErrorHandler,
   });
-  endConnectionsOnClose(app, deps.retireSignature);
   logAbortedRequests(app);
   limitConnections(app.server, deps.connectionLimits ?? CONNECTION_LIMITS, { ipv6LimitPrefix: clientAddress.ipv6LimitPrefix, logger: app.log, metrics: deps.metrics });
   // First hook: everything after it reads request.clientIp / clientLimitKey, never request.ip.
   registerClientAddress(app, clientAddress);
+  // After the client address: a signed request refused while closing retires its signature within
+  // its own address's allowance (before it, every address shared one and ran out at 120 a minute).
+  endConnectionsOnClose(app, deps.retireSignature);
   app.addHook('onRequest', async (request) => {
     armBodyDeadline(request.raw, deps.httpTimeouts?.requestMs ?? HTTP_TIMEOUTS.requestMs, clientErrorHandler);
   });

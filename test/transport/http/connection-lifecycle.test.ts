@@ -131,7 +131,8 @@ describe('HTTP connections', () => {
 
   test('a request that arrives once close() began is refused in the error format: 503 SHUTTING_DOWN with Retry-After and its request id, nothing run, its signature used up', async () => {
     const retired: string[] = [];
-    const { app, port, slowStarted } = await start(undefined, async (request) => { retired.push(String(request.headers['signature-input'])); });
+    // Retired within its own address's allowance: the client address is known by then.
+    const { app, port, slowStarted } = await start(undefined, async (request) => { retired.push(`${request.clientLimitKey} ${String(request.headers['signature-input'])}`); });
     const inFlight = await client(port);
     inFlight.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
     await slowStarted;
@@ -155,7 +156,7 @@ describe('HTTP connections', () => {
     expect(requestId).toBeTruthy();
     expect(JSON.parse(answer)).toEqual({ errors: [{ message: expect.stringContaining('shutting down'), extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId, reason: 'SHUTTING_DOWN' } }] });
     expect(inFlight.received()).toMatch(/^HTTP\/1\.1 200 /);
-    expect(retired).toEqual(['sig1=("@method");created=1;nonce="late-nonce-0000001";keyid="k"']);
+    expect(retired).toEqual(['127.0.0.1 sig1=("@method");created=1;nonce="late-nonce-0000001";keyid="k"']);
   }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
 
   test('close() also closes a keep-alive connection that was idle when it began', async () => {
