@@ -15,6 +15,7 @@ import { parseConfig } from '../../../src/config';
 import type { DomainServices } from '../../../src/domain';
 import type { CliDeps } from '../../../src/transport/cli/cli-deps';
 import { runCli } from '../../../src/transport/cli/program';
+import { capturedRun } from '../../helpers/cli';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
 import { silentLogger } from '../../helpers/logger';
@@ -119,27 +120,13 @@ async function startRefusingFront(port: number, upstreamPort: number, clock: () 
 }
 
 /** `signet <args>` in process with `call` on `time`'s clock: its exit code, stdout and stderr. */
-async function signetOn(time: ReturnType<typeof virtualTime>, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const collect = (into: string[]) => ((chunk: string | Uint8Array) => {
-    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  }) as typeof process.stdout.write;
+function signetOn(time: ReturnType<typeof virtualTime>, ...args: string[]) {
   const deps: CliDeps = {
     openRuntime: () => Promise.reject(new Error('call opens no runtime')),
     createLogger: () => silentLogger,
     callTiming: { clock: time.callClock, sleep: time.sleep, random: time.random },
   };
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(collect(out));
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(collect(err));
-  try {
-    const code = await runCli(['node', 'signet', ...args], parseConfig({}), deps);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
+  return capturedRun(() => runCli(['node', 'signet', ...args], parseConfig({}), deps));
 }
 
 describe('signet call', () => {
