@@ -6,9 +6,12 @@ export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
 /**
- * The lists a cursor can belong to, one per sequence: a cursor names its list, so one from
- * another list is refused instead of starting a page at an unrelated position. `Account.fills`
- * and `Order.fills` share the fills' sequence.
+ * The lists a cursor can belong to, one per sequence: a cursor names its list, so one from a list
+ * of another sequence is refused instead of starting a page at an unrelated position. Within one
+ * sequence a cursor is a position and nothing more: `Account.fills` and `Order.fills` share the
+ * fills' sequence, and a cursor from another market's trades, another order's fills or another
+ * filter pages what is older than that position in this list (it is not bound to where it came
+ * from). The legacy `seq:N` form names no sequence, so every list reads it as its own position.
  */
 export type CursorList = 'orders' | 'fills' | 'transfers' | 'trades';
 
