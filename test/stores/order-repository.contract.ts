@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Dec, EXTERNAL_ACCOUNT_ID, type Fill, type Journal, type Order, type PlacementRecord, type TradingRepository } from '../../src/domain';
 import { createSqlTradingRepository, type SqlExecutor } from '../../src/stores/postgres';
-import { transactionsNeverOverlap } from '../../src/stores/postgres/sql-driver';
 import type { TestDatabase } from '../helpers/database';
 
 /** A market name no other test uses: the repository takes any symbol, so each test has a book of its own. */
@@ -67,14 +66,13 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
   /**
    * Runs `work` on a repository inside one transaction that is rolled back after it: the rows it
    * writes by hand (orders without their holds, fills without their journals) never reach the
-   * books the rest of the suite reconciles. On PGlite the repository writes as the unit of work
-   * has it write there: without the locks that only order concurrent transactions.
+   * books the rest of the suite reconciles.
    */
   const scratch = async (work: (repo: TradingRepository, tx: SqlExecutor) => Promise<void>) => {
     const rollback = new Error('rolled back');
     try {
       await context().db.driver.begin(async (tx) => {
-        await work(createSqlTradingRepository(tx, { serialized: transactionsNeverOverlap(context().db.driver) }), tx);
+        await work(createSqlTradingRepository(tx), tx);
         throw rollback;
       });
     } catch (error) {

@@ -16,8 +16,8 @@ import type { SqlParams } from './sql-ledger';
  * Lock order, so nothing deadlocks: market locks first (a placement, a cancel), then account
  * locks, all in one batch sorted by key, then balance rows (in their own fixed order). No
  * transaction waits for a market lock or an account lock while holding an account lock or a
- * balance row. Accounts whose keys collide only wait for each other. On PGlite (one connection,
- * transactions one at a time) they are not taken: see accountLocks.
+ * balance row. Accounts whose keys collide only wait for each other. On PGlite (one connection)
+ * the locks are always free.
  */
 export const ACCOUNT_LOCK_KEY_SPACE = 1397311297;
 
@@ -31,14 +31,10 @@ export function accountLockKeys(accountIds: Iterable<string>): number[] {
 /**
  * The CTE `accounts_locked` that takes the accounts' locks, and the condition (`gate`) that a
  * data-changing CTE reads as a one-time filter so that it runs only after every lock is held.
- * On a database whose transactions never overlap (`serialized`: PGlite, see
- * transactionsNeverOverlap) the locks order nothing that the serialization does not, and every
- * row is visible in the order of its number anyway: no CTE, and the gate always holds.
  */
-export function accountLocks(params: SqlParams, accountIds: Iterable<string>, serialized: boolean): { ctes: string[]; gate: string } {
-  if (serialized) return { ctes: [], gate: 'TRUE' };
+export function accountLocks(params: SqlParams, accountIds: Iterable<string>): { cte: string; gate: string } {
   return {
-    ctes: [`accounts_locked AS (SELECT pg_advisory_xact_lock(${ACCOUNT_LOCK_KEY_SPACE}, k) FROM unnest(${params.add(accountLockKeys(accountIds), '::int4[]')}) AS k)`],
+    cte: `accounts_locked AS (SELECT pg_advisory_xact_lock(${ACCOUNT_LOCK_KEY_SPACE}, k) FROM unnest(${params.add(accountLockKeys(accountIds), '::int4[]')}) AS k)`,
     gate: '(SELECT count(*) FROM accounts_locked) > 0',
   };
 }

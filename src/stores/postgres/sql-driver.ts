@@ -5,8 +5,7 @@ export interface QueryOptions {
    * choice between indexes by value): each PostgreSQL connection parses and plans it once, then
    * only binds and runs it (a prepared statement, which PostgreSQL may run with a generic plan).
    * For the hot statements of placements. PGlite prepares it too inside a transaction (where every
-   * hot statement runs), and always runs it with its generic plan (pglite-driver.ts); outside one
-   * it runs it as any other statement.
+   * hot statement runs); outside one it runs it as any other statement.
    */
   readonly prepared?: boolean;
 }

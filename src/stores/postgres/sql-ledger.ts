@@ -37,17 +37,15 @@ export function journalInserts(params: SqlParams, journals: readonly Journal[], 
  * end before the first row changes and concurrent batches never deadlock; one row needs no lock
  * of its own. Each row is refused (left out of `balances_out`) when the journals, applied one
  * after another, would take `available` or `held` below zero at any point (netBalanceChanges'
- * lowest running change); CHECK constraints back it. On a database whose transactions never
- * overlap (`serialized`: PGlite, see transactionsNeverOverlap) no other transaction can wait on
- * these rows, so the lock CTE, which only orders concurrent writers, is left out.
+ * lowest running change); CHECK constraints back it.
  */
-export function balanceUpdates(params: SqlParams, journals: readonly Journal[], serialized: boolean, gate = 'TRUE'): { ctes: string[]; changes: readonly BalanceChange[] } {
+export function balanceUpdates(params: SqlParams, journals: readonly Journal[], gate = 'TRUE'): { ctes: string[]; changes: readonly BalanceChange[] } {
   const changes = netBalanceChanges(journals);
   const accounts = params.add(changes.map((c) => c.accountId), '::uuid[]');
   const assets = params.add(changes.map((c) => c.asset), '::text[]');
   const ctes: string[] = [];
   let locked = '';
-  if (changes.length > 1 && !serialized) {
+  if (changes.length > 1) {
     ctes.push(`balances_locked AS (SELECT 1 FROM balances WHERE (account_id, asset) IN (SELECT * FROM unnest(${accounts}, ${assets})) AND ${gate}
        ORDER BY account_id, asset COLLATE "C" FOR UPDATE)`);
     locked = ' AND (SELECT count(*) FROM balances_locked) > 0';
@@ -66,10 +64,10 @@ export function balanceUpdates(params: SqlParams, journals: readonly Journal[], 
  * Records journals and applies them to balances in one statement, however many journals (see
  * journalInserts and balanceUpdates). Returns false when a row refused: the caller must roll back.
  */
-export async function postJournals(db: SqlExecutor, journals: readonly Journal[], serialized: boolean): Promise<boolean> {
+export async function postJournals(db: SqlExecutor, journals: readonly Journal[]): Promise<boolean> {
   if (journals.length === 0) return true;
   const params = sqlParams();
-  const balances = balanceUpdates(params, journals, serialized);
+  const balances = balanceUpdates(params, journals);
   const rows = await db.query<{ applied: string | number }>(
     `WITH ${[...journalInserts(params, journals), ...balances.ctes].join(',\n')} SELECT count(*) AS applied FROM balances_out`,
     params.values, { prepared: true },

@@ -11,15 +11,14 @@ import { toOrder } from './sql-rows';
  * trades, releases) with their balance changes. The order's insert waits on the locks of every
  * account it numbers rows for (the taker's and the makers': sql-account-locks.ts), everything else
  * waits on the order's insert, so a clientOrderId already used writes nothing at all; the balance
- * rows are locked in the fixed order after it (see balanceUpdates). `serialized`: the database's
- * transactions never overlap (PGlite), so neither kind of lock is taken.
+ * rows are locked in the fixed order after it (see balanceUpdates).
  */
-export async function recordPlacement(db: SqlExecutor, placement: PlacementRecord, serialized: boolean): ReturnType<TradingRepository['recordPlacement']> {
+export async function recordPlacement(db: SqlExecutor, placement: PlacementRecord): ReturnType<TradingRepository['recordPlacement']> {
   const { order: o, makerUpdates: updates, fills, journals } = placement;
   const params = sqlParams();
   const placed = 'EXISTS (SELECT 1 FROM order_in)';
   // The order's and the fills' accounts are locked before the order and the fills are numbered (sql-account-locks.ts).
-  const locks = accountLocks(params, [o.accountId, ...fills.map((f) => f.accountId)], serialized);
+  const locks = accountLocks(params, [o.accountId, ...fills.map((f) => f.accountId)]);
   const value = (v: unknown, cast: string) => params.add(v, cast);
   // An order that rests only within its account's open-order limit in the market: counted here,
   // under the market lock every placement and cancel of the market holds (taken by an earlier
@@ -31,7 +30,7 @@ export async function recordPlacement(db: SqlExecutor, placement: PlacementRecor
   const ended = updates.filter((u) => u.status !== 'OPEN' && u.status !== 'PARTIALLY_FILLED').map((u) => u.id);
   const withinLimit = limit === null ? 'TRUE' : '(SELECT within FROM open_orders)';
   const ctes = [
-    ...locks.ctes,
+    locks.cte,
     ...(limit === null ? [] : [`open_orders AS (SELECT count(*) < ${value(limit, '::int')} AS within FROM (SELECT 1 FROM orders
        WHERE account_id = ${value(o.accountId, '::uuid')} AND market = ${value(o.market, '::text')} AND status IN ${LIVE_STATUSES_SQL}
          AND id <> ALL (${value(ended, '::uuid[]')})
@@ -71,7 +70,7 @@ export async function recordPlacement(db: SqlExecutor, placement: PlacementRecor
   let changed: ReadonlyArray<{ accountId: string; asset: string }> = [];
   let applied = 'ARRAY[]::text[]';
   if (journals.length > 0) {
-    const balances = balanceUpdates(params, journals, serialized, placed);
+    const balances = balanceUpdates(params, journals, placed);
     ctes.push(...journalInserts(params, journals, placed), ...balances.ctes);
     changed = balances.changes;
     applied = `ARRAY(SELECT account_id::text || '/' || asset FROM balances_out)`;

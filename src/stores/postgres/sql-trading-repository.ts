@@ -14,12 +14,8 @@ function page<T>(rows: Row[], limit: number, map: (r: Row) => T): Page<T> {
   return { items: rows.slice(0, limit).map(map), hasNextPage: rows.length > limit };
 }
 
-/**
- * The trading repository in SQL shared by PostgreSQL and PGlite. `serialized`: the database's
- * transactions never overlap (transactionsNeverOverlap: PGlite), so the writes leave out the
- * locks that only order concurrent transactions (account locks, balance-row locks).
- */
-export function createSqlTradingRepository(db: SqlExecutor, { serialized = false }: { readonly serialized?: boolean } = {}): TradingRepository {
+/** The trading repository in SQL shared by PostgreSQL and PGlite. */
+export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
   return {
     async insertAccount(account) {
       const rows = await db.query('INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id', [account.id, account.name, account.createdAt]);
@@ -54,19 +50,19 @@ export function createSqlTradingRepository(db: SqlExecutor, { serialized = false
       return rows.map(toBalance);
     },
 
-    postJournal: (journal) => postJournals(db, [journal], serialized),
-    postJournals: (journals) => postJournals(db, journals, serialized),
-    recordPlacement: (placement) => recordPlacement(db, placement, serialized),
+    postJournal: (journal) => postJournals(db, [journal]),
+    postJournals: (journals) => postJournals(db, journals),
+    recordPlacement: (placement) => recordPlacement(db, placement),
     ...createSqlOrderMethods(db),
 
     async recordTransfer(t, journal) {
       // One statement: both accounts' locks (sql-account-locks.ts), the journal and its balance
       // changes, then the transfer (numbered under the locks), only when every balance change applied.
       const params = sqlParams();
-      const locks = accountLocks(params, [t.fromAccountId, t.toAccountId], serialized);
-      const balances = balanceUpdates(params, [journal], serialized, locks.gate);
+      const locks = accountLocks(params, [t.fromAccountId, t.toAccountId]);
+      const balances = balanceUpdates(params, [journal], locks.gate);
       const rows = await db.query(
-        `WITH ${[...locks.ctes, ...journalInserts(params, [journal], locks.gate), ...balances.ctes].join(',\n')},
+        `WITH ${[locks.cte, ...journalInserts(params, [journal], locks.gate), ...balances.ctes].join(',\n')},
          transfer_in AS (INSERT INTO transfers (id, from_account_id, to_account_id, asset, amount, memo, created_at)
            SELECT ${params.add(t.id, '::uuid')}, ${params.add(t.fromAccountId, '::uuid')}, ${params.add(t.toAccountId, '::uuid')}, ${params.add(t.asset, '::text')},
              ${params.add(t.amount, '::numeric')}, ${params.add(t.memo, '::text')}, ${params.add(t.createdAt, '::timestamptz')}

@@ -44,11 +44,9 @@ export function createSqlStores(driver: SqlDriver): SqlStores {
       return (open?.tx ?? driver).query(text, params, options);
     },
   };
-  // Serialized transactions (PGlite) take no locks that only order concurrent writers, and hold
-  // keys in memory (serialized-key-holds.ts).
-  const serialized = transactionsNeverOverlap(driver);
-  const sqlRepo = createSqlTradingRepository(current, { serialized });
-  const repo = serialized ? withSerializedKeyHolds(sqlRepo, driver) : sqlRepo;
+  const sqlRepo = createSqlTradingRepository(current);
+  // Serialized transactions (PGlite) hold keys in memory: serialized-key-holds.ts.
+  const repo = transactionsNeverOverlap(driver) ? withSerializedKeyHolds(sqlRepo, driver) : sqlRepo;
   const scopeOf = (open: Ambient): TransactionScope => ({
     get rollbackOnly() { return open.rollbackOnly; },
     afterCommit: (task) => { open.afterCommit.push(task); },

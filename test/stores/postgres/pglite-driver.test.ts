@@ -1,11 +1,10 @@
-import { createPgliteDriver, type SqlDriver, type SqlExecutor } from '../../../src/stores/postgres';
+import { createPgliteDriver, type SqlDriver } from '../../../src/stores/postgres';
 
 /**
  * The PGlite driver runs `prepared: true` statements as named protocol-level statements: parsed
  * once per database, then bound and run. These pin that they answer exactly what PGlite's own
- * query answers, that they are really prepared and run with their generic plan from the first run
- * (the transaction's other statements keep PostgreSQL's own choice), and that errors and rollbacks
- * behave as for any statement.
+ * query answers, that they are really prepared (and planned generically once PostgreSQL chooses
+ * to), and that errors and rollbacks behave as for any statement.
  */
 describe('PGlite driver: prepared statements', () => {
   let driver: SqlDriver;
@@ -45,7 +44,7 @@ describe('PGlite driver: prepared statements', () => {
     }
   });
 
-  test('is parsed once, then run from its generic plan every time, the first time included', async () => {
+  test('is parsed once, then PostgreSQL runs it from its plan cache (generic plans after its first custom ones)', async () => {
     const text = 'SELECT count(*)::int AS n FROM items WHERE amount >= $1::numeric';
     for (let i = 0; i < 12; i += 1) {
       const [row] = await driver.begin((tx) => tx.query<{ n: number }>(text, ['0'], { prepared: true }));
@@ -54,52 +53,8 @@ describe('PGlite driver: prepared statements', () => {
     const statements = await driver.begin((tx) => tx.query<{ generic_plans: string | number | bigint; custom_plans: string | number | bigint }>(
       'SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1', [text]));
     expect(statements).toHaveLength(1);
-    expect(Number(statements[0].generic_plans)).toBe(12);
-    expect(Number(statements[0].custom_plans)).toBe(0);
-  });
-
-  /** The plan mode a statement runs under, asked by a statement with a parameter (one without has one plan whatever the mode). */
-  const mode = (tx: SqlExecutor, prepared: boolean) => tx.query<{ mode: string }>(
-    "SELECT current_setting('plan_cache_mode') AS mode WHERE $1::int = 1", [1], prepared ? { prepared: true } : undefined,
-  ).then(([row]) => row.mode);
-
-  test('within one transaction, prepared statements run with generic plans and the others with PostgreSQL\'s choice, in any order', async () => {
-    const seen = await driver.begin(async (tx) => [
-      await mode(tx, false), await mode(tx, true), await mode(tx, true), await mode(tx, false), await mode(tx, true), await mode(tx, false),
-    ]);
-    expect(seen).toEqual(['auto', 'force_generic_plan', 'force_generic_plan', 'auto', 'force_generic_plan', 'auto']);
-    // The switch ends with its transaction: a statement outside one keeps PostgreSQL's choice.
-    await driver.begin((tx) => mode(tx, true));
-    expect((await driver.query<{ mode: string }>("SELECT current_setting('plan_cache_mode') AS mode WHERE $1::int = 1", [1]))[0].mode).toBe('auto');
-  });
-
-  test('a rollback to a savepoint that undoes a switch does not leave a statement in the other mode', async () => {
-    const seen = await driver.begin(async (tx) => {
-      const out: string[] = [];
-      // Switched to generic after the savepoint; the rollback undoes it.
-      await tx.query('SAVEPOINT a');
-      out.push(await mode(tx, true));
-      await tx.query('ROLLBACK TO SAVEPOINT a');
-      out.push(await mode(tx, true));
-      // Switched back to PostgreSQL's choice after the savepoint; the rollback undoes that too.
-      await tx.query('SAVEPOINT b');
-      out.push(await mode(tx, false));
-      await tx.query('ROLLBACK TO SAVEPOINT b');
-      out.push(await mode(tx, false));
-      return out;
-    });
-    expect(seen).toEqual(['force_generic_plan', 'force_generic_plan', 'auto', 'auto']);
-  });
-
-  test('after a failed statement, a rollback to the savepoint before it works and the transaction goes on', async () => {
-    const rows = await driver.begin(async (tx) => {
-      await mode(tx, true);
-      await tx.query('SAVEPOINT c');
-      await expect(tx.query('SELECT 1 / $1::int AS x', [0])).rejects.toMatchObject({ code: '22012' });
-      await tx.query('ROLLBACK TO SAVEPOINT c');
-      return [await mode(tx, false), await mode(tx, true)];
-    });
-    expect(rows).toEqual(['auto', 'force_generic_plan']);
+    expect(Number(statements[0].generic_plans) + Number(statements[0].custom_plans)).toBe(12);
+    expect(Number(statements[0].generic_plans)).toBeGreaterThan(0);
   });
 
   test('a failing run rejects with the database error, rolls back, and the statement still works after', async () => {
