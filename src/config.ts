@@ -9,7 +9,7 @@ import type { ConnectionLimits } from './transport/http/connection-limits';
 import { parsePriceConfig, type PriceConfig } from './price-config';
 import { parseFeeRates } from './fee-config';
 import type { FeeRates } from './domain/settlement';
-import { DEFAULT_MAX_OPEN_ORDERS } from './domain/orders.service';
+import { DEFAULT_MAX_OPEN_ORDERS, MAX_CONFIGURABLE_OPEN_ORDERS } from './domain/orders.service';
 
 /** Log levels pino understands. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -341,7 +341,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   if (env.SIGNET_MAX_OPEN_ORDERS === 'unlimited') maxOpenOrders = null;
   else if (env.SIGNET_MAX_OPEN_ORDERS !== undefined && env.SIGNET_MAX_OPEN_ORDERS !== '') {
     maxOpenOrders = Number(env.SIGNET_MAX_OPEN_ORDERS);
-    if (!/^[1-9]\d{0,5}$/.test(env.SIGNET_MAX_OPEN_ORDERS) || maxOpenOrders > 100_000) problems.push('SIGNET_MAX_OPEN_ORDERS must be a whole number from 1 to 100000 (open orders per account and market), or "unlimited"');
+    if (!/^[1-9]\d{0,5}$/.test(env.SIGNET_MAX_OPEN_ORDERS) || maxOpenOrders > MAX_CONFIGURABLE_OPEN_ORDERS) problems.push(`SIGNET_MAX_OPEN_ORDERS must be a whole number from 1 to ${MAX_CONFIGURABLE_OPEN_ORDERS} (open orders per account and market), or "unlimited"`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({

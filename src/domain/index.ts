@@ -12,7 +12,7 @@ export { isPlainText, PLAIN_TEXT_PATTERN } from './text';
 export { createSecretBox, type SecretBox } from './secret-box';
 export { masterKeyFit, unavailableSecretBox, type MasterKeyFit } from './master-key-check';
 export { createAccountService, type AccountService } from './accounts.service';
-export { createOrderService, DEFAULT_MAX_OPEN_ORDERS, type OrderService, type PlaceOrderInput } from './orders.service';
+export { createOrderService, DEFAULT_MAX_OPEN_ORDERS, MAX_CONFIGURABLE_OPEN_ORDERS, type OrderService, type PlaceOrderInput } from './orders.service';
 export { validateOrder, type ValidOrder } from './order-entry';
 export { planMatch, crosses, type IncomingOrder, type MatchPlan, type PlannedTrade, type RestingOrder } from './matching';
 export { settleTrade, ceilQuote, DEFAULT_FEE_RATES, type FeeRates, type OrderFillState, type SettledTrade, type TradeParty } from './settlement';

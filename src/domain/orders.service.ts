@@ -29,6 +29,8 @@ export interface OrderService {
   listOrderFills(order: Order, query: PageQuery & { liquidity?: Liquidity }): Promise<Page<Fill>>;
   /** The fills of each order, newest first, one page each, in one read (a list of orders with their fills). */
   listFillsOfOrders(orders: readonly Order[], query: PageQuery): Promise<Array<Page<Fill>>>;
+  /** The most live orders an account may have in one market; null: no limit (what `cancelAllOrders` can return is bounded by it). */
+  readonly maxOpenOrders: number | null;
 }
 
 /**
@@ -44,6 +46,8 @@ const BOOK_BATCH = { first: 2, next: 50 } as const;
 
 /** The most live orders an account may have in one market unless configured (SIGNET_MAX_OPEN_ORDERS). */
 export const DEFAULT_MAX_OPEN_ORDERS = 500;
+/** The highest limit SIGNET_MAX_OPEN_ORDERS accepts (short of `unlimited`). */
+export const MAX_CONFIGURABLE_OPEN_ORDERS = 100_000;
 
 /** A resting order as the placement found it, with the state a trade changes. */
 interface MakerState { readonly entry: BookEntry; readonly resting: RestingOrder; state: OrderFillState; status: OrderStatus; statusReason: OrderStatusReason | null }
@@ -233,6 +237,8 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
   }
 
   return {
+    maxOpenOrders,
+
     async placeOrder(accountId, input) {
       const valid = validateOrder(input);
       if (Array.isArray(valid)) return fail(...valid);

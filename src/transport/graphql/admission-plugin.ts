@@ -3,7 +3,7 @@ import { Kind, getVariableValues, type FragmentDefinitionNode } from 'graphql';
 import type { DirectiveDeps } from '../../directives';
 import { planRootFields, type AdmissionOutcome, type AdmittedField, type FieldPlan } from '../admission';
 import type { GraphQLContext } from './context';
-import { enforceQueryCost } from './query-cost';
+import { enforceQueryCost, type ListBounds } from './query-cost';
 
 /** The admitted decisions by response key, from the plan and what the store answered. */
 function admittedFrom(plan: FieldPlan, outcomes: readonly AdmissionOutcome[]): Map<string, AdmittedField> {
@@ -31,12 +31,12 @@ function admittedFrom(plan: FieldPlan, outcomes: readonly AdmissionOutcome[]): M
  * Requests that fail before an operation is resolved (parse, validation, unknown operation) run
  * no field here; the HTTP layer still runs their admission after responding, so they count.
  */
-export function admissionPlugin(deps: DirectiveDeps, limits: { readonly maxCost: number }): ApolloServerPlugin<GraphQLContext> {
+export function admissionPlugin(deps: DirectiveDeps, limits: { readonly maxCost: number; readonly listBounds?: ListBounds }): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operation, document, schema, request }) {
-          if (operation) enforceQueryCost({ schema, document, operation, variables: request.variables ?? {} }, limits.maxCost);
+          if (operation) enforceQueryCost({ schema, document, operation, variables: request.variables ?? {}, listBounds: limits.listBounds }, limits.maxCost);
           const { admission, principal } = contextValue;
           if (!admission || !principal || !operation || admission.settled) return;
           let plan: FieldPlan = { checks: [], fields: [] };

@@ -9,6 +9,7 @@ import { responsePlugin } from './response-plugin';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './format-error';
 import { introspectionCachePlugin } from './introspection-cache-plugin';
+import type { ListBounds } from './query-cost';
 import { introspectionAliasRule, introspectionLimitRule, onlyWithSchemaIntrospection } from './introspection-limit-rule';
 import { knownOperationTypesRule } from './known-operation-types.rule';
 import { selectionLimitsRule } from './selection-limits.rule';
@@ -19,7 +20,7 @@ export const QUERY_LIMITS = Object.freeze({
   maxDepth: 10,
   /**
    * Cost budget per operation, with its variables (`query-cost.ts`): each field 1, a page its
-   * selection once per item. A full page of 100 orders with all their scalar fields costs 2,202;
+   * selection once per item. A full page of 100 orders with all their scalar fields costs 2,302;
    * 100 orders with 100 fills each, even with two fields a fill, 30,302.
    */
   maxCost: 5000,
@@ -69,6 +70,8 @@ export interface ApolloOptions {
   readonly directives: DirectiveDeps;
   /** Extra plugins (the HTTP layer adds the drain plugin). */
   readonly plugins?: ApolloServerPlugin<GraphQLContext>[];
+  /** Bounds of the unsized lists in the cost budget (query-cost.ts); default those of the default open-order limit. */
+  readonly listBounds?: ListBounds;
 }
 
 /** Builds the Apollo server with Signet's error model and query limits. */
@@ -124,7 +127,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
       ...protection.validationRules,
       ...introspectionCost.validationRules.map(onlyWithSchemaIntrospection),
     ],
-    plugins: [...protection.plugins, ...introspectionCost.plugins, introspectionCachePlugin(), ApolloServerPluginLandingPageDisabled(), admissionPlugin(options.directives, { maxCost: QUERY_LIMITS.maxCost }), responsePlugin(), ...(options.plugins ?? [])],
+    plugins: [...protection.plugins, ...introspectionCost.plugins, introspectionCachePlugin(), ApolloServerPluginLandingPageDisabled(), admissionPlugin(options.directives, { maxCost: QUERY_LIMITS.maxCost, listBounds: options.listBounds }), responsePlugin(), ...(options.plugins ?? [])],
     logger: options.logger,
   });
 }

@@ -3,13 +3,17 @@
  * a page (`first`) counts its selection once per item it can return, and so does `orderBook`
  * per `depth` level. Computed once the variables are known, so `orders(first: $n)` costs what
  * `orders(first: 100)` costs when `$n` is 100: a budget checked on the document alone (as
- * validation rules do) counts a variable page size as one item. Introspection (`__schema`,
- * `__type`) has its own limits and is not counted here.
+ * validation rules do) counts a variable page size as one item. A list without a size argument
+ * (`cancelAllOrders`' orders) counts its selection once, unless a page is selected inside it:
+ * then once per item it can hold (its bound, `ListBounds`), since each of them loads that page.
+ * Introspection (`__schema`, `__type`) has its own limits and is not counted here.
  */
 import {
-  GraphQLError, Kind, getVariableValues, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode,
+  GraphQLError, Kind, getNamedType, getVariableValues, isInterfaceType, isObjectType, visit,
+  type DocumentNode, type FragmentDefinitionNode, type GraphQLNamedType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { DEFAULT_MAX_OPEN_ORDERS, MARKETS, MAX_CONFIGURABLE_OPEN_ORDERS } from '../../domain';
 import { ErrorCode, RequestRefusedError } from '../../errors';
 import { DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH } from './resolvers/market-data.resolver';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './resolvers/pagination';
@@ -38,10 +42,62 @@ const listSizeEstimator: ComplexityEstimator = ({ field, args, childComplexity }
   return undefined;
 };
 
+/**
+ * The most items of lists that take no size argument, by `Type.field`. Only lists whose items
+ * can hold a page need one (the others count their selection once, see the module comment).
+ */
+export type ListBounds = Readonly<Record<string, number>>;
+
+/**
+ * The bounds of this server's unsized lists of orders: `cancelAllOrders` returns at most every
+ * live order of the account, `maxOpenOrders` per market (null: no limit, counted as the highest
+ * limit that can be configured).
+ */
+export function orderListBounds(maxOpenOrders: number | null): ListBounds {
+  return Object.freeze({ 'CancelAllOrdersPayload.orders': (maxOpenOrders ?? MAX_CONFIGURABLE_OPEN_ORDERS) * MARKETS.size });
+}
+
+/** Whether `selectionSet` (on `type`) selects, at any depth, a field that takes a list size. */
+function selectsPage(schema: GraphQLSchema, type: GraphQLNamedType | undefined, selectionSet: SelectionSetNode | undefined,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>, visited: Set<string> = new Set()): boolean {
+  if (!selectionSet || !type) return false;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      const field = isObjectType(type) || isInterfaceType(type) ? type.getFields()[selection.name.value] : undefined;
+      if (!field) continue;
+      if (field.args.some((arg) => Object.hasOwn(LIST_SIZE_ARGUMENTS, arg.name))) return true;
+      if (selectsPage(schema, getNamedType(field.type), selection.selectionSet, fragments, visited)) return true;
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
+      if (selectsPage(schema, on ?? undefined, selection.selectionSet, fragments, visited)) return true;
+    } else {
+      const fragment = fragments.get(selection.name.value);
+      if (!fragment || visited.has(fragment.name.value)) continue;
+      visited.add(fragment.name.value);
+      if (selectsPage(schema, schema.getType(fragment.typeCondition.name.value) ?? undefined, fragment.selectionSet, fragments, visited)) return true;
+    }
+  }
+  return false;
+}
+
+/** A bounded list without a size argument: its selection once, or once per item when a page is inside it. */
+function unsizedListEstimator(schema: GraphQLSchema, document: DocumentNode, bounds: ListBounds): ComplexityEstimator {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  return ({ type, field, node, childComplexity }) => {
+    const bound = bounds[`${type.name}.${field.name}`];
+    if (bound === undefined) return undefined;
+    return 1 + (selectsPage(schema, getNamedType(field.type), node.selectionSet, fragments) ? bound : 1) * childComplexity;
+  };
+}
+
 /** Introspection has its own limits (count and budget rules): it costs nothing here. */
 const introspectionEstimator: ComplexityEstimator = ({ field }) => (field.name === '__schema' || field.name === '__type' ? 0 : undefined);
 
-const ESTIMATORS = [introspectionEstimator, listSizeEstimator, simpleEstimator({ defaultComplexity: 1 })];
+/** The estimators, first answer wins. */
+function estimatorsFor(schema: GraphQLSchema, document: DocumentNode, bounds: ListBounds): ComplexityEstimator[] {
+  return [introspectionEstimator, listSizeEstimator, unsizedListEstimator(schema, document, bounds), simpleEstimator({ defaultComplexity: 1 })];
+}
 
 /** Whether an operation's cost depends on its variables: one is a list size or decides @include/@skip. */
 function dependsOnVariables(operation: OperationDefinitionNode): boolean {
@@ -64,19 +120,29 @@ export interface QueryCostInput {
   readonly document: DocumentNode;
   readonly operation: OperationDefinitionNode;
   readonly variables: Record<string, unknown>;
+  /** The bounds of the unsized lists that can hold pages; default this server's with the default open-order limit. */
+  readonly listBounds?: ListBounds;
 }
 
+/** The bounds with the default open-order limit. */
+const DEFAULT_LIST_BOUNDS = orderListBounds(DEFAULT_MAX_OPEN_ORDERS);
+
 /**
- * Per parsed document and operation: its cost when that does not depend on the variables, else
- * 'per request'. Apollo keeps one DocumentNode per query text, so a repeated query is costed once.
+ * Per list bounds, parsed document and operation: its cost when that does not depend on the
+ * variables, else 'per request'. Apollo keeps one DocumentNode per query text, so a repeated query
+ * is costed once.
  */
-const knownCosts = new WeakMap<DocumentNode, Map<OperationDefinitionNode, number | 'per request'>>();
+const knownCosts = new WeakMap<ListBounds, WeakMap<DocumentNode, Map<OperationDefinitionNode, number | 'per request'>>>();
 
 /** The cost of `operation` (see the module comment). */
-export function queryCost({ schema, document, operation, variables }: QueryCostInput): number {
-  const compute = () => getComplexity({ schema, query: document, operationName: operation.name?.value, variables, estimators: ESTIMATORS });
-  let costs = knownCosts.get(document);
-  if (!costs) knownCosts.set(document, (costs = new Map()));
+export function queryCost({ schema, document, operation, variables, listBounds = DEFAULT_LIST_BOUNDS }: QueryCostInput): number {
+  const compute = () => getComplexity({
+    schema, query: document, operationName: operation.name?.value, variables, estimators: estimatorsFor(schema, document, listBounds),
+  });
+  let byDocument = knownCosts.get(listBounds);
+  if (!byDocument) knownCosts.set(listBounds, (byDocument = new WeakMap()));
+  let costs = byDocument.get(document);
+  if (!costs) byDocument.set(document, (costs = new Map()));
   let known = costs.get(operation);
   if (known === undefined) costs.set(operation, (known = dependsOnVariables(operation) ? 'per request' : compute()));
   return known === 'per request' ? compute() : known;
@@ -98,7 +164,7 @@ export function enforceQueryCost(input: QueryCostInput, maxCost: number): void {
   if (cost > maxCost) {
     throw new RequestRefusedError(
       ErrorCode.GRAPHQL_VALIDATION_FAILED,
-      `Query cost ${cost} exceeds the limit of ${maxCost}. Each field counts 1 and a page counts its selection once per item (first, ${DEFAULT_PAGE_SIZE} when omitted; orderBook once per depth level): ask for smaller pages or fewer nested pages.`,
+      `Query cost ${cost} exceeds the limit of ${maxCost}. Each field counts 1 and a page counts its selection once per item (first, ${DEFAULT_PAGE_SIZE} when omitted; orderBook once per depth level; a list without a size, such as cancelAllOrders' orders, once per item it can hold when a page is inside it): ask for smaller pages or fewer nested pages.`,
       {}, { cost, maxCost },
     );
   }

@@ -12,6 +12,7 @@ import type { RateLimitHeaderEntry } from '@signet/rate-limit';
 import type { DirectiveDeps } from '../../directives';
 import { emptyExchange, type GraphQLContext } from '../graphql/context';
 import { createApolloServer } from '../graphql/create-apollo-server';
+import { orderListBounds } from '../graphql/query-cost';
 import { requestScope } from '../request-scope';
 import { createHttpErrorHandler, sendError } from './http-errors';
 import { ErrorCode } from '../../errors';
@@ -185,7 +186,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
 
   const apollo = createApolloServer({
     schema: deps.schema, logger: deps.logger, introspection: deps.introspection, development: deps.development,
-    directives: deps.directives, plugins: [fastifyApolloDrainPlugin(app)],
+    directives: deps.directives, plugins: [fastifyApolloDrainPlugin(app)], listBounds: orderListBounds(deps.services.orders.maxOpenOrders),
   });
   await apollo.start();
   const authenticate = deps.authenticate ?? (async (): Promise<AuthOutcome> => ({ principal: null }));

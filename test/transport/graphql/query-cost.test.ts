@@ -1,12 +1,14 @@
 /**
  * The query cost budget counts pages with the request's variables: `first: $n` costs what the
  * literal costs, a full page of every scalar field fits, nested full pages do not, and an
- * out-of-range page size is left to its resolver's own error (reported once).
+ * out-of-range page size is left to its resolver's own error (reported once). A list without a
+ * size (`cancelAllOrders`' orders) counts its selection once, or once per order it can hold when a
+ * page is selected inside it.
  */
 import { parse, type OperationDefinitionNode } from 'graphql';
 import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
 import { QUERY_LIMITS } from '../../../src/transport/graphql/create-apollo-server';
-import { queryCost } from '../../../src/transport/graphql/query-cost';
+import { orderListBounds, queryCost, type ListBounds } from '../../../src/transport/graphql/query-cost';
 import type { TestDatabase } from '../../helpers/database';
 import { memoryStores, openSigningAccount, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
 
@@ -16,10 +18,17 @@ const PAGE_VARIABLE = `query($n: Int) { me { orders(first: $n) { nodes { ${ORDER
 const NESTED_VARIABLE = 'query($n: Int) { me { orders(first: $n) { nodes { id fills(first: $n) { nodes { id price quantity fee } } } } } }';
 
 const schema = buildSignetSchema();
-const costOf = (query: string, variables: Record<string, unknown> = {}) => {
+const costOf = (query: string, variables: Record<string, unknown> = {}, listBounds?: ListBounds) => {
   const document = parse(query);
-  return queryCost({ schema, document, operation: document.definitions[0] as OperationDefinitionNode, variables });
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+  if (!operation) throw new Error('no operation');
+  return queryCost({ schema, document, operation, variables, listBounds });
 };
+
+/** Every scalar field of Order, as the SDK's OrderFields fragment selects them. */
+const ALL_ORDER_FIELDS = 'id sequence market side type price quantity quoteQuantity timeInForce postOnly selfTradePrevention clientOrderId status statusReason filledQuantity remainingQuantity averagePrice holdAsset holdAmount holdRemaining createdAt updatedAt';
+const CANCEL_ALL = (orders: string) => `mutation { cancelAllOrders(market: "BTC-USD") { orders { ${orders} } userErrors { code message } } }`;
+const CANCEL_ALL_WITH_FILLS = CANCEL_ALL('id fills(first: 100) { nodes { id price quantity } }');
 
 describe('queryCost', () => {
   test('a page size given as a variable costs what the same literal costs', () => {
@@ -44,6 +53,35 @@ describe('queryCost', () => {
     expect(costOf(query, { n: 100, with: false })).toBeLessThan(10);
     expect(costOf(query, { n: 100, with: true })).toBe(costOf(PAGE_LITERAL));
     expect(costOf('{ __schema { types { name fields { name } } } }')).toBe(0);
+  });
+});
+
+describe('queryCost of lists without a size', () => {
+  const defaults = orderListBounds(500);
+
+  test('cancelAllOrders with every order field costs its selection once, as before: the SDK\'s own mutation fits', () => {
+    expect(costOf(CANCEL_ALL(ALL_ORDER_FIELDS))).toBe(1 + (1 + 22) + (1 + 2));
+    expect(costOf(CANCEL_ALL(ALL_ORDER_FIELDS), {}, defaults)).toBe(costOf(CANCEL_ALL(ALL_ORDER_FIELDS)));
+  });
+
+  test('a page inside cancelAllOrders\' orders counts once per order the call can return (500 per market, 2 markets)', () => {
+    // An order: its id, and a page of 100 fills, each `nodes` (1) with three fields.
+    const perOrder = 1 + (1 + 100 * (1 + 3));
+    expect(costOf(CANCEL_ALL_WITH_FILLS, {}, defaults)).toBe(1 + (1 + 1000 * perOrder) + (1 + 2));
+    expect(costOf(CANCEL_ALL_WITH_FILLS, {}, defaults)).toBeGreaterThan(QUERY_LIMITS.maxCost);
+    // A page with its size omitted (20), and a page reached through a fragment, count the same way.
+    expect(costOf(CANCEL_ALL('fills { nodes { id } }'), {}, defaults)).toBeGreaterThan(QUERY_LIMITS.maxCost);
+    const throughFragment = `mutation { cancelAllOrders(market: null) { orders { ...WithFills } userErrors { code } } }
+      fragment WithFills on Order { id ... on Order { fills(first: 1) { nodes { id } } } }`;
+    expect(costOf(throughFragment, {}, defaults)).toBe(1 + (1 + 1000 * (1 + (1 + 1 * (1 + 1)))) + (1 + 1));
+  });
+
+  test('the bound follows the open-order limit; without a limit it is the highest configurable one', () => {
+    const smallPages = CANCEL_ALL('id fills(first: 10) { nodes { id price quantity } }');
+    expect(costOf(smallPages, {}, orderListBounds(10))).toBe(1 + (1 + 20 * (1 + (1 + 10 * 4))) + 3);
+    expect(costOf(smallPages, {}, orderListBounds(10))).toBeLessThanOrEqual(QUERY_LIMITS.maxCost);
+    expect(costOf(smallPages, {}, orderListBounds(500))).toBeGreaterThan(QUERY_LIMITS.maxCost);
+    expect(orderListBounds(null)).toEqual({ 'CancelAllOrdersPayload.orders': 200_000 });
   });
 });
 
@@ -78,6 +116,21 @@ describe('the cost budget over HTTP', () => {
       expect(res.json.errors).toBeUndefined();
       expect(res.json.data.me.orders.nodes).toEqual([]);
     }
+  });
+
+  test('cancelAllOrders with fills inside its orders is refused before anything runs: the open order stays open', async () => {
+    const placed = await signedRequest(server, key, { query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.001" }) { order { id status } userErrors { code } } }' }, { headers: { 'idempotency-key': 'cost-rest-1' } });
+    expect(placed.json.data.placeOrder.order.status).toBe('OPEN');
+    const res = await signedRequest(server, key, { query: CANCEL_ALL_WITH_FILLS }, { headers: { 'idempotency-key': 'cost-cancel-1' } });
+    expect(res.status).toBe(400);
+    expect(res.json.errors[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', maxCost: QUERY_LIMITS.maxCost });
+    expect(res.json.errors[0].message).toContain("cancelAllOrders' orders");
+    const after = await signedRequest(server, key, { query: `{ order(id: "${placed.json.data.placeOrder.order.id}") { status } }` });
+    expect(after.json.data.order.status).toBe('OPEN');
+    // The same call selecting every order field runs.
+    const canceled = await signedRequest(server, key, { query: CANCEL_ALL(ALL_ORDER_FIELDS) }, { headers: { 'idempotency-key': 'cost-cancel-2' } });
+    expect(canceled.status).toBe(200);
+    expect(canceled.json.data.cancelAllOrders.orders.map((o: { status: string }) => o.status)).toEqual(['CANCELED']);
   });
 
   test('a page size over 100 gets the page-size error, once', async () => {
