@@ -116,7 +116,7 @@ export interface SignetClient {
 const KEY_CHARS = /^[\x20-\x7e]{1,255}$/;
 
 /** An attempt that outlasts this is abandoned: long enough for a loaded server, short enough for a bot to act. */
-const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_TIMEOUT_MS = 10_000;
 
 function checkTimeout(timeoutMs: number): number {
   if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new RangeError('timeoutMs must be a number >= 0 (0 or Infinity: no timeout)');

@@ -4,6 +4,7 @@
  * Add exports on purpose: everything else in this folder is internal.
  */
 export {
+  DEFAULT_TIMEOUT_MS,
   createSignetClient,
   type SignetClient,
   type SignetClientOptions,

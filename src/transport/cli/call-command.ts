@@ -3,11 +3,11 @@ import type { Command } from 'commander';
 import { Kind, parse } from 'graphql';
 import { signRequest } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
-import { sendSigned, type SendSignedOptions, type SignedAnswer } from '@signet/sdk';
+import { DEFAULT_TIMEOUT_MS, sendSigned, type SendSignedOptions, type SignedAnswer } from '@signet/sdk';
 import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
 import { CliError, EXIT, exitCodeFor, retryHint } from './cli-error';
 import { readCredential } from './credentials';
-import { interruptible, interrupted, progressReporter } from './trade-client';
+import { TIMEOUT_FLAG_HELP, interruptible, interrupted, progressReporter, timeoutOf } from './trade-client';
 
 /** True when the document holds a mutation (one that does not parse is refused before anything runs). */
 function isMutation(query: string): boolean {
@@ -119,8 +119,10 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
     .option('--variables <json>', 'variables as JSON', '{}')
     .option('--url <url>', `server URL; its host:port is the signed @authority (default: SIGNET_URL, else ${DEFAULT_CLIENT_URL})`)
     .option('--idempotency-key <key>', 'send this Idempotency-Key (covered by the signature); reuse it to retry a mutation safely')
+    .option('--timeout <ms>', TIMEOUT_FLAG_HELP)
     .option('--json', 'stdout holds one JSON document: the answer, or on failure the error object with the answer in "response" (an answer that is not JSON goes to stderr)')
-    .action(async (opts: { credentials: string; as?: string; query: string; variables: string; url?: string; idempotencyKey?: string; json?: boolean }) => {
+    .action(async (opts: { credentials: string; as?: string; query: string; variables: string; url?: string; idempotencyKey?: string; timeout?: string; json?: boolean }) => {
+      const timeoutMs = timeoutOf(opts.timeout) ?? DEFAULT_TIMEOUT_MS;
       const credential = readCredential(opts.credentials, opts.as);
       let variables: unknown;
       try {
@@ -137,6 +139,8 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
       // Where a Ctrl-C finds the call: an attempt whose answer is not in yet, or between attempts.
       let inFlight = false;
       let sent = 0;
+      // The last attempt's timer (absent with no limit): it covers the answer's body too.
+      let attemptTimer: AbortSignal | undefined;
       const report = progressReporter();
       /** One attempt: signed afresh (new nonce, `created` on the server's clock), then sent under `signal`. */
       const attempt = (signal: AbortSignal) => (created: number) => {
@@ -152,7 +156,8 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
         // In flight until its body is read too (sendSigned reads it next): only a wait announced by onRetry ends it.
         inFlight = true;
         sent += 1;
-        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signed.headers }, body, signal });
+        attemptTimer = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signed.headers }, body, signal: attemptTimer ? AbortSignal.any([signal, attemptTimer]) : signal });
       };
       const mutation = isMutation(opts.query);
       let answer: SignedAnswer;
@@ -177,7 +182,9 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
         if (error instanceof CliError) throw error;
         // Node's fetch says "fetch failed" and keeps the reason (ECONNREFUSED, DNS, reset) in its cause.
         const { message, cause } = (error ?? {}) as { message?: unknown; cause?: { message?: unknown; code?: unknown } };
-        const failure = `cannot reach ${url.origin}: ${String(cause?.message ?? message ?? error)}`;
+        const failure = attemptTimer?.aborted
+          ? `no answer from ${url.origin} within ${timeoutMs} ms (--timeout)`
+          : `cannot reach ${url.origin}: ${String(cause?.message ?? message ?? error)}`;
         // A refused connection carried nothing; any other failure may have lost the answer to a mutation that ran.
         if (!mutation || cause?.code === 'ECONNREFUSED') {
           throw new CliError(failure, EXIT.FAILED, { code: 'NETWORK_ERROR', ...(mutation ? { outcome: 'refused' as const, idempotencyKey: opts.idempotencyKey } : {}) });

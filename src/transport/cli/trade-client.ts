@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SignetRequestError, createSignetClient, type SignetClient, type SignetResult, type SignetRetryInfo } from '@signet/sdk';
+import { DEFAULT_TIMEOUT_MS, SignetRequestError, createSignetClient, type SignetClient, type SignetResult, type SignetRetryInfo } from '@signet/sdk';
 import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
 import { readCredential } from './credentials';
 import { CliError, EXIT, exitCodeFor, retryHint } from './cli-error';
@@ -10,6 +10,18 @@ export interface ClientFlags {
   as?: string;
   url?: string;
   json?: boolean;
+  /** `--timeout <ms>`, as typed (see {@link timeoutOf}). */
+  timeout?: string;
+}
+
+/** The help of `--timeout`, for every command that sends requests. */
+export const TIMEOUT_FLAG_HELP = `milliseconds to wait for each attempt's answer, 0 for no limit (default ${DEFAULT_TIMEOUT_MS})`;
+
+/** `--timeout <ms>`: a whole number of milliseconds, 0 for no limit; undefined when not given. */
+export function timeoutOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(value)) throw new CliError(`--timeout must be a whole number of milliseconds, 0 for no limit (got "${value.slice(0, 32)}")`, EXIT.USAGE);
+  return Number(value);
 }
 
 /**
@@ -19,17 +31,19 @@ export interface ClientFlags {
  */
 export function clientFor(flags: ClientFlags, config: ClientConfig, { credentials = 'required' }: { credentials?: 'required' | 'optional' } = {}): SignetClient {
   const url = flags.url ?? config.url ?? DEFAULT_CLIENT_URL;
+  const timeoutMs = timeoutOf(flags.timeout);
+  const common = { url, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
   if (flags.credentials) {
     const credential = readCredential(flags.credentials, flags.as);
-    return createSignetClient({ url, keyId: credential.keyId, alg: credential.algorithm, privateKey: credential.privateKey, secret: credential.secret });
+    return createSignetClient({ ...common, keyId: credential.keyId, alg: credential.algorithm, privateKey: credential.privateKey, secret: credential.secret });
   }
   if (!config.keyId || !(config.privateKey || config.secret)) {
-    if (credentials === 'optional' && !config.keyId && !config.privateKey && !config.secret) return createSignetClient({ url });
+    if (credentials === 'optional' && !config.keyId && !config.privateKey && !config.secret) return createSignetClient(common);
     throw new CliError('No credentials: pass --credentials FILE [--as NAME] (e.g. .signet/demo-credentials.json --as alice), or set SIGNET_KEY_ID with SIGNET_PRIVATE_KEY or SIGNET_SECRET.', 2);
   }
   return config.privateKey
-    ? createSignetClient({ url, keyId: config.keyId, alg: 'ed25519', privateKey: config.privateKey })
-    : createSignetClient({ url, keyId: config.keyId, alg: 'hmac-sha256', secret: config.secret as string });
+    ? createSignetClient({ ...common, keyId: config.keyId, alg: 'ed25519', privateKey: config.privateKey })
+    : createSignetClient({ ...common, keyId: config.keyId, alg: 'hmac-sha256', secret: config.secret as string });
 }
 
 /** Retry progress on stderr, only for a person watching a terminal (scripts read stdout and exit codes). */

@@ -6,7 +6,7 @@ import {
 import { DEFAULT_CLIENT_URL } from '../../client-config';
 import type { SignetConfig } from '../../config';
 import { CliError } from './cli-error';
-import { call, clientFor, keyedMutation, missingPayload, progressReporter, unwrapResult, type ClientFlags } from './trade-client';
+import { TIMEOUT_FLAG_HELP, call, clientFor, keyedMutation, missingPayload, progressReporter, unwrapResult, type ClientFlags } from './trade-client';
 
 /** Aligned columns for people; the header row is upper case. */
 export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -34,6 +34,7 @@ function withClientFlags(command: Command): Command {
     .option('--credentials <file>', 'JSON with keyId and privateKey or secret (e.g. .signet/demo-credentials.json); default: SIGNET_KEY_ID + SIGNET_PRIVATE_KEY / SIGNET_SECRET')
     .option('--as <name>', 'which credential of a file that lists several (e.g. alice)')
     .option('--url <url>', `server URL (default: SIGNET_URL, else ${DEFAULT_CLIENT_URL})`)
+    .option('--timeout <ms>', TIMEOUT_FLAG_HELP)
     .option('--json', 'machine-readable output');
 }
 

@@ -315,6 +315,40 @@ describe('signet call', () => {
     }, TIMEOUT);
   });
 
+  describe('--timeout', () => {
+    test('a mutation whose answer does not come in time: exit 3, outcome "unknown" with its key, which then returns the order placed', async () => {
+      front.holdAnswers = true;
+      const answered = front.answered();
+      const started = Date.now();
+      const run = await signetOn(time, 'call', ...credentials, '--timeout', '300', '--idempotency-key', 'timeout-flight', '--query', placeAt('20114'), '--json');
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(run.code).toBe(3);
+      expect(JSON.parse(run.stdout)).toEqual({ error: {
+        code: 'NETWORK_ERROR', message: expect.stringMatching(new RegExp(`^no answer from ${front.url} within 300 ms \\(--timeout\\)\n`)), outcome: 'unknown', idempotencyKey: 'timeout-flight',
+      } });
+      expect(front.received).toHaveLength(1);
+      await answered;
+      front.holdAnswers = false;
+      const placed = await ordersAt('20114');
+      expect(placed).toHaveLength(1);
+      const again = await signetOn(time, 'call', ...credentials, '--idempotency-key', 'timeout-flight', '--query', placeAt('20114'));
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout).data.placeOrder.order.id).toBe(placed[0].id);
+    }, TIMEOUT);
+
+    test('a read whose answer does not come in time: exit 1, NETWORK_ERROR naming the limit; a malformed value is a usage error', async () => {
+      front.holdAnswers = true;
+      const run = await signetOn(time, 'call', ...credentials, '--timeout', '200', '--query', '{ me { id } }');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`no answer from ${front.url} within 200 ms (--timeout)`);
+      for (const bad of ['soon', '-1', '1.5']) {
+        const refused = await signetOn(time, 'call', ...credentials, '--timeout', bad, '--query', '{ me { id } }');
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toContain('--timeout must be a whole number of milliseconds, 0 for no limit');
+      }
+    }, TIMEOUT);
+  });
+
   describe('Ctrl-C', () => {
     /** Ctrl-C, delivered to the handlers `call` added since `before` only (a real SIGINT would reach the test runner too). */
     const interrupt = (before: ReadonlySet<unknown>) => {

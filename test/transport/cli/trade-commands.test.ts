@@ -3,6 +3,7 @@
  * in process (PGlite, memory stores), with credentials from a file or from the environment.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DomainServices } from '../../../src/domain';
@@ -217,6 +218,28 @@ describe('signet trading commands', () => {
     } finally {
       if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
       else delete (process.stderr as { isTTY?: boolean }).isTTY;
+    }
+  }, 30_000);
+
+  test('--timeout bounds each attempt: a server that never answers is a NETWORK_ERROR naming the limit', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const run = await signet({ ...envCredentials, SIGNET_URL: url }, 'balances', '--timeout', '200');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`NETWORK_ERROR: request to ${url} failed: no answer within 200 ms`);
+      const bad = await signet({ ...envCredentials, SIGNET_URL: url }, 'balances', '--timeout', 'soon');
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--timeout must be a whole number of milliseconds, 0 for no limit (got "soon")');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   }, 30_000);
 
