@@ -21,6 +21,8 @@ export { TRANSIENT_CODES, type SignetGraphQLError, type SignetUserError } from '
 export { DEFAULT_RETRY, type RetryOptions } from './retry-policy';
 /** For callers that build and sign each request themselves (the CLI's `call`): the client's re-sending of refusals that ran nothing. */
 export { sendSigned, type SendSignedOptions, type SignedAnswer } from './send-signed';
+/** The signal one such attempt runs under: the caller's, and the per-attempt timer the client uses (`timeoutMs`; 0 or Infinity: none). */
+export { attemptSignal } from './retry-policy';
 export {
   contentDigest,
   importSigningKey,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Kind, parse } from 'graphql';
 import { signRequest } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
-import { DEFAULT_TIMEOUT_MS, sendSigned, type SendSignedOptions, type SignedAnswer } from '@signet/sdk';
+import { DEFAULT_TIMEOUT_MS, attemptSignal, sendSigned, type SendSignedOptions, type SignedAnswer } from '@signet/sdk';
 import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
 import { CliError, EXIT, exitCodeFor, retryHint } from './cli-error';
 import { readCredential } from './credentials';
@@ -139,8 +139,8 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
       // Where a Ctrl-C finds the call: an attempt whose answer is not in yet, or between attempts.
       let inFlight = false;
       let sent = 0;
-      // The last attempt's timer (absent with no limit): it covers the answer's body too.
-      let attemptTimer: AbortSignal | undefined;
+      // Whether the last attempt ran out of time (its timer covers the answer's body too).
+      let timedOut = () => false;
       const report = progressReporter();
       /** One attempt: signed afresh (new nonce, `created` on the server's clock), then sent under `signal`. */
       const attempt = (signal: AbortSignal) => (created: number) => {
@@ -156,8 +156,9 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
         // In flight until its body is read too (sendSigned reads it next): only a wait announced by onRetry ends it.
         inFlight = true;
         sent += 1;
-        attemptTimer = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
-        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signed.headers }, body, signal: attemptTimer ? AbortSignal.any([signal, attemptTimer]) : signal });
+        const limited = attemptSignal(signal, timeoutMs);
+        timedOut = limited.timedOut;
+        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signed.headers }, body, signal: limited.signal });
       };
       const mutation = isMutation(opts.query);
       let answer: SignedAnswer;
@@ -182,7 +183,7 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
         if (error instanceof CliError) throw error;
         // Node's fetch says "fetch failed" and keeps the reason (ECONNREFUSED, DNS, reset) in its cause.
         const { message, cause } = (error ?? {}) as { message?: unknown; cause?: { message?: unknown; code?: unknown } };
-        const failure = attemptTimer?.aborted
+        const failure = timedOut()
           ? `no answer from ${url.origin} within ${timeoutMs} ms (--timeout)`
           : `cannot reach ${url.origin}: ${String(cause?.message ?? message ?? error)}`;
         // A refused connection carried nothing; any other failure may have lost the answer to a mutation that ran.
