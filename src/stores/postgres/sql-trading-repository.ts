@@ -135,13 +135,18 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
       return rows[0] ? toApiKey(rows[0]) : null;
     },
 
+    // Every process flushes on its own timer, so two flushes can meet the same rows. The CTE locks
+    // them in id order first (ORDER BY runs before the row locks); without it the rows were locked
+    // in the join's order, and two flushes meeting them in opposite orders deadlocked.
     async touchApiKeys(lastUsed) {
       if (lastUsed.size === 0) return;
       const ids = [...lastUsed.keys()];
       const times = ids.map((id) => lastUsed.get(id)!.toISOString());
       await db.query(
-        `UPDATE api_keys SET last_used_at = GREATEST(COALESCE(api_keys.last_used_at, v.t), v.t)
-         FROM (SELECT unnest($1::text[]) AS id, unnest($2::timestamptz[]) AS t) AS v WHERE api_keys.id = v.id`,
+        `WITH locked AS (SELECT id FROM api_keys WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE)
+         UPDATE api_keys SET last_used_at = GREATEST(COALESCE(api_keys.last_used_at, v.t), v.t)
+         FROM locked JOIN (SELECT unnest($1::text[]) AS id, unnest($2::timestamptz[]) AS t) AS v ON v.id = locked.id
+         WHERE api_keys.id = locked.id`,
         [ids, times],
       );
     },
