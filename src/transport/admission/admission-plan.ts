@@ -48,8 +48,10 @@ function directivesOf(view: OperationView, typeName: string, field: AnyField, de
  * The checks the directives of the operation's root fields would make, computed before
  * execution so they can join the request's one admission call: each `@rateLimit` root field's
  * counter (identity: the signed account) and, behind it, each keyed `@idempotent` field's lease.
- * A field the caller cannot run anyway (a missing scope, arguments that do not coerce, an invalid
- * idempotency key) is left out: its wrapper refuses it without spending anything, as before.
+ * A field the caller cannot run anyway (a missing scope, arguments that do not coerce) is left
+ * out: its wrapper refuses it without spending anything, as before. A field with an invalid
+ * idempotency key takes no lease but still spends its limit, as its wrappers would: `@rateLimit`
+ * counts the call before `@idempotent` refuses the key.
  */
 export function planRootFields(input: { view: OperationView; http: HttpExchange; principal: Principal; deps: DirectiveDeps }): FieldPlan {
   const { view, http, principal, deps } = input;

@@ -10,7 +10,7 @@
  */
 import {
   GraphQLError, Kind, getNamedType, getVariableValues, isInterfaceType, isObjectType, visit,
-  type DocumentNode, type FragmentDefinitionNode, type GraphQLNamedType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
+  type ArgumentNode, type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type FragmentSpreadNode, type GraphQLNamedType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { DEFAULT_MAX_OPEN_ORDERS, MARKETS, MAX_CONFIGURABLE_OPEN_ORDERS } from '../../domain';
@@ -99,18 +99,34 @@ function estimatorsFor(schema: GraphQLSchema, document: DocumentNode, bounds: Li
   return [introspectionEstimator, listSizeEstimator, unsizedListEstimator(schema, document, bounds), simpleEstimator({ defaultComplexity: 1 })];
 }
 
-/** Whether an operation's cost depends on its variables: one is a list size or decides @include/@skip. */
-function dependsOnVariables(operation: OperationDefinitionNode): boolean {
+/**
+ * Whether an operation's cost depends on its variables: one is a list size or decides
+ * @include/@skip, in the operation or in any fragment it reaches (a fragment's `first: $n` is the
+ * operation's variable too: costed once, the first request's `$n` would price every later one).
+ */
+function dependsOnVariables(document: DocumentNode, operation: OperationDefinitionNode): boolean {
   if (!operation.variableDefinitions?.length) return false;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const reached = new Set<string>();
+  const pending: Array<OperationDefinitionNode | FragmentDefinitionNode> = [operation];
   let depends = false;
-  visit(operation, {
-    Argument(node) {
+  const visitor = {
+    Argument(node: ArgumentNode) {
       if (node.value.kind === Kind.VARIABLE && Object.hasOwn(LIST_SIZE_ARGUMENTS, node.name.value)) depends = true;
     },
-    Directive(node) {
+    Directive(node: DirectiveNode) {
       if ((node.name.value === 'include' || node.name.value === 'skip') && node.arguments?.some((a) => a.value.kind === Kind.VARIABLE)) depends = true;
     },
-  });
+    FragmentSpread(node: FragmentSpreadNode) {
+      const fragment = fragments.get(node.name.value);
+      if (fragment && !reached.has(fragment.name.value)) {
+        reached.add(fragment.name.value);
+        pending.push(fragment);
+      }
+    },
+  };
+  for (let next = pending.pop(); next && !depends; next = pending.pop()) visit(next, visitor);
   return depends;
 }
 
@@ -144,7 +160,7 @@ export function queryCost({ schema, document, operation, variables, listBounds =
   let costs = byDocument.get(document);
   if (!costs) byDocument.set(document, (costs = new Map()));
   let known = costs.get(operation);
-  if (known === undefined) costs.set(operation, (known = dependsOnVariables(operation) ? 'per request' : compute()));
+  if (known === undefined) costs.set(operation, (known = dependsOnVariables(document, operation) ? 'per request' : compute()));
   return known === 'per request' ? compute() : known;
 }
 

@@ -3,7 +3,8 @@
  * literal costs, a full page of every scalar field fits, nested full pages do not, and an
  * out-of-range page size is left to its resolver's own error (reported once). A list without a
  * size (`cancelAllOrders`' orders) counts its selection once, or once per order it can hold when a
- * page is selected inside it.
+ * page is selected inside it. Variables decide the cost wherever they sit, fragments included: one
+ * parsed document is costed again for each request whose variables can change it.
  */
 import { parse, type OperationDefinitionNode } from 'graphql';
 import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
@@ -53,6 +54,39 @@ describe('queryCost', () => {
     expect(costOf(query, { n: 100, with: false })).toBeLessThan(10);
     expect(costOf(query, { n: 100, with: true })).toBe(costOf(PAGE_LITERAL));
     expect(costOf('{ __schema { types { name fields { name } } } }')).toBe(0);
+  });
+});
+
+/** Sizes and @include decided by variables inside fragments, one level down and two. */
+const FRAGMENT_PAGE = `query($n: Int) { me { ...Mine } } fragment Mine on Account { orders(first: $n) { nodes { id fills(first: $n) { nodes { id price quantity fee } } } } }`;
+const NESTED_FRAGMENT_PAGE = `query($n: Int) { me { ...Outer } } fragment Outer on Account { ...Inner } fragment Inner on Account { orders(first: $n) { nodes { id fills(first: $n) { nodes { id } } } } }`;
+const FRAGMENT_INCLUDE = `query($with: Boolean!) { me { ...Maybe } } fragment Maybe on Account { orders(first: 100) @include(if: $with) { nodes { id fills(first: 100) { nodes { id } } } } }`;
+const FRAGMENT_DEFAULT = `query($n: Int = 100) { me { ...Mine } } fragment Mine on Account { orders(first: $n) { nodes { id fills(first: $n) { nodes { id } } } } }`;
+
+describe('queryCost of one parsed document sent with other variables (Apollo keeps one per query text)', () => {
+  const costsOf = (query: string, ...variableSets: Array<Record<string, unknown>>) => {
+    const document = parse(query);
+    const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+    if (!operation) throw new Error('no operation');
+    return variableSets.map((variables) => queryCost({ schema, document, operation, variables }));
+  };
+
+  test.each([
+    ['a page size inside a fragment', FRAGMENT_PAGE, { n: 1 }, { n: 100 }],
+    ['a page size inside a fragment spread by a fragment', NESTED_FRAGMENT_PAGE, { n: 1 }, { n: 100 }],
+    ['@include inside a fragment', FRAGMENT_INCLUDE, { with: false }, { with: true }],
+    ['a default page size inside a fragment, then left out', FRAGMENT_DEFAULT, { n: 1 }, {}],
+  ])('%s is costed with each request\'s variables, not the first one\'s', (_name, query, cheap, dear) => {
+    const [first, second] = costsOf(query, cheap, dear);
+    expect(first).toBeLessThanOrEqual(QUERY_LIMITS.maxCost);
+    expect(second).toBeGreaterThan(QUERY_LIMITS.maxCost);
+    expect(second).toBe(costsOf(query, dear)[0]);
+  });
+
+  test('an operation whose cost no variable decides is costed once and keeps its cost', () => {
+    const query = `query($id: ID!) { order(id: $id) { id fills(first: 100) { nodes { id } } } }`;
+    const [a, b] = costsOf(query, { id: 'o1' }, { id: 'o2' });
+    expect(a).toBe(b);
   });
 });
 
@@ -131,6 +165,16 @@ describe('the cost budget over HTTP', () => {
     const canceled = await signedRequest(server, key, { query: CANCEL_ALL(ALL_ORDER_FIELDS) }, { headers: { 'idempotency-key': 'cost-cancel-2' } });
     expect(canceled.status).toBe(200);
     expect(canceled.json.data.cancelAllOrders.orders.map((o: { status: string }) => o.status)).toEqual(['CANCELED']);
+  });
+
+  test('a page sized inside a fragment is refused with a large size after the same text ran with a small one', async () => {
+    const small = await signedRequest(server, key, { query: FRAGMENT_PAGE, variables: { n: 1 } });
+    expect(small.status).toBe(200);
+    expect(small.json.errors).toBeUndefined();
+    const large = await signedRequest(server, key, { query: FRAGMENT_PAGE, variables: { n: 100 } });
+    expect(large.status).toBe(400);
+    expect(large.json.data).toBeUndefined();
+    expect(large.json.errors[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', maxCost: QUERY_LIMITS.maxCost });
   });
 
   test('a page size over 100 gets the page-size error, once', async () => {
