@@ -67,18 +67,28 @@ export function serializeRequestForLog(request: FastifyRequest) {
 }
 
 /**
+ * The limit subject of every request whose forwarded address is not an address: they share one,
+ * which is what bounds the work their refusals may cost (the signature retirement's allowance).
+ */
+export const INVALID_FORWARDED_ADDRESS_SOURCE = 'invalid-forwarded-address';
+
+/**
  * Decorates every request with `clientIp` and `clientLimitKey`, in the first onRequest hook, so
  * limits, guards, logs and GraphQL all see one canonical client. A forwarded "address" that is
- * not one (the trusted hops reached an entry the client wrote) is refused with 400: it would
- * otherwise be a fresh limit subject per string.
+ * not one (the trusted hops reached an entry the client wrote, or a proxy's `unknown`) is refused
+ * with 400: it would otherwise be a fresh limit subject per string. `onRefused` runs first (the
+ * server retires a signed request's signature there: the forwarded header is not signed, so the
+ * same bytes with it put right must not run later).
  */
-export function registerClientAddress(app: FastifyInstance, options: ClientAddressOptions): void {
+export function registerClientAddress(app: FastifyInstance, options: ClientAddressOptions, onRefused?: (request: FastifyRequest) => Promise<void>): void {
   app.decorateRequest('clientIp', '');
   app.decorateRequest('clientLimitKey', '');
   app.addHook('onRequest', async (request, reply) => {
     const client = clientOf(request.ip ?? '', options.ipv6LimitPrefix);
     if (client === null) {
       request.log.warn({ event: 'client_address_invalid', requestId: request.id }, 'forwarded client address is not an IP address; check SIGNET_TRUST_PROXY');
+      request.clientLimitKey = INVALID_FORWARDED_ADDRESS_SOURCE;
+      await onRefused?.(request);
       return sendError(reply.header('x-request-id', request.id), ErrorCode.BAD_REQUEST, 'The forwarded client address is not an IP address.');
     }
     request.clientIp = client.address;

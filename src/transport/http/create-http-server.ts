@@ -120,8 +120,16 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   });
   logAbortedRequests(app);
   limitConnections(app.server, deps.connectionLimits ?? CONNECTION_LIMITS, { ipv6LimitPrefix: clientAddress.ipv6LimitPrefix, logger: app.log, metrics: deps.metrics });
+  // A signed /graphql request refused before its admission (a forwarded address that is not one,
+  // Content-Encoding, Content-Type or a body Fastify refuses, Accept) has its signature used up
+  // first: the headers are not signed, so the same captured bytes with them put right must not run
+  // after the client was told nothing ran. A body the digest binds cannot be put right (400, 413):
+  // retiring it costs one bounded write.
+  const retireRefused = async (request: FastifyRequest): Promise<void> => {
+    if (request.routeOptions.url === '/graphql' && hasSignatureHeaders(request) && request.admission === undefined) await deps.retireSignature?.(request);
+  };
   // First hook: everything after it reads request.clientIp / clientLimitKey, never request.ip.
-  registerClientAddress(app, clientAddress);
+  registerClientAddress(app, clientAddress, retireRefused);
   // After the client address: a signed request refused while closing retires its signature within
   // its own address's allowance (before it, every address shared one and ran out at 120 a minute).
   endConnectionsOnClose(app, deps.retireSignature);
@@ -149,13 +157,6 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       }
     });
   }
-  // A signed /graphql request refused here before its admission (Content-Encoding, Content-Type or
-  // a body Fastify refuses, Accept) has its signature used up first: the headers are not signed,
-  // so the same captured bytes with them put right must not run after the client was told nothing
-  // ran. A body the digest binds cannot be put right (400, 413): retiring it costs one bounded write.
-  const retireRefused = async (request: FastifyRequest): Promise<void> => {
-    if (request.routeOptions.url === '/graphql' && hasSignatureHeaders(request) && request.admission === undefined) await deps.retireSignature?.(request);
-  };
   // A body must be JSON, as sent: Fastify's own text/plain parser goes, so text/plain is 415 like
   // any other type (it reached Apollo's CSRF refusal unsigned, and a signed one was checked
   // against no body: a correct signature counted as a failed attempt). A compressed body is 415
@@ -218,7 +219,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     // (and after the per-IP layer, a global hook).
     onRequest: async (request, reply) => {
       // A browser opening /graphql gets the playground page instead of Apollo's CSRF refusal.
-      if (playground && prefersHtml(asGet(request))) return playground.sendPage(reply);
+      // Never to a signed request: the page would answer it without using up its signature.
+      if (playground && prefersHtml(asGet(request)) && !hasSignatureHeaders(request)) return playground.sendPage(reply);
       // Accept allows neither GraphQL type: 406 now, before the body is read or anything runs.
       if (await negotiateOrRefuse(request, reply, () => retireRefused(request))) return reply;
     },

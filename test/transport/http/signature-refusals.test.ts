@@ -3,7 +3,8 @@
  * request refused for any reason never runs later from its captured bytes, from any address: refused by its address's limit (in its admission, or before its body by this
  * process's memo), by the failed-signature guard, for a `created` ahead of the server clock, or
  * for a detail its signature does not cover (Content-Type, Content-Encoding, an Idempotency-Key,
- * the query, Host, the body's bytes) that the same bytes could send right.
+ * the query, Host, the body's bytes, a forwarded address that is not one, an Accept that asks for the
+ * playground page) that the same bytes could send right.
  * And every signed request that reaches the body parser counts against its address.
  */
 import type { DomainServices } from '../../../src/domain';
@@ -150,6 +151,37 @@ function defineRefusedSignatureSuite(name: string, openStores: () => SecuritySto
         const replay = await replayFrom(server, '127.0.0.9', { ...refused, body }, right?.(server));
         expect([replay.status, replay.json.errors?.[0]?.extensions]).toEqual([401, expect.objectContaining({ code: 'UNAUTHENTICATED', reason: 'NONCE_REUSED' })]);
         expect(await orders()).toBe(before);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('refused for a forwarded client address that is not one: the same bytes with a real address are a reused nonce, and nothing ran', async () => {
+      const server = await startSignet(services, openStores(), { clientAddress: { trustProxy: { kind: 'ranges', ranges: ['127.0.0.0/8'] }, ipv6LimitPrefix: 64 } });
+      try {
+        const before = await orders();
+        const body = JSON.stringify(order());
+        const refused = await signedRequest(server, key, undefined, { body, headers: { 'x-forwarded-for': 'unknown' } });
+        expect(refused.status).toBe(400);
+        expect(refused.json.errors[0].extensions).toMatchObject({ code: 'BAD_REQUEST' });
+        const replay = await replayFrom(server, '127.0.0.9', { ...refused, body }, { 'x-forwarded-for': '203.0.113.9' });
+        expect([replay.status, replay.json.errors?.[0]?.extensions]).toEqual([401, expect.objectContaining({ code: 'UNAUTHENTICATED', reason: 'NONCE_REUSED' })]);
+        expect(await orders()).toBe(before);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('a signed GET that prefers HTML is not served the playground page: refused, its bytes are then a reused nonce', async () => {
+      const server = await startSignet(services, openStores());
+      try {
+        const query = `query=${encodeURIComponent('{ me { id } }')}`;
+        const page = await signedRequest(server, key, undefined, { method: 'GET', path: `/graphql?${query}`, body: '', sign: { path: '/graphql', query }, headers: { accept: 'text/html' } });
+        expect(page.status).toBe(406);
+        expect(page.text).not.toContain('<html');
+        const replay = await fetch(`${server.url}/graphql?${query}`, { headers: { ...page.signed.headers, accept: 'application/json', 'apollo-require-preflight': '1' } });
+        expect(replay.status).toBe(401);
+        expect((await replay.json()).errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'NONCE_REUSED' });
       } finally {
         await server.close();
       }
