@@ -54,11 +54,24 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
     // Warnings only, and on stderr: stdout is the command's output (`--json` is parsed by scripts).
     // A master key that opens no HMAC secret is a warning here: `keys revoke` is how such keys are retired.
     const runtime = await deps.openRuntime(config, deps.createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr'), { ...options, masterKeyMismatch: 'warn' });
+    // A failure to close comes after the work's outcome and must not replace it: a key created,
+    // a deposit made or a ledger checked stays so (and is reported), and the work's own error wins.
+    const closeReporting = async () => {
+      try {
+        await runtime.close();
+      } catch (error) {
+        process.stderr.write(`signet: warning: closing the database failed after the command: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    };
+    let result: T;
     try {
-      return await work(runtime);
-    } finally {
-      await runtime.close();
+      result = await work(runtime);
+    } catch (error) {
+      await closeReporting();
+      throw error;
     }
+    await closeReporting();
+    return result;
   };
   const resolveAccount = async (runtime: Runtime, ref: string) => {
     const account = canonicalUuid(ref) !== null ? await runtime.services.accounts.findAccount(ref) : await runtime.services.accounts.findAccountByName(ref);

@@ -59,3 +59,52 @@ test.each([
   expect(JSON.parse(out.join(''))).toEqual({ error: { code: 'RECONCILIATION_NOT_RUN', message: expect.stringMatching(/^RECONCILIATION_NOT_RUN: the ledger was not checked: (connect ECONNREFUSED|canceling statement)/) } });
   expect(err.join('')).toMatch(/^signet: RECONCILIATION_NOT_RUN: /);
 });
+
+/**
+ * Closing the database comes after the check: a failure there must neither turn a finished check
+ * into "not checked" (exit 4) nor hide the check's own outcome. It is a warning on stderr.
+ */
+test.each([
+  ['a clean ledger', 0, { balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [] }],
+  ['a mismatch', 1, { balanceMismatches: [{ accountId: 'a', asset: 'USD', stored: '1', ledger: '0', bucket: 'available' }], unbalancedAssets: [], heldMismatches: [], orderMismatches: [] }],
+])('when closing fails after the check found %s, reconcile still reports it (exit %i)', async (_name, exitCode, report) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err.push(String(chunk)); return true; });
+  let code: number;
+  try {
+    const runtime = {
+      services: { uow: { repo: { reconcile: async () => report } } },
+      close: async () => { throw new Error('connection terminated unexpectedly'); },
+    } as unknown as Runtime;
+    code = await runCli(['node', 'signet', 'reconcile', '--json'], parseConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', SIGNET_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') }),
+      { openRuntime: async () => runtime, createLogger: () => silentLogger });
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+  expect(code).toBe(exitCode);
+  expect(JSON.parse(out.join(''))).toEqual({ clean: exitCode === 0, ...report });
+  expect(err.join('')).toContain('signet: warning: closing the database failed after the command: connection terminated unexpectedly');
+});
+
+test('when the check fails and closing fails too, the check\'s error is the one reported', async () => {
+  const out: string[] = [];
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  let code: number;
+  try {
+    const runtime = {
+      services: { uow: { repo: { reconcile: async () => { throw new Error('canceling statement due to statement timeout'); } } } },
+      close: async () => { throw new Error('connection terminated unexpectedly'); },
+    } as unknown as Runtime;
+    code = await runCli(['node', 'signet', 'reconcile', '--json'], parseConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', SIGNET_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') }),
+      { openRuntime: async () => runtime, createLogger: () => silentLogger });
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+  expect(code).toBe(4);
+  expect(JSON.parse(out.join('')).error.message).toBe('RECONCILIATION_NOT_RUN: the ledger was not checked: canceling statement due to statement timeout');
+});
