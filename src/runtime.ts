@@ -5,7 +5,7 @@
 import type { RedisClusterTarget, SignetConfig } from './config';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { createBookPriceSource, createDomainServices, createSecretBox, masterKeyFit, unavailableSecretBox, type DomainServices, type OrderBookReader, type PriceSource, type SecretBox, type UnitOfWork } from './domain';
+import { createBookPriceSource, createDomainServices, createSecretBox, masterKeyFit, recordMasterKey, unavailableSecretBox, type DomainServices, type OrderBookReader, type PriceSource, type SecretBox, type UnitOfWork } from './domain';
 import type { DirectiveDeps } from './directives';
 import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
@@ -56,12 +56,20 @@ export function createLogger(level: SignetConfig['logLevel'], stream: LogStream 
   }, stream === 'stderr' ? pino.destination({ dest: 2, sync: true }) : undefined);
 }
 
+/**
+ * What a start does with a master key that is not the database's, or that opens none of the live
+ * HMAC secrets: `refuse` to start (the server, the default); `warn` and seal nothing (operator
+ * commands, which must still revoke those keys); or `adopt` it as the database's master key when
+ * every live secret opens under it, else refuse (`signet master-key adopt`).
+ */
+export type MasterKeyMismatch = 'refuse' | 'warn' | 'adopt';
+
 /** How {@link openRuntime} opens: what the server and the operator commands differ in. */
 export interface RuntimeOptions {
   /** PostgreSQL's statement timeout for this runtime's connections (default 5 s: a request's bound; an operator's check over the whole ledger needs longer). */
   readonly statementTimeoutMs?: number;
-  /** A master key that opens none of the live HMAC secrets: `refuse` to start (the server, the default), or `warn` and seal nothing (operator commands, which must still revoke those keys). */
-  readonly masterKeyMismatch?: 'refuse' | 'warn';
+  /** A master key that is not the database's or opens none of the live HMAC secrets: see {@link MasterKeyMismatch}. */
+  readonly masterKeyMismatch?: MasterKeyMismatch;
 }
 
 /** Opens the database (PostgreSQL or embedded PGlite), migrates it and wires the domain services. */
@@ -145,35 +153,55 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
 }
 
 /**
- * The secret box of HMAC secrets, under SIGNET_MASTER_KEY, else the embedded `master.key`. A key
- * that opens none of the live HMAC keys' secrets stored in the database stops the start
- * (`refuse`, the server), naming what to restore: otherwise every HMAC key would fail on every
- * request as "temporarily unavailable". Operator commands (`warn`) run anyway, so a lost key's
- * HMAC keys can still be listed and revoked; they then seal and open nothing. A `master.key`
- * missing beside an existing database is generated again only when no live key needs the lost
- * one. Secrets a fitting key does not open (another key's, or damaged) are named in a warning.
+ * The secret box of HMAC secrets, under SIGNET_MASTER_KEY, else the embedded `master.key`. The
+ * database names its master key (its check, set by the first start with a key); a key that does
+ * not open it, or that opens none of the live HMAC keys' secrets, stops the start (`refuse`, the
+ * server), naming what to restore: otherwise every HMAC key would fail on every request as
+ * "temporarily unavailable", or processes with two keys would each seal keys the other cannot
+ * open. Operator commands (`warn`) run anyway, so a lost key's HMAC keys can still be listed and
+ * revoked; they then seal and open nothing. `adopt` (`signet master-key adopt`) makes the key the
+ * database's when every live secret opens under it. A `master.key` missing beside an existing
+ * database is generated again only when no live key needs the lost one. Secrets a fitting key
+ * does not open (another key's, or damaged) are named in a warning.
  */
-async function secretBoxFor(config: SignetConfig, dataDir: PgliteDataDir | null, uow: UnitOfWork, logger: Logger, onMismatch: 'refuse' | 'warn'): Promise<SecretBox> {
+async function secretBoxFor(config: SignetConfig, dataDir: PgliteDataDir | null, uow: UnitOfWork, logger: Logger, onMismatch: MasterKeyMismatch): Promise<SecretBox> {
   const key = config.masterKey ?? dataDir?.masterKey ?? null;
-  const fit = await masterKeyFit(uow, key && createSecretBox(key));
+  const box = key && createSecretBox(key);
+  const fit = await masterKeyFit(uow, box);
   const keyFile = dataDir ? join(config.dataDir, 'master.key') : null;
   const source = config.masterKey ? 'SIGNET_MASTER_KEY' : keyFile;
   const opened = fit.liveSecrets - fit.unopened.length;
-  if (key && (fit.liveSecrets === 0 || opened > 0)) {
-    if (fit.unopened.length > 0) {
-      logger.warn({ keyIds: fit.unopened }, `${source} does not open the secrets of ${fit.unopened.length} live HMAC key(s) (sealed under another master key, or damaged): they fail on every request; revoke them`);
+  const opensSecrets = fit.liveSecrets === 0 || opened > 0;
+  if (box && opensSecrets) {
+    let fits = fit.opensCheck ?? await recordMasterKey(uow, box, 'if absent');
+    if (!fits && onMismatch === 'adopt' && fit.unopened.length === 0) {
+      fits = await recordMasterKey(uow, box, 'replace');
+      logger.warn({ source }, 'master key adopted: the database now names this key as its master key');
     }
-    return createSecretBox(key);
+    if (fits) {
+      if (fit.unopened.length > 0) {
+        logger.warn({ keyIds: fit.unopened }, `${source} does not open the secrets of ${fit.unopened.length} live HMAC key(s) (sealed under another master key, or damaged): they fail on every request; revoke them`);
+      }
+      return box;
+    }
   }
   if (!key && fit.liveSecrets === 0) {
     logger.warn({ path: keyFile }, 'master.key was missing beside an existing database; no live HMAC key needs it, so a new master key was generated');
-    return createSecretBox((dataDir as PgliteDataDir).createMasterKey());
+    const generated = createSecretBox((dataDir as PgliteDataDir).createMasterKey());
+    await recordMasterKey(uow, generated, 'replace');
+    return generated;
   }
-  const problem = key
-    ? `${source} does not open the secrets of the ${fit.liveSecrets} live HMAC key(s) in this database (another master key sealed them)`
-    : `${keyFile} is missing, and the ${fit.liveSecrets} live HMAC key(s) in this database are sealed under it`;
-  const remedy = `restore the master key they were sealed with${config.masterKey ? '' : ` (${keyFile} from a backup, or SIGNET_MASTER_KEY)`}, or revoke them (signet keys revoke ID runs without it) and create new keys`;
-  if (onMismatch === 'refuse') throw new Error(`${problem}: ${remedy}.`);
+  const problem = !key
+    ? `${keyFile} is missing, and the ${fit.liveSecrets} live HMAC key(s) in this database are sealed under it`
+    : !opensSecrets
+      ? `${source} does not open the secrets of the ${fit.liveSecrets} live HMAC key(s) in this database (another master key sealed them)`
+      : `${source} is not this database's master key (another key was set up with it${fit.liveSecrets === 0 ? '; no live HMAC key tells the two apart yet' : ''})`;
+  const remedy = !key || !opensSecrets
+    ? `restore the master key they were sealed with${config.masterKey ? '' : ` (${keyFile} from a backup, or SIGNET_MASTER_KEY)`}, or revoke them (signet keys revoke ID runs without it) and create new keys`
+    : fit.unopened.length === 0
+      ? `give every process the same master key; to replace it on purpose, run signet master-key adopt with the new key`
+      : `give every process the same master key; the live HMAC keys it does not open (${fit.unopened.join(', ')}) must be revoked before it can be adopted`;
+  if (onMismatch === 'refuse' || onMismatch === 'adopt') throw new Error(`${problem}: ${remedy}.`);
   logger.warn({ keyIds: fit.unopened }, `${problem}: HMAC keys can be listed and revoked, not created or used; ${remedy}`);
   return unavailableSecretBox(problem);
 }

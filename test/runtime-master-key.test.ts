@@ -154,4 +154,56 @@ describe('openRuntime: the master key against the secrets sealed in the database
       await runtime.close();
     }
   });
+  /**
+   * The database names its master key (a check sealed by the first start with a key), so a process
+   * started with another key stops even while no live HMAC secret could tell: before, two servers
+   * on one PostgreSQL, one with a mistyped SIGNET_MASTER_KEY, both started and each sealed new HMAC
+   * keys the other could not open (a retryable 503 on every request that reached the other one).
+   */
+  test('another master key is refused before any HMAC key exists; adopted on purpose, it becomes the database\'s', async () => {
+    const first = randomBytes(32).toString('base64');
+    const second = randomBytes(32).toString('base64');
+    await withRuntime({ SIGNET_MASTER_KEY: first }, async () => undefined);
+    await expect(open({ SIGNET_MASTER_KEY: second })).rejects.toThrow(
+      "SIGNET_MASTER_KEY is not this database's master key (another key was set up with it; no live HMAC key tells the two apart yet): give every process the same master key; to replace it on purpose, run signet master-key adopt with the new key.",
+    );
+    // The operator commands still run, sealing nothing, and say the same.
+    const log = warnings();
+    const operator = await openRuntime(parseConfig({ SIGNET_DATA_DIR: dataDir, SIGNET_MASTER_KEY: second }), log.logger, { masterKeyMismatch: 'warn' });
+    try {
+      expect(log.lines).toContainEqual(expect.stringContaining("SIGNET_MASTER_KEY is not this database's master key"));
+      await expect(createHmacKey(operator)).rejects.toThrow(/HMAC secrets are unavailable/);
+    } finally {
+      log.restore();
+      await operator.close();
+    }
+    const adopting = await openRuntime(parseConfig({ SIGNET_DATA_DIR: dataDir, SIGNET_MASTER_KEY: second }), createLogger('silent'), { masterKeyMismatch: 'adopt' });
+    await adopting.close();
+    await withRuntime({ SIGNET_MASTER_KEY: second }, createHmacKey);
+    await expect(open({ SIGNET_MASTER_KEY: first })).rejects.toThrow(/^SIGNET_MASTER_KEY does not open the secrets of the 1 live HMAC key\(s\) in this database/);
+  });
+
+  test('a key is not adopted while a live HMAC secret does not open under it', async () => {
+    const first = randomBytes(32).toString('base64');
+    await withRuntime({ SIGNET_MASTER_KEY: first }, createHmacKey);
+    const adopt = openRuntime(parseConfig({ SIGNET_DATA_DIR: dataDir, SIGNET_MASTER_KEY: randomBytes(32).toString('base64') }), createLogger('silent'), { masterKeyMismatch: 'adopt' });
+    await expect(adopt).rejects.toThrow(/^SIGNET_MASTER_KEY does not open the secrets of the 1 live HMAC key\(s\) in this database .*revoke them/);
+    await withRuntime({ SIGNET_MASTER_KEY: first }, async () => undefined);
+  });
+
+  test('keys sealed under two master keys before the check existed: the first start sets it, the other key is refused and told which keys stand in the way', async () => {
+    const sealing = randomBytes(32).toString('base64');
+    const other = randomBytes(32);
+    const [own, stray] = await withRuntime({ SIGNET_MASTER_KEY: sealing }, async (runtime) => {
+      const own = await createHmacKey(runtime);
+      const foreign = await createHmacKey({ ...runtime, services: servicesFor(runtime.driver, { masterKey: other }) });
+      // As a database from before the check: none set.
+      await runtime.driver.query('DELETE FROM master_key_check');
+      return [own, foreign];
+    });
+    await withRuntime({ SIGNET_MASTER_KEY: sealing }, async () => undefined);
+    const refusal = await open({ SIGNET_MASTER_KEY: other.toString('base64') }).then(() => null, (error: Error) => error.message);
+    expect(refusal).toBe(`SIGNET_MASTER_KEY is not this database's master key (another key was set up with it): give every process the same master key; the live HMAC keys it does not open (${own}) must be revoked before it can be adopted.`);
+    expect(refusal).not.toContain(stray);
+  });
 });

@@ -10,7 +10,7 @@ export { EXTERNAL_ACCOUNT_ID, FEE_ACCOUNT_ID, assertBalanced, balanceChanges, ke
 export { canonicalKeyId, canonicalUuid } from './ids';
 export { isPlainText, PLAIN_TEXT_PATTERN } from './text';
 export { createSecretBox, type SecretBox } from './secret-box';
-export { masterKeyFit, unavailableSecretBox, type MasterKeyFit } from './master-key-check';
+export { masterKeyFit, recordMasterKey, unavailableSecretBox, type MasterKeyFit } from './master-key-check';
 export { createAccountService, type AccountService } from './accounts.service';
 export { createOrderService, DEFAULT_MAX_OPEN_ORDERS, MAX_CONFIGURABLE_OPEN_ORDERS, type OrderService, type PlaceOrderInput } from './orders.service';
 export { validateOrder, type ValidOrder } from './order-entry';

@@ -10,12 +10,37 @@ export interface MasterKeyFit {
   readonly liveSecrets: number;
   /** Ids of live HMAC keys whose secret this key does not open (all of them when there is no key). */
   readonly unopened: readonly string[];
+  /** Whether this key opens the database's master key check; null while none is set. */
+  readonly opensCheck: boolean | null;
+}
+
+/** What the master key check seals, and the context it is bound to (no key id can take this value: ids start with `key_`). */
+const CHECK_PLAINTEXT = Buffer.from('signet master key check v1', 'utf8');
+const CHECK_CONTEXT = 'master-key-check';
+
+function opensCheck(secretBox: SecretBox, sealed: string): boolean {
+  try {
+    return secretBox.open(sealed, CHECK_CONTEXT).equals(CHECK_PLAINTEXT);
+  } catch {
+    return false;
+  }
 }
 
 /**
- * Tries `secretBox` (null: no master key) on every live HMAC key's sealed secret, at start-up: a
- * lost or mistyped master key must be named then, not surface later as every HMAC request's
- * "temporarily unavailable".
+ * Makes `secretBox`'s key the database's master key: where none is set (`if absent`; a start that
+ * races another one with another key finds the other's), or replacing it (an operator adopting a
+ * new key, or a lost embedded key generated again). Whether the check set now is this key's.
+ */
+export async function recordMasterKey(uow: UnitOfWork, secretBox: SecretBox, mode: 'if absent' | 'replace'): Promise<boolean> {
+  const stored = await uow.repo.writeMasterKeyCheck(secretBox.seal(CHECK_PLAINTEXT, CHECK_CONTEXT), mode);
+  return opensCheck(secretBox, stored);
+}
+
+/**
+ * Tries `secretBox` (null: no master key) on every live HMAC key's sealed secret and on the
+ * database's master key check, at start-up: a lost or mistyped master key must be named then, not
+ * surface later as every HMAC request's "temporarily unavailable" (or, with no HMAC key yet, as
+ * keys sealed under two master keys by two processes).
  */
 export async function masterKeyFit(uow: UnitOfWork, secretBox: SecretBox | null): Promise<MasterKeyFit> {
   const sealed = await uow.repo.listLiveSealedSecrets();
@@ -28,7 +53,8 @@ export async function masterKeyFit(uow: UnitOfWork, secretBox: SecretBox | null)
       return true;
     }
   }).map(({ id }) => id);
-  return { liveSecrets: sealed.length, unopened };
+  const check = await uow.repo.readMasterKeyCheck();
+  return { liveSecrets: sealed.length, unopened, opensCheck: check === null ? null : secretBox !== null && opensCheck(secretBox, check) };
 }
 
 /** A secret box for a process with no master key that fits: it seals and opens nothing, saying why. */

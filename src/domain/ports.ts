@@ -89,6 +89,10 @@ export interface TradingRepository {
   listActiveEd25519PublicKeys(): Promise<Array<{ id: string; publicKey: string }>>;
   /** Id and sealed secret of every unrevoked HMAC key, for the start-up check of the master key. */
   listLiveSealedSecrets(): Promise<Array<{ id: string; secretCiphertext: string }>>;
+  /** The master key check (a known value sealed under the database's master key); null before one is set. */
+  readMasterKeyCheck(): Promise<string | null>;
+  /** Sets the master key check, only where none is set (`if absent`) or replacing it; returns the check set now. */
+  writeMasterKeyCheck(sealed: string, mode: 'if absent' | 'replace'): Promise<string>;
   /**
    * Whether the key is live (exists, not revoked), holding it so until this transaction ends: a
    * concurrent revocation waits for the commit, and one that committed first is seen.

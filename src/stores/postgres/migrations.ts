@@ -168,6 +168,19 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       ALTER TABLE orders SET (autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0.02)
     `,
   },
+  {
+    // A known value sealed under the master key the database is set up with (its first start
+    // with a key, or `signet master-key adopt`): every start checks its key against it, so a
+    // process with another key is stopped even while no live HMAC secret would tell.
+    version: 5,
+    sql: `
+      CREATE TABLE master_key_check (
+        id smallint PRIMARY KEY CHECK (id = 1),
+        sealed text NOT NULL,
+        set_at timestamptz NOT NULL DEFAULT now()
+      )
+    `,
+  },
 ];
 
 /** How many migrations a new database receives: `migrate` returning this means the database was empty. */

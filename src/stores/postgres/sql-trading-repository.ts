@@ -14,6 +14,12 @@ function page<T>(rows: Row[], limit: number, map: (r: Row) => T): Page<T> {
   return { items: rows.slice(0, limit).map(map), hasNextPage: rows.length > limit };
 }
 
+/** The master key check, or null before one is set. */
+async function readMasterKeyCheck(db: SqlExecutor): Promise<string | null> {
+  const rows = await db.query('SELECT sealed FROM master_key_check WHERE id = 1');
+  return rows[0] ? String(rows[0].sealed) : null;
+}
+
 /** The trading repository in SQL shared by PostgreSQL and PGlite. */
 export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
   return {
@@ -114,6 +120,21 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
     async listLiveSealedSecrets() {
       const rows = await db.query('SELECT id, secret_ciphertext FROM api_keys WHERE secret_ciphertext IS NOT NULL AND revoked_at IS NULL ORDER BY id');
       return rows.map((r) => ({ id: String(r.id), secretCiphertext: String(r.secret_ciphertext) }));
+    },
+
+    readMasterKeyCheck: () => readMasterKeyCheck(db),
+
+    async writeMasterKeyCheck(sealed, mode) {
+      if (mode === 'replace') {
+        const rows = await db.query('INSERT INTO master_key_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET sealed = EXCLUDED.sealed, set_at = now() RETURNING sealed', [sealed]);
+        return String(rows[0]!.sealed);
+      }
+      // Two statements: a start racing this one may have set the check first, and only a statement
+      // begun after its commit sees its row (one statement's snapshot predates it).
+      await db.query('INSERT INTO master_key_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [sealed]);
+      const stored = await readMasterKeyCheck(db);
+      if (stored === null) throw new Error('the master key check was not stored');
+      return stored;
     },
 
     // A row lock that revocation's FOR UPDATE waits for, and that waits for a revocation in

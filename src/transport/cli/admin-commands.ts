@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SignetConfig } from '../../config';
 import { ALL_SCOPES, canonicalKeyId, canonicalUuid, type ApiKey, type DomainResult, type KeyAlgorithm, type ReconciliationReport, type Scope } from '../../domain';
-import type { Runtime } from '../../runtime';
+import type { Runtime, RuntimeOptions } from '../../runtime';
 import type { CliDeps } from './cli-deps';
 import { CliError, EXIT, exitCodeFor } from './cli-error';
 
@@ -50,10 +50,11 @@ const RECONCILE_STATEMENT_TIMEOUT_MS = 15 * 60_000;
 
 /** `accounts create|deposit`, `keys create|list|revoke` and `reconcile`: operator commands that act on the database directly. */
 export function registerAdminCommands(program: Command, config: SignetConfig, deps: CliDeps): void {
-  const withRuntime = async <T>(work: (runtime: Runtime) => Promise<T>, options: { statementTimeoutMs?: number } = {}): Promise<T> => {
+  const withRuntime = async <T>(work: (runtime: Runtime) => Promise<T>, options: RuntimeOptions = {}): Promise<T> => {
     // Warnings only, and on stderr: stdout is the command's output (`--json` is parsed by scripts).
-    // A master key that opens no HMAC secret is a warning here: `keys revoke` is how such keys are retired.
-    const runtime = await deps.openRuntime(config, deps.createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr'), { ...options, masterKeyMismatch: 'warn' });
+    // A master key that is not the database's is a warning here (unless the command says otherwise):
+    // `keys revoke` is how HMAC keys sealed under a lost one are retired.
+    const runtime = await deps.openRuntime(config, deps.createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr'), { masterKeyMismatch: 'warn', ...options });
     // A failure to close comes after the work's outcome and must not replace it: a key created,
     // a deposit made or a ledger checked stays so (and is reported), and the work's own error wins.
     const closeReporting = async () => {
@@ -162,6 +163,15 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
           process.stderr.write('Without REDIS_URL, servers that share a Redis see this revocation within 60 s, not at once; set it (as the servers have it, a redis+cluster:// URL for a cluster) to revoke at once.\n');
         }
       });
+    });
+
+  const masterKey = program.command('master-key').description('The master key that seals HMAC secrets at rest (SIGNET_MASTER_KEY, or master.key in the data directory).');
+  masterKey.command('adopt').description('Make the configured master key this database\'s, replacing the one it was set up with; refused while a live HMAC key\'s secret does not open under it (revoke those first). Every server must then run with this key.')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      await withRuntime(async () => {
+        output(!!opts.json, { masterKey: config.masterKey ? 'SIGNET_MASTER_KEY' : `${config.dataDir}/master.key`, adopted: true });
+      }, { masterKeyMismatch: 'adopt' });
     });
 
   program.command('reconcile').description('Check the ledger: every balance equals its ledger entries, every asset sums to zero, every hold equals its live orders\' holds, every order agrees with its fills. Exit 1 on any mismatch, 4 when the check could not run.')

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signet } from '../../helpers/cli';
+
+/**
+ * `signet master-key adopt`: the way to replace a database's master key on purpose. The servers
+ * refuse a key that is not the database's; the command makes the configured key the database's,
+ * and refuses while a live HMAC secret does not open under it.
+ */
+describe('signet master-key adopt', () => {
+  jest.setTimeout(90_000);
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'signet-master-key-cli-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('adopts a new key while no live HMAC key needs the old one; the old key is then the one refused', async () => {
+    const first = { SIGNET_DATA_DIR: dataDir, SIGNET_MASTER_KEY: randomBytes(32).toString('base64') };
+    const second = { SIGNET_DATA_DIR: dataDir, SIGNET_MASTER_KEY: randomBytes(32).toString('base64') };
+    expect((await signet(first, 'accounts', 'create', '--name', 'carol')).code).toBe(0);
+    // With the other key, an operator command runs but seals nothing: no HMAC key is created under it.
+    const refused = await signet(second, 'keys', 'create', '--account', 'carol', '--scopes', 'read', '--alg', 'hmac-sha256');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("SIGNET_MASTER_KEY is not this database's master key");
+
+    const adopted = await signet(second, 'master-key', 'adopt', '--json');
+    expect([adopted.code, JSON.parse(adopted.stdout)]).toEqual([0, { masterKey: 'SIGNET_MASTER_KEY', adopted: true }]);
+    const created = await signet(second, 'keys', 'create', '--account', 'carol', '--scopes', 'read', '--alg', 'hmac-sha256', '--json');
+    expect(created.code).toBe(0);
+
+    const back = await signet(first, 'master-key', 'adopt');
+    expect(back.code).not.toBe(0);
+    expect(back.stderr).toMatch(/SIGNET_MASTER_KEY does not open the secrets of the 1 live HMAC key\(s\) in this database/);
+  });
+});
