@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import type { DomainServices } from '../../src/domain';
 import { createPgDriver, createPgliteDriver, migrate, type SqlDriver } from '../../src/stores/postgres';
+import { servicesFor } from './domain';
 
 /** A migrated database for one test file, and how to dispose of it. */
 export interface TestDatabase { readonly driver: SqlDriver; close(): Promise<void> }
@@ -31,4 +33,18 @@ export async function openPostgresDatabase(url: string, options: { maxConnection
       await admin.end();
     },
   };
+}
+
+/** A fresh PostgreSQL schema and domain services over it, shared by the tests of one describe block. */
+export interface PostgresSuite { readonly db: TestDatabase; readonly services: DomainServices }
+
+/** Opens a {@link PostgresSuite} before the block's tests and drops its schema after them; read its fields inside tests. */
+export function postgresSuite(url: string): PostgresSuite {
+  const suite = {} as { db: TestDatabase; services: DomainServices };
+  beforeAll(async () => {
+    suite.db = await openPostgresDatabase(url);
+    suite.services = servicesFor(suite.db.driver);
+  });
+  afterAll(async () => suite.db?.close());
+  return suite;
 }

@@ -1,6 +1,5 @@
-import type { DomainServices } from '../../../src/domain';
-import { openPostgresDatabase, type TestDatabase } from '../../helpers/database';
-import { fundedAccount, servicesFor } from '../../helpers/domain';
+import { postgresSuite } from '../../helpers/database';
+import { fundedAccount } from '../../helpers/domain';
 import { describeWithPostgres } from '../../helpers/services';
 
 /**
@@ -13,32 +12,26 @@ import { describeWithPostgres } from '../../helpers/services';
  * in the batch's or the table's order holds nothing yet, and the lower id is free.
  */
 describeWithPostgres('batched key last-use updates lock their rows in id order (PostgreSQL)', (url) => {
-  let db: TestDatabase;
-  let services: DomainServices;
-  beforeAll(async () => {
-    db = await openPostgresDatabase(url);
-    services = servicesFor(db.driver);
-  });
-  afterAll(async () => db?.close());
+  const suite = postgresSuite(url);
 
   async function twoKeys(): Promise<{ low: string; high: string }> {
-    const account = await fundedAccount(services, {}, 'touch');
+    const account = await fundedAccount(suite.services, {}, 'touch');
     const ids: string[] = [];
     for (const label of ['first', 'second']) {
-      const created = await services.apiKeys.createApiKey(account, { label, scopes: ['READ'], algorithm: 'hmac-sha256' });
+      const created = await suite.services.apiKeys.createApiKey(account, { label, scopes: ['READ'], algorithm: 'hmac-sha256' });
       if (!created.ok) throw new Error(JSON.stringify(created.errors));
       ids.push(created.value.apiKey.id);
     }
     const [low, high] = [...ids].sort();
     // A new row version goes to the end of the table: the higher id's row now comes first in a scan.
-    await db.driver.query('UPDATE api_keys SET label = label WHERE id = $1', [low]);
+    await suite.db.driver.query('UPDATE api_keys SET label = label WHERE id = $1', [low]);
     return { low: low as string, high: high as string };
   }
 
   /** Resolves once another backend waits for a lock that `holder` (a backend pid) holds. */
   async function blockedBy(holder: number): Promise<void> {
     for (;;) {
-      const rows = await db.driver.query('SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [holder]);
+      const rows = await suite.db.driver.query('SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [holder]);
       if (rows.length > 0) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -49,10 +42,10 @@ describeWithPostgres('batched key last-use updates lock their rows in id order (
     const at = new Date('2026-12-02T12:00:00Z');
     let lowWasFree: boolean | undefined;
     let flush: Promise<void> | undefined;
-    await db.driver.begin(async (tx) => {
+    await suite.db.driver.begin(async (tx) => {
       const [{ pid }] = await tx.query('SELECT pg_backend_pid() AS pid');
       await tx.query('SELECT 1 FROM api_keys WHERE id = $1 FOR NO KEY UPDATE', [high]);
-      flush = services.uow.repo.touchApiKeys(new Map([[high, at], [low, at]]));
+      flush = suite.services.uow.repo.touchApiKeys(new Map([[high, at], [low, at]]));
       await blockedBy(Number(pid));
       await tx.query('SAVEPOINT probe');
       try {
@@ -66,6 +59,6 @@ describeWithPostgres('batched key last-use updates lock their rows in id order (
     });
     await flush;
     expect(lowWasFree).toBe(false);
-    for (const id of [low, high]) expect((await services.uow.repo.findApiKey(id))?.lastUsedAt).toEqual(at);
+    for (const id of [low, high]) expect((await suite.services.uow.repo.findApiKey(id))?.lastUsedAt).toEqual(at);
   }, 20_000);
 });

@@ -1,7 +1,6 @@
-import type { DomainServices } from '../../../src/domain';
 import { ACCOUNT_LOCK_KEY_SPACE } from '../../../src/stores/postgres/sql-account-locks';
-import { openPostgresDatabase, type TestDatabase } from '../../helpers/database';
-import { fundedAccount, servicesFor } from '../../helpers/domain';
+import { postgresSuite } from '../../helpers/database';
+import { fundedAccount } from '../../helpers/domain';
 import { CLEAN_RECONCILIATION } from '../../helpers/ledger-checks';
 import { describeWithPostgres } from '../../helpers/services';
 
@@ -15,18 +14,12 @@ import { describeWithPostgres } from '../../helpers/services';
  * commits meanwhile (the defect) or waits for the account's lock.
  */
 describeWithPostgres('an account\'s list rows become visible in the order of their sequence numbers (PostgreSQL)', (url) => {
-  let db: TestDatabase;
-  let services: DomainServices;
-  beforeAll(async () => {
-    db = await openPostgresDatabase(url);
-    services = servicesFor(db.driver);
-  });
-  afterAll(async () => db?.close());
+  const suite = postgresSuite(url);
 
   /** Resolves once some transaction waits for an account lock (the second write, after the fix). */
   async function accountLockWaited(): Promise<'waiting'> {
     for (;;) {
-      const rows = await db.driver.query('SELECT 1 FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND NOT granted', [ACCOUNT_LOCK_KEY_SPACE]);
+      const rows = await suite.db.driver.query('SELECT 1 FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND NOT granted', [ACCOUNT_LOCK_KEY_SPACE]);
       if (rows.length > 0) return 'waiting';
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -41,7 +34,7 @@ describeWithPostgres('an account\'s list rows become visible in the order of the
     const released = new Promise<void>((resolve) => { release = resolve; });
     let firstDone!: () => void;
     const firstWritten = new Promise<void>((resolve) => { firstDone = resolve; });
-    const held = services.uow.transaction(async () => {
+    const held = suite.services.uow.transaction(async () => {
       await first();
       firstDone();
       await released;
@@ -64,12 +57,12 @@ describeWithPostgres('an account\'s list rows become visible in the order of the
   }
 
   test('orders of one account in two markets: the later-numbered one waits for the earlier one\'s commit', async () => {
-    const account = await fundedAccount(services, { BTC: '1', ETH: '10' }, 'seq-orders');
+    const account = await fundedAccount(suite.services, { BTC: '1', ETH: '10' }, 'seq-orders');
     const place = (market: string, price: string) => async () => {
-      const placed = await services.orders.placeOrder(account, { market, side: 'SELL', type: 'LIMIT', price, quantity: '0.1' });
+      const placed = await suite.services.orders.placeOrder(account, { market, side: 'SELL', type: 'LIMIT', price, quantity: '0.1' });
       if (!placed.ok) throw new Error(JSON.stringify(placed.errors));
     };
-    const list = async () => (await services.orders.listOrders(account, { limit: 10 })).items.map((o) => o.seq);
+    const list = async () => (await suite.services.orders.listOrders(account, { limit: 10 })).items.map((o) => o.seq);
 
     const { meanwhile, during, after } = await observe(place('BTC-USD', '99000'), place('ETH-USD', '9900'), list);
     expect(after).toHaveLength(2);
@@ -78,28 +71,28 @@ describeWithPostgres('an account\'s list rows become visible in the order of the
   }, 20_000);
 
   test('transfers into one account in two assets: the later-numbered one waits for the earlier one\'s commit', async () => {
-    const receiver = await fundedAccount(services, {}, 'seq-receiver');
-    const btcSender = await fundedAccount(services, { BTC: '1' }, 'seq-btc');
-    const usdSender = await fundedAccount(services, { USD: '100' }, 'seq-usd');
+    const receiver = await fundedAccount(suite.services, {}, 'seq-receiver');
+    const btcSender = await fundedAccount(suite.services, { BTC: '1' }, 'seq-btc');
+    const usdSender = await fundedAccount(suite.services, { USD: '100' }, 'seq-usd');
     const send = (from: string, asset: string, amount: string) => async () => {
-      const sent = await services.transfers.createTransfer(from, { toAccountId: receiver, asset, amount });
+      const sent = await suite.services.transfers.createTransfer(from, { toAccountId: receiver, asset, amount });
       if (!sent.ok) throw new Error(JSON.stringify(sent.errors));
     };
-    const list = async () => (await services.transfers.listTransfers(receiver, { limit: 10 })).items.map((t) => t.seq);
+    const list = async () => (await suite.services.transfers.listTransfers(receiver, { limit: 10 })).items.map((t) => t.seq);
 
     const { meanwhile, during, after } = await observe(send(btcSender, 'BTC', '0.5'), send(usdSender, 'USD', '10'), list);
     expect(after).toHaveLength(2);
     expect(skippedBySync(during, after)).toEqual([]);
     expect({ meanwhile, during }).toEqual({ meanwhile: 'waiting', during: [] });
-    expect(await services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
+    expect(await suite.services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
   }, 20_000);
 
   test('a transfer refused for funds writes nothing (one statement: the journal and the transfer together)', async () => {
-    const sender = await fundedAccount(services, { USD: '5' }, 'seq-poor');
-    const receiver = await fundedAccount(services, {}, 'seq-poor-receiver');
-    const refused = await services.transfers.createTransfer(sender, { toAccountId: receiver, asset: 'USD', amount: '6' });
+    const sender = await fundedAccount(suite.services, { USD: '5' }, 'seq-poor');
+    const receiver = await fundedAccount(suite.services, {}, 'seq-poor-receiver');
+    const refused = await suite.services.transfers.createTransfer(sender, { toAccountId: receiver, asset: 'USD', amount: '6' });
     expect(refused).toMatchObject({ ok: false, errors: [{ code: 'INSUFFICIENT_FUNDS' }] });
-    expect((await services.transfers.listTransfers(sender, { limit: 10 })).items).toEqual([]);
-    expect(await services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
+    expect((await suite.services.transfers.listTransfers(sender, { limit: 10 })).items).toEqual([]);
+    expect(await suite.services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
   });
 });

@@ -1,6 +1,6 @@
-import { Dec, FEE_ACCOUNT_ID, type DomainServices } from '../../../src/domain';
-import { openPostgresDatabase, type TestDatabase } from '../../helpers/database';
-import { balancesOf, fundedAccount, servicesFor } from '../../helpers/domain';
+import { Dec, FEE_ACCOUNT_ID } from '../../../src/domain';
+import { postgresSuite } from '../../helpers/database';
+import { balancesOf, fundedAccount } from '../../helpers/domain';
 import { CLEAN_RECONCILIATION } from '../../helpers/ledger-checks';
 import { describeWithPostgres } from '../../helpers/services';
 
@@ -13,39 +13,33 @@ const NOT_BLOCKED_WITHIN_MS = 3_000;
  * fee account in USD; its balance is its ledger sum, not a row every trade would lock.
  */
 describeWithPostgres('trades in different markets do not wait for each other (PostgreSQL)', (url) => {
-  let db: TestDatabase;
-  let services: DomainServices;
-  beforeAll(async () => {
-    db = await openPostgresDatabase(url);
-    services = servicesFor(db.driver);
-  });
-  afterAll(async () => db?.close());
+  const suite = postgresSuite(url);
 
   test('an ETH-USD trade commits while a BTC-USD trade\'s transaction is still open; the fee account receives both fees', async () => {
-    const btcSeller = await fundedAccount(services, { BTC: '1' }, 'btc-maker');
-    const btcBuyer = await fundedAccount(services, { USD: '100000' }, 'btc-taker');
-    const ethSeller = await fundedAccount(services, { ETH: '10' }, 'eth-maker');
-    const ethBuyer = await fundedAccount(services, { USD: '100000' }, 'eth-taker');
+    const btcSeller = await fundedAccount(suite.services, { BTC: '1' }, 'btc-maker');
+    const btcBuyer = await fundedAccount(suite.services, { USD: '100000' }, 'btc-taker');
+    const ethSeller = await fundedAccount(suite.services, { ETH: '10' }, 'eth-maker');
+    const ethBuyer = await fundedAccount(suite.services, { USD: '100000' }, 'eth-taker');
     for (const [seller, market, price, quantity] of [[btcSeller, 'BTC-USD', '30000', '0.1'], [ethSeller, 'ETH-USD', '2000', '1']] as const) {
-      const ask = await services.orders.placeOrder(seller, { market, side: 'SELL', type: 'LIMIT', price, quantity });
+      const ask = await suite.services.orders.placeOrder(seller, { market, side: 'SELL', type: 'LIMIT', price, quantity });
       if (!ask.ok) throw new Error(JSON.stringify(ask.errors));
     }
-    const feesBefore = await balancesOf(services, FEE_ACCOUNT_ID);
+    const feesBefore = await balancesOf(suite.services, FEE_ACCOUNT_ID);
 
     let release!: () => void;
     const released = new Promise<void>((resolve) => { release = resolve; });
     let btcTraded!: () => void;
     const btcTradedSignal = new Promise<void>((resolve) => { btcTraded = resolve; });
     // The BTC-USD trade, inside a transaction that stays open (with its row locks) until released.
-    const btc = services.uow.transaction(async () => {
-      const placed = await services.orders.placeOrder(btcBuyer, { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '30000', quantity: '0.1' });
+    const btc = suite.services.uow.transaction(async () => {
+      const placed = await suite.services.orders.placeOrder(btcBuyer, { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '30000', quantity: '0.1' });
       expect(placed).toMatchObject({ ok: true, value: { status: 'FILLED' } });
       btcTraded();
       await released;
     });
     await btcTradedSignal;
 
-    const eth = services.orders.placeOrder(ethBuyer, { market: 'ETH-USD', side: 'BUY', type: 'LIMIT', price: '2000', quantity: '1' });
+    const eth = suite.services.orders.placeOrder(ethBuyer, { market: 'ETH-USD', side: 'BUY', type: 'LIMIT', price: '2000', quantity: '1' });
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       eth.then((placed) => (placed.ok ? placed.value.status : placed.errors.map((e) => e.code).join(','))),
@@ -58,9 +52,9 @@ describeWithPostgres('trades in different markets do not wait for each other (Po
     expect(outcome).toBe('FILLED');
 
     // Both trades' fees reached the fee account: 0.1 % maker fees in USD (3 + 2), 0.2 % taker fees in the base assets.
-    const feesAfter = await balancesOf(services, FEE_ACCOUNT_ID);
+    const feesAfter = await balancesOf(suite.services, FEE_ACCOUNT_ID);
     const gained = (asset: string) => new Dec(feesAfter[asset].available).minus(feesBefore[asset].available).toFixed();
     expect([gained('USD'), gained('BTC'), gained('ETH')]).toEqual(['5', '0.0002', '0.002']);
-    expect(await services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
+    expect(await suite.services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
   }, 20_000);
 });
