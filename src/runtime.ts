@@ -5,7 +5,7 @@
 import type { RedisClusterTarget, SignetConfig } from './config';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { createBookPriceSource, createDomainServices, createSecretBox, masterKeyFit, recordMasterKey, unavailableSecretBox, type DomainServices, type OrderBookReader, type PriceSource, type SecretBox, type UnitOfWork } from './domain';
+import { createBookPriceSource, createDomainServices, createSecretBox, masterKeyFit, recordMasterKey, unavailableSecretBox, type DomainServices, type MasterKeyFit, type OrderBookReader, type PriceSource, type SecretBox, type UnitOfWork } from './domain';
 import type { DirectiveDeps } from './directives';
 import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
@@ -154,15 +154,17 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
 
 /**
  * The secret box of HMAC secrets, under SIGNET_MASTER_KEY, else the embedded `master.key`. The
- * database names its master key (its check, set by the first start with a key); a key that does
- * not open it, or that opens none of the live HMAC keys' secrets, stops the start (`refuse`, the
- * server), naming what to restore: otherwise every HMAC key would fail on every request as
- * "temporarily unavailable", or processes with two keys would each seal keys the other cannot
- * open. Operator commands (`warn`) run anyway, so a lost key's HMAC keys can still be listed and
- * revoked; they then seal and open nothing. `adopt` (`signet master-key adopt`) makes the key the
- * database's when every live secret opens under it. A `master.key` missing beside an existing
- * database is generated again only when no live key needs the lost one. Secrets a fitting key
- * does not open (another key's, or damaged) are named in a warning.
+ * database names its master key (its check, recorded by the first server start whose key opens
+ * every live HMAC secret); a key that is not the database's, or that opens none of the live HMAC
+ * keys' secrets, stops the start (`refuse`, the server), naming what to do: otherwise every HMAC
+ * key would fail on every request as "temporarily unavailable", or processes with two keys would
+ * each seal keys the other cannot open. Operator commands (`warn`) run anyway and record nothing
+ * at start (the servers' start does, or the first secret sealed: domain/master-key-check.ts), so a
+ * lost key's HMAC keys can still be listed and revoked; they then seal and open nothing.
+ * `adopt` (`signet master-key adopt`) makes the key the database's when every live secret opens
+ * under it. A `master.key` missing beside an existing database is generated again only when no
+ * live key needs the lost one. Secrets a fitting key does not open (damaged, or sealed under
+ * another key) are named in a warning.
  */
 async function secretBoxFor(config: SignetConfig, dataDir: PgliteDataDir | null, uow: UnitOfWork, logger: Logger, onMismatch: MasterKeyMismatch): Promise<SecretBox> {
   const key = config.masterKey ?? dataDir?.masterKey ?? null;
@@ -171,12 +173,20 @@ async function secretBoxFor(config: SignetConfig, dataDir: PgliteDataDir | null,
   const keyFile = dataDir ? join(config.dataDir, 'master.key') : null;
   const source = config.masterKey ? 'SIGNET_MASTER_KEY' : keyFile;
   const opened = fit.liveSecrets - fit.unopened.length;
-  const opensSecrets = fit.liveSecrets === 0 || opened > 0;
-  if (box && opensSecrets) {
-    let fits = fit.opensCheck ?? await recordMasterKey(uow, box, 'if absent');
+  const record = async (mode: 'if absent' | 'replace', message: string): Promise<boolean> => {
+    const recorded = await recordMasterKey(uow, box as SecretBox, mode);
+    if (recorded) logger.warn({ source }, message);
+    return recorded;
+  };
+  if (box) {
+    let fits = fit.opensCheck === true;
+    // Recorded only by a key that opens every live secret: with some sealed under another key,
+    // which key is the database's is the operator's choice, not the first start's.
+    if (fit.opensCheck === null && fit.unopened.length === 0 && onMismatch !== 'warn') {
+      fits = fit.opensCheck ?? await record('if absent', `the database now names ${source} as its master key; every process must start with it`);
+    }
     if (!fits && onMismatch === 'adopt' && fit.unopened.length === 0) {
-      fits = await recordMasterKey(uow, box, 'replace');
-      logger.warn({ source }, 'master key adopted: the database now names this key as its master key');
+      fits = await record('replace', `master key adopted: the database now names ${source} as its master key; restart every server with it`);
     }
     if (fits) {
       if (fit.unopened.length > 0) {
@@ -184,26 +194,33 @@ async function secretBoxFor(config: SignetConfig, dataDir: PgliteDataDir | null,
       }
       return box;
     }
-  }
-  if (!key && fit.liveSecrets === 0) {
+    // An operator command on a database that names no key yet: the key is used, not recorded.
+    if (fit.opensCheck === null && onMismatch === 'warn' && (fit.liveSecrets === 0 || opened > 0)) return box;
+  } else if (fit.liveSecrets === 0) {
     logger.warn({ path: keyFile }, 'master.key was missing beside an existing database; no live HMAC key needs it, so a new master key was generated');
     const generated = createSecretBox((dataDir as PgliteDataDir).createMasterKey());
     await recordMasterKey(uow, generated, 'replace');
     return generated;
   }
-  const problem = !key
-    ? `${keyFile} is missing, and the ${fit.liveSecrets} live HMAC key(s) in this database are sealed under it`
-    : !opensSecrets
-      ? `${source} does not open the secrets of the ${fit.liveSecrets} live HMAC key(s) in this database (another master key sealed them)`
-      : `${source} is not this database's master key (another key was set up with it${fit.liveSecrets === 0 ? '; no live HMAC key tells the two apart yet' : ''})`;
-  const remedy = !key || !opensSecrets
-    ? `restore the master key they were sealed with${config.masterKey ? '' : ` (${keyFile} from a backup, or SIGNET_MASTER_KEY)`}, or revoke them (signet keys revoke ID runs without it) and create new keys`
-    : fit.unopened.length === 0
-      ? `give every process the same master key; to replace it on purpose, run signet master-key adopt with the new key`
-      : `give every process the same master key; the live HMAC keys it does not open (${fit.unopened.join(', ')}) must be revoked before it can be adopted`;
+  const [problem, remedy] = masterKeyRefusal({ source, keyFile, fromEnvironment: !!config.masterKey, fit, hasKey: !!key });
   if (onMismatch === 'refuse' || onMismatch === 'adopt') throw new Error(`${problem}: ${remedy}.`);
   logger.warn({ keyIds: fit.unopened }, `${problem}: HMAC keys can be listed and revoked, not created or used; ${remedy}`);
   return unavailableSecretBox(problem);
+}
+
+/** What is wrong with the master key a start was given, and what the operator can do: the most likely cause first. */
+function masterKeyRefusal(input: { source: string | null; keyFile: string | null; fromEnvironment: boolean; fit: MasterKeyFit; hasKey: boolean }): [string, string] {
+  const { source, keyFile, fromEnvironment, fit, hasKey } = input;
+  const restore = `restore the master key they were sealed with${fromEnvironment ? '' : ` (${keyFile} from a backup, or SIGNET_MASTER_KEY)`}, or revoke them (signet keys revoke ID runs without it) and create new keys`;
+  if (!hasKey) return [`${keyFile} is missing, and the ${fit.liveSecrets} live HMAC key(s) in this database are sealed under it`, restore];
+  const unopened = fit.unopened.length > 0 ? ` (refused while live HMAC keys do not open under it: ${fit.unopened.join(', ')}; revoke them first)` : '';
+  if (fit.opensCheck === false) {
+    return [`${source} is not this database's master key (another key was set up with it; mistyped, or another process's?)`,
+      `give every process the database's master key; to replace it on purpose, stop every server and run signet master-key adopt with the new key${unopened}`];
+  }
+  if (fit.unopened.length === fit.liveSecrets) return [`${source} does not open the secrets of the ${fit.liveSecrets} live HMAC key(s) in this database (another master key sealed them)`, restore];
+  return [`${source} does not open the secrets of ${fit.unopened.length} of the ${fit.liveSecrets} live HMAC key(s) in this database (${fit.unopened.join(', ')}), and the database names no master key yet`,
+    `start with the key every live secret opens under, or revoke the keys it does not open (they fail on every request) and start again; signet master-key adopt makes a key the database's`];
 }
 
 /**

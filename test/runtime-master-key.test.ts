@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config';
+import { createSecretBox, recordMasterKey } from '../src/domain';
 import { createLogger, openRuntime, type Runtime } from '../src/runtime';
 import { servicesFor } from './helpers/domain';
 
@@ -52,13 +53,13 @@ describe('openRuntime: the master key against the secrets sealed in the database
     await withRuntime({}, createHmacKey);
     rmSync(keyFile());
     writeFileSync(keyFile(), randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
-    await expect(open()).rejects.toThrow(/master\.key does not open the secrets of the 1 live HMAC key\(s\) in this database/);
+    await expect(open()).rejects.toThrow(/master\.key is not this database's master key \(another key was set up with it; mistyped, or another process's\?\): give every process the database's master key; .* \(refused while live HMAC keys do not open under it: key_[0-9a-f]+; revoke them first\)\.$/);
   });
 
   test('a SIGNET_MASTER_KEY other than the sealing key stops the start, naming the variable', async () => {
     const sealing = randomBytes(32).toString('base64');
     await withRuntime({ SIGNET_MASTER_KEY: sealing }, createHmacKey);
-    await expect(open({ SIGNET_MASTER_KEY: randomBytes(32).toString('base64') })).rejects.toThrow(/^SIGNET_MASTER_KEY does not open the secrets of the 1 live HMAC key\(s\) in this database/);
+    await expect(open({ SIGNET_MASTER_KEY: randomBytes(32).toString('base64') })).rejects.toThrow(/^SIGNET_MASTER_KEY is not this database's master key/);
     // The right one opens them.
     await withRuntime({ SIGNET_MASTER_KEY: sealing }, async (runtime) => expect(runtime.services).toBeDefined());
   });
@@ -135,12 +136,41 @@ describe('openRuntime: the master key against the secrets sealed in the database
     await withRuntime({}, async () => undefined);
   });
 
+  /**
+   * An HMAC key sealed under `other`, as an older release could leave one (the lost-key bug, or two
+   * processes with two keys): today a process whose key is not the database's seals nothing, so
+   * the check is set aside while it is created, then put back as it was.
+   */
+  async function createForeignHmacKey(runtime: Runtime, other: Buffer = randomBytes(32)): Promise<string> {
+    const [{ sealed }] = await runtime.driver.query<{ sealed: string }>('SELECT sealed FROM master_key_check');
+    await runtime.driver.query('DELETE FROM master_key_check');
+    const id = await createHmacKey({ ...runtime, services: servicesFor(runtime.driver, { masterKey: other }) });
+    await runtime.driver.query('DELETE FROM master_key_check');
+    await runtime.driver.query('INSERT INTO master_key_check (id, sealed) VALUES (1, $1)', [sealed]);
+    return id;
+  }
+
+  test('a process whose master key was adopted away seals no HMAC key: the key is refused, nothing is stored', async () => {
+    const first = randomBytes(32).toString('base64');
+    await withRuntime({ SIGNET_MASTER_KEY: first }, async (runtime) => {
+      const account = await runtime.services.accounts.createAccount('still-running');
+      if (!account.ok) throw new Error('no account');
+      // Another process adopts another key while this one runs.
+      await recordMasterKey(runtime.services.uow, createSecretBox(randomBytes(32)), 'replace');
+      await expect(runtime.services.apiKeys.createApiKey(account.value.id, { label: 'bot', scopes: ['READ'], algorithm: 'hmac-sha256' }))
+        .rejects.toThrow(/master key is not the database's \(another one was recorded, or adopted with signet master-key adopt, after this process started\)/);
+      expect(await runtime.services.uow.repo.listApiKeys(account.value.id)).toEqual([]);
+      // Ed25519 keys seal nothing: still created.
+      expect((await runtime.services.apiKeys.createApiKey(account.value.id, { label: 'ed', scopes: ['READ'], algorithm: 'ed25519' })).ok).toBe(true);
+    });
+  });
+
   test('a key that opens some live secrets starts, and names the keys whose secrets it does not open', async () => {
     const sealing = randomBytes(32).toString('base64');
     // What the lost-key bug could leave: one key sealed under the master key, one under another.
     const [good, stray] = await withRuntime({ SIGNET_MASTER_KEY: sealing }, async (runtime) => [
       await createHmacKey(runtime),
-      await createHmacKey({ ...runtime, services: servicesFor(runtime.driver) }),
+      await createForeignHmacKey(runtime),
     ]);
     const log = warnings();
     const runtime = await open({ SIGNET_MASTER_KEY: sealing }, log.logger);
@@ -165,7 +195,7 @@ describe('openRuntime: the master key against the secrets sealed in the database
     const second = randomBytes(32).toString('base64');
     await withRuntime({ SIGNET_MASTER_KEY: first }, async () => undefined);
     await expect(open({ SIGNET_MASTER_KEY: second })).rejects.toThrow(
-      "SIGNET_MASTER_KEY is not this database's master key (another key was set up with it; no live HMAC key tells the two apart yet): give every process the same master key; to replace it on purpose, run signet master-key adopt with the new key.",
+      "SIGNET_MASTER_KEY is not this database's master key (another key was set up with it; mistyped, or another process's?): give every process the database's master key; to replace it on purpose, stop every server and run signet master-key adopt with the new key.",
     );
     // The operator commands still run, sealing nothing, and say the same.
     const log = warnings();
@@ -180,30 +210,63 @@ describe('openRuntime: the master key against the secrets sealed in the database
     const adopting = await openRuntime(parseConfig({ SIGNET_DATA_DIR: dataDir, SIGNET_MASTER_KEY: second }), createLogger('silent'), { masterKeyMismatch: 'adopt' });
     await adopting.close();
     await withRuntime({ SIGNET_MASTER_KEY: second }, createHmacKey);
-    await expect(open({ SIGNET_MASTER_KEY: first })).rejects.toThrow(/^SIGNET_MASTER_KEY does not open the secrets of the 1 live HMAC key\(s\) in this database/);
+    await expect(open({ SIGNET_MASTER_KEY: first })).rejects.toThrow(/^SIGNET_MASTER_KEY is not this database's master key .*\(refused while live HMAC keys do not open under it: key_[0-9a-f]+; revoke them first\)\.$/);
+  });
+
+  test('an operator command records no master key: on a database that names none, the servers\' key is the one recorded', async () => {
+    const servers = randomBytes(32).toString('base64');
+    await withRuntime({ SIGNET_MASTER_KEY: servers }, async (runtime) => {
+      // As a database from before the check, with no HMAC key (an Ed25519-only deployment).
+      await runtime.driver.query('DELETE FROM master_key_check');
+    });
+    const log = warnings();
+    const operator = await openRuntime(parseConfig({ SIGNET_DATA_DIR: dataDir, SIGNET_MASTER_KEY: randomBytes(32).toString('base64') }), log.logger, { masterKeyMismatch: 'warn' });
+    try {
+      expect(await operator.services.uow.repo.readMasterKeyCheck()).toBeNull();
+    } finally {
+      log.restore();
+      await operator.close();
+    }
+    const recorded = warnings();
+    const server = await open({ SIGNET_MASTER_KEY: servers }, recorded.logger);
+    try {
+      expect(recorded.lines).toContain('the database now names SIGNET_MASTER_KEY as its master key; every process must start with it');
+    } finally {
+      recorded.restore();
+      await server.close();
+    }
   });
 
   test('a key is not adopted while a live HMAC secret does not open under it', async () => {
     const first = randomBytes(32).toString('base64');
     await withRuntime({ SIGNET_MASTER_KEY: first }, createHmacKey);
     const adopt = openRuntime(parseConfig({ SIGNET_DATA_DIR: dataDir, SIGNET_MASTER_KEY: randomBytes(32).toString('base64') }), createLogger('silent'), { masterKeyMismatch: 'adopt' });
-    await expect(adopt).rejects.toThrow(/^SIGNET_MASTER_KEY does not open the secrets of the 1 live HMAC key\(s\) in this database .*revoke them/);
+    await expect(adopt).rejects.toThrow(/^SIGNET_MASTER_KEY is not this database's master key .*\(refused while live HMAC keys do not open under it: key_[0-9a-f]+; revoke them first\)\.$/);
     await withRuntime({ SIGNET_MASTER_KEY: first }, async () => undefined);
   });
 
-  test('keys sealed under two master keys before the check existed: the first start sets it, the other key is refused and told which keys stand in the way', async () => {
+  test('keys sealed under two master keys and no check yet (an older release\'s database): no start records either key until the keys in the way are revoked', async () => {
     const sealing = randomBytes(32).toString('base64');
     const other = randomBytes(32);
     const [own, stray] = await withRuntime({ SIGNET_MASTER_KEY: sealing }, async (runtime) => {
-      const own = await createHmacKey(runtime);
-      const foreign = await createHmacKey({ ...runtime, services: servicesFor(runtime.driver, { masterKey: other }) });
+      const ids = [await createHmacKey(runtime), await createForeignHmacKey(runtime, other)];
       // As a database from before the check: none set.
       await runtime.driver.query('DELETE FROM master_key_check');
-      return [own, foreign];
+      return ids;
     });
+    const refusalOf = (key: string) => open({ SIGNET_MASTER_KEY: key }).then(async (runtime) => { await runtime.close(); return null; }, (error: Error) => error.message);
+    expect(await refusalOf(sealing)).toBe(`SIGNET_MASTER_KEY does not open the secrets of 1 of the 2 live HMAC key(s) in this database (${stray}), and the database names no master key yet: start with the key every live secret opens under, or revoke the keys it does not open (they fail on every request) and start again; signet master-key adopt makes a key the database's.`);
+    expect(await refusalOf(other.toString('base64'))).toContain(`(${own}), and the database names no master key yet`);
+    // The operator decides: the other key's HMAC key revoked, the sealing key starts and is recorded.
+    const operator = await openRuntime(parseConfig({ SIGNET_DATA_DIR: dataDir, SIGNET_MASTER_KEY: sealing }), createLogger('silent'), { masterKeyMismatch: 'warn' });
+    try {
+      const key = await operator.services.uow.repo.findApiKey(stray);
+      expect((await operator.services.apiKeys.revokeApiKey(key!.accountId, stray)).ok).toBe(true);
+      expect(await operator.services.uow.repo.readMasterKeyCheck()).toBeNull();
+    } finally {
+      await operator.close();
+    }
     await withRuntime({ SIGNET_MASTER_KEY: sealing }, async () => undefined);
-    const refusal = await open({ SIGNET_MASTER_KEY: other.toString('base64') }).then(() => null, (error: Error) => error.message);
-    expect(refusal).toBe(`SIGNET_MASTER_KEY is not this database's master key (another key was set up with it): give every process the same master key; the live HMAC keys it does not open (${own}) must be revoked before it can be adopted.`);
-    expect(refusal).not.toContain(stray);
+    expect(await refusalOf(other.toString('base64'))).toMatch(/^SIGNET_MASTER_KEY is not this database's master key/);
   });
 });

@@ -5,6 +5,7 @@ import { actingAs } from './acting-key';
 import { canonicalKeyId } from './ids';
 import type { Clock, KeyVersionStore, UnitOfWork } from './ports';
 import type { SecretBox } from './secret-box';
+import { assertSealingKeyIsTheDatabases } from './master-key-check';
 import { isPlainText } from './text';
 import { transact } from './transactions';
 import { createVerificationKeyCache, createVersionedKeyCache } from './verification-key-cache';
@@ -189,6 +190,7 @@ export function createApiKeyService(deps: {
         publicKey, secretCiphertext, createdAt: clock(), lastUsedAt: null, revokedAt: null,
       };
       const saved = await transact(uow, async (repo) => {
+        if (secretCiphertext !== null) await assertSealingKeyIsTheDatabases(repo, secretBox);
         await repo.insertApiKey(apiKey);
         return apiKey;
       });

@@ -1,5 +1,5 @@
 import type { SecretBox } from './secret-box';
-import type { UnitOfWork } from './ports';
+import type { TradingRepository, UnitOfWork } from './ports';
 
 /**
  * What a master key can do with the HMAC secrets of the live keys stored in the database: how
@@ -18,7 +18,8 @@ export interface MasterKeyFit {
 const CHECK_PLAINTEXT = Buffer.from('signet master key check v1', 'utf8');
 const CHECK_CONTEXT = 'master-key-check';
 
-function opensCheck(secretBox: SecretBox, sealed: string): boolean {
+/** Whether `secretBox`'s key is the one that sealed the master key check `sealed`. */
+export function opensMasterKeyCheck(secretBox: SecretBox, sealed: string): boolean {
   try {
     return secretBox.open(sealed, CHECK_CONTEXT).equals(CHECK_PLAINTEXT);
   } catch {
@@ -33,7 +34,7 @@ function opensCheck(secretBox: SecretBox, sealed: string): boolean {
  */
 export async function recordMasterKey(uow: UnitOfWork, secretBox: SecretBox, mode: 'if absent' | 'replace'): Promise<boolean> {
   const stored = await uow.repo.writeMasterKeyCheck(secretBox.seal(CHECK_PLAINTEXT, CHECK_CONTEXT), mode);
-  return opensCheck(secretBox, stored);
+  return opensMasterKeyCheck(secretBox, stored);
 }
 
 /**
@@ -54,7 +55,21 @@ export async function masterKeyFit(uow: UnitOfWork, secretBox: SecretBox | null)
     }
   }).map(({ id }) => id);
   const check = await uow.repo.readMasterKeyCheck();
-  return { liveSecrets: sealed.length, unopened, opensCheck: check === null ? null : secretBox !== null && opensCheck(secretBox, check) };
+  return { liveSecrets: sealed.length, unopened, opensCheck: check === null ? null : secretBox !== null && opensMasterKeyCheck(secretBox, check) };
+}
+
+/** Why a process does not seal a secret: its master key is not the database's (an internal error: the client sees INTERNAL_SERVER_ERROR, the log says this). */
+export const MASTER_KEY_REPLACED = 'this process\'s master key is not the database\'s (another one was recorded, or adopted with signet master-key adopt, after this process started): restart it with the database\'s key';
+
+/**
+ * Before a secret is sealed, in the transaction that stores it: the sealing key must be the
+ * database's, or become it where none is recorded yet (the first secret names the key it needs).
+ * The check is held until the transaction ends, so `signet master-key adopt` waits for the seal,
+ * or the seal sees the adopted key and is refused.
+ */
+export async function assertSealingKeyIsTheDatabases(repo: Pick<TradingRepository, 'readMasterKeyCheck' | 'writeMasterKeyCheck'>, secretBox: SecretBox): Promise<void> {
+  const check = await repo.readMasterKeyCheck({ share: true }) ?? await repo.writeMasterKeyCheck(secretBox.seal(CHECK_PLAINTEXT, CHECK_CONTEXT), 'if absent');
+  if (!opensMasterKeyCheck(secretBox, check)) throw new Error(MASTER_KEY_REPLACED);
 }
 
 /** A secret box for a process with no master key that fits: it seals and opens nothing, saying why. */

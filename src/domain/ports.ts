@@ -89,8 +89,11 @@ export interface TradingRepository {
   listActiveEd25519PublicKeys(): Promise<Array<{ id: string; publicKey: string }>>;
   /** Id and sealed secret of every unrevoked HMAC key, for the start-up check of the master key. */
   listLiveSealedSecrets(): Promise<Array<{ id: string; secretCiphertext: string }>>;
-  /** The master key check (a known value sealed under the database's master key); null before one is set. */
-  readMasterKeyCheck(): Promise<string | null>;
+  /**
+   * The master key check (a known value sealed under the database's master key); null before one
+   * is set. `share`: held until the transaction ends, so `signet master-key adopt` waits for it.
+   */
+  readMasterKeyCheck(options?: { share?: boolean }): Promise<string | null>;
   /** Sets the master key check, only where none is set (`if absent`) or replacing it; returns the check set now. */
   writeMasterKeyCheck(sealed: string, mode: 'if absent' | 'replace'): Promise<string>;
   /**

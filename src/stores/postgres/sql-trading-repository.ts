@@ -15,8 +15,8 @@ function page<T>(rows: Row[], limit: number, map: (r: Row) => T): Page<T> {
 }
 
 /** The master key check, or null before one is set. */
-async function readMasterKeyCheck(db: SqlExecutor): Promise<string | null> {
-  const rows = await db.query('SELECT sealed FROM master_key_check WHERE id = 1');
+async function readMasterKeyCheck(db: SqlExecutor, options: { share?: boolean } = {}): Promise<string | null> {
+  const rows = await db.query(`SELECT sealed FROM master_key_check WHERE id = 1${options.share ? ' FOR SHARE' : ''}`);
   return rows[0] ? String(rows[0].sealed) : null;
 }
 
@@ -122,7 +122,7 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
       return rows.map((r) => ({ id: String(r.id), secretCiphertext: String(r.secret_ciphertext) }));
     },
 
-    readMasterKeyCheck: () => readMasterKeyCheck(db),
+    readMasterKeyCheck: (options) => readMasterKeyCheck(db, options),
 
     async writeMasterKeyCheck(sealed, mode) {
       if (mode === 'replace') {

@@ -67,10 +67,13 @@ export function serializeRequestForLog(request: FastifyRequest) {
 }
 
 /**
- * The limit subject of every request whose forwarded address is not an address: they share one,
- * which is what bounds the work their refusals may cost (the signature retirement's allowance).
+ * The limit subject of a request whose forwarded address is not an address: one per connecting
+ * peer (the proxy that sent it), which bounds the work their refusals may cost (the signature
+ * retirement's allowance) without letting one peer use up every other peer's.
  */
-export const INVALID_FORWARDED_ADDRESS_SOURCE = 'invalid-forwarded-address';
+export function invalidForwardedAddressSource(request: FastifyRequest): string {
+  return `invalid-forwarded-address:${canonicalAddress(request.socket?.remoteAddress ?? '') || 'unknown peer'}`;
+}
 
 /**
  * Decorates every request with `clientIp` and `clientLimitKey`, in the first onRequest hook, so
@@ -87,7 +90,7 @@ export function registerClientAddress(app: FastifyInstance, options: ClientAddre
     const client = clientOf(request.ip ?? '', options.ipv6LimitPrefix);
     if (client === null) {
       request.log.warn({ event: 'client_address_invalid', requestId: request.id }, 'forwarded client address is not an IP address; check SIGNET_TRUST_PROXY');
-      request.clientLimitKey = INVALID_FORWARDED_ADDRESS_SOURCE;
+      request.clientLimitKey = invalidForwardedAddressSource(request);
       await onRefused?.(request);
       return sendError(reply.header('x-request-id', request.id), ErrorCode.BAD_REQUEST, 'The forwarded client address is not an IP address.');
     }

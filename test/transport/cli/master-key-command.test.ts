@@ -17,22 +17,29 @@ describe('signet master-key adopt', () => {
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  test('adopts a new key while no live HMAC key needs the old one; the old key is then the one refused', async () => {
+  test('adopts a new key once no live HMAC key needs the old one; the old key is then the one refused', async () => {
     const first = { SIGNET_DATA_DIR: dataDir, SIGNET_MASTER_KEY: randomBytes(32).toString('base64') };
     const second = { SIGNET_DATA_DIR: dataDir, SIGNET_MASTER_KEY: randomBytes(32).toString('base64') };
     expect((await signet(first, 'accounts', 'create', '--name', 'carol')).code).toBe(0);
-    // With the other key, an operator command runs but seals nothing: no HMAC key is created under it.
+    // The first secret sealed names the key the database needs.
+    const sealed = await signet(first, 'keys', 'create', '--account', 'carol', '--scopes', 'read', '--alg', 'hmac-sha256', '--json');
+    expect(sealed.code).toBe(0);
+    const firstKeyId = JSON.parse(sealed.stdout).keyId as string;
+    // With the other key, an operator command runs but seals nothing.
     const refused = await signet(second, 'keys', 'create', '--account', 'carol', '--scopes', 'read', '--alg', 'hmac-sha256');
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("SIGNET_MASTER_KEY is not this database's master key");
-
+    // Not adopted while the first key's HMAC key needs it; revoked, it is.
+    const early = await signet(second, 'master-key', 'adopt');
+    expect(early.code).not.toBe(0);
+    expect(early.stderr).toContain(`refused while live HMAC keys do not open under it: ${firstKeyId}; revoke them first`);
+    expect((await signet(second, 'keys', 'revoke', firstKeyId)).code).toBe(0);
     const adopted = await signet(second, 'master-key', 'adopt', '--json');
     expect([adopted.code, JSON.parse(adopted.stdout)]).toEqual([0, { masterKey: 'SIGNET_MASTER_KEY', adopted: true }]);
-    const created = await signet(second, 'keys', 'create', '--account', 'carol', '--scopes', 'read', '--alg', 'hmac-sha256', '--json');
-    expect(created.code).toBe(0);
+    expect((await signet(second, 'keys', 'create', '--account', 'carol', '--scopes', 'read', '--alg', 'hmac-sha256', '--json')).code).toBe(0);
 
     const back = await signet(first, 'master-key', 'adopt');
     expect(back.code).not.toBe(0);
-    expect(back.stderr).toMatch(/SIGNET_MASTER_KEY does not open the secrets of the 1 live HMAC key\(s\) in this database/);
+    expect(back.stderr).toMatch(/SIGNET_MASTER_KEY is not this database's master key .*\(refused while live HMAC keys do not open under it: key_[0-9a-f]+; revoke them first\)/);
   });
 });

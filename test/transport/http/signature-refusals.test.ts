@@ -172,6 +172,25 @@ function defineRefusedSignatureSuite(name: string, openStores: () => SecuritySto
       }
     });
 
+    test('such refusals from one peer do not use up another peer\'s retirement allowance', async () => {
+      const server = await startSignet(services, openStores(), { clientAddress: { trustProxy: { kind: 'ranges', ranges: ['127.0.0.0/8'] }, ipv6LimitPrefix: 64 } });
+      try {
+        const before = await orders();
+        // One peer spends its whole allowance (120 a minute) and more.
+        for (let i = 0; i <= 120; i += 1) {
+          expect((await signedRequest(server, key, ME, { from: '127.0.0.2', headers: { 'x-forwarded-for': 'unknown' } })).status).toBe(400);
+        }
+        const body = JSON.stringify(order());
+        const refused = await signedRequest(server, key, undefined, { body, from: '127.0.0.3', headers: { 'x-forwarded-for': 'unknown' } });
+        expect(refused.status).toBe(400);
+        const replay = await replayFrom(server, '127.0.0.9', { ...refused, body }, { 'x-forwarded-for': '203.0.113.9' });
+        expect([replay.status, replay.json.errors?.[0]?.extensions]).toEqual([401, expect.objectContaining({ code: 'UNAUTHENTICATED', reason: 'NONCE_REUSED' })]);
+        expect(await orders()).toBe(before);
+      } finally {
+        await server.close();
+      }
+    });
+
     test('a signed GET that prefers HTML is not served the playground page: refused, its bytes are then a reused nonce', async () => {
       const server = await startSignet(services, openStores());
       try {
