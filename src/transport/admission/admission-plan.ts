@@ -20,7 +20,17 @@ export interface PlannedField {
 export interface FieldPlan {
   readonly checks: AdmissionCheck[];
   readonly fields: PlannedField[];
+  /** The operation is a mutation of exits only ({@link EXIT_MUTATIONS}): the account's request budget neither refuses nor counts it. */
+  readonly exitsOnly?: boolean;
 }
+
+/**
+ * The mutations an account's owner needs when something is wrong: stop a key, take orders off the
+ * book. A request of these alone is not refused by the account's shared request budget (a leaked
+ * READ key spending all of it must not stop its owner from revoking it); their own field limits
+ * and the address's limit bound them.
+ */
+export const EXIT_MUTATIONS: ReadonlySet<string> = new Set(['cancelOrder', 'cancelAllOrders', 'revokeApiKey']);
 
 type AnyField = GraphQLField<unknown, unknown> & GraphQLFieldConfig<unknown, unknown>;
 
@@ -63,8 +73,11 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
   const isMutation = view.operation.operation === 'mutation';
   const keyed = keyedFields(view.schema);
   const decisions = isMutation ? keyDecisions(view, http.requestHeaders['idempotency-key'], keyed) : new Map();
+  const rootFields = rootFieldsOf(view);
+  const named = [...rootFields.values()].map((nodes) => nodes[0].name.value).filter((name) => name !== '__typename');
+  const exitsOnly = isMutation && named.length > 0 && named.every((name) => EXIT_MUTATIONS.has(name));
 
-  for (const [responseKey, nodes] of rootFieldsOf(view)) {
+  for (const [responseKey, nodes] of rootFields) {
     const definition = definitions[nodes[0].name.value] as AnyField | undefined;
     if (!definition) continue; // __typename
     const { scopes, limited } = directivesOf(view, rootType.name, definition, deps);
@@ -91,5 +104,5 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
     }
     fields.push({ responseKey, limit, lease });
   }
-  return { checks, fields };
+  return { checks, fields, exitsOnly };
 }

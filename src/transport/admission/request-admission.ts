@@ -1,6 +1,12 @@
 import type { RateLimitHeaderEntry } from '@signet/rate-limit';
 import type { AdmissionCheck, AdmissionOutcome } from './admission-store';
 
+/** What the operation tells the admission about itself. */
+export interface AdmitOptions {
+  /** Leave the account's request budget out (neither refused nor counted): an operation of exits only. */
+  readonly exemptFromAccountLimit?: boolean;
+}
+
 /**
  * The admission of one verified request: its gates (nonce, address limit, failed-signature
  * guard, account limit) and the checks of its root fields, in one store call.
@@ -12,7 +18,7 @@ export interface RequestAdmission {
    * 503) when a gate refused or the store failed, and then nothing of the request may run.
    * Runs once: a second call rejects.
    */
-  admit(fieldChecks: readonly AdmissionCheck[]): Promise<AdmissionOutcome[]>;
+  admit(fieldChecks: readonly AdmissionCheck[], options?: AdmitOptions): Promise<AdmissionOutcome[]>;
   /** Whether `admit` has been called. */
   readonly settled: boolean;
   /** Whether `admit` spent one request of the address's budget (false when a gate before it refused). */

@@ -49,7 +49,7 @@ export function admissionPlugin(deps: DirectiveDeps, limits: { readonly maxCost:
           }
           let outcomes: AdmissionOutcome[];
           try {
-            outcomes = await admission.admit(plan.checks);
+            outcomes = await admission.admit(plan.checks, { exemptFromAccountLimit: plan.exitsOnly });
           } finally {
             // The address and account limits that applied, in the RateLimit headers of the answer (a 429 included).
             contextValue.http.rateLimits.push(...admission.rateLimits);

@@ -78,16 +78,17 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
     const nonceGate: AdmissionCheck = { kind: 'nonce', keyId: request.keyId, nonce: request.nonce, ttlMs: request.nonceTtlMs, notBeforeMs: request.notBeforeMs };
     const versionGate = (expected: string): AdmissionCheck => ({ kind: 'keyVersion', keyId: request.keyId, expected });
     const otherGates: AdmissionCheck[] = [ipGate, deps.guard.admissionCheck(request.source), accountGate];
-    /** The request layers' decisions in `outcomes` (of `gates`), as RateLimit header entries. */
-    const layerDecisions = (outcomes: readonly AdmissionOutcome[]): RateLimitHeaderEntry[] => {
+    /** The request layers' decisions in `outcomes` (of `list`), as RateLimit header entries. */
+    const layerDecisions = (list: readonly AdmissionCheck[], outcomes: readonly AdmissionOutcome[]): RateLimitHeaderEntry[] => {
       const entries: RateLimitHeaderEntry[] = [];
       for (const [layer, gate] of [['ip', ipGate], ['account', accountGate]] as const) {
-        const outcome = outcomes[gates.indexOf(gate)];
+        const index = list.indexOf(gate);
+        const outcome = index === -1 ? undefined : outcomes[index];
         if (outcome?.kind === 'limit') entries.push(deps.limiter.headerEntry(layer, outcome.decision));
       }
       return entries;
     };
-    let gates: AdmissionCheck[] = request.keyVersion === undefined ? [nonceGate, ...otherGates] : [nonceGate, versionGate(request.keyVersion), ...otherGates];
+    const firstGates: AdmissionCheck[] = request.keyVersion === undefined ? [nonceGate, ...otherGates] : [nonceGate, versionGate(request.keyVersion), ...otherGates];
     const refuse = (check: AdmissionCheck, outcome: AdmissionOutcome): RequestRefusedError => {
       if (check.kind === 'nonce' && outcome.kind === 'nonce' && outcome.claim.status === 'unproven') {
         return replayProtectionRecovering(outcome.claim.completeSinceMs, request, deps);
@@ -144,9 +145,11 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       get rateLimits() {
         return rateLimits;
       },
-      async admit(fieldChecks) {
+      async admit(fieldChecks, options = {}) {
         if (settled) throw new Error('a request is admitted once');
         settled = true;
+        const active = (list: AdmissionCheck[]) => (options.exemptFromAccountLimit ? list.filter((gate) => gate !== accountGate) : list);
+        let gates = active(firstGates);
         let outcomes: AdmissionOutcome[];
         for (let reloads = 0; ; reloads += 1) {
           // A lease's `after` points into fieldChecks; in the whole list it sits behind the gates.
@@ -158,7 +161,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
             throw unavailable(error, 'request admission unavailable');
           }
           addressCounted = outcomes[gates.indexOf(ipGate)]?.kind === 'limit';
-          rateLimits = layerDecisions(outcomes);
+          rateLimits = layerDecisions(gates, outcomes);
           const failed = gates.findIndex((gate, i) => isFailedGate(gate, outcomes[i]));
           if (failed === -1) break;
           const gate = gates[failed];
@@ -167,7 +170,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
           if (!(await stillValid(outcome.current))) throw await revokedKey();
           if (reloads + 1 >= MAX_KEY_VERSION_RELOADS) throw unavailable(new Error('key version kept changing'), 'key material kept going stale');
           // The nonce is claimed already: the rest of the list, behind the version just read.
-          gates = [versionGate(outcome.current), ...otherGates];
+          gates = active([versionGate(outcome.current), ...otherGates]);
         }
         deps.metrics.signatureChecks.inc({ outcome: 'verified' });
         deps.usage.record(request.keyId, new Date(deps.now()));

@@ -1,0 +1,67 @@
+import type { DomainServices } from '../../../src/domain';
+import { REQUEST_LIMITS } from '../../../src/transport/http/request-limits';
+import type { TestDatabase } from '../../helpers/database';
+import { createTestKey, memoryStores, openSigningAccount, redisStores, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
+import { describeWithRedis } from '../../helpers/services';
+import type { SecurityStores } from '../../../src/transport/security-stores';
+
+/**
+ * An account's request budget is shared by all its keys. A key that spends it (a leaked READ key
+ * from a few addresses, or the owner's own runaway bot) must not stop the owner from getting out:
+ * revoking that key and taking orders off the book. Operations of exits only (cancelOrder,
+ * cancelAllOrders, revokeApiKey) are neither refused nor counted by the account's budget; their
+ * field limits and the address's limit bound them. Anything else, alone or beside an exit, is.
+ */
+function defineExitSuite(name: string, openStores: () => SecurityStores) {
+  describe(`exits pass an account's spent request budget (${name})`, () => {
+    let db: TestDatabase;
+    let services: DomainServices;
+    let accountId: string;
+    let owner: TestKey;
+    let server: RunningSignet;
+    beforeAll(async () => {
+      ({ db, services, accountId, key: owner } = await openSigningAccount({ USD: '10000' }, 'exits'));
+      server = await startSignet(services, openStores(), {
+        requestLimits: { ...REQUEST_LIMITS, perIp: { max: 1000, windowMs: 60_000 }, perAccount: { max: 5, windowMs: 60_000 } },
+      });
+    });
+    afterAll(async () => {
+      await server?.close();
+      await db?.close();
+    });
+
+    test('a READ key spends the budget; the owner still revokes it and cancels, but places nothing', async () => {
+      const placed = await signedRequest(server, owner, { query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { id } } }' }, { headers: { 'idempotency-key': 'exits-1' } });
+      const orderId = placed.json.data.placeOrder.order.id as string;
+      const leaked = await createTestKey(services, accountId, 'ed25519', ['READ']);
+      const spent: number[] = [];
+      for (let i = 0; i < 6; i += 1) spent.push((await signedRequest(server, leaked, { query: '{ me { id } }' }, { from: '127.0.0.2' })).status);
+      expect(spent.at(-1)).toBe(429);
+
+      const place = await signedRequest(server, owner, { query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { id } } }' }, { headers: { 'idempotency-key': 'exits-2' } });
+      expect([place.status, place.json.errors[0].extensions.code]).toEqual([429, 'RATE_LIMITED']);
+      const mixed = await signedRequest(server, owner, { query: `mutation { cancelOrder(id: "${orderId}") { order { status } } placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { id } } }` });
+      expect(mixed.status).toBe(429);
+
+      const revoked = await signedRequest(server, owner, { query: `mutation { revokeApiKey(id: "${leaked.keyId}") { apiKey { revokedAt } userErrors { code } } }` });
+      expect(revoked.status).toBe(200);
+      expect(revoked.json.data.revokeApiKey.apiKey.revokedAt).toEqual(expect.any(String));
+      expect(revoked.headers.get('ratelimit') ?? '').not.toContain('Request.account');
+      const canceled = await signedRequest(server, owner, { query: 'mutation { cancelAllOrders { orders { id status } userErrors { code } } }' });
+      expect(canceled.status).toBe(200);
+      expect(canceled.json.data.cancelAllOrders.orders).toEqual([{ id: orderId, status: 'CANCELED' }]);
+      expect((await signedRequest(server, leaked, { query: '{ me { id } }' }, { from: '127.0.0.2' })).status).toBe(401);
+    });
+  });
+}
+
+defineExitSuite('memory stores', memoryStores);
+describeWithRedis('on Redis', (url) => {
+  const handles: Array<{ close(): Promise<void> }> = [];
+  afterAll(async () => { await Promise.all(handles.map((h) => h.close())); });
+  defineExitSuite('Redis stores', () => {
+    const opened = redisStores(url);
+    handles.push(opened);
+    return opened.stores;
+  });
+});
