@@ -87,7 +87,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   [ErrorCode.BAD_USER_INPUT]: {
     // 400: Apollo's answer to variables that do not coerce.
     status: 400, otherStatuses: [], field: true, retryable: false, http: '200 or 400',
-    meaning: 'An argument is malformed: wrong type, a Decimal that is not a plain decimal string (at most 30 digits before the point and 18 after; written inline in the document instead of a variable, the same check is a 400 `GRAPHQL_VALIDATION_FAILED` naming the value and its location), a string over its maximum length or a `memo`/`label` with control, bidirectional-override or lone-surrogate characters (`extensions.fields`), a bad page size or cursor (`extensions.field`); an idempotency key that is malformed (not 1–255 printable ASCII), used by two fields of one document, or sent as a header with several keyed mutations.',
+    meaning: 'An argument is malformed: wrong type, a Decimal that is not a plain decimal string (at most 30 digits before the point and 18 after; written inline in the document instead of a variable, the same check is a 400 `GRAPHQL_VALIDATION_FAILED` naming the value and its location), a string over its maximum length or a `memo`/`label` with control, invisible, bidirectional-formatting or lone-surrogate characters (`extensions.fields`), a bad page size or cursor (`extensions.field`); an idempotency key that is malformed (not 1–255 printable ASCII), used by two fields of one document, or sent as a header with several keyed mutations.',
     whatToDo: 'Fix the argument or the key.',
   },
   [ErrorCode.BAD_REQUEST]: {

@@ -156,7 +156,7 @@ export function createApiKeyService(deps: {
   return {
     async createApiKey(accountId, input, grantable = ALL_SCOPES) {
       if (!isPlainText(input.label, 1, MAX_LABEL_LENGTH)) {
-        return fail(userError(UserErrorCode.INVALID_LABEL, `A label is 1-${MAX_LABEL_LENGTH} characters with no control or bidirectional-override characters.`, ['input', 'label']));
+        return fail(userError(UserErrorCode.INVALID_LABEL, `A label is 1-${MAX_LABEL_LENGTH} characters, not only spaces, with no control, invisible or bidirectional-formatting characters.`, ['input', 'label']));
       }
       const scopes = [...new Set(input.scopes)];
       if (scopes.length === 0) return fail(userError(UserErrorCode.INVALID_SCOPES, 'A key needs at least one scope.', ['input', 'scopes']));

@@ -33,7 +33,7 @@ export function createTransferService(deps: { uow: UnitOfWork; clock: Clock; new
       if (isUserError(amount)) return fail(amount);
       const memo = input.memo ?? null;
       if (memo !== null && !isPlainText(memo, 0, MAX_MEMO_LENGTH)) {
-        return fail(userError(UserErrorCode.INVALID_MEMO, `A memo is up to ${MAX_MEMO_LENGTH} characters with no control or bidirectional-override characters.`, ['input', 'memo']));
+        return fail(userError(UserErrorCode.INVALID_MEMO, `A memo is up to ${MAX_MEMO_LENGTH} characters with no control, invisible or bidirectional-formatting characters.`, ['input', 'memo']));
       }
       // Compared in canonical form: the same account written in upper case is still this account.
       const toAccountId = canonicalUuid(input.toAccountId);

@@ -25,7 +25,7 @@ export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, UserErrorCodeSpec>
   [UserErrorCode.SELF_TRANSFER]: { mutations: ['createTransfer'], meaning: 'The destination is the sending account (ids compare in any case).' },
   [UserErrorCode.INVALID_MEMO]: {
     mutations: ['createTransfer'],
-    meaning: 'The memo is over 140 characters or holds control, bidirectional-override or lone-surrogate characters (GraphQL clients get `BAD_USER_INPUT` first; other callers of the domain get this).',
+    meaning: 'The memo is over 140 characters or holds control, invisible, bidirectional-formatting or lone-surrogate characters (GraphQL clients get `BAD_USER_INPUT` first; other callers of the domain get this).',
   },
   [UserErrorCode.INVALID_PUBLIC_KEY]: {
     mutations: ['createApiKey'],
@@ -34,7 +34,7 @@ export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, UserErrorCodeSpec>
   [UserErrorCode.INVALID_SCOPES]: { mutations: ['createApiKey'], meaning: 'Scopes the calling key does not hold itself, or no scopes (GraphQL clients get `BAD_USER_INPUT` for an empty or over-long list first; other callers of the domain get this).' },
   [UserErrorCode.INVALID_LABEL]: {
     mutations: ['createApiKey', '(CLI) keys create'],
-    meaning: 'The label is not 1-64 characters, or holds control, bidirectional-override or lone-surrogate characters (GraphQL clients get `BAD_USER_INPUT` first; the CLI and other callers of the domain get this).',
+    meaning: 'The label is not 1-64 characters, is only spaces, or holds control, invisible, bidirectional-formatting or lone-surrogate characters (GraphQL clients get `BAD_USER_INPUT` first; the CLI and other callers of the domain get this).',
   },
   [UserErrorCode.API_KEY_NOT_FOUND]: { mutations: ['revokeApiKey'], meaning: 'No key with this id belongs to the account.' },
   [UserErrorCode.API_KEY_ALREADY_REVOKED]: { mutations: ['revokeApiKey'], meaning: 'The key is already revoked.' },

@@ -99,9 +99,9 @@ export type UserErrorCode =
   | 'INSUFFICIENT_FUNDS'
   /** createTransfer: the amount is not positive, has more decimals than the asset allows, or is too large. */
   | 'INVALID_AMOUNT'
-  /** createApiKey: the label is not 1-64 characters, or holds control, bidirectional-override or lone-surrogate characters (GraphQL input is refused earlier with BAD_USER_INPUT; the CLI gets this). */
+  /** createApiKey: the label is not 1-64 characters, is only spaces, or holds control, invisible, bidirectional-formatting or lone-surrogate characters (GraphQL input is refused earlier with BAD_USER_INPUT; the CLI gets this). */
   | 'INVALID_LABEL'
-  /** createTransfer: the memo is over 140 characters or holds control, bidirectional-override or lone-surrogate characters (GraphQL input is refused earlier with BAD_USER_INPUT). */
+  /** createTransfer: the memo is over 140 characters or holds control, invisible, bidirectional-formatting or lone-surrogate characters (GraphQL input is refused earlier with BAD_USER_INPUT). */
   | 'INVALID_MEMO'
   /** Account creation (CLI only): names are 1-64 letters, digits, spaces, "_", "." or "-". */
   | 'INVALID_NAME'

@@ -162,7 +162,7 @@ export type CancelOrderPayload = {
 export type CreateApiKeyInput = {
   /** Signature algorithm of the new key. */
   algorithm?: KeyAlgorithm;
-  /** Your name for the key (1-64 characters, no control or bidirectional-override characters), shown in apiKeys. */
+  /** Your name for the key (1-64 characters, not only spaces, no control, invisible or bidirectional-formatting characters), shown in apiKeys. */
   label: Scalars['String']['input'];
   /** Ed25519 only: your public key (SPKI DER base64 or PEM). Omit to have the server generate a pair. */
   publicKey?: InputMaybe<Scalars['String']['input']>;
@@ -189,7 +189,7 @@ export type CreateTransferInput = {
   amount: Scalars['Decimal']['input'];
   /** Asset to move from your available balance. */
   asset: Asset;
-  /** Up to 140 characters, shown to both parties; no control or bidirectional-override characters. */
+  /** Up to 140 characters, shown to both parties; no control, invisible or bidirectional-formatting characters. */
   memo?: InputMaybe<Scalars['String']['input']>;
   /** Id of the receiving account (not your own). */
   toAccountId: Scalars['ID']['input'];
@@ -813,9 +813,9 @@ export type UserErrorCode =
   | 'INSUFFICIENT_FUNDS'
   /** createTransfer: the amount is not positive, has more decimals than the asset allows, or is too large. */
   | 'INVALID_AMOUNT'
-  /** createApiKey: the label is not 1-64 characters, or holds control, bidirectional-override or lone-surrogate characters (GraphQL input is refused earlier with BAD_USER_INPUT; the CLI gets this). */
+  /** createApiKey: the label is not 1-64 characters, is only spaces, or holds control, invisible, bidirectional-formatting or lone-surrogate characters (GraphQL input is refused earlier with BAD_USER_INPUT; the CLI gets this). */
   | 'INVALID_LABEL'
-  /** createTransfer: the memo is over 140 characters or holds control, bidirectional-override or lone-surrogate characters (GraphQL input is refused earlier with BAD_USER_INPUT). */
+  /** createTransfer: the memo is over 140 characters or holds control, invisible, bidirectional-formatting or lone-surrogate characters (GraphQL input is refused earlier with BAD_USER_INPUT). */
   | 'INVALID_MEMO'
   /** Account creation (CLI only): names are 1-64 letters, digits, spaces, "_", "." or "-". */
   | 'INVALID_NAME'

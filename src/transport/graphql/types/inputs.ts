@@ -6,7 +6,7 @@ import { AssetEnum, KeyAlgorithmEnum, OrderSideEnum, OrderTypeEnum, ScopeEnum, S
 
 /**
  * Free text (a memo, a label): checked by the services' own rule (isPlainText: length in
- * characters, no control or bidirectional-override characters), so the schema and the services
+ * characters, no control, invisible or bidirectional-formatting characters), so the schema and the services
  * never disagree about a value (class-validator's length counts differently).
  */
 function PlainText(minLength: number, maxLength: number): PropertyDecorator {
@@ -14,7 +14,7 @@ function PlainText(minLength: number, maxLength: number): PropertyDecorator {
     name: 'plainText',
     validator: {
       validate: (value) => typeof value === 'string' && isPlainText(value, minLength, maxLength),
-      defaultMessage: () => `$property is ${minLength === 0 ? 'up to ' : `${minLength}-`}${maxLength} characters with no control or bidirectional-override characters`,
+      defaultMessage: () => `$property is ${minLength === 0 ? 'up to ' : `${minLength}-`}${maxLength} characters${minLength === 0 ? '' : ', not only spaces,'} with no control, invisible or bidirectional-formatting characters`,
     },
   });
 }
@@ -51,14 +51,14 @@ export class CreateTransferInput {
   @Field(() => ID, { description: 'Id of the receiving account (not your own).' }) @MaxLength(64) toAccountId!: string;
   @Field(() => AssetEnum, { description: 'Asset to move from your available balance.' }) asset!: AssetEnum;
   @Field(() => DecimalScalar, { description: 'Amount to move: positive, at most the asset\'s decimal places (USD 2, BTC and ETH 8).' }) amount!: string;
-  @Field(() => String, { nullable: true, description: 'Up to 140 characters, shown to both parties; no control or bidirectional-override characters.' })
+  @Field(() => String, { nullable: true, description: 'Up to 140 characters, shown to both parties; no control, invisible or bidirectional-formatting characters.' })
   @IsOptional() @PlainText(0, MAX_MEMO_LENGTH) memo?: string | null;
 }
 
 /** Arguments of createApiKey. */
 @InputType({ description: 'A new API key. Ed25519 is recommended: the server keeps only the public key.' })
 export class CreateApiKeyInput {
-  @Field({ description: 'Your name for the key (1-64 characters, no control or bidirectional-override characters), shown in apiKeys.' })
+  @Field({ description: 'Your name for the key (1-64 characters, not only spaces, no control, invisible or bidirectional-formatting characters), shown in apiKeys.' })
   @PlainText(1, MAX_LABEL_LENGTH) label!: string;
   @Field(() => [ScopeEnum], { description: '1-4 scopes, each one the calling key holds itself.' }) @ArrayMinSize(1) @ArrayMaxSize(4) scopes!: ScopeEnum[];
   @Field(() => KeyAlgorithmEnum, { defaultValue: KeyAlgorithmEnum.ED25519, description: 'Signature algorithm of the new key.' }) algorithm!: KeyAlgorithmEnum;
