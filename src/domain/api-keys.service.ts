@@ -200,6 +200,11 @@ export function createApiKeyService(deps: {
     async revokeApiKey(accountId, keyIdText) {
       const keyId = canonicalKeyId(keyIdText);
       if (keyId === null) return fail(userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id']));
+      // Another account's key (its owner never changes) is answered as an unknown one, before its
+      // cached material or shared version is touched: one account must not make another's key
+      // reload (enough renewals during one request answer it 503).
+      const owned = await uow.repo.findApiKey(keyId);
+      if (!owned || owned.accountId !== accountId) return fail(userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id']));
       // Before the UPDATE and once it returned: no material read before the revocation outlives it.
       cache?.forget(keyId);
       versioned?.forget(keyId);

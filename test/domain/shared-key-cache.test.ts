@@ -115,6 +115,15 @@ describeWithPostgres('API key service with shared key versions (PostgreSQL)', (u
     expect(await c.services.apiKeys.reloadVerificationMaterial(key.keyId, (await versions.peek(key.keyId)) as string)).toMatchObject({ apiKey: { revokedAt: expect.any(Date) } });
   });
 
+  test('revoking another account\'s key is NOT_FOUND and touches nothing of it: its version stays, cached material stays current', async () => {
+    const victim = await createTestKey(a, await fundedAccount(a));
+    const loaded = await b.apiKeys.loadVerificationMaterial(victim.keyId);
+    const stranger = await fundedAccount(a);
+    expect(await a.apiKeys.revokeApiKey(stranger, victim.keyId)).toMatchObject({ ok: false, errors: [{ code: 'API_KEY_NOT_FOUND' }] });
+    expect(await versions.peek(victim.keyId)).toBe(loaded?.version);
+    expect((await a.apiKeys.listApiKeys(victim.accountId)).find((k) => k.id === victim.keyId)?.revokedAt).toBeNull();
+  });
+
   test('the store unreachable before the UPDATE: nothing is revoked and the call rejects', async () => {
     const key = await createTestKey(a, await fundedAccount(a));
     const down: KeyVersionStore = { peek: async () => { throw new Error('redis down'); }, current: async () => { throw new Error('redis down'); }, renew: async () => { throw new Error('redis down'); } };
