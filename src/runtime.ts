@@ -5,7 +5,7 @@
 import type { RedisClusterTarget, SignetConfig } from './config';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { createBookPriceSource, createDomainServices, createSecretBox, masterKeyFit, recordMasterKey, unavailableSecretBox, type DomainServices, type MasterKeyFit, type OrderBookReader, type PriceSource, type SecretBox, type UnitOfWork } from './domain';
+import { adoptMasterKey, createBookPriceSource, createDomainServices, createSecretBox, masterKeyFit, recordMasterKey, unavailableSecretBox, type DomainServices, type MasterKeyFit, type OrderBookReader, type PriceSource, type SecretBox, type UnitOfWork } from './domain';
 import type { DirectiveDeps } from './directives';
 import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
@@ -169,10 +169,9 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
 async function secretBoxFor(config: SignetConfig, dataDir: PgliteDataDir | null, uow: UnitOfWork, logger: Logger, onMismatch: MasterKeyMismatch): Promise<SecretBox> {
   const key = config.masterKey ?? dataDir?.masterKey ?? null;
   const box = key && createSecretBox(key);
-  const fit = await masterKeyFit(uow, box);
+  let fit = await masterKeyFit(uow, box);
   const keyFile = dataDir ? join(config.dataDir, 'master.key') : null;
   const source = config.masterKey ? 'SIGNET_MASTER_KEY' : keyFile;
-  const opened = fit.liveSecrets - fit.unopened.length;
   const record = async (mode: 'if absent' | 'replace', message: string): Promise<boolean> => {
     const recorded = await recordMasterKey(uow, box as SecretBox, mode);
     if (recorded) logger.warn({ source }, message);
@@ -186,7 +185,11 @@ async function secretBoxFor(config: SignetConfig, dataDir: PgliteDataDir | null,
       fits = fit.opensCheck ?? await record('if absent', `the database now names ${source} as its master key; every process must start with it`);
     }
     if (!fits && onMismatch === 'adopt' && fit.unopened.length === 0) {
-      fits = await record('replace', `master key adopted: the database now names ${source} as its master key; restart every server with it`);
+      const unopened = await adoptMasterKey(uow, box);
+      fits = unopened.length === 0;
+      if (fits) logger.warn({ source }, `master key adopted: the database now names ${source} as its master key; restart every server with it`);
+      // A secret sealed under the old key since `fit` was read: nothing was replaced.
+      else fit = { ...fit, liveSecrets: fit.liveSecrets + unopened.length, unopened };
     }
     if (fits) {
       if (fit.unopened.length > 0) {
@@ -194,8 +197,10 @@ async function secretBoxFor(config: SignetConfig, dataDir: PgliteDataDir | null,
       }
       return box;
     }
-    // An operator command on a database that names no key yet: the key is used, not recorded.
-    if (fit.opensCheck === null && onMismatch === 'warn' && (fit.liveSecrets === 0 || opened > 0)) return box;
+    // An operator command on a database that names no key yet, whose live secrets all open under
+    // this key: the key is used, not recorded (its first sealed secret records it). With some
+    // secrets under another key it seals nothing: which key is the database's is for the operator.
+    if (fit.opensCheck === null && onMismatch === 'warn' && fit.unopened.length === 0) return box;
   } else if (fit.liveSecrets === 0) {
     logger.warn({ path: keyFile }, 'master.key was missing beside an existing database; no live HMAC key needs it, so a new master key was generated');
     const generated = createSecretBox((dataDir as PgliteDataDir).createMasterKey());

@@ -260,6 +260,8 @@ describe('openRuntime: the master key against the secrets sealed in the database
     // The operator decides: the other key's HMAC key revoked, the sealing key starts and is recorded.
     const operator = await openRuntime(parseConfig({ SIGNET_DATA_DIR: dataDir, SIGNET_MASTER_KEY: sealing }), createLogger('silent'), { masterKeyMismatch: 'warn' });
     try {
+      // Meanwhile an operator command seals nothing (its first secret would record its key).
+      await expect(createHmacKey(operator)).rejects.toThrow(/HMAC secrets are unavailable/);
       const key = await operator.services.uow.repo.findApiKey(stray);
       expect((await operator.services.apiKeys.revokeApiKey(key!.accountId, stray)).ok).toBe(true);
       expect(await operator.services.uow.repo.readMasterKeyCheck()).toBeNull();

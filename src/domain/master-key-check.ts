@@ -27,10 +27,21 @@ export function opensMasterKeyCheck(secretBox: SecretBox, sealed: string): boole
   }
 }
 
+/** Whether a live key's sealed secret opens under `secretBox`. */
+function opens(secretBox: SecretBox, secretCiphertext: string, keyId: string): boolean {
+  try {
+    secretBox.open(secretCiphertext, keyId);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Makes `secretBox`'s key the database's master key: where none is set (`if absent`; a start that
  * races another one with another key finds the other's), or replacing it (an operator adopting a
- * new key, or a lost embedded key generated again). Whether the check set now is this key's.
+ * lost embedded key generated again; adopting a key on purpose is {@link adoptMasterKey}). Whether
+ * the check set now is this key's.
  */
 export async function recordMasterKey(uow: UnitOfWork, secretBox: SecretBox, mode: 'if absent' | 'replace'): Promise<boolean> {
   const stored = await uow.repo.writeMasterKeyCheck(secretBox.seal(CHECK_PLAINTEXT, CHECK_CONTEXT), mode);
@@ -45,17 +56,35 @@ export async function recordMasterKey(uow: UnitOfWork, secretBox: SecretBox, mod
  */
 export async function masterKeyFit(uow: UnitOfWork, secretBox: SecretBox | null): Promise<MasterKeyFit> {
   const sealed = await uow.repo.listLiveSealedSecrets();
-  const unopened = sealed.filter(({ id, secretCiphertext }) => {
-    if (!secretBox) return true;
-    try {
-      secretBox.open(secretCiphertext, id);
-      return false;
-    } catch {
-      return true;
-    }
-  }).map(({ id }) => id);
+  const unopened = sealed.filter(({ id, secretCiphertext }) => !secretBox || !opens(secretBox, secretCiphertext, id)).map(({ id }) => id);
   const check = await uow.repo.readMasterKeyCheck();
   return { liveSecrets: sealed.length, unopened, opensCheck: check === null ? null : secretBox !== null && opensMasterKeyCheck(secretBox, check) };
+}
+
+/**
+ * Makes `secretBox`'s key the database's (`signet master-key adopt`), in one transaction: the check
+ * is replaced first, which waits for every seal in progress (they hold it FOR SHARE) and makes
+ * every later seal wait for this commit and then see the new key; then every live secret must
+ * open under the new key, or nothing is replaced. Returns the ids of the live HMAC keys whose
+ * secret does not open (empty: adopted).
+ */
+export async function adoptMasterKey(uow: UnitOfWork, secretBox: SecretBox): Promise<readonly string[]> {
+  class NotAdopted extends Error {
+    constructor(readonly unopened: readonly string[]) {
+      super('not adopted');
+    }
+  }
+  try {
+    return await uow.transaction(async (repo) => {
+      await repo.writeMasterKeyCheck(secretBox.seal(CHECK_PLAINTEXT, CHECK_CONTEXT), 'replace');
+      const unopened = (await repo.listLiveSealedSecrets()).filter(({ id, secretCiphertext }) => !opens(secretBox, secretCiphertext, id)).map(({ id }) => id);
+      if (unopened.length > 0) throw new NotAdopted(unopened);
+      return [];
+    });
+  } catch (error) {
+    if (error instanceof NotAdopted) return error.unopened;
+    throw error;
+  }
 }
 
 /** Why a process does not seal a secret: its master key is not the database's (an internal error: the client sees INTERNAL_SERVER_ERROR, the log says this). */

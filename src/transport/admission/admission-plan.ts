@@ -28,7 +28,8 @@ export interface FieldPlan {
  * The mutations an account's owner needs when something is wrong: stop a key, take orders off the
  * book. A request of these alone is not refused by the account's shared request budget (a leaked
  * READ key spending all of it must not stop its owner from revoking it); their own field limits
- * and the address's limit bound them.
+ * and the address's limit bound them. Only when the key may run each of them (its scope) and each
+ * one's field limit is checked: otherwise the budget applies as to any request.
  */
 export const EXIT_MUTATIONS: ReadonlySet<string> = new Set(['cancelOrder', 'cancelAllOrders', 'revokeApiKey']);
 
@@ -74,8 +75,6 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
   const keyed = keyedFields(view.schema);
   const decisions = isMutation ? keyDecisions(view, http.requestHeaders['idempotency-key'], keyed) : new Map();
   const rootFields = rootFieldsOf(view);
-  const named = [...rootFields.values()].map((nodes) => nodes[0].name.value).filter((name) => name !== '__typename');
-  const exitsOnly = isMutation && named.length > 0 && named.every((name) => EXIT_MUTATIONS.has(name));
 
   for (const [responseKey, nodes] of rootFields) {
     const definition = definitions[nodes[0].name.value] as AnyField | undefined;
@@ -104,5 +103,11 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
     }
     fields.push({ responseKey, limit, lease });
   }
+  // Exits only when every root field is an exit this key may run and whose field limit is planned:
+  // one the key lacks the scope for (refused, as FORBIDDEN, without spending its limit) is counted
+  // by the account's budget like any other request, or a leaked key could send them unbounded.
+  const limitedExits = new Set(fields.filter((f) => f.limit !== undefined).map((f) => f.responseKey));
+  const named = [...rootFields].filter(([, nodes]) => nodes[0].name.value !== '__typename');
+  const exitsOnly = isMutation && named.length > 0 && named.every(([responseKey, nodes]) => EXIT_MUTATIONS.has(nodes[0].name.value) && limitedExits.has(responseKey));
   return { checks, fields, exitsOnly };
 }

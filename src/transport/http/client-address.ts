@@ -68,11 +68,11 @@ export function serializeRequestForLog(request: FastifyRequest) {
 
 /**
  * The limit subject of a request whose forwarded address is not an address: one per connecting
- * peer (the proxy that sent it), which bounds the work their refusals may cost (the signature
+ * peer (the proxy that sent it; an IPv6 peer per network, as the per-IP limit counts it), which bounds the work their refusals may cost (the signature
  * retirement's allowance) without letting one peer use up every other peer's.
  */
-export function invalidForwardedAddressSource(request: FastifyRequest): string {
-  return `invalid-forwarded-address:${canonicalAddress(request.socket?.remoteAddress ?? '') || 'unknown peer'}`;
+export function invalidForwardedAddressSource(request: FastifyRequest, ipv6LimitPrefix: number): string {
+  return `invalid-forwarded-address:${clientOf(request.socket?.remoteAddress ?? '', ipv6LimitPrefix)?.limitKey ?? 'unknown peer'}`;
 }
 
 /**
@@ -90,7 +90,7 @@ export function registerClientAddress(app: FastifyInstance, options: ClientAddre
     const client = clientOf(request.ip ?? '', options.ipv6LimitPrefix);
     if (client === null) {
       request.log.warn({ event: 'client_address_invalid', requestId: request.id }, 'forwarded client address is not an IP address; check SIGNET_TRUST_PROXY');
-      request.clientLimitKey = invalidForwardedAddressSource(request);
+      request.clientLimitKey = invalidForwardedAddressSource(request, options.ipv6LimitPrefix);
       await onRefused?.(request);
       return sendError(reply.header('x-request-id', request.id), ErrorCode.BAD_REQUEST, 'The forwarded client address is not an IP address.');
     }

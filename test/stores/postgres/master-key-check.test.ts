@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createSecretBox, recordMasterKey } from '../../../src/domain';
+import { adoptMasterKey, createSecretBox, recordMasterKey } from '../../../src/domain';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
-import { servicesFor } from '../../helpers/domain';
+import { fundedAccount, servicesFor } from '../../helpers/domain';
 import { describeWithPostgres } from '../../helpers/services';
 
 /**
@@ -37,4 +37,45 @@ function defineMasterKeyCheckSuite(name: string, openDatabase: () => Promise<Tes
 }
 
 defineMasterKeyCheckSuite('PGlite', openPgliteDatabase);
+
+/**
+ * `signet master-key adopt` against a server still running with the old key (PostgreSQL: two
+ * connections). A seal in progress holds the check; the adoption waits for it, then finds the
+ * secret it sealed under the old key and replaces nothing.
+ */
+describeWithPostgres('adopting a master key while a seal under the old one is in flight (PostgreSQL)', (url) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await openPostgresDatabase(url);
+  });
+  afterAll(async () => db?.close());
+
+  test('the adoption waits for the seal, sees its secret, and replaces nothing', async () => {
+    const oldKey = randomBytes(32);
+    const running = servicesFor(db.driver, { masterKey: oldKey });
+    expect(await recordMasterKey(running.uow, createSecretBox(oldKey), 'if absent')).toBe(true);
+    const account = await fundedAccount(running, {}, 'adopt-race');
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    let sealedId = '';
+    const seal = running.uow.transaction(async () => {
+      const created = await running.apiKeys.createApiKey(account, { label: 'bot', scopes: ['READ'], algorithm: 'hmac-sha256' });
+      if (!created.ok) throw new Error(JSON.stringify(created.errors));
+      sealedId = created.value.apiKey.id;
+      await released;
+    });
+    while (sealedId === '') await new Promise((resolve) => setTimeout(resolve, 10));
+    const newKey = createSecretBox(randomBytes(32));
+    const adoption = adoptMasterKey(servicesFor(db.driver).uow, newKey);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await seal;
+    expect(await adoption).toEqual([sealedId]);
+    expect(await recordMasterKey(running.uow, createSecretBox(oldKey), 'if absent')).toBe(true);
+    // Revoked, the secret no longer stands in the way.
+    expect((await running.apiKeys.revokeApiKey(account, sealedId)).ok).toBe(true);
+    expect(await adoptMasterKey(running.uow, newKey)).toEqual([]);
+    expect(await recordMasterKey(running.uow, newKey, 'if absent')).toBe(true);
+  }, 20_000);
+});
 describeWithPostgres('on PostgreSQL', (url) => defineMasterKeyCheckSuite('PostgreSQL', () => openPostgresDatabase(url)));

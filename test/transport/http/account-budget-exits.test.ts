@@ -52,6 +52,24 @@ function defineExitSuite(name: string, openStores: () => SecurityStores) {
       expect(canceled.json.data.cancelAllOrders.orders).toEqual([{ id: orderId, status: 'CANCELED' }]);
       expect((await signedRequest(server, leaked, { query: '{ me { id } }' }, { from: '127.0.0.2' })).status).toBe(401);
     });
+
+    test('exits a key may not run (no scope) are counted by the budget like any request', async () => {
+      const other = await openSigningAccount({ USD: '10' }, 'exits-noscope');
+      const reader = await createTestKey(other.services, other.accountId, 'ed25519', ['READ']);
+      const separate = await startSignet(other.services, openStores(), {
+        requestLimits: { ...REQUEST_LIMITS, perIp: { max: 1000, windowMs: 60_000 }, perAccount: { max: 5, windowMs: 60_000 } },
+      });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 6; i += 1) {
+          statuses.push((await signedRequest(separate, reader, { query: 'mutation { cancelOrder(id: "00000000-0000-4000-8000-000000000000") { userErrors { code } } }' }, { from: `127.0.0.${10 + i}` })).status);
+        }
+        expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+      } finally {
+        await separate.close();
+        await other.db.close();
+      }
+    });
   });
 }
 
