@@ -172,17 +172,13 @@ async function secretBoxFor(config: SignetConfig, dataDir: PgliteDataDir | null,
   let fit = await masterKeyFit(uow, box);
   const keyFile = dataDir ? join(config.dataDir, 'master.key') : null;
   const source = config.masterKey ? 'SIGNET_MASTER_KEY' : keyFile;
-  const record = async (mode: 'if absent' | 'replace', message: string): Promise<boolean> => {
-    const recorded = await recordMasterKey(uow, box as SecretBox, mode);
-    if (recorded) logger.warn({ source }, message);
-    return recorded;
-  };
   if (box) {
     let fits = fit.opensCheck === true;
     // Recorded only by a key that opens every live secret: with some sealed under another key,
     // which key is the database's is the operator's choice, not the first start's.
     if (fit.opensCheck === null && fit.unopened.length === 0 && onMismatch !== 'warn') {
-      fits = fit.opensCheck ?? await record('if absent', `the database now names ${source} as its master key; every process must start with it`);
+      fits = await recordMasterKey(uow, box, 'if absent');
+      if (fits) logger.warn({ source }, `the database now names ${source} as its master key; every process must start with it`);
     }
     if (!fits && onMismatch === 'adopt' && fit.unopened.length === 0) {
       const unopened = await adoptMasterKey(uow, box);

@@ -1,4 +1,4 @@
-import { getArgumentValues, type GraphQLField, type GraphQLFieldConfig, type GraphQLObjectType } from 'graphql';
+import { getArgumentValues, type FieldNode, type GraphQLField, type GraphQLFieldConfig, type GraphQLObjectType } from 'graphql';
 import type { DirectiveDeps } from '../../directives';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS } from '@signet/idempotency';
 import { idempotentCallIdentity, keyDecisions, keyedFields, rootFields as rootFieldsOf, type OperationView } from '@signet/directive-idempotent';
@@ -55,6 +55,18 @@ function directivesOf(view: OperationView, typeName: string, field: AnyField, de
   return found;
 }
 
+/** Whether every root field (but `__typename`, and at least one) is an exit whose field limit the plan checks. */
+function onlyLimitedExits(rootFields: ReadonlyMap<string, readonly FieldNode[]>, planned: readonly PlannedField[]): boolean {
+  let exits = 0;
+  for (const [responseKey, nodes] of rootFields) {
+    const name = nodes[0].name.value;
+    if (name === '__typename') continue;
+    if (!EXIT_MUTATIONS.has(name) || !planned.some((f) => f.responseKey === responseKey && f.limit !== undefined)) return false;
+    exits += 1;
+  }
+  return exits > 0;
+}
+
 /**
  * The checks the directives of the operation's root fields would make, computed before
  * execution so they can join the request's one admission call: each `@rateLimit` root field's
@@ -106,8 +118,6 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
   // Exits only when every root field is an exit this key may run and whose field limit is planned:
   // one the key lacks the scope for (refused, as FORBIDDEN, without spending its limit) is counted
   // by the account's budget like any other request, or a leaked key could send them unbounded.
-  const limitedExits = new Set(fields.filter((f) => f.limit !== undefined).map((f) => f.responseKey));
-  const named = [...rootFields].filter(([, nodes]) => nodes[0].name.value !== '__typename');
-  const exitsOnly = isMutation && named.length > 0 && named.every(([responseKey, nodes]) => EXIT_MUTATIONS.has(nodes[0].name.value) && limitedExits.has(responseKey));
+  const exitsOnly = isMutation && onlyLimitedExits(rootFields, fields);
   return { checks, fields, exitsOnly };
 }
