@@ -213,10 +213,12 @@ export function createApiKeyService(deps: {
       if (keyVersions) await keyVersions.renew(keyId);
       try {
         const result = await revokeIn(keyId, accountId);
-        // A revocation whose renewal after commit failed (the call threw) is retried by the client:
-        // it lands here as ALREADY_REVOKED, and renews before answering. (Under @idempotent the
-        // retry replays the recorded outcome instead; an entry another process read between the two
-        // renewals then lasts until its maximum age, 60 s: see createVersionedKeyCache.)
+        // A revocation whose renewal after commit failed (the call threw, marked committed) is
+        // retried by a caller outside @idempotent (the CLI): it lands here as ALREADY_REVOKED, and
+        // renews before answering. Under @idempotent the call is answered as the committed
+        // revocation it is (the runner reads the mark), and its retries replay it; an entry another
+        // process read between the two renewals then lasts until its maximum age, 60 s (see
+        // createVersionedKeyCache), for reads only: a mutation holds the key's row, which is revoked.
         if (keyVersions && !result.ok && result.errors.some((e) => e.code === UserErrorCode.API_KEY_ALREADY_REVOKED)) await keyVersions.renew(keyId);
         return result;
       } finally {

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IdempotencyRecordStore } from '@signet/idempotency';
 import { createSqlIdempotencyRecordStore } from '@signet/idempotency-postgres';
-import type { OrderBookReader, TransactionScope, UnitOfWork } from '../../domain';
+import { markCommitted, type OrderBookReader, type TransactionScope, type UnitOfWork } from '../../domain';
 import { transactionsNeverOverlap, type SqlDriver, type SqlExecutor } from './sql-driver';
 import { createSqlOrderBook } from './sql-order-book';
 import { createSqlTradingRepository } from './sql-trading-repository';
@@ -67,8 +67,17 @@ export function createSqlStores(driver: SqlDriver): SqlStores {
             return result;
           });
         });
-        // Outside the ambient transaction: a task's reads and writes are its own.
-        for (const task of afterCommit) await task();
+        // Outside the ambient transaction: a task's reads and writes are its own. Committed: a
+        // failed task does not stop the others, and its error says the transaction committed.
+        let failure: { error: unknown } | null = null;
+        for (const task of afterCommit) {
+          try {
+            await task();
+          } catch (error) {
+            failure ??= { error };
+          }
+        }
+        if (failure) throw markCommitted(failure.error, result);
         return result;
       }
       if (options?.nested && options.nested !== outer.nested) {

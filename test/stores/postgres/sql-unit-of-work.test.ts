@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Account, UnitOfWork } from '../../../src/domain';
+import { committedResultOf, type Account, type UnitOfWork } from '../../../src/domain';
 import { createSqlStores } from '../../../src/stores/postgres';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
 import { describeWithPostgres } from '../../helpers/services';
@@ -51,13 +51,22 @@ function defineUnitOfWorkSuite(name: string, open: () => Promise<TestDatabase>):
       expect(rolledBack).toEqual([]);
     });
 
-    test('a failing afterCommit task rejects the call; the transaction stays committed', async () => {
+    test('a failing afterCommit task rejects the call, marked with the committed result; the transaction stays committed and later tasks still run', async () => {
       const account = newAccount();
-      await expect(uow.transaction(async (repo, scope) => {
+      const later: string[] = [];
+      const failure = await uow.transaction(async (repo, scope) => {
         await repo.insertAccount(account);
         scope.afterCommit(async () => { throw new Error('redis down'); });
-      })).rejects.toThrow('redis down');
+        scope.afterCommit(async () => { later.push('ran'); });
+        return 'the result';
+      }).then(() => null, (error: unknown) => error);
+      expect(failure).toEqual(new Error('redis down'));
+      expect(committedResultOf(failure)).toEqual({ result: 'the result' });
+      expect(later).toEqual(['ran']);
       expect(await exists(account)).toBe(true);
+      // A rollback carries no such mark.
+      const rolledBack = await uow.transaction(async () => { throw new Error('refused'); }).then(() => null, (error: unknown) => error);
+      expect(committedResultOf(rolledBack)).toBeUndefined();
     });
 
     test('by default a nested call is a savepoint: its failure undoes only its own writes and the outer work commits', async () => {
