@@ -40,6 +40,20 @@ export function processCpuMs(pid: number | undefined): number {
 }
 
 /**
+ * utime + stime of the main thread of `pid` (its JavaScript thread: the event loop, and on the
+ * embedded default PGlite too), in ms; NaN when unreadable. The process figure adds V8's helper
+ * threads (concurrent marking and sweeping, compilation) and libuv's pool, which run on the other
+ * core: the main thread's CPU per request is what bounds one process's throughput.
+ */
+export function mainThreadCpuMs(pid: number | undefined): number {
+  try {
+    return statCpuMs(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'), false);
+  } catch {
+    return NaN;
+  }
+}
+
+/**
  * CPU ms of every process whose command name is `name` (postgres backends, redis-server),
  * including their exited children's: a PostgreSQL backend that ends during a period (its server
  * process stopped, its pool closed) leaves the sum, and its whole CPU time moves into the

@@ -24,6 +24,8 @@ export interface LoadSpec {
   readonly connectionsPerTarget: number;
   /** CPU milliseconds the servers have used so far (read around every measured round). */
   readonly serverCpuMs?: () => number;
+  /** The same for the servers' main (JavaScript) threads alone. */
+  readonly serverMainThreadCpuMs?: () => number;
 }
 
 /** The figures of one measurement. */
@@ -46,6 +48,11 @@ export interface LoadFigures {
    * than requests/s to what else the machine runs, so it compares scenarios more steadily.
    */
   readonly serverCpuMsPerRequest?: number;
+  /**
+   * The part of it spent on the servers' main (JavaScript) threads: what bounds a process's
+   * throughput (the rest, V8's garbage collection and compiler threads, runs on the other core).
+   */
+  readonly serverMainThreadCpuMsPerRequest?: number;
   /** How the machine's CPU was shared during the measured rounds (Linux only). */
   readonly cpu?: CpuShares;
   /** The first error body seen, shortened (for the report, so a failing scenario says why). */
@@ -119,6 +126,7 @@ export function createMeasurement(spec: LoadSpec): Measurement {
   const tally: Tally = { latencies: [], errors: 0, requests: 0 };
   const usage = noCpuUsage();
   let serverCpuMs = 0;
+  let serverMainThreadCpuMs = 0;
   let elapsedSeconds = 0;
   return {
     async warmUp(seconds) {
@@ -127,12 +135,14 @@ export function createMeasurement(spec: LoadSpec): Measurement {
     },
     async round(seconds) {
       const cpuBefore = spec.serverCpuMs?.() ?? NaN;
+      const mainThreadBefore = spec.serverMainThreadCpuMs?.() ?? NaN;
       const stopWatching = spec.serverCpuMs ? watchCpu(spec.serverCpuMs, usage) : undefined;
       const started = process.hrtime.bigint();
       await Promise.all(spec.targets.map((t) => hammer(t, spec, seconds, tally)));
       elapsedSeconds += Number(process.hrtime.bigint() - started) / 1e9;
       stopWatching?.();
       serverCpuMs += (spec.serverCpuMs?.() ?? NaN) - cpuBefore;
+      serverMainThreadCpuMs += (spec.serverMainThreadCpuMs?.() ?? NaN) - mainThreadBefore;
     },
     figures() {
       const sorted = [...tally.latencies].sort((a, b) => a - b);
@@ -144,6 +154,7 @@ export function createMeasurement(spec: LoadSpec): Measurement {
         errors: tally.errors,
         requests: tally.requests,
         ...(Number.isFinite(serverCpuMs) && tally.requests > 0 ? { serverCpuMsPerRequest: round3(serverCpuMs / tally.requests) } : {}),
+        ...(Number.isFinite(serverMainThreadCpuMs) && tally.requests > 0 ? { serverMainThreadCpuMsPerRequest: round3(serverMainThreadCpuMs / tally.requests) } : {}),
         ...(cpu ? { cpu } : {}),
         ...(tally.sampleError ? { sampleError: tally.sampleError } : {}),
       };

@@ -50,6 +50,7 @@ export function targets(result: ModeResult): string[] {
   // One decimal: a ratio of 89.8% must not read as "90%, missed".
   if (s3 && s4) lines.push(`Scenario 4 / scenario 3 throughput (cost of the directives): **${percentFloor(s4 / s3)}%** (target ≥ 90%: ${met(s4 / s3 >= 0.9)})`);
   const [c3, c3b, c4] = [cpu('3'), cpu('3b'), cpu('4')];
+  const mainThread = (id: string) => figures(id)?.serverMainThreadCpuMsPerRequest;
   if (c3 && c4) lines.push(`Server CPU per request, scenario 4 vs 3: ${c4} vs ${c3} ms (the directives add ${Math.round((c4 / c3 - 1) * 100)}%; throughput at equal CPU would be ${Math.round((c3 / c4) * 100)}%)`);
   if (s3b && s4) lines.push(`Scenario 4 / scenario 3b throughput (cost of the whole security layer, signature included): **${percentFloor(s4 / s3b)}%** (target ≥ 90%: ${met(s4 / s3b >= 0.9)})`);
   const p = result.primitive;
@@ -58,6 +59,11 @@ export function targets(result: ModeResult): string[] {
     lines.push(`Signature layer (server CPU per request, scenario 3 − 3b): ${layer} ms = **${times(layer, p.ed25519VerifyMs)}** the Ed25519 verification measured in this run ` +
       `(${p.ed25519VerifyMs} ms; ${times(layer, p.ed25519ImportAndVerifyMs)} its cost with a fresh key import, ${p.ed25519ImportAndVerifyMs} ms) (target ≤ 2×: ${met(layer <= 2 * p.ed25519VerifyMs)}). ` +
       `HMAC-SHA256: no scenario signs with it (the bench's keys are Ed25519), so no layer to hold against its ${p.hmacSignCompareMs} ms`);
+    const [m3, m3b, m4] = [mainThread('3'), mainThread('3b'), mainThread('4')];
+    if (m3 !== undefined && m3b !== undefined && m4 !== undefined) {
+      lines.push(`The same on the servers' main threads alone (what bounds a process's throughput): 3b ${m3b}, 3 ${m3}, 4 ${m4} ms per request; ` +
+        `3 − 3b ${Math.round((m3 - m3b) * 1000) / 1000} ms, 4 − 3b ${Math.round((m4 - m3b) * 1000) / 1000} ms (no target)`);
+    }
   } else lines.push('Signature layer vs the verification primitive: not measured (scenarios 3 and 3b and the primitive are needed; older runs lack the primitive)');
   const [p50, p99] = [figures('4')?.p50Ms, figures('4')?.p99Ms];
   if (p50 && p99 !== undefined) lines.push(`Scenario 4 p99 / p50: ${p99} / ${p50} ms = **${(p99 / p50).toFixed(2)}** (target ≤ 2.5: ${met(p99 / p50 <= 2.5)})`);
@@ -120,8 +126,8 @@ function renderPeers(peers: ModeResult['peers']): string {
 
 function renderMode(r: ModeResult): string {
   const rows = r.scenarios.map((s) => s.figures
-    ? `| ${s.id} | ${s.title} | ${s.servers} | ${fmt(s.figures.requestsPerSecond)} | ${s.figures.p50Ms} | ${s.figures.p99Ms} | ${fmt(s.figures.errors)} | ${fmt(s.figures.requests)} | ${s.figures.serverCpuMsPerRequest ?? '–'} |`
-    : `| ${s.id} | ${s.title} | ${s.servers} | skipped: ${s.skipped} | | | | | |`);
+    ? `| ${s.id} | ${s.title} | ${s.servers} | ${fmt(s.figures.requestsPerSecond)} | ${s.figures.p50Ms} | ${s.figures.p99Ms} | ${fmt(s.figures.errors)} | ${fmt(s.figures.requests)} | ${s.figures.serverCpuMsPerRequest ?? '–'} | ${s.figures.serverMainThreadCpuMsPerRequest ?? '–'} |`
+    : `| ${s.id} | ${s.title} | ${s.servers} | skipped: ${s.skipped} | | | | | | |`);
   const withCpu = r.scenarios.filter((s) => s.figures?.cpu);
   const cpuRows = withCpu.length === 0 ? ['Not measured (needs Linux /proc).'] : [
     '| # | server processes | PostgreSQL | Redis | load generator | other processes | idle |',
@@ -163,8 +169,8 @@ function renderMode(r: ModeResult): string {
       `${r.settings.rounds ? ` in ${r.settings.rounds} rounds taken in turn with the scenarios it is compared with` : ''}` +
       `${r.settings.turnWarmupSeconds ? ` (each turn after ${r.settings.turnWarmupSeconds} s of unmeasured load)` : ''}, ${r.settings.connectionsPerServer} connections per server process`,
     '',
-    '| # | scenario | servers | requests/s | p50 ms | p99 ms | errors | requests | server CPU ms/request |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| # | scenario | servers | requests/s | p50 ms | p99 ms | errors | requests | server CPU ms/request | of it, main thread |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     ...(errorSamples.length ? ['', 'First error seen:', ...errorSamples] : []),
     '',

@@ -67,6 +67,7 @@ async function measure(plans: readonly Plan[]): Promise<ScenarioResult[]> {
     measurement: createMeasurement({
       targets: plan.servers.map((s) => s.url), next: plan.next, connectionsPerTarget: settings.connectionsPerServer,
       serverCpuMs: () => plan.servers.reduce((sum, s) => sum + s.cpuMs(), 0),
+      serverMainThreadCpuMs: () => plan.servers.reduce((sum, s) => sum + s.mainThreadCpuMs(), 0),
     }),
   }));
   for (const { measurement } of active) await measurement.warmUp(settings.warmupSeconds);
@@ -79,7 +80,7 @@ async function measure(plans: readonly Plan[]): Promise<ScenarioResult[]> {
   return active.map(({ plan, measurement }) => {
     const figures = measurement.figures();
     log(`  ${plan.id.padEnd(3)} ${plan.title.padEnd(58)} ${String(figures.requestsPerSecond).padStart(6)} req/s  p50 ${figures.p50Ms} ms  p99 ${figures.p99Ms} ms  ` +
-      `errors ${figures.errors}  server CPU ${figures.serverCpuMsPerRequest ?? '?'} ms/req`);
+      `errors ${figures.errors}  server CPU ${figures.serverCpuMsPerRequest ?? '?'} ms/req (main thread ${figures.serverMainThreadCpuMsPerRequest ?? '?'})`);
     if (figures.cpu) log(`      machine CPU: ${Object.entries(figures.cpu).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
     if (figures.sampleError) log(`      first error: ${figures.sampleError.slice(0, 200)}`);
     return { id: plan.id, title: plan.title, servers: plan.servers.length, figures };

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { processCpuMs } from './cpu';
+import { mainThreadCpuMs, processCpuMs } from './cpu';
 import { BENCH_AUTHORITY, type BenchCredential } from './requests';
 
 /** A running server process. */
@@ -16,6 +16,8 @@ export interface BenchServer {
   output(): string;
   /** CPU time (user + system) the process has used, ms; NaN where /proc is unavailable. */
   cpuMs(): number;
+  /** CPU time of its main (JavaScript) thread alone, ms; NaN where /proc is unavailable. */
+  mainThreadCpuMs(): number;
   /** SIGTERM and wait for exit (the CPU profile, when asked for, is written then). */
   stop(): Promise<void>;
 }
@@ -91,6 +93,7 @@ async function start(script: string, args: string[], env: Record<string, string>
     url: serverUrl,
     output: () => output,
     cpuMs: () => processCpuMs(child.pid),
+    mainThreadCpuMs: () => mainThreadCpuMs(child.pid),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -43,6 +43,19 @@ describe('bench targets (issue 14)', () => {
     expect(line(targets(slower), 'Signature layer')).toContain('(target ≤ 2×: missed)');
   });
 
+  it('gives the main threads\' share of 3b, 3 and 4 when the run measured it, and nothing otherwise', () => {
+    const withMain = (cpu: number, main: number): LoadFigures => ({ ...figures(900, cpu), serverMainThreadCpuMsPerRequest: main });
+    const lines = targets(mode({
+      scenarios: [
+        { id: '3b', title: '', servers: 1, figures: withMain(1.0, 0.8) },
+        { id: '3', title: '', servers: 1, figures: withMain(1.2, 0.95) },
+        { id: '4', title: '', servers: 1, figures: withMain(1.3, 1.1) },
+      ],
+    }));
+    expect(line(lines, 'The same on the servers\' main threads')).toContain('3b 0.8, 3 0.95, 4 1.1 ms per request; 3 − 3b 0.15 ms, 4 − 3b 0.3 ms');
+    expect(line(targets(mode()), 'The same on the servers\' main threads')).toBe('');
+  });
+
   it('says the layer is unmeasured when the run has no primitive (older results)', () => {
     expect(line(targets(mode({ primitive: undefined })), 'Signature layer')).toContain('not measured');
   });
