@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
 import { signRequest } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { fundedAccount } from '../helpers/domain';
@@ -152,6 +153,48 @@ gate(`replays after Redis forgot its nonces${TEST_DATABASE_URL ? '' : ' (skipped
     const log = signet.output();
     expect(log).toMatch(/"event":"idempotent_replay"[^\n]*"source":"durable"/);
     expect(log).not.toMatch(/idempotency_record_conflict/);
+  }, 60_000);
+
+  test('a keyed placeOrder retried (signed afresh) after a Redis restart from a snapshot taken before it replays the first order without running again', async () => {
+    // The snapshot keeps the idempotency store's completeness marker but not the outcome cached
+    // after it. A marker believed whoever wrote it let the retry skip the record lookup: the
+    // order ran again, conflicted on the record and rolled back. The marker is made that of a
+    // store complete for longer than the retention (an earlier test's FLUSHALL left a young one,
+    // whose window would read the record anyway), written by the store itself in its own format.
+    const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      await admin.del('signet:idem:complete-since');
+      expect(await createRedisIdempotencyStore(admin).declareCompleteSince?.(0)).toBe(true);
+      await admin.save();
+    } finally {
+      admin.disconnect();
+    }
+    try {
+      const headers = { 'idempotency-key': `snapshot-${Date.now()}` };
+      const first = await sendSigned(signet, key, PLACE_KEYED, headers);
+      expect(first.status).toBe(200);
+      const orderId = first.json.data.placeOrder.order.id as string;
+      const orders = await shared.orderCount(key.accountId);
+      const logBefore = signet.output().length;
+
+      await redis.kill(); // a crash: what was written since the snapshot is lost
+      await redis.start(); // loads the snapshot, marker included, under a new run id
+      await untilReady(signet);
+      const retry = await eventually(async () => {
+        const answer = await sendSigned(signet, key, PLACE_KEYED, headers);
+        if (answer.status === 503) throw new Error('replay protection still recovering');
+        return answer;
+      }, 15_000, 250);
+      expect(retry.status).toBe(200);
+      expect(retry.replayed).toBe(true);
+      expect(retry.json.data.placeOrder.order.id).toBe(orderId);
+      expect(await shared.orderCount(key.accountId)).toBe(orders);
+      const log = signet.output().slice(logBefore);
+      expect(log).toMatch(/"event":"idempotent_replay"[^\n]*"source":"durable"/);
+      expect(log).not.toMatch(/idempotency_record_conflict/);
+    } finally {
+      rmSync(join(redisDir, 'dump.rdb'), { force: true });
+    }
   }, 60_000);
 
   test('after FLUSHALL, the captured request is refused and mints nothing', async () => {

@@ -15,7 +15,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { NonceClaim, NonceClaimRequest, NonceStore } from '@signet/http-message-signatures';
-import { isClusterClient, luaScript, runLuaScript, CLUSTER_SLOTS, slotOfKey, tagForSlot } from '@signet/redis-scripts';
+import { isClusterClient, luaScript, runLuaScript, CLUSTER_SLOTS, RUN_MARKER_LUA, slotOfKey, tagForSlot } from '@signet/redis-scripts';
 
 /** Options of {@link createRedisNonceStore}. */
 export interface RedisNonceStoreOptions {
@@ -46,36 +46,17 @@ export function nonceMarkerKey(nonceKey: string, prefix: string, clustered: bool
 }
 
 /**
- * Lua: the `run_id` of the Redis process running the script (drawn anew at every start, and
- * another on a promoted replica), and the completeness a marker states for it: its `since`
- * when that process wrote it, else nil (no marker, or one a previous process or another node
- * wrote beside data that may have lost claims since).
- */
-const MARKER_LUA = `
-local function server_run_id()
-  return string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
-end
-local function marker_since(marker_key, run_id)
-  local marker = redis.call('GET', marker_key)
-  if not marker then return nil end
-  local since, owner = string.match(marker, '^(%d+):(%x+)$')
-  if owner ~= run_id then return nil end
-  return since
-end
-`;
-
-/**
  * The claim step, written once and shared with the admission script. Returns {1} claimed,
  * {0} reused, {2, since} unproven. No marker of this Redis process means the store is new or
- * may have lost claims (see the module comment): it is complete from `now` on.
+ * may have lost claims (see the module comment): it is complete from `now` on. A script that
+ * uses it puts `RUN_MARKER_LUA` (@signet/redis-scripts) once before it.
  */
-export const CLAIM_NONCE_LUA = `${MARKER_LUA}
+export const CLAIM_NONCE_LUA = `
 local function claim_nonce(nonce_key, marker_key, ttl_ms, not_before_ms, now_ms)
-  local run_id = server_run_id()
-  local since = marker_since(marker_key, run_id)
+  local since = run_marker_since(marker_key)
   if not since then
     since = now_ms
-    redis.call('SET', marker_key, since .. ':' .. run_id)
+    write_run_marker(marker_key, since)
   end
   if tonumber(not_before_ms) < tonumber(since) then return {2, tostring(since)} end
   if redis.call('SET', nonce_key, '1', 'PX', ttl_ms, 'NX') then return {1} end
@@ -88,10 +69,9 @@ end
  * 1 when written. Sent with EVAL, not by SHA: it runs rarely, and a caller's first command on a
  * connection then lands before anything sent after it (no NOSCRIPT round trip in between).
  */
-const MARK_SOURCE = `${MARKER_LUA}
-local run_id = server_run_id()
-if ARGV[2] == '1' and marker_since(KEYS[1], run_id) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1] .. ':' .. run_id)
+const MARK_SOURCE = `${RUN_MARKER_LUA}
+if ARGV[2] == '1' and run_marker_since(KEYS[1]) then return 0 end
+write_run_marker(KEYS[1], ARGV[1])
 return 1
 `;
 
@@ -122,7 +102,7 @@ export async function markNonceStoreComplete(redis: Redis | Cluster, sinceMs: nu
   }
 }
 
-const CLAIM_SCRIPT = luaScript(`${CLAIM_NONCE_LUA}
+const CLAIM_SCRIPT = luaScript(`${RUN_MARKER_LUA}${CLAIM_NONCE_LUA}
 return claim_nonce(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
 `);
 

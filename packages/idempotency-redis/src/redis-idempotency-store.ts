@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { isClusterClient, luaScript, runLuaScript, slotOfKey, tagForSlot } from '@signet/redis-scripts';
+import { isClusterClient, luaScript, runLuaScript, RUN_MARKER_LUA, slotOfKey, tagForSlot } from '@signet/redis-scripts';
 import {
   retryAfterFor,
   toPositiveMs,
@@ -15,22 +15,26 @@ import {
  * progress and the retention once completed, so Redis itself forgets abandoned claims and old
  * outcomes. Every method is one Lua script: read-compare-write in a single atomic step and a
  * single round trip (a GET-then-SET would let two duplicates both see "no key" and both run).
- * The key is `<prefix>{<scopeKey>}`: the hash tag keeps any future per-scope key in the same
- * Redis Cluster slot.
+ * The key is `<prefix>{<owner>}:<rest of the scope key>` (`idempotencyRedisKey`): the hash tag
+ * is the scope's owner, so one owner's leases share a Redis Cluster slot with its other keys.
  *
  * Completeness: beside the scopes lives a marker holding since when the store has seen every
- * claim (`<prefix>complete-since`; on a Cluster one per slot, in the slot it speaks for, as the
- * nonce store does). A FLUSHALL, a restart without persistence or a failover to an empty node
- * removes it with the scopes; the next claim finds it missing and records "now" (the injected
- * clock), and every `acquired` claim carries it as `completeSinceMs`. For one retention window
+ * claim, and which Redis server process wrote it (`<prefix>complete-since` = `<ms>:<run_id>`; on
+ * a Cluster one per slot, in the slot it speaks for, as the nonce store does). A FLUSHALL, a
+ * restart without persistence or a failover to an empty node removes it with the scopes; a
+ * restart from a snapshot or an append-only file, or a promoted replica that was behind, keeps an
+ * older copy of both, without the leases and outcomes written after it. Either way the next claim
+ * finds no marker of the process answering (its `run_id`, drawn anew at every start), records
+ * "now" (the injected clock), and every `acquired` claim carries it as `completeSinceMs`. For one retention window
  * after that, the executor reads the durable record before executing, so a call completed before
  * the loss is replayed, not run again. The marker never expires; Redis must not evict keys
  * (`maxmemory-policy noeviction`), or it could drop scopes and keep the marker (else use the
  * executor's `lookupRecordFirst: 'always'`).
  *
- * A host that found no live durable record at start-up may call `declareCompleteSince(0)`:
- * `SET <prefix>complete-since 0 NX`, so a new or emptied single server skips the window; a
- * marker already there (the store may have lost data since) is kept. On a Cluster the method is
+ * A host that found no live durable record at start-up may call `declareCompleteSince(0)`: it
+ * writes `0:<run_id>` where the answering process has no marker of its own, so a new or emptied
+ * single server skips the window; a marker of that process (the store may have lost data since
+ * it was written) is kept. On a Cluster the method is
  * absent: its completeness is one marker per slot, missing ones written by claims, and setting
  * all 16384 of them at start-up is not worth one lookup per keyed call for a day.
  */
@@ -73,15 +77,16 @@ const singleServerMarkerKey = (prefix: string): string => `${prefix}complete-sin
  * The claim step, written once and shared with scripts composed by the host (Signet's
  * request admission takes a lease in the same script as its other checks):
  * `claim_lease(key, marker_key, fp, token, lease_ms, now_ms)` replies `{'acquired', since} |
- * {'mismatch'} | {'completed', outcome} | {'in_progress', pttl}`. A missing marker means the
- * store is new or lost its data: it is complete from `now_ms` on.
+ * {'mismatch'} | {'completed', outcome} | {'in_progress', pttl}`. No marker of the Redis process
+ * answering means the store is new or may have lost data: it is complete from `now_ms` on. A
+ * script that uses it puts `RUN_MARKER_LUA` (@signet/redis-scripts) once before it.
  */
 export const CLAIM_LEASE_LUA = `
 local function claim_lease(key, marker_key, fp, token, lease_ms, now_ms)
-  local since = redis.call('GET', marker_key)
+  local since = run_marker_since(marker_key)
   if not since then
-    redis.call('SET', marker_key, now_ms)
     since = now_ms
+    write_run_marker(marker_key, since)
   end
   local cur = redis.call('HMGET', key, 'state', 'fp', 'outcome')
   if not cur[1] then
@@ -96,7 +101,7 @@ end
 `;
 
 /** KEYS: scope, its completeness marker; ARGV: fp, token, leaseMs, nowMs. */
-const CLAIM = `${CLAIM_LEASE_LUA}
+const CLAIM = `${RUN_MARKER_LUA}${CLAIM_LEASE_LUA}
 return claim_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 `;
 
@@ -148,7 +153,14 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `;
 
-const SCRIPTS = { claim: luaScript(CLAIM), complete: luaScript(COMPLETE), release: luaScript(RELEASE), remember: luaScript(REMEMBER) };
+/** KEYS: the marker; ARGV: since (ms). Writes `since:<run_id>` unless the answering process has its own marker; replies 1 when written. */
+const DECLARE = `${RUN_MARKER_LUA}
+if run_marker_since(KEYS[1]) then return 0 end
+write_run_marker(KEYS[1], ARGV[1])
+return 1
+`;
+
+const SCRIPTS = { claim: luaScript(CLAIM), complete: luaScript(COMPLETE), release: luaScript(RELEASE), remember: luaScript(REMEMBER), declare: luaScript(DECLARE) };
 
 /**
  * Creates an {@link IdempotencyStore} on an ioredis client (standalone or Cluster). The client is
@@ -191,10 +203,10 @@ export function createRedisIdempotencyStore(
   if (clustered) return store;
   return {
     ...store,
-    /** Writes the single server's marker only if missing (NX): a marker present is the store's own word. */
+    /** Writes the single server's marker only where the answering process has none: its own marker is the store's word. */
     async declareCompleteSince(sinceMs) {
-      if (!Number.isFinite(sinceMs)) throw new RangeError(`sinceMs must be a finite number, got ${sinceMs}`);
-      return (await redis.set(singleServerMarkerKey(prefix), String(Math.floor(sinceMs)), 'NX')) === 'OK';
+      if (!Number.isFinite(sinceMs) || sinceMs < 0) throw new RangeError(`sinceMs must be a finite number of ms, not negative, got ${sinceMs}`);
+      return (await runLuaScript(redis, SCRIPTS.declare, [singleServerMarkerKey(prefix)], [Math.floor(sinceMs)])) === 1;
     },
   };
 }

@@ -35,6 +35,8 @@ describeWithRedis('redis idempotency store', (url) => {
   beforeAll(() => {
     redis = connect();
   });
+  /** The answering Redis process's run id, which the store's markers name. */
+  const runId = async (): Promise<string> => /run_id:([0-9a-f]+)/.exec(await redis.info('server'))![1];
   afterAll(async () => {
     await deleteKeys(redis, `${prefix}*`);
     await Promise.all(clients.map((client) => client.quit()));
@@ -82,27 +84,44 @@ describeWithRedis('redis idempotency store', (url) => {
       clock.now += 1_000;
       const second = await store.claim('lost', 'fp', 10_000);
       expect(second).toEqual({ kind: 'acquired', token: expect.any(String), completeSinceMs: 1_700_000_061_000 });
-      expect(await redis.get(`${prefix}complete-since`)).toBe('1700000061000');
+      expect(await redis.get(`${prefix}complete-since`)).toBe(`1700000061000:${await runId()}`);
       expect(await redis.pttl(`${prefix}complete-since`)).toBe(-1); // never expires
       expect(await store.complete('lost', first.token, 'fp', '"stale"', 60_000)).toBe(false);
       expect((await store.claim('lost', 'fp', 10_000)).kind).toBe('in_progress');
     });
 
-    it('a declaration writes a missing marker (NX) and keeps one already there', async () => {
+    it('trusts only a marker of the Redis process answering: one kept from another (a restart from a snapshot, a promoted replica) or of the older bare format speaks for nothing', async () => {
+      const own = `${prefix}kept:`;
+      const clock = { now: 1_700_000_000_000 };
+      const store = createRedisIdempotencyStore(redis, { prefix: own, now: () => clock.now });
+      for (const kept of ['1600000000000:0123456789abcdef0123456789abcdef01234567', '1600000000000']) {
+        await redis.set(`${own}complete-since`, kept);
+        clock.now += 1_000;
+        // The outcomes and leases written after the snapshot are gone: complete only from now on.
+        expect(await store.claim(`scope-${kept.length}`, 'fp', 10_000)).toMatchObject({ kind: 'acquired', completeSinceMs: clock.now });
+        expect(await redis.get(`${own}complete-since`)).toBe(`${clock.now}:${await runId()}`);
+      }
+      await redis.set(`${own}complete-since`, '1600000000000:0123456789abcdef0123456789abcdef01234567');
+      expect(await store.declareCompleteSince?.(0)).toBe(true); // another process's marker is no marker
+      expect(await redis.get(`${own}complete-since`)).toBe(`0:${await runId()}`);
+    });
+
+    it('a declaration writes a missing marker and keeps one of the answering process', async () => {
       const own = `${prefix}declare:`;
       const clock = { now: 1_700_000_000_000 };
       const store = createRedisIdempotencyStore(redis, { prefix: own, now: () => clock.now });
       expect(await store.declareCompleteSince?.(0)).toBe(true);
-      expect(await redis.get(`${own}complete-since`)).toBe('0');
+      expect(await redis.get(`${own}complete-since`)).toBe(`0:${await runId()}`);
       expect(await redis.pttl(`${own}complete-since`)).toBe(-1);
       expect(await store.claim('fresh', 'fp', 10_000)).toMatchObject({ kind: 'acquired', completeSinceMs: 0 });
 
       await deleteKeys(redis, `${own}*`); // a loss after the declaration: a claim writes "now" again
       expect(await store.claim('after-loss', 'fp', 10_000)).toMatchObject({ kind: 'acquired', completeSinceMs: 1_700_000_000_000 });
       expect(await store.declareCompleteSince?.(0)).toBe(false); // the store's own marker stands
-      expect(await redis.get(`${own}complete-since`)).toBe('1700000000000');
+      expect(await redis.get(`${own}complete-since`)).toBe(`1700000000000:${await runId()}`);
       expect(await store.claim('later', 'fp', 10_000)).toMatchObject({ kind: 'acquired', completeSinceMs: 1_700_000_000_000 });
       await expect(store.declareCompleteSince?.(Number.POSITIVE_INFINITY)).rejects.toThrow(RangeError);
+      await expect(store.declareCompleteSince?.(-1)).rejects.toThrow(RangeError);
     });
 
     it('exactly one of 60 claims over 6 connections acquires', async () => {

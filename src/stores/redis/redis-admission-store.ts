@@ -30,7 +30,7 @@ import {
   type AdmissionOutcome,
   type AdmissionStore,
 } from '../../transport/admission';
-import { hashTagOf, luaScript, runLuaScript } from '@signet/redis-scripts';
+import { hashTagOf, luaScript, RUN_MARKER_LUA, runLuaScript } from '@signet/redis-scripts';
 import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, claimNow, idempotencyMarkerKey, idempotencyRedisKey, readLeaseReply } from '@signet/idempotency-redis';
 import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, nonceMarkerKey, nonceRedisKey, readClaimReply } from '@signet/http-message-signatures-redis';
 import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from '@signet/rate-limit-redis';
@@ -50,7 +50,7 @@ import { DEFAULT_KEY_VERSION_PREFIX, KEY_VERSION_LUA, KEY_VERSION_TTL_MS, freshK
  * {'mismatch'}, {'completed', outcome}, {'in_progress', pttl}) | {5, version} keyVersion (a gate:
  * stops the list when not the expected one).
  */
-const ADMIT_SCRIPT = luaScript(`${WINDOW_LUA}${CLAIM_NONCE_LUA}${CLAIM_LEASE_LUA}${KEY_VERSION_LUA}
+const ADMIT_SCRIPT = luaScript(`${RUN_MARKER_LUA}${WINDOW_LUA}${CLAIM_NONCE_LUA}${CLAIM_LEASE_LUA}${KEY_VERSION_LUA}
 local out = {}
 local allowedAt = {}
 local stopped = false
