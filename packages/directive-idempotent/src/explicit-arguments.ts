@@ -48,9 +48,12 @@ function explicitValue(value: unknown, type: GraphQLInputType): unknown {
  * The coerced `args` with every value equal to its declared default left out, through input
  * objects and lists of them: the call as the client chose it, not as the schema of the day fills
  * it in. Omitting an argument and writing its default out stay the same call, and a later schema
- * that adds a defaulted argument or input field (or changes a default) leaves a retried call's
- * fingerprint unchanged, so a retry across that deploy replays instead of being refused as a key
- * reuse. Values the schema does not declare are kept as they are.
+ * that adds a defaulted argument or input field leaves a retried call's fingerprint unchanged,
+ * so a retry across that deploy replays instead of being refused as a key reuse. A changed
+ * default is not covered: a call that wrote the old default out no longer matches it (a retry
+ * across the deploy is refused as a key reuse), and one that omitted the argument keeps its
+ * fingerprint although the new default would make it another call (its retry replays the old
+ * outcome). Values the schema does not declare are kept as they are.
  */
 export function explicitArguments(args: Record<string, unknown>, definitions: readonly InputValueDefinition[]): Record<string, unknown> {
   const explicit: Record<string, unknown> = { ...args };
