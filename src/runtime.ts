@@ -12,9 +12,8 @@ import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
 import { MIGRATION_COUNT, createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type PgliteDataDir, type SqlDriver } from './stores/postgres';
 import Redis, { Cluster } from 'ioredis';
 import { createMemoryNonceStore } from '@signet/http-message-signatures';
-import { createMemoryRateLimitStore } from '@signet/rate-limit';
 import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
-import { createSequentialAdmissionStore } from './transport/admission';
+import { createAccountPartitionedRateLimitStore, createSequentialAdmissionStore } from './transport/admission';
 import { createHttpPriceSource } from './stores/price-feed/http-price-source';
 import type { ReadinessCheck } from './transport/http/health';
 import { createMetrics, type SignetMetrics } from './metrics';
@@ -135,7 +134,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
     .catch((err: Error) => logger.warn({ err: { message: err.message } }, 'idempotency store completeness not declared at start-up'));
   if (redis) void warnIfRedisMayEvict(redis, logger);
   const metrics = createMetrics({ defaultMetrics: true });
-  const fallbackRateLimits = createMemoryRateLimitStore();
+  const fallbackRateLimits = createAccountPartitionedRateLimitStore();
   return {
     config, logger, services, driver, readiness, security, metrics, idempotencyRecords: sql.idempotencyRecords,
     directiveDeps: () => ({
@@ -350,7 +349,7 @@ export function redisSecurityStores(redis: Redis | Cluster, options: { idempoten
 export function memorySecurityStores(options: { nonceCompleteSinceMs?: number } = {}): SecurityStores {
   const parts = {
     nonces: createMemoryNonceStore({ completeSinceMs: options.nonceCompleteSinceMs }),
-    rateLimits: createMemoryRateLimitStore(),
+    rateLimits: createAccountPartitionedRateLimitStore(),
     idempotency: createMemoryIdempotencyStore(),
   };
   return { kind: 'memory', ...parts, admission: createSequentialAdmissionStore(parts) };

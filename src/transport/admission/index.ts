@@ -11,6 +11,7 @@ export {
   type AdmissionStore,
 } from './admission-store';
 export { createSequentialAdmissionStore, type AdmissionParts } from './sequential-admission-store';
+export { createAccountPartitionedRateLimitStore, isAccountCounterKey } from './account-partitioned-rate-limits';
 export type { RequestAdmission } from './request-admission';
 export { admittedRootField, type AdmittedField, type AdmittedFields } from '../../directives/admitted-fields';
 export { planRootFields, type FieldPlan, type PlannedField } from './admission-plan';
