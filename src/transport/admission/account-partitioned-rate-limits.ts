@@ -18,7 +18,9 @@ export function isAccountCounterKey(key: string): boolean {
  * each opening a per-address window) dropped accounts' live field windows too, and each such
  * account got a fresh limit early (20 transfers in a window of 10). An account's window exists
  * only after a verified signature, so its table grows with accounts × limited fields, which
- * clients cannot inflate; what a flood drops is only address-keyed windows.
+ * clients cannot inflate (no field of Signet's schema limits by `identityArgs`, whose values a
+ * client would choose: one that did would let an account open windows at will in this table);
+ * what a flood drops is only address-keyed windows.
  */
 export function createAccountPartitionedRateLimitStore(options: MemoryRateLimitStoreOptions = {}): RateLimitStore {
   const accounts = createMemoryRateLimitStore(options);
