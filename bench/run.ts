@@ -117,8 +117,18 @@ async function loadScenarios(env: BenchEnv): Promise<{ results: ScenarioResult[]
       single = await startSignetServe(serverEnv);
       servers.push(single);
     }
-    const signedControl = await startControlServer(benchServerEnv(env.serverEnv()), 'signed', credentials.length);
-    const bareControl = await startControlServer(benchServerEnv(env.serverEnv()), 'bare', credentials.length);
+    // Embedded, each control's database is created (PGlite's initdb, in process) by a first start
+    // that is stopped again, as single's was for the seeding above, so every measured server opens
+    // an existing directory: a process that ran initdb keeps the memory it grew for it (measured
+    // on 2026-12-02: 670-860 MB resident, against 365-395 MB for a process that opened an existing
+    // directory). Whether that moved the controls' CPU per request, this host's drift did not let
+    // one run tell (bench/ANALYSIS.md, eleventh pass).
+    const controlEnvs = { signed: benchServerEnv(env.serverEnv()), bare: benchServerEnv(env.serverEnv()) };
+    if (!env.databaseUrl) {
+      for (const variant of ['signed', 'bare'] as const) await (await startControlServer(controlEnvs[variant], variant, credentials.length)).server.stop();
+    }
+    const signedControl = await startControlServer(controlEnvs.signed, 'signed', credentials.length);
+    const bareControl = await startControlServer(controlEnvs.bare, 'bare', credentials.length);
     servers.push(signedControl.server, bareControl.server);
     const shared = env.databaseUrl && env.redisUrl;
     const pair = shared ? await Promise.all([startSignetServe(serverEnv), startSignetServe(serverEnv)]) : [];
