@@ -8,7 +8,8 @@
  * Knobs (environment): BENCH_DURATION (measured seconds per scenario, default 6, split into
  * BENCH_ROUNDS rounds, default 3, taken in turn with the scenarios it is compared with),
  * BENCH_WARMUP (default 2), BENCH_TURN_WARMUP (unmeasured seconds before each turn, default 1), BENCH_CONNECTIONS (per server process, default 10), BENCH_CPU_PROF (a directory:
- * servers run with `node --cpu-prof` and write their profiles there on exit), BENCH_ONLY (scenario
+ * servers run with `node --cpu-prof` and write their profiles there on exit), BENCH_SERVER_NODE_FLAGS
+ * (more flags for the server processes, for experiments: e.g. `--no-flush-bytecode`), BENCH_ONLY (scenario
  * ids, e.g. "3,4", and `peers`: runs only those, for profiling; nothing is written then).
  *
  * Also measured in the same run: the verification primitive (primitive.ts) and the matching module

@@ -61,10 +61,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Node flags: `--cpu-prof` into BENCH_CPU_PROF when set (see the README's Benchmarks section). */
+/**
+ * Node flags: `--cpu-prof` into BENCH_CPU_PROF when set (see the README's Benchmarks section),
+ * and BENCH_SERVER_NODE_FLAGS (space-separated, for experiments: e.g. V8 flags).
+ */
 function nodeFlags(): string[] {
   const dir = process.env.BENCH_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  const extra = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag.length > 0);
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra];
 }
 
 async function start(script: string, args: string[], env: Record<string, string>, ready: (output: string, url: string) => Promise<string | null>): Promise<BenchServer> {
