@@ -184,9 +184,9 @@ export interface TransactionScope {
    * Runs `task` once the top-level transaction has committed, before its `transaction()` call
    * resolves (a nested call's tasks wait for the outermost commit: only then can another
    * connection read the writes). Tasks run in order, each even if one before it failed; a
-   * failure rejects that call although the transaction is committed, with the first failure,
-   * marked with the transaction's result (`committedResultOf`, after-commit.ts) so that a caller
-   * can tell it from a rollback. Nothing runs when the transaction rolls back (a task of a
+   * failure rejects that call although the transaction is committed, with an AfterCommitFailure
+   * (after-commit.ts) carrying the transaction's result and the first failure as its cause, so
+   * that a caller can tell it from a rollback. Nothing runs when the transaction rolls back (a task of a
    * nested call whose savepoint alone rolled back still runs: a task must be harmless then).
    */
   afterCommit(task: () => Promise<void>): void;

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IdempotencyRecordStore } from '@signet/idempotency';
 import { createSqlIdempotencyRecordStore } from '@signet/idempotency-postgres';
-import { markCommitted, type OrderBookReader, type TransactionScope, type UnitOfWork } from '../../domain';
+import { AfterCommitFailure, type OrderBookReader, type TransactionScope, type UnitOfWork } from '../../domain';
 import { transactionsNeverOverlap, type SqlDriver, type SqlExecutor } from './sql-driver';
 import { createSqlOrderBook } from './sql-order-book';
 import { createSqlTradingRepository } from './sql-trading-repository';
@@ -77,7 +77,7 @@ export function createSqlStores(driver: SqlDriver): SqlStores {
             failure ??= { error };
           }
         }
-        if (failure) throw markCommitted(failure.error, result);
+        if (failure) throw new AfterCommitFailure(result, failure.error);
         return result;
       }
       if (options?.nested && options.nested !== outer.nested) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { committedResultOf, type Account, type UnitOfWork } from '../../../src/domain';
+import { AfterCommitFailure, committedResultOf, type Account, type UnitOfWork } from '../../../src/domain';
 import { createSqlStores } from '../../../src/stores/postgres';
+import { classifyInfrastructureFailure } from '../../../src/transport/graphql/infrastructure-errors';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
 import { describeWithPostgres } from '../../helpers/services';
 import { loggedDriver, type LoggedDriver } from '../../helpers/statement-log';
@@ -60,8 +61,11 @@ function defineUnitOfWorkSuite(name: string, open: () => Promise<TestDatabase>):
         scope.afterCommit(async () => { later.push('ran'); });
         return 'the result';
       }).then(() => null, (error: unknown) => error);
-      expect(failure).toEqual(new Error('redis down'));
+      expect(failure).toBeInstanceOf(AfterCommitFailure);
+      expect((failure as Error).cause).toEqual(new Error('redis down'));
       expect(committedResultOf(failure)).toEqual({ result: 'the result' });
+      // Still recognised as the dependency failure it wraps (a caller outside @idempotent answers 503).
+      expect(classifyInfrastructureFailure(new AfterCommitFailure(null, new Error('Command timed out')))).toMatchObject({ dependency: 'redis' });
       expect(later).toEqual(['ran']);
       expect(await exists(account)).toBe(true);
       // A rollback carries no such mark.
