@@ -89,7 +89,9 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
       throw error;
     }
   }
-  const sql = createSqlStores(driver);
+  const sql = createSqlStores(driver, {
+    onAfterCommitFailure: (err) => logger.warn({ err: { message: (err as Error).message } }, 'a task after a commit failed; the transaction committed and was answered as such'),
+  });
   let applied: number;
   let secretBox: SecretBox;
   try {

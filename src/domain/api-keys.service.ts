@@ -213,12 +213,11 @@ export function createApiKeyService(deps: {
       if (keyVersions) await keyVersions.renew(keyId);
       try {
         const result = await revokeIn(keyId, accountId);
-        // A revocation whose renewal after commit failed (the call threw, marked committed) is
-        // retried by a caller outside @idempotent (the CLI): it lands here as ALREADY_REVOKED, and
-        // renews before answering. Under @idempotent the call is answered as the committed
-        // revocation it is (the runner reads the mark), and its retries replay it; an entry another
-        // process read between the two renewals then lasts until its maximum age, 60 s (see
-        // createVersionedKeyCache), for reads only: a mutation holds the key's row, which is revoked.
+        // A revocation whose renewal after commit failed is answered as done (the unit of work
+        // reports the failure and resolves with what committed); an entry another process read
+        // between the two renewals then lasts until its maximum age, 60 s (see
+        // createVersionedKeyCache), for reads only: a mutation holds the key's row, which is
+        // revoked. Revoking it again lands here as ALREADY_REVOKED, and renews before answering.
         if (keyVersions && !result.ok && result.errors.some((e) => e.code === UserErrorCode.API_KEY_ALREADY_REVOKED)) await keyVersions.renew(keyId);
         return result;
       } finally {

@@ -5,7 +5,6 @@ export * from './types';
 export * from './user-errors';
 export { USER_ERROR_CODES, type UserErrorCodeSpec } from './user-error-codes.table';
 export * from './ports';
-export { AfterCommitFailure, committedResultOf } from './after-commit';
 export { actingAs, currentActingKey, ActingKeyRevokedError } from './acting-key';
 export { EXTERNAL_ACCOUNT_ID, FEE_ACCOUNT_ID, assertBalanced, balanceChanges, keepsBalanceRows, netBalanceChanges, SYSTEM_ACCOUNT_IDS, type BalanceChange } from './ledger';
 export { canonicalKeyId, canonicalUuid } from './ids';

@@ -183,11 +183,12 @@ export interface TransactionScope {
   /**
    * Runs `task` once the top-level transaction has committed, before its `transaction()` call
    * resolves (a nested call's tasks wait for the outermost commit: only then can another
-   * connection read the writes). Tasks run in order, each even if one before it failed; a
-   * failure rejects that call although the transaction is committed, with an AfterCommitFailure
-   * (after-commit.ts) carrying the transaction's result and the first failure as its cause, so
-   * that a caller can tell it from a rollback. Nothing runs when the transaction rolls back (a task of a
-   * nested call whose savepoint alone rolled back still runs: a task must be harmless then).
+   * connection read the writes). Tasks run in order, each even if one before it failed. A failed
+   * task does not change the call's answer: the transaction committed, so the call resolves with
+   * its result, and the failure goes to the unit of work's report (the runtime logs it). A
+   * rejection means a rollback, which is what a caller such as the idempotency runner relies on.
+   * Nothing runs when the transaction rolls back (a task of a nested call whose savepoint alone
+   * rolled back still runs: a task must be harmless then).
    */
   afterCommit(task: () => Promise<void>): void;
 }

@@ -6,8 +6,8 @@ import { createSqlStores, type SqlDriver, type SqlStores } from '../../src/store
 const recordStores = new WeakMap<DomainServices, IdempotencyRecordStore>();
 
 /** Domain services over a test database, with a throwaway master key (and the default fee rates unless `feeRates` is given). */
-export function servicesFor(driver: SqlDriver, options: { clock?: () => Date; prices?: (sql: SqlStores) => PriceSource; keyVersions?: KeyVersionStore; masterKey?: Buffer; feeRates?: FeeRates; maxOpenOrders?: number | null } = {}): DomainServices {
-  const sql = createSqlStores(driver);
+export function servicesFor(driver: SqlDriver, options: { clock?: () => Date; prices?: (sql: SqlStores) => PriceSource; keyVersions?: KeyVersionStore; masterKey?: Buffer; feeRates?: FeeRates; maxOpenOrders?: number | null; onAfterCommitFailure?: (error: unknown) => void } = {}): DomainServices {
+  const sql = createSqlStores(driver, { onAfterCommitFailure: options.onAfterCommitFailure });
   // As the runtime does: verification keys cached on PGlite (one process, one statement at a time),
   // and on PostgreSQL when given the shared key versions (Redis).
   const services = createDomainServices({

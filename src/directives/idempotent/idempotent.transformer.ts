@@ -1,7 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { idempotentTransformer as transformer, type IdempotentFieldEvent } from '@signet/directive-idempotent';
-import type { TransactionRunner, TransactionState } from '@signet/idempotency';
-import { committedResultOf, type UnitOfWork } from '../../domain';
+import type { TransactionRunner } from '@signet/idempotency';
+import type { UnitOfWork } from '../../domain';
 import { BadUserInputError, ServiceUnavailableError, UnauthenticatedError } from '../../errors';
 import type { DirectiveDeps } from '../deps';
 import type { DirectiveContext } from '../directive-context';
@@ -30,7 +30,7 @@ export function idempotentTransformer(schema: GraphQLSchema, deps: DirectiveDeps
     },
     codec: signetOutcomeCodec,
     records: deps.idempotencyRecords,
-    transactions: joinedTransactions(deps.uow, deps.logger),
+    transactions: joinedTransactions(deps.uow),
     retentionMs: deps.idempotencyTtlMs,
     now: deps.now,
     errors: {
@@ -49,25 +49,12 @@ export function idempotentTransformer(schema: GraphQLSchema, deps: DirectiveDeps
 
 /**
  * The unit of work as the executor's transaction runner: each run is a top-level transaction
- * whose nested ones (the service's own `transaction()`) join it flat, with no savepoint. The
- * runner rejects only when the transaction rolled back (the executor's contract): a task after
- * the commit that failed (revokeApiKey's renewal of the key's shared version, Redis timing out)
- * is logged, and the committed result is answered and cached as the call's outcome. Before, the
- * client heard SERVICE_UNAVAILABLE ("nothing was executed") for a revocation that had committed.
+ * whose nested ones (the service's own `transaction()`) join it flat, with no savepoint. It
+ * rejects only when the transaction rolled back, as the executor requires: a task after the
+ * commit that fails is reported by the unit of work, never thrown (TransactionScope.afterCommit).
  */
-function joinedTransactions(uow: UnitOfWork, logger: DirectiveDeps['logger']): TransactionRunner {
-  return {
-    async runInTransaction<T>(work: (tx: TransactionState) => Promise<T>): Promise<T> {
-      try {
-        return await uow.transaction((_repo, scope) => work(scope), { nested: 'join' });
-      } catch (error) {
-        const committed = committedResultOf(error);
-        if (!committed) throw error;
-        logger.warn({ err: { message: (error as Error).message } }, 'a task after the commit of an idempotent mutation failed; the mutation committed and is answered as such');
-        return committed.result as T;
-      }
-    },
-  };
+function joinedTransactions(uow: UnitOfWork): TransactionRunner {
+  return { runInTransaction: (work) => uow.transaction((_repo, scope) => work(scope), { nested: 'join' }) };
 }
 
 /** Counts an idempotency outcome and logs it (with its scope, never the arguments). */

@@ -6,4 +6,4 @@ export { createSqlUnitOfWork } from './sql-unit-of-work';
 export { createSqlTradingRepository } from './sql-trading-repository';
 export { MIGRATION_COUNT, migrate } from './migrations';
 export { openPgliteDataDir, type PgliteDataDir } from './pglite-data-dir';
-export { createSqlStores, type SqlStores } from './sql-unit-of-work';
+export { createSqlStores, type SqlStores, type SqlStoresOptions } from './sql-unit-of-work';

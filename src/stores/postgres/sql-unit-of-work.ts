@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IdempotencyRecordStore } from '@signet/idempotency';
 import { createSqlIdempotencyRecordStore } from '@signet/idempotency-postgres';
-import { AfterCommitFailure, type OrderBookReader, type TransactionScope, type UnitOfWork } from '../../domain';
+import type { OrderBookReader, TransactionScope, UnitOfWork } from '../../domain';
 import { transactionsNeverOverlap, type SqlDriver, type SqlExecutor } from './sql-driver';
 import { createSqlOrderBook } from './sql-order-book';
 import { createSqlTradingRepository } from './sql-trading-repository';
@@ -28,6 +28,15 @@ export interface SqlStores {
   readonly orderBook: OrderBookReader;
 }
 
+/** How createSqlStores reports what cannot change a call's answer. */
+export interface SqlStoresOptions {
+  /**
+   * Told of a task after a commit that failed (TransactionScope.afterCommit): the call itself
+   * resolves with its committed result. Default: a process warning.
+   */
+  readonly onAfterCommitFailure?: (error: unknown) => void;
+}
+
 /**
  * Builds the unit of work and every store that must join its transactions. The open
  * transaction travels in AsyncLocalStorage, so a nested `transaction()` (a service called by
@@ -35,7 +44,9 @@ export interface SqlStores {
  * when the top-level call chose `nested: 'join'` (see `TransactionOptions`). Reads made inside
  * a transaction use its connection: that is how an idempotency record commits with its effect.
  */
-export function createSqlStores(driver: SqlDriver): SqlStores {
+export function createSqlStores(driver: SqlDriver, options: SqlStoresOptions = {}): SqlStores {
+  const onAfterCommitFailure = options.onAfterCommitFailure
+    ?? ((error: unknown) => process.emitWarning(`a task after a commit failed: ${error instanceof Error ? error.message : String(error)}`));
   const ambient = new AsyncLocalStorage<Ambient>();
   const current: SqlExecutor = {
     query: (text, params, options) => {
@@ -68,16 +79,15 @@ export function createSqlStores(driver: SqlDriver): SqlStores {
           });
         });
         // Outside the ambient transaction: a task's reads and writes are its own. Committed: a
-        // failed task does not stop the others, and its error says the transaction committed.
-        let failure: { error: unknown } | null = null;
+        // failed task is reported, the others still run, and the call answers what committed (a
+        // rejection would tell the caller, and the idempotency runner, that nothing did).
         for (const task of afterCommit) {
           try {
             await task();
           } catch (error) {
-            failure ??= { error };
+            onAfterCommitFailure(error);
           }
         }
-        if (failure) throw new AfterCommitFailure(result, failure.error);
         return result;
       }
       if (options?.nested && options.nested !== outer.nested) {
