@@ -94,10 +94,15 @@ function acquireLock(lockPath: string, inUse: (pid: number) => Error, takeoverIn
       continue;
     }
     try {
-      // Under the guard: the file read now is the one removed (a fresh lock cannot replace it, `link` refuses while it exists).
+      // Under the guard: a stale lock read now is the one removed (a fresh lock cannot replace it,
+      // `link` refuses while it exists). One found gone is left alone: another opener may take
+      // the free lock without the guard at any moment, and removing "whatever is there" would
+      // remove that fresh lock and let two openers in.
       const stale = readPid(lockPath);
-      if (stale !== null && heldBy(stale)) throw inUse(stale);
-      rmSync(lockPath, { force: true });
+      if (stale !== null) {
+        if (heldBy(stale)) throw inUse(stale);
+        rmSync(lockPath, { force: true });
+      }
     } finally {
       rmSync(guardPath, { force: true });
     }
