@@ -37,6 +37,8 @@ describe('embedded rate limits: accounts apart from addresses', () => {
     expect(isAccountCounterKey(fieldLimitCheck(serverTime, {}, ipIdentity('203.0.113.9')).key)).toBe(false);
     expect(isAccountCounterKey('ip:{203.0.113.9}')).toBe(false);
     expect(isAccountCounterKey('authfail:ip:{203.0.113.9}')).toBe(false);
+    // Values a client chooses (identityArgs) keep a field limit out of the accounts' table.
+    expect(isAccountCounterKey(`${fieldLimitCheck(transfer, {}, accountIdentity('acct-1')).key}:["chosen"]`)).toBe(false);
     // An anonymous caller cannot pass for an account through what it sends.
     expect(isAccountCounterKey(fieldLimitCheck(serverTime, {}, ipIdentity('account:{acct-1}')).key)).toBe(false);
   });

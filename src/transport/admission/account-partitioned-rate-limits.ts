@@ -4,11 +4,11 @@ import { createMemoryRateLimitStore, type MemoryRateLimitStoreOptions, type Rate
  * Whether a counter key belongs to a signed-in account: the per-account request budget
  * (`account:{<id>}`, request-limits.ts) and field limits counted per account
  * (`field:<Type.field>:<window ms>:account:{<id>}…`, @signet/directive-rate-limit). Every other
- * key (addresses, failed-signature counters, anonymous callers' field limits) is keyed by what a
- * client sends.
+ * key (addresses, failed-signature counters, anonymous callers' field limits, and any field
+ * limit that carries `identityArgs` values) is keyed by what a client sends.
  */
 export function isAccountCounterKey(key: string): boolean {
-  return key.startsWith('account:{') || /^field:[^:]*:\d+:account:\{/.test(key);
+  return /^account:\{[^}]*\}$/.test(key) || /^field:[^:]*:\d+:account:\{[^}]*\}$/.test(key);
 }
 
 /**
@@ -18,9 +18,8 @@ export function isAccountCounterKey(key: string): boolean {
  * each opening a per-address window) dropped accounts' live field windows too, and each such
  * account got a fresh limit early (20 transfers in a window of 10). An account's window exists
  * only after a verified signature, so its table grows with accounts × limited fields, which
- * clients cannot inflate (no field of Signet's schema limits by `identityArgs`, whose values a
- * client would choose: one that did would let an account open windows at will in this table);
- * what a flood drops is only address-keyed windows.
+ * clients cannot inflate (a field limit by `identityArgs`, whose values a client chooses, is
+ * counted in the other table); what a flood drops is only address-keyed windows.
  */
 export function createAccountPartitionedRateLimitStore(options: MemoryRateLimitStoreOptions = {}): RateLimitStore {
   const accounts = createMemoryRateLimitStore(options);
