@@ -10,6 +10,7 @@ import type { PeersResult } from './peers';
 import type { PrimitiveCosts } from './primitive';
 import type { RateLimitBenchResult } from './rate-limit-accuracy';
 import type { RequestCosts } from './request-cost';
+import type { RoundTripCosts } from './round-trip-cost';
 
 /** One scenario's outcome: figures, or why it did not run. */
 export interface ScenarioResult {
@@ -36,6 +37,8 @@ export interface ModeResult {
   readonly accuracy: RateLimitBenchResult | { skipped: string };
   /** The verification primitive, measured in the bench process in this run (absent in older runs). */
   readonly primitive?: PrimitiveCosts;
+  /** What one SQL statement and one Redis round trip cost the sending process, measured in this run (absent in older runs). */
+  readonly roundTrips?: RoundTripCosts;
   /** The peers side by side (absent in older runs). */
   readonly peers?: PeersResult | { skipped: string };
   /** What scenarios 7 and 7b left in the server's database (absent in older runs). */

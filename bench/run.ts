@@ -27,6 +27,7 @@ import { runRateLimitAccuracyBench } from './rate-limit-accuracy';
 import { runPeersBench } from './peers';
 import { measureVerificationPrimitives } from './primitive';
 import { measureRequestCosts } from './request-cost';
+import { measureRoundTrips } from './round-trip-cost';
 import { machine, targets, writeResults, type ModeResult, type ScenarioResult } from './report';
 import { controlRequests, scenarioRequests, type BenchCredential } from './requests';
 import { benchServerEnv, startControlServer, startSignetServe, type BenchServer } from './servers';
@@ -185,9 +186,13 @@ async function main(): Promise<void> {
     }
     const db = await env.openLocalDatabase();
     let costs: ModeResult['costs'];
+    let roundTrips: ModeResult['roundTrips'];
     try {
       costs = await measureRequestCosts(db, env.redisUrl, undefined, env.idempotencyRedisPrefix);
       for (const row of costs.rows) log(`  cost of scenario ${row.scenario}: ${row.sqlStatements} SQL statements, ${row.redisRoundTrips ?? 0} Redis round trips ${JSON.stringify(row.redisCommands ?? {})}`);
+      roundTrips = await measureRoundTrips(db.driver, env.redisUrl);
+      log(`  round trip (CPU ms, one at a time / ${roundTrips.inFlight} in flight): SQL ${roundTrips.sqlStatementMs.sequential} / ${roundTrips.sqlStatementMs.concurrent}` +
+        (roundTrips.redisRoundTripMs ? `; Redis ${roundTrips.redisRoundTripMs.sequential} / ${roundTrips.redisRoundTripMs.concurrent}` : ''));
     } finally {
       await db.close();
     }
@@ -205,7 +210,7 @@ async function main(): Promise<void> {
       : { skipped: 'needs Redis (set BENCH_REDIS_URL): the peers are compared on the stores several processes can share, and the side by side runs only then' };
     const result: ModeResult = {
       label: env.label, database: env.databaseUrl ? 'PostgreSQL' : 'PGlite (embedded)', redis: env.redisUrl ? 'Redis' : 'memory stores',
-      date: new Date().toISOString(), machine: host, settings, scenarios, costs, accuracy, primitive, peers, crossing: load.crossing, matching, history,
+      date: new Date().toISOString(), machine: host, settings, scenarios, costs, roundTrips, accuracy, primitive, peers, crossing: load.crossing, matching, history,
     };
     targets(result).forEach((line) => log(`  ${line.replace(/\*\*/g, '')}`));
     log(`Results written to ${writeResults(result)}`);

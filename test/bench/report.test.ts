@@ -7,7 +7,7 @@ import { nodeCrypto } from '@signet/http-message-signatures/node';
 import type { LoadFigures } from '../../bench/load';
 import { peerPairs, type PeerRow, type PeersResult } from '../../bench/peers';
 import { realisticSignatureBase } from '../../bench/primitive';
-import { targets, type ModeResult } from '../../bench/report';
+import { layerFloor, targets, type ModeResult } from '../../bench/report';
 import { renderMatching } from '../../bench/report-matching';
 
 const figures = (requestsPerSecond: number, serverCpuMsPerRequest: number, p50Ms = 10, p99Ms = 20): LoadFigures =>
@@ -74,6 +74,50 @@ describe('bench targets (issue 14)', () => {
     expect(line(worse, 'Scenario 4 p99 / p50')).toContain('(target ≤ 2.5: missed)');
     expect(line(worse, 'Redis round trips')).toContain('(target ≤ 2: missed)');
     expect(line(worse, 'SQL statements')).toContain('(target ≤ 8: missed)');
+  });
+});
+
+describe('the floor of the security layer (issue 14)', () => {
+  // 3 sends 1 SQL statement and 1 Redis round trip more than 3b; 4 sends 2 and 2.
+  const rows = [
+    { scenario: '3b', sqlStatements: 5, redisRoundTrips: 0 },
+    { scenario: '3', sqlStatements: 6, redisRoundTrips: 1 },
+    { scenario: '4', sqlStatements: 7, redisRoundTrips: 2 },
+  ];
+  const roundTrips = { iterations: 10, inFlight: 10, sqlStatementMs: { sequential: 0.1, concurrent: 0.05 }, redisRoundTripMs: { sequential: 0.08, concurrent: 0.02 } };
+  const withFloor = (overrides: Partial<ModeResult> = {}) => mode({ costs: { requests: 100, rows }, roundTrips, ...overrides });
+
+  it('adds the verification and the extra round trips at their concurrent (low) and sequential (high) costs', () => {
+    // 3 − 3b: 0.1 + 0.05 + 0.02 = 0.17 to 0.1 + 0.1 + 0.08 = 0.28; 4 − 3b: 0.1 + 2 × (0.05 + 0.02) = 0.24 to 0.1 + 2 × (0.1 + 0.08) = 0.46.
+    expect(layerFloor(withFloor(), '3', '3b')).toEqual({ sqlStatements: 1, redisRoundTrips: 1, lowMs: 0.17, highMs: 0.28 });
+    expect(layerFloor(withFloor(), '4', '3b')).toEqual({ sqlStatements: 2, redisRoundTrips: 2, lowMs: 0.24, highMs: 0.46 });
+  });
+
+  it('says whether 2× the verification is within reach of the signature layer\'s floor', () => {
+    expect(line(targets(withFloor()), 'Floor of the signature layer')).toContain('1 SQL statement and 1 Redis round trip that 3 sends beyond 3b = 0.17–0.28 ms');
+    expect(line(targets(withFloor()), 'Floor of the signature layer')).toContain('**1.70×–2.80×** the verification (2× is within reach of the floor');
+    const slowTrips = { ...roundTrips, sqlStatementMs: { sequential: 0.2, concurrent: 0.12 } };
+    expect(line(targets(withFloor({ roundTrips: slowTrips })), 'Floor of the signature layer')).toContain('(2× is out of reach here even at the lower floor)');
+  });
+
+  it('gives the highest 4 / 3b the floor allows, on 3b\'s main thread when measured, and says when 90% is out of reach', () => {
+    // 3b's 1.0 ms over 1.0 + 0.46 and 1.0 + 0.24: 68.4% to 80.6%, rounded down.
+    expect(line(targets(withFloor()), 'The highest scenario 4 / 3b')).toContain('CPU per request (1 ms) over itself plus the floor (the verification + 2 SQL statements and 2 Redis round trips that 4 sends beyond 3b: 0.24–0.46 ms');
+    expect(line(targets(withFloor()), 'The highest scenario 4 / 3b')).toContain('= **68.4–80.6%** (90% is out of reach here even at the lower floor)');
+    const main = (rps: number, cpu: number, mainMs: number): LoadFigures => ({ ...figures(rps, cpu), serverMainThreadCpuMsPerRequest: mainMs });
+    const heavyBase = withFloor({ scenarios: [{ id: '3b', title: '', servers: 1, figures: main(1000, 6, 5) }, { id: '3', title: '', servers: 1, figures: figures(800, 6.2) }, { id: '4', title: '', servers: 1, figures: figures(900, 6.4) }] });
+    // 5 / 5.24 = 95.4%, 5 / 5.46 = 91.5%.
+    expect(line(targets(heavyBase), 'The highest scenario 4 / 3b')).toContain("3b's main-thread CPU per request (5 ms)");
+    expect(line(targets(heavyBase), 'The highest scenario 4 / 3b')).toContain('= **91.5–95.4%** (90% is within reach of the floor)');
+  });
+
+  it('counts no Redis round trip on memory stores, and gives no floor when the run lacks a figure', () => {
+    const embedded = withFloor({ costs: { requests: 100, rows: rows.map(({ scenario, sqlStatements }) => ({ scenario, sqlStatements: scenario === '4' ? 6 : 5 })) }, roundTrips: { ...roundTrips, redisRoundTripMs: undefined } });
+    expect(layerFloor(embedded, '3', '3b')).toEqual({ sqlStatements: 0, redisRoundTrips: 0, lowMs: 0.1, highMs: 0.1 });
+    expect(layerFloor(embedded, '4', '3b')).toEqual({ sqlStatements: 1, redisRoundTrips: 0, lowMs: 0.15, highMs: 0.2 });
+    expect(layerFloor(withFloor({ roundTrips: { ...roundTrips, redisRoundTripMs: undefined } }), '4', '3b')).toBeUndefined();
+    expect(layerFloor(withFloor({ roundTrips: undefined }), '4', '3b')).toBeUndefined();
+    expect(targets(mode()).filter((l) => /^Floor|^The highest/.test(l))).toEqual([]);
   });
 });
 
