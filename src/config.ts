@@ -15,6 +15,9 @@ import { DEFAULT_MAX_OPEN_ORDERS, MAX_CONFIGURABLE_OPEN_ORDERS } from './domain/
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** The SIGNET_SIGNATURE_MAX_AGE a process may run with, in seconds: a shared nonce store keeps nonces for the largest. */
+export const SIGNATURE_MAX_AGE_BOUNDS = { min: 5, max: 120 } as const;
+
 /** Signet's configuration: parsed once from the environment in `main.ts`, validated, frozen. */
 export interface SignetConfig {
   /** TCP port (`PORT`). Defaults to 4000. */
@@ -309,8 +312,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   let signatureMaxAgeSeconds = 30;
   if (env.SIGNET_SIGNATURE_MAX_AGE) {
     signatureMaxAgeSeconds = Number(env.SIGNET_SIGNATURE_MAX_AGE);
-    if (!/^\d+$/.test(env.SIGNET_SIGNATURE_MAX_AGE) || signatureMaxAgeSeconds < 5 || signatureMaxAgeSeconds > 120) {
-      problems.push('SIGNET_SIGNATURE_MAX_AGE must be a whole number of seconds from 5 to 120');
+    const { min, max } = SIGNATURE_MAX_AGE_BOUNDS;
+    if (!/^\d+$/.test(env.SIGNET_SIGNATURE_MAX_AGE) || signatureMaxAgeSeconds < min || signatureMaxAgeSeconds > max) {
+      problems.push(`SIGNET_SIGNATURE_MAX_AGE must be a whole number of seconds from ${min} to ${max}`);
     }
   }
 

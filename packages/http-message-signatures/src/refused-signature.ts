@@ -20,11 +20,16 @@ export interface SignatureToRetire {
 
 /**
  * What to claim so that the refused request's signature never passes later, or undefined when
- * it never can anyway (no strictly parseable signature, or `created` already too old). A
- * signature created ahead of the clock is held until it would go stale, but at most `maxAge`
- * plus the skew ahead: a client that far off is refused until it corrects its clock.
+ * it never can anyway (no strictly parseable signature, or `created` already too old for every
+ * verifier of the store: older than `nonceRetentionSeconds`, which defaults to `maxAgeSeconds`
+ * and must be the verifiers' own, see VerifierOptions). A signature created ahead of the clock is
+ * held until it would go stale, but at most the retention plus the skew ahead: a client that far
+ * off is refused until it corrects its clock.
  */
-export function signatureToRetire(headers: SignedRequestParts['headers'], nowMs: number, maxAgeSeconds: number): SignatureToRetire | undefined {
+export function signatureToRetire(
+  headers: SignedRequestParts['headers'], nowMs: number, maxAgeSeconds: number, nonceRetentionSeconds = maxAgeSeconds,
+): SignatureToRetire | undefined {
+  const retentionSeconds = Math.max(maxAgeSeconds, nonceRetentionSeconds);
   const input = headers['signature-input'];
   const signature = headers['signature'];
   if (typeof input !== 'string' || typeof signature !== 'string') return undefined;
@@ -32,7 +37,7 @@ export function signatureToRetire(headers: SignedRequestParts['headers'], nowMs:
   if (!parsed.ok) return undefined;
   const { keyId, nonce, created } = parsed.signature;
   const skewMs = DEFAULT_FUTURE_SKEW_SECONDS * 1000;
-  const staleAtMs = created * 1000 + maxAgeSeconds * 1000;
-  if (staleAtMs <= nowMs || created * 1000 > nowMs + maxAgeSeconds * 1000 + skewMs) return undefined;
+  const staleAtMs = created * 1000 + retentionSeconds * 1000;
+  if (staleAtMs <= nowMs || created * 1000 > nowMs + retentionSeconds * 1000 + skewMs) return undefined;
   return { keyId, nonce, claim: { ttlMs: staleAtMs - nowMs + skewMs, notBeforeMs: created * 1000 - skewMs } };
 }

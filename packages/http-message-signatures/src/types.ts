@@ -120,6 +120,15 @@ export interface VerifierOptions<PublicKey = unknown> {
   scheme?: 'https' | 'http';
   /** Oldest accepted `created`, in seconds before now. */
   maxAgeSeconds: number;
+  /**
+   * How long after its `created` a verified request's nonce stays claimed, in seconds (the future
+   * skew is added). Defaults to `maxAgeSeconds`. Verifiers that share one nonce store must all
+   * keep nonces at least as long as the largest `maxAgeSeconds` any of them accepts: a nonce
+   * claimed by a verifier with a shorter one would expire while another (or the same store's next
+   * process, started with a larger max age) still took its signature as fresh, and the captured
+   * request would run again. At least `maxAgeSeconds`.
+   */
+  nonceRetentionSeconds?: number;
   /** Newest accepted `created`, in seconds after now. Defaults to 5. */
   futureSkewSeconds?: number;
   /** Clock, in milliseconds since the epoch (injectable for tests). */

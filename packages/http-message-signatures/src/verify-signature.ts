@@ -49,7 +49,7 @@ function ownHeader(headers: SignedRequestParts['headers'], name: string): string
   return Object.prototype.hasOwnProperty.call(headers, name) ? headers[name] : undefined;
 }
 
-function checkOptions(options: VerifierOptions<unknown>): { maxAgeMs: number; skewMs: number; scheme: 'http' | 'https'; authority: string; accepted: ReadonlySet<string> } {
+function checkOptions(options: VerifierOptions<unknown>): { maxAgeMs: number; retentionMs: number; skewMs: number; scheme: 'http' | 'https'; authority: string; accepted: ReadonlySet<string> } {
   if (options.scheme !== undefined && options.scheme !== 'https' && options.scheme !== 'http') throw new TypeError('scheme must be http or https');
   const scheme = options.scheme ?? 'https';
   // RFC 9421 §2.2.3: `@authority` never carries the scheme's default port, so neither may a name it is matched with.
@@ -64,11 +64,15 @@ function checkOptions(options: VerifierOptions<unknown>): { maxAgeMs: number; sk
     throw new RangeError('maxAgeSeconds must be a positive integer');
   }
   if (!Number.isSafeInteger(skew) || skew < 0) throw new RangeError('futureSkewSeconds must be a non-negative integer');
+  const retention = options.nonceRetentionSeconds ?? options.maxAgeSeconds;
+  if (!Number.isSafeInteger(retention) || retention < options.maxAgeSeconds) {
+    throw new RangeError('nonceRetentionSeconds must be an integer of at least maxAgeSeconds');
+  }
   if (typeof options.now !== 'function' || typeof options.resolveKey !== 'function') {
     throw new TypeError('now and resolveKey are required');
   }
   if (typeof options.crypto?.verify !== 'function') throw new TypeError('crypto is required (nodeCrypto or webCrypto)');
-  return { maxAgeMs: options.maxAgeSeconds * 1000, skewMs: skew * 1000, scheme, authority: names[0], accepted: new Set(names) };
+  return { maxAgeMs: options.maxAgeSeconds * 1000, retentionMs: retention * 1000, skewMs: skew * 1000, scheme, authority: names[0], accepted: new Set(names) };
 }
 
 /** Everything up to the nonce claim, shared by both factories; `clock` and `skewMs` serve the claim. */
@@ -77,16 +81,18 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
   clock: () => number;
   skewMs: number;
 } {
-  const { maxAgeMs, skewMs, scheme, authority, accepted } = checkOptions(options);
+  const { maxAgeMs, retentionMs, skewMs, scheme, authority, accepted } = checkOptions(options);
   const { now, resolveKey, crypto } = options;
   /**
    * How long a nonce stays claimed: until its signature can no longer pass the freshness check
-   * here (`created + maxAge` by this clock) nor on another process whose clock is up to the skew
-   * behind this one, i.e. until `created + maxAge + skew`, counted from `nowMs`. Counted from the
-   * claim instead, a signature created ahead of this clock would expire from the store while a
-   * process with a slower clock still took it as fresh, and its bytes would run there again.
+   * here (`created + maxAge` by this clock), nor on another verifier of the same store that
+   * accepts older signatures (`created + retention`, retention ≥ maxAge), nor on one whose clock is
+   * up to the skew behind this one, i.e. until `created + retention + skew`, counted from `nowMs`.
+   * Counted from the claim instead, a signature created ahead of this clock would expire from the
+   * store while a process with a slower clock still took it as fresh, and its bytes would run
+   * there again.
    */
-  const nonceTtlMs = (signature: ParsedSignature, nowMs: number) => signature.created * 1000 + maxAgeMs + skewMs - nowMs;
+  const nonceTtlMs = (signature: ParsedSignature, nowMs: number) => signature.created * 1000 + retentionMs + skewMs - nowMs;
 
   function clock(): number {
     const ms = now();

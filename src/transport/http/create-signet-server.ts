@@ -21,7 +21,7 @@ import type { ConnectionLimits } from './connection-limits';
 import { createMetricsListener } from './metrics-routes';
 import type { MetricsExposure } from '../../network-config';
 import { signingTargetFor, type SigningTarget } from './signing-target';
-import type { PublicUrl } from '../../config';
+import { SIGNATURE_MAX_AGE_BOUNDS, type PublicUrl } from '../../config';
 
 /** Everything a Signet server is built from. */
 export interface SignetServerDeps {
@@ -84,6 +84,17 @@ export interface SecurityLayerDeps {
 }
 
 /**
+ * How long a verified nonce stays claimed, in seconds after its `created`. A Redis nonce store is
+ * shared by every process and outlives their restarts, which may run with another
+ * SIGNET_SIGNATURE_MAX_AGE: it keeps every nonce for the largest max age a process may accept, so
+ * no process finds a nonce gone while it still takes the signature as fresh. A memory store lives
+ * and dies with its process and that process's one max age.
+ */
+export function nonceRetentionFor(kind: SecurityStores['kind'], maxAgeSeconds: number): number {
+  return kind === 'redis' ? Math.max(maxAgeSeconds, SIGNATURE_MAX_AGE_BOUNDS.max) : maxAgeSeconds;
+}
+
+/**
  * The layers in front of GraphQL: signature verification, whose verified requests carry their
  * admission (address and account limits, failed-signature guard, nonce: one store call with
  * the root fields' checks), and the per-IP limit of every other request but the probes.
@@ -100,9 +111,10 @@ export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<Htt
     apiKeys: deps.apiKeys,
   });
   const sourceOf = (request: FastifyRequest): string => request.clientLimitKey;
-  const retireSignature = createSignatureRetirement({ nonces: deps.security.nonces, maxAgeSeconds: deps.maxAgeSeconds, now: deps.now, logger: deps.logger, sourceOf });
+  const nonceRetentionSeconds = nonceRetentionFor(deps.security.kind, deps.maxAgeSeconds);
+  const retireSignature = createSignatureRetirement({ nonces: deps.security.nonces, maxAgeSeconds: deps.maxAgeSeconds, nonceRetentionSeconds, now: deps.now, logger: deps.logger, sourceOf });
   const authenticate = createSignatureAuth({
-    target: deps.target, maxAgeSeconds: deps.maxAgeSeconds, now: deps.now, apiKeys: deps.apiKeys, failureGuard, admissions, metrics: deps.metrics, logger: deps.logger,
+    target: deps.target, maxAgeSeconds: deps.maxAgeSeconds, nonceRetentionSeconds, now: deps.now, apiKeys: deps.apiKeys, failureGuard, admissions, metrics: deps.metrics, logger: deps.logger,
     retireSignature, sourceOf,
   });
   return { authenticate, requestLimiter, retireSignature };

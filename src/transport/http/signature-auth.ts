@@ -22,6 +22,8 @@ export interface SignatureAuthOptions {
   readonly target: () => SigningTarget;
   /** Oldest accepted `created`, in seconds. */
   readonly maxAgeSeconds: number;
+  /** How long a nonce stays claimed after its `created`, in seconds (nonceRetentionFor); defaults to maxAgeSeconds. */
+  readonly nonceRetentionSeconds?: number;
   /** Clock in ms since the epoch. */
   readonly now: () => number;
   readonly apiKeys: ApiKeyService;
@@ -97,7 +99,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       const target = options.target();
       const [authority, ...authorities] = target.authorities;
       // Deferred: the nonce is claimed in the request's admission, with its other checks.
-      const verify = createDeferredClaimVerifier({ crypto: nodeCrypto, authority, authorities, scheme: target.scheme, maxAgeSeconds: options.maxAgeSeconds, now: options.now, resolveKey });
+      const verify = createDeferredClaimVerifier({ crypto: nodeCrypto, authority, authorities, scheme: target.scheme, maxAgeSeconds: options.maxAgeSeconds, nonceRetentionSeconds: options.nonceRetentionSeconds, now: options.now, resolveKey });
       verifier = { verify, target };
     }
     return verifier;

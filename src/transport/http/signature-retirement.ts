@@ -22,6 +22,8 @@ export const RETIREMENTS_PER_PROCESS: RetirementBound = Object.freeze({ max: 10_
 export interface SignatureRetirementDeps {
   readonly nonces: NonceStore;
   readonly maxAgeSeconds: number;
+  /** How long the verifier keeps a nonce after its `created`, in seconds; defaults to maxAgeSeconds. */
+  readonly nonceRetentionSeconds?: number;
   /** Clock in ms since the epoch (the verifier's). */
   readonly now: () => number;
   readonly logger: Logger;
@@ -72,7 +74,7 @@ export function createSignatureRetirement(deps: SignatureRetirementDeps): (reque
     return entry.count <= limits.max;
   };
   return async (request) => {
-    const target = signatureToRetire(request.headers, deps.now(), deps.maxAgeSeconds);
+    const target = signatureToRetire(request.headers, deps.now(), deps.maxAgeSeconds, deps.nonceRetentionSeconds);
     if (!target || !allow(deps.sourceOf(request)) || !allowTotal()) return;
     try {
       await deps.nonces.claim(target.keyId, target.nonce, target.claim);
