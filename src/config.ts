@@ -212,6 +212,16 @@ function parseUrl(name: string, value: string | undefined, protocols: readonly s
   return null;
 }
 
+/**
+ * Whether `HOST` listens on loopback only (127.0.0.0/8, ::1, localhost): nothing off this machine
+ * reaches it. `0.0.0.0`, `::` and any other address or name may be reachable.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  if (name === 'localhost' || name === '::1') return true;
+  return isIP(name) === 4 && name.startsWith('127.');
+}
+
 /** A host name as `listen` takes it (RFC 1123 labels). */
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
@@ -334,8 +344,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   const rateLimitOverrides = parseRateLimitOverrides(env.SIGNET_RATE_LIMITS, problems);
 
   const introspection = parseBoolean('SIGNET_INTROSPECTION', env.SIGNET_INTROSPECTION, !production, problems);
-  // Demo accounts hold funds and all-scope keys whose private keys go to stdout: never in production.
-  const demoSeed = parseBoolean('SIGNET_DEMO_SEED', env.SIGNET_DEMO_SEED, !production && !databaseUrl, problems);
+  // Demo accounts hold funds and all-scope keys whose private keys go to stdout: never in production,
+  // and not by default on a server others can reach (a deployment that left NODE_ENV unset).
+  const demoSeed = parseBoolean('SIGNET_DEMO_SEED', env.SIGNET_DEMO_SEED, !production && !databaseUrl && isLoopbackHost(host), problems);
   if (demoSeed && production) problems.push('SIGNET_DEMO_SEED=true is refused with NODE_ENV=production: demo accounts are funded, hold all-scope keys and print their private keys (unset it)');
   else if (demoSeed && databaseUrl) problems.push('SIGNET_DEMO_SEED=true needs the embedded database: demo accounts are only seeded into a new PGlite data directory (unset it, or DATABASE_URL)');
   const client = parseClientConfig(env, problems);

@@ -125,6 +125,12 @@ describe('parseConfig', () => {
       expect(parseConfig({ NODE_ENV: 'development' }, CWD).demoSeed).toBe(true);
     });
 
+    test('defaults to off on a HOST others can reach (NODE_ENV unset on a deployment), on with a loopback one', () => {
+      for (const host of ['0.0.0.0', '::', '10.0.0.5', 'api.example.com', '::ffff:127.0.0.1']) expect(parseConfig({ HOST: host }, CWD).demoSeed).toBe(false);
+      for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', 'LOCALHOST.', '::1']) expect(parseConfig({ HOST: host }, CWD).demoSeed).toBe(true);
+      expect(parseConfig({ HOST: '0.0.0.0', SIGNET_DEMO_SEED: 'true' }, CWD).demoSeed).toBe(true);
+    });
+
     test('defaults to off with NODE_ENV=production, and with DATABASE_URL', () => {
       expect(parseConfig({ NODE_ENV: 'production' }, CWD).demoSeed).toBe(false);
       expect(parseConfig({ DATABASE_URL: 'postgres://db/signet', SIGNET_MASTER_KEY: MASTER_KEY }, CWD).demoSeed).toBe(false);

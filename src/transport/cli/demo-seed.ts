@@ -1,6 +1,6 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SignetConfig } from '../../config';
+import { isLoopbackHost, type SignetConfig } from '../../config';
 import { ALL_SCOPES, type DomainServices } from '../../domain';
 
 /** One demo identity: an account and its all-scope Ed25519 key. */
@@ -33,14 +33,17 @@ const LIQUIDITY_PROVIDER = 'bob';
 export interface DemoSeedDecision { readonly seed: boolean; readonly reason: string }
 
 /**
- * Seeding needs all of: not production, SIGNET_DEMO_SEED on (its default outside production and
- * without DATABASE_URL), the embedded database, and that database created by this very start.
- * Config validation already refuses an explicit request in production; the production check here
- * is the second lock, so no config path can put funded all-scope keys on a production server.
+ * Seeding needs all of: not production, SIGNET_DEMO_SEED on (its default outside production,
+ * without DATABASE_URL and with a loopback HOST), the embedded database, and that database created
+ * by this very start. Config validation already refuses an explicit request in production; the
+ * production check here is the second lock, so no config path can put funded all-scope keys on a
+ * production server.
  */
-export function demoSeedDecision(config: Pick<SignetConfig, 'production' | 'demoSeed' | 'databaseUrl'>, freshDatabase: boolean): DemoSeedDecision {
+export function demoSeedDecision(config: Pick<SignetConfig, 'production' | 'demoSeed' | 'databaseUrl' | 'host'>, freshDatabase: boolean): DemoSeedDecision {
   if (config.production) return { seed: false, reason: 'NODE_ENV=production never seeds demo accounts' };
-  if (!config.demoSeed) return { seed: false, reason: 'SIGNET_DEMO_SEED is off' };
+  if (!config.demoSeed) {
+    return { seed: false, reason: isLoopbackHost(config.host) ? 'SIGNET_DEMO_SEED is off' : `SIGNET_DEMO_SEED is off: its default when HOST (${config.host}) is not a loopback address (set SIGNET_DEMO_SEED=true to seed anyway)` };
+  }
   if (config.databaseUrl) return { seed: false, reason: 'demo accounts are seeded into the embedded database only' };
   if (!freshDatabase) return { seed: false, reason: 'the embedded database already existed' };
   return { seed: true, reason: 'new embedded database and SIGNET_DEMO_SEED on' };

@@ -1,6 +1,6 @@
 import { demoSeedDecision } from '../../../src/transport/cli/demo-seed';
 
-const dev = { production: false, demoSeed: true, databaseUrl: null };
+const dev = { production: false, demoSeed: true, databaseUrl: null, host: '127.0.0.1' };
 
 describe('whether serve seeds the demo accounts', () => {
   test('a new embedded database with demo seeding on is seeded', () => {
@@ -13,6 +13,14 @@ describe('whether serve seeds the demo accounts', () => {
 
   test('SIGNET_DEMO_SEED off is not seeded', () => {
     expect(demoSeedDecision({ ...dev, demoSeed: false }, true)).toEqual({ seed: false, reason: 'SIGNET_DEMO_SEED is off' });
+  });
+
+  test('off on a HOST others can reach says why, and how to seed anyway', () => {
+    expect(demoSeedDecision({ ...dev, demoSeed: false, host: '0.0.0.0' }, true)).toEqual({
+      seed: false, reason: 'SIGNET_DEMO_SEED is off: its default when HOST (0.0.0.0) is not a loopback address (set SIGNET_DEMO_SEED=true to seed anyway)',
+    });
+    // Asked for explicitly (a local container publishing its port), it seeds.
+    expect(demoSeedDecision({ ...dev, host: '0.0.0.0' }, true).seed).toBe(true);
   });
 
   test('production is never seeded, even if a config said demoSeed', () => {
