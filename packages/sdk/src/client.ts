@@ -231,7 +231,9 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
       let timedOut = false;
       const attempt = attemptSignal(signal, timeoutMs);
       try {
-        answer = await readResponse(await fetchImpl(url.href, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal: attempt.signal }));
+        // A redirect is never followed: it would hand the signed request (a fresh nonce, for this
+        // target) to whatever the redirect names, which could replay it here or answer for us.
+        answer = await readResponse(await fetchImpl(url.href, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal: attempt.signal, redirect: 'error' }));
       } catch (error) {
         // Whatever ended it, a request in flight may have reached the server, unless the failure proves it never left.
         if (signal?.aborted) {

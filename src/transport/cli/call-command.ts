@@ -158,7 +158,9 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
         sent += 1;
         const limited = attemptSignal(signal, timeoutMs);
         timedOut = limited.timedOut;
-        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signed.headers }, body, signal: limited.signal });
+        // A redirect is never followed: it would hand the signed request (a fresh nonce, for this
+        // target) to whatever the redirect names, which could replay it here or answer for us.
+        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signed.headers }, body, signal: limited.signal, redirect: 'error' });
       };
       const mutation = isMutation(opts.query);
       let answer: SignedAnswer;
