@@ -98,7 +98,7 @@ export async function crossingOutcome(db: BenchDatabase, makers: Readonly<Record
   const report = await db.uow.repo.reconcile();
   const counts = {
     balanceMismatches: report.balanceMismatches.length, unbalancedAssets: report.unbalancedAssets.length,
-    heldMismatches: report.heldMismatches.length, orderMismatches: report.orderMismatches.length,
+    heldMismatches: report.heldMismatches.length, orderMismatches: report.orderMismatches.length, feeMismatches: report.feeMismatches.length,
   };
   return { takers, unfilledTakers, makersLeft, reconcile: Object.values(counts).every((n) => n === 0) ? 'clean' : counts };
 }

@@ -153,8 +153,15 @@ export interface ReconciliationReport {
   readonly unbalancedAssets: ReadonlyArray<{ asset: string; sum: string }>;
   /** Balances whose held amount differs from the remaining holds of their live orders. */
   readonly heldMismatches: ReadonlyArray<{ accountId: string; asset: AssetCode; held: string; openOrderHolds: string }>;
-  /** Orders whose filled quantity disagrees with their fills, or is above their quantity, or whose final state still holds funds. */
+  /**
+   * Orders whose filled quantity disagrees with their fills, or is above their quantity, or whose
+   * final state still holds funds; fills that disagree with their order (account, side, market, a
+   * maker not at its price, a taker past its limit); live orders whose hold no longer covers what
+   * they have left; and a market whose live book is crossed (its best bid named).
+   */
   readonly orderMismatches: ReadonlyArray<{ orderId: string; problem: string }>;
+  /** Assets whose fees in fills differ from what the fee account's ledger received, or for which it holds anything. */
+  readonly feeMismatches: ReadonlyArray<{ asset: string; fills: string; ledger: string; held: string }>;
 }
 
 /** How the `transaction()` calls nested inside a top-level transaction run. */

@@ -1,7 +1,7 @@
-import { SYSTEM_ACCOUNT_IDS, netBalanceChanges, type BalanceChange, type Journal, type ReconciliationReport } from '../../domain';
+import { ASSETS, FEE_ACCOUNT_ID, MARKETS, SYSTEM_ACCOUNT_IDS, netBalanceChanges, type AssetCode, type BalanceChange, type Journal, type ReconciliationReport } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
 import { LIVE_STATUSES_SQL } from './sql-orders';
-import { num, toBalance } from './sql-rows';
+import { num } from './sql-rows';
 
 /** A statement's parameters: `add` appends a value and returns its placeholder (`$n`, with an optional cast). */
 export interface SqlParams {
@@ -94,7 +94,7 @@ export async function reconcileLedger(db: SqlExecutor): Promise<ReconciliationRe
   );
   const balanceMismatches = balanceRows.flatMap((r) => {
     const out: ReconciliationReport['balanceMismatches'][number][] = [];
-    const base = { accountId: String(r.account_id), asset: toBalance(r).asset };
+    const base = { accountId: String(r.account_id), asset: String(r.asset) as AssetCode };
     if (num(r.available) !== num(r.la)) out.push({ ...base, bucket: 'available', stored: num(r.available), ledger: num(r.la) });
     if (num(r.held) !== num(r.lh)) out.push({ ...base, bucket: 'held', stored: num(r.held), ledger: num(r.lh) });
     return out;
@@ -123,6 +123,55 @@ export async function reconcileLedger(db: SqlExecutor): Promise<ReconciliationRe
         OR (o.status = 'PARTIALLY_FILLED' AND (o.filled_quantity = 0 OR o.filled_quantity = o.quantity))
         OR (o.status NOT IN ${LIVE_STATUSES_SQL} AND o.hold_remaining <> 0)`,
   );
+  const fillRows = await db.query<{ order_id: string; problem: string }>(
+    `SELECT o.id AS order_id, CASE
+         WHEN f.account_id <> o.account_id THEN 'fill ' || f.id || ' is booked to account ' || f.account_id || ', its order to ' || o.account_id
+         WHEN f.side <> o.side THEN 'fill ' || f.id || ' is a ' || f.side || ' of a ' || o.side || ' order'
+         WHEN f.market <> o.market THEN 'fill ' || f.id || ' is in ' || f.market || ', its order in ' || o.market
+         WHEN f.liquidity = 'MAKER' AND f.price IS DISTINCT FROM o.price THEN 'maker fill ' || f.id || ' at ' || f.price || ', not its order''s price ' || COALESCE(o.price::text, 'none')
+         WHEN o.side = 'BUY' AND f.price > o.price THEN 'fill ' || f.id || ' at ' || f.price || ', above its BUY limit ' || o.price
+         WHEN o.side = 'SELL' AND f.price < o.price THEN 'fill ' || f.id || ' at ' || f.price || ', below its SELL limit ' || o.price
+       END AS problem
+     FROM fills f JOIN orders o ON o.id = f.order_id
+     WHERE f.account_id <> o.account_id OR f.side <> o.side OR f.market <> o.market OR (f.liquidity = 'MAKER' AND f.price IS DISTINCT FROM o.price)
+        OR (o.side = 'BUY' AND f.price > o.price) OR (o.side = 'SELL' AND f.price < o.price)`,
+  );
+  // What a live order of a listed market has left must stay covered by what it holds, in the asset it
+  // holds: a SELL its unfilled quantity of the base asset exactly; a BUY what the rest would cost at
+  // its limit, as the ledger rounds (each trade moves the buyer's cumulative cost rounded up to the
+  // quote asset's unit). Placement refuses any other market; rows written by hand are not judged.
+  const markets = [...MARKETS.values()];
+  const holdRows = await db.query<{ id: string; problem: string }>(
+    `WITH m AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS m(market, base, quote, quote_decimals)),
+     live AS (SELECT o.*, m.base, m.quote, power(10::numeric, m.quote_decimals) AS unit FROM orders o JOIN m ON m.market = o.market WHERE o.status IN ${LIVE_STATUSES_SQL})
+     SELECT id, CASE
+         WHEN price IS NULL THEN 'live without a price'
+         WHEN hold_asset <> CASE side WHEN 'SELL' THEN base ELSE quote END THEN 'holds ' || hold_asset || ' for a ' || side || ' in ' || market
+         WHEN side = 'SELL' THEN 'holds ' || hold_remaining || ' ' || hold_asset || ' for ' || (quantity - filled_quantity) || ' left to sell'
+         ELSE 'holds ' || hold_remaining || ' ' || hold_asset || ', less than the ' || (ceil((filled_quote + price * (quantity - filled_quantity)) * unit) / unit - ceil(filled_quote * unit) / unit) || ' the rest costs at its limit'
+       END AS problem
+     FROM live
+     WHERE price IS NULL OR hold_asset <> CASE side WHEN 'SELL' THEN base ELSE quote END
+        OR (side = 'SELL' AND hold_remaining <> quantity - filled_quantity)
+        OR (side = 'BUY' AND hold_remaining < ceil((filled_quote + price * (quantity - filled_quantity)) * unit) / unit - ceil(filled_quote * unit) / unit)`,
+    [markets.map((m) => m.symbol), markets.map((m) => m.baseAsset), markets.map((m) => m.quoteAsset), markets.map((m) => ASSETS[m.quoteAsset].decimals)],
+  );
+  const crossedRows = await db.query<{ id: string; market: string; bid: string; ask: string }>(
+    `WITH best AS (SELECT market, max(price) FILTER (WHERE side = 'BUY') AS bid, min(price) FILTER (WHERE side = 'SELL') AS ask
+                   FROM orders WHERE status IN ${LIVE_STATUSES_SQL} GROUP BY market)
+     SELECT (SELECT id FROM orders o WHERE o.market = best.market AND o.side = 'BUY' AND o.status IN ${LIVE_STATUSES_SQL} AND o.price = best.bid ORDER BY seq LIMIT 1) AS id,
+       market, bid, ask
+     FROM best WHERE bid >= ask`,
+  );
+  const feeRows = await db.query<{ asset: string; fills: string; ledger: string; held: string }>(
+    `WITH f AS (SELECT fee_asset AS asset, SUM(fee) AS s FROM fills GROUP BY fee_asset),
+     l AS (SELECT asset, COALESCE(SUM(amount) FILTER (WHERE bucket = 'available'), 0) AS s, COALESCE(SUM(amount) FILTER (WHERE bucket = 'held'), 0) AS held
+           FROM ledger_entries WHERE account_id = $1 GROUP BY asset)
+     SELECT COALESCE(f.asset, l.asset) AS asset, COALESCE(f.s, 0) AS fills, COALESCE(l.s, 0) AS ledger, COALESCE(l.held, 0) AS held
+     FROM f FULL JOIN l ON l.asset = f.asset
+     WHERE COALESCE(f.s, 0) <> COALESCE(l.s, 0) OR COALESCE(l.held, 0) <> 0`,
+    [FEE_ACCOUNT_ID],
+  );
   const tradeRows = await db.query<{ trade_id: string }>(
     `SELECT trade_id FROM fills GROUP BY trade_id
      HAVING COUNT(*) <> 2 OR COUNT(DISTINCT side) <> 2 OR COUNT(DISTINCT liquidity) <> 2 OR COUNT(DISTINCT price) <> 1
@@ -131,10 +180,14 @@ export async function reconcileLedger(db: SqlExecutor): Promise<ReconciliationRe
   return {
     balanceMismatches,
     unbalancedAssets: unbalanced.map((r) => ({ asset: String(r.asset), sum: num(r.s) })),
-    heldMismatches: heldRows.map((r) => ({ accountId: String(r.account_id), asset: toBalance(r).asset, held: num(r.held), openOrderHolds: num(r.s) })),
+    heldMismatches: heldRows.map((r) => ({ accountId: String(r.account_id), asset: String(r.asset) as AssetCode, held: num(r.held), openOrderHolds: num(r.s) })),
     orderMismatches: [
       ...orderRows.map((r) => ({ orderId: String(r.id), problem: r.problem })),
       ...tradeRows.map((r) => ({ orderId: String(r.trade_id), problem: 'trade whose two fills do not pair up (one MAKER and one TAKER, opposite sides and accounts, same price and quantity)' })),
+      ...fillRows.map((r) => ({ orderId: String(r.order_id), problem: r.problem })),
+      ...holdRows.map((r) => ({ orderId: String(r.id), problem: r.problem })),
+      ...crossedRows.map((r) => ({ orderId: String(r.id), problem: `the ${r.market} book is crossed: best bid ${num(r.bid)} at or above best ask ${num(r.ask)}` })),
     ],
+    feeMismatches: feeRows.map((r) => ({ asset: String(r.asset), fills: num(r.fills), ledger: num(r.ledger), held: num(r.held) })),
   };
 }

@@ -294,7 +294,7 @@ describe('signet CLI on an embedded data directory', () => {
       const text = await signet(env, 'reconcile');
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/^clean: every balance equals its ledger/);
-      expect(json(await signet(env, 'reconcile', '--json'))).toEqual({ clean: true, balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [] });
+      expect(json(await signet(env, 'reconcile', '--json'))).toEqual({ clean: true, balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [] });
     }, TIMEOUT);
 
     test('a balance that no longer equals its ledger: exit 1, the mismatch on stdout (one JSON report with --json)', async () => {
