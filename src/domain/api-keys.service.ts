@@ -1,9 +1,9 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { Ed25519KeyProblem } from '@signet/http-message-signatures';
 import { weakEd25519KeyProblem } from '@signet/http-message-signatures/node';
-import { actingAs } from './acting-key';
+import { ActingKeyRevokedError, actingAs, currentActingKey } from './acting-key';
 import { canonicalKeyId } from './ids';
-import type { Clock, KeyVersionStore, UnitOfWork } from './ports';
+import type { Clock, KeyVersionStore, TradingRepository, UnitOfWork } from './ports';
 import type { SecretBox } from './secret-box';
 import { assertSealingKeyIsTheDatabases } from './master-key-check';
 import { isPlainText } from './text';
@@ -142,17 +142,29 @@ export function createApiKeyService(deps: {
   };
   // With shared versions, the second renewal waits for the outermost commit (an @idempotent
   // mutation joins this UPDATE into its own transaction): only then can other processes read it.
-  // A revocation does not hold the key that signed it (acting-key.ts): revoking is always safe to
-  // let through, and two keys revoking each other at once would otherwise deadlock.
-  const revokeIn = (keyId: string, accountId: string) => actingAs(null, () =>
-    transact(uow, async (repo, scope) => {
+  // A revocation holds the key that signed it live, as every other signed mutation does
+  // (acting-key.ts), so a key revoked meanwhile revokes nothing: a stolen key racing its owner's
+  // revocation cannot also revoke the owner's keys. The two rows are locked in key-id order (the
+  // signing key's hold, the target's FOR UPDATE), so two keys revoking each other at once never
+  // deadlock: one waits for the other's commit, then finds its own key revoked. A key revoking
+  // itself holds nothing more.
+  const revokeIn = (keyId: string, accountId: string) => {
+    const signer = currentActingKey();
+    const holdSigner = async (repo: TradingRepository) => {
+      if (signer !== null && !(await repo.holdLiveApiKey(signer))) throw new ActingKeyRevokedError();
+    };
+    return actingAs(null, () => transact(uow, async (repo, scope) => {
       if (keyVersions) scope.afterCommit(() => keyVersions.renew(keyId));
+      const signerFirst = signer !== null && signer !== keyId && signer < keyId;
+      if (signerFirst) await holdSigner(repo);
       const revoked = await repo.revokeApiKey(keyId, accountId, clock());
+      if (signer !== null && signer !== keyId && !signerFirst) await holdSigner(repo);
       if (revoked) return revoked;
       const existing = await repo.findApiKey(keyId);
       if (!existing || existing.accountId !== accountId) throw new RollbackWithUserErrors([userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id'])]);
       throw new RollbackWithUserErrors([userError(UserErrorCode.API_KEY_ALREADY_REVOKED, 'The key is already revoked.', ['id'])]);
     }));
+  };
   return {
     async createApiKey(accountId, input, grantable = ALL_SCOPES) {
       if (!isPlainText(input.label, 1, MAX_LABEL_LENGTH)) {

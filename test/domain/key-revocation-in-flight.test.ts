@@ -52,17 +52,33 @@ function examples(open: () => Promise<TestDatabase>) {
     expect(placed.ok).toBe(true);
   });
 
-  test('a key may revoke itself, and two keys may revoke each other', async () => {
+  test('a key may revoke itself; a revoked key revokes nothing', async () => {
     const account = await fundedAccount(services, {}, 'revoked-self');
     const a = await keyOf(services, account);
-    const b = await keyOf(services, account);
-    const c = await keyOf(services, account);
+    const owner = await keyOf(services, account);
+    const stolen = await keyOf(services, account);
     expect((await actingAs(a, () => services.apiKeys.revokeApiKey(account, a))).ok).toBe(true);
-    const [ofC, byC] = await Promise.all([
-      actingAs(b, () => services.apiKeys.revokeApiKey(account, c)),
-      actingAs(c, () => services.apiKeys.revokeApiKey(account, b)),
-    ]);
-    expect([ofC.ok, byC.ok]).toEqual([true, true]);
+    // The owner revokes the stolen key; the thief's revocation of the owner's key, verified before,
+    // runs after: refused, and the owner's key stays live (before, both succeeded).
+    expect((await actingAs(owner, () => services.apiKeys.revokeApiKey(account, stolen))).ok).toBe(true);
+    await expect(actingAs(stolen, () => services.apiKeys.revokeApiKey(account, owner))).rejects.toBeInstanceOf(ActingKeyRevokedError);
+    expect((await services.apiKeys.listApiKeys(account)).find((k) => k.id === owner)?.revokedAt).toBeNull();
+  });
+
+  test('of two keys revoking each other at once, one wins and the other is refused as revoked, in either id order, without a deadlock', async () => {
+    for (let round = 0; round < 4; round += 1) {
+      const account = await fundedAccount(services, {}, `revoked-mutual-${round}`);
+      const b = await keyOf(services, account);
+      const c = await keyOf(services, account);
+      const outcomes = await Promise.allSettled([
+        actingAs(b, () => services.apiKeys.revokeApiKey(account, c)),
+        actingAs(c, () => services.apiKeys.revokeApiKey(account, b)),
+      ]);
+      const won = outcomes.filter((o) => o.status === 'fulfilled' && o.value.ok);
+      const refused = outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof ActingKeyRevokedError);
+      expect([won.length, refused.length]).toEqual([1, 1]);
+      expect((await services.apiKeys.listApiKeys(account)).filter((k) => k.revokedAt === null)).toHaveLength(1);
+    }
   });
 
   /** An account with a key, a payee, and a 10 USD transfer signed with the key. */
