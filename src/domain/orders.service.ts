@@ -97,6 +97,9 @@ function takerOutcome(order: ValidOrder, plan: MatchPlan, fokFailed: boolean): {
 
 const isLive = (status: OrderStatus) => status === 'OPEN' || status === 'PARTIALLY_FILLED';
 
+const duplicateClientOrderId = () =>
+  new RollbackWithUserErrors([userError(UserErrorCode.DUPLICATE_CLIENT_ORDER_ID, 'An order with this clientOrderId already exists.', ['input', 'clientOrderId'])]);
+
 /**
  * Creates the order service; `fees` are the maker and taker rates of every market; `maxOpenOrders`
  * the most live orders an account may have in one market (null: no limit; default 500). Without a
@@ -120,8 +123,15 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       accountId, side: order.side, limitPrice: order.price, quantity: order.quantity ?? market.maxQuantity, quoteBudget: order.quoteQuantity, selfTradePrevention: order.selfTradePrevention,
     };
     let { plan, book } = await planAgainstBook(repo, order, incoming);
+    // A refusal decided by the book: a clientOrderId the account already used is told first, as the
+    // store tells it before INSUFFICIENT_FUNDS, so a retry whose idempotency record is gone (past its
+    // retention) learns its order exists instead of "nothing was placed". Looked up only to refuse.
+    const refuseUnlessDuplicate = async (refusal: RollbackWithUserErrors): Promise<never> => {
+      if (order.clientOrderId !== null && (await repo.findOrderByClientOrderId(accountId, order.clientOrderId)) !== null) throw duplicateClientOrderId();
+      throw refusal;
+    };
     if (order.postOnly && book.size > 0) {
-      throw new RollbackWithUserErrors([userError(UserErrorCode.POST_ONLY_WOULD_TAKE, 'The order would trade now (it crosses the best opposite price), and it is postOnly. Nothing was placed.', ['input', 'postOnly'])]);
+      await refuseUnlessDuplicate(new RollbackWithUserErrors([userError(UserErrorCode.POST_ONLY_WOULD_TAKE, 'The order would trade now (it crosses the best opposite price), and it is postOnly. Nothing was placed.', ['input', 'postOnly'])]));
     }
     // FOK: all of it against the book as it is now, or nothing at all (no trade, no self-trade cancel).
     const fokFailed = order.timeInForce === 'FOK' && !plan.filledQuantity.eq(order.quantity!);
@@ -131,8 +141,8 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
     if (order.quoteQuantity !== null && plan.trades.length === 0 && plan.budgetSpent) {
       const canceled = new Set(plan.canceledMakers.map((m) => m.id));
       const ask = [...book.values()].find((e) => !canceled.has(e.id));
-      throw new RollbackWithUserErrors([userError(UserErrorCode.INVALID_QUANTITY,
-        `quoteQuantity ${order.quoteQuantity.toFixed()} buys less than one lot (${market.lotSize.toFixed()} ${market.baseAsset}${ask ? ` at ${ask.price}` : ''}). Nothing was placed.`, ['input', 'quoteQuantity'])]);
+      await refuseUnlessDuplicate(new RollbackWithUserErrors([userError(UserErrorCode.INVALID_QUANTITY,
+        `quoteQuantity ${order.quoteQuantity.toFixed()} buys less than one lot (${market.lotSize.toFixed()} ${market.baseAsset}${ask ? ` at ${ask.price}` : ''}). Nothing was placed.`, ['input', 'quoteQuantity'])]));
     }
 
     const orderId = newId();
@@ -215,9 +225,7 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       },
       makerUpdates: updates, fills, journals, openOrderLimit: isLive(outcome.status) ? maxOpenOrders : null,
     });
-    if (recorded === 'duplicate') {
-      throw new RollbackWithUserErrors([userError(UserErrorCode.DUPLICATE_CLIENT_ORDER_ID, 'An order with this clientOrderId already exists.', ['input', 'clientOrderId'])]);
-    }
+    if (recorded === 'duplicate') throw duplicateClientOrderId();
     if (recorded === 'tooManyOpenOrders') {
       throw new RollbackWithUserErrors([userError(UserErrorCode.TOO_MANY_OPEN_ORDERS,
         `The order would rest, and the account already has ${maxOpenOrders} open orders in ${market.symbol}, the most one market allows. Nothing was placed: cancel some, or place an order that does not rest (IOC, FOK or MARKET).`, ['input', 'market'])]);

@@ -16,7 +16,7 @@ export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, UserErrorCodeSpec>
   [UserErrorCode.INVALID_QUANTITY]: { mutations: ['placeOrder'], meaning: 'The quantity is not positive, not a multiple of the lot size, or outside the market\'s minimum and maximum; or `quantity`/`quoteQuantity` is missing, both are given, or `quoteQuantity` is not a positive amount in the quote asset\'s precision, or buys less than one lot at the best ask.' },
   [UserErrorCode.INVALID_AMOUNT]: { mutations: ['createTransfer'], meaning: 'The amount is not positive, has more decimals than the asset allows, or is too large.' },
   [UserErrorCode.INSUFFICIENT_FUNDS]: { mutations: ['placeOrder', 'createTransfer'], meaning: 'The available balance does not cover the hold or the transfer.' },
-  [UserErrorCode.DUPLICATE_CLIENT_ORDER_ID]: { mutations: ['placeOrder'], meaning: 'The account already has an order with this `clientOrderId`. Reported before INSUFFICIENT_FUNDS, so a retried placement learns that its order exists.' },
+  [UserErrorCode.DUPLICATE_CLIENT_ORDER_ID]: { mutations: ['placeOrder'], meaning: 'The account already has an order with this `clientOrderId`. Reported before INSUFFICIENT_FUNDS, TOO_MANY_OPEN_ORDERS, POST_ONLY_WOULD_TAKE and a `quoteQuantity` below one lot, so a retried placement learns that its order exists.' },
   [UserErrorCode.ORDER_NOT_FOUND]: { mutations: ['cancelOrder'], meaning: 'No order with this id belongs to the account (other accounts\' orders are reported the same way).' },
   [UserErrorCode.ORDER_NOT_OPEN]: { mutations: ['cancelOrder'], meaning: 'The order is no longer live: already filled, canceled or expired.' },
   [UserErrorCode.ACCOUNT_NOT_FOUND]: { mutations: ['createTransfer'], meaning: 'The destination account does not exist.' },

@@ -499,4 +499,21 @@ describe('clientOrderId', () => {
     expect(await services.orders.findOrderByClientOrderId(buyer, 'mm-2')).toBeNull();
     expect(await refusal(buyer, limit('BUY', '1', '0.1', { clientOrderId: 'mm-1' }))).toEqual(['DUPLICATE_CLIENT_ORDER_ID']);
   });
+
+  test('a used clientOrderId is told before a refusal the book decides (postOnly that would take, a budget below one lot): a retry learns its order exists', async () => {
+    const maker = await trader({ USD: '100000', BTC: '1' });
+    const seller = await trader({ BTC: '1' });
+    // A postOnly bid rests, then fills; an ask now rests at its price.
+    const first = await place(maker, limit('BUY', '29000', '0.1', { postOnly: true, clientOrderId: 'po-1' }));
+    expect(first.status).toBe('OPEN');
+    await place(seller, limit('SELL', '29000', '0.1'));
+    await place(seller, limit('SELL', '28999', '0.1'));
+    // The same placement again (its idempotency record gone): before, POST_ONLY_WOULD_TAKE, "nothing was placed".
+    expect(await refusal(maker, limit('BUY', '29000', '0.1', { postOnly: true, clientOrderId: 'po-1' }))).toEqual(['DUPLICATE_CLIENT_ORDER_ID']);
+    expect(await refusal(maker, limit('BUY', '29000', '0.1', { postOnly: true, clientOrderId: 'po-2' }))).toEqual(['POST_ONLY_WOULD_TAKE']);
+    // A budget below one lot at the best ask, with a used clientOrderId: the duplicate too.
+    const tiny = { market: 'BTC-USD', side: 'BUY' as const, type: 'MARKET' as const, quoteQuantity: '0.01' };
+    expect(await refusal(maker, { ...tiny, clientOrderId: 'po-1' })).toEqual(['DUPLICATE_CLIENT_ORDER_ID']);
+    expect(await refusal(maker, { ...tiny, clientOrderId: 'po-3' })).toEqual(['INVALID_QUANTITY']);
+  });
 });

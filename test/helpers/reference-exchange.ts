@@ -158,7 +158,10 @@ export class ReferenceExchange {
     const within = (price: Dec) => limit === null || (side === 'BUY' ? price.lte(limit) : price.gte(limit));
     const opposite = this.book(market.symbol, side === 'BUY' ? 'SELL' : 'BUY').filter((o) => within(o.price!));
 
-    if (input.postOnly && opposite.length > 0) return fail(UserErrorCode.POST_ONLY_WOULD_TAKE);
+    // A clientOrderId already used is told before every refusal the placement decides itself: a retry learns its order exists.
+    const clientOrderId = input.clientOrderId ?? null;
+    const duplicate = clientOrderId !== null && this.orders.some((o) => o.owner === owner && o.clientOrderId === clientOrderId);
+    if (input.postOnly && opposite.length > 0) return fail(duplicate ? UserErrorCode.DUPLICATE_CLIENT_ORDER_ID : UserErrorCode.POST_ONLY_WOULD_TAKE);
 
     // The walk, against the book as it is.
     let trades: Array<{ maker: ReferenceOrder; quantity: Dec }> = [];
@@ -190,7 +193,7 @@ export class ReferenceExchange {
     const lastTrade = trades[trades.length - 1];
     if (walkedPastBook && budgetLeft !== null && lastTrade !== undefined) budgetSpent = lotsFor(budgetLeft, lastTrade.maker.price!).isZero();
     // A budget that buys no lot where the walk ends, with no trade before: refused, nothing placed.
-    if (budget !== null && trades.length === 0 && budgetSpent) return fail(UserErrorCode.INVALID_QUANTITY);
+    if (budget !== null && trades.length === 0 && budgetSpent) return fail(duplicate ? UserErrorCode.DUPLICATE_CLIENT_ORDER_ID : UserErrorCode.INVALID_QUANTITY);
     const plannedQuantity = trades.reduce((s, t) => s.plus(t.quantity), new Dec(0));
     // The FOK decision comes before the hold: a MARKET BUY by quantity that cannot fill holds nothing.
     const fokFailed = timeInForce === 'FOK' && !plannedQuantity.eq(quantity!);
@@ -199,9 +202,7 @@ export class ReferenceExchange {
 
     const holdAsset = side === 'BUY' ? market.quoteAsset : market.baseAsset;
     const hold = side === 'SELL' ? quantity! : budget !== null ? budget : limit !== null ? roundUp(limit.times(quantity!), market.quoteAsset) : roundUp(plannedCost, market.quoteAsset);
-    // A clientOrderId already used is told before a lack of funds: a retry learns its order exists.
-    const clientOrderId = input.clientOrderId ?? null;
-    if (clientOrderId !== null && this.orders.some((o) => o.owner === owner && o.clientOrderId === clientOrderId)) return fail(UserErrorCode.DUPLICATE_CLIENT_ORDER_ID);
+    if (duplicate) return fail(UserErrorCode.DUPLICATE_CLIENT_ORDER_ID);
     if (this.balance(owner, holdAsset).available.lt(hold)) return fail(UserErrorCode.INSUFFICIENT_FUNDS);
 
     const taker: ReferenceOrder = {
