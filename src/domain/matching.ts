@@ -91,9 +91,12 @@ export function planMatch(incoming: IncomingOrder, book: readonly RestingOrder[]
   let takerCanceledBySelfTrade = false;
   let stopped = false;
   let budgetSpent = false;
+  // The price the walk would have gone on at when its quantity ran out (a budget's cap: the market's largest order).
+  let nextPrice: Dec | null = null;
 
   for (const maker of book) {
-    if ((remaining !== null && remaining.isZero()) || !crosses(incoming, maker.price)) { stopped = true; break; }
+    if (remaining !== null && remaining.isZero()) { stopped = true; nextPrice = maker.price; break; }
+    if (!crosses(incoming, maker.price)) { stopped = true; break; }
     let quantity = remaining === null ? maker.remaining : Dec.min(remaining, maker.remaining);
     if (budget !== null) quantity = Dec.min(quantity, lotsAffordable(budget, maker.price, market.lotSize));
     // A budget that buys no lot here ends the walk, before self-trade prevention: no trade, nothing to prevent.
@@ -111,8 +114,14 @@ export function planMatch(incoming: IncomingOrder, book: readonly RestingOrder[]
     if (remaining !== null) remaining = remaining.minus(quantity);
     if (budget !== null) budget = budget.minus(cost);
   }
-  if (remaining !== null && remaining.isZero()) stopped = true;
+  const capped = remaining !== null && remaining.isZero();
+  if (capped) stopped = true;
   const last = trades[trades.length - 1];
-  if (!stopped && budget !== null && last !== undefined) budgetSpent = lotsAffordable(budget, last.price, market.lotSize).isZero();
+  // A budget is spent when what is left of it buys no lot where the walk ends: past the book, at the
+  // last trade's price; at a budget's quantity cap, at the price it would have gone on at (so a cap
+  // and a budget that run out together are FILLED, not a remainder).
+  if (budget !== null && last !== undefined && !budgetSpent && (!stopped || capped)) {
+    budgetSpent = lotsAffordable(budget, nextPrice ?? last.price, market.lotSize).isZero();
+  }
   return { trades, canceledMakers, takerCanceledBySelfTrade, filledQuantity, filledQuote, needsMoreBook: !stopped, budgetSpent };
 }

@@ -291,6 +291,22 @@ describe('MARKET BUY by quoteQuantity', () => {
     expect(await balancesOf(services, buyer)).toMatchObject({ USD: { available: '7000000', held: '0' } });
   });
 
+  test('a budget used up exactly where the largest order quantity is reached is FILLED; with a lot\'s worth left at the next price, the rest expires', async () => {
+    const seller = await trader({ BTC: '2' });
+    const buyer = await trader({ USD: '10000000' });
+    const seed = await trader({ BTC: '200' });
+    await place(seed, limit('SELL', '30000', '100'));
+    await place(seller, limit('SELL', '30000.01', '1'));
+    // 3,000,000 buys the 100 BTC at 30,000 (maxQuantity) and nothing is left: spent, FILLED (was EXPIRED / MARKET_REMAINDER).
+    const exact = await place(buyer, marketOrder('BUY', { quoteQuantity: '3000000' }));
+    expect(exact).toMatchObject({ status: 'FILLED', statusReason: null, quantity: '100', filledQuantity: '100', holdRemaining: '0' });
+    await place(seed, limit('SELL', '30000', '1'));
+    await place(seed, limit('SELL', '30000', '99'));
+    // 30,000.31 more would buy a lot at 30,000.01 past the cap: the cap ran out first, the remainder expires.
+    const capped = await place(buyer, marketOrder('BUY', { quoteQuantity: '3000000.31' }));
+    expect(capped).toMatchObject({ status: 'EXPIRED', statusReason: 'MARKET_REMAINDER', quantity: '100', filledQuantity: '100' });
+  });
+
   test('against an empty book it expires having bought nothing (quantity 0) and holds nothing after', async () => {
     const buyer = await trader({ USD: '1000' });
     const empty = await place(buyer, marketOrder('BUY', { quoteQuantity: '100' }));

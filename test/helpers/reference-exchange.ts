@@ -174,8 +174,10 @@ export class ReferenceExchange {
     const lotsFor = (money: Dec, price: Dec) => money.div(price.times(market.lotSize)).floor().times(market.lotSize);
     let budgetSpent = false;
     let walkedPastBook = true;
+    // Where a budget's quantity cap stopped the walk: the budget is spent if it buys no lot there.
+    let cappedAt: Dec | null = null;
     for (const maker of opposite) {
-      if (left !== null && left.isZero()) { walkedPastBook = false; break; }
+      if (left !== null && left.isZero()) { walkedPastBook = false; cappedAt = maker.price!; break; }
       const makerLeft = maker.quantity.minus(maker.filledQuantity);
       let q = left === null ? makerLeft : Dec.min(left, makerLeft);
       if (budgetLeft !== null) q = Dec.min(q, lotsFor(budgetLeft, maker.price!));
@@ -191,7 +193,8 @@ export class ReferenceExchange {
       if (budgetLeft !== null) budgetLeft = budgetLeft.minus(maker.price!.times(q));
     }
     const lastTrade = trades[trades.length - 1];
-    if (walkedPastBook && budgetLeft !== null && lastTrade !== undefined) budgetSpent = lotsFor(budgetLeft, lastTrade.maker.price!).isZero();
+    if (budgetLeft !== null && lastTrade !== undefined && left !== null && left.isZero()) budgetSpent = lotsFor(budgetLeft, cappedAt ?? lastTrade.maker.price!).isZero();
+    else if (walkedPastBook && budgetLeft !== null && lastTrade !== undefined) budgetSpent = lotsFor(budgetLeft, lastTrade.maker.price!).isZero();
     // A budget that buys no lot where the walk ends, with no trade before: refused, nothing placed.
     if (budget !== null && trades.length === 0 && budgetSpent) return fail(duplicate ? UserErrorCode.DUPLICATE_CLIENT_ORDER_ID : UserErrorCode.INVALID_QUANTITY);
     const plannedQuantity = trades.reduce((s, t) => s.plus(t.quantity), new Dec(0));
