@@ -6,11 +6,18 @@ export interface Credential { name?: string; keyId: string; algorithm: 'ed25519'
 
 /** Reads one credential from a file: a single object, or `{ credentials: [...] }` picked by `--as NAME`. */
 export function readCredential(path: string, name?: string): Credential {
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new CliError(`Cannot read credentials from ${path}: ${(error as Error).message}`, 2);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not the parser's message: it quotes the text around the error, which may be part of a secret.
+    throw new CliError(`Cannot read credentials from ${path}: not JSON (as \`keys create --json\` prints it)`, 2);
   }
   const list = (parsed as { credentials?: Credential[] }).credentials ?? [parsed as Credential];
   const credential = name ? list.find((c) => c.name === name) : list[0];
