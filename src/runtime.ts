@@ -9,7 +9,7 @@ import { adoptMasterKey, createBookPriceSource, createDomainServices, createSecr
 import type { DirectiveDeps } from './directives';
 import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
-import { MIGRATION_COUNT, createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type PgliteDataDir, type SqlDriver } from './stores/postgres';
+import { MIGRATION_COUNT, acquireSingleProcessLock, createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type PgliteDataDir, type SingleProcessLock, type SqlDriver } from './stores/postgres';
 import Redis, { Cluster } from 'ioredis';
 import { createMemoryNonceStore } from '@signet/http-message-signatures';
 import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
@@ -69,18 +69,29 @@ export interface RuntimeOptions {
   readonly statementTimeoutMs?: number;
   /** A master key that is not the database's or opens none of the live HMAC secrets: see {@link MasterKeyMismatch}. */
   readonly masterKeyMismatch?: MasterKeyMismatch;
+  /**
+   * Set by `serve`. On PostgreSQL without Redis the runtime then holds the single-process lock
+   * (a second server on the database is refused at start-up) and calls `onLockLost` if it loses it.
+   */
+  readonly serving?: { readonly onLockLost: (error: Error) => void };
 }
 
 /** Opens the database (PostgreSQL or embedded PGlite), migrates it and wires the domain services. */
 export async function openRuntime(config: SignetConfig, logger: Logger, options: RuntimeOptions & { faults?: IdempotencyFaults } = {}): Promise<Runtime> {
   let driver: SqlDriver;
   let dataDir: PgliteDataDir | null = null;
-  let releaseDataDir = () => undefined as void;
+  // What this process holds alone while it runs: the embedded data directory's lock, or on
+  // PostgreSQL without Redis (when serving) the single-process lock.
+  let releaseProcessLock: () => void | Promise<void> = () => undefined;
+  let singleProcess: SingleProcessLock | null = null;
   if (config.databaseUrl) {
+    // Before anything runs on the database: a second server without Redis must not even migrate.
+    if (options.serving && !config.redisUrl && !config.redisCluster) singleProcess = await acquireSingleProcessLock(config.databaseUrl, options.serving.onLockLost);
     driver = createPgDriver({ url: config.databaseUrl, statementTimeoutMs: options.statementTimeoutMs });
+    releaseProcessLock = () => singleProcess?.release().catch(() => undefined);
   } else {
     dataDir = openPgliteDataDir(config.dataDir);
-    releaseDataDir = () => dataDir?.release();
+    releaseProcessLock = () => dataDir?.release();
     for (const change of dataDir.closedToOthers) logger.warn({ change }, 'the data directory was open to other users; closed to them (PGlite files are world-writable, the directory protects them)');
     try {
       driver = await createPgliteDriver(dataDir.pgdataPath, { onVacuumError: (err) => logger.warn({ err: { message: err.message } }, 'PGlite vacuum failed; the next check tries again') });
@@ -99,7 +110,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
     secretBox = await secretBoxFor(config, dataDir, sql.uow, logger, options.masterKeyMismatch ?? 'refuse');
   } catch (error) {
     await driver.close().catch(() => undefined);
-    releaseDataDir();
+    await releaseProcessLock();
     throw error;
   }
   let redis: ConnectedRedis | null;
@@ -107,7 +118,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
     redis = config.redisCluster ? await connectRedisCluster(config.redisCluster, logger) : config.redisUrl ? await connectRedis(config.redisUrl, logger) : null;
   } catch (error) {
     await driver.close().catch(() => undefined);
-    releaseDataDir();
+    await releaseProcessLock();
     throw error;
   }
   const prices = openPriceSource(config.prices, sql.orderBook, logger);
@@ -148,7 +159,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
       prices.close();
       redis?.disconnect();
       await driver.close();
-      releaseDataDir();
+      await releaseProcessLock();
     },
   };
 }

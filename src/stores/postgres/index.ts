@@ -7,3 +7,4 @@ export { createSqlTradingRepository } from './sql-trading-repository';
 export { MIGRATION_COUNT, migrate } from './migrations';
 export { openPgliteDataDir, type PgliteDataDir } from './pglite-data-dir';
 export { createSqlStores, type SqlStores, type SqlStoresOptions } from './sql-unit-of-work';
+export { SingleProcessLockHeld, acquireSingleProcessLock, type SingleProcessLock } from './single-process-lock';

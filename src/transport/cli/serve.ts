@@ -20,7 +20,18 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
   checkRateLimitOverrides(schema, config.rateLimitOverrides);
   const shutdown: ShutdownOptions = { ...PROCESS_SHUTDOWN, ...deps.shutdown };
   const logger = deps.createLogger(config.logLevel);
-  const runtime = await deps.openRuntime(config, logger);
+  // Serving on PostgreSQL without Redis holds the single-process lock; losing it (the database
+  // restarted, the connection cut) lets another server in, so this one stops.
+  const lockLost = { stop: null as ((reason: string) => void) | null, early: false };
+  const runtime = await deps.openRuntime(config, logger, {
+    serving: {
+      onLockLost: (err) => {
+        logger.error({ err: { message: err.message } }, 'lost the single-process lock (PostgreSQL without Redis): another server may take it, so this one stops');
+        if (lockLost.stop) lockLost.stop('LOCK_LOST');
+        else lockLost.early = true;
+      },
+    },
+  });
   let server: SignetServer | null = null;
   let demo: { credentials: DemoCredential[]; path: string } | null = null;
   let address: string;
@@ -68,7 +79,7 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
   const names = target?.authorities.map((name) => `"${name}"`).join(', ') ?? '';
   logger.info({ address, scheme: target?.scheme, authorities: target?.authorities }, `Signet listening: ${address}/graphql (clients sign @scheme ${target?.scheme}, @authority ${names})`);
   if (operations) logger.info({ address: operations }, `metrics listener: ${operations}/metrics`);
-  return untilStopped(server, runtime, logger, shutdown);
+  return untilStopped(server, runtime, logger, shutdown, lockLost);
 }
 
 /**
@@ -77,7 +88,7 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
  * connections are destroyed and it resolves 1; if closing still holds the process after
  * `forcedExitMs`, it exits with 1.
  */
-function untilStopped(server: SignetServer, runtime: Runtime, logger: Logger, shutdown: ShutdownOptions): Promise<number> {
+function untilStopped(server: SignetServer, runtime: Runtime, logger: Logger, shutdown: ShutdownOptions, lockLost: { stop: ((reason: string) => void) | null; early: boolean }): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (signal: string) => {
@@ -97,7 +108,8 @@ function untilStopped(server: SignetServer, runtime: Runtime, logger: Logger, sh
         await runtime.close();
         clearTimeout(force);
         logger.info('stopped');
-        resolve(0);
+        // A lost lock is a failure a supervisor should see (and restart on), not an asked-for stop.
+        resolve(signal === 'LOCK_LOST' ? 1 : 0);
       } catch (error) {
         clearTimeout(force);
         logger.error({ err: error }, 'error during shutdown');
@@ -106,5 +118,7 @@ function untilStopped(server: SignetServer, runtime: Runtime, logger: Logger, sh
     };
     shutdown.signals.once('SIGTERM', () => void stop('SIGTERM'));
     shutdown.signals.once('SIGINT', () => void stop('SIGINT'));
+    lockLost.stop = (reason) => void stop(reason);
+    if (lockLost.early) void stop('LOCK_LOST');
   });
 }

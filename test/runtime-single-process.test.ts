@@ -1,0 +1,54 @@
+/**
+ * A server on PostgreSQL without Redis keeps its nonces, rate limits and idempotency leases in its
+ * own memory, so a second server on the same database would accept a signed request the first
+ * already ran: the second is refused at start-up. Operator commands (no `serving`) still open the
+ * database beside it, and a server with Redis takes no such lock.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { parseConfig } from '../src/config';
+import { createLogger, openRuntime } from '../src/runtime';
+import { SingleProcessLockHeld } from '../src/stores/postgres';
+import { describeWithPostgres, TEST_REDIS_URL } from './helpers/services';
+
+describeWithPostgres('one server on PostgreSQL without Redis', (url) => {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const databaseUrl = (() => {
+    const u = new URL(url);
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    return u.toString();
+  })();
+  const masterKey = randomBytes(32).toString('base64');
+  const config = (extra: Record<string, string> = {}) => parseConfig({ DATABASE_URL: databaseUrl, SIGNET_MASTER_KEY: masterKey, ...extra });
+  const serving = { serving: { onLockLost: jest.fn() } };
+  let admin: Client;
+  beforeAll(async () => {
+    admin = new Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+  });
+  afterAll(async () => {
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  });
+
+  test('a second server is refused at start-up; an operator command opens the database beside the first; once it stops, a server starts', async () => {
+    const first = await openRuntime(config(), createLogger('silent'), serving);
+    try {
+      await expect(openRuntime(config(), createLogger('silent'), serving)).rejects.toThrow(SingleProcessLockHeld);
+      const operator = await openRuntime(config(), createLogger('silent'));
+      await operator.close();
+    } finally {
+      await first.close();
+    }
+    const next = await openRuntime(config(), createLogger('silent'), serving);
+    await next.close();
+  }, 30_000);
+
+  (TEST_REDIS_URL ? test : test.skip)('with REDIS_URL several servers share the database (skipped without TEST_REDIS_URL)', async () => {
+    const a = await openRuntime(config({ REDIS_URL: TEST_REDIS_URL as string }), createLogger('silent'), serving);
+    const b = await openRuntime(config({ REDIS_URL: TEST_REDIS_URL as string }), createLogger('silent'), serving);
+    await a.close();
+    await b.close();
+  }, 30_000);
+});
