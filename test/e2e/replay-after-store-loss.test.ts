@@ -149,8 +149,13 @@ gate(`replays after Redis forgot its nonces${TEST_DATABASE_URL ? '' : ' (skipped
     expect(retry.replayed).toBe(true);
     expect(retry.json.data.placeOrder.order.id).toBe(orderId);
     expect(await shared.orderCount(key.accountId)).toBe(orders);
-    const log = signet.output().slice(logBefore);
-    expect(log).toMatch(/"event":"idempotent_replay"[^\n]*"source":"durable"/);
+    // The server logs after it answers, and its output reaches this process through a pipe: wait
+    // for the replay's line (a loaded machine delivered it after the answer), then read the whole slice.
+    const log = await eventually(async () => {
+      const since = signet.output().slice(logBefore);
+      expect(since).toMatch(/"event":"idempotent_replay"[^\n]*"source":"durable"/);
+      return since;
+    }, 5_000, 100);
     expect(log).not.toMatch(/idempotency_record_conflict/);
   }
 
