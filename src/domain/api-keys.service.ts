@@ -18,6 +18,13 @@ export const HMAC_SECRET_BYTES = 32;
 /** Longest key label, in characters (code points; the GraphQL input checks the same way: isPlainText). */
 export const MAX_LABEL_LENGTH = 64;
 
+/**
+ * Most unrevoked keys one account may hold (Binance Spot allows 30 too). A key that can create keys
+ * could otherwise mint them without end: rows, sealed secrets and a start-up check that reads
+ * every live key. Revoked keys do not count.
+ */
+export const MAX_ACTIVE_API_KEYS = 30;
+
 /** What a caller asks for when creating a key. */
 export interface CreateApiKeyInput {
   readonly label: string;
@@ -203,7 +210,9 @@ export function createApiKeyService(deps: {
       };
       const saved = await transact(uow, async (repo) => {
         if (secretCiphertext !== null) await assertSealingKeyIsTheDatabases(repo, secretBox);
-        await repo.insertApiKey(apiKey);
+        if (!(await repo.insertApiKey(apiKey, MAX_ACTIVE_API_KEYS))) {
+          throw new RollbackWithUserErrors([userError(UserErrorCode.TOO_MANY_API_KEYS, `The account already holds ${MAX_ACTIVE_API_KEYS} unrevoked keys, the most it may; revoke one it no longer uses first.`)]);
+        }
         return apiKey;
       });
       return saved.ok ? ok({ apiKey: saved.value, privateKey, secret }) : saved;

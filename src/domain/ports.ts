@@ -82,7 +82,12 @@ export interface TradingRepository {
   listTransfers(accountId: string, query: PageQuery): Promise<Page<Transfer>>;
   findTransfer(id: string): Promise<Transfer | null>;
 
-  insertApiKey(key: ApiKey): Promise<void>;
+  /**
+   * Inserts the key unless its account already holds `maxActive` unrevoked keys (then false, nothing
+   * written). Creations for one account are serialized (a row lock on the account that foreign-key
+   * checks do not wait for), so concurrent ones never pass the bound together.
+   */
+  insertApiKey(key: ApiKey, maxActive: number): Promise<boolean>;
   findApiKey(id: string): Promise<ApiKey | null>;
   listApiKeys(accountId: string): Promise<ApiKey[]>;
   /** Id and stored public key (SPKI DER base64) of every unrevoked Ed25519 key, for the start-up weak-key check. */

@@ -38,6 +38,7 @@ export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, UserErrorCodeSpec>
   },
   [UserErrorCode.API_KEY_NOT_FOUND]: { mutations: ['revokeApiKey'], meaning: 'No key with this id belongs to the account.' },
   [UserErrorCode.API_KEY_ALREADY_REVOKED]: { mutations: ['revokeApiKey'], meaning: 'The key is already revoked.' },
+  [UserErrorCode.TOO_MANY_API_KEYS]: { mutations: ['createApiKey', '(CLI) keys create'], meaning: 'The account already has the most unrevoked keys it may hold (30); nothing was created. Revoke a key it no longer uses first.' },
   [UserErrorCode.INVALID_ORDER_OPTIONS]: {
     mutations: ['placeOrder'],
     meaning: '`postOnly` on anything but a LIMIT GTC order, `quoteQuantity` on anything but a MARKET BUY, or FOK with `quoteQuantity`.',

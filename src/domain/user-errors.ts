@@ -25,6 +25,7 @@ export enum UserErrorCode {
   INVALID_ORDER_OPTIONS = 'INVALID_ORDER_OPTIONS',
   POST_ONLY_WOULD_TAKE = 'POST_ONLY_WOULD_TAKE',
   TOO_MANY_OPEN_ORDERS = 'TOO_MANY_OPEN_ORDERS',
+  TOO_MANY_API_KEYS = 'TOO_MANY_API_KEYS',
 }
 
 /** One business error: a code, a human message, and the input path it concerns. */

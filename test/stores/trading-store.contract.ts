@@ -1,5 +1,5 @@
 import type { DomainServices } from '../../src/domain';
-import { UserErrorCode } from '../../src/domain';
+import { MAX_ACTIVE_API_KEYS, UserErrorCode } from '../../src/domain';
 import type { TestDatabase } from '../helpers/database';
 import { balancesOf, fundedAccount, servicesFor } from '../helpers/domain';
 import { CLEAN_RECONCILIATION } from '../helpers/ledger-checks';
@@ -155,6 +155,24 @@ export function defineTradingStoreContract(name: string, open: () => Promise<Tes
       const at = new Date('2030-01-01T00:00:00Z');
       await services.uow.repo.touchApiKeys(new Map([[hmac.value.apiKey.id, at]]));
       expect((await services.uow.repo.findApiKey(hmac.value.apiKey.id))?.lastUsedAt).toEqual(at);
+    });
+
+    test(`an account holds at most ${MAX_ACTIVE_API_KEYS} unrevoked keys, however many creations race; revoking one makes room`, async () => {
+      const id = await fundedAccount(services, { USD: '100' });
+      const create = (label: string) => services.apiKeys.createApiKey(id, { label, scopes: ['READ'], algorithm: 'hmac-sha256' });
+      const results = await Promise.all(Array.from({ length: MAX_ACTIVE_API_KEYS + 10 }, (_, i) => create(`k${i}`)));
+      const created = results.flatMap((r) => (r.ok ? [r.value.apiKey.id] : []));
+      expect(created).toHaveLength(MAX_ACTIVE_API_KEYS);
+      expect(results.filter((r) => !r.ok).map(codes)).toEqual(Array.from({ length: 10 }, () => [UserErrorCode.TOO_MANY_API_KEYS]));
+      expect((await services.apiKeys.listApiKeys(id)).filter((k) => k.revokedAt === null)).toHaveLength(MAX_ACTIVE_API_KEYS);
+      // Other accounts are not limited by this one's keys, and its orders do not wait for the bound.
+      const other = await fundedAccount(services);
+      expect((await services.apiKeys.createApiKey(other, { label: 'other', scopes: ['READ'], algorithm: 'ed25519' })).ok).toBe(true);
+      expect((await services.orders.placeOrder(id, buy('10', '1'))).ok).toBe(true);
+      expect(codes(await create('one more'))).toEqual([UserErrorCode.TOO_MANY_API_KEYS]);
+      expect((await services.apiKeys.revokeApiKey(id, created[0])).ok).toBe(true);
+      expect((await create('replacement')).ok).toBe(true);
+      expect(codes(await create('one more'))).toEqual([UserErrorCode.TOO_MANY_API_KEYS]);
     });
 
     test('a nested transaction that fails rolls back only its savepoint', async () => {

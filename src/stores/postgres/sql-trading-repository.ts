@@ -95,11 +95,18 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
       return page(rows, q.limit, toTransfer);
     },
 
-    async insertApiKey(k) {
-      await db.query(
-        `INSERT INTO api_keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [k.id, k.accountId, k.label, k.scopes, k.algorithm, k.publicKey, k.secretCiphertext, k.createdAt, k.lastUsedAt, k.revokedAt],
+    // Two statements: the count must be read after the lock is held (one statement's snapshot would
+    // predate the wait, and two creations could both read the bound as not reached). NO KEY UPDATE
+    // serializes creations of one account without waiting for, or blocking, the foreign-key checks
+    // (KEY SHARE) of its orders, transfers and balances.
+    async insertApiKey(k, maxActive) {
+      await db.query('SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE', [k.accountId]);
+      const rows = await db.query(
+        `INSERT INTO api_keys (${KEY_COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+         WHERE (SELECT count(*) FROM api_keys WHERE account_id = $2 AND revoked_at IS NULL) < $11 RETURNING id`,
+        [k.id, k.accountId, k.label, k.scopes, k.algorithm, k.publicKey, k.secretCiphertext, k.createdAt, k.lastUsedAt, k.revokedAt, maxActive],
       );
+      return rows.length === 1;
     },
 
     async findApiKey(id) {

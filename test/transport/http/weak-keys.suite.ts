@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ALL_SCOPES, newKeyId, type DomainServices } from '../../../src/domain';
+import { ALL_SCOPES, MAX_ACTIVE_API_KEYS, newKeyId, type DomainServices } from '../../../src/domain';
 import { warnAboutWeakKeys } from '../../../src/transport/cli/weak-key-check';
 import type { TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
@@ -36,7 +36,7 @@ export function defineWeakKeySuite(name: string, openDatabase: () => Promise<Tes
       await services.uow.repo.insertApiKey({
         id: weakKeyId, accountId, label: 'legacy', scopes: ALL_SCOPES, algorithm: 'ed25519', publicKey: spki(IDENTITY),
         secretCiphertext: null, createdAt: new Date(), lastUsedAt: null, revokedAt: null,
-      });
+      }, MAX_ACTIVE_API_KEYS);
     });
     afterAll(async () => {
       await server?.close();

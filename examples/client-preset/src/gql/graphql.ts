@@ -123,6 +123,8 @@ export type UserErrorCode =
   | 'POST_ONLY_WOULD_TAKE'
   /** createTransfer: the destination is the sending account. */
   | 'SELF_TRANSFER'
+  /** createApiKey: the account already holds 30 unrevoked keys, the most it may; nothing was created. Revoke one first. */
+  | 'TOO_MANY_API_KEYS'
   /** placeOrder: the order would rest, and the account already has the most open orders one market allows (500 unless the operator set SIGNET_MAX_OPEN_ORDERS); nothing was placed. */
   | 'TOO_MANY_OPEN_ORDERS'
   /** createTransfer: the asset is not one this API holds. */
