@@ -566,8 +566,8 @@ export type PlaceOrderInput = {
 /** The placed order and the fills it made at placement, or the user errors that prevented it. */
 export type PlaceOrderPayload = {
   __typename?: 'PlaceOrderPayload';
-  /** The fills the order made at placement (as the taker), in the order they executed; empty when it traded nothing or userErrors is not empty. The same on an idempotent replay. */
-  fills: Array<Fill>;
+  /** The fills the order made at placement (as the taker), in the order they executed; empty when it traded nothing or userErrors is not empty. The same on an idempotent replay. Null only when they could not be read (an error at this path says why): the order was placed all the same, and `order` shows it. */
+  fills?: Maybe<Array<Fill>>;
   /** The order as it is now: OPEN or PARTIALLY_FILLED if it rests, FILLED, or EXPIRED/CANCELED with statusReason; null when userErrors is not empty. */
   order?: Maybe<Order>;
   /** Empty on success; otherwise why nothing changed (then the entity field is null). */

@@ -566,8 +566,8 @@ export type PlaceOrderInput = {
 /** The placed order and the fills it made at placement, or the user errors that prevented it. */
 export type PlaceOrderPayload = {
   __typename?: 'PlaceOrderPayload';
-  /** The fills the order made at placement (as the taker), in the order they executed; empty when it traded nothing or userErrors is not empty. The same on an idempotent replay. */
-  fills: Array<Fill>;
+  /** The fills the order made at placement (as the taker), in the order they executed; empty when it traded nothing or userErrors is not empty. The same on an idempotent replay. Null only when they could not be read (an error at this path says why): the order was placed all the same, and `order` shows it. */
+  fills?: Maybe<Array<Fill>>;
   /** The order as it is now: OPEN or PARTIALLY_FILLED if it rests, FILLED, or EXPIRED/CANCELED with statusReason; null when userErrors is not empty. */
   order?: Maybe<Order>;
   /** Empty on success; otherwise why nothing changed (then the entity field is null). */
@@ -938,7 +938,7 @@ export type PlaceOrderMutationVariables = Exact<{
 }>;
 
 
-export type PlaceOrderMutation = { __typename?: 'Mutation', placeOrder?: { __typename?: 'PlaceOrderPayload', order?: { __typename?: 'Order', id: string, sequence: number, market: string, side: OrderSide, type: OrderType, price?: string | null, quantity: string, quoteQuantity?: string | null, timeInForce: TimeInForce, postOnly: boolean, selfTradePrevention: SelfTradePrevention, clientOrderId?: string | null, status: OrderStatus, statusReason?: OrderStatusReason | null, filledQuantity: string, remainingQuantity: string, averagePrice?: string | null, holdAsset: Asset, holdAmount: string, holdRemaining: string, createdAt: string, updatedAt: string } | null, fills: Array<{ __typename?: 'Fill', id: string, sequence: number, tradeId: string, orderId: string, market: string, side: OrderSide, price: string, quantity: string, quoteAmount: string, fee: string, feeAsset: Asset, liquidity: Liquidity, createdAt: string }>, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
+export type PlaceOrderMutation = { __typename?: 'Mutation', placeOrder?: { __typename?: 'PlaceOrderPayload', order?: { __typename?: 'Order', id: string, sequence: number, market: string, side: OrderSide, type: OrderType, price?: string | null, quantity: string, quoteQuantity?: string | null, timeInForce: TimeInForce, postOnly: boolean, selfTradePrevention: SelfTradePrevention, clientOrderId?: string | null, status: OrderStatus, statusReason?: OrderStatusReason | null, filledQuantity: string, remainingQuantity: string, averagePrice?: string | null, holdAsset: Asset, holdAmount: string, holdRemaining: string, createdAt: string, updatedAt: string } | null, fills?: Array<{ __typename?: 'Fill', id: string, sequence: number, tradeId: string, orderId: string, market: string, side: OrderSide, price: string, quantity: string, quoteAmount: string, fee: string, feeAsset: Asset, liquidity: Liquidity, createdAt: string }> | null, userErrors: Array<{ __typename?: 'UserError', code: UserErrorCode, message: string, field?: Array<string> | null }> } | null };
 
 export type CancelOrderMutationVariables = Exact<{
   id: Scalars['ID']['input'];

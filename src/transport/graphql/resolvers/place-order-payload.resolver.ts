@@ -21,11 +21,14 @@ export async function takerFillsOf(orders: OrderService, order: Order): Promise<
 
 /**
  * `PlaceOrderPayload.fills`, read from the order rather than carried by the resolver's result: an
- * `@idempotent` replay re-reads the order by id, and this gives it the same fills.
+ * `@idempotent` replay re-reads the order by id, and this gives it the same fills. Nullable: the
+ * read runs after the placement committed, and a non-null field that failed would null the whole
+ * payload, so a client would see a placed (perhaps filled) order reported as a failure without its
+ * id. A failed read answers `fills: null` with the error at its path; `order` still arrives.
  */
 @Resolver(() => PlaceOrderPayload)
 export class PlaceOrderPayloadResolver {
-  @FieldResolver(() => [FillType], { description: 'The fills the order made at placement (as the taker), in the order they executed; empty when it traded nothing or userErrors is not empty. The same on an idempotent replay.' })
+  @FieldResolver(() => [FillType], { nullable: true, description: 'The fills the order made at placement (as the taker), in the order they executed; empty when it traded nothing or userErrors is not empty. The same on an idempotent replay. Null only when they could not be read (an error at this path says why): the order was placed all the same, and `order` shows it.' })
   async fills(@Root() payload: { order: Order | null }, @Ctx() ctx: GraphQLContext): Promise<Fill[]> {
     return payload.order ? takerFillsOf(ctx.services.orders, payload.order) : [];
   }
