@@ -7,6 +7,8 @@ import {
   CancelOrderDocument, CreateTransferDocument, MarketsDocument, MeDocument, MyOrdersDocument, PlaceOrderDocument,
   createSignetClient, type SignetClient,
 } from '@signet/sdk';
+import { parse } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { DomainServices } from '../../src/domain';
 import type { SecurityStores } from '../../src/transport/security-stores';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../helpers/database';
@@ -80,6 +82,28 @@ function sdkSuite(openDatabase: () => Promise<TestDatabase>, openStores: () => {
 
   // A caller that arrives while the first runs gets IDEMPOTENCY_IN_PROGRESS, waits the server's
   // retryAfter (the rest of the lease) and retries into the replay; one that arrives later replays at once.
+  test('a document that names its own key (@idempotent(key:), a literal or any variable) is sent with that key, not a new one', async () => {
+    const literal = parse(`mutation P($input: PlaceOrderInput!) { placeOrder(input: $input) @idempotent(key: "sdk-literal-1") { order { id } userErrors { code } } }`) as TypedDocumentNode<{ placeOrder: { order: { id: string } | null } | null }, { input: typeof BUY }>;
+    const first = await client.request(literal, { input: BUY });
+    expect(first.errors).toEqual([]);
+    expect(first.idempotencyKey).toBe('sdk-literal-1');
+    const again = await client.request(literal, { input: BUY });
+    expect(again.replayed).toBe(true);
+    expect(again.data?.placeOrder?.order?.id).toBe(first.data?.placeOrder?.order?.id);
+    await expect(client.request(literal, { input: BUY }, { idempotencyKey: 'another' })).rejects.toThrow(/disagree/);
+
+    const named = parse(`mutation P($input: PlaceOrderInput!, $k: String) { placeOrder(input: $input) @idempotent(key: $k) { order { id } } }`) as TypedDocumentNode<{ placeOrder: { order: { id: string } | null } | null }, { input: typeof BUY; k?: string }>;
+    const byVariable = await client.request(named, { input: BUY, k: 'sdk-variable-1' });
+    expect(byVariable.errors).toEqual([]);
+    expect(byVariable.idempotencyKey).toBe('sdk-variable-1');
+    expect((await client.request(named, { input: BUY, k: 'sdk-variable-1' })).data?.placeOrder?.order?.id).toBe(byVariable.data?.placeOrder?.order?.id);
+    // The variable left out: the SDK's own key goes in the header, as for a document without one.
+    const unset = await client.request(named, { input: BUY });
+    expect(unset.errors).toEqual([]);
+    expect(unset.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    for (const placed of [first, byVariable, unset]) await client.request(CancelOrderDocument, { id: placed.data!.placeOrder!.order!.id });
+  });
+
   test('concurrent calls with one key: one order, and every caller ends with it', async () => {
     const calls = await Promise.all(Array.from({ length: 6 }, () => client.request(PlaceOrderDocument, { input: BUY }, { idempotencyKey: 'sdk-concurrent-1' })));
     const ids = new Set(calls.map((c) => c.data?.placeOrder?.order?.id));

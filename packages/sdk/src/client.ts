@@ -141,11 +141,17 @@ function chooseKey(info: OperationInfo, variables: Record<string, unknown>, give
     if (given !== undefined) throw new TypeError(`idempotencyKey applies to a document with one @idempotent mutation (this one has ${info.keyedFields.length})`);
     return undefined;
   }
-  const fromVariables = typeof variables.idempotencyKey === 'string' ? variables.idempotencyKey : undefined;
-  if (given !== undefined && fromVariables !== undefined && given !== fromVariables) {
-    throw new TypeError('idempotencyKey option and $idempotencyKey variable disagree; pass one key');
+  // The document's own key (`@idempotent(key: "…")`, or the variable it names) is the call's key: a
+  // header with another value would be refused by the server as a second key for the same call.
+  const source = info.documentKey;
+  const variable = source && 'variable' in source ? source.variable : 'idempotencyKey';
+  const fromDocument = source && 'literal' in source ? source.literal : typeof variables[variable] === 'string' ? (variables[variable] as string) : undefined;
+  if (given !== undefined && fromDocument !== undefined && given !== fromDocument) {
+    throw new TypeError(source && 'literal' in source
+      ? 'idempotencyKey option and the document\'s @idempotent(key:) disagree; pass one key'
+      : `idempotencyKey option and $${variable} variable disagree; pass one key`);
   }
-  const key = given ?? fromVariables ?? globalThis.crypto.randomUUID();
+  const key = given ?? fromDocument ?? globalThis.crypto.randomUUID();
   if (!KEY_CHARS.test(key) || key.trim() !== key) throw new TypeError('an idempotency key is 1-255 printable ASCII characters, no leading or trailing space');
   return key;
 }

@@ -3,7 +3,7 @@
  * type, and which root fields are `@idempotent` mutations (those get an Idempotency-Key and may
  * be retried). Computed once per document object.
  */
-import { Kind, print, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, print, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
 /**
  * Mutation fields marked `@idempotent` in `schema/schema.graphql`. A test compares this set with
@@ -29,6 +29,12 @@ export interface OperationInfo {
   readonly keyedFields: readonly string[];
   /** Root mutation fields that are not `@idempotent`: a retry of these could run twice. */
   readonly unkeyedFields: readonly string[];
+  /**
+   * Where the document itself gives its one keyed field's key: `@idempotent(key: "…")` (a literal)
+   * or `@idempotent(key: $name)` (a variable). Undefined when the field carries no key argument, or
+   * when the document has more or fewer than one keyed field.
+   */
+  readonly documentKey?: { readonly literal: string } | { readonly variable: string };
 }
 
 const cache = new WeakMap<DocumentNode, OperationInfo>();
@@ -37,9 +43,12 @@ const cache = new WeakMap<DocumentNode, OperationInfo>();
  * Root fields by response key (alias or name), following fragments. Keyed by response key because
  * that is how the server counts keyed fields: `a: placeOrder … b: placeOrder …` is two calls.
  */
-function rootFields(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, into = new Map<string, string>(), seen = new Set<string>()): Map<string, string> {
+function rootFields(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, into = new Map<string, FieldNode[]>(), seen = new Set<string>()): Map<string, FieldNode[]> {
   for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) into.set(selection.alias?.value ?? selection.name.value, selection.name.value);
+    if (selection.kind === Kind.FIELD) {
+      const responseKey = selection.alias?.value ?? selection.name.value;
+      into.set(responseKey, [...(into.get(responseKey) ?? []), selection]);
+    }
     else if (selection.kind === Kind.INLINE_FRAGMENT) rootFields(selection.selectionSet, fragments, into, seen);
     else if (!seen.has(selection.name.value)) {
       seen.add(selection.name.value);
@@ -63,14 +72,31 @@ export function describeOperation(document: DocumentNode): OperationInfo {
   const fragments = new Map(
     document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
   );
-  const fields = operation.operation === 'mutation' ? [...rootFields(operation.selectionSet, fragments).values()] : [];
+  const byResponseKey = operation.operation === 'mutation' ? [...rootFields(operation.selectionSet, fragments).values()] : [];
+  const fields = byResponseKey.map((nodes) => nodes[0].name.value);
+  const keyed = byResponseKey.filter((nodes) => IDEMPOTENT_MUTATION_FIELDS.has(nodes[0].name.value));
+  const documentKey = keyed.length === 1 ? keyArgumentOf(keyed[0]) : undefined;
   const info: OperationInfo = {
     query: print(document),
     operationName: operation.name?.value,
     kind: operation.operation,
-    keyedFields: fields.filter((f) => IDEMPOTENT_MUTATION_FIELDS.has(f)),
+    keyedFields: keyed.map((nodes) => nodes[0].name.value),
     unkeyedFields: fields.filter((f) => !IDEMPOTENT_MUTATION_FIELDS.has(f) && f !== '__typename'),
+    ...(documentKey ? { documentKey } : {}),
   };
   cache.set(document, info);
   return info;
+}
+
+/**
+ * The `key` argument of `@idempotent` on a keyed field (the first of its selections that has one;
+ * the server refuses selections whose keys differ): a string literal or a variable.
+ */
+function keyArgumentOf(nodes: readonly FieldNode[]): OperationInfo['documentKey'] {
+  for (const node of nodes) {
+    const argument = node.directives?.find((d) => d.name.value === 'idempotent')?.arguments?.find((a) => a.name.value === 'key');
+    if (argument?.value.kind === Kind.STRING) return { literal: argument.value.value };
+    if (argument?.value.kind === Kind.VARIABLE) return { variable: argument.value.name.value };
+  }
+  return undefined;
 }
