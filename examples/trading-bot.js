@@ -72,12 +72,12 @@ async function cancel(client, orderId) {
   return result;
 }
 
-/** Open orders this bot placed (in any run), all pages. */
+/** Live orders (OPEN or PARTIALLY_FILLED) this bot placed in any run, all pages. */
 async function openBotOrders(client) {
   const found = [];
   let after = null;
   do {
-    const data = check(await client.request(MyOrdersDocument, { status: 'OPEN', first: 100, after }), 'list orders');
+    const data = check(await client.request(MyOrdersDocument, { live: true, first: 100, after }), 'list orders');
     const page = data.me.orders;
     found.push(...page.nodes.filter((o) => (o.clientOrderId || '').startsWith('bot-')));
     after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
@@ -94,7 +94,7 @@ async function main() {
 
   const leftovers = await openBotOrders(client);
   for (const order of leftovers) await cancel(client, order.id);
-  log(`bot ${run}: cancelled ${leftovers.length} open order(s) left by an earlier run`);
+  log(`bot ${run}: cancelled ${leftovers.length} live order(s) left by an earlier run`);
 
   while (state.step < ITERATIONS) {
     const step = state.step;
@@ -104,8 +104,8 @@ async function main() {
     const order = check(placed, `place step ${step}`).placeOrder.order;
     log(`step ${step}: placed ${order.id}${placed.replayed ? ' (replayed)' : ''}`);
 
-    const open = check(await client.request(MyOrdersDocument, { status: 'OPEN', first: 100 }), 'list orders');
-    log(`step ${step}: ${open.me.orders.nodes.length} open order(s)`);
+    const open = check(await client.request(MyOrdersDocument, { live: true, first: 100 }), 'list orders');
+    log(`step ${step}: ${open.me.orders.nodes.length} live order(s)`);
     await new Promise((resolve) => setTimeout(resolve, REST_MS));
 
     const cancelled = await cancel(client, order.id);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { SYSTEM_ACCOUNT_IDS } from '../../src/domain';
 import { parseConfig } from '../../src/config';
 import { createLogger, openRuntime } from '../../src/runtime';
-import { createSignetClient, MeDocument, MyOrdersDocument, type OrderFieldsFragment } from '@signet/sdk';
+import { createSignetClient, MeDocument, MyOrdersDocument, OrderDocument, PlaceOrderDocument, type OrderFieldsFragment } from '@signet/sdk';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
 
 const BOT = join(__dirname, '..', '..', 'examples', 'trading-bot.js');
@@ -63,7 +63,7 @@ describe('the example trading bot survives SIGKILL and a restart', () => {
   test('killed while step 2 rests, the restarted bot cancels the leftover, replays step 2 and finishes', async () => {
     const first = startBot(args);
     const [, killedOrderId] = await waitFor(first.output, /step 2: placed (\S+)\n/);
-    await waitFor(first.output, /step 2: \d+ open order/);
+    await waitFor(first.output, /step 2: \d+ live order/);
     first.child.kill('SIGKILL');
     expect(await first.exited).toBeNull();
     expect(first.output()).not.toMatch(/step 2: cancelled/);
@@ -72,7 +72,7 @@ describe('the example trading bot survives SIGKILL and a restart', () => {
     expect(await second.exited).toBe(0);
     const out = second.output();
     expect(out).toMatch(/starting at step 2 of 5/);
-    expect(out).toMatch(/cancelled 1 open order\(s\) left by an earlier run/);
+    expect(out).toMatch(/cancelled 1 live order\(s\) left by an earlier run/);
     expect(out).toContain(`step 2: placed ${killedOrderId} (replayed)`);
     expect(out).toMatch(/step 4: cancelled \S+\n/);
     expect(out).toMatch(/done after 5 steps/);
@@ -124,5 +124,34 @@ describe('the example trading bot survives SIGKILL and a restart', () => {
     } finally {
       await runtime.close();
     }
+  }, 60_000);
+});
+
+describe('the example trading bot on start cancels a partly filled order an earlier run left', () => {
+  let dataDir: string;
+  let server: SignetProcess;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'signet-bot-partial-'));
+    server = await spawnSignet({ SIGNET_DATA_DIR: dataDir });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('a bot order that took part of the demo ask (PARTIALLY_FILLED) is canceled like an OPEN one', async () => {
+    const credentials = join(dataDir, 'demo-credentials.json');
+    const alice = JSON.parse(readFileSync(credentials, 'utf8')).credentials.find((c: { name: string }) => c.name === 'alice');
+    const client = createSignetClient({ url: server.url, keyId: alice.keyId, privateKey: alice.privateKey });
+    // Bob's demo book offers 0.3 BTC at 30,100: 0.5 takes it and rests with 0.2 left.
+    const placed = await client.request(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '30100', quantity: '0.5', clientOrderId: 'bot-earlier-0' } });
+    expect(placed.data?.placeOrder?.order).toMatchObject({ status: 'PARTIALLY_FILLED', filledQuantity: '0.3', remainingQuantity: '0.2' });
+
+    const bot = startBot(['--url', server.url, '--credentials', credentials, '--as', 'alice', '--iterations', '0', '--state', join(dataDir, 'bot-state.json')]);
+    expect(await bot.exited).toBe(0);
+    expect(bot.output()).toMatch(/cancelled 1 live order\(s\) left by an earlier run/);
+    const order = await client.request(OrderDocument, { id: placed.data!.placeOrder!.order!.id });
+    expect(order.data?.order).toMatchObject({ status: 'CANCELED', filledQuantity: '0.3', holdRemaining: '0' });
   }, 60_000);
 });
