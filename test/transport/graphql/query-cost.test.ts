@@ -177,6 +177,13 @@ describe('the cost budget over HTTP', () => {
     expect(large.json.errors[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', maxCost: QUERY_LIMITS.maxCost });
   });
 
+  test('orderBook with depth null (a variable left null) answers the default depth, and its siblings run', async () => {
+    const res = await signedRequest(server, key, { query: 'query($d: Int) { orderBook(market: "BTC-USD", depth: $d) { market bids { price } } serverTime }', variables: { d: null } });
+    expect(res.status).toBe(200);
+    expect(res.json.errors).toBeUndefined();
+    expect(res.json.data).toEqual({ orderBook: { market: 'BTC-USD', bids: [] }, serverTime: expect.any(String) });
+  });
+
   test('a page size over 100 gets the page-size error, once', async () => {
     const res = await signedRequest(server, key, { query: '{ me { orders(first: 2147483647) { nodes { id } } } }' });
     expect(res.json.errors).toHaveLength(1);

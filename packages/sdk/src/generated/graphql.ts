@@ -635,7 +635,7 @@ export type QueryOrderArgs = {
 
 /** Reads. markets, serverTime and the market data (orderBook, trades, ticker) are public; the others need a request signed (RFC 9421) with a READ key. */
 export type QueryOrderBookArgs = {
-  depth?: Scalars['Int']['input'];
+  depth?: InputMaybe<Scalars['Int']['input']>;
   market: Scalars['String']['input'];
 };
 

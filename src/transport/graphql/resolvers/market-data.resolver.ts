@@ -26,8 +26,11 @@ export class MarketDataResolver {
   async orderBook(
     @Arg('market', MARKET_ARG) market: string,
     @Ctx() ctx: GraphQLContext,
-    @Arg('depth', () => Int, { defaultValue: DEFAULT_BOOK_DEPTH, description: `Price levels per side, 1-${MAX_BOOK_DEPTH}.` }) depth: number,
+    // Nullable like every page size (`first`): null means the default, as omitting it does. A
+    // non-null argument would turn `depth: $d` with `$d: null` into a refusal of the whole request.
+    @Arg('depth', () => Int, { nullable: true, defaultValue: DEFAULT_BOOK_DEPTH, description: `Price levels per side, 1-${MAX_BOOK_DEPTH}; default ${DEFAULT_BOOK_DEPTH} (omitted or null).` }) depthOrNull: number | null,
   ) {
+    const depth = depthOrNull ?? DEFAULT_BOOK_DEPTH;
     if (!Number.isInteger(depth) || depth < 1 || depth > MAX_BOOK_DEPTH) throw new BadUserInputError(`depth must be between 1 and ${MAX_BOOK_DEPTH}.`, { field: 'depth' });
     const book = await ctx.services.marketData.orderBook(market, depth);
     if (!book) throw new UnknownMarketError(market);
