@@ -11,7 +11,7 @@ export interface UserErrorCodeSpec {
 /** Every business outcome, in ERRORS.md's order; `npm run errors-doc` writes its table from this. */
 export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, UserErrorCodeSpec>> = Object.freeze({
   [UserErrorCode.UNKNOWN_MARKET]: { mutations: ['placeOrder', 'cancelAllOrders'], meaning: 'The market symbol is not listed (see the `markets` query).' },
-  [UserErrorCode.UNKNOWN_ASSET]: { mutations: ['createTransfer'], meaning: 'The asset is not one of USD, BTC, ETH.' },
+  [UserErrorCode.UNKNOWN_ASSET]: { mutations: ['createTransfer'], meaning: 'The asset is not one of USD, BTC, ETH (GraphQL clients get `BAD_USER_INPUT` first: `asset` is an enum; other callers of the domain get this).' },
   [UserErrorCode.INVALID_PRICE]: { mutations: ['placeOrder'], meaning: 'The price is not positive, not a multiple of the tick size, or above the market\'s maximum; missing on a LIMIT order, or given on a MARKET order.' },
   [UserErrorCode.INVALID_QUANTITY]: { mutations: ['placeOrder'], meaning: 'The quantity is not positive, not a multiple of the lot size, or outside the market\'s minimum and maximum; or `quantity`/`quoteQuantity` is missing, both are given, or `quoteQuantity` is not a positive amount in the quote asset\'s precision, or buys less than one lot at the best ask.' },
   [UserErrorCode.INVALID_AMOUNT]: { mutations: ['createTransfer'], meaning: 'The amount is not positive, has more decimals than the asset allows, or is too large.' },

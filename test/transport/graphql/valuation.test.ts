@@ -72,7 +72,9 @@ describe('valuations degrade to null, balances never do', () => {
       // Answered while the feed's slow answer was still on its way: the request did not wait for it.
       expect(feed.answered).toBe(answered);
       const me = (slow.data as any).me;
-      expect(me.balances).toEqual(expect.arrayContaining([{ asset: 'USD', available: '10', valueUsd: null }, { asset: 'ETH', available: '1', valueUsd: null }]));
+      expect(me.balances).toEqual(expect.arrayContaining([{ asset: 'USD', available: '10', valueUsd: '10' }, { asset: 'ETH', available: '1', valueUsd: null }]));
+      // A USD balance needs no price: no error at its path.
+      expect((slow.errors ?? []).map((e) => e.path)).not.toContainEqual(['me', 'balances', me.balances.findIndex((b: { asset: string }) => b.asset === 'USD'), 'valueUsd']);
       expect(me.valuation).toBeNull();
       const codes = new Set((slow.errors ?? []).map((e) => e.extensions?.code));
       expect(codes).toEqual(new Set(['PRICE_UNAVAILABLE']));

@@ -125,7 +125,7 @@ export type Balance = {
   available: Scalars['Decimal']['output'];
   /** Amount reserved by live orders; spent as they fill, released when they are canceled or expire. Never negative. */
   held: Scalars['Decimal']['output'];
-  /** Value of available + held in USD, from the price source. */
+  /** Value of available + held in USD, from the price source (a USD balance is its own value, with or without one). */
   valueUsd?: Maybe<Scalars['Decimal']['output']>;
 };
 

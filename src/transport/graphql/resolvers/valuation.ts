@@ -25,3 +25,12 @@ export async function requestQuote(context: GraphQLContext): Promise<PriceQuote>
 export function balanceValue(quote: PriceQuote, balance: Balance): string {
   return valueInUsd(quote, balance.asset, new Dec(balance.available).plus(balance.held).toFixed());
 }
+
+/**
+ * `Balance.valueUsd`: a USD balance is its own value and needs no price, so it arrives even while
+ * the price source is down; the other assets take the request's quote.
+ */
+export async function balanceValueUsd(context: GraphQLContext, balance: Balance): Promise<string> {
+  if (balance.asset === 'USD') return new Dec(balance.available).plus(balance.held).toDecimalPlaces(2, Dec.ROUND_HALF_EVEN).toFixed(2);
+  return balanceValue(await requestQuote(context), balance);
+}
