@@ -144,8 +144,9 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
       const page = data.me?.fills ?? { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
       print(flags, { fills: page.nodes, pageInfo: page.pageInfo }, () => {
         if (page.pageInfo.hasNextPage) process.stderr.write(`more: --after ${page.pageInfo.endCursor}\n`);
-        return page.nodes.length === 0 ? 'no fills\n' : formatTable(['ORDER', 'MARKET', 'SIDE', 'PRICE', 'QUANTITY', 'FEE', 'LIQUIDITY', 'TIME'],
-          page.nodes.map((f) => [f.orderId, f.market, f.side, f.price, f.quantity, `${f.fee} ${f.feeAsset}`, f.liquidity, f.createdAt]));
+        return page.nodes.length === 0 ? 'no fills\n' : formatTable(['ORDER', 'MARKET', 'SIDE', 'PRICE', 'QUANTITY', 'QUOTE', 'FEE', 'LIQUIDITY', 'TIME'],
+          // QUOTE: what the buyer paid and the seller received (the quote amount), not price × quantity.
+          page.nodes.map((f) => [f.orderId, f.market, f.side, f.price, f.quantity, f.quoteAmount, `${f.fee} ${f.feeAsset}`, f.liquidity, f.createdAt]));
       });
     });
 

@@ -112,7 +112,11 @@ describe('signet trading commands', () => {
     expect(placed.stdout).toMatch(/^average price\s+20000$/m);
     expect(placed.stdout).toMatch(/^fills\s+1$/m);
     const fills = json(await signet({}, 'fills', '--market', 'btc-usd', ...flags, '--json')).fills;
-    expect(fills[0]).toMatchObject({ side: 'BUY', price: '20000', quantity: '0.004', liquidity: 'TAKER', fee: '0.000008', feeAsset: 'BTC' });
+    expect(fills[0]).toMatchObject({ side: 'BUY', price: '20000', quantity: '0.004', quoteAmount: '80', liquidity: 'TAKER', fee: '0.000008', feeAsset: 'BTC' });
+    // The table shows what changed hands in the quote asset (QUOTE), the figure to check proceeds with.
+    const table = (await signet({}, 'fills', '--market', 'btc-usd', ...flags)).stdout;
+    expect(table).toMatch(/^ORDER\s+MARKET\s+SIDE\s+PRICE\s+QUANTITY\s+QUOTE\s+FEE\s+LIQUIDITY\s+TIME$/m);
+    expect(table).toMatch(/\sBUY\s+20000\s+0\.004\s+80\s+0\.000008 BTC\s+TAKER\s/);
 
     const quoted = json(await signet({}, 'order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--price', '10000', '--quantity', '0.01', '--post-only', ...flags, '--json'));
     expect(quoted.order).toMatchObject({ status: 'OPEN', postOnly: true });
