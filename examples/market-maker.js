@@ -11,7 +11,8 @@
 //   node examples/market-maker.js --as alice --rounds 10 --interval-ms 2000
 // Every call carries an idempotency key derived from a run id, the round and the market, so a
 // retried call never places a quote twice. A post-only quote that would trade (someone crossed
-// the reference in between) is refused by the server and skipped for that round.
+// the reference in between) is refused by the server and skipped for that round. A call refused
+// by a rate limit (RATE_LIMITED) waits the seconds the server names and is sent again.
 'use strict';
 const { randomUUID } = require('node:crypto');
 const { readFileSync } = require('node:fs');
@@ -40,6 +41,24 @@ function check(result, what) {
   const problems = [...result.errors.map((e) => `${e.extensions?.code}: ${e.message}`), ...result.userErrors.map((e) => `${e.code}: ${e.message}`)];
   if (problems.length > 0) throw new Error(`${what} failed: ${problems.join('; ')}`);
   return result.data;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends one call. A call refused by a field's rate limit (RATE_LIMITED: nothing ran, and its
+ * `extensions.retryAfter` says in how many seconds the window allows it) is sent again after that
+ * wait, with the same idempotency key, up to 5 times; any other answer is returned as it is.
+ */
+async function paced(client, document, variables, options = {}) {
+  for (let waits = 0; ; waits += 1) {
+    const result = await client.request(document, variables, options);
+    const limited = result.errors.length === 1 && result.errors[0].extensions?.code === 'RATE_LIMITED' ? result.errors[0] : undefined;
+    if (!limited || waits === 5) return result;
+    const seconds = Math.max(1, Number(limited.extensions.retryAfter) || 1);
+    log(`rate-limited (${limited.message}): waiting ${seconds} s`);
+    await sleep(seconds * 1000);
+  }
 }
 
 /**
@@ -78,7 +97,7 @@ const QUOTE_ID = /^mm-[0-9a-f]{8}-\d+-[A-Z]+-[A-Z]+-(BUY|SELL)$/;
 
 /** Cancels one of its quotes; one that filled or was canceled meanwhile (ORDER_NOT_OPEN) is gone already. */
 async function cancelQuote(client, id, idempotencyKey) {
-  const result = await client.request(CancelOrderDocument, { id }, { idempotencyKey });
+  const result = await paced(client, CancelOrderDocument, { id }, { idempotencyKey });
   if (result.userErrors.length === 1 && result.userErrors[0].code === 'ORDER_NOT_OPEN') return;
   check(result, `cancel ${id}`);
 }
@@ -88,7 +107,7 @@ async function cancelLeftovers(client, run) {
   const leftovers = [];
   let after;
   do {
-    const page = check(await client.request(MyOrdersDocument, { live: true, first: 100, after }), 'orders').me.orders;
+    const page = check(await paced(client, MyOrdersDocument, { live: true, first: 100, after }), 'orders').me.orders;
     leftovers.push(...page.nodes.filter((order) => QUOTE_ID.test(order.clientOrderId || '')).map((order) => order.id));
     after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : undefined;
   } while (after);
@@ -112,20 +131,20 @@ async function main() {
       const key = (what) => `mm-${run}-${round}-${market.symbol}-${what}`;
       for (const id of resting.get(market.symbol) || []) await cancelQuote(client, id, key(`cancel-${id}`));
       resting.set(market.symbol, []);
-      const ticker = check(await client.request(TickerDocument, { market: market.symbol }), 'ticker').ticker;
+      const ticker = check(await paced(client, TickerDocument, { market: market.symbol }), 'ticker').ticker;
       const reference = ticker.bestBid && ticker.bestAsk ? mid(ticker.bestBid, ticker.bestAsk, market.tickSize) : ticker.lastPrice || TABLE[market.symbol];
       const quoted = [];
       for (const side of ['BUY', 'SELL']) {
         const price = quotePrice(reference, flags['half-spread'], market.tickSize, side);
         const input = { market: market.symbol, side, type: 'LIMIT', price, quantity: flags.size, postOnly: true, clientOrderId: quoteId(run, round, market.symbol, side) };
-        const result = await client.request(PlaceOrderDocument, { input }, { idempotencyKey: key(side) });
+        const result = await paced(client, PlaceOrderDocument, { input }, { idempotencyKey: key(side) });
         if (result.userErrors.length === 1 && result.userErrors[0].code === 'POST_ONLY_WOULD_TAKE') continue;
         resting.get(market.symbol).push(check(result, `quote ${side} ${market.symbol}`).placeOrder.order.id);
         quoted.push(`${side} ${flags.size} @ ${price}`);
       }
       log(`round ${round}: ${market.symbol} reference ${reference}: ${quoted.join(', ') || 'nothing quoted'}`);
     }
-    if (round + 1 < rounds) await new Promise((resolve) => setTimeout(resolve, Number(flags['interval-ms'])));
+    if (round + 1 < rounds) await sleep(Number(flags['interval-ms']));
   }
   log(`market maker: done after ${rounds} round(s)`);
 }

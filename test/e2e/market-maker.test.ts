@@ -78,3 +78,31 @@ describe('the demo book and the example market maker', () => {
     expect(afterSecond.filter((o) => afterFirst.includes(o))).toEqual(['BTC-USD BUY 20000 alice-own-1']);
   });
 });
+
+describe('the example market maker under a placeOrder rate limit', () => {
+  let dataDir: string;
+  let server: SignetProcess;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'signet-mm-limited-'));
+    // 3 quotes per 2 s: a round of 4 quotes cannot fit in one window.
+    server = await spawnSignet({ SIGNET_DATA_DIR: dataDir, SIGNET_RATE_LIMITS: JSON.stringify({ 'Mutation.placeOrder': { max: 3, window: '2s' } }) });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('a quote refused with RATE_LIMITED waits the seconds the server names and is placed, once', async () => {
+    const credentialsFile = join(dataDir, 'demo-credentials.json');
+    const run = await runExample(['--url', server.url, '--credentials', credentialsFile, '--as', 'alice', '--rounds', '2', '--interval-ms', '0']);
+    expect(run.output).toMatch(/rate-limited \(.*placeOrder.*\): waiting [12] s/);
+    expect(run.output).toMatch(/market maker: done after 2 round\(s\)/);
+    expect(run.code).toBe(0);
+    const { credentials } = JSON.parse(readFileSync(credentialsFile, 'utf8'));
+    const me = credentials.find((c: { name: string }) => c.name === 'alice');
+    const alice = createSignetClient({ url: server.url, keyId: me.keyId, alg: 'ed25519', privateKey: me.privateKey });
+    const live = (await alice.request(MyOrdersDocument, { live: true, first: 100 })).data?.me?.orders?.nodes ?? [];
+    // The last round's four quotes, each once.
+    expect(live.map((o) => `${o.market} ${o.side}`).sort()).toEqual(['BTC-USD BUY', 'BTC-USD SELL', 'ETH-USD BUY', 'ETH-USD SELL']);
+  }, 60_000);
+});
