@@ -9,7 +9,10 @@ import { adoptMasterKey, createBookPriceSource, createDomainServices, createSecr
 import type { DirectiveDeps } from './directives';
 import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
-import { MIGRATION_COUNT, acquireSingleProcessLock, createPgDriver, createPgliteDriver, createSqlStores, migrate, openPgliteDataDir, type PgliteDataDir, type SingleProcessLock, type SqlDriver } from './stores/postgres';
+import {
+  MIGRATION_COUNT, SchemaTooNewError, acquireSingleProcessLock, createPgDriver, createPgliteDriver, createSqlStores, embeddedDatabaseExists, migrate, openPgliteDataDir, schemaState,
+  type PgliteDataDir, type SingleProcessLock, type SqlDriver,
+} from './stores/postgres';
 import Redis, { Cluster } from 'ioredis';
 import { createMemoryNonceStore } from '@signet/http-message-signatures';
 import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
@@ -74,6 +77,30 @@ export interface RuntimeOptions {
    * (a second server on the database is refused at start-up) and calls `onLockLost` if it loses it.
    */
   readonly serving?: { readonly onLockLost: (error: Error) => void };
+  /**
+   * `migrate` (the default): bring the schema up to date (creating the embedded database if there
+   * is none). `existing`: a check that must change nothing (`signet reconcile`): refuse a database
+   * that does not exist or whose schema is not this release's, and migrate nothing.
+   */
+  readonly schema?: 'migrate' | 'existing';
+}
+
+/** The database is not one this runtime may use as it is (`schema: 'existing'`): missing, or not at this release's schema. */
+export class DatabaseNotReadyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseNotReadyError';
+  }
+}
+
+/** Refuses a database that is missing or not at this release's schema, changing nothing. */
+async function requireCurrentSchema(driver: SqlDriver): Promise<void> {
+  const state = await schemaState(driver);
+  if (!state.exists) throw new DatabaseNotReadyError('The database has no Signet schema (no server ever started on it): is DATABASE_URL the server\'s database? Nothing was read or changed.');
+  if (state.unknown.length > 0) throw new SchemaTooNewError(state.unknown, MIGRATION_COUNT);
+  if (state.pending.length > 0) {
+    throw new DatabaseNotReadyError(`The database's schema lacks migration ${state.pending.join(', ')} of this release: start this release's server first (it migrates), or use the signet of the release that runs on it. Nothing was changed.`);
+  }
 }
 
 /** Opens the database (PostgreSQL or embedded PGlite), migrates it and wires the domain services. */
@@ -90,6 +117,9 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
     driver = createPgDriver({ url: config.databaseUrl, statementTimeoutMs: options.statementTimeoutMs });
     releaseProcessLock = () => singleProcess?.release().catch(() => undefined);
   } else {
+    if (options.schema === 'existing' && !embeddedDatabaseExists(config.dataDir)) {
+      throw new DatabaseNotReadyError(`There is no Signet database in ${config.dataDir} (SIGNET_DATA_DIR, relative to the working directory): point it at the server's data directory. Nothing was created.`);
+    }
     dataDir = openPgliteDataDir(config.dataDir);
     releaseProcessLock = () => dataDir?.release();
     for (const change of dataDir.closedToOthers) logger.warn({ change }, 'the data directory was open to other users; closed to them (PGlite files are world-writable, the directory protects them)');
@@ -106,7 +136,13 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   let applied: number;
   let secretBox: SecretBox;
   try {
-    applied = await migrate(driver);
+    if (options.schema === 'existing') {
+      await requireCurrentSchema(driver);
+      applied = 0;
+    } else {
+      applied = await migrate(driver, { onApply: (version) => logger.info({ migration: version }, 'applying a schema migration (a large table can take minutes; other starts wait for it)') });
+      if (applied > 0) logger.info({ applied }, 'schema migrated');
+    }
     secretBox = await secretBoxFor(config, dataDir, sql.uow, logger, options.masterKeyMismatch ?? 'refuse');
   } catch (error) {
     await driver.close().catch(() => undefined);

@@ -6,7 +6,9 @@ import type { SqlDriver } from './sql-driver';
  * Schema migrations, applied in order, each once. Balances can never go negative: the
  * CHECK constraints are the last line of defence behind the conditional updates in code.
  */
-const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+export interface Migration { readonly version: number; readonly sql: string }
+
+const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     sql: `
@@ -186,20 +188,66 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
 /** How many migrations a new database receives: `migrate` returning this means the database was empty. */
 export const MIGRATION_COUNT = MIGRATIONS.length;
 
-/** Brings the schema up to date. Safe when several processes start at once (advisory lock). */
-export async function migrate(driver: SqlDriver): Promise<number> {
+/** Where a database's schema stands against this release's migrations. */
+export interface SchemaState {
+  /** False when the database has no Signet schema at all (nothing was ever migrated). */
+  readonly exists: boolean;
+  /** Migrations of this release not yet applied, in order. */
+  readonly pending: readonly number[];
+  /** Versions applied that this release does not know: a newer release migrated the database. */
+  readonly unknown: readonly number[];
+}
+
+/** A database migrated by a newer release: this one must not run on it (it would not know its schema). */
+export class SchemaTooNewError extends Error {
+  constructor(readonly unknown: readonly number[], latest: number) {
+    super(`The database's schema has migration ${Math.max(...unknown)}, and this release of Signet knows migrations up to ${latest}: a newer release upgraded it. Run that release, or restore a backup taken before the upgrade.`);
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+async function readSchemaState(db: { query<R>(text: string, params?: readonly unknown[]): Promise<R[]> }, migrations: readonly Migration[]): Promise<SchemaState> {
+  const [table] = await db.query<{ present: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+  const applied = new Set(table?.present ? (await db.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)) : []);
+  const known = new Set(migrations.map((m) => m.version));
+  return {
+    exists: table?.present === true,
+    pending: migrations.filter((m) => !applied.has(m.version)).map((m) => m.version),
+    unknown: [...applied].filter((v) => !known.has(v)).sort((a, b) => a - b),
+  };
+}
+
+/** Where the database's schema stands, without changing it (operator checks that must not migrate). */
+export async function schemaState(driver: SqlDriver, options: { migrations?: readonly Migration[] } = {}): Promise<SchemaState> {
+  return readSchemaState(driver, options.migrations ?? MIGRATIONS);
+}
+
+/**
+ * Brings the schema up to date; returns how many migrations it applied. Safe when several
+ * processes start at once (advisory lock: the others wait, then find nothing to do). Refuses a
+ * database a newer release migrated (SchemaTooNewError). `onApply` hears of each migration
+ * before it runs. `migrations`: tests only.
+ *
+ * The migration transaction runs without the connection's statement timeout (a request's bound,
+ * 5 s on PostgreSQL): a migration over a large table (an UPDATE, a CHECK, an index) takes longer,
+ * and a start that always timed out would never come up after an upgrade. The wait for another
+ * process's migration is unbounded too, as it should be: the other one is making progress.
+ */
+export async function migrate(driver: SqlDriver, options: { onApply?: (version: number) => void; migrations?: readonly Migration[] } = {}): Promise<number> {
+  const migrations = options.migrations ?? MIGRATIONS;
+  const latest = Math.max(...migrations.map((m) => m.version));
   return driver.begin(async (tx) => {
+    await tx.query('SET LOCAL statement_timeout = 0');
     await tx.query('SELECT pg_advisory_xact_lock(7238001)');
     await tx.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
-    const applied = new Set(rows.map((r) => Number(r.version)));
-    let count = 0;
-    for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
+    const state = await readSchemaState(tx, migrations);
+    if (state.unknown.length > 0) throw new SchemaTooNewError(state.unknown, latest);
+    for (const migration of migrations) {
+      if (!state.pending.includes(migration.version)) continue;
+      options.onApply?.(migration.version);
       for (const statement of migration.sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await tx.query(statement);
       await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [migration.version]);
-      count += 1;
     }
-    return count;
+    return state.pending.length;
   });
 }

@@ -127,6 +127,11 @@ function closeToOthers(path: string, shown: string): string | null {
   return `${shown}: ${mode.toString(8)} → ${closed.toString(8)}`;
 }
 
+/** Whether `dataDir` holds an embedded database (PostgreSQL's mark of an initialised data directory), without creating anything. */
+export function embeddedDatabaseExists(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'pgdata', 'PG_VERSION'));
+}
+
 /**
  * Opens the embedded data directory (created 0700; an existing one, and its pgdata, closed to
  * other users: closeToOthers). PGlite files must never be opened by two processes at

@@ -179,7 +179,9 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
     .action(async (opts: { json?: boolean }) => {
       let report: ReconciliationReport;
       try {
-        report = await withRuntime((runtime) => runtime.services.uow.repo.reconcile(), { statementTimeoutMs: RECONCILE_STATEMENT_TIMEOUT_MS });
+        // `existing`: a check changes nothing. A missing database or another release's schema is
+        // "not checked" (exit 4), never created, migrated and reported clean.
+        report = await withRuntime((runtime) => runtime.services.uow.repo.reconcile(), { statementTimeoutMs: RECONCILE_STATEMENT_TIMEOUT_MS, schema: 'existing' });
       } catch (error) {
         // The database could not be opened (a data directory in use, a server unreachable) or read: nothing is
         // known about the ledger, which a monitor must not take for a mismatch (exit 1).

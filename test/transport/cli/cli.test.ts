@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config';
@@ -295,6 +295,14 @@ describe('signet CLI on an embedded data directory', () => {
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/^clean: every balance equals its ledger/);
       expect(json(await signet(env, 'reconcile', '--json'))).toEqual({ clean: true, balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [] });
+    }, TIMEOUT);
+
+    test('a data directory with no database (a typo, the wrong working directory): exit 4, not checked, nothing created', async () => {
+      const missing = join(dataDir, 'no-such-dir');
+      const run = await signet({ SIGNET_DATA_DIR: missing }, 'reconcile', '--json');
+      expect(run.code).toBe(4);
+      expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'RECONCILIATION_NOT_RUN', message: expect.stringMatching(/^RECONCILIATION_NOT_RUN: the ledger was not checked: There is no Signet database in .*no-such-dir/) } });
+      expect(existsSync(missing)).toBe(false);
     }, TIMEOUT);
 
     test('a balance that no longer equals its ledger: exit 1, the mismatch on stdout (one JSON report with --json)', async () => {

@@ -1,11 +1,15 @@
 import { Command } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { parseConfig } from '../../../src/config';
+import { createLogger, openRuntime } from '../../../src/runtime';
 import type { Runtime, RuntimeOptions } from '../../../src/runtime';
 import { registerAdminCommands } from '../../../src/transport/cli/admin-commands';
 import type { CliDeps } from '../../../src/transport/cli/cli-deps';
 import { runCli } from '../../../src/transport/cli/program';
 import { capturedRun } from '../../helpers/cli';
 import { silentLogger } from '../../helpers/logger';
+import { describeWithPostgres } from '../../helpers/services';
 
 const CONFIG = parseConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', SIGNET_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') });
 const CLEAN = { balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [] };
@@ -37,7 +41,7 @@ test('reconcile opens its runtime with a long statement timeout and runs the led
     write.mockRestore();
   }
   expect(checked).toBe(1);
-  expect(opened).toEqual([{ statementTimeoutMs: expect.any(Number), masterKeyMismatch: 'warn' }]);
+  expect(opened).toEqual([{ statementTimeoutMs: expect.any(Number), masterKeyMismatch: 'warn', schema: 'existing' }]);
   expect(opened[0]!.statementTimeoutMs).toBeGreaterThanOrEqual(10 * 60_000);
 });
 
@@ -76,4 +80,60 @@ test('when the check fails and closing fails too, the check\'s error is the one 
   const run = await reconcileWith(async () => runtimeWith(async () => { throw new Error('canceling statement due to statement timeout'); }, closeFails));
   expect(run.code).toBe(4);
   expect(JSON.parse(run.stdout).error.message).toBe('RECONCILIATION_NOT_RUN: the ledger was not checked: canceling statement due to statement timeout');
+});
+
+/**
+ * A check changes nothing: pointed at a database that is not Signet's (a typo, an empty one) or at
+ * another release's schema, reconcile used to create and migrate it and report it clean.
+ */
+describeWithPostgres('reconcile against a database it must not change', (url) => {
+  const name = `signet_empty_${randomBytes(4).toString('hex')}`;
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  let admin: Client;
+  const reconcileReal = () => capturedRun(() => runCli(['node', 'signet', 'reconcile', '--json'],
+    parseConfig({ DATABASE_URL: target.href, SIGNET_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') }), { openRuntime, createLogger: () => silentLogger }));
+  const tablesIn = async () => {
+    const client = new Client({ connectionString: target.href });
+    await client.connect();
+    try {
+      return (await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).rows.map((r) => r.tablename);
+    } finally {
+      await client.end();
+    }
+  };
+  beforeAll(async () => {
+    admin = new Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+  });
+  afterAll(async () => {
+    await admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin?.end();
+  });
+
+  test('an empty database: exit 4, not checked, and no table created', async () => {
+    const run = await reconcileReal();
+    expect(run.code).toBe(4);
+    expect(JSON.parse(run.stdout).error.message).toMatch(/^RECONCILIATION_NOT_RUN: the ledger was not checked: The database has no Signet schema/);
+    expect(await tablesIn()).toEqual([]);
+  });
+
+  test('a schema short of this release\'s last migration: exit 4, and it is not migrated', async () => {
+    const config = parseConfig({ DATABASE_URL: target.href, SIGNET_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') });
+    const runtime = await openRuntime(config, createLogger('silent'));
+    const [{ latest }] = await runtime.driver.query<{ latest: number }>('SELECT max(version) AS latest FROM schema_migrations');
+    await runtime.driver.query('DELETE FROM schema_migrations WHERE version = $1', [latest]);
+    await runtime.close();
+    const run = await reconcileReal();
+    expect(run.code).toBe(4);
+    expect(JSON.parse(run.stdout).error.message).toMatch(new RegExp(`lacks migration ${latest} of this release`));
+    const client = new Client({ connectionString: target.href });
+    await client.connect();
+    try {
+      expect((await client.query('SELECT max(version) AS v FROM schema_migrations')).rows[0].v).toBe(latest - 1);
+    } finally {
+      await client.end();
+    }
+  });
 });
