@@ -73,8 +73,9 @@ export interface RuntimeOptions {
   /** A master key that is not the database's or opens none of the live HMAC secrets: see {@link MasterKeyMismatch}. */
   readonly masterKeyMismatch?: MasterKeyMismatch;
   /**
-   * Set by `serve`. On PostgreSQL without Redis the runtime then holds the single-process lock
-   * (a second server on the database is refused at start-up) and calls `onLockLost` if it loses it.
+   * Set by `serve`. On PostgreSQL the runtime then holds the single-process lock: exclusively
+   * without Redis (any other server on the database is refused at start-up), shared with Redis (a
+   * server without Redis is refused beside it), and calls `onLockLost` once it has lost it for good.
    */
   readonly serving?: { readonly onLockLost: (error: Error) => void };
   /**
@@ -113,7 +114,8 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   let singleProcess: SingleProcessLock | null = null;
   if (config.databaseUrl) {
     // Before anything runs on the database: a second server without Redis must not even migrate.
-    if (options.serving && !config.redisUrl && !config.redisCluster) singleProcess = await acquireSingleProcessLock(config.databaseUrl, options.serving.onLockLost);
+    // Servers with Redis hold it shared, so one without Redis is refused beside them and they beside it.
+    if (options.serving) singleProcess = await acquireSingleProcessLock(config.databaseUrl, options.serving.onLockLost, config.redisUrl || config.redisCluster ? 'shared' : 'alone');
     driver = createPgDriver({ url: config.databaseUrl, statementTimeoutMs: options.statementTimeoutMs });
     releaseProcessLock = () => singleProcess?.release().catch(() => undefined);
   } else {

@@ -52,4 +52,59 @@ describeWithPostgres('the single-process lock (PostgreSQL without Redis)', (url)
     await next.release();
     await held.release().catch(() => undefined);
   });
+
+  test('shared holders (servers with Redis) run together; an exclusive one is refused beside them, and they beside it', async () => {
+    const lost = jest.fn();
+    const a = await acquireSingleProcessLock(withSchema(schemas[1]), lost, 'shared');
+    const b = await acquireSingleProcessLock(withSchema(schemas[1]), lost, 'shared');
+    await expect(acquireSingleProcessLock(withSchema(schemas[1]), lost, 'alone')).rejects.toThrow(/with REDIS_URL or without/);
+    await a.release();
+    await b.release();
+    const alone = await acquireSingleProcessLock(withSchema(schemas[1]), lost, 'alone');
+    await expect(acquireSingleProcessLock(withSchema(schemas[1]), lost, 'shared')).rejects.toThrow(/without REDIS_URL uses this PostgreSQL database/);
+    await alone.release();
+    expect(lost).not.toHaveBeenCalled();
+  });
+
+  const cutHolders = (schema: string) => admin.query(
+    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = hashtext('signet: one server without Redis')::oid AND granted AND pid <> pg_backend_pid() AND objid = hashtext(current_database() || '.' || $1)::oid",
+    [schema],
+  );
+  const eventually = async (check: () => Promise<boolean> | boolean) => {
+    for (let i = 0; i < 80 && !(await check()); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  };
+
+  test('a shared holder whose connection is cut takes the lock again (a PostgreSQL restart must not stop servers with Redis)', async () => {
+    const lost = jest.fn();
+    const held = await acquireSingleProcessLock(withSchema(schemas[1]), lost, 'shared');
+    await cutHolders(schemas[1]);
+    // Taken again: an exclusive holder is refused once more.
+    let refused = false;
+    await eventually(async () => {
+      try {
+        const alone = await acquireSingleProcessLock(withSchema(schemas[1]), jest.fn(), 'alone');
+        await alone.release();
+        return false;
+      } catch {
+        refused = true;
+        return true;
+      }
+    });
+    expect(refused).toBe(true);
+    expect(lost).not.toHaveBeenCalled();
+    await held.release();
+  });
+
+  test('a shared holder that finds a server without Redis in its place when it takes the lock again is told it lost it', async () => {
+    const lost = jest.fn();
+    const held = await acquireSingleProcessLock(withSchema(schemas[1]), lost, 'shared');
+    await cutHolders(schemas[1]);
+    // A server without Redis starts in the gap, before the shared holder takes it again (every 2 s).
+    const alone = await acquireSingleProcessLock(withSchema(schemas[1]), jest.fn(), 'alone');
+    await eventually(() => lost.mock.calls.length > 0);
+    expect(lost).toHaveBeenCalledTimes(1);
+    expect(lost.mock.calls[0][0].message).toMatch(/without REDIS_URL uses this PostgreSQL database/);
+    await alone.release();
+    await held.release();
+  });
 });
