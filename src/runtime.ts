@@ -321,6 +321,7 @@ async function connectRedis(url: string, logger: Logger): Promise<ConnectedRedis
   // ioredis sends SELECT when a connection is ready and, if Redis refuses it (a number past the
   // server's `databases`), only emits an error: the connection stays on database 0.
   let refusedSelect: Error | null = null;
+  const refusedCredentials = credentialRefusals(redis);
   redis.on('connect', () => (refusedSelect = null));
   redis.on('error', (err: Error & { command?: { name?: string } }) => {
     if (err.command?.name === 'select') refusedSelect = err;
@@ -338,8 +339,36 @@ async function connectRedis(url: string, logger: Logger): Promise<ConnectedRedis
       redis.disconnect();
       throw error;
     }
-  } else logger.warn('redis not ready after 2 s; protected requests fail closed until it is');
+  } else {
+    refusedCredentials.stopUnlessFixed();
+    logger.warn('redis not ready after 2 s; protected requests fail closed until it is');
+  }
   return Object.assign(redis, { assertDatabase });
+}
+
+/** Redis's answers to credentials it refuses (ACL): no retry passes them, only a corrected REDIS_URL does. */
+const CREDENTIALS_REFUSED = /^(WRONGPASS|NOAUTH|NOPERM)\b/;
+
+/**
+ * Watches `client` for Redis refusing its credentials. `stopUnlessFixed` (for a client not ready in
+ * time) throws when the last error was such a refusal: a wrong password is a configuration error
+ * that stops start-up, as a refused database number does, not an outage to wait out (the server
+ * would otherwise start and answer 503 to every signed request, its readiness failing forever).
+ */
+function credentialRefusals(client: Redis | Cluster): { stopUnlessFixed(): void } {
+  let refused: Error | null = null;
+  client.on('ready', () => (refused = null));
+  client.on('error', (err: Error) => {
+    if (CREDENTIALS_REFUSED.test(err.message)) refused = err;
+  });
+  return {
+    stopUnlessFixed() {
+      if (!refused) return;
+      client.disconnect();
+      // Redis's message names neither the user nor the password.
+      throw new Error(`Redis refused the credentials in REDIS_URL (${refused.message}); set the user and password Redis expects`);
+    },
+  };
 }
 
 /** A Redis client with a check that it uses the database REDIS_URL names (a Cluster has only database 0). */
@@ -371,8 +400,12 @@ async function connectRedisCluster(target: RedisClusterTarget, logger: Logger): 
     enableOfflineQueue: false, lazyConnect: false, slotsRefreshTimeout: 2_000,
     redisOptions: { ...FAIL_FAST, username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) },
   });
+  const refusedCredentials = credentialRefusals(cluster);
   cluster.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis cluster error'));
-  if (!(await whenReady(cluster, 5_000))) logger.warn({ nodes: target.nodes }, 'redis cluster not ready after 5 s; protected requests fail closed until it is');
+  if (!(await whenReady(cluster, 5_000))) {
+    refusedCredentials.stopUnlessFixed();
+    logger.warn({ nodes: target.nodes }, 'redis cluster not ready after 5 s; protected requests fail closed until it is');
+  }
   return Object.assign(cluster, { assertDatabase: () => undefined });
 }
 

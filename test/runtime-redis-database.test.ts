@@ -20,6 +20,17 @@ describeWithRedis('the Redis database REDIS_URL names', (redisUrl) => {
     expect(existsSync(join(dataDir, 'signet.lock'))).toBe(false);
   }, 30_000);
 
+  test('credentials Redis refuses (WRONGPASS) stop start-up naming REDIS_URL, without echoing the password', async () => {
+    const url = new URL(withDatabase(0));
+    url.username = 'no-such-user';
+    url.password = 'not-the-password-42';
+    const config = parseConfig({ SIGNET_DATA_DIR: dataDir, REDIS_URL: url.toString() });
+    const failure = openRuntime(config, createLogger('silent'));
+    await expect(failure).rejects.toThrow(/^Redis refused the credentials in REDIS_URL \(WRONGPASS/);
+    await expect(failure).rejects.not.toThrow(/not-the-password-42/);
+    expect(existsSync(join(dataDir, 'signet.lock'))).toBe(false);
+  }, 30_000);
+
   test('a database Redis has is used, and /readyz checks it', async () => {
     const runtime = await openRuntime(parseConfig({ SIGNET_DATA_DIR: dataDir, REDIS_URL: withDatabase(3) }), createLogger('silent'));
     try {
