@@ -286,6 +286,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   const problems: string[] = [];
   const nodeEnv = env.NODE_ENV ?? '';
   const production = nodeEnv === 'production';
+  // Any other value would run with the defaults of development (introspection on, /metrics for
+  // loopback clients, demo seeding on loopback): a misspelled `Production` or `prod` must not.
+  if (nodeEnv !== '' && !['production', 'development', 'test'].includes(nodeEnv)) {
+    problems.push(`NODE_ENV must be production, development or test, or unset (got "${nodeEnv.slice(0, 20)}"): any other value would run with development's defaults`);
+  }
 
   let port = 4000;
   if (env.PORT !== undefined && env.PORT !== '') {

@@ -114,7 +114,7 @@ describe('parseConfig', () => {
     test('development mode (unmasked errors) only with NODE_ENV=development', () => {
       expect(parseConfig({ NODE_ENV: 'development' }, CWD).development).toBe(true);
       expect(parseConfig({ NODE_ENV: 'test' }, CWD).development).toBe(false);
-      expect(parseConfig({ NODE_ENV: 'dev' }, CWD).development).toBe(false);
+      expect(() => parseConfig({ NODE_ENV: 'dev' }, CWD)).toThrow(ConfigError); // not a value: refused, never development by accident
       expect(parseConfig({ NODE_ENV: 'production' }, CWD).development).toBe(false);
     });
   });
@@ -129,6 +129,13 @@ describe('parseConfig', () => {
       for (const host of ['0.0.0.0', '::', '10.0.0.5', 'api.example.com', '::ffff:127.0.0.1']) expect(parseConfig({ HOST: host }, CWD).demoSeed).toBe(false);
       for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', 'LOCALHOST.', '::1']) expect(parseConfig({ HOST: host }, CWD).demoSeed).toBe(true);
       expect(parseConfig({ HOST: '0.0.0.0', SIGNET_DEMO_SEED: 'true' }, CWD).demoSeed).toBe(true);
+    });
+
+    test('a NODE_ENV other than production, development or test (a misspelled production) is refused, not run with development\'s defaults', () => {
+      for (const value of ['Production', 'prod', 'staging']) {
+        expect(problemsOf({ NODE_ENV: value }).problems).toEqual([expect.stringMatching(new RegExp(`^NODE_ENV must be production, development or test, or unset \\(got "${value}"\\)`))]);
+      }
+      for (const value of ['production', 'development', 'test']) expect(() => parseConfig({ NODE_ENV: value }, CWD)).not.toThrow();
     });
 
     test('defaults to off with NODE_ENV=production, and with DATABASE_URL', () => {
