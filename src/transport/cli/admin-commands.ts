@@ -3,6 +3,7 @@ import type { SignetConfig } from '../../config';
 import { ALL_SCOPES, canonicalKeyId, canonicalUuid, type ApiKey, type DomainResult, type KeyAlgorithm, type ReconciliationReport, type Scope } from '../../domain';
 import type { Runtime, RuntimeOptions } from '../../runtime';
 import type { CliDeps } from './cli-deps';
+import { classifyInfrastructureFailure } from '../graphql/infrastructure-errors';
 import { CliError, EXIT, exitCodeFor } from './cli-error';
 
 /** Prints JSON for scripts, or a few aligned `label value` lines for people. */
@@ -156,7 +157,15 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
         const id = canonicalKeyId(keyId);
         const key = id === null ? null : await runtime.services.uow.repo.findApiKey(id);
         if (!key) throw new CliError(`No API key "${keyId}".`);
-        const revoked = unwrap(await runtime.services.apiKeys.revokeApiKey(key.accountId, key.id));
+        let result: Awaited<ReturnType<typeof runtime.services.apiKeys.revokeApiKey>>;
+        try {
+          result = await runtime.services.apiKeys.revokeApiKey(key.accountId, key.id);
+        } catch (error) {
+          // The revocation tells the servers through Redis before it writes: Redis down, it writes nothing.
+          if (classifyInfrastructureFailure(error)?.dependency !== 'redis') throw error;
+          throw new CliError(`Redis (REDIS_URL) did not answer, so nothing was revoked: the servers are told of a revocation through Redis before it is written. While Redis is down the servers refuse every signed request, this key's too. Run this again once Redis answers; or, if it stays down, run it without REDIS_URL: the revocation is then written at once, and once Redis is back the servers refuse the key's mutations at once and its reads within 60 s.`);
+        }
+        const revoked = unwrap(result);
         output(!!opts.json, { keyId: revoked.id, revokedAt: revoked.revokedAt?.toISOString() });
         // Servers on PostgreSQL + Redis cache key rows, told of a revocation through Redis only.
         if (runtime.config.databaseUrl && runtime.security.kind !== 'redis') {
