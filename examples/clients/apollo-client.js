@@ -13,14 +13,23 @@ const { MARKETS, ME, ORDER_INPUT, PLACE_ORDER, errorOutcome, report } = require(
 /** An Apollo Client for Signet; with credentials every request is signed. */
 function createSignetApolloClient(url, credentials) {
   const link = new HttpLink({ uri: new URL('/graphql', url).toString(), fetch: credentials ? createSigningFetch(credentials) : globalThis.fetch });
-  // no-cache: a trading client wants the server's answer, not a cached one.
-  return new ApolloClient({ link, cache: new InMemoryCache(), defaultOptions: { query: { fetchPolicy: 'no-cache' }, mutate: { fetchPolicy: 'no-cache' } } });
+  // no-cache: a trading client wants the server's answer, not a cached one. errorPolicy 'all':
+  // Signet answers a failing field with null and its error while its siblings still arrive (a
+  // balance's valueUsd while the price source is down); Apollo's default ('none') would throw the
+  // whole result away.
+  return new ApolloClient({
+    link, cache: new InMemoryCache(),
+    defaultOptions: { query: { fetchPolicy: 'no-cache', errorPolicy: 'all' }, mutate: { fetchPolicy: 'no-cache', errorPolicy: 'all' } },
+  });
 }
 
-/** A step's outcome: data, or the code and reason of a GraphQL error (also of a 401/429/503). */
+/** A step's outcome: its data, and the code and reason of its first GraphQL error if any (also of a 401/429/503). */
 async function attempt(operation) {
   try {
     const result = await operation();
+    if (CombinedGraphQLErrors.is(result.error)) return { data: result.data, ...errorOutcome(undefined, result.error.errors) };
+    if (ServerError.is(result.error)) return { status: result.error.statusCode, error: { message: result.error.message } };
+    if (result.error) throw result.error;
     return { data: result.data };
   } catch (error) {
     if (CombinedGraphQLErrors.is(error)) return errorOutcome(undefined, error.errors);
