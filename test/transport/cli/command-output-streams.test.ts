@@ -48,6 +48,9 @@ describe('signet commands keep their logs off stdout', () => {
   }, TIMEOUT);
 
   it('reconcile --json prints its report alone on stdout', async () => {
+    // A check needs a database (it creates none): one command makes it, then the directory is opened up again.
+    await signet('accounts', 'create', '--name', 'gina', '--json');
+    chmodSync(dataDir, 0o755);
     const { stdout, stderr } = await signet('reconcile', '--json');
     expect(JSON.parse(stdout)).toMatchObject({ clean: true });
     expect(stderr).toContain('closed to them');
