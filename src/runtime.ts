@@ -142,8 +142,15 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
       await requireCurrentSchema(driver);
       applied = 0;
     } else {
-      applied = await migrate(driver, { onApply: (version) => logger.info({ migration: version }, 'applying a schema migration (a large table can take minutes; other starts wait for it)') });
-      if (applied > 0) logger.info({ applied }, 'schema migrated');
+      // At warn for operator commands (their logger shows warn and above): a newer signet run
+      // during an incident migrates too, and the operator must see it.
+      const notable = options.serving ? logger.info.bind(logger) : logger.warn.bind(logger);
+      applied = await migrate(driver, {
+        onApply: (version) => notable({ migration: version }, 'applying a schema migration (a large table can take minutes; other starts wait for it)'),
+        onUnknown: (versions) => logger.warn({ migrations: versions }, 'the database has schema migrations this release does not know (a newer release applied them): running on it as it is, as during a rollout or after a rollback'),
+        onLockBusy: (attempt, delayMs) => logger.warn({ attempt, delayMs }, 'a schema migration waited 5 s for a table lock (a long transaction holds the table): rolled back so requests are not queued behind it; trying again'),
+      });
+      if (applied > 0) notable({ applied }, 'schema migrated');
     }
     secretBox = await secretBoxFor(config, dataDir, sql.uow, logger, options.masterKeyMismatch ?? 'refuse');
   } catch (error) {

@@ -198,12 +198,34 @@ export interface SchemaState {
   readonly unknown: readonly number[];
 }
 
-/** A database migrated by a newer release: this one must not run on it (it would not know its schema). */
+/** A database migrated by a newer release, where a check must not run (`signet reconcile`): it would not know the schema. */
 export class SchemaTooNewError extends Error {
   constructor(readonly unknown: readonly number[], latest: number) {
-    super(`The database's schema has migration ${Math.max(...unknown)}, and this release of Signet knows migrations up to ${latest}: a newer release upgraded it. Run that release, or restore a backup taken before the upgrade.`);
+    super(`The database's schema has migration ${Math.max(...unknown)}, and this release of Signet knows migrations up to ${latest}: a newer release upgraded it. Use that release's signet.`);
     this.name = 'SchemaTooNewError';
   }
+}
+
+/** How long a migration's statement waits for a table lock before the migration backs off and tries again. */
+export const MIGRATION_LOCK_TIMEOUT_MS = 5_000;
+/** Waits between the attempts of a migration that could not get its table locks; the last repeats. */
+const MIGRATION_RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000] as const;
+/** Attempts before start-up gives up on a table lock it cannot get (about 5 minutes of trying). */
+const MIGRATION_ATTEMPTS = 25;
+
+/** What {@link migrate} tells its caller, and its knobs for tests. */
+export interface MigrateOptions {
+  /** Before each migration runs. */
+  readonly onApply?: (version: number) => void;
+  /** The database has migrations this release does not know (a newer release's, during a rollout or after a rollback). */
+  readonly onUnknown?: (versions: readonly number[]) => void;
+  /** A migration could not get a table lock within the lock timeout: rolled back, tried again after `delayMs`. */
+  readonly onLockBusy?: (attempt: number, delayMs: number) => void;
+  /** Tests only. */
+  readonly migrations?: readonly Migration[];
+  readonly lockTimeoutMs?: number;
+  readonly retryDelaysMs?: readonly number[];
+  readonly attempts?: number;
 }
 
 async function readSchemaState(db: { query<R>(text: string, params?: readonly unknown[]): Promise<R[]> }, migrations: readonly Migration[]): Promise<SchemaState> {
@@ -224,30 +246,47 @@ export async function schemaState(driver: SqlDriver, options: { migrations?: rea
 
 /**
  * Brings the schema up to date; returns how many migrations it applied. Safe when several
- * processes start at once (advisory lock: the others wait, then find nothing to do). Refuses a
- * database a newer release migrated (SchemaTooNewError). `onApply` hears of each migration
- * before it runs. `migrations`: tests only.
+ * processes start at once (advisory lock: the others wait, then find nothing to do). A database
+ * that also has migrations this release does not know (a newer release migrated it: the old
+ * release restarting during a rollout, or a rollback) is run on as it is, and `onUnknown` says so:
+ * migrations are additive, and refusing would turn every rollback into a restore.
  *
  * The migration transaction runs without the connection's statement timeout (a request's bound,
  * 5 s on PostgreSQL): a migration over a large table (an UPDATE, a CHECK, an index) takes longer,
  * and a start that always timed out would never come up after an upgrade. The wait for another
- * process's migration is unbounded too, as it should be: the other one is making progress.
+ * process's migration is unbounded too: the other one is making progress. A table lock is not:
+ * a migration queued for an exclusive lock behind a long reader (a dump, a report) would make every
+ * request on that table queue behind it, so it waits at most `lockTimeoutMs` (5 s), rolls back,
+ * and tries again after a pause in which the requests run (`onLockBusy`), up to 25 times.
  */
-export async function migrate(driver: SqlDriver, options: { onApply?: (version: number) => void; migrations?: readonly Migration[] } = {}): Promise<number> {
+export async function migrate(driver: SqlDriver, options: MigrateOptions = {}): Promise<number> {
   const migrations = options.migrations ?? MIGRATIONS;
-  const latest = Math.max(...migrations.map((m) => m.version));
-  return driver.begin(async (tx) => {
-    await tx.query('SET LOCAL statement_timeout = 0');
-    await tx.query('SELECT pg_advisory_xact_lock(7238001)');
-    await tx.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    const state = await readSchemaState(tx, migrations);
-    if (state.unknown.length > 0) throw new SchemaTooNewError(state.unknown, latest);
-    for (const migration of migrations) {
-      if (!state.pending.includes(migration.version)) continue;
-      options.onApply?.(migration.version);
-      for (const statement of migration.sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await tx.query(statement);
-      await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [migration.version]);
+  const delays = options.retryDelaysMs ?? MIGRATION_RETRY_DELAYS_MS;
+  const attempts = options.attempts ?? MIGRATION_ATTEMPTS;
+  const lockTimeoutMs = Math.max(1, Math.floor(options.lockTimeoutMs ?? MIGRATION_LOCK_TIMEOUT_MS));
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await driver.begin(async (tx) => {
+        await tx.query('SET LOCAL statement_timeout = 0');
+        await tx.query('SELECT pg_advisory_xact_lock(7238001)');
+        await tx.query(`SET LOCAL lock_timeout = ${lockTimeoutMs}`);
+        await tx.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+        const state = await readSchemaState(tx, migrations);
+        if (state.unknown.length > 0 && attempt === 1) options.onUnknown?.(state.unknown);
+        for (const migration of migrations) {
+          if (!state.pending.includes(migration.version)) continue;
+          options.onApply?.(migration.version);
+          for (const statement of migration.sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await tx.query(statement);
+          await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [migration.version]);
+        }
+        return state.pending.length;
+      });
+    } catch (error) {
+      // 55P03 lock_not_available: the lock timeout passed waiting for a table lock.
+      if ((error as { code?: unknown }).code !== '55P03' || attempt >= attempts) throw error;
+      const delayMs = delays[Math.min(attempt - 1, delays.length - 1)];
+      options.onLockBusy?.(attempt, delayMs);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
-    return state.pending.length;
-  });
+  }
 }

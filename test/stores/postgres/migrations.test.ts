@@ -1,11 +1,12 @@
 /**
  * Migrations as an upgrade meets them: one that outlasts the connections' statement timeout (a
- * request's bound) still applies, each is announced before it runs, and a database a newer
- * release migrated is refused instead of being run by code that does not know its schema.
+ * request's bound) still applies, each is announced before it runs, one that cannot get a table
+ * lock backs off instead of queueing requests behind it, and a database a newer release migrated
+ * is run on as it is (a rollout, a rollback) and said so.
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { MIGRATION_COUNT, SchemaTooNewError, createPgDriver, createPgliteDriver, migrate, schemaState, type Migration } from '../../../src/stores/postgres';
+import { MIGRATION_COUNT, createPgDriver, createPgliteDriver, migrate, schemaState, type Migration } from '../../../src/stores/postgres';
 import { describeWithPostgres } from '../../helpers/services';
 
 /** Two small migrations, the second slower than the statement timeout the test gives its driver. */
@@ -45,14 +46,43 @@ describeWithPostgres('migrations on PostgreSQL', (url) => {
     }
   });
 
-  test('a database with a migration this release does not know is refused, and nothing is applied', async () => {
+  test('a database with a migration this release does not know (a newer release\'s) is run on as it is, and said so', async () => {
     const driver = createPgDriver({ url, schema });
     try {
       const older = SLOW.slice(0, 1);
       expect(await schemaState(driver, { migrations: older })).toEqual({ exists: true, pending: [], unknown: [2] });
-      await expect(migrate(driver, { migrations: older })).rejects.toThrow(SchemaTooNewError);
-      await expect(migrate(driver, { migrations: older })).rejects.toThrow(/has migration 2, and this release of Signet knows migrations up to 1/);
+      const unknown: Array<readonly number[]> = [];
+      expect(await migrate(driver, { migrations: older, onUnknown: (versions) => unknown.push(versions) })).toBe(0);
+      expect(unknown).toEqual([[2]]);
     } finally {
+      await driver.close();
+    }
+  });
+
+  test('a migration that cannot get its table lock (a long reader holds the table) backs off instead of queueing requests behind it, then applies', async () => {
+    const driver = createPgDriver({ url, schema, statementTimeoutMs: 1_000 });
+    const reader = new Client({ connectionString: url });
+    await reader.connect();
+    try {
+      // A long transaction that read the table: an ALTER TABLE must wait for it.
+      await reader.query('BEGIN');
+      await reader.query(`SELECT * FROM ${schema}.upgraded`);
+      const alter: readonly Migration[] = [...SLOW, { version: 3, sql: 'ALTER TABLE upgraded ADD COLUMN note text' }];
+      const busy: number[] = [];
+      const migrating = migrate(driver, { migrations: alter, lockTimeoutMs: 200, retryDelaysMs: [300], onLockBusy: (attempt) => busy.push(attempt) });
+      // Meanwhile requests on the table still run: the migration does not sit in the lock queue.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      for (let i = 0; i < 5; i += 1) {
+        expect(await driver.query('SELECT count(*)::int AS n FROM upgraded')).toEqual([{ n: 1 }]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(busy.length).toBeGreaterThanOrEqual(1);
+      await reader.query('COMMIT');
+      expect(await migrating).toBe(1);
+      expect(await driver.query("SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'upgraded' AND column_name = 'note'", [schema])).toHaveLength(1);
+    } finally {
+      await reader.query('ROLLBACK').catch(() => undefined);
+      await reader.end();
       await driver.close();
     }
   });

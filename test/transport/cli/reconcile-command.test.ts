@@ -132,6 +132,11 @@ describeWithPostgres('reconcile against a database it must not change', (url) =>
     await client.connect();
     try {
       expect((await client.query('SELECT max(version) AS v FROM schema_migrations')).rows[0].v).toBe(latest - 1);
+      // A newer release's schema: the check would not know it (a server runs on it; a check does not).
+      await client.query('INSERT INTO schema_migrations (version) VALUES ($1), (99)', [latest]);
+      const newer = await reconcileReal();
+      expect(newer.code).toBe(4);
+      expect(JSON.parse(newer.stdout).error.message).toMatch(/has migration 99, and this release of Signet knows migrations up to \d+: a newer release upgraded it/);
     } finally {
       await client.end();
     }
