@@ -108,14 +108,21 @@ async function requireCurrentSchema(driver: SqlDriver): Promise<void> {
 export async function openRuntime(config: SignetConfig, logger: Logger, options: RuntimeOptions & { faults?: IdempotencyFaults } = {}): Promise<Runtime> {
   let driver: SqlDriver;
   let dataDir: PgliteDataDir | null = null;
-  // What this process holds alone while it runs: the embedded data directory's lock, or on
-  // PostgreSQL without Redis (when serving) the single-process lock.
+  // What this process holds while it runs: the embedded data directory's lock, or on PostgreSQL
+  // (when serving) the single-process lock, exclusive without Redis and shared with it.
   let releaseProcessLock: () => void | Promise<void> = () => undefined;
   let singleProcess: SingleProcessLock | null = null;
   if (config.databaseUrl) {
-    // Before anything runs on the database: a second server without Redis must not even migrate.
+    // Before anything runs on the database: a server refused beside others must not even migrate.
     // Servers with Redis hold it shared, so one without Redis is refused beside them and they beside it.
-    if (options.serving) singleProcess = await acquireSingleProcessLock(config.databaseUrl, options.serving.onLockLost, config.redisUrl || config.redisCluster ? 'shared' : 'alone');
+    if (options.serving) {
+      singleProcess = await acquireSingleProcessLock(config.databaseUrl, {
+        mode: config.redisUrl || config.redisCluster ? 'shared' : 'alone',
+        onLost: options.serving.onLockLost,
+        onRetaking: (err, attempt) => logger.warn({ err: { message: err.message }, attempt }, 'the single-process lock\'s connection was lost; taking the lock again (shared with the other servers that have Redis)'),
+        onRetaken: () => logger.info('the single-process lock is held again'),
+      });
+    }
     driver = createPgDriver({ url: config.databaseUrl, statementTimeoutMs: options.statementTimeoutMs });
     releaseProcessLock = () => singleProcess?.release().catch(() => undefined);
   } else {

@@ -7,11 +7,17 @@ import { Client } from 'pg';
  * accept a signed request the first already ran, and each would admit its own share of every
  * limit. A session advisory lock on a connection of its own, keyed by the database and the schema
  * the URL's search_path names (current_schema()), held for the process's life: PostgreSQL releases
- * it when that connection ends, so a process that died frees it at once.
+ * it when that connection ends, so a process that died frees it at once. The connection must reach
+ * PostgreSQL directly or through a session-mode pooler: a transaction-mode pooler would hold the
+ * lock on whichever backend ran the statement.
  *
  * A server without Redis takes it exclusively (`alone`); a server with Redis takes it shared
  * (`shared`): any number of those run together, and a server without Redis is refused beside them,
  * as they are beside it.
+ *
+ * Loss is noticed from the connection's own errors and end, and by a check every 30 s that the
+ * lock is still held by this connection's backend (a connection dropped without a word by a NAT,
+ * a load balancer or `idle_session_timeout`; TCP keepalive starts after 10 s idle).
  */
 export interface SingleProcessLock {
   /** Ends the connection, which releases the lock. */
@@ -31,83 +37,125 @@ export class SingleProcessLockHeld extends Error {
   }
 }
 
-/** How long a shared holder waits between attempts to take its lock again after losing its connection. */
-const RETAKE_INTERVAL_MS = 2_000;
+/** What the lock reports, besides its loss for good (`onLost`). */
+export interface SingleProcessLockOptions {
+  readonly mode?: ServingMode;
+  /** Told when the lock is gone for good: the caller must stop serving. */
+  readonly onLost: (error: Error) => void;
+  /** A shared holder lost its connection and is taking the lock again, or an attempt failed. */
+  readonly onRetaking?: (error: Error, attempt: number) => void;
+  /** A shared holder holds the lock again. */
+  readonly onRetaken?: () => void;
+  /** Tests only. */
+  readonly checkIntervalMs?: number;
+  readonly queryTimeoutMs?: number;
+}
 
-/** One connection holding the lock in `mode`: the schema it is for, or null when another holder's mode conflicts. */
-async function lockOn(url: string, mode: ServingMode, onConnectionLost: (error: Error) => void): Promise<{ client: Client; schema: string; locked: boolean; end(): Promise<void> }> {
-  const client = new Client({ connectionString: url, keepAlive: true });
+/** Waits before a shared holder's attempts to take its lock again: at once, then backing off to 2 s. */
+const RETAKE_DELAYS_MS = [0, 250, 500, 1_000, 2_000] as const;
+const LOCK_KEYS = "hashtext('signet: one server without Redis'), hashtext(current_database() || '.' || current_schema())";
+
+interface LockConnection { readonly schema: string; readonly locked: boolean; end(): Promise<void> }
+
+/** One connection trying to hold the lock in `mode`; `onConnectionLost` once it fails, ends or no longer holds it. */
+async function lockOn(url: string, mode: ServingMode, options: SingleProcessLockOptions, onConnectionLost: (error: Error) => void): Promise<LockConnection> {
+  const client = new Client({ connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000, query_timeout: options.queryTimeoutMs ?? 10_000 });
   let ending = false;
   let lost = false;
+  let check: NodeJS.Timeout | undefined;
+  const end = async () => {
+    ending = true;
+    clearInterval(check);
+    await client.end();
+  };
   const lose = (error: Error) => {
     if (ending || lost) return;
     lost = true;
+    clearInterval(check);
+    client.end().catch(() => undefined);
     onConnectionLost(error);
   };
   client.on('error', lose);
   client.on('end', () => lose(new Error('the connection holding the single-process lock ended')));
-  const end = async () => {
-    ending = true;
-    await client.end();
-  };
   try {
     await client.connect();
     // The two-key form: a key space apart from the one-key locks of migrations, markets and accounts.
     const take = mode === 'alone' ? 'pg_try_advisory_lock' : 'pg_try_advisory_lock_shared';
-    const [row] = (await client.query<{ locked: boolean; schema: string }>(
-      `SELECT ${take}(hashtext('signet: one server without Redis'), hashtext(current_database() || '.' || current_schema())) AS locked, current_schema() AS schema`,
-    )).rows;
-    return { client, schema: row.schema, locked: row.locked, end };
+    const [row] = (await client.query<{ locked: boolean; schema: string }>(`SELECT ${take}(${LOCK_KEYS}) AS locked, current_schema() AS schema`)).rows;
+    if (row.locked) {
+      check = setInterval(() => {
+        client.query<{ held: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+             AND classid = (hashtext('signet: one server without Redis'))::oid AND objid = (hashtext(current_database() || '.' || current_schema()))::oid) AS held`,
+        ).then((result) => {
+          if (!result.rows[0]?.held) lose(new Error('the single-process lock is no longer held by its connection (a pooler in transaction mode, or the session was ended)'));
+        }, (error: Error) => lose(error));
+      }, options.checkIntervalMs ?? 30_000);
+      check.unref();
+    }
+    return { schema: row.schema, locked: row.locked, end };
   } catch (error) {
-    await end().catch(() => undefined);
+    ending = true;
+    await client.end().catch(() => undefined);
     throw error;
   }
 }
 
 /**
- * Takes the lock in `mode` or throws {@link SingleProcessLockHeld}. `onLost` is told when the lock
- * is gone for good and the caller must stop serving:
- * - `alone`: the lock's connection failed or ended other than by `release` (PostgreSQL restarted,
- *   the connection was cut): another process may take the lock meanwhile;
+ * Takes the lock or throws {@link SingleProcessLockHeld}. `onLost` is told when the lock is gone
+ * for good and the caller must stop serving:
+ * - `alone`: the lock's connection failed, ended or no longer holds it (PostgreSQL restarted, the
+ *   connection was cut): another process may take the lock meanwhile;
  * - `shared`: the lock could not be taken again after such a loss because a server without Redis
- *   took it meanwhile (while PostgreSQL is unreachable it keeps trying, every 2 s: a restart of
- *   PostgreSQL must not stop every server that has Redis).
+ *   took it meanwhile. It is taken again at once, then with a backoff up to every 2 s while
+ *   PostgreSQL is unreachable (a restart of PostgreSQL must not stop every server that has Redis).
  */
-export async function acquireSingleProcessLock(url: string, onLost: (error: Error) => void, mode: ServingMode = 'alone'): Promise<SingleProcessLock> {
+export async function acquireSingleProcessLock(url: string, options: SingleProcessLockOptions): Promise<SingleProcessLock> {
+  const mode = options.mode ?? 'alone';
   let released = false;
-  let current: Awaited<ReturnType<typeof lockOn>> | null = null;
-  let retaking: Promise<void> | null = null;
-  const retake = async (): Promise<void> => {
-    while (!released) {
-      await new Promise((resolve) => setTimeout(resolve, RETAKE_INTERVAL_MS).unref());
+  let current: LockConnection | null = null;
+  let retaking = false;
+  const retake = async (cause: Error): Promise<void> => {
+    let failure = cause;
+    for (let attempt = 1; !released; attempt += 1) {
+      options.onRetaking?.(failure, attempt);
+      const delay = RETAKE_DELAYS_MS[Math.min(attempt - 1, RETAKE_DELAYS_MS.length - 1)];
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
       if (released) return;
-      let next: Awaited<ReturnType<typeof lockOn>>;
+      let next: LockConnection;
       try {
-        next = await lockOn(url, mode, connectionLost);
-      } catch {
-        continue; // PostgreSQL still unreachable: try again.
+        next = await lockOn(url, mode, options, connectionLost);
+      } catch (error) {
+        failure = error as Error; // PostgreSQL still unreachable: try again.
+        continue;
       }
       if (released || !next.locked) {
         await next.end().catch(() => undefined);
-        if (!released) onLost(new SingleProcessLockHeld(next.schema, mode));
+        if (!released) options.onLost(new SingleProcessLockHeld(next.schema, mode));
         return;
       }
       current = next;
+      options.onRetaken?.();
       return;
     }
   };
+  // Only once the first lock is held: a failure while taking it is start-up's error, not a loss.
+  let holding = false;
   function connectionLost(error: Error): void {
-    if (released) return;
-    if (mode === 'alone') return onLost(error);
+    if (released || !holding) return;
+    if (mode === 'alone') return options.onLost(error);
     current = null;
-    retaking ??= retake().finally(() => { retaking = null; });
+    if (retaking) return;
+    retaking = true;
+    void retake(error).finally(() => { retaking = false; });
   }
-  const first = await lockOn(url, mode, connectionLost);
+  const first = await lockOn(url, mode, options, connectionLost);
   if (!first.locked) {
     await first.end().catch(() => undefined);
     throw new SingleProcessLockHeld(first.schema, mode);
   }
   current = first;
+  holding = true;
   return {
     async release() {
       // A retake in progress ends whatever connection it opens once it sees this.

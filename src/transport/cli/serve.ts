@@ -20,13 +20,14 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
   checkRateLimitOverrides(schema, config.rateLimitOverrides);
   const shutdown: ShutdownOptions = { ...PROCESS_SHUTDOWN, ...deps.shutdown };
   const logger = deps.createLogger(config.logLevel);
-  // Serving on PostgreSQL without Redis holds the single-process lock; losing it (the database
-  // restarted, the connection cut) lets another server in, so this one stops.
+  // Serving on PostgreSQL holds the single-process lock: without Redis, losing it (the database
+  // restarted, the connection cut) lets another server in; with Redis, a server without Redis took
+  // it while this one was taking it again. Either way this one stops.
   const lockLost = { stop: null as ((reason: string) => void) | null, early: false };
   const runtime = await deps.openRuntime(config, logger, {
     serving: {
       onLockLost: (err) => {
-        logger.error({ err: { message: err.message } }, 'lost the single-process lock (PostgreSQL without Redis): another server may take it, so this one stops');
+        logger.error({ err: { message: err.message } }, 'lost the single-process lock: another server may hold it now (without Redis, none may run beside it), so this one stops');
         if (lockLost.stop) lockLost.stop('LOCK_LOST');
         else lockLost.early = true;
       },

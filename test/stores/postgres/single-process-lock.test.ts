@@ -1,20 +1,50 @@
 /**
  * The lock that keeps a PostgreSQL database served without Redis to one server process: a second
  * is refused while the first holds it, another schema is another lock, a released or dead holder
- * frees it, and a holder whose connection is cut is told it lost it.
+ * frees it, and a holder whose connection is cut, or goes silent, is told it lost it. Servers with
+ * Redis hold it shared: together, never beside one without Redis, and they take it again after
+ * losing their connection unless a server without Redis took it meanwhile.
  */
 import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
 import { Client } from 'pg';
 import { SingleProcessLockHeld, acquireSingleProcessLock } from '../../../src/stores/postgres';
 import { describeWithPostgres } from '../../helpers/services';
 
-describeWithPostgres('the single-process lock (PostgreSQL without Redis)', (url) => {
+/** A TCP proxy to PostgreSQL that a test can silence (data dropped, sockets kept) or take down (connections refused and cut). */
+async function pgProxy(target: string) {
+  const sockets = new Set<Socket>();
+  let state: 'open' | 'silent' | 'down' = 'open';
+  const upstreamOf = new URL(target);
+  const server = createServer((client) => {
+    if (state === 'down') return void client.destroy();
+    const upstream = connect(Number(upstreamOf.port || 5432), upstreamOf.hostname);
+    for (const s of [client, upstream]) sockets.add(s);
+    client.on('data', (d) => { if (state === 'open') upstream.write(d); });
+    upstream.on('data', (d) => { if (state === 'open') client.write(d); });
+    const close = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+    for (const s of [client, upstream]) { s.on('close', close); s.on('error', close); }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as { port: number }).port);
+  return {
+    url: url.toString(),
+    silence: () => { state = 'silent'; },
+    down: () => { state = 'down'; for (const s of sockets) s.destroy(); },
+    up: () => { state = 'open'; },
+    close: async () => { state = 'down'; for (const s of sockets) s.destroy(); await new Promise((resolve) => server.close(resolve)); },
+  };
+}
+
+describeWithPostgres('the single-process lock', (url) => {
   const withSchema = (schema: string) => {
     const u = new URL(url);
     u.searchParams.set('options', `-c search_path=${schema}`);
     return u.toString();
   };
-  const schemas = [`t_${randomBytes(6).toString('hex')}`, `t_${randomBytes(6).toString('hex')}`];
+  const schemas = [`t_${randomBytes(6).toString('hex')}`, `t_${randomBytes(6).toString('hex')}`, `t_${randomBytes(6).toString('hex')}`];
   let admin: Client;
   beforeAll(async () => {
     admin = new Client({ connectionString: url });
@@ -26,85 +56,106 @@ describeWithPostgres('the single-process lock (PostgreSQL without Redis)', (url)
     await admin.end();
   });
 
-  test('a second holder of the same schema is refused, naming it; another schema is free; release frees it', async () => {
-    const lost = jest.fn();
-    const first = await acquireSingleProcessLock(withSchema(schemas[0]), lost);
-    await expect(acquireSingleProcessLock(withSchema(schemas[0]), lost)).rejects.toThrow(SingleProcessLockHeld);
-    await expect(acquireSingleProcessLock(withSchema(schemas[0]), lost)).rejects.toThrow(`schema "${schemas[0]}"`);
-    const other = await acquireSingleProcessLock(withSchema(schemas[1]), lost);
-    await first.release();
-    const again = await acquireSingleProcessLock(withSchema(schemas[0]), lost);
-    await again.release();
-    await other.release();
-    expect(lost).not.toHaveBeenCalled();
-  });
-
-  test('a holder whose connection is cut is told it lost the lock, and the lock is free again', async () => {
-    const lost = jest.fn();
-    const held = await acquireSingleProcessLock(withSchema(schemas[0]), lost);
-    await admin.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = hashtext('signet: one server without Redis')::oid AND granted AND pid <> pg_backend_pid() AND objid = hashtext(current_database() || '.' || $1)::oid",
-      [schemas[0]],
-    );
-    for (let i = 0; i < 50 && lost.mock.calls.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(lost).toHaveBeenCalledTimes(1);
-    const next = await acquireSingleProcessLock(withSchema(schemas[0]), jest.fn());
-    await next.release();
-    await held.release().catch(() => undefined);
-  });
-
-  test('shared holders (servers with Redis) run together; an exclusive one is refused beside them, and they beside it', async () => {
-    const lost = jest.fn();
-    const a = await acquireSingleProcessLock(withSchema(schemas[1]), lost, 'shared');
-    const b = await acquireSingleProcessLock(withSchema(schemas[1]), lost, 'shared');
-    await expect(acquireSingleProcessLock(withSchema(schemas[1]), lost, 'alone')).rejects.toThrow(/with REDIS_URL or without/);
-    await a.release();
-    await b.release();
-    const alone = await acquireSingleProcessLock(withSchema(schemas[1]), lost, 'alone');
-    await expect(acquireSingleProcessLock(withSchema(schemas[1]), lost, 'shared')).rejects.toThrow(/without REDIS_URL uses this PostgreSQL database/);
-    await alone.release();
-    expect(lost).not.toHaveBeenCalled();
-  });
-
+  /** The lock's holders for `schema`, read from pg_locks without contending for the lock. */
+  const holders = async (schema: string) => (await admin.query<{ mode: string }>(
+    "SELECT mode FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = hashtext('signet: one server without Redis')::oid AND objid = hashtext(current_database() || '.' || $1)::oid",
+    [schema],
+  )).rows.map((r) => r.mode);
   const cutHolders = (schema: string) => admin.query(
     "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = hashtext('signet: one server without Redis')::oid AND granted AND pid <> pg_backend_pid() AND objid = hashtext(current_database() || '.' || $1)::oid",
     [schema],
   );
   const eventually = async (check: () => Promise<boolean> | boolean) => {
-    for (let i = 0; i < 80 && !(await check()); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 100 && !(await check()); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
   };
 
-  test('a shared holder whose connection is cut takes the lock again (a PostgreSQL restart must not stop servers with Redis)', async () => {
-    const lost = jest.fn();
-    const held = await acquireSingleProcessLock(withSchema(schemas[1]), lost, 'shared');
-    await cutHolders(schemas[1]);
-    // Taken again: an exclusive holder is refused once more.
-    let refused = false;
-    await eventually(async () => {
-      try {
-        const alone = await acquireSingleProcessLock(withSchema(schemas[1]), jest.fn(), 'alone');
-        await alone.release();
-        return false;
-      } catch {
-        refused = true;
-        return true;
-      }
-    });
-    expect(refused).toBe(true);
-    expect(lost).not.toHaveBeenCalled();
+  test('a second holder of the same schema is refused, naming it; another schema is free; release frees it', async () => {
+    const onLost = jest.fn();
+    const first = await acquireSingleProcessLock(withSchema(schemas[0]), { onLost });
+    await expect(acquireSingleProcessLock(withSchema(schemas[0]), { onLost })).rejects.toThrow(SingleProcessLockHeld);
+    await expect(acquireSingleProcessLock(withSchema(schemas[0]), { onLost })).rejects.toThrow(`schema "${schemas[0]}"`);
+    const other = await acquireSingleProcessLock(withSchema(schemas[1]), { onLost });
+    await first.release();
+    const again = await acquireSingleProcessLock(withSchema(schemas[0]), { onLost });
+    await again.release();
+    await other.release();
+    expect(onLost).not.toHaveBeenCalled();
+  });
+
+  test('a holder whose connection is cut is told it lost the lock, and the lock is free again', async () => {
+    const onLost = jest.fn();
+    const held = await acquireSingleProcessLock(withSchema(schemas[0]), { onLost });
+    await cutHolders(schemas[0]);
+    await eventually(() => onLost.mock.calls.length > 0);
+    expect(onLost).toHaveBeenCalledTimes(1);
+    const next = await acquireSingleProcessLock(withSchema(schemas[0]), { onLost: jest.fn() });
+    await next.release();
+    await held.release().catch(() => undefined);
+  });
+
+  test('a holder whose connection goes silent (dropped by a NAT, say) is told by its periodic check', async () => {
+    const proxy = await pgProxy(withSchema(schemas[0]));
+    const onLost = jest.fn();
+    try {
+      const held = await acquireSingleProcessLock(proxy.url, { onLost, checkIntervalMs: 200, queryTimeoutMs: 500 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(onLost).not.toHaveBeenCalled(); // checks pass while the connection answers
+      proxy.silence();
+      await eventually(() => onLost.mock.calls.length > 0);
+      expect(onLost).toHaveBeenCalledTimes(1);
+      await held.release().catch(() => undefined);
+    } finally {
+      await proxy.close();
+    }
+    await cutHolders(schemas[0]); // its backend, still holding the lock behind the silent proxy
+  });
+
+  test('shared holders (servers with Redis) run together; an exclusive one is refused beside them, and they beside it', async () => {
+    const onLost = jest.fn();
+    const a = await acquireSingleProcessLock(withSchema(schemas[1]), { onLost, mode: 'shared' });
+    const b = await acquireSingleProcessLock(withSchema(schemas[1]), { onLost, mode: 'shared' });
+    expect(await holders(schemas[1])).toEqual(['ShareLock', 'ShareLock']);
+    await expect(acquireSingleProcessLock(withSchema(schemas[1]), { onLost, mode: 'alone' })).rejects.toThrow(/with REDIS_URL or without/);
+    await a.release();
+    await b.release();
+    const alone = await acquireSingleProcessLock(withSchema(schemas[1]), { onLost, mode: 'alone' });
+    await expect(acquireSingleProcessLock(withSchema(schemas[1]), { onLost, mode: 'shared' })).rejects.toThrow(/without REDIS_URL uses this PostgreSQL database/);
+    await alone.release();
+    expect(onLost).not.toHaveBeenCalled();
+  });
+
+  test('a shared holder whose connection is cut takes the lock again at once (a PostgreSQL restart must not stop servers with Redis)', async () => {
+    const onLost = jest.fn();
+    const onRetaken = jest.fn();
+    const held = await acquireSingleProcessLock(withSchema(schemas[2]), { onLost, onRetaken, mode: 'shared' });
+    await cutHolders(schemas[2]);
+    await eventually(() => onRetaken.mock.calls.length > 0);
+    expect(onRetaken).toHaveBeenCalledTimes(1);
+    expect(await holders(schemas[2])).toEqual(['ShareLock']);
+    expect(onLost).not.toHaveBeenCalled();
     await held.release();
+    expect(await holders(schemas[2])).toEqual([]);
   });
 
   test('a shared holder that finds a server without Redis in its place when it takes the lock again is told it lost it', async () => {
-    const lost = jest.fn();
-    const held = await acquireSingleProcessLock(withSchema(schemas[1]), lost, 'shared');
-    await cutHolders(schemas[1]);
-    // A server without Redis starts in the gap, before the shared holder takes it again (every 2 s).
-    const alone = await acquireSingleProcessLock(withSchema(schemas[1]), jest.fn(), 'alone');
-    await eventually(() => lost.mock.calls.length > 0);
-    expect(lost).toHaveBeenCalledTimes(1);
-    expect(lost.mock.calls[0][0].message).toMatch(/without REDIS_URL uses this PostgreSQL database/);
-    await alone.release();
-    await held.release();
+    const proxy = await pgProxy(withSchema(schemas[2]));
+    const onLost = jest.fn();
+    const onRetaking = jest.fn();
+    try {
+      const held = await acquireSingleProcessLock(proxy.url, { onLost, onRetaking, mode: 'shared' });
+      // PostgreSQL unreachable for this holder: its connection cut, its retakes refused.
+      proxy.down();
+      await eventually(async () => onRetaking.mock.calls.length >= 2 && (await holders(schemas[2])).length === 0);
+      // A server without Redis starts meanwhile; then this holder reaches PostgreSQL again.
+      const alone = await acquireSingleProcessLock(withSchema(schemas[2]), { onLost: jest.fn() });
+      proxy.up();
+      await eventually(() => onLost.mock.calls.length > 0);
+      expect(onLost).toHaveBeenCalledTimes(1);
+      expect(onLost.mock.calls[0][0].message).toMatch(/without REDIS_URL uses this PostgreSQL database/);
+      await alone.release();
+      await held.release();
+    } finally {
+      await proxy.close();
+    }
   });
 });
