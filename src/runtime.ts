@@ -371,10 +371,16 @@ const CREDENTIALS_REFUSED = /^(WRONGPASS|NOAUTH|NOPERM)\b/;
  */
 function credentialRefusals(client: Redis | Cluster): { stopUnlessFixed(): void } {
   let refused: Error | null = null;
+  // The last error decides: a refusal followed by, say, a refused connection is not one any more.
+  // A Cluster reports its nodes' errors as 'node error' (its own 'error' says only that the slots
+  // could not be refreshed, with the node's error as `lastNodeError`).
+  const seen = (err: Error & { lastNodeError?: Error }) => {
+    const cause = err.lastNodeError ?? err;
+    refused = CREDENTIALS_REFUSED.test(cause.message) ? cause : null;
+  };
   client.on('ready', () => (refused = null));
-  client.on('error', (err: Error) => {
-    if (CREDENTIALS_REFUSED.test(err.message)) refused = err;
-  });
+  client.on('error', seen);
+  if (client instanceof Cluster) client.on('node error', seen);
   return {
     stopUnlessFixed() {
       if (!refused) return;

@@ -15,6 +15,8 @@ import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonce
 import { signRequest } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { defineNonceStoreContract } from '@signet/http-message-signatures/testing';
+import { parseConfig } from '../../src/config';
+import { createLogger, openRuntime } from '../../src/runtime';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
 import { redisClusterUnavailableReason, startLocalRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster';
 import { defineAdmissionStoreContract } from './admission-store.contract';
@@ -108,6 +110,18 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
   test('the suites spread their keys over more than one master (the cluster really shards them)', async () => {
     const sizes = await Promise.all(client.nodes('master').map((node) => node.dbsize()));
     expect(sizes.filter((size) => size > 0).length).toBeGreaterThan(1);
+  });
+
+  test('credentials the cluster refuses stop start-up naming REDIS_URL, without echoing the password', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'signet-cluster-auth-'));
+    try {
+      const url = cluster.url.replace('redis+cluster://', 'redis+cluster://no-such-user:not-the-password-42@');
+      const failure = openRuntime(parseConfig({ REDIS_URL: url, SIGNET_DATA_DIR: dataDir }), createLogger('silent'));
+      await expect(failure).rejects.toThrow(/^Redis refused the credentials in REDIS_URL \(WRONGPASS/);
+      await expect(failure).rejects.not.toThrow(/not-the-password-42/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   test('a signet process given REDIS_URL=redis+cluster://… keeps its security state on the cluster', async () => {
