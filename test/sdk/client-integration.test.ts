@@ -102,6 +102,12 @@ function sdkSuite(openDatabase: () => Promise<TestDatabase>, openStores: () => {
     expect(unset.errors).toEqual([]);
     expect(unset.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
     for (const placed of [first, byVariable, unset]) await client.request(CancelOrderDocument, { id: placed.data!.placeOrder!.order!.id });
+    // A variable left out with a default: the server keys the call with the default, and so does the SDK.
+    const defaulted = parse(`mutation P($input: PlaceOrderInput!, $k: String = "sdk-default-1") { placeOrder(input: $input) @idempotent(key: $k) { order { id } } }`) as TypedDocumentNode<{ placeOrder: { order: { id: string } | null } | null }, { input: typeof BUY; k?: string }>;
+    const byDefault = await client.request(defaulted, { input: BUY });
+    expect(byDefault.errors).toEqual([]);
+    expect(byDefault.idempotencyKey).toBe('sdk-default-1');
+    await client.request(CancelOrderDocument, { id: byDefault.data!.placeOrder!.order!.id });
   });
 
   test('concurrent calls with one key: one order, and every caller ends with it', async () => {

@@ -145,7 +145,10 @@ function chooseKey(info: OperationInfo, variables: Record<string, unknown>, give
   // header with another value would be refused by the server as a second key for the same call.
   const source = info.documentKey;
   const variable = source && 'variable' in source ? source.variable : 'idempotencyKey';
-  const fromDocument = source && 'literal' in source ? source.literal : typeof variables[variable] === 'string' ? (variables[variable] as string) : undefined;
+  const value = variables[variable];
+  const fromDocument = source && 'literal' in source ? source.literal
+    : typeof value === 'string' ? value
+    : value === undefined && source && 'defaultValue' in source ? source.defaultValue : undefined;
   if (given !== undefined && fromDocument !== undefined && given !== fromDocument) {
     throw new TypeError(source && 'literal' in source
       ? 'idempotencyKey option and the document\'s @idempotent(key:) disagree; pass one key'

@@ -34,7 +34,7 @@ export interface OperationInfo {
    * or `@idempotent(key: $name)` (a variable). Undefined when the field carries no key argument, or
    * when the document has more or fewer than one keyed field.
    */
-  readonly documentKey?: { readonly literal: string } | { readonly variable: string };
+  readonly documentKey?: { readonly literal: string } | { readonly variable: string; readonly defaultValue?: string };
 }
 
 const cache = new WeakMap<DocumentNode, OperationInfo>();
@@ -75,7 +75,7 @@ export function describeOperation(document: DocumentNode): OperationInfo {
   const byResponseKey = operation.operation === 'mutation' ? [...rootFields(operation.selectionSet, fragments).values()] : [];
   const fields = byResponseKey.map((nodes) => nodes[0].name.value);
   const keyed = byResponseKey.filter((nodes) => IDEMPOTENT_MUTATION_FIELDS.has(nodes[0].name.value));
-  const documentKey = keyed.length === 1 ? keyArgumentOf(keyed[0]) : undefined;
+  const documentKey = keyed.length === 1 ? keyArgumentOf(keyed[0], operation) : undefined;
   const info: OperationInfo = {
     query: print(document),
     operationName: operation.name?.value,
@@ -92,11 +92,16 @@ export function describeOperation(document: DocumentNode): OperationInfo {
  * The `key` argument of `@idempotent` on a keyed field (the first of its selections that has one;
  * the server refuses selections whose keys differ): a string literal or a variable.
  */
-function keyArgumentOf(nodes: readonly FieldNode[]): OperationInfo['documentKey'] {
+function keyArgumentOf(nodes: readonly FieldNode[], operation: OperationDefinitionNode): OperationInfo['documentKey'] {
   for (const node of nodes) {
     const argument = node.directives?.find((d) => d.name.value === 'idempotent')?.arguments?.find((a) => a.name.value === 'key');
     if (argument?.value.kind === Kind.STRING) return { literal: argument.value.value };
-    if (argument?.value.kind === Kind.VARIABLE) return { variable: argument.value.name.value };
+    if (argument?.value.kind === Kind.VARIABLE) {
+      const variable = argument.value.name.value;
+      // The server coerces variables with their defaults: `$k: String = "daily-1"` left out is "daily-1".
+      const fallback = operation.variableDefinitions?.find((d) => d.variable.name.value === variable)?.defaultValue;
+      return { variable, ...(fallback?.kind === Kind.STRING ? { defaultValue: fallback.value } : {}) };
+    }
   }
   return undefined;
 }
