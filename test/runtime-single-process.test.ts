@@ -6,32 +6,21 @@
  * beside it; servers with Redis share the database with each other.
  */
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { parseConfig } from '../src/config';
 import { createLogger, openRuntime } from '../src/runtime';
 import { SingleProcessLockHeld } from '../src/stores/postgres';
+import { openScratchSchema, type ScratchSchema } from './helpers/database';
 import { describeWithPostgres, TEST_REDIS_URL } from './helpers/services';
 
 describeWithPostgres('one server on PostgreSQL without Redis', (url) => {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const databaseUrl = (() => {
-    const u = new URL(url);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    return u.toString();
-  })();
   const masterKey = randomBytes(32).toString('base64');
-  const config = (extra: Record<string, string> = {}) => parseConfig({ DATABASE_URL: databaseUrl, SIGNET_MASTER_KEY: masterKey, ...extra });
+  let scratch: ScratchSchema;
+  const config = (extra: Record<string, string> = {}) => parseConfig({ DATABASE_URL: scratch.url, SIGNET_MASTER_KEY: masterKey, ...extra });
   const serving = { serving: { onLockLost: jest.fn() } };
-  let admin: Client;
   beforeAll(async () => {
-    admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
+    scratch = await openScratchSchema(url);
   });
-  afterAll(async () => {
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
-  });
+  afterAll(async () => scratch?.drop());
 
   test('a second server is refused at start-up; an operator command opens the database beside the first; once it stops, a server starts', async () => {
     const first = await openRuntime(config(), createLogger('silent'), serving);

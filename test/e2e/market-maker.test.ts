@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSignetClient, MyOrdersDocument, OrderBookDocument, PlaceOrderDocument } from '@signet/sdk';
-import { spawnSignet, type SignetProcess } from '../helpers/processes';
+import { embeddedProcessPerSuite, spawnSignet, type SignetProcess } from '../helpers/processes';
 
 const MARKET_MAKER = join(__dirname, '..', '..', 'examples', 'market-maker.js');
 
@@ -80,20 +80,11 @@ describe('the demo book and the example market maker', () => {
 });
 
 describe('the example market maker under a placeOrder rate limit', () => {
-  let dataDir: string;
-  let server: SignetProcess;
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'signet-mm-limited-'));
-    // 3 quotes per 2 s: a round of 4 quotes cannot fit in one window.
-    server = await spawnSignet({ SIGNET_DATA_DIR: dataDir, SIGNET_RATE_LIMITS: JSON.stringify({ 'Mutation.placeOrder': { max: 3, window: '2s' } }) });
-  }, 60_000);
-  afterAll(async () => {
-    await server?.kill();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  // 3 quotes per 2 s: a round of 4 quotes cannot fit in one window.
+  const suite = embeddedProcessPerSuite('signet-mm-limited', { SIGNET_RATE_LIMITS: JSON.stringify({ 'Mutation.placeOrder': { max: 3, window: '2s' } }) });
 
   test('a quote refused with RATE_LIMITED waits the seconds the server names and is placed, once', async () => {
-    const credentialsFile = join(dataDir, 'demo-credentials.json');
+    const { server, credentialsFile } = suite;
     const run = await runExample(['--url', server.url, '--credentials', credentialsFile, '--as', 'alice', '--rounds', '2', '--interval-ms', '0']);
     expect(run.output).toMatch(/rate-limited \(.*placeOrder.*\): waiting [12] s/);
     expect(run.output).toMatch(/market maker: done after 2 round\(s\)/);

@@ -11,7 +11,7 @@ import { SYSTEM_ACCOUNT_IDS } from '../../src/domain';
 import { parseConfig } from '../../src/config';
 import { createLogger, openRuntime } from '../../src/runtime';
 import { createSignetClient, MeDocument, MyOrdersDocument, OrderDocument, PlaceOrderDocument, type OrderFieldsFragment } from '@signet/sdk';
-import { spawnSignet, type SignetProcess } from '../helpers/processes';
+import { embeddedProcessPerSuite, spawnSignet, type SignetProcess } from '../helpers/processes';
 
 const BOT = join(__dirname, '..', '..', 'examples', 'trading-bot.js');
 const ITERATIONS = 5;
@@ -128,20 +128,10 @@ describe('the example trading bot survives SIGKILL and a restart', () => {
 });
 
 describe('the example trading bot on start cancels a partly filled order an earlier run left', () => {
-  let dataDir: string;
-  let server: SignetProcess;
-
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'signet-bot-partial-'));
-    server = await spawnSignet({ SIGNET_DATA_DIR: dataDir });
-  }, 60_000);
-  afterAll(async () => {
-    await server?.kill();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const suite = embeddedProcessPerSuite('signet-bot-partial');
 
   test('a bot order that took part of the demo ask (PARTIALLY_FILLED) is canceled like an OPEN one', async () => {
-    const credentials = join(dataDir, 'demo-credentials.json');
+    const { server, dataDir, credentialsFile: credentials } = suite;
     const alice = JSON.parse(readFileSync(credentials, 'utf8')).credentials.find((c: { name: string }) => c.name === 'alice');
     const client = createSignetClient({ url: server.url, keyId: alice.keyId, privateKey: alice.privateKey });
     // Bob's demo book offers 0.3 BTC at 30,100: 0.5 takes it and rests with 0.2 left.

@@ -48,3 +48,23 @@ export function postgresSuite(url: string): PostgresSuite {
   afterAll(async () => suite.db?.close());
   return suite;
 }
+
+/** A fresh, empty PostgreSQL schema (not migrated): its name, a URL whose search_path names it, and an admin connection; `drop` removes it. */
+export interface ScratchSchema { readonly schema: string; readonly url: string; readonly admin: Client; drop(): Promise<void> }
+
+/** Creates a {@link ScratchSchema} on the test server at `url`. */
+export async function openScratchSchema(url: string): Promise<ScratchSchema> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const scoped = new URL(url);
+  scoped.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    schema, url: scoped.toString(), admin,
+    async drop() {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'signet.js');
@@ -63,5 +65,34 @@ export async function spawnSignet(env: Record<string, string>, timeoutMs = 30_00
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
     },
+  };
+}
+
+/** An embedded `signet serve` for one describe block, in a data directory of its own; read its fields inside tests. */
+export interface EmbeddedProcess { readonly server: SignetProcess; readonly dataDir: string; readonly credentialsFile: string }
+
+/**
+ * Starts an embedded server (a fresh data directory, so the demo is seeded) before the block's
+ * tests, with `env` added, and kills it and removes its directory after them.
+ */
+export function embeddedProcessPerSuite(prefix: string, env: Record<string, string> = {}): EmbeddedProcess {
+  let server: SignetProcess | undefined;
+  let dataDir: string | undefined;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    server = await spawnSignet({ SIGNET_DATA_DIR: dataDir, ...env });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.kill();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the suite\'s server has not started');
+    return value;
+  };
+  return {
+    get server() { return started(server); },
+    get dataDir() { return started(dataDir); },
+    get credentialsFile() { return join(started(dataDir), 'demo-credentials.json'); },
   };
 }

@@ -7,6 +7,11 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Listens again on the same port (no-op while listening). */
   restore(): Promise<void>;
+  /**
+   * Stops forwarding on the connections open now, without closing them: what a NAT or a load
+   * balancer that dropped a connection silently looks like to both ends.
+   */
+  silence(): void;
   /** Connections proxied so far. */
   connections(): number;
   close(): Promise<void>;
@@ -15,17 +20,21 @@ export interface TcpProxy {
 /** Starts a proxy on 127.0.0.1 (ephemeral port) to `target`, e.g. PostgreSQL on 127.0.0.1:5432. */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
   let total = 0;
   const onConnection = (client: Socket) => {
     total += 1;
     const upstream = connect(target.port, target.host);
     open.add(client);
     open.add(upstream);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
     const drop = () => {
       client.destroy();
       upstream.destroy();
       open.delete(client);
       open.delete(upstream);
+      pairs.delete(pair);
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
@@ -48,6 +57,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       if (server.listening) return;
       server = createServer(onConnection);
       await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+    },
+    silence() {
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
     },
     connections: () => total,
     close: async () => {

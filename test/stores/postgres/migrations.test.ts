@@ -4,9 +4,9 @@
  * lock backs off instead of queueing requests behind it, and a database a newer release migrated
  * is run on as it is (a rollout, a rollback) and said so.
  */
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { MIGRATION_COUNT, createPgDriver, createPgliteDriver, migrate, schemaState, type Migration } from '../../../src/stores/postgres';
+import { openScratchSchema, type ScratchSchema } from '../../helpers/database';
 import { describeWithPostgres } from '../../helpers/services';
 
 /** Two small migrations, the second slower than the statement timeout the test gives its driver. */
@@ -16,17 +16,13 @@ const SLOW: readonly Migration[] = [
 ];
 
 describeWithPostgres('migrations on PostgreSQL', (url) => {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  let admin: Client;
+  let scratch: ScratchSchema;
+  let schema: string;
   beforeAll(async () => {
-    admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
+    scratch = await openScratchSchema(url);
+    schema = scratch.schema;
   });
-  afterAll(async () => {
-    await admin?.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin?.end();
-  });
+  afterAll(async () => scratch?.drop());
 
   test('a migration longer than the statement timeout applies; each is announced; the timeout still bounds requests after', async () => {
     const driver = createPgDriver({ url, schema, statementTimeoutMs: 150 });

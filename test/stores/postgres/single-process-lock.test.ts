@@ -6,37 +6,19 @@
  * losing their connection unless a server without Redis took it meanwhile.
  */
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type Socket } from 'node:net';
 import { Client } from 'pg';
 import { SingleProcessLockHeld, acquireSingleProcessLock } from '../../../src/stores/postgres';
+import { eventually } from '../../helpers/eventually';
 import { describeWithPostgres } from '../../helpers/services';
+import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy';
 
-/** A TCP proxy to PostgreSQL that a test can silence (data dropped, sockets kept) or take down (connections refused and cut). */
-async function pgProxy(target: string) {
-  const sockets = new Set<Socket>();
-  let state: 'open' | 'silent' | 'down' = 'open';
-  const upstreamOf = new URL(target);
-  const server = createServer((client) => {
-    if (state === 'down') return void client.destroy();
-    const upstream = connect(Number(upstreamOf.port || 5432), upstreamOf.hostname);
-    for (const s of [client, upstream]) sockets.add(s);
-    client.on('data', (d) => { if (state === 'open') upstream.write(d); });
-    upstream.on('data', (d) => { if (state === 'open') client.write(d); });
-    const close = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
-    for (const s of [client, upstream]) { s.on('close', close); s.on('error', close); }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = new URL(target);
-  url.hostname = '127.0.0.1';
-  url.port = String((server.address() as { port: number }).port);
-  return {
-    url: url.toString(),
-    silence: () => { state = 'silent'; },
-    down: () => { state = 'down'; for (const s of sockets) s.destroy(); },
-    up: () => { state = 'open'; },
-    close: async () => { state = 'down'; for (const s of sockets) s.destroy(); await new Promise((resolve) => server.close(resolve)); },
-  };
-}
+/** The URL `url` with its host and port replaced by the proxy's. */
+const through = (proxy: TcpProxy, url: string) => {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(proxy.port);
+  return u.toString();
+};
 
 describeWithPostgres('the single-process lock', (url) => {
   const withSchema = (schema: string) => {
@@ -65,9 +47,7 @@ describeWithPostgres('the single-process lock', (url) => {
     "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = hashtext('signet: one server without Redis')::oid AND granted AND pid <> pg_backend_pid() AND objid = hashtext(current_database() || '.' || $1)::oid",
     [schema],
   );
-  const eventually = async (check: () => Promise<boolean> | boolean) => {
-    for (let i = 0; i < 100 && !(await check()); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
-  };
+  const calledOnce = (fn: jest.Mock) => eventually(async () => expect(fn).toHaveBeenCalledTimes(1), 5_000, 50);
 
   test('a second holder of the same schema is refused, naming it; another schema is free; release frees it', async () => {
     const onLost = jest.fn();
@@ -86,23 +66,21 @@ describeWithPostgres('the single-process lock', (url) => {
     const onLost = jest.fn();
     const held = await acquireSingleProcessLock(withSchema(schemas[0]), { onLost });
     await cutHolders(schemas[0]);
-    await eventually(() => onLost.mock.calls.length > 0);
-    expect(onLost).toHaveBeenCalledTimes(1);
+    await calledOnce(onLost);
     const next = await acquireSingleProcessLock(withSchema(schemas[0]), { onLost: jest.fn() });
     await next.release();
     await held.release().catch(() => undefined);
   });
 
   test('a holder whose connection goes silent (dropped by a NAT, say) is told by its periodic check', async () => {
-    const proxy = await pgProxy(withSchema(schemas[0]));
+    const proxy = await startTcpProxy({ host: new URL(url).hostname, port: Number(new URL(url).port || 5432) });
     const onLost = jest.fn();
     try {
-      const held = await acquireSingleProcessLock(proxy.url, { onLost, checkIntervalMs: 200, queryTimeoutMs: 500 });
+      const held = await acquireSingleProcessLock(through(proxy, withSchema(schemas[0])), { onLost, checkIntervalMs: 200, queryTimeoutMs: 500 });
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(onLost).not.toHaveBeenCalled(); // checks pass while the connection answers
       proxy.silence();
-      await eventually(() => onLost.mock.calls.length > 0);
-      expect(onLost).toHaveBeenCalledTimes(1);
+      await calledOnce(onLost);
       await held.release().catch(() => undefined);
     } finally {
       await proxy.close();
@@ -129,8 +107,7 @@ describeWithPostgres('the single-process lock', (url) => {
     const onRetaken = jest.fn();
     const held = await acquireSingleProcessLock(withSchema(schemas[2]), { onLost, onRetaken, mode: 'shared' });
     await cutHolders(schemas[2]);
-    await eventually(() => onRetaken.mock.calls.length > 0);
-    expect(onRetaken).toHaveBeenCalledTimes(1);
+    await calledOnce(onRetaken);
     expect(await holders(schemas[2])).toEqual(['ShareLock']);
     expect(onLost).not.toHaveBeenCalled();
     await held.release();
@@ -138,19 +115,21 @@ describeWithPostgres('the single-process lock', (url) => {
   });
 
   test('a shared holder that finds a server without Redis in its place when it takes the lock again is told it lost it', async () => {
-    const proxy = await pgProxy(withSchema(schemas[2]));
+    const proxy = await startTcpProxy({ host: new URL(url).hostname, port: Number(new URL(url).port || 5432) });
     const onLost = jest.fn();
     const onRetaking = jest.fn();
     try {
-      const held = await acquireSingleProcessLock(proxy.url, { onLost, onRetaking, mode: 'shared' });
+      const held = await acquireSingleProcessLock(through(proxy, withSchema(schemas[2])), { onLost, onRetaking, mode: 'shared' });
       // PostgreSQL unreachable for this holder: its connection cut, its retakes refused.
-      proxy.down();
-      await eventually(async () => onRetaking.mock.calls.length >= 2 && (await holders(schemas[2])).length === 0);
+      await proxy.cut();
+      await eventually(async () => {
+        expect(onRetaking.mock.calls.length).toBeGreaterThanOrEqual(2);
+        expect(await holders(schemas[2])).toEqual([]);
+      }, 5_000, 50);
       // A server without Redis starts meanwhile; then this holder reaches PostgreSQL again.
       const alone = await acquireSingleProcessLock(withSchema(schemas[2]), { onLost: jest.fn() });
-      proxy.up();
-      await eventually(() => onLost.mock.calls.length > 0);
-      expect(onLost).toHaveBeenCalledTimes(1);
+      await proxy.restore();
+      await calledOnce(onLost);
       expect(onLost.mock.calls[0][0].message).toMatch(/without REDIS_URL uses this PostgreSQL database/);
       await alone.release();
       await held.release();

@@ -4,28 +4,22 @@
  * so and what to do, not shown the Redis client's own words.
  */
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { ALL_SCOPES } from '../../../src/domain';
 import { createLogger, openRuntime } from '../../../src/runtime';
 import { parseConfig } from '../../../src/config';
 import { signet } from '../../helpers/cli';
+import { openScratchSchema, type ScratchSchema } from '../../helpers/database';
 import { freePort } from '../../helpers/ports';
 import { describeWithPostgres } from '../../helpers/services';
 
 describeWithPostgres('keys revoke with REDIS_URL unreachable', (url) => {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const databaseUrl = (() => {
-    const u = new URL(url);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    return u.toString();
-  })();
-  const env = { DATABASE_URL: databaseUrl, SIGNET_MASTER_KEY: randomBytes(32).toString('base64') };
-  let admin: Client;
+  let scratch: ScratchSchema;
+  let env: Record<string, string>;
   let keyId: string;
+  const revokedAt = async () => (await scratch.admin.query(`SELECT revoked_at FROM ${scratch.schema}.api_keys WHERE id = $1`, [keyId])).rows[0].revoked_at;
   beforeAll(async () => {
-    admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
+    scratch = await openScratchSchema(url);
+    env = { DATABASE_URL: scratch.url, SIGNET_MASTER_KEY: randomBytes(32).toString('base64') };
     const runtime = await openRuntime(parseConfig(env), createLogger('silent'));
     try {
       const account = await runtime.services.accounts.createAccount('revoke-redis-down');
@@ -37,10 +31,7 @@ describeWithPostgres('keys revoke with REDIS_URL unreachable', (url) => {
       await runtime.close();
     }
   }, 30_000);
-  afterAll(async () => {
-    await admin?.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin?.end();
-  });
+  afterAll(async () => scratch?.drop());
 
   test('says nothing was revoked and what to do; the key stays live; without REDIS_URL it is revoked', async () => {
     const run = await signet({ ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` }, 'keys', 'revoke', keyId);
@@ -48,10 +39,10 @@ describeWithPostgres('keys revoke with REDIS_URL unreachable', (url) => {
     expect(run.stderr).toMatch(/^signet: Redis \(REDIS_URL\) did not answer, so nothing was revoked/m);
     expect(run.stderr).toContain('run it without REDIS_URL');
     expect(run.stderr).not.toContain("Stream isn't writeable");
-    expect((await admin.query(`SELECT revoked_at FROM ${schema}.api_keys WHERE id = $1`, [keyId])).rows[0].revoked_at).toBeNull();
+    expect(await revokedAt()).toBeNull();
 
     const again = await signet(env, 'keys', 'revoke', keyId, '--json');
     expect(again.code).toBe(0);
-    expect((await admin.query(`SELECT revoked_at FROM ${schema}.api_keys WHERE id = $1`, [keyId])).rows[0].revoked_at).not.toBeNull();
+    expect(await revokedAt()).not.toBeNull();
   }, 30_000);
 });
