@@ -53,7 +53,9 @@ export interface SingleProcessLockOptions {
 
 /** Waits before a shared holder's attempts to take its lock again: at once, then backing off to 2 s. */
 const RETAKE_DELAYS_MS = [0, 250, 500, 1_000, 2_000] as const;
-const LOCK_KEYS = "hashtext('signet: one server without Redis'), hashtext(current_database() || '.' || current_schema())";
+/** The lock's two keys: its key space, and the database and schema it guards. */
+const LOCK_SPACE = "hashtext('signet: one server without Redis')";
+const LOCK_TARGET = "hashtext(current_database() || '.' || current_schema())";
 
 interface LockConnection { readonly schema: string; readonly locked: boolean; end(): Promise<void> }
 
@@ -81,12 +83,12 @@ async function lockOn(url: string, mode: ServingMode, options: SingleProcessLock
     await client.connect();
     // The two-key form: a key space apart from the one-key locks of migrations, markets and accounts.
     const take = mode === 'alone' ? 'pg_try_advisory_lock' : 'pg_try_advisory_lock_shared';
-    const [row] = (await client.query<{ locked: boolean; schema: string }>(`SELECT ${take}(${LOCK_KEYS}) AS locked, current_schema() AS schema`)).rows;
+    const [row] = (await client.query<{ locked: boolean; schema: string }>(`SELECT ${take}(${LOCK_SPACE}, ${LOCK_TARGET}) AS locked, current_schema() AS schema`)).rows;
     if (row.locked) {
       check = setInterval(() => {
         client.query<{ held: boolean }>(
           `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
-             AND classid = (hashtext('signet: one server without Redis'))::oid AND objid = (hashtext(current_database() || '.' || current_schema()))::oid) AS held`,
+             AND classid = (${LOCK_SPACE})::oid AND objid = (${LOCK_TARGET})::oid) AS held`,
         ).then((result) => {
           if (!result.rows[0]?.held) lose(new Error('the single-process lock is no longer held by its connection (a pooler in transaction mode, or the session was ended)'));
         }, (error: Error) => lose(error));
