@@ -1,6 +1,6 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Counters of security and reliability events, exposed at GET /metrics (Prometheus text format). */
+/** Counters of security and reliability events, and of requests and their latency, exposed at GET /metrics (Prometheus text format). */
 export interface SignetMetrics {
   /** What /metrics may show on the public port to allowed clients: everything but build details. */
   readonly registry: Registry;
@@ -16,7 +16,21 @@ export interface SignetMetrics {
   readonly connectionsRefused: Counter<'cap'>;
   /** Idle connections closed at the total cap to admit a newcomer from a peer holding fewer. */
   readonly connectionsEvicted: Counter;
+  /**
+   * Answered HTTP requests on the public port, by method, route (the route's pattern, `unmatched`
+   * for unknown paths: never the path a client sent) and status: its count is the request rate.
+   */
+  readonly httpRequests: Histogram<'method' | 'route' | 'status'>;
+  /** Requests whose client went away before the answer was sent, by route. */
+  readonly httpRequestsAborted: Counter<'route'>;
+  /** GraphQL operations that resolved (passed validation), by type and root field (the schema's name, not the alias). */
+  readonly graphqlOperations: Counter<'type' | 'field'>;
+  /** Errors in GraphQL responses by code (the response's `extensions.code`), those beside partial data included. */
+  readonly graphqlErrors: Counter<'code'>;
 }
+
+/** Latency buckets (seconds) of `signet_http_request_duration_seconds`: 5 ms to 10 s. */
+export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Default metrics that name the exact runtime build: a vulnerability lookup key, kept off the public port. */
 const OPERATOR_ONLY = ['nodejs_version_info'];
@@ -41,6 +55,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Signe
     idempotency: new Counter({ name: 'signet_idempotency_total', help: 'Idempotent calls by outcome', labelNames: ['outcome'], registers: [registry] }),
     connectionsRefused: new Counter({ name: 'signet_connections_refused_total', help: 'Connections closed at once by a connection cap, by cap', labelNames: ['cap'], registers: [registry] }),
     connectionsEvicted: new Counter({ name: 'signet_connections_evicted_total', help: 'Idle connections closed at the total connection cap to admit a newcomer from a peer holding fewer', registers: [registry] }),
+    httpRequests: new Histogram({ name: 'signet_http_request_duration_seconds', help: 'Answered HTTP requests by method, route and status, and how long each took', labelNames: ['method', 'route', 'status'], buckets: HTTP_DURATION_BUCKETS, registers: [registry] }),
+    httpRequestsAborted: new Counter({ name: 'signet_http_requests_aborted_total', help: 'Requests whose client went away before the answer, by route', labelNames: ['route'], registers: [registry] }),
+    graphqlOperations: new Counter({ name: 'signet_graphql_operations_total', help: 'GraphQL operations that passed validation, by type and root field', labelNames: ['type', 'field'], registers: [registry] }),
+    graphqlErrors: new Counter({ name: 'signet_graphql_errors_total', help: 'Errors in GraphQL responses by code', labelNames: ['code'], registers: [registry] }),
   };
   return { ...metrics, operatorView: () => Registry.merge([registry, operatorOnly]) };
 }

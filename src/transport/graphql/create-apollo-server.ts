@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { applyDirectiveTransformers, type DirectiveDeps } from '../../directives';
 import { admissionPlugin } from './admission-plugin';
 import { responsePlugin } from './response-plugin';
+import { metricsPlugin } from './metrics-plugin';
+import type { SignetMetrics } from '../../metrics';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './format-error';
 import { introspectionCachePlugin } from './introspection-cache-plugin';
@@ -68,6 +70,8 @@ export interface ApolloOptions {
   readonly development: boolean;
   /** Stores and policy the directive transformers use. */
   readonly directives: DirectiveDeps;
+  /** Where operations and response errors are counted (metrics-plugin.ts); absent: not counted. */
+  readonly metrics?: SignetMetrics;
   /** Extra plugins (the HTTP layer adds the drain plugin). */
   readonly plugins?: ApolloServerPlugin<GraphQLContext>[];
   /** Bounds of the unsized lists in the cost budget (query-cost.ts); default those of the default open-order limit. */
@@ -127,7 +131,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
       ...protection.validationRules,
       ...introspectionCost.validationRules.map(onlyWithSchemaIntrospection),
     ],
-    plugins: [...protection.plugins, ...introspectionCost.plugins, introspectionCachePlugin(), ApolloServerPluginLandingPageDisabled(), admissionPlugin(options.directives, { maxCost: QUERY_LIMITS.maxCost, listBounds: options.listBounds }), responsePlugin(), ...(options.plugins ?? [])],
+    plugins: [...protection.plugins, ...introspectionCost.plugins, introspectionCachePlugin(), ApolloServerPluginLandingPageDisabled(), admissionPlugin(options.directives, { maxCost: QUERY_LIMITS.maxCost, listBounds: options.listBounds }), responsePlugin(), ...(options.metrics ? [metricsPlugin(options.metrics)] : []), ...(options.plugins ?? [])],
     logger: options.logger,
   });
 }

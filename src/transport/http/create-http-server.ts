@@ -23,6 +23,7 @@ import { requestIdFor } from './request-id';
 import { registerHealthRoutes, type ReadinessCheck } from './health';
 import { CLIENT_ADDRESS_DEFAULTS, fastifyTrustProxy, registerClientAddress, type ClientAddressOptions } from './client-address';
 import { registerPublicMetrics } from './metrics-routes';
+import { recordRequestMetrics } from './request-metrics';
 import { endConnectionsOnClose } from './end-connections-on-close';
 import { CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connection-limits';
 import { GRAPHQL_METHODS, apolloView, asGet, graphqlOnSend, negotiateOrRefuse } from './graphql-route';
@@ -139,6 +140,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  if (deps.metrics) recordRequestMetrics(app, deps.metrics);
   // The per-IP layer, on every route (404s and static files too) but the probes, before any body
   // is read: the cheapest possible refusal. A signed GraphQL request spends its address and account
   // limits in its admission instead (one round trip with its nonce and field checks), unless this
@@ -187,7 +189,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
 
   const apollo = createApolloServer({
     schema: deps.schema, logger: deps.logger, introspection: deps.introspection, development: deps.development,
-    directives: deps.directives, plugins: [fastifyApolloDrainPlugin(app)], listBounds: orderListBounds(deps.services.orders.maxOpenOrders),
+    directives: deps.directives, metrics: deps.metrics, plugins: [fastifyApolloDrainPlugin(app)], listBounds: orderListBounds(deps.services.orders.maxOpenOrders),
   });
   await apollo.start();
   const authenticate = deps.authenticate ?? (async (): Promise<AuthOutcome> => ({ principal: null }));

@@ -1,0 +1,26 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SignetMetrics } from '../../metrics';
+
+/** Methods named as they are in the metric; anything else a client sends counts as `other` (bounded labels). */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+
+/** The route's pattern, never the path a client sent (each unknown path would be a new series). */
+function routeLabel(request: FastifyRequest): string {
+  return request.routeOptions.url ?? 'unmatched';
+}
+
+/**
+ * Every answered request on the public port is observed in `signet_http_request_duration_seconds`
+ * (method, route, status: its count is the request rate, its buckets the latency), and every
+ * request its client abandoned counts in `signet_http_requests_aborted_total`. Labels come from the
+ * server's own routes and statuses, so a client cannot grow the number of series.
+ */
+export function recordRequestMetrics(app: FastifyInstance, metrics: SignetMetrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const method = KNOWN_METHODS.has(request.method) ? request.method : 'other';
+    metrics.httpRequests.observe({ method, route: routeLabel(request), status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.addHook('onRequestAbort', async (request) => {
+    metrics.httpRequestsAborted.inc({ route: routeLabel(request) });
+  });
+}
