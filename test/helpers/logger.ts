@@ -2,7 +2,7 @@ import pino, { type Logger } from 'pino';
 import { Writable } from 'node:stream';
 
 /** A pino logger whose JSON lines are kept in memory, so tests can assert on what was logged. */
-export function captureLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>>; text: () => string } {
+export function captureLogger(level: pino.Level = 'info'): { logger: Logger; lines: () => Array<Record<string, unknown>>; text: () => string } {
   const chunks: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
@@ -10,7 +10,7 @@ export function captureLogger(): { logger: Logger; lines: () => Array<Record<str
       done();
     },
   });
-  const logger = pino({ level: 'info' }, stream);
+  const logger = pino({ level }, stream);
   const text = () => chunks.join('');
   return { logger, text, lines: () => text().split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
 }

@@ -14,6 +14,7 @@ import type { REQUEST_LIMITS } from '../../src/transport/http/request-limits';
 import type { ClientAddressOptions } from '../../src/transport/http/client-address';
 import type { MetricsExposure } from '../../src/network-config';
 import { createMetrics, type SignetMetrics } from '../../src/metrics';
+import type { ReadinessCheck } from '../../src/transport/http/health';
 import type { SecurityStores } from '../../src/transport/security-stores';
 import { signRequest, type SignRequestOptions } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
@@ -65,11 +66,11 @@ export interface RunningSignet { readonly url: string; readonly authority: strin
 export async function startSignet(services: DomainServices, security: SecurityStores, options: {
   logger?: Logger; now?: () => number; maxAgeSeconds?: number; authFailureLimits?: typeof AUTH_FAILURE_LIMITS; directives?: Partial<DirectiveDeps>;
   requestLimits?: typeof REQUEST_LIMITS; clientAddress?: ClientAddressOptions; metricsExposure?: MetricsExposure;
-  publicUrl?: PublicUrl | null; publicAuthorities?: readonly string[];
+  publicUrl?: PublicUrl | null; publicAuthorities?: readonly string[]; readiness?: readonly ReadinessCheck[];
 } = {}): Promise<RunningSignet> {
   const metrics = createMetrics();
   const server = await createSignetServer({
-    services, security, directives: directiveDepsFor(services, { security, metrics, ...options.directives }), logger: options.logger ?? silentLogger, metrics, readiness: [], introspection: true, development: false,
+    services, security, directives: directiveDepsFor(services, { security, metrics, ...options.directives }), logger: options.logger ?? silentLogger, metrics, readiness: options.readiness ?? [], introspection: true, development: false,
     publicUrl: options.publicUrl ?? null, publicAuthorities: options.publicAuthorities, signatureMaxAgeSeconds: options.maxAgeSeconds ?? 30, now: options.now,
     // Suites send dozens of deliberate failures; the guard has its own test with tight limits.
     requestLimits: options.requestLimits, clientAddress: options.clientAddress,

@@ -20,7 +20,7 @@ import { HTTP_TIMEOUTS, armBodyDeadline, createClientErrorHandler, type HttpTime
 import { LANDING_PAGE } from './landing-page';
 import { prefersHtml, registerPlayground } from '../playground';
 import { requestIdFor } from './request-id';
-import { registerHealthRoutes, type ReadinessCheck } from './health';
+import { isProbe, registerHealthRoutes, type ReadinessCheck } from './health';
 import { CLIENT_ADDRESS_DEFAULTS, fastifyTrustProxy, registerClientAddress, type ClientAddressOptions } from './client-address';
 import { registerPublicMetrics } from './metrics-routes';
 import { recordRequestMetrics } from './request-metrics';
@@ -82,16 +82,6 @@ export interface HttpServerDeps {
   readonly connectionLimits?: ConnectionLimits;
 }
 
-/**
- * Routes the per-IP limit leaves alone: the probes an orchestrator or load balancer polls. A
- * probe answered 429 reads as "restart me" (/healthz) or "take me out of rotation" (/readyz), and
- * the prober usually shares its address with others (a node's address, a load balancer's, or
- * every client's behind a proxy Signet does not trust), so one noisy client would fail them all.
- * Both are cheap whatever the flood: /healthz does no I/O and /readyz pings its dependencies
- * once a second past a burst of 3 (health.ts); the connection caps bound the sockets polling them.
- */
-const UNLIMITED_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
-
 /** The methods a 405 may name for a known path. */
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 /** Paths whose `Allow` is not what their routes say: /graphql has routes only to refuse PUT, DELETE and PATCH. */
@@ -149,9 +139,14 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   const requestLimiter = deps.requestLimiter;
   if (requestLimiter) {
     app.addHook('onRequest', async (request, reply) => {
-      const route = request.routeOptions.url;
-      if (route !== undefined && UNLIMITED_ROUTES.has(route)) return;
-      const signed = route === '/graphql' && hasSignatureHeaders(request);
+      // The probes are left alone: a probe answered 429 reads as "restart me" (/healthz) or "take
+      // me out of rotation" (/readyz), and the prober usually shares its address with others (a
+      // node's, a load balancer's, or every client's behind a proxy Signet does not trust), so one
+      // noisy client would fail them all. Both are cheap whatever the flood: /healthz does no I/O
+      // and /readyz pings its dependencies once a second past a burst of 3 (health.ts); the
+      // connection caps bound the sockets polling them.
+      if (isProbe(request)) return;
+      const signed = request.routeOptions.url === '/graphql' && hasSignatureHeaders(request);
       if (await requestLimiter.checkIp(request, reply, { signed })) {
         // Refused before its body was read: a signed one still has its signature used up.
         if (signed) await deps.retireSignature?.(request);

@@ -1,7 +1,15 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** A dependency whose reachability decides readiness. `check` rejects when it is unreachable. */
 export interface ReadinessCheck { readonly name: string; check(): Promise<void> }
+
+/** The routes an orchestrator or load balancer polls. */
+const PROBE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+
+/** Whether the request is a probe: matched on its route, so a padded query string still is one. */
+export function isProbe(request: FastifyRequest): boolean {
+  return PROBE_ROUTES.has(request.routeOptions.url ?? '');
+}
 
 /** How long one readiness probe may take before it counts as down. */
 const PROBE_TIMEOUT_MS = 2_000;

@@ -2,7 +2,8 @@
  * Fastify's per-request logging, bounded: one line per request, written when it ends, whose
  * `req` holds the method, the path without its query string and the Host, each cut to a few
  * hundred characters (client-address.ts), with the request id (`reqId`), status and response
- * time; a request the client gave up on gets its line then ("request aborted"). At debug level a
+ * time; a request the client gave up on gets its line then ("request aborted"). A probe that
+ * answered well (/healthz, /readyz under 400) writes its line at debug, not info. At debug level a
  * request also gets a line as soon as its headers are parsed ("incoming request"). Fastify's
  * default writes "incoming request" and then "request completed" at info, each with the full URL
  * and Host: about 15 KB per request for a client that pads either, on routes no limit covers
@@ -11,6 +12,7 @@
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { serializeRequestForLog } from './client-address';
+import { isProbe } from './health';
 
 /** One line per request when it ends ("request completed" or "request errored"); at debug level, one when it comes in too. */
 class BoundedRequestLog extends LogController {
@@ -21,6 +23,8 @@ class BoundedRequestLog extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    // An orchestrator probes every few seconds: a probe that found the process well is debug, one that did not is info.
+    else if (isProbe(request) && reply.statusCode < 400) reply.log.debug({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
     else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 

@@ -1,7 +1,7 @@
 /**
  * Request logs are bounded: one line per request, with the method, the path without its query
  * string and the Host each cut short, whatever the client pads (probes, which no limit covers,
- * and 429s included).
+ * and 429s included). A probe that found the process well writes its line at debug.
  */
 import { request as httpRequest } from 'node:http';
 import type { TestDatabase } from '../../helpers/database';
@@ -27,12 +27,15 @@ function get(url: string, headers: Record<string, string> = {}): Promise<number>
 describe('request logs', () => {
   let db: TestDatabase;
   let server: RunningSignet;
-  const log = captureLogger();
+  // Debug: the probes' lines are written there (and each request's "incoming request" line too).
+  const log = captureLogger('debug');
+  let ready = true;
   beforeAll(async () => {
     const account = await openSigningAccount({}, 'logs');
     db = account.db;
     // One request a minute per address: the third request of a test is a 429.
-    server = await startSignet(account.services, memoryStores(), { logger: log.logger, requestLimits: { perIp: { max: 1, windowMs: 60_000 }, perAccount: { max: 100, windowMs: 60_000 } } });
+    const readiness = [{ name: 'database', check: async () => { if (!ready) throw new Error('down'); } }];
+    server = await startSignet(account.services, memoryStores(), { logger: log.logger, readiness, requestLimits: { perIp: { max: 1, windowMs: 60_000 }, perAccount: { max: 100, windowMs: 60_000 } } });
   });
   afterAll(async () => {
     await server?.close();
@@ -42,22 +45,46 @@ describe('request logs', () => {
   /** The lines written for the request with this id. */
   const linesOf = (requestId: string) => log.text().split('\n').filter((line) => line.includes(requestId));
 
-  test.each([
-    ['a 15 KB query string on /healthz (no limit applies)', '/healthz', `?pad=${PADDING}`, {}, 200],
-    ['a 14 KB Host on /healthz', '/healthz', '', { host: `h${'x'.repeat(14_000)}.example` }, 200],
-    ['a 15 KB query string on an unknown path from an address over its limit (429)', '/nope', `?pad=${PADDING}`, {}, 429],
-  ] as const)('%s: one short line, with the request id, the method and the path without its query', async (_name, path, query, headers, status) => {
-    if (status === 429) await get(`${server.url}/nope`);
+  const DEBUG = 20;
+  const INFO = 30;
+
+  /** Sends the request and answers the lines written for it, each short, none with the padding. */
+  async function linesFor(path: string, headers: Record<string, string>, status: number): Promise<Array<Record<string, unknown> & { req: { host: string } }>> {
     const requestId = `log-test-${Math.random().toString(36).slice(2)}`;
-    expect(await get(`${server.url}${path}${query}`, { ...headers, 'x-request-id': requestId })).toBe(status);
+    expect(await get(`${server.url}${path}`, { ...headers, 'x-request-id': requestId })).toBe(status);
     // Written once the response has finished; give the logger a moment.
     await new Promise((resolve) => setTimeout(resolve, 50));
     const lines = linesOf(requestId);
-    expect(lines).toHaveLength(1);
-    expect(Buffer.byteLength(lines[0])).toBeLessThan(MAX_LINE_BYTES);
-    const line = JSON.parse(lines[0]);
-    expect(line).toMatchObject({ reqId: requestId, msg: 'request completed', req: { method: 'GET', path }, res: { statusCode: status } });
+    for (const line of lines) {
+      expect(Buffer.byteLength(line)).toBeLessThan(MAX_LINE_BYTES);
+      expect(line).not.toContain('pad=');
+    }
+    return lines.map((line) => ({ ...JSON.parse(line), requestId }));
+  }
+
+  test.each([
+    ['a 15 KB query string on /healthz (no limit applies)', '/healthz', `?pad=${PADDING}`, {}, 200, DEBUG],
+    ['a 14 KB Host on /healthz', '/healthz', '', { host: `h${'x'.repeat(14_000)}.example` }, 200, DEBUG],
+    ['a 15 KB query string on an unknown path from an address over its limit (429)', '/nope', `?pad=${PADDING}`, {}, 429, INFO],
+  ] as const)('%s: one short line when it ends, with the request id, the method and the path without its query', async (_name, path, query, headers, status, level) => {
+    if (status === 429) await get(`${server.url}/nope`);
+    const lines = await linesFor(`${path}${query}`, headers, status);
+    // At debug, "incoming request" comes first: as short.
+    expect(lines.map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+    const line = lines[1];
+    expect(line).toMatchObject({ reqId: line.requestId, level, req: { method: 'GET', path }, res: { statusCode: status } });
     expect(line.req.host.length).toBeLessThanOrEqual(257);
-    expect(lines[0]).not.toContain('pad=');
+  });
+
+  test('a probe that finds the process well is written at debug; one that does not, at info', async () => {
+    const [, readyLine] = await linesFor('/readyz', {}, 200);
+    expect(readyLine).toMatchObject({ msg: 'request completed', level: DEBUG, res: { statusCode: 200 } });
+    ready = false;
+    try {
+      const notReady = await linesFor('/readyz', {}, 503);
+      expect(notReady.find((l) => l.msg === 'request completed')).toMatchObject({ level: INFO, res: { statusCode: 503 } });
+    } finally {
+      ready = true;
+    }
   });
 });
