@@ -41,8 +41,10 @@ export interface VerificationKey<PublicKey = unknown> extends VerificationKeyMat
   /** A revoked key verifies nothing and is reported exactly like an unknown key. */
   revoked?: boolean;
   /**
-   * When the key was created (ms since the epoch). No nonce of the key can have been used
-   * before it, so a nonce store that lost its data still vouches for keys created after that.
+   * When the key was created (ms since the epoch): its real, persisted creation time, never the
+   * time the key was loaded. No nonce of the key can have been used before it, so a nonce store
+   * that lost its data still vouches for keys created after that; and a signature whose `created`
+   * is earlier (beyond the clock skew) is refused as SIGNATURE_EXPIRED.
    */
   createdAtMs?: number;
   /**

@@ -90,9 +90,10 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
    * up to the skew behind this one, i.e. until `created + retention + skew`, counted from `nowMs`.
    * Counted from the claim instead, a signature created ahead of this clock would expire from the
    * store while a process with a slower clock still took it as fresh, and its bytes would run
-   * there again.
+   * there again. At least 1 ms: a signature exactly `maxAge` old is still fresh, and with no skew
+   * and a retention of `maxAge` its nonce would otherwise be claimed for 0 ms (which stores refuse).
    */
-  const nonceTtlMs = (signature: ParsedSignature, nowMs: number) => signature.created * 1000 + retentionMs + skewMs - nowMs;
+  const nonceTtlMs = (signature: ParsedSignature, nowMs: number) => Math.max(1, signature.created * 1000 + retentionMs + skewMs - nowMs);
 
   function clock(): number {
     const ms = now();
@@ -186,6 +187,10 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
     const valid = (await crypto.verify(key, base, signature.signature)) === true;
     const algAgrees = signature.alg === undefined || signature.alg === key.algorithm;
     if (!valid || !algAgrees) return reject('SIGNATURE_INVALID', keyId).done;
+    // A signature cannot predate its key by more than the clock skew. The key's creation is what
+    // proves its nonces unused to a store that lost its data (notBeforeMs below), so a key whose
+    // `createdAtMs` is later than a captured signature (restamped at a restart) must not vouch for it.
+    if (key.createdAtMs !== undefined && signature.created * 1000 < key.createdAtMs - skewMs) return reject('SIGNATURE_EXPIRED', keyId).done;
 
     // The key lookup may have been slow: a request that went stale meanwhile must not claim.
     const checkedAtMs = clock();

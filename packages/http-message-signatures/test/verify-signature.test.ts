@@ -191,6 +191,13 @@ describe('freshness (maxAge 30 s, future skew 5 s)', () => {
     const { verify } = setup({ futureSkewSeconds: 0 });
     await expect(verify(signedRequest({ created: NOW_S + 1 }))).resolves.toMatchObject({ reason: 'SIGNATURE_EXPIRED' });
   });
+
+  it('with no future skew, a signature exactly maxAge old verifies and its nonce stays claimed (it was claimed for 0 ms, which the store refused)', async () => {
+    const { verify } = setup({ futureSkewSeconds: 0 });
+    const req = signedRequest({ created: NOW_S - 30 });
+    await expect(verify(req)).resolves.toMatchObject({ status: 'verified' });
+    await expect(verify(req)).resolves.toMatchObject({ reason: 'NONCE_REUSED' });
+  });
 });
 
 describe('keys and algorithms', () => {
@@ -417,6 +424,20 @@ describe('replay protection', () => {
     keys.set(ED25519.keyId, { ...key!, createdAtMs: NOW_MS + 1 });
     const { verify } = setup({ nonces: store, resolveKey: async (id) => keys.get(id) ?? null });
     await expect(verify(signedRequest())).resolves.toMatchObject({ status: 'verified', notBeforeMs: NOW_MS + 1 });
+  });
+
+  it('refuses a signature made before its key existed (beyond the skew): a key restamped at a restart cannot vouch for a captured request', async () => {
+    const { verify, clock, keys } = setup();
+    const captured = signedRequest({ nonce: 'nonce-captured-before-restart' });
+    await expect(verify(captured)).resolves.toMatchObject({ status: 'verified' });
+    // The host restarts 10 s later with an empty memory store and loads the key with createdAtMs: now.
+    clock.now = NOW_MS + 10_000;
+    const restarted = setup({ nonces: createMemoryNonceStore({ now: () => clock.now }), resolveKey: async (id) => keys.get(id) ?? null, now: () => clock.now });
+    keys.set(ED25519.keyId, { ...keys.get(ED25519.keyId)!, createdAtMs: clock.now });
+    await expect(restarted.verify(captured)).resolves.toMatchObject({ status: 'rejected', reason: 'SIGNATURE_EXPIRED', keyId: ED25519.keyId });
+    // Within the skew of the key's creation, a signature still verifies (a client clock slightly behind).
+    const justBehind = signedRequest({ created: NOW_S + 6, nonce: 'nonce-signed-4s-behind-the-key' });
+    await expect(restarted.verify(justBehind)).resolves.toMatchObject({ status: 'verified' });
   });
 
   it('echoes the resolved key\'s version as keyVersion, and adds none for a key without one', async () => {

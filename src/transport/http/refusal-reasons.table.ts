@@ -37,7 +37,7 @@ export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonSpec>>
   },
   SIGNATURE_EXPIRED: {
     code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
-    meaning: '`created` is older than the allowed age or more than 5 s ahead, or `expires` has passed. Compare your clock with the response\'s `Date` header.',
+    meaning: '`created` is older than the allowed age or more than 5 s ahead, or earlier than the key\'s creation, or `expires` has passed. Compare your clock with the response\'s `Date` header.',
   },
   NONCE_REUSED: {
     code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
