@@ -112,6 +112,8 @@ export interface IdempotentDirectiveOptions<TContext extends object> {
  */
 export function idempotentTransformer<TContext extends object>(schema: GraphQLSchema, options: IdempotentDirectiveOptions<TContext>): GraphQLSchema {
   const name = options.name ?? DEFAULT_IDEMPOTENT_DIRECTIVE_NAME;
+  // A name the schema does not declare would key nothing, silently (`required: true` unenforced).
+  if (!schema.getDirective(name)) throw new Error(`idempotentTransformer: the schema declares no @${name} directive; add idempotentDirectiveTypeDefs('${name}') to its typeDefs, or pass the name its typeDefs use`);
   const mutationType = schema.getMutationType()?.name;
   const execute = createIdempotentExecutor(options);
   // Filled while mapSchema visits the fields, read only when requests run (after the map).

@@ -201,6 +201,12 @@ describe('@idempotent on a server that is not Signet (renamed @once)', () => {
 });
 
 describe('the declaration', () => {
+  test('a directive name the schema does not declare is refused when the schema is built: required keys would go unenforced, silently', () => {
+    const { build } = server();
+    expect(() => build(`${idempotentDirectiveTypeDefs()}\ntype Query { ping: String }\ntype Mutation { addNote(text: String!): Note @idempotent(required: true) }\ntype Note { id: ID! text: String! }`))
+      .toThrow("the schema declares no @once directive; add idempotentDirectiveTypeDefs('once')");
+  });
+
   test('the SDL form prints the code-first one: same descriptions, no host error code, and a name that is not a GraphQL name is refused', () => {
     const sdl = idempotentDirectiveTypeDefs('once');
     const built = makeExecutableSchema({ typeDefs: `${sdl}\ntype Query { ping: String }` }).getDirective('once')!;

@@ -64,6 +64,8 @@ export interface RateLimitDirectiveOptions<TContext> {
  */
 export function rateLimitTransformer<TContext>(schema: GraphQLSchema, options: RateLimitDirectiveOptions<TContext>): GraphQLSchema {
   const directiveName = options.directiveName ?? DEFAULT_RATE_LIMIT_DIRECTIVE;
+  // A name the schema does not declare would limit nothing, silently.
+  if (!schema.getDirective(directiveName)) throw new Error(`rateLimitTransformer: the schema declares no @${directiveName} directive; add rateLimitTypeDefs({ name: '${directiveName}' }) to its typeDefs, or pass the name its typeDefs use as directiveName`);
   refuseInterfaceFieldLimits(schema, directiveName);
   const mutationType = schema.getMutationType()?.name;
   const subscriptionType = schema.getSubscriptionType()?.name;

@@ -29,6 +29,14 @@ const options = (overrides?: RateLimitOverrides): RateLimitDirectiveOptions<obje
 
 const transform = (schema: GraphQLSchema, overrides?: RateLimitOverrides) => rateLimitTransformer(schema, options(overrides));
 
+describe('the directive name', () => {
+  test('a name the schema does not declare is refused when the schema is built: it would limit nothing, silently', () => {
+    const schema = makeExecutableSchema({ typeDefs: `${rateLimitTypeDefs({ name: 'limit' })}\ntype Query { f: Int @limit(max: 1, window: "1m") }` });
+    expect(() => transform(schema)).toThrow("the schema declares no @rateLimit directive; add rateLimitTypeDefs({ name: 'rateLimit' })");
+    expect(() => rateLimitTransformer(schema, { ...options(), directiveName: 'limit' })).not.toThrow();
+  });
+});
+
 describe('identityArgs paths', () => {
   test.each([['items[0].id'], ['items.0.id'], ['input["items"][0].id'], ["input['items'].0.id"]])('%s gives each value its own budget', async (path) => {
     const args = path.startsWith('input') ? (id: string) => `items: [], input: { items: [{ id: "${id}" }] }` : (id: string) => `items: [{ id: "${id}" }]`;

@@ -58,6 +58,9 @@ export function signedTransformer<Context>(schema: GraphQLSchema, options: Signe
   if (typeof principal !== 'function' || typeof unauthenticated !== 'function' || typeof forbidden !== 'function') {
     throw new TypeError('signedTransformer needs principal, unauthenticated and forbidden');
   }
+  // A name the schema does not declare would guard nothing, silently: every field would run unsigned.
+  const name = signedDirectiveName(options);
+  if (!schema.getDirective(name)) throw new Error(`signedTransformer: the schema declares no @${name} directive; add signedDirectiveTypeDefs({ name: '${name}' }) to its typeDefs, or pass the name its typeDefs use`);
   const subscriptionType = schema.getSubscriptionType()?.name;
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {

@@ -89,6 +89,11 @@ describe('the transformer, with the host\'s principal and errors', () => {
     expect(described.getQueryType()!.getFields().open.description).toBeUndefined();
   });
 
+  test('refuses a directive name the schema does not declare: it would guard nothing, silently', () => {
+    const schema = makeExecutableSchema({ typeDefs: [signedDirectiveTypeDefs({ name: 'auth' }), 'type Query { secret: String @auth(scopes: ["READ"]) }'] });
+    expect(() => signedTransformer<Ctx>(schema, { principal: (ctx) => ctx.caller, ...hostErrors })).toThrow("the schema declares no @signed directive; add signedDirectiveTypeDefs({ name: 'signed' })");
+  });
+
   test('needs the host\'s three functions', () => {
     const schema = makeExecutableSchema({ typeDefs: [signedDirectiveTypeDefs(), 'type Query { x: String }'] });
     expect(() => signedTransformer(schema, { principal: () => null } as never)).toThrow('needs principal, unauthenticated and forbidden');
