@@ -3,7 +3,7 @@
  * Works with a standalone Redis and with Redis Cluster (a claim touches one slot).
  *
  * Completeness: beside the nonces lives a marker holding since when the store has held every
- * claim, and which Redis server process wrote it (`<prefix>complete-since` = `<ms>:<run_id>`; on
+ * claim, and which Redis server process wrote it (`<prefix>nonce-complete-since` = `<ms>:<run_id>`; on
  * a Cluster one per slot, in the slot it speaks for). A restart without persistence, a FLUSHALL
  * or a failover to an empty node removes the marker with the nonces. A restart from a snapshot or
  * an append-only file, or a promoted replica, keeps an older copy of both: the marker survives but
@@ -19,7 +19,10 @@ import { isClusterClient, luaScript, runLuaScript, CLUSTER_SLOTS, RUN_MARKER_LUA
 
 /** Options of {@link createRedisNonceStore}. */
 export interface RedisNonceStoreOptions {
-  /** Key prefix; defaults to `signet:nonce:`. Must not contain `{` or `}` (Cluster hash tags). */
+  /**
+   * Key prefix; defaults to `signet:nonce:`. Must not contain `{` or `}` (Cluster hash tags). Its
+   * own: no other store (idempotency, rate limits) may share it, or their keys could meet.
+   */
   prefix?: string;
   /** Clock in ms since the epoch, written into a missing completeness marker. Defaults to `Date.now`. */
   now?: () => number;
@@ -42,8 +45,15 @@ export function nonceRedisKey(keyId: string, nonce: string, prefix = DEFAULT_NON
  * slot (in that slot) on a Cluster, so a claim's script can read it beside the nonce.
  */
 export function nonceMarkerKey(nonceKey: string, prefix: string, clustered: boolean): string {
-  return clustered ? `${prefix}complete-since:{${tagForSlot(slotOfKey(nonceKey))}}` : `${prefix}complete-since`;
+  return clustered ? `${prefix}${MARKER}:{${tagForSlot(slotOfKey(nonceKey))}}` : `${prefix}${MARKER}`;
 }
+
+/**
+ * The marker's name after the prefix. Not the idempotency store's (`complete-since`): a host that
+ * gave both stores one prefix had one marker for both, and the idempotency store declaring itself
+ * complete made the nonce store vouch for nonces it had lost.
+ */
+const MARKER = 'nonce-complete-since';
 
 /**
  * The claim step, written once and shared with the admission script. Returns {1} claimed,
@@ -93,10 +103,10 @@ export async function markNonceStoreComplete(redis: Redis | Cluster, sinceMs: nu
   if (!Number.isSafeInteger(sinceMs) || sinceMs < 0) throw new RangeError('sinceMs must be a non-negative integer of ms');
   const args = [String(sinceMs), options.onlyIfMissing ? '1' : '0'];
   if (!isClusterClient(redis)) {
-    await redis.eval(MARK_SOURCE, 1, `${prefix}complete-since`, ...args);
+    await redis.eval(MARK_SOURCE, 1, `${prefix}${MARKER}`, ...args);
     return;
   }
-  const markers = Array.from({ length: CLUSTER_SLOTS }, (_, slot) => `${prefix}complete-since:{${tagForSlot(slot)}}`);
+  const markers = Array.from({ length: CLUSTER_SLOTS }, (_, slot) => `${prefix}${MARKER}:{${tagForSlot(slot)}}`);
   for (let i = 0; i < markers.length; i += 512) {
     await Promise.all(markers.slice(i, i + 512).map((marker) => redis.eval(MARK_SOURCE, 1, marker, ...args)));
   }

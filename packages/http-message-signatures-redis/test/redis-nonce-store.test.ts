@@ -46,24 +46,34 @@ describeWithRedis('redis nonce store', (url) => {
   it('keeps its completeness marker beside the nonces, never expiring', async () => {
     const store = createRedisNonceStore(redis, { prefix });
     await store.open();
-    const [since, runId] = String(await redis.get(`${prefix}complete-since`)).split(':').map((part, i) => (i === 0 ? Number(part) : part)) as [number, string];
+    const [since, runId] = String(await redis.get(`${prefix}nonce-complete-since`)).split(':').map((part, i) => (i === 0 ? Number(part) : part)) as [number, string];
     expect(runId).toBe(/run_id:([0-9a-f]+)/.exec(await redis.info('server'))![1]);
     expect(since).toBeGreaterThan(Date.now() - 600_000);
     expect(since).toBeLessThanOrEqual(Date.now());
-    await expect(redis.pttl(`${prefix}complete-since`)).resolves.toBe(-1);
+    await expect(redis.pttl(`${prefix}nonce-complete-since`)).resolves.toBe(-1);
   });
 
   it('trusts only a marker of the Redis process answering: one kept from another (a restart from a snapshot, a promoted replica) is replaced, and older signatures are unproven', async () => {
     const store = createRedisNonceStore(redis, { prefix });
     for (const kept of ['1700000000000:0123456789abcdef0123456789abcdef01234567', '1700000000000']) {
-      await redis.set(`${prefix}complete-since`, kept);
+      await redis.set(`${prefix}nonce-complete-since`, kept);
       const before = Date.now();
       const claim = await store.claim('key-1', `nonce-${kept.length}-0123456789abcdef`, { ttlMs: 1_000, notBeforeMs: before - 5_000 });
       expect(claim).toMatchObject({ status: 'unproven' });
-      const [since, runId] = String(await redis.get(`${prefix}complete-since`)).split(':');
+      const [since, runId] = String(await redis.get(`${prefix}nonce-complete-since`)).split(':');
       expect(Number(since)).toBeGreaterThanOrEqual(before);
       expect(runId).toBe(/run_id:([0-9a-f]+)/.exec(await redis.info('server'))![1]);
     }
+  });
+
+  it('does not read the idempotency store\'s marker: a host that gave both stores one prefix is not vouched for by the other store', async () => {
+    await forgetAll();
+    const store = createRedisNonceStore(redis, { prefix });
+    // What @signet/idempotency-redis writes under the same prefix when it is declared complete since 0.
+    const runId = /run_id:([0-9a-f]+)/.exec(await redis.info('server'))![1];
+    await redis.set(`${prefix}complete-since`, `0:${runId}`);
+    // A signature made before the loss: this store cannot prove its nonce unseen.
+    await expect(store.claim('key-1', 'nonce-captured-before-the-loss', { ttlMs: 1_000, notBeforeMs: Date.now() - 60_000 })).resolves.toMatchObject({ status: 'unproven' });
   });
 
   it('stores one key per claim, hash-tagged on the key id, expiring with the ttl', async () => {

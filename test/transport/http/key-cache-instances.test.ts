@@ -181,9 +181,9 @@ describeWithPostgres('key material cached per instance (PostgreSQL + Redis)', (p
 
     /** FLUSHALL, then restore the nonce completeness markers the test prefix starts with (as `redisStores` does). */
     const flush = async () => {
-      const markers = await admin.keys('t*:nonce:complete-since');
+      const markers = await admin.keys('t*:nonce:nonce-complete-since');
       await admin.flushall();
-      for (const marker of markers) await markNonceStoreComplete(admin, 0, { prefix: marker.slice(0, -'complete-since'.length) });
+      for (const marker of markers) await markNonceStoreComplete(admin, 0, { prefix: marker.slice(0, -'nonce-complete-since'.length) });
     };
 
     test('a key cached on B before a FLUSHALL and revoked after it is refused on B', async () => {
