@@ -38,6 +38,8 @@ export type IdempotencyEvent =
   | { readonly kind: 'in_progress' }
   /** The claim failed: the call is refused with `errors.unavailable()`. */
   | { readonly kind: 'store_unavailable'; readonly error: unknown }
+  /** A durable record's read or insert failed: nothing of the call committed, and it is refused with `errors.unavailable()`. */
+  | { readonly kind: 'records_unavailable'; readonly error: unknown }
   /** A fast-path write after the decision failed; the durable record still decides. */
   | { readonly kind: 'store_write_failed'; readonly operation: 'complete' | 'release' | 'remember'; readonly error: unknown }
   /** Another execution committed its record first; its outcome is replayed. */
@@ -100,6 +102,13 @@ export type IdempotentExecutor = (call: IdempotentCall) => Promise<IdempotentRes
 /** Thrown inside the transaction to roll back an effect whose record lost the race to another execution. */
 class RecordConflict extends Error {}
 
+/** Thrown inside the transaction when the record's insert failed (its `cause`): rolled back, answered as unavailable. */
+class RecordsFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the idempotency record could not be saved');
+  }
+}
+
 /** Thrown out of the effect's transaction to roll back a refusal (a nested transaction failed) before recording it. */
 class RolledBackRefusal extends Error {
   constructor(readonly result: unknown, readonly outcome: string) {
@@ -155,9 +164,14 @@ export function createIdempotentExecutor(options: IdempotentExecutorOptions): Id
   /** Inserts the record of an outcome inside the running transaction; a live record of the scope → RecordConflict. */
   const saveRecord = async (call: IdempotentCall, result: unknown, outcome: string): Promise<Decision> => {
     const createdAt = now();
-    const saved = await records.save({
-      scopeKey: call.scopeKey, fingerprint: call.fingerprint, outcome, createdAt: new Date(createdAt), expiresAt: new Date(createdAt + retentionMs),
-    });
+    let saved: Awaited<ReturnType<IdempotencyRecordStore['save']>>;
+    try {
+      saved = await records.save({
+        scopeKey: call.scopeKey, fingerprint: call.fingerprint, outcome, createdAt: new Date(createdAt), expiresAt: new Date(createdAt + retentionMs),
+      });
+    } catch (error) {
+      throw new RecordsFailure(error);
+    }
     if (saved === 'conflict') throw new RecordConflict();
     faults?.beforeCommit?.(call.field);
     return { kind: 'executed', result, outcome };
@@ -186,13 +200,18 @@ export function createIdempotentExecutor(options: IdempotentExecutorOptions): Id
     }
 
     const token = claim.token;
+    /** The record store failed: nothing of this call committed. Its driver's message is the host's log's, never the client's. */
+    const recordsDown = async (error: unknown): Promise<never> => {
+      await quietly(call, 'release', () => store.release(scopeKey, token));
+      report({ kind: 'records_unavailable', error });
+      throw errors.unavailable();
+    };
     if (viewIncomplete(claim.completeSinceMs)) {
       let found: IdempotencyRecord | null;
       try {
         found = await records.find(scopeKey, new Date(now()));
       } catch (error) {
-        await quietly(call, 'release', () => store.release(scopeKey, token));
-        throw error;
+        return recordsDown(error);
       }
       if (found) return answerFromRecord(call, found, token);
     }
@@ -211,10 +230,17 @@ export function createIdempotentExecutor(options: IdempotentExecutorOptions): Id
       });
     } catch (error) {
       // Rolled back: nothing of this call was committed, so the key stays unused and a retry runs.
+      if (error instanceof RecordsFailure) return recordsDown(error.cause);
       await quietly(call, 'release', () => store.release(scopeKey, token));
       if (!(error instanceof RecordConflict)) throw error;
-      const winner = await records.find(scopeKey, new Date(now()));
-      if (!winner) throw new Error(`idempotency record of ${scopeKey} conflicted, then vanished`);
+      let winner: IdempotencyRecord | null;
+      try {
+        winner = await records.find(scopeKey, new Date(now()));
+      } catch (findError) {
+        return recordsDown(findError);
+      }
+      // Expired between the conflict and this read (a retention shorter than a transaction): a retry runs anew.
+      if (!winner) return recordsDown(new Error('the record that won the conflict expired before it could be read'));
       report({ kind: 'record_conflict' });
       decided = { kind: 'found', record: winner };
     }

@@ -68,7 +68,7 @@ function harness(options: { nestedFailure?: boolean; lookupRecordFirst?: 'when-i
       return result;
     },
   });
-  return { call, committed, events, transactionsRun, finds: () => finds, executions: () => executions };
+  return { call, committed, events, records, transactionsRun, finds: () => finds, executions: () => executions };
 }
 
 describe('createIdempotentExecutor', () => {
@@ -98,6 +98,23 @@ describe('createIdempotentExecutor', () => {
     await expect(h.call(store, { id: 'p1' })).rejects.toThrow('UNAVAILABLE');
     expect(h.transactionsRun).toEqual([]);
     expect(h.events).toEqual([{ kind: 'store_unavailable', error: down }]);
+  });
+
+  test.each([
+    ['the record lookup of an incomplete store', 'find'],
+    ['the record insert in the effect\'s transaction', 'save'],
+  ] as const)('%s failing refuses with the host\'s unavailable error, never the driver\'s message, and leaves the key unused', async (_name, failing) => {
+    const h = harness({ lookupRecordFirst: 'always' });
+    const down = new Error('relation "idempotency_records" does not exist');
+    h.records[failing] = async () => { throw down; };
+    const store = createMemoryIdempotencyStore();
+    await expect(h.call(store, { id: 'p1' })).rejects.toThrow(/^UNAVAILABLE$/);
+    expect(h.events).toEqual([{ kind: 'records_unavailable', error: down }]);
+    expect(h.committed.size).toBe(0);
+    expect(h.transactionsRun).toEqual(failing === 'save' ? ['rollback'] : []);
+    // The lease was released: a retry claims the key at once.
+    expect((await store.claim('u1:pay:k1', 'fp', 1_000)).kind).toBe('acquired');
+    store.close();
   });
 
   test('fast-path writes that fail after the commit change nothing in the answer; a lost lease is reported', async () => {
@@ -183,7 +200,7 @@ describe('createIdempotentExecutor after the fast path lost its data', () => {
     memory.close();
   });
 
-  test('a lookup that fails releases the lease and rethrows: nothing ran, the key stays unused', async () => {
+  test('a lookup that fails releases the lease and refuses as unavailable: nothing ran, the key stays unused', async () => {
     const h = harness();
     const memory = createMemoryIdempotencyStore();
     const executor = createIdempotentExecutor({
@@ -197,7 +214,7 @@ describe('createIdempotentExecutor after the fast path lost its data', () => {
       store: memory, scopeKey: 's', fingerprint: 'fp', field: 'pay',
       codec: { encode: String, isRefusal: () => false, replay: async (o) => o },
       execute: async () => { ran = true; return 1; },
-    })).rejects.toThrow('db down');
+    })).rejects.toThrow(/^U$/);
     expect(ran).toBe(false);
     expect((await memory.claim('s', 'fp', 1_000)).kind).toBe('acquired');
     expect(h.executions()).toBe(0);

@@ -80,6 +80,9 @@ function report(deps: DirectiveDeps, requestId: string, event: IdempotentFieldEv
     case 'store_unavailable':
       logger.warn({ err: { message: messageOf(event.error) }, requestId }, 'idempotency store unavailable; refusing keyed mutation');
       return;
+    case 'records_unavailable':
+      logger.warn({ err: { message: messageOf(event.error) }, requestId }, 'idempotency records unavailable; refusing keyed mutation (nothing committed)');
+      return;
     case 'store_write_failed':
       logger.warn({ err: { message: messageOf(event.error) } }, `idempotency store ${event.operation} failed; the durable record still decides`);
       return;
