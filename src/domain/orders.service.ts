@@ -213,6 +213,14 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
     if (!isLive(outcome.status)) {
       journals.push(...releaseOf(orderId, accountId, order, takerHold, now));
       takerHold = new Dec(0);
+    } else if (order.side === 'BUY' && !taker.filledQuantity.isZero()) {
+      // A BUY that rests after trading below its limit keeps only what the rest costs at its limit
+      // (as the ledger rounds: the rise of its rounded-up total cost); the price improvement goes
+      // back to available now, not when the order ends.
+      const rest = order.price!.times(order.quantity!.minus(taker.filledQuantity));
+      const needed = ceilQuote(market, taker.filledQuote.plus(rest)).minus(ceilQuote(market, taker.filledQuote));
+      journals.push(...releaseOf(orderId, accountId, order, takerHold.minus(needed), now));
+      takerHold = needed;
     }
     const recorded = await repo.recordPlacement({
       order: {

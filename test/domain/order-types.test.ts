@@ -66,6 +66,23 @@ async function feesSince(before: Record<string, Dec>): Promise<Record<string, st
 const state = (o: Order) => ({ status: o.status, statusReason: o.statusReason, filledQuantity: o.filledQuantity, holdRemaining: o.holdRemaining });
 
 describe('LIMIT orders', () => {
+  test('GTC: a BUY that trades below its limit and rests keeps only what its rest costs at its limit; the saving is available at once', async () => {
+    const seller1 = await trader({ BTC: '1' });
+    const seller2 = await trader({ BTC: '1' });
+    const buyer = await trader({ USD: '50000' });
+    await place(seller1, limit('SELL', '20000', '0.5'));
+    // Hold 30 000 × 1 = 30 000; 0.5 bought at 20 000 costs 10 000; the rest (0.5) at 30 000 needs 15 000:
+    // 5 000 saved below the limit goes back now (it stayed held until the order ended).
+    const bid = await place(buyer, limit('BUY', '30000', '1'));
+    expect(state(bid)).toEqual({ status: 'PARTIALLY_FILLED', statusReason: null, filledQuantity: '0.5', holdRemaining: '15000' });
+    expect(state(await stored(bid))).toEqual(state(bid));
+    expect((await balancesOf(services, buyer)).USD).toEqual({ available: '25000', held: '15000' });
+    // The rest fills at its own price: the hold is used up exactly.
+    await place(seller2, limit('SELL', '30000', '0.5'));
+    expect(state(await stored(bid))).toEqual({ status: 'FILLED', statusReason: null, filledQuantity: '1', holdRemaining: '0' });
+    expect((await balancesOf(services, buyer)).USD).toEqual({ available: '25000', held: '0' });
+  });
+
   test('GTC: a BUY crossing two asks trades at each maker\'s price, fills one ask and part of the other, and releases exactly the hold it did not use', async () => {
     const fees = await feeAccount();
     const seller1 = await trader({ BTC: '1' });
@@ -95,14 +112,14 @@ describe('LIMIT orders', () => {
     expect(await services.marketData.orderBook('BTC-USD', 10)).toMatchObject({ bids: [], asks: [{ price: '29500', quantity: '0.2', orderCount: 1 }] });
   });
 
-  test('GTC: a BUY partly filled below its limit rests with the rest of its hold, and a cancel releases all of it', async () => {
+  test('GTC: a BUY partly filled below its limit rests holding what its rest needs, and a cancel releases all of it', async () => {
     const seller = await trader({ BTC: '1' });
     const buyer = await trader({ USD: '100000' });
     await place(seller, limit('SELL', '29000', '0.5'));
     const bid = await place(buyer, limit('BUY', '30000', '0.8'));
-    // 24 000 held, 14 500 paid: 9 500 still held (the rest of the order needs 9 000 at its limit).
-    expect(state(bid)).toEqual({ status: 'PARTIALLY_FILLED', statusReason: null, filledQuantity: '0.5', holdRemaining: '9500' });
-    expect(await balancesOf(services, buyer)).toMatchObject({ USD: { available: '76000', held: '9500' } });
+    // 24 000 held, 14 500 paid: the rest (0.3) needs 9 000 at its limit, so the 500 saved is released at once.
+    expect(state(bid)).toEqual({ status: 'PARTIALLY_FILLED', statusReason: null, filledQuantity: '0.5', holdRemaining: '9000' });
+    expect(await balancesOf(services, buyer)).toMatchObject({ USD: { available: '76500', held: '9000' } });
     expect(await services.marketData.orderBook('BTC-USD', 10)).toMatchObject({ bids: [{ price: '30000', quantity: '0.3', orderCount: 1 }], asks: [] });
 
     const canceled = await services.orders.cancelOrder(buyer, bid.id);

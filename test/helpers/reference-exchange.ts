@@ -43,6 +43,8 @@ export interface ReferenceOrder {
   filledQuote: Dec;
   readonly holdAsset: AssetCode;
   readonly holdAmount: Dec;
+  /** What a resting BUY gave back of its hold at placement: it traded below its limit. */
+  released?: Dec;
 }
 
 /** One order's row of a trade. */
@@ -128,11 +130,11 @@ export class ReferenceExchange {
     return this.balances.get(holder)!.get(asset)!;
   }
 
-  /** What the order still reserves: a BUY its hold less the rounded-up cost of its fills, a SELL its hold less what it sold; 0 once final. */
+  /** What the order still reserves: a BUY its hold less what it released and the rounded-up cost of its fills, a SELL its hold less what it sold; 0 once final. */
   holdRemaining(order: ReferenceOrder): Dec {
     if (!isLive(order)) return new Dec(0);
     const market = MARKETS.get(order.market)!;
-    return order.side === 'BUY' ? order.holdAmount.minus(roundUp(order.filledQuote, market.quoteAsset)) : order.holdAmount.minus(order.filledQuantity);
+    return order.side === 'BUY' ? order.holdAmount.minus(order.released ?? new Dec(0)).minus(roundUp(order.filledQuote, market.quoteAsset)) : order.holdAmount.minus(order.filledQuantity);
   }
 
   /** Live orders of one side of a market, best first, then oldest first. */
@@ -233,7 +235,17 @@ export class ReferenceExchange {
     else if (taker.filledQuantity.eq(taker.quantity)) this.finish(taker, 'FILLED', null);
     else if (type === 'MARKET') this.finish(taker, 'EXPIRED', 'MARKET_REMAINDER');
     else if (timeInForce === 'IOC') this.finish(taker, 'EXPIRED', 'IOC_REMAINDER');
-    else taker.status = taker.filledQuantity.isZero() ? 'OPEN' : 'PARTIALLY_FILLED';
+    else {
+      taker.status = taker.filledQuantity.isZero() ? 'OPEN' : 'PARTIALLY_FILLED';
+      // A BUY resting after fills holds what its rest costs at its limit: the rest of its hold (what it saved below its limit) is released.
+      if (side === 'BUY' && !taker.filledQuantity.isZero()) {
+        const paid = roundUp(taker.filledQuote, market.quoteAsset);
+        const restCost = roundUp(taker.filledQuote.plus(limit!.times(taker.quantity.minus(taker.filledQuantity))), market.quoteAsset).minus(paid);
+        const saved = this.holdRemaining(taker).minus(restCost);
+        this.move(owner, holdAsset, saved, 'held', 'available');
+        taker.released = saved;
+      }
+    }
     return { ok: true, value: taker };
   }
 
