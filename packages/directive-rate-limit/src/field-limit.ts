@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { getDirective } from '@graphql-tools/utils';
 import { getNullableType, isListType, type GraphQLArgument, type GraphQLField, type GraphQLSchema } from 'graphql';
 import { parseWindow, type RateLimitRule } from '@signet/rate-limit';
@@ -100,7 +101,9 @@ export function limitedFieldOf(schema: GraphQLSchema, typeName: string, field: G
  */
 export function fieldLimitCheck(field: LimitedField, args: Record<string, unknown>, identity: string): FieldLimitCheck {
   const { policy, applied, limit: { max, window, windowMs }, paths } = field;
-  const argPart = paths.identity.length > 0 ? `:${JSON.stringify(paths.identity.map((p) => valueAtPath(args, p) ?? null))}` : '';
+  // The values' digest, not the values: a client chooses them, and a counter key as long as its
+  // request body (each kept for its window) would let it fill the store's memory.
+  const argPart = paths.identity.length > 0 ? `:${createHash('sha256').update(JSON.stringify(paths.identity.map((p) => valueAtPath(args, p) ?? null))).digest('base64url')}` : '';
   const list = paths.arrayLength ? valueAtPath(args, paths.arrayLength) : undefined;
   const rule: RateLimitRule = {
     max, windowMs, countRejected: !applied.uncountRejected,

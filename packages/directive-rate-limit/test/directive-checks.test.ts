@@ -7,7 +7,7 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { GraphQLError, graphql, type GraphQLSchema } from 'graphql';
 import { createMemoryRateLimitStore } from '@signet/rate-limit';
-import { ipIdentity, limitedFieldOf, rateLimitTransformer, rateLimitTypeDefs, type RateLimitDirectiveOptions, type RateLimitOverrides } from '../src';
+import { fieldLimitCheck, ipIdentity, limitedFieldOf, rateLimitTransformer, rateLimitTypeDefs, type RateLimitDirectiveOptions, type RateLimitOverrides } from '../src';
 
 const schemaWith = (directive: string, args = '(items: [ItemInput!]!, input: TagInput, term: String)') => makeExecutableSchema({
   typeDefs: `
@@ -38,6 +38,17 @@ describe('the directive name', () => {
 });
 
 describe('identityArgs paths', () => {
+  test('the values enter the counter key as a digest: a client cannot make keys as long as its request', () => {
+    const schema = schemaWith('@rateLimit(max: 1, window: "1m", identityArgs: ["term"])');
+    const field = limitedFieldOf(schema, 'Query', schema.getQueryType()!.getFields().limited)!;
+    const keyFor = (term: string) => fieldLimitCheck(field, { items: [], term }, 'ip:192.0.2.1').key;
+    const long = keyFor('x'.repeat(100_000));
+    expect(long.length).toBeLessThan(120);
+    expect(long).not.toContain('xxxx');
+    expect(keyFor('a')).toBe(keyFor('a'));
+    expect(keyFor('a')).not.toBe(keyFor('b'));
+  });
+
   test.each([['items[0].id'], ['items.0.id'], ['input["items"][0].id'], ["input['items'].0.id"]])('%s gives each value its own budget', async (path) => {
     const args = path.startsWith('input') ? (id: string) => `items: [], input: { items: [{ id: "${id}" }] }` : (id: string) => `items: [{ id: "${id}" }]`;
     // One store for the three calls (options() makes a new one per call).
