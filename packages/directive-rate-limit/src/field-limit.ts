@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { getDirective } from '@graphql-tools/utils';
 import { getNullableType, isListType, type GraphQLArgument, type GraphQLField, type GraphQLSchema } from 'graphql';
-import { parseWindow, type RateLimitRule } from '@signet/rate-limit';
+import { keyDigest, parseWindow, type RateLimitRule } from '@signet/rate-limit';
 import { parseArgumentPath, typeAtPath, valueAtPath, type ArgumentPath } from './argument-path';
 import { DEFAULT_RATE_LIMIT_DIRECTIVE, type RateLimitArgs } from './rate-limit.directive';
 
@@ -103,7 +102,7 @@ export function fieldLimitCheck(field: LimitedField, args: Record<string, unknow
   const { policy, applied, limit: { max, window, windowMs }, paths } = field;
   // The values' digest, not the values: a client chooses them, and a counter key as long as its
   // request body (each kept for its window) would let it fill the store's memory.
-  const argPart = paths.identity.length > 0 ? `:${createHash('sha256').update(JSON.stringify(paths.identity.map((p) => valueAtPath(args, p) ?? null))).digest('base64url')}` : '';
+  const argPart = paths.identity.length > 0 ? `:${keyDigest(JSON.stringify(paths.identity.map((p) => valueAtPath(args, p) ?? null)))}` : '';
   const list = paths.arrayLength ? valueAtPath(args, paths.arrayLength) : undefined;
   const rule: RateLimitRule = {
     max, windowMs, countRejected: !applied.uncountRejected,

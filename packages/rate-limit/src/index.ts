@@ -13,6 +13,7 @@ export type {
 } from './rate-limit-store';
 export { decisionFrom, normalizeRateLimitRule } from './rate-limit-store';
 export { MAX_WINDOW_MS, checkWindowMs, parseWindow } from './window';
+export { keyDigest } from './key-digest';
 export { createMemoryRateLimitStore, MemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './memory-rate-limit-store';
 export type { RateLimitHeaderEntry, RateLimitHeaders } from './ratelimit-headers';
 export {
