@@ -1,4 +1,4 @@
-import { getNullableType, isInputObjectType, isListType, type GraphQLInputObjectType, type GraphQLInputType } from 'graphql';
+import { getNullableType, isInputObjectType, isListType, isScalarType, type GraphQLInputObjectType, type GraphQLInputType } from 'graphql';
 
 /** An argument or input field as the schema declares it: what leaving defaults out needs. */
 export interface InputValueDefinition {
@@ -37,10 +37,21 @@ function sameValue(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/** What the fingerprint reads as it is: JSON values, plain objects and arrays, Dates. */
+function isJsonNative(value: unknown): boolean {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value) || value instanceof Date || Array.isArray(value) || isPlainObject(value);
+}
+
 function explicitValue(value: unknown, type: GraphQLInputType): unknown {
   const nullable = getNullableType(type);
   if (isListType(nullable) && Array.isArray(value)) return value.map((item) => explicitValue(item, nullable.ofType));
   if (isInputObjectType(nullable) && isPlainObject(value)) return explicitArguments(value, inputFieldsOf(nullable));
+  // A custom scalar that coerces to something else (a URL, a class, a bigint) is fingerprinted
+  // in its serialized form, the one the client sent: the same call whatever its internal value.
+  if (isScalarType(nullable) && !isJsonNative(value)) {
+    const serialized: unknown = nullable.serialize(value);
+    return typeof serialized === 'bigint' ? serialized.toString() : serialized;
+  }
   return value;
 }
 
@@ -53,7 +64,8 @@ function explicitValue(value: unknown, type: GraphQLInputType): unknown {
  * default is not covered: a call that wrote the old default out no longer matches it (a retry
  * across the deploy is refused as a key reuse), and one that omitted the argument keeps its
  * fingerprint although the new default would make it another call (its retry replays the old
- * outcome). Values the schema does not declare are kept as they are.
+ * outcome). Values the schema does not declare are kept as they are. A custom scalar's value that
+ * is not a JSON value (a URL, a bigint, a class instance) is replaced by its serialized form.
  */
 export function explicitArguments(args: Record<string, unknown>, definitions: readonly InputValueDefinition[]): Record<string, unknown> {
   const explicit: Record<string, unknown> = { ...args };
