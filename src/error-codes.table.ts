@@ -143,7 +143,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   },
   [ErrorCode.SERVICE_UNAVAILABLE]: {
     status: 503, otherStatuses: [], field: true, retryable: true, http: '503 or 200 (field)',
-    meaning: 'A dependency (PostgreSQL, Redis) is down, slow or overloaded: a lost connection, a statement over the 5 s statement timeout, a Redis command over 2 s. The transaction rolled back, so nothing was executed; the exceptions: a database connection lost during the commit itself, when the outcome is unknown, and an error whose `path` goes below a mutation\'s payload (`["placeOrder", "fills"]`): that read ran after the mutation committed, so the mutation ran and only that part of its answer is missing (the payload\'s other fields, `order` among them, still arrive). `extensions.retryAfter` (seconds) hints when to retry.',
+    meaning: 'A dependency (PostgreSQL, Redis) is down, slow or overloaded: a lost connection, a statement over the 5 s statement timeout, a Redis command over 2 s. The transaction rolled back, so nothing was executed; the exceptions: a database connection lost during the commit itself, when the outcome is unknown (`extensions.reason: COMMIT_OUTCOME_UNKNOWN`), and an error whose `path` goes below a mutation\'s payload (`["placeOrder", "fills"]`): that read ran after the mutation committed, so the mutation ran and only that part of its answer is missing (the payload\'s other fields, `order` among them, still arrive). `extensions.retryAfter` (seconds) hints when to retry.',
     whatToDo: 'Retry with backoff; for mutations retry with the same idempotency key (a commit that did land is then replayed, never repeated).',
   },
   [ErrorCode.PRICE_UNAVAILABLE]: {

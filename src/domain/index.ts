@@ -6,6 +6,7 @@ export * from './user-errors';
 export { USER_ERROR_CODES, type UserErrorCodeSpec } from './user-error-codes.table';
 export * from './ports';
 export { actingAs, currentActingKey, ActingKeyRevokedError } from './acting-key';
+export { CommitOutcomeUnknownError } from './commit-outcome';
 export { EXTERNAL_ACCOUNT_ID, FEE_ACCOUNT_ID, assertBalanced, balanceChanges, keepsBalanceRows, netBalanceChanges, SYSTEM_ACCOUNT_IDS, type BalanceChange } from './ledger';
 export { canonicalKeyId, canonicalUuid } from './ids';
 export { isPlainText } from './text';

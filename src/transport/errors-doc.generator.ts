@@ -37,7 +37,9 @@ export function errorsDocTables(): Readonly<Record<string, string>> {
     'other-reasons': markdownTable(['reason', 'with', 'meaning'],
       reasons.filter(([reason]) => !isSignatureReason(reason)).map(([reason, spec]) => [
         quoted(reason),
-        [quoted(spec.code), `HTTP ${refusalStatus(spec.code)}`, ...(spec.retryAfter ? ['`Retry-After`'] : [])].join(', '),
+        spec.at === 'field'
+          ? `${quoted(spec.code)} at the mutation's field (HTTP 200)`
+          : [quoted(spec.code), `HTTP ${refusalStatus(spec.code)}`, ...(spec.retryAfter ? ['`Retry-After`'] : [])].join(', '),
         spec.meaning,
       ])),
     'user-codes': markdownTable(['code', 'mutation', 'meaning'],

@@ -12,6 +12,12 @@ export interface TcpProxy {
    * balancer that dropped a connection silently looks like to both ends.
    */
   silence(): void;
+  /**
+   * The next chunk a client sends that contains `marker` (e.g. a COMMIT's text) still reaches the
+   * server, then the client's side is closed at once: the server acts on it, the client never
+   * hears back. The server's side is closed a second later.
+   */
+  cutAfterClientSends(marker: string): void;
   /** Connections proxied so far. */
   connections(): number;
   close(): Promise<void>;
@@ -22,6 +28,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const open = new Set<Socket>();
   const pairs = new Set<[Socket, Socket]>();
   let total = 0;
+  let armed: Buffer | null = null;
   const onConnection = (client: Socket) => {
     total += 1;
     const upstream = connect(target.port, target.host);
@@ -36,9 +43,21 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       open.delete(upstream);
       pairs.delete(pair);
     };
-    client.on('error', drop).on('close', drop);
+    let cutting = false;
+    client.on('error', drop).on('close', () => (cutting ? setTimeout(drop, 1_000) : drop()));
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
+    client.on('data', (chunk: Buffer) => {
+      if (armed === null || !chunk.includes(armed)) return;
+      armed = null;
+      cutting = true;
+      upstream.write(chunk, () => {
+        upstream.unpipe(client);
+        client.destroy();
+      });
+    });
+    client.on('data', (chunk: Buffer) => {
+      if (!cutting) upstream.write(chunk);
+    });
     upstream.pipe(client);
   };
   let server: Server = createServer(onConnection);
@@ -65,6 +84,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         client.pause();
         upstream.pause();
       }
+    },
+    cutAfterClientSends(marker) {
+      armed = Buffer.from(marker);
     },
     connections: () => total,
     close: async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Pool, type PoolClient } from 'pg';
+import { DatabaseError, Pool, type PoolClient } from 'pg';
+import { CommitOutcomeUnknownError } from '../../domain';
 import type { QueryOptions, SqlDriver, SqlExecutor } from './sql-driver';
 
 /** Options of the PostgreSQL driver. */
@@ -72,9 +73,11 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
         broken = error;
       };
       client.on('error', onConnectionError);
+      let committing = false;
       try {
         await client.query('BEGIN');
         const result = await work(executor(client));
+        committing = true;
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -83,6 +86,10 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
         } catch (rollbackError) {
           broken = rollbackError as Error; // the connection is unusable: destroy it instead of pooling it
         }
+        // A COMMIT the server answered with an error (a deferred constraint, a serialization
+        // failure) rolled back. One that got no answer (the connection dropped, a read timeout)
+        // may have committed: say so, rather than "nothing ran".
+        if (committing && !(error instanceof DatabaseError)) throw new CommitOutcomeUnknownError(error);
         throw error;
       } finally {
         client.off('error', onConnectionError);

@@ -2,7 +2,8 @@ import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 import { currentRequestId } from '../request-scope';
-import { ActingKeyRevokedError } from '../../domain';
+import { ActingKeyRevokedError, CommitOutcomeUnknownError } from '../../domain';
+import { COMMIT_OUTCOME_UNKNOWN } from '../http/refusal-reasons.table';
 import { ErrorCode, SignetError, isRetryable } from '../../errors';
 import { classifyInfrastructureFailure } from './infrastructure-errors';
 
@@ -21,6 +22,9 @@ const VALIDATION_ABORTED_MESSAGE = 'Validation aborted: the document selects the
 
 /** What a client sees for a dependency failure: nothing about which one, or why. */
 export const UNAVAILABLE_MESSAGE = 'Service temporarily unavailable; retry later.';
+
+/** What a client is told when the connection was lost during the mutation's COMMIT. */
+const COMMIT_UNKNOWN_MESSAGE = 'The database connection was lost while this mutation committed: it may have run. Retry with the same idempotency key (a committed mutation is replayed, never repeated), or read its result before acting again.';
 
 interface ValidationFailure { property?: string; constraints?: Record<string, string>; children?: ValidationFailure[] }
 
@@ -61,6 +65,15 @@ export function createFormatError(options: { logger: Logger; development: boolea
         ...base,
         ...(formatted.message === VALIDATION_ABORTED ? { message: VALIDATION_ABORTED_MESSAGE } : {}),
         extensions: { code, retryable: isRetryable(code), requestId, ...(validation ? { fields: describeValidation(validation) } : {}) },
+      };
+    }
+    if (original instanceof CommitOutcomeUnknownError) {
+      // The one dependency failure after which the mutation may have run: said so, not "retry later".
+      options.logger.error({ err: original, requestId, path: formatted.path }, 'connection lost during COMMIT: the outcome is unknown');
+      return {
+        ...base,
+        message: options.development ? formatted.message : COMMIT_UNKNOWN_MESSAGE,
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: isRetryable(ErrorCode.SERVICE_UNAVAILABLE), retryAfter: 1, reason: COMMIT_OUTCOME_UNKNOWN, requestId },
       };
     }
     const infrastructure = classifyInfrastructureFailure(original);

@@ -16,8 +16,14 @@ export const REPLAY_PROTECTION_RECOVERING = 'REPLAY_PROTECTION_RECOVERING';
 /** `extensions.reason` of a 503 for a request that arrived after the server began shutting down; documented in ERRORS.md. */
 export const SHUTTING_DOWN = 'SHUTTING_DOWN';
 
-/** Every `extensions.reason` a refusal can carry. */
-export type RefusalReason = SignatureFailureReason | typeof REPLAY_PROTECTION_RECOVERING | typeof SHUTTING_DOWN;
+/**
+ * `extensions.reason` of a SERVICE_UNAVAILABLE at a mutation's field whose transaction lost its
+ * database connection while committing: it may have committed; documented in ERRORS.md.
+ */
+export const COMMIT_OUTCOME_UNKNOWN = 'COMMIT_OUTCOME_UNKNOWN';
+
+/** Every `extensions.reason` a refusal (or a field's error) can carry. */
+export type RefusalReason = SignatureFailureReason | typeof REPLAY_PROTECTION_RECOVERING | typeof SHUTTING_DOWN | typeof COMMIT_OUTCOME_UNKNOWN;
 
 /** How one reason reaches clients. */
 export interface RefusalReasonSpec {
@@ -25,6 +31,8 @@ export interface RefusalReasonSpec {
   readonly code: ErrorCode;
   /** True when the response carries `Retry-After`. */
   readonly retryAfter: boolean;
+  /** Where it arrives: a whole-request refusal (the code's HTTP status), or one field's error in a 200. Default 'request'. */
+  readonly at?: 'request' | 'field';
   /** ERRORS.md's "meaning" column (Markdown). */
   readonly meaning: string;
 }
@@ -66,5 +74,9 @@ export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonSpec>>
   [SHUTTING_DOWN]: {
     code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: true,
     meaning: 'The request arrived after this server began shutting down (SIGTERM): the requests already running are finished, new ones are refused and the connection is closed. Nothing ran; retry after `Retry-After` (on another instance, or once it is back).',
+  },
+  [COMMIT_OUTCOME_UNKNOWN]: {
+    code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: false, at: 'field',
+    meaning: 'The connection to PostgreSQL was lost while the mutation\'s transaction committed: it **may have run** (every other `SERVICE_UNAVAILABLE` of a mutation\'s field means it did not). Retry with the same idempotency key: a mutation that committed is replayed, never repeated. Without a key, read before acting again (`order(clientOrderId:)`, `me { transfers }`). `extensions.retryAfter` is 1.',
   },
 });

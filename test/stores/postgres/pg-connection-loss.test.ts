@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPgDriver, type SqlDriver } from '../../../src/stores/postgres';
 import { classifyInfrastructureFailure } from '../../../src/transport/graphql/infrastructure-errors';
+import { CommitOutcomeUnknownError } from '../../../src/domain';
+import { openScratchSchema } from '../../helpers/database';
 import { describeWithPostgres } from '../../helpers/services';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy';
 
@@ -39,5 +41,35 @@ describeWithPostgres('the PostgreSQL driver when the connection drops', (url) =>
     await proxy.restore();
     await expect(driver.begin((tx) => tx.query<{ n: number }>('SELECT 1 AS n'))).resolves.toEqual([{ n: 1 }]);
     await expect(driver.ping()).resolves.toBeUndefined();
+  });
+
+  test('a connection lost during COMMIT is told apart: CommitOutcomeUnknownError, and the transaction did commit (it was "retry later" before)', async () => {
+    const scratch = await openScratchSchema(url);
+    const throughProxy = new URL(scratch.url);
+    throughProxy.host = `127.0.0.1:${proxy.port}`;
+    const scoped = createPgDriver({ url: throughProxy.toString() });
+    try {
+      await scratch.admin.query(`CREATE TABLE ${scratch.schema}.payments (id int PRIMARY KEY)`);
+      // The COMMIT reaches PostgreSQL; its answer never reaches the driver.
+      const lost = await scoped.begin(async (tx) => {
+        await tx.query('INSERT INTO payments VALUES (1)');
+        proxy.cutAfterClientSends('COMMIT');
+      }).then(() => null, (e: unknown) => e);
+      expect(lost).toBeInstanceOf(CommitOutcomeUnknownError);
+      expect(classifyInfrastructureFailure((lost as Error).cause)).not.toBeNull();
+      expect((await scratch.admin.query(`SELECT id FROM ${scratch.schema}.payments`)).rows).toEqual([{ id: 1 }]);
+
+      // A COMMIT PostgreSQL answers with an error rolled back: that is not an unknown outcome.
+      await scratch.admin.query(`ALTER TABLE ${scratch.schema}.payments ADD CONSTRAINT once UNIQUE (id) DEFERRABLE INITIALLY DEFERRED, DROP CONSTRAINT payments_pkey`);
+      const refused = await scoped.begin(async (tx) => {
+        await tx.query('INSERT INTO payments VALUES (2), (2)');
+      }).then(() => null, (e: unknown) => e);
+      expect(refused).not.toBeInstanceOf(CommitOutcomeUnknownError);
+      expect(refused).toMatchObject({ code: '23505' });
+      expect((await scratch.admin.query(`SELECT id FROM ${scratch.schema}.payments ORDER BY id`)).rows).toEqual([{ id: 1 }]);
+    } finally {
+      await scoped.close();
+      await scratch.drop();
+    }
   });
 });

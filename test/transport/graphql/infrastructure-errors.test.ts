@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { MaxRetriesPerRequestError } from 'ioredis/built/errors';
 import { DatabaseError, Pool } from 'pg';
 import { ErrorCode } from '../../../src/errors';
+import { CommitOutcomeUnknownError } from '../../../src/domain';
 import { createFormatError } from '../../../src/transport/graphql/format-error';
 import { classifyInfrastructureFailure } from '../../../src/transport/graphql/infrastructure-errors';
 import { createHttpErrorHandler } from '../../../src/transport/http/http-errors';
@@ -168,6 +169,16 @@ describe('formatError turns infrastructure failures into SERVICE_UNAVAILABLE', (
     expect(JSON.stringify(formatted)).not.toMatch(/statement|SELECT|orders/);
     expect(log.lines()).toContainEqual(expect.objectContaining({ msg: 'dependency failure masked as SERVICE_UNAVAILABLE', dependency: 'database', reason: 'statement timeout' }));
     expect(log.text()).toMatch(/canceling statement due to statement timeout/);
+  });
+
+  test('a connection lost during COMMIT says the mutation may have run: reason COMMIT_OUTCOME_UNKNOWN, logged at error', () => {
+    const { formatted, log } = format(fieldError(new CommitOutcomeUnknownError(new Error('Connection terminated unexpectedly'))));
+    expect(formatted).toEqual({
+      message: expect.stringContaining('it may have run'), path: ['placeOrder'],
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true, retryAfter: 1, reason: 'COMMIT_OUTCOME_UNKNOWN', requestId: undefined },
+    });
+    expect(JSON.stringify(formatted)).not.toMatch(/terminated/);
+    expect(log.lines()).toContainEqual(expect.objectContaining({ level: 50, msg: 'connection lost during COMMIT: the outcome is unknown' }));
   });
 
   test('an unexpected error is still INTERNAL_SERVER_ERROR, not retryable', () => {
