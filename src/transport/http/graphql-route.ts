@@ -71,17 +71,19 @@ export function withoutEmptyOptionalParameters(url: string): string | null {
  * The request as Apollo should read it: a HEAD as the GET it mirrors (Apollo refuses any method
  * but GET and POST; Node sends no content for a HEAD whatever the handler writes), and a GET's
  * empty `operationName=`, `variables=` or `extensions=` left out (Apollo would look up an operation
- * named "" or parse "" as JSON). Only Apollo's view changes: the signature was verified, and its
- * admission built, over the request as sent.
+ * named "" or parse "" as JSON). Its host is always `localhost`: Apollo's Fastify integration
+ * builds a URL from the Host only to read the query string, and a Host that is not one (`a b`,
+ * `[`, none from an HTTP/1.0 client) threw there, a 500 logged as an error. Only Apollo's view
+ * changes: the signature was verified, and its admission built, over the request as sent.
  */
 export function apolloView(request: FastifyRequest): FastifyRequest {
-  const overrides: PropertyDescriptorMap = {};
+  const overrides: PropertyDescriptorMap = { hostname: { value: 'localhost' } };
   if (request.method === 'HEAD') overrides.method = { value: 'GET' };
   if (request.method === 'GET' || request.method === 'HEAD') {
     const url = withoutEmptyOptionalParameters(request.url);
     if (url !== null) overrides.url = { value: url };
   }
-  return Object.keys(overrides).length === 0 ? request : Object.create(request, overrides);
+  return Object.create(request, overrides);
 }
 
 /** A HEAD request seen as its GET (what the playground's HTML check reads), otherwise the request itself. */

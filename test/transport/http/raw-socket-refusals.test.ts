@@ -63,6 +63,18 @@ describe('raw-socket refusals', () => {
     expect(answer.date).toBeLessThanOrEqual(Date.now());
   });
 
+  test.each([
+    ['a Host that is no host', 'POST /graphql HTTP/1.1\r\nHost: a b\r\n'],
+    ['a Host that is a lone bracket', 'POST /graphql HTTP/1.1\r\nHost: [\r\n'],
+    ['an empty Host', 'POST /graphql HTTP/1.1\r\nHost:\r\n'],
+    ['HTTP/1.0 without a Host', 'POST /graphql HTTP/1.0\r\n'],
+  ])('%s: the query is answered, not a 500 (Apollo built a URL from it and threw)', async (_name, head) => {
+    const body = '{"query":"{ serverTime }"}';
+    const answer = await exchange(port, `${head}Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    expect(answer.slice(9, 12)).toBe('200');
+    expect(answer).toContain('"serverTime"');
+  });
+
   test('a long target plus headers that only together pass the limit stays 431 (the headers are what to cut)', async () => {
     const answer = parse(await exchange(port, `GET /graphql?query=${'a'.repeat(9_000)} HTTP/1.1\r\nHost: x\r\nX-Pad: ${'b'.repeat(9_000)}\r\n\r\n`));
     expect(answer.status).toBe(431);
