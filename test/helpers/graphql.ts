@@ -29,9 +29,9 @@ export function principalFor(accountId: string, scopes: readonly Scope[] = ALL_S
 }
 
 /** Builds the Apollo server exactly as production does and executes through it (no HTTP). */
-export async function createTestGraphQL(services: DomainServices, options: { logger?: Logger; development?: boolean; directives?: DirectiveDeps } = {}): Promise<TestGraphQL> {
+export async function createTestGraphQL(services: DomainServices, options: { logger?: Logger; development?: boolean; directives?: DirectiveDeps; introspection?: boolean } = {}): Promise<TestGraphQL> {
   const server: ApolloServer<GraphQLContext> = createApolloServer({
-    schema: buildSignetSchema(), logger: options.logger ?? silentLogger, introspection: true, development: options.development ?? false,
+    schema: buildSignetSchema(), logger: options.logger ?? silentLogger, introspection: options.introspection ?? true, development: options.development ?? false,
     directives: options.directives ?? directiveDepsFor(services),
   });
   await server.start();

@@ -88,8 +88,8 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     maxDirectives: { n: QUERY_LIMITS.maxDirectives },
     // Token limits go through Apollo's own parser (parseOptions below): armor's plugin turns syntax errors into 500s.
     maxTokens: { enabled: false },
-    // "Did you mean …" suggestions reveal field names when introspection is off.
-    blockFieldSuggestion: { enabled: !options.introspection },
+    // Suggestions are hidden by Apollo itself (hideSchemaDetailsFromClientErrors below), enum values included.
+    blockFieldSuggestion: { enabled: false },
   });
   const protection = armor.protect();
   // Introspection's own budget (armor's cost model, `__schema` counted), only for documents that
@@ -105,6 +105,9 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
   return new ApolloServer<GraphQLContext>({
     schema: applyDirectiveTransformers(options.schema, options.directives),
     introspection: options.introspection,
+    // With introspection off, no "Did you mean …?" in errors: armor's pattern misses graphql-js's
+    // enum wording ('Did you mean the enum value "MANAGE_KEYS"?'), which named the schema's values.
+    hideSchemaDetailsFromClientErrors: !options.introspection,
     // A request carrying Signature/Signature-Input cannot come from a form or a simple cross-site
     // request (a browser preflights those headers), so it counts as preflighted: signed GET queries
     // (urql's default) work. Apollo's own two preflight headers still count.
