@@ -3,6 +3,7 @@ import { ConfigError, parseConfig } from './config';
 import type { IdempotencyFaults } from '@signet/idempotency';
 import { createLogger, openRuntime } from './runtime';
 import { runCli } from './transport/cli/program';
+import { CliError, EXIT } from './transport/cli/cli-error';
 
 /**
  * TEST ONLY. `SIGNET_FAULT_INJECTION=kill-before-commit:<mutation>` or `kill-after-commit:<mutation>`
@@ -37,7 +38,9 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`signet: ${error.message}\n`);
-      return 2;
+      // A script that asked for JSON reads this failure as JSON too, as every other (cli/program.ts).
+      if (argv.slice(2).includes('--json')) process.stdout.write(JSON.stringify(new CliError(error.message, EXIT.USAGE, { code: 'CONFIG_ERROR' }).toJSON(), null, 2) + '\n');
+      return EXIT.USAGE;
     }
     throw error;
   }

@@ -239,6 +239,14 @@ describe('signet CLI on an embedded data directory', () => {
       expect(run.stdout).toBe('');
     });
 
+    test('a configuration the environment gets wrong exits 2; with --json, as a CONFIG_ERROR on stdout (nothing was printed there)', async () => {
+      const run = await signet({ ...env, NODE_ENV: 'staging' }, 'reconcile', '--json');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('NODE_ENV');
+      expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'CONFIG_ERROR', message: expect.stringContaining('NODE_ENV') } });
+      expect((await signet({ ...env, NODE_ENV: 'staging' }, 'reconcile')).stdout).toBe('');
+    });
+
     test('a missing required option exits 2 and names the option', async () => {
       const run = await signet(env, 'accounts', 'create');
       expect(run.code).toBe(2);
