@@ -106,13 +106,13 @@ export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<Htt
   const requestLimiter = createRequestLimiter({
     store: deps.security.rateLimits, fallback: deps.fallbackRateLimits, metrics: deps.metrics, logger: deps.logger, blocks, limits: deps.requestLimits,
   });
+  const admissions = createRequestAdmissions({
+    store: deps.security.admission, limiter: requestLimiter, guard: failureGuard, usage: deps.usage, metrics: deps.metrics, logger: deps.logger, now: deps.now,
+    apiKeys: deps.apiKeys,
+  });
   const sourceOf = (request: FastifyRequest): string => request.clientLimitKey;
   const nonceRetentionSeconds = nonceRetentionFor(deps.security.kind, deps.maxAgeSeconds);
   const retireSignature = createSignatureRetirement({ nonces: deps.security.nonces, maxAgeSeconds: deps.maxAgeSeconds, nonceRetentionSeconds, now: deps.now, logger: deps.logger, sourceOf });
-  const admissions = createRequestAdmissions({
-    store: deps.security.admission, limiter: requestLimiter, guard: failureGuard, usage: deps.usage, metrics: deps.metrics, logger: deps.logger, now: deps.now,
-    apiKeys: deps.apiKeys, retire: retireSignature.nonce,
-  });
   const authenticate = createSignatureAuth({
     target: deps.target, maxAgeSeconds: deps.maxAgeSeconds, nonceRetentionSeconds, now: deps.now, apiKeys: deps.apiKeys, failureGuard, admissions, metrics: deps.metrics, logger: deps.logger,
     retireSignature, sourceOf,

@@ -5,7 +5,6 @@ import { ErrorCode, RequestRefusedError } from '../../errors';
 import type { SignetMetrics } from '../../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
 import type { RequestLimiter } from './request-limits';
-import type { SignatureRetirement } from './signature-retirement';
 import type { RateLimitHeaderEntry } from '@signet/rate-limit';
 import { REFUSAL_REASONS } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
@@ -53,8 +52,6 @@ export interface RequestAdmissionDeps {
   readonly now: () => number;
   /** Reloads a key whose cached material the admission found stale (needed with `keyVersion`). */
   readonly apiKeys?: Pick<ApiKeyService, 'reloadVerificationMaterial'>;
-  /** Retires the nonce of a request refused before its admission (signature-retirement.ts: bounded per source and per process). */
-  readonly retire?: SignatureRetirement['nonce'];
 }
 
 /**
@@ -152,16 +149,6 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
         if (settled) throw new Error('a request is admitted once');
         settled = true;
         const active = (list: AdmissionCheck[]) => (options.exemptFromAccountLimit ? list.filter((gate) => gate !== accountGate) : list);
-        // An account this process knows to be over its limit (refused here until its window
-        // ends) is refused before the store call: its nonce is retired within the bounded
-        // allowance instead of claimed per request. Claimed per request, one key sent from many
-        // addresses filled the nonce store (the embedded one holds 100,000) and every account's
-        // signed requests got 503. Exits (cancels) are not refused by the account limit.
-        const known = options.exemptFromAccountLimit ? null : deps.limiter.knownAccountRefusal(request.accountId);
-        if (known) {
-          await deps.retire?.(request.source, { keyId: request.keyId, nonce: request.nonce, claim: { ttlMs: request.nonceTtlMs, notBeforeMs: request.notBeforeMs } }, request.requestId);
-          throw new RequestRefusedError(ErrorCode.RATE_LIMITED, known.message, known.headers, known.extensions);
-        }
         let gates = active(firstGates);
         let outcomes: AdmissionOutcome[];
         for (let reloads = 0; ; reloads += 1) {

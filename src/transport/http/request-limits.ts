@@ -73,13 +73,10 @@ export interface RequestLimiter {
   /** The layer's decision as a RateLimit header entry, named as configured (`Request.ip`, `Request.account`). */
   headerEntry(layer: RequestLayer, decision: RateLimitDecision): RateLimitHeaderEntry;
   /**
-   * What to answer when a layer refused; remembers the refusal locally (the address, the account)
-   * until its window ends. `applied`: the other layers' decisions for this request, in the
-   * RateLimit headers too.
+   * What to answer when a layer refused; remembers an address refusal locally until its window
+   * ends. `applied`: the other layers' decisions for this request, in the RateLimit headers too.
    */
   refusal(layer: RequestLayer, id: string, decision: RateLimitDecision, applied?: readonly RateLimitHeaderEntry[]): LayerRefusal;
-  /** The refusal of an account this process knows to be over its limit until its window ends, or null: no round trip. */
-  knownAccountRefusal(accountId: string): LayerRefusal | null;
 }
 
 /**
@@ -105,7 +102,7 @@ export function createRequestLimiter(deps: {
   const headerEntry = (layer: RequestLayer, decision: RateLimitDecision): RateLimitHeaderEntry => ({ policy: POLICY_NAMES[layer], rule: ruleOf(layer), decision });
   const refusal = (layer: RequestLayer, id: string, decision: RateLimitDecision, applied: readonly RateLimitHeaderEntry[] = []): LayerRefusal => {
     const rule = ruleOf(layer);
-    deps.blocks.block(keyOf(layer, id), decision.retryAfterMs);
+    if (layer === 'ip') deps.blocks.block(keyOf(layer, id), decision.retryAfterMs);
     deps.metrics.rateLimited.inc({ layer });
     const retryAfter = toDelaySeconds(decision.retryAfterMs);
     const headers = { 'retry-after': String(retryAfter), ...rateLimitHeaderFields([...applied, headerEntry(layer, decision)]) };
@@ -119,9 +116,6 @@ export function createRequestLimiter(deps: {
     await sendError(reply.headers(refused.headers), ErrorCode.RATE_LIMITED, refused.message, refused.extensions);
     return true;
   };
-  /** The refusal of a layer this process was told refuses `id` for `knownMs` more. */
-  const knownRefusal = (layer: RequestLayer, id: string, knownMs: number): LayerRefusal =>
-    refusal(layer, id, { allowed: false, limit: ruleOf(layer).max, remaining: 0, resetMs: knownMs, retryAfterMs: knownMs });
   return {
     async checkIp(request, reply, { signed }) {
       const key = keyOf('ip', request.clientLimitKey);
@@ -129,7 +123,8 @@ export function createRequestLimiter(deps: {
       if (knownMs > 0) {
         // Refused before its body is read: nothing more to count.
         request.addressCounted = true;
-        return send(request, reply, knownRefusal('ip', request.clientLimitKey, knownMs));
+        const rule = ruleOf('ip');
+        return send(request, reply, refusal('ip', request.clientLimitKey, { allowed: false, limit: rule.max, remaining: 0, resetMs: knownMs, retryAfterMs: knownMs }));
       }
       if (signed) return false;
       request.addressCounted = true;
@@ -145,10 +140,6 @@ export function createRequestLimiter(deps: {
       request.addressCounted = true;
       const decision = await consume(request, keyOf('ip', request.clientLimitKey), ruleOf('ip'));
       if (!decision.allowed) deps.blocks.block(keyOf('ip', request.clientLimitKey), decision.retryAfterMs);
-    },
-    knownAccountRefusal(accountId) {
-      const knownMs = deps.blocks.remaining(keyOf('account', accountId));
-      return knownMs > 0 ? knownRefusal('account', accountId, knownMs) : null;
     },
     admissionCheck: (layer, id) => ({ kind: 'limit', key: keyOf(layer, id), rule: ruleOf(layer), gate: true }),
     headerEntry,

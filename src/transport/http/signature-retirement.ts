@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { performance } from 'node:perf_hooks';
-import { signatureToRetire, type NonceClaimRequest, type NonceStore } from '@signet/http-message-signatures';
+import { signatureToRetire, type NonceStore } from '@signet/http-message-signatures';
 
 /** How many refused signatures may be retired in a window. */
 export interface RetirementBound { readonly max: number; readonly windowMs: number }
@@ -17,19 +17,6 @@ export const RETIREMENTS_PER_SOURCE: RetirementBound = Object.freeze({ max: 120,
  * nonces to about a quarter of it.
  */
 export const RETIREMENTS_PER_PROCESS: RetirementBound = Object.freeze({ max: 10_000, windowMs: 60_000 });
-
-/** A verified signature's nonce to retire: what its admission would have claimed. */
-export interface NonceToRetire { readonly keyId: string; readonly nonce: string; readonly claim: NonceClaimRequest }
-
-/**
- * Retires a refused request's signature (from its headers), within the bounds; `nonce` retires a
- * verified request's nonce the same way, within the same bounds, for a request refused from what
- * this process already knows (its account over its limit) before its admission claimed it.
- */
-export interface SignatureRetirement {
-  (request: FastifyRequest): Promise<void>;
-  nonce(source: string, target: NonceToRetire, requestId: string): Promise<void>;
-}
 
 /** What retiring a refused request's signature needs. */
 export interface SignatureRetirementDeps {
@@ -58,7 +45,7 @@ export interface SignatureRetirementDeps {
  * back into work. Past either bound the request is still refused, without a claim (logged once
  * per minute). Store failures are logged, never thrown: the refusal stands either way.
  */
-export function createSignatureRetirement(deps: SignatureRetirementDeps): SignatureRetirement {
+export function createSignatureRetirement(deps: SignatureRetirementDeps): (request: FastifyRequest) => Promise<void> {
   const limits = deps.limits ?? RETIREMENTS_PER_SOURCE;
   const totalLimits = deps.totalLimits ?? RETIREMENTS_PER_PROCESS;
   const total = { count: 0, resetAt: 0 };
@@ -86,15 +73,13 @@ export function createSignatureRetirement(deps: SignatureRetirementDeps): Signat
     entry.count += 1;
     return entry.count <= limits.max;
   };
-  const retireNonce = async (source: string, target: NonceToRetire | null | undefined, requestId: string): Promise<void> => {
-    if (!target || !allow(source) || !allowTotal()) return;
+  return async (request) => {
+    const target = signatureToRetire(request.headers, deps.now(), deps.maxAgeSeconds, deps.nonceRetentionSeconds);
+    if (!target || !allow(deps.sourceOf(request)) || !allowTotal()) return;
     try {
       await deps.nonces.claim(target.keyId, target.nonce, target.claim);
     } catch (error) {
-      deps.logger.warn({ err: { message: (error as Error).message }, reqId: requestId }, 'could not retire a refused signature (nonce store unavailable)');
+      deps.logger.warn({ err: { message: (error as Error).message }, reqId: request.id }, 'could not retire a refused signature (nonce store unavailable)');
     }
   };
-  const retire = (request: FastifyRequest): Promise<void> =>
-    retireNonce(deps.sourceOf(request), signatureToRetire(request.headers, deps.now(), deps.maxAgeSeconds, deps.nonceRetentionSeconds), request.id);
-  return Object.assign(retire, { nonce: retireNonce });
 }

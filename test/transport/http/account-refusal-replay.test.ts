@@ -1,0 +1,42 @@
+import type { DomainServices } from '../../../src/domain';
+import { REQUEST_LIMITS } from '../../../src/transport/http/request-limits';
+import { RETIREMENTS_PER_SOURCE } from '../../../src/transport/http/signature-retirement';
+import type { TestDatabase } from '../../helpers/database';
+import { memoryStores, openSigningAccount, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
+
+/**
+ * A request its account's limit refused has used its signature up, however many came before it:
+ * its captured bytes never run later, when the window has reset. (A change that refused an account
+ * known to be over before claiming, retiring nonces only within a bounded allowance, let the
+ * 126th refused request from one address run when replayed after the window.)
+ */
+describe('requests refused by the account limit', () => {
+  let db: TestDatabase;
+  let key: TestKey;
+  let server: RunningSignet;
+  beforeAll(async () => {
+    let services: DomainServices;
+    ({ db, key, services } = await openSigningAccount({ USD: '10' }, 'refusal-replay'));
+    server = await startSignet(services, memoryStores(), {
+      requestLimits: { ...REQUEST_LIMITS, perIp: { max: 10_000, windowMs: 60_000 }, perAccount: { max: 3, windowMs: 3_000 } },
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+  });
+
+  test('never run when replayed after the window, past any retirement allowance', async () => {
+    const me = () => signedRequest(server, key, { query: '{ me { id } }' });
+    for (let i = 0; i < 3; i += 1) expect((await me()).status).toBe(200);
+    let last = await me();
+    for (let i = 0; i < RETIREMENTS_PER_SOURCE.max + 5; i += 1) last = await me();
+    expect(last.status).toBe(429);
+    await new Promise((resolve) => setTimeout(resolve, 3_200));
+    // The window has reset: a fresh request runs, the refused one's bytes do not.
+    expect((await me()).status).toBe(200);
+    const replay = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...last.signed.headers }, body: JSON.stringify({ query: '{ me { id } }' }) });
+    expect(replay.status).toBe(401);
+    expect((await replay.json()).errors[0].extensions.reason).toBe('NONCE_REUSED');
+  }, 30_000);
+});
