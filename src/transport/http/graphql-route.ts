@@ -71,13 +71,14 @@ export function withoutEmptyOptionalParameters(url: string): string | null {
  * The request as Apollo should read it: a HEAD as the GET it mirrors (Apollo refuses any method
  * but GET and POST; Node sends no content for a HEAD whatever the handler writes), and a GET's
  * empty `operationName=`, `variables=` or `extensions=` left out (Apollo would look up an operation
- * named "" or parse "" as JSON). Its host is always `localhost`: Apollo's Fastify integration
- * builds a URL from the Host only to read the query string, and a Host that is not one (`a b`,
- * `[`, none from an HTTP/1.0 client) threw there, a 500 logged as an error. Only Apollo's view
+ * named "" or parse "" as JSON). Its scheme and host are always `http://localhost`: Apollo's
+ * Fastify integration builds a URL from them only to read the query string, and a Host that is
+ * not one (`a b`, `[`, none from an HTTP/1.0 client) or, behind a trusted proxy, an
+ * `X-Forwarded-Proto` that is not a scheme threw there, a 500 logged as an error. Only Apollo's view
  * changes: the signature was verified, and its admission built, over the request as sent.
  */
 export function apolloView(request: FastifyRequest): FastifyRequest {
-  const overrides: PropertyDescriptorMap = { hostname: { value: 'localhost' } };
+  const overrides: PropertyDescriptorMap = { protocol: { value: 'http' }, hostname: { value: 'localhost' } };
   if (request.method === 'HEAD') overrides.method = { value: 'GET' };
   if (request.method === 'GET' || request.method === 'HEAD') {
     const url = withoutEmptyOptionalParameters(request.url);
