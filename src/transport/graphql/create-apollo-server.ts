@@ -118,7 +118,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: options.development,
-    formatError: createFormatError({ logger: options.logger, development: options.development }),
+    formatError: createFormatError({ logger: options.logger, development: options.development, hideSuggestions: !options.introspection }),
     validationRules: [
       // Counts `__schema`/`__type` on entering the document (a linear walk), so its more precise
       // reason comes first; then the selection limits, which on a document over them stop the

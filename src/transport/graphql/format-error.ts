@@ -23,6 +23,9 @@ const VALIDATION_ABORTED_MESSAGE = 'Validation aborted: the document selects the
 /** What a client sees for a dependency failure: nothing about which one, or why. */
 export const UNAVAILABLE_MESSAGE = 'Service temporarily unavailable; retry later.';
 
+/** graphql-js's suggestion at the end of a message: `Did you mean "quantity"?`, `Did you mean the enum value "LIMIT"?`. */
+const SUGGESTION = / ?Did you mean .+\?$/;
+
 /** What a client is told when the connection was lost during the mutation's COMMIT. */
 const COMMIT_UNKNOWN_MESSAGE = 'The database connection was lost while this mutation committed: it may have run. Retry with the same idempotency key (a committed mutation is replayed, never repeated), or read its result before acting again.';
 
@@ -44,11 +47,13 @@ function describeValidation(failures: ValidationFailure[], prefix = ''): Array<{
  * masked kinds are logged in full with the request id.
  * With `development` on, masked errors keep their message and stack for local debugging.
  */
-export function createFormatError(options: { logger: Logger; development: boolean }) {
+export function createFormatError(options: { logger: Logger; development: boolean; hideSuggestions?: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const requestId = currentRequestId();
     const original = unwrapResolverError(error);
-    const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+    // With introspection off, no "Did you mean …?" names the schema (variable coercion's too, which Apollo's own hiding leaves).
+    const message = options.hideSuggestions ? formatted.message.replace(SUGGESTION, '') : formatted.message;
+    const base = { message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
     if (original instanceof SignetError) {
       // `http` (status and headers of a whole-request refusal) is for Apollo, not the client.
       const { http: _http, ...extensions } = original.extensions;

@@ -24,7 +24,7 @@ describe('schema details in errors', () => {
     await db?.close();
   });
 
-  const messages = async (graphql: TestGraphQL, document: string) => ((await graphql.execute(document)).errors ?? []).map((e) => e.message).join('\n');
+  const messages = async (graphql: TestGraphQL, document: string, variables?: Record<string, unknown>) => ((await graphql.execute(document, variables)).errors ?? []).map((e) => e.message).join('\n');
 
   test.each([
     ['an enum value one letter short', 'query ($s: Scope = MANAGE_KEY) { __typename }', 'MANAGE_KEYS'],
@@ -35,5 +35,17 @@ describe('schema details in errors', () => {
     expect(hidden).not.toMatch(/Did you mean/);
     expect(hidden).not.toContain(suggested);
     expect(await messages(open, document)).toContain(suggested);
+  });
+
+  test.each([
+    ['an input field', { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '1', quantitty: '1' }, '"quantity"'],
+    ['an enum value', { market: 'BTC-USD', side: 'BUY', type: 'LIMT', price: '1', quantity: '1' }, '"LIMIT"'],
+  ])('a variable with a typo in %s: no suggestion with introspection off (it was suggested); one with it on', async (_name, input, suggested) => {
+    const document = 'mutation ($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } } }';
+    const hidden = await messages(closed, document, { i: input });
+    expect(hidden).toMatch(/PlaceOrderInput|OrderType/);
+    expect(hidden).not.toMatch(/Did you mean/);
+    expect(hidden).not.toContain(suggested);
+    expect(await messages(open, document, { i: input })).toContain(suggested);
   });
 });
