@@ -200,9 +200,16 @@ export function createIdempotentExecutor(options: IdempotentExecutorOptions): Id
     }
 
     const token = claim.token;
+    /** Gives the key back (once): nothing of this call committed, so a retry runs. */
+    let released = false;
+    const releaseLease = async (): Promise<void> => {
+      if (released) return;
+      released = true;
+      await quietly(call, 'release', () => store.release(scopeKey, token));
+    };
     /** The record store failed: nothing of this call committed. Its driver's message is the host's log's, never the client's. */
     const recordsDown = async (error: unknown): Promise<never> => {
-      await quietly(call, 'release', () => store.release(scopeKey, token));
+      await releaseLease();
       report({ kind: 'records_unavailable', error });
       throw errors.unavailable();
     };
@@ -231,7 +238,7 @@ export function createIdempotentExecutor(options: IdempotentExecutorOptions): Id
     } catch (error) {
       // Rolled back: nothing of this call was committed, so the key stays unused and a retry runs.
       if (error instanceof RecordsFailure) return recordsDown(error.cause);
-      await quietly(call, 'release', () => store.release(scopeKey, token));
+      await releaseLease();
       if (!(error instanceof RecordConflict)) throw error;
       let winner: IdempotencyRecord | null;
       try {

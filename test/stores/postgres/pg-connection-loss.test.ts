@@ -3,6 +3,7 @@ import { createPgDriver, type SqlDriver } from '../../../src/stores/postgres';
 import { classifyInfrastructureFailure } from '../../../src/transport/graphql/infrastructure-errors';
 import { CommitOutcomeUnknownError } from '../../../src/domain';
 import { openScratchSchema } from '../../helpers/database';
+import { eventually } from '../../helpers/eventually';
 import { describeWithPostgres } from '../../helpers/services';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy';
 
@@ -57,7 +58,8 @@ describeWithPostgres('the PostgreSQL driver when the connection drops', (url) =>
       }).then(() => null, (e: unknown) => e);
       expect(lost).toBeInstanceOf(CommitOutcomeUnknownError);
       expect(classifyInfrastructureFailure((lost as Error).cause)).not.toBeNull();
-      expect((await scratch.admin.query(`SELECT id FROM ${scratch.schema}.payments`)).rows).toEqual([{ id: 1 }]);
+      // PostgreSQL may still be running the COMMIT it read when the driver gave up: look until it has.
+      await eventually(async () => expect((await scratch.admin.query(`SELECT id FROM ${scratch.schema}.payments`)).rows).toEqual([{ id: 1 }]), 5_000);
 
       // A COMMIT PostgreSQL answers with an error rolled back: that is not an unknown outcome.
       await scratch.admin.query(`ALTER TABLE ${scratch.schema}.payments ADD CONSTRAINT once UNIQUE (id) DEFERRABLE INITIALLY DEFERRED, DROP CONSTRAINT payments_pkey`);
