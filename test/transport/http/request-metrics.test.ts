@@ -1,14 +1,8 @@
 import { connect } from 'node:net';
-import { parseConfig } from '../../../src/config';
-import type { DomainServices } from '../../../src/domain';
-import { createSignetServer, type SignetServer } from '../../../src/transport/http/create-signet-server';
-import { createMetrics } from '../../../src/metrics';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
-import { directiveDepsFor } from '../../helpers/directives';
 import { servicesFor } from '../../helpers/domain';
 import { eventually } from '../../helpers/eventually';
-import { silentLogger } from '../../helpers/logger';
-import { memoryStores } from '../../helpers/signet-server';
+import { memoryStores, startSignet, type RunningSignet } from '../../helpers/signet-server';
 
 /** The value of one series in a Prometheus text exposition, or undefined when it is absent. */
 function series(text: string, name: string, labels: string): number | undefined {
@@ -18,22 +12,14 @@ function series(text: string, name: string, labels: string): number | undefined 
 
 describe('request and GraphQL metrics', () => {
   let db: TestDatabase;
-  let services: DomainServices;
-  let server: SignetServer;
+  let server: RunningSignet;
   let url: string;
 
   beforeAll(async () => {
     db = await openPgliteDatabase();
-    services = servicesFor(db.driver);
-    const security = memoryStores();
-    const metrics = createMetrics();
-    // Outside production loopback clients scrape the public port (metrics-exposure.test.ts).
-    server = await createSignetServer({
-      services, security, directives: directiveDepsFor(services, { security, metrics }), logger: silentLogger, metrics, readiness: [],
-      introspection: false, development: false, publicUrl: null, publicAuthorities: [], signatureMaxAgeSeconds: 30,
-      clientAddress: { trustProxy: { kind: 'none' }, ipv6LimitPrefix: 64 }, metricsExposure: parseConfig({}, '/srv/signet').metrics,
-    });
-    url = await server.app.listen({ host: '127.0.0.1', port: 0 });
+    // As `signet serve` outside production: loopback clients scrape /metrics on the public port.
+    server = await startSignet(servicesFor(db.driver), memoryStores());
+    url = server.url;
   });
   afterAll(async () => {
     await server?.close();
