@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const guard = createAuthFailureGuard(security.rateLimits, blocks);
   const limiter = createRequestLimiter({ store: security.rateLimits, fallback: directives.fallbackRateLimits, metrics, logger, blocks, limits: requestLimitsFrom(BENCH_RATE_LIMITS) });
   const usage = createKeyUsageRecorder({ uow: { repo: { touchApiKeys: async () => undefined } } as never });
-  let admissions = createRequestAdmissions({ store: security.admission, limiter, guard, usage, metrics, logger, now: Date.now });
+  let admissions = createRequestAdmissions({ store: security.admission, nonces: security.nonces, limiter, guard, usage, metrics, logger, now: Date.now });
 
   const full = buildSignetSchema();
   const stripped = withoutAppliedDirectives(full);
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     security = memorySecurityStores({ nonceCompleteSinceMs: 0 });
     await security.nonces.open();
-    admissions = createRequestAdmissions({ store: security.admission, limiter, guard, usage, metrics, logger, now: Date.now });
+    admissions = createRequestAdmissions({ store: security.admission, nonces: security.nonces, limiter, guard, usage, metrics, logger, now: Date.now });
     for (const [name, run] of Object.entries(candidates)) timings.timeSync(name, calls, run);
     for (const [name, run] of Object.entries(asyncCandidates)) await timings.timeAsync(name, calls, run);
   }

@@ -23,12 +23,12 @@ const fresh = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
 const MINUTE = 60_000;
 
 /** A nonce claim of a signature made just now. */
-const justSigned = () => ({ ttlMs: 35_000, notBeforeMs: Date.now() });
+const justSigned = () => ({ ttlMs: 35_000, notBeforeMs: Date.now(), createdMs: Date.now() });
 
 /** The gates of a signed request, with the server's key layout (hash tags: key id, address, account), on fresh ids. */
 function requestGates(ids: { ip: string; key: string; account: string; nonce: string }, ipMax = 100, notBeforeMs = Date.now()): AdmissionCheck[] {
   return [
-    { kind: 'nonce', keyId: ids.key, nonce: ids.nonce, ttlMs: 35_000, notBeforeMs },
+    { kind: 'nonce', keyId: ids.key, nonce: ids.nonce, ttlMs: 35_000, notBeforeMs, createdMs: notBeforeMs },
     { kind: 'limit', key: `ip:{${ids.ip}}`, rule: { max: ipMax, windowMs: MINUTE }, gate: true },
     { kind: 'blocked', key: `authfail:ip:{${ids.ip}}`, rule: { max: 3, windowMs: MINUTE } },
     { kind: 'limit', key: `account:{${ids.account}}`, rule: { max: 100, windowMs: MINUTE }, gate: true },
@@ -134,6 +134,24 @@ export function defineAdmissionStoreContract(name: string, makeHarness: () => Ad
       expect(outcomes.slice(1).every((o) => o.kind === 'skipped')).toBe(true);
       await expect(h.rateLimits.peek(`ip:{${ids.ip}}`, { max: 100, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 100 });
       await expect(h.nonces.claim(ids.key, ids.nonce, justSigned())).resolves.toEqual({ status: 'claimed' });
+    });
+
+    it('a nonce at or before its key\'s floor stops the list, unless the claim is exempt from it; it shares the nonce store\'s floor', async () => {
+      const ids = freshIds();
+      const createdMs = Date.now();
+      await h.nonces.supersede(ids.key, fresh('refused'), { createdMs, ttlMs: 35_000 });
+      const refused = await h.admission.admit(requestGates(ids, 100, createdMs));
+      expect(refused[0]).toEqual({ kind: 'nonce', claim: { status: 'superseded', upToMs: createdMs } });
+      expect(refused.slice(1).every((o) => o.kind === 'skipped')).toBe(true);
+      await expect(h.rateLimits.peek(`ip:{${ids.ip}}`, { max: 100, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 100 });
+      // The same nonce in an exempt claim (an exit) is admitted, once.
+      const [nonce, ...rest] = requestGates(ids, 100, createdMs);
+      const exempt = [{ ...nonce, exemptFromFloor: true } as AdmissionCheck, ...rest];
+      expect((await h.admission.admit(exempt))[0]).toEqual({ kind: 'nonce', claim: { status: 'claimed' } });
+      expect((await h.admission.admit(exempt))[0]).toEqual({ kind: 'nonce', claim: { status: 'reused' } });
+      // A signature of the next second is past the floor.
+      const later = await h.admission.admit(requestGates({ ...ids, nonce: fresh('n') }, 100, createdMs + 1_000));
+      expect(later[0]).toEqual({ kind: 'nonce', claim: { status: 'claimed' } });
     });
 
     it('an address over its limit stops the list after the nonce, which is used up: the same bytes never pass later', async () => {

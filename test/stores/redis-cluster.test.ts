@@ -86,7 +86,7 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
     try {
       const rule = { max: 100, windowMs: 60_000 };
       const outcomes = await admission.admit([
-        { kind: 'nonce', keyId: key, nonce: `n-${Date.now()}`, ttlMs: 35_000, notBeforeMs: Date.now() },
+        { kind: 'nonce', keyId: key, nonce: `n-${Date.now()}`, ttlMs: 35_000, notBeforeMs: Date.now(), createdMs: Date.now() },
         { kind: 'keyVersion', keyId: key, expected: version },
         { kind: 'limit', key: `ip:{${ip}}`, rule, gate: true },
         { kind: 'blocked', key: `authfail:ip:{${ip}}`, rule },
@@ -98,10 +98,10 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
       expect(outcomes[0]).toEqual({ kind: 'nonce', claim: { status: 'claimed' } });
       expect(outcomes[1]).toEqual({ kind: 'keyVersion', current: version });
       expect(outcomes[6]).toMatchObject({ claim: { kind: 'acquired', completeSinceMs: expect.any(Number) } });
-      // The nonce with its slot's completeness marker and the key's version (three keys, one tag:
-      // the key id), the address's two, the account's four (two limits, the lease with its slot's
-      // idempotency marker).
-      expect(spy.mock.calls.map((call) => call[1])).toEqual([3, 2, 4]);
+      // The nonce with its slot's completeness marker, the key's floor and the key's version (four
+      // keys, one tag: the key id), the address's two, the account's four (two limits, the lease
+      // with its slot's idempotency marker).
+      expect(spy.mock.calls.map((call) => call[1])).toEqual([4, 2, 4]);
     } finally {
       spy.mockRestore();
     }

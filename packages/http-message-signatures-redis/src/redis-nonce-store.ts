@@ -14,7 +14,7 @@
  * (`maxmemory-policy noeviction`), or it could drop nonces and keep the marker.
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { NonceClaim, NonceClaimRequest, NonceStore } from '@signet/http-message-signatures';
+import type { NonceClaim, NonceClaimRequest, NonceStore, NonceSupersedeRequest } from '@signet/http-message-signatures';
 import { isClusterClient, luaScript, runLuaScript, CLUSTER_SLOTS, RUN_MARKER_LUA, slotOfKey, tagForSlot } from '@signet/redis-scripts';
 
 /** Options of {@link createRedisNonceStore}. */
@@ -41,6 +41,15 @@ export function nonceRedisKey(keyId: string, nonce: string, prefix = DEFAULT_NON
 }
 
 /**
+ * The Redis key of a key id's floor (`NonceStore.supersede`): the `created` (ms) at or before which
+ * its signatures are refused. The key id alone in its hash tag, so it shares its nonces' slot, and
+ * nothing after the tag, so no nonce key (`…}:<nonce>`) can be it.
+ */
+export function nonceFloorKey(keyId: string, prefix = DEFAULT_NONCE_PREFIX): string {
+  return `${prefix}{${encodeURIComponent(keyId)}}`;
+}
+
+/**
  * The completeness marker that speaks for `nonceKey`: one per store on a single server, one per
  * slot (in that slot) on a Cluster, so a claim's script can read it beside the nonce.
  */
@@ -57,22 +66,41 @@ const MARKER = 'nonce-complete-since';
 
 /**
  * The claim step, written once and shared with the admission script. Returns {1} claimed,
- * {0} reused, {2, since} unproven. No marker of this Redis process means the store is new or
- * may have lost claims (see the module comment): it is complete from `now` on. A script that
- * uses it puts `RUN_MARKER_LUA` (@signet/redis-scripts) once before it.
+ * {0} reused, {2, since} unproven, {3, floor} superseded (created at or before the key's floor;
+ * `created_ms` '' for a claim exempt from the floor).
+ * No marker of this Redis process means the store is new or may have lost claims (see the module
+ * comment): it is complete from `now` on. A script that uses it puts `RUN_MARKER_LUA`
+ * (@signet/redis-scripts) once before it.
  */
 export const CLAIM_NONCE_LUA = `
-local function claim_nonce(nonce_key, marker_key, ttl_ms, not_before_ms, now_ms)
+local function claim_nonce(nonce_key, marker_key, floor_key, ttl_ms, not_before_ms, now_ms, created_ms)
   local since = run_marker_since(marker_key)
   if not since then
     since = now_ms
     write_run_marker(marker_key, since)
   end
   if tonumber(not_before_ms) < tonumber(since) then return {2, tostring(since)} end
+  local floor = redis.call('GET', floor_key)
+  local created = tonumber(created_ms)
+  if floor and created and created <= tonumber(floor) then return {3, floor} end
   if redis.call('SET', nonce_key, '1', 'PX', ttl_ms, 'NX') then return {1} end
   return {0}
 end
 `;
+
+/**
+ * The supersede step (KEYS: the nonce, the key's floor; ARGV: createdMs, ttlMs): raises the floor
+ * to at least `created`, keeps it at least `ttl` ms, then drops the nonce's claim, in one script.
+ * Both keys carry the key id's hash tag: one slot on a Cluster.
+ */
+const SUPERSEDE_SCRIPT = luaScript(`
+local floor = tonumber(redis.call('GET', KEYS[2]) or '-1')
+local held = redis.call('PTTL', KEYS[2])
+local up_to = math.max(floor, tonumber(ARGV[1]))
+redis.call('SET', KEYS[2], string.format('%.0f', up_to), 'PX', math.max(held, tonumber(ARGV[2])))
+redis.call('DEL', KEYS[1])
+return 1
+`);
 
 /**
  * Writes a marker for this Redis process (ARGV[2] '1': only where it states nothing yet). Returns
@@ -113,24 +141,33 @@ export async function markNonceStoreComplete(redis: Redis | Cluster, sinceMs: nu
 }
 
 const CLAIM_SCRIPT = luaScript(`${RUN_MARKER_LUA}${CLAIM_NONCE_LUA}
-return claim_nonce(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
+return claim_nonce(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 `);
 
-/** Validates a claim's numbers (the same errors from every path that claims on Redis). */
-export function claimArguments({ ttlMs, notBeforeMs }: NonceClaimRequest, nowMs: number): [number, number, number] {
+/** The keys of a claim's step, in `claim_nonce`'s order: the nonce, the completeness marker, the key's floor. */
+export function claimKeys(keyId: string, nonce: string, prefix: string, clustered: boolean): [string, string, string] {
+  const key = nonceRedisKey(keyId, nonce, prefix);
+  return [key, nonceMarkerKey(key, prefix, clustered), nonceFloorKey(keyId, prefix)];
+}
+
+/** Validates a claim's numbers (the same errors from every path that claims on Redis): ttl, notBefore, now, created ('' when exempt from the floor). */
+export function claimArguments({ ttlMs, notBeforeMs, createdMs, exemptFromFloor }: NonceClaimRequest, nowMs: number): [number, number, number, number | ''] {
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
   if (Number.isNaN(notBeforeMs)) throw new RangeError('notBeforeMs must be a number');
+  if (!Number.isFinite(createdMs)) throw new RangeError('createdMs must be a finite number');
   if (!Number.isFinite(nowMs)) throw new Error('nonce store clock returned a non-finite time');
   // -Infinity (a store-independent "could never have been used before") travels as a number Lua reads.
-  return [Math.ceil(ttlMs), Math.max(Math.floor(notBeforeMs), -1), Math.floor(nowMs)];
+  return [Math.ceil(ttlMs), Math.max(Math.floor(notBeforeMs), -1), Math.floor(nowMs), exemptFromFloor ? '' : Math.floor(createdMs)];
 }
 
 /** Reads the claim step's reply; anything unexpected is an error, never a claim. */
 export function readClaimReply(reply: unknown): NonceClaim {
-  const [tag, since] = Array.isArray(reply) ? (reply as unknown[]) : [];
+  const [tag, ms] = Array.isArray(reply) ? (reply as unknown[]) : [];
+  const at = typeof ms === 'string' && ms !== '' ? Number(ms) : Number.NaN;
   if (tag === 1) return { status: 'claimed' };
   if (tag === 0) return { status: 'reused' };
-  if (tag === 2 && typeof since === 'string' && Number.isFinite(Number(since))) return { status: 'unproven', completeSinceMs: Number(since) };
+  if (tag === 2 && Number.isFinite(at)) return { status: 'unproven', completeSinceMs: at };
+  if (tag === 3 && Number.isFinite(at)) return { status: 'superseded', upToMs: at };
   throw new Error(`redis nonce store: unexpected reply ${JSON.stringify(reply)}`);
 }
 
@@ -144,8 +181,12 @@ export function createRedisNonceStore(redis: Redis | Cluster, options: RedisNonc
   return {
     async claim(keyId, nonce, request) {
       const args = claimArguments(request, now());
-      const key = nonceRedisKey(keyId, nonce, prefix);
-      return readClaimReply(await runLuaScript(redis, CLAIM_SCRIPT, [key, nonceMarkerKey(key, prefix, clustered)], args));
+      return readClaimReply(await runLuaScript(redis, CLAIM_SCRIPT, claimKeys(keyId, nonce, prefix, clustered), args));
+    },
+    async supersede(keyId, nonce, { createdMs, ttlMs }: NonceSupersedeRequest) {
+      if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
+      if (!Number.isFinite(createdMs)) throw new RangeError('createdMs must be a finite number');
+      await runLuaScript(redis, SUPERSEDE_SCRIPT, [nonceRedisKey(keyId, nonce, prefix), nonceFloorKey(keyId, prefix)], [Math.floor(createdMs), Math.ceil(ttlMs)]);
     },
     async open() {
       // On a Cluster every slot's marker, so keys created from now on are never refused on a new cluster.

@@ -41,7 +41,7 @@ describeWithRedis('redis nonce store', (url) => {
     },
   }));
 
-  const fresh = (ttlMs: number) => ({ ttlMs, notBeforeMs: Date.now() });
+  const fresh = (ttlMs: number) => ({ ttlMs, notBeforeMs: Date.now(), createdMs: Date.now() });
 
   it('keeps its completeness marker beside the nonces, never expiring', async () => {
     const store = createRedisNonceStore(redis, { prefix });
@@ -58,7 +58,7 @@ describeWithRedis('redis nonce store', (url) => {
     for (const kept of ['1700000000000:0123456789abcdef0123456789abcdef01234567', '1700000000000']) {
       await redis.set(`${prefix}nonce-complete-since`, kept);
       const before = Date.now();
-      const claim = await store.claim('key-1', `nonce-${kept.length}-0123456789abcdef`, { ttlMs: 1_000, notBeforeMs: before - 5_000 });
+      const claim = await store.claim('key-1', `nonce-${kept.length}-0123456789abcdef`, { ttlMs: 1_000, notBeforeMs: before - 5_000, createdMs: before - 5_000 });
       expect(claim).toMatchObject({ status: 'unproven' });
       const [since, runId] = String(await redis.get(`${prefix}nonce-complete-since`)).split(':');
       expect(Number(since)).toBeGreaterThanOrEqual(before);
@@ -73,7 +73,7 @@ describeWithRedis('redis nonce store', (url) => {
     const runId = /run_id:([0-9a-f]+)/.exec(await redis.info('server'))![1];
     await redis.set(`${prefix}complete-since`, `0:${runId}`);
     // A signature made before the loss: this store cannot prove its nonce unseen.
-    await expect(store.claim('key-1', 'nonce-captured-before-the-loss', { ttlMs: 1_000, notBeforeMs: Date.now() - 60_000 })).resolves.toMatchObject({ status: 'unproven' });
+    await expect(store.claim('key-1', 'nonce-captured-before-the-loss', { ttlMs: 1_000, notBeforeMs: Date.now() - 60_000, createdMs: Date.now() - 60_000 })).resolves.toMatchObject({ status: 'unproven' });
   });
 
   it('stores one key per claim, hash-tagged on the key id, expiring with the ttl', async () => {
@@ -108,7 +108,7 @@ describeWithRedis('redis nonce store', (url) => {
 describe('redis nonce store on a Cluster client of another copy of ioredis', () => {
   // A host's own ioredis is not the module instance this package resolves, so `instanceof Cluster`
   // would answer false and a claim would send keys from two slots (CROSSSLOT on a real cluster).
-  it('is recognised as a Cluster: a claim reads the marker of the nonce\'s own slot', async () => {
+  it('is recognised as a Cluster: a claim reads the marker and the floor of the nonce\'s own slot', async () => {
     let HostCluster!: typeof Cluster;
     jest.isolateModules(() => { HostCluster = (require('ioredis') as typeof import('ioredis')).Cluster; });
     expect(HostCluster).not.toBe(Cluster);
@@ -116,11 +116,13 @@ describe('redis nonce store on a Cluster client of another copy of ioredis', () 
     const sent: unknown[][] = [];
     (cluster as unknown as { evalsha(...args: unknown[]): Promise<unknown> }).evalsha = async (...args) => { sent.push(args); throw new Error('not connected'); };
     try {
-      await expect(createRedisNonceStore(cluster).claim('key-1', 'nonce-0123456789abcdef', { ttlMs: 1_000, notBeforeMs: Date.now() })).rejects.toThrow('not connected');
+      await expect(createRedisNonceStore(cluster).claim('key-1', 'nonce-0123456789abcdef', { ttlMs: 1_000, notBeforeMs: Date.now(), createdMs: Date.now() })).rejects.toThrow('not connected');
       const [, numKeys, ...rest] = sent[0] as [string, number, ...string[]];
       const keys = rest.slice(0, numKeys);
-      expect(keys).toHaveLength(2);
+      // The nonce, its slot's completeness marker and its key's floor: one slot.
+      expect(keys).toHaveLength(3);
       expect(slotOfKey(keys[1])).toBe(slotOfKey(keys[0]));
+      expect(slotOfKey(keys[2])).toBe(slotOfKey(keys[0]));
     } finally {
       cluster.disconnect();
     }

@@ -4,7 +4,7 @@
  * every process, so it is complete only since it was created: a signature that could have been
  * used before that (by the previous process) is `unproven`.
  */
-import type { NonceClaim, NonceClaimRequest, NonceStore } from './nonce-store';
+import type { NonceClaim, NonceClaimRequest, NonceStore, NonceSupersedeRequest } from './nonce-store';
 
 /** Options of {@link createMemoryNonceStore}. */
 export interface MemoryNonceStoreOptions {
@@ -25,7 +25,7 @@ export interface MemoryNonceStoreOptions {
 
 /** The memory adapter, plus `size()` so tests can see that expired entries are swept. */
 export interface MemoryNonceStore extends NonceStore {
-  /** Number of live (unexpired) entries, after sweeping expired ones. */
+  /** Number of live (unexpired) entries, nonces and key floors, after sweeping expired ones. */
   size(): number;
 }
 
@@ -40,6 +40,17 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
   const completeSinceMs = options.completeSinceMs ?? now();
   // Map keeps insertion order; a claim re-inserts its key, so the oldest claims come first.
   const expiries = new Map<string, number>();
+  // Each key's floor (see NonceStore.supersede): its signatures created at or before `upToMs` are
+  // refused. Kept in `expiries` too (under the key id alone, a one-element JSON array), so it is
+  // swept, and counted against maxEntries, like a claim.
+  const floors = new Map<string, number>();
+  const floorEntry = (keyId: string): string => JSON.stringify([keyId]);
+  const makeRoom = (at: number): void => {
+    if (expiries.size < maxEntries) return;
+    sweep(at, true);
+    // Evicting a live nonce would reopen it to replay, so a full store refuses instead (→ 503).
+    if (expiries.size >= maxEntries) throw new Error('memory nonce store is full');
+  };
 
   /**
    * Drops expired entries from the front, stopping at the first live one. Insertion order is only
@@ -51,30 +62,51 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
    */
   function sweep(at: number, full = false): void {
     for (const [key, expiresAt] of expiries) {
-      if (expiresAt <= at) expiries.delete(key);
-      else if (!full) break;
+      if (expiresAt <= at) {
+        expiries.delete(key);
+        floors.delete(key);
+      } else if (!full) break;
     }
   }
 
   return {
-    async claim(keyId: string, nonce: string, { ttlMs, notBeforeMs }: NonceClaimRequest): Promise<NonceClaim> {
+    async claim(keyId: string, nonce: string, { ttlMs, notBeforeMs, createdMs, exemptFromFloor }: NonceClaimRequest): Promise<NonceClaim> {
       if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
       if (Number.isNaN(notBeforeMs)) throw new RangeError('notBeforeMs must be a number');
+      if (!Number.isFinite(createdMs)) throw new RangeError('createdMs must be a finite number');
       if (notBeforeMs < completeSinceMs) return { status: 'unproven', completeSinceMs };
       const at = now();
       sweep(at);
+      const floorKey = floorEntry(keyId);
+      const floor = floors.get(floorKey);
+      if (!exemptFromFloor && floor !== undefined && (expiries.get(floorKey) ?? 0) > at && createdMs <= floor) return { status: 'superseded', upToMs: floor };
       // JSON of the pair: unambiguous whatever characters the key id or nonce contain.
       const key = JSON.stringify([keyId, nonce]);
       const existing = expiries.get(key);
       if (existing !== undefined && existing > at) return { status: 'reused' };
       expiries.delete(key);
-      if (expiries.size >= maxEntries) {
-        sweep(at, true);
-        // Evicting a live nonce would reopen it to replay, so a full store refuses instead (→ 503).
-        if (expiries.size >= maxEntries) throw new Error('memory nonce store is full');
-      }
+      makeRoom(at);
       expiries.set(key, at + Math.ceil(ttlMs));
       return { status: 'claimed' };
+    },
+    async supersede(keyId: string, nonce: string, { createdMs, ttlMs }: NonceSupersedeRequest): Promise<void> {
+      if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
+      if (!Number.isFinite(createdMs)) throw new RangeError('createdMs must be a finite number');
+      const at = now();
+      sweep(at);
+      const floorKey = floorEntry(keyId);
+      const nonceKey = JSON.stringify([keyId, nonce]);
+      const heldUntil = expiries.get(floorKey) ?? 0;
+      const live = heldUntil > at;
+      // A new floor takes the place of the claim it replaces, if that is still held; otherwise it
+      // needs room of its own (checked before anything changes, so a full store changes nothing).
+      if (!live && !expiries.has(nonceKey)) makeRoom(at);
+      // One synchronous step: no claim can run between the floor and the claim's removal.
+      floors.set(floorKey, live ? Math.max(floors.get(floorKey) ?? createdMs, createdMs) : createdMs);
+      expiries.delete(floorKey);
+      // Re-inserted: the oldest entries stay first for the sweep.
+      expiries.set(floorKey, Math.max(live ? heldUntil : 0, at + Math.ceil(ttlMs)));
+      expiries.delete(nonceKey);
     },
     async open(): Promise<void> {
       // Complete since its creation; nothing to record.

@@ -21,6 +21,26 @@ export interface NonceClaimRequest {
    * later. The store refuses the claim (`unproven`) when it is not complete that far back.
    */
   readonly notBeforeMs: number;
+  /**
+   * The signature's `created`, in ms since the epoch: a signature created at or before its key's
+   * floor (see `NonceStore.supersede`) is refused as `superseded`.
+   */
+  readonly createdMs: number;
+  /**
+   * A request of a kind its host never supersedes (the exits an account limit lets through): the
+   * key's floor does not apply to it. A floor stands for requests the host refused; the same bytes
+   * always make the same request, so a request that could never have been refused that way cannot
+   * be one of them.
+   */
+  readonly exemptFromFloor?: boolean;
+}
+
+/** What {@link NonceStore.supersede} is told: the refused signature's `created` and how long its nonce would be held. */
+export interface NonceSupersedeRequest {
+  /** The refused signature's `created`, in ms since the epoch. */
+  readonly createdMs: number;
+  /** How long its nonce would have been held (its claim's `ttlMs`): the floor is kept at least that long. */
+  readonly ttlMs: number;
 }
 
 /** What a claim answered. */
@@ -34,7 +54,12 @@ export type NonceClaim =
    * been used then: it cannot be proven unseen. Nothing was written; a signature created later
    * than `completeSinceMs` plus the skew is accepted.
    */
-  | { readonly status: 'unproven'; readonly completeSinceMs: number };
+  | { readonly status: 'unproven'; readonly completeSinceMs: number }
+  /**
+   * The signature was created at or before its key's floor (`upToMs`, see `supersede`): refused,
+   * nothing written. A signature of the key created after `upToMs` can be claimed.
+   */
+  | { readonly status: 'superseded'; readonly upToMs: number };
 
 /** Remembers which nonces each key has used. */
 export interface NonceStore {
@@ -46,6 +71,18 @@ export interface NonceStore {
    * failure, never as a successful claim.
    */
   claim(keyId: string, nonce: string, request: NonceClaimRequest): Promise<NonceClaim>;
+  /**
+   * Turns the claim of a request the host refused after verifying it (an account over its limit)
+   * into a floor on its key: from now on every signature of `keyId` created at or before
+   * `createdMs` is `superseded`, for at least `ttlMs`, and the claim of `nonce` itself may be
+   * dropped. One entry per key however many of its requests are refused, where a claim each would
+   * let one key's flood fill the store. Raising the floor never lowers it or shortens it; the floor
+   * is lost with the store's data like any claim, and `unproven` covers it as it covers them.
+   *
+   * Only for a request whose signature verified: anyone may send a signature naming any key id,
+   * and a floor refuses that key's other signatures of the same second.
+   */
+  supersede(keyId: string, nonce: string, request: NonceSupersedeRequest): Promise<void>;
   /**
    * Records, where the store has no record of it (it is new, or it lost its data), that it is
    * complete from now on. Called once at start-up so that keys created after it are never

@@ -39,5 +39,5 @@ export function signatureToRetire(
   const skewMs = DEFAULT_FUTURE_SKEW_SECONDS * 1000;
   const staleAtMs = created * 1000 + retentionSeconds * 1000;
   if (staleAtMs <= nowMs || created * 1000 > nowMs + retentionSeconds * 1000 + skewMs) return undefined;
-  return { keyId, nonce, claim: { ttlMs: staleAtMs - nowMs + skewMs, notBeforeMs: created * 1000 - skewMs } };
+  return { keyId, nonce, claim: { ttlMs: staleAtMs - nowMs + skewMs, notBeforeMs: created * 1000 - skewMs, createdMs: created * 1000 } };
 }

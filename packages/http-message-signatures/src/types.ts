@@ -73,6 +73,8 @@ export interface PendingNonceClaim {
   readonly ttlMs: number;
   /** The earliest instant this nonce could have been used before (see `NonceClaimRequest.notBeforeMs`). */
   readonly notBeforeMs: number;
+  /** The signature's `created`, in ms since the epoch (see `NonceClaimRequest.createdMs`). */
+  readonly createdMs: number;
 }
 
 /** Outcome of verifying one request with {@link createSignatureVerifier}: `verified` means the nonce is claimed. */

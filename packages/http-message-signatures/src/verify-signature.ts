@@ -205,7 +205,7 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
       scopes: Object.freeze([...key.scopes]),
       created: signature.created,
       ...(key.version === undefined ? {} : { keyVersion: key.version }),
-      claim: Object.freeze({ keyId, nonce: signature.nonce, ttlMs: nonceTtlMs(signature, checkedAtMs), notBeforeMs }),
+      claim: Object.freeze({ keyId, nonce: signature.nonce, ttlMs: nonceTtlMs(signature, checkedAtMs), notBeforeMs, createdMs: signature.created * 1000 }),
     };
   }
 
@@ -226,13 +226,14 @@ export function createSignatureVerifier<PublicKey>(options: ClaimingVerifierOpti
     const result = await check(req);
     if (result.status !== 'unclaimed') return result;
     const { claim, ...signer } = result;
-    const outcome = await nonces.claim(claim.keyId, claim.nonce, { ttlMs: claim.ttlMs, notBeforeMs: claim.notBeforeMs });
+    const outcome = await nonces.claim(claim.keyId, claim.nonce, { ttlMs: claim.ttlMs, notBeforeMs: claim.notBeforeMs, createdMs: claim.createdMs });
     if (outcome.status === 'unproven') {
       // A fresh signature is accepted once it was created at least the skew after the store became
       // complete: counted on the signer's clock (its `created`), which is the clock that must advance.
       const retryAfterMs = Math.max(0, outcome.completeSinceMs + skewMs - signer.created * 1000);
       return { status: 'unproven', keyId: claim.keyId, completeSinceMs: outcome.completeSinceMs, retryAfterMs };
     }
+    // `superseded` too: the host refused this key's requests of that second, and their bytes are used up.
     if (outcome.status !== 'claimed') return reject('NONCE_REUSED', claim.keyId).done;
     return { ...signer, status: 'verified', nonce: claim.nonce, nonceTtlMs: claim.ttlMs, notBeforeMs: claim.notBeforeMs };
   };

@@ -26,7 +26,7 @@ describe('a correctly signed request', () => {
       notBeforeMs: NOW_S * 1000 - 5_000,
     });
     expect(claimNonce).toHaveBeenCalledTimes(1);
-    expect(claimNonce).toHaveBeenCalledWith(ED25519.keyId, 'nonce-ed25519-0000000001', { ttlMs: 35_000, notBeforeMs: NOW_S * 1000 - 5_000 });
+    expect(claimNonce).toHaveBeenCalledWith(ED25519.keyId, 'nonce-ed25519-0000000001', { ttlMs: 35_000, notBeforeMs: NOW_S * 1000 - 5_000, createdMs: NOW_S * 1000 });
   });
 
   it('holds its nonce until created + max age + skew, so a process whose clock is up to the skew behind never finds it free while it still takes the signature as fresh', async () => {
@@ -388,6 +388,13 @@ describe('replay protection', () => {
     const claimNonce = jest.fn().mockResolvedValue({ status: 'yes' });
     const { verify } = setup({ nonces: { claim: claimNonce } });
     await expect(verify(signedRequest())).resolves.toMatchObject({ reason: 'NONCE_REUSED' });
+  });
+
+  it('never verifies a signature its key\'s floor supersedes (the host refused that key\'s requests of that second)', async () => {
+    const { verify, store } = setup();
+    await store.supersede(ED25519.keyId, 'nonce-of-a-refused-request-01', { createdMs: NOW_S * 1000, ttlMs: 35_000 });
+    await expect(verify(signedRequest())).resolves.toEqual({ status: 'rejected', reason: 'NONCE_REUSED', keyId: ED25519.keyId });
+    await expect(verify(signedRequest({ created: NOW_S + 1, nonce: 'nonce-of-the-next-second-01' }))).resolves.toMatchObject({ status: 'verified' });
   });
 
   it('never verifies a signature the nonce store cannot prove unseen (it lost its data after the signature was made)', async () => {

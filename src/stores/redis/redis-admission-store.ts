@@ -32,21 +32,21 @@ import {
 } from '../../transport/admission';
 import { hashTagOf, luaScript, RUN_MARKER_LUA, runLuaScript } from '@signet/redis-scripts';
 import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, claimNow, idempotencyMarkerKey, idempotencyRedisKey, readLeaseReply } from '@signet/idempotency-redis';
-import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, nonceMarkerKey, nonceRedisKey, readClaimReply } from '@signet/http-message-signatures-redis';
+import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, claimKeys, readClaimReply } from '@signet/http-message-signatures-redis';
 import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from '@signet/rate-limit-redis';
 import { DEFAULT_KEY_VERSION_PREFIX, KEY_VERSION_LUA, KEY_VERSION_TTL_MS, freshKeyVersion, keyVersionRedisKey } from './redis-key-version-store';
 
 /**
- * KEYS: one per check, two for a nonce and a lease (the key, then its store's completeness
- * marker). ARGV: six slots per check: kind, then its arguments:
+ * KEYS: one per check, two for a lease (the key, then its store's completeness marker), three for
+ * a nonce (the nonce, the marker, its key's floor). ARGV: six slots per check: kind, then its arguments:
  *   limit   max, windowMs, cost, countRejected (1/0), gate (1/0)
  *   blocked max, cost
- *   nonce   ttlMs, notBeforeMs, nowMs
+ *   nonce   ttlMs, notBeforeMs, nowMs, createdMs
  *   lease   fingerprint, token, leaseMs, after (1-based index of a limit in this call, 0 = none), nowMs
  *   keyVersion expected, fresh (the version a key without one gets), its TTL in ms
  * Reply, one entry per check: {0} skipped | {1, allowed, count, pttl} limit | {2, allowed, count, pttl}
- * blocked | {3, {1} | {0} | {2, since}} nonce (claimed, reused, unproven: `claim_nonce` of the
- * nonce store) | {4, claim} lease (`claim_lease` of the idempotency store: {'acquired', since},
+ * blocked | {3, {1} | {0} | {2, since} | {3, floor}} nonce (claimed, reused, unproven, superseded:
+ * `claim_nonce` of the nonce store) | {4, claim} lease (`claim_lease` of the idempotency store: {'acquired', since},
  * {'mismatch'}, {'completed', outcome}, {'in_progress', pttl}) | {5, version} keyVersion (a gate:
  * stops the list when not the expected one).
  */
@@ -61,8 +61,13 @@ for i = 1, #ARGV / 6 do
   local key = KEYS[k]
   k = k + 1
   local marker = nil
+  local floor = nil
   if kind == 'nonce' or kind == 'lease' then
     marker = KEYS[k]
+    k = k + 1
+  end
+  if kind == 'nonce' then
+    floor = KEYS[k]
     k = k + 1
   end
   if stopped then
@@ -77,7 +82,7 @@ for i = 1, #ARGV / 6 do
     out[i] = {2, allowed and 1 or 0, count, ttl}
     if not allowed then stopped = true end
   elseif kind == 'nonce' then
-    local claim = claim_nonce(key, marker, ARGV[p + 2], ARGV[p + 3], ARGV[p + 4])
+    local claim = claim_nonce(key, marker, floor, ARGV[p + 2], ARGV[p + 3], ARGV[p + 4], ARGV[p + 5])
     out[i] = {3, claim}
     if claim[1] ~= 1 then stopped = true end
   elseif kind == 'lease' then
@@ -145,10 +150,8 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
         const rule = normalizeRateLimitRule(check.rule);
         return { keys: [rateLimitRedisKey(check.key, rlPrefix)], args: ['blocked', rule.max, rule.cost, '', '', ''], rule };
       }
-      case 'nonce': {
-        const key = nonceRedisKey(check.keyId, check.nonce, noncePrefix);
-        return { keys: [key, nonceMarkerKey(key, noncePrefix, clustered)], args: ['nonce', ...claimArguments(check, now()), '', ''] };
-      }
+      case 'nonce':
+        return { keys: claimKeys(check.keyId, check.nonce, noncePrefix, clustered), args: ['nonce', ...claimArguments(check, now()), ''] };
       case 'lease': {
         const leaseMs = toPositiveMs('leaseMs', check.leaseMs);
         const token = randomUUID();

@@ -32,8 +32,11 @@ export type AdmissionCheck =
   | { readonly kind: 'limit'; readonly key: string; readonly rule: RateLimitRule; readonly gate: boolean }
   /** A brute-force guard counter, read only (`RateLimitStore.peek`); over its limit it is a failed gate. */
   | { readonly kind: 'blocked'; readonly key: string; readonly rule: RateLimitRule }
-  /** Claim a signature nonce once per key (`NonceStore.claim`); anything but `claimed` is a failed gate. */
-  | { readonly kind: 'nonce'; readonly keyId: string; readonly nonce: string; readonly ttlMs: number; readonly notBeforeMs: number }
+  /**
+   * Claim a signature nonce once per key (`NonceStore.claim`); anything but `claimed` (a replay,
+   * a signature the store cannot prove unused, one at or before its key's floor) is a failed gate.
+   */
+  | { readonly kind: 'nonce'; readonly keyId: string; readonly nonce: string; readonly ttlMs: number; readonly notBeforeMs: number; readonly createdMs: number; readonly exemptFromFloor?: boolean }
   /**
    * Read the API key's shared version (`KeyVersionStore.current`, giving it one when it has none);
    * any other than `expected` (the version of the cached material that verified the request) is

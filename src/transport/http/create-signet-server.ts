@@ -107,7 +107,7 @@ export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<Htt
     store: deps.security.rateLimits, fallback: deps.fallbackRateLimits, metrics: deps.metrics, logger: deps.logger, blocks, limits: deps.requestLimits,
   });
   const admissions = createRequestAdmissions({
-    store: deps.security.admission, limiter: requestLimiter, guard: failureGuard, usage: deps.usage, metrics: deps.metrics, logger: deps.logger, now: deps.now,
+    store: deps.security.admission, nonces: deps.security.nonces, limiter: requestLimiter, guard: failureGuard, usage: deps.usage, metrics: deps.metrics, logger: deps.logger, now: deps.now,
     apiKeys: deps.apiKeys,
   });
   const sourceOf = (request: FastifyRequest): string => request.clientLimitKey;

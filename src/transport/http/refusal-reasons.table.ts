@@ -13,6 +13,12 @@ import type { SignatureFailureReason } from '@signet/http-message-signatures';
  */
 export const REPLAY_PROTECTION_RECOVERING = 'REPLAY_PROTECTION_RECOVERING';
 
+/**
+ * `extensions.reason` of a 429 for a signature made at or before the second in which its account's
+ * limit refused a request of its key (its key's floor in the nonce store); documented in ERRORS.md.
+ */
+export const SIGNED_WHILE_LIMITED = 'SIGNED_WHILE_LIMITED';
+
 /** `extensions.reason` of a 503 for a request that arrived after the server began shutting down; documented in ERRORS.md. */
 export const SHUTTING_DOWN = 'SHUTTING_DOWN';
 
@@ -23,7 +29,7 @@ export const SHUTTING_DOWN = 'SHUTTING_DOWN';
 export const COMMIT_OUTCOME_UNKNOWN = 'COMMIT_OUTCOME_UNKNOWN';
 
 /** Every `extensions.reason` a refusal (or a field's error) can carry. */
-export type RefusalReason = SignatureFailureReason | typeof REPLAY_PROTECTION_RECOVERING | typeof SHUTTING_DOWN | typeof COMMIT_OUTCOME_UNKNOWN;
+export type RefusalReason = SignatureFailureReason | typeof REPLAY_PROTECTION_RECOVERING | typeof SIGNED_WHILE_LIMITED | typeof SHUTTING_DOWN | typeof COMMIT_OUTCOME_UNKNOWN;
 
 /** How one reason reaches clients. */
 export interface RefusalReasonSpec {
@@ -70,6 +76,10 @@ export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonSpec>>
   [REPLAY_PROTECTION_RECOVERING]: {
     code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: true,
     meaning: 'The nonce store lost its data (Redis restarted empty or was flushed, a new embedded process) after this signature could have been used, so it cannot be proven unused. Nothing ran. Sign the request again and retry after `Retry-After`: it says how far the signature\'s `created` must advance (on the signer\'s clock), about 5 s after the loss for a clock in step with the server\'s, longer for one behind it. The captured bytes themselves are never accepted.',
+  },
+  [SIGNED_WHILE_LIMITED]: {
+    code: ErrorCode.RATE_LIMITED, retryAfter: true,
+    meaning: 'The signature was created (its `created`, a whole second) at or before a second in which the account\'s request limit refused a request signed with the same key. A refused request\'s bytes must never run later, so instead of remembering each one the server refuses every signature of that key up to that second, for as long as such a signature could be fresh. Nothing ran. Sign the request again and retry after `Retry-After` (on the signer\'s clock); it runs if the account is within its limit. A client meets this only when its account was over its limit moments before, or when replaying a refused request.',
   },
   [SHUTTING_DOWN]: {
     code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: true,

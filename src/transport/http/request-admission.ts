@@ -9,7 +9,8 @@ import type { RateLimitHeaderEntry } from '@signet/rate-limit';
 import { REFUSAL_REASONS } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
 import { DEFAULT_FUTURE_SKEW_SECONDS } from '@signet/http-message-signatures';
-import { REPLAY_PROTECTION_RECOVERING } from './refusal-reasons.table';
+import { REPLAY_PROTECTION_RECOVERING, SIGNED_WHILE_LIMITED } from './refusal-reasons.table';
+import type { NonceStore } from '@signet/http-message-signatures';
 
 /** A verified request whose shared-state checks have not run yet. */
 export interface VerifiedRequest {
@@ -44,6 +45,8 @@ export const MAX_KEY_VERSION_RELOADS = 3;
 /** What every admission of a server shares. */
 export interface RequestAdmissionDeps {
   readonly store: AdmissionStore;
+  /** The nonce store the admission claims in: a request the account limit refuses is superseded there (its key's floor). */
+  readonly nonces: Pick<NonceStore, 'supersede'>;
   readonly limiter: RequestLimiter;
   readonly guard: AuthFailureGuard;
   readonly usage: KeyUsageRecorder;
@@ -75,7 +78,9 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
     const accountGate = deps.limiter.admissionCheck('account', request.accountId);
     // The nonce comes first: whatever refuses the request after it, its signature is used up
     // and its captured bytes never run later, from any address.
-    const nonceGate: AdmissionCheck = { kind: 'nonce', keyId: request.keyId, nonce: request.nonce, ttlMs: request.nonceTtlMs, notBeforeMs: request.notBeforeMs };
+    const nonceGate: AdmissionCheck = {
+      kind: 'nonce', keyId: request.keyId, nonce: request.nonce, ttlMs: request.nonceTtlMs, notBeforeMs: request.notBeforeMs, createdMs: request.createdMs,
+    };
     const versionGate = (expected: string): AdmissionCheck => ({ kind: 'keyVersion', keyId: request.keyId, expected });
     const otherGates: AdmissionCheck[] = [ipGate, deps.guard.admissionCheck(request.source), accountGate];
     /** The request layers' decisions in `outcomes` (of `list`), as RateLimit header entries. */
@@ -92,6 +97,9 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
     const refuse = (check: AdmissionCheck, outcome: AdmissionOutcome): RequestRefusedError => {
       if (check.kind === 'nonce' && outcome.kind === 'nonce' && outcome.claim.status === 'unproven') {
         return replayProtectionRecovering(outcome.claim.completeSinceMs, request, deps);
+      }
+      if (check.kind === 'nonce' && outcome.kind === 'nonce' && outcome.claim.status === 'superseded') {
+        return signedWhileLimited(outcome.claim.upToMs, request, deps);
       }
       if (check.kind === 'nonce') {
         deps.metrics.signatureChecks.inc({ outcome: 'NONCE_REUSED' });
@@ -135,6 +143,19 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       await deps.guard.recordFailure(request.source).catch(() => undefined);
       return new RequestRefusedError(REFUSAL_REASONS.SIGNATURE_INVALID.code, SIGNATURE_REASON_TEXT.SIGNATURE_INVALID, {}, { reason: 'SIGNATURE_INVALID' });
     };
+    /**
+     * The account limit refused a request whose nonce the list claimed: the claim gives way to the
+     * key's floor, so the request's bytes stay refused (`superseded`) without an entry of their own,
+     * and an account flooding past its limit holds one entry per key, not one per request. A store
+     * failure leaves the claim in place (as safe, only larger); the refusal stands either way.
+     */
+    const supersede = async (): Promise<void> => {
+      try {
+        await deps.nonces.supersede(request.keyId, request.nonce, { createdMs: request.createdMs, ttlMs: request.nonceTtlMs });
+      } catch (error) {
+        deps.logger.warn({ err: { message: (error as Error).message }, reqId: request.requestId }, 'could not supersede a refused request\'s nonce (its claim stays)');
+      }
+    };
     return {
       get settled() {
         return settled;
@@ -148,7 +169,11 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       async admit(fieldChecks, options = {}) {
         if (settled) throw new Error('a request is admitted once');
         settled = true;
-        const active = (list: AdmissionCheck[]) => (options.exemptFromAccountLimit ? list.filter((gate) => gate !== accountGate) : list);
+        // Exits pass the account limit, so no floor stands for one of them (see NonceClaimRequest.exemptFromFloor).
+        const exemptNonceGate: AdmissionCheck = { ...nonceGate, exemptFromFloor: true };
+        const active = (list: AdmissionCheck[]) => (options.exemptFromAccountLimit
+          ? list.filter((gate) => gate !== accountGate).map((gate) => (gate === nonceGate ? exemptNonceGate : gate))
+          : list);
         let gates = active(firstGates);
         let outcomes: AdmissionOutcome[];
         for (let reloads = 0; ; reloads += 1) {
@@ -166,6 +191,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
           if (failed === -1) break;
           const gate = gates[failed];
           const outcome = outcomes[failed];
+          if (gate === accountGate) await supersede();
           if (gate.kind !== 'keyVersion' || outcome.kind !== 'keyVersion') throw refuse(gate, outcome);
           if (!(await stillValid(outcome.current))) throw await revokedKey();
           if (reloads + 1 >= MAX_KEY_VERSION_RELOADS) throw unavailable(new Error('key version kept changing'), 'key material kept going stale');
@@ -194,6 +220,23 @@ function replayProtectionRecovering(completeSinceMs: number, request: VerifiedRe
   return new RequestRefusedError(REFUSAL_REASONS[REPLAY_PROTECTION_RECOVERING].code, REPLAY_PROTECTION_RECOVERING_TEXT, { 'retry-after': String(retryAfter) },
     { reason: REPLAY_PROTECTION_RECOVERING, retryAfter });
 }
+
+/**
+ * The signature was created at or before its key's floor: the account limit refused this key's
+ * requests of that second, and their bytes (this may be one of them) are used up. Nothing ran; a
+ * request signed in a later second is accepted if the account is within its limit (retry-after
+ * says when, on the signer's clock).
+ */
+function signedWhileLimited(upToMs: number, request: VerifiedRequest, deps: RequestAdmissionDeps): RequestRefusedError {
+  const retryAfter = Math.max(1, Math.ceil((upToMs + 1000 - request.createdMs) / 1000));
+  deps.metrics.signatureChecks.inc({ outcome: SIGNED_WHILE_LIMITED });
+  deps.logger.debug({ event: 'signature_superseded', keyId: request.keyId, source: request.source, reqId: request.requestId }, 'signed request refused: signed while its account was over its limit');
+  return new RequestRefusedError(REFUSAL_REASONS[SIGNED_WHILE_LIMITED].code, SIGNED_WHILE_LIMITED_TEXT, { 'retry-after': String(retryAfter) }, { reason: SIGNED_WHILE_LIMITED, retryAfter });
+}
+
+/** What a client reads when its signature was made while its account was over its limit. */
+export const SIGNED_WHILE_LIMITED_TEXT =
+  'This signature was made while the account was over its request limit, and requests of that second are no longer accepted; nothing ran. Sign the request again and retry after Retry-After.';
 
 /** What a client reads when its signature predates the nonce store's recovery. */
 export const REPLAY_PROTECTION_RECOVERING_TEXT =

@@ -49,7 +49,7 @@ describeWithRedis('redis admission store', (url) => {
     try {
       const list = [
         { kind: 'limit', key: `ip:rt-${Date.now()}`, rule: { max: 10, windowMs: 60_000 }, gate: true },
-        { kind: 'nonce', keyId: 'rt-key', nonce: `rt-${Date.now()}`, ttlMs: 35_000, notBeforeMs: Date.now() },
+        { kind: 'nonce', keyId: 'rt-key', nonce: `rt-${Date.now()}`, ttlMs: 35_000, notBeforeMs: Date.now(), createdMs: Date.now() },
         { kind: 'limit', key: `field:rt-${Date.now()}`, rule: { max: 10, windowMs: 60_000 }, gate: false },
         { kind: 'lease', scopeKey: `rt-${Date.now()}`, fingerprint: 'fp', leaseMs: 10_000, after: 2 },
       ] as const;
@@ -59,7 +59,7 @@ describeWithRedis('redis admission store', (url) => {
       // As after a restart or SCRIPT FLUSH (not sent for real: other suites share this server).
       const lost = jest.spyOn(redis, 'evalsha').mockRejectedValueOnce(new Error('NOSCRIPT No matching script. Please use EVAL.'));
       sent.length = 0;
-      await expect(admission.admit([{ kind: 'nonce', keyId: 'rt-key', nonce: `rt2-${Date.now()}`, ttlMs: 35_000, notBeforeMs: Date.now() }]))
+      await expect(admission.admit([{ kind: 'nonce', keyId: 'rt-key', nonce: `rt2-${Date.now()}`, ttlMs: 35_000, notBeforeMs: Date.now(), createdMs: Date.now() }]))
         .resolves.toEqual([{ kind: 'nonce', claim: { status: 'claimed' } }]);
       expect(lost).toHaveBeenCalledTimes(1);
       expect(sent).toEqual(['eval']);
@@ -73,7 +73,7 @@ describeWithRedis('redis admission store', (url) => {
     const dead = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     dead.on('error', () => undefined);
     try {
-      await expect(createRedisAdmissionStore(dead).admit([{ kind: 'nonce', keyId: 'k', nonce: 'n-unreachable', ttlMs: 1000, notBeforeMs: Date.now() }])).rejects.toThrow();
+      await expect(createRedisAdmissionStore(dead).admit([{ kind: 'nonce', keyId: 'k', nonce: 'n-unreachable', ttlMs: 1000, notBeforeMs: Date.now(), createdMs: Date.now() }])).rejects.toThrow();
     } finally {
       dead.disconnect();
     }
@@ -85,7 +85,7 @@ describeWithRedis('redis admission store', (url) => {
     const nonces = createRedisNonceStore(redis, { prefix: lossPrefixes.noncePrefix });
     await nonces.open();
     const signedAt = Date.now();
-    const check = (nonce: string, notBeforeMs: number) => [{ kind: 'nonce', keyId: 'loss-key', nonce, ttlMs: 35_000, notBeforeMs }] as const;
+    const check = (nonce: string, notBeforeMs: number) => [{ kind: 'nonce', keyId: 'loss-key', nonce, ttlMs: 35_000, notBeforeMs, createdMs: notBeforeMs }] as const;
     await expect(admission.admit(check('captured-0123456789', signedAt))).resolves.toEqual([{ kind: 'nonce', claim: { status: 'claimed' } }]);
     // Some time passes; then what a restart without persistence or FLUSHALL does to this store's keys (only ours: the server is shared).
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -19,7 +19,7 @@ test('an admission whose store is down is refused with 503 and counted as UNAVAI
   const blocks = createLocalBlocks();
   const metrics = createMetrics();
   const admissions = createRequestAdmissions({
-    store: { admit: async () => { throw new Error('connection refused'); } },
+    store: { admit: async () => { throw new Error('connection refused'); } }, nonces: { supersede: async () => undefined },
     metrics, logger: silentLogger, now: Date.now, usage: { record: () => undefined, flush: async () => undefined, close: async () => undefined },
     limiter: createRequestLimiter({ store: rateLimits, fallback: createMemoryRateLimitStore(), metrics, logger: silentLogger, blocks }),
     guard: createAuthFailureGuard(rateLimits, blocks),

@@ -117,7 +117,7 @@ describe.each(ACCEPTS)('whole-request errors for Accept: %s', (accept, expected)
     const lookups = jest.spyOn(services.apiKeys, 'loadVerificationMaterial').mockRejectedValueOnce(new Error('connection lost'));
     expectErrorBody(await signedRequest(server, key, ME, { headers: { accept } }), 503, 'SERVICE_UNAVAILABLE');
     lookups.mockRestore();
-    const parts = { ...memoryStores(), nonces: { claim: async () => { throw new Error('ECONNREFUSED'); }, open: async () => undefined } };
+    const parts = { ...memoryStores(), nonces: { claim: async () => { throw new Error('ECONNREFUSED'); }, open: async () => undefined, supersede: async () => undefined } };
     const broken = await startSignet(services, { ...parts, admission: createSequentialAdmissionStore(parts) } as SecurityStores);
     try {
       expectErrorBody(await signedRequest(broken, key, ME, { headers: { accept } }), 503, 'SERVICE_UNAVAILABLE');

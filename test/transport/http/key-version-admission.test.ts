@@ -23,14 +23,15 @@ const KEY: ApiKey = {
 function setup(reload: (version: string) => Promise<VerificationMaterial | null>) {
   const rateLimits = createMemoryRateLimitStore();
   const keyVersions = createMemoryKeyVersionStore();
-  const inner = createSequentialAdmissionStore({ rateLimits, nonces: createMemoryNonceStore({ completeSinceMs: 0 }), idempotency: createMemoryIdempotencyStore({ completeSinceMs: 0 }), keyVersions });
+  const nonces = createMemoryNonceStore({ completeSinceMs: 0 });
+  const inner = createSequentialAdmissionStore({ rateLimits, nonces, idempotency: createMemoryIdempotencyStore({ completeSinceMs: 0 }), keyVersions });
   const calls: AdmissionCheck[][] = [];
   const store = { admit: (checks: readonly AdmissionCheck[]) => { calls.push([...checks]); return inner.admit(checks); } };
   const blocks = createLocalBlocks();
   const metrics = createMetrics();
   const reloads: string[] = [];
   const admissions = createRequestAdmissions({
-    store, metrics, logger: silentLogger, now: Date.now, usage: { record: () => undefined, flush: async () => undefined, close: async () => undefined },
+    store, nonces, metrics, logger: silentLogger, now: Date.now, usage: { record: () => undefined, flush: async () => undefined, close: async () => undefined },
     limiter: createRequestLimiter({ store: rateLimits, fallback: createMemoryRateLimitStore(), metrics, logger: silentLogger, blocks }),
     guard: createAuthFailureGuard(rateLimits, blocks),
     apiKeys: { reloadVerificationMaterial: async (_id, version) => { reloads.push(version); return reload(version); } },

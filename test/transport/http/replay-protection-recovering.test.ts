@@ -24,11 +24,12 @@ function admissions() {
   const blocks = createLocalBlocks();
   const metrics = createMetrics();
   // The store came up empty at NOW.
+  const nonces = createMemoryNonceStore({ completeSinceMs: NOW, now: () => NOW });
   const store = createSequentialAdmissionStore({
-    rateLimits, nonces: createMemoryNonceStore({ completeSinceMs: NOW, now: () => NOW }), idempotency: createMemoryIdempotencyStore({ completeSinceMs: 0 }), keyVersions: createMemoryKeyVersionStore(),
+    rateLimits, nonces, idempotency: createMemoryIdempotencyStore({ completeSinceMs: 0 }), keyVersions: createMemoryKeyVersionStore(),
   });
   return createRequestAdmissions({
-    store, metrics, logger: silentLogger, now: () => NOW, usage: { record: () => undefined, flush: async () => undefined, close: async () => undefined },
+    store, nonces, metrics, logger: silentLogger, now: () => NOW, usage: { record: () => undefined, flush: async () => undefined, close: async () => undefined },
     limiter: createRequestLimiter({ store: rateLimits, fallback: createMemoryRateLimitStore(), metrics, logger: silentLogger, blocks }),
     guard: createAuthFailureGuard(rateLimits, blocks),
     apiKeys: { reloadVerificationMaterial: async () => null },

@@ -88,7 +88,7 @@ describe('brute-force guard and key bookkeeping', () => {
   });
 
   test('when the nonce store is down, signed requests fail closed with 503 and nothing runs', async () => {
-    const parts = { ...memoryStores(), nonces: { claim: async () => { throw new Error('ECONNREFUSED 127.0.0.1:6379'); }, open: async () => undefined } };
+    const parts = { ...memoryStores(), nonces: { claim: async () => { throw new Error('ECONNREFUSED 127.0.0.1:6379'); }, open: async () => undefined, supersede: async () => undefined } };
     // The nonce is claimed in the request's admission, which runs over the stores it is built from.
     const broken: SecurityStores = { ...parts, admission: createSequentialAdmissionStore(parts) };
     const server = await startSignet(services, broken);

@@ -31,11 +31,11 @@ describe('signature retirement', () => {
     });
     // 20 sources, each within its own allowance: 1,000 refusals, enough to fill the store without the bound.
     for (let s = 0; s < 20; s += 1) for (let n = 0; n < 50; n += 1) await retire(refused(`10.0.0.${s}`, n));
-    const verified = await nonces.claim('key_alice', 'a-verified-nonce-0001', { ttlMs: 60_000, notBeforeMs: NOW - 60_000 });
+    const verified = await nonces.claim('key_alice', 'a-verified-nonce-0001', { ttlMs: 60_000, notBeforeMs: NOW - 60_000, createdMs: NOW - 60_000 });
     expect(verified).toEqual({ status: 'claimed' });
     // Exactly the bound was retired: the first 250 refusals' nonces are taken, the 251st is not.
-    expect(await nonces.claim('key_anyone', 'nonce-10.0.0.4-49-padding', { ttlMs: 60_000, notBeforeMs: NOW - 60_000 })).toEqual({ status: 'reused' });
-    expect(await nonces.claim('key_anyone', 'nonce-10.0.0.5-0-padding', { ttlMs: 60_000, notBeforeMs: NOW - 60_000 })).toEqual({ status: 'claimed' });
+    expect(await nonces.claim('key_anyone', 'nonce-10.0.0.4-49-padding', { ttlMs: 60_000, notBeforeMs: NOW - 60_000, createdMs: NOW - 60_000 })).toEqual({ status: 'reused' });
+    expect(await nonces.claim('key_anyone', 'nonce-10.0.0.5-0-padding', { ttlMs: 60_000, notBeforeMs: NOW - 60_000, createdMs: NOW - 60_000 })).toEqual({ status: 'claimed' });
   });
 
   test('one source stops at its own allowance', async () => {

@@ -22,12 +22,19 @@ function freshNonce(): string {
   return randomBytes(18).toString('base64url');
 }
 
+/** A key id no other case used: a shared store (Redis) keeps a key's floor across cases. */
+function freshKeyId(): string {
+  return `key-${randomBytes(6).toString('hex')}`;
+}
+
 /** Defines the contract suite for one adapter; `makeStore` is called before each case. */
 export function defineNonceStoreContract(name: string, makeStore: () => NonceStoreHarness | Promise<NonceStoreHarness>): void {
   describe(`${name} (NonceStore contract)`, () => {
     let harness: NonceStoreHarness;
     /** A claim of a signature made just now, with `ttlMs` (default 30 s). */
-    const now = (ttlMs = 30_000): NonceClaimRequest => ({ ttlMs, notBeforeMs: harness.now() });
+    const now = (ttlMs = 30_000): NonceClaimRequest => ({ ttlMs, notBeforeMs: harness.now(), createdMs: harness.now() });
+    /** A claim of a signature created at `createdMs`. */
+    const createdAt = (createdMs: number, ttlMs = 30_000): NonceClaimRequest => ({ ttlMs, notBeforeMs: harness.now(), createdMs });
     const claimed = { status: 'claimed' };
     const reused = { status: 'reused' };
     beforeEach(async () => {
@@ -77,7 +84,7 @@ export function defineNonceStoreContract(name: string, makeStore: () => NonceSto
     it('refuses as unproven a nonce that could have been used before the store became complete, writing nothing', async () => {
       const nonce = freshNonce();
       const anHourAgo = harness.now() - 3_600_000;
-      const answer = await harness.store.claim('key-a', nonce, { ttlMs: 30_000, notBeforeMs: anHourAgo });
+      const answer = await harness.store.claim('key-a', nonce, { ttlMs: 30_000, notBeforeMs: anHourAgo, createdMs: anHourAgo });
       expect(answer.status).toBe('unproven');
       expect((answer as { completeSinceMs: number }).completeSinceMs).toBeGreaterThan(anHourAgo);
       // Nothing was claimed: the same nonce from a signature made after the store was complete passes.
@@ -87,25 +94,87 @@ export function defineNonceStoreContract(name: string, makeStore: () => NonceSto
     it('after losing its data, refuses every signature that could have been used before, and accepts fresh ones', async () => {
       const nonce = freshNonce();
       const signedAt = harness.now();
-      await expect(harness.store.claim('key-a', nonce, { ttlMs: 30_000, notBeforeMs: signedAt })).resolves.toEqual(claimed);
+      await expect(harness.store.claim('key-a', nonce, { ttlMs: 30_000, notBeforeMs: signedAt, createdMs: signedAt })).resolves.toEqual(claimed);
       await harness.elapse(20);
       const emptied = await harness.loseData();
       // The replay of the same bytes: its nonce is forgotten, but it cannot be proven unseen.
-      const replay = await emptied.claim('key-a', nonce, { ttlMs: 30_000, notBeforeMs: signedAt });
+      const replay = await emptied.claim('key-a', nonce, { ttlMs: 30_000, notBeforeMs: signedAt, createdMs: signedAt });
       expect(replay.status).toBe('unproven');
       const since = (replay as { completeSinceMs: number }).completeSinceMs;
       expect(since).toBeGreaterThan(signedAt);
       // A signature made after the loss (notBefore at or after the recorded point) is accepted once.
       const fresh = freshNonce();
-      await expect(emptied.claim('key-a', fresh, { ttlMs: 30_000, notBeforeMs: since })).resolves.toEqual(claimed);
-      await expect(emptied.claim('key-a', fresh, { ttlMs: 30_000, notBeforeMs: since })).resolves.toEqual(reused);
+      await expect(emptied.claim('key-a', fresh, { ttlMs: 30_000, notBeforeMs: since, createdMs: since })).resolves.toEqual(claimed);
+      await expect(emptied.claim('key-a', fresh, { ttlMs: 30_000, notBeforeMs: since, createdMs: since })).resolves.toEqual(reused);
+    });
+
+    it('supersede: the key\'s signatures created at or before the floor are refused, its later ones and other keys\' are not', async () => {
+      const keyA = freshKeyId();
+      const nonce = freshNonce();
+      const t = harness.now();
+      await expect(harness.store.claim(keyA, nonce, createdAt(t))).resolves.toEqual(claimed);
+      await harness.store.supersede(keyA, nonce, { createdMs: t, ttlMs: 30_000 });
+      const floor = { status: 'superseded', upToMs: t };
+      // The superseded request's own bytes, and any other signature of that key made no later.
+      await expect(harness.store.claim(keyA, nonce, createdAt(t))).resolves.toEqual(floor);
+      await expect(harness.store.claim(keyA, freshNonce(), createdAt(t))).resolves.toEqual(floor);
+      await expect(harness.store.claim(keyA, freshNonce(), createdAt(t - 10_000))).resolves.toEqual(floor);
+      await expect(harness.store.claim(keyA, freshNonce(), createdAt(t + 1_000))).resolves.toEqual(claimed);
+      await expect(harness.store.claim(freshKeyId(), freshNonce(), createdAt(t))).resolves.toEqual(claimed);
+    });
+
+    it('supersede: the floor only rises, and is kept for the longest ttl it was given', async () => {
+      const keyA = freshKeyId();
+      const t = harness.now();
+      const ttl = harness.shortTtlMs;
+      await harness.store.supersede(keyA, freshNonce(), { createdMs: t + 1_000, ttlMs: ttl });
+      await harness.store.supersede(keyA, freshNonce(), { createdMs: t, ttlMs: 30_000 });
+      await expect(harness.store.claim(keyA, freshNonce(), createdAt(t + 1_000))).resolves.toEqual({ status: 'superseded', upToMs: t + 1_000 });
+      await harness.elapse(ttl + 250);
+      await expect(harness.store.claim(keyA, freshNonce(), createdAt(t + 1_000))).resolves.toEqual({ status: 'superseded', upToMs: t + 1_000 });
+    });
+
+    it('supersede: the floor goes once its ttl has passed', async () => {
+      const keyA = freshKeyId();
+      const t = harness.now();
+      const ttl = harness.shortTtlMs;
+      await harness.store.supersede(keyA, freshNonce(), { createdMs: t, ttlMs: ttl });
+      await expect(harness.store.claim(keyA, freshNonce(), createdAt(t))).resolves.toEqual({ status: 'superseded', upToMs: t });
+      await harness.elapse(ttl + 250);
+      await expect(harness.store.claim(keyA, freshNonce(), createdAt(t))).resolves.toEqual(claimed);
+    });
+
+    it('supersede: a claim that reaches back before the store was complete is unproven, floor or not', async () => {
+      const keyA = freshKeyId();
+      const t = harness.now();
+      await harness.store.supersede(keyA, freshNonce(), { createdMs: t, ttlMs: 30_000 });
+      const answer = await harness.store.claim(keyA, freshNonce(), { ttlMs: 30_000, notBeforeMs: t - 3_600_000, createdMs: t - 3_600_000 });
+      expect(answer.status).toBe('unproven');
+    });
+
+    it('supersede: refuses bad numbers', async () => {
+      const keyA = freshKeyId();
+      await expect(harness.store.supersede(keyA, freshNonce(), { createdMs: harness.now(), ttlMs: 0 })).rejects.toThrow(RangeError);
+      await expect(harness.store.supersede(keyA, freshNonce(), { createdMs: Number.NaN, ttlMs: 1_000 })).rejects.toThrow(RangeError);
+      await expect(harness.store.claim(keyA, freshNonce(), { ttlMs: 1_000, notBeforeMs: harness.now(), createdMs: Number.NaN })).rejects.toThrow(RangeError);
+    });
+
+    it('supersede: a claim exempt from the floor (a request its host never supersedes) is not refused by it', async () => {
+      const keyA = freshKeyId();
+      const t = harness.now();
+      await harness.store.supersede(keyA, freshNonce(), { createdMs: t, ttlMs: 30_000 });
+      const nonce = freshNonce();
+      await expect(harness.store.claim(keyA, nonce, { ...createdAt(t), exemptFromFloor: true })).resolves.toEqual(claimed);
+      // Still claimed once: the same bytes again are a replay.
+      await expect(harness.store.claim(keyA, nonce, { ...createdAt(t), exemptFromFloor: true })).resolves.toEqual(reused);
+      await expect(harness.store.claim(keyA, freshNonce(), createdAt(t))).resolves.toEqual({ status: 'superseded', upToMs: t });
     });
 
     it('open() records completeness once: opening again does not move it', async () => {
-      const before = await harness.store.claim('key-a', freshNonce(), { ttlMs: 30_000, notBeforeMs: harness.now() - 3_600_000 });
+      const before = await harness.store.claim('key-a', freshNonce(), { ttlMs: 30_000, notBeforeMs: harness.now() - 3_600_000, createdMs: harness.now() - 3_600_000 });
       await harness.elapse(20);
       await harness.store.open();
-      const after = await harness.store.claim('key-a', freshNonce(), { ttlMs: 30_000, notBeforeMs: harness.now() - 3_600_000 });
+      const after = await harness.store.claim('key-a', freshNonce(), { ttlMs: 30_000, notBeforeMs: harness.now() - 3_600_000, createdMs: harness.now() - 3_600_000 });
       expect(after).toEqual(before);
     });
   });

@@ -1,0 +1,115 @@
+import { createMemoryNonceStore, type MemoryNonceStore } from '@signet/http-message-signatures';
+import type { DomainServices } from '../../../src/domain';
+import { createMemoryIdempotencyStore } from '@signet/idempotency';
+import { createAccountPartitionedRateLimitStore, createSequentialAdmissionStore } from '../../../src/transport/admission';
+import { REQUEST_LIMITS } from '../../../src/transport/http/request-limits';
+import type { SecurityStores } from '../../../src/transport/security-stores';
+import type { TestDatabase } from '../../helpers/database';
+import { fundedAccount } from '../../helpers/domain';
+import { describeWithRedis } from '../../helpers/services';
+import { createTestKey, openSigningAccount, redisStores, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
+
+/**
+ * An account flooding past its request limit must not fill the shared nonce store. Every request
+ * the account limit refuses has its signature used up (its bytes never run later), but through
+ * its key's floor, one entry per key, not one claim per request: before, one READ key sent from
+ * enough addresses filled the embedded store (100,000 live nonces) and every account's signed
+ * requests got 503 until the nonces expired.
+ */
+const ACCOUNT_LIMIT = 5;
+const FLOOD = 120;
+const LIMITS = { ...REQUEST_LIMITS, perIp: { max: 10_000, windowMs: 60_000 }, perAccount: { max: ACCOUNT_LIMIT, windowMs: 60_000 } };
+const ME = { query: '{ me { id } }' };
+
+interface Flood { readonly statuses: number[]; readonly reasons: Set<string>; readonly lastRefused: Awaited<ReturnType<typeof signedRequest>> }
+
+/** FLOOD signed queries of one key, from 12 addresses in turn (each within its own limit). */
+async function flood(server: RunningSignet, key: TestKey): Promise<Flood> {
+  const statuses: number[] = [];
+  const reasons = new Set<string>();
+  let lastRefused!: Awaited<ReturnType<typeof signedRequest>>;
+  for (let i = 0; i < FLOOD; i += 1) {
+    const answer = await signedRequest(server, key, ME, { from: `127.0.0.${2 + (i % 12)}` });
+    statuses.push(answer.status);
+    if (answer.status === 429) {
+      lastRefused = answer;
+      reasons.add(answer.json.errors[0].extensions.reason ?? answer.json.errors[0].extensions.code);
+    }
+  }
+  return { statuses, reasons, lastRefused };
+}
+
+async function replayOf(server: RunningSignet, refused: Flood['lastRefused']) {
+  const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...refused.signed.headers }, body: JSON.stringify(ME) });
+  return { status: response.status, json: await response.json() };
+}
+
+describe('an account flooding past its limit (memory stores, a nonce store of 40 entries)', () => {
+  let db: TestDatabase;
+  let services: DomainServices;
+  let flooder: TestKey;
+  let bystander: TestKey;
+  let nonces: MemoryNonceStore;
+  let server: RunningSignet;
+  beforeAll(async () => {
+    let accountId: string;
+    ({ db, services, accountId } = await openSigningAccount({ USD: '10' }, 'flood'));
+    flooder = await createTestKey(services, accountId, 'ed25519', ['READ']);
+    bystander = await createTestKey(services, await fundedAccount(services, { USD: '10' }, 'bystander'));
+    nonces = createMemoryNonceStore({ completeSinceMs: 0, maxEntries: 40 });
+    const parts = { nonces, rateLimits: createAccountPartitionedRateLimitStore(), idempotency: createMemoryIdempotencyStore() };
+    const stores: SecurityStores = { kind: 'memory', ...parts, admission: createSequentialAdmissionStore(parts) };
+    server = await startSignet(services, stores, { requestLimits: LIMITS });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+  });
+
+  test('holds one entry for the refused requests, so other accounts keep getting in; a refused request never runs later', async () => {
+    const { statuses, reasons, lastRefused } = await flood(server, flooder);
+    expect(statuses.slice(0, ACCOUNT_LIMIT)).toEqual(Array(ACCOUNT_LIMIT).fill(200));
+    // Every other request refused as over the limit (or at the floor its refused second left): none 503.
+    expect(statuses.slice(ACCOUNT_LIMIT).every((status) => status === 429)).toBe(true);
+    expect([...reasons].every((reason) => reason === 'RATE_LIMITED' || reason === 'SIGNED_WHILE_LIMITED')).toBe(true);
+    // The admitted requests' claims, and the key's floor.
+    expect(nonces.size()).toBeLessThanOrEqual(ACCOUNT_LIMIT + 1);
+    expect((await signedRequest(server, bystander, ME)).status).toBe(200);
+    const replay = await replayOf(server, lastRefused);
+    expect([replay.status, replay.json.errors[0].extensions.reason]).toEqual([429, 'SIGNED_WHILE_LIMITED']);
+  }, 60_000);
+});
+
+describeWithRedis('on Redis', (url) => {
+  describe('an account flooding past its limit (Redis stores)', () => {
+    let db: TestDatabase;
+    let flooder: TestKey;
+    let server: RunningSignet;
+    let redis: ReturnType<typeof redisStores>;
+    const run = `flood${Date.now().toString(36)}`;
+    beforeAll(async () => {
+      let services: DomainServices;
+      let accountId: string;
+      ({ db, services, accountId } = await openSigningAccount({ USD: '10' }, 'flood'));
+      flooder = await createTestKey(services, accountId, 'ed25519', ['READ']);
+      redis = redisStores(url, { run });
+      server = await startSignet(services, redis.stores, { requestLimits: LIMITS });
+    });
+    afterAll(async () => {
+      await server?.close();
+      await redis?.close();
+      await db?.close();
+    });
+
+    test('keeps one Redis key for the refused requests, not one each; a refused request never runs later', async () => {
+      const { statuses, lastRefused } = await flood(server, flooder);
+      expect(statuses.filter((status) => status === 200)).toHaveLength(ACCOUNT_LIMIT);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(FLOOD - ACCOUNT_LIMIT);
+      // The admitted requests' nonces, the key's floor and the completeness marker.
+      const keys = await redis.redis.keys(`t${run}:nonce:*`);
+      expect(keys.length).toBeLessThanOrEqual(ACCOUNT_LIMIT + 2);
+      const replay = await replayOf(server, lastRefused);
+      expect([replay.status, replay.json.errors[0].extensions.reason]).toEqual([429, 'SIGNED_WHILE_LIMITED']);
+    }, 60_000);
+  });
+});
