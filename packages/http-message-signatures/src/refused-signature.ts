@@ -39,5 +39,10 @@ export function signatureToRetire(
   const skewMs = DEFAULT_FUTURE_SKEW_SECONDS * 1000;
   const staleAtMs = created * 1000 + retentionSeconds * 1000;
   if (staleAtMs <= nowMs || created * 1000 > nowMs + retentionSeconds * 1000 + skewMs) return undefined;
-  return { keyId, nonce, claim: { ttlMs: staleAtMs - nowMs + skewMs, notBeforeMs: created * 1000 - skewMs, createdMs: created * 1000 } };
+  // Retiring proves nothing unseen, it only uses the nonce up: claimed as of now (plus the skew
+  // allowed between the clocks of a store's processes), so a store complete only since a recent
+  // loss records it too. Claimed as of its `created`, it was `unproven` there and nothing was
+  // written: a key created after the loss would later verify the same bytes (their claim reaches
+  // back only to the key's creation) and run them.
+  return { keyId, nonce, claim: { ttlMs: staleAtMs - nowMs + skewMs, notBeforeMs: nowMs + skewMs, createdMs: created * 1000 } };
 }

@@ -45,10 +45,21 @@ describe('nonce retention across verifiers of one store', () => {
 
   it('retires a refused signature for the retention, also one already stale for this verifier\'s own max age', () => {
     const { headers } = signedRequest({ nonce: 'refused-then-retired' });
-    expect(signatureToRetire(headers, NOW_MS, 30, 120)?.claim).toEqual({ ttlMs: 125_000, notBeforeMs: NOW_MS - 5_000, createdMs: NOW_MS });
+    expect(signatureToRetire(headers, NOW_MS, 30, 120)?.claim).toEqual({ ttlMs: 125_000, notBeforeMs: NOW_MS + 5_000, createdMs: NOW_MS });
     // 40 s old: too old here, but a verifier of the store with a 120 s max age would take it.
     expect(signatureToRetire(headers, NOW_MS + 40_000, 30, 120)?.claim.ttlMs).toBe(85_000);
     expect(signatureToRetire(headers, NOW_MS + 40_000, 30)).toBeUndefined();
     expect(signatureToRetire(headers, NOW_MS + 120_000, 30, 120)).toBeUndefined();
   });
+
+  it('retires a signature in a store complete only since a recent loss: a key created after the loss never runs the refused bytes', async () => {
+    // The store came up empty at NOW_MS (a new process); the key was created just after it.
+    const store = createMemoryNonceStore({ now: () => NOW_MS + 1_000, completeSinceMs: NOW_MS });
+    const { headers } = signedRequest({ nonce: 'refused-just-after-a-loss' });
+    const retired = signatureToRetire(headers, NOW_MS + 1_000, 30)!;
+    await expect(store.claim(retired.keyId, retired.nonce, retired.claim)).resolves.toEqual({ status: 'claimed' });
+    // The verifier's claim of the same bytes reaches back to the key's creation (after the loss).
+    await expect(store.claim(retired.keyId, retired.nonce, { ttlMs: 35_000, notBeforeMs: NOW_MS + 500, createdMs: NOW_MS })).resolves.toEqual({ status: 'reused' });
+  });
 });
+
