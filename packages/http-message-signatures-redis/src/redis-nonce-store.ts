@@ -82,7 +82,11 @@ local function claim_nonce(nonce_key, marker_key, floor_key, ttl_ms, not_before_
   if tonumber(not_before_ms) < tonumber(since) then return {2, tostring(since)} end
   local floor = redis.call('GET', floor_key)
   local created = tonumber(created_ms)
-  if floor and created and created <= tonumber(floor) then return {3, floor} end
+  if floor and created and created <= tonumber(floor) then
+    -- A replay of a claimed nonce reads as the replay it is, floor or not.
+    if redis.call('EXISTS', nonce_key) == 1 then return {0} end
+    return {3, floor}
+  end
   if redis.call('SET', nonce_key, '1', 'PX', ttl_ms, 'NX') then return {1} end
   return {0}
 end

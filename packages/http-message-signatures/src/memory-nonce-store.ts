@@ -77,13 +77,14 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
       if (notBeforeMs < completeSinceMs) return { status: 'unproven', completeSinceMs };
       const at = now();
       sweep(at);
-      const floorKey = floorEntry(keyId);
-      const floor = floors.get(floorKey);
-      if (!exemptFromFloor && floor !== undefined && (expiries.get(floorKey) ?? 0) > at && createdMs <= floor) return { status: 'superseded', upToMs: floor };
       // JSON of the pair: unambiguous whatever characters the key id or nonce contain.
       const key = JSON.stringify([keyId, nonce]);
       const existing = expiries.get(key);
+      // A replay of a claimed nonce is `reused` first, floor or not: it reads as the replay it is.
       if (existing !== undefined && existing > at) return { status: 'reused' };
+      const floorKey = floorEntry(keyId);
+      const floor = floors.get(floorKey);
+      if (!exemptFromFloor && floor !== undefined && (expiries.get(floorKey) ?? 0) > at && createdMs <= floor) return { status: 'superseded', upToMs: floor };
       expiries.delete(key);
       makeRoom(at);
       expiries.set(key, at + Math.ceil(ttlMs));

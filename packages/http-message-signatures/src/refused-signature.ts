@@ -39,10 +39,15 @@ export function signatureToRetire(
   const skewMs = DEFAULT_FUTURE_SKEW_SECONDS * 1000;
   const staleAtMs = created * 1000 + retentionSeconds * 1000;
   if (staleAtMs <= nowMs || created * 1000 > nowMs + retentionSeconds * 1000 + skewMs) return undefined;
-  // Retiring proves nothing unseen, it only uses the nonce up: claimed as of now (plus the skew
-  // allowed between the clocks of a store's processes), so a store complete only since a recent
-  // loss records it too. Claimed as of its `created`, it was `unproven` there and nothing was
-  // written: a key created after the loss would later verify the same bytes (their claim reaches
-  // back only to the key's creation) and run them.
-  return { keyId, nonce, claim: { ttlMs: staleAtMs - nowMs + skewMs, notBeforeMs: nowMs + skewMs, createdMs: created * 1000 } };
+  // Retiring proves nothing unseen, it only uses the nonce up, so it is written whatever the store
+  // holds:
+  // - claimed as of now (plus the skew allowed between the clocks of a store's processes), so a
+  //   store complete only since a recent loss records it too. Claimed as of its `created`, it was
+  //   `unproven` there and nothing was written: a key created after the loss would later verify
+  //   the same bytes (their claim reaches back only to the key's creation) and run them;
+  // - exempt from its key's floor: nobody has classified these bytes, and the floor stands only
+  //   for requests of the class the host supersedes. Refused as `superseded` here (nothing
+  //   written), the same bytes could later be a request of the exempt class, which the floor does
+  //   not stop, and run.
+  return { keyId, nonce, claim: { ttlMs: staleAtMs - nowMs + skewMs, notBeforeMs: nowMs + skewMs, createdMs: created * 1000, exemptFromFloor: true } };
 }

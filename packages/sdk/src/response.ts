@@ -78,7 +78,11 @@ export function judge(answer: ReadResponse, now: number): Verdict {
   if (answer.status === 429) {
     // Without Retry-After we would only be guessing how long the limit lasts.
     const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'), now);
-    return retryAfterMs === undefined ? { kind: 'final' } : { kind: 'transient', reason: first?.code ?? 'HTTP 429', retryAfterMs };
+    if (retryAfterMs === undefined) return { kind: 'final' };
+    // Signed while the account was over its limit: nothing ran, and a request signed after
+    // Retry-After (counted from its `created`) is accepted once the account is within its limit.
+    if (first?.reason === 'SIGNED_WHILE_LIMITED') return { kind: 'transient', reason: first.reason, retryAfterMs: hinted(), notRun: true };
+    return { kind: 'transient', reason: first?.code ?? 'HTTP 429', retryAfterMs };
   }
   // Refusals that say nothing ran: the server's replay protection restarted (this signature could
   // not be proven unused), or the request arrived while the server was shutting down.

@@ -21,7 +21,7 @@ export interface ServerClock {
   /** Takes `serverTimeMs` as the server's time now (a SIGNATURE_EXPIRED names it in its `Date`). */
   adopt(serverTimeMs: number): void;
   /**
-   * The verdict with a REPLAY_PROTECTION_RECOVERING's Retry-After made a wait: that Retry-After says
+   * The verdict with a REPLAY_PROTECTION_RECOVERING's or SIGNED_WHILE_LIMITED's Retry-After made a wait: that Retry-After says
    * how far the refused signature's `created` (`createdMs`) must advance, not how long to wait, so a
    * clock just moved forward needs less. Other verdicts are returned as they are.
    */
@@ -29,6 +29,9 @@ export interface ServerClock {
 }
 
 /** A server clock over `clock` (ms since the epoch), starting with no correction. */
+/** Refusals whose Retry-After counts from the refused signature's `created`, on the signer's clock. */
+const COUNTED_FROM_CREATED = new Set(['REPLAY_PROTECTION_RECOVERING', 'SIGNED_WHILE_LIMITED']);
+
 export function createServerClock(clock: () => number): ServerClock {
   let offsetMs = 0;
   const now = () => clock() + offsetMs;
@@ -47,7 +50,7 @@ export function createServerClock(clock: () => number): ServerClock {
       offsetMs = serverTimeMs - clock();
     },
     untilCreatedAdvances(verdict, createdMs) {
-      if (verdict.kind !== 'transient' || verdict.reason !== 'REPLAY_PROTECTION_RECOVERING' || verdict.retryAfterMs === undefined || createdMs === undefined) return verdict;
+      if (verdict.kind !== 'transient' || !COUNTED_FROM_CREATED.has(verdict.reason) || verdict.retryAfterMs === undefined || createdMs === undefined) return verdict;
       return { ...verdict, retryAfterMs: Math.max(0, createdMs + verdict.retryAfterMs - now()) };
     },
   };

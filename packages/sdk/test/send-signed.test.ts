@@ -51,6 +51,21 @@ describe('sendSigned', () => {
     expect(time.state.sleeps).toEqual([1_000]);
   });
 
+  test('a SIGNED_WHILE_LIMITED refusal (429: nothing ran) is signed again in a later second and re-sent after Retry-After', async () => {
+    const time = virtualTime();
+    const limited = (now: number) => answer(
+      { errors: [{ message: 'This signature was made while the account was over its request limit; nothing ran.', extensions: { code: 'RATE_LIMITED', reason: 'SIGNED_WHILE_LIMITED', retryAfter: 1 } }] },
+      429,
+      { 'retry-after': '1', date: new Date(now).toUTCString() },
+    );
+    const { attempt, created } = scriptedAttempts(time, limited, () => answer(OK));
+    const sent = await sendSigned(attempt, options(time));
+    expect(sent).toMatchObject({ status: 200, attempts: 2, notRun: false });
+    const first = Date.UTC(2030, 0, 1) / 1000;
+    expect(created).toEqual([first, first + 1]);
+    expect(time.state.sleeps).toEqual([1_000]);
+  });
+
   test('a SHUTTING_DOWN refusal is re-sent after its Retry-After', async () => {
     const time = virtualTime();
     const { attempt } = scriptedAttempts(time, (now) => notRun('SHUTTING_DOWN', 2, now), () => answer(OK));

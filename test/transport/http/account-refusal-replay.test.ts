@@ -41,3 +41,45 @@ describe('requests refused by the account limit', () => {
     expect((await replay.json()).errors[0].extensions.reason).toBe('SIGNED_WHILE_LIMITED');
   }, 30_000);
 });
+
+/**
+ * A request refused before its admission (here: from an address this process knows is over its
+ * limit) has its signature retired without anyone classifying it. While its key's floor stands,
+ * that retirement must still write: the floor does not stop exits, so bytes refused as
+ * `superseded` there could run later as an exit. (The first floor commit let this retired
+ * cancelAllOrders cancel an order placed after it, replayed from another address.)
+ */
+describe('an exit refused before its admission while its key\'s floor stands', () => {
+  let db: TestDatabase;
+  let key: TestKey;
+  let server: RunningSignet;
+  beforeAll(async () => {
+    let services: DomainServices;
+    ({ db, key, services } = await openSigningAccount({ USD: '10000' }, 'retired-exit'));
+    server = await startSignet(services, memoryStores(), {
+      requestLimits: { ...REQUEST_LIMITS, perIp: { max: 2, windowMs: 60_000 }, perAccount: { max: 3, windowMs: 3_000 } },
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+  });
+
+  test('never runs when replayed later, from another address', async () => {
+    const exit = { query: 'mutation { cancelAllOrders { orders { id status } } }' };
+    const me = (from: string) => signedRequest(server, key, { query: '{ me { id } }' }, { from });
+    // An address over its own limit, then the account over its limit: the key's floor is this second.
+    expect([(await me('127.0.0.20')).status, (await me('127.0.0.20')).status, (await me('127.0.0.20')).status]).toEqual([200, 200, 429]);
+    expect((await me('127.0.0.21')).status).toBe(200);
+    expect((await me('127.0.0.22')).json.errors[0].extensions.code).toBe('RATE_LIMITED');
+    // The exit, signed within that second, sent from the blocked address: refused before admission.
+    const refused = await signedRequest(server, key, exit, { from: '127.0.0.20' });
+    expect(refused.status).toBe(429);
+    await new Promise((resolve) => setTimeout(resolve, 3_200));
+    const placed = await signedRequest(server, key, { query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { status } } }' }, { from: '127.0.0.30', headers: { 'idempotency-key': 'after-the-window' } });
+    expect(placed.json.data.placeOrder.order.status).toBe('OPEN');
+    const replay = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...refused.signed.headers }, body: JSON.stringify(exit) });
+    expect(replay.status).toBe(401);
+    expect((await replay.json()).errors[0].extensions.reason).toBe('NONCE_REUSED');
+  }, 30_000);
+});

@@ -123,6 +123,15 @@ export function defineNonceStoreContract(name: string, makeStore: () => NonceSto
       await expect(harness.store.claim(freshKeyId(), freshNonce(), createdAt(t))).resolves.toEqual(claimed);
     });
 
+    it('supersede: a nonce claimed before the floor is still answered reused, not superseded', async () => {
+      const keyA = freshKeyId();
+      const t = harness.now();
+      const admitted = freshNonce();
+      await expect(harness.store.claim(keyA, admitted, createdAt(t))).resolves.toEqual(claimed);
+      await harness.store.supersede(keyA, freshNonce(), { createdMs: t, ttlMs: 30_000 });
+      await expect(harness.store.claim(keyA, admitted, createdAt(t))).resolves.toEqual(reused);
+    });
+
     it('supersede: the floor only rises, and is kept for the longest ttl it was given', async () => {
       const keyA = freshKeyId();
       const t = harness.now();
