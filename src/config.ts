@@ -249,7 +249,7 @@ function parseRedisUrl(value: string | undefined, problems: string[]): string | 
 const RATE_LIMITS_EXAMPLE = '{"Mutation.placeOrder":{"max":100,"window":"10s"}}';
 
 /**
- * Parses SIGNET_RATE_LIMITS: JSON of `Type.field` (or `Request.ip` / `Request.account`) to
+ * Parses SIGNET_RATE_LIMITS: JSON of `Type.field` (or `Request.ip` / `Request.account` / `Request.keyExits`) to
  * `{ max, window }`, each window as `@rateLimit` takes it (longer than zero, at most 24 h).
  * Whether each `Type.field` carries `@rateLimit` is checked against the schema by `serve`.
  */

@@ -10,7 +10,7 @@ import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonce
 import { memorySecurityStores } from '../../src/runtime';
 import type { AUTH_FAILURE_LIMITS } from '../../src/transport/http/auth-failure-guard';
 import { createSignetServer } from '../../src/transport/http/create-signet-server';
-import type { REQUEST_LIMITS } from '../../src/transport/http/request-limits';
+import type { RequestLimits } from '../../src/transport/http/request-limits';
 import type { ClientAddressOptions } from '../../src/transport/http/client-address';
 import type { MetricsExposure } from '../../src/network-config';
 import { createMetrics, type SignetMetrics } from '../../src/metrics';
@@ -65,7 +65,7 @@ export interface RunningSignet { readonly url: string; readonly authority: strin
 /** Starts the full HTTP stack over `services` and `security` on 127.0.0.1:0. */
 export async function startSignet(services: DomainServices, security: SecurityStores, options: {
   logger?: Logger; now?: () => number; maxAgeSeconds?: number; authFailureLimits?: typeof AUTH_FAILURE_LIMITS; directives?: Partial<DirectiveDeps>;
-  requestLimits?: typeof REQUEST_LIMITS; clientAddress?: ClientAddressOptions; metricsExposure?: MetricsExposure;
+  requestLimits?: RequestLimits; clientAddress?: ClientAddressOptions; metricsExposure?: MetricsExposure;
   publicUrl?: PublicUrl | null; publicAuthorities?: readonly string[]; readiness?: readonly ReadinessCheck[];
 } = {}): Promise<RunningSignet> {
   const metrics = createMetrics();

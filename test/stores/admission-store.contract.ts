@@ -136,7 +136,7 @@ export function defineAdmissionStoreContract(name: string, makeHarness: () => Ad
       await expect(h.nonces.claim(ids.key, ids.nonce, justSigned())).resolves.toEqual({ status: 'claimed' });
     });
 
-    it('a nonce at or before its key\'s floor stops the list, unless the claim is exempt from it; it shares the nonce store\'s floor', async () => {
+    it('a nonce at or before its key\'s floor stops the list, unless the claim answers to another floor; it shares the nonce store\'s floor', async () => {
       const ids = freshIds();
       const createdMs = Date.now();
       await h.nonces.supersede(ids.key, fresh('refused'), { createdMs, ttlMs: 35_000 });
@@ -144,9 +144,9 @@ export function defineAdmissionStoreContract(name: string, makeHarness: () => Ad
       expect(refused[0]).toEqual({ kind: 'nonce', claim: { status: 'superseded', upToMs: createdMs } });
       expect(refused.slice(1).every((o) => o.kind === 'skipped')).toBe(true);
       await expect(h.rateLimits.peek(`ip:{${ids.ip}}`, { max: 100, windowMs: MINUTE })).resolves.toMatchObject({ remaining: 100 });
-      // The same nonce in an exempt claim (an exit) is admitted, once.
+      // The same nonce in a claim answering to the key's exit floor (an exit) is admitted, once.
       const [nonce, ...rest] = requestGates(ids, 100, createdMs);
-      const exempt = [{ ...nonce, exemptFromFloor: true } as AdmissionCheck, ...rest];
+      const exempt = [{ ...nonce, floor: 'exit' } as AdmissionCheck, ...rest];
       expect((await h.admission.admit(exempt))[0]).toEqual({ kind: 'nonce', claim: { status: 'claimed' } });
       expect((await h.admission.admit(exempt))[0]).toEqual({ kind: 'nonce', claim: { status: 'reused' } });
       // A signature of the next second is past the floor.

@@ -14,7 +14,7 @@
  * (`maxmemory-policy noeviction`), or it could drop nonces and keep the marker.
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { NonceClaim, NonceClaimRequest, NonceStore, NonceSupersedeRequest } from '@signet/http-message-signatures';
+import { MAIN_FLOOR, checkFloorName, floorsToRaise, type NonceClaim, type NonceClaimRequest, type NonceStore, type NonceSupersedeRequest } from '@signet/http-message-signatures';
 import { isClusterClient, luaScript, runLuaScript, CLUSTER_SLOTS, RUN_MARKER_LUA, slotOfKey, tagForSlot } from '@signet/redis-scripts';
 
 /** Options of {@link createRedisNonceStore}. */
@@ -41,12 +41,13 @@ export function nonceRedisKey(keyId: string, nonce: string, prefix = DEFAULT_NON
 }
 
 /**
- * The Redis key of a key id's floor (`NonceStore.supersede`): the `created` (ms) at or before which
- * its signatures are refused. The key id alone in its hash tag, so it shares its nonces' slot, and
- * nothing after the tag, so no nonce key (`…}:<nonce>`) can be it.
+ * The Redis key of one of a key id's floors (`NonceStore.supersede`): the `created` (ms) at or
+ * before which its signatures of that class are refused. The key id alone in its hash tag, so it
+ * shares its nonces' slot; nothing after the tag (the main floor) or `~<name>` (another), so no
+ * nonce key (`…}:<nonce>`) can be one.
  */
-export function nonceFloorKey(keyId: string, prefix = DEFAULT_NONCE_PREFIX): string {
-  return `${prefix}{${encodeURIComponent(keyId)}}`;
+export function nonceFloorKey(keyId: string, prefix = DEFAULT_NONCE_PREFIX, floor = MAIN_FLOOR): string {
+  return `${prefix}{${encodeURIComponent(keyId)}}${floor === MAIN_FLOOR ? '' : `~${floor}`}`;
 }
 
 /**
@@ -66,8 +67,8 @@ const MARKER = 'nonce-complete-since';
 
 /**
  * The claim step, written once and shared with the admission script. Returns {1} claimed,
- * {0} reused, {2, since} unproven, {3, floor} superseded (created at or before the key's floor;
- * `created_ms` '' for a claim exempt from the floor).
+ * {0} reused, {2, since} unproven, {3, floor} superseded (created at or before the floor its claim
+ * answers to; `created_ms` '' for a claim that answers to none).
  * No marker of this Redis process means the store is new or may have lost claims (see the module
  * comment): it is complete from `now` on. A script that uses it puts `RUN_MARKER_LUA`
  * (@signet/redis-scripts) once before it.
@@ -93,15 +94,17 @@ end
 `;
 
 /**
- * The supersede step (KEYS: the nonce, the key's floor; ARGV: createdMs, ttlMs): raises the floor
- * to at least `created`, keeps it at least `ttl` ms, then drops the nonce's claim, in one script.
- * Both keys carry the key id's hash tag: one slot on a Cluster.
+ * The supersede step (KEYS: the nonce, then the key's floors to raise; ARGV: createdMs, ttlMs):
+ * raises each floor to at least `created`, keeps it at least `ttl` ms, then drops the nonce's
+ * claim, in one script. Every key carries the key id's hash tag: one slot on a Cluster.
  */
 const SUPERSEDE_SCRIPT = luaScript(`
-local floor = tonumber(redis.call('GET', KEYS[2]) or '-1')
-local held = redis.call('PTTL', KEYS[2])
-local up_to = math.max(floor, tonumber(ARGV[1]))
-redis.call('SET', KEYS[2], string.format('%.0f', up_to), 'PX', math.max(held, tonumber(ARGV[2])))
+for i = 2, #KEYS do
+  local floor = tonumber(redis.call('GET', KEYS[i]) or '-1')
+  local held = redis.call('PTTL', KEYS[i])
+  local up_to = math.max(floor, tonumber(ARGV[1]))
+  redis.call('SET', KEYS[i], string.format('%.0f', up_to), 'PX', math.max(held, tonumber(ARGV[2])))
+end
 redis.call('DEL', KEYS[1])
 return 1
 `);
@@ -148,20 +151,24 @@ const CLAIM_SCRIPT = luaScript(`${RUN_MARKER_LUA}${CLAIM_NONCE_LUA}
 return claim_nonce(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 `);
 
-/** The keys of a claim's step, in `claim_nonce`'s order: the nonce, the completeness marker, the key's floor. */
-export function claimKeys(keyId: string, nonce: string, prefix: string, clustered: boolean): [string, string, string] {
+/**
+ * The keys of a claim's step, in `claim_nonce`'s order: the nonce, the completeness marker, the
+ * key's floor the claim answers to (the main one for a claim that answers to none: not read).
+ */
+export function claimKeys(keyId: string, nonce: string, prefix: string, clustered: boolean, floor?: string | null): [string, string, string] {
   const key = nonceRedisKey(keyId, nonce, prefix);
-  return [key, nonceMarkerKey(key, prefix, clustered), nonceFloorKey(keyId, prefix)];
+  return [key, nonceMarkerKey(key, prefix, clustered), nonceFloorKey(keyId, prefix, floor ?? MAIN_FLOOR)];
 }
 
-/** Validates a claim's numbers (the same errors from every path that claims on Redis): ttl, notBefore, now, created ('' when exempt from the floor). */
-export function claimArguments({ ttlMs, notBeforeMs, createdMs, exemptFromFloor }: NonceClaimRequest, nowMs: number): [number, number, number, number | ''] {
+/** Validates a claim's numbers (the same errors from every path that claims on Redis): ttl, notBefore, now, created ('' when it answers to no floor). */
+export function claimArguments({ ttlMs, notBeforeMs, createdMs, floor }: NonceClaimRequest, nowMs: number): [number, number, number, number | ''] {
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
   if (Number.isNaN(notBeforeMs)) throw new RangeError('notBeforeMs must be a number');
   if (!Number.isFinite(createdMs)) throw new RangeError('createdMs must be a finite number');
+  checkFloorName(floor);
   if (!Number.isFinite(nowMs)) throw new Error('nonce store clock returned a non-finite time');
   // -Infinity (a store-independent "could never have been used before") travels as a number Lua reads.
-  return [Math.ceil(ttlMs), Math.max(Math.floor(notBeforeMs), -1), Math.floor(nowMs), exemptFromFloor ? '' : Math.floor(createdMs)];
+  return [Math.ceil(ttlMs), Math.max(Math.floor(notBeforeMs), -1), Math.floor(nowMs), floor === null ? '' : Math.floor(createdMs)];
 }
 
 /** Reads the claim step's reply; anything unexpected is an error, never a claim. */
@@ -185,12 +192,13 @@ export function createRedisNonceStore(redis: Redis | Cluster, options: RedisNonc
   return {
     async claim(keyId, nonce, request) {
       const args = claimArguments(request, now());
-      return readClaimReply(await runLuaScript(redis, CLAIM_SCRIPT, claimKeys(keyId, nonce, prefix, clustered), args));
+      return readClaimReply(await runLuaScript(redis, CLAIM_SCRIPT, claimKeys(keyId, nonce, prefix, clustered, request.floor), args));
     },
-    async supersede(keyId, nonce, { createdMs, ttlMs }: NonceSupersedeRequest) {
+    async supersede(keyId, nonce, { createdMs, ttlMs, floors }: NonceSupersedeRequest) {
       if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
       if (!Number.isFinite(createdMs)) throw new RangeError('createdMs must be a finite number');
-      await runLuaScript(redis, SUPERSEDE_SCRIPT, [nonceRedisKey(keyId, nonce, prefix), nonceFloorKey(keyId, prefix)], [Math.floor(createdMs), Math.ceil(ttlMs)]);
+      const floorKeys = floorsToRaise(floors).map((floor) => nonceFloorKey(keyId, prefix, floor));
+      await runLuaScript(redis, SUPERSEDE_SCRIPT, [nonceRedisKey(keyId, nonce, prefix), ...floorKeys], [Math.floor(createdMs), Math.ceil(ttlMs)]);
     },
     async open() {
       // On a Cluster every slot's marker, so keys created from now on are never refused on a new cluster.

@@ -31,6 +31,7 @@ export type {
 export { ed25519PublicKeyProblem, type Ed25519KeyProblem } from './ed25519-public-key';
 export { createMemoryNonceStore, type MemoryNonceStore, type MemoryNonceStoreOptions } from './memory-nonce-store';
 export type { NonceClaim, NonceClaimRequest, NonceStore, NonceSupersedeRequest } from './nonce-store';
+export { FLOOR_NAME, MAIN_FLOOR, checkFloorName, floorsToRaise } from './nonce-store';
 export { signatureToRetire, type SignatureToRetire } from './refused-signature';
 export { buildSignatureBase, type SignatureBaseMessage } from './signature-base';
 export { newNonce, signRequest, type SignedRequest, type SignedRequestHeaders, type SignRequestOptions } from './sign-request';

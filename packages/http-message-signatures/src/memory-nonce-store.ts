@@ -4,7 +4,7 @@
  * every process, so it is complete only since it was created: a signature that could have been
  * used before that (by the previous process) is `unproven`.
  */
-import type { NonceClaim, NonceClaimRequest, NonceStore, NonceSupersedeRequest } from './nonce-store';
+import { MAIN_FLOOR, checkFloorName, floorsToRaise, type NonceClaim, type NonceClaimRequest, type NonceStore, type NonceSupersedeRequest } from './nonce-store';
 
 /** Options of {@link createMemoryNonceStore}. */
 export interface MemoryNonceStoreOptions {
@@ -40,11 +40,12 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
   const completeSinceMs = options.completeSinceMs ?? now();
   // Map keeps insertion order; a claim re-inserts its key, so the oldest claims come first.
   const expiries = new Map<string, number>();
-  // Each key's floor (see NonceStore.supersede): its signatures created at or before `upToMs` are
-  // refused. Kept in `expiries` too (under the key id alone, a one-element JSON array), so it is
-  // swept, and counted against maxEntries, like a claim.
+  // Each key's floors (see NonceStore.supersede): its signatures created at or before one are
+  // refused. Kept in `expiries` too (the main floor under the key id alone, a one-element JSON
+  // array; a named one as [keyId, 0, name]: never a claim's [keyId, nonce]), so they are swept,
+  // and counted against maxEntries, like claims.
   const floors = new Map<string, number>();
-  const floorEntry = (keyId: string): string => JSON.stringify([keyId]);
+  const floorEntry = (keyId: string, name: string): string => JSON.stringify(name === MAIN_FLOOR ? [keyId] : [keyId, 0, name]);
   const makeRoom = (at: number): void => {
     if (expiries.size < maxEntries) return;
     sweep(at, true);
@@ -70,10 +71,11 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
   }
 
   return {
-    async claim(keyId: string, nonce: string, { ttlMs, notBeforeMs, createdMs, exemptFromFloor }: NonceClaimRequest): Promise<NonceClaim> {
+    async claim(keyId: string, nonce: string, { ttlMs, notBeforeMs, createdMs, floor: floorName }: NonceClaimRequest): Promise<NonceClaim> {
       if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
       if (Number.isNaN(notBeforeMs)) throw new RangeError('notBeforeMs must be a number');
       if (!Number.isFinite(createdMs)) throw new RangeError('createdMs must be a finite number');
+      checkFloorName(floorName);
       if (notBeforeMs < completeSinceMs) return { status: 'unproven', completeSinceMs };
       const at = now();
       sweep(at);
@@ -82,31 +84,41 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
       const existing = expiries.get(key);
       // A replay of a claimed nonce is `reused` first, floor or not: it reads as the replay it is.
       if (existing !== undefined && existing > at) return { status: 'reused' };
-      const floorKey = floorEntry(keyId);
-      const floor = floors.get(floorKey);
-      if (!exemptFromFloor && floor !== undefined && (expiries.get(floorKey) ?? 0) > at && createdMs <= floor) return { status: 'superseded', upToMs: floor };
+      if (floorName !== null) {
+        const floorKey = floorEntry(keyId, floorName ?? MAIN_FLOOR);
+        const floor = floors.get(floorKey);
+        if (floor !== undefined && (expiries.get(floorKey) ?? 0) > at && createdMs <= floor) return { status: 'superseded', upToMs: floor };
+      }
       expiries.delete(key);
       makeRoom(at);
       expiries.set(key, at + Math.ceil(ttlMs));
       return { status: 'claimed' };
     },
-    async supersede(keyId: string, nonce: string, { createdMs, ttlMs }: NonceSupersedeRequest): Promise<void> {
+    async supersede(keyId: string, nonce: string, { createdMs, ttlMs, floors: names }: NonceSupersedeRequest): Promise<void> {
       if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
       if (!Number.isFinite(createdMs)) throw new RangeError('createdMs must be a finite number');
       const at = now();
       sweep(at);
-      const floorKey = floorEntry(keyId);
+      const raised = floorsToRaise(names).map((name) => {
+        const floorKey = floorEntry(keyId, name);
+        const heldUntil = expiries.get(floorKey) ?? 0;
+        return { floorKey, heldUntil, live: heldUntil > at };
+      });
       const nonceKey = JSON.stringify([keyId, nonce]);
-      const heldUntil = expiries.get(floorKey) ?? 0;
-      const live = heldUntil > at;
-      // A new floor takes the place of the claim it replaces, if that is still held; otherwise it
-      // needs room of its own (checked before anything changes, so a full store changes nothing).
-      if (!live && !expiries.has(nonceKey)) makeRoom(at);
-      // One synchronous step: no claim can run between the floor and the claim's removal.
-      floors.set(floorKey, live ? Math.max(floors.get(floorKey) ?? createdMs, createdMs) : createdMs);
-      expiries.delete(floorKey);
-      // Re-inserted: the oldest entries stay first for the sweep.
-      expiries.set(floorKey, Math.max(live ? heldUntil : 0, at + Math.ceil(ttlMs)));
+      // New floors take the place of the claim they replace, if that is still held; beyond it they
+      // need room of their own (checked before anything changes, so a full store changes nothing).
+      const needed = raised.filter((floor) => !floor.live).length - (expiries.has(nonceKey) ? 1 : 0);
+      if (needed > 0 && expiries.size + needed > maxEntries) {
+        sweep(at, true);
+        if (expiries.size + needed > maxEntries) throw new Error('memory nonce store is full');
+      }
+      // One synchronous step: no claim can run between the floors and the claim's removal.
+      for (const { floorKey, heldUntil, live } of raised) {
+        floors.set(floorKey, live ? Math.max(floors.get(floorKey) ?? createdMs, createdMs) : createdMs);
+        expiries.delete(floorKey);
+        // Re-inserted: the oldest entries stay first for the sweep.
+        expiries.set(floorKey, Math.max(live ? heldUntil : 0, at + Math.ceil(ttlMs)));
+      }
       expiries.delete(nonceKey);
     },
     async open(): Promise<void> {

@@ -27,12 +27,15 @@ export interface NonceClaimRequest {
    */
   readonly createdMs: number;
   /**
-   * A request of a kind its host never supersedes (the exits an account limit lets through): the
-   * key's floor does not apply to it. A floor stands for requests the host refused; the same bytes
-   * always make the same request, so a request that could never have been refused that way cannot
-   * be one of them.
+   * Which of its key's floors the claim answers to (see `supersede`): `'main'` when absent; another
+   * name (1-32 of a-z 0-9 -, starting with a letter) for a class of requests the host refuses by a
+   * budget of their own (Signet's exits: the account limit never refuses them, so the main floor
+   * must not either); `null` for none, for a claim that must be written whatever floors stand (a
+   * retirement: nobody classified its bytes). A floor stands for requests of one class the host
+   * refused; the same bytes always make a request of the same class, so a claim of another class
+   * cannot be one of them.
    */
-  readonly exemptFromFloor?: boolean;
+  readonly floor?: string | null;
 }
 
 /** What {@link NonceStore.supersede} is told: the refused signature's `created` and how long its nonce would be held. */
@@ -41,6 +44,32 @@ export interface NonceSupersedeRequest {
   readonly createdMs: number;
   /** How long its nonce would have been held (its claim's `ttlMs`): the floor is kept at least that long. */
   readonly ttlMs: number;
+  /**
+   * The floors to raise, all in the same step as the claim's removal: the class the refused
+   * request's claim answered to (`['main']` when absent), or several for bytes nobody classified.
+   */
+  readonly floors?: readonly string[];
+}
+
+/** The floor a claim answers to, and a supersede raises, when it names none. */
+export const MAIN_FLOOR = 'main';
+
+/** A floor's name: 1-32 of a-z 0-9 -, starting with a letter (it becomes part of a store key). */
+export const FLOOR_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** Checks a claim's `floor` (absent and null are fine). */
+export function checkFloorName(floor: string | null | undefined): void {
+  if (floor !== undefined && floor !== null && (typeof floor !== 'string' || !FLOOR_NAME.test(floor))) {
+    throw new RangeError('floor must be 1-32 of a-z 0-9 -, starting with a letter');
+  }
+}
+
+/** A supersede's floors, checked and without repeats (`['main']` when absent). */
+export function floorsToRaise(floors: readonly string[] | undefined): string[] {
+  if (floors === undefined) return [MAIN_FLOOR];
+  if (!Array.isArray(floors) || floors.length === 0) throw new RangeError('floors must name at least one floor');
+  for (const floor of floors) if (floor === null || floor === undefined) throw new RangeError('floors must be names'); else checkFloorName(floor);
+  return [...new Set(floors)];
 }
 
 /** What a claim answered. */

@@ -45,9 +45,8 @@ export function signatureToRetire(
   //   store complete only since a recent loss records it too. Claimed as of its `created`, it was
   //   `unproven` there and nothing was written: a key created after the loss would later verify
   //   the same bytes (their claim reaches back only to the key's creation) and run them;
-  // - exempt from its key's floor: nobody has classified these bytes, and the floor stands only
-  //   for requests of the class the host supersedes. Refused as `superseded` here (nothing
-  //   written), the same bytes could later be a request of the exempt class, which the floor does
-  //   not stop, and run.
-  return { keyId, nonce, claim: { ttlMs: staleAtMs - nowMs + skewMs, notBeforeMs: nowMs + skewMs, createdMs: created * 1000, exemptFromFloor: true } };
+  // - answering to none of its key's floors: nobody has classified these bytes, and a floor stands
+  //   only for requests of one class. Refused as `superseded` here (nothing written), the same
+  //   bytes could later be a request of another class, which that floor does not stop, and run.
+  return { keyId, nonce, claim: { ttlMs: staleAtMs - nowMs + skewMs, notBeforeMs: nowMs + skewMs, createdMs: created * 1000, floor: null } };
 }

@@ -28,10 +28,10 @@ export interface ServerClock {
   untilCreatedAdvances(verdict: Verdict, createdMs: number | undefined): Verdict;
 }
 
-/** A server clock over `clock` (ms since the epoch), starting with no correction. */
 /** Refusals whose Retry-After counts from the refused signature's `created`, on the signer's clock. */
 const COUNTED_FROM_CREATED = new Set(['REPLAY_PROTECTION_RECOVERING', 'SIGNED_WHILE_LIMITED']);
 
+/** A server clock over `clock` (ms since the epoch), starting with no correction. */
 export function createServerClock(clock: () => number): ServerClock {
   let offsetMs = 0;
   const now = () => clock() + offsetMs;

@@ -151,7 +151,7 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
         return { keys: [rateLimitRedisKey(check.key, rlPrefix)], args: ['blocked', rule.max, rule.cost, '', '', ''], rule };
       }
       case 'nonce':
-        return { keys: claimKeys(check.keyId, check.nonce, noncePrefix, clustered), args: ['nonce', ...claimArguments(check, now()), ''] };
+        return { keys: claimKeys(check.keyId, check.nonce, noncePrefix, clustered, check.floor), args: ['nonce', ...claimArguments(check, now()), ''] };
       case 'lease': {
         const leaseMs = toPositiveMs('leaseMs', check.leaseMs);
         const token = randomUUID();

@@ -36,7 +36,7 @@ export type AdmissionCheck =
    * Claim a signature nonce once per key (`NonceStore.claim`); anything but `claimed` (a replay,
    * a signature the store cannot prove unused, one at or before its key's floor) is a failed gate.
    */
-  | { readonly kind: 'nonce'; readonly keyId: string; readonly nonce: string; readonly ttlMs: number; readonly notBeforeMs: number; readonly createdMs: number; readonly exemptFromFloor?: boolean }
+  | { readonly kind: 'nonce'; readonly keyId: string; readonly nonce: string; readonly ttlMs: number; readonly notBeforeMs: number; readonly createdMs: number; readonly floor?: string | null }
   /**
    * Read the API key's shared version (`KeyVersionStore.current`, giving it one when it has none);
    * any other than `expected` (the version of the cached material that verified the request) is

@@ -3,8 +3,18 @@ import type { AdmissionCheck, AdmissionOutcome } from './admission-store';
 
 /** What the operation tells the admission about itself. */
 export interface AdmitOptions {
-  /** Leave the account's request budget out (neither refused nor counted): an operation of exits only. */
+  /**
+   * Leave the account's request budget out (neither refused nor counted): an operation of exits
+   * only. It spends its key's exit budget instead, and its nonce answers to the key's exit floor.
+   */
   readonly exemptFromAccountLimit?: boolean;
+  /**
+   * The request never resolved an operation (parse or validation error, CSRF, a GET mutation; its
+   * gates run after its response): nobody classified its bytes, so its nonce answers to no floor,
+   * and a refusal by the account limit raises both of its key's floors (its bytes are then dead
+   * whichever class another release would make of them).
+   */
+  readonly unclassified?: boolean;
 }
 
 /**

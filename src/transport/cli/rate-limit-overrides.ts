@@ -18,7 +18,7 @@ export function checkRateLimitOverrides(schema: GraphQLSchema, overrides: Signet
   });
   if (unknown.length === 0) return;
   throw new CliError(
-    `SIGNET_RATE_LIMITS names ${unknown.map((key) => `"${key}"`).join(', ')}: not a field with @rateLimit, nor Request.ip or Request.account ` +
+    `SIGNET_RATE_LIMITS names ${unknown.map((key) => `"${key}"`).join(', ')}: not a field with @rateLimit, nor Request.ip, Request.account or Request.keyExits ` +
       '(the schema lists each limited field\'s "Rate limit:"; `signet schema` prints it)',
     2,
   );

@@ -233,7 +233,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     onResponse: async (request) => {
       // A verified request that ended before GraphQL resolved an operation (parse or validation
       // error, CSRF, GET mutation) never ran its admission: run its gates now, so it counts.
-      if (request.admission && !request.admission.settled) await request.admission.admit([]).catch(() => undefined);
+      if (request.admission && !request.admission.settled) await request.admission.admit([], { unclassified: true }).catch(() => undefined);
       // Every signed request that reached the body parser counts against its address, also one
       // refused before or by its admission (unparseable body, bad signature, reused nonce).
       if (hasSignatureHeaders(request) && !request.addressCounted && !request.admission?.addressCounted) {

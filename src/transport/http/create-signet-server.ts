@@ -12,7 +12,7 @@ import { AUTH_FAILURE_LIMITS, createAuthFailureGuard } from './auth-failure-guar
 import { createHttpServer, type HttpServerDeps } from './create-http-server';
 import type { ReadinessCheck } from './health';
 import { createSignatureAuth } from './signature-auth';
-import { createRequestLimiter, type REQUEST_LIMITS } from './request-limits';
+import { createRequestLimiter, type RequestLimits } from './request-limits';
 import { createLocalBlocks } from './local-blocks';
 import { createRequestAdmissions } from './request-admission';
 import { createSignatureRetirement } from './signature-retirement';
@@ -47,8 +47,8 @@ export interface SignetServerDeps {
   readonly metricsExposure?: MetricsExposure;
   /** Connections open at once per TCP peer and in all (SIGNET_MAX_CONNECTIONS_PER_ADDRESS / SIGNET_MAX_CONNECTIONS); defaults to CONNECTION_LIMITS. */
   readonly connectionLimits?: ConnectionLimits;
-  /** Per-IP and per-account limits; defaults to REQUEST_LIMITS. */
-  readonly requestLimits?: typeof REQUEST_LIMITS;
+  /** Per-IP, per-account and per-key exit limits; defaults to REQUEST_LIMITS. */
+  readonly requestLimits?: RequestLimits;
   /** Brute-force guard limits; defaults to AUTH_FAILURE_LIMITS. */
   readonly authFailureLimits?: typeof AUTH_FAILURE_LIMITS;
   /** Clock in ms (injectable for tests). */
@@ -77,7 +77,7 @@ export interface SecurityLayerDeps {
   /** Local limiter the per-IP layer falls back to when the shared store is down. */
   readonly fallbackRateLimits: RateLimitStore;
   readonly maxAgeSeconds: number;
-  readonly requestLimits?: typeof REQUEST_LIMITS;
+  readonly requestLimits?: RequestLimits;
   readonly authFailureLimits?: typeof AUTH_FAILURE_LIMITS;
   readonly metrics: SignetMetrics;
   readonly logger: Logger;

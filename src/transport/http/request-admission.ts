@@ -10,7 +10,7 @@ import { REFUSAL_REASONS } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
 import { DEFAULT_FUTURE_SKEW_SECONDS } from '@signet/http-message-signatures';
 import { REPLAY_PROTECTION_RECOVERING, SIGNED_WHILE_LIMITED } from './refusal-reasons.table';
-import type { NonceStore } from '@signet/http-message-signatures';
+import { MAIN_FLOOR, type NonceStore } from '@signet/http-message-signatures';
 
 /** A verified request whose shared-state checks have not run yet. */
 export interface VerifiedRequest {
@@ -41,6 +41,9 @@ export const SIGNATURE_CHECK_UNAVAILABLE = 'UNAVAILABLE';
 
 /** Times a request's key material may turn out stale in a row (each time reloaded) before the request gets 503. */
 export const MAX_KEY_VERSION_RELOADS = 3;
+
+/** The nonce store floor an operation of exits only answers to (its key's exit budget's refusals). */
+export const EXIT_FLOOR = 'exit';
 
 /** What every admission of a server shares. */
 export interface RequestAdmissionDeps {
@@ -76,6 +79,8 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
     let rateLimits: readonly RateLimitHeaderEntry[] = [];
     const ipGate = deps.limiter.admissionCheck('ip', request.source);
     const accountGate = deps.limiter.admissionCheck('account', request.accountId);
+    // An operation of exits only takes the key's exit budget in place of the account's.
+    const exitGate = deps.limiter.admissionCheck('keyExits', request.keyId);
     // The nonce comes first: whatever refuses the request after it, its signature is used up
     // and its captured bytes never run later, from any address.
     const nonceGate: AdmissionCheck = {
@@ -86,7 +91,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
     /** The request layers' decisions in `outcomes` (of `list`), as RateLimit header entries. */
     const layerDecisions = (list: readonly AdmissionCheck[], outcomes: readonly AdmissionOutcome[]): RateLimitHeaderEntry[] => {
       const entries: RateLimitHeaderEntry[] = [];
-      for (const [layer, gate] of [['ip', ipGate], ['account', accountGate]] as const) {
+      for (const [layer, gate] of [['ip', ipGate], ['account', accountGate], ['keyExits', exitGate]] as const) {
         const index = list.indexOf(gate);
         const outcome = index === -1 ? undefined : outcomes[index];
         if (outcome?.kind === 'limit') entries.push(deps.limiter.headerEntry(layer, outcome.decision));
@@ -112,9 +117,9 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
         return new RequestRefusedError(ErrorCode.RATE_LIMITED, 'Too many failed signature attempts; retry later.', { 'retry-after': String(retryAfter) }, { retryAfter });
       }
       if (check.kind === 'limit' && outcome.kind === 'limit') {
-        const layer = check === ipGate ? 'ip' : 'account';
+        const [layer, id] = check === ipGate ? ['ip', request.source] as const : check === accountGate ? ['account', request.accountId] as const : ['keyExits', request.keyId] as const;
         // With the other layer's decision, if it ran (the headers name each policy once).
-        const refused = deps.limiter.refusal(layer, layer === 'ip' ? request.source : request.accountId, outcome.decision, rateLimits);
+        const refused = deps.limiter.refusal(layer, id, outcome.decision, rateLimits);
         return new RequestRefusedError(ErrorCode.RATE_LIMITED, refused.message, refused.headers, refused.extensions);
       }
       throw new Error(`admission gate ${check.kind} refused with ${outcome.kind}`);
@@ -144,14 +149,15 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       return new RequestRefusedError(REFUSAL_REASONS.SIGNATURE_INVALID.code, SIGNATURE_REASON_TEXT.SIGNATURE_INVALID, {}, { reason: 'SIGNATURE_INVALID' });
     };
     /**
-     * The account limit refused a request whose nonce the list claimed: the claim gives way to the
-     * key's floor, so the request's bytes stay refused (`superseded`) without an entry of their own,
-     * and an account flooding past its limit holds one entry per key, not one per request. A store
-     * failure leaves the claim in place (as safe, only larger); the refusal stands either way.
+     * The account limit (or, for exits, the key's exit budget) refused a request whose nonce the
+     * list claimed: the claim gives way to the key's floor of that class (the main one, or
+     * EXIT_FLOOR), so the request's bytes stay refused (`superseded`) without an entry of their
+     * own, and a key flooding past its budget holds one entry, not one per request. A store failure
+     * leaves the claim in place (as safe, only larger); the refusal stands either way.
      */
-    const supersede = async (): Promise<void> => {
+    const supersede = async (floors: readonly string[]): Promise<void> => {
       try {
-        await deps.nonces.supersede(request.keyId, request.nonce, { createdMs: request.createdMs, ttlMs: request.nonceTtlMs });
+        await deps.nonces.supersede(request.keyId, request.nonce, { createdMs: request.createdMs, ttlMs: request.nonceTtlMs, floors });
       } catch (error) {
         deps.logger.warn({ err: { message: (error as Error).message }, reqId: request.requestId }, 'could not supersede a refused request\'s nonce (its claim stays)');
       }
@@ -169,11 +175,14 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       async admit(fieldChecks, options = {}) {
         if (settled) throw new Error('a request is admitted once');
         settled = true;
-        // Exits pass the account limit, so no floor stands for one of them (see NonceClaimRequest.exemptFromFloor).
-        const exemptNonceGate: AdmissionCheck = { ...nonceGate, exemptFromFloor: true };
+        // Exits pass the account's budget and spend the key's exit budget: their claim answers to
+        // the key's exit floor, not its main one (see NonceClaimRequest.floor).
+        const exitNonceGate: AdmissionCheck = { ...nonceGate, floor: EXIT_FLOOR };
+        const unclassifiedNonceGate: AdmissionCheck = { ...nonceGate, floor: null };
+        const swapForExits = (gate: AdmissionCheck): AdmissionCheck => (gate === nonceGate ? exitNonceGate : gate === accountGate ? exitGate : gate);
         const active = (list: AdmissionCheck[]) => (options.exemptFromAccountLimit
-          ? list.filter((gate) => gate !== accountGate).map((gate) => (gate === nonceGate ? exemptNonceGate : gate))
-          : list);
+          ? list.map(swapForExits)
+          : options.unclassified ? list.map((gate) => (gate === nonceGate ? unclassifiedNonceGate : gate)) : list);
         let gates = active(firstGates);
         let outcomes: AdmissionOutcome[];
         for (let reloads = 0; ; reloads += 1) {
@@ -191,7 +200,8 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
           if (failed === -1) break;
           const gate = gates[failed];
           const outcome = outcomes[failed];
-          if (gate === accountGate) await supersede();
+          if (gate === accountGate) await supersede(options.unclassified ? [MAIN_FLOOR, EXIT_FLOOR] : [MAIN_FLOOR]);
+          if (gate === exitGate) await supersede([EXIT_FLOOR]);
           if (gate.kind !== 'keyVersion' || outcome.kind !== 'keyVersion') throw refuse(gate, outcome);
           if (!(await stillValid(outcome.current))) throw await revokedKey();
           if (reloads + 1 >= MAX_KEY_VERSION_RELOADS) throw unavailable(new Error('key version kept changing'), 'key material kept going stale');

@@ -17,27 +17,46 @@ export const REQUEST_LIMITS = Object.freeze({
    * One playground page load is about 40 requests of the 1200.
    */
   perIp: { max: 1200, windowMs: 60_000 } as RateLimitRule,
-  /** Per verified account, across all its operations and keys. */
+  /** Per verified account, across all its operations and keys, but operations of exits only. */
   perAccount: { max: 3000, windowMs: 60_000 } as RateLimitRule,
+  /**
+   * Per API key, its operations of exits only (cancelOrder, cancelAllOrders, revokeApiKey), which
+   * the account's budget leaves out: per key, so a key that spends it (leaked, a runaway bot) never
+   * stops another key of the account from getting out; its refusals keep the nonce store bounded
+   * as the account's do (the key's exit floor).
+   */
+  perKeyExits: { max: 1200, windowMs: 60_000 } as RateLimitRule,
 });
 
-/** The SIGNET_RATE_LIMITS keys that override the request layers (every other key names a field). */
-export const REQUEST_LIMIT_KEYS = Object.freeze({ perIp: 'Request.ip', perAccount: 'Request.account' } as const);
+/** The request layers' rules; a key's exit budget defaults to REQUEST_LIMITS' when left out. */
+export type RequestLimits = Readonly<{ perIp: RateLimitRule; perAccount: RateLimitRule; perKeyExits?: RateLimitRule }>;
 
-/** REQUEST_LIMITS with operator overrides `Request.ip` / `Request.account` from SIGNET_RATE_LIMITS applied. */
-export function requestLimitsFrom(overrides: Readonly<Record<string, { max: number; window: string }>>): typeof REQUEST_LIMITS {
+/** The SIGNET_RATE_LIMITS keys that override the request layers (every other key names a field). */
+export const REQUEST_LIMIT_KEYS = Object.freeze({ perIp: 'Request.ip', perAccount: 'Request.account', perKeyExits: 'Request.keyExits' } as const);
+
+/** REQUEST_LIMITS with operator overrides `Request.ip` / `Request.account` / `Request.keyExits` from SIGNET_RATE_LIMITS applied. */
+export function requestLimitsFrom(overrides: Readonly<Record<string, { max: number; window: string }>>): RequestLimits {
   const pick = (name: string, fallback: RateLimitRule): RateLimitRule => {
     const o = overrides[name];
     return o ? { max: o.max, windowMs: parseWindow(o.window) } : fallback;
   };
-  return { perIp: pick(REQUEST_LIMIT_KEYS.perIp, REQUEST_LIMITS.perIp), perAccount: pick(REQUEST_LIMIT_KEYS.perAccount, REQUEST_LIMITS.perAccount) };
+  return {
+    perIp: pick(REQUEST_LIMIT_KEYS.perIp, REQUEST_LIMITS.perIp),
+    perAccount: pick(REQUEST_LIMIT_KEYS.perAccount, REQUEST_LIMITS.perAccount),
+    perKeyExits: pick(REQUEST_LIMIT_KEYS.perKeyExits, REQUEST_LIMITS.perKeyExits),
+  };
 }
 
-/** The two request layers, as the limiter and the admission name them. */
-export type RequestLayer = 'ip' | 'account';
+/** The request layers, as the limiter and the admission name them. */
+export type RequestLayer = 'ip' | 'account' | 'keyExits';
 
 /** Each layer's policy name in RateLimit-Policy / RateLimit: the name SIGNET_RATE_LIMITS configures it by. */
-const POLICY_NAMES: Readonly<Record<RequestLayer, string>> = Object.freeze({ ip: REQUEST_LIMIT_KEYS.perIp, account: REQUEST_LIMIT_KEYS.perAccount });
+const POLICY_NAMES: Readonly<Record<RequestLayer, string>> = Object.freeze({
+  ip: REQUEST_LIMIT_KEYS.perIp, account: REQUEST_LIMIT_KEYS.perAccount, keyExits: REQUEST_LIMIT_KEYS.perKeyExits,
+});
+
+/** What a layer's refusal says it counts. */
+const SUBJECTS: Readonly<Record<RequestLayer, string>> = Object.freeze({ ip: 'requests from this address', account: 'requests from this account', keyExits: 'exits (cancels, key revocations) from this key' });
 
 /** The RateLimit header fields of `entries`, as response header names and values (none for no entry). */
 export function rateLimitHeaderFields(entries: readonly RateLimitHeaderEntry[]): Record<string, string> {
@@ -85,10 +104,10 @@ export interface RequestLimiter {
  * money-moving checks downstream fail closed on their own.
  */
 export function createRequestLimiter(deps: {
-  store: RateLimitStore; fallback: RateLimitStore; metrics: SignetMetrics; logger: Logger; blocks: LocalBlocks; limits?: typeof REQUEST_LIMITS;
+  store: RateLimitStore; fallback: RateLimitStore; metrics: SignetMetrics; logger: Logger; blocks: LocalBlocks; limits?: RequestLimits;
 }): RequestLimiter {
-  const limits = deps.limits ?? REQUEST_LIMITS;
-  const ruleOf = (layer: RequestLayer): RateLimitRule => (layer === 'ip' ? limits.perIp : limits.perAccount);
+  const limits: Required<RequestLimits> = { ...(deps.limits ?? REQUEST_LIMITS), perKeyExits: deps.limits?.perKeyExits ?? REQUEST_LIMITS.perKeyExits };
+  const ruleOf = (layer: RequestLayer): RateLimitRule => (layer === 'ip' ? limits.perIp : layer === 'account' ? limits.perAccount : limits.perKeyExits);
   // The id is the key's hash tag: on Redis Cluster an address's or account's counters share a slot.
   const keyOf = (layer: RequestLayer, id: string): string => `${layer}:{${id}}`;
   const consume = async (request: FastifyRequest, key: string, rule: RateLimitRule): Promise<RateLimitDecision> => {
@@ -107,7 +126,7 @@ export function createRequestLimiter(deps: {
     const retryAfter = toDelaySeconds(decision.retryAfterMs);
     const headers = { 'retry-after': String(retryAfter), ...rateLimitHeaderFields([...applied, headerEntry(layer, decision)]) };
     return {
-      message: `Too many requests from this ${layer === 'ip' ? 'address' : 'account'}; retry in ${retryAfter} s.`,
+      message: `Too many ${SUBJECTS[layer]}; retry in ${retryAfter} s.`,
       extensions: { retryAfter, limit: rule.max, window: `${rule.windowMs / 1000}s` },
       headers,
     };

@@ -18,18 +18,21 @@ import { createTestKey, openSigningAccount, redisStores, signedRequest, startSig
  */
 const ACCOUNT_LIMIT = 5;
 const FLOOD = 120;
-const LIMITS = { ...REQUEST_LIMITS, perIp: { max: 10_000, windowMs: 60_000 }, perAccount: { max: ACCOUNT_LIMIT, windowMs: 60_000 } };
+const LIMITS = {
+  ...REQUEST_LIMITS, perIp: { max: 10_000, windowMs: 60_000 }, perAccount: { max: ACCOUNT_LIMIT, windowMs: 60_000 }, perKeyExits: { max: ACCOUNT_LIMIT, windowMs: 60_000 },
+};
 const ME = { query: '{ me { id } }' };
+const EXIT = { query: 'mutation { cancelAllOrders { orders { id } userErrors { code } } }' };
 
 interface Flood { readonly statuses: number[]; readonly reasons: Set<string>; readonly lastRefused: Awaited<ReturnType<typeof signedRequest>> }
 
-/** FLOOD signed queries of one key, from 12 addresses in turn (each within its own limit). */
-async function flood(server: RunningSignet, key: TestKey): Promise<Flood> {
+/** FLOOD signed `payload`s of one key, from 12 addresses in turn (each within its own limit). */
+async function flood(server: RunningSignet, key: TestKey, payload: unknown = ME): Promise<Flood> {
   const statuses: number[] = [];
   const reasons = new Set<string>();
   let lastRefused!: Awaited<ReturnType<typeof signedRequest>>;
   for (let i = 0; i < FLOOD; i += 1) {
-    const answer = await signedRequest(server, key, ME, { from: `127.0.0.${2 + (i % 12)}` });
+    const answer = await signedRequest(server, key, payload, { from: `127.0.0.${2 + (i % 12)}` });
     statuses.push(answer.status);
     if (answer.status === 429) {
       lastRefused = answer;
@@ -39,8 +42,8 @@ async function flood(server: RunningSignet, key: TestKey): Promise<Flood> {
   return { statuses, reasons, lastRefused };
 }
 
-async function replayOf(server: RunningSignet, refused: Flood['lastRefused']) {
-  const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...refused.signed.headers }, body: JSON.stringify(ME) });
+async function replayOf(server: RunningSignet, refused: Flood['lastRefused'], payload: unknown = ME) {
+  const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...refused.signed.headers }, body: JSON.stringify(payload) });
   return { status: response.status, json: await response.json() };
 }
 
@@ -48,13 +51,16 @@ describe('an account flooding past its limit (memory stores, a nonce store of 40
   let db: TestDatabase;
   let services: DomainServices;
   let flooder: TestKey;
+  let trader: TestKey;
+  let owner: TestKey;
   let bystander: TestKey;
   let nonces: MemoryNonceStore;
   let server: RunningSignet;
   beforeAll(async () => {
     let accountId: string;
-    ({ db, services, accountId } = await openSigningAccount({ USD: '10' }, 'flood'));
+    ({ db, services, accountId, key: owner } = await openSigningAccount({ USD: '10' }, 'flood'));
     flooder = await createTestKey(services, accountId, 'ed25519', ['READ']);
+    trader = await createTestKey(services, await fundedAccount(services, { USD: '10' }, 'exits'), 'ed25519', ['READ', 'TRADE']);
     bystander = await createTestKey(services, await fundedAccount(services, { USD: '10' }, 'bystander'));
     nonces = createMemoryNonceStore({ completeSinceMs: 0, maxEntries: 40 });
     const parts = { nonces, rateLimits: createAccountPartitionedRateLimitStore(), idempotency: createMemoryIdempotencyStore() };
@@ -77,7 +83,41 @@ describe('an account flooding past its limit (memory stores, a nonce store of 40
     expect((await signedRequest(server, bystander, ME)).status).toBe(200);
     const replay = await replayOf(server, lastRefused);
     expect([replay.status, replay.json.errors[0].extensions.reason]).toEqual([429, 'SIGNED_WHILE_LIMITED']);
+    // The account's other key still gets out: exits spend their own key's budget, not the account's.
+    expect((await signedRequest(server, owner, EXIT)).json.data.cancelAllOrders.userErrors).toEqual([]);
   }, 60_000);
+
+  test('exits, which the account limit never refuses, are bounded by their key\'s exit budget and held the same way', async () => {
+    const before = nonces.size();
+    const { statuses, reasons, lastRefused } = await flood(server, trader, EXIT);
+    expect(statuses.slice(0, ACCOUNT_LIMIT)).toEqual(Array(ACCOUNT_LIMIT).fill(200));
+    expect(statuses.slice(ACCOUNT_LIMIT).every((status) => status === 429)).toBe(true);
+    expect([...reasons].every((reason) => reason === 'RATE_LIMITED' || reason === 'SIGNED_WHILE_LIMITED')).toBe(true);
+    expect(nonces.size() - before).toBeLessThanOrEqual(ACCOUNT_LIMIT + 1);
+    expect((await signedRequest(server, bystander, ME)).status).toBe(200);
+    const replay = await replayOf(server, lastRefused, EXIT);
+    expect([replay.status, replay.json.errors[0].extensions.reason]).toEqual([429, 'SIGNED_WHILE_LIMITED']);
+  }, 60_000);
+
+  test('an unresolvable request the account limit refuses after its response raises both of its key\'s floors', async () => {
+    const confused = await createTestKey(services, await fundedAccount(services, { USD: '10' }, 'confused'), 'ed25519', ['READ', 'TRADE']);
+    for (let i = 0; i < ACCOUNT_LIMIT; i += 1) expect((await signedRequest(server, confused, ME)).status).toBe(200);
+    // Validation fails before any operation resolves: nobody classifies these bytes, and its gates run after the answer.
+    const unresolved = await signedRequest(server, confused, { query: 'mutation { cancelAllOrders { noSuchField } }' });
+    expect(unresolved.status).toBe(400);
+    const input = String(unresolved.signed.headers['signature-input']);
+    const nonce = /;nonce="([^"]+)"/.exec(input)![1];
+    const createdMs = Number(/;created=(\d+)/.exec(input)![1]) * 1000;
+    const asExit = { ttlMs: 35_000, notBeforeMs: createdMs, createdMs, floor: 'exit' };
+    let answer = await nonces.claim(confused.keyId, `probe-${Date.now()}-0123456789`, asExit);
+    for (let waited = 0; answer.status === 'claimed' && waited < 2_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      answer = await nonces.claim(confused.keyId, `probe-${Date.now()}-${waited}-0123456789`, asExit);
+    }
+    // Whatever class another release would make of the same bytes, they are refused.
+    await expect(nonces.claim(confused.keyId, nonce, asExit)).resolves.toEqual({ status: 'superseded', upToMs: createdMs });
+    await expect(nonces.claim(confused.keyId, nonce, { ...asExit, floor: 'main' })).resolves.toEqual({ status: 'superseded', upToMs: createdMs });
+  }, 30_000);
 });
 
 describeWithRedis('on Redis', (url) => {

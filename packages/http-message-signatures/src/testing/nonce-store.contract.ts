@@ -168,15 +168,38 @@ export function defineNonceStoreContract(name: string, makeStore: () => NonceSto
       await expect(harness.store.claim(keyA, freshNonce(), { ttlMs: 1_000, notBeforeMs: harness.now(), createdMs: Number.NaN })).rejects.toThrow(RangeError);
     });
 
-    it('supersede: a claim exempt from the floor (a request its host never supersedes) is not refused by it', async () => {
+    it('supersede: a key\'s floors are apart: a claim answers only to its own, and to none with floor null', async () => {
       const keyA = freshKeyId();
       const t = harness.now();
       await harness.store.supersede(keyA, freshNonce(), { createdMs: t, ttlMs: 30_000 });
-      const nonce = freshNonce();
-      await expect(harness.store.claim(keyA, nonce, { ...createdAt(t), exemptFromFloor: true })).resolves.toEqual(claimed);
-      // Still claimed once: the same bytes again are a replay.
-      await expect(harness.store.claim(keyA, nonce, { ...createdAt(t), exemptFromFloor: true })).resolves.toEqual(reused);
+      await harness.store.supersede(keyA, freshNonce(), { createdMs: t + 1_000, ttlMs: 30_000, floors: ['exit'] });
+      // The main floor stops main claims only; the exit floor exit claims only.
       await expect(harness.store.claim(keyA, freshNonce(), createdAt(t))).resolves.toEqual({ status: 'superseded', upToMs: t });
+      await expect(harness.store.claim(keyA, freshNonce(), createdAt(t + 1_000))).resolves.toEqual(claimed);
+      await expect(harness.store.claim(keyA, freshNonce(), { ...createdAt(t + 1_000), floor: 'exit' })).resolves.toEqual({ status: 'superseded', upToMs: t + 1_000 });
+      await expect(harness.store.claim(keyA, freshNonce(), { ...createdAt(t + 2_000), floor: 'exit' })).resolves.toEqual(claimed);
+      // A claim that answers to no floor is written whatever stands; still once.
+      const nonce = freshNonce();
+      await expect(harness.store.claim(keyA, nonce, { ...createdAt(t), floor: null })).resolves.toEqual(claimed);
+      await expect(harness.store.claim(keyA, nonce, { ...createdAt(t), floor: null })).resolves.toEqual(reused);
+      await expect(harness.store.claim(keyA, nonce, { ...createdAt(t), floor: 'exit' })).resolves.toEqual(reused);
+    });
+
+    it('supersede: raises several floors at once, and the main one by name', async () => {
+      const keyA = freshKeyId();
+      const t = harness.now();
+      const nonce = freshNonce();
+      await expect(harness.store.claim(keyA, nonce, { ...createdAt(t), floor: null })).resolves.toEqual(claimed);
+      await harness.store.supersede(keyA, nonce, { createdMs: t, ttlMs: 30_000, floors: ['main', 'exit'] });
+      await expect(harness.store.claim(keyA, nonce, createdAt(t))).resolves.toEqual({ status: 'superseded', upToMs: t });
+      await expect(harness.store.claim(keyA, nonce, { ...createdAt(t), floor: 'main' })).resolves.toEqual({ status: 'superseded', upToMs: t });
+      await expect(harness.store.claim(keyA, nonce, { ...createdAt(t), floor: 'exit' })).resolves.toEqual({ status: 'superseded', upToMs: t });
+    });
+
+    it('supersede: refuses a floor name that is not one', async () => {
+      await expect(harness.store.supersede(freshKeyId(), freshNonce(), { createdMs: harness.now(), ttlMs: 1_000, floors: ['Exit:1'] })).rejects.toThrow(RangeError);
+      await expect(harness.store.supersede(freshKeyId(), freshNonce(), { createdMs: harness.now(), ttlMs: 1_000, floors: [] })).rejects.toThrow(RangeError);
+      await expect(harness.store.claim(freshKeyId(), freshNonce(), { ...createdAt(harness.now()), floor: '' })).rejects.toThrow(RangeError);
     });
 
     it('open() records completeness once: opening again does not move it', async () => {
