@@ -106,7 +106,7 @@ function journal(id: string, kind: JournalKind, reference: string | null, at: Da
   };
 }
 
-/** Funding from the external system into an account's available balance. */
+/** Funding from the external system into an account's available balance (its reference is the deposit's record's, not the journal's). */
 export function depositJournal(id: string, accountId: string, asset: AssetCode, amount: Dec, at: Date): Journal {
   return journal(id, 'DEPOSIT', null, at, asset, amount, { accountId: EXTERNAL_ACCOUNT_ID, bucket: 'available' }, { accountId, bucket: 'available' });
 }

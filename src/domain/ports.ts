@@ -1,6 +1,6 @@
 import type { AssetCode } from './assets';
 import type { Dec } from './decimal';
-import type { Account, ApiKey, Balance, Fill, Journal, Liquidity, Order, OrderSide, OrderStatus, OrderStatusReason, Page, Transfer } from './types';
+import type { Account, ApiKey, Balance, Deposit, Fill, Journal, Liquidity, Order, OrderSide, OrderStatus, OrderStatusReason, Page, Transfer } from './types';
 
 /** Options for listing a page of rows ordered newest first. */
 export interface PageQuery { readonly limit: number; /** Return rows older than this sequence number. */ readonly beforeSeq?: number }
@@ -28,6 +28,17 @@ export interface TradingRepository {
    * caller must roll back.
    */
   postJournals(journals: readonly Journal[]): Promise<boolean>;
+
+  /**
+   * Posts a deposit: its DEPOSIT journal, the credit to the account's balance, and its record (the
+   * `Deposit`, with `reference`). A reference is unique among deposits, and its unique index
+   * decides, not a read first: when a deposit already holds it (concurrent ones included: this
+   * waits for one still in progress to commit or roll back), nothing is written and that deposit
+   * comes back with `posted: false`. Without a reference it always posts.
+   */
+  recordDeposit(deposit: Deposit, journal: Journal): Promise<{ readonly posted: boolean; readonly deposit: Deposit }>;
+  /** The deposit recorded with this reference, or null. */
+  findDepositByReference(reference: string): Promise<Deposit | null>;
 
   /**
    * Takes the market's lock until the transaction ends and advances its book sequence, which it
@@ -167,6 +178,8 @@ export interface ReconciliationReport {
   readonly orderMismatches: ReadonlyArray<{ orderId: string; problem: string }>;
   /** Assets whose fees in fills differ from what the fee account's ledger received, or for which it holds anything. */
   readonly feeMismatches: ReadonlyArray<{ asset: string; fills: string; ledger: string; held: string }>;
+  /** Deposit records (account, asset, amount, reference) that disagree with their DEPOSIT journal's entries. */
+  readonly depositMismatches: ReadonlyArray<{ journalId: string; problem: string }>;
 }
 
 /** How the `transaction()` calls nested inside a top-level transaction run. */

@@ -88,6 +88,20 @@ export interface Transfer {
   readonly createdAt: Date;
 }
 
+/**
+ * Funding from the external system into an account, as recorded beside its DEPOSIT journal. The
+ * reference is the external system's id of the funding (see deposit-reference.ts): one deposit per
+ * reference, ever.
+ */
+export interface Deposit {
+  readonly journalId: string;
+  readonly accountId: string;
+  readonly asset: AssetCode;
+  readonly amount: string;
+  readonly reference: string | null;
+  readonly createdAt: Date;
+}
+
 /** Permissions an API key can carry. */
 export type Scope = 'READ' | 'TRADE' | 'TRANSFER' | 'MANAGE_KEYS';
 /** Every scope, least to most sensitive. */

@@ -45,4 +45,9 @@ export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, UserErrorCodeSpec>
   },
   [UserErrorCode.TOO_MANY_OPEN_ORDERS]: { mutations: ['placeOrder'], meaning: 'The order would rest, and the account already has the most open orders one market allows (`SIGNET_MAX_OPEN_ORDERS`, default 500, per account and market); nothing was placed. Cancel some, or place an order that does not rest (IOC, FOK, MARKET, or one that fills at once).' },
   [UserErrorCode.POST_ONLY_WOULD_TAKE]: { mutations: ['placeOrder'], meaning: 'A `postOnly` order would have traded at placement (it crosses the best opposite price); nothing was placed.' },
+  [UserErrorCode.INVALID_REFERENCE]: { mutations: ['(CLI) accounts deposit'], meaning: 'The `--reference` is not 1-128 ASCII letters, digits, `-`, `_`, `.`, `:` or `/` starting with a letter or digit; nothing was posted.' },
+  [UserErrorCode.DEPOSIT_REFERENCE_MISMATCH]: {
+    mutations: ['(CLI) accounts deposit'],
+    meaning: 'A deposit with this reference was already posted, to another account, in another asset or of another amount (the message names it); nothing was posted. The same reference with the same account, asset and amount is not an error: the original deposit is returned, not posted again.',
+  },
 });

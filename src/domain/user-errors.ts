@@ -26,6 +26,8 @@ export enum UserErrorCode {
   POST_ONLY_WOULD_TAKE = 'POST_ONLY_WOULD_TAKE',
   TOO_MANY_OPEN_ORDERS = 'TOO_MANY_OPEN_ORDERS',
   TOO_MANY_API_KEYS = 'TOO_MANY_API_KEYS',
+  INVALID_REFERENCE = 'INVALID_REFERENCE',
+  DEPOSIT_REFERENCE_MISMATCH = 'DEPOSIT_REFERENCE_MISMATCH',
 }
 
 /** One business error: a code, a human message, and the input path it concerns. */

@@ -183,6 +183,25 @@ const MIGRATIONS: readonly Migration[] = [
       )
     `,
   },
+  {
+    // Deposits: what each one credited (a lookup by reference reads this, not the ledger, whose
+    // entries have no index by journal) and its external reference, unique: the index, not a read
+    // first, decides that a reference is posted once, concurrent deposits included. NULLs are
+    // distinct: deposits without a reference never conflict. Journals posted before this migration
+    // (and by a previous release during a rolling upgrade) have no record; reconcile() checks every
+    // record against its journal.
+    version: 6,
+    sql: `
+      CREATE TABLE deposits (
+        journal_id uuid PRIMARY KEY REFERENCES journals (id),
+        reference text CONSTRAINT deposits_reference_key UNIQUE CHECK (length(reference) BETWEEN 1 AND 128),
+        account_id uuid NOT NULL REFERENCES accounts (id),
+        asset text NOT NULL,
+        amount numeric(38, 18) NOT NULL CHECK (amount > 0),
+        created_at timestamptz NOT NULL
+      )
+    `,
+  },
 ];
 
 /** How many migrations a new database receives: `migrate` returning this means the database was empty. */

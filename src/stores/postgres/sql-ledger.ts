@@ -1,4 +1,4 @@
-import { ASSETS, FEE_ACCOUNT_ID, MARKETS, SYSTEM_ACCOUNT_IDS, netBalanceChanges, type AssetCode, type BalanceChange, type Journal, type ReconciliationReport } from '../../domain';
+import { ASSETS, EXTERNAL_ACCOUNT_ID, FEE_ACCOUNT_ID, MARKETS, SYSTEM_ACCOUNT_IDS, netBalanceChanges, type AssetCode, type BalanceChange, type Journal, type ReconciliationReport } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
 import { LIVE_STATUSES_SQL } from './sql-orders';
 import { num } from './sql-rows';
@@ -82,7 +82,28 @@ export async function postJournals(db: SqlExecutor, journals: readonly Journal[]
  */
 const SYSTEM_ACCOUNTS_SQL = `(${SYSTEM_ACCOUNT_IDS.map((id) => `'${id}'`).join(', ')})`;
 
-/** Compares balances with the ledger, every asset's total with zero, holds with live orders, and orders with their fills. */
+/**
+ * Deposit records that disagree with their journal: not a DEPOSIT journal, or entries other than
+ * exactly the record's amount from the external account's available balance to the record's
+ * account's, in its asset. (DEPOSIT journals without a record are older than records.)
+ */
+async function depositMismatches(db: SqlExecutor): Promise<Array<{ journalId: string; problem: string }>> {
+  const rows = await db.query<{ journal_id: string; problem: string }>(
+    `SELECT d.journal_id, CASE
+         WHEN j.kind IS DISTINCT FROM 'DEPOSIT' THEN 'recorded as a deposit of ' || d.amount || ' ' || d.asset || ', but its journal is ' || COALESCE(j.kind, 'missing')
+         ELSE 'recorded as ' || d.amount || ' ' || d.asset || ' to ' || d.account_id || ', but its journal''s entries do not move exactly that from the external account'
+       END AS problem
+     FROM deposits d LEFT JOIN journals j ON j.id = d.journal_id LEFT JOIN ledger_entries e ON e.journal_id = d.journal_id
+     GROUP BY d.journal_id, d.account_id, d.asset, d.amount, j.kind
+     HAVING j.kind IS DISTINCT FROM 'DEPOSIT' OR count(e.id) <> 2
+       OR count(*) FILTER (WHERE e.account_id = d.account_id AND e.asset = d.asset AND e.bucket = 'available' AND e.amount = d.amount) <> 1
+       OR count(*) FILTER (WHERE e.account_id = $1 AND e.asset = d.asset AND e.bucket = 'available' AND e.amount = -d.amount) <> 1`,
+    [EXTERNAL_ACCOUNT_ID],
+  );
+  return rows.map((r) => ({ journalId: String(r.journal_id), problem: r.problem }));
+}
+
+/** Compares balances with the ledger, every asset's total with zero, holds with live orders, orders with their fills, and deposit records with their journals. */
 export async function reconcileLedger(db: SqlExecutor): Promise<ReconciliationReport> {
   const balanceRows = await db.query(
     `WITH l AS (SELECT account_id, asset, bucket, SUM(amount) AS s FROM ledger_entries GROUP BY account_id, asset, bucket)
@@ -189,5 +210,6 @@ export async function reconcileLedger(db: SqlExecutor): Promise<ReconciliationRe
       ...crossedRows.map((r) => ({ orderId: String(r.id), problem: `the ${r.market} book is crossed: best bid ${num(r.bid)} at or above best ask ${num(r.ask)}` })),
     ],
     feeMismatches: feeRows.map((r) => ({ asset: String(r.asset), fills: num(r.fills), ledger: num(r.ledger), held: num(r.held) })),
+    depositMismatches: await depositMismatches(db),
   };
 }

@@ -2,6 +2,7 @@ import { ASSET_CODES, keepsBalanceRows, type TradingRepository } from '../../dom
 import type { Page } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
 import { accountLocks } from './sql-account-locks';
+import { findDepositByReference, recordDeposit } from './sql-deposits';
 import { balanceUpdates, journalInserts, postJournals, reconcileLedger, sqlParams } from './sql-ledger';
 import { recordPlacement } from './sql-placement';
 import { createSqlOrderMethods } from './sql-orders';
@@ -58,6 +59,8 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
 
     postJournal: (journal) => postJournals(db, [journal]),
     postJournals: (journals) => postJournals(db, journals),
+    recordDeposit: (deposit, journal) => recordDeposit(db, deposit, journal),
+    findDepositByReference: (reference) => findDepositByReference(db, reference),
     recordPlacement: (placement) => recordPlacement(db, placement),
     ...createSqlOrderMethods(db),
 

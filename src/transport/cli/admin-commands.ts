@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SignetConfig } from '../../config';
-import { ALL_SCOPES, canonicalKeyId, canonicalUuid, type ApiKey, type DomainResult, type KeyAlgorithm, type ReconciliationReport, type Scope } from '../../domain';
+import { ALL_SCOPES, CommitOutcomeUnknownError, MAX_DEPOSIT_REFERENCE_LENGTH, canonicalKeyId, canonicalUuid, type ApiKey, type DepositOutcome, type DomainResult, type KeyAlgorithm, type ReconciliationReport, type Scope } from '../../domain';
 import type { Runtime, RuntimeOptions } from '../../runtime';
 import type { CliDeps } from './cli-deps';
 import { classifyInfrastructureFailure } from '../graphql/infrastructure-errors';
@@ -99,16 +99,33 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
         output(!!opts.json, { id: account.id, name: account.name, balances: Object.fromEntries(balances.map((b) => [b.asset, b.available])) });
       });
     });
-  accounts.command('deposit').description('Fund an account from the external system (recorded in the ledger).')
+  accounts.command('deposit').description('Fund an account from the external system (recorded in the ledger). With --reference, posted once per reference: running it again returns the original deposit.')
     .requiredOption('--account <id-or-name>', 'account id or name')
     .requiredOption('--asset <asset>', 'USD, BTC or ETH')
     .requiredOption('--amount <amount>', 'positive decimal, e.g. 250.50')
+    .option('--reference <text>', `the external system's id of this funding (1-${MAX_DEPOSIT_REFERENCE_LENGTH} ASCII letters, digits, - _ . : /); recommended: the same reference is never posted twice`)
     .option('--json', 'machine-readable output')
-    .action(async (opts: { account: string; asset: string; amount: string; json?: boolean }) => {
+    .action(async (opts: { account: string; asset: string; amount: string; reference?: string; json?: boolean }) => {
       await withRuntime(async (runtime) => {
         const account = await resolveAccount(runtime, opts.account);
-        const balance = unwrap(await runtime.services.accounts.deposit(account.id, opts.asset.toUpperCase(), opts.amount));
-        output(!!opts.json, { account: account.id, asset: balance.asset, available: balance.available, held: balance.held });
+        const reference = opts.reference ?? null;
+        let outcome: DepositOutcome;
+        try {
+          outcome = unwrap(await runtime.services.accounts.deposit(account.id, opts.asset.toUpperCase(), opts.amount, { reference }));
+        } catch (error) {
+          if (!(error instanceof CommitOutcomeUnknownError)) throw error;
+          throw new CliError(reference === null
+            ? 'outcome unknown: the connection to the database was lost while the deposit committed, so it may have been posted. It has no reference: check the account\'s balance and ledger before running it again (a deposit with --reference can simply be run again).'
+            : `outcome unknown: the connection to the database was lost while the deposit committed, so it may have been posted. Run the same command again (same --reference ${reference}): it posts the deposit if it was not, and reports the original (status "replayed") if it was.`,
+          EXIT.OUTCOME_UNKNOWN, { code: 'COMMIT_OUTCOME_UNKNOWN', outcome: 'unknown' });
+        }
+        const { deposit, replayed, balance } = outcome;
+        output(!!opts.json, {
+          status: replayed ? 'replayed' : 'posted', journalId: deposit.journalId, account: deposit.accountId, asset: deposit.asset, amount: deposit.amount,
+          reference: deposit.reference, createdAt: deposit.createdAt.toISOString(), available: balance.available, held: balance.held,
+        });
+        if (replayed) process.stderr.write(`Reference ${deposit.reference} was already posted at ${deposit.createdAt.toISOString()}: nothing was credited again.\n`);
+        else if (reference === null) process.stderr.write('This deposit has no --reference: running the command again would credit the account again. Give the external system\'s id with --reference to make it safe to repeat.\n');
       });
     });
 
@@ -183,7 +200,7 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
       }, { masterKeyMismatch: 'adopt' });
     });
 
-  program.command('reconcile').description('Check the ledger: every balance equals its ledger entries, every asset sums to zero, every hold equals its live orders\' holds and covers what they have left, every order agrees with its fills and every fill with its order, no book is crossed, fees equal what the fee account received. Exit 1 on any mismatch, 4 when the check could not run.')
+  program.command('reconcile').description('Check the ledger: every balance equals its ledger entries, every asset sums to zero, every hold equals its live orders\' holds and covers what they have left, every order agrees with its fills and every fill with its order, no book is crossed, fees equal what the fee account received, every deposit record agrees with its journal. Exit 1 on any mismatch, 4 when the check could not run.')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
       let report: ReconciliationReport;
@@ -199,7 +216,7 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
       }
       const problems = Object.values(report).reduce((n, list) => n + list.length, 0);
       if (opts.json) process.stdout.write(JSON.stringify({ clean: problems === 0, ...report }, null, 2) + '\n');
-      else if (problems === 0) process.stdout.write('clean: every balance equals its ledger, every asset sums to zero, every hold equals its live orders\' holds and covers what they have left, every order agrees with its fills and every fill with its order, no book is crossed, fees equal what the fee account received\n');
+      else if (problems === 0) process.stdout.write('clean: every balance equals its ledger, every asset sums to zero, every hold equals its live orders\' holds and covers what they have left, every order agrees with its fills and every fill with its order, no book is crossed, fees equal what the fee account received, every deposit record agrees with its journal\n');
       else for (const [check, list] of Object.entries(report)) for (const item of list) process.stdout.write(`${check}  ${JSON.stringify(item)}\n`);
       if (problems > 0) throw new CliError(`RECONCILIATION_FAILED: ${problems} mismatch(es); the list is on stdout`, EXIT.FAILED, { code: 'RECONCILIATION_FAILED', answered: true });
     });

@@ -60,7 +60,7 @@ export class CliError extends Error {
  */
 const ARGUMENT_ERRORS: ReadonlySet<string> = new Set<string>([
   UserErrorCode.INVALID_AMOUNT, UserErrorCode.INVALID_NAME, UserErrorCode.INVALID_LABEL, UserErrorCode.INVALID_SCOPES,
-  UserErrorCode.INVALID_PRICE, UserErrorCode.INVALID_QUANTITY, UserErrorCode.INVALID_MEMO, UserErrorCode.INVALID_PUBLIC_KEY, UserErrorCode.INVALID_ORDER_OPTIONS,
+  UserErrorCode.INVALID_PRICE, UserErrorCode.INVALID_QUANTITY, UserErrorCode.INVALID_MEMO, UserErrorCode.INVALID_PUBLIC_KEY, UserErrorCode.INVALID_ORDER_OPTIONS, UserErrorCode.INVALID_REFERENCE,
   'BAD_USER_INPUT',
 ]);
 

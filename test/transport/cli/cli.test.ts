@@ -63,14 +63,65 @@ describe('signet CLI on an embedded data directory', () => {
       expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'ACCOUNT_NAME_TAKEN', message: expect.stringMatching(/^ACCOUNT_NAME_TAKEN: /) } });
     }, TIMEOUT);
 
-    test('accounts deposit funds an account found by name', async () => {
+    test('accounts deposit funds an account found by name, and says that without --reference a repeat credits again', async () => {
       const run = await signet(env, 'accounts', 'deposit', '--account', 'carol', '--asset', 'USD', '--amount', '250.50', '--json');
-      expect(json(run)).toEqual({ account: carolId, asset: 'USD', available: '1250.5', held: '0' });
+      expect(json(run)).toEqual({
+        status: 'posted', journalId: expect.stringMatching(UUID), account: carolId, asset: 'USD', amount: '250.5', reference: null,
+        createdAt: expect.any(String), available: '1250.5', held: '0',
+      });
+      expect(run.stderr).toContain('This deposit has no --reference: running the command again would credit the account again.');
     }, TIMEOUT);
 
     test('accounts deposit funds an account found by id (asset in any case)', async () => {
       const run = await signet(env, 'accounts', 'deposit', '--account', carolId, '--asset', 'btc', '--amount', '0.5', '--json');
-      expect(json(run)).toEqual({ account: carolId, asset: 'BTC', available: '1.5', held: '0' });
+      expect(json(run)).toMatchObject({ status: 'posted', account: carolId, asset: 'BTC', amount: '0.5', available: '1.5', held: '0' });
+    }, TIMEOUT);
+
+    test('accounts deposit --reference run twice credits once: the second run reports the original deposit as replayed', async () => {
+      const first = json(await signet(env, 'accounts', 'deposit', '--account', 'carol', '--asset', 'ETH', '--amount', '2', '--reference', 'wire-2026-0001', '--json'));
+      expect(first).toEqual({
+        status: 'posted', journalId: expect.stringMatching(UUID), account: carolId, asset: 'ETH', amount: '2', reference: 'wire-2026-0001',
+        createdAt: expect.any(String), available: '2', held: '0',
+      });
+      const again = await signet(env, 'accounts', 'deposit', '--account', carolId, '--asset', 'eth', '--amount', '2.0', '--reference', 'wire-2026-0001', '--json');
+      expect(json(again)).toEqual({ ...first, status: 'replayed' });
+      expect(again.stderr).toContain(`Reference wire-2026-0001 was already posted at ${first.createdAt}: nothing was credited again.`);
+      const people = await signet(env, 'accounts', 'deposit', '--account', 'carol', '--asset', 'ETH', '--amount', '2', '--reference', 'wire-2026-0001');
+      expect(people.code).toBe(0);
+      expect(people.stdout).toMatch(/^status +replayed$/m);
+      const runtime = await openOn();
+      try {
+        expect((await runtime.services.accounts.listBalances(carolId)).find((b) => b.asset === 'ETH')).toEqual({ asset: 'ETH', available: '2', held: '0' });
+        expect(await runtime.services.uow.repo.reconcile()).toMatchObject({ balanceMismatches: [], unbalancedAssets: [], depositMismatches: [] });
+      } finally {
+        await runtime.close();
+      }
+    }, TIMEOUT);
+
+    test('a reference already posted with another amount is refused (exit 1, DEPOSIT_REFERENCE_MISMATCH naming the original) and credits nothing', async () => {
+      const run = await signet(env, 'accounts', 'deposit', '--account', 'carol', '--asset', 'ETH', '--amount', '20', '--reference', 'wire-2026-0001', '--json');
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'DEPOSIT_REFERENCE_MISMATCH', message: expect.stringContaining('was already posted as deposit') } });
+      expect(run.stderr).toContain('2 ETH to account');
+      const runtime = await openOn();
+      try {
+        expect((await runtime.services.accounts.listBalances(carolId)).find((b) => b.asset === 'ETH')).toEqual({ asset: 'ETH', available: '2', held: '0' });
+      } finally {
+        await runtime.close();
+      }
+    }, TIMEOUT);
+
+    test('a malformed --reference is a bad argument: exit 2 with INVALID_REFERENCE, nothing posted', async () => {
+      const run = await signet(env, 'accounts', 'deposit', '--account', 'carol', '--asset', 'USD', '--amount', '1', '--reference', 'wire 7');
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('INVALID_REFERENCE: A reference is 1-128 ASCII letters') });
+      const long = await signet(env, 'accounts', 'deposit', '--account', 'carol', '--asset', 'USD', '--amount', '1', '--reference', 'w'.repeat(129));
+      expect({ code: long.code, stderr: long.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('INVALID_REFERENCE') });
+      const runtime = await openOn();
+      try {
+        expect((await runtime.services.accounts.listBalances(carolId)).find((b) => b.asset === 'USD')).toEqual({ asset: 'USD', available: '1250.5', held: '0' });
+      } finally {
+        await runtime.close();
+      }
     }, TIMEOUT);
 
     test('a deposit to an unknown account names the account it could not find', async () => {
@@ -302,7 +353,7 @@ describe('signet CLI on an embedded data directory', () => {
       const text = await signet(env, 'reconcile');
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/^clean: every balance equals its ledger/);
-      expect(json(await signet(env, 'reconcile', '--json'))).toEqual({ clean: true, balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [] });
+      expect(json(await signet(env, 'reconcile', '--json'))).toEqual({ clean: true, balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [], depositMismatches: [] });
     }, TIMEOUT);
 
     test('a data directory with no database (a typo, the wrong working directory): exit 4, not checked, nothing created', async () => {

@@ -807,6 +807,8 @@ export type UserErrorCode =
   | 'API_KEY_ALREADY_REVOKED'
   /** revokeApiKey: no key with this id belongs to the account. */
   | 'API_KEY_NOT_FOUND'
+  /** Deposits (CLI only): a deposit with this reference was already posted to another account, in another asset or of another amount; nothing was posted. */
+  | 'DEPOSIT_REFERENCE_MISMATCH'
   /** placeOrder: the account already has an order with this clientOrderId. */
   | 'DUPLICATE_CLIENT_ORDER_ID'
   /** placeOrder, createTransfer: the available balance does not cover the hold or the transfer. */
@@ -827,6 +829,8 @@ export type UserErrorCode =
   | 'INVALID_PUBLIC_KEY'
   /** placeOrder: the quantity is not positive, not a multiple of the lot size, or outside minQuantity..maxQuantity; or quantity/quoteQuantity is missing, both are given, or quoteQuantity is not a positive amount in the quote asset's precision, or buys less than one lot at the best ask. */
   | 'INVALID_QUANTITY'
+  /** Deposits (CLI only): the reference is not 1-128 ASCII letters, digits, "-", "_", ".", ":" or "/" starting with a letter or digit. */
+  | 'INVALID_REFERENCE'
   /** createApiKey: scopes the calling key does not hold itself (an empty or over-long list is refused earlier with BAD_USER_INPUT). */
   | 'INVALID_SCOPES'
   /** cancelOrder: no order with this id belongs to the account. */

@@ -146,5 +146,7 @@ registerEnumType(UserErrorCode, {
     TOO_MANY_API_KEYS: { description: 'createApiKey: the account already holds 30 unrevoked keys, the most it may; nothing was created. Revoke one first.' },
     INVALID_ORDER_OPTIONS: { description: 'placeOrder: postOnly on anything but a LIMIT GTC order, quoteQuantity on anything but a MARKET BUY, or FOK with quoteQuantity.' },
     POST_ONLY_WOULD_TAKE: { description: 'placeOrder: a postOnly order would have traded at placement (it crosses the best opposite price); nothing was placed.' },
+    INVALID_REFERENCE: { description: 'Deposits (CLI only): the reference is not 1-128 ASCII letters, digits, "-", "_", ".", ":" or "/" starting with a letter or digit.' },
+    DEPOSIT_REFERENCE_MISMATCH: { description: 'Deposits (CLI only): a deposit with this reference was already posted to another account, in another asset or of another amount; nothing was posted.' },
   },
 });
