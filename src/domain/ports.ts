@@ -86,12 +86,15 @@ export interface TradingRepository {
 
   /**
    * Records a transfer with its journal (the store assigns `seq`, in the order the transfers of each
-   * account commit). Returns null, having possibly written part of it, when a balance would go
-   * negative: the caller must roll back.
+   * account commit). 'duplicate', with nothing written, when the sending account already used the
+   * transfer's clientTransferId (its unique index decides). Returns null, having possibly written
+   * part of it, when a balance would go negative: the caller must roll back.
    */
-  recordTransfer(transfer: Omit<Transfer, 'seq'>, journal: Journal): Promise<Transfer | null>;
+  recordTransfer(transfer: Omit<Transfer, 'seq'>, journal: Journal): Promise<Transfer | 'duplicate' | null>;
   listTransfers(accountId: string, query: PageQuery): Promise<Page<Transfer>>;
   findTransfer(id: string): Promise<Transfer | null>;
+  /** The transfer the account sent with this clientTransferId, or null. */
+  findTransferByClientTransferId(fromAccountId: string, clientTransferId: string): Promise<Transfer | null>;
 
   /**
    * Inserts the key unless its account already holds `maxActive` unrevoked keys (then false, nothing

@@ -12,7 +12,14 @@ import { RollbackWithUserErrors, UserErrorCode, fail, userError, type DomainResu
 export const MAX_MEMO_LENGTH = 140;
 
 /** What a client asks for when moving funds. */
-export interface CreateTransferInput { readonly toAccountId: string; readonly asset: string; readonly amount: string; readonly memo?: string | null }
+export interface CreateTransferInput {
+  readonly toAccountId: string;
+  readonly asset: string;
+  readonly amount: string;
+  readonly memo?: string | null;
+  /** The sender's own id for the transfer, unique per sending account: a second transfer with it is refused (DUPLICATE_CLIENT_TRANSFER_ID). */
+  readonly clientTransferId?: string | null;
+}
 
 /** Moves available funds between accounts. Transfers are final: nothing reverses them. */
 export interface TransferService {
@@ -20,6 +27,8 @@ export interface TransferService {
   listTransfers(accountId: string, query: PageQuery): Promise<Page<Transfer>>;
   /** The transfer when the account sent or received it; null otherwise (others' transfers are invisible). */
   findTransfer(accountId: string, transferId: string): Promise<Transfer | null>;
+  /** The transfer the account sent with this clientTransferId; null otherwise (a receiver cannot look it up by the sender's id). */
+  findTransferByClientTransferId(accountId: string, clientTransferId: string): Promise<Transfer | null>;
 }
 
 /** Creates the transfer service. */
@@ -42,10 +51,19 @@ export function createTransferService(deps: { uow: UnitOfWork; clock: Clock; new
       if (!to) return fail(userError(UserErrorCode.ACCOUNT_NOT_FOUND, 'No such destination account.', ['input', 'toAccountId']));
       const now = clock();
       const transfer: Omit<Transfer, 'seq'> = {
-        id: newId(), fromAccountId, toAccountId: to.id, asset, amount: amount.toFixed(), memo, createdAt: now,
+        id: newId(), fromAccountId, toAccountId: to.id, asset, amount: amount.toFixed(), memo, clientTransferId: input.clientTransferId ?? null, createdAt: now,
       };
       return transact(uow, async (repo) => {
         const recorded = await repo.recordTransfer(transfer, transferJournal(newId(), transfer.id, fromAccountId, to.id, asset, amount, now));
+        if (recorded === 'duplicate') {
+          // Read after the refused insert, under the sending account's lock: the transfer that holds the id has committed.
+          const existing = await repo.findTransferByClientTransferId(fromAccountId, transfer.clientTransferId as string);
+          throw new RollbackWithUserErrors([userError(
+            UserErrorCode.DUPLICATE_CLIENT_TRANSFER_ID,
+            `A transfer with this clientTransferId already exists: ${existing ? `transfer ${existing.id}` : 'one of this account\'s transfers'}.`,
+            ['input', 'clientTransferId'],
+          )]);
+        }
         if (!recorded) throw new RollbackWithUserErrors([userError(UserErrorCode.INSUFFICIENT_FUNDS, `Insufficient available ${asset}.`, ['input', 'amount'])]);
         return recorded;
       });
@@ -59,6 +77,11 @@ export function createTransferService(deps: { uow: UnitOfWork; clock: Clock; new
       const id = canonicalUuid(transferId);
       const transfer = id === null ? null : await uow.repo.findTransfer(id);
       return transfer && (transfer.fromAccountId === accountId || transfer.toAccountId === accountId) ? transfer : null;
+    },
+
+    async findTransferByClientTransferId(accountId, clientTransferId) {
+      const id = canonicalUuid(accountId);
+      return id === null ? null : uow.repo.findTransferByClientTransferId(id, clientTransferId);
     },
   };
 }

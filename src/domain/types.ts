@@ -85,6 +85,8 @@ export interface Transfer {
   readonly asset: AssetCode;
   readonly amount: string;
   readonly memo: string | null;
+  /** The sender's own id for the transfer, unique per sending account; null when none was given. */
+  readonly clientTransferId: string | null;
   readonly createdAt: Date;
 }
 

@@ -45,6 +45,10 @@ export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, UserErrorCodeSpec>
   },
   [UserErrorCode.TOO_MANY_OPEN_ORDERS]: { mutations: ['placeOrder'], meaning: 'The order would rest, and the account already has the most open orders one market allows (`SIGNET_MAX_OPEN_ORDERS`, default 500, per account and market); nothing was placed. Cancel some, or place an order that does not rest (IOC, FOK, MARKET, or one that fills at once).' },
   [UserErrorCode.POST_ONLY_WOULD_TAKE]: { mutations: ['placeOrder'], meaning: 'A `postOnly` order would have traded at placement (it crosses the best opposite price); nothing was placed.' },
+  [UserErrorCode.DUPLICATE_CLIENT_TRANSFER_ID]: {
+    mutations: ['createTransfer'],
+    meaning: 'The sending account already made a transfer with this `clientTransferId` (the message names it; look it up with `transfer(clientTransferId:)`); nothing moved. Reported before INSUFFICIENT_FUNDS, so a retried transfer learns that it was made.',
+  },
   [UserErrorCode.INVALID_REFERENCE]: { mutations: ['(CLI) accounts deposit'], meaning: 'The `--reference` is not 1-128 ASCII letters, digits, `-`, `_`, `.`, `:` or `/` starting with a letter or digit; nothing was posted.' },
   [UserErrorCode.DEPOSIT_REFERENCE_MISMATCH]: {
     mutations: ['(CLI) accounts deposit'],

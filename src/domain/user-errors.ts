@@ -28,6 +28,7 @@ export enum UserErrorCode {
   TOO_MANY_API_KEYS = 'TOO_MANY_API_KEYS',
   INVALID_REFERENCE = 'INVALID_REFERENCE',
   DEPOSIT_REFERENCE_MISMATCH = 'DEPOSIT_REFERENCE_MISMATCH',
+  DUPLICATE_CLIENT_TRANSFER_ID = 'DUPLICATE_CLIENT_TRANSFER_ID',
 }
 
 /** One business error: a code, a human message, and the input path it concerns. */

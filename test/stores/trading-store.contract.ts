@@ -3,6 +3,7 @@ import { MAX_ACTIVE_API_KEYS, UserErrorCode } from '../../src/domain';
 import type { TestDatabase } from '../helpers/database';
 import { balancesOf, fundedAccount, servicesFor } from '../helpers/domain';
 import { CLEAN_RECONCILIATION } from '../helpers/ledger-checks';
+import { defineClientTransferIdContract } from './client-transfer-id.contract';
 import { defineDepositReferenceContract } from './deposit-reference.contract';
 import { defineOrderRepositoryContract } from './order-repository.contract';
 
@@ -199,5 +200,6 @@ export function defineTradingStoreContract(name: string, open: () => Promise<Tes
 
     describe('order repository methods', () => defineOrderRepositoryContract(() => ({ db })));
     describe('deposit references', () => defineDepositReferenceContract(() => ({ db, services })));
+    describe('client transfer ids', () => defineClientTransferIdContract(() => ({ db, services })));
   });
 }

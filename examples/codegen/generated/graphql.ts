@@ -189,6 +189,8 @@ export type CreateTransferInput = {
   amount: Scalars['Decimal']['input'];
   /** Asset to move from your available balance. */
   asset: Asset;
+  /** Your own id for the transfer (1-64 of A-Z a-z 0-9 . _ : -), unique per sending account, kept for good: a second transfer with it is refused with DUPLICATE_CLIENT_TRANSFER_ID (nothing moves), however long after. Look the transfer up by it with `transfer(clientTransferId:)`. */
+  clientTransferId?: InputMaybe<Scalars['String']['input']>;
   /** Up to 140 characters, shown to both parties; no control, invisible or bidirectional-formatting characters. */
   memo?: InputMaybe<Scalars['String']['input']>;
   /** Id of the receiving account (not your own). */
@@ -623,6 +625,14 @@ export type Query = {
    * Rate limit: 300 per 1m per account (per IP when unsigned).
    */
   trades?: Maybe<TradeConnection>;
+  /**
+   * One of your transfers, by id (sent or received) or by the clientTransferId you gave it when you sent it (exactly one of the two); null when it does not exist or is not yours.
+   *
+   * Requires a signed request with scope READ.
+   *
+   * Rate limit: 600 per 1m per account.
+   */
+  transfer?: Maybe<Transfer>;
 };
 
 
@@ -651,6 +661,13 @@ export type QueryTradesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   market: Scalars['String']['input'];
+};
+
+
+/** Reads. markets, serverTime and the market data (orderBook, trades, ticker) are public; the others need a request signed (RFC 9421) with a READ key. */
+export type QueryTransferArgs = {
+  clientTransferId?: InputMaybe<Scalars['String']['input']>;
+  id?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** The revoked key, or the user errors that prevented it. */
@@ -752,6 +769,8 @@ export type Transfer = {
   amount: Scalars['Decimal']['output'];
   /** The asset moved. */
   asset: Asset;
+  /** The id the sender gave the transfer (unique per sending account); null when none was given. */
+  clientTransferId?: Maybe<Scalars['String']['output']>;
   /** When the transfer took effect (server clock, UTC). */
   createdAt: Scalars['DateTimeISO']['output'];
   /** Sending account; your own id when you sent it. */
@@ -811,6 +830,8 @@ export type UserErrorCode =
   | 'DEPOSIT_REFERENCE_MISMATCH'
   /** placeOrder: the account already has an order with this clientOrderId. */
   | 'DUPLICATE_CLIENT_ORDER_ID'
+  /** createTransfer: the sending account already made a transfer with this clientTransferId (the message names it); nothing moved. */
+  | 'DUPLICATE_CLIENT_TRANSFER_ID'
   /** placeOrder, createTransfer: the available balance does not cover the hold or the transfer. */
   | 'INSUFFICIENT_FUNDS'
   /** createTransfer: the amount is not positive, has more decimals than the asset allows, or is too large. */

@@ -202,6 +202,17 @@ const MIGRATIONS: readonly Migration[] = [
       )
     `,
   },
+  {
+    // A transfer's clientTransferId, the sender's own id (as orders' clientOrderId): unique per
+    // sending account, so a transfer retried after the idempotency retention is refused, not made
+    // again. NULLs are distinct: transfers without one never conflict. The index also serves the
+    // lookup by it. (Building it scans transfers under a SHARE lock: new transfers wait for it.)
+    version: 7,
+    sql: `
+      ALTER TABLE transfers ADD COLUMN client_transfer_id text CHECK (length(client_transfer_id) BETWEEN 1 AND 64);
+      ALTER TABLE transfers ADD CONSTRAINT transfers_from_account_id_client_transfer_id_key UNIQUE (from_account_id, client_transfer_id)
+    `,
+  },
 ];
 
 /** How many migrations a new database receives: `migrate` returning this means the database was empty. */

@@ -54,7 +54,8 @@ export function toFill(r: Row): Fill {
 export function toTransfer(r: Row): Transfer {
   return {
     id: String(r.id), seq: Number(r.seq), fromAccountId: String(r.from_account_id), toAccountId: String(r.to_account_id),
-    asset: r.asset as AssetCode, amount: num(r.amount), memo: (r.memo as string | null) ?? null, createdAt: date(r.created_at),
+    asset: r.asset as AssetCode, amount: num(r.amount), memo: (r.memo as string | null) ?? null,
+    clientTransferId: (r.client_transfer_id as string | null) ?? null, createdAt: date(r.created_at),
   };
 }
 

@@ -8,7 +8,7 @@ import { recordPlacement } from './sql-placement';
 import { createSqlOrderMethods } from './sql-orders';
 import { isUuid, toAccount, toApiKey, toBalance, toTransfer, type Row } from './sql-rows';
 
-const TRANSFER_COLUMNS = 'id, seq, from_account_id, to_account_id, asset, amount, memo, created_at';
+const TRANSFER_COLUMNS = 'id, seq, from_account_id, to_account_id, asset, amount, memo, client_transfer_id, created_at';
 const KEY_COLUMNS = 'id, account_id, label, scopes, algorithm, public_key, secret_ciphertext, created_at, last_used_at, revoked_at';
 
 function page<T>(rows: Row[], limit: number, map: (r: Row) => T): Page<T> {
@@ -65,27 +65,39 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
     ...createSqlOrderMethods(db),
 
     async recordTransfer(t, journal) {
-      // One statement: both accounts' locks (sql-account-locks.ts), the journal and its balance
-      // changes, then the transfer (numbered under the locks), only when every balance change applied.
+      // One statement: both accounts' locks (sql-account-locks.ts), the transfer (numbered under the
+      // locks; a clientTransferId the sender already used inserts nothing, decided by its unique
+      // index), then, only when the transfer went in, the journal and its balance changes. A
+      // balance change that refused leaves the transfer written: the caller rolls back.
       const params = sqlParams();
       const locks = accountLocks(params, [t.fromAccountId, t.toAccountId]);
-      const balances = balanceUpdates(params, [journal], locks.gate);
-      const rows = await db.query(
-        `WITH ${[locks.cte, ...journalInserts(params, [journal], locks.gate), ...balances.ctes].join(',\n')},
-         transfer_in AS (INSERT INTO transfers (id, from_account_id, to_account_id, asset, amount, memo, created_at)
+      const inserted = 'EXISTS (SELECT 1 FROM transfer_in)';
+      const transferIn = `transfer_in AS (INSERT INTO transfers (id, from_account_id, to_account_id, asset, amount, memo, client_transfer_id, created_at)
            SELECT ${params.add(t.id, '::uuid')}, ${params.add(t.fromAccountId, '::uuid')}, ${params.add(t.toAccountId, '::uuid')}, ${params.add(t.asset, '::text')},
-             ${params.add(t.amount, '::numeric')}, ${params.add(t.memo, '::text')}, ${params.add(t.createdAt, '::timestamptz')}
-           WHERE (SELECT count(*) FROM balances_out) = ${params.add(balances.changes.length, '::int')}
-           RETURNING ${TRANSFER_COLUMNS})
-         SELECT * FROM transfer_in`,
+             ${params.add(t.amount, '::numeric')}, ${params.add(t.memo, '::text')}, ${params.add(t.clientTransferId, '::text')}, ${params.add(t.createdAt, '::timestamptz')}
+           WHERE ${locks.gate}
+           ON CONFLICT (from_account_id, client_transfer_id) DO NOTHING
+           RETURNING ${TRANSFER_COLUMNS})`;
+      const balances = balanceUpdates(params, [journal], inserted);
+      const rows = await db.query(
+        `WITH ${[locks.cte, transferIn, ...journalInserts(params, [journal], inserted), ...balances.ctes].join(',\n')}
+         SELECT transfer_in.*, (SELECT count(*) FROM balances_out) AS applied FROM (VALUES (1)) AS one LEFT JOIN transfer_in ON TRUE`,
         params.values, { prepared: true },
       );
-      return rows[0] ? toTransfer(rows[0]) : null;
+      const row = rows[0];
+      if (row.id == null) return 'duplicate';
+      return Number(row.applied) === balances.changes.length ? toTransfer(row) : null;
     },
 
     async findTransfer(id) {
       if (!isUuid(id)) return null;
       const rows = await db.query(`SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE id = $1`, [id]);
+      return rows[0] ? toTransfer(rows[0]) : null;
+    },
+
+    async findTransferByClientTransferId(fromAccountId, clientTransferId) {
+      if (!isUuid(fromAccountId)) return null;
+      const rows = await db.query(`SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE from_account_id = $1 AND client_transfer_id = $2`, [fromAccountId, clientTransferId]);
       return rows[0] ? toTransfer(rows[0]) : null;
     },
 

@@ -181,9 +181,13 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
     .requiredOption('--asset <asset>', 'USD, BTC or ETH')
     .requiredOption('--amount <decimal>', 'e.g. 10')
     .option('--memo <text>', 'up to 140 characters, shown to both parties')
+    .option('--client-transfer-id <id>', 'your own id for the transfer, unique per sending account and kept for good: a transfer with it is never made twice')
     .option('--idempotency-key <key>', 'reuse a key to retry a call safely (default: a new UUID, printed with the outcome or the failure)')
-    .action(async (flags: ClientFlags & { to: string; asset: string; amount: string; memo?: string; idempotencyKey?: string }) => {
-      const input = { toAccountId: flags.to, asset: choice<Asset>('--asset', flags.asset, ['USD', 'BTC', 'ETH']), amount: flags.amount, ...(flags.memo ? { memo: flags.memo } : {}) };
+    .action(async (flags: ClientFlags & { to: string; asset: string; amount: string; memo?: string; clientTransferId?: string; idempotencyKey?: string }) => {
+      const input = {
+        toAccountId: flags.to, asset: choice<Asset>('--asset', flags.asset, ['USD', 'BTC', 'ETH']), amount: flags.amount, ...(flags.memo ? { memo: flags.memo } : {}),
+        ...(flags.clientTransferId ? { clientTransferId: flags.clientTransferId } : {}),
+      };
       const keyed = keyedMutation(flags.idempotencyKey);
       const result = await call((signal) => clientFor(flags, config.client).request(CreateTransferDocument, { input }, { idempotencyKey: keyed.idempotencyKey, signal, onRetry }), keyed);
       const transfer = unwrapResult(result, keyed).createTransfer?.transfer;

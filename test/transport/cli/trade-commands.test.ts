@@ -133,6 +133,16 @@ describe('signet trading commands', () => {
     expect((await balancesOf(services, bobId)).USD.available).toBe('10');
   });
 
+  test('transfer --client-transfer-id: run again (a new idempotency key), it is refused naming the first transfer, and the funds move once', async () => {
+    const before = Number((await balancesOf(services, bobId)).USD.available);
+    const sent = json(await signet({}, 'transfer', '--to', bobId, '--asset', 'USD', '--amount', '3', '--client-transfer-id', 'invoice-77', ...flags, '--json'));
+    expect(sent.transfer).toMatchObject({ toAccountId: bobId, amount: '3', clientTransferId: 'invoice-77' });
+    const again = await signet({}, 'transfer', '--to', bobId, '--asset', 'USD', '--amount', '3', '--client-transfer-id', 'invoice-77', ...flags);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(new RegExp(`^signet: DUPLICATE_CLIENT_TRANSFER_ID: .*${sent.transfer.id}`, 'm'));
+    expect(Number((await balancesOf(services, bobId)).USD.available)).toBe(before + 3);
+  });
+
   test.each([
     ['a business error prints its code', ['order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--price', '30000', '--quantity', '90'], 1, /^signet: INSUFFICIENT_FUNDS: /m],
     ['an unknown market', ['order', 'place', '--market', 'DOGE-USD', '--side', 'BUY', '--price', '1', '--quantity', '1'], 1, /UNKNOWN_MARKET: /],

@@ -1,4 +1,4 @@
-import { CancelOrderDocument, CreateApiKeyDocument, CreateTransferDocument, MarketsDocument, MeDocument, MyOrdersDocument, MyTransfersDocument, PlaceOrderDocument, RevokeApiKeyDocument } from '@signet/sdk';
+import { CancelOrderDocument, CreateApiKeyDocument, CreateTransferDocument, MarketsDocument, MeDocument, MyOrdersDocument, MyTransfersDocument, PlaceOrderDocument, RevokeApiKeyDocument, TransferDocument } from '@signet/sdk';
 import type { DomainServices } from '../../../src/domain';
 import type { TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
@@ -73,6 +73,39 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
       expect(beyond.data?.createApiKey?.userErrors.map((e) => e.code)).toEqual(['INVALID_SCOPES']);
       const revoked = await api.execute(RevokeApiKeyDocument, { id: key.data?.createApiKey?.apiKey?.id as string }, principalFor(from));
       expect(revoked.data?.revokeApiKey?.apiKey?.revokedAt).toEqual(expect.any(String));
+    });
+
+    test('a clientTransferId is the sender\'s for good: a second transfer with it (a new idempotency key) is refused naming the first; transfer() finds it', async () => {
+      const from = await fundedAccount(services, { USD: '100' }, 'payer');
+      const to = await fundedAccount(services, {}, 'payee');
+      const input = { toAccountId: to, asset: 'USD' as const, amount: '40', clientTransferId: 'rent-2026-12' };
+      const sent = await api.execute(CreateTransferDocument, { input, idempotencyKey: 'rent-1' }, principalFor(from));
+      expect(sent.data?.createTransfer).toMatchObject({ transfer: { toAccountId: to, amount: '40', clientTransferId: 'rent-2026-12' }, userErrors: [] });
+      const transferId = sent.data!.createTransfer!.transfer!.id;
+      // Past the idempotency record (another key): refused, nothing moves.
+      const again = await api.execute(CreateTransferDocument, { input, idempotencyKey: 'rent-2' }, principalFor(from));
+      expect(again.data?.createTransfer).toEqual({ transfer: null, userErrors: [{ code: 'DUPLICATE_CLIENT_TRANSFER_ID', message: expect.stringContaining(transferId), field: ['input', 'clientTransferId'] }] });
+      expect((await services.accounts.listBalances(from)).find((b) => b.asset === 'USD')).toMatchObject({ available: '60' });
+
+      expect((await api.execute(TransferDocument, { clientTransferId: 'rent-2026-12' }, principalFor(from))).data?.transfer).toMatchObject({ id: transferId, clientTransferId: 'rent-2026-12' });
+      expect((await api.execute(TransferDocument, { id: transferId }, principalFor(to))).data?.transfer).toMatchObject({ id: transferId, amount: '40', clientTransferId: 'rent-2026-12' });
+      // The receiver cannot look it up by the sender's id; a stranger sees nothing.
+      expect((await api.execute(TransferDocument, { clientTransferId: 'rent-2026-12' }, principalFor(to))).data?.transfer).toBeNull();
+      expect((await api.execute(TransferDocument, { id: transferId }, principalFor(await fundedAccount(services, {}, 'stranger')))).data?.transfer).toBeNull();
+      for (const impossible of ['x'.repeat(65), 'rent\u00002026', 'rent 2026']) {
+        const lookup = await api.execute(TransferDocument, { clientTransferId: impossible }, principalFor(from));
+        expect(lookup).toMatchObject({ data: { transfer: null } });
+        expect(lookup.errors).toBeUndefined();
+        const refused = await api.execute(CreateTransferDocument, { input: { ...input, clientTransferId: impossible }, idempotencyKey: `bad-${impossible.length}-${impossible.charCodeAt(4)}` }, principalFor(from));
+        expect(refused.data?.createTransfer).toBeNull();
+        expect(refused.errors?.[0]).toMatchObject({ path: ['createTransfer'], extensions: { code: 'BAD_USER_INPUT' } });
+      }
+      for (const variables of [{ id: transferId, clientTransferId: 'rent-2026-12' }, {}]) {
+        const refused = await api.execute(TransferDocument, variables, principalFor(from));
+        expect(refused.data?.transfer).toBeNull();
+        expect(refused.errors?.[0]).toMatchObject({ path: ['transfer'], extensions: { code: 'BAD_USER_INPUT' } });
+      }
+      expect((await services.accounts.listBalances(from)).find((b) => b.asset === 'USD')).toMatchObject({ available: '60' });
     });
 
     test('partial data: when the orders source fails, balances and transfers still arrive and one masked error names the path', async () => {

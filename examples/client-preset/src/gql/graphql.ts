@@ -97,6 +97,8 @@ export type UserErrorCode =
   | 'DEPOSIT_REFERENCE_MISMATCH'
   /** placeOrder: the account already has an order with this clientOrderId. */
   | 'DUPLICATE_CLIENT_ORDER_ID'
+  /** createTransfer: the sending account already made a transfer with this clientTransferId (the message names it); nothing moved. */
+  | 'DUPLICATE_CLIENT_TRANSFER_ID'
   /** placeOrder, createTransfer: the available balance does not cover the hold or the transfer. */
   | 'INSUFFICIENT_FUNDS'
   /** createTransfer: the amount is not positive, has more decimals than the asset allows, or is too large. */

@@ -130,6 +130,7 @@ registerEnumType(UserErrorCode, {
     INVALID_AMOUNT: { description: 'createTransfer: the amount is not positive, has more decimals than the asset allows, or is too large.' },
     INSUFFICIENT_FUNDS: { description: 'placeOrder, createTransfer: the available balance does not cover the hold or the transfer.' },
     DUPLICATE_CLIENT_ORDER_ID: { description: 'placeOrder: the account already has an order with this clientOrderId.' },
+    DUPLICATE_CLIENT_TRANSFER_ID: { description: 'createTransfer: the sending account already made a transfer with this clientTransferId (the message names it); nothing moved.' },
     ORDER_NOT_FOUND: { description: 'cancelOrder: no order with this id belongs to the account.' },
     ORDER_NOT_OPEN: { description: 'cancelOrder: the order is no longer live (already filled, canceled or expired).' },
     ACCOUNT_NOT_FOUND: { description: 'createTransfer: the destination account does not exist.' },

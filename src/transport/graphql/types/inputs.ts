@@ -23,6 +23,8 @@ function PlainText(minLength: number, maxLength: number): PropertyDecorator {
 export const CLIENT_ID = /^[A-Za-z0-9._:-]+$/;
 /** Longest clientOrderId accepted. */
 export const MAX_CLIENT_ORDER_ID_LENGTH = 64;
+/** Longest clientTransferId accepted (migration 7's CHECK says the same). */
+export const MAX_CLIENT_TRANSFER_ID_LENGTH = 64;
 
 /** Arguments of placeOrder. The domain checks the rules between fields (validateOrder); this checks shape only. */
 @InputType({ description: 'An order to place: LIMIT (with a price) or MARKET (takes the book\'s prices and never rests).' })
@@ -53,6 +55,8 @@ export class CreateTransferInput {
   @Field(() => DecimalScalar, { description: 'Amount to move: positive, at most the asset\'s decimal places (USD 2, BTC and ETH 8).' }) amount!: string;
   @Field(() => String, { nullable: true, description: 'Up to 140 characters, shown to both parties; no control, invisible or bidirectional-formatting characters.' })
   @IsOptional() @PlainText(0, MAX_MEMO_LENGTH) memo?: string | null;
+  @Field(() => String, { nullable: true, description: 'Your own id for the transfer (1-64 of A-Z a-z 0-9 . _ : -), unique per sending account, kept for good: a second transfer with it is refused with DUPLICATE_CLIENT_TRANSFER_ID (nothing moves), however long after. Look the transfer up by it with `transfer(clientTransferId:)`.' })
+  @IsOptional() @Length(1, MAX_CLIENT_TRANSFER_ID_LENGTH) @Matches(CLIENT_ID) clientTransferId?: string | null;
 }
 
 /** Arguments of createApiKey. */

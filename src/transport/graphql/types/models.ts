@@ -136,6 +136,7 @@ export class TransferType {
   @Field(() => AssetEnum, { description: 'The asset moved.' }) asset!: AssetEnum;
   @Field(() => DecimalScalar, { description: 'Amount moved, positive, in the asset.' }) amount!: string;
   @Field(() => String, { nullable: true, description: 'The sender\'s note (up to 140 characters); null when none was given.' }) memo!: string | null;
+  @Field(() => String, { nullable: true, description: 'The id the sender gave the transfer (unique per sending account); null when none was given.' }) clientTransferId!: string | null;
   @Field({ description: 'When the transfer took effect (server clock, UTC).' }) createdAt!: Date;
 }
 
