@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SignetConfig } from '../../config';
-import { ALL_SCOPES, CommitOutcomeUnknownError, MAX_DEPOSIT_REFERENCE_LENGTH, canonicalKeyId, canonicalUuid, type ApiKey, type DepositOutcome, type DomainResult, type KeyAlgorithm, type ReconciliationReport, type Scope } from '../../domain';
+import { ALL_SCOPES, CommitOutcomeUnknownError, MAX_DEPOSIT_REFERENCE_LENGTH, canonicalKeyId, canonicalUuid, isDepositReference, type ApiKey, type Deposit, type DepositOutcome, type DomainResult, type KeyAlgorithm, type ReconciliationReport, type Scope } from '../../domain';
 import type { Runtime, RuntimeOptions } from '../../runtime';
 import type { CliDeps } from './cli-deps';
 import { classifyInfrastructureFailure } from '../graphql/infrastructure-errors';
@@ -29,6 +29,14 @@ function describeKey(key: ApiKey): Record<string, unknown> {
   };
 }
 
+/** What `accounts deposit` and `accounts find-deposit` show of a deposit. */
+function describeDeposit(deposit: Deposit): Record<string, unknown> {
+  return {
+    journalId: deposit.journalId, account: deposit.accountId, asset: deposit.asset, amount: deposit.amount,
+    reference: deposit.reference, createdAt: deposit.createdAt.toISOString(),
+  };
+}
+
 /** Parses "USD:1000,BTC:1" into pairs; rejects anything else with a clear message. */
 export function parseDeposits(text: string): Array<[string, string]> {
   return text.split(',').filter(Boolean).map((part) => {
@@ -49,7 +57,7 @@ export function parseScopes(text: string): Scope[] {
 /** How long one of reconcile's statements may run on PostgreSQL: each sums a whole table (a request's 5 s would stop it on a large ledger). */
 const RECONCILE_STATEMENT_TIMEOUT_MS = 15 * 60_000;
 
-/** `accounts create|deposit`, `keys create|list|revoke` and `reconcile`: operator commands that act on the database directly. */
+/** `accounts create|deposit|find-deposit`, `keys create|list|revoke` and `reconcile`: operator commands that act on the database directly. */
 export function registerAdminCommands(program: Command, config: SignetConfig, deps: CliDeps): void {
   const withRuntime = async <T>(work: (runtime: Runtime) => Promise<T>, options: RuntimeOptions = {}): Promise<T> => {
     // Warnings only, and on stderr: stdout is the command's output (`--json` is parsed by scripts).
@@ -120,12 +128,21 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
           EXIT.OUTCOME_UNKNOWN, { code: 'COMMIT_OUTCOME_UNKNOWN', outcome: 'unknown' });
         }
         const { deposit, replayed, balance } = outcome;
-        output(!!opts.json, {
-          status: replayed ? 'replayed' : 'posted', journalId: deposit.journalId, account: deposit.accountId, asset: deposit.asset, amount: deposit.amount,
-          reference: deposit.reference, createdAt: deposit.createdAt.toISOString(), available: balance.available, held: balance.held,
-        });
+        output(!!opts.json, { status: replayed ? 'replayed' : 'posted', ...describeDeposit(deposit), available: balance.available, held: balance.held });
         if (replayed) process.stderr.write(`Reference ${deposit.reference} was already posted at ${deposit.createdAt.toISOString()}: nothing was credited again.\n`);
         else if (reference === null) process.stderr.write('This deposit has no --reference: running the command again would credit the account again. Give the external system\'s id with --reference to make it safe to repeat.\n');
+      });
+    });
+
+  accounts.command('find-deposit').description('Show the deposit posted with a reference (what a deposit whose answer was lost did); exit 1 when none was.')
+    .requiredOption('--reference <text>', 'the reference the deposit was given')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { reference: string; json?: boolean }) => {
+      if (!isDepositReference(opts.reference)) throw new CliError(`INVALID_REFERENCE: no deposit can have this reference (1-${MAX_DEPOSIT_REFERENCE_LENGTH} ASCII letters, digits, "-", "_", ".", ":" or "/", starting with a letter or digit).`, EXIT.USAGE, { code: 'INVALID_REFERENCE' });
+      await withRuntime(async (runtime) => {
+        const deposit = await runtime.services.accounts.findDeposit(opts.reference);
+        if (!deposit) throw new CliError(`No deposit with reference ${opts.reference} was posted. Running the deposit with --reference ${opts.reference} posts it once.`);
+        output(!!opts.json, describeDeposit(deposit));
       });
     });
 

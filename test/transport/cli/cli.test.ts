@@ -98,6 +98,19 @@ describe('signet CLI on an embedded data directory', () => {
       }
     }, TIMEOUT);
 
+    test('accounts find-deposit shows the deposit posted with a reference; none posted is exit 1, a malformed reference exit 2', async () => {
+      const found = await signet(env, 'accounts', 'find-deposit', '--reference', 'wire-2026-0001', '--json');
+      expect(json(found)).toEqual({
+        journalId: expect.stringMatching(UUID), account: carolId, asset: 'ETH', amount: '2', reference: 'wire-2026-0001', createdAt: expect.any(String),
+      });
+      const missing = await signet(env, 'accounts', 'find-deposit', '--reference', 'wire-2026-0002');
+      expect({ code: missing.code, stdout: missing.stdout }).toEqual({ code: 1, stdout: '' });
+      expect(missing.stderr).toContain('No deposit with reference wire-2026-0002 was posted. Running the deposit with --reference wire-2026-0002 posts it once.');
+      const malformed = await signet(env, 'accounts', 'find-deposit', '--reference', 'wire 1', '--json');
+      expect(malformed.code).toBe(2);
+      expect(JSON.parse(malformed.stdout)).toEqual({ error: { code: 'INVALID_REFERENCE', message: expect.stringContaining('no deposit can have this reference') } });
+    }, TIMEOUT);
+
     test('a reference already posted with another amount is refused (exit 1, DEPOSIT_REFERENCE_MISMATCH naming the original) and credits nothing', async () => {
       const run = await signet(env, 'accounts', 'deposit', '--account', 'carol', '--asset', 'ETH', '--amount', '20', '--reference', 'wire-2026-0001', '--json');
       expect(run.code).toBe(1);

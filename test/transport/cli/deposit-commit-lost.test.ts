@@ -69,6 +69,10 @@ describeWithPostgres('accounts deposit when the connection drops during its COMM
     expect(JSON.parse(lost.stdout)).toEqual({ error: { code: 'COMMIT_OUTCOME_UNKNOWN', outcome: 'unknown', message: expect.stringContaining('Run the same command again (same --reference wire-lost-1)') } });
     // PostgreSQL may still be running the COMMIT it read when the client gave up.
     await eventually(async () => expect(await usdCredits()).toEqual(['100']), 5_000);
+    // The lost deposit can be looked up by its reference.
+    const found = await signet(env, 'accounts', 'find-deposit', '--reference', 'wire-lost-1', '--json');
+    expect(found.code).toBe(0);
+    expect(JSON.parse(found.stdout)).toMatchObject({ account: accountId, asset: 'USD', amount: '100', reference: 'wire-lost-1' });
 
     const again = await signet(env, 'accounts', 'deposit', '--account', 'lost-commit', '--asset', 'USD', '--amount', '100', '--reference', 'wire-lost-1', '--json');
     expect(again.code).toBe(0);
