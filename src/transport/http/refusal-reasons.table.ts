@@ -87,6 +87,6 @@ export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonSpec>>
   },
   [COMMIT_OUTCOME_UNKNOWN]: {
     code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: false, at: 'field',
-    meaning: 'The connection to PostgreSQL was lost while the mutation\'s transaction committed: it **may have run** (every other `SERVICE_UNAVAILABLE` of a mutation\'s field means it did not). Retry with the same idempotency key: a mutation that committed is replayed, never repeated. Without a key, read before acting again (`order(clientOrderId:)`, `me { transfers }`). `extensions.retryAfter` is 1.',
+    meaning: 'The connection to PostgreSQL was lost while the mutation\'s transaction committed: it **may have run** (every other `SERVICE_UNAVAILABLE` of a mutation\'s field means it did not). Retry with the same idempotency key: a mutation that committed is replayed, never repeated. Without a key, read before acting again (`order(clientOrderId:)`, `transfer(clientTransferId:)`), or send the same `clientOrderId` / `clientTransferId` again: a second use is refused, never run. `extensions.retryAfter` is 1.',
   },
 });
