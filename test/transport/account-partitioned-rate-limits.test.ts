@@ -7,9 +7,12 @@
  */
 import { accountIdentity, fieldLimitCheck, ipIdentity, limitedFieldOf } from '@signet/directive-rate-limit';
 import { memorySecurityStores } from '../../src/runtime';
-import { isAccountCounterKey } from '../../src/transport/admission';
+import { createAccountPartitionedRateLimitStore, isAccountCounterKey } from '../../src/transport/admission';
 import { buildSignetSchema } from '../../src/transport/graphql/build-schema';
-import { REQUEST_LIMITS } from '../../src/transport/http/request-limits';
+import { createLocalBlocks } from '../../src/transport/http/local-blocks';
+import { REQUEST_LIMITS, createRequestLimiter, requestLimitsFrom } from '../../src/transport/http/request-limits';
+import { createMetrics } from '../../src/metrics';
+import { silentLogger } from '../helpers/logger';
 
 const schema = buildSignetSchema();
 const transfer = limitedFieldOf(schema, 'Mutation', schema.getMutationType()!.getFields().createTransfer)!;
@@ -34,6 +37,8 @@ describe('embedded rate limits: accounts apart from addresses', () => {
   test('tells the keys of accounts from those of what a client sends, as the layers build them', () => {
     expect(isAccountCounterKey(fieldLimitCheck(transfer, {}, accountIdentity('acct-1')).key)).toBe(true);
     expect(isAccountCounterKey('account:{acct-1}')).toBe(true); // the per-account request budget
+    // A key's exit budget, as the limiter builds it: evicted by an address flood, it would reset early.
+    expect(isAccountCounterKey(createRequestLimiter({ store: createAccountPartitionedRateLimitStore(), fallback: createAccountPartitionedRateLimitStore(), metrics: createMetrics(), logger: silentLogger, blocks: createLocalBlocks() }).admissionCheck('keyExits', 'key_1').key)).toBe(true);
     expect(isAccountCounterKey(fieldLimitCheck(serverTime, {}, ipIdentity('203.0.113.9')).key)).toBe(false);
     expect(isAccountCounterKey('ip:{203.0.113.9}')).toBe(false);
     expect(isAccountCounterKey('authfail:ip:{203.0.113.9}')).toBe(false);
@@ -41,5 +46,10 @@ describe('embedded rate limits: accounts apart from addresses', () => {
     expect(isAccountCounterKey(`${fieldLimitCheck(transfer, {}, accountIdentity('acct-1')).key}:["chosen"]`)).toBe(false);
     // An anonymous caller cannot pass for an account through what it sends.
     expect(isAccountCounterKey(fieldLimitCheck(serverTime, {}, ipIdentity('account:{acct-1}')).key)).toBe(false);
+  });
+
+  test('Request.keyExits in SIGNET_RATE_LIMITS sets a key\'s exit budget; left out, the default', () => {
+    expect(requestLimitsFrom({ 'Request.keyExits': { max: 7, window: '10s' } }).perKeyExits).toEqual({ max: 7, windowMs: 10_000 });
+    expect(requestLimitsFrom({}).perKeyExits).toEqual(REQUEST_LIMITS.perKeyExits);
   });
 });

@@ -27,8 +27,8 @@ export interface FieldPlan {
 /**
  * The mutations an account's owner needs when something is wrong: stop a key, take orders off the
  * book. A request of these alone is not refused by the account's shared request budget (a leaked
- * READ key spending all of it must not stop its owner from revoking it); their own field limits
- * and the address's limit bound them. Only when the key may run each of them (its scope) and each
+ * READ key spending all of it must not stop its owner from revoking it); their own field limits,
+ * the address's limit and their key's exit budget (`Request.keyExits`) bound them. Only when the key may run each of them (its scope) and each
  * one's field limit is checked: otherwise the budget applies as to any request.
  */
 export const EXIT_MUTATIONS: ReadonlySet<string> = new Set(['cancelOrder', 'cancelAllOrders', 'revokeApiKey']);

@@ -232,21 +232,21 @@ function replayProtectionRecovering(completeSinceMs: number, request: VerifiedRe
 }
 
 /**
- * The signature was created at or before its key's floor: the account limit refused this key's
- * requests of that second, and their bytes (this may be one of them) are used up. Nothing ran; a
- * request signed in a later second is accepted if the account is within its limit (retry-after
- * says when, on the signer's clock).
+ * The signature was created at or before its key's floor: the account limit (for exits, the key's
+ * exit budget) refused this key's requests of that second, and their bytes (this may be one of
+ * them) are used up. Nothing ran; a request signed in a later second is accepted if the budget
+ * allows it (retry-after says when, on the signer's clock).
  */
 function signedWhileLimited(upToMs: number, request: VerifiedRequest, deps: RequestAdmissionDeps): RequestRefusedError {
   const retryAfter = Math.max(1, Math.ceil((upToMs + 1000 - request.createdMs) / 1000));
   deps.metrics.signatureChecks.inc({ outcome: SIGNED_WHILE_LIMITED });
-  deps.logger.debug({ event: 'signature_superseded', keyId: request.keyId, source: request.source, reqId: request.requestId }, 'signed request refused: signed while its account was over its limit');
+  deps.logger.debug({ event: 'signature_superseded', keyId: request.keyId, source: request.source, reqId: request.requestId }, 'signed request refused: signed while its budget (account, or the key\'s exits) was spent');
   return new RequestRefusedError(REFUSAL_REASONS[SIGNED_WHILE_LIMITED].code, SIGNED_WHILE_LIMITED_TEXT, { 'retry-after': String(retryAfter) }, { reason: SIGNED_WHILE_LIMITED, retryAfter });
 }
 
 /** What a client reads when its signature was made while its account was over its limit. */
 export const SIGNED_WHILE_LIMITED_TEXT =
-  'This signature was made while the account was over its request limit, and requests of that second are no longer accepted; nothing ran. Sign the request again and retry after Retry-After.';
+  'This signature was made while the account (for cancels and key revocations: this key) was over its request limit, and requests of that second are no longer accepted; nothing ran. Sign the request again and retry after Retry-After.';
 
 /** What a client reads when its signature predates the nonce store's recovery. */
 export const REPLAY_PROTECTION_RECOVERING_TEXT =

@@ -10,7 +10,7 @@ import type { SecurityStores } from '../../../src/transport/security-stores';
  * from a few addresses, or the owner's own runaway bot) must not stop the owner from getting out:
  * revoking that key and taking orders off the book. Operations of exits only (cancelOrder,
  * cancelAllOrders, revokeApiKey) are neither refused nor counted by the account's budget; their
- * field limits and the address's limit bound them. Anything else, alone or beside an exit, is.
+ * field limits, the address's limit and their key's exit budget bound them. Anything else, alone or beside an exit, is.
  */
 function defineExitSuite(name: string, openStores: () => SecurityStores) {
   describe(`exits pass an account's spent request budget (${name})`, () => {
