@@ -6,11 +6,9 @@ import type { SignetMetrics } from '../../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
 import type { RequestLimiter } from './request-limits';
 import type { RateLimitHeaderEntry } from '@signet/rate-limit';
-import { REFUSAL_REASONS } from './refusal-reasons.table';
+import { REFUSAL_REASONS, REPLAY_PROTECTION_RECOVERING, SIGNED_WHILE_LIMITED } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
-import { DEFAULT_FUTURE_SKEW_SECONDS } from '@signet/http-message-signatures';
-import { REPLAY_PROTECTION_RECOVERING, SIGNED_WHILE_LIMITED } from './refusal-reasons.table';
-import { MAIN_FLOOR, type NonceStore } from '@signet/http-message-signatures';
+import { DEFAULT_FUTURE_SKEW_SECONDS, MAIN_FLOOR, type NonceStore } from '@signet/http-message-signatures';
 
 /** A verified request whose shared-state checks have not run yet. */
 export interface VerifiedRequest {
@@ -48,7 +46,7 @@ export const EXIT_FLOOR = 'exit';
 /** What every admission of a server shares. */
 export interface RequestAdmissionDeps {
   readonly store: AdmissionStore;
-  /** The nonce store the admission claims in: a request the account limit refuses is superseded there (its key's floor). */
+  /** The nonce store the admission claims in: a request the account limit or its key's exit budget refuses is superseded there (its key's floor). */
   readonly nonces: Pick<NonceStore, 'supersede'>;
   readonly limiter: RequestLimiter;
   readonly guard: AuthFailureGuard;
@@ -244,7 +242,7 @@ function signedWhileLimited(upToMs: number, request: VerifiedRequest, deps: Requ
   return new RequestRefusedError(REFUSAL_REASONS[SIGNED_WHILE_LIMITED].code, SIGNED_WHILE_LIMITED_TEXT, { 'retry-after': String(retryAfter) }, { reason: SIGNED_WHILE_LIMITED, retryAfter });
 }
 
-/** What a client reads when its signature was made while its account was over its limit. */
+/** What a client reads when its signature was made while its account (or, for exits, its key) was over its limit. */
 export const SIGNED_WHILE_LIMITED_TEXT =
   'This signature was made while the account (for cancels and key revocations: this key) was over its request limit, and requests of that second are no longer accepted; nothing ran. Sign the request again and retry after Retry-After.';
 
