@@ -24,13 +24,9 @@ export class QueryResolver {
     @Arg('clientOrderId', () => String, { nullable: true, description: 'The clientOrderId given at placement.' }) clientOrderId?: string | null,
   ): Promise<Order | null> {
     const accountId = requirePrincipal(ctx).accountId;
-    if (typeof id === 'string' && typeof clientOrderId !== 'string') return ctx.services.orders.findOrder(accountId, id);
-    if (typeof clientOrderId === 'string' && typeof id !== 'string') {
-      // Ids placement refuses (too long, other characters, a NUL the database cannot even compare): no order has one.
-      const possible = clientOrderId.length <= MAX_CLIENT_ORDER_ID_LENGTH && CLIENT_ID.test(clientOrderId);
-      return possible ? ctx.services.orders.findOrderByClientOrderId(accountId, clientOrderId) : null;
-    }
-    throw new BadUserInputError('Give exactly one of id and clientOrderId.', { field: typeof id === 'string' ? 'clientOrderId' : 'id' });
+    return findByIdOrClientId({ id, clientId: clientOrderId, clientIdField: 'clientOrderId', maxClientIdLength: MAX_CLIENT_ORDER_ID_LENGTH },
+      (orderId) => ctx.services.orders.findOrder(accountId, orderId),
+      (clientId) => ctx.services.orders.findOrderByClientOrderId(accountId, clientId));
   }
 
   @Query(() => TransferType, { nullable: true, description: 'One of your transfers, by id (sent or received) or by the clientTransferId you gave it when you sent it (exactly one of the two); null when it does not exist or is not yours.' })
@@ -42,13 +38,9 @@ export class QueryResolver {
     @Arg('clientTransferId', () => String, { nullable: true, description: 'The clientTransferId you gave createTransfer.' }) clientTransferId?: string | null,
   ): Promise<Transfer | null> {
     const accountId = requirePrincipal(ctx).accountId;
-    if (typeof id === 'string' && typeof clientTransferId !== 'string') return ctx.services.transfers.findTransfer(accountId, id);
-    if (typeof clientTransferId === 'string' && typeof id !== 'string') {
-      // Ids createTransfer refuses (too long, other characters, a NUL the database cannot even compare): no transfer has one.
-      const possible = clientTransferId.length <= MAX_CLIENT_TRANSFER_ID_LENGTH && CLIENT_ID.test(clientTransferId);
-      return possible ? ctx.services.transfers.findTransferByClientTransferId(accountId, clientTransferId) : null;
-    }
-    throw new BadUserInputError('Give exactly one of id and clientTransferId.', { field: typeof id === 'string' ? 'clientTransferId' : 'id' });
+    return findByIdOrClientId({ id, clientId: clientTransferId, clientIdField: 'clientTransferId', maxClientIdLength: MAX_CLIENT_TRANSFER_ID_LENGTH },
+      (transferId) => ctx.services.transfers.findTransfer(accountId, transferId),
+      (clientId) => ctx.services.transfers.findTransferByClientTransferId(accountId, clientId));
   }
 
   @Query(() => [MarketType], { nullable: true, description: 'Listed markets, their trading rules and fee rates. Public.' })
@@ -67,4 +59,26 @@ export class QueryResolver {
   serverTime(@Ctx() ctx: GraphQLContext): Date {
     return ctx.services.clock();
   }
+}
+
+/** A lookup by exactly one of `id` and a client-given id (`clientIdField` names it in the error). */
+interface IdOrClientId {
+  readonly id?: string | null;
+  readonly clientId?: string | null;
+  readonly clientIdField: string;
+  readonly maxClientIdLength: number;
+}
+
+/**
+ * Finds by `id` or by the client-given id, whichever of the two was given; both or neither is
+ * BAD_USER_INPUT. A client id its mutation would refuse (too long, other characters, a NUL the
+ * database cannot even compare) belongs to nothing: null without a lookup.
+ */
+async function findByIdOrClientId<T>(args: IdOrClientId, byId: (id: string) => Promise<T | null>, byClientId: (clientId: string) => Promise<T | null>): Promise<T | null> {
+  const { id, clientId } = args;
+  if (typeof id === 'string' && typeof clientId !== 'string') return byId(id);
+  if (typeof clientId === 'string' && typeof id !== 'string') {
+    return clientId.length <= args.maxClientIdLength && CLIENT_ID.test(clientId) ? byClientId(clientId) : null;
+  }
+  throw new BadUserInputError(`Give exactly one of id and ${args.clientIdField}.`, { field: typeof id === 'string' ? args.clientIdField : 'id' });
 }
