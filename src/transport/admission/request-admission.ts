@@ -10,7 +10,7 @@ export interface AdmitOptions {
   readonly exemptFromAccountLimit?: boolean;
   /**
    * The request never resolved an operation (parse or validation error, CSRF, a GET mutation; its
-   * gates run after its response): nobody classified its bytes, so its nonce answers to no floor,
+   * gates run before its answer is sent): nobody classified its bytes, so its nonce answers to no floor,
    * and a refusal by the account limit raises both of its key's floors (its bytes are then dead
    * whichever class another release would make of them).
    */

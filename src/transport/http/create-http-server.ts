@@ -209,6 +209,19 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   // OPTIONS names the methods (RFC 9110 §9.3.7); no CORS headers: browsers on other origins are not served.
   app.options('/graphql', async (_request, reply) => reply.status(204).header('allow', GRAPHQL_METHODS).send());
   // GET also answers HEAD (Fastify's automatic HEAD route runs these hooks and handler, and sends no content).
+  /**
+   * A verified request that ended before GraphQL resolved an operation (parse or validation error,
+   * CSRF, GET mutation) never ran its admission: its gates run now, so it counts. Every signed
+   * request that reached the body parser counts against its address, also one refused before or by
+   * its admission (unparseable body, bad signature, reused nonce). Each step marks itself done
+   * before it awaits, so the onResponse call after onSend finds nothing left.
+   */
+  const settleSignedRequest = async (request: FastifyRequest): Promise<void> => {
+    if (request.admission && !request.admission.settled) await request.admission.admit([], { unclassified: true }).catch(() => undefined);
+    if (hasSignatureHeaders(request) && !request.addressCounted && !request.admission?.addressCounted) {
+      await deps.requestLimiter?.countIp(request).catch(() => undefined);
+    }
+  };
   app.route({
     method: ['GET', 'POST'],
     url: '/graphql',
@@ -221,7 +234,12 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       // Accept allows neither GraphQL type: 406 now, before the body is read or anything runs.
       if (await negotiateOrRefuse(request, reply, () => retireRefused(request))) return reply;
     },
-    onSend: graphqlOnSend,
+    // What a signed request owes is settled before its answer leaves, so its sender's next request
+    // (sent once it has this answer) already sees it, however slow the store.
+    onSend: async (request, reply, payload) => {
+      await settleSignedRequest(request);
+      return graphqlOnSend(request, reply, payload);
+    },
     preHandler: async (request, reply) => {
       const outcome = await authenticate(request, reply);
       if (outcome === 'replied') return reply;
@@ -230,16 +248,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       request.actingKeyId = outcome.actingKeyId;
     },
     handler: graphqlHandler,
-    onResponse: async (request) => {
-      // A verified request that ended before GraphQL resolved an operation (parse or validation
-      // error, CSRF, GET mutation) never ran its admission: run its gates now, so it counts.
-      if (request.admission && !request.admission.settled) await request.admission.admit([], { unclassified: true }).catch(() => undefined);
-      // Every signed request that reached the body parser counts against its address, also one
-      // refused before or by its admission (unparseable body, bad signature, reused nonce).
-      if (hasSignatureHeaders(request) && !request.addressCounted && !request.admission?.addressCounted) {
-        await deps.requestLimiter?.countIp(request).catch(() => undefined);
-      }
-    },
+    // A request whose answer was never sent (its client went away) settles here.
+    onResponse: settleSignedRequest,
   });
   // Any other method on /graphql is the path's wrong method, not an unknown path (404).
   app.route({

@@ -82,7 +82,7 @@ export interface LayerRefusal {
  * (`admissionChecks`); before its body is read it is only refused when this process already
  * knows its address is over the limit (`checkIp` with `signed`), and a signed request whose
  * admission did not count it (refused before or by its nonce, unparseable body) spends its
- * address's budget after its response (`countIp`). Each marks `request.addressCounted`.
+ * address's budget before its answer is sent (`countIp`). Each marks `request.addressCounted`.
  */
 export interface RequestLimiter {
   /** onRequest: refuses an IP over its limit before any parsing. Returns true when it replied. */

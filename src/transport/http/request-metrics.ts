@@ -16,8 +16,7 @@ function routeLabel(request: FastifyRequest): string {
  * server's own routes and statuses, so a client cannot grow the number of series.
  */
 export function recordRequestMetrics(app: FastifyInstance, metrics: SignetMetrics): void {
-  // Callback hooks, not async ones: an async hook would put a promise tick in front of the route's
-  // own onResponse work (a signed request's address count), which a client's next request races.
+  // Callback hooks: nothing here awaits.
   app.addHook('onResponse', (request, reply, done) => {
     const method = KNOWN_METHODS.has(request.method) ? request.method : 'other';
     metrics.httpRequests.observe({ method, route: routeLabel(request), status: String(reply.statusCode) }, reply.elapsedTime / 1000);

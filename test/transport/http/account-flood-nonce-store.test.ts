@@ -99,7 +99,7 @@ describe('an account flooding past its limit (memory stores, a nonce store of 40
     expect([replay.status, replay.json.errors[0].extensions.reason]).toEqual([429, 'SIGNED_WHILE_LIMITED']);
   }, 60_000);
 
-  test('an unresolvable request the account limit refuses after its response raises both of its key\'s floors', async () => {
+  test('an unresolvable request the account limit refuses before its answer raises both of its key\'s floors', async () => {
     const confused = await createTestKey(services, await fundedAccount(services, { USD: '10' }, 'confused'), 'ed25519', ['READ', 'TRADE']);
     for (let i = 0; i < ACCOUNT_LIMIT; i += 1) expect((await signedRequest(server, confused, ME)).status).toBe(200);
     // Validation fails before any operation resolves: nobody classifies these bytes, and its gates run after the answer.

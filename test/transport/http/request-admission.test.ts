@@ -93,7 +93,7 @@ describe('request admission (memory stores)', () => {
     return { stores: { ...base, admission }, admissions: () => calls };
   }
 
-  test('a signed request that fails validation still spends its account budget (its admission runs after the response)', async () => {
+  test('a signed request that fails validation still spends its account budget (its admission runs before its answer is sent)', async () => {
     const server = await startSignet(services, memoryStores(), { requestLimits: { perIp: { max: 1000, windowMs: 60_000 }, perAccount: { max: 1, windowMs: 60_000 } } });
     try {
       const invalid = await signedRequest(server, key, { query: '{ noSuchField }' });
