@@ -117,7 +117,7 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
       if (!placed) throw missingPayload('placeOrder returned no order', keyed);
       const fills = payload?.fills ?? [];
       print(flags, { order: placed, fills, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome({
-        order: placed.id, market: placed.market, side: placed.side, type: placed.type, price: placed.price, quantity: placed.quantity, status: placed.status,
+        order: placed.id, 'client order id': placed.clientOrderId, market: placed.market, side: placed.side, type: placed.type, price: placed.price, quantity: placed.quantity, status: placed.status,
         reason: placed.statusReason, filled: placed.filledQuantity, 'average price': placed.averagePrice, fills: String(fills.length), hold: `${placed.holdAmount} ${placed.holdAsset}`,
       }, result));
     });
@@ -193,6 +193,6 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
       const transfer = unwrapResult(result, keyed).createTransfer?.transfer;
       if (!transfer) throw missingPayload('createTransfer returned no transfer', keyed);
       print(flags, { transfer, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome(
-        { transfer: transfer.id, to: transfer.toAccountId, amount: `${transfer.amount} ${transfer.asset}`, memo: transfer.memo }, result));
+        { transfer: transfer.id, 'client transfer id': transfer.clientTransferId, to: transfer.toAccountId, amount: `${transfer.amount} ${transfer.asset}`, memo: transfer.memo }, result));
     });
 }

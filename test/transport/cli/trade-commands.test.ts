@@ -133,6 +133,18 @@ describe('signet trading commands', () => {
     expect((await balancesOf(services, bobId)).USD.available).toBe('10');
   });
 
+  test('the plain-text outcome of a placement and a transfer names the client id given (as --json does)', async () => {
+    const placed = await signet({}, 'order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--price', '1', '--quantity', '0.01', '--client-order-id', 'bot-7-order-1', ...flags);
+    expect(placed.code).toBe(0);
+    expect(placed.stdout).toMatch(/^client order id\s+bot-7-order-1$/m);
+    const sent = await signet({}, 'transfer', '--to', bobId, '--asset', 'USD', '--amount', '1', '--client-transfer-id', 'invoice-78', ...flags);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^client transfer id\s+invoice-78$/m);
+    // Without one, no empty line for it.
+    const plain = await signet({}, 'transfer', '--to', bobId, '--asset', 'USD', '--amount', '1', ...flags);
+    expect(plain.stdout).not.toMatch(/client transfer id/);
+  });
+
   test('transfer --client-transfer-id: run again (a new idempotency key), it is refused naming the first transfer, and the funds move once', async () => {
     const before = Number((await balancesOf(services, bobId)).USD.available);
     const sent = json(await signet({}, 'transfer', '--to', bobId, '--asset', 'USD', '--amount', '3', '--client-transfer-id', 'invoice-77', ...flags, '--json'));
