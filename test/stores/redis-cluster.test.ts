@@ -22,6 +22,13 @@ import { redisClusterUnavailableReason, startLocalRedisCluster, type LocalRedisC
 import { defineAdmissionStoreContract } from './admission-store.contract';
 import { defineRateLimitStoreContract } from '@signet/rate-limit/testing';
 
+/**
+ * Leases, retentions and windows the contract cases wait out on Redis's own clock. The cases assert
+ * between two round trips that the entry is still there: a stall of the test process (a collection,
+ * both cores busy) as long as this would fail them; 300 ms left too little room on a loaded 2-core machine.
+ */
+const REAL_TIME_TTL_MS = 1_000;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const unavailable = redisClusterUnavailableReason();
 const gate = unavailable ? describe.skip : describe;
@@ -59,11 +66,11 @@ gate(`Redis stores on a three-node Redis Cluster${unavailable ? ` (skipped: ${un
   defineIdempotencyStoreContract('redis on a cluster', () => ({
     store: createRedisIdempotencyStore(client, { prefix: `c${run}:idem:` }),
     advance: sleep,
-  }), { shortLeaseMs: 300 });
+  }), { shortLeaseMs: REAL_TIME_TTL_MS });
 
   const rateLimits = () => createRedisRateLimitStore(client, { prefix: `c${run}:rl:` });
   defineRateLimitStoreContract('redis on a cluster', rateLimits, {
-    shortWindowMs: 300,
+    shortWindowMs: REAL_TIME_TTL_MS,
     advance: sleep,
     isGone: async (key) => (await client.exists(rateLimits().redisKey(key))) === 0,
   });

@@ -17,7 +17,7 @@ export interface IdempotencyStoreHarness {
 
 /** Tuning of the contract for an adapter. */
 export interface IdempotencyStoreContractOptions {
-  /** Lease and retention used by the expiry cases; Redis waits it out for real, so keep it short. */
+  /** Lease and retention used by the expiry cases. Redis waits it out for real: short, but longer than a stall of the test process between two round trips (1 s). */
   shortLeaseMs: number;
 }
 

@@ -10,7 +10,7 @@ import type { RateLimitDecision, RateLimitRule, RateLimitStore } from '../rate-l
 export interface RateLimitStoreContractOptions {
   /** Moves the store's time forward: advance a fake clock, or really wait. */
   advance(ms: number): Promise<void>;
-  /** Window used by rollover and expiry tests; short for real-time adapters, any size with a fake clock. */
+  /** Window used by rollover and expiry tests; any size with a fake clock. For real-time adapters short, but longer than a stall of the test process between two round trips (1 s). */
   shortWindowMs: number;
   /** Whether the store no longer holds any state for `key` (after its window ended). */
   isGone(key: string): Promise<boolean>;
