@@ -8,15 +8,20 @@ export interface SlowDriver extends SqlDriver {
 }
 
 /**
- * Wraps `driver` so a test can make one statement of a real transaction slow: with a statement
- * timeout shorter than the sleep, the sleep fails with SQLSTATE 57014 after the earlier
- * statements of the same transaction have run, which is exactly a timeout mid-transaction.
+ * Wraps `driver` so a test can make one statement of a real transaction slow: the trap lowers the
+ * transaction's statement timeout to half the sleep (SET LOCAL) and sleeps, so the sleep fails
+ * with SQLSTATE 57014 after the earlier statements of the same transaction have run, which is
+ * exactly a timeout mid-transaction. The transaction's other statements keep the driver's own
+ * timeout: a lock wait behind another suite sharing the database does not time them out.
  */
 export function slowDriver(driver: SqlDriver): SlowDriver {
   let trap: { pattern: RegExp; seconds: number } | null = null;
   const slowed = (tx: SqlExecutor): SqlExecutor => ({
     async query<R>(text: string, params?: readonly unknown[], options?: QueryOptions) {
-      if (trap && trap.pattern.test(text)) await tx.query('SELECT pg_sleep($1)', [trap.seconds]);
+      if (trap && trap.pattern.test(text)) {
+        await tx.query(`SET LOCAL statement_timeout = ${Math.round(trap.seconds * 500)}`);
+        await tx.query('SELECT pg_sleep($1)', [trap.seconds]);
+      }
       return tx.query<R>(text, params, options);
     },
   });

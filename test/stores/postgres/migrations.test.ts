@@ -9,10 +9,13 @@ import { MIGRATION_COUNT, createPgDriver, createPgliteDriver, migrate, schemaSta
 import { openScratchSchema, type ScratchSchema } from '../../helpers/database';
 import { describeWithPostgres } from '../../helpers/services';
 
-/** Two small migrations, the second slower than the statement timeout the test gives its driver. */
+/**
+ * Two small migrations, the second slower than the statement timeout the test gives its driver
+ * (1 s: the test's other statements must finish within it on a loaded machine too).
+ */
 const SLOW: readonly Migration[] = [
   { version: 1, sql: 'CREATE TABLE upgraded (id int PRIMARY KEY)' },
-  { version: 2, sql: 'SELECT pg_sleep(0.4);\nINSERT INTO upgraded (id) VALUES (1)' },
+  { version: 2, sql: 'SELECT pg_sleep(1.5);\nINSERT INTO upgraded (id) VALUES (1)' },
 ];
 
 describeWithPostgres('migrations on PostgreSQL', (url) => {
@@ -25,7 +28,7 @@ describeWithPostgres('migrations on PostgreSQL', (url) => {
   afterAll(async () => scratch?.drop());
 
   test('a migration longer than the statement timeout applies; each is announced; the timeout still bounds requests after', async () => {
-    const driver = createPgDriver({ url, schema, statementTimeoutMs: 150 });
+    const driver = createPgDriver({ url, schema, statementTimeoutMs: 1_000 });
     try {
       const announced: number[] = [];
       expect(await migrate(driver, { migrations: SLOW, onApply: (version) => announced.push(version) })).toBe(2);
@@ -33,7 +36,7 @@ describeWithPostgres('migrations on PostgreSQL', (url) => {
       expect(await driver.query('SELECT id FROM upgraded')).toEqual([{ id: 1 }]);
       expect(await schemaState(driver, { migrations: SLOW })).toEqual({ exists: true, pending: [], unknown: [] });
       // Only the migration's transaction was exempt: a request's statement is still bounded.
-      await expect(driver.query('SELECT pg_sleep(0.4)')).rejects.toMatchObject({ code: '57014' });
+      await expect(driver.query('SELECT pg_sleep(1.5)')).rejects.toMatchObject({ code: '57014' });
       // Nothing left to do: nothing announced.
       expect(await migrate(driver, { migrations: SLOW, onApply: (version) => announced.push(version) })).toBe(0);
       expect(announced).toEqual([1, 2]);
@@ -65,9 +68,13 @@ describeWithPostgres('migrations on PostgreSQL', (url) => {
       await reader.query(`SELECT * FROM ${schema}.upgraded`);
       const alter: readonly Migration[] = [...SLOW, { version: 3, sql: 'ALTER TABLE upgraded ADD COLUMN note text' }];
       const busy: number[] = [];
-      const migrating = migrate(driver, { migrations: alter, lockTimeoutMs: 200, retryDelaysMs: [300], onLockBusy: (attempt) => busy.push(attempt) });
+      let backingOff!: () => void;
+      const backedOff = new Promise<void>((resolve) => { backingOff = resolve; });
+      const migrating = migrate(driver, { migrations: alter, lockTimeoutMs: 200, retryDelaysMs: [300], onLockBusy: (attempt) => { busy.push(attempt); backingOff(); } });
+      // It gave up its place in the lock queue (not a fixed wait: another suite's migration of its
+      // own schema can hold the migrations' advisory lock for seconds before this one even tries).
+      await backedOff;
       // Meanwhile requests on the table still run: the migration does not sit in the lock queue.
-      await new Promise((resolve) => setTimeout(resolve, 250));
       for (let i = 0; i < 5; i += 1) {
         expect(await driver.query('SELECT count(*)::int AS n FROM upgraded')).toEqual([{ n: 1 }]);
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -47,7 +47,7 @@ describeWithPostgres('the single-process lock', (url) => {
     "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = hashtext('signet: one server without Redis')::oid AND granted AND pid <> pg_backend_pid() AND objid = hashtext(current_database() || '.' || $1)::oid",
     [schema],
   );
-  const calledOnce = (fn: jest.Mock) => eventually(async () => expect(fn).toHaveBeenCalledTimes(1), 5_000, 50);
+  const calledOnce = (fn: jest.Mock) => eventually(async () => expect(fn).toHaveBeenCalledTimes(1), 10_000, 50);
 
   test('a second holder of the same schema is refused, naming it; another schema is free; release frees it', async () => {
     const onLost = jest.fn();
@@ -76,7 +76,8 @@ describeWithPostgres('the single-process lock', (url) => {
     const proxy = await startTcpProxy({ host: new URL(url).hostname, port: Number(new URL(url).port || 5432) });
     const onLost = jest.fn();
     try {
-      const held = await acquireSingleProcessLock(through(proxy, withSchema(schemas[0])), { onLost, checkIntervalMs: 200, queryTimeoutMs: 500 });
+      // A check's timeout runs from when it is queued: 2 s, so a stall of this loaded process is not a silent connection.
+      const held = await acquireSingleProcessLock(through(proxy, withSchema(schemas[0])), { onLost, checkIntervalMs: 200, queryTimeoutMs: 2_000 });
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(onLost).not.toHaveBeenCalled(); // checks pass while the connection answers
       proxy.silence();
