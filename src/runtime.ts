@@ -449,11 +449,12 @@ export function redisSecurityStores(redis: Redis | Cluster, options: { idempoten
  * stores are complete since they were created unless told otherwise (`nonceCompleteSinceMs`: only
  * for a store that has provably seen every claim of its keys, e.g. one built before any key
  * existed). The idempotency store is told by `declareCompleteIfNoLiveRecords` (see `openRuntime`).
+ * `rateLimitClock` (ms, monotonic; default `performance.now()`) rolls the limits' windows in tests.
  */
-export function memorySecurityStores(options: { nonceCompleteSinceMs?: number } = {}): SecurityStores {
+export function memorySecurityStores(options: { nonceCompleteSinceMs?: number; rateLimitClock?: () => number } = {}): SecurityStores {
   const parts = {
     nonces: createMemoryNonceStore({ completeSinceMs: options.nonceCompleteSinceMs }),
-    rateLimits: createAccountPartitionedRateLimitStore(),
+    rateLimits: createAccountPartitionedRateLimitStore(options.rateLimitClock ? { now: options.rateLimitClock } : {}),
     idempotency: createMemoryIdempotencyStore(),
   };
   return { kind: 'memory', ...parts, admission: createSequentialAdmissionStore(parts) };

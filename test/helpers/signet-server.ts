@@ -32,8 +32,8 @@ import { requestFrom } from './from-address';
  * nonce store may vouch for every claim since the epoch. (A test of what a new process or an
  * emptied store does builds its stores with `memorySecurityStores()` or starts a real process.)
  */
-export function memoryStores(): SecurityStores {
-  return memorySecurityStores({ nonceCompleteSinceMs: 0 });
+export function memoryStores(options: { rateLimitClock?: () => number } = {}): SecurityStores {
+  return memorySecurityStores({ nonceCompleteSinceMs: 0, ...options });
 }
 
 /**

@@ -5,6 +5,26 @@ import type { TestDatabase } from '../../helpers/database';
 import { memoryStores, openSigningAccount, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
 
 /**
+ * The limits' windows run on a clock the test moves (a burst of 130 requests on a loaded machine
+ * may outlast any real window). The signatures' `created` runs on the real clock: a key's floor is
+ * the second its refused request was signed in, so a request after the window waits for the next
+ * real second (at most one).
+ */
+function limiterClock() {
+  let ms = 0;
+  return {
+    now: () => ms,
+    async endWindow(windowMs: number, signedAt: readonly number[]) {
+      ms += windowMs + 1;
+      const floor = Math.max(...signedAt);
+      while (Math.floor(Date.now() / 1000) <= floor) await new Promise((resolve) => setTimeout(resolve, 50));
+    },
+  };
+}
+/** The second a signed request's `created` names. */
+const createdOf = (sent: { signed: { created: number } }) => sent.signed.created;
+
+/**
  * A request its account's limit refused has used its signature up, however many came before it:
  * its captured bytes never run later, when the window has reset. (A change that refused an account
  * known to be over before claiming, retiring nonces only within a bounded allowance, let the
@@ -14,10 +34,11 @@ describe('requests refused by the account limit', () => {
   let db: TestDatabase;
   let key: TestKey;
   let server: RunningSignet;
+  const clock = limiterClock();
   beforeAll(async () => {
     let services: DomainServices;
     ({ db, key, services } = await openSigningAccount({ USD: '10' }, 'refusal-replay'));
-    server = await startSignet(services, memoryStores(), {
+    server = await startSignet(services, memoryStores({ rateLimitClock: clock.now }), {
       requestLimits: { ...REQUEST_LIMITS, perIp: { max: 10_000, windowMs: 60_000 }, perAccount: { max: 3, windowMs: 3_000 } },
     });
   });
@@ -30,9 +51,13 @@ describe('requests refused by the account limit', () => {
     const me = () => signedRequest(server, key, { query: '{ me { id } }' });
     for (let i = 0; i < 3; i += 1) expect((await me()).status).toBe(200);
     let last = await me();
-    for (let i = 0; i < RETIREMENTS_PER_SOURCE.max + 5; i += 1) last = await me();
-    expect(last.status).toBe(429);
-    await new Promise((resolve) => setTimeout(resolve, 3_200));
+    const refusedAt = [createdOf(last)];
+    for (let i = 0; i < RETIREMENTS_PER_SOURCE.max + 5; i += 1) {
+      last = await me();
+      expect(last.status).toBe(429);
+      refusedAt.push(createdOf(last));
+    }
+    await clock.endWindow(3_000, refusedAt);
     // The window has reset: a fresh request runs, the refused one's bytes do not.
     expect((await me()).status).toBe(200);
     const replay = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...last.signed.headers }, body: JSON.stringify({ query: '{ me { id } }' }) });
@@ -53,10 +78,11 @@ describe('an exit refused before its admission while its key\'s floor stands', (
   let db: TestDatabase;
   let key: TestKey;
   let server: RunningSignet;
+  const clock = limiterClock();
   beforeAll(async () => {
     let services: DomainServices;
     ({ db, key, services } = await openSigningAccount({ USD: '10000' }, 'retired-exit'));
-    server = await startSignet(services, memoryStores(), {
+    server = await startSignet(services, memoryStores({ rateLimitClock: clock.now }), {
       requestLimits: { ...REQUEST_LIMITS, perIp: { max: 2, windowMs: 60_000 }, perAccount: { max: 3, windowMs: 3_000 } },
     });
   });
@@ -75,7 +101,7 @@ describe('an exit refused before its admission while its key\'s floor stands', (
     // The exit, signed within that second, sent from the blocked address: refused before admission.
     const refused = await signedRequest(server, key, exit, { from: '127.0.0.20' });
     expect(refused.status).toBe(429);
-    await new Promise((resolve) => setTimeout(resolve, 3_200));
+    await clock.endWindow(3_000, [createdOf(refused)]);
     const placed = await signedRequest(server, key, { query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { status } } }' }, { from: '127.0.0.30', headers: { 'idempotency-key': 'after-the-window' } });
     expect(placed.json.data.placeOrder.order.status).toBe('OPEN');
     const replay = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...refused.signed.headers }, body: JSON.stringify(exit) });

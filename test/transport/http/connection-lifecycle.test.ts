@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DomainServices } from '../../../src/domain';
 import { createMetrics } from '../../../src/metrics';
@@ -9,6 +9,7 @@ import { createMetricsListener } from '../../../src/transport/http/metrics-route
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { directiveDepsFor } from '../../helpers/directives';
 import { servicesFor } from '../../helpers/domain';
+import { eventually } from '../../helpers/eventually';
 import { silentLogger } from '../../helpers/logger';
 
 /** A keep-alive client on a raw socket: what it received, and whether the server closed the connection. */
@@ -20,6 +21,8 @@ interface RawClient {
   closed: Promise<void>;
   write(text: string): void;
   destroy(): void;
+  /** The client side's port: the server's socket for this connection has it as its remote port. */
+  readonly localPort: number;
 }
 
 function rawClient(port: number): Promise<RawClient> {
@@ -39,6 +42,7 @@ function rawClient(port: number): Promise<RawClient> {
       closed: new Promise<void>((done) => socket.once('close', () => done())),
       write: (chunk) => socket.write(chunk),
       destroy: () => socket.destroy(),
+      localPort: socket.localPort ?? -1,
     }));
     socket.setEncoding('utf8');
     socket.on('data', (d) => (text += d));
@@ -78,7 +82,15 @@ describe('HTTP connections', () => {
     });
     app.addHook('preClose', async () => release());
     apps.push(app);
-    return { app, port: portOf(await app.listen({ host: '127.0.0.1', port: 0 })), slowStarted };
+    const port = portOf(await app.listen({ host: '127.0.0.1', port: 0 }));
+    // The server's side of each connection, by the client's port.
+    const serverSides = new Map<number, Socket>();
+    app.server.on('connection', (socket: Socket) => { if (socket.remotePort !== undefined) serverSides.set(socket.remotePort, socket); });
+    /** Resolves once the server has read what `c` sent (bytes, not a parsed request). */
+    const readByServer = (c: RawClient) => eventually(async () => {
+      if (!(Number(serverSides.get(c.localPort)?.bytesRead) > 0)) throw new Error('the server has not read from this connection yet');
+    }, 10_000, 10);
+    return { app, port, slowStarted, readByServer };
   };
   const client = async (port: number) => {
     const c = await rawClient(port);
@@ -132,14 +144,14 @@ describe('HTTP connections', () => {
   test('a request that arrives once close() began is refused in the error format: 503 SHUTTING_DOWN with Retry-After and its request id, nothing run, its signature used up', async () => {
     const retired: string[] = [];
     // Retired within its own address's allowance: the client address is known by then.
-    const { app, port, slowStarted } = await start(undefined, async (request) => { retired.push(`${request.clientLimitKey} ${String(request.headers['signature-input'])}`); });
+    const { app, port, slowStarted, readByServer } = await start(undefined, async (request) => { retired.push(`${request.clientLimitKey} ${String(request.headers['signature-input'])}`); });
     const inFlight = await client(port);
     inFlight.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
     await slowStarted;
     // A request whose head is still arriving when the server begins to close.
     const late = await client(port);
     late.write('POST /graphql HTTP/1.1\r\nHost: x\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await readByServer(late); // not a fixed pause: close()'s idle sweep must find a request under way
     const closing = app.close();
     const body = '{"query":"{ serverTime }"}';
     // Signed (the headers are all the refusal reads): its nonce must be claimed, so the captured bytes never run elsewhere.
