@@ -155,21 +155,26 @@ describeWithPostgres('a revoked key\'s requests in flight (PostgreSQL)', (url) =
     });
     afterAll(async () => db?.close());
 
-    /** Resolves once `n` backends wait for a lock (of any kind). */
-    async function waitingForLocks(n: number): Promise<void> {
+    /**
+     * The backend that waits for a lock `holder` (a backend's pid) holds, once one does. Only this
+     * test's backends: the database is shared with other suites, whose lock waits do not count.
+     */
+    async function blockedBy(holder: number): Promise<number> {
       for (;;) {
-        const rows = await db.driver.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-        if (Number(rows[0].n) >= n) return;
+        const rows = await db.driver.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [holder]);
+        if (rows.length > 0) return rows[0].pid;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
 
     /** Holds `accountId`'s account lock (a session lock on a connection of its own) until released. */
-    async function holdAccountLock(accountId: string): Promise<{ release(): Promise<void> }> {
+    async function holdAccountLock(accountId: string): Promise<{ pid: number; release(): Promise<void> }> {
       const locker = await openPostgresDatabase(url, { maxConnections: 1 });
       const key = [ACCOUNT_LOCK_KEY_SPACE, accountLockKeys([accountId])[0]];
       await locker.driver.query('SELECT pg_advisory_lock($1, $2)', key);
+      const [{ pid }] = await locker.driver.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       return {
+        pid,
         async release() {
           await locker.driver.query('SELECT pg_advisory_unlock($1, $2)', key);
           await locker.close();
@@ -185,9 +190,9 @@ describeWithPostgres('a revoked key\'s requests in flight (PostgreSQL)', (url) =
       const settled: string[] = [];
       const transfer = actingAs(key, () => services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '10' }))
         .then((result) => { settled.push('transfer'); return result; });
-      await waitingForLocks(1); // the transfer holds the key and waits for the account
+      const transferring = await blockedBy(lock.pid); // the transfer holds the key and waits for the account
       const revocation = services.apiKeys.revokeApiKey(from, key).then((result) => { settled.push('revocation'); return result; });
-      await waitingForLocks(2); // the revocation waits for the transfer
+      await blockedBy(transferring); // the revocation waits for the transfer
       expect(settled).toEqual([]);
       await lock.release();
       const [moved, revoked] = await Promise.all([transfer, revocation]);
@@ -205,16 +210,17 @@ describeWithPostgres('a revoked key\'s requests in flight (PostgreSQL)', (url) =
       // The revocation's transaction held open: its row lock is taken, its commit has not happened.
       let commit!: () => void;
       const committing = new Promise<void>((resolve) => { commit = resolve; });
-      let locked!: () => void;
-      const rowLocked = new Promise<void>((resolve) => { locked = resolve; });
+      let locked!: (pid: number) => void;
+      const rowLocked = new Promise<number>((resolve) => { locked = resolve; });
       const revocation = db.driver.begin(async (tx) => {
         await tx.query('WITH target AS (SELECT id FROM api_keys WHERE id = $1 FOR UPDATE) UPDATE api_keys SET revoked_at = now() FROM target WHERE api_keys.id = target.id', [key]);
-        locked();
+        const [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        locked(pid);
         await committing;
       });
-      await rowLocked;
+      const revoking = await rowLocked;
       const transfer = actingAs(key, () => services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '10' })).catch((error: unknown) => error);
-      await waitingForLocks(1);
+      await blockedBy(revoking); // the transfer waits for the revocation's row lock
       commit();
       await revocation;
       expect(await transfer).toBeInstanceOf(ActingKeyRevokedError);
