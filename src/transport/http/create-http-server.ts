@@ -208,7 +208,6 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   const playground = deps.introspection ? registerPlayground(app) : null;
   // OPTIONS names the methods (RFC 9110 §9.3.7); no CORS headers: browsers on other origins are not served.
   app.options('/graphql', async (_request, reply) => reply.status(204).header('allow', GRAPHQL_METHODS).send());
-  // GET also answers HEAD (Fastify's automatic HEAD route runs these hooks and handler, and sends no content).
   /**
    * A verified request that ended before GraphQL resolved an operation (parse or validation error,
    * CSRF, GET mutation) never ran its admission: its gates run now, so it counts. Every signed
@@ -222,6 +221,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       await deps.requestLimiter?.countIp(request).catch(() => undefined);
     }
   };
+  // GET also answers HEAD (Fastify's automatic HEAD route runs these hooks and handler, and sends no content).
   app.route({
     method: ['GET', 'POST'],
     url: '/graphql',
@@ -248,7 +248,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       request.actingKeyId = outcome.actingKeyId;
     },
     handler: graphqlHandler,
-    // A request whose answer was never sent (its client went away) settles here.
+    // A fallback for an answer sent without the onSend hook: nothing is left to settle otherwise.
     onResponse: settleSignedRequest,
   });
   // Any other method on /graphql is the path's wrong method, not an unknown path (404).
