@@ -79,7 +79,7 @@ export interface BenchEnv {
   serverEnv(): Record<string, string>;
   /** Signing credentials valid on a server started with `env` (embedded: its demo accounts). */
   credentialsFor(env: Record<string, string>): Promise<BenchCredential[]>;
-  /** A database the bench process itself may use (PostgreSQL: the shared schema; else an in-memory PGlite). */
+  /** A database the bench process itself may use (PostgreSQL: the shared schema; else a PGlite on a fresh data directory). */
   openLocalDatabase(): Promise<BenchDatabase & { credentials: BenchCredential[] }>;
   /**
    * Runs `work` on the database of the server started with `serverEnv`: PostgreSQL, the shared
@@ -169,7 +169,9 @@ export async function openBenchEnv(env: NodeJS.ProcessEnv = process.env): Promis
     },
     async openLocalDatabase() {
       if (shared) return { ...shared, close: async () => undefined };
-      const driver = await createPgliteDriver();
+      // On a data directory, as the servers run (in memory, Emscripten's MEMFS copies a whole file each
+      // time it grows one past 1 MB, which the servers never do; ANALYSIS.md, 16th pass).
+      const driver = await createPgliteDriver(join(tempDir(), 'pgdata'));
       await migrate(driver);
       const db = databaseOver(driver, masterKey);
       return { ...db, credentials: await seedSigningAccounts(db.services, 1) };
