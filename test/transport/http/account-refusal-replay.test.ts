@@ -1,4 +1,3 @@
-import type { DomainServices } from '../../../src/domain';
 import { REQUEST_LIMITS } from '../../../src/transport/http/request-limits';
 import { RETIREMENTS_PER_SOURCE } from '../../../src/transport/http/signature-retirement';
 import type { TestDatabase } from '../../helpers/database';
@@ -24,6 +23,31 @@ function limiterClock() {
 /** The second a signed request's `created` names. */
 const createdOf = (sent: { signed: { created: number } }) => sent.signed.created;
 
+/** Every suite's account limit: 3 requests per 3 s of the limiter's clock. */
+const ACCOUNT_LIMIT = { max: 3, windowMs: 3_000 };
+
+/**
+ * Registers, in the calling describe block, a funded account with a key and a server over memory
+ * stores whose limits run on `clock` (the account's: ACCOUNT_LIMIT; each address's: `perIpMax` a minute).
+ */
+function limitedServer(deposits: Record<string, string>, name: string, perIpMax: number) {
+  const clock = limiterClock();
+  const suite = { clock } as { clock: typeof clock; db: TestDatabase; key: TestKey; server: RunningSignet };
+  beforeAll(async () => {
+    const opened = await openSigningAccount(deposits, name);
+    suite.db = opened.db;
+    suite.key = opened.key;
+    suite.server = await startSignet(opened.services, memoryStores({ rateLimitClock: clock.now }), {
+      requestLimits: { ...REQUEST_LIMITS, perIp: { max: perIpMax, windowMs: 60_000 }, perAccount: ACCOUNT_LIMIT },
+    });
+  });
+  afterAll(async () => {
+    await suite.server?.close();
+    await suite.db?.close();
+  });
+  return suite;
+}
+
 /**
  * A request its account's limit refused has used its signature up, however many came before it:
  * its captured bytes never run later, when the window has reset. (A change that refused an account
@@ -31,23 +55,10 @@ const createdOf = (sent: { signed: { created: number } }) => sent.signed.created
  * 126th refused request from one address run when replayed after the window.)
  */
 describe('requests refused by the account limit', () => {
-  let db: TestDatabase;
-  let key: TestKey;
-  let server: RunningSignet;
-  const clock = limiterClock();
-  beforeAll(async () => {
-    let services: DomainServices;
-    ({ db, key, services } = await openSigningAccount({ USD: '10' }, 'refusal-replay'));
-    server = await startSignet(services, memoryStores({ rateLimitClock: clock.now }), {
-      requestLimits: { ...REQUEST_LIMITS, perIp: { max: 10_000, windowMs: 60_000 }, perAccount: { max: 3, windowMs: 3_000 } },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await db?.close();
-  });
+  const suite = limitedServer({ USD: '10' }, 'refusal-replay', 10_000);
 
   test('never run when replayed after the window, past any retirement allowance', async () => {
+    const { server, key, clock } = suite;
     const me = () => signedRequest(server, key, { query: '{ me { id } }' });
     for (let i = 0; i < 3; i += 1) expect((await me()).status).toBe(200);
     let last = await me();
@@ -57,7 +68,7 @@ describe('requests refused by the account limit', () => {
       expect(last.status).toBe(429);
       refusedAt.push(createdOf(last));
     }
-    await clock.endWindow(3_000, refusedAt);
+    await clock.endWindow(ACCOUNT_LIMIT.windowMs, refusedAt);
     // The window has reset: a fresh request runs, the refused one's bytes do not.
     expect((await me()).status).toBe(200);
     const replay = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...last.signed.headers }, body: JSON.stringify({ query: '{ me { id } }' }) });
@@ -75,23 +86,10 @@ describe('requests refused by the account limit', () => {
  * cancelAllOrders cancel an order placed after it, replayed from another address.)
  */
 describe('an exit refused before its admission while its key\'s floor stands', () => {
-  let db: TestDatabase;
-  let key: TestKey;
-  let server: RunningSignet;
-  const clock = limiterClock();
-  beforeAll(async () => {
-    let services: DomainServices;
-    ({ db, key, services } = await openSigningAccount({ USD: '10000' }, 'retired-exit'));
-    server = await startSignet(services, memoryStores({ rateLimitClock: clock.now }), {
-      requestLimits: { ...REQUEST_LIMITS, perIp: { max: 2, windowMs: 60_000 }, perAccount: { max: 3, windowMs: 3_000 } },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await db?.close();
-  });
+  const suite = limitedServer({ USD: '10000' }, 'retired-exit', 2);
 
   test('never runs when replayed later, from another address', async () => {
+    const { server, key, clock } = suite;
     const exit = { query: 'mutation { cancelAllOrders { orders { id status } } }' };
     const me = (from: string) => signedRequest(server, key, { query: '{ me { id } }' }, { from });
     // An address over its own limit, then the account over its limit: the key's floor is this second.
@@ -101,7 +99,7 @@ describe('an exit refused before its admission while its key\'s floor stands', (
     // The exit, signed within that second, sent from the blocked address: refused before admission.
     const refused = await signedRequest(server, key, exit, { from: '127.0.0.20' });
     expect(refused.status).toBe(429);
-    await clock.endWindow(3_000, [createdOf(refused)]);
+    await clock.endWindow(ACCOUNT_LIMIT.windowMs, [createdOf(refused)]);
     const placed = await signedRequest(server, key, { query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { status } } }' }, { from: '127.0.0.30', headers: { 'idempotency-key': 'after-the-window' } });
     expect(placed.json.data.placeOrder.order.status).toBe('OPEN');
     const replay = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...refused.signed.headers }, body: JSON.stringify(exit) });
