@@ -29,6 +29,9 @@ import { CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './co
 import { GRAPHQL_METHODS, apolloView, asGet, graphqlOnSend, negotiateOrRefuse } from './graphql-route';
 import { createRequestLogController, logAbortedRequests, requestLogger } from './request-log';
 
+/** The methods of /graphql that verify a signature (GET also answers HEAD). */
+const SIGNED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST']);
+
 /** Largest request body accepted; larger bodies get 413 before parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -146,7 +149,10 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       // and /readyz pings its dependencies once a second past a burst of 3 (health.ts); the
       // connection caps bound the sockets polling them.
       if (isProbe(request)) return;
-      const signed = request.routeOptions.url === '/graphql' && hasSignatureHeaders(request);
+      // Signed as far as the limits go only where a signature can be checked: /graphql's GET, HEAD
+      // and POST, whose settling counts them once read. A signed PUT or PATCH (405, but its body is
+      // still parsed) is counted here, before its body, as an unsigned request is.
+      const signed = request.routeOptions.url === '/graphql' && SIGNED_METHODS.has(request.method) && hasSignatureHeaders(request);
       if (await requestLimiter.checkIp(request, reply, { signed })) {
         // Refused before its body was read: a signed one still has its signature used up.
         if (signed) await deps.retireSignature?.(request);
