@@ -29,7 +29,7 @@ function admittedFrom(plan: FieldPlan, outcomes: readonly AdmissionOutcome[]): M
  * (nothing ran) are released when the response is sent.
  *
  * Requests that fail before an operation is resolved (parse, validation, unknown operation) run
- * no field here; the HTTP layer still runs their admission after responding, so they count.
+ * no field here; the HTTP layer still runs their admission before their answer is sent, so they count.
  */
 export function admissionPlugin(deps: DirectiveDeps, limits: { readonly maxCost: number; readonly listBounds?: ListBounds }): ApolloServerPlugin<GraphQLContext> {
   return {
