@@ -35,6 +35,15 @@ describe('signet CLI on an embedded data directory', () => {
   let env: NodeJS.ProcessEnv;
   let carolId: string;
   const openOn = (): Promise<Runtime> => openRuntime(parseConfig(env), createLogger('silent'));
+  /** Runs `work` on a runtime over the CLI's database, closed after it whatever happens. */
+  const withRuntime = async (work: (runtime: Runtime) => Promise<void>): Promise<void> => {
+    const runtime = await openOn();
+    try {
+      await work(runtime);
+    } finally {
+      await runtime.close();
+    }
+  };
 
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'signet-cli-'));
@@ -89,13 +98,10 @@ describe('signet CLI on an embedded data directory', () => {
       const people = await signet(env, 'accounts', 'deposit', '--account', 'carol', '--asset', 'ETH', '--amount', '2', '--reference', 'wire-2026-0001');
       expect(people.code).toBe(0);
       expect(people.stdout).toMatch(/^status +replayed$/m);
-      const runtime = await openOn();
-      try {
+      await withRuntime(async (runtime) => {
         expect((await runtime.services.accounts.listBalances(carolId)).find((b) => b.asset === 'ETH')).toEqual({ asset: 'ETH', available: '2', held: '0' });
         expect(await runtime.services.uow.repo.reconcile()).toMatchObject({ balanceMismatches: [], unbalancedAssets: [], depositMismatches: [] });
-      } finally {
-        await runtime.close();
-      }
+      });
     }, TIMEOUT);
 
     test('accounts find-deposit shows the deposit posted with a reference; none posted is exit 1, a malformed reference exit 2', async () => {
@@ -116,12 +122,9 @@ describe('signet CLI on an embedded data directory', () => {
       expect(run.code).toBe(1);
       expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'DEPOSIT_REFERENCE_MISMATCH', message: expect.stringContaining('was already posted as deposit') } });
       expect(run.stderr).toContain('2 ETH to account');
-      const runtime = await openOn();
-      try {
+      await withRuntime(async (runtime) => {
         expect((await runtime.services.accounts.listBalances(carolId)).find((b) => b.asset === 'ETH')).toEqual({ asset: 'ETH', available: '2', held: '0' });
-      } finally {
-        await runtime.close();
-      }
+      });
     }, TIMEOUT);
 
     test('a malformed --reference is a bad argument: exit 2 with INVALID_REFERENCE, nothing posted', async () => {
@@ -129,12 +132,9 @@ describe('signet CLI on an embedded data directory', () => {
       expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('INVALID_REFERENCE: A reference is 1-128 ASCII letters') });
       const long = await signet(env, 'accounts', 'deposit', '--account', 'carol', '--asset', 'USD', '--amount', '1', '--reference', 'w'.repeat(129));
       expect({ code: long.code, stderr: long.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('INVALID_REFERENCE') });
-      const runtime = await openOn();
-      try {
+      await withRuntime(async (runtime) => {
         expect((await runtime.services.accounts.listBalances(carolId)).find((b) => b.asset === 'USD')).toEqual({ asset: 'USD', available: '1250.5', held: '0' });
-      } finally {
-        await runtime.close();
-      }
+      });
     }, TIMEOUT);
 
     test('a deposit to an unknown account names the account it could not find', async () => {
@@ -148,24 +148,18 @@ describe('signet CLI on an embedded data directory', () => {
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('--deposit takes ASSET:AMOUNT pairs separated by commas, e.g. USD:1000,BTC:1 (got "USD=1000")');
       expect(run.stdout).toBe('');
-      const runtime = await openOn();
-      try {
+      await withRuntime(async (runtime) => {
         expect(await runtime.services.accounts.findAccountByName('mallory')).toBeNull();
-      } finally {
-        await runtime.close();
-      }
+      });
     }, TIMEOUT);
 
     test('a --deposit with an unknown asset creates nothing', async () => {
       const run = await signet(env, 'accounts', 'create', '--name', 'dave', '--deposit', 'USD:1000,DOGE:1');
       expect(run.code).toBe(1);
       expect(run.stderr).toContain('UNKNOWN_ASSET');
-      const runtime = await openOn();
-      try {
+      await withRuntime(async (runtime) => {
         expect(await runtime.services.accounts.findAccountByName('dave')).toBeNull();
-      } finally {
-        await runtime.close();
-      }
+      });
     }, TIMEOUT);
   });
 
@@ -202,8 +196,7 @@ describe('signet CLI on an embedded data directory', () => {
     test('the database keeps the public key and an encrypted secret, never the private key or the plain secret', async () => {
       const privateDer = Buffer.from(ed25519.privateKey, 'base64');
       const secret = Buffer.from(hmac.secret, 'base64');
-      const runtime = await openOn();
-      try {
+      await withRuntime(async (runtime) => {
         const rows = await runtime.driver.query<Record<string, unknown>>('SELECT * FROM api_keys WHERE id = ANY($1::text[]) ORDER BY algorithm', [[ed25519.keyId, hmac.keyId]]);
         expect(rows).toHaveLength(2);
         const [edRow, hmacRow] = rows;
@@ -216,9 +209,7 @@ describe('signet CLI on an embedded data directory', () => {
         // The secret still opens with master.key in a later process.
         const material = await runtime.services.apiKeys.loadVerificationMaterial(hmac.keyId);
         expect(material?.secret?.equals(secret)).toBe(true);
-      } finally {
-        await runtime.close();
-      }
+      });
       // Nor anywhere on disk: the private key's 32-byte seed ends its PKCS#8 DER encoding.
       expect(pgdataContains(dataDir, Buffer.from(ed25519.keyId))).toBe(true);
       expect(pgdataContains(dataDir, Buffer.from(ed25519.privateKey))).toBe(false);
@@ -378,13 +369,10 @@ describe('signet CLI on an embedded data directory', () => {
     }, TIMEOUT);
 
     test('a balance that no longer equals its ledger: exit 1, the mismatch on stdout (one JSON report with --json)', async () => {
-      const runtime = await openOn();
-      try {
+      await withRuntime(async (runtime) => {
         // What a bug or a hand edit could leave behind: a balance changed outside the ledger.
         await runtime.driver.query("UPDATE balances SET available = available + 1 WHERE account_id = $1 AND asset = 'USD'", [carolId]);
-      } finally {
-        await runtime.close();
-      }
+      });
       const text = await signet(env, 'reconcile');
       expect(text.code).toBe(1);
       expect(text.stdout).toContain(`balanceMismatches  {"accountId":"${carolId}","asset":"USD"`);
@@ -420,27 +408,21 @@ describe('signet CLI on an embedded data directory', () => {
 
     test('reconcile next to a runtime holding the directory did not check the ledger: exit 4, not a mismatch\'s 1; --json prints the error object', async () => {
       // The ledger is not clean (the previous describe changed a balance): had the check run, it would exit 1.
-      const runtime = await openOn();
-      try {
+      await withRuntime(async (runtime) => {
         const run = await signet(env, 'reconcile', '--json');
         expect(run.code).toBe(4);
         expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'RECONCILIATION_NOT_RUN', message: expect.stringMatching(/^RECONCILIATION_NOT_RUN: the ledger was not checked: The data directory .* is in use/) } });
         expect(run.stderr).toMatch(/^signet: RECONCILIATION_NOT_RUN: /);
-      } finally {
-        await runtime.close();
-      }
+      });
       expect((await signet(env, 'reconcile')).code).toBe(1);
     }, TIMEOUT);
 
     test('while a runtime holds the directory, a command says it is in use; after close it succeeds', async () => {
-      const runtime = await openOn();
-      try {
+      await withRuntime(async (runtime) => {
         const refused = await signet(env, 'accounts', 'create', '--name', 'grace');
         expect(refused.code).toBe(1);
         expect(refused.stderr).toMatch(/data directory .* is in use/);
-      } finally {
-        await runtime.close();
-      }
+      });
       const run = await signet(env, 'accounts', 'create', '--name', 'grace', '--json');
       expect(json(run)).toMatchObject({ name: 'grace' });
     }, TIMEOUT);
