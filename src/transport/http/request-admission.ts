@@ -28,6 +28,8 @@ export interface VerifiedRequest {
    * only): the admission goes on only while it is the key's current version.
    */
   readonly keyVersion?: string;
+  /** Already counted against its address before its body was read (request-limits.ts): the admission leaves the address out. */
+  readonly addressCounted?: boolean;
 }
 
 /**
@@ -85,7 +87,9 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       kind: 'nonce', keyId: request.keyId, nonce: request.nonce, ttlMs: request.nonceTtlMs, notBeforeMs: request.notBeforeMs, createdMs: request.createdMs,
     };
     const versionGate = (expected: string): AdmissionCheck => ({ kind: 'keyVersion', keyId: request.keyId, expected });
-    const otherGates: AdmissionCheck[] = [ipGate, deps.guard.admissionCheck(request.source), accountGate];
+    const otherGates: AdmissionCheck[] = request.addressCounted
+      ? [deps.guard.admissionCheck(request.source), accountGate]
+      : [ipGate, deps.guard.admissionCheck(request.source), accountGate];
     /** The request layers' decisions in `outcomes` (of `list`), as RateLimit header entries. */
     const layerDecisions = (list: readonly AdmissionCheck[], outcomes: readonly AdmissionOutcome[]): RateLimitHeaderEntry[] => {
       const entries: RateLimitHeaderEntry[] = [];
@@ -192,7 +196,9 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
           } catch (error) {
             throw unavailable(error, 'request admission unavailable');
           }
-          addressCounted = outcomes[gates.indexOf(ipGate)]?.kind === 'limit';
+          const ipOutcome = outcomes[gates.indexOf(ipGate)];
+          addressCounted = ipOutcome?.kind === 'limit';
+          if (ipOutcome?.kind === 'limit') deps.limiter.observeAddress(request.source, ipOutcome.decision);
           rateLimits = layerDecisions(gates, outcomes);
           const failed = gates.findIndex((gate, i) => isFailedGate(gate, outcomes[i]));
           if (failed === -1) break;

@@ -6,6 +6,7 @@ import { ErrorCode } from '../../errors';
 import type { SignetMetrics } from '../../metrics';
 import { sendError } from './http-errors';
 import type { LocalBlocks } from './local-blocks';
+import { createAddressAllowance, type AddressAllowance } from './address-allowance';
 
 /** Whole-request limits: the cheap outer layers in front of the per-field ones. */
 export const REQUEST_LIMITS = Object.freeze({
@@ -82,7 +83,10 @@ export interface LayerRefusal {
  * (`admissionChecks`); before its body is read it is only refused when this process already
  * knows its address is over the limit (`checkIp` with `signed`), and a signed request whose
  * admission did not count it (refused before or by its nonce, unparseable body) spends its
- * address's budget before its answer is sent (`countIp`). Each marks `request.addressCounted`.
+ * address's budget before its answer is sent (`countIp`). A signed request goes uncounted before
+ * its body only while this process's uncounted ones fit in what its address has left
+ * (address-allowance.ts); past that it is counted there, as an unsigned request is, and its
+ * admission leaves the address out. Each marks `request.addressCounted`.
  */
 export interface RequestLimiter {
   /** onRequest: refuses an IP over its limit before any parsing. Returns true when it replied. */
@@ -91,6 +95,8 @@ export interface RequestLimiter {
   countIp(request: FastifyRequest): Promise<void>;
   /** The gates of a signed request's admission for `layer`. */
   admissionCheck(layer: RequestLayer, id: string): AdmissionCheck & { kind: 'limit' };
+  /** Learns what an address has left from its admission's decision (what lets signed requests go uncounted before their bodies). */
+  observeAddress(id: string, decision: RateLimitDecision): void;
   /** The layer's decision as a RateLimit header entry, named as configured (`Request.ip`, `Request.account`). */
   headerEntry(layer: RequestLayer, decision: RateLimitDecision): RateLimitHeaderEntry;
   /**
@@ -107,18 +113,26 @@ export interface RequestLimiter {
  */
 export function createRequestLimiter(deps: {
   store: RateLimitStore; fallback: RateLimitStore; metrics: SignetMetrics; logger: Logger; blocks: LocalBlocks; limits?: RequestLimits;
+  /** How many signed requests may skip the count before their bodies; defaults to a fresh memo on the monotonic clock. */
+  allowance?: AddressAllowance;
 }): RequestLimiter {
+  const allowance = deps.allowance ?? createAddressAllowance();
   const limits: Required<RequestLimits> = { ...(deps.limits ?? REQUEST_LIMITS), perKeyExits: deps.limits?.perKeyExits ?? REQUEST_LIMITS.perKeyExits };
   const ruleOf = (layer: RequestLayer): RateLimitRule => (layer === 'ip' ? limits.perIp : layer === 'account' ? limits.perAccount : limits.perKeyExits);
   // The id is the key's hash tag: on Redis Cluster an address's or account's counters share a slot.
   const keyOf = (layer: RequestLayer, id: string): string => `${layer}:{${id}}`;
-  const consume = async (request: FastifyRequest, key: string, rule: RateLimitRule): Promise<RateLimitDecision> => {
+  /** Counts one request of an address, and keeps what it learns of the address's window. */
+  const consumeIp = async (request: FastifyRequest, key: string): Promise<RateLimitDecision> => {
+    const rule = ruleOf('ip');
+    let decision: RateLimitDecision;
     try {
-      return await deps.store.consume(key, rule);
+      decision = await deps.store.consume(key, rule);
     } catch (error) {
       deps.logger.warn({ err: { message: (error as Error).message }, reqId: request.id }, 'rate-limit store unavailable; using the local limiter');
-      return deps.fallback.consume(key, rule);
+      decision = await deps.fallback.consume(key, rule);
     }
+    allowance.observe(key, rule, decision);
+    return decision;
   };
   const headerEntry = (layer: RequestLayer, decision: RateLimitDecision): RateLimitHeaderEntry => ({ policy: POLICY_NAMES[layer], rule: ruleOf(layer), decision });
   const refusal = (layer: RequestLayer, id: string, decision: RateLimitDecision, applied: readonly RateLimitHeaderEntry[] = []): LayerRefusal => {
@@ -147,9 +161,10 @@ export function createRequestLimiter(deps: {
         const rule = ruleOf('ip');
         return send(request, reply, refusal('ip', request.clientLimitKey, { allowed: false, limit: rule.max, remaining: 0, resetMs: knownMs, retryAfterMs: knownMs }));
       }
-      if (signed) return false;
+      // Uncounted until read, while this process's uncounted ones fit in what the address has left.
+      if (signed && allowance.take(key, ruleOf('ip'))) return false;
       request.addressCounted = true;
-      const decision = await consume(request, key, ruleOf('ip'));
+      const decision = await consumeIp(request, key);
       if (!decision.allowed) return send(request, reply, refusal('ip', request.clientLimitKey, decision));
       // Announced on whatever answers the request: GraphQL adds the fields' limits to it, a
       // refusal before GraphQL (413, malformed JSON) keeps these headers as they are.
@@ -159,10 +174,11 @@ export function createRequestLimiter(deps: {
     },
     async countIp(request) {
       request.addressCounted = true;
-      const decision = await consume(request, keyOf('ip', request.clientLimitKey), ruleOf('ip'));
+      const decision = await consumeIp(request, keyOf('ip', request.clientLimitKey));
       if (!decision.allowed) deps.blocks.block(keyOf('ip', request.clientLimitKey), decision.retryAfterMs);
     },
     admissionCheck: (layer, id) => ({ kind: 'limit', key: keyOf(layer, id), rule: ruleOf(layer), gate: true }),
+    observeAddress: (id, decision) => allowance.observe(keyOf('ip', id), ruleOf('ip'), decision),
     headerEntry,
     refusal,
   };

@@ -4,6 +4,7 @@
  * before anything executes, plus one after a keyed mutation commits to cache its outcome.
  */
 import type { Redis } from 'ioredis';
+import type { RateLimitStore } from '@signet/rate-limit';
 import type { DomainServices } from '../../../src/domain';
 import type { AdmissionStore } from '../../../src/transport/admission';
 import type { SecurityStores } from '../../../src/transport/security-stores';
@@ -86,11 +87,13 @@ describeWithRedis('request admission on Redis', (url) => {
 
 describe('request admission (memory stores)', () => {
   /** Memory stores whose admission calls are counted. */
-  function countedStores(): { stores: SecurityStores; admissions: () => number } {
+  function countedStores(): { stores: SecurityStores; admissions: () => number; counts: () => number } {
     const base = memoryStores();
     let calls = 0;
+    let consumed = 0;
     const admission: AdmissionStore = { admit: (checks) => { calls += 1; return base.admission.admit(checks); } };
-    return { stores: { ...base, admission }, admissions: () => calls };
+    const rateLimits: RateLimitStore = { peek: (key, rule) => base.rateLimits.peek(key, rule), consume: (key, rule) => { consumed += 1; return base.rateLimits.consume(key, rule); } };
+    return { stores: { ...base, admission, rateLimits }, admissions: () => calls, counts: () => consumed };
   }
 
   test('a signed request that fails validation still spends its account budget (its admission runs before its answer is sent)', async () => {
@@ -107,20 +110,22 @@ describe('request admission (memory stores)', () => {
     }
   });
 
-  test('an address this process has seen refused is refused again before verification, without asking the store', async () => {
-    const { stores, admissions } = countedStores();
+  test('an address this process has seen spend its budget is counted before verification, and once refused is refused without asking the store', async () => {
+    const { stores, admissions, counts } = countedStores();
     const server = await startSignet(services, stores, { requestLimits: { perIp: { max: 2, windowMs: 60_000 }, perAccount: { max: 1000, windowMs: 60_000 } } });
     try {
       expect((await signedRequest(server, key, ME)).status).toBe(200);
       expect((await signedRequest(server, key, ME)).status).toBe(200);
+      expect([admissions(), counts()]).toEqual([2, 0]);
+      // Its admissions left the address nothing: the next is counted before its body, and refused there.
       const refused = await signedRequest(server, key, ME);
       expect(refused.status).toBe(429);
       expect(refused.json.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 2 });
-      expect(admissions()).toBe(3);
+      expect([admissions(), counts()]).toEqual([2, 1]);
       const again = await signedRequest(server, key, ME);
       expect(again.status).toBe(429);
       expect(again.headers.get('retry-after')).toEqual(expect.stringMatching(/^\d+$/));
-      expect(admissions()).toBe(3);
+      expect([admissions(), counts()]).toEqual([2, 1]);
     } finally {
       await server.close();
     }

@@ -96,27 +96,34 @@ function defineRefusedSignatureSuite(name: string, openStores: () => SecuritySto
     });
     afterAll(async () => db?.close());
 
-    test('refused by its address\'s limit (in its admission, then before its body): replayed from another address, it is a reused nonce', async () => {
-      const server = await startSignet(services, openStores(), { requestLimits: { perIp: { max: 1, windowMs: 60_000 }, perAccount: WIDE } });
+    test('refused by its address\'s limit (in its admission, counted before its body, then known): replayed from another address, it is a reused nonce', async () => {
+      // Two processes on the same stores: the second has not seen the address spend its budget.
+      const stores = openStores();
+      const limits = { requestLimits: { perIp: { max: 1, windowMs: 60_000 }, perAccount: WIDE } };
+      const [server, other] = [await startSignet(services, stores, limits), await startSignet(services, stores, limits)];
       try {
         const before = await orders();
         const first = await sendOrder(server, key, { from: '127.0.0.2' });
         expect(first.status).toBe(200);
         expect(first.json.data.placeOrder.order.id).toEqual(expect.any(String));
-        // Over the address's limit in its admission: 429, after its nonce was claimed.
-        const inAdmission = await sendOrder(server, key, { from: '127.0.0.2' });
+        // Over the address's limit in its admission (a process that let it through uncounted): 429, after its nonce was claimed.
+        const inAdmission = await sendOrder(other, key, { from: '127.0.0.2' });
         expect(inAdmission.status).toBe(429);
-        // This process now knows the address is over: refused before its body is read.
-        const beforeBody = await sendOrder(server, key, { from: '127.0.0.2' });
-        expect(beforeBody.status).toBe(429);
-        for (const refused of [inAdmission, beforeBody]) {
-          const replay = await replayFrom(server, '127.0.0.3', refused);
+        // A process that saw the address's budget spent counts the request before its body: refused there.
+        const countedFirst = await sendOrder(server, key, { from: '127.0.0.2' });
+        expect(countedFirst.status).toBe(429);
+        // A process that has been refused the address knows it is over: refused before its body, without a count.
+        const known = await sendOrder(other, key, { from: '127.0.0.2' });
+        expect(known.status).toBe(429);
+        // Each replayed from an address of its own, within its limit.
+        for (const [i, [to, refused]] of ([[other, inAdmission], [server, countedFirst], [other, known]] as const).entries()) {
+          const replay = await replayFrom(to, `127.0.0.${3 + i}`, refused);
           expect(replay.status).toBe(401);
           expect(replay.json.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'NONCE_REUSED' });
         }
         expect(await orders()).toBe(before + 1);
       } finally {
-        await server.close();
+        await Promise.all([server.close(), other.close()]);
       }
     });
 
@@ -275,8 +282,35 @@ function defineRefusedSignatureSuite(name: string, openStores: () => SecuritySto
           const answer = await requestFrom('127.0.0.7', `${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...signed.headers }, body });
           statuses.push(answer.status);
         }
-        // Each counts before it is answered: the 21st crosses the limit and is still answered 400, every later one 429.
-        expect(statuses).toEqual([...new Array(21).fill(400), ...new Array(19).fill(429)]);
+        // Each counts before it is answered; once the address has nothing left, the next is counted
+        // before its body and refused there: 20 parsed, every later one 429.
+        expect(statuses).toEqual([...new Array(20).fill(400), ...new Array(20).fill(429)]);
+      } finally {
+        await server.close();
+      }
+    });
+
+    // Sent at once (parallel connections, or pipelined), such bodies were all parsed and verified
+    // before the first count landed: 60 of 60 at a limit of 20 with a store answering 30 ms late.
+    // A signed request now skips the count before its body only while this process's uncounted
+    // ones fit in what the address has left; past that it is counted first, as an unsigned one is.
+    test.each([['answering at once', 0], ['answering 30 ms late', 30]])('a burst of signed bodies sent at once is refused before its bodies once it passes what its address has left (store %s)', async (_name, delayMs) => {
+      const stores = openStores();
+      const server = await startSignet(services, { ...stores, rateLimits: answeringLate(stores.rateLimits, delayMs) }, { requestLimits: { perIp: { max: 20, windowMs: 60_000 }, perAccount: WIDE } });
+      try {
+        const body = '{"query": "{ me { id } }", broken';
+        const send = async () => {
+          const signed = signRequest(nodeCrypto, { method: 'POST', authority: server.authority, path: '/graphql', body, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey });
+          return (await requestFrom('127.0.0.7', `${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...signed.headers }, body })).status;
+        };
+        const statuses = await Promise.all(Array.from({ length: 60 }, send));
+        const parsed = statuses.filter((status) => status === 400).length;
+        // At most the 20 let through uncounted and the 20 the shared count allows before their bodies.
+        expect(parsed).toBeGreaterThanOrEqual(20);
+        expect(parsed).toBeLessThanOrEqual(40);
+        expect(statuses.filter((status) => status === 429).length).toBe(60 - parsed);
+        // Every one was counted once: the address is over for the rest of its window.
+        expect(await send()).toBe(429);
       } finally {
         await server.close();
       }
@@ -285,6 +319,38 @@ function defineRefusedSignatureSuite(name: string, openStores: () => SecuritySto
 }
 
 defineRefusedSignatureSuite('memory stores', memoryStores);
+
+describe('a verified request counted before its body (memory stores, the limits on a moved clock)', () => {
+  let db: TestDatabase;
+  let key: TestKey;
+  let server: RunningSignet;
+  let limiterMs = 0;
+  beforeAll(async () => {
+    let services: DomainServices;
+    ({ db, services, key } = await openSigningAccount({ USD: '100' }, 'counted-first'));
+    server = await startSignet(services, memoryStores({ rateLimitClock: () => limiterMs }), { requestLimits: { perIp: { max: 5, windowMs: 60_000 }, perAccount: WIDE } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+  });
+
+  test('is not counted again in its admission', async () => {
+    const me = async () => {
+      const answer = await signedRequest(server, key, ME, { from: '127.0.0.6' });
+      return [answer.status, answer.headers.get('ratelimit')];
+    };
+    // Five let through uncounted before their bodies, each counted in its admission: this
+    // process's allowance for the address is spent for the window.
+    for (let i = 4; i >= 0; i -= 1) expect(await me()).toEqual([200, expect.stringContaining(`"Request.ip";r=${i};`)]);
+    // The shared window ends (the limiter's clock moves) but this process's allowance does not
+    // know: the next ones are counted before their bodies, each once.
+    limiterMs += 60_001;
+    for (let i = 4; i >= 0; i -= 1) expect(await me()).toEqual([200, expect.stringContaining(`"Request.ip";r=${i};`)]);
+    expect((await me())[0]).toBe(429);
+  });
+});
+
 describeWithRedis('on Redis', (url) => {
   const handles: Array<{ close(): Promise<void> }> = [];
   afterAll(async () => { await Promise.all(handles.map((h) => h.close())); });
