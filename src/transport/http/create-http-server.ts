@@ -126,7 +126,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   registerClientAddress(app, clientAddress, retireRefused);
   // After the client address: a signed request refused while closing retires its signature within
   // its own address's allowance (before it, every address shared one and ran out at 120 a minute).
-  endConnectionsOnClose(app, deps.retireSignature);
+  const connections = endConnectionsOnClose(app, deps.retireSignature);
   app.addHook('onRequest', async (request) => {
     armBodyDeadline(request.raw, deps.httpTimeouts?.requestMs ?? HTTP_TIMEOUTS.requestMs, clientErrorHandler);
   });
@@ -244,6 +244,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     // (sent once it has this answer) already sees it, however slow the store.
     onSend: async (request, reply, payload) => {
       await settleSignedRequest(request);
+      // The global onSend ran before this one's wait: close() may have begun since.
+      connections.endIfClosing(reply);
       return graphqlOnSend(request, reply, payload);
     },
     preHandler: async (request, reply) => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from './http-errors';
 import { REFUSAL_REASONS, SHUTTING_DOWN } from './refusal-reasons.table';
 import { hasSignatureHeaders } from './signature-auth';
@@ -21,7 +21,7 @@ const SHUTDOWN_RETRY_AFTER_SECONDS = 1;
  * its signature used up first (`retireSignature`), as every refusal before verification does:
  * clients re-send it signed again, and the captured bytes must not run on another instance.
  */
-export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (request: FastifyRequest) => Promise<void>): void {
+export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (request: FastifyRequest) => Promise<void>): ConnectionEnder {
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
@@ -40,8 +40,17 @@ export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (r
     // The retirement logs its own failures; the refusal goes out either way.
     retireSignature(request).catch(() => undefined).then(refuse);
   });
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  const endIfClosing = (reply: FastifyReply): void => {
     if (closing) reply.header('connection', 'close');
+  };
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    endIfClosing(reply);
     done(null, payload);
   });
+  return { endIfClosing };
+}
+
+/** For a route whose own onSend awaits (it runs after the global one): says `Connection: close` if close() began meanwhile. */
+export interface ConnectionEnder {
+  endIfClosing(reply: FastifyReply): void;
 }

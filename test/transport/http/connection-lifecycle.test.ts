@@ -6,6 +6,7 @@ import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
 import { createHttpServer } from '../../../src/transport/http/create-http-server';
 import { HTTP_TIMEOUTS } from '../../../src/transport/http/client-errors';
 import { createMetricsListener } from '../../../src/transport/http/metrics-routes';
+import type { RequestLimiter } from '../../../src/transport/http/request-limits';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { directiveDepsFor } from '../../helpers/directives';
 import { servicesFor } from '../../helpers/domain';
@@ -64,10 +65,10 @@ describe('HTTP connections', () => {
   let services: DomainServices;
   const apps: FastifyInstance[] = [];
   const clients: RawClient[] = [];
-  const start = async (httpTimeouts?: { connectionMs: number }, retireSignature?: (request: FastifyRequest) => Promise<void>) => {
+  const start = async (httpTimeouts?: { connectionMs: number }, retireSignature?: (request: FastifyRequest) => Promise<void>, requestLimiter?: RequestLimiter) => {
     const app = await createHttpServer({
       schema: buildSignetSchema(), services, logger: silentLogger, introspection: false, development: false, readiness: [],
-      directives: directiveDepsFor(services), httpTimeouts, retireSignature,
+      directives: directiveDepsFor(services), httpTimeouts, retireSignature, requestLimiter,
     });
     // A handler standing in for a slow resolver: it signals that it started, and answers only once
     // close() has begun (a preClose hook added after the server's own, so it runs after it).
@@ -90,7 +91,7 @@ describe('HTTP connections', () => {
     const readByServer = (c: RawClient) => eventually(async () => {
       if (!(Number(serverSides.get(c.localPort)?.bytesRead) > 0)) throw new Error('the server has not read from this connection yet');
     }, 10_000, 10);
-    return { app, port, slowStarted, readByServer };
+    return { app, port, slowStarted, closeBegan, readByServer };
   };
   const client = async (port: number) => {
     const c = await rawClient(port);
@@ -139,6 +140,40 @@ describe('HTTP connections', () => {
     await c.closed;
     expect(c.received()).toMatch(/^HTTP\/1\.1 200 /);
     expect(c.received()).toMatch(/\r\nconnection: close\r\n/i);
+  }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
+
+  // The /graphql route's onSend settles a signed request (its address count) before its answer,
+  // after the global onSend looked at whether the server is closing: a close() that began during
+  // that wait once sent the answer without Connection: close.
+  test('an answer whose signed request was still being settled when close() began says Connection: close', async () => {
+    let counting: () => void = () => undefined;
+    const countStarted = new Promise<void>((resolve) => { counting = resolve; });
+    let endCount: () => void = () => undefined;
+    const countMayEnd = new Promise<void>((resolve) => { endCount = resolve; });
+    // Only what a signed request refused before its admission uses: no count before its body, one as it is answered.
+    const limiter = {
+      checkIp: async () => false,
+      countIp: async () => {
+        counting();
+        await countMayEnd;
+      },
+    } as unknown as RequestLimiter;
+    const { app, port, closeBegan } = await start(undefined, async () => undefined, limiter);
+    const c = await client(port);
+    // A body that parses (Fastify closes the connection after a body it could not parse anyway).
+    // This server verifies nothing: the request runs unsigned, and is counted as it is answered.
+    const body = '{"query":"{ serverTime }"}';
+    c.write('POST /graphql HTTP/1.1\r\nHost: x\r\nsignature-input: sig1=("@method");created=1;nonce="settle-nonce-00001";keyid="k"\r\nsignature: sig1=:AAAA:\r\n');
+    c.write(`content-type: application/json\r\naccept: application/graphql-response+json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    await countStarted;
+    const closing = app.close();
+    await closeBegan;
+    endCount();
+    await c.closed;
+    await closing;
+    const [head] = c.received().split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head).toMatch(/\r\nconnection: close\r\n/i);
   }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
 
   test('a request that arrives once close() began is refused in the error format: 503 SHUTTING_DOWN with Retry-After and its request id, nothing run, its signature used up', async () => {
