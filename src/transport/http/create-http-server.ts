@@ -7,7 +7,7 @@ import { actingAs, type DomainServices, type Principal } from '../../domain';
 import type { SignetMetrics } from '../../metrics';
 import { hasSignatureHeaders, type AuthOutcome } from './signature-auth';
 import type { RequestAdmission } from '../admission';
-import type { RequestLimiter } from './request-limits';
+import { rateLimitHeaderFields, type RequestLimiter } from './request-limits';
 import type { RateLimitHeaderEntry } from '@signet/rate-limit';
 import type { DirectiveDeps } from '../../directives';
 import { emptyExchange, type GraphQLContext } from '../graphql/context';
@@ -47,6 +47,8 @@ declare module 'fastify' {
     actingKeyId?: string;
     /** Whether the request has been counted against its address's limit (or refused before its body was read). */
     addressCounted?: boolean;
+    /** Whether the request went past the per-IP layer uncounted on its address's allowance, its count not yet settled (address-allowance.ts). */
+    addressPass?: boolean;
     /** The request layers' decisions taken before GraphQL (per IP, unsigned): reported in the RateLimit headers. */
     requestRateLimits?: RateLimitHeaderEntry[];
   }
@@ -221,11 +223,16 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
    * its admission (unparseable body, bad signature, reused nonce). Each step marks itself done
    * before it awaits, so the onResponse call after onSend finds nothing left.
    */
-  const settleSignedRequest = async (request: FastifyRequest): Promise<void> => {
-    if (request.admission && !request.admission.settled) await request.admission.admit([], { unclassified: true }).catch(() => undefined);
+  const settleSignedRequest = async (request: FastifyRequest, reply?: FastifyReply): Promise<void> => {
+    if (request.admission && !request.admission.settled) {
+      await request.admission.admit([], { unclassified: true }).catch(() => undefined);
+      // Its answer names the limits it spent, as an admitted request's does (none if its store failed).
+      if (reply && !reply.sent) reply.headers(rateLimitHeaderFields([...(request.requestRateLimits ?? []), ...request.admission.rateLimits]));
+    }
     if (hasSignatureHeaders(request) && !request.addressCounted && !request.admission?.addressCounted) {
       await deps.requestLimiter?.countIp(request).catch(() => undefined);
     }
+    deps.requestLimiter?.endPass(request);
   };
   // GET also answers HEAD (Fastify's automatic HEAD route runs these hooks and handler, and sends no content).
   app.route({
@@ -243,7 +250,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     // What a signed request owes is settled before its answer leaves, so its sender's next request
     // (sent once it has this answer) already sees it, however slow the store.
     onSend: async (request, reply, payload) => {
-      await settleSignedRequest(request);
+      await settleSignedRequest(request, reply);
       // The global onSend ran before this one's wait: close() may have begun since.
       connections.endIfClosing(reply);
       return graphqlOnSend(request, reply, payload);
@@ -257,7 +264,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     },
     handler: graphqlHandler,
     // A fallback for an answer sent without the onSend hook: nothing is left to settle otherwise.
-    onResponse: settleSignedRequest,
+    onResponse: async (request) => settleSignedRequest(request),
   });
   // Any other method on /graphql is the path's wrong method, not an unknown path (404).
   app.route({

@@ -97,6 +97,8 @@ export interface RequestLimiter {
   admissionCheck(layer: RequestLayer, id: string): AdmissionCheck & { kind: 'limit' };
   /** Learns what an address has left from its admission's decision (what lets signed requests go uncounted before their bodies). */
   observeAddress(id: string, decision: RateLimitDecision): void;
+  /** A signed request let through uncounted has been counted (or settled otherwise): its pass no longer holds back its address's next window. */
+  endPass(request: FastifyRequest): void;
   /** The layer's decision as a RateLimit header entry, named as configured (`Request.ip`, `Request.account`). */
   headerEntry(layer: RequestLayer, decision: RateLimitDecision): RateLimitHeaderEntry;
   /**
@@ -121,7 +123,7 @@ export function createRequestLimiter(deps: {
   const ruleOf = (layer: RequestLayer): RateLimitRule => (layer === 'ip' ? limits.perIp : layer === 'account' ? limits.perAccount : limits.perKeyExits);
   // The id is the key's hash tag: on Redis Cluster an address's or account's counters share a slot.
   const keyOf = (layer: RequestLayer, id: string): string => `${layer}:{${id}}`;
-  /** Counts one request of an address, and keeps what it learns of the address's window. */
+  /** Counts one request of an address, and keeps what the shared store says of the address's window (the local stand-in counts on windows of its own). */
   const consumeIp = async (request: FastifyRequest, key: string): Promise<RateLimitDecision> => {
     const rule = ruleOf('ip');
     let decision: RateLimitDecision;
@@ -129,7 +131,7 @@ export function createRequestLimiter(deps: {
       decision = await deps.store.consume(key, rule);
     } catch (error) {
       deps.logger.warn({ err: { message: (error as Error).message }, reqId: request.id }, 'rate-limit store unavailable; using the local limiter');
-      decision = await deps.fallback.consume(key, rule);
+      return deps.fallback.consume(key, rule);
     }
     allowance.observe(key, rule, decision);
     return decision;
@@ -162,7 +164,10 @@ export function createRequestLimiter(deps: {
         return send(request, reply, refusal('ip', request.clientLimitKey, { allowed: false, limit: rule.max, remaining: 0, resetMs: knownMs, retryAfterMs: knownMs }));
       }
       // Uncounted until read, while this process's uncounted ones fit in what the address has left.
-      if (signed && allowance.take(key, ruleOf('ip'))) return false;
+      if (signed && allowance.take(key, ruleOf('ip'))) {
+        request.addressPass = true;
+        return false;
+      }
       request.addressCounted = true;
       const decision = await consumeIp(request, key);
       if (!decision.allowed) return send(request, reply, refusal('ip', request.clientLimitKey, decision));
@@ -179,6 +184,11 @@ export function createRequestLimiter(deps: {
     },
     admissionCheck: (layer, id) => ({ kind: 'limit', key: keyOf(layer, id), rule: ruleOf(layer), gate: true }),
     observeAddress: (id, decision) => allowance.observe(keyOf('ip', id), ruleOf('ip'), decision),
+    endPass(request) {
+      if (!request.addressPass) return;
+      request.addressPass = false;
+      allowance.settle(keyOf('ip', request.clientLimitKey));
+    },
     headerEntry,
     refusal,
   };

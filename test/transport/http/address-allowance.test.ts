@@ -1,4 +1,10 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createMemoryRateLimitStore, type RateLimitDecision, type RateLimitRule, type RateLimitStore } from '@signet/rate-limit';
 import { createAddressAllowance } from '../../../src/transport/http/address-allowance';
+import { createLocalBlocks } from '../../../src/transport/http/local-blocks';
+import { createRequestLimiter } from '../../../src/transport/http/request-limits';
+import { createMetrics } from '../../../src/metrics';
+import { silentLogger } from '../../helpers/logger';
 
 const RULE = { max: 3, windowMs: 10_000 };
 const decision = (remaining: number, resetMs: number) => ({ allowed: remaining > 0, limit: RULE.max, remaining, resetMs, retryAfterMs: remaining > 0 ? 0 : resetMs });
@@ -22,6 +28,8 @@ describe('address allowance: signed requests let through uncounted, per address 
     expect(passesLeft(allowance, 'ip:{a}')).toBe(3);
     clock.ms += 9_999;
     expect(allowance.take('ip:{a}', RULE)).toBe(false);
+    // Their requests have been counted.
+    for (let i = 0; i < 3; i += 1) allowance.settle('ip:{a}');
     clock.ms += 1;
     expect(passesLeft(allowance, 'ip:{a}')).toBe(3);
   });
@@ -58,6 +66,7 @@ describe('address allowance: signed requests let through uncounted, per address 
     clock.ms += 500;
     allowance.observe('ip:{a}', RULE, decision(2, 9_999));
     expect(passesLeft(allowance, 'ip:{a}')).toBe(0);
+    for (let i = 0; i < 3; i += 1) allowance.settle('ip:{a}');
     allowance.observe('ip:{a}', RULE, decision(2, 10_000 + 9_400));
     expect(passesLeft(allowance, 'ip:{a}')).toBe(2);
   });
@@ -68,12 +77,80 @@ describe('address allowance: signed requests let through uncounted, per address 
     expect(passesLeft(allowance, 'ip:{a}')).toBe(1);
   });
 
-  test('bounded: past maxEntries the oldest address is forgotten (it gets a fresh window\'s allowance)', () => {
+  test('bounded: past maxEntries the least recently used address is forgotten (it gets a fresh window\'s allowance)', () => {
     const { allowance } = allowanceAt();
     expect(passesLeft(allowance, 'ip:{a}')).toBe(3);
     expect(passesLeft(allowance, 'ip:{b}')).toBe(3);
+    // a is used again (refused a pass): b is now the least recently used.
+    expect(allowance.take('ip:{a}', RULE)).toBe(false);
     expect(passesLeft(allowance, 'ip:{c}')).toBe(3);
-    expect(passesLeft(allowance, 'ip:{b}')).toBe(0);
-    expect(passesLeft(allowance, 'ip:{a}')).toBe(3);
+    expect(passesLeft(allowance, 'ip:{a}')).toBe(0);
+    expect(passesLeft(allowance, 'ip:{b}')).toBe(3);
+  });
+
+  describe('passes whose count has not landed hold back the next window (they will be counted in it)', () => {
+    test('a window opened by a shared decision', () => {
+      const { clock, allowance } = allowanceAt();
+      allowance.observe('ip:{a}', RULE, decision(3, 10_000));
+      // Two passes taken just before the window ends; their requests are still being read.
+      clock.ms += 9_990;
+      expect(allowance.take('ip:{a}', RULE)).toBe(true);
+      expect(allowance.take('ip:{a}', RULE)).toBe(true);
+      clock.ms += 20;
+      // Another request opens the shared window anew: 2 left of 3, but the two passes will take them.
+      allowance.observe('ip:{a}', RULE, decision(2, 10_000));
+      expect(passesLeft(allowance, 'ip:{a}')).toBe(0);
+    });
+
+    test('a window this process opens itself', () => {
+      const { clock, allowance } = allowanceAt();
+      expect(allowance.take('ip:{a}', RULE)).toBe(true);
+      clock.ms += 10_000;
+      expect(passesLeft(allowance, 'ip:{a}')).toBe(2);
+    });
+
+    test('once counted, they no longer do', () => {
+      const { clock, allowance } = allowanceAt();
+      expect(allowance.take('ip:{a}', RULE)).toBe(true);
+      expect(allowance.take('ip:{a}', RULE)).toBe(true);
+      allowance.settle('ip:{a}');
+      allowance.settle('ip:{a}');
+      // More settled than taken (a request that ended twice) is no credit.
+      allowance.settle('ip:{a}');
+      clock.ms += 10_000;
+      allowance.observe('ip:{a}', RULE, decision(2, 10_000));
+      expect(passesLeft(allowance, 'ip:{a}')).toBe(2);
+    });
+  });
+});
+
+describe('the request limiter feeds the allowance only what the shared store decided', () => {
+  const request = { id: 'req-1', clientLimitKey: '192.0.2.1', headers: {} } as unknown as FastifyRequest;
+  const reply = { headers: () => reply } as unknown as FastifyReply;
+  const limiterOver = (store: RateLimitStore) => {
+    const observed: number[] = [];
+    const allowance = { ...createAddressAllowance(), observe: (_key: string, _rule: RateLimitRule, d: RateLimitDecision) => { observed.push(d.remaining); } };
+    const limiter = createRequestLimiter({
+      store, fallback: createMemoryRateLimitStore(), metrics: createMetrics(), logger: silentLogger, blocks: createLocalBlocks(), allowance,
+      limits: { perIp: { max: 5, windowMs: 60_000 }, perAccount: { max: 5, windowMs: 60_000 } },
+    });
+    return { limiter, observed };
+  };
+
+  test('a shared decision is observed', async () => {
+    const { limiter, observed } = limiterOver(createMemoryRateLimitStore());
+    await limiter.countIp(request);
+    expect(await limiter.checkIp(request, reply, { signed: false })).toBe(false);
+    expect(observed).toEqual([4, 3]);
+  });
+
+  // The local stand-in counts on windows of its own: its decisions, taken for the shared window's,
+  // once refilled the allowance of an address the shared store had said was spent.
+  test('the local stand-in\'s decisions, while the shared store is unreachable, are not', async () => {
+    const unreachable: RateLimitStore = { consume: async () => { throw new Error('connection refused'); }, peek: async () => { throw new Error('connection refused'); } };
+    const { limiter, observed } = limiterOver(unreachable);
+    await limiter.countIp(request);
+    expect(await limiter.checkIp(request, reply, { signed: false })).toBe(false);
+    expect(observed).toEqual([]);
   });
 });

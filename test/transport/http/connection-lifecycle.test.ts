@@ -157,6 +157,7 @@ describe('HTTP connections', () => {
         counting();
         await countMayEnd;
       },
+      endPass: () => undefined,
     } as unknown as RequestLimiter;
     const { app, port, closeBegan } = await start(undefined, async () => undefined, limiter);
     const c = await client(port);

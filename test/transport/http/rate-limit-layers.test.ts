@@ -141,5 +141,37 @@ describe('rate-limit layers over HTTP', () => {
         await server.close();
       }
     });
+
+    // Its admission runs as its answer is sent (no operation resolved): the answer once left without the limits it spent.
+    test('signed: a request that fails validation carries Request.ip and Request.account too', async () => {
+      const server = await startSignet(services, memoryStores(), { requestLimits: { perIp: { max: 1000, windowMs: 60_000 }, perAccount: requestLimits.perAccount } });
+      try {
+        const key = await createTestKey(services, await fundedAccount(services, {}, 'announced-invalid'));
+        const res = await signedRequest(server, key, { query: '{ noSuchField }' });
+        expect(res.status).toBe(400);
+        expect(policies(res.headers.get('ratelimit-policy'))).toEqual([['Request.account', { q: 2, w: 30 }], ['Request.ip', { q: 1000, w: 60 }]]);
+        expect(policies(res.headers.get('ratelimit'))).toEqual([['Request.account', { r: 1, t: expect.any(Number) }], ['Request.ip', { r: 999, t: expect.any(Number) }]]);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('signed, counted before its body (its address\'s allowance spent) and failing validation: Request.ip once, beside Request.account', async () => {
+      // The limits' windows on a clock the test moves: when it moves, the shared window starts
+      // again but this process's allowance for the address is still spent.
+      let limiterMs = 0;
+      const server = await startSignet(services, memoryStores({ rateLimitClock: () => limiterMs }), { requestLimits: { perIp: { max: 2, windowMs: 60_000 }, perAccount: { max: 100, windowMs: 60_000 } } });
+      try {
+        const key = await createTestKey(services, await fundedAccount(services, {}, 'announced-first'));
+        for (let i = 0; i < 2; i += 1) expect((await signedRequest(server, key, { query: '{ me { id } }' })).status).toBe(200);
+        limiterMs += 60_001;
+        const res = await signedRequest(server, key, { query: '{ noSuchField }' });
+        expect(res.status).toBe(400);
+        expect(policies(res.headers.get('ratelimit-policy'))).toEqual([['Request.account', { q: 100, w: 60 }], ['Request.ip', { q: 2, w: 60 }]]);
+        expect(policies(res.headers.get('ratelimit'))).toEqual([['Request.ip', { r: 1, t: expect.any(Number) }], ['Request.account', { r: 99, t: expect.any(Number) }]]);
+      } finally {
+        await server.close();
+      }
+    });
   });
 });
