@@ -229,8 +229,10 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       // Its answer names the limits it spent, as an admitted request's does (none if its store failed).
       if (reply && !reply.sent) reply.headers(rateLimitHeaderFields([...(request.requestRateLimits ?? []), ...request.admission.rateLimits]));
     }
-    if (hasSignatureHeaders(request) && !request.addressCounted && !request.admission?.addressCounted) {
-      await deps.requestLimiter?.countIp(request).catch(() => undefined);
+    if (deps.requestLimiter && hasSignatureHeaders(request) && !request.addressCounted && !request.admission?.addressCounted) {
+      const counted = await deps.requestLimiter.countIp(request).catch(() => undefined);
+      // Announced as an unsigned request's count before its body is.
+      if (counted && reply && !reply.sent) reply.headers(rateLimitHeaderFields([counted]));
     }
     deps.requestLimiter?.endPass(request);
   };

@@ -30,6 +30,8 @@ export interface VerifiedRequest {
   readonly keyVersion?: string;
   /** Already counted against its address before its body was read (request-limits.ts): the admission leaves the address out. */
   readonly addressCounted?: boolean;
+  /** Called once the admission's count of the address has landed: the request's uncounted pass ends (request-limits.ts `endPass`). */
+  readonly onAddressCounted?: () => void;
 }
 
 /**
@@ -198,7 +200,10 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
           }
           const ipOutcome = outcomes[gates.indexOf(ipGate)];
           addressCounted = ipOutcome?.kind === 'limit';
-          if (ipOutcome?.kind === 'limit') deps.limiter.observeAddress(request.source, ipOutcome.decision);
+          if (ipOutcome?.kind === 'limit') {
+            deps.limiter.observeAddress(request.source, ipOutcome.decision);
+            request.onAddressCounted?.();
+          }
           rateLimits = layerDecisions(gates, outcomes);
           const failed = gates.findIndex((gate, i) => isFailedGate(gate, outcomes[i]));
           if (failed === -1) break;

@@ -91,13 +91,17 @@ export interface LayerRefusal {
 export interface RequestLimiter {
   /** onRequest: refuses an IP over its limit before any parsing. Returns true when it replied. */
   checkIp(request: FastifyRequest, reply: FastifyReply, options: { signed: boolean }): Promise<boolean>;
-  /** Spends one request of the address's budget without answering (a signed request refused before its admission). */
-  countIp(request: FastifyRequest): Promise<void>;
+  /** Spends one request of the address's budget without answering (a signed request refused before its admission); its decision as a header entry. */
+  countIp(request: FastifyRequest): Promise<RateLimitHeaderEntry>;
   /** The gates of a signed request's admission for `layer`. */
   admissionCheck(layer: RequestLayer, id: string): AdmissionCheck & { kind: 'limit' };
   /** Learns what an address has left from its admission's decision (what lets signed requests go uncounted before their bodies). */
   observeAddress(id: string, decision: RateLimitDecision): void;
-  /** A signed request let through uncounted has been counted (or settled otherwise): its pass no longer holds back its address's next window. */
+  /**
+   * A signed request let through uncounted has been counted (its admission's count landed, or
+   * `countIp`'s), or has ended: its pass no longer holds back its address's next window. Once per
+   * request; later calls do nothing.
+   */
   endPass(request: FastifyRequest): void;
   /** The layer's decision as a RateLimit header entry, named as configured (`Request.ip`, `Request.account`). */
   headerEntry(layer: RequestLayer, decision: RateLimitDecision): RateLimitHeaderEntry;
@@ -181,6 +185,7 @@ export function createRequestLimiter(deps: {
       request.addressCounted = true;
       const decision = await consumeIp(request, keyOf('ip', request.clientLimitKey));
       if (!decision.allowed) deps.blocks.block(keyOf('ip', request.clientLimitKey), decision.retryAfterMs);
+      return headerEntry('ip', decision);
     },
     admissionCheck: (layer, id) => ({ kind: 'limit', key: keyOf(layer, id), rule: ruleOf(layer), gate: true }),
     observeAddress: (id, decision) => allowance.observe(keyOf('ip', id), ruleOf('ip'), decision),

@@ -11,7 +11,7 @@ import { createMetrics } from '../../../src/metrics';
 import { createSequentialAdmissionStore, type AdmissionCheck } from '../../../src/transport/admission';
 import { createAuthFailureGuard } from '../../../src/transport/http/auth-failure-guard';
 import { createLocalBlocks } from '../../../src/transport/http/local-blocks';
-import { MAX_KEY_VERSION_RELOADS, createRequestAdmissions } from '../../../src/transport/http/request-admission';
+import { MAX_KEY_VERSION_RELOADS, createRequestAdmissions, type VerifiedRequest } from '../../../src/transport/http/request-admission';
 import { createRequestLimiter } from '../../../src/transport/http/request-limits';
 import { silentLogger } from '../../helpers/logger';
 
@@ -36,7 +36,9 @@ function setup(reload: (version: string) => Promise<VerificationMaterial | null>
     guard: createAuthFailureGuard(rateLimits, blocks),
     apiKeys: { reloadVerificationMaterial: async (_id, version) => { reloads.push(version); return reload(version); } },
   });
-  const request = (keyVersion: string) => admissions({ requestId: 'r1', source: '192.0.2.1', keyId: KEY.id, accountId: KEY.accountId, nonce: `n-${Math.random()}`, nonceTtlMs: 35_000, notBeforeMs: Date.now(), createdMs: Date.now(), keyVersion });
+  const request = (keyVersion: string, extra: Partial<VerifiedRequest> = {}) => admissions({
+    requestId: 'r1', source: '192.0.2.1', keyId: KEY.id, accountId: KEY.accountId, nonce: `n-${Math.random()}`, nonceTtlMs: 35_000, notBeforeMs: Date.now(), createdMs: Date.now(), keyVersion, ...extra,
+  });
   return { keyVersions, calls, reloads, request, rateLimits };
 }
 
@@ -75,6 +77,28 @@ describe('admission of a request verified with cached key material', () => {
     await expect(request(stale).admit([])).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' } });
     expect(calls).toHaveLength(1);
     await expect(rateLimits.peek('account:{acct-1}', { max: 10_000, windowMs: 60_000 })).resolves.toMatchObject({ remaining: 10_000 });
+  });
+
+  // A request let through the per-IP hook uncounted holds back its address's next window until
+  // its count lands (address-allowance.ts); it was once released only as its answer was sent.
+  test('the address\'s count, once landed, ends the request\'s uncounted pass: once, also after a reload', async () => {
+    const { keyVersions, request } = setup(async () => material(KEY));
+    let ended = 0;
+    await request(await keyVersions.current(KEY.id), { onAddressCounted: () => { ended += 1; } }).admit([]);
+    expect(ended).toBe(1);
+    const stale = await keyVersions.current(KEY.id);
+    await keyVersions.renew(KEY.id);
+    await request(stale, { onAddressCounted: () => { ended += 1; } }).admit([]);
+    expect(ended).toBe(2);
+  });
+
+  test('a request counted before its body: the admission leaves the address out', async () => {
+    const { keyVersions, calls, request } = setup(async () => material(KEY));
+    let ended = 0;
+    await request(await keyVersions.current(KEY.id), { addressCounted: true, onAddressCounted: () => { ended += 1; } }).admit([]);
+    expect(calls.map((c) => c.map((check) => check.kind))).toEqual([['nonce', 'keyVersion', 'blocked', 'limit']]);
+    expect(calls[0][3]).toMatchObject({ key: 'account:{acct-1}' });
+    expect(ended).toBe(0);
   });
 
   test('a key gone, or now of another account, is refused alike', async () => {

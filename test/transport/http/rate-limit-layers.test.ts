@@ -156,6 +156,19 @@ describe('rate-limit layers over HTTP', () => {
       }
     });
 
+    test('signed, refused before its admission (a body that is not JSON): Request.ip, counted as it is answered', async () => {
+      const server = await startSignet(services, memoryStores(), { requestLimits: { perIp: { max: 3, windowMs: 60_000 }, perAccount: requestLimits.perAccount } });
+      try {
+        const key = await createTestKey(services, await fundedAccount(services, {}, 'announced-unparsed'));
+        const res = await signedRequest(server, key, undefined, { body: '{ this is not json' });
+        expect(res.status).toBe(400);
+        expect(policies(res.headers.get('ratelimit-policy'))).toEqual([['Request.ip', { q: 3, w: 60 }]]);
+        expect(policies(res.headers.get('ratelimit'))).toEqual([['Request.ip', { r: 2, t: expect.any(Number) }]]);
+      } finally {
+        await server.close();
+      }
+    });
+
     test('signed, counted before its body (its address\'s allowance spent) and failing validation: Request.ip once, beside Request.account', async () => {
       // The limits' windows on a clock the test moves: when it moves, the shared window starts
       // again but this process's allowance for the address is still spent.
