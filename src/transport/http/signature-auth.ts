@@ -35,7 +35,7 @@ export interface SignatureAuthOptions {
   /** The request's client source for limits and the guard (address, or IPv6 /64). */
   readonly sourceOf: (request: FastifyRequest) => string;
   /** Ends a request's uncounted pass once its admission has counted its address (request-limits.ts `endPass`). */
-  readonly endAddressPass?: (request: FastifyRequest) => void;
+  readonly endAddressPass: (request: FastifyRequest) => void;
   readonly metrics: SignetMetrics;
   readonly logger: Logger;
 }
@@ -164,7 +164,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         const admission = options.admissions({
           requestId: request.id, source, keyId: claim.keyId, accountId: result.accountId, nonce: claim.nonce, nonceTtlMs: claim.ttlMs,
           notBeforeMs: claim.notBeforeMs, createdMs: result.created * 1000, keyVersion: result.keyVersion, addressCounted: request.addressCounted === true,
-          onAddressCounted: options.endAddressPass && (() => options.endAddressPass?.(request)),
+          onAddressCounted: () => options.endAddressPass(request),
         });
         return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] }, admission, actingKeyId: result.keyId };
       }
