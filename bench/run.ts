@@ -192,6 +192,7 @@ async function main(): Promise<void> {
       for (const row of costs.rows) log(`  cost of scenario ${row.scenario}: ${row.sqlStatements} SQL statements, ${row.redisRoundTrips ?? 0} Redis round trips ${JSON.stringify(row.redisCommands ?? {})}`);
       roundTrips = await measureRoundTrips(db.driver, env.redisUrl);
       log(`  round trip (CPU ms, one at a time / ${roundTrips.inFlight} in flight): SQL ${roundTrips.sqlStatementMs.sequential} / ${roundTrips.sqlStatementMs.concurrent}` +
+        (roundTrips.recordWriteMs ? `; idempotency record write ${roundTrips.recordWriteMs.sequential} / ${roundTrips.recordWriteMs.concurrent}` : '') +
         (roundTrips.redisRoundTripMs ? `; Redis ${roundTrips.redisRoundTripMs.sequential} / ${roundTrips.redisRoundTripMs.concurrent}` : ''));
     } finally {
       await db.close();

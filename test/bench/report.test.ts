@@ -89,8 +89,8 @@ describe('the floor of the security layer (issue 14)', () => {
 
   it('adds the verification and the extra round trips at their concurrent (low) and sequential (high) costs', () => {
     // 3 − 3b: 0.1 + 0.05 + 0.02 = 0.17 to 0.1 + 0.1 + 0.08 = 0.28; 4 − 3b: 0.1 + 2 × (0.05 + 0.02) = 0.24 to 0.1 + 2 × (0.1 + 0.08) = 0.46.
-    expect(layerFloor(withFloor(), '3', '3b')).toEqual({ sqlStatements: 1, redisRoundTrips: 1, lowMs: 0.17, highMs: 0.28 });
-    expect(layerFloor(withFloor(), '4', '3b')).toEqual({ sqlStatements: 2, redisRoundTrips: 2, lowMs: 0.24, highMs: 0.46 });
+    expect(layerFloor(withFloor(), '3', '3b')).toEqual({ sqlStatements: 1, recordWrites: 0, redisRoundTrips: 1, lowMs: 0.17, highMs: 0.28 });
+    expect(layerFloor(withFloor(), '4', '3b')).toEqual({ sqlStatements: 2, recordWrites: 0, redisRoundTrips: 2, lowMs: 0.24, highMs: 0.46 });
   });
 
   it('says whether 2× the verification is within reach of the signature layer\'s floor', () => {
@@ -111,10 +111,25 @@ describe('the floor of the security layer (issue 14)', () => {
     expect(line(targets(heavyBase), 'The highest scenario 4 / 3b')).toContain('= **91.5–95.4%** (90% is within reach of the floor)');
   });
 
+  it('counts the idempotency record scenario 4 writes at the record write\'s own cost when the run measured it', () => {
+    // 4 − 3b: 0.1 + 1 × 0.05 + 1 × 0.3 (the record) + 2 × 0.02 = 0.49 to 0.1 + 0.1 + 0.4 + 2 × 0.08 = 0.76; 3 writes no record.
+    const measured = withFloor({ roundTrips: { ...roundTrips, recordWriteMs: { sequential: 0.4, concurrent: 0.3 } } });
+    expect(layerFloor(measured, '4', '3b')).toEqual({ sqlStatements: 2, recordWrites: 1, redisRoundTrips: 2, lowMs: 0.49, highMs: 0.76 });
+    expect(layerFloor(measured, '3', '3b')).toEqual({ sqlStatements: 1, recordWrites: 0, redisRoundTrips: 1, lowMs: 0.17, highMs: 0.28 });
+    expect(line(targets(measured), 'The highest scenario 4 / 3b')).toContain("(the verification + 2 SQL statements (1 of them the idempotency record's write, at its own cost) and 2 Redis round trips that 4 sends beyond 3b: 0.49–0.76 ms");
+    const embedded = withFloor({
+      costs: { requests: 100, rows: rows.map(({ scenario, sqlStatements }) => ({ scenario, sqlStatements: scenario === '4' ? 6 : 5 })) },
+      roundTrips: { ...roundTrips, redisRoundTripMs: undefined, recordWriteMs: { sequential: 0.4, concurrent: 0.3 } },
+    });
+    // Embedded, the one statement 4 sends beyond 3b is the record: 0.1 + 0.3 to 0.1 + 0.4.
+    expect(layerFloor(embedded, '4', '3b')).toEqual({ sqlStatements: 1, recordWrites: 1, redisRoundTrips: 0, lowMs: 0.4, highMs: 0.5 });
+    expect(line(targets(embedded), 'The highest scenario 4 / 3b')).toContain("(the verification + 1 SQL statement (the idempotency record's write, at its own cost) and 0 Redis round trips");
+  });
+
   it('counts no Redis round trip on memory stores, and gives no floor when the run lacks a figure', () => {
     const embedded = withFloor({ costs: { requests: 100, rows: rows.map(({ scenario, sqlStatements }) => ({ scenario, sqlStatements: scenario === '4' ? 6 : 5 })) }, roundTrips: { ...roundTrips, redisRoundTripMs: undefined } });
-    expect(layerFloor(embedded, '3', '3b')).toEqual({ sqlStatements: 0, redisRoundTrips: 0, lowMs: 0.1, highMs: 0.1 });
-    expect(layerFloor(embedded, '4', '3b')).toEqual({ sqlStatements: 1, redisRoundTrips: 0, lowMs: 0.15, highMs: 0.2 });
+    expect(layerFloor(embedded, '3', '3b')).toEqual({ sqlStatements: 0, recordWrites: 0, redisRoundTrips: 0, lowMs: 0.1, highMs: 0.1 });
+    expect(layerFloor(embedded, '4', '3b')).toEqual({ sqlStatements: 1, recordWrites: 0, redisRoundTrips: 0, lowMs: 0.15, highMs: 0.2 });
     expect(layerFloor(withFloor({ roundTrips: { ...roundTrips, redisRoundTripMs: undefined } }), '4', '3b')).toBeUndefined();
     expect(layerFloor(withFloor({ roundTrips: undefined }), '4', '3b')).toBeUndefined();
     expect(targets(mode()).filter((l) => /^Floor|^The highest/.test(l))).toEqual([]);

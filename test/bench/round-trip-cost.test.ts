@@ -18,6 +18,9 @@ describe('round-trip costs on PGlite', () => {
     const costs = await measureRoundTrips(db.driver, undefined, 40);
     expect(costs).toMatchObject({ iterations: 40, inFlight: ROUND_TRIPS_IN_FLIGHT });
     expect(Number.isFinite(costs.sqlStatementMs.sequential) && Number.isFinite(costs.sqlStatementMs.concurrent)).toBe(true);
+    expect(Number.isFinite(costs.recordWriteMs?.sequential) && Number.isFinite(costs.recordWriteMs?.concurrent)).toBe(true);
+    // The records it wrote to measure the write are gone.
+    expect(await db.driver.query('SELECT 1 FROM idempotency_records')).toEqual([]);
     expect(costs.redisRoundTripMs).toBeUndefined();
   });
 
