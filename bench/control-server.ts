@@ -65,13 +65,27 @@ export interface ControlServerDeps {
   /** Request-layer limits (SIGNET_RATE_LIMITS `Request.*`). */
   readonly rateLimitOverrides: Readonly<Record<string, { max: number; window: string }>>;
   readonly signatureMaxAgeSeconds: number;
+  /**
+   * Variant `bare+floor` only: the round trips the signed layer sends beyond the bare control, made
+   * once per request with the server's own clients (PostgreSQL + Redis: one Redis round trip and
+   * one SQL statement; embedded: none), so the layer's floor is measured in the server, under its
+   * load, rather than from round trips timed alone.
+   */
+  readonly floorRoundTrips?: () => Promise<void>;
 }
+
+/**
+ * The control variants: `signed` (scenario 3), `bare` (3b), `bare+ed25519` (3b plus one Ed25519
+ * verification of a fixed message per request: the primitive in situ) and `bare+floor` (that
+ * verification plus `floorRoundTrips`: the signature layer's floor in situ).
+ */
+export type ControlVariant = 'signed' | 'bare' | 'bare+ed25519' | 'bare+floor';
 
 /**
  * Builds a control app (not listening): `signed` wires what createSignetServer wires minus the
  * directive transformers; `bare` trusts `x-bench-account` for any of `accountIds`.
  */
-export async function createControlApp(deps: ControlServerDeps, variant: 'signed' | 'bare' | 'bare+ed25519', accountIds: readonly string[]): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+export async function createControlApp(deps: ControlServerDeps, variant: ControlVariant, accountIds: readonly string[]): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
   const { services, security, metrics, logger } = deps;
   const usage = createKeyUsageRecorder({ uow: services.uow, onError: (err) => logger.warn({ err }, 'could not record API key use') });
   let layers: Pick<HttpServerDeps, 'authenticate' | 'requestLimiter'>;
@@ -84,11 +98,14 @@ export async function createControlApp(deps: ControlServerDeps, variant: 'signed
     const known = new Set(accountIds);
     // bench/profile only: one Ed25519 verification of a fixed message per request and nothing
     // else of the signature layer, to see what the primitive costs inside a request.
-    const primitive = variant === 'bare+ed25519' ? fixedEd25519Verification() : undefined;
+    const primitive = variant === 'bare+ed25519' || variant === 'bare+floor' ? fixedEd25519Verification() : undefined;
+    const roundTrips = variant === 'bare+floor' ? deps.floorRoundTrips : undefined;
+    if (variant === 'bare+floor' && !roundTrips) throw new Error('the bare+floor control needs floorRoundTrips');
     layers = {
       // The caller is whoever the header names: no signature, no scope, no limit (the point of this control).
       authenticate: async (request) => {
         if (primitive && !primitive()) throw new Error('the fixed Ed25519 signature did not verify');
+        if (roundTrips) await roundTrips();
         const id = request.headers['x-bench-account'];
         return { principal: typeof id === 'string' && known.has(id) ? { accountId: id, keyId: 'bench-control', scopes: ALL_SCOPES } : null };
       },

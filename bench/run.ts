@@ -5,8 +5,10 @@
  * dropped afterwards), else the embedded default (PGlite + memory stores). Servers run as child
  * processes; autocannon runs here. Results: bench/results/<mode>.json and bench/RESULTS.md.
  *
- * Knobs (environment): BENCH_DURATION (measured seconds per scenario, default 6, split into
- * BENCH_ROUNDS rounds, default 3, taken in turn with the scenarios it is compared with),
+ * Knobs (environment): BENCH_DURATION (measured seconds per scenario, default 30, split into
+ * BENCH_ROUNDS rounds, default 10, taken in turn with the scenarios it is compared with: with 6 s in
+ * 3 rounds the servers' drift between turns put the signed control above the protected server in
+ * most full runs, see ANALYSIS.md, eighteenth pass),
  * BENCH_WARMUP (default 2), BENCH_TURN_WARMUP (unmeasured seconds before each turn, default 1), BENCH_CONNECTIONS (per server process, default 10), BENCH_CPU_PROF (a directory:
  * servers run with `node --cpu-prof` and write their profiles there on exit), BENCH_SERVER_NODE_FLAGS
  * (more flags for the server processes, for experiments: e.g. `--no-flush-bytecode`), BENCH_ONLY (scenario
@@ -33,10 +35,10 @@ import { controlRequests, scenarioRequests, type BenchCredential } from './reque
 import { benchServerEnv, startControlServer, startSignetServe, type BenchServer } from './servers';
 
 const settings = {
-  durationSeconds: Number(process.env.BENCH_DURATION ?? 6),
+  durationSeconds: Number(process.env.BENCH_DURATION ?? 30),
   warmupSeconds: Number(process.env.BENCH_WARMUP ?? 2),
   connectionsPerServer: Number(process.env.BENCH_CONNECTIONS ?? 10),
-  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 10),
   /** Unmeasured load before each turn: a server idle through the others' turns starts its own warm again. */
   turnWarmupSeconds: Number(process.env.BENCH_TURN_WARMUP ?? 1),
 };

@@ -17,7 +17,10 @@
  * many requests instead, e.g. 20: differences of 0.1 ms then stand out of a shared machine's drift), INPROC_ONLY (e.g. "3,3b"). Scenario `3s` (not
  * in the bench) is 3b's server fed 3's signed requests: 3s − 3b is what carrying a signature costs
  * the process without checking it, 3 − 3s the checking. Scenario `3v` is 3b's server doing one
- * Ed25519 verification of a fixed message per request: the primitive's cost inside a request.
+ * Ed25519 verification of a fixed message per request: the primitive's cost inside a request. Scenario
+ * `3f` is 3v plus the round trips 3 sends beyond 3b (PostgreSQL + Redis: one Redis round trip and one
+ * SQL statement; embedded: none): the signature layer's floor inside a request, against which 3 − 3b
+ * is what the layer costs beyond it.
  *
  * On PostgreSQL + Redis the signed scenarios run twice in the same rounds: `2`, `3`, `4` with the
  * key material cached as the runtime does (key versions on Redis), and `2r`, `3r`, `4r` reading the
@@ -36,15 +39,34 @@ import { createMetrics } from '../../src/metrics';
 import type { SecurityStores } from '../../src/transport/security-stores';
 import { deleteKeysUnder } from '../redis-keys';
 import { openBenchEnv } from '../bench-env';
-import { createControlApp } from '../control-server';
+import { createControlApp, type ControlVariant } from '../control-server';
 import type { BenchRequest } from '../load';
 import { randomUUID } from 'node:crypto';
+import { FEE_ACCOUNT_ID } from '../../src/domain';
+import type { SqlExecutor } from '../../src/stores/postgres';
 import { BENCH_AUTHORITY, PLACE_ORDER_BODY, controlRequests, createSigner, scenarioRequests } from '../requests';
 import { BENCH_RATE_LIMITS } from '../servers';
 
 const requests = Number(process.env.INPROC_REQUESTS ?? 1000);
 const rounds = Number(process.env.INPROC_ROUNDS ?? 3);
 const only = process.env.INPROC_ONLY ? new Set(process.env.INPROC_ONLY.split(',')) : null;
+
+/**
+ * What scenario 3 sends beyond 3b, as one call per request of scenario 3f: on PostgreSQL + Redis one
+ * EVALSHA (a one-command script on a key of its own: the admission's script is one round trip) and
+ * one prepared primary-key SELECT (as the key hold); embedded, nothing (the nonce, the limits and the
+ * key hold stay in memory there).
+ */
+async function floorRoundTripsOf(redis: Redis | undefined, driver: SqlExecutor | undefined): Promise<() => Promise<void>> {
+  if (!redis || !driver) return async () => undefined;
+  const sha = String(await redis.script('LOAD', "return redis.call('INCR', KEYS[1])"));
+  const key = `signet-bench:inproc-floor:${randomUUID()}`;
+  return async () => {
+    await redis.evalsha(sha, 1, key);
+    const rows = await driver.query('SELECT 1 AS one FROM accounts WHERE id = $1', [FEE_ACCOUNT_ID], { prepared: true });
+    if (rows.length !== 1) throw new Error('floor round trips: the fee account row is missing');
+  };
+}
 
 async function main(): Promise<void> {
   const env = await openBenchEnv();
@@ -88,6 +110,10 @@ async function main(): Promise<void> {
       { id: '3s', server: 'bare' as const, next: signedForBare },
       // 3b's server with one Ed25519 verification per request (a fixed message): the primitive in situ.
       { id: '3v', server: 'bare+ed25519' as const, next: controlRequests(accounts) },
+      // 3v plus the round trips scenario 3 sends beyond 3b, with the server's clients (PostgreSQL +
+      // Redis: one EVALSHA and one prepared SELECT; embedded: none, so 3f is 3v): the signature
+      // layer's floor in situ, where a round trip costs what it costs a server, not one timed alone.
+      { id: '3f', server: 'bare+floor' as const, next: controlRequests(accounts) },
       { id: '4', server: 'protected' as const, next: signed.protectedOrder },
       ...(keyRead ? [
         { id: '2r', server: 'protected' as const, next: signed.meBalances, ...keyRead },
@@ -95,9 +121,10 @@ async function main(): Promise<void> {
         { id: '4r', server: 'protected' as const, next: signed.protectedOrder, ...keyRead },
       ] : []),
     ].filter((p) => !only || only.has(p.id));
-    const servers = await Promise.all(plans.map((plan: { server: 'protected' | 'bare' | 'bare+ed25519' | 'signed'; services?: typeof db.services }) => (plan.server === 'protected'
+    const floorRoundTrips = await floorRoundTripsOf(redis, env.databaseUrl ? db.driver : undefined);
+    const servers = await Promise.all(plans.map((plan: { server: 'protected' | ControlVariant; services?: typeof db.services }) => (plan.server === 'protected'
       ? createSignetServer({ ...common, ...(plan.services ? { services: plan.services } : {}), introspection: false, development: false, publicUrl: { scheme: 'https', authority: BENCH_AUTHORITY }, requestLimits: requestLimitsFrom(BENCH_RATE_LIMITS) })
-      : createControlApp({ ...common, ...(plan.services ? { services: plan.services } : {}), rateLimitOverrides: BENCH_RATE_LIMITS }, plan.server, accounts))));
+      : createControlApp({ ...common, ...(plan.services ? { services: plan.services } : {}), rateLimitOverrides: BENCH_RATE_LIMITS, floorRoundTrips }, plan.server, accounts))));
     // Listening (on a loopback port nothing is sent to) resolves the signing target; requests go through inject.
     for (const server of servers) await server.app.listen({ host: '127.0.0.1', port: 0 });
     const send = async (i: number, request: BenchRequest) => {
@@ -142,6 +169,7 @@ async function main(): Promise<void> {
     await Promise.all(servers.map((s) => s.close()));
     // Scenario 4's idempotency outcomes would stay 24 h in a shared Redis; the rest expires within minutes.
     if (redis) await deleteKeysUnder(redis, idempotencyPrefix);
+    if (redis) await deleteKeysUnder(redis, 'signet-bench:inproc-floor:');
   } finally {
     await redis?.quit();
     await db.close();
