@@ -12,6 +12,17 @@ import type { RateLimitBenchResult } from './rate-limit-accuracy';
 import type { RequestCosts } from './request-cost';
 import type { RoundTripCosts } from './round-trip-cost';
 
+/**
+ * Server CPU per request measured in one process with no concurrency (bench/profile/in-process.ts):
+ * the scenarios take turns (every `block` requests when given), one figure per round for each.
+ */
+export interface InProcessResult {
+  readonly requests: number;
+  readonly rounds: number;
+  readonly block?: number;
+  readonly scenarios: ReadonlyArray<{ readonly id: string; readonly roundsMs: readonly number[] }>;
+}
+
 /** One scenario's outcome: figures, or why it did not run. */
 export interface ScenarioResult {
   readonly id: string;
@@ -39,6 +50,8 @@ export interface ModeResult {
   readonly primitive?: PrimitiveCosts;
   /** What one SQL statement and one Redis round trip cost the sending process, measured in this run (absent in older runs). */
   readonly roundTrips?: RoundTripCosts;
+  /** Scenarios 3b, 3v, 3f, 3 and 4 in one process, taking turns (absent in older runs). */
+  readonly inProcess?: InProcessResult;
   /** The peers side by side (absent in older runs). */
   readonly peers?: PeersResult | { skipped: string };
   /** What scenarios 7 and 7b left in the server's database (absent in older runs). */

@@ -7,7 +7,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { matchingTargets, renderMatching } from './report-matching';
-import type { ModeResult } from './report-types';
+import type { InProcessResult, ModeResult } from './report-types';
 import type { LoadFigures } from './load';
 import { peerPairs } from './peers';
 import type { PrimitiveCosts } from './primitive';
@@ -127,6 +127,7 @@ export function targets(result: ModeResult): string[] {
         `3 − 3b ${Math.round((m3 - m3b) * 1000) / 1000} ms, 4 − 3b ${Math.round((m4 - m3b) * 1000) / 1000} ms (no target)`);
     }
   } else lines.push('Signature layer vs the verification primitive: not measured (scenarios 3 and 3b and the primitive are needed; older runs lack the primitive)');
+  if (result.inProcess && p) lines.push(...inProcessTargets(result.inProcess, p.ed25519VerifyMs));
   const [p50, p99] = [figures('4')?.p50Ms, figures('4')?.p99Ms];
   if (p50 && p99 !== undefined) lines.push(`Scenario 4 p99 / p50: ${p99} / ${p50} ms = **${(p99 / p50).toFixed(2)}** (target ≤ 2.5: ${met(p99 / p50 <= 2.5)})`);
   const row4 = result.costs?.rows.find((row) => row.scenario === '4');
@@ -137,6 +138,55 @@ export function targets(result: ModeResult): string[] {
   if (s4 && s6b) lines.push(`Two processes / one process on scenario 4: **${(s6b / s4).toFixed(2)}×** (target ≥ 1.6×: ${met(s6b / s4 >= 1.6)}; ${result.machine.cores} cores)`);
   else lines.push(`Two processes / one process: not measured (${result.scenarios.find((s) => s.id === '6b')?.skipped ?? 'scenario 6 did not run'})`);
   return [...lines, ...matchingTargets(result)];
+}
+
+const IN_PROCESS_TITLES: Readonly<Record<string, string>> = {
+  '3b': 'control: `placeOrder`, no directives, no signature check',
+  '3v': '3b plus one Ed25519 verification of a fixed message per request (the primitive in situ)',
+  '3f': '3v plus the round trips 3 sends beyond 3b, with the server\'s own clients (PostgreSQL + Redis: one Redis round trip, one SQL statement; embedded: none): the signature layer\'s floor in situ',
+  '3': 'control: `placeOrder`, no directives (signature check on)',
+  '4': '`placeOrder` signed + idempotent + rate-limited',
+};
+
+const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/**
+ * The in-process lines of issue 14's targets: each figure is the median over the rounds of the
+ * difference (or ratio) between two scenarios measured side by side in the same round, so a drift
+ * of the machine between rounds cancels out.
+ */
+export function inProcessTargets(ip: InProcessResult, verifyMs: number): string[] {
+  const rounds = (id: string) => ip.scenarios.find((s) => s.id === id)?.roundsMs;
+  const paired = (a: string, b: string, f: (x: number, y: number) => number): number | undefined => {
+    const [ra, rb] = [rounds(a), rounds(b)];
+    return ra && rb && ra.length === rb.length && ra.length > 0 ? median(ra.map((x, i) => f(x, rb[i]))) : undefined;
+  };
+  const minus = (a: string, b: string) => { const d = paired(a, b, (x, y) => x - y); return d === undefined ? undefined : round3(d); };
+  const how = `no concurrency, the servers taking turns${ip.block ? ` every ${ip.block} requests` : ''}, median of ${ip.rounds} rounds of ${ip.requests} requests`;
+  const lines: string[] = [];
+  const [layer, floor, verify, whole] = [minus('3', '3b'), minus('3f', '3b'), minus('3v', '3b'), minus('4', '3b')];
+  if (layer !== undefined) lines.push(`Signature layer in one process (${how}): 3 − 3b ${layer} ms = **${times(layer, verifyMs)}** the verification (target ≤ 2×: ${layer <= 2 * verifyMs ? 'met' : 'missed'})`);
+  if (floor !== undefined) {
+    lines.push(`Its floor in one process, 3f − 3b (the bare control doing the verification and the round trips 3 sends beyond 3b, with its own clients): ${floor} ms = **${times(floor, verifyMs)}** the verification` +
+      `${verify === undefined ? '' : ` (the verification alone, 3v − 3b: ${verify} ms)`}` +
+      (floor > 2 * verifyMs ? ' (2× is out of reach here: the floor alone exceeds it)' : ' (2× is within reach of the floor: the rest of the layer is what exceeds it)'));
+  }
+  const ratio = paired('3b', '4', (x, y) => x / y);
+  if (ratio !== undefined && whole !== undefined) lines.push(`Scenario 3b's CPU per request over 4's in one process: **${percentFloor(ratio)}%** (4 − 3b ${whole} ms; the CPU side of 4 / 3b, without the load's concurrency; no target of its own)`);
+  return lines;
+}
+
+function renderInProcess(ip: InProcessResult | undefined): string {
+  if (!ip) return 'Not measured by this (older) run: run `npm run bench` again.';
+  return [
+    `Server CPU per request (this process's CPU time, \`process.cpuUsage\`), each scenario's server built in the bench process on this mode's stores and sent ${ip.requests} requests per round ` +
+      `one at a time through Fastify's \`inject\`, the scenarios taking turns${ip.block ? ` every ${ip.block} requests` : ''} for ${ip.rounds} rounds (bench/profile/in-process.ts); measured after the load, with none running:`,
+    '',
+    '| # | server | CPU ms per request, median | rounds |',
+    '|---|---|---|---|',
+    ...ip.scenarios.map(({ id, roundsMs }) => `| ${id} | ${IN_PROCESS_TITLES[id] ?? id} | ${median(roundsMs).toFixed(3)} | ${roundsMs.map((ms) => ms.toFixed(3)).join(' ')} |`),
+  ].join('\n');
 }
 
 function renderRoundTrips(r: RoundTripCosts | undefined): string[] {
@@ -276,6 +326,10 @@ function renderMode(r: ModeResult): string {
     '### Verification primitive (same run)',
     '',
     renderPrimitive(r.primitive, r.roundTrips),
+    '',
+    '### In one process (same run)',
+    '',
+    renderInProcess(r.inProcess),
     '',
     '### Peers side by side (same run)',
     '',

@@ -30,6 +30,7 @@ import { runPeersBench } from './peers';
 import { measureVerificationPrimitives } from './primitive';
 import { measureRequestCosts } from './request-cost';
 import { measureRoundTrips } from './round-trip-cost';
+import { measureInProcess } from './profile/in-process';
 import { machine, targets, writeResults, type ModeResult, type ScenarioResult } from './report';
 import { controlRequests, scenarioRequests, type BenchCredential } from './requests';
 import { benchServerEnv, startControlServer, startSignetServe, type BenchServer } from './servers';
@@ -55,6 +56,17 @@ const historySettings = {
 };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
+
+/**
+ * The in-process measurement (bench/profile/in-process.ts) of scenarios 3b, 3v (3b plus one Ed25519
+ * verification), 3f (3v plus the round trips 3 sends beyond 3b), 3 and 4: BENCH_INPROC_REQUESTS per
+ * scenario and round (default 600), BENCH_INPROC_ROUNDS rounds (default 5).
+ */
+const IN_PROCESS_SCENARIOS = ['3b', '3v', '3f', '3', '4'];
+const inProcessSettings = {
+  requests: Number(process.env.BENCH_INPROC_REQUESTS ?? 600),
+  rounds: Number(process.env.BENCH_INPROC_ROUNDS ?? 5),
+};
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((id) => id.trim())) : null;
 
@@ -189,6 +201,7 @@ async function main(): Promise<void> {
     const db = await env.openLocalDatabase();
     let costs: ModeResult['costs'];
     let roundTrips: ModeResult['roundTrips'];
+    let inProcess: ModeResult['inProcess'];
     try {
       costs = await measureRequestCosts(db, env.redisUrl, undefined, env.idempotencyRedisPrefix);
       for (const row of costs.rows) log(`  cost of scenario ${row.scenario}: ${row.sqlStatements} SQL statements, ${row.redisRoundTrips ?? 0} Redis round trips ${JSON.stringify(row.redisCommands ?? {})}`);
@@ -199,6 +212,9 @@ async function main(): Promise<void> {
     } finally {
       await db.close();
     }
+    // No load runs now: the servers of 3b, 3v, 3f, 3 and 4 in this process, taking turns every 20 requests.
+    inProcess = await measureInProcess(env, { only: new Set(IN_PROCESS_SCENARIOS), requests: inProcessSettings.requests, rounds: inProcessSettings.rounds, block: 20 });
+    log(`  in one process (CPU ms per request, median of ${inProcess.rounds} rounds): ${inProcess.scenarios.map(({ id, roundsMs }) => `${id} ${[...roundsMs].sort((a, b) => a - b)[Math.floor(roundsMs.length / 2)].toFixed(3)}`).join(', ')}`);
     let accuracy: ModeResult['accuracy'] = { skipped: "needs Redis for graphql-rate-limit's RedisStore: set BENCH_REDIS_URL" };
     if (env.redisUrl) {
       accuracy = await runRateLimitAccuracyBench(env.redisUrl, { trials: 5 });
@@ -213,7 +229,7 @@ async function main(): Promise<void> {
       : { skipped: 'needs Redis (set BENCH_REDIS_URL): the peers are compared on the stores several processes can share, and the side by side runs only then' };
     const result: ModeResult = {
       label: env.label, database: env.databaseUrl ? 'PostgreSQL' : 'PGlite (embedded)', redis: env.redisUrl ? 'Redis' : 'memory stores',
-      date: new Date().toISOString(), machine: host, settings, scenarios, costs, roundTrips, accuracy, primitive, peers, crossing: load.crossing, matching, history,
+      date: new Date().toISOString(), machine: host, settings, scenarios, costs, roundTrips, inProcess, accuracy, primitive, peers, crossing: load.crossing, matching, history,
     };
     targets(result).forEach((line) => log(`  ${line.replace(/\*\*/g, '')}`));
     log(`Results written to ${writeResults(result)}`);

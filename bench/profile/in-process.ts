@@ -9,8 +9,10 @@
  *
  *   npx tsc -p tsconfig.bench.json && node dist-bench/bench/profile/in-process.js
  *
- * Run it with `node --expose-gc` to collect the client's garbage (building and signing the batch)
- * before each measured batch: without it, part of that GC lands in the signed scenarios' figures.
+ * The client's garbage (building and signing a batch) is collected before each measured batch (the
+ * collector is exposed at run time when node was not started with `--expose-gc`), so it does not
+ * land in the signed scenarios' figures. `npm run bench` runs it too (`measureInProcess`, scenarios
+ * 3b, 3v, 3f, 3 and 4 in turns of 20 requests) for the report's in-process lines.
  *
  * Knobs: INPROC_REQUESTS (per scenario and round, default 1000), INPROC_ROUNDS (default 3; the
  * scenarios take turns, the figure is the median round), INPROC_BLOCK (take turns every that
@@ -38,18 +40,44 @@ import { requestLimitsFrom } from '../../src/transport/http/request-limits';
 import { createMetrics } from '../../src/metrics';
 import type { SecurityStores } from '../../src/transport/security-stores';
 import { deleteKeysUnder } from '../redis-keys';
-import { openBenchEnv } from '../bench-env';
+import { openBenchEnv, type BenchEnv } from '../bench-env';
+import type { InProcessResult } from '../report-types';
 import { createControlApp, type ControlVariant } from '../control-server';
 import type { BenchRequest } from '../load';
 import { randomUUID } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { FEE_ACCOUNT_ID } from '../../src/domain';
 import type { SqlExecutor } from '../../src/stores/postgres';
 import { BENCH_AUTHORITY, PLACE_ORDER_BODY, controlRequests, createSigner, scenarioRequests } from '../requests';
 import { BENCH_RATE_LIMITS } from '../servers';
 
-const requests = Number(process.env.INPROC_REQUESTS ?? 1000);
-const rounds = Number(process.env.INPROC_ROUNDS ?? 3);
-const only = process.env.INPROC_ONLY ? new Set(process.env.INPROC_ONLY.split(',')) : null;
+/** What to measure: which scenarios, how many requests per round, how many rounds, turns of how many requests. */
+export interface InProcessOptions {
+  /** Scenario ids (e.g. 3b, 3v, 3f, 3, 4); all when absent. */
+  readonly only?: ReadonlySet<string>;
+  readonly requests: number;
+  readonly rounds: number;
+  /** The scenarios take turns every this many requests within a round; a whole round each when absent. */
+  readonly block?: number;
+}
+
+/** The median of `values` (the upper one of an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/**
+ * The garbage collector, to collect the client's garbage (building and signing a batch) before a
+ * measured batch: `gc` under `node --expose-gc`, else exposed at run time (the bench's own process).
+ */
+function collector(): () => void {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed) return exposed;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
 
 /**
  * What scenario 3 sends beyond 3b, as one call per request of scenario 3f: on PostgreSQL + Redis one
@@ -68,8 +96,13 @@ async function floorRoundTripsOf(redis: Redis | undefined, driver: SqlExecutor |
   };
 }
 
-async function main(): Promise<void> {
-  const env = await openBenchEnv();
+/**
+ * Measures `options.only` (all scenarios when absent) in this process on `env`'s stores (a database
+ * of its own: `openLocalDatabase`), and removes the Redis keys it made. Writes nothing to stdout.
+ */
+export async function measureInProcess(env: BenchEnv, options: InProcessOptions): Promise<InProcessResult> {
+  const { only, requests, rounds } = options;
+  const gc = collector();
   const db = await env.openLocalDatabase();
   const redis = env.redisUrl ? new Redis(env.redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   // The database's own idempotency namespace (a marker vouches for one database's records).
@@ -135,10 +168,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < plans.length; i += 1) for (let n = 0; n < 200; n += 1) await send(i, plans[i].next()); // warm-up
     // INPROC_BLOCK: the scenarios take turns every that many requests within a round (default:
     // a whole round each), so drifts of a shared machine's speed fall on all of them alike.
-    const block = Math.min(requests, Number(process.env.INPROC_BLOCK ?? requests));
+    const block = Math.min(requests, options.block ?? requests);
     for (let round = 0; round < rounds && block < requests; round += 1) {
       const batches = plans.map((plan) => Array.from({ length: requests }, () => plan.next()));
-      (globalThis as { gc?: () => void }).gc?.();
+      gc();
       const used = plans.map(() => 0);
       for (let from = 0; from < requests; from += block) {
         for (let i = 0; i < plans.length; i += 1) {
@@ -153,31 +186,46 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds && block >= requests; round += 1) {
       for (let i = 0; i < plans.length; i += 1) {
         const batch = Array.from({ length: requests }, () => plans[i].next());
-        // Under --expose-gc, the garbage of building (and signing) the batch is collected before
-        // the clock starts, so it is not charged to the signed scenarios' server work.
-        (globalThis as { gc?: () => void }).gc?.();
+        // The garbage of building (and signing) the batch is collected before the clock starts, so
+        // it is not charged to the signed scenarios' server work.
+        gc();
         const start = process.cpuUsage();
         for (const request of batch) await send(i, request);
         const used = process.cpuUsage(start);
         figures[i].push((used.user + used.system) / 1000 / requests);
       }
     }
-    for (let i = 0; i < plans.length; i += 1) {
-      const sorted = [...figures[i]].sort((a, b) => a - b);
-      process.stdout.write(`scenario ${plans[i].id.padEnd(3)} ${sorted[Math.floor(sorted.length / 2)].toFixed(3)} ms CPU/request (rounds: ${figures[i].map((f) => f.toFixed(3)).join(' ')})\n`);
-    }
     await Promise.all(servers.map((s) => s.close()));
     // Scenario 4's idempotency outcomes would stay 24 h in a shared Redis; the rest expires within minutes.
     if (redis) await deleteKeysUnder(redis, idempotencyPrefix);
     if (redis) await deleteKeysUnder(redis, 'signet-bench:inproc-floor:');
+    return { requests, rounds, ...(block < requests ? { block } : {}), scenarios: plans.map((plan, i) => ({ id: plan.id, roundsMs: figures[i] })) };
   } finally {
     await redis?.quit();
     await db.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const env = await openBenchEnv();
+  try {
+    const result = await measureInProcess(env, {
+      requests: Number(process.env.INPROC_REQUESTS ?? 1000),
+      rounds: Number(process.env.INPROC_ROUNDS ?? 3),
+      ...(process.env.INPROC_BLOCK ? { block: Number(process.env.INPROC_BLOCK) } : {}),
+      ...(process.env.INPROC_ONLY ? { only: new Set(process.env.INPROC_ONLY.split(',')) } : {}),
+    });
+    for (const { id, roundsMs } of result.scenarios) {
+      process.stdout.write(`scenario ${id.padEnd(3)} ${median(roundsMs).toFixed(3)} ms CPU/request (rounds: ${roundsMs.map((f) => f.toFixed(3)).join(' ')})\n`);
+    }
+  } finally {
     await env.close();
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`in-process: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`in-process: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

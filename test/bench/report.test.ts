@@ -136,6 +136,44 @@ describe('the floor of the security layer (issue 14)', () => {
   });
 });
 
+describe('the in-process lines (issue 14)', () => {
+  // Three rounds; the verification costs 0.1 ms (the fixture's primitive).
+  const inProcess = (f: number[]) => ({
+    requests: 600, rounds: 3, block: 20,
+    scenarios: [
+      { id: '3b', roundsMs: [2.0, 1.5, 3.0] },
+      { id: '3v', roundsMs: [2.1, 1.6, 3.1] },
+      { id: '3f', roundsMs: f },
+      { id: '3', roundsMs: [2.5, 1.8, 3.6] },
+      { id: '4', roundsMs: [2.4, 2.0, 3.75] },
+    ],
+  });
+
+  it('takes each difference round by round, then its median, so a drift between rounds cancels out', () => {
+    const lines = targets(mode({ inProcess: inProcess([2.4, 1.9, 3.5]) }));
+    // 3 − 3b per round: 0.5, 0.3, 0.6 → 0.5 ms = 5× the verification (a difference of medians would say 0.6).
+    expect(line(lines, 'Signature layer in one process')).toContain('the servers taking turns every 20 requests, median of 3 rounds of 600 requests): 3 − 3b 0.5 ms = **5.00×** the verification (target ≤ 2×: missed)');
+    // 3f − 3b per round: 0.4, 0.4, 0.5 → 0.4 ms = 4×: the floor alone exceeds 2×. 3v − 3b: 0.1 each round.
+    expect(line(lines, 'Its floor in one process')).toContain('0.4 ms = **4.00×** the verification (the verification alone, 3v − 3b: 0.1 ms) (2× is out of reach here: the floor alone exceeds it)');
+    // 3b / 4 per round: 2/2.4, 1.5/2, 3/3.75 = 83.3%, 75%, 80% → 80%; 4 − 3b: 0.4, 0.5, 0.75 → 0.5.
+    expect(line(lines, "Scenario 3b's CPU per request over 4's in one process")).toContain('**80.0%** (4 − 3b 0.5 ms');
+  });
+
+  it('says 2× is within reach when the floor in situ is under it', () => {
+    const lines = targets(mode({ inProcess: inProcess([2.15, 1.65, 3.1]) }));
+    expect(line(lines, 'Its floor in one process')).toContain('0.15 ms = **1.50×** the verification');
+    expect(line(lines, 'Its floor in one process')).toContain('(2× is within reach of the floor: the rest of the layer is what exceeds it)');
+  });
+
+  it('adds nothing for a run without the in-process figures, or without a scenario', () => {
+    expect(targets(mode()).filter((l) => l.includes('in one process'))).toEqual([]);
+    const without3f = { ...inProcess([]), scenarios: inProcess([]).scenarios.filter((s) => s.id !== '3f') };
+    const lines = targets(mode({ inProcess: without3f }));
+    expect(line(lines, 'Its floor in one process')).toBe('');
+    expect(line(lines, 'Signature layer in one process')).toContain('0.5 ms');
+  });
+});
+
 describe('peer pairs', () => {
   const row = (id: PeerRow['id'], server: string, limiter: string, store: string): PeerRow => ({ id, server, limiter, store, figures: figures(100, 0.1) });
   it('pairs each peer limiter with Signet on the same server and store, never with a bare server', () => {
