@@ -10,6 +10,7 @@ import { type DomainServices, type PlaceOrderInput } from '../src/domain';
 import type { BenchDatabase, BenchEnv } from './bench-env';
 import { analyzeOrderTables, seedOrderHistory, seedRestingOrders } from './book-seed';
 import { seedFundedAccount } from './seed';
+import { median, round3 } from './stats';
 
 /** One operation with and without history: median ms per call. */
 export interface HistoryOp {
@@ -89,11 +90,6 @@ const OPS: readonly Op[] = [
   { op: '`orderBook(market, depth: 50)`', call: (f) => f.db.services.marketData.orderBook(MARKET, 50) },
 ];
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)];
-};
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /**
  * Seeds `historicalOrders` into one of two scratch databases and times every operation on both,

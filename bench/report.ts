@@ -12,8 +12,9 @@ import type { LoadFigures } from './load';
 import { peerPairs } from './peers';
 import type { PrimitiveCosts } from './primitive';
 import type { RoundTripCost, RoundTripCosts } from './round-trip-cost';
+import { median, round3 } from './stats';
 
-export type { ModeResult, ScenarioResult } from './report-types';
+export type { InProcessResult, ModeResult, ScenarioResult } from './report-types';
 
 /** A ratio as a percentage with one decimal, rounded down: a ratio just under a "≥" target never reads as the target. */
 function percentFloor(ratio: number): string {
@@ -148,8 +149,6 @@ const IN_PROCESS_TITLES: Readonly<Record<string, string>> = {
   '4': '`placeOrder` signed + idempotent + rate-limited',
 };
 
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /**
  * The in-process lines of issue 14's targets: each figure is the median over the rounds of the

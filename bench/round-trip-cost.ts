@@ -115,8 +115,9 @@ async function measureRecordWrite(driver: SqlDriver, iterations: number): Promis
 
 /**
  * Measures the round trips on `driver` (a database of the bench's mode, migrated: the statement
- * reads the fee account's row; the record writes go to its idempotency records, and are deleted) and, with `redisUrl`, on a Redis client of its own (one key under a
- * random name, deleted afterwards).
+ * reads the fee account's row; the record writes go to its idempotency records, and are deleted)
+ * and, with `redisUrl`, on a Redis client of its own (one key under a random name, deleted
+ * afterwards).
  */
 export async function measureRoundTrips(driver: SqlDriver, redisUrl?: string, iterations = 2000): Promise<RoundTripCosts> {
   const transactionOf = (statements: number) => () => driver.begin(async (tx) => {

@@ -11,8 +11,9 @@
  *
  * The client's garbage (building and signing a batch) is collected before each measured batch (the
  * collector is exposed at run time when node was not started with `--expose-gc`), so it does not
- * land in the signed scenarios' figures. `npm run bench` runs it too (`measureInProcess`, scenarios
- * 3b, 3v, 3f, 3 and 4 in turns of 20 requests) for the report's in-process lines.
+ * land in the signed scenarios' figures. `npm run bench` runs it too, as a child process of its own
+ * (scenarios 3b, 3v, 3f, 3 and 4 in turns of 20 requests, INPROC_JSON=1 for a JSON result line), for
+ * the report's in-process lines.
  *
  * Knobs: INPROC_REQUESTS (per scenario and round, default 1000), INPROC_ROUNDS (default 3; the
  * scenarios take turns, the figure is the median round), INPROC_BLOCK (take turns every that
@@ -42,6 +43,7 @@ import type { SecurityStores } from '../../src/transport/security-stores';
 import { deleteKeysUnder } from '../redis-keys';
 import { openBenchEnv, type BenchEnv } from '../bench-env';
 import type { InProcessResult } from '../report-types';
+import { median } from '../stats';
 import { createControlApp, type ControlVariant } from '../control-server';
 import type { BenchRequest } from '../load';
 import { randomUUID } from 'node:crypto';
@@ -52,20 +54,17 @@ import type { SqlExecutor } from '../../src/stores/postgres';
 import { BENCH_AUTHORITY, PLACE_ORDER_BODY, controlRequests, createSigner, scenarioRequests } from '../requests';
 import { BENCH_RATE_LIMITS } from '../servers';
 
+/** The line prefix of the JSON result printed with INPROC_JSON=1 (read by bench/run.ts). */
+export const IN_PROCESS_LINE = 'IN_PROCESS_RESULT';
+
 /** What to measure: which scenarios, how many requests per round, how many rounds, turns of how many requests. */
-export interface InProcessOptions {
+interface InProcessOptions {
   /** Scenario ids (e.g. 3b, 3v, 3f, 3, 4); all when absent. */
   readonly only?: ReadonlySet<string>;
   readonly requests: number;
   readonly rounds: number;
   /** The scenarios take turns every this many requests within a round; a whole round each when absent. */
   readonly block?: number;
-}
-
-/** The median of `values` (the upper one of an even count). */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /**
@@ -100,7 +99,7 @@ async function floorRoundTripsOf(redis: Redis | undefined, driver: SqlExecutor |
  * Measures `options.only` (all scenarios when absent) in this process on `env`'s stores (a database
  * of its own: `openLocalDatabase`), and removes the Redis keys it made. Writes nothing to stdout.
  */
-export async function measureInProcess(env: BenchEnv, options: InProcessOptions): Promise<InProcessResult> {
+async function measureInProcess(env: BenchEnv, options: InProcessOptions): Promise<InProcessResult> {
   const { only, requests, rounds } = options;
   const gc = collector();
   const db = await env.openLocalDatabase();
@@ -218,6 +217,8 @@ async function main(): Promise<void> {
     for (const { id, roundsMs } of result.scenarios) {
       process.stdout.write(`scenario ${id.padEnd(3)} ${median(roundsMs).toFixed(3)} ms CPU/request (rounds: ${roundsMs.map((f) => f.toFixed(3)).join(' ')})\n`);
     }
+    // For `npm run bench`, which runs this in a process of its own (a fresh heap: the bench's is large after the load).
+    if (process.env.INPROC_JSON === '1') process.stdout.write(`${IN_PROCESS_LINE} ${JSON.stringify(result)}\n`);
   } finally {
     await env.close();
   }
