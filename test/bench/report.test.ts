@@ -126,6 +126,17 @@ describe('the floor of the security layer (issue 14)', () => {
     expect(line(targets(embedded), 'The highest scenario 4 / 3b')).toContain("(the verification + 1 SQL statement (the idempotency record's write, at its own cost) and 0 Redis round trips");
   });
 
+  it('gives the lower floor first when round trips measured dearer in flight than one at a time', () => {
+    // The record's write at 0.3 in flight, 0.2 one at a time: 0.1 + 0.3 = 0.4 and 0.1 + 0.2 = 0.3.
+    const embedded = withFloor({
+      costs: { requests: 100, rows: rows.map(({ scenario, sqlStatements }) => ({ scenario, sqlStatements: scenario === '4' ? 6 : 5 })) },
+      roundTrips: { ...roundTrips, redisRoundTripMs: undefined, recordWriteMs: { sequential: 0.2, concurrent: 0.3 } },
+    });
+    expect(layerFloor(embedded, '4', '3b')).toMatchObject({ lowMs: 0.3, highMs: 0.4 });
+    // 3b's 1.0 ms over 1.4 and 1.3: 71.4% to 76.9%, the lower first; "out of reach" judged on the better one.
+    expect(line(targets(embedded), 'The highest scenario 4 / 3b')).toContain(': 0.3–0.4 ms, the round trips at their costs 10 in flight and one at a time, the lower first) = **71.4–76.9%** (90% is out of reach here even at the lower floor)');
+  });
+
   it('counts no Redis round trip on memory stores, and gives no floor when the run lacks a figure', () => {
     const embedded = withFloor({ costs: { requests: 100, rows: rows.map(({ scenario, sqlStatements }) => ({ scenario, sqlStatements: scenario === '4' ? 6 : 5 })) }, roundTrips: { ...roundTrips, redisRoundTripMs: undefined } });
     expect(layerFloor(embedded, '3', '3b')).toEqual({ sqlStatements: 0, recordWrites: 0, redisRoundTrips: 0, lowMs: 0.1, highMs: 0.1 });
