@@ -183,7 +183,7 @@ export function inProcessTargets(ip: InProcessResult, verifyMs: number): string[
 function renderInProcess(ip: InProcessResult | undefined): string {
   if (!ip) return 'Not measured by this (older) run: run `npm run bench` again.';
   return [
-    `Server CPU per request (this process's CPU time, \`process.cpuUsage\`), each scenario's server built in the bench process on this mode's stores and sent ${ip.requests} requests per round ` +
+    `Server CPU per request (this process's CPU time, \`process.cpuUsage\`), each scenario's server built in one child process of the bench on this mode's stores and sent ${ip.requests} requests per round ` +
       `one at a time through Fastify's \`inject\`, the scenarios taking turns${ip.block ? ` every ${ip.block} requests` : ''} for ${ip.rounds} rounds (bench/profile/in-process.ts); measured after the load, with none running:`,
     '',
     '| # | server | CPU ms per request, median | rounds |',
