@@ -153,7 +153,6 @@ const IN_PROCESS_TITLES: Readonly<Record<string, string>> = {
   '4': '`placeOrder` signed + idempotent + rate-limited',
 };
 
-
 /**
  * The in-process lines of issue 14's targets: each figure is the median over the rounds of the
  * difference (or ratio) between two scenarios measured side by side in the same round, so a drift
@@ -183,7 +182,7 @@ export function inProcessTargets(ip: InProcessResult, verifyMs: number): string[
 function renderInProcess(ip: InProcessResult | undefined): string {
   if (!ip) return 'Not measured by this (older) run: run `npm run bench` again.';
   return [
-    `Server CPU per request (this process's CPU time, \`process.cpuUsage\`), each scenario's server built in one child process of the bench on this mode's stores and sent ${ip.requests} requests per round ` +
+    `Server CPU per request (the CPU time of the process they run in, \`process.cpuUsage\`), each scenario's server built in one child process of the bench on this mode's stores and sent ${ip.requests} requests per round ` +
       `one at a time through Fastify's \`inject\`, the scenarios taking turns${ip.block ? ` every ${ip.block} requests` : ''} for ${ip.rounds} rounds (bench/profile/in-process.ts); measured after the load, with none running:`,
     '',
     '| # | server | CPU ms per request, median | rounds |',
