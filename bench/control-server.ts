@@ -17,7 +17,7 @@ import 'reflect-metadata';
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { MapperKind, getDirectiveExtensions, mapSchema } from '@graphql-tools/utils';
 import type { GraphQLSchema } from 'graphql';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { parseConfig } from '../src/config';
 import type { DirectiveDeps } from '../src/directives';
@@ -27,6 +27,8 @@ import { buildSignetSchema } from '../src/transport/graphql/build-schema';
 import { createHttpServer, type HttpServerDeps } from '../src/transport/http/create-http-server';
 import { requestLimitsFrom } from '../src/transport/http/request-limits';
 import { createSecurityLayers } from '../src/transport/http/create-signet-server';
+import { createRequestSignatureCheck } from '../src/transport/http/signature-auth';
+import type { SigningTarget } from '../src/transport/http/signing-target';
 import type { ReadinessCheck } from '../src/transport/http/health';
 import type { SignetMetrics } from '../src/metrics';
 import type { SecurityStores } from '../src/transport/security-stores';
@@ -76,22 +78,42 @@ export interface ControlServerDeps {
 
 /**
  * The control variants: `signed` (scenario 3), `bare` (3b), `bare+ed25519` (3b plus one Ed25519
- * verification of a fixed message per request: the primitive in situ) and `bare+floor` (that
- * verification plus `floorRoundTrips`: the signature layer's floor in situ).
+ * verification of a fixed message per request: the primitive in situ), `bare+floor` (that
+ * verification plus `floorRoundTrips`: the signature layer's floor in situ) and `bare+check` (3b
+ * running the signed server's own signature check on a signed request twice, timing each: parse,
+ * base, digest, key and verification, nothing claimed or counted).
  */
-export type ControlVariant = 'signed' | 'bare' | 'bare+ed25519' | 'bare+floor';
+export type ControlVariant = 'signed' | 'bare' | 'bare+ed25519' | 'bare+floor' | 'bare+check';
+
+/**
+ * Variant `bare+check`: the wall time of the signature check inside its requests (one request at a
+ * time, so the check's own work: it waits on nothing but the in-memory key cache), summed since the
+ * last `reset`. `firstMs` is the check as a request runs it; `againMs` the same check run again at
+ * once on the same request, its code and data just used.
+ */
+export interface CheckTimings {
+  readonly requests: number;
+  readonly firstMs: number;
+  readonly againMs: number;
+  reset(): void;
+}
 
 /**
  * Builds a control app (not listening): `signed` wires what createSignetServer wires minus the
  * directive transformers; `bare` trusts `x-bench-account` for any of `accountIds`.
  */
-export async function createControlApp(deps: ControlServerDeps, variant: ControlVariant, accountIds: readonly string[]): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+export async function createControlApp(deps: ControlServerDeps, variant: ControlVariant, accountIds: readonly string[]): Promise<{ app: FastifyInstance; checkTimings?: CheckTimings; close(): Promise<void> }> {
   const { services, security, metrics, logger } = deps;
   const usage = createKeyUsageRecorder({ uow: services.uow, onError: (err) => logger.warn({ err }, 'could not record API key use') });
   let layers: Pick<HttpServerDeps, 'authenticate' | 'requestLimiter'>;
+  const target = (): SigningTarget => ({ scheme: 'https', authorities: [BENCH_AUTHORITY] });
+  // bench/profile only: the signed server's signature check, run twice and timed (bare+check).
+  const check = variant === 'bare+check'
+    ? timedTwice(passingSignatureCheck(createRequestSignatureCheck({ target, now: Date.now, apiKeys: services.apiKeys, maxAgeSeconds: deps.signatureMaxAgeSeconds })))
+    : undefined;
   if (variant === 'signed') {
     layers = createSecurityLayers({
-      target: () => ({ scheme: 'https', authorities: [BENCH_AUTHORITY] }), now: Date.now, security, apiKeys: services.apiKeys, usage, fallbackRateLimits: deps.directives.fallbackRateLimits,
+      target, now: Date.now, security, apiKeys: services.apiKeys, usage, fallbackRateLimits: deps.directives.fallbackRateLimits,
       maxAgeSeconds: deps.signatureMaxAgeSeconds, requestLimits: requestLimitsFrom(deps.rateLimitOverrides), metrics, logger,
     });
   } else {
@@ -105,6 +127,7 @@ export async function createControlApp(deps: ControlServerDeps, variant: Control
       // The caller is whoever the header names: no signature, no scope, no limit (the point of this control).
       authenticate: async (request) => {
         if (primitive && !primitive()) throw new Error('the fixed Ed25519 signature did not verify');
+        if (check) await check.run(request);
         if (roundTrips) await roundTrips();
         const id = request.headers['x-bench-account'];
         return { principal: typeof id === 'string' && known.has(id) ? { accountId: id, keyId: 'bench-control', scopes: ALL_SCOPES } : null };
@@ -117,9 +140,41 @@ export async function createControlApp(deps: ControlServerDeps, variant: Control
   });
   return {
     app,
+    ...(check ? { checkTimings: check.timings } : {}),
     async close() {
       await app.close();
       await usage.close();
+    },
+  };
+}
+
+/** The signature check, throwing unless the request's signature passes it. */
+function passingSignatureCheck(check: ReturnType<typeof createRequestSignatureCheck>): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    const { result } = check(request);
+    const outcome = await result;
+    if (outcome.status !== 'unclaimed') throw new Error(`the bench's signature check did not pass: ${outcome.status === 'rejected' ? outcome.reason : outcome.status}`);
+  };
+}
+
+/** Runs `check` twice per request, timing each run. */
+function timedTwice(check: (request: FastifyRequest) => Promise<void>): { run(request: FastifyRequest): Promise<void>; timings: CheckTimings } {
+  const totals = { requests: 0, firstMs: 0, againMs: 0 };
+  return {
+    async run(request) {
+      const start = performance.now();
+      await check(request);
+      const between = performance.now();
+      await check(request);
+      totals.firstMs += between - start;
+      totals.againMs += performance.now() - between;
+      totals.requests += 1;
+    },
+    timings: {
+      get requests() { return totals.requests; },
+      get firstMs() { return totals.firstMs; },
+      get againMs() { return totals.againMs; },
+      reset() { Object.assign(totals, { requests: 0, firstMs: 0, againMs: 0 }); },
     },
   };
 }

@@ -21,6 +21,11 @@ export interface InProcessResult {
   readonly rounds: number;
   readonly block?: number;
   readonly scenarios: ReadonlyArray<{ readonly id: string; readonly roundsMs: readonly number[] }>;
+  /**
+   * Scenario 3k: the signature check's wall time inside its requests, mean ms per request, as a
+   * request runs it (`firstMs`) and run again at once on the same request (`againMs`).
+   */
+  readonly signatureCheck?: { readonly requests: number; readonly firstMs: number; readonly againMs: number };
 }
 
 /** One scenario's outcome: figures, or why it did not run. */

@@ -149,6 +149,7 @@ const IN_PROCESS_TITLES: Readonly<Record<string, string>> = {
   '3b': 'control: `placeOrder`, no directives, no signature check',
   '3v': '3b plus one Ed25519 verification of a fixed message per request (the primitive in situ)',
   '3f': '3v plus the round trips 3 sends beyond 3b, with the server\'s own clients (PostgreSQL + Redis: one Redis round trip, one SQL statement; embedded: none): the signature layer\'s floor in situ',
+  '3k': '3b running the signed server\'s signature check on 3\'s requests twice, each timed (parse, base, digest, key, verification; no nonce claimed, nothing counted)',
   '3': 'control: `placeOrder`, no directives (signature check on)',
   '4': '`placeOrder` signed + idempotent + rate-limited',
 };
@@ -173,6 +174,13 @@ export function inProcessTargets(ip: InProcessResult, verifyMs: number): string[
     lines.push(`Its floor in one process, 3f − 3b (the bare control doing the verification and the round trips 3 sends beyond 3b, with its own clients): ${floor} ms = **${times(floor, verifyMs)}** the verification` +
       `${verify === undefined ? '' : ` (the verification alone, 3v − 3b: ${verify} ms)`}` +
       (floor > 2 * verifyMs ? ' (2× is out of reach here: the floor alone exceeds it)' : ' (2× is within reach of the floor: the rest of the layer is what exceeds it)'));
+  }
+  const check = ip.signatureCheck;
+  if (check) {
+    const [first, again] = [round3(check.firstMs), round3(check.againMs)];
+    lines.push(`The signature check inside a request (3k, timed in the server, mean of ${check.requests} requests): ${first} ms = **${times(first, verifyMs)}** the verification as a request runs it; ` +
+      `${again} ms = ${times(again, verifyMs)} run again at once on the same request, its code and data just used` +
+      `${layer === undefined ? '' : `; the rest of the layer (admission, limits, settling, hooks), 3 − 3b less the first: ${round3(layer - check.firstMs)} ms`} (no target)`);
   }
   const ratio = paired('3b', '4', (x, y) => x / y);
   if (ratio !== undefined && whole !== undefined) lines.push(`Scenario 3b's CPU per request over 4's in one process: **${percentFloor(ratio)}%** (4 − 3b ${whole} ms; the CPU side of 4 / 3b, without the load's concurrency; no target of its own)`);

@@ -63,10 +63,11 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /**
  * The in-process measurement (bench/profile/in-process.ts) of scenarios 3b, 3v (3b plus one Ed25519
- * verification), 3f (3v plus the round trips 3 sends beyond 3b), 3 and 4: BENCH_INPROC_REQUESTS per
- * scenario and round (default 600), BENCH_INPROC_ROUNDS rounds (default 5).
+ * verification), 3f (3v plus the round trips 3 sends beyond 3b), 3k (3b running the signature check
+ * twice, timed), 3 and 4: BENCH_INPROC_REQUESTS per scenario and round (default 600),
+ * BENCH_INPROC_ROUNDS rounds (default 5).
  */
-const IN_PROCESS_SCENARIOS = ['3b', '3v', '3f', '3', '4'];
+const IN_PROCESS_SCENARIOS = ['3b', '3v', '3f', '3k', '3', '4'];
 const inProcessSettings = {
   requests: Number(process.env.BENCH_INPROC_REQUESTS ?? 600),
   rounds: Number(process.env.BENCH_INPROC_ROUNDS ?? 5),

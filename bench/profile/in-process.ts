@@ -23,7 +23,11 @@
  * Ed25519 verification of a fixed message per request: the primitive's cost inside a request. Scenario
  * `3f` is 3v plus the round trips 3 sends beyond 3b (PostgreSQL + Redis: one Redis round trip and one
  * SQL statement; embedded: none): the signature layer's floor inside a request, against which 3 − 3b
- * is what the layer costs beyond it.
+ * is what the layer costs beyond it. Scenario `3k` is 3b's server running the signed server's own
+ * signature check on 3's requests twice per request (nothing claimed or counted), timing each run
+ * inside the request: the first is the check as a request runs it, the second the same work with
+ * its code and data just used (`checkTimings` in the result: how much of the check's cost in a
+ * request is its caches being cold).
  *
  * On PostgreSQL + Redis the signed scenarios run twice in the same rounds: `2`, `3`, `4` with the
  * key material cached as the runtime does (key versions on Redis), and `2r`, `3r`, `4r` reading the
@@ -146,6 +150,10 @@ async function measureInProcess(env: BenchEnv, options: InProcessOptions): Promi
       // Redis: one EVALSHA and one prepared SELECT; embedded: none, so 3f is 3v): the signature
       // layer's floor in situ, where a round trip costs what it costs a server, not one timed alone.
       { id: '3f', server: 'bare+floor' as const, next: controlRequests(accounts) },
+      // 3b's server running the signed server's own signature check on 3's requests twice, each
+      // timed inside the request (parse, base, digest, key, verification; no nonce claimed,
+      // nothing counted): the check as a request runs it, and again with its code and data just used.
+      { id: '3k', server: 'bare+check' as const, next: signedForBare },
       { id: '4', server: 'protected' as const, next: signed.protectedOrder },
       ...(keyRead ? [
         { id: '2r', server: 'protected' as const, next: signed.meBalances, ...keyRead },
@@ -165,6 +173,8 @@ async function measureInProcess(env: BenchEnv, options: InProcessOptions): Promi
     };
     const figures: number[][] = plans.map(() => []);
     for (let i = 0; i < plans.length; i += 1) for (let n = 0; n < 200; n += 1) await send(i, plans[i].next()); // warm-up
+    const checkTimings = servers.map((server) => ('checkTimings' in server ? server.checkTimings : undefined)).find((t) => t !== undefined);
+    checkTimings?.reset();
     // INPROC_BLOCK: the scenarios take turns every that many requests within a round (default:
     // a whole round each), so drifts of a shared machine's speed fall on all of them alike.
     const block = Math.min(requests, options.block ?? requests);
@@ -198,7 +208,10 @@ async function measureInProcess(env: BenchEnv, options: InProcessOptions): Promi
     // Scenario 4's idempotency outcomes would stay 24 h in a shared Redis; the rest expires within minutes.
     if (redis) await deleteKeysUnder(redis, idempotencyPrefix);
     if (redis) await deleteKeysUnder(redis, 'signet-bench:inproc-floor:');
-    return { requests, rounds, ...(block < requests ? { block } : {}), scenarios: plans.map((plan, i) => ({ id: plan.id, roundsMs: figures[i] })) };
+    return {
+      requests, rounds, ...(block < requests ? { block } : {}), scenarios: plans.map((plan, i) => ({ id: plan.id, roundsMs: figures[i] })),
+      ...(checkTimings && checkTimings.requests > 0 ? { signatureCheck: { requests: checkTimings.requests, firstMs: checkTimings.firstMs / checkTimings.requests, againMs: checkTimings.againMs / checkTimings.requests } } : {}),
+    };
   } finally {
     await redis?.quit();
     await db.close();

@@ -176,11 +176,19 @@ describe('the in-process lines (issue 14)', () => {
     expect(line(lines, 'Its floor in one process')).toContain('(2× is within reach of the floor: the rest of the layer is what exceeds it)');
   });
 
+  it('gives the signature check timed inside its requests, first and again, and the rest of the layer', () => {
+    const lines = targets(mode({ inProcess: { ...inProcess([2.4, 1.9, 3.5]), signatureCheck: { requests: 1800, firstMs: 0.2504, againMs: 0.1 } } }));
+    // 3 − 3b is 0.5 ms (the first case): the rest is 0.5 − 0.2504.
+    expect(line(lines, 'The signature check inside a request')).toBe('The signature check inside a request (3k, timed in the server, mean of 1800 requests): 0.25 ms = **2.50×** the verification as a request runs it; ' +
+      '0.1 ms = 1.00× run again at once on the same request, its code and data just used; the rest of the layer (admission, limits, settling, hooks), 3 − 3b less the first: 0.25 ms (no target)');
+  });
+
   it('adds nothing for a run without the in-process figures, or without a scenario', () => {
     expect(targets(mode()).filter((l) => l.includes('in one process'))).toEqual([]);
     const without3f = { ...inProcess([]), scenarios: inProcess([]).scenarios.filter((s) => s.id !== '3f') };
     const lines = targets(mode({ inProcess: without3f }));
     expect(line(lines, 'Its floor in one process')).toBe('');
+    expect(line(lines, 'The signature check inside a request')).toBe('');
     expect(line(lines, 'Signature layer in one process')).toContain('0.5 ms');
   });
 });

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiKeyService, Principal, Scope } from '../../domain';
 import type { KeyObject } from 'node:crypto';
-import { createDeferredClaimVerifier, normalizeAuthority, WANT_CONTENT_DIGEST, type SignatureFailureReason, type VerificationKey } from '@signet/http-message-signatures';
+import { createDeferredClaimVerifier, normalizeAuthority, WANT_CONTENT_DIGEST, type DeferredVerificationResult, type SignatureFailureReason, type VerificationKey } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { ErrorCode, refusalStatus } from '../../errors';
 import type { SignetMetrics } from '../../metrics';
@@ -10,7 +10,7 @@ import type { AuthFailureGuard } from './auth-failure-guard';
 import { authChallengeHeaders } from './auth-challenge';
 import { sendError } from './http-errors';
 import type { SigningTarget } from './signing-target';
-import { requestTargetParts } from './request-target';
+import { requestTargetParts, type RequestTargetParts } from './request-target';
 import type { RequestAdmission } from '../admission';
 import { SIGNATURE_CHECK_UNAVAILABLE, type VerifiedRequest } from './request-admission';
 import { REFUSAL_REASONS } from './refusal-reasons.table';
@@ -73,18 +73,16 @@ export function hasSignatureHeaders(request: FastifyRequest): boolean {
   return request.headers['signature'] !== undefined || request.headers['signature-input'] !== undefined;
 }
 
+/** What the signature check of a request needs: the server's names, the time window, the keys. */
+export type RequestSignatureCheckOptions = Pick<SignatureAuthOptions, 'target' | 'maxAgeSeconds' | 'nonceRetentionSeconds' | 'now' | 'apiKeys'>;
+
 /**
- * Verifies a request's RFC 9421 signature once, before GraphQL runs. Unsigned requests pass
- * with no principal (public fields still work); a signature that fails any check is refused
- * with 401 and nothing executes; a source this process knows to be blocked gets 429 before any
- * crypto. A verified request comes back with its admission (nonce claim, limits, guard
- * counter), which GraphQL runs with the root fields' checks in one round trip. Every request
- * refused here has its nonce claimed anyway (`retireSignature`): most could still verify later,
- * at another time (blocked source, `created` ahead, key store down) or with a part the signature
- * does not cover put right (Host, the query, an uncovered Idempotency-Key, the body's bytes), and
- * a refused request never runs later from its captured bytes.
+ * The signature check of one request, with no side effect: its fields parsed, its base built, its
+ * body's digest and its signature checked against the key. The nonce is left unclaimed (the
+ * admission claims it). Its outcome rejects only when the key store fails. Built once per server; the signing
+ * target is resolved on the first request (the port may be ephemeral).
  */
-export function createSignatureAuth(options: SignatureAuthOptions) {
+export function createRequestSignatureCheck(options: RequestSignatureCheckOptions) {
   const resolveKey = async (keyId: string): Promise<VerificationKey<KeyObject> | null> => {
     const material = await options.apiKeys.loadVerificationMaterial(keyId);
     if (!material) return null;
@@ -106,6 +104,29 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
     }
     return verifier;
   };
+  /** Starts the check: its outcome (`result`), with the target it read and the names it checked against. */
+  return function checkRequestSignature(request: FastifyRequest): { result: Promise<DeferredVerificationResult>; requestTarget: RequestTargetParts; target: SigningTarget } {
+    // Origin form (`/graphql`) or absolute form (`http://host/graphql`, RFC 9112 §3.2.2), as sent.
+    const requestTarget = requestTargetParts(request.raw.url ?? '/');
+    const { verify, target } = verifierFor();
+    const result = verify({ method: request.raw.method ?? 'GET', ...requestTarget, headers: request.headers, rawBody: request.rawBody ?? new Uint8Array(0) });
+    return { result, requestTarget, target };
+  };
+}
+
+/**
+ * Verifies a request's RFC 9421 signature once, before GraphQL runs. Unsigned requests pass
+ * with no principal (public fields still work); a signature that fails any check is refused
+ * with 401 and nothing executes; a source this process knows to be blocked gets 429 before any
+ * crypto. A verified request comes back with its admission (nonce claim, limits, guard
+ * counter), which GraphQL runs with the root fields' checks in one round trip. Every request
+ * refused here has its nonce claimed anyway (`retireSignature`): most could still verify later,
+ * at another time (blocked source, `created` ahead, key store down) or with a part the signature
+ * does not cover put right (Host, the query, an uncovered Idempotency-Key, the body's bytes), and
+ * a refused request never runs later from its captured bytes.
+ */
+export function createSignatureAuth(options: SignatureAuthOptions) {
+  const signatureCheck = createRequestSignatureCheck(options);
 
   const refuse = (reply: FastifyReply, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): AuthOutcome => {
     if (refusalStatus(code) === 401) {
@@ -153,10 +174,9 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         await options.retireSignature(request);
         return tooManyFailures(reply, knownBlockedMs);
       }
-      // Origin form (`/graphql`) or absolute form (`http://host/graphql`, RFC 9112 §3.2.2), as sent.
-      const requestTarget = requestTargetParts(request.raw.url ?? '/');
-      const { verify, target } = verifierFor();
-      const result = await verify({ method: request.raw.method ?? 'GET', ...requestTarget, headers: request.headers, rawBody: request.rawBody ?? new Uint8Array(0) });
+      const check = signatureCheck(request);
+      const { requestTarget, target } = check;
+      const result = await check.result;
       if (result.status === 'absent') return { principal: null };
       if (result.status === 'unclaimed') {
         // Not authenticated yet: the principal only acts once the admission has claimed the nonce.
