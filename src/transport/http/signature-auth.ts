@@ -79,8 +79,8 @@ export type RequestSignatureCheckOptions = Pick<SignatureAuthOptions, 'target' |
 /**
  * The signature check of one request, with no side effect: its fields parsed, its base built, its
  * body's digest and its signature checked against the key. The nonce is left unclaimed (the
- * admission claims it). Its outcome rejects only when the key store fails. Built once per server; the signing
- * target is resolved on the first request (the port may be ephemeral).
+ * admission claims it). Its outcome rejects only when the key store fails. Built once per server;
+ * the signing target is resolved on the first request (the port may be ephemeral).
  */
 export function createRequestSignatureCheck(options: RequestSignatureCheckOptions) {
   const resolveKey = async (keyId: string): Promise<VerificationKey<KeyObject> | null> => {
