@@ -35,3 +35,5 @@ export {
 } from './web-crypto-signer';
 /** The typed documents and schema types generated from `schema/operations/*.graphql` (`npm run codegen`). */
 export * from './generated/graphql';
+/** The GraphQL error codes and refusal reasons this release sends, generated from the server's tables (`npm run errors-doc`). */
+export { SIGNET_ERROR_CODES, SIGNET_REFUSAL_REASONS, type SignetErrorCode, type SignetRefusalReason } from './generated/error-codes';

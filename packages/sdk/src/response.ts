@@ -2,22 +2,28 @@
  * Reading a Signet HTTP answer and deciding what it means for a retry. Whole-request refusals
  * (401, 413, 429, 503) carry a GraphQL-shaped body too, so every answer parses one way.
  */
+import type { SignetErrorCode, SignetRefusalReason } from './generated/error-codes';
+import type { UserErrorCode } from './generated/graphql';
 import { parseRetryAfter } from './retry-policy';
 
 /** Codes whose condition passes by itself: retrying later with the same idempotency key is safe. */
 export const TRANSIENT_CODES: ReadonlySet<string> = new Set(['IDEMPOTENCY_IN_PROGRESS', 'SERVICE_UNAVAILABLE']);
 
-/** A GraphQL error as Signet sends it (`extensions.code` is listed in ERRORS.md). */
+/**
+ * A GraphQL error as Signet sends it (`extensions.code` and `extensions.reason` are listed in
+ * ERRORS.md). Both are typed with the codes of this SDK's release plus `'%future added value'`:
+ * a later server can send one this SDK does not know.
+ */
 export interface SignetGraphQLError {
   message: string;
   path?: ReadonlyArray<string | number>;
   extensions?: {
-    code?: string;
+    code?: SignetErrorCode;
     retryable?: boolean;
     /** Seconds to wait before retrying, when the server knows. */
     retryAfter?: number;
-    /** Why a signature was refused (`SIGNATURE_EXPIRED`, `NONCE_REUSED`, …). */
-    reason?: string;
+    /** Why a request or a field was refused (`SIGNATURE_EXPIRED`, `NONCE_REUSED`, …). */
+    reason?: SignetRefusalReason;
     requestId?: string;
     [key: string]: unknown;
   };
@@ -25,7 +31,8 @@ export interface SignetGraphQLError {
 
 /** A business outcome from a mutation payload's `userErrors`, with the root field it came from. */
 export interface SignetUserError {
-  code: string;
+  /** A `UserErrorCode` of this SDK's schema, or `'%future added value'`: one a later server adds. */
+  code: UserErrorCode | '%future added value';
   message: string;
   field?: readonly string[] | null;
   /** Response key of the root field whose payload held it (e.g. `placeOrder`). */
