@@ -28,7 +28,8 @@ const shared = {
   },
   transformIgnorePatterns: ['[\\\\/]node_modules[\\\\/](?!@electric-sql[\\\\/]pglite[\\\\/])'],
   modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/dist/', '<rootDir>/examples/[^/]+/dist/'],
-  setupFiles: ['reflect-metadata'],
+  // reflect-metadata for type-graphql; every new in-memory PGlite from one dump of a new database (see the file).
+  setupFiles: ['reflect-metadata', '<rootDir>/test/pglite-template.setup.ts'],
 };
 
 /** What only one project needs. */
