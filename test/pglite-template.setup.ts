@@ -7,7 +7,7 @@
  *
  * The dump is made once, by the first test file that needs it, from `PGlite.create()` with no
  * options, and kept in `node_modules/.cache/` under PGlite's version (written whole, then renamed,
- * so parallel workers never read half a file). Only `PGlite.create()` / `PGlite.create({})` is
+ * so parallel workers never read half a file; delete the folder to make it again). Only `PGlite.create()` / `PGlite.create({})` is
  * redirected: a data directory on disk, a dump of the test's own, or any other option runs PGlite
  * as it is. `test/pglite-template.test.ts` checks that a database started this way is a new one.
  */
