@@ -1,10 +1,13 @@
 /**
  * The Jest setup that starts every new in-memory PGlite from a dump of a new database
  * (test/pglite-template.setup.ts) gives the tests what `PGlite.create()` gives without it: a new,
- * empty database with the same settings, and one database per call.
+ * empty database with the same settings, and one database per call; in a new data directory, the
+ * same files with the same modes, and a database that opens again from them.
  */
 import { PGlite } from '@electric-sql/pglite';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PGLITE_TEMPLATE_PATH } from './pglite-template.setup';
 
 /** What tells two new databases apart, if anything does: their settings, objects and identity. */
@@ -54,4 +57,47 @@ describe('new in-memory PGlite databases in the tests', () => {
       await third.close();
     }
   }, 60_000);
+
+  describe('in a new data directory', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'signet-pglite-template-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** Every entry under `root`: its path, whether it is a directory, and its mode. */
+    function entries(root: string, below = ''): string[] {
+      return readdirSync(join(root, below)).sort().flatMap((name) => {
+        const path = join(below, name);
+        const stat = lstatSync(join(root, path));
+        const entry = `${(stat.mode & 0o7777).toString(8)} ${stat.isDirectory() ? 'd' : 'f'} ${path}`;
+        return stat.isDirectory() ? [entry, ...entries(root, path)] : [entry];
+      });
+    }
+
+    test('holds the files initdb writes there, with their modes, and opens again from them', async () => {
+      const fromDump = await PGlite.create({ dataDir: join(dir, 'from-dump') });
+      // Two arguments are passed through to PGlite as they are: initdb runs.
+      const fresh = await PGlite.create(undefined, { dataDir: join(dir, 'fresh') });
+      try {
+        expect(await describeDatabase(fromDump)).toEqual(await describeDatabase(fresh));
+      } finally {
+        await fromDump.close();
+        await fresh.close();
+      }
+      expect(entries(join(dir, 'from-dump'))).toEqual(entries(join(dir, 'fresh')));
+      expect(entries(join(dir, 'from-dump')).filter((entry) => entry.endsWith(' f PG_VERSION'))).toHaveLength(1);
+
+      // A data directory with a database in it is opened as it is, not replaced by the dump.
+      const first = await PGlite.create({ dataDir: join(dir, 'from-dump') });
+      await first.exec('CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)');
+      await first.close();
+      const again = await PGlite.create({ dataDir: join(dir, 'from-dump') });
+      try {
+        expect((await again.query('SELECT n FROM kept')).rows).toEqual([{ n: 7 }]);
+      } finally {
+        await again.close();
+      }
+    }, 90_000);
+  });
 });
