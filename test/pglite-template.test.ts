@@ -1,5 +1,5 @@
 /**
- * The Jest setup that starts every new in-memory PGlite from a dump of a new database
+ * The Jest setup that starts every new PGlite database from a dump of a new database
  * (test/pglite-template.setup.ts) gives the tests what `PGlite.create()` gives without it: a new,
  * empty database with the same settings, and one database per call; in a new data directory, the
  * same files with the same modes, and a database that opens again from them.
@@ -24,8 +24,8 @@ async function describeDatabase(db: PGlite): Promise<unknown> {
   };
 }
 
-describe('new in-memory PGlite databases in the tests', () => {
-  test('start from the kept dump and are what initdb makes', async () => {
+describe('new PGlite databases in the tests', () => {
+  test('in memory, start from the kept dump and are what initdb makes', async () => {
     const fromDump = await PGlite.create();
     expect(existsSync(PGLITE_TEMPLATE_PATH)).toBe(true);
     // Two arguments are passed through to PGlite as they are: initdb runs.
