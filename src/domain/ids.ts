@@ -23,3 +23,12 @@ export function canonicalUuid(text: string): string | null {
 export function canonicalKeyId(text: string): string | null {
   return KEY_ID.test(text) ? text.toLowerCase() : null;
 }
+
+/**
+ * The form of an `ID` argument that the services act on: a UUID or an API key id in lower case,
+ * anything else as it is (the services answer "not found" for it). Two ids with the same form
+ * name the same thing, so an idempotent retry that writes one in another case is the same call.
+ */
+export function canonicalIdArgument(text: string): string {
+  return canonicalUuid(text) ?? canonicalKeyId(text) ?? text;
+}

@@ -8,7 +8,7 @@ export * from './ports';
 export { actingAs, currentActingKey, ActingKeyRevokedError } from './acting-key';
 export { CommitOutcomeUnknownError } from './commit-outcome';
 export { EXTERNAL_ACCOUNT_ID, FEE_ACCOUNT_ID, assertBalanced, balanceChanges, keepsBalanceRows, netBalanceChanges, SYSTEM_ACCOUNT_IDS, type BalanceChange } from './ledger';
-export { canonicalKeyId, canonicalUuid } from './ids';
+export { canonicalIdArgument, canonicalKeyId, canonicalUuid } from './ids';
 export { isPlainText } from './text';
 export { createSecretBox, type SecretBox } from './secret-box';
 export { adoptMasterKey, masterKeyFit, recordMasterKey, unavailableSecretBox, type MasterKeyFit } from './master-key-check';

@@ -1,4 +1,4 @@
-import { getNullableType, isInputObjectType, isListType, isScalarType, type GraphQLInputObjectType, type GraphQLInputType } from 'graphql';
+import { getNullableType, isInputObjectType, isListType, isScalarType, type GraphQLInputObjectType, type GraphQLInputType, type GraphQLScalarType } from 'graphql';
 
 /** An argument or input field as the schema declares it: what leaving defaults out needs. */
 export interface InputValueDefinition {
@@ -7,6 +7,14 @@ export interface InputValueDefinition {
   /** graphql-js's internal (coerced) default, as `GraphQLArgument.defaultValue`; undefined when none. */
   readonly defaultValue?: unknown;
 }
+
+/**
+ * The host's canonical form of a scalar value, for the fingerprint only: values its resolvers
+ * treat as one (UUIDs in any case, say) map to one form, so a retry that writes them otherwise
+ * is the same call. Gets the coerced value (after a non-JSON value's serialization); returns it
+ * unchanged for every value it has no rule for. The resolver still gets the value as sent.
+ */
+export type CanonicalScalar = (type: GraphQLScalarType, value: unknown) => unknown;
 
 const fieldsOfType = new WeakMap<GraphQLInputObjectType, readonly InputValueDefinition[]>();
 
@@ -42,17 +50,19 @@ function isJsonNative(value: unknown): boolean {
   return value === null || ['string', 'number', 'boolean'].includes(typeof value) || value instanceof Date || Array.isArray(value) || isPlainObject(value);
 }
 
-function explicitValue(value: unknown, type: GraphQLInputType): unknown {
+function explicitValue(value: unknown, type: GraphQLInputType, canonical: CanonicalScalar | undefined): unknown {
   const nullable = getNullableType(type);
-  if (isListType(nullable) && Array.isArray(value)) return value.map((item) => explicitValue(item, nullable.ofType));
-  if (isInputObjectType(nullable) && isPlainObject(value)) return explicitArguments(value, inputFieldsOf(nullable));
+  if (isListType(nullable) && Array.isArray(value)) return value.map((item) => explicitValue(item, nullable.ofType, canonical));
+  if (isInputObjectType(nullable) && isPlainObject(value)) return explicitArguments(value, inputFieldsOf(nullable), canonical);
+  if (!isScalarType(nullable) || value === null) return value;
   // A custom scalar that coerces to something else (a URL, a class, a bigint) is fingerprinted
   // in its serialized form, the one the client sent: the same call whatever its internal value.
-  if (isScalarType(nullable) && !isJsonNative(value)) {
+  let scalar: unknown = value;
+  if (!isJsonNative(value)) {
     const serialized: unknown = nullable.serialize(value);
-    return typeof serialized === 'bigint' ? serialized.toString() : serialized;
+    scalar = typeof serialized === 'bigint' ? serialized.toString() : serialized;
   }
-  return value;
+  return canonical ? canonical(nullable, scalar) : scalar;
 }
 
 /**
@@ -65,15 +75,16 @@ function explicitValue(value: unknown, type: GraphQLInputType): unknown {
  * across the deploy is refused as a key reuse), and one that omitted the argument keeps its
  * fingerprint although the new default would make it another call (its retry replays the old
  * outcome). Values the schema does not declare are kept as they are. A custom scalar's value that
- * is not a JSON value (a URL, a bigint, a class instance) is replaced by its serialized form.
+ * is not a JSON value (a URL, a bigint, a class instance) is replaced by its serialized form, and
+ * with `canonical`, every declared scalar value by the host's canonical form of it.
  */
-export function explicitArguments(args: Record<string, unknown>, definitions: readonly InputValueDefinition[]): Record<string, unknown> {
+export function explicitArguments(args: Record<string, unknown>, definitions: readonly InputValueDefinition[], canonical?: CanonicalScalar): Record<string, unknown> {
   const explicit: Record<string, unknown> = { ...args };
   for (const definition of definitions) {
     if (!(definition.name in explicit)) continue;
     const value = explicit[definition.name];
     if (definition.defaultValue !== undefined && sameValue(value, definition.defaultValue)) delete explicit[definition.name];
-    else explicit[definition.name] = explicitValue(value, definition.type);
+    else explicit[definition.name] = explicitValue(value, definition.type, canonical);
   }
   return explicit;
 }

@@ -1,5 +1,5 @@
 import { fingerprintArguments, idempotencyScopeKey } from '@signet/idempotency';
-import { explicitArguments, type InputValueDefinition } from './explicit-arguments';
+import { explicitArguments, type CanonicalScalar, type InputValueDefinition } from './explicit-arguments';
 
 /** What identifies one keyed call: the scope its key lives in, and the fingerprint of its arguments. */
 export interface IdempotentCallIdentity {
@@ -17,13 +17,15 @@ export interface IdempotentCallIdentity {
  * (type-graphql, for one, builds its input class instances later, inside `resolve`).
  * `argumentDefinitions` are the field's declared arguments (`GraphQLField.args`): values equal
  * to their defaults are left out of the fingerprint (explicitArguments), so a retry across a
- * deploy that adds a defaulted argument or input field is still the same call.
+ * deploy that adds a defaulted argument or input field is still the same call. `canonicalScalar`
+ * (the directive's option of that name) maps scalar values the host treats as one to one form.
  */
 export function idempotentCallIdentity(call: {
   scope: string; field: string; key: string; args: Record<string, unknown>; argumentDefinitions: readonly InputValueDefinition[];
+  canonicalScalar?: CanonicalScalar;
 }): IdempotentCallIdentity {
   return {
     scopeKey: idempotencyScopeKey({ scope: call.scope, field: call.field, key: call.key }),
-    fingerprint: fingerprintArguments(explicitArguments(call.args, call.argumentDefinitions)),
+    fingerprint: fingerprintArguments(explicitArguments(call.args, call.argumentDefinitions, call.canonicalScalar)),
   };
 }

@@ -10,6 +10,7 @@ import {
   type TransactionRunner,
 } from '@signet/idempotency';
 import { DEFAULT_IDEMPOTENT_DIRECTIVE_NAME, idempotentRequirement } from './idempotent.directive';
+import type { CanonicalScalar } from './explicit-arguments';
 import { idempotentCallIdentity } from './idempotent-call';
 import { keyDecisions, type FieldKeyDecision } from './operation-keys';
 
@@ -72,6 +73,13 @@ export interface IdempotentDirectiveOptions<TContext extends object> {
   store(context: TContext, info: GraphQLResolveInfo): IdempotencyStore;
   /** Told that the result of the root field at `responseKey` is a replay (e.g. to set an `Idempotent-Replayed` header). */
   markReplayed(context: TContext, responseKey: string): void;
+  /**
+   * The canonical form of scalar values in the fingerprint (see `CanonicalScalar`): without it a
+   * retry that writes an id in another case, when the resolvers treat ids case-insensitively, is
+   * refused as a key reuse. A host that claims ahead of execution passes the same function to
+   * `idempotentCallIdentity`.
+   */
+  readonly canonicalScalar?: CanonicalScalar;
   /** The outcome codec of a keyed field; throws, saying why, for a field whose results it cannot replay. */
   codec(field: IdempotentFieldInfo): FieldOutcomeCodec<TContext>;
   /** Durable records, committed with the effect. */
@@ -146,7 +154,7 @@ export function idempotentTransformer<TContext extends object>(schema: GraphQLSc
           // The host's authentication usually runs first; this guards a schema where it does not.
           const scope = options.scope(context, info);
           if (scope === undefined) throw options.errors.unauthenticated(fieldName);
-          const { scopeKey, fingerprint } = idempotentCallIdentity({ scope, field: fieldName, key: decision.key, args, argumentDefinitions });
+          const { scopeKey, fingerprint } = idempotentCallIdentity({ scope, field: fieldName, key: decision.key, args, argumentDefinitions, canonicalScalar: options.canonicalScalar });
           const result = await execute({
             store: options.store(context, info), scopeKey, fingerprint, field: fieldName,
             execute: async () => resolve(source, args, context, info),

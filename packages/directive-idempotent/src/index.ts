@@ -22,5 +22,5 @@ export {
   type IdempotentFieldInfo,
 } from './idempotent.transformer';
 export { idempotentCallIdentity, type IdempotentCallIdentity } from './idempotent-call';
-export { explicitArguments, type InputValueDefinition } from './explicit-arguments';
+export { explicitArguments, type CanonicalScalar, type InputValueDefinition } from './explicit-arguments';
 export { keyDecisions, keyedFields, rootFields, type FieldKeyDecision, type IdempotencyKeyHeader, type OperationView } from './operation-keys';

@@ -83,3 +83,49 @@ describe('explicitArguments', () => {
     expect(explicitArguments({ at: new Date(at.getTime() + 1) }, definitions)).toEqual({ at: new Date(at.getTime() + 1) });
   });
 });
+
+describe('canonicalScalar', () => {
+  const ids = buildSchema(`
+    scalar Link
+    input Leg { account: ID! tags: [ID!] note: String }
+    type Query { ping: String }
+    type Mutation { move(id: ID!, legs: [Leg!], to: Link, by: ID = "DEFAULT", note: String): String }
+  `);
+  const link = ids.getType('Link') as GraphQLScalarType;
+  link.parseLiteral = (ast) => new URL((ast as StringValueNode).value);
+  link.serialize = (value) => (value as URL).href;
+  const move = (ids.getMutationType() as GraphQLObjectType).getFields().move;
+  const seen: string[] = [];
+  /** Lower-cases IDs, as a host whose ids compare case-insensitively would; records what it was given. */
+  const lowerIds = (type: GraphQLScalarType, value: unknown) => {
+    seen.push(`${type.name}:${String(value)}`);
+    return type.name === 'ID' && typeof value === 'string' ? value.toLowerCase() : value;
+  };
+  const fingerprintOf = (args: string, canonical?: typeof lowerIds) => {
+    const operation = parse(`mutation { move(${args}) }`).definitions[0] as OperationDefinitionNode;
+    const coerced = getArgumentValues(move, operation.selectionSet.selections[0] as FieldNode, {});
+    return fingerprintArguments(explicitArguments(coerced, move.args, canonical));
+  };
+  const call = 'id: "AB", legs: [{ account: "Cd", tags: ["Ef"], note: "Keep" }], note: "Keep"';
+  const recased = 'id: "ab", legs: [{ account: "cD", tags: ["eF"], note: "Keep" }], note: "Keep"';
+
+  test('maps every scalar value, at every depth and in lists, to the host\'s form: values it treats as one are one call', () => {
+    expect(fingerprintOf(recased, lowerIds)).toBe(fingerprintOf(call, lowerIds));
+    // Without it they are two calls (a retry so written was refused as a key reuse).
+    expect(fingerprintOf(recased)).not.toBe(fingerprintOf(call));
+    // What it has no rule for stays as it is: another note is another call.
+    expect(fingerprintOf(call.replace('note: "Keep" }', 'note: "keep" }'), lowerIds)).not.toBe(fingerprintOf(call, lowerIds));
+  });
+
+  test('gets a non-JSON scalar in its serialized form, never null, and the defaults are still left out before it', () => {
+    seen.length = 0;
+    explicitArguments({ id: 'X', to: new URL('https://example.com/A'), note: null, by: 'DEFAULT' }, move.args, lowerIds);
+    expect(seen).toEqual(['ID:X', 'Link:https://example.com/A']);
+  });
+
+  test('the input is not changed', () => {
+    const args = { id: 'AB', legs: [{ account: 'CD' }] };
+    expect(explicitArguments(args, move.args, lowerIds)).toEqual({ id: 'ab', legs: [{ account: 'cd' }] });
+    expect(args).toEqual({ id: 'AB', legs: [{ account: 'CD' }] });
+  });
+});

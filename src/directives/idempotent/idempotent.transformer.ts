@@ -6,13 +6,15 @@ import { BadUserInputError, ServiceUnavailableError, UnauthenticatedError } from
 import type { DirectiveDeps } from '../deps';
 import type { DirectiveContext } from '../directive-context';
 import { admittedLeaseStore } from './admitted-lease-store';
+import { signetCanonicalScalar } from './canonical-ids';
 import { IdempotencyInProgressError, IdempotencyKeyRequiredError, IdempotencyKeyReusedError } from './idempotency-errors';
 import { signetOutcomeCodec } from './idempotent-outcome';
 
 /**
  * Signet's `@idempotent`: the package's transformer with Signet's answers. Keys belong to the
- * signed account; the store is the shared one primed with the admission's lease; a replay sets
- * `Idempotent-Replayed: true` and `extensions.idempotentReplay.<field>`; orders, transfers and
+ * signed account; ids in the arguments are fingerprinted in their canonical form (a retry that
+ * writes a UUID in another case replays: `canonical-ids.ts`); the store is the shared one primed
+ * with the admission's lease; a replay sets `Idempotent-Replayed: true` and `extensions.idempotentReplay.<field>`; orders, transfers and
  * API keys are replayed by re-reading them (`idempotent-outcome.ts`); the effect and its record
  * share one unit-of-work transaction that services join flat; errors are Signet's; outcomes are
  * counted in `signet_idempotency_total` and logged with their scope, never their arguments.
@@ -28,6 +30,7 @@ export function idempotentTransformer(schema: GraphQLSchema, deps: DirectiveDeps
       const prior = http.responseExtensions.idempotentReplay;
       http.responseExtensions.idempotentReplay = { ...(typeof prior === 'object' && prior !== null ? prior : {}), [responseKey]: true };
     },
+    canonicalScalar: signetCanonicalScalar,
     codec: signetOutcomeCodec,
     records: deps.idempotencyRecords,
     transactions: joinedTransactions(deps.uow),

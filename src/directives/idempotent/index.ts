@@ -4,3 +4,4 @@
  * transactions, errors, metrics and logs. `src/directives/index.ts` imports only from this file.
  */
 export { idempotentTransformer } from './idempotent.transformer';
+export { signetCanonicalScalar } from './canonical-ids';

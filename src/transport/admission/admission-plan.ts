@@ -3,6 +3,7 @@ import type { DirectiveDeps } from '../../directives';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS } from '@signet/idempotency';
 import { idempotentCallIdentity, keyDecisions, keyedFields, rootFields as rootFieldsOf, type OperationView } from '@signet/directive-idempotent';
 import { fieldLimitCheck, limitedFieldOf, type LimitedField } from '@signet/directive-rate-limit';
+import { signetCanonicalScalar } from '../../directives/idempotent';
 import { rateLimitIdentity } from '../../directives/rate-limit';
 import { requiredScopes } from '../../directives/signed';
 import type { Principal } from '../../domain';
@@ -109,7 +110,7 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
     }
     let lease: PlannedField['lease'];
     if (keyDecision?.kind === 'key') {
-      const { scopeKey, fingerprint } = idempotentCallIdentity({ scope: principal.accountId, field: definition.name, key: keyDecision.key, args, argumentDefinitions: definition.args });
+      const { scopeKey, fingerprint } = idempotentCallIdentity({ scope: principal.accountId, field: definition.name, key: keyDecision.key, args, argumentDefinitions: definition.args, canonicalScalar: signetCanonicalScalar });
       lease = { index: checks.length, scopeKey, fingerprint };
       checks.push({ kind: 'lease', scopeKey, fingerprint, leaseMs: DEFAULT_IDEMPOTENCY_LEASE_MS, after: limit?.index });
     }

@@ -128,6 +128,33 @@ export function defineClientInputSuite(name: string, openDatabase: () => Promise
       expect(revoked.json.data.revokeApiKey).toEqual({ apiKey: { id: spare.keyId, revokedAt: expect.any(String) }, userErrors: [] });
     });
 
+    test('a retry that writes an id in another case is the same call: it replays (it was refused as KEY_REUSED)', async () => {
+      const other = await fundedAccount(services, {}, 'retry-case');
+      const k = nextKey();
+      const first = await signedRequest(server, key, { query: TRANSFER, variables: { i: { toAccountId: other, asset: 'USD', amount: '3' }, k } });
+      expect(first.json.data.createTransfer.userErrors).toEqual([]);
+      const retry = await signedRequest(server, key, { query: TRANSFER, variables: { i: { toAccountId: other.toUpperCase(), asset: 'USD', amount: '3' }, k } });
+      expect(retry.json.errors).toBeUndefined();
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(retry.json.data.createTransfer.transfer).toEqual(first.json.data.createTransfer.transfer);
+      expect((await balancesOf(services, other)).USD.available).toBe('3');
+      // Another id under the same key is still another call.
+      const elsewhere = await fundedAccount(services, {}, 'retry-case-2');
+      const reused = await signedRequest(server, key, { query: TRANSFER, variables: { i: { toAccountId: elsewhere.toUpperCase(), asset: 'USD', amount: '3' }, k } });
+      expect(reused.json.errors[0].extensions.code).toBe('IDEMPOTENCY_KEY_REUSED');
+
+      const placed = await signedRequest(server, key, { query: PLACE, variables: { i: { market: 'BTC-USD', side: 'BUY', price: '100', quantity: '0.01' }, k: nextKey() } });
+      const orderId: string = placed.json.data.placeOrder.order.id;
+      const CANCEL = 'mutation($id: ID!, $k: String) { cancelOrder(id: $id) @idempotent(key: $k) { order { id status } userErrors { code } } }';
+      const cancelKey = nextKey();
+      const canceled = await signedRequest(server, key, { query: CANCEL, variables: { id: orderId.toUpperCase(), k: cancelKey } });
+      expect(canceled.json.data.cancelOrder).toEqual({ order: { id: orderId, status: 'CANCELED' }, userErrors: [] });
+      const again = await signedRequest(server, key, { query: CANCEL, variables: { id: orderId, k: cancelKey } });
+      expect(again.json.errors).toBeUndefined();
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.json.data.cancelOrder).toEqual({ order: { id: orderId, status: 'CANCELED' }, userErrors: [] });
+    });
+
     test('the domain itself refuses a memo or label the database could not store (INVALID_MEMO, INVALID_LABEL)', async () => {
       const other = await fundedAccount(services, {}, 'domain-memo');
       const transfer = await services.transfers.createTransfer(accountId, { toAccountId: other, asset: 'USD', amount: '1', memo: 'a\u0000b' });
