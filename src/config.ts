@@ -34,6 +34,8 @@ export interface SignetConfig {
   readonly redisCluster: RedisClusterTarget | null;
   /** 32-byte key encrypting HMAC secrets at rest (`SIGNET_MASTER_KEY`, base64). Null: embedded mode generates one in `dataDir`. */
   readonly masterKey: Buffer | null;
+  /** The key `signet master-key rotate` re-seals the secrets under (`SIGNET_NEW_MASTER_KEY`, base64); nothing else reads it. Null: embedded mode generates one. */
+  readonly newMasterKey: Buffer | null;
   /**
    * Create the demo accounts alice and bob (funded, all-scope keys, private keys printed) when the
    * embedded database is new (`SIGNET_DEMO_SEED`). Defaults to on, off with NODE_ENV=production or
@@ -185,6 +187,15 @@ export function parseRedisClusterUrl(text: string): RedisClusterTarget | null {
   return Object.freeze({ nodes: Object.freeze(nodes.map((n) => Object.freeze(n))), username, password, tls: scheme.toLowerCase() === 'rediss' });
 }
 
+/** A 32-byte key in base64 (`name`), or null when unset. */
+function parseMasterKey(name: string, value: string | undefined, problems: string[]): Buffer | null {
+  if (!value) return null;
+  const decoded = Buffer.from(value, 'base64');
+  if (decoded.length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(value)) return decoded;
+  problems.push(`${name} must be 32 bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
+  return null;
+}
+
 /** Start-up refused: every problem found, each with the variable to fix. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -310,12 +321,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   const dataDirText = env.SIGNET_DATA_DIR || './.signet';
   const dataDir = isAbsolute(dataDirText) ? dataDirText : resolve(cwd, dataDirText);
 
-  let masterKey: Buffer | null = null;
-  if (env.SIGNET_MASTER_KEY) {
-    const decoded = Buffer.from(env.SIGNET_MASTER_KEY, 'base64');
-    if (decoded.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(env.SIGNET_MASTER_KEY)) problems.push('SIGNET_MASTER_KEY must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)');
-    else masterKey = decoded;
-  } else if (databaseUrl) {
+  const masterKey = parseMasterKey('SIGNET_MASTER_KEY', env.SIGNET_MASTER_KEY, problems);
+  const newMasterKey = parseMasterKey('SIGNET_NEW_MASTER_KEY', env.SIGNET_NEW_MASTER_KEY, problems);
+  if (!env.SIGNET_MASTER_KEY && databaseUrl) {
     // Several instances share one database: a key generated per machine would make secrets unreadable elsewhere.
     problems.push('SIGNET_MASTER_KEY is required with DATABASE_URL (32 bytes base64, the same on every instance)');
   }
@@ -365,7 +373,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
-    port, host, databaseUrl, dataDir, redisUrl, redisCluster, masterKey, demoSeed, introspection, logLevel, publicUrl, publicAuthorities, signatureMaxAgeSeconds,
+    port, host, databaseUrl, dataDir, redisUrl, redisCluster, masterKey, newMasterKey, demoSeed, introspection, logLevel, publicUrl, publicAuthorities, signatureMaxAgeSeconds,
     idempotencyTtlMs, idempotencyRedisPrefix, ...network, rateLimitOverrides: Object.freeze(rateLimitOverrides),
     development: nodeEnv === 'development', production, client, prices, feeRates, maxOpenOrders,
   });

@@ -10,7 +10,7 @@ import type { DirectiveDeps } from './directives';
 import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
 import {
-  MIGRATION_COUNT, SchemaTooNewError, acquireSingleProcessLock, createPgDriver, createPgliteDriver, createSqlStores, embeddedDatabaseExists, migrate, openPgliteDataDir, schemaState,
+  MIGRATION_COUNT, SchemaTooNewError, SingleProcessLockHeld, acquireSingleProcessLock, createPgDriver, createPgliteDriver, createSqlStores, embeddedDatabaseExists, migrate, openPgliteDataDir, schemaState,
   type PgliteDataDir, type SingleProcessLock, type SqlDriver,
 } from './stores/postgres';
 import Redis, { Cluster } from 'ioredis';
@@ -22,6 +22,7 @@ import type { ReadinessCheck } from './transport/http/health';
 import { createMetrics, type SignetMetrics } from './metrics';
 import type { SecurityStores } from './transport/security-stores';
 import { serializeRequestForLog } from './transport/http/client-address';
+import { rotateConfiguredMasterKey, settleStagedMasterKey, type MasterKeyRotationResult } from './master-key-rotation';
 
 /** Everything a running process holds: the services over their adapters, and how to close them. */
 export interface Runtime {
@@ -41,6 +42,8 @@ export interface Runtime {
    * The demo seed runs only then, and only when `config.demoSeed`.
    */
   readonly freshDatabase: boolean;
+  /** `signet master-key rotate`: every HMAC secret re-sealed under the new master key (master-key-rotation.ts). Open with `excludeServers`. */
+  rotateMasterKey(): Promise<MasterKeyRotationResult>;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,13 @@ export interface RuntimeOptions {
    */
   readonly serving?: { readonly onLockLost: (error: Error) => void };
   /**
+   * Set by commands that must not run beside a server (`signet master-key rotate`). On PostgreSQL
+   * the runtime then holds the single-process lock exclusively: refused while any server runs on
+   * the database, and no server starts until the command closes. Embedded, the data directory's
+   * lock does this for every command.
+   */
+  readonly excludeServers?: boolean;
+  /**
    * `migrate` (the default): bring the schema up to date (creating the embedded database if there
    * is none). `existing`: a check that must change nothing (`signet reconcile`): refuse a database
    * that does not exist or whose schema is not this release's, and migrate nothing.
@@ -115,7 +125,17 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   if (config.databaseUrl) {
     // Before anything runs on the database: a server refused beside others must not even migrate.
     // Servers with Redis hold it shared, so one without Redis is refused beside them and they beside it.
-    if (options.serving) {
+    if (options.excludeServers) {
+      try {
+        singleProcess = await acquireSingleProcessLock(config.databaseUrl, {
+          mode: 'alone',
+          onLost: (err) => logger.warn({ err: { message: err.message } }, 'the single-process lock was lost: a server could now start beside this command'),
+        });
+      } catch (error) {
+        if (!(error instanceof SingleProcessLockHeld)) throw error;
+        throw new Error('Signet servers are running on this PostgreSQL database: stop every one of them first (they would go on with the old master key); nothing was changed');
+      }
+    } else if (options.serving) {
       singleProcess = await acquireSingleProcessLock(config.databaseUrl, {
         mode: config.redisUrl || config.redisCluster ? 'shared' : 'alone',
         onLost: options.serving.onLockLost,
@@ -159,6 +179,8 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
       });
       if (applied > 0) notable({ applied }, 'schema migrated');
     }
+    // A rotation a crash stopped: master.key is the key the database names before anything uses it.
+    if (dataDir) await settleStagedMasterKey(dataDir, sql.uow, logger);
     secretBox = await secretBoxFor(config, dataDir, sql.uow, logger, options.masterKeyMismatch ?? 'refuse');
   } catch (error) {
     await driver.close().catch(() => undefined);
@@ -207,6 +229,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
       uow: sql.uow, now: Date.now, idempotencyTtlMs: config.idempotencyTtlMs, rateLimitOverrides: config.rateLimitOverrides, metrics, logger, faults: options.faults,
     }),
     freshDatabase: freshEmbedded,
+    rotateMasterKey: () => rotateConfiguredMasterKey({ masterKey: config.masterKey, newMasterKey: config.newMasterKey, dataDir, uow: sql.uow }),
     async close() {
       prices.close();
       redis?.disconnect();

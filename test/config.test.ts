@@ -72,6 +72,13 @@ describe('parseConfig', () => {
       logLevel: 'debug', dataDir: '/var/lib/signet',
     });
     expect(config.masterKey?.equals(key)).toBe(true);
+    expect(config.newMasterKey).toBeNull();
+  });
+
+  test('SIGNET_NEW_MASTER_KEY (read by master-key rotate) is a 32-byte base64 key, checked as SIGNET_MASTER_KEY is', () => {
+    const key = randomBytes(32);
+    expect(parseConfig({ SIGNET_NEW_MASTER_KEY: key.toString('base64') }, CWD).newMasterKey?.equals(key)).toBe(true);
+    expect(() => parseConfig({ SIGNET_NEW_MASTER_KEY: randomBytes(16).toString('base64') }, CWD)).toThrow(/SIGNET_NEW_MASTER_KEY must be 32 bytes in base64/);
   });
 
   test('fee rates are read exactly, from 0 (no fee) to 0.1', () => {

@@ -11,7 +11,7 @@ export { EXTERNAL_ACCOUNT_ID, FEE_ACCOUNT_ID, assertBalanced, balanceChanges, ke
 export { canonicalIdArgument, canonicalKeyId, canonicalUuid } from './ids';
 export { isPlainText } from './text';
 export { createSecretBox, type SecretBox } from './secret-box';
-export { adoptMasterKey, masterKeyFit, recordMasterKey, unavailableSecretBox, type MasterKeyFit } from './master-key-check';
+export { adoptMasterKey, masterKeyFit, opensMasterKeyCheck, recordMasterKey, rotateMasterKey, unavailableSecretBox, type MasterKeyFit, type MasterKeyRotation } from './master-key-check';
 export { createAccountService, type AccountService, type DepositOptions, type DepositOutcome } from './accounts.service';
 export { MAX_DEPOSIT_REFERENCE_LENGTH, isDepositReference } from './deposit-reference';
 export { createOrderService, DEFAULT_MAX_OPEN_ORDERS, MAX_CONFIGURABLE_OPEN_ORDERS, type OrderService, type PlaceOrderInput } from './orders.service';

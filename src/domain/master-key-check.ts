@@ -87,6 +87,66 @@ export async function adoptMasterKey(uow: UnitOfWork, secretBox: SecretBox): Pro
   }
 }
 
+/** What `signet master-key rotate` found: done, done before, or refused with nothing changed. */
+export type MasterKeyRotation =
+  /** Every secret the old key opened is sealed under the new key, and the check names the new key. `left`: revoked keys' secrets the old key did not open (left as they are: they never sign again). */
+  | { readonly kind: 'rotated'; readonly resealed: number; readonly left: readonly string[] }
+  /** The database's check already names the new key (a rotation that finished before): nothing was changed. */
+  | { readonly kind: 'already' }
+  /** The old key is not the database's master key: nothing was changed. */
+  | { readonly kind: 'not the database key' }
+  /** Live HMAC keys whose secret the old key does not open (sealed under another key, or damaged): nothing was changed; revoke them first. */
+  | { readonly kind: 'unopened'; readonly unopened: readonly string[] };
+
+/**
+ * Re-seals every HMAC secret under `to` and makes `to`'s key the database's (`signet master-key
+ * rotate`), in one transaction, or changes nothing. The check is locked first (FOR UPDATE), so a
+ * seal in progress (it holds the check FOR SHARE) finishes before, and a later one waits for this
+ * commit and is then refused (its process's key is no longer the database's); every sealed secret
+ * is locked as it is read. `from` must be the database's key (or, where none is recorded yet, open
+ * every live secret). Revoked keys' secrets are re-sealed too, so nothing in the database needs
+ * the old key afterwards; the ones it does not open are left (named in `left`). The secrets'
+ * plaintexts are zeroed once re-sealed.
+ */
+export async function rotateMasterKey(uow: UnitOfWork, from: SecretBox, to: SecretBox): Promise<MasterKeyRotation> {
+  class Refused extends Error {
+    constructor(readonly outcome: MasterKeyRotation) {
+      super('not rotated');
+    }
+  }
+  try {
+    return await uow.transaction(async (repo) => {
+      const check = await repo.readMasterKeyCheck({ lock: 'update' });
+      if (check !== null && opensMasterKeyCheck(to, check)) return { kind: 'already' } as const;
+      if (check !== null && !opensMasterKeyCheck(from, check)) throw new Refused({ kind: 'not the database key' });
+      await repo.writeMasterKeyCheck(to.seal(CHECK_PLAINTEXT, CHECK_CONTEXT), 'replace');
+      const unopened: string[] = [];
+      const left: string[] = [];
+      let resealed = 0;
+      for (const { id, secretCiphertext, live } of await repo.lockSealedSecrets()) {
+        let secret: Buffer;
+        try {
+          secret = from.open(secretCiphertext, id);
+        } catch {
+          (live ? unopened : left).push(id);
+          continue;
+        }
+        try {
+          await repo.replaceSealedSecret(id, to.seal(secret, id));
+        } finally {
+          secret.fill(0);
+        }
+        resealed += 1;
+      }
+      if (unopened.length > 0) throw new Refused({ kind: 'unopened', unopened });
+      return { kind: 'rotated', resealed, left } as const;
+    });
+  } catch (error) {
+    if (error instanceof Refused) return error.outcome;
+    throw error;
+  }
+}
+
 /** Why a process does not seal a secret: its master key is not the database's (an internal error: the client sees INTERNAL_SERVER_ERROR, the log says this). */
 export const MASTER_KEY_REPLACED = 'this process\'s master key is not the database\'s (another one was recorded, or adopted with signet master-key adopt, after this process started): restart it with the database\'s key';
 
@@ -97,7 +157,7 @@ export const MASTER_KEY_REPLACED = 'this process\'s master key is not the databa
  * or the seal sees the adopted key and is refused.
  */
 export async function assertSealingKeyIsTheDatabases(repo: Pick<TradingRepository, 'readMasterKeyCheck' | 'writeMasterKeyCheck'>, secretBox: SecretBox): Promise<void> {
-  const check = await repo.readMasterKeyCheck({ share: true }) ?? await repo.writeMasterKeyCheck(secretBox.seal(CHECK_PLAINTEXT, CHECK_CONTEXT), 'if absent');
+  const check = await repo.readMasterKeyCheck({ lock: 'share' }) ?? await repo.writeMasterKeyCheck(secretBox.seal(CHECK_PLAINTEXT, CHECK_CONTEXT), 'if absent');
   if (!opensMasterKeyCheck(secretBox, check)) throw new Error(MASTER_KEY_REPLACED);
 }
 

@@ -108,11 +108,16 @@ export interface TradingRepository {
   listActiveEd25519PublicKeys(): Promise<Array<{ id: string; publicKey: string }>>;
   /** Id and sealed secret of every unrevoked HMAC key, for the start-up check of the master key. */
   listLiveSealedSecrets(): Promise<Array<{ id: string; secretCiphertext: string }>>;
+  /** Id, sealed secret and liveness of every HMAC key, revoked ones too, locked until the transaction ends (a master key rotation re-seals them). */
+  lockSealedSecrets(): Promise<Array<{ id: string; secretCiphertext: string; live: boolean }>>;
+  /** Replaces an HMAC key's sealed secret (the same secret sealed under another master key). */
+  replaceSealedSecret(id: string, secretCiphertext: string): Promise<void>;
   /**
    * The master key check (a known value sealed under the database's master key); null before one
-   * is set. `share`: held until the transaction ends, so `signet master-key adopt` waits for it.
+   * is set. `lock`: held until the transaction ends; `share` (a seal) makes `signet master-key
+   * adopt` and `rotate` wait for it, `update` (a rotation) makes every seal wait.
    */
-  readMasterKeyCheck(options?: { share?: boolean }): Promise<string | null>;
+  readMasterKeyCheck(options?: { lock?: 'share' | 'update' }): Promise<string | null>;
   /** Sets the master key check, only where none is set (`if absent`) or replacing it; returns the check set now. */
   writeMasterKeyCheck(sealed: string, mode: 'if absent' | 'replace'): Promise<string>;
   /**

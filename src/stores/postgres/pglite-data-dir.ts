@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Directories this process holds: the pid lock alone cannot stop a second opener in the same process. */
@@ -17,6 +17,18 @@ export interface PgliteDataDir {
   readonly masterKey: Buffer | null;
   /** Generates a new master key into `master.key` (never over an existing file). */
   createMasterKey(): Buffer;
+  /**
+   * The new key of a master key rotation that did not finish (`master.key.next`, written and
+   * flushed before the database changes); null when none. Whether it is the database's key now
+   * is the database's to say: the caller then promotes or discards it.
+   */
+  readonly stagedMasterKey: Buffer | null;
+  /** A rotation's first step: writes `key` to `master.key.next` (mode 0600), flushed to disk with the directory. */
+  stageMasterKey(key: Buffer): void;
+  /** A rotation's last step, once the database names the staged key: `master.key.next` replaces `master.key` (one rename, flushed). */
+  promoteStagedMasterKey(): void;
+  /** Removes `master.key.next`: the database does not name it (the rotation did not commit). */
+  discardStagedMasterKey(): void;
   /** The data directory's access for others that this open removed (`path: 755 → 750`), for a warning. */
   readonly closedToOthers: readonly string[];
   /** Removes the lock; call when the database is closed. */
@@ -132,6 +144,27 @@ export function embeddedDatabaseExists(dataDir: string): boolean {
   return existsSync(join(dataDir, 'pgdata', 'PG_VERSION'));
 }
 
+/** Writes a new file (mode 0600, never over an existing one) and flushes it to disk before returning. */
+function writeDurably(path: string, text: string): void {
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Flushes a directory's entries (a file created, renamed or removed in it) to disk. */
+function syncDirectory(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Opens the embedded data directory (created 0700; an existing one, and its pgdata, closed to
  * other users: closeToOthers). PGlite files must never be opened by two processes at
@@ -158,6 +191,7 @@ export function openPgliteDataDir(dataDir: string): PgliteDataDir {
   else mkdirSync(pgdataPath, { mode: 0o700 });
 
   const keyPath = join(dir, 'master.key');
+  const stagedPath = join(dir, 'master.key.next');
   const createMasterKey = (): Buffer => {
     const key = randomBytes(32);
     writeFileSync(keyPath, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
@@ -171,10 +205,42 @@ export function openPgliteDataDir(dataDir: string): PgliteDataDir {
   } else if (newDatabase) {
     masterKey = createMasterKey();
   }
+  let stagedMasterKey: Buffer | null = null;
+  if (existsSync(stagedPath)) {
+    const staged = Buffer.from(readFileSync(stagedPath, 'utf8').trim(), 'base64');
+    // Torn by a crash while it was written: the database cannot name it (it changes only after
+    // the file is flushed), so it is not a key anything needs.
+    if (staged.length === 32) stagedMasterKey = staged;
+    else rmSync(stagedPath);
+  }
   return {
     pgdataPath,
-    masterKey,
+    get masterKey() {
+      return masterKey;
+    },
     createMasterKey,
+    get stagedMasterKey() {
+      return stagedMasterKey;
+    },
+    stageMasterKey(key) {
+      if (key.length !== 32) throw new Error('the master key must be exactly 32 bytes');
+      rmSync(stagedPath, { force: true });
+      writeDurably(stagedPath, key.toString('base64') + '\n');
+      syncDirectory(dir);
+      stagedMasterKey = Buffer.from(key);
+    },
+    promoteStagedMasterKey() {
+      if (!stagedMasterKey) throw new Error('no staged master key to promote');
+      renameSync(stagedPath, keyPath);
+      syncDirectory(dir);
+      masterKey = stagedMasterKey;
+      stagedMasterKey = null;
+    },
+    discardStagedMasterKey() {
+      rmSync(stagedPath, { force: true });
+      syncDirectory(dir);
+      stagedMasterKey = null;
+    },
     closedToOthers: closed === null ? [] : [closed],
     release() {
       heldHere.delete(dir);

@@ -16,8 +16,9 @@ function page<T>(rows: Row[], limit: number, map: (r: Row) => T): Page<T> {
 }
 
 /** The master key check, or null before one is set. */
-async function readMasterKeyCheck(db: SqlExecutor, options: { share?: boolean } = {}): Promise<string | null> {
-  const rows = await db.query(`SELECT sealed FROM master_key_check WHERE id = 1${options.share ? ' FOR SHARE' : ''}`);
+async function readMasterKeyCheck(db: SqlExecutor, options: { lock?: 'share' | 'update' } = {}): Promise<string | null> {
+  const lock = options.lock === 'share' ? ' FOR SHARE' : options.lock === 'update' ? ' FOR UPDATE' : '';
+  const rows = await db.query(`SELECT sealed FROM master_key_check WHERE id = 1${lock}`);
   return rows[0] ? String(rows[0].sealed) : null;
 }
 
@@ -142,6 +143,16 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
     async listLiveSealedSecrets() {
       const rows = await db.query('SELECT id, secret_ciphertext FROM api_keys WHERE secret_ciphertext IS NOT NULL AND revoked_at IS NULL ORDER BY id');
       return rows.map((r) => ({ id: String(r.id), secretCiphertext: String(r.secret_ciphertext) }));
+    },
+
+    async lockSealedSecrets() {
+      const rows = await db.query('SELECT id, secret_ciphertext, revoked_at IS NULL AS live FROM api_keys WHERE secret_ciphertext IS NOT NULL ORDER BY id FOR UPDATE');
+      return rows.map((r) => ({ id: String(r.id), secretCiphertext: String(r.secret_ciphertext), live: r.live === true }));
+    },
+
+    async replaceSealedSecret(id, secretCiphertext) {
+      const rows = await db.query('UPDATE api_keys SET secret_ciphertext = $2 WHERE id = $1 AND secret_ciphertext IS NOT NULL RETURNING id', [id, secretCiphertext]);
+      if (rows.length !== 1) throw new Error(`no HMAC key ${id} to re-seal`);
     },
 
     readMasterKeyCheck: (options) => readMasterKeyCheck(db, options),

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { SignetConfig } from '../../config';
 import { ALL_SCOPES, CommitOutcomeUnknownError, MAX_DEPOSIT_REFERENCE_LENGTH, canonicalKeyId, canonicalUuid, isDepositReference, type ApiKey, type Deposit, type DepositOutcome, type DomainResult, type KeyAlgorithm, type ReconciliationReport, type Scope } from '../../domain';
 import type { Runtime, RuntimeOptions } from '../../runtime';
+import { MasterKeyRotationRefused, type MasterKeyRotationResult } from '../../master-key-rotation';
 import type { CliDeps } from './cli-deps';
 import { classifyInfrastructureFailure } from '../graphql/infrastructure-errors';
 import { CliError, EXIT, exitCodeFor } from './cli-error';
@@ -215,6 +216,37 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
       await withRuntime(async () => {
         output(!!opts.json, { masterKey: config.masterKey ? 'SIGNET_MASTER_KEY' : `${config.dataDir}/master.key`, adopted: true });
       }, { masterKeyMismatch: 'adopt' });
+    });
+  masterKey.command('rotate').description('Re-seal every HMAC secret under a new master key and make it the database\'s, in one transaction (nothing changes if any step fails). Stop every server first (refused on PostgreSQL while one runs). Embedded: a new key is generated into master.key (or SIGNET_NEW_MASTER_KEY is used), and a crash at any step leaves master.key the key the database names. With SIGNET_MASTER_KEY: the new key is SIGNET_NEW_MASTER_KEY; start every server with it as SIGNET_MASTER_KEY.')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      await withRuntime(async (runtime) => {
+        let result: MasterKeyRotationResult;
+        try {
+          result = await runtime.rotateMasterKey();
+        } catch (error) {
+          if (error instanceof MasterKeyRotationRefused) throw new CliError(`master key not rotated: ${error.message}`);
+          throw error;
+        }
+        const newKey = result.newKey === 'master.key' ? `${config.dataDir}/master.key` : 'SIGNET_NEW_MASTER_KEY';
+        const from = config.masterKey ? 'SIGNET_MASTER_KEY' : `${config.dataDir}/master.key`;
+        switch (result.kind) {
+          case 'not the database key':
+            throw new CliError(`master key not rotated: ${from} is not this database's master key; nothing was changed. Run it with the database's key`);
+          case 'unopened':
+            throw new CliError(`master key not rotated: ${from} does not open the secrets of these live HMAC keys: ${result.unopened.join(', ')} (sealed under another key, or damaged; they fail on every request); revoke them first (signet keys revoke ID). Nothing was changed`);
+          case 'already':
+            output(!!opts.json, { rotated: false, masterKey: newKey, reason: 'the database already names this key' });
+            break;
+          case 'rotated':
+            output(!!opts.json, { rotated: true, masterKey: newKey, resealed: result.resealed, ...(result.left.length > 0 ? { leftUnderAnotherKey: result.left } : {}) });
+            break;
+        }
+        const next = result.newKey === 'master.key'
+          ? 'start the server (it reads the new master.key); a backup of the data directory from before this holds the old master.key with it'
+          : 'start every server with SIGNET_MASTER_KEY set to the new key, and keep the old key as long as backups of the database from before this rotation: they need it';
+        process.stderr.write(`The database's master key is now ${newKey}: ${next}.\n`);
+      }, { excludeServers: true, masterKeyMismatch: 'warn' });
     });
 
   program.command('reconcile').description('Check the ledger: every balance equals its ledger entries, every asset sums to zero, every hold equals its live orders\' holds and covers what they have left, every order agrees with its fills and every fill with its order, no book is crossed, fees equal what the fee account received, every deposit record agrees with its journal. Exit 1 on any mismatch, 4 when the check could not run.')

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { adoptMasterKey, createSecretBox, recordMasterKey } from '../../../src/domain';
+import { adoptMasterKey, createSecretBox, recordMasterKey, rotateMasterKey } from '../../../src/domain';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
 import { describeWithPostgres } from '../../helpers/services';
@@ -76,6 +76,47 @@ describeWithPostgres('adopting a master key while a seal under the old one is in
     expect((await running.apiKeys.revokeApiKey(account, sealedId)).ok).toBe(true);
     expect(await adoptMasterKey(running.uow, newKey)).toEqual([]);
     expect(await recordMasterKey(running.uow, newKey, 'if absent')).toBe(true);
+  }, 20_000);
+});
+/**
+ * `signet master-key rotate` racing a seal (PostgreSQL: two connections). The rotation locks the
+ * check FOR UPDATE: a seal in progress (FOR SHARE) commits first and its secret is re-sealed with
+ * the rest; a seal that starts after the rotation waits for its commit, then is refused (its
+ * process's key is no longer the database's). No secret is left under the old key.
+ */
+describeWithPostgres('rotating the master key while seals under the old one are in flight (PostgreSQL)', (url) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await openPostgresDatabase(url);
+  });
+  afterAll(async () => db?.close());
+
+  test('the rotation waits for a seal in progress and re-seals its secret; a later seal is refused', async () => {
+    const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+    const running = servicesFor(db.driver, { masterKey: oldKey });
+    expect(await recordMasterKey(running.uow, createSecretBox(oldKey), 'if absent')).toBe(true);
+    const account = await fundedAccount(running, {}, 'rotate-race');
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    let sealedId = '';
+    const seal = running.uow.transaction(async () => {
+      const created = await running.apiKeys.createApiKey(account, { label: 'bot', scopes: ['READ'], algorithm: 'hmac-sha256' });
+      if (!created.ok) throw new Error(JSON.stringify(created.errors));
+      sealedId = created.value.apiKey.id;
+      await released;
+    });
+    while (sealedId === '') await new Promise((resolve) => setTimeout(resolve, 10));
+    const rotation = rotateMasterKey(servicesFor(db.driver).uow, createSecretBox(oldKey), createSecretBox(newKey));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await seal;
+    expect(await rotation).toEqual({ kind: 'rotated', resealed: 1, left: [] });
+    const rotated = servicesFor(db.driver, { masterKey: newKey });
+    expect((await rotated.apiKeys.loadVerificationMaterial(sealedId))?.secret).toHaveLength(32);
+    expect(await running.apiKeys.loadVerificationMaterial(sealedId).catch(() => null)).toBeNull();
+    // A process still on the old key seals nothing now.
+    await expect(running.apiKeys.createApiKey(account, { label: 'late', scopes: ['READ'], algorithm: 'hmac-sha256' })).rejects.toThrow(/master key is not the database's/);
+    expect(await rotated.uow.transaction((repo) => repo.lockSealedSecrets())).toHaveLength(1);
   }, 20_000);
 });
 describeWithPostgres('on PostgreSQL', (url) => defineMasterKeyCheckSuite('PostgreSQL', () => openPostgresDatabase(url)));
