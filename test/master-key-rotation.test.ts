@@ -166,6 +166,17 @@ describe('signet master-key rotate (embedded master.key)', () => {
     });
   });
 
+  test('refused (a live secret the key does not open): master.key unchanged, the staged key removed', async () => {
+    const id = await withRuntime(hmacKey);
+    const oldKey = readKey();
+    await withRuntime((runtime) => runtime.services.uow.transaction((repo) => repo.replaceSealedSecret(id, createSecretBox(randomBytes(32)).seal(randomBytes(32), id))));
+    const refused = await signet(env(), 'master-key', 'rotate');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`does not open the secrets of these live HMAC keys: ${id}`);
+    expect(readKey()).toBe(oldKey);
+    expect(existsSync(stagedFile())).toBe(false);
+  });
+
   test('a crash before the commit (master.key.next written, the database unchanged): the next open removes it and keeps master.key', async () => {
     const id = await withRuntime(hmacKey);
     const oldKey = readKey();
