@@ -9,6 +9,7 @@ import { acquireSingleProcessLock } from '../src/stores/postgres';
 import { signet } from './helpers/cli';
 import { openScratchSchema, type ScratchSchema } from './helpers/database';
 import { captureLogger, silentLogger } from './helpers/logger';
+import { createHmacKey, withRuntimeOf } from './helpers/master-keys';
 import { describeWithPostgres } from './helpers/services';
 
 /**
@@ -40,15 +41,8 @@ function defineRotationSuite(name: string, setup: () => Promise<{ env: Record<st
     });
     afterEach(async () => dispose());
 
-    const open = (extra: Record<string, string>, logger = silentLogger) => openRuntime(parseConfig({ ...env, ...extra }), logger);
-    async function withRuntime<T>(extra: Record<string, string>, work: (runtime: Runtime) => Promise<T>): Promise<T> {
-      const runtime = await open(extra);
-      try {
-        return await work(runtime);
-      } finally {
-        await runtime.close();
-      }
-    }
+    const open = (extra: Record<string, string>) => openRuntime(parseConfig({ ...env, ...extra }), silentLogger);
+    const withRuntime = <T>(extra: Record<string, string>, work: (runtime: Runtime) => Promise<T>) => withRuntimeOf({ ...env, ...extra }, work);
     /** Two live HMAC keys and a revoked one; their ids (live first). */
     async function seedKeys(extra: Record<string, string>): Promise<{ live: string[]; revoked: string }> {
       expect((await signet({ ...env, ...extra }, 'accounts', 'create', '--name', 'carol')).code).toBe(0);
@@ -129,21 +123,8 @@ describe('signet master-key rotate (embedded master.key)', () => {
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
   const env = () => ({ SIGNET_DATA_DIR: dataDir });
-  async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>, logger = silentLogger): Promise<T> {
-    const runtime = await openRuntime(parseConfig(env()), logger);
-    try {
-      return await work(runtime);
-    } finally {
-      await runtime.close();
-    }
-  }
-  async function hmacKey(runtime: Runtime): Promise<string> {
-    const account = await runtime.services.accounts.createAccount(`acct-${randomBytes(3).toString('hex')}`);
-    if (!account.ok) throw new Error(account.errors[0].message);
-    const created = await runtime.services.apiKeys.createApiKey(account.value.id, { label: 'bot', scopes: ['READ'], algorithm: 'hmac-sha256' });
-    if (!created.ok) throw new Error(created.errors[0].message);
-    return created.value.apiKey.id;
-  }
+  const withRuntime = <T>(work: (runtime: Runtime) => Promise<T>, logger = silentLogger) => withRuntimeOf(env(), work, logger);
+  const hmacKey = createHmacKey;
 
   test('generates the new key into master.key (0600): the same secrets under it, none under the old one', async () => {
     const ids = await withRuntime(async (runtime) => [await hmacKey(runtime), await hmacKey(runtime)]);

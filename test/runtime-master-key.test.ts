@@ -6,6 +6,7 @@ import { parseConfig } from '../src/config';
 import { createSecretBox, recordMasterKey } from '../src/domain';
 import { createLogger, openRuntime, type Runtime } from '../src/runtime';
 import { servicesFor } from './helpers/domain';
+import { createHmacKey, withRuntimeOf } from './helpers/master-keys';
 
 /**
  * The master key seals HMAC secrets at rest. A start with a key that cannot open them (a lost
@@ -24,23 +25,7 @@ describe('openRuntime: the master key against the secrets sealed in the database
 
   const open = (env: Record<string, string> = {}, logger = createLogger('silent')) => openRuntime(parseConfig({ SIGNET_DATA_DIR: dataDir, ...env }), logger);
 
-  async function withRuntime<T>(env: Record<string, string>, work: (runtime: Runtime) => Promise<T>): Promise<T> {
-    const runtime = await open(env);
-    try {
-      return await work(runtime);
-    } finally {
-      await runtime.close();
-    }
-  }
-
-  /** An account with an HMAC key; returns the key's id. */
-  async function createHmacKey(runtime: Runtime): Promise<string> {
-    const account = await runtime.services.accounts.createAccount(`acct-${randomBytes(3).toString('hex')}`);
-    if (!account.ok) throw new Error(account.errors[0].message);
-    const created = await runtime.services.apiKeys.createApiKey(account.value.id, { label: 'bot', scopes: ['READ'], algorithm: 'hmac-sha256' });
-    if (!created.ok) throw new Error(created.errors[0].message);
-    return created.value.apiKey.id;
-  }
+  const withRuntime = <T>(env: Record<string, string>, work: (runtime: Runtime) => Promise<T>) => withRuntimeOf({ SIGNET_DATA_DIR: dataDir, ...env }, work);
 
   test('a master.key lost beside sealed HMAC secrets stops the start, and no new key file replaces it', async () => {
     await withRuntime({}, createHmacKey);

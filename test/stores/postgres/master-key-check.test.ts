@@ -39,6 +39,24 @@ function defineMasterKeyCheckSuite(name: string, openDatabase: () => Promise<Tes
 defineMasterKeyCheckSuite('PGlite', openPgliteDatabase);
 
 /**
+ * An HMAC key's secret sealed in a transaction left open (a server's key creation in progress,
+ * holding the master key check FOR SHARE) until `release`; `seal` settles once it commits.
+ */
+async function sealInFlight(services: ReturnType<typeof servicesFor>, accountId: string): Promise<{ sealedId: string; release(): void; seal: Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => { release = resolve; });
+  let sealedId = '';
+  const seal = services.uow.transaction(async () => {
+    const created = await services.apiKeys.createApiKey(accountId, { label: 'bot', scopes: ['READ'], algorithm: 'hmac-sha256' });
+    if (!created.ok) throw new Error(JSON.stringify(created.errors));
+    sealedId = created.value.apiKey.id;
+    await released;
+  });
+  while (sealedId === '') await new Promise((resolve) => setTimeout(resolve, 10));
+  return { sealedId, release, seal };
+}
+
+/**
  * `signet master-key adopt` against a server still running with the old key (PostgreSQL: two
  * connections). A seal in progress holds the check; the adoption waits for it, then finds the
  * secret it sealed under the old key and replaces nothing.
@@ -55,16 +73,7 @@ describeWithPostgres('adopting a master key while a seal under the old one is in
     const running = servicesFor(db.driver, { masterKey: oldKey });
     expect(await recordMasterKey(running.uow, createSecretBox(oldKey), 'if absent')).toBe(true);
     const account = await fundedAccount(running, {}, 'adopt-race');
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => { release = resolve; });
-    let sealedId = '';
-    const seal = running.uow.transaction(async () => {
-      const created = await running.apiKeys.createApiKey(account, { label: 'bot', scopes: ['READ'], algorithm: 'hmac-sha256' });
-      if (!created.ok) throw new Error(JSON.stringify(created.errors));
-      sealedId = created.value.apiKey.id;
-      await released;
-    });
-    while (sealedId === '') await new Promise((resolve) => setTimeout(resolve, 10));
+    const { sealedId, release, seal } = await sealInFlight(running, account);
     const newKey = createSecretBox(randomBytes(32));
     const adoption = adoptMasterKey(servicesFor(db.driver).uow, newKey);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -96,16 +105,7 @@ describeWithPostgres('rotating the master key while seals under the old one are 
     const running = servicesFor(db.driver, { masterKey: oldKey });
     expect(await recordMasterKey(running.uow, createSecretBox(oldKey), 'if absent')).toBe(true);
     const account = await fundedAccount(running, {}, 'rotate-race');
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => { release = resolve; });
-    let sealedId = '';
-    const seal = running.uow.transaction(async () => {
-      const created = await running.apiKeys.createApiKey(account, { label: 'bot', scopes: ['READ'], algorithm: 'hmac-sha256' });
-      if (!created.ok) throw new Error(JSON.stringify(created.errors));
-      sealedId = created.value.apiKey.id;
-      await released;
-    });
-    while (sealedId === '') await new Promise((resolve) => setTimeout(resolve, 10));
+    const { sealedId, release, seal } = await sealInFlight(running, account);
     const rotation = rotateMasterKey(servicesFor(db.driver).uow, createSecretBox(oldKey), createSecretBox(newKey));
     await new Promise((resolve) => setTimeout(resolve, 200));
     release();
