@@ -34,21 +34,34 @@ export const SERVER_TIME_BODY = JSON.stringify({ query: '{ serverTime }' });
 /** Scenario 2: the caller's balances, signed. */
 export const ME_BALANCES_BODY = JSON.stringify({ query: '{ me { id balances { asset available held } } }' });
 
-/** Signs bodies as one of `credentials`, taking them in turn so load spreads over the accounts. */
-export function createSigner(credentials: readonly BenchCredential[]) {
-  const keys: Array<{ keyId: string; privateKey: KeyObject }> = credentials.map((c) => ({
-    keyId: c.keyId, privateKey: createPrivateKey({ key: Buffer.from(c.privateKey, 'base64'), format: 'der', type: 'pkcs8' }),
-  }));
+/** An account's HMAC-SHA256 key: the signature layer is measured with each algorithm (issue 14). */
+export interface BenchHmacCredential {
+  readonly accountId: string;
+  readonly keyId: string;
+  /** The secret in base64, as `keys create` prints it. */
+  readonly secret: string;
+}
+
+type SigningKey = { readonly keyId: string } & ({ readonly algorithm: 'ed25519'; readonly privateKey: KeyObject } | { readonly algorithm: 'hmac-sha256'; readonly secret: Buffer });
+
+/** Signs bodies as one of `credentials` (Ed25519 keys, or HMAC-SHA256 ones), taking them in turn so load spreads over the accounts. */
+export function createSigner(credentials: readonly (BenchCredential | BenchHmacCredential)[]) {
+  const keys: SigningKey[] = credentials.map((c) => ('secret' in c
+    ? { keyId: c.keyId, algorithm: 'hmac-sha256', secret: Buffer.from(c.secret, 'base64') }
+    : { keyId: c.keyId, algorithm: 'ed25519', privateKey: createPrivateKey({ key: Buffer.from(c.privateKey, 'base64'), format: 'der', type: 'pkcs8' }) }));
   let turn = 0;
   return (body: string, extra: Record<string, string> = {}, keyIndex?: number): BenchRequest => {
     const key = keys[keyIndex ?? (turn = (turn + 1) % keys.length)];
-    const signed = signRequest(nodeCrypto, { method: 'POST', authority: BENCH_AUTHORITY, path: '/graphql', body, keyId: key.keyId, algorithm: 'ed25519', privateKey: key.privateKey, headers: extra });
+    const request = { method: 'POST', authority: BENCH_AUTHORITY, path: '/graphql', body, keyId: key.keyId, headers: extra } as const;
+    const signed = key.algorithm === 'ed25519'
+      ? signRequest(nodeCrypto, { ...request, algorithm: 'ed25519', privateKey: key.privateKey })
+      : signRequest(nodeCrypto, { ...request, algorithm: 'hmac-sha256', secret: key.secret });
     return { body, headers: { ...signed.headers, ...extra } };
   };
 }
 
 /** The request builders of the scenarios, over one signer. */
-export function scenarioRequests(credentials: readonly BenchCredential[]) {
+export function scenarioRequests(credentials: readonly (BenchCredential | BenchHmacCredential)[]) {
   const sign = createSigner(credentials);
   return {
     serverTime: (): BenchRequest => ({ body: SERVER_TIME_BODY, headers: {} }),

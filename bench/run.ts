@@ -67,7 +67,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
  * twice, timed), 3 and 4: BENCH_INPROC_REQUESTS per scenario and round (default 600),
  * BENCH_INPROC_ROUNDS rounds (default 5).
  */
-const IN_PROCESS_SCENARIOS = ['3b', '3v', '3f', '3k', '3', '4'];
+const IN_PROCESS_SCENARIOS = ['3b', '3v', '3f', '3k', '3', '3h', '4'];
 const inProcessSettings = {
   requests: Number(process.env.BENCH_INPROC_REQUESTS ?? 600),
   rounds: Number(process.env.BENCH_INPROC_ROUNDS ?? 5),

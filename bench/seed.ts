@@ -1,7 +1,7 @@
 /** Bench accounts: funded far beyond what any run can hold, each with an all-scope Ed25519 key. */
 import { randomBytes } from 'node:crypto';
 import { ALL_SCOPES, type DomainServices } from '../src/domain';
-import type { BenchCredential } from './requests';
+import type { BenchCredential, BenchHmacCredential } from './requests';
 
 /**
  * What each bench account starts with: a resting bench order holds one cent and a crossing one
@@ -28,6 +28,17 @@ export async function seedSigningAccounts(services: DomainServices, count: numbe
     const key = await services.apiKeys.createApiKey(accountId, { label: 'bench', scopes: ALL_SCOPES, algorithm: 'ed25519' });
     if (!key.ok || !key.value.privateKey) throw new Error('bench: key creation failed');
     credentials.push({ accountId, keyId: key.value.apiKey.id, privateKey: key.value.privateKey });
+  }
+  return credentials;
+}
+
+/** An all-scope HMAC-SHA256 key for each of `accountIds` (the signature layer measured with HMAC). */
+export async function seedHmacKeys(services: DomainServices, accountIds: readonly string[]): Promise<BenchHmacCredential[]> {
+  const credentials: BenchHmacCredential[] = [];
+  for (const accountId of accountIds) {
+    const key = await services.apiKeys.createApiKey(accountId, { label: 'bench-hmac', scopes: ALL_SCOPES, algorithm: 'hmac-sha256' });
+    if (!key.ok || !key.value.secret) throw new Error('bench: HMAC key creation failed');
+    credentials.push({ accountId, keyId: key.value.apiKey.id, secret: key.value.secret });
   }
   return credentials;
 }

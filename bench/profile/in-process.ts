@@ -27,7 +27,8 @@
  * signature check on 3's requests twice per request (nothing claimed or counted), timing each run
  * inside the request: the first is the check as a request runs it, the second the same work with
  * its code and data just used (`checkTimings` in the result: how much of the check's cost in a
- * request is its caches being cold).
+ * request is its caches being cold). Scenario `3h` is scenario 3 with requests signed by HMAC-SHA256
+ * keys of the same accounts: 3h − 3b is the signature layer held against the HMAC primitive.
  *
  * On PostgreSQL + Redis the signed scenarios run twice in the same rounds: `2`, `3`, `4` with the
  * key material cached as the runtime does (key versions on Redis), and `2r`, `3r`, `4r` reading the
@@ -57,6 +58,7 @@ import { FEE_ACCOUNT_ID } from '../../src/domain';
 import type { SqlExecutor } from '../../src/stores/postgres';
 import { BENCH_AUTHORITY, PLACE_ORDER_BODY, controlRequests, createSigner, scenarioRequests } from '../requests';
 import { BENCH_RATE_LIMITS } from '../servers';
+import { seedHmacKeys } from '../seed';
 
 /** The line prefix of the JSON result printed with INPROC_JSON=1 (read by bench/run.ts). */
 export const IN_PROCESS_LINE = 'IN_PROCESS_RESULT';
@@ -129,6 +131,8 @@ async function measureInProcess(env: BenchEnv, options: InProcessOptions): Promi
     const common = { services: cached, security, directives, metrics, logger, readiness: [], signatureMaxAgeSeconds: 300 };
     const accounts = db.credentials.map((c) => c.accountId);
     const signed = scenarioRequests(db.credentials);
+    // The same accounts signing with HMAC-SHA256 keys (3h), made once per database like the Ed25519 ones.
+    const hmacSigned = !only || only.has('3h') ? scenarioRequests(await seedHmacKeys(db.services, accounts)) : null;
     const bareSigner = createSigner(db.credentials);
     let bareTurn = 0;
     const signedForBare = (): BenchRequest => {
@@ -154,6 +158,8 @@ async function measureInProcess(env: BenchEnv, options: InProcessOptions): Promi
       // timed inside the request (parse, base, digest, key, verification; no nonce claimed,
       // nothing counted): the check as a request runs it, and again with its code and data just used.
       { id: '3k', server: 'bare+check' as const, next: signedForBare },
+      // Scenario 3's server and requests, signed with HMAC-SHA256 keys: the layer against the HMAC primitive.
+      ...(hmacSigned ? [{ id: '3h', server: 'signed' as const, next: hmacSigned.protectedOrder }] : []),
       { id: '4', server: 'protected' as const, next: signed.protectedOrder },
       ...(keyRead ? [
         { id: '2r', server: 'protected' as const, next: signed.meBalances, ...keyRead },

@@ -183,6 +183,15 @@ describe('the in-process lines (issue 14)', () => {
       '0.1 ms = 1.00× run again at once on the same request, its code and data just used; the rest of the layer (admission, limits, settling, hooks), 3 − 3b less the first: 0.25 ms (no target)');
   });
 
+  it('holds the layer measured with HMAC keys (3h) against the HMAC primitive, and says so where the Ed25519 line used to say no scenario signs with it', () => {
+    const withHmac = inProcess([2.4, 1.9, 3.5]);
+    const lines = targets(mode({ inProcess: { ...withHmac, scenarios: [...withHmac.scenarios, { id: '3h', roundsMs: [2.3, 1.8, 3.4] }] } }));
+    // 3h − 3b per round: 0.3, 0.3, 0.4 → 0.3 ms; the fixture's HMAC verification costs 0.004 ms; 3 − 3b is 0.5.
+    expect(line(lines, 'Signature layer with HMAC-SHA256 keys')).toBe('Signature layer with HMAC-SHA256 keys in one process, 3h − 3b: 0.3 ms = **75.00×** the HMAC verification measured in this run (0.004 ms) (target ≤ 2×: missed); with Ed25519 keys (3 − 3b) it is 0.2 ms more');
+    expect(line(lines, 'Signature layer (server CPU')).toContain('HMAC-SHA256 (its verification 0.004 ms): the load\'s keys are Ed25519; the layer with HMAC keys is measured in one process (3h, below)');
+    expect(line(targets(mode({ inProcess: withHmac })), 'Signature layer (server CPU')).toContain('HMAC-SHA256: no scenario signs with it');
+  });
+
   it('adds nothing for a run without the in-process figures, or without a scenario', () => {
     expect(targets(mode()).filter((l) => l.includes('in one process'))).toEqual([]);
     const without3f = { ...inProcess([]), scenarios: inProcess([]).scenarios.filter((s) => s.id !== '3f') };
