@@ -69,20 +69,29 @@ export async function masterKeyFit(uow: UnitOfWork, secretBox: SecretBox | null)
  * secret does not open (empty: adopted).
  */
 export async function adoptMasterKey(uow: UnitOfWork, secretBox: SecretBox): Promise<readonly string[]> {
-  class NotAdopted extends Error {
-    constructor(readonly unopened: readonly string[]) {
-      super('not adopted');
+  return transactionOrRefusal(uow, async (repo, refuse) => {
+    await repo.writeMasterKeyCheck(secretBox.seal(CHECK_PLAINTEXT, CHECK_CONTEXT), 'replace');
+    const unopened = (await repo.listLiveSealedSecrets()).filter(({ id, secretCiphertext }) => !opens(secretBox, secretCiphertext, id)).map(({ id }) => id);
+    return unopened.length > 0 ? refuse(unopened) : [];
+  });
+}
+
+/**
+ * Runs `work` in a transaction. `refuse(answer)` rolls the transaction back (nothing it wrote
+ * stays) and makes `answer` the result, as `adopt` and `rotate` answer "not done, and why".
+ */
+async function transactionOrRefusal<T>(uow: UnitOfWork, work: (repo: TradingRepository, refuse: (answer: T) => never) => Promise<T>): Promise<T> {
+  class Refusal extends Error {
+    constructor(readonly answer: T) {
+      super('refused: rolled back');
     }
   }
   try {
-    return await uow.transaction(async (repo) => {
-      await repo.writeMasterKeyCheck(secretBox.seal(CHECK_PLAINTEXT, CHECK_CONTEXT), 'replace');
-      const unopened = (await repo.listLiveSealedSecrets()).filter(({ id, secretCiphertext }) => !opens(secretBox, secretCiphertext, id)).map(({ id }) => id);
-      if (unopened.length > 0) throw new NotAdopted(unopened);
-      return [];
-    });
+    return await uow.transaction((repo) => work(repo, (answer) => {
+      throw new Refusal(answer);
+    }));
   } catch (error) {
-    if (error instanceof NotAdopted) return error.unopened;
+    if (error instanceof Refusal) return error.answer;
     throw error;
   }
 }
@@ -109,42 +118,31 @@ export type MasterKeyRotation =
  * plaintexts are zeroed once re-sealed.
  */
 export async function rotateMasterKey(uow: UnitOfWork, from: SecretBox, to: SecretBox): Promise<MasterKeyRotation> {
-  class Refused extends Error {
-    constructor(readonly outcome: MasterKeyRotation) {
-      super('not rotated');
-    }
-  }
-  try {
-    return await uow.transaction(async (repo) => {
-      const check = await repo.readMasterKeyCheck({ lock: 'update' });
-      if (check !== null && opensMasterKeyCheck(to, check)) return { kind: 'already' } as const;
-      if (check !== null && !opensMasterKeyCheck(from, check)) throw new Refused({ kind: 'not the database key' });
-      await repo.writeMasterKeyCheck(to.seal(CHECK_PLAINTEXT, CHECK_CONTEXT), 'replace');
-      const unopened: string[] = [];
-      const left: string[] = [];
-      let resealed = 0;
-      for (const { id, secretCiphertext, live } of await repo.lockSealedSecrets()) {
-        let secret: Buffer;
-        try {
-          secret = from.open(secretCiphertext, id);
-        } catch {
-          (live ? unopened : left).push(id);
-          continue;
-        }
-        try {
-          await repo.replaceSealedSecret(id, to.seal(secret, id));
-        } finally {
-          secret.fill(0);
-        }
-        resealed += 1;
+  return transactionOrRefusal<MasterKeyRotation>(uow, async (repo, refuse) => {
+    const check = await repo.readMasterKeyCheck({ lock: 'update' });
+    if (check !== null && opensMasterKeyCheck(to, check)) return { kind: 'already' };
+    if (check !== null && !opensMasterKeyCheck(from, check)) return refuse({ kind: 'not the database key' });
+    await repo.writeMasterKeyCheck(to.seal(CHECK_PLAINTEXT, CHECK_CONTEXT), 'replace');
+    const unopened: string[] = [];
+    const left: string[] = [];
+    let resealed = 0;
+    for (const { id, secretCiphertext, live } of await repo.lockSealedSecrets()) {
+      let secret: Buffer;
+      try {
+        secret = from.open(secretCiphertext, id);
+      } catch {
+        (live ? unopened : left).push(id);
+        continue;
       }
-      if (unopened.length > 0) throw new Refused({ kind: 'unopened', unopened });
-      return { kind: 'rotated', resealed, left } as const;
-    });
-  } catch (error) {
-    if (error instanceof Refused) return error.outcome;
-    throw error;
-  }
+      try {
+        await repo.replaceSealedSecret(id, to.seal(secret, id));
+      } finally {
+        secret.fill(0);
+      }
+      resealed += 1;
+    }
+    return unopened.length > 0 ? refuse({ kind: 'unopened', unopened }) : { kind: 'rotated', resealed, left };
+  });
 }
 
 /** Why a process does not seal a secret: its master key is not the database's (an internal error: the client sees INTERNAL_SERVER_ERROR, the log says this). */
