@@ -2,8 +2,8 @@
 // imports) does, so a new suite lands in the right project without a list to keep up to date:
 //   e2e          needs the global build: under test/e2e/, or runs the built app (`bin/signet.js`, which
 //                runs dist/), or tagged `@jest-project e2e` (it reads dist/ some other way)
-//   integration  talks to something outside its own heap: PostgreSQL, Redis, PGlite, a listening
-//                socket, a child process
+//   integration  talks to something outside its own heap: PostgreSQL, Redis, PGlite (directly or
+//                through the app's runtime), a listening socket, a child process
 //   unit         the rest: in-process code only
 // A comment `@jest-project <name>` in a test file overrides the rule for cases imports cannot show.
 'use strict';
@@ -30,6 +30,7 @@ const INTEGRATION_SIGNS = Object.freeze([
   { reason: 'uses PostgreSQL', pattern: /from ['"]pg['"]|TEST_DATABASE_URL|describeWithPostgres/ },
   { reason: 'uses Redis', pattern: /from ['"]ioredis['"]|TEST_REDIS_URL|describeWithRedis|redis-server/ },
   { reason: 'opens PGlite', pattern: /@electric-sql\/pglite|createPgliteDriver/ },
+  { reason: 'opens the app\'s runtime (its database)', pattern: /\bopenRuntime\(/ },
   { reason: 'listens on a socket', pattern: /\.listen\(|createServer\(/ },
   { reason: 'starts a child process', pattern: /(?:\bfrom\s+|\brequire\(\s*)['"](?:node:)?child_process['"]/ },
 ]);

@@ -41,12 +41,12 @@ describe('the jest projects', () => {
     for (const path of assigned) expect(path).toMatch(/^[A-Za-z0-9._/-]+$/);
   });
 
-  test('only e2e runs the global build, and Jest gets one worker per core', () => {
+  test('only e2e runs the global build, and Jest gets one worker per core and one more', () => {
     expect(config.globalSetup).toBeUndefined();
     expect(Object.fromEntries(config.projects.map((project) => [project.displayName, project.globalSetup]))).toEqual({
       unit: undefined, integration: undefined, e2e: '<rootDir>/test/global-setup.js',
     });
-    expect(config.maxWorkers).toBe(availableParallelism());
+    expect(config.maxWorkers).toBe(availableParallelism() + 1);
   });
 
   test.each([
@@ -62,6 +62,8 @@ describe('the jest projects', () => {
     ['examples/notes-apollo/test/notes-apollo.test.ts', 'integration'],
     ['test/schema-lint.test.ts', 'integration'],
     ['test/scripts/build-playground.test.ts', 'integration'],
+    ['test/runtime-master-key.test.ts', 'integration'],
+    ['test/transport/cli/master-key-command.test.ts', 'integration'],
     ['test/e2e/soak.test.ts', 'e2e'],
     ['test/e2e/sdk-package.test.ts', 'e2e'],
     ['test/stores/redis-cluster.test.ts', 'e2e'],
@@ -99,12 +101,13 @@ describe('the classification rule', () => {
     expect(classify(fake, 'test/e2e/plain.test.ts').project).toBe('e2e');
   });
 
-  test('Redis, PostgreSQL, sockets and child processes make an integration suite', () => {
+  test('Redis, PostgreSQL, sockets, child processes and the app\'s runtime make an integration suite', () => {
     write('test/a.test.ts', "import { openCache } from './helpers/cache';\n");
     write('test/b.test.ts', "import { Client } from 'pg';\n");
     write('test/c.test.ts', "const url = await app.listen({ port: 0 });\n");
     write('test/d.test.ts', "const { execFileSync } = require('node:child_process');\n");
-    expect(['a', 'b', 'c', 'd'].map((name) => classify(fake, `test/${name}.test.ts`).project)).toEqual(['integration', 'integration', 'integration', 'integration']);
+    write('test/e.test.ts', "const runtime = await openRuntime(parseConfig({ SIGNET_DATA_DIR: dir }), logger);\n");
+    expect(['a', 'b', 'c', 'd', 'e'].map((name) => classify(fake, `test/${name}.test.ts`).project)).toEqual(['integration', 'integration', 'integration', 'integration', 'integration']);
   });
 
   test('what the code under test imports does not count: only the test and its helpers', () => {

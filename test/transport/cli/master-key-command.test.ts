@@ -8,6 +8,8 @@ import { signet } from '../../helpers/cli';
  * `signet master-key adopt`: the way to replace a database's master key on purpose. The servers
  * refuse a key that is not the database's; the command makes the configured key the database's,
  * and refuses while a live HMAC secret does not open under it.
+ *
+ * @jest-project integration: each in-process CLI run opens the embedded database (PGlite).
  */
 describe('signet master-key adopt', () => {
   jest.setTimeout(90_000);
