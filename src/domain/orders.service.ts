@@ -14,8 +14,12 @@ export type { PlaceOrderInput } from './order-entry';
 
 /** Places, matches and cancels orders; every live order holds its funds. */
 export interface OrderService {
-  /** Validates, matches against the book (price-time priority) and settles the fills, in one transaction. */
-  placeOrder(accountId: string, input: PlaceOrderInput): Promise<DomainResult<Order>>;
+  /**
+   * Validates, matches against the book (price-time priority) and settles the fills, in one
+   * transaction. `apiKeyId`: the key whose signed request places it, recorded on the order (null:
+   * an operator's placement).
+   */
+  placeOrder(accountId: string, input: PlaceOrderInput, apiKeyId?: string | null): Promise<DomainResult<Order>>;
   cancelOrder(accountId: string, orderId: string): Promise<DomainResult<Order>>;
   /** Cancels every live order of the account in `market` (every market when null); once it returns none of them can fill. */
   cancelAllOrders(accountId: string, market: string | null): Promise<DomainResult<Order[]>>;
@@ -114,7 +118,7 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
   const releaseOf = (orderId: string, accountId: string, order: { holdAsset: Order['holdAsset'] }, amount: Dec, at: Date): Journal[] =>
     amount.isZero() ? [] : [releaseJournal(newId(), orderId, accountId, order.holdAsset, amount, at)];
 
-  async function place(repo: TradingRepository, accountId: string, order: ValidOrder): Promise<Order> {
+  async function place(repo: TradingRepository, accountId: string, order: ValidOrder, apiKeyId: string | null): Promise<Order> {
     const market: MarketSpec = order.market;
     await repo.lockMarket(market.symbol);
     const now = clock();
@@ -229,7 +233,7 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
         quantity: (order.quantity ?? taker.filledQuantity).toFixed(), quoteQuantity: order.quoteQuantity?.toFixed() ?? null,
         timeInForce: order.timeInForce, postOnly: order.postOnly, selfTradePrevention: order.selfTradePrevention, clientOrderId: order.clientOrderId,
         status: outcome.status, statusReason: outcome.reason, filledQuantity: taker.filledQuantity.toFixed(), filledQuote: taker.filledQuote.toFixed(),
-        holdAsset: order.holdAsset, holdAmount: hold.toFixed(), holdRemaining: takerHold.toFixed(), createdAt: now, updatedAt: now,
+        holdAsset: order.holdAsset, holdAmount: hold.toFixed(), holdRemaining: takerHold.toFixed(), apiKeyId, createdAt: now, updatedAt: now,
       },
       makerUpdates: updates, fills, journals, openOrderLimit: isLive(outcome.status) ? maxOpenOrders : null,
     });
@@ -255,10 +259,10 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
   return {
     maxOpenOrders,
 
-    async placeOrder(accountId, input) {
+    async placeOrder(accountId, input, apiKeyId = null) {
       const valid = validateOrder(input);
       if (Array.isArray(valid)) return fail(...valid);
-      return transact(uow, (repo) => place(repo, accountId, valid));
+      return transact(uow, (repo) => place(repo, accountId, valid, apiKeyId));
     },
 
     async cancelOrder(accountId, orderIdText) {

@@ -23,7 +23,8 @@ export interface CreateTransferInput {
 
 /** Moves available funds between accounts. Transfers are final: nothing reverses them. */
 export interface TransferService {
-  createTransfer(fromAccountId: string, input: CreateTransferInput): Promise<DomainResult<Transfer>>;
+  /** `apiKeyId`: the sender's key whose signed request makes it, recorded on the transfer (null: none). */
+  createTransfer(fromAccountId: string, input: CreateTransferInput, apiKeyId?: string | null): Promise<DomainResult<Transfer>>;
   listTransfers(accountId: string, query: PageQuery): Promise<Page<Transfer>>;
   /** The transfer when the account sent or received it; null otherwise (others' transfers are invisible). */
   findTransfer(accountId: string, transferId: string): Promise<Transfer | null>;
@@ -35,7 +36,7 @@ export interface TransferService {
 export function createTransferService(deps: { uow: UnitOfWork; clock: Clock; newId: IdGenerator }): TransferService {
   const { uow, clock, newId } = deps;
   return {
-    async createTransfer(fromAccountId, input) {
+    async createTransfer(fromAccountId, input, apiKeyId = null) {
       if (!isAssetCode(input.asset)) return fail(userError(UserErrorCode.UNKNOWN_ASSET, 'Unknown asset.', ['input', 'asset']));
       const asset = input.asset;
       const amount = parsePositiveAmount(input.amount, asset, ['input', 'amount']);
@@ -51,7 +52,7 @@ export function createTransferService(deps: { uow: UnitOfWork; clock: Clock; new
       if (!to) return fail(userError(UserErrorCode.ACCOUNT_NOT_FOUND, 'No such destination account.', ['input', 'toAccountId']));
       const now = clock();
       const transfer: Omit<Transfer, 'seq'> = {
-        id: newId(), fromAccountId, toAccountId: to.id, asset, amount: amount.toFixed(), memo, clientTransferId: input.clientTransferId ?? null, createdAt: now,
+        id: newId(), fromAccountId, toAccountId: to.id, asset, amount: amount.toFixed(), memo, clientTransferId: input.clientTransferId ?? null, apiKeyId, createdAt: now,
       };
       return transact(uow, async (repo) => {
         const recorded = await repo.recordTransfer(transfer, transferJournal(newId(), transfer.id, fromAccountId, to.id, asset, amount, now));

@@ -52,6 +52,8 @@ export interface Order {
   readonly holdAmount: string;
   /** The part of the hold still reserved (0 once the order is final). */
   readonly holdRemaining: string;
+  /** The API key whose signed request placed it; null when an operator placed it (the CLI, the demo's seed) or it predates this record. */
+  readonly apiKeyId: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -87,6 +89,8 @@ export interface Transfer {
   readonly memo: string | null;
   /** The sender's own id for the transfer, unique per sending account; null when none was given. */
   readonly clientTransferId: string | null;
+  /** The sender's API key whose signed request made it; null when it predates this record. Only the sender is shown it. */
+  readonly apiKeyId: string | null;
   readonly createdAt: Date;
 }
 

@@ -12,7 +12,7 @@ function orderRow(accountId: string, market: string, overrides: Partial<Omit<Ord
   return {
     id: randomUUID(), accountId, market, side: 'BUY', type: 'LIMIT', price: '100', quantity: '2', quoteQuantity: null, timeInForce: 'GTC',
     postOnly: false, selfTradePrevention: 'CANCEL_NEWEST', clientOrderId: null, status: 'OPEN', statusReason: null, filledQuantity: '0', filledQuote: '0',
-    holdAsset: 'USD', holdAmount: '200', holdRemaining: '200', createdAt: at('2030-01-01T00:00:00Z'), updatedAt: at('2030-01-01T00:00:00Z'), ...overrides,
+    holdAsset: 'USD', holdAmount: '200', holdRemaining: '200', apiKeyId: null, createdAt: at('2030-01-01T00:00:00Z'), updatedAt: at('2030-01-01T00:00:00Z'), ...overrides,
   };
 }
 
@@ -100,7 +100,7 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     const row = orderRow(owner, freshMarket(), {
       side: 'BUY', type: 'MARKET', price: null, quantity: '0.12345678', quoteQuantity: '5000.25', timeInForce: 'FOK', postOnly: false, selfTradePrevention: 'CANCEL_BOTH',
       clientOrderId: 'round-trip', status: 'EXPIRED', statusReason: 'FOK_NOT_FILLABLE', filledQuantity: '0', filledQuote: '0', holdAmount: '5000.25', holdRemaining: '0',
-      createdAt: at('2030-02-03T04:05:06.789Z'), updatedAt: at('2030-02-03T04:05:07Z'),
+      apiKeyId: 'key_0123456789abcdef01234567', createdAt: at('2030-02-03T04:05:06.789Z'), updatedAt: at('2030-02-03T04:05:07Z'),
     });
     const inserted = await insert(repo, row);
     expect(inserted).toEqual({ ...row, seq: expect.any(Number) });
@@ -109,6 +109,7 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     const resting = await insert(repo, orderRow(owner, row.market, { side: 'SELL', price: '99.5', postOnly: true, selfTradePrevention: 'CANCEL_OLDEST', status: 'PARTIALLY_FILLED', filledQuantity: '0.5', filledQuote: '49.75', holdAsset: 'BTC', holdAmount: '2', holdRemaining: '1.5' }));
     expect(await repo.findOrder(resting.id)).toMatchObject({ side: 'SELL', price: '99.5', postOnly: true, selfTradePrevention: 'CANCEL_OLDEST', status: 'PARTIALLY_FILLED', filledQuantity: '0.5', filledQuote: '49.75', holdRemaining: '1.5' });
     expect(resting.seq).toBeGreaterThan(inserted.seq);
+    expect(resting.apiKeyId).toBeNull();
     expect(await repo.recordPlacement({ order: orderRow(owner, row.market, { clientOrderId: 'round-trip' }), makerUpdates: [], fills: [], journals: [], openOrderLimit: null })).toBe('duplicate');
   }));
 

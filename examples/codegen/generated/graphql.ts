@@ -400,6 +400,8 @@ export type MutationRevokeApiKeyArgs = {
 /** An order: it trades against the book at placement; a LIMIT GTC remainder rests until filled or canceled, its funds held meanwhile. */
 export type Order = {
   __typename?: 'Order';
+  /** The API key whose signed request placed it (an `ApiKey.id` of your account, revoked ones included): what a leaked key did can be listed. Null when an operator placed it (the CLI, the demo's seed) or it was placed before this field existed. */
+  apiKeyId?: Maybe<Scalars['ID']['output']>;
   /** Average price of its fills (their exact cost / filledQuantity), rounded half-even to 10 decimal places, trailing zeros trimmed; null when nothing filled. */
   averagePrice?: Maybe<Scalars['Decimal']['output']>;
   /** The id you gave at placement; null when you gave none. */
@@ -767,6 +769,8 @@ export type Transfer = {
   __typename?: 'Transfer';
   /** Amount moved, positive, in the asset. */
   amount: Scalars['Decimal']['output'];
+  /** The sender's API key whose signed request made it (an `ApiKey.id` of your account, revoked ones included): what a leaked key did can be listed. Shown to the sender only: null when you received the transfer, and for transfers made before this field existed. */
+  apiKeyId?: Maybe<Scalars['ID']['output']>;
   /** The asset moved. */
   asset: Asset;
   /** The id the sender gave the transfer (unique per sending account); null when none was given. */

@@ -213,6 +213,18 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE transfers ADD CONSTRAINT transfers_from_account_id_client_transfer_id_key UNIQUE (from_account_id, client_transfer_id)
     `,
   },
+  {
+    // Which API key made an order or a transfer: the key whose signed request placed or sent it,
+    // for the account's own audit (a leaked key's orders and transfers can be listed). NULL for an
+    // operator's placement (CLI, demo seed) and for rows older than this migration. No foreign
+    // key: keys are revoked, never deleted, and the check would cost every placement a lookup.
+    // Adding a nullable column with no default rewrites nothing (no table scan, a brief lock).
+    version: 8,
+    sql: `
+      ALTER TABLE orders ADD COLUMN api_key_id text;
+      ALTER TABLE transfers ADD COLUMN api_key_id text
+    `,
+  },
 ];
 
 /** How many migrations a new database receives: `migrate` returning this means the database was empty. */

@@ -12,7 +12,7 @@ import { isUuid, num, toFill, toOrder, type Row } from './sql-rows';
 export const LIVE_STATUSES_SQL = `(${LIVE_ORDER_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 export const ORDER_COLUMNS = `id, seq, account_id, market, side, type, price, quantity, quote_quantity, time_in_force, post_only, self_trade_prevention,
-  client_order_id, status, status_reason, filled_quantity, filled_quote, hold_asset, hold_amount, hold_remaining, created_at, updated_at`;
+  client_order_id, status, status_reason, filled_quantity, filled_quote, hold_asset, hold_amount, hold_remaining, api_key_id, created_at, updated_at`;
 const FILL_COLUMNS = 'id, seq, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at';
 const STATUSES: readonly OrderStatus[] = ['OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED'];
 

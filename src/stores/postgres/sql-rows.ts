@@ -37,7 +37,8 @@ export function toOrder(r: Row): Order {
     timeInForce: r.time_in_force as TimeInForce, postOnly: r.post_only === true, selfTradePrevention: r.self_trade_prevention as SelfTradePrevention,
     clientOrderId: (r.client_order_id as string | null) ?? null, status: r.status as OrderStatus, statusReason: (r.status_reason as OrderStatusReason | null) ?? null,
     filledQuantity: num(r.filled_quantity), filledQuote: num(r.filled_quote),
-    holdAsset: r.hold_asset as AssetCode, holdAmount: num(r.hold_amount), holdRemaining: num(r.hold_remaining), createdAt: date(r.created_at), updatedAt: date(r.updated_at),
+    holdAsset: r.hold_asset as AssetCode, holdAmount: num(r.hold_amount), holdRemaining: num(r.hold_remaining),
+    apiKeyId: (r.api_key_id as string | null) ?? null, createdAt: date(r.created_at), updatedAt: date(r.updated_at),
   };
 }
 
@@ -55,7 +56,7 @@ export function toTransfer(r: Row): Transfer {
   return {
     id: String(r.id), seq: Number(r.seq), fromAccountId: String(r.from_account_id), toAccountId: String(r.to_account_id),
     asset: r.asset as AssetCode, amount: num(r.amount), memo: (r.memo as string | null) ?? null,
-    clientTransferId: (r.client_transfer_id as string | null) ?? null, createdAt: date(r.created_at),
+    clientTransferId: (r.client_transfer_id as string | null) ?? null, apiKeyId: (r.api_key_id as string | null) ?? null, createdAt: date(r.created_at),
   };
 }
 

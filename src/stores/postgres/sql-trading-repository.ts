@@ -8,7 +8,7 @@ import { recordPlacement } from './sql-placement';
 import { createSqlOrderMethods } from './sql-orders';
 import { isUuid, toAccount, toApiKey, toBalance, toTransfer, type Row } from './sql-rows';
 
-const TRANSFER_COLUMNS = 'id, seq, from_account_id, to_account_id, asset, amount, memo, client_transfer_id, created_at';
+const TRANSFER_COLUMNS = 'id, seq, from_account_id, to_account_id, asset, amount, memo, client_transfer_id, api_key_id, created_at';
 const KEY_COLUMNS = 'id, account_id, label, scopes, algorithm, public_key, secret_ciphertext, created_at, last_used_at, revoked_at';
 
 function page<T>(rows: Row[], limit: number, map: (r: Row) => T): Page<T> {
@@ -73,9 +73,10 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
       const params = sqlParams();
       const locks = accountLocks(params, [t.fromAccountId, t.toAccountId]);
       const inserted = 'EXISTS (SELECT 1 FROM transfer_in)';
-      const transferIn = `transfer_in AS (INSERT INTO transfers (id, from_account_id, to_account_id, asset, amount, memo, client_transfer_id, created_at)
+      const transferIn = `transfer_in AS (INSERT INTO transfers (id, from_account_id, to_account_id, asset, amount, memo, client_transfer_id, api_key_id, created_at)
            SELECT ${params.add(t.id, '::uuid')}, ${params.add(t.fromAccountId, '::uuid')}, ${params.add(t.toAccountId, '::uuid')}, ${params.add(t.asset, '::text')},
-             ${params.add(t.amount, '::numeric')}, ${params.add(t.memo, '::text')}, ${params.add(t.clientTransferId, '::text')}, ${params.add(t.createdAt, '::timestamptz')}
+             ${params.add(t.amount, '::numeric')}, ${params.add(t.memo, '::text')}, ${params.add(t.clientTransferId, '::text')}, ${params.add(t.apiKeyId, '::text')},
+             ${params.add(t.createdAt, '::timestamptz')}
            WHERE ${locks.gate}
            ON CONFLICT (from_account_id, client_transfer_id) DO NOTHING
            RETURNING ${TRANSFER_COLUMNS})`;

@@ -8,6 +8,7 @@ import { BalanceResolver } from './resolvers/balance.resolver';
 import { ApiKeyResolver } from './resolvers/api-key.resolver';
 import { MarketDataResolver } from './resolvers/market-data.resolver';
 import { OrderFieldsResolver } from './resolvers/order-fields.resolver';
+import { TransferFieldsResolver } from './resolvers/transfer-fields.resolver';
 import { OrderResolver } from './resolvers/order.resolver';
 import { PlaceOrderPayloadResolver } from './resolvers/place-order-payload.resolver';
 import { QueryResolver } from './resolvers/query.resolver';
@@ -26,7 +27,7 @@ const ROOT_DESCRIPTIONS: Readonly<Record<string, string>> = {
  */
 export function buildSignetSchema(): GraphQLSchema {
   const built = buildSchemaSync({
-    resolvers: [QueryResolver, MarketDataResolver, AccountResolver, BalanceResolver, OrderResolver, OrderFieldsResolver, PlaceOrderPayloadResolver, TransferResolver, ApiKeyResolver],
+    resolvers: [QueryResolver, MarketDataResolver, AccountResolver, BalanceResolver, OrderResolver, OrderFieldsResolver, PlaceOrderPayloadResolver, TransferResolver, TransferFieldsResolver, ApiKeyResolver],
     validate: { forbidUnknownValues: false, stopAtFirstError: false },
   });
   const described = mapSchema(built, {

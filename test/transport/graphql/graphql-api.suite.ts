@@ -1,4 +1,4 @@
-import { CancelOrderDocument, CreateApiKeyDocument, CreateTransferDocument, MarketsDocument, MeDocument, MyOrdersDocument, MyTransfersDocument, PlaceOrderDocument, RevokeApiKeyDocument, TransferDocument } from '@signet/sdk';
+import { CancelOrderDocument, CreateApiKeyDocument, CreateTransferDocument, MarketsDocument, MeDocument, MyOrdersDocument, MyTransfersDocument, OrderDocument, PlaceOrderDocument, RevokeApiKeyDocument, TransferDocument } from '@signet/sdk';
 import type { DomainServices } from '../../../src/domain';
 import type { TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
@@ -73,6 +73,35 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
       expect(beyond.data?.createApiKey?.userErrors.map((e) => e.code)).toEqual(['INVALID_SCOPES']);
       const revoked = await api.execute(RevokeApiKeyDocument, { id: key.data?.createApiKey?.apiKey?.id as string }, principalFor(from));
       expect(revoked.data?.revokeApiKey?.apiKey?.revokedAt).toEqual(expect.any(String));
+    });
+
+    test('orders and transfers record the API key that made them: the key\'s own account reads it, a recipient does not, an operator\'s order has none', async () => {
+      const trader = await fundedAccount(services, { USD: '1000' }, 'audited');
+      const payee = await fundedAccount(services, {}, 'audit-payee');
+      const viaKey = { ...principalFor(trader), keyId: 'key_0a1b2c3d4e5f60718293a4b5' };
+      const input = { market: 'BTC-USD', side: 'BUY' as const, price: '100', quantity: '0.01' };
+      const placed = await api.execute(PlaceOrderDocument, { input, idempotencyKey: 'audit-place-1' }, viaKey);
+      expect(placed.errors).toBeUndefined();
+      const order = placed.data?.placeOrder?.order;
+      expect(order?.apiKeyId).toBe(viaKey.keyId);
+      // A retry answers as the first call did, and the key is what the database holds.
+      expect((await api.execute(PlaceOrderDocument, { input, idempotencyKey: 'audit-place-1' }, viaKey)).data?.placeOrder?.order).toEqual(order);
+      expect((await services.orders.findOrder(trader, order?.id as string))?.apiKeyId).toBe(viaKey.keyId);
+      expect((await api.execute(OrderDocument, { id: order?.id }, principalFor(trader))).data?.order?.apiKeyId).toBe(viaKey.keyId);
+      expect((await api.execute(MyOrdersDocument, { first: 5 }, principalFor(trader))).data?.me?.orders?.nodes.map((o) => [o.id, o.apiKeyId])).toEqual([[order?.id, viaKey.keyId]]);
+      // An operator's placement (the CLI, the demo seed) goes through the service with no key.
+      const operator = await services.orders.placeOrder(trader, { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '100', quantity: '0.01' });
+      expect(operator.ok && operator.value.apiKeyId).toBeNull();
+
+      const sent = await api.execute(CreateTransferDocument, { input: { toAccountId: payee, asset: 'USD', amount: '5' }, idempotencyKey: 'audit-send-1' }, viaKey);
+      expect(sent.errors).toBeUndefined();
+      const transferId = sent.data?.createTransfer?.transfer?.id as string;
+      expect(sent.data?.createTransfer?.transfer?.apiKeyId).toBe(viaKey.keyId);
+      expect((await api.execute(TransferDocument, { id: transferId }, principalFor(trader))).data?.transfer?.apiKeyId).toBe(viaKey.keyId);
+      expect((await api.execute(MyTransfersDocument, { first: 5 }, principalFor(trader))).data?.me?.transfers?.nodes.map((t) => [t.id, t.apiKeyId])).toEqual([[transferId, viaKey.keyId]]);
+      // The recipient sees the transfer, not which of the sender's keys made it.
+      expect((await api.execute(TransferDocument, { id: transferId }, principalFor(payee))).data?.transfer).toMatchObject({ id: transferId, apiKeyId: null });
+      expect((await api.execute(MyTransfersDocument, { first: 5 }, principalFor(payee))).data?.me?.transfers?.nodes.map((t) => [t.id, t.apiKeyId])).toEqual([[transferId, null]]);
     });
 
     test('a clientTransferId is the sender\'s for good: a second transfer with it (a new idempotency key) is refused naming the first; transfer() finds it', async () => {

@@ -16,7 +16,7 @@ export class OrderResolver {
   @Directive('@idempotent(required: true)')
   async placeOrder(@Arg('input', () => PlaceOrderInput, { description: 'The order to place.' }) input: PlaceOrderInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
-    return payload('order', await ctx.services.orders.placeOrder(principal.accountId, input));
+    return payload('order', await ctx.services.orders.placeOrder(principal.accountId, input, principal.keyId));
   }
 
   @Mutation(() => CancelOrderPayload, { nullable: true, description: 'Cancels a live (OPEN or PARTIALLY_FILLED) order and releases the rest of its hold.' })

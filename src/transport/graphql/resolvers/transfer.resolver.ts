@@ -13,6 +13,6 @@ export class TransferResolver {
   @Directive('@idempotent(required: true)')
   async createTransfer(@Arg('input', () => CreateTransferInput, { description: 'The transfer to make.' }) input: CreateTransferInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
-    return payload('transfer', await ctx.services.transfers.createTransfer(principal.accountId, input));
+    return payload('transfer', await ctx.services.transfers.createTransfer(principal.accountId, input, principal.keyId));
   }
 }

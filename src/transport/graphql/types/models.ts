@@ -64,6 +64,7 @@ export class OrderType {
   @Field(() => AssetEnum, { description: 'Asset reserved while the order is live: the quote asset for a BUY, the base asset for a SELL.' }) holdAsset!: AssetEnum;
   @Field(() => DecimalScalar, { description: 'Amount reserved at placement (LIMIT BUY: price × quantity rounded up; MARKET BUY: quoteQuantity, or the cost of the fills the book offered).' }) holdAmount!: string;
   @Field(() => DecimalScalar, { description: 'Part of the hold still reserved; 0 once the order is final (the rest was spent by fills or released).' }) holdRemaining!: string;
+  @Field(() => ID, { nullable: true, description: 'The API key whose signed request placed it (an `ApiKey.id` of your account, revoked ones included): what a leaked key did can be listed. Null when an operator placed it (the CLI, the demo\'s seed) or it was placed before this field existed.' }) apiKeyId!: string | null;
   @Field({ description: 'When the order was placed (server clock, UTC).' }) createdAt!: Date;
   @Field({ description: 'When the order last changed (a fill, a cancel; server clock, UTC); equals createdAt until then.' }) updatedAt!: Date;
 }
@@ -126,7 +127,7 @@ export class TickerType {
   @Field(() => DecimalScalar, { description: 'Base quantity traded in the last 24 hours.' }) volume24h!: string;
 }
 
-/** A final transfer. */
+/** A final transfer; `apiKeyId` is resolved by TransferFieldsResolver (the sender's only). */
 @ObjectType('Transfer', { description: 'A final movement of funds between accounts. No API reverses it.' })
 export class TransferType {
   @Field(() => ID, { description: 'Server-assigned opaque id.' }) id!: string;
