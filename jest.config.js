@@ -49,11 +49,10 @@ module.exports = {
     // a file added while `jest --watch` runs joins at the next start).
     testMatch: files[name].map((file) => `<rootDir>/${file}`),
   })),
-  // One worker per core and one more: many suites wait on servers, child processes and Redis
-  // windows, and a third worker fills those waits. `npm test` on a fresh clone, 2 cores: 1,043 s
-  // with one worker per core; 800 s and 915 s in two runs with one more (the machine then busy
-  // 185-187% of its 200%).
-  // (Jest's default leaves one core to itself: a single worker on 2 cores.)
+  // One worker per core and one more (Jest's default leaves one core to itself): many suites wait
+  // on servers, child processes and Redis windows, and the extra worker fills those waits.
+  // `npm test` on a fresh clone, 2 cores: 1,043 s with one worker per core; 800 s and 915 s in two
+  // runs with one more (the machine then busy 185-187% of its 200%).
   maxWorkers: availableParallelism() + 1,
   testTimeout: 30000,
 };

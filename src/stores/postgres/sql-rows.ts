@@ -28,6 +28,8 @@ export function toBalance(r: Row): Balance {
 }
 
 const numOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : num(value));
+/** A nullable text column: its text, or null (never undefined). */
+const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
 /** Maps an orders row. */
 export function toOrder(r: Row): Order {
@@ -35,10 +37,10 @@ export function toOrder(r: Row): Order {
     id: String(r.id), seq: Number(r.seq), accountId: String(r.account_id), market: String(r.market),
     side: r.side as OrderSide, type: r.type as OrderType, price: numOrNull(r.price), quantity: num(r.quantity), quoteQuantity: numOrNull(r.quote_quantity),
     timeInForce: r.time_in_force as TimeInForce, postOnly: r.post_only === true, selfTradePrevention: r.self_trade_prevention as SelfTradePrevention,
-    clientOrderId: (r.client_order_id as string | null) ?? null, status: r.status as OrderStatus, statusReason: (r.status_reason as OrderStatusReason | null) ?? null,
+    clientOrderId: textOrNull(r.client_order_id), status: r.status as OrderStatus, statusReason: (r.status_reason as OrderStatusReason | null) ?? null,
     filledQuantity: num(r.filled_quantity), filledQuote: num(r.filled_quote),
     holdAsset: r.hold_asset as AssetCode, holdAmount: num(r.hold_amount), holdRemaining: num(r.hold_remaining),
-    apiKeyId: (r.api_key_id as string | null) ?? null, createdAt: date(r.created_at), updatedAt: date(r.updated_at),
+    apiKeyId: textOrNull(r.api_key_id), createdAt: date(r.created_at), updatedAt: date(r.updated_at),
   };
 }
 
@@ -55,8 +57,8 @@ export function toFill(r: Row): Fill {
 export function toTransfer(r: Row): Transfer {
   return {
     id: String(r.id), seq: Number(r.seq), fromAccountId: String(r.from_account_id), toAccountId: String(r.to_account_id),
-    asset: r.asset as AssetCode, amount: num(r.amount), memo: (r.memo as string | null) ?? null,
-    clientTransferId: (r.client_transfer_id as string | null) ?? null, apiKeyId: (r.api_key_id as string | null) ?? null, createdAt: date(r.created_at),
+    asset: r.asset as AssetCode, amount: num(r.amount), memo: textOrNull(r.memo),
+    clientTransferId: textOrNull(r.client_transfer_id), apiKeyId: textOrNull(r.api_key_id), createdAt: date(r.created_at),
   };
 }
 
@@ -64,8 +66,8 @@ export function toTransfer(r: Row): Transfer {
 export function toApiKey(r: Row): ApiKey {
   return {
     id: String(r.id), accountId: String(r.account_id), label: String(r.label), scopes: r.scopes as Scope[],
-    algorithm: r.algorithm as KeyAlgorithm, publicKey: (r.public_key as string | null) ?? null,
-    secretCiphertext: (r.secret_ciphertext as string | null) ?? null, createdAt: date(r.created_at),
+    algorithm: r.algorithm as KeyAlgorithm, publicKey: textOrNull(r.public_key),
+    secretCiphertext: textOrNull(r.secret_ciphertext), createdAt: date(r.created_at),
     lastUsedAt: dateOrNull(r.last_used_at), revokedAt: dateOrNull(r.revoked_at),
   };
 }
