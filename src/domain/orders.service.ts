@@ -20,9 +20,10 @@ export interface OrderService {
    * an operator's placement).
    */
   placeOrder(accountId: string, input: PlaceOrderInput, apiKeyId?: string | null): Promise<DomainResult<Order>>;
-  cancelOrder(accountId: string, orderId: string): Promise<DomainResult<Order>>;
+  /** Cancels one live order; `apiKeyId`: the key whose signed request cancels it, recorded on the order. */
+  cancelOrder(accountId: string, orderId: string, apiKeyId?: string | null): Promise<DomainResult<Order>>;
   /** Cancels every live order of the account in `market` (every market when null); once it returns none of them can fill. */
-  cancelAllOrders(accountId: string, market: string | null): Promise<DomainResult<Order[]>>;
+  cancelAllOrders(accountId: string, market: string | null, apiKeyId?: string | null): Promise<DomainResult<Order[]>>;
   /** The order when it belongs to the account; null otherwise (other accounts' orders are invisible). */
   findOrder(accountId: string, orderId: string): Promise<Order | null>;
   findOrderByClientOrderId(accountId: string, clientOrderId: string): Promise<Order | null>;
@@ -209,6 +210,7 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       updates.push({
         id: maker.entry.id, status: maker.status, statusReason: maker.statusReason, filledQuantity: maker.state.filledQuantity.toFixed(),
         filledQuote: maker.state.filledQuote.toFixed(), holdRemaining: holdRemaining.toFixed(),
+        canceledByApiKeyId: maker.statusReason === 'SELF_TRADE_PREVENTION' ? apiKeyId : null,
       });
     }
 
@@ -233,7 +235,8 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
         quantity: (order.quantity ?? taker.filledQuantity).toFixed(), quoteQuantity: order.quoteQuantity?.toFixed() ?? null,
         timeInForce: order.timeInForce, postOnly: order.postOnly, selfTradePrevention: order.selfTradePrevention, clientOrderId: order.clientOrderId,
         status: outcome.status, statusReason: outcome.reason, filledQuantity: taker.filledQuantity.toFixed(), filledQuote: taker.filledQuote.toFixed(),
-        holdAsset: order.holdAsset, holdAmount: hold.toFixed(), holdRemaining: takerHold.toFixed(), apiKeyId, createdAt: now, updatedAt: now,
+        holdAsset: order.holdAsset, holdAmount: hold.toFixed(), holdRemaining: takerHold.toFixed(), apiKeyId,
+        canceledByApiKeyId: outcome.reason === 'SELF_TRADE_PREVENTION' ? apiKeyId : null, createdAt: now, updatedAt: now,
       },
       makerUpdates: updates, fills, journals, openOrderLimit: isLive(outcome.status) ? maxOpenOrders : null,
     });
@@ -265,14 +268,14 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       return transact(uow, (repo) => place(repo, accountId, valid, apiKeyId));
     },
 
-    async cancelOrder(accountId, orderIdText) {
+    async cancelOrder(accountId, orderIdText, apiKeyId = null) {
       const orderId = canonicalUuid(orderIdText);
       // Another account's order answers exactly like a missing one: ids are not an oracle.
       const notFound = () => new RollbackWithUserErrors([userError(UserErrorCode.ORDER_NOT_FOUND, 'No such order.', ['id'])]);
       if (orderId === null) return fail(...notFound().errors);
       return transact(uow, async (repo) => {
         if ((await repo.lockMarketOfOrder(orderId, accountId)) === null) throw notFound();
-        const [canceled] = await cancelLocked(repo, { accountId, orderId, reason: 'CANCELED_BY_USER', at: clock() });
+        const [canceled] = await cancelLocked(repo, { accountId, orderId, reason: 'CANCELED_BY_USER', apiKeyId, at: clock() });
         if (canceled) return canceled;
         const existing = await repo.findOrder(orderId);
         if (!existing) throw notFound();
@@ -280,13 +283,13 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       });
     },
 
-    async cancelAllOrders(accountId, market) {
+    async cancelAllOrders(accountId, market, apiKeyId = null) {
       if (market !== null && !MARKETS.has(market)) return fail(userError(UserErrorCode.UNKNOWN_MARKET, `Unknown market "${market.slice(0, 32)}". See the markets query.`, ['market']));
       // Every market's lock, in one fixed order (no deadlock with placements or other cancels).
       const markets = market !== null ? [market] : [...MARKETS.keys()].sort();
       return transact(uow, async (repo) => {
         for (const symbol of markets) await repo.lockMarket(symbol);
-        return cancelLocked(repo, { accountId, markets, reason: 'CANCELED_BY_USER', at: clock() });
+        return cancelLocked(repo, { accountId, markets, reason: 'CANCELED_BY_USER', apiKeyId, at: clock() });
       });
     },
 

@@ -54,6 +54,13 @@ export interface Order {
   readonly holdRemaining: string;
   /** The API key whose signed request placed it; null when an operator placed it (the CLI, the demo's seed) or it predates this record. */
   readonly apiKeyId: string | null;
+  /**
+   * The API key whose signed request canceled it: a cancel call (`CANCELED_BY_USER`), or a
+   * placement of its account whose self-trade prevention canceled it (`SELF_TRADE_PREVENTION`,
+   * the placement's key). Null for an order still live, filled or ended by its own terms, and for
+   * one an operator's placement or an older release ended.
+   */
+  readonly canceledByApiKeyId: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

@@ -12,7 +12,7 @@ function orderRow(accountId: string, market: string, overrides: Partial<Omit<Ord
   return {
     id: randomUUID(), accountId, market, side: 'BUY', type: 'LIMIT', price: '100', quantity: '2', quoteQuantity: null, timeInForce: 'GTC',
     postOnly: false, selfTradePrevention: 'CANCEL_NEWEST', clientOrderId: null, status: 'OPEN', statusReason: null, filledQuantity: '0', filledQuote: '0',
-    holdAsset: 'USD', holdAmount: '200', holdRemaining: '200', apiKeyId: null, createdAt: at('2030-01-01T00:00:00Z'), updatedAt: at('2030-01-01T00:00:00Z'), ...overrides,
+    holdAsset: 'USD', holdAmount: '200', holdRemaining: '200', apiKeyId: null, canceledByApiKeyId: null, createdAt: at('2030-01-01T00:00:00Z'), updatedAt: at('2030-01-01T00:00:00Z'), ...overrides,
   };
 }
 
@@ -99,8 +99,8 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     const owner = await account(repo);
     const row = orderRow(owner, freshMarket(), {
       side: 'BUY', type: 'MARKET', price: null, quantity: '0.12345678', quoteQuantity: '5000.25', timeInForce: 'FOK', postOnly: false, selfTradePrevention: 'CANCEL_BOTH',
-      clientOrderId: 'round-trip', status: 'EXPIRED', statusReason: 'FOK_NOT_FILLABLE', filledQuantity: '0', filledQuote: '0', holdAmount: '5000.25', holdRemaining: '0',
-      apiKeyId: 'key_0123456789abcdef01234567', createdAt: at('2030-02-03T04:05:06.789Z'), updatedAt: at('2030-02-03T04:05:07Z'),
+      clientOrderId: 'round-trip', status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', filledQuantity: '0', filledQuote: '0', holdAmount: '5000.25', holdRemaining: '0',
+      apiKeyId: 'key_0123456789abcdef01234567', canceledByApiKeyId: 'key_0123456789abcdef01234567', createdAt: at('2030-02-03T04:05:06.789Z'), updatedAt: at('2030-02-03T04:05:07Z'),
     });
     const inserted = await insert(repo, row);
     expect(inserted).toEqual({ ...row, seq: expect.any(Number) });
@@ -110,6 +110,7 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     expect(await repo.findOrder(resting.id)).toMatchObject({ side: 'SELL', price: '99.5', postOnly: true, selfTradePrevention: 'CANCEL_OLDEST', status: 'PARTIALLY_FILLED', filledQuantity: '0.5', filledQuote: '49.75', holdRemaining: '1.5' });
     expect(resting.seq).toBeGreaterThan(inserted.seq);
     expect(resting.apiKeyId).toBeNull();
+    expect(resting.canceledByApiKeyId).toBeNull();
     expect(await repo.recordPlacement({ order: orderRow(owner, row.market, { clientOrderId: 'round-trip' }), makerUpdates: [], fills: [], journals: [], openOrderLimit: null })).toBe('duplicate');
   }));
 
@@ -123,7 +124,7 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     const hold = holdUsd(owner, '200');
     expect(await repo.recordPlacement({
       order: again, journals: [hold], fills: [fillRow(again, randomUUID())],
-      makerUpdates: [{ id: resting.id, status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', filledQuantity: '0', filledQuote: '0', holdRemaining: '0' }],
+      makerUpdates: [{ id: resting.id, status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', filledQuantity: '0', filledQuote: '0', holdRemaining: '0', canceledByApiKeyId: 'key_a' }],
       openOrderLimit: null,
     })).toBe('duplicate');
     expect(await repo.findOrder(resting.id)).toEqual(resting);
@@ -204,12 +205,12 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     const when = at('2030-03-01T00:00:00Z');
     await insert(repo, orderRow(await account(repo), market, { side: 'SELL', holdAsset: 'BTC', holdAmount: '0', holdRemaining: '0', status: 'EXPIRED', statusReason: 'IOC_REMAINDER', createdAt: when, updatedAt: when }), {
       makerUpdates: [
-        { id: one.id, status: 'PARTIALLY_FILLED', statusReason: null, filledQuantity: '0.5', filledQuote: '49.995', holdRemaining: '150' },
-        { id: two.id, status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', filledQuantity: '0', filledQuote: '0', holdRemaining: '0' },
+        { id: one.id, status: 'PARTIALLY_FILLED', statusReason: null, filledQuantity: '0.5', filledQuote: '49.995', holdRemaining: '150', canceledByApiKeyId: null },
+        { id: two.id, status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', filledQuantity: '0', filledQuote: '0', holdRemaining: '0', canceledByApiKeyId: 'key_stp' },
       ],
     });
     expect(await repo.findOrder(one.id)).toEqual({ ...one, status: 'PARTIALLY_FILLED', filledQuantity: '0.5', filledQuote: '49.995', holdRemaining: '150', updatedAt: when });
-    expect(await repo.findOrder(two.id)).toEqual({ ...two, status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', holdRemaining: '0', updatedAt: when });
+    expect(await repo.findOrder(two.id)).toEqual({ ...two, status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', holdRemaining: '0', canceledByApiKeyId: 'key_stp', updatedAt: when });
     expect(await repo.findOrder(untouched.id)).toEqual(untouched);
   }));
 
@@ -259,26 +260,31 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     ]);
   }));
 
-  test('cancelLiveOrders cancels one live order, or every live order of the account in the markets given, and returns what each held', () => scratch(async (repo) => {
+  test('cancelLiveOrders cancels one live order, or every live order of the account in the markets given, records the key that canceled them, and returns what each held', () => scratch(async (repo) => {
     const [m1, m2] = [freshMarket(), freshMarket()];
     const [owner, other] = [await account(repo), await account(repo)];
     const when = at('2030-04-01T00:00:00Z');
     const single = await insert(repo, orderRow(owner, m1, { status: 'PARTIALLY_FILLED', filledQuantity: '1', filledQuote: '100', holdRemaining: '100' }));
-    const [one] = await repo.cancelLiveOrders({ accountId: owner, orderId: single.id, reason: 'CANCELED_BY_USER', at: when });
-    expect(one).toEqual({ order: { ...single, status: 'CANCELED', statusReason: 'CANCELED_BY_USER', holdRemaining: '0', updatedAt: when }, released: '100' });
-    expect(await repo.cancelLiveOrders({ accountId: owner, orderId: single.id, reason: 'CANCELED_BY_USER', at: when })).toEqual([]);
-    expect(await repo.cancelLiveOrders({ accountId: other, orderId: (await insert(repo, orderRow(owner, m1))).id, reason: 'CANCELED_BY_USER', at: when })).toEqual([]);
+    const [one] = await repo.cancelLiveOrders({ accountId: owner, orderId: single.id, reason: 'CANCELED_BY_USER', apiKeyId: 'key_one', at: when });
+    expect(one).toEqual({ order: { ...single, status: 'CANCELED', statusReason: 'CANCELED_BY_USER', holdRemaining: '0', canceledByApiKeyId: 'key_one', updatedAt: when }, released: '100' });
+    expect(await repo.findOrder(single.id)).toEqual(one.order);
+    // Canceled once: a second cancel by another key changes nothing, the first key stays recorded.
+    expect(await repo.cancelLiveOrders({ accountId: owner, orderId: single.id, reason: 'CANCELED_BY_USER', apiKeyId: 'key_two', at: when })).toEqual([]);
+    expect((await repo.findOrder(single.id))?.canceledByApiKeyId).toBe('key_one');
+    expect(await repo.cancelLiveOrders({ accountId: other, orderId: (await insert(repo, orderRow(owner, m1))).id, reason: 'CANCELED_BY_USER', apiKeyId: null, at: when })).toEqual([]);
 
     const inM1 = await insert(repo, orderRow(owner, m1, { holdRemaining: '150' }));
     const inM2 = await insert(repo, orderRow(owner, m2, { side: 'SELL', holdAsset: 'BTC', holdAmount: '2', holdRemaining: '2' }));
     const filled = await insert(repo, orderRow(owner, m2, { status: 'FILLED', filledQuantity: '2', filledQuote: '200', holdRemaining: '0' }));
     const othersOrder = await insert(repo, orderRow(other, m2));
-    const canceled = await repo.cancelLiveOrders({ accountId: owner, markets: [m2], reason: 'CANCELED_BY_USER', at: when });
-    expect(canceled.map((c) => [c.order.id, c.order.status, c.released])).toEqual([[inM2.id, 'CANCELED', '2']]);
+    const canceled = await repo.cancelLiveOrders({ accountId: owner, markets: [m2], reason: 'CANCELED_BY_USER', apiKeyId: 'key_all', at: when });
+    expect(canceled.map((c) => [c.order.id, c.order.status, c.order.canceledByApiKeyId, c.released])).toEqual([[inM2.id, 'CANCELED', 'key_all', '2']]);
+    expect((await repo.findOrder(filled.id))?.canceledByApiKeyId).toBeNull();
     expect((await repo.findOrder(filled.id))?.status).toBe('FILLED');
     expect((await repo.findOrder(othersOrder.id))?.status).toBe('OPEN');
     expect((await repo.findOrder(inM1.id))?.status).toBe('OPEN');
-    const both = await repo.cancelLiveOrders({ accountId: owner, markets: [m1, m2], reason: 'CANCELED_BY_USER', at: when });
+    const both = await repo.cancelLiveOrders({ accountId: owner, markets: [m1, m2], reason: 'CANCELED_BY_USER', apiKeyId: null, at: when });
+    expect(both.map((c) => c.order.canceledByApiKeyId)).toEqual([null, null]);
     expect(new Set(both.map((c) => c.released))).toEqual(new Set(['150', '200']));
     expect(both).toHaveLength(2);
   }));

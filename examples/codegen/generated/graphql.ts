@@ -404,6 +404,8 @@ export type Order = {
   apiKeyId?: Maybe<Scalars['ID']['output']>;
   /** Average price of its fills (their exact cost / filledQuantity), rounded half-even to 10 decimal places, trailing zeros trimmed; null when nothing filled. */
   averagePrice?: Maybe<Scalars['Decimal']['output']>;
+  /** The API key whose signed request canceled it (an `ApiKey.id` of your account, revoked ones included): the key of a cancelOrder or cancelAllOrders call (statusReason CANCELED_BY_USER), or of the placement whose self-trade prevention canceled it (SELF_TRADE_PREVENTION). Null while the order is live, when it filled or ended by its own terms (IOC, FOK, MARKET remainders), when an operator's placement canceled it, and for orders ended before this field existed. */
+  canceledByApiKeyId?: Maybe<Scalars['ID']['output']>;
   /** The id you gave at placement; null when you gave none. */
   clientOrderId?: Maybe<Scalars['String']['output']>;
   /** When the order was placed (server clock, UTC). */

@@ -225,6 +225,15 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE transfers ADD COLUMN api_key_id text
     `,
   },
+  {
+    // Which API key canceled an order: the key of the cancelOrder / cancelAllOrders request, or of
+    // the placement whose self-trade prevention canceled it. With api_key_id, a leaked key's whole
+    // trail on the book can be listed (what it placed and what it ended). NULL while an order is
+    // live, when it filled or ended by its own terms, and for orders ended before this migration.
+    // A nullable column with no default: no rewrite, no scan.
+    version: 9,
+    sql: `ALTER TABLE orders ADD COLUMN canceled_by_api_key_id text`,
+  },
 ];
 
 /** How many migrations a new database receives: `migrate` returning this means the database was empty. */

@@ -12,7 +12,8 @@ import { isUuid, num, toFill, toOrder, type Row } from './sql-rows';
 export const LIVE_STATUSES_SQL = `(${LIVE_ORDER_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 export const ORDER_COLUMNS = `id, seq, account_id, market, side, type, price, quantity, quote_quantity, time_in_force, post_only, self_trade_prevention,
-  client_order_id, status, status_reason, filled_quantity, filled_quote, hold_asset, hold_amount, hold_remaining, api_key_id, created_at, updated_at`;
+  client_order_id, status, status_reason, filled_quantity, filled_quote, hold_asset, hold_amount, hold_remaining, api_key_id, canceled_by_api_key_id,
+  created_at, updated_at`;
 const FILL_COLUMNS = 'id, seq, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at';
 const STATUSES: readonly OrderStatus[] = ['OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED'];
 
@@ -91,14 +92,14 @@ export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
       return rows[0] ? toOrder(rows[0]) : null;
     },
 
-    async cancelLiveOrders({ accountId, orderId, markets, reason, at }) {
+    async cancelLiveOrders({ accountId, orderId, markets, reason, apiKeyId, at }) {
       if (orderId !== undefined && !isUuid(orderId)) return [];
       const rows = await db.query(
-        `UPDATE orders o SET status = 'CANCELED', status_reason = $4, hold_remaining = 0, updated_at = $5
+        `UPDATE orders o SET status = 'CANCELED', status_reason = $4, hold_remaining = 0, updated_at = $5, canceled_by_api_key_id = $6
          FROM (SELECT id, hold_remaining FROM orders WHERE account_id = $1 AND status IN ${LIVE_STATUSES_SQL}
                  AND ($2::uuid IS NULL OR id = $2::uuid) AND ($3::text[] IS NULL OR market = ANY($3::text[]))) AS old
          WHERE o.id = old.id RETURNING ${ORDER_COLUMNS.split(',').map((c) => `o.${c.trim()}`).join(', ')}, old.hold_remaining AS released`,
-        [accountId, orderId ?? null, markets ?? null, reason, at],
+        [accountId, orderId ?? null, markets ?? null, reason, at, apiKeyId],
       );
       return rows.map((r) => ({ order: toOrder(r), released: num(r.released) }));
     },

@@ -36,23 +36,26 @@ export async function recordPlacement(db: SqlExecutor, placement: PlacementRecor
          AND id <> ALL (${value(ended, '::uuid[]')})
        LIMIT ${value(limit, '::int')}) AS live)`]),
     `order_in AS (INSERT INTO orders (id, account_id, market, side, type, price, quantity, quote_quantity, time_in_force, post_only, self_trade_prevention,
-       client_order_id, status, status_reason, filled_quantity, filled_quote, hold_asset, hold_amount, hold_remaining, api_key_id, created_at, updated_at)
+       client_order_id, status, status_reason, filled_quantity, filled_quote, hold_asset, hold_amount, hold_remaining, api_key_id, canceled_by_api_key_id,
+       created_at, updated_at)
      SELECT ${[value(o.id, '::uuid'), value(o.accountId, '::uuid'), value(o.market, '::text'), value(o.side, '::text'), value(o.type, '::text'),
       value(o.price, '::numeric'), value(o.quantity, '::numeric'), value(o.quoteQuantity, '::numeric'), value(o.timeInForce, '::text'),
       value(o.postOnly, '::boolean'), value(o.selfTradePrevention, '::text'), value(o.clientOrderId, '::text'), value(o.status, '::text'),
       value(o.statusReason, '::text'), value(o.filledQuantity, '::numeric'), value(o.filledQuote, '::numeric'), value(o.holdAsset, '::text'),
-      value(o.holdAmount, '::numeric'), value(o.holdRemaining, '::numeric'), value(o.apiKeyId, '::text'), value(o.createdAt, '::timestamptz'),
+      value(o.holdAmount, '::numeric'), value(o.holdRemaining, '::numeric'), value(o.apiKeyId, '::text'), value(o.canceledByApiKeyId, '::text'),
+      value(o.createdAt, '::timestamptz'),
       value(o.updatedAt, '::timestamptz')].join(', ')}
      WHERE ${locks.gate} AND ${withinLimit}
      ON CONFLICT (account_id, client_order_id) DO NOTHING RETURNING ${ORDER_COLUMNS})`,
   ];
   if (updates.length > 0) {
     ctes.push(`makers_out AS (UPDATE orders o SET status = v.status, status_reason = v.status_reason, filled_quantity = v.filled_quantity,
-       filled_quote = v.filled_quote, hold_remaining = v.hold_remaining, updated_at = ${params.add(o.createdAt)}
+       filled_quote = v.filled_quote, hold_remaining = v.hold_remaining, canceled_by_api_key_id = v.canceled_by_api_key_id, updated_at = ${params.add(o.createdAt)}
      FROM unnest(${params.add(updates.map((u) => u.id), '::uuid[]')}, ${params.add(updates.map((u) => u.status), '::text[]')},
        ${params.add(updates.map((u) => u.statusReason), '::text[]')}, ${params.add(updates.map((u) => u.filledQuantity), '::numeric[]')},
-       ${params.add(updates.map((u) => u.filledQuote), '::numeric[]')}, ${params.add(updates.map((u) => u.holdRemaining), '::numeric[]')})
-       AS v(id, status, status_reason, filled_quantity, filled_quote, hold_remaining)
+       ${params.add(updates.map((u) => u.filledQuote), '::numeric[]')}, ${params.add(updates.map((u) => u.holdRemaining), '::numeric[]')},
+       ${params.add(updates.map((u) => u.canceledByApiKeyId), '::text[]')})
+       AS v(id, status, status_reason, filled_quantity, filled_quote, hold_remaining, canceled_by_api_key_id)
      WHERE o.id = v.id AND ${placed})`);
   }
   if (fills.length > 0) {

@@ -40,7 +40,7 @@ export function toOrder(r: Row): Order {
     clientOrderId: textOrNull(r.client_order_id), status: r.status as OrderStatus, statusReason: (r.status_reason as OrderStatusReason | null) ?? null,
     filledQuantity: num(r.filled_quantity), filledQuote: num(r.filled_quote),
     holdAsset: r.hold_asset as AssetCode, holdAmount: num(r.hold_amount), holdRemaining: num(r.hold_remaining),
-    apiKeyId: textOrNull(r.api_key_id), createdAt: date(r.created_at), updatedAt: date(r.updated_at),
+    apiKeyId: textOrNull(r.api_key_id), canceledByApiKeyId: textOrNull(r.canceled_by_api_key_id), createdAt: date(r.created_at), updatedAt: date(r.updated_at),
   };
 }
 

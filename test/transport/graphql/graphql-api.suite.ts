@@ -1,4 +1,4 @@
-import { CancelOrderDocument, CreateApiKeyDocument, CreateTransferDocument, MarketsDocument, MeDocument, MyOrdersDocument, MyTransfersDocument, OrderDocument, PlaceOrderDocument, RevokeApiKeyDocument, TransferDocument } from '@signet/sdk';
+import { CancelAllOrdersDocument, CancelOrderDocument, CreateApiKeyDocument, CreateTransferDocument, MarketsDocument, MeDocument, MyOrdersDocument, MyTransfersDocument, OrderDocument, PlaceOrderDocument, RevokeApiKeyDocument, TransferDocument } from '@signet/sdk';
 import type { DomainServices } from '../../../src/domain';
 import type { TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
@@ -102,6 +102,53 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
       // The recipient sees the transfer, not which of the sender's keys made it.
       expect((await api.execute(TransferDocument, { id: transferId }, principalFor(payee))).data?.transfer).toMatchObject({ id: transferId, apiKeyId: null });
       expect((await api.execute(MyTransfersDocument, { first: 5 }, principalFor(payee))).data?.me?.transfers?.nodes.map((t) => [t.id, t.apiKeyId])).toEqual([[transferId, null]]);
+    });
+
+    test('an order records the API key that canceled it: a cancel call\'s, or the placement\'s whose self-trade prevention canceled it; a filled order and an operator\'s cancel have none', async () => {
+      const trader = await fundedAccount(services, { USD: '10000', ETH: '5' }, 'cancel-audit');
+      const counterparty = await fundedAccount(services, { ETH: '1' }, 'cancel-audit-other');
+      const [placer, canceler, crosser, seller, sweeper] = ['key_placer0000000000000000a', 'key_canceler00000000000000a', 'key_crosser000000000000000a', 'key_seller0000000000000000a', 'key_sweeper000000000000000a'];
+      const as = (keyId: string, accountId = trader) => ({ ...principalFor(accountId), keyId });
+      const place = async (input: { side: 'BUY' | 'SELL'; price: string; quantity: string; selfTradePrevention?: 'CANCEL_OLDEST' | 'CANCEL_NEWEST' }, keyId: string, idempotencyKey: string, accountId = trader) => {
+        const placed = await api.execute(PlaceOrderDocument, { input: { market: 'ETH-USD', ...input }, idempotencyKey }, as(keyId, accountId));
+        expect(placed.errors).toBeUndefined();
+        expect(placed.data?.placeOrder?.userErrors).toEqual([]);
+        return placed.data?.placeOrder?.order as NonNullable<NonNullable<NonNullable<typeof placed.data>['placeOrder']>['order']>;
+      };
+      const read = async (id: string) => (await api.execute(OrderDocument, { id }, principalFor(trader))).data?.order;
+
+      // cancelOrder: the canceling key, not the placing one; its replay answers the same.
+      const single = await place({ side: 'BUY', price: '10', quantity: '1' }, placer, 'cancel-audit-1');
+      expect(single.canceledByApiKeyId).toBeNull();
+      const canceled = await api.execute(CancelOrderDocument, { id: single.id, idempotencyKey: 'cancel-audit-2' }, as(canceler));
+      expect(canceled.data?.cancelOrder?.order).toMatchObject({ status: 'CANCELED', statusReason: 'CANCELED_BY_USER', apiKeyId: placer, canceledByApiKeyId: canceler });
+      expect((await api.execute(CancelOrderDocument, { id: single.id, idempotencyKey: 'cancel-audit-2' }, as(canceler))).data?.cancelOrder?.order).toEqual(canceled.data?.cancelOrder?.order);
+      expect(await read(single.id)).toMatchObject({ canceledByApiKeyId: canceler });
+
+      // Self-trade prevention, CANCEL_OLDEST: the resting order is canceled by the crossing placement's key; the placement rests.
+      const resting = await place({ side: 'SELL', price: '3000', quantity: '1' }, placer, 'cancel-audit-3');
+      const crossing = await place({ side: 'BUY', price: '3000', quantity: '1', selfTradePrevention: 'CANCEL_OLDEST' }, crosser, 'cancel-audit-4');
+      expect(crossing).toMatchObject({ status: 'OPEN', apiKeyId: crosser, canceledByApiKeyId: null });
+      expect(await read(resting.id)).toMatchObject({ status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', apiKeyId: placer, canceledByApiKeyId: crosser });
+      // CANCEL_NEWEST: the placement itself is canceled, by its own key.
+      const newest = await place({ side: 'SELL', price: '3000', quantity: '1', selfTradePrevention: 'CANCEL_NEWEST' }, seller, 'cancel-audit-5');
+      expect(newest).toMatchObject({ status: 'CANCELED', statusReason: 'SELF_TRADE_PREVENTION', apiKeyId: seller, canceledByApiKeyId: seller });
+
+      // Another account's order fills against the resting BUY: neither is canceled, neither names a key.
+      const filled = await place({ side: 'SELL', price: '3000', quantity: '0.5' }, 'key_test', 'cancel-audit-6', counterparty);
+      expect(filled).toMatchObject({ status: 'FILLED', canceledByApiKeyId: null });
+      expect(await read(crossing.id)).toMatchObject({ status: 'PARTIALLY_FILLED', canceledByApiKeyId: null });
+
+      // cancelAllOrders: every order it ends names its key.
+      const swept = await api.execute(CancelAllOrdersDocument, { market: 'ETH-USD', idempotencyKey: 'cancel-audit-7' }, as(sweeper));
+      expect(swept.data?.cancelAllOrders?.orders.map((o) => [o.id, o.statusReason, o.canceledByApiKeyId])).toEqual([[crossing.id, 'CANCELED_BY_USER', sweeper]]);
+      const listed = (await api.execute(MyOrdersDocument, { first: 10 }, principalFor(trader))).data?.me?.orders?.nodes ?? [];
+      expect(listed.map((o) => [o.id, o.canceledByApiKeyId])).toEqual([[newest.id, seller], [crossing.id, sweeper], [resting.id, crosser], [single.id, canceler]]);
+
+      // An operator's cancel goes through the service with no key.
+      const operatorPlaced = await services.orders.placeOrder(trader, { market: 'ETH-USD', side: 'BUY', type: 'LIMIT', price: '10', quantity: '1' });
+      const operatorCanceled = operatorPlaced.ok ? await services.orders.cancelOrder(trader, operatorPlaced.value.id) : operatorPlaced;
+      expect(operatorCanceled.ok && operatorCanceled.value).toMatchObject({ status: 'CANCELED', canceledByApiKeyId: null });
     });
 
     test('a clientTransferId is the sender\'s for good: a second transfer with it (a new idempotency key) is refused naming the first; transfer() finds it', async () => {

@@ -25,7 +25,7 @@ export class OrderResolver {
   @Directive('@idempotent')
   async cancelOrder(@Arg('id', () => ID, { description: 'Id of a live order of your account.' }) id: string, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
-    return payload('order', await ctx.services.orders.cancelOrder(principal.accountId, id));
+    return payload('order', await ctx.services.orders.cancelOrder(principal.accountId, id, principal.keyId));
   }
 
   @Mutation(() => CancelAllOrdersPayload, {
@@ -40,7 +40,7 @@ export class OrderResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     const principal = requirePrincipal(ctx);
-    const result = await ctx.services.orders.cancelAllOrders(principal.accountId, market ?? null);
+    const result = await ctx.services.orders.cancelAllOrders(principal.accountId, market ?? null, principal.keyId);
     const { orders, userErrors } = payload('orders', result);
     return { orders: orders ?? [], userErrors };
   }

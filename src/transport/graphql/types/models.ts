@@ -65,6 +65,7 @@ export class OrderType {
   @Field(() => DecimalScalar, { description: 'Amount reserved at placement (LIMIT BUY: price × quantity rounded up; MARKET BUY: quoteQuantity, or the cost of the fills the book offered).' }) holdAmount!: string;
   @Field(() => DecimalScalar, { description: 'Part of the hold still reserved; 0 once the order is final (the rest was spent by fills or released).' }) holdRemaining!: string;
   @Field(() => ID, { nullable: true, description: 'The API key whose signed request placed it (an `ApiKey.id` of your account, revoked ones included): what a leaked key did can be listed. Null when an operator placed it (the CLI, the demo\'s seed) or it was placed before this field existed.' }) apiKeyId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'The API key whose signed request canceled it (an `ApiKey.id` of your account, revoked ones included): the key of a cancelOrder or cancelAllOrders call (statusReason CANCELED_BY_USER), or of the placement whose self-trade prevention canceled it (SELF_TRADE_PREVENTION). Null while the order is live, when it filled or ended by its own terms (IOC, FOK, MARKET remainders), when an operator\'s placement canceled it, and for orders ended before this field existed.' }) canceledByApiKeyId!: string | null;
   @Field({ description: 'When the order was placed (server clock, UTC).' }) createdAt!: Date;
   @Field({ description: 'When the order last changed (a fill, a cancel; server clock, UTC); equals createdAt until then.' }) updatedAt!: Date;
 }
