@@ -1,6 +1,6 @@
 import { MARKETS, type MarketSpec } from './assets';
 import { Dec } from './decimal';
-import { canonicalUuid } from './ids';
+import { canonicalKeyId, canonicalUuid } from './ids';
 import { holdJournal, releaseJournal } from './ledger';
 import { planMatch, type IncomingOrder, type MatchPlan, type RestingOrder } from './matching';
 import { validateOrder, type PlaceOrderInput, type ValidOrder } from './order-entry';
@@ -22,8 +22,12 @@ export interface OrderService {
   placeOrder(accountId: string, input: PlaceOrderInput, apiKeyId?: string | null): Promise<DomainResult<Order>>;
   /** Cancels one live order; `apiKeyId`: the key whose signed request cancels it, recorded on the order. */
   cancelOrder(accountId: string, orderId: string, apiKeyId?: string | null): Promise<DomainResult<Order>>;
-  /** Cancels every live order of the account in `market` (every market when null); once it returns none of them can fill. */
-  cancelAllOrders(accountId: string, market: string | null, apiKeyId?: string | null): Promise<DomainResult<Order[]>>;
+  /**
+   * Cancels every live order of the account in `market` (every market when null); once it returns
+   * none of them can fill. `placedBy`: only the orders that API key of the account placed (revoked
+   * keys included); an id that is not one of the account's keys is API_KEY_NOT_FOUND.
+   */
+  cancelAllOrders(accountId: string, market: string | null, apiKeyId?: string | null, placedBy?: string | null): Promise<DomainResult<Order[]>>;
   /** The order when it belongs to the account; null otherwise (other accounts' orders are invisible). */
   findOrder(accountId: string, orderId: string): Promise<Order | null>;
   findOrderByClientOrderId(accountId: string, clientOrderId: string): Promise<Order | null>;
@@ -283,13 +287,21 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       });
     },
 
-    async cancelAllOrders(accountId, market, apiKeyId = null) {
+    async cancelAllOrders(accountId, market, apiKeyId = null, placedBy = null) {
       if (market !== null && !MARKETS.has(market)) return fail(userError(UserErrorCode.UNKNOWN_MARKET, `Unknown market "${market.slice(0, 32)}". See the markets query.`, ['market']));
+      let placedByApiKeyId: string | undefined;
+      if (placedBy !== null) {
+        // Another account's key is answered as an unknown one, as revokeApiKey answers it.
+        const keyId = canonicalKeyId(placedBy);
+        const key = keyId === null ? null : await uow.repo.findApiKey(keyId);
+        if (key === null || key.accountId !== accountId) return fail(userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['apiKeyId']));
+        placedByApiKeyId = key.id;
+      }
       // Every market's lock, in one fixed order (no deadlock with placements or other cancels).
       const markets = market !== null ? [market] : [...MARKETS.keys()].sort();
       return transact(uow, async (repo) => {
         for (const symbol of markets) await repo.lockMarket(symbol);
-        return cancelLocked(repo, { accountId, markets, reason: 'CANCELED_BY_USER', apiKeyId, at: clock() });
+        return cancelLocked(repo, { accountId, markets, placedByApiKeyId, reason: 'CANCELED_BY_USER', apiKeyId, at: clock() });
       });
     },
 

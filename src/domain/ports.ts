@@ -70,12 +70,13 @@ export interface TradingRepository {
   findOrderByClientOrderId(accountId: string, clientOrderId: string): Promise<Order | null>;
   /**
    * Moves live orders to CANCELED with `reason` and zero hold remaining: one order (`orderId`) or
-   * every live order of the account in `markets`, recording `apiKeyId` as the key that canceled
-   * them. Returns each with the hold it still had (to release).
+   * every live order of the account in `markets` (only those `placedByApiKeyId` placed, when
+   * given), recording `apiKeyId` as the key that canceled them. Returns each with the hold it
+   * still had (to release).
    */
   cancelLiveOrders(query: {
-    readonly accountId: string; readonly orderId?: string; readonly markets?: readonly string[]; readonly reason: OrderStatusReason;
-    readonly apiKeyId: string | null; readonly at: Date;
+    readonly accountId: string; readonly orderId?: string; readonly markets?: readonly string[]; readonly placedByApiKeyId?: string;
+    readonly reason: OrderStatusReason; readonly apiKeyId: string | null; readonly at: Date;
   }): Promise<Array<{ order: Order; released: string }>>;
   /** `status`: exactly that status; `live`: OPEN or PARTIALLY_FILLED. */
   listOrders(accountId: string, query: PageQuery & { readonly status?: OrderStatus; readonly live?: boolean; readonly market?: string }): Promise<Page<Order>>;

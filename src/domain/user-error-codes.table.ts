@@ -36,7 +36,7 @@ export const USER_ERROR_CODES: Readonly<Record<UserErrorCode, UserErrorCodeSpec>
     mutations: ['createApiKey', '(CLI) keys create'],
     meaning: 'The label is not 1-64 characters, is only spaces, or holds control, invisible, bidirectional-formatting or lone-surrogate characters (GraphQL clients get `BAD_USER_INPUT` first; the CLI and other callers of the domain get this).',
   },
-  [UserErrorCode.API_KEY_NOT_FOUND]: { mutations: ['revokeApiKey'], meaning: 'No key with this id belongs to the account.' },
+  [UserErrorCode.API_KEY_NOT_FOUND]: { mutations: ['revokeApiKey', 'cancelAllOrders'], meaning: 'No key with this id belongs to the account (`cancelAllOrders`: its `apiKeyId`; nothing was canceled).' },
   [UserErrorCode.API_KEY_ALREADY_REVOKED]: { mutations: ['revokeApiKey'], meaning: 'The key is already revoked.' },
   [UserErrorCode.TOO_MANY_API_KEYS]: { mutations: ['createApiKey', '(CLI) keys create'], meaning: 'The account already has the most unrevoked keys it may hold (30); nothing was created. Revoke a key it no longer uses first.' },
   [UserErrorCode.INVALID_ORDER_OPTIONS]: {

@@ -287,6 +287,15 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     expect(both.map((c) => c.order.canceledByApiKeyId)).toEqual([null, null]);
     expect(new Set(both.map((c) => c.released))).toEqual(new Set(['150', '200']));
     expect(both).toHaveLength(2);
+
+    // placedByApiKeyId: only the live orders that key placed.
+    const byKey = await insert(repo, orderRow(owner, m1, { apiKeyId: 'key_placer' }));
+    const byOtherKey = await insert(repo, orderRow(owner, m1, { apiKeyId: 'key_other' }));
+    const byOperator = await insert(repo, orderRow(owner, m2));
+    const filledByKey = await insert(repo, orderRow(owner, m2, { apiKeyId: 'key_placer', status: 'FILLED', filledQuantity: '2', filledQuote: '200', holdRemaining: '0' }));
+    const scoped = await repo.cancelLiveOrders({ accountId: owner, markets: [m1, m2], placedByApiKeyId: 'key_placer', reason: 'CANCELED_BY_USER', apiKeyId: 'key_other', at: when });
+    expect(scoped.map((c) => [c.order.id, c.order.canceledByApiKeyId])).toEqual([[byKey.id, 'key_other']]);
+    for (const untouched of [byOtherKey, byOperator, filledByKey]) expect(await repo.findOrder(untouched.id)).toEqual(untouched);
   }));
 
   test('listOrders filters by status, by live (OPEN or PARTIALLY_FILLED) and by market, newest first, paged', () => scratch(async (repo) => {

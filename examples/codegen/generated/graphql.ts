@@ -364,6 +364,7 @@ export type Mutation = {
 
 /** Writes. Each needs a request signed (RFC 9421) with a key holding the scope it names; business refusals arrive as userErrors in its payload. */
 export type MutationCancelAllOrdersArgs = {
+  apiKeyId?: InputMaybe<Scalars['ID']['input']>;
   market?: InputMaybe<Scalars['String']['input']>;
 };
 

@@ -92,14 +92,15 @@ export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
       return rows[0] ? toOrder(rows[0]) : null;
     },
 
-    async cancelLiveOrders({ accountId, orderId, markets, reason, apiKeyId, at }) {
+    async cancelLiveOrders({ accountId, orderId, markets, placedByApiKeyId, reason, apiKeyId, at }) {
       if (orderId !== undefined && !isUuid(orderId)) return [];
       const rows = await db.query(
         `UPDATE orders o SET status = 'CANCELED', status_reason = $4, hold_remaining = 0, updated_at = $5, canceled_by_api_key_id = $6
          FROM (SELECT id, hold_remaining FROM orders WHERE account_id = $1 AND status IN ${LIVE_STATUSES_SQL}
-                 AND ($2::uuid IS NULL OR id = $2::uuid) AND ($3::text[] IS NULL OR market = ANY($3::text[]))) AS old
+                 AND ($2::uuid IS NULL OR id = $2::uuid) AND ($3::text[] IS NULL OR market = ANY($3::text[]))
+                 AND ($7::text IS NULL OR api_key_id = $7)) AS old
          WHERE o.id = old.id RETURNING ${ORDER_COLUMNS.split(',').map((c) => `o.${c.trim()}`).join(', ')}, old.hold_remaining AS released`,
-        [accountId, orderId ?? null, markets ?? null, reason, at, apiKeyId],
+        [accountId, orderId ?? null, markets ?? null, reason, at, apiKeyId, placedByApiKeyId ?? null],
       );
       return rows.map((r) => ({ order: toOrder(r), released: num(r.released) }));
     },

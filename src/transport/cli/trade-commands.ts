@@ -124,9 +124,10 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
 
   withClientFlags(order.command('cancel-all').description('Cancel every live order of yours in one market (or all markets); none of them can fill afterwards.'))
     .option('--market <symbol>', 'only this market (default: every market)')
+    .option('--placed-by <keyId>', 'only the orders this API key of yours placed, revoked keys too (default: every order)')
     .option('--idempotency-key <key>', 'reuse a key to retry a call safely (default: a new UUID, printed with the outcome or the failure)')
-    .action(async (flags: ClientFlags & { market?: string; idempotencyKey?: string }) => {
-      const variables = flags.market ? { market: flags.market.toUpperCase() } : {};
+    .action(async (flags: ClientFlags & { market?: string; placedBy?: string; idempotencyKey?: string }) => {
+      const variables = { ...(flags.market ? { market: flags.market.toUpperCase() } : {}), ...(flags.placedBy !== undefined ? { apiKeyId: flags.placedBy } : {}) };
       const keyed = keyedMutation(flags.idempotencyKey);
       const result = await call((signal) => clientFor(flags, config.client).request(CancelAllOrdersDocument, variables, { idempotencyKey: keyed.idempotencyKey, signal, onRetry }), keyed);
       const canceled = unwrapResult(result, keyed).cancelAllOrders?.orders;

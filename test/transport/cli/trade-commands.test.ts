@@ -32,6 +32,7 @@ describe('signet trading commands', () => {
   let file: string;
   let flags: string[];
   let envCredentials: NodeJS.ProcessEnv;
+  let signingKeyId: string;
 
   beforeAll(async () => {
     db = await openPgliteDatabase();
@@ -40,6 +41,7 @@ describe('signet trading commands', () => {
     aliceId = await fundedAccount(services, { USD: '1000', BTC: '1', ETH: '1' }, 'alice');
     bobId = await fundedAccount(services, {}, 'bob');
     const ed = await createTestKey(services, aliceId, 'ed25519');
+    signingKeyId = ed.keyId;
     const hmac = await createTestKey(services, aliceId, 'hmac-sha256', ['READ']);
     dir = mkdtempSync(join(tmpdir(), 'signet-trade-'));
     file = join(dir, 'creds.json');
@@ -125,6 +127,22 @@ describe('signet trading commands', () => {
     expect(canceled.orders.map((o: { id: string }) => o.id)).toEqual([quoted.order.id]);
     expect(json(await signet({}, 'orders', '--live', ...flags, '--json')).orders).toEqual([]);
     expect(await services.uow.repo.reconcile()).toMatchObject({ balanceMismatches: [], heldMismatches: [], orderMismatches: [] });
+  });
+
+  test('order cancel-all --placed-by cancels only the orders that key placed; a key that is not the account\'s cancels nothing', async () => {
+    const byKey = json(await signet({}, 'order', 'place', '--market', 'ETH-USD', '--side', 'BUY', '--price', '100', '--quantity', '0.01', ...flags, '--json')).order;
+    expect(byKey.apiKeyId).toBe(signingKeyId);
+    const byOperator = await services.orders.placeOrder(aliceId, { market: 'ETH-USD', side: 'BUY', type: 'LIMIT', price: '100', quantity: '0.01' });
+    expect(byOperator.ok).toBe(true);
+
+    const unknown = await signet({}, 'order', 'cancel-all', '--placed-by', 'key_000000000000000000000000', ...flags);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('API_KEY_NOT_FOUND');
+    const canceled = json(await signet({}, 'order', 'cancel-all', '--placed-by', signingKeyId.toUpperCase(), ...flags, '--json'));
+    expect(canceled.orders.map((o: { id: string; canceledByApiKeyId: string }) => [o.id, o.canceledByApiKeyId])).toEqual([[byKey.id, signingKeyId]]);
+    const live = json(await signet({}, 'orders', '--live', ...flags, '--json')).orders.map((o: { id: string }) => o.id);
+    expect(live).toEqual([byOperator.ok && byOperator.value.id]);
+    await services.orders.cancelAllOrders(aliceId, null);
   });
 
   test('transfer sends funds with a memo', async () => {

@@ -151,6 +151,38 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
       expect(operatorCanceled.ok && operatorCanceled.value).toMatchObject({ status: 'CANCELED', canceledByApiKeyId: null });
     });
 
+    test('cancelAllOrders(apiKeyId) cancels only the live orders that key placed, a revoked key\'s too; another account\'s or a malformed key id cancels nothing', async () => {
+      const trader = await fundedAccount(services, { USD: '10000' }, 'cancel-by-key');
+      const other = await fundedAccount(services, {}, 'cancel-by-key-other');
+      const newKey = async (accountId: string) => {
+        const created = await services.apiKeys.createApiKey(accountId, { label: 'bot', scopes: ['READ', 'TRADE'], algorithm: 'ed25519' });
+        if (!created.ok) throw new Error(JSON.stringify(created.errors));
+        return created.value.apiKey.id;
+      };
+      const [leaked, kept, othersKey] = [await newKey(trader), await newKey(trader), await newKey(other)];
+      const placeWith = async (keyId: string, market: string, price: string) => {
+        const placed = await api.execute(PlaceOrderDocument, { input: { market, side: 'BUY', price, quantity: '0.01' }, idempotencyKey: `by-key-${keyId}-${market}-${price}` }, { ...principalFor(trader), keyId });
+        return placed.data?.placeOrder?.order?.id as string;
+      };
+      const leakedBtc = await placeWith(leaked, 'BTC-USD', '11');
+      const leakedEth = await placeWith(leaked, 'ETH-USD', '12');
+      const keptBtc = await placeWith(kept, 'BTC-USD', '13');
+      expect((await services.apiKeys.revokeApiKey(trader, leaked)).ok).toBe(true);
+      const as = { ...principalFor(trader), keyId: kept };
+
+      for (const [apiKeyId, label] of [[othersKey, 'another account\'s key'], ['key_ffffffffffffffffffffffff', 'an unknown key'], ['not-a-key', 'a malformed id']]) {
+        const refused = await api.execute(CancelAllOrdersDocument, { apiKeyId, idempotencyKey: `by-key-refused-${label}` }, as);
+        expect({ label, result: refused.data?.cancelAllOrders }).toEqual({ label, result: { orders: [], userErrors: [expect.objectContaining({ code: 'API_KEY_NOT_FOUND', field: ['apiKeyId'] })] } });
+      }
+      // One market, then every market: only the revoked key's orders, each naming the key that canceled it.
+      const inBtc = await api.execute(CancelAllOrdersDocument, { market: 'BTC-USD', apiKeyId: leaked.toUpperCase(), idempotencyKey: 'by-key-1' }, as);
+      expect(inBtc.data?.cancelAllOrders?.orders.map((o) => [o.id, o.apiKeyId, o.canceledByApiKeyId])).toEqual([[leakedBtc, leaked, kept]]);
+      const everywhere = await api.execute(CancelAllOrdersDocument, { apiKeyId: leaked, idempotencyKey: 'by-key-2' }, as);
+      expect(everywhere.data?.cancelAllOrders?.orders.map((o) => o.id)).toEqual([leakedEth]);
+      const live = await api.execute(MyOrdersDocument, { first: 10, status: 'OPEN' }, principalFor(trader));
+      expect(live.data?.me?.orders?.nodes.map((o) => o.id)).toEqual([keptBtc]);
+    });
+
     test('a clientTransferId is the sender\'s for good: a second transfer with it (a new idempotency key) is refused naming the first; transfer() finds it', async () => {
       const from = await fundedAccount(services, { USD: '100' }, 'payer');
       const to = await fundedAccount(services, {}, 'payee');

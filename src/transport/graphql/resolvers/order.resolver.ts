@@ -37,10 +37,14 @@ export class OrderResolver {
   @Directive('@idempotent')
   async cancelAllOrders(
     @Arg('market', () => String, { nullable: true, description: 'Only this market\'s orders, e.g. BTC-USD; omit for every market.' }) market: string | null | undefined,
+    @Arg('apiKeyId', () => ID, {
+      nullable: true,
+      description: 'Only the orders this API key of your account placed (`Order.apiKeyId`; revoked keys included): after revoking a leaked key, cancel what it left on the book and keep your other orders. Omit for every order. Not one of your keys: API_KEY_NOT_FOUND, nothing canceled.',
+    }) apiKeyId: string | null | undefined,
     @Ctx() ctx: GraphQLContext,
   ) {
     const principal = requirePrincipal(ctx);
-    const result = await ctx.services.orders.cancelAllOrders(principal.accountId, market ?? null, principal.keyId);
+    const result = await ctx.services.orders.cancelAllOrders(principal.accountId, market ?? null, principal.keyId, apiKeyId ?? null);
     const { orders, userErrors } = payload('orders', result);
     return { orders: orders ?? [], userErrors };
   }
