@@ -1,4 +1,3 @@
-import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ErrorCode, isRetryable, refusalStatus } from './error-codes.table';
 
@@ -57,10 +56,12 @@ export class UnknownMarketError extends SignetError {
  * A whole request refused before anything of it executes (a replayed nonce, a request limit, the
  * admission store down), with its code's status from the error table. Apollo applies
  * `extensions.http` (status and headers) to the response and strips it; the client sees the
- * code, the message and the other extensions.
+ * code, the message and the other extensions. Apollo takes any `Map` of headers (it copies them
+ * into its own); the names are lower-cased here as its HeaderMap would, so this module, which
+ * the CLI's client commands load too, does not load Apollo Server.
  */
 export class RequestRefusedError extends SignetError {
   constructor(code: ErrorCode, message: string, headers: Record<string, string> = {}, extensions: Record<string, unknown> = {}) {
-    super(code, message, { ...extensions, http: { status: refusalStatus(code), headers: new HeaderMap(Object.entries(headers)) } });
+    super(code, message, { ...extensions, http: { status: refusalStatus(code), headers: new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])) } });
   }
 }

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { ConfigError, parseConfig } from './config';
 import type { IdempotencyFaults } from '@signet/idempotency';
-import { createLogger, openRuntime } from './runtime';
+import { createLogger } from './logger';
 import { runCli } from './transport/cli/program';
 import { CliError, EXIT } from './transport/cli/cli-error';
+import type { CliDeps } from './transport/cli/cli-deps';
 
 /**
  * TEST ONLY. `SIGNET_FAULT_INJECTION=kill-before-commit:<mutation>` or `kill-after-commit:<mutation>`
@@ -45,7 +46,10 @@ export async function main(argv: readonly string[] = process.argv, env: NodeJS.P
     throw error;
   }
   const faults = faultInjectionFrom(env);
-  return runCli(argv, config, { openRuntime: (c, l, options) => openRuntime(c, l, { ...options, faults }), createLogger });
+  // The runtime (database drivers, Redis, the GraphQL schema) loads only for a command that opens
+  // it: client commands (balances, order …, call) and --help start in a fraction of the time.
+  const openRuntime: CliDeps['openRuntime'] = async (c, l, options) => (await import('./runtime')).openRuntime(c, l, { ...options, faults });
+  return runCli(argv, config, { openRuntime, createLogger });
 }
 
 if (require.main === module) {

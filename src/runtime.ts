@@ -4,7 +4,7 @@
  */
 import type { RedisClusterTarget, SignetConfig } from './config';
 import { join } from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { adoptMasterKey, createBookPriceSource, createDomainServices, createSecretBox, masterKeyFit, recordMasterKey, unavailableSecretBox, type DomainServices, type MasterKeyFit, type OrderBookReader, type PriceSource, type SecretBox, type UnitOfWork } from './domain';
 import type { DirectiveDeps } from './directives';
 import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
@@ -21,8 +21,10 @@ import { createHttpPriceSource } from './stores/price-feed/http-price-source';
 import type { ReadinessCheck } from './transport/http/health';
 import { createMetrics, type SignetMetrics } from './metrics';
 import type { SecurityStores } from './transport/security-stores';
-import { serializeRequestForLog } from './transport/http/client-address';
 import { rotateConfiguredMasterKey, settleStagedMasterKey, type MasterKeyRotationResult } from './master-key-rotation';
+
+// The logger is its own module (a one-shot command builds it without loading the runtime); re-exported for the runtime's callers.
+export { createLogger, type LogStream } from './logger';
 
 /** Everything a running process holds: the services over their adapters, and how to close them. */
 export interface Runtime {
@@ -45,20 +47,6 @@ export interface Runtime {
   /** `signet master-key rotate`: every HMAC secret re-sealed under the new master key (master-key-rotation.ts). Open with `excludeServers`. */
   rotateMasterKey(): Promise<MasterKeyRotationResult>;
   close(): Promise<void>;
-}
-
-/** Where a logger writes: a server's log stream is its stdout; a one-shot command's stdout is its output, so it logs to stderr. */
-export type LogStream = 'stdout' | 'stderr';
-
-/** Builds the logger: JSON lines; request headers that carry credentials are never logged. */
-export function createLogger(level: SignetConfig['logLevel'], stream: LogStream = 'stdout'): Logger {
-  return pino({
-    level,
-    base: { service: 'signet' },
-    redact: { paths: ['req.headers.authorization', 'req.headers.signature', 'req.headers["signature-input"]', 'privateKey', 'secret'], censor: '[redacted]' },
-    // Request logs name the canonical client address, never the raw forwarded text.
-    serializers: { req: serializeRequestForLog },
-  }, stream === 'stderr' ? pino.destination({ dest: 2, sync: true }) : undefined);
 }
 
 /**

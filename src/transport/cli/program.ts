@@ -5,8 +5,6 @@ import type { CliDeps } from './cli-deps';
 import { CliError, EXIT } from './cli-error';
 import { registerCallCommand } from './call-command';
 import { registerTradeCommands } from './trade-commands';
-import { serve } from './serve';
-import { writeSchema } from './schema-command';
 
 /** Runs the `signet` command line; resolves to the process exit code. */
 export async function runCli(argv: readonly string[], config: SignetConfig, deps: CliDeps): Promise<number> {
@@ -19,11 +17,13 @@ export async function runCli(argv: readonly string[], config: SignetConfig, deps
   let exitCode = 0;
   program.command('serve').description('Start the API server (embedded PGlite and memory stores unless DATABASE_URL / REDIS_URL are set).')
     .action(async () => {
+      // Loaded when run (the server's modules, the schema): other commands start without them.
+      const { serve } = await import('./serve');
       exitCode = await serve(config, deps);
     });
   program.command('schema').description('Print the GraphQL SDL (with applied directives), or write it to a file.')
     .option('--out <file>', 'write to this file instead of stdout')
-    .action((opts: { out?: string }) => writeSchema(opts.out));
+    .action(async (opts: { out?: string }) => (await import('./schema-command')).writeSchema(opts.out));
   registerAdminCommands(program, config, deps);
   registerCallCommand(program, config.client, deps.callTiming);
   registerTradeCommands(program, config);
