@@ -43,8 +43,7 @@ export async function recordPlacement(db: SqlExecutor, placement: PlacementRecor
       value(o.postOnly, '::boolean'), value(o.selfTradePrevention, '::text'), value(o.clientOrderId, '::text'), value(o.status, '::text'),
       value(o.statusReason, '::text'), value(o.filledQuantity, '::numeric'), value(o.filledQuote, '::numeric'), value(o.holdAsset, '::text'),
       value(o.holdAmount, '::numeric'), value(o.holdRemaining, '::numeric'), value(o.apiKeyId, '::text'), value(o.canceledByApiKeyId, '::text'),
-      value(o.createdAt, '::timestamptz'),
-      value(o.updatedAt, '::timestamptz')].join(', ')}
+      value(o.createdAt, '::timestamptz'), value(o.updatedAt, '::timestamptz')].join(', ')}
      WHERE ${locks.gate} AND ${withinLimit}
      ON CONFLICT (account_id, client_order_id) DO NOTHING RETURNING ${ORDER_COLUMNS})`,
   ];
