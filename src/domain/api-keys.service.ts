@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } fro
 import type { Ed25519KeyProblem } from '@signet/http-message-signatures';
 import { weakEd25519KeyProblem } from '@signet/http-message-signatures/node';
 import { ActingKeyRevokedError, actingAs, currentActingKey } from './acting-key';
-import { canonicalKeyId } from './ids';
+import { findOwnedApiKey } from './owned-api-key';
 import type { Clock, KeyVersionStore, TradingRepository, UnitOfWork } from './ports';
 import type { SecretBox } from './secret-box';
 import { assertSealingKeyIsTheDatabases } from './master-key-check';
@@ -219,13 +219,12 @@ export function createApiKeyService(deps: {
     },
 
     async revokeApiKey(accountId, keyIdText) {
-      const keyId = canonicalKeyId(keyIdText);
-      if (keyId === null) return fail(userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id']));
       // Another account's key (its owner never changes) is answered as an unknown one, before its
       // cached material or shared version is touched: one account must not make another's key
       // reload (enough renewals during one request answer it 503).
-      const owned = await uow.repo.findApiKey(keyId);
-      if (!owned || owned.accountId !== accountId) return fail(userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id']));
+      const owned = await findOwnedApiKey(uow.repo, accountId, keyIdText);
+      if (!owned) return fail(userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id']));
+      const keyId = owned.id;
       // Before the UPDATE and once it returned: no material read before the revocation outlives it.
       cache?.forget(keyId);
       versioned?.forget(keyId);

@@ -1,7 +1,8 @@
 import { MARKETS, type MarketSpec } from './assets';
 import { Dec } from './decimal';
-import { canonicalKeyId, canonicalUuid } from './ids';
+import { canonicalUuid } from './ids';
 import { holdJournal, releaseJournal } from './ledger';
+import { findOwnedApiKey } from './owned-api-key';
 import { planMatch, type IncomingOrder, type MatchPlan, type RestingOrder } from './matching';
 import { validateOrder, type PlaceOrderInput, type ValidOrder } from './order-entry';
 import type { BookEntry, Clock, IdGenerator, OrderUpdate, PageQuery, TradingRepository, UnitOfWork } from './ports';
@@ -291,10 +292,8 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       if (market !== null && !MARKETS.has(market)) return fail(userError(UserErrorCode.UNKNOWN_MARKET, `Unknown market "${market.slice(0, 32)}". See the markets query.`, ['market']));
       let placedByApiKeyId: string | undefined;
       if (placedBy !== null) {
-        // Another account's key is answered as an unknown one, as revokeApiKey answers it.
-        const keyId = canonicalKeyId(placedBy);
-        const key = keyId === null ? null : await uow.repo.findApiKey(keyId);
-        if (key === null || key.accountId !== accountId) return fail(userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['apiKeyId']));
+        const key = await findOwnedApiKey(uow.repo, accountId, placedBy);
+        if (key === null) return fail(userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['apiKeyId']));
         placedByApiKeyId = key.id;
       }
       // Every market's lock, in one fixed order (no deadlock with placements or other cancels).
