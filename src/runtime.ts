@@ -2,7 +2,7 @@
  * Composition root: opens the database, the Redis or memory security stores and the logger,
  * and wires the domain services over them. It reads no environment: `main.ts` hands it the config.
  */
-import type { RedisClusterTarget, SignetConfig } from './config';
+import type { SignetConfig } from './config';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { adoptMasterKey, createBookPriceSource, createDomainServices, createSecretBox, masterKeyFit, recordMasterKey, unavailableSecretBox, type DomainServices, type MasterKeyFit, type OrderBookReader, type PriceSource, type SecretBox, type UnitOfWork } from './domain';
@@ -13,9 +13,10 @@ import {
   MIGRATION_COUNT, SchemaTooNewError, SingleProcessLockHeld, acquireSingleProcessLock, createPgDriver, createPgliteDriver, createSqlStores, embeddedDatabaseExists, migrate, openPgliteDataDir, schemaState,
   type PgliteDataDir, type SingleProcessLock, type SqlDriver,
 } from './stores/postgres';
-import Redis, { Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { createMemoryNonceStore } from '@signet/http-message-signatures';
 import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
+import { connectRedis, connectRedisCluster, warnIfRedisMayEvict, type ConnectedRedis } from './stores/redis/connection';
 import { createAccountPartitionedRateLimitStore, createSequentialAdmissionStore } from './transport/admission';
 import { createHttpPriceSource } from './stores/price-feed/http-price-source';
 import type { ReadinessCheck } from './transport/http/health';
@@ -312,132 +313,6 @@ function openPriceSource(config: SignetConfig['prices'], book: OrderBookReader, 
   }
   logger.info('prices: embedded (mid of resting orders, else SIGNET_PRICE_TABLE)');
   return { source: createBookPriceSource({ book, table: config.table }), close: () => undefined };
-}
-
-/**
- * Replay protection needs Redis to keep every key until it expires: with an eviction policy it
- * could drop nonces while keeping the completeness marker. CONFIG may be disabled (managed
- * Redis); then nothing is said.
- */
-async function warnIfRedisMayEvict(redis: Redis | Cluster, logger: Logger): Promise<void> {
-  try {
-    const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-    for (const node of nodes) {
-      const [, policy] = (await node.config('GET', 'maxmemory-policy')) as string[];
-      if (policy && policy !== 'noeviction') logger.warn({ policy }, 'redis maxmemory-policy is not noeviction: evicted nonces would weaken replay protection');
-    }
-  } catch {
-    // CONFIG unavailable: nothing to check.
-  }
-}
-
-/** Fail-fast options of every Redis connection (standalone, or each node of a cluster). */
-const FAIL_FAST = { connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerRequest: 1 } as const;
-
-/**
- * A Redis connection that fails fast: a command waits at most 2 s, and nothing queues while
- * disconnected. It waits up to the connect timeout for the connection, so the start-up steps
- * (completeness markers) are not refused for want of an offline queue; a Redis still unreachable
- * then is logged and reported by /readyz, and the client keeps trying.
- */
-async function connectRedis(url: string, logger: Logger): Promise<ConnectedRedis> {
-  const redis = new Redis(url, { ...FAIL_FAST, enableOfflineQueue: false, lazyConnect: false });
-  const database = Number(new URL(url).pathname.slice(1) || 0);
-  // ioredis sends SELECT when a connection is ready and, if Redis refuses it (a number past the
-  // server's `databases`), only emits an error: the connection stays on database 0.
-  let refusedSelect: Error | null = null;
-  const refusedCredentials = credentialRefusals(redis);
-  redis.on('connect', () => (refusedSelect = null));
-  redis.on('error', (err: Error & { command?: { name?: string } }) => {
-    if (err.command?.name === 'select') refusedSelect = err;
-    logger.warn({ err: { message: err.message } }, 'redis error');
-  });
-  const assertDatabase = () => {
-    if (refusedSelect) throw new Error(`REDIS_URL names database ${database}, which Redis refused (${refusedSelect.message}); nothing runs on database 0 instead`);
-  };
-  if (await whenReady(redis, FAIL_FAST.connectTimeout)) {
-    try {
-      // Answered after the SELECT sent on ready, so its refusal is known by then.
-      await redis.ping();
-      assertDatabase();
-    } catch (error) {
-      redis.disconnect();
-      throw error;
-    }
-  } else {
-    refusedCredentials.stopUnlessFixed();
-    logger.warn('redis not ready after 2 s; protected requests fail closed until it is');
-  }
-  return Object.assign(redis, { assertDatabase });
-}
-
-/** Redis's answers to credentials it refuses (ACL): no retry passes them, only a corrected REDIS_URL does. */
-const CREDENTIALS_REFUSED = /^(WRONGPASS|NOAUTH|NOPERM)\b/;
-
-/**
- * Watches `client` for Redis refusing its credentials. `stopUnlessFixed` (for a client not ready in
- * time) throws when the last error was such a refusal: a wrong password is a configuration error
- * that stops start-up, as a refused database number does, not an outage to wait out (the server
- * would otherwise start and answer 503 to every signed request, its readiness failing forever).
- */
-function credentialRefusals(client: Redis | Cluster): { stopUnlessFixed(): void } {
-  let refused: Error | null = null;
-  // The last error decides: a refusal followed by, say, a refused connection is not one any more.
-  // A Cluster reports its nodes' errors as 'node error' (its own 'error' says only that the slots
-  // could not be refreshed, with the node's error as `lastNodeError`).
-  const seen = (err: Error & { lastNodeError?: Error }) => {
-    const cause = err.lastNodeError ?? err;
-    refused = CREDENTIALS_REFUSED.test(cause.message) ? cause : null;
-  };
-  client.on('ready', () => (refused = null));
-  client.on('error', seen);
-  if (client instanceof Cluster) client.on('node error', seen);
-  return {
-    stopUnlessFixed() {
-      if (!refused) return;
-      client.disconnect();
-      // Redis's message names neither the user nor the password.
-      throw new Error(`Redis refused the credentials in REDIS_URL (${refused.message}); set the user and password Redis expects`);
-    },
-  };
-}
-
-/** A Redis client with a check that it uses the database REDIS_URL names (a Cluster has only database 0). */
-type ConnectedRedis = (Redis | Cluster) & { assertDatabase(): void };
-
-/** Resolves true once `client` is ready, or false after `timeoutMs`. */
-function whenReady(client: Redis | Cluster, timeoutMs: number): Promise<boolean> {
-  if (client.status === 'ready') return Promise.resolve(true);
-  return new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => {
-      client.off('ready', ready);
-      resolve(false);
-    }, timeoutMs);
-    const ready = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    client.once('ready', ready);
-  });
-}
-
-/**
- * A Redis Cluster client with the same fail-fast behaviour as {@link connectRedis}. It waits up to
- * 5 s for the slot map, because without it every command is refused (no offline queue); a cluster
- * still unreachable then is logged and reported by /readyz, and the client keeps trying.
- */
-async function connectRedisCluster(target: RedisClusterTarget, logger: Logger): Promise<ConnectedRedis> {
-  const cluster = new Cluster(target.nodes.map((n) => ({ host: n.host, port: n.port })), {
-    enableOfflineQueue: false, lazyConnect: false, slotsRefreshTimeout: 2_000,
-    redisOptions: { ...FAIL_FAST, username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) },
-  });
-  const refusedCredentials = credentialRefusals(cluster);
-  cluster.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis cluster error'));
-  if (!(await whenReady(cluster, 5_000))) {
-    refusedCredentials.stopUnlessFixed();
-    logger.warn({ nodes: target.nodes }, 'redis cluster not ready after 5 s; protected requests fail closed until it is');
-  }
-  return Object.assign(cluster, { assertDatabase: () => undefined });
 }
 
 /**

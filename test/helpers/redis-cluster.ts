@@ -26,6 +26,10 @@ export interface LocalRedisCluster {
   readonly url: string;
   /** A new ioredis Cluster client (closed by `stop`). */
   connect(): Cluster;
+  /** SIGSTOPs the master `nodes[index]`: it keeps its connections and answers nothing, as a hung node does. */
+  pause(index: number): void;
+  /** SIGCONTs a paused master: it answers again. */
+  resume(index: number): void;
   /** Quits every client, kills the servers and removes their directories. */
   stop(): Promise<void>;
 }
@@ -103,6 +107,8 @@ export async function startLocalRedisCluster(timeoutMs = 20_000): Promise<LocalR
       clients.push(cluster);
       return cluster;
     },
+    pause: (index) => void children[index].kill('SIGSTOP'),
+    resume: (index) => void children[index].kill('SIGCONT'),
     stop,
   };
 }

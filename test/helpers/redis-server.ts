@@ -13,6 +13,10 @@ export interface OwnRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port, and waits until it answers: empty, or from the snapshot in `dir` (see startOwnRedis). */
   start(): Promise<void>;
+  /** SIGSTOPs the server: it keeps its connections and its data but answers nothing, as a hung Redis does (the kernel still accepts connections). */
+  pause(): void;
+  /** SIGCONTs a paused server: it reads what was sent meanwhile and answers again. */
+  resume(): void;
   /** Kills it for good. */
   close(): Promise<void>;
 }
@@ -38,8 +42,13 @@ export async function startOwnRedis(options: { dir?: string } = {}): Promise<Own
     current.kill('SIGKILL');
     await exited;
   };
+  const signal = (name: 'SIGSTOP' | 'SIGCONT') => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server on ${port} is not running`);
+    child.kill(name);
+  };
+  // SIGKILL ends a stopped process too: close() needs no resume first.
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, running: () => child !== null, kill, start, close: kill };
+  return { url: `redis://127.0.0.1:${port}`, port, running: () => child !== null, kill, start, close: kill, pause: () => signal('SIGSTOP'), resume: () => signal('SIGCONT') };
 }
 
 /** Sends a raw PING over TCP until `+PONG` comes back (a raw socket: nothing left running after a refused connect). */
