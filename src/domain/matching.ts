@@ -50,7 +50,7 @@ export interface MatchPlan {
   readonly filledQuantity: Dec;
   /** Exact Σ price × quantity of the trades (not rounded). */
   readonly filledQuote: Dec;
-  /** The walk reached the end of the given orders and could take more: give it more of the book and plan again. */
+  /** The walk reached the end of the given orders and could take more, or a budget's cap fell on the last of them (the next price decides its status): give it more of the book and plan again. */
   readonly needsMoreBook: boolean;
   /**
    * A budgeted MARKET BUY: what is left of its budget buys no further lot, at the price where the
@@ -123,5 +123,9 @@ export function planMatch(incoming: IncomingOrder, book: readonly RestingOrder[]
   if (budget !== null && last !== undefined && !budgetSpent && (!stopped || capped)) {
     budgetSpent = lotsAffordable(budget, nextPrice ?? last.price, market.lotSize).isZero();
   }
-  return { trades, canceledMakers, takerCanceledBySelfTrade, filledQuantity, filledQuote, needsMoreBook: !stopped, budgetSpent };
+  // A cap reached on the last order of `book` leaves that price unknown while the book may go on:
+  // ask for more of it, so the status does not depend on where a read of the book ended (a caller
+  // whose book ends there decides at the last trade's price, as above).
+  const nextPriceUnread = capped && budget !== null && last !== undefined && nextPrice === null;
+  return { trades, canceledMakers, takerCanceledBySelfTrade, filledQuantity, filledQuote, needsMoreBook: !stopped || nextPriceUnread, budgetSpent };
 }

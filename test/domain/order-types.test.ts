@@ -324,6 +324,25 @@ describe('MARKET BUY by quoteQuantity', () => {
     expect(capped).toMatchObject({ status: 'EXPIRED', statusReason: 'MARKET_REMAINDER', quantity: '100', filledQuantity: '100' });
   });
 
+  test('at the cap, the next ask decides even when the cap falls on the last order of a read of the book: same book, same status however it is split', async () => {
+    const seed = await trader({ BTC: '300' });
+    const buyer = await trader({ USD: '10000000' });
+    // The placement reads the book 2 orders first: the cap (100) is reached on the second, and the
+    // next ask (30,000.01) is in the next read. 0.30 is left: one lot at 30,000, none at 30,000.01.
+    await place(seed, limit('SELL', '30000', '50'));
+    await place(seed, limit('SELL', '30000', '50'));
+    await place(seed, limit('SELL', '30000.01', '1'));
+    const onBoundary = await place(buyer, marketOrder('BUY', { quoteQuantity: '3000000.30' }));
+    expect(onBoundary).toMatchObject({ status: 'FILLED', statusReason: null, quantity: '100', filledQuantity: '100', filledQuote: '3000000', holdRemaining: '0' });
+    // The same book split 1 + 49 + 50: the cap falls inside the second read.
+    await place(seed, limit('SELL', '30000', '1'));
+    await place(seed, limit('SELL', '30000', '49'));
+    await place(seed, limit('SELL', '30000', '50'));
+    const inside = await place(buyer, marketOrder('BUY', { quoteQuantity: '3000000.30' }));
+    expect(state(inside)).toEqual(state(onBoundary));
+    expect(await balancesOf(services, buyer)).toMatchObject({ USD: { available: '4000000', held: '0' } });
+  });
+
   test('against an empty book it expires having bought nothing (quantity 0) and holds nothing after', async () => {
     const buyer = await trader({ USD: '1000' });
     const empty = await place(buyer, marketOrder('BUY', { quoteQuantity: '100' }));

@@ -521,7 +521,7 @@ export type OrderStatusReason =
   | 'FOK_NOT_FILLABLE'
   /** An IOC order's unfilled remainder. */
   | 'IOC_REMAINDER'
-  /** A MARKET order's remainder the book could not fill: the book ran out (by quoteQuantity: while the budget could still buy a lot), the budget buys not even one lot, or a budget reached the market's maxQuantity. */
+  /** A MARKET order's remainder the book could not fill: the book ran out, or (by quoteQuantity) the book or the market's maxQuantity ran out while what was left of the budget could still buy a lot (at the next ask's price; where the book ends, at the last trade's). A budget below one lot at the best ask is refused instead (INVALID_QUANTITY). */
   | 'MARKET_REMAINDER'
   /** It would have traded with an order of the same account (see SelfTradePrevention). */
   | 'SELF_TRADE_PREVENTION';

@@ -90,7 +90,7 @@ registerEnumType(OrderStatusReasonEnum, {
     SELF_TRADE_PREVENTION: { description: 'It would have traded with an order of the same account (see SelfTradePrevention).' },
     IOC_REMAINDER: { description: 'An IOC order\'s unfilled remainder.' },
     FOK_NOT_FILLABLE: { description: 'A FOK order the book could not fill entirely at placement: nothing of it traded.' },
-    MARKET_REMAINDER: { description: 'A MARKET order\'s remainder the book could not fill: the book ran out (by quoteQuantity: while the budget could still buy a lot), the budget buys not even one lot, or a budget reached the market\'s maxQuantity.' },
+    MARKET_REMAINDER: { description: 'A MARKET order\'s remainder the book could not fill: the book ran out, or (by quoteQuantity) the book or the market\'s maxQuantity ran out while what was left of the budget could still buy a lot (at the next ask\'s price; where the book ends, at the last trade\'s). A budget below one lot at the best ask is refused instead (INVALID_QUANTITY).' },
   },
 });
 registerEnumType(LiquidityEnum, {
