@@ -7,11 +7,14 @@
  */
 export {
   CLAIM_NONCE_LUA,
+  DEFAULT_CLOCK_TOLERANCE_MS,
   DEFAULT_NONCE_PREFIX,
   claimArguments,
   claimKeys,
+  clockTolerance,
   createRedisNonceStore,
   markNonceStoreComplete,
+  markerSinceMs,
   nonceFloorKey,
   nonceMarkerKey,
   nonceRedisKey,

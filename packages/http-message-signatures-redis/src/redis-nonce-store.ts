@@ -24,8 +24,35 @@ export interface RedisNonceStoreOptions {
    * own: no other store (idempotency, rate limits) may share it, or their keys could meet.
    */
   prefix?: string;
-  /** Clock in ms since the epoch, written into a missing completeness marker. Defaults to `Date.now`. */
+  /** Clock in ms since the epoch, written (plus `clockToleranceMs`) into a missing completeness marker. Defaults to `Date.now`. */
   now?: () => number;
+  /**
+   * How far apart the clocks of the processes sharing this Redis may be, in ms; defaults to
+   * {@link DEFAULT_CLOCK_TOLERANCE_MS}. A missing marker records this process's `now` plus it: the
+   * claims the store lost were stamped by the other processes' clocks, which may be that far ahead.
+   */
+  clockToleranceMs?: number;
+}
+
+/** How far apart the clocks of processes sharing a Redis may be (Signet's README: they must agree within 5 s). */
+export const DEFAULT_CLOCK_TOLERANCE_MS = 5_000;
+
+/**
+ * What a marker this process writes records: its clock plus the tolerance. A claim lost with the
+ * store's data was checked against `notBeforeMs` by its own process's clock, which may be up to the
+ * tolerance ahead of this one's: without it, a replay of that claim's bytes (created up to the skew
+ * ahead, then the loss, then a marker from a process whose clock is behind) would read as made
+ * after the marker and run a second time.
+ */
+export function markerSinceMs(nowMs: number, clockToleranceMs: number): number {
+  return nowMs + clockToleranceMs;
+}
+
+/** Validates a clock tolerance option (ms, a non-negative integer). */
+export function clockTolerance(value: number | undefined): number {
+  const tolerance = value ?? DEFAULT_CLOCK_TOLERANCE_MS;
+  if (!Number.isSafeInteger(tolerance) || tolerance < 0) throw new RangeError('clockToleranceMs must be a non-negative integer of ms');
+  return tolerance;
 }
 
 /** Default key prefix of nonces. */
@@ -70,14 +97,15 @@ const MARKER = 'nonce-complete-since';
  * {0} reused, {2, since} unproven, {3, floor} superseded (created at or before the floor its claim
  * answers to; `created_ms` '' for a claim that answers to none).
  * No marker of this Redis process means the store is new or may have lost claims (see the module
- * comment): it is complete from `now` on. A script that uses it puts `RUN_MARKER_LUA`
+ * comment): it is complete from `since_if_missing_ms` on (this process's now plus the clock
+ * tolerance, {@link markerSinceMs}). A script that uses it puts `RUN_MARKER_LUA`
  * (@signet/redis-scripts) once before it.
  */
 export const CLAIM_NONCE_LUA = `
-local function claim_nonce(nonce_key, marker_key, floor_key, ttl_ms, not_before_ms, now_ms, created_ms)
+local function claim_nonce(nonce_key, marker_key, floor_key, ttl_ms, not_before_ms, since_if_missing_ms, created_ms)
   local since = run_marker_since(marker_key)
   if not since then
-    since = now_ms
+    since = since_if_missing_ms
     write_run_marker(marker_key, since)
   end
   if tonumber(not_before_ms) < tonumber(since) then return {2, tostring(since)} end
@@ -160,15 +188,19 @@ export function claimKeys(keyId: string, nonce: string, prefix: string, clustere
   return [key, nonceMarkerKey(key, prefix, clustered), nonceFloorKey(keyId, prefix, floor ?? MAIN_FLOOR)];
 }
 
-/** Validates a claim's numbers (the same errors from every path that claims on Redis): ttl, notBefore, now, created ('' when it answers to no floor). */
-export function claimArguments({ ttlMs, notBeforeMs, createdMs, floor }: NonceClaimRequest, nowMs: number): [number, number, number, number | ''] {
+/**
+ * Validates a claim's numbers (the same errors from every path that claims on Redis): ttl,
+ * notBefore, what a missing marker records ({@link markerSinceMs}), created ('' when it answers to
+ * no floor).
+ */
+export function claimArguments({ ttlMs, notBeforeMs, createdMs, floor }: NonceClaimRequest, sinceIfMissingMs: number): [number, number, number, number | ''] {
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
   if (Number.isNaN(notBeforeMs)) throw new RangeError('notBeforeMs must be a number');
   if (!Number.isFinite(createdMs)) throw new RangeError('createdMs must be a finite number');
   checkFloorName(floor);
-  if (!Number.isFinite(nowMs)) throw new Error('nonce store clock returned a non-finite time');
+  if (!Number.isFinite(sinceIfMissingMs)) throw new Error('nonce store clock returned a non-finite time');
   // -Infinity (a store-independent "could never have been used before") travels as a number Lua reads.
-  return [Math.ceil(ttlMs), Math.max(Math.floor(notBeforeMs), -1), Math.floor(nowMs), floor === null ? '' : Math.floor(createdMs)];
+  return [Math.ceil(ttlMs), Math.max(Math.floor(notBeforeMs), -1), Math.floor(sinceIfMissingMs), floor === null ? '' : Math.floor(createdMs)];
 }
 
 /** Reads the claim step's reply; anything unexpected is an error, never a claim. */
@@ -187,11 +219,12 @@ export function createRedisNonceStore(redis: Redis | Cluster, options: RedisNonc
   const prefix = options.prefix ?? DEFAULT_NONCE_PREFIX;
   if (/[{}]/.test(prefix)) throw new TypeError('prefix must not contain hash-tag braces');
   const now = options.now ?? Date.now;
+  const tolerance = clockTolerance(options.clockToleranceMs);
   const clustered = isClusterClient(redis);
 
   return {
     async claim(keyId, nonce, request) {
-      const args = claimArguments(request, now());
+      const args = claimArguments(request, markerSinceMs(now(), tolerance));
       return readClaimReply(await runLuaScript(redis, CLAIM_SCRIPT, claimKeys(keyId, nonce, prefix, clustered, request.floor), args));
     },
     async supersede(keyId, nonce, { createdMs, ttlMs, floors }: NonceSupersedeRequest) {
@@ -202,7 +235,7 @@ export function createRedisNonceStore(redis: Redis | Cluster, options: RedisNonc
     },
     async open() {
       // On a Cluster every slot's marker, so keys created from now on are never refused on a new cluster.
-      await markNonceStoreComplete(redis, Math.floor(now()), { prefix, onlyIfMissing: true });
+      await markNonceStoreComplete(redis, Math.floor(markerSinceMs(now(), tolerance)), { prefix, onlyIfMissing: true });
     },
   };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import { defineNonceStoreContract } from '@signet/http-message-signatures/testing';
 import { slotOfKey } from '@signet/redis-scripts';
-import { createRedisNonceStore } from '../src/redis-nonce-store';
+import { DEFAULT_CLOCK_TOLERANCE_MS, createRedisNonceStore } from '../src/redis-nonce-store';
 
 /** The test Redis (CI always sets it); without it the suite is reported as skipped, with the reason in its title. */
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL || undefined;
@@ -30,27 +30,37 @@ describeWithRedis('redis nonce store', (url) => {
     if (keys.length > 0) await redis.del(...keys);
   };
 
+  /**
+   * The store of a test with one clock: no other process's clock to allow for, so a marker records
+   * the store's own now (the tolerance for other processes' clocks has its own cases below).
+   */
+  const oneClock = { prefix, clockToleranceMs: 0 };
+
   defineNonceStoreContract('redis nonce store', () => ({
-    store: createRedisNonceStore(redis, { prefix }),
+    store: createRedisNonceStore(redis, oneClock),
     elapse: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: Date.now,
     shortTtlMs: 1_000,
     loseData: async () => {
       await forgetAll();
-      return createRedisNonceStore(redis, { prefix });
+      return createRedisNonceStore(redis, oneClock);
     },
   }));
 
   const fresh = (ttlMs: number) => ({ ttlMs, notBeforeMs: Date.now(), createdMs: Date.now() });
 
-  it('keeps its completeness marker beside the nonces, never expiring', async () => {
+  it('keeps its completeness marker beside the nonces, never expiring: a missing one records now plus the clock tolerance', async () => {
+    await forgetAll();
     const store = createRedisNonceStore(redis, { prefix });
+    const before = Date.now();
     await store.open();
+    const after = Date.now();
     const [since, runId] = String(await redis.get(`${prefix}nonce-complete-since`)).split(':').map((part, i) => (i === 0 ? Number(part) : part)) as [number, string];
     expect(runId).toBe(/run_id:([0-9a-f]+)/.exec(await redis.info('server'))![1]);
-    expect(since).toBeGreaterThan(Date.now() - 600_000);
-    expect(since).toBeLessThanOrEqual(Date.now());
+    expect(since).toBeGreaterThanOrEqual(before + DEFAULT_CLOCK_TOLERANCE_MS);
+    expect(since).toBeLessThanOrEqual(after + DEFAULT_CLOCK_TOLERANCE_MS);
     await expect(redis.pttl(`${prefix}nonce-complete-since`)).resolves.toBe(-1);
+    await forgetAll();
   });
 
   it('trusts only a marker of the Redis process answering: one kept from another (a restart from a snapshot, a promoted replica) is replaced, and older signatures are unproven', async () => {
@@ -76,8 +86,35 @@ describeWithRedis('redis nonce store', (url) => {
     await expect(store.claim('key-1', 'nonce-captured-before-the-loss', { ttlMs: 1_000, notBeforeMs: Date.now() - 60_000, createdMs: Date.now() - 60_000 })).resolves.toMatchObject({ status: 'unproven' });
   });
 
+  it('a marker written after a loss by a process whose clock is behind still refuses the replay of a claim another process made before the loss', async () => {
+    // Two processes sharing this Redis, B's clock 4 s behind A's (within the 5 s they may differ).
+    // The signer's clock is 5 s ahead of A's: A's verifier passes notBefore = created - 5 s = A's now.
+    const t = Date.now();
+    const storeA = createRedisNonceStore(redis, { prefix, now: () => t });
+    const storeB = createRedisNonceStore(redis, { prefix, now: () => t - 4_000 });
+    const captured = { ttlMs: 30_000, notBeforeMs: t, createdMs: t + 5_000 };
+    await redis.set(`${prefix}nonce-complete-since`, `0:${/run_id:([0-9a-f]+)/.exec(await redis.info('server'))![1]}`);
+    await expect(storeA.claim('key-skew', 'nonce-claimed-before-the-loss', captured)).resolves.toEqual({ status: 'claimed' });
+    await forgetAll();
+    // The first claim after the loss is B's: it writes the marker. Before, at B's now (t - 4 s), which
+    // the captured bytes' notBefore (t) is after: the replay on A was claimed and would run again.
+    await storeB.claim('key-other', 'nonce-unrelated-after-the-loss', { ttlMs: 30_000, notBeforeMs: t + 20_000, createdMs: t + 20_000 });
+    const replay = await storeA.claim('key-skew', 'nonce-claimed-before-the-loss', captured);
+    expect(replay).toEqual({ status: 'unproven', completeSinceMs: t - 4_000 + DEFAULT_CLOCK_TOLERANCE_MS });
+    // The same on B: it is B's marker, whatever the process asking.
+    await expect(storeB.claim('key-skew', 'nonce-claimed-before-the-loss', captured)).resolves.toMatchObject({ status: 'unproven' });
+    // The marker is ahead of now: the cases after this one start from an empty store.
+    await forgetAll();
+  });
+
+  it('refuses a clock tolerance that is not a non-negative integer of ms', () => {
+    for (const clockToleranceMs of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => createRedisNonceStore(redis, { prefix, clockToleranceMs })).toThrow(RangeError);
+    }
+  });
+
   it('stores one key per claim, hash-tagged on the key id, expiring with the ttl', async () => {
-    const store = createRedisNonceStore(redis, { prefix });
+    const store = createRedisNonceStore(redis, oneClock);
     await store.claim('key-tagged', 'nonce-0123456789abcdef', fresh(30_000));
     const key = `${prefix}{key-tagged}:nonce-0123456789abcdef`;
     await expect(redis.get(key)).resolves.toBe('1');
@@ -87,7 +124,7 @@ describeWithRedis('redis nonce store', (url) => {
   });
 
   it('keeps a key id containing braces inside its own hash tag', async () => {
-    const store = createRedisNonceStore(redis, { prefix });
+    const store = createRedisNonceStore(redis, oneClock);
     await expect(store.claim('a}b', 'nonce-0123456789abcdef', fresh(30_000))).resolves.toEqual({ status: 'claimed' });
     await expect(redis.exists(`${prefix}{a%7Db}:nonce-0123456789abcdef`)).resolves.toBe(1);
   });

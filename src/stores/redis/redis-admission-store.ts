@@ -32,7 +32,7 @@ import {
 } from '../../transport/admission';
 import { hashTagOf, luaScript, RUN_MARKER_LUA, runLuaScript } from '@signet/redis-scripts';
 import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, claimNow, idempotencyMarkerKey, idempotencyRedisKey, readLeaseReply } from '@signet/idempotency-redis';
-import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, claimKeys, readClaimReply } from '@signet/http-message-signatures-redis';
+import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, claimKeys, clockTolerance, markerSinceMs, readClaimReply } from '@signet/http-message-signatures-redis';
 import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from '@signet/rate-limit-redis';
 import { DEFAULT_KEY_VERSION_PREFIX, KEY_VERSION_LUA, KEY_VERSION_TTL_MS, freshKeyVersion, keyVersionRedisKey } from './redis-key-version-store';
 
@@ -41,7 +41,7 @@ import { DEFAULT_KEY_VERSION_PREFIX, KEY_VERSION_LUA, KEY_VERSION_TTL_MS, freshK
  * a nonce (the nonce, the marker, its key's floor). ARGV: six slots per check: kind, then its arguments:
  *   limit   max, windowMs, cost, countRejected (1/0), gate (1/0)
  *   blocked max, cost
- *   nonce   ttlMs, notBeforeMs, nowMs, createdMs
+ *   nonce   ttlMs, notBeforeMs, sinceIfMissingMs (now + clock tolerance), createdMs
  *   lease   fingerprint, token, leaseMs, after (1-based index of a limit in this call, 0 = none), nowMs
  *   keyVersion expected, fresh (the version a key without one gets), its TTL in ms
  * Reply, one entry per check: {0} skipped | {1, allowed, count, pttl} limit | {2, allowed, count, pttl}
@@ -114,8 +114,10 @@ export interface RedisAdmissionStoreOptions {
   readonly idempotencyPrefix?: string;
   /** Defaults to `signet:keyver:` (the key version store's default). */
   readonly keyVersionPrefix?: string;
-  /** Clock in ms since the epoch, written into a missing nonce or idempotency completeness marker. Defaults to `Date.now`. */
+  /** Clock in ms since the epoch, written into a missing nonce (plus `clockToleranceMs`) or idempotency completeness marker. Defaults to `Date.now`. */
   readonly now?: () => number;
+  /** How far apart the clocks of the processes sharing this Redis may be (ms): what a missing nonce marker adds to `now` (the nonce store's option of the same name). Defaults to 5 s. */
+  readonly clockToleranceMs?: number;
 }
 
 /** A check ready for the script: its keys (the first decides its slot), its six arguments, and what the reply is read with. */
@@ -138,6 +140,7 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
   const keyVersionPrefix = options.keyVersionPrefix ?? DEFAULT_KEY_VERSION_PREFIX;
   const clustered = redis instanceof Cluster;
   const now = options.now ?? Date.now;
+  const tolerance = clockTolerance(options.clockToleranceMs);
 
   /** Validates a check (the same errors as the single-purpose stores) and lays out its arguments. */
   const prepare = (check: AdmissionCheck): Prepared => {
@@ -151,7 +154,7 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
         return { keys: [rateLimitRedisKey(check.key, rlPrefix)], args: ['blocked', rule.max, rule.cost, '', '', ''], rule };
       }
       case 'nonce':
-        return { keys: claimKeys(check.keyId, check.nonce, noncePrefix, clustered, check.floor), args: ['nonce', ...claimArguments(check, now()), ''] };
+        return { keys: claimKeys(check.keyId, check.nonce, noncePrefix, clustered, check.floor), args: ['nonce', ...claimArguments(check, markerSinceMs(now(), tolerance)), ''] };
       case 'lease': {
         const leaseMs = toPositiveMs('leaseMs', check.leaseMs);
         const token = randomUUID();

@@ -75,7 +75,7 @@ export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonSpec>>
   },
   [REPLAY_PROTECTION_RECOVERING]: {
     code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: true,
-    meaning: 'The nonce store lost its data (Redis restarted empty or was flushed, a new embedded process) after this signature could have been used, so it cannot be proven unused. Nothing ran. Sign the request again and retry after `Retry-After`: it says how far the signature\'s `created` must advance (on the signer\'s clock), about 5 s after the loss for a clock in step with the server\'s, longer for one behind it. The captured bytes themselves are never accepted.',
+    meaning: 'The nonce store lost its data (Redis restarted empty or was flushed, a new embedded process) after this signature could have been used, so it cannot be proven unused. Nothing ran. Sign the request again and retry after `Retry-After`: it says how far the signature\'s `created` must advance (on the signer\'s clock), about 5 s after the loss for a clock in step with the server\'s (10 s on Redis, whose processes\' clocks may differ by 5 s), longer for one behind it. The captured bytes themselves are never accepted.',
   },
   [SIGNED_WHILE_LIMITED]: {
     code: ErrorCode.RATE_LIMITED, retryAfter: true,
