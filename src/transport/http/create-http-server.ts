@@ -26,7 +26,7 @@ import { registerPublicMetrics } from './metrics-routes';
 import { recordRequestMetrics } from './request-metrics';
 import { endConnectionsOnClose } from './end-connections-on-close';
 import { CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connection-limits';
-import { GRAPHQL_METHODS, apolloView, asGet, graphqlOnSend, negotiateOrRefuse } from './graphql-route';
+import { GRAPHQL_METHODS, apolloView, asGet, graphqlOnSend, negotiateOrRefuse, refuseWebSocket } from './graphql-route';
 import { createRequestLogController, logAbortedRequests, requestLogger } from './request-log';
 
 /** The methods of /graphql that verify a signature (GET also answers HEAD). */
@@ -248,6 +248,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       if (playground && prefersHtml(asGet(request)) && !hasSignatureHeaders(request)) return playground.sendPage(reply);
       // Accept allows neither GraphQL type: 406 now, before the body is read or anything runs.
       if (await negotiateOrRefuse(request, reply, () => retireRefused(request))) return reply;
+      // A WebSocket client (subscriptions): told so, instead of Apollo's CSRF refusal.
+      if (await refuseWebSocket(request, reply, () => retireRefused(request))) return reply;
     },
     // What a signed request owes is settled before its answer leaves, so its sender's next request
     // (sent once it has this answer) already sees it, however slow the store.

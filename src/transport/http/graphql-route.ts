@@ -5,7 +5,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { negotiateGraphQLMediaType } from './error-media-type';
-import { sendNotAcceptable, varyOnAccept } from './http-errors';
+import { ErrorCode } from '../../errors';
+import { sendError, sendNotAcceptable, varyOnAccept } from './http-errors';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,6 +35,26 @@ export async function negotiateOrRefuse(request: FastifyRequest, reply: FastifyR
   }
   await retire();
   await sendNotAcceptable(reply);
+  return true;
+}
+
+/** Whether the request asks to switch to WebSocket (RFC 6455 §4.1: `Upgrade` lists `websocket`, in any case). */
+function asksForWebSocket(request: FastifyRequest): boolean {
+  const upgrade = request.headers.upgrade;
+  return typeof upgrade === 'string' && upgrade.split(',').some((protocol) => protocol.trim().toLowerCase().split('/')[0] === 'websocket');
+}
+
+/**
+ * Refuses a WebSocket handshake on /graphql (a graphql-ws or subscriptions-transport-ws client)
+ * with a message that says so: Node hands an upgrade no listener takes to the route as a GET, and
+ * Apollo's answer to it was its CSRF refusal, which tells such a client nothing. The signature of
+ * a signed one is retired, as every refusal before admission (`Upgrade` is not signed). Returns
+ * true when it replied.
+ */
+export async function refuseWebSocket(request: FastifyRequest, reply: FastifyReply, retire: () => Promise<void>): Promise<boolean> {
+  if (!asksForWebSocket(request)) return false;
+  await retire();
+  await sendError(reply, ErrorCode.BAD_REQUEST, 'WebSocket is not served: /graphql answers GraphQL over HTTP only (POST, or GET for queries), and the schema has no subscriptions. Nothing was run.');
   return true;
 }
 

@@ -102,4 +102,27 @@ describe('methods on /graphql', () => {
     const unknown = await fetch(`${server.url}${SERVER_TIME}&operationName=Nope`, { headers: PREFLIGHT });
     expect(unknown.status).toBe(400);
   });
+  test('a WebSocket handshake (a subscriptions client) is told WebSocket is not served, not refused as CSRF; a signed one is retired', async () => {
+    const handshake = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-protocol': 'graphql-transport-ws' };
+    const refused = await rawRequest(`${server.url}/graphql`, 'GET', handshake);
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body)).toEqual({ errors: [{ message: expect.stringContaining('WebSocket is not served'), extensions: { code: 'BAD_REQUEST', retryable: false, requestId: expect.any(String) } }] });
+    // Before, Apollo's answer: its CSRF refusal.
+    expect(refused.body).not.toMatch(/CSRF/i);
+    // The same with other cases and a list (RFC 9110 §7.8).
+    expect((await rawRequest(`${server.url}/graphql`, 'GET', { ...handshake, upgrade: 'h2c, WebSocket' })).status).toBe(400);
+
+    // Signed: refused the same way, and the same bytes without Upgrade (it is not signed) never run.
+    const query = `query=${encodeURIComponent('{ serverTime }')}`;
+    const signed = signRequest(nodeCrypto, { method: 'GET', authority: server.authority, path: '/graphql', query, body: '', keyId: key.keyId, algorithm: key.algorithm, privateKey: key.privateKey, secret: key.secret });
+    const signedHandshake = await rawRequest(`${server.url}/graphql?${query}`, 'GET', { ...signed.headers, ...handshake });
+    expect(signedHandshake.status).toBe(400);
+    const replayed = await rawRequest(`${server.url}/graphql?${query}`, 'GET', { ...signed.headers });
+    expect(replayed.status).toBe(401);
+    expect(JSON.parse(replayed.body).errors[0].extensions.reason).toBe('NONCE_REUSED');
+  });
+  test('a mutation over GET is Apollo\'s 405 BAD_REQUEST with Allow: POST, the one method that may carry it (as the README says)', async () => {
+    const res = await rawRequest(`${server.url}/graphql?query=${encodeURIComponent('mutation { cancelAllOrders { orders { id } } }')}`, 'GET', PREFLIGHT);
+    expect({ status: res.status, allow: res.headers.allow, code: JSON.parse(res.body).errors[0].extensions.code }).toEqual({ status: 405, allow: 'POST', code: 'BAD_REQUEST' });
+  });
 });
