@@ -52,9 +52,13 @@ export interface VerificationMaterial { readonly apiKey: ApiKey; readonly public
 
 /** Creates, lists and revokes API keys; the server never keeps a private key or a plaintext secret. */
 export interface ApiKeyService {
-  /** `grantable` bounds the scopes: a key can never mint a key with more power than its own. */
-  createApiKey(accountId: string, input: CreateApiKeyInput, grantable?: readonly Scope[]): Promise<DomainResult<CreatedApiKey>>;
-  revokeApiKey(accountId: string, keyId: string): Promise<DomainResult<ApiKey>>;
+  /**
+   * `grantable` bounds the scopes: a key can never mint a key with more power than its own.
+   * `createdBy`: the key whose signed request creates it, recorded for the account's audit (null: an operator).
+   */
+  createApiKey(accountId: string, input: CreateApiKeyInput, grantable?: readonly Scope[], createdBy?: string | null): Promise<DomainResult<CreatedApiKey>>;
+  /** `revokedBy`: the key whose signed request revokes it, recorded beside revokedAt (null: an operator). */
+  revokeApiKey(accountId: string, keyId: string, revokedBy?: string | null): Promise<DomainResult<ApiKey>>;
   listApiKeys(accountId: string): Promise<ApiKey[]>;
   /**
    * Loads a key with its decrypted verification material; null when unknown, and null for an
@@ -155,7 +159,7 @@ export function createApiKeyService(deps: {
   // signing key's hold, the target's FOR UPDATE), so two keys revoking each other at once never
   // deadlock: one waits for the other's commit, then finds its own key revoked. A key revoking
   // itself holds nothing more.
-  const revokeIn = (keyId: string, accountId: string) => {
+  const revokeIn = (keyId: string, accountId: string, revokedBy: string | null) => {
     const signer = currentActingKey();
     const holdSigner = async (repo: TradingRepository) => {
       if (signer !== null && !(await repo.holdLiveApiKey(signer))) throw new ActingKeyRevokedError();
@@ -164,7 +168,7 @@ export function createApiKeyService(deps: {
       if (keyVersions) scope.afterCommit(() => keyVersions.renew(keyId));
       const signerFirst = signer !== null && signer !== keyId && signer < keyId;
       if (signerFirst) await holdSigner(repo);
-      const revoked = await repo.revokeApiKey(keyId, accountId, clock());
+      const revoked = await repo.revokeApiKey(keyId, accountId, clock(), revokedBy);
       if (signer !== null && signer !== keyId && !signerFirst) await holdSigner(repo);
       if (revoked) return revoked;
       const existing = await repo.findApiKey(keyId);
@@ -173,7 +177,7 @@ export function createApiKeyService(deps: {
     }));
   };
   return {
-    async createApiKey(accountId, input, grantable = ALL_SCOPES) {
+    async createApiKey(accountId, input, grantable = ALL_SCOPES, createdBy = null) {
       if (!isPlainText(input.label, 1, MAX_LABEL_LENGTH)) {
         return fail(userError(UserErrorCode.INVALID_LABEL, `A label is 1-${MAX_LABEL_LENGTH} characters, not only spaces, with no control, invisible or bidirectional-formatting characters.`, ['input', 'label']));
       }
@@ -207,6 +211,7 @@ export function createApiKeyService(deps: {
       const apiKey: ApiKey = {
         id, accountId, label: input.label, scopes: ALL_SCOPES.filter((s) => scopes.includes(s)), algorithm: input.algorithm,
         publicKey, secretCiphertext, createdAt: clock(), lastUsedAt: null, revokedAt: null,
+        createdByApiKeyId: createdBy, revokedByApiKeyId: null,
       };
       const saved = await transact(uow, async (repo) => {
         if (secretCiphertext !== null) await assertSealingKeyIsTheDatabases(repo, secretBox);
@@ -218,7 +223,7 @@ export function createApiKeyService(deps: {
       return saved.ok ? ok({ apiKey: saved.value, privateKey, secret }) : saved;
     },
 
-    async revokeApiKey(accountId, keyIdText) {
+    async revokeApiKey(accountId, keyIdText, revokedBy = null) {
       // Another account's key (its owner never changes) is answered as an unknown one, before its
       // cached material or shared version is touched: one account must not make another's key
       // reload (enough renewals during one request answer it 503).
@@ -232,7 +237,7 @@ export function createApiKeyService(deps: {
       // Redis unreachable here: the call throws before anything is written.
       if (keyVersions) await keyVersions.renew(keyId);
       try {
-        const result = await revokeIn(keyId, accountId);
+        const result = await revokeIn(keyId, accountId, revokedBy);
         // A revocation whose renewal after commit failed is answered as done (the unit of work
         // reports the failure and resolves with what committed); an entry another process read
         // between the two renewals then lasts until its maximum age, 60 s (see

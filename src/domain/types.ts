@@ -136,6 +136,10 @@ export interface ApiKey {
   readonly createdAt: Date;
   readonly lastUsedAt: Date | null;
   readonly revokedAt: Date | null;
+  /** The key whose signed createApiKey made this one; null for an operator's (CLI, demo seed) and keys made before this was recorded. */
+  readonly createdByApiKeyId: string | null;
+  /** The key whose signed revokeApiKey revoked this one (itself, for a key that revoked itself); null while live, for an operator's revocation and for older revocations. */
+  readonly revokedByApiKeyId: string | null;
 }
 
 /** Ledger buckets of a balance. */

@@ -104,7 +104,7 @@ function examples(open: () => Promise<TestDatabase>) {
     const { from, key, move } = await signedTransfers('unrevoked');
     expect((await move()).ok).toBe(true);
     await expect(services.uow.transaction(async (repo) => {
-      expect(await repo.revokeApiKey(key, from, new Date())).not.toBeNull();
+      expect(await repo.revokeApiKey(key, from, new Date(), null)).not.toBeNull();
       throw new Error('rolled back after the revocation');
     })).rejects.toThrow('rolled back after the revocation');
     expect((await move()).ok).toBe(true);

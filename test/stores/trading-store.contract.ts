@@ -159,6 +159,27 @@ export function defineTradingStoreContract(name: string, open: () => Promise<Tes
       expect((await services.uow.repo.findApiKey(hmac.value.apiKey.id))?.lastUsedAt).toEqual(at);
     });
 
+    test('API keys record the key that created and the key that revoked them; an operator\'s (no key) records none', async () => {
+      const id = await fundedAccount(services);
+      const byOperator = await services.apiKeys.createApiKey(id, { label: 'root', scopes: ['READ', 'MANAGE_KEYS'], algorithm: 'ed25519' });
+      if (!byOperator.ok) throw new Error('create failed');
+      const root = byOperator.value.apiKey.id;
+      expect(byOperator.value.apiKey).toMatchObject({ createdByApiKeyId: null, revokedByApiKeyId: null });
+      const minted = await services.apiKeys.createApiKey(id, { label: 'minted', scopes: ['READ'], algorithm: 'hmac-sha256' }, ['READ', 'MANAGE_KEYS'], root);
+      if (!minted.ok) throw new Error('create failed');
+      const mintedId = minted.value.apiKey.id;
+      // Stored, not only answered.
+      expect(await services.uow.repo.findApiKey(mintedId)).toMatchObject({ createdByApiKeyId: root, revokedByApiKeyId: null, revokedAt: null });
+      const revoked = await services.apiKeys.revokeApiKey(id, mintedId, root);
+      expect(revoked.ok && revoked.value).toMatchObject({ id: mintedId, createdByApiKeyId: root, revokedByApiKeyId: root, revokedAt: expect.any(Date) });
+      // A second revocation (by another key) changes nothing: the first stays recorded.
+      expect(codes(await services.apiKeys.revokeApiKey(id, mintedId, 'key_ffffffffffffffffffffffff'))).toEqual([UserErrorCode.API_KEY_ALREADY_REVOKED]);
+      expect(await services.uow.repo.findApiKey(mintedId)).toMatchObject({ revokedByApiKeyId: root });
+      // An operator's revocation records no key.
+      expect((await services.apiKeys.revokeApiKey(id, root)).ok).toBe(true);
+      expect((await services.apiKeys.listApiKeys(id)).map((k) => [k.id, k.createdByApiKeyId, k.revokedByApiKeyId])).toEqual([[root, null, null], [mintedId, root, root]]);
+    });
+
     test(`an account holds at most ${MAX_ACTIVE_API_KEYS} unrevoked keys, however many creations race; revoking one makes room`, async () => {
       const id = await fundedAccount(services, { USD: '100' });
       const create = (label: string) => services.apiKeys.createApiKey(id, { label, scopes: ['READ'], algorithm: 'hmac-sha256' });

@@ -93,6 +93,8 @@ export type ApiKey = {
   algorithm: KeyAlgorithm;
   /** When the key was created (server clock, UTC). */
   createdAt: Scalars['DateTimeISO']['output'];
+  /** The key whose signed createApiKey made this one (an `ApiKey.id` of your account, revoked ones included): after a key leaks, the keys it minted to keep its access can be found and revoked. Null for a key an operator made (the CLI, the demo's seed) or one made before this field existed. */
+  createdByApiKeyId?: Maybe<Scalars['ID']['output']>;
   /** The key id: the `keyid` parameter of a signature. */
   id: Scalars['ID']['output'];
   /** The name given at creation. */
@@ -103,6 +105,8 @@ export type ApiKey = {
   publicKey?: Maybe<Scalars['String']['output']>;
   /** When the key was revoked; null while it is active. A revoked key never verifies again. */
   revokedAt?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** The key whose signed revokeApiKey revoked this one (itself, for a key that revoked itself). Null while the key is active, when an operator revoked it (the CLI) and for revocations before this field existed. */
+  revokedByApiKeyId?: Maybe<Scalars['ID']['output']>;
   /** What requests signed with this key may do. */
   scopes: Array<Scope>;
 };

@@ -234,6 +234,17 @@ const MIGRATIONS: readonly Migration[] = [
     version: 9,
     sql: `ALTER TABLE orders ADD COLUMN canceled_by_api_key_id text`,
   },
+  {
+    // Which API key made or revoked a key: a leaked MANAGE_KEYS key can mint keys to keep its
+    // access, and the account must be able to find them (and see which key revoked which). NULL
+    // for an operator's (CLI, demo seed), for a key still live (revoked_by) and for rows older than
+    // this migration. Nullable columns with no default: no rewrite, no scan.
+    version: 10,
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN created_by_api_key_id text;
+      ALTER TABLE api_keys ADD COLUMN revoked_by_api_key_id text
+    `,
+  },
 ];
 
 /** How many migrations a new database receives: `migrate` returning this means the database was empty. */

@@ -43,10 +43,10 @@ export function withSerializedKeyHolds(repo: TradingRepository, database: object
       }
       return held;
     },
-    async revokeApiKey(id, accountId, at) {
+    async revokeApiKey(id, accountId, at, revokedBy) {
       live.delete(id);
       try {
-        return await repo.revokeApiKey(id, accountId, at);
+        return await repo.revokeApiKey(id, accountId, at, revokedBy);
       } finally {
         live.delete(id);
       }

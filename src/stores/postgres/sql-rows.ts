@@ -69,5 +69,6 @@ export function toApiKey(r: Row): ApiKey {
     algorithm: r.algorithm as KeyAlgorithm, publicKey: textOrNull(r.public_key),
     secretCiphertext: textOrNull(r.secret_ciphertext), createdAt: date(r.created_at),
     lastUsedAt: dateOrNull(r.last_used_at), revokedAt: dateOrNull(r.revoked_at),
+    createdByApiKeyId: textOrNull(r.created_by_api_key_id), revokedByApiKeyId: textOrNull(r.revoked_by_api_key_id),
   };
 }

@@ -9,7 +9,7 @@ import { createSqlOrderMethods } from './sql-orders';
 import { isUuid, toAccount, toApiKey, toBalance, toTransfer, type Row } from './sql-rows';
 
 const TRANSFER_COLUMNS = 'id, seq, from_account_id, to_account_id, asset, amount, memo, client_transfer_id, api_key_id, created_at';
-const KEY_COLUMNS = 'id, account_id, label, scopes, algorithm, public_key, secret_ciphertext, created_at, last_used_at, revoked_at';
+const KEY_COLUMNS = 'id, account_id, label, scopes, algorithm, public_key, secret_ciphertext, created_at, last_used_at, revoked_at, created_by_api_key_id, revoked_by_api_key_id';
 
 function page<T>(rows: Row[], limit: number, map: (r: Row) => T): Page<T> {
   return { items: rows.slice(0, limit).map(map), hasNextPage: rows.length > limit };
@@ -119,9 +119,9 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
     async insertApiKey(k, maxActive) {
       await db.query('SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE', [k.accountId]);
       const rows = await db.query(
-        `INSERT INTO api_keys (${KEY_COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
-         WHERE (SELECT count(*) FROM api_keys WHERE account_id = $2 AND revoked_at IS NULL) < $11 RETURNING id`,
-        [k.id, k.accountId, k.label, k.scopes, k.algorithm, k.publicKey, k.secretCiphertext, k.createdAt, k.lastUsedAt, k.revokedAt, maxActive],
+        `INSERT INTO api_keys (${KEY_COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+         WHERE (SELECT count(*) FROM api_keys WHERE account_id = $2 AND revoked_at IS NULL) < $13 RETURNING id`,
+        [k.id, k.accountId, k.label, k.scopes, k.algorithm, k.publicKey, k.secretCiphertext, k.createdAt, k.lastUsedAt, k.revokedAt, k.createdByApiKeyId, k.revokedByApiKeyId, maxActive],
       );
       return rows.length === 1;
     },
@@ -180,12 +180,12 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
       return rows.length === 1;
     },
 
-    async revokeApiKey(id, accountId, at) {
+    async revokeApiKey(id, accountId, at, revokedBy) {
       // FOR UPDATE, not the UPDATE's own weaker row lock: it waits for every transaction holding the key live.
       const rows = await db.query(
         `WITH target AS (SELECT id FROM api_keys WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL FOR UPDATE)
-         UPDATE api_keys SET revoked_at = $3 FROM target WHERE api_keys.id = target.id RETURNING ${KEY_COLUMNS.split(', ').map((c) => `api_keys.${c}`).join(', ')}`,
-        [id, accountId, at],
+         UPDATE api_keys SET revoked_at = $3, revoked_by_api_key_id = $4 FROM target WHERE api_keys.id = target.id RETURNING ${KEY_COLUMNS.split(', ').map((c) => `api_keys.${c}`).join(', ')}`,
+        [id, accountId, at, revokedBy],
       );
       return rows[0] ? toApiKey(rows[0]) : null;
     },

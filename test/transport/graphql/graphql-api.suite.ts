@@ -1,4 +1,4 @@
-import { CancelAllOrdersDocument, CancelOrderDocument, CreateApiKeyDocument, CreateTransferDocument, MarketsDocument, MeDocument, MyOrdersDocument, MyTransfersDocument, OrderDocument, PlaceOrderDocument, RevokeApiKeyDocument, TransferDocument } from '@signet/sdk';
+import { CancelAllOrdersDocument, CancelOrderDocument, CreateApiKeyDocument, CreateTransferDocument, MarketsDocument, MeDocument, MyApiKeysDocument, MyOrdersDocument, MyTransfersDocument, OrderDocument, PlaceOrderDocument, RevokeApiKeyDocument, TransferDocument } from '@signet/sdk';
 import type { DomainServices } from '../../../src/domain';
 import type { TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
@@ -73,6 +73,30 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
       expect(beyond.data?.createApiKey?.userErrors.map((e) => e.code)).toEqual(['INVALID_SCOPES']);
       const revoked = await api.execute(RevokeApiKeyDocument, { id: key.data?.createApiKey?.apiKey?.id as string }, principalFor(from));
       expect(revoked.data?.revokeApiKey?.apiKey?.revokedAt).toEqual(expect.any(String));
+    });
+
+    test('API keys record the key whose signed request created or revoked them: a leaked key\'s minted keys can be listed and revoked', async () => {
+      const owner = await fundedAccount(services, {}, 'key-audit');
+      const created = await services.apiKeys.createApiKey(owner, { label: 'root', scopes: ['READ', 'MANAGE_KEYS'], algorithm: 'ed25519' });
+      if (!created.ok) throw new Error(JSON.stringify(created.errors));
+      const leaked = created.value.apiKey.id;
+      const as = (keyId: string) => ({ ...principalFor(owner, ['READ', 'MANAGE_KEYS']), keyId });
+      const minted = await api.execute(CreateApiKeyDocument, { input: { label: 'backdoor', scopes: ['READ'] }, idempotencyKey: 'audit-mint' }, as(leaked));
+      const mintedId = minted.data?.createApiKey?.apiKey?.id as string;
+      expect(minted.data?.createApiKey?.apiKey).toMatchObject({ id: mintedId, createdByApiKeyId: leaked });
+      // The idempotent replay answers the same record.
+      const replayed = await api.execute(CreateApiKeyDocument, { input: { label: 'backdoor', scopes: ['READ'] }, idempotencyKey: 'audit-mint' }, as(leaked));
+      expect(replayed.data?.createApiKey?.apiKey).toMatchObject({ id: mintedId, createdByApiKeyId: leaked });
+      // The owner, with another key, finds what the leaked key minted and revokes it: the revocation names that key.
+      const second = await services.apiKeys.createApiKey(owner, { label: 'owner', scopes: ['READ', 'MANAGE_KEYS'], algorithm: 'ed25519' });
+      if (!second.ok) throw new Error(JSON.stringify(second.errors));
+      const ownerKey = second.value.apiKey.id;
+      const listed = await api.execute(MyApiKeysDocument, {}, as(ownerKey));
+      expect(listed.data?.me?.apiKeys?.filter((k) => k.createdByApiKeyId === leaked).map((k) => k.id)).toEqual([mintedId]);
+      const revoked = await api.execute(RevokeApiKeyDocument, { id: mintedId, idempotencyKey: 'audit-revoke' }, as(ownerKey));
+      expect(revoked.data?.revokeApiKey?.apiKey).toMatchObject({ id: mintedId, revokedAt: expect.any(String), revokedByApiKeyId: ownerKey });
+      const after = await api.execute(MyApiKeysDocument, {}, as(ownerKey));
+      expect(after.data?.me?.apiKeys?.map((k) => [k.id, k.createdByApiKeyId, k.revokedByApiKeyId])).toEqual([[leaked, null, null], [mintedId, leaked, ownerKey], [ownerKey, null, null]]);
     });
 
     test('orders and transfers record the API key that made them: the key\'s own account reads it, a recipient does not, an operator\'s order has none', async () => {

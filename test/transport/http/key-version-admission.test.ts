@@ -17,7 +17,7 @@ import { silentLogger } from '../../helpers/logger';
 
 const KEY: ApiKey = {
   id: 'key_0123456789abcdef01234567', accountId: 'acct-1', label: 'k', scopes: ['READ'], algorithm: 'ed25519',
-  publicKey: null, secretCiphertext: null, createdAt: new Date(0), lastUsedAt: null, revokedAt: null,
+  publicKey: null, secretCiphertext: null, createdAt: new Date(0), lastUsedAt: null, revokedAt: null, createdByApiKeyId: null, revokedByApiKeyId: null,
 };
 
 function setup(reload: (version: string) => Promise<VerificationMaterial | null>) {

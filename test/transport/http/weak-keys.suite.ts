@@ -35,7 +35,7 @@ export function defineWeakKeySuite(name: string, openDatabase: () => Promise<Tes
       weakKeyId = newKeyId();
       await services.uow.repo.insertApiKey({
         id: weakKeyId, accountId, label: 'legacy', scopes: ALL_SCOPES, algorithm: 'ed25519', publicKey: spki(IDENTITY),
-        secretCiphertext: null, createdAt: new Date(), lastUsedAt: null, revokedAt: null,
+        secretCiphertext: null, createdAt: new Date(), lastUsedAt: null, revokedAt: null, createdByApiKeyId: null, revokedByApiKeyId: null,
       }, MAX_ACTIVE_API_KEYS);
     });
     afterAll(async () => {

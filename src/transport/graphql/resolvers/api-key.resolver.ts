@@ -13,7 +13,7 @@ export class ApiKeyResolver {
   @Directive('@idempotent')
   async createApiKey(@Arg('input', () => CreateApiKeyInput, { description: 'The key to create.' }) input: CreateApiKeyInput, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
-    const result = await ctx.services.apiKeys.createApiKey(principal.accountId, input, principal.scopes);
+    const result = await ctx.services.apiKeys.createApiKey(principal.accountId, input, principal.scopes, principal.keyId);
     if (!result.ok) return { privateKey: null, secret: null, ...payload('apiKey', result) };
     return { ...result.value, userErrors: [] };
   }
@@ -24,6 +24,6 @@ export class ApiKeyResolver {
   @Directive('@idempotent')
   async revokeApiKey(@Arg('id', () => ID, { description: 'Id of a key of your account; may be the key signing this request.' }) id: string, @Ctx() ctx: GraphQLContext) {
     const principal = requirePrincipal(ctx);
-    return payload('apiKey', await ctx.services.apiKeys.revokeApiKey(principal.accountId, id));
+    return payload('apiKey', await ctx.services.apiKeys.revokeApiKey(principal.accountId, id, principal.keyId));
   }
 }

@@ -153,6 +153,8 @@ export class ApiKeyType {
   @Field({ description: 'When the key was created (server clock, UTC).' }) createdAt!: Date;
   @Field(() => Date, { nullable: true, description: 'Last verified signature with this key, recorded in batches (may lag by a few seconds); null when never used.' }) lastUsedAt!: Date | null;
   @Field(() => Date, { nullable: true, description: 'When the key was revoked; null while it is active. A revoked key never verifies again.' }) revokedAt!: Date | null;
+  @Field(() => ID, { nullable: true, description: 'The key whose signed createApiKey made this one (an `ApiKey.id` of your account, revoked ones included): after a key leaks, the keys it minted to keep its access can be found and revoked. Null for a key an operator made (the CLI, the demo\'s seed) or one made before this field existed.' }) createdByApiKeyId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'The key whose signed revokeApiKey revoked this one (itself, for a key that revoked itself). Null while the key is active, when an operator revoked it (the CLI) and for revocations before this field existed.' }) revokedByApiKeyId!: string | null;
 }
 
 /** The calling account. */
