@@ -19,20 +19,56 @@ const { readFileSync } = require('node:fs');
 const { parseArgs } = require('node:util');
 const { CancelOrderDocument, MyOrdersDocument, PlaceOrderDocument, TickerDocument, MarketsDocument, createSignetClient } = require('@signet/sdk');
 
-const { values: flags } = parseArgs({
-  options: {
-    url: { type: 'string', default: process.env.SIGNET_URL || 'http://127.0.0.1:4000' },
-    credentials: { type: 'string', default: process.env.MM_CREDENTIALS || '.signet/demo-credentials.json' },
-    as: { type: 'string', default: process.env.MM_ACCOUNT || 'alice' },
-    rounds: { type: 'string', default: '10' },
-    'interval-ms': { type: 'string', default: '2000' },
-    // Half the spread, as a fraction of the reference price.
-    'half-spread': { type: 'string', default: '0.001' },
-    size: { type: 'string', default: '0.01' },
-    btc: { type: 'string', default: '30000' },
-    eth: { type: 'string', default: '2000' },
-  },
-});
+const USAGE = 'usage: node examples/market-maker.js [--url URL] [--credentials FILE] [--as NAME] [--rounds N] [--interval-ms MS] [--half-spread FRACTION] [--size QUANTITY] [--btc PRICE] [--eth PRICE]';
+
+/** Stops at a bad flag before anything is sent: one line naming it, the usage, exit code 2. */
+function usageError(problem) {
+  process.stderr.write(`market-maker: ${problem}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const isWholeNumber = (text) => /^\d{1,9}$/.test(text);
+const isPositiveDecimal = (text) => /^\d+(\.\d+)?$/.test(text) && /[1-9]/.test(text);
+const isHttpUrl = (text) => /^https?:\/\//.test(text) && URL.canParse(text);
+
+/** The flags, each checked against what it accepts. */
+function readFlags() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        url: { type: 'string', default: process.env.SIGNET_URL || 'http://127.0.0.1:4000' },
+        credentials: { type: 'string', default: process.env.MM_CREDENTIALS || '.signet/demo-credentials.json' },
+        as: { type: 'string', default: process.env.MM_ACCOUNT || 'alice' },
+        rounds: { type: 'string', default: '10' },
+        'interval-ms': { type: 'string', default: '2000' },
+        // Half the spread, as a fraction of the reference price.
+        'half-spread': { type: 'string', default: '0.001' },
+        size: { type: 'string', default: '0.01' },
+        btc: { type: 'string', default: '30000' },
+        eth: { type: 'string', default: '2000' },
+      },
+    }));
+  } catch (error) {
+    // Its first sentence names the flag ("Unknown option '--frob'"); the rest can span lines.
+    usageError(error.message.split(/\.\s/)[0]);
+  }
+  const rules = [
+    ['url', '--url (or SIGNET_URL)', isHttpUrl, 'an http:// or https:// URL'],
+    ['rounds', '--rounds', isWholeNumber, 'a whole number of rounds, such as 10'],
+    ['interval-ms', '--interval-ms', isWholeNumber, 'a whole number of milliseconds, such as 2000'],
+    ['half-spread', '--half-spread', (text) => /^0\.\d+$/.test(text), 'a fraction of the price below 1, such as 0.001'],
+    ['size', '--size', isPositiveDecimal, 'a quantity above 0, such as 0.01'],
+    ['btc', '--btc', isPositiveDecimal, 'a price above 0, such as 30000'],
+    ['eth', '--eth', isPositiveDecimal, 'a price above 0, such as 2000'],
+  ];
+  for (const [name, flag, accepts, what] of rules) {
+    if (!accepts(values[name])) usageError(`${flag} must be ${what} (got ${JSON.stringify(values[name])})`);
+  }
+  return values;
+}
+
+const flags = readFlags();
 const log = (line) => process.stdout.write(`${line}\n`);
 const TABLE = { 'BTC-USD': flags.btc, 'ETH-USD': flags.eth };
 

@@ -18,17 +18,48 @@ const { dirname } = require('node:path');
 const { parseArgs } = require('node:util');
 const { CancelOrderDocument, MyOrdersDocument, PlaceOrderDocument, createSignetClient } = require('@signet/sdk');
 
-const { values: flags } = parseArgs({
-  options: {
-    url: { type: 'string', default: process.env.SIGNET_URL || 'http://127.0.0.1:4000' },
-    credentials: { type: 'string', default: process.env.BOT_CREDENTIALS || '.signet/demo-credentials.json' },
-    as: { type: 'string', default: process.env.BOT_ACCOUNT || 'alice' },
-    iterations: { type: 'string', default: process.env.BOT_ITERATIONS || '10' },
-    state: { type: 'string', default: process.env.BOT_STATE || '.signet/trading-bot-state.json' },
-    'rest-ms': { type: 'string', default: process.env.BOT_REST_MS || '500' },
-    market: { type: 'string', default: 'BTC-USD' },
-  },
-});
+const USAGE = 'usage: node examples/trading-bot.js [--url URL] [--credentials FILE] [--as NAME] [--iterations N] [--state FILE] [--rest-ms MS] [--market SYMBOL]';
+
+/** Stops at a bad flag before anything is sent: one line naming it, the usage, exit code 2. */
+function usageError(problem) {
+  process.stderr.write(`trading-bot: ${problem}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const isWholeNumber = (text) => /^\d{1,9}$/.test(text);
+const isHttpUrl = (text) => /^https?:\/\//.test(text) && URL.canParse(text);
+
+/** The flags, each checked against what it accepts. */
+function readFlags() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        url: { type: 'string', default: process.env.SIGNET_URL || 'http://127.0.0.1:4000' },
+        credentials: { type: 'string', default: process.env.BOT_CREDENTIALS || '.signet/demo-credentials.json' },
+        as: { type: 'string', default: process.env.BOT_ACCOUNT || 'alice' },
+        iterations: { type: 'string', default: process.env.BOT_ITERATIONS || '10' },
+        state: { type: 'string', default: process.env.BOT_STATE || '.signet/trading-bot-state.json' },
+        'rest-ms': { type: 'string', default: process.env.BOT_REST_MS || '500' },
+        market: { type: 'string', default: 'BTC-USD' },
+      },
+    }));
+  } catch (error) {
+    // Its first sentence names the flag ("Unknown option '--frob'"); the rest can span lines.
+    usageError(error.message.split(/\.\s/)[0]);
+  }
+  const rules = [
+    ['url', '--url (or SIGNET_URL)', isHttpUrl, 'an http:// or https:// URL'],
+    ['iterations', '--iterations (or BOT_ITERATIONS)', isWholeNumber, 'a whole number of steps, such as 10'],
+    ['rest-ms', '--rest-ms (or BOT_REST_MS)', isWholeNumber, 'a whole number of milliseconds, such as 500'],
+  ];
+  for (const [name, flag, accepts, what] of rules) {
+    if (!accepts(values[name])) usageError(`${flag} must be ${what} (got ${JSON.stringify(values[name])})`);
+  }
+  return values;
+}
+
+const flags = readFlags();
 const ITERATIONS = Number(flags.iterations);
 const REST_MS = Number(flags['rest-ms']);
 const log = (line) => process.stdout.write(`${line}\n`);

@@ -4,7 +4,10 @@
  * market around the book's mid, post-only, and keeps them two-sided across rounds.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSignetClient, MyOrdersDocument, OrderBookDocument, PlaceOrderDocument } from '@signet/sdk';
@@ -97,4 +100,46 @@ describe('the example market maker under a placeOrder rate limit', () => {
     // The last round's four quotes, each once.
     expect(live.map((o) => `${o.market} ${o.side}`).sort()).toEqual(['BTC-USD BUY', 'BTC-USD SELL', 'ETH-USD BUY', 'ETH-USD SELL']);
   }, 60_000);
+});
+
+describe('the example market maker refuses bad flags before it sends anything', () => {
+  let dir: string;
+  let credentialsFile: string;
+  let stub: Server;
+  let url: string;
+  /** Requests that reached the stub server: a refused flag must leave it at 0 (nothing canceled, nothing placed). */
+  let requests = 0;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'signet-mm-flags-'));
+    // A usable credential, so only the flag can stop the script before it calls the server.
+    const privateKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+    credentialsFile = join(dir, 'credentials.json');
+    writeFileSync(credentialsFile, JSON.stringify({ credentials: [{ name: 'alice', keyId: 'key_flags', algorithm: 'ed25519', privateKey }] }));
+    stub = createServer((_request, response) => {
+      requests += 1;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { markets: [] } }));
+    });
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => stub?.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test.each([
+    [['--frob'], /^market-maker: Unknown option '--frob'$/],
+    [['--rounds', 'abc'], /^market-maker: --rounds must be a whole number of rounds, such as 10 \(got "abc"\)$/],
+    [['--half-spread', 'abc'], /^market-maker: --half-spread must be a fraction of the price below 1, such as 0\.001 \(got "abc"\)$/],
+    [['--interval-ms', 'soon'], /^market-maker: --interval-ms must be a whole number of milliseconds/],
+    [['--interval-ms', '-5'], /^market-maker: Option '--interval-ms' argument is ambiguous$/],
+    [['--rounds'], /^market-maker: Option '--rounds <value>' argument missing$/],
+    [['--size', '0'], /^market-maker: --size must be a quantity above 0/],
+    [['--btc', '30k'], /^market-maker: --btc must be a price above 0/],
+  ])('%j: one line naming the flag, the usage, exit code 2', async (flags, message) => {
+    const run = await runExample(['--url', url, '--credentials', credentialsFile, '--as', 'alice', ...flags]);
+    expect(run.output.split('\n')).toEqual([expect.stringMatching(message), expect.stringMatching(/^usage: node examples\/market-maker\.js \[--url URL\]/), '']);
+    expect(run.code).toBe(2);
+    expect(requests).toBe(0);
+  });
 });

@@ -4,7 +4,10 @@
  * that reconciles (through the API, then in the data directory after the server stops).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SYSTEM_ACCOUNT_IDS } from '../../src/domain';
@@ -144,4 +147,45 @@ describe('the example trading bot on start cancels a partly filled order an earl
     const order = await client.request(OrderDocument, { id: placed.data!.placeOrder!.order!.id });
     expect(order.data?.order).toMatchObject({ status: 'CANCELED', filledQuantity: '0.3', holdRemaining: '0' });
   }, 60_000);
+});
+
+describe('the example trading bot refuses bad flags before it does anything', () => {
+  let dir: string;
+  let credentialsFile: string;
+  let stub: Server;
+  let url: string;
+  /** Requests that reached the stub server: a refused flag must leave it at 0 (nothing canceled, nothing placed). */
+  let requests = 0;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'signet-bot-flags-'));
+    // A usable credential, so only the flag can stop the bot before it calls the server.
+    const privateKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+    credentialsFile = join(dir, 'credentials.json');
+    writeFileSync(credentialsFile, JSON.stringify({ credentials: [{ name: 'alice', keyId: 'key_flags', algorithm: 'ed25519', privateKey }] }));
+    stub = createServer((_request, response) => {
+      requests += 1;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { me: { orders: { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } } } } }));
+    });
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => stub?.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test.each([
+    [['--frob'], /^trading-bot: Unknown option '--frob'$/],
+    [['now'], /^trading-bot: Unexpected argument 'now'$/],
+    [['--iterations', 'abc'], /^trading-bot: --iterations \(or BOT_ITERATIONS\) must be a whole number of steps, such as 10 \(got "abc"\)$/],
+    [['--rest-ms', '1.5'], /^trading-bot: --rest-ms \(or BOT_REST_MS\) must be a whole number of milliseconds/],
+    [['--url', 'ftp://example.test'], /^trading-bot: --url \(or SIGNET_URL\) must be an http:\/\/ or https:\/\/ URL/],
+  ])('%j: one line naming the flag, the usage, exit code 2, and no state written', async (flags, message) => {
+    const state = join(dir, 'bot-state.json');
+    const bot = startBot(['--url', url, '--credentials', credentialsFile, '--as', 'alice', '--state', state, ...flags]);
+    expect(await bot.exited).toBe(2);
+    expect(bot.output().split('\n')).toEqual([expect.stringMatching(message), expect.stringMatching(/^usage: node examples\/trading-bot\.js \[--url URL\]/), '']);
+    expect(requests).toBe(0);
+    expect(existsSync(state)).toBe(false);
+  });
 });

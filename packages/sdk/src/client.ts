@@ -5,7 +5,9 @@
  * When it gives up it says which key it used and whether the call may have run.
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { KEY_ID_PATTERN } from '@signet/http-message-signatures';
 import { utf8 } from './bytes';
+import { checkKeyMaterial, importCheckedKey, subtle, type CheckedKeyMaterial } from './key-material';
 import { describeOperation, type OperationInfo } from './operations';
 import { parseRateLimits, type SignetRateLimit } from './rate-limit-headers';
 import { SignetAbortError, SignetRequestError, type RequestOutcome } from './request-error';
@@ -14,13 +16,17 @@ import {
 } from './response';
 import { attemptSignal, createRetryBudget, resolveRetry, sleep as realSleep, type RetryOptions } from './retry-policy';
 import { createServerClock } from './server-clock';
-import { importSigningKey, signRequestWebCrypto, type SignetAlgorithm } from './web-crypto-signer';
+import { signRequestWebCrypto, type SignetAlgorithm } from './web-crypto-signer';
 
-/** How to reach and authenticate to a Signet server. Without `keyId` requests are unsigned (public fields only). */
+/**
+ * How to reach and authenticate to a Signet server. Without `keyId` (and without key material)
+ * requests are unsigned (public fields only). {@link createSignetClient} checks the key material
+ * and throws a TypeError for a bad one, so a request never fails over it.
+ */
 export interface SignetClientOptions {
   /** Server URL, e.g. `http://127.0.0.1:4000` (`/graphql` is added when the path is empty) or the full endpoint. */
   url: string;
-  /** The API key id (`keyid`). */
+  /** The API key id (`keyid`), e.g. `key_0123456789abcdef01234567`; needs `privateKey` or `secret`. */
   keyId?: string;
   /** Ed25519 private key: base64 PKCS#8 DER as `signet keys create` prints it, PEM, or a CryptoKey. */
   privateKey?: string | CryptoKey;
@@ -102,7 +108,12 @@ export interface SignetClient {
   /**
    * Sends one operation; resolves to its typed result. Rejects only with a {@link SignetRequestError}
    * (network failure or timeout, a non-GraphQL answer) or a {@link SignetAbortError}, both carrying
-   * the idempotency key and whether the call may have run (`outcome`).
+   * the idempotency key and whether the call may have run (`outcome`). Two exceptions, both mistakes
+   * to fix rather than failures to handle, thrown before anything is sent: a TypeError or RangeError
+   * for this call's own arguments (a document that is not one operation, an `idempotencyKey` the
+   * document contradicts or the server would refuse, a negative `timeoutMs`), and a TypeError when
+   * this runtime's WebCrypto has no Ed25519.
+   * Bad key material never reaches here: {@link createSignetClient} throws for it.
    */
   request<TData, TVars extends Record<string, unknown>>(
     document: TypedDocumentNode<TData, TVars>,
@@ -171,7 +182,32 @@ function networkFailureText(error: unknown): string {
   return cause && cause !== message ? `${message} (${cause})` : message;
 }
 
-/** Creates a client. Key material is imported once, on the first signed request. */
+/**
+ * The signing half of the options, checked whole so a misconfigured client fails here, at once,
+ * and not on its first request: a key id and key material come together or not at all (unsigned),
+ * and the material must be a key of `alg`. Each TypeError names the option, never its value.
+ */
+function signingOptions(options: SignetClientOptions): { keyId: string; alg: SignetAlgorithm; material: CheckedKeyMaterial } | undefined {
+  const { keyId, privateKey, secret } = options;
+  if (keyId === undefined) {
+    // Without a key id nothing would be signed: key material left unused is a mistake, not a choice.
+    if (privateKey !== undefined || secret !== undefined) {
+      throw new TypeError(`${privateKey !== undefined ? 'privateKey' : 'secret'} given without keyId: pass the key's id too (or neither, for unsigned requests)`);
+    }
+    return undefined;
+  }
+  if (typeof keyId !== 'string' || !KEY_ID_PATTERN.test(keyId)) {
+    throw new TypeError('keyId must be a key id such as key_0123456789abcdef01234567 (1-128 letters, digits, ".", "_" or "-")');
+  }
+  const alg = options.alg ?? (secret !== undefined ? 'hmac-sha256' : 'ed25519');
+  if (alg === 'ed25519' && privateKey === undefined) throw new TypeError('an ed25519 client needs privateKey');
+  if (alg === 'hmac-sha256' && secret === undefined) throw new TypeError('an hmac-sha256 client needs secret');
+  const material = checkKeyMaterial(alg === 'ed25519' ? { alg, privateKey: privateKey! } : { alg, secret: secret! });
+  subtle(); // Throws now, not on the first request, where WebCrypto is missing (an insecure browser context).
+  return { keyId, alg, material };
+}
+
+/** Creates a client; throws a TypeError for a bad option (see {@link SignetClientOptions}). Key material is imported once, on the first signed request. */
 export function createSignetClient(options: SignetClientOptions): SignetClient {
   const url = endpoint(options.url);
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -180,18 +216,14 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
   const wait = options.sleep ?? realSleep;
   const policy = resolveRetry(options.retry);
   const defaultTimeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const alg: SignetAlgorithm = options.alg ?? (options.secret !== undefined ? 'hmac-sha256' : 'ed25519');
-  if (options.keyId !== undefined && (alg === 'ed25519' ? options.privateKey : options.secret) === undefined) {
-    throw new TypeError(alg === 'ed25519' ? 'an ed25519 client needs privateKey' : 'an hmac-sha256 client needs secret');
-  }
+  const signing = signingOptions(options);
   let key: Promise<CryptoKey> | undefined;
-  const signingKey = () =>
-    (key ??= importSigningKey(alg === 'ed25519' ? { alg, privateKey: options.privateKey as string | CryptoKey } : { alg, secret: options.secret as string }));
+  const signingKey = (material: CheckedKeyMaterial) => (key ??= importCheckedKey(material));
   const serverClock = createServerClock(clock);
 
   /**
-   * Headers for one attempt, and the signature's `created` in ms when signed. Signing errors (bad
-   * key material) propagate: they are not network failures.
+   * Headers for one attempt, and the signature's `created` in ms when signed. The key material was
+   * checked at construction; a WebCrypto without Ed25519 is the one signing error left, and propagates.
    */
   async function headersFor(body: Uint8Array, idempotencyKey: string | undefined): Promise<{ headers: Record<string, string>; createdMs?: number }> {
     // GraphQL over HTTP: a client MUST accept application/graphql-response+json; application/json
@@ -199,11 +231,12 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: GRAPHQL_ACCEPT };
     // Quoted: the IETF draft makes the header an sf-string; the server also takes bare tokens.
     if (idempotencyKey !== undefined) headers['idempotency-key'] = `"${idempotencyKey.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-    if (options.keyId !== undefined) {
+    if (signing) {
       // A fresh nonce and `created` on every attempt: the server refuses a nonce it has seen.
       const created = Math.floor(serverClock.now() / 1000);
       // The Idempotency-Key is among `headers`, so the signature covers it (the server insists).
-      const signed = await signRequestWebCrypto({ method: 'POST', url, authority: options.authority, body, keyId: options.keyId, alg, key: await signingKey(), created, headers });
+      const { keyId, alg, material } = signing;
+      const signed = await signRequestWebCrypto({ method: 'POST', url, authority: options.authority, body, keyId, alg, key: await signingKey(material), created, headers });
       Object.assign(headers, signed.headers);
       return { headers, createdMs: created * 1000 };
     }

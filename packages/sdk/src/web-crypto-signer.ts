@@ -5,15 +5,9 @@
  * headers in any case, and key material as text (imported into CryptoKeys).
  */
 import { computeContentDigest, IDEMPOTENCY_KEY_COMPONENT, newNonce, signRequest, webCrypto } from '@signet/http-message-signatures';
-import { fromBase64, plainBytes } from './bytes';
+import { checkKeyMaterial, importCheckedKey, isSigningCryptoKey, type SignetAlgorithm, type SigningKeyMaterial } from './key-material';
 
-/** The signature algorithms a Signet key can use (one per key). */
-export type SignetAlgorithm = 'ed25519' | 'hmac-sha256';
-
-/** Key material as people hold it: what `signet keys create` prints, or a CryptoKey already imported. */
-export type SigningKeyMaterial =
-  | { alg: 'ed25519'; privateKey: string | CryptoKey }
-  | { alg: 'hmac-sha256'; secret: string | Uint8Array | CryptoKey };
+export type { SignetAlgorithm, SigningKeyMaterial } from './key-material';
 
 /** What {@link signRequestWebCrypto} signs. */
 export interface WebCryptoSignOptions {
@@ -57,44 +51,19 @@ export function randomNonce(): string {
   return newNonce(webCrypto);
 }
 
-function subtle(): SubtleCrypto {
-  const api = globalThis.crypto?.subtle;
-  // Browsers expose SubtleCrypto only in secure contexts (https or localhost).
-  if (!api) throw new Error('WebCrypto (crypto.subtle) is not available here: use Node 20+ or a secure browser context');
-  return api;
-}
-
-/** Strips PEM armour if present; `keys create` prints bare base64 DER, but people paste PEM too. */
-function derFromText(text: string): Uint8Array {
-  const pem = /-----BEGIN PRIVATE KEY-----([\s\S]*?)-----END PRIVATE KEY-----/.exec(text);
-  return fromBase64(pem ? pem[1] : text, 'privateKey');
-}
-
 function checkCryptoKey(key: CryptoKey, alg: SignetAlgorithm): CryptoKey {
   const expected = alg === 'ed25519' ? 'Ed25519' : 'HMAC';
-  if (key.algorithm.name !== expected || !key.usages.includes('sign')) throw new TypeError(`the CryptoKey is not a ${expected} signing key`);
+  if (!isSigningCryptoKey(key, expected)) throw new TypeError(`the CryptoKey is not a ${expected} signing key`);
   return key;
 }
 
 /**
  * Imports signing material into a non-extractable CryptoKey: an Ed25519 private key as base64
- * PKCS#8 DER (or PEM), or an HMAC secret as base64 or bytes (at least 32 bytes, as the server requires).
+ * PKCS#8 DER (or PEM), or an HMAC secret as base64 or bytes (at least 32 bytes, as the server
+ * requires). Rejects with a TypeError naming the option when the material is not such a key.
  */
 export async function importSigningKey(material: SigningKeyMaterial): Promise<CryptoKey> {
-  if (material.alg === 'ed25519') {
-    if (typeof material.privateKey !== 'string') return checkCryptoKey(material.privateKey, 'ed25519');
-    try {
-      return await subtle().importKey('pkcs8', plainBytes(derFromText(material.privateKey)), { name: 'Ed25519' }, false, ['sign']);
-    } catch (error) {
-      throw new TypeError(`privateKey is not an Ed25519 PKCS#8 key (${(error as Error).message})`);
-    }
-  }
-  if (material.alg !== 'hmac-sha256') throw new TypeError('alg must be ed25519 or hmac-sha256');
-  const { secret } = material;
-  if (typeof secret !== 'string' && !(secret instanceof Uint8Array)) return checkCryptoKey(secret, 'hmac-sha256');
-  const bytes = typeof secret === 'string' ? fromBase64(secret, 'secret') : secret;
-  if (bytes.length < 32) throw new TypeError('an hmac-sha256 secret has at least 32 bytes');
-  return subtle().importKey('raw', plainBytes(bytes), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return importCheckedKey(checkKeyMaterial(material));
 }
 
 /** RFC 9530 `Content-Digest` (sha-256) of the exact body bytes. */
