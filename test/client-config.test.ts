@@ -24,15 +24,21 @@ describe('config: client credentials for the trading commands', () => {
     expect(Object.isFrozen(config.client)).toBe(true);
   });
 
+  test('a bad SIGNET_URL is refused, naming the variable and never echoing the value', () => {
+    const problems = problemsOf({ SIGNET_URL: 'ftp://x' });
+    expect(problems).toEqual([expect.stringContaining('SIGNET_URL')]);
+    expect(problems.join('\n')).not.toContain('ftp://x');
+  });
+
+  // The key variables are checked only by a command that signs with them (environmentKey, in
+  // test/transport/cli/client-credentials.test.ts): a bad one must not stop `serve`, `book` or the
+  // operator commands, which never use it.
   test.each([
-    [{ SIGNET_URL: 'ftp://x' }, 'SIGNET_URL'],
-    [{ SIGNET_KEY_ID: 'key with spaces' }, 'SIGNET_KEY_ID'],
-    [{ SIGNET_PRIVATE_KEY: '%%%' }, 'SIGNET_PRIVATE_KEY'],
-    [{ SIGNET_SECRET: randomBytes(8).toString('base64') }, 'SIGNET_SECRET'],
-    [{ SIGNET_PRIVATE_KEY: 'QUJD', SIGNET_SECRET: randomBytes(32).toString('base64') }, 'not both'],
-  ])('%p is refused, naming the variable and never echoing the value', (env, name) => {
-    const problems = problemsOf(env);
-    expect(problems).toEqual([expect.stringContaining(name)]);
-    for (const value of Object.values(env)) expect(problems.join('\n')).not.toContain(value);
+    [{ SIGNET_KEY_ID: 'key with spaces' }],
+    [{ SIGNET_PRIVATE_KEY: '%%%' }],
+    [{ SIGNET_SECRET: randomBytes(8).toString('base64') }],
+    [{ SIGNET_PRIVATE_KEY: 'QUJD', SIGNET_SECRET: randomBytes(32).toString('base64') }],
+  ])('%p does not stop start-up: carried as set, checked when a command signs with it', (env) => {
+    expect(problemsOf(env)).toEqual([]);
   });
 });

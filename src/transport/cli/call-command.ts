@@ -1,13 +1,13 @@
 import { createPrivateKey } from 'node:crypto';
 import type { Command } from 'commander';
 import { Kind, parse } from 'graphql';
-import { signRequest } from '@signet/http-message-signatures';
+import { signRequest, type SignedRequestHeaders } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { DEFAULT_TIMEOUT_MS, attemptSignal, sendSigned, type SendSignedOptions, type SignedAnswer } from '@signet/sdk';
 import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
-import { CliError, EXIT, exitCodeFor, retryHint } from './cli-error';
-import { readCredential } from './credentials';
-import { TIMEOUT_FLAG_HELP, interruptible, interrupted, progressReporter, timeoutOf } from './trade-client';
+import { CliError, EXIT, describeGraphQLError, exitCodeFor, retryHint } from './cli-error';
+import { credentialFor } from './credentials';
+import { TIMEOUT_FLAG_HELP, endpointFor, interruptible, interrupted, progressReporter, timeoutOf } from './trade-client';
 
 /** True when the document holds a mutation (one that does not parse is refused before anything runs). */
 function isMutation(query: string): boolean {
@@ -49,8 +49,6 @@ function shownText(text: string): string {
   return shown.endsWith('\n') ? shown : `${shown}\n`;
 }
 
-interface AnswerError { message?: unknown; extensions?: { code?: unknown; reason?: unknown } }
-
 /**
  * The failure an answer reports, or undefined for a clean one: GraphQL `errors`, any root
  * payload's `userErrors` (a refusal like any other), or a non-2xx status. Exit codes as for the
@@ -68,13 +66,10 @@ export function refusalOf(status: number, text: string, mutation: boolean, idemp
   } catch {
     answer = undefined;
   }
-  const lines: string[] = [];
-  const codes: string[] = [];
-  for (const e of (Array.isArray(answer?.errors) ? answer.errors : []) as AnswerError[]) {
-    const code = typeof e?.extensions?.code === 'string' ? e.extensions.code : 'ERROR';
-    codes.push(code);
-    lines.push(`${typeof e?.extensions?.reason === 'string' ? `${code} (${e.extensions.reason})` : code}: ${String(e?.message ?? '')}`);
-  }
+  const described = (Array.isArray(answer?.errors) ? (answer.errors as unknown[]) : []).map(describeGraphQLError);
+  const lines = described.map((e) => e.line);
+  const codes = described.map((e) => e.code);
+  const fields = described.flatMap((e) => e.fields);
   const roots = typeof answer?.data === 'object' && answer.data !== null ? Object.values(answer.data) : [];
   for (const payload of roots) {
     const userErrors = (payload as { userErrors?: unknown } | null)?.userErrors;
@@ -86,10 +81,10 @@ export function refusalOf(status: number, text: string, mutation: boolean, idemp
   }
   const ok = status >= 200 && status < 300;
   if (lines.length === 0 && ok && answer) return undefined;
-  // `--json` prints the server's answer inside the error object: one document on stdout.
-  const response = answer ? { response: answer } : {};
+  // `--json` prints the server's answer inside the error object: one document on stdout, with the refused arguments beside the code.
+  const shown = { ...(fields.length > 0 ? { fields } : {}), ...(answer ? { response: answer } : {}) };
   const refused = mutation ? { outcome: 'refused' as const, idempotencyKey } : {};
-  if (notRun) return new CliError(`${lines.join('\n')}\nnothing ran: the server kept refusing it; send it again later`, EXIT.FAILED, { code: codes[0], ...refused, ...response });
+  if (notRun) return new CliError(`${lines.join('\n')}\nnothing ran: the server kept refusing it; send it again later`, EXIT.FAILED, { code: codes[0], ...refused, ...shown });
   // A root mutation whose payload came back without userErrors ran, whatever failed beside it or
   // below it (a nested field's error, another root field's refusal): never "nothing changed".
   const ran = roots.some((payload) => typeof payload === 'object' && payload !== null
@@ -97,58 +92,60 @@ export function refusalOf(status: number, text: string, mutation: boolean, idemp
   const unknown = mutation && (ran || exitCodeFor(codes, { mutation }) === EXIT.OUTCOME_UNKNOWN || (lines.length === 0 && (ok || status >= 500)));
   if (unknown) {
     const summary = lines.length > 0 ? lines.join('\n') : `BAD_RESPONSE: HTTP ${status}${answer ? '' : ', not a GraphQL response'}`;
-    return new CliError(`${summary}\n${callRetryHint(idempotencyKey)}`, EXIT.OUTCOME_UNKNOWN, { code: codes[0] ?? 'BAD_RESPONSE', outcome: 'unknown', idempotencyKey, ...response });
+    return new CliError(`${summary}\n${callRetryHint(idempotencyKey)}`, EXIT.OUTCOME_UNKNOWN, { code: codes[0] ?? 'BAD_RESPONSE', outcome: 'unknown', idempotencyKey, ...shown });
   }
-  if (lines.length === 0) return new CliError(`HTTP ${status}${answer ? '' : ': not a GraphQL response'}`, EXIT.FAILED, { code: 'BAD_RESPONSE', ...refused, ...response });
-  return new CliError(lines.join('\n'), exitCodeFor(codes), { code: codes[0], ...refused, ...response });
+  if (lines.length === 0) return new CliError(`HTTP ${status}${answer ? '' : ': not a GraphQL response'}`, EXIT.FAILED, { code: 'BAD_RESPONSE', ...refused, ...shown });
+  return new CliError(lines.join('\n'), exitCodeFor(codes), { code: codes[0], ...refused, ...shown });
 }
 
 /** What `call` waits with between attempts; tests run it on a virtual clock (see CliDeps). */
 export type CallTiming = Pick<SendSignedOptions, 'clock' | 'sleep' | 'random'>;
 
 /**
- * `signet call`: sends one GraphQL request signed per the RFC 9421 profile and prints the JSON
- * answer. A refusal that ran nothing (a restarted server's replay protection, a server shutting
- * down) is signed again and re-sent after the wait it asks for, as the SDK does (`sendSigned`).
+ * `signet call`: sends one GraphQL request to the endpoint the other client commands use, signed per
+ * the RFC 9421 profile with the key they would use (`--credentials`, else the environment's; unsigned
+ * when neither names one, for the public queries), and prints the JSON answer. A refusal that ran
+ * nothing (a restarted server's replay protection, a server shutting down) is signed again and
+ * re-sent after the wait it asks for, as the SDK does (`sendSigned`).
  */
 export function registerCallCommand(program: Command, client: ClientConfig, timing: CallTiming = {}): void {
-  program.command('call').description('Send a signed GraphQL request (RFC 9421) and print the response.')
-    .requiredOption('--credentials <file>', 'JSON with keyId and privateKey (ed25519) or secret (hmac-sha256); demo-credentials.json works')
+  program.command('call').description('Send a GraphQL request, signed (RFC 9421) with your key as the other client commands are (unsigned without one: public queries), and print the response.')
+    .option('--credentials <file>', 'JSON with keyId and privateKey (ed25519) or secret (hmac-sha256); demo-credentials.json works. Default: SIGNET_KEY_ID + SIGNET_PRIVATE_KEY / SIGNET_SECRET, else unsigned (public queries)')
     .option('--as <name>', 'which credential of a file that lists several (e.g. alice)')
     .requiredOption('--query <graphql>', 'the GraphQL document')
     .option('--variables <json>', 'variables as JSON', '{}')
-    .option('--url <url>', `server URL; its host:port is the signed @authority (default: SIGNET_URL, else ${DEFAULT_CLIENT_URL})`)
+    .option('--url <url>', `server URL, /graphql when it has no path; its host:port is the signed @authority (default: SIGNET_URL, else ${DEFAULT_CLIENT_URL})`)
     .option('--idempotency-key <key>', 'send this Idempotency-Key (covered by the signature); reuse it to retry a mutation safely')
     .option('--timeout <ms>', TIMEOUT_FLAG_HELP)
     .option('--json', 'stdout holds one JSON document: the answer, or on failure the error object with the answer in "response" (an answer that is not JSON goes to stderr)')
-    .action(async (opts: { credentials: string; as?: string; query: string; variables: string; url?: string; idempotencyKey?: string; timeout?: string; json?: boolean }) => {
+    .action(async (opts: { credentials?: string; as?: string; query: string; variables: string; url?: string; idempotencyKey?: string; timeout?: string; json?: boolean }) => {
       const timeoutMs = timeoutOf(opts.timeout) ?? DEFAULT_TIMEOUT_MS;
-      const credential = readCredential(opts.credentials, opts.as);
+      const credential = credentialFor(opts, client, 'optional');
       let variables: unknown;
       try {
         variables = JSON.parse(opts.variables);
       } catch {
         throw new CliError('--variables must be JSON', 2);
       }
-      const url = new URL('/graphql', opts.url ?? client.url ?? DEFAULT_CLIENT_URL);
+      const url = endpointFor(opts, client);
       const body = JSON.stringify({ query: opts.query, variables });
       // A quoted sf-string, as the Idempotency-Key draft specifies; the server checks the key itself.
       const keyed: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': JSON.stringify(opts.idempotencyKey) };
-      const privateKey = credential.privateKey ? createPrivateKey({ key: Buffer.from(credential.privateKey, 'base64'), format: 'der', type: 'pkcs8' }) : undefined;
-      const secret = credential.secret ? Buffer.from(credential.secret, 'base64') : undefined;
+      const privateKey = credential?.privateKey ? createPrivateKey({ key: Buffer.from(credential.privateKey, 'base64'), format: 'der', type: 'pkcs8' }) : undefined;
+      const secret = credential?.secret ? Buffer.from(credential.secret, 'base64') : undefined;
       // Where a Ctrl-C finds the call: an attempt whose answer is not in yet, or between attempts.
       let inFlight = false;
       let sent = 0;
       // Whether the last attempt ran out of time (its timer covers the answer's body too).
       let timedOut = () => false;
       const report = progressReporter();
-      /** One attempt: signed afresh (new nonce, `created` on the server's clock), then sent under `signal`. */
+      /** One attempt: signed afresh (new nonce, `created` on the server's clock) when there is a key, then sent under `signal`. */
       const attempt = (signal: AbortSignal) => (created: number) => {
-        let signed;
+        let signature: SignedRequestHeaders | undefined;
         try {
-          signed = signRequest(nodeCrypto, {
+          signature = credential ? signRequest(nodeCrypto, {
             method: 'POST', authority: url.host, scheme: url.protocol === 'http:' ? 'http' : 'https', path: url.pathname, body, keyId: credential.keyId, algorithm: credential.algorithm, privateKey, secret, headers: keyed, created,
-          });
+          }).headers : undefined;
         } catch (error) {
           // Bad key material: not a network failure.
           throw new CliError(error instanceof Error ? error.message : String(error));
@@ -160,7 +157,7 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
         timedOut = limited.timedOut;
         // A redirect is never followed: it would hand the signed request (a fresh nonce, for this
         // target) to whatever the redirect names, which could replay it here or answer for us.
-        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signed.headers }, body, signal: limited.signal, redirect: 'error' });
+        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signature }, body, signal: limited.signal, redirect: 'error' });
       };
       const mutation = isMutation(opts.query);
       let answer: SignedAnswer;

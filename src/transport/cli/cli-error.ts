@@ -24,6 +24,13 @@ export const EXIT = Object.freeze({
  */
 export type MutationOutcome = 'unknown' | 'refused';
 
+/** An argument the server refused and why: one entry of `BAD_USER_INPUT`'s `extensions.fields` (ERRORS.md). */
+export interface FieldProblem {
+  /** The argument as the server names it, e.g. `clientOrderId` (a nested one with its path, `a.b`). */
+  readonly field: string;
+  readonly messages: readonly string[];
+}
+
 /** What `--json` prints about a failure, besides the message. */
 export interface CliErrorDetails {
   /** The first error code (`INSUFFICIENT_FUNDS`, `NETWORK_ERROR`, …); `USAGE_ERROR` or `ERROR` when there is none. */
@@ -36,6 +43,8 @@ export interface CliErrorDetails {
   readonly answered?: boolean;
   /** `call`: the server's GraphQL response that reported the failure, printed inside the error object instead of beside it. */
   readonly response?: unknown;
+  /** The arguments the server refused and why, from its errors' `extensions.fields`. */
+  readonly fields?: readonly FieldProblem[];
 }
 
 /** A CLI failure with a message for the user and an exit code; no stack trace. */
@@ -44,14 +53,31 @@ export class CliError extends Error {
     super(message);
   }
 
-  /** The `--json` form of this failure, printed on stdout: `{ "error": { code, message, outcome?, idempotencyKey? }, "response"? }`. */
-  toJSON(): { error: { code: string; message: string; outcome?: MutationOutcome; idempotencyKey?: string }; response?: unknown } {
-    const { code = this.exitCode === EXIT.USAGE ? 'USAGE_ERROR' : 'ERROR', outcome, idempotencyKey, response } = this.details;
+  /** The `--json` form of this failure, printed on stdout: `{ "error": { code, message, fields?, outcome?, idempotencyKey? }, "response"? }`. */
+  toJSON(): { error: { code: string; message: string; fields?: readonly FieldProblem[]; outcome?: MutationOutcome; idempotencyKey?: string }; response?: unknown } {
+    const { code = this.exitCode === EXIT.USAGE ? 'USAGE_ERROR' : 'ERROR', outcome, idempotencyKey, response, fields } = this.details;
     return {
-      error: { code, message: this.message, ...(outcome ? { outcome } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) },
+      error: { code, message: this.message, ...(fields?.length ? { fields } : {}), ...(outcome ? { outcome } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) },
       ...(response === undefined ? {} : { response }),
     };
   }
+}
+
+/**
+ * A GraphQL error as every client command reports it: its code, one line `CODE (REASON): message`
+ * followed by each refused argument and why (`: memo: memo is up to 140 characters …; clientOrderId: …`,
+ * from `extensions.fields`), and those arguments. Anything malformed in the answer is left out.
+ */
+export function describeGraphQLError(error: unknown): { code: string; line: string; fields: FieldProblem[] } {
+  const { message, extensions } = (error ?? {}) as { message?: unknown; extensions?: { code?: unknown; reason?: unknown; fields?: unknown } };
+  const code = typeof extensions?.code === 'string' ? extensions.code : 'ERROR';
+  const fields = (Array.isArray(extensions?.fields) ? (extensions.fields as unknown[]) : []).flatMap((entry) => {
+    const { field, messages } = (entry ?? {}) as { field?: unknown; messages?: unknown };
+    return typeof field === 'string' && Array.isArray(messages) ? [{ field, messages: messages.map(String) }] : [];
+  });
+  const head = typeof extensions?.reason === 'string' ? `${code} (${extensions.reason})` : code;
+  const refused = fields.map((f) => `${f.field}: ${f.messages.join(', ')}`).join('; ');
+  return { code, fields, line: `${head}: ${String(message ?? '')}${refused ? `: ${refused}` : ''}` };
 }
 
 /**
@@ -61,6 +87,8 @@ export class CliError extends Error {
 const ARGUMENT_ERRORS: ReadonlySet<string> = new Set<string>([
   UserErrorCode.INVALID_AMOUNT, UserErrorCode.INVALID_NAME, UserErrorCode.INVALID_LABEL, UserErrorCode.INVALID_SCOPES,
   UserErrorCode.INVALID_PRICE, UserErrorCode.INVALID_QUANTITY, UserErrorCode.INVALID_MEMO, UserErrorCode.INVALID_PUBLIC_KEY, UserErrorCode.INVALID_ORDER_OPTIONS, UserErrorCode.INVALID_REFERENCE,
+  // Not one of the fixed assets: GraphQL refuses it as BAD_USER_INPUT (an enum), the CLI's own check as a usage error.
+  UserErrorCode.UNKNOWN_ASSET,
   'BAD_USER_INPUT',
 ]);
 

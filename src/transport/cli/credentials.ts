@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { CliError } from './cli-error';
+import { environmentKey, type ClientConfig } from '../../client-config';
+import { ConfigError } from '../../config';
+import { CliError, EXIT } from './cli-error';
 
 /** A key to sign with, as `keys create --json` prints it or as `demo-credentials.json` lists it. */
 export interface Credential { name?: string; keyId: string; algorithm: 'ed25519' | 'hmac-sha256'; privateKey?: string; secret?: string }
@@ -25,4 +27,31 @@ export function readCredential(path: string, name?: string): Credential {
     throw new CliError(`No usable credential${name ? ` named "${name}"` : ''} in ${path} (need keyId and privateKey or secret).`, 2);
   }
   return { ...credential, algorithm: credential.algorithm ?? (credential.secret ? 'hmac-sha256' : 'ed25519') };
+}
+
+/**
+ * Which credentials a client command reads. `required`: `--credentials FILE [--as NAME]`, else
+ * the environment's key, else a usage error. `optional` (`call`, whose document may be public):
+ * the same, but unsigned when neither names a key. `explicit` (public market data, `book`): only
+ * `--credentials`; the environment is neither read nor checked, so a key set there for the other
+ * commands, even one the configuration refuses, cannot stop a command that needs none.
+ */
+export type CredentialSource = 'required' | 'optional' | 'explicit';
+
+/**
+ * The credential a client command signs with, or null to send unsigned (see {@link CredentialSource}).
+ * A key variable the configuration refuses is CONFIG_ERROR (exit 2), as main.ts reports the others.
+ */
+export function credentialFor(flags: { credentials?: string; as?: string }, config: ClientConfig, source: CredentialSource = 'required'): Credential | null {
+  if (flags.credentials) return readCredential(flags.credentials, flags.as);
+  if (source === 'explicit') return null;
+  const key = environmentKey(config);
+  if (key.kind === 'refused') throw new CliError(new ConfigError(key.problems).message, EXIT.USAGE, { code: 'CONFIG_ERROR' });
+  if (key.kind === 'key') {
+    const { kind: _kind, ...credential } = key;
+    return credential;
+  }
+  if (key.kind === 'none' && source === 'optional') return null;
+  // No key for a command that signs, or half of one: a key id without its key is a mistake, never a wish to send unsigned.
+  throw new CliError('No credentials: pass --credentials FILE [--as NAME] (e.g. .signet/demo-credentials.json --as alice), or set SIGNET_KEY_ID with SIGNET_PRIVATE_KEY or SIGNET_SECRET.', EXIT.USAGE);
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_TIMEOUT_MS, SignetRequestError, createSignetClient, type SignetClient, type SignetResult, type SignetRetryInfo } from '@signet/sdk';
 import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
-import { readCredential } from './credentials';
-import { CliError, EXIT, exitCodeFor, retryHint } from './cli-error';
+import { credentialFor, type CredentialSource } from './credentials';
+import { CliError, EXIT, describeGraphQLError, exitCodeFor, retryHint, type FieldProblem } from './cli-error';
 
 /** Options every trading command takes. */
 export interface ClientFlags {
@@ -25,25 +25,28 @@ export function timeoutOf(value: string | undefined): number | undefined {
 }
 
 /**
- * The SDK client for a command: credentials from `--credentials file [--as NAME]`, else from
- * SIGNET_KEY_ID with SIGNET_PRIVATE_KEY or SIGNET_SECRET (parsed into the config by main.ts).
- * `credentials: 'optional'` (public market data) sends unsigned requests when none are given.
+ * The GraphQL endpoint of a client command: `--url`, else SIGNET_URL, else DEFAULT_CLIENT_URL; a
+ * URL with no path gets `/graphql` (the SDK's rule, SignetClientOptions.url), any other path is
+ * kept (a server behind a proxy's prefix). Every client command, `call` included, sends here.
  */
-export function clientFor(flags: ClientFlags, config: ClientConfig, { credentials = 'required' }: { credentials?: 'required' | 'optional' } = {}): SignetClient {
-  const url = flags.url ?? config.url ?? DEFAULT_CLIENT_URL;
+export function endpointFor(flags: Pick<ClientFlags, 'url'>, config: ClientConfig): URL {
+  const given = flags.url ?? config.url ?? DEFAULT_CLIENT_URL;
+  const url = URL.canParse(given) ? new URL(given) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new CliError(`--url must be an http:// or https:// URL, e.g. ${DEFAULT_CLIENT_URL} (got "${given.slice(0, 64)}")`, EXIT.USAGE);
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/graphql';
+  return url;
+}
+
+/**
+ * The SDK client for a command: its endpoint ({@link endpointFor}) and the credential
+ * {@link credentialFor} finds for `source`; unsigned when there is none.
+ */
+export function clientFor(flags: ClientFlags, config: ClientConfig, { credentials = 'required' }: { credentials?: CredentialSource } = {}): SignetClient {
   const timeoutMs = timeoutOf(flags.timeout);
-  const common = { url, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
-  if (flags.credentials) {
-    const credential = readCredential(flags.credentials, flags.as);
-    return createSignetClient({ ...common, keyId: credential.keyId, alg: credential.algorithm, privateKey: credential.privateKey, secret: credential.secret });
-  }
-  if (!config.keyId || !(config.privateKey || config.secret)) {
-    if (credentials === 'optional' && !config.keyId && !config.privateKey && !config.secret) return createSignetClient(common);
-    throw new CliError('No credentials: pass --credentials FILE [--as NAME] (e.g. .signet/demo-credentials.json --as alice), or set SIGNET_KEY_ID with SIGNET_PRIVATE_KEY or SIGNET_SECRET.', 2);
-  }
-  return config.privateKey
-    ? createSignetClient({ ...common, keyId: config.keyId, alg: 'ed25519', privateKey: config.privateKey })
-    : createSignetClient({ ...common, keyId: config.keyId, alg: 'hmac-sha256', secret: config.secret as string });
+  const common = { url: endpointFor(flags, config).href, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+  const credential = credentialFor(flags, config, credentials);
+  if (!credential) return createSignetClient(common);
+  return createSignetClient({ ...common, keyId: credential.keyId, alg: credential.algorithm, privateKey: credential.privateKey, secret: credential.secret });
 }
 
 /** Retry progress on stderr, only for a person watching a terminal (scripts read stdout and exit codes). */
@@ -71,9 +74,10 @@ export function keyedMutation(given: string | undefined): KeyedMutation {
  * A failure after which a mutation may have run: exit `exitCode` with the key to retry with. A read
  * changed nothing, so it is a plain failure (exit 1; 130 for Ctrl-C).
  */
-function unknownOutcome(code: string, text: string, exitCode: number, keyed: KeyedMutation | undefined): CliError {
-  if (!keyed) return new CliError(text, exitCode === EXIT.INTERRUPTED ? exitCode : EXIT.FAILED, { code });
-  return new CliError(`${text}\n${retryHint(keyed.idempotencyKey)}`, exitCode, { code, outcome: 'unknown', idempotencyKey: keyed.idempotencyKey });
+function unknownOutcome(code: string, text: string, exitCode: number, keyed: KeyedMutation | undefined, fields: readonly FieldProblem[] = []): CliError {
+  const refused = fields.length > 0 ? { fields } : {};
+  if (!keyed) return new CliError(text, exitCode === EXIT.INTERRUPTED ? exitCode : EXIT.FAILED, { code, ...refused });
+  return new CliError(`${text}\n${retryHint(keyed.idempotencyKey)}`, exitCode, { code, ...refused, outcome: 'unknown', idempotencyKey: keyed.idempotencyKey });
 }
 
 /** An answer without the payload it must carry (and no error saying why): for a mutation, what ran is unknown. */
@@ -146,22 +150,19 @@ export async function call<T>(work: (signal: AbortSignal) => Promise<SignetResul
 
 /**
  * The data of a result, or a CliError listing each GraphQL error and user error as `CODE: message`
- * (security codes carry their reason, e.g. `UNAUTHENTICATED (SIGNATURE_EXPIRED)`). For a keyed
+ * (security codes carry their reason, e.g. `UNAUTHENTICATED (SIGNATURE_EXPIRED)`; a refused argument
+ * its field and why, also under `fields` for `--json`: {@link describeGraphQLError}). For a keyed
  * mutation the error says whether its outcome is unknown (exit 3, with the key) or a refusal.
  */
 export function unwrapResult<T>(result: SignetResult<T>, keyed?: KeyedMutation): T {
-  const lines = [
-    ...result.errors.map((e) => {
-      const code = e.extensions?.code ?? 'ERROR';
-      return `${e.extensions?.reason ? `${code} (${e.extensions.reason})` : code}: ${e.message}`;
-    }),
-    ...result.userErrors.map((e) => `${e.code}: ${e.message}`),
-  ];
-  const codes = [...result.errors.map((e) => String(e.extensions?.code ?? 'ERROR')), ...result.userErrors.map((e) => e.code)];
+  const described = result.errors.map(describeGraphQLError);
+  const lines = [...described.map((e) => e.line), ...result.userErrors.map((e) => `${e.code}: ${e.message}`)];
+  const codes = [...described.map((e) => e.code), ...result.userErrors.map((e) => e.code)];
+  const fields = described.flatMap((e) => e.fields);
   if (lines.length === 0 && result.data !== null) return result.data;
   // A GraphQL answer with neither data nor errors breaks the protocol: what ran is unknown.
   if (lines.length === 0) throw unknownOutcome('BAD_RESPONSE', `BAD_RESPONSE: HTTP ${result.status} with no data`, EXIT.OUTCOME_UNKNOWN, keyed);
   const exitCode = exitCodeFor(codes, { mutation: keyed !== undefined });
-  if (exitCode === EXIT.OUTCOME_UNKNOWN) throw unknownOutcome(codes[0], lines.join('\n'), exitCode, keyed);
-  throw new CliError(lines.join('\n'), exitCode, { code: codes[0], ...(keyed ? { outcome: 'refused' as const, idempotencyKey: keyed.idempotencyKey } : {}) });
+  if (exitCode === EXIT.OUTCOME_UNKNOWN) throw unknownOutcome(codes[0], lines.join('\n'), exitCode, keyed, fields);
+  throw new CliError(lines.join('\n'), exitCode, { code: codes[0], ...(fields.length > 0 ? { fields } : {}), ...(keyed ? { outcome: 'refused' as const, idempotencyKey: keyed.idempotencyKey } : {}) });
 }

@@ -28,10 +28,10 @@ function choice<T extends string>(flag: string, value: string, allowed: readonly
   return upper;
 }
 
-/** Shared flags: where to send, which key signs, and the output format. */
-function withClientFlags(command: Command): Command {
+/** Shared flags: where to send, which key signs (`credentials`: where the key comes from without the flag), and the output format. */
+function withClientFlags(command: Command, credentials = 'default: SIGNET_KEY_ID + SIGNET_PRIVATE_KEY / SIGNET_SECRET'): Command {
   return command
-    .option('--credentials <file>', 'JSON with keyId and privateKey or secret (e.g. .signet/demo-credentials.json); default: SIGNET_KEY_ID + SIGNET_PRIVATE_KEY / SIGNET_SECRET')
+    .option('--credentials <file>', `JSON with keyId and privateKey or secret (e.g. .signet/demo-credentials.json); ${credentials}`)
     .option('--as <name>', 'which credential of a file that lists several (e.g. alice)')
     .option('--url <url>', `server URL (default: SIGNET_URL, else ${DEFAULT_CLIENT_URL})`)
     .option('--timeout <ms>', TIMEOUT_FLAG_HELP)
@@ -118,7 +118,9 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
       const fills = payload?.fills ?? [];
       print(flags, { order: placed, fills, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome({
         order: placed.id, 'client order id': placed.clientOrderId, market: placed.market, side: placed.side, type: placed.type, price: placed.price, quantity: placed.quantity, status: placed.status,
-        reason: placed.statusReason, filled: placed.filledQuantity, 'average price': placed.averagePrice, fills: String(fills.length), hold: `${placed.holdAmount} ${placed.holdAsset}`,
+        reason: placed.statusReason, filled: placed.filledQuantity, 'average price': placed.averagePrice, fills: String(fills.length),
+        // What is still reserved, which the balance's `held` shows; the hold at placement beside it (a filled order's is spent or released).
+        held: `${placed.holdRemaining} ${placed.holdAsset} (${placed.holdAmount} ${placed.holdAsset} at placement)`,
       }, result));
     });
 
@@ -151,12 +153,13 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
       });
     });
 
-  withClientFlags(program.command('book <market>').description('Show a market\'s order book: aggregated price levels, best first (public: no credentials needed).'))
+  withClientFlags(program.command('book <market>').description('Show a market\'s order book: aggregated price levels, best first (public: no credentials needed).'),
+    'signs the request, so your account\'s rate limit applies instead of your address\'s; default: unsigned (SIGNET_KEY_ID etc. are not read)')
     .option('--depth <n>', 'levels per side, 1-100', '10')
     .action(async (market: string, flags: ClientFlags & { depth: string }) => {
       const depth = Number(flags.depth);
       if (!Number.isInteger(depth) || depth < 1 || depth > 100) throw new CliError('--depth must be an integer from 1 to 100', 2);
-      const data = unwrapResult(await call((signal) => clientFor(flags, config.client, { credentials: 'optional' }).request(OrderBookDocument, { market: market.toUpperCase(), depth }, { signal, onRetry })));
+      const data = unwrapResult(await call((signal) => clientFor(flags, config.client, { credentials: 'explicit' }).request(OrderBookDocument, { market: market.toUpperCase(), depth }, { signal, onRetry })));
       const book = data.orderBook;
       if (!book) throw new CliError('orderBook returned no book');
       print(flags, book, () => {

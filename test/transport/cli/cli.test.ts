@@ -153,10 +153,11 @@ describe('signet CLI on an embedded data directory', () => {
       });
     }, TIMEOUT);
 
-    test('a --deposit with an unknown asset creates nothing', async () => {
-      const run = await signet(env, 'accounts', 'create', '--name', 'dave', '--deposit', 'USD:1000,DOGE:1');
-      expect(run.code).toBe(1);
+    test('a --deposit with an unknown asset is a bad argument (exit 2, UNKNOWN_ASSET, as transfer --asset DOGE is) and creates nothing', async () => {
+      const run = await signet(env, 'accounts', 'create', '--name', 'dave', '--deposit', 'USD:1000,DOGE:1', '--json');
+      expect(run.code).toBe(2);
       expect(run.stderr).toContain('UNKNOWN_ASSET');
+      expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'UNKNOWN_ASSET', message: expect.stringContaining('Unknown asset') } });
       await withRuntime(async (runtime) => {
         expect(await runtime.services.accounts.findAccountByName('dave')).toBeNull();
       });
@@ -275,9 +276,11 @@ describe('signet CLI on an embedded data directory', () => {
       expect(run.stderr).toContain('No account with id or name "nobody"');
     }, TIMEOUT);
 
-    test('a value the domain refuses for its form (amount, name, label) is a bad argument: exit 2 with its code', async () => {
+    test('a value the domain refuses for its form (amount, asset, name, label) is a bad argument: exit 2 with its code', async () => {
       const amount = await signet(env, 'accounts', 'deposit', '--account', 'carol', '--asset', 'USD', '--amount', '1e5');
       expect({ code: amount.code, stderr: amount.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('INVALID_AMOUNT') });
+      const asset = await signet(env, 'accounts', 'deposit', '--account', 'carol', '--asset', 'DOGE', '--amount', '1');
+      expect({ code: asset.code, stderr: asset.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/^signet: UNKNOWN_ASSET: /) });
       const name = await signet(env, 'accounts', 'create', '--name', 'bad/name');
       expect({ code: name.code, stderr: name.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('INVALID_NAME') });
       const label = await signet(env, 'keys', 'create', '--account', 'carol', '--scopes', 'read', '--label', '');

@@ -43,12 +43,15 @@ describe('signet trading commands', () => {
     const ed = await createTestKey(services, aliceId, 'ed25519');
     signingKeyId = ed.keyId;
     const hmac = await createTestKey(services, aliceId, 'hmac-sha256', ['READ']);
+    // Bob's key: refusals that count against an account's limits (10 transfers a minute) without spending alice's.
+    const bobKey = await createTestKey(services, bobId, 'ed25519');
     dir = mkdtempSync(join(tmpdir(), 'signet-trade-'));
     file = join(dir, 'creds.json');
     const privateKey = ed.privateKey!.export({ format: 'der', type: 'pkcs8' }).toString('base64');
     writeFileSync(file, JSON.stringify({ credentials: [
       { name: 'alice', keyId: ed.keyId, algorithm: 'ed25519', privateKey },
       { name: 'alice-read', keyId: hmac.keyId, algorithm: 'hmac-sha256', secret: hmac.secret!.toString('base64') },
+      { name: 'bob', keyId: bobKey.keyId, algorithm: 'ed25519', privateKey: bobKey.privateKey!.export({ format: 'der', type: 'pkcs8' }).toString('base64') },
     ] }));
     flags = ['--credentials', file, '--as', 'alice', '--url', server.url];
     envCredentials = { SIGNET_URL: server.url, SIGNET_KEY_ID: ed.keyId, SIGNET_PRIVATE_KEY: privateKey };
@@ -76,7 +79,7 @@ describe('signet trading commands', () => {
     const placed = await signet({}, 'order', 'place', '--market', 'btc-usd', '--side', 'buy', '--price', '30000', '--quantity', '0.01', ...flags);
     expect(placed.code).toBe(0);
     const id = /^order\s+(\S+)$/m.exec(placed.stdout)?.[1] as string;
-    expect(placed.stdout).toMatch(/^hold\s+300 USD$/m);
+    expect(placed.stdout).toMatch(/^held\s+300 USD \(300 USD at placement\)$/m);
     expect(placed.stdout).toMatch(/^idempotency key\s+[0-9a-f-]{36}$/m);
 
     const open = await signet({}, 'orders', '--status', 'OPEN', ...flags);
@@ -113,6 +116,9 @@ describe('signet trading commands', () => {
     expect(placed.stdout).toMatch(/^status\s+FILLED$/m);
     expect(placed.stdout).toMatch(/^average price\s+20000$/m);
     expect(placed.stdout).toMatch(/^fills\s+1$/m);
+    // What is still held, which the balance shows: nothing, once filled (the hold at placement beside it).
+    expect(placed.stdout).toMatch(/^held\s+0 USD \(80 USD at placement\)$/m);
+    expect(placed.stdout).not.toMatch(/^hold\s/m);
     const fills = json(await signet({}, 'fills', '--market', 'btc-usd', ...flags, '--json')).fills;
     expect(fills[0]).toMatchObject({ side: 'BUY', price: '20000', quantity: '0.004', quoteAmount: '80', liquidity: 'TAKER', fee: '0.000008', feeAsset: 'BTC' });
     // The table shows what changed hands in the quote asset (QUOTE), the figure to check proceeds with.
@@ -206,10 +212,10 @@ describe('signet trading commands', () => {
     const run = await signet({}, 'book', 'ETH-USD', '--url', server.url, '--json');
     expect(run.stderr).toBe('');
     expect(json(run)).toMatchObject({ market: 'ETH-USD', asks: [{ price: '2100', quantity: '0.5', orderCount: 1 }] });
-    // Half-set credentials are still a usage error, not a silent unsigned call.
-    const half = await signet({ SIGNET_KEY_ID: 'key_000000000000000000000000' }, 'book', 'ETH-USD', '--url', server.url);
-    expect(half.code).toBe(2);
-    expect(half.stderr).toMatch(/SIGNET_PRIVATE_KEY/);
+    // It needs no key, so it reads none from the environment: a bad one set for the other commands cannot stop it.
+    const badKey = await signet({ SIGNET_KEY_ID: signingKeyId, SIGNET_PRIVATE_KEY: 'garbage' }, 'book', 'ETH-USD', '--url', server.url, '--json');
+    expect(badKey.stderr).toBe('');
+    expect(json(badKey)).toMatchObject({ market: 'ETH-USD' });
   });
 
   test('call signs for SIGNET_URL like the other client commands, and says which server it cannot reach', async () => {
@@ -221,6 +227,50 @@ describe('signet trading commands', () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toBe(`signet: cannot reach ${url}: connect ECONNREFUSED ${url.slice('http://'.length)}\n`);
     expect(down.stdout).toBe('');
+  });
+
+  test('call takes its key from SIGNET_KEY_ID / SIGNET_PRIVATE_KEY as the other commands do, and sends a public query unsigned without one', async () => {
+    const me = await signet(envCredentials, 'call', '--query', '{ me { id } }');
+    expect(me.stderr).toBe('');
+    expect(JSON.parse(me.stdout)).toEqual({ data: { me: { id: aliceId } } });
+    const book = await signet({ SIGNET_URL: server.url }, 'call', '--query', '{ orderBook(market: "BTC-USD") { market } }');
+    expect(book.stderr).toBe('');
+    expect(JSON.parse(book.stdout)).toEqual({ data: { orderBook: { market: 'BTC-USD' } } });
+    // A query that needs a key, sent without one, is the server's refusal.
+    expect(await signet({ SIGNET_URL: server.url }, 'call', '--query', '{ me { id } }')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^signet: UNAUTHENTICATED/) });
+    // A key the configuration refuses is reported as such, not as a bad option.
+    const garbage = await signet({ ...envCredentials, SIGNET_PRIVATE_KEY: 'garbage' }, 'balances', '--json');
+    expect(garbage.code).toBe(2);
+    expect(JSON.parse(garbage.stdout).error).toEqual({ code: 'CONFIG_ERROR', message: expect.stringContaining('SIGNET_PRIVATE_KEY must be') });
+  });
+
+  test.each([
+    ['order place --client-order-id with a space', ['order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--price', '1', '--quantity', '0.01', '--client-order-id', 'a b'], 'clientOrderId', /clientOrderId must match/],
+    ['transfer --memo of 141 characters', ['transfer', '--to', '00000000-0000-4000-8000-0000000000ff', '--asset', 'USD', '--amount', '1', '--memo', 'm'.repeat(141)], 'memo', /140/],
+    ['transfer --memo with a control character', ['transfer', '--to', '00000000-0000-4000-8000-0000000000ff', '--asset', 'USD', '--amount', '1', '--memo', 'a\u0007b'], 'memo', /control/],
+  ])('a refused argument (%s) is named with why, on stderr and under error.fields with --json', async (_name, args, field, why) => {
+    const bob = ['--credentials', file, '--as', 'bob', '--url', server.url];
+    const run = await signet({}, ...args, ...bob);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(new RegExp(`^signet: BAD_USER_INPUT: Argument Validation Error: ${field}: `, 'm'));
+    expect(run.stderr.split('\n')[0]).toMatch(why);
+    const asJson = await signet({}, ...args, ...bob, '--json');
+    expect(asJson.code).toBe(2);
+    const { error } = JSON.parse(asJson.stdout);
+    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', outcome: 'refused', fields: [{ field, messages: [expect.stringMatching(why)] }] });
+    expect(error.message).toBe(run.stderr.split('\n')[0].slice('signet: '.length));
+  });
+
+  test('call names a refused argument too, and with --json carries it beside the server\'s answer', async () => {
+    const query = 'mutation ($memo: String) { createTransfer(input: { toAccountId: "00000000-0000-4000-8000-0000000000ff", asset: USD, amount: "1", memo: $memo }) @idempotent(key: "call-fields-1") { transfer { id } } }';
+    const args = ['call', '--credentials', file, '--as', 'bob', '--url', server.url, '--query', query, '--variables', JSON.stringify({ memo: 'm'.repeat(141) })];
+    const run = await signet({}, ...args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^signet: BAD_USER_INPUT: Argument Validation Error: memo: .*140/m);
+    const { error, response } = JSON.parse((await signet({}, ...args, '--json')).stdout);
+    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'memo', messages: [expect.stringMatching(/140/)] }] });
+    expect(response.errors[0].extensions.fields).toEqual(error.fields);
   });
 
   test('call exits non-zero on a refusal (GraphQL errors, userErrors, a non-2xx status) and names its codes on stderr', async () => {
