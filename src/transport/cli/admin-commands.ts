@@ -27,6 +27,7 @@ function describeKey(key: ApiKey): Record<string, unknown> {
   return {
     keyId: key.id, accountId: key.accountId, algorithm: key.algorithm, scopes: key.scopes, label: key.label,
     publicKey: key.publicKey, createdAt: key.createdAt.toISOString(), lastUsedAt: key.lastUsedAt?.toISOString() ?? null, revokedAt: key.revokedAt?.toISOString() ?? null,
+    createdByApiKeyId: key.createdByApiKeyId, revokedByApiKeyId: key.revokedByApiKeyId,
   };
 }
 

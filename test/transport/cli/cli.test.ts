@@ -255,6 +255,8 @@ describe('signet CLI on an embedded data directory', () => {
       expect(revokedKey).toEqual({
         keyId: ed25519.keyId, accountId: carolId, algorithm: 'ed25519', scopes: ['READ', 'TRADE'], label: 'cli',
         publicKey: expect.any(String), createdAt: expect.any(String), lastUsedAt: null, revokedAt: expect.any(String),
+        // Made and revoked by the operator's commands: no key did either.
+        createdByApiKeyId: null, revokedByApiKeyId: null,
       });
       const publicKey = createPublicKey(createPrivateKey({ key: Buffer.from(ed25519.privateKey, 'base64'), format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' }).toString('base64');
       expect(revokedKey?.publicKey).toBe(publicKey);
