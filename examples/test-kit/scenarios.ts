@@ -40,8 +40,8 @@ export interface StartedExample {
 /** One example server, described for the scenarios. */
 export interface ExampleSubject<S extends StartedExample> {
   readonly name: string;
-  /** Starts the server on an ephemeral port; memory stores without `redisUrl`. */
-  start(options: { redisUrl?: string }): Promise<S>;
+  /** Starts the server on an ephemeral port; memory stores without `redisUrl`; `clockToleranceMs` for its Redis nonce store. */
+  start(options: { redisUrl?: string; clockToleranceMs?: number }): Promise<S>;
   /** The account and scopes of the test's key (the account must exist in the toy domain). */
   readonly account: string;
   readonly scopes: readonly string[];
@@ -95,7 +95,9 @@ export function describeExampleServer<S extends StartedExample>(subject: Example
       await redis?.close();
     });
     beforeEach(async () => {
-      server = await subject.start({ redisUrl: redis?.url });
+      // One server process, one clock: its Redis nonce store needs no tolerance for other processes'
+      // clocks (with the default 5 s, a store it opens empty vouches for keys only 5 s after).
+      server = await subject.start({ redisUrl: redis?.url, clockToleranceMs: 0 });
       // Generated once the server's nonce store is open, so the store vouches for it at once.
       key = newKey(subject as ExampleSubject<StartedExample>);
       server.keys.add(key.registered);

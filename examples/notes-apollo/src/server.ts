@@ -22,6 +22,11 @@ export interface NotesServerOptions {
   readonly keys?: readonly RegisteredKey[];
   /** Redis for nonces, rate-limit counters and idempotency leases; memory stores when absent. */
   readonly redisUrl?: string;
+  /**
+   * With Redis: how far apart the clocks of the processes sharing it may be (ms; the nonce store's
+   * `clockToleranceMs`, 5 s by default). Keep the default with several processes; 0 only for one.
+   */
+  readonly clockToleranceMs?: number;
   /** TCP port on 127.0.0.1; 0 (the default) picks a free one. */
   readonly port?: number;
   /** Clock in ms since the epoch (injectable for tests). */
@@ -46,7 +51,7 @@ export async function start(options: NotesServerOptions = {}): Promise<RunningNo
   const transactions = createMemoryTransactionRunner();
   const notebook = new Notebook((undo) => transactions.onRollback(undo), now);
   const records = createMemoryIdempotencyRecordStore(transactions);
-  const stores = await openStores(options.redisUrl, now);
+  const stores = await openStores(options.redisUrl, now, options.clockToleranceMs);
   const keys = new KeyRegistry(options.keys);
 
   const schema = makeExecutableSchema({ typeDefs: [directiveTypeDefs, NOTES_TYPE_DEFS], resolvers: notesResolvers(notebook) });

@@ -30,7 +30,7 @@ export interface Stores {
 const REDIS_PREFIX = 'notes-example:';
 
 /** Opens the stores (and records the nonce store's completeness) before the server takes requests. */
-export async function openStores(redisUrl: string | undefined, now: () => number): Promise<Stores> {
+export async function openStores(redisUrl: string | undefined, now: () => number, clockToleranceMs?: number): Promise<Stores> {
   const fallbackRateLimits = createMemoryRateLimitStore();
   if (redisUrl === undefined) {
     const nonces = createMemoryNonceStore({ now });
@@ -41,7 +41,7 @@ export async function openStores(redisUrl: string | undefined, now: () => number
 
   // One retry per command: a request waits at most that long for a Redis that is down.
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  const nonces = createRedisNonceStore(redis, { prefix: `${REDIS_PREFIX}nonce:`, now });
+  const nonces = createRedisNonceStore(redis, { prefix: `${REDIS_PREFIX}nonce:`, now, clockToleranceMs });
   await nonces.open();
   return {
     nonces,

@@ -7,7 +7,7 @@ import { start, type RunningNotesServer } from '../src';
 
 describeExampleServer<RunningNotesServer>({
   name: 'notes on Apollo Server',
-  start: ({ redisUrl }) => start({ redisUrl }),
+  start: ({ redisUrl, clockToleranceMs }) => start({ redisUrl, clockToleranceMs }),
   account: 'alice',
   scopes: ['notes:read', 'notes:write'],
   writeScope: 'notes:write',

@@ -7,7 +7,7 @@ import { start, type RunningPaymentsServer } from '../src';
 
 describeExampleServer<RunningPaymentsServer>({
   name: 'payments on graphql-yoga',
-  start: ({ redisUrl }) => start({ redisUrl, balances: { alice: 100, bob: 0 } }),
+  start: ({ redisUrl, clockToleranceMs }) => start({ redisUrl, clockToleranceMs, balances: { alice: 100, bob: 0 } }),
   account: 'alice',
   scopes: ['payments:read', 'payments:send'],
   writeScope: 'payments:send',
