@@ -12,6 +12,10 @@ export interface FakePriceFeed {
   slowPrices?: Record<string, string>;
   /** Requests received so far. */
   hits: number;
+  /** The `Authorization` header of the last request, if any. */
+  lastAuthorization?: string;
+  /** When set, a request without this `Authorization` header gets 401. */
+  requireAuthorization?: string;
   /** Answers sent so far (a slow one counts once its delay is over, whether or not anyone still listens). */
   answered: number;
   close(): Promise<void>;
@@ -21,8 +25,10 @@ export interface FakePriceFeed {
 export async function startFakePriceFeed(slowMs = 2_000): Promise<FakePriceFeed> {
   const timers = new Set<NodeJS.Timeout>();
   const feed: FakePriceFeed = { url: '', mode: 'ok', prices: { BTC: '30000', ETH: '2000' }, hits: 0, answered: 0, close: async () => undefined };
-  const server: Server = createServer((_req, res) => {
+  const server: Server = createServer((req, res) => {
     feed.hits += 1;
+    feed.lastAuthorization = req.headers.authorization;
+    if (feed.requireAuthorization !== undefined && req.headers.authorization !== feed.requireAuthorization) return void res.writeHead(401).end();
     const slow = feed.mode === 'slow';
     const answer = () => {
       feed.answered += 1;

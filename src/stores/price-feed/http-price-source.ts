@@ -3,7 +3,7 @@ import { ASSET_CODES, Dec, PriceUnavailableError, parseDecimal, type AssetCode, 
 
 /** Options of the HTTP price feed adapter. */
 export interface HttpPriceSourceOptions {
-  /** Feed URL answering JSON: { "BTC": "30000.50", "ETH": "2000", "asOf": "2026-01-01T00:00:00Z" } (asOf optional). */
+  /** Feed URL answering JSON: { "BTC": "30000.50", "ETH": "2000", "asOf": "2026-01-01T00:00:00Z" } (asOf optional); `user:password@` is sent as HTTP Basic authentication. */
   readonly url: string;
   /** Per-request timeout in ms. Defaults to 500. */
   readonly timeoutMs?: number;
@@ -42,6 +42,22 @@ function parseQuote(body: unknown, fallbackAsOf: Date): PriceQuote {
 }
 
 /**
+ * The URL to fetch and the headers to send: a URL's `user:password@` becomes HTTP Basic
+ * authentication (RFC 7617), because fetch refuses a URL that carries credentials (every call
+ * would fail as "unreachable").
+ */
+function feedRequest(url: string): { url: string; headers: Record<string, string> } {
+  const parsed = new URL(url);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (parsed.username === '' && parsed.password === '') return { url, headers };
+  const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  headers.authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.href, headers };
+}
+
+/**
  * Prices from an HTTP feed, defended in depth: every call has a timeout, a circuit breaker
  * (opossum) answers at once while the feed keeps failing, and the last good quote is served
  * for a short while during errors. After that, PriceUnavailableError: valuations go null.
@@ -52,12 +68,13 @@ export function createHttpPriceSource(options: HttpPriceSourceOptions): HttpPric
   const freshMs = options.freshMs ?? 1_000;
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
+  const request = feedRequest(options.url);
   let lastGood: { quote: PriceQuote; at: number } | undefined;
 
   const breaker = new CircuitBreaker(async (): Promise<PriceQuote> => {
     let response: Response;
     try {
-      response = await doFetch(options.url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+      response = await doFetch(request.url, { signal: AbortSignal.timeout(timeoutMs), headers: request.headers });
     } catch (error) {
       throw new PriceUnavailableError((error as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable');
     }

@@ -77,4 +77,30 @@ describe('HTTP price feed adapter (timeout, circuit breaker, stale-while-error)'
     await expect(prices.current()).rejects.toMatchObject({ reason: 'unreachable' });
     feed = await startFakePriceFeed();
   });
+
+  test('a feed URL with user:password@ sends them as HTTP Basic authentication (fetch refuses such a URL: every call was unreachable)', async () => {
+    feed.requireAuthorization = `Basic ${Buffer.from('svc:p@ss word', 'utf8').toString('base64')}`;
+    try {
+      const url = new URL(feed.url);
+      url.username = 'svc';
+      url.password = encodeURIComponent('p@ss word');
+      const prices = createHttpPriceSource({ url: url.href, timeoutMs: 3_000 });
+      try {
+        const quote = await prices.current();
+        expect(quote.usd.get('BTC')?.toFixed()).toBe('30000');
+        expect(feed.lastAuthorization).toBe(feed.requireAuthorization);
+      } finally {
+        prices.close();
+      }
+      // Without them the feed refuses: the header is what let the call through.
+      const anonymous = createHttpPriceSource({ url: feed.url, timeoutMs: 3_000 });
+      try {
+        await expect(anonymous.current()).rejects.toMatchObject({ reason: 'bad_response' });
+      } finally {
+        anonymous.close();
+      }
+    } finally {
+      feed.requireAuthorization = undefined;
+    }
+  });
 });
