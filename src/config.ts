@@ -4,7 +4,7 @@ import ms from 'ms';
 import { parseWindow } from '@signet/rate-limit';
 import { normalizeAuthority } from '@signet/http-message-signatures';
 import { parseClientConfig, type ClientConfig } from './client-config';
-import { parseNetworkConfig, type MetricsExposure, type TrustProxy } from './network-config';
+import { listenHostProblem, parseNetworkConfig, type MetricsExposure, type TrustProxy } from './network-config';
 import type { ConnectionLimits } from './transport/http/connection-limits';
 import { parsePriceConfig, type PriceConfig } from './price-config';
 import { parseFeeRates } from './fee-config';
@@ -233,16 +233,6 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(name) === 4 && name.startsWith('127.');
 }
 
-/** A host name as `listen` takes it (RFC 1123 labels). */
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-
-/**
- * A name whose last label is a number. No host name has one (RFC 1123 §2.1: the highest-level label
- * is alphabetic), so it is meant as an IPv4 address, and one `isIP` refused: getaddrinfo then fails
- * at `listen`, after the stores are open (`256.1.1.1`), or reads an old shorthand (`10.1` is 10.0.0.1).
- */
-const NUMERIC_LAST_LABEL = /(?:^|\.)(?:\d+|0x[0-9a-f]*)\.?$/i;
-
 /**
  * Parses a single Redis's `redis://` / `rediss://` URL. Its path, if any, is the database number:
  * anything but a whole number would reach Redis as `SELECT NaN`.
@@ -309,10 +299,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     if (!/^\d+$/.test(env.PORT) || port > 65535) problems.push(`PORT must be an integer from 0 to 65535 (got "${env.PORT.slice(0, 20)}")`);
   }
   const host = env.HOST || '127.0.0.1';
-  if (isIP(host) === 0 && (!HOSTNAME.test(host) || NUMERIC_LAST_LABEL.test(host))) {
-    const why = HOSTNAME.test(host) ? ': not an IPv4 address, and a host name does not end in a number' : '';
-    problems.push(`HOST must be an IP address (no brackets) or a host name, e.g. 127.0.0.1, 0.0.0.0, :: or localhost (got "${host.slice(0, 40)}"${why})`);
-  }
+  const hostProblem = listenHostProblem(host);
+  if (hostProblem !== null) problems.push(`HOST must be an IP address (no brackets) or a host name, e.g. 127.0.0.1, 0.0.0.0, :: or localhost (got "${host.slice(0, 40)}"${hostProblem})`);
   const databaseUrl = parseUrl('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:'], problems);
   const clusterScheme = /^rediss?\+cluster:/i.test(env.REDIS_URL ?? '');
   const redisCluster = clusterScheme ? parseRedisClusterUrl(env.REDIS_URL as string) : null;

@@ -3,6 +3,7 @@
  * addresses group into limit subjects, how many connections may be open, and where /metrics is served. Parsed with the rest of the
  * environment in `parseConfig` (only `main.ts` reads the environment).
  */
+import { isIP } from 'node:net';
 import { parseRangeList } from './transport/http/ip-ranges';
 import { CONNECTION_LIMITS, type ConnectionLimits } from './transport/http/connection-limits';
 
@@ -79,6 +80,27 @@ function parseTrustProxy(value: string | undefined, problems: string[]): TrustPr
 
 const LISTEN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/;
 
+/** A host name as `listen` takes it (RFC 1123 labels). */
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/**
+ * A name whose last label is a number. No host name has one (RFC 1123 §2.1: the highest-level label
+ * is alphabetic), so it is meant as an IPv4 address, and one `isIP` refused: getaddrinfo then fails
+ * at `listen`, after the stores are open (`256.1.1.1`), or reads an old shorthand (`10.1` is 10.0.0.1).
+ */
+const NUMERIC_LAST_LABEL = /(?:^|\.)(?:\d+|0x[0-9a-f]*)\.?$/i;
+
+/**
+ * Why `host` cannot be listened on ('' when it is a host name that merely looks odd, with the
+ * reason to add after the value), or null when it can: an IP address (no brackets) or a host name
+ * that does not end in a number. HOST and SIGNET_METRICS_LISTEN's host follow this one rule.
+ */
+export function listenHostProblem(host: string): string | null {
+  if (isIP(host) !== 0) return null;
+  if (!HOSTNAME.test(host)) return '';
+  return NUMERIC_LAST_LABEL.test(host) ? ': not an IPv4 address, and a host name does not end in a number' : null;
+}
+
 function parseListen(value: string | undefined, port: number, problems: string[]): ListenAddress | null {
   if (value === undefined || value === '') return null;
   const match = LISTEN.exec(value.trim());
@@ -87,8 +109,14 @@ function parseListen(value: string | undefined, port: number, problems: string[]
     problems.push('SIGNET_METRICS_LISTEN must be host:port, e.g. 127.0.0.1:9464 or [::1]:9464');
     return null;
   }
+  const host = match[1].replace(/^\[|\]$/g, '');
+  const hostProblem = listenHostProblem(host);
+  if (hostProblem !== null) {
+    problems.push(`SIGNET_METRICS_LISTEN's host must be an IP address or a host name, e.g. 127.0.0.1:9464 or [::1]:9464 (got "${host.slice(0, 40)}"${hostProblem})`);
+    return null;
+  }
   if (listenPort !== 0 && listenPort === port) problems.push('SIGNET_METRICS_LISTEN must use another port than PORT (it is a separate listener)');
-  return Object.freeze({ host: match[1].replace(/^\[|\]$/g, ''), port: listenPort });
+  return Object.freeze({ host, port: listenPort });
 }
 
 function parseAllow(value: string | undefined, production: boolean, problems: string[]): readonly string[] {

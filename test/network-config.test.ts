@@ -87,6 +87,11 @@ describe('metrics exposure', () => {
     expect(Object.isFrozen(config.metrics)).toBe(true);
     expect(problemsOf({ SIGNET_METRICS_LISTEN: '9464' })[0]).toMatch(/SIGNET_METRICS_LISTEN must be host:port/);
     expect(problemsOf({ SIGNET_METRICS_LISTEN: '127.0.0.1:4000' })[0]).toMatch(/another port than PORT/);
+    // HOST's rule for its host: a name ending in a number is a mistyped IPv4 address (getaddrinfo failed at listen, after start-up).
+    for (const listen of ['256.1.1.1:9464', '10.1:9464', 'metrics.0x1:9464']) {
+      expect(problemsOf({ SIGNET_METRICS_LISTEN: listen })).toEqual([expect.stringMatching(/^SIGNET_METRICS_LISTEN's host must be an IP address or a host name.*does not end in a number/)]);
+    }
+    expect(parseConfig({ SIGNET_METRICS_LISTEN: 'metrics.internal:9464' }, CWD).metrics.listen).toEqual({ host: 'metrics.internal', port: 9464 });
     expect(problemsOf({ SIGNET_METRICS_ALLOW: 'everyone' })[0]).toMatch(/SIGNET_METRICS_ALLOW must be "none" or addresses\/CIDRs/);
   });
 });

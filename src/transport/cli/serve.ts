@@ -63,7 +63,13 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
       throw new Error(`HOST=${config.host}, PORT=${config.port}: cannot listen: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     // The operator listener could not bind (e.g. port taken): stop rather than run without the metrics the operator asked for.
-    operations = await server.listenOperations();
+    try {
+      operations = await server.listenOperations();
+    } catch (error) {
+      const listen = config.metrics.listen;
+      const named = listen ? `SIGNET_METRICS_LISTEN=${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}` : 'SIGNET_METRICS_LISTEN';
+      throw new Error(`${named}: cannot listen: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
   } catch (error) {
     if (demo) logger.warn({ path: demo.path }, `start-up failed after the demo accounts were created; their credentials are in ${demo.path}`);
     await server?.close().catch((err: unknown) => logger.warn({ err }, 'could not close the server after a failed start'));
