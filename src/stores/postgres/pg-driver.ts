@@ -24,6 +24,9 @@ export interface PgDriverOptions {
  */
 const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
+/** The readiness probe's connect and statement timeout: a probe that waits longer has its answer (the readiness check gives up at 2 s). */
+const PROBE_TIMEOUT_MS = 2_000;
+
 const preparedNames = new Map<string, string>();
 /** The name of a prepared statement: one per text (the repository's fixed SQL, so few), the same on every connection. */
 function preparedName(text: string): string {
@@ -50,6 +53,19 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
   });
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on('error', () => undefined);
+  // The readiness probe's own connection: `ping` asks whether PostgreSQL answers, not whether a
+  // pooled connection is free. Through the request pool, requests queued behind one market's lock
+  // (or any burst) made every instance's /readyz fail at once while PostgreSQL was healthy, and a
+  // load balancer would then drop every backend, public queries included.
+  const probe = new Pool({
+    connectionString: options.url,
+    max: 1,
+    connectionTimeoutMillis: PROBE_TIMEOUT_MS,
+    statement_timeout: PROBE_TIMEOUT_MS,
+    idleTimeoutMillis: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  probe.on('error', () => undefined);
 
   const executor = (client: Pool | PoolClient): SqlExecutor => ({
     async query<R>(text: string, params: readonly unknown[] = [], options?: QueryOptions) {
@@ -97,10 +113,10 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
       }
     },
     async ping() {
-      await pool.query('SELECT 1');
+      await probe.query('SELECT 1');
     },
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), probe.end()]);
     },
   };
 }

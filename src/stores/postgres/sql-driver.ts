@@ -24,7 +24,7 @@ export interface SqlDriver extends SqlExecutor {
   readonly kind: 'postgres' | 'pglite';
   /** Runs `work` on one connection between BEGIN and COMMIT (ROLLBACK when it throws). */
   begin<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
-  /** Resolves when the database answers a trivial query. */
+  /** Resolves when the database answers a trivial query (on PostgreSQL over a connection of its own: a busy pool is not an unhealthy database). */
   ping(): Promise<void>;
   /** Closes connections; in-flight work finishes first. */
   close(): Promise<void>;
