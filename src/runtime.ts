@@ -10,7 +10,7 @@ import type { DirectiveDeps } from './directives';
 import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
 import {
-  MIGRATION_COUNT, SchemaTooNewError, SingleProcessLockHeld, acquireSingleProcessLock, createPgDriver, createPgliteDriver, createSqlStores, embeddedDatabaseExists, migrate, openPgliteDataDir, schemaState,
+  MIGRATION_COUNT, SchemaTooNewError, SingleProcessLockHeld, acquireSingleProcessLock, createPgDriver, createPgliteDriver, createSqlStores, embeddedDatabaseExists, migrate, namingDatabaseUrl, openPgliteDataDir, schemaState,
   type PgliteDataDir, type SingleProcessLock, type SqlDriver,
 } from './stores/postgres';
 import type { Cluster, Redis } from 'ioredis';
@@ -121,7 +121,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
           onLost: (err) => logger.warn({ err: { message: err.message } }, 'the single-process lock was lost: a server could now start beside this command'),
         });
       } catch (error) {
-        if (!(error instanceof SingleProcessLockHeld)) throw error;
+        if (!(error instanceof SingleProcessLockHeld)) throw namingDatabaseUrl(error);
         throw new Error('Signet servers are running on this PostgreSQL database: stop every one of them first (they would go on with the old master key); nothing was changed');
       }
     } else if (options.serving) {
@@ -130,6 +130,8 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
         onLost: options.serving.onLockLost,
         onRetaking: (err, attempt) => logger.warn({ err: { message: err.message }, attempt }, 'the single-process lock\'s connection was lost; taking the lock again (shared with the other servers that have Redis)'),
         onRetaken: () => logger.info('the single-process lock is held again'),
+      }).catch((error: unknown) => {
+        throw error instanceof SingleProcessLockHeld ? error : namingDatabaseUrl(error);
       });
     }
     driver = createPgDriver({ url: config.databaseUrl, statementTimeoutMs: options.statementTimeoutMs });
@@ -174,7 +176,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   } catch (error) {
     await driver.close().catch(() => undefined);
     await releaseProcessLock();
-    throw error;
+    throw config.databaseUrl ? namingDatabaseUrl(error) : error;
   }
   let redis: ConnectedRedis | null;
   try {

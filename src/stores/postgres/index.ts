@@ -7,4 +7,5 @@ export { createSqlTradingRepository } from './sql-trading-repository';
 export { MIGRATION_COUNT, SchemaTooNewError, migrate, schemaState, type Migration, type SchemaState } from './migrations';
 export { embeddedDatabaseExists, openPgliteDataDir, type PgliteDataDir } from './pglite-data-dir';
 export { createSqlStores, type SqlStores, type SqlStoresOptions } from './sql-unit-of-work';
+export { namingDatabaseUrl } from './connection-errors';
 export { SingleProcessLockHeld, acquireSingleProcessLock, type ServingMode, type SingleProcessLock } from './single-process-lock';

@@ -1,0 +1,32 @@
+/**
+ * A database DATABASE_URL names that cannot be used is said as such: PostgreSQL's or Node's own
+ * words ("database … does not exist", ECONNREFUSED) name no setting, so the message leads with
+ * the variable to fix, and never repeats the URL (it may carry a password).
+ */
+import { randomBytes } from 'node:crypto';
+import { parseConfig } from '../src/config';
+import { createLogger, openRuntime } from '../src/runtime';
+import { freePort } from './helpers/ports';
+import { describeWithPostgres } from './helpers/services';
+
+const MASTER_KEY = randomBytes(32).toString('base64');
+
+describeWithPostgres('a DATABASE_URL that cannot be used', (url) => {
+  const open = (databaseUrl: string, options: Parameters<typeof openRuntime>[2] = {}) =>
+    openRuntime(parseConfig({ DATABASE_URL: databaseUrl, SIGNET_MASTER_KEY: MASTER_KEY }), createLogger('silent'), options);
+
+  test.each([['an operator command', {}], ['serve', { serving: { onLockLost: () => undefined } }]] as const)('a database that does not exist: the message names DATABASE_URL (%s)', async (_name, options) => {
+    const missing = new URL(url);
+    missing.pathname = `/signet_missing_${randomBytes(4).toString('hex')}`;
+    missing.password = 'not-the-password-42';
+    const failure = open(missing.toString(), options);
+    await expect(failure).rejects.toThrow(/^DATABASE_URL: PostgreSQL could not be used: .*does not exist/);
+    await expect(failure).rejects.not.toThrow(/not-the-password-42/);
+  });
+
+  test('nothing listening: the message names DATABASE_URL', async () => {
+    const refused = new URL(url);
+    refused.port = String(await freePort());
+    await expect(open(refused.toString())).rejects.toThrow(/^DATABASE_URL: PostgreSQL could not be used: .*ECONNREFUSED/);
+  });
+});
