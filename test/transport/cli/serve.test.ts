@@ -197,6 +197,21 @@ describe('signet serve', () => {
     }
   }, 60_000);
 
+  test('a metrics port already in use fails start-up with exit 1 naming SIGNET_METRICS_LISTEN', async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const server = serveInProcess({ SIGNET_DATA_DIR: dataDir, PORT: '0', SIGNET_METRICS_LISTEN: `127.0.0.1:${port}` });
+      expect(await server.code).toBe(1);
+      expect(server.stdout()).toContain(`signet: SIGNET_METRICS_LISTEN=127.0.0.1:${port}: cannot listen: `);
+      expect(server.stdout()).toContain('EADDRINUSE');
+      expect(existsSync(join(dataDir, 'signet.lock'))).toBe(false);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
+
   test('SIGNET_MAX_CONNECTIONS_PER_ADDRESS reaches the server: a third connection from one address is closed at once', async () => {
     const server = serveInProcess({ SIGNET_DATA_DIR: dataDir, SIGNET_PRICE_FEED_URL: feed.url, SIGNET_MAX_CONNECTIONS_PER_ADDRESS: '2' });
     const url = await server.listening();
