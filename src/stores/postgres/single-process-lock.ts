@@ -18,6 +18,11 @@ import { Client } from 'pg';
  * Loss is noticed from the connection's own errors and end, and by a check every 30 s that the
  * lock is still held by this connection's backend (a connection dropped without a word by a NAT,
  * a load balancer or `idle_session_timeout`; TCP keepalive starts after 10 s idle).
+ *
+ * Taking and checking the lock never wait forever on a PostgreSQL (or pooler) that accepts the
+ * connection and never answers: connecting gives up after 5 s, as the pool's connections do, and
+ * each statement (the lock's, the check's) after 10 s, so start-up fails, a holder is told, and a
+ * retake tries again.
  */
 export interface SingleProcessLock {
   /** Ends the connection, which releases the lock. */
@@ -26,6 +31,22 @@ export interface SingleProcessLock {
 
 /** `alone`: a server without Redis, the only one on the database. `shared`: a server with Redis, beside others like it. */
 export type ServingMode = 'alone' | 'shared';
+
+/** Thrown when the URL's search_path names no schema that exists: there is nothing to guard, and no server is to blame. */
+export class NoSchemaSelected extends Error {
+  constructor(searchPath: string, database: string) {
+    super(`DATABASE_URL selects no schema: its search_path ("${searchPath}") names no schema that exists in database "${database}". Create the schema, or correct the search_path in DATABASE_URL's options (e.g. ?options=-c%20search_path%3Dmyschema)`);
+    this.name = 'NoSchemaSelected';
+  }
+}
+
+/** Thrown when PostgreSQL does not answer the lock's connection in time (a hung server or pooler, or no route to it). */
+export class PostgresNotAnswering extends Error {
+  constructor(host: string, port: number, timeoutMs: number, cause: unknown) {
+    super(`PostgreSQL at ${host}:${port} (DATABASE_URL) did not answer within ${timeoutMs / 1_000} s: the server, or a pooler in front of it, is hung or unreachable`, { cause });
+    this.name = 'PostgresNotAnswering';
+  }
+}
 
 /** Thrown when the lock cannot be had in this mode: start-up stops with this message. */
 export class SingleProcessLockHeld extends Error {
@@ -49,7 +70,11 @@ export interface SingleProcessLockOptions {
   /** Tests only. */
   readonly checkIntervalMs?: number;
   readonly queryTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
 }
+
+/** How long connecting may take: the pool's `connectionTimeoutMillis` (pg-driver.ts), so the lock gives up as the pool does. */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** Waits before a shared holder's attempts to take its lock again: at once, then backing off to 2 s. */
 const RETAKE_DELAYS_MS = [0, 250, 500, 1_000, 2_000] as const;
@@ -59,9 +84,28 @@ const LOCK_TARGET = "hashtext(current_database() || '.' || current_schema())";
 
 interface LockConnection { readonly schema: string; readonly locked: boolean; end(): Promise<void> }
 
+/** Connects `client`, a connection that does not answer in time named as such (pg says only "timeout expired"). */
+async function connectWithin(client: Client, timeoutMs: number): Promise<void> {
+  let timedOut = false;
+  // Set before pg's own timer of the same length (created inside connect()), so it has fired when pg gives up.
+  const timer = setTimeout(() => { timedOut = true; }, timeoutMs);
+  timer.unref();
+  try {
+    await client.connect();
+  } catch (error) {
+    throw timedOut ? new PostgresNotAnswering(client.host, client.port, timeoutMs, error) : error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** One connection trying to hold the lock in `mode`; `onConnectionLost` once it fails, ends or no longer holds it. */
 async function lockOn(url: string, mode: ServingMode, options: SingleProcessLockOptions, onConnectionLost: (error: Error) => void): Promise<LockConnection> {
-  const client = new Client({ connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000, query_timeout: options.queryTimeoutMs ?? 10_000 });
+  const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  const client = new Client({
+    connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000,
+    connectionTimeoutMillis: connectTimeoutMs, query_timeout: options.queryTimeoutMs ?? 10_000,
+  });
   let ending = false;
   let lost = false;
   let check: NodeJS.Timeout | undefined;
@@ -80,10 +124,14 @@ async function lockOn(url: string, mode: ServingMode, options: SingleProcessLock
   client.on('error', lose);
   client.on('end', () => lose(new Error('the connection holding the single-process lock ended')));
   try {
-    await client.connect();
+    await connectWithin(client, connectTimeoutMs);
     // The two-key form: a key space apart from the one-key locks of migrations, markets and accounts.
+    // With no schema selected the key is NULL and so is the answer: no lock taken, and no holder to blame.
     const take = mode === 'alone' ? 'pg_try_advisory_lock' : 'pg_try_advisory_lock_shared';
-    const [row] = (await client.query<{ locked: boolean; schema: string }>(`SELECT ${take}(${LOCK_SPACE}, ${LOCK_TARGET}) AS locked, current_schema() AS schema`)).rows;
+    const [row] = (await client.query<{ locked: boolean | null; schema: string | null; search_path: string; database: string }>(
+      `SELECT ${take}(${LOCK_SPACE}, ${LOCK_TARGET}) AS locked, current_schema() AS schema, current_setting('search_path') AS search_path, current_database() AS database`,
+    )).rows;
+    if (row.schema === null) throw new NoSchemaSelected(row.search_path, row.database);
     if (row.locked) {
       check = setInterval(() => {
         client.query<{ held: boolean }>(
@@ -95,7 +143,7 @@ async function lockOn(url: string, mode: ServingMode, options: SingleProcessLock
       }, options.checkIntervalMs ?? 30_000);
       check.unref();
     }
-    return { schema: row.schema, locked: row.locked, end };
+    return { schema: row.schema, locked: row.locked === true, end };
   } catch (error) {
     ending = true;
     await client.end().catch(() => undefined);
@@ -110,7 +158,8 @@ async function lockOn(url: string, mode: ServingMode, options: SingleProcessLock
  *   connection was cut): another process may take the lock meanwhile;
  * - `shared`: the lock could not be taken again after such a loss because a server without Redis
  *   took it meanwhile. It is taken again at once, then with a backoff up to every 2 s while
- *   PostgreSQL is unreachable (a restart of PostgreSQL must not stop every server that has Redis).
+ *   PostgreSQL is unreachable or does not answer (each attempt gives up after the connect and
+ *   statement timeouts): a restart of PostgreSQL must not stop every server that has Redis.
  */
 export async function acquireSingleProcessLock(url: string, options: SingleProcessLockOptions): Promise<SingleProcessLock> {
   const mode = options.mode ?? 'alone';

@@ -3,7 +3,9 @@
  * is refused while the first holds it, another schema is another lock, a released or dead holder
  * frees it, and a holder whose connection is cut, or goes silent, is told it lost it. Servers with
  * Redis hold it shared: together, never beside one without Redis, and they take it again after
- * losing their connection unless a server without Redis took it meanwhile.
+ * losing their connection unless a server without Redis took it meanwhile. A PostgreSQL that
+ * accepts the connection and never answers fails the lock in bounded time, and a search_path that
+ * names no schema is refused as such, never blamed on another server.
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
@@ -11,14 +13,38 @@ import { SingleProcessLockHeld, acquireSingleProcessLock } from '../../../src/st
 import { eventually } from '../../helpers/eventually';
 import { describeWithPostgres } from '../../helpers/services';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy';
+import { startUnansweringServer } from '../../helpers/unanswering-server';
 
 /** The URL `url` with its host and port replaced by the proxy's. */
-const through = (proxy: TcpProxy, url: string) => {
+const through = (proxy: Pick<TcpProxy, 'port'>, url: string) => {
   const u = new URL(url);
   u.hostname = '127.0.0.1';
   u.port = String(proxy.port);
   return u.toString();
 };
+
+describe('the single-process lock against a PostgreSQL that never answers', () => {
+  test('taking it fails after the pool\'s connect timeout (5 s), naming the server, instead of waiting forever', async () => {
+    const hung = await startUnansweringServer();
+    const started = Date.now();
+    try {
+      const attempt = acquireSingleProcessLock(`postgres://postgres@127.0.0.1:${hung.port}/signet`, { onLost: jest.fn() });
+      // Settles either way within the bound, so a lock that still waits fails here rather than at Jest's timeout.
+      const outcome = await Promise.race([
+        attempt.then(() => 'acquired', (error: Error) => error),
+        new Promise<string>((resolve) => setTimeout(resolve, 8_000, 'still waiting after 8 s').unref()),
+      ]);
+      expect(outcome).toMatchObject({
+        name: 'PostgresNotAnswering',
+        message: `PostgreSQL at 127.0.0.1:${hung.port} (DATABASE_URL) did not answer within 5 s: the server, or a pooler in front of it, is hung or unreachable`,
+      });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
+      expect(hung.accepted()).toBe(1);
+    } finally {
+      await hung.close();
+    }
+  }, 15_000);
+});
 
 describeWithPostgres('the single-process lock', (url) => {
   const withSchema = (schema: string) => {
@@ -113,6 +139,39 @@ describeWithPostgres('the single-process lock', (url) => {
     expect(onLost).not.toHaveBeenCalled();
     await held.release();
     expect(await holders(schemas[2])).toEqual([]);
+  });
+
+  test('a shared holder whose PostgreSQL stops answering keeps trying, each attempt given up in time, and holds the lock again once it answers', async () => {
+    const target = { host: new URL(url).hostname, port: Number(new URL(url).port || 5432) };
+    const server = await startUnansweringServer(target);
+    const onLost = jest.fn();
+    const onRetaking = jest.fn();
+    const onRetaken = jest.fn();
+    try {
+      const held = await acquireSingleProcessLock(through(server, withSchema(schemas[2])), { onLost, onRetaking, onRetaken, mode: 'shared', connectTimeoutMs: 300 });
+      server.hang(); // its connection dropped; every new one accepted and never answered
+      await eventually(async () => expect(onRetaking.mock.calls.length).toBeGreaterThanOrEqual(4), 10_000, 50);
+      // After the first (the loss itself), each attempt ended by the connect timeout.
+      for (const [error] of onRetaking.mock.calls.slice(1)) expect(error).toMatchObject({ name: 'PostgresNotAnswering' });
+      expect(onRetaken).not.toHaveBeenCalled();
+      server.answer();
+      await calledOnce(onRetaken);
+      expect(await holders(schemas[2])).toEqual(['ShareLock']);
+      expect(onLost).not.toHaveBeenCalled();
+      await held.release();
+    } finally {
+      await server.close();
+    }
+  }, 20_000);
+
+  test('a search_path that names no schema is refused as such, in either mode: no server is said to hold the lock', async () => {
+    const missing = `t_missing_${randomBytes(6).toString('hex')}`;
+    for (const mode of ['alone', 'shared'] as const) {
+      await expect(acquireSingleProcessLock(withSchema(missing), { onLost: jest.fn(), mode })).rejects.toMatchObject({
+        name: 'NoSchemaSelected',
+        message: expect.stringContaining(`DATABASE_URL selects no schema: its search_path ("${missing}") names no schema that exists in database "${new URL(url).pathname.slice(1)}"`),
+      });
+    }
   });
 
   test('a shared holder that finds a server without Redis in its place when it takes the lock again is told it lost it', async () => {
