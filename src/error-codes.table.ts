@@ -138,7 +138,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   },
   [ErrorCode.REQUEST_TIMEOUT]: {
     status: 408, otherStatuses: [], field: false, retryable: true, http: '408',
-    meaning: 'The request did not arrive in time: headers not complete within 10 s, or the body not complete within 10 s after them. Nothing ran; the connection is closed.',
+    meaning: 'The request did not arrive in time: headers not complete within 10 s, or the body not complete within 10 s after them, or its headers were still arriving when the server began shutting down. Nothing ran; the connection is closed.',
     whatToDo: 'Send the whole request promptly, on a new connection.',
   },
   [ErrorCode.SERVICE_UNAVAILABLE]: {

@@ -30,6 +30,26 @@ const BY_NODE_CODE: Record<string, [number, ErrorCode, string]> = {
   HPE_HEADER_OVERFLOW: [431, ErrorCode.BAD_REQUEST, 'Request headers too large.'],
 };
 
+/**
+ * The answer to a request whose head had only partly arrived when the server began shutting down:
+ * a request not received in time (the time left became none), not SHUTTING_DOWN, whose answer
+ * promises its signature used up and which the SDK retries even for an unkeyed mutation; a head
+ * not read whole has no signature to use up.
+ */
+const CUT_BY_SHUTDOWN: [number, ErrorCode, string] = [refusalStatus(ErrorCode.REQUEST_TIMEOUT), ErrorCode.REQUEST_TIMEOUT, 'The server began shutting down before the request arrived whole; nothing ran. Send it again on a new connection.'];
+
+/** A client error as Node (or {@link cutByShutdown}) raises it. */
+type ClientError = Error & { code?: string; rawPacket?: unknown; bytesParsed?: unknown; cutByShutdown?: true };
+
+/**
+ * The client error a closing server raises on a connection whose request head had only partly
+ * arrived (end-connections-on-close.ts). Node's code for a request not received in time, so any
+ * server's client error handler answers it as its header deadline would (408); this one says why.
+ */
+export function cutByShutdown(): Error & { code: string } {
+  return Object.assign(new Error('the server began shutting down before the request arrived whole'), { code: 'ERR_HTTP_REQUEST_TIMEOUT', cutByShutdown: true as const });
+}
+
 /** The answer to a request line over Node's header limit by itself: a URL too long (414; the query belongs in a POST body). */
 const TARGET_TOO_LONG: [number, ErrorCode, string] = [414, ErrorCode.BAD_REQUEST, 'Request target too long: send the operation in a POST body.'];
 
@@ -50,16 +70,18 @@ function requestLineOverflowed(error: Error & { rawPacket?: unknown; bytesParsed
 }
 
 /**
- * Fastify's `clientErrorHandler`: a stalled, garbled or oversized request on the raw socket gets
- * the same JSON error body as every other rejection (never Node's bare text), then the socket is
- * closed. Nothing of the request ran: the HTTP parser gave up before any handler saw it whole.
+ * Fastify's `clientErrorHandler`: a stalled, garbled or oversized request on the raw socket (or one
+ * whose head was still arriving when the server began shutting down) gets the same JSON error body
+ * as every other rejection (never Node's bare text), then the socket is closed. Nothing of the
+ * request ran: the HTTP parser gave up before any handler saw it whole.
  * `accept` is the request's Accept when its headers were parsed (a body that never arrived);
  * before that there is none, and the body goes out as application/json.
  */
 export function createClientErrorHandler(logger: Logger) {
-  return (error: Error & { code?: string; rawPacket?: unknown; bytesParsed?: unknown }, socket: Socket, accept?: string): void => {
+  return (error: ClientError, socket: Socket, accept?: string): void => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const [status, code, message] = error.code === 'HPE_HEADER_OVERFLOW' && requestLineOverflowed(error) ? TARGET_TOO_LONG
+    const [status, code, message] = error.cutByShutdown ? CUT_BY_SHUTDOWN
+      : error.code === 'HPE_HEADER_OVERFLOW' && requestLineOverflowed(error) ? TARGET_TOO_LONG
       : BY_NODE_CODE[error.code ?? ''] ?? [refusalStatus(ErrorCode.BAD_REQUEST), ErrorCode.BAD_REQUEST, 'Malformed HTTP request.'];
     const requestId = randomUUID();
     logger.info({ event: 'client_error', code: error.code, status, requestId }, 'connection-level client error');

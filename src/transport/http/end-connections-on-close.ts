@@ -1,20 +1,31 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { cutByShutdown } from './client-errors';
 import { sendError } from './http-errors';
 import { REFUSAL_REASONS, SHUTTING_DOWN } from './refusal-reasons.table';
 import { hasSignatureHeaders } from './signature-auth';
 
-/** How often a closing server looks for connections that went idle since its last look. */
-const CLOSE_IDLE_EVERY_MS = 100;
+/** How often a closing server looks again for connections with no request in flight. */
+const SWEEP_EVERY_MS = 100;
 
 /** Seconds a request refused during shutdown is told to wait (another instance, or the restart). */
 const SHUTDOWN_RETRY_AFTER_SECONDS = 1;
 
+/** What Node keeps on a server's socket: the response being written (pipelined ones queue behind it), and its HTTP parser. */
+type HttpSocket = Socket & { _httpMessage?: unknown; parser?: { incoming?: IncomingMessage | null } | null };
+
 /**
- * Lets `app.close()` finish once the requests in flight are answered. Fastify closes only the
- * keep-alive connections idle when close() starts; one whose request finishes later would hold
- * the server open until its keep-alive timeout. So, once closing: every response says
- * `Connection: close` (Node ends the connection after it), and connections that went idle
- * anyway (a response already being written when close() started) are closed as they do.
+ * Lets `app.close()` finish once the requests in flight are answered, and only them. Node's
+ * `server.close()` ends only the keep-alive connections between two requests, and stops the
+ * header deadline: a connection that sent nothing, or part of a request head, would hold the
+ * server open until its idle timeout (a deploy held 10 s, then reported failed, by one idle or
+ * slowloris client). So, once closing: every connection with no request in flight is ended at
+ * once (silently when there is no request to answer; a head that had partly arrived gets the 408
+ * its header deadline would have given, see `cutByShutdown`: nothing of it ran); every response
+ * says `Connection: close` (Node ends the connection after it); and until the server is closed,
+ * connections found with no request in flight are looked at again every SWEEP_EVERY_MS (a
+ * connection opened meanwhile gets one look's time to deliver its request).
  * A request that arrives once closing (Fastify's `return503OnClosing` is off: its answer is not
  * the error format) is refused before anything of it runs: 503 SERVICE_UNAVAILABLE, reason
  * SHUTTING_DOWN, with Retry-After and the request id, as every other refusal. A signed one has
@@ -23,11 +34,21 @@ const SHUTDOWN_RETRY_AFTER_SECONDS = 1;
  */
 export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (request: FastifyRequest) => Promise<void>): ConnectionEnder {
   let closing = false;
+  const open = new Set<HttpSocket>();
+  app.server.on('connection', (socket: HttpSocket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
   app.addHook('preClose', async () => {
     closing = true;
-    const sweep = setInterval(() => app.server.closeIdleConnections(), CLOSE_IDLE_EVERY_MS);
+    const server = app.server;
+    // Every connection open now has had its chance to send a request.
+    let waiting = endWaiting(server, open, open);
+    const sweep = setInterval(() => {
+      waiting = endWaiting(server, open, waiting);
+    }, SWEEP_EVERY_MS);
     sweep.unref();
-    app.server.once('close', () => clearInterval(sweep));
+    server.once('close', () => clearInterval(sweep));
   });
   // Callback hooks, not async ones: every request and response passes here, and must cost no promise.
   app.addHook('onRequest', (request, reply, done) => {
@@ -53,4 +74,33 @@ export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (r
 /** For a route whose own onSend awaits (it runs after the global one): says `Connection: close` if close() began meanwhile. */
 export interface ConnectionEnder {
   endIfClosing(reply: FastifyReply): void;
+}
+
+/**
+ * Ends the connections with no request in flight that were already without one at the last look
+ * (`due`); returns those without one seen for the first time. A connection with a response being
+ * written is left to it: its `Connection: close` ends it, or, sent before closing, it is idle next.
+ */
+function endWaiting(server: Server, open: ReadonlySet<HttpSocket>, due: ReadonlySet<HttpSocket>): Set<HttpSocket> {
+  // Between two requests, no byte of the next one read: Node knows these and ends them silently.
+  server.closeIdleConnections();
+  const waiting = new Set<HttpSocket>();
+  for (const socket of open) {
+    if (socket.destroyed || socket._httpMessage) continue;
+    if (due.has(socket)) endWithoutRequest(server, socket);
+    else waiting.add(socket);
+  }
+  return waiting;
+}
+
+/** Ends a connection with no request in flight, answering the head that had partly arrived on it, if one had. */
+function endWithoutRequest(server: Server, socket: HttpSocket): void {
+  const last = socket.parser?.incoming;
+  // Nothing ever sent, or the rest of a body whose request was answered already: nothing to answer.
+  if (socket.bytesRead === 0 || (last && !last.complete)) {
+    socket.destroy();
+    return;
+  }
+  // Part of a request head: answered by the server's own client error handler, which closes the connection.
+  if (!server.emit('clientError', cutByShutdown(), socket)) socket.destroy();
 }

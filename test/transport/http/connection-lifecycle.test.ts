@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DomainServices } from '../../../src/domain';
 import { createMetrics } from '../../../src/metrics';
@@ -59,12 +60,22 @@ const responses = (count: number) => (received: string) => received.split('\r\n\
  * nothing waits for it, and a wait shows as this timeout, not as a slower pass.
  */
 const BEFORE_THE_KEEP_ALIVE_TIMEOUT = HTTP_TIMEOUTS.connectionMs / 2;
+/**
+ * Far under `serve`'s 10 s shutdown grace, and under the 10 s header deadline: a close() that
+ * waits on a connection with no request in flight shows as a failed assertion after this long.
+ */
+const PROMPTLY_MS = 2_000;
+/** Whether `promise` settles within `ms` (it is left running either way). */
+const settlesWithin = (promise: Promise<unknown>, ms: number): Promise<boolean> =>
+  Promise.race([promise.then(() => true, () => true), sleep(ms, false, { ref: false })]);
 
 describe('HTTP connections', () => {
   let db: TestDatabase;
   let services: DomainServices;
   const apps: FastifyInstance[] = [];
   const clients: RawClient[] = [];
+  /** Releases of drains a test held, so a failed test's server still closes. */
+  const drains: Array<() => void> = [];
   const start = async (httpTimeouts?: { connectionMs: number }, retireSignature?: (request: FastifyRequest) => Promise<void>, requestLimiter?: RequestLimiter) => {
     const app = await createHttpServer({
       schema: buildSignetSchema(), services, logger: silentLogger, introspection: false, development: false, readiness: [],
@@ -82,6 +93,25 @@ describe('HTTP connections', () => {
       return { ok: true };
     });
     app.addHook('preClose', async () => release());
+    // A handler the test answers when it chooses: a request in flight for as long as a test needs.
+    let heldStarted: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => { heldStarted = resolve; });
+    let answerHeld: () => void = () => undefined;
+    const heldMayAnswer = new Promise<void>((resolve) => { answerHeld = resolve; });
+    app.get('/held', async () => {
+      heldStarted();
+      await heldMayAnswer;
+      return { ok: true };
+    });
+    // Keeps close() in its drain (after the server's own preClose, before it stops listening) until released.
+    let drainHeld: Promise<void> | undefined;
+    app.addHook('preClose', async () => drainHeld);
+    const holdDrain = (): (() => void) => {
+      let endDrain: () => void = () => undefined;
+      drainHeld = new Promise<void>((resolve) => { endDrain = resolve; });
+      drains.push(endDrain);
+      return endDrain;
+    };
     apps.push(app);
     const port = portOf(await app.listen({ host: '127.0.0.1', port: 0 }));
     // The server's side of each connection, by the client's port.
@@ -91,7 +121,11 @@ describe('HTTP connections', () => {
     const readByServer = (c: RawClient) => eventually(async () => {
       if (!(Number(serverSides.get(c.localPort)?.bytesRead) > 0)) throw new Error('the server has not read from this connection yet');
     }, 10_000, 10);
-    return { app, port, slowStarted, closeBegan, readByServer };
+    /** Resolves once the server has accepted `c`'s connection. */
+    const acceptedByServer = (c: RawClient) => eventually(async () => {
+      if (!serverSides.has(c.localPort)) throw new Error('the server has not accepted this connection yet');
+    }, 10_000, 10);
+    return { app, port, slowStarted, closeBegan, readByServer, acceptedByServer, held, answerHeld, holdDrain };
   };
   const client = async (port: number) => {
     const c = await rawClient(port);
@@ -104,6 +138,7 @@ describe('HTTP connections', () => {
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.destroy();
+    for (const endDrain of drains.splice(0)) endDrain();
     await Promise.all(apps.splice(0).map((app) => app.close()));
   });
   afterAll(async () => {
@@ -177,23 +212,84 @@ describe('HTTP connections', () => {
     expect(head).toMatch(/\r\nconnection: close\r\n/i);
   }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
 
-  test('a request that arrives once close() began is refused in the error format: 503 SHUTTING_DOWN with Retry-After and its request id, nothing run, its signature used up', async () => {
+  test('close() ends at once a connection on which nothing was sent, with no answer', async () => {
+    const { app, port, acceptedByServer } = await start();
+    const silent = await client(port);
+    await acceptedByServer(silent);
+    expect(await settlesWithin(app.close(), PROMPTLY_MS)).toBe(true);
+    await silent.closed;
+    expect(silent.received()).toBe('');
+  }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
+
+  test('close() ends at once a connection whose request headers only partly arrived: 408 REQUEST_TIMEOUT in the error format, nothing ran', async () => {
+    const { app, port, readByServer } = await start();
+    const half = await client(port);
+    half.write('POST /graphql HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n');
+    await readByServer(half);
+    expect(await settlesWithin(app.close(), PROMPTLY_MS)).toBe(true);
+    await half.closed;
+    const [head, answer] = half.received().split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 408 /);
+    expect(head).toMatch(/\r\nconnection: close(\r\n|$)/i);
+    const requestId = /\r\nx-request-id: ([^\r]+)\r\n/i.exec(head)?.[1];
+    expect(requestId).toBeTruthy();
+    expect(JSON.parse(answer)).toEqual({ errors: [{ message: expect.stringContaining('shutting down'), extensions: { code: 'REQUEST_TIMEOUT', retryable: true, requestId } }] });
+  }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
+
+  test('close() lets a slow request in flight finish and resolves only after its answer, while connections with no request are ended at once', async () => {
+    const { app, port, held, answerHeld, acceptedByServer, readByServer } = await start();
+    const busy = await client(port);
+    busy.write('GET /held HTTP/1.1\r\nHost: x\r\n\r\n');
+    await held;
+    const silent = await client(port);
+    await acceptedByServer(silent);
+    const half = await client(port);
+    half.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    await readByServer(half);
+    const closing = app.close();
+    expect(await settlesWithin(Promise.all([silent.closed, half.closed]), PROMPTLY_MS)).toBe(true);
+    // The request in flight holds close(): nothing of its connection is cut.
+    expect(await settlesWithin(closing, 300)).toBe(false);
+    expect(busy.received()).toBe('');
+    answerHeld();
+    await busy.closed;
+    expect(await settlesWithin(closing, PROMPTLY_MS)).toBe(true);
+    const [head, answer] = busy.received().split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head).toMatch(/\r\nconnection: close\r\n/i);
+    expect(JSON.parse(answer)).toEqual({ ok: true });
+  }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
+
+  test('a connection opened during the drain that sends nothing is ended too, with no answer', async () => {
+    const { app, port, closeBegan, holdDrain } = await start();
+    const endDrain = holdDrain();
+    const closing = app.close();
+    await closeBegan;
+    const silent = await client(port);
+    expect(await settlesWithin(silent.closed, PROMPTLY_MS)).toBe(true);
+    expect(silent.received()).toBe('');
+    endDrain();
+    await closing;
+  }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
+
+  test('a request that arrives during the drain is refused in the error format: 503 SHUTTING_DOWN with Retry-After and its request id, nothing run, its signature used up', async () => {
     const retired: string[] = [];
     // Retired within its own address's allowance: the client address is known by then.
-    const { app, port, slowStarted, readByServer } = await start(undefined, async (request) => { retired.push(`${request.clientLimitKey} ${String(request.headers['signature-input'])}`); });
+    const { app, port, slowStarted, closeBegan, holdDrain } = await start(undefined, async (request) => { retired.push(`${request.clientLimitKey} ${String(request.headers['signature-input'])}`); });
     const inFlight = await client(port);
     inFlight.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
     await slowStarted;
-    // A request whose head is still arriving when the server begins to close.
-    const late = await client(port);
-    late.write('POST /graphql HTTP/1.1\r\nHost: x\r\n');
-    await readByServer(late); // not a fixed pause: close()'s idle sweep must find a request under way
+    const endDrain = holdDrain();
     const closing = app.close();
+    await closeBegan;
+    // The server still listens while it drains; this client sends its whole request at once.
+    const late = await client(port);
     const body = '{"query":"{ serverTime }"}';
     // Signed (the headers are all the refusal reads): its nonce must be claimed, so the captured bytes never run elsewhere.
-    late.write(`signature-input: sig1=("@method");created=1;nonce="late-nonce-0000001";keyid="k"\r\nsignature: sig1=:AAAA:\r\n`);
-    late.write(`content-type: application/json\r\naccept: application/graphql-response+json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    late.write('POST /graphql HTTP/1.1\r\nHost: x\r\nsignature-input: sig1=("@method");created=1;nonce="late-nonce-0000001";keyid="k"\r\nsignature: sig1=:AAAA:\r\n'
+      + `content-type: application/json\r\naccept: application/graphql-response+json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
     await late.closed;
+    endDrain();
     await closing;
     const [head, answer] = late.received().split('\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1\.1 503 /);
