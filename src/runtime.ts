@@ -20,6 +20,7 @@ import { connectRedis, connectRedisCluster, warnIfRedisMayEvict, type ConnectedR
 import { createAccountPartitionedRateLimitStore, createSequentialAdmissionStore } from './transport/admission';
 import { createHttpPriceSource } from './stores/price-feed/http-price-source';
 import type { ReadinessCheck } from './transport/http/health';
+import { fieldLimitOverrides } from './transport/http/request-limits';
 import { createMetrics, type SignetMetrics } from './metrics';
 import type { SecurityStores } from './transport/security-stores';
 import { rotateConfiguredMasterKey, settleStagedMasterKey, type MasterKeyRotationResult } from './master-key-rotation';
@@ -217,7 +218,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
     config, logger, services, driver, readiness, security, metrics, idempotencyRecords: sql.idempotencyRecords,
     directiveDeps: () => ({
       rateLimits: security.rateLimits, fallbackRateLimits, idempotency: security.idempotency, idempotencyRecords: sql.idempotencyRecords,
-      uow: sql.uow, now: Date.now, idempotencyTtlMs: config.idempotencyTtlMs, rateLimitOverrides: config.rateLimitOverrides, metrics, logger, faults: options.faults,
+      uow: sql.uow, now: Date.now, idempotencyTtlMs: config.idempotencyTtlMs, rateLimitOverrides: fieldLimitOverrides(config.rateLimitOverrides), metrics, logger, faults: options.faults,
     }),
     freshDatabase: freshEmbedded,
     rotateMasterKey: () => rotateConfiguredMasterKey({ masterKey: config.masterKey, newMasterKey: config.newMasterKey, dataDir, uow: sql.uow }),

@@ -3,6 +3,7 @@ import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLObjectType
 import { toDelaySeconds, type RateLimitDecision, type RateLimitHeaderEntry, type RateLimitStore } from '@signet/rate-limit';
 import { fieldLimitCheck, limitedField, type RateLimitOverrides } from './field-limit';
 import { refuseInterfaceFieldLimits } from './interface-limits';
+import { refuseUnknownOverrideKeys } from './override-keys';
 import { DEFAULT_RATE_LIMIT_DIRECTIVE, type RateLimitArgs } from './rate-limit.directive';
 
 /** What a refused call's error may say; the host turns it into its own error. */
@@ -59,7 +60,8 @@ export interface RateLimitDirectiveOptions<TContext> {
  * counts twice. A refused call never runs its resolver. On a Subscription field the call is the
  * subscription (its `subscribe`): a refused one opens no source stream, and events are not counted. Every limit is checked here (window and
  * `max`, directive or override; `identityArgs` and `arrayLengthField` paths against the field's
- * arguments), so a bad one fails when the schema is built, not on the first request. A
+ * arguments; an `overrides` key that names no field with the directive), so a bad one fails when
+ * the schema is built, not on the first request. A
  * `@rateLimit` on an interface field throws here too: declare it on each implementing field.
  */
 export function rateLimitTransformer<TContext>(schema: GraphQLSchema, options: RateLimitDirectiveOptions<TContext>): GraphQLSchema {
@@ -67,6 +69,7 @@ export function rateLimitTransformer<TContext>(schema: GraphQLSchema, options: R
   // A name the schema does not declare would limit nothing, silently.
   if (!schema.getDirective(directiveName)) throw new Error(`rateLimitTransformer: the schema declares no @${directiveName} directive; add rateLimitTypeDefs({ name: '${directiveName}' }) to its typeDefs, or pass the name its typeDefs use as directiveName`);
   refuseInterfaceFieldLimits(schema, directiveName);
+  refuseUnknownOverrideKeys(schema, directiveName, options.overrides);
   const mutationType = schema.getMutationType()?.name;
   const subscriptionType = schema.getSubscriptionType()?.name;
   return mapSchema(schema, {

@@ -95,3 +95,22 @@ describe('max', () => {
     expect(() => limitedFieldOf(schema, 'Query', schema.getQueryType()!.getFields().limited, { overrides: { 'Query.limited': { max, window: '1m' } } })).toThrow('max must be a positive integer');
   });
 });
+
+describe('override keys', () => {
+  test.each([['Query.Limited'], ['Querry.limited'], ['Query.nope']])('an override for %s, not a field with @rateLimit, is refused when the schema is built: it would change nothing, silently', (key) => {
+    const schema = schemaWith('@rateLimit(max: 10, window: "1m")');
+    expect(() => transform(schema, { [key]: { max: 1, window: '1m' } })).toThrow(`rateLimitTransformer: overrides name "${key}", not a field with @rateLimit (fields with it: Query.limited)`);
+  });
+
+  test('an override of a field the directive is not on is refused too; one of a limited field is taken', async () => {
+    const schema = makeExecutableSchema({
+      typeDefs: `${rateLimitTypeDefs()}\ntype Query { limited: Int @rateLimit(max: 10, window: "1m") free: Int }`,
+      resolvers: { Query: { limited: () => 1, free: () => 2 } },
+    });
+    expect(() => transform(schema, { 'Query.free': { max: 1, window: '1m' } })).toThrow('overrides name "Query.free", not a field with @rateLimit');
+    const store = createMemoryRateLimitStore();
+    const limited = rateLimitTransformer(schema, { ...options({ 'Query.limited': { max: 1, window: '1m' } }), store: () => store });
+    const answers = [await graphql({ schema: limited, source: '{ limited }', contextValue: {} }), await graphql({ schema: limited, source: '{ limited }', contextValue: {} })];
+    expect(answers.map((a) => a.errors?.[0]?.extensions?.code ?? 'ok')).toEqual(['ok', 'TOO_MANY']);
+  });
+});

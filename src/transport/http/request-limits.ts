@@ -37,6 +37,13 @@ export type RequestLimits = Readonly<{ perIp: RateLimitRule; perAccount: RateLim
 /** The SIGNET_RATE_LIMITS keys that override the request layers (every other key names a field). */
 export const REQUEST_LIMIT_KEYS = Object.freeze({ perIp: 'Request.ip', perAccount: 'Request.account', perKeyExits: 'Request.keyExits' } as const);
 
+const REQUEST_LAYER_KEYS: ReadonlySet<string> = new Set(Object.values(REQUEST_LIMIT_KEYS));
+
+/** The field overrides of SIGNET_RATE_LIMITS (`Type.field`), without the request layers' keys: what the @rateLimit directive takes. */
+export function fieldLimitOverrides<T>(overrides: Readonly<Record<string, T>>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.fromEntries(Object.entries(overrides).filter(([key]) => !REQUEST_LAYER_KEYS.has(key))));
+}
+
 /** REQUEST_LIMITS with operator overrides `Request.ip` / `Request.account` / `Request.keyExits` from SIGNET_RATE_LIMITS applied. */
 export function requestLimitsFrom(overrides: Readonly<Record<string, { max: number; window: string }>>): RequestLimits {
   const pick = (name: string, fallback: RateLimitRule): RateLimitRule => {
