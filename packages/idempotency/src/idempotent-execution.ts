@@ -24,6 +24,13 @@ export interface IdempotencyErrors {
   keyReused(field: string): Error;
   /** A call with this key is executing right now; retry after `retryAfterSeconds`. */
   inProgress(field: string, retryAfterSeconds: number): Error;
+  /**
+   * The transaction runner itself failed, not the call (connecting, BEGIN, COMMIT): its error, in
+   * the driver's words, is the host's log's, never the client's. Defaults to `unavailable()`. A
+   * host whose own error formatting classifies driver errors (a COMMIT whose outcome is unknown,
+   * say) may return `error` as it is.
+   */
+  transactionFailed?(error: unknown): Error;
 }
 
 /**
@@ -40,6 +47,8 @@ export type IdempotencyEvent =
   | { readonly kind: 'store_unavailable'; readonly error: unknown }
   /** A durable record's read or insert failed: nothing of the call committed, and it is refused with `errors.unavailable()`. */
   | { readonly kind: 'records_unavailable'; readonly error: unknown }
+  /** The transaction runner failed (connecting, BEGIN, COMMIT): the call is refused with `errors.transactionFailed(error)`. */
+  | { readonly kind: 'transaction_failed'; readonly error: unknown }
   /** A fast-path write after the decision failed; the durable record still decides. */
   | { readonly kind: 'store_write_failed'; readonly operation: 'complete' | 'release' | 'remember'; readonly error: unknown }
   /** Another execution committed its record first; its outcome is replayed. */
@@ -224,21 +233,36 @@ export function createIdempotentExecutor(options: IdempotentExecutorOptions): Id
     }
 
     let decided: Decision;
+    // What the work inside a transaction threw (the call's own errors, the record's insert): any
+    // other error came from the runner itself, and is not the call's to show.
+    let thrownInside: { readonly error: unknown } | undefined;
+    const inside = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (error) {
+        thrownInside = { error };
+        throw error;
+      }
+    };
     try {
-      decided = await transactions.runInTransaction(async (tx) => {
+      decided = await transactions.runInTransaction((tx) => inside(async () => {
         const result = await call.execute();
         const outcome = call.codec.encode(result);
         if (tx.rollbackOnly) throw refusalOf(call, result, outcome);
         return saveRecord(call, result, outcome);
-      }).catch((error: unknown) => {
+      })).catch((error: unknown) => {
         // The refusal's partial writes are rolled back and it has no effect to keep: record it alone.
-        if (error instanceof RolledBackRefusal) return transactions.runInTransaction(() => saveRecord(call, error.result, error.outcome));
+        if (error instanceof RolledBackRefusal) return transactions.runInTransaction(() => inside(() => saveRecord(call, error.result, error.outcome)));
         throw error;
       });
     } catch (error) {
       // Rolled back: nothing of this call was committed, so the key stays unused and a retry runs.
       if (error instanceof RecordsFailure) return recordsDown(error.cause);
       await releaseLease();
+      if (thrownInside?.error !== error) {
+        report({ kind: 'transaction_failed', error });
+        throw errors.transactionFailed ? errors.transactionFailed(error) : errors.unavailable();
+      }
       if (!(error instanceof RecordConflict)) throw error;
       let winner: IdempotencyRecord | null;
       try {

@@ -18,7 +18,9 @@ export interface TransactionState {
 export interface TransactionRunner {
   /**
    * Runs `work` between BEGIN and COMMIT, and rolls back when it throws (rejecting with its
-   * error). The record store's `save` and the effect (including any transaction the host's
+   * error, the same value: any other rejection, such as a failed connect, BEGIN or COMMIT, is the
+   * runner's own, which the executor answers with `errors.transactionFailed`, by default
+   * `unavailable()`, never showing the driver's message). The record store's `save` and the effect (including any transaction the host's
    * code opens inside it) must join this transaction, so they commit or roll back together.
    * Nested transactions should join it flat, with no savepoint: the executor runs one effect
    * per transaction and never goes on after a nested failure (see {@link TransactionState}).

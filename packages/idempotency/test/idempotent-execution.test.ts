@@ -221,6 +221,42 @@ describe('createIdempotentExecutor after the fast path lost its data', () => {
     memory.close();
   });
 
+  describe('a transaction runner that fails itself (connect, BEGIN, COMMIT): its words are never the client\'s', () => {
+    const records: IdempotencyRecordStore = { find: async () => null, save: async () => 'saved', purgeExpired: async () => 0, hasLive: async () => false };
+    const errors = { unavailable: () => new Error('U'), keyReused: () => new Error('R'), inProgress: () => new Error('I') };
+    const codec: OutcomeCodec = { encode: String, isRefusal: () => false, replay: async (o) => o };
+    /** Runners failing where a database would: before the work (connect, BEGIN) or after it (COMMIT). */
+    const failing: Record<string, TransactionRunner> = {
+      'before the work (connect)': { runInTransaction: async () => { throw new Error('connect ECONNREFUSED 10.0.0.5:5432'); } },
+      'after the work (COMMIT)': { runInTransaction: async (work) => { await work({ rollbackOnly: false }); throw new Error('Connection terminated unexpectedly'); } },
+    };
+
+    test.each(Object.keys(failing))('failing %s: refused with unavailable() by default, reported, and the key stays unused', async (where) => {
+      const memory = createMemoryIdempotencyStore();
+      const events: IdempotencyEvent[] = [];
+      const executor = createIdempotentExecutor({ records, transactions: failing[where], retentionMs: RETENTION_MS, errors });
+      const answer = executor({ store: memory, scopeKey: 's', fingerprint: 'fp', field: 'pay', codec, onEvent: (e) => events.push(e), execute: async () => 1 });
+      // Before, the driver's message itself (a database host and port) was the call's error.
+      await expect(answer).rejects.toThrow(/^U$/);
+      expect(events).toEqual([{ kind: 'transaction_failed', error: expect.objectContaining({ message: expect.stringMatching(/ECONNREFUSED|terminated/) }) }]);
+      expect((await memory.claim('s', 'fp', 1_000)).kind).toBe('acquired');
+      memory.close();
+    });
+
+    test('a host may answer it itself (transactionFailed); the call\'s own error still passes as it is', async () => {
+      const memory = createMemoryIdempotencyStore();
+      const executor = createIdempotentExecutor({
+        records, transactions: failing['before the work (connect)'], retentionMs: RETENTION_MS,
+        errors: { ...errors, transactionFailed: (error) => new Error(`classified: ${(error as Error).message.split(' ')[0]}`) },
+      });
+      await expect(executor({ store: memory, scopeKey: 's1', fingerprint: 'fp', field: 'pay', codec, execute: async () => 1 })).rejects.toThrow('classified: connect');
+      const working = createIdempotentExecutor({ records, transactions: { runInTransaction: (work) => work({ rollbackOnly: false }) }, retentionMs: RETENTION_MS, errors });
+      const own = new Error('the resolver\'s own refusal');
+      await expect(working({ store: memory, scopeKey: 's2', fingerprint: 'fp', field: 'pay', codec, execute: async () => { throw own; } })).rejects.toBe(own);
+      memory.close();
+    });
+  });
+
   test('an unknown lookupRecordFirst is refused when the executor is built', () => {
     expect(() => harness({ lookupRecordFirst: 'never' as 'always' })).toThrow(RangeError);
   });

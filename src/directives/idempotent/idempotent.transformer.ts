@@ -45,6 +45,9 @@ export function idempotentTransformer(schema: GraphQLSchema, deps: DirectiveDeps
       unavailable: () => new ServiceUnavailableError('Idempotency store unavailable; nothing was executed. Retry later with the same key.', { retryAfter: 1 }),
       keyReused: (field) => new IdempotencyKeyReusedError(field),
       inProgress: (field, retryAfterSeconds) => new IdempotencyInProgressError(field, retryAfterSeconds),
+      // As it is: Signet's error formatting classifies a driver's failure (SERVICE_UNAVAILABLE, a
+      // COMMIT with no answer as COMMIT_OUTCOME_UNKNOWN) and logs it; the client never sees its words.
+      transactionFailed: (error) => (error instanceof Error ? error : new Error(String(error))),
     },
     onEvent: (context, event) => report(deps, context.requestId, event),
     faults: deps.faults,
@@ -86,6 +89,9 @@ function report(deps: DirectiveDeps, requestId: string, event: IdempotentFieldEv
       return;
     case 'records_unavailable':
       logger.warn({ err: { message: messageOf(event.error) }, requestId }, 'idempotency records unavailable; refusing keyed mutation (nothing committed)');
+      return;
+    case 'transaction_failed':
+      // Answered with the error itself (transactionFailed above), which the error formatting logs.
       return;
     case 'store_write_failed':
       logger.warn({ err: { message: messageOf(event.error) } }, `idempotency store ${event.operation} failed; the durable record still decides`);
