@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { fundedAccount } from '../helpers/domain';
 import { CLEAN_RECONCILIATION } from '../helpers/ledger-checks';
-import { spawnSignet, type SignetProcess } from '../helpers/processes';
-import { startOwnRedis, type OwnRedis } from '../helpers/redis-server';
+import type { SignetProcess } from '../helpers/processes';
+import type { OwnRedis } from '../helpers/redis-server';
 import { TEST_DATABASE_URL } from '../helpers/services';
-import { openSharedSchema, sendSigned, untilReady, type SharedSchema } from '../helpers/shared-schema';
-import { createTestKey, type TestKey } from '../helpers/signet-server';
+import { startSignetOnOwnRedis, type SignetOnOwnRedis } from '../helpers/signet-on-own-redis';
+import { sendSigned, untilReady, type SharedSchema } from '../helpers/shared-schema';
+import type { TestKey } from '../helpers/signet-server';
 
 const gate = TEST_DATABASE_URL ? describe : describe.skip;
 const PLACE = JSON.stringify({
@@ -31,6 +31,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T
  * once (503, retryable) until Redis answers again, rather than each waiting out the timeout.
  */
 gate(`Redis hung: refused at once after the first timeout, recovered by itself${TEST_DATABASE_URL ? '' : ' (skipped: TEST_DATABASE_URL is not set)'}`, () => {
+  let suite: SignetOnOwnRedis | undefined;
   let redis: OwnRedis;
   let shared: SharedSchema;
   let signet: SignetProcess;
@@ -39,18 +40,12 @@ gate(`Redis hung: refused at once after the first timeout, recovered by itself${
   const newKey = () => `redis-hung-${randomBytes(6).toString('hex')}`;
 
   beforeAll(async () => {
-    redis = await startOwnRedis();
-    shared = await openSharedSchema(TEST_DATABASE_URL as string, redis.url);
-    accountId = await fundedAccount(shared.services, { USD: '10000' }, 'redis-hung');
-    key = await createTestKey(shared.services, accountId, 'ed25519');
-    signet = await spawnSignet(shared.env());
-    await untilReady(signet);
+    suite = await startSignetOnOwnRedis(TEST_DATABASE_URL as string, { name: 'redis-hung', deposits: { USD: '10000' }, ready: true });
+    ({ redis, shared, signet, accountId, key } = suite);
   }, 60_000);
 
   afterAll(async () => {
-    await signet?.stop();
-    await shared?.close();
-    await redis?.close();
+    await suite?.close();
   });
 
   test('while Redis is stopped: the first signed mutation waits out the timeout, the next ones are refused at once; nothing executes', async () => {

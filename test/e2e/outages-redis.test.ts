@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { fundedAccount } from '../helpers/domain';
 import { eventually } from '../helpers/eventually';
 import { CLEAN_RECONCILIATION } from '../helpers/ledger-checks';
-import { spawnSignet, type SignetProcess } from '../helpers/processes';
-import { startOwnRedis, type OwnRedis } from '../helpers/redis-server';
+import type { SignetProcess } from '../helpers/processes';
+import type { OwnRedis } from '../helpers/redis-server';
 import { TEST_DATABASE_URL } from '../helpers/services';
-import { openSharedSchema, sendSigned, type SharedSchema } from '../helpers/shared-schema';
-import { createTestKey, type TestKey } from '../helpers/signet-server';
+import { startSignetOnOwnRedis, type SignetOnOwnRedis } from '../helpers/signet-on-own-redis';
+import { sendSigned, type SharedSchema } from '../helpers/shared-schema';
+import type { TestKey } from '../helpers/signet-server';
 
 const gate = TEST_DATABASE_URL ? describe : describe.skip;
 const PLACE = JSON.stringify({
@@ -32,6 +32,7 @@ async function readiness(server: SignetProcess) {
  * its own redis-server, kills it under a live `signet serve`, and brings it back on the same port.
  */
 gate(`Redis outage: fail closed, recover by itself${TEST_DATABASE_URL ? '' : ' (skipped: TEST_DATABASE_URL is not set)'}`, () => {
+  let suite: SignetOnOwnRedis | undefined;
   let redis: OwnRedis;
   let shared: SharedSchema;
   let signet: SignetProcess;
@@ -40,17 +41,12 @@ gate(`Redis outage: fail closed, recover by itself${TEST_DATABASE_URL ? '' : ' (
   const newKey = () => `redis-outage-${randomBytes(6).toString('hex')}`;
 
   beforeAll(async () => {
-    redis = await startOwnRedis();
-    shared = await openSharedSchema(TEST_DATABASE_URL as string, redis.url);
-    accountId = await fundedAccount(shared.services, { USD: '10000' }, 'redis-outage');
-    key = await createTestKey(shared.services, accountId, 'ed25519');
-    signet = await spawnSignet(shared.env());
+    suite = await startSignetOnOwnRedis(TEST_DATABASE_URL as string, { name: 'redis-outage', deposits: { USD: '10000' } });
+    ({ redis, shared, signet, accountId, key } = suite);
   }, 60_000);
 
   afterAll(async () => {
-    await signet?.stop();
-    await shared?.close();
-    await redis?.close();
+    await suite?.close();
   });
 
   test('with Redis up: ready (once its connection is up), and a signed order executes', async () => {

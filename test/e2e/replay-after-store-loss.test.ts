@@ -12,13 +12,13 @@ import Redis from 'ioredis';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
 import { signRequest } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
-import { fundedAccount } from '../helpers/domain';
 import { eventually } from '../helpers/eventually';
 import { spawnSignet, type SignetProcess } from '../helpers/processes';
-import { startOwnRedis, type OwnRedis } from '../helpers/redis-server';
+import type { OwnRedis } from '../helpers/redis-server';
 import { TEST_DATABASE_URL } from '../helpers/services';
-import { SHARED_AUTHORITY, openSharedSchema, sendSigned, untilReady, type SharedSchema } from '../helpers/shared-schema';
-import { createTestKey, type TestKey } from '../helpers/signet-server';
+import { startSignetOnOwnRedis, type SignetOnOwnRedis } from '../helpers/signet-on-own-redis';
+import { SHARED_AUTHORITY, sendSigned, untilReady, type SharedSchema } from '../helpers/shared-schema';
+import type { TestKey } from '../helpers/signet-server';
 
 /** An unkeyed createApiKey: executed twice it would mint a second key and hand its private key to the replayer. */
 const MINT_KEY = JSON.stringify({ query: 'mutation { createApiKey(input: { label: "captured", scopes: [READ] }) { apiKey { id } privateKey userErrors { code } } }' });
@@ -59,6 +59,7 @@ function expectUnprovable(answer: Awaited<ReturnType<typeof send>>): void {
 const gate = TEST_DATABASE_URL ? describe : describe.skip;
 
 gate(`replays after Redis forgot its nonces${TEST_DATABASE_URL ? '' : ' (skipped: TEST_DATABASE_URL is not set)'}`, () => {
+  let suite: SignetOnOwnRedis | undefined;
   let redis: OwnRedis;
   let shared: SharedSchema;
   let signet: SignetProcess;
@@ -67,18 +68,12 @@ gate(`replays after Redis forgot its nonces${TEST_DATABASE_URL ? '' : ' (skipped
   const redisDir = mkdtempSync(join(tmpdir(), 'signet-redis-'));
 
   beforeAll(async () => {
-    redis = await startOwnRedis({ dir: redisDir });
-    shared = await openSharedSchema(TEST_DATABASE_URL as string, redis.url);
-    const accountId = await fundedAccount(shared.services, { USD: '100' }, 'replay-loss');
-    key = await createTestKey(shared.services, accountId, 'ed25519');
-    signet = await spawnSignet(shared.env());
-    await untilReady(signet);
+    suite = await startSignetOnOwnRedis(TEST_DATABASE_URL as string, { name: 'replay-loss', deposits: { USD: '100' }, redisDir, ready: true });
+    ({ redis, shared, signet, key } = suite);
   }, 60_000);
 
   afterAll(async () => {
-    await signet?.stop();
-    await shared?.close();
-    await redis?.close();
+    await suite?.close();
     rmSync(redisDir, { recursive: true, force: true });
   });
 

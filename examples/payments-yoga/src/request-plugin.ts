@@ -1,8 +1,8 @@
 /**
- * The yoga plugin around each request: before yoga parses it, read the body bytes from a clone
- * (the signature covers their Content-Digest), check the signature and build the request's
- * context, or end the request with the refusal; after it ran, add the response headers the
- * directives reported (RateLimit, Idempotent-Replayed).
+ * The yoga plugin around each request: before yoga parses it, read the body bytes up to the limit
+ * (the signature covers their Content-Digest) and hand yoga those same bytes, check the signature
+ * and build the request's context, or end the request with the refusal; after it ran, add the
+ * response headers the directives reported (RateLimit, Idempotent-Replayed).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
@@ -37,15 +37,35 @@ export interface NodeServerContext {
   readonly req: IncomingMessage;
 }
 
-function refusalResponse(refusal: HttpRefusal): Response {
-  return Response.json({ errors: [{ message: refusal.message, extensions: refusal.extensions }] }, { status: refusal.status });
+function refusalResponse(refusal: HttpRefusal, headers: Readonly<Record<string, string>> = {}): Response {
+  return Response.json({ errors: [{ message: refusal.message, extensions: refusal.extensions }] }, { status: refusal.status, headers });
 }
 
-/** The exact body bytes, or null beyond `limit`. */
-async function rawBodyOf(request: Request, limit: number): Promise<Uint8Array | null> {
+/** 413, closing the connection: the rest of the body stays unread, so no other request can follow on it. */
+function bodyTooLarge(): Response {
+  return refusalResponse({ status: 413, message: 'Body too large.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }, { connection: 'close' });
+}
+
+/**
+ * The exact body bytes, or null once they pass `limit`. Read chunk by chunk: a chunked body has no
+ * Content-Length to check first, so only a running total keeps it from being read whole. (An
+ * `ArrayBuffer`-backed array: it becomes the body of the request yoga parses.)
+ */
+async function readRawBody(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
   if (Number(request.headers.get('content-length') ?? '0') > limit) return null;
-  const bytes = new Uint8Array(await request.clone().arrayBuffer());
-  return bytes.byteLength > limit ? null : bytes;
+  if (request.body === null) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    size += next.value.byteLength;
+    if (size > limit) {
+      await reader.cancel(); // the rest of the body is never read
+      return null;
+    }
+    chunks.push(next.value);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 /** The plugin, and the context factory that hands yoga each request's context. */
@@ -53,9 +73,18 @@ export function requestPlugin(authenticate: Authenticate): { plugin: Plugin<Paym
   const contexts = new WeakMap<Request, PaymentsContext>();
 
   const plugin: Plugin<PaymentsContext, NodeServerContext> = {
-    async onRequest({ request, url, serverContext, endResponse }) {
-      const rawBody = request.method === 'POST' ? await rawBodyOf(request, MAX_BODY_BYTES) : new Uint8Array();
-      if (rawBody === null) return endResponse(refusalResponse({ status: 413, message: 'Body too large.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }));
+    async onRequest({ request: received, setRequest, fetchAPI, url, serverContext, endResponse }) {
+      let request = received;
+      let rawBody = new Uint8Array();
+      if (request.method === 'POST') {
+        const read = await readRawBody(request, MAX_BODY_BYTES);
+        if (read === null) return endResponse(bodyTooLarge());
+        rawBody = read;
+        // The body stream is used up: yoga gets a request carrying the bytes read, so it parses
+        // exactly the bytes whose digest the signature check covers.
+        request = new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body: rawBody, signal: request.signal });
+        setRequest(request);
+      }
       const headers = headerRecord(request.headers);
       // A fetch Request's URL is normalized (`/a/../b` becomes `/b`): fine for /graphql, which has no such segments.
       const target = request.url.slice(url.origin.length);
