@@ -4,13 +4,11 @@
  * market around the book's mid, post-only, and keeps them two-sided across rounds.
  */
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSignetClient, MyOrdersDocument, OrderBookDocument, PlaceOrderDocument } from '@signet/sdk';
+import { startFlagCheckStub, type FlagCheckStub } from '../helpers/flag-check-stub';
 import { embeddedProcessPerSuite, spawnSignet, type SignetProcess } from '../helpers/processes';
 
 const MARKET_MAKER = join(__dirname, '..', '..', 'examples', 'market-maker.js');
@@ -103,28 +101,12 @@ describe('the example market maker under a placeOrder rate limit', () => {
 });
 
 describe('the example market maker refuses bad flags before it sends anything', () => {
-  let dir: string;
-  let credentialsFile: string;
-  let stub: Server;
-  let url: string;
-  /** Requests that reached the stub server: a refused flag must leave it at 0 (nothing canceled, nothing placed). */
-  let requests = 0;
+  let stub: FlagCheckStub;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'signet-mm-flags-'));
-    // A usable credential, so only the flag can stop the script before it calls the server.
-    const privateKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
-    credentialsFile = join(dir, 'credentials.json');
-    writeFileSync(credentialsFile, JSON.stringify({ credentials: [{ name: 'alice', keyId: 'key_flags', algorithm: 'ed25519', privateKey }] }));
-    stub = createServer((_request, response) => {
-      requests += 1;
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { markets: [] } }));
-    });
-    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+    stub = await startFlagCheckStub('signet-mm-flags-', { data: { markets: [] } });
   });
   afterAll(async () => {
-    await new Promise((resolve) => stub?.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
+    await stub?.close();
   });
 
   test.each([
@@ -137,9 +119,9 @@ describe('the example market maker refuses bad flags before it sends anything', 
     [['--size', '0'], /^market-maker: --size must be a quantity above 0/],
     [['--btc', '30k'], /^market-maker: --btc must be a price above 0/],
   ])('%j: one line naming the flag, the usage, exit code 2', async (flags, message) => {
-    const run = await runExample(['--url', url, '--credentials', credentialsFile, '--as', 'alice', ...flags]);
+    const run = await runExample(['--url', stub.url, '--credentials', stub.credentialsFile, '--as', 'alice', ...flags]);
     expect(run.output.split('\n')).toEqual([expect.stringMatching(message), expect.stringMatching(/^usage: node examples\/market-maker\.js \[--url URL\]/), '']);
     expect(run.code).toBe(2);
-    expect(requests).toBe(0);
+    expect(stub.requests()).toBe(0);
   });
 });

@@ -4,16 +4,14 @@
  * that reconciles (through the API, then in the data directory after the server stops).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SYSTEM_ACCOUNT_IDS } from '../../src/domain';
 import { parseConfig } from '../../src/config';
 import { createLogger, openRuntime } from '../../src/runtime';
 import { createSignetClient, MeDocument, MyOrdersDocument, OrderDocument, PlaceOrderDocument, type OrderFieldsFragment } from '@signet/sdk';
+import { startFlagCheckStub, type FlagCheckStub } from '../helpers/flag-check-stub';
 import { embeddedProcessPerSuite, spawnSignet, type SignetProcess } from '../helpers/processes';
 
 const BOT = join(__dirname, '..', '..', 'examples', 'trading-bot.js');
@@ -150,28 +148,12 @@ describe('the example trading bot on start cancels a partly filled order an earl
 });
 
 describe('the example trading bot refuses bad flags before it does anything', () => {
-  let dir: string;
-  let credentialsFile: string;
-  let stub: Server;
-  let url: string;
-  /** Requests that reached the stub server: a refused flag must leave it at 0 (nothing canceled, nothing placed). */
-  let requests = 0;
+  let stub: FlagCheckStub;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'signet-bot-flags-'));
-    // A usable credential, so only the flag can stop the bot before it calls the server.
-    const privateKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
-    credentialsFile = join(dir, 'credentials.json');
-    writeFileSync(credentialsFile, JSON.stringify({ credentials: [{ name: 'alice', keyId: 'key_flags', algorithm: 'ed25519', privateKey }] }));
-    stub = createServer((_request, response) => {
-      requests += 1;
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { me: { orders: { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } } } } }));
-    });
-    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+    stub = await startFlagCheckStub('signet-bot-flags-', { data: { me: { orders: { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } } } } });
   });
   afterAll(async () => {
-    await new Promise((resolve) => stub?.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
+    await stub?.close();
   });
 
   test.each([
@@ -181,11 +163,11 @@ describe('the example trading bot refuses bad flags before it does anything', ()
     [['--rest-ms', '1.5'], /^trading-bot: --rest-ms \(or BOT_REST_MS\) must be a whole number of milliseconds/],
     [['--url', 'ftp://example.test'], /^trading-bot: --url \(or SIGNET_URL\) must be an http:\/\/ or https:\/\/ URL/],
   ])('%j: one line naming the flag, the usage, exit code 2, and no state written', async (flags, message) => {
-    const state = join(dir, 'bot-state.json');
-    const bot = startBot(['--url', url, '--credentials', credentialsFile, '--as', 'alice', '--state', state, ...flags]);
+    const state = join(stub.dir, 'bot-state.json');
+    const bot = startBot(['--url', stub.url, '--credentials', stub.credentialsFile, '--as', 'alice', '--state', state, ...flags]);
     expect(await bot.exited).toBe(2);
     expect(bot.output().split('\n')).toEqual([expect.stringMatching(message), expect.stringMatching(/^usage: node examples\/trading-bot\.js \[--url URL\]/), '']);
-    expect(requests).toBe(0);
+    expect(stub.requests()).toBe(0);
     expect(existsSync(state)).toBe(false);
   });
 });
