@@ -136,7 +136,8 @@ export async function createControlApp(deps: ControlServerDeps, variant: Control
   }
   const app = await createHttpServer({
     schema: withoutAppliedDirectives(buildSignetSchema()), services, logger, introspection: false, development: false,
-    readiness: deps.readiness, directives: deps.directives, metrics, ...layers,
+    // No field carries @rateLimit here, so no field override has anything to apply to (the directive refuses one that names no limited field).
+    readiness: deps.readiness, directives: { ...deps.directives, rateLimitOverrides: {} }, metrics, ...layers,
   });
   return {
     app,
