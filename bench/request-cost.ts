@@ -26,7 +26,7 @@ import type { BenchDatabase } from './bench-env';
 import { createControlApp } from './control-server';
 import type { BenchRequest } from './load';
 import { BENCH_AUTHORITY, controlRequests, scenarioRequests, type BenchCredential } from './requests';
-import { BENCH_RATE_LIMITS } from './servers';
+import { BENCH_FIELD_RATE_LIMITS, BENCH_RATE_LIMITS } from './servers';
 
 /** Per-request counts for one scenario's request. */
 export interface RequestCost {
@@ -98,7 +98,7 @@ export async function measureRequestCosts(db: BenchDatabase & { credentials: Ben
   const logger = pino({ level: 'warn' });
   const directives: DirectiveDeps = {
     rateLimits: security.rateLimits, fallbackRateLimits: createMemoryRateLimitStore(), idempotency: security.idempotency, idempotencyRecords: db.idempotencyRecords,
-    uow: db.uow, now: Date.now, idempotencyTtlMs: 24 * 3_600_000, rateLimitOverrides: BENCH_RATE_LIMITS, metrics, logger,
+    uow: db.uow, now: Date.now, idempotencyTtlMs: 24 * 3_600_000, rateLimitOverrides: BENCH_FIELD_RATE_LIMITS, metrics, logger,
   };
   // PostgreSQL + Redis: key material cached against the key versions on Redis, as the runtime does.
   const services = redis && db.driverKind !== 'pglite' && process.env.BENCH_KEY_CACHE !== '0' ? db.servicesWith(createRedisKeyVersionStore(redis)) : db.services;

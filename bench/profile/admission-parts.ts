@@ -29,7 +29,7 @@ import { createRequestAdmissions } from '../../src/transport/http/request-admiss
 import { createRequestLimiter, requestLimitsFrom } from '../../src/transport/http/request-limits';
 import { withoutAppliedDirectives } from '../control-server';
 import { PLACE_ORDER_BODY } from '../requests';
-import { BENCH_RATE_LIMITS } from '../servers';
+import { BENCH_FIELD_RATE_LIMITS, BENCH_RATE_LIMITS } from '../servers';
 
 const calls = Number(process.env.MICRO_CALLS ?? 20_000);
 const rounds = Number(process.env.MICRO_ROUNDS ?? 7);
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: 'warn' });
   const directives = {
     rateLimits: security.rateLimits, fallbackRateLimits: createMemoryRateLimitStore(), idempotency: security.idempotency,
-    now: Date.now, idempotencyTtlMs: 24 * 3_600_000, rateLimitOverrides: BENCH_RATE_LIMITS, metrics, logger,
+    now: Date.now, idempotencyTtlMs: 24 * 3_600_000, rateLimitOverrides: BENCH_FIELD_RATE_LIMITS, metrics, logger,
   } as unknown as DirectiveDeps;
   const blocks = createLocalBlocks();
   const guard = createAuthFailureGuard(security.rateLimits, blocks);

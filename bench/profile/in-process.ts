@@ -57,7 +57,7 @@ import { runInNewContext } from 'node:vm';
 import { FEE_ACCOUNT_ID } from '../../src/domain';
 import type { SqlExecutor } from '../../src/stores/postgres';
 import { BENCH_AUTHORITY, PLACE_ORDER_BODY, controlRequests, createSigner, scenarioRequests } from '../requests';
-import { BENCH_RATE_LIMITS } from '../servers';
+import { BENCH_FIELD_RATE_LIMITS, BENCH_RATE_LIMITS } from '../servers';
 import { seedHmacKeys } from '../seed';
 
 /** The line prefix of the JSON result printed with INPROC_JSON=1 (read by bench/run.ts). */
@@ -124,7 +124,7 @@ async function measureInProcess(env: BenchEnv, options: InProcessOptions): Promi
     const logger = pino({ level: 'warn' });
     const directives: DirectiveDeps = {
       rateLimits: security.rateLimits, fallbackRateLimits: createMemoryRateLimitStore(), idempotency: security.idempotency, idempotencyRecords: db.idempotencyRecords,
-      uow: db.uow, now: Date.now, idempotencyTtlMs: 24 * 3_600_000, rateLimitOverrides: BENCH_RATE_LIMITS, metrics, logger,
+      uow: db.uow, now: Date.now, idempotencyTtlMs: 24 * 3_600_000, rateLimitOverrides: BENCH_FIELD_RATE_LIMITS, metrics, logger,
     };
     // PostgreSQL + Redis: as the runtime, key material cached against the key versions on Redis.
     const cached = redis && env.databaseUrl ? db.servicesWith(createRedisKeyVersionStore(redis)) : db.services;
