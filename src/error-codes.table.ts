@@ -31,6 +31,7 @@ export enum ErrorCode {
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   PRICE_UNAVAILABLE = 'PRICE_UNAVAILABLE',
   UNKNOWN_MARKET = 'UNKNOWN_MARKET',
+  API_KEY_NOT_FOUND = 'API_KEY_NOT_FOUND',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -155,6 +156,11 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
     status: null, otherStatuses: [], field: true, retryable: false, http: '200 (field)',
     meaning: 'A query names a market that is not listed: `orderBook`, `trades`, `ticker`, or the `market` filter of `me.orders` / `me.fills` (`extensions.field` is `market`). Mutations report the same code as a `userErrors` entry instead.',
     whatToDo: 'Use a symbol from the `markets` query.',
+  },
+  [ErrorCode.API_KEY_NOT_FOUND]: {
+    status: null, otherStatuses: [], field: true, retryable: false, http: '200 (field)',
+    meaning: 'The `apiKeyId` filter of `me.orders` / `me.transfers` names no API key of your account (revoked keys count as yours; another account\'s key is answered the same way as a key that does not exist). `extensions.field` is `apiKeyId`. Mutations (`revokeApiKey`, `cancelAllOrders`) report the same code as a `userErrors` entry instead.',
+    whatToDo: 'Use an `id` from `me.apiKeys`.',
   },
   [ErrorCode.INTERNAL_SERVER_ERROR]: {
     status: 500, otherStatuses: [], field: true, retryable: false, http: '200 (field) / 500',

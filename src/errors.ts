@@ -52,6 +52,13 @@ export class UnknownMarketError extends SignetError {
   }
 }
 
+/** A listing's `apiKeyId` filter names no key of the account (another account's key included: ids are not an oracle); the field is null. */
+export class ApiKeyNotFoundError extends SignetError {
+  constructor() {
+    super(ErrorCode.API_KEY_NOT_FOUND, 'No API key of your account has this id. See me.apiKeys.', { field: 'apiKeyId' });
+  }
+}
+
 /**
  * A whole request refused before anything of it executes (a replayed nonce, a request limit, the
  * admission store down), with its code's status from the error table. Apollo applies

@@ -60,6 +60,8 @@ export interface ApiKeyService {
   /** `revokedBy`: the key whose signed request revokes it, recorded beside revokedAt (null: an operator). */
   revokeApiKey(accountId: string, keyId: string, revokedBy?: string | null): Promise<DomainResult<ApiKey>>;
   listApiKeys(accountId: string): Promise<ApiKey[]>;
+  /** The account's key an `ID` argument names, revoked keys included; null for any other text, another account's key included. */
+  findOwnedApiKey(accountId: string, keyIdText: string): Promise<ApiKey | null>;
   /**
    * Loads a key with its decrypted verification material; null when unknown, and null for an
    * Ed25519 key whose stored public key is weak (see {@link ApiKeyService.findWeakKeys}).
@@ -252,6 +254,7 @@ export function createApiKeyService(deps: {
     },
 
     listApiKeys: (accountId) => uow.repo.listApiKeys(accountId),
+    findOwnedApiKey: (accountId, keyIdText) => findOwnedApiKey(uow.repo, accountId, keyIdText),
 
     async findWeakKeys() {
       const weak: Array<{ keyId: string; problem: Ed25519KeyProblem | 'unparseable' }> = [];

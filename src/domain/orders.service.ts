@@ -32,7 +32,8 @@ export interface OrderService {
   /** The order when it belongs to the account; null otherwise (other accounts' orders are invisible). */
   findOrder(accountId: string, orderId: string): Promise<Order | null>;
   findOrderByClientOrderId(accountId: string, clientOrderId: string): Promise<Order | null>;
-  listOrders(accountId: string, query: PageQuery & { status?: OrderStatus; live?: boolean; market?: string }): Promise<Page<Order>>;
+  /** `placedByApiKeyId`: only the orders that key placed; the caller has found it among the account's keys (ApiKeyService.findOwnedApiKey). */
+  listOrders(accountId: string, query: PageQuery & { status?: OrderStatus; live?: boolean; market?: string; placedByApiKeyId?: string }): Promise<Page<Order>>;
   /** The account's fills, newest first (optionally one market). */
   listAccountFills(accountId: string, query: PageQuery & { market?: string }): Promise<Page<Fill>>;
   /** An order's fills, newest first; `liquidity: 'TAKER'` gives the fills it made at placement. */

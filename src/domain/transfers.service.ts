@@ -25,7 +25,8 @@ export interface CreateTransferInput {
 export interface TransferService {
   /** `apiKeyId`: the sender's key whose signed request makes it, recorded on the transfer (null: none). */
   createTransfer(fromAccountId: string, input: CreateTransferInput, apiKeyId?: string | null): Promise<DomainResult<Transfer>>;
-  listTransfers(accountId: string, query: PageQuery): Promise<Page<Transfer>>;
+  /** Sent and received, newest first. `sentByApiKeyId`: only those the account sent through that key; the caller has found it among the account's keys (ApiKeyService.findOwnedApiKey). */
+  listTransfers(accountId: string, query: PageQuery & { sentByApiKeyId?: string }): Promise<Page<Transfer>>;
   /** The transfer when the account sent or received it; null otherwise (others' transfers are invisible). */
   findTransfer(accountId: string, transferId: string): Promise<Transfer | null>;
   /** The transfer the account sent with this clientTransferId; null otherwise (a receiver cannot look it up by the sender's id). */

@@ -52,7 +52,7 @@ export type Account = {
    */
   orders?: Maybe<OrderConnection>;
   /**
-   * Transfers sent and received, newest first.
+   * Transfers sent and received, newest first. With `apiKeyId`, keep it the same across the pages of one listing.
    *
    * Rate limit: 300 per 1m per account.
    */
@@ -73,6 +73,7 @@ export type AccountFillsArgs = {
 /** An account that holds balances, orders, transfers and API keys. */
 export type AccountOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  apiKeyId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   live?: InputMaybe<Scalars['Boolean']['input']>;
   market?: InputMaybe<Scalars['String']['input']>;
@@ -83,6 +84,7 @@ export type AccountOrdersArgs = {
 /** An account that holds balances, orders, transfers and API keys. */
 export type AccountTransfersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  apiKeyId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -835,7 +837,7 @@ export type UserErrorCode =
   | 'ACCOUNT_NOT_FOUND'
   /** revokeApiKey: the key is already revoked. */
   | 'API_KEY_ALREADY_REVOKED'
-  /** revokeApiKey: no key with this id belongs to the account. */
+  /** revokeApiKey, cancelAllOrders: no key with this id belongs to the account (cancelAllOrders: nothing was canceled). */
   | 'API_KEY_NOT_FOUND'
   /** Deposits (CLI only): a deposit with this reference was already posted to another account, in another asset or of another amount; nothing was posted. */
   | 'DEPOSIT_REFERENCE_MISMATCH'

@@ -106,8 +106,9 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
     async listTransfers(accountId, q) {
       const rows = await db.query(
         `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE (from_account_id = $1 OR to_account_id = $1) AND ($2::bigint IS NULL OR seq < $2)
+           AND ($4::text IS NULL OR (from_account_id = $1 AND api_key_id = $4))
          ORDER BY seq DESC LIMIT $3`,
-        [accountId, q.beforeSeq ?? null, q.limit + 1],
+        [accountId, q.beforeSeq ?? null, q.limit + 1, q.sentByApiKeyId ?? null],
       );
       return page(rows, q.limit, toTransfer);
     },

@@ -49,6 +49,12 @@ function describeOutcome(fields: Record<string, string | null | undefined>, resu
 }
 
 /** A page size flag, 1-100. */
+/** The flags that fetch the next page: its cursor and the listing's filters, which must stay the same across its pages. */
+function nextPageHint(cursor: string | null | undefined, filters: Record<string, string | boolean | undefined>): string {
+  const kept = Object.entries(filters).flatMap(([flag, value]) => value === undefined || value === false ? [] : value === true ? [flag] : [flag, value]);
+  return `more: ${['--after', cursor ?? '', ...kept].join(' ')}\n`;
+}
+
 function pageSize(value: string): number {
   const first = Number(value);
   if (!Number.isInteger(first) || first < 1 || first > 100) throw new CliError('--first must be an integer from 1 to 100', 2);
@@ -70,15 +76,16 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
     .option('--status <status>', 'OPEN, PARTIALLY_FILLED, FILLED, CANCELED or EXPIRED')
     .option('--live', 'only orders that can still fill (OPEN or PARTIALLY_FILLED)')
     .option('--first <n>', 'page size, 1-100', '20')
+    .option('--placed-by <keyId>', 'only the orders this API key of yours placed, revoked keys too (what a leaked key did)')
     .option('--after <cursor>', 'the endCursor of the previous page')
-    .action(async (flags: ClientFlags & { status?: string; live?: boolean; first: string; after?: string }) => {
+    .action(async (flags: ClientFlags & { status?: string; live?: boolean; first: string; after?: string; placedBy?: string }) => {
       const status = flags.status === undefined ? undefined : choice<OrderStatus>('--status', flags.status, ['OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED']);
       const first = pageSize(flags.first);
-      const variables = { status, first, after: flags.after, ...(flags.live ? { live: true } : {}) };
+      const variables = { status, first, after: flags.after, ...(flags.live ? { live: true } : {}), ...(flags.placedBy !== undefined ? { apiKeyId: flags.placedBy } : {}) };
       const data = unwrapResult(await call((signal) => clientFor(flags, config.client).request(MyOrdersDocument, variables, { signal, onRetry })));
       const page = data.me?.orders ?? { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
       print(flags, { orders: page.nodes, pageInfo: page.pageInfo }, () => {
-        if (page.pageInfo.hasNextPage) process.stderr.write(`more: --after ${page.pageInfo.endCursor}\n`);
+        if (page.pageInfo.hasNextPage) process.stderr.write(nextPageHint(page.pageInfo.endCursor, { '--status': flags.status, '--live': flags.live, '--placed-by': flags.placedBy }));
         return page.nodes.length === 0 ? 'no orders\n' : formatTable(ORDER_COLUMNS, page.nodes.map(orderRow));
       });
     });
@@ -146,7 +153,7 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
       const data = unwrapResult(await call((signal) => clientFor(flags, config.client).request(MyFillsDocument, variables, { signal, onRetry })));
       const page = data.me?.fills ?? { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
       print(flags, { fills: page.nodes, pageInfo: page.pageInfo }, () => {
-        if (page.pageInfo.hasNextPage) process.stderr.write(`more: --after ${page.pageInfo.endCursor}\n`);
+        if (page.pageInfo.hasNextPage) process.stderr.write(nextPageHint(page.pageInfo.endCursor, { '--market': flags.market }));
         return page.nodes.length === 0 ? 'no fills\n' : formatTable(['ORDER', 'MARKET', 'SIDE', 'PRICE', 'QUANTITY', 'QUOTE', 'FEE', 'LIQUIDITY', 'TIME'],
           // QUOTE: what the buyer paid and the seller received (the quote amount), not price × quantity.
           page.nodes.map((f) => [f.orderId, f.market, f.side, f.price, f.quantity, f.quoteAmount, `${f.fee} ${f.feeAsset}`, f.liquidity, f.createdAt]));

@@ -135,7 +135,7 @@ describe('signet trading commands', () => {
     expect(await services.uow.repo.reconcile()).toMatchObject({ balanceMismatches: [], heldMismatches: [], orderMismatches: [] });
   });
 
-  test('order cancel-all --placed-by cancels only the orders that key placed; a key that is not the account\'s cancels nothing', async () => {
+  test('order cancel-all --placed-by cancels only the orders that key placed, orders --placed-by lists them; a key that is not the account\'s cancels and lists nothing', async () => {
     const byKey = json(await signet({}, 'order', 'place', '--market', 'ETH-USD', '--side', 'BUY', '--price', '100', '--quantity', '0.01', ...flags, '--json')).order;
     expect(byKey.apiKeyId).toBe(signingKeyId);
     const byOperator = await services.orders.placeOrder(aliceId, { market: 'ETH-USD', side: 'BUY', type: 'LIMIT', price: '100', quantity: '0.01' });
@@ -148,6 +148,20 @@ describe('signet trading commands', () => {
     expect(canceled.orders.map((o: { id: string; canceledByApiKeyId: string }) => [o.id, o.canceledByApiKeyId])).toEqual([[byKey.id, signingKeyId]]);
     const live = json(await signet({}, 'orders', '--live', ...flags, '--json')).orders.map((o: { id: string }) => o.id);
     expect(live).toEqual([byOperator.ok && byOperator.value.id]);
+    // orders --placed-by lists what that key did, newest first; the page hint keeps the filters.
+    const newer = json(await signet({}, 'order', 'place', '--market', 'ETH-USD', '--side', 'BUY', '--price', '99', '--quantity', '0.01', ...flags, '--json')).order;
+    expect((await services.orders.cancelOrder(aliceId, newer.id)).ok).toBe(true);
+    const listed = json(await signet({}, 'orders', '--placed-by', signingKeyId, '--status', 'CANCELED', '--first', '1', ...flags, '--json'));
+    expect(listed.orders.map((o: { id: string; apiKeyId: string }) => [o.id, o.apiKeyId])).toEqual([[newer.id, signingKeyId]]);
+    expect(listed.pageInfo.hasNextPage).toBe(true);
+    const human = await signet({}, 'orders', '--placed-by', signingKeyId, '--status', 'CANCELED', '--first', '1', ...flags);
+    expect(human.stdout).toContain(newer.id);
+    expect(human.stderr).toContain(`more: --after ${listed.pageInfo.endCursor} --status CANCELED --placed-by ${signingKeyId}\n`);
+    const next = json(await signet({}, 'orders', '--after', listed.pageInfo.endCursor, '--status', 'CANCELED', '--placed-by', signingKeyId, '--first', '1', ...flags, '--json'));
+    expect(next.orders.map((o: { id: string }) => o.id)).toEqual([byKey.id]);
+    const notOurs = await signet({}, 'orders', '--placed-by', 'key_000000000000000000000000', ...flags);
+    expect(notOurs.code).not.toBe(0);
+    expect(notOurs.stderr).toContain('API_KEY_NOT_FOUND');
     await services.orders.cancelAllOrders(aliceId, null);
   });
 

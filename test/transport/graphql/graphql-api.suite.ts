@@ -128,6 +128,56 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
       expect((await api.execute(MyTransfersDocument, { first: 5 }, principalFor(payee))).data?.me?.transfers?.nodes.map((t) => [t.id, t.apiKeyId])).toEqual([[transferId, null]]);
     });
 
+    test('me.orders and me.transfers list what one key of the account made, revoked keys included; another account\'s key or a typo is API_KEY_NOT_FOUND, not an empty list', async () => {
+      const owner = await fundedAccount(services, { USD: '1000' }, 'key-filter');
+      const other = await fundedAccount(services, { USD: '10' }, 'key-filter-other');
+      const created = async (accountId: string, label: string) => {
+        const made = await services.apiKeys.createApiKey(accountId, { label, scopes: ['READ', 'TRADE', 'TRANSFER'], algorithm: 'ed25519' });
+        if (!made.ok) throw new Error(JSON.stringify(made.errors));
+        return made.value.apiKey.id;
+      };
+      const [leaked, kept, foreign] = [await created(owner, 'leaked'), await created(owner, 'kept'), await created(other, 'foreign')];
+      const as = (keyId: string, accountId = owner) => ({ ...principalFor(accountId), keyId });
+      const place = async (keyId: string, n: number) => {
+        const placed = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '100', quantity: '0.01' }, idempotencyKey: `key-filter-${n}` }, as(keyId));
+        expect(placed.errors).toBeUndefined();
+        return placed.data?.placeOrder?.order?.id as string;
+      };
+      const byLeaked = [await place(leaked, 1), await place(leaked, 3)];
+      await place(kept, 2);
+      await services.orders.placeOrder(owner, { market: 'BTC-USD', side: 'BUY', type: 'LIMIT', price: '100', quantity: '0.01' });
+      const send = async (keyId: string, n: number, from = owner, to = other) => {
+        const sent = await api.execute(CreateTransferDocument, { input: { toAccountId: to, asset: 'USD', amount: '1' }, idempotencyKey: `key-filter-send-${n}` }, as(keyId, from));
+        expect(sent.errors).toBeUndefined();
+        return sent.data?.createTransfer?.transfer?.id as string;
+      };
+      const sentByLeaked = await send(leaked, 1);
+      await send(kept, 2);
+      await send(foreign, 3, other, owner);
+      expect((await services.apiKeys.revokeApiKey(owner, leaked, kept)).ok).toBe(true);
+
+      // Newest first, only that key's, paged with the filter kept; upper case names the same key.
+      const first = await api.execute(MyOrdersDocument, { first: 1, apiKeyId: leaked.toUpperCase() }, as(kept));
+      expect(first.errors).toBeUndefined();
+      expect(first.data?.me?.orders?.nodes.map((o) => [o.id, o.apiKeyId])).toEqual([[byLeaked[1], leaked]]);
+      const rest = await api.execute(MyOrdersDocument, { first: 5, after: first.data?.me?.orders?.pageInfo.endCursor, apiKeyId: leaked }, as(kept));
+      expect(rest.data?.me?.orders).toMatchObject({ nodes: [{ id: byLeaked[0] }], pageInfo: { hasNextPage: false } });
+      // Filters combine.
+      expect((await api.execute(MyOrdersDocument, { first: 5, apiKeyId: leaked, status: 'CANCELED' }, as(kept))).data?.me?.orders?.nodes).toEqual([]);
+      expect((await api.execute(MyOrdersDocument, { first: 5, apiKeyId: leaked, live: true, market: 'BTC-USD' }, as(kept))).data?.me?.orders?.nodes.map((o) => o.id)).toEqual([byLeaked[1], byLeaked[0]]);
+      // Transfers: only those sent through the key; a transfer received from another account's key never matches.
+      const sentList = await api.execute(MyTransfersDocument, { first: 5, apiKeyId: leaked }, as(kept));
+      expect(sentList.data?.me?.transfers?.nodes.map((t) => [t.id, t.apiKeyId])).toEqual([[sentByLeaked, leaked]]);
+      // Not one of the account's keys: the field is null with API_KEY_NOT_FOUND, whether it exists elsewhere or not.
+      for (const unknown of [foreign, 'key_00000000000000000000000a', 'not a key']) {
+        for (const listing of [await api.execute(MyOrdersDocument, { first: 5, apiKeyId: unknown }, as(kept)), await api.execute(MyTransfersDocument, { first: 5, apiKeyId: unknown }, as(kept))]) {
+          expect(listing.data?.me).toMatchObject({ id: owner });
+          expect(Object.values(listing.data?.me ?? {})).toContain(null);
+          expect(listing.errors).toEqual([expect.objectContaining({ message: 'No API key of your account has this id. See me.apiKeys.', extensions: expect.objectContaining({ code: 'API_KEY_NOT_FOUND', field: 'apiKeyId', retryable: false }) })]);
+        }
+      }
+    });
+
     test('an order records the API key that canceled it: a cancel call\'s, or the placement\'s whose self-trade prevention canceled it; a filled order and an operator\'s cancel have none', async () => {
       const trader = await fundedAccount(services, { USD: '10000', ETH: '5' }, 'cancel-audit');
       const counterparty = await fundedAccount(services, { ETH: '1' }, 'cancel-audit-other');

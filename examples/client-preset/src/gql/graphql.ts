@@ -91,7 +91,7 @@ export type UserErrorCode =
   | 'ACCOUNT_NOT_FOUND'
   /** revokeApiKey: the key is already revoked. */
   | 'API_KEY_ALREADY_REVOKED'
-  /** revokeApiKey: no key with this id belongs to the account. */
+  /** revokeApiKey, cancelAllOrders: no key with this id belongs to the account (cancelAllOrders: nothing was canceled). */
   | 'API_KEY_NOT_FOUND'
   /** Deposits (CLI only): a deposit with this reference was already posted to another account, in another asset or of another amount; nothing was posted. */
   | 'DEPOSIT_REFERENCE_MISMATCH'

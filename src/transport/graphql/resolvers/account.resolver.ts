@@ -1,6 +1,6 @@
-import { Arg, Ctx, Directive, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, ID, Int, Resolver, Root } from 'type-graphql';
 import { MARKETS, type Account } from '../../../domain';
-import { UnknownMarketError } from '../../../errors';
+import { ApiKeyNotFoundError, UnknownMarketError } from '../../../errors';
 import type { GraphQLContext } from '../context';
 import { OrderStatusEnum } from '../types/enums';
 import { AccountType, ApiKeyType, BalanceType, ValuationType } from '../types/models';
@@ -15,6 +15,21 @@ function listedMarket(market: string | null | undefined): string | undefined {
   if (!MARKETS.has(market)) throw new UnknownMarketError(market);
   return market;
 }
+
+/**
+ * A key filter: undefined when omitted; the key's id as stored when it names one of the account's
+ * keys (revoked ones included); API_KEY_NOT_FOUND otherwise (a typo would otherwise list nothing,
+ * and "the leaked key did nothing" is the wrong thing to read during an incident).
+ */
+async function listedApiKeyId(ctx: GraphQLContext, account: Account, apiKeyId: string | null | undefined): Promise<string | undefined> {
+  if (apiKeyId === undefined || apiKeyId === null) return undefined;
+  const key = await ctx.services.apiKeys.findOwnedApiKey(account.id, apiKeyId);
+  if (key === null) throw new ApiKeyNotFoundError();
+  return key.id;
+}
+
+const API_KEY_FILTER = (listed: string) =>
+  `Only the ${listed} this API key of your account made (\`apiKeyId\` of each; revoked keys included): what a leaked key did. Not one of your keys: API_KEY_NOT_FOUND. Reads your history from the newest back, so a key with few ${listed} among many takes longer.`;
 
 /** Fields of an account. Each can fail on its own: it is nullable so its siblings still arrive. */
 @Resolver(() => AccountType)
@@ -41,8 +56,10 @@ export class AccountResolver {
     @Arg('status', () => OrderStatusEnum, { nullable: true, description: 'Only orders in this status; omit for all.' }) status?: OrderStatusEnum,
     @Arg('live', () => Boolean, { nullable: true, description: 'true: only live orders (OPEN or PARTIALLY_FILLED), the ones that may still fill; false or omitted: no filter. Cheap however long the history.' }) live?: boolean,
     @Arg('market', () => String, { nullable: true, description: 'Only orders of this market, e.g. BTC-USD; omit for all.' }) market?: string,
+    @Arg('apiKeyId', () => ID, { nullable: true, description: API_KEY_FILTER('orders') }) apiKeyId?: string,
   ) {
-    const page = await ctx.services.orders.listOrders(account.id, { ...pageArgs('orders', first, after), status, live: live ?? undefined, market: listedMarket(market) });
+    const query = { ...pageArgs('orders', first, after), status, live: live ?? undefined, market: listedMarket(market) };
+    const page = await ctx.services.orders.listOrders(account.id, { ...query, placedByApiKeyId: await listedApiKeyId(ctx, account, apiKeyId) });
     return connection('orders', page);
   }
 
@@ -59,15 +76,17 @@ export class AccountResolver {
     return connection('fills', page, (fill) => fill.sequence);
   }
 
-  @FieldResolver(() => TransferConnection, { nullable: true, description: 'Transfers sent and received, newest first.' })
+  @FieldResolver(() => TransferConnection, { nullable: true, description: 'Transfers sent and received, newest first. With `apiKeyId`, keep it the same across the pages of one listing.' })
   @Directive('@rateLimit(max: 300, window: "1m")')
   async transfers(
     @Root() account: Account,
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1-100; default 20.' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'A cursor from this list (an edge cursor or pageInfo.endCursor): the page starts after it. Omit for the first page.' }) after?: string,
+    @Arg('apiKeyId', () => ID, { nullable: true, description: `${API_KEY_FILTER('transfers')} Received transfers never match: their key is the sender's.` }) apiKeyId?: string,
   ) {
-    return connection('transfers', await ctx.services.transfers.listTransfers(account.id, pageArgs('transfers', first, after)));
+    const query = pageArgs('transfers', first, after);
+    return connection('transfers', await ctx.services.transfers.listTransfers(account.id, { ...query, sentByApiKeyId: await listedApiKeyId(ctx, account, apiKeyId) }));
   }
 
   @FieldResolver(() => [ApiKeyType], { nullable: true, description: 'API keys of the account, active and revoked.' })

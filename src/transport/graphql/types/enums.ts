@@ -142,7 +142,7 @@ registerEnumType(UserErrorCode, {
     INVALID_MEMO: { description: 'createTransfer: the memo is over 140 characters or holds control, invisible, bidirectional-formatting or lone-surrogate characters (GraphQL input is refused earlier with BAD_USER_INPUT).' },
     INVALID_LABEL: { description: 'createApiKey: the label is not 1-64 characters, is only spaces, or holds control, invisible, bidirectional-formatting or lone-surrogate characters (GraphQL input is refused earlier with BAD_USER_INPUT; the CLI gets this).' },
     INVALID_SCOPES: { description: 'createApiKey: scopes the calling key does not hold itself (an empty or over-long list is refused earlier with BAD_USER_INPUT).' },
-    API_KEY_NOT_FOUND: { description: 'revokeApiKey: no key with this id belongs to the account.' },
+    API_KEY_NOT_FOUND: { description: 'revokeApiKey, cancelAllOrders: no key with this id belongs to the account (cancelAllOrders: nothing was canceled).' },
     API_KEY_ALREADY_REVOKED: { description: 'revokeApiKey: the key is already revoked.' },
     TOO_MANY_API_KEYS: { description: 'createApiKey: the account already holds 30 unrevoked keys, the most it may; nothing was created. Revoke one first.' },
     INVALID_ORDER_OPTIONS: { description: 'placeOrder: postOnly on anything but a LIMIT GTC order, quoteQuantity on anything but a MARKET BUY, or FOK with quoteQuantity.' },
