@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { endPgClient } from './end-pg-client';
 
 /**
  * One `signet serve` at a time on a PostgreSQL database served without Redis: its nonces, rate
@@ -22,10 +23,12 @@ import { Client } from 'pg';
  * Taking and checking the lock never wait forever on a PostgreSQL (or pooler) that accepts the
  * connection and never answers: connecting gives up after 5 s, as the pool's connections do, and
  * each statement (the lock's, the check's) after 10 s, so start-up fails, a holder is told, and a
- * retake tries again.
+ * retake tries again. Ending the connection (a release, a loss, a failed take) is bounded too: pg's
+ * end waits for the server's side of the close, so after 2 s the socket is destroyed instead
+ * (end-pg-client.ts); the server's session, and with it the lock, then ends when the server notices.
  */
 export interface SingleProcessLock {
-  /** Ends the connection, which releases the lock. */
+  /** Ends the connection, which releases the lock; resolves within 2 s even when PostgreSQL went silent. */
   release(): Promise<void>;
 }
 
@@ -112,13 +115,13 @@ async function lockOn(url: string, mode: ServingMode, options: SingleProcessLock
   const end = async () => {
     ending = true;
     clearInterval(check);
-    await client.end();
+    await endPgClient(client);
   };
   const lose = (error: Error) => {
     if (ending || lost) return;
     lost = true;
     clearInterval(check);
-    client.end().catch(() => undefined);
+    endPgClient(client).catch(() => undefined);
     onConnectionLost(error);
   };
   client.on('error', lose);
@@ -146,7 +149,7 @@ async function lockOn(url: string, mode: ServingMode, options: SingleProcessLock
     return { schema: row.schema, locked: row.locked === true, end };
   } catch (error) {
     ending = true;
-    await client.end().catch(() => undefined);
+    await endPgClient(client).catch(() => undefined);
     throw error;
   }
 }

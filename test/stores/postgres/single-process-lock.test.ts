@@ -4,8 +4,9 @@
  * frees it, and a holder whose connection is cut, or goes silent, is told it lost it. Servers with
  * Redis hold it shared: together, never beside one without Redis, and they take it again after
  * losing their connection unless a server without Redis took it meanwhile. A PostgreSQL that
- * accepts the connection and never answers fails the lock in bounded time, and a search_path that
- * names no schema is refused as such, never blamed on another server.
+ * accepts the connection and never answers fails the lock in bounded time, releasing it on one that
+ * went silent ends in bounded time too, and a search_path that names no schema is refused as such,
+ * never blamed on another server.
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
@@ -114,6 +115,28 @@ describeWithPostgres('the single-process lock', (url) => {
     }
     await cutHolders(schemas[0]); // its backend, still holding the lock behind the silent proxy
   });
+
+  test('releasing a lock whose PostgreSQL has gone silent (no statement running) finishes within seconds instead of waiting for the server to close', async () => {
+    const proxy = await startTcpProxy({ host: new URL(url).hostname, port: Number(new URL(url).port || 5432) });
+    const onLost = jest.fn();
+    try {
+      // The default check interval (30 s): no statement is running when the release comes.
+      const held = await acquireSingleProcessLock(through(proxy, withSchema(schemas[0])), { onLost });
+      proxy.silence();
+      const started = Date.now();
+      // Settles either way within the bound, so a release that still waits fails here rather than at Jest's timeout.
+      const outcome = await Promise.race([
+        held.release().then(() => 'released', (error: Error) => error),
+        new Promise<string>((resolve) => setTimeout(resolve, 8_000, 'still waiting after 8 s').unref()),
+      ]);
+      expect(outcome).toBe('released');
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(onLost).not.toHaveBeenCalled(); // a release is not a loss
+    } finally {
+      await proxy.close();
+    }
+    await cutHolders(schemas[0]); // its backend, which never heard the goodbye behind the silent proxy
+  }, 15_000);
 
   test('shared holders (servers with Redis) run together; an exclusive one is refused beside them, and they beside it', async () => {
     const onLost = jest.fn();
