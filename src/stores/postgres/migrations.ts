@@ -330,7 +330,7 @@ export async function migrate(driver: SqlDriver, options: MigrateOptions = {}): 
     try {
       return await driver.begin(async (tx) => {
         await tx.query('SET LOCAL statement_timeout = 0');
-        await tx.query('SELECT pg_advisory_xact_lock(7238001)');
+        await tx.query('SELECT pg_advisory_xact_lock(7238001)', [], { unbounded: true });
         await tx.query(`SET LOCAL lock_timeout = ${lockTimeoutMs}`);
         await tx.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
         const state = await readSchemaState(tx, migrations);
@@ -338,7 +338,7 @@ export async function migrate(driver: SqlDriver, options: MigrateOptions = {}): 
         for (const migration of migrations) {
           if (!state.pending.includes(migration.version)) continue;
           options.onApply?.(migration.version);
-          for (const statement of migration.sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await tx.query(statement);
+          for (const statement of migration.sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await tx.query(statement, [], { unbounded: true });
           await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [migration.version]);
         }
         return state.pending.length;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DatabaseError, Pool, type PoolClient } from 'pg';
+import { DatabaseError, Pool, type PoolClient, type QueryConfig } from 'pg';
 import { CommitOutcomeUnknownError } from '../../domain';
 import type { QueryOptions, SqlDriver, SqlExecutor } from './sql-driver';
 
@@ -24,6 +24,24 @@ export interface PgDriverOptions {
  */
 const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
+/**
+ * How long past the statement timeout the driver waits for a statement's answer before giving up
+ * on the connection. PostgreSQL ends a statement at its timeout and answers with an error; a
+ * PostgreSQL that answers nothing at all (its host gone dark in a failover, a NAT or firewall that
+ * dropped the connection without a reset) would otherwise hold the request, and its pooled
+ * connection, until TCP gives up: many minutes, or for good. The margin covers the network.
+ */
+const READ_TIMEOUT_MARGIN_MS = 2_000;
+
+/** A statement with pg's per-statement read timeout (`query_timeout`, which pg's typings leave out); undefined: none. */
+function timed(text: string, readTimeoutMs: number | undefined, rest: Omit<QueryConfig, 'text'> = {}): QueryConfig {
+  const config: QueryConfig & { query_timeout?: number } = { ...rest, text, query_timeout: readTimeoutMs };
+  return config;
+}
+
+/** pg's message for a statement whose answer did not come within its read timeout: the connection is not reused. */
+const isReadTimeout = (error: unknown): boolean => error instanceof Error && error.message === 'Query read timeout';
+
 /** The readiness probe's connect and statement timeout: a probe that waits longer has its answer (the readiness check gives up at 2 s). */
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -42,8 +60,13 @@ function preparedName(text: string): string {
 export function createPgDriver(options: PgDriverOptions): SqlDriver {
   if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new Error('schema must be a lowercase SQL identifier');
   const statementTimeout = options.statementTimeoutMs ?? 5_000;
+  // Per statement (pg's query_timeout), so a statement that runs unbounded on purpose can go without (QueryOptions.unbounded).
+  const readTimeout = statementTimeout > 0 ? statementTimeout + READ_TIMEOUT_MARGIN_MS : undefined;
   const pool = new Pool({
     connectionString: options.url,
+    // Finds idle connections that died without a word (what the read timeout cannot see: no statement waits on them).
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: 5_000,
     statement_timeout: statementTimeout,
@@ -59,6 +82,8 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
   // load balancer would then drop every backend, public queries included.
   const probe = new Pool({
     connectionString: options.url,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     max: 1,
     connectionTimeoutMillis: PROBE_TIMEOUT_MS,
     statement_timeout: PROBE_TIMEOUT_MS,
@@ -69,9 +94,8 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
 
   const executor = (client: Pool | PoolClient): SqlExecutor => ({
     async query<R>(text: string, params: readonly unknown[] = [], options?: QueryOptions) {
-      const result = options?.prepared
-        ? await client.query({ name: preparedName(text), text, values: params as unknown[] })
-        : await client.query(text, params as unknown[]);
+      const statement = timed(text, options?.unbounded ? undefined : readTimeout, { values: params as unknown[], ...(options?.prepared ? { name: preparedName(text) } : {}) });
+      const result = await client.query(statement);
       return result.rows as R[];
     },
   });
@@ -91,16 +115,22 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
       client.on('error', onConnectionError);
       let committing = false;
       try {
-        await client.query('BEGIN');
+        await client.query(timed('BEGIN', readTimeout));
         const result = await work(executor(client));
         committing = true;
-        await client.query('COMMIT');
+        await client.query(timed('COMMIT', readTimeout));
         return result;
       } catch (error) {
-        try {
-          await client.query('ROLLBACK');
-        } catch (rollbackError) {
-          broken = rollbackError as Error; // the connection is unusable: destroy it instead of pooling it
+        if (isReadTimeout(error)) {
+          // PostgreSQL did not answer: a ROLLBACK would queue behind the statement it never answered. The
+          // connection is destroyed instead, which ends the transaction on the server's side.
+          broken = error as Error;
+        } else {
+          try {
+            await client.query(timed('ROLLBACK', readTimeout));
+          } catch (rollbackError) {
+            broken = rollbackError as Error; // the connection is unusable: destroy it instead of pooling it
+          }
         }
         // A COMMIT the server answered with an error (a deferred constraint, a serialization
         // failure) rolled back. One that got no answer (the connection dropped, a read timeout)
@@ -113,7 +143,8 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
       }
     },
     async ping() {
-      await probe.query('SELECT 1');
+      // Bounded on the client's side too: a probe connection left waiting on a silent PostgreSQL would hold the probe's only connection for good.
+      await probe.query(timed('SELECT 1', PROBE_TIMEOUT_MS));
     },
     async close() {
       await Promise.all([pool.end(), probe.end()]);

@@ -8,6 +8,12 @@ export interface QueryOptions {
    * hot statement runs); outside one it runs it as any other statement.
    */
   readonly prepared?: boolean;
+  /**
+   * The statement may run past the connection's statement timeout (its transaction set
+   * `statement_timeout = 0`, as a migration does): the driver waits for its answer however long it
+   * takes, instead of giving up on a PostgreSQL that stopped answering (see pg-driver.ts).
+   */
+  readonly unbounded?: boolean;
 }
 
 /** Runs SQL with positional parameters ($1, $2 …) and returns the rows. */

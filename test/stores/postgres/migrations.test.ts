@@ -11,11 +11,12 @@ import { describeWithPostgres } from '../../helpers/services';
 
 /**
  * Two small migrations, the second slower than the statement timeout the test gives its driver
- * (1 s: the test's other statements must finish within it on a loaded machine too).
+ * (1 s: the test's other statements must finish within it on a loaded machine too), and slower
+ * than the driver's wait for an answer (the statement timeout + 2 s), which a migration goes without.
  */
 const SLOW: readonly Migration[] = [
   { version: 1, sql: 'CREATE TABLE upgraded (id int PRIMARY KEY)' },
-  { version: 2, sql: 'SELECT pg_sleep(1.5);\nINSERT INTO upgraded (id) VALUES (1)' },
+  { version: 2, sql: 'SELECT pg_sleep(3.5);\nINSERT INTO upgraded (id) VALUES (1)' },
 ];
 
 describeWithPostgres('migrations on PostgreSQL', (url) => {

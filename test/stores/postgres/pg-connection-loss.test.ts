@@ -44,6 +44,46 @@ describeWithPostgres('the PostgreSQL driver when the connection drops', (url) =>
     await expect(driver.ping()).resolves.toBeUndefined();
   });
 
+  test('a PostgreSQL that stops answering (no reset: a host gone dark, a NAT that dropped the connection) fails the statement, the transaction and its COMMIT after the statement timeout + 2 s, instead of holding them for good', async () => {
+    const direct = new URL(url);
+    const dark = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+    const viaDark = new URL(url);
+    viaDark.host = `127.0.0.1:${dark.port}`;
+    const bounded = createPgDriver({ url: viaDark.toString(), statementTimeoutMs: 300 });
+    // Settles within the bound either way, so a wait for good fails here rather than at Jest's timeout.
+    const within = <T>(work: Promise<T>) => Promise.race([
+      work.then(() => 'answered', (error: unknown) => error),
+      new Promise<string>((resolve) => setTimeout(resolve, 6_000, 'still waiting after 6 s').unref()),
+    ]);
+    try {
+      await expect(bounded.query('SELECT 1 AS n')).resolves.toEqual([{ n: 1 }]);
+      dark.silence();
+      const statement = await within(bounded.query('SELECT 2'));
+      expect(classifyInfrastructureFailure(statement)).toMatchObject({ dependency: 'database', reason: 'Query read timeout' });
+
+      // Mid-transaction: rejected as an infrastructure failure (no ROLLBACK queued behind the unanswered statement).
+      const inTransaction = await within(bounded.begin(async (tx) => {
+        await tx.query('SELECT 1');
+        dark.silence();
+        await tx.query('SELECT 2');
+      }));
+      expect(classifyInfrastructureFailure(inTransaction)).toMatchObject({ dependency: 'database', reason: 'Query read timeout' });
+
+      // A COMMIT that gets no answer may have committed: said so.
+      const commit = await within(bounded.begin(async (tx) => {
+        await tx.query('SELECT 1');
+        dark.silence();
+      }));
+      expect(commit).toBeInstanceOf(CommitOutcomeUnknownError);
+
+      // The connections that went silent were dropped, not pooled: new ones answer.
+      await expect(bounded.begin((tx) => tx.query<{ n: number }>('SELECT 3 AS n'))).resolves.toEqual([{ n: 3 }]);
+    } finally {
+      await dark.close();
+      await bounded.close();
+    }
+  }, 30_000);
+
   test('a connection lost during COMMIT is told apart: CommitOutcomeUnknownError, and the transaction did commit (it was "retry later" before)', async () => {
     const scratch = await openScratchSchema(url);
     const throughProxy = new URL(scratch.url);
