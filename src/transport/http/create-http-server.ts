@@ -124,11 +124,14 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   const retireRefused = async (request: FastifyRequest): Promise<void> => {
     if (request.routeOptions.url === '/graphql' && hasSignatureHeaders(request) && request.admission === undefined) await deps.retireSignature?.(request);
   };
-  // First hook: everything after it reads request.clientIp / clientLimitKey, never request.ip.
+  // Before any hook that refuses: once closing, a request pipelined behind the answer that closes
+  // its connection is not processed at all (nothing refuses it, its signature is not used up).
+  const connections = endConnectionsOnClose(app, deps.retireSignature);
+  // First hook that reads the request: everything after it reads request.clientIp / clientLimitKey, never request.ip.
   registerClientAddress(app, clientAddress, retireRefused);
   // After the client address: a signed request refused while closing retires its signature within
   // its own address's allowance (before it, every address shared one and ran out at 120 a minute).
-  const connections = endConnectionsOnClose(app, deps.retireSignature);
+  app.addHook('onRequest', connections.refuseWhileClosing);
   app.addHook('onRequest', async (request) => {
     armBodyDeadline(request.raw, deps.httpTimeouts?.requestMs ?? HTTP_TIMEOUTS.requestMs, clientErrorHandler);
   });

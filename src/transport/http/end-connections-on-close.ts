@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { cutByShutdown } from './client-errors';
 import { sendError } from './http-errors';
 import { REFUSAL_REASONS, SHUTTING_DOWN } from './refusal-reasons.table';
@@ -22,15 +22,25 @@ type HttpSocket = Socket & { _httpMessage?: unknown; parser?: { incoming?: Incom
  * server open until its idle timeout (a deploy held 10 s, then reported failed, by one idle or
  * slowloris client). So, once closing: every connection with no request in flight is ended at
  * once (silently when there is no request to answer; a head that had partly arrived gets the 408
- * its header deadline would have given, see `cutByShutdown`: nothing of it ran); every response
- * says `Connection: close` (Node ends the connection after it); and until the server is closed,
- * connections found with no request in flight are looked at again every SWEEP_EVERY_MS (a
- * connection opened meanwhile gets one look's time to deliver its request).
+ * its header deadline would have given, see `cutByShutdown`: nothing of it ran); the last answer
+ * of each connection says `Connection: close` (Node ends the connection after it); and until the
+ * server is closed, connections found with no request in flight are looked at again every
+ * SWEEP_EVERY_MS (a connection opened meanwhile gets one look's time to deliver its request).
+ * Only the answer to the last request read on its connection closes it: Node reads a pipelined
+ * request (written before the answer to the one ahead of it) at once and queues its answer behind,
+ * and a `close` ahead of it would end the connection with that answer never sent (a request run,
+ * or refused with its signature used up, and the client never told). An answer that says `close`
+ * is final: a request read on its connection after that is not processed at all (RFC 9112 §9.6;
+ * the client, told `close`, knows it went unanswered and may send it again, the same bytes, to
+ * another instance), so nothing refuses it and its signature is not used up.
  * A request that arrives once closing (Fastify's `return503OnClosing` is off: its answer is not
- * the error format) is refused before anything of it runs: 503 SERVICE_UNAVAILABLE, reason
- * SHUTTING_DOWN, with Retry-After and the request id, as every other refusal. A signed one has
- * its signature used up first (`retireSignature`), as every refusal before verification does:
- * clients re-send it signed again, and the captured bytes must not run on another instance.
+ * the error format) is refused before anything of it runs (`refuseWhileClosing`): 503
+ * SERVICE_UNAVAILABLE, reason SHUTTING_DOWN, with Retry-After and the request id, as every other
+ * refusal. A signed one has its signature used up first (`retireSignature`), as every refusal
+ * before verification does: clients re-send it signed again, and the captured bytes must not run
+ * on another instance.
+ * Register this before any hook that may refuse a request (its first hook leaves alone a request
+ * read after its connection's closing answer), and `refuseWhileClosing` where a refusal may run.
  */
 export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (request: FastifyRequest) => Promise<void>): ConnectionEnder {
   let closing = false;
@@ -39,9 +49,19 @@ export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (r
     open.add(socket);
     socket.once('close', () => open.delete(socket));
   });
+  // The last request read on each connection (before Fastify's listener sees it), and, once
+  // closing, the request whose answer says `close` on it.
+  const lastRead = new WeakMap<Socket, IncomingMessage>();
+  const closedBy = new WeakMap<Socket, IncomingMessage>();
+  app.server.prependListener('request', (request: IncomingMessage) => {
+    lastRead.set(request.socket, request);
+  });
   app.addHook('preClose', async () => {
     closing = true;
     const server = app.server;
+    // Node's server.close() calls it too, as the sweep does.
+    const nodeCloseIdle = server.closeIdleConnections.bind(server);
+    server.closeIdleConnections = () => closeQuietConnections(server, nodeCloseIdle);
     // Every connection open now has had its chance to send a request.
     let waiting = endWaiting(server, open, open);
     const sweep = setInterval(() => {
@@ -52,6 +72,13 @@ export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (r
   });
   // Callback hooks, not async ones: every request and response passes here, and must cost no promise.
   app.addHook('onRequest', (request, reply, done) => {
+    if (!closing || !closedBy.has(request.raw.socket)) return done();
+    // Read after the answer closing its connection: left unprocessed and unanswered (no later hook
+    // runs); the connection ends after that answer. Logged as aborted then (request-log.ts).
+    reply.hijack();
+    done();
+  });
+  const refuseWhileClosing: onRequestHookHandler = (request, reply, done) => {
     if (!closing) return done();
     const refuse = () => {
       reply.header('x-request-id', request.id).header('retry-after', String(SHUTDOWN_RETRY_AFTER_SECONDS));
@@ -60,20 +87,63 @@ export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (r
     if (!retireSignature || !hasSignatureHeaders(request)) return refuse();
     // The retirement logs its own failures; the refusal goes out either way.
     retireSignature(request).catch(() => undefined).then(refuse);
-  });
+  };
   const endIfClosing = (reply: FastifyReply): void => {
-    if (closing) reply.header('connection', 'close');
+    if (!closing) return;
+    const request = reply.request.raw;
+    const socket = request.socket;
+    const closer = closedBy.get(socket);
+    if (closer === request || (closer === undefined && lastRead.get(socket) === request)) {
+      closedBy.set(socket, request);
+      reply.header('connection', 'close');
+      return;
+    }
+    // A request read after this one waits on this connection for its answer: this one keeps the
+    // connection open, whoever said otherwise (Fastify says `close` on every request it routes
+    // once closing); the last one closes it.
+    reply.removeHeader('connection');
+    reply.raw.removeHeader('connection');
   };
   app.addHook('onSend', (_request, reply, payload, done) => {
     endIfClosing(reply);
     done(null, payload);
   });
-  return { endIfClosing };
+  return { endIfClosing, refuseWhileClosing };
 }
 
-/** For a route whose own onSend awaits (it runs after the global one): says `Connection: close` if close() began meanwhile. */
+/** What the server registers itself of the closing behaviour. */
 export interface ConnectionEnder {
+  /**
+   * For a route whose own onSend awaits (it runs after the global one): says `Connection: close`
+   * if close() began meanwhile and the answer is its connection's last (or keeps it open if a
+   * request was read behind it meanwhile).
+   */
   endIfClosing(reply: FastifyReply): void;
+  /** The onRequest hook refusing, once closing, a request that arrived whole (503 SHUTTING_DOWN, its signature used up). */
+  refuseWhileClosing: onRequestHookHandler;
+}
+
+/** Node's list of a server's connections; `idle()`: those with no request being read (`closeIdleConnections` reads it). */
+interface ConnectionsList {
+  idle(): Array<{ socket: HttpSocket }>;
+}
+
+/** The server's ConnectionsList, found by its symbol's description (it is not exported); undefined if not there. */
+function connectionsOf(server: Server): ConnectionsList | undefined {
+  const key = Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === 'http.server.connections');
+  return key === undefined ? undefined : (server as unknown as Record<symbol, ConnectionsList | undefined>)[key];
+}
+
+/**
+ * Ends the connections between two requests that owe no answer. Node's own `closeIdleConnections`
+ * also ends one whose answer has been written whole (`finished`) but not yet sent, cutting it and
+ * the answers of requests pipelined behind it: an answer is owed until Node detaches it from the
+ * socket (`_httpMessage`), once it is sent and the next one queued has taken its place.
+ */
+function closeQuietConnections(server: Server, nodeCloseIdle: () => void): void {
+  const connections = connectionsOf(server);
+  if (!connections) return nodeCloseIdle();
+  for (const { socket } of connections.idle()) if (!socket._httpMessage) socket.destroy();
 }
 
 /**
@@ -82,7 +152,7 @@ export interface ConnectionEnder {
  * written is left to it: its `Connection: close` ends it, or, sent before closing, it is idle next.
  */
 function endWaiting(server: Server, open: ReadonlySet<HttpSocket>, due: ReadonlySet<HttpSocket>): Set<HttpSocket> {
-  // Between two requests, no byte of the next one read: Node knows these and ends them silently.
+  // Between two requests, no byte of the next one read, no answer owed: Node knows these, and they end silently.
   server.closeIdleConnections();
   const waiting = new Set<HttpSocket>();
   for (const socket of open) {

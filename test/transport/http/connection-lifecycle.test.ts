@@ -69,6 +69,34 @@ const PROMPTLY_MS = 2_000;
 const settlesWithin = (promise: Promise<unknown>, ms: number): Promise<boolean> =>
   Promise.race([promise.then(() => true, () => true), sleep(ms, false, { ref: false })]);
 
+/** One HTTP/1.1 response as read off a raw socket. */
+interface RawResponse {
+  status: number;
+  /** Lower-cased names. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The responses in what a connection received, in order (each body as long as its Content-Length; a cut one is left out). */
+function parseResponses(received: string): RawResponse[] {
+  const parsed: RawResponse[] = [];
+  let rest = received;
+  while (rest.length > 0) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) break;
+    const [statusLine, ...fields] = rest.slice(0, end).split('\r\n');
+    const headers = Object.fromEntries(fields.map((field) => {
+      const colon = field.indexOf(':');
+      return [field.slice(0, colon).trim().toLowerCase(), field.slice(colon + 1).trim()];
+    }));
+    const length = Number(headers['content-length'] ?? 0);
+    if (rest.length < end + 4 + length) break;
+    parsed.push({ status: Number(statusLine.split(' ')[1]), headers, body: rest.slice(end + 4, end + 4 + length) });
+    rest = rest.slice(end + 4 + length);
+  }
+  return parsed;
+}
+
 describe('HTTP connections', () => {
   let db: TestDatabase;
   let services: DomainServices;
@@ -103,6 +131,26 @@ describe('HTTP connections', () => {
       await heldMayAnswer;
       return { ok: true };
     });
+    // Stands in for /graphql's settling of a signed request in its own onSend, which runs after the
+    // global one has decided whether the answer closes its connection: a request in flight when
+    // close() begins, whose answer then waits in its onSend until the test lets it go.
+    let toSendStarted: () => void = () => undefined;
+    const slowToSendStarted = new Promise<void>((resolve) => { toSendStarted = resolve; });
+    let sending: () => void = () => undefined;
+    const sendStarted = new Promise<void>((resolve) => { sending = resolve; });
+    let endSend: () => void = () => undefined;
+    const sendMayEnd = new Promise<void>((resolve) => { endSend = resolve; });
+    app.get('/slow-to-send', {
+      onSend: async (_request, _reply, payload) => {
+        sending();
+        await sendMayEnd;
+        return payload;
+      },
+    }, async () => {
+      toSendStarted();
+      await closeBegan;
+      return { ok: true };
+    });
     // Keeps close() in its drain (after the server's own preClose, before it stops listening) until released.
     let drainHeld: Promise<void> | undefined;
     app.addHook('preClose', async () => drainHeld);
@@ -125,7 +173,13 @@ describe('HTTP connections', () => {
     const acceptedByServer = (c: RawClient) => eventually(async () => {
       if (!serverSides.has(c.localPort)) throw new Error('the server has not accepted this connection yet');
     }, 10_000, 10);
-    return { app, port, slowStarted, closeBegan, readByServer, acceptedByServer, held, answerHeld, holdDrain };
+    /** Resolves once the server has parsed `count` requests in all (a pipelined one is parsed while the one before it runs). */
+    let parsed = 0;
+    app.server.on('request', () => { parsed += 1; });
+    const requestsParsed = (count: number) => eventually(async () => {
+      if (parsed < count) throw new Error(`the server has parsed ${parsed} of ${count} requests`);
+    }, 10_000, 10);
+    return { app, port, slowStarted, closeBegan, readByServer, acceptedByServer, held, answerHeld, holdDrain, requestsParsed, slowToSendStarted, sendStarted, endSend };
   };
   const client = async (port: number) => {
     const c = await rawClient(port);
@@ -301,6 +355,101 @@ describe('HTTP connections', () => {
     expect(JSON.parse(answer)).toEqual({ errors: [{ message: expect.stringContaining('shutting down'), extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId, reason: 'SHUTTING_DOWN' } }] });
     expect(inFlight.received()).toMatch(/^HTTP\/1\.1 200 /);
     expect(retired).toEqual(['127.0.0.1 sig1=("@method");created=1;nonce="late-nonce-0000001";keyid="k"']);
+  }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
+
+  // HTTP/1.1 pipelining: a client may write its next request before the answer to the one before
+  // it. Node reads it at once and queues its answer behind; an answer that says Connection: close
+  // ends the connection after itself, and the answers queued behind it were never sent.
+  test('two requests written back to back, the first in flight when close() begins: both are answered, in order, then the connection closes', async () => {
+    const { app, port, held, answerHeld, closeBegan, requestsParsed } = await start();
+    const c = await client(port);
+    c.write('GET /held HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await held;
+    // Both read: the second answered already, its answer queued behind the first's.
+    await requestsParsed(2);
+    const closing = app.close();
+    await closeBegan;
+    answerHeld();
+    expect(await settlesWithin(c.closed, PROMPTLY_MS)).toBe(true);
+    await closing;
+    const answers = parseResponses(c.received());
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    expect(answers.map((answer) => answer.body)).toEqual(['{"ok":true}', '{"status":"ok"}']);
+    // Not the one closing the connection: an answer is still to come on it.
+    expect(answers[0].headers.connection).not.toBe('close');
+  }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
+
+  // Node's own sweep of idle connections takes one whose answer has been written whole, not yet
+  // sent, for idle: the answers queued behind it went with it.
+  test('two requests written back to back, close() beginning as the first is answered: both are answered, in order, then the connection closes', async () => {
+    const { app, port, held, answerHeld, requestsParsed } = await start();
+    const c = await client(port);
+    c.write('GET /held HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await held;
+    await requestsParsed(2);
+    const closing = app.close();
+    answerHeld();
+    expect(await settlesWithin(c.closed, PROMPTLY_MS)).toBe(true);
+    await closing;
+    const answers = parseResponses(c.received());
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    expect(answers.map((answer) => answer.body)).toEqual(['{"ok":true}', '{"status":"ok"}']);
+  }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
+
+  test('a request pipelined behind one in flight and refused during the drain gets its 503 SHUTTING_DOWN after the first answer, and its signature is used up once', async () => {
+    const retired: string[] = [];
+    const { app, port, held, answerHeld, closeBegan, holdDrain, requestsParsed } = await start(undefined, async (request) => { retired.push(String(request.headers['signature-input'])); });
+    const c = await client(port);
+    c.write('GET /held HTTP/1.1\r\nHost: x\r\n\r\n');
+    await held;
+    const endDrain = holdDrain();
+    const closing = app.close();
+    await closeBegan;
+    // Written before the client has the first answer: the second request waits behind it on this connection.
+    const body = '{"query":"{ serverTime }"}';
+    c.write('POST /graphql HTTP/1.1\r\nHost: x\r\nsignature-input: sig1=("@method");created=1;nonce="piped-nonce-000001";keyid="k"\r\nsignature: sig1=:AAAA:\r\n'
+      + `content-type: application/json\r\naccept: application/graphql-response+json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    await requestsParsed(2);
+    await eventually(async () => expect(retired).toHaveLength(1), 10_000, 10);
+    answerHeld();
+    expect(await settlesWithin(c.closed, PROMPTLY_MS)).toBe(true);
+    endDrain();
+    await closing;
+    const answers = parseResponses(c.received());
+    expect(answers.map((answer) => answer.status)).toEqual([200, 503]);
+    const [first, second] = answers;
+    expect(first.body).toBe('{"ok":true}');
+    // Not the one closing the connection: an answer is still to come on it.
+    expect(first.headers.connection).not.toBe('close');
+    expect(second.headers).toMatchObject({ 'retry-after': '1', connection: 'close' });
+    expect(JSON.parse(second.body)).toEqual({ errors: [{ message: expect.stringContaining('shutting down'), extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId: second.headers['x-request-id'], reason: 'SHUTTING_DOWN' } }] });
+    expect(retired).toEqual(['sig1=("@method");created=1;nonce="piped-nonce-000001";keyid="k"']);
+  }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
+
+  // RFC 9112 §9.6: a server that sends "close" must not process any further request on that
+  // connection; its client knows from the "close" that the request went unprocessed, and may send
+  // it again, the same bytes, elsewhere. So its signature must not be used up.
+  test('a request pipelined after the answer closing its connection was decided is not processed: no answer, its signature not used up', async () => {
+    const retired: string[] = [];
+    const { app, port, slowToSendStarted, sendStarted, endSend, requestsParsed } = await start(undefined, async (request) => { retired.push(String(request.headers['signature-input'])); });
+    const c = await client(port);
+    c.write('GET /slow-to-send HTTP/1.1\r\nHost: x\r\n\r\n');
+    await slowToSendStarted;
+    const closing = app.close();
+    // The answer has passed the global onSend (closing: Connection: close) and waits in its route's.
+    await sendStarted;
+    const body = '{"query":"{ serverTime }"}';
+    c.write('POST /graphql HTTP/1.1\r\nHost: x\r\nsignature-input: sig1=("@method");created=1;nonce="after-close-000001";keyid="k"\r\nsignature: sig1=:AAAA:\r\n'
+      + `content-type: application/json\r\naccept: application/graphql-response+json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    await requestsParsed(2);
+    endSend();
+    expect(await settlesWithin(c.closed, PROMPTLY_MS)).toBe(true);
+    await closing;
+    expect(retired).toEqual([]);
+    const answers = parseResponses(c.received());
+    expect(answers.map((answer) => answer.status)).toEqual([200]);
+    expect(answers[0].headers.connection).toBe('close');
+    expect(answers[0].body).toBe('{"ok":true}');
   }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
 
   test('close() also closes a keep-alive connection that was idle when it began', async () => {
