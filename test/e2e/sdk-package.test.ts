@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { DomainServices } from '../../src/domain';
-import { npm, packWithDependencies, REPO_ROOT, type PackedTarball } from '../helpers/packed-packages';
+import { installTarballs, packWithDependencies, REPO_ROOT, type PackedTarball } from '../helpers/packed-packages';
 import { openEmbeddedSignet, type EmbeddedSignet } from '../helpers/signet-server';
 
 const run = promisify(execFile);
@@ -94,7 +94,7 @@ describe('@signet/sdk packed and installed outside the repository', () => {
     project = join(work, 'client');
     mkdirSync(project);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'sdk-client', version: '1.0.0', private: true }));
-    await npm(['install', ...tarballs.map((t) => t.file)], project, cache);
+    await installTarballs(tarballs, project, cache);
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
     writeFileSync(join(project, 'tsconfig.wrong.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: true }, files: ['wrong-types.ts'] }));
     writeFileSync(join(project, 'client.ts'), CLIENT);

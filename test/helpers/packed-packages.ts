@@ -5,7 +5,7 @@
  * of the tarballs then downloads nothing, so a test can install the package outside the repository.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -33,6 +33,11 @@ export interface PackedTarball {
   readonly files: readonly string[];
   /** The package.json the tarball carries. */
   readonly manifest: PackageManifest;
+  /**
+   * Set when another version of this package was packed first (it is installed at the top): the
+   * package whose dependency needs this version, nested under it (see {@link installTarballs}).
+   */
+  readonly nestedUnder?: string;
 }
 
 /**
@@ -70,25 +75,47 @@ function needs(manifest: PackageManifest): string[] {
 }
 
 /**
- * Packs `packageName` (a workspace package) and its dependency closure into `destination`, plus
- * `extra` packages from node_modules (e.g. `@types/node` for a client project). Workspace packages
- * run their lifecycle scripts (`prepack` builds them); third-party packages are packed as installed.
+ * Packs `packageName` (a workspace package, or several) and its dependency closure into `destination`,
+ * plus `extra` packages from node_modules (e.g. `@types/node` for a client project). Workspace packages
+ * run their lifecycle scripts (`prepack` builds them); third-party packages are packed as installed,
+ * each version the closure holds (ioredis pins a cluster-key-slot older than @signet/redis-scripts').
  */
-export async function packWithDependencies(packageName: string, destination: string, cache: string, extra: readonly string[] = []): Promise<PackedTarball[]> {
+export async function packWithDependencies(packageName: string | readonly string[], destination: string, cache: string, extra: readonly string[] = []): Promise<PackedTarball[]> {
   const packed = new Map<string, PackedTarball>();
-  const queue: Array<{ name: string; from: string }> = [packageName, ...extra].map((name) => ({ name, from: REPO_ROOT }));
+  const firstVersion = new Map<string, string>();
+  const queue: Array<{ name: string; from: string; parent?: string }> = [packageName, extra].flat().map((name) => ({ name, from: REPO_ROOT }));
   while (queue.length > 0) {
-    const { name, from } = queue.shift()!;
-    if (packed.has(name)) continue;
+    const { name, from, parent } = queue.shift()!;
     const dir = packageDir(name, from);
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageManifest;
+    const key = `${name}@${manifest.version}`;
+    if (packed.has(key)) continue;
     const ours = name.startsWith('@signet/');
     const args = ['pack', dir, '--pack-destination', destination, '--json', ...(ours ? [] : ['--ignore-scripts'])];
     const output = await npm(args, REPO_ROOT, cache);
     // A `prepack` script's own output comes first on stdout; the JSON report is the last thing printed.
     const [result] = JSON.parse(output.slice(output.search(/^\[/m))) as Array<{ filename: string; files: Array<{ path: string }> }>;
-    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageManifest;
-    packed.set(name, { name, version: manifest.version, file: join(destination, result.filename), files: result.files.map((f) => f.path), manifest });
-    for (const dependency of needs(manifest)) queue.push({ name: dependency, from: dir });
+    if (!firstVersion.has(name)) firstVersion.set(name, manifest.version);
+    const nestedUnder = firstVersion.get(name) === manifest.version ? undefined : parent;
+    packed.set(key, { name, version: manifest.version, file: join(destination, result.filename), files: result.files.map((f) => f.path), manifest, ...(nestedUnder ? { nestedUnder } : {}) });
+    for (const dependency of needs(manifest)) queue.push({ name: dependency, from: dir, parent: name });
   }
   return [...packed.values()];
+}
+
+/**
+ * `npm install --offline` of `tarballs` into the project in `dir` (its package.json written already):
+ * each package's first version at the top, any other version nested under the package that needs it
+ * through an `overrides` entry naming its tarball, so nothing is looked up in a registry.
+ */
+export async function installTarballs(tarballs: readonly PackedTarball[], dir: string, cache: string): Promise<void> {
+  const overrides: Record<string, Record<string, string>> = {};
+  for (const { name, file, nestedUnder } of tarballs) {
+    if (nestedUnder !== undefined) overrides[nestedUnder] = { ...overrides[nestedUnder], [name]: `file:${file}` };
+  }
+  if (Object.keys(overrides).length > 0) {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...manifest, overrides }, null, 2));
+  }
+  await npm(['install', ...tarballs.filter((t) => t.nestedUnder === undefined).map((t) => t.file)], dir, cache);
 }

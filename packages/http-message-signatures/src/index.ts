@@ -46,4 +46,4 @@ export type {
   VerifierOptions,
 } from './types';
 export { createDeferredClaimVerifier, createSignatureVerifier } from './verify-signature';
-export { webCrypto, type WebCryptoProvider } from './webcrypto-provider';
+export { webCrypto, type WebCryptoKey, type WebCryptoProvider } from './webcrypto-provider';

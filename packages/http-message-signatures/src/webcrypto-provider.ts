@@ -8,8 +8,28 @@ import { MIN_HMAC_SECRET_BYTES, SIGNATURE_LENGTHS } from './constants';
 import type { CryptoProvider, DigestAlgorithm, SigningMaterial, VerificationKeyMaterial } from './crypto-provider';
 import { ed25519PublicKeyProblem } from './ed25519-public-key';
 
+/** The attributes of a CryptoKey this provider and the SDK read (every Web Crypto key has them). */
+export interface CryptoKeyAttributes {
+  readonly algorithm: { readonly name: string };
+  readonly type: string;
+  readonly extractable: boolean;
+  readonly usages: readonly string[];
+}
+
+/**
+ * A CryptoKey as the consumer's own types name it: the key its `crypto.subtle.sign` takes. That
+ * is the DOM lib's `CryptoKey` in a browser project and node:crypto's `webcrypto.CryptoKey` in a
+ * Node project without the DOM lib, which has no global `CryptoKey` (naming it here failed such
+ * projects' compilation) and which this browser-safe entry cannot import from node:crypto. So the
+ * host's keys go in, and the keys the SDK's `importSigningKey` returns are the host's own type. A
+ * project with no WebCrypto types at all gets the attributes read.
+ */
+export type WebCryptoKey = typeof globalThis extends { crypto: { subtle: { sign(algorithm: never, key: infer Key, data: never): unknown } } }
+  ? Key
+  : CryptoKeyAttributes;
+
 /** WebCrypto as a provider: keys are CryptoKeys; HMAC secrets may also be given as bytes. */
-export type WebCryptoProvider = CryptoProvider<CryptoKey, CryptoKey | Uint8Array, CryptoKey>;
+export type WebCryptoProvider = CryptoProvider<WebCryptoKey, WebCryptoKey | Uint8Array, WebCryptoKey>;
 
 const SUBTLE_HASH: Readonly<Record<DigestAlgorithm, string>> = { 'sha-256': 'SHA-256', 'sha-512': 'SHA-512' };
 const HMAC_PARAMS = { name: 'HMAC', hash: 'SHA-256' } as const;

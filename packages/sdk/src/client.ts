@@ -5,7 +5,7 @@
  * When it gives up it says which key it used and whether the call may have run.
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { KEY_ID_PATTERN } from '@signet/http-message-signatures';
+import { KEY_ID_PATTERN, type WebCryptoKey } from '@signet/http-message-signatures';
 import { utf8 } from './bytes';
 import { checkKeyMaterial, importCheckedKey, subtle, type CheckedKeyMaterial } from './key-material';
 import { describeOperation, type OperationInfo } from './operations';
@@ -29,9 +29,9 @@ export interface SignetClientOptions {
   /** The API key id (`keyid`), e.g. `key_0123456789abcdef01234567`; needs `privateKey` or `secret`. */
   keyId?: string;
   /** Ed25519 private key: base64 PKCS#8 DER as `signet keys create` prints it, PEM, or a CryptoKey. */
-  privateKey?: string | CryptoKey;
+  privateKey?: string | WebCryptoKey;
   /** HMAC-SHA256 secret: base64 as printed, bytes, or a CryptoKey. */
-  secret?: string | Uint8Array | CryptoKey;
+  secret?: string | Uint8Array | WebCryptoKey;
   /** Defaults to `ed25519` with `privateKey`, `hmac-sha256` with `secret`. */
   alg?: SignetAlgorithm;
   /** The `@authority` the server expects, when it differs from the URL's host (behind a proxy). */
@@ -217,7 +217,7 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
   const policy = resolveRetry(options.retry);
   const defaultTimeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const signing = signingOptions(options);
-  let key: Promise<CryptoKey> | undefined;
+  let key: Promise<WebCryptoKey> | undefined;
   const signingKey = (material: CheckedKeyMaterial) => (key ??= importCheckedKey(material));
   const serverClock = createServerClock(clock);
 

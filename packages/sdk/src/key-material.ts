@@ -4,6 +4,7 @@
  * that request with an error that is not about the request. Every message names the option and
  * never quotes the material.
  */
+import type { WebCryptoKey } from '@signet/http-message-signatures';
 import { fromBase64, plainBytes } from './bytes';
 
 /** The signature algorithms a Signet key can use (one per key). */
@@ -11,12 +12,12 @@ export type SignetAlgorithm = 'ed25519' | 'hmac-sha256';
 
 /** Key material as people hold it: what `signet keys create` prints, or a CryptoKey already imported. */
 export type SigningKeyMaterial =
-  | { alg: 'ed25519'; privateKey: string | CryptoKey }
-  | { alg: 'hmac-sha256'; secret: string | Uint8Array | CryptoKey };
+  | { alg: 'ed25519'; privateKey: string | WebCryptoKey }
+  | { alg: 'hmac-sha256'; secret: string | Uint8Array | WebCryptoKey };
 
 /** Material that passed {@link checkKeyMaterial}: a CryptoKey to use as is, or the exact bytes to import. */
 export type CheckedKeyMaterial =
-  | { alg: SignetAlgorithm; cryptoKey: CryptoKey }
+  | { alg: SignetAlgorithm; cryptoKey: WebCryptoKey }
   | { alg: 'ed25519'; pkcs8: Uint8Array<ArrayBuffer> }
   | { alg: 'hmac-sha256'; raw: Uint8Array<ArrayBuffer> };
 
@@ -31,7 +32,7 @@ const ED25519_OID = [0x06, 0x03, 0x2b, 0x65, 0x70];
 const NOT_ED25519 = 'privateKey is not an Ed25519 private key: pass the base64 PKCS#8 DER (or PEM) that `signet keys create` prints, or an Ed25519 signing CryptoKey';
 
 /** Whether `key` is a CryptoKey of `name` that may sign. Duck-typed: a key from another realm fails instanceof. */
-export function isSigningCryptoKey(key: unknown, name: 'Ed25519' | 'HMAC'): key is CryptoKey {
+export function isSigningCryptoKey(key: unknown, name: 'Ed25519' | 'HMAC'): key is WebCryptoKey {
   const candidate = key as Partial<CryptoKey> | null;
   return typeof candidate === 'object' && candidate !== null && candidate.algorithm?.name === name
     && Array.isArray(candidate.usages) && candidate.usages.includes('sign');
@@ -120,8 +121,8 @@ export function checkKeyMaterial(material: SigningKeyMaterial): CheckedKeyMateri
   throw new TypeError('alg must be ed25519 or hmac-sha256');
 }
 
-/** WebCrypto's SubtleCrypto, or an Error saying it is missing. */
-export function subtle(): SubtleCrypto {
+/** WebCrypto's SubtleCrypto (typed as the host's own: no global `SubtleCrypto` without the DOM lib), or an Error saying it is missing. */
+export function subtle(): typeof globalThis.crypto.subtle {
   const api = globalThis.crypto?.subtle;
   // Browsers expose SubtleCrypto only in secure contexts (https or localhost).
   if (!api) throw new Error('WebCrypto (crypto.subtle) is not available here: use Node 20+ or a secure browser context');
@@ -129,7 +130,7 @@ export function subtle(): SubtleCrypto {
 }
 
 /** Imports checked material into a non-extractable signing CryptoKey. */
-export async function importCheckedKey(material: CheckedKeyMaterial): Promise<CryptoKey> {
+export async function importCheckedKey(material: CheckedKeyMaterial): Promise<WebCryptoKey> {
   if ('cryptoKey' in material) return material.cryptoKey;
   if ('raw' in material) return subtle().importKey('raw', material.raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   try {

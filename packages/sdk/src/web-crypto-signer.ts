@@ -4,7 +4,7 @@
  * signer the server's tools use with node:crypto. This file adds what a client holds: a URL,
  * headers in any case, and key material as text (imported into CryptoKeys).
  */
-import { computeContentDigest, IDEMPOTENCY_KEY_COMPONENT, newNonce, signRequest, webCrypto } from '@signet/http-message-signatures';
+import { computeContentDigest, IDEMPOTENCY_KEY_COMPONENT, newNonce, signRequest, webCrypto, type WebCryptoKey } from '@signet/http-message-signatures';
 import { checkKeyMaterial, importCheckedKey, isSigningCryptoKey, type SignetAlgorithm, type SigningKeyMaterial } from './key-material';
 
 export type { SignetAlgorithm, SigningKeyMaterial } from './key-material';
@@ -24,7 +24,7 @@ export interface WebCryptoSignOptions {
   /** Algorithm of `key`. */
   alg: SignetAlgorithm;
   /** A signing key from {@link importSigningKey}. */
-  key: CryptoKey;
+  key: WebCryptoKey;
   /** `created`, in seconds since the epoch; defaults to the system clock. */
   created?: number;
   /** Defaults to 24 fresh random bytes in base64url (32 characters). Never reuse one. */
@@ -51,7 +51,7 @@ export function randomNonce(): string {
   return newNonce(webCrypto);
 }
 
-function checkCryptoKey(key: CryptoKey, alg: SignetAlgorithm): CryptoKey {
+function checkCryptoKey(key: WebCryptoKey, alg: SignetAlgorithm): WebCryptoKey {
   const expected = alg === 'ed25519' ? 'Ed25519' : 'HMAC';
   if (!isSigningCryptoKey(key, expected)) throw new TypeError(`the CryptoKey is not a ${expected} signing key`);
   return key;
@@ -62,7 +62,7 @@ function checkCryptoKey(key: CryptoKey, alg: SignetAlgorithm): CryptoKey {
  * PKCS#8 DER (or PEM), or an HMAC secret as base64 or bytes (at least 32 bytes, as the server
  * requires). Rejects with a TypeError naming the option when the material is not such a key.
  */
-export async function importSigningKey(material: SigningKeyMaterial): Promise<CryptoKey> {
+export async function importSigningKey(material: SigningKeyMaterial): Promise<WebCryptoKey> {
   return importCheckedKey(checkKeyMaterial(material));
 }
 
