@@ -77,6 +77,13 @@ interface RawResponse {
   body: string;
 }
 
+/** A signed-looking POST /graphql (its signature is never verified here) with the nonce given, as one write. */
+function signedPost(nonce: string): string {
+  const body = '{"query":"{ serverTime }"}';
+  return `POST /graphql HTTP/1.1\r\nHost: x\r\nsignature-input: sig1=("@method");created=1;nonce="${nonce}";keyid="k"\r\nsignature: sig1=:AAAA:\r\n`
+    + `content-type: application/json\r\naccept: application/graphql-response+json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+}
+
 /** The responses in what a connection received, in order (each body as long as its Content-Length; a cut one is left out). */
 function parseResponses(received: string): RawResponse[] {
   const parsed: RawResponse[] = [];
@@ -406,9 +413,7 @@ describe('HTTP connections', () => {
     const closing = app.close();
     await closeBegan;
     // Written before the client has the first answer: the second request waits behind it on this connection.
-    const body = '{"query":"{ serverTime }"}';
-    c.write('POST /graphql HTTP/1.1\r\nHost: x\r\nsignature-input: sig1=("@method");created=1;nonce="piped-nonce-000001";keyid="k"\r\nsignature: sig1=:AAAA:\r\n'
-      + `content-type: application/json\r\naccept: application/graphql-response+json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    c.write(signedPost('piped-nonce-000001'));
     await requestsParsed(2);
     await eventually(async () => expect(retired).toHaveLength(1), 10_000, 10);
     answerHeld();
@@ -438,9 +443,7 @@ describe('HTTP connections', () => {
     const closing = app.close();
     // The answer has passed the global onSend (closing: Connection: close) and waits in its route's.
     await sendStarted;
-    const body = '{"query":"{ serverTime }"}';
-    c.write('POST /graphql HTTP/1.1\r\nHost: x\r\nsignature-input: sig1=("@method");created=1;nonce="after-close-000001";keyid="k"\r\nsignature: sig1=:AAAA:\r\n'
-      + `content-type: application/json\r\naccept: application/graphql-response+json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    c.write(signedPost('after-close-000001'));
     await requestsParsed(2);
     endSend();
     expect(await settlesWithin(c.closed, PROMPTLY_MS)).toBe(true);
