@@ -12,7 +12,7 @@ import { describeOperation, type OperationInfo } from './operations';
 import { parseRateLimits, type SignetRateLimit } from './rate-limit-headers';
 import { SignetAbortError, SignetRequestError, type RequestOutcome } from './request-error';
 import {
-  collectUserErrors, isReplay, judge, provesNotSent, readResponse, type ReadResponse, type SignetGraphQLError, type SignetUserError, type Verdict,
+  collectUserErrors, isReplay, judge, leavesOutcomeOpen, noRootFieldAnswered, provesNotSent, readResponse, type ReadResponse, type SignetGraphQLError, type SignetUserError, type Verdict,
 } from './response';
 import { attemptSignal, createRetryBudget, resolveRetry, sleep as realSleep, type RetryOptions } from './retry-policy';
 import { createServerClock } from './server-clock';
@@ -89,6 +89,15 @@ export interface SignetResult<TData> {
   userErrors: readonly SignetUserError[];
   /** True when the server returned a stored outcome of an earlier attempt (the effect did not run again). */
   replayed: boolean;
+  /**
+   * True when this mutation may have run although this answer does not show it: no root field has
+   * a value, it is not a replay, and an attempt may have run (this one's error leaves the outcome
+   * open: `SERVICE_UNAVAILABLE`, `INTERNAL_SERVER_ERROR`, `IDEMPOTENCY_IN_PROGRESS`, a 5xx; or an
+   * earlier attempt's answer was lost or left it open, and this retry was refused before running,
+   * by a 429 say). Call again with `idempotencyKey` to learn the outcome; never resend without it.
+   * Always false for queries, a replay, and an answer that shows the mutation's payload.
+   */
+  mayHaveRun: boolean;
   /** HTTP status of the last answer. */
   status: number;
   /** The key sent as `Idempotency-Key`, when the document is keyed. */
@@ -260,6 +269,8 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
     let skewCorrected = false;
     /** Whether an attempt may have reached the server; false only while every failure proves it never left. */
     let reached = false;
+    /** Whether an attempt before this one may have run the mutation (its answer lost, or one that left the outcome open). */
+    let earlierMayHaveRun = false;
     const outcome = (): RequestOutcome => (reached ? 'unknown' : 'not-sent');
     const aborted = () => new SignetAbortError(signal?.reason, { idempotencyKey, outcome: outcome(), attempts });
 
@@ -304,6 +315,7 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
         // The bounds (attempts, total time, the longest Retry-After the caller takes) and the wait, never sooner than asked.
         const retry = budget.next(verdict);
         if (retry) {
+          if (info.kind === 'mutation' && (answer ? leavesOutcomeOpen(answer, verdict) : !provesNotSent(networkError) || timedOut)) earlierMayHaveRun = true;
           const { delayMs } = retry;
           onRetry?.({ attempt: retry.attempt, maxAttempts: policy.maxAttempts, delayMs, reason: verdict.reason, idempotencyKey });
           try {
@@ -325,8 +337,10 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
           { idempotencyKey, outcome: outcome(), headers: answer.headers, rateLimit });
       }
       const data = (answer.body.data ?? null) as Record<string, unknown> | null;
+      const replayed = isReplay(answer);
+      const mayHaveRun = info.kind === 'mutation' && !replayed && noRootFieldAnswered(data) && (earlierMayHaveRun || leavesOutcomeOpen(answer, verdict));
       return {
-        data: data as TData | null, errors: answer.body.errors ?? [], userErrors: collectUserErrors(data), replayed: isReplay(answer),
+        data: data as TData | null, errors: answer.body.errors ?? [], userErrors: collectUserErrors(data), replayed, mayHaveRun,
         status: answer.status, idempotencyKey, attempts, requestId: answer.headers.get('x-request-id') ?? undefined, headers: answer.headers, rateLimit,
       };
     }

@@ -51,8 +51,11 @@ export interface ReadResponse {
 /** What an answer means for the attempt loop. */
 export type Verdict =
   | { kind: 'final' }
-  /** `notRun`: the server says nothing of the request ran, so even an unkeyed mutation may be re-sent. */
-  | { kind: 'transient'; reason: string; retryAfterMs?: number; notRun?: boolean }
+  /**
+   * `notRun`: the server says nothing of the request ran, so even an unkeyed mutation may be re-sent.
+   * `waiting`: every error is IDEMPOTENCY_IN_PROGRESS (the key's first call is still running, or its process died with the key leased).
+   */
+  | { kind: 'transient'; reason: string; retryAfterMs?: number; notRun?: boolean; waiting?: boolean }
   | { kind: 'skew'; serverTimeMs: number };
 
 /** Reads the body as JSON; a proxy's HTML error page yields `body: undefined`, not an exception. */
@@ -100,7 +103,9 @@ export function judge(answer: ReadResponse, now: number): Verdict {
   if (answer.status === 200 && errors.length > 0) {
     const codes = errors.map((e) => e.extensions?.code ?? '');
     // One non-transient error (a real refusal) makes the whole answer final: never retried.
-    if (codes.every((code) => TRANSIENT_CODES.has(code))) return { kind: 'transient', reason: codes[0], retryAfterMs: hinted() };
+    if (codes.every((code) => TRANSIENT_CODES.has(code))) {
+      return { kind: 'transient', reason: codes[0], retryAfterMs: hinted(), ...(codes.every((code) => code === 'IDEMPOTENCY_IN_PROGRESS') ? { waiting: true } : {}) };
+    }
   }
   return { kind: 'final' };
 }
@@ -120,6 +125,28 @@ export function collectUserErrors(data: Record<string, unknown> | null | undefin
     for (const e of list as Array<Omit<SignetUserError, 'path'>>) found.push({ code: e.code, message: e.message, field: e.field, path });
   }
   return found;
+}
+
+/**
+ * Error codes after which a mutation may have run, or may still complete (ERRORS.md): an unexpected
+ * error, a dependency that failed (a COMMIT whose outcome is unknown among them), or the same key
+ * executing right now.
+ */
+const OUTCOME_UNKNOWN_CODES: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'IDEMPOTENCY_IN_PROGRESS']);
+
+/**
+ * Whether this answer leaves it open that the mutation ran: a 5xx that does not say nothing ran,
+ * an answer that is not GraphQL, or an error whose code leaves the outcome unknown.
+ */
+export function leavesOutcomeOpen(answer: ReadResponse, verdict: Verdict): boolean {
+  if (verdict.kind === 'transient' && verdict.notRun === true) return false;
+  if (answer.status >= 500 || !answer.body) return true;
+  return (answer.body.errors ?? []).some((e) => OUTCOME_UNKNOWN_CODES.has(e.extensions?.code ?? ''));
+}
+
+/** Whether no root field of the answer has a value: nothing in it shows the mutation's outcome. */
+export function noRootFieldAnswered(data: Record<string, unknown> | null | undefined): boolean {
+  return Object.values(data ?? {}).every((value) => value === null || value === undefined);
 }
 
 /** True when the server answered with a stored outcome instead of running the mutation again. */

@@ -55,7 +55,16 @@ export interface RetryableFailure {
   retryAfterMs?: number;
   /** The server ran nothing and the condition passes by itself (REPLAY_PROTECTION_RECOVERING, SHUTTING_DOWN). */
   notRun?: boolean;
+  /**
+   * The same key is executing elsewhere (IDEMPOTENCY_IN_PROGRESS): waiting is how its outcome is
+   * learnt, and it can take as long as the server's lease on the key when the process running it
+   * died (10 s). Not counted against `maxAttempts` at all; `maxTotalMs` bounds it.
+   */
+  waiting?: boolean;
 }
+
+/** The shortest wait before asking again about a key in progress: the server's own poll hint (1 s). */
+const IN_PROGRESS_MIN_WAIT_MS = 1_000;
 
 /** One logical call's retries, counted against a policy. */
 export interface RetryBudget {
@@ -63,7 +72,8 @@ export interface RetryBudget {
    * Whether another attempt may start after this failure, and after how long: never sooner than
    * the server asked, undefined once the attempts or the total time are spent or the server asks
    * for a longer wait than `maxRetryAfterMs`. A `notRun` failure does not use up an attempt (at
-   * most `maxAttempts` − 1 of them are free, so a server that keeps refusing is not hammered).
+   * most `maxAttempts` − 1 of them are free, so a server that keeps refusing is not hammered), nor
+   * does a `waiting` one (only `maxTotalMs` bounds those, at one every second or more).
    * A retry it allows is counted; `attempt` is the failed attempts counted so far.
    */
   next(failure: RetryableFailure): { attempt: number; delayMs: number } | undefined;
@@ -78,16 +88,17 @@ export function createRetryBudget(policy: RetryOptions, clock: () => number, ran
   let waits = 0;
   let uncounted = 0;
   return {
-    next({ retryAfterMs, notRun }) {
+    next({ retryAfterMs, notRun, waiting }) {
       // A wait the caller will not take: the answer is theirs now (a 429 RATE_LIMITED, say).
       if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) return undefined;
-      const free = notRun === true && uncounted < policy.maxAttempts - 1;
+      const free = waiting === true || (notRun === true && uncounted < policy.maxAttempts - 1);
       const counted = free ? failures : failures + 1;
-      const delayMs = Math.max(backoffDelay(policy, waits + 1, random), retryAfterMs ?? 0);
+      // A wait on a key in progress is never shorter than the server's poll hint, even without one: uncounted waits must not spin.
+      const delayMs = Math.max(backoffDelay(policy, waits + 1, random), retryAfterMs ?? 0, waiting === true ? IN_PROGRESS_MIN_WAIT_MS : 0);
       if (counted >= policy.maxAttempts || clock() - started + delayMs > policy.maxTotalMs) return undefined;
       failures = counted;
       waits += 1;
-      if (free) uncounted += 1;
+      if (free && waiting !== true) uncounted += 1;
       return { attempt: failures, delayMs };
     },
   };

@@ -16,7 +16,6 @@ const verificationKey = { keyId: key.keyId, accountId: 'acct', scopes: ['TRADE']
 
 describe('transient failures of an @idempotent mutation are retried with the same key and a fresh signature', () => {
   test.each([
-    ['IDEMPOTENCY_IN_PROGRESS (field error with retryAfter)', answer({ data: { placeOrder: null }, errors: [fieldError('IDEMPOTENCY_IN_PROGRESS', { retryAfter: 1 })] })],
     ['SERVICE_UNAVAILABLE (field error)', answer({ data: { placeOrder: null }, errors: [fieldError('SERVICE_UNAVAILABLE')] })],
     ['HTTP 503', answer({ errors: [{ message: 'down', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: 1 } }] }, 503)],
     ['HTTP 502 with an HTML body', new Response('<html>bad gateway</html>', { status: 502 })],
@@ -140,13 +139,14 @@ describe('what is never retried', () => {
 });
 
 describe('bounds', () => {
-  const busy = answer({ data: { placeOrder: null }, errors: [fieldError('IDEMPOTENCY_IN_PROGRESS')] });
+  // Counted against maxAttempts (IDEMPOTENCY_IN_PROGRESS is not: may-have-run.test.ts).
+  const busy = answer({ data: { placeOrder: null }, errors: [fieldError('SERVICE_UNAVAILABLE')] });
 
   test('stops after maxAttempts and returns the last answer', async () => {
     const { sdk, calls } = client([busy], { retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, maxTotalMs: 60_000 } });
     const result = await sdk.request(PlaceOrderDocument, INPUT);
     expect(calls).toHaveLength(4);
-    expect(result.errors[0].extensions?.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+    expect(result.errors[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
   });
 
   test('backoff is exponential with full jitter, capped per wait and by the total time', async () => {

@@ -152,7 +152,8 @@ export async function call<T>(work: (signal: AbortSignal) => Promise<SignetResul
  * The data of a result, or a CliError listing each GraphQL error and user error as `CODE: message`
  * (security codes carry their reason, e.g. `UNAUTHENTICATED (SIGNATURE_EXPIRED)`; a refused argument
  * its field and why, also under `fields` for `--json`: {@link describeGraphQLError}). For a keyed
- * mutation the error says whether its outcome is unknown (exit 3, with the key) or a refusal.
+ * mutation the error says whether its outcome is unknown (exit 3, with the key: an error that leaves
+ * it open, or a refusal of a retry after an attempt that may have run, `mayHaveRun`) or a refusal.
  */
 export function unwrapResult<T>(result: SignetResult<T>, keyed?: KeyedMutation): T {
   const described = result.errors.map(describeGraphQLError);
@@ -162,7 +163,9 @@ export function unwrapResult<T>(result: SignetResult<T>, keyed?: KeyedMutation):
   if (lines.length === 0 && result.data !== null) return result.data;
   // A GraphQL answer with neither data nor errors breaks the protocol: what ran is unknown.
   if (lines.length === 0) throw unknownOutcome('BAD_RESPONSE', `BAD_RESPONSE: HTTP ${result.status} with no data`, EXIT.OUTCOME_UNKNOWN, keyed);
-  const exitCode = exitCodeFor(codes, { mutation: keyed !== undefined });
+  // An earlier attempt's answer was lost (or left it open) and this retry was refused before running
+  // (a 429, say): that refusal says nothing about the first attempt, which may have run.
+  const exitCode = keyed !== undefined && result.mayHaveRun ? EXIT.OUTCOME_UNKNOWN : exitCodeFor(codes, { mutation: keyed !== undefined });
   if (exitCode === EXIT.OUTCOME_UNKNOWN) throw unknownOutcome(codes[0], lines.join('\n'), exitCode, keyed, fields);
   throw new CliError(lines.join('\n'), exitCode, { code: codes[0], ...(fields.length > 0 ? { fields } : {}), ...(keyed ? { outcome: 'refused' as const, idempotencyKey: keyed.idempotencyKey } : {}) });
 }
