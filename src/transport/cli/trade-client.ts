@@ -60,6 +60,8 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): (
 /** A mutation about to be sent: its idempotency key is chosen before sending, so every failure can name it. */
 export interface KeyedMutation {
   readonly idempotencyKey: string;
+  /** Given with `--idempotency-key`: this run may be the retry of an earlier one with the same key, which may have run. */
+  readonly given?: boolean;
 }
 
 /**
@@ -67,7 +69,7 @@ export interface KeyedMutation {
  * here rather than in the SDK, because a key the SDK picks is lost with the error of a failed call.
  */
 export function keyedMutation(given: string | undefined): KeyedMutation {
-  return { idempotencyKey: given ?? randomUUID() };
+  return given === undefined ? { idempotencyKey: randomUUID() } : { idempotencyKey: given, given: true };
 }
 
 /**
@@ -164,8 +166,12 @@ export function unwrapResult<T>(result: SignetResult<T>, keyed?: KeyedMutation):
   // A GraphQL answer with neither data nor errors breaks the protocol: what ran is unknown.
   if (lines.length === 0) throw unknownOutcome('BAD_RESPONSE', `BAD_RESPONSE: HTTP ${result.status} with no data`, EXIT.OUTCOME_UNKNOWN, keyed);
   // An earlier attempt's answer was lost (or left it open) and this retry was refused before running
-  // (a 429, say): that refusal says nothing about the first attempt, which may have run.
-  const exitCode = keyed !== undefined && result.mayHaveRun ? EXIT.OUTCOME_UNKNOWN : exitCodeFor(codes, { mutation: keyed !== undefined });
+  // (a 429, say): that refusal says nothing about the first attempt, which may have run. The same
+  // holds for a field limit's refusal of a run with a given key: an earlier run with that key may have
+  // run (the server replays a completed key behind a spent limit, except when only its database still
+  // knows the outcome), and the way to learn it is the same key again, after the wait.
+  const refusedBeforeItsKey = keyed?.given === true && !result.replayed && codes.length > 0 && codes.every((code) => code === 'RATE_LIMITED');
+  const exitCode = keyed !== undefined && (result.mayHaveRun || refusedBeforeItsKey) ? EXIT.OUTCOME_UNKNOWN : exitCodeFor(codes, { mutation: keyed !== undefined });
   if (exitCode === EXIT.OUTCOME_UNKNOWN) throw unknownOutcome(codes[0], lines.join('\n'), exitCode, keyed, fields);
   throw new CliError(lines.join('\n'), exitCode, { code: codes[0], ...(fields.length > 0 ? { fields } : {}), ...(keyed ? { outcome: 'refused' as const, idempotencyKey: keyed.idempotencyKey } : {}) });
 }

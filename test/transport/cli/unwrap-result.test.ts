@@ -36,3 +36,9 @@ test('the same refusal of a call that cannot have run: exit 1, refused', () => {
   expect(error.exitCode).toBe(1);
   expect(error.toJSON().error).toMatchObject({ code: 'RATE_LIMITED', outcome: 'refused', idempotencyKey: 'transfer-10' });
 });
+
+test('a field limit\'s refusal of a run with a given --idempotency-key: exit 3, since an earlier run with that key may have run', () => {
+  const error = thrown(() => unwrapResult(refusedByLimit(false), { idempotencyKey: 'transfer-10', given: true }));
+  expect(error.exitCode).toBe(3);
+  expect(error.toJSON().error).toMatchObject({ code: 'RATE_LIMITED', outcome: 'unknown', idempotencyKey: 'transfer-10' });
+});
