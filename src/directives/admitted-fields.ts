@@ -9,8 +9,21 @@ import type { RateLimitDecision } from '@signet/rate-limit';
  */
 export interface AdmittedField {
   readonly limit?: { readonly key: string; readonly decision: RateLimitDecision };
-  /** `taken` is set by the `@idempotent` wrapper that uses the lease; an untaken acquired lease is released after the response. */
+  /**
+   * What the lease check answered: a claim, or, behind a limit that refused the call, only a
+   * `completed` outcome it found. `taken` is set by the `@idempotent` wrapper that uses it; an
+   * untaken acquired lease is released after the response.
+   */
   readonly lease?: { readonly scopeKey: string; readonly fingerprint: string; readonly claim: ClaimResult; taken: boolean };
+}
+
+/**
+ * Whether the admission refused this field's call by its limit yet found its key completed with
+ * the same arguments: a replay, which runs nothing, so `@rateLimit` lets it through and
+ * `@idempotent` must answer it from that outcome (or refuse it), never run it.
+ */
+export function replaysBehindSpentLimit(admitted: AdmittedField | undefined): boolean {
+  return admitted?.limit?.decision.allowed === false && admitted.lease?.claim.kind === 'completed';
 }
 
 /** Admitted root fields by response key (alias or name). */

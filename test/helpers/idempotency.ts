@@ -36,6 +36,7 @@ export function forgetfulMemoryStore(options: { now?: () => number } = {}): Forg
     complete: (...a) => current.complete(...a),
     release: (...a) => current.release(...a),
     remember: (...a) => current.remember(...a),
+    peekCompleted: (...a) => current.peekCompleted(...a),
   };
   return {
     store,

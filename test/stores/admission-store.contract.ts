@@ -196,6 +196,55 @@ export function defineAdmissionStoreContract(name: string, makeHarness: () => Ad
       await expect(h.idempotency.claim(scopeA, 'fa', 10_000)).resolves.toMatchObject({ kind: 'acquired' });
     });
 
+    it('behind a field limit that refused the call, a key completed with the same arguments is answered completed (a replay), and nothing is taken', async () => {
+      const account = fresh('acct');
+      const scope = `${account}:createTransfer:${fresh('k')}`;
+      const limit: AdmissionCheck = { kind: 'limit', key: `field:T:${account}`, rule: { max: 1, windowMs: MINUTE }, gate: false };
+      // The lost call: it spent the field's last call of the window and completed under its key.
+      const first = await h.admission.admit([limit, { kind: 'lease', scopeKey: scope, fingerprint: 'fp', leaseMs: 10_000, after: 0 }]);
+      const lease = first[1];
+      if (lease.kind !== 'lease' || lease.claim.kind !== 'acquired') throw new Error(`expected an acquired lease, got ${JSON.stringify(lease)}`);
+      await h.idempotency.complete(scope, lease.claim.token, 'fp', 'outcome-1', MINUTE);
+      // Its retry, with the same key and arguments, behind the spent limit.
+      const retry = await h.admission.admit([limit, { kind: 'lease', scopeKey: scope, fingerprint: 'fp', leaseMs: 10_000, after: 0 }]);
+      expect(retry[0]).toMatchObject({ kind: 'limit', decision: { allowed: false, remaining: 0 } });
+      expect(retry[1]).toEqual({ kind: 'lease', claim: { kind: 'completed', outcome: 'outcome-1' } });
+      await expect(h.idempotency.claim(scope, 'fp', 10_000)).resolves.toEqual({ kind: 'completed', outcome: 'outcome-1' });
+    });
+
+    it('behind a field limit that refused the call, a key in progress, unknown or used with other arguments is skipped and takes nothing', async () => {
+      const account = fresh('acct');
+      const limitKey = `field:T:${account}`;
+      await h.rateLimits.consume(limitKey, { max: 1, windowMs: MINUTE });
+      const [held, unknown, used] = [fresh('held'), fresh('unknown'), fresh('used')];
+      const holder = await h.idempotency.claim(held, 'fp', 10_000);
+      const user = await h.idempotency.claim(used, 'fp', 10_000);
+      if (holder.kind !== 'acquired' || user.kind !== 'acquired') throw new Error('expected two acquired leases');
+      await h.idempotency.complete(used, user.token, 'fp', 'outcome-used', MINUTE);
+      const limit: AdmissionCheck = { kind: 'limit', key: limitKey, rule: { max: 1, windowMs: MINUTE }, gate: false };
+      const outcomes = await h.admission.admit([
+        limit, { kind: 'lease', scopeKey: held, fingerprint: 'fp', leaseMs: 10_000, after: 0 },
+        limit, { kind: 'lease', scopeKey: unknown, fingerprint: 'fp', leaseMs: 10_000, after: 2 },
+        limit, { kind: 'lease', scopeKey: used, fingerprint: 'other', leaseMs: 10_000, after: 4 },
+      ]);
+      expect(outcomes.filter((o) => o.kind === 'limit').every((o) => o.kind === 'limit' && !o.decision.allowed)).toBe(true);
+      expect([outcomes[1], outcomes[3], outcomes[5]]).toEqual([{ kind: 'skipped' }, { kind: 'skipped' }, { kind: 'skipped' }]);
+      // The holder still owns its lease, the unknown key is free, the used one keeps its outcome.
+      await expect(h.idempotency.release(held, holder.token)).resolves.toBe(true);
+      await expect(h.idempotency.claim(unknown, 'fp', 10_000)).resolves.toMatchObject({ kind: 'acquired' });
+      await expect(h.idempotency.claim(used, 'fp', 10_000)).resolves.toEqual({ kind: 'completed', outcome: 'outcome-used' });
+    });
+
+    it('a refused gate stops the list before a completed key: it is not looked at', async () => {
+      const ids = freshIds();
+      const scope = fresh('scope');
+      await h.idempotency.remember(scope, 'fp', 'outcome-1', MINUTE);
+      await h.admission.admit(requestGates({ ...ids, nonce: fresh('n') }, 1));
+      const outcomes = await h.admission.admit([...requestGates(ids, 1), { kind: 'lease', scopeKey: scope, fingerprint: 'fp', leaseMs: 10_000 }]);
+      expect(outcomes[1]).toMatchObject({ kind: 'limit', decision: { allowed: false } });
+      expect(outcomes[4]).toEqual({ kind: 'skipped' });
+    });
+
     it('answers a lease held, completed or used with other arguments like the idempotency store', async () => {
       const scope = fresh('scope');
       const held = await h.idempotency.claim(scope, 'fp', 10_000);

@@ -100,6 +100,20 @@ local function claim_lease(key, marker_key, fp, token, lease_ms, now_ms)
 end
 `;
 
+/**
+ * The read-only look, written once and shared with host scripts as `claim_lease` is:
+ * `peek_completed(key, fp)` replies the outcome completed under `key` with fingerprint `fp`, or
+ * false (free, in progress, another fingerprint). It writes nothing, not even a missing
+ * completeness marker: it takes no lease, so no `acquired` claim relies on the marker.
+ */
+export const PEEK_COMPLETED_LUA = `
+local function peek_completed(key, fp)
+  local cur = redis.call('HMGET', key, 'state', 'fp', 'outcome')
+  if cur[1] == 'completed' and cur[2] == fp and cur[3] then return cur[3] end
+  return false
+end
+`;
+
 /** KEYS: scope, its completeness marker; ARGV: fp, token, leaseMs, nowMs. */
 const CLAIM = `${RUN_MARKER_LUA}${CLAIM_LEASE_LUA}
 return claim_lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
@@ -126,6 +140,11 @@ export function readLeaseReply(reply: unknown, token: string, leaseMs: number): 
   if (kind === 'in_progress' && typeof value === 'number') return { kind, retryAfterMs: retryAfterFor(value, leaseMs) };
   throw new Error(`redis idempotency store: unexpected claim reply ${JSON.stringify(reply)}`);
 }
+
+/** KEYS: scope; ARGV: fp. Replies the completed outcome, or nil. */
+const PEEK = `${PEEK_COMPLETED_LUA}
+return peek_completed(KEYS[1], ARGV[1])
+`;
 
 /** ARGV: token, fp, outcome, ttlMs. Replies 1 if stored, 0 if the token no longer owns the lease. */
 const COMPLETE = `
@@ -160,7 +179,7 @@ write_run_marker(KEYS[1], ARGV[1])
 return 1
 `;
 
-const SCRIPTS = { claim: luaScript(CLAIM), complete: luaScript(COMPLETE), release: luaScript(RELEASE), remember: luaScript(REMEMBER), declare: luaScript(DECLARE) };
+const SCRIPTS = { claim: luaScript(CLAIM), peek: luaScript(PEEK), complete: luaScript(COMPLETE), release: luaScript(RELEASE), remember: luaScript(REMEMBER), declare: luaScript(DECLARE) };
 
 /**
  * Creates an {@link IdempotencyStore} on an ioredis client (standalone or Cluster). The client is
@@ -183,6 +202,12 @@ export function createRedisIdempotencyStore(
       const key = keyOf(scopeKey);
       const reply = await runLuaScript(redis, SCRIPTS.claim, [key, idempotencyMarkerKey(key, prefix, clustered)], [fingerprint, token, lease, claimNow(now)]);
       return readLeaseReply(reply, token, lease);
+    },
+
+    async peekCompleted(scopeKey, fingerprint) {
+      const reply = await runLuaScript(redis, SCRIPTS.peek, [keyOf(scopeKey)], [fingerprint]);
+      if (reply === null || typeof reply === 'string') return reply ?? undefined;
+      throw new Error(`redis idempotency store: unexpected peek reply ${JSON.stringify(reply)}`);
     },
 
     async complete(scopeKey, token, fingerprint, outcome, ttlMs) {

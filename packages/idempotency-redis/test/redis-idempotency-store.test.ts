@@ -113,6 +113,18 @@ describeWithRedis('redis idempotency store', (url) => {
       expect(await redis.get(`${own}complete-since`)).toBe(`0:${await runId()}`);
     });
 
+    it('a peek writes nothing: no marker in an emptied store, no TTL change on the outcome it reads', async () => {
+      const own = `${prefix}peek:`;
+      const store = createRedisIdempotencyStore(redis, { prefix: own });
+      expect(await store.peekCompleted('acct:createTransfer:k', 'fp')).toBeUndefined();
+      expect(await redis.keys(`${own}*`)).toEqual([]);
+      await store.remember('acct:createTransfer:k', 'fp', '"done"', 60_000);
+      await redis.pexpire(`${own}{acct}:createTransfer:k`, 30_000);
+      expect(await store.peekCompleted('acct:createTransfer:k', 'fp')).toBe('"done"');
+      expect(await redis.pttl(`${own}{acct}:createTransfer:k`)).toBeLessThanOrEqual(30_000);
+      expect(await redis.keys(`${own}*`)).toEqual([`${own}{acct}:createTransfer:k`]);
+    });
+
     it('a declaration writes a missing marker and keeps one of the answering process', async () => {
       const own = `${prefix}declare:`;
       const clock = { now: 1_700_000_000_000 };

@@ -19,6 +19,7 @@
  *            ^             |  lease expires / release(token)             | retention TTL expires
  *            +-------------+---------------------------------------------+
  *   remember(fp, outcome) puts any state into completed(fp, outcome): the durable record wins.
+ *   peekCompleted(fp) reads completed(fp, outcome) and changes no state.
  * ```
  */
 
@@ -87,6 +88,15 @@ export interface IdempotencyStore {
    * is the truth. `ttlMs` should be the durable record's remaining retention.
    */
   remember(scopeKey: string, fingerprint: string, outcome: string, ttlMs: number): Promise<void>;
+
+  /**
+   * The outcome completed under `scopeKey` with `fingerprint`, if the store holds one; otherwise
+   * (free, in progress, another fingerprint, expired, forgotten) `undefined`. Reads only: it
+   * takes no lease, extends no TTL and writes no completeness marker. A host that refuses a call
+   * before claiming (a rate limit) uses it to replay a retry anyway, since a replay runs nothing;
+   * `undefined` says nothing about the durable record, which may still hold the outcome.
+   */
+  peekCompleted(scopeKey: string, fingerprint: string): Promise<string | undefined>;
 
   /**
    * Optional. Records that the store's view is complete since `sinceMs` (ms since the epoch), but

@@ -156,6 +156,11 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOpti
       put(scopeKey, { state: 'completed', fingerprint, outcome, expiresAt: at + ttl });
     },
 
+    async peekCompleted(scopeKey, fingerprint) {
+      const entry = read(scopeKey, now());
+      return entry?.state === 'completed' && entry.fingerprint === fingerprint ? entry.outcome : undefined;
+    },
+
     /** Moves completeness back to `sinceMs` (never forward), unless a live entry was ever dropped. */
     async declareCompleteSince(sinceMs) {
       if (!Number.isFinite(sinceMs)) throw new RangeError(`sinceMs must be a finite number, got ${sinceMs}`);

@@ -46,7 +46,7 @@ describe('declareCompleteIfNoLiveRecords', () => {
   it('leaves a store without declarations alone, without asking the records', async () => {
     const { records, store } = setUp();
     store.close();
-    const bare: IdempotencyStore = { claim: store.claim, complete: store.complete, release: store.release, remember: store.remember };
+    const bare: IdempotencyStore = { claim: store.claim, complete: store.complete, release: store.release, remember: store.remember, peekCompleted: store.peekCompleted };
     const hasLive = jest.spyOn(records, 'hasLive');
     expect(await declareCompleteIfNoLiveRecords(bare, records, () => NOW)).toBe('unsupported');
     expect(hasLive).not.toHaveBeenCalled();

@@ -40,14 +40,15 @@ export function describeSignetRateLimits(schema: GraphQLSchema, signedOnly: (typ
 
 /**
  * What `@rateLimit` asks of Signet: the identity above; the shared store, or for an admitted
- * root field the admission's decision; this instance's memory limiter for queries when the
- * shared store is down (mutations fail closed); Signet's errors; the RateLimit headers and the
- * `signet_rate_limited_total{layer="field"}` counter for each decision.
+ * root field the admission's decision (a replay the admission found behind a spent limit passes);
+ * this instance's memory limiter for queries when the shared store is down (mutations fail
+ * closed); Signet's errors; the RateLimit headers and the `signet_rate_limited_total{layer="field"}`
+ * counter for each decision.
  */
 export function rateLimitOptions(deps: DirectiveDeps): RateLimitDirectiveOptions<DirectiveContext> {
   return {
     identify: (context) => rateLimitIdentity(context.principal, context.http),
-    store: (context, info) => admittedRateLimitStore(deps.rateLimits, admittedRootField(context, info)?.limit),
+    store: (context, info) => admittedRateLimitStore(deps.rateLimits, admittedRootField(context, info)),
     fallback: deps.fallbackRateLimits,
     overrides: deps.rateLimitOverrides,
     onDecision(context, entry) {

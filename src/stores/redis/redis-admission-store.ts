@@ -5,14 +5,15 @@
  *
  * The script is composed of the single-purpose stores' own Lua steps, each written once in its
  * store (`consume_window`/`peek_window` of `@signet/rate-limit-redis`, `claim_nonce` of
- * `@signet/http-message-signatures-redis`, `claim_lease` of `@signet/idempotency-redis`, `key_version`
+ * `@signet/http-message-signatures-redis`, `claim_lease` and `peek_completed` of `@signet/idempotency-redis`, `key_version`
  * of the key version store beside this file), on the same keys, so
  * the two paths share state and a rule cannot differ between them.
  *
  * Redis Cluster: a script may only touch keys of one slot (a key's version shares its hash tag, the
  * key id, with the key's nonces: the two checks run in one call). The list is cut into runs of
  * consecutive checks that share a hash tag, one script call per run, in order; a failed gate
- * stops before the next run and a lease whose limit ran in an earlier run is decided here. On a
+ * stops before the next run, and whether a lease whose limit ran in an earlier run is taken,
+ * looked at or skipped is decided here (its `after` argument says which to the script). On a
  * single Redis server the whole list is one run.
  */
 import { randomUUID } from 'node:crypto';
@@ -25,13 +26,13 @@ import {
 import { toPositiveMs } from '@signet/idempotency';
 import {
   isFailedGate,
-  leaseMayRun,
+  leaseStep,
   type AdmissionCheck,
   type AdmissionOutcome,
   type AdmissionStore,
 } from '../../transport/admission';
 import { hashTagOf, luaScript, RUN_MARKER_LUA, runLuaScript } from '@signet/redis-scripts';
-import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, claimNow, idempotencyMarkerKey, idempotencyRedisKey, readLeaseReply } from '@signet/idempotency-redis';
+import { CLAIM_LEASE_LUA, DEFAULT_IDEMPOTENCY_PREFIX, PEEK_COMPLETED_LUA, claimNow, idempotencyMarkerKey, idempotencyRedisKey, readLeaseReply } from '@signet/idempotency-redis';
 import { CLAIM_NONCE_LUA, DEFAULT_NONCE_PREFIX, claimArguments, claimKeys, clockTolerance, markerSinceMs, readClaimReply } from '@signet/http-message-signatures-redis';
 import { DEFAULT_RATE_LIMIT_PREFIX, WINDOW_LUA, rateLimitRedisKey } from '@signet/rate-limit-redis';
 import { DEFAULT_KEY_VERSION_PREFIX, KEY_VERSION_LUA, KEY_VERSION_TTL_MS, freshKeyVersion, keyVersionRedisKey } from './redis-key-version-store';
@@ -42,15 +43,17 @@ import { DEFAULT_KEY_VERSION_PREFIX, KEY_VERSION_LUA, KEY_VERSION_TTL_MS, freshK
  *   limit   max, windowMs, cost, countRejected (1/0), gate (1/0)
  *   blocked max, cost
  *   nonce   ttlMs, notBeforeMs, sinceIfMissingMs (now + clock tolerance), createdMs
- *   lease   fingerprint, token, leaseMs, after (1-based index of a limit in this call, 0 = none), nowMs
+ *   lease   fingerprint, token, leaseMs, after (1-based index of a limit in this call, 0 = none,
+ *           -1 = a limit in an earlier call refused it), nowMs
  *   keyVersion expected, fresh (the version a key without one gets), its TTL in ms
  * Reply, one entry per check: {0} skipped | {1, allowed, count, pttl} limit | {2, allowed, count, pttl}
  * blocked | {3, {1} | {0} | {2, since} | {3, floor}} nonce (claimed, reused, unproven, superseded:
  * `claim_nonce` of the nonce store) | {4, claim} lease (`claim_lease` of the idempotency store: {'acquired', since},
- * {'mismatch'}, {'completed', outcome}, {'in_progress', pttl}) | {5, version} keyVersion (a gate:
- * stops the list when not the expected one).
+ * {'mismatch'}, {'completed', outcome}, {'in_progress', pttl}; behind a limit that refused the call,
+ * only {'completed', outcome} from `peek_completed`, else {0}: nothing is taken) | {5, version}
+ * keyVersion (a gate: stops the list when not the expected one).
  */
-const ADMIT_SCRIPT = luaScript(`${RUN_MARKER_LUA}${WINDOW_LUA}${CLAIM_NONCE_LUA}${CLAIM_LEASE_LUA}${KEY_VERSION_LUA}
+const ADMIT_SCRIPT = luaScript(`${RUN_MARKER_LUA}${WINDOW_LUA}${CLAIM_NONCE_LUA}${CLAIM_LEASE_LUA}${PEEK_COMPLETED_LUA}${KEY_VERSION_LUA}
 local out = {}
 local allowedAt = {}
 local stopped = false
@@ -87,8 +90,10 @@ for i = 1, #ARGV / 6 do
     if claim[1] ~= 1 then stopped = true end
   elseif kind == 'lease' then
     local after = tonumber(ARGV[p + 5])
-    if after > 0 and not allowedAt[after] then
-      out[i] = {0}
+    if after == -1 or (after > 0 and not allowedAt[after]) then
+      -- Its limit refused the call: take nothing, but a completed outcome is replayed (it runs nothing).
+      local outcome = peek_completed(key, ARGV[p + 2])
+      if outcome then out[i] = {4, {'completed', outcome}} else out[i] = {0} end
     else
       out[i] = {4, claim_lease(key, marker, ARGV[p + 2], ARGV[p + 3], ARGV[p + 4], ARGV[p + 6])}
     end
@@ -202,11 +207,13 @@ export function createRedisAdmissionStore(redis: Redis | Cluster, options: Redis
         const sent: number[] = [];
         for (let i = start; i < end; i += 1) {
           const check = checks[i];
-          if (check.kind === 'lease' && check.after !== undefined && check.after < start) {
-            // Its limit ran in an earlier call: decide here whether the lease may be taken at all.
-            if (!leaseMayRun(check, outcomes)) { outcomes[i] = { kind: 'skipped' }; continue; }
-          }
           const slot = [...prepared[i].args];
+          if (check.kind === 'lease' && check.after !== undefined && check.after < start) {
+            // Its limit ran in an earlier call: decide here whether the lease is taken, looked at or skipped.
+            const step = leaseStep(check, outcomes);
+            if (step === 'skip') { outcomes[i] = { kind: 'skipped' }; continue; }
+            if (step === 'look') slot[4] = -1;
+          }
           if (check.kind === 'lease' && check.after !== undefined && check.after >= start) {
             const local = sent.indexOf(check.after);
             slot[4] = local === -1 ? 0 : local + 1;

@@ -71,7 +71,9 @@ function onlyLimitedExits(rootFields: ReadonlyMap<string, readonly FieldNode[]>,
 /**
  * The checks the directives of the operation's root fields would make, computed before
  * execution so they can join the request's one admission call: each `@rateLimit` root field's
- * counter (identity: the signed account) and, behind it, each keyed `@idempotent` field's lease.
+ * counter (identity: the signed account) and, behind it, each keyed `@idempotent` field's lease
+ * (taken when the counter allows the call; else only looked at, so a retry whose key completed
+ * is replayed: see `admission-store.ts`).
  * A field the caller cannot run anyway (a missing scope, arguments that do not coerce) is left
  * out: its wrapper refuses it without spending anything, as before. A field with an invalid
  * idempotency key takes no lease but still spends its limit, as its wrappers would: `@rateLimit`

@@ -6,7 +6,8 @@
  *
  * ```
  *   nonce → keyVersion (shared key cache only) → limit(ip) → blocked(ip failures) → limit(account)   request gates
- *   → for each root field: limit(field) → lease(idempotency scope, only if that limit allowed)
+ *   → for each root field: limit(field) → lease(idempotency scope: taken if that limit allowed,
+ *                                               else only looked at for a completed outcome)
  * ```
  *
  * Semantics every adapter keeps:
@@ -15,8 +16,11 @@
  *   already claimed or not provably unseen, a key version other than the expected one) stops the list: every later check is `skipped` and
  *   changes nothing, so a refused request never spends a budget or takes a key (the nonce comes
  *   first: a request refused by a later gate has used its signature up, and never runs later);
- * - a `lease` whose `after` names a `limit` that did not allow the call is `skipped` (a refused
- *   call must not take the idempotency key);
+ * - a `lease` whose `after` names a `limit` that refused the call takes nothing (a refused call
+ *   must not take the idempotency key) but is looked at (`IdempotencyStore.peekCompleted`): a
+ *   completed outcome of the same fingerprint is answered `completed`, as a claim would answer it,
+ *   since replaying it runs nothing; anything else (free, in progress, another fingerprint) is
+ *   `skipped`. A lease a failed gate stopped is `skipped` without a look;
  * - a store failure rejects the whole call; what ran before it stays done (as with separate calls).
  *
  * The same key names and values as the single-purpose stores (rate-limit, nonce, idempotency)
@@ -45,7 +49,8 @@ export type AdmissionCheck =
   | { readonly kind: 'keyVersion'; readonly keyId: string; readonly expected: string }
   /**
    * Take the idempotency lease of a scope (`IdempotencyStore.claim`); `after` is the index of the
-   * `limit` check that must have allowed the call first.
+   * `limit` check that must have allowed the call first (refused: only a completed outcome is
+   * answered, see above).
    */
   | { readonly kind: 'lease'; readonly scopeKey: string; readonly fingerprint: string; readonly leaseMs: number; readonly after?: number };
 
@@ -74,11 +79,18 @@ export function isFailedGate(check: AdmissionCheck, outcome: AdmissionOutcome): 
 }
 
 /**
- * Whether a `lease` check may run, given the outcomes so far: its `after` limit (if any) must
- * have run and allowed the call.
+ * What a `lease` check does, given the outcomes so far: `claim` the lease (no `after` limit, or
+ * it allowed the call), only `look` for a completed outcome (its limit refused the call), or
+ * nothing (`skip`: its limit did not run).
  */
-export function leaseMayRun(check: Extract<AdmissionCheck, { kind: 'lease' }>, outcomes: readonly AdmissionOutcome[]): boolean {
-  if (check.after === undefined) return true;
+export function leaseStep(check: Extract<AdmissionCheck, { kind: 'lease' }>, outcomes: readonly AdmissionOutcome[]): 'claim' | 'look' | 'skip' {
+  if (check.after === undefined) return 'claim';
   const limit = outcomes[check.after];
-  return limit?.kind === 'limit' && limit.decision.allowed;
+  if (limit?.kind !== 'limit') return 'skip';
+  return limit.decision.allowed ? 'claim' : 'look';
+}
+
+/** The outcome of a `lease` check that only looked: the completed outcome found, else `skipped`. */
+export function lookedAtLease(outcome: string | undefined): AdmissionOutcome {
+  return outcome === undefined ? { kind: 'skipped' } : { kind: 'lease', claim: { kind: 'completed', outcome } };
 }

@@ -5,7 +5,7 @@
  */
 export {
   isFailedGate,
-  leaseMayRun,
+  leaseStep,
   type AdmissionCheck,
   type AdmissionOutcome,
   type AdmissionStore,

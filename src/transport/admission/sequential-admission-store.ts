@@ -2,7 +2,7 @@ import type { IdempotencyStore } from '@signet/idempotency';
 import type { RateLimitStore } from '@signet/rate-limit';
 import type { NonceStore } from '@signet/http-message-signatures';
 import type { KeyVersionStore } from '../../domain';
-import { isFailedGate, leaseMayRun, type AdmissionCheck, type AdmissionOutcome, type AdmissionStore } from './admission-store';
+import { isFailedGate, leaseStep, lookedAtLease, type AdmissionCheck, type AdmissionOutcome, type AdmissionStore } from './admission-store';
 
 /** The single-purpose stores an admission list is made of. */
 export interface AdmissionParts {
@@ -39,8 +39,13 @@ export function createSequentialAdmissionStore(parts: AdmissionParts): Admission
       const outcomes: AdmissionOutcome[] = [];
       let stopped = false;
       for (const check of checks) {
-        if (stopped || (check.kind === 'lease' && !leaseMayRun(check, outcomes))) {
+        const step = stopped ? 'skip' : check.kind === 'lease' ? leaseStep(check, outcomes) : 'run';
+        if (step === 'skip') {
           outcomes.push({ kind: 'skipped' });
+          continue;
+        }
+        if (step === 'look' && check.kind === 'lease') {
+          outcomes.push(lookedAtLease(await parts.idempotency.peekCompleted(check.scopeKey, check.fingerprint)));
           continue;
         }
         const outcome = await run(check);

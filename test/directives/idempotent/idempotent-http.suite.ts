@@ -76,6 +76,39 @@ export function defineIdempotentHttpSuite(
       expect(await orders()).toBe(1);
     });
 
+    test('a retry of the call that spent its field\'s limit, whose answer was lost, is replayed behind the spent limit; a new key is RATE_LIMITED', async () => {
+      const tight = await startSignet(services, stores.stores, { directives: { rateLimitOverrides: { ...WIDE_FIELD_LIMITS, 'Mutation.placeOrder': { max: 3, window: '1m' } } } });
+      try {
+        const { key, orders } = await trader();
+        const place = (idempotencyKey: string, payload: unknown = PLACE) => signedRequest(tight, key, payload, { headers: { 'idempotency-key': idempotencyKey } });
+        for (const k of ['"spent-1"', '"spent-2"']) expect((await place(k)).json.data.placeOrder.order.status).toBe('OPEN');
+        // The third and last call of the window commits; its answer is lost on the way back.
+        const lost = await place('"spent-3"');
+        expect(lost.json.data.placeOrder.order.status).toBe('OPEN');
+        // The client retries with the same key and a fresh signature, as told: the outcome, not a refusal.
+        const retry = await place('"spent-3"');
+        expect(retry.signed.headers['signature-input']).not.toBe(lost.signed.headers['signature-input']);
+        expect(retry.status).toBe(200);
+        expect(retry.json.errors).toBeUndefined();
+        expect(retry.json.data).toEqual(lost.json.data);
+        expect(retry.headers.get('idempotent-replayed')).toBe('true');
+        expect(retry.json.extensions.idempotentReplay).toEqual({ placeOrder: true });
+        // The replay ran nothing and changed no budget: the field still has none left.
+        expect(retry.headers.get('ratelimit')).toMatch(/^"Mutation\.placeOrder";r=0;t=\d+/);
+        // A call that would run is still refused: a new key, and the same key with other arguments.
+        const fresh = await place('"spent-4"');
+        expect(fresh.json.data.placeOrder).toBeNull();
+        expect(fresh.json.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+        expect(fresh.headers.get('idempotent-replayed')).toBeNull();
+        const other = await place('"spent-3"', { ...PLACE, variables: { i: { ...PLACE.variables.i, price: '101' } } });
+        expect(other.json.data.placeOrder).toBeNull();
+        expect(other.json.errors[0].extensions.code).toBe('RATE_LIMITED');
+        expect(await orders()).toBe(3);
+      } finally {
+        await tight.close();
+      }
+    });
+
     test('the same bytes sent twice fail the nonce check (401 NONCE_REUSED); signatures and idempotency are separate layers', async () => {
       const { key, orders } = await trader();
       const first = await signedRequest(server, key, PLACE, { headers: { 'idempotency-key': 'bytes-1' } });

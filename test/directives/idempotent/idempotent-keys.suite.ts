@@ -164,7 +164,7 @@ export function defineKeySuite(backend: IdempotencyBackend): void {
       const { services, serverWith, ordersOf } = fx();
       const id = await fundedAccount(services, { USD: '100' });
       const down = async () => { throw new Error('ECONNREFUSED 127.0.0.1:6379'); };
-      const broken: IdempotencyStore = { claim: down, complete: down, release: down, remember: down };
+      const broken: IdempotencyStore = { claim: down, complete: down, release: down, remember: down, peekCompleted: down };
       const api = await serverWith({ deps: { idempotency: broken } });
       const result = await api.execute<any, Record<string, unknown>>(PLACE, { input: buy(), key: 'down-1' }, principalFor(id));
       expect(result.errors?.[0]).toMatchObject({ path: ['placeOrder'], extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } });

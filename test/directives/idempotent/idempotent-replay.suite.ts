@@ -194,7 +194,7 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       // Every claim is acquired and nothing is ever cached, while the store claims a complete view
       // (so no lookup comes first): only the durable record's insert stands between the duplicates.
       const amnesiac: IdempotencyStore = {
-        claim: async () => ({ kind: 'acquired', token: randomUUID(), completeSinceMs: Number.NEGATIVE_INFINITY }), complete: async () => true, release: async () => true, remember: async () => undefined,
+        claim: async () => ({ kind: 'acquired', token: randomUUID(), completeSinceMs: Number.NEGATIVE_INFINITY }), complete: async () => true, release: async () => true, remember: async () => undefined, peekCompleted: async () => undefined,
       };
       const api = await serverWith({ deps: { idempotency: amnesiac } });
       const results = await Promise.all(Array.from({ length: 20 }, () => api.execute<any, Record<string, unknown>>(PLACE, { input: buy(), key: `amnesia-${funds}` }, principalFor(id))));

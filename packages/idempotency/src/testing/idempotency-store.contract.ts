@@ -177,6 +177,28 @@ export function defineIdempotencyStoreContract(
       expect(await store.claim(scope, FP, LONG_LEASE_MS)).toEqual({ kind: 'completed', outcome: '"durable"' });
     });
 
+    it('peekCompleted answers only an outcome completed with the same fingerprint, and takes nothing', async () => {
+      const scope = newScope();
+      expect(await store.peekCompleted(scope, FP)).toBeUndefined();
+      // Looking at a free scope left it free; looking at a lease leaves it its holder's.
+      const token = tokenOf(await store.claim(scope, FP, LONG_LEASE_MS));
+      expect(await store.peekCompleted(scope, FP)).toBeUndefined();
+      expect((await store.claim(scope, FP, LONG_LEASE_MS)).kind).toBe('in_progress');
+      expect(await store.complete(scope, token, FP, '"done"', RETENTION_MS)).toBe(true);
+      expect(await store.peekCompleted(scope, FP)).toBe('"done"');
+      expect(await store.peekCompleted(scope, OTHER_FP)).toBeUndefined();
+      expect(await store.claim(scope, FP, LONG_LEASE_MS)).toEqual({ kind: 'completed', outcome: '"done"' });
+    });
+
+    it('peekCompleted answers a remembered outcome until its retention ends', async () => {
+      const scope = newScope();
+      await store.remember(scope, FP, '{"replayed":true}', opts.shortLeaseMs);
+      expect(await store.peekCompleted(scope, FP)).toBe('{"replayed":true}');
+      await harness.advance(expiry);
+      expect(await store.peekCompleted(scope, FP)).toBeUndefined();
+      tokenOf(await store.claim(scope, FP, LONG_LEASE_MS));
+    });
+
     it('scopes are independent of each other', async () => {
       const a = newScope();
       const b = newScope();
