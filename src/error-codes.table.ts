@@ -62,7 +62,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   },
   [ErrorCode.RATE_LIMITED]: {
     status: 429, otherStatuses: [], field: true, retryable: true, http: '429 (request) / 200 (field)',
-    meaning: 'Too many requests, or too many failed signature attempts from this client address. `extensions.retryAfter` (seconds) says when to retry, and on a 429 the `Retry-After` header too (a field-level refusal comes in a 200 with `limit` and `window`, so its siblings still arrive).',
+    meaning: 'Too many requests, or too many failed signature attempts from this client address. `extensions.retryAfter` (seconds) says when to retry, and on a 429 the `Retry-After` header too, beside a `RateLimit` header that names the limit which refused with `r=0` (too many failed signatures: `"Request.failedSignatures"`). A field-level refusal comes in a 200 with `limit` and `window`, so its siblings still arrive.',
     whatToDo: 'Wait, then retry.',
   },
   [ErrorCode.IDEMPOTENCY_KEY_REQUIRED]: {

@@ -1,4 +1,4 @@
-import type { RateLimitDecision, RateLimitRule, RateLimitStore } from '@signet/rate-limit';
+import type { RateLimitDecision, RateLimitHeaderEntry, RateLimitRule, RateLimitStore } from '@signet/rate-limit';
 import type { AdmissionCheck } from '../admission';
 import type { LocalBlocks } from './local-blocks';
 
@@ -7,6 +7,12 @@ export const AUTH_FAILURE_LIMITS = Object.freeze({
   /** Per client source (an address, or an IPv6 /64): 30 failures a minute. */
   perIp: { max: 30, windowMs: 60_000 } as RateLimitRule,
 });
+
+/**
+ * The guard's policy name in RateLimit-Policy / RateLimit, beside the request layers' (`Request.ip`,
+ * `Request.account`): its limit is fixed, not a SIGNET_RATE_LIMITS key.
+ */
+export const AUTH_FAILURE_POLICY = 'Request.failedSignatures';
 
 /**
  * Brute-force guard: refuses a source (client address) with too many recent signature failures.
@@ -29,20 +35,24 @@ export interface AuthFailureGuard {
   knownBlockedFor(source: string): number;
   /**
    * Counts one failure. Returns `blockedMs`: how long the source is refused when this failure
-   * crossed the limit or it was already over it (0 otherwise), and `alreadyBlocked` when it was
-   * over the limit before this failure (the request deserves 429, not another 401).
+   * crossed the limit or it was already over it (0 otherwise), `alreadyBlocked` when it was
+   * over the limit before this failure (the request deserves 429, not another 401), and the
+   * guard's RateLimit entry after it (r=0 once blocked).
    */
-  recordFailure(source: string): Promise<{ blockedMs: number; alreadyBlocked: boolean }>;
+  recordFailure(source: string): Promise<{ blockedMs: number; alreadyBlocked: boolean; rateLimit: RateLimitHeaderEntry }>;
   /** The read-only check of a verified request's admission. */
   admissionCheck(source: string): AdmissionCheck & { kind: 'blocked' };
   /** The admission's check refused: remember it, return how long to wait. */
   noteBlocked(key: string, decision: RateLimitDecision): number;
+  /** The guard's RateLimit entry (AUTH_FAILURE_POLICY) for a source refused for `blockedMs` more: r=0 until then. */
+  blockedEntry(blockedMs: number): RateLimitHeaderEntry;
 }
 
 /** Builds the guard on the rate-limit engine and this process's memo of blocks. */
 export function createAuthFailureGuard(store: RateLimitStore, blocks: LocalBlocks, limits = AUTH_FAILURE_LIMITS): AuthFailureGuard {
   // The source is the hash tag: on a Cluster it shares a slot with the address's request counter.
   const keyOf = (source: string): string => `authfail:ip:{${source}}`;
+  const entry = (decision: RateLimitDecision): RateLimitHeaderEntry => ({ policy: AUTH_FAILURE_POLICY, rule: limits.perIp, decision });
   return {
     knownBlockedFor: (source) => blocks.remaining(keyOf(source)),
     async recordFailure(source) {
@@ -51,12 +61,13 @@ export function createAuthFailureGuard(store: RateLimitStore, blocks: LocalBlock
       // Refused: it was over before. Remaining 0: this failure used the last unit.
       const blockedMs = !decision.allowed ? decision.retryAfterMs : decision.remaining === 0 ? decision.resetMs : 0;
       blocks.block(key, blockedMs);
-      return { blockedMs, alreadyBlocked: !decision.allowed };
+      return { blockedMs, alreadyBlocked: !decision.allowed, rateLimit: entry(decision) };
     },
     admissionCheck: (source) => ({ kind: 'blocked', key: keyOf(source), rule: limits.perIp }),
     noteBlocked(key, decision) {
       blocks.block(key, decision.retryAfterMs);
       return decision.retryAfterMs;
     },
+    blockedEntry: (blockedMs) => entry({ allowed: false, limit: limits.perIp.max, remaining: 0, resetMs: blockedMs, retryAfterMs: blockedMs }),
   };
 }

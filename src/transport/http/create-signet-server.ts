@@ -115,7 +115,7 @@ export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<Htt
   const retireSignature = createSignatureRetirement({ nonces: deps.security.nonces, maxAgeSeconds: deps.maxAgeSeconds, nonceRetentionSeconds, now: deps.now, logger: deps.logger, sourceOf });
   const authenticate = createSignatureAuth({
     target: deps.target, maxAgeSeconds: deps.maxAgeSeconds, nonceRetentionSeconds, now: deps.now, apiKeys: deps.apiKeys, failureGuard, admissions, metrics: deps.metrics, logger: deps.logger,
-    retireSignature, sourceOf, endAddressPass: (request) => requestLimiter.endPass(request),
+    retireSignature, sourceOf, endAddressPass: (request) => requestLimiter.endPass(request), countAddress: (request) => requestLimiter.countIp(request),
   });
   return { authenticate, requestLimiter, retireSignature };
 }

@@ -4,8 +4,8 @@ import { isFailedGate, type AdmissionCheck, type AdmissionOutcome, type Admissio
 import { ErrorCode, RequestRefusedError } from '../../errors';
 import type { SignetMetrics } from '../../metrics';
 import type { AuthFailureGuard } from './auth-failure-guard';
-import type { RequestLimiter } from './request-limits';
-import type { RateLimitHeaderEntry } from '@signet/rate-limit';
+import { rateLimitHeaderFields, type RequestLayer, type RequestLimiter } from './request-limits';
+import { toDelaySeconds, type RateLimitDecision, type RateLimitHeaderEntry } from '@signet/rate-limit';
 import { REFUSAL_REASONS, REPLAY_PROTECTION_RECOVERING, SIGNED_WHILE_LIMITED } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
 import { DEFAULT_FUTURE_SKEW_SECONDS, MAIN_FLOOR, type NonceStore } from '@signet/http-message-signatures';
@@ -107,9 +107,6 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       if (check.kind === 'nonce' && outcome.kind === 'nonce' && outcome.claim.status === 'unproven') {
         return replayProtectionRecovering(outcome.claim.completeSinceMs, request, deps);
       }
-      if (check.kind === 'nonce' && outcome.kind === 'nonce' && outcome.claim.status === 'superseded') {
-        return signedWhileLimited(outcome.claim.upToMs, request, deps);
-      }
       if (check.kind === 'nonce') {
         deps.metrics.signatureChecks.inc({ outcome: 'NONCE_REUSED' });
         deps.logger.warn({ event: 'signature_rejected', reason: 'NONCE_REUSED', keyId: request.keyId, source: request.source, reqId: request.requestId }, 'signed request rejected');
@@ -118,7 +115,9 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       if (check.kind === 'blocked' && outcome.kind === 'blocked') {
         deps.metrics.rateLimited.inc({ layer: 'auth_failures' });
         const retryAfter = Math.ceil(deps.guard.noteBlocked(check.key, outcome.decision) / 1000);
-        return new RequestRefusedError(ErrorCode.RATE_LIMITED, 'Too many failed signature attempts; retry later.', { 'retry-after': String(retryAfter) }, { retryAfter });
+        // Named beside the address's limit, as a layer's 429 names its own (r=0).
+        rateLimits = [...rateLimits, deps.guard.blockedEntry(outcome.decision.retryAfterMs)];
+        return new RequestRefusedError(ErrorCode.RATE_LIMITED, AUTH_FAILURES_TEXT, { 'retry-after': String(retryAfter), ...rateLimitHeaderFields(rateLimits) }, { retryAfter });
       }
       if (check.kind === 'limit' && outcome.kind === 'limit') {
         const [layer, id] = check === ipGate ? ['ip', request.source] as const : check === accountGate ? ['account', request.accountId] as const : ['keyExits', request.keyId] as const;
@@ -148,9 +147,17 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
     const revokedKey = async (): Promise<RequestRefusedError> => {
       deps.metrics.signatureChecks.inc({ outcome: 'SIGNATURE_INVALID' });
       deps.logger.warn({ event: 'signature_rejected', reason: 'SIGNATURE_INVALID', keyId: request.keyId, source: request.source, reqId: request.requestId }, 'signed request rejected');
-      // Counted as a failure of its source, as the same request is when verification reads the revoked row.
-      await deps.guard.recordFailure(request.source).catch(() => undefined);
-      return new RequestRefusedError(REFUSAL_REASONS.SIGNATURE_INVALID.code, SIGNATURE_REASON_TEXT.SIGNATURE_INVALID, {}, { reason: 'SIGNATURE_INVALID' });
+      // Counted as a failure of its source, as the same request is when verification reads the revoked row,
+      // and answered the same way: the guard named beside the address's limit.
+      const failure = await deps.guard.recordFailure(request.source).catch(() => undefined);
+      const headers: Record<string, string> = {};
+      if (failure) {
+        const { address } = await countAddressWith([]);
+        rateLimits = [...(address ? [deps.limiter.headerEntry('ip', address)] : []), failure.rateLimit];
+        Object.assign(headers, rateLimitHeaderFields(rateLimits));
+        if (failure.blockedMs > 0) headers['retry-after'] = String(Math.ceil(failure.blockedMs / 1000));
+      }
+      return new RequestRefusedError(REFUSAL_REASONS.SIGNATURE_INVALID.code, SIGNATURE_REASON_TEXT.SIGNATURE_INVALID, headers, { reason: 'SIGNATURE_INVALID' });
     };
     /**
      * The account limit (or, for exits, the key's exit budget) refused a request whose nonce the
@@ -165,6 +172,46 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       } catch (error) {
         deps.logger.warn({ err: { message: (error as Error).message }, reqId: request.requestId }, 'could not supersede a refused request\'s nonce (its claim stays)');
       }
+    };
+    /**
+     * A refusal whose list stopped before the address's limit ran, answered with fields that name
+     * another limit: the address is counted now, in one call with `reads` (checks that change
+     * nothing), since the request owes that count anyway and, counted only as its answer leaves,
+     * the address's fields would replace the others. Answers the address's decision (none when
+     * counted before its body, or the store failed: it is then counted as the answer leaves) and
+     * the outcomes of `reads` (none on a store failure: the refusal stands either way).
+     */
+    const countAddressWith = async (reads: readonly AdmissionCheck[]): Promise<{ address?: RateLimitDecision; reads: readonly AdmissionOutcome[] }> => {
+      // Not a gate: counted whatever it answers, and the reads run after it either way.
+      const count: AdmissionCheck = { ...ipGate, gate: false };
+      const checks = request.addressCounted ? [...reads] : [count, ...reads];
+      let outcomes: AdmissionOutcome[];
+      try {
+        outcomes = await deps.store.admit(checks);
+      } catch (error) {
+        deps.logger.warn({ err: { message: (error as Error).message }, reqId: request.requestId }, 'could not count a refused request\'s address in its admission');
+        return { reads: [] };
+      }
+      const ipOutcome = outcomes[checks.indexOf(count)];
+      if (ipOutcome?.kind !== 'limit') return { reads: outcomes };
+      addressCounted = true;
+      deps.limiter.observeAddress(request.source, ipOutcome.decision);
+      request.onAddressCounted?.();
+      return { address: ipOutcome.decision, reads: outcomes.slice(1) };
+    };
+    /**
+     * The nonce was at or before its key's floor (SIGNED_WHILE_LIMITED): the list stopped there,
+     * before any limit ran. The limit whose refusals raise that floor (the account's; for exits, the
+     * key's exit budget) is read, without counting, as the address is counted: the answer names
+     * that limit as its own 429 does, and Retry-After waits for it as well as for the floor.
+     */
+    const whileLimited = async (gate: AdmissionCheck & { kind: 'nonce' }, upToMs: number): Promise<RequestRefusedError> => {
+      const layer: RequestLayer = gate.floor === EXIT_FLOOR ? 'keyExits' : 'account';
+      const limit = layer === 'keyExits' ? exitGate : accountGate;
+      const { address, reads: [read] } = await countAddressWith([{ kind: 'blocked', key: limit.key, rule: limit.rule }]);
+      const refused = signedWhileLimited(upToMs, request, deps, { layer, decision: read?.kind === 'blocked' ? read.decision : undefined, address });
+      rateLimits = refused.rateLimits;
+      return refused.error;
     };
     return {
       get settled() {
@@ -211,6 +258,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
           const outcome = outcomes[failed];
           if (gate === accountGate) await supersede(options.unclassified ? [MAIN_FLOOR, EXIT_FLOOR] : [MAIN_FLOOR]);
           if (gate === exitGate) await supersede([EXIT_FLOOR]);
+          if (gate.kind === 'nonce' && outcome.kind === 'nonce' && outcome.claim.status === 'superseded') throw await whileLimited(gate, outcome.claim.upToMs);
           if (gate.kind !== 'keyVersion' || outcome.kind !== 'keyVersion') throw refuse(gate, outcome);
           if (!(await stillValid(outcome.current))) throw await revokedKey();
           if (reloads + 1 >= MAX_KEY_VERSION_RELOADS) throw unavailable(new Error('key version kept changing'), 'key material kept going stale');
@@ -240,22 +288,51 @@ function replayProtectionRecovering(completeSinceMs: number, request: VerifiedRe
     { reason: REPLAY_PROTECTION_RECOVERING, retryAfter });
 }
 
+/** What the admission read of a floor's limit for a SIGNED_WHILE_LIMITED answer (undefined: the read failed). */
+interface FloorLimits {
+  /** The request layer whose refusals raise the floor the signature answered to. */
+  readonly layer: RequestLayer;
+  /** That layer's window, read without counting. */
+  readonly decision?: RateLimitDecision;
+  /** The address's window, counted by the same call (absent when counted before, or the call failed). */
+  readonly address?: RateLimitDecision;
+}
+
 /**
  * The signature was created at or before its key's floor: the account limit (for exits, the key's
  * exit budget) refused this key's requests of that second, and their bytes (this may be one of
- * them) are used up. Nothing ran; a request signed in a later second is accepted if the budget
- * allows it (retry-after says when, on the signer's clock).
+ * them) are used up. Nothing ran; a request signed again runs once it is past the floor and the
+ * limits admit it. Retry-After, counted from the signature's `created` on the signer's clock, is
+ * the latest of: the floor's second passed, and the reset of each limit still at zero (the floor's
+ * layer, the address), a reset being measured from now, so what this request spent between its
+ * `created` and its arrival is added to it. The RateLimit fields name the floor's layer with r=0,
+ * as its own 429 does: t is its window's reset while it is spent, else (its window has reset since)
+ * the floor's wait, for which this key's requests are still refused.
  */
-function signedWhileLimited(upToMs: number, request: VerifiedRequest, deps: RequestAdmissionDeps): RequestRefusedError {
-  const retryAfter = Math.max(1, Math.ceil((upToMs + 1000 - request.createdMs) / 1000));
+function signedWhileLimited(upToMs: number, request: VerifiedRequest, deps: RequestAdmissionDeps, limits: FloorLimits): { error: RequestRefusedError; rateLimits: RateLimitHeaderEntry[] } {
+  const floorWait = Math.max(1, Math.ceil((upToMs + 1000 - request.createdMs) / 1000));
+  const sinceCreatedMs = Math.max(0, deps.now() - request.createdMs);
+  const spentWait = (decision: RateLimitDecision | undefined): number => (decision && !decision.allowed ? toDelaySeconds(decision.resetMs + sinceCreatedMs) : 0);
+  const retryAfter = Math.max(floorWait, spentWait(limits.decision), spentWait(limits.address));
+  const rateLimits: RateLimitHeaderEntry[] = [];
+  if (limits.address) rateLimits.push(deps.limiter.headerEntry('ip', limits.address));
+  if (limits.decision) {
+    const floorMs = floorWait * 1000;
+    const decision = limits.decision.allowed ? { ...limits.decision, allowed: false, remaining: 0, resetMs: floorMs, retryAfterMs: floorMs } : limits.decision;
+    rateLimits.push(deps.limiter.headerEntry(limits.layer, decision));
+  }
   deps.metrics.signatureChecks.inc({ outcome: SIGNED_WHILE_LIMITED });
   deps.logger.debug({ event: 'signature_superseded', keyId: request.keyId, source: request.source, reqId: request.requestId }, 'signed request refused: signed while its budget (account, or the key\'s exits) was spent');
-  return new RequestRefusedError(REFUSAL_REASONS[SIGNED_WHILE_LIMITED].code, SIGNED_WHILE_LIMITED_TEXT, { 'retry-after': String(retryAfter) }, { reason: SIGNED_WHILE_LIMITED, retryAfter });
+  const headers = { 'retry-after': String(retryAfter), ...rateLimitHeaderFields(rateLimits) };
+  return { error: new RequestRefusedError(REFUSAL_REASONS[SIGNED_WHILE_LIMITED].code, SIGNED_WHILE_LIMITED_TEXT, headers, { reason: SIGNED_WHILE_LIMITED, retryAfter }), rateLimits };
 }
 
 /** What a client reads when its signature was made while its account (or, for exits, its key) was over its limit. */
 export const SIGNED_WHILE_LIMITED_TEXT =
   'This signature was made while the account (for cancels and key revocations: this key) was over its request limit, and requests of that second are no longer accepted; nothing ran. Sign the request again and retry after Retry-After.';
+
+/** What a client reads when its address is over its failed-signature budget. */
+export const AUTH_FAILURES_TEXT = 'Too many failed signature attempts; retry later.';
 
 /** What a client reads when its signature predates the nonce store's recovery. */
 export const REPLAY_PROTECTION_RECOVERING_TEXT =

@@ -102,7 +102,10 @@ export interface RequestLimiter {
   countIp(request: FastifyRequest): Promise<RateLimitHeaderEntry>;
   /** The gates of a signed request's admission for `layer`. */
   admissionCheck(layer: RequestLayer, id: string): AdmissionCheck & { kind: 'limit' };
-  /** Learns what an address has left from its admission's decision (what lets signed requests go uncounted before their bodies). */
+  /**
+   * Learns what an address has left from its admission's decision (what lets signed requests go
+   * uncounted before their bodies); a refusal is remembered locally until its window ends.
+   */
   observeAddress(id: string, decision: RateLimitDecision): void;
   /**
    * A signed request let through uncounted has been counted (its admission's count landed, or
@@ -195,7 +198,10 @@ export function createRequestLimiter(deps: {
       return headerEntry('ip', decision);
     },
     admissionCheck: (layer, id) => ({ kind: 'limit', key: keyOf(layer, id), rule: ruleOf(layer), gate: true }),
-    observeAddress: (id, decision) => allowance.observe(keyOf('ip', id), ruleOf('ip'), decision),
+    observeAddress(id, decision) {
+      allowance.observe(keyOf('ip', id), ruleOf('ip'), decision);
+      if (!decision.allowed) deps.blocks.block(keyOf('ip', id), decision.retryAfterMs);
+    },
     endPass(request) {
       if (!request.addressPass) return;
       request.addressPass = false;

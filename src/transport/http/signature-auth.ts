@@ -12,7 +12,9 @@ import { sendError } from './http-errors';
 import type { SigningTarget } from './signing-target';
 import { requestTargetParts, type RequestTargetParts } from './request-target';
 import type { RequestAdmission } from '../admission';
-import { SIGNATURE_CHECK_UNAVAILABLE, type VerifiedRequest } from './request-admission';
+import { AUTH_FAILURES_TEXT, SIGNATURE_CHECK_UNAVAILABLE, type VerifiedRequest } from './request-admission';
+import { rateLimitHeaderFields } from './request-limits';
+import type { RateLimitHeaderEntry } from '@signet/rate-limit';
 import { REFUSAL_REASONS } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
 
@@ -36,6 +38,12 @@ export interface SignatureAuthOptions {
   readonly sourceOf: (request: FastifyRequest) => string;
   /** Ends a request's uncounted pass once its admission has counted its address (request-limits.ts `endPass`). */
   readonly endAddressPass: (request: FastifyRequest) => void;
+  /**
+   * Spends one request of the address's budget now (request-limits.ts `countIp`), for an answer
+   * that names the failed-signature guard beside it: counted only as the answer left, the
+   * address's fields would replace the guard's.
+   */
+  readonly countAddress: (request: FastifyRequest) => Promise<RateLimitHeaderEntry>;
   readonly metrics: SignetMetrics;
   readonly logger: Logger;
 }
@@ -151,11 +159,21 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
     const message = `${SIGNATURE_REASON_TEXT.SIGNATURE_INVALID} This request's Host is not a name of this server; sign @authority as "${expectedAuthority}".`;
     return refuse(reply, code, message, { reason: 'SIGNATURE_INVALID', expectedAuthority });
   };
-  const tooManyFailures = (reply: FastifyReply, blockedMs: number): AuthOutcome => {
+  /**
+   * Names the failed-signature guard in the answer's RateLimit fields, beside the address's limit
+   * (counted now if it was not before the body), as the request layers are named on theirs.
+   */
+  const announceGuard = async (request: FastifyRequest, reply: FastifyReply, guard: RateLimitHeaderEntry): Promise<void> => {
+    let address: readonly RateLimitHeaderEntry[] = request.requestRateLimits ?? [];
+    if (!request.addressCounted) address = await options.countAddress(request).then((entry) => [entry], () => []);
+    reply.headers(rateLimitHeaderFields([...address, guard]));
+  };
+  const tooManyFailures = async (request: FastifyRequest, reply: FastifyReply, blockedMs: number): Promise<AuthOutcome> => {
     options.metrics.rateLimited.inc({ layer: 'auth_failures' });
     const retryAfter = Math.ceil(blockedMs / 1000);
+    await announceGuard(request, reply, options.failureGuard.blockedEntry(blockedMs));
     reply.header('retry-after', String(retryAfter));
-    return refuse(reply, ErrorCode.RATE_LIMITED, 'Too many failed signature attempts; retry later.', { retryAfter });
+    return refuse(reply, ErrorCode.RATE_LIMITED, AUTH_FAILURES_TEXT, { retryAfter });
   };
 
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<AuthOutcome> {
@@ -172,7 +190,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       const knownBlockedMs = options.failureGuard.knownBlockedFor(source);
       if (knownBlockedMs > 0) {
         await options.retireSignature(request);
-        return tooManyFailures(reply, knownBlockedMs);
+        return await tooManyFailures(request, reply, knownBlockedMs);
       }
       const check = signatureCheck(request);
       const { requestTarget, target } = check;
@@ -197,7 +215,9 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       if (GUESSING_FAILURES.has(result.reason)) {
         const failure = await options.failureGuard.recordFailure(source);
         // Blocked through another instance before this attempt: the answer is the block, as it would have been there.
-        if (failure.alreadyBlocked) return tooManyFailures(reply, failure.blockedMs);
+        if (failure.alreadyBlocked) return await tooManyFailures(request, reply, failure.blockedMs);
+        // The guard applied to this answer: named with what it has left (r=0 from the failure that spends it).
+        await announceGuard(request, reply, failure.rateLimit);
         if (failure.blockedMs > 0) reply.header('retry-after', String(Math.ceil(failure.blockedMs / 1000)));
       }
       if (result.reason === 'SIGNATURE_INVALID') return invalidSignature(reply, target, requestTarget.authority ?? request.headers.host);

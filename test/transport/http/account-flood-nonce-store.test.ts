@@ -44,7 +44,7 @@ async function flood(server: RunningSignet, key: TestKey, payload: unknown = ME)
 
 async function replayOf(server: RunningSignet, refused: Flood['lastRefused'], payload: unknown = ME) {
   const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...refused.signed.headers }, body: JSON.stringify(payload) });
-  return { status: response.status, json: await response.json() };
+  return { status: response.status, headers: response.headers, json: await response.json() };
 }
 
 describe('an account flooding past its limit (memory stores, a nonce store of 40 entries)', () => {
@@ -147,6 +147,11 @@ describeWithRedis('on Redis', (url) => {
       expect(keys.length).toBeLessThanOrEqual(ACCOUNT_LIMIT + 2);
       const replay = await replayOf(server, lastRefused);
       expect([replay.status, replay.json.errors[0].extensions.reason]).toEqual([429, 'SIGNED_WHILE_LIMITED']);
+      // Named as the account's own 429 names it, read from the shared counter: still spent, so r=0 until its reset.
+      const [policy, remaining, resetSeconds] = /^"Request\.account";r=(\d+);t=(\d+)/.exec(replay.headers.get('ratelimit') ?? '') ?? [];
+      expect(policy).toBeDefined();
+      expect(Number(remaining)).toBe(0);
+      expect(Number(replay.headers.get('retry-after'))).toBeGreaterThanOrEqual(Number(resetSeconds));
     }, 60_000);
   });
 });

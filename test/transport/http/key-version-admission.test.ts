@@ -70,12 +70,19 @@ describe('admission of a request verified with cached key material', () => {
     expect(calls[1][0]).toEqual({ kind: 'keyVersion', keyId: KEY.id, expected: current });
   });
 
-  test('a stale version of a key revoked meanwhile: 401 SIGNATURE_INVALID, nothing else spent', async () => {
+  test('a stale version of a key revoked meanwhile: 401 SIGNATURE_INVALID naming the failed-signature limit, nothing but the address spent', async () => {
     const { keyVersions, calls, request, rateLimits } = setup(async () => material({ ...KEY, revokedAt: new Date() }));
     const stale = await keyVersions.current(KEY.id);
     await keyVersions.renew(KEY.id);
-    await expect(request(stale).admit([])).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' } });
-    expect(calls).toHaveLength(1);
+    const admission = request(stale);
+    const refused = await admission.admit([]).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ extensions: { code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' } });
+    // Counted as a failed signature, and named so beside the address's limit, which it owes and
+    // is counted for in a second call (counted only as the answer left, it would replace the guard's fields).
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).toEqual([{ kind: 'limit', key: 'ip:{192.0.2.1}', rule: { max: 1200, windowMs: 60_000 }, gate: false }]);
+    expect(admission.addressCounted).toBe(true);
+    expect(admission.rateLimits.map((entry) => [entry.policy, entry.decision.remaining])).toEqual([['Request.ip', 1199], ['Request.failedSignatures', 29]]);
     await expect(rateLimits.peek('account:{acct-1}', { max: 10_000, windowMs: 60_000 })).resolves.toMatchObject({ remaining: 10_000 });
   });
 

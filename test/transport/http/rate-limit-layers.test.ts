@@ -142,6 +142,75 @@ describe('rate-limit layers over HTTP', () => {
       }
     });
 
+    /**
+     * A request signed in the second its account's limit refused one of the key's is refused at
+     * the key's floor (SIGNED_WHILE_LIMITED) before its admission reaches any limit. Its answer
+     * once named only the address's limit (r=1192) with Retry-After: 1, although the account
+     * stayed at r=0 for the rest of its window: a client pacing by the headers retried into
+     * another 429. It names the account's limit as the per-account 429 does, and Retry-After
+     * (counted from the signature's `created`) reaches at least the account's reset.
+     */
+    test('signed again at once after the per-account 429 (SIGNED_WHILE_LIMITED): Request.account r=0 until its reset, and Retry-After no sooner', async () => {
+      const clock = { ms: 0 };
+      const perAccount = { max: 6, windowMs: 20_000 };
+      const server = await startSignet(services, memoryStores({ rateLimitClock: () => clock.ms }), { requestLimits: { perIp: { max: 1200, windowMs: 60_000 }, perAccount } });
+      try {
+        const key = await createTestKey(services, await fundedAccount(services, {}, 'announced-while-limited'));
+        const me = (call = {}) => signedRequest(server, key, { query: '{ me { id } }' }, call);
+        for (let i = 0; i < perAccount.max; i += 1) expect((await me()).status).toBe(200);
+        const refused = await me();
+        expect(refused.status).toBe(429);
+        expect(policies(refused.headers.get('ratelimit'))[0]).toEqual(['Request.account', { r: 0, t: 20 }]);
+        expect(refused.headers.get('retry-after')).toBe('20');
+        // Signed in the second the account's refusal was signed in: at or before its key's floor.
+        const sentAt = Date.now();
+        const again = await me({ sign: { created: refused.signed.created } });
+        const answeredAt = Date.now();
+        expect(again.status).toBe(429);
+        expect(again.json.errors[0].extensions.reason).toBe('SIGNED_WHILE_LIMITED');
+        expect(policies(again.headers.get('ratelimit-policy'))).toEqual([['Request.account', { q: 6, w: 20 }], ['Request.ip', { q: 1200, w: 60 }]]);
+        const limits = policies(again.headers.get('ratelimit'));
+        expect(limits.map(([name]) => name)).toEqual(['Request.account', 'Request.ip']);
+        // The limiter's clock has not moved: the account's window has all of its 20 s left.
+        expect(limits[0]).toEqual(['Request.account', { r: 0, t: 20 }]);
+        // Counted from `created`: the account's 20 s from when the server answered, so a client that
+        // signs again that long after `created` is within the limit (and past the floor's second).
+        const retryAfter = Number(again.headers.get('retry-after'));
+        const fromCreated = (at: number) => Math.ceil((perAccount.windowMs + at - refused.signed.created * 1000) / 1000);
+        expect(retryAfter).toBeGreaterThanOrEqual(Math.max(20, fromCreated(sentAt)));
+        expect(retryAfter).toBeLessThanOrEqual(fromCreated(answeredAt));
+        expect(again.json.errors[0].extensions.retryAfter).toBe(retryAfter);
+        // Once the account's window has reset (and the floor's second has passed), a request signed again runs.
+        clock.ms += perAccount.windowMs + 1;
+        while (Math.floor(Date.now() / 1000) <= refused.signed.created) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect((await me()).status).toBe(200);
+      } finally {
+        await server.close();
+      }
+    }, 15_000);
+
+    test('an exit signed again at once after its key\'s exit budget refused one (SIGNED_WHILE_LIMITED): Request.keyExits r=0 until its reset', async () => {
+      const perKeyExits = { max: 2, windowMs: 20_000 };
+      // The limits' windows on a clock that stands still: each has all of its length left.
+      const server = await startSignet(services, memoryStores({ rateLimitClock: () => 0 }), { requestLimits: { perIp: { max: 1200, windowMs: 60_000 }, perAccount: { max: 1000, windowMs: 60_000 }, perKeyExits } });
+      try {
+        const key = await createTestKey(services, await fundedAccount(services, {}, 'announced-exits-limited'));
+        const exit = (call = {}) => signedRequest(server, key, { query: 'mutation { cancelAllOrders { orders { id } } }' }, call);
+        for (let i = 0; i < perKeyExits.max; i += 1) expect((await exit()).status).toBe(200);
+        const refused = await exit();
+        expect(refused.status).toBe(429);
+        expect(policies(refused.headers.get('ratelimit'))[0]).toEqual(['Request.keyExits', { r: 0, t: 20 }]);
+        const again = await exit({ sign: { created: refused.signed.created } });
+        expect(again.status).toBe(429);
+        expect(again.json.errors[0].extensions.reason).toBe('SIGNED_WHILE_LIMITED');
+        expect(policies(again.headers.get('ratelimit-policy'))).toEqual([['Request.ip', { q: 1200, w: 60 }], ['Request.keyExits', { q: 2, w: 20 }]]);
+        expect(policies(again.headers.get('ratelimit'))).toEqual([['Request.keyExits', { r: 0, t: 20 }], ['Request.ip', { r: 1200 - 4, t: 60 }]]);
+        expect(Number(again.headers.get('retry-after'))).toBeGreaterThanOrEqual(20);
+      } finally {
+        await server.close();
+      }
+    });
+
     // Its admission runs as its answer is sent (no operation resolved): the answer once left without the limits it spent.
     test('signed: a request that fails validation carries Request.ip and Request.account too', async () => {
       const server = await startSignet(services, memoryStores(), { requestLimits: { perIp: { max: 1000, windowMs: 60_000 }, perAccount: requestLimits.perAccount } });

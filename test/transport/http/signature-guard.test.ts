@@ -6,6 +6,14 @@ import { createSequentialAdmissionStore } from '../../../src/transport/admission
 
 const ME = { query: '{ me { id } }' };
 
+/** The `[name, { r, t }]` items of a RateLimit field, in order (tightest first). */
+function limitsOf(value: string | null): Array<[string, { r: number; t: number }]> {
+  return (value ?? '').split(', ').filter(Boolean).map((item) => {
+    const [, name, r, t] = /^"([^"]+)";r=(\d+);t=(\d+)$/.exec(item) ?? [];
+    return [name, { r: Number(r), t: Number(t) }];
+  });
+}
+
 describe('brute-force guard and key bookkeeping', () => {
   let db: TestDatabase;
   let services: DomainServices;
@@ -40,6 +48,47 @@ describe('brute-force guard and key bookkeeping', () => {
       }
     } finally {
       await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  /**
+   * The guard's 429s once named only the address's limit, with what it had left (r=1195): a
+   * client pacing by the headers read room where the guard refused it for the rest of its window.
+   * Each of them names the guard as the other layers' 429s name theirs: r=0, t its Retry-After.
+   */
+  test('its 429s name the failed-signature limit with r=0 until it lifts, whichever check refused', async () => {
+    const shared = memoryStores();
+    const limits = { authFailureLimits: { perIp: { max: 2, windowMs: 60_000 } } };
+    const [first, second, third] = [await startSignet(services, shared, limits), await startSignet(services, shared, limits), await startSignet(services, shared, limits)];
+    try {
+      const other = await createTestKey(services, accountId);
+      const bad = (server: typeof first) => signedRequest(server, key, ME, { from: '127.0.0.8', sign: { privateKey: other.privateKey } });
+      // Every failure it counts is announced, as the request layers announce what they counted.
+      const failed = await bad(first);
+      expect(failed.status).toBe(401);
+      expect(limitsOf(failed.headers.get('ratelimit'))).toEqual([['Request.failedSignatures', { r: 1, t: 60 }], ['Request.ip', { r: 1199, t: 60 }]]);
+      // The failure that spends the budget says how long the source is refused, and by which limit.
+      const crossing = await bad(first);
+      expect(crossing.status).toBe(401);
+      expect(limitsOf(crossing.headers.get('ratelimit'))[0]).toEqual(['Request.failedSignatures', { r: 0, t: Number(crossing.headers.get('retry-after')) }]);
+      const answers = {
+        // Known blocked in this process: refused before any crypto.
+        remembered: await signedRequest(first, key, ME, { from: '127.0.0.8' }),
+        // Blocked through another instance: a valid request, refused by its admission's read of the shared counter.
+        admission: await signedRequest(second, key, ME, { from: '127.0.0.8' }),
+        // Blocked through another instance: a bad signature, refused as its failure is counted.
+        counted: await bad(third),
+      };
+      for (const [path, answer] of Object.entries(answers)) {
+        expect([path, answer.status, answer.json.errors[0].extensions.code]).toEqual([path, 429, 'RATE_LIMITED']);
+        const retryAfter = Number(answer.headers.get('retry-after'));
+        expect([path, retryAfter]).toEqual([path, expect.any(Number)]);
+        expect(retryAfter).toBeGreaterThan(50);
+        expect([path, limitsOf(answer.headers.get('ratelimit'))[0]]).toEqual([path, ['Request.failedSignatures', { r: 0, t: retryAfter }]]);
+        expect([path, answer.headers.get('ratelimit-policy')]).toEqual([path, expect.stringContaining('"Request.failedSignatures";q=2;w=60')]);
+      }
+    } finally {
+      await Promise.all([first.close(), second.close(), third.close()]);
     }
   });
 
