@@ -8,11 +8,15 @@ import { randomBytes } from 'node:crypto';
 import { Dec, MARKETS, ceilQuote } from '../src/domain';
 import type { SqlDriver, SqlExecutor } from '../src/stores/postgres';
 
-/** Runs `work` in one transaction with no statement timeout (a million-row insert takes longer than a request may). */
-function bulk(driver: SqlDriver, work: (tx: SqlExecutor) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` in one transaction with no statement timeout (a million-row insert takes longer than
+ * a request may), its statements marked `unbounded` so the driver waits for their answers too.
+ */
+export function bulk(driver: SqlDriver, work: (tx: SqlExecutor) => Promise<void>): Promise<void> {
   return driver.begin(async (tx) => {
-    await tx.query('SET LOCAL statement_timeout = 0');
-    await work(tx);
+    const unbounded: SqlExecutor = { query: (text, params, options) => tx.query(text, params, { ...options, unbounded: true }) };
+    await unbounded.query('SET LOCAL statement_timeout = 0');
+    await work(unbounded);
   });
 }
 

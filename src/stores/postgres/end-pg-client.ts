@@ -1,4 +1,4 @@
-import type { Client } from 'pg';
+import type { Client, Pool } from 'pg';
 
 /** How long a `pg` client's orderly end may take before its socket is dropped. */
 const END_GRACE_MS = 2_000;
@@ -22,6 +22,35 @@ export async function endPgClient(client: Client, graceMs: number = END_GRACE_MS
     // Closes the socket at once; pg then emits its 'end' (not an error: the client is ending).
     client.connection.stream.destroy();
     await ended;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A pool's connections that have not ended yet, kept from their creation (pg-pool keeps none once it let go of them). */
+export function trackOpenClients(pool: Pool): ReadonlySet<Client> {
+  const open = new Set<Client>();
+  pool.on('connect', (client) => {
+    open.add(client as Client);
+    client.once('end', () => open.delete(client as Client));
+  });
+  return open;
+}
+
+/**
+ * Ends `pool` within `graceMs`: pg-pool's `end()` asks its idle connections to end and resolves
+ * without waiting for them, so on a PostgreSQL that went silent their sockets stay open (and keep
+ * the process alive) until TCP gives up. Those still open after the grace are destroyed.
+ */
+export async function endPgPool(pool: Pool, open: ReadonlySet<Client>, graceMs: number = END_GRACE_MS): Promise<void> {
+  await pool.end();
+  if (open.size === 0) return;
+  const ended = Promise.all([...open].map((client) => new Promise<void>((resolve) => client.once('end', () => resolve()))));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); });
+  try {
+    await Promise.race([ended, late]);
+    for (const client of open) client.connection.stream.destroy();
   } finally {
     clearTimeout(timer);
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DatabaseError, Pool, type PoolClient, type QueryConfig } from 'pg';
 import { CommitOutcomeUnknownError } from '../../domain';
+import { endPgPool, trackOpenClients } from './end-pg-client';
 import type { QueryOptions, SqlDriver, SqlExecutor } from './sql-driver';
 
 /** Options of the PostgreSQL driver. */
@@ -76,6 +77,7 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
   });
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on('error', () => undefined);
+  const poolClients = trackOpenClients(pool);
   // The readiness probe's own connection: `ping` asks whether PostgreSQL answers, not whether a
   // pooled connection is free. Through the request pool, requests queued behind one market's lock
   // (or any burst) made every instance's /readyz fail at once while PostgreSQL was healthy, and a
@@ -91,6 +93,7 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   probe.on('error', () => undefined);
+  const probeClients = trackOpenClients(probe);
 
   const executor = (client: Pool | PoolClient): SqlExecutor => ({
     async query<R>(text: string, params: readonly unknown[] = [], options?: QueryOptions) {
@@ -147,7 +150,8 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
       await probe.query(timed('SELECT 1', PROBE_TIMEOUT_MS));
     },
     async close() {
-      await Promise.all([pool.end(), probe.end()]);
+      // Bounded: connections a silent PostgreSQL never lets end are dropped after 2 s (end-pg-client.ts).
+      await Promise.all([endPgPool(pool, poolClients), endPgPool(probe, probeClients)]);
     },
   };
 }

@@ -32,7 +32,7 @@ export interface SqlDriver extends SqlExecutor {
   begin<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query (on PostgreSQL over a connection of its own: a busy pool is not an unhealthy database). */
   ping(): Promise<void>;
-  /** Closes connections; in-flight work finishes first. */
+  /** Closes connections; in-flight work finishes first. On PostgreSQL a connection whose server does not let it end within 2 s is dropped. */
   close(): Promise<void>;
 }
 

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool, type Client } from 'pg';
 import { createPgDriver, type SqlDriver } from '../../../src/stores/postgres';
+import { endPgPool, trackOpenClients } from '../../../src/stores/postgres/end-pg-client';
 import { classifyInfrastructureFailure } from '../../../src/transport/graphql/infrastructure-errors';
 import { CommitOutcomeUnknownError } from '../../../src/domain';
 import { openScratchSchema } from '../../helpers/database';
@@ -81,6 +83,31 @@ describeWithPostgres('the PostgreSQL driver when the connection drops', (url) =>
     } finally {
       await dark.close();
       await bounded.close();
+    }
+  }, 30_000);
+
+  test('ending a pool on a PostgreSQL that went silent ends every connection within seconds (pg-pool does not wait for its idle ones, whose sockets would keep the process alive)', async () => {
+    const direct = new URL(url);
+    const dark = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+    const viaDark = new URL(url);
+    viaDark.host = `127.0.0.1:${dark.port}`;
+    // A pool as the driver builds its two (createPgDriver's close() ends them with endPgPool).
+    const pool = new Pool({ connectionString: viaDark.toString(), max: 2 });
+    pool.on('error', () => undefined);
+    const open = trackOpenClients(pool);
+    const clients: Client[] = [];
+    pool.on('connect', (client) => clients.push(client as Client));
+    try {
+      await Promise.all([pool.query('SELECT pg_sleep(0.05)'), pool.query('SELECT pg_sleep(0.05)')]);
+      expect(open.size).toBe(2);
+      dark.silence();
+      const started = Date.now();
+      await endPgPool(pool, open, 500);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await eventually(async () => expect(clients.map((client) => client.connection.stream.destroyed)).toEqual([true, true]), 2_000);
+      await eventually(async () => expect(open.size).toBe(0), 2_000);
+    } finally {
+      await dark.close();
     }
   }, 30_000);
 
