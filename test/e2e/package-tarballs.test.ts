@@ -8,15 +8,10 @@
  * types); in both, the host's own CryptoKeys go into the packages and the SDK's keys come back out
  * as the host's CryptoKeys.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, posix, relative } from 'node:path';
-import { promisify } from 'node:util';
-import { installTarballs, packWithDependencies, REPO_ROOT, type PackedTarball } from '../helpers/packed-packages';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { packAndInstall, REPO_ROOT, tsc, type PackedTarball } from '../helpers/packed-packages';
 
-const run = promisify(execFile);
-const TSC = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** The workspace packages: every folder of packages/ with a package.json, by package name. */
 const WORKSPACE_PACKAGES = readdirSync(join(REPO_ROOT, 'packages'), { withFileTypes: true })
@@ -95,17 +90,6 @@ function writeProject(dir: string, tsconfig: object, files: Record<string, strin
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
 }
 
-/** The repository's TypeScript on the project in `dir` (diagnostics name files relative to it). */
-async function tsc(dir: string): Promise<{ code: number; output: string }> {
-  try {
-    const { stdout } = await run(process.execPath, [TSC, '-p', 'tsconfig.json', '--pretty', 'false'], { cwd: dir, timeout: 120_000 });
-    return { code: 0, output: stdout };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, output: failed.stdout ?? String(error) };
-  }
-}
-
 describe('every @signet package packed and installed outside the repository', () => {
   let work: string;
   let installed: string;
@@ -113,18 +97,9 @@ describe('every @signet package packed and installed outside the repository', ()
   let ours: PackedTarball[];
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'signet-package-tarballs-'));
-    expect(relative(REPO_ROOT, work).startsWith('..')).toBe(true);
-    const cache = join(work, 'npm-cache');
-    const packs = join(work, 'tarballs');
-    mkdirSync(packs);
     // @types/node is the Node project's own choice, packed like the rest so nothing is downloaded.
-    tarballs = await packWithDependencies(WORKSPACE_PACKAGES, packs, cache, ['@types/node']);
+    ({ work, tarballs, project: installed } = await packAndInstall(WORKSPACE_PACKAGES, 'signet-consumers', ['@types/node']));
     ours = tarballs.filter((t) => t.name.startsWith('@signet/'));
-    installed = join(work, 'consumers');
-    mkdirSync(installed);
-    writeFileSync(join(installed, 'package.json'), JSON.stringify({ name: 'signet-consumers', version: '1.0.0', private: true }));
-    await installTarballs(tarballs, installed, cache);
   }, 300_000);
 
   afterAll(() => {

@@ -5,16 +5,14 @@
  * a second file must be caught) and, compiled, making signed calls to a running Signet server.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DomainServices } from '../../src/domain';
-import { installTarballs, packWithDependencies, REPO_ROOT, type PackedTarball } from '../helpers/packed-packages';
+import { packAndInstall, tsc, type PackedTarball } from '../helpers/packed-packages';
 import { openEmbeddedSignet, type EmbeddedSignet } from '../helpers/signet-server';
 
 const run = promisify(execFile);
-const TSC = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** A Node client project's settings: strict, Node's own module rules, every declaration file checked. */
 const TSCONFIG = {
@@ -63,17 +61,6 @@ export async function wrong(): Promise<void> {
 /** Paths of a tarball that may ship: the manifest, the README and the build. */
 const SHIPPED = /^(package\.json|README\.md|dist\/.+)$/;
 
-/** The repository's TypeScript on a project in `dir` (diagnostics name files relative to it). */
-async function tsc(dir: string, config = 'tsconfig.json'): Promise<{ code: number; output: string }> {
-  try {
-    const { stdout } = await run(process.execPath, [TSC, '-p', config, '--pretty', 'false'], { cwd: dir, timeout: 120_000 });
-    return { code: 0, output: stdout };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, output: failed.stdout ?? String(error) };
-  }
-}
-
 describe('@signet/sdk packed and installed outside the repository', () => {
   let work: string;
   let project: string;
@@ -84,17 +71,8 @@ describe('@signet/sdk packed and installed outside the repository', () => {
   let compiled: { code: number; output: string };
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'signet-sdk-package-'));
-    expect(relative(REPO_ROOT, work).startsWith('..')).toBe(true);
-    const cache = join(work, 'npm-cache');
-    const packs = join(work, 'tarballs');
-    mkdirSync(packs);
     // @types/node is the client project's own choice, packed like the rest so nothing is downloaded.
-    tarballs = await packWithDependencies('@signet/sdk', packs, cache, ['@types/node']);
-    project = join(work, 'client');
-    mkdirSync(project);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'sdk-client', version: '1.0.0', private: true }));
-    await installTarballs(tarballs, project, cache);
+    ({ work, tarballs, project } = await packAndInstall('@signet/sdk', 'sdk-client', ['@types/node']));
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
     writeFileSync(join(project, 'tsconfig.wrong.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: true }, files: ['wrong-types.ts'] }));
     writeFileSync(join(project, 'client.ts'), CLIENT);

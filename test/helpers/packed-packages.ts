@@ -5,8 +5,9 @@
  * of the tarballs then downloads nothing, so a test can install the package outside the repository.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -118,4 +119,43 @@ export async function installTarballs(tarballs: readonly PackedTarball[], dir: s
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...manifest, overrides }, null, 2));
   }
   await npm(['install', ...tarballs.filter((t) => t.nestedUnder === undefined).map((t) => t.file)], dir, cache);
+}
+
+/** What `packAndInstall` made: its work folder (the caller removes it), the tarballs, and the project they are installed in. */
+export interface InstalledPackages {
+  readonly work: string;
+  readonly tarballs: PackedTarball[];
+  readonly project: string;
+}
+
+/**
+ * Packs `packageName` (one or several) with its dependencies and `extra` (a consumer's own choices,
+ * e.g. @types/node, packed so nothing is downloaded), and installs them offline into a new project
+ * `projectName` in a temporary folder outside the repository.
+ */
+export async function packAndInstall(packageName: string | readonly string[], projectName: string, extra: readonly string[] = []): Promise<InstalledPackages> {
+  const work = mkdtempSync(join(tmpdir(), `${projectName}-`));
+  if (!relative(REPO_ROOT, work).startsWith('..')) throw new Error(`${work} is inside the repository`);
+  const cache = join(work, 'npm-cache');
+  const packs = join(work, 'tarballs');
+  mkdirSync(packs);
+  const tarballs = await packWithDependencies(packageName, packs, cache, extra);
+  const project = join(work, projectName);
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: projectName, version: '1.0.0', private: true }));
+  await installTarballs(tarballs, project, cache);
+  return { work, tarballs, project };
+}
+
+const TSC = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/** The repository's TypeScript on the project in `dir` with `config` (diagnostics name files relative to it). */
+export async function tsc(dir: string, config = 'tsconfig.json'): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout } = await run(process.execPath, [TSC, '-p', config, '--pretty', 'false'], { cwd: dir, timeout: 120_000 });
+    return { code: 0, output: stdout };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : -1, output: failed.stdout ?? String(error) };
+  }
 }
