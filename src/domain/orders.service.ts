@@ -31,6 +31,11 @@ export interface OrderService {
   cancelAllOrders(accountId: string, market: string | null, apiKeyId?: string | null, placedBy?: string | null): Promise<DomainResult<Order[]>>;
   /** The order when it belongs to the account; null otherwise (other accounts' orders are invisible). */
   findOrder(accountId: string, orderId: string): Promise<Order | null>;
+  /**
+   * The account's orders among `orderIds`, in one read, each in the place of its id in `orderIds`
+   * (null where it is not the account's order, or no order).
+   */
+  findOrders(accountId: string, orderIds: readonly string[]): Promise<Array<Order | null>>;
   findOrderByClientOrderId(accountId: string, clientOrderId: string): Promise<Order | null>;
   /** `placedByApiKeyId`: only the orders that key placed; the caller has found it among the account's keys (ApiKeyService.findOwnedApiKey). */
   listOrders(accountId: string, query: PageQuery & { status?: OrderStatus; live?: boolean; market?: string; placedByApiKeyId?: string }): Promise<Page<Order>>;
@@ -309,6 +314,13 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       const orderId = canonicalUuid(orderIdText);
       const order = orderId === null ? null : await uow.repo.findOrder(orderId);
       return order && order.accountId === accountId ? order : null;
+    },
+
+    async findOrders(accountId, orderIdTexts) {
+      const orderIds = orderIdTexts.map(canonicalUuid);
+      const found = await uow.repo.findOrdersOfAccount(accountId, orderIds.filter((id): id is string => id !== null));
+      const byId = new Map(found.map((order) => [order.id, order]));
+      return orderIds.map((id) => (id === null ? null : byId.get(id) ?? null));
     },
 
     findOrderByClientOrderId(accountId, clientOrderId) {

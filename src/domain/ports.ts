@@ -67,6 +67,8 @@ export interface TradingRepository {
    */
   recordPlacement(placement: PlacementRecord): Promise<{ readonly order: Order; readonly refused: ReadonlyArray<{ readonly accountId: string; readonly asset: string }> } | 'duplicate' | 'tooManyOpenOrders'>;
   findOrder(id: string): Promise<Order | null>;
+  /** The account's orders among `ids` (ids as stored), in one read, in no particular order; ids of other accounts' orders or of none are left out. */
+  findOrdersOfAccount(accountId: string, ids: readonly string[]): Promise<Order[]>;
   findOrderByClientOrderId(accountId: string, clientOrderId: string): Promise<Order | null>;
   /**
    * Moves live orders to CANCELED with `reason` and zero hold remaining: one order (`orderId`) or

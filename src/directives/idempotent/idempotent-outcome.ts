@@ -15,7 +15,7 @@ import type { DirectiveContext } from '../directive-context';
 
 /** Payload fields that hold the entity of a mutation. */
 type EntityKind = 'order' | 'transfer' | 'apiKey';
-/** Payload fields that hold a list of entities (orders, re-read one by one). */
+/** Payload fields that hold a list of entities (orders, re-read in one statement). */
 type ListKind = 'orders';
 
 const ENTITY_KINDS: readonly EntityKind[] = ['order', 'transfer', 'apiKey'];
@@ -97,12 +97,10 @@ function parseOutcome(text: string): StoredOutcome {
 async function replayPayload(kind: PayloadKind, outcome: StoredOutcome, accountId: string, context: DirectiveContext): Promise<Record<string, unknown>> {
   const userErrors = outcome.userErrors.map((e) => ({ ...e, field: e.field ? [...e.field] : null }));
   if (isListKind(kind)) {
-    const entities: unknown[] = [];
-    // One at a time: a replay may run on one transaction's connection, which takes one statement at a time.
-    for (const id of outcome.entities?.ids ?? []) {
-      const entity = await loadEntity('order', id, accountId, context);
-      if (entity !== null) entities.push(entity);
-    }
+    // One read for the whole list: a cancelAllOrders outcome may name hundreds of orders, and a
+    // replay (also one behind a spent field limit) must not cost a statement per order.
+    const ids = outcome.entities?.ids ?? [];
+    const entities = ids.length === 0 ? [] : (await context.services.orders.findOrders(accountId, ids)).filter((order) => order !== null);
     return { [kind]: entities, userErrors };
   }
   const entity = outcome.entity ? await loadEntity(outcome.entity.kind, outcome.entity.id, accountId, context) : null;

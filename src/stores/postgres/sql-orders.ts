@@ -34,7 +34,7 @@ function page<T>(rows: Row[], limit: number, map: (r: Row) => T) {
 
 /** The order, book, fill and market-data methods of the SQL trading repository. */
 export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
-  'lockMarket' | 'lockMarketOfOrder' | 'readBook' | 'findOrder' | 'findOrderByClientOrderId'
+  'lockMarket' | 'lockMarketOfOrder' | 'readBook' | 'findOrder' | 'findOrdersOfAccount' | 'findOrderByClientOrderId'
   | 'cancelLiveOrders' | 'listOrders' | 'listFills' | 'listFillsOfOrders' | 'orderBook' | 'ticker'> {
   return {
     async lockMarket(market) {
@@ -84,6 +84,13 @@ export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
       if (!isUuid(id)) return null;
       const rows = await db.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`, [id]);
       return rows[0] ? toOrder(rows[0]) : null;
+    },
+
+    async findOrdersOfAccount(accountId, ids) {
+      const uuids = ids.filter(isUuid);
+      if (!isUuid(accountId) || uuids.length === 0) return [];
+      const rows = await db.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ANY($1::uuid[]) AND account_id = $2`, [uuids, accountId]);
+      return rows.map(toOrder);
     },
 
     async findOrderByClientOrderId(accountId, clientOrderId) {

@@ -12,6 +12,7 @@ import { servicesFor } from '../../helpers/domain';
 import { createTestGraphQL, type TestGraphQL, type TestResult } from '../../helpers/graphql';
 import { WIDE_FIELD_LIMITS, forgetfulMemoryStore, forgetfulRedisStore, type ForgetfulStore } from '../../helpers/idempotency';
 import { captureLogger } from '../../helpers/logger';
+import { loggedDriver } from '../../helpers/statement-log';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../helpers/services';
 
 /** Where a suite runs: the SQL engine of the durable records and the fast-path store. */
@@ -47,6 +48,8 @@ export interface IdempotencyFixture {
   readonly services: DomainServices;
   /** The database itself, for checks on the books (`test/helpers/ledger-checks.ts`). */
   readonly sql: SqlExecutor;
+  /** The statements the shared services sent while `work` ran (one test at a time), BEGIN and COMMIT included. */
+  statementsOf(work: () => Promise<unknown>): Promise<string[]>;
   readonly fast: ForgetfulStore;
   readonly metrics: SignetMetrics;
   readonly log: ReturnType<typeof captureLogger>;
@@ -66,7 +69,8 @@ export function useIdempotencyFixture(backend: IdempotencyBackend): () => Idempo
   const fastPaths: ForgetfulStore[] = [];
   beforeAll(async () => {
     db = await backend.openDatabase();
-    const services = servicesFor(db.driver);
+    const driver = loggedDriver(db.driver);
+    const services = servicesFor(driver);
     const fast = backend.openFastPath();
     fastPaths.push(fast);
     const metrics = createMetrics();
@@ -81,7 +85,7 @@ export function useIdempotencyFixture(backend: IdempotencyBackend): () => Idempo
     };
     const api = await serverWith({});
     fixture = {
-      services, sql: db.driver, fast, metrics, log, serverWith,
+      services, sql: db.driver, statementsOf: driver.statementsOf, fast, metrics, log, serverWith,
       run: (query, variables, principal, headers) => api.execute(query, variables, principal, headers),
       ordersOf: async (accountId) => (await services.orders.listOrders(accountId, { limit: 100 })).items,
     };

@@ -247,6 +247,26 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       expect((await ordersOf(id)).map((o) => o.status)).toEqual(['OPEN', 'CANCELED', 'CANCELED']);
     });
 
+    test('a cancelAllOrders replay re-reads all its orders in one statement, from the fast path and from the database', async () => {
+      // An outcome may name hundreds of orders, and replays behind a spent field limit are still
+      // answered: a statement per order made each replay cost as much as the cancel itself.
+      const { run, services, fast, statementsOf } = fx();
+      const id = await fundedAccount(services, { USD: '1000' });
+      for (let i = 0; i < 12; i++) await run(PLACE, { input: buy('0.01', String(100 + i)), key: `many-${i}` }, principalFor(id));
+      const cancelAll = 'mutation { cancelAllOrders(market: "BTC-USD") @idempotent(key: "all-many") { orders { id status } userErrors { code } } }';
+      const first = await run(cancelAll, {}, principalFor(id));
+      expect(first.data.cancelAllOrders.orders).toHaveLength(12);
+      for (const forget of [false, true]) {
+        if (forget) await fast.forget();
+        const statements = await statementsOf(async () => {
+          const retry = await run(cancelAll, {}, principalFor(id));
+          expect(retry.data).toEqual(first.data);
+          expect(retry.extensions?.idempotentReplay).toEqual({ cancelAllOrders: true });
+        });
+        expect(statements.filter((text) => /^SELECT .* FROM orders WHERE/.test(text))).toHaveLength(1);
+      }
+    });
+
     test('a cancelAllOrders refusal (UNKNOWN_MARKET) replays the same userErrors and no orders', async () => {
       const { run, services } = fx();
       const id = await fundedAccount(services);
