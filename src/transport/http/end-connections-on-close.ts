@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { cutByShutdown } from './client-errors';
@@ -9,11 +9,27 @@ import { hasSignatureHeaders } from './signature-auth';
 /** How often a closing server looks again for connections with no request in flight. */
 const SWEEP_EVERY_MS = 100;
 
+/**
+ * How long, once closing, a connection owing no more processing may keep answers queued that its
+ * client does not take (a peer that stopped reading) before it is ended: it would otherwise hold
+ * the server until its idle timeout (30 s), past `serve`'s 10 s grace. Counted in looks of the
+ * sweep, so a pause of this process is not put down to the client.
+ */
+const WRITE_STALL_MS = 2_000;
+const WRITE_STALL_LOOKS = Math.ceil(WRITE_STALL_MS / SWEEP_EVERY_MS);
+
 /** Seconds a request refused during shutdown is told to wait (another instance, or the restart). */
 const SHUTDOWN_RETRY_AFTER_SECONDS = 1;
 
-/** What Node keeps on a server's socket: the response being written (pipelined ones queue behind it), and its HTTP parser. */
-type HttpSocket = Socket & { _httpMessage?: unknown; parser?: { incoming?: IncomingMessage | null } | null };
+/**
+ * What Node keeps on a server's socket: the response being written (pipelined ones queue behind it),
+ * its HTTP parser, and its libuv handle (`writeQueueSize`: the bytes the kernel has not taken yet).
+ */
+type HttpSocket = Socket & {
+  _httpMessage?: unknown;
+  parser?: { incoming?: IncomingMessage | null } | null;
+  _handle?: { writeQueueSize?: number } | null;
+};
 
 /**
  * Lets `app.close()` finish once the requests in flight are answered, and only them. Node's
@@ -33,6 +49,10 @@ type HttpSocket = Socket & { _httpMessage?: unknown; parser?: { incoming?: Incom
  * is final: a request read on its connection after that is not processed at all (RFC 9112 §9.6;
  * the client, told `close`, knows it went unanswered and may send it again, the same bytes, to
  * another instance), so nothing refuses it and its signature is not used up.
+ * A connection whose answers its client stopped taking (it sent requests and does not read the
+ * answers: they stay queued on the socket) is ended once none of its requests is still being
+ * processed and nothing of its answers has moved for WRITE_STALL_MS (`endStalled`); its answers
+ * would otherwise wait for its idle timeout, past the grace. One whose answers move keeps them.
  * A request that arrives once closing (Fastify's `return503OnClosing` is off: its answer is not
  * the error format) is refused before anything of it runs (`refuseWhileClosing`): 503
  * SERVICE_UNAVAILABLE, reason SHUTTING_DOWN, with Retry-After and the request id, as every other
@@ -53,9 +73,23 @@ export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (r
   // closing, the request whose answer says `close` on it.
   const lastRead = new WeakMap<Socket, IncomingMessage>();
   const closedBy = new WeakMap<Socket, IncomingMessage>();
-  app.server.prependListener('request', (request: IncomingMessage) => {
+  // The answers to the requests read on each connection, less those found ended since (a set of
+  // one or two, unless the client pipelines): one not ended is a request still being processed.
+  const answers = new WeakMap<Socket, Set<ServerResponse>>();
+  app.server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
     lastRead.set(request.socket, request);
+    const pending = answers.get(request.socket);
+    if (!pending) {
+      answers.set(request.socket, new Set([response]));
+      return;
+    }
+    for (const answer of pending) if (answer.writableEnded) pending.delete(answer);
+    pending.add(response);
   });
+  const owesProcessing = (socket: Socket): boolean => {
+    for (const answer of answers.get(socket) ?? []) if (!answer.writableEnded) return true;
+    return false;
+  };
   app.addHook('preClose', async () => {
     closing = true;
     const server = app.server;
@@ -64,8 +98,11 @@ export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (r
     server.closeIdleConnections = () => closeQuietConnections(server, nodeCloseIdle);
     // Every connection open now has had its chance to send a request.
     let waiting = endWaiting(server, open, open);
+    const stalls = new WeakMap<HttpSocket, WriteStall>();
+    endStalled(open, owesProcessing, stalls);
     const sweep = setInterval(() => {
       waiting = endWaiting(server, open, waiting);
+      endStalled(open, owesProcessing, stalls);
     }, SWEEP_EVERY_MS);
     sweep.unref();
     server.once('close', () => clearInterval(sweep));
@@ -75,6 +112,7 @@ export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (r
     if (!closing || !closedBy.has(request.raw.socket)) return done();
     // Read after the answer closing its connection: left unprocessed and unanswered (no later hook
     // runs); the connection ends after that answer. Logged as aborted then (request-log.ts).
+    answers.get(request.raw.socket)?.delete(reply.raw);
     reply.hijack();
     done();
   });
@@ -173,4 +211,40 @@ function endWithoutRequest(server: Server, socket: HttpSocket): void {
   }
   // Part of a request head: answered by the server's own client error handler, which closes the connection.
   if (!server.emit('clientError', cutByShutdown(), socket)) socket.destroy();
+}
+
+/** A connection's writing as last looked at (`writeMark`), and how many looks in a row found it so. */
+interface WriteStall {
+  mark: string;
+  looks: number;
+}
+
+/**
+ * Where a connection's writing stands: the bytes given to the socket, those it still holds, and
+ * those the kernel has not taken yet of the write under way. Any change between two looks is
+ * progress (its client took bytes, so the kernel took more, or the server gave it more).
+ */
+function writeMark(socket: HttpSocket): string {
+  return `${socket.bytesWritten} ${socket.writableLength} ${socket._handle?.writeQueueSize}`;
+}
+
+/**
+ * Ends the connections whose client stopped taking their answers: none of its requests still being
+ * processed (their handlers keep their answers, and the server its pools, until they end), bytes of
+ * an answer queued on the socket, none of them taken for WRITE_STALL_LOOKS looks in a row. The
+ * answers left are lost, as they would be at the grace's end, to a client that was not reading them.
+ * Only the kernel's side is seen: it takes more only once its buffers have room, so a client reading
+ * slowly behind megabytes of them can look stalled too.
+ */
+function endStalled(open: ReadonlySet<HttpSocket>, owesProcessing: (socket: Socket) => boolean, stalls: WeakMap<HttpSocket, WriteStall>): void {
+  for (const socket of open) {
+    if (socket.destroyed || !socket._httpMessage || socket.writableLength === 0 || owesProcessing(socket)) {
+      stalls.delete(socket);
+      continue;
+    }
+    const mark = writeMark(socket);
+    const stall = stalls.get(socket);
+    if (stall?.mark !== mark) stalls.set(socket, { mark, looks: 0 });
+    else if (++stall.looks >= WRITE_STALL_LOOKS) socket.destroy();
+  }
 }

@@ -1,0 +1,177 @@
+import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import type { DomainServices } from '../../../src/domain';
+import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
+import { createHttpServer } from '../../../src/transport/http/create-http-server';
+import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
+import { directiveDepsFor } from '../../helpers/directives';
+import { servicesFor } from '../../helpers/domain';
+import { eventually } from '../../helpers/eventually';
+import { silentLogger } from '../../helpers/logger';
+
+// A client that writes requests and does not read the answers: once the kernel's buffers are full,
+// the server's socket holds the answers, and before, a draining server waited for them until the
+// connection's 30 s idle timeout, past `serve`'s 10 s grace (serve exited 1).
+
+/** More /healthz answers (about 12 MB) than both kernels' buffers on loopback hold (the reviewer's client sent 20,000). */
+const PIPELINED = 50_000;
+/** The drain's write deadline (end-connections-on-close.ts): a client whose answers do not move for this long is ended. */
+const WRITE_STALL_MS = 2_000;
+/** Far under `serve`'s 10 s grace and the 30 s idle timeout the drain waited for before. */
+const DRAIN_BOUND_MS = WRITE_STALL_MS + 3_000;
+/** Whether `promise` settles within `ms` (it is left running either way). */
+const settlesWithin = (promise: Promise<unknown>, ms: number): Promise<boolean> =>
+  Promise.race([promise.then(() => true, () => true), sleep(ms, false, { ref: false })]);
+
+/** A raw-socket client that sent its requests and reads nothing until `read()`. */
+interface NonReadingClient {
+  /** Starts reading: everything the server sent, and sends from now on, is taken. */
+  read(): void;
+  received(): string;
+  /** Resolves when the connection closes (noticed only once the client reads). */
+  closed: Promise<void>;
+  destroy(): void;
+}
+
+function nonReadingClient(port: number, requests: string): Promise<NonReadingClient> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(requests);
+      resolve({
+        read: () => socket.resume(),
+        received: () => Buffer.concat(chunks).toString('latin1'),
+        closed: new Promise<void>((done) => socket.once('close', () => done())),
+        destroy: () => socket.destroy(),
+      });
+    });
+    socket.pause();
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('error', reject);
+  });
+}
+
+/** The status of each whole response in `received`, in order, and whether the last said Connection: close. */
+function statuses(received: string): { statuses: number[]; closedByLast: boolean } {
+  const found: number[] = [];
+  let closedByLast = false;
+  let at = 0;
+  for (;;) {
+    const end = received.indexOf('\r\n\r\n', at);
+    if (end < 0) break;
+    const head = received.slice(at, end);
+    const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
+    if (received.length < end + 4 + length) break;
+    found.push(Number(head.split(' ')[1]));
+    closedByLast = /\r\nconnection: close(\r\n|$)/i.test(head);
+    at = end + 4 + length;
+  }
+  return { statuses: found, closedByLast };
+}
+
+const healthz = (count: number) => 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(count);
+
+describe('a draining server and a client that does not read its answers', () => {
+  let db: TestDatabase;
+  let services: DomainServices;
+  const apps: FastifyInstance[] = [];
+  const clients: NonReadingClient[] = [];
+  const releases: Array<() => void> = [];
+  const start = async () => {
+    const app = await createHttpServer({
+      schema: buildSignetSchema(), services, logger: silentLogger, introspection: false, development: false, readiness: [],
+      directives: directiveDepsFor(services),
+    });
+    // An answer far larger than the kernel's buffers, at once.
+    app.get('/big', async () => 'x'.repeat(32 * 1024 * 1024));
+    // A request in flight until the test answers it.
+    let heldStarted: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => { heldStarted = resolve; });
+    let answerHeld: () => void = () => undefined;
+    const heldMayAnswer = new Promise<void>((resolve) => { answerHeld = resolve; });
+    releases.push(answerHeld);
+    app.get('/held', async () => {
+      heldStarted();
+      await heldMayAnswer;
+      return { ok: true };
+    });
+    apps.push(app);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const sockets: Socket[] = [];
+    app.server.on('connection', (socket: Socket) => sockets.push(socket));
+    let parsed = 0;
+    app.server.on('request', () => { parsed += 1; });
+    /** Resolves once the server's side of the one connection holds answers its client has not taken. */
+    const answersQueued = () => eventually(async () => {
+      if (!(Number(sockets[0]?.writableLength) > 0)) throw new Error('no answer is queued on the server\'s socket yet');
+    }, 20_000, 10);
+    return {
+      app, port: (app.server.address() as { port: number }).port, held, answerHeld, answersQueued,
+      parsed: () => parsed, serverSide: () => sockets[0],
+    };
+  };
+  const client = async (port: number, requests: string) => {
+    const c = await nonReadingClient(port, requests);
+    clients.push(c);
+    return c;
+  };
+  beforeAll(async () => {
+    db = await openPgliteDatabase();
+    services = servicesFor(db.driver);
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    for (const release of releases.splice(0)) release();
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  test('a client that pipelines requests and never reads the answers is ended after the write deadline, and close() resolves', async () => {
+    const { app, port, answersQueued, serverSide } = await start();
+    await client(port, healthz(PIPELINED));
+    await answersQueued();
+    const began = Date.now();
+    const closing = app.close();
+    expect(await settlesWithin(closing, DRAIN_BOUND_MS)).toBe(true);
+    // Not at once: the client had the deadline to take its answers.
+    expect(Date.now() - began).toBeGreaterThanOrEqual(WRITE_STALL_MS - 500);
+    expect(serverSide().destroyed).toBe(true);
+  }, 30_000);
+
+  test('a client that starts reading again within the deadline gets every answer, in order, the last one closing the connection', async () => {
+    const { app, port, answersQueued, parsed } = await start();
+    const c = await client(port, healthz(PIPELINED));
+    await answersQueued();
+    // Read before the drain: each gets its 200.
+    const answeredBefore = parsed();
+    const closing = app.close();
+    await sleep(WRITE_STALL_MS / 2);
+    c.read();
+    expect(await settlesWithin(c.closed, DRAIN_BOUND_MS)).toBe(true);
+    expect(await settlesWithin(closing, DRAIN_BOUND_MS)).toBe(true);
+    const answers = statuses(c.received());
+    // Then the requests read during the drain are refused (503 SHUTTING_DOWN) up to the one whose
+    // answer closes the connection; those behind it are not processed.
+    const ok = answers.statuses.indexOf(503) < 0 ? answers.statuses.length : answers.statuses.indexOf(503);
+    expect(ok).toBeGreaterThanOrEqual(answeredBefore);
+    expect(answers.statuses.slice(ok).every((status) => status === 503)).toBe(true);
+    expect(answers.closedByLast).toBe(true);
+  }, 30_000);
+
+  test('a connection whose answer is not taken is kept while a request behind it is still processed, then ended after the deadline', async () => {
+    const { app, port, held, answerHeld, answersQueued, serverSide } = await start();
+    await client(port, 'GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /held HTTP/1.1\r\nHost: x\r\n\r\n');
+    await held;
+    await answersQueued();
+    const closing = app.close();
+    // Its handler still runs: the connection, and so the server, wait for it past the deadline.
+    expect(await settlesWithin(closing, WRITE_STALL_MS + 1_000)).toBe(false);
+    expect(serverSide().destroyed).toBe(false);
+    answerHeld();
+    expect(await settlesWithin(closing, DRAIN_BOUND_MS)).toBe(true);
+    expect(serverSide().destroyed).toBe(true);
+  }, 30_000);
+});
