@@ -10,6 +10,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { cachedNpmPack } from '../helpers/pack-cache';
 import { packAndInstall, REPO_ROOT, tsc, type PackedTarball } from '../helpers/packed-packages';
 
 
@@ -98,7 +99,10 @@ describe('every @signet package packed and installed outside the repository', ()
 
   beforeAll(async () => {
     // @types/node is the Node project's own choice, packed like the rest so nothing is downloaded.
-    ({ work, tarballs, project: installed } = await packAndInstall(WORKSPACE_PACKAGES, 'signet-consumers', ['@types/node']));
+    // Each tarball is what `npm pack` wrote for these very files (kept by pack-cache.ts, whose key
+    // is every file under packages/, the lockfile and the tools' versions; test/e2e/sdk-package packs
+    // the SDK's closure through the same cache): packed now if this state was never packed.
+    ({ work, tarballs, project: installed } = await packAndInstall(WORKSPACE_PACKAGES, 'signet-consumers', ['@types/node'], cachedNpmPack));
     ours = tarballs.filter((t) => t.name.startsWith('@signet/'));
   }, 300_000);
 

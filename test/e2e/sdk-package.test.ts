@@ -9,6 +9,7 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DomainServices } from '../../src/domain';
+import { cachedNpmPack } from '../helpers/pack-cache';
 import { packAndInstall, tsc, type PackedTarball } from '../helpers/packed-packages';
 import { openEmbeddedSignet, type EmbeddedSignet } from '../helpers/signet-server';
 
@@ -71,15 +72,30 @@ describe('@signet/sdk packed and installed outside the repository', () => {
   let compiled: { code: number; output: string };
 
   beforeAll(async () => {
-    // @types/node is the client project's own choice, packed like the rest so nothing is downloaded.
-    ({ work, tarballs, project } = await packAndInstall('@signet/sdk', 'sdk-client', ['@types/node']));
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
-    writeFileSync(join(project, 'tsconfig.wrong.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: true }, files: ['wrong-types.ts'] }));
-    writeFileSync(join(project, 'client.ts'), CLIENT);
-    writeFileSync(join(project, 'wrong-types.ts'), WRONG_TYPES);
-    compiled = await tsc(project);
-    fixture = await openEmbeddedSignet({ USD: '1000' }, 'sdk-package');
-    services = fixture.services;
+    // The server the compiled client calls starts (in this process) while the packages are packed,
+    // installed and compiled (child processes): nothing of one is used by the other.
+    let openFailed: { error: unknown } | undefined;
+    const opening = openEmbeddedSignet({ USD: '1000' }, 'sdk-package').then((opened) => {
+      fixture = opened;
+      services = opened.services;
+    }, (error: unknown) => {
+      openFailed = { error };
+    });
+    try {
+      // @types/node is the client project's own choice, packed like the rest so nothing is downloaded.
+      // Each tarball is what `npm pack` wrote for these very files (kept by pack-cache.ts, whose key is
+      // every file under packages/, the lockfile and the tools' versions; test/e2e/package-tarballs packs
+      // every package through the same cache): packed now if this state was never packed.
+      ({ work, tarballs, project } = await packAndInstall('@signet/sdk', 'sdk-client', ['@types/node'], cachedNpmPack));
+      writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
+      writeFileSync(join(project, 'tsconfig.wrong.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: true }, files: ['wrong-types.ts'] }));
+      writeFileSync(join(project, 'client.ts'), CLIENT);
+      writeFileSync(join(project, 'wrong-types.ts'), WRONG_TYPES);
+      compiled = await tsc(project);
+    } finally {
+      await opening;
+    }
+    if (openFailed) throw openFailed.error;
   }, 300_000);
 
   afterAll(async () => {

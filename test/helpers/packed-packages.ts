@@ -75,13 +75,36 @@ function needs(manifest: PackageManifest): string[] {
   return [...Object.keys(manifest.dependencies ?? {}), ...peers];
 }
 
+/** What `npm pack --json` reports of one package: the tarball's file name (in the destination) and the paths it holds. */
+export interface PackReport {
+  readonly filename: string;
+  readonly files: ReadonlyArray<{ path: string }>;
+}
+
+/**
+ * Packs the package in `dir` into `destination` (`ours`: a workspace package, whose lifecycle scripts
+ * run) and reports what it wrote. {@link npmPack} by default; test/helpers/pack-cache.ts has one that
+ * keeps the tarballs for the next pack of the same files.
+ */
+export type Packer = (dir: string, ours: boolean, destination: string, cache: string) => Promise<PackReport>;
+
+/** `npm pack` of `dir` into `destination`: workspace packages run their lifecycle scripts, others are packed as installed. */
+export const npmPack: Packer = async (dir, ours, destination, cache) => {
+  const args = ['pack', dir, '--pack-destination', destination, '--json', ...(ours ? [] : ['--ignore-scripts'])];
+  const output = await npm(args, REPO_ROOT, cache);
+  // A `prepack` script's own output comes first on stdout; the JSON report is the last thing printed.
+  const [result] = JSON.parse(output.slice(output.search(/^\[/m))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  return { filename: result.filename, files: result.files.map(({ path }) => ({ path })) };
+};
+
 /**
  * Packs `packageName` (a workspace package, or several) and its dependency closure into `destination`,
  * plus `extra` packages from node_modules (e.g. `@types/node` for a client project). Workspace packages
  * run their lifecycle scripts (`prepack` builds them); third-party packages are packed as installed,
  * each version the closure holds (ioredis pins a cluster-key-slot older than @signet/redis-scripts').
+ * `pack` packs one folder (`npm pack` unless given).
  */
-export async function packWithDependencies(packageName: string | readonly string[], destination: string, cache: string, extra: readonly string[] = []): Promise<PackedTarball[]> {
+export async function packWithDependencies(packageName: string | readonly string[], destination: string, cache: string, extra: readonly string[] = [], pack: Packer = npmPack): Promise<PackedTarball[]> {
   const packed = new Map<string, PackedTarball>();
   const firstVersion = new Map<string, string>();
   const queue: Array<{ name: string; from: string; parent?: string }> = [packageName, extra].flat().map((name) => ({ name, from: REPO_ROOT }));
@@ -92,10 +115,7 @@ export async function packWithDependencies(packageName: string | readonly string
     const key = `${name}@${manifest.version}`;
     if (packed.has(key)) continue;
     const ours = name.startsWith('@signet/');
-    const args = ['pack', dir, '--pack-destination', destination, '--json', ...(ours ? [] : ['--ignore-scripts'])];
-    const output = await npm(args, REPO_ROOT, cache);
-    // A `prepack` script's own output comes first on stdout; the JSON report is the last thing printed.
-    const [result] = JSON.parse(output.slice(output.search(/^\[/m))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const result = await pack(dir, ours, destination, cache);
     if (!firstVersion.has(name)) firstVersion.set(name, manifest.version);
     const nestedUnder = firstVersion.get(name) === manifest.version ? undefined : parent;
     packed.set(key, { name, version: manifest.version, file: join(destination, result.filename), files: result.files.map((f) => f.path), manifest, ...(nestedUnder ? { nestedUnder } : {}) });
@@ -131,15 +151,16 @@ export interface InstalledPackages {
 /**
  * Packs `packageName` (one or several) with its dependencies and `extra` (a consumer's own choices,
  * e.g. @types/node, packed so nothing is downloaded), and installs them offline into a new project
- * `projectName` in a temporary folder outside the repository.
+ * `projectName` in a temporary folder outside the repository. `pack` packs one folder (`npm pack`
+ * unless given; see packWithDependencies).
  */
-export async function packAndInstall(packageName: string | readonly string[], projectName: string, extra: readonly string[] = []): Promise<InstalledPackages> {
+export async function packAndInstall(packageName: string | readonly string[], projectName: string, extra: readonly string[] = [], pack: Packer = npmPack): Promise<InstalledPackages> {
   const work = mkdtempSync(join(tmpdir(), `${projectName}-`));
   if (!relative(REPO_ROOT, work).startsWith('..')) throw new Error(`${work} is inside the repository`);
   const cache = join(work, 'npm-cache');
   const packs = join(work, 'tarballs');
   mkdirSync(packs);
-  const tarballs = await packWithDependencies(packageName, packs, cache, extra);
+  const tarballs = await packWithDependencies(packageName, packs, cache, extra, pack);
   const project = join(work, projectName);
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: projectName, version: '1.0.0', private: true }));

@@ -19,13 +19,19 @@ const TIMEOUT = 150_000;
  * descriptor itself, past any stand-in for `process.stdout`.
  */
 describe('signet commands keep their logs off stdout', () => {
+  /**
+   * One data directory for the three tests: creating the database (the first command) is the
+   * slowest run of the binary. The first test's command is that first run, on a new directory; the
+   * other two work on accounts and keys of their own and ask nothing of the database's history (the
+   * ledger stays clean: no test moves money), and the third opens the directory up again itself.
+   */
   let dataDir: string;
-  beforeEach(() => {
+  beforeAll(() => {
     // Open to other users: opening it logs a warning (the directory is closed to them).
     dataDir = mkdtempSync(join(tmpdir(), 'signet-streams-'));
     chmodSync(dataDir, 0o755);
   });
-  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   const signet = (...args: string[]) => run(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', SIGNET_DATA_DIR: dataDir } });
 
