@@ -231,7 +231,9 @@ export interface TransactionScope {
    * its result, and the failure goes to the unit of work's report (the runtime logs it). A
    * rejection means a rollback, which is what a caller such as the idempotency runner relies on.
    * Nothing runs when the transaction rolls back (a task of a nested call whose savepoint alone
-   * rolled back still runs: a task must be harmless then).
+   * rolled back still runs: a task must be harmless then). Tasks also run when the COMMIT's outcome
+   * is unknown (CommitOutcomeUnknownError: the connection was lost during it), before the call
+   * rejects with it: the transaction may have committed, so a task must be harmless if it did not.
    */
   afterCommit(task: () => Promise<void>): void;
 }

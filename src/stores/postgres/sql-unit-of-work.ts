@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IdempotencyRecordStore } from '@signet/idempotency';
 import { createSqlIdempotencyRecordStore } from '@signet/idempotency-postgres';
-import type { OrderBookReader, TransactionScope, UnitOfWork } from '../../domain';
+import { CommitOutcomeUnknownError, type OrderBookReader, type TransactionScope, type UnitOfWork } from '../../domain';
 import { transactionsNeverOverlap, type SqlDriver, type SqlExecutor } from './sql-driver';
 import { createSqlOrderBook } from './sql-order-book';
 import { createSqlTradingRepository } from './sql-trading-repository';
@@ -69,25 +69,38 @@ export function createSqlStores(driver: SqlDriver, options: SqlStoresOptions = {
       const outer = ambient.getStore();
       if (!outer) {
         const afterCommit: Array<() => Promise<void>> = [];
-        const result = await driver.begin((tx) => {
-          const open: Ambient = { tx, nested: options?.nested ?? 'savepoint', savepoints: 0, rollbackOnly: false, afterCommit };
-          return ambient.run(open, async () => {
-            const result = await work(repo, scopeOf(open));
-            // Committing now would keep the failed call's partial writes: roll back instead.
-            if (open.rollbackOnly) throw new Error('a joined nested transaction failed, so this transaction was rolled back, not committed');
-            return result;
-          });
-        });
-        // Outside the ambient transaction: a task's reads and writes are its own. Committed: a
-        // failed task is reported, the others still run, and the call answers what committed (a
-        // rejection would tell the caller, and the idempotency runner, that nothing did).
-        for (const task of afterCommit) {
-          try {
-            await task();
-          } catch (error) {
-            onAfterCommitFailure(error);
+        // Outside the ambient transaction: a task's reads and writes are its own. A failed task is
+        // reported, the others still run, and the call answers what committed (a rejection would
+        // tell the caller, and the idempotency runner, that nothing did).
+        const runAfterCommit = async () => {
+          for (const task of afterCommit) {
+            try {
+              await task();
+            } catch (error) {
+              onAfterCommitFailure(error);
+            }
           }
+        };
+        let result: Awaited<ReturnType<typeof work>>;
+        try {
+          result = await driver.begin((tx) => {
+            const open: Ambient = { tx, nested: options?.nested ?? 'savepoint', savepoints: 0, rollbackOnly: false, afterCommit };
+            return ambient.run(open, async () => {
+              const result = await work(repo, scopeOf(open));
+              // Committing now would keep the failed call's partial writes: roll back instead.
+              if (open.rollbackOnly) throw new Error('a joined nested transaction failed, so this transaction was rolled back, not committed');
+              return result;
+            });
+          });
+        } catch (error) {
+          // The COMMIT may have taken effect: the tasks run as after a commit (each must be
+          // harmless if it did not), then the caller learns the outcome is unknown. A revocation
+          // that committed unseen must still renew its key's shared version, or other processes
+          // keep the revoked key's material for reads until its maximum age.
+          if (error instanceof CommitOutcomeUnknownError) await runAfterCommit();
+          throw error;
         }
+        await runAfterCommit();
         return result;
       }
       if (options?.nested && options.nested !== outer.nested) {

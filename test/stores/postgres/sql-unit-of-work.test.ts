@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Account, UnitOfWork } from '../../../src/domain';
-import { createSqlStores } from '../../../src/stores/postgres';
+import { CommitOutcomeUnknownError, type Account, type UnitOfWork } from '../../../src/domain';
+import { createSqlStores, type SqlDriver } from '../../../src/stores/postgres';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
 import { describeWithPostgres } from '../../helpers/services';
 import { loggedDriver, type LoggedDriver } from '../../helpers/statement-log';
@@ -66,6 +66,26 @@ function defineUnitOfWorkSuite(name: string, open: () => Promise<TestDatabase>):
       expect(reported).toEqual([new Error('redis down')]);
       expect(later).toEqual(['ran']);
       expect(await exists(account)).toBe(true);
+    });
+
+    test('when the COMMIT\'s outcome is unknown, the afterCommit tasks run (it may have committed) before the call rejects with it', async () => {
+      // The connection is lost during COMMIT, after PostgreSQL committed: the writes are there, the
+      // caller is told it cannot know. A task such as a revoked key's version renewal must run.
+      const lost: SqlDriver = {
+        ...driver,
+        begin: async (work) => {
+          await driver.begin(work);
+          throw new CommitOutcomeUnknownError(new Error('Connection terminated unexpectedly'));
+        },
+      };
+      const { uow: losing } = createSqlStores(lost);
+      const account = newAccount();
+      const ran: string[] = [];
+      await expect(losing.transaction(async (repo, scope) => {
+        await repo.insertAccount(account);
+        scope.afterCommit(async () => { ran.push(`renewed, the row there: ${await exists(account)}`); });
+      })).rejects.toBeInstanceOf(CommitOutcomeUnknownError);
+      expect(ran).toEqual(['renewed, the row there: true']);
     });
 
     test('by default a nested call is a savepoint: its failure undoes only its own writes and the outer work commits', async () => {
