@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { ClaimResult } from '@signet/idempotency';
-import type { RateLimitDecision } from '@signet/rate-limit';
+import type { RateLimitDecision, RateLimitRule } from '@signet/rate-limit';
 
 /**
  * What the request's admission already decided for one root field, before execution: the
@@ -15,6 +15,14 @@ export interface AdmittedField {
    * untaken acquired lease is released after the response.
    */
   readonly lease?: { readonly scopeKey: string; readonly fingerprint: string; readonly claim: ClaimResult; taken: boolean };
+  /**
+   * The budget a replay behind the spent limit spends first (one request), when the admission
+   * counted the request on no budget of the account's: an operation of exits, which the account's
+   * request budget leaves out so its owner can always stop things. A replay stops nothing; it reads
+   * an outcome (a cancelAllOrders one lists up to hundreds of orders), so it is a read like any
+   * other and spends that budget; refused, the call stays refused by its limit.
+   */
+  readonly replayCharge?: { readonly key: string; readonly rule: RateLimitRule };
 }
 
 /**

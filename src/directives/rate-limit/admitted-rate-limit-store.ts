@@ -13,6 +13,8 @@ import { replaysBehindSpentLimit, type AdmittedField } from '../admitted-fields'
  * the call again under a new key). Its decision is the refusal's numbers, allowed: nothing left,
  * the same reset; the admission counted it as the refusal it was, which in a spent window changes
  * neither. The `@idempotent` wrapper replays it or refuses it (`admittedLeaseStore`), never runs it.
+ * A request the account's budget left out (exits only) spends one request of it here first
+ * (`AdmittedField.replayCharge`): over it, the call stays refused.
  */
 export function admittedRateLimitStore(shared: RateLimitStore, admitted: AdmittedField | undefined): RateLimitStore {
   if (!admitted?.limit) return shared;
@@ -22,7 +24,10 @@ export function admittedRateLimitStore(shared: RateLimitStore, admitted: Admitte
       if (primed?.key !== key) return shared.consume(key, rule);
       const { decision } = primed;
       primed = undefined;
-      return replaysBehindSpentLimit(admitted) ? { ...decision, allowed: true, retryAfterMs: 0 } : decision;
+      if (!replaysBehindSpentLimit(admitted)) return decision;
+      const charge = admitted.replayCharge;
+      if (charge && !(await shared.consume(charge.key, charge.rule)).allowed) return decision;
+      return { ...decision, allowed: true, retryAfterMs: 0 };
     },
     peek: (key, rule) => shared.peek(key, rule),
   };

@@ -1,4 +1,4 @@
-import type { RateLimitHeaderEntry } from '@signet/rate-limit';
+import type { RateLimitHeaderEntry, RateLimitRule } from '@signet/rate-limit';
 import type { AdmissionCheck, AdmissionOutcome } from './admission-store';
 
 /** What the operation tells the admission about itself. */
@@ -39,4 +39,10 @@ export interface RequestAdmission {
    * resolved or refused; empty before it ran.
    */
   readonly rateLimits: readonly RateLimitHeaderEntry[];
+  /**
+   * The account's request budget (its counter and rule), which an operation of exits is not
+   * counted on (`exemptFromAccountLimit`): a replay of one behind a spent field limit spends it
+   * (`AdmittedField.replayCharge`).
+   */
+  readonly accountLimit: { readonly key: string; readonly rule: RateLimitRule };
 }

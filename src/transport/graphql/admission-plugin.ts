@@ -5,8 +5,12 @@ import { planRootFields, type AdmissionOutcome, type AdmittedField, type FieldPl
 import type { GraphQLContext } from './context';
 import { enforceQueryCost, type ListBounds } from './query-cost';
 
-/** The admitted decisions by response key, from the plan and what the store answered. */
-function admittedFrom(plan: FieldPlan, outcomes: readonly AdmissionOutcome[]): Map<string, AdmittedField> {
+/**
+ * The admitted decisions by response key, from the plan and what the store answered. An operation
+ * of exits was counted on no budget of the account's: a replay behind a spent limit spends
+ * `accountLimit` (AdmittedField.replayCharge).
+ */
+function admittedFrom(plan: FieldPlan, outcomes: readonly AdmissionOutcome[], accountLimit: AdmittedField['replayCharge']): Map<string, AdmittedField> {
   const admitted = new Map<string, AdmittedField>();
   for (const field of plan.fields) {
     const limit = field.limit ? outcomes[field.limit.index] : undefined;
@@ -14,6 +18,7 @@ function admittedFrom(plan: FieldPlan, outcomes: readonly AdmissionOutcome[]): M
     admitted.set(field.responseKey, {
       limit: field.limit && limit?.kind === 'limit' ? { key: field.limit.key, decision: limit.decision } : undefined,
       lease: field.lease && lease?.kind === 'lease' ? { scopeKey: field.lease.scopeKey, fingerprint: field.lease.fingerprint, claim: lease.claim, taken: false } : undefined,
+      ...(plan.exitsOnly ? { replayCharge: accountLimit } : {}),
     });
   }
   return admitted;
@@ -54,7 +59,7 @@ export function admissionPlugin(deps: DirectiveDeps, limits: { readonly maxCost:
             // The address and account limits that applied, in the RateLimit headers of the answer (a 429 included).
             contextValue.http.rateLimits.push(...admission.rateLimits);
           }
-          contextValue.admitted = admittedFrom(plan, outcomes);
+          contextValue.admitted = admittedFrom(plan, outcomes, admission.accountLimit);
         },
         async willSendResponse({ contextValue }) {
           for (const field of contextValue.admitted?.values() ?? []) {

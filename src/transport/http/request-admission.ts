@@ -223,6 +223,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       get rateLimits() {
         return rateLimits;
       },
+      accountLimit: { key: accountGate.key, rule: accountGate.rule },
       async admit(fieldChecks, options = {}) {
         if (settled) throw new Error('a request is admitted once');
         settled = true;

@@ -31,6 +31,21 @@ describe('the store @rateLimit asks for an admitted root field', () => {
     expect(await shared.peek(key, rule)).toMatchObject({ remaining: 10 });
   });
 
+  test('a replay of an exits-only request behind its spent limit spends one request of the account\'s budget first; with that spent, it stays refused', async () => {
+    const shared = createMemoryRateLimitStore();
+    const key = 'field:Mutation.cancelAllOrders:60000:account:{a}';
+    const replayCharge = { key: 'request:account:{a}', rule: { max: 1, windowMs: 60_000 } };
+    const admittedReplay = () => admittedRateLimitStore(shared, {
+      limit: { key, decision: refused },
+      lease: { scopeKey: 'a:cancelAllOrders:k-1', fingerprint: 'fp', claim: { kind: 'completed', outcome: '{}' }, taken: false },
+      replayCharge,
+    });
+    expect(await admittedReplay().consume(key, rule)).toEqual({ allowed: true, limit: 10, remaining: 0, resetMs: 5_000, retryAfterMs: 0 });
+    expect(await shared.peek(replayCharge.key, replayCharge.rule)).toMatchObject({ remaining: 0 });
+    expect(await admittedReplay().consume(key, rule)).toBe(refused);
+    expect(await shared.peek(key, rule)).toMatchObject({ remaining: 10 });
+  });
+
   test.each([
     ['in progress', { kind: 'in_progress', retryAfterMs: 1_000 }],
     ['used with other arguments', { kind: 'mismatch' }],

@@ -70,6 +70,37 @@ function defineExitSuite(name: string, openStores: () => SecurityStores) {
         await other.db.close();
       }
     });
+
+    test('a replay of an exit behind its spent field limit is a read: it spends the account\'s budget, and once that is spent it is refused', async () => {
+      // A replay stops nothing: it reads an outcome (a cancelAllOrders one lists up to hundreds of
+      // orders). Counted on no budget of the account's, one account's keys replayed one at will.
+      const other = await openSigningAccount({ USD: '1000' }, 'exits-replay');
+      const separate = await startSignet(other.services, openStores(), {
+        requestLimits: { ...REQUEST_LIMITS, perIp: { max: 1000, windowMs: 60_000 }, perAccount: { max: 4, windowMs: 60_000 } },
+        directives: { rateLimitOverrides: { 'Mutation.cancelAllOrders': { max: 1, window: '1m' } } },
+      });
+      try {
+        const place = { query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { id } } }' };
+        const orderId = (await signedRequest(separate, other.key, place, { headers: { 'idempotency-key': 'rest-1' } })).json.data.placeOrder.order.id as string;
+        const cancelAll = () => signedRequest(separate, other.key, { query: 'mutation { cancelAllOrders { orders { id status } userErrors { code } } }' }, { headers: { 'idempotency-key': 'cancel-all-1' } });
+        const first = await cancelAll();
+        expect(first.json.data.cancelAllOrders.orders).toEqual([{ id: orderId, status: 'CANCELED' }]);
+        // The field's one call is spent; the account has spent 1 of 4 (the placement; the exit was not counted).
+        const answers: Array<[number, string | null, string | undefined]> = [];
+        for (let i = 0; i < 4; i += 1) {
+          const retry = await cancelAll();
+          answers.push([retry.status, retry.headers.get('idempotent-replayed'), retry.json.errors?.[0]?.extensions?.code]);
+        }
+        expect(answers).toEqual([[200, 'true', undefined], [200, 'true', undefined], [200, 'true', undefined], [200, null, 'RATE_LIMITED']]);
+        // The exit itself still passes the spent budget: the owner can revoke a key.
+        const spare = await createTestKey(other.services, other.accountId, 'ed25519', ['READ']);
+        const revoked = await signedRequest(separate, other.key, { query: `mutation { revokeApiKey(id: "${spare.keyId}") { apiKey { revokedAt } } }` });
+        expect(revoked.json.data.revokeApiKey.apiKey.revokedAt).toEqual(expect.any(String));
+      } finally {
+        await separate.close();
+        await other.db.close();
+      }
+    });
   });
 }
 
