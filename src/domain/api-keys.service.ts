@@ -151,7 +151,20 @@ export function createApiKeyService(deps: {
       // Answered like an unknown key: the verifier then does its dummy work and says SIGNATURE_INVALID.
       return publicKey === 'weak' ? null : { apiKey, publicKey, secret: null };
     }
-    return { apiKey, publicKey: null, secret: secretBox.open(apiKey.secretCiphertext ?? '', apiKey.id) };
+    // A revoked key verifies nothing (the verifier does its dummy work): its secret is not opened.
+    // It may be sealed under a master key this process no longer has (a regenerated master.key,
+    // revoked secrets a rotation could not open), which must not turn its requests into 503s that
+    // skip the failed-signature guard and tell revoked keys from unknown ones.
+    if (apiKey.revokedAt !== null) return { apiKey, publicKey: null, secret: null };
+    let secret: Buffer;
+    try {
+      secret = secretBox.open(apiKey.secretCiphertext ?? '', apiKey.id);
+    } catch {
+      // A live secret this master key does not open (start-up names such keys in a warning):
+      // answered like an unknown key, SIGNATURE_INVALID; no request of it can verify anyway.
+      return null;
+    }
+    return { apiKey, publicKey: null, secret };
   };
   // With shared versions, the second renewal waits for the outermost commit (an @idempotent
   // mutation joins this UPDATE into its own transaction): only then can other processes read it.
