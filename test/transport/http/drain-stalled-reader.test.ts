@@ -14,8 +14,15 @@ import { silentLogger } from '../../helpers/logger';
 // the server's socket holds the answers, and before, a draining server waited for them until the
 // connection's 30 s idle timeout, past `serve`'s 10 s grace (serve exited 1).
 
-/** More /healthz answers (about 12 MB) than both kernels' buffers on loopback hold (the reviewer's client sent 20,000). */
-const PIPELINED = 50_000;
+/**
+ * More answers of /chunk (16 KiB each: 32 MiB in all) than both kernels' buffers on loopback hold.
+ * The reviewer's client sent 20,000 /healthz; so many small requests took a loaded machine more
+ * than 20 s to answer before the buffers filled.
+ */
+const PIPELINED = 2_000;
+const CHUNK_BYTES = 16 * 1024;
+/** How long 50,000 small requests may take to fill the buffers (a CI run under load took more than 20 s). */
+const QUEUED_WITHIN_MS = 60_000;
 /** The drain's write deadline (end-connections-on-close.ts): a client whose answers do not move for this long is ended. */
 const WRITE_STALL_MS = 2_000;
 /** Far under `serve`'s 10 s grace and the 30 s idle timeout the drain waited for before. */
@@ -70,6 +77,13 @@ function statuses(received: string): { statuses: number[]; closedByLast: boolean
   return { statuses: found, closedByLast };
 }
 
+const chunks = (count: number) => 'GET /chunk HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(count);
+/**
+ * /healthz requests (about 12 MB of answers, the reviewer's client sent 20,000): many are still
+ * unread by the server when the buffers fill, and are read during the drain once the client reads.
+ * On a loaded machine they take a while to answer before the buffers fill (QUEUED_WITHIN_MS).
+ */
+const SMALL_PIPELINED = 50_000;
 const healthz = (count: number) => 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(count);
 
 describe('a draining server and a client that does not read its answers', () => {
@@ -85,6 +99,8 @@ describe('a draining server and a client that does not read its answers', () => 
     });
     // An answer far larger than the kernel's buffers, at once.
     app.get('/big', async () => 'x'.repeat(32 * 1024 * 1024));
+    // Answers that fill the buffers after a few hundred pipelined requests.
+    app.get('/chunk', async () => 'x'.repeat(CHUNK_BYTES));
     // A request in flight until the test answers it.
     let heldStarted: () => void = () => undefined;
     const held = new Promise<void>((resolve) => { heldStarted = resolve; });
@@ -103,9 +119,9 @@ describe('a draining server and a client that does not read its answers', () => 
     let parsed = 0;
     app.server.on('request', () => { parsed += 1; });
     /** Resolves once the server's side of the one connection holds answers its client has not taken. */
-    const answersQueued = () => eventually(async () => {
+    const answersQueued = (withinMs = 20_000) => eventually(async () => {
       if (!(Number(sockets[0]?.writableLength) > 0)) throw new Error('no answer is queued on the server\'s socket yet');
-    }, 20_000, 10);
+    }, withinMs, 10);
     return {
       app, port: (app.server.address() as { port: number }).port, held, answerHeld, answersQueued,
       parsed: () => parsed, serverSide: () => sockets[0],
@@ -131,7 +147,7 @@ describe('a draining server and a client that does not read its answers', () => 
 
   test('a client that pipelines requests and never reads the answers is ended after the write deadline, and close() resolves', async () => {
     const { app, port, answersQueued, serverSide } = await start();
-    await client(port, healthz(PIPELINED));
+    await client(port, chunks(PIPELINED));
     await answersQueued();
     const began = Date.now();
     const closing = app.close();
@@ -143,8 +159,8 @@ describe('a draining server and a client that does not read its answers', () => 
 
   test('a client that starts reading again within the deadline gets every answer, in order, the last one closing the connection', async () => {
     const { app, port, answersQueued, parsed } = await start();
-    const c = await client(port, healthz(PIPELINED));
-    await answersQueued();
+    const c = await client(port, healthz(SMALL_PIPELINED));
+    await answersQueued(QUEUED_WITHIN_MS);
     // Read before the drain: each gets its 200.
     const answeredBefore = parsed();
     const closing = app.close();
@@ -159,7 +175,7 @@ describe('a draining server and a client that does not read its answers', () => 
     expect(ok).toBeGreaterThanOrEqual(answeredBefore);
     expect(answers.statuses.slice(ok).every((status) => status === 503)).toBe(true);
     expect(answers.closedByLast).toBe(true);
-  }, 30_000);
+  }, QUEUED_WITHIN_MS + 30_000);
 
   test('a connection whose answer is not taken is kept while a request behind it is still processed, then ended after the deadline', async () => {
     const { app, port, held, answerHeld, answersQueued, serverSide } = await start();
