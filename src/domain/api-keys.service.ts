@@ -4,7 +4,7 @@ import { weakEd25519KeyProblem } from '@signet/http-message-signatures/node';
 import { ActingKeyRevokedError, actingAs, currentActingKey } from './acting-key';
 import { findOwnedApiKey } from './owned-api-key';
 import type { Clock, KeyVersionStore, TradingRepository, UnitOfWork } from './ports';
-import type { SecretBox } from './secret-box';
+import { SealedSecretNotOpenedError, type SecretBox } from './secret-box';
 import { assertSealingKeyIsTheDatabases } from './master-key-check';
 import { isPlainText } from './text';
 import { transact } from './transactions';
@@ -159,10 +159,12 @@ export function createApiKeyService(deps: {
     let secret: Buffer;
     try {
       secret = secretBox.open(apiKey.secretCiphertext ?? '', apiKey.id);
-    } catch {
+    } catch (error) {
       // A live secret this master key does not open (start-up names such keys in a warning):
-      // answered like an unknown key, SIGNATURE_INVALID; no request of it can verify anyway.
-      return null;
+      // answered like an unknown key, SIGNATURE_INVALID; no request of it can verify anyway. A
+      // process with no master key that fits (operator commands) opens none: that error stands.
+      if (error instanceof SealedSecretNotOpenedError) return null;
+      throw error;
     }
     return { apiKey, publicKey: null, secret };
   };

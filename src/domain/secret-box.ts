@@ -4,8 +4,19 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 export interface SecretBox {
   /** Encrypts `plaintext`, bound to `context` (the key id) so a ciphertext cannot be moved to another record. */
   seal(plaintext: Buffer, context: string): string;
-  /** Decrypts a sealed value; throws when it was tampered with or sealed for another context. */
+  /**
+   * Decrypts a sealed value; throws SealedSecretNotOpenedError when it was tampered with, sealed
+   * under another master key or for another context (any other error: no secret can be opened).
+   */
   open(sealed: string, context: string): Buffer;
+}
+
+/** This master key does not open the sealed value: damaged, sealed under another key, or for another record. */
+export class SealedSecretNotOpenedError extends Error {
+  constructor(reason: string) {
+    super(`the sealed secret does not open: ${reason}`);
+    this.name = 'SealedSecretNotOpenedError';
+  }
 }
 
 const VERSION = 'v1';
@@ -26,13 +37,18 @@ export function createSecretBox(masterKey: Buffer): SecretBox {
     },
     open(sealed, context) {
       const [version, payload] = sealed.split(':');
-      if (version !== VERSION || !payload) throw new Error('unsupported sealed secret format');
+      if (version !== VERSION || !payload) throw new SealedSecretNotOpenedError('unsupported sealed secret format');
       const raw = Buffer.from(payload, 'base64');
-      if (raw.length <= IV_BYTES + TAG_BYTES) throw new Error('sealed secret is truncated');
+      if (raw.length <= IV_BYTES + TAG_BYTES) throw new SealedSecretNotOpenedError('sealed secret is truncated');
       const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
       decipher.setAAD(Buffer.from(context, 'utf8'));
       decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+      try {
+        return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+      } catch {
+        // GCM's tag did not verify: another key, another context, or altered bytes.
+        throw new SealedSecretNotOpenedError('it was sealed under another key or for another record, or altered');
+      }
     },
   };
 }
