@@ -4,13 +4,15 @@
  * key whatever step a crash stops at.
  *
  * Embedded (`master.key`): the new key is written to `master.key.next` and flushed; the database
- * re-seals every secret under it and names it, in one transaction; then `master.key.next` replaces
+ * re-seals every secret under it and names it, in one transaction; the database's files are
+ * flushed to disk (PGlite runs with `fsync=off`: unflushed, an OS crash could bring the database
+ * back under the old key after the rename removed it); then `master.key.next` replaces
  * `master.key` (one rename). A crash before the commit leaves the database on the old key and a
  * staged file nothing needs; a crash after it leaves the database on the staged key. The next
  * open of the data directory asks the database which one it names (`settleStagedMasterKey`) and
- * finishes or undoes the rename. With `SIGNET_MASTER_KEY` no file is involved: the operator holds
- * both keys, and running the command again after a crash either rotates or answers that the
- * database already names the new key.
+ * finishes or undoes the rename, flushing the database's files first too. With
+ * `SIGNET_MASTER_KEY` no file is involved: the operator holds both keys, and running the command
+ * again after a crash either rotates or answers that the database already names the new key.
  */
 import type { Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
@@ -57,6 +59,14 @@ export async function settleStagedMasterKey(dataDir: PgliteDataDir, uow: UnitOfW
  */
 export async function rotateConfiguredMasterKey(input: {
   readonly masterKey: Buffer | null; readonly newMasterKey: Buffer | null; readonly dataDir: PgliteDataDir | null; readonly uow: UnitOfWork;
+  /**
+   * Embedded: has the database write its committed pages and control file into its files
+   * (`CHECKPOINT`, on the connection that committed) before the data directory flushes them and
+   * promotes the staged key; so no later unflushed write (the close's shutdown checkpoint) can
+   * leave a control file on disk that skips replaying the rotation's commit. Default: none (the
+   * flush then keeps the commit through its write-ahead log alone).
+   */
+  readonly checkpoint?: () => Promise<void>;
 }): Promise<MasterKeyRotationResult> {
   const { dataDir, uow } = input;
   const keyFile = input.masterKey === null ? dataDir : null;
@@ -72,7 +82,11 @@ export async function rotateConfiguredMasterKey(input: {
   // next open settles it from what the database names.
   const outcome = await rotateMasterKey(uow, createSecretBox(current), createSecretBox(next));
   // `already`: the database named SIGNET_NEW_MASTER_KEY before this run; master.key follows it.
-  if (outcome.kind === 'rotated' || outcome.kind === 'already') keyFile.promoteStagedMasterKey();
-  else keyFile.discardStagedMasterKey();
+  if (outcome.kind === 'rotated' || outcome.kind === 'already') {
+    await input.checkpoint?.();
+    keyFile.promoteStagedMasterKey(); // flushes the database's files first
+  } else {
+    keyFile.discardStagedMasterKey();
+  }
   return { ...outcome, newKey: 'master.key' };
 }

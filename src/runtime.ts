@@ -221,7 +221,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
       uow: sql.uow, now: Date.now, idempotencyTtlMs: config.idempotencyTtlMs, rateLimitOverrides: fieldLimitOverrides(config.rateLimitOverrides), metrics, logger, faults: options.faults,
     }),
     freshDatabase: freshEmbedded,
-    rotateMasterKey: () => rotateConfiguredMasterKey({ masterKey: config.masterKey, newMasterKey: config.newMasterKey, dataDir, uow: sql.uow }),
+    rotateMasterKey: () => rotateConfiguredMasterKey({ masterKey: config.masterKey, newMasterKey: config.newMasterKey, dataDir, uow: sql.uow, checkpoint: async () => { await driver.query('CHECKPOINT'); } }),
     async close() {
       prices.close();
       redis?.disconnect();

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config';
-import { createSecretBox, rotateMasterKey } from '../src/domain';
+import { createSecretBox, opensMasterKeyCheck, rotateMasterKey } from '../src/domain';
+import { rotateConfiguredMasterKey } from '../src/master-key-rotation';
 import { openRuntime, type Runtime } from '../src/runtime';
-import { acquireSingleProcessLock } from '../src/stores/postgres';
+import { acquireSingleProcessLock, createPgliteDriver, createSqlStores, openPgliteDataDir } from '../src/stores/postgres';
+import * as fsyncTreeModule from '../src/stores/postgres/fsync-tree';
 import { signet } from './helpers/cli';
 import { openScratchSchema, type ScratchSchema } from './helpers/database';
 import { captureLogger, silentLogger } from './helpers/logger';
@@ -121,10 +123,23 @@ describe('signet master-key rotate (embedded master.key)', () => {
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'signet-rotate-'));
   });
-  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   const env = () => ({ SIGNET_DATA_DIR: dataDir });
   const withRuntime = <T>(work: (runtime: Runtime) => Promise<T>, logger = silentLogger) => withRuntimeOf(env(), work, logger);
   const hmacKey = createHmacKey;
+  /** Every flush of a directory tree from now on, with what master.key and master.key.next were then (the real flush still runs). */
+  function recordFlushes(): Array<{ path: string; masterKey: string; staged: string | null }> {
+    const flushes: Array<{ path: string; masterKey: string; staged: string | null }> = [];
+    const flush = fsyncTreeModule.fsyncTree;
+    jest.spyOn(fsyncTreeModule, 'fsyncTree').mockImplementation((path, fs) => {
+      flushes.push({ path, masterKey: readKey(), staged: existsSync(stagedFile()) ? readFileSync(stagedFile(), 'utf8').trim() : null });
+      return flush(path, fs);
+    });
+    return flushes;
+  }
 
   test('generates the new key into master.key (0600): the same secrets under it, none under the old one', async () => {
     const ids = await withRuntime(async (runtime) => [await hmacKey(runtime), await hmacKey(runtime)]);
@@ -145,6 +160,46 @@ describe('signet master-key rotate (embedded master.key)', () => {
         expect(() => createSecretBox(Buffer.from(oldKey, 'base64')).open(ciphertext, id)).toThrow();
       }
     });
+  });
+
+  test('the database\'s files are flushed to disk before master.key names the new key (PGlite runs with fsync=off): an OS crash cannot keep the key and lose the commit', async () => {
+    const id = await withRuntime(hmacKey);
+    const oldKey = readKey();
+    const before = await withRuntime((runtime) => secretsOf(runtime, [id]));
+    const flushes = recordFlushes();
+    const rotated = await withRuntime((runtime) => runtime.rotateMasterKey());
+    expect(rotated).toEqual({ kind: 'rotated', resealed: 1, left: [], newKey: 'master.key' });
+    const nextKey = readKey();
+    expect(nextKey).not.toBe(oldKey);
+    expect(flushes).toEqual([{ path: join(realpathSync(dataDir), 'pgdata'), masterKey: oldKey, staged: nextKey }]);
+    await withRuntime(async (runtime) => expect(await secretsOf(runtime, [id])).toEqual(before));
+  });
+
+  test('given the database\'s CHECKPOINT, it runs after the commit and before the flush and the rename', async () => {
+    const id = await withRuntime(hmacKey);
+    const oldKey = readKey();
+    const before = await withRuntime((runtime) => secretsOf(runtime, [id]));
+    const events: string[] = [];
+    const dir = openPgliteDataDir(dataDir, { flushPgdata: (path) => { events.push(`flush (master.key ${readKey() === oldKey ? 'old' : 'new'})`); fsyncTreeModule.fsyncTree(path); } });
+    const driver = await createPgliteDriver(dir.pgdataPath, { vacuum: null });
+    try {
+      const { uow } = createSqlStores(driver);
+      const rotated = await rotateConfiguredMasterKey({
+        masterKey: null, newMasterKey: null, dataDir: dir, uow,
+        checkpoint: async () => {
+          const check = await uow.repo.readMasterKeyCheck();
+          events.push(`checkpoint (committed: ${check !== null && opensMasterKeyCheck(createSecretBox(dir.stagedMasterKey!), check)}; master.key ${readKey() === oldKey ? 'old' : 'new'})`);
+          await driver.query('CHECKPOINT');
+        },
+      });
+      expect(rotated).toEqual({ kind: 'rotated', resealed: 1, left: [], newKey: 'master.key' });
+    } finally {
+      await driver.close();
+      dir.release();
+    }
+    expect(events).toEqual(['checkpoint (committed: true; master.key old)', 'flush (master.key old)']);
+    expect(readKey()).not.toBe(oldKey);
+    await withRuntime(async (runtime) => expect(await secretsOf(runtime, [id])).toEqual(before));
   });
 
   test('refused (a live secret the key does not open): master.key unchanged, the staged key removed', async () => {
@@ -180,8 +235,11 @@ describe('signet master-key rotate (embedded master.key)', () => {
     writeFileSync(stagedFile(), nextKey + '\n', { mode: 0o600 });
     expect(readKey()).toBe(oldKey);
     const log = captureLogger('warn');
+    const flushes = recordFlushes();
     await withRuntime(async (runtime) => expect(await secretsOf(runtime, [id])).toEqual(before), log.logger);
     expect(log.text()).toContain('a master key rotation stopped after its commit: master.key is now the new key');
+    // The commit the open found may be only in the OS's cache (the process died before flushing it).
+    expect(flushes).toEqual([{ path: join(realpathSync(dataDir), 'pgdata'), masterKey: oldKey, staged: nextKey }]);
     expect(readKey()).toBe(nextKey);
     expect(existsSync(stagedFile())).toBe(false);
   });

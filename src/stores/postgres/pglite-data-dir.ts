@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fsyncTree } from './fsync-tree';
 
 /** Directories this process holds: the pid lock alone cannot stop a second opener in the same process. */
 const heldHere = new Set<string>();
@@ -15,7 +16,7 @@ export interface PgliteDataDir {
    * be sealed under the lost key, which the caller checks before `createMasterKey`.
    */
   readonly masterKey: Buffer | null;
-  /** Generates a new master key into `master.key` (never over an existing file). */
+  /** Generates a new master key into `master.key` (never over an existing file), flushed to disk with the directory. */
   createMasterKey(): Buffer;
   /**
    * The new key of a master key rotation that did not finish (`master.key.next`, written and
@@ -25,7 +26,11 @@ export interface PgliteDataDir {
   readonly stagedMasterKey: Buffer | null;
   /** A rotation's first step: writes `key` to `master.key.next` (mode 0600), flushed to disk with the directory. */
   stageMasterKey(key: Buffer): void;
-  /** A rotation's last step, once the database names the staged key: `master.key.next` replaces `master.key` (one rename, flushed). */
+  /**
+   * A rotation's last step, once the database names the staged key: the database's files are
+   * flushed to disk (PGlite runs with `fsync=off`, so its commit that names the key may be only
+   * in the OS's cache), then `master.key.next` replaces `master.key` (one rename, flushed).
+   */
   promoteStagedMasterKey(): void;
   /** Removes `master.key.next`: the database does not name it (the rotation did not commit). */
   discardStagedMasterKey(): void;
@@ -165,12 +170,19 @@ function syncDirectory(path: string): void {
   }
 }
 
+/** How openPgliteDataDir reaches the disk. */
+export interface PgliteDataDirOptions {
+  /** Flushes every file and directory of the PGlite data directory (`pgdata`) to disk. Default fsyncTree. */
+  readonly flushPgdata?: (pgdataPath: string) => void;
+}
+
 /**
  * Opens the embedded data directory (created 0700; an existing one, and its pgdata, closed to
  * other users: closeToOthers). PGlite files must never be opened by two processes at
  * once (they would corrupt), so a pid lock refuses a second opener with a clear message.
  */
-export function openPgliteDataDir(dataDir: string): PgliteDataDir {
+export function openPgliteDataDir(dataDir: string, options: PgliteDataDirOptions = {}): PgliteDataDir {
+  const flushPgdata = options.flushPgdata ?? ((path: string) => { fsyncTree(path); });
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dir = realpathSync(resolve(dataDir));
   const closed = closeToOthers(dir, dataDir);
@@ -194,7 +206,10 @@ export function openPgliteDataDir(dataDir: string): PgliteDataDir {
   const stagedPath = join(dir, 'master.key.next');
   const createMasterKey = (): Buffer => {
     const key = randomBytes(32);
-    writeFileSync(keyPath, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    // Flushed before the database seals anything under it: a database that outlives an OS crash
+    // without its key has lost every HMAC secret.
+    writeDurably(keyPath, key.toString('base64') + '\n');
+    syncDirectory(dir);
     return key;
   };
   let masterKey: Buffer | null = null;
@@ -231,6 +246,9 @@ export function openPgliteDataDir(dataDir: string): PgliteDataDir {
     },
     promoteStagedMasterKey() {
       if (!stagedMasterKey) throw new Error('no staged master key to promote');
+      // The commit that names the staged key on disk before the rename does: otherwise an OS crash
+      // could bring back a database still sealed under the old key, which the rename removed.
+      flushPgdata(pgdataPath);
       renameSync(stagedPath, keyPath);
       syncDirectory(dir);
       masterKey = stagedMasterKey;
