@@ -95,14 +95,26 @@ export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (r
     const server = app.server;
     // Node's server.close() calls it too, as the sweep does.
     const nodeCloseIdle = server.closeIdleConnections.bind(server);
-    server.closeIdleConnections = () => closeQuietConnections(server, nodeCloseIdle);
+    // A connection that read bytes since the last look is receiving requests (a client pipelining
+    // them, read in batches as its answers drain): between two batches it has no request in flight
+    // and owes no answer, yet it is not quiet. Ended there, the answers to the requests of the
+    // batch being read were cut, and with them the `Connection: close` telling the client which
+    // of its requests went unanswered; it ends after the answer to the last request it read.
+    const readAtLastLook = new WeakMap<HttpSocket, number>();
+    const receiving = (socket: HttpSocket) => (readAtLastLook.get(socket) ?? socket.bytesRead) !== socket.bytesRead;
+    const look = () => {
+      for (const socket of open) readAtLastLook.set(socket, socket.bytesRead);
+    };
+    server.closeIdleConnections = () => closeQuietConnections(server, nodeCloseIdle, receiving);
     // Every connection open now has had its chance to send a request.
-    let waiting = endWaiting(server, open, open);
+    let waiting = endWaiting(server, open, open, receiving);
     const stalls = new WeakMap<HttpSocket, WriteStall>();
     endStalled(open, owesProcessing, stalls);
+    look();
     const sweep = setInterval(() => {
-      waiting = endWaiting(server, open, waiting);
+      waiting = endWaiting(server, open, waiting, receiving);
       endStalled(open, owesProcessing, stalls);
+      look();
     }, SWEEP_EVERY_MS);
     sweep.unref();
     server.once('close', () => clearInterval(sweep));
@@ -132,6 +144,7 @@ export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (r
     const socket = request.socket;
     const closer = closedBy.get(socket);
     if (closer === request || (closer === undefined && lastRead.get(socket) === request)) {
+      if (closer === undefined) lingerAfterClosingAnswer(socket as HttpSocket);
       closedBy.set(socket, request);
       reply.header('connection', 'close');
       return;
@@ -173,28 +186,30 @@ function connectionsOf(server: Server): ConnectionsList | undefined {
 }
 
 /**
- * Ends the connections between two requests that owe no answer. Node's own `closeIdleConnections`
+ * Ends the connections between two requests that owe no answer and read nothing since the last
+ * look (`receiving`). Node's own `closeIdleConnections`
  * also ends one whose answer has been written whole (`finished`) but not yet sent, cutting it and
  * the answers of requests pipelined behind it: an answer is owed until Node detaches it from the
  * socket (`_httpMessage`), once it is sent and the next one queued has taken its place.
  */
-function closeQuietConnections(server: Server, nodeCloseIdle: () => void): void {
+function closeQuietConnections(server: Server, nodeCloseIdle: () => void, receiving: (socket: HttpSocket) => boolean): void {
   const connections = connectionsOf(server);
   if (!connections) return nodeCloseIdle();
-  for (const { socket } of connections.idle()) if (!socket._httpMessage) socket.destroy();
+  for (const { socket } of connections.idle()) if (!socket._httpMessage && !receiving(socket)) socket.destroy();
 }
 
 /**
  * Ends the connections with no request in flight that were already without one at the last look
- * (`due`); returns those without one seen for the first time. A connection with a response being
+ * (`due`) and read nothing since (`receiving`: a pipelining client between two batches); returns
+ * those without one seen for the first time. A connection with a response being
  * written is left to it: its `Connection: close` ends it, or, sent before closing, it is idle next.
  */
-function endWaiting(server: Server, open: ReadonlySet<HttpSocket>, due: ReadonlySet<HttpSocket>): Set<HttpSocket> {
+function endWaiting(server: Server, open: ReadonlySet<HttpSocket>, due: ReadonlySet<HttpSocket>, receiving: (socket: HttpSocket) => boolean): Set<HttpSocket> {
   // Between two requests, no byte of the next one read, no answer owed: Node knows these, and they end silently.
   server.closeIdleConnections();
   const waiting = new Set<HttpSocket>();
   for (const socket of open) {
-    if (socket.destroyed || socket._httpMessage) continue;
+    if (socket.destroyed || socket._httpMessage || receiving(socket)) continue;
     if (due.has(socket)) endWithoutRequest(server, socket);
     else waiting.add(socket);
   }
@@ -211,6 +226,33 @@ function endWithoutRequest(server: Server, socket: HttpSocket): void {
   }
   // Part of a request head: answered by the server's own client error handler, which closes the connection.
   if (!server.emit('clientError', cutByShutdown(), socket)) socket.destroy();
+}
+
+/**
+ * How long a connection whose closing answer was sent is kept open for reading once its client
+ * may still be sending requests behind it (pipelined), at most.
+ */
+const LINGER_MS = 2_000;
+
+/**
+ * Closes a connection after its closing answer the way RFC 9112 §9.6 asks of a server whose client
+ * may have pipelined more requests: its side first (the answers, then FIN), then it keeps reading
+ * until the client closes its side, or for LINGER_MS at most. Node ends the socket at once
+ * (`destroySoon` after the answer): with requests still unread in the kernel's buffer that sends a
+ * reset, and a reset can make the client's system drop the last answers it had not read yet, the
+ * one saying `close` among them. What is read meanwhile is not processed (the onRequest hook leaves
+ * requests behind the closing answer unprocessed).
+ */
+function lingerAfterClosingAnswer(socket: HttpSocket): void {
+  socket.destroySoon = function lingeringClose(this: HttpSocket): void {
+    if (this.writable) this.end();
+    const close = () => this.destroy();
+    const linger = setTimeout(close, LINGER_MS);
+    linger.unref();
+    this.once('close', () => clearTimeout(linger));
+    this.once('end', close);
+    this.resume();
+  };
 }
 
 /** A connection's writing as last looked at (`writeMark`), and how many looks in a row found it so. */

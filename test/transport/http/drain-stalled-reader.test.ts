@@ -38,24 +38,33 @@ interface NonReadingClient {
   received(): string;
   /** Resolves when the connection closes (noticed only once the client reads). */
   closed: Promise<void>;
+  /** Whether the connection ended with a reset (ECONNRESET) rather than the server's FIN. */
+  resetByServer(): boolean;
   destroy(): void;
 }
 
 function nonReadingClient(port: number, requests: string): Promise<NonReadingClient> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let reset = false;
     const socket = connect(port, '127.0.0.1', () => {
       socket.write(requests);
       resolve({
         read: () => socket.resume(),
         received: () => Buffer.concat(chunks).toString('latin1'),
         closed: new Promise<void>((done) => socket.once('close', () => done())),
+        resetByServer: () => reset,
         destroy: () => socket.destroy(),
       });
     });
     socket.pause();
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.once('error', reject);
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNRESET') reset = true;
+      else reject(error);
+    });
+    // The server closed its side: this one closes too, as a client that was told `close` does.
+    socket.once('end', () => socket.end());
   });
 }
 
@@ -176,6 +185,27 @@ describe('a draining server and a client that does not read its answers', () => 
     expect(answers.statuses.slice(ok).every((status) => status === 503)).toBe(true);
     expect(answers.closedByLast).toBe(true);
   }, QUEUED_WITHIN_MS + 30_000);
+
+  test('a client with requests still unread behind the closing answer gets every answer up to it: the server closes its side and lingers, it does not reset', async () => {
+    // Big answers fill the buffers at once; thousands of small requests behind them are still in
+    // the server's receive buffer when it closes. Closed at once, the socket sent a reset, and the
+    // client's system dropped the answers it had not read yet, the one saying `close` among them.
+    const { app, port, answersQueued, parsed } = await start();
+    const c = await client(port, chunks(PIPELINED) + healthz(20_000));
+    await answersQueued();
+    const answeredBefore = parsed();
+    const closing = app.close();
+    await sleep(WRITE_STALL_MS / 2);
+    c.read();
+    expect(await settlesWithin(c.closed, DRAIN_BOUND_MS)).toBe(true);
+    expect(await settlesWithin(closing, DRAIN_BOUND_MS)).toBe(true);
+    const answers = statuses(c.received());
+    const ok = answers.statuses.indexOf(503) < 0 ? answers.statuses.length : answers.statuses.indexOf(503);
+    expect(ok).toBeGreaterThanOrEqual(answeredBefore);
+    expect(answers.statuses.slice(ok).every((status) => status === 503)).toBe(true);
+    expect(answers.closedByLast).toBe(true);
+    expect(c.resetByServer()).toBe(false);
+  }, 30_000);
 
   test('a connection whose answer is not taken is kept while a request behind it is still processed, then ended after the deadline', async () => {
     const { app, port, held, answerHeld, answersQueued, serverSide } = await start();
