@@ -95,15 +95,16 @@ export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (r
     const server = app.server;
     // Node's server.close() calls it too, as the sweep does.
     const nodeCloseIdle = server.closeIdleConnections.bind(server);
-    // A connection that read bytes since the last look is receiving requests (a client pipelining
-    // them, read in batches as its answers drain): between two batches it has no request in flight
-    // and owes no answer, yet it is not quiet. Ended there, the answers to the requests of the
-    // batch being read were cut, and with them the `Connection: close` telling the client which
-    // of its requests went unanswered; it ends after the answer to the last request it read.
-    const readAtLastLook = new WeakMap<HttpSocket, number>();
-    const receiving = (socket: HttpSocket) => (readAtLastLook.get(socket) ?? socket.bytesRead) !== socket.bytesRead;
+    // A connection that read a whole request since the last look is receiving requests (a client
+    // pipelining them, read in batches as its answers drain): between two batches it has no
+    // request in flight and owes no answer, yet it is not quiet. Ended there, the answers to the
+    // requests of the batch being read were cut, and with them the `Connection: close` telling the
+    // client which of its requests went unanswered; it ends after the answer to the last request
+    // it read. Whole requests, not bytes: a client dripping a head byte by byte is not receiving.
+    const readAtLastLook = new WeakMap<HttpSocket, IncomingMessage | undefined>();
+    const receiving = (socket: HttpSocket) => readAtLastLook.has(socket) && readAtLastLook.get(socket) !== lastRead.get(socket);
     const look = () => {
-      for (const socket of open) readAtLastLook.set(socket, socket.bytesRead);
+      for (const socket of open) readAtLastLook.set(socket, lastRead.get(socket));
     };
     server.closeIdleConnections = () => closeQuietConnections(server, nodeCloseIdle, receiving);
     // Every connection open now has had its chance to send a request.
@@ -186,8 +187,8 @@ function connectionsOf(server: Server): ConnectionsList | undefined {
 }
 
 /**
- * Ends the connections between two requests that owe no answer and read nothing since the last
- * look (`receiving`). Node's own `closeIdleConnections`
+ * Ends the connections between two requests that owe no answer and read no request since the
+ * last look (`receiving`). Node's own `closeIdleConnections`
  * also ends one whose answer has been written whole (`finished`) but not yet sent, cutting it and
  * the answers of requests pipelined behind it: an answer is owed until Node detaches it from the
  * socket (`_httpMessage`), once it is sent and the next one queued has taken its place.
@@ -200,7 +201,7 @@ function closeQuietConnections(server: Server, nodeCloseIdle: () => void, receiv
 
 /**
  * Ends the connections with no request in flight that were already without one at the last look
- * (`due`) and read nothing since (`receiving`: a pipelining client between two batches); returns
+ * (`due`) and read no request since (`receiving`: a pipelining client between two batches); returns
  * those without one seen for the first time. A connection with a response being
  * written is left to it: its `Connection: close` ends it, or, sent before closing, it is idle next.
  */

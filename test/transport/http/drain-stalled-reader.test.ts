@@ -121,6 +121,18 @@ describe('a draining server and a client that does not read its answers', () => 
       await heldMayAnswer;
       return { ok: true };
     });
+    // close() begun and the listener still open until the test says (Fastify closes it after the
+    // preClose hooks): connections can arrive during the drain.
+    let closeBegan: () => void = () => undefined;
+    const began = new Promise<void>((resolve) => { closeBegan = resolve; });
+    let endDrain: () => void = () => undefined;
+    const drainMayEnd = new Promise<void>((resolve) => { endDrain = resolve; });
+    releases.push(endDrain);
+    let holdingDrain = false;
+    app.addHook('preClose', async () => {
+      closeBegan();
+      if (holdingDrain) await drainMayEnd;
+    });
     apps.push(app);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const sockets: Socket[] = [];
@@ -134,6 +146,7 @@ describe('a draining server and a client that does not read its answers', () => 
     return {
       app, port: (app.server.address() as { port: number }).port, held, answerHeld, answersQueued,
       parsed: () => parsed, serverSide: () => sockets[0],
+      holdDrain: () => { holdingDrain = true; return endDrain; }, closeBegan: began,
     };
   };
   const client = async (port: number, requests: string) => {
@@ -205,6 +218,35 @@ describe('a draining server and a client that does not read its answers', () => 
     expect(answers.statuses.slice(ok).every((status) => status === 503)).toBe(true);
     expect(answers.closedByLast).toBe(true);
     expect(c.resetByServer()).toBe(false);
+  }, 30_000);
+
+  test('a client dripping a request head byte by byte is not taken for one receiving requests: the drain ends it with 408 at once', async () => {
+    // A connection that read a whole request since the last look is left to finish; a dripping
+    // head is not a request read, so it does not hold the drain (the header deadline stops when
+    // closing begins).
+    const { app, port, holdDrain, closeBegan } = await start();
+    // It arrives during the drain: the first look, which ends every connection then without a
+    // request in flight, has passed; the sweep's looks decide.
+    const endDrain = holdDrain();
+    const closing = app.close();
+    await closeBegan;
+    const dripper = connect(port, '127.0.0.1');
+    let received = '';
+    dripper.on('data', (chunk: Buffer) => { received += chunk.toString('latin1'); });
+    dripper.on('error', () => undefined);
+    await new Promise<void>((resolve) => dripper.once('connect', () => resolve()));
+    dripper.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Drip: ');
+    const drip = setInterval(() => { if (!dripper.destroyed) dripper.write('a'); }, 20);
+    try {
+      await eventually(async () => {
+        if (!received.startsWith('HTTP/1.1 408 ')) throw new Error(`no 408 yet: ${JSON.stringify(received.slice(0, 40))}`);
+      }, 1_500, 10);
+      endDrain();
+      expect(await settlesWithin(closing, 2_000)).toBe(true);
+    } finally {
+      clearInterval(drip);
+      dripper.destroy();
+    }
   }, 30_000);
 
   test('a connection whose answer is not taken is kept while a request behind it is still processed, then ended after the deadline', async () => {
