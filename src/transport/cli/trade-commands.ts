@@ -73,7 +73,7 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
     });
 
   withClientFlags(program.command('orders').description('List your orders, newest first (signed request).'))
-    .option('--status <status>', 'OPEN, PARTIALLY_FILLED, FILLED, CANCELED or EXPIRED')
+    .option('--status <status>', 'exactly this status: OPEN, PARTIALLY_FILLED, FILLED, CANCELED or EXPIRED (OPEN leaves out PARTIALLY_FILLED: --live lists every order that can still fill)')
     .option('--live', 'only orders that can still fill (OPEN or PARTIALLY_FILLED)')
     .option('--first <n>', 'page size, 1-100', '20')
     .option('--placed-by <keyId>', 'only the orders this API key of yours placed, revoked keys too (what a leaked key did)')

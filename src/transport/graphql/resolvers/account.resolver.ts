@@ -53,7 +53,7 @@ export class AccountResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1-100; default 20.' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'A cursor from this list (an edge cursor or pageInfo.endCursor): the page starts after it. Omit for the first page.' }) after?: string,
-    @Arg('status', () => OrderStatusEnum, { nullable: true, description: 'Only orders in this status; omit for all.' }) status?: OrderStatusEnum,
+    @Arg('status', () => OrderStatusEnum, { nullable: true, description: 'Only orders in exactly this status; omit for all. OPEN leaves out PARTIALLY_FILLED orders, which can still fill: use live: true for every order that can.' }) status?: OrderStatusEnum,
     @Arg('live', () => Boolean, { nullable: true, description: 'true: only live orders (OPEN or PARTIALLY_FILLED), the ones that may still fill; false or omitted: no filter. Cheap however long the history.' }) live?: boolean,
     @Arg('market', () => String, { nullable: true, description: 'Only orders of this market, e.g. BTC-USD; omit for all.' }) market?: string,
     @Arg('apiKeyId', () => ID, { nullable: true, description: API_KEY_FILTER('orders') }) apiKeyId?: string,
