@@ -175,7 +175,11 @@ export interface OrderUpdate {
 /** One aggregated price level. */
 export interface BookLevel { readonly price: string; readonly quantity: string; readonly orderCount: number }
 /** A market's book at one instant. */
-export interface OrderBookSnapshot { readonly sequence: number; readonly bids: readonly BookLevel[]; readonly asks: readonly BookLevel[] }
+/**
+ * A market's book at one instant: its sequence, the sequence of the last trade it reflects (every
+ * trade up to it and none after; null before the market's first trade) and both sides.
+ */
+export interface OrderBookSnapshot { readonly sequence: number; readonly lastTradeSequence: number | null; readonly bids: readonly BookLevel[]; readonly asks: readonly BookLevel[] }
 /** A market's ticker. */
 export interface TickerSnapshot { readonly lastPrice: string | null; readonly bestBid: string | null; readonly bestAsk: string | null; readonly volume: string }
 

@@ -327,7 +327,7 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
   test('orderBook aggregates the live orders of each side into price levels, best first, up to the depth, with the book\'s sequence', () => scratch(async (repo) => {
     const market = freshMarket();
     const owner = await account(repo);
-    expect(await repo.orderBook(market, 5)).toEqual({ sequence: 0, bids: [], asks: [] });
+    expect(await repo.orderBook(market, 5)).toEqual({ sequence: 0, lastTradeSequence: null, bids: [], asks: [] });
     const rows: Array<Partial<Omit<Order, 'seq'>>> = [
       { side: 'SELL', price: '101', quantity: '1' }, { side: 'SELL', price: '101', quantity: '2', status: 'PARTIALLY_FILLED', filledQuantity: '0.5', filledQuote: '50.5' },
       { side: 'SELL', price: '103', quantity: '1' }, { side: 'SELL', price: '102', quantity: '4' }, { side: 'SELL', price: '100', quantity: '9', status: 'CANCELED', statusReason: 'CANCELED_BY_USER', holdRemaining: '0' },
@@ -337,14 +337,14 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     for (const r of rows) await insert(repo, orderRow(owner, market, r));
     const sequence = await repo.lockMarket(market);
     expect(await repo.orderBook(market, 2)).toEqual({
-      sequence,
+      sequence, lastTradeSequence: null,
       asks: [{ price: '101', quantity: '2.5', orderCount: 2 }, { price: '102', quantity: '4', orderCount: 1 }],
       bids: [{ price: '99', quantity: '1.25', orderCount: 2 }, { price: '98', quantity: '3', orderCount: 1 }],
     });
     expect((await repo.orderBook(market, 10)).asks.map((l) => l.price)).toEqual(['101', '102', '103']);
   }));
 
-  test('ticker: the last trade\'s price, the best live bid and ask, and the taker volume since the given time', () => scratch(async (repo) => {
+  test('ticker: the last trade\'s price, the best live bid and ask, and the taker volume since the given time; the book\'s lastTradeSequence is that trade\'s', () => scratch(async (repo) => {
     const market = freshMarket();
     const [buyer, seller] = [await account(repo), await account(repo)];
     expect(await repo.ticker(market, at('2030-01-01T00:00:00Z'))).toEqual({ lastPrice: null, bestBid: null, bestAsk: null, volume: '0' });
@@ -363,6 +363,11 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     expect(await repo.ticker(market, at('2030-01-01T12:00:00Z'))).toEqual({ lastPrice: '99.5', bestBid: '98.5', bestAsk: '101', volume: '1' });
     expect((await repo.ticker(market, at('2030-01-01T00:00:00Z'))).volume).toBe('2');
     expect((await repo.ticker(market, at('2030-01-03T00:00:00Z'))).volume).toBe('0');
+    // The book names the market's latest trade (the taker's fill), read with its levels.
+    const latest = (await repo.listFills({ market, liquidity: 'TAKER', limit: 1 })).items[0];
+    expect(latest).toMatchObject({ tradeId: recent, liquidity: 'TAKER' });
+    expect((await repo.orderBook(market, 1)).lastTradeSequence).toBe(latest.sequence);
+    expect((await repo.orderBook(freshMarket(), 1)).lastTradeSequence).toBeNull();
   }));
 
   test('postJournals applies a batch at once, and answers false when a balance would go negative (nothing stays after rolling back)', () => scratch(async (repo, tx) => {

@@ -473,6 +473,8 @@ export type OrderBook = {
   asks: Array<BookLevel>;
   /** Buy levels, highest price first. */
   bids: Array<BookLevel>;
+  /** The `sequence` of the market's latest trade when the book was read: every trade up to it is reflected in these levels and no later one, so a client that also reads `trades` can tell which of them the book already shows. Null before the market's first trade. */
+  lastTradeSequence?: Maybe<Scalars['Sequence']['output']>;
   /** Market symbol, e.g. BTC-USD. */
   market: Scalars['String']['output'];
   /** The book's sequence number: it increases with every placement and cancel in the market, so a larger one is a later book. */

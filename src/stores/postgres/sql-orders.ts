@@ -157,20 +157,25 @@ export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
     },
 
     async orderBook(market, depth) {
-      // One statement: the sequence and both sides from one snapshot.
-      const rows = await db.query<{ side: string; price: string | null; quantity: string | null; order_count: string | number }>(
-        `(SELECT 'SEQ' AS side, NULL::numeric AS price, NULL::numeric AS quantity, COALESCE((SELECT sequence FROM market_books WHERE market = $1), 0) AS order_count)
+      // One statement, so one snapshot: the book's sequence, the market's last trade and both sides.
+      // A market's trades commit in the order of their sequence (under its lock), so every trade up to
+      // last_trade is in the levels read here and none after it.
+      const rows = await db.query<{ side: string; price: string | null; quantity: string | null; order_count: string | number; last_trade: string | number | null }>(
+        `(SELECT 'SEQ' AS side, NULL::numeric AS price, NULL::numeric AS quantity, COALESCE((SELECT sequence FROM market_books WHERE market = $1), 0) AS order_count,
+                 (SELECT seq FROM fills WHERE market = $1 AND liquidity = 'TAKER' ORDER BY seq DESC LIMIT 1) AS last_trade)
          UNION ALL
-         (SELECT 'BUY', price, SUM(quantity - filled_quantity), COUNT(*) FROM orders WHERE market = $1 AND side = 'BUY' AND status IN ${LIVE_STATUSES_SQL}
+         (SELECT 'BUY', price, SUM(quantity - filled_quantity), COUNT(*), NULL FROM orders WHERE market = $1 AND side = 'BUY' AND status IN ${LIVE_STATUSES_SQL}
           GROUP BY price ORDER BY price DESC LIMIT $2)
          UNION ALL
-         (SELECT 'SELL', price, SUM(quantity - filled_quantity), COUNT(*) FROM orders WHERE market = $1 AND side = 'SELL' AND status IN ${LIVE_STATUSES_SQL}
+         (SELECT 'SELL', price, SUM(quantity - filled_quantity), COUNT(*), NULL FROM orders WHERE market = $1 AND side = 'SELL' AND status IN ${LIVE_STATUSES_SQL}
           GROUP BY price ORDER BY price LIMIT $2)`,
         [market, depth],
       );
       const level = (r: (typeof rows)[number]) => ({ price: num(r.price), quantity: num(r.quantity), orderCount: Number(r.order_count) });
+      const head = rows.find((r) => r.side === 'SEQ');
       return {
-        sequence: Number(rows.find((r) => r.side === 'SEQ')?.order_count ?? 0),
+        sequence: Number(head?.order_count ?? 0),
+        lastTradeSequence: head?.last_trade == null ? null : Number(head.last_trade),
         bids: rows.filter((r) => r.side === 'BUY').map(level),
         asks: rows.filter((r) => r.side === 'SELL').map(level),
       };

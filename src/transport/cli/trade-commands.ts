@@ -173,7 +173,7 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
         const rows = Array.from({ length: Math.max(book.bids.length, book.asks.length) }, (_, i) => [
           book.bids[i]?.orderCount.toString() ?? '', book.bids[i]?.quantity ?? '', book.bids[i]?.price ?? '', book.asks[i]?.price ?? '', book.asks[i]?.quantity ?? '', book.asks[i]?.orderCount.toString() ?? '',
         ]);
-        return `${book.market}  sequence ${book.sequence}\n` + formatTable(['ORDERS', 'BID SIZE', 'BID', 'ASK', 'ASK SIZE', 'ORDERS'], rows);
+        return `${book.market}  sequence ${book.sequence}  last trade ${book.lastTradeSequence ?? 'none'}\n` + formatTable(['ORDERS', 'BID SIZE', 'BID', 'ASK', 'ASK SIZE', 'ORDERS'], rows);
       });
     });
 

@@ -108,7 +108,7 @@ describe('signet trading commands', () => {
     const resting = await services.orders.placeOrder(maker, { market: 'BTC-USD', side: 'SELL', type: 'LIMIT', price: '20000', quantity: '0.01' });
     expect(resting.ok).toBe(true);
     const book = await signet({}, 'book', 'btc-usd', ...flags);
-    expect(book.stdout).toMatch(/^BTC-USD\s+sequence \d+$/m);
+    expect(book.stdout).toMatch(/^BTC-USD\s+sequence \d+\s+last trade (\d+|none)$/m);
     expect(book.stdout).toMatch(/\s20000\s+0\.01\s+1$/m);
 
     const placed = await signet({}, 'order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--type', 'market', '--quantity', '0.004', ...flags);
@@ -121,6 +121,8 @@ describe('signet trading commands', () => {
     expect(placed.stdout).not.toMatch(/^hold\s/m);
     const fills = json(await signet({}, 'fills', '--market', 'btc-usd', ...flags, '--json')).fills;
     expect(fills[0]).toMatchObject({ side: 'BUY', price: '20000', quantity: '0.004', quoteAmount: '80', liquidity: 'TAKER', fee: '0.000008', feeAsset: 'BTC' });
+    // The book now names that trade (the taker's fill) as the last it reflects.
+    expect((await signet({}, 'book', 'btc-usd', ...flags)).stdout).toMatch(new RegExp(`^BTC-USD\\s+sequence \\d+\\s+last trade ${fills[0].sequence}$`, 'm'));
     // The table shows what changed hands in the quote asset (QUOTE), the figure to check proceeds with.
     const table = (await signet({}, 'fills', '--market', 'btc-usd', ...flags)).stdout;
     expect(table).toMatch(/^ORDER\s+MARKET\s+SIDE\s+PRICE\s+QUANTITY\s+QUOTE\s+FEE\s+LIQUIDITY\s+TIME$/m);

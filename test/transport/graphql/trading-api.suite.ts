@@ -282,7 +282,7 @@ export function defineTradingApiSuite(name: string, open: () => Promise<TestData
       const book = await api.execute(OrderBookDocument, { market: 'ETH-USD' });
       expect(book.errors).toBeUndefined();
       expect(book.data?.orderBook).toEqual({
-        market: 'ETH-USD', sequence: expect.any(Number),
+        market: 'ETH-USD', sequence: expect.any(Number), lastTradeSequence: takerFills[1].sequence,
         bids: [{ price: '1990', quantity: '0.5', orderCount: 1 }],
         asks: [{ price: '2001', quantity: '0.25', orderCount: 2 }, { price: '2002', quantity: '0.3', orderCount: 1 }],
       });

@@ -114,6 +114,7 @@ export class BookLevelType {
 export class OrderBookType {
   @Field({ description: 'Market symbol, e.g. BTC-USD.' }) market!: string;
   @Field(() => SequenceScalar, { description: 'The book\'s sequence number: it increases with every placement and cancel in the market, so a larger one is a later book.' }) sequence!: number;
+  @Field(() => SequenceScalar, { nullable: true, description: 'The `sequence` of the market\'s latest trade when the book was read: every trade up to it is reflected in these levels and no later one, so a client that also reads `trades` can tell which of them the book already shows. Null before the market\'s first trade.' }) lastTradeSequence!: number | null;
   @Field(() => [BookLevelType], { description: 'Buy levels, highest price first.' }) bids!: BookLevelType[];
   @Field(() => [BookLevelType], { description: 'Sell levels, lowest price first.' }) asks!: BookLevelType[];
 }
