@@ -112,6 +112,18 @@ describeWithRedis('RedisRateLimitStore', (url) => {
     expect(await redis.get(s.redisKey(key))).toBe('3');
   });
 
+  it('keeps its counts in Redis only: counts lost with Redis start the window afresh (the README\'s 2 × max across a loss)', async () => {
+    const s = store();
+    const key = randomUUID();
+    const limit = { max: 3, windowMs: 60_000 };
+    for (let i = 0; i < 3; i += 1) expect((await s.consume(key, limit)).allowed).toBe(true);
+    expect((await s.consume(key, limit)).allowed).toBe(false);
+    await redis.del(s.redisKey(key)); // what a Redis restarted empty, or flushed, holds of it
+    const afterLoss = [];
+    for (let i = 0; i < 4; i += 1) afterLoss.push((await s.consume(key, limit)).allowed);
+    expect(afterLoss).toEqual([true, true, true, false]);
+  });
+
   it('checks in one round trip once Redis has the script cached', async () => {
     const { client, calls } = countingClient();
     const s = createRedisRateLimitStore(client, { prefix });
