@@ -183,13 +183,13 @@ describe('a draining server and a client that does not read its answers', () => 
     // Small answers: many requests are still unread by the server when the buffers fill, and are
     // read during the drain once the client reads.
     ['a client that starts reading again within the deadline gets every answer, in order, the last one closing the connection',
-      healthz(SMALL_PIPELINED), QUEUED_WITHIN_MS],
+      healthz(SMALL_PIPELINED), QUEUED_WITHIN_MS, Infinity],
     // Big answers fill the buffers at once; thousands of small requests behind them are still in the
     // server's receive buffer when it closes. Closed at once, the socket sent a reset, and the
     // client's system dropped the answers it had not read yet, the one saying `close` among them.
     ['a client with requests still unread behind the closing answer gets every answer up to it: the server closes its side and lingers, it does not reset',
-      chunks(PIPELINED) + healthz(20_000), 20_000],
-  ])('%s', async (_title, requests, queuedWithinMs) => {
+      chunks(PIPELINED) + healthz(20_000), 20_000, 1_900],
+  ])('%s', async (_title, requests, queuedWithinMs, parsedNotAnsweredBelow) => {
     const { app, port, answersQueued, parsed } = await start();
     const c = await client(port, requests);
     await answersQueued(queuedWithinMs);
@@ -208,6 +208,11 @@ describe('a draining server and a client that does not read its answers', () => 
     expect(answers.statuses.slice(ok).every((status) => status === 503)).toBe(true);
     expect(answers.closedByLast).toBe(true);
     expect(c.resetByServer()).toBe(false);
+    // What the server reads while lingering is dropped, not parsed: parsed, each request behind the
+    // closing answer became a request object, ran the hooks and was logged as aborted (tens of
+    // thousands of log lines from one connection: 16,131 of the 20,000 here). At most one read of 64
+    // KiB (about 1,870 of these requests) parsed with the closing one may stay unanswered.
+    expect(parsed() - answers.statuses.length).toBeLessThan(parsedNotAnsweredBelow);
   }, QUEUED_WITHIN_MS + 30_000);
 
   test('a client dripping a request head byte by byte is not taken for one receiving requests: the drain ends it with 408 at once', async () => {
