@@ -237,7 +237,8 @@ export interface TransactionScope {
    * Nothing runs when the transaction rolls back (a task of a nested call whose savepoint alone
    * rolled back still runs: a task must be harmless then). Tasks also run when the COMMIT's outcome
    * is unknown (CommitOutcomeUnknownError: the connection was lost during it), before the call
-   * rejects with it: the transaction may have committed, so a task must be harmless if it did not.
+   * rejects with it, and once more a while later (the COMMIT may still have been under way): the
+   * transaction may have committed, so a task must be harmless if it did not, and run twice.
    */
   afterCommit(task: () => Promise<void>): void;
 }

@@ -35,7 +35,18 @@ export interface SqlStoresOptions {
    * resolves with its committed result. Default: a process warning.
    */
   readonly onAfterCommitFailure?: (error: unknown) => void;
+  /**
+   * How long after a COMMIT whose outcome is unknown its afterCommit tasks run a second time. The
+   * client may have given up (its read timeout) while PostgreSQL was still committing, so the
+   * commit can become visible after the first run. Default 10 s: past the statement timeout (5 s)
+   * and the client's wait for an answer (2 s more); a commit later still is left to what the tasks
+   * cover anyway (a key version's 60 s maximum age).
+   */
+  readonly commitSettleMs?: number;
 }
+
+/** See SqlStoresOptions.commitSettleMs. */
+const COMMIT_SETTLE_MS = 10_000;
 
 /**
  * Builds the unit of work and every store that must join its transactions. The open
@@ -47,6 +58,7 @@ export interface SqlStoresOptions {
 export function createSqlStores(driver: SqlDriver, options: SqlStoresOptions = {}): SqlStores {
   const onAfterCommitFailure = options.onAfterCommitFailure
     ?? ((error: unknown) => process.emitWarning(`a task after a commit failed: ${error instanceof Error ? error.message : String(error)}`));
+  const commitSettleMs = options.commitSettleMs ?? COMMIT_SETTLE_MS;
   const ambient = new AsyncLocalStorage<Ambient>();
   const current: SqlExecutor = {
     query: (text, params, options) => {
@@ -94,10 +106,14 @@ export function createSqlStores(driver: SqlDriver, options: SqlStoresOptions = {
           });
         } catch (error) {
           // The COMMIT may have taken effect: the tasks run as after a commit (each must be
-          // harmless if it did not), then the caller learns the outcome is unknown. A revocation
+          // harmless if it did not, and if it runs twice), then the caller learns the outcome is unknown. A revocation
           // that committed unseen must still renew its key's shared version, or other processes
           // keep the revoked key's material for reads until its maximum age.
-          if (error instanceof CommitOutcomeUnknownError) await runAfterCommit();
+          if (error instanceof CommitOutcomeUnknownError) {
+            await runAfterCommit();
+            // And again once a COMMIT still under way when the connection gave up has landed.
+            setTimeout(() => void runAfterCommit(), commitSettleMs).unref();
+          }
           throw error;
         }
         await runAfterCommit();

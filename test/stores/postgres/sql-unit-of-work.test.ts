@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CommitOutcomeUnknownError, type Account, type UnitOfWork } from '../../../src/domain';
 import { createSqlStores, type SqlDriver } from '../../../src/stores/postgres';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../../helpers/database';
 import { describeWithPostgres } from '../../helpers/services';
+import { eventually } from '../../helpers/eventually';
 import { loggedDriver, type LoggedDriver } from '../../helpers/statement-log';
 
 const newAccount = (): Account => ({ id: randomUUID(), name: `uow-${randomUUID()}`, createdAt: new Date() });
@@ -86,6 +88,33 @@ function defineUnitOfWorkSuite(name: string, open: () => Promise<TestDatabase>):
         scope.afterCommit(async () => { ran.push(`renewed, the row there: ${await exists(account)}`); });
       })).rejects.toBeInstanceOf(CommitOutcomeUnknownError);
       expect(ran).toEqual(['renewed, the row there: true']);
+    });
+
+    test('when the client gave up before a COMMIT that lands later, the afterCommit tasks run again once it has landed', async () => {
+      // The read timeout ends the wait while PostgreSQL is still committing (a slow flush): the
+      // first run is too early for other processes to see the revocation it announces.
+      let committed = false;
+      const slowCommit: SqlDriver = {
+        ...driver,
+        begin: (work) => new Promise((_resolve, reject) => {
+          void driver.begin(async (tx) => {
+            const result = await work(tx);
+            reject(new CommitOutcomeUnknownError(new Error('no answer to COMMIT within the read timeout')));
+            await sleep(50);
+            return result;
+          }).then(() => { committed = true; });
+        }),
+      };
+      const { uow: giving } = createSqlStores(slowCommit, { commitSettleMs: 300 });
+      const account = newAccount();
+      const runs: string[] = [];
+      await expect(giving.transaction(async (repo, scope) => {
+        await repo.insertAccount(account);
+        scope.afterCommit(async () => { runs.push(committed ? 'after the commit' : 'before it'); });
+      })).rejects.toBeInstanceOf(CommitOutcomeUnknownError);
+      expect(runs).toEqual(['before it']);
+      await eventually(async () => expect(runs).toEqual(['before it', 'after the commit']), 3_000, 20);
+      expect(await exists(account)).toBe(true);
     });
 
     test('by default a nested call is a savepoint: its failure undoes only its own writes and the outer work commits', async () => {
