@@ -1,7 +1,7 @@
 // The one build behind `npm run build`, `npm start`, `npm run signet` and the tests' global setup:
 // the workspace packages (packages/*/dist) and the server (dist/) with `tsc -b`, which compiles only what changed since dist/.tsbuildinfo, then
-// the playground bundle, skipped when its inputs are unchanged. So a CLI call never runs stale
-// code and never waits for a full rebuild.
+// the playground bundle, skipped when its inputs are unchanged, and the dump of a new PGlite database
+// (made once per PGlite version). So a CLI call never runs stale code and never waits for a full rebuild.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const { existsSync, readdirSync, readFileSync, statSync } = require('node:fs');
@@ -64,10 +64,21 @@ function buildServer() {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [ROOT] }), '-b', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
 }
 
-/** Brings dist/ and dist/playground up to date with the sources. */
+/**
+ * The dump of a new PGlite database, which a data directory without one starts from instead of
+ * initdb (src/stores/postgres/pglite-new-database.ts): made once per PGlite version, ~3 s.
+ */
+async function buildNewDatabaseDump() {
+  const { newDatabaseDumpPath, writeNewDatabaseDump } = require(join(ROOT, 'dist', 'stores', 'postgres', 'pglite-new-database.js'));
+  const path = newDatabaseDumpPath();
+  if (!existsSync(path)) await writeNewDatabaseDump(path);
+}
+
+/** Brings dist/, dist/playground and the new database's dump up to date with the sources. */
 async function build() {
   buildServer();
   await buildPlayground();
+  await buildNewDatabaseDump();
 }
 
 module.exports = { build, buildServer, isServerUpToDate };

@@ -8,41 +8,27 @@
  *
  * The dump is made once, by the first test file that needs it, from `PGlite.create()` with no
  * options, and kept in `node_modules/.cache/` under PGlite's version (written whole, then renamed,
- * so parallel workers never read half a file; delete the folder to make it again). Only two calls
+ * so parallel workers never read half a file; delete the folder to make it again), as the build
+ * makes the one `signet serve` starts a new data directory from (pglite-new-database.ts). Only two calls
  * are redirected: `PGlite.create()` / `PGlite.create({})` (a new in-memory database) and
  * `PGlite.create({ dataDir })` for a directory that does not exist yet or is empty. A data
  * directory with anything in it, a dump of the test's own, or any other option runs PGlite as it
- * is, and the server processes a test starts run initdb themselves.
+ * is; the server processes a test starts load the build's dump themselves.
  * `test/pglite-template.test.ts` checks that a database started this way is a new one.
  */
 import { PGlite } from '@electric-sql/pglite';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { holdsNoDatabase, newDatabaseDumpPath, readNewDatabaseDump, writeNewDatabaseDump } from '../src/stores/postgres/pglite-new-database';
 
-const modules = join(__dirname, '..', 'node_modules');
-// (Its package.json is not in the package's exports, so it is read by path.)
-const pgliteVersion = (JSON.parse(readFileSync(join(modules, '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string }).version;
-
-/** Where the dump of a new database is kept, per PGlite version. */
-export const PGLITE_TEMPLATE_PATH = join(modules, '.cache', 'signet-tests', `pglite-${pgliteVersion}-new-database.tgz`);
+/** Where the dump of a new database is kept, per PGlite version (not dist/: only the e2e tests build). */
+export const PGLITE_TEMPLATE_PATH = newDatabaseDumpPath(join(__dirname, '..', 'node_modules', '.cache', 'signet-tests'));
 
 /** PGlite's own `create`, both of its forms: `(options?)` and `(dataDir?, options?)`. */
 const create = PGlite.create.bind(PGlite) as (...args: unknown[]) => ReturnType<typeof PGlite.create>;
 let template: Promise<Blob> | undefined;
 
 async function newDatabaseDump(): Promise<Blob> {
-  try {
-    return new Blob([readFileSync(PGLITE_TEMPLATE_PATH)]);
-  } catch {
-    const db = await create();
-    const dump = await db.dumpDataDir('gzip');
-    await db.close();
-    mkdirSync(dirname(PGLITE_TEMPLATE_PATH), { recursive: true });
-    const partial = `${PGLITE_TEMPLATE_PATH}.${process.pid}.partial`;
-    writeFileSync(partial, new Uint8Array(await dump.arrayBuffer()));
-    renameSync(partial, PGLITE_TEMPLATE_PATH);
-    return dump;
-  }
+  return readNewDatabaseDump(PGLITE_TEMPLATE_PATH) ?? writeNewDatabaseDump(PGLITE_TEMPLATE_PATH, () => create());
 }
 
 /**
@@ -57,7 +43,7 @@ function fromDumpOptions(args: readonly unknown[]): { dataDir?: string } | undef
   const keys = Object.keys(options);
   if (keys.length === 0) return {};
   const { dataDir } = options as { dataDir?: unknown };
-  const isNewDirectory = keys.length === 1 && typeof dataDir === 'string' && !dataDir.includes('://') && (!existsSync(dataDir) || readdirSync(dataDir).length === 0);
+  const isNewDirectory = keys.length === 1 && typeof dataDir === 'string' && !dataDir.includes('://') && holdsNoDatabase(dataDir);
   return isNewDirectory ? { dataDir } : undefined;
 }
 

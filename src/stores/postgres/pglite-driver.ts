@@ -1,5 +1,6 @@
 import { PGlite, parse, protocol } from '@electric-sql/pglite';
 import type { QueryOptions, SqlDriver, SqlExecutor } from './sql-driver';
+import { holdsNoDatabase, newDatabaseDumpPath, readNewDatabaseDump } from './pglite-new-database';
 import { DEFAULT_VACUUM_POLICY, createVacuumScheduler, type VacuumPolicy } from './pglite-vacuum';
 
 /** A statement PGlite has parsed under a name: what binding it needs. */
@@ -50,6 +51,11 @@ export interface PgliteDriverOptions {
   readonly vacuum?: VacuumPolicy | null;
   /** A vacuum that failed (the next check tries again). Default: a process warning. */
   readonly onVacuumError?: (error: Error) => void;
+  /**
+   * The dump a data directory without a database starts from (pglite-new-database.ts); default the
+   * build's, for the installed PGlite. Where there is none, PGlite runs initdb.
+   */
+  readonly newDatabaseDump?: string;
 }
 
 /**
@@ -57,10 +63,12 @@ export interface PgliteDriverOptions {
  * every query and transaction behind one lock, so a query issued outside a running
  * transaction waits for it (the unit of work routes queries inside a transaction to it).
  * It vacuums as autovacuum would (pglite-vacuum.ts), checking after every few hundred commits.
+ * A data directory without a database starts from the dump of a new one where the build made it.
  * @param dataDir a directory for files, or undefined for an in-memory database (tests).
  */
 export async function createPgliteDriver(dataDir?: string, options: PgliteDriverOptions = {}): Promise<SqlDriver> {
-  const db = await PGlite.create(dataDir ? { dataDir } : {});
+  const dump = dataDir && holdsNoDatabase(dataDir) ? readNewDatabaseDump(options.newDatabaseDump ?? newDatabaseDumpPath()) : undefined;
+  const db = await PGlite.create(dataDir ? { dataDir, ...(dump && { loadDataDir: dump }) } : {});
   const runNamed = namedStatements(db);
   const policy = options.vacuum === undefined ? DEFAULT_VACUUM_POLICY : options.vacuum;
   const onVacuumError = options.onVacuumError ?? ((error: Error) => process.emitWarning(`PGlite vacuum failed: ${error.message}`));
