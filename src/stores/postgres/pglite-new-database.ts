@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 /**
  * A new PGlite database from the dump of one, instead of initdb. PGlite runs initdb when it opens a
@@ -48,10 +49,15 @@ export async function writeNewDatabaseDump(path: string, create: () => Promise<P
   return dump;
 }
 
-/** The dump at `path`, or undefined where there is none. */
+/**
+ * The dump at `path`, unpacked (a tar, which PGlite loads as it is), or undefined where there is
+ * none or it is damaged. Unpacked here, not by PGlite: its gunzip reports a damaged file as an
+ * 'error' event no caller can catch, which ends the process; gzip's checksum and length tell a
+ * damaged or cut file, which then reads as none (PGlite runs initdb).
+ */
 export function readNewDatabaseDump(path: string): Blob | undefined {
   try {
-    return new Blob([readFileSync(path)]);
+    return new Blob([gunzipSync(readFileSync(path))], { type: 'application/x-tar' });
   } catch {
     return undefined;
   }

@@ -4,7 +4,7 @@
  * opens what is there. The dumps here carry a marker table, so which one a database came from shows.
  */
 import { PGlite } from '@electric-sql/pglite';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPgliteDriver, type SqlDriver } from '../../../src/stores/postgres';
@@ -60,6 +60,19 @@ describe('a new PGlite data directory and the dump of a new database', () => {
     await first.close();
     drivers.splice(drivers.indexOf(first), 1);
     expect(await marked(await open(other, markedDump))).toBe(false);
+  }, 60_000);
+
+  test('a damaged dump reads as none, and PGlite makes the database itself (loaded, it ended the process)', async () => {
+    const cut = join(dir, 'cut.tgz');
+    const whole = readFileSync(markedDump);
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    const flipped = join(dir, 'flipped.tgz');
+    const changed = Buffer.from(whole);
+    changed[Math.floor(changed.length / 2)] ^= 0xff;
+    writeFileSync(flipped, changed);
+    expect([readNewDatabaseDump(cut), readNewDatabaseDump(flipped)]).toEqual([undefined, undefined]);
+    expect(readNewDatabaseDump(markedDump)).toBeInstanceOf(Blob);
+    expect(await marked(await open(join(dir, 'after-a-cut-dump'), cut))).toBe(false);
   }, 60_000);
 
   test('the dump is named by PGlite\'s version; a missing one reads as none; a directory with anything in it holds a database', async () => {
