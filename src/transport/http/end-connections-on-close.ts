@@ -196,7 +196,7 @@ function connectionsOf(server: Server): ConnectionsList | undefined {
 function closeQuietConnections(server: Server, nodeCloseIdle: () => void, receiving: (socket: HttpSocket) => boolean): void {
   const connections = connectionsOf(server);
   if (!connections) return nodeCloseIdle();
-  for (const { socket } of connections.idle()) if (!socket._httpMessage && !receiving(socket)) socket.destroy();
+  for (const { socket } of connections.idle()) if (!socket._httpMessage && !receiving(socket) && !lingering.has(socket)) socket.destroy();
 }
 
 /**
@@ -210,7 +210,7 @@ function endWaiting(server: Server, open: ReadonlySet<HttpSocket>, due: Readonly
   server.closeIdleConnections();
   const waiting = new Set<HttpSocket>();
   for (const socket of open) {
-    if (socket.destroyed || socket._httpMessage || receiving(socket)) continue;
+    if (socket.destroyed || socket._httpMessage || receiving(socket) || lingering.has(socket)) continue;
     if (due.has(socket)) endWithoutRequest(server, socket);
     else waiting.add(socket);
   }
@@ -236,6 +236,13 @@ function endWithoutRequest(server: Server, socket: HttpSocket): void {
 const LINGER_MS = 2_000;
 
 /**
+ * The connections lingering after their closing answer: the drain's looks leave them to the
+ * linger. Nothing is parsed there any more, so one looks quiet (no answer being written, no
+ * request read since the last look) while its client still sends; ended then, it reset.
+ */
+const lingering = new WeakSet<Socket>();
+
+/**
  * Closes a connection after its closing answer the way RFC 9112 §9.6 asks of a server whose client
  * may have pipelined more requests: its side first (the answers, then FIN), then it keeps reading
  * until the client closes its side, or for LINGER_MS at most. Node ends the socket at once
@@ -245,13 +252,14 @@ const LINGER_MS = 2_000;
  */
 function lingerAfterClosingAnswer(socket: HttpSocket): void {
   socket.destroySoon = function lingeringClose(this: HttpSocket): void {
+    lingering.add(this);
     if (this.writable) this.end();
+    dropInput(this);
     const close = () => this.destroy();
     const linger = setTimeout(close, LINGER_MS);
     linger.unref();
     this.once('close', () => clearTimeout(linger));
     this.once('end', close);
-    dropInput(this);
     this.resume();
   };
 }
@@ -262,10 +270,14 @@ function lingerAfterClosingAnswer(socket: HttpSocket): void {
  * the onRequest hooks) logged as aborted when the socket closed: tens of thousands per connection
  * in the 2 s of lingering, and seconds of CPU in the shutdown. Node's parser reads the socket's
  * handle itself (`consume`) or is fed its 'data' events; both stop, as Node's own upgrade does.
+ * So do Node's handlers of the client's end of input, which would ask the parser, stopped perhaps
+ * in the middle of a request, to finish it, and log a client error the client never made (the
+ * linger ends the connection on it; Node's close handler still cleans up).
  */
 function dropInput(socket: HttpSocket): void {
   socket.parser?.unconsume?.();
   socket.removeAllListeners('data');
+  socket.removeAllListeners('end');
   socket.on('data', () => undefined);
 }
 
@@ -294,7 +306,7 @@ function writeMark(socket: HttpSocket): string {
  */
 function endStalled(open: ReadonlySet<HttpSocket>, owesProcessing: (socket: Socket) => boolean, stalls: WeakMap<HttpSocket, WriteStall>): void {
   for (const socket of open) {
-    if (socket.destroyed || !socket._httpMessage || socket.writableLength === 0 || owesProcessing(socket)) {
+    if (socket.destroyed || !socket._httpMessage || socket.writableLength === 0 || owesProcessing(socket) || lingering.has(socket)) {
       stalls.delete(socket);
       continue;
     }

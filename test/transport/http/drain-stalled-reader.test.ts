@@ -35,6 +35,8 @@ const settlesWithin = (promise: Promise<unknown>, ms: number): Promise<boolean> 
 interface NonReadingClient {
   /** Starts reading: everything the server sent, and sends from now on, is taken. */
   read(): void;
+  /** Sends more (while the connection is open). */
+  write(data: string): void;
   received(): string;
   /** Resolves when the connection closes (noticed only once the client reads). */
   closed: Promise<void>;
@@ -51,6 +53,7 @@ function nonReadingClient(port: number, requests: string): Promise<NonReadingCli
       socket.write(requests);
       resolve({
         read: () => socket.resume(),
+        write: (data) => { if (!socket.destroyed && socket.writable) socket.write(data); },
         received: () => Buffer.concat(chunks).toString('latin1'),
         closed: new Promise<void>((done) => socket.once('close', () => done())),
         resetByServer: () => reset,
@@ -242,6 +245,34 @@ describe('a draining server and a client that does not read its answers', () => 
       clearInterval(drip);
       dripper.destroy();
     }
+  }, 30_000);
+
+  test('a client still sending requests behind the closing answer, reading only later, gets that answer and the server\'s FIN: the drain leaves the lingering connection to its linger', async () => {
+    // Nothing behind the closing answer is parsed, so the connection looks quiet to the drain's
+    // looks (no answer being written, no request read since): ended by them within 200 ms while the
+    // client still sent, it reset, and the client lost the answer it had not read yet.
+    const { app, port, held, answerHeld, closeBegan } = await start();
+    // Behind it, the start of a head: Node's parser, taken off the input with it half read, was then
+    // told the client's end of input and reported a client error the client never made (logged).
+    const clientErrors: string[] = [];
+    app.server.on('clientError', (error: NodeJS.ErrnoException) => clientErrors.push(String(error.code)));
+    const c = await client(port, 'GET /held HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHo');
+    await held;
+    const closing = app.close();
+    await closeBegan;
+    answerHeld();
+    const sending = setInterval(() => c.write(healthz(1)), 20);
+    try {
+      await sleep(1_000);
+      c.read();
+      expect(await settlesWithin(c.closed, DRAIN_BOUND_MS)).toBe(true);
+    } finally {
+      clearInterval(sending);
+    }
+    expect(await settlesWithin(closing, DRAIN_BOUND_MS)).toBe(true);
+    expect(statuses(c.received())).toEqual({ statuses: [200], closedByLast: true });
+    expect(c.resetByServer()).toBe(false);
+    expect(clientErrors).toEqual([]);
   }, 30_000);
 
   test('a connection whose answer is not taken is kept while a request behind it is still processed, then ended after the deadline', async () => {
