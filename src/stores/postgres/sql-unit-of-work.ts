@@ -112,7 +112,7 @@ export function createSqlStores(driver: SqlDriver, options: SqlStoresOptions = {
           if (error instanceof CommitOutcomeUnknownError) {
             await runAfterCommit();
             // And again once a COMMIT still under way when the connection gave up has landed.
-            setTimeout(() => void runAfterCommit(), commitSettleMs).unref();
+            if (afterCommit.length > 0) setTimeout(() => void runAfterCommit(), commitSettleMs).unref();
           }
           throw error;
         }

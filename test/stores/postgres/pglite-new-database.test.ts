@@ -52,7 +52,7 @@ describe('a new PGlite data directory and the dump of a new database', () => {
     }
   }, 60_000);
 
-  test('without a dump PGlite makes the database itself; a directory with a database is never given one', async () => {
+  test('without a dump the directory gets a new database another way (PGlite\'s initdb; in the tests, the setup\'s dump of one); a directory with a database is never given one', async () => {
     const fresh = join(dir, 'fresh');
     expect(await marked(await open(fresh, join(dir, 'no-such-dump.tgz')))).toBe(false);
     const other = join(dir, 'other');
@@ -62,7 +62,7 @@ describe('a new PGlite data directory and the dump of a new database', () => {
     expect(await marked(await open(other, markedDump))).toBe(false);
   }, 60_000);
 
-  test('a damaged dump reads as none, and PGlite makes the database itself (loaded, it ended the process)', async () => {
+  test('a damaged dump reads as none, and the directory gets a new database another way (loaded, it ended the process)', async () => {
     const cut = join(dir, 'cut.tgz');
     const whole = readFileSync(markedDump);
     writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));

@@ -191,7 +191,7 @@ describe('a draining server and a client that does not read its answers', () => 
     // server's receive buffer when it closes. Closed at once, the socket sent a reset, and the
     // client's system dropped the answers it had not read yet, the one saying `close` among them.
     ['a client with requests still unread behind the closing answer gets every answer up to it: the server closes its side and lingers, it does not reset',
-      chunks(PIPELINED) + healthz(20_000), 20_000, 1_900],
+      chunks(PIPELINED) + healthz(20_000), 20_000, 5_000],
   ])('%s', async (_title, requests, queuedWithinMs, parsedNotAnsweredBelow) => {
     const { app, port, answersQueued, parsed } = await start();
     const c = await client(port, requests);
@@ -213,8 +213,9 @@ describe('a draining server and a client that does not read its answers', () => 
     expect(c.resetByServer()).toBe(false);
     // What the server reads while lingering is dropped, not parsed: parsed, each request behind the
     // closing answer became a request object, ran the hooks and was logged as aborted (tens of
-    // thousands of log lines from one connection: 16,131 of the 20,000 here). At most one read of 64
-    // KiB (about 1,870 of these requests) parsed with the closing one may stay unanswered.
+    // thousands of log lines from one connection: 16,131 of the 20,000 here). What Node parsed
+    // between the closing answer's decision and its end stays unanswered: a few reads of 64 KiB
+    // (about 1,870 of these requests each) at most; 0 in the runs seen.
     expect(parsed() - answers.statuses.length).toBeLessThan(parsedNotAnsweredBelow);
   }, QUEUED_WITHIN_MS + 30_000);
 
