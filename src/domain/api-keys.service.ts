@@ -5,7 +5,7 @@ import { ActingKeyRevokedError, actingAs, currentActingKey } from './acting-key'
 import { findOwnedApiKey } from './owned-api-key';
 import type { Clock, KeyVersionStore, TradingRepository, UnitOfWork } from './ports';
 import { SealedSecretNotOpenedError, type SecretBox } from './secret-box';
-import { MASTER_KEY_REPLACED, assertSealingKeyIsTheDatabases, opensMasterKeyCheck } from './master-key-check';
+import { MASTER_KEY_REPLACED, assertSealingKeyIsTheDatabases, isTheDatabasesMasterKey } from './master-key-check';
 import { isPlainText } from './text';
 import { transact } from './transactions';
 import { createVerificationKeyCache, createVersionedKeyCache } from './verification-key-cache';
@@ -165,8 +165,7 @@ export function createApiKeyService(deps: {
       // This process's key is no longer the database's (another adopted or rotated to since it
       // started): it opens no secret sealed since, so every HMAC request would fail here. The
       // server's fault, not the client's: 503 with the reason in the log, not counted against it.
-      const check = await uow.repo.readMasterKeyCheck();
-      if (check !== null && !opensMasterKeyCheck(secretBox, check)) throw new Error(MASTER_KEY_REPLACED, { cause: error });
+      if (!(await isTheDatabasesMasterKey(uow, secretBox))) throw new Error(MASTER_KEY_REPLACED, { cause: error });
       // A live secret sealed under a key the database no longer names (a lost master.key generated
       // again; start-up names such keys in a warning): answered like an unknown key,
       // SIGNATURE_INVALID, since no request of it can verify.

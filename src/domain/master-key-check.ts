@@ -145,6 +145,16 @@ export async function rotateMasterKey(uow: UnitOfWork, from: SecretBox, to: Secr
   });
 }
 
+/**
+ * Whether `secretBox`'s key is still the database's (true while none is recorded). A process whose
+ * key was replaced after it started (`signet master-key adopt`, a rotation it missed) opens no
+ * secret sealed since: its HMAC requests are refused as the server's fault (api-keys.service.ts).
+ */
+export async function isTheDatabasesMasterKey(uow: UnitOfWork, secretBox: SecretBox): Promise<boolean> {
+  const check = await uow.repo.readMasterKeyCheck();
+  return check === null || opensMasterKeyCheck(secretBox, check);
+}
+
 /** Why a process does not seal a secret: its master key is not the database's (an internal error: the client sees INTERNAL_SERVER_ERROR, the log says this). */
 export const MASTER_KEY_REPLACED = 'this process\'s master key is not the database\'s (another one was recorded, or adopted with signet master-key adopt, after this process started): restart it with the database\'s key';
 
