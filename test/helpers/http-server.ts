@@ -52,32 +52,41 @@ export function embeddedTestHttpServer(): Pick<TestHttpServer, 'url' | 'app'> {
 
 /**
  * Registers, in the calling describe block, servers started per test over one in-memory PGlite:
- * `start` builds the real HTTP stack with `deps` on top of the defaults and listens on
- * 127.0.0.1:0. After each test every server started and every client socket the test put in
- * `sockets` are closed.
+ * `start` builds the real HTTP stack with `deps` on top of the defaults, lets `configure` add the
+ * test's own routes and hooks, and listens on 127.0.0.1:0. After each test every client socket the
+ * test put in `sockets` is destroyed, every function it put in `cleanups` runs (say, releasing a
+ * request it held), then every server started is closed.
  */
-export function perTestHttpServers(): { readonly sockets: Socket[]; start(deps?: Partial<HttpServerDeps>): Promise<{ app: FastifyInstance; port: number }> } {
+export function perTestHttpServers(): {
+  readonly sockets: Socket[];
+  readonly cleanups: Array<() => void>;
+  start(deps?: Partial<HttpServerDeps>, configure?: (app: FastifyInstance) => void): Promise<{ app: FastifyInstance; port: number }>;
+} {
   let db: TestDatabase | undefined;
   let services: DomainServices | undefined;
   const apps: FastifyInstance[] = [];
   const sockets: Socket[] = [];
+  const cleanups: Array<() => void> = [];
   beforeAll(async () => {
     db = await openPgliteDatabase();
     services = servicesFor(db.driver);
   });
   afterEach(async () => {
     for (const socket of sockets.splice(0)) socket.destroy();
+    for (const cleanup of cleanups.splice(0)) cleanup();
     await Promise.all(apps.splice(0).map((app) => app.close()));
   });
   afterAll(async () => db?.close());
   return {
     sockets,
-    async start(deps = {}) {
+    cleanups,
+    async start(deps = {}, configure) {
       if (!services) throw new Error('the database has not opened: start servers inside a test');
       const app = await createHttpServer({
         schema: buildSignetSchema(), services, logger: silentLogger, introspection: false, development: false, readiness: [],
         directives: directiveDepsFor(services), ...deps,
       });
+      configure?.(app);
       apps.push(app);
       await app.listen({ host: '127.0.0.1', port: 0 });
       return { app, port: (app.server.address() as { port: number }).port };

@@ -1,14 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyInstance } from 'fastify';
-import type { DomainServices } from '../../../src/domain';
-import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
-import { createHttpServer } from '../../../src/transport/http/create-http-server';
-import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
-import { directiveDepsFor } from '../../helpers/directives';
-import { servicesFor } from '../../helpers/domain';
 import { eventually } from '../../helpers/eventually';
-import { silentLogger } from '../../helpers/logger';
+import { perTestHttpServers } from '../../helpers/http-server';
 
 // A client that writes requests and does not read the answers: once the kernel's buffers are full,
 // the server's socket holds the answers, and before, a draining server waited for them until the
@@ -99,45 +92,37 @@ const SMALL_PIPELINED = 50_000;
 const healthz = (count: number) => 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(count);
 
 describe('a draining server and a client that does not read its answers', () => {
-  let db: TestDatabase;
-  let services: DomainServices;
-  const apps: FastifyInstance[] = [];
-  const clients: NonReadingClient[] = [];
-  const releases: Array<() => void> = [];
+  const servers = perTestHttpServers();
   const start = async () => {
-    const app = await createHttpServer({
-      schema: buildSignetSchema(), services, logger: silentLogger, introspection: false, development: false, readiness: [],
-      directives: directiveDepsFor(services),
-    });
-    // An answer far larger than the kernel's buffers, at once.
-    app.get('/big', async () => 'x'.repeat(32 * 1024 * 1024));
-    // Answers that fill the buffers after a few hundred pipelined requests.
-    app.get('/chunk', async () => 'x'.repeat(CHUNK_BYTES));
     // A request in flight until the test answers it.
     let heldStarted: () => void = () => undefined;
     const held = new Promise<void>((resolve) => { heldStarted = resolve; });
     let answerHeld: () => void = () => undefined;
     const heldMayAnswer = new Promise<void>((resolve) => { answerHeld = resolve; });
-    releases.push(answerHeld);
-    app.get('/held', async () => {
-      heldStarted();
-      await heldMayAnswer;
-      return { ok: true };
-    });
+    servers.cleanups.push(answerHeld);
     // close() begun and the listener still open until the test says (Fastify closes it after the
     // preClose hooks): connections can arrive during the drain.
     let closeBegan: () => void = () => undefined;
     const began = new Promise<void>((resolve) => { closeBegan = resolve; });
     let endDrain: () => void = () => undefined;
     const drainMayEnd = new Promise<void>((resolve) => { endDrain = resolve; });
-    releases.push(endDrain);
+    servers.cleanups.push(endDrain);
     let holdingDrain = false;
-    app.addHook('preClose', async () => {
-      closeBegan();
-      if (holdingDrain) await drainMayEnd;
+    const { app, port } = await servers.start({}, (app) => {
+      // An answer far larger than the kernel's buffers, at once.
+      app.get('/big', async () => 'x'.repeat(32 * 1024 * 1024));
+      // Answers that fill the buffers after a few hundred pipelined requests.
+      app.get('/chunk', async () => 'x'.repeat(CHUNK_BYTES));
+      app.get('/held', async () => {
+        heldStarted();
+        await heldMayAnswer;
+        return { ok: true };
+      });
+      app.addHook('preClose', async () => {
+        closeBegan();
+        if (holdingDrain) await drainMayEnd;
+      });
     });
-    apps.push(app);
-    await app.listen({ host: '127.0.0.1', port: 0 });
     const sockets: Socket[] = [];
     app.server.on('connection', (socket: Socket) => sockets.push(socket));
     let parsed = 0;
@@ -147,28 +132,16 @@ describe('a draining server and a client that does not read its answers', () => 
       if (!(Number(sockets[0]?.writableLength) > 0)) throw new Error('no answer is queued on the server\'s socket yet');
     }, withinMs, 10);
     return {
-      app, port: (app.server.address() as { port: number }).port, held, answerHeld, answersQueued,
+      app, port, held, answerHeld, answersQueued,
       parsed: () => parsed, serverSide: () => sockets[0],
       holdDrain: () => { holdingDrain = true; return endDrain; }, closeBegan: began,
     };
   };
   const client = async (port: number, requests: string) => {
     const c = await nonReadingClient(port, requests);
-    clients.push(c);
+    servers.cleanups.push(() => c.destroy());
     return c;
   };
-  beforeAll(async () => {
-    db = await openPgliteDatabase();
-    services = servicesFor(db.driver);
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy();
-    for (const release of releases.splice(0)) release();
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
 
   test('a client that pipelines requests and never reads the answers is ended after the write deadline, and close() resolves', async () => {
     const { app, port, answersQueued, serverSide } = await start();
