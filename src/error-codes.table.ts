@@ -94,7 +94,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   [ErrorCode.BAD_REQUEST]: {
     // 405: Apollo's answer to a mutation over GET; 406: transport/http/graphql-route.ts; 414 and 431: a request target or headers too large (transport/http/client-errors.ts).
     status: 400, otherStatuses: [405, 406, 414, 431], field: false, retryable: false, http: '400, 405, 406, 414, 431',
-    meaning: 'The HTTP request is not a valid GraphQL request: malformed JSON, a batched (array) body, a GET without the CSRF preflight header, a mutation over GET (405), an `Accept` on `/graphql` that allows neither `application/graphql-response+json` nor `application/json` (406, answered before anything runs), a forwarded client address that is not an IP address (a proxy misconfiguration: see README, "Behind a proxy"); or not valid HTTP at all, a request target too long (414: send the operation in a POST body) or headers too large (431), when the connection is then closed.',
+    meaning: 'The HTTP request is not a valid GraphQL request: malformed JSON, a body that is not UTF-8, a batched (array) body, a GET without the CSRF preflight header, a mutation over GET (405), an `Accept` on `/graphql` that allows neither `application/graphql-response+json` nor `application/json` (406, answered before anything runs), a forwarded client address that is not an IP address (a proxy misconfiguration: see README, "Behind a proxy"); or not valid HTTP at all, a request target too long (414: send the operation in a POST body) or headers too large (431), when the connection is then closed.',
     whatToDo: 'Send one JSON operation per POST with `Content-Type: application/json`.',
   },
   [ErrorCode.GRAPHQL_PARSE_FAILED]: {
@@ -134,8 +134,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
   },
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: {
     status: 415, otherStatuses: [], field: false, retryable: false, http: '415',
-    meaning: 'The body\'s content type is not supported (anything but `application/json`, `text/plain` included), or it is compressed (a `Content-Encoding` other than `identity`).',
-    whatToDo: 'Send `application/json`, uncompressed.',
+    meaning: 'The body\'s content type is not supported (anything but `application/json`, `text/plain` included), or it is compressed (a `Content-Encoding` other than `identity`), or its `charset` is not UTF-8 (JSON is UTF-8, RFC 8259).',
+    whatToDo: 'Send `application/json` in UTF-8, uncompressed.',
   },
   [ErrorCode.REQUEST_TIMEOUT]: {
     status: 408, otherStatuses: [], field: false, retryable: true, http: '408',

@@ -7,7 +7,7 @@ export interface FromAnswer { readonly status: number; readonly headers: Headers
  * Sends one HTTP request from a chosen loopback source address (127.0.0.2, 127.0.0.3, …: Linux
  * routes all of 127.0.0.0/8 to lo), so a test can play several clients against one server.
  */
-export function requestFrom(localAddress: string, url: string, init: { method: string; headers: Record<string, string>; body?: string }): Promise<FromAnswer> {
+export function requestFrom(localAddress: string, url: string, init: { method: string; headers: Record<string, string>; body?: string | Uint8Array }): Promise<FromAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: init.method, headers: init.headers, localAddress, agent: false }, (res) => {
       const chunks: Buffer[] = [];

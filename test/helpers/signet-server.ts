@@ -99,7 +99,8 @@ export async function createTestKey(services: DomainServices, accountId: string,
 
 /** Options for one signed request; anything in `sign` overrides the defaults (for negative cases). */
 export interface SignedCall {
-  body?: string; sign?: Partial<SignRequestOptions>; headers?: Record<string, string>; path?: string; method?: string;
+  /** The body as sent (a string is sent as UTF-8); JSON.stringify(payload) when absent. */
+  body?: string | Uint8Array; sign?: Partial<SignRequestOptions>; headers?: Record<string, string>; path?: string; method?: string;
   /** Loopback source address to send from (e.g. 127.0.0.2), to play another client. */
   from?: string;
 }
@@ -113,7 +114,7 @@ export async function signedRequest(server: RunningSignet, key: TestKey, payload
     method, authority: server.authority, path, body, keyId: key.keyId, algorithm: key.algorithm,
     privateKey: key.privateKey, secret: key.secret, headers: idempotencyKeyOf(call.headers), ...call.sign,
   });
-  const init = { method, headers: { 'content-type': 'application/json', ...signed.headers, ...call.headers }, body: method === 'GET' ? undefined : body };
+  const init = { method, headers: { 'content-type': 'application/json', ...signed.headers, ...call.headers }, body: method === 'GET' ? undefined : typeof body === 'string' ? body : Buffer.from(body) };
   const response = call.from ? await requestFrom(call.from, `${server.url}${path}`, init) : await fetch(`${server.url}${path}`, init);
   const text = await response.text();
   let json: any;

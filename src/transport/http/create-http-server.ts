@@ -15,6 +15,7 @@ import { createApolloServer } from '../graphql/create-apollo-server';
 import { orderListBounds } from '../graphql/query-cost';
 import { requestScope } from '../request-scope';
 import { createHttpErrorHandler, sendError } from './http-errors';
+import { jsonBodyRefusal } from './json-body';
 import { ErrorCode } from '../../errors';
 import { HTTP_TIMEOUTS, armBodyDeadline, createClientErrorHandler, type HttpTimeouts } from './client-errors';
 import { LANDING_PAGE } from './landing-page';
@@ -180,6 +181,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     request.rawBody = body as Buffer;
+    const refusal = jsonBodyRefusal(request.headers['content-type'], body as Buffer);
+    if (refusal) return done(refusal, undefined);
     parseJson(request, (body as Buffer).toString('utf8'), done);
   });
   app.setErrorHandler(createHttpErrorHandler(deps.logger, retireRefused));

@@ -53,6 +53,16 @@ const BY_STATUS: Record<number, [ErrorCode, string]> = {
 };
 
 /**
+ * A refusal of the request body whose message is written for the client (a body parser's own:
+ * a charset other than UTF-8, bytes that are not UTF-8), answered with its status's code.
+ */
+export class RequestBodyRefused extends Error {
+  constructor(readonly statusCode: 400 | 415, readonly clientMessage: string) {
+    super(clientMessage);
+  }
+}
+
+/**
  * Fastify error handler: known client errors keep a safe message; a dependency failure in a hook
  * is 503 SERVICE_UNAVAILABLE (retryable); everything else is logged and masked as a 500.
  * `beforeRefusal` runs first, whatever the answer: the server's retirement of a refused signature
@@ -64,7 +74,7 @@ export function createHttpErrorHandler(logger: Logger, beforeRefusal?: (request:
     const status = error.statusCode ?? 500;
     const known = BY_STATUS[status];
     if (known && status < 500) {
-      return sendError(reply, known[0], known[1]);
+      return sendError(reply, known[0], error instanceof RequestBodyRefused ? error.clientMessage : known[1]);
     }
     const infrastructure = classifyInfrastructureFailure(error);
     if (infrastructure) {

@@ -70,6 +70,32 @@ export function defineClientInputSuite(name: string, openDatabase: () => Promise
       expect((await balancesOf(services, other)).USD.available).toBe('0');
     });
 
+    test('a body that is not UTF-8 (a Latin-1 memo, signed as sent) is 400 BAD_REQUEST and moves nothing: it was executed with the memo garbled', async () => {
+      const other = await fundedAccount(services, {}, 'latin1-to');
+      const json = JSON.stringify({ query: TRANSFER, variables: { i: { toAccountId: other, asset: 'USD', amount: '1', memo: 'Zürich café' }, k: nextKey() } });
+      const res = await signedRequest(server, key, null, { body: Buffer.from(json, 'latin1') });
+      expect([res.status, res.json.errors[0].extensions.code, res.json.errors[0].message]).toEqual([400, 'BAD_REQUEST', expect.stringContaining('not valid UTF-8')]);
+      expect((await balancesOf(services, other)).USD?.available ?? '0').toBe('0');
+      const utf8 = await signedRequest(server, key, null, { body: json });
+      expect(utf8.json.data.createTransfer.transfer).not.toBeNull();
+      expect((await balancesOf(services, other)).USD.available).toBe('1');
+    });
+
+    test('a charset other than UTF-8 is 415 UNSUPPORTED_MEDIA_TYPE and runs nothing; charset=utf-8 in any spelling is read', async () => {
+      const other = await fundedAccount(services, {}, 'charset-to');
+      const transfer = () => ({ query: TRANSFER, variables: { i: { toAccountId: other, asset: 'USD', amount: '1' }, k: nextKey() } });
+      for (const charset of ['iso-8859-1', 'utf-16', '"windows-1252"']) {
+        const res = await signedRequest(server, key, transfer(), { headers: { 'content-type': `application/json; charset=${charset}` } });
+        expect([charset, res.status, res.json.errors[0].extensions.code, res.json.errors[0].message]).toEqual([charset, 415, 'UNSUPPORTED_MEDIA_TYPE', expect.stringContaining('UTF-8')]);
+      }
+      expect((await balancesOf(services, other)).USD?.available ?? '0').toBe('0');
+      for (const charset of ['utf-8', 'UTF-8', '"utf-8"', 'utf8']) {
+        const res = await signedRequest(server, key, transfer(), { headers: { 'content-type': `application/json;charset=${charset}` } });
+        expect([charset, res.status, res.json.data?.createTransfer?.userErrors]).toEqual([charset, 200, []]);
+      }
+      expect((await balancesOf(services, other)).USD.available).toBe('4');
+    });
+
     test.each([['a bell', 'ding\u0007'], ['a right-to-left override', 'abc\u202Edef'], ['a C1 control', 'x\u0085y']])('%s in a memo is BAD_USER_INPUT', async (_what, memo) => {
       const other = await fundedAccount(services, {}, 'memo-ctl');
       const res = await signedRequest(server, key, { query: TRANSFER, variables: { i: { toAccountId: other, asset: 'USD', amount: '1', memo }, k: nextKey() } });

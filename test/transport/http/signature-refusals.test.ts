@@ -44,6 +44,7 @@ interface UnsignedDetail {
 const localhost = (server: RunningSignet) => `localhost:${new URL(server.url).port}`;
 const UNSIGNED_DETAILS: ReadonlyArray<[string, UnsignedDetail]> = [
   ['an unsupported Content-Type', { wrong: () => ({ headers: { 'content-type': 'text/plain' } }), refusal: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } }],
+  ['a charset other than UTF-8', { wrong: () => ({ headers: { 'content-type': 'application/json; charset=iso-8859-1' } }), refusal: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } }],
   ['a compressed body (Content-Encoding)', { wrong: () => ({ headers: { 'content-encoding': 'gzip' } }), refusal: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } }],
   ['an Idempotency-Key no signature can cover (not ASCII)', {
     wrong: () => ({ headers: { 'idempotency-key': 'clé-1' }, sign: { headers: {} } }), refusal: { status: 400, code: 'BAD_USER_INPUT' },
