@@ -10,7 +10,7 @@ export interface HttpExchange {
   readonly clientIp: string;
   /** What per-client limits count against: the IPv4 address, or the client's IPv6 network (`2001:db8::/64`). */
   readonly clientLimitKey: string;
-  /** Headers to add to the HTTP response (e.g. Idempotent-Replayed). */
+  /** Headers to add to the HTTP response. */
   readonly responseHeaders: Map<string, string>;
   /** Top-level response `extensions` to add (e.g. idempotentReplay). */
   readonly responseExtensions: Record<string, unknown>;

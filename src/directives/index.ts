@@ -2,6 +2,8 @@ import { GraphQLSchema } from 'graphql';
 import type { DirectiveDeps } from './deps';
 import { describeIdempotentFields, idempotentDirective } from '@signet/directive-idempotent';
 import { idempotentTransformer } from './idempotent';
+
+export { isWholeReplay } from './idempotent';
 import { describeSignetRateLimits, signetRateLimitDirective, signetRateLimitTransformer } from './rate-limit';
 import { describeSignedFields, signedDirective, signedOnlyFields, signedTransformer } from './signed';
 

@@ -149,10 +149,16 @@ export function noRootFieldAnswered(data: Record<string, unknown> | null | undef
   return Object.values(data ?? {}).every((value) => value === null || value === undefined);
 }
 
-/** True when the server answered with a stored outcome instead of running the mutation again. */
+/**
+ * True when the server answered with stored outcomes instead of running anything again: the
+ * `Idempotent-Replayed: true` header, or (a proxy may drop headers) `extensions.idempotentReplay`
+ * naming every root field of the answer. A document whose other fields ran is not a replay.
+ */
 export function isReplay(answer: ReadResponse): boolean {
-  const marker = answer.body?.extensions?.idempotentReplay;
-  return answer.headers.get('idempotent-replayed') === 'true' || (marker !== undefined && marker !== null && marker !== false);
+  if (answer.headers.get('idempotent-replayed') === 'true') return true;
+  const replays = answer.body?.extensions?.idempotentReplay;
+  const fields = Object.keys(answer.body?.data ?? {}).filter((responseKey) => responseKey !== '__typename');
+  return typeof replays === 'object' && replays !== null && fields.length > 0 && fields.every((responseKey) => (replays as Record<string, unknown>)[responseKey] === true);
 }
 
 /**

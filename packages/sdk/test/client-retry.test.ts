@@ -226,4 +226,15 @@ describe('replays', () => {
     const fresh = await client([PLACED]).sdk.request(PlaceOrderDocument, INPUT);
     expect(fresh.replayed).toBe(false);
   });
+
+  test('without the header (a proxy dropped it), the extension makes a replay only when it names every root field', async () => {
+    const TWO = parse('mutation Two($a: PlaceOrderInput!, $b: PlaceOrderInput!) { __typename a: placeOrder(input: $a) @idempotent(key: "k1") { order { id } } b: placeOrder(input: $b) @idempotent(key: "k2") { order { id } } }');
+    const data = { __typename: 'Mutation', a: { order: ORDER }, b: { order: { ...ORDER, id: 'o-2' } } };
+    const vars = { a: INPUT.input, b: INPUT.input };
+    const whole = await client([answer({ data, extensions: { idempotentReplay: { a: true, b: true } } })]).sdk.request(TWO, vars);
+    expect(whole.replayed).toBe(true);
+    // b ran: a new order. Read as a replay, a bot would not count the order it just placed.
+    const mixed = await client([answer({ data, extensions: { idempotentReplay: { a: true } } })]).sdk.request(TWO, vars);
+    expect(mixed.replayed).toBe(false);
+  });
 });

@@ -14,8 +14,8 @@ import { signetOutcomeCodec } from './idempotent-outcome';
  * Signet's `@idempotent`: the package's transformer with Signet's answers. Keys belong to the
  * signed account; ids in the arguments are fingerprinted in their canonical form (a retry that
  * writes a UUID in another case replays: `canonical-ids.ts`); the store is the shared one primed
- * with the admission's lease; a replay sets `Idempotent-Replayed: true` and
- * `extensions.idempotentReplay.<field>`; orders, transfers and API keys are replayed by re-reading
+ * with the admission's lease; a replay sets `extensions.idempotentReplay.<field>` (and the response
+ * `Idempotent-Replayed: true` when every root field replayed: `replayed-response.ts`); orders, transfers and API keys are replayed by re-reading
  * them (`idempotent-outcome.ts`); the effect and its record share one unit-of-work transaction that
  * services join flat; errors are Signet's; outcomes are counted in `signet_idempotency_total` and
  * logged with their scope, never their arguments.
@@ -27,7 +27,6 @@ export function idempotentTransformer(schema: GraphQLSchema, deps: DirectiveDeps
     store: (context, info) => admittedLeaseStore(deps.idempotency, context, info),
     markReplayed: (context, responseKey) => {
       const http = context.http;
-      http.responseHeaders.set('idempotent-replayed', 'true');
       const prior = http.responseExtensions.idempotentReplay;
       http.responseExtensions.idempotentReplay = { ...(typeof prior === 'object' && prior !== null ? prior : {}), [responseKey]: true };
     },

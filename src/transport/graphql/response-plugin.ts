@@ -2,11 +2,12 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { rateLimitHeaders } from '@signet/rate-limit';
 import { authChallengeHeaders } from '../http/auth-challenge';
 import { errorMediaType } from '../http/error-media-type';
+import { isWholeReplay } from '../../directives';
 import type { GraphQLContext } from './context';
 
 /**
  * Copies what the directives collected during execution onto the HTTP response: extra
- * headers, top-level extensions, and the RateLimit-Policy / RateLimit fields of the tightest
+ * headers, top-level extensions, `Idempotent-Replayed: true` when every root field was a replay, and the RateLimit-Policy / RateLimit fields of the tightest
  * limit that applied (draft-ietf-httpapi-ratelimit-headers). Sets the media type with the HTTP
  * layer's negotiation (the same choice as its own refusals), and gives a 401 (a replayed
  * nonce refused in admission) the authentication challenge.
@@ -33,6 +34,9 @@ export function responsePlugin(): ApolloServerPlugin<GraphQLContext> {
           }
           if (response.body.kind === 'single' && Object.keys(exchange.responseExtensions).length > 0) {
             response.body.singleResult.extensions = { ...response.body.singleResult.extensions, ...exchange.responseExtensions };
+          }
+          if (response.body.kind === 'single' && isWholeReplay(response.body.singleResult.data, exchange.responseExtensions.idempotentReplay)) {
+            response.http.headers.set('idempotent-replayed', 'true');
           }
         },
       };

@@ -76,6 +76,25 @@ export function defineIdempotentHttpSuite(
       expect(await orders()).toBe(1);
     });
 
+    test('Idempotent-Replayed: true only when every root field replayed; a document whose other keyed field ran carries the extension alone', async () => {
+      const { key, orders } = await trader();
+      const two = (a: string, b: string) => ({
+        query: `mutation($i: PlaceOrderInput!) { __typename a: placeOrder(input: $i) @idempotent(key: "${a}") { order { id } } b: placeOrder(input: $i) @idempotent(key: "${b}") { order { id } } }`,
+        variables: PLACE.variables,
+      });
+      const first = await signedRequest(server, key, two('whole-1', 'whole-2'));
+      expect([first.status, first.headers.get('idempotent-replayed'), first.json.extensions?.idempotentReplay]).toEqual([200, null, undefined]);
+      const retry = await signedRequest(server, key, two('whole-1', 'whole-2'));
+      expect([retry.headers.get('idempotent-replayed'), retry.json.extensions.idempotentReplay]).toEqual(['true', { a: true, b: true }]);
+      expect(retry.json.data).toEqual(first.json.data);
+      // b is a new call: it places an order, so the answer as a whole is not a replay (the header said it was).
+      const mixed = await signedRequest(server, key, two('whole-1', 'whole-3'));
+      expect([mixed.headers.get('idempotent-replayed'), mixed.json.extensions.idempotentReplay]).toEqual([null, { a: true }]);
+      expect(mixed.json.data.a).toEqual(first.json.data.a);
+      expect(mixed.json.data.b.order.id).not.toBe(first.json.data.b.order.id);
+      expect(await orders()).toBe(3);
+    });
+
     test('a retry of the call that spent its field\'s limit, whose answer was lost, is replayed behind the spent limit; a new key is RATE_LIMITED', async () => {
       const tight = await startSignet(services, stores.stores, { directives: { rateLimitOverrides: { ...WIDE_FIELD_LIMITS, 'Mutation.placeOrder': { max: 3, window: '1m' } } } });
       try {

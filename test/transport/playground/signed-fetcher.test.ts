@@ -136,6 +136,14 @@ describe('what the playground fetcher reports to the status line', () => {
     expect(sent[0].replayed).toBe(true);
   });
 
+  test('an extension that names only some root fields is not a replay: the others ran', async () => {
+    const { fetch } = recordingFetch('{"data":{"a":{"order":{"id":"o-1"}},"b":{"order":{"id":"o-2"}}},"extensions":{"idempotentReplay":{"a":true}}}');
+    const sent: SentRequest[] = [];
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => null, fetch, onSent: (s) => sent.push(s) });
+    await fetcher({ query: `mutation { a: ${PLACE} b: ${PLACE} }` });
+    expect(sent[0].replayed).toBeUndefined();
+  });
+
   test('a refused request reports its code and reason', async () => {
     const { fetch } = recordingFetch('{"errors":[{"message":"Unauthenticated","extensions":{"code":"UNAUTHENTICATED","reason":"SIGNATURE_INVALID"}}]}', 401);
     const sent: SentRequest[] = [];

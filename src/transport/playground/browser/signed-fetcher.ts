@@ -128,11 +128,15 @@ function uuidV4(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Whether an answer is a replay of a stored outcome: the header, or `extensions.idempotentReplay` (what survives a proxy that drops headers). */
+/**
+ * Whether an answer is, as a whole, a replay of stored outcomes: the header, or
+ * `extensions.idempotentReplay` (what survives a proxy that drops headers) naming every root field.
+ */
 function isReplay(response: Response, result: ExecutionResult | undefined): boolean {
   if (response.headers.get('idempotent-replayed')?.trim().toLowerCase() === 'true') return true;
   const replays = result?.extensions?.idempotentReplay;
-  return typeof replays === 'object' && replays !== null && Object.values(replays).some((value) => value === true);
+  const fields = Object.keys(result?.data ?? {}).filter((responseKey) => responseKey !== '__typename');
+  return typeof replays === 'object' && replays !== null && fields.length > 0 && fields.every((responseKey) => (replays as Record<string, unknown>)[responseKey] === true);
 }
 
 /**
