@@ -113,8 +113,12 @@ function takerOutcome(order: ValidOrder, plan: MatchPlan, fokFailed: boolean): {
 
 const isLive = (status: OrderStatus) => status === 'OPEN' || status === 'PARTIALLY_FILLED';
 
-const duplicateClientOrderId = () =>
-  new RollbackWithUserErrors([userError(UserErrorCode.DUPLICATE_CLIENT_ORDER_ID, 'An order with this clientOrderId already exists.', ['input', 'clientOrderId'])]);
+/** The refusal of a clientOrderId the account already used, naming the order that holds it (as a transfer's does). */
+const duplicateClientOrderId = (existing: Order | null) => new RollbackWithUserErrors([userError(
+  UserErrorCode.DUPLICATE_CLIENT_ORDER_ID,
+  `An order with this clientOrderId already exists: ${existing ? `order ${existing.id}` : 'one of this account\'s orders'}.`,
+  ['input', 'clientOrderId'],
+)]);
 
 /**
  * Creates the order service; `fees` are the maker and taker rates of every market; `maxOpenOrders`
@@ -143,7 +147,8 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
     // store tells it before INSUFFICIENT_FUNDS, so a retry whose idempotency record is gone (past its
     // retention) learns its order exists instead of "nothing was placed". Looked up only to refuse.
     const refuseUnlessDuplicate = async (refusal: RollbackWithUserErrors): Promise<never> => {
-      if (order.clientOrderId !== null && (await repo.findOrderByClientOrderId(accountId, order.clientOrderId)) !== null) throw duplicateClientOrderId();
+      const existing = order.clientOrderId === null ? null : await repo.findOrderByClientOrderId(accountId, order.clientOrderId);
+      if (existing !== null) throw duplicateClientOrderId(existing);
       throw refusal;
     };
     if (order.postOnly && book.size > 0) {
@@ -251,7 +256,8 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       },
       makerUpdates: updates, fills, journals, openOrderLimit: isLive(outcome.status) ? maxOpenOrders : null,
     });
-    if (recorded === 'duplicate') throw duplicateClientOrderId();
+    // Read after the refused insert: the order that holds the id has committed (the insert waited for it).
+    if (recorded === 'duplicate') throw duplicateClientOrderId(await repo.findOrderByClientOrderId(accountId, order.clientOrderId as string));
     if (recorded === 'tooManyOpenOrders') {
       throw new RollbackWithUserErrors([userError(UserErrorCode.TOO_MANY_OPEN_ORDERS,
         `The order would rest, and the account already has ${maxOpenOrders} open orders in ${market.symbol}, the most one market allows. Nothing was placed: cancel some, or place an order that does not rest (IOC, FOK or MARKET).`, ['input', 'market'])]);

@@ -562,6 +562,7 @@ describe('clientOrderId', () => {
     await place(seller, limit('SELL', '28999', '0.1'));
     // The same placement again (its idempotency record gone): before, POST_ONLY_WOULD_TAKE, "nothing was placed".
     expect(await refusal(maker, limit('BUY', '29000', '0.1', { postOnly: true, clientOrderId: 'po-1' }))).toEqual(['DUPLICATE_CLIENT_ORDER_ID']);
+    expect(await services.orders.placeOrder(maker, limit('BUY', '29000', '0.1', { postOnly: true, clientOrderId: 'po-1' }))).toMatchObject({ errors: [{ message: `An order with this clientOrderId already exists: order ${first.id}.` }] });
     expect(await refusal(maker, limit('BUY', '29000', '0.1', { postOnly: true, clientOrderId: 'po-2' }))).toEqual(['POST_ONLY_WOULD_TAKE']);
     // A budget below one lot at the best ask, with a used clientOrderId: the duplicate too.
     const tiny = { market: 'BTC-USD', side: 'BUY' as const, type: 'MARKET' as const, quoteQuantity: '0.01' };

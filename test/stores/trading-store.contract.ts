@@ -68,10 +68,12 @@ export function defineTradingStoreContract(name: string, open: () => Promise<Tes
       expect((await services.orders.listOrders(id, { limit: 10 })).items).toHaveLength(0);
     });
 
-    test('a reused clientOrderId is rejected and its hold rolled back', async () => {
+    test('a reused clientOrderId is rejected, naming the order that holds it, and its hold rolled back', async () => {
       const id = await fundedAccount(services, { USD: '1000' });
-      expect((await services.orders.placeOrder(id, buy('100', '1', { clientOrderId: 'c-1' }))).ok).toBe(true);
-      expect(codes(await services.orders.placeOrder(id, buy('100', '1', { clientOrderId: 'c-1' })))).toEqual([UserErrorCode.DUPLICATE_CLIENT_ORDER_ID]);
+      const first = await services.orders.placeOrder(id, buy('100', '1', { clientOrderId: 'c-1' }));
+      if (!first.ok) throw new Error('the first placement was refused');
+      const again = await services.orders.placeOrder(id, buy('100', '1', { clientOrderId: 'c-1' }));
+      expect(again).toMatchObject({ ok: false, errors: [{ code: UserErrorCode.DUPLICATE_CLIENT_ORDER_ID, message: `An order with this clientOrderId already exists: order ${first.value.id}.` }] });
       expect(await balancesOf(services, id)).toMatchObject({ USD: { available: '900', held: '100' } });
     });
 
