@@ -38,17 +38,30 @@ const AUTHORITY = /^(?:[a-z0-9._~!$&'()*+,;=-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?
 // Field components that would make the signature cover itself.
 const SELF_REFERENTIAL = new Set(['signature', 'signature-input']);
 
-function fail(message: string): never {
-  throw new Error(`signature base: ${message}`);
+/**
+ * Why a signature base cannot be built from a request. `detail` says it in words safe to show the
+ * request's sender: it names at most a covered component, cut to 40 characters.
+ */
+export class SignatureBaseError extends Error {
+  constructor(readonly detail: string) {
+    super(`signature base: ${detail}`);
+  }
 }
+
+function fail(detail: string): never {
+  throw new SignatureBaseError(detail);
+}
+
+/** A component's name as a message shows it: quoted, at most 40 characters. */
+const shown = (name: string) => `"${name.length > 40 ? `${name.slice(0, 40)}…` : name}"`;
 
 function fieldValue(name: string, headers: SignatureBaseMessage['headers']): string {
   // Own properties only: a covered component named `constructor` must not find Object.prototype.
   const raw = Object.prototype.hasOwnProperty.call(headers, name) ? headers[name] : undefined;
   const lines = raw === undefined ? [] : typeof raw === 'string' ? [raw] : raw;
-  if (lines.length === 0) fail(`covered field "${name}" is absent`);
+  if (lines.length === 0) fail(`covered field ${shown(name)} is absent from the request`);
   const values = lines.map((line) => {
-    if (typeof line !== 'string' || !FIELD_VALUE_CHARS.test(line)) fail(`field "${name}" has a value we cannot sign`);
+    if (typeof line !== 'string' || !FIELD_VALUE_CHARS.test(line)) fail(`field ${shown(name)} has a value that cannot be signed (only visible ASCII, space and tab)`);
     return trimFieldWhitespace(line);
   });
   return values.join(', ');
@@ -83,7 +96,7 @@ function derivedValue(name: string, message: SignatureBaseMessage): string {
       return `${derivedValue('@scheme', message)}://${derivedValue('@authority', message)}${derivedValue('@path', message)}${query}`;
     }
     default:
-      return fail(`derived component "${name}" is not supported`);
+      return fail(`derived component ${shown(name)} is not supported`);
   }
 }
 
@@ -94,11 +107,11 @@ function derivedValue(name: string, message: SignatureBaseMessage): string {
  */
 export function componentValue(name: string, message: SignatureBaseMessage): string {
   if (name.startsWith('@')) {
-    if (!SUPPORTED_DERIVED_COMPONENTS.has(name)) fail(`derived component "${name}" is not supported`);
+    if (!SUPPORTED_DERIVED_COMPONENTS.has(name)) fail(`derived component ${shown(name)} is not supported (only ${[...SUPPORTED_DERIVED_COMPONENTS].join(', ')})`);
     return derivedValue(name, message);
   }
-  if (!FIELD_NAME.test(name)) fail('component name is not a lowercase field name');
-  if (SELF_REFERENTIAL.has(name)) fail(`"${name}" cannot be a covered component`);
+  if (!FIELD_NAME.test(name)) fail('a covered component name is not a lowercase field name');
+  if (SELF_REFERENTIAL.has(name)) fail(`${shown(name)} cannot be a covered component`);
   return fieldValue(name, message.headers);
 }
 
@@ -118,7 +131,7 @@ export function buildSignatureBase(
   const seen = new Set<string>();
   const lines: string[] = [];
   for (const name of components) {
-    if (seen.has(name)) fail(`component "${name}" is covered twice`); // RFC 9421 §2.5 step 2.1
+    if (seen.has(name)) fail(`component ${shown(name)} is covered twice`); // RFC 9421 §2.5 step 2.1
     seen.add(name);
     // Names are restricted to token characters above, so quoting needs no escaping.
     lines.push(`"${name}": ${componentValue(name, message)}`);

@@ -28,12 +28,17 @@ import sf, { type Dictionary, type InnerList, type Item, type Parameters } from 
 
 export type { ParsedSignature } from './parsed-signature';
 
-/** Outcome of {@link parseSignatureFields}. */
+/**
+ * Outcome of {@link parseSignatureFields}. A `MALFORMED_SIGNATURE` carries `detail`: what is wrong
+ * with the fields, in words safe to show their sender (it names no key and echoes nothing sent).
+ */
 export type SignatureFieldsParse =
   | { ok: true; signature: ParsedSignature }
-  | { ok: false; reason: 'MALFORMED_SIGNATURE' | 'KEY_INVALID'; keyId?: string };
+  | { ok: false; reason: 'MALFORMED_SIGNATURE'; detail: string }
+  | { ok: false; reason: 'KEY_INVALID'; keyId?: string };
 
-const MALFORMED = { ok: false, reason: 'MALFORMED_SIGNATURE' } as const;
+const malformed = (detail: string) => ({ ok: false, reason: 'MALFORMED_SIGNATURE', detail }) as const;
+const OVERSIZED = malformed('Signature or Signature-Input is over 4096 bytes');
 const VALID_SIGNATURE_LENGTHS = new Set<number>(Object.values(SIGNATURE_LENGTHS));
 
 /** True when a field value is over the size guard. Cheap check first: a UTF-16 unit is ≥ 1 byte. */
@@ -41,23 +46,27 @@ export function exceedsHeaderLimit(value: string): boolean {
   return value.length > MAX_SIGNATURE_HEADER_BYTES || utf8Length(value) > MAX_SIGNATURE_HEADER_BYTES;
 }
 
-/** Parses a field holding exactly one dictionary member in canonical form, or returns undefined. */
-function parseSingleMember(fieldValue: string): [string, Item | InnerList] | undefined {
+/** Parses a field holding exactly one dictionary member in canonical form, or says why it does not. */
+function parseSingleMember(field: string, fieldValue: string): [string, Item | InnerList] | string {
   let dictionary: Dictionary;
   try {
     dictionary = sf.parseDictionary(fieldValue);
   } catch {
-    return undefined;
+    return `${field} is not an RFC 8941 dictionary`;
   }
-  if (dictionary.size !== 1) return undefined;
+  if (dictionary.size !== 1) return `${field} must hold exactly one signature (one label), sent once`;
   const trimmed = trimFieldWhitespace(fieldValue);
   let canonical: string;
   try {
     canonical = sf.serializeDictionary(dictionary);
   } catch {
-    return undefined;
+    return `${field} is not an RFC 8941 dictionary`;
   }
-  if (canonical !== trimmed) return undefined;
+  if (canonical !== trimmed) {
+    let at = 0;
+    while (at < canonical.length && canonical[at] === trimmed[at]) at += 1;
+    return `${field} is not in RFC 8941's canonical serialization (it differs from it at character ${at + 1}: spacing, quoting, a parameter's form or base64 padding), the form @signature-params has in the signature base`;
+  }
   const [entry] = dictionary;
   return entry;
 }
@@ -66,7 +75,8 @@ function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-type ParamsOutcome = Pick<ParsedSignature, 'keyId' | 'nonce' | 'created' | 'expires' | 'alg' | 'tag'> | undefined;
+/** The parameters, or what is wrong with them. */
+type ParamsOutcome = Pick<ParsedSignature, 'keyId' | 'nonce' | 'created' | 'expires' | 'alg' | 'tag'> | string;
 
 /** Checks the signature parameters' names and types; the keyid's content is checked by the caller. */
 function readParameters(params: Parameters): ParamsOutcome {
@@ -77,31 +87,34 @@ function readParameters(params: Parameters): ParamsOutcome {
   let alg: string | undefined;
   let tag: string | undefined;
   for (const [name, value] of params) {
-    if (!ALLOWED_SIGNATURE_PARAMETERS.has(name)) return undefined; // unknown → refuse, never ignore
+    // Unknown → refuse, never ignore. The name is the sender's: not echoed.
+    if (!ALLOWED_SIGNATURE_PARAMETERS.has(name)) return `a signature parameter is not one of ${[...ALLOWED_SIGNATURE_PARAMETERS].join(', ')}`;
     if (name === 'created' || name === 'expires') {
-      if (!isInteger(value)) return undefined;
+      if (!isInteger(value)) return `${name} must be a non-negative integer (Unix seconds), unquoted`;
       if (name === 'created') created = value;
       else expires = value;
     } else {
       // nonce, keyid, alg and tag are sf-strings (RFC 9421 §2.3); a token or number is malformed.
-      if (typeof value !== 'string') return undefined;
+      if (typeof value !== 'string') return `${name} must be a quoted string`;
       if (name === 'nonce') nonce = value;
       else if (name === 'keyid') keyId = value;
       else if (name === 'alg') alg = value;
       else tag = value;
     }
   }
-  if (created === undefined || nonce === undefined || keyId === undefined) return undefined;
+  if (created === undefined || nonce === undefined || keyId === undefined) return 'created, nonce and keyid are required';
   // Length first: a bound that holds before the regex runs.
-  if (nonce.length > MAX_NONCE_LENGTH || !NONCE_PATTERN.test(nonce)) return undefined;
+  if (nonce.length > MAX_NONCE_LENGTH || !NONCE_PATTERN.test(nonce)) return 'the nonce must be 16-64 characters of A-Za-z0-9._~+/=-';
   return { created, expires, nonce, keyId, alg, tag };
 }
 
-function readComponents(items: Item[]): string[] | undefined {
+/** The covered components' names, or what is wrong with them. */
+function readComponents(items: Item[]): string[] | string {
   const names: string[] = [];
   for (const [value, params] of items) {
     // Component identifiers are sf-strings; parameters (;sf ;key ;req ;bs ;name) are unsupported.
-    if (typeof value !== 'string' || params.size !== 0) return undefined;
+    if (typeof value !== 'string') return 'each covered component must be a quoted string';
+    if (params.size !== 0) return 'component parameters (;sf, ;key, ;req, ;bs, ;name) are not supported';
     names.push(value);
   }
   return names;
@@ -113,7 +126,7 @@ function readComponents(items: Item[]): string[] | undefined {
  * well-typed but outside {@link KEY_ID_PATTERN} is `KEY_INVALID`.
  */
 export function parseSignatureFields(signatureInput: string, signature: string): SignatureFieldsParse {
-  if (exceedsHeaderLimit(signatureInput) || exceedsHeaderLimit(signature)) return MALFORMED;
+  if (exceedsHeaderLimit(signatureInput) || exceedsHeaderLimit(signature)) return OVERSIZED;
   // Canonical fields (what every RFC 9421 signer writes) in one pass; anything else, strictly.
   const canonical = parseCanonicalSignatureFields(signatureInput, signature);
   if (canonical !== undefined) return { ok: true, signature: canonical };
@@ -125,30 +138,32 @@ export function parseSignatureFields(signatureInput: string, signature: string):
  * against, and its fallback. Internal (not exported from the package's index).
  */
 export function parseSignatureFieldsStrictly(signatureInput: string, signature: string): SignatureFieldsParse {
-  if (exceedsHeaderLimit(signatureInput) || exceedsHeaderLimit(signature)) return MALFORMED;
+  if (exceedsHeaderLimit(signatureInput) || exceedsHeaderLimit(signature)) return OVERSIZED;
   return parseStrictly(signatureInput, signature);
 }
 
 /** Parse, re-serialize, compare: the definition of the canonical-form rule. Input under the size guard. */
 function parseStrictly(signatureInput: string, signature: string): SignatureFieldsParse {
-  const input = parseSingleMember(signatureInput);
-  const sig = parseSingleMember(signature);
-  if (input === undefined || sig === undefined) return MALFORMED;
+  const input = parseSingleMember('Signature-Input', signatureInput);
+  if (typeof input === 'string') return malformed(input);
+  const sig = parseSingleMember('Signature', signature);
+  if (typeof sig === 'string') return malformed(sig);
   const [label, inputMember] = input;
   const [sigLabel, sigMember] = sig;
-  if (label !== sigLabel) return MALFORMED;
+  if (label !== sigLabel) return malformed('Signature and Signature-Input must use the same label');
 
-  if (!sf.isInnerList(inputMember)) return MALFORMED;
+  if (!sf.isInnerList(inputMember)) return malformed('the Signature-Input member must be an inner list of covered components with parameters');
   const [items, params] = inputMember;
   const components = readComponents(items);
+  if (typeof components === 'string') return malformed(components);
   const parameters = readParameters(params);
-  if (components === undefined || parameters === undefined) return MALFORMED;
+  if (typeof parameters === 'string') return malformed(parameters);
 
-  if (sf.isInnerList(sigMember)) return MALFORMED;
+  if (sf.isInnerList(sigMember)) return malformed('the Signature member must be a byte sequence (:base64:)');
   const [sigValue, sigParams] = sigMember;
-  if (!(sigValue instanceof ArrayBuffer) || sigParams.size !== 0) return MALFORMED;
+  if (!(sigValue instanceof ArrayBuffer) || sigParams.size !== 0) return malformed('the Signature member must be a byte sequence (:base64:) without parameters');
   const bytes = new Uint8Array(sigValue);
-  if (!VALID_SIGNATURE_LENGTHS.has(bytes.length)) return MALFORMED;
+  if (!VALID_SIGNATURE_LENGTHS.has(bytes.length)) return malformed('the signature must be 64 bytes (Ed25519) or 32 (HMAC-SHA256)');
 
   if (!KEY_ID_PATTERN.test(parameters.keyId)) return { ok: false, reason: 'KEY_INVALID' };
 

@@ -90,7 +90,7 @@ export type VerificationResult =
     })
   /** Valid, but the nonce store cannot prove the nonce unseen (it is complete only since `completeSinceMs`). */
   | { status: 'unproven'; keyId: string; completeSinceMs: number; retryAfterMs: number }
-  | { status: 'rejected'; reason: SignatureFailureReason; keyId?: string };
+  | SignatureRejection;
 
 /**
  * Outcome of {@link createDeferredClaimVerifier}: never `verified`. `unclaimed` means the signature
@@ -100,7 +100,13 @@ export type VerificationResult =
 export type DeferredVerificationResult =
   | { status: 'absent' }
   | (VerifiedSigner & { status: 'unclaimed'; claim: PendingNonceClaim })
-  | { status: 'rejected'; reason: SignatureFailureReason; keyId?: string };
+  | SignatureRejection;
+
+/**
+ * A refused signature. `detail`, on a `MALFORMED_SIGNATURE`, says what is wrong with the headers in
+ * words safe to show their sender (the fields' form, a missing component): it names no key.
+ */
+export interface SignatureRejection { status: 'rejected'; reason: SignatureFailureReason; keyId?: string; detail?: string }
 
 /** Dependencies and policy of a verifier; see {@link createSignatureVerifier} and {@link createDeferredClaimVerifier}. */
 export interface VerifierOptions<PublicKey = unknown> {

@@ -24,7 +24,7 @@
 import { normalizeAuthority } from './authority';
 import { DEFAULT_FUTURE_SKEW_SECONDS, IDEMPOTENCY_KEY_COMPONENT, REQUIRED_COMPONENTS } from './constants';
 import { checkContentDigest } from './content-digest';
-import { buildSignatureBase, componentValue, type SignatureBaseMessage } from './signature-base';
+import { buildSignatureBase, componentValue, SignatureBaseError, type SignatureBaseMessage } from './signature-base';
 import { exceedsHeaderLimit, parseSignatureFields, type ParsedSignature } from './signature-headers';
 import type {
   ClaimingVerifierOptions,
@@ -43,6 +43,11 @@ const encoder = new TextEncoder();
 
 function reject(reason: SignatureFailureReason, keyId?: string): { done: Rejection } {
   return { done: keyId === undefined ? { status: 'rejected', reason } : { status: 'rejected', reason, keyId } };
+}
+
+/** MALFORMED_SIGNATURE, saying what is malformed (see `SignatureRejection.detail`). */
+function malformed(detail: string): { done: Rejection } {
+  return { done: { status: 'rejected', reason: 'MALFORMED_SIGNATURE', detail } };
 }
 
 function ownHeader(headers: SignedRequestParts['headers'], name: string): string | readonly string[] | undefined {
@@ -115,16 +120,17 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
     const sig = ownHeader(req.headers, 'signature');
     if (input === undefined && sig === undefined) return { done: { status: 'absent' } };
     // Only one of the pair, or a repeated line given as an array: there is no single signature to check.
-    if (typeof input !== 'string' || typeof sig !== 'string') return reject('MALFORMED_SIGNATURE');
+    if (typeof input !== 'string' || typeof sig !== 'string') return malformed('Signature and Signature-Input must both be sent, each once');
 
     const parsed = parseSignatureFields(input, sig);
-    if (!parsed.ok) return reject(parsed.reason);
+    if (!parsed.ok) return parsed.reason === 'MALFORMED_SIGNATURE' ? malformed(parsed.detail) : reject(parsed.reason);
     const signature = parsed.signature;
     const { keyId } = signature;
 
     const hasQuery = req.hasQuery || req.query !== '';
     const required: readonly string[] = hasQuery ? [...REQUIRED_COMPONENTS, '@query'] : REQUIRED_COMPONENTS;
-    if (!required.every((name) => signature.components.includes(name))) return reject('MALFORMED_SIGNATURE');
+    const uncovered = required.filter((name) => !signature.components.includes(name));
+    if (uncovered.length > 0) return malformed(`the signature must cover ${required.map((name) => `"${name}"`).join(' ')}; it does not cover ${uncovered.map((name) => `"${name}"`).join(' ')}`);
     // The key decides execute-or-replay: an uncovered one could be rewritten on captured bytes.
     if (ownHeader(req.headers, IDEMPOTENCY_KEY_COMPONENT) !== undefined && !signature.components.includes(IDEMPOTENCY_KEY_COMPONENT)) {
       return reject('IDEMPOTENCY_KEY_NOT_COVERED', keyId);
@@ -151,8 +157,8 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
     // content-digest is covered (checked above), so the base builder has already seen it present.
     const digestField = ownHeader(req.headers, 'content-digest');
     const digest = typeof digestField === 'string' ? digestField : (digestField ?? []).join(', ');
-    if (exceedsHeaderLimit(digest)) return reject('MALFORMED_SIGNATURE');
-    if (!(req.rawBody instanceof Uint8Array)) return reject('MALFORMED_SIGNATURE');
+    if (exceedsHeaderLimit(digest)) return malformed('Content-Digest is over 4096 bytes');
+    if (!(req.rawBody instanceof Uint8Array)) return malformed('the request has no body to check Content-Digest against');
 
     return { signature, base, digest, body: req.rawBody };
   }
@@ -162,9 +168,9 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
     let prepared: Prepared;
     try {
       prepared = prepare(req, nowMs);
-    } catch {
-      // Parser and base-builder errors on client input; the message is not echoed anywhere.
-      prepared = reject('MALFORMED_SIGNATURE');
+    } catch (error) {
+      // Base-builder errors on client input say what is wrong in safe words; anything else is not echoed.
+      prepared = malformed(error instanceof SignatureBaseError ? error.detail : 'the signature base cannot be built from this request');
     }
     if ('done' in prepared) return prepared.done;
     const { signature, base } = prepared;
@@ -172,7 +178,7 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
 
     // Client input is parsed inside (never throws for it); a failing digest is our dependency's error.
     const digestCheck = await checkContentDigest(crypto, prepared.digest, prepared.body);
-    if (digestCheck === 'malformed') return reject('MALFORMED_SIGNATURE').done;
+    if (digestCheck === 'malformed') return malformed('Content-Digest must be an RFC 8941 dictionary of byte sequences, each algorithm once, e.g. sha-256=:<base64>:').done;
     if (digestCheck !== 'match') return reject('DIGEST_MISMATCH', keyId).done;
 
     const key: VerificationKey<PublicKey> | null = await resolveKey(keyId);

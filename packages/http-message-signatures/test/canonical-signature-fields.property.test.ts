@@ -243,6 +243,6 @@ describe('the canonical fast path answers exactly what the strict path answers',
   it('is never reached for fields over the size guard', () => {
     const { headers } = signedRequest({ body: BODY });
     const input = `${headers['signature-input'] as string};tag="${'x'.repeat(MAX_SIGNATURE_HEADER_BYTES)}"`;
-    expect(parseSignatureFields(input, headers.signature as string)).toEqual({ ok: false, reason: 'MALFORMED_SIGNATURE' });
+    expect(parseSignatureFields(input, headers.signature as string)).toEqual({ ok: false, reason: 'MALFORMED_SIGNATURE', detail: 'Signature or Signature-Input is over 4096 bytes' });
   });
 });

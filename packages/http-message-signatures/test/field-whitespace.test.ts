@@ -52,6 +52,6 @@ describe('Signature-Input and Signature, strictly parsed (their canonical form i
   });
 
   it('still refuses whitespace inside a field that its canonical form does not have', () => {
-    expect(parseSignatureFieldsStrictly(input.replace('" "', '"  \t "'), signature)).toStrictEqual({ ok: false, reason: 'MALFORMED_SIGNATURE' });
+    expect(parseSignatureFieldsStrictly(input.replace('" "', '"  \t "'), signature)).toStrictEqual({ ok: false, reason: 'MALFORMED_SIGNATURE', detail: 'Signature-Input is not an RFC 8941 dictionary' });
   });
 });

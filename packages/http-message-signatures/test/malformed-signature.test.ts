@@ -15,7 +15,7 @@ jest.mock('structured-headers', () => {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseDictionary } = require('structured-headers') as { parseDictionary: jest.Mock };
 
-const MALFORMED = { status: 'rejected', reason: 'MALFORMED_SIGNATURE' } as const;
+const MALFORMED = { status: 'rejected', reason: 'MALFORMED_SIGNATURE', detail: expect.any(String) } as const;
 
 afterEach(() => jest.restoreAllMocks());
 
@@ -250,5 +250,42 @@ describe('the Signature value', () => {
   it('refuses non-canonical base64 (missing padding)', async () => {
     const sig = signedRequest().headers.signature as string;
     await expectRefusedEarly({ edit: { signature: sig.replace('==:', ':') } });
+  });
+});
+
+describe('the refusal says what is malformed (a client in another language must be able to fix its signer from it)', () => {
+  /** The detail of the refusal of `fixture`'s request, checked to be MALFORMED_SIGNATURE and decided before any key or crypto. */
+  async function detailOf(fixture: SignedRequestFixture): Promise<string> {
+    const { verify, resolveKey } = setup();
+    const result = await verify(signedRequest(fixture));
+    if (result.status !== 'rejected' || result.reason !== 'MALFORMED_SIGNATURE' || result.detail === undefined) throw new Error(`not a malformed refusal with a detail: ${JSON.stringify(result)}`);
+    expect(resolveKey).not.toHaveBeenCalled();
+    return result.detail;
+  }
+  const input = () => validInput({ nonce: 'nonce-0123456789abcdef' });
+  const cases: ReadonlyArray<[string, () => SignedRequestFixture, RegExp]> = [
+    ['spaces inside the inner list', () => ({ edit: { 'signature-input': input().replace('("', '( "') } }), /^Signature-Input is not in RFC 8941's canonical serialization \(it differs from it at character 7:/],
+    ['a space after ";"', () => ({ edit: { 'signature-input': input().replace(';created', '; created') } }), /^Signature-Input is not in RFC 8941's canonical serialization/],
+    ['base64 without its padding', () => ({ edit: { signature: (signedRequest().headers.signature as string).replace('==:', ':') } }), /^Signature is not in RFC 8941's canonical serialization/],
+    ['an upper-case component name', () => ({ edit: { 'signature-input': input().replace('"content-digest"', '"Content-Digest"') } }), /^the signature must cover .*; it does not cover "content-digest"$/],
+    ['@request-target', () => ({ edit: { 'signature-input': input().replace('"@method"', '"@method" "@request-target"') } }), /^derived component "@request-target" is not supported \(only @method, @authority, @path, @query, @target-uri, @scheme\)$/],
+    ['a component parameter', () => ({ edit: { 'signature-input': input().replace('"content-digest"', '"content-digest";sf') } }), /^component parameters \(;sf, ;key, ;req, ;bs, ;name\) are not supported$/],
+    ['a covered header the request lacks', () => ({ components: ['@method', '@authority', '@path', 'content-digest', 'x-absent'], headers: { 'x-absent': 'v' }, edit: { 'x-absent': undefined } }), /^covered field "x-absent" is absent from the request$/],
+    ['a 15-character nonce', () => ({ nonce: 'n'.repeat(15) }), /^the nonce must be 16-64 characters of A-Za-z0-9\._~\+\/=-$/],
+    ['created as a string', () => ({ edit: { 'signature-input': input().replace(/created=\d+/, 'created="1700000000"') } }), /^created must be a non-negative integer \(Unix seconds\), unquoted$/],
+    ['no nonce', () => ({ edit: { 'signature-input': input().replace(/;nonce="[^"]*"/, '') } }), /^created, nonce and keyid are required$/],
+    ['a Content-Digest algorithm in upper case', () => ({ edit: { 'content-digest': (signedRequest().headers['content-digest'] as string).replace('sha-256', 'SHA-256') } }), /^Content-Digest must be an RFC 8941 dictionary/],
+    ['only Signature-Input', () => ({ edit: { signature: undefined } }), /^Signature and Signature-Input must both be sent, each once$/],
+    ['two labels', () => ({ edit: { 'signature-input': `${input()}, sig2=${input().slice(5)}` } }), /^Signature-Input must hold exactly one signature/],
+  ];
+  it.each(cases)('%s', async (_name, fixture, expected) => {
+    expect(await detailOf(fixture())).toMatch(expected);
+  });
+
+  it('names no more of what was sent than a covered component, cut to 40 characters', async () => {
+    const long = `@${'x'.repeat(200)}`;
+    const detail = await detailOf({ edit: { 'signature-input': input().replace('"@method"', `"@method" "${long}"`) } });
+    expect(detail).toContain(`"@${'x'.repeat(39)}…"`);
+    expect(detail).not.toContain('x'.repeat(41));
   });
 });

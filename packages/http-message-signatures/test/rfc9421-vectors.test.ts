@@ -133,7 +133,7 @@ describe('the vector requests under the Signet profile', () => {
       headers: { ...vectors.request.headers, 'signature-input': vector.signatureInput, signature: vector.signature },
       rawBody: Buffer.from(vectors.request.body),
     });
-    expect(result).toEqual({ status: 'rejected', reason: 'MALFORMED_SIGNATURE' });
+    expect(result).toEqual({ status: 'rejected', reason: 'MALFORMED_SIGNATURE', detail: expect.any(String) });
     expect(resolveKey).not.toHaveBeenCalled();
   });
 });

@@ -54,7 +54,7 @@ describe('a stale signature is refused before its base is built', () => {
     const { verify } = setup();
     const withoutPad = { components: COVERING_PAD, headers: { 'x-pad': 'pad' }, edit: { 'x-pad': undefined } };
     await expect(verify(signedRequest({ ...withoutPad, created: NOW_S - 31 }))).resolves.toEqual(EXPIRED);
-    await expect(verify(signedRequest(withoutPad))).resolves.toEqual({ status: 'rejected', reason: 'MALFORMED_SIGNATURE' });
+    await expect(verify(signedRequest(withoutPad))).resolves.toEqual({ status: 'rejected', reason: 'MALFORMED_SIGNATURE', detail: 'covered field "x-pad" is absent from the request' });
   });
 });
 

@@ -63,7 +63,7 @@ export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonSpec>>
   },
   MALFORMED_SIGNATURE: {
     code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
-    meaning: 'Headers that do not parse strictly, several signatures, duplicate headers, headers over 4 KiB, a missing required component or parameter, or a nonce outside 16–64 characters.',
+    meaning: 'Headers that do not parse strictly (`Signature-Input` and `Signature` in anything but RFC 8941\'s canonical serialization included), several signatures, duplicate headers, headers over 4 KiB, a missing required component or parameter, an unsupported component, or a nonce outside 16–64 characters. The message says which (`The signature headers are malformed: the nonce must be 16-64 characters …`).',
   },
   KEY_INVALID: {
     code: ErrorCode.UNAUTHENTICATED, retryAfter: false,

@@ -16,7 +16,7 @@ import { AUTH_FAILURES_TEXT, SIGNATURE_CHECK_UNAVAILABLE, type VerifiedRequest }
 import { rateLimitHeaderFields } from './request-limits';
 import type { RateLimitHeaderEntry } from '@signet/rate-limit';
 import { REFUSAL_REASONS } from './refusal-reasons.table';
-import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
+import { SIGNATURE_REASON_TEXT, signatureRefusalText } from './signature-reason-text';
 
 /** What signature authentication needs. */
 export interface SignatureAuthOptions {
@@ -207,7 +207,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] }, admission, actingKeyId: result.keyId };
       }
       options.metrics.signatureChecks.inc({ outcome: result.reason });
-      request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, ip: request.clientIp }, 'signed request rejected');
+      request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, detail: result.detail, ip: request.clientIp }, 'signed request rejected');
       // Whatever the reason, the same bytes may pass later: `created` ahead of our clock, Host
       // another name, the query or an uncovered Idempotency-Key left out, the body's bytes sent
       // right. None is NONCE_REUSED: this verifier leaves the claim to the admission.
@@ -223,7 +223,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       if (result.reason === 'SIGNATURE_INVALID') return invalidSignature(reply, target, requestTarget.authority ?? request.headers.host);
       // RFC 9530 §4: which digests count, for a client that sent none of them (or a wrong one).
       if (result.reason === 'DIGEST_MISMATCH') reply.header('want-content-digest', WANT_CONTENT_DIGEST);
-      return refuse(reply, REFUSAL_REASONS[result.reason].code, SIGNATURE_REASON_TEXT[result.reason], { reason: result.reason });
+      return refuse(reply, REFUSAL_REASONS[result.reason].code, signatureRefusalText(result.reason, result.detail), { reason: result.reason });
     } catch (error) {
       // A store or the database failed: nothing was verified, nothing runs; the client may retry.
       options.metrics.signatureChecks.inc({ outcome: SIGNATURE_CHECK_UNAVAILABLE });

@@ -11,3 +11,11 @@ export const SIGNATURE_REASON_TEXT: Record<SignatureFailureReason, string> = {
   IDEMPOTENCY_KEY_NOT_COVERED: 'The request carries an Idempotency-Key header but the signature does not cover it: add "idempotency-key" to the covered components.',
 };
 
+
+/**
+ * The refusal's message: the reason's text, and for MALFORMED_SIGNATURE what is malformed when the
+ * verifier said (the fields' form, a component not covered: words safe for the sender, naming no key).
+ */
+export function signatureRefusalText(reason: SignatureFailureReason, detail?: string): string {
+  return reason === 'MALFORMED_SIGNATURE' && detail !== undefined ? `The signature headers are malformed: ${detail}.` : SIGNATURE_REASON_TEXT[reason];
+}

@@ -172,6 +172,13 @@ export function defineSignedRequestSuite(name: string, openDatabase: () => Promi
       await expectRejected(res, 'MALFORMED_SIGNATURE');
     });
 
+    test('a MALFORMED_SIGNATURE answer says what is malformed (the message used to be the same for a dozen causes)', async () => {
+      const uncovered = await signedRequest(server, ed, ME, { path: '/graphql?x=1', sign: { path: '/graphql' } });
+      expect(uncovered.json.errors[0].message).toBe('The signature headers are malformed: the signature must cover "@method" "@authority" "@path" "content-digest" "@query"; it does not cover "@query".');
+      const shortNonce = await signedRequest(server, ed, ME, { sign: { nonce: 'n'.repeat(15) } });
+      expect([shortNonce.status, shortNonce.json.errors[0].extensions.reason, shortNonce.json.errors[0].message]).toEqual([401, 'MALFORMED_SIGNATURE', 'The signature headers are malformed: the nonce must be 16-64 characters of A-Za-z0-9._~+/=-.']);
+    });
+
     test('duplicate Signature-Input headers are rejected deterministically', async () => {
       const body = JSON.stringify(ME);
       const a = await signedRequest(server, ed, ME, { sign: { nonce: 'dup-header-nonce-0000001' } });
