@@ -45,6 +45,12 @@ function reject(reason: SignatureFailureReason, keyId?: string): { done: Rejecti
   return { done: keyId === undefined ? { status: 'rejected', reason } : { status: 'rejected', reason, keyId } };
 }
 
+/** What a signature that leaves required components out is told (built only then). */
+function uncoveredDetail(required: readonly string[], covered: readonly string[]): string {
+  const quoted = (names: readonly string[]) => names.map((name) => `"${name}"`).join(' ');
+  return `the signature must cover ${quoted(required)}; it does not cover ${quoted(required.filter((name) => !covered.includes(name)))}`;
+}
+
 /** MALFORMED_SIGNATURE, saying what is malformed (see `SignatureRejection.detail`). */
 function malformed(detail: string): { done: Rejection } {
   return { done: { status: 'rejected', reason: 'MALFORMED_SIGNATURE', detail } };
@@ -129,8 +135,7 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
 
     const hasQuery = req.hasQuery || req.query !== '';
     const required: readonly string[] = hasQuery ? [...REQUIRED_COMPONENTS, '@query'] : REQUIRED_COMPONENTS;
-    const uncovered = required.filter((name) => !signature.components.includes(name));
-    if (uncovered.length > 0) return malformed(`the signature must cover ${required.map((name) => `"${name}"`).join(' ')}; it does not cover ${uncovered.map((name) => `"${name}"`).join(' ')}`);
+    if (!required.every((name) => signature.components.includes(name))) return malformed(uncoveredDetail(required, signature.components));
     // The key decides execute-or-replay: an uncovered one could be rewritten on captured bytes.
     if (ownHeader(req.headers, IDEMPOTENCY_KEY_COMPONENT) !== undefined && !signature.components.includes(IDEMPOTENCY_KEY_COMPONENT)) {
       return reject('IDEMPOTENCY_KEY_NOT_COVERED', keyId);
