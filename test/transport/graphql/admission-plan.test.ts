@@ -59,6 +59,17 @@ describe('planning a signed operation', () => {
     expect(plan(`mutation { placeOrder(input: ${ORDER}) { order { id } } }`).checks.map((c) => c.kind)).toEqual(['limit']);
   });
 
+  test('exits only: every root field an exit the key may run (cancels, revocations; __typename beside them), nothing else', () => {
+    const ID = '"00000000-0000-4000-8000-000000000001"';
+    expect(plan(`mutation { cancelOrder(id: ${ID}) { order { id } } }`).exitsOnly).toBe(true);
+    expect(plan(`mutation { __typename a: cancelAllOrders { orders { id } } b: revokeApiKey(id: "key_1") { apiKey { id } } }`).exitsOnly).toBe(true);
+    // Nothing but __typename runs no exit: the account's budget counts it (a key could send these unbounded otherwise).
+    expect(plan('mutation { __typename }').exitsOnly).toBe(false);
+    expect(plan(`mutation { cancelOrder(id: ${ID}) { order { id } } placeOrder(input: ${ORDER}) { order { id } } }`).exitsOnly).toBe(false);
+    expect(plan(`mutation { cancelOrder(id: ${ID}) { order { id } } }`, {}, { who: { ...principal, scopes: ['READ'] } }).exitsOnly).toBe(false);
+    expect(plan('{ serverTime }').exitsOnly).toBe(false);
+  });
+
   test('queries: limited root fields follow fragments and @skip, and unlimited ones add nothing', () => {
     const { checks, fields } = plan('query($s: Boolean!) { ...F serverTime @skip(if: $s) __typename } fragment F on Query { me { id } }', { s: true });
     expect(fields.map((f) => f.responseKey)).toEqual(['me']);

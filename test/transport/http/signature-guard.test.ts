@@ -52,6 +52,48 @@ describe('brute-force guard and key bookkeeping', () => {
   });
 
   /**
+   * What the guard counts is what a guesser produces: every refusal of a signature that could be a
+   * guess (a wrong signature, a malformed key id, malformed headers, a body other than the one
+   * signed), never a replay or a stale one, which prove nothing about the key. Each reason alone,
+   * from its own address, blocks the address at the limit (DIGEST_MISMATCH and KEY_INVALID were
+   * pinned by no test: a mutation testing review left them out of the list unnoticed).
+   */
+  test.each([
+    ['SIGNATURE_INVALID', '127.0.0.21', true],
+    ['KEY_INVALID', '127.0.0.22', true],
+    ['MALFORMED_SIGNATURE', '127.0.0.23', true],
+    ['DIGEST_MISMATCH', '127.0.0.24', true],
+    ['SIGNATURE_EXPIRED', '127.0.0.25', false],
+    ['NONCE_REUSED', '127.0.0.26', false],
+  ] as const)('%s from one address (%s), counted by the guard: %s', async (reason, from, counted) => {
+    const server = await startSignet(services, memoryStores(), { authFailureLimits: { perIp: { max: 2, windowMs: 60_000 } } });
+    try {
+      const other = await createTestKey(services, accountId);
+      const reused = await signedRequest(server, key, ME, { from });
+      const refused = () => {
+        switch (reason) {
+          case 'SIGNATURE_INVALID': return signedRequest(server, key, ME, { from, sign: { privateKey: other.privateKey } });
+          case 'KEY_INVALID': return signedRequest(server, key, ME, { from, sign: { keyId: 'bad key!' } });
+          case 'MALFORMED_SIGNATURE': return signedRequest(server, key, ME, { from, sign: { nonce: 'n'.repeat(15) } });
+          case 'DIGEST_MISMATCH': return signedRequest(server, key, ME, { from, body: JSON.stringify({ query: '{ me { id name } }' }), sign: { body: JSON.stringify(ME) } });
+          case 'SIGNATURE_EXPIRED': return signedRequest(server, key, ME, { from, sign: { created: Math.floor(Date.now() / 1000) - 120 } });
+          case 'NONCE_REUSED': return signedRequest(server, key, ME, { from, sign: { nonce: reused.signed.nonce } });
+        }
+      };
+      // The limit's two failures, or three that must not count.
+      for (let i = 0; i < (counted ? 2 : 3); i += 1) {
+        const answer = await refused();
+        expect([answer.status, answer.json.errors[0].extensions.reason]).toEqual([401, reason]);
+      }
+      const valid = await signedRequest(server, key, ME, { from });
+      expect(valid.status).toBe(counted ? 429 : 200);
+      if (counted) expect(limitsOf(valid.headers.get('ratelimit'))[0]?.[0]).toBe('Request.failedSignatures');
+    } finally {
+      await server.close();
+    }
+  });
+
+  /**
    * The guard's 429s once named only the address's limit, with what it had left (r=1195): a
    * client pacing by the headers read room where the guard refused it for the rest of its window.
    * Each of them names the guard as the other layers' 429s name theirs: r=0, t its Retry-After.

@@ -143,6 +143,17 @@ export function defineNonceStoreContract(name: string, makeStore: () => NonceSto
       await expect(harness.store.claim(keyA, freshNonce(), createdAt(t + 1_000))).resolves.toEqual({ status: 'superseded', upToMs: t + 1_000 });
     });
 
+    it('supersede: a later supersede with a shorter ttl does not cut the floor short (a request created earlier, refused later)', async () => {
+      const keyA = freshKeyId();
+      const t = harness.now();
+      const ttl = harness.shortTtlMs;
+      await harness.store.supersede(keyA, freshNonce(), { createdMs: t + 1_000, ttlMs: 30_000 });
+      await harness.store.supersede(keyA, freshNonce(), { createdMs: t, ttlMs: ttl });
+      await harness.elapse(ttl + 250);
+      // The refused request of the first supersede is still fresh: its bytes must stay refused.
+      await expect(harness.store.claim(keyA, freshNonce(), createdAt(t + 1_000))).resolves.toEqual({ status: 'superseded', upToMs: t + 1_000 });
+    });
+
     it('supersede: the floor goes once its ttl has passed', async () => {
       const keyA = freshKeyId();
       const t = harness.now();
