@@ -55,7 +55,11 @@ export interface ExampleSubject<S extends StartedExample> {
    * A signed `@idempotent` mutation; `effects`: how many of its effects the toy domain holds
    * (committed), `runs`: how many times the resolver made one (rolled back or not).
    */
-  readonly mutation: { readonly operation: Operation; result(data: any): unknown; effects(server: S): number; runs(server: S): number };
+  readonly mutation: {
+    readonly operation: Operation; result(data: any): unknown; effects(server: S): number; runs(server: S): number;
+    /** The mutation twice in one document, as root fields `a` and `b` keyed `@idempotent(key:)` with `keyA` and `keyB`. */
+    twice(keyA: string, keyB: string): Operation;
+  };
 }
 
 /** How long a retryable answer (in progress, store recovering) is retried. */
@@ -154,6 +158,19 @@ export function describeExampleServer<S extends StartedExample>(subject: Example
       expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(19);
       expect(subject.mutation.runs(server)).toBe(1);
       expect(subject.mutation.effects(server)).toBe(1);
+    });
+
+    it('answers Idempotent-Replayed: true only when every root field replayed (a document whose other field ran is not a replay)', async () => {
+      const [k1, k2, k3] = [randomUUID(), randomUUID(), randomUUID()];
+      const call = (a: string, b: string) => untilSettled(() => buildRequest(server.url, subject.mutation.twice(a, b), { key: key.signing }));
+      const first = await call(k1, k2);
+      expect([first.json.errors, first.headers.get('idempotent-replayed')]).toEqual([undefined, null]);
+      const retry = await call(k1, k2);
+      expect([retry.json.errors, retry.headers.get('idempotent-replayed')]).toEqual([undefined, 'true']);
+      expect(retry.json.data).toEqual(first.json.data);
+      const mixed = await call(k1, k3);
+      expect([mixed.json.errors, mixed.headers.get('idempotent-replayed')]).toEqual([undefined, null]);
+      expect(subject.mutation.effects(server)).toBe(3);
     });
 
     if (stores === 'redis') {

@@ -3,7 +3,7 @@ import type { DirectiveDeps } from './deps';
 import { describeIdempotentFields, idempotentDirective } from '@signet/directive-idempotent';
 import { idempotentTransformer } from './idempotent';
 
-export { isWholeReplay } from './idempotent';
+export { replayedResponseKeys } from './idempotent';
 import { describeSignetRateLimits, signetRateLimitDirective, signetRateLimitTransformer } from './rate-limit';
 import { describeSignedFields, signedDirective, signedOnlyFields, signedTransformer } from './signed';
 

@@ -3,6 +3,7 @@
  * this type: the server hands them functions that read it (see `directives.ts`).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { isWholeReplay } from '@signet/directive-idempotent';
 import { rateLimitHeaders, type RateLimitHeaderEntry } from '@signet/rate-limit';
 
 /** The caller a verified signature proved: the key, the account it acts for, its scopes. */
@@ -22,7 +23,7 @@ export interface NotesContext {
   readonly headers: IncomingHttpHeaders;
   /** `@rateLimit`'s decisions while serving the request: the RateLimit response headers. */
   readonly rateLimits: RateLimitHeaderEntry[];
-  /** Root fields whose result `@idempotent` replayed: the Idempotent-Replayed response header. */
+  /** Root fields whose result `@idempotent` replayed: the Idempotent-Replayed response header, once they are all of the answer's. */
   readonly replayed: string[];
 }
 
@@ -31,7 +32,7 @@ export function notesContext(principal: Principal | null, clientAddress: string,
   return { principal, clientAddress, headers, rateLimits: [], replayed: [] };
 }
 
-/** The response headers the directives' reports call for. */
-export function reportedHeaders(context: NotesContext): Record<string, string> {
-  return { ...rateLimitHeaders(context.rateLimits), ...(context.replayed.length > 0 ? { 'Idempotent-Replayed': 'true' } : {}) };
+/** The response headers the directives' reports call for, given the answer's `data`: Idempotent-Replayed only when nothing in it ran again. */
+export function reportedHeaders(context: NotesContext, data: Record<string, unknown> | null | undefined): Record<string, string> {
+  return { ...rateLimitHeaders(context.rateLimits), ...(isWholeReplay(data, context.replayed) ? { 'Idempotent-Replayed': 'true' } : {}) };
 }

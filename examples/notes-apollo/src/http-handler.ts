@@ -51,12 +51,13 @@ async function writeAnswer(res: ServerResponse, answer: HTTPGraphQLResponse): Pr
 
 /**
  * The `node:http` request listener serving `apollo` at {@link GRAPHQL_PATH}; `headersFor` gives
- * the response headers a request's context collected while it ran (e.g. RateLimit).
+ * the response headers a request's context collected while it ran (e.g. RateLimit), given the
+ * answer's `data` too (undefined when it has none).
  */
 export function graphqlHandler<TContext extends object>(
   apollo: ApolloServer<TContext>,
   contextFor: ContextFactory<TContext>,
-  headersFor: (context: TContext) => Record<string, string>,
+  headersFor: (context: TContext, data: Record<string, unknown> | null | undefined) => Record<string, string>,
 ) {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '/';
@@ -94,7 +95,8 @@ export function graphqlHandler<TContext extends object>(
       httpGraphQLRequest: { method: req.method, headers, search: received.query === '' ? '' : `?${received.query}`, body },
       context: async () => built.context,
     });
-    for (const [name, value] of Object.entries(headersFor(built.context))) answer.headers.set(name.toLowerCase(), value);
+    const data = answer.body.kind === 'complete' ? (JSON.parse(answer.body.string) as { data?: Record<string, unknown> | null }).data : undefined;
+    for (const [name, value] of Object.entries(headersFor(built.context, data))) answer.headers.set(name.toLowerCase(), value);
     await writeAnswer(res, answer);
   }
 

@@ -18,5 +18,6 @@ describeExampleServer<RunningNotesServer>({
     result: (data) => data.addNote,
     effects: (server) => server.notebook.size,
     runs: (server) => server.notebook.writes,
+    twice: (a, b) => ({ query: `mutation { a: addNote(text: "one") @idempotent(key: "${a}") { id } b: addNote(text: "two") @idempotent(key: "${b}") { id } }` }),
   },
 });

@@ -71,6 +71,8 @@ async function readRawBody(request: Request, limit: number): Promise<Uint8Array<
 /** The plugin, and the context factory that hands yoga each request's context. */
 export function requestPlugin(authenticate: Authenticate): { plugin: Plugin<PaymentsContext, NodeServerContext>; contextOf(request: Request): PaymentsContext } {
   const contexts = new WeakMap<Request, PaymentsContext>();
+  // Each request's answer `data`, for the headers that depend on it (Idempotent-Replayed).
+  const answered = new WeakMap<Request, Record<string, unknown> | null | undefined>();
 
   const plugin: Plugin<PaymentsContext, NodeServerContext> = {
     async onRequest({ request: received, setRequest, fetchAPI, url, serverContext, endResponse }) {
@@ -106,10 +108,19 @@ export function requestPlugin(authenticate: Authenticate): { plugin: Plugin<Paym
       if ('refusal' in checked) return endResponse(refusalResponse(checked.refusal));
       contexts.set(request, paymentsContext(checked.principal, serverContext.req.socket.remoteAddress ?? 'unknown', headers));
     },
+    onExecute() {
+      return {
+        onExecuteDone({ args, result }) {
+          // Yoga's context is its own object with the request in it, not the one contextOf returns.
+          const { request } = args.contextValue as { request: Request };
+          if (!(Symbol.asyncIterator in result)) answered.set(request, result.data);
+        },
+      };
+    },
     onResponse({ request, response }) {
       const context = contexts.get(request);
       if (context === undefined) return;
-      for (const [name, value] of Object.entries(reportedHeaders(context))) response.headers.set(name, value);
+      for (const [name, value] of Object.entries(reportedHeaders(context, answered.get(request)))) response.headers.set(name, value);
     },
   };
 

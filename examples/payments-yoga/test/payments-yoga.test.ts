@@ -18,5 +18,6 @@ describeExampleServer<RunningPaymentsServer>({
     result: (data) => data.sendPayment,
     effects: (server) => server.ledger.payments().length,
     runs: (server) => server.ledger.transfers,
+    twice: (a, b) => ({ query: `mutation { a: sendPayment(to: "bob", amount: 1) @idempotent(key: "${a}") { id } b: sendPayment(to: "bob", amount: 1) @idempotent(key: "${b}") { id } }` }),
   },
 });

@@ -22,5 +22,6 @@ export {
   type IdempotentFieldInfo,
 } from './idempotent.transformer';
 export { idempotentCallIdentity, type IdempotentCallIdentity } from './idempotent-call';
+export { isWholeReplay } from './replayed-response';
 export { explicitArguments, type CanonicalScalar, type InputValueDefinition } from './explicit-arguments';
 export { keyDecisions, keyedFields, rootFields, type FieldKeyDecision, type IdempotencyKeyHeader, type OperationView } from './operation-keys';

@@ -1,5 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 import { idempotentTransformer as transformer, type IdempotentFieldEvent } from '@signet/directive-idempotent';
+import type { HttpExchange } from '../directive-context';
 import type { TransactionRunner } from '@signet/idempotency';
 import type { UnitOfWork } from '../../domain';
 import { BadUserInputError, ServiceUnavailableError, UnauthenticatedError } from '../../errors';
@@ -15,7 +16,7 @@ import { signetOutcomeCodec } from './idempotent-outcome';
  * signed account; ids in the arguments are fingerprinted in their canonical form (a retry that
  * writes a UUID in another case replays: `canonical-ids.ts`); the store is the shared one primed
  * with the admission's lease; a replay sets `extensions.idempotentReplay.<field>` (and the response
- * `Idempotent-Replayed: true` when every root field replayed: `replayed-response.ts`); orders, transfers and API keys are replayed by re-reading
+ * `Idempotent-Replayed: true` when every root field replayed: the package's `isWholeReplay`); orders, transfers and API keys are replayed by re-reading
  * them (`idempotent-outcome.ts`); the effect and its record share one unit-of-work transaction that
  * services join flat; errors are Signet's; outcomes are counted in `signet_idempotency_total` and
  * logged with their scope, never their arguments.
@@ -51,6 +52,13 @@ export function idempotentTransformer(schema: GraphQLSchema, deps: DirectiveDeps
     onEvent: (context, event) => report(deps, context.requestId, event),
     faults: deps.faults,
   });
+}
+
+/** The response keys of the root fields this request's `@idempotent` replayed (`extensions.idempotentReplay`). */
+export function replayedResponseKeys(http: HttpExchange): string[] {
+  const replays = http.responseExtensions.idempotentReplay;
+  if (typeof replays !== 'object' || replays === null) return [];
+  return Object.entries(replays).filter(([, replayed]) => replayed === true).map(([responseKey]) => responseKey);
 }
 
 /**

@@ -5,4 +5,4 @@
  */
 export { idempotentTransformer } from './idempotent.transformer';
 export { signetCanonicalScalar } from './canonical-ids';
-export { isWholeReplay } from './replayed-response';
+export { replayedResponseKeys } from './idempotent.transformer';

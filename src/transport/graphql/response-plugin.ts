@@ -2,7 +2,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { rateLimitHeaders } from '@signet/rate-limit';
 import { authChallengeHeaders } from '../http/auth-challenge';
 import { errorMediaType } from '../http/error-media-type';
-import { isWholeReplay } from '../../directives';
+import { isWholeReplay } from '@signet/directive-idempotent';
+import { replayedResponseKeys } from '../../directives';
 import type { GraphQLContext } from './context';
 
 /**
@@ -35,7 +36,7 @@ export function responsePlugin(): ApolloServerPlugin<GraphQLContext> {
           if (response.body.kind === 'single' && Object.keys(exchange.responseExtensions).length > 0) {
             response.body.singleResult.extensions = { ...response.body.singleResult.extensions, ...exchange.responseExtensions };
           }
-          if (response.body.kind === 'single' && isWholeReplay(response.body.singleResult.data, exchange.responseExtensions.idempotentReplay)) {
+          if (response.body.kind === 'single' && isWholeReplay(response.body.singleResult.data, replayedResponseKeys(exchange))) {
             response.http.headers.set('idempotent-replayed', 'true');
           }
         },
