@@ -33,13 +33,14 @@ export { createMemoryNonceStore, type MemoryNonceStore, type MemoryNonceStoreOpt
 export type { NonceClaim, NonceClaimRequest, NonceStore, NonceSupersedeRequest } from './nonce-store';
 export { FLOOR_NAME, MAIN_FLOOR, checkFloorName, floorsToRaise } from './nonce-store';
 export { signatureToRetire, type SignatureToRetire } from './refused-signature';
-export { buildSignatureBase, type SignatureBaseMessage } from './signature-base';
+export { buildSignatureBase, SignatureBaseError, type SignatureBaseMessage } from './signature-base';
 export { newNonce, signRequest, type SignedRequest, type SignedRequestHeaders, type SignRequestOptions } from './sign-request';
 export type {
   ClaimingVerifierOptions,
   DeferredVerificationResult,
   PendingNonceClaim,
   SignatureFailureReason,
+  SignatureRejection,
   SignedRequestParts,
   VerificationKey,
   VerificationResult,

@@ -11,20 +11,48 @@ import { RequestBodyRefused } from './http-errors';
  */
 export function jsonBodyRefusal(contentType: string | undefined, body: Buffer): RequestBodyRefused | null {
   const charset = charsetOf(contentType);
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+  if (charset !== undefined && !UTF8_CHARSETS.has(charset)) {
     return new RequestBodyRefused(415, `Unsupported charset "${charset.slice(0, 32)}": JSON is sent as UTF-8 (RFC 8259); send the body in UTF-8, with charset=utf-8 or no charset. Nothing was run.`);
   }
   if (!isUtf8(body)) return new RequestBodyRefused(400, 'The request body is not valid UTF-8: JSON is sent as UTF-8 (RFC 8259). Nothing was run.');
   return null;
 }
 
-/** The `charset` parameter of a media type, lower-cased and unquoted; undefined when it has none. */
+/** Charsets whose bytes a UTF-8 body is read as: UTF-8 itself, and ASCII, a subset of it. */
+const UTF8_CHARSETS: ReadonlySet<string> = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+/**
+ * The `charset` parameter of a media type (RFC 9110 §5.6.6: `;`-separated `name=value`, a value a
+ * token or a quoted string), lower-cased and unquoted; undefined when it has none or an empty one.
+ * Quoted strings are read whole, so a `;` or `charset=` inside another parameter's quoted value is
+ * not taken for one (as Fastify's own parser, which picked this body parser, reads it).
+ */
 function charsetOf(contentType: string | undefined): string | undefined {
   if (contentType === undefined) return undefined;
-  for (const parameter of contentType.split(';').slice(1)) {
-    const separator = parameter.indexOf('=');
-    if (separator === -1 || parameter.slice(0, separator).trim().toLowerCase() !== 'charset') continue;
-    return parameter.slice(separator + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+  let at = contentType.indexOf(';');
+  let charset: string | undefined;
+  while (at !== -1 && at < contentType.length) {
+    const equals = contentType.indexOf('=', at + 1);
+    if (equals === -1) break;
+    const name = contentType.slice(at + 1, equals).trim().toLowerCase();
+    let value: string;
+    let next: number;
+    if (contentType[equals + 1] === '"') {
+      // A quoted string: up to the closing quote, backslash escapes taken as the character they quote.
+      let end = equals + 2;
+      value = '';
+      while (end < contentType.length && contentType[end] !== '"') {
+        if (contentType[end] === '\\') end += 1;
+        value += contentType[end] ?? '';
+        end += 1;
+      }
+      next = contentType.indexOf(';', end);
+    } else {
+      next = contentType.indexOf(';', equals);
+      value = contentType.slice(equals + 1, next === -1 ? undefined : next).trim();
+    }
+    if (name === 'charset' && charset === undefined) charset = value.toLowerCase();
+    at = next;
   }
-  return undefined;
+  return charset === '' ? undefined : charset;
 }
