@@ -1,4 +1,6 @@
-import { ALL_SCOPES, ActingKeyRevokedError, actingAs, type DomainServices } from '../../src/domain';
+import { randomBytes } from 'node:crypto';
+import { ALL_SCOPES, ActingKeyRevokedError, actingAs, createDomainServices, createSecretBox, type DomainServices, type UnitOfWork } from '../../src/domain';
+import { createSqlStores } from '../../src/stores/postgres';
 import { ACCOUNT_LOCK_KEY_SPACE, accountLockKeys } from '../../src/stores/postgres/sql-account-locks';
 import { openPgliteDatabase, openPostgresDatabase, type TestDatabase } from '../helpers/database';
 import { balancesOf, fundedAccount, servicesFor } from '../helpers/domain';
@@ -226,5 +228,45 @@ describeWithPostgres('a revoked key\'s requests in flight (PostgreSQL)', (url) =
       expect(await transfer).toBeInstanceOf(ActingKeyRevokedError);
       expect((await balancesOf(services, from)).USD).toEqual({ available: '100', held: '0' });
     }, 20_000);
+  });
+});
+
+/**
+ * Embedded PGlite keeps verification material in memory (one process): a revocation forgets the
+ * key before its UPDATE and again once it returned. The second forget is what drops material a
+ * signed request read in between (after the first forget, before the revocation's transaction):
+ * kept, that entry, read live, would verify the revoked key until a restart. A mutation testing
+ * review removed it and every test passed.
+ */
+describe('a key read while its revocation is on its way is not remembered (PGlite, cached material)', () => {
+  test('material loaded after the first forget and before the UPDATE is dropped by the second', async () => {
+    const db = await openPgliteDatabase();
+    try {
+      const sql = createSqlStores(db.driver);
+      let beforeNextTransaction: (() => Promise<void>) | null = null;
+      const uow: UnitOfWork = {
+        repo: sql.uow.repo,
+        transaction: async (work, options) => {
+          const hook = beforeNextTransaction;
+          beforeNextTransaction = null;
+          if (hook) await hook();
+          return sql.uow.transaction(work, options);
+        },
+      };
+      const services = createDomainServices({ uow, secretBox: createSecretBox(randomBytes(32)), cacheVerificationKeys: true });
+      const accountId = await fundedAccount(services, {}, 'forget-twice');
+      const keyId = await keyOf(services, accountId);
+      let raced: Awaited<ReturnType<DomainServices['apiKeys']['loadVerificationMaterial']>> = null;
+      // A signed request verifying now reads the row as it still is: live.
+      beforeNextTransaction = async () => {
+        raced = await services.apiKeys.loadVerificationMaterial(keyId);
+      };
+      expect((await services.apiKeys.revokeApiKey(accountId, keyId)).ok).toBe(true);
+      expect(raced).toMatchObject({ apiKey: { revokedAt: null } });
+      // The next request finds the key revoked, not the entry read on the way.
+      expect(await services.apiKeys.loadVerificationMaterial(keyId)).toMatchObject({ apiKey: { id: keyId, revokedAt: expect.any(Date) } });
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -117,6 +117,25 @@ describe('what is never retried', () => {
     expect(unavailable.calls).toHaveLength(1);
   });
 
+  test.each([
+    ['ECONNRESET', 'read ECONNRESET'],
+    ['EPIPE', 'write EPIPE'],
+    ['UND_ERR_SOCKET', 'other side closed'],
+    ['ETIMEDOUT', 'read ETIMEDOUT'],
+  ])('a connection that failed with %s may have delivered the request: an unkeyed mutation is not re-sent, its outcome unknown', async (code, message) => {
+    const failure = new TypeError('fetch failed', { cause: Object.assign(new Error(message), { code }) });
+    const { sdk, calls } = client([failure, answer({ data: { legacyTransfer: true } })]);
+    await expect(sdk.request(UNKEYED, {})).rejects.toMatchObject({ code: 'NETWORK_ERROR', attempts: 1 });
+    expect(calls).toHaveLength(1);
+  });
+
+  test('a keyed document with another root field the key does not cover is not re-sent: that field would run again', async () => {
+    const MIXED = parse('mutation Mixed($k: String) { cancelAllOrders @idempotent(key: $k) { userErrors { code } } legacyTransfer }');
+    const { sdk, calls } = client([answer({ errors: [{ message: 'down', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }, 503), answer({ data: { cancelAllOrders: { userErrors: [] }, legacyTransfer: true } })]);
+    expect((await sdk.request(MIXED, { k: 'mixed-1' })).status).toBe(503);
+    expect(calls).toHaveLength(1);
+  });
+
   test('an unkeyed mutation is re-sent when the connection was refused (proof nothing was sent)', async () => {
     const { sdk, calls } = client([connectionRefused(), answer({ data: { legacyTransfer: true } })]);
     expect((await sdk.request(UNKEYED, {})).data).toEqual({ legacyTransfer: true });

@@ -3,6 +3,27 @@ import type { DomainServices } from '../../../src/domain';
 import type { TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
 import { createTestGraphQL, principalFor, type TestGraphQL } from '../../helpers/graphql';
+import { ALL_SCOPES, type Scope } from '../../../src/domain';
+import { requiredScopes } from '../../../src/directives/signed';
+import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
+
+const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
+/**
+ * Every signed root field, the one scope it requires, and a call of it. The contract keys are
+ * issued against: pinned here by behaviour, not only by the schema's snapshot (which
+ * `npm run schema` rewrites to whatever the code says).
+ */
+const SIGNED_FIELDS: ReadonlyArray<readonly [type: 'Query' | 'Mutation', field: string, scope: Scope, document: string]> = [
+  ['Query', 'me', 'READ', '{ me { id } }'],
+  ['Query', 'order', 'READ', `{ order(id: "${NO_SUCH_ID}") { id } }`],
+  ['Query', 'transfer', 'READ', `{ transfer(id: "${NO_SUCH_ID}") { id } }`],
+  ['Mutation', 'placeOrder', 'TRADE', 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "1", quantity: "1" }) @idempotent(key: "KEY") { userErrors { code } } }'],
+  ['Mutation', 'cancelOrder', 'TRADE', `mutation { cancelOrder(id: "${NO_SUCH_ID}") { userErrors { code } } }`],
+  ['Mutation', 'cancelAllOrders', 'TRADE', 'mutation { cancelAllOrders { userErrors { code } } }'],
+  ['Mutation', 'createTransfer', 'TRANSFER', `mutation { createTransfer(input: { toAccountId: "${NO_SUCH_ID}", asset: USD, amount: "1" }) @idempotent(key: "KEY") { userErrors { code } } }`],
+  ['Mutation', 'createApiKey', 'MANAGE_KEYS', 'mutation { createApiKey(input: { label: "scoped", scopes: [READ] }) { userErrors { code } } }'],
+  ['Mutation', 'revokeApiKey', 'MANAGE_KEYS', 'mutation { revokeApiKey(id: "key_000000000000000000000000") { userErrors { code } } }'],
+];
 import { directiveDepsFor } from '../../helpers/directives';
 import { captureLogger } from '../../helpers/logger';
 
@@ -38,6 +59,26 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
       const mutation = await api.execute(PlaceOrderDocument, { input: { market: 'BTC-USD', side: 'BUY', price: '1', quantity: '1' } });
       expect(mutation.data?.placeOrder).toBeNull();
       expect(mutation.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
+    test('the signed fields are exactly those of the scope table below, each requiring its one scope', () => {
+      const schema = buildSignetSchema();
+      const roots = { Query: schema.getQueryType()!, Mutation: schema.getMutationType()! };
+      const declared = (['Query', 'Mutation'] as const).flatMap((type) => Object.keys(roots[type].getFields())
+        .map((field) => [type, field, requiredScopes(schema, type, field, { name: 'signed', scopeType: 'Scope' })] as const)
+        .filter(([, , scopes]) => scopes !== undefined));
+      expect(declared).toEqual(expect.arrayContaining(SIGNED_FIELDS.map(([type, field, scope]) => [type, field, [scope]])));
+      expect(declared).toHaveLength(SIGNED_FIELDS.length);
+    });
+
+    let scopeCalls = 0;
+    test.each(SIGNED_FIELDS)('%s.%s needs %s: every other scope is FORBIDDEN, that one alone is let through', async (_type, field, scope, document) => {
+      const id = await fundedAccount(services, { USD: '10' }, `scope-${field}`);
+      const call = (scopes: readonly Scope[]) => api.execute(document.replace('KEY', `scope-${field}-${(scopeCalls += 1)}`), {}, principalFor(id, scopes));
+      const refused = await call(ALL_SCOPES.filter((s) => s !== scope));
+      expect([(refused.data as Record<string, unknown> | null | undefined)?.[field] ?? null, refused.errors?.map((e) => e.extensions?.code)]).toEqual([null, ['FORBIDDEN']]);
+      const allowed = await call([scope]);
+      expect(allowed.errors?.map((e) => e.extensions?.code) ?? []).toEqual([]);
     });
 
     test('markets list their trading rules', async () => {
