@@ -110,6 +110,21 @@ export function defineTradingStoreContract(name: string, open: () => Promise<Tes
       expect(listed.items.map((x) => x.amount)).toEqual(['20.25']);
     });
 
+    test('a transfer one smallest unit beyond the available balance (8-decimal BTC) is INSUFFICIENT_FUNDS and moves nothing; the whole balance moves', async () => {
+      // The overdraw check compares exactly, at the asset's scale: 0.00000001 BTC short is refused as
+      // a user error before the balance's CHECK constraint is ever reached (that would be an error).
+      const from = await fundedAccount(services, { BTC: '1' });
+      const to = await fundedAccount(services);
+      expect(codes(await services.transfers.createTransfer(from, { toAccountId: to, asset: 'BTC', amount: '1.00000001' }))).toEqual([UserErrorCode.INSUFFICIENT_FUNDS]);
+      expect(await balancesOf(services, from)).toMatchObject({ BTC: { available: '1', held: '0' } });
+      expect(await balancesOf(services, to)).toMatchObject({ BTC: { available: '0', held: '0' } });
+      expect((await services.transfers.listTransfers(from, { limit: 10 })).items).toEqual([]);
+      const all = await services.transfers.createTransfer(from, { toAccountId: to, asset: 'BTC', amount: '1' });
+      expect(all.ok && all.value).toMatchObject({ fromAccountId: from, toAccountId: to, asset: 'BTC', amount: '1' });
+      expect(await balancesOf(services, from)).toMatchObject({ BTC: { available: '0', held: '0' } });
+      expect(await balancesOf(services, to)).toMatchObject({ BTC: { available: '1', held: '0' } });
+    });
+
     test('a transfer is found by id by its sender and receiver only', async () => {
       const from = await fundedAccount(services, { USD: '5' });
       const to = await fundedAccount(services);

@@ -3,9 +3,12 @@
  * same code wrote: a crossed book, a fill booked to the wrong account or side, a maker fill off its
  * order's price, a live order whose hold no longer covers what it has left, and fees that differ
  * from what the fee account received. Each state is written by hand over a real trade (in a
- * transaction rolled back afterwards); before, reconcile() answered all of them clean.
+ * transaction rolled back afterwards); before, reconcile() answered all of them clean. The checks
+ * of the ledger's own totals (every asset sums to zero, the fee account holds nothing) are pinned
+ * the same way, with entries written by hand.
  */
-import { Dec, type DomainServices, type ReconciliationReport } from '../../../src/domain';
+import { randomUUID } from 'node:crypto';
+import { Dec, EXTERNAL_ACCOUNT_ID, FEE_ACCOUNT_ID, type DomainServices, type ReconciliationReport } from '../../../src/domain';
 import { createSqlTradingRepository, type SqlExecutor } from '../../../src/stores/postgres';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
@@ -51,9 +54,44 @@ describe('reconcile() over trades and live orders (PGlite)', () => {
     return report!;
   }
 
+  /** Writes ledger entries by hand, in a journal of their own (no balance row changes with them). */
+  async function postByHand(tx: SqlExecutor, entries: ReadonlyArray<{ accountId: string; asset: string; bucket: 'available' | 'held'; amount: string }>): Promise<void> {
+    const journalId = randomUUID();
+    await tx.query("INSERT INTO journals (id, kind, reference, created_at) VALUES ($1, 'TRANSFER', NULL, now())", [journalId]);
+    for (const e of entries) {
+      await tx.query('INSERT INTO ledger_entries (journal_id, account_id, asset, bucket, amount) VALUES ($1, $2, $3, $4, $5)', [journalId, e.accountId, e.asset, e.bucket, e.amount]);
+    }
+  }
+
+  test('an asset whose ledger entries do not sum to zero is reported with its sum', async () => {
+    // One entry with no counterpart, on the external account (whose balance is its ledger sum, so
+    // only the asset's total can show it). A positive sum is reported as well as a negative one.
+    const report = await reportAfter((tx) => postByHand(tx, [{ accountId: EXTERNAL_ACCOUNT_ID, asset: 'USD', bucket: 'available', amount: '1' }]));
+    expect(report.unbalancedAssets).toEqual([{ asset: 'USD', sum: '1' }]);
+    expect(report.balanceMismatches).toEqual([]);
+  });
+
   test('a crossed book: an ask below the best bid (a SELL\'s hold does not depend on its price)', async () => {
     const report = await reportAfter((tx) => tx.query('UPDATE orders SET price = 90 WHERE id = $1', [ask]));
     expect(report.orderMismatches).toEqual([{ orderId: bid, problem: 'the BTC-USD book is crossed: best bid 100 at or above best ask 90' }]);
+  });
+
+  test('a locked book: a best ask equal to the best bid is crossed too', async () => {
+    const report = await reportAfter((tx) => tx.query('UPDATE orders SET price = 100 WHERE id = $1', [ask]));
+    expect(report.orderMismatches).toEqual([{ orderId: bid, problem: 'the BTC-USD book is crossed: best bid 100 at or above best ask 100' }]);
+  });
+
+  test('a self-trade: both fills and both orders of a trade on one account', async () => {
+    // Each fill still matches its order (same account, side and price): only the pairing of the two
+    // fills shows that the trade moved nothing between two accounts.
+    const [{ trade_id: tradeId }] = await db.driver.query<{ trade_id: string }>('SELECT trade_id FROM fills WHERE id = $1', [trade.makerFill]);
+    const report = await reportAfter(async (tx) => {
+      await tx.query('UPDATE fills SET account_id = (SELECT account_id FROM fills WHERE id = $1) WHERE id = $2', [trade.makerFill, trade.takerFill]);
+      await tx.query('UPDATE orders SET account_id = (SELECT account_id FROM orders WHERE id = $1) WHERE id = $2', [trade.maker, trade.taker]);
+    });
+    expect(report.orderMismatches).toEqual([
+      { orderId: String(tradeId), problem: 'trade whose two fills do not pair up (one MAKER and one TAKER, opposite sides and accounts, same price and quantity)' },
+    ]);
   });
 
   test('a trade\'s fills booked to each other\'s accounts', async () => {
@@ -98,5 +136,17 @@ describe('reconcile() over trades and live orders (PGlite)', () => {
     expect(report.feeMismatches).toEqual([expect.objectContaining({ asset: fee.fee_asset, held: '0' })]);
     const [mismatch] = report.feeMismatches;
     expect(new Dec(mismatch.fills).sub(new Dec(mismatch.ledger)).toFixed()).toBe('0.01');
+  });
+
+  test('the fee account holding funds is reported, though its available fees match the fills', async () => {
+    // 1 USD moved from the external account into the fee account's held bucket: the asset still sums
+    // to zero and the trade's fee in fills (0.01 USD, the seller's) still equals the fee account's
+    // available USD, so only the held bucket shows it.
+    const report = await reportAfter((tx) => postByHand(tx, [
+      { accountId: EXTERNAL_ACCOUNT_ID, asset: 'USD', bucket: 'available', amount: '-1' },
+      { accountId: FEE_ACCOUNT_ID, asset: 'USD', bucket: 'held', amount: '1' },
+    ]));
+    expect(report.unbalancedAssets).toEqual([]);
+    expect(report.feeMismatches).toEqual([{ asset: 'USD', fills: '0.01', ledger: '0.01', held: '1' }]);
   });
 });
