@@ -6,7 +6,7 @@
  * with a new key, a field without a key, a field that failed) is not a replay: say which fields
  * were, per response key, instead.
  */
-export function isWholeReplay(data: Readonly<Record<string, unknown>> | null | undefined, replayed: Iterable<string>): boolean {
+export function isWholeReplay(data: Readonly<Record<string, unknown>> | null | undefined, replayed: ReadonlyArray<string> | ReadonlySet<string>): boolean {
   if (!data) return false;
   const replayedKeys = new Set(replayed);
   const fields = Object.keys(data).filter((responseKey) => responseKey !== '__typename');

@@ -29,11 +29,22 @@ describe('the charset of a JSON body', () => {
     // A charset=utf-8 inside another parameter's quoted value is not the charset: latin1 is.
     ['latin1 behind a quoted look-alike', 'application/json; x="; charset=utf-8; "; charset=latin1'],
     ['an escaped quote inside a quoted value', 'application/json; x="a\\";charset=utf-8"; charset=latin1'],
+    // An empty parameter, or one without a value, must not swallow the charset after it.
+    ['latin1 after an empty parameter', 'application/json;;charset=iso-8859-1'],
+    ['latin1 after a parameter without a value', 'application/json; format; charset=iso-8859-1'],
+    // Two charsets: Fastify keeps the last, a first-wins reader the first; either foreign one refuses.
+    ['utf-8 then latin1', 'application/json; charset=utf-8; charset=iso-8859-1'],
+    ['latin1 then utf-8', 'application/json; charset=iso-8859-1; charset=utf-8'],
   ])('%s is 415', (_case, contentType) => {
     const refusal = jsonBodyRefusal(contentType, UTF8);
     expect(refusal?.statusCode).toBe(415);
     expect(refusal?.clientMessage).toMatch(/^Unsupported charset ".{1,32}": JSON is sent as UTF-8/);
   });
+});
+
+test('a quoted string that never ends makes the parameters unreadable: 415, not a charset read past it', () => {
+  const refusal = jsonBodyRefusal('application/json; x="\\"; charset=iso-8859-1', UTF8);
+  expect([refusal?.statusCode, refusal?.clientMessage]).toEqual([415, expect.stringContaining('cannot be read')]);
 });
 
 describe('the bytes of a JSON body', () => {
