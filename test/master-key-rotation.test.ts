@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config';
 import { createSecretBox, opensMasterKeyCheck, rotateMasterKey } from '../src/domain';
-import { rotateConfiguredMasterKey } from '../src/master-key-rotation';
+import { assertSealingKeyIsTheDatabases } from '../src/domain/master-key-check';
+import { rotateConfiguredMasterKey, settleStagedMasterKey } from '../src/master-key-rotation';
+import type { UnitOfWork } from '../src/domain';
+import type { PgliteDataDir } from '../src/stores/postgres';
 import { openRuntime, type Runtime } from '../src/runtime';
 import { acquireSingleProcessLock, createPgliteDriver, createSqlStores, openPgliteDataDir } from '../src/stores/postgres';
 import * as fsyncTreeModule from '../src/stores/postgres/fsync-tree';
@@ -114,6 +117,33 @@ function defineRotationSuite(name: string, setup: () => Promise<{ env: Record<st
 }
 
 /** The embedded mode: the key is master.key in the data directory. */
+/**
+ * A rotation that stopped before its commit, on a database that names no master key yet (one from
+ * a release before the record): master.key.next is discarded, master.key kept. Promoting it would
+ * lose the only key every secret is sealed under. Only a database that names the staged key
+ * (the rotation committed) promotes it. A mutation testing review found the first case unpinned.
+ */
+test.each([
+  ['names no master key (a release before the record; the rotation did not commit)', 'discard', null],
+  ['names another key (the rotation did not commit)', 'discard', 'other'],
+  ['names the staged key (the rotation committed)', 'promote', 'staged'],
+] as const)('a staged master key, the database %s: %s it', async (_case, expected, names) => {
+  const staged = randomBytes(32);
+  const calls: string[] = [];
+  const dataDir = { stagedMasterKey: staged, promoteStagedMasterKey: () => calls.push('promote'), discardStagedMasterKey: () => calls.push('discard') } as unknown as PgliteDataDir;
+  const check = names === null ? null : await checkSealedBy(names === 'staged' ? staged : randomBytes(32));
+  const uow = { repo: { readMasterKeyCheck: async () => check } } as unknown as UnitOfWork;
+  await settleStagedMasterKey(dataDir, uow, silentLogger);
+  expect(calls).toEqual([expected]);
+});
+
+/** The master-key check value a database records for `masterKey`, sealed as start-up and rotation seal it. */
+async function checkSealedBy(masterKey: Buffer): Promise<string> {
+  let written = '';
+  await assertSealingKeyIsTheDatabases({ readMasterKeyCheck: async () => null, writeMasterKeyCheck: async (sealed: string) => { written = sealed; return sealed; } }, createSecretBox(masterKey));
+  return written;
+}
+
 describe('signet master-key rotate (embedded master.key)', () => {
   jest.setTimeout(90_000);
   let dataDir: string;
