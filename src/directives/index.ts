@@ -2,10 +2,10 @@ import { GraphQLSchema } from 'graphql';
 import type { DirectiveDeps } from './deps';
 import { describeIdempotentFields, idempotentDirective } from '@signet/directive-idempotent';
 import { idempotentTransformer } from './idempotent';
-
-export { replayedResponseKeys } from './idempotent';
 import { describeSignetRateLimits, signetRateLimitDirective, signetRateLimitTransformer } from './rate-limit';
 import { describeSignedFields, signedDirective, signedOnlyFields, signedTransformer } from './signed';
+
+export { replayedResponseKeys } from './idempotent';
 
 export type { DirectiveDeps } from './deps';
 

@@ -15,9 +15,10 @@ import { signetOutcomeCodec } from './idempotent-outcome';
  * Signet's `@idempotent`: the package's transformer with Signet's answers. Keys belong to the
  * signed account; ids in the arguments are fingerprinted in their canonical form (a retry that
  * writes a UUID in another case replays: `canonical-ids.ts`); the store is the shared one primed
- * with the admission's lease; a replay sets `extensions.idempotentReplay.<field>` (and the response
- * `Idempotent-Replayed: true` when every root field replayed: the package's `isWholeReplay`); orders, transfers and API keys are replayed by re-reading
- * them (`idempotent-outcome.ts`); the effect and its record share one unit-of-work transaction that
+ * with the admission's lease; a replay sets `extensions.idempotentReplay.<field>` (the response
+ * plugin adds `Idempotent-Replayed: true` once every root field replayed: the package's
+ * `isWholeReplay`); orders, transfers and API keys are replayed by re-reading them
+ * (`idempotent-outcome.ts`); the effect and its record share one unit-of-work transaction that
  * services join flat; errors are Signet's; outcomes are counted in `signet_idempotency_total` and
  * logged with their scope, never their arguments.
  */

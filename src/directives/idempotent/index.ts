@@ -3,6 +3,5 @@
  * exactly-once core `@signet/idempotency`): the transformer with Signet's scope, store, codec,
  * transactions, errors, metrics and logs. `src/directives/index.ts` imports only from this file.
  */
-export { idempotentTransformer } from './idempotent.transformer';
+export { idempotentTransformer, replayedResponseKeys } from './idempotent.transformer';
 export { signetCanonicalScalar } from './canonical-ids';
-export { replayedResponseKeys } from './idempotent.transformer';

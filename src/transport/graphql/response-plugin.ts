@@ -8,8 +8,9 @@ import type { GraphQLContext } from './context';
 
 /**
  * Copies what the directives collected during execution onto the HTTP response: extra
- * headers, top-level extensions, `Idempotent-Replayed: true` when every root field was a replay, and the RateLimit-Policy / RateLimit fields of the tightest
- * limit that applied (draft-ietf-httpapi-ratelimit-headers). Sets the media type with the HTTP
+ * headers, top-level extensions, `Idempotent-Replayed: true` when every root field was a replay,
+ * and the RateLimit-Policy / RateLimit fields of the tightest limit that applied
+ * (draft-ietf-httpapi-ratelimit-headers). Sets the media type with the HTTP
  * layer's negotiation (the same choice as its own refusals), and gives a 401 (a replayed
  * nonce refused in admission) the authentication challenge.
  */
