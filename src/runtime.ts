@@ -1,6 +1,7 @@
 /**
- * Composition root: opens the database, the Redis or memory security stores and the logger,
- * and wires the domain services over them. It reads no environment: `main.ts` hands it the config.
+ * Composition root: opens the database and the Redis or memory security stores, and wires the
+ * domain services over them. It reads no environment and builds no logger: `main.ts` hands it the
+ * config and the logger.
  */
 import type { SignetConfig } from './config';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import type { DirectiveDeps } from './directives';
 import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
 import {
-  MIGRATION_COUNT, SchemaTooNewError, SingleProcessLockHeld, acquireSingleProcessLock, createPgDriver, createPgliteDriver, createSqlStores, embeddedDatabaseExists, migrate, namingDatabaseUrl, openPgliteDataDir, schemaState,
+  MIGRATION_COUNT, SchemaTooNewError, SingleProcessLockHeld, acquireSingleProcessLock, createPgDriver, createPgliteDriver, createSqlStores, embeddedDatabaseExists, latestKeyUseMs, migrate, namingDatabaseUrl, openPgliteDataDir, schemaState,
   type PgliteDataDir, type SingleProcessLock, type SqlDriver,
 } from './stores/postgres';
 import type { Cluster, Redis } from 'ioredis';
@@ -156,6 +157,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   });
   let applied: number;
   let secretBox: SecretBox;
+  let nonceCompleteSinceMs: number | undefined;
   try {
     if (options.schema === 'existing') {
       await requireCurrentSchema(driver);
@@ -174,6 +176,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
     // A rotation a crash stopped: master.key is the key the database names before anything uses it.
     if (dataDir) await settleStagedMasterKey(dataDir, sql.uow, logger);
     secretBox = await secretBoxFor(config, dataDir, sql.uow, logger, options.masterKeyMismatch ?? 'refuse');
+    if (!config.redisUrl && !config.redisCluster) nonceCompleteSinceMs = await memoryNoncesCompleteSince(driver, logger);
   } catch (error) {
     await driver.close().catch(() => undefined);
     await releaseProcessLock();
@@ -200,7 +203,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   if (redis) readiness.push({ name: 'redis', check: async () => { redis.assertDatabase(); await redis.ping(); } });
   // Every migration applied now: this start created the embedded database (the demo seed's cue).
   const freshEmbedded = applied === MIGRATION_COUNT && !config.databaseUrl;
-  const security = redis ? redisSecurityStores(redis, { idempotencyPrefix: config.idempotencyRedisPrefix ?? undefined }) : memorySecurityStores();
+  const security = redis ? redisSecurityStores(redis, { idempotencyPrefix: config.idempotencyRedisPrefix ?? undefined }) : memorySecurityStores({ nonceCompleteSinceMs });
   // The nonce store records since when it is complete (a new or emptied Redis: from now on)
   // before any key is created, so keys created from here on are never refused as unproven.
   // Best effort: the first claim records it too.
@@ -229,6 +232,24 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
       await releaseProcessLock();
     },
   };
+}
+
+/**
+ * Since when a memory nonce store, empty at every start, holds every claim: from now, or from the
+ * latest key use the database recorded when that is later. It is later only when the clock was set
+ * back since (or a process on another host's clock wrote it): trusting the clock then would make
+ * the store complete since before uses an earlier process admitted, and their captured bytes, fresh
+ * again on the clock set back, would run twice. Signatures created before it are refused as
+ * REPLAY_PROTECTION_RECOVERING until the clock has passed it. Uses in the last batch a crash lost
+ * (at most the usage recorder's interval, 5 s) are not in the database.
+ */
+async function memoryNoncesCompleteSince(driver: SqlDriver, logger: Logger): Promise<number> {
+  const now = Date.now();
+  const latestUse = await latestKeyUseMs(driver);
+  if (latestUse === null || latestUse < now) return now;
+  logger.warn({ latestKeyUse: new Date(latestUse).toISOString(), clock: new Date(now).toISOString() },
+    'the database recorded an API key use later than this process\'s clock (was the clock set back?): signed requests created before that use are refused as REPLAY_PROTECTION_RECOVERING until the clock has passed it');
+  return latestUse + 1;
 }
 
 /**

@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const admit = async (schema: GraphQLSchema) => {
     n += 1;
     const plan = plugin(schema, `order-${n}`);
-    const admission = admissions({ requestId: `r${n}`, source: '127.0.0.1', keyId: 'key-bench', accountId: 'acc-bench', nonce: randomUUID(), nonceTtlMs: 600_000, notBeforeMs: 0, createdMs: 0 });
+    const admission = admissions({ requestId: `r${n}`, source: '127.0.0.1', keyId: 'key-bench', accountId: 'acc-bench', nonce: randomUUID(), nonceTtlMs: 600_000, notBeforeMs: 0, createdMs: 0, claimByMs: Number.POSITIVE_INFINITY });
     return admission.admit(plan.checks);
   };
   const candidates: Record<string, () => unknown> = {

@@ -140,7 +140,7 @@ export function createApiKeyService(deps: {
   // See verification-key-cache.ts for when this is sound (the caller decides: one process, PGlite).
   const cache = !keyVersions && deps.cacheVerificationKeys ? createVerificationKeyCache<VerificationMaterial>() : null;
   // Several processes over PostgreSQL: entries stamped with the shared version they were read under.
-  const versioned = keyVersions ? createVersionedKeyCache<VerificationMaterial>(keyVersions, { now: () => clock().getTime(), verifies: (m) => m.apiKey.revokedAt === null }) : null;
+  const versioned = keyVersions ? createVersionedKeyCache<VerificationMaterial>(keyVersions, { verifies: (m) => m.apiKey.revokedAt === null }) : null;
   const stamped = (entry: { value: VerificationMaterial; version: string } | null): VerificationMaterial | null =>
     entry && { ...entry.value, version: entry.version };
   const loadMaterial = async (keyId: string): Promise<VerificationMaterial | null> => {

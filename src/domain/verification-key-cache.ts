@@ -119,7 +119,10 @@ export interface VersionedKeyCacheOptions<T> {
   readonly maxEntries?: number;
   /** Age in ms after which an entry is read again. Defaults to {@link MAX_VERSIONED_ENTRY_AGE_MS}. */
   readonly maxAgeMs?: number;
-  /** The time in ms. Defaults to `Date.now`. */
+  /**
+   * A clock in ms that never steps (an entry's age is a duration); defaults to `performance.now`.
+   * The wall clock set back an hour would keep a row revoked past the versions for an hour more.
+   */
   readonly now?: () => number;
   /** Whether a value can verify anything (false for a revoked key: no version is created for it). Defaults to always. */
   readonly verifies?: (value: T) => boolean;
@@ -127,7 +130,7 @@ export interface VersionedKeyCacheOptions<T> {
 
 /** Creates an empty versioned cache over the shared key versions (`peek` on a miss, `current` only for a live row). */
 export function createVersionedKeyCache<T>(versions: Pick<KeyVersionStore, 'peek' | 'current'>, options: VersionedKeyCacheOptions<T> = {}): VersionedKeyCache<T> {
-  const { maxEntries = MAX_CACHED_VERIFICATION_KEYS, maxAgeMs = MAX_VERSIONED_ENTRY_AGE_MS, now = Date.now, verifies = () => true } = options;
+  const { maxEntries = MAX_CACHED_VERIFICATION_KEYS, maxAgeMs = MAX_VERSIONED_ENTRY_AGE_MS, now = () => performance.now(), verifies = () => true } = options;
   const entries = new Map<string, VersionedEntry<T> & { readonly loadedAtMs: number }>();
   const keep = (keyId: string, entry: VersionedEntry<T> | null, loadedAtMs: number) => {
     entries.delete(keyId);

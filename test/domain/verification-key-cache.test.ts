@@ -157,4 +157,17 @@ describe('versioned key cache (several processes: entries stamped with the share
     nowMs += 1;
     expect(await cache.get('k', async () => 'second')).toEqual({ value: 'second', version: 'v' });
   });
+
+  test('an entry\'s age is real time: the wall clock set back an hour does not keep it an hour longer (clock review)', async () => {
+    jest.useFakeTimers({ now: 1_700_000_000_000 });
+    try {
+      const cache = createVersionedKeyCache<string>(fixedVersion('v'));
+      await cache.get('k', async () => 'live row');
+      jest.setSystemTime(Date.now() - 3_600_000); // NTP steps the wall clock back an hour
+      jest.advanceTimersByTime(60_000); // a minute of real time
+      expect(await cache.get('k', async () => 'revoked row')).toEqual({ value: 'revoked row', version: 'v' });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

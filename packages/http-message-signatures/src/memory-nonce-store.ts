@@ -11,6 +11,15 @@ export interface MemoryNonceStoreOptions {
   /** Clock in milliseconds since the epoch. Defaults to `Date.now`. */
   now?: () => number;
   /**
+   * A clock that never steps, in milliseconds from any origin. An entry is dropped only once both
+   * clocks have passed its expiry: the wall clock alone would drop live nonces during a forward
+   * excursion (a bad time source, a VM resumed with a wrong clock), and the verifier, reading the
+   * wall clock, takes their bytes as fresh again once it is set back. Defaults to
+   * `performance.now`, or, when `now` is given and this is not, to `now` (one injected clock, as in
+   * a test, drives both).
+   */
+  monotonicNow?: () => number;
+  /**
    * Most live nonces held at once; defaults to 100_000. Beyond it claims fail closed (reject).
    * Size it for peak signed requests per second × (maxAge + skew) seconds.
    */
@@ -35,18 +44,20 @@ export interface MemoryNonceStore extends NonceStore {
  */
 export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): MemoryNonceStore {
   const now = options.now ?? Date.now;
+  const monotonicNow = options.monotonicNow ?? (options.now ?? (() => performance.now()));
   const maxEntries = options.maxEntries ?? 100_000;
   if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) throw new RangeError('maxEntries must be a positive integer');
   const completeSinceMs = options.completeSinceMs ?? now();
+  const instant = (): Instant => ({ wallMs: now(), monotonicMs: monotonicNow() });
   // Map keeps insertion order; a claim re-inserts its key, so the oldest claims come first.
-  const expiries = new Map<string, number>();
+  const expiries = new Map<string, Expiry>();
   // Each key's floors (see NonceStore.supersede): its signatures created at or before one are
   // refused. Kept in `expiries` too (the main floor under the key id alone, a one-element JSON
   // array; a named one as [keyId, 0, name]: never a claim's [keyId, nonce]), so they are swept,
   // and counted against maxEntries, like claims.
   const floors = new Map<string, number>();
   const floorEntry = (keyId: string, name: string): string => JSON.stringify(name === MAIN_FLOOR ? [keyId] : [keyId, 0, name]);
-  const makeRoom = (at: number): void => {
+  const makeRoom = (at: Instant): void => {
     if (expiries.size < maxEntries) return;
     sweep(at, true);
     // Evicting a live nonce would reopen it to replay, so a full store refuses instead (→ 503).
@@ -61,9 +72,9 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
    * a full sweep. `full` sweeps everything, and runs before a claim is refused for lack of room:
    * such entries cost memory within `maxEntries`, never a refused claim.
    */
-  function sweep(at: number, full = false): void {
-    for (const [key, expiresAt] of expiries) {
-      if (expiresAt <= at) {
+  function sweep(at: Instant, full = false): void {
+    for (const [key, expiry] of expiries) {
+      if (!isLive(expiry, at)) {
         expiries.delete(key);
         floors.delete(key);
       } else if (!full) break;
@@ -77,32 +88,33 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
       if (!Number.isFinite(createdMs)) throw new RangeError('createdMs must be a finite number');
       checkFloorName(floorName);
       if (notBeforeMs < completeSinceMs) return { status: 'unproven', completeSinceMs };
-      const at = now();
+      const at = instant();
       sweep(at);
       // JSON of the pair: unambiguous whatever characters the key id or nonce contain.
       const key = JSON.stringify([keyId, nonce]);
       const existing = expiries.get(key);
       // A replay of a claimed nonce is `reused` first, floor or not: it reads as the replay it is.
-      if (existing !== undefined && existing > at) return { status: 'reused' };
+      if (existing !== undefined && isLive(existing, at)) return { status: 'reused' };
       if (floorName !== null) {
         const floorKey = floorEntry(keyId, floorName ?? MAIN_FLOOR);
         const floor = floors.get(floorKey);
-        if (floor !== undefined && (expiries.get(floorKey) ?? 0) > at && createdMs <= floor) return { status: 'superseded', upToMs: floor };
+        const held = expiries.get(floorKey);
+        if (floor !== undefined && held !== undefined && isLive(held, at) && createdMs <= floor) return { status: 'superseded', upToMs: floor };
       }
       expiries.delete(key);
       makeRoom(at);
-      expiries.set(key, at + Math.ceil(ttlMs));
+      expiries.set(key, expiryAfter(at, ttlMs));
       return { status: 'claimed' };
     },
     async supersede(keyId: string, nonce: string, { createdMs, ttlMs, floors: names }: NonceSupersedeRequest): Promise<void> {
       if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
       if (!Number.isFinite(createdMs)) throw new RangeError('createdMs must be a finite number');
-      const at = now();
+      const at = instant();
       sweep(at);
       const raised = floorsToRaise(names).map((name) => {
         const floorKey = floorEntry(keyId, name);
-        const heldUntil = expiries.get(floorKey) ?? 0;
-        return { floorKey, heldUntil, live: heldUntil > at };
+        const heldUntil = expiries.get(floorKey);
+        return { floorKey, heldUntil, live: heldUntil !== undefined && isLive(heldUntil, at) };
       });
       const nonceKey = JSON.stringify([keyId, nonce]);
       // New floors take the place of the claim they replace, if that is still held; beyond it they
@@ -117,7 +129,8 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
         floors.set(floorKey, live ? Math.max(floors.get(floorKey) ?? createdMs, createdMs) : createdMs);
         expiries.delete(floorKey);
         // Re-inserted: the oldest entries stay first for the sweep.
-        expiries.set(floorKey, Math.max(live ? heldUntil : 0, at + Math.ceil(ttlMs)));
+        const until = expiryAfter(at, ttlMs);
+        expiries.set(floorKey, live && heldUntil ? { wallMs: Math.max(heldUntil.wallMs, until.wallMs), monotonicMs: Math.max(heldUntil.monotonicMs, until.monotonicMs) } : until);
       }
       expiries.delete(nonceKey);
     },
@@ -125,8 +138,27 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
       // Complete since its creation; nothing to record.
     },
     size(): number {
-      sweep(now(), true);
+      sweep(instant(), true);
       return expiries.size;
     },
   };
+}
+
+/** A moment on both clocks. */
+interface Instant {
+  readonly wallMs: number;
+  readonly monotonicMs: number;
+}
+
+/** When an entry may go: once both clocks are past it. */
+type Expiry = Instant;
+
+function expiryAfter(at: Instant, ttlMs: number): Expiry {
+  const ms = Math.ceil(ttlMs);
+  return { wallMs: at.wallMs + ms, monotonicMs: at.monotonicMs + ms };
+}
+
+/** Held while either clock has not reached the entry's expiry. */
+function isLive(expiry: Expiry, at: Instant): boolean {
+  return expiry.wallMs > at.wallMs || expiry.monotonicMs > at.monotonicMs;
 }

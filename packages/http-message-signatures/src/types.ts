@@ -75,6 +75,13 @@ export interface PendingNonceClaim {
   readonly notBeforeMs: number;
   /** The signature's `created`, in ms since the epoch (see `NonceClaimRequest.createdMs`). */
   readonly createdMs: number;
+  /**
+   * The instant (ms since the epoch, the verifier's clock) the claim must be made before:
+   * `created` + retention + skew, when an earlier claim of the same nonce may have expired. A
+   * claim made later (the process stalled between the check and the claim) could succeed on a
+   * nonce already used: the caller refuses the request as SIGNATURE_EXPIRED instead.
+   */
+  readonly claimByMs: number;
 }
 
 /** Outcome of verifying one request with {@link createSignatureVerifier}: `verified` means the nonce is claimed. */

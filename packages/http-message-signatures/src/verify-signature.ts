@@ -209,6 +209,7 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
     // A previous use of these bytes can only have been claimed after `created - skew`, and after
     // the key existed: how far back the nonce store must be complete to prove the nonce unseen.
     const notBeforeMs = Math.max(signature.created * 1000 - skewMs, key.createdAtMs ?? Number.NEGATIVE_INFINITY);
+    const ttlMs = nonceTtlMs(signature, checkedAtMs);
     return {
       status: 'unclaimed',
       keyId,
@@ -216,7 +217,7 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
       scopes: Object.freeze([...key.scopes]),
       created: signature.created,
       ...(key.version === undefined ? {} : { keyVersion: key.version }),
-      claim: Object.freeze({ keyId, nonce: signature.nonce, ttlMs: nonceTtlMs(signature, checkedAtMs), notBeforeMs, createdMs: signature.created * 1000 }),
+      claim: Object.freeze({ keyId, nonce: signature.nonce, ttlMs, notBeforeMs, createdMs: signature.created * 1000, claimByMs: checkedAtMs + ttlMs }),
     };
   }
 
@@ -231,12 +232,14 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
 export function createSignatureVerifier<PublicKey>(options: ClaimingVerifierOptions<PublicKey>): (req: SignedRequestParts) => Promise<VerificationResult> {
   const nonces = options.nonces;
   if (typeof nonces?.claim !== 'function') throw new TypeError('nonces.claim is required');
-  const { check, skewMs } = createSignatureCheck(options);
+  const { check, clock, skewMs } = createSignatureCheck(options);
 
   return async function verifySignedRequest(req: SignedRequestParts): Promise<VerificationResult> {
     const result = await check(req);
     if (result.status !== 'unclaimed') return result;
     const { claim, ...signer } = result;
+    // Nothing may be awaited between this reading of the clock and the claim (see PendingNonceClaim.claimByMs).
+    if (clock() >= claim.claimByMs) return reject('SIGNATURE_EXPIRED', claim.keyId).done;
     const outcome = await nonces.claim(claim.keyId, claim.nonce, { ttlMs: claim.ttlMs, notBeforeMs: claim.notBeforeMs, createdMs: claim.createdMs });
     if (outcome.status === 'unproven') {
       // A fresh signature is accepted once it was created at least the skew after the store became

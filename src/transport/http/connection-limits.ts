@@ -218,7 +218,8 @@ function thinned(everyMs: number, log: (count: number) => void): () => void {
   let loggedAt = Number.NEGATIVE_INFINITY;
   return () => {
     count += 1;
-    const now = Date.now();
+    // Monotonic: the wall clock set back would silence the log for as long as the step.
+    const now = performance.now();
     if (now - loggedAt < everyMs) return;
     log(count);
     loggedAt = now;

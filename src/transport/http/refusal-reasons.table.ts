@@ -51,11 +51,11 @@ export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonSpec>>
   },
   SIGNATURE_EXPIRED: {
     code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
-    meaning: '`created` is older than the allowed age or more than 5 s ahead, or earlier than the key\'s creation, or `expires` has passed. Compare your clock with the response\'s `Date` header.',
+    meaning: '`created` is older than the allowed age or more than 5 s ahead, or earlier than the key\'s creation, or `expires` has passed. Compare your clock with the response\'s `Date` header. Rarely, the server stalled between checking a signature made near the end of its window and admitting it: nothing ran, sign the request again.',
   },
   NONCE_REUSED: {
     code: ErrorCode.UNAUTHENTICATED, retryAfter: false,
-    meaning: 'This key already used this nonce within the window: a replay, or a client reusing nonces.',
+    meaning: 'This key already used this nonce within the window: a replay, a client reusing nonces, or the same bytes sent twice by a client or proxy that resends a request whose answer it lost (Java\'s `HttpURLConnection` does so by default for a POST; `-Dsun.net.http.retryPost=false` stops it). Then the first copy may have run: for a mutation, sign it again with the same `Idempotency-Key` to learn its outcome (an unkeyed one cannot be told apart: list your orders or transfers).',
   },
   DIGEST_MISMATCH: {
     code: ErrorCode.UNAUTHENTICATED, retryAfter: false,

@@ -24,6 +24,12 @@ export interface VerifiedRequest {
   /** The signature's `created`, ms since the epoch: the signer's clock. */
   readonly createdMs: number;
   /**
+   * The nonce must be claimed before this instant (`PendingNonceClaim.claimByMs`): a request that
+   * reaches its admission later (the process stalled since its signature was checked) is refused
+   * as SIGNATURE_EXPIRED, since an earlier claim of its nonce may have expired by then.
+   */
+  readonly claimByMs: number;
+  /**
    * The shared version of the cached key material that verified the request (shared key cache
    * only): the admission goes on only while it is the key's current version.
    */
@@ -241,6 +247,9 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
           // A lease's `after` points into fieldChecks; in the whole list it sits behind the gates.
           const shift = gates.length;
           const shifted = fieldChecks.map((c) => (c.kind === 'lease' && c.after !== undefined ? { ...c, after: c.after + shift } : c));
+          // Read with nothing awaited before the store call: the claim is sent while an earlier claim
+          // of the nonce still holds (only the first list claims it; a reload's list does not).
+          if (reloads === 0 && deps.now() >= request.claimByMs) throw expiredBeforeAdmission(request, deps);
           try {
             outcomes = await deps.store.admit([...gates, ...shifted]);
           } catch (error) {
@@ -287,6 +296,19 @@ function replayProtectionRecovering(completeSinceMs: number, request: VerifiedRe
     'signed request refused: the nonce store is complete only since a recent restart or flush');
   return new RequestRefusedError(REFUSAL_REASONS[REPLAY_PROTECTION_RECOVERING].code, REPLAY_PROTECTION_RECOVERING_TEXT, { 'retry-after': String(retryAfter) },
     { reason: REPLAY_PROTECTION_RECOVERING, retryAfter });
+}
+
+/**
+ * The request's signature was checked in time, but its admission came later than its nonce's
+ * earliest possible expiry (a stall of the process): claimed now, the nonce could be one whose
+ * first claim has just lapsed, and its bytes would run twice. Nothing was sent to the stores and
+ * nothing ran; the signature is stale on every verifier by now, so nothing needs retiring.
+ */
+function expiredBeforeAdmission(request: VerifiedRequest, deps: RequestAdmissionDeps): RequestRefusedError {
+  deps.metrics.signatureChecks.inc({ outcome: 'SIGNATURE_EXPIRED' });
+  deps.logger.warn({ event: 'signature_rejected', reason: 'SIGNATURE_EXPIRED', keyId: request.keyId, source: request.source, reqId: request.requestId, late: true },
+    'signed request rejected: it reached its admission after its nonce could have expired (the process stalled)');
+  return new RequestRefusedError(REFUSAL_REASONS.SIGNATURE_EXPIRED.code, SIGNATURE_REASON_TEXT.SIGNATURE_EXPIRED, {}, { reason: 'SIGNATURE_EXPIRED' });
 }
 
 /** What the admission read of a floor's limit for a SIGNED_WHILE_LIMITED answer (undefined: the read failed). */

@@ -26,7 +26,7 @@ test('an admission whose store is down is refused with 503 and counted as UNAVAI
   });
   const refusal = await admissions({
     requestId: 'r1', source: '192.0.2.1', keyId: 'key_0123456789abcdef01234567', accountId: 'acct-1', nonce: 'n-unavailable-0001',
-    nonceTtlMs: 35_000, notBeforeMs: Date.now() - 5_000, createdMs: Date.now(),
+    nonceTtlMs: 35_000, notBeforeMs: Date.now() - 5_000, createdMs: Date.now(), claimByMs: Date.now() + 35_000,
   }).admit([]).then(() => null, (error: unknown) => error);
   expect(refusal).toBeInstanceOf(RequestRefusedError);
   expect((refusal as RequestRefusedError).extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfter: 1 });

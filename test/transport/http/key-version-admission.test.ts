@@ -37,7 +37,7 @@ function setup(reload: (version: string) => Promise<VerificationMaterial | null>
     apiKeys: { reloadVerificationMaterial: async (_id, version) => { reloads.push(version); return reload(version); } },
   });
   const request = (keyVersion: string, extra: Partial<VerifiedRequest> = {}) => admissions({
-    requestId: 'r1', source: '192.0.2.1', keyId: KEY.id, accountId: KEY.accountId, nonce: `n-${Math.random()}`, nonceTtlMs: 35_000, notBeforeMs: Date.now(), createdMs: Date.now(), keyVersion, ...extra,
+    requestId: 'r1', source: '192.0.2.1', keyId: KEY.id, accountId: KEY.accountId, nonce: `n-${Math.random()}`, nonceTtlMs: 35_000, notBeforeMs: Date.now(), createdMs: Date.now(), claimByMs: Date.now() + 35_000, keyVersion, ...extra,
   });
   return { keyVersions, calls, reloads, request, rateLimits };
 }

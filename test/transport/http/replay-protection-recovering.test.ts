@@ -41,7 +41,7 @@ async function retryAfterFor(offsetMs: number): Promise<string> {
   const createdMs = NOW + offsetMs;
   const refusal = await admissions()({
     requestId: 'r1', source: '192.0.2.1', keyId: 'key_0123456789abcdef01234567', accountId: 'acct-1', nonce: `n-${offsetMs}`,
-    nonceTtlMs: 35_000, notBeforeMs: createdMs - SKEW_MS, createdMs,
+    nonceTtlMs: 35_000, notBeforeMs: createdMs - SKEW_MS, createdMs, claimByMs: NOW + 35_000,
   }).admit([]).then(() => null, (error: unknown) => error);
   expect(refusal).toBeInstanceOf(RequestRefusedError);
   const { extensions } = refusal as RequestRefusedError;

@@ -1,0 +1,111 @@
+/**
+ * The wall clock is not monotonic: NTP steps it, a VM resumes with a wrong one, an operator sets
+ * it. The verifier judges freshness on it (signatures carry wall-clock times), so a nonce must stay
+ * claimed for as long as real time, not the wall clock alone, says its signature may be fresh; and
+ * a claim made after a stall must not reach a nonce whose first claim may have lapsed.
+ */
+import { createMemoryNonceStore, createSignatureVerifier } from '../src';
+import { nodeCrypto } from '../src/node';
+import { defaultKeys, signedRequest, AUTHORITY, NOW_MS, NOW_S } from './helpers';
+
+/** A wall clock that tests step, and a monotonic one that only real time moves. */
+function clocks() {
+  const state = { wall: NOW_MS, monotonic: 1_000 };
+  return {
+    state,
+    /** Real time passes: both clocks move. */
+    elapse(ms: number) {
+      state.wall += ms;
+      state.monotonic += ms;
+    },
+    /** The wall clock is set (stepped); no real time passes. */
+    stepWallTo(ms: number) {
+      state.wall = ms;
+    },
+  };
+}
+
+function verifierOn(state: { wall: number; monotonic: number }) {
+  const keys = defaultKeys();
+  const nonces = createMemoryNonceStore({ now: () => state.wall, monotonicNow: () => state.monotonic, completeSinceMs: 0 });
+  const verify = createSignatureVerifier({
+    crypto: nodeCrypto, authority: AUTHORITY, maxAgeSeconds: 30, now: () => state.wall, resolveKey: async (id) => keys.get(id) ?? null, nonces,
+  });
+  return { nonces, verify };
+}
+
+describe('memory nonce store under wall-clock steps', () => {
+  test('a forward excursion of the wall clock, then a step back, does not let captured bytes run again', async () => {
+    const { state, elapse, stepWallTo } = clocks();
+    const { verify } = verifierOn(state);
+    const captured = signedRequest({ created: NOW_S, nonce: 'captured-nonce-0001' });
+    expect((await verify(captured)).status).toBe('verified');
+    // The wall clock jumps 60 s ahead; a request meanwhile claims (and sweeps the store)...
+    stepWallTo(NOW_MS + 60_000);
+    elapse(100);
+    expect((await verify(signedRequest({ created: NOW_S + 60, nonce: 'other-nonce-000001' }))).status).toBe('verified');
+    // ...then it is set back to the truth, 10 s after the first run: the captured bytes are fresh again.
+    stepWallTo(NOW_MS + 10_000);
+    elapse(9_900);
+    expect(await verify(captured)).toMatchObject({ status: 'rejected', reason: 'NONCE_REUSED' });
+  });
+
+  test('a step back does not shorten a claim either: the wall clock must pass its expiry too', async () => {
+    const { state, elapse, stepWallTo } = clocks();
+    const { verify } = verifierOn(state);
+    const captured = signedRequest({ created: NOW_S, nonce: 'captured-nonce-0002' });
+    expect((await verify(captured)).status).toBe('verified');
+    elapse(40_000); // real time past the claim's 35 s...
+    stepWallTo(NOW_MS + 20_000); // ...but the wall clock is set back into the signature's window
+    expect(await verify(captured)).toMatchObject({ status: 'rejected', reason: 'NONCE_REUSED' });
+  });
+
+  test('an entry goes once both clocks are past it', async () => {
+    const { state, elapse } = clocks();
+    const { nonces } = verifierOn(state);
+    await nonces.claim('k', 'n-0000000000000001', { ttlMs: 1_000, notBeforeMs: NOW_MS, createdMs: NOW_MS });
+    expect(nonces.size()).toBe(1);
+    state.wall += 5_000; // the wall clock alone
+    expect(nonces.size()).toBe(1);
+    state.monotonic += 5_000;
+    expect(nonces.size()).toBe(0);
+    elapse(1);
+    expect((await nonces.claim('k', 'n-0000000000000001', { ttlMs: 1_000, notBeforeMs: NOW_MS, createdMs: NOW_MS })).status).toBe('claimed');
+  });
+
+  test('a floor is held on both clocks like a claim', async () => {
+    const { state } = clocks();
+    const { nonces } = verifierOn(state);
+    await nonces.supersede('k', 'n-0000000000000002', { createdMs: NOW_MS, ttlMs: 1_000, floors: ['main'] });
+    state.wall += 60_000;
+    expect(await nonces.claim('k', 'n-0000000000000003', { ttlMs: 1_000, notBeforeMs: NOW_MS, createdMs: NOW_MS })).toEqual({ status: 'superseded', upToMs: NOW_MS });
+    state.monotonic += 60_000;
+    expect((await nonces.claim('k', 'n-0000000000000004', { ttlMs: 1_000, notBeforeMs: NOW_MS, createdMs: NOW_MS })).status).toBe('claimed');
+  });
+});
+
+describe('the claiming verifier after a stall', () => {
+  test('a request whose check ended while it was fresh but whose claim comes after its nonce could have lapsed is SIGNATURE_EXPIRED', async () => {
+    const { state } = clocks();
+    const keys = defaultKeys();
+    const nonces = createMemoryNonceStore({ now: () => state.wall, completeSinceMs: 0 });
+    const captured = signedRequest({ created: NOW_S, nonce: 'captured-nonce-0003' });
+    // The first run claims the nonce until created + 30 s + 5 s.
+    const readings: number[] = [];
+    const verify = createSignatureVerifier({
+      crypto: nodeCrypto, authority: AUTHORITY, maxAgeSeconds: 30, resolveKey: async (id) => keys.get(id) ?? null, nonces,
+      // The replay's check reads the clock twice (on arrival, after the key lookup) at the last
+      // fresh millisecond; the process then stalls 6 s before the claim's reading.
+      now: () => {
+        const reading = state.wall;
+        readings.push(reading);
+        if (readings.length === 5) state.wall = NOW_MS + 36_000;
+        return reading;
+      },
+    });
+    expect((await verify(captured)).status).toBe('verified'); // readings 1-3
+    state.wall = NOW_MS + 30_000;
+    expect(await verify(captured)).toMatchObject({ status: 'rejected', reason: 'SIGNATURE_EXPIRED' });
+    expect(readings).toEqual([NOW_MS, NOW_MS, NOW_MS, NOW_MS + 30_000, NOW_MS + 30_000, NOW_MS + 36_000]);
+  });
+});
