@@ -3,8 +3,18 @@
  * by default, shared by both so a signer and a verifier of this package always agree.
  */
 
-/** Covered components every signed request must include; `@query` is required too when the URL has a query. */
+/**
+ * Covered components every signed request must include (the set the signer covers by default);
+ * `@query` is required too when the URL has a query. {@link TARGET_URI_COMPONENTS} is accepted
+ * instead.
+ */
 export const REQUIRED_COMPONENTS = Object.freeze(['@method', '@authority', '@path', 'content-digest'] as const);
+
+/**
+ * The other accepted set: `@target-uri` is the whole target URI (RFC 9421 §2.2.2), derived from the
+ * same scheme, `@authority`, `@path` and `@query` values, so covering it binds all of them at once.
+ */
+export const TARGET_URI_COMPONENTS = Object.freeze(['@method', '@target-uri', 'content-digest'] as const);
 
 /**
  * The `Idempotency-Key` field component. It decides whether a mutation runs or replays, so a

@@ -22,7 +22,7 @@
  * caller answers 5xx and the request is never treated as verified.
  */
 import { normalizeAuthority } from './authority';
-import { DEFAULT_FUTURE_SKEW_SECONDS, IDEMPOTENCY_KEY_COMPONENT, REQUIRED_COMPONENTS } from './constants';
+import { DEFAULT_FUTURE_SKEW_SECONDS, IDEMPOTENCY_KEY_COMPONENT, REQUIRED_COMPONENTS, TARGET_URI_COMPONENTS } from './constants';
 import { checkContentDigest } from './content-digest';
 import { buildSignatureBase, componentValue, SignatureBaseError, type SignatureBaseMessage } from './signature-base';
 import { exceedsHeaderLimit, parseSignatureFields, type ParsedSignature } from './signature-headers';
@@ -45,10 +45,22 @@ function reject(reason: SignatureFailureReason, keyId?: string): { done: Rejecti
   return { done: keyId === undefined ? { status: 'rejected', reason } : { status: 'rejected', reason, keyId } };
 }
 
-/** What a signature that leaves required components out is told (built only then). */
-function uncoveredDetail(required: readonly string[], covered: readonly string[]): string {
+/** The required components of a request with a query, when its URI is covered part by part. */
+const REQUIRED_WITH_QUERY = Object.freeze([...REQUIRED_COMPONENTS, '@query']);
+
+/** Whether a signature covering `covered` binds the request's method, URI and body: part by part, or through `@target-uri`. */
+function coversRequired(parts: readonly string[], covered: readonly string[]): boolean {
+  return parts.every((name) => covered.includes(name)) || TARGET_URI_COMPONENTS.every((name) => covered.includes(name));
+}
+
+/**
+ * What a signature that leaves required components out is told (built only then): both sets, and
+ * what is missing from the one it chose (`@target-uri`'s when it covers `@target-uri`).
+ */
+function uncoveredDetail(parts: readonly string[], covered: readonly string[]): string {
   const quoted = (names: readonly string[]) => names.map((name) => `"${name}"`).join(' ');
-  return `the signature must cover ${quoted(required)}; it does not cover ${quoted(required.filter((name) => !covered.includes(name)))}`;
+  const chosen: readonly string[] = covered.includes('@target-uri') ? TARGET_URI_COMPONENTS : parts;
+  return `the signature must cover ${quoted(parts)}, or ${quoted(TARGET_URI_COMPONENTS)}; it does not cover ${quoted(chosen.filter((name) => !covered.includes(name)))}`;
 }
 
 /** MALFORMED_SIGNATURE, saying what is malformed (see `SignatureRejection.detail`). */
@@ -134,8 +146,10 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
     const { keyId } = signature;
 
     const hasQuery = req.hasQuery || req.query !== '';
-    const required: readonly string[] = hasQuery ? [...REQUIRED_COMPONENTS, '@query'] : REQUIRED_COMPONENTS;
-    if (!required.every((name) => signature.components.includes(name))) return malformed(uncoveredDetail(required, signature.components));
+    // `@target-uri` is scheme + `@authority` + `@path` + `@query` (the `?` and query exactly when the
+    // target has one), built from the same message below: it binds each of them (RFC 9421 §2.2.2).
+    const parts: readonly string[] = hasQuery ? REQUIRED_WITH_QUERY : REQUIRED_COMPONENTS;
+    if (!coversRequired(parts, signature.components)) return malformed(uncoveredDetail(parts, signature.components));
     // The key decides execute-or-replay: an uncovered one could be rewritten on captured bytes.
     if (ownHeader(req.headers, IDEMPOTENCY_KEY_COMPONENT) !== undefined && !signature.components.includes(IDEMPOTENCY_KEY_COMPONENT)) {
       return reject('IDEMPOTENCY_KEY_NOT_COVERED', keyId);

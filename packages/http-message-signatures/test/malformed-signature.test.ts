@@ -282,6 +282,15 @@ describe('the refusal says what is malformed (a client in another language must 
     expect(await detailOf(fixture())).toMatch(expected);
   });
 
+  it('a signature short of the required components is told both sets that work, and what it misses of the one it chose', async () => {
+    const both = '"@method" "@authority" "@path" "content-digest", or "@method" "@target-uri" "content-digest"';
+    expect(await detailOf({ components: ['@method', '@authority', 'content-digest'] })).toBe(`the signature must cover ${both}; it does not cover "@path"`);
+    expect(await detailOf({ components: ['@method', '@target-uri'] })).toBe(`the signature must cover ${both}; it does not cover "content-digest"`);
+    expect(await detailOf({ query: 'a=1', components: ['@method', '@authority', '@path', 'content-digest'] })).toBe(
+      'the signature must cover "@method" "@authority" "@path" "content-digest" "@query", or "@method" "@target-uri" "content-digest"; it does not cover "@query"',
+    );
+  });
+
   it('names no more of what was sent than a covered component, cut to 40 characters', async () => {
     const long = `@${'x'.repeat(200)}`;
     const detail = await detailOf({ edit: { 'signature-input': input().replace('"@method"', `"@method" "${long}"`) } });

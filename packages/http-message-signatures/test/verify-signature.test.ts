@@ -317,6 +317,47 @@ describe('what the signature binds', () => {
   });
 });
 
+describe('@target-uri in place of @authority, @path and @query (RFC 9421 §2.2.2: the whole target URI)', () => {
+  const BY_TARGET_URI = ['@method', '@target-uri', 'content-digest'];
+  /** A GET query, signed as a client library signs it: the empty body's digest, the query as sent. */
+  const GET_QUERY = { method: 'GET', body: '', query: 'query=%7B%20me%20%7B%20id%20%7D%20%7D', components: BY_TARGET_URI };
+
+  it('verifies a POST whose signature covers "@method" "@target-uri" "content-digest"', async () => {
+    const { verify } = setup();
+    const req = signedRequest({ components: BY_TARGET_URI });
+    expect(req.headers['signature-input']).toMatch(/^sig1=\("@method" "@target-uri" "content-digest"\);/);
+    await expect(verify(req)).resolves.toMatchObject({ status: 'verified', keyId: ED25519.keyId });
+  });
+
+  it('verifies a GET with a query whose signature covers "@method" "@target-uri" "content-digest", without "@query"', async () => {
+    const { verify } = setup();
+    await expect(verify(signedRequest(GET_QUERY))).resolves.toMatchObject({ status: 'verified' });
+    await expect(verify(signedRequest({ ...GET_QUERY, key: 'hmac' }))).resolves.toMatchObject({ status: 'verified' });
+  });
+
+  it.each([
+    ['another path', () => signedRequest({ components: BY_TARGET_URI, sentPath: '/graphql/admin' })],
+    ['another query', () => signedRequest({ ...GET_QUERY, sentQuery: 'query=%7B%20me%20%7B%20balances%20%7D%20%7D' })],
+    ['a query added', () => signedRequest({ components: BY_TARGET_URI, sentQuery: 'a=1' })],
+    ['its query emptied ("/graphql?")', () => signedRequest({ ...GET_QUERY, sentQuery: '' })],
+    ['its query taken off', () => ({ ...signedRequest(GET_QUERY), query: '', hasQuery: false })],
+    ['another authority', () => signedRequest({ components: BY_TARGET_URI, authority: 'staging.signet.test' })],
+    ['another scheme', () => signedRequest({ components: BY_TARGET_URI, scheme: 'http' })],
+  ])('rejects a signature whose @target-uri differs from the request\'s (%s) as SIGNATURE_INVALID', async (_case, request) => {
+    const { verify, claimNonce } = setup();
+    await expect(verify(request())).resolves.toEqual({ status: 'rejected', reason: 'SIGNATURE_INVALID', keyId: ED25519.keyId });
+    expect(claimNonce).not.toHaveBeenCalled();
+  });
+
+  it('still requires "@method", "content-digest" and a sent Idempotency-Key', async () => {
+    const { verify } = setup();
+    await expect(verify(signedRequest({ components: ['@target-uri', 'content-digest'] }))).resolves.toMatchObject({ reason: 'MALFORMED_SIGNATURE' });
+    await expect(verify(signedRequest({ components: ['@method', '@target-uri'] }))).resolves.toMatchObject({ reason: 'MALFORMED_SIGNATURE' });
+    await expect(verify(signedRequest({ components: BY_TARGET_URI, headers: { 'idempotency-key': 'k-1' } }))).resolves.toMatchObject({ reason: 'IDEMPOTENCY_KEY_NOT_COVERED' });
+    await expect(verify(signedRequest({ components: [...BY_TARGET_URI, 'idempotency-key'], headers: { 'idempotency-key': 'k-1' } }))).resolves.toMatchObject({ status: 'verified' });
+  });
+});
+
 describe('the Idempotency-Key is covered whenever it is sent', () => {
   const WITHOUT_KEY = ['@method', '@authority', '@path', 'content-digest'];
 

@@ -174,7 +174,7 @@ export function defineSignedRequestSuite(name: string, openDatabase: () => Promi
 
     test('a MALFORMED_SIGNATURE answer says what is malformed (the message used to be the same for a dozen causes)', async () => {
       const uncovered = await signedRequest(server, ed, ME, { path: '/graphql?x=1', sign: { path: '/graphql' } });
-      expect(uncovered.json.errors[0].message).toBe('The signature headers are malformed: the signature must cover "@method" "@authority" "@path" "content-digest" "@query"; it does not cover "@query".');
+      expect(uncovered.json.errors[0].message).toBe('The signature headers are malformed: the signature must cover "@method" "@authority" "@path" "content-digest" "@query", or "@method" "@target-uri" "content-digest"; it does not cover "@query".');
       const shortNonce = await signedRequest(server, ed, ME, { sign: { nonce: 'n'.repeat(15) } });
       expect([shortNonce.status, shortNonce.json.errors[0].extensions.reason, shortNonce.json.errors[0].message]).toEqual([401, 'MALFORMED_SIGNATURE', 'The signature headers are malformed: the nonce must be 16-64 characters of A-Za-z0-9._~+/=-.']);
     });

@@ -38,13 +38,28 @@ function post(url: string, headers: Record<string, string>, body: string, target
 }
 
 /** Signs with the independent http-message-signatures library, covering `fields`, for `url` as the client sees it. */
-async function signedByLibrary(key: TestKey, url: string, fields: string[]): Promise<Record<string, string>> {
-  const digest = `sha-256=:${createHash('sha256').update(ME).digest('base64')}:`;
+async function signedByLibrary(key: TestKey, url: string, fields: string[], method = 'POST', body = ME): Promise<Record<string, string>> {
+  const digest = `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
   const signed = await httpbis.signMessage(
     { key: createSigner(key.privateKey!, 'ed25519', key.keyId), name: 'sig1', fields, params: ['created', 'nonce', 'keyid'], paramValues: { nonce: randomBytes(18).toString('base64url') } },
-    { method: 'POST', url, headers: { 'content-digest': digest } },
+    { method, url, headers: { 'content-digest': digest } },
   );
   return signed.headers as Record<string, string>;
+}
+
+/** GETs `target` with exactly these headers (Host included), no body. */
+function get(url: string, headers: Record<string, string>, target: string): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url);
+    const req = httpRequest({ hostname, port, path: target, method: 'GET', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 describe('the signed origin', () => {
@@ -97,6 +112,36 @@ describe('the signed origin', () => {
       const fields = ['@method', '@authority', '@path', 'content-digest', '@target-uri'];
       const res = await post(server.url, await signedByLibrary(key, `http://127.0.0.1:${port}/graphql`, fields), ME);
       expect(res.status).toBe(200);
+    });
+
+    describe('a signature covering "@method" "@target-uri" "content-digest" (RFC 9421 §2.2.2: @target-uri binds authority, path and query)', () => {
+      const BY_TARGET_URI = ['@method', '@target-uri', 'content-digest'];
+      const meQuery = (fields: string) => `/graphql?query=${encodeURIComponent(`{ me { ${fields} } }`)}`;
+
+      test('verifies a POST', async () => {
+        const res = await post(server.url, await signedByLibrary(key, `http://127.0.0.1:${port}/graphql`, BY_TARGET_URI), ME);
+        expect(res.status).toBe(200);
+        expect(res.json.data.me.id).toBe(accountId);
+      });
+
+      test('verifies a GET with a query, without "@query"', async () => {
+        const target = meQuery('id');
+        const res = await get(server.url, await signedByLibrary(key, `http://127.0.0.1:${port}${target}`, BY_TARGET_URI, 'GET', ''), target);
+        expect(res.status).toBe(200);
+        expect(res.json.data.me.id).toBe(accountId);
+      });
+
+      test.each([
+        // Signed for one of the server's names, sent with Host naming another: @authority is Host's.
+        ['another authority', meQuery('id'), 'signet.internal:8443', meQuery('id')],
+        ['another path', meQuery('id').replace('/graphql', '/%67raphql'), null, meQuery('id')],
+        ['another query', meQuery('id'), null, meQuery('id createdAt')],
+      ])('refuses one whose @target-uri differs from the request\'s (%s) as SIGNATURE_INVALID', async (_case, sent, signedAuthority, signedTarget) => {
+        const headers = await signedByLibrary(key, `http://${signedAuthority ?? `127.0.0.1:${port}`}${signedTarget}`, BY_TARGET_URI, 'GET', '');
+        const res = await get(server.url, headers, sent);
+        expect(res.status).toBe(401);
+        expect(res.json.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' });
+      });
     });
 
     test('a signature made for a name the server does not have is refused, naming the expected authority', async () => {
