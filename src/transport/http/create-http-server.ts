@@ -16,6 +16,7 @@ import { orderListBounds } from '../graphql/query-cost';
 import { requestScope } from '../request-scope';
 import { createHttpErrorHandler, sendError } from './http-errors';
 import { jsonBodyRefusal } from './json-body';
+import { hostLineCount } from './field-lines';
 import { ErrorCode } from '../../errors';
 import { HTTP_TIMEOUTS, armBodyDeadline, createClientErrorHandler, type HttpTimeouts } from './client-errors';
 import { LANDING_PAGE } from './landing-page';
@@ -138,6 +139,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // RFC 9112 §3.2: a request with more than one Host line is 400. Node keeps the first, a proxy in
+  // front may have routed by another, and a signature's @authority is read from one of them.
+  app.addHook('onRequest', async (request, reply) => {
+    if (hostLineCount(request.raw) <= 1) return;
+    await retireRefused(request);
+    return sendError(reply, ErrorCode.BAD_REQUEST, 'A request must have one Host field line (RFC 9112 §3.2); this one has several. Nothing was run.');
   });
   if (deps.metrics) recordRequestMetrics(app, deps.metrics);
   // The per-IP layer, on every route (404s and static files too) but the probes, before any body

@@ -11,6 +11,7 @@ import { authChallengeHeaders } from './auth-challenge';
 import { sendError } from './http-errors';
 import type { SigningTarget } from './signing-target';
 import { requestTargetParts, type RequestTargetParts } from './request-target';
+import { signedFieldLines } from './field-lines';
 import type { RequestAdmission } from '../admission';
 import { AUTH_FAILURES_TEXT, SIGNATURE_CHECK_UNAVAILABLE, type VerifiedRequest } from './request-admission';
 import { rateLimitHeaderFields } from './request-limits';
@@ -117,7 +118,8 @@ export function createRequestSignatureCheck(options: RequestSignatureCheckOption
     // Origin form (`/graphql`) or absolute form (`http://host/graphql`, RFC 9112 §3.2.2), as sent.
     const requestTarget = requestTargetParts(request.raw.url ?? '/');
     const { verify, target } = verifierFor();
-    const result = verify({ method: request.raw.method ?? 'GET', ...requestTarget, headers: request.headers, rawBody: request.rawBody ?? new Uint8Array(0) });
+    // Every line of a covered field, not just the first Node keeps (RFC 9421 §2.1).
+    const result = verify({ method: request.raw.method ?? 'GET', ...requestTarget, headers: signedFieldLines(request.raw), rawBody: request.rawBody ?? new Uint8Array(0) });
     return { result, requestTarget, target };
   };
 }
