@@ -46,6 +46,16 @@ export function exceedsHeaderLimit(value: string): boolean {
   return value.length > MAX_SIGNATURE_HEADER_BYTES || utf8Length(value) > MAX_SIGNATURE_HEADER_BYTES;
 }
 
+/**
+ * What a field with several signatures is told: how many, their labels (RFC 8941 keys, so nothing
+ * but `a-z0-9_-.*`; the list cut at 40 characters like any echoed name) and the usual cause, a retry
+ * re-signed by an RFC 9421 library that appends its signature to the previous attempt's (§4.3).
+ */
+function severalSignatures(labels: readonly string[]): string {
+  const listed = labels.join(', ');
+  return `; it holds ${labels.length} (${listed.length > 40 ? `${listed.slice(0, 40)}…` : listed}): remove the previous attempt's Signature and Signature-Input before signing again`;
+}
+
 /** Parses a field holding exactly one dictionary member in canonical form, or says why it does not. */
 function parseSingleMember(field: string, fieldValue: string): [string, Item | InnerList] | string {
   let dictionary: Dictionary;
@@ -54,7 +64,7 @@ function parseSingleMember(field: string, fieldValue: string): [string, Item | I
   } catch {
     return `${field} is not an RFC 8941 dictionary`;
   }
-  if (dictionary.size !== 1) return `${field} must hold exactly one signature (one label), sent once`;
+  if (dictionary.size !== 1) return `${field} must hold exactly one signature (one label), sent once${dictionary.size > 1 ? severalSignatures([...dictionary.keys()]) : ''}`;
   const trimmed = trimFieldWhitespace(fieldValue);
   let canonical: string;
   try {

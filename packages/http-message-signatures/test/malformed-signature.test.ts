@@ -291,6 +291,26 @@ describe('the refusal says what is malformed (a client in another language must 
     );
   });
 
+  it('a retry re-signed by a library that appends its signature is told how many it sent and to strip the previous attempt\'s', async () => {
+    // What dhensby's http-message-signatures sends when it signs a request that already carries `sig`: `sig, sig0`.
+    const first = signedRequest({ label: 'sig', nonce: 'nonce-first-attempt-0001' }).headers;
+    const second = signedRequest({ label: 'sig0', nonce: 'nonce-second-attempt-001' }).headers;
+    const detail = await detailOf({ edit: { 'signature-input': `${first['signature-input'] as string}, ${second['signature-input'] as string}`, signature: `${first.signature as string}, ${second.signature as string}` } });
+    expect(detail).toBe("Signature-Input must hold exactly one signature (one label), sent once; it holds 2 (sig, sig0): remove the previous attempt's Signature and Signature-Input before signing again");
+    // One Signature-Input, two Signatures: the same, about Signature.
+    expect(await detailOf({ label: 'sig', edit: { signature: `${first.signature as string}, ${second.signature as string}` } })).toBe(
+      "Signature must hold exactly one signature (one label), sent once; it holds 2 (sig, sig0): remove the previous attempt's Signature and Signature-Input before signing again",
+    );
+  });
+
+  it('echoes the labels of several signatures cut to 40 characters', async () => {
+    const input = signedRequest().headers['signature-input'] as string;
+    const labels = ['a'.repeat(30), 'b'.repeat(30), 'c'.repeat(30)];
+    const detail = await detailOf({ edit: { 'signature-input': labels.map((label) => input.replace('sig1=', `${label}=`)).join(', ') } });
+    expect(detail).toContain(`; it holds 3 (${'a'.repeat(30)}, ${'b'.repeat(8)}…): remove`);
+    expect(detail).not.toContain('ccc');
+  });
+
   it('names no more of what was sent than a covered component, cut to 40 characters', async () => {
     const long = `@${'x'.repeat(200)}`;
     const detail = await detailOf({ edit: { 'signature-input': input().replace('"@method"', `"@method" "${long}"`) } });
