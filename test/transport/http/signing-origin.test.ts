@@ -4,6 +4,8 @@
  * signature for another name is refused with the name to use, and each 401 carries the challenge.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { createSigner, httpbis } from 'http-message-signatures';
 import type { DomainServices } from '../../../src/domain';
@@ -142,6 +144,17 @@ describe('the signed origin', () => {
         expect(res.status).toBe(401);
         expect(res.json.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' });
       });
+    });
+
+    test('a signed GET covers the Content-Digest of the empty body that README "Signing requests" gives', async () => {
+      const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+      const given = /^\| body \|.*?A signed GET.*?`Content-Digest: ([^`]+)`/m.exec(readme)?.[1];
+      expect(given).toBe(`sha-256=:${createHash('sha256').update('').digest('base64')}:`);
+      const target = `/graphql?query=${encodeURIComponent('{ me { id } }')}`;
+      const headers = await signedByLibrary(key, `http://127.0.0.1:${port}${target}`, ['@method', '@authority', '@path', '@query', 'content-digest'], 'GET', '');
+      expect(headers['content-digest']).toBe(given);
+      const res = await get(server.url, headers, target);
+      expect([res.status, res.json.data?.me.id]).toEqual([200, accountId]);
     });
 
     test('a signature made for a name the server does not have is refused, naming the expected authority', async () => {
