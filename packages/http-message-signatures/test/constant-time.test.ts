@@ -12,7 +12,6 @@ jest.mock('node:crypto', () => {
   const actual = jest.requireActual('node:crypto');
   return { ...actual, timingSafeEqual: jest.fn(actual.timingSafeEqual) };
 });
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { timingSafeEqual } = require('node:crypto') as { timingSafeEqual: jest.Mock };
 
 /** `bytes` behind a proxy that counts the indices read. */

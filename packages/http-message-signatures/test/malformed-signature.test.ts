@@ -12,7 +12,6 @@ jest.mock('structured-headers', () => {
   const actual = jest.requireActual('structured-headers');
   return { ...actual, parseDictionary: jest.fn(actual.parseDictionary) };
 });
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseDictionary } = require('structured-headers') as { parseDictionary: jest.Mock };
 
 const MALFORMED = { status: 'rejected', reason: 'MALFORMED_SIGNATURE', detail: expect.any(String) } as const;

@@ -4,16 +4,7 @@
  * and the rules every key must satisfy, wherever it came from (header or `@idempotent(key:)`).
  */
 
-/**
- * `structured-headers` v2 ships CommonJS at runtime (`exports.require`), but its type
- * declarations are only reachable through `exports`, which this repo's `moduleResolution: node10`
- * does not read. Requiring it with the one signature we use keeps the typecheck independent of
- * that setting without an ambient `declare module` that other folders could collide with.
- */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { parseItem } = require('structured-headers') as {
-  parseItem(input: string): [bareItem: unknown, parameters: Map<string, unknown>];
-};
+import { parseItem } from 'structured-headers';
 
 /** Longest accepted key, in characters (all keys are ASCII, so also in bytes). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;

@@ -7,9 +7,9 @@
  *   RateLimit-Policy: "placeOrder";q=10;w=60        q = quota, w = window in seconds
  *   RateLimit: "placeOrder";r=3;t=42                r = available quota, t = seconds left
  *
- * The serializer is hand-written (sf-string and sf-integer only) because the project's
- * `moduleResolution: node10` cannot see `structured-headers`' types; the tests parse the
- * output with that package to keep this honest.
+ * The serializer is hand-written (sf-string and sf-integer only, two small functions) so this
+ * package keeps `ms` as its one runtime dependency, and its errors name the policy or value at
+ * fault; the tests parse the output with `structured-headers` to keep it honest.
  */
 import type { RateLimitDecision, RateLimitRule } from './rate-limit-store';
 

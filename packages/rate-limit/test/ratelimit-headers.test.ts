@@ -1,3 +1,5 @@
+// An independent RFC 9651 parser checks our output.
+import { parseList } from 'structured-headers';
 import {
   compareTightness,
   formatRateLimit,
@@ -8,11 +10,6 @@ import {
   type RateLimitDecision,
   type RateLimitHeaderEntry,
 } from '../src';
-
-// An independent RFC 9651 parser checks our output. `require` because the project's
-// moduleResolution (node10) cannot see the package's types; the shape used is declared here.
-type SfItem = [unknown, Map<string, unknown>];
-const { parseList } = require('structured-headers') as { parseList(value: string): SfItem[] };
 
 function decision(remaining: number, resetMs: number, allowed = remaining > 0): RateLimitDecision {
   return { allowed, limit: 10, remaining, resetMs, retryAfterMs: allowed ? 0 : resetMs };

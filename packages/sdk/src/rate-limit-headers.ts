@@ -5,8 +5,8 @@
  *   RateLimit:        "Request.account";r=3;t=20, "Mutation.placeOrder";r=117;t=42   tightest first
  *   RateLimit-Policy: "Mutation.placeOrder";q=120;w=60, "Request.account";q=3000;w=60
  *
- * Parsed with `structured-headers` (its types are mapped in this package's tsconfig: they are
- * reachable only through `exports`, which `moduleResolution: node10` does not read).
+ * Parsed with `structured-headers` (its types are mapped by `paths` in tsconfig.base.json: they
+ * are reachable only through `exports`, which `moduleResolution: node10` does not read).
  */
 import { Token, parseList as parseStructuredList } from 'structured-headers';
 

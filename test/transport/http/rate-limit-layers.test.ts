@@ -5,11 +5,7 @@ import type { DomainServices } from '../../../src/domain';
 import { openPgliteDatabase, type TestDatabase } from '../../helpers/database';
 import { fundedAccount, servicesFor } from '../../helpers/domain';
 import { createTestKey, memoryStores, signedRequest, startSignet } from '../../helpers/signet-server';
-import type * as StructuredHeaders from 'structured-headers/dist/index';
-
-// structured-headers' types are reachable only through its deep path under moduleResolution node10.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const sf = require('structured-headers') as typeof StructuredHeaders;
+import * as sf from 'structured-headers';
 
 /** RateLimit-Policy or RateLimit parsed as the draft defines them (an sf-list of named items), in order. */
 function policies(value: string | null): Array<[string, Record<string, unknown>]> {

@@ -11,13 +11,10 @@ import { createSigner, httpbis } from 'http-message-signatures';
 import type { DomainServices } from '../../../src/domain';
 import { signRequest } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
-import type * as StructuredHeaders from 'structured-headers/dist/index';
+import * as sf from 'structured-headers';
 import type { TestDatabase } from '../../helpers/database';
 import { createTestKey, memoryStores, openSigningAccount, signedRequest, startSignet, type RunningSignet, type TestKey } from '../../helpers/signet-server';
 
-// structured-headers' types are reachable only through its deep path under moduleResolution node10.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const sf = require('structured-headers') as typeof StructuredHeaders;
 
 const ME = JSON.stringify({ query: '{ me { id } }' });
 
