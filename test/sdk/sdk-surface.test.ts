@@ -5,8 +5,9 @@
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
+import { Kind, buildSchema, getVariableValues, parse, type FragmentDefinitionNode, type ObjectTypeDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { IDEMPOTENT_MUTATION_FIELDS, describeOperation, PlaceOrderDocument, MeDocument } from '@signet/sdk';
+import { keyedFields, rootFields } from '@signet/directive-idempotent';
 
 const root = join(__dirname, '..', '..');
 
@@ -46,5 +47,32 @@ describe('which mutations the SDK keys', () => {
     const two = parse('mutation { a: placeOrder(input: $i) { order { id } } ...F } fragment F on Mutation { b: cancelOrder(id: "1") { order { id } } other }');
     expect(describeOperation(two)).toMatchObject({ keyedFields: ['placeOrder', 'cancelOrder'], unkeyedFields: ['other'] });
     expect(() => describeOperation(parse('query A { me { id } } query B { me { id } }'))).toThrow(/exactly one operation/);
+  });
+
+  test('describeOperation counts the keyed fields the server counts (@signet/directive-idempotent rootFields), variables included', () => {
+    const schema = buildSchema(readFileSync(join(root, 'schema/schema.graphql'), 'utf8'));
+    const serverKeyed = keyedFields(schema);
+    const place = (directives = '') => `placeOrder(input: $input) ${directives} { order { id } }`;
+    const cancel = (directives = '') => `cancelOrder(id: "o-1") ${directives} { order { id } }`;
+    const [PLACE, CANCEL] = [place(), cancel()];
+    const cases: Array<[string, Record<string, unknown>]> = [
+      [`mutation ($input: PlaceOrderInput!) { ${PLACE} ...F } fragment F on Mutation { ${PLACE} }`, {}],
+      [`mutation ($input: PlaceOrderInput!) { a: ${PLACE} b: ${PLACE} }`, {}],
+      [`mutation ($input: PlaceOrderInput!, $p: Boolean!) { ${place('@include(if: $p)')} ${CANCEL} }`, { p: false }],
+      [`mutation ($input: PlaceOrderInput!, $p: Boolean!) { ${place('@include(if: $p)')} ${CANCEL} }`, { p: true }],
+      [`mutation ($input: PlaceOrderInput!, $s: Boolean = true) { ${place('@skip(if: $s)')} ${CANCEL} }`, {}],
+      [`mutation ($input: PlaceOrderInput!, $s: Boolean = true) { ${place('@skip(if: $s)')} ${CANCEL} }`, { s: false }],
+      [`mutation ($input: PlaceOrderInput!) { ...F @skip(if: true) ...F ... @include(if: false) { ${CANCEL} } } fragment F on Mutation { ${PLACE} }`, {}],
+      [`mutation ($input: PlaceOrderInput!) { ... on Mutation { ${PLACE} } x: ${CANCEL} serverTime: ${cancel('@skip(if: true)')} }`, {}],
+    ];
+    for (const [text, inputs] of cases) {
+      const document = parse(text);
+      const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+      const fragments = Object.fromEntries(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], { input: { market: 'BTC-USD', side: 'BUY', price: '1', quantity: '1' }, ...inputs });
+      if (!coerced.coerced) throw new Error(`${text}: ${coerced.errors?.[0]?.message}`);
+      const server = [...rootFields({ schema, operation, fragments, variableValues: coerced.coerced })].filter(([, nodes]) => serverKeyed.has(nodes[0].name.value)).map(([, nodes]) => nodes[0].name.value);
+      expect({ text, inputs, keyed: describeOperation(document, { variables: inputs }).keyedFields }).toEqual({ text, inputs, keyed: server });
+    }
   });
 });

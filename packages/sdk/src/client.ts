@@ -259,7 +259,7 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
   ): Promise<SignetResult<TData>> {
     const { signal, onRetry } = requestOptions;
     const timeoutMs = requestOptions.timeoutMs === undefined ? defaultTimeoutMs : checkTimeout(requestOptions.timeoutMs);
-    const info = describeOperation(document);
+    const info = describeOperation(document, { variables: variables ?? {} });
     const idempotencyKey = chooseKey(info, variables ?? {}, requestOptions.idempotencyKey);
     // Safe to resend: reads, and mutations whose every root field is covered by the one key.
     const safe = info.kind === 'query' || (idempotencyKey !== undefined && info.unkeyedFields.length === 0);

@@ -14,10 +14,12 @@ export {
 } from './client';
 /** Base64 and byte helpers that run unchanged in Node and browsers (key material is printed in base64). */
 export { fromBase64, plainBytes, toBase64 } from './bytes';
-export { IDEMPOTENT_MUTATION_FIELDS, describeOperation, type OperationInfo } from './operations';
+export { IDEMPOTENT_MUTATION_FIELDS, describeOperation, type DescribeOptions, type OperationInfo } from './operations';
 export { SignetAbortError, SignetRequestError, type RequestErrorCode, type RequestOutcome } from './request-error';
 export type { SignetRateLimit } from './rate-limit-headers';
 export { TRANSIENT_CODES, type SignetGraphQLError, type SignetUserError } from './response';
+/** Whether an answer is, as a whole, a replay of stored outcomes (the client's rule; the playground reads answers with it too). */
+export { isReplay, type ReplayEvidence } from './response';
 export { DEFAULT_RETRY, type RetryOptions } from './retry-policy';
 /** For callers that build and sign each request themselves (the CLI's `call`): the client's re-sending of refusals that ran nothing. */
 export { sendSigned, type SendSignedOptions, type SignedAnswer } from './send-signed';

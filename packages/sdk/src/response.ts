@@ -149,12 +149,20 @@ export function noRootFieldAnswered(data: Record<string, unknown> | null | undef
   return Object.values(data ?? {}).every((value) => value === null || value === undefined);
 }
 
+/** What {@link isReplay} reads of an answer: its headers and its parsed body. */
+export interface ReplayEvidence {
+  readonly headers: { get(name: string): string | null };
+  readonly body?: { readonly data?: Record<string, unknown> | null; readonly extensions?: Record<string, unknown> } | null;
+}
+
 /**
  * True when the server answered with stored outcomes instead of running anything again: the
- * `Idempotent-Replayed: true` header, or (a proxy may drop headers) `extensions.idempotentReplay`
- * naming every root field of the answer. A document whose other fields ran is not a replay.
+ * `Idempotent-Replayed: true` header (exactly `true`, the only value the server sends), or (a
+ * proxy may drop headers) `extensions.idempotentReplay` naming every root field of the answer. A
+ * document whose other fields ran is not a replay. The server decides with `isWholeReplay` of
+ * @signet/directive-idempotent (not browser-safe, so not imported here); the playground uses this one.
  */
-export function isReplay(answer: ReadResponse): boolean {
+export function isReplay(answer: ReplayEvidence): boolean {
   if (answer.headers.get('idempotent-replayed') === 'true') return true;
   const replays = answer.body?.extensions?.idempotentReplay;
   const fields = Object.keys(answer.body?.data ?? {}).filter((responseKey) => responseKey !== '__typename');

@@ -3,7 +3,9 @@ import { createSignedFetcher, SCHEMA_QUERY_NAME, wantsIdempotencyKey, type SentR
 import type { DomainServices } from '../../../src/domain';
 import { createTestKey, openEmbeddedSignet, type EmbeddedSignet, type RunningSignet } from '../../helpers/signet-server';
 
-const PLACE = 'placeOrder(input: { market: "BTC-USD", side: BUY, price: "30000", quantity: "0.01" }) { order { id status } userErrors { code } }';
+/** A placeOrder selection, with `directives` (e.g. `@skip(if: true)`) where GraphQL puts them. */
+const place = (directives = '') => `placeOrder(input: { market: "BTC-USD", side: BUY, price: "30000", quantity: "0.01" }) ${directives} { order { id status } userErrors { code } }`;
+const PLACE = place();
 
 describe('which playground operations get an Idempotency-Key', () => {
   test('a mutation with one @idempotent field gets one; queries do not', () => {
@@ -25,6 +27,24 @@ describe('which playground operations get an Idempotency-Key', () => {
   test('two keyed fields get none (the header names one call), nor does a field with its own @idempotent(key:)', () => {
     expect(wantsIdempotencyKey(`mutation { a: ${PLACE} b: ${PLACE} }`)).toBe(false);
     expect(wantsIdempotencyKey(`mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "1", quantity: "1" }) @idempotent(key: "k-1") { order { id } } }`)).toBe(false);
+  });
+
+  test('one keyed field selected twice under one response key (directly and through a fragment) gets one: the server counts one call', () => {
+    expect(wantsIdempotencyKey(`mutation { ${PLACE} ...F } fragment F on Mutation { ${PLACE} }`)).toBe(true);
+  });
+
+  test('a keyed field @skip or @include leaves out with the variables sent does not count', () => {
+    const document = `mutation ($second: Boolean!) { a: ${PLACE} b: ${place('@include(if: $second)')} }`;
+    expect(wantsIdempotencyKey(document, undefined, { second: false })).toBe(true);
+    expect(wantsIdempotencyKey(document, undefined, { second: true })).toBe(false);
+    expect(wantsIdempotencyKey(`mutation { a: ${PLACE} b: ${place('@skip(if: true)')} }`)).toBe(true);
+  });
+
+  test('the fetcher reads the conditions with the variables it sends', async () => {
+    const { calls, fetch } = recordingFetch();
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => null, fetch, randomUUID: () => 'k-1' });
+    await fetcher({ query: `mutation ($second: Boolean!) { a: ${PLACE} b: ${place('@include(if: $second)')} }`, variables: { second: false } });
+    expect((calls[0].init.headers as Record<string, string>)['idempotency-key']).toBe('k-1');
   });
 
   test('an unparsable document gets none: the server reports the syntax error', () => {
@@ -126,6 +146,14 @@ describe('what the playground fetcher reports to the status line', () => {
     const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => null, fetch, onSent: (s) => sent.push(s), randomUUID: () => 'k-1' });
     await fetcher({ query: `mutation { ${PLACE} }` });
     expect(sent).toEqual([{ keyId: undefined, idempotencyKey: 'k-1', status: 200, replayed: true }]);
+  });
+
+  test('Idempotent-Replayed with any value but exactly true (what the server sends) is not a replay', async () => {
+    const { fetch } = recordingFetch('{"data":{"placeOrder":null}}', 200, { 'idempotent-replayed': 'TRUE' });
+    const sent: SentRequest[] = [];
+    const fetcher = createSignedFetcher({ url: 'http://h/graphql', authority: 'h', identity: () => null, fetch, onSent: (s) => sent.push(s) });
+    await fetcher({ query: `mutation { ${PLACE} }` });
+    expect(sent[0].replayed).toBeUndefined();
   });
 
   test('extensions.idempotentReplay alone (a proxy dropped the header) is reported as a replay too', async () => {

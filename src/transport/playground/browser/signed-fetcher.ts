@@ -5,8 +5,8 @@
  * mutations that can take one.
  * Browser code: bundled by scripts/build-playground.js, never loaded by the server.
  */
-import { GraphQLError, Kind, parse, type DocumentNode, type ExecutionResult, type FieldNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { IDEMPOTENT_MUTATION_FIELDS, signRequestWebCrypto, type SignetAlgorithm } from '@signet/sdk';
+import { GraphQLError, parse, type DocumentNode, type ExecutionResult } from 'graphql';
+import { describeOperation, isReplay, signRequestWebCrypto, type OperationInfo, type SignetAlgorithm } from '@signet/sdk';
 
 /** A loaded key: the CryptoKey is non-extractable, so even this page's scripts cannot read it back. */
 export interface SigningIdentity {
@@ -72,40 +72,24 @@ export interface SignedFetcherOptions {
  */
 export const SCHEMA_QUERY_NAME = 'SignetPlaygroundSchema';
 
-/** Root fields of a selection set (following inline fragments and named fragments once each). */
-function rootFields(selectionSet: SelectionSetNode, document: DocumentNode, seen = new Set<string>()): FieldNode[] {
-  const out: FieldNode[] = [];
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) out.push(selection);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) out.push(...rootFields(selection.selectionSet, document, seen));
-    else if (!seen.has(selection.name.value)) {
-      seen.add(selection.name.value);
-      const fragment = document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value);
-      if (fragment && fragment.kind === Kind.FRAGMENT_DEFINITION) out.push(...rootFields(fragment.selectionSet, document, seen));
-    }
-  }
-  return out;
-}
-
 /**
  * Whether to send an `Idempotency-Key` header with this operation. The server applies the header
- * to exactly one `@idempotent` field, so: only mutations with one such field, and not when that
- * field already names its key with `@idempotent(key:)` (two keys for one call are refused).
- * Unparsable documents get no key: the server will report the syntax error.
+ * to exactly one `@idempotent` field, so: only mutations with one such field among the root
+ * fields that run (by response key, after @skip/@include with `variables`: the SDK's
+ * `describeOperation`, which follows the server's rule), and not when that field already names its
+ * key with `@idempotent(key:)` (two keys for one call are refused). Unparsable documents, and ones
+ * whose operation cannot be chosen, get no key: the server will report the error.
  */
-export function wantsIdempotencyKey(query: string, operationName?: string | null): boolean {
-  let document: DocumentNode;
+export function wantsIdempotencyKey(query: string, operationName?: string | null, variables?: unknown): boolean {
+  let info: OperationInfo;
   try {
-    document = parse(query);
+    const document: DocumentNode = parse(query);
+    const sent = typeof variables === 'object' && variables !== null && !Array.isArray(variables) ? (variables as Record<string, unknown>) : {};
+    info = describeOperation(document, { variables: sent, ...(operationName ? { operationName } : {}) });
   } catch {
     return false;
   }
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
-  if (operation?.operation !== 'mutation') return false;
-  const keyed = rootFields(operation.selectionSet, document).filter((f) => IDEMPOTENT_MUTATION_FIELDS.has(f.name.value));
-  if (keyed.length !== 1) return false;
-  return !keyed[0].directives?.some((d) => d.name.value === 'idempotent' && d.arguments?.some((a) => a.name.value === 'key'));
+  return info.kind === 'mutation' && info.keyedFields.length === 1 && info.documentKey === undefined;
 }
 
 /** Header values from GraphiQL's headers editor, as strings, minus anything this fetcher owns. */
@@ -126,17 +110,6 @@ function uuidV4(): string {
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/**
- * Whether an answer is, as a whole, a replay of stored outcomes: the header, or
- * `extensions.idempotentReplay` (what survives a proxy that drops headers) naming every root field.
- */
-function isReplay(response: Response, result: ExecutionResult | undefined): boolean {
-  if (response.headers.get('idempotent-replayed')?.trim().toLowerCase() === 'true') return true;
-  const replays = result?.extensions?.idempotentReplay;
-  const fields = Object.keys(result?.data ?? {}).filter((responseKey) => responseKey !== '__typename');
-  return typeof replays === 'object' && replays !== null && fields.length > 0 && fields.every((responseKey) => (replays as Record<string, unknown>)[responseKey] === true);
 }
 
 /**
@@ -166,7 +139,7 @@ export function createSignedFetcher(options: SignedFetcherOptions): PlaygroundFe
     const body = JSON.stringify({ query: params.query, operationName: params.operationName ?? undefined, variables: params.variables ?? undefined });
     const headers: Record<string, string> = { ...userHeaders(opts?.headers), 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
     // A key typed into the headers editor wins: the user may be replaying a call on purpose.
-    if (headers['idempotency-key'] === undefined && wantsIdempotencyKey(params.query, params.operationName)) headers['idempotency-key'] = uuid();
+    if (headers['idempotency-key'] === undefined && wantsIdempotencyKey(params.query, params.operationName, params.variables)) headers['idempotency-key'] = uuid();
     const identity = options.identity();
     const sent = { keyId: identity?.keyId, idempotencyKey: headers['idempotency-key'] };
     try {
@@ -185,7 +158,7 @@ export function createSignedFetcher(options: SignedFetcherOptions): PlaygroundFe
         result = undefined;
       }
       const refusal = refusalOf(response.status, result);
-      report?.({ ...sent, status: response.status, ...(isReplay(response, result) ? { replayed: true } : {}), ...(refusal ? { refusal } : {}) });
+      report?.({ ...sent, status: response.status, ...(isReplay({ headers: response.headers, body: result }) ? { replayed: true } : {}), ...(refusal ? { refusal } : {}) });
       // 413, 429 from a proxy and the like answer without a GraphQL body: show them as errors.
       return result ?? { errors: [new GraphQLError(`HTTP ${response.status}: ${text.slice(0, 500)}`)] };
     } catch (error) {
