@@ -13,9 +13,9 @@ interface Violation {
   readonly to: string;
 }
 
-/** Runs dependency-cruiser with the repository's config on `src/` and `packages/` of `cwd`, as `npm run depcheck` does, plus `extra` options. */
+/** Runs dependency-cruiser with the repository's config on `src/`, `packages/` and `examples/` of `cwd`, as `npm run depcheck` does, plus `extra` options. */
 function cruise(cwd: string, ...extra: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [DEPCRUISE, 'src', 'packages', '--config', CONFIG, ...extra], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return spawnSync(process.execPath, [DEPCRUISE, 'src', 'packages', 'examples', '--config', CONFIG, ...extra], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
 
 describe('dependency rules (.dependency-cruiser.cjs)', () => {
@@ -35,15 +35,23 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
       'directive-idempotent-only-its-core: packages/directive-idempotent/src/directive-violation.ts -> src/main.ts',
       'directive-rate-limit-only-its-core: packages/directive-rate-limit/src/directive-violation.ts -> node_modules/ioredis/built/index.js',
       'directive-rate-limit-only-its-core: packages/directive-rate-limit/src/directive-violation.ts -> src/main.ts',
+      'directive-signed-imports-only-its-core-and-graphql: packages/directive-signed/src/directive-violation.ts -> packages/idempotency/src/index.ts',
+      'directive-signed-imports-only-its-core-and-graphql: packages/directive-signed/src/directive-violation.ts -> src/main.ts',
       'directives-not-to-transport-stores-or-main: src/directives/limit/directive-violation.ts -> src/main.ts',
       'directives-not-to-transport-stores-or-main: src/directives/limit/directive-violation.ts -> src/stores/cache/store-allowed.ts',
       'directives-not-to-transport-stores-or-main: src/directives/limit/directive-violation.ts -> src/transport/graphql/context.ts',
       'domain-is-self-contained: src/domain/domain-violation.ts -> src/config.ts',
+      'example-servers-use-packages-only: examples/notes-apollo/src/example-violation.ts -> src/main.ts',
+      'example-servers-use-packages-only: examples/notes-apollo/src/example-violation.ts -> test/helpers/redis-server.ts',
+      'examples-not-to-app: examples/test-kit/src/kit-violation.ts -> src/main.ts',
+      'http-message-signatures-main-entry-is-browser-safe: packages/http-message-signatures/src/hms-violation.ts -> crypto',
+      'http-message-signatures-no-graphql-no-http-framework: packages/http-message-signatures/src/hms-violation.ts -> node_modules/graphql/index.js',
       'idempotency-no-graphql: packages/idempotency/src/core-violation.ts -> node_modules/graphql/index.js',
       'no-circular: src/cycle/ping.ts -> src/cycle/pong.ts',
       'not-to-unresolvable: src/unresolvable-violation.ts -> ./missing-module',
       'packages-not-to-app: packages/directive-idempotent/src/directive-violation.ts -> src/main.ts',
       'packages-not-to-app: packages/directive-rate-limit/src/directive-violation.ts -> src/main.ts',
+      'packages-not-to-app: packages/directive-signed/src/directive-violation.ts -> src/main.ts',
       'packages-not-to-app: packages/sdk/src/sdk-violation.ts -> src/main.ts',
       'rate-limit-no-graphql: packages/rate-limit/src/core-violation.ts -> node_modules/graphql/index.js',
       'sdk-runs-in-browsers: packages/sdk/src/sdk-violation.ts -> crypto',
@@ -56,6 +64,6 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
   test('a violation fails the check (non-zero exit), so CI stops', () => {
     const run = cruise(FIXTURE);
     expect(run.status).not.toBe(0);
-    expect(run.stdout).toContain('19 dependency violations (19 errors');
+    expect(run.stdout).toContain('27 dependency violations (27 errors');
   });
 });
