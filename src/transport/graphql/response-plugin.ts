@@ -25,7 +25,8 @@ export function responsePlugin(): ApolloServerPlugin<GraphQLContext> {
           if (response.body.kind === 'single') response.http.headers.set('content-type', mediaType);
           if (response.http.status === 401) {
             const challenged = { hasQuery: Boolean(request.http?.search), hasIdempotencyKey: request.http?.headers.has('idempotency-key') === true };
-            for (const [name, value] of Object.entries(authChallengeHeaders(challenged))) response.http.headers.set(name, value);
+            const reason = response.body.kind === 'single' ? response.body.singleResult.errors?.[0]?.extensions?.reason : undefined;
+            for (const [name, value] of Object.entries(authChallengeHeaders(challenged, reason))) response.http.headers.set(name, value);
           }
           const exchange = contextValue.http;
           for (const [name, value] of exchange.responseHeaders) response.http.headers.set(name, value);

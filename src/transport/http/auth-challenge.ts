@@ -34,7 +34,16 @@ export function acceptSignature({ hasQuery, hasIdempotencyKey }: ChallengedReque
   return `sig1=(${components.map((c) => `"${c}"`).join(' ')});created`;
 }
 
-/** The challenge headers of a 401 to `request`. */
-export function authChallengeHeaders(request: ChallengedRequest): Record<string, string> {
-  return { 'www-authenticate': WWW_AUTHENTICATE, 'accept-signature': acceptSignature(request) };
+/**
+ * The challenge headers of a 401 to `request`. With the refusal's `reason` (one of ERRORS.md's
+ * reason codes) the challenge names it too, `error="NONCE_REUSED"` (the auth-param RFC 6750 §3
+ * gives a refused credential): a client whose HTTP library hides a 401's body (Java's
+ * HttpURLConnection in streaming mode) can still tell a stale clock from a replay.
+ */
+export function authChallengeHeaders(request: ChallengedRequest, reason?: unknown): Record<string, string> {
+  const challenge = typeof reason === 'string' && REASON_CODE.test(reason) ? `${WWW_AUTHENTICATE}, error="${reason}"` : WWW_AUTHENTICATE;
+  return { 'www-authenticate': challenge, 'accept-signature': acceptSignature(request) };
 }
+
+/** What a reason code looks like (upper-case words joined by `_`): anything else is not put in a header. */
+const REASON_CODE = /^[A-Z][A-Z_]{0,63}$/;

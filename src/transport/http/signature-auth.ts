@@ -141,7 +141,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
   const refuse = (reply: FastifyReply, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): AuthOutcome => {
     if (refusalStatus(code) === 401) {
       const { raw, headers } = reply.request;
-      reply.headers(authChallengeHeaders({ hasQuery: requestTargetParts(raw.url ?? '/').hasQuery, hasIdempotencyKey: headers['idempotency-key'] !== undefined }));
+      reply.headers(authChallengeHeaders({ hasQuery: requestTargetParts(raw.url ?? '/').hasQuery, hasIdempotencyKey: headers['idempotency-key'] !== undefined }, extra.reason));
     }
     void sendError(reply, code, message, extra);
     return 'replied';

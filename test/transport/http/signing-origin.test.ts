@@ -212,8 +212,9 @@ describe('the signed origin', () => {
     });
     afterAll(async () => server?.close());
 
-    const expectChallenge = (headers: Headers, components: string[]) => {
-      expect(headers.get('www-authenticate')).toBe('Signature realm="signet"');
+    const expectChallenge = (headers: Headers, components: string[], reason: string) => {
+      // The reason as the body's extensions.reason: a client whose library hides a 401's body reads it here.
+      expect(headers.get('www-authenticate')).toBe(`Signature realm="signet", error="${reason}"`);
       const accepted = sf.parseDictionary(headers.get('accept-signature') as string);
       const [items, params] = accepted.get('sig1') as [Array<[string, Map<string, unknown>]>, Map<string, unknown>];
       expect(items.map(([name]) => name)).toEqual(components);
@@ -225,21 +226,21 @@ describe('the signed origin', () => {
     test('a signature refused before GraphQL', async () => {
       const res = await signedRequest(server, key, JSON.parse(ME), { sign: { nonce: 'short' } });
       expect(res.status).toBe(401);
-      expectChallenge(res.headers, REQUIRED);
+      expectChallenge(res.headers, REQUIRED, 'MALFORMED_SIGNATURE');
     });
 
     test('a replayed nonce, refused in the admission', async () => {
       const first = await signedRequest(server, key, JSON.parse(ME));
       const replay = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...first.signed.headers }, body: ME });
       expect(replay.status).toBe(401);
-      expectChallenge(replay.headers, REQUIRED);
+      expectChallenge(replay.headers, REQUIRED, 'NONCE_REUSED');
     });
 
     test('a request with an Idempotency-Key its signature does not cover is told to cover idempotency-key', async () => {
       const res = await signedRequest(server, key, JSON.parse(ME), { headers: { 'idempotency-key': 'challenge-1' }, sign: { components: REQUIRED } });
       expect(res.status).toBe(401);
       expect(res.json.errors[0].extensions.reason).toBe('IDEMPOTENCY_KEY_NOT_COVERED');
-      expectChallenge(res.headers, [...REQUIRED, 'idempotency-key']);
+      expectChallenge(res.headers, [...REQUIRED, 'idempotency-key'], 'IDEMPOTENCY_KEY_NOT_COVERED');
     });
 
     test('a replayed nonce with an Idempotency-Key, refused in the admission, is told the same', async () => {
@@ -247,7 +248,7 @@ describe('the signed origin', () => {
       expect(first.status).toBe(200);
       const replay = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...first.signed.headers, 'idempotency-key': 'challenge-2' }, body: ME });
       expect(replay.status).toBe(401);
-      expectChallenge(replay.headers, [...REQUIRED, 'idempotency-key']);
+      expectChallenge(replay.headers, [...REQUIRED, 'idempotency-key'], 'NONCE_REUSED');
     });
 
     test('a Content-Digest refused is answered with the digests that count (Want-Content-Digest, RFC 9530 §4)', async () => {
@@ -257,7 +258,7 @@ describe('the signed origin', () => {
         expect([digest, res.status, res.json.errors[0].extensions.reason]).toEqual([digest, 401, 'DIGEST_MISMATCH']);
         const wanted = sf.parseDictionary(res.headers.get('want-content-digest') as string);
         expect([...wanted.entries()].map(([name, [value]]) => [name, value])).toEqual([['sha-256', 10], ['sha-512', 5]]);
-        expectChallenge(res.headers, REQUIRED);
+        expectChallenge(res.headers, REQUIRED, 'DIGEST_MISMATCH');
       }
       // Other refusals do not carry it.
       const other = await signedRequest(server, key, JSON.parse(ME), { sign: { nonce: 'short' } });
@@ -268,7 +269,7 @@ describe('the signed origin', () => {
       const path = `/graphql?query=${encodeURIComponent('{ me { id } }')}`;
       const res = await signedRequest(server, key, undefined, { method: 'GET', path, body: '', sign: { nonce: 'short' } });
       expect(res.status).toBe(401);
-      expectChallenge(res.headers, [...REQUIRED, '@query']);
+      expectChallenge(res.headers, [...REQUIRED, '@query'], 'MALFORMED_SIGNATURE');
     });
   });
 });
