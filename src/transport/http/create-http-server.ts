@@ -17,6 +17,7 @@ import { requestScope } from '../request-scope';
 import { createHttpErrorHandler, sendError } from './http-errors';
 import { jsonBodyRefusal } from './json-body';
 import { hostLineCount } from './field-lines';
+import { answerExpectContinue } from './expect-continue';
 import { ErrorCode } from '../../errors';
 import { HTTP_TIMEOUTS, armBodyDeadline, createClientErrorHandler, type HttpTimeouts } from './client-errors';
 import { LANDING_PAGE } from './landing-page';
@@ -117,6 +118,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     clientErrorHandler,
   });
   logAbortedRequests(app);
+  answerExpectContinue(app.server, BODY_LIMIT_BYTES);
   limitConnections(app.server, deps.connectionLimits ?? CONNECTION_LIMITS, { ipv6LimitPrefix: clientAddress.ipv6LimitPrefix, logger: app.log, metrics: deps.metrics });
   // A signed /graphql request refused before its admission (a forwarded address that is not one,
   // Content-Encoding, Content-Type or a body Fastify refuses, Accept) has its signature used up

@@ -75,6 +75,35 @@ describe('raw-socket refusals', () => {
     expect(answer).toContain('"serverTime"');
   });
 
+  describe('Expect: 100-continue (RFC 9110 §10.1.1)', () => {
+    test('a body declared over the limit is not invited: the answer is 413 at once, never 100 Continue (Java client review)', async () => {
+      // The client waits for 100 before sending its body: nothing more is written.
+      const answer = await exchange(port, 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 70000\r\nExpect: 100-continue\r\n\r\n');
+      expect(answer).not.toContain('100 Continue');
+      expect(parse(answer)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    });
+
+    test('a body within the limit is invited with 100 Continue, then answered', async () => {
+      const body = '{"query":"{ serverTime }"}';
+      const answer = await new Promise<string>((resolve, reject) => {
+        let received = '';
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+        });
+        socket.setEncoding('utf8');
+        socket.on('data', (d) => {
+          const invited = !received.includes('100 Continue');
+          received += d;
+          if (invited && received.includes('100 Continue')) socket.write(body);
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(received));
+      });
+      expect(answer.startsWith('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200')).toBe(true);
+      expect(answer).toContain('"serverTime"');
+    });
+  });
+
   test('a long target plus headers that only together pass the limit stays 431 (the headers are what to cut)', async () => {
     const answer = parse(await exchange(port, `GET /graphql?query=${'a'.repeat(9_000)} HTTP/1.1\r\nHost: x\r\nX-Pad: ${'b'.repeat(9_000)}\r\n\r\n`));
     expect(answer.status).toBe(431);
