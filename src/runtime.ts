@@ -11,7 +11,7 @@ import type { DirectiveDeps } from './directives';
 import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
 import {
-  MIGRATION_COUNT, SchemaTooNewError, SingleProcessLockHeld, acquireSingleProcessLock, createPgDriver, createPgliteDriver, createSqlStores, embeddedDatabaseExists, latestKeyUseMs, migrate, namingDatabaseUrl, openPgliteDataDir, schemaState,
+  MIGRATION_COUNT, SchemaTooNewError, SingleProcessLockHeld, acquireSingleProcessLock, createPgDriver, createPgliteDriver, createSqlStores, embeddedDatabaseExists, keysUsedAfter, latestKeyUseMs, migrate, namingDatabaseUrl, openPgliteDataDir, schemaState,
   type PgliteDataDir, type SingleProcessLock, type SqlDriver,
 } from './stores/postgres';
 import type { Cluster, Redis } from 'ioredis';
@@ -235,20 +235,36 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
 }
 
 /**
+ * How far ahead of the clock a recorded key use may be for a start to wait for it (see
+ * memoryNoncesCompleteSince): an NTP step back is seconds to minutes; a use further ahead was made
+ * on a clock that was wrong, and waiting for it would refuse every signed request for that long.
+ */
+export const MAX_KEY_USE_AHEAD_MS = 10 * 60_000;
+
+/**
  * Since when a memory nonce store, empty at every start, holds every claim: from now, or from the
  * latest key use the database recorded when that is later. It is later only when the clock was set
  * back since (or a process on another host's clock wrote it): trusting the clock then would make
  * the store complete since before uses an earlier process admitted, and their captured bytes, fresh
  * again on the clock set back, would run twice. Signatures created before it are refused as
  * REPLAY_PROTECTION_RECOVERING until the clock has passed it. Uses in the last batch a crash lost
- * (at most the usage recorder's interval, 5 s) are not in the database.
+ * (at most the usage recorder's interval, 5 s) are not in the database. A use more than
+ * MAX_KEY_USE_AHEAD_MS ahead is not waited for: the keys used ahead are named at error level, to
+ * be revoked and replaced (their requests signed on the clock that was ahead can run again once
+ * this clock reaches them; a revoked key's never run).
  */
 async function memoryNoncesCompleteSince(driver: SqlDriver, logger: Logger): Promise<number> {
   const now = Date.now();
   const latestUse = await latestKeyUseMs(driver);
   if (latestUse === null || latestUse < now) return now;
-  logger.warn({ latestKeyUse: new Date(latestUse).toISOString(), clock: new Date(now).toISOString() },
-    'the database recorded an API key use later than this process\'s clock (was the clock set back?): signed requests created before that use are refused as REPLAY_PROTECTION_RECOVERING until the clock has passed it');
+  const clocks = { latestKeyUse: new Date(latestUse).toISOString(), clock: new Date(now).toISOString() };
+  if (latestUse - now > MAX_KEY_USE_AHEAD_MS) {
+    const keys = await keysUsedAfter(driver, now, 20);
+    logger.error({ ...clocks, keysUsedAhead: keys },
+      'the database recorded API key uses far ahead of this process\'s clock (a clock that was ahead, or this one is behind: check NTP): requests those keys signed on the clock that was ahead can run again once this clock reaches their time; revoke and replace these keys (signet keys revoke <id>)');
+    return now;
+  }
+  logger.warn(clocks, 'the database recorded an API key use later than this process\'s clock (was the clock set back?): signed requests created before that use are refused as REPLAY_PROTECTION_RECOVERING until the clock has passed it');
   return latestUse + 1;
 }
 

@@ -64,12 +64,17 @@ describe('which mutations the SDK keys', () => {
       [`mutation ($input: PlaceOrderInput!, $s: Boolean = true) { ${place('@skip(if: $s)')} ${CANCEL} }`, { s: false }],
       [`mutation ($input: PlaceOrderInput!) { ...F @skip(if: true) ...F ... @include(if: false) { ${CANCEL} } } fragment F on Mutation { ${PLACE} }`, {}],
       [`mutation ($input: PlaceOrderInput!) { ... on Mutation { ${PLACE} } x: ${CANCEL} serverTime: ${cancel('@skip(if: true)')} }`, {}],
+      // A variable set to undefined is not sent (JSON drops it): the declared default decides (diff review).
+      [`mutation ($input: PlaceOrderInput!, $again: Boolean = false) { a: ${PLACE} b: ${place('@include(if: $again)')} }`, { again: undefined }],
+      [`mutation ($input: PlaceOrderInput!, $s: Boolean = true) { ${place('@skip(if: $s)')} ${CANCEL} }`, { s: undefined }],
     ];
     for (const [text, inputs] of cases) {
       const document = parse(text);
       const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
       const fragments = Object.fromEntries(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
-      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], { input: { market: 'BTC-USD', side: 'BUY', price: '1', quantity: '1' }, ...inputs });
+      // The server sees the variables as they travel: JSON, where an undefined value is not sent.
+      const sent = JSON.parse(JSON.stringify({ input: { market: 'BTC-USD', side: 'BUY', price: '1', quantity: '1' }, ...inputs }));
+      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], sent);
       if (!coerced.coerced) throw new Error(`${text}: ${coerced.errors?.[0]?.message}`);
       const server = [...rootFields({ schema, operation, fragments, variableValues: coerced.coerced })].filter(([, nodes]) => serverKeyed.has(nodes[0].name.value)).map(([, nodes]) => nodes[0].name.value);
       expect({ text, inputs, keyed: describeOperation(document, { variables: inputs }).keyedFields }).toEqual({ text, inputs, keyed: server });

@@ -46,5 +46,5 @@ export type {
   VerificationResult,
   VerifierOptions,
 } from './types';
-export { createDeferredClaimVerifier, createSignatureVerifier } from './verify-signature';
+export { CLAIM_LANDING_MARGIN_MS, createDeferredClaimVerifier, createSignatureVerifier } from './verify-signature';
 export { webCrypto, type WebCryptoKey, type WebCryptoProvider } from './webcrypto-provider';

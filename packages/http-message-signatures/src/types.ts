@@ -79,7 +79,8 @@ export interface PendingNonceClaim {
    * The instant (ms since the epoch, the verifier's clock) the claim must be made before:
    * `created` + retention + skew, when an earlier claim of the same nonce may have expired. A
    * claim made later (the process stalled between the check and the claim) could succeed on a
-   * nonce already used: the caller refuses the request as SIGNATURE_EXPIRED instead.
+   * nonce already used: the caller refuses the request as SIGNATURE_EXPIRED instead. `ttlMs`
+   * outlasts it by `CLAIM_LANDING_MARGIN_MS`, the time a claim checked just before it may take to land.
    */
   readonly claimByMs: number;
 }

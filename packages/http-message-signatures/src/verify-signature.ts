@@ -99,6 +99,15 @@ function checkOptions(options: VerifierOptions<unknown>): { maxAgeMs: number; re
 }
 
 /** Everything up to the nonce claim, shared by both factories; `clock` and `skewMs` serve the claim. */
+/**
+ * How much later than its deadline check a nonce claim may land in the store and still find an
+ * earlier claim of the same nonce held: every claim is kept this much longer than the deadline
+ * (`PendingNonceClaim.claimByMs`) it was checked against. Covers a store's round trip with its
+ * retries (Signet's Redis commands give up after 2 s, retried once); a store slower than that
+ * answers an error, and the request does not run.
+ */
+export const CLAIM_LANDING_MARGIN_MS = 5_000;
+
 function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
   check: (req: SignedRequestParts) => Promise<DeferredVerificationResult>;
   clock: () => number;
@@ -113,10 +122,13 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
    * up to the skew behind this one, i.e. until `created + retention + skew`, counted from `nowMs`.
    * Counted from the claim instead, a signature created ahead of this clock would expire from the
    * store while a process with a slower clock still took it as fresh, and its bytes would run
-   * there again. At least 1 ms: a signature exactly `maxAge` old is still fresh, and with no skew
-   * and a retention of `maxAge` its nonce would otherwise be claimed for 0 ms (which stores refuse).
+   * there again. Plus {@link CLAIM_LANDING_MARGIN_MS}: a claim checked against its deadline
+   * (`claimByMs`, `created + retention + skew`) lands in the store a little later (a round trip,
+   * a retry), and an earlier claim of the same nonce must still be held when it does. At least
+   * 1 ms: with no skew, no margin and a retention of `maxAge`, a signature exactly `maxAge` old
+   * (still fresh) would otherwise be claimed for 0 ms (which stores refuse).
    */
-  const nonceTtlMs = (signature: ParsedSignature, nowMs: number) => Math.max(1, signature.created * 1000 + retentionMs + skewMs - nowMs);
+  const nonceTtlMs = (signature: ParsedSignature, nowMs: number) => Math.max(1, signature.created * 1000 + retentionMs + skewMs + CLAIM_LANDING_MARGIN_MS - nowMs);
 
   function clock(): number {
     const ms = now();
@@ -231,7 +243,7 @@ function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
       scopes: Object.freeze([...key.scopes]),
       created: signature.created,
       ...(key.version === undefined ? {} : { keyVersion: key.version }),
-      claim: Object.freeze({ keyId, nonce: signature.nonce, ttlMs, notBeforeMs, createdMs: signature.created * 1000, claimByMs: checkedAtMs + ttlMs }),
+      claim: Object.freeze({ keyId, nonce: signature.nonce, ttlMs, notBeforeMs, createdMs: signature.created * 1000, claimByMs: Math.max(checkedAtMs + 1, signature.created * 1000 + retentionMs + skewMs) }),
     };
   }
 

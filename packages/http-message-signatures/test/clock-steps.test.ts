@@ -4,7 +4,7 @@
  * claimed for as long as real time, not the wall clock alone, says its signature may be fresh; and
  * a claim made after a stall must not reach a nonce whose first claim may have lapsed.
  */
-import { createMemoryNonceStore, createSignatureVerifier } from '../src';
+import { CLAIM_LANDING_MARGIN_MS, createMemoryNonceStore, createSignatureVerifier } from '../src';
 import { nodeCrypto } from '../src/node';
 import { defaultKeys, signedRequest, AUTHORITY, NOW_MS, NOW_S } from './helpers';
 
@@ -107,5 +107,32 @@ describe('the claiming verifier after a stall', () => {
     state.wall = NOW_MS + 30_000;
     expect(await verify(captured)).toMatchObject({ status: 'rejected', reason: 'SIGNATURE_EXPIRED' });
     expect(readings).toEqual([NOW_MS, NOW_MS, NOW_MS, NOW_MS + 30_000, NOW_MS + 30_000, NOW_MS + 36_000]);
+  });
+
+  test('a claim checked just before its deadline that lands in the store up to the landing margin later still finds the first claim held', async () => {
+    const state = { wall: NOW_MS };
+    const keys = defaultKeys();
+    const store = createMemoryNonceStore({ now: () => state.wall, completeSinceMs: 0 });
+    let landingMs = 0;
+    // A store a round trip away: the claim takes effect `landingMs` after it was sent.
+    const nonces = { claim: async (...args: Parameters<typeof store.claim>) => { state.wall += landingMs; return store.claim(...args); } };
+    let stallBeforeClaim = 0;
+    let readings = 0;
+    const verify = createSignatureVerifier({
+      crypto: nodeCrypto, authority: AUTHORITY, maxAgeSeconds: 30, resolveKey: async (id) => keys.get(id) ?? null, nonces,
+      now: () => {
+        readings += 1;
+        // The replay's third reading is the deadline check: by then the process has stalled to 1 ms before the deadline.
+        if (readings === 6) state.wall += stallBeforeClaim;
+        return state.wall;
+      },
+    });
+    const captured = signedRequest({ created: NOW_S, nonce: 'captured-nonce-0004' });
+    expect((await verify(captured)).status).toBe('verified'); // its claim lands at once: held until created + 40 s
+    state.wall = NOW_MS + 30_000; // the replay, checked at its last fresh millisecond
+    stallBeforeClaim = 4_999; // its deadline check at created + 35 s - 1 ms passes...
+    landingMs = CLAIM_LANDING_MARGIN_MS - 1; // ...and its claim lands just within the margin later
+    expect(await verify(captured)).toMatchObject({ status: 'rejected', reason: 'NONCE_REUSED' });
+    expect(state.wall).toBe(NOW_MS + 35_000 - 1 + CLAIM_LANDING_MARGIN_MS - 1);
   });
 });

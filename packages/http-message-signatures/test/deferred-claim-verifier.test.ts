@@ -22,7 +22,7 @@ describe('the deferred-claim verifier', () => {
       accountId: 'acct-ed',
       scopes: ['TRADE'],
       created: NOW_S,
-      claim: { keyId: ED25519.keyId, nonce: 'nonce-claimed-by-the-caller-01', ttlMs: 35_000, notBeforeMs: NOW_S * 1000 - 5_000, createdMs: NOW_S * 1000, claimByMs: NOW_S * 1000 + 35_000 },
+      claim: { keyId: ED25519.keyId, nonce: 'nonce-claimed-by-the-caller-01', ttlMs: 40_000, notBeforeMs: NOW_S * 1000 - 5_000, createdMs: NOW_S * 1000, claimByMs: NOW_S * 1000 + 35_000 },
     });
     // Nothing was claimed here: the same bytes pass again, and only the caller's claim decides.
     await expect(verify(req)).resolves.toMatchObject({ status: 'unclaimed' });

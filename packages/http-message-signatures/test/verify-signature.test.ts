@@ -21,21 +21,23 @@ describe('a correctly signed request', () => {
       scopes: ['TRADE'],
       created: NOW_S,
       nonce: 'nonce-ed25519-0000000001',
-      nonceTtlMs: 35_000,
+      // created + max age (30 s) + skew (5 s) + the claim's landing margin (5 s), from NOW.
+      nonceTtlMs: 40_000,
       // A previous use of these bytes can only have been claimed from `created` minus the skew on.
       notBeforeMs: NOW_S * 1000 - 5_000,
     });
     expect(claimNonce).toHaveBeenCalledTimes(1);
-    expect(claimNonce).toHaveBeenCalledWith(ED25519.keyId, 'nonce-ed25519-0000000001', { ttlMs: 35_000, notBeforeMs: NOW_S * 1000 - 5_000, createdMs: NOW_S * 1000 });
+    expect(claimNonce).toHaveBeenCalledWith(ED25519.keyId, 'nonce-ed25519-0000000001', { ttlMs: 40_000, notBeforeMs: NOW_S * 1000 - 5_000, createdMs: NOW_S * 1000 });
   });
 
   it('holds its nonce until created + max age + skew, so a process whose clock is up to the skew behind never finds it free while it still takes the signature as fresh', async () => {
     const { verify, claimNonce } = setup();
-    // Signed 4 s ahead of this clock: a process 3 s behind takes it as fresh until NOW + 37 s.
-    await expect(verify(signedRequest({ created: NOW_S + 4, nonce: 'nonce-ahead-000000000001' }))).resolves.toMatchObject({ status: 'verified', nonceTtlMs: 39_000 });
+    // Signed 4 s ahead of this clock: a process 3 s behind takes it as fresh until NOW + 37 s (each
+    // claim held the 5 s landing margin longer).
+    await expect(verify(signedRequest({ created: NOW_S + 4, nonce: 'nonce-ahead-000000000001' }))).resolves.toMatchObject({ status: 'verified', nonceTtlMs: 44_000 });
     // Signed 20 s ago: fresh here for 10 s more, on a process 5 s behind for 15 s.
-    await expect(verify(signedRequest({ created: NOW_S - 20, nonce: 'nonce-behind-00000000001' }))).resolves.toMatchObject({ status: 'verified', nonceTtlMs: 15_000 });
-    expect(claimNonce.mock.calls.map(([, , claim]) => claim.ttlMs)).toEqual([39_000, 15_000]);
+    await expect(verify(signedRequest({ created: NOW_S - 20, nonce: 'nonce-behind-00000000001' }))).resolves.toMatchObject({ status: 'verified', nonceTtlMs: 20_000 });
+    expect(claimNonce.mock.calls.map(([, , claim]) => claim.ttlMs)).toEqual([44_000, 20_000]);
   });
 
   it('is verified with an hmac-sha256 key', async () => {

@@ -68,7 +68,8 @@ function condition(node: SelectionNode, name: 'skip' | 'include', operation: Ope
   if (value?.kind === Kind.BOOLEAN) return value.value;
   if (value?.kind !== Kind.VARIABLE) return undefined;
   const variable = value.name.value;
-  if (Object.prototype.hasOwnProperty.call(variables, variable)) return variables[variable];
+  // A variable set to undefined is not sent (JSON.stringify drops it): the server takes its default.
+  if (Object.prototype.hasOwnProperty.call(variables, variable) && variables[variable] !== undefined) return variables[variable];
   const fallback = operation.variableDefinitions?.find((d) => d.variable.name.value === variable)?.defaultValue;
   return fallback?.kind === Kind.BOOLEAN ? fallback.value : undefined;
 }

@@ -8,5 +8,5 @@ export { MIGRATION_COUNT, SchemaTooNewError, migrate, schemaState, type Migratio
 export { embeddedDatabaseExists, openPgliteDataDir, type PgliteDataDir } from './pglite-data-dir';
 export { createSqlStores, type SqlStores, type SqlStoresOptions } from './sql-unit-of-work';
 export { namingDatabaseUrl } from './connection-errors';
-export { latestKeyUseMs } from './key-use-watermark';
+export { keysUsedAfter, latestKeyUseMs } from './key-use-watermark';
 export { SingleProcessLockHeld, acquireSingleProcessLock, type ServingMode, type SingleProcessLock } from './single-process-lock';
