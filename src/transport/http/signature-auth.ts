@@ -158,7 +158,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       return refuse(reply, code, SIGNATURE_REASON_TEXT.SIGNATURE_INVALID, { reason: 'SIGNATURE_INVALID' });
     }
     const expectedAuthority = target.authorities[0];
-    const message = `${SIGNATURE_REASON_TEXT.SIGNATURE_INVALID} This request's Host is not a name of this server; sign @authority as "${expectedAuthority}".`;
+    const message = `${SIGNATURE_REASON_TEXT.SIGNATURE_INVALID} This request's Host is not a name of this server (behind a proxy: is it forwarding the client's Host, port included?); sign @authority as "${expectedAuthority}".`;
     return refuse(reply, code, message, { reason: 'SIGNATURE_INVALID', expectedAuthority });
   };
   /**

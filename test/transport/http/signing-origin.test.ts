@@ -159,6 +159,8 @@ describe('the signed origin', () => {
       expect(res.status).toBe(401);
       expect(res.json.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID', expectedAuthority: `127.0.0.1:${port}` });
       expect(res.json.errors[0].message).toContain(`"127.0.0.1:${port}"`);
+      // A proxy that rewrites Host (nginx's $host drops the port) is the usual cause (proxy review).
+      expect(res.json.errors[0].message).toContain('behind a proxy: is it forwarding the client\'s Host, port included?');
       expect(res.json.errors[0].message).not.toContain('evil.example');
     });
 
