@@ -17,6 +17,7 @@ export enum ErrorCode {
   IDEMPOTENCY_KEY_REQUIRED = 'IDEMPOTENCY_KEY_REQUIRED',
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   IDEMPOTENCY_IN_PROGRESS = 'IDEMPOTENCY_IN_PROGRESS',
+  IDEMPOTENCY_OUTCOME_LOST = 'IDEMPOTENCY_OUTCOME_LOST',
   BAD_USER_INPUT = 'BAD_USER_INPUT',
   BAD_REQUEST = 'BAD_REQUEST',
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
@@ -79,6 +80,11 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = Object.fr
     status: null, otherStatuses: [], field: true, retryable: true, http: '200 (field)',
     meaning: 'The same key is executing right now (a concurrent duplicate); nothing ran. `extensions.retryAfter` says when to retry.',
     whatToDo: 'Retry with the same key: you will get the original outcome.',
+  },
+  [ErrorCode.IDEMPOTENCY_OUTCOME_LOST]: {
+    status: null, otherStatuses: [], field: true, retryable: false, http: '200 (field)',
+    meaning: 'The key\'s recorded outcome names an order, transfer or API key the database no longer has: it was restored from a backup taken before that call. The call is not in effect now, and nothing ran now.',
+    whatToDo: 'Check your orders, transfers or keys; to do it again, send it with a new key. Tell the operator (see the README, "Backups and restores").',
   },
   [ErrorCode.FORBIDDEN]: {
     status: null, otherStatuses: [], field: true, retryable: false, http: '200 (field)',

@@ -25,3 +25,11 @@ export class IdempotencyInProgressError extends SignetError {
     super(ErrorCode.IDEMPOTENCY_IN_PROGRESS, `A ${field} request with this idempotency key is in progress; retry in ${retryAfterSeconds} s to get its outcome.`, { retryAfter: retryAfterSeconds });
   }
 }
+
+/** A replay whose recorded entity the database no longer has (restored from an older backup); nothing ran now. */
+export class IdempotencyOutcomeLostError extends SignetError {
+  constructor(field: string) {
+    super(ErrorCode.IDEMPOTENCY_OUTCOME_LOST,
+      `This idempotency key's ${field} names what the database no longer has (restored from a backup taken before it): it is not in effect, and nothing ran now. To do it again, use a new key.`);
+  }
+}

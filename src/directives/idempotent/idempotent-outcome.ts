@@ -1,6 +1,7 @@
 import { getNamedType, isObjectType, type GraphQLOutputType } from 'graphql';
 import type { FieldOutcomeCodec, IdempotentFieldInfo } from '@signet/directive-idempotent';
 import type { DirectiveContext } from '../directive-context';
+import { IdempotencyOutcomeLostError } from './idempotency-errors';
 
 /**
  * Signet's outcome codec for `@idempotent`: what is stored about a completed order, transfer or
@@ -58,7 +59,7 @@ export function signetOutcomeCodec(field: IdempotentFieldInfo): FieldOutcomeCode
       const { entity, entities, userErrors } = parseOutcome(outcome);
       return entity === null && (entities?.ids.length ?? 0) === 0 && userErrors.length > 0;
     },
-    replay: (outcome, { context, scope }) => replayPayload(kind, parseOutcome(outcome), scope, context),
+    replay: (outcome, { context, scope }) => replayPayload(kind, parseOutcome(outcome), scope, context, field.fieldName),
   };
 }
 
@@ -90,20 +91,24 @@ function parseOutcome(text: string): StoredOutcome {
 }
 
 /**
- * Rebuilds the payload of a replay for `accountId`: the entity as it is now (null if it is no
- * longer visible to the account), or each entity of a list as it is now (those no longer visible
- * left out), and the original userErrors.
+ * Rebuilds the payload of a replay for `accountId`: the entity as it is now, or each entity of a
+ * list as it is now, and the original userErrors. Orders, transfers and keys are never deleted, so
+ * an entity the database does not have means the database went back to before the call (restored
+ * from a backup) while the outcome survived (in Redis, or a newer record): answered as
+ * IDEMPOTENCY_OUTCOME_LOST, never as a success whose entity is null, which a client would count as done.
  */
-async function replayPayload(kind: PayloadKind, outcome: StoredOutcome, accountId: string, context: DirectiveContext): Promise<Record<string, unknown>> {
+async function replayPayload(kind: PayloadKind, outcome: StoredOutcome, accountId: string, context: DirectiveContext, fieldName: string): Promise<Record<string, unknown>> {
   const userErrors = outcome.userErrors.map((e) => ({ ...e, field: e.field ? [...e.field] : null }));
   if (isListKind(kind)) {
     // One read for the whole list: a cancelAllOrders outcome may name hundreds of orders, and a
     // replay (also one behind a spent field limit) must not cost a statement per order.
     const ids = outcome.entities?.ids ?? [];
-    const entities = ids.length === 0 ? [] : (await context.services.orders.findOrders(accountId, ids)).filter((order) => order !== null);
-    return { [kind]: entities, userErrors };
+    const found = ids.length === 0 ? [] : await context.services.orders.findOrders(accountId, ids);
+    if (found.some((order) => order === null)) throw new IdempotencyOutcomeLostError(fieldName);
+    return { [kind]: found, userErrors };
   }
   const entity = outcome.entity ? await loadEntity(outcome.entity.kind, outcome.entity.id, accountId, context) : null;
+  if (outcome.entity && (entity === null || entity === undefined)) throw new IdempotencyOutcomeLostError(fieldName);
   // Shown once: a replayed createApiKey never repeats key material (it was never stored).
   if (kind === 'apiKey') return { apiKey: entity, privateKey: null, secret: null, userErrors };
   return { [kind]: entity, userErrors };

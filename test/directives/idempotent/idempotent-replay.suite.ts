@@ -26,6 +26,26 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       expect(await balancesOf(services, id)).toMatchObject({ USD: { available: '999', held: '1' } });
     });
 
+    test('a replay whose order the database no longer has (restored from an older backup) is IDEMPOTENCY_OUTCOME_LOST, not a success with a null order (backup review)', async () => {
+      const { run, services, sql } = fx();
+      const id = await fundedAccount(services, { USD: '1000' });
+      const other = await fundedAccount(services, {});
+      const first = await run(PLACE, { input: buy(), key: 'restored-1' }, principalFor(id));
+      expect(first.data.placeOrder.order.id).toEqual(expect.any(String));
+      // The database goes back to before the order (a restore): the caller no longer has it. Given
+      // back afterwards: the suite's later tests reconcile the same database.
+      const orderId = first.data.placeOrder.order.id;
+      await sql.query('UPDATE orders SET account_id = $1 WHERE id = $2', [other, orderId]);
+      try {
+        const retry = await run(PLACE, { input: buy(), key: 'restored-1' }, principalFor(id));
+        expect(retry.data.placeOrder).toBeNull();
+        expect(retry.errors?.[0]).toMatchObject({ path: ['placeOrder'], extensions: { code: 'IDEMPOTENCY_OUTCOME_LOST', retryable: false } });
+        expect(retry.errors?.[0].message).toContain('nothing ran now');
+      } finally {
+        await sql.query('UPDATE orders SET account_id = $1 WHERE id = $2', [id, orderId]);
+      }
+    });
+
     test('a business failure is an outcome: the retry replays the same userErrors even after funds arrive', async () => {
       const { run, ordersOf, services } = fx();
       const id = await fundedAccount(services, { USD: '0.5' });
