@@ -198,6 +198,8 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   const keyVersions = redis && driver.kind !== 'pglite' ? createRedisKeyVersionStore(redis) : undefined;
   const services = createDomainServices({
     uow: sql.uow, secretBox, prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite', keyVersions, feeRates: config.feeRates, maxOpenOrders: config.maxOpenOrders,
+    // The record a restore of the database does not take back (README, "Backups and restores").
+    onKeyEvent: (event) => logger.info(event, event.event === 'api_key_created' ? 'API key created' : 'API key revoked'),
   });
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => { redis.assertDatabase(); await redis.ping(); } });

@@ -129,11 +129,22 @@ function publicKeyParser(): (der: string) => KeyObject | 'weak' {
   };
 }
 
+/** A key created or revoked, as it committed: what an operator replays after a database restore. */
+export type ApiKeyEvent =
+  | { readonly event: 'api_key_created'; readonly keyId: string; readonly accountId: string; readonly scopes: readonly Scope[]; readonly by: string | null }
+  | { readonly event: 'api_key_revoked'; readonly keyId: string; readonly accountId: string; readonly by: string | null };
+
 /** Creates the API key service. */
 export function createApiKeyService(deps: {
   uow: UnitOfWork; clock: Clock; secretBox: SecretBox; cacheVerificationKeys?: boolean;
   /** Shared key versions (Redis): material is cached per process and checked by each request's admission. */
   keyVersions?: KeyVersionStore;
+  /**
+   * Told each key created or revoked once it committed (the runtime logs it): a database restored
+   * from a backup forgets revocations made since, and this record outside it says which keys to
+   * revoke again. Never given key material.
+   */
+  onKeyEvent?: (event: ApiKeyEvent) => void;
 }): ApiKeyService {
   const { uow, clock, secretBox, keyVersions } = deps;
   const verificationKeyOf = publicKeyParser();
@@ -242,7 +253,9 @@ export function createApiKeyService(deps: {
         }
         return apiKey;
       });
-      return saved.ok ? ok({ apiKey: saved.value, privateKey, secret }) : saved;
+      if (!saved.ok) return saved;
+      deps.onKeyEvent?.({ event: 'api_key_created', keyId: id, accountId, scopes: saved.value.scopes, by: createdBy });
+      return ok({ apiKey: saved.value, privateKey, secret });
     },
 
     async revokeApiKey(accountId, keyIdText, revokedBy = null) {
@@ -266,6 +279,7 @@ export function createApiKeyService(deps: {
         // createVersionedKeyCache), for reads only: a mutation holds the key's row, which is
         // revoked. Revoking it again lands here as ALREADY_REVOKED, and renews before answering.
         if (keyVersions && !result.ok && result.errors.some((e) => e.code === UserErrorCode.API_KEY_ALREADY_REVOKED)) await keyVersions.renew(keyId);
+        if (result.ok) deps.onKeyEvent?.({ event: 'api_key_revoked', keyId, accountId, by: revokedBy });
         return result;
       } finally {
         cache?.forget(keyId);

@@ -20,7 +20,7 @@ export { planMatch, crosses, type IncomingOrder, type MatchPlan, type PlannedTra
 export { settleTrade, ceilQuote, DEFAULT_FEE_RATES, type FeeRates, type OrderFillState, type SettledTrade, type TradeParty } from './settlement';
 export { createMarketDataService, TICKER_WINDOW_MS, type MarketDataService } from './market-data.service';
 export { createTransferService, MAX_MEMO_LENGTH, type TransferService, type CreateTransferInput } from './transfers.service';
-export { createApiKeyService, newKeyId, HMAC_SECRET_BYTES, MAX_LABEL_LENGTH, MAX_ACTIVE_API_KEYS, type ApiKeyService, type CreateApiKeyInput, type CreatedApiKey, type VerificationMaterial } from './api-keys.service';
+export { createApiKeyService, newKeyId, HMAC_SECRET_BYTES, MAX_LABEL_LENGTH, MAX_ACTIVE_API_KEYS, type ApiKeyEvent, type ApiKeyService, type CreateApiKeyInput, type CreatedApiKey, type VerificationMaterial } from './api-keys.service';
 export { createMemoryKeyVersionStore } from './memory-key-version-store';
 export { createDomainServices, type DomainServices } from './services';
 export { createKeyUsageRecorder, type KeyUsageRecorder } from './api-key-usage';

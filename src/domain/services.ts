@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createAccountService, type AccountService } from './accounts.service';
-import { createApiKeyService, type ApiKeyService } from './api-keys.service';
+import { createApiKeyService, type ApiKeyEvent, type ApiKeyService } from './api-keys.service';
 import { createMarketDataService, type MarketDataService } from './market-data.service';
 import { createOrderService, type OrderService } from './orders.service';
 import { DEFAULT_FEE_RATES, type FeeRates } from './settlement';
@@ -35,6 +35,8 @@ export function createDomainServices(deps: {
   uow: UnitOfWork; secretBox: SecretBox; clock?: Clock; newId?: IdGenerator; prices?: PriceSource; cacheVerificationKeys?: boolean; keyVersions?: KeyVersionStore; feeRates?: FeeRates;
   /** The most live orders an account may have in one market; null: no limit. Default DEFAULT_MAX_OPEN_ORDERS (500). */
   maxOpenOrders?: number | null;
+  /** Told each API key created or revoked (see createApiKeyService). */
+  onKeyEvent?: (event: ApiKeyEvent) => void;
 }): DomainServices {
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;
@@ -46,7 +48,7 @@ export function createDomainServices(deps: {
     marketData: createMarketDataService(base),
     feeRates,
     transfers: createTransferService(base),
-    apiKeys: createApiKeyService({ uow: deps.uow, clock, secretBox: deps.secretBox, cacheVerificationKeys: deps.cacheVerificationKeys, keyVersions: deps.keyVersions }),
+    apiKeys: createApiKeyService({ uow: deps.uow, clock, secretBox: deps.secretBox, cacheVerificationKeys: deps.cacheVerificationKeys, keyVersions: deps.keyVersions, onKeyEvent: deps.onKeyEvent }),
     uow: deps.uow,
     clock,
     // Without a feed or a book, the configured table alone prices the assets.
