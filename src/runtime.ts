@@ -157,7 +157,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   });
   let applied: number;
   let secretBox: SecretBox;
-  let nonceCompleteSinceMs: number | undefined;
+  let nonceNotCompleteBeforeMs: number | undefined;
   try {
     if (options.schema === 'existing') {
       await requireCurrentSchema(driver);
@@ -176,7 +176,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
     // A rotation a crash stopped: master.key is the key the database names before anything uses it.
     if (dataDir) await settleStagedMasterKey(dataDir, sql.uow, logger);
     secretBox = await secretBoxFor(config, dataDir, sql.uow, logger, options.masterKeyMismatch ?? 'refuse');
-    if (!config.redisUrl && !config.redisCluster) nonceCompleteSinceMs = await memoryNoncesCompleteSince(driver, logger);
+    if (!config.redisUrl && !config.redisCluster) nonceNotCompleteBeforeMs = await memoryNoncesNotCompleteBefore(driver, logger);
   } catch (error) {
     await driver.close().catch(() => undefined);
     await releaseProcessLock();
@@ -198,14 +198,15 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   const keyVersions = redis && driver.kind !== 'pglite' ? createRedisKeyVersionStore(redis) : undefined;
   const services = createDomainServices({
     uow: sql.uow, secretBox, prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite', keyVersions, feeRates: config.feeRates, maxOpenOrders: config.maxOpenOrders,
-    // The record a restore of the database does not take back (README, "Backups and restores").
-    onKeyEvent: (event) => logger.info(event, event.event === 'api_key_created' ? 'API key created' : 'API key revoked'),
+    // The record a restore of the database does not take back (README, "Backups and restores"):
+    // at warn for operator commands, whose logger shows warn and above (as migrations are).
+    onKeyEvent: (event) => (options.serving ? logger.info.bind(logger) : logger.warn.bind(logger))(event, event.event === 'api_key_created' ? 'API key created' : 'API key revoked'),
   });
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => { redis.assertDatabase(); await redis.ping(); } });
   // Every migration applied now: this start created the embedded database (the demo seed's cue).
   const freshEmbedded = applied === MIGRATION_COUNT && !config.databaseUrl;
-  const security = redis ? redisSecurityStores(redis, { idempotencyPrefix: config.idempotencyRedisPrefix ?? undefined }) : memorySecurityStores({ nonceCompleteSinceMs });
+  const security = redis ? redisSecurityStores(redis, { idempotencyPrefix: config.idempotencyRedisPrefix ?? undefined }) : memorySecurityStores({ nonceNotCompleteBeforeMs });
   // The nonce store records since when it is complete (a new or emptied Redis: from now on)
   // before any key is created, so keys created from here on are never refused as unproven.
   // Best effort: the first claim records it too.
@@ -238,14 +239,15 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
 
 /**
  * How far ahead of the clock a recorded key use may be for a start to wait for it (see
- * memoryNoncesCompleteSince): an NTP step back is seconds to minutes; a use further ahead was made
+ * memoryNoncesNotCompleteBefore): an NTP step back is seconds to minutes; a use further ahead was made
  * on a clock that was wrong, and waiting for it would refuse every signed request for that long.
  */
 export const MAX_KEY_USE_AHEAD_MS = 10 * 60_000;
 
 /**
- * Since when a memory nonce store, empty at every start, holds every claim: from now, or from the
- * latest key use the database recorded when that is later. It is later only when the clock was set
+ * What a memory nonce store, empty at every start and complete since that start (in real time:
+ * see its `completeSinceMs`), must not be complete before either: the latest key use the database
+ * recorded, when it is later than the clock (undefined otherwise). It is later only when the clock was set
  * back since (or a process on another host's clock wrote it): trusting the clock then would make
  * the store complete since before uses an earlier process admitted, and their captured bytes, fresh
  * again on the clock set back, would run twice. Signatures created before it are refused as
@@ -255,16 +257,16 @@ export const MAX_KEY_USE_AHEAD_MS = 10 * 60_000;
  * be revoked and replaced (their requests signed on the clock that was ahead can run again once
  * this clock reaches them; a revoked key's never run).
  */
-async function memoryNoncesCompleteSince(driver: SqlDriver, logger: Logger): Promise<number> {
+async function memoryNoncesNotCompleteBefore(driver: SqlDriver, logger: Logger): Promise<number | undefined> {
   const now = Date.now();
   const latestUse = await latestKeyUseMs(driver);
-  if (latestUse === null || latestUse < now) return now;
+  if (latestUse === null || latestUse < now) return undefined;
   const clocks = { latestKeyUse: new Date(latestUse).toISOString(), clock: new Date(now).toISOString() };
   if (latestUse - now > MAX_KEY_USE_AHEAD_MS) {
     const keys = await keysUsedAfter(driver, now, 20);
     logger.error({ ...clocks, keysUsedAhead: keys },
       'the database recorded API key uses far ahead of this process\'s clock (a clock that was ahead, or this one is behind: check NTP): requests those keys signed on the clock that was ahead can run again once this clock reaches their time; revoke and replace these keys (signet keys revoke <id>)');
-    return now;
+    return undefined;
   }
   logger.warn(clocks, 'the database recorded an API key use later than this process\'s clock (was the clock set back?): signed requests created before that use are refused as REPLAY_PROTECTION_RECOVERING until the clock has passed it');
   return latestUse + 1;
@@ -379,9 +381,9 @@ export function redisSecurityStores(redis: Redis | Cluster, options: { idempoten
  * existed). The idempotency store is told by `declareCompleteIfNoLiveRecords` (see `openRuntime`).
  * `rateLimitClock` (ms, monotonic; default `performance.now()`) rolls the limits' windows in tests.
  */
-export function memorySecurityStores(options: { nonceCompleteSinceMs?: number; rateLimitClock?: () => number } = {}): SecurityStores {
+export function memorySecurityStores(options: { nonceCompleteSinceMs?: number; nonceNotCompleteBeforeMs?: number; rateLimitClock?: () => number } = {}): SecurityStores {
   const parts = {
-    nonces: createMemoryNonceStore({ completeSinceMs: options.nonceCompleteSinceMs }),
+    nonces: createMemoryNonceStore({ completeSinceMs: options.nonceCompleteSinceMs, notCompleteBeforeMs: options.nonceNotCompleteBeforeMs }),
     rateLimits: createAccountPartitionedRateLimitStore(options.rateLimitClock ? { now: options.rateLimitClock } : {}),
     idempotency: createMemoryIdempotencyStore(),
   };

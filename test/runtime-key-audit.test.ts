@@ -12,7 +12,7 @@ import { captureLogger } from './helpers/logger';
 
 jest.setTimeout(60_000);
 
-test('a key created and a key revoked are logged with their ids, once committed; a refused revocation and the key material are not', async () => {
+test('a key created and a key revoked are logged with their ids, once committed; a refused or rolled-back change and the key material are not', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'signet-audit-'));
   const { logger, lines, text } = captureLogger('info');
   const runtime = await openRuntime(parseConfig({ SIGNET_DATA_DIR: dataDir }), logger);
@@ -27,6 +27,15 @@ test('a key created and a key revoked are logged with their ids, once committed;
     if (!minted.ok) throw new Error('no key');
     expect((await runtime.services.apiKeys.revokeApiKey(accountId, minted.value.apiKey.id, keyId)).ok).toBe(true);
     expect((await runtime.services.apiKeys.revokeApiKey(accountId, minted.value.apiKey.id, keyId)).ok).toBe(false); // already revoked
+    // Inside an enclosing transaction that then rolls back (as an @idempotent call's does when its
+    // record cannot be saved): nothing committed, nothing is logged.
+    const rolledBack = new Error('the enclosing transaction rolls back');
+    await expect(runtime.services.uow.transaction(async () => {
+      expect((await runtime.services.apiKeys.createApiKey(accountId, { label: 'never', scopes: ['READ'], algorithm: 'ed25519' })).ok).toBe(true);
+      expect((await runtime.services.apiKeys.revokeApiKey(accountId, keyId)).ok).toBe(true);
+      throw rolledBack;
+    })).rejects.toBe(rolledBack);
+    expect(await runtime.services.apiKeys.listApiKeys(accountId)).toHaveLength(2);
     const events = lines().filter((line) => typeof line.event === 'string' && String(line.event).startsWith('api_key_'));
     expect(events.map(({ event, keyId: id, accountId: owner, scopes, by }) => ({ event, id, owner, scopes, by }))).toEqual([
       { event: 'api_key_created', id: keyId, owner: accountId, scopes: ['READ', 'TRADE'], by: null },

@@ -142,7 +142,8 @@ export function createApiKeyService(deps: {
   /**
    * Told each key created or revoked once it committed (the runtime logs it): a database restored
    * from a backup forgets revocations made since, and this record outside it says which keys to
-   * revoke again. Never given key material.
+   * revoke again. Never given key material. Told after the outermost COMMIT, and also (perhaps
+   * twice) when its outcome was unknown: the event may then name a change that did not commit.
    */
   onKeyEvent?: (event: ApiKeyEvent) => void;
 }): ApiKeyService {
@@ -203,7 +204,10 @@ export function createApiKeyService(deps: {
       if (signerFirst) await holdSigner(repo);
       const revoked = await repo.revokeApiKey(keyId, accountId, clock(), revokedBy);
       if (signer !== null && signer !== keyId && !signerFirst) await holdSigner(repo);
-      if (revoked) return revoked;
+      if (revoked) {
+        scope.afterCommit(async () => deps.onKeyEvent?.({ event: 'api_key_revoked', keyId, accountId, by: revokedBy }));
+        return revoked;
+      }
       const existing = await repo.findApiKey(keyId);
       if (!existing || existing.accountId !== accountId) throw new RollbackWithUserErrors([userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['id'])]);
       throw new RollbackWithUserErrors([userError(UserErrorCode.API_KEY_ALREADY_REVOKED, 'The key is already revoked.', ['id'])]);
@@ -246,16 +250,16 @@ export function createApiKeyService(deps: {
         publicKey, secretCiphertext, createdAt: clock(), lastUsedAt: null, revokedAt: null,
         createdByApiKeyId: createdBy, revokedByApiKeyId: null,
       };
-      const saved = await transact(uow, async (repo) => {
+      const saved = await transact(uow, async (repo, scope) => {
         if (secretCiphertext !== null) await assertSealingKeyIsTheDatabases(repo, secretBox);
+        // After the outermost COMMIT (an @idempotent call commits the key with its record), never on a rollback.
+        scope.afterCommit(async () => deps.onKeyEvent?.({ event: 'api_key_created', keyId: id, accountId, scopes: apiKey.scopes, by: createdBy }));
         if (!(await repo.insertApiKey(apiKey, MAX_ACTIVE_API_KEYS))) {
           throw new RollbackWithUserErrors([userError(UserErrorCode.TOO_MANY_API_KEYS, `The account already holds ${MAX_ACTIVE_API_KEYS} unrevoked keys, the most it may; revoke one it no longer uses first.`)]);
         }
         return apiKey;
       });
-      if (!saved.ok) return saved;
-      deps.onKeyEvent?.({ event: 'api_key_created', keyId: id, accountId, scopes: saved.value.scopes, by: createdBy });
-      return ok({ apiKey: saved.value, privateKey, secret });
+      return saved.ok ? ok({ apiKey: saved.value, privateKey, secret }) : saved;
     },
 
     async revokeApiKey(accountId, keyIdText, revokedBy = null) {
@@ -279,7 +283,6 @@ export function createApiKeyService(deps: {
         // createVersionedKeyCache), for reads only: a mutation holds the key's row, which is
         // revoked. Revoking it again lands here as ALREADY_REVOKED, and renews before answering.
         if (keyVersions && !result.ok && result.errors.some((e) => e.code === UserErrorCode.API_KEY_ALREADY_REVOKED)) await keyVersions.renew(keyId);
-        if (result.ok) deps.onKeyEvent?.({ event: 'api_key_revoked', keyId, accountId, by: revokedBy });
         return result;
       } finally {
         cache?.forget(keyId);

@@ -70,3 +70,11 @@ export const SIGNATURE_LENGTHS = Object.freeze({ ed25519: 64, 'hmac-sha256': 32 
 /** Every `extensions.reason` a signature rejection can carry (documented in ERRORS.md; a test checks). */
 export const SIGNATURE_FAILURE_REASONS = ['SIGNATURE_INVALID', 'SIGNATURE_EXPIRED', 'NONCE_REUSED', 'DIGEST_MISMATCH', 'MALFORMED_SIGNATURE', 'KEY_INVALID', 'IDEMPOTENCY_KEY_NOT_COVERED'] as const;
 
+/**
+ * How much later than its deadline check a nonce claim may land in the store and still find an
+ * earlier claim of the same nonce held: every claim, a retired signature's too, is kept this much
+ * longer than the deadline (`PendingNonceClaim.claimByMs`) a claim is checked against. Covers a
+ * store's round trip with its retries (Signet's Redis commands give up after 2 s, retried once); a
+ * store slower than that answers an error, and the request does not run.
+ */
+export const CLAIM_LANDING_MARGIN_MS = 5_000;

@@ -8,6 +8,7 @@
  */
 export { normalizeAuthority } from './authority';
 export {
+  CLAIM_LANDING_MARGIN_MS,
   DEFAULT_FUTURE_SKEW_SECONDS,
   IDEMPOTENCY_KEY_COMPONENT,
   KEY_ID_PATTERN,
@@ -46,5 +47,5 @@ export type {
   VerificationResult,
   VerifierOptions,
 } from './types';
-export { CLAIM_LANDING_MARGIN_MS, createDeferredClaimVerifier, createSignatureVerifier } from './verify-signature';
+export { createDeferredClaimVerifier, createSignatureVerifier } from './verify-signature';
 export { webCrypto, type WebCryptoKey, type WebCryptoProvider } from './webcrypto-provider';

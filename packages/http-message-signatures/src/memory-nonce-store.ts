@@ -25,11 +25,18 @@ export interface MemoryNonceStoreOptions {
    */
   maxEntries?: number;
   /**
-   * Since when the store holds every claim, in ms since the epoch. Defaults to its creation
-   * (`now()`): a new process cannot know the nonces its predecessor accepted. Only a store that
-   * provably saw every claim of its keys (a test's) may say earlier.
+   * Since when the store holds every claim, in ms since the epoch, fixed. Without it the store is
+   * complete since its creation, read in real time: the instant of its creation on the wall clock
+   * as it reads now (`now()` less the monotonic time elapsed since), so a clock stepped forward
+   * after the start (it was behind) does not make signatures used before the start look new. Only
+   * a store that provably saw every claim of its keys (a test's) may give an instant.
    */
   completeSinceMs?: number;
+  /**
+   * Without `completeSinceMs`: not complete before this instant either (ms since the epoch), e.g.
+   * the latest use a predecessor recorded, when the clock now reads earlier than that.
+   */
+  notCompleteBeforeMs?: number;
 }
 
 /** The memory adapter, plus `size()` so tests can see that expired entries are swept. */
@@ -47,8 +54,10 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
   const monotonicNow = options.monotonicNow ?? (options.now ?? (() => performance.now()));
   const maxEntries = options.maxEntries ?? 100_000;
   if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) throw new RangeError('maxEntries must be a positive integer');
-  const completeSinceMs = options.completeSinceMs ?? now();
   const instant = (): Instant => ({ wallMs: now(), monotonicMs: monotonicNow() });
+  const created = instant();
+  const completeSince = (at: Instant): number => options.completeSinceMs
+    ?? Math.max(options.notCompleteBeforeMs ?? Number.NEGATIVE_INFINITY, at.wallMs - (at.monotonicMs - created.monotonicMs));
   // Map keeps insertion order; a claim re-inserts its key, so the oldest claims come first.
   const expiries = new Map<string, Expiry>();
   // Each key's floors (see NonceStore.supersede): its signatures created at or before one are
@@ -87,8 +96,9 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
       if (Number.isNaN(notBeforeMs)) throw new RangeError('notBeforeMs must be a number');
       if (!Number.isFinite(createdMs)) throw new RangeError('createdMs must be a finite number');
       checkFloorName(floorName);
-      if (notBeforeMs < completeSinceMs) return { status: 'unproven', completeSinceMs };
       const at = instant();
+      const completeSinceMs = completeSince(at);
+      if (notBeforeMs < completeSinceMs) return { status: 'unproven', completeSinceMs };
       sweep(at);
       // JSON of the pair: unambiguous whatever characters the key id or nonce contain.
       const key = JSON.stringify([keyId, nonce]);

@@ -6,7 +6,7 @@
  * caller can claim it anyway. Claiming a nonce of a request we did not verify is harmless:
  * nonces are random, and a client signs each request with a fresh one.
  */
-import { DEFAULT_FUTURE_SKEW_SECONDS } from './constants';
+import { CLAIM_LANDING_MARGIN_MS, DEFAULT_FUTURE_SKEW_SECONDS } from './constants';
 import type { NonceClaimRequest } from './nonce-store';
 import { parseSignatureFields } from './signature-headers';
 import type { SignedRequestParts } from './types';
@@ -48,5 +48,7 @@ export function signatureToRetire(
   // - answering to none of its key's floors: nobody has classified these bytes, and a floor stands
   //   only for requests of one class. Refused as `superseded` here (nothing written), the same
   //   bytes could later be a request of another class, which that floor does not stop, and run.
-  return { keyId, nonce, claim: { ttlMs: staleAtMs - nowMs + skewMs, notBeforeMs: nowMs + skewMs, createdMs: created * 1000, floor: null } };
+  // - held as a verified claim is, the landing margin included: the same bytes verified later
+  //   must find it while their own claim is on its way.
+  return { keyId, nonce, claim: { ttlMs: staleAtMs - nowMs + skewMs + CLAIM_LANDING_MARGIN_MS, notBeforeMs: nowMs + skewMs, createdMs: created * 1000, floor: null } };
 }

@@ -22,7 +22,7 @@
  * caller answers 5xx and the request is never treated as verified.
  */
 import { normalizeAuthority } from './authority';
-import { DEFAULT_FUTURE_SKEW_SECONDS, IDEMPOTENCY_KEY_COMPONENT, REQUIRED_COMPONENTS, TARGET_URI_COMPONENTS } from './constants';
+import { CLAIM_LANDING_MARGIN_MS, DEFAULT_FUTURE_SKEW_SECONDS, IDEMPOTENCY_KEY_COMPONENT, REQUIRED_COMPONENTS, TARGET_URI_COMPONENTS } from './constants';
 import { checkContentDigest } from './content-digest';
 import { buildSignatureBase, componentValue, SignatureBaseError, type SignatureBaseMessage } from './signature-base';
 import { exceedsHeaderLimit, parseSignatureFields, type ParsedSignature } from './signature-headers';
@@ -99,15 +99,6 @@ function checkOptions(options: VerifierOptions<unknown>): { maxAgeMs: number; re
 }
 
 /** Everything up to the nonce claim, shared by both factories; `clock` and `skewMs` serve the claim. */
-/**
- * How much later than its deadline check a nonce claim may land in the store and still find an
- * earlier claim of the same nonce held: every claim is kept this much longer than the deadline
- * (`PendingNonceClaim.claimByMs`) it was checked against. Covers a store's round trip with its
- * retries (Signet's Redis commands give up after 2 s, retried once); a store slower than that
- * answers an error, and the request does not run.
- */
-export const CLAIM_LANDING_MARGIN_MS = 5_000;
-
 function createSignatureCheck<PublicKey>(options: VerifierOptions<PublicKey>): {
   check: (req: SignedRequestParts) => Promise<DeferredVerificationResult>;
   clock: () => number;

@@ -73,6 +73,20 @@ describe('memory nonce store under wall-clock steps', () => {
     expect((await nonces.claim('k', 'n-0000000000000001', { ttlMs: 1_000, notBeforeMs: NOW_MS, createdMs: NOW_MS })).status).toBe('claimed');
   });
 
+  test('a store started on a clock that was behind, then stepped forward, is complete only since its start in real time (review)', async () => {
+    const { state, elapse } = clocks();
+    // This process starts with its clock an hour behind; the previous one ran on the right time and
+    // admitted a request signed 10 s before this start (real time NOW_MS).
+    state.wall = NOW_MS - 3_600_000;
+    const store = createMemoryNonceStore({ now: () => state.wall, monotonicNow: () => state.monotonic });
+    const usedBeforeStart = { ttlMs: 40_000, notBeforeMs: NOW_MS - 15_000, createdMs: NOW_MS - 10_000 };
+    elapse(1_000);
+    state.wall += 3_600_000; // NTP steps the clock to the right time
+    expect(await store.claim('k', 'captured-nonce-0005', usedBeforeStart)).toEqual({ status: 'unproven', completeSinceMs: NOW_MS });
+    // A signature made after the start (in real time) is claimed.
+    expect((await store.claim('k', 'fresh-nonce-000001', { ttlMs: 40_000, notBeforeMs: NOW_MS + 500, createdMs: NOW_MS + 5_500 })).status).toBe('claimed');
+  });
+
   test('a floor is held on both clocks like a claim', async () => {
     const { state } = clocks();
     const { nonces } = verifierOn(state);

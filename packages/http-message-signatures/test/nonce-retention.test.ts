@@ -45,9 +45,9 @@ describe('nonce retention across verifiers of one store', () => {
 
   it('retires a refused signature for the retention, also one already stale for this verifier\'s own max age', () => {
     const { headers } = signedRequest({ nonce: 'refused-then-retired' });
-    expect(signatureToRetire(headers, NOW_MS, 30, 120)?.claim).toEqual({ ttlMs: 125_000, notBeforeMs: NOW_MS + 5_000, createdMs: NOW_MS, floor: null });
+    expect(signatureToRetire(headers, NOW_MS, 30, 120)?.claim).toEqual({ ttlMs: 130_000, notBeforeMs: NOW_MS + 5_000, createdMs: NOW_MS, floor: null });
     // 40 s old: too old here, but a verifier of the store with a 120 s max age would take it.
-    expect(signatureToRetire(headers, NOW_MS + 40_000, 30, 120)?.claim.ttlMs).toBe(85_000);
+    expect(signatureToRetire(headers, NOW_MS + 40_000, 30, 120)?.claim.ttlMs).toBe(90_000);
     expect(signatureToRetire(headers, NOW_MS + 40_000, 30)).toBeUndefined();
     expect(signatureToRetire(headers, NOW_MS + 120_000, 30, 120)).toBeUndefined();
   });

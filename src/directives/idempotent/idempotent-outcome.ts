@@ -99,19 +99,39 @@ function parseOutcome(text: string): StoredOutcome {
  */
 async function replayPayload(kind: PayloadKind, outcome: StoredOutcome, accountId: string, context: DirectiveContext, fieldName: string): Promise<Record<string, unknown>> {
   const userErrors = outcome.userErrors.map((e) => ({ ...e, field: e.field ? [...e.field] : null }));
+  // A refusal's entity (if any) shows no effect of the call to check.
+  const succeeded = userErrors.length === 0;
   if (isListKind(kind)) {
     // One read for the whole list: a cancelAllOrders outcome may name hundreds of orders, and a
     // replay (also one behind a spent field limit) must not cost a statement per order.
     const ids = outcome.entities?.ids ?? [];
     const found = ids.length === 0 ? [] : await context.services.orders.findOrders(accountId, ids);
-    if (found.some((order) => order === null)) throw new IdempotencyOutcomeLostError(fieldName);
+    if (found.some((order) => order === null || (succeeded && !stillInEffect(fieldName, order)))) throw new IdempotencyOutcomeLostError(fieldName);
     return { [kind]: found, userErrors };
   }
   const entity = outcome.entity ? await loadEntity(outcome.entity.kind, outcome.entity.id, accountId, context) : null;
-  if (outcome.entity && (entity === null || entity === undefined)) throw new IdempotencyOutcomeLostError(fieldName);
+  if (outcome.entity && (entity === null || entity === undefined || (succeeded && !stillInEffect(fieldName, entity)))) throw new IdempotencyOutcomeLostError(fieldName);
   // Shown once: a replayed createApiKey never repeats key material (it was never stored).
   if (kind === 'apiKey') return { apiKey: entity, privateKey: null, secret: null, userErrors };
   return { [kind]: entity, userErrors };
+}
+
+/**
+ * Whether the entity still shows the effect the field's call had: a cancel leaves its orders
+ * CANCELED and a revocation its key revoked, both for good, so any other state means the database
+ * went back to before the call (restored). Placing, transferring and creating leave nothing final
+ * to check beyond the entity itself.
+ */
+function stillInEffect(fieldName: string, entity: unknown): boolean {
+  switch (fieldName) {
+    case 'cancelOrder':
+    case 'cancelAllOrders':
+      return (entity as { status?: unknown }).status === 'CANCELED';
+    case 'revokeApiKey':
+      return (entity as { revokedAt?: unknown }).revokedAt != null;
+    default:
+      return true;
+  }
 }
 
 async function loadEntity(kind: EntityKind, id: string, accountId: string, context: DirectiveContext): Promise<unknown> {

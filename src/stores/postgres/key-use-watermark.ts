@@ -18,8 +18,8 @@ export async function latestKeyUseMs(db: SqlExecutor): Promise<number | null> {
   return Number.isFinite(ms) ? ms : null;
 }
 
-/** Ids of the keys whose recorded last use is later than `afterMs`, the latest first, at most `limit`. */
+/** Ids of the unrevoked keys whose recorded last use is later than `afterMs`, the latest first, at most `limit`. */
 export async function keysUsedAfter(db: SqlExecutor, afterMs: number, limit: number): Promise<string[]> {
-  const rows = await db.query<{ id: string }>('SELECT id FROM api_keys WHERE last_used_at > $1 ORDER BY last_used_at DESC LIMIT $2', [new Date(afterMs).toISOString(), limit]);
+  const rows = await db.query<{ id: string }>('SELECT id FROM api_keys WHERE last_used_at > $1 AND revoked_at IS NULL ORDER BY last_used_at DESC LIMIT $2', [new Date(afterMs).toISOString(), limit]);
   return rows.map((row) => row.id);
 }

@@ -46,6 +46,27 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
       }
     });
 
+    test('a replayed cancelOrder whose order the database has open again (restored from before the cancel) is IDEMPOTENCY_OUTCOME_LOST, not a success (review)', async () => {
+      const { run, services, sql } = fx();
+      const id = await fundedAccount(services, { USD: '1000' });
+      const placed = await run(PLACE, { input: buy(), key: 'restored-place-2' }, principalFor(id));
+      const orderId = placed.data.placeOrder.order.id;
+      const CANCEL = 'mutation($id: ID!) { cancelOrder(id: $id) @idempotent(key: "restored-cancel-2") { order { id status } userErrors { code } } }';
+      const canceled = await run(CANCEL, { id: orderId }, principalFor(id));
+      expect(canceled.data.cancelOrder).toMatchObject({ order: { status: 'CANCELED' }, userErrors: [] });
+      // The database goes back to before the cancel: the order is open again. Given back afterwards.
+      await sql.query("UPDATE orders SET status = 'OPEN' WHERE id = $1", [orderId]);
+      try {
+        const retry = await run(CANCEL, { id: orderId }, principalFor(id));
+        expect(retry.data.cancelOrder).toBeNull();
+        expect(retry.errors?.[0]).toMatchObject({ path: ['cancelOrder'], extensions: { code: 'IDEMPOTENCY_OUTCOME_LOST' } });
+      } finally {
+        await sql.query("UPDATE orders SET status = 'CANCELED' WHERE id = $1", [orderId]);
+      }
+      // Its state as the cancel left it: the replay answers the cancel again.
+      expect((await run(CANCEL, { id: orderId }, principalFor(id))).data.cancelOrder).toMatchObject({ order: { status: 'CANCELED' }, userErrors: [] });
+    });
+
     test('a business failure is an outcome: the retry replays the same userErrors even after funds arrive', async () => {
       const { run, ordersOf, services } = fx();
       const id = await fundedAccount(services, { USD: '0.5' });
