@@ -26,10 +26,11 @@ export interface MemoryNonceStoreOptions {
   maxEntries?: number;
   /**
    * Since when the store holds every claim, in ms since the epoch, fixed. Without it the store is
-   * complete since its creation, read in real time: the instant of its creation on the wall clock
-   * as it reads now (`now()` less the monotonic time elapsed since), so a clock stepped forward
-   * after the start (it was behind) does not make signatures used before the start look new. Only
-   * a store that provably saw every claim of its keys (a test's) may give an instant.
+   * complete since its creation: the later of the wall clock read then and the instant of its
+   * creation on the wall clock as it reads now (`now()` less the monotonic time elapsed since), so
+   * neither a clock stepped forward after the start (it was behind) nor one set back makes
+   * signatures used before the start look new. Only a store that provably saw every claim of its
+   * keys (a test's) may give an instant.
    */
   completeSinceMs?: number;
   /**
@@ -56,8 +57,10 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
   if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) throw new RangeError('maxEntries must be a positive integer');
   const instant = (): Instant => ({ wallMs: now(), monotonicMs: monotonicNow() });
   const created = instant();
+  // Never earlier than the wall clock read at creation either: a clock set back since (it was ahead,
+  // and clients signed on it) must not make the store vouch for signatures from before its start.
   const completeSince = (at: Instant): number => options.completeSinceMs
-    ?? Math.max(options.notCompleteBeforeMs ?? Number.NEGATIVE_INFINITY, at.wallMs - (at.monotonicMs - created.monotonicMs));
+    ?? Math.max(options.notCompleteBeforeMs ?? Number.NEGATIVE_INFINITY, created.wallMs, at.wallMs - (at.monotonicMs - created.monotonicMs));
   // Map keeps insertion order; a claim re-inserts its key, so the oldest claims come first.
   const expiries = new Map<string, Expiry>();
   // Each key's floors (see NonceStore.supersede): its signatures created at or before one are

@@ -87,6 +87,18 @@ describe('memory nonce store under wall-clock steps', () => {
     expect((await store.claim('k', 'fresh-nonce-000001', { ttlMs: 40_000, notBeforeMs: NOW_MS + 500, createdMs: NOW_MS + 5_500 })).status).toBe('claimed');
   });
 
+  test('a store whose clock is set back after its start still vouches for nothing before its start', async () => {
+    const { state, elapse } = clocks();
+    // The previous process ran on a clock an hour ahead, and clients signed on it (the SDK follows
+    // the server's Date); this one starts on it too, and NTP then sets it back.
+    const store = createMemoryNonceStore({ now: () => state.wall, monotonicNow: () => state.monotonic });
+    elapse(1_000);
+    state.wall -= 3_600_000;
+    elapse(3_600_000); // the clock catches up with the instant the store started at
+    const usedBeforeStart = { ttlMs: 40_000, notBeforeMs: NOW_MS - 6_000, createdMs: NOW_MS - 1_000 };
+    expect(await store.claim('k', 'captured-nonce-0006', usedBeforeStart)).toEqual({ status: 'unproven', completeSinceMs: NOW_MS });
+  });
+
   test('a floor is held on both clocks like a claim', async () => {
     const { state } = clocks();
     const { nonces } = verifierOn(state);
