@@ -78,6 +78,8 @@ export interface SignetConfig {
    * all (`SIGNET_MAX_CONNECTIONS`). Defaults to 128 per peer (none with SIGNET_TRUST_PROXY) and 4096.
    */
   readonly connectionLimits: ConnectionLimits;
+  /** Seconds a stopping server keeps serving, /readyz 503, before it closes (`SIGNET_DRAIN_SECONDS`, 0-300). Defaults to 0. */
+  readonly drainSeconds: number;
   /** Field rate-limit overrides (`SIGNET_RATE_LIMITS`, JSON: {"Mutation.placeOrder":{"max":100,"window":"10s"}}). */
   readonly rateLimitOverrides: Readonly<Record<string, { max: number; window: string }>>;
   /** Log level (`LOG_LEVEL`). Defaults to info. */

@@ -49,7 +49,16 @@ export interface NetworkConfig {
    * Defaults to 128 per TCP peer (none with SIGNET_TRUST_PROXY: the peer is then the proxy) and 4096 in all.
    */
   readonly connectionLimits: ConnectionLimits;
+  /**
+   * Seconds a stopping server keeps serving before it closes (`SIGNET_DRAIN_SECONDS`, 0-300):
+   * `/readyz` answers 503 and each answer closes its connection, so a load balancer or proxy
+   * moves its traffic elsewhere while requests are still answered. Defaults to 0 (close at once).
+   */
+  readonly drainSeconds: number;
 }
+
+/** The longest SIGNET_DRAIN_SECONDS: an orchestrator's stop timeout must cover it and the grace. */
+export const MAX_DRAIN_SECONDS = 300;
 
 /** More proxies than this in one chain is a typo, not a deployment. */
 const MAX_HOPS = 10;
@@ -163,7 +172,7 @@ function parseConnectionLimits(env: Readonly<Record<string, string | undefined>>
 
 /**
  * Parses SIGNET_TRUST_PROXY, SIGNET_IPV6_LIMIT_PREFIX, SIGNET_MAX_CONNECTIONS_PER_ADDRESS,
- * SIGNET_MAX_CONNECTIONS, SIGNET_METRICS_LISTEN and SIGNET_METRICS_ALLOW, one problem per bad variable.
+ * SIGNET_MAX_CONNECTIONS, SIGNET_METRICS_LISTEN, SIGNET_METRICS_ALLOW and SIGNET_DRAIN_SECONDS, one problem per bad variable.
  */
 export function parseNetworkConfig(
   env: Readonly<Record<string, string | undefined>>, context: { production: boolean; port: number }, problems: string[],
@@ -181,5 +190,11 @@ export function parseNetworkConfig(
     allow: parseAllow(env.SIGNET_METRICS_ALLOW, context.production, problems),
   });
   const connectionLimits = parseConnectionLimits(env, trustProxy, problems);
-  return { trustProxy: Object.freeze(trustProxy), ipv6LimitPrefix, metrics, connectionLimits };
+  let drainSeconds = 0;
+  const drainText = env.SIGNET_DRAIN_SECONDS;
+  if (drainText) {
+    drainSeconds = Number(drainText);
+    if (!/^\d{1,3}$/.test(drainText) || drainSeconds > MAX_DRAIN_SECONDS) problems.push(`SIGNET_DRAIN_SECONDS must be a whole number of seconds from 0 to ${MAX_DRAIN_SECONDS} (how long a stopping server keeps serving while its readiness says 503)`);
+  }
+  return { trustProxy: Object.freeze(trustProxy), ipv6LimitPrefix, metrics, connectionLimits, drainSeconds };
 }

@@ -95,3 +95,14 @@ describe('metrics exposure', () => {
     expect(problemsOf({ SIGNET_METRICS_ALLOW: 'everyone' })[0]).toMatch(/SIGNET_METRICS_ALLOW must be "none" or addresses\/CIDRs/);
   });
 });
+
+describe('SIGNET_DRAIN_SECONDS', () => {
+  test('defaults to 0 (close at once), takes whole seconds up to 300, and refuses anything else naming the variable', () => {
+    expect(parseConfig({}, CWD).drainSeconds).toBe(0);
+    expect(parseConfig({ SIGNET_DRAIN_SECONDS: '30' }, CWD).drainSeconds).toBe(30);
+    expect(parseConfig({ SIGNET_DRAIN_SECONDS: '300' }, CWD).drainSeconds).toBe(300);
+    for (const bad of ['301', '-1', '1.5', '10s', 'abc', '1e2']) {
+      expect(problemsOf({ SIGNET_DRAIN_SECONDS: bad })).toEqual([expect.stringMatching(/^SIGNET_DRAIN_SECONDS must be a whole number of seconds from 0 to 300/)]);
+    }
+  });
+});

@@ -16,7 +16,7 @@ export interface CliDeps {
 /** Where `serve` hears it should stop, how long it waits, and how it leaves when waiting is not enough. */
 export interface ShutdownOptions {
   /** Emits SIGTERM and SIGINT. */
-  readonly signals: Pick<NodeJS.EventEmitter, 'once'>;
+  readonly signals: Pick<NodeJS.EventEmitter, 'once' | 'removeListener'>;
   /** How long in-flight requests have to finish before their connections are closed. */
   readonly graceMs: number;
   /** After the grace, how long closing may still take before `exit(1)`. */

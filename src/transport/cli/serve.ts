@@ -86,21 +86,47 @@ export async function serve(config: SignetConfig, deps: CliDeps): Promise<number
   const names = target?.authorities.map((name) => `"${name}"`).join(', ') ?? '';
   logger.info({ address, scheme: target?.scheme, authorities: target?.authorities }, `Signet listening: ${address}/graphql (clients sign @scheme ${target?.scheme}, @authority ${names})`);
   if (operations) logger.info({ address: operations }, `metrics listener: ${operations}/metrics`);
-  return untilStopped(server, runtime, logger, shutdown, lockLost);
+  return untilStopped(server, runtime, logger, { ...shutdown, drainMs: config.drainSeconds * 1000 }, lockLost);
 }
 
 /**
- * Waits for SIGTERM/SIGINT, then stops: no new connections, in-flight requests answered (each
- * response ends its connection), stores closed; resolves 0. Past the grace, the remaining
- * connections are destroyed and it resolves 1; if closing still holds the process after
- * `forcedExitMs`, it exits with 1.
+ * Waits for SIGTERM/SIGINT, then stops: first, for `drainMs` (SIGNET_DRAIN_SECONDS), it drains
+ * (still serving, /readyz 503, each answer closing its connection; a second signal or a lost lock
+ * ends that at once); then no new connections, in-flight requests answered (each response ends
+ * its connection), stores closed; resolves 0. Past the grace, the remaining connections are
+ * destroyed and it resolves 1; if closing still holds the process after `forcedExitMs`, it exits
+ * with 1.
  */
-function untilStopped(server: SignetServer, runtime: Runtime, logger: Logger, shutdown: ShutdownOptions, lockLost: { stop: ((reason: string) => void) | null; early: boolean }): Promise<number> {
+function untilStopped(
+  server: SignetServer, runtime: Runtime, logger: Logger, shutdown: ShutdownOptions & { readonly drainMs: number },
+  lockLost: { stop: ((reason: string) => void) | null; early: boolean },
+): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
+    let endDrain: (() => void) | null = null;
     const stop = async (signal: string) => {
-      if (stopping) return;
+      if (stopping) {
+        // A second signal (Ctrl-C again) or a lost lock while draining: close now.
+        endDrain?.();
+        return;
+      }
       stopping = true;
+      if (shutdown.drainMs > 0 && signal !== 'LOCK_LOST') {
+        logger.info({ signal, drainMs: shutdown.drainMs }, 'draining before shutdown: still serving, /readyz answers 503, each answer closes its connection');
+        server.drain();
+        // The same signal again (Ctrl-C twice) ends the drain too, then kills as before the drain.
+        const again = () => endDrain?.();
+        shutdown.signals.once(signal, again);
+        await new Promise<void>((drained) => {
+          const timer = setTimeout(drained, shutdown.drainMs);
+          endDrain = () => {
+            clearTimeout(timer);
+            drained();
+          };
+        });
+        endDrain = null;
+        shutdown.signals.removeListener(signal, again);
+      }
       logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
       const force = setTimeout(() => {
         logger.error({ graceMs: shutdown.graceMs }, 'shutdown grace period exceeded; closing the remaining connections and exiting');

@@ -88,6 +88,8 @@ export interface HttpServerDeps {
   readonly httpTimeouts?: Partial<HttpTimeouts>;
   /** Connections open at once, per TCP peer and in all; defaults to CONNECTION_LIMITS. */
   readonly connectionLimits?: ConnectionLimits;
+  /** True while the server drains before it stops (/readyz 503, each answer closes its connection). Defaults to never. */
+  readonly draining?: () => boolean;
 }
 
 /** The methods a 405 may name for a known path. */
@@ -130,7 +132,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   };
   // Before any hook that refuses: once closing, a request pipelined behind the answer that closes
   // its connection is not processed at all (nothing refuses it, its signature is not used up).
-  const connections = endConnectionsOnClose(app, deps.retireSignature);
+  const connections = endConnectionsOnClose(app, deps.retireSignature, deps.draining);
   // First hook that reads the request: everything after it reads request.clientIp / clientLimitKey, never request.ip.
   registerClientAddress(app, clientAddress, retireRefused);
   // After the client address: a signed request refused while closing retires its signature within
@@ -294,6 +296,6 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   });
   if (deps.metrics) registerPublicMetrics(app, deps.metrics, deps.metricsAllow ?? []);
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(LANDING_PAGE));
-  registerHealthRoutes(app, deps.readiness);
+  registerHealthRoutes(app, deps.readiness, { draining: deps.draining });
   return app;
 }

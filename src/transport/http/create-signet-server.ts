@@ -60,6 +60,12 @@ export interface SignetServer {
   readonly app: FastifyInstance;
   /** Starts the operator listener of `metricsExposure.listen`; its address, or null when none is configured. */
   listenOperations(): Promise<string | null>;
+  /**
+   * Starts draining, before `close`: requests are still accepted and served, /readyz answers 503,
+   * and each connection's last answer closes it, so a proxy or load balancer moves to other
+   * instances while this one still answers. Only `close` ends it.
+   */
+  drain(): void;
   /** Stops accepting connections, waits for the requests in flight (each response then ends its connection), flushes key-usage times. */
   close(): Promise<void>;
   /** Destroys every open connection of both listeners, requests in flight included: for when the shutdown grace is over. */
@@ -135,6 +141,7 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
     resolvedTarget = signingTargetFor(deps.publicUrl, deps.publicAuthorities ?? [], address);
     return resolvedTarget;
   };
+  let draining = false;
   const { authenticate, requestLimiter, retireSignature } = createSecurityLayers({
     target, now, security: deps.security, apiKeys: deps.services.apiKeys, usage, fallbackRateLimits: deps.directives.fallbackRateLimits,
     maxAgeSeconds: deps.signatureMaxAgeSeconds, requestLimits: deps.requestLimits, authFailureLimits: deps.authFailureLimits, metrics: deps.metrics, logger: deps.logger,
@@ -143,6 +150,7 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
     schema: deps.schema ?? buildSignetSchema(), services: deps.services, logger: deps.logger, introspection: deps.introspection,
     development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics, directives: deps.directives, clientAddress: deps.clientAddress,
     metricsAllow: deps.metricsExposure?.allow, requestLimiter, retireSignature, connectionLimits: deps.connectionLimits,
+    draining: () => draining,
   });
   const built = app;
   built.addHook('onListen', async () => {
@@ -159,6 +167,9 @@ export async function createSignetServer(deps: SignetServerDeps): Promise<Signet
     app: built,
     async listenOperations() {
       return operations && listen ? operations.listen({ host: listen.host, port: listen.port }) : null;
+    },
+    drain() {
+      draining = true;
     },
     closeAllConnections() {
       built.server.closeAllConnections();

@@ -59,11 +59,19 @@ type HttpSocket = Socket & {
  * refusal. A signed one has its signature used up first (`retireSignature`), as every refusal
  * before verification does: clients re-send it signed again, and the captured bytes must not run
  * on another instance.
+ * While `draining()` says so (a stopping server still serving, before close(): see
+ * `SIGNET_DRAIN_SECONDS`), requests are served as usual and each connection's last answer says
+ * `close` as above, so clients and proxies open their next connection, elsewhere once the
+ * listener has gone, instead of keeping one this server is about to end.
  * Register this before any hook that may refuse a request (its first hook leaves alone a request
  * read after its connection's closing answer), and `refuseWhileClosing` where a refusal may run.
  */
-export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (request: FastifyRequest) => Promise<void>): ConnectionEnder {
+export function endConnectionsOnClose(
+  app: FastifyInstance, retireSignature?: (request: FastifyRequest) => Promise<void>, draining: () => boolean = () => false,
+): ConnectionEnder {
   let closing = false;
+  // Whether answers close their connections: once closing, and while draining before it.
+  const endingConnections = () => closing || draining();
   const open = new Set<HttpSocket>();
   app.server.on('connection', (socket: HttpSocket) => {
     open.add(socket);
@@ -122,7 +130,7 @@ export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (r
   });
   // Callback hooks, not async ones: every request and response passes here, and must cost no promise.
   app.addHook('onRequest', (request, reply, done) => {
-    if (!closing || !closedBy.has(request.raw.socket)) return done();
+    if (!endingConnections() || !closedBy.has(request.raw.socket)) return done();
     // Read after the answer closing its connection: left unprocessed and unanswered (no later hook
     // runs); the connection ends after that answer. Logged as aborted then (request-log.ts).
     answers.get(request.raw.socket)?.delete(reply.raw);
@@ -140,7 +148,7 @@ export function endConnectionsOnClose(app: FastifyInstance, retireSignature?: (r
     retireSignature(request).catch(() => undefined).then(refuse);
   };
   const endIfClosing = (reply: FastifyReply): void => {
-    if (!closing) return;
+    if (!endingConnections()) return;
     const request = reply.request.raw;
     const socket = request.socket;
     const closer = closedBy.get(socket);

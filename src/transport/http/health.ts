@@ -28,6 +28,8 @@ export const READINESS_RUNS = Object.freeze({ burst: 3, perSecond: 1 });
 export interface HealthRouteOptions {
   /** Clock in ms (injectable for tests). Defaults to Date.now. */
   readonly now?: () => number;
+  /** True while the server drains before it stops: /readyz answers 503 at once, whatever its dependencies. */
+  readonly draining?: () => boolean;
 }
 
 /** What /readyz answers: every check's state. */
@@ -40,7 +42,8 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
 }
 
 /**
- * GET /healthz (the process is alive) and GET /readyz (every dependency answers; 503 otherwise).
+ * GET /healthz (the process is alive) and GET /readyz (every dependency answers, and the server is
+ * not stopping; 503 otherwise).
  * /readyz runs its checks at most as READINESS_RUNS allows (a token bucket); callers while a run
  * is in flight share it, and callers past the allowance get the last answer.
  */
@@ -77,7 +80,10 @@ export function registerHealthRoutes(app: FastifyInstance, checks: readonly Read
     return run;
   };
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const draining = options.draining ?? (() => false);
   app.get('/readyz', async (_request, reply) => {
+    // Not cached, not rate limited: a load balancer must see it on its next poll.
+    if (draining()) return reply.status(503).send({ status: 'stopping', checks: {} });
     const { ready, checks: states } = await readiness();
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: states });
   });

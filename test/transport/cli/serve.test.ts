@@ -113,6 +113,49 @@ function healthzConnection(url: string): Promise<{ outcome: 'answered' | 'closed
   });
 }
 
+/**
+ * A keep-alive connection taking one answer at a time: `send` writes a request and resolves its
+ * answer once whole (by Content-Length); `closed` resolves when the server ends the connection.
+ */
+function keepAliveConnection(url: string) {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  socket.setEncoding('utf8');
+  socket.on('error', () => undefined);
+  let text = '';
+  let waiting: ((answer: string) => void) | null = null;
+  const take = () => {
+    const head = text.indexOf('\r\n\r\n');
+    if (!waiting || head < 0) return;
+    const length = Number(/\r\ncontent-length: (\d+)/i.exec(text.slice(0, head))?.[1] ?? 0);
+    if (text.length < head + 4 + length) return;
+    const answer = text.slice(0, head + 4 + length);
+    text = text.slice(head + 4 + length);
+    const resolve = waiting;
+    waiting = null;
+    resolve(answer);
+  };
+  socket.on('data', (chunk: string) => {
+    text += chunk;
+    take();
+  });
+  const closed = new Promise<void>((resolve) => socket.once('close', () => {
+    // An answer cut short (or none): what arrived, so the expectations say what went wrong.
+    waiting?.(text);
+    resolve();
+  }));
+  const connected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  return {
+    closed,
+    async send(request: string): Promise<string> {
+      await connected;
+      const answer = new Promise<string>((resolve) => { waiting = resolve; });
+      socket.write(request);
+      return answer;
+    },
+    destroy: () => socket.destroy(),
+  };
+}
+
 const credentialsOf = (dataDir: string, name: string) =>
   (JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')).credentials as Array<{ name: string; keyId: string; privateKey: string }>).find((c) => c.name === name)!;
 
@@ -159,6 +202,58 @@ describe('signet serve', () => {
     expect(server.logs()).toContain('"msg":"stopped"');
     expect(existsSync(join(dataDir, 'signet.lock'))).toBe(false);
     expect(server.exit).not.toHaveBeenCalled();
+  }, 60_000);
+
+  test('with SIGNET_DRAIN_SECONDS, a stopping server first drains: it still serves, new connections included, /readyz answers 503, each answer closes its connection; then it stops and returns 0', async () => {
+    const server = serveInProcess({ SIGNET_DATA_DIR: dataDir, SIGNET_DRAIN_SECONDS: '2' });
+    const url = await server.listening();
+    const { host } = new URL(url);
+    const alice = credentialsOf(dataDir, 'alice');
+    // A pooled connection, as a proxy keeps one: open before the signal, idle when it comes.
+    const pooled = keepAliveConnection(url);
+    const before = await pooled.send(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    expect(before).toMatch(/^HTTP\/1\.1 200 /);
+    expect(before).not.toMatch(/\r\nconnection: close\r\n/i);
+    server.signals.emit('SIGTERM');
+    while (!server.logs().includes('draining before shutdown')) await sleep(20);
+    // The pooled connection is answered, not ended under the proxy's request: the answer says close.
+    const onPooled = await pooled.send(signedRequest(url, alice, '{ me { name } }').join(''));
+    expect(onPooled).toMatch(/^HTTP\/1\.1 200 /);
+    expect(onPooled).toContain('{"data":{"me":{"name":"alice"}}}');
+    expect(onPooled).toMatch(/\r\nconnection: close\r\n/i);
+    await pooled.closed;
+    // New connections are still accepted and served (a signed mutation runs), each closed after its answer.
+    const fresh = keepAliveConnection(url);
+    const mutation = signedRequest(url, alice, 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, type: LIMIT, price: "100", quantity: "0.001" }) @idempotent(key: "drain-order-1") { order { status } userErrors { code } } }');
+    const placed = await fresh.send(mutation.join(''));
+    expect(placed).toMatch(/^HTTP\/1\.1 200 /);
+    expect(placed).toContain('"status":"OPEN"');
+    expect(placed).toMatch(/\r\nconnection: close\r\n/i);
+    // A load balancer polling readiness sees this instance leave, while it still answers.
+    const probe = keepAliveConnection(url);
+    const ready = await probe.send(`GET /readyz HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    expect(ready).toMatch(/^HTTP\/1\.1 503 /);
+    expect(ready).toContain('"status":"stopping"');
+    // Then it closes as without a drain: no new connections, and serve returns 0.
+    await untilRefused(url);
+    expect(await server.code).toBe(0);
+    expect(server.logs()).toContain('"msg":"stopped"');
+    expect(server.logs()).not.toContain('SHUTTING_DOWN');
+  }, 60_000);
+
+  test('a second signal while draining ends the drain at once', async () => {
+    const server = serveInProcess({ SIGNET_DATA_DIR: dataDir, SIGNET_DRAIN_SECONDS: '300' });
+    const url = await server.listening();
+    server.signals.emit('SIGINT');
+    while (!server.logs().includes('draining before shutdown')) await sleep(20);
+    const probe = keepAliveConnection(url);
+    expect(await probe.send(`GET /readyz HTTP/1.1\r\nHost: ${new URL(url).host}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 503 /);
+    // Ctrl-C again: the 300 s drain ends now (the test's own timeout is 60 s).
+    server.signals.emit('SIGINT');
+    await untilRefused(url);
+    expect(await server.code).toBe(0);
+    expect(server.exit).not.toHaveBeenCalled();
+    expect(server.signals.listenerCount('SIGINT')).toBe(0);
   }, 60_000);
 
   test('past the grace period, the connections left are closed, serve returns 1 and the process is made to exit', async () => {
