@@ -44,7 +44,8 @@ function describeValidation(failures: ValidationFailure[], prefix = ''): Array<{
  * Builds Apollo's formatError: Signet errors and request-shape errors pass with their code;
  * infrastructure failures (database or Redis timeout, lost connection) become SERVICE_UNAVAILABLE,
  * retryable, with a fixed message; everything else is masked as INTERNAL_SERVER_ERROR. Both
- * masked kinds are logged in full with the request id.
+ * masked kinds are logged in full with the request id, and so is IDEMPOTENCY_OUTCOME_LOST (a
+ * database that went back: the operator's to act on).
  * With `development` on, masked errors keep their message and stack for local debugging.
  */
 export function createFormatError(options: { logger: Logger; development: boolean; hideSuggestions?: boolean }) {
@@ -55,6 +56,11 @@ export function createFormatError(options: { logger: Logger; development: boolea
     const message = options.hideSuggestions ? formatted.message.replace(SUGGESTION, '') : formatted.message;
     const base = { message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
     if (original instanceof SignetError) {
+      // The database went back under a cached outcome (a restore from an older backup): the
+      // operator has steps to take (README "Backups and restores"), and only the log tells them.
+      if (original.code === ErrorCode.IDEMPOTENCY_OUTCOME_LOST) {
+        options.logger.error({ requestId, path: formatted.path, code: original.code }, 'an idempotent replay names what the database no longer has: was the database restored from an older backup? (README: Backups and restores)');
+      }
       // `http` (status and headers of a whole-request refusal) is for Apollo, not the client.
       const { http: _http, ...extensions } = original.extensions;
       return { ...base, extensions: { ...extensions, requestId } };

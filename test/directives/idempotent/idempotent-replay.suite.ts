@@ -27,7 +27,7 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
     });
 
     test('a replay whose order the database no longer has (restored from an older backup) is IDEMPOTENCY_OUTCOME_LOST, not a success with a null order (backup review)', async () => {
-      const { run, services, sql } = fx();
+      const { run, services, sql, log } = fx();
       const id = await fundedAccount(services, { USD: '1000' });
       const other = await fundedAccount(services, {});
       const first = await run(PLACE, { input: buy(), key: 'restored-1' }, principalFor(id));
@@ -41,6 +41,10 @@ export function defineReplaySuite(backend: IdempotencyBackend): void {
         expect(retry.data.placeOrder).toBeNull();
         expect(retry.errors?.[0]).toMatchObject({ path: ['placeOrder'], extensions: { code: 'IDEMPOTENCY_OUTCOME_LOST', retryable: false } });
         expect(retry.errors?.[0].message).toContain('nothing ran now');
+        // The operator learns it from the log, at error: only they can act on a database that went back.
+        expect(log.lines()).toContainEqual(expect.objectContaining({
+          level: 50, code: 'IDEMPOTENCY_OUTCOME_LOST', path: ['placeOrder'], msg: expect.stringContaining('was the database restored from an older backup?'),
+        }));
       } finally {
         await sql.query('UPDATE orders SET account_id = $1 WHERE id = $2', [id, orderId]);
       }
