@@ -153,6 +153,7 @@ export function createApiKeyService(deps: {
   const cache = !keyVersions && deps.cacheVerificationKeys ? createVerificationKeyCache<VerificationMaterial>() : null;
   // Several processes over PostgreSQL: entries stamped with the shared version they were read under.
   const versioned = keyVersions ? createVersionedKeyCache<VerificationMaterial>(keyVersions, { verifies: (m) => m.apiKey.revokedAt === null }) : null;
+  if (versioned) keyVersions?.onReset?.(() => versioned.forgetAll());
   const stamped = (entry: { value: VerificationMaterial; version: string } | null): VerificationMaterial | null =>
     entry && { ...entry.value, version: entry.version };
   const loadMaterial = async (keyId: string): Promise<VerificationMaterial | null> => {

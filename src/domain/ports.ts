@@ -281,4 +281,11 @@ export interface KeyVersionStore {
    * from now on. A key with none keeps none (its next version is fresh, which no entry carries).
    */
   renew(keyId: string): Promise<void>;
+  /**
+   * Calls `listener` whenever the store may have gone back in time: its connection was established
+   * again (a restart from a snapshot, a failover to a replica that had not received the last
+   * renewals), so a version renewed before may be current again. A store that cannot go back
+   * (memory) never calls it.
+   */
+  onReset?(listener: () => void): void;
 }

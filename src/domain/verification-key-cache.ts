@@ -93,7 +93,11 @@ export interface VersionedEntry<T> {
  * for a key a request was verified with, so its row existed.
  *
  * A store that lost its versions (FLUSHALL, restart) hands out fresh random ones, which match no
- * entry. Unknown keys are never cached (a key created later must be found).
+ * entry. A store that went back in time (restarted from a snapshot, failed over to a replica that
+ * missed the last renewals) can make a version that R3 replaced current again: it says so
+ * (`KeyVersionStore.onReset`, on reconnecting) and the cache is emptied (`forgetAll`), every load
+ * in flight disowned, so entries are stamped again with versions observed after the reset.
+ * Unknown keys are never cached (a key created later must be found).
  *
  * A revocation that bypasses the versions (an UPDATE by hand, `signet keys revoke` run without
  * REDIS_URL) cannot be seen that way: entries are also read again once they are
@@ -108,6 +112,12 @@ export interface VersionedKeyCache<T> {
   reload(keyId: string, version: string, load: () => Promise<T | null>): Promise<VersionedEntry<T> | null>;
   /** Drops `keyId` (this process's own revocation: saves the next request a stale round trip). */
   forget(keyId: string): void;
+  /**
+   * Drops every entry and disowns every load in flight: the versions store may have gone back
+   * (`KeyVersionStore.onReset`), bringing back a version a revocation had replaced, which would
+   * make an entry read before that revocation current again.
+   */
+  forgetAll(): void;
 }
 
 /** How long a versioned entry is used before its row is read again (revocations that bypass the versions). */
@@ -132,17 +142,19 @@ export interface VersionedKeyCacheOptions<T> {
 export function createVersionedKeyCache<T>(versions: Pick<KeyVersionStore, 'peek' | 'current'>, options: VersionedKeyCacheOptions<T> = {}): VersionedKeyCache<T> {
   const { maxEntries = MAX_CACHED_VERIFICATION_KEYS, maxAgeMs = MAX_VERSIONED_ENTRY_AGE_MS, now = () => performance.now(), verifies = () => true } = options;
   const entries = new Map<string, VersionedEntry<T> & { readonly loadedAtMs: number }>();
-  const keep = (keyId: string, entry: VersionedEntry<T> | null, loadedAtMs: number) => {
+  // Bumped by forgetAll: a load that began before it stamps a version observed before the reset.
+  let generation = 0;
+  const keep = (keyId: string, entry: VersionedEntry<T> | null, loadedAtMs: number, startedIn: number) => {
     entries.delete(keyId);
-    if (!entry) return;
+    if (!entry || startedIn !== generation) return;
     if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
     entries.set(keyId, { ...entry, loadedAtMs });
   };
-  const reload = async (keyId: string, version: string, load: () => Promise<T | null>): Promise<VersionedEntry<T> | null> => {
+  const reload = async (keyId: string, version: string, load: () => Promise<T | null>, startedIn = generation): Promise<VersionedEntry<T> | null> => {
     const startedAtMs = now();
     const value = await load();
     const entry = value === null ? null : { value, version };
-    keep(keyId, entry, startedAtMs);
+    keep(keyId, entry, startedAtMs, startedIn);
     return entry;
   };
   return {
@@ -150,19 +162,24 @@ export function createVersionedKeyCache<T>(versions: Pick<KeyVersionStore, 'peek
       const cached = entries.get(keyId);
       if (cached !== undefined && now() - cached.loadedAtMs < maxAgeMs) return { value: cached.value, version: cached.version };
       // The version first: the row read after it is at least as new as the version says.
+      const startedIn = generation;
       const version = await versions.peek(keyId);
-      if (version !== null) return reload(keyId, version, load);
+      if (version !== null) return reload(keyId, version, load, startedIn);
       // No version: one is created only for a live row, and the row is read again after it (see above).
       const first = await load();
       if (first === null || !verifies(first)) {
         entries.delete(keyId);
         return null;
       }
-      return reload(keyId, await versions.current(keyId), load);
+      return reload(keyId, await versions.current(keyId), load, startedIn);
     },
-    reload,
+    reload: (keyId, version, load) => reload(keyId, version, load),
     forget(keyId) {
       entries.delete(keyId);
+    },
+    forgetAll() {
+      generation += 1;
+      entries.clear();
     },
   };
 }

@@ -14,9 +14,12 @@
  * checks the version in the same slot, and so the same call, as the request's nonce claim.
  * Every token expires {@link KEY_VERSION_TTL_MS} after it was written: a token that expires or is
  * evicted is replaced by a new random one, which costs a reload and is never a stale hit.
+ * A Redis that comes back with older tokens (restarted from its snapshot, a failover to a replica
+ * that missed the last writes) can hold a token a revocation had replaced: every reconnection is
+ * reported (`onReset`), and the caches stamped with tokens drop what they hold.
  */
 import { randomUUID } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { luaScript, runLuaScript } from '@signet/redis-scripts';
 import type { KeyVersionStore } from '../../domain';
 
@@ -82,5 +85,26 @@ export function createRedisKeyVersionStore(redis: Redis | Cluster, options: Redi
     async renew(keyId) {
       await redis.set(keyVersionRedisKey(keyId, prefix), freshKeyVersion(), 'PX', KEY_VERSION_TTL_MS, 'XX');
     },
+    onReset(listener) {
+      onReconnect(redis, listener);
+    },
   };
+}
+
+/**
+ * Calls `listener` each time `redis` is ready again after it was ready once (a reconnection: the
+ * server may have restarted from a snapshot or failed over to a replica), and, on a cluster, each
+ * time it connects to a node after that (a replica promoted in place of its master).
+ */
+function onReconnect(redis: Redis | Cluster, listener: () => void): void {
+  let wasReady = redis.status === 'ready';
+  redis.on('ready', () => {
+    if (wasReady) listener();
+    wasReady = true;
+  });
+  if (redis instanceof Cluster) {
+    redis.on('+node', () => {
+      if (wasReady) listener();
+    });
+  }
 }

@@ -15,6 +15,7 @@ import { createTestKey, redisStores, signedRequest, startSignet, type RunningSig
 import { loggedDriver, type LoggedDriver } from '../../helpers/statement-log';
 import { startOwnRedis, type OwnRedis } from '../../helpers/redis-server';
 import { commandsOf } from '../../helpers/redis-commands';
+import { keyVersionRedisKey } from '../../../src/stores/redis/redis-key-version-store';
 
 const ME = { query: '{ me { id } }' };
 const REVOKE = 'mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { id revokedAt } userErrors { code } } }';
@@ -202,6 +203,24 @@ describeWithPostgres('key material cached per instance (PostgreSQL + Redis)', (p
       const revoked = await signedRequest(it2.a, manager, { query: REVOKE, variables: { id: key.keyId } });
       expect(revoked.json.data.revokeApiKey.userErrors).toEqual([]);
       await flush();
+      expectRevokedKeyRefused(await signedRequest(it2.b, key, ME));
+    });
+
+    test('a key cached on B, revoked on A, then Redis back to before the revocation (restarted from its snapshot, or failed over to a replica that missed it) is refused on B', async () => {
+      const key = await createTestKey(it2.services, accountId);
+      expect((await signedRequest(it2.b, key, ME)).status).toBe(200);
+      const versionKey = keyVersionRedisKey(key.keyId, it2.keyVersionPrefix);
+      const before = await admin.get(versionKey);
+      expect(before).toEqual(expect.any(String));
+      const revoked = await signedRequest(it2.a, manager, { query: REVOKE, variables: { id: key.keyId } });
+      expect(revoked.json.data.revokeApiKey.userErrors).toEqual([]);
+      expect(await admin.get(versionKey)).not.toBe(before);
+      // Redis goes back: the version the revocation replaced is current again, and its clients'
+      // connections drop, as a restart or a failover drops them (B's, here; it reconnects).
+      await admin.set(versionKey, before!, 'PX', 86_400_000);
+      const reconnected = new Promise((resolve) => it2.redisB.once('ready', resolve));
+      await admin.client('KILL', 'ID', String(await it2.redisB.client('ID')));
+      await reconnected;
       expectRevokedKeyRefused(await signedRequest(it2.b, key, ME));
     });
 
