@@ -6,7 +6,11 @@ import { CliError, EXIT } from './cli-error';
 /** A key to sign with, as `keys create --json` prints it or as `demo-credentials.json` lists it. */
 export interface Credential { name?: string; keyId: string; algorithm: 'ed25519' | 'hmac-sha256'; privateKey?: string; secret?: string }
 
-/** Reads one credential from a file: a single object, or `{ credentials: [...] }` picked by `--as NAME`. */
+/**
+ * Reads one credential from a file: a single object, or `{ credentials: [...] }` picked by
+ * `--as NAME` (required when the list has several: the first one by default acted for whichever
+ * account happened to be listed first).
+ */
 export function readCredential(path: string, name?: string): Credential {
   let text: string;
   try {
@@ -21,10 +25,20 @@ export function readCredential(path: string, name?: string): Credential {
     // Not the parser's message: it quotes the text around the error, which may be part of a secret.
     throw new CliError(`Cannot read credentials from ${path}: not JSON (as \`keys create --json\` prints it)`, 2);
   }
-  const list = (parsed as { credentials?: Credential[] }).credentials ?? [parsed as Credential];
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new CliError(`Cannot read credentials from ${path}: not a JSON object (as \`keys create --json\` prints it)`, EXIT.USAGE);
+  }
+  const listed = (parsed as { credentials?: unknown }).credentials;
+  const list = (Array.isArray(listed) ? listed : listed === undefined ? [parsed] : [])
+    .filter((c): c is Credential => c !== null && typeof c === 'object');
+  const names = list.map((c) => c.name).filter((n): n is string => typeof n === 'string');
+  const named = names.length > 0 ? ` (it has: ${names.map((n) => JSON.stringify(n)).join(', ')})` : '';
+  if (!name && list.length > 1) {
+    throw new CliError(`${path} lists ${list.length} credentials${named}: pass --as NAME to pick the one to act as.`, EXIT.USAGE);
+  }
   const credential = name ? list.find((c) => c.name === name) : list[0];
   if (!credential?.keyId || !(credential.privateKey || credential.secret)) {
-    throw new CliError(`No usable credential${name ? ` named "${name}"` : ''} in ${path} (need keyId and privateKey or secret).`, 2);
+    throw new CliError(`No usable credential${name ? ` named "${name}"` : ''} in ${path}${name ? named : ''} (need keyId and privateKey or secret).`, EXIT.USAGE);
   }
   return { ...credential, algorithm: credential.algorithm ?? (credential.secret ? 'hmac-sha256' : 'ed25519') };
 }
@@ -44,6 +58,10 @@ export type CredentialSource = 'required' | 'optional' | 'explicit';
  */
 export function credentialFor(flags: { credentials?: string; as?: string }, config: ClientConfig, source: CredentialSource = 'required'): Credential | null {
   if (flags.credentials) return readCredential(flags.credentials, flags.as);
+  // Without a file, --as named nothing: the environment's key (whoever it is) would act instead.
+  if (flags.as !== undefined) {
+    throw new CliError(`--as ${JSON.stringify(flags.as)} picks a credential of a --credentials FILE, and none was given: pass --credentials FILE --as NAME, or drop --as to sign with SIGNET_KEY_ID's key.`, EXIT.USAGE);
+  }
   if (source === 'explicit') return null;
   const key = environmentKey(config);
   if (key.kind === 'refused') throw new CliError(new ConfigError(key.problems).message, EXIT.USAGE, { code: 'CONFIG_ERROR' });
