@@ -1,12 +1,9 @@
-import { createPrivateKey } from 'node:crypto';
 import type { Command } from 'commander';
 import { Kind, parse } from 'graphql';
-import { signRequest, type SignedRequestHeaders } from '@signet/http-message-signatures';
-import { nodeCrypto } from '@signet/http-message-signatures/node';
-import { DEFAULT_TIMEOUT_MS, attemptSignal, sendSigned, type SendSignedOptions, type SignedAnswer } from '@signet/sdk';
+import { DEFAULT_TIMEOUT_MS, attemptSignal, importSigningKey, provesNotSent, sendSigned, signRequestWebCrypto, type SendSignedOptions, type SignedAnswer } from '@signet/sdk';
 import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
 import { CliError, EXIT, describeGraphQLError, exitCodeFor, retryHint } from './cli-error';
-import { credentialFor } from './credentials';
+import { credentialFor, type Credential } from './credentials';
 import { TIMEOUT_FLAG_HELP, endpointFor, interruptible, interrupted, progressReporter, timeoutOf } from './trade-client';
 
 /** True when the document holds a mutation (one that does not parse is refused before anything runs). */
@@ -38,6 +35,21 @@ function interruptedCall(mutation: boolean, idempotencyKey: string | undefined, 
   return inFlight
     ? new CliError(`${error.message}\n${callRetryHint(undefined)}`, error.exitCode, { ...error.details, outcome: 'unknown' })
     : new CliError(error.message, error.exitCode, { ...error.details, outcome: 'refused' });
+}
+
+/**
+ * The credential's key, imported and checked as the SDK checks it for the trading commands (an
+ * Ed25519 PKCS#8 key, an HMAC secret of at least 32 bytes): bad material is a usage error (exit 2)
+ * before anything is sent, never a crypto library's message nor a request the server must refuse.
+ */
+async function signingKeyOf(credential: Credential): Promise<Awaited<ReturnType<typeof importSigningKey>>> {
+  try {
+    return await importSigningKey(credential.algorithm === 'hmac-sha256'
+      ? { alg: 'hmac-sha256', secret: credential.secret ?? '' }
+      : { alg: 'ed25519', privateKey: credential.privateKey ?? '' });
+  } catch (error) {
+    throw new CliError(`The credential's key cannot sign: ${error instanceof Error ? error.message : String(error)}`, EXIT.USAGE);
+  }
 }
 
 /** How much of an answer that is not JSON `call --json` shows on stderr (a proxy's error page can be long). */
@@ -131,8 +143,7 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
       const body = JSON.stringify({ query: opts.query, variables });
       // A quoted sf-string, as the Idempotency-Key draft specifies; the server checks the key itself.
       const keyed: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': JSON.stringify(opts.idempotencyKey) };
-      const privateKey = credential?.privateKey ? createPrivateKey({ key: Buffer.from(credential.privateKey, 'base64'), format: 'der', type: 'pkcs8' }) : undefined;
-      const secret = credential?.secret ? Buffer.from(credential.secret, 'base64') : undefined;
+      const signingKey = credential ? await signingKeyOf(credential) : undefined;
       // Where a Ctrl-C finds the call: an attempt whose answer is not in yet, or between attempts.
       let inFlight = false;
       let sent = 0;
@@ -140,15 +151,15 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
       let timedOut = () => false;
       const report = progressReporter();
       /** One attempt: signed afresh (new nonce, `created` on the server's clock) when there is a key, then sent under `signal`. */
-      const attempt = (signal: AbortSignal) => (created: number) => {
-        let signature: SignedRequestHeaders | undefined;
+      const attempt = (signal: AbortSignal) => async (created: number) => {
+        let signature: Record<string, string> | undefined;
         try {
-          signature = credential ? signRequest(nodeCrypto, {
-            method: 'POST', authority: url.host, scheme: url.protocol === 'http:' ? 'http' : 'https', path: url.pathname, body, keyId: credential.keyId, algorithm: credential.algorithm, privateKey, secret, headers: keyed, created,
-          }).headers : undefined;
+          signature = credential && signingKey ? (await signRequestWebCrypto({
+            method: 'POST', url, body, keyId: credential.keyId, alg: credential.algorithm, key: signingKey, headers: keyed, created,
+          })).headers : undefined;
         } catch (error) {
-          // Bad key material: not a network failure.
-          throw new CliError(error instanceof Error ? error.message : String(error));
+          // A value the signer refuses (a key id it cannot carry): not a network failure, and nothing was sent.
+          throw new CliError(error instanceof Error ? error.message : String(error), EXIT.USAGE);
         }
         // In flight until its body is read too (sendSigned reads it next): only a wait announced by onRetry ends it.
         inFlight = true;
@@ -185,8 +196,8 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
         const failure = timedOut()
           ? `no answer from ${url.origin} within ${timeoutMs} ms (--timeout)`
           : `cannot reach ${url.origin}: ${String(cause?.message ?? message ?? error)}`;
-        // A refused connection carried nothing; any other failure may have lost the answer to a mutation that ran.
-        if (!mutation || cause?.code === 'ECONNREFUSED') {
+        // A refused connection or an unresolved name carried nothing (the SDK's rule); any other failure may have lost the answer to a mutation that ran.
+        if (!mutation || provesNotSent(error)) {
           throw new CliError(failure, EXIT.FAILED, { code: 'NETWORK_ERROR', ...(mutation ? { outcome: 'refused' as const, idempotencyKey: opts.idempotencyKey } : {}) });
         }
         throw new CliError(`${failure}\n${callRetryHint(opts.idempotencyKey)}`, EXIT.OUTCOME_UNKNOWN, { code: 'NETWORK_ERROR', outcome: 'unknown', idempotencyKey: opts.idempotencyKey });

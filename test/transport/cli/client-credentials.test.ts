@@ -101,6 +101,34 @@ describe('the key and the endpoint of the client commands', () => {
     expect(front.received).toHaveLength(1);
   });
 
+  test('call checks a credential file\'s key as the trading commands do: bad material is a usage error and nothing is sent (CLI review: a crypto library\'s message, exit 1, or a short HMAC secret sent)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signet-call-key-'));
+    try {
+      const cases: Array<[string, Record<string, string>]> = [
+        ['not a PKCS#8 key', { keyId: ED_KEY_ID, privateKey: Buffer.from('not a key at all').toString('base64') }],
+        ['a 5-byte HMAC secret', { keyId: HMAC_KEY_ID, secret: randomBytes(5).toString('base64') }],
+      ];
+      for (const [name, credential] of cases) {
+        const path = join(dir, `${name.replace(/\W+/g, '-')}.json`);
+        writeFileSync(path, JSON.stringify(credential));
+        const run = await signet({ SIGNET_URL: front.url }, 'call', '--credentials', path, '--query', 'mutation { cancelAllOrders { userErrors { code } } }', '--json');
+        expect({ name, code: run.code }).toEqual({ name, code: 2 });
+        expect(JSON.parse(run.stdout).error).toEqual({ code: 'USAGE_ERROR', message: expect.stringMatching(/^The credential's key cannot sign: /) });
+        expect(run.stdout + run.stderr).not.toContain(credential.privateKey ?? credential.secret);
+        expect(run.stdout + run.stderr).not.toMatch(/asn1|routines/);
+      }
+      expect(front.received).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a mutation sent by call to a host name that does not resolve was never sent: refused (exit 1), not "outcome unknown" (CLI review)', async () => {
+    const run = await signet({ SIGNET_URL: 'http://no-such-host.invalid:4000', SIGNET_KEY_ID: ED_KEY_ID, SIGNET_PRIVATE_KEY: privateKey }, 'call', '--query', 'mutation { cancelAllOrders { userErrors { code } } }', '--json');
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'NETWORK_ERROR', outcome: 'refused' });
+  });
+
   test.each(REFUSED)('%s is a CONFIG_ERROR (exit 2) for balances and call, naming the variable, never its value; nothing is sent', async (_name, env, named) => {
     for (const args of [['balances'], ['call', '--query', '{ me { id } }']]) {
       const run = await signet({ ...env, SIGNET_URL: front.url }, ...args, '--json');
