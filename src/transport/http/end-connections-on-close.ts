@@ -73,8 +73,12 @@ export function endConnectionsOnClose(
   // Whether answers close their connections: once closing, and while draining before it.
   const endingConnections = () => closing || draining();
   const open = new Set<HttpSocket>();
+  // When each connection was accepted (monotonic ms): one accepted a moment before closing began
+  // has not had time to deliver its request yet (see `fresh`).
+  const acceptedAt = new WeakMap<Socket, number>();
   app.server.on('connection', (socket: HttpSocket) => {
     open.add(socket);
+    acceptedAt.set(socket, performance.now());
     socket.once('close', () => open.delete(socket));
   });
   // The last request read on each connection (before Fastify's listener sees it), and, once
@@ -114,14 +118,20 @@ export function endConnectionsOnClose(
     const look = () => {
       for (const socket of open) readAtLastLook.set(socket, lastRead.get(socket));
     };
-    server.closeIdleConnections = () => closeQuietConnections(server, nodeCloseIdle, receiving);
-    // Every connection open now has had its chance to send a request.
-    let waiting = endWaiting(server, open, open, receiving);
+    // A connection accepted less than a look ago, with nothing read yet, is one a client (a proxy
+    // opening a connection for its next request) is about to use: ended now, its request meets a
+    // reset and the proxy answers 502 (measured behind nginx during a drain). It gets one look's
+    // time, as a connection opened once closing does, and its request the 503 SHUTTING_DOWN.
+    const fresh = (socket: HttpSocket) => performance.now() - (acceptedAt.get(socket) ?? Number.NEGATIVE_INFINITY) < SWEEP_EVERY_MS;
+    const spared = (socket: HttpSocket) => receiving(socket) || fresh(socket);
+    server.closeIdleConnections = () => closeQuietConnections(server, nodeCloseIdle, spared);
+    // Every connection open now but the fresh ones has had its chance to send a request.
+    let waiting = endWaiting(server, open, open, spared);
     const stalls = new WeakMap<HttpSocket, WriteStall>();
     endStalled(open, owesProcessing, stalls);
     look();
     const sweep = setInterval(() => {
-      waiting = endWaiting(server, open, waiting, receiving);
+      waiting = endWaiting(server, open, waiting, spared);
       endStalled(open, owesProcessing, stalls);
       look();
     }, SWEEP_EVERY_MS);
@@ -195,30 +205,30 @@ function connectionsOf(server: Server): ConnectionsList | undefined {
 }
 
 /**
- * Ends the connections between two requests that owe no answer and read no request since the
- * last look (`receiving`). Node's own `closeIdleConnections`
+ * Ends the connections between two requests that owe no answer, read no request since the last
+ * look and were not accepted a moment ago (`spared`). Node's own `closeIdleConnections`
  * also ends one whose answer has been written whole (`finished`) but not yet sent, cutting it and
  * the answers of requests pipelined behind it: an answer is owed until Node detaches it from the
  * socket (`_httpMessage`), once it is sent and the next one queued has taken its place.
  */
-function closeQuietConnections(server: Server, nodeCloseIdle: () => void, receiving: (socket: HttpSocket) => boolean): void {
+function closeQuietConnections(server: Server, nodeCloseIdle: () => void, spared: (socket: HttpSocket) => boolean): void {
   const connections = connectionsOf(server);
   if (!connections) return nodeCloseIdle();
-  for (const { socket } of connections.idle()) if (!socket._httpMessage && !receiving(socket) && !lingering.has(socket)) socket.destroy();
+  for (const { socket } of connections.idle()) if (!socket._httpMessage && !spared(socket) && !lingering.has(socket)) socket.destroy();
 }
 
 /**
  * Ends the connections with no request in flight that were already without one at the last look
- * (`due`) and read no request since (`receiving`: a pipelining client between two batches); returns
+ * (`due`) and are not `spared` (a pipelining client between two batches, a connection just accepted); returns
  * those without one seen for the first time. A connection with a response being
  * written is left to it: its `Connection: close` ends it, or, sent before closing, it is idle next.
  */
-function endWaiting(server: Server, open: ReadonlySet<HttpSocket>, due: ReadonlySet<HttpSocket>, receiving: (socket: HttpSocket) => boolean): Set<HttpSocket> {
+function endWaiting(server: Server, open: ReadonlySet<HttpSocket>, due: ReadonlySet<HttpSocket>, spared: (socket: HttpSocket) => boolean): Set<HttpSocket> {
   // Between two requests, no byte of the next one read, no answer owed: Node knows these, and they end silently.
   server.closeIdleConnections();
   const waiting = new Set<HttpSocket>();
   for (const socket of open) {
-    if (socket.destroyed || socket._httpMessage || receiving(socket) || lingering.has(socket)) continue;
+    if (socket.destroyed || socket._httpMessage || spared(socket) || lingering.has(socket)) continue;
     if (due.has(socket)) endWithoutRequest(server, socket);
     else waiting.add(socket);
   }

@@ -282,6 +282,19 @@ describe('HTTP connections', () => {
     expect(silent.received()).toBe('');
   }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
 
+  test('a connection accepted a moment before close() began is given the time to send its request, which is answered 503 SHUTTING_DOWN, not reset (behind nginx: its new connection\'s request was cut, a 502)', async () => {
+    const { app, port, acceptedByServer } = await start();
+    const fresh = await client(port);
+    await acceptedByServer(fresh);
+    const closing = app.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    fresh.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await fresh.closed;
+    expect(await settlesWithin(closing, PROMPTLY_MS)).toBe(true);
+    expect(fresh.received()).toMatch(/^HTTP\/1\.1 503 /);
+    expect(fresh.received()).toContain('"reason":"SHUTTING_DOWN"');
+  }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
+
   test('close() ends at once a connection whose request headers only partly arrived: 408 REQUEST_TIMEOUT in the error format, nothing ran', async () => {
     const { app, port, readByServer } = await start();
     const half = await client(port);
