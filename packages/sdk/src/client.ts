@@ -12,7 +12,7 @@ import { describeOperation, type OperationInfo } from './operations';
 import { parseRateLimits, type SignetRateLimit } from './rate-limit-headers';
 import { SignetAbortError, SignetRequestError, type RequestOutcome } from './request-error';
 import {
-  collectUserErrors, isReplay, judge, leavesOutcomeOpen, noRootFieldAnswered, provesNotSent, readResponse, type ReadResponse, type SignetGraphQLError, type SignetUserError, type Verdict,
+  collectUserErrors, isReplay, judge, leavesOutcomeOpen, noRootFieldAnswered, provesNotSent, readResponse, redirectText, type ReadResponse, type SignetGraphQLError, type SignetUserError, type Verdict,
 } from './response';
 import { attemptSignal, createRetryBudget, resolveRetry, sleep as realSleep, type RetryOptions } from './retry-policy';
 import { createServerClock } from './server-clock';
@@ -286,7 +286,9 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
       try {
         // A redirect is never followed: it would hand the signed request (a fresh nonce, for this
         // target) to whatever the redirect names, which could replay it here or answer for us.
-        answer = await readResponse(await fetchImpl(url.href, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal: attempt.signal, redirect: 'error' }));
+        // 'manual', not 'error': the 3xx is an answer to report (where it points), not a network
+        // failure to retry.
+        answer = await readResponse(await fetchImpl(url.href, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal: attempt.signal, redirect: 'manual' }));
       } catch (error) {
         // Whatever ended it, a request in flight may have reached the server, unless the failure proves it never left.
         if (signal?.aborted) {
@@ -333,7 +335,7 @@ export function createSignetClient(options: SignetClientOptions): SignetClient {
       }
       const rateLimit = parseRateLimits(answer.headers);
       if (!answer.body) {
-        throw new SignetRequestError('BAD_RESPONSE', `HTTP ${answer.status}: the answer is not a GraphQL response`, attempts, answer.status,
+        throw new SignetRequestError('BAD_RESPONSE', `HTTP ${answer.status}: ${redirectText(answer) ?? 'the answer is not a GraphQL response'}`, attempts, answer.status,
           { idempotencyKey, outcome: outcome(), headers: answer.headers, rateLimit });
       }
       const data = (answer.body.data ?? null) as Record<string, unknown> | null;

@@ -18,8 +18,8 @@ export { IDEMPOTENT_MUTATION_FIELDS, describeOperation, type DescribeOptions, ty
 export { SignetAbortError, SignetRequestError, type RequestErrorCode, type RequestOutcome } from './request-error';
 export type { SignetRateLimit } from './rate-limit-headers';
 export { TRANSIENT_CODES, type SignetGraphQLError, type SignetUserError } from './response';
-/** Whether a fetch failure proves the request never left (connection refused, name not resolved): for callers that send themselves (the CLI's `call`). */
-export { provesNotSent } from './response';
+/** For callers that send themselves (the CLI's `call`): whether a fetch failure proves the request never left (connection refused, name not resolved), and what a redirect answer says. */
+export { provesNotSent, redirectText } from './response';
 /** Whether an answer is, as a whole, a replay of stored outcomes (the client's rule; the playground reads answers with it too). */
 export { isReplay, type ReplayEvidence } from './response';
 export { DEFAULT_RETRY, type RetryOptions } from './retry-policy';

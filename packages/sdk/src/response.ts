@@ -71,6 +71,18 @@ export async function readResponse(response: Response): Promise<ReadResponse> {
   return { status: response.status, headers: response.headers, text, body };
 }
 
+/**
+ * What a redirect answer says, or undefined for any other: Signet never redirects, so one comes
+ * from in front of it (typically `http://` to an https-only host). Where it points is named so the
+ * caller can fix its URL; a browser hides it (`opaqueredirect`, status 0).
+ */
+export function redirectText(answer: { status: number; headers: Headers }): string | undefined {
+  if (answer.status === 0) return 'a redirect (the browser does not say where to); a signed request is never sent on: call the URL it points to';
+  if (answer.status < 300 || answer.status > 399) return undefined;
+  const location = answer.headers.get('location');
+  return `a redirect${location ? ` to ${location}` : ''}; a signed request is never sent on: if you trust it, call that URL instead`;
+}
+
 /** Decides whether an answer is final, transient (retry later) or a clock-skew refusal. */
 export function judge(answer: ReadResponse, now: number): Verdict {
   const errors = answer.body?.errors ?? [];

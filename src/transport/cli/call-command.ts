@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Kind, parse } from 'graphql';
-import { DEFAULT_TIMEOUT_MS, attemptSignal, importSigningKey, provesNotSent, sendSigned, signRequestWebCrypto, type SendSignedOptions, type SignedAnswer } from '@signet/sdk';
+import { DEFAULT_TIMEOUT_MS, attemptSignal, importSigningKey, provesNotSent, redirectText, sendSigned, signRequestWebCrypto, type SendSignedOptions, type SignedAnswer } from '@signet/sdk';
 import { DEFAULT_CLIENT_URL, type ClientConfig } from '../../client-config';
 import { CliError, EXIT, describeGraphQLError, exitCodeFor, retryHint } from './cli-error';
 import { credentialFor, type Credential } from './credentials';
@@ -70,7 +70,7 @@ function shownText(text: string): string {
  * says nothing ran (503 REPLAY_PROTECTION_RECOVERING or SHUTTING_DOWN, its retries spent), a
  * definite refusal whatever its code. A mutation's definite refusal says `outcome: "refused"`.
  */
-export function refusalOf(status: number, text: string, mutation: boolean, idempotencyKey?: string, { notRun = false }: { notRun?: boolean } = {}): CliError | undefined {
+export function refusalOf(status: number, text: string, mutation: boolean, idempotencyKey?: string, { notRun = false, headers }: { notRun?: boolean; headers?: Headers } = {}): CliError | undefined {
   let answer: { data?: unknown; errors?: unknown } | undefined;
   try {
     const parsed: unknown = JSON.parse(text);
@@ -106,7 +106,8 @@ export function refusalOf(status: number, text: string, mutation: boolean, idemp
     const summary = lines.length > 0 ? lines.join('\n') : `BAD_RESPONSE: HTTP ${status}${answer ? '' : ', not a GraphQL response'}`;
     return new CliError(`${summary}\n${callRetryHint(idempotencyKey)}`, EXIT.OUTCOME_UNKNOWN, { code: codes[0] ?? 'BAD_RESPONSE', outcome: 'unknown', idempotencyKey, ...shown });
   }
-  if (lines.length === 0) return new CliError(`HTTP ${status}${answer ? '' : ': not a GraphQL response'}`, EXIT.FAILED, { code: 'BAD_RESPONSE', ...refused, ...shown });
+  const redirect = headers ? redirectText({ status, headers }) : undefined;
+  if (lines.length === 0) return new CliError(`HTTP ${status}${redirect ? `: ${redirect} (--url)` : answer ? '' : ': not a GraphQL response'}`, EXIT.FAILED, { code: 'BAD_RESPONSE', ...refused, ...shown });
   return new CliError(lines.join('\n'), exitCodeFor(codes), { code: codes[0], ...refused, ...shown });
 }
 
@@ -168,7 +169,8 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
         timedOut = limited.timedOut;
         // A redirect is never followed: it would hand the signed request (a fresh nonce, for this
         // target) to whatever the redirect names, which could replay it here or answer for us.
-        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signature }, body, signal: limited.signal, redirect: 'error' });
+        // 'manual': a redirect is an answer to report (where it points), not a failure to retry.
+        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...keyed, ...signature }, body, signal: limited.signal, redirect: 'manual' });
       };
       const mutation = isMutation(opts.query);
       let answer: SignedAnswer;
@@ -202,7 +204,7 @@ export function registerCallCommand(program: Command, client: ClientConfig, timi
         }
         throw new CliError(`${failure}\n${callRetryHint(opts.idempotencyKey)}`, EXIT.OUTCOME_UNKNOWN, { code: 'NETWORK_ERROR', outcome: 'unknown', idempotencyKey: opts.idempotencyKey });
       }
-      const refusal = refusalOf(answer.status, answer.text, mutation, opts.idempotencyKey, { notRun: answer.notRun });
+      const refusal = refusalOf(answer.status, answer.text, mutation, opts.idempotencyKey, { notRun: answer.notRun, headers: answer.headers });
       // With --json a failure's one document is the error object, which holds the answer. One that is
       // not JSON (a proxy's HTML error page) cannot go there: it is shown on stderr, cut short.
       if (!(opts.json && refusal)) process.stdout.write(answer.text.endsWith('\n') ? answer.text : `${answer.text}\n`);

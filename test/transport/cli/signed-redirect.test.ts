@@ -57,15 +57,20 @@ describe('a redirect answering a signed request', () => {
     const run = await capturedRun(() => runCli(['node', 'signet', 'call', '--credentials', file, '--url', front.url, '--query', '{ me { id } }', '--json'], parseConfig({}), {
       openRuntime: () => Promise.reject(new Error('call opens no runtime')), createLogger: () => silentLogger,
     }));
-    expect(front.received.length).toBeGreaterThanOrEqual(1);
+    // Once, not retried as a network failure, and the message says where it points (CLI review: 5 attempts, no Location).
+    expect(front.received).toHaveLength(1);
     expect(elsewhere.received).toEqual([]);
-    expect(run.code).not.toBe(0);
+    expect(run.code).toBe(1);
     expect(run.stdout).not.toContain('not-signet');
+    expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringContaining(`HTTP 307: a redirect to ${elsewhere.url}/steal; a signed request is never sent on`) });
   });
 
   test('the SDK stops at the redirect: its target gets nothing, and the request rejects', async () => {
-    const client = createSignetClient({ url: front.url, keyId: `key_${'b'.repeat(24)}`, privateKey: privateKeyBase64, retry: { maxAttempts: 1 } });
-    await expect(client.request(MeDocument, {})).rejects.toThrow();
+    // Retries allowed (a query is safe to re-send): a redirect is an answer, given up on at once, naming where it points.
+    const client = createSignetClient({ url: front.url, keyId: `key_${'b'.repeat(24)}`, privateKey: privateKeyBase64 });
+    await expect(client.request(MeDocument, {})).rejects.toMatchObject({
+      code: 'BAD_RESPONSE', status: 307, attempts: 1, message: `HTTP 307: a redirect to ${elsewhere.url}/steal; a signed request is never sent on: if you trust it, call that URL instead`,
+    });
     expect(front.received).toHaveLength(1);
     expect(elsewhere.received).toEqual([]);
   });
