@@ -6,7 +6,7 @@ import {
 import { DEFAULT_CLIENT_URL } from '../../client-config';
 import type { SignetConfig } from '../../config';
 import { CliError } from './cli-error';
-import { TIMEOUT_FLAG_HELP, call, clientFor, keyedMutation, missingPayload, progressReporter, unwrapResult, type ClientFlags } from './trade-client';
+import { TIMEOUT_FLAG_HELP, call, clientFor, keyedMutation, missingPayload, progressReporter, unwrapResult, type ClientFlags, type KeyedMutation } from './trade-client';
 
 /** Aligned columns for people; the header row is upper case. */
 export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -38,12 +38,39 @@ function withClientFlags(command: Command, credentials = 'default: SIGNET_KEY_ID
     .option('--json', 'machine-readable output');
 }
 
+/**
+ * Whose call a replayed outcome is: `this-run` when the key is this command's own (generated) and
+ * an earlier attempt of it lost its answer (this command did it: its retry read the outcome back),
+ * `earlier-run` when a given key replayed at the first attempt, `this-or-earlier-run` when a given
+ * key replayed after a lost answer (either ran it). Undefined when nothing was replayed: it ran now.
+ */
+export type ReplayOf = 'this-run' | 'earlier-run' | 'this-or-earlier-run';
+
+function replayOf(result: { replayed: boolean; attempts: number }, keyed: KeyedMutation): ReplayOf | undefined {
+  if (!result.replayed) return undefined;
+  if (!keyed.given) return 'this-run';
+  return result.attempts > 1 ? 'this-or-earlier-run' : 'earlier-run';
+}
+
+const REPLAY_TEXT: Record<ReplayOf, string> = {
+  'this-run': 'yes: done by this command (its first answer was lost; the retry with the same key read it back, nothing ran twice)',
+  'earlier-run': 'yes: this key was used before, nothing ran again',
+  'this-or-earlier-run': 'yes: done once with this key, by this command (an answer was lost) or before it; nothing ran twice',
+};
+
+/** The outcome fields every mutation prints with --json: whether it is a replay, whose, and the key. */
+function outcomeFields(result: { replayed: boolean; attempts: number; idempotencyKey?: string }, keyed: KeyedMutation): { replayed: boolean; replayOf?: ReplayOf; idempotencyKey?: string } {
+  const of = replayOf(result, keyed);
+  return { replayed: result.replayed, ...(of ? { replayOf: of } : {}), idempotencyKey: result.idempotencyKey };
+}
+
 /** One mutation result as `label  value` lines, with the key to reuse for a safe retry. */
-function describeOutcome(fields: Record<string, string | null | undefined>, result: { replayed: boolean; idempotencyKey?: string }): string {
+function describeOutcome(fields: Record<string, string | null | undefined>, result: { replayed: boolean; attempts: number; idempotencyKey?: string }, keyed: KeyedMutation): string {
   const all: Record<string, string> = {};
   for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== null) all[k] = v;
   if (result.idempotencyKey) all['idempotency key'] = result.idempotencyKey;
-  if (result.replayed) all.replayed = 'yes: this key was used before, nothing ran again';
+  const of = replayOf(result, keyed);
+  if (of) all.replayed = REPLAY_TEXT[of];
   const width = Math.max(...Object.keys(all).map((k) => k.length));
   return Object.entries(all).map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('');
 }
@@ -123,12 +150,12 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
       const placed = payload?.order;
       if (!placed) throw missingPayload('placeOrder returned no order', keyed);
       const fills = payload?.fills ?? [];
-      print(flags, { order: placed, fills, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome({
+      print(flags, { order: placed, fills, ...outcomeFields(result, keyed) }, () => describeOutcome({
         order: placed.id, 'client order id': placed.clientOrderId, market: placed.market, side: placed.side, type: placed.type, price: placed.price, quantity: placed.quantity, status: placed.status,
         reason: placed.statusReason, filled: placed.filledQuantity, 'average price': placed.averagePrice, fills: String(fills.length),
         // What is still reserved, which the balance's `held` shows; the hold at placement beside it (a filled order's is spent or released).
         held: `${placed.holdRemaining} ${placed.holdAsset} (${placed.holdAmount} ${placed.holdAsset} at placement)`,
-      }, result));
+      }, result, keyed));
     });
 
   withClientFlags(order.command('cancel-all').description('Cancel every live order of yours in one market (or all markets); none of them can fill afterwards.'))
@@ -141,7 +168,7 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
       const result = await call((signal) => clientFor(flags, config.client).request(CancelAllOrdersDocument, variables, { idempotencyKey: keyed.idempotencyKey, signal, onRetry }), keyed);
       const canceled = unwrapResult(result, keyed).cancelAllOrders?.orders;
       if (!canceled) throw missingPayload('cancelAllOrders returned no orders', keyed);
-      print(flags, { orders: canceled, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome({ canceled: String(canceled.length) }, result));
+      print(flags, { orders: canceled, ...outcomeFields(result, keyed) }, () => describeOutcome({ canceled: String(canceled.length) }, result, keyed));
     });
 
   withClientFlags(program.command('fills').description('List your fills (your side of each trade), newest first (signed request).'))
@@ -184,7 +211,7 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
       const result = await call((signal) => clientFor(flags, config.client).request(CancelOrderDocument, { id }, { idempotencyKey: keyed.idempotencyKey, signal, onRetry }), keyed);
       const cancelled = unwrapResult(result, keyed).cancelOrder?.order;
       if (!cancelled) throw missingPayload('cancelOrder returned no order', keyed);
-      print(flags, { order: cancelled, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome({ order: cancelled.id, status: cancelled.status }, result));
+      print(flags, { order: cancelled, ...outcomeFields(result, keyed) }, () => describeOutcome({ order: cancelled.id, status: cancelled.status }, result, keyed));
     });
 
   withClientFlags(program.command('transfer').description('Send available funds to another account (final).'))
@@ -203,7 +230,7 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
       const result = await call((signal) => clientFor(flags, config.client).request(CreateTransferDocument, { input }, { idempotencyKey: keyed.idempotencyKey, signal, onRetry }), keyed);
       const transfer = unwrapResult(result, keyed).createTransfer?.transfer;
       if (!transfer) throw missingPayload('createTransfer returned no transfer', keyed);
-      print(flags, { transfer, replayed: result.replayed, idempotencyKey: result.idempotencyKey }, () => describeOutcome(
-        { transfer: transfer.id, 'client transfer id': transfer.clientTransferId, to: transfer.toAccountId, amount: `${transfer.amount} ${transfer.asset}`, memo: transfer.memo }, result));
+      print(flags, { transfer, ...outcomeFields(result, keyed) }, () => describeOutcome(
+        { transfer: transfer.id, 'client transfer id': transfer.clientTransferId, to: transfer.toAccountId, amount: `${transfer.amount} ${transfer.asset}`, memo: transfer.memo }, result, keyed));
     });
 }

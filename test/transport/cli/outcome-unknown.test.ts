@@ -25,9 +25,10 @@ const TIMEOUT = 60_000;
  * A TCP proxy in front of the server. `drop`: forwards the request and closes the client's
  * connection once the server has answered (the request ran, its answer is lost). `hold`: forwards
  * it and never answers. `bad-gateway`: answers every request with an HTML 502, as a proxy does.
+ * `drop-first`: as `drop` for the first answer, then it passes answers on (a retry gets its answer).
  */
 interface FaultyProxy {
-  mode: 'drop' | 'hold' | 'bad-gateway';
+  mode: 'drop' | 'drop-first' | 'drop-then-pass' | 'hold' | 'bad-gateway';
   /** Resolves when the server has answered a request the proxy forwarded. */
   answered(): Promise<void>;
   close(): Promise<void>;
@@ -66,9 +67,13 @@ async function startFaultyProxy(port: number, upstreamPort: number): Promise<Fau
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
     client.pipe(upstream);
-    upstream.on('data', () => {
+    upstream.on('data', (chunk: Buffer) => {
       onAnswer?.();
       if (proxy.mode === 'drop') client.destroy();
+      else if (proxy.mode === 'drop-first') {
+        proxy.mode = 'drop-then-pass';
+        client.destroy();
+      } else if (proxy.mode === 'drop-then-pass') client.write(chunk);
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -133,8 +138,27 @@ describe('signet mutations whose outcome is unknown', () => {
 
     const again = await signet({}, ...place, '--idempotency-key', error.idempotencyKey as string, ...direct, '--json');
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ replayed: true, idempotencyKey: error.idempotencyKey, order: { id: placed[0].id, status: 'OPEN' } });
+    expect(JSON.parse(again.stdout)).toMatchObject({ replayed: true, replayOf: 'earlier-run', idempotencyKey: error.idempotencyKey, order: { id: placed[0].id, status: 'OPEN' } });
     expect(await ordersAt('20003')).toHaveLength(1);
+  }, TIMEOUT);
+
+  test('an order whose first answer is lost and whose retry reads it back says this command placed it, not "used before" (CLI review)', async () => {
+    proxy.mode = 'drop-first';
+    const place = ['order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--price', '20012', '--quantity', '0.001'];
+    const run = await signet({}, ...place, ...proxied, '--json');
+    expect(run.code).toBe(0);
+    const placed = await ordersAt('20012');
+    expect(placed).toHaveLength(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ replayed: true, replayOf: 'this-run', order: { id: placed[0].id } });
+    proxy.mode = 'drop-first';
+    const text = await signet({}, 'order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--price', '20013', '--quantity', '0.001', ...proxied);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^replayed\s+yes: done by this command \(its first answer was lost/m);
+    expect(text.stdout).not.toContain('used before');
+    // With a key given, the lost answer may be this run's or an earlier run's: it says so.
+    proxy.mode = 'drop-first';
+    const given = await signet({}, 'order', 'place', '--market', 'BTC-USD', '--side', 'BUY', '--price', '20014', '--quantity', '0.001', '--idempotency-key', 'lost-first-given-1', ...proxied, '--json');
+    expect(JSON.parse(given.stdout)).toMatchObject({ replayed: true, replayOf: 'this-or-earlier-run', idempotencyKey: 'lost-first-given-1' });
   }, TIMEOUT);
 
   test('a key given with --idempotency-key is the one a lost answer names', async () => {
