@@ -19,6 +19,16 @@ export interface InfrastructureFailure {
  */
 const RETRYABLE_SQLSTATE = /^(57014|08\d{3}|08P01|57P0[123]|53\d{3}|25P03|40001|40P01)$/;
 
+/**
+ * 26000 "prepared statement … does not exist" and 42P05 "prepared statement … already exists":
+ * the connection's session is not the one its prepared statements were made on, which is what a
+ * pooler in transaction mode does (start-up refuses one it can see, session-check.ts; one put in
+ * front later still gets here). The statement did not run and its transaction rolled back, so the
+ * request may be retried; the log line names the likely cause rather than an internal error.
+ */
+const PREPARED_STATEMENT_SQLSTATE = /^(26000|42P05)$/;
+const POOLER_REASON = 'prepared statement missing or duplicated on this connection (sqlstate %s): a pooler in transaction mode between Signet and PostgreSQL? Use pool_mode = session or connect directly';
+
 /** Socket errors: the peer is gone or unreachable. */
 const SOCKET_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
@@ -59,6 +69,7 @@ export function classifyInfrastructureFailure(error: unknown, depth = 0): Infras
   const name = typeof e.name === 'string' ? e.name : '';
   const message = typeof e.message === 'string' ? e.message : '';
   if (RETRYABLE_SQLSTATE.test(code)) return { dependency: 'database', reason: code === '57014' ? 'statement timeout' : `sqlstate ${code}` };
+  if (PREPARED_STATEMENT_SQLSTATE.test(code)) return { dependency: 'database', reason: POOLER_REASON.replace('%s', code) };
   if (PG_MESSAGES.some((m) => m.test(message))) return { dependency: 'database', reason: message };
   if (REDIS_NAMES.has(name) || REDIS_MESSAGES.some((m) => m.test(message))) return { dependency: 'redis', reason: name === 'Error' || !name ? message : name };
   if (SOCKET_CODES.has(code)) return { dependency: 'network', reason: code };

@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import { GraphQLError } from 'graphql';
 import Redis from 'ioredis';
 import { MaxRetriesPerRequestError } from 'ioredis/built/errors';
-import { DatabaseError, Pool } from 'pg';
+import { Client, DatabaseError, Pool } from 'pg';
 import { ErrorCode } from '../../../src/errors';
 import { CommitOutcomeUnknownError } from '../../../src/domain';
 import { createFormatError } from '../../../src/transport/graphql/format-error';
@@ -112,6 +112,29 @@ describeWithPostgres('a PostgreSQL statement timeout is an infrastructure failur
       expect(classifyInfrastructureFailure(error)).toEqual({ dependency: 'database', reason: 'statement timeout' });
     } finally {
       await pool.end();
+    }
+  });
+});
+
+describeWithPostgres('a prepared statement the connection does not have, or already has: a pooler between Signet and PostgreSQL', (url) => {
+  test.each([
+    ['26000 (does not exist)', '26000', ['EXECUTE signet_missing']],
+    ['42P05 (already exists)', '42P05', ['PREPARE signet_twice AS SELECT 1', 'PREPARE signet_twice AS SELECT 1']],
+  ])('SQLSTATE %s is SERVICE_UNAVAILABLE, logged with the likely cause, not INTERNAL_SERVER_ERROR', async (_what, code, statements) => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      const error = await rejectionOf(async () => {
+        for (const statement of statements) await client.query(statement);
+      });
+      expect(error).toMatchObject({ code });
+      expect(classifyInfrastructureFailure(error)).toEqual({ dependency: 'database', reason: expect.stringContaining(`(sqlstate ${code}): a pooler in transaction mode between Signet and PostgreSQL? Use pool_mode = session`) });
+      const { logger, lines } = captureLogger();
+      const formatted = createFormatError({ logger, development: false })({ message: 'x', path: ['placeOrder'] }, new GraphQLError('x', { originalError: error as Error }));
+      expect(formatted.extensions).toMatchObject({ code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true });
+      expect(lines()).toContainEqual(expect.objectContaining({ msg: 'dependency failure masked as SERVICE_UNAVAILABLE', reason: expect.stringContaining('pool_mode = session') }));
+    } finally {
+      await client.end();
     }
   });
 });
