@@ -11,7 +11,7 @@ import type { DirectiveDeps } from './directives';
 import { createMemoryIdempotencyStore, declareCompleteIfNoLiveRecords, type IdempotencyFaults, type IdempotencyRecordStore } from '@signet/idempotency';
 import { createRedisIdempotencyStore } from '@signet/idempotency-redis';
 import {
-  MIGRATION_COUNT, SchemaTooNewError, SingleProcessLockHeld, acquireSingleProcessLock, createPgDriver, createPgliteDriver, createSqlStores, embeddedDatabaseExists, keysUsedAfter, latestKeyUseMs, migrate, namingDatabaseUrl, openPgliteDataDir, schemaState,
+  MIGRATION_COUNT, SchemaTooNewError, SingleProcessLockHeld, acquireSingleProcessLock, checkSessions, createPgDriver, createPgliteDriver, createSqlStores, embeddedDatabaseExists, keysUsedAfter, latestKeyUseMs, migrate, namingDatabaseUrl, openPgliteDataDir, schemaState,
   type PgliteDataDir, type SingleProcessLock, type SqlDriver,
 } from './stores/postgres';
 import type { Cluster, Redis } from 'ioredis';
@@ -114,6 +114,11 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   let releaseProcessLock: () => void | Promise<void> = () => undefined;
   let singleProcess: SingleProcessLock | null = null;
   if (config.databaseUrl) {
+    // First of all, before the lock: a transaction-mode pooler would leave the lock on a pooled
+    // backend, and a search_path a pooler dropped would point everything at another schema.
+    await checkSessions(config.databaseUrl).catch((error: unknown) => {
+      throw namingDatabaseUrl(error);
+    });
     // Before anything runs on the database: a server refused beside others must not even migrate.
     // Servers with Redis hold it shared, so one without Redis is refused beside them and they beside it.
     if (options.excludeServers) {

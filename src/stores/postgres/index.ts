@@ -9,4 +9,5 @@ export { embeddedDatabaseExists, openPgliteDataDir, type PgliteDataDir } from '.
 export { createSqlStores, type SqlStores, type SqlStoresOptions } from './sql-unit-of-work';
 export { namingDatabaseUrl } from './connection-errors';
 export { keysUsedAfter, latestKeyUseMs } from './key-use-watermark';
+export { SearchPathNotApplied, TransactionPoolerRefused, checkSessions } from './session-check';
 export { SingleProcessLockHeld, acquireSingleProcessLock, type ServingMode, type SingleProcessLock } from './single-process-lock';

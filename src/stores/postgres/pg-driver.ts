@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DatabaseError, Pool, type PoolClient, type QueryConfig } from 'pg';
+import { DatabaseError, Pool, type ClientBase, type PoolClient, type QueryConfig } from 'pg';
 import { CommitOutcomeUnknownError } from '../../domain';
 import { endPgPool, trackOpenClients } from './end-pg-client';
 import type { QueryOptions, SqlDriver, SqlExecutor } from './sql-driver';
@@ -57,10 +57,41 @@ function preparedName(text: string): string {
   return name;
 }
 
+/** What each new connection sets for its session before its first statement. */
+interface SessionSettings {
+  readonly statementTimeoutMs: number;
+  readonly idleInTransactionMs?: number;
+  readonly schema?: string;
+}
+
+/** The one simple-protocol statement (one round trip) that applies `settings` to a connection's session. */
+function sessionSettings(settings: SessionSettings): string {
+  const statements = [`SET statement_timeout = ${settings.statementTimeoutMs}`];
+  if (settings.idleInTransactionMs !== undefined) statements.push(`SET idle_in_transaction_session_timeout = ${settings.idleInTransactionMs}`);
+  if (settings.schema) statements.push(`SET search_path = ${settings.schema}`);
+  return statements.join('; ');
+}
+
+/**
+ * pg-pool's `onConnect` hook: the connection's session settings, run once per new connection
+ * before the pool hands it out (a connection whose settings fail is ended, and its waiter gets the
+ * error, so no statement ever runs without them). They are not startup parameters: PgBouncer
+ * refuses connections that send `statement_timeout` or `idle_in_transaction_session_timeout` in
+ * the startup packet ("unsupported startup parameter"), and told to ignore them it drops them, so
+ * statements ran with no server-side bound. A `SET` is forwarded like any statement, and a
+ * session-mode pooler resets it (`server_reset_query`) before another client gets the backend.
+ */
+function settingUp(text: string, readTimeoutMs: number | undefined): (client: ClientBase) => Promise<void> {
+  return async (client) => {
+    await client.query(timed(text, readTimeoutMs));
+  };
+}
+
 /** PostgreSQL through a `pg` pool. */
 export function createPgDriver(options: PgDriverOptions): SqlDriver {
   if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new Error('schema must be a lowercase SQL identifier');
   const statementTimeout = options.statementTimeoutMs ?? 5_000;
+  if (!Number.isSafeInteger(statementTimeout) || statementTimeout < 0) throw new Error('statementTimeoutMs must be a whole number of ms, 0 or more');
   // Per statement (pg's query_timeout), so a statement that runs unbounded on purpose can go without (QueryOptions.unbounded).
   const readTimeout = statementTimeout > 0 ? statementTimeout + READ_TIMEOUT_MARGIN_MS : undefined;
   const pool = new Pool({
@@ -70,10 +101,8 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
     keepAliveInitialDelayMillis: 10_000,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: 5_000,
-    statement_timeout: statementTimeout,
-    idle_in_transaction_session_timeout: statementTimeout * 2,
     idleTimeoutMillis: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    onConnect: settingUp(sessionSettings({ statementTimeoutMs: statementTimeout, idleInTransactionMs: statementTimeout * 2, schema: options.schema }), readTimeout),
   });
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on('error', () => undefined);
@@ -88,9 +117,8 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
     keepAliveInitialDelayMillis: 10_000,
     max: 1,
     connectionTimeoutMillis: PROBE_TIMEOUT_MS,
-    statement_timeout: PROBE_TIMEOUT_MS,
     idleTimeoutMillis: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    onConnect: settingUp(sessionSettings({ statementTimeoutMs: PROBE_TIMEOUT_MS, schema: options.schema }), PROBE_TIMEOUT_MS),
   });
   probe.on('error', () => undefined);
   const probeClients = trackOpenClients(probe);

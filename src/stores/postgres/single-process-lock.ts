@@ -10,7 +10,7 @@ import { endPgClient } from './end-pg-client';
  * the URL's search_path names (current_schema()), held for the process's life: PostgreSQL releases
  * it when that connection ends, so a process that died frees it at once. The connection must reach
  * PostgreSQL directly or through a session-mode pooler: a transaction-mode pooler would hold the
- * lock on whichever backend ran the statement.
+ * lock on whichever backend ran the statement (every start refuses one first: session-check.ts).
  *
  * A server without Redis takes it exclusively (`alone`); a server with Redis takes it shared
  * (`shared`): any number of those run together, and a server without Redis is refused beside them,
@@ -88,7 +88,7 @@ const LOCK_TARGET = "hashtext(current_database() || '.' || current_schema())";
 interface LockConnection { readonly schema: string; readonly locked: boolean; end(): Promise<void> }
 
 /** Connects `client`, a connection that does not answer in time named as such (pg says only "timeout expired"). */
-async function connectWithin(client: Client, timeoutMs: number): Promise<void> {
+export async function connectWithin(client: Client, timeoutMs: number): Promise<void> {
   let timedOut = false;
   // Set before pg's own timer of the same length (created inside connect()), so it has fired when pg gives up.
   const timer = setTimeout(() => { timedOut = true; }, timeoutMs);
