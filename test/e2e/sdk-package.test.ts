@@ -19,7 +19,8 @@ const run = promisify(execFile);
 const TSCONFIG = {
   compilerOptions: {
     target: 'ES2022', module: 'node16', moduleResolution: 'node16', lib: ['ES2022', 'DOM'], types: ['node'],
-    strict: true, skipLibCheck: false, outDir: 'dist', rootDir: '.',
+    // exactOptionalPropertyTypes too: a client passing a maybe-undefined option (its own optional argument) must compile (CLI review: TS2379).
+    strict: true, exactOptionalPropertyTypes: true, skipLibCheck: false, outDir: 'dist', rootDir: '.',
   },
   files: ['client.ts'],
 };
@@ -28,12 +29,15 @@ const TSCONFIG = {
 const CLIENT = `import { createSignetClient, MeDocument, PlaceOrderDocument, type SignetResult, type PlaceOrderMutation } from '@signet/sdk';
 
 async function main(): Promise<void> {
-  const [url, keyId, privateKey, idempotencyKey] = process.argv.slice(2);
-  const signet = createSignetClient({ url, keyId, privateKey });
+  const [url, keyId, privateKey] = process.argv.slice(2);
+  // Maybe undefined, as an optional argument of the client's own function would be.
+  const idempotencyKey: string | undefined = process.argv[5];
+  const signal: AbortSignal | undefined = undefined;
+  const signet = createSignetClient({ url, keyId, privateKey, authority: undefined as string | undefined });
   const me = await signet.request(MeDocument, {});
   const accountId: string | undefined = me.data?.me?.id;
   const input = { market: 'BTC-USD', side: 'BUY' as const, price: '30000', quantity: '0.01' };
-  const place = (): Promise<SignetResult<PlaceOrderMutation>> => signet.request(PlaceOrderDocument, { input }, { idempotencyKey });
+  const place = (): Promise<SignetResult<PlaceOrderMutation>> => signet.request(PlaceOrderDocument, { input }, { idempotencyKey, signal });
   const summary = (result: SignetResult<PlaceOrderMutation>) => ({
     status: result.status, orderId: result.data?.placeOrder?.order?.id, orderStatus: result.data?.placeOrder?.order?.status,
     userErrors: result.userErrors, errors: result.errors, replayed: result.replayed, idempotencyKey: result.idempotencyKey,

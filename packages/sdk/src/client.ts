@@ -27,42 +27,42 @@ export interface SignetClientOptions {
   /** Server URL, e.g. `http://127.0.0.1:4000` (`/graphql` is added when the path is empty) or the full endpoint. */
   url: string;
   /** The API key id (`keyid`), e.g. `key_0123456789abcdef01234567`; needs `privateKey` or `secret`. */
-  keyId?: string;
+  keyId?: string | undefined;
   /** Ed25519 private key: base64 PKCS#8 DER as `signet keys create` prints it, PEM, or a CryptoKey. */
-  privateKey?: string | WebCryptoKey;
+  privateKey?: string | WebCryptoKey | undefined;
   /** HMAC-SHA256 secret: base64 as printed, bytes, or a CryptoKey. */
-  secret?: string | Uint8Array | WebCryptoKey;
+  secret?: string | Uint8Array | WebCryptoKey | undefined;
   /** Defaults to `ed25519` with `privateKey`, `hmac-sha256` with `secret`. */
-  alg?: SignetAlgorithm;
+  alg?: SignetAlgorithm | undefined;
   /** The `@authority` the server expects, when it differs from the URL's host (behind a proxy). */
-  authority?: string;
+  authority?: string | undefined;
   /** Defaults to `globalThis.fetch`. */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /** Milliseconds since the epoch; defaults to `Date.now`. */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
   /**
    * Milliseconds one attempt may take, answer body included, before it is abandoned as a network
    * failure (retried like one; see the README). 0 or Infinity: no limit. Defaults to 10 000.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Retry bounds; see {@link RetryOptions} for the defaults. */
-  retry?: Partial<RetryOptions>;
+  retry?: Partial<RetryOptions> | undefined;
   /** Uniform [0, 1) source for backoff jitter; defaults to `Math.random`. */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** Waits between attempts; defaults to a timer. Injected by tests that drive a virtual clock. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
 }
 
 /** What a caller passes per request. */
 export interface SignetRequestOptions {
   /** The idempotency key of this logical call; generated (UUID v4) for `@idempotent` mutations when omitted. */
-  idempotencyKey?: string;
+  idempotencyKey?: string | undefined;
   /** Aborting rejects the request promptly with a {@link SignetAbortError} (an AbortError; during a wait too). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** This call's per-attempt timeout, instead of the client's `timeoutMs`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Called before each wait between attempts, e.g. to show progress. */
-  onRetry?(info: SignetRetryInfo): void;
+  onRetry?: ((info: SignetRetryInfo) => void) | undefined;
 }
 
 /** Why and how long the client is about to wait. */
