@@ -18,6 +18,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { createMemoryNonceStore } from '@signet/http-message-signatures';
 import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
 import { connectRedis, connectRedisCluster, warnIfRedisMayEvict, type ConnectedRedis } from './stores/redis/connection';
+import { RedisPermissionError, assertRedisPermissions, checkRedisReadiness, isRedisPermissionRefusal } from './stores/redis/redis-checks';
 import { createAccountPartitionedRateLimitStore, createSequentialAdmissionStore } from './transport/admission';
 import { createHttpPriceSource } from './stores/price-feed/http-price-source';
 import type { ReadinessCheck } from './transport/http/health';
@@ -187,10 +188,14 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
     await releaseProcessLock();
     throw config.databaseUrl ? namingDatabaseUrl(error) : error;
   }
-  let redis: ConnectedRedis | null;
+  let redis: ConnectedRedis | null = null;
   try {
     redis = config.redisCluster ? await connectRedisCluster(config.redisCluster, logger) : config.redisUrl ? await connectRedis(config.redisUrl, logger) : null;
+    // A user refused a command Signet's scripts run is a configuration error, as a wrong password
+    // is: started anyway, every signed request would be answered 503.
+    if (redis) await assertRedisPermissions(redis, logger);
   } catch (error) {
+    redis?.disconnect();
     await driver.close().catch(() => undefined);
     await releaseProcessLock();
     throw error;
@@ -208,20 +213,39 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
     onKeyEvent: (event) => (options.serving ? logger.info.bind(logger) : logger.warn.bind(logger))(event, event.event === 'api_key_created' ? 'API key created' : 'API key revoked'),
   });
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
-  if (redis) readiness.push({ name: 'redis', check: async () => { redis.assertDatabase(); await redis.ping(); } });
+  if (redis) {
+    const connected = redis;
+    readiness.push({ name: 'redis', check: async () => { connected.assertDatabase(); await checkRedisReadiness(connected); } });
+  }
   // Every migration applied now: this start created the embedded database (the demo seed's cue).
   const freshEmbedded = applied === MIGRATION_COUNT && !config.databaseUrl;
   const security = redis ? redisSecurityStores(redis, { idempotencyPrefix: config.idempotencyRedisPrefix ?? undefined }) : memorySecurityStores({ nonceNotCompleteBeforeMs });
   // The nonce store records since when it is complete (a new or emptied Redis: from now on)
   // before any key is created, so keys created from here on are never refused as unproven.
   // Best effort: the first claim records it too.
-  await security.nonces.open().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'nonce store not reachable at start-up'));
+  // A refusal of the ACL (a key pattern that leaves out a prefix: the probe above covers commands)
+  // stops the start, as the probe's does.
+  const permissionRefused = async (err: Error): Promise<void> => {
+    if (!isRedisPermissionRefusal(err)) return;
+    prices.close();
+    redis?.disconnect();
+    await driver.close().catch(() => undefined);
+    await releaseProcessLock();
+    throw new RedisPermissionError(err);
+  };
+  await security.nonces.open().catch(async (err: Error) => {
+    await permissionRefused(err);
+    logger.warn({ err: { message: err.message } }, 'nonce store not reachable at start-up');
+  });
   // With no live idempotency record in the database (a fresh deployment), a new memory store or a
   // Redis without a completeness marker has missed nothing: declared complete since 0, keyed calls
   // skip the record lookup of the first retention window. Best effort: without it they pay it.
   await declareCompleteIfNoLiveRecords(security.idempotency, sql.idempotencyRecords, Date.now)
     .then((declaration) => logger.debug({ declaration }, 'idempotency store completeness at start-up'))
-    .catch((err: Error) => logger.warn({ err: { message: err.message } }, 'idempotency store completeness not declared at start-up'));
+    .catch(async (err: Error) => {
+      await permissionRefused(err);
+      logger.warn({ err: { message: err.message } }, 'idempotency store completeness not declared at start-up');
+    });
   if (redis) void warnIfRedisMayEvict(redis, logger);
   const metrics = createMetrics({ defaultMetrics: true });
   const fallbackRateLimits = createAccountPartitionedRateLimitStore();

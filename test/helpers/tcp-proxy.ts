@@ -18,13 +18,19 @@ export interface TcpProxy {
    * hears back. The server's side is closed a second later.
    */
   cutAfterClientSends(marker: string): void;
+  /**
+   * Connections made from now on go to `target` (a DNS name moved to another host: a managed
+   * Redis's primary endpoint after a failover); those open now stay where they are.
+   */
+  retarget(target: { host: string; port: number }): void;
   /** Connections proxied so far. */
   connections(): number;
   close(): Promise<void>;
 }
 
 /** Starts a proxy on 127.0.0.1 (ephemeral port) to `target`, e.g. PostgreSQL on 127.0.0.1:5432. */
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(initialTarget: { host: string; port: number }): Promise<TcpProxy> {
+  let target = initialTarget;
   const open = new Set<Socket>();
   const pairs = new Set<[Socket, Socket]>();
   let total = 0;
@@ -87,6 +93,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     cutAfterClientSends(marker) {
       armed = Buffer.from(marker);
+    },
+    retarget(next) {
+      target = next;
     },
     connections: () => total,
     close: async () => {

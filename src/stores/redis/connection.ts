@@ -3,7 +3,8 @@
  * at most 2 s and nothing queues while disconnected; once a command went unanswered that long, the
  * connection's commands are refused at once until Redis answers a probe, so a hung Redis (the
  * process stopped, its connections open) costs the one request that found it out, not every
- * request after it; a wrong password or database stops start-up.
+ * request after it; a wrong password or database stops start-up; a connection to a primary
+ * demoted to a replica is made again.
  */
 import type { Logger } from 'pino';
 import Redis, { Cluster, Command } from 'ioredis';
@@ -26,8 +27,21 @@ export async function warnIfRedisMayEvict(redis: Redis | Cluster, logger: Logger
   }
 }
 
+/**
+ * A failover that demotes the primary (REPLICAOF, a managed Redis's Multi-AZ failover) leaves its
+ * connections open, and every script that writes is refused READONLY from then on: the connection
+ * is made again instead, which behind a name that now points at the new primary (a managed
+ * Redis's primary endpoint) reaches it. 1: reconnect without resending the refused command: its
+ * request is answered 503 (retryable) at once. Resending (2) would send it again after each
+ * reconnect, and on a Redis that stays a replica (the URL names the demoted host itself) hold the
+ * request until its timeout. Only READONLY: this runs on every error reply.
+ */
+export function reconnectOnReadonly(error: Error): 1 | false {
+  return error.message.startsWith('READONLY') ? 1 : false;
+}
+
 /** Fail-fast options of every Redis connection (standalone, or each node of a cluster). */
-const FAIL_FAST = { connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerRequest: 1 } as const;
+const FAIL_FAST = { connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerRequest: 1, reconnectOnError: reconnectOnReadonly } as const;
 
 /**
  * A Redis connection that fails fast: a command waits at most 2 s, and nothing queues while
