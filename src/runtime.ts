@@ -17,8 +17,8 @@ import {
 import type { Cluster, Redis } from 'ioredis';
 import { createMemoryNonceStore } from '@signet/http-message-signatures';
 import { createRedisAdmissionStore, createRedisKeyVersionStore, createRedisNonceStore, createRedisRateLimitStore } from './stores/redis';
-import { connectRedis, connectRedisCluster, warnIfRedisMayEvict, type ConnectedRedis } from './stores/redis/connection';
-import { RedisPermissionError, assertRedisPermissions, checkRedisReadiness, isRedisPermissionRefusal } from './stores/redis/redis-checks';
+import { connectRedis, connectRedisCluster, type ConnectedRedis } from './stores/redis/connection';
+import { RedisPermissionError, assertRedisPermissions, checkRedisReadiness, isRedisPermissionRefusal, warnIfRedisMayEvict } from './stores/redis/redis-checks';
 import { createAccountPartitionedRateLimitStore, createSequentialAdmissionStore } from './transport/admission';
 import { createHttpPriceSource } from './stores/price-feed/http-price-source';
 import type { ReadinessCheck } from './transport/http/health';

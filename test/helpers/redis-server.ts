@@ -24,14 +24,15 @@ export interface OwnRedis {
 /**
  * Starts `redis-server` on a free loopback port with automatic persistence off, and waits until it
  * answers PING. With `dir`, a snapshot taken there on command (SAVE) is what a restart loads, as a
- * Redis with RDB persistence does after a crash: the data as it was at the snapshot.
+ * Redis with RDB persistence does after a crash: the data as it was at the snapshot. `args`: more
+ * of redis-server's options (`--maxmemory-policy`, `--rename-command`, …).
  */
-export async function startOwnRedis(options: { dir?: string } = {}): Promise<OwnRedis> {
+export async function startOwnRedis(options: { dir?: string; args?: readonly string[] } = {}): Promise<OwnRedis> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   const snapshot = options.dir ? ['--dir', options.dir, '--dbfilename', 'dump.rdb'] : [];
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...snapshot], { stdio: 'ignore' });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...snapshot, ...(options.args ?? [])], { stdio: 'ignore' });
     await waitForPing(port, 10_000);
   };
   const kill = async () => {

@@ -11,23 +11,6 @@ import Redis, { Cluster, Command } from 'ioredis';
 import type { RedisClusterTarget } from '../../config';
 
 /**
- * Replay protection needs Redis to keep every key until it expires: with an eviction policy it
- * could drop nonces while keeping the completeness marker. CONFIG may be disabled (managed
- * Redis); then nothing is said.
- */
-export async function warnIfRedisMayEvict(redis: Redis | Cluster, logger: Logger): Promise<void> {
-  try {
-    const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-    for (const node of nodes) {
-      const [, policy] = (await node.config('GET', 'maxmemory-policy')) as string[];
-      if (policy && policy !== 'noeviction') logger.warn({ policy }, 'redis maxmemory-policy is not noeviction: evicted nonces would weaken replay protection');
-    }
-  } catch {
-    // CONFIG unavailable: nothing to check.
-  }
-}
-
-/**
  * A failover that demotes the primary (REPLICAOF, a managed Redis's Multi-AZ failover) leaves its
  * connections open, and every script that writes is refused READONLY from then on: the connection
  * is made again instead, which behind a name that now points at the new primary (a managed

@@ -1,6 +1,7 @@
 /**
  * What Signet checks of the Redis it is given, beyond reaching it: that its user may run every
- * command Signet's scripts run (start-up), and that it is a writable master (readiness).
+ * command Signet's scripts run (start-up), that it is a writable master (readiness), and that it
+ * keeps keys until they expire (a warning at start-up).
  */
 import type { Logger } from 'pino';
 import type { Cluster, Redis } from 'ioredis';
@@ -97,4 +98,31 @@ export async function checkRedisReadiness(redis: Redis | Cluster): Promise<void>
     if (!isClusterClient(redis)) node.disconnect(true);
     throw new Error(`Redis at ${node.options.host}:${node.options.port} is not a master (role: ${String(role)}): Signet's scripts write, so it cannot serve signed requests`);
   }));
+}
+
+/**
+ * Replay protection needs Redis to keep every key until it expires: with an eviction policy and a
+ * memory limit it can drop nonces while keeping the completeness marker, and a captured request
+ * could then run again. Read from INFO memory (CONFIG is blocked on managed Redis and by hardened
+ * ACLs); when even that is refused, the warning says the policy could not be checked.
+ */
+export async function warnIfRedisMayEvict(redis: Redis | Cluster, logger: Logger): Promise<void> {
+  const nodes: Redis[] = isClusterClient(redis) ? (redis as Cluster).nodes('master') : [redis as Redis];
+  for (const node of nodes) {
+    const at = `${node.options.host}:${node.options.port}`;
+    let info: string;
+    try {
+      info = await node.info('memory');
+    } catch (error) {
+      logger.warn({ node: at, err: { message: (error as Error).message } }, 'could not read redis maxmemory-policy (INFO memory): it must be noeviction, or evicted nonces let captured requests run again; check it yourself');
+      continue;
+    }
+    const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+    const maxmemory = /^maxmemory:(\d+)/m.exec(info)?.[1];
+    if (policy === undefined || maxmemory === undefined) {
+      logger.warn({ node: at }, 'could not read redis maxmemory-policy (not in INFO memory): it must be noeviction, or evicted nonces let captured requests run again; check it yourself');
+    } else if (policy !== 'noeviction' && maxmemory !== '0') {
+      logger.warn({ node: at, policy, maxmemory: Number(maxmemory) }, 'redis maxmemory-policy is not noeviction: at its memory limit Redis evicts keys, and an evicted nonce lets a captured signed request run again (an evicted completeness marker refuses signed requests as REPLAY_PROTECTION_RECOVERING); set maxmemory-policy noeviction');
+    }
+  }
 }

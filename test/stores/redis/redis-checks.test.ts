@@ -1,7 +1,8 @@
 /**
  * What the server checks of the Redis it is given, against redis-servers of the test's own: a user
  * refused a command Signet's scripts run is found at start-up, /readyz fails on such a user and on
- * a replica, and a connection to a primary demoted in a failover is made again.
+ * a replica, a connection to a primary demoted in a failover is made again, and the eviction
+ * warning reads INFO memory (CONFIG blocked, as on managed Redis).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { parseRedisClusterUrl } from '../../../src/config';
 import { connectRedis, connectRedisCluster } from '../../../src/stores/redis/connection';
-import { assertRedisPermissions, checkRedisReadiness, REDIS_ACL_NEEDED, RedisPermissionError } from '../../../src/stores/redis/redis-checks';
+import { assertRedisPermissions, checkRedisReadiness, REDIS_ACL_NEEDED, RedisPermissionError, warnIfRedisMayEvict } from '../../../src/stores/redis/redis-checks';
 import { createRedisNonceStore, createRedisRateLimitStore } from '../../../src/stores/redis';
 import { eventually } from '../../helpers/eventually';
 import { captureLogger, silentLogger } from '../../helpers/logger';
@@ -162,6 +163,39 @@ describe('a primary demoted to a replica (failover)', () => {
       await admin.call('REPLICAOF', 'NO', 'ONE').catch(() => undefined);
       admin.disconnect();
     }
+  });
+});
+
+describe('the eviction warning at start-up', () => {
+  jest.setTimeout(30_000);
+  const servers: OwnRedis[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+  /** What warnIfRedisMayEvict logs on a redis-server started with `args`, as `url`'s user (default: no user). */
+  async function warningsOn(args: readonly string[], rules?: readonly string[]): Promise<string> {
+    const redis = await startOwnRedis({ args });
+    servers.push(redis);
+    const url = rules ? await aclUser(redis, 'evict', rules) : `${redis.url}/0`;
+    const log = captureLogger('warn');
+    await withConnection(url, (client) => warnIfRedisMayEvict(client, log.logger));
+    return log.text();
+  }
+
+  test('an evicting policy with a memory limit is named, with what it risks, though CONFIG is disabled (managed Redis)', async () => {
+    const text = await warningsOn(['--maxmemory', '100mb', '--maxmemory-policy', 'volatile-lru', '--rename-command', 'CONFIG', '']);
+    expect(text).toMatch(/"policy":"volatile-lru"/);
+    expect(text).toMatch(/evicted nonce lets a captured signed request run again/);
+  });
+
+  test('noeviction, or no memory limit (nothing is ever evicted), says nothing', async () => {
+    expect(await warningsOn(['--maxmemory', '100mb', '--maxmemory-policy', 'noeviction'])).toBe('');
+    expect(await warningsOn(['--maxmemory', '0', '--maxmemory-policy', 'allkeys-lru'])).toBe('');
+  });
+
+  test('a policy that cannot be read (INFO refused) is said so, not passed over', async () => {
+    const text = await warningsOn(['--maxmemory', '100mb', '--maxmemory-policy', 'allkeys-lru'], ['~*', '+@all', '-@dangerous']);
+    expect(text).toMatch(/could not read redis maxmemory-policy \(INFO memory\): it must be noeviction/);
   });
 });
 
