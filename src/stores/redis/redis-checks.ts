@@ -102,8 +102,9 @@ export async function checkRedisReadiness(redis: Redis | Cluster): Promise<void>
 
 /**
  * Replay protection needs Redis to keep every key until it expires: with an eviction policy and a
- * memory limit it can drop nonces while keeping the completeness marker, and a captured request
- * could then run again. Read from INFO memory (CONFIG is blocked on managed Redis and by hardened
+ * memory limit it can drop nonces while keeping the completeness marker. The stores notice any
+ * eviction (run-marker.ts) and refuse what they can no longer prove, so an evicting Redis fails
+ * closed, again and again: worth a warning at start-up. Read from INFO memory (CONFIG is blocked on managed Redis and by hardened
  * ACLs); when even that is refused, the warning says the policy could not be checked.
  */
 export async function warnIfRedisMayEvict(redis: Redis | Cluster, logger: Logger): Promise<void> {
@@ -114,15 +115,15 @@ export async function warnIfRedisMayEvict(redis: Redis | Cluster, logger: Logger
     try {
       info = await node.info('memory');
     } catch (error) {
-      logger.warn({ node: at, err: { message: (error as Error).message } }, 'could not read redis maxmemory-policy (INFO memory): it must be noeviction, or evicted nonces let captured requests run again; check it yourself');
+      logger.warn({ node: at, err: { message: (error as Error).message } }, 'could not read redis maxmemory-policy (INFO memory): it should be noeviction, or each eviction makes signed requests refused for a while (REPLAY_PROTECTION_RECOVERING); check it yourself');
       continue;
     }
     const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
     const maxmemory = /^maxmemory:(\d+)/m.exec(info)?.[1];
     if (policy === undefined || maxmemory === undefined) {
-      logger.warn({ node: at }, 'could not read redis maxmemory-policy (not in INFO memory): it must be noeviction, or evicted nonces let captured requests run again; check it yourself');
+      logger.warn({ node: at }, 'could not read redis maxmemory-policy (not in INFO memory): it should be noeviction, or each eviction makes signed requests refused for a while (REPLAY_PROTECTION_RECOVERING); check it yourself');
     } else if (policy !== 'noeviction' && maxmemory !== '0') {
-      logger.warn({ node: at, policy, maxmemory: Number(maxmemory) }, 'redis maxmemory-policy is not noeviction: at its memory limit Redis evicts keys, and an evicted nonce lets a captured signed request run again (an evicted completeness marker refuses signed requests as REPLAY_PROTECTION_RECOVERING); set maxmemory-policy noeviction');
+      logger.warn({ node: at, policy, maxmemory: Number(maxmemory) }, 'redis maxmemory-policy is not noeviction: at its memory limit Redis evicts keys, and after each eviction the nonce store refuses signatures made before it (REPLAY_PROTECTION_RECOVERING) since it can no longer prove them unused; set maxmemory-policy noeviction');
     }
   }
 }
