@@ -1,3 +1,4 @@
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { SignetConfig } from '../../config';
 import { ALL_SCOPES, CommitOutcomeUnknownError, MAX_DEPOSIT_REFERENCE_LENGTH, canonicalKeyId, canonicalUuid, isDepositReference, type ApiKey, type Deposit, type DepositOutcome, type DomainResult, type KeyAlgorithm, type ReconciliationReport, type Scope } from '../../domain';
@@ -6,6 +7,32 @@ import { MasterKeyRotationRefused, type MasterKeyRotationResult } from '../../ma
 import type { CliDeps } from './cli-deps';
 import { classifyInfrastructureFailure } from '../graphql/infrastructure-errors';
 import { CliError, EXIT, exitCodeFor } from './cli-error';
+
+/**
+ * A credentials file for `keys create --out`, created now (it must not exist: never overwritten)
+ * with mode 0600 and written once the key exists; removed if nothing was written to it.
+ */
+function openCredentialFile(path: string): { readonly path: string; write(credential: Record<string, unknown>): void; close(): void } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(`--out ${path}: ${code === 'EEXIST' ? 'the file exists already (it is never overwritten); choose another path' : (error as Error).message}. No key was created.`, EXIT.USAGE);
+  }
+  let written = false;
+  return {
+    path,
+    write(credential) {
+      writeSync(fd, JSON.stringify(credential, null, 2) + '\n');
+      written = true;
+    },
+    close() {
+      closeSync(fd);
+      if (!written) rmSync(path, { force: true });
+    },
+  };
+}
 
 /** Prints JSON for scripts, or a few aligned `label value` lines for people. */
 function output(json: boolean, value: Record<string, unknown>): void {
@@ -154,19 +181,31 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
     .requiredOption('--scopes <list>', `comma list of ${ALL_SCOPES.map((s) => s.toLowerCase()).join(', ')}`)
     .option('--alg <algorithm>', 'ed25519 (recommended) or hmac-sha256', 'ed25519')
     .option('--label <label>', 'a name for the key', 'cli')
+    .option('--out <file>', 'write the credential (with its private key or secret) to this new file, mode 0600, for --credentials; it is then not printed')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { account: string; scopes: string; alg: string; label: string; json?: boolean }) => {
+    .action(async (opts: { account: string; scopes: string; alg: string; label: string; out?: string; json?: boolean }) => {
       if (opts.alg !== 'ed25519' && opts.alg !== 'hmac-sha256') throw new CliError('--alg must be ed25519 or hmac-sha256', 2);
       const scopes = parseScopes(opts.scopes);
-      await withRuntime(async (runtime) => {
-        const account = await resolveAccount(runtime, opts.account);
-        const created = unwrap(await runtime.services.apiKeys.createApiKey(account.id, { label: opts.label, scopes, algorithm: opts.alg as KeyAlgorithm }));
-        output(!!opts.json, {
-          keyId: created.apiKey.id, accountId: account.id, algorithm: created.apiKey.algorithm, scopes: created.apiKey.scopes,
-          ...(created.privateKey ? { privateKey: created.privateKey } : {}), ...(created.secret ? { secret: created.secret } : {}),
+      // Opened before the key exists: a file that is there already (or a folder that is not) stops
+      // the command with nothing created, rather than a key whose secret had nowhere to go.
+      const out = opts.out === undefined ? null : openCredentialFile(opts.out);
+      try {
+        await withRuntime(async (runtime) => {
+          const account = await resolveAccount(runtime, opts.account);
+          const created = unwrap(await runtime.services.apiKeys.createApiKey(account.id, { label: opts.label, scopes, algorithm: opts.alg as KeyAlgorithm }));
+          const described = { keyId: created.apiKey.id, accountId: account.id, algorithm: created.apiKey.algorithm, scopes: created.apiKey.scopes };
+          const material = { ...(created.privateKey ? { privateKey: created.privateKey } : {}), ...(created.secret ? { secret: created.secret } : {}) };
+          if (out) {
+            out.write({ name: account.name, ...described, ...material });
+            output(!!opts.json, { ...described, credentials: out.path });
+            return;
+          }
+          output(!!opts.json, { ...described, ...material });
+          if (!opts.json) process.stderr.write('Store the private key or secret now: it is not shown again (--out FILE writes it to a file only you can read).\n');
         });
-        if (!opts.json) process.stderr.write('Store the private key or secret now: it is not shown again.\n');
-      });
+      } finally {
+        out?.close();
+      }
     });
   keys.command('list').description('List an account\'s API keys, oldest first: id, algorithm, scopes, label, times, Ed25519 public key (never a private key or secret).')
     .requiredOption('--account <id-or-name>', 'account id or name')

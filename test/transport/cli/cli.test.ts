@@ -194,6 +194,36 @@ describe('signet CLI on an embedded data directory', () => {
       expect(run.stderr).toContain('it is not shown again');
     }, TIMEOUT);
 
+    test('keys create --out writes the credential to a new file only its owner can read, usable with --credentials, and prints no key (CLI review: `--json > file` left it 0644)', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'signet-keys-out-'));
+      try {
+        const file = join(dir, 'carol.json');
+        const run = await signet(env, 'keys', 'create', '--account', 'carol', '--scopes', 'read', '--out', file, '--json');
+        expect(run.code).toBe(0);
+        const printed = json(run);
+        expect(printed).toEqual({ keyId: expect.stringMatching(/^key_[0-9a-f]{24}$/), accountId: carolId, algorithm: 'ed25519', scopes: ['READ'], credentials: file });
+        expect(mode(file)).toBe(0o600);
+        const written = JSON.parse(readFileSync(file, 'utf8'));
+        expect(written).toEqual({ name: 'carol', keyId: printed.keyId, accountId: carolId, algorithm: 'ed25519', scopes: ['READ'], privateKey: expect.any(String) });
+        expect(run.stdout + run.stderr).not.toContain(written.privateKey);
+        // Never overwritten, and then no key is created.
+        const again = await signet(env, 'keys', 'create', '--account', 'carol', '--scopes', 'read', '--out', file, '--json');
+        expect(again.code).toBe(2);
+        expect(JSON.parse(again.stdout).error.message).toContain('the file exists already');
+        expect(JSON.parse(readFileSync(file, 'utf8')).keyId).toBe(printed.keyId);
+        // A refused creation leaves no empty file behind.
+        const refused = await signet(env, 'keys', 'create', '--account', 'nobody-such', '--scopes', 'read', '--out', join(dir, 'none.json'));
+        expect(refused.code).not.toBe(0);
+        expect(existsSync(join(dir, 'none.json'))).toBe(false);
+        await withRuntime(async (runtime) => {
+          const listed = await runtime.services.apiKeys.listApiKeys(carolId);
+          expect(listed.filter((k) => k.id === printed.keyId)).toHaveLength(1);
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, TIMEOUT);
+
     test('the database keeps the public key and an encrypted secret, never the private key or the plain secret', async () => {
       const privateDer = Buffer.from(ed25519.privateKey, 'base64');
       const secret = Buffer.from(hmac.secret, 'base64');
