@@ -74,6 +74,13 @@ export interface ApiKeyService {
    */
   reloadVerificationMaterial(keyId: string, version: string): Promise<VerificationMaterial | null>;
   /**
+   * How many times the shared key cache was emptied because the version store may have gone back
+   * (a Redis reconnect: `KeyVersionStore.onReset`); always 0 without one. Material loaded after
+   * reading one count and admitted while the count is another may have been stamped with a version
+   * the store made current again: read it again (`reloadVerificationMaterial`) before acting.
+   */
+  keyCacheGeneration(): number;
+  /**
    * Active Ed25519 keys whose stored public key would be refused today (small order, non-canonical,
    * off the curve): registered before the check existed, or written to the table by hand. They never
    * authenticate (loadVerificationMaterial answers as for an unknown key); start-up lists them so an
@@ -317,5 +324,7 @@ export function createApiKeyService(deps: {
       if (versioned) return stamped(await versioned.reload(keyId, version, () => loadMaterial(keyId)));
       return cache ? cache.get(keyId, () => loadMaterial(keyId)) : loadMaterial(keyId);
     },
+
+    keyCacheGeneration: () => versioned?.generation() ?? 0,
   };
 }

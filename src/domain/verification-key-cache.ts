@@ -118,6 +118,12 @@ export interface VersionedKeyCache<T> {
    * make an entry read before that revocation current again.
    */
   forgetAll(): void;
+  /**
+   * How many times `forgetAll` ran. An entry handed out under an earlier count may carry a version
+   * that the store, gone back, made current again: a caller that read the count before it took
+   * the entry and finds another one after its admission must read the row again before acting.
+   */
+  generation(): number;
 }
 
 /** How long a versioned entry is used before its row is read again (revocations that bypass the versions). */
@@ -181,5 +187,6 @@ export function createVersionedKeyCache<T>(versions: Pick<KeyVersionStore, 'peek
       generation += 1;
       entries.clear();
     },
+    generation: () => generation,
   };
 }

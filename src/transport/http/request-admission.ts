@@ -34,6 +34,12 @@ export interface VerifiedRequest {
    * only): the admission goes on only while it is the key's current version.
    */
   readonly keyVersion?: string;
+  /**
+   * The key cache's generation (`ApiKeyService.keyCacheGeneration`) read before the key material
+   * was: when it changed by the end of the admission, the shared versions may have gone back under
+   * the request (a Redis reconnect), and the key's row is read again before the request acts.
+   */
+  readonly keyCacheGeneration?: number;
   /** Already counted against its address before its body was read (request-limits.ts): the admission leaves the address out. */
   readonly addressCounted?: boolean;
   /** Called once the admission's count of the address has landed: the request's uncounted pass ends (request-limits.ts `endPass`). */
@@ -65,7 +71,7 @@ export interface RequestAdmissionDeps {
   readonly logger: Logger;
   readonly now: () => number;
   /** Reloads a key whose cached material the admission found stale (needed with `keyVersion`). */
-  readonly apiKeys?: Pick<ApiKeyService, 'reloadVerificationMaterial'>;
+  readonly apiKeys?: Pick<ApiKeyService, 'reloadVerificationMaterial' | 'keyCacheGeneration'>;
 }
 
 /**
@@ -243,6 +249,8 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
           : options.unclassified ? list.map((gate) => (gate === nonceGate ? unclassifiedNonceGate : gate)) : list);
         let gates = active(firstGates);
         let outcomes: AdmissionOutcome[];
+        // The version the admission last checked the cached material against.
+        let checkedVersion = request.keyVersion;
         for (let reloads = 0; ; reloads += 1) {
           // A lease's `after` points into fieldChecks; in the whole list it sits behind the gates.
           const shift = gates.length;
@@ -273,7 +281,15 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
           if (!(await stillValid(outcome.current))) throw await revokedKey();
           if (reloads + 1 >= MAX_KEY_VERSION_RELOADS) throw unavailable(new Error('key version kept changing'), 'key material kept going stale');
           // The nonce is claimed already: the rest of the list, behind the version just read.
+          checkedVersion = outcome.current;
           gates = active([versionGate(outcome.current), ...otherGates]);
+        }
+        // The key cache was emptied while this request was verified or admitted: Redis may have
+        // come back with a version a revocation had replaced (a restart from its snapshot, a
+        // failover), the very one this request's material was stamped with. Its row is read again,
+        // under that version, before anything runs (a reset is rare: one read then).
+        if (checkedVersion !== undefined && request.keyCacheGeneration !== undefined && deps.apiKeys?.keyCacheGeneration() !== request.keyCacheGeneration) {
+          if (!(await stillValid(checkedVersion))) throw await revokedKey();
         }
         deps.metrics.signatureChecks.inc({ outcome: 'verified' });
         deps.usage.record(request.keyId, new Date(deps.now()));

@@ -194,6 +194,8 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         await options.retireSignature(request);
         return await tooManyFailures(request, reply, knownBlockedMs);
       }
+      // Read before the key material is: see VerifiedRequest.keyCacheGeneration.
+      const keyCacheGeneration = options.apiKeys.keyCacheGeneration();
       const check = signatureCheck(request);
       const { requestTarget, target } = check;
       const result = await check.result;
@@ -203,7 +205,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         const { claim } = result;
         const admission = options.admissions({
           requestId: request.id, source, keyId: claim.keyId, accountId: result.accountId, nonce: claim.nonce, nonceTtlMs: claim.ttlMs,
-          notBeforeMs: claim.notBeforeMs, createdMs: result.created * 1000, claimByMs: claim.claimByMs, keyVersion: result.keyVersion, addressCounted: request.addressCounted === true,
+          notBeforeMs: claim.notBeforeMs, createdMs: result.created * 1000, claimByMs: claim.claimByMs, keyVersion: result.keyVersion, keyCacheGeneration, addressCounted: request.addressCounted === true,
           onAddressCounted: () => options.endAddressPass(request),
         });
         return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] }, admission, actingKeyId: result.keyId };

@@ -20,7 +20,7 @@ const KEY: ApiKey = {
   publicKey: null, secretCiphertext: null, createdAt: new Date(0), lastUsedAt: null, revokedAt: null, createdByApiKeyId: null, revokedByApiKeyId: null,
 };
 
-function setup(reload: (version: string) => Promise<VerificationMaterial | null>) {
+function setup(reload: (version: string) => Promise<VerificationMaterial | null>, generation: () => number = () => 0) {
   const rateLimits = createMemoryRateLimitStore();
   const keyVersions = createMemoryKeyVersionStore();
   const nonces = createMemoryNonceStore({ completeSinceMs: 0 });
@@ -34,7 +34,7 @@ function setup(reload: (version: string) => Promise<VerificationMaterial | null>
     store, nonces, metrics, logger: silentLogger, now: Date.now, usage: { record: () => undefined, flush: async () => undefined, close: async () => undefined },
     limiter: createRequestLimiter({ store: rateLimits, fallback: createMemoryRateLimitStore(), metrics, logger: silentLogger, blocks }),
     guard: createAuthFailureGuard(rateLimits, blocks),
-    apiKeys: { reloadVerificationMaterial: async (_id, version) => { reloads.push(version); return reload(version); } },
+    apiKeys: { reloadVerificationMaterial: async (_id, version) => { reloads.push(version); return reload(version); }, keyCacheGeneration: generation },
   });
   const request = (keyVersion: string, extra: Partial<VerifiedRequest> = {}) => admissions({
     requestId: 'r1', source: '192.0.2.1', keyId: KEY.id, accountId: KEY.accountId, nonce: `n-${Math.random()}`, nonceTtlMs: 35_000, notBeforeMs: Date.now(), createdMs: Date.now(), claimByMs: Date.now() + 35_000, keyVersion, ...extra,
@@ -68,6 +68,27 @@ describe('admission of a request verified with cached key material', () => {
     // The lease's `after` follows its limit in each list.
     expect(calls[1][5]).toMatchObject({ kind: 'lease', after: 4 });
     expect(calls[1][0]).toEqual({ kind: 'keyVersion', keyId: KEY.id, expected: current });
+  });
+
+  test('the key cache emptied during the admission (a Redis reconnect): a version current again is not trusted, the row is read again, and a revoked key is refused (review: in-flight requests across the reset)', async () => {
+    let generation = 0;
+    let revoked = false;
+    const { keyVersions, reloads, request } = setup(async () => material({ ...KEY, revokedAt: revoked ? new Date() : null }), () => generation);
+    // Stamped with a version that is current (Redis came back with it), material read before the reset.
+    const version = await keyVersions.current(KEY.id);
+    const admission = request(version, { keyCacheGeneration: 0 });
+    revoked = true;
+    generation = 1;
+    await expect(admission.admit([])).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED', reason: 'SIGNATURE_INVALID' } });
+    expect(reloads).toEqual([version]);
+    // No reset: no read, whatever the row says (the version is the proof).
+    const { keyVersions: quiet, reloads: none, request: unchanged } = setup(async () => material({ ...KEY, revokedAt: new Date() }), () => 3);
+    await expect(unchanged(await quiet.current(KEY.id), { keyCacheGeneration: 3 }).admit([])).resolves.toEqual([]);
+    expect(none).toEqual([]);
+    // A reset with the key still valid: read once, and the request goes on.
+    generation = 2;
+    revoked = false;
+    await expect(request(version, { keyCacheGeneration: 1 }).admit([])).resolves.toEqual([]);
   });
 
   test('a stale version of a key revoked meanwhile: 401 SIGNATURE_INVALID naming the failed-signature limit, nothing but the address spent', async () => {

@@ -32,7 +32,7 @@ function admissions() {
     store, nonces, metrics, logger: silentLogger, now: () => NOW, usage: { record: () => undefined, flush: async () => undefined, close: async () => undefined },
     limiter: createRequestLimiter({ store: rateLimits, fallback: createMemoryRateLimitStore(), metrics, logger: silentLogger, blocks }),
     guard: createAuthFailureGuard(rateLimits, blocks),
-    apiKeys: { reloadVerificationMaterial: async () => null },
+    apiKeys: { reloadVerificationMaterial: async () => null, keyCacheGeneration: () => 0 },
   });
 }
 
