@@ -16,12 +16,15 @@ import { DEFAULT_NONCE_PREFIX } from '@signet/http-message-signatures-redis';
 export const REDIS_ACL_NEEDED = '~signet:* +@all -@dangerous +info (at least: +eval +evalsha +info +ping +select +get +set +del +exists +pttl +pexpire +incrby +hset +hmget +hdel, and +cluster|slots on a cluster)';
 
 /**
- * Runs, in one script, every command Signet's Lua steps and stores run (plus INFO, which ioredis's
- * ready check and the completeness markers read), on a scratch key under the nonce prefix that no
+ * Runs, in one script, every command Signet's Lua steps and stores run (plus INFO with each
+ * section read: `server` and `stats` by the completeness markers, `replication` by readiness; an
+ * ACL may grant INFO by section, `+info|server`), on a scratch key under the nonce prefix that no
  * store uses: written and deleted inside the script, so no other client ever sees it.
  */
 const PERMISSION_PROBE = luaScript(`
 redis.call('INFO', 'server')
+redis.call('INFO', 'stats')
+redis.call('INFO', 'replication')
 local k = KEYS[1]
 redis.call('SET', k, '1', 'PX', 1000)
 redis.call('GET', k)

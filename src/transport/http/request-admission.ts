@@ -300,7 +300,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
 }
 
 /**
- * The nonce store lost its data (restart, flush, failover) after this signature could have been
+ * The nonce store lost its data (restart, flush, failover, eviction) after this signature could have been
  * used: it cannot be proven unseen, so it never runs. Nothing ran; a request signed again once
  * the skew has passed since the store became complete is accepted (retry-after says when, counted
  * on the signer's clock: a client a few seconds behind ours must wait that much longer).
@@ -309,7 +309,7 @@ function replayProtectionRecovering(completeSinceMs: number, request: VerifiedRe
   const retryAfter = Math.max(1, Math.ceil((completeSinceMs + DEFAULT_FUTURE_SKEW_SECONDS * 1000 - request.createdMs) / 1000));
   deps.metrics.signatureChecks.inc({ outcome: REPLAY_PROTECTION_RECOVERING });
   deps.logger.warn({ event: 'signature_unproven', keyId: request.keyId, source: request.source, reqId: request.requestId, completeSince: new Date(completeSinceMs).toISOString() },
-    'signed request refused: the nonce store is complete only since a recent restart or flush');
+    'signed request refused: the nonce store is complete only since a recent restart, flush, failover or eviction (a Redis evicting keys reopens this window at every eviction: set maxmemory-policy noeviction)');
   return new RequestRefusedError(REFUSAL_REASONS[REPLAY_PROTECTION_RECOVERING].code, REPLAY_PROTECTION_RECOVERING_TEXT, { 'retry-after': String(retryAfter) },
     { reason: REPLAY_PROTECTION_RECOVERING, retryAfter });
 }

@@ -63,6 +63,18 @@ describe('stores on a Redis that evicts keys', () => {
     expect(await store.claim('key_a', 'nonce-after-eviction-0002', later)).toEqual({ status: 'claimed' });
   }, 60_000);
 
+  test('an eviction followed by CONFIG RESETSTAT (the eviction count back to what was recorded) is still noticed (review)', async () => {
+    const prefix = 'ev:reset:';
+    const store = createRedisNonceStore(redis, { prefix, clockToleranceMs: 0 });
+    await markNonceStoreComplete(redis, 0, { prefix });
+    const signed = { ttlMs: 600_000, notBeforeMs: Date.now() - 1_000, createdMs: Date.now() };
+    expect(await store.claim('key_r', 'nonce-reset-000001', signed)).toEqual({ status: 'claimed' });
+    expect(await evictUntilGone(redis, nonceRedisKey('key_r', 'nonce-reset-000001', prefix))).toBeGreaterThan(0);
+    await redis.config('RESETSTAT');
+    expect(/evicted_keys:(\d+)/.exec(await redis.info('stats'))![1]).toBe('0');
+    expect(await store.claim('key_r', 'nonce-reset-000001', signed)).toMatchObject({ status: 'unproven' });
+  }, 60_000);
+
   test('an idempotency lease evicted while its marker stayed: the next claim says the store is complete only since then, so the durable record is read first', async () => {
     const prefix = 'ev:idem:';
     const store = createRedisIdempotencyStore(redis, { prefix });

@@ -57,6 +57,7 @@ describe('the Redis user Signet is given', () => {
     ['a user without scripts (`-@scripting`)', ['~*', '+@all', '-@scripting'], /NOPERM.*'eval'/],
     ['a user without EVALSHA', ['~*', '+@all', '-evalsha'], /NOPERM.*'evalsha'/],
     ['a user without HSET (the idempotency leases)', MINIMAL.filter((rule) => rule !== '+hset'), /can't run this command|NOPERM.*'hset'/],
+    ['a user granted INFO for one section only (`+info|server`: the markers read `stats` too; review)', [...MINIMAL.filter((rule) => rule !== '+info'), '+info|server'], /can't run this command|NOPERM.*'info/],
   ])('%s is refused at start-up, naming the ACL Signet needs', async (name, rules, refusal) => {
     const url = await aclUser(redis, `u${name.length}`, rules);
     await withConnection(url, async (client) => {
