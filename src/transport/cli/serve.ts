@@ -104,7 +104,11 @@ function untilStopped(
   return new Promise<number>((resolve) => {
     let stopping = false;
     let endDrain: (() => void) | null = null;
+    // A lost lock is a failure a supervisor should see (and restart on), not an asked-for stop,
+    // also when it comes while stopping for a signal (during a drain).
+    let lockLostNow = false;
     const stop = async (signal: string) => {
+      if (signal === 'LOCK_LOST') lockLostNow = true;
       if (stopping) {
         // A second signal (Ctrl-C again) or a lost lock while draining: close now.
         endDrain?.();
@@ -141,8 +145,7 @@ function untilStopped(
         await runtime.close();
         clearTimeout(force);
         logger.info('stopped');
-        // A lost lock is a failure a supervisor should see (and restart on), not an asked-for stop.
-        resolve(signal === 'LOCK_LOST' ? 1 : 0);
+        resolve(lockLostNow ? 1 : 0);
       } catch (error) {
         clearTimeout(force);
         logger.error({ err: error }, 'error during shutdown');

@@ -1,4 +1,4 @@
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { Client } from 'pg';
 import { signRequest } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { parseConfig } from '../../../src/config';
@@ -13,6 +14,7 @@ import { openRuntime } from '../../../src/runtime';
 import type { CliDeps } from '../../../src/transport/cli/cli-deps';
 import { runCli } from '../../../src/transport/cli/program';
 import { startFakePriceFeed, type FakePriceFeed } from '../../helpers/fake-price-feed';
+import { describeWithPostgres } from '../../helpers/services';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -27,7 +29,7 @@ function serveInProcess(env: Record<string, string>, shutdown: { graceMs?: numbe
   const exit = jest.fn((exitCode: number) => exited(exitCode));
   const sink = new Writable({ write(chunk, _encoding, done) { logs.push(String(chunk)); done(); } });
   const deps: CliDeps = {
-    openRuntime: (config, logger) => openRuntime(config, logger),
+    openRuntime: (config, logger, options) => openRuntime(config, logger, options),
     createLogger: (level) => pino({ level }, sink),
     shutdown: { signals, exit, forcedExitMs: 200, ...shutdown },
   };
@@ -330,5 +332,34 @@ describe('signet serve', () => {
     expect(server.stdout()).toContain('SIGNET_RATE_LIMITS names "Mutation.placeOrdr"');
     expect(server.stdout()).not.toContain('Query.markets');
     expect(existsSync(join(dataDir, 'never'))).toBe(false);
+  }, 60_000);
+});
+
+describeWithPostgres('signet serve on PostgreSQL', (pgUrl) => {
+  test('a single-process lock lost while draining still exits 1, not 0 (review: the first signal decided the code)', async () => {
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const admin = new Client({ connectionString: pgUrl });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    try {
+      const url = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      // Without Redis: the lock is exclusive, and losing it must stop the server as a failure.
+      const server = serveInProcess({ DATABASE_URL: url, SIGNET_MASTER_KEY: randomBytes(32).toString('base64'), SIGNET_DRAIN_SECONDS: '60' });
+      await server.listening();
+      server.signals.emit('SIGTERM');
+      while (!server.logs().includes('draining before shutdown')) await sleep(20);
+      // The lock's connection ends (PostgreSQL restarted, a cut): the backend holding Signet's lock on this schema.
+      const { rows } = await admin.query<{ pid: number }>(
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = (hashtext('signet: one server without Redis'))::oid
+           AND objid = (hashtext(current_database() || '.' || $1))::oid`, [schema]);
+      expect(rows).toHaveLength(1);
+      await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+      // The drain ends at once (not in 60 s), and the code says the stop was a failure.
+      expect(await server.code).toBe(1);
+      expect(server.logs()).toContain('lost the single-process lock');
+    } finally {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    }
   }, 60_000);
 });
