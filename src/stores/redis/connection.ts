@@ -23,8 +23,26 @@ export function reconnectOnReadonly(error: Error): 1 | false {
   return error.message.startsWith('READONLY') ? 1 : false;
 }
 
+/** The least time between two reconnections for READONLY of one connection. */
+export const READONLY_RECONNECT_EVERY_MS = 1_000;
+
+/**
+ * {@link reconnectOnReadonly} for one connection, at most once every READONLY_RECONNECT_EVERY_MS:
+ * on a host that stays a replica, every refused script would otherwise reconnect at once (ioredis's
+ * backoff starts again at each `ready`), each one emptying the key caches (`onReset`). In between,
+ * the requests are answered 503, as for the refused one.
+ */
+export function readonlyReconnector(now: () => number = () => performance.now()): (error: Error) => 1 | false {
+  let last = Number.NEGATIVE_INFINITY;
+  return (error) => {
+    if (reconnectOnReadonly(error) === false || now() - last < READONLY_RECONNECT_EVERY_MS) return false;
+    last = now();
+    return 1;
+  };
+}
+
 /** Fail-fast options of every Redis connection (standalone, or each node of a cluster). */
-const FAIL_FAST = { connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerRequest: 1, reconnectOnError: reconnectOnReadonly } as const;
+const FAIL_FAST = { connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerRequest: 1 } as const;
 
 /**
  * A Redis connection that fails fast: a command waits at most 2 s, and nothing queues while
@@ -33,7 +51,7 @@ const FAIL_FAST = { connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerR
  * then is logged and reported by /readyz, and the client keeps trying.
  */
 export async function connectRedis(url: string, logger: Logger): Promise<ConnectedRedis> {
-  const redis = new Redis(url, { ...FAIL_FAST, enableOfflineQueue: false, lazyConnect: false });
+  const redis = new Redis(url, { ...FAIL_FAST, reconnectOnError: readonlyReconnector(), enableOfflineQueue: false, lazyConnect: false });
   refuseWhileUnanswered(redis, logger);
   const database = Number(new URL(url).pathname.slice(1) || 0);
   // ioredis sends SELECT when a connection is ready and, if Redis refuses it (a number past the
@@ -177,7 +195,8 @@ function whenReady(client: Redis | Cluster, timeoutMs: number): Promise<boolean>
 export async function connectRedisCluster(target: RedisClusterTarget, logger: Logger): Promise<ConnectedRedis> {
   const cluster = new Cluster(target.nodes.map((n) => ({ host: n.host, port: n.port })), {
     enableOfflineQueue: false, lazyConnect: false, slotsRefreshTimeout: 2_000,
-    redisOptions: { ...FAIL_FAST, username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) },
+    // Copied into each node's connection: the throttle is shared by the cluster's nodes (one reconnection a second in all).
+    redisOptions: { ...FAIL_FAST, reconnectOnError: readonlyReconnector(), username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) },
   });
   // Each node is a connection of its own: a hung node's commands are refused, the others serve on.
   // The seed nodes were made in the constructor (before any listener); later ones are announced.

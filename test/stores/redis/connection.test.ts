@@ -6,7 +6,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { parseRedisClusterUrl } from '../../../src/config';
-import { REDIS_NOT_ANSWERING, connectRedis, connectRedisCluster } from '../../../src/stores/redis/connection';
+import { READONLY_RECONNECT_EVERY_MS, REDIS_NOT_ANSWERING, connectRedis, connectRedisCluster, readonlyReconnector } from '../../../src/stores/redis/connection';
 import { captureLogger } from '../../helpers/logger';
 import { redisClusterUnavailableReason, startLocalRedisCluster, type LocalRedisCluster } from '../../helpers/redis-cluster';
 import { startOwnRedis, type OwnRedis } from '../../helpers/redis-server';
@@ -144,4 +144,19 @@ gate(`Redis connections on a hung Redis${unavailable ? ` (skipped: ${unavailable
       ]);
     });
   });
+});
+
+test('a connection refused READONLY reconnects at most once a second, and for nothing else (review: a Redis that stays a replica reconnected at every refused script)', () => {
+  let now = 0;
+  const reconnect = readonlyReconnector(() => now);
+  const readonly = new Error("READONLY You can't write against a read only replica.");
+  expect(reconnect(readonly)).toBe(1);
+  expect(reconnect(readonly)).toBe(false);
+  now += READONLY_RECONNECT_EVERY_MS - 1;
+  expect(reconnect(readonly)).toBe(false);
+  now += 1;
+  expect(reconnect(readonly)).toBe(1);
+  now += 10 * READONLY_RECONNECT_EVERY_MS;
+  expect(reconnect(new Error('ERR unknown command'))).toBe(false);
+  expect(reconnect(new Error('NOPERM this user has no permissions'))).toBe(false);
 });
