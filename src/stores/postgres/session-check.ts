@@ -61,6 +61,10 @@ export async function checkSessions(url: string, options: SessionCheckOptions = 
   for (const client of clients) client.on('error', () => undefined); // a failure surfaces in the statement that meets it
   try {
     await Promise.all(clients.map((client) => connectWithin(client, connectTimeoutMs)));
+    // What the pool's connections do first (pg-driver.ts): a proxy that pins a session on SET (AWS
+    // RDS Proxy) then gives each its own backend, as it will the pool's; PgBouncer in transaction
+    // mode pins nothing and is still seen.
+    await Promise.all(clients.map((client) => client.query(`SET statement_timeout = ${connectTimeoutMs}`)));
     const [first] = (await clients[0].query<{ search_path: string }>("SELECT current_setting('search_path') AS search_path")).rows;
     const asked = searchPathInOptions(new URL(url).searchParams.get('options'));
     if (asked !== undefined && !sameSearchPath(asked, first.search_path)) throw new SearchPathNotApplied(asked, first.search_path);
