@@ -15,6 +15,10 @@ import { DEFAULT_MAX_OPEN_ORDERS, MAX_CONFIGURABLE_OPEN_ORDERS } from './domain/
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** PostgreSQL connections in each process's pool by default, and the most SIGNET_DATABASE_POOL_SIZE takes. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+export const MAX_DATABASE_POOL_SIZE = 100;
+
 /** The SIGNET_SIGNATURE_MAX_AGE a process may run with, in seconds: a shared nonce store keeps nonces for the largest. */
 export const SIGNATURE_MAX_AGE_BOUNDS = { min: 5, max: 120 } as const;
 
@@ -78,6 +82,8 @@ export interface SignetConfig {
    * all (`SIGNET_MAX_CONNECTIONS`). Defaults to 128 per peer (none with SIGNET_TRUST_PROXY) and 4096.
    */
   readonly connectionLimits: ConnectionLimits;
+  /** Connections in the PostgreSQL pool of each process (`SIGNET_DATABASE_POOL_SIZE`, 1-100). Defaults to 10. Unused embedded. */
+  readonly databasePoolSize: number;
   /** Seconds a stopping server keeps serving, /readyz 503, before it closes (`SIGNET_DRAIN_SECONDS`, 0-300). Defaults to 0. */
   readonly drainSeconds: number;
   /** Field rate-limit overrides (`SIGNET_RATE_LIMITS`, JSON: {"Mutation.placeOrder":{"max":100,"window":"10s"}}). */
@@ -355,6 +361,13 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   const client = parseClientConfig(env, problems);
   const prices = parsePriceConfig(env, problems);
   const feeRates = parseFeeRates(env, problems);
+  let databasePoolSize = DEFAULT_DATABASE_POOL_SIZE;
+  if (env.SIGNET_DATABASE_POOL_SIZE !== undefined && env.SIGNET_DATABASE_POOL_SIZE !== '') {
+    databasePoolSize = Number(env.SIGNET_DATABASE_POOL_SIZE);
+    if (!/^[1-9]\d{0,2}$/.test(env.SIGNET_DATABASE_POOL_SIZE) || databasePoolSize > MAX_DATABASE_POOL_SIZE) {
+      problems.push(`SIGNET_DATABASE_POOL_SIZE must be a whole number from 1 to ${MAX_DATABASE_POOL_SIZE} (PostgreSQL connections in each process's pool)`);
+    }
+  }
   let maxOpenOrders: number | null = DEFAULT_MAX_OPEN_ORDERS;
   if (env.SIGNET_MAX_OPEN_ORDERS === 'unlimited') maxOpenOrders = null;
   else if (env.SIGNET_MAX_OPEN_ORDERS !== undefined && env.SIGNET_MAX_OPEN_ORDERS !== '') {
@@ -365,6 +378,6 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   return Object.freeze({
     port, host, databaseUrl, dataDir, redisUrl, redisCluster, masterKey, newMasterKey, demoSeed, introspection, logLevel, publicUrl, publicAuthorities, signatureMaxAgeSeconds,
     idempotencyTtlMs, idempotencyRedisPrefix, ...network, rateLimitOverrides: Object.freeze(rateLimitOverrides),
-    development: nodeEnv === 'development', production, client, prices, feeRates, maxOpenOrders,
+    development: nodeEnv === 'development', production, client, prices, feeRates, maxOpenOrders, databasePoolSize,
   });
 }

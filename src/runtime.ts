@@ -142,7 +142,7 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
         throw error instanceof SingleProcessLockHeld ? error : namingDatabaseUrl(error);
       });
     }
-    driver = createPgDriver({ url: config.databaseUrl, statementTimeoutMs: options.statementTimeoutMs });
+    driver = createPgDriver({ url: config.databaseUrl, statementTimeoutMs: options.statementTimeoutMs, maxConnections: config.databasePoolSize });
     releaseProcessLock = () => singleProcess?.release().catch(() => undefined);
   } else {
     if (options.schema === 'existing' && !embeddedDatabaseExists(config.dataDir)) {

@@ -94,6 +94,15 @@ describe('parseConfig', () => {
     expect(parseConfig({ SIGNET_MAX_OPEN_ORDERS: 'unlimited' }, CWD).maxOpenOrders).toBeNull();
   });
 
+  test('SIGNET_DATABASE_POOL_SIZE: 10 by default, a whole number from 1 to 100, anything else refused naming it', () => {
+    expect(parseConfig({}, CWD).databasePoolSize).toBe(10);
+    expect(parseConfig({ SIGNET_DATABASE_POOL_SIZE: '3' }, CWD).databasePoolSize).toBe(3);
+    expect(parseConfig({ SIGNET_DATABASE_POOL_SIZE: '100' }, CWD).databasePoolSize).toBe(100);
+    for (const bad of ['0', '101', '2.5', 'ten', '-1']) {
+      expect(() => parseConfig({ SIGNET_DATABASE_POOL_SIZE: bad }, CWD)).toThrow(/SIGNET_DATABASE_POOL_SIZE must be a whole number from 1 to 100/);
+    }
+  });
+
   test('a relative SIGNET_DATA_DIR is resolved against the working directory', () => {
     expect(parseConfig({ SIGNET_DATA_DIR: 'data/signet' }, CWD).dataDir).toBe('/srv/signet/data/signet');
   });
