@@ -28,8 +28,18 @@ function isConnectionFailure(error: unknown): error is { message: string } {
   return /^Connection terminated due to connection timeout$|timeout expired/i.test(message);
 }
 
+/**
+ * pg's client-side timeout of a statement (`query_timeout`): connected, then no answer. At start-up
+ * that is a server, or a pooler in front of it, that accepts and never answers, most often a
+ * session pooler whose server connections are all taken.
+ */
+const NO_ANSWER = /^Query read timeout$/;
+
 /** `error`, or for a connection failure an Error whose message starts with DATABASE_URL (the original is its cause). */
 export function namingDatabaseUrl(error: unknown): unknown {
+  if (typeof error === 'object' && error !== null && NO_ANSWER.test(String((error as { message?: unknown }).message))) {
+    return new Error('DATABASE_URL: PostgreSQL could not be used: connected, but no answer in time (Query read timeout): is PostgreSQL, or a pooler in front of it, overloaded or out of server connections (a session-mode PgBouncer whose pool is all taken)?', { cause: error });
+  }
   if (!isConnectionFailure(error)) return error;
   return new Error(`DATABASE_URL: PostgreSQL could not be used: ${error.message}`, { cause: error });
 }
