@@ -4,9 +4,9 @@
  * the variable to fix, and never repeats the URL (it may carry a password).
  */
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { parseConfig } from '../src/config';
 import { createLogger, openRuntime } from '../src/runtime';
+import { openScratchSchema } from './helpers/database';
 import { freePort } from './helpers/ports';
 import { describeWithPostgres } from './helpers/services';
 
@@ -34,13 +34,9 @@ describeWithPostgres('a DATABASE_URL that cannot be used', (url) => {
 
 describeWithPostgres('SIGNET_DATABASE_POOL_SIZE', (url) => {
   test('bounds the connections a process opens to PostgreSQL for its statements (a session pooler is sized by it)', async () => {
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    const admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
+    const scratch = await openScratchSchema(url);
     try {
-      const inSchema = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-      const runtime = await openRuntime(parseConfig({ DATABASE_URL: inSchema, SIGNET_MASTER_KEY: MASTER_KEY, SIGNET_DATABASE_POOL_SIZE: '2' }), createLogger('silent'));
+      const runtime = await openRuntime(parseConfig({ DATABASE_URL: scratch.url, SIGNET_MASTER_KEY: MASTER_KEY, SIGNET_DATABASE_POOL_SIZE: '2' }), createLogger('silent'));
       try {
         // Six statements at once, each holding its connection a moment: at most two backends serve them.
         const rows = await Promise.all(Array.from({ length: 6 }, () => runtime.driver.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.2)')));
@@ -49,8 +45,7 @@ describeWithPostgres('SIGNET_DATABASE_POOL_SIZE', (url) => {
         await runtime.close();
       }
     } finally {
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
+      await scratch.drop();
     }
   }, 60_000);
 });

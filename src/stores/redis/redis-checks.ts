@@ -80,6 +80,11 @@ export async function assertRedisPermissions(redis: Redis | Cluster, logger: Log
   }
 }
 
+/** The Redis servers that take writes: the one of a standalone client, each master of a cluster. */
+function mastersOf(redis: Redis | Cluster): Redis[] {
+  return isClusterClient(redis) ? (redis as Cluster).nodes('master') : [redis as Redis];
+}
+
 /** The replication role of the Redis that runs it: INFO inside a script, as Signet's scripts run it. */
 const ROLE_PROBE = luaScript(`return string.match(redis.call('INFO', 'replication'), 'role:(%a+)')`);
 
@@ -93,7 +98,7 @@ const ROLE_PROBE = luaScript(`return string.match(redis.call('INFO', 'replicatio
  * instance out because this check failed).
  */
 export async function checkRedisReadiness(redis: Redis | Cluster): Promise<void> {
-  const nodes: Redis[] = isClusterClient(redis) ? (redis as Cluster).nodes('master') : [redis as Redis];
+  const nodes = mastersOf(redis);
   if (nodes.length === 0) throw new Error('no Redis Cluster master known yet');
   await Promise.all(nodes.map(async (node) => {
     const role = await runLuaScript(node, ROLE_PROBE, [], []);
@@ -111,7 +116,7 @@ export async function checkRedisReadiness(redis: Redis | Cluster): Promise<void>
  * ACLs); when even that is refused, the warning says the policy could not be checked.
  */
 export async function warnIfRedisMayEvict(redis: Redis | Cluster, logger: Logger): Promise<void> {
-  const nodes: Redis[] = isClusterClient(redis) ? (redis as Cluster).nodes('master') : [redis as Redis];
+  const nodes = mastersOf(redis);
   for (const node of nodes) {
     const at = `${node.options.host}:${node.options.port}`;
     let info: string;

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { Client } from 'pg';
 import { signRequest } from '@signet/http-message-signatures';
 import { nodeCrypto } from '@signet/http-message-signatures/node';
 import { parseConfig } from '../../../src/config';
@@ -14,6 +13,7 @@ import { openRuntime } from '../../../src/runtime';
 import type { CliDeps } from '../../../src/transport/cli/cli-deps';
 import { runCli } from '../../../src/transport/cli/program';
 import { startFakePriceFeed, type FakePriceFeed } from '../../helpers/fake-price-feed';
+import { openScratchSchema } from '../../helpers/database';
 import { describeWithPostgres } from '../../helpers/services';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -337,29 +337,24 @@ describe('signet serve', () => {
 
 describeWithPostgres('signet serve on PostgreSQL', (pgUrl) => {
   test('a single-process lock lost while draining still exits 1, not 0 (review: the first signal decided the code)', async () => {
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    const admin = new Client({ connectionString: pgUrl });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
+    const scratch = await openScratchSchema(pgUrl);
     try {
-      const url = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
       // Without Redis: the lock is exclusive, and losing it must stop the server as a failure.
-      const server = serveInProcess({ DATABASE_URL: url, SIGNET_MASTER_KEY: randomBytes(32).toString('base64'), SIGNET_DRAIN_SECONDS: '60' });
+      const server = serveInProcess({ DATABASE_URL: scratch.url, SIGNET_MASTER_KEY: randomBytes(32).toString('base64'), SIGNET_DRAIN_SECONDS: '60' });
       await server.listening();
       server.signals.emit('SIGTERM');
       while (!server.logs().includes('draining before shutdown')) await sleep(20);
       // The lock's connection ends (PostgreSQL restarted, a cut): the backend holding Signet's lock on this schema.
-      const { rows } = await admin.query<{ pid: number }>(
+      const { rows } = await scratch.admin.query<{ pid: number }>(
         `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = (hashtext('signet: one server without Redis'))::oid
-           AND objid = (hashtext(current_database() || '.' || $1))::oid`, [schema]);
+           AND objid = (hashtext(current_database() || '.' || $1))::oid`, [scratch.schema]);
       expect(rows).toHaveLength(1);
-      await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+      await scratch.admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
       // The drain ends at once (not in 60 s), and the code says the stop was a failure.
       expect(await server.code).toBe(1);
       expect(server.logs()).toContain('lost the single-process lock');
     } finally {
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
+      await scratch.drop();
     }
   }, 60_000);
 });
