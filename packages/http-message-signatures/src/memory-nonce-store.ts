@@ -59,8 +59,12 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): M
   const created = instant();
   // Never earlier than the wall clock read at creation either: a clock set back since (it was ahead,
   // and clients signed on it) must not make the store vouch for signatures from before its start.
+  // The estimate from the current instant is floored: the wall clock reads whole milliseconds and
+  // the monotonic one fractions, so unfloored it lands up to 1 ms after the creation's reading and
+  // refused a signature made in the store's first millisecond. Floored, it is at most that reading
+  // while the clock is not stepped, and a step still moves it by whole milliseconds.
   const completeSince = (at: Instant): number => options.completeSinceMs
-    ?? Math.max(options.notCompleteBeforeMs ?? Number.NEGATIVE_INFINITY, created.wallMs, at.wallMs - (at.monotonicMs - created.monotonicMs));
+    ?? Math.max(options.notCompleteBeforeMs ?? Number.NEGATIVE_INFINITY, created.wallMs, Math.floor(at.wallMs - (at.monotonicMs - created.monotonicMs)));
   // Map keeps insertion order; a claim re-inserts its key, so the oldest claims come first.
   const expiries = new Map<string, Expiry>();
   // Each key's floors (see NonceStore.supersede): its signatures created at or before one are

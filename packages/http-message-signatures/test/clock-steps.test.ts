@@ -99,6 +99,17 @@ describe('memory nonce store under wall-clock steps', () => {
     expect(await store.claim('k', 'captured-nonce-0006', usedBeforeStart)).toEqual({ status: 'unproven', completeSinceMs: NOW_MS });
   });
 
+  test('a signature made in the millisecond the store started is claimed: the wall clock reads whole milliseconds, the monotonic one fractions (CI flake)', async () => {
+    // Real time runs in fractions; Date.now() truncates it, performance.now() does not. The store
+    // starts at real NOW_MS + 0.9 (wall NOW_MS) and a signature is made in that millisecond.
+    let real = NOW_MS + 0.9;
+    const store = createMemoryNonceStore({ now: () => Math.floor(real), monotonicNow: () => real - NOW_MS });
+    real = NOW_MS + 5; // 4.1 ms later, on both clocks: the start estimated from them is NOW_MS + 0.9
+    expect(await store.claim('k', 'same-millisecond-01', { ttlMs: 40_000, notBeforeMs: NOW_MS, createdMs: NOW_MS })).toEqual({ status: 'claimed' });
+    // A signature from the millisecond before the start still is not vouched for.
+    expect(await store.claim('k', 'millisecond-before-1', { ttlMs: 40_000, notBeforeMs: NOW_MS - 1, createdMs: NOW_MS - 1 })).toEqual({ status: 'unproven', completeSinceMs: NOW_MS });
+  });
+
   test('a floor is held on both clocks like a claim', async () => {
     const { state } = clocks();
     const { nonces } = verifierOn(state);
