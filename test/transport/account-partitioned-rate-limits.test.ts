@@ -5,7 +5,7 @@
  * every layer and dropped its oldest windows when full: 10 createTransfer calls of a limit of 10,
  * then 100,000 address windows, and 10 more were admitted in the same window (idempotency review).
  */
-import { accountIdentity, fieldLimitCheck, ipIdentity, limitedFieldOf } from '@signet/directive-rate-limit';
+import { accountIdentity, apiKeyIdentity, fieldLimitCheck, ipIdentity, limitedFieldOf } from '@signet/directive-rate-limit';
 import { memorySecurityStores } from '../../src/runtime';
 import { createAccountPartitionedRateLimitStore, isAccountCounterKey } from '../../src/transport/admission';
 import { buildSignetSchema } from '../../src/transport/graphql/build-schema';
@@ -37,6 +37,8 @@ describe('embedded rate limits: accounts apart from addresses', () => {
   test('tells the keys of accounts from those of what a client sends, as the layers build them', () => {
     expect(isAccountCounterKey(fieldLimitCheck(transfer, {}, accountIdentity('acct-1')).key)).toBe(true);
     expect(isAccountCounterKey('account:{acct-1}')).toBe(true); // the per-account request budget
+    // An exit's field limit, counted per key.
+    expect(isAccountCounterKey(fieldLimitCheck(transfer, {}, apiKeyIdentity('key_1')).key)).toBe(true);
     // A key's exit budget, as the limiter builds it: evicted by an address flood, it would reset early.
     expect(isAccountCounterKey(createRequestLimiter({ store: createAccountPartitionedRateLimitStore(), fallback: createAccountPartitionedRateLimitStore(), metrics: createMetrics(), logger: silentLogger, blocks: createLocalBlocks() }).admissionCheck('keyExits', 'key_1').key)).toBe(true);
     expect(isAccountCounterKey(fieldLimitCheck(serverTime, {}, ipIdentity('203.0.113.9')).key)).toBe(false);

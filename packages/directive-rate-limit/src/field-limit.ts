@@ -25,6 +25,12 @@ export interface FieldLimitCheck {
  * `identityArgs` values come after it and never choose the tag).
  */
 export const accountIdentity = (accountId: string): string => `account:{${accountId}}`;
+/**
+ * An identity for one API key of a signed-in caller (see {@link accountIdentity}): for fields one
+ * key must not spend for the others of its account, e.g. the exits an owner needs when another
+ * key of theirs leaked (revoking it, cancelling its orders).
+ */
+export const apiKeyIdentity = (keyId: string): string => `apiKey:{${keyId}}`;
 /** The identity of an anonymous caller: its address (see {@link accountIdentity}). */
 export const ipIdentity = (ip: string): string => `ip:{${ip}}`;
 

@@ -15,6 +15,7 @@ export {
 export { rateLimitTransformer, type RateLimitDirectiveOptions, type RateLimitedDetails } from './rate-limit.transformer';
 export {
   accountIdentity,
+  apiKeyIdentity,
   fieldLimitCheck,
   ipIdentity,
   limitedField,

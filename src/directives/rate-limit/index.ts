@@ -3,4 +3,4 @@
  * Signet's errors and metrics, the RateLimit headers, and the admission's decisions.
  */
 export { RateLimitedError } from './rate-limit-errors';
-export { describeSignetRateLimits, rateLimitIdentity, rateLimitOptions, signetRateLimitDirective, signetRateLimitTransformer } from './signet-rate-limit';
+export { EXIT_MUTATIONS, describeSignetRateLimits, rateLimitIdentity, rateLimitOptions, signetRateLimitDirective, signetRateLimitTransformer } from './signet-rate-limit';

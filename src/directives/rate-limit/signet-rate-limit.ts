@@ -1,6 +1,7 @@
 import type { GraphQLDirective, GraphQLSchema } from 'graphql';
 import {
   accountIdentity,
+  apiKeyIdentity,
   describeRateLimitedFields,
   ipIdentity,
   rateLimitDirective,
@@ -16,25 +17,42 @@ import { admittedRateLimitStore } from './admitted-rate-limit-store';
 import { RateLimitedError } from './rate-limit-errors';
 
 /**
- * Who a field limit counts: the verified account, else the client's limit key (its IPv4
- * address or IPv6 /64). The admission plan counts signed root fields with the same identity.
+ * The mutations an account's owner needs when something is wrong: stop a key, take orders off the
+ * book. Their field limits count per API key, not per account, so a key that spends them (leaked,
+ * or a runaway bot) cannot stop another key of the account from getting out; the account's cap on
+ * keys bounds what its keys spend together. The request admission also lets an operation of these
+ * alone past the account's request budget (admission-plan.ts).
  */
-export function rateLimitIdentity(principal: Principal | null, http: Pick<HttpExchange, 'clientLimitKey'>): string {
-  return principal ? accountIdentity(principal.accountId) : ipIdentity(http.clientLimitKey);
+export const EXIT_MUTATIONS: ReadonlySet<string> = new Set(['cancelOrder', 'cancelAllOrders', 'revokeApiKey']);
+
+/** Whether a field's limit counts per API key: an exit ({@link EXIT_MUTATIONS}) of the Mutation type. */
+const countsPerKey = (typeName: string, fieldName: string): boolean => typeName === 'Mutation' && EXIT_MUTATIONS.has(fieldName);
+
+/**
+ * Who a field limit counts: the verified key for an exit ({@link EXIT_MUTATIONS}), the verified
+ * account for any other field, else the client's limit key (its IPv4 address or IPv6 /64). The
+ * admission plan counts signed root fields with the same identity.
+ */
+export function rateLimitIdentity(principal: Principal | null, http: Pick<HttpExchange, 'clientLimitKey'>, field: { typeName: string; fieldName: string }): string {
+  if (!principal) return ipIdentity(http.clientLimitKey);
+  return countsPerKey(field.typeName, field.fieldName) ? apiKeyIdentity(principal.keyId) : accountIdentity(principal.accountId);
 }
 
 /** `@rateLimit` as Signet's schema declares it: who "a caller" is, in its description. */
 export function signetRateLimitDirective(): GraphQLDirective {
-  return rateLimitDirective({ description: 'At most `max` calls per `window` per caller (the account for signed requests, the client IP otherwise).' });
+  return rateLimitDirective({ description: 'At most `max` calls per `window` per caller (the account for signed requests, or the API key for the exits cancelOrder, cancelAllOrders and revokeApiKey; the client IP otherwise).' });
 }
 
 /**
  * Adds "Rate limit: N per W …" to each limited field's description. A field that never runs
- * unsigned (`signedOnly`) is only ever counted per account, so its note says just that.
+ * unsigned (`signedOnly`) is only ever counted per account (an exit: per API key), so its note says just that.
  */
 export function describeSignetRateLimits(schema: GraphQLSchema, signedOnly: (typeName: string, fieldName: string) => boolean): GraphQLSchema {
   return describeRateLimitedFields(schema, {
-    identity: (typeName, fieldName) => (signedOnly(typeName, fieldName) ? 'per account' : 'per account (per IP when unsigned)'),
+    identity: (typeName, fieldName) => {
+      const signed = countsPerKey(typeName, fieldName) ? 'per API key' : 'per account';
+      return signedOnly(typeName, fieldName) ? signed : `${signed} (per IP when unsigned)`;
+    },
   });
 }
 
@@ -47,7 +65,7 @@ export function describeSignetRateLimits(schema: GraphQLSchema, signedOnly: (typ
  */
 export function rateLimitOptions(deps: DirectiveDeps): RateLimitDirectiveOptions<DirectiveContext> {
   return {
-    identify: (context) => rateLimitIdentity(context.principal, context.http),
+    identify: (context, info) => rateLimitIdentity(context.principal, context.http, { typeName: info.parentType.name, fieldName: info.fieldName }),
     store: (context, info) => admittedRateLimitStore(deps.rateLimits, admittedRootField(context, info)),
     fallback: deps.fallbackRateLimits,
     overrides: deps.rateLimitOverrides,

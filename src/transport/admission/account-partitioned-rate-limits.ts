@@ -3,13 +3,14 @@ import { createMemoryRateLimitStore, type MemoryRateLimitStoreOptions, type Rate
 /**
  * Whether a counter key belongs to a signed-in account: the per-account request budget
  * (`account:{<id>}`, request-limits.ts), a key's exit budget (`keyExits:{<key id>}`: key ids are
- * counted only after their signature verified) and field limits counted per account
- * (`field:<Type.field>:<window ms>:account:{<id>}…`, @signet/directive-rate-limit). Every other
+ * counted only after their signature verified) and field limits counted per account or, for
+ * exits, per key (`field:<Type.field>:<window ms>:account:{<id>}`, `…:apiKey:{<key id>}`,
+ * @signet/directive-rate-limit). Every other
  * key (addresses, failed-signature counters, anonymous callers' field limits, and any field
  * limit that carries `identityArgs` values) is keyed by what a client sends.
  */
 export function isAccountCounterKey(key: string): boolean {
-  return /^(?:account|keyExits):\{[^}]*\}$/.test(key) || /^field:[^:]*:\d+:account:\{[^}]*\}$/.test(key);
+  return /^(?:account|keyExits):\{[^}]*\}$/.test(key) || /^field:[^:]*:\d+:(?:account|apiKey):\{[^}]*\}$/.test(key);
 }
 
 /**

@@ -4,7 +4,7 @@ import { DEFAULT_IDEMPOTENCY_LEASE_MS } from '@signet/idempotency';
 import { idempotentCallIdentity, keyDecisions, keyedFields, rootFields as rootFieldsOf, type OperationView } from '@signet/directive-idempotent';
 import { fieldLimitCheck, limitedFieldOf, type LimitedField } from '@signet/directive-rate-limit';
 import { signetCanonicalScalar } from '../../directives/idempotent';
-import { rateLimitIdentity } from '../../directives/rate-limit';
+import { EXIT_MUTATIONS, rateLimitIdentity } from '../../directives/rate-limit';
 import { requiredScopes } from '../../directives/signed';
 import type { Principal } from '../../domain';
 import type { HttpExchange } from '../../directives/directive-context';
@@ -25,14 +25,13 @@ export interface FieldPlan {
   readonly exitsOnly?: boolean;
 }
 
-/**
- * The mutations an account's owner needs when something is wrong: stop a key, take orders off the
- * book. A request of these alone is not refused by the account's shared request budget (a leaked
- * READ key spending all of it must not stop its owner from revoking it); their own field limits,
- * the address's limit and their key's exit budget (`Request.keyExits`) bound them. Only when the key may run each of them (its scope) and each
- * one's field limit is checked: otherwise the budget applies as to any request.
+/*
+ * A request of exits alone (EXIT_MUTATIONS: stop a key, take orders off the book) is not refused
+ * by the account's shared request budget (a leaked READ key spending all of it must not stop its
+ * owner from revoking it); their own field limits (per key), the address's limit and their key's
+ * exit budget (`Request.keyExits`) bound them. Only when the key may run each of them (its scope)
+ * and each one's field limit is checked: otherwise the budget applies as to any request.
  */
-export const EXIT_MUTATIONS: ReadonlySet<string> = new Set(['cancelOrder', 'cancelAllOrders', 'revokeApiKey']);
 
 type AnyField = GraphQLField<unknown, unknown> & GraphQLFieldConfig<unknown, unknown>;
 
@@ -106,7 +105,7 @@ export function planRootFields(input: { view: OperationView; http: HttpExchange;
     }
     let limit: PlannedField['limit'];
     if (limited) {
-      const check = fieldLimitCheck(limited, args, rateLimitIdentity(principal, http));
+      const check = fieldLimitCheck(limited, args, rateLimitIdentity(principal, http, { typeName: rootType.name, fieldName: definition.name }));
       limit = { index: checks.length, key: check.key };
       checks.push({ kind: 'limit', key: check.key, rule: check.rule, gate: false });
     }

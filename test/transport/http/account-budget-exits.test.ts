@@ -53,6 +53,38 @@ function defineExitSuite(name: string, openStores: () => SecurityStores) {
       expect((await signedRequest(server, leaked, { query: '{ me { id } }' }, { from: '127.0.0.2' })).status).toBe(401);
     });
 
+    test('a leaked key that spends the exits\' field limits does not spend its owner\'s: they count per key (incident review, high)', async () => {
+      const other = await openSigningAccount({ USD: '1000' }, 'exits-per-key');
+      const separate = await startSignet(other.services, openStores(), {
+        directives: { rateLimitOverrides: { 'Mutation.revokeApiKey': { max: 2, window: '10m' }, 'Mutation.cancelAllOrders': { max: 2, window: '1m' }, 'Mutation.cancelOrder': { max: 2, window: '1m' } } },
+      });
+      try {
+        const leaked = await createTestKey(other.services, other.accountId, 'ed25519', ['READ', 'TRADE', 'MANAGE_KEYS']);
+        const placed = await signedRequest(separate, leaked, { query: 'mutation { placeOrder(input: { market: "BTC-USD", side: BUY, price: "100", quantity: "0.01" }) { order { id } } }' }, { headers: { 'idempotency-key': 'leaked-1' } });
+        const orderId = placed.json.data.placeOrder.order.id as string;
+        // The leaked key spends every exit's field limit: its third call of each is refused.
+        const spend = async (query: string) => {
+          const codes: Array<string | undefined> = [];
+          for (let i = 0; i < 3; i += 1) codes.push((await signedRequest(separate, leaked, { query })).json.errors?.[0]?.extensions?.code);
+          return codes;
+        };
+        expect(await spend('mutation { revokeApiKey(id: "key_00000000000000000000000000") { userErrors { code } } }')).toEqual([undefined, undefined, 'RATE_LIMITED']);
+        expect(await spend('mutation { cancelAllOrders(market: "ETH-USD") { userErrors { code } } }')).toEqual([undefined, undefined, 'RATE_LIMITED']);
+        expect(await spend('mutation { cancelOrder(id: "00000000-0000-4000-8000-000000000000") { userErrors { code } } }')).toEqual([undefined, undefined, 'RATE_LIMITED']);
+        // The owner's key still takes the leaked key's order off the book and revokes it.
+        const canceled = await signedRequest(separate, other.key, { query: `mutation { cancelOrder(id: "${orderId}") { order { status } userErrors { code } } }` });
+        expect(canceled.json).toEqual({ data: { cancelOrder: { order: { status: 'CANCELED' }, userErrors: [] } } });
+        const all = await signedRequest(separate, other.key, { query: `mutation { cancelAllOrders(apiKeyId: "${leaked.keyId}") { orders { id } userErrors { code } } }` });
+        expect(all.json.errors).toBeUndefined();
+        const revoked = await signedRequest(separate, other.key, { query: `mutation { revokeApiKey(id: "${leaked.keyId}") { apiKey { revokedAt } userErrors { code } } }` });
+        expect(revoked.json.data.revokeApiKey.apiKey.revokedAt).toEqual(expect.any(String));
+        expect((await signedRequest(separate, leaked, { query: '{ me { id } }' })).status).toBe(401);
+      } finally {
+        await separate.close();
+        await other.db.close();
+      }
+    });
+
     test('exits a key may not run (no scope) are counted by the budget like any request', async () => {
       const other = await openSigningAccount({ USD: '10' }, 'exits-noscope');
       const reader = await createTestKey(other.services, other.accountId, 'ed25519', ['READ']);

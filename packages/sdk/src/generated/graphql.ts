@@ -310,7 +310,7 @@ export type Mutation = {
    *
    * Requires a signed request with scope TRADE.
    *
-   * Rate limit: 30 per 1m per account.
+   * Rate limit: 30 per 1m per API key.
    *
    * Idempotent: retry safely with an idempotency key (optional).
    */
@@ -320,7 +320,7 @@ export type Mutation = {
    *
    * Requires a signed request with scope TRADE.
    *
-   * Rate limit: 240 per 1m per account.
+   * Rate limit: 240 per 1m per API key.
    *
    * Idempotent: retry safely with an idempotency key (optional).
    */
@@ -360,7 +360,7 @@ export type Mutation = {
    *
    * Requires a signed request with scope MANAGE_KEYS.
    *
-   * Rate limit: 20 per 10m per account.
+   * Rate limit: 20 per 10m per API key.
    *
    * Idempotent: retry safely with an idempotency key (optional).
    */
