@@ -210,7 +210,7 @@ export function createApiKeyService(deps: {
       if (keyVersions) scope.afterCommit(() => keyVersions.renew(keyId));
       const signerFirst = signer !== null && signer !== keyId && signer < keyId;
       if (signerFirst) await holdSigner(repo);
-      const revoked = await repo.revokeApiKey(keyId, accountId, clock(), revokedBy);
+      const revoked = await repo.revokeApiKey(keyId, accountId, clock, revokedBy);
       if (signer !== null && signer !== keyId && !signerFirst) await holdSigner(repo);
       if (revoked) {
         scope.afterCommit(async () => deps.onKeyEvent?.({ event: 'api_key_revoked', keyId, accountId, by: revokedBy }));

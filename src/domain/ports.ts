@@ -133,8 +133,13 @@ export interface TradingRepository {
    * concurrent revocation waits for the commit, and one that committed first is seen.
    */
   holdLiveApiKey(id: string): Promise<boolean>;
-  /** Sets revokedAt (and the key that revoked it, null for an operator) on an active key of this account; null when there is none. Waits for the transactions holding the key live. */
-  revokeApiKey(id: string, accountId: string, at: Date, revokedBy: string | null): Promise<ApiKey | null>;
+  /**
+   * Sets revokedAt (and the key that revoked it, null for an operator) on an active key of this
+   * account; null when there is none. Waits for the transactions holding the key live, and only
+   * then reads `at`: the time recorded is when the revocation took effect, never before what
+   * those transactions wrote with the key.
+   */
+  revokeApiKey(id: string, accountId: string, at: () => Date, revokedBy: string | null): Promise<ApiKey | null>;
   /** Records last use for many keys at once (batched so a request never costs a write). */
   touchApiKeys(lastUsed: ReadonlyMap<string, Date>): Promise<void>;
 

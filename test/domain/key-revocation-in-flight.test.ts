@@ -106,7 +106,7 @@ function examples(open: () => Promise<TestDatabase>) {
     const { from, key, move } = await signedTransfers('unrevoked');
     expect((await move()).ok).toBe(true);
     await expect(services.uow.transaction(async (repo) => {
-      expect(await repo.revokeApiKey(key, from, new Date(), null)).not.toBeNull();
+      expect(await repo.revokeApiKey(key, from, () => new Date(), null)).not.toBeNull();
       throw new Error('rolled back after the revocation');
     })).rejects.toThrow('rolled back after the revocation');
     expect((await move()).ok).toBe(true);
@@ -203,6 +203,26 @@ describeWithPostgres('a revoked key\'s requests in flight (PostgreSQL)', (url) =
       expect((await balancesOf(services, to)).USD.available).toBe('10');
       await expect(actingAs(key, () => services.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '10' }))).rejects.toBeInstanceOf(ActingKeyRevokedError);
       expect(await services.uow.repo.reconcile()).toEqual(CLEAN_RECONCILIATION);
+    }, 20_000);
+
+    test('the recorded revocation time is when it took effect, after the transactions it waited for: never before what the key did (incident review)', async () => {
+      // The clock reads T0 while the revocation waits for the transfer holding the key, T1 once it may go on.
+      let now = new Date('2026-01-01T00:00:00.000Z');
+      const clocked = servicesFor(db.driver, { clock: () => now });
+      const from = await fundedAccount(clocked, { USD: '100' }, 'inflight-time-from');
+      const to = await fundedAccount(clocked, {}, 'inflight-time-to');
+      const key = await keyOf(clocked, from);
+      const lock = await holdAccountLock(from);
+      const transfer = actingAs(key, () => clocked.transfers.createTransfer(from, { toAccountId: to, asset: 'USD', amount: '10' }));
+      const transferring = await blockedBy(lock.pid);
+      const revocation = clocked.apiKeys.revokeApiKey(from, key);
+      await blockedBy(transferring);
+      now = new Date('2026-01-01T00:00:05.000Z');
+      await lock.release();
+      const [moved, revoked] = await Promise.all([transfer, revocation]);
+      if (!moved.ok || !revoked.ok) throw new Error('transfer or revocation failed');
+      expect(revoked.value.revokedAt).toEqual(now);
+      expect(revoked.value.revokedAt!.getTime()).toBeGreaterThanOrEqual(moved.value.createdAt.getTime());
     }, 20_000);
 
     test('a transfer that reaches its transaction while the revocation runs waits for it, then writes nothing', async () => {

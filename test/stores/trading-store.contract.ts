@@ -182,9 +182,9 @@ export function defineTradingStoreContract(name: string, open: () => Promise<Tes
       const created = await services.apiKeys.createApiKey(owner, { label: 'bot', scopes: ['READ'], algorithm: 'ed25519' });
       if (!created.ok) throw new Error('create failed');
       const keyId = created.value.apiKey.id;
-      expect(await services.uow.repo.revokeApiKey(keyId, stranger, new Date(), null)).toBeNull();
+      expect(await services.uow.repo.revokeApiKey(keyId, stranger, () => new Date(), null)).toBeNull();
       expect(await services.uow.repo.findApiKey(keyId)).toMatchObject({ accountId: owner, revokedAt: null, revokedByApiKeyId: null });
-      expect(await services.uow.repo.revokeApiKey(keyId, owner, new Date(), null)).toMatchObject({ id: keyId, revokedAt: expect.any(Date) });
+      expect(await services.uow.repo.revokeApiKey(keyId, owner, () => new Date(), null)).toMatchObject({ id: keyId, revokedAt: expect.any(Date) });
     });
 
     test('API keys record the key that created and the key that revoked them; an operator\'s (no key) records none', async () => {

@@ -182,11 +182,14 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
     },
 
     async revokeApiKey(id, accountId, at, revokedBy) {
-      // FOR UPDATE, not the UPDATE's own weaker row lock: it waits for every transaction holding the key live.
+      // FOR UPDATE, not the UPDATE's own weaker row lock: it waits for every transaction holding
+      // the key live. The time is read once it is taken: read before, a revocation that waited
+      // for a placement recorded a revokedAt earlier than the order the key placed.
+      const target = await db.query('SELECT id FROM api_keys WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL FOR UPDATE', [id, accountId]);
+      if (target.length === 0) return null;
       const rows = await db.query(
-        `WITH target AS (SELECT id FROM api_keys WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL FOR UPDATE)
-         UPDATE api_keys SET revoked_at = $3, revoked_by_api_key_id = $4 FROM target WHERE api_keys.id = target.id RETURNING ${KEY_COLUMNS.split(', ').map((c) => `api_keys.${c}`).join(', ')}`,
-        [id, accountId, at, revokedBy],
+        `UPDATE api_keys SET revoked_at = $2, revoked_by_api_key_id = $3 WHERE id = $1 RETURNING ${KEY_COLUMNS}`,
+        [id, at(), revokedBy],
       );
       return rows[0] ? toApiKey(rows[0]) : null;
     },
