@@ -31,8 +31,11 @@ describe('HTTP price feed adapter (timeout, circuit breaker, stale-while-error)'
     const prices = make({ timeoutMs: 200 });
     feed.mode = 'slow';
     await expect(prices.current()).rejects.toMatchObject({ reason: 'timeout' });
-    // The one call was made and is still unanswered: the rejection did not wait for the feed.
-    expect({ hits: feed.hits, answered: feed.answered }).toEqual({ hits: 1, answered: 0 });
+    // The feed has not answered (it would after 10 s): the rejection did not wait for it. At most
+    // the one call reached it; on a loaded machine the timeout can cut the call before the feed
+    // read it (CI saw 0), which is still a timeout, not a call never made: `reason` says so.
+    expect(feed.answered).toBe(0);
+    expect(feed.hits).toBeLessThanOrEqual(1);
   });
 
   test('a failing feed opens the breaker, which then answers at once without calling the feed; it recovers half-open', async () => {
