@@ -37,8 +37,12 @@ export interface OrderService {
    */
   findOrders(accountId: string, orderIds: readonly string[]): Promise<Array<Order | null>>;
   findOrderByClientOrderId(accountId: string, clientOrderId: string): Promise<Order | null>;
-  /** `placedByApiKeyId`: only the orders that key placed; the caller has found it among the account's keys (ApiKeyService.findOwnedApiKey). */
-  listOrders(accountId: string, query: PageQuery & { status?: OrderStatus; live?: boolean; market?: string; placedByApiKeyId?: string }): Promise<Page<Order>>;
+  /**
+   * `byApiKeyId`: only the orders that key placed or ended (`canceledByApiKeyId`: its cancels, or
+   * its placement's self-trade prevention): what the key did to the account's orders. The caller
+   * has found it among the account's keys (ApiKeyService.findOwnedApiKey).
+   */
+  listOrders(accountId: string, query: PageQuery & { status?: OrderStatus; live?: boolean; market?: string; byApiKeyId?: string }): Promise<Page<Order>>;
   /** The account's fills, newest first (optionally one market). */
   listAccountFills(accountId: string, query: PageQuery & { market?: string }): Promise<Page<Fill>>;
   /** An order's fills, newest first; `liquidity: 'TAKER'` gives the fills it made at placement. */

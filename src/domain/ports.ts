@@ -80,8 +80,8 @@ export interface TradingRepository {
     readonly accountId: string; readonly orderId?: string; readonly markets?: readonly string[]; readonly placedByApiKeyId?: string;
     readonly reason: OrderStatusReason; readonly apiKeyId: string | null; readonly at: Date;
   }): Promise<Array<{ order: Order; released: string }>>;
-  /** `status`: exactly that status; `live`: OPEN or PARTIALLY_FILLED; `placedByApiKeyId`: only the orders that key (an id as stored) placed. */
-  listOrders(accountId: string, query: PageQuery & { readonly status?: OrderStatus; readonly live?: boolean; readonly market?: string; readonly placedByApiKeyId?: string }): Promise<Page<Order>>;
+  /** `status`: exactly that status; `live`: OPEN or PARTIALLY_FILLED; `byApiKeyId`: only the orders that key (an id as stored) placed or ended (`canceledByApiKeyId`). */
+  listOrders(accountId: string, query: PageQuery & { readonly status?: OrderStatus; readonly live?: boolean; readonly market?: string; readonly byApiKeyId?: string }): Promise<Page<Order>>;
   /** Fills newest first: of an account (optionally one market), of an order, or a market's taker fills (its public trades). */
   listFills(query: PageQuery & ({ readonly accountId: string; readonly market?: string } | { readonly orderId: string; readonly liquidity?: Liquidity } | { readonly market: string; readonly liquidity: 'TAKER' })): Promise<Page<Fill>>;
   /** The fills of each order (newest first, one page each, the same page arguments for all), in the order of `orderIds`: one read for many orders. */

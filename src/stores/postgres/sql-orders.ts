@@ -120,9 +120,9 @@ export function createSqlOrderMethods(db: SqlExecutor): Pick<TradingRepository,
       const statusFilter = statuses === null ? '' : `AND status IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
       const rows = await db.query(
         `SELECT ${ORDER_COLUMNS} FROM orders WHERE account_id = $1 ${statusFilter} AND ($2::text IS NULL OR market = $2) AND ($3::bigint IS NULL OR seq < $3)
-           AND ($5::text IS NULL OR api_key_id = $5)
+           AND ($5::text IS NULL OR api_key_id = $5 OR canceled_by_api_key_id = $5)
          ORDER BY seq DESC LIMIT $4`,
-        [accountId, q.market ?? null, q.beforeSeq ?? null, q.limit + 1, q.placedByApiKeyId ?? null],
+        [accountId, q.market ?? null, q.beforeSeq ?? null, q.limit + 1, q.byApiKeyId ?? null],
       );
       return page(rows, q.limit, toOrder);
     },

@@ -103,7 +103,7 @@ export function registerTradeCommands(program: Command, config: SignetConfig): v
     .option('--status <status>', 'exactly this status: OPEN, PARTIALLY_FILLED, FILLED, CANCELED or EXPIRED (OPEN leaves out PARTIALLY_FILLED: --live lists every order that can still fill)')
     .option('--live', 'only orders that can still fill (OPEN or PARTIALLY_FILLED)')
     .option('--first <n>', 'page size, 1-100', '20')
-    .option('--placed-by <keyId>', 'only the orders this API key of yours placed, revoked keys too (what a leaked key did)')
+    .option('--placed-by <keyId>', 'only the orders this API key of yours placed or ended (canceled), revoked keys too: what a leaked key did')
     .option('--after <cursor>', 'the endCursor of the previous page')
     .action(async (flags: ClientFlags & { status?: string; live?: boolean; first: string; after?: string; placedBy?: string }) => {
       const status = flags.status === undefined ? undefined : choice<OrderStatus>('--status', flags.status, ['OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED']);

@@ -28,8 +28,8 @@ async function listedApiKeyId(ctx: GraphQLContext, account: Account, apiKeyId: s
   return key.id;
 }
 
-const API_KEY_FILTER = (listed: string) =>
-  `Only the ${listed} this API key of your account made (\`apiKeyId\` of each; revoked keys included): what a leaked key did. Not one of your keys: API_KEY_NOT_FOUND. Reads your history from the newest back, so a key with few ${listed} among many takes longer.`;
+const API_KEY_FILTER = (listed: string, made = `this API key of your account made (\`apiKeyId\` of each; revoked keys included)`) =>
+  `Only the ${listed} ${made}: what a leaked key did. Not one of your keys: API_KEY_NOT_FOUND. Reads your history from the newest back, so a key with few ${listed} among many takes longer.`;
 
 /** Fields of an account. Each can fail on its own: it is nullable so its siblings still arrive. */
 @Resolver(() => AccountType)
@@ -56,10 +56,10 @@ export class AccountResolver {
     @Arg('status', () => OrderStatusEnum, { nullable: true, description: 'Only orders in exactly this status; omit for all. OPEN leaves out PARTIALLY_FILLED orders, which can still fill: use live: true for every order that can.' }) status?: OrderStatusEnum,
     @Arg('live', () => Boolean, { nullable: true, description: 'true: only live orders (OPEN or PARTIALLY_FILLED), the ones that may still fill; false or omitted: no filter. Cheap however long the history.' }) live?: boolean,
     @Arg('market', () => String, { nullable: true, description: 'Only orders of this market, e.g. BTC-USD; omit for all.' }) market?: string,
-    @Arg('apiKeyId', () => ID, { nullable: true, description: API_KEY_FILTER('orders') }) apiKeyId?: string,
+    @Arg('apiKeyId', () => ID, { nullable: true, description: API_KEY_FILTER('orders', 'this API key of your account placed or ended (`apiKeyId` or `canceledByApiKeyId`; revoked keys included)') }) apiKeyId?: string,
   ) {
     const query = { ...pageArgs('orders', first, after), status, live: live ?? undefined, market: listedMarket(market) };
-    const page = await ctx.services.orders.listOrders(account.id, { ...query, placedByApiKeyId: await listedApiKeyId(ctx, account, apiKeyId) });
+    const page = await ctx.services.orders.listOrders(account.id, { ...query, byApiKeyId: await listedApiKeyId(ctx, account, apiKeyId) });
     return connection('orders', page);
   }
 
