@@ -22,6 +22,7 @@ import { createMetricsListener } from './metrics-routes';
 import type { MetricsExposure } from '../../network-config';
 import { signingTargetFor, type SigningTarget } from './signing-target';
 import { SIGNATURE_MAX_AGE_BOUNDS, type PublicUrl } from '../../config';
+import { ERROR_SERIALIZERS } from '../../error-log';
 
 /** Everything a Signet server is built from. */
 export interface SignetServerDeps {
@@ -127,7 +128,9 @@ export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<Htt
 }
 
 /** The whole HTTP stack with signature authentication wired to the stores. Not yet listening. */
-export async function createSignetServer(deps: SignetServerDeps): Promise<SignetServer> {
+export async function createSignetServer(options: SignetServerDeps): Promise<SignetServer> {
+  // Whatever logger the caller built, a driver's error is logged without the command it carried (error-log.ts).
+  const deps: SignetServerDeps = { ...options, logger: options.logger.child({}, { serializers: ERROR_SERIALIZERS }) };
   const now = deps.now ?? Date.now;
   const usage = createKeyUsageRecorder({ uow: deps.services.uow, onError: (err) => deps.logger.warn({ err }, 'could not record API key use') });
   let app: FastifyInstance | undefined;

@@ -13,6 +13,7 @@ import { LogController, type FastifyInstance, type FastifyReply, type FastifyReq
 import type { Logger } from 'pino';
 import { serializeRequestForLog } from './client-address';
 import { isProbe } from './health';
+import { serializeErrorForLog } from '../../error-log';
 
 /** One line per request when it ends ("request completed" or "request errored"); at debug level, one when it comes in too. */
 class BoundedRequestLog extends LogController {
@@ -50,9 +51,10 @@ export function logAbortedRequests(app: FastifyInstance): void {
 }
 
 /**
- * The logger Fastify writes request lines with: `logger` with the bounded `req` serializer, whatever
- * serializers the caller's logger has (the process logger has it already; a test's may not).
+ * The logger Fastify writes request lines with: `logger` with the bounded `req` serializer and the
+ * `err` one that drops what a driver's error carries, whatever serializers the caller's logger has
+ * (the process logger has them already; a test's may not).
  */
 export function requestLogger(logger: Logger): Logger {
-  return logger.child({}, { serializers: { req: serializeRequestForLog } });
+  return logger.child({}, { serializers: { req: serializeRequestForLog, err: serializeErrorForLog } });
 }
