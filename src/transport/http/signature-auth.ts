@@ -211,7 +211,10 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         return { principal: { accountId: result.accountId, keyId: result.keyId, scopes: result.scopes as Scope[] }, admission, actingKeyId: result.keyId };
       }
       options.metrics.signatureChecks.inc({ outcome: result.reason });
-      request.log.warn({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, detail: result.detail, ip: request.clientIp }, 'signed request rejected');
+      // A guess at a signature is a warning (the guard bounds them per source); a client's own
+      // mistake (a stale clock, an uncovered Idempotency-Key) is not, and costs nothing to make: info.
+      const level = GUESSING_FAILURES.has(result.reason) ? 'warn' : 'info';
+      request.log[level]({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, detail: result.detail, ip: request.clientIp }, 'signed request rejected');
       // Whatever the reason, the same bytes may pass later: `created` ahead of our clock, Host
       // another name, the query or an uncovered Idempotency-Key left out, the body's bytes sent
       // right. None is NONCE_REUSED: this verifier leaves the claim to the admission.
