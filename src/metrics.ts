@@ -25,8 +25,17 @@ export interface SignetMetrics {
   readonly httpRequestsAborted: Counter<'route'>;
   /** GraphQL operations that resolved (passed validation), by type and root field (the schema's name, not the alias). */
   readonly graphqlOperations: Counter<'type' | 'field'>;
-  /** Errors in GraphQL responses by code (the response's `extensions.code`), those beside partial data included. */
+  /**
+   * Errors in `errors` bodies by code (their `extensions.code`), whoever wrote the body: Apollo
+   * (those beside partial data included), the HTTP layer's refusals (401, 429, 503 before GraphQL)
+   * and the raw-socket ones; each body once.
+   */
   readonly graphqlErrors: Counter<'code'>;
+  /**
+   * Requests refused on the connection before Fastify had them whole (client-errors.ts: 400 garbled,
+   * 408 not received in time, 414, 431), by status: only those statuses, so a client adds no series.
+   */
+  readonly httpClientErrors: Counter<'status'>;
 }
 
 /** Latency buckets (seconds) of `signet_http_request_duration_seconds`: 5 ms to 10 s. */
@@ -58,7 +67,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Signe
     httpRequests: new Histogram({ name: 'signet_http_request_duration_seconds', help: 'Answered HTTP requests by method, route and status, and how long each took', labelNames: ['method', 'route', 'status'], buckets: HTTP_DURATION_BUCKETS, registers: [registry] }),
     httpRequestsAborted: new Counter({ name: 'signet_http_requests_aborted_total', help: 'Requests whose client went away before the answer, by route', labelNames: ['route'], registers: [registry] }),
     graphqlOperations: new Counter({ name: 'signet_graphql_operations_total', help: 'GraphQL operations that passed validation, by type and root field', labelNames: ['type', 'field'], registers: [registry] }),
-    graphqlErrors: new Counter({ name: 'signet_graphql_errors_total', help: 'Errors in GraphQL responses by code', labelNames: ['code'], registers: [registry] }),
+    graphqlErrors: new Counter({ name: 'signet_graphql_errors_total', help: 'Errors in GraphQL-shaped error bodies (Apollo answers and HTTP-layer refusals) by code', labelNames: ['code'], registers: [registry] }),
+    httpClientErrors: new Counter({ name: 'signet_http_client_errors_total', help: 'Requests refused on the connection before they arrived whole (garbled, too large, not received in time), by status', labelNames: ['status'], registers: [registry] }),
   };
   return { ...metrics, operatorView: () => Registry.merge([registry, operatorOnly]) };
 }

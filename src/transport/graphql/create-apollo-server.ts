@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { applyDirectiveTransformers, type DirectiveDeps } from '../../directives';
 import { admissionPlugin } from './admission-plugin';
 import { responsePlugin } from './response-plugin';
-import { metricsPlugin } from './metrics-plugin';
+import { countedFormatError, metricsPlugin } from './metrics-plugin';
 import type { SignetMetrics } from '../../metrics';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './format-error';
@@ -118,7 +118,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: options.development,
-    formatError: createFormatError({ logger: options.logger, development: options.development, hideSuggestions: !options.introspection }),
+    formatError: countedFormatError(createFormatError({ logger: options.logger, development: options.development, hideSuggestions: !options.introspection })),
     validationRules: [
       // Counts `__schema`/`__type` on entering the document (a linear walk), so its more precise
       // reason comes first; then the selection limits, which on a document over them stop the

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type SelectionSetNode, type FragmentDefinitionNode } from 'graphql';
+import { Kind, type SelectionSetNode, type FragmentDefinitionNode, type GraphQLFormattedError } from 'graphql';
+import { noteErrorCode } from '../request-scope';
 import type { SignetMetrics } from '../../metrics';
 import type { GraphQLContext } from './context';
 
@@ -22,12 +23,23 @@ function rootFieldNames(selectionSet: SelectionSetNode, fragments: Record<string
 }
 
 /**
- * Counts operations that passed validation by type and root field
- * (`signet_graphql_operations_total`), and every error a GraphQL response carries by its code
- * (`signet_graphql_errors_total`), also those beside partial data and those refused before
- * execution (parse, validation, admission). Codes are the server's (format-error.ts), never a
- * client's text.
+ * Apollo's formatError with each formatted error's code noted for the request's answer
+ * (request-scope.ts): every `errors` body Apollo writes passes through it, those of its own
+ * refusals before any plugin runs (CSRF, malformed parameters) included, and each error once. The
+ * HTTP layer counts the codes in `signet_graphql_errors_total` when the answer is sent
+ * (transport/http/sent-errors.ts), beside its own refusals'. Codes are the server's
+ * (format-error.ts), never a client's text.
  */
+export function countedFormatError(format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    const code = result.extensions?.code;
+    noteErrorCode(typeof code === 'string' ? code : 'UNKNOWN');
+    return result;
+  };
+}
+
+/** Counts operations that passed validation by type and root field (`signet_graphql_operations_total`). */
 export function metricsPlugin(metrics: SignetMetrics): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
@@ -37,13 +49,6 @@ export function metricsPlugin(metrics: SignetMetrics): ApolloServerPlugin<GraphQ
           const fragments: Record<string, FragmentDefinitionNode> = {};
           for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
           for (const field of rootFieldNames(operation.selectionSet, fragments)) metrics.graphqlOperations.inc({ type: operation.operation, field });
-        },
-        async willSendResponse({ response }) {
-          if (response.body.kind !== 'single') return;
-          for (const error of response.body.singleResult.errors ?? []) {
-            const code = error.extensions?.code;
-            metrics.graphqlErrors.inc({ code: typeof code === 'string' ? code : 'UNKNOWN' });
-          }
         },
       };
     },

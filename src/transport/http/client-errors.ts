@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { SignetMetrics } from '../../metrics';
 import { ErrorCode, refusalStatus } from '../../errors';
 import { errorMediaType } from './error-media-type';
 import { errorBody } from './http-errors';
@@ -75,19 +76,23 @@ function requestLineOverflowed(error: Error & { rawPacket?: unknown; bytesParsed
  * as every other rejection (never Node's bare text), then the socket is closed. Nothing of the
  * request ran: the HTTP parser gave up before any handler saw it whole.
  * `accept` is the request's Accept when its headers were parsed (a body that never arrived);
- * before that there is none, and the body goes out as application/json.
+ * before that there is none, and the body goes out as application/json. Each refusal is counted by
+ * status in `signet_http_client_errors_total` and its code in `signet_graphql_errors_total`.
  */
-export function createClientErrorHandler(logger: Logger) {
-  return (error: ClientError, socket: Socket, accept?: string): void => {
+export function createClientErrorHandler(logger: Logger, metrics?: SignetMetrics) {
+  return (error: ClientError, socket: Socket, accept?: string, knownRequestId?: string): void => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const [status, code, message] = error.cutByShutdown ? CUT_BY_SHUTDOWN
       : error.code === 'HPE_HEADER_OVERFLOW' && requestLineOverflowed(error) ? TARGET_TOO_LONG
       : BY_NODE_CODE[error.code ?? ''] ?? [refusalStatus(ErrorCode.BAD_REQUEST), ErrorCode.BAD_REQUEST, 'Malformed HTTP request.'];
-    const requestId = randomUUID();
+    // A request whose headers Fastify read (its body deadline passed) keeps the id it was logged under.
+    const requestId = knownRequestId ?? randomUUID();
     logger.info({ event: 'client_error', code: error.code, status, requestId }, 'connection-level client error');
     // A response already under way owns the socket; writing into it would corrupt it.
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {
+      metrics?.httpClientErrors.inc({ status: String(status) });
+      metrics?.graphqlErrors.inc({ code });
       const body = JSON.stringify(errorBody(code, message, requestId));
       // Date: RFC 9110 §6.6.1 (every 4xx from a server with a clock). Vary: the media type follows Accept when it was read.
       socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nDate: ${new Date().toUTCString()}\r\nContent-Type: ${errorMediaType(accept)}\r\nVary: Accept\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
@@ -96,15 +101,26 @@ export function createClientErrorHandler(logger: Logger) {
   };
 }
 
+/** Requests whose connection the server closed itself, past their body deadline: not a client's abort. */
+const cutOffByServer = new WeakSet<IncomingMessage>();
+
+/** Whether the server ended this request itself (its body deadline passed): its abort is not the client's. */
+export function endedByServer(request: IncomingMessage): boolean {
+  return cutOffByServer.has(request);
+}
+
 /**
  * Node's `requestTimeout` stops guarding once the headers are parsed, so a body dripped a byte at
  * a time would hold a connection for hours. This gives the body its own deadline from the moment
- * the headers arrived: past it, the client gets the 408 above and the socket is closed.
+ * the headers arrived: past it, the client gets the 408 above (under the request's id) and the
+ * socket is closed.
  */
-export function armBodyDeadline(request: IncomingMessage, ms: number, onTimeout: (error: Error & { code: string }, socket: Socket, accept?: string) => void): void {
+export function armBodyDeadline(request: IncomingMessage, ms: number, onTimeout: (error: Error & { code: string }, socket: Socket, accept?: string, requestId?: string) => void, requestId?: string): void {
   if (request.complete) return;
   const timer = setTimeout(() => {
-    if (!request.complete) onTimeout(Object.assign(new Error('request body not received in time'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), request.socket, request.headers.accept);
+    if (request.complete) return;
+    cutOffByServer.add(request);
+    onTimeout(Object.assign(new Error('request body not received in time'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), request.socket, request.headers.accept, requestId);
   }, ms);
   timer.unref();
   const disarm = () => clearTimeout(timer);

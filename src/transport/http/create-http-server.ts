@@ -15,6 +15,7 @@ import { createApolloServer } from '../graphql/create-apollo-server';
 import { orderListBounds } from '../graphql/query-cost';
 import { requestScope } from '../request-scope';
 import { createHttpErrorHandler, sendError } from './http-errors';
+import { sentErrorCodes } from './sent-errors';
 import { jsonBodyRefusal } from './json-body';
 import { hostLineCount } from './field-lines';
 import { answerExpectContinue } from './expect-continue';
@@ -99,7 +100,7 @@ const ALLOW_BY_PATH: ReadonlyMap<string, string> = new Map([['/graphql', GRAPHQL
 
 /** Builds the Fastify app with Apollo on /graphql, health routes, the landing page and (with introspection) the playground. Not yet listening. */
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
-  const clientErrorHandler = createClientErrorHandler(deps.logger);
+  const clientErrorHandler = createClientErrorHandler(deps.logger, deps.metrics);
   const clientAddress = deps.clientAddress ?? CLIENT_ADDRESS_DEFAULTS;
   const idleMs = deps.httpTimeouts?.connectionMs ?? HTTP_TIMEOUTS.connectionMs;
   const app = Fastify({
@@ -139,7 +140,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   // its own address's allowance (before it, every address shared one and ran out at 120 a minute).
   app.addHook('onRequest', connections.refuseWhileClosing);
   app.addHook('onRequest', async (request) => {
-    armBodyDeadline(request.raw, deps.httpTimeouts?.requestMs ?? HTTP_TIMEOUTS.requestMs, clientErrorHandler);
+    armBodyDeadline(request.raw, deps.httpTimeouts?.requestMs ?? HTTP_TIMEOUTS.requestMs, clientErrorHandler, request.id);
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -227,7 +228,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   // A verified request runs acting with its key: every transaction it begins first holds the key
   // live, so none commits after the key's revocation answered (domain/acting-key.ts).
   const graphqlHandler: RouteHandlerMethod = function (request, reply) {
-    return requestScope.run({ requestId: request.id }, () => actingAs(request.actingKeyId ?? null,
+    return requestScope.run({ requestId: request.id, errorCodes: sentErrorCodes(request) }, () => actingAs(request.actingKeyId ?? null,
       () => handler.call(this, apolloView(request) as Parameters<typeof handler>[0], reply as Parameters<typeof handler>[1])));
   };
   // The playground is a schema explorer: it follows the introspection switch (off by default in production).

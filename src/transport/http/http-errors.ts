@@ -4,6 +4,7 @@ import { ERROR_CODES, ErrorCode, isRetryable, refusalStatus } from '../../errors
 import { UNAVAILABLE_MESSAGE } from '../graphql/format-error';
 import { classifyInfrastructureFailure } from '../graphql/infrastructure-errors';
 import { errorMediaType } from './error-media-type';
+import { noteRefusalCode } from './sent-errors';
 
 /** A whole-request rejection, shaped like a GraphQL error response so clients parse one format. */
 export function errorBody(code: ErrorCode, message: string, requestId: string, extra: Record<string, unknown> = {}) {
@@ -19,6 +20,8 @@ export function varyOnAccept(reply: FastifyReply): FastifyReply {
 }
 
 function send(reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, unknown>): FastifyReply {
+  // Counted in signet_graphql_errors_total once the answer is sent (sent-errors.ts).
+  if (!reply.sent) noteRefusalCode(reply.request, code);
   return varyOnAccept(reply).status(status).type(errorMediaType(reply.request.headers.accept)).send(errorBody(code, message, reply.request.id, extra));
 }
 

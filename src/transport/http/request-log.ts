@@ -13,6 +13,7 @@ import { LogController, type FastifyInstance, type FastifyReply, type FastifyReq
 import type { Logger } from 'pino';
 import { serializeRequestForLog } from './client-address';
 import { isProbe } from './health';
+import { endedByServer } from './client-errors';
 import { serializeErrorForLog } from '../../error-log';
 
 /** One line per request when it ends ("request completed" or "request errored"); at debug level, one when it comes in too. */
@@ -46,7 +47,9 @@ export function createRequestLogController(): LogController {
  */
 export function logAbortedRequests(app: FastifyInstance): void {
   app.addHook('onRequestAbort', async (request) => {
-    request.log.info({ req: request }, 'request aborted');
+    // The server's own body deadline closed it: its 408 was written on the socket, and logged there.
+    if (endedByServer(request.raw)) request.log.info({ req: request, res: { statusCode: 408 } }, 'request timed out');
+    else request.log.info({ req: request }, 'request aborted');
   });
 }
 
