@@ -36,6 +36,8 @@ export interface SignetMetrics {
    * 408 not received in time, 414, 431), by status: only those statuses, so a client adds no series.
    */
   readonly httpClientErrors: Counter<'status'>;
+  /** Failures of a shared store, by store and by what the server was doing (both closed sets: dependency-warnings.ts). */
+  readonly dependencyErrors: Counter<'dependency' | 'operation'>;
 }
 
 /** Latency buckets (seconds) of `signet_http_request_duration_seconds`: 5 ms to 10 s. */
@@ -68,6 +70,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Signe
     httpRequestsAborted: new Counter({ name: 'signet_http_requests_aborted_total', help: 'Requests whose client went away before the answer, by route', labelNames: ['route'], registers: [registry] }),
     graphqlOperations: new Counter({ name: 'signet_graphql_operations_total', help: 'GraphQL operations that passed validation, by type and root field', labelNames: ['type', 'field'], registers: [registry] }),
     graphqlErrors: new Counter({ name: 'signet_graphql_errors_total', help: 'Errors in GraphQL-shaped error bodies (Apollo answers and HTTP-layer refusals) by code', labelNames: ['code'], registers: [registry] }),
+    dependencyErrors: new Counter({ name: 'signet_dependency_errors_total', help: 'Failures of a shared store (Redis, the database), by store and operation', labelNames: ['dependency', 'operation'], registers: [registry] }),
     httpClientErrors: new Counter({ name: 'signet_http_client_errors_total', help: 'Requests refused on the connection before they arrived whole (garbled, too large, not received in time), by status', labelNames: ['status'], registers: [registry] }),
   };
   return { ...metrics, operatorView: () => Registry.merge([registry, operatorOnly]) };

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { UnitOfWork } from '../domain';
 import type { SignetMetrics } from '../metrics';
+import type { DependencyWarnings } from '../dependency-warnings';
 import type { IdempotencyFaults, IdempotencyRecordStore, IdempotencyStore } from '@signet/idempotency';
 import type { RateLimitStore } from '@signet/rate-limit';
 import type { RateLimitOverrides } from '@signet/directive-rate-limit';
@@ -25,6 +26,8 @@ export interface DirectiveDeps {
   readonly rateLimitOverrides?: RateLimitOverrides;
   readonly metrics: SignetMetrics;
   readonly logger: Logger;
+  /** Where a store failure is counted and logged (at most once a minute per operation); defaults to one over `logger` and `metrics`. */
+  readonly dependencyWarnings?: DependencyWarnings;
   /**
    * TEST ONLY crash points of @idempotent (SIGNET_FAULT_INJECTION, honoured by main.ts only with
    * NODE_ENV=test; the crash tests make them SIGKILL the process); main.ts never sets it otherwise.

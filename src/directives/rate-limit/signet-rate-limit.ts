@@ -15,6 +15,7 @@ import type { DirectiveDeps } from '../deps';
 import type { DirectiveContext, HttpExchange } from '../directive-context';
 import { admittedRateLimitStore } from './admitted-rate-limit-store';
 import { RateLimitedError } from './rate-limit-errors';
+import { createDependencyWarnings } from '../../dependency-warnings';
 
 /**
  * The mutations an account's owner needs when something is wrong: stop a key, take orders off the
@@ -64,6 +65,8 @@ export function describeSignetRateLimits(schema: GraphQLSchema, signedOnly: (typ
  * counter for each decision.
  */
 export function rateLimitOptions(deps: DirectiveDeps): RateLimitDirectiveOptions<DirectiveContext> {
+  // Every field of every request meets the same outage: counted each time, logged once a minute.
+  const warnings = deps.dependencyWarnings ?? createDependencyWarnings({ logger: deps.logger, metrics: deps.metrics });
   return {
     identify: (context, info) => rateLimitIdentity(context.principal, context.http, { typeName: info.parentType.name, fieldName: info.fieldName }),
     store: (context, info) => admittedRateLimitStore(deps.rateLimits, admittedRootField(context, info)),
@@ -74,7 +77,7 @@ export function rateLimitOptions(deps: DirectiveDeps): RateLimitDirectiveOptions
       if (!entry.decision.allowed) deps.metrics.rateLimited.inc({ layer: 'field' });
     },
     onStoreError(context, error, policy) {
-      deps.logger.warn({ err: { message: (error as Error).message }, policy, requestId: context.requestId }, 'rate-limit store unavailable');
+      warnings.failed({ dependency: 'rate-limit-store', operation: 'field-limit', error, reqId: context.requestId, fields: { policy } }, 'rate-limit store unavailable');
     },
     limited: (_decision, { message, retryAfter, max, window }) => new RateLimitedError(message, { retryAfter, limit: max, window }),
     unavailable: () => new ServiceUnavailableError('Rate limiting is temporarily unavailable; nothing was executed. Retry later.', { retryAfter: 1 }),

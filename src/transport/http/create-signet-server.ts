@@ -23,6 +23,7 @@ import type { MetricsExposure } from '../../network-config';
 import { signingTargetFor, type SigningTarget } from './signing-target';
 import { SIGNATURE_MAX_AGE_BOUNDS, type PublicUrl } from '../../config';
 import { ERROR_SERIALIZERS } from '../../error-log';
+import { createDependencyWarnings } from '../../dependency-warnings';
 
 /** Everything a Signet server is built from. */
 export interface SignetServerDeps {
@@ -109,19 +110,21 @@ export function nonceRetentionFor(kind: SecurityStores['kind'], maxAgeSeconds: n
 export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<HttpServerDeps, 'authenticate' | 'requestLimiter' | 'retireSignature'>> {
   // What this process has seen refused, so a known-blocked source is refused before any work.
   const blocks = createLocalBlocks();
+  // One reporter for the layers' store failures: each (store, operation) logs at most once a minute.
+  const warnings = createDependencyWarnings({ logger: deps.logger, metrics: deps.metrics });
   const failureGuard = createAuthFailureGuard(deps.security.rateLimits, blocks, deps.authFailureLimits);
   const requestLimiter = createRequestLimiter({
-    store: deps.security.rateLimits, fallback: deps.fallbackRateLimits, metrics: deps.metrics, logger: deps.logger, blocks, limits: deps.requestLimits,
+    store: deps.security.rateLimits, fallback: deps.fallbackRateLimits, metrics: deps.metrics, logger: deps.logger, blocks, limits: deps.requestLimits, warnings,
   });
   const admissions = createRequestAdmissions({
     store: deps.security.admission, nonces: deps.security.nonces, limiter: requestLimiter, guard: failureGuard, usage: deps.usage, metrics: deps.metrics, logger: deps.logger, now: deps.now,
-    apiKeys: deps.apiKeys,
+    apiKeys: deps.apiKeys, warnings,
   });
   const sourceOf = (request: FastifyRequest): string => request.clientLimitKey;
   const nonceRetentionSeconds = nonceRetentionFor(deps.security.kind, deps.maxAgeSeconds);
-  const retireSignature = createSignatureRetirement({ nonces: deps.security.nonces, maxAgeSeconds: deps.maxAgeSeconds, nonceRetentionSeconds, now: deps.now, logger: deps.logger, sourceOf });
+  const retireSignature = createSignatureRetirement({ nonces: deps.security.nonces, maxAgeSeconds: deps.maxAgeSeconds, nonceRetentionSeconds, now: deps.now, logger: deps.logger, sourceOf, warnings });
   const authenticate = createSignatureAuth({
-    target: deps.target, maxAgeSeconds: deps.maxAgeSeconds, nonceRetentionSeconds, now: deps.now, apiKeys: deps.apiKeys, failureGuard, admissions, metrics: deps.metrics, logger: deps.logger,
+    target: deps.target, maxAgeSeconds: deps.maxAgeSeconds, nonceRetentionSeconds, now: deps.now, apiKeys: deps.apiKeys, failureGuard, admissions, metrics: deps.metrics, logger: deps.logger, warnings,
     retireSignature, sourceOf, endAddressPass: (request) => requestLimiter.endPass(request), countAddress: (request) => requestLimiter.countIp(request),
   });
   return { authenticate, requestLimiter, retireSignature };

@@ -9,6 +9,7 @@ import { toDelaySeconds, type RateLimitDecision, type RateLimitHeaderEntry } fro
 import { REFUSAL_REASONS, REPLAY_PROTECTION_RECOVERING, SIGNED_WHILE_LIMITED } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT } from './signature-reason-text';
 import { DEFAULT_FUTURE_SKEW_SECONDS, MAIN_FLOOR, type NonceStore } from '@signet/http-message-signatures';
+import { createDependencyWarnings, type DependencyOperation, type DependencyWarnings, type Dependency } from '../../dependency-warnings';
 
 /** A verified request whose shared-state checks have not run yet. */
 export interface VerifiedRequest {
@@ -70,6 +71,8 @@ export interface RequestAdmissionDeps {
   readonly metrics: SignetMetrics;
   readonly logger: Logger;
   readonly now: () => number;
+  /** Where a store failure is counted and logged (at most once a minute per operation); defaults to one over `logger` and `metrics`. */
+  readonly warnings?: DependencyWarnings;
   /** Reloads a key whose cached material the admission found stale (needed with `keyVersion`). */
   readonly apiKeys?: Pick<ApiKeyService, 'reloadVerificationMaterial' | 'keyCacheGeneration'>;
 }
@@ -87,6 +90,7 @@ export interface RequestAdmissionDeps {
  * checked with the cached material holds with the reloaded one.
  */
 export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: VerifiedRequest) => RequestAdmission {
+  const warnings = deps.warnings ?? createDependencyWarnings({ logger: deps.logger, metrics: deps.metrics });
   return (request) => {
     let settled = false;
     let addressCounted = false;
@@ -139,10 +143,12 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       }
       throw new Error(`admission gate ${check.kind} refused with ${outcome.kind}`);
     };
-    const unavailable = (error: unknown, message: string): RequestRefusedError => {
+    const unavailable = (error: unknown, message: string, failed?: { dependency: Dependency; operation: DependencyOperation }): RequestRefusedError => {
       // Nothing was admitted, nothing runs; the client may retry with a fresh signature.
       deps.metrics.signatureChecks.inc({ outcome: SIGNATURE_CHECK_UNAVAILABLE });
-      deps.logger.error({ err: error, reqId: request.requestId }, message);
+      // A store's failure meets every signed request of an outage: counted each time, logged once a minute.
+      if (failed) warnings.failed({ ...failed, error, reqId: request.requestId, level: 'error' }, message);
+      else deps.logger.error({ err: error, reqId: request.requestId }, message);
       return new RequestRefusedError(ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { 'retry-after': '1' }, { retryAfter: 1 });
     };
     /** The cached material was stale: reload it under `version`; false when the key no longer verifies anything. */
@@ -152,7 +158,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       try {
         material = await deps.apiKeys.reloadVerificationMaterial(request.keyId, version);
       } catch (error) {
-        throw unavailable(error, 'key store unavailable');
+        throw unavailable(error, 'key store unavailable', { dependency: 'key-store', operation: 'reload-key' });
       }
       return material !== null && material.apiKey.revokedAt === null && material.apiKey.accountId === request.accountId;
     };
@@ -182,7 +188,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       try {
         await deps.nonces.supersede(request.keyId, request.nonce, { createdMs: request.createdMs, ttlMs: request.nonceTtlMs, floors });
       } catch (error) {
-        deps.logger.warn({ err: { message: (error as Error).message }, reqId: request.requestId }, 'could not supersede a refused request\'s nonce (its claim stays)');
+        warnings.failed({ dependency: 'nonce-store', operation: 'supersede-nonce', error, reqId: request.requestId }, 'could not supersede a refused request\'s nonce (its claim stays)');
       }
     };
     /**
@@ -201,7 +207,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       try {
         outcomes = await deps.store.admit(checks);
       } catch (error) {
-        deps.logger.warn({ err: { message: (error as Error).message }, reqId: request.requestId }, 'could not count a refused request\'s address in its admission');
+        warnings.failed({ dependency: 'admission-store', operation: 'count-address', error, reqId: request.requestId }, 'could not count a refused request\'s address in its admission');
         return { reads: [] };
       }
       const ipOutcome = outcomes[checks.indexOf(count)];
@@ -261,7 +267,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
           try {
             outcomes = await deps.store.admit([...gates, ...shifted]);
           } catch (error) {
-            throw unavailable(error, 'request admission unavailable');
+            throw unavailable(error, 'request admission unavailable', { dependency: 'admission-store', operation: 'admit' });
           }
           const ipOutcome = outcomes[gates.indexOf(ipGate)];
           addressCounted = ipOutcome?.kind === 'limit';

@@ -7,6 +7,7 @@ import type { SignetMetrics } from '../../metrics';
 import { sendError } from './http-errors';
 import type { LocalBlocks } from './local-blocks';
 import { createAddressAllowance, type AddressAllowance } from './address-allowance';
+import { createDependencyWarnings, type DependencyWarnings } from '../../dependency-warnings';
 
 /** Whole-request limits: the cheap outer layers in front of the per-field ones. */
 export const REQUEST_LIMITS = Object.freeze({
@@ -131,8 +132,11 @@ export function createRequestLimiter(deps: {
   store: RateLimitStore; fallback: RateLimitStore; metrics: SignetMetrics; logger: Logger; blocks: LocalBlocks; limits?: RequestLimits;
   /** How many signed requests may skip the count before their bodies; defaults to a fresh memo on the monotonic clock. */
   allowance?: AddressAllowance;
+  /** Where a store failure is counted and logged (at most once a minute); defaults to one of its own. */
+  warnings?: DependencyWarnings;
 }): RequestLimiter {
   const allowance = deps.allowance ?? createAddressAllowance();
+  const warnings = deps.warnings ?? createDependencyWarnings({ logger: deps.logger, metrics: deps.metrics });
   const limits: Required<RequestLimits> = { ...(deps.limits ?? REQUEST_LIMITS), perKeyExits: deps.limits?.perKeyExits ?? REQUEST_LIMITS.perKeyExits };
   const ruleOf = (layer: RequestLayer): RateLimitRule => (layer === 'ip' ? limits.perIp : layer === 'account' ? limits.perAccount : limits.perKeyExits);
   // The id is the key's hash tag: on Redis Cluster an address's or account's counters share a slot.
@@ -144,7 +148,7 @@ export function createRequestLimiter(deps: {
     try {
       decision = await deps.store.consume(key, rule);
     } catch (error) {
-      deps.logger.warn({ err: { message: (error as Error).message }, reqId: request.id }, 'rate-limit store unavailable; using the local limiter');
+      warnings.failed({ dependency: 'rate-limit-store', operation: 'request-ip-limit', error, reqId: request.id }, 'rate-limit store unavailable; using the local limiter');
       return deps.fallback.consume(key, rule);
     }
     allowance.observe(key, rule, decision);

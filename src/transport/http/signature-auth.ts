@@ -18,6 +18,7 @@ import { rateLimitHeaderFields } from './request-limits';
 import type { RateLimitHeaderEntry } from '@signet/rate-limit';
 import { REFUSAL_REASONS } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT, signatureRefusalText } from './signature-reason-text';
+import { createDependencyWarnings, type DependencyWarnings } from '../../dependency-warnings';
 
 /** What signature authentication needs. */
 export interface SignatureAuthOptions {
@@ -47,6 +48,8 @@ export interface SignatureAuthOptions {
   readonly countAddress: (request: FastifyRequest) => Promise<RateLimitHeaderEntry>;
   readonly metrics: SignetMetrics;
   readonly logger: Logger;
+  /** Where a store failure is counted and logged (at most once a minute); defaults to one over `logger` and `metrics`. */
+  readonly warnings?: DependencyWarnings;
 }
 
 /**
@@ -137,6 +140,7 @@ export function createRequestSignatureCheck(options: RequestSignatureCheckOption
  */
 export function createSignatureAuth(options: SignatureAuthOptions) {
   const signatureCheck = createRequestSignatureCheck(options);
+  const warnings = options.warnings ?? createDependencyWarnings({ logger: options.logger, metrics: options.metrics });
 
   const refuse = (reply: FastifyReply, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): AuthOutcome => {
     if (refusalStatus(code) === 401) {
@@ -234,7 +238,8 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
     } catch (error) {
       // A store or the database failed: nothing was verified, nothing runs; the client may retry.
       options.metrics.signatureChecks.inc({ outcome: SIGNATURE_CHECK_UNAVAILABLE });
-      options.logger.error({ err: error, reqId: request.id }, 'signature verification unavailable');
+      // Every signed request of an outage meets it: counted each time, logged once a minute.
+      warnings.failed({ dependency: 'key-store', operation: 'verify-signature', error, reqId: request.id, level: 'error' }, 'signature verification unavailable');
       await options.retireSignature(request);
       reply.header('retry-after', '1');
       return refuse(reply, ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { retryAfter: 1 });

@@ -2,6 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { performance } from 'node:perf_hooks';
 import { signatureToRetire, type NonceStore } from '@signet/http-message-signatures';
+import { createDependencyWarnings, type DependencyWarnings } from '../../dependency-warnings';
+import type { SignetMetrics } from '../../metrics';
 
 /** How many refused signatures may be retired in a window. */
 export interface RetirementBound { readonly max: number; readonly windowMs: number }
@@ -27,6 +29,10 @@ export interface SignatureRetirementDeps {
   /** Clock in ms since the epoch (the verifier's). */
   readonly now: () => number;
   readonly logger: Logger;
+  /** Where a nonce store failure is counted and logged (at most once a minute); defaults to one over `logger` and `metrics`. */
+  readonly warnings?: DependencyWarnings;
+  /** Counts failures when no `warnings` is given; without either they are only logged. */
+  readonly metrics?: SignetMetrics;
   /** The request's rate-limit source (client address or IPv6 /64). */
   readonly sourceOf: (request: FastifyRequest) => string;
   readonly limits?: RetirementBound;
@@ -47,6 +53,7 @@ export interface SignatureRetirementDeps {
  */
 export function createSignatureRetirement(deps: SignatureRetirementDeps): (request: FastifyRequest) => Promise<void> {
   const limits = deps.limits ?? RETIREMENTS_PER_SOURCE;
+  const warnings = deps.warnings ?? createDependencyWarnings({ logger: deps.logger, metrics: deps.metrics });
   const totalLimits = deps.totalLimits ?? RETIREMENTS_PER_PROCESS;
   const total = { count: 0, resetAt: 0 };
   const allowTotal = (): boolean => {
@@ -79,7 +86,7 @@ export function createSignatureRetirement(deps: SignatureRetirementDeps): (reque
     try {
       await deps.nonces.claim(target.keyId, target.nonce, target.claim);
     } catch (error) {
-      deps.logger.warn({ err: { message: (error as Error).message }, reqId: request.id }, 'could not retire a refused signature (nonce store unavailable)');
+      warnings.failed({ dependency: 'nonce-store', operation: 'retire-signature', error, reqId: request.id }, 'could not retire a refused signature (nonce store unavailable)');
     }
   };
 }

@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import type { SignetMetrics } from './metrics';
+import { serializeErrorForLog } from './error-log';
+
+/** The stores whose failures are counted and logged here (labels of `signet_dependency_errors_total`). */
+export type Dependency = 'rate-limit-store' | 'nonce-store' | 'admission-store' | 'key-store';
+
+/** What the server was doing when the dependency failed (labels of `signet_dependency_errors_total`). */
+export type DependencyOperation =
+  | 'request-ip-limit' | 'field-limit' | 'retire-signature' | 'supersede-nonce' | 'count-address' | 'admit' | 'reload-key' | 'verify-signature';
+
+/** How often one (dependency, operation) writes a line while it keeps failing: once a minute. */
+export const DEPENDENCY_LOG_INTERVAL_MS = 60_000;
+
+/** One failure of a dependency, as the code that met it reports it. */
+export interface DependencyFailure {
+  readonly dependency: Dependency;
+  readonly operation: DependencyOperation;
+  readonly error: unknown;
+  /** The request it happened to (its `reqId`), when there is one. */
+  readonly reqId?: string;
+  /** Whether the request was refused for it (503: `error`) or served another way (a local limiter: `warn`). */
+  readonly level?: 'warn' | 'error';
+  /** More fields of the line (never a secret or a client's text). */
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Failures of a shared store, each counted (`signet_dependency_errors_total{dependency,operation}`)
+ * and logged at most once per interval per (dependency, operation): during an outage every
+ * request meets the same failure, and a line each tripled the log of anonymous traffic. A line
+ * written after others were left out says how many (`suppressed`); the counter has every one.
+ */
+export interface DependencyWarnings {
+  failed(failure: DependencyFailure, message: string): void;
+}
+
+/** Builds the reporter (counting only when given `metrics`); `now` (ms, monotonic or wall) is injectable for tests. */
+export function createDependencyWarnings(deps: { logger: Logger; metrics?: SignetMetrics; now?: () => number; intervalMs?: number }): DependencyWarnings {
+  const now = deps.now ?? (() => performance.now());
+  const intervalMs = deps.intervalMs ?? DEPENDENCY_LOG_INTERVAL_MS;
+  // Bounded: one entry per (dependency, operation), both closed sets.
+  const last = new Map<string, { loggedAt: number; suppressed: number }>();
+  return {
+    failed(failure, message) {
+      const { dependency, operation } = failure;
+      deps.metrics?.dependencyErrors.inc({ dependency, operation });
+      const key = `${dependency}\u0000${operation}`;
+      const at = now();
+      const entry = last.get(key);
+      if (entry && at - entry.loggedAt < intervalMs) {
+        entry.suppressed += 1;
+        return;
+      }
+      const suppressed = entry?.suppressed ?? 0;
+      last.set(key, { loggedAt: at, suppressed: 0 });
+      deps.logger[failure.level ?? 'warn']({
+        event: 'dependency_error', dependency, operation, err: serializeErrorForLog(failure.error), ...(failure.reqId === undefined ? {} : { reqId: failure.reqId }), ...failure.fields,
+        ...(suppressed > 0 ? { suppressed, suppressedSinceMs: Math.round(at - (entry?.loggedAt ?? at)) } : {}),
+      }, message);
+    },
+  };
+}
