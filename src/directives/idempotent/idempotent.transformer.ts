@@ -82,21 +82,21 @@ function report(deps: DirectiveDeps, requestId: string, event: IdempotentFieldEv
       return;
     case 'replayed':
       metrics.idempotency.inc({ outcome: 'replayed' });
-      logger.info({ event: 'idempotent_replay', requestId, scope: event.scopeKey, source: event.source }, 'idempotent call replayed');
+      logger.info({ event: 'idempotent_replay', reqId: requestId, scope: event.scopeKey, source: event.source }, 'idempotent call replayed');
       return;
     case 'key_reused':
       metrics.idempotency.inc({ outcome: 'key_reused' });
-      logger.info({ event: 'idempotency_key_reused', requestId, scope: event.scopeKey, source: event.source }, 'idempotency key reused with other arguments');
+      logger.info({ event: 'idempotency_key_reused', reqId: requestId, scope: event.scopeKey, source: event.source }, 'idempotency key reused with other arguments');
       return;
     case 'in_progress':
       metrics.idempotency.inc({ outcome: 'in_progress' });
-      logger.info({ event: 'idempotency_in_progress', requestId, scope: event.scopeKey }, 'idempotent call already in progress');
+      logger.info({ event: 'idempotency_in_progress', reqId: requestId, scope: event.scopeKey }, 'idempotent call already in progress');
       return;
     case 'store_unavailable':
-      logger.warn({ err: { message: messageOf(event.error) }, requestId }, 'idempotency store unavailable; refusing keyed mutation');
+      logger.warn({ err: { message: messageOf(event.error) }, reqId: requestId }, 'idempotency store unavailable; refusing keyed mutation');
       return;
     case 'records_unavailable':
-      logger.warn({ err: { message: messageOf(event.error) }, requestId }, 'idempotency records unavailable; refusing keyed mutation (nothing committed)');
+      logger.warn({ err: { message: messageOf(event.error) }, reqId: requestId }, 'idempotency records unavailable; refusing keyed mutation (nothing committed)');
       return;
     case 'transaction_failed':
       // Answered with the error itself (transactionFailed above), which the error formatting logs.
@@ -105,10 +105,10 @@ function report(deps: DirectiveDeps, requestId: string, event: IdempotentFieldEv
       logger.warn({ err: { message: messageOf(event.error) } }, `idempotency store ${event.operation} failed; the durable record still decides`);
       return;
     case 'record_conflict':
-      logger.info({ event: 'idempotency_record_conflict', requestId, scope: event.scopeKey }, 'another execution committed first; replaying it');
+      logger.info({ event: 'idempotency_record_conflict', reqId: requestId, scope: event.scopeKey }, 'another execution committed first; replaying it');
       return;
     case 'lease_lost':
-      logger.warn({ event: 'idempotency_lease_lost', requestId, scope: event.scopeKey }, 'lease expired before completion; outcome not cached');
+      logger.warn({ event: 'idempotency_lease_lost', reqId: requestId, scope: event.scopeKey }, 'lease expired before completion; outcome not cached');
       return;
   }
 }

@@ -70,7 +70,7 @@ export function admissionPlugin(deps: DirectiveDeps, limits: { readonly maxCost:
               await deps.idempotency.release(lease.scopeKey, token);
             } catch (error) {
               // The lease expires on its own; until then a retry is told IN_PROGRESS.
-              deps.logger.warn({ err: { message: (error as Error).message }, requestId: contextValue.requestId }, 'could not release an unused idempotency lease');
+              deps.logger.warn({ err: { message: (error as Error).message }, reqId: contextValue.requestId }, 'could not release an unused idempotency lease');
             }
           }
         },

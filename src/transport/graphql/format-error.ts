@@ -59,7 +59,7 @@ export function createFormatError(options: { logger: Logger; development: boolea
       // The database went back under a cached outcome (a restore from an older backup): the
       // operator has steps to take (README "Backups and restores"), and only the log tells them.
       if (original.code === ErrorCode.IDEMPOTENCY_OUTCOME_LOST) {
-        options.logger.error({ requestId, path: formatted.path, code: original.code }, 'an idempotent replay names what the database no longer has: was the database restored from an older backup? (README: Backups and restores)');
+        options.logger.error({ reqId: requestId, path: formatted.path, code: original.code }, 'an idempotent replay names what the database no longer has: was the database restored from an older backup? (README: Backups and restores)');
       }
       // `http` (status and headers of a whole-request refusal) is for Apollo, not the client.
       const { http: _http, ...extensions } = original.extensions;
@@ -80,7 +80,7 @@ export function createFormatError(options: { logger: Logger; development: boolea
     }
     if (original instanceof CommitOutcomeUnknownError) {
       // The one dependency failure after which the mutation may have run: said so, not "retry later".
-      options.logger.error({ err: original, requestId, path: formatted.path }, 'connection lost during COMMIT: the outcome is unknown');
+      options.logger.error({ err: original, reqId: requestId, path: formatted.path }, 'connection lost during COMMIT: the outcome is unknown');
       return {
         ...base,
         message: options.development ? formatted.message : COMMIT_UNKNOWN_MESSAGE,
@@ -91,14 +91,14 @@ export function createFormatError(options: { logger: Logger; development: boolea
     if (infrastructure) {
       // A dependency failed, not the request: the same request may succeed later (a keyed
       // mutation whose commit did land before the connection dropped is then replayed, not rerun).
-      options.logger.warn({ err: original, requestId, path: formatted.path, ...infrastructure }, 'dependency failure masked as SERVICE_UNAVAILABLE');
+      options.logger.warn({ err: original, reqId: requestId, path: formatted.path, ...infrastructure }, 'dependency failure masked as SERVICE_UNAVAILABLE');
       return {
         ...base,
         message: options.development ? formatted.message : UNAVAILABLE_MESSAGE,
         extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: isRetryable(ErrorCode.SERVICE_UNAVAILABLE), retryAfter: 1, requestId },
       };
     }
-    options.logger.error({ err: original, requestId, path: formatted.path }, 'unexpected error masked as INTERNAL_SERVER_ERROR');
+    options.logger.error({ err: original, reqId: requestId, path: formatted.path }, 'unexpected error masked as INTERNAL_SERVER_ERROR');
     return {
       ...base,
       message: options.development ? formatted.message : 'Internal server error',

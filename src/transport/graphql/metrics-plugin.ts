@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type SelectionSetNode, type FragmentDefinitionNode, type GraphQLFormattedError } from 'graphql';
-import { noteErrorCode } from '../request-scope';
+import { noteErrorCode, noteOperation } from '../request-scope';
 import type { SignetMetrics } from '../../metrics';
 import type { GraphQLContext } from './context';
 
@@ -39,7 +39,13 @@ export function countedFormatError(format: (formatted: GraphQLFormattedError, er
   };
 }
 
-/** Counts operations that passed validation by type and root field (`signet_graphql_operations_total`). */
+/** Longest operation name an access line holds: the client's text. */
+const MAX_LOGGED_OPERATION_NAME = 64;
+
+/**
+ * Counts operations that passed validation by type and root field (`signet_graphql_operations_total`),
+ * and tells the request scope what ran, for the request's access line (request-log.ts).
+ */
 export function metricsPlugin(metrics: SignetMetrics): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
@@ -48,7 +54,10 @@ export function metricsPlugin(metrics: SignetMetrics): ApolloServerPlugin<GraphQ
           if (!operation) return;
           const fragments: Record<string, FragmentDefinitionNode> = {};
           for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
-          for (const field of rootFieldNames(operation.selectionSet, fragments)) metrics.graphqlOperations.inc({ type: operation.operation, field });
+          const fields = [...rootFieldNames(operation.selectionSet, fragments)];
+          for (const field of fields) metrics.graphqlOperations.inc({ type: operation.operation, field });
+          const name = operation.name?.value;
+          noteOperation({ type: operation.operation, ...(name === undefined ? {} : { name: name.slice(0, MAX_LOGGED_OPERATION_NAME) }), fields });
         },
       };
     },

@@ -89,7 +89,7 @@ export function registerClientAddress(app: FastifyInstance, options: ClientAddre
   app.addHook('onRequest', async (request, reply) => {
     const client = clientOf(request.ip ?? '', options.ipv6LimitPrefix);
     if (client === null) {
-      request.log.warn({ event: 'client_address_invalid', requestId: request.id }, 'forwarded client address is not an IP address; check SIGNET_TRUST_PROXY');
+      request.log.warn({ event: 'client_address_invalid' }, 'forwarded client address is not an IP address; check SIGNET_TRUST_PROXY');
       request.clientLimitKey = invalidForwardedAddressSource(request, options.ipv6LimitPrefix);
       await onRefused?.(request);
       return sendError(reply.header('x-request-id', request.id), ErrorCode.BAD_REQUEST, 'The forwarded client address is not an IP address.');

@@ -87,7 +87,7 @@ export function createClientErrorHandler(logger: Logger, metrics?: SignetMetrics
       : BY_NODE_CODE[error.code ?? ''] ?? [refusalStatus(ErrorCode.BAD_REQUEST), ErrorCode.BAD_REQUEST, 'Malformed HTTP request.'];
     // A request whose headers Fastify read (its body deadline passed) keeps the id it was logged under.
     const requestId = knownRequestId ?? randomUUID();
-    logger.info({ event: 'client_error', code: error.code, status, requestId }, 'connection-level client error');
+    logger.info({ event: 'client_error', code: error.code, status, reqId: requestId }, 'connection-level client error');
     // A response already under way owns the socket; writing into it would corrupt it.
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {

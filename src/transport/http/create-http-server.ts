@@ -13,7 +13,7 @@ import type { DirectiveDeps } from '../../directives';
 import { emptyExchange, type GraphQLContext } from '../graphql/context';
 import { createApolloServer } from '../graphql/create-apollo-server';
 import { orderListBounds } from '../graphql/query-cost';
-import { requestScope } from '../request-scope';
+import { requestScope, type OperationSummary } from '../request-scope';
 import { createHttpErrorHandler, sendError } from './http-errors';
 import { sentErrorCodes } from './sent-errors';
 import { jsonBodyRefusal } from './json-body';
@@ -55,6 +55,8 @@ declare module 'fastify' {
     addressPass?: boolean;
     /** The request layers' decisions taken before GraphQL (per IP, unsigned): reported in the RateLimit headers. */
     requestRateLimits?: RateLimitHeaderEntry[];
+    /** The GraphQL operation the request ran, once resolved: on its access line (request-log.ts). */
+    graphqlOperation?: OperationSummary;
   }
 }
 
@@ -228,7 +230,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   // A verified request runs acting with its key: every transaction it begins first holds the key
   // live, so none commits after the key's revocation answered (domain/acting-key.ts).
   const graphqlHandler: RouteHandlerMethod = function (request, reply) {
-    return requestScope.run({ requestId: request.id, errorCodes: sentErrorCodes(request) }, () => actingAs(request.actingKeyId ?? null,
+    const onOperation = (operation: OperationSummary) => { request.graphqlOperation = operation; };
+    return requestScope.run({ requestId: request.id, errorCodes: sentErrorCodes(request), onOperation }, () => actingAs(request.actingKeyId ?? null,
       () => handler.call(this, apolloView(request) as Parameters<typeof handler>[0], reply as Parameters<typeof handler>[1])));
   };
   // The playground is a schema explorer: it follows the introspection switch (off by default in production).

@@ -81,10 +81,10 @@ export function createHttpErrorHandler(logger: Logger, beforeRefusal?: (request:
     }
     const infrastructure = classifyInfrastructureFailure(error);
     if (infrastructure) {
-      logger.warn({ err: error, requestId: request.id, ...infrastructure }, 'dependency failure before GraphQL; 503');
+      logger.warn({ err: error, reqId: request.id, ...infrastructure }, 'dependency failure before GraphQL; 503');
       return sendError(reply.header('retry-after', '1'), ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, { retryAfter: 1 });
     }
-    logger.error({ err: error, requestId: request.id }, 'unhandled HTTP error');
+    logger.error({ err: error, reqId: request.id }, 'unhandled HTTP error');
     return sendError(reply, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
   };
 }

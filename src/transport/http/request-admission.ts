@@ -16,6 +16,8 @@ export interface VerifiedRequest {
   readonly requestId: string;
   /** The client's limit subject: its address, or its IPv6 /64 (`request.clientLimitKey`). */
   readonly source: string;
+  /** The client's address (`request.clientIp`), as log lines name it (`remoteAddress`, as the request's own line does). */
+  readonly remoteAddress?: string;
   readonly keyId: string;
   readonly accountId: string;
   readonly nonce: string;
@@ -125,7 +127,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
       }
       if (check.kind === 'nonce') {
         deps.metrics.signatureChecks.inc({ outcome: 'NONCE_REUSED' });
-        deps.logger.warn({ event: 'signature_rejected', reason: 'NONCE_REUSED', keyId: request.keyId, source: request.source, reqId: request.requestId }, 'signed request rejected');
+        deps.logger.warn({ event: 'signature_rejected', reason: 'NONCE_REUSED', keyId: request.keyId, remoteAddress: request.remoteAddress, reqId: request.requestId }, 'signed request rejected');
         return new RequestRefusedError(REFUSAL_REASONS.NONCE_REUSED.code, SIGNATURE_REASON_TEXT.NONCE_REUSED, {}, { reason: 'NONCE_REUSED' });
       }
       if (check.kind === 'blocked' && outcome.kind === 'blocked') {
@@ -164,7 +166,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
     };
     const revokedKey = async (): Promise<RequestRefusedError> => {
       deps.metrics.signatureChecks.inc({ outcome: 'SIGNATURE_INVALID' });
-      deps.logger.warn({ event: 'signature_rejected', reason: 'SIGNATURE_INVALID', keyId: request.keyId, source: request.source, reqId: request.requestId }, 'signed request rejected');
+      deps.logger.warn({ event: 'signature_rejected', reason: 'SIGNATURE_INVALID', keyId: request.keyId, remoteAddress: request.remoteAddress, reqId: request.requestId }, 'signed request rejected');
       // Counted as a failure of its source, as the same request is when verification reads the revoked row,
       // and answered the same way: the guard named beside the address's limit.
       const failure = await deps.guard.recordFailure(request.source).catch(() => undefined);
@@ -314,7 +316,7 @@ export function createRequestAdmissions(deps: RequestAdmissionDeps): (request: V
 function replayProtectionRecovering(completeSinceMs: number, request: VerifiedRequest, deps: RequestAdmissionDeps): RequestRefusedError {
   const retryAfter = Math.max(1, Math.ceil((completeSinceMs + DEFAULT_FUTURE_SKEW_SECONDS * 1000 - request.createdMs) / 1000));
   deps.metrics.signatureChecks.inc({ outcome: REPLAY_PROTECTION_RECOVERING });
-  deps.logger.warn({ event: 'signature_unproven', keyId: request.keyId, source: request.source, reqId: request.requestId, completeSince: new Date(completeSinceMs).toISOString() },
+  deps.logger.warn({ event: 'signature_unproven', keyId: request.keyId, remoteAddress: request.remoteAddress, reqId: request.requestId, completeSince: new Date(completeSinceMs).toISOString() },
     'signed request refused: the nonce store is complete only since a recent restart, flush, failover or eviction (a Redis evicting keys reopens this window at every eviction: set maxmemory-policy noeviction)');
   return new RequestRefusedError(REFUSAL_REASONS[REPLAY_PROTECTION_RECOVERING].code, REPLAY_PROTECTION_RECOVERING_TEXT, { 'retry-after': String(retryAfter) },
     { reason: REPLAY_PROTECTION_RECOVERING, retryAfter });
@@ -328,7 +330,7 @@ function replayProtectionRecovering(completeSinceMs: number, request: VerifiedRe
  */
 function expiredBeforeAdmission(request: VerifiedRequest, deps: RequestAdmissionDeps): RequestRefusedError {
   deps.metrics.signatureChecks.inc({ outcome: 'SIGNATURE_EXPIRED' });
-  deps.logger.warn({ event: 'signature_rejected', reason: 'SIGNATURE_EXPIRED', keyId: request.keyId, source: request.source, reqId: request.requestId, late: true },
+  deps.logger.warn({ event: 'signature_rejected', reason: 'SIGNATURE_EXPIRED', keyId: request.keyId, remoteAddress: request.remoteAddress, reqId: request.requestId, late: true },
     'signed request rejected: it reached its admission after its nonce could have expired (the process stalled)');
   return new RequestRefusedError(REFUSAL_REASONS.SIGNATURE_EXPIRED.code, SIGNATURE_REASON_TEXT.SIGNATURE_EXPIRED, {}, { reason: 'SIGNATURE_EXPIRED' });
 }
@@ -367,7 +369,7 @@ function signedWhileLimited(upToMs: number, request: VerifiedRequest, deps: Requ
     rateLimits.push(deps.limiter.headerEntry(limits.layer, decision));
   }
   deps.metrics.signatureChecks.inc({ outcome: SIGNED_WHILE_LIMITED });
-  deps.logger.debug({ event: 'signature_superseded', keyId: request.keyId, source: request.source, reqId: request.requestId }, 'signed request refused: signed while its budget (account, or the key\'s exits) was spent');
+  deps.logger.debug({ event: 'signature_superseded', keyId: request.keyId, remoteAddress: request.remoteAddress, reqId: request.requestId }, 'signed request refused: signed while its budget (account, or the key\'s exits) was spent');
   const headers = { 'retry-after': String(retryAfter), ...rateLimitHeaderFields(rateLimits) };
   return { error: new RequestRefusedError(REFUSAL_REASONS[SIGNED_WHILE_LIMITED].code, SIGNED_WHILE_LIMITED_TEXT, headers, { reason: SIGNED_WHILE_LIMITED, retryAfter }), rateLimits };
 }

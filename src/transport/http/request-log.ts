@@ -16,6 +16,21 @@ import { isProbe } from './health';
 import { endedByServer } from './client-errors';
 import { serializeErrorForLog } from '../../error-log';
 
+/**
+ * Who did what, on a request's last line: the key and account of a signature that verified (its
+ * admission may still have refused it: the status says), and the GraphQL operation it ran (type,
+ * name cut short, root fields), so the request log alone answers "which key did what from where".
+ */
+function accessFields(request: FastifyRequest): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (request.principal) {
+    fields.keyId = request.principal.keyId;
+    fields.accountId = request.principal.accountId;
+  }
+  if (request.graphqlOperation) fields.operation = request.graphqlOperation;
+  return fields;
+}
+
 /** One line per request when it ends ("request completed" or "request errored"); at debug level, one when it comes in too. */
 class BoundedRequestLog extends LogController {
   /** Debug only: it shows requests in flight (a hang, a drain), and doubles the lines. */
@@ -24,10 +39,10 @@ class BoundedRequestLog extends LogController {
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime, ...accessFields(request) }, 'request errored');
     // An orchestrator probes every few seconds: a probe that found the process well is debug, one that did not is info.
     else if (isProbe(request) && reply.statusCode < 400) reply.log.debug({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
-    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime, ...accessFields(request) }, 'request completed');
   }
 
   /** Only Fastify's default 404 handler calls this (Signet has its own); it would write the raw URL. */

@@ -208,7 +208,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
         // Not authenticated yet: the principal only acts once the admission has claimed the nonce.
         const { claim } = result;
         const admission = options.admissions({
-          requestId: request.id, source, keyId: claim.keyId, accountId: result.accountId, nonce: claim.nonce, nonceTtlMs: claim.ttlMs,
+          requestId: request.id, source, remoteAddress: request.clientIp, keyId: claim.keyId, accountId: result.accountId, nonce: claim.nonce, nonceTtlMs: claim.ttlMs,
           notBeforeMs: claim.notBeforeMs, createdMs: result.created * 1000, claimByMs: claim.claimByMs, keyVersion: result.keyVersion, keyCacheGeneration, addressCounted: request.addressCounted === true,
           onAddressCounted: () => options.endAddressPass(request),
         });
@@ -218,7 +218,7 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
       // A guess at a signature is a warning (the guard bounds them per source); a client's own
       // mistake (a stale clock, an uncovered Idempotency-Key) is not, and costs nothing to make: info.
       const level = GUESSING_FAILURES.has(result.reason) ? 'warn' : 'info';
-      request.log[level]({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, detail: result.detail, ip: request.clientIp }, 'signed request rejected');
+      request.log[level]({ event: 'signature_rejected', reason: result.reason, keyId: result.keyId, detail: result.detail, remoteAddress: request.clientIp }, 'signed request rejected');
       // Whatever the reason, the same bytes may pass later: `created` ahead of our clock, Host
       // another name, the query or an uncovered Idempotency-Key left out, the body's bytes sent
       // right. None is NONCE_REUSED: this verifier leaves the claim to the admission.

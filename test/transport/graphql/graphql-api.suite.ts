@@ -346,7 +346,7 @@ export function defineGraphQLApiSuite(name: string, open: () => Promise<TestData
         const [error] = result.errors!;
         expect(error).toEqual({ message: 'Internal server error', locations: expect.any(Array), path: ['me', 'orders'], extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: false, requestId: expect.any(String) } });
         expect(JSON.stringify(result)).not.toMatch(/relation|character|stack|at Object/);
-        const logged = log.lines().find((l) => l.requestId === error.extensions?.requestId);
+        const logged = log.lines().find((l) => l.reqId === error.extensions?.requestId);
         expect(logged?.msg).toMatch(/masked/);
         expect(JSON.stringify(logged)).toContain('relation \\"orders\\" does not exist');
       } finally {
