@@ -11,10 +11,12 @@ describe('rate-limit notes in the printed schema', () => {
     return body.match(/Rate limit: [^\n]*/g) ?? [];
   };
 
-  test('every mutation is signed, so its limit is per account only, never "per IP when unsigned"', () => {
+  test('every mutation is signed, so its limit is per account (the exits: per API key) only, never "per IP when unsigned"', () => {
     const notes = notesOf('Mutation');
     expect(notes).toHaveLength(6);
-    for (const note of notes) expect(note).toMatch(/^Rate limit: \d+ per \w+ per account\.$/);
+    expect(notes.filter((note) => /^Rate limit: \d+ per \w+ per account\.$/.test(note))).toHaveLength(3);
+    // cancelAllOrders, cancelOrder, revokeApiKey: a key that spends them does not spend another key's.
+    expect(notes.filter((note) => /^Rate limit: \d+ per \w+ per API key\.$/.test(note))).toHaveLength(3);
   });
 
   test('fields of Account (reached only through the signed `me`) are counted per account', () => {
