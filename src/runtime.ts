@@ -25,6 +25,7 @@ import type { ReadinessCheck } from './transport/http/health';
 import { fieldLimitOverrides } from './transport/http/request-limits';
 import { createMetrics, type SignetMetrics } from './metrics';
 import type { SecurityStores } from './transport/security-stores';
+import { currentRequestId } from './transport/request-scope';
 import { rotateConfiguredMasterKey, settleStagedMasterKey, type MasterKeyRotationResult } from './master-key-rotation';
 
 // The logger is its own module (a one-shot command builds it without loading the runtime); re-exported for the runtime's callers.
@@ -209,8 +210,12 @@ export async function openRuntime(config: SignetConfig, logger: Logger, options:
   const services = createDomainServices({
     uow: sql.uow, secretBox, prices: prices.source, cacheVerificationKeys: driver.kind === 'pglite', keyVersions, feeRates: config.feeRates, maxOpenOrders: config.maxOpenOrders,
     // The record a restore of the database does not take back (README, "Backups and restores"):
-    // at warn for operator commands, whose logger shows warn and above (as migrations are).
-    onKeyEvent: (event) => (options.serving ? logger.info.bind(logger) : logger.warn.bind(logger))(event, event.event === 'api_key_created' ? 'API key created' : 'API key revoked'),
+    // at warn for operator commands, whose logger shows warn and above (as migrations are). Made by
+    // a request, it names that request (`reqId`), whose access line names its address and key.
+    onKeyEvent: (event) => {
+      const reqId = currentRequestId();
+      (options.serving ? logger.info.bind(logger) : logger.warn.bind(logger))(reqId === undefined ? event : { ...event, reqId }, event.event === 'api_key_created' ? 'API key created' : 'API key revoked');
+    },
   });
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => driver.ping() }];
   if (redis) {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../src/config';
 import { openRuntime } from '../src/runtime';
 import { captureLogger } from './helpers/logger';
+import { requestScope } from '../src/transport/request-scope';
 
 jest.setTimeout(60_000);
 
@@ -42,6 +43,11 @@ test('a key created and a key revoked are logged with their ids, once committed;
       { event: 'api_key_created', id: minted.value.apiKey.id, owner: accountId, scopes: ['READ'], by: keyId },
       { event: 'api_key_revoked', id: minted.value.apiKey.id, owner: accountId, scopes: undefined, by: keyId },
     ]);
+    // Made while serving a request, the line names that request (reqId, as its access line does), so
+    // an incident can tie a key to the address and key that made it.
+    await requestScope.run({ requestId: 'req-audit-1' }, () => runtime.services.apiKeys.revokeApiKey(accountId, keyId));
+    expect(lines().filter((line) => line.event === 'api_key_revoked' && line.keyId === keyId).map((line) => line.reqId)).toEqual(['req-audit-1']);
+    expect(events.every((line) => line.reqId === undefined)).toBe(true);
     expect(text()).not.toContain(created.value.secret as string);
     expect(text()).not.toContain(minted.value.privateKey as string);
   } finally {
