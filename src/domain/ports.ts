@@ -9,6 +9,17 @@ export interface PageQuery { readonly limit: number; /** Return rows older than 
  * Everything the domain needs from storage. One implementation serves PostgreSQL and
  * PGlite (same SQL dialect); a contract suite runs against both.
  */
+/**
+ * A filtered listing of an account's history (orders by a status other than the live ones, a
+ * market or a key; fills by market; transfers by key) reads at most this many of the account's
+ * rows per page, newest first from the cursor, whatever the filter; a page cut short sets
+ * `Page.continueBeforeSeq`. Without a bound, a filter that matched little among a long history (a
+ * key's own id when it placed nothing, a market never traded) read the whole history: a second or
+ * more per call at 1,000,000 orders, up to 15 aliased calls a request, so one READ key kept the
+ * database busy for every account (read-cost review). 5,000 rows cost a few ms.
+ */
+export const HISTORY_SCAN_ROWS = 5_000;
+
 export interface TradingRepository {
   /** Inserts an account; false when the name is already taken. */
   insertAccount(account: Account): Promise<boolean>;

@@ -158,4 +158,13 @@ export interface Journal { readonly id: string; readonly kind: JournalKind; read
 export interface Principal { readonly accountId: string; readonly keyId: string; readonly scopes: readonly Scope[] }
 
 /** A page of results with an opaque cursor for the next page. */
-export interface Page<T> { readonly items: readonly T[]; readonly hasNextPage: boolean }
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly hasNextPage: boolean;
+  /**
+   * Set when the store stopped reading before it found a full page (a filtered listing reads a
+   * bounded number of rows per page): the next page starts before this position, which is older
+   * than every item. The page may then hold fewer items than asked for, even none.
+   */
+  readonly continueBeforeSeq?: number;
+}

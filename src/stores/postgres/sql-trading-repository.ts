@@ -1,4 +1,4 @@
-import { ASSET_CODES, keepsBalanceRows, type TradingRepository } from '../../domain';
+import { ASSET_CODES, HISTORY_SCAN_ROWS, keepsBalanceRows, type TradingRepository } from '../../domain';
 import type { Page } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
 import { accountLocks } from './sql-account-locks';
@@ -7,6 +7,7 @@ import { balanceUpdates, journalInserts, postJournals, reconcileLedger, sqlParam
 import { recordPlacement } from './sql-placement';
 import { createSqlOrderMethods } from './sql-orders';
 import { isUuid, toAccount, toApiKey, toBalance, toTransfer, type Row } from './sql-rows';
+import { historyScanPage, historyScanSql } from './history-scan';
 
 const TRANSFER_COLUMNS = 'id, seq, from_account_id, to_account_id, asset, amount, memo, client_transfer_id, api_key_id, created_at';
 const KEY_COLUMNS = 'id, account_id, label, scopes, algorithm, public_key, secret_ciphertext, created_at, last_used_at, revoked_at, created_by_api_key_id, revoked_by_api_key_id';
@@ -23,7 +24,9 @@ async function readMasterKeyCheck(db: SqlExecutor, options: { lock?: 'share' | '
 }
 
 /** The trading repository in SQL shared by PostgreSQL and PGlite. */
-export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
+/** The SQL trading repository; `historyScanRows` bounds a filtered history listing's read per page (history-scan.ts). */
+export function createSqlTradingRepository(db: SqlExecutor, options: { historyScanRows?: number } = {}): TradingRepository {
+  const scanRows = options.historyScanRows ?? HISTORY_SCAN_ROWS;
   return {
     async insertAccount(account) {
       const rows = await db.query('INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id', [account.id, account.name, account.createdAt]);
@@ -63,7 +66,7 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
     recordDeposit: (deposit, journal) => recordDeposit(db, deposit, journal),
     findDepositByReference: (reference) => findDepositByReference(db, reference),
     recordPlacement: (placement) => recordPlacement(db, placement),
-    ...createSqlOrderMethods(db),
+    ...createSqlOrderMethods(db, { historyScanRows: scanRows }),
 
     async recordTransfer(t, journal) {
       // One statement: both accounts' locks (sql-account-locks.ts), the transfer (numbered under the
@@ -104,11 +107,20 @@ export function createSqlTradingRepository(db: SqlExecutor): TradingRepository {
     },
 
     async listTransfers(accountId, q) {
+      if (q.sentByApiKeyId !== undefined) {
+        // Those one key sent: a bounded read of the account's sent transfers per page (history-scan.ts).
+        const source = `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE from_account_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC`;
+        const rows = await db.query(historyScanSql(source, '$5', 'api_key_id = $4', '$3'), [accountId, q.beforeSeq ?? null, q.limit + 1, q.sentByApiKeyId, scanRows]);
+        return historyScanPage(rows, q.limit, scanRows, toTransfer);
+      }
+      // Sent and received as two ranges of their own indexes, merged: one condition with OR was
+      // read from the table's seq index backwards, through every newer transfer of every account
+      // (400,000 rows for an account whose last transfer was long ago; read-cost review).
       const rows = await db.query(
-        `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE (from_account_id = $1 OR to_account_id = $1) AND ($2::bigint IS NULL OR seq < $2)
-           AND ($4::text IS NULL OR (from_account_id = $1 AND api_key_id = $4))
+        `SELECT * FROM ((SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE from_account_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3)
+           UNION ALL (SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE to_account_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3)) AS both_ways
          ORDER BY seq DESC LIMIT $3`,
-        [accountId, q.beforeSeq ?? null, q.limit + 1, q.sentByApiKeyId ?? null],
+        [accountId, q.beforeSeq ?? null, q.limit + 1],
       );
       return page(rows, q.limit, toTransfer);
     },

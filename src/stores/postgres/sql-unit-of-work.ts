@@ -30,6 +30,8 @@ export interface SqlStores {
 
 /** How createSqlStores reports what cannot change a call's answer. */
 export interface SqlStoresOptions {
+  /** Rows a filtered history listing reads per page (history-scan.ts HISTORY_SCAN_ROWS); smaller in tests. */
+  readonly historyScanRows?: number;
   /**
    * Told of a task after a commit that failed (TransactionScope.afterCommit): the call itself
    * resolves with its committed result. Default: a process warning.
@@ -67,7 +69,7 @@ export function createSqlStores(driver: SqlDriver, options: SqlStoresOptions = {
       return (open?.tx ?? driver).query(text, params, options);
     },
   };
-  const sqlRepo = createSqlTradingRepository(current);
+  const sqlRepo = createSqlTradingRepository(current, { historyScanRows: options.historyScanRows });
   // Serialized transactions (PGlite) hold keys in memory: serialized-key-holds.ts.
   const repo = transactionsNeverOverlap(driver) ? withSerializedKeyHolds(sqlRepo, driver) : sqlRepo;
   const scopeOf = (open: Ambient): TransactionScope => ({

@@ -36,7 +36,7 @@ export type Account = {
   /** When the account was opened (server clock, UTC). */
   createdAt: Scalars['DateTimeISO']['output'];
   /**
-   * Fills of your orders (as maker and as taker), newest first.
+   * Fills of your orders (as maker and as taker), newest first. With market, a page reads at most 5,000 of your fills from its cursor, so however long your history a page may hold fewer than `first`, even none, with `hasNextPage` true: go on from `pageInfo.endCursor` until `hasNextPage` is false.
    *
    * Rate limit: 300 per 1m per account.
    */
@@ -46,13 +46,13 @@ export type Account = {
   /** Unique account name, set when the account was opened. */
   name: Scalars['String']['output'];
   /**
-   * Orders, newest first. Filters combine (all must hold); keep them the same across the pages of one listing.
+   * Orders, newest first. Filters combine (all must hold); keep them the same across the pages of one listing. With status (but OPEN and PARTIALLY_FILLED), market or apiKeyId, a page reads at most 5,000 of your orders from its cursor, so however long your history a page may hold fewer than `first`, even none, with `hasNextPage` true: go on from `pageInfo.endCursor` until `hasNextPage` is false.
    *
    * Rate limit: 300 per 1m per account.
    */
   orders?: Maybe<OrderConnection>;
   /**
-   * Transfers sent and received, newest first. With `apiKeyId`, keep it the same across the pages of one listing.
+   * Transfers sent and received, newest first. With `apiKeyId`, keep it the same across the pages of one listing. With apiKeyId, a page reads at most 5,000 of your sent transfers from its cursor, so however long your history a page may hold fewer than `first`, even none, with `hasNextPage` true: go on from `pageInfo.endCursor` until `hasNextPage` is false.
    *
    * Rate limit: 300 per 1m per account.
    */

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Directive, FieldResolver, ID, Int, Resolver, Root } from 'type-graphql';
-import { MARKETS, type Account } from '../../../domain';
+import { HISTORY_SCAN_ROWS, MARKETS, type Account } from '../../../domain';
 import { ApiKeyNotFoundError, UnknownMarketError } from '../../../errors';
 import type { GraphQLContext } from '../context';
 import { OrderStatusEnum } from '../types/enums';
@@ -31,6 +31,10 @@ async function listedApiKeyId(ctx: GraphQLContext, account: Account, apiKeyId: s
 const API_KEY_FILTER = (listed: string, made = `this API key of your account made (\`apiKeyId\` of each; revoked keys included)`) =>
   `Only the ${listed} ${made}: what a leaked key did. Not one of your keys: API_KEY_NOT_FOUND. Reads your history from the newest back, so a key with few ${listed} among many takes longer.`;
 
+/** What a filtered page of a history listing reads (stores/postgres/history-scan.ts), as its field's description says it. */
+const SCANNED_PAGE = (filters: string, rows: string) =>
+  `With ${filters}, a page reads at most ${HISTORY_SCAN_ROWS.toLocaleString('en-US')} of your ${rows} from its cursor, so however long your history a page may hold fewer than \`first\`, even none, with \`hasNextPage\` true: go on from \`pageInfo.endCursor\` until \`hasNextPage\` is false.`;
+
 /** Fields of an account. Each can fail on its own: it is nullable so its siblings still arrive. */
 @Resolver(() => AccountType)
 export class AccountResolver {
@@ -46,7 +50,7 @@ export class AccountResolver {
     return { totalUsd: total.toFixed(2), asOf: quote.asOf };
   }
 
-  @FieldResolver(() => OrderConnection, { nullable: true, description: 'Orders, newest first. Filters combine (all must hold); keep them the same across the pages of one listing.' })
+  @FieldResolver(() => OrderConnection, { nullable: true, description: `Orders, newest first. Filters combine (all must hold); keep them the same across the pages of one listing. ${SCANNED_PAGE('status (but OPEN and PARTIALLY_FILLED), market or apiKeyId', 'orders')}` })
   @Directive('@rateLimit(max: 300, window: "1m")')
   async orders(
     @Root() account: Account,
@@ -63,7 +67,7 @@ export class AccountResolver {
     return connection('orders', page);
   }
 
-  @FieldResolver(() => FillConnection, { nullable: true, description: 'Fills of your orders (as maker and as taker), newest first.' })
+  @FieldResolver(() => FillConnection, { nullable: true, description: `Fills of your orders (as maker and as taker), newest first. ${SCANNED_PAGE('market', 'fills')}` })
   @Directive('@rateLimit(max: 300, window: "1m")')
   async fills(
     @Root() account: Account,
@@ -76,7 +80,7 @@ export class AccountResolver {
     return connection('fills', page, (fill) => fill.sequence);
   }
 
-  @FieldResolver(() => TransferConnection, { nullable: true, description: 'Transfers sent and received, newest first. With `apiKeyId`, keep it the same across the pages of one listing.' })
+  @FieldResolver(() => TransferConnection, { nullable: true, description: `Transfers sent and received, newest first. With \`apiKeyId\`, keep it the same across the pages of one listing. ${SCANNED_PAGE('apiKeyId', 'sent transfers')}` })
   @Directive('@rateLimit(max: 300, window: "1m")')
   async transfers(
     @Root() account: Account,

@@ -42,24 +42,25 @@ export interface Connection<T> {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
+/** A page as the stores answer it (domain `Page`). */
+type PageOf<T> = { items: readonly T[]; hasNextPage: boolean; continueBeforeSeq?: number };
+
 /**
  * Builds a connection from a page of rows. Each edge's cursor is the row's own cursor (its `seq`,
- * or what `position` reads), so `endCursor` is the last edge's. `hasPreviousPage` is always false:
- * paging is forward only, and the Relay spec lets a first/after connection answer false rather
- * than pay a query for it.
+ * or what `position` reads), and `endCursor` is the last edge's, except on a page the store cut
+ * short (a filtered listing reads a bounded number of rows per page): there `endCursor` is where
+ * it stopped reading, older than every edge, and the page may hold fewer edges than asked for, or
+ * none, with `hasNextPage` true. `hasPreviousPage` is always false: paging is forward only, and
+ * the Relay spec lets a first/after connection answer false rather than pay a query for it.
  */
-export function connection<T extends { seq: number }>(list: CursorList, page: { items: readonly T[]; hasNextPage: boolean }): Connection<T>;
-export function connection<T>(list: CursorList, page: { items: readonly T[]; hasNextPage: boolean }, position: (node: T) => number): Connection<T>;
-export function connection<T>(list: CursorList, page: { items: readonly T[]; hasNextPage: boolean }, position: (node: T) => number = (node) => (node as { seq: number }).seq): Connection<T> {
+export function connection<T extends { seq: number }>(list: CursorList, page: PageOf<T>): Connection<T>;
+export function connection<T>(list: CursorList, page: PageOf<T>, position: (node: T) => number): Connection<T>;
+export function connection<T>(list: CursorList, page: PageOf<T>, position: (node: T) => number = (node) => (node as { seq: number }).seq): Connection<T> {
   const edges = page.items.map((node) => ({ cursor: encodeCursor(list, position(node)), node }));
+  const endCursor = page.continueBeforeSeq !== undefined ? encodeCursor(list, page.continueBeforeSeq) : edges[edges.length - 1]?.cursor ?? null;
   return {
     edges,
     nodes: [...page.items],
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: false,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
+    pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor },
   };
 }
