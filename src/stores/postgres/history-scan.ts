@@ -1,31 +1,43 @@
 import type { Page } from '../../domain';
+import type { SqlExecutor } from './sql-driver';
 import type { Row } from './sql-rows';
 
-/**
- * The statement of a budgeted listing (domain/ports.ts HISTORY_SCAN_ROWS says why): `scanned` is
- * at most `$budget` of the account's newest rows from the cursor (`source`: a `SELECT … FROM …
- * WHERE <account and cursor> ORDER BY seq DESC` without its LIMIT); the page is the rows of it
- * that pass `filter`, and every row of the answer also carries how many rows were read and the
- * oldest position read (one row of nulls when nothing matched).
- */
-export function historyScanSql(source: string, budgetParam: string, filter: string, limitParam: string): string {
-  return `WITH scanned AS MATERIALIZED (${source} LIMIT ${budgetParam}),
-       matched AS (SELECT * FROM scanned WHERE ${filter} ORDER BY seq DESC LIMIT ${limitParam})
-     SELECT matched.*, totals.scanned_rows, totals.scanned_low
-       FROM (SELECT count(*) AS scanned_rows, min(seq) AS scanned_low FROM scanned) AS totals LEFT JOIN matched ON true
-      ORDER BY matched.seq DESC`;
+/** One bounded listing (domain/ports.ts HISTORY_SCAN_ROWS says why). */
+export interface HistoryScan<T> {
+  readonly columns: string;
+  /** `<table> WHERE <the account's rows, and the cursor: seq < …>`, over `$1…` of `rangeParams`. */
+  readonly range: string;
+  readonly rangeParams: readonly unknown[];
+  /** What a row must also pass (the listing's filters), over the parameters after `rangeParams`. */
+  readonly filter: string;
+  readonly filterParams: readonly unknown[];
+  readonly limit: number;
+  readonly budget: number;
+  readonly map: (row: Row) => T;
 }
 
 /**
- * The page of a budgeted listing's rows (see {@link historyScanSql}; `limit + 1` rows asked for):
- * more matches than `limit` is a full page; fewer, with the budget spent, is a page that stopped
- * early (`hasNextPage`, and `continueBeforeSeq` the oldest position read, where the next page
- * starts: it may hold fewer items than asked, even none); fewer with rows to spare is the end.
+ * A page of an account's history filtered, reading at most `budget` of its newest rows from the
+ * cursor. The page is read first, stopping as soon as it is full (a common filter reads about a
+ * page's worth of rows); only a page that came out short asks how far the budget reached, from
+ * the account's index: as many rows as the budget means a page cut short (`hasNextPage`, and
+ * `continueBeforeSeq` the oldest position read, where the next page starts; this one may hold
+ * fewer items than asked, even none); fewer means the end.
  */
-export function historyScanPage<T>(rows: readonly Row[], limit: number, budget: number, map: (row: Row) => T): Page<T> {
-  const matches = rows.filter((row) => row.seq !== null && row.seq !== undefined);
-  if (matches.length > limit) return { items: matches.slice(0, limit).map(map), hasNextPage: true };
-  const scanned = Number(rows[0]?.scanned_rows ?? 0);
-  if (scanned >= budget) return { items: matches.map(map), hasNextPage: true, continueBeforeSeq: Number(rows[0].scanned_low) };
-  return { items: matches.map(map), hasNextPage: false };
+export async function historyScanPage<T>(db: SqlExecutor, scan: HistoryScan<T>): Promise<Page<T>> {
+  const ranged = scan.rangeParams.length;
+  const placeholder = (n: number) => `$${n}`;
+  const filtered = ranged + scan.filterParams.length;
+  const rows = await db.query(
+    `SELECT * FROM (SELECT ${scan.columns} FROM ${scan.range} ORDER BY seq DESC LIMIT ${placeholder(filtered + 1)}) AS scanned
+      WHERE ${scan.filter} ORDER BY seq DESC LIMIT ${placeholder(filtered + 2)}`,
+    [...scan.rangeParams, ...scan.filterParams, scan.budget, scan.limit + 1],
+  );
+  if (rows.length > scan.limit) return { items: rows.slice(0, scan.limit).map(scan.map), hasNextPage: true };
+  const [extent] = await db.query<{ read: string | number; oldest: string | number | null }>(
+    `SELECT count(*) AS read, min(seq) AS oldest FROM (SELECT seq FROM ${scan.range} ORDER BY seq DESC LIMIT ${placeholder(ranged + 1)}) AS scanned`,
+    [...scan.rangeParams, scan.budget],
+  );
+  if (Number(extent.read) >= scan.budget) return { items: rows.map(scan.map), hasNextPage: true, continueBeforeSeq: Number(extent.oldest) };
+  return { items: rows.map(scan.map), hasNextPage: false };
 }

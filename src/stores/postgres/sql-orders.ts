@@ -1,7 +1,7 @@
 import { HISTORY_SCAN_ROWS, LIVE_ORDER_STATUSES, type OrderStatus, type TradingRepository } from '../../domain';
 import type { SqlExecutor } from './sql-driver';
 import { isUuid, num, toFill, toOrder, type Row } from './sql-rows';
-import { historyScanPage, historyScanSql } from './history-scan';
+import { historyScanPage } from './history-scan';
 
 /**
  * Orders, the book, fills and market data in SQL. Every query over live orders names the statuses
@@ -120,11 +120,13 @@ export function createSqlOrderMethods(db: SqlExecutor, options: { historyScanRow
       if (statuses !== null && statuses.length === 0) return { items: [], hasNextPage: false };
       if (statuses?.some((s) => !STATUSES.includes(s))) throw new Error('unknown order status');
       const statusFilter = statuses === null ? '' : `AND status IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
-      const params = [accountId, q.market ?? null, q.beforeSeq ?? null, q.limit + 1, q.byApiKeyId ?? null];
-      const filters = `($2::text IS NULL OR market = $2) AND ($5::text IS NULL OR api_key_id = $5 OR canceled_by_api_key_id = $5)`;
       // Live orders (an account has a bounded number) come from their own index, filters and all.
       if (statuses !== null && statuses.every((s) => LIVE_ORDER_STATUSES.includes(s))) {
-        const rows = await db.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE account_id = $1 ${statusFilter} AND ($3::bigint IS NULL OR seq < $3) AND ${filters} ORDER BY seq DESC LIMIT $4`, params);
+        const rows = await db.query(
+          `SELECT ${ORDER_COLUMNS} FROM orders WHERE account_id = $1 ${statusFilter} AND ($2::text IS NULL OR market = $2) AND ($3::bigint IS NULL OR seq < $3)
+             AND ($5::text IS NULL OR api_key_id = $5 OR canceled_by_api_key_id = $5) ORDER BY seq DESC LIMIT $4`,
+          [accountId, q.market ?? null, q.beforeSeq ?? null, q.limit + 1, q.byApiKeyId ?? null],
+        );
         return page(rows, q.limit, toOrder);
       }
       // No filter: the newest from the cursor, a range of the account's index.
@@ -133,17 +135,20 @@ export function createSqlOrderMethods(db: SqlExecutor, options: { historyScanRow
         return page(rows, q.limit, toOrder);
       }
       // A filter over the whole history: a bounded read per page (history-scan.ts).
-      const source = `SELECT ${ORDER_COLUMNS} FROM orders WHERE account_id = $1 AND ($3::bigint IS NULL OR seq < $3) ORDER BY seq DESC`;
-      const rows = await db.query(historyScanSql(source, '$6', `TRUE ${statusFilter} AND ${filters}`, '$4'), [...params, scanRows]);
-      return historyScanPage(rows, q.limit, scanRows, toOrder);
+      return historyScanPage(db, {
+        columns: ORDER_COLUMNS, range: 'orders WHERE account_id = $1 AND ($2::bigint IS NULL OR seq < $2)', rangeParams: [accountId, q.beforeSeq ?? null],
+        filter: `TRUE ${statusFilter} AND ($3::text IS NULL OR market = $3) AND ($4::text IS NULL OR api_key_id = $4 OR canceled_by_api_key_id = $4)`,
+        filterParams: [q.market ?? null, q.byApiKeyId ?? null], limit: q.limit, budget: scanRows, map: toOrder,
+      });
     },
 
     async listFills(q) {
       if ('accountId' in q && q.market !== undefined) {
         // One market among the account's fills: a bounded read per page (history-scan.ts).
-        const source = `SELECT ${FILL_COLUMNS} FROM fills WHERE account_id = $1 AND ($3::bigint IS NULL OR seq < $3) ORDER BY seq DESC`;
-        const rows = await db.query(historyScanSql(source, '$5', 'market = $2', '$4'), [q.accountId, q.market, q.beforeSeq ?? null, q.limit + 1, scanRows]);
-        return historyScanPage(rows, q.limit, scanRows, toFill);
+        return historyScanPage(db, {
+          columns: FILL_COLUMNS, range: 'fills WHERE account_id = $1 AND ($2::bigint IS NULL OR seq < $2)', rangeParams: [q.accountId, q.beforeSeq ?? null],
+          filter: 'market = $3', filterParams: [q.market], limit: q.limit, budget: scanRows, map: toFill,
+        });
       }
       const [where, param] = 'accountId' in q
         ? ['account_id = $1 AND ($2::text IS NULL OR market = $2)', [q.accountId, q.market ?? null]]

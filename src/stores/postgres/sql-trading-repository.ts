@@ -7,7 +7,7 @@ import { balanceUpdates, journalInserts, postJournals, reconcileLedger, sqlParam
 import { recordPlacement } from './sql-placement';
 import { createSqlOrderMethods } from './sql-orders';
 import { isUuid, toAccount, toApiKey, toBalance, toTransfer, type Row } from './sql-rows';
-import { historyScanPage, historyScanSql } from './history-scan';
+import { historyScanPage } from './history-scan';
 
 const TRANSFER_COLUMNS = 'id, seq, from_account_id, to_account_id, asset, amount, memo, client_transfer_id, api_key_id, created_at';
 const KEY_COLUMNS = 'id, account_id, label, scopes, algorithm, public_key, secret_ciphertext, created_at, last_used_at, revoked_at, created_by_api_key_id, revoked_by_api_key_id';
@@ -109,9 +109,10 @@ export function createSqlTradingRepository(db: SqlExecutor, options: { historySc
     async listTransfers(accountId, q) {
       if (q.sentByApiKeyId !== undefined) {
         // Those one key sent: a bounded read of the account's sent transfers per page (history-scan.ts).
-        const source = `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE from_account_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC`;
-        const rows = await db.query(historyScanSql(source, '$5', 'api_key_id = $4', '$3'), [accountId, q.beforeSeq ?? null, q.limit + 1, q.sentByApiKeyId, scanRows]);
-        return historyScanPage(rows, q.limit, scanRows, toTransfer);
+        return historyScanPage(db, {
+          columns: TRANSFER_COLUMNS, range: 'transfers WHERE from_account_id = $1 AND ($2::bigint IS NULL OR seq < $2)', rangeParams: [accountId, q.beforeSeq ?? null],
+          filter: 'api_key_id = $3', filterParams: [q.sentByApiKeyId], limit: q.limit, budget: scanRows, map: toTransfer,
+        });
       }
       // Sent and received as two ranges of their own indexes, merged: one condition with OR was
       // read from the table's seq index backwards, through every newer transfer of every account
