@@ -84,6 +84,35 @@ function examples(open: () => Promise<TestDatabase>) {
     expect(all.items.map((o) => o.id)).toEqual([...placed].reverse());
   });
 
+  test('an order placed while a page is read never makes the next page repeat it: one snapshot per page (diff review)', async () => {
+    const account = await fundedAccount(services, { USD: '100000' }, 'scan-concurrent');
+    const placed: string[] = [];
+    const place = async () => {
+      const result = await services.orders.placeOrder(account, order('BTC-USD'));
+      if (!result.ok) throw new Error(JSON.stringify(result.errors));
+      placed.push(result.value.id);
+    };
+    for (let i = 0; i < 10; i += 1) await place();
+    for (const id of [placed[1], placed[6]]) expect((await services.orders.cancelOrder(account, id)).ok).toBe(true);
+    // Every statement of the listing is followed by a placement of the account, before the next one.
+    let placing = false;
+    const driver = new Proxy(db.driver, {
+      get(target, property, receiver) {
+        if (property !== 'query') return Reflect.get(target, property, receiver);
+        return async (...args: Parameters<typeof target.query>) => {
+          const rows = await target.query(...args);
+          if (placing) await place();
+          return rows;
+        };
+      },
+    });
+    const listing = createSqlStores(driver, { historyScanRows: SCAN_ROWS }).uow.repo;
+    placing = true;
+    const canceled = await walk((beforeSeq) => listing.listOrders(account, { limit: 5, status: 'CANCELED', beforeSeq }), (o) => o.seq);
+    placing = false;
+    expect(canceled.items.map((o) => o.id)).toEqual([placed[6], placed[1]]);
+  });
+
   test('fills of one market: bounded the same way', async () => {
     const buyer = await fundedAccount(services, { USD: '100000' }, 'scan-fills');
     const seller = await fundedAccount(services, { BTC: '10', ETH: '10' }, 'scan-fills-seller');
