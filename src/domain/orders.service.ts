@@ -295,8 +295,10 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
       const notFound = () => new RollbackWithUserErrors([userError(UserErrorCode.ORDER_NOT_FOUND, 'No such order.', ['id'])]);
       if (orderId === null) return fail(...notFound().errors);
       return transact(uow, async (repo) => {
-        if ((await repo.lockMarketOfOrder(orderId, accountId)) === null) throw notFound();
-        const [canceled] = await cancelLocked(repo, { accountId, orderId, reason: 'CANCELED_BY_USER', apiKeyId, at: clock() });
+        const of = await repo.lockMarketOfOrder(orderId, accountId);
+        if (of === null) throw notFound();
+        // An ended order: its market was not locked, and there is nothing to cancel.
+        const [canceled] = of.live ? await cancelLocked(repo, { accountId, orderId, reason: 'CANCELED_BY_USER', apiKeyId, at: clock() }) : [];
         if (canceled) return canceled;
         const existing = await repo.findOrder(orderId);
         if (!existing) throw notFound();
@@ -312,9 +314,16 @@ export function createOrderService(deps: { uow: UnitOfWork; clock: Clock; newId:
         if (key === null) return fail(userError(UserErrorCode.API_KEY_NOT_FOUND, 'No such API key.', ['apiKeyId']));
         placedByApiKeyId = key.id;
       }
-      // Every market's lock, in one fixed order (no deadlock with placements or other cancels).
-      const markets = market !== null ? [market] : [...MARKETS.keys()].sort();
+      const scope = market !== null ? [market] : [...MARKETS.keys()];
       return transact(uow, async (repo) => {
+        // Only the markets where the scope has live orders, each locked, in one fixed order (no
+        // deadlock with placements or other cancels): a cancel that finds nothing live takes no
+        // lock every placement waits for (diff review: per-key exit limits let one account send
+        // 30 times as many). An order placed meanwhile in another market was placed concurrently,
+        // as one that waited for the lock of a market locked here would have been.
+        const live = new Set(await repo.liveOrderMarkets(accountId, placedByApiKeyId));
+        const markets = scope.filter((symbol) => live.has(symbol)).sort();
+        if (markets.length === 0) return [];
         for (const symbol of markets) await repo.lockMarket(symbol);
         return cancelLocked(repo, { accountId, markets, placedByApiKeyId, reason: 'CANCELED_BY_USER', apiKeyId, at: clock() });
       });

@@ -58,8 +58,14 @@ export interface TradingRepository {
    * order they asked (a queue, not a race), so no placement waits much longer than the others.
    */
   lockMarket(market: string): Promise<number>;
-  /** Locks the market of this account's order (as lockMarket); null when the account has no such order. */
-  lockMarketOfOrder(orderId: string, accountId: string): Promise<string | null>;
+  /**
+   * Locks the market of this account's order (as lockMarket) while the order is live; an ended
+   * order's market is named but not locked (an ended order never changes). Null when the account
+   * has no such order.
+   */
+  lockMarketOfOrder(orderId: string, accountId: string): Promise<{ readonly market: string; readonly live: boolean } | null>;
+  /** The markets in which the account has live orders (only those `placedByApiKeyId` placed, when given), without a lock. */
+  liveOrderMarkets(accountId: string, placedByApiKeyId?: string): Promise<string[]>;
   /**
    * Live resting orders of one side of a market, best first (SELL: lowest price first; BUY:
    * highest first; then oldest first), within `limitPrice` when given, after the cursor when given.

@@ -87,8 +87,14 @@ export function defineOrderRepositoryContract(context: () => { db: TestDatabase 
     expect(second).toBe(first + 1);
     const owner = await account(repo);
     const order = await insert(repo, orderRow(owner, market));
-    expect(await repo.lockMarketOfOrder(order.id, owner)).toBe(market);
+    expect(await repo.lockMarketOfOrder(order.id, owner)).toEqual({ market, live: true });
     expect((await repo.orderBook(market, 1)).sequence).toBe(second + 1);
+    // An ended order's market is named, not locked: its book sequence stays.
+    const ended = await insert(repo, orderRow(owner, market, { status: 'CANCELED', statusReason: 'CANCELED_BY_USER', holdRemaining: '0' }));
+    expect(await repo.lockMarketOfOrder(ended.id, owner)).toEqual({ market, live: false });
+    expect((await repo.orderBook(market, 1)).sequence).toBe(second + 1);
+    expect(await repo.liveOrderMarkets(owner)).toEqual([market]);
+    expect(await repo.liveOrderMarkets(owner, 'key_none')).toEqual([]);
     expect(await repo.lockMarketOfOrder(order.id, await account(repo))).toBeNull();
     expect(await repo.lockMarketOfOrder(randomUUID(), owner)).toBeNull();
     expect(await repo.lockMarketOfOrder('not-a-uuid', owner)).toBeNull();

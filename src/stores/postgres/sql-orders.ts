@@ -35,7 +35,7 @@ function page<T>(rows: Row[], limit: number, map: (r: Row) => T) {
 
 /** The order, book, fill and market-data methods of the SQL trading repository (`historyScanRows`: see HISTORY_SCAN_ROWS). */
 export function createSqlOrderMethods(db: SqlExecutor, options: { historyScanRows?: number } = {}): Pick<TradingRepository,
-  'lockMarket' | 'lockMarketOfOrder' | 'readBook' | 'findOrder' | 'findOrdersOfAccount' | 'findOrderByClientOrderId'
+  'lockMarket' | 'lockMarketOfOrder' | 'liveOrderMarkets' | 'readBook' | 'findOrder' | 'findOrdersOfAccount' | 'findOrderByClientOrderId'
   | 'cancelLiveOrders' | 'listOrders' | 'listFills' | 'listFillsOfOrders' | 'orderBook' | 'ticker'> {
   const scanRows = options.historyScanRows ?? HISTORY_SCAN_ROWS;
   return {
@@ -50,12 +50,26 @@ export function createSqlOrderMethods(db: SqlExecutor, options: { historyScanRow
 
     async lockMarketOfOrder(orderId, accountId) {
       if (!isUuid(orderId)) return null;
-      const rows = await db.query<{ market: string }>(
-        `WITH o AS (SELECT market FROM orders WHERE id = $1 AND account_id = $2), locked AS (SELECT market, ${MARKET_LOCK_SQL('market')} FROM o)
-         INSERT INTO market_books (market, sequence) SELECT market, 1 FROM locked ${BUMP_SEQUENCE_SQL} RETURNING market`,
+      // An ended order's market is neither locked nor bumped: a cancel of one cannot change the
+      // book, and every market's placements wait for that lock (diff review: per-key exit limits
+      // let one account send many such cancels). `bumped` runs whether or not it is read.
+      const rows = await db.query<{ market: string; live: boolean }>(
+        `WITH o AS (SELECT market, status IN ${LIVE_STATUSES_SQL} AS live FROM orders WHERE id = $1 AND account_id = $2),
+              locked AS (SELECT market, ${MARKET_LOCK_SQL('market')} FROM o WHERE live),
+              bumped AS (INSERT INTO market_books (market, sequence) SELECT market, 1 FROM locked ${BUMP_SEQUENCE_SQL} RETURNING market)
+         SELECT market, live FROM o`,
         [orderId, accountId],
       );
-      return rows[0]?.market ?? null;
+      return rows[0] ? { market: rows[0].market, live: rows[0].live === true } : null;
+    },
+
+    async liveOrderMarkets(accountId, placedByApiKeyId) {
+      if (!isUuid(accountId)) return [];
+      const rows = await db.query<{ market: string }>(
+        `SELECT DISTINCT market FROM orders WHERE account_id = $1 AND status IN ${LIVE_STATUSES_SQL} AND ($2::text IS NULL OR api_key_id = $2)`,
+        [accountId, placedByApiKeyId ?? null],
+      );
+      return rows.map((r) => r.market);
     },
 
     async readBook({ market, side, limitPrice, after, limit }) {
