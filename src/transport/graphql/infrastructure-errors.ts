@@ -79,3 +79,14 @@ export function classifyInfrastructureFailure(error: unknown, depth = 0): Infras
   }
   return null;
 }
+
+/**
+ * Whether an error came from a store's driver: one {@link classifyInfrastructureFailure} knows, or
+ * an error Redis or PostgreSQL answered (ioredis's `ReplyError`, pg's `DatabaseError`, e.g. a
+ * Redis out of memory). Anything else (a TypeError, a check's own Error) is this server's.
+ */
+export function isStoreFailure(error: unknown): boolean {
+  if (classifyInfrastructureFailure(error) !== null) return true;
+  const type = typeof error === 'object' && error !== null ? (error as { constructor?: { name?: unknown } }).constructor?.name : undefined;
+  return type === 'ReplyError' || type === 'DatabaseError';
+}

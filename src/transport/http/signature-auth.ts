@@ -19,6 +19,7 @@ import type { RateLimitHeaderEntry } from '@signet/rate-limit';
 import { REFUSAL_REASONS } from './refusal-reasons.table';
 import { SIGNATURE_REASON_TEXT, signatureRefusalText } from './signature-reason-text';
 import { createDependencyWarnings, type DependencyWarnings } from '../../dependency-warnings';
+import { isStoreFailure } from '../graphql/infrastructure-errors';
 
 /** What signature authentication needs. */
 export interface SignatureAuthOptions {
@@ -238,8 +239,10 @@ export function createSignatureAuth(options: SignatureAuthOptions) {
     } catch (error) {
       // A store or the database failed: nothing was verified, nothing runs; the client may retry.
       options.metrics.signatureChecks.inc({ outcome: SIGNATURE_CHECK_UNAVAILABLE });
-      // Every signed request of an outage meets it: counted each time, logged once a minute.
-      warnings.failed({ dependency: 'key-store', operation: 'verify-signature', error, reqId: request.id, level: 'error' }, 'signature verification unavailable');
+      // Every signed request of an outage meets it: counted each time, logged once a minute. Any
+      // other error is this server's own, logged each time, never counted as a store's outage.
+      if (isStoreFailure(error)) warnings.failed({ dependency: 'key-store', operation: 'verify-signature', error, reqId: request.id, level: 'error' }, 'signature verification unavailable');
+      else options.logger.error({ err: error, reqId: request.id }, 'signature verification failed: an error of this server, not of a store');
       await options.retireSignature(request);
       reply.header('retry-after', '1');
       return refuse(reply, ErrorCode.SERVICE_UNAVAILABLE, 'Signature verification is temporarily unavailable; retry later.', { retryAfter: 1 });

@@ -48,6 +48,21 @@ describe('dependency errors are logged without what the driver was sent', () => 
     expect(log.text()).not.toMatch(MARKERS);
   });
 
+  test('an error of the server itself in the signature check is logged each time, never counted or throttled as a store outage (diff review)', async () => {
+    const log = captureLogger();
+    const spy = jest.spyOn(account.services.apiKeys, 'loadVerificationMaterial').mockRejectedValue(new TypeError('a bug, not an outage'));
+    const server = await startSignet(account.services, memoryStores(), { logger: log.logger });
+    try {
+      for (let i = 0; i < 2; i += 1) expect((await signedRequest(server, account.key, { query: '{ me { id } }' })).status).toBe(503);
+      expect((await server.metrics.dependencyErrors.get()).values.filter((v) => v.value > 0)).toEqual([]);
+    } finally {
+      await server.close();
+      spy.mockRestore();
+    }
+    const lines = log.lines().filter((l) => (l.err as { type?: string } | undefined)?.type === 'TypeError');
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([[50, 'signature verification failed: an error of this server, not of a store'], [50, 'signature verification failed: an error of this server, not of a store']]);
+  });
+
   test('a signed request whose admission store fails: the 503\'s log line has the error, not its command', async () => {
     const log = captureLogger();
     const stores = { ...memoryStores(), admission: { admit: async () => { throw replyErrorWithCommand(); } } };
