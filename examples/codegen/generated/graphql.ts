@@ -46,7 +46,7 @@ export type Account = {
   /** Unique account name, set when the account was opened. */
   name: Scalars['String']['output'];
   /**
-   * Orders, newest first. Filters combine (all must hold); keep them the same across the pages of one listing. With status (but OPEN and PARTIALLY_FILLED), market or apiKeyId, a page reads at most 5,000 of your orders from its cursor, so however long your history a page may hold fewer than `first`, even none, with `hasNextPage` true: go on from `pageInfo.endCursor` until `hasNextPage` is false.
+   * Orders, newest first. Filters combine (all must hold); keep them the same across the pages of one listing. With status (but OPEN and PARTIALLY_FILLED), market or apiKeyId, and without live: true, a page reads at most 5,000 of your orders from its cursor, so however long your history a page may hold fewer than `first`, even none, with `hasNextPage` true: go on from `pageInfo.endCursor` until `hasNextPage` is false.
    *
    * Rate limit: 300 per 1m per account.
    */

@@ -26,7 +26,7 @@ export const REQUEST_LIMITS = Object.freeze({
    * the account's budget leaves out: per key, so a key that spends it (leaked, a runaway bot) never
    * stops another key of the account from getting out; its refusals keep the nonce store bounded
    * as the account's do (the key's exit floor). 300 is above what the exits' own field limits let
-   * run (cancelOrder 240 a minute per account, cancelAllOrders 30, revokeApiKey 2), and keeps one
+   * run (cancelOrder 240 a minute per key, cancelAllOrders 30, revokeApiKey 2), and keeps one
    * account's requests to 3000 + 30 keys × 300 a minute, however many exits its field limits refuse.
    */
   perKeyExits: { max: 300, windowMs: 60_000 } as RateLimitRule,

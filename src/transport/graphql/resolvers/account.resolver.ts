@@ -29,7 +29,7 @@ async function listedApiKeyId(ctx: GraphQLContext, account: Account, apiKeyId: s
 }
 
 const API_KEY_FILTER = (listed: string, made = `this API key of your account made (\`apiKeyId\` of each; revoked keys included)`) =>
-  `Only the ${listed} ${made}: what a leaked key did. Not one of your keys: API_KEY_NOT_FOUND. Reads your history from the newest back, so a key with few ${listed} among many takes longer.`;
+  `Only the ${listed} ${made}: what a leaked key did. Not one of your keys: API_KEY_NOT_FOUND. Reads your history from the newest back, a bounded number of rows per page, so a key with few ${listed} among many takes more pages.`;
 
 /** What a filtered page of a history listing reads (stores/postgres/history-scan.ts), as its field's description says it. */
 const SCANNED_PAGE = (filters: string, rows: string) =>
@@ -50,7 +50,7 @@ export class AccountResolver {
     return { totalUsd: total.toFixed(2), asOf: quote.asOf };
   }
 
-  @FieldResolver(() => OrderConnection, { nullable: true, description: `Orders, newest first. Filters combine (all must hold); keep them the same across the pages of one listing. ${SCANNED_PAGE('status (but OPEN and PARTIALLY_FILLED), market or apiKeyId', 'orders')}` })
+  @FieldResolver(() => OrderConnection, { nullable: true, description: `Orders, newest first. Filters combine (all must hold); keep them the same across the pages of one listing. ${SCANNED_PAGE('status (but OPEN and PARTIALLY_FILLED), market or apiKeyId, and without live: true', 'orders')}` })
   @Directive('@rateLimit(max: 300, window: "1m")')
   async orders(
     @Root() account: Account,
