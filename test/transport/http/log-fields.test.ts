@@ -33,8 +33,8 @@ describe('log lines name a request and its client with one field each', () => {
     const first = await signedRequest(server, account.key, { query: '{ me { id } }' });
     const again = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...first.signed.headers }, body: JSON.stringify({ query: '{ me { id } }' }) });
     expect(again.status).toBe(401);
-    // A failing key store: the 503's line.
-    const spy = jest.spyOn(account.services.apiKeys, 'loadVerificationMaterial').mockRejectedValueOnce(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    // A failing key store (a refused connection, as Node raises it): the 503's line.
+    const spy = jest.spyOn(account.services.apiKeys, 'loadVerificationMaterial').mockRejectedValueOnce(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
     expect((await signedRequest(server, account.key, { query: '{ me { id } }' })).status).toBe(503);
     spy.mockRestore();
 
