@@ -2,12 +2,25 @@ import type { Logger } from 'pino';
 import type { SignetMetrics } from './metrics';
 import { serializeErrorForLog } from './error-log';
 
-/** The stores whose failures are counted and logged here (labels of `signet_dependency_errors_total`). */
-export type Dependency = 'rate-limit-store' | 'nonce-store' | 'admission-store' | 'key-store';
+/**
+ * The stores whose failures are counted and logged here (labels of `signet_dependency_errors_total`):
+ * the security layers' stores by role, the idempotency cache (`idempotency-store`, Redis or memory)
+ * and its durable records (`idempotency-records`, the database), and, for a failure met anywhere
+ * else while serving a request, what the failure was classified as (`database`, `redis`, `network`:
+ * infrastructure-errors.ts).
+ */
+export type Dependency =
+  | 'rate-limit-store' | 'nonce-store' | 'admission-store' | 'key-store' | 'idempotency-store' | 'idempotency-records'
+  | 'database' | 'redis' | 'network';
 
-/** What the server was doing when the dependency failed (labels of `signet_dependency_errors_total`). */
+/**
+ * What the server was doing when the dependency failed (labels of `signet_dependency_errors_total`):
+ * `resolve-field` is a GraphQL field's work, `before-graphql` a hook's before GraphQL ran;
+ * `claim`, `read-record`, `complete`, `release` and `remember` are @idempotent's.
+ */
 export type DependencyOperation =
-  | 'request-ip-limit' | 'field-limit' | 'retire-signature' | 'supersede-nonce' | 'count-address' | 'admit' | 'reload-key' | 'verify-signature';
+  | 'request-ip-limit' | 'field-limit' | 'retire-signature' | 'supersede-nonce' | 'count-address' | 'admit' | 'reload-key' | 'verify-signature'
+  | 'resolve-field' | 'before-graphql' | 'claim' | 'read-record' | 'complete' | 'release' | 'remember';
 
 /** How often one (dependency, operation) writes a line while it keeps failing: once a minute. */
 export const DEPENDENCY_LOG_INTERVAL_MS = 60_000;

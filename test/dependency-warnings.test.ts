@@ -55,3 +55,28 @@ test('unsigned requests during a rate-limit store outage write one warning per o
     await db.close();
   }
 });
+
+test('public queries during a database outage write one line, not one each, and count every failure', async () => {
+  const db = await openPgliteDatabase();
+  const log = captureLogger();
+  const services = servicesFor(db.driver);
+  // What pg throws when PostgreSQL shuts down under a query (57P01 admin_shutdown).
+  const shutdown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+  jest.spyOn(services.marketData, 'ticker').mockRejectedValue(shutdown);
+  const server = await startSignet(services, memoryStores(), { logger: log.logger, directives: { logger: log.logger } });
+  try {
+    for (let i = 0; i < 5; i += 1) {
+      const answer = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ ticker(market: "BTC-USD") { lastPrice } }' }) });
+      const body = await answer.json() as { errors: Array<{ message: string; extensions: { code: string } }> };
+      expect(body.errors[0]).toMatchObject({ message: 'Service temporarily unavailable; retry later.', extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    }
+    const masked = log.lines().filter((l) => l.msg === 'dependency failure masked as SERVICE_UNAVAILABLE');
+    expect(masked).toHaveLength(1);
+    expect(masked[0]).toMatchObject({ level: 50, event: 'dependency_error', dependency: 'database', operation: 'resolve-field', reason: 'sqlstate 57P01', path: ['ticker'], err: { message: shutdown.message } });
+    const counted = (await server.metrics.dependencyErrors.get()).values.map((v) => [v.labels.dependency, v.labels.operation, v.value]);
+    expect(counted).toEqual(expect.arrayContaining([['database', 'resolve-field', 5]]));
+  } finally {
+    await server.close();
+    await db.close();
+  }
+});

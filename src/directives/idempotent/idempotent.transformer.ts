@@ -5,6 +5,7 @@ import type { TransactionRunner } from '@signet/idempotency';
 import type { UnitOfWork } from '../../domain';
 import { BadUserInputError, ServiceUnavailableError, UnauthenticatedError } from '../../errors';
 import type { DirectiveDeps } from '../deps';
+import { createDependencyWarnings, type DependencyWarnings } from '../../dependency-warnings';
 import type { DirectiveContext } from '../directive-context';
 import { admittedLeaseStore } from './admitted-lease-store';
 import { signetCanonicalScalar } from './canonical-ids';
@@ -23,6 +24,7 @@ import { signetOutcomeCodec } from './idempotent-outcome';
  * logged with their scope, never their arguments.
  */
 export function idempotentTransformer(schema: GraphQLSchema, deps: DirectiveDeps): GraphQLSchema {
+  const warnings = deps.dependencyWarnings ?? createDependencyWarnings({ logger: deps.logger, metrics: deps.metrics });
   return transformer<DirectiveContext>(schema, {
     scope: (context) => context.principal?.accountId,
     header: (context, name) => context.http.requestHeaders[name],
@@ -50,7 +52,7 @@ export function idempotentTransformer(schema: GraphQLSchema, deps: DirectiveDeps
       // COMMIT with no answer as COMMIT_OUTCOME_UNKNOWN) and logs it; the client never sees its words.
       transactionFailed: (error) => (error instanceof Error ? error : new Error(String(error))),
     },
-    onEvent: (context, event) => report(deps, context.requestId, event),
+    onEvent: (context, event) => report(deps, warnings, context.requestId, event),
     faults: deps.faults,
   });
 }
@@ -72,8 +74,11 @@ function joinedTransactions(uow: UnitOfWork): TransactionRunner {
   return { runInTransaction: (work) => uow.transaction((_repo, scope) => work(scope), { nested: 'join' }) };
 }
 
-/** Counts an idempotency outcome and logs it (with its scope, never the arguments). */
-function report(deps: DirectiveDeps, requestId: string, event: IdempotentFieldEvent): void {
+/**
+ * Counts an idempotency outcome and logs it (with its scope, never the arguments); a store's
+ * failure goes to `warnings` (counted each, logged at most once a minute: an outage meets every call).
+ */
+function report(deps: DirectiveDeps, warnings: DependencyWarnings, requestId: string, event: IdempotentFieldEvent): void {
   const { metrics, logger } = deps;
   switch (event.kind) {
     case 'executed':
@@ -93,16 +98,16 @@ function report(deps: DirectiveDeps, requestId: string, event: IdempotentFieldEv
       logger.info({ event: 'idempotency_in_progress', reqId: requestId, scope: event.scopeKey }, 'idempotent call already in progress');
       return;
     case 'store_unavailable':
-      logger.warn({ err: { message: messageOf(event.error) }, reqId: requestId }, 'idempotency store unavailable; refusing keyed mutation');
+      warnings.failed({ dependency: 'idempotency-store', operation: 'claim', error: event.error, level: 'error', reqId: requestId }, 'idempotency store unavailable; refusing keyed mutation');
       return;
     case 'records_unavailable':
-      logger.warn({ err: { message: messageOf(event.error) }, reqId: requestId }, 'idempotency records unavailable; refusing keyed mutation (nothing committed)');
+      warnings.failed({ dependency: 'idempotency-records', operation: 'read-record', error: event.error, level: 'error', reqId: requestId }, 'idempotency records unavailable; refusing keyed mutation (nothing committed)');
       return;
     case 'transaction_failed':
       // Answered with the error itself (transactionFailed above), which the error formatting logs.
       return;
     case 'store_write_failed':
-      logger.warn({ err: { message: messageOf(event.error) } }, `idempotency store ${event.operation} failed; the durable record still decides`);
+      warnings.failed({ dependency: 'idempotency-store', operation: event.operation, error: event.error, reqId: requestId }, 'idempotency store write failed; the durable record still decides');
       return;
     case 'record_conflict':
       logger.info({ event: 'idempotency_record_conflict', reqId: requestId, scope: event.scopeKey }, 'another execution committed first; replaying it');
@@ -112,5 +117,3 @@ function report(deps: DirectiveDeps, requestId: string, event: IdempotentFieldEv
       return;
   }
 }
-
-const messageOf = (error: unknown): string => (error as Error).message;

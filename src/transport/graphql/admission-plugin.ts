@@ -4,6 +4,7 @@ import type { DirectiveDeps } from '../../directives';
 import { planRootFields, type AdmissionOutcome, type AdmittedField, type FieldPlan } from '../admission';
 import type { GraphQLContext } from './context';
 import { enforceQueryCost, type ListBounds } from './query-cost';
+import { createDependencyWarnings } from '../../dependency-warnings';
 
 /**
  * The admitted decisions by response key, from the plan and what the store answered. An operation
@@ -37,6 +38,7 @@ function admittedFrom(plan: FieldPlan, outcomes: readonly AdmissionOutcome[], ac
  * no field here; the HTTP layer still runs their admission before their answer is sent, so they count.
  */
 export function admissionPlugin(deps: DirectiveDeps, limits: { readonly maxCost: number; readonly listBounds?: ListBounds }): ApolloServerPlugin<GraphQLContext> {
+  const warnings = deps.dependencyWarnings ?? createDependencyWarnings({ logger: deps.logger, metrics: deps.metrics });
   return {
     async requestDidStart() {
       return {
@@ -70,7 +72,7 @@ export function admissionPlugin(deps: DirectiveDeps, limits: { readonly maxCost:
               await deps.idempotency.release(lease.scopeKey, token);
             } catch (error) {
               // The lease expires on its own; until then a retry is told IN_PROGRESS.
-              deps.logger.warn({ err: { message: (error as Error).message }, reqId: contextValue.requestId }, 'could not release an unused idempotency lease');
+              warnings.failed({ dependency: 'idempotency-store', operation: 'release', error, reqId: contextValue.requestId }, 'could not release an unused idempotency lease');
             }
           }
         },

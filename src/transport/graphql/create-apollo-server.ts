@@ -10,6 +10,7 @@ import { countedFormatError, metricsPlugin } from './metrics-plugin';
 import type { SignetMetrics } from '../../metrics';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './format-error';
+import { createDependencyWarnings } from '../../dependency-warnings';
 import { introspectionCachePlugin } from './introspection-cache-plugin';
 import type { ListBounds } from './query-cost';
 import { introspectionAliasRule, introspectionLimitRule, onlyWithSchemaIntrospection } from './introspection-limit-rule';
@@ -80,6 +81,10 @@ export interface ApolloOptions {
 
 /** Builds the Apollo server with Signet's error model and query limits. */
 export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQLContext> {
+  // One reporter for the store failures met while serving GraphQL (fields, @idempotent, the admission's leases).
+  const directives: DirectiveDeps = options.directives.dependencyWarnings
+    ? options.directives
+    : { ...options.directives, dependencyWarnings: createDependencyWarnings({ logger: options.logger, metrics: options.metrics }) };
   const armor = new ApolloArmor({
     maxDepth: { n: QUERY_LIMITS.maxDepth },
     // Costed with the variables, after validation (admission plugin); armor's rule sees only literals.
@@ -103,7 +108,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     blockFieldSuggestion: { enabled: false },
   }).protect();
   return new ApolloServer<GraphQLContext>({
-    schema: applyDirectiveTransformers(options.schema, options.directives),
+    schema: applyDirectiveTransformers(options.schema, directives),
     introspection: options.introspection,
     // With introspection off, no "Did you mean …?" in errors: armor's pattern misses graphql-js's
     // enum wording ('Did you mean the enum value "MANAGE_KEYS"?'), which named the schema's values.
@@ -118,7 +123,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: options.development,
-    formatError: countedFormatError(createFormatError({ logger: options.logger, development: options.development, hideSuggestions: !options.introspection })),
+    formatError: countedFormatError(createFormatError({ logger: options.logger, development: options.development, hideSuggestions: !options.introspection, warnings: directives.dependencyWarnings })),
     validationRules: [
       // Counts `__schema`/`__type` on entering the document (a linear walk), so its more precise
       // reason comes first; then the selection limits, which on a document over them stop the
@@ -134,7 +139,7 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
       ...protection.validationRules,
       ...introspectionCost.validationRules.map(onlyWithSchemaIntrospection),
     ],
-    plugins: [...protection.plugins, ...introspectionCost.plugins, introspectionCachePlugin(), ApolloServerPluginLandingPageDisabled(), admissionPlugin(options.directives, { maxCost: QUERY_LIMITS.maxCost, listBounds: options.listBounds }), responsePlugin(), ...(options.metrics ? [metricsPlugin(options.metrics)] : []), ...(options.plugins ?? [])],
+    plugins: [...protection.plugins, ...introspectionCost.plugins, introspectionCachePlugin(), ApolloServerPluginLandingPageDisabled(), admissionPlugin(directives, { maxCost: QUERY_LIMITS.maxCost, listBounds: options.listBounds }), responsePlugin(), ...(options.metrics ? [metricsPlugin(options.metrics)] : []), ...(options.plugins ?? [])],
     logger: options.logger,
   });
 }

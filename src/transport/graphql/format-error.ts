@@ -6,6 +6,7 @@ import { ActingKeyRevokedError, CommitOutcomeUnknownError } from '../../domain';
 import { COMMIT_OUTCOME_UNKNOWN } from '../http/refusal-reasons.table';
 import { ErrorCode, SignetError, isRetryable } from '../../errors';
 import { classifyInfrastructureFailure } from './infrastructure-errors';
+import { createDependencyWarnings, type DependencyWarnings } from '../../dependency-warnings';
 
 /** Apollo's own codes for malformed requests: their messages are safe to show. */
 const CLIENT_CODES: ReadonlySet<string> = new Set([
@@ -44,11 +45,13 @@ function describeValidation(failures: ValidationFailure[], prefix = ''): Array<{
  * Builds Apollo's formatError: Signet errors and request-shape errors pass with their code;
  * infrastructure failures (database or Redis timeout, lost connection) become SERVICE_UNAVAILABLE,
  * retryable, with a fixed message; everything else is masked as INTERNAL_SERVER_ERROR. Both
- * masked kinds are logged in full with the request id, and so is IDEMPOTENCY_OUTCOME_LOST (a
- * database that went back: the operator's to act on).
+ * masked kinds are logged in full with the request id (a dependency's failure through `warnings`:
+ * counted each, logged at most once a minute, as an outage meets every request), and so is
+ * IDEMPOTENCY_OUTCOME_LOST (a database that went back: the operator's to act on).
  * With `development` on, masked errors keep their message and stack for local debugging.
  */
-export function createFormatError(options: { logger: Logger; development: boolean; hideSuggestions?: boolean }) {
+export function createFormatError(options: { logger: Logger; development: boolean; hideSuggestions?: boolean; warnings?: DependencyWarnings }) {
+  const warnings = options.warnings ?? createDependencyWarnings({ logger: options.logger });
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const requestId = currentRequestId();
     const original = unwrapResolverError(error);
@@ -91,7 +94,10 @@ export function createFormatError(options: { logger: Logger; development: boolea
     if (infrastructure) {
       // A dependency failed, not the request: the same request may succeed later (a keyed
       // mutation whose commit did land before the connection dropped is then replayed, not rerun).
-      options.logger.warn({ err: original, reqId: requestId, path: formatted.path, ...infrastructure }, 'dependency failure masked as SERVICE_UNAVAILABLE');
+      warnings.failed({
+        dependency: infrastructure.dependency, operation: 'resolve-field', error: original, level: 'error',
+        ...(requestId === undefined ? {} : { reqId: requestId }), fields: { path: formatted.path, reason: infrastructure.reason },
+      }, 'dependency failure masked as SERVICE_UNAVAILABLE');
       return {
         ...base,
         message: options.development ? formatted.message : UNAVAILABLE_MESSAGE,

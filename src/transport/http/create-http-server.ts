@@ -15,6 +15,7 @@ import { createApolloServer } from '../graphql/create-apollo-server';
 import { orderListBounds } from '../graphql/query-cost';
 import { requestScope, type OperationSummary } from '../request-scope';
 import { createHttpErrorHandler, sendError } from './http-errors';
+import { createDependencyWarnings } from '../../dependency-warnings';
 import { sentErrorCodes } from './sent-errors';
 import { jsonBodyRefusal } from './json-body';
 import { hostLineCount } from './field-lines';
@@ -200,7 +201,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     if (refusal) return done(refusal, undefined);
     parseJson(request, (body as Buffer).toString('utf8'), done);
   });
-  app.setErrorHandler(createHttpErrorHandler(deps.logger, retireRefused));
+  app.setErrorHandler(createHttpErrorHandler(deps.logger, retireRefused, createDependencyWarnings({ logger: deps.logger, metrics: deps.metrics })));
   app.setNotFoundHandler((request, reply) => {
     // A path that exists with other methods is the wrong method (405 with Allow), not an unknown
     // path. One that exists with this method but sent here is hidden on purpose (/metrics outside

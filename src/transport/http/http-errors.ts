@@ -5,6 +5,7 @@ import { UNAVAILABLE_MESSAGE } from '../graphql/format-error';
 import { classifyInfrastructureFailure } from '../graphql/infrastructure-errors';
 import { errorMediaType } from './error-media-type';
 import { noteRefusalCode } from './sent-errors';
+import { createDependencyWarnings, type DependencyWarnings } from '../../dependency-warnings';
 
 /** A whole-request rejection, shaped like a GraphQL error response so clients parse one format. */
 export function errorBody(code: ErrorCode, message: string, requestId: string, extra: Record<string, unknown> = {}) {
@@ -67,11 +68,12 @@ export class RequestBodyRefused extends Error {
 
 /**
  * Fastify error handler: known client errors keep a safe message; a dependency failure in a hook
- * is 503 SERVICE_UNAVAILABLE (retryable); everything else is logged and masked as a 500.
+ * is 503 SERVICE_UNAVAILABLE (retryable), reported to `warnings` (counted each, logged at most once
+ * a minute); everything else is logged and masked as a 500.
  * `beforeRefusal` runs first, whatever the answer: the server's retirement of a refused signature
  * (a body parser's 415 for a Content-Type the signature does not cover, say).
  */
-export function createHttpErrorHandler(logger: Logger, beforeRefusal?: (request: FastifyRequest) => Promise<void>) {
+export function createHttpErrorHandler(logger: Logger, beforeRefusal?: (request: FastifyRequest) => Promise<void>, warnings: DependencyWarnings = createDependencyWarnings({ logger })) {
   return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     await beforeRefusal?.(request);
     const status = error.statusCode ?? 500;
@@ -81,7 +83,7 @@ export function createHttpErrorHandler(logger: Logger, beforeRefusal?: (request:
     }
     const infrastructure = classifyInfrastructureFailure(error);
     if (infrastructure) {
-      logger.warn({ err: error, reqId: request.id, ...infrastructure }, 'dependency failure before GraphQL; 503');
+      warnings.failed({ dependency: infrastructure.dependency, operation: 'before-graphql', error, level: 'error', reqId: request.id, fields: { reason: infrastructure.reason } }, 'dependency failure before GraphQL; 503');
       return sendError(reply.header('retry-after', '1'), ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, { retryAfter: 1 });
     }
     logger.error({ err: error, reqId: request.id }, 'unhandled HTTP error');
