@@ -16,6 +16,7 @@ import { orderListBounds } from '../graphql/query-cost';
 import { requestScope, type OperationSummary } from '../request-scope';
 import { createHttpErrorHandler, sendError } from './http-errors';
 import { createDependencyWarnings } from '../../dependency-warnings';
+import { createFrameworkErrorHandler } from './framework-errors';
 import { sentErrorCodes } from './sent-errors';
 import { jsonBodyRefusal } from './json-body';
 import { hostLineCount } from './field-lines';
@@ -122,6 +123,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     keepAliveTimeout: idleMs,
     http: { connectionsCheckingInterval: deps.httpTimeouts?.checkIntervalMs ?? HTTP_TIMEOUTS.checkIntervalMs },
     clientErrorHandler,
+    // A target the router cannot decode gets the error format, not Fastify's own body (framework-errors.ts).
+    frameworkErrors: createFrameworkErrorHandler(deps.metrics),
   });
   logAbortedRequests(app);
   answerExpectContinue(app.server, BODY_LIMIT_BYTES);
