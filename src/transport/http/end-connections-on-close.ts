@@ -151,7 +151,7 @@ export function endConnectionsOnClose(
     if (!closing) return done();
     const refuse = () => {
       reply.header('x-request-id', request.id).header('retry-after', String(SHUTDOWN_RETRY_AFTER_SECONDS));
-      sendError(reply, REFUSAL_REASONS[SHUTTING_DOWN].code, 'The server is shutting down; nothing ran. Retry after Retry-After, on another instance or once it is back.', { reason: SHUTTING_DOWN });
+      sendError(reply, REFUSAL_REASONS[SHUTTING_DOWN].code, 'The server is shutting down; nothing ran. Retry after Retry-After, on another instance or once it is back.', { reason: SHUTTING_DOWN, retryAfter: SHUTDOWN_RETRY_AFTER_SECONDS });
     };
     if (!retireSignature || !hasSignatureHeaders(request)) return refuse();
     // The retirement logs its own failures; the refusal goes out either way.

@@ -372,7 +372,7 @@ describe('HTTP connections', () => {
     expect(head).toMatch(/\r\ncontent-type: application\/graphql-response\+json/i);
     const requestId = /\r\nx-request-id: ([^\r]+)\r\n/i.exec(head)?.[1];
     expect(requestId).toBeTruthy();
-    expect(JSON.parse(answer)).toEqual({ errors: [{ message: expect.stringContaining('shutting down'), extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId, reason: 'SHUTTING_DOWN' } }] });
+    expect(JSON.parse(answer)).toEqual({ errors: [{ message: expect.stringContaining('shutting down'), extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId, reason: 'SHUTTING_DOWN', retryAfter: 1 } }] });
     expect(inFlight.received()).toMatch(/^HTTP\/1\.1 200 /);
     expect(retired).toEqual(['127.0.0.1 sig1=("@method");created=1;nonce="late-nonce-0000001";keyid="k"']);
   }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
@@ -428,7 +428,7 @@ describe('HTTP connections', () => {
     // Not the one closing the connection: an answer is still to come on it.
     expect(first.headers.connection).not.toBe('close');
     expect(second.headers).toMatchObject({ 'retry-after': '1', connection: 'close' });
-    expect(JSON.parse(second.body)).toEqual({ errors: [{ message: expect.stringContaining('shutting down'), extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId: second.headers['x-request-id'], reason: 'SHUTTING_DOWN' } }] });
+    expect(JSON.parse(second.body)).toEqual({ errors: [{ message: expect.stringContaining('shutting down'), extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId: second.headers['x-request-id'], reason: 'SHUTTING_DOWN', retryAfter: 1 } }] });
     expect(retired).toEqual(['sig1=("@method");created=1;nonce="piped-nonce-000001";keyid="k"']);
   }, BEFORE_THE_KEEP_ALIVE_TIMEOUT);
 
