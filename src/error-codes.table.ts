@@ -44,7 +44,7 @@ export interface ErrorCodeSpec {
   readonly otherStatuses: readonly number[];
   /** True when the code can null a single field in an HTTP 200 response. */
   readonly field: boolean;
-  /** True when the same request may succeed later (`extensions.retryable`). */
+  /** True when the same operation may succeed later, signed again (a fresh nonce) with the same idempotency key (`extensions.retryable`, ERRORS.md). */
   readonly retryable: boolean;
   /** ERRORS.md's HTTP column: the statuses above, in words (a test checks they agree). */
   readonly http: string;
