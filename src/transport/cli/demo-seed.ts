@@ -15,15 +15,18 @@ const DEMO_ACCOUNTS: ReadonlyArray<{ name: string; deposits: Record<string, stri
  * The resting liquidity bob quotes at start (a two-sided book around the default price table), so
  * a newcomer's first MARKET order fills: BTC-USD 29,900/29,800 bids and 30,100/30,200 asks of
  * 0.3 BTC, ETH-USD 1,995/1,990 bids and 2,005/2,010 asks of 3 ETH. It holds 29,865 USD, 0.6 BTC and 6 ETH of bob's.
+ * Each market's quotes are listed nearest the price first, bid and ask in turn: with an open-order
+ * cap under four (SIGNET_MAX_OPEN_ORDERS), the first ones of each market are quoted, so the book
+ * stays two-sided from a cap of two.
  */
 export const DEMO_LIQUIDITY: ReadonlyArray<{ market: string; side: 'BUY' | 'SELL'; price: string; quantity: string }> = [
   { market: 'BTC-USD', side: 'BUY', price: '29900', quantity: '0.3' },
-  { market: 'BTC-USD', side: 'BUY', price: '29800', quantity: '0.3' },
   { market: 'BTC-USD', side: 'SELL', price: '30100', quantity: '0.3' },
+  { market: 'BTC-USD', side: 'BUY', price: '29800', quantity: '0.3' },
   { market: 'BTC-USD', side: 'SELL', price: '30200', quantity: '0.3' },
   { market: 'ETH-USD', side: 'BUY', price: '1995', quantity: '3' },
-  { market: 'ETH-USD', side: 'BUY', price: '1990', quantity: '3' },
   { market: 'ETH-USD', side: 'SELL', price: '2005', quantity: '3' },
+  { market: 'ETH-USD', side: 'BUY', price: '1990', quantity: '3' },
   { market: 'ETH-USD', side: 'SELL', price: '2010', quantity: '3' },
 ];
 /** Who quotes {@link DEMO_LIQUIDITY}. */
@@ -74,8 +77,14 @@ export async function seedDemo(services: DomainServices, dataDir: string): Promi
   return { credentials, path };
 }
 
+/** Places {@link DEMO_LIQUIDITY}, as many per market as the open-order cap allows (a cap of 1 would otherwise stop `serve`). */
 async function quoteDemoLiquidity(services: DomainServices, accountId: string): Promise<void> {
+  const cap = services.orders.maxOpenOrders ?? Number.POSITIVE_INFINITY;
+  const quoted = new Map<string, number>();
   for (const [index, quote] of DEMO_LIQUIDITY.entries()) {
+    const inMarket = quoted.get(quote.market) ?? 0;
+    if (inMarket >= cap) continue;
+    quoted.set(quote.market, inMarket + 1);
     const placed = await services.orders.placeOrder(accountId, { ...quote, type: 'LIMIT', postOnly: true, clientOrderId: `demo-liquidity-${index + 1}` });
     if (!placed.ok) throw new Error(`demo seed: ${placed.errors[0].message}`);
   }
