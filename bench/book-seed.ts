@@ -73,14 +73,17 @@ const HISTORY_PRICE = '(29000 + (k / 4) % 2000)::numeric';
 const HISTORY_QUANTITY = '0.001';
 
 /**
- * Writes `count` final BTC-USD orders: every other one CANCELED by its owner (`holderId`, BUY and SELL
+ * Writes `count` final orders of `market` (BTC-USD unless said): every other one CANCELED by its owner (`holderId`, BUY and SELL
  * in turn, nothing filled), the rest FILLED in pairs, a BUY of `holderId` (taker) against a SELL of
  * `counterpartyId` (maker), each pair with its two fill rows. So `holderId` owns three quarters of
  * the history. Prices spread over 29,000-30,999 (both sides of a book at 30,000). History is
  * shape, not money: no journals (a final order holds nothing, and reconcile checks fills against
- * orders, not against the ledger).
+ * orders, not against the ledger). The trades' volume goes into the market's minute totals, as a
+ * placement's does (the ticker reads those).
  */
-export function seedOrderHistory(driver: SqlDriver, args: { holderId: string; counterpartyId: string; count: number }): Promise<void> {
+export function seedOrderHistory(driver: SqlDriver, args: { holderId: string; counterpartyId: string; count: number; market?: string }): Promise<void> {
+  const market = MARKETS.get(args.market ?? 'BTC-USD');
+  if (!market) throw new Error(`unknown market ${args.market}`);
   const orders = idPrefix('0003');
   const trades = idPrefix('0004');
   const fills = idPrefix('0005');
@@ -88,25 +91,29 @@ export function seedOrderHistory(driver: SqlDriver, args: { holderId: string; co
     await db.query(
       `INSERT INTO orders (id, account_id, market, side, type, price, quantity, status, status_reason, filled_quantity, filled_quote,
          hold_asset, hold_amount, hold_remaining, created_at, updated_at)
-       SELECT ${uuidOf(orders, 'k')}, CASE WHEN k % 4 = 3 THEN $2::uuid ELSE $1::uuid END, 'BTC-USD', o.side, 'LIMIT', ${HISTORY_PRICE}, ${HISTORY_QUANTITY},
+       SELECT ${uuidOf(orders, 'k')}, CASE WHEN k % 4 = 3 THEN $2::uuid ELSE $1::uuid END, $4, o.side, 'LIMIT', ${HISTORY_PRICE}, ${HISTORY_QUANTITY},
          CASE WHEN k % 2 = 0 THEN 'CANCELED' ELSE 'FILLED' END, CASE WHEN k % 2 = 0 THEN 'CANCELED_BY_USER' END,
          CASE WHEN k % 2 = 0 THEN 0 ELSE ${HISTORY_QUANTITY} END, CASE WHEN k % 2 = 0 THEN 0 ELSE ${HISTORY_PRICE} * ${HISTORY_QUANTITY} END,
-         CASE o.side WHEN 'BUY' THEN 'USD' ELSE 'BTC' END,
+         CASE o.side WHEN 'BUY' THEN $5 ELSE $6 END,
          CASE o.side WHEN 'BUY' THEN ceil(${HISTORY_PRICE} * ${HISTORY_QUANTITY} * 100) / 100 ELSE ${HISTORY_QUANTITY} END, 0,
          now() - (($3::int - k) * interval '1 second'), now() - (($3::int - k) * interval '1 second')
        FROM generate_series(1, $3::int) AS k, LATERAL (SELECT CASE WHEN k % 4 IN (0, 1) THEN 'BUY' ELSE 'SELL' END AS side) AS o
        ORDER BY k`,
-      [args.holderId, args.counterpartyId, args.count],
+      [args.holderId, args.counterpartyId, args.count, market.symbol, market.quoteAsset, market.baseAsset],
     );
     // Trade t pairs order 4t+1 (holder BUY, taker) with 4t+3 (counterparty SELL, maker): maker row first.
     await db.query(
-      `INSERT INTO fills (id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at)
-       SELECT ${uuidOf(fills, '2 * (k / 4) + f.n')}, ${uuidOf(trades, 'k / 4')}, ${uuidOf(orders, 'k + f.delta')}, f.account_id::uuid, 'BTC-USD', f.side,
+      `WITH f AS (INSERT INTO fills (id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at)
+       SELECT ${uuidOf(fills, '2 * (k / 4) + f.n')}, ${uuidOf(trades, 'k / 4')}, ${uuidOf(orders, 'k + f.delta')}, f.account_id::uuid, $4, f.side,
          ${HISTORY_PRICE}, ${HISTORY_QUANTITY}, ceil(${HISTORY_PRICE} * ${HISTORY_QUANTITY} * 100) / 100, 0, f.fee_asset, f.liquidity, now() - (($3::int - k) * interval '1 second')
        FROM generate_series(1, $3::int - 2, 4) AS k,
-         (VALUES (0, 2, $2, 'SELL', 'USD', 'MAKER'), (1, 0, $1, 'BUY', 'BTC', 'TAKER')) AS f(n, delta, account_id, side, fee_asset, liquidity)
-       ORDER BY k, f.n`,
-      [args.holderId, args.counterpartyId, args.count],
+         (VALUES (0, 2, $2, 'SELL', $5, 'MAKER'), (1, 0, $1, 'BUY', $6, 'TAKER')) AS f(n, delta, account_id, side, fee_asset, liquidity)
+       ORDER BY k, f.n
+       RETURNING market, quantity, liquidity, created_at)
+       INSERT INTO market_volume_minutes AS v (market, minute, base_volume, trades)
+       SELECT market, date_trunc('minute', created_at, 'UTC'), SUM(quantity), COUNT(*) FROM f WHERE liquidity = 'TAKER' GROUP BY 1, 2
+       ON CONFLICT (market, minute) DO UPDATE SET base_volume = v.base_volume + EXCLUDED.base_volume, trades = v.trades + EXCLUDED.trades`,
+      [args.holderId, args.counterpartyId, args.count, market.symbol, market.quoteAsset, market.baseAsset],
     );
   });
 }

@@ -99,7 +99,7 @@ export async function crossingOutcome(db: BenchDatabase, makers: Readonly<Record
   const counts = {
     balanceMismatches: report.balanceMismatches.length, unbalancedAssets: report.unbalancedAssets.length,
     heldMismatches: report.heldMismatches.length, orderMismatches: report.orderMismatches.length, feeMismatches: report.feeMismatches.length,
-    depositMismatches: report.depositMismatches.length,
+    depositMismatches: report.depositMismatches.length, volumeMismatches: report.volumeMismatches.length,
   };
   return { takers, unfilledTakers, makersLeft, reconcile: Object.values(counts).every((n) => n === 0) ? 'clean' : counts };
 }

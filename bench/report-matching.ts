@@ -49,7 +49,7 @@ export function matchingTargets(result: ModeResult): string[] {
     for (const op of history.ops) {
       const within = op.ratio <= 1 + HISTORY_TOLERANCE + 1e-9;
       lines.push(`With ${fmt(history.historicalOrders)} historical orders / without, ${op.op}: **${op.ratio.toFixed(2)}×** (${op.withMs} vs ${op.withoutMs} ms median) ` +
-        `(target ≤ 1.10×: ${met(within)})`);
+        (op.target === false ? '(beside the targets: not one of issue 16\'s operations)' : `(target ≤ 1.10×: ${met(within)})`));
     }
   }
   return lines;

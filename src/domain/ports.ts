@@ -224,6 +224,8 @@ export interface ReconciliationReport {
   readonly feeMismatches: ReadonlyArray<{ asset: string; fills: string; ledger: string; held: string }>;
   /** Deposit records (account, asset, amount, reference) that disagree with their DEPOSIT journal's entries. */
   readonly depositMismatches: ReadonlyArray<{ journalId: string; problem: string }>;
+  /** Minutes (UTC) of a market whose recorded volume and trade count (the ticker's totals) differ from its trades' fills. */
+  readonly volumeMismatches: ReadonlyArray<{ market: string; minute: string; fillVolume: string; fillTrades: number; recordedVolume: string; recordedTrades: number }>;
 }
 
 /** How the `transaction()` calls nested inside a top-level transaction run. */

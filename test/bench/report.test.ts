@@ -263,9 +263,9 @@ describe('bench targets (issue 16)', () => {
     expect(line(targets(unfilled), 'Scenario 7:')).toContain('**1** of 10 crossing orders (7 and 7b) not FILLED');
     expect(line(targets(unfilled), 'Scenario 7:')).toContain('missed');
     const broken = crossingMode({
-      crossing: { takers: { 'BTC-USD': 10 }, unfilledTakers: 0, makersLeft: { 'BTC-USD': 0 }, reconcile: { balanceMismatches: 0, unbalancedAssets: 0, heldMismatches: 2, orderMismatches: 0, feeMismatches: 0, depositMismatches: 0 } },
+      crossing: { takers: { 'BTC-USD': 10 }, unfilledTakers: 0, makersLeft: { 'BTC-USD': 0 }, reconcile: { balanceMismatches: 0, unbalancedAssets: 0, heldMismatches: 2, orderMismatches: 0, feeMismatches: 0, depositMismatches: 0, volumeMismatches: 0 } },
     });
-    expect(line(targets(broken), 'Scenario 7:')).toContain('**balanceMismatches 0, unbalancedAssets 0, heldMismatches 2, orderMismatches 0, feeMismatches 0, depositMismatches 0** (target 0, 0, clean: missed)');
+    expect(line(targets(broken), 'Scenario 7:')).toContain('**balanceMismatches 0, unbalancedAssets 0, heldMismatches 2, orderMismatches 0, feeMismatches 0, depositMismatches 0, volumeMismatches 0** (target 0, 0, clean: missed)');
   });
 
   it('reports the per-market serialization ceiling as two markets / one market', () => {

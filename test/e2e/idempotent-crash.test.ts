@@ -55,7 +55,7 @@ gate(`@idempotent survives SIGKILL (PostgreSQL + Redis)${TEST_DATABASE_URL && TE
     throw new Error('still in progress after 30 attempts');
   }
 
-  const clean = { balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [], depositMismatches: [] };
+  const clean = { balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [], depositMismatches: [], volumeMismatches: [] };
 
   test('killed after the commit, before the response: the retry on a fresh process gets the replay', async () => {
     const accountId = await fundedAccount(shared.services, { USD: '1000' }, 'crash-after');

@@ -52,6 +52,6 @@ gate(`@idempotent across two signet processes sharing PostgreSQL and Redis${TEST
       expect(r.json.extensions.idempotentReplay).toEqual({ placeOrder: true });
     }
     expect(await shared.orderCount(accountId)).toBe(1);
-    expect(await shared.services.uow.repo.reconcile()).toEqual({ balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [], depositMismatches: [] });
+    expect(await shared.services.uow.repo.reconcile()).toEqual({ balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [], depositMismatches: [], volumeMismatches: [] });
   }, 60_000);
 });

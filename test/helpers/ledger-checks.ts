@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '../../src/stores/postgres';
 
 /** What `reconcile()` reports for consistent books. */
-export const CLEAN_RECONCILIATION = Object.freeze({ balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [], depositMismatches: [] });
+export const CLEAN_RECONCILIATION = Object.freeze({ balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [], depositMismatches: [], volumeMismatches: [] });
 
 /** Rows that record value, counted: a rejected request must leave every one unchanged. */
 export interface BookCounts { readonly orders: number; readonly transfers: number; readonly journals: number; readonly ledgerEntries: number; readonly idempotencyRecords: number }

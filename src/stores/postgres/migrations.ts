@@ -245,6 +245,35 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE api_keys ADD COLUMN revoked_by_api_key_id text
     `,
   },
+  {
+    // Each market's traded volume per minute (UTC), written with the trades (sql-placement.ts), so
+    // the public ticker's 24-hour volume sums at most 1,441 rows whatever the market trades: summed
+    // from the fills, it read every trade of the day (0.45 s of database CPU per call at 1,000,000
+    // trades a day, and 15 aliases in one anonymous request). Filled from the trades already there.
+    version: 11,
+    sql: `
+      CREATE TABLE market_volume_minutes (
+        market text NOT NULL,
+        minute timestamptz NOT NULL,
+        base_volume numeric NOT NULL CHECK (base_volume > 0),
+        trades bigint NOT NULL CHECK (trades > 0),
+        PRIMARY KEY (market, minute)
+      );
+      INSERT INTO market_volume_minutes (market, minute, base_volume, trades)
+        SELECT market, date_trunc('minute', created_at, 'UTC'), SUM(quantity), COUNT(*)
+        FROM fills WHERE liquidity = 'TAKER' GROUP BY 1, 2
+    `,
+  },
+  {
+    // Every read of fills is by market, account or order, newest first, each with its own index
+    // (fills_market_trades, fills_account_seq, fills_order_seq). The index of every fill by
+    // sequence served none of them, but the planner took it for a market or an account that
+    // trades less than others (walking it newest first and filtering), reading every newer fill of
+    // the others: 2,000,000 rows, 0.4 s, for a market 1,000,000 trades behind. The sequence stays
+    // unique as its sequence generator makes it.
+    version: 12,
+    sql: `ALTER TABLE fills DROP CONSTRAINT fills_seq_key`,
+  },
 ];
 
 /** How many migrations a new database receives: `migrate` returning this means the database was empty. */

@@ -211,5 +211,23 @@ export async function reconcileLedger(db: SqlExecutor): Promise<ReconciliationRe
     ],
     feeMismatches: feeRows.map((r) => ({ asset: String(r.asset), fills: num(r.fills), ledger: num(r.ledger), held: num(r.held) })),
     depositMismatches: await depositMismatches(db),
+    volumeMismatches: await volumeMismatches(db),
   };
+}
+
+/** Each market's minute totals (market_volume_minutes, the ticker's volume) against its trades: the taker fills of that minute. */
+async function volumeMismatches(db: SqlExecutor): Promise<ReconciliationReport['volumeMismatches']> {
+  const rows = await db.query<{ market: string; minute: Date | string; fill_volume: string; fill_trades: string; recorded_volume: string; recorded_trades: string }>(
+    `WITH f AS (SELECT market, date_trunc('minute', created_at, 'UTC') AS minute, SUM(quantity) AS volume, COUNT(*) AS trades
+                FROM fills WHERE liquidity = 'TAKER' GROUP BY 1, 2)
+     SELECT COALESCE(f.market, t.market) AS market, COALESCE(f.minute, t.minute) AS minute,
+       COALESCE(f.volume, 0) AS fill_volume, COALESCE(f.trades, 0) AS fill_trades, COALESCE(t.base_volume, 0) AS recorded_volume, COALESCE(t.trades, 0) AS recorded_trades
+     FROM f FULL JOIN market_volume_minutes t ON t.market = f.market AND t.minute = f.minute
+     WHERE COALESCE(f.volume, 0) <> COALESCE(t.base_volume, 0) OR COALESCE(f.trades, 0) <> COALESCE(t.trades, 0)
+     ORDER BY 1, 2`,
+  );
+  return rows.map((r) => ({
+    market: String(r.market), minute: new Date(r.minute).toISOString(),
+    fillVolume: num(r.fill_volume), fillTrades: Number(r.fill_trades), recordedVolume: num(r.recorded_volume), recordedTrades: Number(r.recorded_trades),
+  }));
 }

@@ -289,7 +289,7 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
       }, { excludeServers: true, masterKeyMismatch: 'warn' });
     });
 
-  program.command('reconcile').description('Check the ledger: every balance equals its ledger entries, every asset sums to zero, every hold equals its live orders\' holds and covers what they have left, every order agrees with its fills and every fill with its order, no book is crossed, fees equal what the fee account received, every deposit record agrees with its journal. Exit 1 on any mismatch, 4 when the check could not run.')
+  program.command('reconcile').description('Check the ledger: every balance equals its ledger entries, every asset sums to zero, every hold equals its live orders\' holds and covers what they have left, every order agrees with its fills and every fill with its order, no book is crossed, fees equal what the fee account received, every deposit record agrees with its journal, every market\'s minute volume totals agree with its trades. Exit 1 on any mismatch, 4 when the check could not run.')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
       let report: ReconciliationReport;
@@ -305,7 +305,7 @@ export function registerAdminCommands(program: Command, config: SignetConfig, de
       }
       const problems = Object.values(report).reduce((n, list) => n + list.length, 0);
       if (opts.json) process.stdout.write(JSON.stringify({ clean: problems === 0, ...report }, null, 2) + '\n');
-      else if (problems === 0) process.stdout.write('clean: every balance equals its ledger, every asset sums to zero, every hold equals its live orders\' holds and covers what they have left, every order agrees with its fills and every fill with its order, no book is crossed, fees equal what the fee account received, every deposit record agrees with its journal\n');
+      else if (problems === 0) process.stdout.write('clean: every balance equals its ledger, every asset sums to zero, every hold equals its live orders\' holds and covers what they have left, every order agrees with its fills and every fill with its order, no book is crossed, fees equal what the fee account received, every deposit record agrees with its journal, every market\'s minute volume totals agree with its trades\n');
       else for (const [check, list] of Object.entries(report)) for (const item of list) process.stdout.write(`${check}  ${JSON.stringify(item)}\n`);
       if (problems > 0) throw new CliError(`RECONCILIATION_FAILED: ${problems} mismatch(es); the list is on stdout`, EXIT.FAILED, { code: 'RECONCILIATION_FAILED', answered: true });
     });

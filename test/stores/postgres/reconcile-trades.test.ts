@@ -149,4 +149,18 @@ describe('reconcile() over trades and live orders (PGlite)', () => {
     expect(report.unbalancedAssets).toEqual([]);
     expect(report.feeMismatches).toEqual([{ asset: 'USD', fills: '0.01', ledger: '0.01', held: '1' }]);
   });
+
+  test('a market\'s minute volume totals (the ticker\'s) that differ from its trades, either way', async () => {
+    const [taker] = await db.driver.query<{ market: string; minute: Date; quantity: string }>(
+      "SELECT market, date_trunc('minute', created_at, 'UTC') AS minute, quantity FROM fills WHERE id = $1", [trade.takerFill],
+    );
+    const minute = new Date(taker.minute).toISOString();
+    // The trade's minute recorded with more volume than it traded.
+    const more = await reportAfter((tx) => tx.query('UPDATE market_volume_minutes SET base_volume = base_volume + 1 WHERE market = $1 AND minute = $2', [taker.market, taker.minute]));
+    expect(more.volumeMismatches).toEqual([{ market: 'BTC-USD', minute, fillVolume: '0.05', fillTrades: 1, recordedVolume: '1.05', recordedTrades: 1 }]);
+    // The totals lost: a trade with no minute recorded (what a fill written by hand, not by a placement, leaves).
+    const lost = await reportAfter((tx) => tx.query('DELETE FROM market_volume_minutes'));
+    expect(lost.volumeMismatches).toEqual([{ market: 'BTC-USD', minute, fillVolume: '0.05', fillTrades: 1, recordedVolume: '0', recordedTrades: 0 }]);
+    expect(taker.quantity).toMatch(/^0\.050*$/);
+  });
 });

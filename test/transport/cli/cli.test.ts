@@ -100,7 +100,7 @@ describe('signet CLI on an embedded data directory', () => {
       expect(people.stdout).toMatch(/^status +replayed$/m);
       await withRuntime(async (runtime) => {
         expect((await runtime.services.accounts.listBalances(carolId)).find((b) => b.asset === 'ETH')).toEqual({ asset: 'ETH', available: '2', held: '0' });
-        expect(await runtime.services.uow.repo.reconcile()).toMatchObject({ balanceMismatches: [], unbalancedAssets: [], depositMismatches: [] });
+        expect(await runtime.services.uow.repo.reconcile()).toMatchObject({ balanceMismatches: [], unbalancedAssets: [], depositMismatches: [], volumeMismatches: [] });
       });
     }, TIMEOUT);
 
@@ -392,7 +392,7 @@ describe('signet CLI on an embedded data directory', () => {
       const text = await signet(env, 'reconcile');
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/^clean: every balance equals its ledger/);
-      expect(json(await signet(env, 'reconcile', '--json'))).toEqual({ clean: true, balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [], depositMismatches: [] });
+      expect(json(await signet(env, 'reconcile', '--json'))).toEqual({ clean: true, balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [], depositMismatches: [], volumeMismatches: [] });
     }, TIMEOUT);
 
     test('a data directory with no database (a typo, the wrong working directory): exit 4, not checked, nothing created', async () => {

@@ -12,7 +12,7 @@ import { silentLogger } from '../../helpers/logger';
 import { describeWithPostgres } from '../../helpers/services';
 
 const CONFIG = parseConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', SIGNET_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') });
-const CLEAN = { balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [], depositMismatches: [] };
+const CLEAN = { balanceMismatches: [], unbalancedAssets: [], heldMismatches: [], orderMismatches: [], feeMismatches: [], depositMismatches: [], volumeMismatches: [] };
 
 /** A runtime whose ledger check and close do what they are given. */
 const runtimeWith = (reconcile: () => Promise<unknown>, close: () => Promise<void> = async () => undefined) => ({ services: { uow: { repo: { reconcile } } }, close }) as unknown as Runtime;
