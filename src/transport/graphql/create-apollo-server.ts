@@ -11,6 +11,7 @@ import type { SignetMetrics } from '../../metrics';
 import type { GraphQLContext } from './context';
 import { createFormatError } from './format-error';
 import { createDependencyWarnings } from '../../dependency-warnings';
+import { createDocumentStore } from './document-store';
 import { introspectionCachePlugin } from './introspection-cache-plugin';
 import type { ListBounds } from './query-cost';
 import { introspectionAliasRule, introspectionLimitRule, onlyWithSchemaIntrospection } from './introspection-limit-rule';
@@ -119,6 +120,8 @@ export function createApolloServer(options: ApolloOptions): ApolloServer<GraphQL
     csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'signature', 'signature-input'] },
     allowBatchedHttpRequests: false,
     persistedQueries: false,
+    // Parsed documents, bounded by what they hold (their source and tokens), not by Apollo's JSON size.
+    documentStore: createDocumentStore(),
     // The process owner (serve.ts) handles SIGTERM: Apollo's own handler would re-kill the process mid-drain.
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },

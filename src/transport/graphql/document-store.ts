@@ -1,0 +1,30 @@
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import type { DocumentNode } from 'graphql';
+
+/**
+ * The cache of parsed and validated documents Apollo keeps by query text, bounded by the memory its
+ * entries really hold. Apollo's default sizes an entry by `JSON.stringify(document)` (about 400
+ * bytes for `{ serverTime }`), but the document keeps its whole source and every token the lexer
+ * read, comments included, through `loc`: a `{ serverTime }` padded with 64 KiB of `#` lines held
+ * 2.7 MB, so a few thousand unsigned requests, each a new text within every limit, filled the heap
+ * until the process died (long-run review). Here an entry counts its source at two bytes a
+ * character, each token at 96 bytes (85 measured) and its JSON; the cache holds 16 MiB of them, and a
+ * document over 512 KiB by that count is not kept at all (re-parsed when it comes again: no
+ * client's real document is near it).
+ */
+export const DOCUMENT_STORE_LIMITS = Object.freeze({ maxSize: 16 * 2 ** 20, maxEntrySize: 512 * 2 ** 10 });
+
+/** Bytes counted per token the lexer linked into the document's token list. */
+const BYTES_PER_TOKEN = 96;
+
+/** What an entry holds, over-estimated: its source, its tokens and its nodes. */
+export function documentSize(document: DocumentNode): number {
+  let tokens = 0;
+  for (let token = document.loc?.startToken ?? null; token; token = token.next) tokens += 1;
+  return 2 * (document.loc?.source.body.length ?? 0) + BYTES_PER_TOKEN * tokens + JSON.stringify(document).length;
+}
+
+/** Apollo's `documentStore`: an LRU cache sized by {@link documentSize}, within {@link DOCUMENT_STORE_LIMITS}. */
+export function createDocumentStore(limits: { maxSize: number; maxEntrySize: number } = DOCUMENT_STORE_LIMITS): InMemoryLRUCache<DocumentNode> {
+  return new InMemoryLRUCache<DocumentNode>({ maxSize: limits.maxSize, maxEntrySize: limits.maxEntrySize, sizeCalculation: documentSize });
+}
