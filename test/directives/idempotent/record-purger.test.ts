@@ -27,4 +27,23 @@ describe('expired idempotency records are purged in the background', () => {
       purger.stop();
     }
   });
+
+  test('a pass that stops at its batch cap, with more left, is followed by the next one soon, not an interval later', async () => {
+    const services = servicesFor(db.driver);
+    const records = idempotencyRecordsOf(services);
+    const base = Date.parse('2031-01-01T00:00:00Z');
+    for (let i = 0; i < 55; i += 1) {
+      await records.save({ scopeKey: `backlog-${i}`, fingerprint: 'f', outcome: '{}', createdAt: new Date(base - 2 * 86_400_000), expiresAt: new Date(base - 86_400_000) });
+    }
+    const expiredLeft = async () => Number((await db.driver.query<{ n: string }>("SELECT count(*) AS n FROM idempotency_records WHERE scope_key LIKE 'backlog-%'"))[0].n);
+    // 2 batches of 10 a pass, a pass an hour: without the follow-up, 35 would wait an hour, and the next 15 another.
+    const purger = startRecordPurger({ records, now: () => base, batchSize: 10, maxBatches: 2, intervalMs: 3_600_000, backlogDelayMs: 20 });
+    try {
+      expect(await purger.runOnce()).toBe(20);
+      for (let waited = 0; waited < 5_000 && (await expiredLeft()) > 0; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      expect(await expiredLeft()).toBe(0);
+    } finally {
+      purger.stop();
+    }
+  });
 });
