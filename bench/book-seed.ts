@@ -78,8 +78,8 @@ const HISTORY_QUANTITY = '0.001';
  * `counterpartyId` (maker), each pair with its two fill rows. So `holderId` owns three quarters of
  * the history. Prices spread over 29,000-30,999 (both sides of a book at 30,000). History is
  * shape, not money: no journals (a final order holds nothing, and reconcile checks fills against
- * orders, not against the ledger). The trades' volume goes into the market's minute totals, as a
- * placement's does (the ticker reads those).
+ * orders, not against the ledger). The trades' volume goes into the market's minute totals by the
+ * trigger on fills, as a placement's does (the ticker reads those).
  */
 export function seedOrderHistory(driver: SqlDriver, args: { holderId: string; counterpartyId: string; count: number; market?: string }): Promise<void> {
   const market = MARKETS.get(args.market ?? 'BTC-USD');
@@ -103,16 +103,12 @@ export function seedOrderHistory(driver: SqlDriver, args: { holderId: string; co
     );
     // Trade t pairs order 4t+1 (holder BUY, taker) with 4t+3 (counterparty SELL, maker): maker row first.
     await db.query(
-      `WITH f AS (INSERT INTO fills (id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at)
+      `INSERT INTO fills (id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at)
        SELECT ${uuidOf(fills, '2 * (k / 4) + f.n')}, ${uuidOf(trades, 'k / 4')}, ${uuidOf(orders, 'k + f.delta')}, f.account_id::uuid, $4, f.side,
          ${HISTORY_PRICE}, ${HISTORY_QUANTITY}, ceil(${HISTORY_PRICE} * ${HISTORY_QUANTITY} * 100) / 100, 0, f.fee_asset, f.liquidity, now() - (($3::int - k) * interval '1 second')
        FROM generate_series(1, $3::int - 2, 4) AS k,
          (VALUES (0, 2, $2, 'SELL', $5, 'MAKER'), (1, 0, $1, 'BUY', $6, 'TAKER')) AS f(n, delta, account_id, side, fee_asset, liquidity)
-       ORDER BY k, f.n
-       RETURNING market, quantity, liquidity, created_at)
-       INSERT INTO market_volume_minutes AS v (market, minute, base_volume, trades)
-       SELECT market, date_trunc('minute', created_at, 'UTC'), SUM(quantity), COUNT(*) FROM f WHERE liquidity = 'TAKER' GROUP BY 1, 2
-       ON CONFLICT (market, minute) DO UPDATE SET base_volume = v.base_volume + EXCLUDED.base_volume, trades = v.trades + EXCLUDED.trades`,
+       ORDER BY k, f.n`,
       [args.holderId, args.counterpartyId, args.count, market.symbol, market.quoteAsset, market.baseAsset],
     );
   });

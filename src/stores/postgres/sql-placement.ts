@@ -68,13 +68,8 @@ export async function recordPlacement(db: SqlExecutor, placement: PlacementRecor
        ${column((f) => f.fee, '::numeric[]')}, ${column((f) => f.feeAsset, '::text[]')}, ${column((f) => f.liquidity, '::text[]')},
        ${column((f) => f.createdAt.toISOString(), '::timestamptz[]')})
        WITH ORDINALITY AS f(id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at, n)
-     WHERE ${placed} ORDER BY n
-     RETURNING market, quantity, liquidity, created_at)`);
-    // The trades' volume in their market's minute (the ticker's 24-hour volume sums these rows):
-    // the market's lock, held here, orders every writer of its rows.
-    ctes.push(`volume_in AS (INSERT INTO market_volume_minutes AS v (market, minute, base_volume, trades)
-     SELECT market, date_trunc('minute', created_at, 'UTC'), SUM(quantity), COUNT(*) FROM fills_in WHERE liquidity = 'TAKER' GROUP BY 1, 2
-     ON CONFLICT (market, minute) DO UPDATE SET base_volume = v.base_volume + EXCLUDED.base_volume, trades = v.trades + EXCLUDED.trades)`);
+     WHERE ${placed} ORDER BY n)`);
+    // The trades' volume goes into their market's minute totals by the trigger on fills (migration 11).
   }
   let changed: ReadonlyArray<{ accountId: string; asset: string }> = [];
   let applied = 'ARRAY[]::text[]';

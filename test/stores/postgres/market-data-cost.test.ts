@@ -58,6 +58,8 @@ describeWithPostgres('public market data reads a bounded part of the trades, how
 
   afterAll(async () => db?.close());
 
+  // The history is written by plain INSERTs into fills, not by placements: what a process of the
+  // previous release writes during a rolling upgrade. The trigger on fills counts it all the same.
   test('the ticker\'s 24-hour volume is every trade of the day, read from at most one minute of fills', async () => {
     for (const market of ['BTC-USD', 'ETH-USD']) {
       const [fromFills] = await db.driver.query<{ volume: string }>(
