@@ -215,14 +215,19 @@ export async function reconcileLedger(db: SqlExecutor): Promise<ReconciliationRe
   };
 }
 
-/** Each market's minute totals (market_volume_minutes, the ticker's volume) against its trades: the taker fills of that minute. */
+/**
+ * Each market's minute totals (market_volume_minutes, the ticker's volume) against its trades: the
+ * taker fills of that minute, for every minute the totals are kept for (market_volume_since on).
+ */
 async function volumeMismatches(db: SqlExecutor): Promise<ReconciliationReport['volumeMismatches']> {
   const rows = await db.query<{ market: string; minute: Date | string; fill_volume: string; fill_trades: string; recorded_volume: string; recorded_trades: string }>(
-    `WITH f AS (SELECT market, date_trunc('minute', created_at, 'UTC') AS minute, SUM(quantity) AS volume, COUNT(*) AS trades
-                FROM fills WHERE liquidity = 'TAKER' GROUP BY 1, 2)
+    `WITH since AS (SELECT COALESCE(MIN(since), '-infinity') AS at FROM market_volume_since),
+     f AS (SELECT market, date_trunc('minute', created_at, 'UTC') AS minute, SUM(quantity) AS volume, COUNT(*) AS trades
+           FROM fills WHERE liquidity = 'TAKER' AND created_at >= (SELECT at FROM since) GROUP BY 1, 2),
+     t AS (SELECT * FROM market_volume_minutes WHERE minute >= (SELECT at FROM since))
      SELECT COALESCE(f.market, t.market) AS market, COALESCE(f.minute, t.minute) AS minute,
        COALESCE(f.volume, 0) AS fill_volume, COALESCE(f.trades, 0) AS fill_trades, COALESCE(t.base_volume, 0) AS recorded_volume, COALESCE(t.trades, 0) AS recorded_trades
-     FROM f FULL JOIN market_volume_minutes t ON t.market = f.market AND t.minute = f.minute
+     FROM f FULL JOIN t ON t.market = f.market AND t.minute = f.minute
      WHERE COALESCE(f.volume, 0) <> COALESCE(t.base_volume, 0) OR COALESCE(f.trades, 0) <> COALESCE(t.trades, 0)
      ORDER BY 1, 2`,
   );
