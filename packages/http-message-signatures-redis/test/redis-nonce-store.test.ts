@@ -115,7 +115,12 @@ describeWithRedis('redis nonce store', (url) => {
 
   it('stores one key per claim, hash-tagged on the key id, expiring with the ttl', async () => {
     const store = createRedisNonceStore(redis, oneClock);
-    await store.claim('key-tagged', 'nonce-0123456789abcdef', fresh(30_000));
+    // The case before this one left no marker: written now, it vouches only for signatures made from
+    // now on. Without this, the claim below wrote it (at the script's instant, after the signature's
+    // notBefore) and was refused as unproven whenever a millisecond passed between the two (CI load).
+    await store.open();
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    await expect(store.claim('key-tagged', 'nonce-0123456789abcdef', fresh(30_000))).resolves.toEqual({ status: 'claimed' });
     const key = `${prefix}{key-tagged}:nonce-0123456789abcdef`;
     await expect(redis.get(key)).resolves.toBe('1');
     const ttl = await redis.pttl(key);
