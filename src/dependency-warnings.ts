@@ -16,11 +16,11 @@ export type Dependency =
 /**
  * What the server was doing when the dependency failed (labels of `signet_dependency_errors_total`):
  * `resolve-field` is a GraphQL field's work, `before-graphql` a hook's before GraphQL ran;
- * `claim`, `read-record`, `complete`, `release` and `remember` are @idempotent's.
+ * `claim`, `record`, `complete`, `release` and `remember` are @idempotent's.
  */
 export type DependencyOperation =
   | 'request-ip-limit' | 'field-limit' | 'retire-signature' | 'supersede-nonce' | 'count-address' | 'admit' | 'reload-key' | 'verify-signature'
-  | 'resolve-field' | 'before-graphql' | 'claim' | 'read-record' | 'complete' | 'release' | 'remember';
+  | 'resolve-field' | 'before-graphql' | 'claim' | 'record' | 'complete' | 'release' | 'remember';
 
 /** How often one (dependency, operation) writes a line while it keeps failing: once a minute. */
 export const DEPENDENCY_LOG_INTERVAL_MS = 60_000;
@@ -36,6 +36,12 @@ export interface DependencyFailure {
   readonly level?: 'warn' | 'error';
   /** More fields of the line (never a secret or a client's text). */
   readonly fields?: Readonly<Record<string, unknown>>;
+  /**
+   * What kind of failure it was, when one (dependency, operation) can fail in kinds an operator
+   * must tell apart (a deadlock beside a statement timeout: `sqlstate 40P01`, `sqlstate 57014`):
+   * each kind gets its own line a minute. Not a metric label; from a closed set (the classifier's reasons).
+   */
+  readonly kind?: string;
 }
 
 /**
@@ -52,13 +58,13 @@ export interface DependencyWarnings {
 export function createDependencyWarnings(deps: { logger: Logger; metrics?: SignetMetrics; now?: () => number; intervalMs?: number }): DependencyWarnings {
   const now = deps.now ?? (() => performance.now());
   const intervalMs = deps.intervalMs ?? DEPENDENCY_LOG_INTERVAL_MS;
-  // Bounded: one entry per (dependency, operation), both closed sets.
+  // Bounded: one entry per (dependency, operation, kind), closed sets.
   const last = new Map<string, { loggedAt: number; suppressed: number }>();
   return {
     failed(failure, message) {
       const { dependency, operation } = failure;
       deps.metrics?.dependencyErrors.inc({ dependency, operation });
-      const key = `${dependency}\u0000${operation}`;
+      const key = `${dependency}\u0000${operation}\u0000${failure.kind ?? ''}`;
       const at = now();
       const entry = last.get(key);
       if (entry && at - entry.loggedAt < intervalMs) {

@@ -75,6 +75,15 @@ test('public queries during a database outage write one line, not one each, and 
     expect(masked[0]).toMatchObject({ level: 50, event: 'dependency_error', dependency: 'database', operation: 'resolve-field', reason: 'sqlstate 57P01', path: ['ticker'], err: { message: shutdown.message } });
     const counted = (await server.metrics.dependencyErrors.get()).values.map((v) => [v.labels.dependency, v.labels.operation, v.value]);
     expect(counted).toEqual(expect.arrayContaining([['database', 'resolve-field', 5]]));
+    // Each request's own line names the code it was answered with, though only the first failure was logged.
+    const completed = log.lines().filter((l) => l.msg === 'request completed' && l.operation?.fields?.includes('ticker'));
+    expect(completed).toHaveLength(5);
+    expect(completed.every((l) => JSON.stringify(l.errorCodes) === '["SERVICE_UNAVAILABLE"]')).toBe(true);
+    // Another kind of failure of the same field in the same minute (a deadlock) gets its own line.
+    const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    jest.spyOn(services.marketData, 'ticker').mockRejectedValue(deadlock);
+    await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ ticker(market: "BTC-USD") { lastPrice } }' }) });
+    expect(log.lines().filter((l) => l.msg === 'dependency failure masked as SERVICE_UNAVAILABLE').map((l) => l.reason)).toEqual(['sqlstate 57P01', 'sqlstate 40P01']);
   } finally {
     await server.close();
     await db.close();

@@ -101,13 +101,13 @@ function report(deps: DirectiveDeps, warnings: DependencyWarnings, requestId: st
       warnings.failed({ dependency: 'idempotency-store', operation: 'claim', error: event.error, level: 'error', reqId: requestId }, 'idempotency store unavailable; refusing keyed mutation');
       return;
     case 'records_unavailable':
-      warnings.failed({ dependency: 'idempotency-records', operation: 'read-record', error: event.error, level: 'error', reqId: requestId }, 'idempotency records unavailable; refusing keyed mutation (nothing committed)');
+      warnings.failed({ dependency: 'idempotency-records', operation: 'record', error: event.error, level: 'error', reqId: requestId }, 'idempotency records unavailable; refusing keyed mutation (nothing committed)');
       return;
     case 'transaction_failed':
       // Answered with the error itself (transactionFailed above), which the error formatting logs.
       return;
     case 'store_write_failed':
-      warnings.failed({ dependency: 'idempotency-store', operation: event.operation, error: event.error, reqId: requestId }, 'idempotency store write failed; the durable record still decides');
+      warnings.failed({ dependency: 'idempotency-store', operation: event.operation, error: event.error, reqId: requestId }, `idempotency store ${event.operation} failed; the durable record still decides`);
       return;
     case 'record_conflict':
       logger.info({ event: 'idempotency_record_conflict', reqId: requestId, scope: event.scopeKey }, 'another execution committed first; replaying it');

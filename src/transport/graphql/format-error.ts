@@ -95,7 +95,7 @@ export function createFormatError(options: { logger: Logger; development: boolea
       // A dependency failed, not the request: the same request may succeed later (a keyed
       // mutation whose commit did land before the connection dropped is then replayed, not rerun).
       warnings.failed({
-        dependency: infrastructure.dependency, operation: 'resolve-field', error: original, level: 'error',
+        dependency: infrastructure.dependency, operation: 'resolve-field', kind: infrastructure.reason, error: original, level: 'error',
         ...(requestId === undefined ? {} : { reqId: requestId }), fields: { path: formatted.path, reason: infrastructure.reason },
       }, 'dependency failure masked as SERVICE_UNAVAILABLE');
       return {

@@ -83,7 +83,7 @@ export function createHttpErrorHandler(logger: Logger, beforeRefusal?: (request:
     }
     const infrastructure = classifyInfrastructureFailure(error);
     if (infrastructure) {
-      warnings.failed({ dependency: infrastructure.dependency, operation: 'before-graphql', error, level: 'error', reqId: request.id, fields: { reason: infrastructure.reason } }, 'dependency failure before GraphQL; 503');
+      warnings.failed({ dependency: infrastructure.dependency, operation: 'before-graphql', kind: infrastructure.reason, error, level: 'error', reqId: request.id, fields: { reason: infrastructure.reason } }, 'dependency failure before GraphQL; 503');
       return sendError(reply.header('retry-after', '1'), ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, { retryAfter: 1 });
     }
     logger.error({ err: error, reqId: request.id }, 'unhandled HTTP error');

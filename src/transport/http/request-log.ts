@@ -18,8 +18,9 @@ import { serializeErrorForLog } from '../../error-log';
 
 /**
  * Who did what, on a request's last line: the key and account of a signature that verified (its
- * admission may still have refused it: the status says), and the GraphQL operation it ran (type,
- * name cut short, root fields), so the request log alone answers "which key did what from where".
+ * admission may still have refused it: the status says), the GraphQL operation it ran (type,
+ * name cut short, root fields) and the codes of its errors, so the request log alone answers
+ * "which key did what from where, and what was it told".
  */
 function accessFields(request: FastifyRequest): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
@@ -28,6 +29,9 @@ function accessFields(request: FastifyRequest): Record<string, unknown> {
     fields.accountId = request.principal.accountId;
   }
   if (request.graphqlOperation) fields.operation = request.graphqlOperation;
+  // The codes of the answer's `errors`, so a request answered SERVICE_UNAVAILABLE is found by its
+  // own line when the failure behind it was one of many logged once a minute (dependency-warnings.ts).
+  if (request.errorCodesSent && request.errorCodesSent.length > 0) fields.errorCodes = [...new Set(request.errorCodesSent)];
   return fields;
 }
 
