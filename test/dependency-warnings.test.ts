@@ -76,7 +76,7 @@ test('public queries during a database outage write one line, not one each, and 
     const counted = (await server.metrics.dependencyErrors.get()).values.map((v) => [v.labels.dependency, v.labels.operation, v.value]);
     expect(counted).toEqual(expect.arrayContaining([['database', 'resolve-field', 5]]));
     // Each request's own line names the code it was answered with, though only the first failure was logged.
-    const completed = log.lines().filter((l) => l.msg === 'request completed' && l.operation?.fields?.includes('ticker'));
+    const completed = log.lines().filter((l) => l.msg === 'request completed' && (l.operation as { fields?: string[] } | undefined)?.fields?.includes('ticker'));
     expect(completed).toHaveLength(5);
     expect(completed.every((l) => JSON.stringify(l.errorCodes) === '["SERVICE_UNAVAILABLE"]')).toBe(true);
     // Another kind of failure of the same field in the same minute (a deadlock) gets its own line.
