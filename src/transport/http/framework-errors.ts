@@ -19,9 +19,19 @@ export const BAD_TARGET_MESSAGE = 'The request target is not a valid path: a per
  */
 export function createFrameworkErrorHandler(metrics?: SignetMetrics) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    reply.header('x-request-id', request.id);
+    if (error.code !== 'FST_ERR_BAD_URL') {
+      // The router's other refusals need a parametric route (FST_ERR_MAX_PARAM_LENGTH) or a route
+      // constraint (FST_ERR_ASYNC_CONSTRAINT), which no route here has: if one comes, it is this
+      // server's own error, logged and masked as any other.
+      request.log.error({ err: error, req: request }, 'router error before any route');
+      metrics?.graphqlErrors.inc({ code: ErrorCode.INTERNAL_SERVER_ERROR });
+      sendError(reply, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+      return;
+    }
     request.log.info({ event: 'client_error', code: error.code, req: request, res: { statusCode: 400 } }, 'request target refused before routing');
     metrics?.httpClientErrors.inc({ status: '400' });
     metrics?.graphqlErrors.inc({ code: ErrorCode.BAD_REQUEST });
-    sendError(reply.header('x-request-id', request.id), ErrorCode.BAD_REQUEST, BAD_TARGET_MESSAGE);
+    sendError(reply, ErrorCode.BAD_REQUEST, BAD_TARGET_MESSAGE);
   };
 }

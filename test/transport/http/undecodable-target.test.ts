@@ -5,7 +5,8 @@
  * target echoed back. Before, Fastify answered its own body (`FST_ERR_BAD_URL`, the path quoted).
  */
 import { request as httpRequest } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createFrameworkErrorHandler } from '../../../src/transport/http/framework-errors';
 import { buildSignetSchema } from '../../../src/transport/graphql/build-schema';
 import { createHttpServer } from '../../../src/transport/http/create-http-server';
 import { createMetrics, type SignetMetrics } from '../../../src/metrics';
@@ -78,5 +79,23 @@ describe('a request target that does not decode', () => {
     expect(lines).toEqual([expect.objectContaining({ msg: 'request target refused before routing', level: 30, req: expect.objectContaining({ method: 'GET', path: '/graphql%zz' }), res: { statusCode: 400 } })]);
     const graphqlErrors = (await metrics.graphqlErrors.get()).values.find((v) => v.labels.code === 'BAD_REQUEST')?.value ?? 0;
     expect(graphqlErrors - errorsBefore).toBe(1);
+  });
+
+  test('any other router error (none can happen with these routes) is the server\'s own: 500, masked, logged at error', async () => {
+    const replies: Array<{ status?: number; body?: string }> = [];
+    const probe = Fastify();
+    probe.get('/probe', async (request, reply) => {
+      createFrameworkErrorHandler(metrics)(Object.assign(new Error("'/x' exceeds the parameter length"), { code: 'FST_ERR_MAX_PARAM_LENGTH' }) as never, request, reply);
+      return reply;
+    });
+    try {
+      const answer = await fetch(`${await probe.listen({ host: '127.0.0.1', port: 0 })}/probe`);
+      replies.push({ status: answer.status, body: await answer.text() });
+    } finally {
+      await probe.close();
+    }
+    expect(replies[0].status).toBe(500);
+    expect(JSON.parse(replies[0].body ?? '{}').errors[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(replies[0].body).not.toMatch(/parameter length|FST_/);
   });
 });
