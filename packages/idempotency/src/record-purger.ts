@@ -4,8 +4,8 @@ import type { IdempotencyRecordStore } from './idempotency-record-store';
 export interface RecordPurger {
   /** One purge pass: batches until nothing expired is left (or `maxBatches`); returns rows removed. */
   runOnce(): Promise<number>;
-  /** Stops the timer. */
-  stop(): void;
+  /** Stops the timer; resolves once a pass under way (one at most) has ended, so the database can close after it. */
+  stop(): Promise<void>;
 }
 
 /** How long a pass that stopped at its batch cap waits before the next pass, instead of the interval. */
@@ -27,14 +27,15 @@ export function startRecordPurger(options: {
   const batchSize = options.batchSize ?? 1_000;
   const maxBatches = options.maxBatches ?? 20;
   const backlogDelayMs = options.backlogDelayMs ?? PURGE_BACKLOG_DELAY_MS;
-  let running = false;
+  let running: Promise<unknown> | undefined;
   let stopped = false;
   let backlog: ReturnType<typeof setTimeout> | undefined;
   const runOnce = async () => {
-    if (running) return 0;
-    running = true;
+    if (running || stopped) return 0;
     let removed = 0;
     let capped = false;
+    let done!: () => void;
+    running = new Promise<void>((resolve) => { done = resolve; });
     try {
       for (let i = 0; i < maxBatches; i += 1) {
         const n = await options.records.purgeExpired(new Date(options.now()), batchSize);
@@ -43,7 +44,8 @@ export function startRecordPurger(options: {
         capped = i === maxBatches - 1;
       }
     } finally {
-      running = false;
+      running = undefined;
+      done();
     }
     if (capped && !stopped && backlog === undefined) {
       backlog = setTimeout(() => {
@@ -58,11 +60,12 @@ export function startRecordPurger(options: {
   timer.unref();
   return {
     runOnce,
-    stop: () => {
+    async stop() {
       stopped = true;
       clearInterval(timer);
       if (backlog !== undefined) clearTimeout(backlog);
       backlog = undefined;
+      await running;
     },
   };
 }

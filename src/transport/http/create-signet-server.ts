@@ -182,7 +182,7 @@ export async function createSignetServer(options: SignetServerDeps): Promise<Sig
       operations?.server.closeAllConnections();
     },
     async close() {
-      purger.stop();
+      await purger.stop();
       await Promise.all([built.close(), operations?.close()]);
       await usage.close();
     },

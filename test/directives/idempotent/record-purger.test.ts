@@ -24,7 +24,7 @@ describe('expired idempotency records are purged in the background', () => {
       expect(await records.find('live', new Date(base))).not.toBeNull();
       expect(await records.find('old-3', new Date(base - 2 * 86_400_000))).toBeNull();
     } finally {
-      purger.stop();
+      await purger.stop();
     }
   });
 
@@ -43,7 +43,32 @@ describe('expired idempotency records are purged in the background', () => {
       for (let waited = 0; waited < 5_000 && (await expiredLeft()) > 0; waited += 50) await new Promise((r) => setTimeout(r, 50));
       expect(await expiredLeft()).toBe(0);
     } finally {
-      purger.stop();
+      await purger.stop();
     }
+  });
+
+  test('stop() waits for the pass under way, and no pass starts after it', async () => {
+    let release!: () => void;
+    let calls = 0;
+    const records = {
+      purgeExpired: async () => {
+        calls += 1;
+        await new Promise<void>((resolve) => { release = resolve; });
+        return 10;
+      },
+    } as unknown as Parameters<typeof startRecordPurger>[0]['records'];
+    const purger = startRecordPurger({ records, now: () => 0, batchSize: 10, maxBatches: 1, intervalMs: 3_600_000, backlogDelayMs: 1 });
+    const pass = purger.runOnce();
+    let stopped = false;
+    const stopping = purger.stop().then(() => { stopped = true; });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(await pass).toBe(10);
+    // The pass was full (a backlog), but the purger is stopped: nothing more runs.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(calls).toBe(1);
+    expect(await purger.runOnce()).toBe(0);
   });
 });
