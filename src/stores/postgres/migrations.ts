@@ -256,8 +256,10 @@ export const MIGRATIONS: readonly Migration[] = [
     // are counted here, from each market's trade-time index, while CREATE TRIGGER holds inserts
     // into fills (about 0.4 s at 1,000,000 trades a day), so no trade is missed or counted twice;
     // older minutes were never read by anything and would have held trading back for a scan of
-    // the whole history. (The function's body has no semicolon at a line's end: the migration
-    // runner splits statements there.)
+    // the whole history. The function keeps the migration's search_path, so a session with another
+    // one (an operator's psql naming the schema) inserting fills still counts into this schema's
+    // totals. (The function's body has no semicolon at a line's end: the migration runner splits
+    // statements there.)
     version: 11,
     sql: `
       CREATE TABLE market_volume_minutes (
@@ -268,7 +270,7 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (market, minute)
       );
       CREATE TABLE market_volume_since (since timestamptz NOT NULL);
-      CREATE FUNCTION signet_count_trade_volume() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      CREATE FUNCTION signet_count_trade_volume() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$ BEGIN
         INSERT INTO market_volume_minutes AS v (market, minute, base_volume, trades)
           SELECT market, date_trunc('minute', created_at, 'UTC'), SUM(quantity), COUNT(*) FROM inserted_fills WHERE liquidity = 'TAKER' GROUP BY 1, 2
           ON CONFLICT (market, minute) DO UPDATE SET base_volume = v.base_volume + EXCLUDED.base_volume, trades = v.trades + EXCLUDED.trades; RETURN NULL; END $$;

@@ -100,3 +100,36 @@ describeWithPostgres('public market data reads a bounded part of the trades, how
     expect(read).toBeLessThanOrEqual(8);
   });
 });
+
+describeWithPostgres('the minute totals of a schema, whoever inserts its fills (PostgreSQL)', (url) => {
+  test('a session whose search_path is another schema, naming this one, still counts into this schema\'s totals', async () => {
+    const db = await openPostgresDatabase(url, { maxConnections: 2 });
+    try {
+      const services = servicesFor(db.driver);
+      const seller = await fundedAccount(services, { BTC: '1' }, 'seller');
+      const buyer = await fundedAccount(services, { USD: '100000' }, 'buyer');
+      for (const [account, side] of [[seller, 'SELL'], [buyer, 'BUY']] as const) {
+        const placed = await services.orders.placeOrder(account, { market: 'BTC-USD', side, price: '30000', quantity: '0.25' });
+        expect(placed.ok).toBe(true);
+      }
+      const [{ schema }] = await db.driver.query<{ schema: string }>('SELECT current_schema() AS schema');
+      // An operator's session: search_path is public (where no Signet table is), the schema named in the statement.
+      const { Client } = await import('pg');
+      const operator = new Client({ connectionString: url });
+      await operator.connect();
+      try {
+        await operator.query('SET search_path = public');
+        await operator.query(
+          `INSERT INTO ${schema}.fills (id, trade_id, order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at)
+           SELECT gen_random_uuid(), gen_random_uuid(), order_id, account_id, market, side, price, quantity, quote_amount, fee, fee_asset, liquidity, created_at
+           FROM ${schema}.fills WHERE liquidity = 'TAKER'`,
+        );
+      } finally {
+        await operator.end();
+      }
+      expect((await services.marketData.ticker('BTC-USD'))?.volume).toBe('0.5');
+    } finally {
+      await db.close();
+    }
+  });
+});
