@@ -204,7 +204,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     if (refusal) return done(refusal, undefined);
     parseJson(request, (body as Buffer).toString('utf8'), done);
   });
-  app.setErrorHandler(createHttpErrorHandler(deps.logger, retireRefused, createDependencyWarnings({ logger: deps.logger, metrics: deps.metrics })));
+  // The same reporter as GraphQL's (the server's, through its directives), or one of its own.
+  const warnings = deps.directives.dependencyWarnings ?? createDependencyWarnings({ logger: deps.logger, metrics: deps.metrics });
+  app.setErrorHandler(createHttpErrorHandler(deps.logger, retireRefused, warnings));
   app.setNotFoundHandler((request, reply) => {
     // A path that exists with other methods is the wrong method (405 with Allow), not an unknown
     // path. One that exists with this method but sent here is hidden on purpose (/metrics outside
@@ -217,7 +219,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
 
   const apollo = createApolloServer({
     schema: deps.schema, logger: deps.logger, introspection: deps.introspection, development: deps.development,
-    directives: deps.directives, metrics: deps.metrics, plugins: [fastifyApolloDrainPlugin(app)], listBounds: orderListBounds(deps.services.orders.maxOpenOrders),
+    directives: { ...deps.directives, dependencyWarnings: warnings }, metrics: deps.metrics, plugins: [fastifyApolloDrainPlugin(app)], listBounds: orderListBounds(deps.services.orders.maxOpenOrders),
   });
   await apollo.start();
   const authenticate = deps.authenticate ?? (async (): Promise<AuthOutcome> => ({ principal: null }));

@@ -23,7 +23,7 @@ import type { MetricsExposure } from '../../network-config';
 import { signingTargetFor, type SigningTarget } from './signing-target';
 import { SIGNATURE_MAX_AGE_BOUNDS, type PublicUrl } from '../../config';
 import { ERROR_SERIALIZERS } from '../../error-log';
-import { createDependencyWarnings } from '../../dependency-warnings';
+import { createDependencyWarnings, type DependencyWarnings } from '../../dependency-warnings';
 
 /** Everything a Signet server is built from. */
 export interface SignetServerDeps {
@@ -89,6 +89,8 @@ export interface SecurityLayerDeps {
   readonly authFailureLimits?: typeof AUTH_FAILURE_LIMITS;
   readonly metrics: SignetMetrics;
   readonly logger: Logger;
+  /** Where the layers' store failures are reported; one of its own over `logger` and `metrics` when absent. */
+  readonly warnings?: DependencyWarnings;
 }
 
 /**
@@ -111,7 +113,7 @@ export function createSecurityLayers(deps: SecurityLayerDeps): Required<Pick<Htt
   // What this process has seen refused, so a known-blocked source is refused before any work.
   const blocks = createLocalBlocks();
   // One reporter for the layers' store failures: each (store, operation) logs at most once a minute.
-  const warnings = createDependencyWarnings({ logger: deps.logger, metrics: deps.metrics });
+  const warnings = deps.warnings ?? createDependencyWarnings({ logger: deps.logger, metrics: deps.metrics });
   const failureGuard = createAuthFailureGuard(deps.security.rateLimits, blocks, deps.authFailureLimits);
   const requestLimiter = createRequestLimiter({
     store: deps.security.rateLimits, fallback: deps.fallbackRateLimits, metrics: deps.metrics, logger: deps.logger, blocks, limits: deps.requestLimits, warnings,
@@ -148,13 +150,17 @@ export async function createSignetServer(options: SignetServerDeps): Promise<Sig
     return resolvedTarget;
   };
   let draining = false;
+  // One reporter for every store failure this server meets (its layers, GraphQL's fields and hooks),
+  // so each (dependency, operation, kind) writes at most one line a minute in all.
+  const warnings = deps.directives.dependencyWarnings ?? createDependencyWarnings({ logger: deps.logger, metrics: deps.metrics });
+  const directives = { ...deps.directives, dependencyWarnings: warnings };
   const { authenticate, requestLimiter, retireSignature } = createSecurityLayers({
     target, now, security: deps.security, apiKeys: deps.services.apiKeys, usage, fallbackRateLimits: deps.directives.fallbackRateLimits,
-    maxAgeSeconds: deps.signatureMaxAgeSeconds, requestLimits: deps.requestLimits, authFailureLimits: deps.authFailureLimits, metrics: deps.metrics, logger: deps.logger,
+    maxAgeSeconds: deps.signatureMaxAgeSeconds, requestLimits: deps.requestLimits, authFailureLimits: deps.authFailureLimits, metrics: deps.metrics, logger: deps.logger, warnings,
   });
   app = await createHttpServer({
     schema: deps.schema ?? buildSignetSchema(), services: deps.services, logger: deps.logger, introspection: deps.introspection,
-    development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics, directives: deps.directives, clientAddress: deps.clientAddress,
+    development: deps.development, readiness: deps.readiness, authenticate, metrics: deps.metrics, directives, clientAddress: deps.clientAddress,
     metricsAllow: deps.metricsExposure?.allow, requestLimiter, retireSignature, connectionLimits: deps.connectionLimits,
     draining: () => draining,
   });
